@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building and testing llmux needs on a fresh Debian 12 machine (idempotent).
+set -euo pipefail
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+
+)
+# Node.js (with npm) runs the conformance suite; the machine image may ship its own build.
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""; [[ $(id -u) == 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
