@@ -1,0 +1,61 @@
+// Server-sent events (text/event-stream): an incremental parser for upstream streams and the
+// framing llmux emits to its own clients.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmux::providers::wire {
+
+struct SseEvent {
+  std::string event;  // empty when the event had no `event:` field
+  std::string data;   // the event's `data:` lines joined with '\n'
+  std::string id;     // the last `id:` seen in the stream (it carries over, as the SSE spec says)
+
+  bool operator==(const SseEvent&) const = default;
+};
+
+// Incremental text/event-stream parser: bytes in (split anywhere), complete events out.
+// Follows openai-python's SSEDecoder: lines end with "\r\n", "\n" or "\r" (also when "\r\n" is
+// split across two feeds); an empty line dispatches the buffered event; lines starting with ':'
+// are comments; `field:value` loses one leading space of value; fields event, data, id (retry
+// and unknown fields are ignored). Unlike the Python decoder, an empty line after a block that
+// held only `retry:` or nothing new dispatches nothing, so a remembered id alone never produces
+// an empty event.
+class SseParser {
+ public:
+  explicit SseParser(std::size_t max_event_bytes = 16 << 20);
+
+  // Appends each event completed by `bytes` to `out`. Returns false (and stays failed) when an
+  // event or line grows past max_event_bytes: the caller reports a bad upstream stream.
+  bool feed(std::string_view bytes, std::vector<SseEvent>& out);
+
+  // End of input: a last event without its blank line is still delivered. The parser is empty
+  // afterwards (apart from the remembered id) and may be fed a new stream.
+  void finish(std::vector<SseEvent>& out);
+
+  bool failed() const { return failed_; }
+
+ private:
+  // Handles one complete line (terminator removed); false when the event grew too large.
+  bool on_line(std::string_view line, std::vector<SseEvent>& out);
+  void dispatch(std::vector<SseEvent>& out);
+
+  std::size_t max_event_bytes_;
+  std::string partial_line_;  // the start of a line whose end has not arrived yet
+  std::string event_;
+  std::string data_;
+  std::string id_;
+  bool has_data_ = false;      // at least one data line since the last dispatch
+  bool has_fields_ = false;    // an event, data or id line since the last dispatch
+  bool after_cr_ = false;      // the last feed ended with '\r': a leading '\n' belongs to it
+  bool failed_ = false;
+};
+
+// "data: <data>\n\n" appended to `out` (the framing OpenAI emits). Line breaks inside `data`
+// become separate data lines, so a parser reads `data` back (with breaks normalised to '\n').
+void append_data_event(std::string& out, std::string_view data);
+
+}  // namespace llmux::providers::wire
