@@ -1,0 +1,599 @@
+#include "config/load.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+
+namespace llmux::config {
+namespace {
+
+constexpr std::string_view kEnvPrefix = "os.environ/";
+constexpr std::string_view kNotImplemented = "not implemented by llmux yet; ignored";
+constexpr std::size_t kMaxEchoedChars = 40;
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string joined;
+  for (const std::string& line : lines) {
+    if (!joined.empty()) joined += '\n';
+    joined += line;
+  }
+  return joined;
+}
+
+// One node of the YAML tree and where it sits, for messages.
+struct Field {
+  YAML::Node node;
+  std::string path;  // e.g. model_list[2].litellm_params.timeout; empty for the document
+  int line = 1;      // 1-based
+  std::string key;   // the map key this node is the value of; empty for list items
+};
+
+// A scalar after os.environ/NAME has been replaced by the variable's value.
+struct Scalar {
+  std::string text;
+  bool plain = false;    // unquoted in the file, so YAML reads it as a bool or number if it can
+  std::string variable;  // non-empty: text came from this environment variable (a secret)
+};
+
+enum class Sign { positive, non_negative };
+
+int line_of(const YAML::Node& node, int fallback) {
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? fallback : mark.line + 1;
+}
+
+std::string child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string kind_of(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a string";
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: break;
+  }
+  return "nothing";
+}
+
+// yaml-cpp tags unquoted scalars "?" and quoted or block scalars "!".
+bool is_plain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+// The spellings PyYAML (YAML 1.1) reads as booleans: LiteLLM users' files were written for it.
+std::optional<bool> parse_bool(std::string_view text) {
+  static constexpr std::string_view kTrue[] = {"true", "True", "TRUE", "yes", "Yes",
+                                               "YES",  "on",   "On",   "ON"};
+  static constexpr std::string_view kFalse[] = {"false", "False", "FALSE", "no", "No",
+                                                "NO",    "off",   "Off",   "OFF"};
+  if (std::find(std::begin(kTrue), std::end(kTrue), text) != std::end(kTrue)) return true;
+  if (std::find(std::begin(kFalse), std::end(kFalse), text) != std::end(kFalse)) return false;
+  return std::nullopt;
+}
+
+std::string_view without_plus(std::string_view text) {
+  if (text.size() > 1 && text.front() == '+') text.remove_prefix(1);
+  return text;
+}
+
+// Decimal integers only; out-of-range values are left to parse_number.
+std::optional<long long> parse_integer(std::string_view text) {
+  text = without_plus(text);
+  long long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Finite decimal numbers ("30", "0.5", "1e3"); not "inf"/"nan", which from_chars would accept.
+std::optional<double> parse_number(std::string_view text) {
+  text = without_plus(text);
+  const bool numeric_chars =
+      !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string_view::npos &&
+      text.find_first_of("0123456789") != std::string_view::npos;
+  if (!numeric_chars) return std::nullopt;
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// How a bad value is shown in a message: its text, unless it came from the environment.
+std::string describe(const Scalar& scalar) {
+  if (!scalar.variable.empty()) return "the value of os.environ/" + scalar.variable;
+  if (scalar.text.size() <= kMaxEchoedChars) return "\"" + scalar.text + "\"";
+  return "\"" + scalar.text.substr(0, kMaxEchoedChars) + "...\"";
+}
+
+template <class Target, class Value>
+void assign(Target& target, const std::optional<Value>& value) {
+  if (value) target = static_cast<Target>(*value);
+}
+
+// Walks one document, collecting problems and warnings instead of stopping at the first.
+class Loader {
+ public:
+  Loader(std::string source, const EnvLookup& env) : source_(std::move(source)), env_(env) {
+    config_.source = source_;
+  }
+
+  Config load(std::string_view yaml) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::Exception& error) {
+      throw LoadError({source_ + ":" + std::to_string(error.mark.line + 1) + ":" +
+                       std::to_string(error.mark.column + 1) + ": " + error.msg});
+    }
+    const std::vector<Field> blocks = entries(Field{root, "", 1, ""});
+    // Applied first, as LiteLLM does, so os.environ/ references anywhere in the file see them.
+    for (const Field& block : blocks) {
+      if (block.key == "environment_variables") read_environment_variables(block);
+    }
+    for (const Field& block : blocks) {
+      if (block.key == "environment_variables") continue;
+      if (block.key == "model_list") {
+        read_model_list(block);
+      } else if (block.key == "litellm_settings") {
+        read_litellm_settings(block);
+      } else if (block.key == "router_settings") {
+        read_router_settings(block);
+      } else if (block.key == "general_settings") {
+        read_general_settings(block);
+      } else {
+        ignore(block);
+      }
+    }
+    if (config_.general_settings.master_key.empty()) {
+      config_.general_settings.master_key = lookup(std::string(kMasterKeyVariable)).value_or("");
+    }
+    if (!problems_.empty()) throw LoadError(std::move(problems_));
+    return std::move(config_);
+  }
+
+ private:
+  std::string prefix(const Field& field) const {
+    std::string text = source_ + ":" + std::to_string(field.line) + ": ";
+    if (!field.path.empty()) text += field.path + ": ";
+    return text;
+  }
+  void problem(const Field& field, std::string_view reason) {
+    problems_.push_back(prefix(field) + std::string(reason));
+  }
+  void warn(const Field& field, std::string_view reason) {
+    config_.warnings.push_back(prefix(field) + std::string(reason));
+  }
+  void ignore(const Field& field) { warn(field, kNotImplemented); }
+
+  // The process environment wins over environment_variables, as in LiteLLM's get_secret.
+  std::optional<std::string> lookup(const std::string& name) const {
+    if (auto value = env_(name)) return value;
+    const auto it = file_variables_.find(name);
+    if (it != file_variables_.end()) return it->second;
+    return std::nullopt;
+  }
+
+  // A map's entries in order, with YAML merge keys (`<<: *anchor`) expanded: PyYAML supports
+  // them and yaml-cpp 0.7 does not. A null node is an empty map.
+  std::vector<Field> entries(const Field& map) {
+    std::vector<Field> explicit_entries;
+    std::vector<Field> merged;
+    if (map.node.IsNull()) return explicit_entries;
+    if (!map.node.IsMap()) {
+      problem(map, "expected a map, got " + kind_of(map.node));
+      return explicit_entries;
+    }
+    for (const auto& pair : map.node) {
+      const int line = line_of(pair.first, map.line);
+      if (!pair.first.IsScalar()) {
+        problem(Field{pair.first, map.path, line, ""}, "a key must be a string");
+        continue;
+      }
+      const std::string key = pair.first.Scalar();
+      Field field{pair.second, child_path(map.path, key), line, key};
+      if (key == "<<" && is_plain(pair.first)) {
+        merge_sources(Field{pair.second, map.path, line, ""}, merged);
+        continue;
+      }
+      const auto same = find_key(explicit_entries, key);
+      if (same != explicit_entries.end()) {
+        warn(field, "duplicate key; the last one wins");
+        *same = std::move(field);
+      } else {
+        explicit_entries.push_back(std::move(field));
+      }
+    }
+    for (Field& field : merged) {
+      if (find_key(explicit_entries, field.key) == explicit_entries.end()) {
+        explicit_entries.push_back(std::move(field));
+      }
+    }
+    return explicit_entries;
+  }
+
+  static std::vector<Field>::iterator find_key(std::vector<Field>& fields, const std::string& key) {
+    return std::find_if(fields.begin(), fields.end(),
+                        [&](const Field& field) { return field.key == key; });
+  }
+
+  // `<<` takes a map or a list of maps; an earlier source wins over a later one.
+  void merge_sources(const Field& source, std::vector<Field>& merged) {
+    const auto add = [&](const Field& map) {
+      for (Field& field : entries(map)) {
+        if (find_key(merged, field.key) == merged.end()) merged.push_back(std::move(field));
+      }
+    };
+    if (source.node.IsMap()) {
+      add(source);
+    } else if (source.node.IsSequence()) {
+      for (const YAML::Node& item : source.node) {
+        if (item.IsMap()) {
+          add(Field{item, source.path, line_of(item, source.line), ""});
+        } else {
+          problem(source, "<< merges maps, got " + kind_of(item));
+        }
+      }
+    } else {
+      problem(source, "<< merges a map or a list of maps, got " + kind_of(source.node));
+    }
+  }
+
+  std::vector<Field> items(const Field& list) {
+    std::vector<Field> fields;
+    if (list.node.IsNull()) return fields;
+    if (!list.node.IsSequence()) {
+      problem(list, "expected a list, got " + kind_of(list.node));
+      return fields;
+    }
+    for (std::size_t i = 0; i < list.node.size(); ++i) {
+      const YAML::Node item = list.node[i];
+      fields.push_back(
+          Field{item, list.path + "[" + std::to_string(i) + "]", line_of(item, list.line), ""});
+    }
+    return fields;
+  }
+
+  // Null is "not given" (nullopt, no message); a map or list where a scalar belongs is a problem.
+  std::optional<Scalar> scalar(const Field& field, std::string_view expected) {
+    if (field.node.IsNull()) return std::nullopt;
+    if (!field.node.IsScalar()) {
+      problem(field, "expected " + std::string(expected) + ", got " + kind_of(field.node));
+      return std::nullopt;
+    }
+    Scalar result{field.node.Scalar(), is_plain(field.node), ""};
+    if (!result.text.starts_with(kEnvPrefix)) return result;
+    result.variable = result.text.substr(kEnvPrefix.size());
+    result.plain = false;
+    if (result.variable.empty()) {
+      problem(field, "os.environ/ must be followed by a variable name");
+      return std::nullopt;
+    }
+    const std::optional<std::string> value = lookup(result.variable);
+    if (!value) {
+      warn(field, "environment variable " + result.variable + " is not set; using an empty value");
+    }
+    result.text = value.value_or("");
+    return result;
+  }
+
+  // A typed (non-string) setting whose variable is unset or empty keeps its default.
+  static bool is_unset_variable(const Scalar& scalar) {
+    return !scalar.variable.empty() && scalar.text.empty();
+  }
+
+  std::optional<std::string> read_string(const Field& field) {
+    const std::optional<Scalar> value = scalar(field, "a string");
+    if (!value) return std::nullopt;
+    return value->text;
+  }
+
+  // A string that must be given and not be empty.
+  std::optional<std::string> read_required(const Field& field) {
+    if (field.node.IsNull()) {
+      problem(field, "missing a value");
+      return std::nullopt;
+    }
+    return read_name(field);
+  }
+
+  // A string that must not be empty when given.
+  std::optional<std::string> read_name(const Field& field) {
+    std::optional<std::string> value = read_string(field);
+    if (value && value->empty()) {
+      problem(field, "must not be empty");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> read_bool(const Field& field) {
+    const std::optional<Scalar> value = scalar(field, "true or false");
+    if (!value || is_unset_variable(*value)) return std::nullopt;
+    if (const std::optional<bool> flag = parse_bool(value->text)) return flag;
+    problem(field, "expected true or false, got " + describe(*value));
+    return std::nullopt;
+  }
+
+  bool check_sign(const Field& field, double number, Sign sign, const Scalar& value) {
+    if (sign == Sign::positive && !(number > 0)) {
+      problem(field, "must be greater than 0, got " + describe(value));
+      return false;
+    }
+    if (sign == Sign::non_negative && number < 0) {
+      problem(field, "must not be negative, got " + describe(value));
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<double> read_number(const Field& field, Sign sign) {
+    const std::optional<Scalar> value = scalar(field, "a number");
+    if (!value || is_unset_variable(*value)) return std::nullopt;
+    const std::optional<double> number = parse_number(value->text);
+    if (!number) {
+      problem(field, "expected a number, got " + describe(*value));
+      return std::nullopt;
+    }
+    if (!check_sign(field, *number, sign, *value)) return std::nullopt;
+    return number;
+  }
+
+  std::optional<long long> read_integer(const Field& field, Sign sign, long long max) {
+    const std::optional<Scalar> value = scalar(field, "a whole number");
+    if (!value || is_unset_variable(*value)) return std::nullopt;
+    const std::optional<long long> number = parse_integer(value->text);
+    if (!number) {
+      problem(field, "expected a whole number, got " + describe(*value));
+      return std::nullopt;
+    }
+    if (!check_sign(field, static_cast<double>(*number), sign, *value)) return std::nullopt;
+    if (*number > max) {
+      problem(field, "must be at most " + std::to_string(max) + ", got " + describe(*value));
+      return std::nullopt;
+    }
+    return number;
+  }
+
+  // YAML → JSON as PyYAML would read it: quoted scalars and os.environ values stay strings.
+  boost::json::value to_json(const Field& field) {
+    if (field.node.IsMap()) {
+      boost::json::object object;
+      for (const Field& entry : entries(field)) object[entry.key] = to_json(entry);
+      return object;
+    }
+    if (field.node.IsSequence()) {
+      boost::json::array array;
+      for (const Field& item : items(field)) array.push_back(to_json(item));
+      return array;
+    }
+    const std::optional<Scalar> value = scalar(field, "a value");
+    if (!value) return nullptr;
+    if (!value->plain) return boost::json::string(value->text);
+    if (const std::optional<bool> flag = parse_bool(value->text)) return *flag;
+    if (const std::optional<long long> integer = parse_integer(value->text)) {
+      return static_cast<std::int64_t>(*integer);
+    }
+    if (const std::optional<double> number = parse_number(value->text)) return *number;
+    return boost::json::string(value->text);
+  }
+
+  boost::json::object read_object(const Field& field) {
+    if (field.node.IsNull()) return {};
+    if (!field.node.IsMap()) {
+      problem(field, "expected a map, got " + kind_of(field.node));
+      return {};
+    }
+    return to_json(field).as_object();
+  }
+
+  void read_environment_variables(const Field& block) {
+    for (const Field& entry : entries(block)) {
+      const std::optional<Scalar> value = scalar(entry, "a string");
+      if (!value) {
+        if (entry.node.IsNull()) problem(entry, "expected a string, got nothing");
+        continue;
+      }
+      file_variables_[entry.key] = value->text;
+      config_.environment_variables.emplace_back(entry.key, *lookup(entry.key));
+    }
+  }
+
+  void read_model_list(const Field& block) {
+    for (const Field& item : items(block)) {
+      if (!item.node.IsMap()) {
+        problem(item, "expected a map with model_name and litellm_params, got " +
+                          kind_of(item.node));
+        continue;
+      }
+      config_.model_list.push_back(read_model(item));
+    }
+  }
+
+  ModelEntry read_model(const Field& item) {
+    ModelEntry model;
+    model.line = item.line;
+    bool named = false;
+    bool model_accounted = false;  // litellm_params.model given, or litellm_params malformed
+    int params_line = item.line;
+    for (const Field& field : entries(item)) {
+      if (field.key == "model_name") {
+        named = true;
+        assign(model.model_name, read_required(field));
+      } else if (field.key == "litellm_params") {
+        params_line = field.line;
+        const bool malformed = !field.node.IsMap() && !field.node.IsNull();
+        model_accounted = read_litellm_params(field, model.params) || malformed;
+      } else if (field.key == "model_info") {
+        model.model_info = read_object(field);
+      } else {
+        ignore(field);
+      }
+    }
+    if (!named) {
+      problem(Field{item.node, item.path + ".model_name", item.line, ""},
+              "missing; every model needs the name clients ask for");
+    }
+    if (!model_accounted) {
+      problem(Field{item.node, item.path + ".litellm_params.model", params_line, ""},
+              "missing; expected provider/model, e.g. openai/gpt-4o-mini");
+    }
+    return model;
+  }
+
+  // Returns whether a `model` key was present.
+  bool read_litellm_params(const Field& block, LitellmParams& params) {
+    bool has_model = false;
+    for (const Field& field : entries(block)) {
+      const std::string& key = field.key;
+      if (key == "model") {
+        has_model = true;
+        assign(params.model, read_required(field));
+      } else if (key == "api_base") {
+        assign(params.api_base, read_string(field));
+      } else if (key == "api_key") {
+        assign(params.api_key, read_string(field));
+      } else if (key == "api_version") {
+        assign(params.api_version, read_string(field));
+      } else if (key == "organization") {
+        assign(params.organization, read_string(field));
+      } else if (key == "timeout") {
+        assign(params.timeout_s, read_number(field, Sign::positive));
+      } else if (key == "stream_timeout") {
+        assign(params.stream_timeout_s, read_number(field, Sign::positive));
+      } else if (key == "max_retries") {
+        assign(params.max_retries, read_integer(field, Sign::non_negative, INT_MAX));
+      } else if (key == "rpm") {
+        assign(params.rpm, read_integer(field, Sign::positive, LONG_MAX));
+      } else if (key == "tpm") {
+        assign(params.tpm, read_integer(field, Sign::positive, LONG_MAX));
+      } else if (key == "weight") {
+        assign(params.weight, read_number(field, Sign::positive));
+      } else if (key == "extra_headers") {
+        params.extra_headers = read_headers(field);
+      } else if (key == "mock_response") {
+        assign(params.mock_response, read_string(field));
+      } else {
+        params.extra[key] = to_json(field);
+      }
+    }
+    return has_model;
+  }
+
+  Headers read_headers(const Field& block) {
+    Headers headers;
+    for (const Field& field : entries(block)) {
+      if (field.node.IsNull()) {
+        problem(field, "expected a header value, got nothing");
+      } else if (std::optional<std::string> value = read_string(field)) {
+        headers.emplace_back(field.key, std::move(*value));
+      }
+    }
+    return headers;
+  }
+
+  void read_litellm_settings(const Field& block) {
+    LitellmSettings& settings = config_.litellm_settings;
+    for (const Field& field : entries(block)) {
+      if (field.key == "drop_params") {
+        assign(settings.drop_params, read_bool(field));
+      } else if (field.key == "num_retries") {
+        assign(settings.num_retries, read_integer(field, Sign::non_negative, INT_MAX));
+      } else if (field.key == "request_timeout") {
+        assign(settings.request_timeout_s, read_number(field, Sign::positive));
+      } else if (field.key == "set_verbose") {
+        assign(settings.set_verbose, read_bool(field));
+      } else {
+        ignore(field);
+      }
+    }
+  }
+
+  void read_router_settings(const Field& block) {
+    RouterSettings& settings = config_.router_settings;
+    for (const Field& field : entries(block)) {
+      if (field.key == "routing_strategy") {
+        assign(settings.routing_strategy, read_name(field));
+      } else if (field.key == "num_retries") {
+        assign(settings.num_retries, read_integer(field, Sign::non_negative, INT_MAX));
+      } else if (field.key == "timeout") {
+        assign(settings.timeout_s, read_number(field, Sign::positive));
+      } else {
+        ignore(field);
+      }
+    }
+  }
+
+  void read_general_settings(const Field& block) {
+    GeneralSettings& settings = config_.general_settings;
+    for (const Field& field : entries(block)) {
+      if (field.key == "master_key") {
+        assign(settings.master_key, read_string(field));
+      } else if (field.key == "max_request_size_mb") {
+        assign(settings.max_request_size_mb, read_number(field, Sign::positive));
+      } else if (field.key == "max_header_size_kb") {
+        assign(settings.max_header_size_kb, read_integer(field, Sign::positive, LONG_MAX));
+      } else if (field.key == "keepalive_timeout_s") {
+        assign(settings.keepalive_timeout_s, read_number(field, Sign::positive));
+      } else if (field.key == "request_read_timeout_s") {
+        assign(settings.request_read_timeout_s, read_number(field, Sign::positive));
+      } else if (field.key == "drain_timeout_s") {
+        assign(settings.drain_timeout_s, read_number(field, Sign::positive));
+      } else if (field.key == "max_connections") {
+        assign(settings.max_connections, read_integer(field, Sign::positive, LONG_MAX));
+      } else {
+        ignore(field);
+      }
+    }
+  }
+
+  std::string source_;
+  const EnvLookup& env_;
+  std::map<std::string, std::string> file_variables_;  // environment_variables as written
+  Config config_;
+  std::vector<std::string> problems_;
+};
+
+}  // namespace
+
+LoadError::LoadError(std::vector<std::string> problem_list)
+    : std::runtime_error(join_lines(problem_list)), problems(std::move(problem_list)) {}
+
+std::optional<std::string> process_environment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+Config load_file(const std::string& path, const EnvLookup& env) {
+  const auto cannot_read = [&](int error) {
+    return LoadError({path + ": cannot read: " + std::strerror(error)});
+  };
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+  if (!file) throw cannot_read(errno);
+  std::string text;
+  char buffer[64 * 1024];
+  std::size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
+  if (std::ferror(file.get())) throw cannot_read(errno);
+  return load_string(text, path, env);
+}
+
+Config load_string(std::string_view yaml, const std::string& source_name, const EnvLookup& env) {
+  return Loader(source_name, env).load(yaml);
+}
+
+}  // namespace llmux::config

@@ -1,0 +1,619 @@
+#include "config/load.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace llmux::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+EnvLookup env_of(std::map<std::string, std::string> variables) {
+  return [variables = std::move(variables)](const std::string& name) -> std::optional<std::string> {
+    const auto it = variables.find(name);
+    if (it == variables.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const EnvLookup kNoEnv = env_of({});
+
+Config load(std::string_view yaml, const EnvLookup& env = kNoEnv) {
+  return load_string(yaml, "config.yaml", env);
+}
+
+// The problems a document produces; fails the test if it loads.
+std::vector<std::string> problems_of(std::string_view yaml, const EnvLookup& env = kNoEnv) {
+  try {
+    load(yaml, env);
+  } catch (const LoadError& error) {
+    return error.problems;
+  }
+  ADD_FAILURE() << "expected a LoadError";
+  return {};
+}
+
+std::string all_text(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  return text;
+}
+
+TEST(LoadString, EmptyDocumentIsAValidEmptyConfig) {
+  for (std::string_view yaml : {"", "\n", "# only a comment\n"}) {
+    const Config config = load(yaml);
+    EXPECT_THAT(config.model_list, IsEmpty());
+    EXPECT_THAT(config.warnings, IsEmpty());
+    EXPECT_EQ(config.source, "config.yaml");
+    EXPECT_EQ(config.general_settings.master_key, "");
+    EXPECT_EQ(config.litellm_settings.request_timeout_s, 600);
+    EXPECT_EQ(config.router_settings.routing_strategy, "simple-shuffle");
+  }
+}
+
+TEST(LoadString, ReadsTypedLitellmParams) {
+  const Config config = load(R"(
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+      api_base: https://example.test/v1
+      api_key: sk-plain
+      api_version: "2024-06-01"
+      organization: org-1
+      timeout: 30
+      stream_timeout: 2.5
+      max_retries: 3
+      rpm: 100
+      tpm: 20000
+      weight: 2
+      extra_headers:
+        X-Team: blue
+        X-Count: 7
+      mock_response: hi there
+)");
+  ASSERT_EQ(config.model_list.size(), 1u);
+  const ModelEntry& model = config.model_list[0];
+  EXPECT_EQ(model.model_name, "gpt-4o");
+  EXPECT_EQ(model.line, 3);
+  const LitellmParams& params = model.params;
+  EXPECT_EQ(params.model, "openai/gpt-4o");
+  EXPECT_EQ(params.api_base, "https://example.test/v1");
+  EXPECT_EQ(params.api_key, "sk-plain");
+  EXPECT_EQ(params.api_version, "2024-06-01");
+  EXPECT_EQ(params.organization, "org-1");
+  EXPECT_EQ(params.timeout_s, 30.0);
+  EXPECT_EQ(params.stream_timeout_s, 2.5);
+  EXPECT_EQ(params.max_retries, 3);
+  EXPECT_EQ(params.rpm, 100);
+  EXPECT_EQ(params.tpm, 20000);
+  EXPECT_EQ(params.weight, 2.0);
+  EXPECT_THAT(params.extra_headers,
+              ElementsAre(std::pair<std::string, std::string>("X-Team", "blue"),
+                          std::pair<std::string, std::string>("X-Count", "7")));
+  EXPECT_EQ(params.mock_response, "hi there");
+  EXPECT_THAT(params.extra, IsEmpty());
+  EXPECT_THAT(config.warnings, IsEmpty());
+}
+
+TEST(LoadString, OptionalParamsStayUnsetWhenAbsentOrNull) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: openai/a
+      timeout:
+      api_base: ~
+)");
+  const LitellmParams& params = config.model_list.at(0).params;
+  EXPECT_FALSE(params.timeout_s);
+  EXPECT_FALSE(params.rpm);
+  EXPECT_FALSE(params.mock_response);
+  EXPECT_EQ(params.api_base, "");
+}
+
+TEST(LoadString, NumericStringsAreAcceptedForNumbers) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, timeout: "45", rpm: "60", weight: '0.5'}
+)");
+  const LitellmParams& params = config.model_list.at(0).params;
+  EXPECT_EQ(params.timeout_s, 45.0);
+  EXPECT_EQ(params.rpm, 60);
+  EXPECT_EQ(params.weight, 0.5);
+}
+
+TEST(LoadString, OtherLitellmParamsBecomeJsonAsPyYamlReadsThem) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: openai/a
+      temperature: 0.2
+      max_tokens: 256
+      big: 123456789012
+      stream: true
+      logprobs: False
+      legacy_yes: yes
+      nothing: null
+      tilde: ~
+      quoted_number: "42"
+      quoted_bool: 'true'
+      text: hello world
+      stop: ["\n", END, 3]
+      nested: {region: eu-west-1, retries: {count: 2, backoff: 1.5}}
+      literal: |
+        line one
+)");
+  const boost::json::object& extra = config.model_list.at(0).params.extra;
+  EXPECT_EQ(extra, boost::json::parse(R"({
+    "temperature": 0.2, "max_tokens": 256, "big": 123456789012, "stream": true,
+    "logprobs": false, "legacy_yes": true, "nothing": null, "tilde": null,
+    "quoted_number": "42", "quoted_bool": "true", "text": "hello world",
+    "stop": ["\n", "END", 3],
+    "nested": {"region": "eu-west-1", "retries": {"count": 2, "backoff": 1.5}},
+    "literal": "line one\n"
+  })").as_object());
+  EXPECT_TRUE(extra.at("max_tokens").is_int64());
+  EXPECT_TRUE(extra.at("temperature").is_double());
+}
+
+TEST(LoadString, ModelInfoIsKeptAsJson) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/a}
+    model_info:
+      id: deployment-1
+      mode: embedding
+      input_cost_per_token: 0.0000001
+      max_tokens: 8191
+)");
+  EXPECT_EQ(config.model_list.at(0).model_info,
+            boost::json::parse(R"({"id": "deployment-1", "mode": "embedding",
+              "input_cost_per_token": 1e-7, "max_tokens": 8191})")
+                .as_object());
+}
+
+TEST(LoadString, ModelEntryLineIsOneBasedLineOfTheEntry) {
+  const Config config = load(R"(# header
+model_list:
+  - model_name: first
+    litellm_params: {model: openai/a}
+
+  - litellm_params: {model: openai/b}
+    model_name: second
+)");
+  ASSERT_EQ(config.model_list.size(), 2u);
+  EXPECT_EQ(config.model_list[0].line, 3);
+  EXPECT_EQ(config.model_list[1].line, 6);
+}
+
+TEST(LoadString, OsEnvironIsReplacedWhereverAStringStands) {
+  const Config config = load(R"(
+model_list:
+  - model_name: os.environ/MODEL_NAME
+    litellm_params:
+      model: openai/a
+      api_key: os.environ/OPENAI_API_KEY
+      api_base: os.environ/BASE
+      timeout: os.environ/TIMEOUT
+      extra_headers:
+        Authorization: os.environ/HEADER_TOKEN
+      vertex_credentials: {project: os.environ/PROJECT, scopes: [os.environ/SCOPE, fixed]}
+    model_info:
+      owner: os.environ/OWNER
+general_settings:
+  master_key: os.environ/MY_MASTER
+)",
+                             env_of({{"MODEL_NAME", "named"},
+                                     {"OPENAI_API_KEY", "sk-from-env"},
+                                     {"BASE", "http://127.0.0.1:9/v1"},
+                                     {"TIMEOUT", "12"},
+                                     {"HEADER_TOKEN", "Bearer t"},
+                                     {"PROJECT", "p1"},
+                                     {"SCOPE", "true"},
+                                     {"OWNER", "team-a"},
+                                     {"MY_MASTER", "sk-master"}}));
+  const ModelEntry& model = config.model_list.at(0);
+  EXPECT_EQ(model.model_name, "named");
+  EXPECT_EQ(model.params.api_key, "sk-from-env");
+  EXPECT_EQ(model.params.api_base, "http://127.0.0.1:9/v1");
+  EXPECT_EQ(model.params.timeout_s, 12.0);
+  EXPECT_THAT(model.params.extra_headers,
+              ElementsAre(std::pair<std::string, std::string>("Authorization", "Bearer t")));
+  // Values from the environment are strings even when they look like a bool.
+  EXPECT_EQ(model.params.extra.at("vertex_credentials"),
+            boost::json::parse(R"({"project": "p1", "scopes": ["true", "fixed"]})"));
+  EXPECT_EQ(model.model_info.at("owner"), "team-a");
+  EXPECT_EQ(config.general_settings.master_key, "sk-master");
+  EXPECT_THAT(config.warnings, IsEmpty());
+}
+
+TEST(LoadString, EnvironmentVariablesAreVisibleToOsEnvironAndReturned) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, api_key: os.environ/FILE_KEY, api_base: os.environ/BASE}
+environment_variables:
+  FILE_KEY: sk-in-file
+  BASE: http://127.0.0.1:1/v1
+  PORT_NUMBER: 6379
+  FROM_ENV: os.environ/OUTER
+)",
+                             env_of({{"BASE", "http://127.0.0.1:2/v1"}, {"OUTER", "outer"}}));
+  const LitellmParams& params = config.model_list.at(0).params;
+  EXPECT_EQ(params.api_key, "sk-in-file");
+  // A variable already set in the process wins over the file, as in LiteLLM.
+  EXPECT_EQ(params.api_base, "http://127.0.0.1:2/v1");
+  using Pair = std::pair<std::string, std::string>;
+  EXPECT_THAT(config.environment_variables,
+              ElementsAre(Pair("FILE_KEY", "sk-in-file"), Pair("BASE", "http://127.0.0.1:2/v1"),
+                          Pair("PORT_NUMBER", "6379"), Pair("FROM_ENV", "outer")));
+}
+
+TEST(LoadString, UnsetVariableWarnsWithPathAndNameAndBecomesEmpty) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: openai/a
+      api_key: os.environ/MISSING_KEY
+      timeout: os.environ/MISSING_TIMEOUT
+)");
+  const LitellmParams& params = config.model_list.at(0).params;
+  EXPECT_EQ(params.api_key, "");
+  EXPECT_FALSE(params.timeout_s);  // an empty number keeps the default instead of failing
+  EXPECT_THAT(config.warnings,
+              ElementsAre("config.yaml:6: model_list[0].litellm_params.api_key: environment "
+                          "variable MISSING_KEY is not set; using an empty value",
+                          "config.yaml:7: model_list[0].litellm_params.timeout: environment "
+                          "variable MISSING_TIMEOUT is not set; using an empty value"));
+}
+
+TEST(LoadString, MasterKeyComesFromGeneralSettings) {
+  const Config config = load("general_settings:\n  master_key: sk-1234\n",
+                             env_of({{"LITELLM_MASTER_KEY", "sk-env"}}));
+  EXPECT_EQ(config.general_settings.master_key, "sk-1234");
+}
+
+TEST(LoadString, MasterKeyFallsBackToLitellmMasterKeyVariable) {
+  EXPECT_EQ(load("", env_of({{"LITELLM_MASTER_KEY", "sk-env"}})).general_settings.master_key,
+            "sk-env");
+  EXPECT_EQ(load("environment_variables:\n  LITELLM_MASTER_KEY: sk-file\n")
+                .general_settings.master_key,
+            "sk-file");
+}
+
+TEST(LoadString, ReadsSettingsBlocks) {
+  const Config config = load(R"(
+litellm_settings:
+  drop_params: true
+  num_retries: 2
+  request_timeout: 90
+  set_verbose: on
+router_settings:
+  routing_strategy: least-busy
+  num_retries: 4
+  timeout: 15.5
+general_settings:
+  max_request_size_mb: 10
+  max_header_size_kb: 16
+  keepalive_timeout_s: 5
+  request_read_timeout_s: 7
+  drain_timeout_s: 3
+  max_connections: 250
+)");
+  EXPECT_TRUE(config.litellm_settings.drop_params);
+  EXPECT_EQ(config.litellm_settings.num_retries, 2);
+  EXPECT_EQ(config.litellm_settings.request_timeout_s, 90);
+  EXPECT_TRUE(config.litellm_settings.set_verbose);
+  EXPECT_EQ(config.router_settings.routing_strategy, "least-busy");
+  EXPECT_EQ(config.router_settings.num_retries, 4);
+  EXPECT_EQ(config.router_settings.timeout_s, 15.5);
+  EXPECT_EQ(config.general_settings.max_request_size_mb, 10);
+  EXPECT_EQ(config.general_settings.max_header_size_kb, 16u);
+  EXPECT_EQ(config.general_settings.keepalive_timeout_s, 5);
+  EXPECT_EQ(config.general_settings.request_read_timeout_s, 7);
+  EXPECT_EQ(config.general_settings.drain_timeout_s, 3);
+  EXPECT_EQ(config.general_settings.max_connections, 250u);
+  EXPECT_THAT(config.warnings, IsEmpty());
+}
+
+TEST(LoadString, UnimplementedKeysAreAcceptedWithOneWarningEach) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/a}
+    tpm_limit: 5
+litellm_settings:
+  drop_params: true
+  cache: true
+  cache_params: {type: redis}
+router_settings:
+  fallbacks: [{a: [b]}]
+general_settings:
+  database_url: os.environ/DATABASE_URL
+callback_settings:
+  otel: {message_logging: false}
+)");
+  EXPECT_THAT(
+      config.warnings,
+      ElementsAre(
+          "config.yaml:5: model_list[0].tpm_limit: not implemented by llmux yet; ignored",
+          "config.yaml:8: litellm_settings.cache: not implemented by llmux yet; ignored",
+          "config.yaml:9: litellm_settings.cache_params: not implemented by llmux yet; ignored",
+          "config.yaml:11: router_settings.fallbacks: not implemented by llmux yet; ignored",
+          "config.yaml:13: general_settings.database_url: not implemented by llmux yet; ignored",
+          "config.yaml:14: callback_settings: not implemented by llmux yet; ignored"));
+  EXPECT_TRUE(config.litellm_settings.drop_params);
+}
+
+TEST(LoadString, ReportsTheExactProblemFormat) {
+  const std::vector<std::string> problems = problems_of(R"(# line 1
+model_list:
+  - model_name: a
+    litellm_params:
+      model: openai/a
+  - model_name: b
+    litellm_params:
+      model: openai/b
+  - model_name: c
+    litellm_params:
+      model: openai/c
+      timeout: abc
+)");
+  EXPECT_THAT(problems, ElementsAre("config.yaml:12: model_list[2].litellm_params.timeout: "
+                                    "expected a number, got \"abc\""));
+}
+
+TEST(LoadString, CollectsEveryProblemBeforeThrowing) {
+  const std::vector<std::string> problems = problems_of(R"(
+model_list:
+  - litellm_params: {model: openai/a}
+  - model_name: b
+  - model_name: c
+    litellm_params: {api_base: http://127.0.0.1:1}
+  - model_name: ""
+    litellm_params: {model: openai/d, rpm: 1.5, max_retries: -1}
+  - just a string
+  - model_name: e
+    litellm_params: [model, openai/e]
+litellm_settings:
+  drop_params: maybe
+  num_retries: many
+router_settings:
+  routing_strategy: [a]
+general_settings:
+  max_connections: 0
+  drain_timeout_s: -1
+  max_request_size_mb: 0
+)");
+  EXPECT_THAT(
+      problems,
+      ElementsAre(
+          "config.yaml:3: model_list[0].model_name: missing; every model needs the name clients "
+          "ask for",
+          "config.yaml:4: model_list[1].litellm_params.model: missing; expected provider/model, "
+          "e.g. openai/gpt-4o-mini",
+          "config.yaml:6: model_list[2].litellm_params.model: missing; expected provider/model, "
+          "e.g. openai/gpt-4o-mini",
+          "config.yaml:7: model_list[3].model_name: must not be empty",
+          "config.yaml:8: model_list[3].litellm_params.rpm: expected a whole number, got \"1.5\"",
+          "config.yaml:8: model_list[3].litellm_params.max_retries: must not be negative, got "
+          "\"-1\"",
+          "config.yaml:9: model_list[4]: expected a map with model_name and litellm_params, got "
+          "a string",
+          "config.yaml:11: model_list[5].litellm_params: expected a map, got a list",
+          "config.yaml:13: litellm_settings.drop_params: expected true or false, got \"maybe\"",
+          "config.yaml:14: litellm_settings.num_retries: expected a whole number, got \"many\"",
+          "config.yaml:16: router_settings.routing_strategy: expected a string, got a list",
+          "config.yaml:18: general_settings.max_connections: must be greater than 0, got \"0\"",
+          "config.yaml:19: general_settings.drain_timeout_s: must be greater than 0, got \"-1\"",
+          "config.yaml:20: general_settings.max_request_size_mb: must be greater than 0, got "
+          "\"0\""));
+}
+
+TEST(LoadString, LoadErrorWhatJoinsProblemsWithNewlines) {
+  try {
+    load("model_list:\n  - model_name: a\n  - model_name: b\n");
+    FAIL() << "expected a LoadError";
+  } catch (const LoadError& error) {
+    ASSERT_EQ(error.problems.size(), 2u);
+    EXPECT_EQ(std::string(error.what()), error.problems[0] + "\n" + error.problems[1]);
+  }
+}
+
+TEST(LoadString, WronglyShapedBlocksAreProblems) {
+  EXPECT_THAT(problems_of("- a\n- b\n"),
+              ElementsAre("config.yaml:1: expected a map, got a list"));
+  EXPECT_THAT(problems_of("model_list: {a: 1}\n"),
+              ElementsAre("config.yaml:1: model_list: expected a list, got a map"));
+  EXPECT_THAT(problems_of("environment_variables: [A]\n"),
+              ElementsAre("config.yaml:1: environment_variables: expected a map, got a list"));
+  EXPECT_THAT(problems_of("model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n"
+                          "    model_info: [x]\n"),
+              ElementsAre("config.yaml:4: model_list[0].model_info: expected a map, got a list"));
+  EXPECT_THAT(problems_of("litellm_settings: true\n"),
+              ElementsAre("config.yaml:1: litellm_settings: expected a map, got a string"));
+}
+
+TEST(LoadString, EmptyOsEnvironNameIsAProblem) {
+  EXPECT_THAT(problems_of("general_settings:\n  master_key: os.environ/\n"),
+              ElementsAre("config.yaml:2: general_settings.master_key: os.environ/ must be "
+                          "followed by a variable name"));
+}
+
+TEST(LoadString, SecretsNeverAppearInProblemsOrWarnings) {
+  const EnvLookup env = env_of({{"SECRET_TIMEOUT", "sk-secret-1"},
+                                {"SECRET_FLAG", "sk-secret-2"},
+                                {"SECRET_RPM", "sk-secret-3"}});
+  const std::vector<std::string> problems = problems_of(R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: openai/a
+      api_key: [sk-secret-4]
+      timeout: os.environ/SECRET_TIMEOUT
+      rpm: os.environ/SECRET_RPM
+      extra_headers: {Authorization: [sk-secret-5]}
+litellm_settings:
+  drop_params: os.environ/SECRET_FLAG
+general_settings:
+  master_key: {value: sk-secret-6}
+environment_variables:
+  SOME_TOKEN: [sk-secret-7]
+)",
+                                                        env);
+  const std::string text = all_text(problems);
+  EXPECT_THAT(text, Not(HasSubstr("sk-secret")));
+  EXPECT_THAT(text, AllOf(HasSubstr("litellm_params.timeout: expected a number, got the value "
+                                    "of os.environ/SECRET_TIMEOUT"),
+                          HasSubstr("litellm_params.rpm: expected a whole number, got the value "
+                                    "of os.environ/SECRET_RPM"),
+                          HasSubstr("drop_params: expected true or false, got the value of "
+                                    "os.environ/SECRET_FLAG"),
+                          HasSubstr("litellm_params.api_key: expected a string, got a list"),
+                          HasSubstr("extra_headers.Authorization: expected a string, got a list"),
+                          HasSubstr("general_settings.master_key: expected a string, got a map"),
+                          HasSubstr("environment_variables.SOME_TOKEN: expected a string, got a "
+                                    "list")));
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, api_key: os.environ/SET_KEY, other: os.environ/UNSET}
+general_settings: {master_key: sk-secret-8, cache: true}
+)",
+                             env_of({{"SET_KEY", "sk-secret-9"}}));
+  EXPECT_THAT(all_text(config.warnings), Not(HasSubstr("sk-secret")));
+  EXPECT_EQ(config.warnings.size(), 2u);
+}
+
+TEST(LoadString, SyntaxErrorGivesFileLineColumnAndReason) {
+  EXPECT_THAT(problems_of("model_list:\n  - model_name: [a, b\n    x: y\n"),
+              ElementsAre(::testing::MatchesRegex(
+                  R"(config\.yaml:[0-9]+:[0-9]+: end of sequence flow not found)")));
+  EXPECT_THAT(problems_of("a: [1, 2\nb: c"),
+              ElementsAre("config.yaml:2:2: end of sequence flow not found"));
+}
+
+TEST(LoadString, MergeKeysAreExpandedLikePyYaml) {
+  const Config config = load(R"(
+defaults: &defaults
+  api_key: sk-shared
+  timeout: 10
+model_list:
+  - model_name: a
+    litellm_params:
+      <<: *defaults
+      model: openai/a
+      timeout: 20
+  - model_name: b
+    litellm_params:
+      <<: [*defaults, {rpm: 5}]
+      model: openai/b
+)");
+  ASSERT_EQ(config.model_list.size(), 2u);
+  EXPECT_EQ(config.model_list[0].params.api_key, "sk-shared");
+  EXPECT_EQ(config.model_list[0].params.timeout_s, 20.0);  // the map's own key wins
+  EXPECT_EQ(config.model_list[1].params.timeout_s, 10.0);
+  EXPECT_EQ(config.model_list[1].params.rpm, 5);
+  EXPECT_THAT(config.warnings,
+              ElementsAre("config.yaml:2: defaults: not implemented by llmux yet; ignored"));
+}
+
+TEST(LoadString, DuplicateKeyWarnsAndTheLastWins) {
+  const Config config = load("litellm_settings:\n  num_retries: 1\n  num_retries: 2\n");
+  EXPECT_EQ(config.litellm_settings.num_retries, 2);
+  EXPECT_THAT(config.warnings, ElementsAre("config.yaml:3: litellm_settings.num_retries: "
+                                           "duplicate key; the last one wins"));
+}
+
+TEST(LoadFile, ReadsAFileAndNamesItInMessages) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("llmux_load_test_" + std::to_string(::getpid()));
+  {
+    std::ofstream out(path);
+    out << "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n"
+           "litellm_settings: {cache: true}\n";
+  }
+  const Config config = load_file(path.string(), kNoEnv);
+  std::filesystem::remove(path);
+  EXPECT_EQ(config.source, path.string());
+  ASSERT_EQ(config.model_list.size(), 1u);
+  EXPECT_THAT(config.warnings, ElementsAre(path.string() + ":4: litellm_settings.cache: not "
+                                                           "implemented by llmux yet; ignored"));
+}
+
+TEST(LoadFile, UnreadableFileIsAProblemNamingPathAndReason) {
+  try {
+    load_file("/nonexistent/llmux.yaml", kNoEnv);
+    FAIL() << "expected a LoadError";
+  } catch (const LoadError& error) {
+    EXPECT_THAT(error.problems,
+                ElementsAre("/nonexistent/llmux.yaml: cannot read: No such file or directory"));
+  }
+  try {
+    load_file(std::filesystem::temp_directory_path().string(), kNoEnv);
+    FAIL() << "expected a LoadError";
+  } catch (const LoadError& error) {
+    EXPECT_THAT(error.problems, ElementsAre(HasSubstr("cannot read: Is a directory")));
+  }
+}
+
+TEST(LoadFile, ProcessEnvironmentReadsTheRealEnvironment) {
+  ::setenv("LLMUX_LOAD_TEST_VARIABLE", "value", 1);
+  EXPECT_EQ(process_environment("LLMUX_LOAD_TEST_VARIABLE"), "value");
+  ::unsetenv("LLMUX_LOAD_TEST_VARIABLE");
+  EXPECT_EQ(process_environment("LLMUX_LOAD_TEST_VARIABLE"), std::nullopt);
+}
+
+TEST(ExampleConfig, LoadsWithoutProblems) {
+  const Config config = load_file(LLMUX_SOURCE_DIR "/examples/config.yaml", kNoEnv);
+  ASSERT_FALSE(config.model_list.empty());
+  const ModelEntry& first = config.model_list.front();
+  EXPECT_EQ(first.model_name, "mock-gpt");
+  ASSERT_TRUE(first.params.mock_response);
+  EXPECT_THAT(*first.params.mock_response, HasSubstr("Hello from llmux!"));
+  EXPECT_TRUE(config.litellm_settings.drop_params);
+  EXPECT_EQ(config.general_settings.master_key, "");
+  // With an empty environment the only warnings are the unset provider keys.
+  for (const std::string& warning : config.warnings) {
+    EXPECT_THAT(warning, HasSubstr("is not set; using an empty value"));
+  }
+  std::vector<std::string> names;
+  for (const ModelEntry& model : config.model_list) names.push_back(model.model_name);
+  EXPECT_THAT(names, ElementsAre("mock-gpt", "gpt-4o-mini", "llama-3.1-8b", "deepseek-chat",
+                                 "local-vllm", "text-embedding-3-small"));
+}
+
+TEST(ExampleConfig, UsesProviderKeysFromTheEnvironment) {
+  const Config config = load_file(LLMUX_SOURCE_DIR "/examples/config.yaml",
+                                  env_of({{"OPENAI_API_KEY", "sk-o"},
+                                          {"GROQ_API_KEY", "gsk"},
+                                          {"DEEPSEEK_API_KEY", "sk-d"},
+                                          {"LITELLM_MASTER_KEY", "sk-m"}}));
+  EXPECT_THAT(config.warnings, IsEmpty());
+  EXPECT_EQ(config.general_settings.master_key, "sk-m");
+  EXPECT_EQ(config.model_list.at(1).params.api_key, "sk-o");
+  EXPECT_EQ(config.model_list.at(2).params.api_key, "gsk");
+  EXPECT_EQ(config.model_list.at(3).params.api_key, "sk-d");
+  EXPECT_EQ(config.model_list.at(4).params.api_base, "http://127.0.0.1:8000/v1");
+}
+
+}  // namespace
+}  // namespace llmux::config
