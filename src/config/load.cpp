@@ -21,6 +21,8 @@ namespace {
 constexpr std::string_view kEnvPrefix = "os.environ/";
 constexpr std::string_view kNotImplemented = "not implemented by llmux yet; ignored";
 constexpr std::size_t kMaxEchoedChars = 40;
+// Deeper than any real config; reached only by an alias that refers to a node containing it.
+constexpr int kMaxDepth = 64;
 
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string joined;
@@ -186,12 +188,31 @@ class Loader {
     return std::nullopt;
   }
 
+  // Counts how deep the walk is; past kMaxDepth it reports one problem and the walk unwinds.
+  class Nesting {
+   public:
+    Nesting(Loader& loader, const Field& field) : loader_(loader) {
+      if (++loader_.depth_ > kMaxDepth && !loader_.too_deep_) {
+        loader_.too_deep_ = true;
+        loader_.problem(field, "nested too deeply (does an alias refer to itself?)");
+      }
+    }
+    ~Nesting() { --loader_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    bool too_deep() const { return loader_.too_deep_; }
+
+   private:
+    Loader& loader_;
+  };
+
   // A map's entries in order, with YAML merge keys (`<<: *anchor`) expanded: PyYAML supports
   // them and yaml-cpp 0.7 does not. A null node is an empty map.
   std::vector<Field> entries(const Field& map) {
     std::vector<Field> explicit_entries;
     std::vector<Field> merged;
-    if (map.node.IsNull()) return explicit_entries;
+    const Nesting nesting(*this, map);
+    if (nesting.too_deep() || map.node.IsNull()) return explicit_entries;
     if (!map.node.IsMap()) {
       problem(map, "expected a map, got " + kind_of(map.node));
       return explicit_entries;
@@ -369,6 +390,8 @@ class Loader {
 
   // YAML → JSON as PyYAML would read it: quoted scalars and os.environ values stay strings.
   boost::json::value to_json(const Field& field) {
+    const Nesting nesting(*this, field);
+    if (nesting.too_deep()) return nullptr;
     if (field.node.IsMap()) {
       boost::json::object object;
       for (const Field& entry : entries(field)) object[entry.key] = to_json(entry);
@@ -564,6 +587,8 @@ class Loader {
   std::map<std::string, std::string> file_variables_;  // environment_variables as written
   Config config_;
   std::vector<std::string> problems_;
+  int depth_ = 0;
+  bool too_deep_ = false;
 };
 
 }  // namespace

@@ -536,6 +536,17 @@ model_list:
               ElementsAre("config.yaml:2: defaults: not implemented by llmux yet; ignored"));
 }
 
+TEST(LoadString, AliasThatContainsItselfIsAProblemNotACrash) {
+  EXPECT_THAT(problems_of(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, loop: &loop {again: *loop, twice: *loop}}
+)"),
+              ElementsAre(HasSubstr("nested too deeply (does an alias refer to itself?)")));
+  EXPECT_THAT(problems_of("litellm_settings: &self\n  <<: *self\n"),
+              ElementsAre(HasSubstr("nested too deeply")));
+}
+
 TEST(LoadString, DuplicateKeyWarnsAndTheLastWins) {
   const Config config = load("litellm_settings:\n  num_retries: 1\n  num_retries: 2\n");
   EXPECT_EQ(config.litellm_settings.num_retries, 2);
