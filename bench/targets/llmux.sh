@@ -1,0 +1,44 @@
+# targets/llmux.sh — the gateway under test: build/llmux from this checkout (built in Release
+# unless LLMUX_BIN names a binary), one worker on SUT_CPU, a master key, and one model name per
+# mock so the body's "model" picks the upstream.
+LLMUX_PORT=${LLMUX_PORT:-18200}
+TARGET_DESC="llmux (not prepared)"
+TARGET_URL_JSON="http://127.0.0.1:$LLMUX_PORT/v1/chat/completions"
+TARGET_URL_SSE=$TARGET_URL_JSON
+TARGET_URL_SLOW=$TARGET_URL_JSON
+TARGET_URL_PACED=$TARGET_URL_JSON
+TARGET_MODEL_JSON=bench-json
+TARGET_MODEL_SSE=bench-sse
+TARGET_MODEL_SLOW=bench-slow
+TARGET_MODEL_PACED=bench-paced
+
+target_prepare() {
+    if [[ -z ${LLMUX_BIN:-} ]]; then
+        log "building llmux (Release) in $REPO_DIR/build"
+        (cd "$REPO_DIR" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >&2 && ninja -C build llmux >&2) ||
+            { log "llmux: build failed"; return 1; }
+        LLMUX_BIN=$REPO_DIR/build/llmux
+    fi
+    [[ -x $LLMUX_BIN ]] || { log "llmux: $LLMUX_BIN is not an executable"; return 1; }
+    TARGET_DESC="llmux $LLMUX_BIN (checkout $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)), --num_workers 1"
+    local model port
+    {
+        echo "model_list:"
+        for model in json:18080 sse:18081 slow:18082 paced:18083; do
+            port=${model#*:}
+            cat <<YAML
+  - model_name: bench-${model%:*}
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: http://127.0.0.1:$port/v1
+      api_key: sk-bench-upstream
+YAML
+        done
+        printf 'general_settings:\n  master_key: sk-bench-dummy\n'
+    } >"$RUN_DIR/llmux-config.yaml"
+}
+target_start() {
+    spawn llmux "$SUT_CPU" "$LLMUX_BIN" --config "$RUN_DIR/llmux-config.yaml" --host 127.0.0.1 \
+        --port "$LLMUX_PORT" --num_workers 1
+}
+target_stop() { stop llmux; }
