@@ -1,0 +1,63 @@
+#include "api/embeddings.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace llmux::api {
+
+namespace {
+
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void append_base64(std::string& out, const unsigned char* data, std::size_t size) {
+  out.reserve(out.size() + (size + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    const std::uint32_t n = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    out += kBase64Alphabet[(n >> 18) & 63];
+    out += kBase64Alphabet[(n >> 12) & 63];
+    out += kBase64Alphabet[(n >> 6) & 63];
+    out += kBase64Alphabet[n & 63];
+  }
+  if (const std::size_t rest = size - i; rest > 0) {
+    std::uint32_t n = data[i] << 16;
+    if (rest == 2) n |= data[i + 1] << 8;
+    out += kBase64Alphabet[(n >> 18) & 63];
+    out += kBase64Alphabet[(n >> 12) & 63];
+    out += rest == 2 ? kBase64Alphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+}
+
+}  // namespace
+
+bool encode_embedding_base64(const boost::json::array& vector, std::string& out) {
+  static_assert(std::endian::native == std::endian::little, "float32 packing assumes little-endian");
+  std::string bytes(vector.size() * sizeof(float), '\0');
+  for (std::size_t i = 0; i < vector.size(); ++i) {
+    const auto& element = vector[i];
+    if (!element.is_number()) return false;
+    const float value = static_cast<float>(element.to_number<double>());
+    std::memcpy(bytes.data() + i * sizeof(float), &value, sizeof(float));
+  }
+  append_base64(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return true;
+}
+
+void convert_embeddings_to_base64(boost::json::object& response) {
+  auto* data = response.if_contains("data");
+  if (!data || !data->is_array()) return;
+  for (auto& item : data->get_array()) {
+    auto* object = item.if_object();
+    auto* embedding = object ? object->if_contains("embedding") : nullptr;
+    if (!embedding || !embedding->is_array()) continue;
+    std::string encoded;
+    if (encode_embedding_base64(embedding->get_array(), encoded)) *embedding = encoded;
+  }
+}
+
+}  // namespace llmux::api

@@ -1,0 +1,98 @@
+#include "api/request.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
+namespace llmux::api {
+
+namespace json = boost::json;
+
+std::string_view endpoint_path(Endpoint endpoint) {
+  switch (endpoint) {
+    case Endpoint::chat_completions: return "/chat/completions";
+    case Endpoint::completions: return "/completions";
+    case Endpoint::embeddings: return "/embeddings";
+    case Endpoint::moderations: return "/moderations";
+  }
+  return "/chat/completions";
+}
+
+namespace {
+
+Error bad_request(std::string message, std::string param) {
+  return Error{.kind = ErrorKind::invalid_request,
+               .message = std::move(message),
+               .param = std::move(param)};
+}
+
+// The field each endpoint cannot do without, and what it must be.
+Result<void> validate_required(Endpoint endpoint, const json::object& body) {
+  switch (endpoint) {
+    case Endpoint::chat_completions: {
+      const auto* messages = body.if_contains("messages");
+      if (!messages) return bad_request("Missing required parameter: 'messages'.", "messages");
+      if (!messages->is_array() || messages->get_array().empty())
+        return bad_request("Invalid 'messages': expected a non-empty array of messages.",
+                           "messages");
+      for (const auto& message : messages->get_array()) {
+        const auto* object = message.if_object();
+        const auto* role = object ? object->if_contains("role") : nullptr;
+        if (!role || !role->is_string())
+          return bad_request("Invalid 'messages': each message must be an object with a 'role'.",
+                             "messages");
+      }
+      return {};
+    }
+    case Endpoint::completions:
+      if (!body.contains("prompt"))
+        return bad_request("Missing required parameter: 'prompt'.", "prompt");
+      return {};
+    case Endpoint::embeddings:
+    case Endpoint::moderations:
+      if (!body.contains("input")) return bad_request("Missing required parameter: 'input'.", "input");
+      return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Request> parse_request(Endpoint endpoint, std::string_view text,
+                              std::string_view model_override) {
+  json::error_code ec;
+  // One arena per request: every node of the body is freed at once when the request ends.
+  json::value parsed = json::parse(text, ec, json::make_shared_resource<json::monotonic_resource>());
+  if (ec) {
+    return bad_request("Invalid JSON in request body: " + ec.message() + ".", "");
+  }
+  if (!parsed.is_object()) return bad_request("The request body must be a JSON object.", "");
+
+  Request request{.endpoint = endpoint, .body = std::move(parsed.get_object())};
+  json::object& body = request.body;
+  if (!model_override.empty()) {
+    request.model = model_override;
+  } else if (const auto* model = body.if_contains("model")) {
+    if (!model->is_string())
+      return bad_request("Invalid 'model': expected a string.", "model");
+    request.model = model->get_string();
+  } else if (endpoint != Endpoint::moderations) {
+    return bad_request("Missing required parameter: 'model'.", "model");
+  }
+  if (auto result = validate_required(endpoint, body); !result) return result.error();
+
+  if (const auto* stream = body.if_contains("stream"); stream && !stream->is_null()) {
+    if (!stream->is_bool()) return bad_request("Invalid 'stream': expected a boolean.", "stream");
+    request.stream = stream->get_bool();
+  }
+  if (const auto* options = body.if_contains("stream_options"); options && options->is_object()) {
+    if (const auto* usage = options->get_object().if_contains("include_usage"))
+      request.include_usage = usage->is_bool() && usage->get_bool();
+  }
+  if (request.stream &&
+      (endpoint == Endpoint::embeddings || endpoint == Endpoint::moderations)) {
+    return bad_request("'stream' is not supported on this endpoint.", "stream");
+  }
+  return request;
+}
+
+}  // namespace llmux::api

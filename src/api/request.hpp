@@ -1,0 +1,31 @@
+// An OpenAI request body parsed once: the JSON kept whole for pass-through, plus the fields the
+// gateway acts on, validated so that a bad body is a clear 400 before any routing happens.
+#pragma once
+
+#include "base/error.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace llmux::api {
+
+enum class Endpoint { chat_completions, completions, embeddings, moderations };
+
+std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …
+
+struct Request {
+  Endpoint endpoint = Endpoint::chat_completions;
+  boost::json::object body;  // the client's body, as sent (own monotonic arena)
+  std::string model;         // the model (group) name the client asked for
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage
+};
+
+// Parses and validates `text` for `endpoint`. `model_override` (non-empty) stands in for the
+// body's "model", as on Azure-style routes that name the deployment in the path.
+Result<Request> parse_request(Endpoint endpoint, std::string_view text,
+                              std::string_view model_override = {});
+
+}  // namespace llmux::api

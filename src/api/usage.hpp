@@ -1,0 +1,21 @@
+// Token counts of one answer, as OpenAI's `usage` reports them.
+#pragma once
+
+#include <boost/json/fwd.hpp>
+
+#include <cstdint>
+
+namespace llmux::api {
+
+struct Usage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::int64_t total_tokens = 0;
+  std::int64_t cached_tokens = 0;  // prompt_tokens_details.cached_tokens
+  bool reported = false;           // the answer carried a usage object
+};
+
+// Reads a `usage` object; anything missing counts as 0. Not an object: an unreported Usage.
+Usage usage_from_json(const boost::json::value* usage);
+
+}  // namespace llmux::api

@@ -1,0 +1,198 @@
+#include "app/app.hpp"
+
+#include "auth/authenticator.hpp"
+#include "config/load.hpp"
+#include "handlers/gateway.hpp"
+#include "router/model_table.hpp"
+#include "server/listener.hpp"
+#include "telemetry/log.hpp"
+#include "upstream/client.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+extern const char* const llmux_embedded_config;
+
+namespace llmux::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
+
+// Everything one I/O thread owns: its event loop, listener, upstream pool and log buffer.
+struct Worker {
+  Worker(const handlers::SharedState& shared, asio::ssl::context& tls)
+      : io(1), client(io, tls), gateway(shared, client, log) {}
+
+  asio::io_context io;
+  upstream::Client client;
+  telemetry::LogBuffer log;
+  handlers::Gateway gateway;
+  std::unique_ptr<server::Listener> listener;
+  std::unique_ptr<asio::steady_timer> flush_timer;
+  std::thread thread;
+
+  void schedule_flush() {
+    flush_timer->expires_after(kLogFlushInterval);
+    flush_timer->async_wait([this](const boost::system::error_code& ec) {
+      log.flush();
+      if (!ec) schedule_flush();
+    });
+  }
+};
+
+config::Config load_config(const cli::Options& options) {
+  if (!options.model.empty()) return cli::quick_start_config(options);
+  if (!options.config_path.empty()) return config::load_file(options.config_path);
+  return config::load_string(llmux_embedded_config, "<embedded examples/config.yaml>");
+}
+
+server::Limits limits_from(const config::GeneralSettings& settings, std::size_t workers) {
+  auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); };
+  return server::Limits{
+      .header_bytes = static_cast<std::uint32_t>(settings.max_header_size_kb * 1024),
+      .body_bytes = static_cast<std::uint64_t>(settings.max_request_size_mb * 1024 * 1024),
+      .keepalive_idle = ms(settings.keepalive_timeout_s),
+      .read_timeout = ms(settings.request_read_timeout_s),
+      .max_connections = std::max<std::size_t>(1, settings.max_connections / workers),
+  };
+}
+
+}  // namespace
+
+int run(const cli::Options& options) {
+  const auto started = std::chrono::steady_clock::now();
+  config::Config config;
+  std::vector<std::string> warnings;
+  std::unique_ptr<router::ModelTable> models;
+  try {
+    config = load_config(options);
+    for (const auto& [name, value] : config.environment_variables) ::setenv(name.c_str(), value.c_str(), 1);
+    warnings = config.warnings;
+    models = std::make_unique<router::ModelTable>(router::ModelTable::build(config, warnings));
+  } catch (const config::LoadError& error) {
+    for (const auto& problem : error.problems) std::cerr << "llmux: config error: " << problem << "\n";
+    return 2;
+  }
+  for (const auto& warning : warnings) telemetry::log_now("warning", warning);
+  if (options.check_config) {
+    std::cout << "config OK: " << models->model_names().size() << " models, " << models->deployment_count()
+              << " deployments\n";
+    return 0;
+  }
+
+  const auth::Authenticator authenticator(config.general_settings.master_key);
+  if (authenticator.is_open()) {
+    telemetry::log_now("warning",
+                       "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
+                       "or LITELLM_MASTER_KEY.");
+  }
+  const handlers::SharedState shared{
+      .models = *models,
+      .authenticator = authenticator,
+      .version = LLMUX_VERSION,
+      .started_at = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count(),
+  };
+
+  const std::size_t worker_count = options.num_workers > 0
+                                       ? static_cast<std::size_t>(options.num_workers)
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  const server::Limits limits = limits_from(config.general_settings, worker_count);
+  auto tls = upstream::make_tls_context();
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  try {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options.host, ec);
+    if (ec) throw std::runtime_error("--host is not an IP address: " + options.host);
+    asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
+    for (std::size_t i = 0; i < worker_count; ++i) {
+      auto worker = std::make_unique<Worker>(shared, *tls);
+      // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
+      // connections and no two threads share a connection, a pool or a lock.
+      worker->listener = std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,
+                                                            worker->gateway);
+      endpoint.port(worker->listener->port());  // port 0: the others join the port the first got
+      workers.push_back(std::move(worker));
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "llmux: cannot listen on " << options.host << ":" << options.port << ": " << error.what() << "\n";
+    return 1;
+  }
+  const unsigned short port = workers.front()->listener->port();
+  if (!options.port_file.empty()) {
+    const std::string temporary = options.port_file + ".tmp";
+    std::ofstream(temporary) << port << "\n";
+    std::rename(temporary.c_str(), options.port_file.c_str());  // readers never see half a file
+  }
+
+  std::string served;
+  for (const auto& name : models->model_names()) served += (served.empty() ? "" : ", ") + name;
+  const auto startup_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  telemetry::log_now("info", "llmux " LLMUX_VERSION " listening on http://" + options.host + ":" + std::to_string(port) +
+                                 " with " + std::to_string(worker_count) + " worker(s), config " + config.source +
+                                 ", started in " + std::to_string(static_cast<int>(startup_ms)) + " ms");
+  telemetry::log_now("info", "models: " + (served.empty() ? std::string("(none)") : served));
+
+  // Shutdown: the signal lands on worker 0; each worker drains on its own thread, and the last
+  // one to finish stops everything. A drain that outlives drain_timeout closes what is left.
+  std::atomic<std::size_t> draining_workers{worker_count};
+  asio::signal_set signals(workers.front()->io, SIGTERM, SIGINT);
+  const auto drain_timeout = std::chrono::milliseconds(
+      static_cast<long long>(config.general_settings.drain_timeout_s * 1000));
+  asio::steady_timer drain_deadline(workers.front()->io);
+  auto stop_all = [&workers] {
+    for (auto& worker : workers) {
+      asio::post(worker->io, [&worker = *worker] {
+        worker.flush_timer->cancel();
+        worker.log.flush();
+        worker.io.stop();
+      });
+    }
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    telemetry::log_now("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                   ": draining in-flight requests");
+    for (auto& worker : workers) {
+      asio::post(worker->io, [&worker = *worker, &draining_workers, &stop_all] {
+        worker.listener->drain([&draining_workers, &stop_all] {
+          if (--draining_workers == 0) stop_all();
+        });
+      });
+    }
+    drain_deadline.expires_after(drain_timeout);
+    drain_deadline.async_wait([&](const boost::system::error_code& timer_ec) {
+      if (timer_ec) return;
+      telemetry::log_now("warning", "drain timeout reached: closing the remaining connections");
+      for (auto& worker : workers) {
+        asio::post(worker->io, [&worker = *worker] { worker.listener->close_all(); });
+      }
+    });
+  });
+
+  for (auto& worker : workers) {
+    worker->flush_timer = std::make_unique<asio::steady_timer>(worker->io);
+    worker->schedule_flush();
+    worker->listener->start();
+  }
+  for (std::size_t i = 1; i < workers.size(); ++i) {
+    workers[i]->thread = std::thread([&worker = *workers[i]] { worker.io.run(); });
+  }
+  workers.front()->io.run();
+  for (std::size_t i = 1; i < workers.size(); ++i) workers[i]->thread.join();
+  telemetry::log_now("info", "llmux stopped");
+  return 0;
+}
+
+}  // namespace llmux::app

@@ -1,0 +1,137 @@
+#include "handlers/gateway.hpp"
+
+#include "api/error_body.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace llmux::handlers {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kAzurePrefix = "/openai/deployments/";
+
+std::optional<api::Endpoint> endpoint_for(std::string_view path) {
+  if (path == "/chat/completions") return api::Endpoint::chat_completions;
+  if (path == "/completions") return api::Endpoint::completions;
+  if (path == "/embeddings") return api::Endpoint::embeddings;
+  if (path == "/moderations") return api::Endpoint::moderations;
+  return std::nullopt;
+}
+
+bool is_get(const server::Exchange& exchange) {
+  return exchange.request().method() == server::http::verb::get ||
+         exchange.request().method() == server::http::verb::head;
+}
+
+bool is_post(const server::Exchange& exchange) {
+  return exchange.request().method() == server::http::verb::post;
+}
+
+Error method_not_allowed() {
+  return Error{.kind = ErrorKind::invalid_request, .message = "Method not allowed on this route.", .status = 405};
+}
+
+}  // namespace
+
+Gateway::Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log)
+    : shared_(shared), client_(client), log_(log) {}
+
+std::string Gateway::error_body(unsigned status, std::string_view message) const {
+  return api::error_body(Error{.kind = kind_from_status(static_cast<int>(status)),
+                               .message = std::string(message),
+                               .status = static_cast<int>(status)});
+}
+
+bool Gateway::authorized(const server::Exchange& exchange) const {
+  if (shared_.authenticator.is_open()) return true;
+  const auth::PresentedHeaders headers{
+      .authorization = exchange.header("authorization"),
+      .api_key = exchange.header("api-key"),
+      .x_api_key = exchange.header("x-api-key"),
+      .x_goog_api_key = exchange.header("x-goog-api-key"),
+      .x_litellm_api_key = exchange.header("x-litellm-api-key"),
+  };
+  return shared_.authenticator.accepts(auth::presented_key(headers));
+}
+
+asio::awaitable<void> Gateway::fail(server::Exchange& exchange, const Error& error) {
+  if (error.retry_after) exchange.set_header("retry-after", std::to_string(error.retry_after->count()));
+  co_await exchange.respond(static_cast<unsigned>(http_status(error)), api::error_body(error));
+}
+
+asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
+  std::string_view path = exchange.path();
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+
+  // Azure SDK clients name the deployment in the path: /openai/deployments/{model}/chat/completions
+  if (path.starts_with(kAzurePrefix)) {
+    const std::string_view rest = path.substr(kAzurePrefix.size());
+    const auto slash = rest.find('/');
+    const auto endpoint = slash == std::string_view::npos ? std::nullopt : endpoint_for(rest.substr(slash));
+    if (!endpoint || endpoint == api::Endpoint::moderations) {
+      co_return co_await fail(exchange, Error{.kind = ErrorKind::not_found, .message = "Unknown route."});
+    }
+    if (!is_post(exchange)) co_return co_await fail(exchange, method_not_allowed());
+    co_return co_await model_call(exchange, *endpoint, rest.substr(0, slash));
+  }
+
+  if (path.starts_with("/v1/") || path == "/v1") path.remove_prefix(3);
+
+  if (path == "/health" || path == "/health/liveliness" || path == "/health/liveness" ||
+      path == "/health/readiness") {
+    if (!is_get(exchange)) co_return co_await fail(exchange, method_not_allowed());
+    if (path == "/health/liveliness" || path == "/health/liveness") {
+      co_return co_await exchange.respond(200, "\"I'm alive!\"");
+    }
+    json::object body{{"status", "healthy"},
+                      {"litellm_version", shared_.version},
+                      {"models", shared_.models.model_names().size()},
+                      {"deployments", shared_.models.deployment_count()}};
+    if (path == "/health/readiness") body["db"] = "Not connected";
+    co_return co_await exchange.respond(200, json::serialize(body));
+  }
+
+  if (path == "/models" || path.starts_with("/models/")) {
+    if (!is_get(exchange)) co_return co_await fail(exchange, method_not_allowed());
+    if (!authorized(exchange)) {
+      co_return co_await fail(exchange, Error{.kind = ErrorKind::unauthenticated,
+                                              .message = "Authentication Error: invalid or missing API key."});
+    }
+    if (path == "/models") co_return co_await list_models(exchange);
+    co_return co_await get_model(exchange, path.substr(std::string_view("/models/").size()));
+  }
+
+  if (const auto endpoint = endpoint_for(path)) {
+    if (!is_post(exchange)) co_return co_await fail(exchange, method_not_allowed());
+    co_return co_await model_call(exchange, *endpoint, {});
+  }
+
+  co_await fail(exchange, Error{.kind = ErrorKind::not_found, .message = "Unknown route: " + std::string(path)});
+}
+
+asio::awaitable<void> Gateway::list_models(server::Exchange& exchange) {
+  json::array data;
+  for (const auto& name : shared_.models.model_names()) {
+    data.push_back(json::object{{"id", name}, {"object", "model"}, {"created", shared_.started_at}, {"owned_by", "openai"}});
+  }
+  // Bodies are built before co_await: GCC 12 rejects string literals in braced initialisers
+  // inside a co_await expression.
+  std::string body = json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
+  co_await exchange.respond(200, std::move(body));
+}
+
+asio::awaitable<void> Gateway::get_model(server::Exchange& exchange, std::string_view id) {
+  if (!shared_.models.group(id)) {
+    co_return co_await fail(exchange, Error{.kind = ErrorKind::model_not_found,
+                                            .message = "The model `" + std::string(id) + "` does not exist.",
+                                            .param = "model"});
+  }
+  std::string body = json::serialize(
+      json::object{{"id", id}, {"object", "model"}, {"created", shared_.started_at}, {"owned_by", "openai"}});
+  co_await exchange.respond(200, std::move(body));
+}
+
+}  // namespace llmux::handlers

@@ -1,0 +1,47 @@
+// The gateway's HTTP face: maps each route to its handler. One Gateway per worker thread, over
+// state that all workers share read-only (model table, authenticator).
+#pragma once
+
+#include "api/request.hpp"
+#include "auth/authenticator.hpp"
+#include "router/model_table.hpp"
+#include "server/exchange.hpp"
+#include "telemetry/log.hpp"
+#include "upstream/client.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace llmux::handlers {
+
+namespace asio = boost::asio;
+
+// Built once at startup; every worker reads it, nobody writes it.
+struct SharedState {
+  const router::ModelTable& models;
+  const auth::Authenticator& authenticator;
+  std::string version;
+  std::int64_t started_at = 0;  // Unix seconds, the "created" of /v1/models entries
+};
+
+class Gateway final : public server::Handler {
+ public:
+  Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log);
+
+  asio::awaitable<void> handle(server::Exchange& exchange) override;
+  std::string error_body(unsigned status, std::string_view message) const override;
+
+ private:
+  bool authorized(const server::Exchange& exchange) const;
+  asio::awaitable<void> fail(server::Exchange& exchange, const Error& error);
+  asio::awaitable<void> list_models(server::Exchange& exchange);
+  asio::awaitable<void> get_model(server::Exchange& exchange, std::string_view id);
+  asio::awaitable<void> model_call(server::Exchange& exchange, api::Endpoint endpoint,
+                                   std::string_view model_from_path);
+
+  const SharedState& shared_;
+  upstream::Client& client_;
+  telemetry::LogBuffer& log_;
+};
+
+}  // namespace llmux::handlers

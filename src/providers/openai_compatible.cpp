@@ -1,0 +1,227 @@
+#include "providers/openai_compatible.hpp"
+
+#include "api/embeddings.hpp"
+#include "providers/wire/sse.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <algorithm>
+
+namespace llmux::providers {
+
+namespace json = boost::json;
+
+namespace {
+
+// LiteLLM's own request keys (its proxy strips them before calling a provider).
+constexpr std::array<std::string_view, 20> kGatewayOnlyFields = {
+    "metadata",       "user_config",   "mock_response",  "caching",
+    "cache",          "num_retries",   "fallbacks",      "context_window_fallbacks",
+    "api_key",        "api_base",      "base_url",       "api_version",
+    "timeout",        "stream_timeout", "litellm_call_id", "tags",
+    "litellm_logging_obj", "max_retries", "proxy_server_request", "disable_fallbacks",
+};
+
+std::string join_url(std::string_view base, std::string_view path) {
+  std::string url(base);
+  url += path;
+  return url;
+}
+
+// Sets the top-level "model" of an OpenAI object to what the client asked for.
+void set_model(json::object& object, std::string_view client_model) {
+  if (auto* model = object.if_contains("model")) *model = client_model;
+}
+
+class OpenAiStreamDecoder final : public StreamDecoder {
+ public:
+  OpenAiStreamDecoder(std::string client_model, bool relay_usage_chunk)
+      : client_model_(std::move(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
+
+  Result<void> feed(std::string_view bytes, std::string& out) override {
+    events_.clear();
+    if (!parser_.feed(bytes, events_)) {
+      return Error{.kind = ErrorKind::upstream_failed,
+                   .message = "The upstream stream sent an event larger than the limit."};
+    }
+    return relay(out);
+  }
+
+  Result<void> finish(std::string& out) override {
+    events_.clear();
+    parser_.finish(events_);
+    if (auto result = relay(out); !result) return result;
+    if (done_) return {};
+    if (saw_finish_reason_) {  // some servers end without [DONE]; the answer is complete
+      out += "data: [DONE]\n\n";
+      done_ = true;
+      return {};
+    }
+    return Error{.kind = ErrorKind::upstream_failed,
+                 .message = "The upstream closed the stream before it was complete."};
+  }
+
+  bool done() const override { return done_; }
+  const api::Usage& usage() const override { return usage_; }
+
+ private:
+  Result<void> relay(std::string& out) {
+    for (auto& event : events_) {
+      if (done_ || event.data.empty()) continue;
+      if (event.data.starts_with("[DONE]")) {
+        out += "data: [DONE]\n\n";
+        done_ = true;
+        continue;
+      }
+      arena_.release();
+      json::error_code ec;
+      json::value chunk = json::parse(event.data, ec, &arena_);
+      if (ec || !chunk.is_object()) {
+        return Error{.kind = ErrorKind::upstream_failed,
+                     .message = "The upstream stream sent an event that is not a JSON object."};
+      }
+      auto& object = chunk.get_object();
+      if (object.contains("error")) {  // an in-band error ends the stream: pass it on as is
+        wire::append_data_event(out, event.data);
+        done_ = true;
+        continue;
+      }
+      set_model(object, client_model_);
+      bool usage_only = false;
+      if (const auto* usage = object.if_contains("usage"); usage && usage->is_object()) {
+        usage_ = api::usage_from_json(usage);
+        const auto* choices = object.if_contains("choices");
+        usage_only = choices && choices->is_array() && choices->get_array().empty();
+      }
+      if (const auto* choices = object.if_contains("choices"); choices && choices->is_array()) {
+        for (const auto& choice : choices->get_array()) {
+          const auto* reason = choice.is_object() ? choice.get_object().if_contains("finish_reason")
+                                                  : nullptr;
+          if (reason && !reason->is_null()) saw_finish_reason_ = true;
+        }
+      }
+      if (usage_only && !relay_usage_chunk_) continue;
+      out += "data: ";
+      out += json::serialize(object);
+      out += "\n\n";
+    }
+    return {};
+  }
+
+  std::string client_model_;
+  bool relay_usage_chunk_;
+  wire::SseParser parser_;
+  std::vector<wire::SseEvent> events_;
+  json::monotonic_resource arena_;
+  api::Usage usage_;
+  bool done_ = false;
+  bool saw_finish_reason_ = false;
+};
+
+}  // namespace
+
+bool is_gateway_only_field(std::string_view key) {
+  return std::find(kGatewayOnlyFields.begin(), kGatewayOnlyFields.end(), key) !=
+         kGatewayOnlyFields.end();
+}
+
+Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& request,
+                                                         const Target& target) const {
+  json::monotonic_resource arena;
+  json::object body(&arena);
+  body.reserve(request.body.size() + target.default_params.size() + 1);
+  for (const auto& [key, value] : request.body) {
+    if (!is_gateway_only_field(key)) body.emplace(key, value);
+  }
+  body["model"] = target.upstream_model;
+  for (const auto& [key, value] : target.default_params) {
+    if (!body.contains(key)) body.emplace(key, value);
+  }
+  if (request.stream && ask_stream_usage_ && !request.include_usage &&
+      request.endpoint == api::Endpoint::chat_completions) {
+    json::object options(&arena);
+    if (const auto* given = request.body.if_contains("stream_options"); given && given->is_object())
+      options = given->get_object();
+    options["include_usage"] = true;
+    body["stream_options"] = std::move(options);
+  }
+
+  UpstreamRequest upstream{.url = join_url(target.api_base, api::endpoint_path(request.endpoint)),
+                           .body = json::serialize(body)};
+  upstream.headers.reserve(2 + target.extra_headers.size());
+  if (!target.api_key.empty()) upstream.headers.emplace_back("Authorization", "Bearer " + target.api_key);
+  if (!target.organization.empty())
+    upstream.headers.emplace_back("OpenAI-Organization", target.organization);
+  for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
+  return upstream;
+}
+
+Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std::string_view body,
+                                               std::string_view client_model) const {
+  json::monotonic_resource arena;
+  json::error_code ec;
+  json::value parsed = json::parse(body, ec, &arena);
+  if (ec || !parsed.is_object()) {
+    return Error{.kind = ErrorKind::upstream_failed,
+                 .message = "The upstream answered with a body that is not a JSON object."};
+  }
+  auto& object = parsed.get_object();
+  if (object.contains("error")) return decode_error(500, body);  // an error sent with a 2xx
+  set_model(object, client_model);
+  if (request.endpoint == api::Endpoint::embeddings) {
+    const auto* format = request.body.if_contains("encoding_format");
+    if (format && format->is_string() && format->get_string() == "base64")
+      api::convert_embeddings_to_base64(object);
+  }
+  return Reply{.body = json::serialize(object), .usage = api::usage_from_json(object.if_contains("usage"))};
+}
+
+Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) const {
+  return decode_openai_error(status, body);
+}
+
+std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(
+    const api::Request& request, std::string_view client_model) const {
+  const bool relay_usage = request.include_usage || !ask_stream_usage_;
+  return std::make_unique<OpenAiStreamDecoder>(std::string(client_model), relay_usage);
+}
+
+Error decode_openai_error(int status, std::string_view body) {
+  Error error{.kind = kind_from_status(status), .status = status};
+  json::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  const json::object* detail = nullptr;
+  if (!ec && parsed.is_object()) {
+    const auto* inner = parsed.get_object().if_contains("error");
+    if (inner && inner->is_object()) detail = &inner->get_object();
+    else if (inner && inner->is_string()) error.message = inner->get_string();
+    else if (const auto* message = parsed.get_object().if_contains("message"); message && message->is_string())
+      error.message = message->get_string();
+  }
+  if (detail) {
+    if (const auto* message = detail->if_contains("message"); message && message->is_string())
+      error.message = message->get_string();
+    if (const auto* type = detail->if_contains("type"); type && type->is_string())
+      error.type = type->get_string();
+    if (const auto* param = detail->if_contains("param"); param && param->is_string())
+      error.param = param->get_string();
+    if (const auto* code = detail->if_contains("code")) {
+      if (code->is_string()) error.code = code->get_string();
+      else if (code->is_number()) error.code = json::serialize(*code);
+    }
+  }
+  if (error.message.empty()) {
+    constexpr std::size_t kMaxQuoted = 500;
+    error.message = "The upstream answered with HTTP " + std::to_string(status);
+    if (!body.empty()) error.message += ": " + std::string(body.substr(0, kMaxQuoted));
+  }
+  if (error.code == "context_length_exceeded") error.kind = ErrorKind::context_window_exceeded;
+  if (error.code == "content_policy_violation" || error.code == "content_filter")
+    error.kind = ErrorKind::content_policy;
+  return error;
+}
+
+}  // namespace llmux::providers

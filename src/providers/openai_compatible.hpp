@@ -1,0 +1,32 @@
+// OpenAI and every server that speaks its API (vLLM, Groq, DeepSeek, Mistral, Together, …):
+// the body passes through with the model renamed and LiteLLM-only fields removed.
+#pragma once
+
+#include "providers/provider.hpp"
+
+namespace llmux::providers {
+
+class OpenAiCompatibleProvider final : public Provider {
+ public:
+  // `ask_stream_usage`: request usage on every stream (for spend), and hide the usage chunk
+  // from clients that did not ask for it. Only for upstreams known to accept stream_options.
+  explicit OpenAiCompatibleProvider(bool ask_stream_usage) : ask_stream_usage_(ask_stream_usage) {}
+
+  Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const override;
+  Result<Reply> decode(const api::Request& request, std::string_view body,
+                       std::string_view client_model) const override;
+  Error decode_error(int status, std::string_view body) const override;
+  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
+                                                     std::string_view client_model) const override;
+
+ private:
+  bool ask_stream_usage_;
+};
+
+// Request fields that configure LiteLLM itself and must never reach a provider.
+bool is_gateway_only_field(std::string_view key);
+
+// An OpenAI-style error body ({"error":{…}}, or a bare message) → Error with `status` kept.
+Error decode_openai_error(int status, std::string_view body);
+
+}  // namespace llmux::providers

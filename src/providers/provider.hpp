@@ -1,0 +1,72 @@
+// One upstream dialect: turns OpenAI-shaped requests into upstream bytes and upstream bytes back
+// into OpenAI-shaped answers. Pure translation: a provider never opens a socket (upstream/ does).
+#pragma once
+
+#include "api/request.hpp"
+#include "api/usage.hpp"
+#include "base/error.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace llmux::providers {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Where and how one deployment reaches its provider; built once from litellm_params.
+struct Target {
+  std::string provider;        // the model prefix: "openai", "groq", "hosted_vllm", …
+  std::string upstream_model;  // the name the provider knows (prefix stripped)
+  std::string api_base;        // no trailing '/'
+  std::string api_key;         // secret
+  std::string api_version;
+  std::string organization;
+  Headers extra_headers;
+  boost::json::object default_params;  // other litellm_params: request defaults
+};
+
+struct UpstreamRequest {
+  std::string url;  // absolute http(s) URL
+  Headers headers;  // besides Host, Content-Type and Content-Length
+  std::string body;
+};
+
+// A decoded non-streaming answer: the OpenAI body for the client and what it cost.
+struct Reply {
+  std::string body;
+  api::Usage usage;
+};
+
+// Upstream stream bytes in (split anywhere), OpenAI SSE frames out.
+class StreamDecoder {
+ public:
+  virtual ~StreamDecoder() = default;
+  // Appends every complete "data: …\n\n" frame that `bytes` finishes to `out`. An error means
+  // the upstream sent something unusable; the caller reports it to the client.
+  virtual Result<void> feed(std::string_view bytes, std::string& out) = 0;
+  // The upstream closed the stream: appends the closing frames, or fails if it ended early.
+  virtual Result<void> finish(std::string& out) = 0;
+  // True once the stream's own end was seen (e.g. "data: [DONE]"): nothing more will come.
+  virtual bool done() const = 0;
+  virtual const api::Usage& usage() const = 0;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const = 0;
+  // A 2xx body → the client's body, with `model` set to `client_model`.
+  virtual Result<Reply> decode(const api::Request& request, std::string_view body,
+                               std::string_view client_model) const = 0;
+  // Any non-2xx answer → the client's error (status and message kept where they make sense).
+  virtual Error decode_error(int status, std::string_view body) const = 0;
+  virtual std::unique_ptr<StreamDecoder> make_stream_decoder(
+      const api::Request& request, std::string_view client_model) const = 0;
+};
+
+}  // namespace llmux::providers

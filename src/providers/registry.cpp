@@ -1,0 +1,71 @@
+#include "providers/registry.hpp"
+
+#include "providers/openai_compatible.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace llmux::providers {
+
+namespace {
+
+const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true};
+// Other OpenAI-compatible servers may reject stream_options; ask only what the client asked.
+const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
+
+constexpr std::string_view kNoEnv;
+
+const std::array<ProviderSpec, 14> kProviders = {{
+    {"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
+    {"custom_openai", "", "OPENAI_API_KEY", kNoEnv, &kOpenAiCompatible},
+    {"hosted_vllm", "", "HOSTED_VLLM_API_KEY", "HOSTED_VLLM_API_BASE", &kOpenAiCompatible},
+    {"deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "DEEPSEEK_API_BASE", &kOpenAiCompatible},
+    {"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY", "GROQ_API_BASE", &kOpenAiCompatible},
+    {"mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY", "MISTRAL_API_BASE", &kOpenAiCompatible},
+    {"together_ai", "https://api.together.xyz/v1", "TOGETHERAI_API_KEY", "TOGETHER_AI_API_BASE", &kOpenAiCompatible},
+    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "OPENROUTER_API_BASE", &kOpenAiCompatible},
+    {"fireworks_ai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_AI_API_KEY", "FIREWORKS_AI_API_BASE", &kOpenAiCompatible},
+    {"xai", "https://api.x.ai/v1", "XAI_API_KEY", "XAI_API_BASE", &kOpenAiCompatible},
+    {"perplexity", "https://api.perplexity.ai", "PERPLEXITYAI_API_KEY", "PERPLEXITY_API_BASE", &kOpenAiCompatible},
+    {"deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY", "DEEPINFRA_API_BASE", &kOpenAiCompatible},
+    {"lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY", "LM_STUDIO_API_BASE", &kOpenAiCompatible},
+    {"text-completion-openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
+}};
+
+// LiteLLM providers that later issues add; a config naming them still loads.
+constexpr std::array<std::string_view, 16> kPlannedProviders = {
+    "azure",     "azure_ai",   "azure_text", "anthropic",  "gemini",  "vertex_ai",
+    "bedrock",   "sagemaker",  "ollama",     "ollama_chat", "cohere", "cohere_chat",
+    "huggingface", "watsonx",  "databricks", "cloudflare",
+};
+
+}  // namespace
+
+ModelName split_model(std::string_view model) {
+  const auto slash = model.find('/');
+  if (slash == std::string_view::npos) return {"openai", model};
+  return {model.substr(0, slash), model.substr(slash + 1)};
+}
+
+const ProviderSpec* find_provider(std::string_view prefix) {
+  for (const auto& spec : kProviders) {
+    if (spec.prefix == prefix) return &spec;
+  }
+  return nullptr;
+}
+
+bool is_planned_provider(std::string_view prefix) {
+  return std::find(kPlannedProviders.begin(), kPlannedProviders.end(), prefix) !=
+         kPlannedProviders.end();
+}
+
+std::string known_provider_list() {
+  std::string list;
+  for (const auto& spec : kProviders) {
+    if (!list.empty()) list += ", ";
+    list += spec.prefix;
+  }
+  return list;
+}
+
+}  // namespace llmux::providers

@@ -1,0 +1,32 @@
+// The one list of providers llmux speaks: model prefix → dialect, default base URL and the
+// environment variables LiteLLM reads for it.
+#pragma once
+
+#include "providers/provider.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace llmux::providers {
+
+struct ProviderSpec {
+  std::string_view prefix;            // "groq" in "groq/llama-3.1-8b-instant"
+  std::string_view default_api_base;  // empty: api_base is required
+  std::string_view api_key_env;       // read when litellm_params has no api_key
+  std::string_view api_base_env;      // read when litellm_params has no api_base
+  const Provider* provider;
+};
+
+// "groq/llama-3" → {"groq", "llama-3"}; a name without a prefix is OpenAI's, as in LiteLLM.
+struct ModelName {
+  std::string_view prefix;
+  std::string_view name;
+};
+ModelName split_model(std::string_view model);
+
+const ProviderSpec* find_provider(std::string_view prefix);
+// A LiteLLM provider llmux does not speak yet (it is skipped with a warning, not an error).
+bool is_planned_provider(std::string_view prefix);
+std::string known_provider_list();  // "openai, groq, …" for error messages
+
+}  // namespace llmux::providers

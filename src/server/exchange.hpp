@@ -1,0 +1,93 @@
+// One HTTP request and its response, as a handler sees them: the parsed request, and ways to
+// answer it whole or as a stream of chunks. Hides Beast's response types from handlers.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace llmux::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+using Request = http::request<http::string_body>;
+
+// Fires a callback when the client closes its connection while its request is being served.
+struct ClientWatch {
+  std::function<void()> on_leave;
+  unsigned generation = 0;
+  bool armed = false;
+  bool client_left = false;
+};
+
+class Exchange {
+ public:
+  Exchange(beast::tcp_stream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
+           std::chrono::steady_clock::time_point received_at);
+  ~Exchange();
+
+  const Request& request() const { return request_; }
+  Request& request() { return request_; }
+  std::string_view path() const;   // the target without its query
+  std::string_view query() const;  // after '?', or empty
+  std::string_view header(std::string_view name) const;  // empty when absent
+  std::chrono::steady_clock::time_point received_at() const { return received_at_; }
+
+  // Headers for whatever is sent next (the whole response, or the head of a stream).
+  void set_header(std::string_view name, std::string_view value);
+
+  asio::awaitable<void> respond(unsigned status, std::string body,
+                                std::string_view content_type = "application/json");
+  // Sends the status and headers of a chunked response (text/event-stream by default).
+  asio::awaitable<bool> start_stream(std::string_view content_type = "text/event-stream");
+  // Sends one chunk at once; false when the client has gone.
+  asio::awaitable<bool> write(std::string_view data);
+  asio::awaitable<void> end_stream();
+
+  bool responded() const { return responded_; }
+  bool streaming() const { return streaming_; }
+  bool failed() const { return failed_; }
+  // Keep the connection open after this exchange? (client's wish, and nothing went wrong)
+  bool keep_alive() const;
+  void close_after() { close_after_ = true; }
+
+  // Calls `on_leave` once if the client disconnects before unwatch_client(); the callback
+  // runs on this connection's thread and must only cancel work (e.g. close an upstream socket).
+  void watch_client(std::function<void()> on_leave);
+  void unwatch_client();
+  bool client_left() const { return watch_->client_left; }
+
+ private:
+  beast::tcp_stream& stream_;
+  Request& request_;
+  std::shared_ptr<ClientWatch> watch_;
+  std::chrono::steady_clock::time_point received_at_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  bool responded_ = false;
+  bool streaming_ = false;
+  bool stream_ended_ = false;
+  bool failed_ = false;
+  bool close_after_ = false;
+};
+
+// What the server calls for each request. One instance per worker thread.
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual asio::awaitable<void> handle(Exchange& exchange) = 0;
+  // The JSON body of an error the server itself answers (bad HTTP, limits) before any handler.
+  virtual std::string error_body(unsigned status, std::string_view message) const = 0;
+};
+
+}  // namespace llmux::server

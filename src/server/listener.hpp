@@ -1,0 +1,55 @@
+// Accepts connections on one worker's io_context and runs one session coroutine per
+// connection: read a request within the limits, hand it to the Handler, repeat (keep-alive).
+#pragma once
+
+#include "server/exchange.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <list>
+
+namespace llmux::server {
+
+struct Limits {
+  std::uint32_t header_bytes = 64 * 1024;
+  std::uint64_t body_bytes = 50ull << 20;
+  std::chrono::milliseconds keepalive_idle{120'000};  // between requests on one connection
+  std::chrono::milliseconds read_timeout{60'000};     // to receive one whole request
+  std::size_t max_connections = 100'000;              // of this listener
+};
+
+class Listener {
+ public:
+  // Binds `endpoint`; with `reuse_port`, several listeners (one per worker) share the port.
+  Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, bool reuse_port,
+           Limits limits, Handler& handler);
+  ~Listener();
+
+  unsigned short port() const;
+  void start();
+  // Stops accepting, closes idle connections and lets busy ones finish their current
+  // response. `on_drained` runs (on this thread) once no connection is left.
+  void drain(std::function<void()> on_drained);
+  // Closes every connection at once (drain took too long).
+  void close_all();
+  std::size_t connections() const { return sessions_.size(); }
+
+ private:
+  struct Session;
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> run_session(asio::ip::tcp::socket socket);
+  void session_ended();
+
+  asio::io_context& io_;
+  asio::ip::tcp::acceptor acceptor_;
+  Limits limits_;
+  Handler& handler_;
+  std::list<Session*> sessions_;
+  bool draining_ = false;
+  std::function<void()> on_drained_;
+};
+
+}  // namespace llmux::server

@@ -1,0 +1,351 @@
+#include "upstream/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <array>
+#include <charconv>
+#include <variant>
+
+namespace llmux::upstream {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxIdlePerOrigin = 512;
+constexpr auto kMaxIdleTime = std::chrono::seconds(50);
+constexpr auto kDnsCacheTime = std::chrono::seconds(60);
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+constexpr std::size_t kReadPieceBytes = 16 * 1024;
+
+struct Origin {
+  bool tls = false;
+  std::string host;         // without brackets
+  std::string port;
+  std::string host_header;  // host[:port] as the URL wrote it
+  std::string target;       // path and query
+  std::string key;          // scheme://host:port, the pool's key
+};
+
+Result<Origin> parse_origin(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
+      parsed->host_address().empty()) {
+    return Error{.kind = ErrorKind::internal,
+                 .message = "The deployment's api_base is not a valid http(s) URL."};
+  }
+  Origin origin{.tls = parsed->scheme() == "https", .host = parsed->host_address()};
+  origin.port = parsed->has_port() ? std::string(parsed->port()) : (origin.tls ? "443" : "80");
+  origin.host_header = parsed->encoded_host_and_port();
+  origin.target = parsed->encoded_path();
+  if (origin.target.empty()) origin.target = "/";
+  if (parsed->has_query()) {
+    origin.target += '?';
+    origin.target += parsed->encoded_query();
+  }
+  origin.key = std::string(parsed->scheme()) + "://" + origin.host + ":" + origin.port;
+  return origin;
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
+  long seconds = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || seconds < 0) return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
+
+Error transport_error(const beast::error_code& ec, bool aborted, const Origin& origin) {
+  if (aborted) {
+    return Error{.kind = ErrorKind::upstream_failed, .message = "The call was abandoned."};
+  }
+  if (ec == beast::error::timeout) {
+    return Error{.kind = ErrorKind::timeout,
+                 .message = "The upstream " + origin.key + " did not answer in time."};
+  }
+  return Error{.kind = ErrorKind::upstream_failed,
+               .message = "Could not reach the upstream " + origin.key + ": " + ec.message() + "."};
+}
+
+// A reused keep-alive connection that the server had already closed fails this way before any
+// byte of the answer; the request is then sent again on a fresh connection.
+bool is_stale_connection_error(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::ssl::error::stream_truncated;
+}
+
+}  // namespace
+
+class Connection {
+ public:
+  using Plain = beast::tcp_stream;
+  using Tls = beast::ssl_stream<beast::tcp_stream>;
+
+  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
+  Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
+      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {}
+
+  beast::tcp_stream& tcp() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+  }
+  void close() {
+    beast::error_code ignored;
+    tcp().socket().close(ignored);
+  }
+
+  std::variant<Plain, Tls> stream;
+  beast::flat_buffer buffer;
+  std::string key;
+  Clock::time_point idle_since{};
+  bool reused = false;
+};
+
+class Pool {
+ public:
+  std::unique_ptr<Connection> take(const std::string& key) {
+    auto found = idle_.find(key);
+    if (found == idle_.end()) return nullptr;
+    auto& connections = found->second;
+    const auto now = Clock::now();
+    while (!connections.empty()) {
+      auto connection = std::move(connections.back());
+      connections.pop_back();
+      if (now - connection->idle_since < kMaxIdleTime) {
+        connection->reused = true;
+        return connection;
+      }
+    }
+    return nullptr;
+  }
+
+  void put(std::unique_ptr<Connection> connection) {
+    auto& connections = idle_[connection->key];
+    if (connections.size() >= kMaxIdlePerOrigin) return;
+    connection->idle_since = Clock::now();
+    connection->tcp().expires_never();
+    connections.push_back(std::move(connection));
+  }
+
+  std::size_t idle_count() const {
+    std::size_t count = 0;
+    for (const auto& [key, connections] : idle_) count += connections.size();
+    return count;
+  }
+
+  struct Resolved {
+    tcp::resolver::results_type endpoints;
+    Clock::time_point at;
+  };
+  std::unordered_map<std::string, Resolved> dns;
+
+ private:
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+struct Stream::State {
+  Pool* pool = nullptr;
+  std::unique_ptr<Connection> connection;
+  http::response_parser<http::buffer_body> parser;
+  AbortHandle* abort = nullptr;
+  Origin origin;
+  std::chrono::milliseconds piece_timeout{};
+  bool whole_call_deadline = false;  // non-streaming: one deadline covers the whole answer
+  std::array<char, kReadPieceBytes> piece{};
+
+  // Hands the connection back to the pool when the answer is complete and keep-alive allows.
+  void settle() {
+    if (abort) abort->set_action(nullptr);
+    abort = nullptr;
+    if (!connection) return;
+    if (parser.is_done() && parser.keep_alive()) pool->put(std::move(connection));
+    else connection->close();
+    connection.reset();
+  }
+};
+
+Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) {
+  status_ = state_->parser.get().result_int();
+  if (auto value = state_->parser.get().find(http::field::retry_after); value != state_->parser.get().end())
+    retry_after_ = parse_retry_after(value->value());
+}
+
+Stream::~Stream() {
+  if (state_) state_->settle();
+}
+
+asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
+  State& state = *state_;
+  while (!state.parser.is_done()) {
+    if (!state.connection) co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream stream is closed."};
+    auto& body = state.parser.get().body();
+    body.data = state.piece.data();
+    body.size = state.piece.size();
+    if (!state.whole_call_deadline) state.connection->tcp().expires_after(state.piece_timeout);
+    auto [ec, ignored] = co_await std::visit(
+        [&](auto& stream) { return http::async_read_some(stream, state.connection->buffer, state.parser, kUseTuple); },
+        state.connection->stream);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      Error error = transport_error(ec, state.abort && state.abort->aborted(), state.origin);
+      state.connection->close();
+      state.connection.reset();
+      co_return error;
+    }
+    const std::size_t produced = state.piece.size() - body.size;
+    if (produced > 0) co_return std::optional<std::string_view>(std::string_view(state.piece.data(), produced));
+  }
+  state.settle();
+  co_return std::optional<std::string_view>();
+}
+
+asio::awaitable<Result<std::string>> Stream::read_all(std::size_t limit) {
+  std::string all;
+  while (true) {
+    auto piece = co_await next();
+    if (!piece) co_return piece.error();
+    if (!*piece) co_return all;
+    if (all.size() + (*piece)->size() > limit) {
+      co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream's answer is larger than the limit."};
+    }
+    all += **piece;
+  }
+}
+
+namespace {
+
+asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& io, asio::ssl::context& tls,
+                                                             Pool& pool, const Origin& origin,
+                                                             Clock::time_point deadline) {
+  beast::error_code ec;
+  tcp::resolver::results_type endpoints;
+  const auto address = asio::ip::make_address(origin.host, ec);
+  if (!ec) {
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, static_cast<unsigned short>(std::stoi(origin.port))),
+                                                    origin.host, origin.port);
+  } else if (auto cached = pool.dns.find(origin.key);
+             cached != pool.dns.end() && Clock::now() - cached->second.at < kDnsCacheTime) {
+    endpoints = cached->second.endpoints;
+  } else {
+    tcp::resolver resolver(io);
+    auto [resolve_ec, results] = co_await resolver.async_resolve(origin.host, origin.port, kUseTuple);
+    if (resolve_ec) {
+      co_return Error{.kind = ErrorKind::upstream_failed,
+                      .message = "Could not resolve the upstream host " + origin.host + ": " + resolve_ec.message() + "."};
+    }
+    endpoints = results;
+    pool.dns[origin.key] = {results, Clock::now()};
+  }
+  auto connection = origin.tls ? std::make_unique<Connection>(io, tls, origin.key)
+                               : std::make_unique<Connection>(io, origin.key);
+  connection->tcp().expires_at(deadline);
+  auto [connect_ec, endpoint] = co_await connection->tcp().async_connect(endpoints, kUseTuple);
+  if (connect_ec) co_return transport_error(connect_ec, false, origin);
+  connection->tcp().socket().set_option(tcp::no_delay(true), ec);
+  if (auto* secure = std::get_if<Connection::Tls>(&connection->stream)) {
+    if (!SSL_set_tlsext_host_name(secure->native_handle(), origin.host.c_str())) {
+      co_return Error{.kind = ErrorKind::upstream_failed, .message = "Could not set TLS server name for " + origin.host + "."};
+    }
+    secure->set_verify_mode(asio::ssl::verify_peer);
+    secure->set_verify_callback(asio::ssl::host_name_verification(origin.host));
+    auto [handshake_ec] = co_await secure->async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    if (handshake_ec) {
+      co_return Error{.kind = ErrorKind::upstream_failed,
+                      .message = "TLS handshake with the upstream " + origin.key + " failed: " + handshake_ec.message() + "."};
+    }
+  }
+  co_return connection;
+}
+
+}  // namespace
+
+Client::Client(asio::io_context& io, asio::ssl::context& tls) : io_(io), tls_(tls), pool_(std::make_unique<Pool>()) {}
+Client::~Client() = default;
+
+std::size_t Client::idle_connections() const { return pool_->idle_count(); }
+
+asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, AbortHandle& abort) {
+  auto origin = parse_origin(call.url);
+  if (!origin) co_return origin.error();
+
+  http::request<http::span_body<const char>> request{http::verb::post, origin->target, 11};
+  request.set(http::field::host, origin->host_header);
+  request.set(http::field::content_type, "application/json");
+  request.set(http::field::user_agent, "llmux");
+  for (const auto& [name, value] : call.headers) request.set(name, value);
+  request.body() = {call.body.data(), call.body.size()};
+  request.prepare_payload();
+
+  const auto first_byte_deadline = Clock::now() + call.first_byte_timeout;
+  for (int attempt = 0;; ++attempt) {
+    auto state = std::make_unique<Stream::State>();
+    state->pool = pool_.get();
+    state->origin = *origin;
+    state->piece_timeout = call.timeout;
+    state->parser.header_limit(kHeaderLimit);
+    state->parser.body_limit(boost::none);
+    state->connection = pool_->take(origin->key);
+    if (!state->connection) {
+      auto fresh = co_await connect(io_, tls_, *pool_, *origin, first_byte_deadline);
+      if (!fresh) co_return fresh.error();
+      state->connection = std::move(*fresh);
+    }
+    Connection& connection = *state->connection;
+    abort.set_action([&connection] { connection.close(); });
+    state->abort = &abort;
+    if (abort.aborted()) co_return transport_error({}, true, *origin);
+    connection.tcp().expires_at(first_byte_deadline);
+
+    auto [write_ec, written] = co_await std::visit(
+        [&](auto& stream) { return http::async_write(stream, request, kUseTuple); }, connection.stream);
+    beast::error_code ec = write_ec;
+    if (!ec) {
+      auto [read_ec, read] = co_await std::visit(
+          [&](auto& stream) { return http::async_read_header(stream, connection.buffer, state->parser, kUseTuple); },
+          connection.stream);
+      ec = read_ec;
+    }
+    if (ec) {
+      abort.set_action(nullptr);
+      state->abort = nullptr;
+      const bool retry = connection.reused && attempt == 0 && !state->parser.got_some() &&
+                         is_stale_connection_error(ec) && !abort.aborted();
+      connection.close();
+      if (retry) continue;
+      co_return transport_error(ec, abort.aborted(), *origin);
+    }
+    co_return std::unique_ptr<Stream>(new Stream(std::move(state)));
+  }
+}
+
+asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
+  constexpr std::size_t kMaxAnswerBytes = 256u << 20;
+  const auto deadline = Clock::now() + call.timeout;
+  call.first_byte_timeout = std::min(call.first_byte_timeout, call.timeout);
+  auto stream = co_await open_stream(std::move(call), abort);
+  if (!stream) co_return stream.error();
+  (*stream)->state_->whole_call_deadline = true;
+  if ((*stream)->state_->connection) (*stream)->state_->connection->tcp().expires_at(deadline);
+  auto body = co_await (*stream)->read_all(kMaxAnswerBytes);
+  if (!body) co_return body.error();
+  co_return Response{.status = (*stream)->status(), .body = std::move(*body), .retry_after = (*stream)->retry_after()};
+}
+
+std::unique_ptr<asio::ssl::context> make_tls_context() {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  context->set_default_verify_paths();
+  context->set_verify_mode(asio::ssl::verify_peer);
+  return context;
+}
+
+}  // namespace llmux::upstream
