@@ -25,10 +25,13 @@ export function assertErrorBody(body, { param, code, type, message } = {}, conte
   else if (message !== undefined) assert.equal(error.message, message, `error.message;${where}`);
 }
 
-// Reads a fetch Response, asserts its status and error shape, and returns the parsed body.
+// Reads a fetch Response, asserts its status (a number, or an array of allowed ones) and the
+// error shape, and returns the parsed body.
 export async function expectError(response, status, expectations = {}, context = '') {
   const text = await response.text();
-  assert.equal(response.status, status, `${context} status; body: ${text}`);
+  const allowed = [status].flat();
+  assert.ok(allowed.includes(response.status),
+    `${context} status ${response.status}, expected ${allowed.join(' or ')}; body: ${text}`);
   assert.match(response.headers.get('content-type') ?? '', /application\/json/, `${context} content-type`);
   let body;
   try {

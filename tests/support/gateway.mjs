@@ -97,7 +97,7 @@ export async function startGateway({ config, env = {}, args = [], readyTimeoutMs
     // reports that as an error, since a gateway that ignores SIGTERM is a bug.
     async stop(signal = 'SIGTERM', { timeoutMs = 10_000 } = {}) {
       if (!exit) child.kill(signal);
-      const timer = sleep(timeoutMs).then(() => 'timeout');
+      const timer = sleep(timeoutMs, 'timeout', { ref: false });
       const result = await Promise.race([closed, timer]);
       await rm(dir, { recursive: true, force: true });
       if (result === 'timeout') {

@@ -43,12 +43,13 @@ function standardModels(apiBase, deadBase) {
   ];
 }
 
-export async function startStack({ extraModels = [], generalSettings = {}, env } = {}) {
+export async function startStack({ extraModels = [], generalSettings = {}, litellmSettings, env } = {}) {
   const mock = await startMockUpstream();
   const deadBase = `http://127.0.0.1:${await closedPort()}/v1`;
   const config = {
     model_list: [...standardModels(`${mock.url}/v1`, deadBase), ...extraModels],
     general_settings: { master_key: kMasterKey, drain_timeout_s: 10, ...generalSettings },
+    litellm_settings: litellmSettings,
   };
   let gateway;
   try {
@@ -73,11 +74,12 @@ export async function startStack({ extraModels = [], generalSettings = {}, env }
   };
 }
 
-// POSTs JSON with the master key (unless headers override it); returns the fetch Response.
-export function postJson(url, path, body, { headers = {}, signal } = {}) {
+// POSTs JSON with the master key in `auth` headers (Authorization: Bearer by default); returns
+// the fetch Response.
+export function postJson(url, path, body, { headers = {}, auth = kAuth, signal } = {}) {
   return fetch(url + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...kAuth, ...headers },
+    headers: { 'content-type': 'application/json', ...auth, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal,
   });

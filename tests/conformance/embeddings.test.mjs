@@ -1,0 +1,44 @@
+// Embeddings through the SDK: by default it asks for base64 and decodes float32 itself, so the
+// gateway must encode; with encoding_format "float" the numbers come through as they are.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startSdkStack } from '../support/sdk.mjs';
+import { embeddingFor } from '../mock_upstream/bodies.mjs';
+
+let stack;
+let openai;
+before(async () => {
+  const started = await startSdkStack();
+  stack = started.stack;
+  openai = started.client();
+});
+after(() => stack?.stop());
+
+test('the SDK default (base64 on the wire) yields the mock floats at float32 precision', async () => {
+  const inputs = ['The food was delicious', 'and the waiter was friendly'];
+  const before = stack.mock.requests.length;
+  const response = await openai.embeddings.create({ model: 'embedder', input: inputs });
+  assert.equal(response.model, 'embedder');
+  assert.equal(response.data.length, 2);
+  for (const [i, item] of response.data.entries()) {
+    assert.ok(Array.isArray(item.embedding), 'the SDK returns number arrays');
+    assert.deepEqual(item.embedding, embeddingFor(inputs[i]).map(Math.fround));
+  }
+  assert.equal(stack.mock.requests.length, before + 1);
+});
+
+test('encoding_format "float" yields the mock floats exactly', async () => {
+  const response = await openai.embeddings.create({ model: 'embedder', input: 'hello world', encoding_format: 'float', dimensions: 12 });
+  assert.deepEqual(response.data[0].embedding, embeddingFor('hello world', 12));
+  assert.equal(response.usage.total_tokens, 2);
+});
+
+test('moderations', async () => {
+  const response = await openai.moderations.create({ model: 'moderator', input: ['I want to kill them.', 'Have a nice day'] });
+  assert.equal(response.results.length, 2);
+  assert.equal(response.results[0].flagged, true);
+  assert.equal(response.results[0].categories.violence, true);
+  assert.equal(response.results[1].flagged, false);
+  assert.equal(response.results[1].category_applied_input_types.violence[0], 'text');
+});
