@@ -64,12 +64,20 @@ export async function startStack({ extraModels = [], generalSettings = {}, litel
     config,
     url: gateway.url,
     port: gateway.port,
+    // Stops both; a gateway that crashed (or exits non-zero on SIGTERM) fails the caller with
+    // its stderr, so a crash is reported where it happened rather than as refused connections.
     async stop() {
+      let exit;
       try {
-        return await gateway.stop();
+        exit = await gateway.stop();
       } finally {
         await mock.close();
       }
+      if (exit.code !== 0) {
+        throw new Error(`llmux exited with code ${exit.code}, signal ${exit.signal}\n--- stderr (tail):\n${
+          gateway.stderr().split('\n').slice(-30).join('\n')}`);
+      }
+      return exit;
     },
   };
 }
