@@ -192,3 +192,14 @@ test('a stream carries the same headers', async () => {
   assert.ok(response.headers.get('x-litellm-call-id'));
   assert.ok((await readSse(response)).done);
 });
+
+test('a group of two deployments answers under its model_name with the id of the deployment used', async () => {
+  for (let i = 0; i < 4; i++) {
+    const { response, text } = await exchange('/v1/chat/completions', { model: 'pair', messages: kHello });
+    assert.equal(response.status, 200, text);
+    assert.equal(JSON.parse(text).model, 'pair');
+    assert.equal(response.headers.get('x-litellm-model-group'), 'pair');
+    assert.ok(['deployment-pair-a', 'deployment-pair-b'].includes(response.headers.get('x-litellm-model-id')),
+      `x-litellm-model-id: ${response.headers.get('x-litellm-model-id')}`);
+  }
+});

@@ -12,11 +12,11 @@ export const kExtraHeader = ['X-Llmux-Test-Team', 'integration-tier'];
 
 export const kAuth = { Authorization: `Bearer ${kMasterKey}` };
 
-export function modelEntry(modelName, upstreamModel, apiBase, params = {}) {
+export function modelEntry(modelName, upstreamModel, apiBase, params = {}, id = `deployment-${modelName}`) {
   return {
     model_name: modelName,
     litellm_params: { model: `openai/${upstreamModel}`, api_base: apiBase, api_key: kUpstreamKey, ...params },
-    model_info: { id: `deployment-${modelName}` },
+    model_info: { id },
   };
 }
 
@@ -40,6 +40,9 @@ function standardModels(apiBase, deadBase) {
     modelEntry('unreachable', 'gpt-4o-upstream', deadBase),
     modelEntry('mocked', 'gpt-4o-upstream', deadBase, { mock_response: kMockedAnswer }),
     modelEntry('org/team-model', 'gpt-4o-upstream', apiBase),
+    // Two deployments of one group: listed once by /v1/models.
+    modelEntry('pair', 'gpt-4o-upstream', apiBase, {}, 'deployment-pair-a'),
+    modelEntry('pair', 'gpt-4o-upstream', apiBase, {}, 'deployment-pair-b'),
   ];
 }
 
