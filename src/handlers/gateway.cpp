@@ -72,7 +72,7 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
     const auto slash = rest.find('/');
     const auto endpoint = slash == std::string_view::npos ? std::nullopt : endpoint_for(rest.substr(slash));
     if (!endpoint || endpoint == api::Endpoint::moderations) {
-      co_return co_await fail(exchange, Error{.kind = ErrorKind::not_found, .message = "Unknown route."});
+      co_return co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route."));
     }
     if (!is_post(exchange)) co_return co_await fail(exchange, method_not_allowed());
     co_return co_await model_call(exchange, *endpoint, rest.substr(0, slash));
@@ -97,8 +97,8 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
   if (path == "/models" || path.starts_with("/models/")) {
     if (!is_get(exchange)) co_return co_await fail(exchange, method_not_allowed());
     if (!authorized(exchange)) {
-      co_return co_await fail(exchange, Error{.kind = ErrorKind::unauthenticated,
-                                              .message = "Authentication Error: invalid or missing API key."});
+      co_return co_await fail(exchange, make_error(ErrorKind::unauthenticated,
+                                                         "Authentication Error: invalid or missing API key."));
     }
     if (path == "/models") co_return co_await list_models(exchange);
     co_return co_await get_model(exchange, path.substr(std::string_view("/models/").size()));
@@ -109,7 +109,7 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
     co_return co_await model_call(exchange, *endpoint, {});
   }
 
-  co_await fail(exchange, Error{.kind = ErrorKind::not_found, .message = "Unknown route: " + std::string(path)});
+  co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route: " + std::string(path)));
 }
 
 asio::awaitable<void> Gateway::list_models(server::Exchange& exchange) {
@@ -125,9 +125,8 @@ asio::awaitable<void> Gateway::list_models(server::Exchange& exchange) {
 
 asio::awaitable<void> Gateway::get_model(server::Exchange& exchange, std::string_view id) {
   if (!shared_.models.group(id)) {
-    co_return co_await fail(exchange, Error{.kind = ErrorKind::model_not_found,
-                                            .message = "The model `" + std::string(id) + "` does not exist.",
-                                            .param = "model"});
+    co_return co_await fail(exchange, make_error(ErrorKind::model_not_found,
+                                                       "The model `" + std::string(id) + "` does not exist.", "model"));
   }
   std::string body = json::serialize(
       json::object{{"id", id}, {"object", "model"}, {"created", shared_.started_at}, {"owned_by", "openai"}});

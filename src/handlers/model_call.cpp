@@ -75,8 +75,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   };
 
   if (!authorized(exchange)) {
-    co_return co_await finish(Error{.kind = ErrorKind::unauthenticated,
-                                    .message = "Authentication Error: invalid or missing API key."});
+    co_return co_await finish(make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key."));
   }
   auto request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
   if (!request) co_return co_await finish(request.error());
@@ -85,12 +84,10 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
 
   const router::Deployment* deployment = shared_.models.pick(request->model);
   if (!deployment) {
-    co_return co_await finish(Error{
-        .kind = ErrorKind::invalid_request,
-        .message = "Invalid model name passed in model=" + request->model +
-                   ". Call `/v1/models` to view available models for your key.",
-        .param = "model",
-        .code = "model_not_found"});
+    co_return co_await finish(make_error(ErrorKind::invalid_request,
+                                         "Invalid model name passed in model=" + request->model +
+                                             ". Call `/v1/models` to view available models for your key.",
+                                         "model", "model_not_found"));
   }
   record.deployment = deployment;
   exchange.set_header("x-litellm-model-id", deployment->id);
@@ -107,8 +104,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
 
   if (deployment->mock_response) {
     if (endpoint != api::Endpoint::chat_completions && endpoint != api::Endpoint::completions) {
-      co_return co_await finish(Error{.kind = ErrorKind::invalid_request,
-                                      .message = "mock_response answers chat and text completions only."});
+      co_return co_await finish(make_error(ErrorKind::invalid_request,
+                                                "mock_response answers chat and text completions only."));
     }
     if (!request->stream) {
       auto reply = providers::mock_reply(*request, *deployment->mock_response, request->model);
