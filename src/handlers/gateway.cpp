@@ -30,6 +30,28 @@ bool is_post(const server::Exchange& exchange) {
   return exchange.request().method() == server::http::verb::post;
 }
 
+// Model ids may contain '/' and ':', which SDKs send percent-encoded in the path.
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
+        hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 Error method_not_allowed() {
   return Error{.kind = ErrorKind::invalid_request, .message = "Method not allowed on this route.", .status = 405};
 }
@@ -101,7 +123,7 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
                                                          "Authentication Error: invalid or missing API key."));
     }
     if (path == "/models") co_return co_await list_models(exchange);
-    co_return co_await get_model(exchange, path.substr(std::string_view("/models/").size()));
+    co_return co_await get_model(exchange, percent_decode(path.substr(std::string_view("/models/").size())));
   }
 
   if (const auto endpoint = endpoint_for(path)) {

@@ -38,14 +38,14 @@ struct CallRecord {
 
 void log_call(telemetry::LogBuffer& log, std::string_view path, const CallRecord& record) {
   std::string line = "{\"type\":\"access\",\"request_id\":";
-  telemetry::append_json_string(line, record.request_id);
+  append_json_string(line, record.request_id);
   line += ",\"path\":";
-  telemetry::append_json_string(line, path);
+  append_json_string(line, path);
   line += ",\"model\":";
-  telemetry::append_json_string(line, record.model);
+  append_json_string(line, record.model);
   if (record.deployment) {
     line += ",\"deployment\":";
-    telemetry::append_json_string(line, record.deployment->id);
+    append_json_string(line, record.deployment->id);
   }
   line += ",\"status\":" + std::to_string(record.status);
   line += ",\"stream\":";

@@ -1,6 +1,8 @@
 #include "providers/openai_compatible.hpp"
 
 #include "api/embeddings.hpp"
+#include "api/json_scan.hpp"
+#include "base/json_string.hpp"
 #include "providers/wire/sse.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -36,10 +38,33 @@ void set_model(json::object& object, std::string_view client_model) {
   if (auto* model = object.if_contains("model")) *model = client_model;
 }
 
+// The answer's text with its "model" value replaced by `quoted_model` (a JSON string literal);
+// every other byte stays as the provider wrote it.
+void append_with_model(std::string& out, std::string_view answer, const api::AnswerLayout& layout,
+                       std::string_view quoted_model) {
+  if (layout.model.empty()) out.append(answer);
+  else api::append_spliced(out, answer, layout.model, quoted_model);
+}
+
+api::Usage parse_usage(std::string_view answer, const api::AnswerLayout& layout) {
+  if (layout.usage.empty()) return {};
+  unsigned char arena_buffer[2048];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+  json::error_code ec;
+  const json::value usage = json::parse(layout.usage.in(answer), ec, &arena);
+  return ec ? api::Usage{} : api::usage_from_json(&usage);
+}
+
+std::string quoted(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
+
 class OpenAiStreamDecoder final : public StreamDecoder {
  public:
-  OpenAiStreamDecoder(std::string client_model, bool relay_usage_chunk)
-      : client_model_(std::move(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
+  OpenAiStreamDecoder(std::string_view client_model, bool relay_usage_chunk)
+      : quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     events_.clear();
@@ -76,46 +101,34 @@ class OpenAiStreamDecoder final : public StreamDecoder {
         done_ = true;
         continue;
       }
-      arena_.release();
-      json::error_code ec;
-      json::value chunk = json::parse(event.data, ec, &arena_);
-      if (ec || !chunk.is_object()) {
+      api::AnswerLayout layout;
+      if (!api::scan_answer(event.data, layout)) {
         return Error{.kind = ErrorKind::upstream_failed,
                      .message = "The upstream stream sent an event that is not a JSON object."};
       }
-      auto& object = chunk.get_object();
-      if (object.contains("error")) {  // an in-band error ends the stream: pass it on as is
+      if (!layout.error.empty()) {  // an in-band error ends the stream: pass it on as is
         wire::append_data_event(out, event.data);
         done_ = true;
         continue;
       }
-      set_model(object, client_model_);
       bool usage_only = false;
-      if (const auto* usage = object.if_contains("usage"); usage && usage->is_object()) {
-        usage_ = api::usage_from_json(usage);
-        const auto* choices = object.if_contains("choices");
-        usage_only = choices && choices->is_array() && choices->get_array().empty();
+      if (!layout.usage.empty() && layout.usage.in(event.data) != "null") {
+        usage_ = parse_usage(event.data, layout);
+        usage_only = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
       }
-      if (const auto* choices = object.if_contains("choices"); choices && choices->is_array()) {
-        for (const auto& choice : choices->get_array()) {
-          const auto* reason = choice.is_object() ? choice.get_object().if_contains("finish_reason")
-                                                  : nullptr;
-          if (reason && !reason->is_null()) saw_finish_reason_ = true;
-        }
-      }
+      if (!layout.choices.empty() && api::any_finish_reason(event.data, layout.choices)) saw_finish_reason_ = true;
       if (usage_only && !relay_usage_chunk_) continue;
       out += "data: ";
-      out += json::serialize(object);
+      append_with_model(out, event.data, layout, quoted_model_);
       out += "\n\n";
     }
     return {};
   }
 
-  std::string client_model_;
+  std::string quoted_model_;
   bool relay_usage_chunk_;
   wire::SseParser parser_;
   std::vector<wire::SseEvent> events_;
-  json::monotonic_resource arena_;
   api::Usage usage_;
   bool done_ = false;
   bool saw_finish_reason_ = false;
@@ -130,7 +143,8 @@ bool is_gateway_only_field(std::string_view key) {
 
 Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& request,
                                                          const Target& target) const {
-  json::monotonic_resource arena;
+  unsigned char arena_buffer[8192];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
   json::object body(&arena);
   body.reserve(request.body.size() + target.default_params.size() + 1);
   for (const auto& [key, value] : request.body) {
@@ -161,22 +175,27 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
 
 Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std::string_view body,
                                                std::string_view client_model) const {
-  json::monotonic_resource arena;
-  json::error_code ec;
-  json::value parsed = json::parse(body, ec, &arena);
-  if (ec || !parsed.is_object()) {
+  api::AnswerLayout layout;
+  if (!api::scan_answer(body, layout)) {
     return Error{.kind = ErrorKind::upstream_failed,
                  .message = "The upstream answered with a body that is not a JSON object."};
   }
-  auto& object = parsed.get_object();
-  if (object.contains("error")) return decode_error(500, body);  // an error sent with a 2xx
-  set_model(object, client_model);
-  if (request.endpoint == api::Endpoint::embeddings) {
-    const auto* format = request.body.if_contains("encoding_format");
-    if (format && format->is_string() && format->get_string() == "base64")
-      api::convert_embeddings_to_base64(object);
+  if (!layout.error.empty()) return decode_error(500, body);  // an error sent with a 2xx
+  const auto* format = request.body.if_contains("encoding_format");
+  if (request.endpoint == api::Endpoint::embeddings && format && format->is_string() &&
+      format->get_string() == "base64") {
+    // The client asked for base64 but the upstream may have sent floats: re-encode them.
+    json::error_code ec;
+    json::value parsed = json::parse(body, ec);
+    auto& object = parsed.get_object();
+    set_model(object, client_model);
+    api::convert_embeddings_to_base64(object);
+    return Reply{.body = json::serialize(object), .usage = api::usage_from_json(object.if_contains("usage"))};
   }
-  return Reply{.body = json::serialize(object), .usage = api::usage_from_json(object.if_contains("usage"))};
+  Reply reply{.usage = parse_usage(body, layout)};
+  reply.body.reserve(body.size() + client_model.size());
+  append_with_model(reply.body, body, layout, quoted(client_model));
+  return reply;
 }
 
 Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) const {
@@ -186,7 +205,7 @@ Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) 
 std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model) const {
   const bool relay_usage = request.include_usage || !ask_stream_usage_;
-  return std::make_unique<OpenAiStreamDecoder>(std::string(client_model), relay_usage);
+  return std::make_unique<OpenAiStreamDecoder>(client_model, relay_usage);
 }
 
 Error decode_openai_error(int status, std::string_view body) {

@@ -115,7 +115,9 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     stream.expires_after(buffer.size() > 0 ? limits_.read_timeout : limits_.keepalive_idle);
     auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
     if (header_ec) {
-      if (header_ec == http::error::header_limit) {
+      if (header_ec == http::error::body_limit) {  // Content-Length already over the limit
+        co_await reject(413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
+      } else if (header_ec == http::error::header_limit) {
         co_await reject(431, "Request header fields too large (limit " +
                                  std::to_string(limits_.header_bytes / 1024) + " KiB).");
       } else if (header_ec != http::error::end_of_stream && header_ec != beast::error::timeout &&

@@ -2,13 +2,12 @@
 // thread and written in batches off the request's critical path; startup lines go out at once.
 #pragma once
 
+#include "base/json_string.hpp"
+
 #include <string>
 #include <string_view>
 
 namespace llmux::telemetry {
-
-// Appends `value` to `out` as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view value);
 
 // One log line with a level and a message, written immediately (startup, shutdown, warnings).
 void log_now(std::string_view level, std::string_view message);
