@@ -1,0 +1,146 @@
+#include "providers/mock_response.hpp"
+
+#include "support.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace llmux::providers {
+namespace {
+
+namespace json = boost::json;
+using test_support::parsed_request;
+
+constexpr std::string_view kChat =
+    R"({"model":"mock-gpt","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi there"}]})";
+constexpr std::string_view kText = "Hello from the mock";  // 19 characters: 5 tokens at 4 a token
+
+// The JSON of every "data:" frame but [DONE], which must be the last frame.
+std::vector<json::object> stream_chunks(std::string_view out) {
+  std::vector<json::object> chunks;
+  bool saw_done = false;
+  while (!out.empty()) {
+    const auto end = out.find("\n\n");
+    if (end == std::string_view::npos) {
+      ADD_FAILURE() << "unterminated frame: " << out;
+      break;
+    }
+    std::string_view frame = out.substr(0, end);
+    out.remove_prefix(end + 2);
+    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
+    frame.remove_prefix(6);
+    EXPECT_FALSE(saw_done) << "a frame after [DONE]";
+    if (frame == "[DONE]") saw_done = true;
+    else chunks.push_back(json::parse(frame).as_object());
+  }
+  EXPECT_TRUE(saw_done);
+  return chunks;
+}
+
+TEST(MockReply, ChatCompletion) {
+  const Reply reply = mock_reply(parsed_request(api::Endpoint::chat_completions, kChat), kText, "client-name");
+  const json::object body = json::parse(reply.body).as_object();
+  EXPECT_EQ(body.at("object"), "chat.completion");
+  EXPECT_EQ(body.at("model"), "client-name");
+  EXPECT_THAT(std::string(body.at("id").as_string()), ::testing::StartsWith("chatcmpl-"));
+  EXPECT_GT(body.at("created").as_int64(), 1700000000);
+  ASSERT_EQ(body.at("choices").as_array().size(), 1u);
+  EXPECT_EQ(body.at("choices").at(0),
+            json::parse(R"({"index":0,"finish_reason":"stop","logprobs":null,
+                           "message":{"role":"assistant","content":"Hello from the mock","refusal":null}})"));
+  // Prompt: (9+3)/4 + 4 and (8+3)/4 + 4 tokens; answer: (19+3)/4.
+  EXPECT_EQ(body.at("usage"), json::parse(R"({"prompt_tokens":13,"completion_tokens":5,"total_tokens":18})"));
+  EXPECT_TRUE(reply.usage.reported);
+  EXPECT_EQ(reply.usage.prompt_tokens, 13);
+  EXPECT_EQ(reply.usage.completion_tokens, 5);
+  EXPECT_EQ(reply.usage.total_tokens, 18);
+}
+
+TEST(MockReply, TextCompletion) {
+  const Reply reply = mock_reply(parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"Say hi"})"),
+                                 kText, "m");
+  const json::object body = json::parse(reply.body).as_object();
+  EXPECT_EQ(body.at("object"), "text_completion");
+  EXPECT_THAT(std::string(body.at("id").as_string()), ::testing::StartsWith("cmpl-"));
+  EXPECT_EQ(body.at("choices").at(0),
+            json::parse(R"({"index":0,"finish_reason":"stop","logprobs":null,"text":"Hello from the mock"})"));
+  EXPECT_EQ(reply.usage.prompt_tokens, 2);  // (6+3)/4
+  EXPECT_EQ(reply.usage.total_tokens, 7);
+}
+
+TEST(MockReply, IdsDiffer) {
+  const api::Request request = parsed_request(api::Endpoint::chat_completions, kChat);
+  EXPECT_NE(json::parse(mock_reply(request, kText, "m").body).at("id"),
+            json::parse(mock_reply(request, kText, "m").body).at("id"));
+}
+
+TEST(MockStream, ChatShape) {
+  api::Usage usage;
+  const auto chunks = stream_chunks(mock_stream(parsed_request(api::Endpoint::chat_completions, kChat), kText,
+                                                "client-name", usage));
+  ASSERT_EQ(chunks.size(), 5u);  // "Hello ", "from ", "the ", "mock", finish
+  std::string content;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    SCOPED_TRACE(i);
+    const auto& chunk = chunks[i];
+    EXPECT_EQ(chunk.at("object"), "chat.completion.chunk");
+    EXPECT_EQ(chunk.at("model"), "client-name");
+    EXPECT_EQ(chunk.at("id"), chunks[0].at("id"));
+    EXPECT_EQ(chunk.at("created"), chunks[0].at("created"));
+    EXPECT_FALSE(chunk.contains("usage"));
+    const auto& choice = chunk.at("choices").at(0).as_object();
+    const auto& delta = choice.at("delta").as_object();
+    EXPECT_EQ(delta.contains("role"), i == 0);  // the role on the first chunk only
+    if (const auto* piece = delta.if_contains("content")) content += piece->as_string();
+    EXPECT_EQ(choice.at("finish_reason"), i + 1 == chunks.size() ? json::value("stop") : json::value(nullptr));
+  }
+  EXPECT_EQ(chunks[0].at("choices").at(0).at("delta").at("role"), "assistant");
+  EXPECT_EQ(content, kText);
+  EXPECT_TRUE(chunks.back().at("choices").at(0).at("delta").as_object().empty());
+  EXPECT_EQ(usage.completion_tokens, 5);
+  EXPECT_EQ(usage.prompt_tokens, 13);
+}
+
+TEST(MockStream, UsageChunkOnlyWithIncludeUsage) {
+  const api::Request request = parsed_request(
+      api::Endpoint::chat_completions,
+      R"({"model":"m","messages":[{"role":"user","content":"Hi there"}],"stream":true,"stream_options":{"include_usage":true}})");
+  api::Usage usage;
+  const auto chunks = stream_chunks(mock_stream(request, kText, "m", usage));
+  ASSERT_EQ(chunks.size(), 6u);
+  EXPECT_EQ(chunks[4].at("choices").at(0).at("finish_reason"), "stop");
+  EXPECT_TRUE(chunks[5].at("choices").as_array().empty());
+  EXPECT_EQ(chunks[5].at("usage"), json::parse(R"({"prompt_tokens":6,"completion_tokens":5,"total_tokens":11})"));
+  EXPECT_EQ(usage.total_tokens, 11);
+}
+
+TEST(MockStream, EmptyAnswerStillHasARoleChunk) {
+  api::Usage usage;
+  const auto chunks = stream_chunks(mock_stream(parsed_request(api::Endpoint::chat_completions, kChat), "", "m", usage));
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0].at("choices").at(0).at("delta"), json::parse(R"({"content":"","role":"assistant"})"));
+  EXPECT_EQ(chunks[1].at("choices").at(0).at("finish_reason"), "stop");
+  EXPECT_EQ(usage.completion_tokens, 0);
+}
+
+TEST(MockStream, TextCompletionShape) {
+  api::Usage usage;
+  const auto chunks = stream_chunks(
+      mock_stream(parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"p","stream":true})"), kText, "m",
+                  usage));
+  ASSERT_EQ(chunks.size(), 5u);
+  std::string text;
+  for (const auto& chunk : chunks) {
+    EXPECT_EQ(chunk.at("object"), "text_completion");
+    EXPECT_FALSE(chunk.at("choices").at(0).as_object().contains("delta"));
+    text += chunk.at("choices").at(0).at("text").as_string();
+  }
+  EXPECT_EQ(text, kText);
+  EXPECT_EQ(chunks.back().at("choices").at(0).at("finish_reason"), "stop");
+  EXPECT_THAT(std::string(chunks[0].at("id").as_string()), ::testing::StartsWith("cmpl-"));
+}
+
+}  // namespace
+}  // namespace llmux::providers

@@ -1,0 +1,111 @@
+#include "providers/registry.hpp"
+
+#include "support.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace llmux::providers {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<std::string_view> kSpoken = {
+    "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
+    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai"};
+
+const std::vector<std::string_view> kPlanned = {
+    "azure",  "azure_ai", "azure_text", "anthropic",   "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
+    "ollama", "ollama_chat", "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
+
+TEST(SplitModel, NoPrefixIsOpenAi) {
+  const ModelName name = split_model("gpt-4o-mini");
+  EXPECT_EQ(name.prefix, "openai");
+  EXPECT_EQ(name.name, "gpt-4o-mini");
+}
+
+TEST(SplitModel, PrefixIsUpToTheFirstSlash) {
+  const ModelName groq = split_model("groq/llama-3.1-8b-instant");
+  EXPECT_EQ(groq.prefix, "groq");
+  EXPECT_EQ(groq.name, "llama-3.1-8b-instant");
+  const ModelName nested = split_model("openrouter/meta-llama/llama-3.1-70b-instruct");
+  EXPECT_EQ(nested.prefix, "openrouter");
+  EXPECT_EQ(nested.name, "meta-llama/llama-3.1-70b-instruct");
+  const ModelName vllm = split_model("hosted_vllm/Qwen/Qwen2.5-7B-Instruct");
+  EXPECT_EQ(vllm.prefix, "hosted_vllm");
+  EXPECT_EQ(vllm.name, "Qwen/Qwen2.5-7B-Instruct");
+  const ModelName empty_name = split_model("openai/");
+  EXPECT_EQ(empty_name.prefix, "openai");
+  EXPECT_EQ(empty_name.name, "");
+}
+
+TEST(FindProvider, EverySpokenPrefix) {
+  for (std::string_view prefix : kSpoken) {
+    SCOPED_TRACE(std::string(prefix));
+    const ProviderSpec* spec = find_provider(prefix);
+    ASSERT_NE(spec, nullptr);
+    EXPECT_EQ(spec->prefix, prefix);
+    EXPECT_NE(spec->provider, nullptr);
+    EXPECT_FALSE(spec->api_key_env.empty());
+    EXPECT_FALSE(spec->default_api_base.ends_with('/'));
+    EXPECT_FALSE(is_planned_provider(prefix));
+  }
+}
+
+TEST(FindProvider, DefaultBasesAndVariables) {
+  EXPECT_EQ(find_provider("openai")->default_api_base, "https://api.openai.com/v1");
+  EXPECT_EQ(find_provider("openai")->api_key_env, "OPENAI_API_KEY");
+  EXPECT_EQ(find_provider("openai")->api_base_env, "OPENAI_API_BASE");
+  EXPECT_EQ(find_provider("groq")->default_api_base, "https://api.groq.com/openai/v1");
+  EXPECT_EQ(find_provider("groq")->api_key_env, "GROQ_API_KEY");
+  EXPECT_EQ(find_provider("deepseek")->default_api_base, "https://api.deepseek.com/v1");
+  EXPECT_EQ(find_provider("together_ai")->api_key_env, "TOGETHERAI_API_KEY");
+  // Self-hosted servers have no default: api_base is required.
+  EXPECT_EQ(find_provider("hosted_vllm")->default_api_base, "");
+  EXPECT_EQ(find_provider("custom_openai")->default_api_base, "");
+}
+
+TEST(FindProvider, UnknownPrefixes) {
+  for (std::string_view prefix : {"", "OpenAI", "groq ", "anthropic", "meta-llama", "vllm"}) {
+    EXPECT_EQ(find_provider(prefix), nullptr) << prefix;
+  }
+}
+
+TEST(FindProvider, OnlyOpenAiItselfIsAskedForStreamUsage) {
+  // Other OpenAI-compatible servers may reject stream_options, so only OpenAI's own endpoints get it.
+  const api::Request request = test_support::parsed_request(
+      api::Endpoint::chat_completions, R"({"model":"m","messages":[{"role":"user"}],"stream":true})");
+  const Target target{.upstream_model = "m", .api_base = "http://127.0.0.1:9"};
+  for (std::string_view prefix : kSpoken) {
+    SCOPED_TRACE(std::string(prefix));
+    auto upstream = find_provider(prefix)->provider->encode(request, target);
+    ASSERT_TRUE(upstream);
+    const bool asked = boost::json::parse(upstream->body).as_object().contains("stream_options");
+    EXPECT_EQ(asked, prefix == "openai" || prefix == "text-completion-openai");
+  }
+}
+
+TEST(IsPlannedProvider, EveryPlannedPrefixAndNothingElse) {
+  for (std::string_view prefix : kPlanned) {
+    EXPECT_TRUE(is_planned_provider(prefix)) << prefix;
+    EXPECT_EQ(find_provider(prefix), nullptr) << prefix;
+  }
+  for (std::string_view prefix : {"openai", "groq", "", "Anthropic", "made_up"}) {
+    EXPECT_FALSE(is_planned_provider(prefix)) << prefix;
+  }
+}
+
+TEST(KnownProviderList, NamesEverySpokenPrefixInOrder) {
+  std::string expected;
+  for (std::string_view prefix : kSpoken) {
+    if (!expected.empty()) expected += ", ";
+    expected += prefix;
+  }
+  EXPECT_EQ(known_provider_list(), expected);
+  EXPECT_THAT(known_provider_list(), ::testing::Not(HasSubstr("anthropic")));
+}
+
+}  // namespace
+}  // namespace llmux::providers
