@@ -44,7 +44,6 @@ const kPassThrough = {
 
 const kLitellmOnly = {
   metadata: { trace: 'abc', tags: ['x'] },
-  user_config: { model_list: [] },
   caching: false,
   num_retries: 0,
   fallbacks: ['other'],
@@ -81,21 +80,28 @@ test('a chat request reaches the upstream in the OpenAI shape', async () => {
   }
 });
 
-test('client-side credentials in the body never redirect or re-key the upstream call', async () => {
-  const attacker = 'http://127.0.0.1:9/v1';
-  const { response, text, upstream } = await exchange('/v1/chat/completions', {
-    model: 'gpt-test', messages: kHello, api_key: 'sk-client-chosen', api_base: attacker, base_url: attacker,
-  });
-  // LiteLLM rejects these (400) unless allowed; removing them is also safe. Using them is not.
-  assert.ok([200, 400].includes(response.status), `${response.status}: ${text}`);
-  if (response.status === 200) {
+// Each alone, so a gateway that rejects one field is still checked on the others.
+const attacker = 'http://127.0.0.1:9/v1';
+for (const [field, value] of Object.entries({
+  api_key: 'sk-client-chosen',
+  api_base: attacker,
+  base_url: attacker,
+  user_config: { model_list: [{ model_name: 'gpt-test', litellm_params: { model: 'openai/x', api_base: attacker } }] },
+})) {
+  test(`client-side ${field} in the body never redirects or re-keys the upstream call`, async () => {
+    const { response, text, upstream } = await exchange('/v1/chat/completions', { model: 'gpt-test', messages: kHello, [field]: value });
+    // LiteLLM rejects these with 400 unless the admin opted in; dropping them is also safe.
+    // Using them is not.
+    assert.ok([200, 400].includes(response.status), `${response.status}: ${text}`);
+    if (response.status === 400) {
+      assert.equal(upstream.length, 0, 'a rejected request must not reach the upstream');
+      return;
+    }
     assert.equal(upstream.length, 1);
     assert.equal(upstream[0].headers.authorization, `Bearer ${kUpstreamKey}`);
-    for (const field of ['api_key', 'api_base', 'base_url']) {
-      assert.ok(!(field in upstream[0].body), `${field} must not be sent upstream`);
-    }
-  }
-});
+    assert.ok(!(field in upstream[0].body), `${field} must not be sent upstream`);
+  });
+}
 
 test('mock_response in a request body is never sent upstream', async () => {
   const { response, text, upstream } = await exchange('/v1/chat/completions', {
