@@ -1,0 +1,292 @@
+#include "router/model_table.hpp"
+
+#include "config/load.hpp"
+#include "providers/registry.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+
+namespace llmux::router {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+config::ModelEntry entry(std::string model_name, std::string model, std::string api_base = "http://127.0.0.1:9/v1",
+                         int line = 1) {
+  config::ModelEntry result{.model_name = std::move(model_name), .line = line};
+  result.params.model = std::move(model);
+  result.params.api_base = std::move(api_base);
+  result.params.api_key = "sk-test";  // set, so the process environment is never consulted
+  return result;
+}
+
+config::Config config_of(std::vector<config::ModelEntry> entries) {
+  return config::Config{.source = "config.yaml", .model_list = std::move(entries)};
+}
+
+ModelTable build(const config::Config& config) {
+  std::vector<std::string> warnings;
+  ModelTable table = ModelTable::build(config, warnings);
+  EXPECT_THAT(warnings, IsEmpty());
+  return table;
+}
+
+// The problems a config is refused with; fails the test if it builds.
+std::vector<std::string> problems_of(const config::Config& config) {
+  std::vector<std::string> warnings;
+  try {
+    ModelTable::build(config, warnings);
+  } catch (const config::LoadError& error) {
+    return error.problems;
+  }
+  ADD_FAILURE() << "expected a LoadError";
+  return {};
+}
+
+const Deployment& only(const ModelTable& table, std::string_view name) {
+  const auto* group = table.group(name);
+  if (!group || group->size() != 1) throw std::runtime_error("expected one deployment for " + std::string(name));
+  return group->front();
+}
+
+bool environment_has(const char* name) { return std::getenv(name) != nullptr; }
+
+TEST(ModelTable, GroupsAndNamesInConfigOrder) {
+  const ModelTable table = build(config_of({
+      entry("b-model", "openai/gpt-4o", "http://127.0.0.1:1/v1"),
+      entry("a-model", "groq/llama-3.1-8b-instant"),
+      entry("b-model", "openai/gpt-4o", "http://127.0.0.1:2/v1"),
+      entry("c-model", "hosted_vllm/Qwen/Qwen2.5-7B-Instruct"),
+  }));
+  EXPECT_THAT(table.model_names(), ElementsAre("b-model", "a-model", "c-model"));
+  EXPECT_EQ(table.deployment_count(), 4u);
+  const auto* group = table.group("b-model");
+  ASSERT_NE(group, nullptr);
+  ASSERT_THAT(*group, SizeIs(2));
+  EXPECT_EQ((*group)[0].target.api_base, "http://127.0.0.1:1/v1");
+  EXPECT_EQ((*group)[1].target.api_base, "http://127.0.0.1:2/v1");
+  EXPECT_EQ((*group)[0].model_group, "b-model");
+  EXPECT_EQ(table.group("unknown"), nullptr);
+  EXPECT_EQ(table.group("B-MODEL"), nullptr);
+  EXPECT_EQ(table.pick("unknown"), nullptr);
+}
+
+TEST(ModelTable, EmptyConfigIsAnEmptyTable) {
+  const ModelTable table = build(config_of({}));
+  EXPECT_THAT(table.model_names(), IsEmpty());
+  EXPECT_EQ(table.deployment_count(), 0u);
+}
+
+TEST(ModelTable, TargetFromLitellmParams) {
+  config::ModelEntry e = entry("router-name", "openrouter/meta-llama/llama-3.1-70b-instruct", "http://127.0.0.1:9/api/v1//");
+  e.params.api_key = "sk-or-1";
+  e.params.api_version = "2024-06-01";
+  e.params.organization = "org-7";
+  e.params.extra_headers = {{"HTTP-Referer", "https://app.test"}, {"X-Title", "app"}};
+  e.params.extra = boost::json::parse(R"({"temperature":0.2,"max_tokens":100})").as_object();
+  const ModelTable table = build(config_of({e}));
+  const Deployment& deployment = only(table, "router-name");
+  const providers::Target& target = deployment.target;
+  EXPECT_EQ(target.provider, "openrouter");
+  EXPECT_EQ(target.upstream_model, "meta-llama/llama-3.1-70b-instruct");
+  EXPECT_EQ(target.api_base, "http://127.0.0.1:9/api/v1");  // trailing slashes trimmed
+  EXPECT_EQ(target.api_key, "sk-or-1");
+  EXPECT_EQ(target.api_version, "2024-06-01");
+  EXPECT_EQ(target.organization, "org-7");
+  EXPECT_EQ(target.extra_headers, e.params.extra_headers);
+  EXPECT_EQ(target.default_params, e.params.extra);
+  EXPECT_EQ(deployment.provider, providers::find_provider("openrouter")->provider);
+  EXPECT_FALSE(deployment.mock_response);
+}
+
+TEST(ModelTable, UnprefixedModelIsOpenAi) {
+  const ModelTable table = build(config_of({entry("gpt", "gpt-4o-mini")}));
+  const Deployment& deployment = only(table, "gpt");
+  EXPECT_EQ(deployment.target.provider, "openai");
+  EXPECT_EQ(deployment.target.upstream_model, "gpt-4o-mini");
+  EXPECT_EQ(deployment.provider, providers::find_provider("openai")->provider);
+}
+
+TEST(ModelTable, DefaultApiBasePerProvider) {
+  const std::vector<std::pair<std::string, const char*>> cases = {
+      {"openai", "OPENAI_API_BASE"},       {"groq", "GROQ_API_BASE"},
+      {"deepseek", "DEEPSEEK_API_BASE"},   {"mistral", "MISTRAL_API_BASE"},
+      {"together_ai", "TOGETHER_AI_API_BASE"}, {"lm_studio", "LM_STUDIO_API_BASE"},
+  };
+  for (const auto& [prefix, variable] : cases) {
+    SCOPED_TRACE(prefix);
+    if (environment_has(variable)) continue;  // this process's environment would take precedence
+    const ModelTable table = build(config_of({entry("m", prefix + "/model", "")}));
+    const Deployment& deployment = only(table, "m");
+    EXPECT_EQ(deployment.target.api_base, providers::find_provider(prefix)->default_api_base);
+    EXPECT_FALSE(deployment.target.api_base.empty());
+  }
+}
+
+TEST(ModelTable, IdFromModelInfo) {
+  config::ModelEntry e = entry("m", "openai/gpt-4o");
+  e.model_info = boost::json::parse(R"({"id":"my-deployment-1","other":true})").as_object();
+  EXPECT_EQ(only(build(config_of({e})), "m").id, "my-deployment-1");
+}
+
+std::string id_of(const config::ModelEntry& e) { return only(build(config_of({e})), e.model_name).id; }
+
+TEST(ModelTable, StableHashIdWithoutModelInfo) {
+  const config::ModelEntry base = entry("m", "openai/gpt-4o");
+  const std::string id = id_of(base);
+  ASSERT_EQ(id.size(), 64u);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  EXPECT_EQ(id_of(base), id);  // the same in every build
+
+  // Never depends on the key, nor on where the entry sits in the file.
+  config::ModelEntry other_key = base;
+  other_key.params.api_key = "sk-rotated";
+  EXPECT_EQ(id_of(other_key), id);
+  config::ModelEntry other_line = base;
+  other_line.line = 42;
+  EXPECT_EQ(id_of(other_line), id);
+  // A model_info.id that is not a string does not name the deployment.
+  config::ModelEntry numeric_id = base;
+  numeric_id.model_info = boost::json::parse(R"({"id":7})").as_object();
+  EXPECT_EQ(id_of(numeric_id), id);
+
+  // Any difference in what the deployment is gives another id.
+  std::vector<config::ModelEntry> variants(5, base);
+  variants[0].model_name = "m2";
+  variants[1].params.model = "openai/gpt-4o-mini";
+  variants[2].params.api_base = "http://127.0.0.1:10/v1";
+  variants[3].params.api_version = "2024-06-01";
+  variants[4].params.extra = boost::json::parse(R"({"temperature":0})").as_object();
+  std::set<std::string> ids = {id};
+  for (const auto& variant : variants) EXPECT_TRUE(ids.insert(id_of(variant)).second) << variant.model_name;
+}
+
+TEST(ModelTable, UnknownProviderIsAProblemNamingTheKnownList) {
+  const auto problems = problems_of(config_of({
+      entry("ok", "openai/gpt-4o", "http://127.0.0.1:9/v1", 3),
+      entry("bad-one", "made_up/some-model", "http://127.0.0.1:9/v1", 7),
+      entry("bad-two", "meta-llama/Llama-3", "http://127.0.0.1:9/v1", 11),
+  }));
+  ASSERT_THAT(problems, SizeIs(2));  // every problem at once
+  EXPECT_THAT(problems[0], AllOf(HasSubstr("config.yaml:7"), HasSubstr("bad-one"), HasSubstr("'made_up'"),
+                                 HasSubstr(providers::known_provider_list())));
+  EXPECT_THAT(problems[1], AllOf(HasSubstr("config.yaml:11"), HasSubstr("'meta-llama'")));
+  for (const auto& problem : problems) EXPECT_THAT(problem, ::testing::Not(HasSubstr("sk-test")));
+}
+
+TEST(ModelTable, PlannedProviderIsSkippedWithAWarning) {
+  std::vector<std::string> warnings;
+  const ModelTable table = ModelTable::build(
+      config_of({entry("claude", "anthropic/claude-sonnet-4", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
+  ASSERT_THAT(warnings, SizeIs(1));
+  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("claude"), HasSubstr("'anthropic'")));
+  EXPECT_EQ(table.group("claude"), nullptr);
+  EXPECT_THAT(table.model_names(), ElementsAre("gpt"));
+}
+
+TEST(ModelTable, MockResponseNeedsNoProviderNorBase) {
+  config::ModelEntry mock = entry("fake", "anything/at-all", "");
+  mock.params.mock_response = "Hello!";
+  config::ModelEntry mock_vllm = entry("fake-vllm", "custom_openai/m", "");
+  mock_vllm.params.mock_response = "Hi";
+  const ModelTable table = build(config_of({mock, mock_vllm}));
+  const Deployment& deployment = only(table, "fake");
+  EXPECT_EQ(deployment.mock_response, "Hello!");
+  EXPECT_EQ(deployment.provider, nullptr);
+  EXPECT_EQ(only(table, "fake-vllm").mock_response, "Hi");
+}
+
+TEST(ModelTable, SelfHostedProviderNeedsAnApiBase) {
+  // custom_openai reads no environment variable for its base, so this holds whatever the environment.
+  const auto problems = problems_of(config_of({entry("local", "custom_openai/my-model", "", 5)}));
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], AllOf(HasSubstr("config.yaml:5"), HasSubstr("api_base"), HasSubstr("custom_openai")));
+  if (!environment_has("HOSTED_VLLM_API_BASE")) {
+    EXPECT_THAT(problems_of(config_of({entry("vllm", "hosted_vllm/Qwen/Qwen2.5", "")})),
+                ElementsAre(HasSubstr("litellm_params.api_base is required for provider 'hosted_vllm'")));
+  }
+}
+
+TEST(ModelTable, TimeoutPrecedence) {
+  config::Config config = config_of({entry("m", "openai/gpt-4o")});
+  // LiteLLM's default: 600 s.
+  EXPECT_EQ(only(build(config), "m").timeout, 600s);
+  EXPECT_EQ(only(build(config), "m").stream_timeout, 600s);
+  // litellm_settings.request_timeout.
+  config.litellm_settings.request_timeout_s = 30;
+  EXPECT_EQ(only(build(config), "m").timeout, 30s);
+  // router_settings.timeout wins over it.
+  config.router_settings.timeout_s = 20;
+  EXPECT_EQ(only(build(config), "m").timeout, 20s);
+  EXPECT_EQ(only(build(config), "m").stream_timeout, 20s);
+  // litellm_params.timeout wins over both, and is the stream timeout unless that is set.
+  config.model_list[0].params.timeout_s = 5;
+  EXPECT_EQ(only(build(config), "m").timeout, 5s);
+  EXPECT_EQ(only(build(config), "m").stream_timeout, 5s);
+  config.model_list[0].params.stream_timeout_s = 2.5;
+  EXPECT_EQ(only(build(config), "m").timeout, 5s);
+  EXPECT_EQ(only(build(config), "m").stream_timeout, 2500ms);
+  // stream_timeout alone leaves the whole-call timeout to the settings.
+  config.model_list[0].params.timeout_s.reset();
+  EXPECT_EQ(only(build(config), "m").timeout, 20s);
+  EXPECT_EQ(only(build(config), "m").stream_timeout, 2500ms);
+  config.model_list[0].params.stream_timeout_s = 0.25;
+  EXPECT_EQ(only(build(config), "m").stream_timeout, 250ms);
+}
+
+TEST(ModelTable, WeightsDefaultToOne) {
+  std::vector<config::ModelEntry> entries(3, entry("m", "openai/gpt-4o"));
+  entries[1].params.weight = 0;
+  entries[2].params.weight = 2.5;
+  const auto* group = build(config_of(entries)).group("m");
+  ASSERT_NE(group, nullptr);
+  EXPECT_EQ((*group)[0].weight, 1.0);
+  EXPECT_EQ((*group)[1].weight, 1.0);  // a non-positive weight would never be picked
+  EXPECT_EQ((*group)[2].weight, 2.5);
+}
+
+TEST(ModelTable, PickFollowsTheWeights) {
+  std::vector<config::ModelEntry> entries;
+  const std::vector<double> weights = {1, 3, 6};
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    entries.push_back(entry("m", "openai/gpt-4o", "http://127.0.0.1:" + std::to_string(i + 1) + "/v1"));
+    entries.back().params.weight = weights[i];
+  }
+  const ModelTable table = build(config_of(entries));
+  std::map<std::string, int> counts;
+  constexpr int kPicks = 10000;
+  for (int i = 0; i < kPicks; ++i) {
+    const Deployment* picked = table.pick("m");
+    ASSERT_NE(picked, nullptr);
+    ++counts[picked->target.api_base];
+  }
+  // Expected shares 0.1, 0.3, 0.6; one standard deviation is at most 0.005 at 10k picks.
+  EXPECT_NEAR(counts["http://127.0.0.1:1/v1"] / double(kPicks), 0.1, 0.03);
+  EXPECT_NEAR(counts["http://127.0.0.1:2/v1"] / double(kPicks), 0.3, 0.03);
+  EXPECT_NEAR(counts["http://127.0.0.1:3/v1"] / double(kPicks), 0.6, 0.03);
+}
+
+TEST(ModelTable, PickSpreadsEqualWeightsAndAlwaysPicksASingleDeployment) {
+  const ModelTable table = build(config_of({entry("pair", "openai/a", "http://127.0.0.1:1/v1"),
+                                            entry("pair", "openai/b", "http://127.0.0.1:2/v1"),
+                                            entry("solo", "openai/c")}));
+  int first = 0;
+  constexpr int kPicks = 10000;
+  for (int i = 0; i < kPicks; ++i) first += table.pick("pair")->target.upstream_model == "a";
+  EXPECT_NEAR(first / double(kPicks), 0.5, 0.03);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(table.pick("solo"), &table.group("solo")->front());
+}
+
+}  // namespace
+}  // namespace llmux::router
