@@ -249,7 +249,8 @@ TEST(ModelTable, WeightsDefaultToOne) {
   std::vector<config::ModelEntry> entries(3, entry("m", "openai/gpt-4o"));
   entries[1].params.weight = 0;
   entries[2].params.weight = 2.5;
-  const auto* group = build(config_of(entries)).group("m");
+  const ModelTable table = build(config_of(entries));
+  const auto* group = table.group("m");
   ASSERT_NE(group, nullptr);
   EXPECT_EQ((*group)[0].weight, 1.0);
   EXPECT_EQ((*group)[1].weight, 1.0);  // a non-positive weight would never be picked
