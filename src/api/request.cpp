@@ -95,4 +95,17 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
   return request;
 }
 
+std::string_view client_side_routing_field(const Request& request) {
+  static constexpr std::string_view kFields[] = {"api_key", "api_base", "base_url", "user_config"};
+  for (const std::string_view field : kFields) {
+    if (request.body.contains(field)) return field;
+  }
+  if (const auto* metadata = request.body.if_contains("metadata"); metadata && metadata->is_object()) {
+    for (const std::string_view field : kFields) {
+      if (metadata->get_object().contains(field)) return field;
+    }
+  }
+  return {};
+}
+
 }  // namespace llmux::api

@@ -28,4 +28,9 @@ struct Request {
 Result<Request> parse_request(Endpoint endpoint, std::string_view text,
                               std::string_view model_override = {});
 
+// The first field with which the client tries to choose the upstream or its credentials
+// (`api_key`, `api_base`, `base_url`, `user_config`, also inside `metadata`), or empty. The
+// gateway refuses these unless the operator allowed client-side credentials.
+std::string_view client_side_routing_field(const Request& request);
+
 }  // namespace llmux::api

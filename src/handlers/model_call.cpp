@@ -81,6 +81,16 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (!request) co_return co_await finish(request.error());
   record.model = request->model;
   record.stream = request->stream;
+  // Client-chosen upstreams or credentials would let a caller send traffic (and the operator's
+  // keys) anywhere; LiteLLM refuses them unless allow_client_side_credentials is set.
+  if (const auto field = api::client_side_routing_field(*request); !field.empty()) {
+    co_return co_await finish(make_error(
+        ErrorKind::invalid_request,
+        "Rejected request: '" + std::string(field) +
+            "' is not allowed in the request body. Client-side credentials and routing are off "
+            "(general_settings.allow_client_side_credentials is not supported by this version).",
+        std::string(field)));
+  }
 
   const router::Deployment* deployment = shared_.models.pick(request->model);
   if (!deployment) {

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <iostream>
 
 namespace llmux::server {
@@ -18,6 +19,25 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 64u << 20;
+
+// After refusing a request whose body is still arriving, closing at once would make the kernel
+// reset the connection and the client could lose the refusal. So stop sending, then read and
+// discard what the client still sends, for a bounded time and size (nginx's lingering close).
+asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(kLingerTime);
+  std::array<char, 16 * 1024> scratch;
+  std::size_t discarded = 0;
+  while (!ec && discarded < kLingerBytes) {
+    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    ec = read_ec;
+    discarded += read;
+  }
+}
 
 }  // namespace
 
@@ -104,7 +124,8 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     response.body() = handler_.error_body(status, message);
     response.prepare_payload();
     stream.expires_after(limits_.read_timeout);
-    co_await http::async_write(stream, response, kUseTuple);
+    auto [ec, written] = co_await http::async_write(stream, response, kUseTuple);
+    if (!ec) co_await linger_close(stream);
   };
 
   while (!draining_) {
