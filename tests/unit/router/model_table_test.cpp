@@ -253,7 +253,7 @@ TEST(ModelTable, WeightsDefaultToOne) {
   const auto* group = table.group("m");
   ASSERT_NE(group, nullptr);
   EXPECT_EQ((*group)[0].weight, 1.0);
-  EXPECT_EQ((*group)[1].weight, 1.0);  // a non-positive weight would never be picked
+  EXPECT_EQ((*group)[1].weight, 1.0);  // llmux counts a non-positive weight as 1 (LiteLLM: never picked)
   EXPECT_EQ((*group)[2].weight, 2.5);
 }
 
