@@ -217,5 +217,40 @@ TEST(ParseRequest, BodyOutlivesTheInputText) {
   EXPECT_EQ(result->model, "gpt-4o");
 }
 
+std::string routing_field_of(std::string_view body) {
+  auto result = parse_request(Endpoint::chat_completions, body);
+  EXPECT_TRUE(result) << body;
+  return result ? std::string(client_side_routing_field(*result)) : "<rejected>";
+}
+
+TEST(ClientSideRoutingField, NoneInAnOrdinaryBody) {
+  EXPECT_EQ(routing_field_of(kChat), "");
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"api_version":"x","user":"u",)"
+                             R"("metadata":{"tags":["a"],"user_api_key":"not a routing field"}})"),
+            "");
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"api_key"})"), "");
+}
+
+TEST(ClientSideRoutingField, EachFieldAtTopLevel) {
+  for (std::string_view field : {"api_key", "api_base", "base_url", "user_config"}) {
+    const std::string body = R"({"model":"m","messages":[{"role":"user"}],")" + std::string(field) + R"(":null})";
+    EXPECT_EQ(routing_field_of(body), field);
+  }
+}
+
+TEST(ClientSideRoutingField, EachFieldInsideMetadata) {
+  for (std::string_view field : {"api_key", "api_base", "base_url", "user_config"}) {
+    const std::string body =
+        R"({"model":"m","messages":[{"role":"user"}],"metadata":{")" + std::string(field) + R"(":"x"}})";
+    EXPECT_EQ(routing_field_of(body), field);
+  }
+}
+
+TEST(ClientSideRoutingField, FirstInAFixedOrderAndTopLevelFirst) {
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k"})"), "api_key");
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":{"api_key":"k"},"user_config":{}})"),
+            "user_config");
+}
+
 }  // namespace
 }  // namespace llmux::api
