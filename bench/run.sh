@@ -80,26 +80,33 @@ mode_spec() {
     esac
 }
 
-# remember_target NAME : after target_prepare, keep the URL and body of each mode (a body gets the
-# target's model name for that upstream when the target asks for one).
+# body_file NAME KIND BODY_KIND : the request body for upstream KIND (plain or stream body), with
+# "model" set to the target's TARGET_MODEL_<KIND> when it has one.
+body_file() {
+    local t=$1 kind=$2 src=$BENCH_DIR/workload/chat-small.json model=TARGET_MODEL_$2 out
+    [[ $3 == stream ]] && src=$BENCH_DIR/workload/chat-small-stream.json
+    if [[ -z ${!model:-} ]]; then echo "$src"; return; fi
+    out=$RUN_DIR/body-$t-$kind-$3.json
+    sed "s/\"model\":\"[^\"]*\"/\"model\":\"${!model}\"/" "$src" >"$out"
+    echo "$out"
+}
+
+# remember_target NAME : after target_prepare, keep its description, headers, and the URL and body
+# of each mode ("ready" is the request that tells it has started).
 remember_target() {
-    local t=$1 mode kind _conns _secs _tool body_kind url model src out
+    local t=$1 mode kind _conns _secs _tool body_kind url
     DESC[$t]=$TARGET_DESC
     HEADERS[$t]=$AUTH_HEADER${TARGET_HEADERS:+$'\n'$TARGET_HEADERS}
+    URL[$t/ready]=$TARGET_URL_JSON
+    require_loopback "${URL[$t/ready]}"
+    BODY[$t/ready]=$(body_file "$t" JSON plain)
     for mode in $MODES; do
         read -r kind _conns _secs _tool body_kind <<<"$(mode_spec "$mode")"
-        url=TARGET_URL_$kind model=TARGET_MODEL_$kind
+        url=TARGET_URL_$kind
         URL[$t/$mode]=${!url:-}
         [[ -n ${URL[$t/$mode]} ]] || continue
         require_loopback "${URL[$t/$mode]}"
-        src=$BENCH_DIR/workload/chat-small.json
-        [[ $body_kind == stream ]] && src=$BENCH_DIR/workload/chat-small-stream.json
-        if [[ -n ${!model:-} ]]; then
-            out=$RUN_DIR/body-$t-$mode.json
-            sed "s/\"model\":\"[^\"]*\"/\"model\":\"${!model}\"/" "$src" >"$out"
-            src=$out
-        fi
-        BODY[$t/$mode]=$src
+        BODY[$t/$mode]=$(body_file "$t" "$kind" "$body_kind")
     done
 }
 
@@ -169,7 +176,7 @@ start_targets() {
     local t port
     for t in "${PREPARED[@]}"; do
         load_target "$t"
-        port=${TARGET_URL_JSON#http://127.0.0.1:}
+        port=${URL[$t/ready]#http://127.0.0.1:}
         port=${port%%/*}
         if [[ $t != direct ]] && port_open "$port"; then
             log "$t: 127.0.0.1:$port is already in use by something else"
@@ -178,7 +185,7 @@ start_targets() {
         fi
         STARTED+=("$t")
         target_start
-        if ! await_200 "$TARGET_URL_JSON" "${BODY[$t/throughput]:-$BENCH_DIR/workload/chat-small.json}" "${HEADERS[$t]}" 60; then
+        if ! await_200 "${URL[$t/ready]}" "${BODY[$t/ready]}" "${HEADERS[$t]}" 60; then
             log "$t did not answer 200; its log: $RUN_DIR/logs/$t.log"
             target_stop
             SKIPPED+=("$t (did not answer)")
