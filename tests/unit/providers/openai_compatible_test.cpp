@@ -216,6 +216,24 @@ TEST(Decode, EmbeddingsBecomeBase64OnlyWhenTheClientAskedBase64) {
             "AACAPw==");
 }
 
+// BUG (reported to the core developer; fails until fixed): on the base64 path decode() re-parses
+// the body with boost::json and calls get_object() without checking the parse error
+// (src/providers/openai_compatible.cpp, OpenAiCompatibleProvider::decode). scan_answer accepts
+// bodies boost::json refuses (an invalid escape, invalid UTF-8), so such an answer aborts the
+// process (assertion) instead of becoming an upstream_failed error.
+TEST(Decode, Base64PathSurvivesABodyOnlyTheScannerAccepts) {
+  GTEST_SKIP() << "BUG open: decode() aborts on a base64 request whose answer boost::json refuses; remove this skip once fixed";
+  for (std::string_view body : {R"({"object":"list","data":[{"index":0,"embedding":[1.0]}],"note":"\q"})",
+                                "{\"object\":\"list\",\"data\":[{\"index\":0,\"embedding\":[1.0]}],\"note\":\"\xff\"}"}) {
+    SCOPED_TRACE(body);
+    auto reply = kAskingUsage.decode(parsed_request(api::Endpoint::embeddings,
+                                                    R"({"model":"emb","input":"x","encoding_format":"base64"})"),
+                                     body, "emb");
+    ASSERT_FALSE(reply);
+    EXPECT_EQ(reply.error().kind, ErrorKind::upstream_failed);
+  }
+}
+
 TEST(Decode, BodyThatIsNotAJsonObjectIsAnUpstreamFailure) {
   for (std::string_view body : {"", "<html>502 Bad Gateway</html>", "[1,2]", R"("text")", R"({"truncated":)"}) {
     SCOPED_TRACE(body);
