@@ -1,5 +1,7 @@
 #include "api/json_scan.hpp"
 
+#include "base/json_string.hpp"
+
 namespace llmux::api {
 
 namespace detail {
@@ -11,21 +13,39 @@ constexpr int kMaxDepth = 256;  // deeper nesting is refused rather than risking
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
 bool skip_string(std::string_view text, std::size_t& pos) {
   ++pos;  // opening quote
   while (pos < text.size()) {
-    const char c = text[pos];
+    const unsigned char c = static_cast<unsigned char>(text[pos]);
     if (c == '"') {
       ++pos;
       return true;
     }
     if (c == '\\') {
       if (pos + 1 >= text.size()) return false;
+      const char escaped = text[pos + 1];
+      if (escaped == 'u') {
+        if (pos + 6 > text.size()) return false;
+        for (std::size_t i = pos + 2; i < pos + 6; ++i) {
+          if (!is_hex(text[i])) return false;
+        }
+        pos += 6;
+        continue;
+      }
+      if (std::string_view("\"\\/bfnrt").find(escaped) == std::string_view::npos) return false;
       pos += 2;
       continue;
     }
-    if (static_cast<unsigned char>(c) < 0x20) return false;  // raw control characters are not JSON
-    ++pos;
+    if (c < 0x20) return false;  // raw control characters are not JSON
+    if (c < 0x80) {
+      ++pos;
+      continue;
+    }
+    const std::size_t length = utf8_sequence_length(text, pos);
+    if (length == 0) return false;
+    pos += length;
   }
   return false;
 }
@@ -34,7 +54,11 @@ bool skip_number(std::string_view text, std::size_t& pos) {
   const std::size_t start = pos;
   if (pos < text.size() && text[pos] == '-') ++pos;
   if (pos >= text.size() || !is_digit(text[pos])) return false;
-  while (pos < text.size() && is_digit(text[pos])) ++pos;
+  if (text[pos] == '0') {
+    ++pos;  // JSON allows no leading zeros
+  } else {
+    while (pos < text.size() && is_digit(text[pos])) ++pos;
+  }
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     if (pos >= text.size() || !is_digit(text[pos])) return false;
@@ -141,7 +165,8 @@ bool scan_answer(std::string_view text, AnswerLayout& layout) {
     if (key == "model") layout.model = value;
     else if (key == "usage") layout.usage = value;
     else if (key == "choices") layout.choices = value;
-    else if (key == "error") layout.error = value;
+    // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
+    else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
   });
 }
 

@@ -35,7 +35,8 @@ std::array<unsigned char, 32> digest(std::string_view text) {
 }  // namespace
 
 std::string_view presented_key(const PresentedHeaders& headers) {
-  for (std::string_view value : {headers.authorization, headers.x_litellm_api_key, headers.api_key,
+  // LiteLLM reads its own header first: a client may keep Authorization for something else.
+  for (std::string_view value : {headers.x_litellm_api_key, headers.authorization, headers.api_key,
                                  headers.x_api_key, headers.x_goog_api_key}) {
     if (auto key = strip_bearer(value); !key.empty()) return key;
   }

@@ -53,7 +53,8 @@ ErrorKind kind_from_status(int status) noexcept {
     case 401: return ErrorKind::unauthenticated;
     case 403: return ErrorKind::forbidden;
     case 404: return ErrorKind::not_found;
-    case 408: return ErrorKind::timeout;
+    case 408:
+    case 504: return ErrorKind::timeout;
     case 413: return ErrorKind::payload_too_large;
     case 422: return ErrorKind::unprocessable;
     case 429: return ErrorKind::rate_limited;

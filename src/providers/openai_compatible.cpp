@@ -187,6 +187,10 @@ Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std:
     // The client asked for base64 but the upstream may have sent floats: re-encode them.
     json::error_code ec;
     json::value parsed = json::parse(body, ec);
+    if (ec || !parsed.is_object()) {
+      return Error{.kind = ErrorKind::upstream_failed,
+                   .message = "The upstream answered with a body that is not valid JSON."};
+    }
     auto& object = parsed.get_object();
     set_model(object, client_model);
     api::convert_embeddings_to_base64(object);
@@ -235,7 +239,10 @@ Error decode_openai_error(int status, std::string_view body) {
   if (error.message.empty()) {
     constexpr std::size_t kMaxQuoted = 500;
     error.message = "The upstream answered with HTTP " + std::to_string(status);
-    if (!body.empty()) error.message += ": " + std::string(body.substr(0, kMaxQuoted));
+    if (!body.empty()) {
+      error.message += ": ";
+      append_valid_utf8(error.message, body, kMaxQuoted);
+    }
   }
   if (error.code == "context_length_exceeded") error.kind = ErrorKind::context_window_exceeded;
   if (error.code == "content_policy_violation" || error.code == "content_filter")

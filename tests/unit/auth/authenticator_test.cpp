@@ -54,12 +54,7 @@ TEST(PresentedKey, VendorHeaderPrecedence) {
   EXPECT_EQ(presented_key({.x_api_key = "from-anthropic", .x_goog_api_key = "from-google"}), "from-anthropic");
 }
 
-// BUG (reported to the core developer; fails until src/auth/authenticator.cpp is fixed): LiteLLM
-// reads x-litellm-api-key before Authorization (litellm/proxy/auth/user_api_key_auth.py,
-// get_api_key: `if isinstance(custom_litellm_key_header, str)` comes first), so a client can keep
-// Authorization for an upstream credential and authenticate to the proxy with x-litellm-api-key.
 TEST(PresentedKey, LitellmHeaderComesBeforeAuthorization) {
-  GTEST_SKIP() << "BUG open: Authorization is read before x-litellm-api-key; remove this skip once fixed";
   EXPECT_EQ(presented_key({.authorization = "Bearer upstream-oauth-token", .x_litellm_api_key = "sk-master"}),
             "sk-master");
 }

@@ -76,11 +76,7 @@ TEST(KindFromStatus, MapsEachKnownStatus) {
   }
 }
 
-// BUG (reported to the core developer; fails until src/base/error.cpp is fixed): LiteLLM maps
-// an OpenAI-compatible upstream's 504 (gateway timeout) to litellm.Timeout, like 408
-// (litellm/litellm_core_utils/exception_mapping_utils.py, `status_code == 504`).
 TEST(KindFromStatus, GatewayTimeoutIsATimeout) {
-  GTEST_SKIP() << "BUG open: kind_from_status(504) gives internal, LiteLLM gives Timeout; remove this skip once fixed";
   EXPECT_EQ(kind_from_status(504), ErrorKind::timeout);
 }
 
