@@ -19,7 +19,7 @@
 #   INFLIGHT [1000] connections for inflight          PACED_CONNS [50] PACED_CHUNKS [64]
 #   PACED_INTERVAL_MS [20] for paced                  WRK_THREADS [1]
 #   PIN [1] LOAD_CPU [0] SUT_CPU [1]: load generator and mocks on LOAD_CPU, the target on SUT_CPU
-#   LLMUX_BIN: measure this binary (default: build $REPO/build/llmux in Release)
+#   LLMUX_BIN: measure this binary (default: build $REPO/build-release/llmux in Release)
 set -Eeuo pipefail
 trap 'log "failed: line $LINENO: $BASH_COMMAND"' ERR
 

@@ -1,4 +1,4 @@
-# targets/llmux.sh — the gateway under test: build/llmux from this checkout (built in Release
+# targets/llmux.sh — the gateway under test: build-release/llmux from this checkout (built in Release
 # unless LLMUX_BIN names a binary), one worker on SUT_CPU, a master key, and one model name per
 # mock so the body's "model" picks the upstream.
 LLMUX_PORT=${LLMUX_PORT:-18200}
@@ -14,10 +14,10 @@ TARGET_MODEL_PACED=bench-paced
 
 target_prepare() {
     if [[ -z ${LLMUX_BIN:-} ]]; then
-        log "building llmux (Release) in $REPO_DIR/build"
-        (cd "$REPO_DIR" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >&2 && ninja -C build llmux >&2) ||
+        log "building llmux (Release) in $REPO_DIR/build-release"
+        (cd "$REPO_DIR" && cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >&2 && ninja -C build-release llmux >&2) ||
             { log "llmux: build failed"; return 1; }
-        LLMUX_BIN=$REPO_DIR/build/llmux
+        LLMUX_BIN=$REPO_DIR/build-release/llmux
     fi
     [[ -x $LLMUX_BIN ]] || { log "llmux: $LLMUX_BIN is not an executable"; return 1; }
     TARGET_DESC="llmux $LLMUX_BIN (checkout $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)), --num_workers 1"
