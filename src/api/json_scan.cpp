@@ -2,6 +2,8 @@
 
 #include "base/json_string.hpp"
 
+#include <array>
+
 namespace llmux::api {
 
 namespace detail {
@@ -15,39 +17,51 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-bool skip_string(std::string_view text, std::size_t& pos) {
-  ++pos;  // opening quote
-  while (pos < text.size()) {
-    const unsigned char c = static_cast<unsigned char>(text[pos]);
-    if (c == '"') {
-      ++pos;
-      return true;
-    }
-    if (c == '\\') {
-      if (pos + 1 >= text.size()) return false;
-      const char escaped = text[pos + 1];
-      if (escaped == 'u') {
-        if (pos + 6 > text.size()) return false;
-        for (std::size_t i = pos + 2; i < pos + 6; ++i) {
-          if (!is_hex(text[i])) return false;
+// Bytes a string scan must look at: the quote, the backslash, control characters and the
+// start of multi-byte UTF-8. Every other byte is skipped by one table lookup.
+constexpr auto kStringStops = [] {
+  std::array<bool, 256> stops{};
+  for (int c = 0; c < 0x20; ++c) stops[c] = true;
+  for (int c = 0x80; c < 0x100; ++c) stops[c] = true;
+  stops['"'] = true;
+  stops['\\'] = true;
+  return stops;
+}();
+
+bool skip_string(std::string_view text, std::size_t& position) {
+  std::size_t pos = position + 1;  // past the opening quote; a local so it stays in a register
+  const bool ok = [&] {
+    while (true) {
+      while (pos < text.size() && !kStringStops[static_cast<unsigned char>(text[pos])]) ++pos;
+      if (pos >= text.size()) return false;
+      const unsigned char c = static_cast<unsigned char>(text[pos]);
+      if (c == '"') {
+        ++pos;
+        return true;
+      }
+      if (c == '\\') {
+        if (pos + 1 >= text.size()) return false;
+        const char escaped = text[pos + 1];
+        if (escaped == 'u') {
+          if (pos + 6 > text.size()) return false;
+          for (std::size_t i = pos + 2; i < pos + 6; ++i) {
+            if (!is_hex(text[i])) return false;
+          }
+          pos += 6;
+          continue;
         }
-        pos += 6;
+        if (std::string_view("\"\\/bfnrt").find(escaped) == std::string_view::npos) return false;
+        pos += 2;
         continue;
       }
-      if (std::string_view("\"\\/bfnrt").find(escaped) == std::string_view::npos) return false;
-      pos += 2;
-      continue;
+      if (c < 0x20) return false;  // raw control characters are not JSON
+      const std::size_t length = utf8_sequence_length(text, pos);
+      if (length == 0) return false;
+      pos += length;
     }
-    if (c < 0x20) return false;  // raw control characters are not JSON
-    if (c < 0x80) {
-      ++pos;
-      continue;
-    }
-    const std::size_t length = utf8_sequence_length(text, pos);
-    if (length == 0) return false;
-    pos += length;
-  }
-  return false;
+  }();
+  position = pos;
+  return ok;
 }
 
 bool skip_number(std::string_view text, std::size_t& pos) {
@@ -156,18 +170,20 @@ bool scan_answer(std::string_view text, AnswerLayout& layout) {
   layout = {};
   std::size_t begin = 0;
   detail::skip_space(text, begin);
+  // One pass: for_each_member validates every value as it finds the members' spans.
+  bool closed = false;
   std::size_t end = begin;
-  if (!detail::skip_value(text, end, 0)) return false;
-  std::size_t rest = end;
-  detail::skip_space(text, rest);
-  if (rest != text.size()) return false;  // trailing bytes after the object
-  return for_each_member(text, Span{begin, end}, [&](std::string_view key, Span value) {
+  const bool ok = for_each_member(text, Span{begin, text.size()}, [&](std::string_view key, Span value) {
+    end = value.end;
     if (key == "model") layout.model = value;
     else if (key == "usage") layout.usage = value;
     else if (key == "choices") layout.choices = value;
     // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
     else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
-  });
+  }, &closed, &end);
+  if (!ok || !closed) return false;
+  detail::skip_space(text, end);
+  return end == text.size();  // nothing may follow the object
 }
 
 bool any_finish_reason(std::string_view text, Span choices) {

@@ -30,8 +30,10 @@ bool scan_answer(std::string_view text, AnswerLayout& layout);
 
 // Calls `visit(key, value_span)` for each member of the object at `object` within `text`.
 // Returns false when the text there is not a well-formed object.
+// `closed`/`end`, when given, report whether the closing brace was reached and where after it.
 template <class Visit>
-bool for_each_member(std::string_view text, Span object, Visit&& visit);
+bool for_each_member(std::string_view text, Span object, Visit&& visit, bool* closed = nullptr,
+                     std::size_t* end = nullptr);
 
 // True when some element of the array at `choices` has a non-null "finish_reason".
 bool any_finish_reason(std::string_view text, Span choices);
@@ -49,13 +51,18 @@ bool read_key(std::string_view text, std::size_t& pos, std::string_view& key);
 }  // namespace detail
 
 template <class Visit>
-bool for_each_member(std::string_view text, Span object, Visit&& visit) {
+bool for_each_member(std::string_view text, Span object, Visit&& visit, bool* closed, std::size_t* end) {
   std::size_t pos = object.begin;
   detail::skip_space(text, pos);
   if (pos >= object.end || text[pos] != '{') return false;
   ++pos;
   detail::skip_space(text, pos);
-  if (pos < object.end && text[pos] == '}') return true;
+  auto close = [&] {
+    if (closed) *closed = true;
+    if (end) *end = pos + 1;
+    return true;
+  };
+  if (pos < object.end && text[pos] == '}') return close();
   while (pos < object.end) {
     std::string_view key;
     if (!detail::read_key(text, pos, key)) return false;
@@ -68,7 +75,7 @@ bool for_each_member(std::string_view text, Span object, Visit&& visit) {
     visit(key, Span{value_begin, pos});
     detail::skip_space(text, pos);
     if (pos >= object.end) return false;
-    if (text[pos] == '}') return true;
+    if (text[pos] == '}') return close();
     if (text[pos] != ',') return false;
     ++pos;
     detail::skip_space(text, pos);

@@ -4,6 +4,7 @@
 #include <boost/json/fwd.hpp>
 
 #include <cstdint>
+#include <string_view>
 
 namespace llmux::api {
 
@@ -17,5 +18,9 @@ struct Usage {
 
 // Reads a `usage` object; anything missing counts as 0. Not an object: an unreported Usage.
 Usage usage_from_json(const boost::json::value* usage);
+
+// The same from the text of a usage object, without building a document (the relay reads it
+// from every stream's last chunk). Malformed text: an unreported Usage.
+Usage usage_from_text(std::string_view text);
 
 }  // namespace llmux::api

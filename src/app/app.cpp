@@ -108,7 +108,7 @@ int run(const cli::Options& options) {
                                        ? static_cast<std::size_t>(options.num_workers)
                                        : std::max(1u, std::thread::hardware_concurrency());
   const server::Limits limits = limits_from(config.general_settings, worker_count);
-  auto tls = upstream::make_tls_context();
+  auto tls = upstream::make_tls_context(models->needs_tls());
 
   std::vector<std::unique_ptr<Worker>> workers;
   try {

@@ -1,7 +1,6 @@
 #include "auth/authenticator.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 namespace llmux::auth {
 
@@ -26,12 +25,6 @@ std::string_view strip_bearer(std::string_view value) {
   return value;
 }
 
-std::array<unsigned char, 32> digest(std::string_view text) {
-  std::array<unsigned char, 32> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
-  return out;
-}
-
 }  // namespace
 
 std::string_view presented_key(const PresentedHeaders& headers) {
@@ -43,15 +36,15 @@ std::string_view presented_key(const PresentedHeaders& headers) {
   return {};
 }
 
-Authenticator::Authenticator(std::string_view master_key) : open_(master_key.empty()) {
-  if (!open_) master_digest_ = digest(master_key);
-}
+Authenticator::Authenticator(std::string_view master_key) : master_key_(master_key), open_(master_key.empty()) {}
 
 bool Authenticator::accepts(std::string_view key) const {
   if (open_) return true;
-  if (key.empty()) return false;
-  const auto presented = digest(key);
-  return CRYPTO_memcmp(presented.data(), master_digest_.data(), presented.size()) == 0;
+  // Constant time in the key's contents (CRYPTO_memcmp); only its length can show, as with
+  // Python's secrets.compare_digest that LiteLLM uses. No per-request hash: it took more time
+  // than the rest of the check.
+  if (key.size() != master_key_.size()) return false;
+  return CRYPTO_memcmp(key.data(), master_key_.data(), key.size()) == 0;
 }
 
 }  // namespace llmux::auth

@@ -48,11 +48,7 @@ void append_with_model(std::string& out, std::string_view answer, const api::Ans
 
 api::Usage parse_usage(std::string_view answer, const api::AnswerLayout& layout) {
   if (layout.usage.empty()) return {};
-  unsigned char arena_buffer[2048];
-  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  json::error_code ec;
-  const json::value usage = json::parse(layout.usage.in(answer), ec, &arena);
-  return ec ? api::Usage{} : api::usage_from_json(&usage);
+  return api::usage_from_text(layout.usage.in(answer));
 }
 
 std::string quoted(std::string_view text) {

@@ -123,6 +123,15 @@ const Deployment* ModelTable::pick(std::string_view model_name) const {
   return &deployments->back();
 }
 
+bool ModelTable::needs_tls() const {
+  for (const auto& [name, deployments] : groups_) {
+    for (const auto& deployment : deployments) {
+      if (deployment.target.api_base.starts_with("https://")) return true;
+    }
+  }
+  return false;
+}
+
 std::size_t ModelTable::deployment_count() const {
   std::size_t count = 0;
   for (const auto& [name, deployments] : groups_) count += deployments.size();

@@ -39,6 +39,8 @@ class ModelTable {
   // Model names in the order the config first lists them.
   const std::vector<std::string>& model_names() const { return names_; }
   std::size_t deployment_count() const;
+  // Some deployment is reached over https (the system's CA store must be loaded).
+  bool needs_tls() const;
 
  private:
   struct NameHash {

@@ -3,9 +3,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <array>
+#include <charconv>
 
 #include <sys/socket.h>
 
@@ -44,30 +45,53 @@ void Exchange::set_header(std::string_view name, std::string_view value) {
 
 bool Exchange::keep_alive() const { return !failed_ && !close_after_ && request_.keep_alive(); }
 
+std::string Exchange::response_head(unsigned status, std::string_view content_type, bool chunked,
+                                    std::size_t content_length) const {
+  std::string head;
+  head.reserve(128 + headers_.size() * 48);
+  head += request_.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(status);
+  head += ' ';
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  head.append(reason.data(), reason.size());
+  head += "\r\nContent-Type: ";
+  head += content_type;
+  if (chunked) {
+    head += "\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked";
+  } else {
+    head += "\r\nContent-Length: ";
+    head += std::to_string(content_length);
+  }
+  for (const auto& [name, value] : headers_) {
+    head += "\r\n";
+    head += name;
+    head += ": ";
+    head += value;
+  }
+  if (!keep_alive()) head += "\r\nConnection: close";
+  else if (request_.version() == 10) head += "\r\nConnection: keep-alive";
+  head += "\r\n\r\n";
+  return head;
+}
+
 asio::awaitable<void> Exchange::respond(unsigned status, std::string body, std::string_view content_type) {
   unwatch_client();
-  http::response<http::string_body> response{static_cast<http::status>(status), request_.version()};
-  response.set(http::field::content_type, content_type);
-  for (const auto& [name, value] : headers_) response.set(name, value);
-  response.keep_alive(keep_alive());
-  response.body() = std::move(body);
-  response.prepare_payload();
   responded_ = true;
-  auto [ec, written] = co_await http::async_write(stream_, response, kUseTuple);
+  // Written by hand, head and body in one writev: Beast's serializer is the costlier part.
+  const std::string head = response_head(status, content_type, false, body.size());
+  const bool send_body = request_.method() != http::verb::head;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                  asio::buffer(body.data(), send_body ? body.size() : 0)};
+  auto [ec, written] = co_await asio::async_write(stream_, buffers, kUseTuple);
   if (ec) failed_ = true;
 }
 
 asio::awaitable<bool> Exchange::start_stream(std::string_view content_type) {
-  http::response<http::empty_body> response{http::status::ok, request_.version()};
-  response.set(http::field::content_type, content_type);
-  response.set(http::field::cache_control, "no-cache");
-  for (const auto& [name, value] : headers_) response.set(name, value);
-  response.keep_alive(keep_alive());
-  response.chunked(true);
   responded_ = true;
   streaming_ = true;
-  http::response_serializer<http::empty_body> serializer{response};
-  auto [ec, written] = co_await http::async_write_header(stream_, serializer, kUseTuple);
+  if (request_.version() == 10) close_after_ = true;  // HTTP/1.0 has no chunked encoding
+  const std::string head = response_head(200, content_type, request_.version() != 10, 0);
+  auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(head), kUseTuple);
   if (ec) failed_ = true;
   co_return !failed_;
 }
@@ -75,8 +99,19 @@ asio::awaitable<bool> Exchange::start_stream(std::string_view content_type) {
 asio::awaitable<bool> Exchange::write(std::string_view data) {
   if (failed_) co_return false;
   if (data.empty()) co_return true;  // an empty chunk would end the chunked body
-  auto [ec, written] =
-      co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data.data(), data.size())), kUseTuple);
+  if (request_.version() == 10) {
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), kUseTuple);
+    if (ec) failed_ = true;
+    co_return !failed_;
+  }
+  char size_line[24];
+  const auto [end, error] = std::to_chars(size_line, size_line + sizeof size_line - 2, data.size(), 16);
+  char* line_end = end;
+  *line_end++ = '\r';
+  *line_end++ = '\n';
+  const std::array<asio::const_buffer, 3> chunk{asio::buffer(size_line, static_cast<std::size_t>(line_end - size_line)),
+                                               asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+  auto [ec, written] = co_await asio::async_write(stream_, chunk, kUseTuple);
   if (ec) failed_ = true;
   co_return !failed_;
 }
@@ -85,7 +120,8 @@ asio::awaitable<void> Exchange::end_stream() {
   unwatch_client();
   if (failed_ || stream_ended_) co_return;
   stream_ended_ = true;
-  auto [ec, written] = co_await asio::async_write(stream_, http::make_chunk_last(), kUseTuple);
+  if (request_.version() == 10) co_return;  // the end of the body is the end of the connection
+  auto [ec, written] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kUseTuple);
   if (ec) failed_ = true;
 }
 

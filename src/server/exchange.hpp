@@ -69,6 +69,9 @@ class Exchange {
   bool client_left() const { return watch_->client_left; }
 
  private:
+  std::string response_head(unsigned status, std::string_view content_type, bool chunked,
+                            std::size_t content_length) const;
+
   beast::tcp_stream& stream_;
   Request& request_;
   std::shared_ptr<ClientWatch> watch_;

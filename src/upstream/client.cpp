@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -77,6 +78,11 @@ Error transport_error(const beast::error_code& ec, bool aborted, const Origin& o
                .message = "Could not reach the upstream " + origin.key + ": " + ec.message() + "."};
 }
 
+// Header names and values come from the operator's config; a CR or LF would split the request.
+bool is_safe_header(std::string_view text) {
+  return text.find_first_of("\r\n") == std::string_view::npos;
+}
+
 // A reused keep-alive connection that the server had already closed fails this way before any
 // byte of the answer; the request is then sent again on a fresh connection.
 bool is_stale_connection_error(const beast::error_code& ec) {
@@ -106,6 +112,8 @@ class Connection {
 
   std::variant<Plain, Tls> stream;
   beast::flat_buffer buffer;
+  // Where response body pieces land; allocated once per connection, never zeroed.
+  std::unique_ptr<char[]> piece = std::make_unique_for_overwrite<char[]>(kReadPieceBytes);
   std::string key;
   Clock::time_point idle_since{};
   bool reused = false;
@@ -149,8 +157,21 @@ class Pool {
   };
   std::unordered_map<std::string, Resolved> dns;
 
+  // Deployments call the same few URLs over and over: parse each once.
+  Result<std::shared_ptr<const Origin>> origin_for(const std::string& url) {
+    constexpr std::size_t kMaxCachedUrls = 4096;
+    if (auto found = origins_.find(url); found != origins_.end()) return found->second;
+    auto parsed = parse_origin(url);
+    if (!parsed) return parsed.error();
+    if (origins_.size() >= kMaxCachedUrls) origins_.clear();
+    auto origin = std::make_shared<const Origin>(std::move(*parsed));
+    origins_.emplace(url, origin);
+    return origin;
+  }
+
  private:
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+  std::unordered_map<std::string, std::shared_ptr<const Origin>> origins_;
 };
 
 struct Stream::State {
@@ -158,10 +179,9 @@ struct Stream::State {
   std::unique_ptr<Connection> connection;
   http::response_parser<http::buffer_body> parser;
   AbortHandle* abort = nullptr;
-  Origin origin;
+  std::shared_ptr<const Origin> origin;
   std::chrono::milliseconds piece_timeout{};
   bool whole_call_deadline = false;  // non-streaming: one deadline covers the whole answer
-  std::array<char, kReadPieceBytes> piece{};
 
   // Hands the connection back to the pool when the answer is complete and keep-alive allows.
   void settle() {
@@ -189,21 +209,22 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
   while (!state.parser.is_done()) {
     if (!state.connection) co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream stream is closed."};
     auto& body = state.parser.get().body();
-    body.data = state.piece.data();
-    body.size = state.piece.size();
+    char* const piece = state.connection->piece.get();
+    body.data = piece;
+    body.size = kReadPieceBytes;
     if (!state.whole_call_deadline) state.connection->tcp().expires_after(state.piece_timeout);
     auto [ec, ignored] = co_await std::visit(
         [&](auto& stream) { return http::async_read_some(stream, state.connection->buffer, state.parser, kUseTuple); },
         state.connection->stream);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      Error error = transport_error(ec, state.abort && state.abort->aborted(), state.origin);
+      Error error = transport_error(ec, state.abort && state.abort->aborted(), *state.origin);
       state.connection->close();
       state.connection.reset();
       co_return error;
     }
-    const std::size_t produced = state.piece.size() - body.size;
-    if (produced > 0) co_return std::optional<std::string_view>(std::string_view(state.piece.data(), produced));
+    const std::size_t produced = kReadPieceBytes - body.size;
+    if (produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, produced));
   }
   state.settle();
   co_return std::optional<std::string_view>();
@@ -275,22 +296,35 @@ Client::~Client() = default;
 std::size_t Client::idle_connections() const { return pool_->idle_count(); }
 
 asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, AbortHandle& abort) {
-  auto origin = parse_origin(call.url);
-  if (!origin) co_return origin.error();
+  auto cached_origin = pool_->origin_for(call.url);
+  if (!cached_origin) co_return cached_origin.error();
+  const std::shared_ptr<const Origin> origin = std::move(*cached_origin);
 
-  http::request<http::span_body<const char>> request{http::verb::post, origin->target, 11};
-  request.set(http::field::host, origin->host_header);
-  request.set(http::field::content_type, "application/json");
-  request.set(http::field::user_agent, "llmux");
-  for (const auto& [name, value] : call.headers) request.set(name, value);
-  request.body() = {call.body.data(), call.body.size()};
-  request.prepare_payload();
+  // The request head is written by hand: Beast's serializer costs more than the rest of the call.
+  std::string head;
+  head.reserve(160 + origin->target.size() + call.headers.size() * 64);
+  head += "POST ";
+  head += origin->target;
+  head += " HTTP/1.1\r\nHost: ";
+  head += origin->host_header;
+  head += "\r\nContent-Type: application/json\r\nUser-Agent: llmux\r\nContent-Length: ";
+  head += std::to_string(call.body.size());
+  head += "\r\n";
+  for (const auto& [name, value] : call.headers) {
+    if (!is_safe_header(name) || !is_safe_header(value)) continue;
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  head += "\r\n";
+  const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(call.body)};
 
   const auto first_byte_deadline = Clock::now() + call.first_byte_timeout;
   for (int attempt = 0;; ++attempt) {
     auto state = std::make_unique<Stream::State>();
     state->pool = pool_.get();
-    state->origin = *origin;
+    state->origin = origin;
     state->piece_timeout = call.timeout;
     state->parser.header_limit(kHeaderLimit);
     state->parser.body_limit(boost::none);
@@ -307,7 +341,7 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     connection.tcp().expires_at(first_byte_deadline);
 
     auto [write_ec, written] = co_await std::visit(
-        [&](auto& stream) { return http::async_write(stream, request, kUseTuple); }, connection.stream);
+        [&](auto& stream) { return asio::async_write(stream, request, kUseTuple); }, connection.stream);
     beast::error_code ec = write_ec;
     if (!ec) {
       auto [read_ec, read] = co_await std::visit(
@@ -341,9 +375,9 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   co_return Response{.status = (*stream)->status(), .body = std::move(*body), .retry_after = (*stream)->retry_after()};
 }
 
-std::unique_ptr<asio::ssl::context> make_tls_context() {
+std::unique_ptr<asio::ssl::context> make_tls_context(bool load_system_roots) {
   auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-  context->set_default_verify_paths();
+  if (load_system_roots) context->set_default_verify_paths();
   context->set_verify_mode(asio::ssl::verify_peer);
   return context;
 }
