@@ -10,15 +10,10 @@ namespace detail {
 
 namespace {
 
-constexpr int kMaxDepth = 256;  // deeper nesting is refused rather than risking the stack
+constexpr int kMaxDepth = 256;  // deeper nesting is refused: no answer needs it
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-// Bytes a string scan must look at: the quote, the backslash, control characters and the
-// start of multi-byte UTF-8. Every other byte is skipped by one table lookup.
+// Bytes a string scan must stop at: the quote, the backslash, control characters and the start
+// of multi-byte UTF-8. Every other byte is passed over with one table lookup.
 constexpr auto kStringStops = [] {
   std::array<bool, 256> stops{};
   for (int c = 0; c < 0x20; ++c) stops[c] = true;
@@ -28,139 +23,181 @@ constexpr auto kStringStops = [] {
   return stops;
 }();
 
-bool skip_string(std::string_view text, std::size_t& position) {
-  std::size_t pos = position + 1;  // past the opening quote; a local so it stays in a register
-  const bool ok = [&] {
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// The scanner: `i` walks `text`; every step either advances or fails.
+class Scanner {
+ public:
+  Scanner(std::string_view text, std::size_t begin) : s_(text.data()), n_(text.size()), i_(begin) {}
+
+  std::size_t position() const { return i_; }
+
+  void skip_space() {
+    i_ = skip_spaces(std::string_view(s_, n_), i_, n_);
+  }
+
+  bool at(char c) const { return i_ < n_ && s_[i_] == c; }
+
+  // A string starting at the quote under i_; leaves i_ past the closing quote.
+  bool string() {
+    std::size_t i = i_ + 1;
     while (true) {
-      while (pos < text.size() && !kStringStops[static_cast<unsigned char>(text[pos])]) ++pos;
-      if (pos >= text.size()) return false;
-      const unsigned char c = static_cast<unsigned char>(text[pos]);
+      while (i < n_ && !kStringStops[static_cast<unsigned char>(s_[i])]) ++i;
+      if (i >= n_) return false;
+      const unsigned char c = static_cast<unsigned char>(s_[i]);
       if (c == '"') {
-        ++pos;
+        i_ = i + 1;
         return true;
       }
       if (c == '\\') {
-        if (pos + 1 >= text.size()) return false;
-        const char escaped = text[pos + 1];
+        if (i + 1 >= n_) return false;
+        const char escaped = s_[i + 1];
         if (escaped == 'u') {
-          if (pos + 6 > text.size()) return false;
-          for (std::size_t i = pos + 2; i < pos + 6; ++i) {
-            if (!is_hex(text[i])) return false;
+          if (i + 6 > n_) return false;
+          for (std::size_t h = i + 2; h < i + 6; ++h) {
+            if (!is_hex(s_[h])) return false;
           }
-          pos += 6;
-          continue;
+          i += 6;
+        } else if (escaped == '"' || escaped == '\\' || escaped == '/' || escaped == 'b' ||
+                   escaped == 'f' || escaped == 'n' || escaped == 'r' || escaped == 't') {
+          i += 2;
+        } else {
+          return false;
         }
-        if (std::string_view("\"\\/bfnrt").find(escaped) == std::string_view::npos) return false;
-        pos += 2;
         continue;
       }
       if (c < 0x20) return false;  // raw control characters are not JSON
-      const std::size_t length = utf8_sequence_length(text, pos);
+      const std::size_t length = utf8_sequence_length(std::string_view(s_, n_), i);
       if (length == 0) return false;
-      pos += length;
+      i += length;
     }
-  }();
-  position = pos;
-  return ok;
-}
+  }
 
-bool skip_number(std::string_view text, std::size_t& pos) {
-  const std::size_t start = pos;
-  if (pos < text.size() && text[pos] == '-') ++pos;
-  if (pos >= text.size() || !is_digit(text[pos])) return false;
-  if (text[pos] == '0') {
-    ++pos;  // JSON allows no leading zeros
-  } else {
-    while (pos < text.size() && is_digit(text[pos])) ++pos;
+  bool number() {
+    std::size_t i = i_;
+    if (i < n_ && s_[i] == '-') ++i;
+    if (i >= n_ || !is_digit(s_[i])) return false;
+    if (s_[i] == '0') {
+      ++i;  // no leading zeros
+    } else {
+      while (i < n_ && is_digit(s_[i])) ++i;
+    }
+    if (i < n_ && s_[i] == '.') {
+      ++i;
+      if (i >= n_ || !is_digit(s_[i])) return false;
+      while (i < n_ && is_digit(s_[i])) ++i;
+    }
+    if (i < n_ && (s_[i] == 'e' || s_[i] == 'E')) {
+      ++i;
+      if (i < n_ && (s_[i] == '+' || s_[i] == '-')) ++i;
+      if (i >= n_ || !is_digit(s_[i])) return false;
+      while (i < n_ && is_digit(s_[i])) ++i;
+    }
+    i_ = i;
+    return true;
   }
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    if (pos >= text.size() || !is_digit(text[pos])) return false;
-    while (pos < text.size() && is_digit(text[pos])) ++pos;
-  }
-  if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
-    ++pos;
-    if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
-    if (pos >= text.size() || !is_digit(text[pos])) return false;
-    while (pos < text.size() && is_digit(text[pos])) ++pos;
-  }
-  return pos > start;
-}
 
-bool skip_literal(std::string_view text, std::size_t& pos, std::string_view literal) {
-  if (text.substr(pos, literal.size()) != literal) return false;
-  pos += literal.size();
-  return true;
-}
+  bool literal(std::string_view word) {
+    if (n_ - i_ < word.size() || std::string_view(s_ + i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+
+  char current() const { return s_[i_]; }
+  void advance() { ++i_; }
+  std::string_view slice(std::size_t begin, std::size_t end) const { return {s_ + begin, end - begin}; }
+
+ private:
+  const char* s_;
+  std::size_t n_;
+  std::size_t i_;
+};
 
 }  // namespace
 
-void skip_space(std::string_view text, std::size_t& pos) {
-  while (pos < text.size() && is_space(text[pos])) ++pos;
-}
+bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink) {
+  Scanner scan(text, begin);
+  std::array<char, kMaxDepth> stack;  // '{' or '[' of each open container
+  int depth = 0;
+  std::string_view member_key;       // the outermost object's member being read
+  std::size_t member_begin = 0;
+  bool member_pending = false;
 
-bool read_key(std::string_view text, std::size_t& pos, std::string_view& key) {
-  if (pos >= text.size() || text[pos] != '"') return false;
-  const std::size_t start = pos + 1;
-  if (!skip_string(text, pos)) return false;
-  key = text.substr(start, pos - 1 - start);
-  return true;
-}
-
-bool skip_value(std::string_view text, std::size_t& pos, int depth) {
-  if (depth > kMaxDepth) return false;
-  skip_space(text, pos);
-  if (pos >= text.size()) return false;
-  switch (text[pos]) {
-    case '"': return skip_string(text, pos);
-    case 't': return skip_literal(text, pos, "true");
-    case 'f': return skip_literal(text, pos, "false");
-    case 'n': return skip_literal(text, pos, "null");
-    case '[': {
-      ++pos;
-      skip_space(text, pos);
-      if (pos < text.size() && text[pos] == ']') {
-        ++pos;
-        return true;
+  enum class Expect { value, key, after_value } expect = Expect::value;
+  while (true) {
+    switch (expect) {
+      case Expect::value: {
+        scan.skip_space();
+        if (scan.position() >= text.size()) return false;
+        const char c = scan.current();
+        if (c == '{' || c == '[') {
+          if (depth == kMaxDepth) return false;
+          stack[depth++] = c;
+          scan.advance();
+          scan.skip_space();
+          if (scan.at(c == '{' ? '}' : ']')) {
+            scan.advance();
+            --depth;
+            expect = Expect::after_value;
+          } else {
+            expect = c == '{' ? Expect::key : Expect::value;
+          }
+          break;
+        }
+        bool ok;
+        if (c == '"') ok = scan.string();
+        else if (c == 't') ok = scan.literal("true");
+        else if (c == 'f') ok = scan.literal("false");
+        else if (c == 'n') ok = scan.literal("null");
+        else ok = scan.number();
+        if (!ok) return false;
+        expect = Expect::after_value;
+        break;
       }
-      while (true) {
-        if (!skip_value(text, pos, depth + 1)) return false;
-        skip_space(text, pos);
-        if (pos >= text.size()) return false;
-        if (text[pos] == ']') {
-          ++pos;
+      case Expect::key: {
+        scan.skip_space();
+        if (!scan.at('"')) return false;
+        const std::size_t key_begin = scan.position() + 1;
+        if (!scan.string()) return false;
+        const std::size_t key_end = scan.position() - 1;
+        scan.skip_space();
+        if (!scan.at(':')) return false;
+        scan.advance();
+        scan.skip_space();
+        if (depth == 1) {
+          member_key = scan.slice(key_begin, key_end);
+          member_begin = scan.position();
+          member_pending = true;
+        }
+        expect = Expect::value;
+        break;
+      }
+      case Expect::after_value: {
+        if (depth == 1 && member_pending) {
+          member_pending = false;
+          if (sink) sink->member(member_key, Span{member_begin, scan.position()});
+        }
+        if (depth == 0) {
+          end = scan.position();
           return true;
         }
-        if (text[pos] != ',') return false;
-        ++pos;
-      }
-    }
-    case '{': {
-      ++pos;
-      skip_space(text, pos);
-      if (pos < text.size() && text[pos] == '}') {
-        ++pos;
-        return true;
-      }
-      while (true) {
-        skip_space(text, pos);
-        std::string_view key;
-        if (!read_key(text, pos, key)) return false;
-        skip_space(text, pos);
-        if (pos >= text.size() || text[pos] != ':') return false;
-        ++pos;
-        if (!skip_value(text, pos, depth + 1)) return false;
-        skip_space(text, pos);
-        if (pos >= text.size()) return false;
-        if (text[pos] == '}') {
-          ++pos;
-          return true;
+        scan.skip_space();
+        if (scan.position() >= text.size()) return false;
+        const char c = scan.current();
+        const char open = stack[depth - 1];
+        if (c == ',') {
+          scan.advance();
+          expect = open == '{' ? Expect::key : Expect::value;
+        } else if ((c == '}' && open == '{') || (c == ']' && open == '[')) {
+          scan.advance();
+          --depth;
+        } else {
+          return false;
         }
-        if (text[pos] != ',') return false;
-        ++pos;
+        break;
       }
     }
-    default: return skip_number(text, pos);
   }
 }
 
@@ -168,42 +205,42 @@ bool skip_value(std::string_view text, std::size_t& pos, int depth) {
 
 bool scan_answer(std::string_view text, AnswerLayout& layout) {
   layout = {};
-  std::size_t begin = 0;
-  detail::skip_space(text, begin);
-  // One pass: for_each_member validates every value as it finds the members' spans.
-  bool closed = false;
-  std::size_t end = begin;
-  const bool ok = for_each_member(text, Span{begin, text.size()}, [&](std::string_view key, Span value) {
-    end = value.end;
+  const std::size_t begin = detail::skip_spaces(text, 0, text.size());
+  if (begin >= text.size() || text[begin] != '{') return false;
+  auto visit = [&](std::string_view key, Span value) {
     if (key == "model") layout.model = value;
     else if (key == "usage") layout.usage = value;
     else if (key == "choices") layout.choices = value;
     // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
     else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
-  }, &closed, &end);
-  if (!ok || !closed) return false;
-  detail::skip_space(text, end);
-  return end == text.size();  // nothing may follow the object
+  };
+  detail::MemberVisitor<decltype(visit)> sink(visit);
+  std::size_t end = 0;
+  if (!detail::scan_value(text, begin, end, &sink)) return false;
+  return detail::skip_spaces(text, end, text.size()) == text.size();  // nothing may follow the object
 }
 
 bool any_finish_reason(std::string_view text, Span choices) {
   std::size_t pos = choices.begin;
-  detail::skip_space(text, pos);
   if (pos >= choices.end || text[pos] != '[') return false;
   ++pos;
   bool found = false;
   while (pos < choices.end && !found) {
-    detail::skip_space(text, pos);
+    pos = detail::skip_spaces(text, pos, choices.end);
+    if (pos < choices.end && text[pos] == ',') pos = detail::skip_spaces(text, pos + 1, choices.end);
     if (pos >= choices.end || text[pos] == ']') break;
     const std::size_t element_begin = pos;
-    if (!detail::skip_value(text, pos, 1)) return false;
+    std::size_t element_end = 0;
     if (text[element_begin] == '{') {
-      for_each_member(text, Span{element_begin, pos}, [&](std::string_view key, Span value) {
+      auto visit = [&](std::string_view key, Span value) {
         if (key == "finish_reason" && value.in(text) != "null") found = true;
-      });
+      };
+      detail::MemberVisitor<decltype(visit)> sink(visit);
+      if (!detail::scan_value(text.substr(0, choices.end), element_begin, element_end, &sink)) return false;
+    } else if (!detail::scan_value(text.substr(0, choices.end), element_begin, element_end, nullptr)) {
+      return false;
     }
-    detail::skip_space(text, pos);
-    if (pos < choices.end && text[pos] == ',') ++pos;
+    pos = element_end;
   }
   return found;
 }
@@ -212,7 +249,7 @@ bool is_empty_array(std::string_view text, Span span) {
   std::size_t pos = span.begin;
   if (pos >= span.end || text[pos] != '[') return false;
   ++pos;
-  detail::skip_space(text, pos);
+  pos = detail::skip_spaces(text, pos, span.end);
   return pos < span.end && text[pos] == ']';
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace llmux::api {
 
@@ -21,19 +22,18 @@ struct AnswerLayout {
   Span model;    // the value of "model"
   Span usage;    // the value of "usage"
   Span choices;  // the value of "choices"
-  Span error;    // the value of "error"
+  Span error;    // the value of "error", when it is neither null nor false
 };
 
 // Scans `text` as one JSON object (whitespace around it allowed). Returns false when it is not
-// well-formed JSON or not an object. Keys are matched as written (escapes are not decoded).
+// well-formed JSON (RFC 8259, UTF-8 checked) or not an object. Keys are matched as written
+// (escapes are not decoded).
 bool scan_answer(std::string_view text, AnswerLayout& layout);
 
 // Calls `visit(key, value_span)` for each member of the object at `object` within `text`.
 // Returns false when the text there is not a well-formed object.
-// `closed`/`end`, when given, report whether the closing brace was reached and where after it.
 template <class Visit>
-bool for_each_member(std::string_view text, Span object, Visit&& visit, bool* closed = nullptr,
-                     std::size_t* end = nullptr);
+bool for_each_member(std::string_view text, Span object, Visit&& visit);
 
 // True when some element of the array at `choices` has a non-null "finish_reason".
 bool any_finish_reason(std::string_view text, Span choices);
@@ -44,43 +44,47 @@ bool is_empty_array(std::string_view text, Span span);
 void append_spliced(std::string& out, std::string_view text, Span span, std::string_view replacement);
 
 namespace detail {
-// Advances `pos` past one JSON value (and the whitespace before it); false when malformed.
-bool skip_value(std::string_view text, std::size_t& pos, int depth);
-void skip_space(std::string_view text, std::size_t& pos);
-bool read_key(std::string_view text, std::size_t& pos, std::string_view& key);
+
+inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// The first position at or after `pos` (before `end`) that is not JSON whitespace.
+inline std::size_t skip_spaces(std::string_view text, std::size_t pos, std::size_t end) {
+  while (pos < end && is_space(text[pos])) ++pos;
+  return pos;
+}
+
+// Receives the members of the outermost value, when it is an object.
+class MemberSink {
+ public:
+  virtual void member(std::string_view key, Span value) = 0;
+
+ protected:
+  ~MemberSink() = default;
+};
+
+// Validates the one JSON value that starts at text[begin] (whitespace first allowed) and sets
+// `end` just past it. One iterative pass with an explicit stack: no recursion, no allocation.
+bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink);
+
+template <class Visit>
+class MemberVisitor final : public MemberSink {
+ public:
+  explicit MemberVisitor(Visit& visit) : visit_(visit) {}
+  void member(std::string_view key, Span value) override { visit_(key, value); }
+
+ private:
+  Visit& visit_;
+};
+
 }  // namespace detail
 
 template <class Visit>
-bool for_each_member(std::string_view text, Span object, Visit&& visit, bool* closed, std::size_t* end) {
-  std::size_t pos = object.begin;
-  detail::skip_space(text, pos);
-  if (pos >= object.end || text[pos] != '{') return false;
-  ++pos;
-  detail::skip_space(text, pos);
-  auto close = [&] {
-    if (closed) *closed = true;
-    if (end) *end = pos + 1;
-    return true;
-  };
-  if (pos < object.end && text[pos] == '}') return close();
-  while (pos < object.end) {
-    std::string_view key;
-    if (!detail::read_key(text, pos, key)) return false;
-    detail::skip_space(text, pos);
-    if (pos >= object.end || text[pos] != ':') return false;
-    ++pos;
-    detail::skip_space(text, pos);
-    const std::size_t value_begin = pos;
-    if (!detail::skip_value(text, pos, 1)) return false;
-    visit(key, Span{value_begin, pos});
-    detail::skip_space(text, pos);
-    if (pos >= object.end) return false;
-    if (text[pos] == '}') return close();
-    if (text[pos] != ',') return false;
-    ++pos;
-    detail::skip_space(text, pos);
-  }
-  return false;
+bool for_each_member(std::string_view text, Span object, Visit&& visit) {
+  const std::size_t begin = detail::skip_spaces(text, object.begin, object.end);
+  if (begin >= object.end || text[begin] != '{') return false;
+  detail::MemberVisitor<std::remove_reference_t<Visit>> sink(visit);
+  std::size_t end = 0;
+  return detail::scan_value(text.substr(0, object.end), begin, end, &sink);
 }
 
 }  // namespace llmux::api

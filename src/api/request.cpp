@@ -67,7 +67,7 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
   }
   if (!parsed.is_object()) return bad_request("The request body must be a JSON object.", "");
 
-  Request request{.endpoint = endpoint, .body = std::move(parsed.get_object())};
+  Request request{.endpoint = endpoint, .body = std::move(parsed.get_object()), .text = text};
   json::object& body = request.body;
   if (!model_override.empty()) {
     request.model = model_override;

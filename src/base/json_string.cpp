@@ -4,8 +4,14 @@ namespace llmux {
 
 void append_json_string(std::string& out, std::string_view value) {
   constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + value.size() + 2);
   out += '"';
-  for (const char c : value) {
+  std::size_t run = 0;  // start of the bytes not yet copied: copied in runs, not one by one
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(value.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -13,15 +19,12 @@ void append_json_string(std::string& out, std::string_view value) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 15];
-          out += kHex[c & 15];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += kHex[(c >> 4) & 15];
+        out += kHex[c & 15];
     }
   }
+  out.append(value.data() + run, value.size() - run);
   out += '"';
 }
 

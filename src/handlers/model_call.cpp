@@ -15,10 +15,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// "12.345": milliseconds with three decimals, from integer microseconds (no floating point).
 std::string milliseconds_text(Clock::duration duration) {
-  const double ms = std::chrono::duration<double, std::milli>(duration).count();
+  const auto micros = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
   char text[32];
-  const auto [end, ec] = std::to_chars(text, text + sizeof text, ms, std::chars_format::fixed, 3);
+  auto [end, ec] = std::to_chars(text, text + 24, micros / 1000);
+  const auto fraction = micros % 1000;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + fraction / 100);
+  *end++ = static_cast<char>('0' + fraction / 10 % 10);
+  *end++ = static_cast<char>('0' + fraction % 10);
   return std::string(text, end);
 }
 
@@ -37,7 +43,9 @@ struct CallRecord {
 };
 
 void log_call(telemetry::LogBuffer& log, std::string_view path, const CallRecord& record) {
-  std::string line = "{\"type\":\"access\",\"request_id\":";
+  std::string line;
+  line.reserve(320);
+  line += "{\"type\":\"access\",\"request_id\":";
   append_json_string(line, record.request_id);
   line += ",\"path\":";
   append_json_string(line, path);

@@ -137,30 +137,73 @@ bool is_gateway_only_field(std::string_view key) {
          kGatewayOnlyFields.end();
 }
 
+namespace {
+
+// The members of the upstream body, each as (key, value text).
+using Members = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// The client's members as written, so numbers and strings reach the provider byte for byte.
+// False when a key is written with escapes: the caller falls back to the parsed body.
+bool members_as_written(std::string_view text, Members& members) {
+  bool escaped_key = false;
+  const bool ok = api::for_each_member(text, api::Span{0, text.size()}, [&](std::string_view key, api::Span value) {
+    if (key.find('\\') != std::string_view::npos) escaped_key = true;
+    members.emplace_back(key, value.in(text));
+  });
+  return ok && !escaped_key;
+}
+
+// The same from the parsed body; `storage` keeps the serialised values alive.
+void members_as_parsed(const json::object& body, Members& members, std::vector<std::string>& storage) {
+  storage.reserve(body.size());
+  for (const auto& [key, value] : body) {
+    storage.push_back(json::serialize(value));
+    members.emplace_back(key, storage.back());
+  }
+}
+
+}  // namespace
+
 Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& request,
                                                          const Target& target) const {
-  unsigned char arena_buffer[8192];
-  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  json::object body(&arena);
-  body.reserve(request.body.size() + target.default_params.size() + 1);
-  for (const auto& [key, value] : request.body) {
-    if (!is_gateway_only_field(key)) body.emplace(key, value);
+  Members members;
+  members.reserve(request.body.size() + 2);
+  std::vector<std::string> storage;
+  if (!members_as_written(request.text, members)) {
+    members.clear();
+    members_as_parsed(request.body, members, storage);
   }
-  body["model"] = target.upstream_model;
+  const bool add_stream_usage = request.stream && ask_stream_usage_ && !request.include_usage &&
+                                request.endpoint == api::Endpoint::chat_completions;
+
+  std::string body;
+  body.reserve(request.text.size() + target.upstream_model.size() + 64);
+  body += '{';
+  auto add = [&](std::string_view key, std::string_view value) {
+    if (body.size() > 1) body += ',';
+    append_json_string(body, key);
+    body += ':';
+    body += value;
+  };
+  add("model", quoted(target.upstream_model));
+  for (const auto& [key, value] : members) {
+    if (key == "model" || is_gateway_only_field(key) || (add_stream_usage && key == "stream_options")) continue;
+    add(key, value);
+  }
   for (const auto& [key, value] : target.default_params) {
-    if (!body.contains(key)) body.emplace(key, value);
+    if (!request.body.contains(key)) add(key, json::serialize(value));
   }
-  if (request.stream && ask_stream_usage_ && !request.include_usage &&
-      request.endpoint == api::Endpoint::chat_completions) {
-    json::object options(&arena);
+  if (add_stream_usage) {
+    json::object options;
     if (const auto* given = request.body.if_contains("stream_options"); given && given->is_object())
       options = given->get_object();
     options["include_usage"] = true;
-    body["stream_options"] = std::move(options);
+    add("stream_options", json::serialize(options));
   }
+  body += '}';
 
   UpstreamRequest upstream{.url = join_url(target.api_base, api::endpoint_path(request.endpoint)),
-                           .body = json::serialize(body)};
+                           .body = std::move(body)};
   upstream.headers.reserve(2 + target.extra_headers.size());
   if (!target.api_key.empty()) upstream.headers.emplace_back("Authorization", "Bearer " + target.api_key);
   if (!target.organization.empty())

@@ -39,8 +39,9 @@ std::string_view Exchange::header(std::string_view name) const {
   return {found->value().data(), found->value().size()};
 }
 
-void Exchange::set_header(std::string_view name, std::string_view value) {
-  headers_.emplace_back(name, value);
+void Exchange::set_header(std::string_view name, std::string value) {
+  if (headers_.empty()) headers_.reserve(8);
+  headers_.emplace_back(name, std::move(value));
 }
 
 bool Exchange::keep_alive() const { return !failed_ && !close_after_ && request_.keep_alive(); }

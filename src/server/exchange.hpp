@@ -44,8 +44,9 @@ class Exchange {
   std::string_view header(std::string_view name) const;  // empty when absent
   std::chrono::steady_clock::time_point received_at() const { return received_at_; }
 
-  // Headers for whatever is sent next (the whole response, or the head of a stream).
-  void set_header(std::string_view name, std::string_view value);
+  // Headers for whatever is sent next (the whole response, or the head of a stream). `name`
+  // must outlive the exchange (a literal): only the value is copied.
+  void set_header(std::string_view name, std::string value);
 
   asio::awaitable<void> respond(unsigned status, std::string body,
                                 std::string_view content_type = "application/json");
@@ -76,7 +77,7 @@ class Exchange {
   Request& request_;
   std::shared_ptr<ClientWatch> watch_;
   std::chrono::steady_clock::time_point received_at_;
-  std::vector<std::pair<std::string, std::string>> headers_;
+  std::vector<std::pair<std::string_view, std::string>> headers_;
   bool responded_ = false;
   bool streaming_ = false;
   bool stream_ended_ = false;
