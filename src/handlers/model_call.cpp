@@ -40,6 +40,7 @@ struct CallRecord {
   Clock::duration upstream_time{};
   api::Usage usage;
   bool stream = false;
+  std::string_view error;  // the failure's message (never holds a secret)
 };
 
 void log_call(telemetry::LogBuffer& log, std::string_view path, const CallRecord& record) {
@@ -62,6 +63,10 @@ void log_call(telemetry::LogBuffer& log, std::string_view path, const CallRecord
   line += ",\"upstream_ms\":" + milliseconds_text(record.upstream_time);
   line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
   line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
+  if (!record.error.empty()) {
+    line += ",\"error\":";
+    append_json_string(line, record.error);
+  }
   line += '}';
   log.add(line);
 }
@@ -78,6 +83,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   CallRecord record{.request_id = request_id, .received_at = exchange.received_at()};
   auto finish = [&](const Error& error) -> asio::awaitable<void> {
     record.status = http_status(error);
+    record.error = error.message;
     log_call(log_, exchange.path(), record);
     co_await fail(exchange, error);
   };
@@ -134,7 +140,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(Clock::now() - record.received_at));
     record.status = 200;
     log_call(log_, exchange.path(), record);
-    if (co_await exchange.start_stream()) co_await exchange.write(stream);
+    exchange.start_stream();
+    co_await exchange.write(stream, true);
     co_return;
   }
 
@@ -202,9 +209,9 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
       if (!exchange.streaming()) {
         record.upstream_time = Clock::now() - upstream_started;  // time to the first event
         exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(Clock::now() - record.received_at));
-        if (!co_await exchange.start_stream()) break;
+        exchange.start_stream();
       }
-      if (!co_await exchange.write(out)) break;
+      if (!co_await exchange.write(out, !failure && (ended || decoder->done()))) break;
     }
     if (ended || decoder->done()) break;
   }
@@ -217,6 +224,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   }
   if (failure && !exchange.streaming()) co_return co_await finish(*failure);
   record.status = failure ? http_status(*failure) : 200;
+  if (failure) record.error = failure->message;
   log_call(log_, exchange.path(), record);
   if (failure) {
     out.clear();

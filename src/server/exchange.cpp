@@ -7,6 +7,7 @@
 
 #include <array>
 #include <charconv>
+#include <span>
 
 #include <sys/socket.h>
 
@@ -87,32 +88,40 @@ asio::awaitable<void> Exchange::respond(unsigned status, std::string body, std::
   if (ec) failed_ = true;
 }
 
-asio::awaitable<bool> Exchange::start_stream(std::string_view content_type) {
+void Exchange::start_stream(std::string_view content_type) {
   responded_ = true;
   streaming_ = true;
   if (request_.version() == 10) close_after_ = true;  // HTTP/1.0 has no chunked encoding
-  const std::string head = response_head(200, content_type, request_.version() != 10, 0);
-  auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(head), kUseTuple);
-  if (ec) failed_ = true;
-  co_return !failed_;
+  pending_head_ = response_head(200, content_type, request_.version() != 10, 0);
 }
 
-asio::awaitable<bool> Exchange::write(std::string_view data) {
-  if (failed_) co_return false;
-  if (data.empty()) co_return true;  // an empty chunk would end the chunked body
-  if (request_.version() == 10) {
-    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), kUseTuple);
-    if (ec) failed_ = true;
-    co_return !failed_;
-  }
+asio::awaitable<bool> Exchange::write(std::string_view data, bool last) {
+  if (failed_ || stream_ended_) co_return false;
+  const bool chunked = request_.version() != 10;
+  // One writev: [head] [size line, data, CRLF] [terminating chunk].
+  std::array<asio::const_buffer, 5> buffers;
+  std::size_t count = 0;
+  if (!pending_head_.empty()) buffers[count++] = asio::buffer(pending_head_);
   char size_line[24];
-  const auto [end, error] = std::to_chars(size_line, size_line + sizeof size_line - 2, data.size(), 16);
-  char* line_end = end;
-  *line_end++ = '\r';
-  *line_end++ = '\n';
-  const std::array<asio::const_buffer, 3> chunk{asio::buffer(size_line, static_cast<std::size_t>(line_end - size_line)),
-                                               asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
-  auto [ec, written] = co_await asio::async_write(stream_, chunk, kUseTuple);
+  if (!data.empty()) {
+    if (chunked) {
+      auto [end, error] = std::to_chars(size_line, size_line + sizeof size_line - 2, data.size(), 16);
+      *end++ = '\r';
+      *end++ = '\n';
+      buffers[count++] = asio::buffer(size_line, static_cast<std::size_t>(end - size_line));
+    }
+    buffers[count++] = asio::buffer(data.data(), data.size());
+    if (chunked) buffers[count++] = asio::buffer("\r\n", 2);
+  }
+  if (last) {
+    stream_ended_ = true;
+    unwatch_client();
+    if (chunked) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
+  }
+  if (count == 0) co_return true;
+  auto [ec, written] =
+      co_await asio::async_write(stream_, std::span<const asio::const_buffer>(buffers.data(), count), kUseTuple);
+  pending_head_.clear();
   if (ec) failed_ = true;
   co_return !failed_;
 }
@@ -120,10 +129,7 @@ asio::awaitable<bool> Exchange::write(std::string_view data) {
 asio::awaitable<void> Exchange::end_stream() {
   unwatch_client();
   if (failed_ || stream_ended_) co_return;
-  stream_ended_ = true;
-  if (request_.version() == 10) co_return;  // the end of the body is the end of the connection
-  auto [ec, written] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kUseTuple);
-  if (ec) failed_ = true;
+  co_await write({}, true);
 }
 
 void Exchange::watch_client(std::function<void()> on_leave) {

@@ -50,10 +50,12 @@ class Exchange {
 
   asio::awaitable<void> respond(unsigned status, std::string body,
                                 std::string_view content_type = "application/json");
-  // Sends the status and headers of a chunked response (text/event-stream by default).
-  asio::awaitable<bool> start_stream(std::string_view content_type = "text/event-stream");
-  // Sends one chunk at once; false when the client has gone.
-  asio::awaitable<bool> write(std::string_view data);
+  // Starts a chunked response (text/event-stream by default). Its status and headers leave with
+  // the first chunk, in the same write.
+  void start_stream(std::string_view content_type = "text/event-stream");
+  // Sends one chunk at once (with the head, if not sent yet); `last` also ends the body in the
+  // same write. False when the client has gone.
+  asio::awaitable<bool> write(std::string_view data, bool last = false);
   asio::awaitable<void> end_stream();
 
   bool responded() const { return responded_; }
@@ -81,6 +83,7 @@ class Exchange {
   bool responded_ = false;
   bool streaming_ = false;
   bool stream_ended_ = false;
+  std::string pending_head_;  // a stream's head, until the first chunk carries it
   bool failed_ = false;
   bool close_after_ = false;
 };

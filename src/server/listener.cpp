@@ -20,6 +20,7 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
+constexpr std::size_t kRequestReadBytes = 16 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 64u << 20;
 
@@ -103,6 +104,7 @@ asio::awaitable<void> Listener::accept_loop() {
 asio::awaitable<void> Listener::run_session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  buffer.reserve(kRequestReadBytes);  // so one read takes a whole typical request (see Beast's read_size)
   Session session{.stream = &stream};
   sessions_.push_back(&session);
   auto position = std::prev(sessions_.end());

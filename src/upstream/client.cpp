@@ -98,9 +98,13 @@ class Connection {
   using Plain = beast::tcp_stream;
   using Tls = beast::ssl_stream<beast::tcp_stream>;
 
-  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
+  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {
+    reserve_buffer();
+  }
   Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
-      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {}
+      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {
+    reserve_buffer();
+  }
 
   beast::tcp_stream& tcp() {
     return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
@@ -109,6 +113,10 @@ class Connection {
     beast::error_code ignored;
     tcp().socket().close(ignored);
   }
+
+  // Beast sizes each socket read by the buffer's free space: an empty buffer reads 512 bytes at
+  // a time, which turns one answer into several reads (and a stream into several writes).
+  void reserve_buffer() { buffer.reserve(kReadPieceBytes); }
 
   std::variant<Plain, Tls> stream;
   beast::flat_buffer buffer;
