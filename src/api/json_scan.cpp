@@ -3,6 +3,8 @@
 #include "base/json_string.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace llmux::api {
 
@@ -43,6 +45,7 @@ class Scanner {
   bool string() {
     std::size_t i = i_ + 1;
     while (true) {
+      i = skip_plain_bytes(i);
       while (i < n_ && !kStringStops[static_cast<unsigned char>(s_[i])]) ++i;
       if (i >= n_) return false;
       const unsigned char c = static_cast<unsigned char>(s_[i]);
@@ -104,6 +107,23 @@ class Scanner {
     return true;
   }
 
+  // Skips eight bytes at a time while none of them needs a look (SWAR: a quote, a backslash, a
+  // control character or a byte >= 0x80 in any lane stops it); the byte loop does the rest.
+  std::size_t skip_plain_bytes(std::size_t i) const {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+    while (i + 8 <= n_) {
+      std::uint64_t word;
+      std::memcpy(&word, s_ + i, 8);
+      const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+      const std::uint64_t stops = has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
+                                  ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs);
+      if (stops != 0) break;
+      i += 8;
+    }
+    return i;
+  }
+
   char current() const { return s_[i_]; }
   void advance() { ++i_; }
   std::string_view slice(std::size_t begin, std::size_t end) const { return {s_ + begin, end - begin}; }
@@ -123,6 +143,10 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
   std::string_view member_key;       // the outermost object's member being read
   std::size_t member_begin = 0;
   bool member_pending = false;
+  const bool element_members = sink && sink->wants_element_members();
+  std::string_view element_key;      // a member of an object inside a top-level array member
+  std::size_t element_begin = 0;
+  bool element_pending = false;
 
   enum class Expect { value, key, after_value } expect = Expect::value;
   while (true) {
@@ -169,11 +193,19 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
           member_key = scan.slice(key_begin, key_end);
           member_begin = scan.position();
           member_pending = true;
+        } else if (element_members && depth == 3 && stack[1] == '[') {
+          element_key = scan.slice(key_begin, key_end);
+          element_begin = scan.position();
+          element_pending = true;
         }
         expect = Expect::value;
         break;
       }
       case Expect::after_value: {
+        if (depth == 3 && element_pending) {
+          element_pending = false;
+          sink->element_member(member_key, element_key, Span{element_begin, scan.position()});
+        }
         if (depth == 1 && member_pending) {
           member_pending = false;
           if (sink) sink->member(member_key, Span{member_begin, scan.position()});
@@ -207,42 +239,25 @@ bool scan_answer(std::string_view text, AnswerLayout& layout) {
   layout = {};
   const std::size_t begin = detail::skip_spaces(text, 0, text.size());
   if (begin >= text.size() || text[begin] != '{') return false;
-  auto visit = [&](std::string_view key, Span value) {
-    if (key == "model") layout.model = value;
-    else if (key == "usage") layout.usage = value;
-    else if (key == "choices") layout.choices = value;
-    // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
-    else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
-  };
-  detail::MemberVisitor<decltype(visit)> sink(visit);
+  struct AnswerSink final : detail::MemberSink {
+    AnswerSink(std::string_view text, AnswerLayout& layout) : text(text), layout(layout) {}
+    void member(std::string_view key, Span value) override {
+      if (key == "model") layout.model = value;
+      else if (key == "usage") layout.usage = value;
+      else if (key == "choices") layout.choices = value;
+      // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
+      else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
+    }
+    void element_member(std::string_view top_key, std::string_view key, Span value) override {
+      if (top_key == "choices" && key == "finish_reason" && value.in(text) != "null") layout.finish_reason = true;
+    }
+    bool wants_element_members() const override { return true; }
+    std::string_view text;
+    AnswerLayout& layout;
+  } sink(text, layout);
   std::size_t end = 0;
   if (!detail::scan_value(text, begin, end, &sink)) return false;
   return detail::skip_spaces(text, end, text.size()) == text.size();  // nothing may follow the object
-}
-
-bool any_finish_reason(std::string_view text, Span choices) {
-  std::size_t pos = choices.begin;
-  if (pos >= choices.end || text[pos] != '[') return false;
-  ++pos;
-  bool found = false;
-  while (pos < choices.end && !found) {
-    pos = detail::skip_spaces(text, pos, choices.end);
-    if (pos < choices.end && text[pos] == ',') pos = detail::skip_spaces(text, pos + 1, choices.end);
-    if (pos >= choices.end || text[pos] == ']') break;
-    const std::size_t element_begin = pos;
-    std::size_t element_end = 0;
-    if (text[element_begin] == '{') {
-      auto visit = [&](std::string_view key, Span value) {
-        if (key == "finish_reason" && value.in(text) != "null") found = true;
-      };
-      detail::MemberVisitor<decltype(visit)> sink(visit);
-      if (!detail::scan_value(text.substr(0, choices.end), element_begin, element_end, &sink)) return false;
-    } else if (!detail::scan_value(text.substr(0, choices.end), element_begin, element_end, nullptr)) {
-      return false;
-    }
-    pos = element_end;
-  }
-  return found;
 }
 
 bool is_empty_array(std::string_view text, Span span) {

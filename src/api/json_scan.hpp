@@ -23,6 +23,7 @@ struct AnswerLayout {
   Span usage;    // the value of "usage"
   Span choices;  // the value of "choices"
   Span error;    // the value of "error", when it is neither null nor false
+  bool finish_reason = false;  // some element of "choices" has a non-null "finish_reason"
 };
 
 // Scans `text` as one JSON object (whitespace around it allowed). Returns false when it is not
@@ -35,8 +36,6 @@ bool scan_answer(std::string_view text, AnswerLayout& layout);
 template <class Visit>
 bool for_each_member(std::string_view text, Span object, Visit&& visit);
 
-// True when some element of the array at `choices` has a non-null "finish_reason".
-bool any_finish_reason(std::string_view text, Span choices);
 // True when the value at `span` is an empty array ("[]" with any inner whitespace).
 bool is_empty_array(std::string_view text, Span span);
 
@@ -57,6 +56,12 @@ inline std::size_t skip_spaces(std::string_view text, std::size_t pos, std::size
 class MemberSink {
  public:
   virtual void member(std::string_view key, Span value) = 0;
+  // A member of an object that is an element of the array held by top-level member `top_key`
+  // (as "finish_reason" in {"choices":[{…}]}). Only sinks that ask for it get these.
+  virtual void element_member(std::string_view top_key, std::string_view key, Span value) {
+    (void)top_key, (void)key, (void)value;
+  }
+  virtual bool wants_element_members() const { return false; }
 
  protected:
   ~MemberSink() = default;

@@ -112,7 +112,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
         usage_ = parse_usage(event.data, layout);
         usage_only = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
       }
-      if (!layout.choices.empty() && api::any_finish_reason(event.data, layout.choices)) saw_finish_reason_ = true;
+      if (layout.finish_reason) saw_finish_reason_ = true;
       if (usage_only && !relay_usage_chunk_) continue;
       out += "data: ";
       append_with_model(out, event.data, layout, quoted_model_);

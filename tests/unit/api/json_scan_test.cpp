@@ -175,12 +175,12 @@ TEST(ForEachMember, VisitsEveryMemberInOrder) {
   EXPECT_FALSE(for_each_member(text, Span{1, text.size()}, [](std::string_view, Span) {}));
 }
 
-TEST(AnyFinishReason, FindsANonNullReasonInAnyChoice) {
+TEST(ScanAnswer, FindsANonNullFinishReasonInAnyChoice) {
   auto has_reason = [](std::string_view choices) {
     const std::string text = R"({"choices":)" + std::string(choices) + "}";
     AnswerLayout layout;
     EXPECT_TRUE(scan_answer(text, layout)) << text;
-    return any_finish_reason(text, layout.choices);
+    return layout.finish_reason;
   };
   EXPECT_FALSE(has_reason("[]"));
   EXPECT_FALSE(has_reason(R"([{"index":0,"finish_reason":null}])"));
@@ -190,6 +190,10 @@ TEST(AnyFinishReason, FindsANonNullReasonInAnyChoice) {
   EXPECT_TRUE(has_reason(R"([ 1, "x", {"finish_reason" : "tool_calls"} ])"));
   EXPECT_FALSE(has_reason("null"));
   EXPECT_FALSE(has_reason(R"({"finish_reason":"stop"})"));
+  // Only under "choices": the same shape under another key does not count.
+  AnswerLayout layout;
+  ASSERT_TRUE(scan_answer(R"({"other":[{"finish_reason":"stop"}]})", layout));
+  EXPECT_FALSE(layout.finish_reason);
 }
 
 TEST(IsEmptyArray, OnlyAnEmptyArray) {
