@@ -1,20 +1,13 @@
 // The official openai SDK talks to llmux as it would to OpenAI: chat, streaming with usage, tool
 // calls (assembled by the SDK's stream helper), legacy completions, and a stream that breaks.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APIError } from 'openai';
 
-import { startSdkStack } from '../support/sdk.mjs';
+import { useSdkStack } from '../support/sdk.mjs';
 import { fixtureStreamText, readFixture, kLegacyCompletionText } from '../mock_upstream/bodies.mjs';
 
-let stack;
-let openai;
-before(async () => {
-  const started = await startSdkStack();
-  stack = started.stack;
-  openai = started.client();
-});
-after(() => stack?.stop());
+const sdk = useSdkStack();
 
 const messages = [{ role: 'user', content: 'Say hello.' }];
 
@@ -29,7 +22,7 @@ const kExpectedCalls = [
 ];
 
 test('chat.completions.create returns the completion, with the request id exposed', async () => {
-  const { data: completion, response } = await openai.chat.completions.create({ model: 'gpt-test', messages }).withResponse();
+  const { data: completion, response } = await sdk.openai.chat.completions.create({ model: 'gpt-test', messages }).withResponse();
   const fixture = JSON.parse(readFixture('chat_completion.json'));
   assert.equal(completion.model, 'gpt-test');
   assert.equal(completion.choices[0].message.content, fixture.choices[0].message.content);
@@ -40,7 +33,7 @@ test('chat.completions.create returns the completion, with the request id expose
 });
 
 test('a stream with include_usage: for-await over chunks, joined content, final usage', async () => {
-  const stream = await openai.chat.completions.create({
+  const stream = await sdk.openai.chat.completions.create({
     model: 'gpt-test', messages, stream: true, stream_options: { include_usage: true },
   });
   const chunks = [];
@@ -57,7 +50,7 @@ test('a stream with include_usage: for-await over chunks, joined content, final 
 });
 
 test('the stream helper assembles two parallel streamed tool calls', async () => {
-  const runner = openai.chat.completions.stream({
+  const runner = sdk.openai.chat.completions.stream({
     model: 'tools', messages, tools: kTools, stream_options: { include_usage: true },
   });
   const deltas = [];
@@ -73,30 +66,30 @@ test('the stream helper assembles two parallel streamed tool calls', async () =>
 });
 
 test('tool calls in a non-streamed completion', async () => {
-  const completion = await openai.chat.completions.create({ model: 'tools', messages, tools: kTools });
+  const completion = await sdk.openai.chat.completions.create({ model: 'tools', messages, tools: kTools });
   const expected = JSON.parse(readFixture('chat_completion_tool_calls.json')).choices[0].message.tool_calls;
   assert.deepEqual(completion.choices[0].message.tool_calls, expected);
   assert.equal(completion.choices[0].finish_reason, 'tool_calls');
 });
 
 test('legacy completions, plain and streamed', async () => {
-  const completion = await openai.completions.create({ model: 'instruct', prompt: 'Say this is a test' });
+  const completion = await sdk.openai.completions.create({ model: 'instruct', prompt: 'Say this is a test' });
   assert.equal(completion.object, 'text_completion');
   assert.equal(completion.model, 'instruct');
   assert.equal(completion.choices[0].text, kLegacyCompletionText);
-  const stream = await openai.completions.create({ model: 'instruct', prompt: 'Say this is a test', stream: true });
+  const stream = await sdk.openai.completions.create({ model: 'instruct', prompt: 'Say this is a test', stream: true });
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
   assert.equal(text, kLegacyCompletionText);
 });
 
 test('mock_response models answer through the SDK too', async () => {
-  const completion = await openai.chat.completions.create({ model: 'mocked', messages });
+  const completion = await sdk.openai.chat.completions.create({ model: 'mocked', messages });
   assert.equal(completion.choices[0].message.content, 'This answer never left the gateway.');
 });
 
 test('an upstream that dies mid-stream surfaces as an APIError inside the for-await', async () => {
-  const stream = await openai.chat.completions.create({ model: 'cut-stream', messages, stream: true });
+  const stream = await sdk.openai.chat.completions.create({ model: 'cut-stream', messages, stream: true });
   const seen = [];
   await assert.rejects(async () => {
     for await (const chunk of stream) seen.push(chunk);

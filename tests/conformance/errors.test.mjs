@@ -1,23 +1,17 @@
 // Each gateway error surfaces as the SDK's own error class, with the status and message intact.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   APIConnectionError, APIConnectionTimeoutError, APIError, AuthenticationError, BadRequestError,
   InternalServerError, NotFoundError, RateLimitError,
 } from 'openai';
 
-import { startSdkStack } from '../support/sdk.mjs';
+import { useSdkStack } from '../support/sdk.mjs';
 import { closedPort } from '../support/network.mjs';
 import { errorBody } from '../mock_upstream/bodies.mjs';
 
-let stack;
-let client;
-before(async () => {
-  const started = await startSdkStack();
-  stack = started.stack;
-  client = started.client;
-});
-after(() => stack?.stop());
+const sdk = useSdkStack();
+const client = (overrides) => sdk.client(overrides);
 
 const messages = [{ role: 'user', content: 'Say hello.' }];
 const chat = (openai, model, extra = {}) => openai.chat.completions.create({ model, messages, ...extra });
