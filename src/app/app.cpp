@@ -18,6 +18,8 @@
 #include <iostream>
 #include <thread>
 
+#include <sys/resource.h>
+
 extern const char* const llmux_embedded_config;
 
 namespace llmux::app {
@@ -49,6 +51,16 @@ struct Worker {
     });
   }
 };
+
+// Each in-flight request holds two descriptors (client and upstream); the usual soft limit of
+// 1024 would cap the gateway near 500 concurrent requests, so take what the hard limit allows.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 config::Config load_config(const cli::Options& options) {
   if (!options.model.empty()) return cli::quick_start_config(options);
@@ -90,6 +102,7 @@ int run(const cli::Options& options) {
     return 0;
   }
 
+  raise_descriptor_limit();
   const auth::Authenticator authenticator(config.general_settings.master_key);
   if (authenticator.is_open()) {
     telemetry::log_now("warning",

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,6 +22,7 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t kRequestReadBytes = 16 * 1024;
+constexpr auto kAcceptRetryPause = std::chrono::milliseconds(50);
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 64u << 20;
 
@@ -84,7 +86,10 @@ asio::awaitable<void> Listener::accept_loop() {
     if (draining_) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
-      continue;  // e.g. EMFILE: keep accepting once descriptors free up
+      // Out of descriptors (EMFILE) and the like: pause instead of spinning, then try again.
+      asio::steady_timer pause(io_, kAcceptRetryPause);
+      co_await pause.async_wait(kUseTuple);
+      continue;
     }
     if (sessions_.size() >= limits_.max_connections) continue;  // the socket closes here
     beast::error_code ignored;
