@@ -32,8 +32,8 @@ constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
 
 // Everything one I/O thread owns: its event loop, listener, upstream pool and log buffer.
 struct Worker {
-  Worker(const handlers::SharedState& shared, asio::ssl::context& tls)
-      : io(1), client(io, tls), gateway(shared, client, log) {}
+  Worker(const handlers::SharedState& shared, asio::ssl::context& tls, telemetry::WorkerMetrics& metrics)
+      : io(1), client(io, tls), gateway(shared, client, log, metrics) {}
 
   asio::io_context io;
   upstream::Client client;
@@ -109,12 +109,15 @@ int run(const cli::Options& options) {
                        "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
                        "or LITELLM_MASTER_KEY.");
   }
+  // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
+  telemetry::Metrics metrics;
   const handlers::SharedState shared{
       .models = *models,
       .authenticator = authenticator,
       .version = LLMUX_VERSION,
       .started_at = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch()).count(),
+      .metrics = metrics,
   };
 
   const std::size_t worker_count = options.num_workers > 0
@@ -130,7 +133,7 @@ int run(const cli::Options& options) {
     if (ec) throw std::runtime_error("--host is not an IP address: " + options.host);
     asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
     for (std::size_t i = 0; i < worker_count; ++i) {
-      auto worker = std::make_unique<Worker>(shared, *tls);
+      auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker());
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener = std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,

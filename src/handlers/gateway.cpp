@@ -58,8 +58,9 @@ Error method_not_allowed() {
 
 }  // namespace
 
-Gateway::Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log)
-    : shared_(shared), client_(client), log_(log) {}
+Gateway::Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log,
+                 telemetry::WorkerMetrics& metrics)
+    : shared_(shared), client_(client), log_(log), metrics_(metrics) {}
 
 std::string Gateway::error_body(unsigned status, std::string_view message) const {
   return api::error_body(Error{.kind = kind_from_status(static_cast<int>(status)),
@@ -114,6 +115,11 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
                       {"deployments", shared_.models.deployment_count()}};
     if (path == "/health/readiness") body["db"] = "Not connected";
     co_return co_await exchange.respond(200, json::serialize(body));
+  }
+
+  if (path == "/metrics") {
+    if (!is_get(exchange)) co_return co_await fail(exchange, method_not_allowed());
+    co_return co_await exchange.respond(200, shared_.metrics.render(), "text/plain; version=0.0.4");
   }
 
   if (path == "/models" || path.starts_with("/models/")) {

@@ -7,6 +7,7 @@
 #include "router/model_table.hpp"
 #include "server/exchange.hpp"
 #include "telemetry/log.hpp"
+#include "telemetry/metrics.hpp"
 #include "upstream/client.hpp"
 
 #include <chrono>
@@ -22,11 +23,13 @@ struct SharedState {
   const auth::Authenticator& authenticator;
   std::string version;
   std::int64_t started_at = 0;  // Unix seconds, the "created" of /v1/models entries
+  const telemetry::Metrics& metrics;  // every worker's counters, for /metrics
 };
 
 class Gateway final : public server::Handler {
  public:
-  Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log);
+  Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log,
+          telemetry::WorkerMetrics& metrics);
 
   asio::awaitable<void> handle(server::Exchange& exchange) override;
   std::string error_body(unsigned status, std::string_view message) const override;
@@ -42,6 +45,7 @@ class Gateway final : public server::Handler {
   const SharedState& shared_;
   upstream::Client& client_;
   telemetry::LogBuffer& log_;
+  telemetry::WorkerMetrics& metrics_;
 };
 
 }  // namespace llmux::handlers

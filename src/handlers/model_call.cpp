@@ -30,8 +30,9 @@ std::string milliseconds_text(Clock::duration duration) {
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
-// What the access log records of one model call.
+// What the access log and the metrics record of one model call.
 struct CallRecord {
+  api::Endpoint endpoint = api::Endpoint::chat_completions;
   std::string_view request_id;
   std::string_view model;
   const router::Deployment* deployment = nullptr;
@@ -43,7 +44,24 @@ struct CallRecord {
   std::string_view error;  // the failure's message (never holds a secret)
 };
 
-void log_call(telemetry::LogBuffer& log, std::string_view path, const CallRecord& record) {
+telemetry::Route route_of(api::Endpoint endpoint) {
+  switch (endpoint) {
+    case api::Endpoint::chat_completions: return telemetry::Route::chat_completions;
+    case api::Endpoint::completions: return telemetry::Route::completions;
+    case api::Endpoint::embeddings: return telemetry::Route::embeddings;
+    case api::Endpoint::moderations: return telemetry::Route::moderations;
+  }
+  return telemetry::Route::chat_completions;
+}
+
+// One access-log line and the metrics of a finished model call.
+void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, std::string_view path,
+                 const CallRecord& record) {
+  const auto duration = Clock::now() - record.received_at;
+  metrics.record(route_of(record.endpoint), record.status, record.stream,
+                 static_cast<std::uint64_t>(record.usage.prompt_tokens),
+                 static_cast<std::uint64_t>(record.usage.completion_tokens),
+                 static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
   std::string line;
   line.reserve(320);
   line += "{\"type\":\"access\",\"request_id\":";
@@ -59,7 +77,7 @@ void log_call(telemetry::LogBuffer& log, std::string_view path, const CallRecord
   line += ",\"status\":" + std::to_string(record.status);
   line += ",\"stream\":";
   line += record.stream ? "true" : "false";
-  line += ",\"duration_ms\":" + milliseconds_text(Clock::now() - record.received_at);
+  line += ",\"duration_ms\":" + milliseconds_text(duration);
   line += ",\"upstream_ms\":" + milliseconds_text(record.upstream_time);
   line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
   line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
@@ -80,11 +98,16 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   exchange.set_header("x-request-id", request_id);
   exchange.set_header("x-litellm-call-id", request_id);
 
-  CallRecord record{.request_id = request_id, .received_at = exchange.received_at()};
+  CallRecord record{.endpoint = endpoint, .request_id = request_id, .received_at = exchange.received_at()};
+  metrics_.request_started();
+  struct InFlight {
+    telemetry::WorkerMetrics& metrics;
+    ~InFlight() { metrics.request_finished(); }
+  } in_flight{metrics_};
   auto finish = [&](const Error& error) -> asio::awaitable<void> {
     record.status = http_status(error);
     record.error = error.message;
-    log_call(log_, exchange.path(), record);
+    report_call(log_, metrics_, exchange.path(), record);
     co_await fail(exchange, error);
   };
 
@@ -122,7 +145,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(total));
     exchange.set_header("x-litellm-overhead-duration-ms", milliseconds_text(total - record.upstream_time));
     record.status = 200;
-    log_call(log_, exchange.path(), record);
+    report_call(log_, metrics_, exchange.path(), record);
     co_await exchange.respond(200, std::move(body));
   };
 
@@ -139,7 +162,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     const std::string stream = providers::mock_stream(*request, *deployment->mock_response, request->model, record.usage);
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(Clock::now() - record.received_at));
     record.status = 200;
-    log_call(log_, exchange.path(), record);
+    report_call(log_, metrics_, exchange.path(), record);
     exchange.start_stream();
     co_await exchange.write(stream, true);
     co_return;
@@ -162,7 +185,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     record.upstream_time = Clock::now() - upstream_started;
     if (exchange.client_left()) {
       record.status = 499;  // nginx's "client closed request"
-      log_call(log_, exchange.path(), record);
+      report_call(log_, metrics_, exchange.path(), record);
       exchange.close_after();
       co_return;
     }
@@ -218,14 +241,14 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   record.usage = decoder->usage();
   if (exchange.client_left() || exchange.failed()) {
     record.status = 499;
-    log_call(log_, exchange.path(), record);
+    report_call(log_, metrics_, exchange.path(), record);
     exchange.close_after();
     co_return;
   }
   if (failure && !exchange.streaming()) co_return co_await finish(*failure);
   record.status = failure ? http_status(*failure) : 200;
   if (failure) record.error = failure->message;
-  log_call(log_, exchange.path(), record);
+  report_call(log_, metrics_, exchange.path(), record);
   if (failure) {
     out.clear();
     providers::wire::append_data_event(out, api::error_body(*failure));

@@ -1,0 +1,88 @@
+#include "telemetry/metrics.hpp"
+
+namespace llmux::telemetry {
+
+namespace {
+
+constexpr std::array<const char*, static_cast<std::size_t>(Route::count)> kRouteNames = {
+    "chat_completions", "completions", "embeddings", "moderations"};
+constexpr std::array<const char*, static_cast<std::size_t>(Outcome::count)> kOutcomeNames = {
+    "2xx", "4xx", "5xx", "499"};
+
+std::uint64_t read(const std::atomic<std::uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+
+void family(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+}  // namespace
+
+Outcome outcome_of(int status) {
+  if (status == 499) return Outcome::client_gone;
+  if (status >= 500) return Outcome::server_error;
+  if (status >= 400) return Outcome::client_error;
+  return Outcome::success;
+}
+
+void WorkerMetrics::record(Route route, int status, bool stream, std::uint64_t prompt_tokens,
+                           std::uint64_t completion_tokens, std::uint64_t duration_us) {
+  add(requests_[static_cast<std::size_t>(route)][static_cast<std::size_t>(outcome_of(status))], 1);
+  if (stream) add(streams_, 1);
+  add(prompt_tokens_, prompt_tokens);
+  add(completion_tokens_, completion_tokens);
+  add(duration_us_, duration_us);
+}
+
+WorkerMetrics& Metrics::add_worker() {
+  workers_.push_back(std::make_unique<WorkerMetrics>());
+  return *workers_.back();
+}
+
+std::string Metrics::render() const {
+  auto sum = [this](auto member) {
+    std::uint64_t total = 0;
+    for (const auto& worker : workers_) total += read((*worker).*member);
+    return total;
+  };
+  std::string out;
+  family(out, "llmux_requests_total", "counter", "Model requests answered, by endpoint and status class.");
+  std::uint64_t requests = 0;
+  for (std::size_t route = 0; route < kRouteNames.size(); ++route) {
+    for (std::size_t outcome = 0; outcome < kOutcomeNames.size(); ++outcome) {
+      std::uint64_t total = 0;
+      for (const auto& worker : workers_) total += read(worker->requests_[route][outcome]);
+      requests += total;
+      out += "llmux_requests_total{endpoint=\"";
+      out += kRouteNames[route];
+      out += "\",status=\"";
+      out += kOutcomeNames[outcome];
+      out += "\"} " + std::to_string(total) + '\n';
+    }
+  }
+  family(out, "llmux_streams_total", "counter", "Model requests answered as a stream.");
+  out += "llmux_streams_total " + std::to_string(sum(&WorkerMetrics::streams_)) + '\n';
+  family(out, "llmux_tokens_total", "counter", "Tokens reported by the upstreams.");
+  out += "llmux_tokens_total{kind=\"prompt\"} " + std::to_string(sum(&WorkerMetrics::prompt_tokens_)) + '\n';
+  out += "llmux_tokens_total{kind=\"completion\"} " + std::to_string(sum(&WorkerMetrics::completion_tokens_)) + '\n';
+  family(out, "llmux_request_duration_seconds", "summary", "Time from request to the end of its answer.");
+  const std::uint64_t micros = sum(&WorkerMetrics::duration_us_);
+  out += "llmux_request_duration_seconds_sum " + std::to_string(micros / 1'000'000) + '.';
+  const std::string fraction = std::to_string(micros % 1'000'000);
+  out += std::string(6 - fraction.size(), '0') + fraction + '\n';
+  out += "llmux_request_duration_seconds_count " + std::to_string(requests) + '\n';
+  family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
+  out += "llmux_in_flight_requests " + std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
+  return out;
+}
+
+}  // namespace llmux::telemetry
