@@ -3,6 +3,7 @@
 #include "base/json_string.hpp"
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -108,7 +109,8 @@ class Scanner {
   }
 
   // Skips eight bytes at a time while none of them needs a look (SWAR: a quote, a backslash, a
-  // control character or a byte >= 0x80 in any lane stops it); the byte loop does the rest.
+  // control character or a byte >= 0x80 in any lane), and lands on the first one that does: the
+  // lowest flagged lane is exact (borrows only ever flag lanes above a real match).
   std::size_t skip_plain_bytes(std::size_t i) const {
     constexpr std::uint64_t kOnes = 0x0101010101010101ull;
     constexpr std::uint64_t kHighs = 0x8080808080808080ull;
@@ -118,7 +120,7 @@ class Scanner {
       const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
       const std::uint64_t stops = has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
                                   ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs);
-      if (stops != 0) break;
+      if (stops != 0) return i + static_cast<std::size_t>(std::countr_zero(stops)) / 8;
       i += 8;
     }
     return i;

@@ -60,7 +60,9 @@ std::string quoted(std::string_view text) {
 class OpenAiStreamDecoder final : public StreamDecoder {
  public:
   OpenAiStreamDecoder(std::string_view client_model, bool relay_usage_chunk)
-      : quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
+      : quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {
+    events_.reserve(16);  // a network read usually completes a handful of events
+  }
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     events_.clear();
