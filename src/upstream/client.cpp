@@ -198,8 +198,13 @@ struct Stream::State {
     if (abort) abort->set_action(nullptr);
     abort = nullptr;
     if (!connection) return;
-    if (parser.is_done() && parser.keep_alive()) pool->put(std::move(connection));
-    else connection->close();
+    // A call abandoned by its client may have had its connection closed after the answer was
+    // complete: only a connection that is still open may go back to the pool.
+    if (parser.is_done() && parser.keep_alive() && connection->tcp().socket().is_open()) {
+      pool->put(std::move(connection));
+    } else {
+      connection->close();
+    }
     connection.reset();
   }
 };
