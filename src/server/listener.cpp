@@ -21,7 +21,7 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::size_t kRequestReadBytes = 4 * 1024;  // a typical request; larger ones grow it
+constexpr std::size_t kRequestReadBytes = 2 * 1024;  // a typical request; larger ones grow it
 constexpr auto kAcceptRetryPause = std::chrono::milliseconds(50);
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 64u << 20;

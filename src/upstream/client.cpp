@@ -30,7 +30,7 @@ constexpr auto kDnsCacheTime = std::chrono::seconds(60);
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 // Sized for a whole typical answer or several stream events; every in-flight call holds two
 // of these (socket buffer and body piece), so they bound memory per request too.
-constexpr std::size_t kReadPieceBytes = 8 * 1024;
+constexpr std::size_t kReadPieceBytes = 4 * 1024;
 
 struct Origin {
   bool tls = false;
