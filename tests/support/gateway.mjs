@@ -5,11 +5,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { toYaml } from './yaml.mjs';
 
-export const kLlmuxBin = process.env.LLMUX_BIN ?? '/work/main/build/llmux';
+// Default: build/llmux of this checkout (tests/support/ is two levels below the root).
+export const kLlmuxBin = process.env.LLMUX_BIN ?? fileURLToPath(new URL('../../build/llmux', import.meta.url));
 
 function tail(text, lines = 40) {
   return text.split('\n').slice(-lines).join('\n');
