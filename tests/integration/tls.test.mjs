@@ -82,34 +82,30 @@ test('a trusted certificate: the call goes through over TLS', async () => {
   }
 });
 
+// Starts a gateway with `env` in front of the upstream on `port` and expects the TLS handshake
+// to be refused: a 502 naming it, and nothing sent to the server.
+async function expectRefused(port, env, why) {
+  const gateway = await startGateway({ config: config(port), env });
+  try {
+    const before = seen.length;
+    const response = await postJson(gateway.url, '/v1/chat/completions', { model: 'secure', messages: kHello }, { auth: kAuth });
+    const body = await response.json();
+    assert.equal(response.status, 502, JSON.stringify(body));
+    assert.match(body.error.message, /TLS handshake/);
+    assert.equal(seen.length, before, `no request may reach ${why}`);
+  } finally {
+    await gateway.stop();
+  }
+}
+
 test('a certificate the trust store does not know is refused: 502, nothing sent', async () => {
   // An empty trust file: the self-signed certificate cannot be verified.
   const empty = join(dir, 'empty.pem');
   execFileSync('touch', [empty]);
-  const gateway = await startGateway({ config: config(localPort), env: { SSL_CERT_FILE: empty, SSL_CERT_DIR: join(dir, 'no-such-dir') } });
-  try {
-    const before = seen.length;
-    const response = await postJson(gateway.url, '/v1/chat/completions', { model: 'secure', messages: kHello }, { auth: kAuth });
-    const body = await response.json();
-    assert.equal(response.status, 502, JSON.stringify(body));
-    assert.match(body.error.message, /TLS handshake/);
-    assert.equal(seen.length, before, 'no request may reach an unverified server');
-  } finally {
-    await gateway.stop();
-  }
+  await expectRefused(localPort, { SSL_CERT_FILE: empty, SSL_CERT_DIR: join(dir, 'no-such-dir') }, 'an unverified server');
 });
 
 test('a trusted certificate for another host name is refused', async () => {
   // Trusted (its own certificate is the trust store) but issued to other.invalid, not 127.0.0.1.
-  const gateway = await startGateway({ config: config(otherNamePort), env: { SSL_CERT_FILE: join(dir, 'other.pem') } });
-  try {
-    const before = seen.length;
-    const response = await postJson(gateway.url, '/v1/chat/completions', { model: 'secure', messages: kHello }, { auth: kAuth });
-    const body = await response.json();
-    assert.equal(response.status, 502, JSON.stringify(body));
-    assert.match(body.error.message, /TLS handshake/);
-    assert.equal(seen.length, before, 'no request may reach a server with the wrong name');
-  } finally {
-    await gateway.stop();
-  }
+  await expectRefused(otherNamePort, { SSL_CERT_FILE: join(dir, 'other.pem') }, 'a server with the wrong name');
 });
