@@ -28,12 +28,6 @@ std::string_view Exchange::path() const {
   return target.substr(0, target.find('?'));
 }
 
-std::string_view Exchange::query() const {
-  const std::string_view target(request_.target().data(), request_.target().size());
-  const auto mark = target.find('?');
-  return mark == std::string_view::npos ? std::string_view{} : target.substr(mark + 1);
-}
-
 std::string_view Exchange::header(std::string_view name) const {
   auto found = request_.find(name);
   if (found == request_.end()) return {};

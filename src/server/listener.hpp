@@ -35,7 +35,6 @@ class Listener {
   void drain(std::function<void()> on_drained);
   // Closes every connection at once (drain took too long).
   void close_all();
-  std::size_t connections() const { return sessions_.size(); }
 
  private:
   struct Session;

@@ -19,7 +19,6 @@ class LogBuffer {
   void add(std::string_view line);
   // Writes what is buffered to stderr (one write call).
   void flush();
-  bool empty() const { return pending_.empty(); }
 
  private:
   std::string pending_;

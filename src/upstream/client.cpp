@@ -155,12 +155,6 @@ class Pool {
     connections.push_back(std::move(connection));
   }
 
-  std::size_t idle_count() const {
-    std::size_t count = 0;
-    for (const auto& [key, connections] : idle_) count += connections.size();
-    return count;
-  }
-
   struct Resolved {
     tcp::resolver::results_type endpoints;
     Clock::time_point at;
@@ -308,7 +302,6 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
 Client::Client(asio::io_context& io, asio::ssl::context& tls) : io_(io), tls_(tls), pool_(std::make_unique<Pool>()) {}
 Client::~Client() = default;
 
-std::size_t Client::idle_connections() const { return pool_->idle_count(); }
 
 asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, AbortHandle& abort) {
   auto cached_origin = pool_->origin_for(call.url);

@@ -89,7 +89,6 @@ class Client {
   asio::awaitable<Result<Response>> send(Call call, AbortHandle& abort);
   asio::awaitable<Result<std::unique_ptr<Stream>>> open_stream(Call call, AbortHandle& abort);
 
-  std::size_t idle_connections() const;
 
  private:
   asio::io_context& io_;
