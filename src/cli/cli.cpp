@@ -33,38 +33,30 @@ std::string parse_int(std::string_view text, int min, int max, int& out) {
   return "";
 }
 
+// The Apply of a flag whose value is kept as written.
+template <std::string Options::*kMember>
+std::string set_text(Options& options, std::string_view value) {
+  options.*kMember = value;
+  return "";
+}
+
 const Flag kFlags[] = {
     {"config", "", 'c', "PATH",
      "LiteLLM config.yaml (default: the built-in example)",
-     [](Options& options, std::string_view value) {
-       options.config_path = value;
-       return std::string();
-     }},
+     set_text<&Options::config_path>},
     {"host", "", 0, "HOST", "address to listen on (default 0.0.0.0)",
-     [](Options& options, std::string_view value) {
-       options.host = value;
-       return std::string();
-     }},
+     set_text<&Options::host>},
     {"port", "", 0, "PORT", "port to listen on (default 4000; 0 picks a free port)",
      [](Options& options, std::string_view value) {
        return parse_int(value, 0, kMaxPort, options.port);
      }},
     {"port_file", "", 0, "PATH", "write the port actually bound to this file",
-     [](Options& options, std::string_view value) {
-       options.port_file = value;
-       return std::string();
-     }},
+     set_text<&Options::port_file>},
     {"model", "", 'm', "MODEL",
      "serve one model, no config (e.g. openai/gpt-4o-mini)",
-     [](Options& options, std::string_view value) {
-       options.model = value;
-       return std::string();
-     }},
+     set_text<&Options::model>},
     {"api_base", "", 0, "URL", "base URL for --model",
-     [](Options& options, std::string_view value) {
-       options.api_base = value;
-       return std::string();
-     }},
+     set_text<&Options::api_base>},
     {"num_workers", "", 0, "N", "I/O threads (default 0: one per CPU)",
      [](Options& options, std::string_view value) {
        return parse_int(value, 0, kMaxWorkers, options.num_workers);

@@ -4,6 +4,7 @@
 
 #include "api/error_body.hpp"
 #include "base/ids.hpp"
+#include "base/json_string.hpp"
 #include "providers/mock_response.hpp"
 #include "providers/wire/sse.hpp"
 
@@ -176,6 +177,12 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
                       .timeout = deployment->timeout,
                       .first_byte_timeout = request->stream ? deployment->stream_timeout : deployment->timeout};
 
+  // The client went away before its answer: no response; the connection closes.
+  auto client_gone = [&] {
+    record.status = 499;  // nginx's "client closed request"
+    report_call(log_, metrics_, exchange.path(), record);
+    exchange.close_after();
+  };
   upstream::AbortHandle abort;
   exchange.watch_client([&abort] { abort.abort(); });
   const auto upstream_started = Clock::now();
@@ -183,12 +190,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (!request->stream) {
     auto response = co_await client_.send(std::move(call), abort);
     record.upstream_time = Clock::now() - upstream_started;
-    if (exchange.client_left()) {
-      record.status = 499;  // nginx's "client closed request"
-      report_call(log_, metrics_, exchange.path(), record);
-      exchange.close_after();
-      co_return;
-    }
+    if (exchange.client_left()) co_return client_gone();
     if (!response) co_return co_await finish(response.error());
     if (!is_success(response->status)) {
       Error error = deployment->provider->decode_error(response->status, response->body);
@@ -205,7 +207,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   // an ordinary JSON error with its status.
   auto stream = co_await client_.open_stream(std::move(call), abort);
   if (!stream) {
-    if (exchange.client_left()) co_return exchange.close_after();
+    if (exchange.client_left()) co_return client_gone();
     co_return co_await finish(stream.error());
   }
   if (!is_success((*stream)->status())) {
@@ -239,12 +241,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     if (ended || decoder->done()) break;
   }
   record.usage = decoder->usage();
-  if (exchange.client_left() || exchange.failed()) {
-    record.status = 499;
-    report_call(log_, metrics_, exchange.path(), record);
-    exchange.close_after();
-    co_return;
-  }
+  if (exchange.client_left() || exchange.failed()) co_return client_gone();
   if (failure && !exchange.streaming()) co_return co_await finish(*failure);
   record.status = failure ? http_status(*failure) : 200;
   if (failure) record.error = failure->message;
@@ -252,7 +249,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (failure) {
     out.clear();
     providers::wire::append_data_event(out, api::error_body(*failure));
-    co_await exchange.write(out);
+    co_await exchange.write(out, true);
     co_return;
   }
   // The client has its whole answer; reading the upstream body to its end lets the upstream

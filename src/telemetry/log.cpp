@@ -1,5 +1,7 @@
 #include "telemetry/log.hpp"
 
+#include "base/json_string.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>

@@ -2,8 +2,6 @@
 // thread and written in batches off the request's critical path; startup lines go out at once.
 #pragma once
 
-#include "base/json_string.hpp"
-
 #include <string>
 #include <string_view>
 
