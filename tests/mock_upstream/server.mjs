@@ -1,4 +1,4 @@
-// An OpenAI-compatible upstream for the gateway's integration and conformance tests: it replays
+// A mock of every upstream dialect (dialects/) for the integration and conformance tests: it replays
 // the recorded fixtures, lets the upstream model name script failures and timing
 // (behaviours.mjs), and records every request and every response the client abandoned.
 //
@@ -11,13 +11,8 @@ import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { behaviourFor } from './behaviours.mjs';
-import {
-  readFixture, fixtureStreamEvents, errorBody, legacyCompletion, legacyCompletionEvents,
-  slowStreamEvents, embeddingsResponse, moderationResponse,
-} from './bodies.mjs';
+import { kDialects } from './dialects/index.mjs';
 
-const kRoutes = new Set(['/chat/completions', '/completions', '/embeddings', '/moderations']);
 const kPieceDelayMs = 2;
 
 // Cuts a body into byte pieces of 1..400 bytes from a fixed seed, so splits land mid-line and
@@ -32,7 +27,9 @@ function* pieces(bytes) {
   }
 }
 
-class Exchange {
+// One request being answered. Dialects write through it, so timing, cutting and recording work
+// the same whichever wire format is spoken.
+export class Exchange {
   constructor(record, res) {
     this.record = record;
     this.res = res;
@@ -54,9 +51,10 @@ class Exchange {
     this.res.end(text);
   }
 
-  startStream() {
+  // contentType: text/event-stream (SSE), application/x-ndjson (Ollama), … as the dialect speaks.
+  startStream(contentType = 'text/event-stream') {
     this.res.writeHead(200, {
-      'content-type': 'text/event-stream',
+      'content-type': contentType,
       'cache-control': 'no-cache',
       'x-request-id': `req_mock_${this.record.id}`,
     });
@@ -67,8 +65,8 @@ class Exchange {
   }
 
   // Writes the events as one byte stream cut into pieces, with a short pause between pieces.
-  async streamInPieces(events) {
-    this.startStream();
+  async streamInPieces(events, contentType) {
+    this.startStream(contentType);
     for (const piece of pieces(Buffer.from(events.join('')))) {
       if (this.gone) return;
       await this.write(piece);
@@ -79,8 +77,8 @@ class Exchange {
   }
 
   // Writes one whole event every intervalMs; stops as soon as the client goes away.
-  async streamSlowly(events, intervalMs) {
-    this.startStream();
+  async streamSlowly(events, intervalMs, contentType) {
+    this.startStream(contentType);
     for (const event of events) {
       if (this.gone) return;
       await this.write(event);
@@ -91,8 +89,8 @@ class Exchange {
   }
 
   // Writes the first n events, then destroys the socket as an upstream that died would.
-  async streamThenCut(events, afterEvents) {
-    this.startStream();
+  async streamThenCut(events, afterEvents, contentType) {
+    this.startStream(contentType);
     for (const event of events.slice(0, afterEvents)) {
       await this.write(event);
       this.record.eventsWritten += 1;
@@ -105,51 +103,6 @@ class Exchange {
     this.cut = true;
     this.res.socket?.destroy();
   }
-}
-
-function streamEventsFor(route, behaviour, body) {
-  const includeUsage = body.stream_options?.include_usage === true;
-  if (route === '/completions') return legacyCompletionEvents(body.model, includeUsage);
-  if (behaviour.kind === 'stream-slow') return slowStreamEvents(body.model, behaviour.events, includeUsage);
-  const fixture = behaviour.kind === 'tool-call'
-    ? 'chat_completion_stream_tool_calls.sse' : 'chat_completion_stream.sse';
-  return fixtureStreamEvents(fixture, includeUsage);
-}
-
-function jsonBodyFor(route, behaviour, body) {
-  switch (route) {
-    case '/completions': return legacyCompletion(body.model);
-    case '/embeddings': return embeddingsResponse(body);
-    case '/moderations': return moderationResponse(body);
-    default:
-      return readFixture(behaviour.kind === 'tool-call' ? 'chat_completion_tool_calls.json' : 'chat_completion.json');
-  }
-}
-
-async function respond(exchange, route, body) {
-  const behaviour = behaviourFor(body.model);
-  switch (behaviour.kind) {
-    case 'error': {
-      const headers = behaviour.retryAfter === undefined ? {} : { 'retry-after': String(behaviour.retryAfter) };
-      return exchange.json(behaviour.status, errorBody(behaviour.status), headers);
-    }
-    case 'garbage':
-      return exchange.json(200, '<html><body>502 Bad Gateway (definitely not JSON)</body></html>');
-    case 'slow-first-byte':
-      await sleep(behaviour.delayMs);
-      if (exchange.gone) return undefined;
-      break;
-    default:
-      break;
-  }
-  if (body.stream !== true) {
-    if (behaviour.kind === 'stream-cut') return exchange.dropConnection();
-    return exchange.json(200, jsonBodyFor(route, behaviour, body));
-  }
-  const events = streamEventsFor(route, behaviour, body);
-  if (behaviour.kind === 'stream-cut') return exchange.streamThenCut(events, behaviour.afterEvents);
-  if (behaviour.kind === 'stream-slow') return exchange.streamSlowly(events, behaviour.intervalMs);
-  return exchange.streamInPieces(events);
 }
 
 export async function startMockUpstream({ port = 0 } = {}) {
@@ -211,17 +164,15 @@ export async function startMockUpstream({ port = 0 } = {}) {
       }
     });
 
-    const route = url.pathname.replace(/^\/v1(?=\/)/, '');
-    if (req.method !== 'POST' || !kRoutes.has(route)) {
-      return exchange.json(404, { error: { message: `mock upstream has no route ${req.method} ${url.pathname}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+    // The first dialect that knows the method and path answers (dialects/index.mjs).
+    for (const dialect of kDialects) {
+      const route = dialect.route(req.method, url);
+      if (route !== null) {
+        record.dialect = dialect.name;
+        return dialect.respond(exchange, { route, url, headers: req.headers, body });
+      }
     }
-    if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) {
-      return exchange.json(401, readFixture('error_401_invalid_api_key.json'));
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      return exchange.json(400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
-    }
-    return respond(exchange, route, body);
+    return exchange.json(404, { error: { message: `mock upstream has no route ${req.method} ${url.pathname}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
   }
 
   const server = createServer((req, res) => {
