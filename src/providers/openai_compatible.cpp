@@ -1,5 +1,7 @@
 #include "providers/openai_compatible.hpp"
 
+#include "providers/params.hpp"
+
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
 #include "base/json_string.hpp"
@@ -19,13 +21,6 @@ namespace json = boost::json;
 namespace {
 
 // LiteLLM's own request keys (its proxy strips them before calling a provider).
-constexpr std::array<std::string_view, 20> kGatewayOnlyFields = {
-    "metadata",       "user_config",   "mock_response",  "caching",
-    "cache",          "num_retries",   "fallbacks",      "context_window_fallbacks",
-    "api_key",        "api_base",      "base_url",       "api_version",
-    "timeout",        "stream_timeout", "litellm_call_id", "tags",
-    "litellm_logging_obj", "max_retries", "proxy_server_request", "disable_fallbacks",
-};
 
 std::string join_url(std::string_view base, std::string_view path) {
   std::string url(base);
@@ -134,10 +129,6 @@ class OpenAiStreamDecoder final : public StreamDecoder {
 
 }  // namespace
 
-bool is_gateway_only_field(std::string_view key) {
-  return std::find(kGatewayOnlyFields.begin(), kGatewayOnlyFields.end(), key) !=
-         kGatewayOnlyFields.end();
-}
 
 namespace {
 

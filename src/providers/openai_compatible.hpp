@@ -23,9 +23,6 @@ class OpenAiCompatibleProvider final : public Provider {
   bool ask_stream_usage_;
 };
 
-// Request fields that configure LiteLLM itself and must never reach a provider.
-bool is_gateway_only_field(std::string_view key);
-
 // An OpenAI-style error body ({"error":{…}}, or a bare message) → Error with `status` kept.
 Error decode_openai_error(int status, std::string_view body);
 

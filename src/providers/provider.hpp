@@ -28,6 +28,12 @@ struct Target {
   std::string organization;
   Headers extra_headers;
   boost::json::object default_params;  // other litellm_params: request defaults
+  // litellm_params that configure the provider (registry.hpp is_provider_setting): may hold
+  // secrets (azure_ad_token, aws_secret_access_key, …), never sent as request fields.
+  boost::json::object settings;
+  // Request fields the provider cannot express are dropped (true) or refused with a 400
+  // UnsupportedParamsError (false): litellm_settings.drop_params or litellm_params.drop_params.
+  bool drop_params = false;
 };
 
 struct UpstreamRequest {

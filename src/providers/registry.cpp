@@ -3,7 +3,7 @@
 #include "providers/openai_compatible.hpp"
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 
 namespace llmux::providers {
 
@@ -15,7 +15,8 @@ const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
 
 constexpr std::string_view kNoEnv;
 
-const std::array<ProviderSpec, 14> kProviders = {{
+// One line per prefix (a C array, so adding a provider touches only its own line).
+const ProviderSpec kProviders[] = {
     {"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
     {"custom_openai", "", "OPENAI_API_KEY", kNoEnv, &kOpenAiCompatible},
     {"hosted_vllm", "", "HOSTED_VLLM_API_KEY", "HOSTED_VLLM_API_BASE", &kOpenAiCompatible},
@@ -30,13 +31,22 @@ const std::array<ProviderSpec, 14> kProviders = {{
     {"deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY", "DEEPINFRA_API_BASE", &kOpenAiCompatible},
     {"lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY", "LM_STUDIO_API_BASE", &kOpenAiCompatible},
     {"text-completion-openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
-}};
+};
 
 // LiteLLM providers that later issues add; a config naming them still loads.
-constexpr std::array<std::string_view, 16> kPlannedProviders = {
-    "azure",     "azure_ai",   "azure_text", "anthropic",  "gemini",  "vertex_ai",
-    "bedrock",   "sagemaker",  "ollama",     "ollama_chat", "cohere", "cohere_chat",
-    "huggingface", "watsonx",  "databricks", "cloudflare",
+constexpr std::string_view kPlannedProviders[] = {
+    "azure", "azure_ai", "azure_text", "anthropic", "gemini", "vertex_ai", "bedrock", "sagemaker",
+    "ollama", "ollama_chat", "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
+    "cloudflare",
+};
+
+// litellm_params keys that configure how a deployment is reached or billed, not request fields:
+// they go to Target::settings and never reach an upstream body.
+constexpr std::string_view kProviderSettings[] = {
+    "drop_params", "additional_drop_params", "input_cost_per_token", "output_cost_per_token",
+    "azure_ad_token", "vertex_project", "vertex_location", "vertex_credentials",
+    "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name",
+    "aws_profile_name", "aws_bedrock_runtime_endpoint", "configurable_clientside_auth_params",
 };
 
 }  // namespace
@@ -55,8 +65,11 @@ const ProviderSpec* find_provider(std::string_view prefix) {
 }
 
 bool is_planned_provider(std::string_view prefix) {
-  return std::find(kPlannedProviders.begin(), kPlannedProviders.end(), prefix) !=
-         kPlannedProviders.end();
+  return std::ranges::find(kPlannedProviders, prefix) != std::end(kPlannedProviders);
+}
+
+bool is_provider_setting(std::string_view key) {
+  return std::ranges::find(kProviderSettings, key) != std::end(kProviderSettings);
 }
 
 std::string known_provider_list() {

@@ -27,6 +27,9 @@ ModelName split_model(std::string_view model);
 const ProviderSpec* find_provider(std::string_view prefix);
 // A LiteLLM provider llmux does not speak yet (it is skipped with a warning, not an error).
 bool is_planned_provider(std::string_view prefix);
-std::string known_provider_list();  // "openai, groq, …" for error messages
+std::string known_provider_list();
+// A litellm_params key that is a deployment setting (azure_ad_token, vertex_project, drop_params,
+// …) rather than a default request field.
+bool is_provider_setting(std::string_view key);  // "openai, groq, …" for error messages
 
 }  // namespace llmux::providers

@@ -82,7 +82,11 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.api_version = entry.params.api_version;
     target.organization = entry.params.organization;
     target.extra_headers = entry.params.extra_headers;
-    target.default_params = entry.params.extra;
+    for (const auto& [key, value] : entry.params.extra) {
+      (providers::is_provider_setting(key) ? target.settings : target.default_params)[key] = value;
+    }
+    const auto* drop = target.settings.if_contains("drop_params");
+    target.drop_params = drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;
     if (spec && target.api_base.empty() && !entry.params.mock_response) {
       problems.push_back(where + ": litellm_params.api_base is required for provider '" +
                          std::string(name.prefix) + "'");

@@ -1,6 +1,7 @@
 #include "providers/openai_compatible.hpp"
 
 #include "api/error_body.hpp"
+#include "providers/params.hpp"
 #include "support.hpp"
 
 #include <gmock/gmock.h>
@@ -100,7 +101,7 @@ TEST(Encode, EveryGatewayOnlyFieldIsStripped) {
       "metadata", "user_config", "mock_response", "caching", "cache", "num_retries", "fallbacks",
       "context_window_fallbacks", "api_key", "api_base", "base_url", "api_version", "timeout",
       "stream_timeout", "litellm_call_id", "tags", "litellm_logging_obj", "max_retries",
-      "proxy_server_request", "disable_fallbacks"};
+      "proxy_server_request", "disable_fallbacks", "drop_params", "additional_drop_params"};
   json::object body = json::parse(kChat).as_object();
   for (std::string_view key : gateway_only) {
     EXPECT_TRUE(is_gateway_only_field(key)) << key;

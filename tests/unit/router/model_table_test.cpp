@@ -108,6 +108,30 @@ TEST(ModelTable, TargetFromLitellmParams) {
   EXPECT_EQ(target.default_params, e.params.extra);
   EXPECT_EQ(deployment.provider, providers::find_provider("openrouter")->provider);
   EXPECT_FALSE(deployment.mock_response);
+  EXPECT_TRUE(target.settings.empty());
+  EXPECT_FALSE(target.drop_params);
+}
+
+TEST(ModelTable, ProviderSettingsAreKeptApartFromRequestDefaults) {
+  config::ModelEntry e = entry("m", "openai/gpt-4o");
+  e.params.extra = boost::json::parse(
+      R"({"temperature":0.2,"azure_ad_token":"secret-token","vertex_project":"p","drop_params":true})").as_object();
+  const ModelTable table = build(config_of({e}));
+  const providers::Target& target = only(table, "m").target;
+  EXPECT_EQ(target.default_params, boost::json::parse(R"({"temperature":0.2})"));
+  EXPECT_EQ(target.settings, boost::json::parse(R"({"azure_ad_token":"secret-token","vertex_project":"p","drop_params":true})"));
+  EXPECT_TRUE(target.drop_params);
+}
+
+TEST(ModelTable, DropParamsFromLitellmSettingsUnlessTheDeploymentSaysOtherwise) {
+  config::ModelEntry plain = entry("plain", "openai/gpt-4o");
+  config::ModelEntry strict = entry("strict", "openai/gpt-4o");
+  strict.params.extra = boost::json::parse(R"({"drop_params":false})").as_object();
+  config::Config config = config_of({plain, strict});
+  config.litellm_settings.drop_params = true;
+  const ModelTable table = build(config);
+  EXPECT_TRUE(only(table, "plain").target.drop_params);
+  EXPECT_FALSE(only(table, "strict").target.drop_params);
 }
 
 TEST(ModelTable, UnprefixedModelIsOpenAi) {

@@ -1,0 +1,58 @@
+#include "providers/params.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <string>
+
+namespace llmux::providers {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kGatewayOnlyFields[] = {
+    "metadata", "user_config", "mock_response", "caching", "cache", "num_retries", "fallbacks",
+    "context_window_fallbacks", "api_key", "api_base", "base_url", "api_version", "timeout",
+    "stream_timeout", "litellm_call_id", "tags", "litellm_logging_obj", "max_retries",
+    "proxy_server_request", "disable_fallbacks", "drop_params", "additional_drop_params",
+};
+
+bool listed_in(const json::value* names, std::string_view key) {
+  if (!names || !names->is_array()) return false;
+  return std::ranges::any_of(names->get_array(), [&](const json::value& name) {
+    return name.is_string() && name.get_string() == key;
+  });
+}
+
+bool is_true(const json::value* value) {
+  return value && value->is_bool() && value->get_bool();
+}
+
+}  // namespace
+
+bool is_gateway_only_field(std::string_view key) {
+  return std::ranges::find(kGatewayOnlyFields, key) != std::end(kGatewayOnlyFields);
+}
+
+Result<void> check_supported_params(const api::Request& request, const Target& target,
+                                    std::span<const std::string_view> supported,
+                                    std::string_view provider) {
+  if (target.drop_params || is_true(request.body.if_contains("drop_params"))) return {};
+  const auto* dropped_by_deployment = target.settings.if_contains("additional_drop_params");
+  const auto* dropped_by_request = request.body.if_contains("additional_drop_params");
+  for (const auto& [key, value] : request.body) {
+    if (key == "model" || is_gateway_only_field(key)) continue;
+    if (std::ranges::find(supported, std::string_view(key)) != supported.end()) continue;
+    if (listed_in(dropped_by_deployment, key) || listed_in(dropped_by_request, key)) continue;
+    std::string message = "llmux.UnsupportedParamsError: " + std::string(provider) +
+                          " does not support parameters: ['" + std::string(key) + "'], for model=" +
+                          target.upstream_model +
+                          ". To drop unsupported parameters, set `litellm_settings: drop_params: true` "
+                          "in the config, `drop_params: true` in the request, or list the parameter "
+                          "in `additional_drop_params`.";
+    return make_error(ErrorKind::unsupported_params, std::move(message), std::string(key));
+  }
+  return {};
+}
+
+}  // namespace llmux::providers
