@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +35,9 @@ struct Target {
   // Request fields the provider cannot express are dropped (true) or refused with a 400
   // UnsupportedParamsError (false): litellm_settings.drop_params or litellm_params.drop_params.
   bool drop_params = false;
+  // The model's output limit (model_info.max_output_tokens, else the built-in price map), for
+  // providers that require max_tokens (Anthropic) when the client sent none.
+  std::optional<long> max_output_tokens;
 };
 
 struct UpstreamRequest {
