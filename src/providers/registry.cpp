@@ -44,6 +44,7 @@ constexpr std::string_view kPlannedProviders[] = {
 // they go to Target::settings and never reach an upstream body.
 constexpr std::string_view kProviderSettings[] = {
     "drop_params", "additional_drop_params", "input_cost_per_token", "output_cost_per_token",
+    "cache_read_input_token_cost", "cache_creation_input_token_cost", "max_input_tokens",
     "azure_ad_token", "vertex_project", "vertex_location", "vertex_credentials",
     "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name",
     "aws_profile_name", "aws_bedrock_runtime_endpoint", "configurable_clientside_auth_params",
