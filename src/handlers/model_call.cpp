@@ -82,6 +82,7 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
   line += ",\"upstream_ms\":" + milliseconds_text(record.upstream_time);
   line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
   line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
+  if (record.usage.estimated) line += ",\"usage_estimated\":true";
   if (!record.error.empty()) {
     line += ",\"error\":";
     append_json_string(line, record.error);

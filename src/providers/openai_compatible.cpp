@@ -1,6 +1,7 @@
 #include "providers/openai_compatible.hpp"
 
 #include "providers/params.hpp"
+#include "providers/usage_estimate.hpp"
 
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
@@ -231,6 +232,7 @@ Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std:
   Reply reply{.usage = parse_usage(body, layout)};
   reply.body.reserve(body.size() + client_model.size());
   append_with_model(reply.body, body, layout, quoted(client_model));
+  estimate_missing_usage(reply, request);
   return reply;
 }
 
@@ -240,8 +242,12 @@ Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) 
 
 std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model) const {
-  const bool relay_usage = request.include_usage || !ask_stream_usage_;
-  return std::make_unique<OpenAiStreamDecoder>(client_model, relay_usage);
+  if (ask_stream_usage_) {
+    return std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/request.include_usage);
+  }
+  // A server that may not send usage: relay its usage chunk if it does, estimate if it does not.
+  return with_estimated_usage(std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/true),
+                              request, client_model);
 }
 
 Error decode_openai_error(int status, std::string_view body) {
