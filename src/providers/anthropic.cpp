@@ -591,7 +591,8 @@ class RequestTranslator {
         tools.push_back(std::move(*translated));
       }
     }
-    translate_tool_choice(body);
+    // Anthropic refuses a tool_choice without tools; OpenAI takes one (e.g. "none") harmlessly.
+    if (!tools.empty()) translate_tool_choice(body);
     // JSON mode (LiteLLM): a tool whose input schema is the wanted answer, forced unless
     // thinking is on (the API refuses forced tools with thinking).
     if (is_json_mode(request_)) {

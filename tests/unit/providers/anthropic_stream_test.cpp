@@ -212,6 +212,18 @@ TEST(AnthropicStream, OverloadedBeforeAnythingIsAnErrorWithNoOutput) {
   EXPECT_EQ(result.error->message, "Overloaded");
 }
 
+TEST(AnthropicStream, OverloadedFixtureGivesTheSameErrorHoweverItIsSplit) {
+  const std::string text = read_wire_fixture(std::string(kOverloaded));
+  for (std::size_t split = 1; split < text.size(); ++split) {
+    const std::string_view view(text);
+    const auto halves = run(streaming_request(false), {view.substr(0, split), view.substr(split)});
+    ASSERT_TRUE(halves.error) << "split at " << split;
+    ASSERT_EQ(halves.out, "") << "split at " << split;
+    ASSERT_EQ(halves.error->message, "Overloaded") << "split at " << split;
+    ASSERT_EQ(http_status(*halves.error), 500) << "split at " << split;
+  }
+}
+
 TEST(AnthropicStream, ErrorMidStreamAfterSomeChunks) {
   const std::string text = read_wire_fixture(std::string(kTextStream));
   const auto cut = text.find("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"

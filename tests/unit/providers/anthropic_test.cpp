@@ -256,6 +256,9 @@ TEST(AnthropicEncode, ToolChoiceAndParallelToolCalls) {
             R"({"type":"any","disable_parallel_tool_use":false})");
   EXPECT_EQ(choice(R"(,"tool_choice":"none","parallel_tool_calls":false)"), R"({"type":"none"})");
   EXPECT_EQ(choice(""), "absent");
+  const auto without_tools = encoded_body(
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"tool_choice":"none","parallel_tool_calls":false})");
+  EXPECT_FALSE(without_tools.contains("tool_choice")) << "Anthropic refuses a tool_choice without tools";
 }
 
 TEST(AnthropicEncode, ResponseFormatBecomesAForcedJsonTool) {
