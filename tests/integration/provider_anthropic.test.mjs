@@ -34,6 +34,8 @@ before(async () => {
       },
       anthropicModel('claude-dropping', 'claude-made-up-for-tests', mockUrl, { drop_params: true }),
       anthropicModel('claude-thinking', 'mock-thinking', mockUrl),
+      anthropicModel('claude-garbage', 'mock-garbage', mockUrl),
+      anthropicModel('claude-cut', 'mock-stream-cut-after-5', mockUrl),
       anthropicModel('claude-overloaded-first', 'mock-overloaded-after-0', mockUrl),
       anthropicModel('claude-overloaded-later', 'mock-overloaded-after-5', mockUrl),
       ...[400, 401, 403, 404, 413, 500, 529].map((status) =>
@@ -152,6 +154,23 @@ test('an overloaded error after the first chunks ends the stream in-band', async
   const last = JSON.parse(payloads.at(-1));
   assert.equal(last.error.type, 'overloaded_error');
   assert.equal(last.error.message, 'Overloaded');
+});
+
+test('an answer that is not JSON is a 502, streamed or not', async () => {
+  for (const stream of [false, true]) {
+    const { response } = await call({ model: 'claude-garbage', messages: [{ role: 'user', content: 'Hi' }], stream });
+    await expectError(response, 502, {}, `stream ${stream}`);
+  }
+});
+
+test('a stream cut mid-way ends with an in-band error after the chunks that came', async () => {
+  const { response } = await call({ model: 'claude-cut', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+  assert.equal(response.status, 200);
+  const { payloads, chunks, done } = await readSse(response);
+  assert.ok(!done);
+  assert.equal(chunks[1].choices[0].delta.content, '[');
+  const { error } = JSON.parse(payloads.at(-1));
+  assert.equal(error.code, '502', `an upstream failure: ${error.message}`);
 });
 
 test('thinking streams as reasoning_content beside the answer', async () => {
