@@ -682,11 +682,27 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       if (const auto* message = object_at(event, "message")) {
         if (const auto* usage = object_at(*message, "usage")) update_usage(*usage);
       }
-      // The role chunk comes first, as OpenAI and LiteLLM send it.
+      role_pending_ = true;
+      return {};
+    }
+    if (type == "ping") return {};
+    if (type == "error") {
+      const auto* error = object_at(event, "error");
+      const auto error_type = error ? string_at(*error, "type") : std::string_view("api_error");
+      std::string message(error ? string_at(*error, "message") : std::string_view());
+      if (message.empty()) message = "The upstream stream reported an error.";
+      return anthropic_error(status_of_error_type(error_type), error_type, std::move(message));
+    }
+    // The answer is under way: the role chunk goes first, as OpenAI and LiteLLM send it. It waits
+    // for this event so that an error right after message_start (typically overloaded_error)
+    // still reaches the client as a JSON error with its status.
+    if (role_pending_) {
       open_chunk(out);
       out += R"({"role":"assistant","content":""})";
       close_chunk(out);
-    } else if (type == "content_block_start") {
+      role_pending_ = false;
+    }
+    if (type == "content_block_start") {
       if (const auto* block = object_at(event, "content_block")) on_block_start(*block, out);
     } else if (type == "content_block_delta") {
       if (const auto* delta = object_at(event, "delta")) on_block_delta(*delta, out);
@@ -707,14 +723,8 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       }
     } else if (type == "message_stop") {
       end_stream(out);
-    } else if (type == "error") {
-      const auto* error = object_at(event, "error");
-      const auto error_type = error ? string_at(*error, "type") : std::string_view("api_error");
-      std::string message(error ? string_at(*error, "message") : std::string_view());
-      if (message.empty()) message = "The upstream stream reported an error.";
-      return anthropic_error(status_of_error_type(error_type), error_type, std::move(message));
     }
-    // ping, and event types newer than this code: nothing to relay (the API says to ignore them).
+    // Event types newer than this code: nothing to relay (the API says to ignore them).
     return {};
   }
 
@@ -851,6 +861,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   int tool_index_ = 0;   // the OpenAI index of the tool block being streamed
   bool arguments_sent_ = false;
   bool json_tool_used_ = false;
+  bool role_pending_ = false;  // message_start came; the role chunk waits for the next event
   bool finish_sent_ = false;
   bool done_ = false;
 };

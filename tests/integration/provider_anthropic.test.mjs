@@ -36,7 +36,7 @@ before(async () => {
       anthropicModel('claude-thinking', 'mock-thinking', mockUrl),
       anthropicModel('claude-garbage', 'mock-garbage', mockUrl),
       anthropicModel('claude-cut', 'mock-stream-cut-after-5', mockUrl),
-      anthropicModel('claude-overloaded-first', 'mock-overloaded-after-0', mockUrl),
+      anthropicModel('claude-overloaded-first', 'mock-overloaded-after-1', mockUrl),
       anthropicModel('claude-overloaded-later', 'mock-overloaded-after-5', mockUrl),
       ...[400, 401, 403, 404, 413, 500, 529].map((status) =>
         anthropicModel(`claude-error-${status}`, `mock-error-${status}`, mockUrl)),
@@ -139,7 +139,7 @@ test('upstream errors map as LiteLLM maps them, with Anthropic\'s message and ty
   }
 });
 
-test('an overloaded error as the first stream event is a JSON 500 error', async () => {
+test('an overloaded error before any content is a JSON 500 error', async () => {
   const { response } = await call({ model: 'claude-overloaded-first', messages: [{ role: 'user', content: 'Hi' }], stream: true });
   await expectError(response, 500, { type: 'overloaded_error', message: 'Overloaded' });
 });

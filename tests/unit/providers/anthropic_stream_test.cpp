@@ -212,6 +212,15 @@ TEST(AnthropicStream, OverloadedBeforeAnythingIsAnErrorWithNoOutput) {
   EXPECT_EQ(result.error->message, "Overloaded");
 }
 
+TEST(AnthropicStream, OverloadedRightAfterMessageStartStillHasNoOutput) {
+  const std::string text = read_wire_fixture(std::string(kTextStream));
+  const auto start_and_ping = text.substr(0, text.find("event: content_block_start")) + "event: ping\ndata: {\"type\":\"ping\"}\n\n";
+  const auto result = run_whole(streaming_request(false), start_and_ping + read_wire_fixture(std::string(kOverloaded)));
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(http_status(*result.error), 500);
+}
+
 TEST(AnthropicStream, OverloadedFixtureGivesTheSameErrorHoweverItIsSplit) {
   const std::string text = read_wire_fixture(std::string(kOverloaded));
   for (std::size_t split = 1; split < text.size(); ++split) {
