@@ -434,7 +434,7 @@ class RequestTranslator {
         if (content) {
           if (auto appended = append_content(*content, system, false); !appended) return appended;
         }
-        if (system.size() > before && !content->is_array()) copy_cache_control(*message, system.back().as_object());
+        if (system.size() > before) copy_cache_control(*message, system.back().as_object());
         continue;
       }
       if (role != "user" && role != "assistant" && role != "tool" && role != "function") {
@@ -445,7 +445,8 @@ class RequestTranslator {
       json::array blocks;
       if (auto added = message_blocks(*message, role, blocks); !added) return added;
       if (blocks.empty()) continue;
-      // A message-level cache_control marks the message's last block, as LiteLLM does.
+      // A message-level cache_control marks the message's last block (its only block when the
+      // content is a string, which is where LiteLLM puts it).
       if (blocks.back().is_object()) copy_cache_control(*message, blocks.back().as_object());
       // Consecutive messages of one turn role (user, tool and function results) merge into one turn.
       if (!turns.empty() && turns.back().as_object()["role"].as_string() == turn_role) {
