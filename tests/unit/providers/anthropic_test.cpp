@@ -143,6 +143,17 @@ TEST(AnthropicEncode, ConversationGolden) {
   EXPECT_EQ(json::value(body), expected) << json::serialize(body);
 }
 
+TEST(AnthropicEncode, DeprecatedFunctionResultsBecomeToolResults) {
+  const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"},
+      {"role":"function","name":"now","content":"noon"}]})");
+  const auto& turn = body.at("messages").as_array();
+  ASSERT_EQ(turn.size(), 1u) << "merged into the user turn";
+  const auto& result = turn[0].at("content").at(1).as_object();
+  EXPECT_EQ(result.at("type"), "tool_result");
+  EXPECT_EQ(result.at("content"), "noon");
+  EXPECT_TRUE(result.at("tool_use_id").as_string().starts_with("call_")) << "an id is generated";
+}
+
 TEST(AnthropicEncode, Images) {
   const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":[
       {"type":"image_url","image_url":{"url":"https://example.com/cat.png","detail":"high"}},
