@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 
 namespace llmux::providers {
@@ -81,6 +82,18 @@ std::int64_t count_at(const json::object& object, std::string_view key) {
   if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
   if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
   return 0;
+}
+
+// Appends a decimal integer without a temporary string (stream chunks are built per event).
+void append_number(std::string& out, std::int64_t value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+// OpenAI's "created": seconds since the epoch (Anthropic's answers carry no time).
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 bool is_json_mode(const api::Request& request) {
@@ -183,12 +196,19 @@ struct TokenCounts {
 
   void append_json(std::string& out) const {
     const auto usage = openai();
-    out += "{\"prompt_tokens\":" + std::to_string(usage.prompt_tokens);
-    out += ",\"completion_tokens\":" + std::to_string(usage.completion_tokens);
-    out += ",\"total_tokens\":" + std::to_string(usage.total_tokens);
-    out += ",\"prompt_tokens_details\":{\"cached_tokens\":" + std::to_string(cache_read) + '}';
-    out += ",\"cache_creation_input_tokens\":" + std::to_string(cache_creation);
-    out += ",\"cache_read_input_tokens\":" + std::to_string(cache_read) + '}';
+    out += "{\"prompt_tokens\":";
+    append_number(out, usage.prompt_tokens);
+    out += ",\"completion_tokens\":";
+    append_number(out, usage.completion_tokens);
+    out += ",\"total_tokens\":";
+    append_number(out, usage.total_tokens);
+    out += ",\"prompt_tokens_details\":{\"cached_tokens\":";
+    append_number(out, cache_read);
+    out += "},\"cache_creation_input_tokens\":";
+    append_number(out, cache_creation);
+    out += ",\"cache_read_input_tokens\":";
+    append_number(out, cache_read);
+    out += '}';
   }
 };
 
@@ -630,11 +650,11 @@ class AnthropicStreamDecoder final : public StreamDecoder {
  public:
   AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode)
       : include_usage_(include_usage), json_mode_(json_mode) {
-    const auto created =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     head_ = "{\"id\":";
     append_json_string(head_, make_object_id("chatcmpl-"));
-    head_ += ",\"object\":\"chat.completion.chunk\",\"created\":" + std::to_string(created) + ",\"model\":";
+    head_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
+    append_number(head_, unix_seconds());
+    head_ += ",\"model\":";
     append_json_string(head_, client_model);
     head_ += ",\"choices\":[";
     events_.reserve(16);
@@ -746,7 +766,9 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       std::string id(string_at(block, "id"));
       if (id.empty()) id = make_object_id("call_");
       open_chunk(out);
-      out += "{\"tool_calls\":[{\"index\":" + std::to_string(tool_index_) + ",\"id\":";
+      out += "{\"tool_calls\":[{\"index\":";
+      append_number(out, tool_index_);
+      out += ",\"id\":";
       append_json_string(out, id);
       out += ",\"type\":\"function\",\"function\":{\"name\":";
       append_json_string(out, string_at(block, "name"));
@@ -790,7 +812,9 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   void tool_arguments(std::string& out, std::string_view arguments) {
     if (!arguments.empty()) arguments_sent_ = true;
     open_chunk(out);
-    out += "{\"tool_calls\":[{\"index\":" + std::to_string(tool_index_) + ",\"function\":{\"arguments\":";
+    out += "{\"tool_calls\":[{\"index\":";
+    append_number(out, tool_index_);
+    out += ",\"function\":{\"arguments\":";
     append_json_string(out, arguments);
     out += "}}]}";
     close_chunk(out);
@@ -957,9 +981,9 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
   out.reserve(body.size() + 256);
   out += "{\"id\":";
   append_json_string(out, make_object_id("chatcmpl-"));
-  const auto created =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  out += ",\"object\":\"chat.completion\",\"created\":" + std::to_string(created) + ",\"model\":";
+  out += ",\"object\":\"chat.completion\",\"created\":";
+  append_number(out, unix_seconds());
+  out += ",\"model\":";
   append_json_string(out, client_model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
   if (has_content) append_json_string(out, text);
