@@ -291,6 +291,10 @@ TEST(AnthropicStream, UnknownEventTypesAreIgnored) {
   const auto result = run_whole(streaming_request(false), with_unknown);
   ASSERT_FALSE(result.error);
   EXPECT_EQ(frames(result.out), frames(whole.out));
+  // A stream of nothing but unknown events never completes: a clean error at its end.
+  const auto only_unknown = run_whole(streaming_request(false), "event: surprise\ndata: {\"type\":\"surprise\"}\n\n");
+  ASSERT_TRUE(only_unknown.error);
+  EXPECT_EQ(only_unknown.error->kind, ErrorKind::upstream_failed);
 }
 
 TEST(AnthropicStream, ToolCallWithoutArgumentsGetsAnEmptyObject) {
