@@ -212,10 +212,10 @@ TEST(ModelTable, UnknownProviderIsAProblemNamingTheKnownList) {
 TEST(ModelTable, PlannedProviderIsSkippedWithAWarning) {
   std::vector<std::string> warnings;
   const ModelTable table = ModelTable::build(
-      config_of({entry("claude", "anthropic/claude-sonnet-4", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
+      config_of({entry("command", "cohere/command-r", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
   ASSERT_THAT(warnings, SizeIs(1));
-  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("claude"), HasSubstr("'anthropic'")));
-  EXPECT_EQ(table.group("claude"), nullptr);
+  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("command"), HasSubstr("'cohere'")));
+  EXPECT_EQ(table.group("command"), nullptr);
   EXPECT_THAT(table.model_names(), ElementsAre("gpt"));
 }
 
