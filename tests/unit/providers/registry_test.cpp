@@ -14,11 +14,12 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string_view> kSpoken = {
     "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
-    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai"};
+    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai",
+    "azure",       "ollama",        "ollama_chat"};
 
 const std::vector<std::string_view> kPlanned = {
-    "azure",  "azure_ai", "azure_text", "anthropic",   "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
-    "ollama", "ollama_chat", "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
+    "azure_ai", "azure_text", "anthropic",   "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
+    "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
   const ModelName name = split_model("gpt-4o-mini");
