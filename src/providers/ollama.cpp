@@ -1,6 +1,7 @@
 #include "providers/ollama.hpp"
 
 #include "api/embeddings.hpp"
+#include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
@@ -419,26 +420,45 @@ Error error_of(const json::value& error, int status) {
   return out;
 }
 
-Result<Reply> embeddings_reply(const api::Request& request, const json::object& answer,
+// /api/embed's answer → OpenAI's list. Each vector's text is copied as Ollama wrote it, so the
+// numbers reach the client exactly (a parse and re-serialisation would round some of them).
+Result<Reply> embeddings_reply(const api::Request& request, std::string_view body, const json::object& answer,
                                std::string_view client_model) {
-  const auto* vectors = answer.if_contains("embeddings");
-  if (!vectors || !vectors->is_array())
-    return make_error(ErrorKind::upstream_failed, "The upstream's embeddings answer has no embeddings array.");
-  json::object response{{"object", "list"}};
-  json::array data;
+  api::Span vectors;
+  api::for_each_member(body, api::Span{0, body.size()}, [&](std::string_view key, api::Span value) {
+    if (key == "embeddings") vectors = value;
+  });
+  const api::Usage counted = usage_of(answer);
+  const api::Usage usage{.prompt_tokens = counted.prompt_tokens, .total_tokens = counted.prompt_tokens,
+                         .reported = counted.reported};
+  std::string out;
+  out.reserve(body.size() + 128);
+  out += R"({"object":"list","data":[)";
   std::size_t index = 0;
-  for (const auto& vector : vectors->get_array()) {
-    data.push_back(json::object{{"object", "embedding"}, {"index", index++}, {"embedding", vector}});
-  }
-  response["data"] = std::move(data);
-  response["model"] = client_model;
-  const api::Usage usage = usage_of(answer);
-  response["usage"] = json::object{{"prompt_tokens", usage.prompt_tokens}, {"total_tokens", usage.prompt_tokens}};
+  const bool is_array = !vectors.empty() && api::for_each_element(body, vectors, [&](api::Span vector) {
+    if (index > 0) out += ',';
+    out += R"({"object":"embedding","index":)";
+    out += std::to_string(index++);
+    out += R"(,"embedding":)";
+    out += vector.in(body);
+    out += '}';
+  });
+  if (!is_array)
+    return make_error(ErrorKind::upstream_failed, "The upstream's embeddings answer has no embeddings array.");
+  out += R"(],"model":)";
+  append_json_string(out, client_model);
+  out += R"(,"usage":{"prompt_tokens":)";
+  out += std::to_string(usage.prompt_tokens);
+  out += R"(,"total_tokens":)";
+  out += std::to_string(usage.total_tokens);
+  out += "}}";
   const auto* format = request.body.if_contains("encoding_format");
-  if (format && format->is_string() && format->get_string() == "base64") api::convert_embeddings_to_base64(response);
-  return Reply{.body = json::serialize(response),
-               .usage = {.prompt_tokens = usage.prompt_tokens, .total_tokens = usage.prompt_tokens,
-                         .reported = usage.reported}};
+  if (format && format->is_string() && format->get_string() == "base64") {
+    json::object response = json::parse(out).as_object();
+    api::convert_embeddings_to_base64(response);
+    out = json::serialize(response);
+  }
+  return Reply{.body = std::move(out), .usage = usage};
 }
 
 // ---- stream ----
@@ -640,7 +660,7 @@ Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_vi
   if (ec || !parsed.is_object()) return not_an_object("a body");
   const auto& answer = parsed.get_object();
   if (const auto* error = answer.if_contains("error"); error && !error->is_null()) return error_of(*error, 500);
-  if (request.endpoint == api::Endpoint::embeddings) return embeddings_reply(request, answer, client_model);
+  if (request.endpoint == api::Endpoint::embeddings) return embeddings_reply(request, body, answer, client_model);
 
   const bool text_completion = request.endpoint == api::Endpoint::completions;
   const Api api = text_completion ? Api::generate : api_;

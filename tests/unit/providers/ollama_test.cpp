@@ -236,6 +236,10 @@ TEST(OllamaDecode, EmbeddingsBecomeAnOpenAiList) {
       {"object":"embedding","index":0,"embedding":)" + json::serialize(vectors.at(0)) + R"(},
       {"object":"embedding","index":1,"embedding":)" + json::serialize(vectors.at(1)) + R"(}],
       "model":"my-llama","usage":{"prompt_tokens":8,"total_tokens":8}})"));
+  EXPECT_THAT(reply->body, HasSubstr("[0.010071029,-0.0017594862,0.05007221,0.04692972]"))
+      << "numbers copied as Ollama wrote them";
+  EXPECT_FALSE(kChatApi.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a"})"),
+                               R"({"embeddings":{"a":1}})", kClientModel));
   auto base64 = kChatApi.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"],"encoding_format":"base64"})"),
                                 upstream, kClientModel);
   ASSERT_TRUE(base64);
