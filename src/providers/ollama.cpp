@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
+#include <span>
 
 namespace llmux::providers {
 
@@ -51,8 +52,8 @@ bool listed(const std::string_view (&names)[N], std::string_view key) {
   return std::ranges::find(names, key) != std::end(names);
 }
 
-// The OpenAI fields each request shape translates (check_supported_params refuses the rest).
-std::vector<std::string_view> supported_fields(api::Endpoint endpoint, OllamaProvider::Api api) {
+// The OpenAI fields a request shape translates (check_supported_params refuses the rest).
+std::vector<std::string_view> fields_for(api::Endpoint endpoint, OllamaProvider::Api api) {
   std::vector<std::string_view> fields(std::begin(kNativeOptions), std::end(kNativeOptions));
   fields.insert(fields.end(), std::begin(kNativeFields), std::end(kNativeFields));
   switch (endpoint) {
@@ -69,6 +70,19 @@ std::vector<std::string_view> supported_fields(api::Endpoint endpoint, OllamaPro
       // Ollama has no tool_choice: accepted and dropped, as LiteLLM does for ollama_chat.
       if (api == OllamaProvider::Api::chat) fields.insert(fields.end(), {"tools", "tool_choice"});
       return fields;
+  }
+}
+
+// The same, built once per shape.
+std::span<const std::string_view> supported_fields(api::Endpoint endpoint, OllamaProvider::Api api) {
+  static const std::vector<std::string_view> kChat = fields_for(api::Endpoint::chat_completions, OllamaProvider::Api::chat);
+  static const std::vector<std::string_view> kGenerate = fields_for(api::Endpoint::chat_completions, OllamaProvider::Api::generate);
+  static const std::vector<std::string_view> kCompletions = fields_for(api::Endpoint::completions, OllamaProvider::Api::generate);
+  static const std::vector<std::string_view> kEmbeddings = fields_for(api::Endpoint::embeddings, OllamaProvider::Api::generate);
+  switch (endpoint) {
+    case api::Endpoint::embeddings: return kEmbeddings;
+    case api::Endpoint::completions: return kCompletions;
+    default: return api == OllamaProvider::Api::chat ? kChat : kGenerate;
   }
 }
 
@@ -368,10 +382,36 @@ Piece piece_of(const json::object& line, OllamaProvider::Api api) {
   return piece;
 }
 
+api::Span member_span(std::string_view text, api::Span object, std::string_view name) {
+  api::Span found;
+  api::for_each_member(text, object, [&](std::string_view key, api::Span value) {
+    if (key == name) found = value;
+  });
+  return found;
+}
+
+// The text of each `message.tool_calls[i].function.arguments` as Ollama wrote it (empty where
+// absent): copied into the OpenAI arguments string, numbers reach the client exactly (a Boost.JSON
+// 1.81 parse and re-serialisation rounds some doubles).
+std::vector<std::string_view> raw_tool_arguments(std::string_view text) {
+  std::vector<std::string_view> arguments;
+  const api::Span calls = member_span(text, member_span(text, api::Span{0, text.size()}, "message"), "tool_calls");
+  if (calls.empty()) return arguments;
+  api::for_each_element(text, calls, [&](api::Span call) {
+    const api::Span function = member_span(text, call, "function");
+    arguments.push_back(function.empty() ? std::string_view() : member_span(text, function, "arguments").in(text));
+  });
+  return arguments;
+}
+
 // Ollama tool calls → OpenAI ones, appended as a JSON array: ids generated where Ollama gave
-// none, arguments serialised. Stream deltas number them (`index`) from `first_index`, counting
-// across lines; a whole message's calls have no index.
-void append_openai_tool_calls(std::string& out, const json::array& calls, std::optional<std::size_t> first_index) {
+// none, arguments as a JSON string (`raw_arguments`: their text in the upstream bytes). Stream
+// deltas number them (`index`) from `first_index`, counting across lines; a whole message's
+// calls have no index.
+void append_openai_tool_calls(std::string& out, const json::array& calls, std::string_view upstream_text,
+                              std::optional<std::size_t> first_index) {
+  const std::vector<std::string_view> raw_arguments = raw_tool_arguments(upstream_text);
+  std::size_t position = 0;
   out += '[';
   std::size_t index = first_index.value_or(0);
   bool first = true;
@@ -396,8 +436,11 @@ void append_openai_tool_calls(std::string& out, const json::array& calls, std::o
     append_json_string(out, function ? string_field(*function, "name") : "");
     out += R"(,"arguments":)";
     const auto* arguments = function ? function->if_contains("arguments") : nullptr;
+    const std::string_view raw = position < raw_arguments.size() ? raw_arguments[position] : std::string_view();
+    ++position;
     if (!arguments || arguments->is_null()) append_json_string(out, "{}");
     else if (arguments->is_string()) append_json_string(out, arguments->get_string());
+    else if (!raw.empty()) append_json_string(out, raw);
     else append_json_string(out, json::serialize(*arguments));
     out += "}}";
   }
@@ -517,7 +560,7 @@ class OllamaStreamDecoder final : public StreamDecoder {
     if (!created_) created_ = unix_seconds_from_rfc3339(string_field(object, "created_at"));
     const Piece piece = piece_of(object, api_);
     if (!started_ || !piece.content.empty() || !piece.thinking.empty() || piece.tool_calls)
-      append_delta(out, piece);
+      append_delta(out, piece, line);
     const auto* done = object.if_contains("done");
     if (done && done->is_bool() && done->get_bool()) {
       usage_ = usage_of(object);
@@ -539,7 +582,7 @@ class OllamaStreamDecoder final : public StreamDecoder {
     out += R"(,"choices":[)";
   }
 
-  void append_delta(std::string& out, const Piece& piece) {
+  void append_delta(std::string& out, const Piece& piece, std::string_view line) {
     if (text_completion_) {
       if (piece.content.empty()) return;
       open_chunk(out);
@@ -567,7 +610,7 @@ class OllamaStreamDecoder final : public StreamDecoder {
     }
     if (piece.tool_calls) {
       member(R"("tool_calls":)");
-      append_openai_tool_calls(out, *piece.tool_calls, tool_calls_);
+      append_openai_tool_calls(out, *piece.tool_calls, line, tool_calls_);
       tool_calls_ += piece.tool_calls->size();
     }
     out += R"(},"finish_reason":null}]})" "\n\n";
@@ -609,7 +652,7 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request, cons
   if (request.endpoint == api::Endpoint::moderations)
     return bad_request("Ollama has no moderations endpoint.");
   const Api api = request.endpoint == api::Endpoint::completions ? Api::generate : api_;
-  const auto supported = supported_fields(request.endpoint, api);
+  const auto supported = supported_fields(request.endpoint, api_);
   if (auto checked = check_supported_params(request, target, supported, api_ == Api::chat ? "ollama_chat" : "ollama");
       !checked)
     return checked.error();
@@ -689,7 +732,7 @@ Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_vi
     }
     if (piece.tool_calls) {
       out += R"(,"tool_calls":)";
-      append_openai_tool_calls(out, *piece.tool_calls, std::nullopt);
+      append_openai_tool_calls(out, *piece.tool_calls, body, std::nullopt);
     }
     out += R"(},"finish_reason":")";
   }

@@ -210,6 +210,19 @@ TEST(OllamaDecode, ToolCallsGetIdsAndStringArguments) {
             json::parse(R"({"city":"Edinburgh","country":"GB","units":"c"})"));
 }
 
+TEST(OllamaDecode, ToolCallArgumentsKeepTheirNumbersAsWritten) {
+  // 0.22481529024076075 does not survive a Boost.JSON 1.81 parse and re-serialisation.
+  constexpr std::string_view kAnswer = R"({"created_at":"2024-07-22T20:33:28Z","message":{"role":"assistant","content":"",
+      "tool_calls":[{"function":{"name":"f","arguments":{"x":0.22481529024076075,"y":[1e-7]}}},
+                    {"function":{"name":"g","arguments":{}}}]},"done":true,"done_reason":"stop"})";
+  auto reply = kChatApi.decode(chat_request(), kAnswer, kClientModel);
+  ASSERT_TRUE(reply);
+  const json::value body = json::parse(reply->body);
+  const auto& calls = body.at("choices").at(0).at("message").at("tool_calls").as_array();
+  EXPECT_EQ(calls[0].at("function").at("arguments"), R"({"x":0.22481529024076075,"y":[1e-7]})");
+  EXPECT_EQ(calls[1].at("function").at("arguments"), "{}");
+}
+
 TEST(OllamaDecode, GenerateAnswerForChatAndForLegacyCompletions) {
   const std::string upstream = read_wire_fixture("ollama/generate.synthetic.json");
   auto chat = kGenerateApi.decode(chat_request(), upstream, kClientModel);
@@ -378,6 +391,23 @@ TEST(OllamaStream, ToolCallsArriveWholeWithIndexesAndIds) {
       "finish_reason":null})"));
   EXPECT_EQ(chunks[1], chunk(R"({"index":0,"delta":{},"finish_reason":"tool_calls"})"));
   EXPECT_EQ(result.usage.total_tokens, 209);
+}
+
+TEST(OllamaStream, ToolCallArgumentsKeepTheirNumbersAsWritten) {
+  const StreamRun result = run(kChatApi, streaming(api::Endpoint::chat_completions, false), {
+      R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f","arguments":{"x":0.22481529024076075}}}]},"done":false})"
+      "\n"
+      R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"g","arguments":{"y":-0.046870765519996804}}}]},"done":true})"
+      "\n"});
+  ASSERT_FALSE(result.error);
+  const auto chunks = chunks_of(result.out);
+  ASSERT_EQ(chunks.size(), 4u);
+  EXPECT_EQ(chunks[0].at("choices").at(0).at("delta").at("tool_calls").at(0).at("function").at("arguments"),
+            R"({"x":0.22481529024076075})");
+  const auto& second = chunks[1].at("choices").at(0).at("delta").at("tool_calls").at(0);
+  EXPECT_EQ(second.at("index"), 1);
+  EXPECT_EQ(second.at("function").at("arguments"), R"({"y":-0.046870765519996804})");
+  EXPECT_EQ(chunks[2].at("choices").at(0).at("finish_reason"), "tool_calls");
 }
 
 TEST(OllamaStream, GenerateStreamForChatAndLegacyCompletions) {
