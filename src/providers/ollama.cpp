@@ -131,14 +131,17 @@ Result<void> apply_field(std::string_view key, const json::value& value, const T
   return {};
 }
 
-// The request's fields, then the deployment's default params the request did not set.
-Result<void> apply_fields(const api::Request& request, const Target& target, json::object& body,
-                          json::object& options) {
+// The request's fields, then the deployment's default params the request did not set; only
+// those of `supported` (the rest were refused or are to be dropped).
+Result<void> apply_fields(const api::Request& request, const Target& target,
+                          std::span<const std::string_view> supported, json::object& body, json::object& options) {
+  auto is_supported = [&](std::string_view key) { return std::ranges::find(supported, key) != supported.end(); };
   for (const auto& [key, value] : request.body) {
+    if (!is_supported(key)) continue;
     if (auto applied = apply_field(key, value, target, body, options); !applied) return applied;
   }
   for (const auto& [key, value] : target.default_params) {
-    if (request.body.contains(key)) continue;
+    if (request.body.contains(key) || !is_supported(key)) continue;
     if (auto applied = apply_field(key, value, target, body, options); !applied) return applied;
   }
   return {};
@@ -687,7 +690,7 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request, cons
     body["stream"] = request.stream;  // Ollama streams unless told not to
   }
   json::object options;
-  if (auto applied = apply_fields(request, target, body, options); !applied) return applied.error();
+  if (auto applied = apply_fields(request, target, supported, body, options); !applied) return applied.error();
   if (!options.empty()) body["options"] = std::move(options);
 
   UpstreamRequest upstream{.url = target.api_base + std::string(path), .body = json::serialize(body)};

@@ -135,6 +135,12 @@ TEST(OllamaEncode, UnsupportedParamsRefusedUnlessDropped) {
                              R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})");
   ASSERT_FALSE(no_tools);
   EXPECT_EQ(no_tools.error().param, "tools");
+  const json::value dropped_tools = json::parse(encoded(kGenerateApi, api::Endpoint::chat_completions,
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[],"temperature":1})", dropping).body);
+  EXPECT_FALSE(dropped_tools.as_object().contains("tools"));
+  const json::value embed = json::parse(encoded(kChatApi, api::Endpoint::embeddings,
+      R"({"model":"m","input":"x","temperature":1})", dropping).body);
+  EXPECT_EQ(embed, json::parse(R"({"model":"llama3.2","input":"x"})"));
 }
 
 TEST(OllamaEncode, ImageUrlsMustBeInline) {
