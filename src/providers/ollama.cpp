@@ -99,7 +99,7 @@ json::value think_from_effort(std::string_view model, const json::value& effort)
   return true;
 }
 
-// Applies one OpenAI or Ollama field to the upstream body; false for fields it does not know.
+// Applies one OpenAI or Ollama field to the upstream body (fields it does not know are left out).
 Result<void> apply_field(std::string_view key, const json::value& value, const Target& target,
                          json::object& body, json::object& options) {
   if (key == "max_tokens" || key == "max_completion_tokens") {
