@@ -173,6 +173,8 @@ void members_as_parsed(const json::object& body, Members& members, std::vector<s
 
 Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& request,
                                                          const Target& target) const {
+  auto url = addressing_.url(target, request.endpoint);
+  if (!url) return url.error();
   Members members;
   members.reserve(request.body.size() + 2);
   std::vector<std::string> storage;
@@ -209,8 +211,6 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
   }
   body += '}';
 
-  auto url = addressing_.url(target, request.endpoint);
-  if (!url) return url.error();
   UpstreamRequest upstream{.url = std::move(*url), .body = std::move(body)};
   upstream.headers.reserve(2 + target.extra_headers.size());
   addressing_.add_credentials(target, upstream.headers);
