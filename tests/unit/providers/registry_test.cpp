@@ -66,6 +66,15 @@ TEST(FindProvider, DefaultBasesAndVariables) {
   // Self-hosted servers have no default: api_base is required.
   EXPECT_EQ(find_provider("hosted_vllm")->default_api_base, "");
   EXPECT_EQ(find_provider("custom_openai")->default_api_base, "");
+  EXPECT_EQ(find_provider("azure")->default_api_base, "");
+  EXPECT_EQ(find_provider("azure")->api_key_env, "AZURE_API_KEY");
+  EXPECT_EQ(find_provider("azure")->api_base_env, "AZURE_API_BASE");
+  EXPECT_EQ(find_provider("azure")->api_version_env, "AZURE_API_VERSION");
+  EXPECT_EQ(find_provider("openai")->api_version_env, "");
+  for (std::string_view ollama : {"ollama", "ollama_chat"}) {
+    EXPECT_EQ(find_provider(ollama)->default_api_base, "http://localhost:11434");
+    EXPECT_EQ(find_provider(ollama)->api_base_env, "OLLAMA_API_BASE");
+  }
 }
 
 TEST(FindProvider, UnknownPrefixes) {
