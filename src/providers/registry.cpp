@@ -1,6 +1,8 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic.hpp"
+#include "providers/azure.hpp"
+#include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
 
 #include <algorithm>
@@ -14,6 +16,11 @@ const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true};
 // Other OpenAI-compatible servers may reject stream_options; ask only what the client asked.
 const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
 const AnthropicProvider kAnthropic;
+
+// Azure's api-version may predate stream_options: ask only what the client asked.
+const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
+const OllamaProvider kOllamaGenerate{OllamaProvider::Api::generate};
+const OllamaProvider kOllamaChat{OllamaProvider::Api::chat};
 
 constexpr std::string_view kNoEnv;
 
@@ -34,12 +41,15 @@ const ProviderSpec kProviders[] = {
     {"lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY", "LM_STUDIO_API_BASE", &kOpenAiCompatible},
     {"text-completion-openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
     {"anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE", &kAnthropic},
+    {"azure", "", "AZURE_API_KEY", "AZURE_API_BASE", &kAzure, "AZURE_API_VERSION"},
+    {"ollama", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaGenerate},
+    {"ollama_chat", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaChat},
 };
 
 // LiteLLM providers that later issues add; a config naming them still loads.
 constexpr std::string_view kPlannedProviders[] = {
-    "azure", "azure_ai", "azure_text", "gemini", "vertex_ai", "bedrock", "sagemaker",
-    "ollama", "ollama_chat", "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
+    "azure_ai", "azure_text", "gemini", "vertex_ai", "bedrock", "sagemaker",
+    "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
     "cloudflare",
 };
 

@@ -119,6 +119,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.api_key = entry.params.api_key;
     if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
     target.api_version = entry.params.api_version;
+    if (spec && target.api_version.empty()) target.api_version = env_or_empty(spec->api_version_env);
     target.organization = entry.params.organization;
     target.extra_headers = entry.params.extra_headers;
     for (const auto& [key, value] : entry.params.extra) {

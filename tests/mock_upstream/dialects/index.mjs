@@ -3,5 +3,7 @@
 // from the upstream model name (behaviours.mjs) and answers through answer.mjs.
 import { openai } from './openai.mjs';
 import { anthropic } from './anthropic.mjs';
+import { azure } from './azure.mjs';
+import { ollama } from './ollama.mjs';
 
-export const kDialects = [openai, anthropic];
+export const kDialects = [openai, anthropic, azure, ollama];

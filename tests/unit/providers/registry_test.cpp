@@ -15,11 +15,11 @@ using ::testing::HasSubstr;
 const std::vector<std::string_view> kSpoken = {
     "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
     "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai",
-    "anthropic"};
+    "anthropic",   "azure",         "ollama",      "ollama_chat"};
 
 const std::vector<std::string_view> kPlanned = {
-    "azure",  "azure_ai", "azure_text", "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
-    "ollama", "ollama_chat", "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
+    "azure_ai", "azure_text",  "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
+    "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
   const ModelName name = split_model("gpt-4o-mini");
@@ -69,6 +69,15 @@ TEST(FindProvider, DefaultBasesAndVariables) {
   // Self-hosted servers have no default: api_base is required.
   EXPECT_EQ(find_provider("hosted_vllm")->default_api_base, "");
   EXPECT_EQ(find_provider("custom_openai")->default_api_base, "");
+  EXPECT_EQ(find_provider("azure")->default_api_base, "");
+  EXPECT_EQ(find_provider("azure")->api_key_env, "AZURE_API_KEY");
+  EXPECT_EQ(find_provider("azure")->api_base_env, "AZURE_API_BASE");
+  EXPECT_EQ(find_provider("azure")->api_version_env, "AZURE_API_VERSION");
+  EXPECT_EQ(find_provider("openai")->api_version_env, "");
+  for (std::string_view ollama : {"ollama", "ollama_chat"}) {
+    EXPECT_EQ(find_provider(ollama)->default_api_base, "http://localhost:11434");
+    EXPECT_EQ(find_provider(ollama)->api_base_env, "OLLAMA_API_BASE");
+  }
 }
 
 TEST(FindProvider, UnknownPrefixes) {
