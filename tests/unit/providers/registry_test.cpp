@@ -14,10 +14,11 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string_view> kSpoken = {
     "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
-    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai"};
+    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai",
+    "gemini"};
 
 const std::vector<std::string_view> kPlanned = {
-    "azure",  "azure_ai", "azure_text", "anthropic",   "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
+    "azure",  "azure_ai", "azure_text", "anthropic",   "vertex_ai",   "bedrock",    "sagemaker",
     "ollama", "ollama_chat", "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
@@ -62,6 +63,10 @@ TEST(FindProvider, DefaultBasesAndVariables) {
   EXPECT_EQ(find_provider("groq")->api_key_env, "GROQ_API_KEY");
   EXPECT_EQ(find_provider("deepseek")->default_api_base, "https://api.deepseek.com/v1");
   EXPECT_EQ(find_provider("together_ai")->api_key_env, "TOGETHERAI_API_KEY");
+  EXPECT_EQ(find_provider("gemini")->default_api_base, "https://generativelanguage.googleapis.com");
+  EXPECT_EQ(find_provider("gemini")->api_key_env, "GOOGLE_API_KEY");  // LiteLLM's order
+  EXPECT_EQ(find_provider("gemini")->fallback_api_key_env, "GEMINI_API_KEY");
+  EXPECT_EQ(find_provider("gemini")->api_base_env, "GEMINI_API_BASE");
   // Self-hosted servers have no default: api_base is required.
   EXPECT_EQ(find_provider("hosted_vllm")->default_api_base, "");
   EXPECT_EQ(find_provider("custom_openai")->default_api_base, "");
