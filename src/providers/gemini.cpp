@@ -1,6 +1,7 @@
 #include "providers/gemini.hpp"
 
 #include "api/embeddings.hpp"
+#include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
@@ -812,10 +813,27 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   return Reply{.body = std::move(body), .usage = usage.usage};
 }
 
-Result<Reply> decode_embeddings(const api::Request& request, const json::object& answer, std::string_view client_model) {
+// The text of each embeddings[].values array, as Gemini wrote it: floats then reach the client
+// digit for digit (Boost.JSON 1.81 parses doubles to within one ulp, not exactly).
+std::vector<api::Span> values_as_written(std::string_view body) {
+  std::vector<api::Span> spans;
+  api::for_each_member(body, api::Span{0, body.size()}, [&](std::string_view key, api::Span embeddings) {
+    if (key != "embeddings") return;
+    api::for_each_element(body, embeddings, [&](api::Span embedding) {
+      api::for_each_member(body, embedding, [&](std::string_view member, api::Span values) {
+        if (member == "values") spans.push_back(values);
+      });
+    });
+  });
+  return spans;
+}
+
+Result<Reply> decode_embeddings(const api::Request& request, std::string_view text, const json::object& answer,
+                                std::string_view client_model) {
   const auto* embeddings = array_or_null(answer.if_contains("embeddings"));
   if (!embeddings) return bad_upstream("gemini answered without 'embeddings'.");
   const bool base64 = string_or_empty(request.body.if_contains("encoding_format")) == "base64";
+  const auto written = base64 ? std::vector<api::Span>{} : values_as_written(text);
   std::string body = "{\"object\":\"list\",\"data\":[";
   for (std::size_t i = 0; i < embeddings->size(); ++i) {
     const auto* embedding = (*embeddings)[i].if_object();
@@ -828,6 +846,8 @@ Result<Reply> decode_embeddings(const api::Request& request, const json::object&
       if (!api::encode_embedding_base64(*values, encoded))
         return bad_upstream("gemini answered with an embedding that is not numbers.");
       append_json_string(body, encoded);
+    } else if (written.size() == embeddings->size()) {
+      body += written[i].in(text);
     } else {
       body += json::serialize(*values);
     }
@@ -1045,7 +1065,7 @@ Result<Reply> GeminiProvider::decode(const api::Request& request, std::string_vi
   if (ec || !parsed.is_object()) return bad_upstream("gemini answered with a body that is not a JSON object.");
   const auto& answer = parsed.get_object();
   if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
-  if (request.endpoint == api::Endpoint::embeddings) return decode_embeddings(request, answer, client_model);
+  if (request.endpoint == api::Endpoint::embeddings) return decode_embeddings(request, body, answer, client_model);
   return decode_chat(answer, client_model);
 }
 

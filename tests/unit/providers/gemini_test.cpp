@@ -364,13 +364,15 @@ TEST(GeminiDecode, BadBodiesAreUpstreamFailures) {
 }
 
 TEST(GeminiDecode, Embeddings) {
-  const std::string_view answer = R"({"embeddings":[{"values":[0.5,-1.25]},{"values":[1,2]}]})";
+  const std::string_view answer = R"({"embeddings":[{"values":[0.5,-0.046870765519996804]},{"values":[1,2]}]})";
   auto floats = kGemini.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"e","input":["a","b"],"encoding_format":"float"})"),
                                answer, "my-embedder");
   ASSERT_TRUE(floats) << floats.error().message;
   EXPECT_EQ(json::parse(floats->body), json::parse(R"({"object":"list","data":[
-      {"object":"embedding","index":0,"embedding":[0.5,-1.25]},{"object":"embedding","index":1,"embedding":[1,2]}],
+      {"object":"embedding","index":0,"embedding":[0.5,-0.046870765519996804]},{"object":"embedding","index":1,"embedding":[1,2]}],
       "model":"my-embedder","usage":{"prompt_tokens":0,"total_tokens":0}})"));
+  // The numbers reach the client as Gemini wrote them, not re-printed from a parsed double.
+  EXPECT_THAT(floats->body, HasSubstr("[0.5,-0.046870765519996804]"));
   auto base64 = kGemini.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"e","input":"a","encoding_format":"base64"})"),
                                R"({"embeddings":[{"values":[1.0]}]})", "my-embedder");
   ASSERT_TRUE(base64);
