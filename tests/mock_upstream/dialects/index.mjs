@@ -2,5 +2,6 @@
 // or null, respond(exchange, { route, url, headers, body }) }. A dialect scripts its behaviour
 // from the upstream model name (behaviours.mjs) and answers through answer.mjs.
 import { openai } from './openai.mjs';
+import { gemini } from './gemini.mjs';
 
-export const kDialects = [openai];
+export const kDialects = [openai, gemini];
