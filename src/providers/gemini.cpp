@@ -181,6 +181,11 @@ Result<json::value> call_arguments(const json::value* arguments) {
   return parsed;
 }
 
+// Gemini's thoughtSignature of a function call rides in the OpenAI tool-call id, after this
+// separator (LiteLLM's encoding), so it goes back on the call when the client replays the turn:
+// Gemini 3 refuses function-call turns without their signatures.
+constexpr std::string_view kThoughtSignatureSeparator = "__thought__";
+
 // Builds `contents` turn by turn: consecutive messages of one kind share one Content, as LiteLLM
 // merges them (Gemini expects alternating turns).
 class ContentsBuilder {
@@ -245,8 +250,12 @@ Result<ConvertedMessages> convert_messages(const json::array& messages) {
           if (name.empty()) return bad_request("Invalid 'messages': a tool call needs a function name.", "messages");
           auto args = call_arguments(function->if_contains("arguments"));
           if (!args) return args.error();
-          call_names.emplace_back(string_or_empty(call->if_contains("id")), name);
-          parts.push_back(json::object{{"functionCall", json::object{{"name", name}, {"args", std::move(*args)}}}});
+          const auto id = string_or_empty(call->if_contains("id"));
+          call_names.emplace_back(id, name);
+          json::object part{{"functionCall", json::object{{"name", name}, {"args", std::move(*args)}}}};
+          if (const auto at = id.find(kThoughtSignatureSeparator); at != std::string_view::npos)
+            part["thoughtSignature"] = id.substr(at + kThoughtSignatureSeparator.size());
+          parts.push_back(std::move(part));
         }
       }
       builder.drop_empty_last();
@@ -607,7 +616,10 @@ void read_parts(const json::object& candidate, CandidateParts& out) {
       }
     } else if (const auto* call = object_or_null(part->if_contains("functionCall"))) {
       const auto* args = call->if_contains("args");
-      out.calls.push_back(ToolCall{.id = make_object_id("call_"),
+      std::string id = make_object_id("call_");
+      if (const auto signature = string_or_empty(part->if_contains("thoughtSignature")); !signature.empty())
+        id.append(kThoughtSignatureSeparator).append(signature);
+      out.calls.push_back(ToolCall{.id = std::move(id),
                                    .name = string_or_empty(call->if_contains("name")),
                                    .arguments = args ? json::serialize(*args) : std::string("{}")});
     }

@@ -113,6 +113,15 @@ TEST(GeminiEncode, ParallelCallsAndTheirResultsKeepOrderAndNames) {
                               {"functionResponse":{"name":"f","response":{"content":"F"}}}]}])"));
 }
 
+TEST(GeminiEncode, ThoughtSignaturesGoBackOnTheirCalls) {
+  EXPECT_EQ(encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"},
+      {"role":"assistant","tool_calls":[{"id":"call_ab__thought__c2ln+/=","type":"function","function":{"name":"f","arguments":"{}"}}]},
+      {"role":"tool","tool_call_id":"call_ab__thought__c2ln+/=","content":"F"}]})").at("contents"),
+            json::parse(R"([{"role":"user","parts":[{"text":"q"}]},
+      {"role":"model","parts":[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"c2ln+/="}]},
+      {"role":"user","parts":[{"functionResponse":{"name":"f","response":{"content":"F"}}}]}])"));
+}
+
 TEST(GeminiEncode, ImagesAudioAndFiles) {
   EXPECT_EQ(encoded_body(R"({"model":"m","messages":[{"role":"user","content":[
       {"type":"text","text":"What is this?"},
@@ -278,7 +287,7 @@ TEST(GeminiEncode, EmbeddingsBatchOneRequestPerInput) {
 // The answer with `created` (the gateway's clock) and generated tool-call ids made comparable.
 json::value comparable(std::string_view body) {
   std::string text = std::regex_replace(std::string(body), std::regex(R"("created":\d+)"), R"("created":1)");
-  text = std::regex_replace(text, std::regex(R"("call_[0-9a-f]{24}")"), R"("call_X")");
+  text = std::regex_replace(text, std::regex(R"("call_[0-9a-f]{24})"), R"("call_X)");
   return json::parse(text);
 }
 
@@ -304,17 +313,27 @@ std::string first_event_data(const std::string& fixture) {
   return text.substr(6, text.find("\r\n") - 6);
 }
 
+// The id a client sees for the recorded call (its random part written as X): the call's
+// thoughtSignature travels in it.
+std::string recorded_call_id() {
+  const auto event = json::parse(first_event_data("gemini/stream_generate_content_function_call.sse"));
+  const auto& part = event.at("candidates").at(0).at("content").at("parts").at(0);
+  return "call_X__thought__" + std::string(part.at("thoughtSignature").as_string());
+}
+
 TEST(GeminiDecode, FunctionCallsBecomeToolCallsWithGeneratedIds) {
   const api::Request request = chat(R"({"model":"my-gemini","messages":[{"role":"user","content":"hi"}]})");
   auto reply = kGemini.decode(request, first_event_data("gemini/stream_generate_content_function_call.sse"), kClientModel);
   ASSERT_TRUE(reply) << reply.error().message;
-  EXPECT_EQ(comparable(reply->body), json::parse(R"({"id":"qpc2afWVFJK4vr0Pq6WiyAU","object":"chat.completion",
+  json::value expected = json::parse(R"({"id":"qpc2afWVFJK4vr0Pq6WiyAU","object":"chat.completion",
       "created":1,"model":"my-gemini",
-      "choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_X","type":"function",
+      "choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"","type":"function",
         "function":{"name":"getWeather","arguments":"{\"location\":\"Tokyo\"}"}}]},
         "finish_reason":"tool_calls","logprobs":null}],
       "usage":{"prompt_tokens":83,"completion_tokens":118,"total_tokens":201,
-               "completion_tokens_details":{"reasoning_tokens":104}}})"));
+               "completion_tokens_details":{"reasoning_tokens":104}}})");
+  expected.at("choices").at(0).at("message").at("tool_calls").at(0).as_object()["id"] = recorded_call_id();
+  EXPECT_EQ(comparable(reply->body), expected);
 }
 
 TEST(GeminiDecode, FinishReasonsThoughtsCacheAndLogprobs) {
@@ -465,7 +484,7 @@ std::vector<json::value> chunks(std::string_view out) {
 
 std::string normalised(std::string_view out) {
   std::string text = std::regex_replace(std::string(out), std::regex(R"("created":\d+)"), R"("created":1)");
-  return std::regex_replace(text, std::regex(R"("call_[0-9a-f]{24}")"), R"("call_X")");
+  return std::regex_replace(text, std::regex(R"("call_[0-9a-f]{24})"), R"("call_X)");
 }
 
 constexpr const char* kStreamFixtures[] = {
@@ -495,7 +514,8 @@ TEST(GeminiStream, RecordedFunctionCallIsOneWholeToolCallDelta) {
   ASSERT_FALSE(result.error) << result.error->message;
   const std::string head = R"({"id":"qpc2afWVFJK4vr0Pq6WiyAU","object":"chat.completion.chunk","created":1,"model":"my-gemini",)";
   EXPECT_EQ(chunks(result.out), (std::vector<json::value>{
-      json::parse(head + R"("choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_X",
+      json::parse(head + R"("choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":")" +
+                  recorded_call_id() + R"(",
           "type":"function","function":{"name":"getWeather","arguments":"{\"location\":\"Tokyo\"}"}}]},"finish_reason":null}]})"),
       json::parse(head + R"("choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]})"),
       json::parse(head + R"("choices":[],"usage":{"prompt_tokens":83,"completion_tokens":118,"total_tokens":201,
