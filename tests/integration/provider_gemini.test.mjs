@@ -30,6 +30,7 @@ function geminiModels(mockUrl) {
     entry('g-garbage', 'mock-garbage'),
     entry('g-embed', 'text-embedding-004'),
     entry('g-dropping', 'gemini-2.5-flash', { drop_params: true }),
+    entry('g-slow', 'mock-slow-first-byte-3000', { timeout: 1, stream_timeout: 1 }),
     // No api_key: GEMINI_API_KEY from the environment (GOOGLE_API_KEY, read first, is empty).
     { model_name: 'g-env-key', litellm_params: { model: 'gemini/gemini-2.5-flash', api_base: mockUrl } },
   ];
@@ -171,4 +172,21 @@ test('without api_key the key comes from GEMINI_API_KEY', async () => {
   const { response, upstream } = await call('/v1/chat/completions', { model: 'g-env-key', messages: kHello });
   assert.equal(response.status, 200);
   assert.equal(upstream.headers['x-goog-api-key'], kEnvKey);
+});
+
+test('a Gemini upstream slower than the deployment timeout is a 408, streamed or not', async () => {
+  for (const stream of [false, true]) {
+    const started = Date.now();
+    await expectError(await postJson(stack.url, '/v1/chat/completions', { model: 'g-slow', messages: kHello, stream }), 408,
+      {}, stream ? 'streamed' : 'unary');
+    assert.ok(Date.now() - started < 2500, 'gave up at the timeout, not when the mock answered');
+  }
+});
+
+test('the Gemini mock itself refuses a call without x-goog-api-key, as Google does', async () => {
+  const response = await fetch(`${stack.mock.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contents: [] }),
+  });
+  assert.equal(response.status, 403);
+  assert.equal((await response.json()).error.status, 'PERMISSION_DENIED');
 });
