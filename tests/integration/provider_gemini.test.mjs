@@ -27,6 +27,7 @@ function geminiModels(mockUrl) {
     entry('g-503', 'mock-error-503'),
     entry('g-bad-key', 'mock-invalid-key'),
     entry('g-blocked', 'mock-prompt-blocked'),
+    entry('g-stream-error', 'mock-stream-error'),
     entry('g-garbage', 'mock-garbage'),
     entry('g-embed', 'text-embedding-004'),
     entry('g-dropping', 'gemini-2.5-flash', { drop_params: true }),
@@ -133,6 +134,17 @@ test('a prompt blocked by safety is a 400 content_policy_violation naming the re
       400, { code: 'content_policy_violation' }, stream ? 'streamed' : 'unary');
     assert.match(body.error.message, /blockReason: SAFETY/);
   }
+});
+
+test('an error event inside a Gemini stream reaches the client as an in-band error after the text', async () => {
+  const response = await postJson(stack.url, '/v1/chat/completions', { model: 'g-stream-error', messages: kHello, stream: true });
+  assert.equal(response.status, 200);
+  const { payloads, done } = await readSse(response);
+  assert.equal(JSON.parse(payloads[0]).choices[0].delta.content, 'The answer');
+  const { error } = JSON.parse(payloads.at(-1));
+  assert.equal(error.message, 'The model is overloaded. Please try again later.');
+  assert.equal(error.code, '503');
+  assert.ok(!done, 'no [DONE] after an error');
 });
 
 test('the upstream key appears in no answer and no log line', async () => {

@@ -1,8 +1,9 @@
 // Google AI Studio's Gemini API (POST /v1beta/models/{model}:{method}): the recorded fixtures of
 // tests/fixtures/wire/gemini/ replayed with their CRLF SSE framing, Google's error bodies, and
 // synthesized streams and embeddings where there is no recording. The model in the path scripts
-// the behaviour (behaviours.mjs), plus two Gemini cases: mock-prompt-blocked (promptFeedback
-// SAFETY) and mock-invalid-key (the 400 API_KEY_INVALID Google sends for a wrong key).
+// the behaviour (behaviours.mjs), plus Gemini's own cases: mock-prompt-blocked (promptFeedback
+// SAFETY), mock-invalid-key (the 400 API_KEY_INVALID Google sends for a wrong key) and
+// mock-stream-error (a streamed 503 error event after some text).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -49,13 +50,6 @@ export function geminiErrorBody(status) {
   return body;
 }
 
-export const kInvalidKeyBody = {
-  error: {
-    code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT',
-    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } }],
-  },
-};
-
 const kNoKeyBody = {
   error: { code: 403, message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", status: 'PERMISSION_DENIED' },
 };
@@ -79,6 +73,7 @@ export function syntheticStreamEvents(count) {
 
 function streamEvents(behaviour, model) {
   if (model === 'mock-prompt-blocked') return [sseEvent(JSON.parse(readGeminiFixture('prompt_blocked.json')))];
+  if (model === 'mock-stream-error') return geminiSseEvents(readGeminiFixture('stream_error_event.synthetic.sse'));
   if (behaviour.kind === 'tool-call') return geminiSseEvents(readGeminiFixture('stream_generate_content_function_call.sse'));
   if (behaviour.kind === 'stream-slow') return syntheticStreamEvents(behaviour.events);
   if (behaviour.kind === 'stream-cut') return syntheticStreamEvents(behaviour.afterEvents + 5);
@@ -108,7 +103,7 @@ export const gemini = {
   },
   respond(exchange, { route, url, headers, body }) {
     if (!headers['x-goog-api-key']) return exchange.json(403, kNoKeyBody);
-    if (route.model === 'mock-invalid-key') return exchange.json(400, kInvalidKeyBody);
+    if (route.model === 'mock-invalid-key') return exchange.json(400, readGeminiFixture('error_400_api_key_invalid.json'));
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return exchange.json(400, invalidArgument('Invalid JSON payload received.'));
     }

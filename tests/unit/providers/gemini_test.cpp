@@ -407,15 +407,13 @@ TEST(GeminiErrors, GoogleStatusBodiesMapToOpenAiClasses) {
   EXPECT_EQ(http_status(invalid), 400);
   EXPECT_EQ(invalid.message, "Request contains an invalid argument.");
 
-  const Error bad_key = kGemini.decode_error(400, R"({"error":{"code":400,"message":"API key not valid. Please pass a valid API key.",
-      "status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID",
-      "domain":"googleapis.com"}]}})");
+  const Error bad_key = kGemini.decode_error(400, read_wire_fixture("gemini/error_400_api_key_invalid.json"));
   EXPECT_EQ(bad_key.kind, ErrorKind::unauthenticated);
   EXPECT_EQ(http_status(bad_key), 401);
 
-  const Error limited = kGemini.decode_error(429, R"({"error":{"code":429,"message":"Resource has been exhausted.",
-      "status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"22.4s"}]}})");
+  const Error limited = kGemini.decode_error(429, read_wire_fixture("gemini/error_429_resource_exhausted.synthetic.json"));
   EXPECT_EQ(limited.kind, ErrorKind::rate_limited);
+  EXPECT_EQ(limited.message, "You exceeded your current quota, please check your plan and billing details.");
   ASSERT_TRUE(limited.retry_after);
   EXPECT_EQ(limited.retry_after->count(), 23);
 
@@ -489,7 +487,7 @@ std::string normalised(std::string_view out) {
 
 constexpr const char* kStreamFixtures[] = {
     "gemini/stream_generate_content.sse", "gemini/stream_generate_content_function_call.sse",
-    "gemini/stream_generate_content_single_event.sse"};
+    "gemini/stream_generate_content_single_event.sse", "gemini/stream_thoughts_max_tokens.synthetic.sse"};
 
 TEST(GeminiStream, RecordedTextStream) {
   const StreamRun result = run(stream_request(true), {read_wire_fixture("gemini/stream_generate_content.sse")});
@@ -579,18 +577,27 @@ TEST(GeminiStream, InStreamErrorsAndBlockedPrompts) {
 }
 
 TEST(GeminiStream, ThoughtsAndAFinishWithoutContent) {
-  const StreamRun result = run(stream_request(false), {
-      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hmm.\",\"thought\": true}],\"role\": \"model\"},\"index\": 0}],\"responseId\": \"t\"}\r\n\r\n"
-      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}],\"role\": \"model\"},\"index\": 0}],\"responseId\": \"t\"}\r\n\r\n"
-      "data: {\"candidates\": [{\"finishReason\": \"MAX_TOKENS\",\"index\": 0}],\"responseId\": \"t\"}\r\n\r\n"});
+  const StreamRun result = run(stream_request(true), {read_wire_fixture("gemini/stream_thoughts_max_tokens.synthetic.sse")});
   ASSERT_FALSE(result.error) << result.error->message;
-  const std::string head = R"({"id":"t","object":"chat.completion.chunk","created":1,"model":"my-gemini",)";
+  const std::string head = R"({"id":"synthThoughts01","object":"chat.completion.chunk","created":1,"model":"my-gemini",)";
   EXPECT_EQ(chunks(result.out), (std::vector<json::value>{
-      json::parse(head + R"("choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Hmm."},"finish_reason":null}]})"),
-      json::parse(head + R"("choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]})"),
+      json::parse(head + R"("choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"**Counting** I will count to three."},"finish_reason":null}]})"),
+      json::parse(head + R"("choices":[{"index":0,"delta":{"content":"1, 2"},"finish_reason":null}]})"),
       json::parse(head + R"("choices":[{"index":0,"delta":{},"finish_reason":"length"}]})"),
+      json::parse(head + R"("choices":[],"usage":{"prompt_tokens":8,"completion_tokens":16,"total_tokens":24,
+          "completion_tokens_details":{"reasoning_tokens":12}}})"),
       json::value("[DONE]")}));
-  EXPECT_FALSE(result.usage.reported);
+}
+
+TEST(GeminiStream, AnErrorEventEndsTheStreamAfterWhatCameBefore) {
+  const StreamRun result = run(stream_request(false), {read_wire_fixture("gemini/stream_error_event.synthetic.sse")});
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->kind, ErrorKind::unavailable);
+  EXPECT_EQ(http_status(*result.error), 503);
+  EXPECT_EQ(result.error->message, "The model is overloaded. Please try again later.");
+  const auto sent = chunks(result.out);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].at("choices").at(0).at("delta").at("content"), "The answer");
 }
 
 }  // namespace
