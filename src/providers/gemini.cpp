@@ -18,6 +18,8 @@
 #include <cmath>
 #include <ctime>
 #include <iterator>
+#include <span>
+#include <vector>
 
 namespace llmux::providers {
 
@@ -30,11 +32,27 @@ constexpr std::string_view kProviderName = "gemini";
 // The OpenAI fields the chat translation below expresses; anything else is dropped or refused.
 constexpr std::string_view kChatParams[] = {
     "messages", "stream", "stream_options", "temperature", "top_p", "top_k", "max_tokens",
-    "max_completion_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty",
-    "logprobs", "top_logprobs", "response_format", "reasoning_effort", "tools", "tool_choice",
-    "parallel_tool_calls", "modalities", "web_search_options",
+    "max_completion_tokens", "stop", "n", "seed", "logprobs", "top_logprobs", "response_format",
+    "reasoning_effort", "tools", "tool_choice", "parallel_tool_calls", "modalities",
+    "web_search_options",
 };
+constexpr std::string_view kPenaltyParams[] = {"presence_penalty", "frequency_penalty"};
 constexpr std::string_view kEmbeddingParams[] = {"input", "dimensions", "encoding_format"};
+
+// Gemini 3 models refuse presence and frequency penalties (LiteLLM lists them as unsupported).
+bool takes_penalties(std::string_view model) {
+  return model.find("gemini-3") == std::string_view::npos;
+}
+
+std::span<const std::string_view> chat_params(std::string_view model) {
+  static const std::vector<std::string_view> kWithPenalties = [] {
+    std::vector<std::string_view> all(std::begin(kChatParams), std::end(kChatParams));
+    all.insert(all.end(), std::begin(kPenaltyParams), std::end(kPenaltyParams));
+    return all;
+  }();
+  if (takes_penalties(model)) return kWithPenalties;
+  return kChatParams;
+}
 
 Error bad_request(std::string message, std::string param = {}) {
   return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
@@ -383,9 +401,14 @@ Result<json::array> convert_tools(const json::value& tools_value, const json::va
       out.push_back(*tool);  // Gemini's own tools, as LiteLLM passes them
       continue;
     }
+    const auto type = string_or_empty(tool->if_contains("type"));
+    if (type == "web_search" || type == "web_search_preview") {  // OpenAI's hosted search
+      out.push_back(json::object{{"googleSearch", json::object{}}});
+      continue;
+    }
     const auto* function = object_or_null(tool->if_contains("function"));
     const auto name = function ? string_or_empty(function->if_contains("name")) : std::string_view();
-    if (string_or_empty(tool->if_contains("type")) != "function" || name.empty())
+    if (type != "function" || name.empty())
       return bad_request("Invalid 'tools': gemini takes function tools with a name.", "tools");
     json::object declaration{{"name", name}};
     if (const auto description = string_or_empty(function->if_contains("description")); !description.empty())
@@ -487,8 +510,10 @@ Result<json::object> generation_config(const api::Request& request, const Target
   copy("max_completion_tokens", "maxOutputTokens");
   copy("n", "candidateCount");
   copy("seed", "seed");
-  copy("presence_penalty", "presencePenalty");
-  copy("frequency_penalty", "frequencyPenalty");
+  if (takes_penalties(target.upstream_model)) {
+    copy("presence_penalty", "presencePenalty");
+    copy("frequency_penalty", "frequencyPenalty");
+  }
   copy("logprobs", "responseLogprobs");
   copy("top_logprobs", "logprobs");
   if (const auto* stop = param(request, target, "stop")) {
@@ -960,7 +985,9 @@ class GeminiStreamDecoder final : public StreamDecoder {
     read_parts(candidate, parts_);
     const std::string index_text = std::to_string(index);
     const auto* logprobs = candidate.if_contains("logprobsResult");
-    if (parts_.has_text || !parts_.reasoning.empty() || !parts_.calls.empty()) {
+    // An empty text part (Gemini closes some streams with one) is no delta.
+    const bool has_text = !parts_.text.empty();
+    if (has_text || !parts_.reasoning.empty() || !parts_.calls.empty()) {
       begin_chunk(out);
       out += "{\"index\":" + index_text + ",\"delta\":{";
       bool first = true;
@@ -973,7 +1000,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
         field("\"role\":\"assistant\"");
         state.role_sent = true;
       }
-      if (parts_.has_text) {
+      if (has_text) {
         field("\"content\":");
         append_json_string(out, parts_.text);
       }
@@ -1042,7 +1069,7 @@ Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, cons
   const std::string model_url = target.api_base + "/v1beta/models/" + target.upstream_model;
   switch (request.endpoint) {
     case api::Endpoint::chat_completions: {
-      if (auto checked = check_supported_params(request, target, kChatParams, kProviderName); !checked)
+      if (auto checked = check_supported_params(request, target, chat_params(target.upstream_model), kProviderName); !checked)
         return checked.error();
       auto body = chat_body(request, target);
       if (!body) return body.error();

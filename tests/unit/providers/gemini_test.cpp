@@ -184,6 +184,9 @@ TEST(GeminiEncode, ToolChoiceModesAndWebSearch) {
   }
   EXPECT_EQ(encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"}],"web_search_options":{}})").at("tools"),
             json::parse(R"([{"googleSearch":{}}])"));
+  EXPECT_EQ(encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"}],"tools":[{"type":"web_search"},
+      {"codeExecution":{}},{"type":"function","function":{"name":"f"}}]})").at("tools"),
+            json::parse(R"([{"functionDeclarations":[{"name":"f"}]},{"googleSearch":{}},{"codeExecution":{}}])"));
   EXPECT_EQ(encode_error(R"({"model":"m","messages":[{"role":"user","content":"q"}],"tool_choice":"sometimes"})").param,
             "tool_choice");
 }
@@ -250,6 +253,17 @@ TEST(GeminiEncode, UnsupportedParamsAreRefusedOrDropped) {
   Target dropping = target();
   dropping.drop_params = true;
   EXPECT_FALSE(encoded_body(body, dropping).contains("logit_bias"));
+}
+
+TEST(GeminiEncode, Gemini3TakesNoPenalties) {
+  const std::string_view body = R"({"model":"m","messages":[{"role":"user","content":"q"}],"presence_penalty":0.5})";
+  EXPECT_EQ(encoded_body(body).at("generationConfig"), json::parse(R"({"presencePenalty":0.5})"));
+  const Error refused = encode_error(body, target("gemini-3-pro-preview"));
+  EXPECT_EQ(refused.kind, ErrorKind::unsupported_params);
+  EXPECT_EQ(refused.param, "presence_penalty");
+  Target dropping = target("gemini-3-pro-preview");
+  dropping.drop_params = true;
+  EXPECT_FALSE(encoded_body(body, dropping).contains("generationConfig"));
 }
 
 TEST(GeminiEncode, BadMessagesAreClearClientErrors) {
@@ -586,6 +600,18 @@ TEST(GeminiStream, ThoughtsAndAFinishWithoutContent) {
       json::parse(head + R"("choices":[{"index":0,"delta":{},"finish_reason":"length"}]})"),
       json::parse(head + R"("choices":[],"usage":{"prompt_tokens":8,"completion_tokens":16,"total_tokens":24,
           "completion_tokens_details":{"reasoning_tokens":12}}})"),
+      json::value("[DONE]")}));
+}
+
+TEST(GeminiStream, AnEmptyTextPartIsNoDelta) {
+  const StreamRun result = run(stream_request(false), {
+      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}],\"role\": \"model\"},\"index\": 0}],\"responseId\": \"e\"}\r\n\r\n"
+      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"responseId\": \"e\"}\r\n\r\n"});
+  ASSERT_FALSE(result.error) << result.error->message;
+  const std::string head = R"({"id":"e","object":"chat.completion.chunk","created":1,"model":"my-gemini",)";
+  EXPECT_EQ(chunks(result.out), (std::vector<json::value>{
+      json::parse(head + R"("choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]})"),
+      json::parse(head + R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"),
       json::value("[DONE]")}));
 }
 
