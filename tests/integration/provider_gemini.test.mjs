@@ -202,3 +202,17 @@ test('the Gemini mock itself refuses a call without x-goog-api-key, as Google do
   assert.equal(response.status, 403);
   assert.equal((await response.json()).error.status, 'PERMISSION_DENIED');
 });
+
+test('GOOGLE_API_KEY wins over GEMINI_API_KEY, as in LiteLLM', async () => {
+  const both = await startStack({
+    extraModelsFor: (mockUrl) => [{ model_name: 'g-env', litellm_params: { model: 'gemini/gemini-2.5-flash', api_base: mockUrl } }],
+    env: { GOOGLE_API_KEY: 'google-env-key-test', GEMINI_API_KEY: kEnvKey },
+  });
+  try {
+    const response = await postJson(both.url, '/v1/chat/completions', { model: 'g-env', messages: kHello });
+    assert.equal(response.status, 200, await response.text());
+    assert.equal(both.mock.requests.at(-1).headers['x-goog-api-key'], 'google-env-key-test');
+  } finally {
+    await both.stop();
+  }
+});
