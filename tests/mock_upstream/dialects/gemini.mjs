@@ -12,7 +12,7 @@ import { embeddingFor, errorBody } from '../bodies.mjs';
 import { answer } from './answer.mjs';
 
 const kFixturesDir = fileURLToPath(new URL('../../fixtures/wire/gemini/', import.meta.url));
-const kPath = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents|embedContent)$/;
+const kPath = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/;
 
 export function readGeminiFixture(name) {
   return readFileSync(kFixturesDir + name, 'utf8');
@@ -84,7 +84,6 @@ function jsonBody(method, behaviour, model, body) {
   if (method === 'batchEmbedContents') {
     return { embeddings: body.requests.map((request) => ({ values: embeddingFor(request.content.parts[0].text, request.outputDimensionality ?? 8) })) };
   }
-  if (method === 'embedContent') return { embedding: { values: embeddingFor(body.content.parts[0].text, body.outputDimensionality ?? 8) } };
   if (model === 'mock-prompt-blocked') return readGeminiFixture('prompt_blocked.json');
   // A unary answer has the shape of one stream event: the recorded call is reused whole.
   if (behaviour.kind === 'tool-call') return geminiEventData(geminiSseEvents(readGeminiFixture('stream_generate_content_function_call.sse'))[0]);
@@ -107,8 +106,7 @@ export const gemini = {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return exchange.json(400, invalidArgument('Invalid JSON payload received.'));
     }
-    const embedding = route.method === 'batchEmbedContents' || route.method === 'embedContent';
-    if (embedding ? !(Array.isArray(body.requests) || body.content) : !Array.isArray(body.contents)) {
+    if (route.method === 'batchEmbedContents' ? !Array.isArray(body.requests) : !Array.isArray(body.contents)) {
       return exchange.json(400, invalidArgument('* GenerateContentRequest.contents: contents is not specified'));
     }
     const stream = route.method === 'streamGenerateContent';
