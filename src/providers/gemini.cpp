@@ -605,7 +605,7 @@ std::string_view finish_reason_of(std::string_view gemini) {
 
 struct ToolCall {
   std::string id;
-  std::string_view name;
+  std::string_view name;  // points into the parsed answer, which outlives the call's use
   std::string arguments;
 };
 
