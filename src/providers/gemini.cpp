@@ -30,14 +30,16 @@ namespace {
 constexpr std::string_view kProviderName = "gemini";
 
 // The OpenAI fields the chat translation below expresses; anything else is dropped or refused.
+// `user` has no Gemini equivalent, but LiteLLM never refuses it (utils.py _check_valid_arg skips
+// it for every provider), so it is accepted and left out.
 constexpr std::string_view kChatParams[] = {
-    "messages", "stream", "stream_options", "temperature", "top_p", "top_k", "max_tokens",
+    "messages", "stream", "stream_options", "user", "temperature", "top_p", "top_k", "max_tokens",
     "max_completion_tokens", "stop", "n", "seed", "logprobs", "top_logprobs", "response_format",
     "reasoning_effort", "tools", "tool_choice", "parallel_tool_calls", "modalities",
     "web_search_options",
 };
 constexpr std::string_view kPenaltyParams[] = {"presence_penalty", "frequency_penalty"};
-constexpr std::string_view kEmbeddingParams[] = {"input", "dimensions", "encoding_format"};
+constexpr std::string_view kEmbeddingParams[] = {"input", "dimensions", "encoding_format", "user"};
 
 // Gemini 3 models refuse presence and frequency penalties (LiteLLM lists them as unsupported).
 bool takes_penalties(std::string_view model) {

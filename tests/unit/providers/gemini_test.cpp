@@ -253,6 +253,9 @@ TEST(GeminiEncode, UnsupportedParamsAreRefusedOrDropped) {
   Target dropping = target();
   dropping.drop_params = true;
   EXPECT_FALSE(encoded_body(body, dropping).contains("logit_bias"));
+  // LiteLLM lets `user` through for every provider; Gemini has no field for it.
+  EXPECT_EQ(encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"}],"user":"u-1"})"),
+            json::parse(R"({"contents":[{"role":"user","parts":[{"text":"q"}]}]})"));
 }
 
 TEST(GeminiEncode, Gemini3TakesNoPenalties) {
