@@ -35,15 +35,19 @@ constexpr std::string_view kProviderName = "gemini";
 constexpr std::string_view kChatParams[] = {
     "messages", "stream", "stream_options", "user", "temperature", "top_p", "top_k", "max_tokens",
     "max_completion_tokens", "stop", "n", "seed", "logprobs", "top_logprobs", "response_format",
-    "reasoning_effort", "tools", "tool_choice", "parallel_tool_calls", "modalities",
+    "reasoning_effort", "thinking", "tools", "tool_choice", "parallel_tool_calls", "modalities",
     "web_search_options",
 };
 constexpr std::string_view kPenaltyParams[] = {"presence_penalty", "frequency_penalty"};
 constexpr std::string_view kEmbeddingParams[] = {"input", "dimensions", "encoding_format", "user"};
 
+bool is_gemini_3(std::string_view model) {
+  return model.find("gemini-3") != std::string_view::npos;
+}
+
 // Gemini 3 models refuse presence and frequency penalties (LiteLLM lists them as unsupported).
 bool takes_penalties(std::string_view model) {
-  return model.find("gemini-3") == std::string_view::npos;
+  return !is_gemini_3(model);
 }
 
 std::span<const std::string_view> chat_params(std::string_view model) {
@@ -441,10 +445,15 @@ Result<json::object> convert_tool_choice(const json::value& choice) {
 }
 
 // reasoning_effort → thinkingConfig with LiteLLM's budgets (Gemini 2.5) and levels (Gemini 3).
-Result<json::object> thinking_config(std::string_view effort, std::string_view model) {
+// The effort is a string, or {"effort": …} as the OpenAI Agents SDK sends it.
+Result<json::object> effort_thinking_config(const json::value& value, std::string_view model) {
+  const auto* object = value.if_object();
+  std::string_view effort = object ? string_or_empty(object->if_contains("effort")) : string_or_empty(&value);
+  if (effort == "disable") effort = "none";
   const bool thoughts = effort != "none";
-  if (model.find("gemini-3") != std::string_view::npos) {
-    const bool flash = model.find("gemini-3-flash") != std::string_view::npos;
+  if (is_gemini_3(model)) {
+    const bool flash = model.find("gemini-3-flash") != std::string_view::npos ||
+                       model.find("gemini-3.1-flash") != std::string_view::npos;
     std::string_view level;
     if (effort == "minimal" || effort == "none") level = flash ? "MINIMAL" : "LOW";
     else if (effort == "low") level = "LOW";
@@ -454,8 +463,9 @@ Result<json::object> thinking_config(std::string_view effort, std::string_view m
   } else {
     std::int64_t budget = -1;
     if (effort == "minimal") {
-      if (model.find("flash-lite") != std::string_view::npos) budget = 512;
-      else if (model.find("2.5-flash") != std::string_view::npos) budget = 1;
+      if (model.find("gemini-2.5-flash-lite") != std::string_view::npos) budget = 512;
+      else if (model.find("gemini-2.5-pro") != std::string_view::npos) budget = 128;
+      else if (model.find("gemini-2.5-flash") != std::string_view::npos) budget = 1;
       else budget = 128;
     } else if (effort == "low") {
       budget = 1024;
@@ -469,6 +479,24 @@ Result<json::object> thinking_config(std::string_view effort, std::string_view m
     if (budget >= 0) return json::object{{"thinkingBudget", budget}, {"includeThoughts", thoughts}};
   }
   return bad_request("Invalid 'reasoning_effort': expected none, minimal, low, medium or high.", "reasoning_effort");
+}
+
+// Anthropic's `thinking` ({"type":"enabled","budget_tokens":N} or {"type":"disabled"}), which
+// LiteLLM also accepts for Gemini: a budget on 2.5, only whether to show thoughts on 3.
+json::object budget_thinking_config(const json::value& value, std::string_view model) {
+  const auto* thinking = value.if_object();
+  const bool enabled = thinking && string_or_empty(thinking->if_contains("type")) == "enabled";
+  const auto* budget = thinking ? thinking->if_contains("budget_tokens") : nullptr;
+  const bool budget_given = budget && (budget->is_int64() || budget->is_uint64());
+  const bool zero_budget = budget_given && integer_or_zero(budget) == 0;
+  json::object config;
+  if (is_gemini_3(model)) {
+    config["includeThoughts"] = enabled && budget_given && !zero_budget;
+  } else {
+    if (enabled && !zero_budget) config["includeThoughts"] = true;
+    if (budget_given) config["thinkingBudget"] = integer_or_zero(budget);
+  }
+  return config;
 }
 
 Result<void> add_response_format(const json::value& format_value, std::string_view model, json::object& config) {
@@ -527,10 +555,14 @@ Result<json::object> generation_config(const api::Request& request, const Target
     if (auto added = add_response_format(*format, target.upstream_model, config); !added) return added.error();
   }
   if (const auto* effort = param(request, target, "reasoning_effort")) {
-    auto thinking = thinking_config(string_or_empty(effort), target.upstream_model);
+    auto thinking = effort_thinking_config(*effort, target.upstream_model);
     if (!thinking) return thinking.error();
     config["thinkingConfig"] = std::move(*thinking);
+  } else if (const auto* thinking = param(request, target, "thinking")) {
+    config["thinkingConfig"] = budget_thinking_config(*thinking, target.upstream_model);
   }
+  // LiteLLM's default for Gemini 3, which Google recommends over lower temperatures.
+  if (is_gemini_3(target.upstream_model) && !config.contains("temperature")) config["temperature"] = 1.0;
   if (const auto* modalities = array_or_null(param(request, target, "modalities"))) {
     json::array upper;
     for (const auto& modality : *modalities) {
@@ -543,7 +575,24 @@ Result<json::object> generation_config(const api::Request& request, const Target
   return config;
 }
 
+// LiteLLM refuses parallel_tool_calls: false next to several tools (Gemini cannot be told to call
+// one at a time) unless parameters are being dropped.
+Result<void> check_parallel_tool_calls(const api::Request& request, const Target& target) {
+  const auto* parallel = param(request, target, "parallel_tool_calls");
+  if (!parallel || !parallel->is_bool() || parallel->get_bool()) return {};
+  const auto* tools = array_or_null(param(request, target, "tools"));
+  const auto* dropping = request.body.if_contains("drop_params");
+  if (!tools || tools->size() < 2 || target.drop_params || (dropping && dropping->is_bool() && dropping->get_bool()))
+    return {};
+  return make_error(ErrorKind::unsupported_params,
+                    "llmux.UnsupportedParamsError: `parallel_tool_calls=False` is not supported by gemini when "
+                    "multiple tools are provided. Specify a single tool, set `parallel_tool_calls=True`, or set "
+                    "`drop_params: true` to drop it.",
+                    "parallel_tool_calls");
+}
+
 Result<std::string> chat_body(const api::Request& request, const Target& target) {
+  if (auto checked = check_parallel_tool_calls(request, target); !checked) return checked.error();
   auto messages = convert_messages(request.body.at("messages").get_array());
   if (!messages) return messages.error();
   json::object body;

@@ -226,8 +226,29 @@ TEST(GeminiEncode, ReasoningEffortAsLiteLlmMapsIt) {
   EXPECT_EQ(thinking("medium", "gemini-3-flash-preview"), json::parse(R"({"thinkingLevel":"MEDIUM","includeThoughts":true})"));
   EXPECT_EQ(thinking("none", "gemini-3-flash-preview"), json::parse(R"({"thinkingLevel":"MINIMAL","includeThoughts":false})"));
   EXPECT_EQ(thinking("none", "gemini-3-pro-preview"), json::parse(R"({"thinkingLevel":"LOW","includeThoughts":false})"));
+  EXPECT_EQ(thinking("minimal", "gemini-3.1-flash-lite-preview"), json::parse(R"({"thinkingLevel":"MINIMAL","includeThoughts":true})"));
+  EXPECT_EQ(thinking("disable", "gemini-2.5-flash"), json::parse(R"({"thinkingBudget":0,"includeThoughts":false})"));
+  // The OpenAI Agents SDK sends the effort as an object.
+  EXPECT_EQ(encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"}],"reasoning_effort":{"effort":"low","summary":"auto"}})")
+                .at("generationConfig").at("thinkingConfig"),
+            json::parse(R"({"thinkingBudget":1024,"includeThoughts":true})"));
   EXPECT_EQ(encode_error(R"({"model":"m","messages":[{"role":"user","content":"q"}],"reasoning_effort":"max"})").param,
             "reasoning_effort");
+}
+
+TEST(GeminiEncode, AnthropicStyleThinkingAsLiteLlmMapsIt) {
+  auto thinking = [](std::string_view value, std::string model) {
+    return encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"}],"thinking":)" + std::string(value) + "}",
+                        target(std::move(model)))
+        .at("generationConfig")
+        .at("thinkingConfig");
+  };
+  EXPECT_EQ(thinking(R"({"type":"enabled","budget_tokens":2000})", "gemini-2.5-pro"),
+            json::parse(R"({"includeThoughts":true,"thinkingBudget":2000})"));
+  EXPECT_EQ(thinking(R"({"type":"enabled","budget_tokens":0})", "gemini-2.5-flash"), json::parse(R"({"thinkingBudget":0})"));
+  EXPECT_EQ(thinking(R"({"type":"disabled"})", "gemini-2.5-flash"), json::parse("{}"));
+  EXPECT_EQ(thinking(R"({"type":"enabled","budget_tokens":2000})", "gemini-3-pro-preview"), json::parse(R"({"includeThoughts":true})"));
+  EXPECT_EQ(thinking(R"({"type":"disabled"})", "gemini-3-pro-preview"), json::parse(R"({"includeThoughts":false})"));
 }
 
 TEST(GeminiEncode, MoreGenerationSettings) {
@@ -266,7 +287,29 @@ TEST(GeminiEncode, Gemini3TakesNoPenalties) {
   EXPECT_EQ(refused.param, "presence_penalty");
   Target dropping = target("gemini-3-pro-preview");
   dropping.drop_params = true;
-  EXPECT_FALSE(encoded_body(body, dropping).contains("generationConfig"));
+  EXPECT_EQ(encoded_body(body, dropping).at("generationConfig"), json::parse(R"({"temperature":1.0})"));
+}
+
+TEST(GeminiEncode, Gemini3DefaultsToTemperatureOne) {
+  const std::string_view body = R"({"model":"m","messages":[{"role":"user","content":"q"}]})";
+  EXPECT_EQ(encoded_body(body, target("gemini-3-pro-preview")).at("generationConfig"), json::parse(R"({"temperature":1.0})"));
+  EXPECT_EQ(encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"}],"temperature":0.5})",
+                         target("gemini-3-pro-preview")).at("generationConfig"),
+            json::parse(R"({"temperature":0.5})"));
+  EXPECT_FALSE(encoded_body(body).contains("generationConfig"));
+}
+
+TEST(GeminiEncode, SerialToolCallsWithSeveralToolsAreRefusedUnlessDropping) {
+  const std::string_view body = R"({"model":"m","messages":[{"role":"user","content":"q"}],"parallel_tool_calls":false,
+      "tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g"}}]})";
+  const Error refused = encode_error(body);
+  EXPECT_EQ(refused.kind, ErrorKind::unsupported_params);
+  EXPECT_EQ(refused.param, "parallel_tool_calls");
+  Target dropping = target();
+  dropping.drop_params = true;
+  EXPECT_EQ(encoded_body(body, dropping).at("tools").at(0).at("functionDeclarations").as_array().size(), 2u);
+  EXPECT_TRUE(encoded_body(R"({"model":"m","messages":[{"role":"user","content":"q"}],"parallel_tool_calls":false,
+      "tools":[{"type":"function","function":{"name":"f"}}]})").contains("tools"));
 }
 
 TEST(GeminiEncode, BadMessagesAreClearClientErrors) {
