@@ -191,7 +191,7 @@ test('a Gemini upstream slower than the deployment timeout is a 408, streamed or
     const started = Date.now();
     await expectError(await postJson(stack.url, '/v1/chat/completions', { model: 'g-slow', messages: kHello, stream }), 408,
       {}, stream ? 'streamed' : 'unary');
-    assert.ok(Date.now() - started < 2500, 'gave up at the timeout, not when the mock answered');
+    assert.ok(Date.now() - started < 2900, 'gave up at the timeout, before the mock answered at 3 s');
   }
 });
 
