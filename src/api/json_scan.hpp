@@ -36,7 +36,7 @@ bool scan_answer(std::string_view text, AnswerLayout& layout);
 template <class Visit>
 bool for_each_member(std::string_view text, Span object, Visit&& visit);
 
-// Calls `visit(element_span)` for each element of the array at `array` within `text`.
+// Calls `visit(element_span)` for each element of the array at `array` within `text`, in order.
 // Returns false when the text there is not a well-formed array.
 template <class Visit>
 bool for_each_element(std::string_view text, Span array, Visit&& visit);
@@ -99,20 +99,20 @@ bool for_each_member(std::string_view text, Span object, Visit&& visit) {
 
 template <class Visit>
 bool for_each_element(std::string_view text, Span array, Visit&& visit) {
-  std::size_t pos = detail::skip_spaces(text, array.begin, array.end);
-  if (pos >= array.end || text[pos] != '[') return false;
   const std::string_view bounded = text.substr(0, array.end);
-  pos = detail::skip_spaces(text, pos + 1, array.end);
-  if (pos < array.end && text[pos] == ']') return true;
+  std::size_t pos = detail::skip_spaces(bounded, array.begin, array.end);
+  if (pos >= array.end || bounded[pos] != '[') return false;
+  pos = detail::skip_spaces(bounded, pos + 1, array.end);
+  if (pos < array.end && bounded[pos] == ']') return true;
   while (pos < array.end) {
     std::size_t end = 0;
     if (!detail::scan_value(bounded, pos, end, nullptr)) return false;
     visit(Span{pos, end});
-    pos = detail::skip_spaces(text, end, array.end);
+    pos = detail::skip_spaces(bounded, end, array.end);
     if (pos >= array.end) return false;
-    if (text[pos] == ']') return true;
-    if (text[pos] != ',') return false;
-    pos = detail::skip_spaces(text, pos + 1, array.end);
+    if (bounded[pos] == ']') return true;
+    if (bounded[pos] != ',') return false;
+    pos = detail::skip_spaces(bounded, pos + 1, array.end);
   }
   return false;
 }

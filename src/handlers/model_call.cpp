@@ -195,7 +195,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     if (!response) co_return co_await finish(response.error());
     if (!is_success(response->status)) {
       Error error = deployment->provider->decode_error(response->status, response->body);
-      error.retry_after = response->retry_after;
+      // The header wins; without one, a provider may have read a delay from the body.
+      if (response->retry_after) error.retry_after = response->retry_after;
       co_return co_await finish(error);
     }
     auto reply = deployment->provider->decode(*request, response->body, request->model);
@@ -215,7 +216,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     constexpr std::size_t kMaxErrorBody = 1 << 20;
     auto body = co_await (*stream)->read_all(kMaxErrorBody);
     Error error = body ? deployment->provider->decode_error((*stream)->status(), *body) : body.error();
-    error.retry_after = (*stream)->retry_after();
+    if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
     co_return co_await finish(error);
   }
   auto decoder = deployment->provider->make_stream_decoder(*request, request->model);

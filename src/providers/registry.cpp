@@ -2,6 +2,7 @@
 
 #include "providers/anthropic.hpp"
 #include "providers/azure.hpp"
+#include "providers/gemini.hpp"
 #include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
 
@@ -16,6 +17,7 @@ const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true};
 // Other OpenAI-compatible servers may reject stream_options; ask only what the client asked.
 const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
 const AnthropicProvider kAnthropic;
+const GeminiProvider kGemini;
 
 // Azure's api-version may predate stream_options: ask only what the client asked.
 const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
@@ -44,11 +46,13 @@ const ProviderSpec kProviders[] = {
     {"azure", "", "AZURE_API_KEY", "AZURE_API_BASE", &kAzure, "AZURE_API_VERSION"},
     {"ollama", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaGenerate},
     {"ollama_chat", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaChat},
+    // LiteLLM prefers GOOGLE_API_KEY to GEMINI_API_KEY.
+    {"gemini", "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY", "GEMINI_API_BASE", &kGemini, kNoEnv, "GEMINI_API_KEY"},
 };
 
 // LiteLLM providers that later issues add; a config naming them still loads.
 constexpr std::string_view kPlannedProviders[] = {
-    "azure_ai", "azure_text", "gemini", "vertex_ai", "bedrock", "sagemaker",
+    "azure_ai", "azure_text", "vertex_ai", "bedrock", "sagemaker",
     "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
     "cloudflare",
 };

@@ -118,6 +118,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.api_base = trim_trailing_slashes(target.api_base);
     target.api_key = entry.params.api_key;
     if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
+    if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->fallback_api_key_env);
     target.api_version = entry.params.api_version;
     if (spec && target.api_version.empty()) target.api_version = env_or_empty(spec->api_version_env);
     target.organization = entry.params.organization;

@@ -4,6 +4,7 @@
 import { openai } from './openai.mjs';
 import { anthropic } from './anthropic.mjs';
 import { azure } from './azure.mjs';
+import { gemini } from './gemini.mjs';
 import { ollama } from './ollama.mjs';
 
-export const kDialects = [openai, anthropic, azure, ollama];
+export const kDialects = [openai, anthropic, azure, gemini, ollama];

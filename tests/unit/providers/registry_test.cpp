@@ -15,10 +15,10 @@ using ::testing::HasSubstr;
 const std::vector<std::string_view> kSpoken = {
     "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
     "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai",
-    "anthropic",   "azure",         "ollama",      "ollama_chat"};
+    "anthropic",   "azure",         "ollama",      "ollama_chat", "gemini"};
 
 const std::vector<std::string_view> kPlanned = {
-    "azure_ai", "azure_text",  "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
+    "azure_ai", "azure_text",  "vertex_ai",   "bedrock",    "sagemaker",
     "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
@@ -66,6 +66,10 @@ TEST(FindProvider, DefaultBasesAndVariables) {
   EXPECT_EQ(find_provider("anthropic")->default_api_base, "https://api.anthropic.com");
   EXPECT_EQ(find_provider("anthropic")->api_key_env, "ANTHROPIC_API_KEY");
   EXPECT_EQ(find_provider("anthropic")->api_base_env, "ANTHROPIC_API_BASE");
+  EXPECT_EQ(find_provider("gemini")->default_api_base, "https://generativelanguage.googleapis.com");
+  EXPECT_EQ(find_provider("gemini")->api_key_env, "GOOGLE_API_KEY");  // LiteLLM's order
+  EXPECT_EQ(find_provider("gemini")->fallback_api_key_env, "GEMINI_API_KEY");
+  EXPECT_EQ(find_provider("gemini")->api_base_env, "GEMINI_API_BASE");
   // Self-hosted servers have no default: api_base is required.
   EXPECT_EQ(find_provider("hosted_vllm")->default_api_base, "");
   EXPECT_EQ(find_provider("custom_openai")->default_api_base, "");
