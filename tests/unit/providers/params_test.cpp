@@ -28,8 +28,9 @@ TEST(CheckSupportedParams, SupportedAndGatewayFieldsPass) {
       "metadata":{"a":1},"num_retries":2,"drop_params":false})"));
 }
 
-TEST(CheckSupportedParams, NEqualToOneAsksNothing) {
-  EXPECT_TRUE(check(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":1})"));
+TEST(CheckSupportedParams, StreamUserAndNEqualToOneAreAlwaysAccepted) {
+  EXPECT_TRUE(check(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":1,"user":"u-1",
+      "stream":true,"stream_options":{"include_usage":true}})"));
   EXPECT_FALSE(check(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":2})"));
 }
 
