@@ -1,5 +1,6 @@
 #include "providers/registry.hpp"
 
+#include "providers/bedrock.hpp"
 #include "providers/openai_compatible.hpp"
 
 #include <algorithm>
@@ -12,6 +13,7 @@ namespace {
 const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true};
 // Other OpenAI-compatible servers may reject stream_options; ask only what the client asked.
 const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
+const BedrockProvider kBedrock;
 
 constexpr std::string_view kNoEnv;
 
@@ -31,11 +33,13 @@ const ProviderSpec kProviders[] = {
     {"deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY", "DEEPINFRA_API_BASE", &kOpenAiCompatible},
     {"lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY", "LM_STUDIO_API_BASE", &kOpenAiCompatible},
     {"text-completion-openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
+    // The endpoint comes from the region (BedrockProvider::prepare); api_key is a Bedrock API key.
+    {"bedrock", "", "AWS_BEARER_TOKEN_BEDROCK", kNoEnv, &kBedrock},
 };
 
 // LiteLLM providers that later issues add; a config naming them still loads.
 constexpr std::string_view kPlannedProviders[] = {
-    "azure", "azure_ai", "azure_text", "anthropic", "gemini", "vertex_ai", "bedrock", "sagemaker",
+    "azure", "azure_ai", "azure_text", "anthropic", "gemini", "vertex_ai", "sagemaker",
     "ollama", "ollama_chat", "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
     "cloudflare",
 };

@@ -126,6 +126,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     }
     const auto* drop = target.settings.if_contains("drop_params");
     target.drop_params = drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;
+    if (spec) spec->provider->prepare(target);
     if (spec && target.api_base.empty() && !entry.params.mock_response) {
       problems.push_back(where + ": litellm_params.api_base is required for provider '" +
                          std::string(name.prefix) + "'");

@@ -12,12 +12,19 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::vector<std::string_view> kSpoken = {
+// Spoken through OpenAiCompatibleProvider, then through providers that translate.
+const std::vector<std::string_view> kOpenAiCompatible = {
     "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
     "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai"};
+const std::vector<std::string_view> kTranslating = {"bedrock"};
+const std::vector<std::string_view> kSpoken = [] {
+  auto all = kOpenAiCompatible;
+  all.insert(all.end(), kTranslating.begin(), kTranslating.end());
+  return all;
+}();
 
 const std::vector<std::string_view> kPlanned = {
-    "azure",  "azure_ai", "azure_text", "anthropic",   "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
+    "azure",  "azure_ai", "azure_text", "anthropic",   "gemini",  "vertex_ai",   "sagemaker",
     "ollama", "ollama_chat", "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
@@ -78,7 +85,7 @@ TEST(FindProvider, OnlyOpenAiItselfIsAskedForStreamUsage) {
   const api::Request request = test_support::parsed_request(
       api::Endpoint::chat_completions, R"({"model":"m","messages":[{"role":"user"}],"stream":true})");
   const Target target{.upstream_model = "m", .api_base = "http://127.0.0.1:9"};
-  for (std::string_view prefix : kSpoken) {
+  for (std::string_view prefix : kOpenAiCompatible) {
     SCOPED_TRACE(std::string(prefix));
     auto upstream = find_provider(prefix)->provider->encode(request, target);
     ASSERT_TRUE(upstream);
