@@ -1,6 +1,7 @@
 // Every wire dialect the mock speaks, tried in order; each is { name, route(method, url) → route
 // or null, respond(exchange, { route, url, headers, body }) }. A dialect scripts its behaviour
 // from the upstream model name (behaviours.mjs) and answers through answer.mjs.
+import { bedrock } from './bedrock.mjs';
 import { openai } from './openai.mjs';
 
-export const kDialects = [openai];
+export const kDialects = [openai, bedrock];
