@@ -1,11 +1,14 @@
 #include "providers/bedrock.hpp"
 
 #include "providers/params.hpp"
+#include "providers/usage_estimate.hpp"
 #include "providers/registry.hpp"
 #include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
 #include "providers/wire/sse.hpp"
 
+#include "api/embeddings.hpp"
+#include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 
@@ -415,6 +418,124 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   return body;
 }
 
+// ---- embeddings (InvokeModel) ------------------------------------------------------------------
+
+enum class EmbeddingFamily { titan, cohere };
+
+std::optional<EmbeddingFamily> embedding_family(std::string_view model) {
+  if (model.find("amazon.titan-embed") != std::string_view::npos) return EmbeddingFamily::titan;
+  if (model.find("cohere.embed") != std::string_view::npos) return EmbeddingFamily::cohere;
+  return std::nullopt;
+}
+
+// The InvokeModel body of an embeddings request: Titan takes one text ({"inputText"}), Cohere a
+// list ({"texts", "input_type"}).
+Result<json::object> embeddings_body(const api::Request& request, const Target& target) {
+  const auto family = embedding_family(target.upstream_model);
+  if (!family) {
+    return bad_request("Bedrock embeddings are served for Titan (amazon.titan-embed-*) and Cohere (cohere.embed-*) "
+                       "models, not '" + target.upstream_model + "'.", "model");
+  }
+  static constexpr std::string_view kTitanParams[] = {"input", "encoding_format", "dimensions"};
+  static constexpr std::string_view kCohereParams[] = {"input", "encoding_format", "input_type", "truncate"};
+  const auto supported = *family == EmbeddingFamily::titan ? std::span<const std::string_view>(kTitanParams)
+                                                           : std::span<const std::string_view>(kCohereParams);
+  if (auto checked = check_supported_params(request, target, supported, "bedrock"); !checked) return checked.error();
+
+  json::array texts;
+  const auto* input = request.body.if_contains("input");
+  if (input && input->is_string()) texts.push_back(*input);
+  if (input && input->is_array()) {
+    for (const auto& item : input->get_array()) {
+      if (!item.is_string()) return bad_request("Bedrock embeddings take text inputs, not token arrays.", "input");
+      texts.push_back(item);
+    }
+  }
+  if (texts.empty()) return bad_request("input must be a string or an array of strings.", "input");
+  if (*family == EmbeddingFamily::titan) {
+    if (texts.size() != 1) {
+      return bad_request("Titan embedding models take one input per request; send one string.", "input");
+    }
+    json::object body{{"inputText", texts.front()}};
+    if (const auto* dimensions = param(request, target, "dimensions")) body["dimensions"] = *dimensions;
+    return body;
+  }
+  json::object body{{"texts", std::move(texts)}, {"input_type", "search_document"}};  // LiteLLM's default
+  for (const std::string_view key : {"input_type", "truncate"}) {
+    if (const auto* value = param(request, target, key)) body[key] = *value;
+  }
+  return body;
+}
+
+// The spans of the elements of the JSON array at `array` in `text` (already validated).
+std::vector<api::Span> array_elements(std::string_view text, api::Span array) {
+  std::vector<api::Span> elements;
+  std::size_t pos = api::detail::skip_spaces(text, array.begin + 1, array.end);  // past '['
+  while (pos < array.end && text[pos] != ']') {
+    std::size_t end = 0;
+    if (!api::detail::scan_value(text.substr(0, array.end), pos, end, nullptr)) break;
+    elements.push_back(api::Span{pos, end});
+    pos = api::detail::skip_spaces(text, end, array.end);
+    if (pos < array.end && text[pos] == ',') pos = api::detail::skip_spaces(text, pos + 1, array.end);
+  }
+  return elements;
+}
+
+// A Titan ({"embedding", "inputTextTokenCount"}) or Cohere ({"embeddings"}) answer → OpenAI's
+// list. Float vectors are copied as the upstream wrote them: Boost.JSON 1.81 does not parse every
+// double exactly, so a re-serialised vector could differ in its last digit.
+Result<Reply> decode_embeddings(const api::Request& request, std::string_view body, std::string_view client_model) {
+  json::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  const auto* answer = parsed.if_object();
+  const auto* titan = answer ? answer->if_contains("embedding") : nullptr;
+  const auto* cohere = answer ? answer->if_contains("embeddings") : nullptr;
+  const bool is_titan = titan && titan->is_array();
+  if (!is_titan && !(cohere && cohere->is_array())) {
+    return make_error(ErrorKind::upstream_failed, "Bedrock answered with a body that is not an embeddings response.");
+  }
+  Reply reply;
+  const auto* count = is_titan ? answer->if_contains("inputTextTokenCount") : nullptr;
+  if (count && count->is_int64()) {
+    const std::int64_t tokens = count->get_int64();
+    reply.usage = api::Usage{.prompt_tokens = tokens, .total_tokens = tokens, .reported = true};
+  }
+  const std::string usage = reply.usage.reported
+                                ? R"(,"usage":{"prompt_tokens":)" + std::to_string(reply.usage.prompt_tokens) +
+                                      R"(,"total_tokens":)" + std::to_string(reply.usage.total_tokens) + "}"
+                                : std::string();
+
+  const auto* format = request.body.if_contains("encoding_format");
+  if (format && format->is_string() && format->get_string() == "base64") {  // float32 either way
+    json::array data;
+    for (const auto& vector : is_titan ? json::array{*titan} : cohere->get_array())
+      data.push_back(json::object{{"object", "embedding"}, {"index", data.size()}, {"embedding", vector}});
+    json::object list{{"object", "list"}, {"data", std::move(data)}, {"model", client_model}};
+    api::convert_embeddings_to_base64(list);
+    reply.body = json::serialize(list);
+    reply.body.insert(reply.body.size() - 1, usage);
+  } else {
+    api::Span vectors;
+    api::for_each_member(body, api::Span{0, body.size()}, [&](std::string_view key, api::Span value) {
+      if (key == (is_titan ? "embedding" : "embeddings")) vectors = value;
+    });
+    const auto elements = is_titan ? std::vector<api::Span>{vectors} : array_elements(body, vectors);
+    reply.body = R"({"object":"list","data":[)";
+    for (std::size_t index = 0; index < elements.size(); ++index) {
+      if (index) reply.body += ',';
+      reply.body += R"({"object":"embedding","index":)" + std::to_string(index) + R"(,"embedding":)";
+      reply.body += elements[index].in(body);
+      reply.body += '}';
+    }
+    reply.body += R"(],"model":)";
+    append_json_string(reply.body, client_model);
+    reply.body += usage;
+    reply.body += '}';
+  }
+  estimate_missing_usage(reply, request);  // Cohere on Bedrock reports no token count
+  return reply;
+}
+
 // ---- answers ----------------------------------------------------------------------------------
 
 std::string_view finish_reason(std::string_view stop_reason) {
@@ -755,17 +876,18 @@ void BedrockProvider::prepare(Target& target) const {
 }
 
 Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, const Target& target) const {
-  if (request.endpoint != api::Endpoint::chat_completions) {
-    return make_error(ErrorKind::invalid_request,
-                      "Bedrock deployments of llmux serve /chat/completions only (model " + target.upstream_model + ").");
+  const bool chat = request.endpoint == api::Endpoint::chat_completions;
+  if (!chat && request.endpoint != api::Endpoint::embeddings) {
+    return make_error(ErrorKind::invalid_request, "Bedrock deployments serve /chat/completions and /embeddings, not " +
+                                                      std::string(api::endpoint_path(request.endpoint)) + ".");
   }
-  auto body = converse_body(request, target);
+  auto body = chat ? converse_body(request, target) : embeddings_body(request, target);
   if (!body) return body.error();
 
   UpstreamRequest upstream;
   upstream.body = json::serialize(*body);
-  std::string path = "/model/" + bedrock_model_path_segment(target.upstream_model) +
-                     (request.stream ? "/converse-stream" : "/converse");
+  const std::string path = "/model/" + bedrock_model_path_segment(target.upstream_model) +
+                           (!chat ? "/invoke" : request.stream ? "/converse-stream" : "/converse");
   upstream.url = target.api_base + path;
 
   if (!target.api_key.empty()) {
@@ -797,13 +919,14 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, con
                                          .service = kSigningService};
     upstream.headers = wire::sign_v4(to_sign, credentials, wire::aws_timestamp(now_()));
   }
-  if (request.stream) upstream.headers.emplace_back("Accept", "application/vnd.amazon.eventstream");
+  if (request.stream && chat) upstream.headers.emplace_back("Accept", "application/vnd.amazon.eventstream");
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
 
 Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_view body,
                                       std::string_view client_model) const {
+  if (request.endpoint == api::Endpoint::embeddings) return decode_embeddings(request, body, client_model);
   json::error_code ec;
   const json::value parsed = json::parse(body, ec);
   const auto* answer = parsed.if_object();

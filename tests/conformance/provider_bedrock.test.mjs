@@ -1,6 +1,7 @@
 // The provider conformance suite against AWS Bedrock's Converse API: the mock checks every
 // request's SigV4 signature, and answers with Converse JSON and event-stream frames.
 import { providerConformance } from './provider_suite.mjs';
+import { embeddingFor } from '../mock_upstream/bodies.mjs';
 import { bedrockError, kBedrockCredentials, kConverseText, kConverseToolUse } from '../mock_upstream/dialects/bedrock.mjs';
 
 const usageOf = ({ inputTokens, outputTokens, totalTokens }) => ({ prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: totalTokens });
@@ -24,6 +25,7 @@ providerConformance({
       rateLimited: params('mock-error-429'),
       broken: params('mock-error-500'),
       cutStream: params('mock-stream-cut-after-3'),
+      embedder: params('cohere.embed-english-v3'),  // InvokeModel
     };
   },
   expect: {
@@ -34,6 +36,7 @@ providerConformance({
     streamUsage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
     toolCalls: kConverseToolUse.output.message.content.filter((block) => block.toolUse)
       .map(({ toolUse }) => ({ name: toolUse.name, arguments: toolUse.input })),
+    embeddings: (inputs) => inputs.map((input) => embeddingFor(input)),
     errorMessages: { 429: bedrockError(429).body.message, 500: bedrockError(500).body.message },
   },
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { startStack, postJson, kHello } from '../support/stack.mjs';
 import { readSse } from '../support/sse.mjs';
+import { embeddingFor } from '../mock_upstream/bodies.mjs';
 import { bedrockError, kBedrockApiKey, kBedrockCredentials, signatureProblem } from '../mock_upstream/dialects/bedrock.mjs';
 
 const { long, temporary } = kBedrockCredentials;
@@ -50,6 +51,7 @@ before(async () => {
         bedrock('br-profile', model, { aws_profile_name: 'team' }),
         bedrock('br-api-key', model, { api_key: kBedrockApiKey }),
         bedrock('br-arn', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-haiku', keys(long)),
+        bedrock('br-titan', 'amazon.titan-embed-text-v2:0', keys(long)),
         bedrock('br-wrong-secret', model, { aws_access_key_id: long.accessKeyId, aws_secret_access_key: 'wrong-secret-Q7' }),
         bedrock('br-error-400', 'mock-error-400', keys(long)),
         bedrock('br-error-403', 'mock-error-403', keys(long)),
@@ -162,6 +164,21 @@ test('a Bedrock API key is sent as a bearer token, unsigned', async () => {
   assert.equal(answer.status, 200, answer.text);
   assert.equal(lastRequest().headers.authorization, `Bearer ${kBedrockApiKey}`);
   assert.equal(lastRequest().headers['x-amz-date'], undefined);
+});
+
+test('Titan embeddings go through InvokeModel, one text per call', async () => {
+  const response = await postJson(stack.url, '/v1/embeddings', { model: 'br-titan', input: 'The food was delicious', dimensions: 4, encoding_format: 'float' });
+  const text = await response.text();
+  bodies.push(text);
+  assert.equal(response.status, 200, text);
+  const request = lastRequest();
+  assert.equal(request.path, '/model/amazon.titan-embed-text-v2%3A0/invoke');
+  assert.equal(request.signature, 'valid');
+  assert.deepEqual(request.body, { inputText: 'The food was delicious', dimensions: 4 });
+  const list = JSON.parse(text);
+  assert.deepEqual(list.data, [{ object: 'embedding', index: 0, embedding: embeddingFor('The food was delicious', 4) }]);
+  assert.deepEqual(list.usage, { prompt_tokens: 4, total_tokens: 4 });
+  assert.equal(list.model, 'br-titan');
 });
 
 test('a wrong secret is a 401 from the signature check; Bedrock errors keep their status', async () => {

@@ -1,4 +1,5 @@
-// AWS Bedrock's runtime API: POST /model/{modelId}/converse and /converse-stream. Every request
+// AWS Bedrock's runtime API: POST /model/{modelId}/converse, /converse-stream and /invoke (Titan
+// and Cohere embeddings). Every request
 // must carry a valid SigV4 signature (recomputed here with node:crypto, independently of the
 // gateway's C++ signer) or a known Bedrock API key; answers are Converse JSON and
 // application/vnd.amazon.eventstream frames (the synthetic fixtures in fixtures/wire/bedrock/,
@@ -9,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 import { behaviourFor } from '../behaviours.mjs';
+import { embeddingFor } from '../bodies.mjs';
 import { answer } from './answer.mjs';
 
 // Test credentials the mock accepts: access key id → secret (and session token, if temporary).
@@ -161,13 +163,25 @@ function framesFor(behaviour) {
   return behaviour.kind === 'no-usage' ? frames.slice(0, -1) : frames;
 }
 
-const kRoute = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+// InvokeModel for the embedding models: Titan embeds one text, Cohere a list (no token count).
+function invokeBody(modelId, body) {
+  if (modelId.includes('titan-embed')) {
+    return { embedding: embeddingFor(body.inputText, body.dimensions ?? 8), inputTextTokenCount: body.inputText.split(/\s+/).length };
+  }
+  if (modelId.includes('cohere.embed')) {
+    return { id: 'emb-mock', embeddings: body.texts.map((text) => embeddingFor(text)), texts: body.texts, response_type: 'embeddings_floats' };
+  }
+  return null;
+}
+
+const kRoute = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
 
 export const bedrock = {
   name: 'bedrock',
   route(method, url) {
     const match = kRoute.exec(url.pathname);
-    return method === 'POST' && match ? { modelId: decodeURIComponent(match[1]), stream: match[2] === 'converse-stream' } : null;
+    return method === 'POST' && match
+      ? { modelId: decodeURIComponent(match[1]), operation: match[2], stream: match[2] === 'converse-stream' } : null;
   },
   respond(exchange, { route, url, headers }) {
     const { record } = exchange;
@@ -178,6 +192,15 @@ export const bedrock = {
       return exchange.json(problem.status, { message: problem.message }, { 'x-amzn-errortype': problem.name });
     }
     record.signature = 'valid';
+    const behaviour = behaviourFor(route.modelId);
+    if (route.operation === 'invoke') {
+      const invoked = record.body === null ? null : invokeBody(route.modelId, record.body);
+      if (invoked === null && behaviour.kind !== 'error') {
+        return exchange.json(400, { message: 'Malformed input request, please reformat your input and try again.' },
+          { 'x-amzn-errortype': 'ValidationException' });
+      }
+      return answer(exchange, behaviour, { stream: false, bodies: { error: bedrockError, json: () => invoked } });
+    }
     if (record.body === null || typeof record.body !== 'object' || !Array.isArray(record.body.messages)) {
       return exchange.json(400, { message: 'Malformed input request, please reformat your input and try again.' },
         { 'x-amzn-errortype': 'ValidationException' });
@@ -188,7 +211,6 @@ export const bedrock = {
       frames.push(...fixtureFrames('converse_stream_throttling.synthetic.eventstream'));
       return exchange.streamInPieces(frames, 'application/vnd.amazon.eventstream');
     }
-    const behaviour = behaviourFor(route.modelId);
     return answer(exchange, behaviour, {
       stream: route.stream,
       bodies: {

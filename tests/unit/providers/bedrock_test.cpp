@@ -531,3 +531,62 @@ TEST(BedrockStream, JsonModeToolInputIsStreamedAsContent) {
 
 }  // namespace
 }  // namespace llmux::providers
+
+namespace llmux::providers {
+namespace {
+
+// ---- embeddings -------------------------------------------------------------------------------
+
+api::Request embeddings(std::string_view body) {
+  return parsed_request(api::Endpoint::embeddings, body);
+}
+
+TEST(BedrockEmbeddings, TitanTakesOneTextThroughInvokeModel) {
+  const auto request = encoded(embeddings(R"({"model":"e","input":"hello","dimensions":256})"),
+                               signed_target("amazon.titan-embed-text-v2:0"));
+  EXPECT_EQ(request.url, "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke");
+  EXPECT_EQ(json::parse(request.body), json::parse(R"({"inputText":"hello","dimensions":256})"));
+  EXPECT_THAT(header(request, "Authorization"), HasSubstr("/us-east-1/bedrock/aws4_request"));
+
+  auto two = kBedrock.encode(embeddings(R"({"model":"e","input":["a","b"]})"), signed_target("amazon.titan-embed-text-v2:0"));
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().param, "input");
+
+  auto reply = kBedrock.decode(embeddings(R"({"model":"e","input":"hello"})"),
+                               R"({"embedding": [0.22481529024076077, -0.25],"inputTextTokenCount":3})", "my-embedder");
+  ASSERT_TRUE(reply);
+  // The vector's text is copied, so every digit survives (Boost.JSON 1.81 parses this one inexactly).
+  EXPECT_EQ(reply->body, R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.22481529024076077, -0.25]}],)"
+                         R"("model":"my-embedder","usage":{"prompt_tokens":3,"total_tokens":3}})");
+  EXPECT_EQ(reply->usage.prompt_tokens, 3);
+}
+
+TEST(BedrockEmbeddings, CohereTakesTextListsAndGetsAnEstimatedUsage) {
+  const auto request = encoded(embeddings(R"({"model":"e","input":["a b","c"],"input_type":"search_query"})"),
+                               signed_target("cohere.embed-english-v3"));
+  EXPECT_EQ(json::parse(request.body), json::parse(R"({"texts":["a b","c"],"input_type":"search_query"})"));
+  auto reply = kBedrock.decode(embeddings(R"({"model":"e","input":["a b","c"],"encoding_format":"base64"})"),
+                               R"({"id":"x","embeddings":[[1.0],[0.0]],"texts":["a b","c"],"response_type":"embeddings_floats"})",
+                               "my-embedder");
+  ASSERT_TRUE(reply);
+  const auto body = json::parse(reply->body).as_object();
+  EXPECT_EQ(body.at("data").at(0).at("embedding"), "AACAPw==") << "1.0f as little-endian float32, base64";
+  EXPECT_EQ(body.at("data").at(1).at("index"), 1);
+  EXPECT_TRUE(reply->usage.estimated);
+  EXPECT_GT(reply->usage.prompt_tokens, 0);
+}
+
+TEST(BedrockEmbeddings, OtherModelsAndTokenInputsAreRefused) {
+  auto chat_model = kBedrock.encode(embeddings(R"({"model":"e","input":"x"})"), signed_target());
+  ASSERT_FALSE(chat_model);
+  EXPECT_EQ(http_status(chat_model.error()), 400);
+  auto tokens = kBedrock.encode(embeddings(R"({"model":"e","input":[[1,2]]})"), signed_target("cohere.embed-english-v3"));
+  ASSERT_FALSE(tokens);
+  EXPECT_EQ(tokens.error().param, "input");
+  auto garbage = kBedrock.decode(embeddings(R"({"model":"e","input":"x"})"), R"({"nope":1})", "m");
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(http_status(garbage.error()), 502);
+}
+
+}  // namespace
+}  // namespace llmux::providers
