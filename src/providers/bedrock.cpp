@@ -28,7 +28,7 @@ namespace {
 
 constexpr std::string_view kSigningService = "bedrock";
 constexpr std::string_view kDefaultRegion = "us-west-2";  // LiteLLM's fallback
-// LiteLLM's name for the tool that carries response_format's schema; its input is the answer.
+// LiteLLM's name for the tool that carries response_format's schema when the schema has no name.
 constexpr std::string_view kJsonTool = "json_tool_call";
 
 // ---- settings resolved at startup -------------------------------------------------------------
@@ -294,11 +294,33 @@ Result<std::optional<json::object>> translate_tool_choice(const json::value& cho
                      "tool_choice");
 }
 
+// response_format json_schema / json_object becomes one forced tool, as in LiteLLM: named after
+// the schema (else json_tool_call); its input is the answer. Nullopt without such a format.
+// Only the request's own response_format counts: decoding sees the request, not the deployment.
+std::optional<std::string> json_tool_name(const api::Request& request) {
+  const auto* format = request.body.if_contains("response_format");
+  const auto* type = format && format->is_object() ? format->get_object().if_contains("type") : nullptr;
+  if (!type || !type->is_string() || (type->get_string() != "json_schema" && type->get_string() != "json_object"))
+    return std::nullopt;
+  const auto* spec = format->get_object().if_contains("json_schema");
+  const auto* name = spec && spec->is_object() ? spec->get_object().if_contains("name") : nullptr;
+  if (name && name->is_string() && !name->get_string().empty()) return std::string(name->get_string());
+  return std::string(kJsonTool);
+}
+
+bool has_tool_blocks(const json::array& messages) {
+  return std::ranges::any_of(messages, [](const json::value& message) {
+    return std::ranges::any_of(message.at("content").get_array(), [](const json::value& block) {
+      return block.get_object().contains("toolUse") || block.get_object().contains("toolResult");
+    });
+  });
+}
+
 // OpenAI request fields Bedrock translates; every other OpenAI field is unsupported, and any
 // other (provider-specific) field goes to additionalModelRequestFields, as LiteLLM does.
 constexpr std::string_view kTranslated[] = {
     "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-    "stop", "tools", "tool_choice", "response_format", "reasoning_effort", "thinking", "extra_headers",
+    "stop", "tools", "tool_choice", "response_format", "reasoning_effort", "thinking", "extra_headers", "top_k",
 };
 constexpr std::string_view kOpenAiFields[] = {
     "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs", "n", "seed", "user",
@@ -318,6 +340,10 @@ bool is_model_specific(std::string_view key) {
 
 bool is_anthropic_model(std::string_view model) {
   return model.find("anthropic.") != std::string_view::npos;
+}
+
+bool is_nova_model(std::string_view model) {
+  return model.find("amazon.nova") != std::string_view::npos;
 }
 
 // reasoning_effort → Anthropic's thinking budget, as LiteLLM maps it.
@@ -377,20 +403,22 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
     }
     tool_choice = std::move(*translated);
   }
-  // Only the request's own response_format: decoding sees the request, not the deployment.
-  if (const auto* format = request.body.if_contains("response_format"); format && format->is_object()) {
-    const auto* type = format->get_object().if_contains("type");
-    const std::string_view kind = type && type->is_string() ? std::string_view(type->get_string()) : "";
-    if (kind == "json_schema" || kind == "json_object") {
-      const json::value* schema = nullptr;
-      const json::value* description = nullptr;
-      if (const auto* spec = format->get_object().if_contains("json_schema"); spec && spec->is_object()) {
-        schema = spec->get_object().if_contains("schema");
-        description = spec->get_object().if_contains("description");
-      }
-      tools.push_back(tool_spec(kJsonTool, description, schema));
-      tool_choice = json::object{{"tool", {{"name", kJsonTool}}}};
-    }
+  const auto* thinking = param(request, target, "thinking");
+  const auto* effort = param(request, target, "reasoning_effort");
+  const bool thinking_enabled = (thinking && thinking->is_object()) || (effort && effort->is_string());
+  if (const auto json_tool = json_tool_name(request)) {
+    const auto* spec = request.body.at("response_format").get_object().if_contains("json_schema");
+    const auto* schema_spec = spec ? spec->if_object() : nullptr;
+    tools.push_back(tool_spec(*json_tool, schema_spec ? schema_spec->if_contains("description") : nullptr,
+                              schema_spec ? schema_spec->if_contains("schema") : nullptr));
+    // A model that thinks cannot be forced to use a tool; it is asked through the schema alone.
+    if (!thinking_enabled) tool_choice = json::object{{"tool", {{"name", *json_tool}}}};
+  }
+  if (tools.empty() && has_tool_blocks(body.at("messages").get_array())) {
+    return make_error(ErrorKind::unsupported_params,
+                      "llmux.UnsupportedParamsError: Bedrock does not take tool calls or tool results in the "
+                      "messages without `tools`: pass the tools the conversation used.",
+                      "tools");
   }
   if (!tools.empty()) {
     json::object config{{"tools", std::move(tools)}};
@@ -406,10 +434,15 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   };
   add_model_specific(request.body);
   add_model_specific(target.default_params);
+  // top_k only where the model family has one (LiteLLM drops it elsewhere).
+  if (const auto* top_k = param(request, target, "top_k")) {
+    if (is_anthropic_model(target.upstream_model)) additional["top_k"] = *top_k;
+    if (is_nova_model(target.upstream_model)) additional["inferenceConfig"] = json::object{{"topK", *top_k}};
+  }
   if (is_anthropic_model(target.upstream_model)) {
-    if (const auto* thinking = param(request, target, "thinking"); thinking && thinking->is_object()) {
+    if (thinking && thinking->is_object()) {
       additional["thinking"] = *thinking;
-    } else if (const auto* effort = param(request, target, "reasoning_effort"); effort && effort->is_string()) {
+    } else if (effort && effort->is_string()) {
       if (auto budget = thinking_budget(effort->get_string()))
         additional["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
     }
@@ -561,7 +594,9 @@ json::object usage_object(const json::value* converse_usage, api::Usage& usage) 
                      .completion_tokens = count(*object, "outputTokens"),
                      .cached_tokens = cache_read,
                      .reported = true};
-  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  // Bedrock's own total, as LiteLLM reports it.
+  usage.total_tokens = object->contains("totalTokens") ? count(*object, "totalTokens")
+                                                       : usage.prompt_tokens + usage.completion_tokens;
   json::object out{{"prompt_tokens", usage.prompt_tokens},
                    {"completion_tokens", usage.completion_tokens},
                    {"total_tokens", usage.total_tokens}};
@@ -632,12 +667,13 @@ void refine_by_message(Error& error) {
 
 class BedrockStreamDecoder final : public StreamDecoder {
  public:
-  BedrockStreamDecoder(std::string_view client_model, std::int64_t created, bool include_usage, bool json_mode)
+  BedrockStreamDecoder(std::string_view client_model, std::int64_t created, bool include_usage,
+                       std::optional<std::string> json_tool)
       : id_(make_object_id("chatcmpl-")),
         model_(client_model),
         created_(created),
         include_usage_(include_usage),
-        json_mode_(json_mode) {}
+        json_tool_(std::move(json_tool)) {}
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     messages_.clear();
@@ -689,7 +725,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
     } else if (type == "messageStop") {
       const auto* reason = event.if_contains("stopReason");
       std::string_view finish = finish_reason(reason && reason->is_string() ? std::string_view(reason->get_string()) : "");
-      if (json_mode_ && finish == "tool_calls") finish = "stop";
+      if (json_tool_ && finish == "tool_calls" && tool_blocks_.empty()) finish = "stop";
       write_chunk(out, json::object(), finish);
       stop_reason_seen_ = true;
     } else if (type == "metadata") {
@@ -713,7 +749,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
 
   void start_tool(std::int64_t block, const json::object& tool, std::string& out) {
     const auto* name = tool.if_contains("name");
-    if (json_mode_ && name && name->is_string() && name->get_string() == kJsonTool) {
+    if (json_tool_ && name && name->is_string() && name->get_string() == *json_tool_) {
       json_blocks_.push_back(block);  // its input is the answer's content
       return;
     }
@@ -776,7 +812,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
   std::string model_;
   std::int64_t created_;
   bool include_usage_;
-  bool json_mode_;
+  std::optional<std::string> json_tool_;  // the response_format tool, whose input is the content
   wire::EventStreamDecoder frames_;
   std::vector<wire::EventStreamMessage> messages_;
   std::vector<std::int64_t> tool_blocks_;  // contentBlockIndex of each tool call, by OpenAI index
@@ -804,11 +840,6 @@ std::optional<Authority> url_authority(std::string_view url) {
                    .base_path = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash))};
 }
 
-bool wants_json_mode(const api::Request& request) {
-  const auto* format = request.body.if_contains("response_format");
-  const auto* type = format && format->is_object() ? format->get_object().if_contains("type") : nullptr;
-  return type && type->is_string() && (type->get_string() == "json_schema" || type->get_string() == "json_object");
-}
 
 }  // namespace
 
@@ -936,7 +967,7 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
   if (ec || !content || !content->is_array()) {
     return make_error(ErrorKind::upstream_failed, "Bedrock answered with a body that is not a Converse response.");
   }
-  const bool json_mode = wants_json_mode(request);
+  const auto json_tool = json_tool_name(request);
   std::string text, reasoning;
   json::array tool_calls;
   for (const auto& item : content->get_array()) {
@@ -949,7 +980,7 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
       const json::value* input = tool.if_contains("input");
       const std::string arguments = input ? json::serialize(*input) : "{}";
       const auto* name = tool.if_contains("name");
-      if (json_mode && name && name->is_string() && name->get_string() == kJsonTool) {
+      if (json_tool && name && name->is_string() && name->get_string() == *json_tool) {
         text += arguments;
         continue;
       }
@@ -1001,7 +1032,7 @@ Error BedrockProvider::decode_error(int status, std::string_view body) const {
 std::unique_ptr<StreamDecoder> BedrockProvider::make_stream_decoder(const api::Request& request,
                                                                     std::string_view client_model) const {
   return std::make_unique<BedrockStreamDecoder>(client_model, seconds_since_epoch(now_()), request.include_usage,
-                                                wants_json_mode(request));
+                                                json_tool_name(request));
 }
 
 }  // namespace llmux::providers

@@ -205,15 +205,43 @@ TEST(BedrockEncode, BadMessagesAreClear400s) {
   }
 }
 
-TEST(BedrockEncode, ResponseFormatIsAForcedToolAndReasoningEffortAThinkingBudget) {
+TEST(BedrockEncode, ResponseFormatIsAForcedToolNamedAfterTheSchema) {
   const auto request = encoded(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],
-    "response_format":{"type":"json_schema","json_schema":{"name":"p","schema":{"type":"object","properties":{"n":{"type":"integer"}}}}},
-    "reasoning_effort":"low"})"), signed_target("us.anthropic.claude-3-7-sonnet-20250219-v1:0"));
+    "response_format":{"type":"json_schema","json_schema":{"name":"p","description":"A p.","schema":{"type":"object","properties":{"n":{"type":"integer"}}}}}})"),
+                               signed_target());
+  EXPECT_EQ(json::parse(request.body).at("toolConfig"), json::parse(R"({
+    "tools":[{"toolSpec":{"name":"p","description":"A p.","inputSchema":{"json":{"type":"object","properties":{"n":{"type":"integer"}}}}}}],
+    "toolChoice":{"tool":{"name":"p"}}})"));
+
+  const auto any_object = encoded(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}})"),
+                                  signed_target());
+  EXPECT_EQ(json::parse(any_object.body).at("toolConfig").at("toolChoice"), json::parse(R"({"tool":{"name":"json_tool_call"}})"));
+}
+
+TEST(BedrockEncode, ReasoningEffortIsAThinkingBudgetAndThinkingModelsAreNotForcedToATool) {
+  const auto request = encoded(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],
+    "response_format":{"type":"json_object"},"reasoning_effort":"medium"})"),
+                               signed_target("us.anthropic.claude-3-7-sonnet-20250219-v1:0"));
   const auto body = json::parse(request.body).as_object();
-  EXPECT_EQ(body.at("toolConfig"), json::parse(R"({
-    "tools":[{"toolSpec":{"name":"json_tool_call","inputSchema":{"json":{"type":"object","properties":{"n":{"type":"integer"}}}}}}],
-    "toolChoice":{"tool":{"name":"json_tool_call"}}})"));
-  EXPECT_EQ(body.at("additionalModelRequestFields"), json::parse(R"({"thinking":{"type":"enabled","budget_tokens":1024}})"));
+  EXPECT_EQ(body.at("additionalModelRequestFields"), json::parse(R"({"thinking":{"type":"enabled","budget_tokens":2048}})"));
+  EXPECT_FALSE(body.at("toolConfig").as_object().contains("toolChoice"));
+}
+
+TEST(BedrockEncode, TopKGoesWhereTheModelFamilyTakesIt) {
+  const auto request = chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"top_k":7})");
+  EXPECT_EQ(json::parse(encoded(request, signed_target("amazon.nova-pro-v1:0")).body).at("additionalModelRequestFields"),
+            json::parse(R"({"inferenceConfig":{"topK":7}})"));
+  EXPECT_FALSE(json::parse(encoded(request, signed_target("meta.llama3-1-8b-instruct-v1:0")).body).as_object().contains(
+      "additionalModelRequestFields"));
+}
+
+TEST(BedrockEncode, ToolHistoryWithoutToolsIsRefused) {
+  auto result = kBedrock.encode(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"},
+    {"role":"assistant","tool_calls":[{"id":"a","type":"function","function":{"name":"f","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"a","content":"1"}]})"), signed_target());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::unsupported_params);
+  EXPECT_EQ(result.error().param, "tools");
 }
 
 // ---- settings ---------------------------------------------------------------------------------
@@ -313,7 +341,7 @@ TEST(BedrockDecode, TextToolUseAndUsageWithCache) {
     "object":"chat.completion","created":1735689600,"model":"my-claude",
     "choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","content":"Let me check.",
       "tool_calls":[{"id":"tooluse_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\",\"n\":1.5E0}"}}]}}],
-    "usage":{"prompt_tokens":147,"completion_tokens":20,"total_tokens":167,"prompt_tokens_details":{"cached_tokens":100},
+    "usage":{"prompt_tokens":147,"completion_tokens":20,"total_tokens":60,"prompt_tokens_details":{"cached_tokens":100},
              "cache_read_input_tokens":100,"cache_creation_input_tokens":7}})"));
   EXPECT_EQ(usage.prompt_tokens, 147);
   EXPECT_EQ(usage.cached_tokens, 100);
