@@ -514,6 +514,15 @@ std::vector<api::Span> array_elements(std::string_view text, api::Span array) {
   return elements;
 }
 
+// The span of member `key` of the object at `object` in `text`; empty when absent.
+api::Span member_span(std::string_view text, api::Span object, std::string_view key) {
+  api::Span found;
+  api::for_each_member(text, object, [&](std::string_view name, api::Span value) {
+    if (name == key) found = value;
+  });
+  return found;
+}
+
 // A Titan ({"embedding", "inputTextTokenCount"}) or Cohere ({"embeddings"}) answer → OpenAI's
 // list. Float vectors are copied as the upstream wrote them: Boost.JSON 1.81 does not parse every
 // double exactly, so a re-serialised vector could differ in its last digit.
@@ -968,17 +977,24 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
     return make_error(ErrorKind::upstream_failed, "Bedrock answered with a body that is not a Converse response.");
   }
   const auto json_tool = json_tool_name(request);
+  // Tool inputs are copied as Bedrock wrote them (numbers exact: Boost.JSON 1.81 may parse a
+  // double inexactly), from the raw text of each content block.
+  const api::Span whole{0, body.size()};
+  const auto raw_blocks = array_elements(
+      body, member_span(body, member_span(body, member_span(body, whole, "output"), "message"), "content"));
   std::string text, reasoning;
   json::array tool_calls;
-  for (const auto& item : content->get_array()) {
-    const auto* block = item.if_object();
+  for (std::size_t index = 0; index < content->get_array().size(); ++index) {
+    const auto* block = content->get_array()[index].if_object();
     if (!block) continue;
     if (const auto* piece = block->if_contains("text"); piece && piece->is_string()) {
       text += piece->get_string();
     } else if (const auto* use = block->if_contains("toolUse"); use && use->is_object()) {
       const auto& tool = use->get_object();
-      const json::value* input = tool.if_contains("input");
-      const std::string arguments = input ? json::serialize(*input) : "{}";
+      const api::Span input = index < raw_blocks.size()
+                                  ? member_span(body, member_span(body, raw_blocks[index], "toolUse"), "input")
+                                  : api::Span{};
+      const std::string arguments = input.empty() ? "{}" : std::string(input.in(body));
       const auto* name = tool.if_contains("name");
       if (json_tool && name && name->is_string() && name->get_string() == *json_tool) {
         text += arguments;

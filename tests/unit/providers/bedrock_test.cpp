@@ -331,7 +331,7 @@ TEST(BedrockDecode, TextToolUseAndUsageWithCache) {
   auto body = decoded(kPlainChat, R"({
     "output":{"message":{"role":"assistant","content":[
       {"text":"Let me "},{"text":"check."},
-      {"toolUse":{"toolUseId":"tooluse_1","name":"get_weather","input":{"city":"Paris","n":1.50}}}]}},
+      {"toolUse":{"toolUseId":"tooluse_1","name":"get_weather","input":{"city":"Paris","n":0.22481529024076077}}}]}},
     "stopReason":"tool_use",
     "usage":{"inputTokens":40,"outputTokens":20,"totalTokens":60,"cacheReadInputTokens":100,"cacheWriteInputTokens":7},
     "metrics":{"latencyMs":480}})", &usage);
@@ -340,7 +340,7 @@ TEST(BedrockDecode, TextToolUseAndUsageWithCache) {
   EXPECT_EQ(body, json::parse(R"({
     "object":"chat.completion","created":1735689600,"model":"my-claude",
     "choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","content":"Let me check.",
-      "tool_calls":[{"id":"tooluse_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\",\"n\":1.5E0}"}}]}}],
+      "tool_calls":[{"id":"tooluse_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\",\"n\":0.22481529024076077}"}}]}}],
     "usage":{"prompt_tokens":147,"completion_tokens":20,"total_tokens":60,"prompt_tokens_details":{"cached_tokens":100},
              "cache_read_input_tokens":100,"cache_creation_input_tokens":7}})"));
   EXPECT_EQ(usage.prompt_tokens, 147);
