@@ -16,9 +16,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <array>
 #include <fstream>
-#include <sstream>
 
 namespace llmux::providers {
 
@@ -75,11 +73,6 @@ std::string value_of(const std::vector<std::pair<std::string, std::string>>& val
     if (name == key) return value;
   }
   return {};
-}
-
-std::string trim_trailing_slashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
 }
 
 // ---- request ----------------------------------------------------------------------------------
@@ -318,6 +311,7 @@ bool has_tool_blocks(const json::array& messages) {
 
 // OpenAI request fields Bedrock translates; every other OpenAI field is unsupported, and any
 // other (provider-specific) field goes to additionalModelRequestFields, as LiteLLM does.
+// extra_headers is accepted but not forwarded: a client must not choose upstream headers.
 constexpr std::string_view kTranslated[] = {
     "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p",
     "stop", "tools", "tool_choice", "response_format", "reasoning_effort", "thinking", "extra_headers", "top_k",
@@ -637,9 +631,9 @@ std::optional<ErrorKind> kind_of_exception(std::string_view name) {
            std::equal(name.begin(), name.end(), expected.begin(),
                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
   };
-  if (is("throttlingException") || is("modelNotReadyException") || is("serviceQuotaExceededException"))
-    return ErrorKind::rate_limited;
-  if (is("validationException")) return ErrorKind::invalid_request;
+  // The kinds of the statuses these exceptions have as request-level errors (others.md §4.4).
+  if (is("throttlingException") || is("modelNotReadyException")) return ErrorKind::rate_limited;
+  if (is("validationException") || is("serviceQuotaExceededException")) return ErrorKind::invalid_request;
   if (is("accessDeniedException")) return ErrorKind::forbidden;
   if (is("resourceNotFoundException")) return ErrorKind::not_found;
   if (is("modelTimeoutException")) return ErrorKind::timeout;
@@ -882,7 +876,6 @@ void resolve_bedrock_target(Target& target, const config::EnvLookup& env) {
   if (target.api_base.empty()) target.api_base = string_setting(settings, "aws_bedrock_runtime_endpoint");
   if (target.api_base.empty()) target.api_base = env_value(env, "AWS_BEDROCK_RUNTIME_ENDPOINT");
   if (target.api_base.empty()) target.api_base = "https://bedrock-runtime." + region + ".amazonaws.com";
-  target.api_base = trim_trailing_slashes(target.api_base);
 
   if (!string_setting(settings, "aws_access_key_id").empty() ||
       !string_setting(settings, "aws_secret_access_key").empty())

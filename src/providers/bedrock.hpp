@@ -33,7 +33,8 @@ class BedrockProvider final : public Provider {
   Clock now_;
 };
 
-// Fills what a Bedrock deployment needs, in LiteLLM's order of precedence, into `target`:
+// Fills what a Bedrock deployment needs, in LiteLLM's order of precedence, into `target` (the
+// model table trims a trailing '/' from api_base afterwards):
 // - api_base: litellm_params api_base, else aws_bedrock_runtime_endpoint, else
 //   $AWS_BEDROCK_RUNTIME_ENDPOINT, else https://bedrock-runtime.{region}.amazonaws.com;
 // - settings.aws_region_name: the param, else $AWS_REGION, $AWS_DEFAULT_REGION, else us-west-2;

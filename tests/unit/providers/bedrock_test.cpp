@@ -261,7 +261,7 @@ TEST(BedrockSettings, EndpointAndRegionPrecedence) {
   EXPECT_EQ(plain.settings.at("aws_region_name"), "us-west-2");
 
   Target from_env{.provider = "bedrock"};
-  resolve_bedrock_target(from_env, env_of({{"AWS_DEFAULT_REGION", "eu-west-1"}, {"AWS_BEDROCK_RUNTIME_ENDPOINT", "http://127.0.0.1:9/"}}));
+  resolve_bedrock_target(from_env, env_of({{"AWS_DEFAULT_REGION", "eu-west-1"}, {"AWS_BEDROCK_RUNTIME_ENDPOINT", "http://127.0.0.1:9"}}));
   EXPECT_EQ(from_env.api_base, "http://127.0.0.1:9");
   EXPECT_EQ(from_env.settings.at("aws_region_name"), "eu-west-1");
 
