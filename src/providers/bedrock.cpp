@@ -847,8 +847,10 @@ std::optional<Authority> url_authority(std::string_view url) {
 }  // namespace
 
 std::string bedrock_model_path_segment(std::string_view upstream_model) {
-  constexpr std::string_view kConverse = "converse/";
-  if (upstream_model.starts_with(kConverse)) upstream_model.remove_prefix(kConverse.size());
+  // LiteLLM's route selectors: llmux serves chat through Converse whichever is named.
+  for (const std::string_view route : {"converse/", "invoke/"}) {
+    if (upstream_model.starts_with(route)) upstream_model.remove_prefix(route.size());
+  }
   static constexpr char kDigits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(upstream_model.size() + 8);

@@ -45,7 +45,7 @@ class BedrockProvider final : public Provider {
 // A deployment with an api_key (Bedrock API key: Authorization: Bearer) needs no AWS keys.
 void resolve_bedrock_target(Target& target, const config::EnvLookup& env);
 
-// The model id as Bedrock's path wants it: "converse/" removed, every byte but RFC 3986
+// The model id as Bedrock's path wants it: "converse/" or "invoke/" removed, every byte but RFC 3986
 // unreserved characters percent-encoded (":" → %3A, "/" in ARNs → %2F).
 std::string bedrock_model_path_segment(std::string_view upstream_model);
 

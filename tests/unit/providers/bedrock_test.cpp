@@ -95,6 +95,7 @@ TEST(BedrockEncode, SignsTheHostWithItsPortAndTheSessionToken) {
 TEST(BedrockEncode, ModelIdsAreEncodedIntoThePath) {
   EXPECT_EQ(bedrock_model_path_segment("converse/us.anthropic.claude-3-5-sonnet-20240620-v1:0"),
             "us.anthropic.claude-3-5-sonnet-20240620-v1%3A0");
+  EXPECT_EQ(bedrock_model_path_segment("invoke/meta.llama3-1-8b-instruct-v1:0"), "meta.llama3-1-8b-instruct-v1%3A0");
   EXPECT_EQ(bedrock_model_path_segment("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-2-1b"),
             "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.meta.llama3-2-1b");
 }
