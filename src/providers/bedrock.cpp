@@ -199,6 +199,25 @@ std::string plain_text(const json::value* content) {
   return text;
 }
 
+// An assistant's thinking_blocks (as LiteLLM returns them) → reasoningContent blocks: Anthropic
+// models need their signed thinking back when a turn continues after a tool call.
+json::array reasoning_blocks(const json::array& thinking_blocks) {
+  json::array blocks;
+  for (const auto& item : thinking_blocks) {
+    const auto* block = item.if_object();
+    const auto* type = block ? block->if_contains("type") : nullptr;
+    if (!type || !type->is_string()) continue;
+    if (type->get_string() == "thinking" && block->contains("thinking")) {
+      json::object text{{"text", block->at("thinking")}};
+      if (const auto* signature = block->if_contains("signature")) text["signature"] = *signature;
+      blocks.push_back(json::object{{"reasoningContent", {{"reasoningText", std::move(text)}}}});
+    } else if (type->get_string() == "redacted_thinking" && block->contains("data")) {
+      blocks.push_back(json::object{{"reasoningContent", {{"redactedContent", block->at("data")}}}});
+    }
+  }
+  return blocks;
+}
+
 struct Conversation {
   json::array system;
   json::array messages;
@@ -229,6 +248,11 @@ Result<Conversation> translate_messages(const json::value* messages) {
     } else if (role == "assistant") {
       auto blocks = content_blocks(content);
       if (!blocks) return blocks.error();
+      if (const auto* thinking = message->if_contains("thinking_blocks"); thinking && thinking->is_array()) {
+        json::array reasoning = reasoning_blocks(thinking->get_array());
+        for (auto& block : *blocks) reasoning.push_back(std::move(block));
+        *blocks = std::move(reasoning);
+      }
       if (const auto* calls = message->if_contains("tool_calls"); calls && !calls->is_null()) {
         auto uses = tool_use_blocks(*calls);
         if (!uses) return uses.error();
@@ -784,8 +808,17 @@ class BedrockStreamDecoder final : public StreamDecoder {
       return;
     }
     if (const auto* reasoning = delta.if_contains("reasoningContent"); reasoning && reasoning->is_object()) {
-      if (const auto* text = reasoning->get_object().if_contains("text"); text && text->is_string())
-        write_chunk(out, json::object{{"reasoning_content", *text}});
+      const auto& thought = reasoning->get_object();
+      if (const auto* text = thought.if_contains("text"); text && text->is_string()) {
+        write_chunk(out, json::object{{"reasoning_content", *text},
+                                      {"thinking_blocks", json::array{json::object{{"type", "thinking"}, {"thinking", *text}}}}});
+      } else if (const auto* signature = thought.if_contains("signature")) {
+        write_chunk(out, json::object{{"thinking_blocks", json::array{json::object{
+                                           {"type", "thinking"}, {"thinking", ""}, {"signature", *signature}}}}});
+      } else if (const auto* redacted = thought.if_contains("redactedContent")) {
+        write_chunk(out, json::object{{"thinking_blocks", json::array{json::object{
+                                           {"type", "redacted_thinking"}, {"data", *redacted}}}}});
+      }
     }
   }
 
@@ -978,7 +1011,7 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
   const auto raw_blocks = array_elements(
       body, member_span(body, member_span(body, member_span(body, whole, "output"), "message"), "content"));
   std::string text, reasoning;
-  json::array tool_calls;
+  json::array tool_calls, thinking_blocks;
   for (std::size_t index = 0; index < content->get_array().size(); ++index) {
     const auto* block = content->get_array()[index].if_object();
     if (!block) continue;
@@ -1001,12 +1034,21 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
           {"function", {{"name", name ? *name : json::value("")}, {"arguments", arguments}}}});
     } else if (const auto* thought = block->if_contains("reasoningContent"); thought && thought->is_object()) {
       const auto* reasoning_text = thought->get_object().if_contains("reasoningText");
-      const auto* piece = reasoning_text && reasoning_text->is_object() ? reasoning_text->get_object().if_contains("text") : nullptr;
-      if (piece && piece->is_string()) reasoning += piece->get_string();
+      const auto* details = reasoning_text ? reasoning_text->if_object() : nullptr;
+      const auto* piece = details ? details->if_contains("text") : nullptr;
+      if (piece && piece->is_string()) {
+        reasoning += piece->get_string();
+        json::object thinking{{"type", "thinking"}, {"thinking", *piece}};
+        if (const auto* signature = details->if_contains("signature")) thinking["signature"] = *signature;
+        thinking_blocks.push_back(std::move(thinking));
+      } else if (const auto* redacted = thought->get_object().if_contains("redactedContent")) {
+        thinking_blocks.push_back(json::object{{"type", "redacted_thinking"}, {"data", *redacted}});
+      }
     }
   }
   json::object reply_message{{"role", "assistant"}, {"content", text.empty() && !tool_calls.empty() ? json::value(nullptr) : json::value(text)}};
   if (!reasoning.empty()) reply_message["reasoning_content"] = reasoning;
+  if (!thinking_blocks.empty()) reply_message["thinking_blocks"] = std::move(thinking_blocks);
   const bool has_tool_calls = !tool_calls.empty();
   if (has_tool_calls) reply_message["tool_calls"] = std::move(tool_calls);
   const auto* stop = answer->if_contains("stopReason");

@@ -349,6 +349,20 @@ TEST(BedrockDecode, TextToolUseAndUsageWithCache) {
   EXPECT_TRUE(usage.reported);
 }
 
+TEST(BedrockEncode, ThinkingBlocksGoBackAsReasoningContentFirstInTheTurn) {
+  const auto request = encoded(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"},
+    {"role":"assistant","content":"Let me look.","thinking_blocks":[
+       {"type":"thinking","thinking":"Hmm.","signature":"sig=="},{"type":"redacted_thinking","data":"b64"}],
+     "tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"t1","content":"ok"}],
+    "tools":[{"type":"function","function":{"name":"f"}}]})"), signed_target());
+  EXPECT_EQ(json::parse(request.body).at("messages").at(1), json::parse(R"({"role":"assistant","content":[
+    {"reasoningContent":{"reasoningText":{"text":"Hmm.","signature":"sig=="}}},
+    {"reasoningContent":{"redactedContent":"b64"}},
+    {"text":"Let me look."},
+    {"toolUse":{"toolUseId":"t1","name":"f","input":{}}}]})"));
+}
+
 TEST(BedrockDecode, StopReasonsAndReasoning) {
   const std::pair<const char*, const char*> cases[] = {
       {"end_turn", "stop"}, {"stop_sequence", "stop"}, {"max_tokens", "length"},
@@ -363,6 +377,8 @@ TEST(BedrockDecode, StopReasonsAndReasoning) {
     EXPECT_EQ(choice.at("finish_reason"), finish) << stop;
     EXPECT_EQ(choice.at("message").at("content"), "Hi");
     EXPECT_EQ(choice.at("message").at("reasoning_content"), "Hmm.");
+    EXPECT_EQ(choice.at("message").at("thinking_blocks"),
+              json::parse(R"([{"type":"thinking","thinking":"Hmm.","signature":"sig"}])"));
   }
 }
 
@@ -542,6 +558,20 @@ TEST(BedrockStream, NoMetadataAfterMessageStopStillEndsTheStream) {
   const auto run = run_stream(kStream, {stop});
   ASSERT_FALSE(run.error);
   EXPECT_EQ(run.out, chunk("{}", R"("length")") + "data: [DONE]\n\n");
+}
+
+TEST(BedrockStream, ReasoningDeltas) {
+  auto delta = [](std::string_view payload) {
+    return wire::encode_event_stream_message({{":event-type", "contentBlockDelta"}, {":message-type", "event"}}, payload);
+  };
+  const auto run = run_stream(kStream, {
+      delta(R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Hmm"}}})") +
+      delta(R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"signature":"sig"}}})") +
+      wire::encode_event_stream_message({{":event-type", "messageStop"}, {":message-type", "event"}}, R"({"stopReason":"end_turn"})")});
+  ASSERT_FALSE(run.error);
+  EXPECT_EQ(run.out, chunk(R"({"reasoning_content":"Hmm","thinking_blocks":[{"type":"thinking","thinking":"Hmm"}]})") +
+                         chunk(R"({"thinking_blocks":[{"type":"thinking","thinking":"","signature":"sig"}]})") +
+                         chunk("{}", R"("stop")") + "data: [DONE]\n\n");
 }
 
 TEST(BedrockStream, JsonModeToolInputIsStreamedAsContent) {
