@@ -114,8 +114,42 @@ Result<json::object> image_block(const json::value& image_url) {
   return json::object{{"image", {{"format", format}, {"source", {{"bytes", url.substr(marker + kBase64.size())}}}}}};
 }
 
+// A `file` part with a base64 data: URL → a document block. Bedrock requires a name (letters,
+// digits, single spaces, hyphens, parentheses, brackets): the filename so cleaned, else
+// "Document <n>" by its place in the request.
+Result<json::object> document_block(const json::object& file, std::size_t& documents) {
+  const auto* data = file.if_contains("file_data");
+  const std::string_view url = data && data->is_string() ? std::string_view(data->get_string()) : "";
+  static constexpr std::pair<std::string_view, std::string_view> kFormats[] = {
+      {"application/pdf", "pdf"}, {"text/csv", "csv"}, {"application/msword", "doc"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"},
+      {"application/vnd.ms-excel", "xls"}, {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
+      {"text/html", "html"}, {"text/plain", "txt"}, {"text/markdown", "md"}};
+  constexpr std::string_view kBase64 = ";base64,";
+  const auto marker = url.find(kBase64);
+  const std::string_view mime = url.starts_with("data:") && marker != std::string_view::npos ? url.substr(5, marker - 5) : "";
+  const auto* format = std::ranges::find_if(kFormats, [&](const auto& entry) { return entry.first == mime; });
+  if (format == std::end(kFormats)) {
+    return bad_request("Bedrock takes files as base64 data: URLs of a pdf, csv, doc, docx, xls, xlsx, html, txt or "
+                       "md document.", "messages");
+  }
+  std::string name;
+  if (const auto* filename = file.if_contains("filename"); filename && filename->is_string()) {
+    for (const char c : std::string_view(filename->get_string()).substr(0, filename->get_string().rfind('.'))) {
+      const bool allowed = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '(' || c == ')' || c == '[' || c == ']';
+      if (allowed) name += c;
+      else if (!name.empty() && name.back() != ' ') name += ' ';
+    }
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+  }
+  ++documents;
+  if (name.empty()) name = "Document " + std::to_string(documents);
+  return json::object{{"document", {{"format", format->second}, {"name", name},
+                                    {"source", {{"bytes", url.substr(marker + kBase64.size())}}}}}};
+}
+
 // An OpenAI message's content (a string or an array of parts) as Converse content blocks.
-Result<json::array> content_blocks(const json::value* content) {
+Result<json::array> content_blocks(const json::value* content, std::size_t& documents) {
   json::array blocks;
   if (!content || content->is_null()) return blocks;
   if (content->is_string()) {
@@ -136,6 +170,10 @@ Result<json::array> content_blocks(const json::value* content) {
       auto image = image_block(part.at("image_url"));
       if (!image) return image.error();
       blocks.push_back(std::move(*image));
+    } else if (kind == "file" && part.contains("file") && part.at("file").is_object()) {
+      auto document = document_block(part.at("file").get_object(), documents);
+      if (!document) return document.error();
+      blocks.push_back(std::move(*document));
     } else {
       return bad_request("Bedrock deployments do not take content parts of type '" + std::string(kind) + "'.",
                          "messages");
@@ -227,6 +265,7 @@ struct Conversation {
 // as user turns of toolResult blocks, same-role turns merged.
 Result<Conversation> translate_messages(const json::value* messages) {
   Conversation out;
+  std::size_t documents = 0;
   if (!messages || !messages->is_array()) return bad_request("messages must be an array.", "messages");
   for (const auto& item : messages->get_array()) {
     const auto* message = item.if_object();
@@ -235,18 +274,19 @@ Result<Conversation> translate_messages(const json::value* messages) {
     const std::string_view role = role_value->get_string();
     const auto* content = message->if_contains("content");
     if (role == "system" || role == "developer") {
-      auto blocks = content_blocks(content);
+      auto blocks = content_blocks(content, documents);
       if (!blocks) return blocks.error();
       for (auto& block : *blocks) {
-        if (block.get_object().contains("image")) return bad_request("A system message can only hold text.", "messages");
+        if (!block.get_object().contains("text") && !block.get_object().contains("cachePoint"))
+          return bad_request("A system message can only hold text.", "messages");
         out.system.push_back(std::move(block));
       }
     } else if (role == "user") {
-      auto blocks = content_blocks(content);
+      auto blocks = content_blocks(content, documents);
       if (!blocks) return blocks.error();
       append_turn(out.messages, "user", std::move(*blocks));
     } else if (role == "assistant") {
-      auto blocks = content_blocks(content);
+      auto blocks = content_blocks(content, documents);
       if (!blocks) return blocks.error();
       if (const auto* thinking = message->if_contains("thinking_blocks"); thinking && thinking->is_array()) {
         json::array reasoning = reasoning_blocks(thinking->get_array());

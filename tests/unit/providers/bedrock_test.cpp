@@ -164,6 +164,21 @@ TEST(BedrockEncode, TranslatesAConversation) {
   })"));
 }
 
+TEST(BedrockEncode, FilesBecomeNamedDocuments) {
+  const auto request = encoded(chat(R"({"model":"c","messages":[{"role":"user","content":[
+    {"type":"file","file":{"file_data":"data:application/pdf;base64,JVBERi0=","filename":"Q3 report_final.v2.pdf"}},
+    {"type":"file","file":{"file_data":"data:text/csv;base64,YSxi"}},
+    {"type":"text","text":"Summarise."}]}]})"), signed_target());
+  EXPECT_EQ(json::parse(request.body).at("messages").at(0).at("content"), json::parse(R"([
+    {"document":{"format":"pdf","name":"Q3 report final v2","source":{"bytes":"JVBERi0="}}},
+    {"document":{"format":"csv","name":"Document 2","source":{"bytes":"YSxi"}}},
+    {"text":"Summarise."}])"));
+  auto unknown = kBedrock.encode(chat(R"({"model":"c","messages":[{"role":"user","content":[
+    {"type":"file","file":{"file_data":"data:application/zip;base64,UEs="}}]}]})"), signed_target());
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(http_status(unknown.error()), 400);
+}
+
 TEST(BedrockEncode, DeploymentDefaultsAndToolChoiceModes) {
   auto target = signed_target();
   target.default_params["temperature"] = 0.1;
