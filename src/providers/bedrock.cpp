@@ -1000,6 +1000,11 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, con
 
   if (!target.api_key.empty()) {
     upstream.headers.emplace_back("Authorization", "Bearer " + target.api_key);
+  } else if (target.settings.contains("aws_role_name") || target.settings.contains("aws_web_identity_token")) {
+    // Signing with the base credentials instead would fail later, and less clearly.
+    return make_error(ErrorKind::internal, "The Bedrock deployment of model '" + target.upstream_model +
+                                               "' asks for an STS role (aws_role_name / aws_web_identity_token), "
+                                               "which llmux does not support yet.");
   } else {
     const wire::AwsCredentials credentials{.access_key_id = string_setting(target.settings, "aws_access_key_id"),
                                            .secret_access_key = string_setting(target.settings, "aws_secret_access_key"),

@@ -51,7 +51,8 @@ constexpr std::string_view kProviderSettings[] = {
     "cache_read_input_token_cost", "cache_creation_input_token_cost", "max_input_tokens",
     "azure_ad_token", "vertex_project", "vertex_location", "vertex_credentials",
     "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name",
-    "aws_profile_name", "aws_bedrock_runtime_endpoint", "configurable_clientside_auth_params",
+    "aws_profile_name", "aws_bedrock_runtime_endpoint", "aws_role_name", "aws_session_name",
+    "aws_web_identity_token", "aws_sts_endpoint", "aws_external_id", "configurable_clientside_auth_params",
 };
 
 }  // namespace

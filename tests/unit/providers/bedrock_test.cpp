@@ -118,6 +118,15 @@ TEST(BedrockEncode, NoCredentialsIsA401NamingTheModelNotASecret) {
   EXPECT_THAT(result.error().message, Not(HasSubstr("AKIDONLY")));
 }
 
+TEST(BedrockEncode, StsRolesAreRefusedRatherThanSignedWithTheBaseKeys) {
+  auto target = signed_target();
+  target.settings["aws_role_name"] = "arn:aws:iam::123456789012:role/bedrock";
+  auto result = kBedrock.encode(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})"), target);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(http_status(result.error()), 500);
+  EXPECT_THAT(result.error().message, HasSubstr("aws_role_name"));
+}
+
 TEST(BedrockEncode, TranslatesAConversation) {
   const auto request = encoded(chat(R"({
     "model": "c",
