@@ -59,6 +59,7 @@ before(async () => {
         bedrock('br-error-424', 'mock-error-424', keys(long)),
         bedrock('br-error-429', 'mock-error-429', keys(long)),
         bedrock('br-error-503', 'mock-error-503', keys(long)),
+        bedrock('br-garbage', 'mock-garbage', keys(long)),
         bedrock('br-throttled-at-once', 'mock-stream-throttled-after-0', keys(long)),
         bedrock('br-throttled-later', 'mock-stream-throttled-after-3', keys(long)),
       ];
@@ -197,6 +198,14 @@ test('a wrong secret is a 401 from the signature check; Bedrock errors keep thei
     }
   }
   assert.equal(lastRequest().signature, 'valid');
+});
+
+test('an answer that is neither Converse JSON nor event-stream frames is a 502, streamed or not', async () => {
+  for (const stream of [false, true]) {
+    const answer = await chat('br-garbage', { stream });
+    assert.equal(answer.status, 502, `stream=${stream}: ${answer.text}`);
+    assert.match(answer.json().error.message, stream ? /malformed event-stream frame/ : /not a Converse response/);
+  }
 });
 
 test('a throttling exception before any event is a 429; after some, an in-band error ends the stream', async () => {
