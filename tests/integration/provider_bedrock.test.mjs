@@ -60,6 +60,7 @@ before(async () => {
         bedrock('br-error-429', 'mock-error-429', keys(long)),
         bedrock('br-error-503', 'mock-error-503', keys(long)),
         bedrock('br-garbage', 'mock-garbage', keys(long)),
+        bedrock('br-paced', 'mock-stream-slow-5-3', keys(long)),
         bedrock('br-throttled-at-once', 'mock-stream-throttled-after-0', keys(long)),
         bedrock('br-throttled-later', 'mock-stream-throttled-after-3', keys(long)),
       ];
@@ -142,6 +143,18 @@ test('a streamed call goes to converse-stream and comes back as OpenAI chunks', 
   assert.ok(done && !broken, 'the stream ends with [DONE]');
   assert.equal(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join(''), 'Hello world');
   assert.ok(chunks.every((chunk) => chunk.model === 'br-arn'));
+});
+
+test('frames encoded by the mock (padded, one per write) stream through with their usage', async () => {
+  const response = await postJson(stack.url, '/v1/chat/completions', {
+    model: 'br-paced', messages: kHello, stream: true, stream_options: { include_usage: true },
+  });
+  assert.equal(response.status, 200);
+  const { chunks, done } = await readSse(response);
+  assert.ok(done);
+  assert.equal(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join(''), 'tok0 tok1 tok2 ');
+  assert.deepEqual(chunks.at(-1).usage, { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 });
+  assert.ok(chunks.every((chunk) => !('p' in chunk) && !('p' in (chunk.choices[0]?.delta ?? {}))), 'padding is not relayed');
 });
 
 test('credentials from os.environ/, the AWS_* variables and a credentials file profile', async () => {

@@ -51,8 +51,12 @@ export function encodeFrame(headers, payload) {
   return message;
 }
 
+// Live streams pad each payload with a `p` member of varying length (others.md §4.4); the
+// frames built here do too, so clients are shown to ignore unknown members.
+const kPadding = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const event = (type, payload) => encodeFrame(
-  { ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' }, payload);
+  { ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' },
+  { ...payload, p: kPadding.slice(0, 1 + (JSON.stringify(payload).length % kPadding.length)) });
 
 // A recorded stream cut into its frames (each one event), using the length prefixes.
 function fixtureFrames(name) {
