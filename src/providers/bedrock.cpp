@@ -943,6 +943,7 @@ std::string bedrock_model_path_segment(std::string_view upstream_model) {
 void resolve_bedrock_target(Target& target, const config::EnvLookup& env) {
   auto& settings = target.settings;
   std::string region = string_setting(settings, "aws_region_name");
+  if (region.empty()) region = env_value(env, "AWS_REGION_NAME");  // LiteLLM's own, read first
   if (region.empty()) region = env_value(env, "AWS_REGION");
   if (region.empty()) region = env_value(env, "AWS_DEFAULT_REGION");
   if (region.empty()) region = kDefaultRegion;

@@ -37,7 +37,8 @@ class BedrockProvider final : public Provider {
 // model table trims a trailing '/' from api_base afterwards):
 // - api_base: litellm_params api_base, else aws_bedrock_runtime_endpoint, else
 //   $AWS_BEDROCK_RUNTIME_ENDPOINT, else https://bedrock-runtime.{region}.amazonaws.com;
-// - settings.aws_region_name: the param, else $AWS_REGION, $AWS_DEFAULT_REGION, else us-west-2;
+// - settings.aws_region_name: the param, else $AWS_REGION_NAME, $AWS_REGION, $AWS_DEFAULT_REGION,
+//   else us-west-2;
 // - settings.aws_access_key_id / aws_secret_access_key / aws_session_token: the params, else
 //   (without aws_profile_name) $AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY / $AWS_SESSION_TOKEN,
 //   else the profile (aws_profile_name, $AWS_PROFILE, "default") of the shared credentials file

@@ -69,7 +69,7 @@ before(async () => {
       BR_TEST_KEY_ID: long.accessKeyId, BR_TEST_SECRET: long.secretAccessKey,
       AWS_ACCESS_KEY_ID: temporary.accessKeyId, AWS_SECRET_ACCESS_KEY: temporary.secretAccessKey,
       AWS_SESSION_TOKEN: temporary.sessionToken, AWS_REGION: 'ap-southeast-2',
-      AWS_SHARED_CREDENTIALS_FILE: kCredentialsFile, AWS_PROFILE: '', AWS_DEFAULT_REGION: '',
+      AWS_SHARED_CREDENTIALS_FILE: kCredentialsFile, AWS_PROFILE: '', AWS_DEFAULT_REGION: '', AWS_REGION_NAME: '',
       AWS_BEARER_TOKEN_BEDROCK: '', AWS_BEDROCK_RUNTIME_ENDPOINT: '', HOME: kHome,
     },
   });

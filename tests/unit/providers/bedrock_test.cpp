@@ -287,6 +287,9 @@ TEST(BedrockSettings, EndpointAndRegionPrecedence) {
 
   Target from_env{.provider = "bedrock"};
   resolve_bedrock_target(from_env, env_of({{"AWS_DEFAULT_REGION", "eu-west-1"}, {"AWS_BEDROCK_RUNTIME_ENDPOINT", "http://127.0.0.1:9"}}));
+  Target litellm_variable{.provider = "bedrock"};
+  resolve_bedrock_target(litellm_variable, env_of({{"AWS_REGION_NAME", "ca-central-1"}, {"AWS_REGION", "eu-west-1"}}));
+  EXPECT_EQ(litellm_variable.settings.at("aws_region_name"), "ca-central-1");
   EXPECT_EQ(from_env.api_base, "http://127.0.0.1:9");
   EXPECT_EQ(from_env.settings.at("aws_region_name"), "eu-west-1");
 
