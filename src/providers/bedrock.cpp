@@ -1033,7 +1033,6 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, con
                                          .service = kSigningService};
     upstream.headers = wire::sign_v4(to_sign, credentials, wire::aws_timestamp(now_()));
   }
-  if (request.stream && chat) upstream.headers.emplace_back("Accept", "application/vnd.amazon.eventstream");
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
