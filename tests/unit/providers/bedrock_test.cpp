@@ -615,12 +615,6 @@ TEST(BedrockStream, JsonModeToolInputIsStreamedAsContent) {
   EXPECT_EQ(run.out, chunk(R"({"content":"{\"n\":1}"})") + chunk("{}", R"("stop")") + "data: [DONE]\n\n");
 }
 
-}  // namespace
-}  // namespace llmux::providers
-
-namespace llmux::providers {
-namespace {
-
 // ---- embeddings -------------------------------------------------------------------------------
 
 api::Request embeddings(std::string_view body) {
