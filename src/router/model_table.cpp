@@ -115,7 +115,6 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.api_base = entry.params.api_base;
     if (spec && target.api_base.empty()) target.api_base = env_or_empty(spec->api_base_env);
     if (spec && target.api_base.empty()) target.api_base = spec->default_api_base;
-    target.api_base = trim_trailing_slashes(target.api_base);
     target.api_key = entry.params.api_key;
     if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
     if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->fallback_api_key_env);
@@ -128,6 +127,8 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     }
     const auto* drop = target.settings.if_contains("drop_params");
     target.drop_params = drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;
+    if (spec) spec->provider->prepare(target);
+    target.api_base = trim_trailing_slashes(target.api_base);
     if (spec && target.api_base.empty() && !entry.params.mock_response) {
       problems.push_back(where + ": litellm_params.api_base is required for provider '" +
                          std::string(name.prefix) + "'");
