@@ -1113,11 +1113,31 @@ class GeminiStreamDecoder final : public StreamDecoder {
   bool done_ = false;
 };
 
+class AiStudioAddressing final : public GeminiAddressing {
+ public:
+  Result<std::string> url(const Target& target, std::string_view method) const override {
+    std::string url = target.api_base + "/v1beta/models/" + target.upstream_model;
+    url += ':';
+    url += method;
+    return url;
+  }
+
+  // The key goes in a header, never in the URL (where an access log could keep it).
+  Result<void> add_credentials(const Target& target, Headers& headers) const override {
+    if (!target.api_key.empty()) headers.emplace_back("x-goog-api-key", target.api_key);
+    return {};
+  }
+};
+
+const AiStudioAddressing kAiStudioAddressing;
+
 }  // namespace
+
+const GeminiAddressing& ai_studio_addressing() { return kAiStudioAddressing; }
 
 Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, const Target& target) const {
   UpstreamRequest upstream;
-  const std::string model_url = target.api_base + "/v1beta/models/" + target.upstream_model;
+  std::string_view method;
   switch (request.endpoint) {
     case api::Endpoint::chat_completions: {
       if (auto checked = check_supported_params(request, target, chat_params(target.upstream_model), kProviderName); !checked)
@@ -1125,7 +1145,7 @@ Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, cons
       auto body = chat_body(request, target);
       if (!body) return body.error();
       upstream.body = std::move(*body);
-      upstream.url = model_url + (request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+      method = request.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       break;
     }
     case api::Endpoint::embeddings: {
@@ -1134,15 +1154,17 @@ Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, cons
       auto body = embeddings_body(request, target);
       if (!body) return body.error();
       upstream.body = std::move(*body);
-      upstream.url = model_url + ":batchEmbedContents";
+      method = "batchEmbedContents";
       break;
     }
     default:
       return bad_request("gemini serves /chat/completions and /embeddings only.");
   }
-  // The key goes in a header, never in the URL (where an access log could keep it).
+  auto url = addressing_.url(target, method);
+  if (!url) return url.error();
+  upstream.url = std::move(*url);
   upstream.headers.reserve(1 + target.extra_headers.size());
-  if (!target.api_key.empty()) upstream.headers.emplace_back("x-goog-api-key", target.api_key);
+  if (auto added = addressing_.add_credentials(target, upstream.headers); !added) return added.error();
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
