@@ -1,6 +1,6 @@
 // Google AI Studio's Gemini API (`gemini/<model>`, generativelanguage.googleapis.com): OpenAI chat
 // requests become generateContent / streamGenerateContent?alt=sse calls, embeddings become
-// batchEmbedContents, and Gemini's answers, SSE streams and google.rpc errors come back in
+// batchEmbedContents (Vertex: predict), and Gemini's answers, SSE streams and google.rpc errors come back in
 // OpenAI's shapes, following LiteLLM's `gemini/` provider (docs/providers/gemini.md).
 // Vertex AI serves the same bodies under its own URLs and OAuth credential: it only supplies a
 // GeminiAddressing (vertex.hpp), so the translation stays one piece of code.
@@ -21,6 +21,9 @@ class GeminiAddressing {
   virtual Result<std::string> url(const Target& target, std::string_view method) const = 0;
   // Fails when the deployment has no usable credential (e.g. no OAuth token yet).
   virtual Result<void> add_credentials(const Target& target, Headers& headers) const = 0;
+  // Embeddings through `:predict` ({"instances":[{"content"}]} → predictions[].embeddings, Vertex's
+  // text-embedding models) instead of AI Studio's `:batchEmbedContents`.
+  virtual bool embeds_with_predict() const { return false; }
 };
 
 // AI Studio: `{api_base}/v1beta/models/{model}:{method}` with `x-goog-api-key: {api_key}`.

@@ -66,18 +66,14 @@ Result<void> add_bearer(const Target& target, Headers& headers) {
 class VertexGeminiAddressing final : public GeminiAddressing {
  public:
   Result<std::string> url(const Target& target, std::string_view method) const override {
-    // Vertex's Gemini embeddings are a different API (text-embedding models' :predict).
-    if (method == "batchEmbedContents") {
-      return make_error(ErrorKind::invalid_request,
-                        "vertex_ai: embeddings are not supported by llmux for Vertex AI yet (model '" +
-                            target.upstream_model + "').");
-    }
     return model_url(target, "google", method);
   }
 
   Result<void> add_credentials(const Target& target, Headers& headers) const override {
     return add_bearer(target, headers);
   }
+
+  bool embeds_with_predict() const override { return true; }
 };
 
 class VertexAnthropicAddressing final : public AnthropicAddressing {

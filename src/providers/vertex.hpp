@@ -18,7 +18,7 @@ inline constexpr std::string_view kVertexDefaultLocation = "us-central1";
 inline constexpr std::string_view kVertexAnthropicVersion = "vertex-2023-10-16";
 
 // `{base}/v1/projects/{project}/locations/{location}/publishers/google/models/{model}:{method}`
-// with `Authorization: Bearer {OAuth token}`.
+// with `Authorization: Bearer {OAuth token}`; embeddings through `:predict`.
 const GeminiAddressing& vertex_gemini_addressing();
 // `…/publishers/anthropic/models/{model}:rawPredict` (`:streamRawPredict`), the model in the URL
 // and `anthropic_version` in the body.

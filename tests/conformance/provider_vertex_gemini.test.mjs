@@ -4,13 +4,13 @@
 import { before } from 'node:test';
 
 import { providerConformance } from './provider_suite.mjs';
-import { errorBody } from '../mock_upstream/bodies.mjs';
+import { embeddingFor, errorBody } from '../mock_upstream/bodies.mjs';
 import { readGeminiFixture, geminiStreamText } from '../mock_upstream/dialects/gemini.mjs';
 import { makeServiceAccount } from '../support/google_service_account.mjs';
 import { vertexParams, waitForIssuedTokens } from '../support/vertex.mjs';
 
 const answer = JSON.parse(readGeminiFixture('generate_content.json'));
-const kRoles = ['chat', 'tools', 'rateLimited', 'broken', 'cutStream'];
+const kRoles = ['chat', 'tools', 'rateLimited', 'broken', 'cutStream', 'embedder'];
 
 providerConformance({
   provider: 'vertex-gemini',
@@ -24,6 +24,7 @@ providerConformance({
       rateLimited: params('mock-error-429'),
       broken: params('mock-error-500'),
       cutStream: params('mock-stream-cut-after-3'),
+      embedder: params('text-embedding-005'),
     };
   },
   expect: {
@@ -33,6 +34,7 @@ providerConformance({
     streamText: geminiStreamText('stream_generate_content.sse'),
     streamUsage: { prompt_tokens: 138, completion_tokens: 15, total_tokens: 153 },
     toolCalls: [{ name: 'getWeather', arguments: { location: 'Tokyo' } }],
+    embeddings: (inputs) => inputs.map((input) => embeddingFor(input)),
     errorMessages: { 429: errorBody(429).error.message, 500: errorBody(500).error.message },
   },
 });

@@ -13,6 +13,7 @@ import { expectError, eventually } from '../support/assertions.mjs';
 import { readSse } from '../support/sse.mjs';
 import { readGeminiFixture } from '../mock_upstream/dialects/gemini.mjs';
 import { readAnthropicFixture } from '../mock_upstream/dialects/anthropic.mjs';
+import { embeddingFor } from '../mock_upstream/bodies.mjs';
 import { failTokenRequests, issuedToken, issuedTokens } from '../mock_upstream/dialects/google_oauth.mjs';
 import { makeServiceAccount } from '../support/google_service_account.mjs';
 import { vertexParams, waitForIssuedTokens, kVertexProject, kVertexLocation } from '../support/vertex.mjs';
@@ -132,11 +133,24 @@ test('Claude on Vertex: rawPredict, no model and anthropic_version in the body, 
   assert.equal(streamed.body.stream, true);
 });
 
-test('inline key JSON works like a key file; embeddings are refused clearly', async () => {
+test('inline key JSON works like a key file', async () => {
   const inline = await call({ model: 'v-inline', messages: kHello });
   assert.equal(inline.response.status, 200, inline.text);
-  const embed = await postJson(stack.url, '/v1/embeddings', { model: 'v-embed', input: 'hello' });
-  await expectError(embed, 400, { message: /embeddings are not supported by llmux for Vertex AI/ });
+  assert.ok(issuedToken(bearerOf(inline.upstream)));
+});
+
+test('embeddings go to the text-embedding model\'s predict, with Vertex\'s token counts', async () => {
+  const { response, text, upstream } = await call(
+    { model: 'v-embed', input: ['one two three', 'four'], dimensions: 4, encoding_format: 'float' }, { path: '/v1/embeddings' });
+  assert.equal(response.status, 200, text);
+  assert.equal(upstream.path,
+    `/v1/projects/${kVertexProject}/locations/${kVertexLocation}/publishers/google/models/text-embedding-005:predict`);
+  assert.ok(issuedToken(bearerOf(upstream)));
+  assert.deepEqual(upstream.body, { instances: [{ content: 'one two three' }, { content: 'four' }], parameters: { outputDimensionality: 4 } });
+  const body = JSON.parse(text);
+  assert.deepEqual(body.data.map((item) => item.embedding), [embeddingFor('one two three', 4), embeddingFor('four', 4)]);
+  assert.deepEqual(body.usage, { prompt_tokens: 4, total_tokens: 4 });
+  assert.equal(body.model, 'v-embed');
 });
 
 test('one token serves many requests: no token request per call', async () => {

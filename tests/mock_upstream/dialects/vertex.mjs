@@ -1,18 +1,21 @@
 // Google Vertex AI: Gemini models at
 // /v1/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent
-// (and :streamGenerateContent?alt=sse), Claude at …/publishers/anthropic/models/{model}:rawPredict
+// (and :streamGenerateContent?alt=sse), text-embedding models at …:predict, Claude at …/publishers/anthropic/models/{model}:rawPredict
 // (and :streamRawPredict). Every call needs `Authorization: Bearer <token>` with a token that
 // google_oauth.mjs issued and that has not expired (else Google's 401). The answers are the
 // Gemini and Anthropic dialects' own (answerGemini, answerMessages), with Vertex's body rules for
 // Claude: no `model` (it is in the URL) and `anthropic_version: vertex-2023-10-16`. A gateway
 // routes only `claude…` ids to Claude, so a scripted Claude id is `claude-<script>`
 // (`claude-mock-error-429` behaves as `mock-error-429`).
-import { answerGemini } from './gemini.mjs';
+import { behaviourFor } from '../behaviours.mjs';
+import { embeddingFor } from '../bodies.mjs';
+import { answer } from './answer.mjs';
+import { answerGemini, geminiErrorBody } from './gemini.mjs';
 import { answerMessages, bodyProblem } from './anthropic.mjs';
 import { issuedToken } from './google_oauth.mjs';
 
-const kPath = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(generateContent|streamGenerateContent|rawPredict|streamRawPredict)$/;
-const kMethods = { google: ['generateContent', 'streamGenerateContent'], anthropic: ['rawPredict', 'streamRawPredict'] };
+const kPath = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(generateContent|streamGenerateContent|predict|rawPredict|streamRawPredict)$/;
+const kMethods = { google: ['generateContent', 'streamGenerateContent', 'predict'], anthropic: ['rawPredict', 'streamRawPredict'] };
 
 export const kUnauthenticated = {
   error: {
@@ -24,6 +27,30 @@ export const kUnauthenticated = {
 
 function invalidArgument(message) {
   return { error: { code: 400, message, status: 'INVALID_ARGUMENT' } };
+}
+
+// A text-embedding model's predict: one prediction per instance, with a token count (words here).
+function predictEmbeddings(exchange, model, body) {
+  if (!Array.isArray(body?.instances) || body.instances.some((instance) => typeof instance?.content !== 'string')) {
+    return exchange.json(400, invalidArgument('instances[].content: a string is required'));
+  }
+  const dimensions = body.parameters?.outputDimensionality ?? 8;
+  return answer(exchange, behaviourFor(model), {
+    stream: false,
+    bodies: {
+      error: (status) => ({ status, body: geminiErrorBody(status) }),
+      json: () => ({
+        predictions: body.instances.map(({ content }) => ({
+          embeddings: {
+            statistics: { truncated: false, token_count: content.split(/\s+/).filter(Boolean).length },
+            values: embeddingFor(content, dimensions),
+          },
+        })),
+        metadata: { billableCharacterCount: body.instances.reduce((sum, { content }) => sum + content.length, 0) },
+      }),
+      events: () => [],
+    },
+  });
 }
 
 export const vertex = {
@@ -40,6 +67,7 @@ export const vertex = {
     if (!kMethods[route.publisher].includes(route.method)) {
       return exchange.json(404, invalidArgument(`${route.method} is not a method of ${route.publisher} models`));
     }
+    if (route.method === 'predict') return predictEmbeddings(exchange, route.model, body);
     if (route.publisher === 'google') return answerGemini(exchange, { model: route.model, method: route.method, url, body });
     const problem = bodyProblem(body);
     if (problem) return exchange.json(problem.status, problem.body);

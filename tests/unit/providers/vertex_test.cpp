@@ -74,12 +74,43 @@ TEST(VertexGemini, StreamsWithAltSse) {
   EXPECT_THAT(upstream->url, ::testing::EndsWith("/publishers/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse"));
 }
 
-TEST(VertexGemini, EmbeddingsAreRefusedClearly) {
-  const auto upstream = kVertexGemini.encode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"x"})"),
-                                             vertex_target("text-embedding-005"));
-  ASSERT_FALSE(upstream);
-  EXPECT_EQ(upstream.error().kind, ErrorKind::invalid_request);
-  EXPECT_THAT(upstream.error().message, HasSubstr("embeddings are not supported"));
+TEST(VertexGemini, EmbeddingsThroughPredict) {
+  const auto upstream = kVertexGemini.encode(
+      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"],"dimensions":256})"),
+      vertex_target("text-embedding-005"));
+  ASSERT_TRUE(upstream) << upstream.error().message;
+  EXPECT_THAT(upstream->url, ::testing::EndsWith("/publishers/google/models/text-embedding-005:predict"));
+  EXPECT_EQ(json::parse(upstream->body), json::parse(R"({"instances":[{"content":"a"},{"content":"b"}],
+                                                         "parameters":{"outputDimensionality":256}})"));
+  const auto plain = kVertexGemini.encode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a"})"),
+                                          vertex_target("text-embedding-005"));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(json::parse(plain->body), json::parse(R"({"instances":[{"content":"a"}]})"));
+}
+
+TEST(VertexGemini, PredictAnswerDigitsKeptAndTokensCounted) {
+  constexpr std::string_view kAnswer = R"({"predictions":[
+      {"embeddings":{"statistics":{"truncated":false,"token_count":4},"values":[0.0123456789012345678,-1e-7]}},
+      {"embeddings":{"statistics":{"truncated":false,"token_count":6},"values":[0.5,0.25]}}],
+    "metadata":{"billableCharacterCount":20}})";
+  const auto request = parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"]})");
+  const auto reply = kVertexGemini.decode(request, kAnswer, kClientModel);
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(json::parse(reply->body), json::parse(R"({"object":"list","data":[
+      {"object":"embedding","index":0,"embedding":[0.0123456789012345678,-1e-7]},
+      {"object":"embedding","index":1,"embedding":[0.5,0.25]}],
+    "model":"my-vertex","usage":{"prompt_tokens":10,"total_tokens":10}})"));
+  EXPECT_THAT(reply->body, HasSubstr("[0.0123456789012345678,-1e-7]")) << "digits as Google wrote them";
+  EXPECT_EQ(reply->usage.prompt_tokens, 10);
+  EXPECT_TRUE(reply->usage.reported);
+
+  const auto base64 = kVertexGemini.decode(
+      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a","encoding_format":"base64"})"),
+      R"({"predictions":[{"embeddings":{"values":[1.0,2.0]}}]})", kClientModel);
+  ASSERT_TRUE(base64);
+  EXPECT_THAT(base64->body, HasSubstr(R"("embedding":"AACAPwAAAEA=")"));
+  EXPECT_FALSE(kVertexGemini.decode(request, R"({"embeddings":[{"values":[1]}]})", kClientModel))
+      << "an AI Studio answer is not Vertex's";
 }
 
 TEST(VertexGemini, NoTokenYetIs503NamingTheDeploymentNotASecret) {
