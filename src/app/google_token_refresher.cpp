@@ -52,18 +52,32 @@ std::chrono::milliseconds retry_delay(int failures) {
 }
 
 struct GoogleTokenRefresher::Refresh {
-  Refresh(std::shared_ptr<wire::GoogleAccessToken> token_, asio::io_context& io) : token(std::move(token_)), timer(io) {}
+  Refresh(std::vector<std::shared_ptr<wire::GoogleAccessToken>> tokens_, asio::io_context& io)
+      : tokens(std::move(tokens_)), timer(io) {
+    for (const auto& token : tokens) owners += (owners.empty() ? "" : ", ") + token->owner();
+  }
 
-  std::shared_ptr<wire::GoogleAccessToken> token;
+  // The same account's holders: the first one's key signs; all of them get each token.
+  std::vector<std::shared_ptr<wire::GoogleAccessToken>> tokens;
+  std::string owners;  // for log lines
   asio::steady_timer timer;
   upstream::AbortHandle* in_flight = nullptr;
   bool stopping = false;
 };
 
 GoogleTokenRefresher::GoogleTokenRefresher(const router::ModelTable& models) {
+  const auto same_account = [](const wire::GoogleAccessToken& a, const wire::GoogleAccessToken& b) {
+    return a.account().client_email == b.account().client_email &&
+           a.account().private_key_id == b.account().private_key_id &&
+           a.account().private_key_pem == b.account().private_key_pem && a.token_uri() == b.token_uri();
+  };
   for (const auto& name : models.model_names()) {
     for (const auto& deployment : *models.group(name)) {
-      if (deployment.target.google_token) tokens_.push_back(deployment.target.google_token);
+      const auto& token = deployment.target.google_token;
+      if (!token) continue;
+      const auto shared = std::ranges::find_if(accounts_, [&](const auto& group) { return same_account(*group.front(), *token); });
+      if (shared != accounts_.end()) shared->push_back(token);
+      else accounts_.push_back({token});
     }
   }
 }
@@ -71,14 +85,14 @@ GoogleTokenRefresher::GoogleTokenRefresher(const router::ModelTable& models) {
 GoogleTokenRefresher::~GoogleTokenRefresher() { stop(); }
 
 bool GoogleTokenRefresher::needs_tls() const {
-  return std::ranges::any_of(tokens_, [](const auto& token) { return token->token_uri().starts_with("https://"); });
+  return std::ranges::any_of(accounts_, [](const auto& group) { return group.front()->token_uri().starts_with("https://"); });
 }
 
 void GoogleTokenRefresher::start(asio::ssl::context& tls) {
-  if (tokens_.empty() || thread_.joinable()) return;
+  if (accounts_.empty() || thread_.joinable()) return;
   client_ = std::make_unique<upstream::Client>(io_, tls);
-  for (const auto& token : tokens_) {
-    auto& refresh = refreshes_.emplace_back(token, io_);
+  for (const auto& group : accounts_) {
+    auto& refresh = refreshes_.emplace_back(group, io_);
     asio::co_spawn(io_, keep_fresh(refresh), asio::detached);
   }
   thread_ = std::thread([this] { io_.run(); });
@@ -98,7 +112,7 @@ void GoogleTokenRefresher::stop() {
 }
 
 asio::awaitable<void> GoogleTokenRefresher::keep_fresh(Refresh& refresh) {
-  auto& token = *refresh.token;
+  const auto& token = *refresh.tokens.front();
   int failures = 0;
   std::optional<SteadyClock::time_point> stale_at;  // when the published token stops being sent
   while (!refresh.stopping) {
@@ -131,22 +145,24 @@ asio::awaitable<void> GoogleTokenRefresher::keep_fresh(Refresh& refresh) {
 
     std::chrono::milliseconds delay;
     if (fetched) {
-      token.publish(std::move(fetched->value));
+      for (const auto& holder : refresh.tokens) holder->publish(fetched->value);
       stale_at = SteadyClock::now() + fetched->expires_in - stale_margin(fetched->expires_in);
       failures = 0;
       delay = refresh_delay(fetched->expires_in);
-      telemetry::log_now("info", token.owner() + ": OAuth access token refreshed, valid for " +
+      telemetry::log_now("info", refresh.owners + ": OAuth access token refreshed, valid for " +
                                      std::to_string(fetched->expires_in.count()) + " s");
     } else {
       ++failures;
       const auto now = SteadyClock::now();
       const bool expired = !stale_at || now >= *stale_at;
-      token.report_failure(fetched.error().message, is_refusal(fetched.error()), expired);
+      for (const auto& holder : refresh.tokens) {
+        holder->report_failure(fetched.error().message, is_refusal(fetched.error()), expired);
+      }
       delay = retry_delay(failures);
       if (!expired) {
         delay = std::min(delay, std::chrono::ceil<std::chrono::milliseconds>(*stale_at - now));
       }
-      telemetry::log_now("warning", token.owner() + ": cannot get an OAuth access token for " +
+      telemetry::log_now("warning", refresh.owners + ": cannot get an OAuth access token for " +
                                         token.account().client_email + " from " + token.token_uri() + ": " +
                                         fetched.error().message + "; retrying in " + seconds_text(delay));
     }

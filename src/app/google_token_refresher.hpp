@@ -1,7 +1,8 @@
 // Keeps every Vertex AI deployment's OAuth access token fresh, off the request path: one thread
 // with its own event loop and upstream client signs a JWT assertion for each service account,
-// exchanges it at the token endpoint, publishes the token into the deployment's
-// GoogleAccessToken, and refreshes it before it expires. Failures are logged (never a secret)
+// exchanges it at the token endpoint, publishes the token into the GoogleAccessToken of every
+// deployment that uses that account (one token per account and endpoint, however many
+// deployments share it), and refreshes it before it expires. Failures are logged (never a secret)
 // and retried with exponential backoff.
 #pragma once
 
@@ -32,13 +33,12 @@ std::chrono::milliseconds retry_delay(int failures);
 
 class GoogleTokenRefresher {
  public:
-  // The deployments of `models` that hold a GoogleAccessToken.
+  // The deployments of `models` that hold a GoogleAccessToken, grouped by service account.
   explicit GoogleTokenRefresher(const router::ModelTable& models);
   ~GoogleTokenRefresher();
   GoogleTokenRefresher(const GoogleTokenRefresher&) = delete;
   GoogleTokenRefresher& operator=(const GoogleTokenRefresher&) = delete;
 
-  bool empty() const { return tokens_.empty(); }
   // A token endpoint is reached over https (the system's CA store must be loaded).
   bool needs_tls() const;
   // Starts fetching every token at once, on the refresher's own thread.
@@ -50,7 +50,8 @@ class GoogleTokenRefresher {
   struct Refresh;
   boost::asio::awaitable<void> keep_fresh(Refresh& refresh);
 
-  std::vector<std::shared_ptr<providers::wire::GoogleAccessToken>> tokens_;
+  // Deployments whose key (email, key id) and token endpoint are the same share one refresh.
+  std::vector<std::vector<std::shared_ptr<providers::wire::GoogleAccessToken>>> accounts_;
   boost::asio::io_context io_{1};
   std::unique_ptr<upstream::Client> client_;
   std::list<Refresh> refreshes_;  // stable addresses: each coroutine holds its own

@@ -38,11 +38,11 @@ function vertexModels(mockUrl) {
     entry('v-embed', vertexParams(mockUrl, account, 'text-embedding-005')),
   ];
 }
-const kVertexDeployments = 6;
+const kServiceAccounts = 2;  // every deployment of one account shares its token
 
 before(async () => {
   stack = await startStack({ extraModelsFor: vertexModels });
-  await waitForIssuedTokens(kVertexDeployments);
+  await waitForIssuedTokens(kServiceAccounts);
 });
 after(() => stack?.stop());
 
@@ -153,14 +153,20 @@ test('embeddings go to the text-embedding model\'s predict, with Vertex\'s token
   assert.equal(body.model, 'v-embed');
 });
 
-test('one token serves many requests: no token request per call', async () => {
+test('one token serves many requests and every deployment of the account: no token request per call', async () => {
   const tokenCallsBefore = tokenRequests().length;
   const first = await call({ model: 'v-gemini', messages: kHello });
   const second = await call({ model: 'v-gemini', messages: kHello });
+  const claude = await call({ model: 'v-claude', messages: kHello });
   assert.equal(first.response.status, 200);
   assert.equal(second.response.status, 200);
+  assert.equal(claude.response.status, 200);
   assert.equal(bearerOf(first.upstream), bearerOf(second.upstream));
+  assert.equal(bearerOf(claude.upstream), bearerOf(first.upstream), 'deployments of one account share its token');
   assert.equal(tokenRequests().length, tokenCallsBefore, 'no token request on the request path');
+  const forAccount = tokenRequests().filter((record) =>
+    decodeJwtPart(new URLSearchParams(record.rawBody).get('assertion').split('.')[1]).iss === account.clientEmail);
+  assert.equal(forAccount.length, 1, 'one token request for the five deployments of the account');
 });
 
 test('a token is refreshed before it expires, and the new one is used', async () => {
