@@ -120,7 +120,7 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
            "or GOOGLE_APPLICATION_CREDENTIALS";
   }
   auto account = wire::load_service_account(source);
-  if (!account) return account.error().message;
+  if (!account) return "vertex_credentials: " + account.error().message;
 
   std::string project(setting(target, "vertex_project"));
   if (project.empty()) project = env("VERTEXAI_PROJECT");

@@ -33,10 +33,6 @@ std::unique_ptr<EVP_PKEY, KeyFree> read_private_key(std::string_view pem) {
   return std::unique_ptr<EVP_PKEY, KeyFree>(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
 }
 
-Error credentials_error(std::string message) {
-  return make_error(ErrorKind::invalid_request, "vertex_credentials: " + std::move(message));
-}
-
 Error key_problem(std::string message) { return make_error(ErrorKind::invalid_request, std::move(message)); }
 
 std::string string_field(const json::object& object, std::string_view key) {
@@ -87,10 +83,7 @@ std::string base64url(std::string_view bytes) {
   return out;
 }
 
-namespace {
-
-// The key's problems, unprefixed (the callers say where the key came from).
-Result<ServiceAccount> read_service_account(std::string_view text) {
+Result<ServiceAccount> parse_service_account(std::string_view text) {
   json::error_code ec;
   const json::value parsed = json::parse(text, ec);
   // The parser's message could quote the key material: say only that it is not JSON.
@@ -117,13 +110,6 @@ Result<ServiceAccount> read_service_account(std::string_view text) {
   return account;
 }
 
-}  // namespace
-
-Result<ServiceAccount> parse_service_account(std::string_view json_text) {
-  auto account = read_service_account(json_text);
-  if (!account) return credentials_error(std::move(account.error().message));
-  return account;
-}
 
 Result<ServiceAccount> load_service_account(std::string_view path_or_json) {
   const auto first = path_or_json.find_first_not_of(" \t\r\n");
@@ -131,11 +117,11 @@ Result<ServiceAccount> load_service_account(std::string_view path_or_json) {
   std::string path(path_or_json);
   while (!path.empty() && is_blank(path.back())) path.pop_back();
   std::ifstream file(path, std::ios::binary);
-  if (!file) return credentials_error("cannot read the service-account key file '" + path + "'.");
+  if (!file) return key_problem("cannot read the service-account key file '" + path + "'.");
   std::ostringstream text;
   text << file.rdbuf();
-  auto account = read_service_account(text.str());
-  if (!account) return credentials_error("'" + path + "': " + account.error().message);
+  auto account = parse_service_account(text.str());
+  if (!account) return key_problem("'" + path + "': " + account.error().message);
   return account;
 }
 

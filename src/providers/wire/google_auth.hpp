@@ -28,7 +28,8 @@ struct ServiceAccount {
   std::string token_uri;        // the JSON's, else Google's default
 };
 
-// A service-account key file's JSON. Errors name the missing or bad field, never its value.
+// A service-account key file's JSON. Errors name the missing or bad field, never its value (the
+// caller says where the key came from).
 Result<ServiceAccount> parse_service_account(std::string_view json);
 // `path_or_json`: the JSON itself (its first non-blank character is '{') or a file path, as
 // LiteLLM's vertex_credentials and GOOGLE_APPLICATION_CREDENTIALS take it.
