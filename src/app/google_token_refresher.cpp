@@ -42,7 +42,8 @@ std::string seconds_text(std::chrono::milliseconds delay) {
 }  // namespace
 
 std::chrono::milliseconds refresh_delay(std::chrono::seconds lifetime) {
-  if (lifetime < 10min) return std::chrono::duration_cast<std::chrono::milliseconds>(lifetime) / 2;
+  // At least a second: a token endpoint that answers expires_in 0 is not asked in a busy loop.
+  if (lifetime < 10min) return std::max<std::chrono::milliseconds>(1s, std::chrono::milliseconds(lifetime) / 2);
   return lifetime - 5min;
 }
 

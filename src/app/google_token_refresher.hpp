@@ -26,7 +26,7 @@ class GoogleAccessToken;
 namespace llmux::app {
 
 // When to refresh a token that lives `lifetime`: 5 minutes before it expires, or halfway for
-// tokens shorter than 10 minutes (so a refresh always has time to be retried).
+// tokens shorter than 10 minutes (so a refresh always has time to be retried); at least 1 s.
 std::chrono::milliseconds refresh_delay(std::chrono::seconds lifetime);
 // The wait after the `failures`-th failure in a row: 1 s, 2 s, 4 s, … at most 60 s.
 std::chrono::milliseconds retry_delay(int failures);

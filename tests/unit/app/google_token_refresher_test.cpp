@@ -12,7 +12,8 @@ TEST(RefreshDelay, FiveMinutesBeforeExpiryOrHalfwayForShortTokens) {
   EXPECT_EQ(refresh_delay(10min), 5min);
   EXPECT_EQ(refresh_delay(599s), 299500ms);
   EXPECT_EQ(refresh_delay(3s), 1500ms);
-  EXPECT_EQ(refresh_delay(0s), 0ms);
+  EXPECT_EQ(refresh_delay(1s), 1s);
+  EXPECT_EQ(refresh_delay(0s), 1s) << "never a busy loop";
 }
 
 TEST(RetryDelay, DoublesFromOneSecondUpToAMinute) {

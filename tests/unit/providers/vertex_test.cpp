@@ -170,6 +170,19 @@ TEST(VertexClaude, StreamRawPredictAndBetaHeaders) {
   EXPECT_FALSE(body.contains("model"));
 }
 
+TEST(VertexClaude, GooglesOwnErrorsKeepTheirStatusAndMessage) {
+  // Vertex answers quota and IAM failures in google.rpc's shape, not Anthropic's.
+  const Error quota = kVertexClaude.decode_error(
+      429, R"({"error":{"code":429,"message":"Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.","status":"RESOURCE_EXHAUSTED"}})");
+  EXPECT_EQ(quota.kind, ErrorKind::rate_limited);
+  EXPECT_EQ(http_status(quota), 429);
+  EXPECT_THAT(quota.message, HasSubstr("Quota exceeded for aiplatform.googleapis.com"));
+  const Error denied = kVertexClaude.decode_error(
+      403, R"({"error":{"code":403,"message":"Permission 'aiplatform.endpoints.predict' denied","status":"PERMISSION_DENIED"}})");
+  EXPECT_EQ(http_status(denied), 403);
+  EXPECT_THAT(denied.message, HasSubstr("aiplatform.endpoints.predict"));
+}
+
 TEST(VertexClaude, DecodesAnthropicStreams) {
   const auto request = chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})");
   const std::string bytes = read_wire_fixture("anthropic/message_stream.sse");
