@@ -24,17 +24,18 @@ std::string_view env(const char* name) {
 }
 
 // Project ids, locations and model ids are plain names; anything else would change the URL's
-// structure (or the host, for the location).
-bool is_plain_name(std::string_view text, bool allow_at) {
-  return !text.empty() && std::ranges::all_of(text, [allow_at](char c) {
+// structure (or the host, for the location). `also` lists what one kind adds: '@' in model
+// versions, ':' in domain-scoped project ids (example.com:my-project).
+bool is_plain_name(std::string_view text, std::string_view also = {}) {
+  return !text.empty() && std::ranges::all_of(text, [also](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || (allow_at && c == '@');
+           c == '.' || also.find(c) != std::string_view::npos;
   });
 }
 
 // `{base}/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:{method}`
 Result<std::string> model_url(const Target& target, std::string_view publisher, std::string_view method) {
-  if (!is_plain_name(target.upstream_model, /*allow_at=*/true)) {
+  if (!is_plain_name(target.upstream_model, "@")) {
     return make_error(ErrorKind::invalid_request,
                       "vertex_ai: the model id '" + target.upstream_model + "' is not a plain Vertex model id.");
   }
@@ -125,14 +126,14 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
   std::string project(setting(target, "vertex_project"));
   if (project.empty()) project = env("VERTEXAI_PROJECT");
   if (project.empty()) project = account->project_id;
-  if (!is_plain_name(project, /*allow_at=*/false)) {
+  if (!is_plain_name(project, ":")) {
     return project.empty() ? "vertex_ai needs a project: set litellm_params.vertex_project or VERTEXAI_PROJECT"
                            : "vertex_project '" + project + "' is not a Google Cloud project id";
   }
   std::string location(setting(target, "vertex_location"));
   if (location.empty()) location = env("VERTEXAI_LOCATION");
   if (location.empty()) location = kVertexDefaultLocation;
-  if (!is_plain_name(location, /*allow_at=*/false)) return "vertex_location '" + location + "' is not a location";
+  if (!is_plain_name(location)) return "vertex_location '" + location + "' is not a location";
   target.settings["vertex_project"] = project;
   target.settings["vertex_location"] = location;
 

@@ -233,7 +233,9 @@ test('a key the token endpoint refuses (wrong signature) is a 401 naming the dep
   try {
     await eventually(() => /forged-chat.*cannot get an OAuth access token/.test(gateway.stderr()), { what: 'a logged refusal' });
     const refused = await postJson(gateway.url, '/v1/chat/completions', { model: 'forged-chat', messages: kHello });
-    await expectError(refused, 401, { message: /forged-chat.*invalid_grant \(Invalid JWT Signature\.\)/ });
+    const body = await expectError(refused, 401, { message: /forged-chat.*invalid_grant \(Invalid JWT Signature\.\)/ });
+    assert.doesNotMatch(JSON.stringify(body), /PRIVATE KEY|ya29\./);
+    assert.ok(!gateway.stderr().includes(forger.privateKeyPem.split('\n')[5]), 'no key material in the log');
   } finally {
     const exit = await gateway.stop();
     assert.equal(exit.code, 0, gateway.stderr());

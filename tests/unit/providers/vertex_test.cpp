@@ -272,6 +272,13 @@ TEST_F(VertexPrepare, ProblemsAreClearAndSecretFree) {
   no_project.settings["vertex_credentials"] = key_json("");
   EXPECT_THAT(prepare_vertex_target(no_project, "chat").value_or(""), HasSubstr("needs a project"));
 
+  Target domain_project = with_key();
+  domain_project.settings["vertex_project"] = "example.com:my-project";
+  EXPECT_EQ(prepare_vertex_target(domain_project, "chat"), std::nullopt) << "domain-scoped project ids exist";
+  Target bad_project = with_key();
+  bad_project.settings["vertex_project"] = "p/../../x";
+  EXPECT_THAT(prepare_vertex_target(bad_project, "chat").value_or(""), HasSubstr("is not a Google Cloud project id"));
+
   Target bad_location = with_key();
   bad_location.settings["vertex_location"] = "evil.com/x";
   EXPECT_THAT(prepare_vertex_target(bad_location, "chat").value_or(""), HasSubstr("is not a location"));
