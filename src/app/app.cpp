@@ -1,5 +1,6 @@
 #include "app/app.hpp"
 
+#include "app/google_token_refresher.hpp"
 #include "auth/authenticator.hpp"
 #include "config/load.hpp"
 #include "handlers/gateway.hpp"
@@ -124,7 +125,8 @@ int run(const cli::Options& options) {
                                        ? static_cast<std::size_t>(options.num_workers)
                                        : std::max(1u, std::thread::hardware_concurrency());
   const server::Limits limits = limits_from(config.general_settings, worker_count);
-  auto tls = upstream::make_tls_context(models->needs_tls());
+  GoogleTokenRefresher google_tokens(*models);
+  auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls());
 
   std::vector<std::unique_ptr<Worker>> workers;
   try {
@@ -197,6 +199,7 @@ int run(const cli::Options& options) {
     });
   });
 
+  google_tokens.start(*tls);
   for (auto& worker : workers) {
     worker->flush_timer = std::make_unique<asio::steady_timer>(worker->io);
     worker->schedule_flush();
@@ -207,6 +210,7 @@ int run(const cli::Options& options) {
   }
   workers.front()->io.run();
   for (std::size_t i = 1; i < workers.size(); ++i) workers[i]->thread.join();
+  google_tokens.stop();
   telemetry::log_now("info", "llmux stopped");
   return 0;
 }

@@ -258,11 +258,12 @@ std::string_view trim_right(std::string_view text) {
 // Builds the Messages API body from an OpenAI chat request, field by field.
 class RequestTranslator {
  public:
-  RequestTranslator(const api::Request& request, const Target& target) : request_(request), target_(target) {}
+  RequestTranslator(const api::Request& request, const Target& target, const AnthropicAddressing& addressing)
+      : request_(request), target_(target), addressing_(addressing) {}
 
   Result<std::string> body() {
     json::object body;
-    body["model"] = target_.upstream_model;
+    addressing_.address_body(target_, body);
     if (auto result = translate_messages(body); !result) return result.error();
     const auto thinking = translate_thinking(body);
     if (!thinking) return thinking.error();
@@ -627,6 +628,7 @@ class RequestTranslator {
 
   const api::Request& request_;
   const Target& target_;
+  const AnthropicAddressing& addressing_;
   bool cache_ttl_used_ = false;
 };
 
@@ -882,7 +884,31 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   bool done_ = false;
 };
 
+class AnthropicApiAddressing final : public AnthropicAddressing {
+ public:
+  // LiteLLM appends the path unless the configured base already ends with it.
+  Result<std::string> url(const Target& target, bool /*stream*/) const override {
+    std::string url = target.api_base;
+    if (!url.ends_with(kMessagesPath)) url += kMessagesPath;
+    return url;
+  }
+
+  Result<void> add_headers(const Target& target, Headers& headers) const override {
+    if (!target.api_key.empty()) headers.emplace_back("x-api-key", target.api_key);
+    headers.emplace_back("anthropic-version", std::string(kApiVersion));
+    return {};
+  }
+
+  void address_body(const Target& target, json::object& body) const override {
+    body["model"] = target.upstream_model;
+  }
+};
+
+const AnthropicApiAddressing kAnthropicApiAddressing;
+
 }  // namespace
+
+const AnthropicAddressing& anthropic_api_addressing() { return kAnthropicApiAddressing; }
 
 Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request, const Target& target) const {
   if (request.endpoint != api::Endpoint::chat_completions) {
@@ -892,16 +918,15 @@ Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request, c
   }
   if (auto supported = check_supported_params(request, target, kSupportedParams, kProviderName); !supported)
     return supported.error();
-  RequestTranslator translator(request, target);
+  RequestTranslator translator(request, target, addressing_);
   auto body = translator.body();
   if (!body) return body.error();
+  auto url = addressing_.url(target, request.stream);
+  if (!url) return url.error();
 
-  // LiteLLM appends the path unless the configured base already ends with it.
-  UpstreamRequest upstream{.url = target.api_base, .body = std::move(*body)};
-  if (!upstream.url.ends_with(kMessagesPath)) upstream.url += kMessagesPath;
+  UpstreamRequest upstream{.url = std::move(*url), .body = std::move(*body)};
   upstream.headers.reserve(3 + target.extra_headers.size());
-  if (!target.api_key.empty()) upstream.headers.emplace_back("x-api-key", target.api_key);
-  upstream.headers.emplace_back("anthropic-version", std::string(kApiVersion));
+  if (auto added = addressing_.add_headers(target, upstream.headers); !added) return added.error();
   // One anthropic-beta header: the deployment's betas, plus those the request's features need.
   // An anthropic-version in extra_headers replaces the default.
   std::string betas;
@@ -910,7 +935,9 @@ Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request, c
       if (!betas.empty()) betas += ',';
       betas += value;
     } else if (equals_ignoring_case(name, "anthropic-version")) {
-      std::ranges::find(upstream.headers, "anthropic-version", &Headers::value_type::first)->second = value;
+      const auto version = std::ranges::find(upstream.headers, "anthropic-version", &Headers::value_type::first);
+      if (version != upstream.headers.end()) version->second = value;
+      else upstream.headers.emplace_back(name, value);
     } else {
       upstream.headers.emplace_back(name, value);
     }

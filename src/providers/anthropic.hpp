@@ -7,14 +7,36 @@
 
 namespace llmux::providers {
 
+// Where the Messages API lives and how a call names its model, API version and credential.
+// Anthropic's own API takes them as `model` in the body and headers; Claude on Vertex AI
+// (vertex.hpp) takes the model in the URL and the version in the body, with an OAuth token.
+class AnthropicAddressing {
+ public:
+  virtual ~AnthropicAddressing() = default;
+  virtual Result<std::string> url(const Target& target, bool stream) const = 0;
+  // The credential and version headers; fails when the deployment has no usable credential.
+  virtual Result<void> add_headers(const Target& target, Headers& headers) const = 0;
+  // Adds what names the model and version in the body (called first, on an empty body).
+  virtual void address_body(const Target& target, boost::json::object& body) const = 0;
+};
+
+// `{api_base}/v1/messages`, `x-api-key` and `anthropic-version: 2023-06-01`, `model` in the body.
+const AnthropicAddressing& anthropic_api_addressing();
+
 class AnthropicProvider final : public Provider {
  public:
+  explicit AnthropicProvider(const AnthropicAddressing& addressing = anthropic_api_addressing())
+      : addressing_(addressing) {}
+
   Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const override;
   Result<Reply> decode(const api::Request& request, std::string_view body,
                        std::string_view client_model) const override;
   Error decode_error(int status, std::string_view body) const override;
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
                                                      std::string_view client_model) const override;
+
+ private:
+  const AnthropicAddressing& addressing_;
 };
 
 }  // namespace llmux::providers

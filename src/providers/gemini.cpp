@@ -610,7 +610,7 @@ Result<std::string> chat_body(const api::Request& request, const Target& target)
   return json::serialize(body);
 }
 
-Result<std::string> embeddings_body(const api::Request& request, const Target& target) {
+Result<std::vector<std::string_view>> embedding_texts(const api::Request& request) {
   const auto& input = request.body.at("input");
   std::vector<std::string_view> texts;
   if (input.is_string()) {
@@ -622,15 +622,35 @@ Result<std::string> embeddings_body(const api::Request& request, const Target& t
     }
   }
   if (texts.empty()) return bad_request("Invalid 'input': expected a string or a non-empty array of strings.", "input");
+  return texts;
+}
+
+// AI Studio's batchEmbedContents body.
+Result<std::string> embeddings_body(const api::Request& request, const Target& target) {
+  auto texts = embedding_texts(request);
+  if (!texts) return texts.error();
   const std::string model = "models/" + target.upstream_model;
   const auto* dimensions = param(request, target, "dimensions");
   json::array requests;
-  for (const auto text : texts) {
+  for (const auto text : *texts) {
     json::object one{{"model", model}, {"content", json::object{{"parts", json::array{json::object{{"text", text}}}}}}};
     if (dimensions) one["outputDimensionality"] = *dimensions;
     requests.push_back(std::move(one));
   }
   return json::serialize(json::object{{"requests", std::move(requests)}});
+}
+
+// Vertex's text-embedding predict body: {"instances":[{"content"}], "parameters":{…}}.
+Result<std::string> predict_embeddings_body(const api::Request& request, const Target& target) {
+  auto texts = embedding_texts(request);
+  if (!texts) return texts.error();
+  json::array instances;
+  for (const auto text : *texts) instances.push_back(json::object{{"content", text}});
+  json::object body{{"instances", std::move(instances)}};
+  if (const auto* dimensions = param(request, target, "dimensions")) {
+    body["parameters"] = json::object{{"outputDimensionality", *dimensions}};
+  }
+  return json::serialize(body);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -893,15 +913,30 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   return Reply{.body = std::move(body), .usage = usage.usage};
 }
 
-// The text of each embeddings[].values array, as Gemini wrote it: floats then reach the client
-// digit for digit (Boost.JSON 1.81 parses doubles to within one ulp, not exactly).
-std::vector<api::Span> values_as_written(std::string_view body) {
+// Where an answer keeps its vectors: batchEmbedContents' embeddings[].values, or predict's
+// predictions[].embeddings.values (with statistics.token_count beside them).
+struct EmbeddingsLayout {
+  std::string_view list;     // "embeddings" / "predictions"
+  std::string_view wrapper;  // "" / "embeddings": the object inside each item that holds values
+};
+constexpr EmbeddingsLayout kBatchEmbedLayout{"embeddings", ""};
+constexpr EmbeddingsLayout kPredictLayout{"predictions", "embeddings"};
+
+// The text of each values array, as Google wrote it: floats then reach the client digit for
+// digit (Boost.JSON 1.81 parses doubles to within one ulp, not exactly).
+std::vector<api::Span> values_as_written(std::string_view body, const EmbeddingsLayout& layout) {
   std::vector<api::Span> spans;
-  api::for_each_member(body, api::Span{0, body.size()}, [&](std::string_view key, api::Span embeddings) {
-    if (key != "embeddings") return;
-    api::for_each_element(body, embeddings, [&](api::Span embedding) {
-      api::for_each_member(body, embedding, [&](std::string_view member, api::Span values) {
-        if (member == "values") spans.push_back(values);
+  const auto values_in = [&](api::Span holder) {
+    api::for_each_member(body, holder, [&](std::string_view member, api::Span values) {
+      if (member == "values") spans.push_back(values);
+    });
+  };
+  api::for_each_member(body, api::Span{0, body.size()}, [&](std::string_view key, api::Span items) {
+    if (key != layout.list) return;
+    api::for_each_element(body, items, [&](api::Span item) {
+      if (layout.wrapper.empty()) return values_in(item);
+      api::for_each_member(body, item, [&](std::string_view member, api::Span holder) {
+        if (member == layout.wrapper) values_in(holder);
       });
     });
   });
@@ -909,14 +944,20 @@ std::vector<api::Span> values_as_written(std::string_view body) {
 }
 
 Result<Reply> decode_embeddings(const api::Request& request, std::string_view text, const json::object& answer,
-                                std::string_view client_model) {
-  const auto* embeddings = array_or_null(answer.if_contains("embeddings"));
-  if (!embeddings) return bad_upstream("gemini answered without 'embeddings'.");
+                                std::string_view client_model, const EmbeddingsLayout& layout) {
+  const auto* items = array_or_null(answer.if_contains(layout.list));
+  if (!items) return bad_upstream("gemini answered without '" + std::string(layout.list) + "'.");
   const bool base64 = string_or_empty(request.body.if_contains("encoding_format")) == "base64";
-  const auto written = base64 ? std::vector<api::Span>{} : values_as_written(text);
+  const auto written = base64 ? std::vector<api::Span>{} : values_as_written(text, layout);
+  std::int64_t prompt_tokens = 0;
   std::string body = "{\"object\":\"list\",\"data\":[";
-  for (std::size_t i = 0; i < embeddings->size(); ++i) {
-    const auto* embedding = (*embeddings)[i].if_object();
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const auto* embedding = (*items)[i].if_object();
+    if (embedding && !layout.wrapper.empty()) {
+      embedding = object_or_null(embedding->if_contains(layout.wrapper));
+      const auto* statistics = embedding ? object_or_null(embedding->if_contains("statistics")) : nullptr;
+      if (statistics) prompt_tokens += api::token_count(statistics->if_contains("token_count"));
+    }
     const auto* values = embedding ? array_or_null(embedding->if_contains("values")) : nullptr;
     if (!values) return bad_upstream("gemini answered with an embedding without 'values'.");
     if (i) body += ',';
@@ -926,7 +967,7 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
       if (!api::encode_embedding_base64(*values, encoded))
         return bad_upstream("gemini answered with an embedding that is not numbers.");
       append_json_string(body, encoded);
-    } else if (written.size() == embeddings->size()) {
+    } else if (written.size() == items->size()) {
       body += written[i].in(text);
     } else {
       body += json::serialize(*values);
@@ -935,9 +976,14 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
   }
   body += "],\"model\":";
   append_json_string(body, client_model);
-  // batchEmbedContents reports no token counts.
-  body += ",\"usage\":{\"prompt_tokens\":0,\"total_tokens\":0}}";
-  return Reply{.body = std::move(body)};
+  // batchEmbedContents reports no token counts; predict counts each input's tokens.
+  const std::string tokens = std::to_string(prompt_tokens);
+  body += ",\"usage\":{\"prompt_tokens\":" + tokens + ",\"total_tokens\":" + tokens + "}}";
+  api::Usage usage;
+  if (!layout.wrapper.empty()) {
+    usage = api::Usage{.prompt_tokens = prompt_tokens, .total_tokens = prompt_tokens, .reported = true};
+  }
+  return Reply{.body = std::move(body), .usage = usage};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1105,11 +1151,31 @@ class GeminiStreamDecoder final : public StreamDecoder {
   bool done_ = false;
 };
 
+class AiStudioAddressing final : public GeminiAddressing {
+ public:
+  Result<std::string> url(const Target& target, std::string_view method) const override {
+    std::string url = target.api_base + "/v1beta/models/" + target.upstream_model;
+    url += ':';
+    url += method;
+    return url;
+  }
+
+  // The key goes in a header, never in the URL (where an access log could keep it).
+  Result<void> add_credentials(const Target& target, Headers& headers) const override {
+    if (!target.api_key.empty()) headers.emplace_back("x-goog-api-key", target.api_key);
+    return {};
+  }
+};
+
+const AiStudioAddressing kAiStudioAddressing;
+
 }  // namespace
+
+const GeminiAddressing& ai_studio_addressing() { return kAiStudioAddressing; }
 
 Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, const Target& target) const {
   UpstreamRequest upstream;
-  const std::string model_url = target.api_base + "/v1beta/models/" + target.upstream_model;
+  std::string_view method;
   switch (request.endpoint) {
     case api::Endpoint::chat_completions: {
       if (auto checked = check_supported_params(request, target, chat_params(target.upstream_model), kProviderName); !checked)
@@ -1117,24 +1183,27 @@ Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, cons
       auto body = chat_body(request, target);
       if (!body) return body.error();
       upstream.body = std::move(*body);
-      upstream.url = model_url + (request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+      method = request.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       break;
     }
     case api::Endpoint::embeddings: {
       if (auto checked = check_supported_params(request, target, kEmbeddingParams, kProviderName); !checked)
         return checked.error();
-      auto body = embeddings_body(request, target);
+      const bool predict = addressing_.embeds_with_predict();
+      auto body = predict ? predict_embeddings_body(request, target) : embeddings_body(request, target);
       if (!body) return body.error();
       upstream.body = std::move(*body);
-      upstream.url = model_url + ":batchEmbedContents";
+      method = predict ? "predict" : "batchEmbedContents";
       break;
     }
     default:
       return bad_request("gemini serves /chat/completions and /embeddings only.");
   }
-  // The key goes in a header, never in the URL (where an access log could keep it).
+  auto url = addressing_.url(target, method);
+  if (!url) return url.error();
+  upstream.url = std::move(*url);
   upstream.headers.reserve(1 + target.extra_headers.size());
-  if (!target.api_key.empty()) upstream.headers.emplace_back("x-goog-api-key", target.api_key);
+  if (auto added = addressing_.add_credentials(target, upstream.headers); !added) return added.error();
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
@@ -1147,7 +1216,10 @@ Result<Reply> GeminiProvider::decode(const api::Request& request, std::string_vi
   if (ec || !parsed.is_object()) return bad_upstream("gemini answered with a body that is not a JSON object.");
   const auto& answer = parsed.get_object();
   if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
-  if (request.endpoint == api::Endpoint::embeddings) return decode_embeddings(request, body, answer, client_model);
+  if (request.endpoint == api::Endpoint::embeddings) {
+    return decode_embeddings(request, body, answer, client_model,
+                             addressing_.embeds_with_predict() ? kPredictLayout : kBatchEmbedLayout);
+  }
   return decode_chat(answer, client_model);
 }
 

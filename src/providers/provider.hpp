@@ -17,6 +17,10 @@
 
 namespace llmux::providers {
 
+namespace wire {
+class GoogleAccessToken;
+}
+
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Where and how one deployment reaches its provider; built once from litellm_params.
@@ -38,6 +42,8 @@ struct Target {
   // The model's output limit (model_info.max_output_tokens, else the built-in price map), for
   // providers that require max_tokens (Anthropic) when the client sent none.
   std::optional<long> max_output_tokens;
+  // Vertex AI: the service account and its current OAuth token, kept fresh by app/ (shared).
+  std::shared_ptr<wire::GoogleAccessToken> google_token;
 };
 
 struct UpstreamRequest {

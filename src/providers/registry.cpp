@@ -6,6 +6,7 @@
 #include "providers/gemini.hpp"
 #include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
+#include "providers/vertex.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -25,6 +26,12 @@ const BedrockProvider kBedrock;
 const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
 const OllamaProvider kOllamaGenerate{OllamaProvider::Api::generate};
 const OllamaProvider kOllamaChat{OllamaProvider::Api::chat};
+const GeminiProvider kVertexGemini{vertex_gemini_addressing()};
+const AnthropicProvider kVertexAnthropic{vertex_anthropic_addressing()};
+
+const Provider* vertex_provider_for(std::string_view model) {
+  return is_vertex_anthropic_model(model) ? static_cast<const Provider*>(&kVertexAnthropic) : &kVertexGemini;
+}
 
 constexpr std::string_view kNoEnv;
 
@@ -52,11 +59,13 @@ const ProviderSpec kProviders[] = {
     {"gemini", "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY", "GEMINI_API_BASE", &kGemini, kNoEnv, "GEMINI_API_KEY"},
     {"ollama", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaGenerate},
     {"ollama_chat", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaChat},
+    // The base URL follows vertex_location, the credential is an OAuth token: prepare_vertex_target.
+    {"vertex_ai", "", kNoEnv, kNoEnv, &kVertexGemini, kNoEnv, kNoEnv, vertex_provider_for, prepare_vertex_target},
 };
 
 // LiteLLM providers that later issues add; a config naming them still loads.
 constexpr std::string_view kPlannedProviders[] = {
-    "azure_ai", "azure_text", "vertex_ai", "sagemaker",
+    "azure_ai", "azure_text", "sagemaker",
     "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
     "cloudflare",
 };
@@ -66,7 +75,7 @@ constexpr std::string_view kPlannedProviders[] = {
 constexpr std::string_view kProviderSettings[] = {
     "drop_params", "additional_drop_params", "input_cost_per_token", "output_cost_per_token",
     "cache_read_input_token_cost", "cache_creation_input_token_cost", "max_input_tokens",
-    "azure_ad_token", "vertex_project", "vertex_location", "vertex_credentials",
+    "azure_ad_token", "vertex_project", "vertex_location", "vertex_credentials", "vertex_token_uri",
     "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name",
     "aws_profile_name", "aws_bedrock_runtime_endpoint", "aws_role_name", "aws_session_name",
     "aws_web_identity_token", "aws_sts_endpoint", "aws_external_id", "configurable_clientside_auth_params",

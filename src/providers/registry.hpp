@@ -4,6 +4,7 @@
 
 #include "providers/provider.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,15 @@ struct ProviderSpec {
   const Provider* provider;
   std::string_view api_version_env = {};  // read when litellm_params has no api_version
   std::string_view fallback_api_key_env = {};  // read when api_key_env is unset too
+  // A prefix that serves several dialects picks one by the upstream model (vertex_ai/claude-…).
+  const Provider* (*provider_for_model)(std::string_view upstream_model) = nullptr;
+  // Completes a deployment's Target at load (project, credentials, …); returns the problem when
+  // it cannot be served.
+  std::optional<std::string> (*prepare)(Target& target, std::string_view deployment) = nullptr;
+
+  const Provider* provider_for(std::string_view upstream_model) const {
+    return provider_for_model ? provider_for_model(upstream_model) : provider;
+  }
 };
 
 // "groq/llama-3" → {"groq", "llama-3"}; a name without a prefix is OpenAI's, as in LiteLLM.

@@ -108,7 +108,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     } else {
       deployment.id = stable_id(entry);
     }
-    deployment.provider = spec ? spec->provider : nullptr;
+    deployment.provider = spec ? spec->provider_for(name.name) : nullptr;
     auto& target = deployment.target;
     target.provider = name.prefix;
     target.upstream_model = name.name;
@@ -124,6 +124,12 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.extra_headers = entry.params.extra_headers;
     for (const auto& [key, value] : entry.params.extra) {
       (providers::is_provider_setting(key) ? target.settings : target.default_params)[key] = value;
+    }
+    if (spec && spec->prepare && !entry.params.mock_response) {
+      if (auto problem = spec->prepare(target, entry.model_name)) {
+        problems.push_back(where + ": " + *problem);
+        continue;
+      }
     }
     const auto* drop = target.settings.if_contains("drop_params");
     target.drop_params = drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;

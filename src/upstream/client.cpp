@@ -315,7 +315,9 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
   head += origin->target;
   head += " HTTP/1.1\r\nHost: ";
   head += origin->host_header;
-  head += "\r\nContent-Type: application/json\r\nUser-Agent: llmux\r\nContent-Length: ";
+  head += "\r\nContent-Type: ";
+  head += call.content_type;
+  head += "\r\nUser-Agent: llmux\r\nContent-Length: ";
   head += std::to_string(call.body.size());
   head += "\r\n";
   for (const auto& [name, value] : call.headers) {

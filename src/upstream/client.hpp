@@ -28,9 +28,10 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct Call {
   std::string url;  // absolute http(s) URL
   Headers headers;
-  std::string body;                       // sent as application/json with POST
+  std::string body;                       // sent with POST, as content_type
   std::chrono::milliseconds timeout;      // the whole call (non-streaming) / between chunks
   std::chrono::milliseconds first_byte_timeout;  // until the response headers arrive
+  std::string_view content_type = "application/json";  // a static string (an OAuth form, …)
 };
 
 struct Response {

@@ -79,6 +79,11 @@ function requestProblem(headers, body) {
   if (!headers['anthropic-version']) {
     return { status: 400, body: errorOf('invalid_request_error', 'anthropic-version: header is required') };
   }
+  return bodyProblem(body);
+}
+
+// What the Messages API refuses in the body, wherever it is served (also Vertex AI: vertex.mjs).
+export function bodyProblem(body) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { status: 400, body: errorOf('invalid_request_error', 'There was an issue with the request body: not a JSON object') };
   }
@@ -90,6 +95,21 @@ function requestProblem(headers, body) {
   return null;
 }
 
+// Answers a valid Messages call for `model` (Anthropic's body names it; Vertex's URL does).
+export function answerMessages(exchange, model, body) {
+  const behaviour = behaviourOf(model);
+  if (behaviour.kind === 'overloaded' && body.stream !== true) return exchange.json(529, anthropicError(529).body);
+  return answer(exchange, behaviour, {
+    stream: body.stream === true,
+    bodies: {
+      error: anthropicError,
+      json: () => readAnthropicFixture(behaviour.kind === 'tool-call' ? 'message_tool_use.synthetic.json' : 'message.json'),
+      events: () => streamEventsFor(behaviour),
+      contentType: 'text/event-stream; charset=utf-8',
+    },
+  });
+}
+
 export const anthropic = {
   name: 'anthropic',
   route(method, url) {
@@ -98,16 +118,6 @@ export const anthropic = {
   respond(exchange, { headers, body }) {
     const problem = requestProblem(headers, body);
     if (problem) return exchange.json(problem.status, problem.body);
-    const behaviour = behaviourOf(body.model);
-    if (behaviour.kind === 'overloaded' && body.stream !== true) return exchange.json(529, anthropicError(529).body);
-    return answer(exchange, behaviour, {
-      stream: body.stream === true,
-      bodies: {
-        error: anthropicError,
-        json: () => readAnthropicFixture(behaviour.kind === 'tool-call' ? 'message_tool_use.synthetic.json' : 'message.json'),
-        events: () => streamEventsFor(behaviour),
-        contentType: 'text/event-stream; charset=utf-8',
-      },
-    });
+    return answerMessages(exchange, body.model, body);
   },
 };

@@ -94,6 +94,34 @@ function invalidArgument(message) {
   return { error: { code: 400, message, status: 'INVALID_ARGUMENT' } };
 }
 
+// Answers a Gemini method call once its credential was checked: shared by AI Studio (below) and
+// Vertex AI (vertex.mjs), which serve the same bodies under other URLs and credentials.
+export function answerGemini(exchange, { model, method, url, body }) {
+  if (model === 'mock-invalid-key') return exchange.json(400, readGeminiFixture('error_400_api_key_invalid.json'));
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return exchange.json(400, invalidArgument('Invalid JSON payload received.'));
+  }
+  if (method === 'batchEmbedContents' ? !Array.isArray(body.requests) : !Array.isArray(body.contents)) {
+    return exchange.json(400, invalidArgument('* GenerateContentRequest.contents: contents is not specified'));
+  }
+  const stream = method === 'streamGenerateContent';
+  if (stream && url.searchParams.get('alt') !== 'sse') {
+    return exchange.json(400, invalidArgument('mock upstream: only alt=sse streams are replayed'));
+  }
+  const behaviour = behaviourFor(model);
+  return answer(exchange, behaviour, {
+    stream,
+    bodies: {
+      error: (status) => ({
+        status,
+        body: status === 400 ? readGeminiFixture('error_400_invalid_argument.json') : geminiErrorBody(status),
+      }),
+      json: () => jsonBody(method, behaviour, model, body),
+      events: () => streamEvents(behaviour, model),
+    },
+  });
+}
+
 export const gemini = {
   name: 'gemini',
   route(method, url) {
@@ -102,28 +130,6 @@ export const gemini = {
   },
   respond(exchange, { route, url, headers, body }) {
     if (!headers['x-goog-api-key']) return exchange.json(403, kNoKeyBody);
-    if (route.model === 'mock-invalid-key') return exchange.json(400, readGeminiFixture('error_400_api_key_invalid.json'));
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      return exchange.json(400, invalidArgument('Invalid JSON payload received.'));
-    }
-    if (route.method === 'batchEmbedContents' ? !Array.isArray(body.requests) : !Array.isArray(body.contents)) {
-      return exchange.json(400, invalidArgument('* GenerateContentRequest.contents: contents is not specified'));
-    }
-    const stream = route.method === 'streamGenerateContent';
-    if (stream && url.searchParams.get('alt') !== 'sse') {
-      return exchange.json(400, invalidArgument('mock upstream: only alt=sse streams are replayed'));
-    }
-    const behaviour = behaviourFor(route.model);
-    return answer(exchange, behaviour, {
-      stream,
-      bodies: {
-        error: (status) => ({
-          status,
-          body: status === 400 ? readGeminiFixture('error_400_invalid_argument.json') : geminiErrorBody(status),
-        }),
-        json: () => jsonBody(route.method, behaviour, route.model, body),
-        events: () => streamEvents(behaviour, route.model),
-      },
-    });
+    return answerGemini(exchange, { model: route.model, method: route.method, url, body });
   },
 };

@@ -7,5 +7,7 @@ import { anthropic } from './anthropic.mjs';
 import { azure } from './azure.mjs';
 import { gemini } from './gemini.mjs';
 import { ollama } from './ollama.mjs';
+import { googleOAuth } from './google_oauth.mjs';
+import { vertex } from './vertex.mjs';
 
-export const kDialects = [openai, anthropic, azure, bedrock, gemini, ollama];
+export const kDialects = [openai, anthropic, azure, bedrock, gemini, ollama, googleOAuth, vertex];
