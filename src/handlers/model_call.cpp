@@ -7,6 +7,12 @@
 #include "base/json_string.hpp"
 #include "providers/mock_response.hpp"
 #include "providers/wire/sse.hpp"
+#include "router/request_options.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
 
@@ -31,6 +37,8 @@ std::string milliseconds_text(Clock::duration duration) {
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
+}  // namespace
+
 // What the access log and the metrics record of one model call.
 struct CallRecord {
   api::Endpoint endpoint = api::Endpoint::chat_completions;
@@ -44,6 +52,8 @@ struct CallRecord {
   bool stream = false;
   std::string_view error;  // the failure's message (never holds a secret)
 };
+
+namespace {
 
 telemetry::Route route_of(api::Endpoint endpoint) {
   switch (endpoint) {
@@ -130,16 +140,57 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
         std::string(field)));
   }
 
-  const router::Deployment* deployment = shared_.models.pick(request->model);
-  if (!deployment) {
+  auto options = router::request_options(*request, [&](std::string_view name) { return exchange.header(name); });
+  if (!options) co_return co_await finish(options.error());
+  auto plan = shared_.router.plan(request->model, std::move(*options), record.received_at);
+  if (!plan) {
     co_return co_await finish(make_error(ErrorKind::invalid_request,
                                          "Invalid model name passed in model=" + request->model +
                                              ". Call `/v1/models` to view available models for your key.",
                                          "model", "model_not_found"));
   }
-  record.deployment = deployment;
-  exchange.set_header("x-litellm-model-id", deployment->id);
-  exchange.set_header("x-litellm-model-group", deployment->model_group);
+  upstream::AbortHandle abort;
+  exchange.watch_client([&abort] { abort.abort(); });
+  asio::steady_timer backoff(co_await asio::this_coro::executor);
+  // The router picks each attempt; a failure before anything reached the client is reported and
+  // the next attempt (retry or fallback) follows, until the plan says there is none.
+  while (true) {
+    auto attempt = plan->next(Clock::now());
+    exchange.set_header("x-litellm-attempted-retries", std::to_string(plan->attempted_retries()));
+    exchange.set_header("x-litellm-attempted-fallbacks", std::to_string(plan->attempted_fallbacks()));
+    if (!attempt) co_return co_await finish(attempt.error());
+    if (attempt->wait > Clock::duration::zero()) {
+      backoff.expires_after(attempt->wait);
+      exchange.watch_client([&abort, &backoff] {
+        abort.abort();
+        backoff.cancel();
+      });
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (exchange.client_left()) {
+        record.status = 499;
+        report_call(log_, metrics_, exchange.path(), record);
+        exchange.close_after();
+        co_return;
+      }
+    }
+    plan->started(*attempt, Clock::now());
+    const AttemptEnd end = co_await call_deployment(exchange, *request, *attempt, record, abort);
+    plan->finished(*attempt, end.failure ? &*end.failure : nullptr, Clock::now(), end.tokens);
+    if (end.answered) co_return;
+  }
+}
+
+// One attempt on one deployment. Answers the client on success, and on a failure once the stream
+// has started (in-band error) or the client has gone; otherwise returns the failure unanswered so
+// the router may try again.
+asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& exchange, const api::Request& request,
+                                                              const router::Attempt& attempt, CallRecord& record,
+                                                              upstream::AbortHandle& abort) {
+  const router::Deployment& deployment = *attempt.deployment;
+  record.deployment = &deployment;
+  exchange.set_header("x-litellm-model-id", deployment.id);
+  exchange.set_header("x-litellm-model-group", attempt.served_model);
+  const std::string_view served_model = attempt.served_model;
 
   auto respond_timed = [&](std::string body) -> asio::awaitable<void> {
     const auto total = Clock::now() - record.received_at;
@@ -149,75 +200,76 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     report_call(log_, metrics_, exchange.path(), record);
     co_await exchange.respond(200, std::move(body));
   };
+  auto tokens_of = [](const api::Usage& usage) { return static_cast<std::int64_t>(usage.prompt_tokens + usage.completion_tokens); };
+  // The client went away before its answer: no response; the connection closes.
+  auto client_gone = [&](std::optional<Error> failure) {
+    record.status = 499;  // nginx's "client closed request"
+    report_call(log_, metrics_, exchange.path(), record);
+    exchange.close_after();
+    return AttemptEnd{.failure = std::move(failure), .answered = true};
+  };
 
-  if (deployment->mock_response) {
-    if (endpoint != api::Endpoint::chat_completions && endpoint != api::Endpoint::completions) {
-      co_return co_await finish(make_error(ErrorKind::invalid_request,
-                                                "mock_response answers chat and text completions only."));
+  if (deployment.mock_response) {
+    if (request.endpoint != api::Endpoint::chat_completions && request.endpoint != api::Endpoint::completions) {
+      co_return AttemptEnd{.failure = make_error(ErrorKind::invalid_request,
+                                                 "mock_response answers chat and text completions only.")};
     }
-    if (!request->stream) {
-      auto reply = providers::mock_reply(*request, *deployment->mock_response, request->model);
+    if (!request.stream) {
+      auto reply = providers::mock_reply(request, *deployment.mock_response, served_model);
       record.usage = reply.usage;
-      co_return co_await respond_timed(std::move(reply.body));
+      co_await respond_timed(std::move(reply.body));
+      co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
     }
-    const std::string stream = providers::mock_stream(*request, *deployment->mock_response, request->model, record.usage);
+    const std::string stream = providers::mock_stream(request, *deployment.mock_response, served_model, record.usage);
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(Clock::now() - record.received_at));
     record.status = 200;
     report_call(log_, metrics_, exchange.path(), record);
     exchange.start_stream();
     co_await exchange.write(stream, true);
-    co_return;
+    co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
   }
 
-  auto upstream_request = deployment->provider->encode(*request, deployment->target);
-  if (!upstream_request) co_return co_await finish(upstream_request.error());
+  auto upstream_request = deployment.provider->encode(request, deployment.target);
+  if (!upstream_request) co_return AttemptEnd{.failure = upstream_request.error()};
   upstream::Call call{.url = std::move(upstream_request->url),
                       .headers = std::move(upstream_request->headers),
                       .body = std::move(upstream_request->body),
-                      .timeout = deployment->timeout,
-                      .first_byte_timeout = request->stream ? deployment->stream_timeout : deployment->timeout};
-
-  // The client went away before its answer: no response; the connection closes.
-  auto client_gone = [&] {
-    record.status = 499;  // nginx's "client closed request"
-    report_call(log_, metrics_, exchange.path(), record);
-    exchange.close_after();
-  };
-  upstream::AbortHandle abort;
-  exchange.watch_client([&abort] { abort.abort(); });
+                      .timeout = attempt.timeout,
+                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout};
   const auto upstream_started = Clock::now();
 
-  if (!request->stream) {
+  if (!request.stream) {
     auto response = co_await client_.send(std::move(call), abort);
     record.upstream_time = Clock::now() - upstream_started;
-    if (exchange.client_left()) co_return client_gone();
-    if (!response) co_return co_await finish(response.error());
+    if (exchange.client_left()) co_return client_gone(std::nullopt);
+    if (!response) co_return AttemptEnd{.failure = response.error()};
     if (!is_success(response->status)) {
-      Error error = deployment->provider->decode_error(response->status, response->body);
+      Error error = deployment.provider->decode_error(response->status, response->body);
       error.retry_after = response->retry_after;
-      co_return co_await finish(error);
+      co_return AttemptEnd{.failure = std::move(error)};
     }
-    auto reply = deployment->provider->decode(*request, response->body, request->model);
-    if (!reply) co_return co_await finish(reply.error());
+    auto reply = deployment.provider->decode(request, response->body, served_model);
+    if (!reply) co_return AttemptEnd{.failure = reply.error()};
     record.usage = reply->usage;
-    co_return co_await respond_timed(std::move(reply->body));
+    co_await respond_timed(std::move(reply->body));
+    co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
   }
 
-  // Streaming: nothing reaches the client until the first event, so an early failure is still
-  // an ordinary JSON error with its status.
+  // Streaming: nothing reaches the client until the first event, so an early failure can still
+  // go to another deployment, or be an ordinary JSON error with its status.
   auto stream = co_await client_.open_stream(std::move(call), abort);
   if (!stream) {
-    if (exchange.client_left()) co_return client_gone();
-    co_return co_await finish(stream.error());
+    if (exchange.client_left()) co_return client_gone(std::nullopt);
+    co_return AttemptEnd{.failure = stream.error()};
   }
   if (!is_success((*stream)->status())) {
     constexpr std::size_t kMaxErrorBody = 1 << 20;
     auto body = co_await (*stream)->read_all(kMaxErrorBody);
-    Error error = body ? deployment->provider->decode_error((*stream)->status(), *body) : body.error();
+    Error error = body ? deployment.provider->decode_error((*stream)->status(), *body) : body.error();
     error.retry_after = (*stream)->retry_after();
-    co_return co_await finish(error);
+    co_return AttemptEnd{.failure = std::move(error)};
   }
-  auto decoder = deployment->provider->make_stream_decoder(*request, request->model);
+  auto decoder = deployment.provider->make_stream_decoder(request, served_model);
   std::string out;
   std::optional<Error> failure;
   while (!failure) {
@@ -241,8 +293,9 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     if (ended || decoder->done()) break;
   }
   record.usage = decoder->usage();
-  if (exchange.client_left() || exchange.failed()) co_return client_gone();
-  if (failure && !exchange.streaming()) co_return co_await finish(*failure);
+  if (exchange.client_left() || exchange.failed()) co_return client_gone(failure);
+  // Never retried once a byte reached the client: the failure ends the stream in band.
+  if (failure && !exchange.streaming()) co_return AttemptEnd{.failure = std::move(failure)};
   record.status = failure ? http_status(*failure) : 200;
   if (failure) record.error = failure->message;
   report_call(log_, metrics_, exchange.path(), record);
@@ -250,7 +303,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     out.clear();
     providers::wire::append_data_event(out, api::error_body(*failure));
     co_await exchange.write(out, true);
-    co_return;
+    co_return AttemptEnd{.failure = std::move(failure), .answered = true};
   }
   // The client has its whole answer; reading the upstream body to its end lets the upstream
   // connection go back to the pool (usually its terminator came with the last event).
@@ -259,6 +312,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     auto rest = co_await (*stream)->next();
     if (!rest || !*rest) break;
   }
+  co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
 }
 
 }  // namespace llmux::handlers
