@@ -195,6 +195,7 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
   Attempt attempt{.deployment = chosen, .served_model = group_ == primary_group_ ? requested_ : group_};
   if (repeat && last_failure_) attempt.wait = backoff(*last_failure_);
   const milliseconds own = options_.timeout.value_or(chosen->timeout);
+  const bool deadline_is_own = !deadline_;
   if (!deadline_) deadline_ = start_ + own;  // the first attempt's timeout bounds the whole request
   const milliseconds left = until(now + attempt.wait, *deadline_);
   if (left.count() <= 0) {
@@ -202,7 +203,7 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
     return make_error(ErrorKind::timeout, "Request timed out before a deployment could be called.");
   }
   attempt.timeout = std::min(own, left);
-  attempt.timeout_is_clients = options_.timeout.has_value() || left < own;
+  attempt.timeout_is_clients = options_.timeout.has_value() || (!deadline_is_own && left < own);
   attempt.stream_timeout = std::min(options_.stream_timeout.value_or(chosen->stream_timeout), attempt.timeout);
   tried_.push_back(chosen);
   return attempt;
