@@ -129,26 +129,11 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (!request) co_return co_await finish(request.error());
   record.model = request->model;
   record.stream = request->stream;
-  // Client-chosen upstreams or credentials would let a caller send traffic (and the operator's
-  // keys) anywhere; LiteLLM refuses them unless allow_client_side_credentials is set.
-  if (const auto field = api::client_side_routing_field(*request); !field.empty()) {
-    co_return co_await finish(make_error(
-        ErrorKind::invalid_request,
-        "Rejected request: '" + std::string(field) +
-            "' is not allowed in the request body. Client-side credentials and routing are off "
-            "(general_settings.allow_client_side_credentials is not supported by this version).",
-        std::string(field)));
-  }
-
   auto options = router::request_options(*request, [&](std::string_view name) { return exchange.header(name); });
   if (!options) co_return co_await finish(options.error());
-  auto plan = shared_.router.plan(request->model, std::move(*options), record.received_at);
-  if (!plan) {
-    co_return co_await finish(make_error(ErrorKind::invalid_request,
-                                         "Invalid model name passed in model=" + request->model +
-                                             ". Call `/v1/models` to view available models for your key.",
-                                         "model", "model_not_found"));
-  }
+  // Also where client-side credentials and user_config are allowed or refused (router/client_side).
+  auto plan = shared_.router.plan(*request, std::move(*options), record.received_at);
+  if (!plan) co_return co_await finish(plan.error());
   upstream::AbortHandle abort;
   exchange.watch_client([&abort] { abort.abort(); });
   asio::steady_timer backoff(co_await asio::this_coro::executor);

@@ -1,5 +1,6 @@
 #include "router/attempt_plan.hpp"
 
+#include "router/client_side.hpp"
 #include "router/model_table.hpp"
 
 #include <algorithm>
@@ -206,6 +207,10 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
   attempt.timeout_is_clients = options_.timeout.has_value() || (!deadline_is_own && left < own);
   attempt.stream_timeout = std::min(options_.stream_timeout.value_or(chosen->stream_timeout), attempt.timeout);
   tried_.push_back(chosen);
+  if (!options_.credentials.empty()) {
+    owned_.push_back(with_client_credentials(*chosen, options_.credentials));
+    attempt.deployment = &owned_.back();
+  }
   return attempt;
 }
 

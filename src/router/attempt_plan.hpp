@@ -12,6 +12,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,13 @@ struct RouterPolicy {
   std::chrono::milliseconds max_backoff{8000};
 };
 
+// Client-side credentials the operator allowed for this request (client_side.hpp).
+struct ClientCredentials {
+  std::optional<std::string> api_key;   // secret
+  std::optional<std::string> api_base;  // from api_base or base_url
+  bool empty() const { return !api_key && !api_base; }
+};
+
 // What the client asked for in its body or headers.
 struct RequestOptions {
   std::optional<int> num_retries;
@@ -56,6 +64,7 @@ struct RequestOptions {
   std::optional<std::chrono::milliseconds> stream_timeout;
   bool stream = false;
   long prompt_tokens = 0;  // estimate, for pre-call checks
+  ClientCredentials credentials;
 };
 
 struct Attempt {
@@ -81,6 +90,9 @@ class AttemptPlan {
   void started(const Attempt& attempt, TimePoint now);
   void finished(const Attempt& attempt, const Error* failure, TimePoint now, std::int64_t tokens = 0);
 
+  // Keeps alive what the plan's table, policy and health belong to (a request's own user_config).
+  void keep(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }
+
   int attempted_retries() const { return retries_; }
   int attempted_fallbacks() const { return fallbacks_used_; }
 
@@ -92,6 +104,7 @@ class AttemptPlan {
   int retries_allowed(const Error& error) const;
   Clock::duration backoff(const Error& error) const;
 
+  std::shared_ptr<const void> owner_;
   const ModelTable& table_;
   const RouterPolicy& policy_;
   HealthState& health_;

@@ -49,13 +49,13 @@ namespace {
 
 // Where the deployment's provider is reached when the entry does not say: the provider's
 // environment variables, then its default base URL.
-void apply_provider(Deployment& deployment, const providers::ProviderSpec* spec) {
+void apply_provider(Deployment& deployment, const providers::ProviderSpec* spec, bool use_environment) {
   auto& target = deployment.target;
   deployment.provider = spec ? spec->provider : nullptr;
-  if (spec && target.api_base.empty()) target.api_base = env_or_empty(spec->api_base_env);
+  if (spec && use_environment && target.api_base.empty()) target.api_base = env_or_empty(spec->api_base_env);
   if (spec && target.api_base.empty()) target.api_base = spec->default_api_base;
   target.api_base = trim_trailing_slashes(target.api_base);
-  if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
+  if (spec && use_environment && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
 }
 
 // configurable_clientside_auth_params: ["api_key", "api_base", {"api_base": "<regex>"}, …]
@@ -89,8 +89,10 @@ bool is_wildcard_name(std::string_view name) { return name == "*" || name.ends_w
 
 }  // namespace
 
-ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings) {
+ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings,
+                             bool use_environment) {
   ModelTable table;
+  table.use_environment_ = use_environment;
   std::vector<std::string> problems;
   const double default_timeout = config.router_settings.timeout_s.value_or(config.litellm_settings.request_timeout_s);
   std::size_t next_index = 0;
@@ -121,7 +123,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.upstream_model = provider_from_request ? "*" : std::string(name.name);
     target.api_base = entry.params.api_base;
     target.api_key = entry.params.api_key;
-    if (!provider_from_request) apply_provider(deployment, spec);
+    if (!provider_from_request) apply_provider(deployment, spec, use_environment);
     target.api_version = entry.params.api_version;
     target.organization = entry.params.organization;
     target.extra_headers = entry.params.extra_headers;
@@ -206,7 +208,7 @@ std::vector<const Deployment*> ModelTable::deployments_for(std::string_view mode
         if (!spec) continue;
         target.provider = name.prefix;
         target.upstream_model = name.name;
-        apply_provider(deployment, spec);
+        apply_provider(deployment, spec, use_environment_);
       } else if (const auto star = target.upstream_model.find('*'); star != std::string::npos) {
         target.upstream_model.replace(star, 1, matched);
       }

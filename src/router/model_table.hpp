@@ -46,7 +46,10 @@ class ModelTable {
  public:
   // Unknown providers are errors (thrown as config::LoadError); providers llmux does not speak
   // yet are skipped with a warning appended to `warnings`.
-  static ModelTable build(const config::Config& config, std::vector<std::string>& warnings);
+  // `use_environment` false: no provider key or base URL is taken from the process environment
+  // (a client's user_config must never pick up the operator's keys).
+  static ModelTable build(const config::Config& config, std::vector<std::string>& warnings,
+                          bool use_environment = true);
 
   // The group's deployments, or nullptr for an unknown model name.
   const std::vector<Deployment>* group(std::string_view model_name) const;
@@ -72,6 +75,7 @@ class ModelTable {
   std::vector<std::string> names_;
   std::vector<std::pair<std::string, std::string>> aliases_;
   std::vector<const std::vector<Deployment>*> wildcard_groups_;  // longest pattern first
+  bool use_environment_ = true;
 };
 
 }  // namespace llmux::router

@@ -1,5 +1,8 @@
 #include "router/router.hpp"
 
+#include "config/load.hpp"
+#include "router/client_side.hpp"
+
 #include <random>
 
 namespace llmux::router {
@@ -62,22 +65,64 @@ CooldownPolicy cooldown_policy_from(const config::RouterSettings& settings) {
   };
 }
 
-Router::Router(ModelTable table, RouterPolicy policy, std::unique_ptr<HealthState> health)
-    : table_(std::move(table)), policy_(std::move(policy)), health_(std::move(health)) {}
+Router::Router(ModelTable table, RouterPolicy policy, std::unique_ptr<HealthState> health,
+               bool allow_client_side_credentials)
+    : table_(std::move(table)),
+      policy_(std::move(policy)),
+      health_(std::move(health)),
+      allow_client_side_credentials_(allow_client_side_credentials) {}
 
 Router Router::from_config(const config::Config& config, std::vector<std::string>& warnings) {
   ModelTable table = ModelTable::build(config, warnings);
   const std::size_t count = table.deployment_count();
   return Router(std::move(table), policy_from(config),
-                std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config.router_settings)));
+                std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config.router_settings)),
+                config.general_settings.allow_client_side_credentials);
 }
 
-std::optional<AttemptPlan> Router::plan(std::string_view model, RequestOptions options, TimePoint start) const {
-  std::string group = table_.group_name(model);
+Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions options, TimePoint start) const {
+  const auto* config_value = request.body.if_contains("user_config");
+  if (!config_value || config_value->is_null() || !allow_client_side_credentials_) {
+    return plan_in_table(request, std::move(options), start);
+  }
+  // A router of the request's own, built for it and dropped with it: nothing it holds (its
+  // credentials above all) outlives the request.
+  auto config = user_config(*config_value);
+  if (!config) return config.error();
+  std::vector<std::string> warnings;
+  std::shared_ptr<Router> own;
+  try {
+    ModelTable table = ModelTable::build(*config, warnings, /*use_environment=*/false);
+    const std::size_t count = table.deployment_count();
+    own = std::make_shared<Router>(std::move(table), policy_from(*config),
+                                   std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config->router_settings)),
+                                   true);
+  } catch (const config::LoadError& error) {
+    std::string message = "Invalid user_config:";
+    for (const auto& problem : error.problems) message += " " + problem + ";";
+    message.back() = '.';
+    return make_error(ErrorKind::invalid_request, std::move(message), "user_config");
+  }
+  auto plan = own->plan_in_table(request, std::move(options), start);
+  if (plan) plan->keep(own);
+  return plan;
+}
+
+Result<AttemptPlan> Router::plan_in_table(const api::Request& request, RequestOptions options, TimePoint start) const {
+  std::string group = table_.group_name(request.model);
   std::deque<Deployment> probe;
-  if (!table_.group(group) && table_.deployments_for(group, probe).empty()) return std::nullopt;
-  return AttemptPlan(table_, policy_, *health_, &uniform_draw, std::string(model), std::move(group),
-                     std::move(options), start);
+  const auto deployments = table_.deployments_for(group, probe);
+  if (deployments.empty()) {
+    return make_error(ErrorKind::invalid_request,
+                      "Invalid model name passed in model=" + request.model +
+                          ". Call `/v1/models` to view available models for your key.",
+                      "model", "model_not_found");
+  }
+  auto credentials = client_credentials(request, deployments, allow_client_side_credentials_);
+  if (!credentials) return credentials.error();
+  options.credentials = std::move(*credentials);
+  return AttemptPlan(table_, policy_, *health_, &uniform_draw, request.model, std::move(group), std::move(options),
+                     start);
 }
 
 }  // namespace llmux::router

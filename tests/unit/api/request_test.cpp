@@ -246,6 +246,20 @@ TEST(ClientSideRoutingField, EachFieldInsideMetadata) {
   }
 }
 
+TEST(ClientSideRoutingField, InsideMetadataSentAsAJsonString) {
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"{\"api_base\":\"x\"}"})"),
+            "api_base");
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"{not json"})"), "");
+}
+
+TEST(ClientSideRoutingField, AllFieldsEachOnce) {
+  auto request = parse_request(Endpoint::chat_completions,
+                               R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k",)"
+                               R"("metadata":{"api_key":"k2","user_config":{}}})");
+  ASSERT_TRUE(request);
+  EXPECT_EQ(client_side_routing_fields(*request), (std::vector<std::string_view>{"api_key", "base_url", "user_config"}));
+}
+
 TEST(ClientSideRoutingField, FirstInAFixedOrderAndTopLevelFirst) {
   EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k"})"), "api_key");
   EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":{"api_key":"k"},"user_config":{}})"),
