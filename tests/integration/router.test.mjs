@@ -367,3 +367,72 @@ test('wildcard entries and model_group_alias', async () => {
     await expectError(await chat('anthropic/claude'), 400, { code: 'model_not_found' });
   });
 });
+
+test('client-side credentials: refused by default, allowed per deployment (api_base by regex) or globally', async () => {
+  const other = await startMockUpstream();
+  try {
+    const models = [
+      deployment('keyed', 'plain@keyed', { configurable_clientside_auth_params: ['api_key'] }),
+      deployment('based', 'plain@based', { configurable_clientside_auth_params: [{ api_base: '^http://127\\.0\\.0\\.1:\\d+/v1$' }] }),
+      deployment('closed', 'plain@closed'),
+    ];
+    await withGateway({ models }, async () => {
+      await expectError(await chat('closed', { api_key: 'sk-client-key' }), 400, { param: 'api_key' });
+      await expectError(await chat('closed', { metadata: JSON.stringify({ api_base: other.url }) }), 400, { param: 'api_base' });
+      await expectError(await chat('keyed', { api_base: `${other.url}/v1` }), 400, { param: 'api_base' });
+      await expectError(await chat('based', { base_url: 'http://attacker.example/v1' }), 400, { param: 'base_url' });
+      await expectError(await chat('based', { user_config: { model_list: [] } }), 400, { param: 'user_config' });
+      assert.equal(mock.requests.length + other.requests.length, 0, 'nothing refused reached an upstream');
+
+      assert.equal((await chat('keyed', { api_key: 'sk-client-key' })).status, 200);
+      assert.equal(mock.requests.at(-1).headers.authorization, 'Bearer sk-client-key');
+      assert.equal((await chat('based', { api_base: `${other.url}/v1` })).status, 200);
+      assert.equal(other.requests.length, 1);
+      assert.equal(other.requests[0].headers.authorization, `Bearer ${kUpstreamKey}`);
+      // The next request without them uses the operator's own again.
+      assert.equal((await chat('keyed')).status, 200);
+      assert.equal(mock.requests.at(-1).headers.authorization, `Bearer ${kUpstreamKey}`);
+    });
+  } finally {
+    await other.close();
+  }
+});
+
+test('user_config: a router of the request\'s own, with its model_list, num_retries and fallbacks', async () => {
+  const other = await startMockUpstream();
+  try {
+    const userConfig = {
+      model_list: [
+        { model_name: 'mine', litellm_params: { model: 'openai/mock-fail-first-1@u', api_base: `${other.url}/v1`, api_key: 'sk-user-key' } },
+        { model_name: 'mine-broken', litellm_params: { model: 'openai/mock-error-500@u2', api_base: `${other.url}/v1`, api_key: 'sk-user-key' } },
+      ],
+      num_retries: 1,
+      fallbacks: [{ 'mine-broken': ['mine'] }],
+    };
+    gateway = await startGateway({
+      config: { model_list: [deployment('g', 'plain@operator')], general_settings: { master_key: kMasterKey, allow_client_side_credentials: true } },
+    });
+    try {
+      const response = await chat('mine', { user_config: userConfig });
+      assert.equal(response.status, 200);
+      assert.equal((await response.json()).model, 'mine');
+      assert.deepEqual(other.requests.map((r) => r.body.model), ['mock-fail-first-1@u', 'mock-fail-first-1@u']);
+      assert.ok(other.requests.every((r) => r.headers.authorization === 'Bearer sk-user-key'));
+      other.reset();  // also restarts the fail-first counter: the fallback group uses its retry too
+      assert.equal((await (await chat('mine-broken', { user_config: userConfig })).json()).model, 'mine');
+      assert.deepEqual(other.requests.map((r) => r.body.model),
+        ['mock-error-500@u2', 'mock-error-500@u2', 'mock-fail-first-1@u', 'mock-fail-first-1@u']);
+      // Its models are its own: the operator's are not reachable through it, nor its through the operator's.
+      await expectError(await chat('g', { user_config: userConfig }), 400, { code: 'model_not_found' });
+      await expectError(await chat('mine'), 400, { code: 'model_not_found' });
+      await expectError(await chat('mine', { user_config: { model_list: [{ model_name: 'mine', litellm_params: { model: 'openai/x', api_key: 'os.environ/PATH' } }] } }), 400, { param: 'user_config' });
+      await expectError(await chat('mine', { user_config: { model_list: [{ model_name: 'mine', litellm_params: { timeout: 'soon' } }] } }), 400, { param: 'user_config' });
+      assert.equal(mock.requests.length, 0);
+    } finally {
+      const exit = await gateway.stop();
+      assert.equal(exit.code, 0, gateway.stderr());
+    }
+  } finally {
+    await other.close();
+  }
+});
