@@ -100,6 +100,14 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
   log.add(line);
 }
 
+// The client went away before its answer: no response; the connection closes.
+void report_client_gone(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, server::Exchange& exchange,
+                        CallRecord& record) {
+  record.status = 499;  // nginx's "client closed request"
+  report_call(log, metrics, exchange.path(), record);
+  exchange.close_after();
+}
+
 }  // namespace
 
 asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpoint endpoint,
@@ -135,8 +143,12 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   auto plan = shared_.router.plan(*request, std::move(*options), record.received_at);
   if (!plan) co_return co_await finish(plan.error());
   upstream::AbortHandle abort;
-  exchange.watch_client([&abort] { abort.abort(); });
   asio::steady_timer backoff(co_await asio::this_coro::executor);
+  // A client that goes away stops the upstream call in flight, or the wait before a retry.
+  exchange.watch_client([&abort, &backoff] {
+    abort.abort();
+    backoff.cancel();
+  });
   // The router picks each attempt; a failure before anything reached the client is reported and
   // the next attempt (retry or fallback) follows, until the plan says there is none.
   while (true) {
@@ -146,17 +158,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     if (!attempt) co_return co_await finish(attempt.error());
     if (attempt->wait > Clock::duration::zero()) {
       backoff.expires_after(attempt->wait);
-      exchange.watch_client([&abort, &backoff] {
-        abort.abort();
-        backoff.cancel();
-      });
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (exchange.client_left()) {
-        record.status = 499;
-        report_call(log_, metrics_, exchange.path(), record);
-        exchange.close_after();
-        co_return;
-      }
+      if (exchange.client_left()) co_return report_client_gone(log_, metrics_, exchange, record);
     }
     plan->started(*attempt, Clock::now());
     const AttemptEnd end = co_await call_deployment(exchange, *request, *attempt, record, abort);
@@ -186,11 +189,14 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     co_await exchange.respond(200, std::move(body));
   };
   auto tokens_of = [](const api::Usage& usage) { return static_cast<std::int64_t>(usage.prompt_tokens + usage.completion_tokens); };
-  // The client went away before its answer: no response; the connection closes.
+  // Reported to the router as a failure that is nobody's fault (499 neither cools a deployment
+  // nor counts as its latency).
   auto client_gone = [&](std::optional<Error> failure) {
-    record.status = 499;  // nginx's "client closed request"
-    report_call(log_, metrics_, exchange.path(), record);
-    exchange.close_after();
+    report_client_gone(log_, metrics_, exchange, record);
+    if (!failure) {
+      failure = make_error(ErrorKind::invalid_request, "The client closed the connection.");
+      failure->status = 499;
+    }
     return AttemptEnd{.failure = std::move(failure), .answered = true};
   };
 
