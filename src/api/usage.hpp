@@ -14,6 +14,7 @@ struct Usage {
   std::int64_t total_tokens = 0;
   std::int64_t cached_tokens = 0;  // prompt_tokens_details.cached_tokens
   bool reported = false;           // the answer carried a usage object
+  bool estimated = false;          // counted by llmux (api/token_estimate): the answer had none
 };
 
 // Reads a `usage` object; anything missing counts as 0. Not an object: an unreported Usage.

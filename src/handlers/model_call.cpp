@@ -92,6 +92,7 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
   line += ",\"upstream_ms\":" + milliseconds_text(record.upstream_time);
   line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
   line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
+  if (record.usage.estimated) line += ",\"usage_estimated\":true";
   if (!record.error.empty()) {
     line += ",\"error\":";
     append_json_string(line, record.error);
@@ -236,7 +237,8 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     if (!response) co_return AttemptEnd{.failure = response.error()};
     if (!is_success(response->status)) {
       Error error = deployment.provider->decode_error(response->status, response->body);
-      error.retry_after = response->retry_after;
+      // The header wins; without one, a provider may have read a delay from the body.
+      if (response->retry_after) error.retry_after = response->retry_after;
       co_return AttemptEnd{.failure = std::move(error)};
     }
     auto reply = deployment.provider->decode(request, response->body, served_model);
@@ -257,7 +259,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     constexpr std::size_t kMaxErrorBody = 1 << 20;
     auto body = co_await (*stream)->read_all(kMaxErrorBody);
     Error error = body ? deployment.provider->decode_error((*stream)->status(), *body) : body.error();
-    error.retry_after = (*stream)->retry_after();
+    if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
     co_return AttemptEnd{.failure = std::move(error)};
   }
   auto decoder = deployment.provider->make_stream_decoder(request, served_model);

@@ -6,8 +6,9 @@
 #include <boost/json/serialize.hpp>
 #include <openssl/sha.h>
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
+#include <type_traits>
 
 namespace llmux::router {
 
@@ -43,6 +44,43 @@ std::string trim_trailing_slashes(std::string url) {
   return url;
 }
 
+std::optional<double> number_in(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  if (!value || !value->is_number()) return std::nullopt;
+  return value->to_number<double>();
+}
+
+constexpr std::string_view kPriceKeys[] = {
+    "input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
+    "cache_creation_input_token_cost", "max_input_tokens", "max_output_tokens"};
+
+// The map's entry, then the operator's overrides (model_info first, then litellm_params).
+std::optional<config::ModelPrice> price_of(const config::ModelEntry& entry, const providers::Target& target) {
+  std::string_view model = target.upstream_model;
+  if (const auto* base = entry.model_info.if_contains("base_model"); base && base->is_string()) {
+    model = providers::split_model(base->get_string()).name;
+  }
+  std::optional<config::ModelPrice> price;
+  if (const auto* known = config::ModelPrices::builtin().find(target.provider, model)) price = *known;
+  const auto override_with = [&](const boost::json::object& source) {
+    const auto assign = [&](std::string_view key, auto& field) {
+      if (const auto value = number_in(source, key)) field = static_cast<std::decay_t<decltype(field)>>(*value);
+    };
+    config::ModelPrice given = price.value_or(config::ModelPrice{});
+    assign("input_cost_per_token", given.input_cost_per_token);
+    assign("output_cost_per_token", given.output_cost_per_token);
+    assign("cache_read_input_token_cost", given.cache_read_input_token_cost);
+    assign("cache_creation_input_token_cost", given.cache_creation_input_token_cost);
+    assign("max_input_tokens", given.max_input_tokens);
+    assign("max_output_tokens", given.max_output_tokens);
+    const bool any = std::ranges::any_of(kPriceKeys, [&](std::string_view key) { return number_in(source, key).has_value(); });
+    if (any) price = std::move(given);
+  };
+  override_with(entry.model_info);
+  override_with(target.settings);
+  return price;
+}
+
 }  // namespace
 
 namespace {
@@ -56,6 +94,8 @@ void apply_provider(Deployment& deployment, const providers::ProviderSpec* spec,
   if (spec && target.api_base.empty()) target.api_base = spec->default_api_base;
   target.api_base = trim_trailing_slashes(target.api_base);
   if (spec && use_environment && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
+  if (spec && use_environment && target.api_key.empty()) target.api_key = env_or_empty(spec->fallback_api_key_env);
+  if (spec && use_environment && target.api_version.empty()) target.api_version = env_or_empty(spec->api_version_env);
 }
 
 // configurable_clientside_auth_params: ["api_key", "api_base", {"api_base": "<regex>"}, …]
@@ -123,8 +163,8 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.upstream_model = provider_from_request ? "*" : std::string(name.name);
     target.api_base = entry.params.api_base;
     target.api_key = entry.params.api_key;
-    if (!provider_from_request) apply_provider(deployment, spec, use_environment);
     target.api_version = entry.params.api_version;
+    if (!provider_from_request) apply_provider(deployment, spec, use_environment);
     target.organization = entry.params.organization;
     target.extra_headers = entry.params.extra_headers;
     for (const auto& [key, value] : entry.params.extra) {
@@ -150,9 +190,11 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
                        : entry.params.tpm  ? std::optional<double>(static_cast<double>(*entry.params.tpm))
                                            : std::nullopt;
     deployment.weight = share.value_or(1.0);
+    deployment.price = price_of(entry, target);
+    if (deployment.price) target.max_output_tokens = deployment.price->max_output_tokens;
     if (deployment.weight <= 0) deployment.weight = 1.0;
-    if (const auto* limit = entry.model_info.if_contains("max_input_tokens"); limit && limit->is_number()) {
-      deployment.max_input_tokens = static_cast<long>(limit->to_number<double>());
+    if (deployment.price && deployment.price->max_input_tokens) {
+      deployment.max_input_tokens = static_cast<long>(*deployment.price->max_input_tokens);
     }
     if (is_wildcard_name(entry.model_name)) deployment.wildcard = entry.model_name;
     deployment.index = next_index++;
@@ -211,6 +253,14 @@ std::vector<const Deployment*> ModelTable::deployments_for(std::string_view mode
         apply_provider(deployment, spec, use_environment_);
       } else if (const auto star = target.upstream_model.find('*'); star != std::string::npos) {
         target.upstream_model.replace(star, 1, matched);
+      }
+      // The entry's own prices were for "*"; the model it now serves may be in the map.
+      if (!deployment.price) {
+        if (const auto* known = config::ModelPrices::builtin().find(target.provider, target.upstream_model)) {
+          deployment.price = *known;
+          target.max_output_tokens = known->max_output_tokens;
+          if (known->max_input_tokens) deployment.max_input_tokens = static_cast<long>(*known->max_input_tokens);
+        }
       }
       owned.push_back(std::move(deployment));
       result.push_back(&owned.back());

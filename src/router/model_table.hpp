@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/model_prices.hpp"
 #include "providers/provider.hpp"
 
 #include <chrono>
@@ -30,7 +31,7 @@ struct Deployment {
   std::optional<long> rpm;
   std::optional<long> tpm;
   std::optional<int> order;               // priority tier; lower first
-  std::optional<long> max_input_tokens;   // model_info.max_input_tokens, for pre-call checks
+  std::optional<long> max_input_tokens;   // price->max_input_tokens, for pre-call checks
   std::size_t index = 0;                  // dense, for the health state's slots
   // A failure may cool it: false for the only deployment of its group (cooling it would only
   // replace the provider's own answer with "no deployments available"), as LiteLLM does.
@@ -40,6 +41,10 @@ struct Deployment {
   std::vector<std::string> clientside_params;
   std::vector<std::regex> clientside_api_bases;
   std::string wildcard;  // "*" or "openai/*" for an entry that serves any matching model
+  // Prices and context window: the built-in map's entry for model_info.base_model or the
+  // upstream model, overridden field by field by model_info / litellm_params. Empty: unknown
+  // model and no prices in the config (its calls cost 0, and say so in the log).
+  std::optional<config::ModelPrice> price;
 };
 
 class ModelTable {

@@ -29,6 +29,8 @@ const kPatterns = [
   [/^mock-reset-before-headers$/, () => ({ kind: 'reset' })],
   // Streams <n> events, then sends nothing more and keeps the connection open.
   [/^mock-stall-after-(\d+)$/, (m) => ({ kind: 'stall', afterEvents: Number(m[1]) })],
+  // A server that never reports usage, even when stream_options asks for it.
+  [/^mock-no-usage$/, () => ({ kind: 'no-usage' })],
 ];
 
 // "<behaviour>@<tag>": the tag only makes the name distinct (its own call counter, and a way to

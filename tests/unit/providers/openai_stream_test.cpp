@@ -335,10 +335,54 @@ TEST(OpenAiStream, UsageOnAChunkWithChoicesIsCapturedAndRelayed) {
   EXPECT_TRUE(result.usage.reported);
 }
 
-TEST(OpenAiStream, NoUsageReportedWhenTheUpstreamSendsNone) {
-  const StreamRun result = run(kPassThrough, streaming_request(false), {kRoleChunk, kFinishChunk, kDone});
+// The recorded text stream without its usage chunk: a server that ignores stream_options.
+std::string stream_without_usage() {
+  const std::string recorded = read_wire_fixture(std::string(kTextStream));
+  std::string kept;
+  for (std::size_t at = 0; at < recorded.size();) {
+    const std::size_t end = recorded.find("\n\n", at);
+    const std::string event = recorded.substr(at, end + 2 - at);
+    if (event.find("\"usage\":{") == std::string::npos) kept += event;
+    at = end + 2;
+  }
+  return kept;
+}
+
+TEST(OpenAiStream, WithoutUsageFromTheUpstreamItIsEstimated) {
+  const std::string upstream = stream_without_usage();
+  const StreamRun result = run_whole(kPassThrough, streaming_request(false), upstream);
+  ASSERT_FALSE(result.feed_error);
+  ASSERT_FALSE(result.finish_error);
   EXPECT_FALSE(result.usage.reported);
-  EXPECT_EQ(result.usage.total_tokens, 0);
+  EXPECT_TRUE(result.usage.estimated);
+  EXPECT_EQ(result.usage.prompt_tokens, 7);  // 3 priming + 3 + "user"
+  EXPECT_NEAR(static_cast<double>(result.usage.completion_tokens), 30.0, 3.0) << "the recording reports 30";
+  EXPECT_EQ(result.usage.total_tokens, result.usage.prompt_tokens + result.usage.completion_tokens);
+  for (const auto& data : frames(result.out)) {
+    EXPECT_EQ(data.find("\"usage\":{"), std::string::npos) << "no usage chunk the client did not ask for";
+  }
+}
+
+TEST(OpenAiStream, AClientAskingIncludeUsageGetsTheEstimateAsTheStreamsUsageChunk) {
+  const std::string upstream = stream_without_usage();
+  const StreamRun result = run_whole(kPassThrough, streaming_request(true), upstream);
+  const auto data = frames(result.out);
+  ASSERT_GE(data.size(), 3u);
+  EXPECT_EQ(data.back(), "[DONE]");
+  const json::value first = json::parse(data.front());
+  const json::value usage_chunk = json::parse(data[data.size() - 2]);
+  EXPECT_EQ(usage_chunk.at("id"), first.at("id"));
+  EXPECT_EQ(usage_chunk.at("created"), first.at("created"));
+  EXPECT_EQ(usage_chunk.at("object"), "chat.completion.chunk");
+  EXPECT_EQ(usage_chunk.at("model"), kClientModel);
+  EXPECT_TRUE(usage_chunk.at("choices").as_array().empty());
+  EXPECT_EQ(usage_chunk.at("usage").at("completion_tokens").to_number<std::int64_t>(), result.usage.completion_tokens);
+  EXPECT_EQ(usage_chunk.at("usage").at("prompt_tokens"), 7);
+  for (std::size_t at = 0; at <= upstream.size(); at += 7) {
+    EXPECT_EQ(run(kPassThrough, streaming_request(true), {std::string_view(upstream).substr(0, at),
+                                                           std::string_view(upstream).substr(at)}).out,
+              result.out) << "split at " << at;
+  }
 }
 
 }  // namespace
