@@ -66,11 +66,11 @@ function streamEventsFor(behaviour) {
   return sseEvents(readAnthropicFixture(fixture ?? 'message_stream.sse'));
 }
 
-function behaviourOf(model) {
+function behaviourOf(model, call) {
   const overloaded = /^mock-overloaded-after-(\d+)$/.exec(model ?? '');
   if (overloaded) return { kind: 'overloaded', afterEvents: Number(overloaded[1]) };
   if (model === 'mock-thinking') return { kind: 'thinking' };
-  return behaviourFor(model);
+  return behaviourFor(model, call);
 }
 
 // What the real API refuses before it reads the messages.
@@ -98,7 +98,7 @@ export const anthropic = {
   respond(exchange, { headers, body }) {
     const problem = requestProblem(headers, body);
     if (problem) return exchange.json(problem.status, problem.body);
-    const behaviour = behaviourOf(body.model);
+    const behaviour = behaviourOf(body.model, exchange.callNumber(body.model));
     if (behaviour.kind === 'overloaded' && body.stream !== true) return exchange.json(529, anthropicError(529).body);
     return answer(exchange, behaviour, {
       stream: body.stream === true,

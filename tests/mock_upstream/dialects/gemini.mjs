@@ -113,7 +113,7 @@ export const gemini = {
     if (stream && url.searchParams.get('alt') !== 'sse') {
       return exchange.json(400, invalidArgument('mock upstream: only alt=sse streams are replayed'));
     }
-    const behaviour = behaviourFor(route.model);
+    const behaviour = behaviourFor(route.model, exchange.callNumber(route.model));
     return answer(exchange, behaviour, {
       stream,
       bodies: {
