@@ -10,7 +10,7 @@
 #include "router/health.hpp"
 
 #include <chrono>
-#include <deque>
+#include <list>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -126,7 +126,9 @@ class AttemptPlan {
   std::vector<const Deployment*> tried_;  // in this group
   std::optional<Error> last_failure_;
   bool first_attempt_ = true;
-  std::deque<Deployment> owned_;  // wildcard deployments made for this request
+  // Deployments made for this request (wildcard matches, client credentials); a list keeps
+  // their addresses stable and allocates nothing while empty.
+  std::list<Deployment> owned_;
 };
 
 }  // namespace llmux::router

@@ -228,7 +228,7 @@ std::string ModelTable::group_name(std::string_view model_name) const {
 }
 
 std::vector<const Deployment*> ModelTable::deployments_for(std::string_view model_name,
-                                                           std::deque<Deployment>& owned) const {
+                                                           std::list<Deployment>& owned) const {
   std::vector<const Deployment*> result;
   if (is_wildcard_name(model_name)) return result;  // a pattern is not a model
   if (const auto* deployments = group(model_name)) {

@@ -7,7 +7,7 @@
 #include "providers/provider.hpp"
 
 #include <chrono>
-#include <deque>
+#include <list>
 #include <optional>
 #include <regex>
 #include <string>
@@ -63,7 +63,7 @@ class ModelTable {
   std::string group_name(std::string_view model_name) const;
   // The deployments serving `model_name`: its group, else the most specific wildcard entry,
   // made into deployments of that model (copies appended to `owned`). Empty when none serves it.
-  std::vector<const Deployment*> deployments_for(std::string_view model_name, std::deque<Deployment>& owned) const;
+  std::vector<const Deployment*> deployments_for(std::string_view model_name, std::list<Deployment>& owned) const;
   void set_aliases(std::vector<std::pair<std::string, std::string>> aliases) { aliases_ = std::move(aliases); }
   // Model names in the order the config first lists them.
   const std::vector<std::string>& model_names() const { return names_; }

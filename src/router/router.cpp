@@ -110,7 +110,7 @@ Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions opt
 
 Result<AttemptPlan> Router::plan_in_table(const api::Request& request, RequestOptions options, TimePoint start) const {
   std::string group = table_.group_name(request.model);
-  std::deque<Deployment> probe;
+  std::list<Deployment> probe;
   const auto deployments = table_.deployments_for(group, probe);
   if (deployments.empty()) {
     return make_error(ErrorKind::invalid_request,

@@ -260,6 +260,21 @@ test('the timeout bounds the whole request, retries included', async () => {
   });
 });
 
+test('garbage from the upstream and a reset before the headers are retried on the next deployment', async () => {
+  const models = [
+    deployment('g', 'mock-garbage@a', { order: 1 }),
+    deployment('g', 'mock-reset-before-headers@b', { order: 2 }),
+    deployment('g', 'plain@c', { order: 3 }),
+  ];
+  await withGateway({ models, router_settings: { num_retries: 2 } }, async () => {
+    const response = await chat('g');
+    assert.equal(response.status, 200);
+    assert.equal((await response.json()).object, 'chat.completion');
+    const routerAttempts = attempts().filter((name, i, all) => name !== all[i - 1]);  // see the stream test
+    assert.deepEqual(routerAttempts, ['mock-garbage@a', 'mock-reset-before-headers@b', 'plain@c']);
+  });
+});
+
 test('streams: a failure before the first byte is retried; the client gets one clean stream', async () => {
   const models = [deployment('g', 'mock-error-500@a', { order: 1 }), deployment('g', 'mock-reset-before-headers@b', { order: 2 }), deployment('g', 'plain@c', { order: 3 })];
   await withGateway({ models, router_settings: { num_retries: 2 } }, async () => {

@@ -79,7 +79,7 @@ TEST(ModelTable, GroupsAndNamesInConfigOrder) {
   EXPECT_EQ((*group)[0].model_group, "b-model");
   EXPECT_EQ(table.group("unknown"), nullptr);
   EXPECT_EQ(table.group("B-MODEL"), nullptr);
-  std::deque<Deployment> owned;
+  std::list<Deployment> owned;
   EXPECT_THAT(table.deployments_for("unknown", owned), IsEmpty());
 }
 
@@ -330,7 +330,7 @@ TEST(ModelTable, WildcardEntriesServeAnyMatchingModel) {
       entry("*", "*", "http://127.0.0.1:2/v1"),
       entry("exact", "openai/exact-upstream", "http://127.0.0.1:3/v1"),
   }));
-  std::deque<Deployment> owned;
+  std::list<Deployment> owned;
   auto served = table.deployments_for("openai/gpt-4o-mini", owned);
   ASSERT_THAT(served, SizeIs(1));
   EXPECT_EQ(served[0]->target.upstream_model, "gpt-4o-mini");
