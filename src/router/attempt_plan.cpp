@@ -129,10 +129,12 @@ Clock::duration AttemptPlan::backoff(const Error& error) const {
 }
 
 Result<Attempt> AttemptPlan::next(TimePoint now) {
+  bool retrying = false;
   if (last_failure_) {
     const Error failure = *last_failure_;
     if (retries_in_group_ < retries_allowed(failure)) {
-      ++retries_in_group_;
+      retrying = true;
+      ++retries_in_group_;  // the backoff reads which retry this is
       ++retries_;
     } else if (!enter_fallback(failure)) {
       return failure;
@@ -140,7 +142,13 @@ Result<Attempt> AttemptPlan::next(TimePoint now) {
   }
   while (true) {
     auto attempt = pick_in_group(now);
-    if (attempt || attempt.error().kind == ErrorKind::timeout) return attempt;
+    if (attempt) return attempt;
+    if (retrying) {  // no retry was made after all
+      retrying = false;
+      --retries_in_group_;
+      --retries_;
+    }
+    if (attempt.error().kind == ErrorKind::timeout) return attempt;
     // The group cannot take the call (cooling, or too small a context window): its fallbacks may.
     last_failure_ = attempt.error();
     if (!enter_fallback(*last_failure_)) return attempt;

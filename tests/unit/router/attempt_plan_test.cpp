@@ -264,6 +264,27 @@ TEST(AttemptPlan, CoolingDeploymentsAreSkippedAndAColdGroupIs429WithRetryAfter) 
   EXPECT_EQ(id_of(f.plan("g").next(kStart + 5s)), "a");  // back after cooldown_time
 }
 
+TEST(AttemptPlan, ARetryThatFindsTheGroupColdIsNotCountedAndFallsBack) {
+  Fixture f({entry("g", "a"), entry("g", "b"), entry("backup", "z")});
+  f.policy.num_retries = 1;
+  auto earlier = f.plan("g");
+  auto b = earlier.next(kStart);
+  ASSERT_EQ(id_of(b), "a");
+  fail(earlier, *b, status_failure(429), kStart);  // a cools
+  auto on_b = earlier.next(kStart);
+  ASSERT_EQ(id_of(on_b), "b");
+  fail(earlier, *on_b, status_failure(429), kStart);  // b cools too
+  auto refused = earlier.next(kStart);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(earlier.attempted_retries(), 1);  // the one made on b; none after
+
+  f.policy.fallbacks = {{"g", {"backup"}}};
+  auto plan = f.plan("g");
+  EXPECT_EQ(id_of(plan.next(kStart + 1s)), "z");
+  EXPECT_EQ(plan.attempted_retries(), 0);
+  EXPECT_EQ(plan.attempted_fallbacks(), 1);
+}
+
 TEST(AttemptPlan, PreCallChecksSkipDeploymentsWhoseContextIsTooSmall) {
   auto small = entry("g", "small");
   small.model_info["max_input_tokens"] = 100;
