@@ -49,6 +49,7 @@ class Gateway final : public server::Handler {
     std::optional<Error> failure;
     bool answered = false;
     std::int64_t tokens = 0;
+    std::chrono::steady_clock::duration latency{};  // whole call, or time to a stream's first event
   };
   asio::awaitable<AttemptEnd> call_deployment(server::Exchange& exchange, const api::Request& request,
                                               const router::Attempt& attempt, CallRecord& record,

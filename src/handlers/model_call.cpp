@@ -164,7 +164,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     }
     plan->started(*attempt, Clock::now());
     const AttemptEnd end = co_await call_deployment(exchange, *request, *attempt, record, abort);
-    plan->finished(*attempt, end.failure ? &*end.failure : nullptr, Clock::now(), end.tokens);
+    plan->finished(*attempt, end.failure ? &*end.failure : nullptr, Clock::now(), end.tokens, end.latency);
     if (end.answered) co_return;
   }
 }
@@ -245,7 +245,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     if (!reply) co_return AttemptEnd{.failure = reply.error()};
     record.usage = reply->usage;
     co_await respond_timed(std::move(reply->body));
-    co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
+    co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage), .latency = record.upstream_time};
   }
 
   // Streaming: nothing reaches the client until the first event, so an early failure can still
@@ -305,7 +305,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     auto rest = co_await (*stream)->next();
     if (!rest || !*rest) break;
   }
-  co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
+  co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage), .latency = record.upstream_time};
 }
 
 }  // namespace llmux::handlers

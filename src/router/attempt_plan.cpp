@@ -227,8 +227,9 @@ void AttemptPlan::started(const Attempt& attempt, TimePoint now) {
   health_.call_started(*attempt.deployment, now);
 }
 
-void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoint now, std::int64_t tokens) {
-  CallOutcome outcome{.success = failure == nullptr, .latency = now - attempt_started_, .tokens = tokens};
+void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoint now, std::int64_t tokens,
+                           std::optional<Clock::duration> latency) {
+  CallOutcome outcome{.success = failure == nullptr, .latency = latency.value_or(now - attempt_started_), .tokens = tokens};
   if (failure) {
     outcome.status = http_status(*failure);
     // A timeout the client chose (or that the request's deadline cut short) says nothing about

@@ -86,9 +86,12 @@ class AttemptPlan {
 
   // The next attempt, or the error to answer with when there is none.
   Result<Attempt> next(TimePoint now);
-  // Reports the attempt's end; `failure` is null on success. Updates the shared health state.
+  // Reports the attempt's start and end; `failure` is null on success. Updates the shared health
+  // state. `latency` is what latency-based routing compares: the time to the first chunk of a
+  // stream; by default, the whole attempt.
   void started(const Attempt& attempt, TimePoint now);
-  void finished(const Attempt& attempt, const Error* failure, TimePoint now, std::int64_t tokens = 0);
+  void finished(const Attempt& attempt, const Error* failure, TimePoint now, std::int64_t tokens = 0,
+                std::optional<Clock::duration> latency = std::nullopt);
 
   // Keeps alive what the plan's table, policy and health belong to (a request's own user_config).
   void keep(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }

@@ -341,6 +341,18 @@ test('latency-based-routing sends traffic to the fastest deployment once both ar
   });
 });
 
+test('latency-based-routing compares streams by their time to the first chunk', async () => {
+  // early: first chunk at once, then 3 × 120 ms; late: first byte after 150 ms, then quick.
+  const models = [deployment('g', 'mock-stream-slow-120-3@early'), deployment('g', 'mock-slow-first-byte-150@late')];
+  await withGateway({ models, router_settings: { routing_strategy: 'latency-based-routing' } }, async () => {
+    for (let i = 0; i < 2; ++i) assert.equal((await readSse(await chat('g', { stream: true }))).done, true);
+    assert.equal(new Set(attempts()).size, 2, 'each measured once');
+    mock.reset();
+    for (let i = 0; i < 5; ++i) assert.equal((await readSse(await chat('g', { stream: true }))).done, true);
+    assert.deepEqual(new Set(attempts()), new Set(['mock-stream-slow-120-3@early']));
+  });
+});
+
 test('least-busy sends a new request to the deployment with fewer calls in flight', async () => {
   const models = [deployment('g', 'mock-slow-first-byte-400@x'), deployment('g', 'mock-slow-first-byte-400@y')];
   await withGateway({ models, router_settings: { routing_strategy: 'least-busy' } }, async () => {

@@ -285,6 +285,23 @@ TEST(AttemptPlan, ARetryThatFindsTheGroupColdIsNotCountedAndFallsBack) {
   EXPECT_EQ(plan.attempted_fallbacks(), 1);
 }
 
+TEST(AttemptPlan, LatencyIsTheWholeCallOrWhatTheCallerMeasured) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.strategy = Strategy::latency_based;
+  auto plan = f.plan("g");
+  auto whole = plan.next(kStart);
+  plan.started(*whole, kStart);
+  plan.finished(*whole, nullptr, kStart + 300ms, 10);
+  EXPECT_EQ(f.health->load(*whole->deployment, kStart + 1s).latency, 300ms);
+  EXPECT_EQ(f.health->load(*whole->deployment, kStart + 1s).tokens_this_minute, 10);
+  auto stream_plan = f.plan("g");
+  auto first_chunk = stream_plan.next(kStart + 1s);
+  ASSERT_EQ(id_of(first_chunk), "b");  // not measured yet, so tried before a
+  stream_plan.started(*first_chunk, kStart + 1s);
+  stream_plan.finished(*first_chunk, nullptr, kStart + 9s, 0, 40ms);  // a 8 s stream, first chunk at 40 ms
+  EXPECT_EQ(f.health->load(*first_chunk->deployment, kStart + 10s).latency, 40ms);
+}
+
 TEST(AttemptPlan, PreCallChecksSkipDeploymentsWhoseContextIsTooSmall) {
   auto small = entry("g", "small");
   small.model_info["max_input_tokens"] = 100;
