@@ -50,7 +50,9 @@ Result<ClientCredentials> client_credentials(const api::Request& request, std::s
       return make_error(ErrorKind::invalid_request, "'" + std::string(field) + "' must be a string.", std::string(field));
     }
     if (field == "api_key") {
-      if (!allow_all && !std::all_of(group.begin(), group.end(), [](const Deployment* d) { return lists(*d, "api_key"); })) {
+      if (!allow_all && (group.empty() || !std::all_of(group.begin(), group.end(), [](const Deployment* d) {
+                           return lists(*d, "api_key");
+                         }))) {
         return refused(field);
       }
       credentials.api_key = value;

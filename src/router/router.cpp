@@ -112,14 +112,15 @@ Result<AttemptPlan> Router::plan_in_table(const api::Request& request, RequestOp
   std::string group = table_.group_name(request.model);
   std::list<Deployment> probe;
   const auto deployments = table_.deployments_for(group, probe);
+  // Refused fields first: a client probing for client-side routing learns nothing about models.
+  auto credentials = client_credentials(request, deployments, allow_client_side_credentials_);
+  if (!credentials) return credentials.error();
   if (deployments.empty()) {
     return make_error(ErrorKind::invalid_request,
                       "Invalid model name passed in model=" + request.model +
                           ". Call `/v1/models` to view available models for your key.",
                       "model", "model_not_found");
   }
-  auto credentials = client_credentials(request, deployments, allow_client_side_credentials_);
-  if (!credentials) return credentials.error();
   options.credentials = std::move(*credentials);
   return AttemptPlan(table_, policy_, *health_, &uniform_draw, request.model, std::move(group), std::move(options),
                      start);
