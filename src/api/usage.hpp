@@ -17,6 +17,11 @@ struct Usage {
   bool estimated = false;          // counted by llmux (api/token_estimate): the answer had none
 };
 
+// A token count as providers write it: an integer (or a float such as 12.0); 0 when absent or
+// not a number. `count_at` reads member `key` of an object.
+std::int64_t token_count(const boost::json::value* value);
+std::int64_t count_at(const boost::json::object& object, std::string_view key);
+
 // Reads a `usage` object; anything missing counts as 0. Not an object: an unreported Usage.
 Usage usage_from_json(const boost::json::value* usage);
 

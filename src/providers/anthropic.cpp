@@ -75,15 +75,6 @@ const json::array* array_at(const json::object& object, std::string_view key) {
   return value ? value->if_array() : nullptr;
 }
 
-std::int64_t count_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (!value) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
-  return 0;
-}
-
 // Appends a decimal integer without a temporary string (stream chunks are built per event).
 void append_number(std::string& out, std::int64_t value) {
   char digits[24];
@@ -180,7 +171,7 @@ struct TokenCounts {
   void update(const json::object& usage) {
     reported = true;
     auto take = [&](std::string_view key, std::int64_t& into) {
-      if (const auto* value = usage.if_contains(key); value && !value->is_null()) into = count_at(usage, key);
+      if (const auto* value = usage.if_contains(key); value && !value->is_null()) into = api::count_at(usage, key);
     };
     take("input_tokens", input);
     take("output_tokens", output);
@@ -530,7 +521,7 @@ class RequestTranslator {
     if (target_.max_output_tokens) return *target_.max_output_tokens;
     // LiteLLM leaves room for the answer beyond the thinking budget.
     const auto* thinking_param = object_at(body, "thinking");
-    const auto budget = thinking && thinking_param ? count_at(*thinking_param, "budget_tokens") : 0;
+    const auto budget = thinking && thinking_param ? api::count_at(*thinking_param, "budget_tokens") : 0;
     return kFallbackMaxTokens + budget;
   }
 

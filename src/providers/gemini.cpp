@@ -80,14 +80,6 @@ const json::array* array_or_null(const json::value* value) {
   return value ? value->if_array() : nullptr;
 }
 
-std::int64_t integer_or_zero(const json::value* value) {
-  if (!value) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
-  return 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request: messages → contents + systemInstruction
 
@@ -488,13 +480,13 @@ json::object budget_thinking_config(const json::value& value, std::string_view m
   const bool enabled = thinking && string_or_empty(thinking->if_contains("type")) == "enabled";
   const auto* budget = thinking ? thinking->if_contains("budget_tokens") : nullptr;
   const bool budget_given = budget && (budget->is_int64() || budget->is_uint64());
-  const bool zero_budget = budget_given && integer_or_zero(budget) == 0;
+  const bool zero_budget = budget_given && api::token_count(budget) == 0;
   json::object config;
   if (is_gemini_3(model)) {
     config["includeThoughts"] = enabled && budget_given && !zero_budget;
   } else {
     if (enabled && !zero_budget) config["includeThoughts"] = true;
-    if (budget_given) config["thinkingBudget"] = integer_or_zero(budget);
+    if (budget_given) config["thinkingBudget"] = api::token_count(budget);
   }
   return config;
 }
@@ -713,11 +705,11 @@ GeminiUsage usage_of(const json::object& metadata) {
   GeminiUsage out;
   auto& usage = out.usage;
   usage.reported = true;
-  usage.prompt_tokens = integer_or_zero(metadata.if_contains("promptTokenCount"));
-  usage.completion_tokens = integer_or_zero(metadata.if_contains("candidatesTokenCount"));
-  usage.total_tokens = integer_or_zero(metadata.if_contains("totalTokenCount"));
-  usage.cached_tokens = integer_or_zero(metadata.if_contains("cachedContentTokenCount"));
-  out.reasoning_tokens = integer_or_zero(metadata.if_contains("thoughtsTokenCount"));
+  usage.prompt_tokens = api::token_count(metadata.if_contains("promptTokenCount"));
+  usage.completion_tokens = api::token_count(metadata.if_contains("candidatesTokenCount"));
+  usage.total_tokens = api::token_count(metadata.if_contains("totalTokenCount"));
+  usage.cached_tokens = api::token_count(metadata.if_contains("cachedContentTokenCount"));
+  out.reasoning_tokens = api::token_count(metadata.if_contains("thoughtsTokenCount"));
   if (usage.prompt_tokens + usage.completion_tokens != usage.total_tokens)
     usage.completion_tokens += out.reasoning_tokens;
   if (usage.total_tokens == 0) usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
@@ -810,7 +802,7 @@ std::optional<std::chrono::seconds> duration_seconds(std::string_view text) {
 // A google.rpc.Status ({"code","message","status","details"}) → the client's error. `status` is
 // the HTTP status it came with (0 inside a 200 stream: the body's code then decides).
 Error error_from_status(int status, const json::object& rpc_status) {
-  const auto code = static_cast<int>(integer_or_zero(rpc_status.if_contains("code")));
+  const auto code = static_cast<int>(api::token_count(rpc_status.if_contains("code")));
   if (status == 0 || (status >= 200 && status < 300)) status = code >= 400 ? code : 500;
   Error error{.kind = kind_from_status(status), .message = std::string(string_or_empty(rpc_status.if_contains("message"))),
               .status = status};
@@ -874,7 +866,7 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
     const bool filtered = finish == "content_filter";  // LiteLLM drops what a filter cut short
     if (!parts.calls.empty() && !filtered) finish = "tool_calls";
     if (i) body += ',';
-    body += "{\"index\":" + std::to_string(candidate->contains("index") ? integer_or_zero(candidate->if_contains("index")) : static_cast<std::int64_t>(i));
+    body += "{\"index\":" + std::to_string(candidate->contains("index") ? api::token_count(candidate->if_contains("index")) : static_cast<std::int64_t>(i));
     body += ",\"message\":{\"role\":\"assistant\",\"content\":";
     if (parts.has_text && !filtered) append_json_string(body, parts.text);
     else body += "null";
@@ -1021,7 +1013,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     for (std::size_t position = 0; position < candidates->size(); ++position) {
       const auto* candidate = (*candidates)[position].if_object();
       if (!candidate) return bad_upstream("The upstream stream sent a candidate that is not an object.");
-      const auto index = candidate->contains("index") ? integer_or_zero(candidate->if_contains("index"))
+      const auto index = candidate->contains("index") ? api::token_count(candidate->if_contains("index"))
                                                       : static_cast<std::int64_t>(position);
       if (index < 0 || index > kMaxChoices) return bad_upstream("The upstream stream sent an unusable candidate index.");
       relay_candidate(*candidate, static_cast<std::size_t>(index), out);

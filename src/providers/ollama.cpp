@@ -326,19 +326,11 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
-std::int64_t count_field(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (!value) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  return 0;
-}
-
 api::Usage usage_of(const json::object& answer) {
   api::Usage usage;
   usage.reported = answer.contains("eval_count") || answer.contains("prompt_eval_count");
-  usage.prompt_tokens = count_field(answer, "prompt_eval_count");
-  usage.completion_tokens = count_field(answer, "eval_count");
+  usage.prompt_tokens = api::count_at(answer, "prompt_eval_count");
+  usage.completion_tokens = api::count_at(answer, "eval_count");
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   return usage;
 }

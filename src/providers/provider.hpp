@@ -69,6 +69,9 @@ class StreamDecoder {
 class Provider {
  public:
   virtual ~Provider() = default;
+  // Called once per deployment while the model table is built (startup, never per request):
+  // resolves what the provider reads from the environment or files (Bedrock's credentials).
+  virtual void prepare(Target& /*target*/) const {}
   virtual Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const = 0;
   // A 2xx body → the client's body, with `model` set to `client_model`.
   virtual Result<Reply> decode(const api::Request& request, std::string_view body,

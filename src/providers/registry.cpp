@@ -2,6 +2,7 @@
 
 #include "providers/anthropic.hpp"
 #include "providers/azure.hpp"
+#include "providers/bedrock.hpp"
 #include "providers/gemini.hpp"
 #include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
@@ -18,6 +19,7 @@ const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true};
 const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
 const AnthropicProvider kAnthropic;
 const GeminiProvider kGemini;
+const BedrockProvider kBedrock;
 
 // Azure's api-version may predate stream_options: ask only what the client asked.
 const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
@@ -42,17 +44,19 @@ const ProviderSpec kProviders[] = {
     {"deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY", "DEEPINFRA_API_BASE", &kOpenAiCompatible},
     {"lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY", "LM_STUDIO_API_BASE", &kOpenAiCompatible},
     {"text-completion-openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
-    {"anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE", &kAnthropic},
     {"azure", "", "AZURE_API_KEY", "AZURE_API_BASE", &kAzure, "AZURE_API_VERSION"},
-    {"ollama", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaGenerate},
-    {"ollama_chat", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaChat},
+    {"anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE", &kAnthropic},
+    // The endpoint comes from the region (BedrockProvider::prepare); api_key is a Bedrock API key.
+    {"bedrock", "", "AWS_BEARER_TOKEN_BEDROCK", kNoEnv, &kBedrock},
     // LiteLLM prefers GOOGLE_API_KEY to GEMINI_API_KEY.
     {"gemini", "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY", "GEMINI_API_BASE", &kGemini, kNoEnv, "GEMINI_API_KEY"},
+    {"ollama", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaGenerate},
+    {"ollama_chat", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaChat},
 };
 
 // LiteLLM providers that later issues add; a config naming them still loads.
 constexpr std::string_view kPlannedProviders[] = {
-    "azure_ai", "azure_text", "vertex_ai", "bedrock", "sagemaker",
+    "azure_ai", "azure_text", "vertex_ai", "sagemaker",
     "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
     "cloudflare",
 };
@@ -64,7 +68,8 @@ constexpr std::string_view kProviderSettings[] = {
     "cache_read_input_token_cost", "cache_creation_input_token_cost", "max_input_tokens",
     "azure_ad_token", "vertex_project", "vertex_location", "vertex_credentials",
     "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name",
-    "aws_profile_name", "aws_bedrock_runtime_endpoint", "configurable_clientside_auth_params",
+    "aws_profile_name", "aws_bedrock_runtime_endpoint", "aws_role_name", "aws_session_name",
+    "aws_web_identity_token", "aws_sts_endpoint", "aws_external_id", "configurable_clientside_auth_params",
 };
 
 }  // namespace

@@ -172,6 +172,10 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     }
     const auto* drop = target.settings.if_contains("drop_params");
     target.drop_params = drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;
+    // Provider-specific resolution (Bedrock's region and credentials) reads the environment and
+    // files: only for the operator's own deployments.
+    if (spec && !provider_from_request && use_environment) spec->provider->prepare(target);
+    target.api_base = trim_trailing_slashes(target.api_base);
     if (!provider_from_request && spec && target.api_base.empty() && !entry.params.mock_response) {
       problems.push_back(where + ": litellm_params.api_base is required for provider '" +
                          std::string(name.prefix) + "'");

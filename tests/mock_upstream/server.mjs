@@ -72,10 +72,11 @@ export class Exchange {
     return new Promise((resolve) => this.res.write(bytes, () => resolve()));
   }
 
-  // Writes the events as one byte stream cut into pieces, with a short pause between pieces.
+  // Writes the events (strings, or Buffers for binary framing) as one byte stream cut into
+  // pieces, with a short pause between pieces.
   async streamInPieces(events, contentType) {
     this.startStream(contentType);
-    for (const piece of pieces(Buffer.from(events.join('')))) {
+    for (const piece of pieces(Buffer.concat(events.map((event) => Buffer.from(event))))) {
       if (this.gone) return;
       await this.write(piece);
       await sleep(kPieceDelayMs);

@@ -80,3 +80,15 @@ export async function eventually(condition, { timeoutMs = 3000, what = 'conditio
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+// Awaits `promise`, which must reject with exactly `ErrorClass` (an openai SDK error class);
+// returns the error.
+export async function rejection(promise, ErrorClass) {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ErrorClass, `expected ${ErrorClass.name}, got ${error?.constructor?.name}: ${error?.message}`);
+    return error;
+  }
+  return assert.fail(`expected ${ErrorClass.name}, but the call succeeded`);
+}

@@ -16,6 +16,8 @@ namespace {
 namespace json = boost::json;
 using test_support::parsed_request;
 using test_support::read_wire_fixture;
+using test_support::run_stream;
+using test_support::StreamRun;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -34,26 +36,8 @@ api::Request streaming_request(bool include_usage, std::string_view extra = "") 
                             std::string(extra) + "}");
 }
 
-struct StreamRun {
-  std::string out;
-  std::optional<Error> error;  // from feed or finish
-  bool done_before_finish = false;
-  api::Usage usage;
-};
-
 StreamRun run(const api::Request& request, const std::vector<std::string_view>& pieces) {
-  StreamRun result;
-  auto decoder = kAnthropic.make_stream_decoder(request, kClientModel);
-  for (std::string_view piece : pieces) {
-    if (auto fed = decoder->feed(piece, result.out); !fed) {
-      result.error = fed.error();
-      return result;
-    }
-  }
-  result.done_before_finish = decoder->done();
-  if (auto finished = decoder->finish(result.out); !finished) result.error = finished.error();
-  result.usage = decoder->usage();
-  return result;
+  return run_stream(kAnthropic, request, pieces, kClientModel);
 }
 
 StreamRun run_whole(const api::Request& request, std::string_view text) { return run(request, {text}); }
@@ -63,15 +47,7 @@ StreamRun run_whole(const api::Request& request, std::string_view text) { return
 std::vector<std::string> frames(std::string_view out) {
   std::vector<std::string> data;
   std::optional<json::value> id, created;
-  while (!out.empty()) {
-    const auto end = out.find("\n\n");
-    EXPECT_NE(end, std::string_view::npos) << "unterminated frame: " << out;
-    if (end == std::string_view::npos) break;
-    const std::string_view frame = out.substr(0, end);
-    out.remove_prefix(end + 2);
-    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
-    EXPECT_EQ(frame.find('\n'), std::string_view::npos) << frame;
-    const std::string_view payload = frame.substr(6);
+  for (const std::string& payload : test_support::frames(out)) {
     if (payload == "[DONE]") {
       data.emplace_back(payload);
       continue;

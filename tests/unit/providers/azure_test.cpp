@@ -16,6 +16,8 @@ namespace {
 namespace json = boost::json;
 using test_support::parsed_request;
 using test_support::read_wire_fixture;
+using test_support::run_stream;
+using test_support::StreamRun;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
@@ -136,12 +138,6 @@ TEST(AzureDecodeError, OtherErrorsKeepTheirStatus) {
 
 // ---- stream ----
 
-struct StreamRun {
-  std::string out;
-  std::optional<Error> error;
-  api::Usage usage;
-};
-
 api::Request streaming_request(bool include_usage) {
   return parsed_request(api::Endpoint::chat_completions,
                         include_usage ? R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,
@@ -150,17 +146,7 @@ api::Request streaming_request(bool include_usage) {
 }
 
 StreamRun run(const api::Request& request, const std::vector<std::string_view>& pieces) {
-  StreamRun result;
-  auto decoder = kAzure.make_stream_decoder(request, kClientModel);
-  for (std::string_view piece : pieces) {
-    if (auto fed = decoder->feed(piece, result.out); !fed) {
-      result.error = fed.error();
-      return result;
-    }
-  }
-  if (auto finished = decoder->finish(result.out); !finished) result.error = finished.error();
-  result.usage = decoder->usage();
-  return result;
+  return run_stream(kAzure, request, pieces, kClientModel);
 }
 
 std::vector<json::value> chunks_of(std::string_view out) {

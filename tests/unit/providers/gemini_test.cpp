@@ -17,6 +17,8 @@ namespace {
 namespace json = boost::json;
 using test_support::parsed_request;
 using test_support::read_wire_fixture;
+using test_support::run_stream;
+using test_support::StreamRun;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
@@ -494,13 +496,6 @@ TEST(GeminiErrors, GoogleStatusBodiesMapToOpenAiClasses) {
 
 // ----------------------------------------------------------------------------------- streams
 
-struct StreamRun {
-  std::string out;
-  std::optional<Error> error;
-  bool done = false;
-  api::Usage usage;
-};
-
 api::Request stream_request(bool include_usage) {
   return chat(include_usage ? R"({"model":"my-gemini","messages":[{"role":"user","content":"hi"}],"stream":true,
                                   "stream_options":{"include_usage":true}})"
@@ -508,34 +503,16 @@ api::Request stream_request(bool include_usage) {
 }
 
 StreamRun run(const api::Request& request, const std::vector<std::string_view>& pieces) {
-  StreamRun result;
-  auto decoder = kGemini.make_stream_decoder(request, kClientModel);
-  for (std::string_view piece : pieces) {
-    if (auto fed = decoder->feed(piece, result.out); !fed) {
-      result.error = fed.error();
-      return result;
-    }
-  }
-  EXPECT_FALSE(decoder->done()) << "Gemini streams end when the upstream closes";
-  if (auto finished = decoder->finish(result.out); !finished) result.error = finished.error();
-  result.done = decoder->done();
-  result.usage = decoder->usage();
+  StreamRun result = run_stream(kGemini, request, pieces, kClientModel);
+  EXPECT_FALSE(result.done_before_finish) << "Gemini streams end when the upstream closes";
   return result;
 }
 
 // The frames the client receives, each "data: <one line>\n\n", made comparable.
 std::vector<json::value> chunks(std::string_view out) {
   std::vector<json::value> parsed;
-  while (!out.empty()) {
-    const auto end = out.find("\n\n");
-    EXPECT_NE(end, std::string_view::npos) << "unterminated frame: " << out;
-    if (end == std::string_view::npos) break;
-    const std::string_view frame = out.substr(0, end);
-    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
-    EXPECT_EQ(frame.find('\n'), std::string_view::npos) << frame;
-    const auto data = frame.substr(6);
+  for (const std::string& data : test_support::frames(out)) {
     parsed.push_back(data == "[DONE]" ? json::value("[DONE]") : comparable(data));
-    out.remove_prefix(end + 2);
   }
   return parsed;
 }

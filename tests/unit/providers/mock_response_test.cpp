@@ -21,16 +21,7 @@ constexpr std::string_view kText = "Hello from the mock";  // 4 tokens (api/toke
 std::vector<json::object> stream_chunks(std::string_view out) {
   std::vector<json::object> chunks;
   bool saw_done = false;
-  while (!out.empty()) {
-    const auto end = out.find("\n\n");
-    if (end == std::string_view::npos) {
-      ADD_FAILURE() << "unterminated frame: " << out;
-      break;
-    }
-    std::string_view frame = out.substr(0, end);
-    out.remove_prefix(end + 2);
-    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
-    frame.remove_prefix(6);
+  for (const std::string& frame : test_support::frames(out)) {
     EXPECT_FALSE(saw_done) << "a frame after [DONE]";
     if (frame == "[DONE]") saw_done = true;
     else chunks.push_back(json::parse(frame).as_object());

@@ -16,6 +16,8 @@ namespace {
 namespace json = boost::json;
 using test_support::parsed_request;
 using test_support::read_wire_fixture;
+using test_support::run_stream;
+using test_support::StreamRun;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
@@ -289,13 +291,6 @@ TEST(OllamaDecodeError, OllamasMessageAndStatusKept) {
 
 // ---- stream ----
 
-struct StreamRun {
-  std::string out;
-  std::optional<Error> error;
-  bool done = false;
-  api::Usage usage;
-};
-
 api::Request streaming(api::Endpoint endpoint, bool include_usage) {
   if (endpoint == api::Endpoint::completions)
     return parsed_request(endpoint, include_usage ? R"({"model":"m","prompt":"p","stream":true,"stream_options":{"include_usage":true}})"
@@ -306,18 +301,7 @@ api::Request streaming(api::Endpoint endpoint, bool include_usage) {
 }
 
 StreamRun run(const OllamaProvider& provider, const api::Request& request, const std::vector<std::string_view>& pieces) {
-  StreamRun result;
-  auto decoder = provider.make_stream_decoder(request, kClientModel);
-  for (std::string_view piece : pieces) {
-    if (auto fed = decoder->feed(piece, result.out); !fed) {
-      result.error = fed.error();
-      return result;
-    }
-  }
-  if (auto finished = decoder->finish(result.out); !finished) result.error = finished.error();
-  result.done = decoder->done();
-  result.usage = decoder->usage();
-  return result;
+  return run_stream(provider, request, pieces, kClientModel);
 }
 
 // The frames as JSON, with the generated ids (chunk id, tool-call ids) checked and blanked so

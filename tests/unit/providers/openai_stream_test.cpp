@@ -17,6 +17,9 @@ namespace {
 namespace json = boost::json;
 using test_support::parsed_request;
 using test_support::read_wire_fixture;
+using test_support::frames;
+using test_support::run_stream;
+using test_support::StreamRun;
 
 const OpenAiCompatibleProvider kAskingUsage{/*ask_stream_usage=*/true};
 const OpenAiCompatibleProvider kPassThrough{/*ask_stream_usage=*/false};
@@ -33,51 +36,14 @@ api::Request streaming_request(bool include_usage) {
                                       : R"({"model":"my-gpt","messages":[{"role":"user"}],"stream":true})");
 }
 
-struct StreamRun {
-  std::string out;
-  std::optional<Error> feed_error;
-  std::optional<Error> finish_error;
-  bool done_before_finish = false;
-  bool done = false;
-  api::Usage usage;
-};
-
 // Feeds `pieces` in turn (stopping at the first error), then finishes.
 StreamRun run(const OpenAiCompatibleProvider& provider, const api::Request& request,
-        const std::vector<std::string_view>& pieces) {
-  StreamRun result;
-  auto decoder = provider.make_stream_decoder(request, kClientModel);
-  for (std::string_view piece : pieces) {
-    if (auto fed = decoder->feed(piece, result.out); !fed) {
-      result.feed_error = fed.error();
-      return result;
-    }
-  }
-  result.done_before_finish = decoder->done();
-  if (auto finished = decoder->finish(result.out); !finished) result.finish_error = finished.error();
-  result.done = decoder->done();
-  result.usage = decoder->usage();
-  return result;
+              const std::vector<std::string_view>& pieces) {
+  return run_stream(provider, request, pieces, kClientModel);
 }
 
 StreamRun run_whole(const OpenAiCompatibleProvider& provider, const api::Request& request, std::string_view text) {
   return run(provider, request, {text});
-}
-
-// The data of every event in `out`, checking the framing: only "data: <one line>\n\n" frames.
-std::vector<std::string> frames(std::string_view out) {
-  std::vector<std::string> data;
-  while (!out.empty()) {
-    const auto end = out.find("\n\n");
-    EXPECT_NE(end, std::string_view::npos) << "unterminated frame: " << out;
-    if (end == std::string_view::npos) break;
-    const std::string_view frame = out.substr(0, end);
-    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
-    EXPECT_EQ(frame.find('\n'), std::string_view::npos) << frame;
-    data.emplace_back(frame.substr(6));
-    out.remove_prefix(end + 2);
-  }
-  return data;
 }
 
 // What the client should receive for an upstream stream: each JSON chunk with `model` set to the

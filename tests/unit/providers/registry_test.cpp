@@ -12,14 +12,21 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::vector<std::string_view> kSpoken = {
+// Spoken through OpenAiCompatibleProvider, then through providers that translate.
+const std::vector<std::string_view> kOpenAiCompatible = {
     "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
     "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai",
-    "anthropic",   "azure",         "ollama",      "ollama_chat", "gemini"};
+    "azure"};
+const std::vector<std::string_view> kTranslating = {"anthropic", "bedrock", "gemini", "ollama", "ollama_chat"};
+const std::vector<std::string_view> kSpoken = [] {
+  auto all = kOpenAiCompatible;
+  all.insert(all.end(), kTranslating.begin(), kTranslating.end());
+  return all;
+}();
 
 const std::vector<std::string_view> kPlanned = {
-    "azure_ai", "azure_text",  "vertex_ai",   "bedrock",    "sagemaker",
-    "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
+    "azure_ai", "azure_text", "vertex_ai", "sagemaker", "cohere", "cohere_chat", "huggingface",
+    "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
   const ModelName name = split_model("gpt-4o-mini");
@@ -95,7 +102,7 @@ TEST(FindProvider, OnlyOpenAiItselfIsAskedForStreamUsage) {
   const api::Request request = test_support::parsed_request(
       api::Endpoint::chat_completions, R"({"model":"m","messages":[{"role":"user"}],"stream":true})");
   const Target target{.upstream_model = "m", .api_base = "http://127.0.0.1:9"};
-  for (std::string_view prefix : kSpoken) {
+  for (std::string_view prefix : kOpenAiCompatible) {
     SCOPED_TRACE(std::string(prefix));
     auto upstream = find_provider(prefix)->provider->encode(request, target);
     ASSERT_TRUE(upstream);

@@ -210,6 +210,18 @@ TEST(ModelTable, UnknownProviderIsAProblemNamingTheKnownList) {
   for (const auto& problem : problems) EXPECT_THAT(problem, ::testing::Not(HasSubstr("sk-test")));
 }
 
+TEST(ModelTable, ProvidersPrepareTheirTargetsWhenTheTableIsBuilt) {
+  if (environment_has("AWS_BEDROCK_RUNTIME_ENDPOINT")) GTEST_SKIP() << "the environment would take precedence";
+  auto regional = entry("regional", "bedrock/amazon.nova-lite-v1:0", "");
+  regional.params.extra["aws_region_name"] = "eu-west-3";
+  auto mocked = entry("mocked", "bedrock/amazon.nova-lite-v1:0", "");
+  mocked.params.extra["aws_bedrock_runtime_endpoint"] = "http://127.0.0.1:9/";
+  const ModelTable table = build(config_of({regional, mocked}));
+  EXPECT_EQ(only(table, "regional").target.api_base, "https://bedrock-runtime.eu-west-3.amazonaws.com");
+  EXPECT_EQ(only(table, "mocked").target.api_base, "http://127.0.0.1:9") << "trimmed after prepare";
+  EXPECT_TRUE(table.needs_tls());
+}
+
 TEST(ModelTable, PlannedProviderIsSkippedWithAWarning) {
   std::vector<std::string> warnings;
   const ModelTable table = ModelTable::build(
