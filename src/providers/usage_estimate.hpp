@@ -16,8 +16,8 @@ std::unique_ptr<StreamDecoder> with_estimated_usage(std::unique_ptr<StreamDecode
                                                     const api::Request& request,
                                                     std::string_view client_model);
 
-// A non-streamed answer without usage gets an estimate (Usage::estimated), also added to the body
-// of a (chat) completion as `usage` (moderations have none in OpenAI's API).
+// A non-streamed answer without usage gets an estimate (Usage::estimated), also added to its body
+// as `usage`, except for moderations (which have none in OpenAI's API).
 void estimate_missing_usage(Reply& reply, const api::Request& request);
 
 }  // namespace llmux::providers
