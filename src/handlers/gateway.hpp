@@ -50,6 +50,10 @@ class Gateway final : public server::Handler {
     bool answered = false;
     std::int64_t tokens = 0;
     std::chrono::steady_clock::duration latency{};  // whole call, or time to a stream's first event
+    // A stream the client has in full whose upstream tail (usually just its terminator) is still
+    // to be read, so that its connection can go back to the pool: read after the outcome is
+    // reported, so the router sees the call end when the client does.
+    std::unique_ptr<upstream::Stream> unread;
   };
   asio::awaitable<AttemptEnd> call_deployment(server::Exchange& exchange, const api::Request& request,
                                               const router::Attempt& attempt, CallRecord& record,

@@ -51,6 +51,8 @@ struct CallRecord {
   api::Usage usage;
   bool stream = false;
   std::string_view error;  // the failure's message (never holds a secret)
+  int retries = 0;         // the router's retries and fallback groups before this answer
+  int fallbacks = 0;
 };
 
 namespace {
@@ -93,6 +95,8 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
   line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
   line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
   if (record.usage.estimated) line += ",\"usage_estimated\":true";
+  if (record.retries > 0) line += ",\"retries\":" + std::to_string(record.retries);
+  if (record.fallbacks > 0) line += ",\"fallbacks\":" + std::to_string(record.fallbacks);
   if (!record.error.empty()) {
     line += ",\"error\":";
     append_json_string(line, record.error);
@@ -154,8 +158,10 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   // the next attempt (retry or fallback) follows, until the plan says there is none.
   while (true) {
     auto attempt = plan->next(Clock::now());
-    exchange.set_header("x-litellm-attempted-retries", std::to_string(plan->attempted_retries()));
-    exchange.set_header("x-litellm-attempted-fallbacks", std::to_string(plan->attempted_fallbacks()));
+    record.retries = plan->attempted_retries();
+    record.fallbacks = plan->attempted_fallbacks();
+    exchange.set_header("x-litellm-attempted-retries", std::to_string(record.retries));
+    exchange.set_header("x-litellm-attempted-fallbacks", std::to_string(record.fallbacks));
     if (!attempt) co_return co_await finish(attempt.error());
     if (attempt->wait > Clock::duration::zero()) {
       backoff.expires_after(attempt->wait);
@@ -163,8 +169,14 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
       if (exchange.client_left()) co_return report_client_gone(log_, metrics_, exchange, record);
     }
     plan->started(*attempt, Clock::now());
-    const AttemptEnd end = co_await call_deployment(exchange, *request, *attempt, record, abort);
+    AttemptEnd end = co_await call_deployment(exchange, *request, *attempt, record, abort);
     plan->finished(*attempt, end.failure ? &*end.failure : nullptr, Clock::now(), end.tokens, end.latency);
+    // The client has its whole answer; reading the upstream body to its end lets the upstream
+    // connection go back to the pool (usually its terminator came with the last event).
+    while (end.unread) {
+      auto rest = co_await end.unread->next();
+      if (!rest || !*rest) break;
+    }
     if (end.answered) co_return;
   }
 }
@@ -298,14 +310,11 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     co_await exchange.write(out, true);
     co_return AttemptEnd{.failure = std::move(failure), .answered = true};
   }
-  // The client has its whole answer; reading the upstream body to its end lets the upstream
-  // connection go back to the pool (usually its terminator came with the last event).
   co_await exchange.end_stream();
-  while (true) {
-    auto rest = co_await (*stream)->next();
-    if (!rest || !*rest) break;
-  }
-  co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage), .latency = record.upstream_time};
+  co_return AttemptEnd{.answered = true,
+                       .tokens = tokens_of(record.usage),
+                       .latency = record.upstream_time,
+                       .unread = std::move(*stream)};
 }
 
 }  // namespace llmux::handlers

@@ -58,6 +58,9 @@ test('retries go to another deployment of the group first, without waiting', asy
     assert.equal(response.headers.get('x-litellm-attempted-fallbacks'), '0');
     assert.equal(response.headers.get('x-litellm-model-id'), 'plain@b');
     assert.ok(Date.now() - started < 400, `took ${Date.now() - started} ms`);
+    await sleep(150);  // the access log is flushed every 50 ms
+    const access = gateway.stderr().split('\n').filter((line) => line.includes('"type":"access"'));
+    assert.match(access.at(-1), /"deployment":"plain@b".*"retries":1/);
   });
 });
 
@@ -344,11 +347,17 @@ test('latency-based-routing sends traffic to the fastest deployment once both ar
 test('latency-based-routing compares streams by their time to the first chunk', async () => {
   // early: first chunk at once, then 3 × 120 ms; late: first byte after 150 ms, then quick.
   const models = [deployment('g', 'mock-stream-slow-120-3@early'), deployment('g', 'mock-slow-first-byte-150@late')];
+  // The gateway reports a call just after the client has its [DONE]; a short pause lets each
+  // measurement land before the next request (on another connection) is routed.
+  const streamOnce = async () => {
+    assert.equal((await readSse(await chat('g', { stream: true }))).done, true);
+    await sleep(50);
+  };
   await withGateway({ models, router_settings: { routing_strategy: 'latency-based-routing' } }, async () => {
-    for (let i = 0; i < 2; ++i) assert.equal((await readSse(await chat('g', { stream: true }))).done, true);
-    assert.equal(new Set(attempts()).size, 2, 'each measured once');
+    for (let i = 0; i < 2; ++i) await streamOnce();
+    assert.equal(new Set(attempts()).size, 2, `each measured once: ${attempts()}`);
     mock.reset();
-    for (let i = 0; i < 5; ++i) assert.equal((await readSse(await chat('g', { stream: true }))).done, true);
+    for (let i = 0; i < 5; ++i) await streamOnce();
     assert.deepEqual(new Set(attempts()), new Set(['mock-stream-slow-120-3@early']));
   });
 });
