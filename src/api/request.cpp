@@ -123,9 +123,4 @@ std::vector<std::string_view> client_side_routing_fields(const Request& request)
   return found;
 }
 
-std::string_view client_side_routing_field(const Request& request) {
-  const auto fields = client_side_routing_fields(request);
-  return fields.empty() ? std::string_view() : fields.front();
-}
-
 }  // namespace llmux::api

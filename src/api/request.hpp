@@ -35,7 +35,5 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
 // JSON string holding one), each once, in that order. The router refuses them unless the
 // operator allowed them (router/client_side.hpp).
 std::vector<std::string_view> client_side_routing_fields(const Request& request);
-// The first of them, or empty.
-std::string_view client_side_routing_field(const Request& request);
 
 }  // namespace llmux::api
