@@ -62,7 +62,6 @@ struct RequestOptions {
   bool disable_fallbacks = false;
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<std::chrono::milliseconds> stream_timeout;
-  bool stream = false;
   long prompt_tokens = 0;  // estimate, for pre-call checks
   ClientCredentials credentials;
 };

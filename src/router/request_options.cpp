@@ -46,7 +46,7 @@ Result<std::optional<milliseconds>> seconds_field(const json::object& body, std:
 
 Result<RequestOptions> request_options(const api::Request& request, const HeaderLookup& header) {
   const json::object& body = request.body;
-  RequestOptions options{.stream = request.stream};
+  RequestOptions options;
 
   if (const std::string_view text = header("x-litellm-num-retries"); !text.empty()) {
     const auto count = number_from_text(text);

@@ -42,7 +42,6 @@ TEST(RequestOptions, FromTheBody) {
   EXPECT_TRUE(result->disable_fallbacks);
   EXPECT_EQ(result->timeout, 1500ms);
   EXPECT_EQ(result->stream_timeout, 250ms);
-  EXPECT_TRUE(result->stream);
 }
 
 TEST(RequestOptions, HeadersWinOverTheBody) {
