@@ -1,7 +1,10 @@
 #include "api/request.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
+
+#include <algorithm>
 
 namespace llmux::api {
 
@@ -99,17 +102,25 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
   return request;
 }
 
-std::string_view client_side_routing_field(const Request& request) {
+std::vector<std::string_view> client_side_routing_fields(const Request& request) {
   static constexpr std::string_view kFields[] = {"api_key", "api_base", "base_url", "user_config"};
-  for (const std::string_view field : kFields) {
-    if (request.body.contains(field)) return field;
-  }
-  if (const auto* metadata = request.body.if_contains("metadata"); metadata && metadata->is_object()) {
+  std::vector<std::string_view> found;
+  const auto add_from = [&](const boost::json::object& object) {
     for (const std::string_view field : kFields) {
-      if (metadata->get_object().contains(field)) return field;
+      if (object.contains(field) && std::find(found.begin(), found.end(), field) == found.end()) found.push_back(field);
+    }
+  };
+  add_from(request.body);
+  if (const auto* metadata = request.body.if_contains("metadata")) {
+    if (metadata->is_object()) add_from(metadata->get_object());
+    // Some clients send metadata as a JSON string; LiteLLM parses it, so a field there counts too.
+    if (metadata->is_string()) {
+      boost::system::error_code ec;
+      const boost::json::value parsed = boost::json::parse(metadata->get_string(), ec);
+      if (!ec && parsed.is_object()) add_from(parsed.get_object());
     }
   }
-  return {};
+  return found;
 }
 
 }  // namespace llmux::api

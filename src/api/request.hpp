@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmux::api {
 
@@ -29,9 +30,10 @@ struct Request {
 Result<Request> parse_request(Endpoint endpoint, std::string_view text,
                               std::string_view model_override = {});
 
-// The first field with which the client tries to choose the upstream or its credentials
-// (`api_key`, `api_base`, `base_url`, `user_config`, also inside `metadata`), or empty. The
-// gateway refuses these unless the operator allowed client-side credentials.
-std::string_view client_side_routing_field(const Request& request);
+// The fields with which the client tries to choose the upstream or its credentials (`api_key`,
+// `api_base`, `base_url`, `user_config`), at the top level or inside `metadata` (an object, or a
+// JSON string holding one), each once, in that order. The router refuses them unless the
+// operator allowed them (router/client_side.hpp).
+std::vector<std::string_view> client_side_routing_fields(const Request& request);
 
 }  // namespace llmux::api

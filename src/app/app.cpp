@@ -4,7 +4,7 @@
 #include "auth/authenticator.hpp"
 #include "config/load.hpp"
 #include "handlers/gateway.hpp"
-#include "router/model_table.hpp"
+#include "router/router.hpp"
 #include "server/listener.hpp"
 #include "telemetry/log.hpp"
 #include "upstream/client.hpp"
@@ -86,17 +86,18 @@ int run(const cli::Options& options) {
   const auto started = std::chrono::steady_clock::now();
   config::Config config;
   std::vector<std::string> warnings;
-  std::unique_ptr<router::ModelTable> models;
+  std::unique_ptr<router::Router> router;
   try {
     config = load_config(options);
     for (const auto& [name, value] : config.environment_variables) ::setenv(name.c_str(), value.c_str(), 1);
     warnings = config.warnings;
-    models = std::make_unique<router::ModelTable>(router::ModelTable::build(config, warnings));
+    router = std::make_unique<router::Router>(router::Router::from_config(config, warnings));
   } catch (const config::LoadError& error) {
     for (const auto& problem : error.problems) std::cerr << "llmux: config error: " << problem << "\n";
     return 2;
   }
   for (const auto& warning : warnings) telemetry::log_now("warning", warning);
+  const router::ModelTable* models = &router->models();
   if (options.check_config) {
     std::cout << "config OK: " << models->model_names().size() << " models, " << models->deployment_count()
               << " deployments\n";
@@ -114,6 +115,7 @@ int run(const cli::Options& options) {
   telemetry::Metrics metrics;
   const handlers::SharedState shared{
       .models = *models,
+      .router = *router,
       .authenticator = authenticator,
       .version = LLMUX_VERSION,
       .started_at = std::chrono::duration_cast<std::chrono::seconds>(

@@ -26,6 +26,7 @@ struct LitellmParams {
   std::optional<long> rpm;
   std::optional<long> tpm;
   std::optional<double> weight;
+  std::optional<int> order;  // priority tier: lower is tried first; unset comes after every tier
   Headers extra_headers;
   std::optional<std::string> mock_response;  // answer locally with this text, no upstream call
   // Everything else in litellm_params (e.g. temperature, max_tokens defaults): sent upstream
@@ -40,11 +41,23 @@ struct ModelEntry {
   int line = 0;                    // 1-based line of the entry in the YAML file, for messages
 };
 
+// `{group: [fallback groups]}` in the order written.
+using FallbackMap = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// The fallback settings LiteLLM accepts in both litellm_settings and router_settings.
+struct FallbackSettings {
+  std::optional<FallbackMap> fallbacks;
+  std::optional<FallbackMap> context_window_fallbacks;
+  std::optional<FallbackMap> content_policy_fallbacks;
+  std::optional<std::vector<std::string>> default_fallbacks;
+};
+
 struct LitellmSettings {
   bool drop_params = false;
   int num_retries = 0;
   double request_timeout_s = 600;  // LiteLLM's default
   bool set_verbose = false;
+  FallbackSettings fallback_settings;
 };
 
 struct GeneralSettings {
@@ -56,12 +69,24 @@ struct GeneralSettings {
   double request_read_timeout_s = 60;
   double drain_timeout_s = 30;
   std::size_t max_connections = 100000;
+  // Clients may send api_key / api_base / base_url / user_config for every deployment.
+  bool allow_client_side_credentials = false;
 };
 
 struct RouterSettings {
   std::string routing_strategy = "simple-shuffle";
   std::optional<int> num_retries;
   std::optional<double> timeout_s;
+  std::optional<double> stream_timeout_s;
+  int allowed_fails = 3;          // failures in a minute a deployment may have before it cools
+  double cooldown_time_s = 5;     // how long a cooled deployment is skipped
+  bool disable_cooldowns = false;
+  // retry_policy: LiteLLM's error-class names (RateLimitErrorRetries, …) → retries of that class.
+  std::vector<std::pair<std::string, int>> retry_policy;
+  FallbackSettings fallback_settings;  // wins over litellm_settings' where both are set
+  int max_fallbacks = 5;
+  std::vector<std::pair<std::string, std::string>> model_group_alias;  // client name → group
+  bool enable_pre_call_checks = false;
 };
 
 struct Config {

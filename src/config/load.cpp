@@ -504,6 +504,8 @@ class Loader {
         assign(params.tpm, read_integer(field, Sign::positive, LONG_MAX));
       } else if (key == "weight") {
         assign(params.weight, read_number(field, Sign::positive));
+      } else if (key == "order") {
+        assign(params.order, read_integer(field, Sign::non_negative, INT_MAX));
       } else if (key == "extra_headers") {
         params.extra_headers = read_headers(field);
       } else if (key == "mock_response") {
@@ -538,7 +540,7 @@ class Loader {
         assign(settings.request_timeout_s, read_number(field, Sign::positive));
       } else if (field.key == "set_verbose") {
         assign(settings.set_verbose, read_bool(field));
-      } else {
+      } else if (!read_fallback_setting(field, settings.fallback_settings)) {
         ignore(field);
       }
     }
@@ -553,8 +555,112 @@ class Loader {
         assign(settings.num_retries, read_integer(field, Sign::non_negative, INT_MAX));
       } else if (field.key == "timeout") {
         assign(settings.timeout_s, read_number(field, Sign::positive));
-      } else {
+      } else if (field.key == "stream_timeout") {
+        assign(settings.stream_timeout_s, read_number(field, Sign::positive));
+      } else if (field.key == "allowed_fails") {
+        assign(settings.allowed_fails, read_integer(field, Sign::non_negative, INT_MAX));
+      } else if (field.key == "cooldown_time") {
+        assign(settings.cooldown_time_s, read_number(field, Sign::non_negative));
+      } else if (field.key == "disable_cooldowns") {
+        assign(settings.disable_cooldowns, read_bool(field));
+      } else if (field.key == "retry_policy") {
+        read_retry_policy(field, settings.retry_policy);
+      } else if (field.key == "max_fallbacks") {
+        assign(settings.max_fallbacks, read_integer(field, Sign::non_negative, INT_MAX));
+      } else if (field.key == "model_group_alias") {
+        read_model_group_alias(field, settings.model_group_alias);
+      } else if (field.key == "enable_pre_call_checks") {
+        assign(settings.enable_pre_call_checks, read_bool(field));
+      } else if (!read_fallback_setting(field, settings.fallback_settings)) {
         ignore(field);
+      }
+    }
+    check_routing_strategy(settings);
+  }
+
+  // LiteLLM's strategy names; "usage-based-routing-v2" is its newer spelling of the same rule.
+  void check_routing_strategy(RouterSettings& settings) {
+    static constexpr std::string_view kKnown[] = {"simple-shuffle", "least-busy", "latency-based-routing",
+                                                  "usage-based-routing", "usage-based-routing-v2"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), settings.routing_strategy) != std::end(kKnown)) return;
+    const std::string known = "simple-shuffle, least-busy, latency-based-routing, usage-based-routing";
+    problems_.push_back(source_ + ": router_settings.routing_strategy: unknown strategy \"" +
+                        settings.routing_strategy.substr(0, kMaxEchoedChars) + "\" (known: " + known + ")");
+  }
+
+  // fallbacks, context_window_fallbacks, content_policy_fallbacks, default_fallbacks; false for
+  // any other key.
+  bool read_fallback_setting(const Field& field, FallbackSettings& settings) {
+    if (field.key == "fallbacks") {
+      settings.fallbacks = read_fallback_map(field);
+    } else if (field.key == "context_window_fallbacks") {
+      settings.context_window_fallbacks = read_fallback_map(field);
+    } else if (field.key == "content_policy_fallbacks") {
+      settings.content_policy_fallbacks = read_fallback_map(field);
+    } else if (field.key == "default_fallbacks") {
+      settings.default_fallbacks = read_name_list(field);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  std::vector<std::string> read_name_list(const Field& field) {
+    std::vector<std::string> names;
+    for (const Field& item : items(field)) {
+      if (std::optional<std::string> name = read_name(item)) names.push_back(std::move(*name));
+    }
+    return names;
+  }
+
+  // LiteLLM writes `[{group: [fallback, …]}, …]`; a single map `{group: [...], …}` is read too.
+  FallbackMap read_fallback_map(const Field& field) {
+    FallbackMap map;
+    const auto add_entries = [&](const Field& entry_map) {
+      for (const Field& entry : entries(entry_map)) {
+        if (entry.node.IsScalar()) {
+          if (std::optional<std::string> name = read_name(entry)) map.emplace_back(entry.key, std::vector{*name});
+        } else {
+          map.emplace_back(entry.key, read_name_list(entry));
+        }
+      }
+    };
+    if (field.node.IsMap()) {
+      add_entries(field);
+      return map;
+    }
+    for (const Field& item : items(field)) add_entries(item);
+    return map;
+  }
+
+  void read_retry_policy(const Field& block, std::vector<std::pair<std::string, int>>& policy) {
+    static constexpr std::string_view kClasses[] = {
+        "BadRequestErrorRetries", "AuthenticationErrorRetries", "TimeoutErrorRetries",
+        "RateLimitErrorRetries", "ContentPolicyViolationErrorRetries", "InternalServerErrorRetries"};
+    for (const Field& field : entries(block)) {
+      if (std::find(std::begin(kClasses), std::end(kClasses), field.key) == std::end(kClasses)) {
+        ignore(field);
+        continue;
+      }
+      if (auto count = read_integer(field, Sign::non_negative, INT_MAX)) {
+        policy.emplace_back(field.key, static_cast<int>(*count));
+      }
+    }
+  }
+
+  // `alias: group`, or LiteLLM's `alias: {model: group, hidden: true}`.
+  void read_model_group_alias(const Field& block, std::vector<std::pair<std::string, std::string>>& aliases) {
+    for (const Field& field : entries(block)) {
+      if (field.node.IsMap()) {
+        for (const Field& inner : entries(field)) {
+          if (inner.key == "model") {
+            if (auto group = read_name(inner)) aliases.emplace_back(field.key, std::move(*group));
+          } else if (inner.key != "hidden") {
+            ignore(inner);
+          }
+        }
+      } else if (auto group = read_name(field)) {
+        aliases.emplace_back(field.key, std::move(*group));
       }
     }
   }
@@ -576,6 +682,8 @@ class Loader {
         assign(settings.drain_timeout_s, read_number(field, Sign::positive));
       } else if (field.key == "max_connections") {
         assign(settings.max_connections, read_integer(field, Sign::positive, LONG_MAX));
+      } else if (field.key == "allow_client_side_credentials") {
+        assign(settings.allow_client_side_credentials, read_bool(field));
       } else {
         ignore(field);
       }

@@ -4,7 +4,7 @@
 
 #include "api/request.hpp"
 #include "auth/authenticator.hpp"
-#include "router/model_table.hpp"
+#include "router/router.hpp"
 #include "server/exchange.hpp"
 #include "telemetry/log.hpp"
 #include "telemetry/metrics.hpp"
@@ -20,11 +20,14 @@ namespace asio = boost::asio;
 // Built once at startup; every worker reads it, nobody writes it.
 struct SharedState {
   const router::ModelTable& models;
+  const router::Router& router;  // its health state is thread-safe: every worker reports to it
   const auth::Authenticator& authenticator;
   std::string version;
   std::int64_t started_at = 0;  // Unix seconds, the "created" of /v1/models entries
   const telemetry::Metrics& metrics;  // every worker's counters, for /metrics
 };
+
+struct CallRecord;
 
 class Gateway final : public server::Handler {
  public:
@@ -41,6 +44,20 @@ class Gateway final : public server::Handler {
   asio::awaitable<void> get_model(server::Exchange& exchange, std::string_view id);
   asio::awaitable<void> model_call(server::Exchange& exchange, api::Endpoint endpoint,
                                    std::string_view model_from_path);
+  // How one attempt ended: `answered` when the client has its response (or has gone).
+  struct AttemptEnd {
+    std::optional<Error> failure;
+    bool answered = false;
+    std::int64_t tokens = 0;
+    std::chrono::steady_clock::duration latency{};  // whole call, or time to a stream's first event
+    // A stream the client has in full whose upstream tail (usually just its terminator) is still
+    // to be read, so that its connection can go back to the pool: read after the outcome is
+    // reported, so the router sees the call end when the client does.
+    std::unique_ptr<upstream::Stream> unread;
+  };
+  asio::awaitable<AttemptEnd> call_deployment(server::Exchange& exchange, const api::Request& request,
+                                              const router::Attempt& attempt, CallRecord& record,
+                                              upstream::AbortHandle& abort);
 
   const SharedState& shared_;
   upstream::Client& client_;

@@ -7,6 +7,12 @@
 #include "base/json_string.hpp"
 #include "providers/mock_response.hpp"
 #include "providers/wire/sse.hpp"
+#include "router/request_options.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
 
@@ -31,6 +37,8 @@ std::string milliseconds_text(Clock::duration duration) {
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
+}  // namespace
+
 // What the access log and the metrics record of one model call.
 struct CallRecord {
   api::Endpoint endpoint = api::Endpoint::chat_completions;
@@ -43,7 +51,11 @@ struct CallRecord {
   api::Usage usage;
   bool stream = false;
   std::string_view error;  // the failure's message (never holds a secret)
+  int retries = 0;         // the router's retries and fallback groups before this answer
+  int fallbacks = 0;
 };
+
+namespace {
 
 telemetry::Route route_of(api::Endpoint endpoint) {
   switch (endpoint) {
@@ -83,12 +95,22 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
   line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
   line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
   if (record.usage.estimated) line += ",\"usage_estimated\":true";
+  if (record.retries > 0) line += ",\"retries\":" + std::to_string(record.retries);
+  if (record.fallbacks > 0) line += ",\"fallbacks\":" + std::to_string(record.fallbacks);
   if (!record.error.empty()) {
     line += ",\"error\":";
     append_json_string(line, record.error);
   }
   line += '}';
   log.add(line);
+}
+
+// The client went away before its answer: no response; the connection closes.
+void report_client_gone(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, server::Exchange& exchange,
+                        CallRecord& record) {
+  record.status = 499;  // nginx's "client closed request"
+  report_call(log, metrics, exchange.path(), record);
+  exchange.close_after();
 }
 
 }  // namespace
@@ -120,27 +142,56 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (!request) co_return co_await finish(request.error());
   record.model = request->model;
   record.stream = request->stream;
-  // Client-chosen upstreams or credentials would let a caller send traffic (and the operator's
-  // keys) anywhere; LiteLLM refuses them unless allow_client_side_credentials is set.
-  if (const auto field = api::client_side_routing_field(*request); !field.empty()) {
-    co_return co_await finish(make_error(
-        ErrorKind::invalid_request,
-        "Rejected request: '" + std::string(field) +
-            "' is not allowed in the request body. Client-side credentials and routing are off "
-            "(general_settings.allow_client_side_credentials is not supported by this version).",
-        std::string(field)));
+  auto options = router::request_options(*request, [&](std::string_view name) { return exchange.header(name); });
+  if (!options) co_return co_await finish(options.error());
+  // Also where client-side credentials and user_config are allowed or refused (router/client_side).
+  auto plan = shared_.router.plan(*request, std::move(*options), record.received_at);
+  if (!plan) co_return co_await finish(plan.error());
+  upstream::AbortHandle abort;
+  asio::steady_timer backoff(co_await asio::this_coro::executor);
+  // A client that goes away stops the upstream call in flight, or the wait before a retry.
+  exchange.watch_client([&abort, &backoff] {
+    abort.abort();
+    backoff.cancel();
+  });
+  // The router picks each attempt; a failure before anything reached the client is reported and
+  // the next attempt (retry or fallback) follows, until the plan says there is none.
+  while (true) {
+    auto attempt = plan->next(Clock::now());
+    record.retries = plan->attempted_retries();
+    record.fallbacks = plan->attempted_fallbacks();
+    exchange.set_header("x-litellm-attempted-retries", std::to_string(record.retries));
+    exchange.set_header("x-litellm-attempted-fallbacks", std::to_string(record.fallbacks));
+    if (!attempt) co_return co_await finish(attempt.error());
+    if (attempt->wait > Clock::duration::zero()) {
+      backoff.expires_after(attempt->wait);
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (exchange.client_left()) co_return report_client_gone(log_, metrics_, exchange, record);
+    }
+    plan->started(*attempt, Clock::now());
+    AttemptEnd end = co_await call_deployment(exchange, *request, *attempt, record, abort);
+    plan->finished(*attempt, end.failure ? &*end.failure : nullptr, Clock::now(), end.tokens, end.latency);
+    // The client has its whole answer; reading the upstream body to its end lets the upstream
+    // connection go back to the pool (usually its terminator came with the last event).
+    while (end.unread) {
+      auto rest = co_await end.unread->next();
+      if (!rest || !*rest) break;
+    }
+    if (end.answered) co_return;
   }
+}
 
-  const router::Deployment* deployment = shared_.models.pick(request->model);
-  if (!deployment) {
-    co_return co_await finish(make_error(ErrorKind::invalid_request,
-                                         "Invalid model name passed in model=" + request->model +
-                                             ". Call `/v1/models` to view available models for your key.",
-                                         "model", "model_not_found"));
-  }
-  record.deployment = deployment;
-  exchange.set_header("x-litellm-model-id", deployment->id);
-  exchange.set_header("x-litellm-model-group", deployment->model_group);
+// One attempt on one deployment. Answers the client on success, and on a failure once the stream
+// has started (in-band error) or the client has gone; otherwise returns the failure unanswered so
+// the router may try again.
+asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& exchange, const api::Request& request,
+                                                              const router::Attempt& attempt, CallRecord& record,
+                                                              upstream::AbortHandle& abort) {
+  const router::Deployment& deployment = *attempt.deployment;
+  record.deployment = &deployment;
+  exchange.set_header("x-litellm-model-id", deployment.id);
+  exchange.set_header("x-litellm-model-group", attempt.served_model);
+  const std::string_view served_model = attempt.served_model;
 
   auto respond_timed = [&](std::string body) -> asio::awaitable<void> {
     const auto total = Clock::now() - record.received_at;
@@ -150,76 +201,80 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     report_call(log_, metrics_, exchange.path(), record);
     co_await exchange.respond(200, std::move(body));
   };
+  auto tokens_of = [](const api::Usage& usage) { return static_cast<std::int64_t>(usage.prompt_tokens + usage.completion_tokens); };
+  // Reported to the router as a failure that is nobody's fault (499 neither cools a deployment
+  // nor counts as its latency).
+  auto client_gone = [&](std::optional<Error> failure) {
+    report_client_gone(log_, metrics_, exchange, record);
+    if (!failure) {
+      failure = make_error(ErrorKind::invalid_request, "The client closed the connection.");
+      failure->status = 499;
+    }
+    return AttemptEnd{.failure = std::move(failure), .answered = true};
+  };
 
-  if (deployment->mock_response) {
-    if (endpoint != api::Endpoint::chat_completions && endpoint != api::Endpoint::completions) {
-      co_return co_await finish(make_error(ErrorKind::invalid_request,
-                                                "mock_response answers chat and text completions only."));
+  if (deployment.mock_response) {
+    if (request.endpoint != api::Endpoint::chat_completions && request.endpoint != api::Endpoint::completions) {
+      co_return AttemptEnd{.failure = make_error(ErrorKind::invalid_request,
+                                                 "mock_response answers chat and text completions only.")};
     }
-    if (!request->stream) {
-      auto reply = providers::mock_reply(*request, *deployment->mock_response, request->model);
+    if (!request.stream) {
+      auto reply = providers::mock_reply(request, *deployment.mock_response, served_model);
       record.usage = reply.usage;
-      co_return co_await respond_timed(std::move(reply.body));
+      co_await respond_timed(std::move(reply.body));
+      co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
     }
-    const std::string stream = providers::mock_stream(*request, *deployment->mock_response, request->model, record.usage);
+    const std::string stream = providers::mock_stream(request, *deployment.mock_response, served_model, record.usage);
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(Clock::now() - record.received_at));
     record.status = 200;
     report_call(log_, metrics_, exchange.path(), record);
     exchange.start_stream();
     co_await exchange.write(stream, true);
-    co_return;
+    co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
   }
 
-  auto upstream_request = deployment->provider->encode(*request, deployment->target);
-  if (!upstream_request) co_return co_await finish(upstream_request.error());
+  auto upstream_request = deployment.provider->encode(request, deployment.target);
+  if (!upstream_request) co_return AttemptEnd{.failure = upstream_request.error()};
   upstream::Call call{.url = std::move(upstream_request->url),
                       .headers = std::move(upstream_request->headers),
                       .body = std::move(upstream_request->body),
-                      .timeout = deployment->timeout,
-                      .first_byte_timeout = request->stream ? deployment->stream_timeout : deployment->timeout};
-
-  // The client went away before its answer: no response; the connection closes.
-  auto client_gone = [&] {
-    record.status = 499;  // nginx's "client closed request"
-    report_call(log_, metrics_, exchange.path(), record);
-    exchange.close_after();
-  };
-  upstream::AbortHandle abort;
-  exchange.watch_client([&abort] { abort.abort(); });
+                      .timeout = attempt.timeout,
+                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout};
   const auto upstream_started = Clock::now();
 
-  if (!request->stream) {
+  if (!request.stream) {
     auto response = co_await client_.send(std::move(call), abort);
     record.upstream_time = Clock::now() - upstream_started;
-    if (exchange.client_left()) co_return client_gone();
-    if (!response) co_return co_await finish(response.error());
+    if (exchange.client_left()) co_return client_gone(std::nullopt);
+    if (!response) co_return AttemptEnd{.failure = response.error()};
     if (!is_success(response->status)) {
-      Error error = deployment->provider->decode_error(response->status, response->body);
+      Error error = deployment.provider->decode_error(response->status, response->body);
       // The header wins; without one, a provider may have read a delay from the body.
       if (response->retry_after) error.retry_after = response->retry_after;
-      co_return co_await finish(error);
+      co_return AttemptEnd{.failure = std::move(error)};
     }
-    auto reply = deployment->provider->decode(*request, response->body, request->model);
-    if (!reply) co_return co_await finish(reply.error());
+    auto reply = deployment.provider->decode(request, response->body, served_model);
+    if (!reply) co_return AttemptEnd{.failure = reply.error()};
     record.usage = reply->usage;
-    co_return co_await respond_timed(std::move(reply->body));
+    co_await respond_timed(std::move(reply->body));
+    co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage), .latency = record.upstream_time};
   }
 
-  // Streaming: nothing reaches the client until the first event, so an early failure is still
-  // an ordinary JSON error with its status.
+  // Streaming: nothing reaches the client until the first event, so an early failure can still
+  // go to another deployment, or be an ordinary JSON error with its status.
   auto stream = co_await client_.open_stream(std::move(call), abort);
   if (!stream) {
-    if (exchange.client_left()) co_return client_gone();
-    co_return co_await finish(stream.error());
+    if (exchange.client_left()) co_return client_gone(std::nullopt);
+    co_return AttemptEnd{.failure = stream.error()};
   }
   if (!is_success((*stream)->status())) {
     constexpr std::size_t kMaxErrorBody = 1 << 20;
     auto body = co_await (*stream)->read_all(kMaxErrorBody);
-    Error error = body ? deployment->provider->decode_error((*stream)->status(), *body) : body.error();
+    Error error = body ? deployment.provider->decode_error((*stream)->status(), *body) : body.error();
     if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
-    co_return co_await finish(error);
+    co_return AttemptEnd{.failure = std::move(error)};
   }
-  auto decoder = deployment->provider->make_stream_decoder(*request, request->model);
+  auto decoder = deployment.provider->make_stream_decoder(request, served_model);
   std::string out;
   std::optional<Error> failure;
   while (!failure) {
@@ -243,8 +298,9 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     if (ended || decoder->done()) break;
   }
   record.usage = decoder->usage();
-  if (exchange.client_left() || exchange.failed()) co_return client_gone();
-  if (failure && !exchange.streaming()) co_return co_await finish(*failure);
+  if (exchange.client_left() || exchange.failed()) co_return client_gone(failure);
+  // Never retried once a byte reached the client: the failure ends the stream in band.
+  if (failure && !exchange.streaming()) co_return AttemptEnd{.failure = std::move(failure)};
   record.status = failure ? http_status(*failure) : 200;
   if (failure) record.error = failure->message;
   report_call(log_, metrics_, exchange.path(), record);
@@ -252,15 +308,13 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     out.clear();
     providers::wire::append_data_event(out, api::error_body(*failure));
     co_await exchange.write(out, true);
-    co_return;
+    co_return AttemptEnd{.failure = std::move(failure), .answered = true};
   }
-  // The client has its whole answer; reading the upstream body to its end lets the upstream
-  // connection go back to the pool (usually its terminator came with the last event).
   co_await exchange.end_stream();
-  while (true) {
-    auto rest = co_await (*stream)->next();
-    if (!rest || !*rest) break;
-  }
+  co_return AttemptEnd{.answered = true,
+                       .tokens = tokens_of(record.usage),
+                       .latency = record.upstream_time,
+                       .unread = std::move(*stream)};
 }
 
 }  // namespace llmux::handlers

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <type_traits>
-#include <random>
 
 namespace llmux::router {
 
@@ -84,15 +83,66 @@ std::optional<config::ModelPrice> price_of(const config::ModelEntry& entry, cons
 
 }  // namespace
 
-ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings) {
+namespace {
+
+// Where the deployment's provider is reached when the entry does not say: the provider's
+// environment variables, then its default base URL.
+void apply_provider(Deployment& deployment, const providers::ProviderSpec* spec, bool use_environment) {
+  auto& target = deployment.target;
+  deployment.provider = spec ? spec->provider_for(target.upstream_model) : nullptr;
+  if (spec && use_environment && target.api_base.empty()) target.api_base = env_or_empty(spec->api_base_env);
+  if (spec && target.api_base.empty()) target.api_base = spec->default_api_base;
+  target.api_base = trim_trailing_slashes(target.api_base);
+  if (spec && use_environment && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
+  if (spec && use_environment && target.api_key.empty()) target.api_key = env_or_empty(spec->fallback_api_key_env);
+  if (spec && use_environment && target.api_version.empty()) target.api_version = env_or_empty(spec->api_version_env);
+}
+
+// configurable_clientside_auth_params: ["api_key", "api_base", {"api_base": "<regex>"}, …]
+void read_clientside_params(Deployment& deployment, const std::string& where, std::vector<std::string>& problems) {
+  const auto* params = deployment.target.settings.if_contains("configurable_clientside_auth_params");
+  if (!params) return;
+  const std::string field = where + ": litellm_params.configurable_clientside_auth_params";
+  if (!params->is_array()) {
+    problems.push_back(field + ": expected a list");
+    return;
+  }
+  for (const auto& item : params->get_array()) {
+    if (item.is_string()) {
+      deployment.clientside_params.emplace_back(item.get_string());
+      continue;
+    }
+    const auto* pattern = item.is_object() ? item.get_object().if_contains("api_base") : nullptr;
+    if (!pattern || !pattern->is_string()) {
+      problems.push_back(field + ": expected a field name or {api_base: <regex>}");
+      continue;
+    }
+    try {
+      deployment.clientside_api_bases.emplace_back(std::string(pattern->get_string()), std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+      problems.push_back(field + ": api_base is not a valid regular expression");
+    }
+  }
+}
+
+bool is_wildcard_name(std::string_view name) { return name == "*" || name.ends_with("/*"); }
+
+}  // namespace
+
+ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings,
+                             bool use_environment) {
   ModelTable table;
+  table.use_environment_ = use_environment;
   std::vector<std::string> problems;
   const double default_timeout = config.router_settings.timeout_s.value_or(config.litellm_settings.request_timeout_s);
+  std::size_t next_index = 0;
   for (const auto& entry : config.model_list) {
     const std::string where = config.source + ":" + std::to_string(entry.line) + ": model_list '" + entry.model_name + "'";
+    // litellm_params.model "*": the provider is the one the client's model name names.
+    const bool provider_from_request = entry.params.model == "*";
     const auto name = providers::split_model(entry.params.model);
     const auto* spec = providers::find_provider(name.prefix);
-    if (!spec && !entry.params.mock_response) {
+    if (!spec && !entry.params.mock_response && !provider_from_request) {
       if (providers::is_planned_provider(name.prefix)) {
         warnings.push_back(where + ": provider '" + std::string(name.prefix) +
                            "' is not implemented by llmux yet; this deployment is not served");
@@ -108,18 +158,13 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     } else {
       deployment.id = stable_id(entry);
     }
-    deployment.provider = spec ? spec->provider_for(name.name) : nullptr;
     auto& target = deployment.target;
-    target.provider = name.prefix;
-    target.upstream_model = name.name;
+    target.provider = provider_from_request ? "" : std::string(name.prefix);
+    target.upstream_model = provider_from_request ? "*" : std::string(name.name);
     target.api_base = entry.params.api_base;
-    if (spec && target.api_base.empty()) target.api_base = env_or_empty(spec->api_base_env);
-    if (spec && target.api_base.empty()) target.api_base = spec->default_api_base;
     target.api_key = entry.params.api_key;
-    if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
-    if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->fallback_api_key_env);
     target.api_version = entry.params.api_version;
-    if (spec && target.api_version.empty()) target.api_version = env_or_empty(spec->api_version_env);
+    if (!provider_from_request) apply_provider(deployment, spec, use_environment);
     target.organization = entry.params.organization;
     target.extra_headers = entry.params.extra_headers;
     for (const auto& [key, value] : entry.params.extra) {
@@ -133,27 +178,50 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     }
     const auto* drop = target.settings.if_contains("drop_params");
     target.drop_params = drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;
-    if (spec) spec->provider->prepare(target);
+    // Provider-specific resolution (Bedrock's region and credentials) reads the environment and
+    // files: only for the operator's own deployments.
+    if (spec && !provider_from_request && use_environment) spec->provider->prepare(target);
     target.api_base = trim_trailing_slashes(target.api_base);
-    if (spec && target.api_base.empty() && !entry.params.mock_response) {
+    if (!provider_from_request && spec && target.api_base.empty() && !entry.params.mock_response) {
       problems.push_back(where + ": litellm_params.api_base is required for provider '" +
                          std::string(name.prefix) + "'");
       continue;
     }
+    read_clientside_params(deployment, where, problems);
     deployment.timeout = seconds_to_ms(entry.params.timeout_s.value_or(default_timeout));
     deployment.stream_timeout = seconds_to_ms(entry.params.stream_timeout_s.value_or(
-        entry.params.timeout_s.value_or(default_timeout)));
+        config.router_settings.stream_timeout_s.value_or(entry.params.timeout_s.value_or(default_timeout))));
     deployment.mock_response = entry.params.mock_response;
-    deployment.weight = entry.params.weight.value_or(1.0);
+    deployment.rpm = entry.params.rpm;
+    deployment.tpm = entry.params.tpm;
+    deployment.order = entry.params.order;
+    const auto share = entry.params.weight ? entry.params.weight
+                       : entry.params.rpm  ? std::optional<double>(static_cast<double>(*entry.params.rpm))
+                       : entry.params.tpm  ? std::optional<double>(static_cast<double>(*entry.params.tpm))
+                                           : std::nullopt;
+    deployment.weight = share.value_or(1.0);
     deployment.price = price_of(entry, target);
     if (deployment.price) target.max_output_tokens = deployment.price->max_output_tokens;
     if (deployment.weight <= 0) deployment.weight = 1.0;
+    if (deployment.price && deployment.price->max_input_tokens) {
+      deployment.max_input_tokens = static_cast<long>(*deployment.price->max_input_tokens);
+    }
+    if (is_wildcard_name(entry.model_name)) deployment.wildcard = entry.model_name;
+    deployment.index = next_index++;
 
     auto [group, inserted] = table.groups_.try_emplace(entry.model_name);
     if (inserted) table.names_.push_back(entry.model_name);
     group->second.push_back(std::move(deployment));
   }
   if (!problems.empty()) throw config::LoadError(std::move(problems));
+  for (auto& [name, deployments] : table.groups_) {
+    if (deployments.size() == 1) deployments.front().cools = false;
+    if (is_wildcard_name(name)) table.wildcard_groups_.push_back(&deployments);
+  }
+  std::sort(table.wildcard_groups_.begin(), table.wildcard_groups_.end(), [](const auto* a, const auto* b) {
+    return a->front().wildcard.size() > b->front().wildcard.size();
+  });
+  table.set_aliases(config.router_settings.model_group_alias);
   return table;
 }
 
@@ -162,19 +230,54 @@ const std::vector<Deployment>* ModelTable::group(std::string_view model_name) co
   return found == groups_.end() ? nullptr : &found->second;
 }
 
-const Deployment* ModelTable::pick(std::string_view model_name) const {
-  const auto* deployments = group(model_name);
-  if (!deployments || deployments->empty()) return nullptr;
-  if (deployments->size() == 1) return &deployments->front();
-  thread_local std::minstd_rand generator{std::random_device{}()};
-  double total = 0;
-  for (const auto& deployment : *deployments) total += deployment.weight;
-  double point = std::uniform_real_distribution<double>(0, total)(generator);
-  for (const auto& deployment : *deployments) {
-    point -= deployment.weight;
-    if (point < 0) return &deployment;
+std::string ModelTable::group_name(std::string_view model_name) const {
+  for (const auto& [alias, group] : aliases_) {
+    if (alias == model_name) return group;
   }
-  return &deployments->back();
+  return std::string(model_name);
+}
+
+std::vector<const Deployment*> ModelTable::deployments_for(std::string_view model_name,
+                                                           std::list<Deployment>& owned) const {
+  std::vector<const Deployment*> result;
+  if (is_wildcard_name(model_name)) return result;  // a pattern is not a model
+  if (const auto* deployments = group(model_name)) {
+    for (const auto& deployment : *deployments) result.push_back(&deployment);
+    return result;
+  }
+  for (const auto* deployments : wildcard_groups_) {
+    const std::string_view pattern = deployments->front().wildcard;
+    const std::string_view prefix = pattern.substr(0, pattern.size() - 1);  // "openai/" or ""
+    if (!model_name.starts_with(prefix) || model_name.size() == prefix.size()) continue;
+    const std::string_view matched = model_name.substr(prefix.size());
+    for (const auto& wildcard : *deployments) {
+      Deployment deployment = wildcard;
+      deployment.model_group = std::string(model_name);
+      auto& target = deployment.target;
+      if (target.provider.empty()) {  // litellm_params.model "*": the client names the provider
+        const auto name = providers::split_model(matched);
+        const auto* spec = providers::find_provider(name.prefix);
+        if (!spec) continue;
+        target.provider = name.prefix;
+        target.upstream_model = name.name;
+        apply_provider(deployment, spec, use_environment_);
+      } else if (const auto star = target.upstream_model.find('*'); star != std::string::npos) {
+        target.upstream_model.replace(star, 1, matched);
+      }
+      // The entry's own prices were for "*"; the model it now serves may be in the map.
+      if (!deployment.price) {
+        if (const auto* known = config::ModelPrices::builtin().find(target.provider, target.upstream_model)) {
+          deployment.price = *known;
+          target.max_output_tokens = known->max_output_tokens;
+          if (known->max_input_tokens) deployment.max_input_tokens = static_cast<long>(*known->max_input_tokens);
+        }
+      }
+      owned.push_back(std::move(deployment));
+      result.push_back(&owned.back());
+    }
+    if (!result.empty()) return result;
+  }
+  return result;
 }
 
 bool ModelTable::needs_tls() const {

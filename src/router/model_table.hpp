@@ -7,7 +7,9 @@
 #include "providers/provider.hpp"
 
 #include <chrono>
+#include <list>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,7 +26,21 @@ struct Deployment {
   std::chrono::milliseconds timeout{};         // the whole call
   std::chrono::milliseconds stream_timeout{};  // until the first streamed byte
   std::optional<std::string> mock_response;
+  // simple-shuffle's share of the group: weight, else rpm, else tpm, else 1.
   double weight = 1;
+  std::optional<long> rpm;
+  std::optional<long> tpm;
+  std::optional<int> order;               // priority tier; lower first
+  std::optional<long> max_input_tokens;   // price->max_input_tokens, for pre-call checks
+  std::size_t index = 0;                  // dense, for the health state's slots
+  // A failure may cool it: false for the only deployment of its group (cooling it would only
+  // replace the provider's own answer with "no deployments available"), as LiteLLM does.
+  bool cools = true;
+  // litellm_params.configurable_clientside_auth_params: fields a client may set for this
+  // deployment (api_key, api_base, base_url, …), and the api_base patterns a client may use.
+  std::vector<std::string> clientside_params;
+  std::vector<std::regex> clientside_api_bases;
+  std::string wildcard;  // "*" or "openai/*" for an entry that serves any matching model
   // Prices and context window: the built-in map's entry for model_info.base_model or the
   // upstream model, overridden field by field by model_info / litellm_params. Empty: unknown
   // model and no prices in the config (its calls cost 0, and say so in the log).
@@ -35,12 +51,20 @@ class ModelTable {
  public:
   // Unknown providers are errors (thrown as config::LoadError); providers llmux does not speak
   // yet are skipped with a warning appended to `warnings`.
-  static ModelTable build(const config::Config& config, std::vector<std::string>& warnings);
+  // `use_environment` false: no provider key or base URL is taken from the process environment
+  // (a client's user_config must never pick up the operator's keys).
+  static ModelTable build(const config::Config& config, std::vector<std::string>& warnings,
+                          bool use_environment = true);
 
   // The group's deployments, or nullptr for an unknown model name.
   const std::vector<Deployment>* group(std::string_view model_name) const;
-  // simple-shuffle: a weighted random choice within the group.
-  const Deployment* pick(std::string_view model_name) const;
+  // The group a client's model name means: itself, or its router_settings.model_group_alias;
+  // a name served by a wildcard entry ("*", "openai/*") is its own group.
+  std::string group_name(std::string_view model_name) const;
+  // The deployments serving `model_name`: its group, else the most specific wildcard entry,
+  // made into deployments of that model (copies appended to `owned`). Empty when none serves it.
+  std::vector<const Deployment*> deployments_for(std::string_view model_name, std::list<Deployment>& owned) const;
+  void set_aliases(std::vector<std::pair<std::string, std::string>> aliases) { aliases_ = std::move(aliases); }
   // Model names in the order the config first lists them.
   const std::vector<std::string>& model_names() const { return names_; }
   std::size_t deployment_count() const;
@@ -54,6 +78,9 @@ class ModelTable {
   };
   std::unordered_map<std::string, std::vector<Deployment>, NameHash, std::equal_to<>> groups_;
   std::vector<std::string> names_;
+  std::vector<std::pair<std::string, std::string>> aliases_;
+  std::vector<const std::vector<Deployment>*> wildcard_groups_;  // longest pattern first
+  bool use_environment_ = true;
 };
 
 }  // namespace llmux::router

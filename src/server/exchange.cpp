@@ -35,6 +35,12 @@ std::string_view Exchange::header(std::string_view name) const {
 }
 
 void Exchange::set_header(std::string_view name, std::string value) {
+  for (auto& [existing, text] : headers_) {
+    if (existing == name) {  // a later attempt replaces what an earlier one set
+      text = std::move(value);
+      return;
+    }
+  }
   if (headers_.empty()) headers_.reserve(8);
   headers_.emplace_back(name, std::move(value));
 }

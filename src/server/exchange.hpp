@@ -44,7 +44,8 @@ class Exchange {
   std::chrono::steady_clock::time_point received_at() const { return received_at_; }
 
   // Headers for whatever is sent next (the whole response, or the head of a stream). `name`
-  // must outlive the exchange (a literal): only the value is copied.
+  // must outlive the exchange (a literal): only the value is copied. Setting a name again
+  // replaces its value.
   void set_header(std::string_view name, std::string value);
 
   asio::awaitable<void> respond(unsigned status, std::string body,

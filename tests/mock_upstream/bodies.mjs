@@ -56,15 +56,26 @@ const kErrorShapes = {
   503: ['server_error', 'service_unavailable'],
 };
 
-// An OpenAI error body; the message names the status so a test can see it was relayed verbatim.
-export function errorBody(status) {
-  const [type, code] = kErrorShapes[status] ?? ['api_error', null];
+// OpenAI's own wording for the 400s a router treats specially.
+const kCodedErrors = {
+  context_length_exceeded: ["This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.", 'messages'],
+  content_policy_violation: ['Your request was rejected as a result of our safety system.', null],
+};
+
+// An OpenAI error body; the message names the status so a test can see it was relayed verbatim; a known `code` gives
+// OpenAI's own message for it.
+export function errorBody(status, code) {
+  if (code !== undefined && kCodedErrors[code]) {
+    const [message, param] = kCodedErrors[code];
+    return { error: { message, type: 'invalid_request_error', param, code } };
+  }
+  const [type, shapeCode] = kErrorShapes[status] ?? ['api_error', null];
   return {
     error: {
       message: `mock upstream says ${status}: the scripted failure for this model`,
       type,
       param: null,
-      code,
+      code: shapeCode,
     },
   };
 }

@@ -30,10 +30,18 @@ function* pieces(bytes) {
 // One request being answered. Dialects write through it, so timing, cutting and recording work
 // the same whichever wire format is spoken.
 export class Exchange {
-  constructor(record, res) {
+  constructor(record, res, calls) {
     this.record = record;
     this.res = res;
     this.cut = false;
+    this.calls = calls;
+  }
+
+  // 1 for the first request naming `model` since the mock started or was reset, then 2, …
+  callNumber(model) {
+    const call = (this.calls.get(model) ?? 0) + 1;
+    this.calls.set(model, call);
+    return call;
   }
 
   get gone() {
@@ -100,6 +108,15 @@ export class Exchange {
     this.dropConnection();
   }
 
+  // Writes the first n events, then goes quiet with the connection open until the client leaves.
+  async streamThenStall(events, afterEvents, contentType) {
+    this.startStream(contentType);
+    for (const event of events.slice(0, afterEvents)) {
+      await this.write(event);
+      this.record.eventsWritten += 1;
+    }
+  }
+
   dropConnection() {
     this.cut = true;
     this.res.socket?.destroy();
@@ -109,6 +126,7 @@ export class Exchange {
 export async function startMockUpstream({ port = 0 } = {}) {
   const requests = [];
   const aborted = [];
+  const calls = new Map();  // upstream model → requests so far (behaviours that change over calls)
 
   function snapshot() {
     return { requests, aborted };
@@ -124,6 +142,7 @@ export async function startMockUpstream({ port = 0 } = {}) {
       if (req.method === 'DELETE') {
         requests.length = 0;
         aborted.length = 0;
+        calls.clear();
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify(snapshot()));
@@ -149,7 +168,7 @@ export async function startMockUpstream({ port = 0 } = {}) {
       eventsWritten: 0,
     };
     requests.push(record);
-    const exchange = new Exchange(record, res);
+    const exchange = new Exchange(record, res, calls);
     res.on('close', () => {
       record.endedAt = Date.now();
       if (exchange.cut) {
@@ -196,6 +215,7 @@ export async function startMockUpstream({ port = 0 } = {}) {
     reset() {
       requests.length = 0;
       aborted.length = 0;
+      calls.clear();
     },
     // Resolves with the first request record that satisfies predicate, polling every few ms.
     async waitFor(predicate, { timeoutMs = 5000 } = {}) {

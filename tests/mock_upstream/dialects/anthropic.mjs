@@ -66,11 +66,11 @@ function streamEventsFor(behaviour) {
   return sseEvents(readAnthropicFixture(fixture ?? 'message_stream.sse'));
 }
 
-function behaviourOf(model) {
+function behaviourOf(model, call) {
   const overloaded = /^mock-overloaded-after-(\d+)$/.exec(model ?? '');
   if (overloaded) return { kind: 'overloaded', afterEvents: Number(overloaded[1]) };
   if (model === 'mock-thinking') return { kind: 'thinking' };
-  return behaviourFor(model);
+  return behaviourFor(model, call);
 }
 
 // What the real API refuses before it reads the messages.
@@ -97,7 +97,7 @@ export function bodyProblem(body) {
 
 // Answers a valid Messages call for `model` (Anthropic's body names it; Vertex's URL does).
 export function answerMessages(exchange, model, body) {
-  const behaviour = behaviourOf(model);
+  const behaviour = behaviourOf(model, exchange.callNumber(model));
   if (behaviour.kind === 'overloaded' && body.stream !== true) return exchange.json(529, anthropicError(529).body);
   return answer(exchange, behaviour, {
     stream: body.stream === true,

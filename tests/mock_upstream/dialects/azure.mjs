@@ -81,7 +81,7 @@ export const azure = {
     if (deployment === 'mock-content-filter') {
       return exchange.json(400, readAzureFixture('error_400_content_filter.json'));
     }
-    const behaviour = behaviourFor(deployment);
+    const behaviour = behaviourFor(deployment, exchange.callNumber(deployment));
     return answer(exchange, behaviour, {
       stream: body.stream === true,
       bodies: {

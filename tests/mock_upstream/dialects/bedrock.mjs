@@ -196,7 +196,7 @@ export const bedrock = {
       return exchange.json(problem.status, { message: problem.message }, { 'x-amzn-errortype': problem.name });
     }
     record.signature = 'valid';
-    const behaviour = behaviourFor(route.modelId);
+    const behaviour = behaviourFor(route.modelId, exchange.callNumber(route.modelId));
     if (route.operation === 'invoke') {
       const invoked = record.body === null ? null : invokeBody(route.modelId, record.body);
       if (invoked === null && behaviour.kind !== 'error') {

@@ -108,7 +108,7 @@ export function answerGemini(exchange, { model, method, url, body }) {
   if (stream && url.searchParams.get('alt') !== 'sse') {
     return exchange.json(400, invalidArgument('mock upstream: only alt=sse streams are replayed'));
   }
-  const behaviour = behaviourFor(model);
+  const behaviour = behaviourFor(model, exchange.callNumber(model));
   return answer(exchange, behaviour, {
     stream,
     bodies: {

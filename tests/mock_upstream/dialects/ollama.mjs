@@ -86,7 +86,7 @@ export const ollama = {
     }
     const problem = invalid(body, route);
     if (problem) return exchange.json(400, { error: problem });
-    const behaviour = behaviourFor(body.model);
+    const behaviour = behaviourFor(body.model, exchange.callNumber(body.model));
     return answer(exchange, behaviour, {
       stream: route !== '/api/embed' && body.stream !== false,  // Ollama streams by default
       bodies: {

@@ -45,11 +45,11 @@ export const openai = {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return exchange.json(400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
     }
-    const behaviour = behaviourFor(body.model);
+    const behaviour = behaviourFor(body.model, exchange.callNumber(body.model));
     return answer(exchange, behaviour, {
       stream: body.stream === true,
       bodies: {
-        error: (status) => ({ status, body: errorBody(status) }),
+        error: (status, code) => ({ status, body: errorBody(status, code) }),
         json: () => jsonBodyFor(route, behaviour, body),
         events: () => streamEventsFor(route, behaviour, body),
       },

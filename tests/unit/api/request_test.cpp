@@ -220,7 +220,9 @@ TEST(ParseRequest, BodyOutlivesTheInputText) {
 std::string routing_field_of(std::string_view body) {
   auto result = parse_request(Endpoint::chat_completions, body);
   EXPECT_TRUE(result) << body;
-  return result ? std::string(client_side_routing_field(*result)) : "<rejected>";
+  if (!result) return "<rejected>";
+  const auto fields = client_side_routing_fields(*result);
+  return fields.empty() ? "" : std::string(fields.front());
 }
 
 TEST(ClientSideRoutingField, NoneInAnOrdinaryBody) {
@@ -244,6 +246,20 @@ TEST(ClientSideRoutingField, EachFieldInsideMetadata) {
         R"({"model":"m","messages":[{"role":"user"}],"metadata":{")" + std::string(field) + R"(":"x"}})";
     EXPECT_EQ(routing_field_of(body), field);
   }
+}
+
+TEST(ClientSideRoutingField, InsideMetadataSentAsAJsonString) {
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"{\"api_base\":\"x\"}"})"),
+            "api_base");
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"{not json"})"), "");
+}
+
+TEST(ClientSideRoutingField, AllFieldsEachOnce) {
+  auto request = parse_request(Endpoint::chat_completions,
+                               R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k",)"
+                               R"("metadata":{"api_key":"k2","user_config":{}}})");
+  ASSERT_TRUE(request);
+  EXPECT_EQ(client_side_routing_fields(*request), (std::vector<std::string_view>{"api_key", "base_url", "user_config"}));
 }
 
 TEST(ClientSideRoutingField, FirstInAFixedOrderAndTopLevelFirst) {

@@ -334,6 +334,69 @@ general_settings:
   EXPECT_THAT(config.warnings, IsEmpty());
 }
 
+TEST(LoadString, RouterSettingsInLiteLLMSpellings) {
+  const Config config = load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, order: 2}
+litellm_settings:
+  fallbacks: [{a: [b]}]
+  context_window_fallbacks: [{a: [big]}]
+router_settings:
+  routing_strategy: usage-based-routing-v2
+  stream_timeout: 2.5
+  allowed_fails: 1
+  cooldown_time: 30
+  disable_cooldowns: yes
+  retry_policy: {RateLimitErrorRetries: 4, TimeoutErrorRetries: 0, MadeUpRetries: 1}
+  fallbacks: [{a: [c, d]}, {"*": [e]}]
+  content_policy_fallbacks: {a: safe}
+  default_fallbacks: [z]
+  max_fallbacks: 2
+  model_group_alias: {gpt-4: a, old: {model: a, hidden: true}}
+  enable_pre_call_checks: true
+general_settings:
+  allow_client_side_credentials: true
+)");
+  EXPECT_EQ(config.model_list[0].params.order, 2);
+  const RouterSettings& router = config.router_settings;
+  EXPECT_EQ(router.routing_strategy, "usage-based-routing-v2");
+  EXPECT_EQ(router.stream_timeout_s, 2.5);
+  EXPECT_EQ(router.allowed_fails, 1);
+  EXPECT_EQ(router.cooldown_time_s, 30);
+  EXPECT_TRUE(router.disable_cooldowns);
+  EXPECT_EQ(router.retry_policy, (std::vector<std::pair<std::string, int>>{{"RateLimitErrorRetries", 4}, {"TimeoutErrorRetries", 0}}));
+  const FallbackMap expected{{"a", {"c", "d"}}, {"*", {"e"}}};
+  EXPECT_EQ(router.fallback_settings.fallbacks, expected);
+  EXPECT_EQ(router.fallback_settings.content_policy_fallbacks, (FallbackMap{{"a", {"safe"}}}));
+  EXPECT_EQ(router.fallback_settings.default_fallbacks, std::vector<std::string>{"z"});
+  EXPECT_EQ(router.max_fallbacks, 2);
+  EXPECT_EQ(router.model_group_alias, (std::vector<std::pair<std::string, std::string>>{{"gpt-4", "a"}, {"old", "a"}}));
+  EXPECT_TRUE(router.enable_pre_call_checks);
+  EXPECT_EQ(config.litellm_settings.fallback_settings.fallbacks, (FallbackMap{{"a", {"b"}}}));
+  EXPECT_EQ(config.litellm_settings.fallback_settings.context_window_fallbacks, (FallbackMap{{"a", {"big"}}}));
+  EXPECT_TRUE(config.general_settings.allow_client_side_credentials);
+  EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("router_settings.retry_policy.MadeUpRetries: not implemented")));
+}
+
+TEST(LoadString, RouterSettingsDefaultsAndBadValues) {
+  const Config defaults = load("model_list: []\n");
+  EXPECT_EQ(defaults.router_settings.allowed_fails, 3);
+  EXPECT_EQ(defaults.router_settings.cooldown_time_s, 5);
+  EXPECT_EQ(defaults.router_settings.max_fallbacks, 5);
+  EXPECT_FALSE(defaults.router_settings.disable_cooldowns);
+  EXPECT_FALSE(defaults.general_settings.allow_client_side_credentials);
+  EXPECT_THAT(problems_of(R"(
+router_settings:
+  routing_strategy: fastest
+  allowed_fails: -1
+  fallbacks: [{a: [""]}]
+)"),
+              UnorderedElementsAre(HasSubstr("router_settings.allowed_fails: must not be negative"),
+                                   HasSubstr("must not be empty"),
+                                   HasSubstr("router_settings.routing_strategy: unknown strategy \"fastest\"")));
+}
+
 TEST(LoadString, UnimplementedKeysAreAcceptedWithOneWarningEach) {
   const Config config = load(R"(
 model_list:
@@ -345,7 +408,7 @@ litellm_settings:
   cache: true
   cache_params: {type: redis}
 router_settings:
-  fallbacks: [{a: [b]}]
+  routing_strategy_args: {ttl: 60}
 general_settings:
   database_url: os.environ/DATABASE_URL
 callback_settings:
@@ -357,7 +420,7 @@ callback_settings:
           "config.yaml:5: model_list[0].tpm_limit: not implemented by llmux yet; ignored",
           "config.yaml:8: litellm_settings.cache: not implemented by llmux yet; ignored",
           "config.yaml:9: litellm_settings.cache_params: not implemented by llmux yet; ignored",
-          "config.yaml:11: router_settings.fallbacks: not implemented by llmux yet; ignored",
+          "config.yaml:11: router_settings.routing_strategy_args: not implemented by llmux yet; ignored",
           "config.yaml:13: general_settings.database_url: not implemented by llmux yet; ignored",
           "config.yaml:14: callback_settings: not implemented by llmux yet; ignored"));
   EXPECT_TRUE(config.litellm_settings.drop_params);

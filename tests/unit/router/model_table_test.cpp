@@ -79,7 +79,8 @@ TEST(ModelTable, GroupsAndNamesInConfigOrder) {
   EXPECT_EQ((*group)[0].model_group, "b-model");
   EXPECT_EQ(table.group("unknown"), nullptr);
   EXPECT_EQ(table.group("B-MODEL"), nullptr);
-  EXPECT_EQ(table.pick("unknown"), nullptr);
+  std::list<Deployment> owned;
+  EXPECT_THAT(table.deployments_for("unknown", owned), IsEmpty());
 }
 
 TEST(ModelTable, EmptyConfigIsAnEmptyTable) {
@@ -293,36 +294,90 @@ TEST(ModelTable, WeightsDefaultToOne) {
   EXPECT_EQ((*group)[2].weight, 2.5);
 }
 
-TEST(ModelTable, PickFollowsTheWeights) {
-  std::vector<config::ModelEntry> entries;
-  const std::vector<double> weights = {1, 3, 6};
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    entries.push_back(entry("m", "openai/gpt-4o", "http://127.0.0.1:" + std::to_string(i + 1) + "/v1"));
-    entries.back().params.weight = weights[i];
-  }
+TEST(ModelTable, ShareIsWeightElseRpmElseTpm) {
+  std::vector<config::ModelEntry> entries(4, entry("m", "openai/gpt-4o"));
+  entries[0].params.weight = 2;
+  entries[0].params.rpm = 100;
+  entries[1].params.rpm = 100;
+  entries[1].params.tpm = 5000;
+  entries[2].params.tpm = 5000;
   const ModelTable table = build(config_of(entries));
-  std::map<std::string, int> counts;
-  constexpr int kPicks = 10000;
-  for (int i = 0; i < kPicks; ++i) {
-    const Deployment* picked = table.pick("m");
-    ASSERT_NE(picked, nullptr);
-    ++counts[picked->target.api_base];
-  }
-  // Expected shares 0.1, 0.3, 0.6; one standard deviation is at most 0.005 at 10k picks.
-  EXPECT_NEAR(counts["http://127.0.0.1:1/v1"] / double(kPicks), 0.1, 0.03);
-  EXPECT_NEAR(counts["http://127.0.0.1:2/v1"] / double(kPicks), 0.3, 0.03);
-  EXPECT_NEAR(counts["http://127.0.0.1:3/v1"] / double(kPicks), 0.6, 0.03);
+  const auto& group = *table.group("m");
+  EXPECT_EQ(group[0].weight, 2.0);
+  EXPECT_EQ(group[1].weight, 100.0);
+  EXPECT_EQ(group[1].rpm, 100);
+  EXPECT_EQ(group[2].weight, 5000.0);
+  EXPECT_EQ(group[3].weight, 1.0);
 }
 
-TEST(ModelTable, PickSpreadsEqualWeightsAndAlwaysPicksASingleDeployment) {
-  const ModelTable table = build(config_of({entry("pair", "openai/a", "http://127.0.0.1:1/v1"),
-                                            entry("pair", "openai/b", "http://127.0.0.1:2/v1"),
-                                            entry("solo", "openai/c")}));
-  int first = 0;
-  constexpr int kPicks = 10000;
-  for (int i = 0; i < kPicks; ++i) first += table.pick("pair")->target.upstream_model == "a";
-  EXPECT_NEAR(first / double(kPicks), 0.5, 0.03);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(table.pick("solo"), &table.group("solo")->front());
+TEST(ModelTable, DeploymentsGetDenseIndexesOrderAndContextWindow) {
+  std::vector<config::ModelEntry> entries{entry("a", "openai/x"), entry("b", "openai/y"), entry("b", "openai/z")};
+  entries[1].params.order = 2;
+  entries[2].model_info["max_input_tokens"] = 8192;
+  const ModelTable table = build(config_of(entries));
+  EXPECT_EQ(only(table, "a").index, 0u);
+  const auto& group = *table.group("b");
+  EXPECT_EQ(group[0].index, 1u);
+  EXPECT_EQ(group[1].index, 2u);
+  EXPECT_EQ(group[0].order, 2);
+  EXPECT_EQ(group[1].order, std::nullopt);
+  EXPECT_EQ(group[1].max_input_tokens, 8192);
+  // The only deployment of a group never cools (LiteLLM): cooling it would just hide its answer.
+  EXPECT_FALSE(only(table, "a").cools);
+  EXPECT_TRUE(group[0].cools);
+}
+
+TEST(ModelTable, AliasesNameAnotherGroup) {
+  auto config = config_of({entry("gpt-4o", "openai/gpt-4o")});
+  config.router_settings.model_group_alias = {{"gpt-4", "gpt-4o"}};
+  const ModelTable table = build(config);
+  EXPECT_EQ(table.group_name("gpt-4"), "gpt-4o");
+  EXPECT_EQ(table.group_name("gpt-4o"), "gpt-4o");
+  EXPECT_EQ(table.group_name("other"), "other");
+}
+
+TEST(ModelTable, WildcardEntriesServeAnyMatchingModel) {
+  const ModelTable table = build(config_of({
+      entry("openai/*", "openai/*", "http://127.0.0.1:1/v1"),
+      entry("*", "*", "http://127.0.0.1:2/v1"),
+      entry("exact", "openai/exact-upstream", "http://127.0.0.1:3/v1"),
+  }));
+  std::list<Deployment> owned;
+  auto served = table.deployments_for("openai/gpt-4o-mini", owned);
+  ASSERT_THAT(served, SizeIs(1));
+  EXPECT_EQ(served[0]->target.upstream_model, "gpt-4o-mini");
+  EXPECT_EQ(served[0]->target.api_base, "http://127.0.0.1:1/v1");  // the more specific pattern wins
+  EXPECT_EQ(served[0]->model_group, "openai/gpt-4o-mini");
+  EXPECT_EQ(served[0]->index, table.group("openai/*")->front().index);  // health shared with the entry
+
+  served = table.deployments_for("groq/llama-3.1-8b-instant", owned);
+  ASSERT_THAT(served, SizeIs(1));
+  EXPECT_EQ(served[0]->target.provider, "groq");
+  EXPECT_EQ(served[0]->target.upstream_model, "llama-3.1-8b-instant");
+  EXPECT_NE(served[0]->provider, nullptr);
+
+  served = table.deployments_for("exact", owned);
+  ASSERT_THAT(served, SizeIs(1));
+  EXPECT_EQ(served[0]->target.upstream_model, "exact-upstream");
+  // "*" with a provider nobody knows serves nothing; a pattern itself is not a model.
+  EXPECT_THAT(table.deployments_for("nosuchprovider/x", owned), IsEmpty());
+  EXPECT_THAT(table.deployments_for("*", owned), IsEmpty());
+  EXPECT_THAT(table.deployments_for("openai/*", owned), IsEmpty());
+}
+
+TEST(ModelTable, ClientSideAuthParamsAndApiBasePatterns) {
+  auto config = config_of({entry("m", "openai/x")});
+  config.model_list[0].params.extra["configurable_clientside_auth_params"] =
+      boost::json::parse(R"(["api_key", {"api_base": "^https://[a-z]+\\.example\\.com/v1$"}])");
+  const ModelTable table = build(config);
+  const Deployment& deployment = only(table, "m");
+  EXPECT_THAT(deployment.clientside_params, ElementsAre("api_key"));
+  ASSERT_THAT(deployment.clientside_api_bases, SizeIs(1));
+  EXPECT_TRUE(std::regex_match("https://eu.example.com/v1", deployment.clientside_api_bases[0]));
+  EXPECT_FALSE(std::regex_match("https://evil.com/v1", deployment.clientside_api_bases[0]));
+
+  config.model_list[0].params.extra["configurable_clientside_auth_params"] = boost::json::parse(R"([{"api_base": "("}])");
+  EXPECT_THAT(problems_of(config), ElementsAre(HasSubstr("not a valid regular expression")));
 }
 
 }  // namespace
@@ -364,6 +419,25 @@ TEST(ModelTablePrices, ConfigOverridesFieldByFieldAndCanPriceAnUnknownModel) {
   EXPECT_DOUBLE_EQ(only(table, "unknown").price->output_cost_per_token, 2e-7);
   EXPECT_FALSE(only(table, "unpriced").price);
   EXPECT_FALSE(only(table, "unpriced").target.max_output_tokens);
+}
+
+}  // namespace
+}  // namespace llmux::router
+
+namespace llmux::router {
+namespace {
+
+TEST(ModelTable, ContextWindowComesFromModelInfoElseThePriceMap) {
+  auto known = entry("known", "openai/gpt-4o");
+  auto overridden = entry("overridden", "openai/gpt-4o");
+  overridden.model_info["max_input_tokens"] = 1000;
+  const ModelTable table = build(config_of({known, overridden, entry("unknown", "openai/no-such-model-xyz")}));
+  const auto* price = config::ModelPrices::builtin().find("openai", "gpt-4o");
+  ASSERT_NE(price, nullptr);
+  ASSERT_TRUE(price->max_input_tokens);
+  EXPECT_EQ(only(table, "known").max_input_tokens, *price->max_input_tokens);
+  EXPECT_EQ(only(table, "overridden").max_input_tokens, 1000);
+  EXPECT_EQ(only(table, "unknown").max_input_tokens, std::nullopt);
 }
 
 }  // namespace

@@ -1,0 +1,99 @@
+#include "router/health.hpp"
+
+#include "router/model_table.hpp"
+
+namespace llmux::router {
+
+namespace {
+
+std::int64_t nanoseconds(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+}
+
+std::int64_t minute_of(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::minutes>(time.time_since_epoch()).count();
+}
+
+// Weight of the newest sample in the latency average: recent enough to follow a deployment that
+// slows down, smooth enough that one slow call does not move all traffic.
+constexpr std::int64_t kLatencyNewSampleShare = 4;  // 1/4
+
+}  // namespace
+
+bool cools_at_once(int status) noexcept {
+  return status == 429 || status == 401 || status == 404 || status == 408;
+}
+
+bool counts_as_deployment_failure(int status) noexcept { return status >= 500 || cools_at_once(status); }
+
+InMemoryHealth::InMemoryHealth(std::size_t deployment_count, CooldownPolicy policy)
+    : slots_(std::make_unique<Slot[]>(deployment_count == 0 ? 1 : deployment_count)),
+      count_(deployment_count),
+      policy_(policy) {}
+
+InMemoryHealth::Slot& InMemoryHealth::slot(const Deployment& deployment) const {
+  return slots_[deployment.index < count_ ? deployment.index : 0];
+}
+
+std::optional<TimePoint> InMemoryHealth::cooling_until(const Deployment& deployment, TimePoint now) const {
+  const std::int64_t until = slot(deployment).cooling_until_ns.load(std::memory_order_relaxed);
+  if (until <= nanoseconds(now)) return std::nullopt;
+  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(until)));
+}
+
+void InMemoryHealth::roll_usage_minute(Slot& slot, std::int64_t minute) {
+  std::int64_t seen = slot.usage_minute.load(std::memory_order_relaxed);
+  if (seen != minute && slot.usage_minute.compare_exchange_strong(seen, minute, std::memory_order_relaxed)) {
+    slot.requests.store(0, std::memory_order_relaxed);
+    slot.tokens.store(0, std::memory_order_relaxed);
+  }
+}
+
+Load InMemoryHealth::load(const Deployment& deployment, TimePoint now) const {
+  const Slot& state = slot(deployment);
+  Load load{.in_flight = state.in_flight.load(std::memory_order_relaxed),
+            .latency = std::chrono::microseconds(state.latency_us.load(std::memory_order_relaxed))};
+  if (state.usage_minute.load(std::memory_order_relaxed) == minute_of(now)) {
+    load.requests_this_minute = state.requests.load(std::memory_order_relaxed);
+    load.tokens_this_minute = state.tokens.load(std::memory_order_relaxed);
+  }
+  return load;
+}
+
+void InMemoryHealth::call_started(const Deployment& deployment, TimePoint now) {
+  Slot& state = slot(deployment);
+  state.in_flight.fetch_add(1, std::memory_order_relaxed);
+  roll_usage_minute(state, minute_of(now));
+  state.requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutcome& outcome, TimePoint now) {
+  Slot& state = slot(deployment);
+  state.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (outcome.success) {
+    roll_usage_minute(state, minute_of(now));
+    state.tokens.fetch_add(outcome.tokens, std::memory_order_relaxed);
+    const auto sample = std::chrono::duration_cast<std::chrono::microseconds>(outcome.latency).count();
+    const std::int64_t average = state.latency_us.load(std::memory_order_relaxed);
+    state.latency_us.store(average == 0 ? sample : average + (sample - average) / kLatencyNewSampleShare,
+                           std::memory_order_relaxed);
+    return;
+  }
+  if (policy_.disabled || !deployment.cools || !outcome.counts_for_cooldown ||
+      !counts_as_deployment_failure(outcome.status)) {
+    return;
+  }
+  const std::lock_guard lock(state.failure_mutex);
+  const std::int64_t minute = minute_of(now);
+  if (state.failure_minute != minute) {
+    state.failure_minute = minute;
+    state.failures = 0;
+  }
+  ++state.failures;
+  if (cools_at_once(outcome.status) || state.failures > policy_.allowed_fails) {
+    state.cooling_until_ns.store(nanoseconds(now + policy_.cooldown_time), std::memory_order_relaxed);
+    state.failures = 0;
+  }
+}
+
+}  // namespace llmux::router

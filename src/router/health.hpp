@@ -1,0 +1,95 @@
+// What the router knows about each deployment's recent behaviour: cooldowns, calls in flight,
+// use this minute, latency. Behind an interface so that a Redis-backed state shared by several
+// llmux instances can replace the in-memory one; every worker thread shares one instance.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmux::router {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct Deployment;
+
+// When a failure cools a deployment (router_settings allowed_fails, cooldown_time, disable_cooldowns).
+struct CooldownPolicy {
+  int allowed_fails = 3;  // failures in one minute that are tolerated; one more cools
+  std::chrono::milliseconds cooldown_time{5000};
+  bool disabled = false;
+};
+
+// Statuses that cool a deployment at once, whatever allowed_fails says: the deployment is rate
+// limited (429), its credential is wrong (401), it does not exist (404), or it timed out (408).
+bool cools_at_once(int status) noexcept;
+// Failures that count towards allowed_fails: the deployment's fault, not the request's
+// (5xx, a transport failure reported as 502/503, and the statuses above).
+bool counts_as_deployment_failure(int status) noexcept;
+
+// The figures a routing strategy reads.
+struct Load {
+  int in_flight = 0;
+  std::int64_t requests_this_minute = 0;
+  std::int64_t tokens_this_minute = 0;
+  std::chrono::microseconds latency{0};  // recent average; 0 = no data yet
+};
+
+// How one call ended, as the router reports it.
+struct CallOutcome {
+  bool success = false;
+  int status = 200;             // the failure's HTTP status
+  bool counts_for_cooldown = true;  // false e.g. for a timeout the client itself asked for
+  Clock::duration latency{};    // whole call, or time to the first chunk for a stream
+  std::int64_t tokens = 0;
+};
+
+class HealthState {
+ public:
+  virtual ~HealthState() = default;
+  // The end of the deployment's cooldown, or nullopt when it may be called now.
+  virtual std::optional<TimePoint> cooling_until(const Deployment& deployment, TimePoint now) const = 0;
+  virtual Load load(const Deployment& deployment, TimePoint now) const = 0;
+  virtual void call_started(const Deployment& deployment, TimePoint now) = 0;
+  virtual void call_finished(const Deployment& deployment, const CallOutcome& outcome, TimePoint now) = 0;
+};
+
+// One process's state, indexed by Deployment::index. Reads and successful calls are lock-free
+// (relaxed atomics; counters are approximate across a minute boundary, which routing tolerates);
+// only a failure takes its deployment's mutex, to count failures and start a cooldown.
+class InMemoryHealth final : public HealthState {
+ public:
+  InMemoryHealth(std::size_t deployment_count, CooldownPolicy policy);
+
+  std::optional<TimePoint> cooling_until(const Deployment& deployment, TimePoint now) const override;
+  Load load(const Deployment& deployment, TimePoint now) const override;
+  void call_started(const Deployment& deployment, TimePoint now) override;
+  void call_finished(const Deployment& deployment, const CallOutcome& outcome, TimePoint now) override;
+
+ private:
+  struct alignas(64) Slot {
+    std::atomic<std::int64_t> cooling_until_ns{0};
+    std::atomic<int> in_flight{0};
+    std::atomic<std::int64_t> usage_minute{-1};
+    std::atomic<std::int64_t> requests{0};
+    std::atomic<std::int64_t> tokens{0};
+    std::atomic<std::int64_t> latency_us{0};
+    std::mutex failure_mutex;
+    std::int64_t failure_minute = -1;  // guarded by failure_mutex
+    int failures = 0;                  // guarded by failure_mutex
+  };
+  Slot& slot(const Deployment& deployment) const;
+  static void roll_usage_minute(Slot& slot, std::int64_t minute);
+
+  std::unique_ptr<Slot[]> slots_;
+  std::size_t count_;
+  CooldownPolicy policy_;
+};
+
+}  // namespace llmux::router

@@ -1,0 +1,117 @@
+#include "router/health.hpp"
+
+#include "router/model_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace llmux::router {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A manual clock: tests move time themselves.
+const TimePoint kStart = TimePoint(std::chrono::hours(1000));
+
+Deployment deployment(std::size_t index) {
+  Deployment result{.id = "d" + std::to_string(index)};
+  result.index = index;
+  return result;
+}
+
+CallOutcome failure(int status) { return {.success = false, .status = status}; }
+
+TEST(Health, StatusesThatCoolAtOnce) {
+  for (int status : {429, 401, 404, 408}) EXPECT_TRUE(cools_at_once(status)) << status;
+  for (int status : {400, 403, 409, 422, 500, 503}) EXPECT_FALSE(cools_at_once(status)) << status;
+  EXPECT_TRUE(counts_as_deployment_failure(500));
+  EXPECT_TRUE(counts_as_deployment_failure(502));
+  EXPECT_FALSE(counts_as_deployment_failure(400));
+  EXPECT_FALSE(counts_as_deployment_failure(422));
+}
+
+TEST(Health, A429CoolsForCooldownTimeThenTheDeploymentIsBack) {
+  InMemoryHealth health(2, {.allowed_fails = 3, .cooldown_time = 5s});
+  const Deployment d = deployment(0), other = deployment(1);
+  health.call_started(d, kStart);
+  health.call_finished(d, failure(429), kStart);
+  EXPECT_EQ(health.cooling_until(d, kStart + 1s), kStart + 5s);
+  EXPECT_EQ(health.cooling_until(d, kStart + 4999ms), kStart + 5s);
+  EXPECT_EQ(health.cooling_until(d, kStart + 5s), std::nullopt);
+  EXPECT_EQ(health.cooling_until(other, kStart + 1s), std::nullopt);
+}
+
+TEST(Health, ServerErrorsCoolOnlyPastAllowedFailsInOneMinute) {
+  InMemoryHealth health(1, {.allowed_fails = 3, .cooldown_time = 5s});
+  const Deployment d = deployment(0);
+  for (int i = 0; i < 3; ++i) health.call_finished(d, failure(500), kStart + i * 1s);
+  EXPECT_EQ(health.cooling_until(d, kStart + 3s), std::nullopt);
+  health.call_finished(d, failure(503), kStart + 3s);
+  EXPECT_EQ(health.cooling_until(d, kStart + 4s), kStart + 8s);
+}
+
+TEST(Health, FailuresOfAnEarlierMinuteDoNotCount) {
+  InMemoryHealth health(1, {.allowed_fails = 1, .cooldown_time = 5s});
+  const Deployment d = deployment(0);
+  health.call_finished(d, failure(500), kStart + 10s);
+  health.call_finished(d, failure(500), kStart + 70s);  // the next minute
+  EXPECT_EQ(health.cooling_until(d, kStart + 71s), std::nullopt);
+  health.call_finished(d, failure(500), kStart + 72s);
+  EXPECT_NE(health.cooling_until(d, kStart + 73s), std::nullopt);
+}
+
+TEST(Health, WhatNeverCools) {
+  const Deployment d = deployment(0);
+  InMemoryHealth disabled(1, {.allowed_fails = 0, .cooldown_time = 5s, .disabled = true});
+  disabled.call_finished(d, failure(429), kStart);
+  EXPECT_EQ(disabled.cooling_until(d, kStart), std::nullopt);
+
+  InMemoryHealth health(1, {.allowed_fails = 0, .cooldown_time = 5s});
+  health.call_finished(d, failure(400), kStart);  // the request's fault
+  health.call_finished(d, {.success = false, .status = 408, .counts_for_cooldown = false}, kStart);
+  EXPECT_EQ(health.cooling_until(d, kStart), std::nullopt);
+
+  Deployment alone = deployment(0);
+  alone.cools = false;
+  health.call_finished(alone, failure(429), kStart);
+  EXPECT_EQ(health.cooling_until(alone, kStart), std::nullopt);
+}
+
+TEST(Health, LoadCountsInFlightRequestsTokensAndLatency) {
+  InMemoryHealth health(1, {});
+  const Deployment d = deployment(0);
+  health.call_started(d, kStart);
+  health.call_started(d, kStart);
+  EXPECT_EQ(health.load(d, kStart).in_flight, 2);
+  EXPECT_EQ(health.load(d, kStart).requests_this_minute, 2);
+  health.call_finished(d, {.success = true, .latency = 100ms, .tokens = 30}, kStart + 1s);
+  health.call_finished(d, {.success = true, .latency = 200ms, .tokens = 12}, kStart + 1s);
+  const Load load = health.load(d, kStart + 2s);
+  EXPECT_EQ(load.in_flight, 0);
+  EXPECT_EQ(load.tokens_this_minute, 42);
+  EXPECT_EQ(load.latency, 125ms);  // 100, then a quarter of the way to 200
+  EXPECT_EQ(health.load(d, kStart + 61s).requests_this_minute, 0);  // a new minute
+  EXPECT_EQ(health.load(d, kStart + 61s).tokens_this_minute, 0);
+}
+
+TEST(Health, ManyThreadsKeepInFlightExact) {
+  InMemoryHealth health(1, {.allowed_fails = 1000000});
+  const Deployment d = deployment(0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        health.call_started(d, kStart);
+        health.call_finished(d, i % 2 ? failure(500) : CallOutcome{.success = true}, kStart);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(health.load(d, kStart).in_flight, 0);
+  EXPECT_EQ(health.load(d, kStart).requests_this_minute, 40000);
+}
+
+}  // namespace
+}  // namespace llmux::router
