@@ -56,6 +56,11 @@ struct GeneralSettings {
   double request_read_timeout_s = 60;
   double drain_timeout_s = 30;
   std::size_t max_connections = 100000;
+  // Keys and spend: sqlite path (default llmux.db beside the config) or postgresql://…;
+  // env DATABASE_URL when unset.
+  std::string database_url;
+  double proxy_batch_write_at_s = 10;  // spend is written in one transaction this often
+  bool store_prompts_in_spend_logs = false;
 };
 
 struct RouterSettings {

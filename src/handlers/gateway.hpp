@@ -4,8 +4,10 @@
 
 #include "api/request.hpp"
 #include "auth/authenticator.hpp"
+#include "handlers/spend_tracker.hpp"
 #include "router/model_table.hpp"
 #include "server/exchange.hpp"
+#include "store/service.hpp"
 #include "telemetry/log.hpp"
 #include "telemetry/metrics.hpp"
 #include "upstream/client.hpp"
@@ -24,18 +26,25 @@ struct SharedState {
   std::string version;
   std::int64_t started_at = 0;  // Unix seconds, the "created" of /v1/models entries
   const telemetry::Metrics& metrics;  // every worker's counters, for /metrics
+  store::Service* store = nullptr;     // keys and spend; nullptr without a database
+  bool store_prompts_in_spend_logs = false;
 };
 
 class Gateway final : public server::Handler {
  public:
+  // spend_sink: this worker's, nullptr without a database.
   Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log,
-          telemetry::WorkerMetrics& metrics);
+          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr);
 
   asio::awaitable<void> handle(server::Exchange& exchange) override;
   std::string error_body(unsigned status, std::string_view message) const override;
 
  private:
-  bool authorized(const server::Exchange& exchange) const;
+  Result<auth::Caller> authenticate(const server::Exchange& exchange);
+  // /key/*, /spend/*, /global/spend*: admin routes (a virtual key may read its own /key/info).
+  asio::awaitable<void> management(server::Exchange& exchange, std::string_view path);
+  asio::awaitable<void> key_route(server::Exchange& exchange, std::string_view path, const auth::Caller& caller);
+  asio::awaitable<void> spend_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> fail(server::Exchange& exchange, const Error& error);
   asio::awaitable<void> list_models(server::Exchange& exchange);
   asio::awaitable<void> get_model(server::Exchange& exchange, std::string_view id);
@@ -46,6 +55,8 @@ class Gateway final : public server::Handler {
   upstream::Client& client_;
   telemetry::LogBuffer& log_;
   telemetry::WorkerMetrics& metrics_;
+  auth::KeyReader key_reader_;
+  SpendTracker spend_;
 };
 
 }  // namespace llmux::handlers

@@ -43,6 +43,10 @@ struct CallRecord {
   api::Usage usage;
   bool stream = false;
   std::string_view error;  // the failure's message (never holds a secret)
+  // For spend: who called, what they asked, where the answer goes (its cost header).
+  FinishedCall spend;
+  SpendTracker* tracker = nullptr;
+  server::Exchange* exchange = nullptr;
 };
 
 telemetry::Route route_of(api::Endpoint endpoint) {
@@ -55,9 +59,48 @@ telemetry::Route route_of(api::Endpoint endpoint) {
   return telemetry::Route::chat_completions;
 }
 
+// The end user a call is for: x-litellm-customer-id, else the body's "user".
+std::string_view end_user_of(const server::Exchange& exchange, const api::Request& request) {
+  if (const auto header = exchange.header("x-litellm-customer-id"); !header.empty()) return header;
+  if (const auto* user = request.body.if_contains("user"); user && user->is_string()) return user->as_string();
+  return {};
+}
+
+// A virtual key's model aliases, then its model access (LiteLLM's 401 key_model_access_denied).
+Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
+  if (!caller.key) return {};
+  if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
+    request.model = alias->second;
+  }
+  const auto* group = models.group(request.model);
+  const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+  return auth::check_model_access(*caller.key, request.model, provider);
+}
+
+// The call's cost and spend-log event; the cost and the key's spend go out as headers when the
+// response has not started yet.
+void record_spend(const CallRecord& record) {
+  if (!record.tracker || !record.tracker->enabled()) return;
+  FinishedCall call = record.spend;
+  call.deployment = record.deployment;
+  call.usage = record.usage;
+  call.status = record.status;
+  call.received_at = record.received_at;
+  call.stream = record.stream;
+  call.time_to_first_chunk = record.upstream_time;
+  const double cost = record.tracker->record(call);
+  if (record.exchange && !record.exchange->streaming() && !record.exchange->responded()) {
+    record.exchange->set_header("x-litellm-response-cost", std::to_string(cost));
+    if (call.caller && call.caller->key) {
+      record.exchange->set_header("x-litellm-key-spend", std::to_string(call.caller->key->spend->value()));
+    }
+  }
+}
+
 // One access-log line and the metrics of a finished model call.
 void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, std::string_view path,
                  const CallRecord& record) {
+  record_spend(record);
   const auto duration = Clock::now() - record.received_at;
   metrics.record(route_of(record.endpoint), record.status, record.stream,
                  static_cast<std::uint64_t>(record.usage.prompt_tokens),
@@ -99,7 +142,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   exchange.set_header("x-request-id", request_id);
   exchange.set_header("x-litellm-call-id", request_id);
 
-  CallRecord record{.endpoint = endpoint, .request_id = request_id, .received_at = exchange.received_at()};
+  CallRecord record{.endpoint = endpoint, .request_id = request_id, .received_at = exchange.received_at(),
+                    .tracker = &spend_, .exchange = &exchange};
   metrics_.request_started();
   struct InFlight {
     telemetry::WorkerMetrics& metrics;
@@ -112,11 +156,12 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     co_await fail(exchange, error);
   };
 
-  if (!authorized(exchange)) {
-    co_return co_await finish(make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key."));
-  }
+  auto caller = authenticate(exchange);
+  if (!caller) co_return co_await finish(caller.error());
   auto request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
   if (!request) co_return co_await finish(request.error());
+  record.spend = {.caller = &*caller, .request = &*request, .request_id = request_id, .end_user = end_user_of(exchange, *request)};
+  if (auto allowed = authorize_model(*caller, *request, shared_.models); !allowed) co_return co_await finish(allowed.error());
   record.model = request->model;
   record.stream = request->stream;
   // Client-chosen upstreams or credentials would let a caller send traffic (and the operator's
@@ -146,6 +191,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(total));
     exchange.set_header("x-litellm-overhead-duration-ms", milliseconds_text(total - record.upstream_time));
     record.status = 200;
+    record.spend.response_body = body;
     report_call(log_, metrics_, exchange.path(), record);
     co_await exchange.respond(200, std::move(body));
   };

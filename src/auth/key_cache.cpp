@@ -1,0 +1,72 @@
+#include "auth/key_cache.hpp"
+
+#include <openssl/sha.h>
+
+namespace llmux::auth {
+
+std::string hash_key(std::string_view key) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * SHA256_DIGEST_LENGTH, '0');
+  for (std::size_t i = 0; i < SHA256_DIGEST_LENGTH; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+KeyCache::KeyCache() : snapshot_(std::make_shared<const KeySnapshot>()) {}
+
+void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& reset_tokens) {
+  auto snapshot = std::make_shared<KeySnapshot>();
+  std::unordered_map<std::string, std::shared_ptr<LiveSpend>> live;
+  for (store::KeyRecord& record : store.all_keys()) {
+    CachedKey key;
+    key.token = record.token;
+    key.key_name = record.key_name;
+    key.key_alias = record.key_alias;
+    key.models = std::move(record.models);
+    for (const auto& [alias, target] : record.aliases) {
+      if (target.is_string()) key.aliases.emplace(alias, target.as_string());
+    }
+    key.expires = record.expires;
+    key.blocked = record.blocked;
+    key.max_budget = record.max_budget;
+    key.soft_budget = record.soft_budget;
+    key.tpm_limit = record.tpm_limit;
+    key.rpm_limit = record.rpm_limit;
+    key.max_parallel_requests = record.max_parallel_requests;
+    key.user_id = record.user_id.value_or("");
+    key.team_id = record.team_id.value_or("");
+    key.tags = std::move(record.tags);
+    // A known key keeps its live spend (it is ahead of the database until the next flush),
+    // unless the database's value was just set on purpose.
+    auto known = live_spend_.find(record.token);
+    if (known == live_spend_.end()) {
+      key.spend = std::make_shared<LiveSpend>();
+      key.spend->spend.store(record.spend);
+    } else {
+      key.spend = known->second;
+      for (const auto& reset : reset_tokens) {
+        if (reset == record.token) key.spend->spend.store(record.spend);
+      }
+    }
+    live.emplace(record.token, key.spend);
+    snapshot->keys.emplace(record.token, std::move(key));
+  }
+  live_spend_ = std::move(live);
+  snapshot_.store(std::move(snapshot), std::memory_order_release);
+  version_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+const std::shared_ptr<const KeySnapshot>& KeyReader::current() {
+  const std::uint64_t version = cache_->version();
+  if (version != version_) {
+    snapshot_ = cache_->snapshot();
+    version_ = version;
+  }
+  return snapshot_;
+}
+
+}  // namespace llmux::auth
