@@ -59,7 +59,10 @@ void FieldReader::fail(std::string_view name, std::string_view expected) {
 std::optional<std::string> FieldReader::text(std::string_view name) {
   const auto* value = field(name);
   if (!value) return std::nullopt;
-  if (!value->is_string()) return fail(name, "a string"), std::nullopt;
+  // PostgreSQL text cannot hold NUL; refused on both engines so they behave alike.
+  if (!value->is_string() || value->as_string().find('\0') != json::string::npos) {
+    return fail(name, "a string without NUL characters"), std::nullopt;
+  }
   return std::string(value->as_string());
 }
 
@@ -114,7 +117,9 @@ std::optional<std::vector<std::string>> FieldReader::strings(std::string_view na
   if (!value->is_array()) return fail(name, "a list of strings"), std::nullopt;
   std::vector<std::string> items;
   for (const auto& item : value->as_array()) {
-    if (!item.is_string()) return fail(name, "a list of strings"), std::nullopt;
+    if (!item.is_string() || item.as_string().find('\0') != json::string::npos) {
+      return fail(name, "a list of strings without NUL characters"), std::nullopt;
+    }
     items.emplace_back(item.as_string());
   }
   return items;

@@ -27,6 +27,14 @@ std::string_view call_type(api::Endpoint endpoint) {
   return "acompletion";
 }
 
+// Text from the request goes into text columns, which cannot hold NUL on PostgreSQL: one bad
+// request must not make its whole batch unwritable.
+std::string column_text(std::string_view text) {
+  std::string clean(text);
+  std::erase(clean, '\0');
+  return clean;
+}
+
 }  // namespace
 
 double call_cost(const router::Deployment& deployment, const api::Usage& usage) {
@@ -49,7 +57,7 @@ double SpendTracker::record(const FinishedCall& call) {
   };
   store::SpendEvent event;
   event.id = make_uuid();
-  event.request_id = call.request_id;
+  event.request_id = column_text(call.request_id);
   event.call_type = call_type(call.request->endpoint);
   event.api_key = call.caller->token;
   event.spend = cost;
@@ -60,7 +68,7 @@ double SpendTracker::record(const FinishedCall& call) {
   if (call.stream && call.time_to_first_chunk.count() > 0) {
     event.completion_start_time = event.start_time + to_millis(call.time_to_first_chunk);
   }
-  event.model_group = call.request->model;
+  event.model_group = column_text(call.request->model);
   if (call.deployment) {
     event.model = call.deployment->target.upstream_model;
     event.model_id = call.deployment->id;
@@ -71,25 +79,25 @@ double SpendTracker::record(const FinishedCall& call) {
     event.team_id = key->team_id;
     event.tags = key->tags;
   }
-  event.end_user = call.end_user;
+  event.end_user = column_text(call.end_user);
   event.status = success ? "success" : "failure";
   // The request's metadata and tags; its messages only when the operator asked for them.
   if (const auto* metadata = call.request->body.if_contains("metadata"); metadata && metadata->is_object()) {
     event.metadata = json::serialize(*metadata);
     if (const auto* tags = metadata->as_object().if_contains("tags"); tags && tags->is_array()) {
       for (const auto& tag : tags->as_array()) {
-        if (tag.is_string()) event.tags.emplace_back(tag.as_string());
+        if (tag.is_string()) event.tags.push_back(column_text(tag.as_string()));
       }
     }
   }
   if (const auto* tags = call.request->body.if_contains("tags"); tags && tags->is_array()) {
     for (const auto& tag : tags->as_array()) {
-      if (tag.is_string()) event.tags.emplace_back(tag.as_string());
+      if (tag.is_string()) event.tags.push_back(column_text(tag.as_string()));
     }
   }
   if (store_prompts_) {
-    event.messages = std::string(call.request->text);
-    event.response = std::string(call.response_body);
+    event.messages = column_text(call.request->text);
+    event.response = column_text(call.response_body);
   }
   sink_->add(std::move(event));
   return cost;

@@ -122,6 +122,12 @@ bool SpendWriter::write(const Batch& batch) {
     store_.write_spend(batch.id, batch.events);
     return true;
   } catch (const DatabaseError& error) {
+    if (!error.transient && store_.database().reconnect()) {
+      // The database is up and refuses this batch (a bug, or data it cannot hold): retrying
+      // would block every later batch, so it is set aside in a file for a person to look at.
+      set_aside(batch, error.what());
+      return true;
+    }
     std::cerr << json::serialize(json::object{{"level", "warning"},
                                               {"message", "spend not written yet, will retry: " +
                                                               std::string(error.what())},
@@ -154,10 +160,21 @@ bool SpendWriter::has_spool() const {
   return in.good() && in.peek() != std::ifstream::traits_type::eof();
 }
 
-void SpendWriter::append_to_spool(const Batch& batch) {
+void SpendWriter::set_aside(const Batch& batch, const std::string& why) {
+  append_to_file(spool_path_ + ".rejected", batch);
+  std::cerr << json::serialize(json::object{{"level", "error"},
+                                            {"message", "the database refused a spend batch; it was set aside in " +
+                                                            spool_path_ + ".rejected: " + why},
+                                            {"events", batch.events.size()}})
+            << "\n";
+}
+
+void SpendWriter::append_to_spool(const Batch& batch) { append_to_file(spool_path_, batch); }
+
+void SpendWriter::append_to_file(const std::string& path, const Batch& batch) {
   json::array events;
   for (const auto& event : batch.events) events.push_back(event_json(event));
-  std::ofstream out(spool_path_, std::ios::app);
+  std::ofstream out(path, std::ios::app);
   out << json::serialize(json::object{{"batch_id", batch.id}, {"events", std::move(events)}}) << "\n";
   out.flush();
   if (!out) {

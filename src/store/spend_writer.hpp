@@ -37,6 +37,8 @@ class SpendWriter {
   bool write(const Batch& batch);
   bool replay_spool();
   void append_to_spool(const Batch& batch);
+  void append_to_file(const std::string& path, const Batch& batch);
+  void set_aside(const Batch& batch, const std::string& why);
 
   Store& store_;
   std::string spool_path_;
