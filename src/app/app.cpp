@@ -124,6 +124,8 @@ int run(const cli::Options& options) {
     store_service->set_on_change([&key_cache](store::Store& store, const std::vector<std::string>& reset_tokens) {
       key_cache.rebuild(store, reset_tokens);
     });
+    store_service->set_on_replayed(
+        [&key_cache](const std::map<std::string, double>& spend_by_key) { key_cache.add_live_spend(spend_by_key); });
     telemetry::log_now("info", "keys and spend: " + std::string(store_service->engine()) + " database");
   }
   const auth::Authenticator authenticator(general.master_key, store_service ? &key_cache : nullptr);

@@ -60,6 +60,12 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
   version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
+void KeyCache::add_live_spend(const std::map<std::string, double>& spend_by_key) {
+  for (const auto& [token, spend] : spend_by_key) {
+    if (const auto it = live_spend_.find(token); it != live_spend_.end()) it->second->add(spend);
+  }
+}
+
 const std::shared_ptr<const KeySnapshot>& KeyReader::current() {
   const std::uint64_t version = cache_->version();
   if (version != version_) {

@@ -6,6 +6,7 @@
 #include "store/store.hpp"
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +61,8 @@ class KeyCache {
   // Store thread: reads every key and publishes a new snapshot. Keys in reset_tokens had their
   // spend set in the database (budget reset, update): their live spend takes that value.
   void rebuild(store::Store& store, const std::vector<std::string>& reset_tokens);
+  // Store thread: spend the database received that this run's live spend does not hold.
+  void add_live_spend(const std::map<std::string, double>& spend_by_key);
   // Any thread.
   std::shared_ptr<const KeySnapshot> snapshot() const { return snapshot_.load(std::memory_order_acquire); }
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }

@@ -70,12 +70,17 @@ void Service::collect() {
   for (auto& sink : sinks_) writer_.add(sink->take());
 }
 
+void Service::flush() {
+  collect();
+  writer_.flush();
+  if (auto replayed = writer_.take_replayed_spend(); !replayed.empty() && on_replayed_) on_replayed_(replayed);
+}
+
 void Service::schedule_flush() {
   flush_timer_.expires_after(options_.flush_interval);
   flush_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    collect();
-    writer_.flush();
+    flush();
     schedule_flush();
   });
 }
@@ -89,8 +94,7 @@ void Service::schedule_maintenance() {
       std::vector<std::string> reset;
       if (const auto now = now_millis(); store_.has_due_budgets(now)) {
         // Spend collected so far is written first, so the reset does not carry it over.
-        collect();
-        writer_.flush();
+        flush();
         reset = store_.reset_due_budgets(now);
       }
       const auto now = std::chrono::steady_clock::now();

@@ -57,6 +57,8 @@ class Service {
   // Runs on the store thread after keys changed (reset_tokens: keys whose spend was set back to
   // zero by a budget reset or an update), at each refresh, and once at start.
   using OnChange = std::function<void(Store& store, const std::vector<std::string>& reset_tokens)>;
+  // Runs on the store thread with spend per key written from the spool (an earlier run's).
+  using OnReplayed = std::function<void(const std::map<std::string, double>& spend_by_key)>;
 
   Service(std::unique_ptr<Database> database, ServiceOptions options);
   ~Service();
@@ -64,6 +66,7 @@ class Service {
   // Setup, before start().
   SpendSink& add_sink();
   void set_on_change(OnChange on_change) { on_change_ = std::move(on_change); }
+  void set_on_replayed(OnReplayed on_replayed) { on_replayed_ = std::move(on_replayed); }
   void start();
 
   // Runs `work(store)` on the store thread; a DatabaseError becomes a 503 the caller can show.
@@ -74,6 +77,13 @@ class Service {
     // Named, not a temporary in the co_await expression: GCC 12 miscompiles those.
     auto task = [this, work = std::move(work)]() mutable -> asio::awaitable<R> {
       try {
+        try {
+          co_return R(work(store_));
+        } catch (const DatabaseError& error) {
+          // A connection the server dropped (a restart) fails once; the work runs again on a
+          // new one. Transactions that were cut off were rolled back by the server.
+          if (!error.transient || !store_.database().reconnect()) throw;
+        }
         co_return R(work(store_));
       } catch (const DatabaseError& error) {
         co_return R(boost::system::in_place_error, database_unavailable(error));
@@ -93,6 +103,7 @@ class Service {
  private:
   static Error database_unavailable(const DatabaseError& error);
   void collect();
+  void flush();
   void schedule_flush();
   void schedule_maintenance();
 
@@ -100,6 +111,7 @@ class Service {
   ServiceOptions options_;
   SpendWriter writer_;
   OnChange on_change_;
+  OnReplayed on_replayed_;
   std::vector<std::unique_ptr<SpendSink>> sinks_;
   asio::io_context io_{1};
   asio::steady_timer flush_timer_{io_};

@@ -200,6 +200,9 @@ bool SpendWriter::replay_spool() {
       }
     }
     if (!write(batch)) return false;
+    for (const auto& event : batch.events) {
+      if (!event.api_key.empty()) replayed_spend_[event.api_key] += event.spend;
+    }
   }
   in.close();
   std::remove(spool_path_.c_str());

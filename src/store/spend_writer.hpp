@@ -7,6 +7,8 @@
 #include "store/store.hpp"
 
 #include <deque>
+#include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,9 @@ class SpendWriter {
   void spool_all();
 
   std::size_t pending_events() const { return pending_events_; }
+  // Spend per key written from the spool since the last call: it came from an earlier run, so
+  // this run's live key spend does not hold it yet.
+  std::map<std::string, double> take_replayed_spend() { return std::exchange(replayed_spend_, {}); }
   bool has_spool() const;
   const std::string& spool_path() const { return spool_path_; }
 
@@ -45,6 +50,7 @@ class SpendWriter {
   std::size_t max_pending_events_;
   std::deque<Batch> pending_;
   std::size_t pending_events_ = 0;
+  std::map<std::string, double> replayed_spend_;
 };
 
 }  // namespace llmux::store

@@ -48,6 +48,7 @@ export async function startGateway({ config, env = {}, args = [], readyTimeoutMs
   const removeDir = () => (keptDir ? undefined : rm(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'config.yaml');
   const portFile = join(dir, 'port');
+  await rm(portFile, { force: true });  // a kept dir holds the previous run's
   await writeFile(configPath, typeof config === 'string' ? config : toYaml(config));
 
   const child = spawn(kLlmuxBin, [
