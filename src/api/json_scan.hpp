@@ -36,6 +36,11 @@ bool scan_answer(std::string_view text, AnswerLayout& layout);
 template <class Visit>
 bool for_each_member(std::string_view text, Span object, Visit&& visit);
 
+// Calls `visit(element_span)` for each element of the array at `array` within `text`, in order.
+// Returns false when the text there is not a well-formed array.
+template <class Visit>
+bool for_each_element(std::string_view text, Span array, Visit&& visit);
+
 // True when the value at `span` is an empty array ("[]" with any inner whitespace).
 bool is_empty_array(std::string_view text, Span span);
 
@@ -90,6 +95,26 @@ bool for_each_member(std::string_view text, Span object, Visit&& visit) {
   detail::MemberVisitor<std::remove_reference_t<Visit>> sink(visit);
   std::size_t end = 0;
   return detail::scan_value(text.substr(0, object.end), begin, end, &sink);
+}
+
+template <class Visit>
+bool for_each_element(std::string_view text, Span array, Visit&& visit) {
+  const std::string_view bounded = text.substr(0, array.end);
+  std::size_t pos = detail::skip_spaces(bounded, array.begin, array.end);
+  if (pos >= array.end || bounded[pos] != '[') return false;
+  pos = detail::skip_spaces(bounded, pos + 1, array.end);
+  if (pos < array.end && bounded[pos] == ']') return true;
+  while (pos < array.end) {
+    std::size_t end = 0;
+    if (!detail::scan_value(bounded, pos, end, nullptr)) return false;
+    visit(Span{pos, end});
+    pos = detail::skip_spaces(bounded, end, array.end);
+    if (pos >= array.end) return false;
+    if (bounded[pos] == ']') return true;
+    if (bounded[pos] != ',') return false;
+    pos = detail::skip_spaces(bounded, pos + 1, array.end);
+  }
+  return false;
 }
 
 }  // namespace llmux::api

@@ -8,10 +8,7 @@
 
 namespace llmux::api {
 
-namespace {
-
-std::int64_t count(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
+std::int64_t token_count(const boost::json::value* value) {
   if (!value) return 0;
   if (value->is_int64()) return value->get_int64();
   if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
@@ -19,18 +16,20 @@ std::int64_t count(const boost::json::object& object, std::string_view key) {
   return 0;
 }
 
-}  // namespace
+std::int64_t count_at(const boost::json::object& object, std::string_view key) {
+  return token_count(object.if_contains(key));
+}
 
 Usage usage_from_json(const boost::json::value* usage) {
   if (!usage || !usage->is_object()) return {};
   const auto& object = usage->get_object();
-  Usage result{.prompt_tokens = count(object, "prompt_tokens"),
-               .completion_tokens = count(object, "completion_tokens"),
-               .total_tokens = count(object, "total_tokens"),
+  Usage result{.prompt_tokens = count_at(object, "prompt_tokens"),
+               .completion_tokens = count_at(object, "completion_tokens"),
+               .total_tokens = count_at(object, "total_tokens"),
                .reported = true};
   if (result.total_tokens == 0) result.total_tokens = result.prompt_tokens + result.completion_tokens;
   if (const auto* details = object.if_contains("prompt_tokens_details"); details && details->is_object())
-    result.cached_tokens = count(details->get_object(), "cached_tokens");
+    result.cached_tokens = count_at(details->get_object(), "cached_tokens");
   return result;
 }
 

@@ -125,6 +125,7 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
   line += ",\"upstream_ms\":" + milliseconds_text(record.upstream_time);
   line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
   line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
+  if (record.usage.estimated) line += ",\"usage_estimated\":true";
   if (!record.error.empty()) {
     line += ",\"error\":";
     append_json_string(line, record.error);
@@ -240,7 +241,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     if (!response) co_return co_await finish(response.error());
     if (!is_success(response->status)) {
       Error error = deployment->provider->decode_error(response->status, response->body);
-      error.retry_after = response->retry_after;
+      // The header wins; without one, a provider may have read a delay from the body.
+      if (response->retry_after) error.retry_after = response->retry_after;
       co_return co_await finish(error);
     }
     auto reply = deployment->provider->decode(*request, response->body, request->model);
@@ -260,7 +262,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     constexpr std::size_t kMaxErrorBody = 1 << 20;
     auto body = co_await (*stream)->read_all(kMaxErrorBody);
     Error error = body ? deployment->provider->decode_error((*stream)->status(), *body) : body.error();
-    error.retry_after = (*stream)->retry_after();
+    if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
     co_return co_await finish(error);
   }
   auto decoder = deployment->provider->make_stream_decoder(*request, request->model);

@@ -1,5 +1,6 @@
 #include "providers/mock_response.hpp"
 
+#include "api/token_estimate.hpp"
 #include "base/ids.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -13,27 +14,9 @@ namespace json = boost::json;
 
 namespace {
 
-// About four characters a token: a mock answer has no tokenizer to ask.
-std::int64_t estimate_tokens(std::string_view text) {
-  return static_cast<std::int64_t>((text.size() + 3) / 4);
-}
-
-std::int64_t prompt_tokens(const api::Request& request) {
-  std::int64_t total = 0;
-  if (const auto* messages = request.body.if_contains("messages"); messages && messages->is_array()) {
-    for (const auto& message : messages->get_array()) {
-      const auto* content = message.is_object() ? message.get_object().if_contains("content") : nullptr;
-      if (content && content->is_string()) total += estimate_tokens(content->get_string()) + 4;
-    }
-  } else if (const auto* prompt = request.body.if_contains("prompt"); prompt && prompt->is_string()) {
-    total = estimate_tokens(prompt->get_string());
-  }
-  return total;
-}
-
 api::Usage usage_for(const api::Request& request, std::string_view text) {
-  api::Usage usage{.prompt_tokens = prompt_tokens(request),
-                   .completion_tokens = estimate_tokens(text),
+  api::Usage usage{.prompt_tokens = api::estimate_prompt_tokens(request),
+                   .completion_tokens = api::estimate_tokens(text),
                    .reported = true};
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   return usage;

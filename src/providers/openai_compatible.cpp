@@ -1,6 +1,7 @@
 #include "providers/openai_compatible.hpp"
 
 #include "providers/params.hpp"
+#include "providers/usage_estimate.hpp"
 
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
@@ -20,13 +21,21 @@ namespace json = boost::json;
 
 namespace {
 
-// LiteLLM's own request keys (its proxy strips them before calling a provider).
+class OpenAiLayout final : public OpenAiAddressing {
+ public:
+  Result<std::string> url(const Target& target, api::Endpoint endpoint) const override {
+    std::string url = target.api_base;
+    url += api::endpoint_path(endpoint);
+    return url;
+  }
 
-std::string join_url(std::string_view base, std::string_view path) {
-  std::string url(base);
-  url += path;
-  return url;
-}
+  void add_credentials(const Target& target, Headers& headers) const override {
+    if (!target.api_key.empty()) headers.emplace_back("Authorization", "Bearer " + target.api_key);
+    if (!target.organization.empty()) headers.emplace_back("OpenAI-Organization", target.organization);
+  }
+};
+
+const OpenAiLayout kOpenAiLayout;
 
 // Sets the top-level "model" of an OpenAI object to what the client asked for.
 void set_model(json::object& object, std::string_view client_model) {
@@ -104,10 +113,15 @@ class OpenAiStreamDecoder final : public StreamDecoder {
         done_ = true;
         continue;
       }
+      const bool no_choices = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
       bool usage_only = false;
       if (!layout.usage.empty() && layout.usage.in(event.data) != "null") {
         usage_ = parse_usage(event.data, layout);
-        usage_only = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
+        usage_only = no_choices;
+      } else if (no_choices) {
+        // Azure opens a stream with a chunk that has no choices, only prompt_filter_results (and
+        // an empty id): OpenAI clients expect a choice in every chunk but the usage chunk.
+        continue;
       }
       if (layout.finish_reason) saw_finish_reason_ = true;
       if (usage_only && !relay_usage_chunk_) continue;
@@ -129,6 +143,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
 
 }  // namespace
 
+const OpenAiAddressing& openai_addressing() { return kOpenAiLayout; }
 
 namespace {
 
@@ -159,6 +174,8 @@ void members_as_parsed(const json::object& body, Members& members, std::vector<s
 
 Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& request,
                                                          const Target& target) const {
+  auto url = addressing_.url(target, request.endpoint);
+  if (!url) return url.error();
   Members members;
   members.reserve(request.body.size() + 2);
   std::vector<std::string> storage;
@@ -195,12 +212,9 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
   }
   body += '}';
 
-  UpstreamRequest upstream{.url = join_url(target.api_base, api::endpoint_path(request.endpoint)),
-                           .body = std::move(body)};
+  UpstreamRequest upstream{.url = std::move(*url), .body = std::move(body)};
   upstream.headers.reserve(2 + target.extra_headers.size());
-  if (!target.api_key.empty()) upstream.headers.emplace_back("Authorization", "Bearer " + target.api_key);
-  if (!target.organization.empty())
-    upstream.headers.emplace_back("OpenAI-Organization", target.organization);
+  addressing_.add_credentials(target, upstream.headers);
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
@@ -231,6 +245,7 @@ Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std:
   Reply reply{.usage = parse_usage(body, layout)};
   reply.body.reserve(body.size() + client_model.size());
   append_with_model(reply.body, body, layout, quoted(client_model));
+  estimate_missing_usage(reply, request);
   return reply;
 }
 
@@ -240,8 +255,12 @@ Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) 
 
 std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model) const {
-  const bool relay_usage = request.include_usage || !ask_stream_usage_;
-  return std::make_unique<OpenAiStreamDecoder>(client_model, relay_usage);
+  if (ask_stream_usage_) {
+    return std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/request.include_usage);
+  }
+  // A server that may not send usage: relay its usage chunk if it does, estimate if it does not.
+  return with_estimated_usage(std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/true),
+                              request, client_model);
 }
 
 Error decode_openai_error(int status, std::string_view body) {
@@ -277,8 +296,17 @@ Error decode_openai_error(int status, std::string_view body) {
     }
   }
   if (error.code == "context_length_exceeded") error.kind = ErrorKind::context_window_exceeded;
-  if (error.code == "content_policy_violation" || error.code == "content_filter")
+  if (error.code == "content_policy_violation" || error.code == "content_filter") {
     error.kind = ErrorKind::content_policy;
+    error.code.clear();  // the client sees OpenAI's content_policy_violation
+    // Azure says which filter categories fired in innererror.content_filter_result; keep it.
+    const auto* inner = detail ? detail->if_contains("innererror") : nullptr;
+    const auto* result = inner && inner->is_object() ? inner->get_object().if_contains("content_filter_result") : nullptr;
+    if (result) {
+      error.message += " content_filter_result: ";
+      error.message += json::serialize(*result);
+    }
+  }
   return error;
 }
 

@@ -6,11 +6,26 @@
 
 namespace llmux::providers {
 
+// Where an OpenAI-shaped API lives and how it takes its credential. OpenAI's own layout is
+// `{api_base}{endpoint path}` with `Authorization: Bearer`; Azure OpenAI (azure.hpp) serves the
+// same bodies under its deployment paths with an `api-key` header.
+class OpenAiAddressing {
+ public:
+  virtual ~OpenAiAddressing() = default;
+  virtual Result<std::string> url(const Target& target, api::Endpoint endpoint) const = 0;
+  virtual void add_credentials(const Target& target, Headers& headers) const = 0;
+};
+
+// `{api_base}{/chat/completions, …}`, `Authorization: Bearer {api_key}` and the organization.
+const OpenAiAddressing& openai_addressing();
+
 class OpenAiCompatibleProvider final : public Provider {
  public:
   // `ask_stream_usage`: request usage on every stream (for spend), and hide the usage chunk
   // from clients that did not ask for it. Only for upstreams known to accept stream_options.
-  explicit OpenAiCompatibleProvider(bool ask_stream_usage) : ask_stream_usage_(ask_stream_usage) {}
+  explicit OpenAiCompatibleProvider(bool ask_stream_usage,
+                                    const OpenAiAddressing& addressing = openai_addressing())
+      : ask_stream_usage_(ask_stream_usage), addressing_(addressing) {}
 
   Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const override;
   Result<Reply> decode(const api::Request& request, std::string_view body,
@@ -21,6 +36,7 @@ class OpenAiCompatibleProvider final : public Provider {
 
  private:
   bool ask_stream_usage_;
+  const OpenAiAddressing& addressing_;
 };
 
 // An OpenAI-style error body ({"error":{…}}, or a bare message) → Error with `status` kept.

@@ -24,6 +24,13 @@ bool listed_in(const json::value* names, std::string_view key) {
   });
 }
 
+// Fields every provider takes (translated, or ignored as LiteLLM does: `user` is only a label),
+// and a field set to the value that means "as usual": some clients always send n: 1.
+bool is_always_accepted(std::string_view key, const json::value& value) {
+  if (key == "model" || key == "stream" || key == "stream_options" || key == "user") return true;
+  return key == "n" && value.is_number() && value.to_number<double>() == 1;
+}
+
 bool is_true(const json::value* value) {
   return value && value->is_bool() && value->get_bool();
 }
@@ -41,7 +48,7 @@ Result<void> check_supported_params(const api::Request& request, const Target& t
   const auto* dropped_by_deployment = target.settings.if_contains("additional_drop_params");
   const auto* dropped_by_request = request.body.if_contains("additional_drop_params");
   for (const auto& [key, value] : request.body) {
-    if (key == "model" || is_gateway_only_field(key)) continue;
+    if (is_gateway_only_field(key) || is_always_accepted(key, value)) continue;
     if (std::ranges::find(supported, std::string_view(key)) != supported.end()) continue;
     if (listed_in(dropped_by_deployment, key) || listed_in(dropped_by_request, key)) continue;
     std::string message = "llmux.UnsupportedParamsError: " + std::string(provider) +

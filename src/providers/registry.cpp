@@ -1,5 +1,9 @@
 #include "providers/registry.hpp"
 
+#include "providers/anthropic.hpp"
+#include "providers/azure.hpp"
+#include "providers/gemini.hpp"
+#include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
 
 #include <algorithm>
@@ -12,6 +16,13 @@ namespace {
 const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true};
 // Other OpenAI-compatible servers may reject stream_options; ask only what the client asked.
 const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
+const AnthropicProvider kAnthropic;
+const GeminiProvider kGemini;
+
+// Azure's api-version may predate stream_options: ask only what the client asked.
+const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
+const OllamaProvider kOllamaGenerate{OllamaProvider::Api::generate};
+const OllamaProvider kOllamaChat{OllamaProvider::Api::chat};
 
 constexpr std::string_view kNoEnv;
 
@@ -31,12 +42,18 @@ const ProviderSpec kProviders[] = {
     {"deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY", "DEEPINFRA_API_BASE", &kOpenAiCompatible},
     {"lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY", "LM_STUDIO_API_BASE", &kOpenAiCompatible},
     {"text-completion-openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_API_BASE", &kOpenAi},
+    {"anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE", &kAnthropic},
+    {"azure", "", "AZURE_API_KEY", "AZURE_API_BASE", &kAzure, "AZURE_API_VERSION"},
+    {"ollama", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaGenerate},
+    {"ollama_chat", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaChat},
+    // LiteLLM prefers GOOGLE_API_KEY to GEMINI_API_KEY.
+    {"gemini", "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY", "GEMINI_API_BASE", &kGemini, kNoEnv, "GEMINI_API_KEY"},
 };
 
 // LiteLLM providers that later issues add; a config naming them still loads.
 constexpr std::string_view kPlannedProviders[] = {
-    "azure", "azure_ai", "azure_text", "anthropic", "gemini", "vertex_ai", "bedrock", "sagemaker",
-    "ollama", "ollama_chat", "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
+    "azure_ai", "azure_text", "vertex_ai", "bedrock", "sagemaker",
+    "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
     "cloudflare",
 };
 
@@ -44,6 +61,7 @@ constexpr std::string_view kPlannedProviders[] = {
 // they go to Target::settings and never reach an upstream body.
 constexpr std::string_view kProviderSettings[] = {
     "drop_params", "additional_drop_params", "input_cost_per_token", "output_cost_per_token",
+    "cache_read_input_token_cost", "cache_creation_input_token_cost", "max_input_tokens",
     "azure_ad_token", "vertex_project", "vertex_location", "vertex_credentials",
     "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name",
     "aws_profile_name", "aws_bedrock_runtime_endpoint", "configurable_clientside_auth_params",

@@ -15,6 +15,8 @@ struct ProviderSpec {
   std::string_view api_key_env;       // read when litellm_params has no api_key
   std::string_view api_base_env;      // read when litellm_params has no api_base
   const Provider* provider;
+  std::string_view api_version_env = {};  // read when litellm_params has no api_version
+  std::string_view fallback_api_key_env = {};  // read when api_key_env is unset too
 };
 
 // "groq/llama-3" → {"groq", "llama-3"}; a name without a prefix is OpenAI's, as in LiteLLM.

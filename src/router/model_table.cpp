@@ -6,7 +6,9 @@
 #include <boost/json/serialize.hpp>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <type_traits>
 #include <random>
 
 namespace llmux::router {
@@ -41,6 +43,43 @@ std::string stable_id(const config::ModelEntry& entry) {
 std::string trim_trailing_slashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
+}
+
+std::optional<double> number_in(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  if (!value || !value->is_number()) return std::nullopt;
+  return value->to_number<double>();
+}
+
+constexpr std::string_view kPriceKeys[] = {
+    "input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
+    "cache_creation_input_token_cost", "max_input_tokens", "max_output_tokens"};
+
+// The map's entry, then the operator's overrides (model_info first, then litellm_params).
+std::optional<config::ModelPrice> price_of(const config::ModelEntry& entry, const providers::Target& target) {
+  std::string_view model = target.upstream_model;
+  if (const auto* base = entry.model_info.if_contains("base_model"); base && base->is_string()) {
+    model = providers::split_model(base->get_string()).name;
+  }
+  std::optional<config::ModelPrice> price;
+  if (const auto* known = config::ModelPrices::builtin().find(target.provider, model)) price = *known;
+  const auto override_with = [&](const boost::json::object& source) {
+    const auto assign = [&](std::string_view key, auto& field) {
+      if (const auto value = number_in(source, key)) field = static_cast<std::decay_t<decltype(field)>>(*value);
+    };
+    config::ModelPrice given = price.value_or(config::ModelPrice{});
+    assign("input_cost_per_token", given.input_cost_per_token);
+    assign("output_cost_per_token", given.output_cost_per_token);
+    assign("cache_read_input_token_cost", given.cache_read_input_token_cost);
+    assign("cache_creation_input_token_cost", given.cache_creation_input_token_cost);
+    assign("max_input_tokens", given.max_input_tokens);
+    assign("max_output_tokens", given.max_output_tokens);
+    const bool any = std::ranges::any_of(kPriceKeys, [&](std::string_view key) { return number_in(source, key).has_value(); });
+    if (any) price = std::move(given);
+  };
+  override_with(entry.model_info);
+  override_with(target.settings);
+  return price;
 }
 
 }  // namespace
@@ -79,7 +118,9 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.api_base = trim_trailing_slashes(target.api_base);
     target.api_key = entry.params.api_key;
     if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
+    if (spec && target.api_key.empty()) target.api_key = env_or_empty(spec->fallback_api_key_env);
     target.api_version = entry.params.api_version;
+    if (spec && target.api_version.empty()) target.api_version = env_or_empty(spec->api_version_env);
     target.organization = entry.params.organization;
     target.extra_headers = entry.params.extra_headers;
     for (const auto& [key, value] : entry.params.extra) {
@@ -97,6 +138,8 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
         entry.params.timeout_s.value_or(default_timeout)));
     deployment.mock_response = entry.params.mock_response;
     deployment.weight = entry.params.weight.value_or(1.0);
+    deployment.price = price_of(entry, target);
+    if (deployment.price) target.max_output_tokens = deployment.price->max_output_tokens;
     if (deployment.weight <= 0) deployment.weight = 1.0;
 
     auto [group, inserted] = table.groups_.try_emplace(entry.model_name);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/model_prices.hpp"
 #include "providers/provider.hpp"
 
 #include <chrono>
@@ -24,6 +25,10 @@ struct Deployment {
   std::chrono::milliseconds stream_timeout{};  // until the first streamed byte
   std::optional<std::string> mock_response;
   double weight = 1;
+  // Prices and context window: the built-in map's entry for model_info.base_model or the
+  // upstream model, overridden field by field by model_info / litellm_params. Empty: unknown
+  // model and no prices in the config (its calls cost 0, and say so in the log).
+  std::optional<config::ModelPrice> price;
 };
 
 class ModelTable {

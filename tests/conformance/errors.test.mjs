@@ -7,6 +7,7 @@ import {
 } from 'openai';
 
 import { useSdkStack } from '../support/sdk.mjs';
+import { rejection } from '../support/assertions.mjs';
 import { closedPort } from '../support/network.mjs';
 import { errorBody } from '../mock_upstream/bodies.mjs';
 
@@ -15,17 +16,6 @@ const client = (overrides) => sdk.client(overrides);
 
 const messages = [{ role: 'user', content: 'Say hello.' }];
 const chat = (openai, model, extra = {}) => openai.chat.completions.create({ model, messages, ...extra });
-
-// Asserts the promise rejects with exactly `ErrorClass` and returns the error.
-async function rejection(promise, ErrorClass) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ErrorClass, `expected ${ErrorClass.name}, got ${error?.constructor?.name}: ${error?.message}`);
-    return error;
-  }
-  return assert.fail(`expected ${ErrorClass.name}, but the call succeeded`);
-}
 
 test('a wrong key is AuthenticationError (401) with code invalid_api_key', async () => {
   const error = await rejection(chat(client({ apiKey: 'sk-wrong' }), 'gpt-test'), AuthenticationError);

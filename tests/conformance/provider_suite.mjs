@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { APIError, InternalServerError, RateLimitError } from 'openai';
 
 import { useSdkStack } from '../support/sdk.mjs';
+import { rejection } from '../support/assertions.mjs';
 
 const kMessages = [{ role: 'user', content: 'Say hello.' }];
 
@@ -15,16 +16,6 @@ export const kTools = [
   { type: 'function', function: { name: 'GetWeatherArgs', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' }, country: { type: 'string' }, units: { type: 'string' } }, required: ['city'] } } },
   { type: 'function', function: { name: 'get_stock_price', description: 'A stock price', parameters: { type: 'object', properties: { ticker: { type: 'string' }, exchange: { type: 'string' } } } } },
 ];
-
-async function rejection(promise, ErrorClass) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ErrorClass, `expected ${ErrorClass.name}, got ${error?.constructor?.name}: ${error?.message}`);
-    return error;
-  }
-  return assert.fail(`expected ${ErrorClass.name}, but the call succeeded`);
-}
 
 // provider: the label in test names, and the mock dialect that must have answered (record.dialect).
 // deployments(mockUrl) → litellm_params for each role:

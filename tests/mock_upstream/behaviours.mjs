@@ -11,6 +11,8 @@ const kPatterns = [
   [/^mock-stream-slow-(\d+)(?:-(\d+))?$/,
     (m) => ({ kind: 'stream-slow', intervalMs: Number(m[1]), events: Number(m[2] ?? 100) })],
   [/^mock-garbage$/, () => ({ kind: 'garbage' })],
+  // A server that never reports usage, even when stream_options asks for it.
+  [/^mock-no-usage$/, () => ({ kind: 'no-usage' })],
 ];
 
 // Returns the behaviour the upstream model name asks for; any other name is a plain, successful

@@ -71,3 +71,24 @@ export async function assertStillServing(port, { connection, sameConnection = tr
     fresh.close();
   }
 }
+
+// Resolves once condition() is true, polling every 20 ms; fails after timeoutMs (for what a
+// gateway does asynchronously, like its access log).
+export async function eventually(condition, { timeoutMs = 3000, what = 'condition' } = {}) {
+  for (const deadline = Date.now() + timeoutMs; !condition();) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// Awaits `promise`, which must reject with exactly `ErrorClass` (an openai SDK error class);
+// returns the error.
+export async function rejection(promise, ErrorClass) {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ErrorClass, `expected ${ErrorClass.name}, got ${error?.constructor?.name}: ${error?.message}`);
+    return error;
+  }
+  return assert.fail(`expected ${ErrorClass.name}, but the call succeeded`);
+}

@@ -10,7 +10,7 @@ import { answer } from './answer.mjs';
 const kRoutes = new Set(['/chat/completions', '/completions', '/embeddings', '/moderations']);
 
 function streamEventsFor(route, behaviour, body) {
-  const includeUsage = body.stream_options?.include_usage === true;
+  const includeUsage = body.stream_options?.include_usage === true && behaviour.kind !== 'no-usage';
   if (route === '/completions') return legacyCompletionEvents(body.model, includeUsage);
   if (behaviour.kind === 'stream-slow') return slowStreamEvents(body.model, behaviour.events, includeUsage);
   const fixture = behaviour.kind === 'tool-call'
@@ -23,8 +23,12 @@ function jsonBodyFor(route, behaviour, body) {
     case '/completions': return legacyCompletion(body.model);
     case '/embeddings': return embeddingsResponse(body);
     case '/moderations': return moderationResponse(body);
-    default:
-      return readFixture(behaviour.kind === 'tool-call' ? 'chat_completion_tool_calls.json' : 'chat_completion.json');
+    default: {
+      const recorded = readFixture(behaviour.kind === 'tool-call' ? 'chat_completion_tool_calls.json' : 'chat_completion.json');
+      if (behaviour.kind !== 'no-usage') return recorded;
+      const { usage, ...withoutUsage } = JSON.parse(recorded);
+      return withoutUsage;
+    }
   }
 }
 

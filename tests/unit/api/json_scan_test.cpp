@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include <filesystem>
+#include <vector>
 #include <fstream>
 #include <sstream>
 
@@ -173,6 +174,24 @@ TEST(ForEachMember, VisitsEveryMemberInOrder) {
   }));
   EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", R"({"c":[2]})"}, {"d", R"("e")"}}));
   EXPECT_FALSE(for_each_member(text, Span{1, text.size()}, [](std::string_view, Span) {}));
+}
+
+TEST(ForEachElement, VisitsEveryElementAsWritten) {
+  const std::string_view text = R"({"v": [ 0.046870765519996804 , {"a":[1]},"s" ,[] ], "e":[ ]})";
+  std::vector<std::string_view> elements;
+  bool found = false;
+  ASSERT_TRUE(for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
+    if (key != "v") return;
+    found = for_each_element(text, value, [&](Span element) { elements.push_back(element.in(text)); });
+  }));
+  EXPECT_TRUE(found);
+  EXPECT_EQ(elements, (std::vector<std::string_view>{"0.046870765519996804", R"({"a":[1]})", R"("s")", "[]"}));
+  int visits = 0;
+  EXPECT_TRUE(for_each_element("[ ]", Span{0, 3}, [&](Span) { ++visits; }));
+  EXPECT_EQ(visits, 0);
+  for (const std::string_view bad : {"[1,]", "[1 2]", "[1", "{}", "[,1]"}) {
+    EXPECT_FALSE(for_each_element(bad, Span{0, bad.size()}, [](Span) {})) << bad;
+  }
 }
 
 TEST(ScanAnswer, FindsANonNullFinishReasonInAnyChoice) {

@@ -609,7 +609,8 @@ TEST(ExampleConfig, LoadsWithoutProblems) {
   std::vector<std::string> names;
   for (const ModelEntry& model : config.model_list) names.push_back(model.model_name);
   EXPECT_THAT(names, ElementsAre("mock-gpt", "gpt-4o-mini", "llama-3.1-8b", "deepseek-chat",
-                                 "local-vllm", "text-embedding-3-small"));
+                                 "local-vllm", "text-embedding-3-small", "claude-sonnet", "gemini-flash",
+                                 "local-llama"));
 }
 
 TEST(ExampleConfig, UsesProviderKeysFromTheEnvironment) {
@@ -617,6 +618,8 @@ TEST(ExampleConfig, UsesProviderKeysFromTheEnvironment) {
                                   env_of({{"OPENAI_API_KEY", "sk-o"},
                                           {"GROQ_API_KEY", "gsk"},
                                           {"DEEPSEEK_API_KEY", "sk-d"},
+                                          {"ANTHROPIC_API_KEY", "sk-ant"},
+                                          {"GEMINI_API_KEY", "gem"},
                                           {"LITELLM_MASTER_KEY", "sk-m"}}));
   EXPECT_THAT(config.warnings, IsEmpty());
   EXPECT_EQ(config.general_settings.master_key, "sk-m");
@@ -624,6 +627,8 @@ TEST(ExampleConfig, UsesProviderKeysFromTheEnvironment) {
   EXPECT_EQ(config.model_list.at(2).params.api_key, "gsk");
   EXPECT_EQ(config.model_list.at(3).params.api_key, "sk-d");
   EXPECT_EQ(config.model_list.at(4).params.api_base, "http://127.0.0.1:8000/v1");
+  EXPECT_EQ(config.model_list.at(6).params.api_key, "sk-ant");
+  EXPECT_EQ(config.model_list.at(7).params.api_key, "gem");
 }
 
 }  // namespace

@@ -15,22 +15,13 @@ using test_support::parsed_request;
 
 constexpr std::string_view kChat =
     R"({"model":"mock-gpt","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi there"}]})";
-constexpr std::string_view kText = "Hello from the mock";  // 19 characters: 5 tokens at 4 a token
+constexpr std::string_view kText = "Hello from the mock";  // 4 tokens (api/token_estimate)
 
 // The JSON of every "data:" frame but [DONE], which must be the last frame.
 std::vector<json::object> stream_chunks(std::string_view out) {
   std::vector<json::object> chunks;
   bool saw_done = false;
-  while (!out.empty()) {
-    const auto end = out.find("\n\n");
-    if (end == std::string_view::npos) {
-      ADD_FAILURE() << "unterminated frame: " << out;
-      break;
-    }
-    std::string_view frame = out.substr(0, end);
-    out.remove_prefix(end + 2);
-    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
-    frame.remove_prefix(6);
+  for (const std::string& frame : test_support::frames(out)) {
     EXPECT_FALSE(saw_done) << "a frame after [DONE]";
     if (frame == "[DONE]") saw_done = true;
     else chunks.push_back(json::parse(frame).as_object());
@@ -50,12 +41,12 @@ TEST(MockReply, ChatCompletion) {
   EXPECT_EQ(body.at("choices").at(0),
             json::parse(R"({"index":0,"finish_reason":"stop","logprobs":null,
                            "message":{"role":"assistant","content":"Hello from the mock","refusal":null}})"));
-  // Prompt: (9+3)/4 + 4 and (8+3)/4 + 4 tokens; answer: (19+3)/4.
-  EXPECT_EQ(body.at("usage"), json::parse(R"({"prompt_tokens":13,"completion_tokens":5,"total_tokens":18})"));
+  // Prompt: 3 priming + (3 + "system" + "Be brief.") + (3 + "user" + "Hi there") = 3 + 7 + 6.
+  EXPECT_EQ(body.at("usage"), json::parse(R"({"prompt_tokens":16,"completion_tokens":4,"total_tokens":20})"));
   EXPECT_TRUE(reply.usage.reported);
-  EXPECT_EQ(reply.usage.prompt_tokens, 13);
-  EXPECT_EQ(reply.usage.completion_tokens, 5);
-  EXPECT_EQ(reply.usage.total_tokens, 18);
+  EXPECT_EQ(reply.usage.prompt_tokens, 16);
+  EXPECT_EQ(reply.usage.completion_tokens, 4);
+  EXPECT_EQ(reply.usage.total_tokens, 20);
 }
 
 TEST(MockReply, TextCompletion) {
@@ -66,8 +57,8 @@ TEST(MockReply, TextCompletion) {
   EXPECT_THAT(std::string(body.at("id").as_string()), ::testing::StartsWith("cmpl-"));
   EXPECT_EQ(body.at("choices").at(0),
             json::parse(R"({"index":0,"finish_reason":"stop","logprobs":null,"text":"Hello from the mock"})"));
-  EXPECT_EQ(reply.usage.prompt_tokens, 2);  // (6+3)/4
-  EXPECT_EQ(reply.usage.total_tokens, 7);
+  EXPECT_EQ(reply.usage.prompt_tokens, 2);  // "Say" " hi"
+  EXPECT_EQ(reply.usage.total_tokens, 6);
 }
 
 TEST(MockReply, IdsDiffer) {
@@ -99,8 +90,8 @@ TEST(MockStream, ChatShape) {
   EXPECT_EQ(chunks[0].at("choices").at(0).at("delta").at("role"), "assistant");
   EXPECT_EQ(content, kText);
   EXPECT_TRUE(chunks.back().at("choices").at(0).at("delta").as_object().empty());
-  EXPECT_EQ(usage.completion_tokens, 5);
-  EXPECT_EQ(usage.prompt_tokens, 13);
+  EXPECT_EQ(usage.completion_tokens, 4);
+  EXPECT_EQ(usage.prompt_tokens, 16);
 }
 
 TEST(MockStream, UsageChunkOnlyWithIncludeUsage) {
@@ -112,8 +103,8 @@ TEST(MockStream, UsageChunkOnlyWithIncludeUsage) {
   ASSERT_EQ(chunks.size(), 6u);
   EXPECT_EQ(chunks[4].at("choices").at(0).at("finish_reason"), "stop");
   EXPECT_TRUE(chunks[5].at("choices").as_array().empty());
-  EXPECT_EQ(chunks[5].at("usage"), json::parse(R"({"prompt_tokens":6,"completion_tokens":5,"total_tokens":11})"));
-  EXPECT_EQ(usage.total_tokens, 11);
+  EXPECT_EQ(chunks[5].at("usage"), json::parse(R"({"prompt_tokens":9,"completion_tokens":4,"total_tokens":13})"));
+  EXPECT_EQ(usage.total_tokens, 13);
 }
 
 TEST(MockStream, EmptyAnswerStillHasARoleChunk) {

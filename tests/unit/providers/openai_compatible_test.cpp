@@ -183,10 +183,19 @@ TEST(Decode, UsageIsExtracted) {
   ASSERT_TRUE(tools);
   EXPECT_EQ(json::parse(tools->body).at("model"), "my-gpt");
 
-  auto no_usage = kAskingUsage.decode(parsed_request(api::Endpoint::chat_completions, kChat),
-                                      R"({"object":"chat.completion","model":"x","choices":[]})", "my-gpt");
+  // Without usage in the answer: estimated from the prompt and the answer's text, body unchanged.
+  constexpr std::string_view kNoUsage = R"({"object":"chat.completion","model":"x","choices":[
+      {"index":0,"message":{"role":"assistant","content":"Hello! How can I assist you today?"},"finish_reason":"stop"}]})";
+  auto no_usage = kAskingUsage.decode(parsed_request(api::Endpoint::chat_completions, kChat), kNoUsage, "my-gpt");
   ASSERT_TRUE(no_usage);
   EXPECT_FALSE(no_usage->usage.reported);
+  EXPECT_TRUE(no_usage->usage.estimated);
+  EXPECT_EQ(no_usage->usage.completion_tokens, 9);
+  EXPECT_GT(no_usage->usage.prompt_tokens, 3);
+  const json::value body = json::parse(no_usage->body);
+  EXPECT_EQ(body.at("usage").at("completion_tokens"), 9);
+  EXPECT_EQ(body.at("usage").at("total_tokens").to_number<std::int64_t>(), no_usage->usage.total_tokens);
+  EXPECT_EQ(body.at("model"), "my-gpt");
 }
 
 constexpr std::string_view kFloatEmbeddings = R"({"object":"list","model":"text-embedding-3-small",

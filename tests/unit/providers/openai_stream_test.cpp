@@ -17,6 +17,9 @@ namespace {
 namespace json = boost::json;
 using test_support::parsed_request;
 using test_support::read_wire_fixture;
+using test_support::frames;
+using test_support::run_stream;
+using test_support::StreamRun;
 
 const OpenAiCompatibleProvider kAskingUsage{/*ask_stream_usage=*/true};
 const OpenAiCompatibleProvider kPassThrough{/*ask_stream_usage=*/false};
@@ -33,51 +36,14 @@ api::Request streaming_request(bool include_usage) {
                                       : R"({"model":"my-gpt","messages":[{"role":"user"}],"stream":true})");
 }
 
-struct StreamRun {
-  std::string out;
-  std::optional<Error> feed_error;
-  std::optional<Error> finish_error;
-  bool done_before_finish = false;
-  bool done = false;
-  api::Usage usage;
-};
-
 // Feeds `pieces` in turn (stopping at the first error), then finishes.
 StreamRun run(const OpenAiCompatibleProvider& provider, const api::Request& request,
-        const std::vector<std::string_view>& pieces) {
-  StreamRun result;
-  auto decoder = provider.make_stream_decoder(request, kClientModel);
-  for (std::string_view piece : pieces) {
-    if (auto fed = decoder->feed(piece, result.out); !fed) {
-      result.feed_error = fed.error();
-      return result;
-    }
-  }
-  result.done_before_finish = decoder->done();
-  if (auto finished = decoder->finish(result.out); !finished) result.finish_error = finished.error();
-  result.done = decoder->done();
-  result.usage = decoder->usage();
-  return result;
+              const std::vector<std::string_view>& pieces) {
+  return run_stream(provider, request, pieces, kClientModel);
 }
 
 StreamRun run_whole(const OpenAiCompatibleProvider& provider, const api::Request& request, std::string_view text) {
   return run(provider, request, {text});
-}
-
-// The data of every event in `out`, checking the framing: only "data: <one line>\n\n" frames.
-std::vector<std::string> frames(std::string_view out) {
-  std::vector<std::string> data;
-  while (!out.empty()) {
-    const auto end = out.find("\n\n");
-    EXPECT_NE(end, std::string_view::npos) << "unterminated frame: " << out;
-    if (end == std::string_view::npos) break;
-    const std::string_view frame = out.substr(0, end);
-    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
-    EXPECT_EQ(frame.find('\n'), std::string_view::npos) << frame;
-    data.emplace_back(frame.substr(6));
-    out.remove_prefix(end + 2);
-  }
-  return data;
 }
 
 // What the client should receive for an upstream stream: each JSON chunk with `model` set to the
@@ -335,10 +301,54 @@ TEST(OpenAiStream, UsageOnAChunkWithChoicesIsCapturedAndRelayed) {
   EXPECT_TRUE(result.usage.reported);
 }
 
-TEST(OpenAiStream, NoUsageReportedWhenTheUpstreamSendsNone) {
-  const StreamRun result = run(kPassThrough, streaming_request(false), {kRoleChunk, kFinishChunk, kDone});
+// The recorded text stream without its usage chunk: a server that ignores stream_options.
+std::string stream_without_usage() {
+  const std::string recorded = read_wire_fixture(std::string(kTextStream));
+  std::string kept;
+  for (std::size_t at = 0; at < recorded.size();) {
+    const std::size_t end = recorded.find("\n\n", at);
+    const std::string event = recorded.substr(at, end + 2 - at);
+    if (event.find("\"usage\":{") == std::string::npos) kept += event;
+    at = end + 2;
+  }
+  return kept;
+}
+
+TEST(OpenAiStream, WithoutUsageFromTheUpstreamItIsEstimated) {
+  const std::string upstream = stream_without_usage();
+  const StreamRun result = run_whole(kPassThrough, streaming_request(false), upstream);
+  ASSERT_FALSE(result.feed_error);
+  ASSERT_FALSE(result.finish_error);
   EXPECT_FALSE(result.usage.reported);
-  EXPECT_EQ(result.usage.total_tokens, 0);
+  EXPECT_TRUE(result.usage.estimated);
+  EXPECT_EQ(result.usage.prompt_tokens, 7);  // 3 priming + 3 + "user"
+  EXPECT_NEAR(static_cast<double>(result.usage.completion_tokens), 30.0, 3.0) << "the recording reports 30";
+  EXPECT_EQ(result.usage.total_tokens, result.usage.prompt_tokens + result.usage.completion_tokens);
+  for (const auto& data : frames(result.out)) {
+    EXPECT_EQ(data.find("\"usage\":{"), std::string::npos) << "no usage chunk the client did not ask for";
+  }
+}
+
+TEST(OpenAiStream, AClientAskingIncludeUsageGetsTheEstimateAsTheStreamsUsageChunk) {
+  const std::string upstream = stream_without_usage();
+  const StreamRun result = run_whole(kPassThrough, streaming_request(true), upstream);
+  const auto data = frames(result.out);
+  ASSERT_GE(data.size(), 3u);
+  EXPECT_EQ(data.back(), "[DONE]");
+  const json::value first = json::parse(data.front());
+  const json::value usage_chunk = json::parse(data[data.size() - 2]);
+  EXPECT_EQ(usage_chunk.at("id"), first.at("id"));
+  EXPECT_EQ(usage_chunk.at("created"), first.at("created"));
+  EXPECT_EQ(usage_chunk.at("object"), "chat.completion.chunk");
+  EXPECT_EQ(usage_chunk.at("model"), kClientModel);
+  EXPECT_TRUE(usage_chunk.at("choices").as_array().empty());
+  EXPECT_EQ(usage_chunk.at("usage").at("completion_tokens").to_number<std::int64_t>(), result.usage.completion_tokens);
+  EXPECT_EQ(usage_chunk.at("usage").at("prompt_tokens"), 7);
+  for (std::size_t at = 0; at <= upstream.size(); at += 7) {
+    EXPECT_EQ(run(kPassThrough, streaming_request(true), {std::string_view(upstream).substr(0, at),
+                                                           std::string_view(upstream).substr(at)}).out,
+              result.out) << "split at " << at;
+  }
 }
 
 }  // namespace

@@ -28,6 +28,12 @@ TEST(CheckSupportedParams, SupportedAndGatewayFieldsPass) {
       "metadata":{"a":1},"num_retries":2,"drop_params":false})"));
 }
 
+TEST(CheckSupportedParams, StreamUserAndNEqualToOneAreAlwaysAccepted) {
+  EXPECT_TRUE(check(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":1,"user":"u-1",
+      "stream":true,"stream_options":{"include_usage":true}})"));
+  EXPECT_FALSE(check(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"n":2})"));
+}
+
 TEST(CheckSupportedParams, AnUnsupportedFieldIsA400NamingItAndTheProvider) {
   const auto result = check(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"logit_bias":{"1":2}})");
   ASSERT_FALSE(result);

@@ -14,11 +14,12 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string_view> kSpoken = {
     "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
-    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai"};
+    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai",
+    "anthropic",   "azure",         "ollama",      "ollama_chat", "gemini"};
 
 const std::vector<std::string_view> kPlanned = {
-    "azure",  "azure_ai", "azure_text", "anthropic",   "gemini",  "vertex_ai",   "bedrock",    "sagemaker",
-    "ollama", "ollama_chat", "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
+    "azure_ai", "azure_text",  "vertex_ai",   "bedrock",    "sagemaker",
+    "cohere",  "cohere_chat", "huggingface", "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
   const ModelName name = split_model("gpt-4o-mini");
@@ -62,13 +63,29 @@ TEST(FindProvider, DefaultBasesAndVariables) {
   EXPECT_EQ(find_provider("groq")->api_key_env, "GROQ_API_KEY");
   EXPECT_EQ(find_provider("deepseek")->default_api_base, "https://api.deepseek.com/v1");
   EXPECT_EQ(find_provider("together_ai")->api_key_env, "TOGETHERAI_API_KEY");
+  EXPECT_EQ(find_provider("anthropic")->default_api_base, "https://api.anthropic.com");
+  EXPECT_EQ(find_provider("anthropic")->api_key_env, "ANTHROPIC_API_KEY");
+  EXPECT_EQ(find_provider("anthropic")->api_base_env, "ANTHROPIC_API_BASE");
+  EXPECT_EQ(find_provider("gemini")->default_api_base, "https://generativelanguage.googleapis.com");
+  EXPECT_EQ(find_provider("gemini")->api_key_env, "GOOGLE_API_KEY");  // LiteLLM's order
+  EXPECT_EQ(find_provider("gemini")->fallback_api_key_env, "GEMINI_API_KEY");
+  EXPECT_EQ(find_provider("gemini")->api_base_env, "GEMINI_API_BASE");
   // Self-hosted servers have no default: api_base is required.
   EXPECT_EQ(find_provider("hosted_vllm")->default_api_base, "");
   EXPECT_EQ(find_provider("custom_openai")->default_api_base, "");
+  EXPECT_EQ(find_provider("azure")->default_api_base, "");
+  EXPECT_EQ(find_provider("azure")->api_key_env, "AZURE_API_KEY");
+  EXPECT_EQ(find_provider("azure")->api_base_env, "AZURE_API_BASE");
+  EXPECT_EQ(find_provider("azure")->api_version_env, "AZURE_API_VERSION");
+  EXPECT_EQ(find_provider("openai")->api_version_env, "");
+  for (std::string_view ollama : {"ollama", "ollama_chat"}) {
+    EXPECT_EQ(find_provider(ollama)->default_api_base, "http://localhost:11434");
+    EXPECT_EQ(find_provider(ollama)->api_base_env, "OLLAMA_API_BASE");
+  }
 }
 
 TEST(FindProvider, UnknownPrefixes) {
-  for (std::string_view prefix : {"", "OpenAI", "groq ", "anthropic", "meta-llama", "vllm"}) {
+  for (std::string_view prefix : {"", "OpenAI", "groq ", "Anthropic", "meta-llama", "vllm"}) {
     EXPECT_EQ(find_provider(prefix), nullptr) << prefix;
   }
 }
@@ -104,7 +121,7 @@ TEST(KnownProviderList, NamesEverySpokenPrefixInOrder) {
     expected += prefix;
   }
   EXPECT_EQ(known_provider_list(), expected);
-  EXPECT_THAT(known_provider_list(), ::testing::Not(HasSubstr("anthropic")));
+  EXPECT_THAT(known_provider_list(), ::testing::Not(HasSubstr("cohere")));
 }
 
 }  // namespace

@@ -2,14 +2,18 @@
 #pragma once
 
 #include "api/request.hpp"
+#include "providers/provider.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace llmux::providers::test_support {
 
@@ -28,6 +32,50 @@ inline api::Request parsed_request(api::Endpoint endpoint, std::string_view body
   auto result = api::parse_request(endpoint, body);
   if (!result) throw std::runtime_error("test body rejected: " + result.error().message);
   return std::move(*result);
+}
+
+// The data of every frame in `out`, checking the framing: only "data: <one line>\n\n".
+inline std::vector<std::string> frames(std::string_view out) {
+  std::vector<std::string> data;
+  while (!out.empty()) {
+    const auto end = out.find("\n\n");
+    EXPECT_NE(end, std::string_view::npos) << "unterminated frame: " << out;
+    if (end == std::string_view::npos) break;
+    const std::string_view frame = out.substr(0, end);
+    EXPECT_TRUE(frame.starts_with("data: ")) << frame;
+    EXPECT_EQ(frame.find('\n'), std::string_view::npos) << frame;
+    data.emplace_back(frame.substr(6));
+    out.remove_prefix(end + 2);
+  }
+  return data;
+}
+
+// What a stream decoder made of upstream bytes fed in `pieces`, then finished.
+struct StreamRun {
+  std::string out;
+  std::optional<Error> feed_error;    // the first feed that failed (feeding stops there)
+  std::optional<Error> finish_error;
+  std::optional<Error> error;         // whichever of the two happened
+  bool done_before_finish = false;
+  bool done = false;
+  api::Usage usage;
+};
+
+inline StreamRun run_stream(const Provider& provider, const api::Request& request,
+                            const std::vector<std::string_view>& pieces, std::string_view client_model) {
+  StreamRun result;
+  auto decoder = provider.make_stream_decoder(request, client_model);
+  for (std::string_view piece : pieces) {
+    if (auto fed = decoder->feed(piece, result.out); !fed) {
+      result.feed_error = result.error = fed.error();
+      return result;
+    }
+  }
+  result.done_before_finish = decoder->done();
+  if (auto finished = decoder->finish(result.out); !finished) result.finish_error = result.error = finished.error();
+  result.done = decoder->done();
+  result.usage = decoder->usage();
+  return result;
 }
 
 }  // namespace llmux::providers::test_support

@@ -212,10 +212,10 @@ TEST(ModelTable, UnknownProviderIsAProblemNamingTheKnownList) {
 TEST(ModelTable, PlannedProviderIsSkippedWithAWarning) {
   std::vector<std::string> warnings;
   const ModelTable table = ModelTable::build(
-      config_of({entry("claude", "anthropic/claude-sonnet-4", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
+      config_of({entry("command", "cohere/command-r", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
   ASSERT_THAT(warnings, SizeIs(1));
-  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("claude"), HasSubstr("'anthropic'")));
-  EXPECT_EQ(table.group("claude"), nullptr);
+  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("command"), HasSubstr("'cohere'")));
+  EXPECT_EQ(table.group("command"), nullptr);
   EXPECT_THAT(table.model_names(), ElementsAre("gpt"));
 }
 
@@ -311,6 +311,47 @@ TEST(ModelTable, PickSpreadsEqualWeightsAndAlwaysPicksASingleDeployment) {
   for (int i = 0; i < kPicks; ++i) first += table.pick("pair")->target.upstream_model == "a";
   EXPECT_NEAR(first / double(kPicks), 0.5, 0.03);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(table.pick("solo"), &table.group("solo")->front());
+}
+
+}  // namespace
+}  // namespace llmux::router
+
+namespace llmux::router {
+namespace {
+
+TEST(ModelTablePrices, FromTheBuiltInMapByUpstreamModel) {
+  const ModelTable table = build(config_of({entry("m", "openai/gpt-4o")}));
+  const Deployment& deployment = only(table, "m");
+  ASSERT_TRUE(deployment.price);
+  EXPECT_DOUBLE_EQ(deployment.price->input_cost_per_token, 2.5e-06);
+  EXPECT_EQ(deployment.target.max_output_tokens, 16384);
+}
+
+TEST(ModelTablePrices, BaseModelNamesTheEntryForAnUnknownDeploymentName) {
+  config::ModelEntry e = entry("m", "openai/my-finetune");
+  e.model_info = boost::json::parse(R"({"id":"x","base_model":"azure/gpt-4o"})").as_object();
+  const ModelTable table = build(config_of({e}));
+  ASSERT_TRUE(only(table, "m").price);
+  EXPECT_DOUBLE_EQ(only(table, "m").price->output_cost_per_token, 1e-05);
+}
+
+TEST(ModelTablePrices, ConfigOverridesFieldByFieldAndCanPriceAnUnknownModel) {
+  config::ModelEntry known = entry("known", "openai/gpt-4o");
+  known.model_info = boost::json::parse(R"({"max_output_tokens":1000})").as_object();
+  known.params.extra = boost::json::parse(R"({"input_cost_per_token":0.5})").as_object();
+  config::ModelEntry unknown = entry("unknown", "openai/local-llama");
+  unknown.params.extra = boost::json::parse(R"({"input_cost_per_token":1e-7,"output_cost_per_token":2e-7})").as_object();
+  config::ModelEntry unpriced = entry("unpriced", "openai/local-llama");
+  const ModelTable table = build(config_of({known, unknown, unpriced}));
+  const auto& k = only(table, "known");
+  EXPECT_DOUBLE_EQ(k.price->input_cost_per_token, 0.5);
+  EXPECT_DOUBLE_EQ(k.price->output_cost_per_token, 1e-05) << "kept from the map";
+  EXPECT_EQ(k.target.max_output_tokens, 1000);
+  EXPECT_TRUE(k.target.default_params.empty()) << "prices are settings, not request fields";
+  ASSERT_TRUE(only(table, "unknown").price);
+  EXPECT_DOUBLE_EQ(only(table, "unknown").price->output_cost_per_token, 2e-7);
+  EXPECT_FALSE(only(table, "unpriced").price);
+  EXPECT_FALSE(only(table, "unpriced").target.max_output_tokens);
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+#include "providers/azure.hpp"
+
+namespace llmux::providers {
+
+namespace {
+
+const AzureAddressing kAzureAddressing;
+
+bool is_unreserved(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+// A path segment or query value percent-encoded (deployment names and versions are plain in
+// practice; anything else must not change the URL's structure).
+void append_encoded(std::string& out, std::string_view text) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  for (const char c : text) {
+    if (is_unreserved(c)) {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::string> AzureAddressing::url(const Target& target, api::Endpoint endpoint) const {
+  if (endpoint == api::Endpoint::moderations) {
+    return make_error(ErrorKind::invalid_request, "Azure OpenAI has no moderations endpoint (deployment '" +
+                                                      target.upstream_model + "').");
+  }
+  const std::string_view version = target.api_version.empty() ? kAzureDefaultApiVersion : target.api_version;
+  std::string url;
+  url.reserve(target.api_base.size() + target.upstream_model.size() + version.size() + 64);
+  url += target.api_base;
+  url += "/openai/deployments/";
+  append_encoded(url, target.upstream_model);
+  url += api::endpoint_path(endpoint);
+  url += "?api-version=";
+  append_encoded(url, version);
+  return url;
+}
+
+void AzureAddressing::add_credentials(const Target& target, Headers& headers) const {
+  const auto* token = target.settings.if_contains("azure_ad_token");
+  if (token && token->is_string() && !token->get_string().empty()) {
+    headers.emplace_back("Authorization", "Bearer " + std::string(token->get_string()));
+  } else if (!target.api_key.empty()) {
+    headers.emplace_back("api-key", target.api_key);
+  }
+}
+
+const AzureAddressing& azure_addressing() { return kAzureAddressing; }
+
+}  // namespace llmux::providers
