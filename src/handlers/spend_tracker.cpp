@@ -10,13 +10,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::optional<double> price(const router::Deployment& deployment, std::string_view name) {
-  for (const json::object* params : {&deployment.target.default_params, &deployment.target.settings}) {
-    if (const auto* value = params->if_contains(name); value && value->is_number()) return value->to_number<double>();
-  }
-  return std::nullopt;
-}
-
 std::string_view call_type(api::Endpoint endpoint) {
   switch (endpoint) {
     case api::Endpoint::chat_completions: return "acompletion";
@@ -38,9 +31,10 @@ std::string column_text(std::string_view text) {
 }  // namespace
 
 double call_cost(const router::Deployment& deployment, const api::Usage& usage) {
-  const double input = price(deployment, "input_cost_per_token").value_or(0);
-  const double output = price(deployment, "output_cost_per_token").value_or(0);
-  return static_cast<double>(usage.prompt_tokens) * input + static_cast<double>(usage.completion_tokens) * output;
+  if (!deployment.price) return 0;
+  return config::cost_usd(*deployment.price, {.prompt = usage.prompt_tokens,
+                                              .completion = usage.completion_tokens,
+                                              .cache_read = usage.cached_tokens});
 }
 
 double SpendTracker::record(const FinishedCall& call) {

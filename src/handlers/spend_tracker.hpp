@@ -15,8 +15,9 @@
 
 namespace llmux::handlers {
 
-// USD for one call's usage on `deployment`: the deployment's own prices when its
-// litellm_params or model_info set input_cost_per_token / output_cost_per_token, else 0.
+// USD for one call's usage on `deployment`: the built-in price map with the deployment's own
+// overrides (router::Deployment::price); 0 for a model without prices. Cached prompt tokens
+// are billed at the cache-read price.
 double call_cost(const router::Deployment& deployment, const api::Usage& usage);
 
 struct FinishedCall {
