@@ -129,6 +129,7 @@ int run(const cli::Options& options) {
     telemetry::log_now("info", "keys and spend: " + std::string(store_service->engine()) + " database");
   }
   const auth::Authenticator authenticator(general.master_key, store_service ? &key_cache : nullptr);
+  limits::MemoryCounters rate_counters;
   if (authenticator.is_open()) {
     telemetry::log_now("warning",
                        "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
@@ -144,6 +145,7 @@ int run(const cli::Options& options) {
                         std::chrono::system_clock::now().time_since_epoch()).count(),
       .metrics = metrics,
       .store = store_service.get(),
+      .rate_counters = &rate_counters,
       .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
   };
 

@@ -5,6 +5,7 @@
 #include "api/request.hpp"
 #include "auth/authenticator.hpp"
 #include "handlers/spend_tracker.hpp"
+#include "limits/limiter.hpp"
 #include "router/model_table.hpp"
 #include "server/exchange.hpp"
 #include "store/service.hpp"
@@ -27,6 +28,7 @@ struct SharedState {
   std::int64_t started_at = 0;  // Unix seconds, the "created" of /v1/models entries
   const telemetry::Metrics& metrics;  // every worker's counters, for /metrics
   store::Service* store = nullptr;     // keys and spend; nullptr without a database
+  limits::RateCounters* rate_counters = nullptr;  // keys' rpm/tpm/parallel limits
   bool store_prompts_in_spend_logs = false;
 };
 
