@@ -97,6 +97,16 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
                           ", Max budget: " + money(*found.max_budget),
                       "budget_exceeded", 400);
   }
+  if (const CachedTeam* team = found.team) {
+    if (team->blocked) {
+      return auth_error("Authentication Error - Team is blocked. team_id=" + team->team_id, "auth_error");
+    }
+    if (team->max_budget && team->spend->value() >= *team->max_budget) {
+      return auth_error("Budget has been exceeded! Team=" + team->team_id + " Current cost: " +
+                            money(team->spend->value()) + ", Max budget: " + money(*team->max_budget),
+                        "budget_exceeded", 400);
+    }
+  }
   return caller;
 }
 
@@ -114,14 +124,21 @@ bool model_allowed(const std::vector<std::string>& allowed, std::string_view mod
 }
 
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group, std::string_view provider) {
-  if (model_allowed(key.models, model_group, provider)) return {};
-  std::string models;
-  for (const auto& model : key.models) models += (models.empty() ? "" : ", ") + model;
-  Error error = auth_error("key not allowed to access model. This key can only access models=[" + models +
-                               "]. Tried to access " + std::string(model_group),
-                           "key_model_access_denied");
-  error.param = "model";
-  return error;
+  // The key's own list, then its team's: both must allow the model.
+  for (const bool team : {false, true}) {
+    if (team && !key.team) break;
+    const auto& allowed = team ? key.team->models : key.models;
+    if (model_allowed(allowed, model_group, provider)) continue;
+    std::string models;
+    for (const auto& model : allowed) models += (models.empty() ? "" : ", ") + model;
+    const std::string who = team ? "team" : "key";
+    Error error = auth_error(who + " not allowed to access model. This " + who + " can only access models=[" + models +
+                                 "]. Tried to access " + std::string(model_group),
+                             who + "_model_access_denied");
+    error.param = "model";
+    return error;
+  }
+  return {};
 }
 
 }  // namespace llmux::auth

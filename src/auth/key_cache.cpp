@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 namespace llmux::auth {
 
 std::string hash_key(std::string_view key) {
@@ -18,9 +20,41 @@ std::string hash_key(std::string_view key) {
 
 KeyCache::KeyCache() : snapshot_(std::make_shared<const KeySnapshot>()) {}
 
+namespace {
+
+// The live spend a rebuilt entry gets: a known entry keeps its own (it is ahead of the database
+// until the next flush) unless the database's value was just set on purpose.
+std::shared_ptr<LiveSpend> live_spend_for(const std::unordered_map<std::string, std::shared_ptr<LiveSpend>>& known,
+                                          const std::string& id, double database_spend,
+                                          const std::vector<std::string>& reset_ids) {
+  const auto it = known.find(id);
+  if (it == known.end()) {
+    auto fresh = std::make_shared<LiveSpend>();
+    fresh->spend.store(database_spend);
+    return fresh;
+  }
+  if (std::find(reset_ids.begin(), reset_ids.end(), id) != reset_ids.end()) it->second->spend.store(database_spend);
+  return it->second;
+}
+
+}  // namespace
+
 void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& reset_tokens) {
   auto snapshot = std::make_shared<KeySnapshot>();
   std::unordered_map<std::string, std::shared_ptr<LiveSpend>> live;
+  for (store::TeamRecord& record : store.all_teams()) {
+    const std::string live_id = store::kTeamPrefix + record.team_id;
+    CachedTeam team{.team_id = record.team_id,
+                    .models = std::move(record.models),
+                    .max_budget = record.max_budget,
+                    .tpm_limit = record.tpm_limit,
+                    .rpm_limit = record.rpm_limit,
+                    .max_parallel_requests = record.max_parallel_requests,
+                    .blocked = record.blocked,
+                    .spend = live_spend_for(live_spend_, live_id, record.spend, reset_tokens)};
+    live.emplace(live_id, team.spend);
+    snapshot->teams.emplace(record.team_id, std::move(team));
+  }
   for (store::KeyRecord& record : store.all_keys()) {
     CachedKey key;
     key.token = record.token;
@@ -40,24 +74,20 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     key.user_id = record.user_id.value_or("");
     key.team_id = record.team_id.value_or("");
     key.tags = std::move(record.tags);
-    // A known key keeps its live spend (it is ahead of the database until the next flush),
-    // unless the database's value was just set on purpose.
-    auto known = live_spend_.find(record.token);
-    if (known == live_spend_.end()) {
-      key.spend = std::make_shared<LiveSpend>();
-      key.spend->spend.store(record.spend);
-    } else {
-      key.spend = known->second;
-      for (const auto& reset : reset_tokens) {
-        if (reset == record.token) key.spend->spend.store(record.spend);
-      }
-    }
+    key.spend = live_spend_for(live_spend_, record.token, record.spend, reset_tokens);
+    if (const auto team = snapshot->teams.find(key.team_id); team != snapshot->teams.end()) key.team = &team->second;
     live.emplace(record.token, key.spend);
     snapshot->keys.emplace(record.token, std::move(key));
   }
   live_spend_ = std::move(live);
   snapshot_.store(std::move(snapshot), std::memory_order_release);
   version_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+std::optional<double> KeyCache::team_spend(const std::string& team_id) const {
+  const auto it = live_spend_.find(store::kTeamPrefix + team_id);
+  if (it == live_spend_.end()) return std::nullopt;
+  return it->second->value();
 }
 
 void KeyCache::add_live_spend(const std::map<std::string, double>& spend_by_key) {

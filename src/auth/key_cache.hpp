@@ -25,6 +25,18 @@ struct LiveSpend {
   double value() const { return spend.load(std::memory_order_relaxed); }
 };
 
+// A team's rules, applied to each of its keys on top of the key's own.
+struct CachedTeam {
+  std::string team_id;
+  std::vector<std::string> models;  // empty: every model
+  std::optional<double> max_budget;
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  std::optional<std::int64_t> max_parallel_requests;
+  bool blocked = false;
+  std::shared_ptr<LiveSpend> spend;
+};
+
 struct CachedKey {
   std::string token;     // SHA-256, hex
   std::string key_name;  // "sk-...abcd"
@@ -42,10 +54,12 @@ struct CachedKey {
   std::string team_id;
   std::vector<std::string> tags;
   std::shared_ptr<LiveSpend> spend;
+  const CachedTeam* team = nullptr;  // in the same snapshot; nullptr when team_id names no team
 };
 
 struct KeySnapshot {
-  std::unordered_map<std::string, CachedKey> keys;  // by token
+  std::unordered_map<std::string, CachedTeam> teams;  // by team_id
+  std::unordered_map<std::string, CachedKey> keys;    // by token
   const CachedKey* find(const std::string& token) const {
     const auto it = keys.find(token);
     return it == keys.end() ? nullptr : &it->second;
@@ -60,7 +74,10 @@ class KeyCache {
   KeyCache();
   // Store thread: reads every key and publishes a new snapshot. Keys in reset_tokens had their
   // spend set in the database (budget reset, update): their live spend takes that value.
+  // Teams in reset_tokens appear as store::kTeamPrefix + team_id.
   void rebuild(store::Store& store, const std::vector<std::string>& reset_tokens);
+  // Store thread: a team's live spend (e.g. for /team/info), if the team is known.
+  std::optional<double> team_spend(const std::string& team_id) const;
   // Store thread: spend the database received that this run's live spend does not hold.
   void add_live_spend(const std::map<std::string, double>& spend_by_key);
   // Any thread.

@@ -132,6 +132,20 @@ std::optional<json::object> FieldReader::object(std::string_view name) {
   return value->as_object();
 }
 
+void apply_budget_duration(FieldReader& fields, std::optional<std::string>& duration,
+                           std::optional<store::Millis>& reset_at, store::Millis now) {
+  if (!fields.has("budget_duration")) return;
+  duration = fields.text("budget_duration");
+  reset_at.reset();
+  if (!duration) return;
+  const auto window = store::parse_duration(*duration);
+  if (!window) {
+    throw make_error(ErrorKind::invalid_request,
+                     "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d or 1mo.", "budget_duration");
+  }
+  reset_at = now + *window;
+}
+
 json::value iso_time(std::optional<store::Millis> millis) {
   if (!millis) return nullptr;
   const std::time_t seconds = static_cast<std::time_t>(*millis / 1000);

@@ -35,6 +35,9 @@ class FieldReader {
   std::optional<std::vector<std::string>> strings(std::string_view name);
   std::optional<boost::json::object> object(std::string_view name);
 
+  // The field as sent (nullptr when absent or null), for shapes the readers above do not cover.
+  const boost::json::value* raw(std::string_view name) const { return field(name); }
+
   const std::optional<Error>& error() const { return error_; }
 
  private:
@@ -44,6 +47,11 @@ class FieldReader {
   boost::json::object fields_;
   std::optional<Error> error_;
 };
+
+// budget_duration (keys and teams): when the request names it, sets the window and schedules
+// its first reset from `now`; null clears both. Throws Error (400) for a malformed duration.
+void apply_budget_duration(FieldReader& fields, std::optional<std::string>& duration,
+                           std::optional<store::Millis>& reset_at, store::Millis now);
 
 // "2026-11-26T14:48:50.123Z"; null for nullopt.
 boost::json::value iso_time(std::optional<store::Millis> millis);

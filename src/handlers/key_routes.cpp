@@ -122,19 +122,7 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
       key.expires = now + *window;
     }
   }
-  if (fields.has("budget_duration")) {
-    key.budget_duration = fields.text("budget_duration");
-    key.budget_reset_at.reset();
-    if (key.budget_duration) {
-      const auto window = store::parse_duration(*key.budget_duration);
-      if (!window) {
-        throw make_error(ErrorKind::invalid_request,
-                         "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d or 1mo.",
-                         "budget_duration");
-      }
-      key.budget_reset_at = now + *window;
-    }
-  }
+  apply_budget_duration(fields, key.budget_duration, key.budget_reset_at, now);
   if (fields.has("models")) key.models = fields.strings("models").value_or(std::vector<std::string>{});
   if (fields.has("tags")) key.tags = fields.strings("tags").value_or(std::vector<std::string>{});
   if (fields.has("aliases")) key.aliases = fields.object("aliases").value_or(json::object{});

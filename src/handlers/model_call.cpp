@@ -45,7 +45,9 @@ struct CallRecord {
   std::string_view error;  // the failure's message (never holds a secret)
   // For spend: who called, what they asked, where the answer goes (its cost header).
   FinishedCall spend;
-  limits::Permit rate_permit;  // the key's in-flight slot, until the call's tokens are added at its end
+  // The key's and its team's in-flight slots, until the call's tokens are added at its end.
+  limits::Permit rate_permit;
+  limits::Permit team_rate_permit;
   SpendTracker* tracker = nullptr;
   server::Exchange* exchange = nullptr;
 };
@@ -78,16 +80,24 @@ Result<void> authorize_model(const auth::Caller& caller, api::Request& request, 
   return auth::check_model_access(*caller.key, request.model, provider);
 }
 
-// A key's rpm / tpm / max_parallel_requests (429 when over), with LiteLLM's x-ratelimit-*
-// headers on the answer.
-Result<limits::Admission> admit_call(const auth::Caller& caller, limits::RateCounters* counters,
-                                     server::Exchange& exchange) {
-  if (!caller.key || !counters) return limits::Admission{};
+// A key's and its team's rpm / tpm / max_parallel_requests (429 when over), with LiteLLM's
+// x-ratelimit-* headers (the key's) on the answer.
+Result<void> admit_call(const auth::Caller& caller, limits::RateCounters* counters, server::Exchange& exchange,
+                        CallRecord& record) {
+  if (!caller.key || !counters) return {};
+  const auto now = store::now_millis();
+  if (const auth::CachedTeam* team = caller.key->team) {
+    const limits::Limits limits{.rpm = team->rpm_limit, .tpm = team->tpm_limit, .max_parallel = team->max_parallel_requests};
+    auto admitted = limits::admit(*counters, store::kTeamPrefix + team->team_id, limits, now);
+    if (!admitted) return admitted.error();
+    record.team_rate_permit = std::move(admitted->permit);
+  }
   const limits::Limits limits{.rpm = caller.key->rpm_limit,
                               .tpm = caller.key->tpm_limit,
                               .max_parallel = caller.key->max_parallel_requests};
-  auto admitted = limits::admit(*counters, caller.token, limits, store::now_millis());
-  if (!admitted) return admitted;
+  auto admitted = limits::admit(*counters, caller.token, limits, now);
+  if (!admitted) return admitted.error();
+  record.rate_permit = std::move(admitted->permit);
   if (limits.rpm) {
     exchange.set_header("x-ratelimit-limit-requests", std::to_string(*limits.rpm));
     exchange.set_header("x-ratelimit-remaining-requests", std::to_string(std::max<std::int64_t>(0, *limits.rpm - admitted->usage.requests)));
@@ -96,13 +106,15 @@ Result<limits::Admission> admit_call(const auth::Caller& caller, limits::RateCou
     exchange.set_header("x-ratelimit-limit-tokens", std::to_string(*limits.tpm));
     exchange.set_header("x-ratelimit-remaining-tokens", std::to_string(std::max<std::int64_t>(0, *limits.tpm - admitted->usage.tokens)));
   }
-  return admitted;
+  return {};
 }
 
 // The call's cost and spend-log event; the cost and the key's spend go out as headers when the
 // response has not started yet.
 void record_spend(CallRecord& record) {
-  record.rate_permit.finish(record.usage.prompt_tokens + record.usage.completion_tokens, store::now_millis());
+  const auto tokens = record.usage.prompt_tokens + record.usage.completion_tokens;
+  record.rate_permit.finish(tokens, store::now_millis());
+  record.team_rate_permit.finish(tokens, store::now_millis());
   if (!record.tracker || !record.tracker->enabled()) return;
   FinishedCall call = record.spend;
   call.deployment = record.deployment;
@@ -186,10 +198,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (!request) co_return co_await finish(request.error());
   record.spend = {.caller = &*caller, .request = &*request, .request_id = request_id, .end_user = end_user_of(exchange, *request)};
   if (auto allowed = authorize_model(*caller, *request, shared_.models); !allowed) co_return co_await finish(allowed.error());
-  if (auto admitted = admit_call(*caller, shared_.rate_counters, exchange); !admitted) {
+  if (auto admitted = admit_call(*caller, shared_.rate_counters, exchange, record); !admitted) {
     co_return co_await finish(admitted.error());
-  } else {
-    record.rate_permit = std::move(admitted->permit);
   }
   record.model = request->model;
   record.stream = request->stream;

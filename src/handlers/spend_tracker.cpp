@@ -42,7 +42,10 @@ double SpendTracker::record(const FinishedCall& call) {
   const bool success = call.status >= 200 && call.status < 300;
   const double cost = success && call.deployment ? call_cost(*call.deployment, call.usage) : 0;
   const auth::CachedKey* key = call.caller->key;
-  if (key && cost > 0) key->spend->add(cost);
+  if (key && cost > 0) {
+    key->spend->add(cost);
+    if (key->team) key->team->spend->add(cost);
+  }
 
   const auto now = std::chrono::steady_clock::now();
   const store::Millis end_time = store::now_millis();

@@ -120,6 +120,48 @@ std::string day_of(Millis millis) {
   return text;
 }
 
+constexpr std::string_view kTeamColumns =
+    "team_id, team_alias, spend, max_budget, budget_duration, budget_reset_at, models, tpm_limit, rpm_limit, "
+    "max_parallel_requests, members_with_roles, metadata, blocked, created_at, updated_at";
+
+TeamRecord team_from(const Row& row) {
+  TeamRecord team;
+  team.team_id = row.text(0);
+  team.team_alias = row.optional_text(1);
+  team.spend = row.real(2);
+  team.max_budget = row.optional_real(3);
+  team.budget_duration = row.optional_text(4);
+  team.budget_reset_at = row.optional_integer(5);
+  team.models = list_from(row.text(6));
+  team.tpm_limit = row.optional_integer(7);
+  team.rpm_limit = row.optional_integer(8);
+  team.max_parallel_requests = row.optional_integer(9);
+  boost::system::error_code ec;
+  if (json::value members = json::parse(row.text(10), ec); !ec && members.is_array()) {
+    team.members_with_roles = std::move(members.as_array());
+  }
+  team.metadata = object_from(row.text(11));
+  team.blocked = row.integer(12) != 0;
+  team.created_at = row.integer(13);
+  team.updated_at = row.integer(14);
+  return team;
+}
+
+Params mutable_team_values(const TeamRecord& team) {
+  return {optional_value(team.team_alias),
+          optional_value(team.max_budget),
+          optional_value(team.budget_duration),
+          optional_value(team.budget_reset_at),
+          list_text(team.models),
+          optional_value(team.tpm_limit),
+          optional_value(team.rpm_limit),
+          optional_value(team.max_parallel_requests),
+          json::serialize(team.members_with_roles),
+          json::serialize(team.metadata),
+          std::int64_t{team.blocked ? 1 : 0},
+          team.updated_at};
+}
+
 }  // namespace
 
 Millis now_millis() {
@@ -226,8 +268,57 @@ std::vector<KeyRecord> Store::all_keys() {
   return keys;
 }
 
+void Store::insert_team(const TeamRecord& team) {
+  Params params{team.team_id, team.spend};
+  for (auto& value : mutable_team_values(team)) params.push_back(std::move(value));
+  params.emplace_back(team.created_at);
+  database_->query(
+      "INSERT INTO llmux_teams (team_id, spend, team_alias, max_budget, budget_duration, budget_reset_at, models, "
+      "tpm_limit, rpm_limit, max_parallel_requests, members_with_roles, metadata, blocked, updated_at, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      params);
+}
+
+void Store::update_team(const TeamRecord& team) {
+  Params params = mutable_team_values(team);
+  params.emplace_back(team.team_id);
+  database_->query(
+      "UPDATE llmux_teams SET team_alias = ?, max_budget = ?, budget_duration = ?, budget_reset_at = ?, models = ?, "
+      "tpm_limit = ?, rpm_limit = ?, max_parallel_requests = ?, members_with_roles = ?, metadata = ?, blocked = ?, "
+      "updated_at = ? WHERE team_id = ?",
+      params);
+}
+
+void Store::set_team_spend(const std::string& team_id, double spend, std::optional<Millis> budget_reset_at) {
+  database_->query("UPDATE llmux_teams SET spend = ?, budget_reset_at = ? WHERE team_id = ?",
+                   {spend, optional_value(budget_reset_at), team_id});
+}
+
+std::int64_t Store::delete_team(const std::string& team_id) {
+  database_->query("DELETE FROM llmux_teams WHERE team_id = ?", {team_id});
+  return database_->changed_rows();
+}
+
+std::optional<TeamRecord> Store::find_team(const std::string& team_id) {
+  const auto rows =
+      database_->query("SELECT " + std::string(kTeamColumns) + " FROM llmux_teams WHERE team_id = ?", {team_id});
+  if (rows.empty()) return std::nullopt;
+  return team_from(rows.front());
+}
+
+std::vector<TeamRecord> Store::all_teams() {
+  std::vector<TeamRecord> teams;
+  for (const Row& row :
+       database_->query("SELECT " + std::string(kTeamColumns) + " FROM llmux_teams ORDER BY created_at, team_id")) {
+    teams.push_back(team_from(row));
+  }
+  return teams;
+}
+
 bool Store::has_due_budgets(Millis now) {
   return !database_->query("SELECT 1 FROM llmux_keys WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ? LIMIT 1",
+                           {now}).empty() ||
+         !database_->query("SELECT 1 FROM llmux_teams WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ? LIMIT 1",
                            {now}).empty();
 }
 
@@ -241,6 +332,14 @@ std::vector<std::string> Store::reset_due_budgets(Millis now) {
       const auto window = parse_duration(row.text(1));
       set_key_spend(row.text(0), 0, window ? std::optional<Millis>(now + *window) : std::nullopt);
       tokens.push_back(row.text(0));
+    }
+    const auto due_teams = database_->query(
+        "SELECT team_id, budget_duration FROM llmux_teams WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
+        {now});
+    for (const Row& row : due_teams) {
+      const auto window = parse_duration(row.text(1));
+      set_team_spend(row.text(0), 0, window ? std::optional<Millis>(now + *window) : std::nullopt);
+      tokens.push_back(kTeamPrefix + row.text(0));
     }
   });
   return tokens;

@@ -5,6 +5,7 @@
 
 #include "store/database.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -16,6 +17,9 @@
 namespace llmux::store {
 
 using Millis = std::int64_t;  // Unix time in milliseconds
+
+// Marks a team id among key tokens (reset lists): "team:" + team_id.
+inline const std::string kTeamPrefix = "team:";
 
 Millis now_millis();
 
@@ -39,6 +43,24 @@ struct KeyRecord {
   std::optional<std::int64_t> max_parallel_requests;
   std::optional<std::string> user_id;
   std::optional<std::string> team_id;
+  bool blocked = false;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+struct TeamRecord {
+  std::string team_id;
+  std::optional<std::string> team_alias;
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<std::string> budget_duration;
+  std::optional<Millis> budget_reset_at;
+  std::vector<std::string> models;  // empty: every model
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  std::optional<std::int64_t> max_parallel_requests;
+  boost::json::array members_with_roles;  // [{"user_id": …, "role": "admin"|"user"}]
+  boost::json::object metadata;
   bool blocked = false;
   Millis created_at = 0;
   Millis updated_at = 0;
@@ -113,9 +135,17 @@ class Store {
                           const std::optional<std::string>& key_alias);
   std::vector<KeyRecord> all_keys();
   bool has_due_budgets(Millis now);
-  // Keys whose budget window has ended at `now`: spend back to 0, next window scheduled.
-  // Returns their tokens.
+  // Keys and teams whose budget window has ended at `now`: spend back to 0, next window
+  // scheduled. Returns the keys' tokens and the teams' ids prefixed with kTeamPrefix.
   std::vector<std::string> reset_due_budgets(Millis now);
+
+  // Teams. update_team writes every field but `spend`.
+  void insert_team(const TeamRecord& team);
+  void update_team(const TeamRecord& team);
+  void set_team_spend(const std::string& team_id, double spend, std::optional<Millis> budget_reset_at);
+  std::int64_t delete_team(const std::string& team_id);
+  std::optional<TeamRecord> find_team(const std::string& team_id);
+  std::vector<TeamRecord> all_teams();
 
   // Spend: one transaction per batch. A batch id seen before is skipped (its first COMMIT
   // landed even if the answer to it was lost), so a retried batch is never counted twice.
