@@ -73,7 +73,10 @@ std::string money(double value) {
 }  // namespace
 
 Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* reader, store::Millis now) const {
-  if (open_ || accepts(key)) return Caller{.admin = true};
+  if (open_ || accepts(key)) {
+    // The admin's calls are still checked against end users' budgets.
+    return Caller{.admin = true, .snapshot = keys_ && reader ? reader->current() : nullptr};
+  }
   if (key.empty() || keys_ == nullptr || reader == nullptr) {
     return make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key.");
   }
@@ -97,6 +100,11 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
                           ", Max budget: " + money(*found.max_budget),
                       "budget_exceeded", 400);
   }
+  if (const CachedBudget* user = found.user; user && user->max_budget && user->spend->value() >= *user->max_budget) {
+    return auth_error("Budget has been exceeded! User=" + user->id + " Current cost: " + money(user->spend->value()) +
+                          ", Max budget: " + money(*user->max_budget),
+                      "budget_exceeded", 400);
+  }
   if (const CachedTeam* team = found.team) {
     if (team->blocked) {
       return auth_error("Authentication Error - Team is blocked. team_id=" + team->team_id, "auth_error");
@@ -108,6 +116,21 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
     }
   }
   return caller;
+}
+
+Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user) {
+  const CachedBudget* found = snapshot ? snapshot->find_end_user(end_user) : nullptr;
+  if (!found) return {};
+  if (found->blocked) {
+    return auth_error("Blocked end user: " + found->id + ". Unblock via /customer/unblock if you're admin.",
+                      "auth_error", 400);
+  }
+  if (found->max_budget && found->spend->value() >= *found->max_budget) {
+    return auth_error("ExceededBudget: End User=" + found->id + " over budget. Spend=" + money(found->spend->value()) +
+                          ", Budget=" + money(*found->max_budget),
+                      "budget_exceeded", 400);
+  }
+  return {};
 }
 
 bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group, std::string_view provider) {

@@ -55,6 +55,10 @@ class Authenticator {
 // the group's deployments.
 bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group,
                    std::string_view provider);
+// 400 budget_exceeded / blocked for an end user (the body's `user`, x-litellm-customer-id) whose
+// budget is spent; nothing for end users without a budget.
+Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user);
+
 // 401 key_model_access_denied, when the key may not call `model_group`.
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group, std::string_view provider);
 

@@ -55,6 +55,21 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     live.emplace(live_id, team.spend);
     snapshot->teams.emplace(record.team_id, std::move(team));
   }
+  auto add_budget = [&](auto& map, const std::string& prefix, const std::string& id, std::optional<double> max_budget,
+                        bool blocked, double spend) {
+    const std::string live_id = prefix + id;
+    CachedBudget budget{.id = id, .max_budget = max_budget, .blocked = blocked,
+                        .spend = live_spend_for(live_spend_, live_id, spend, reset_tokens)};
+    live.emplace(live_id, budget.spend);
+    map.emplace(id, std::move(budget));
+  };
+  for (const store::UserRecord& user : store.all_users()) {
+    add_budget(snapshot->users, store::kUserPrefix, user.user_id, user.max_budget, false, user.spend);
+  }
+  for (const store::EndUserRecord& end_user : store.limited_end_users()) {
+    add_budget(snapshot->end_users, store::kEndUserPrefix, end_user.user_id, end_user.max_budget, end_user.blocked,
+               end_user.spend);
+  }
   for (store::KeyRecord& record : store.all_keys()) {
     CachedKey key;
     key.token = record.token;
@@ -76,6 +91,7 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     key.tags = std::move(record.tags);
     key.spend = live_spend_for(live_spend_, record.token, record.spend, reset_tokens);
     if (const auto team = snapshot->teams.find(key.team_id); team != snapshot->teams.end()) key.team = &team->second;
+    if (const auto user = snapshot->users.find(key.user_id); user != snapshot->users.end()) key.user = &user->second;
     live.emplace(record.token, key.spend);
     snapshot->keys.emplace(record.token, std::move(key));
   }
@@ -84,8 +100,8 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
   version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-std::optional<double> KeyCache::team_spend(const std::string& team_id) const {
-  const auto it = live_spend_.find(store::kTeamPrefix + team_id);
+std::optional<double> KeyCache::live_spend(const std::string& prefixed_id) const {
+  const auto it = live_spend_.find(prefixed_id);
   if (it == live_spend_.end()) return std::nullopt;
   return it->second->value();
 }

@@ -37,6 +37,14 @@ struct CachedTeam {
   std::shared_ptr<LiveSpend> spend;
 };
 
+// A user's or an end user's budget, checked for every call on their behalf.
+struct CachedBudget {
+  std::string id;
+  std::optional<double> max_budget;
+  bool blocked = false;
+  std::shared_ptr<LiveSpend> spend;
+};
+
 struct CachedKey {
   std::string token;     // SHA-256, hex
   std::string key_name;  // "sk-...abcd"
@@ -54,15 +62,23 @@ struct CachedKey {
   std::string team_id;
   std::vector<std::string> tags;
   std::shared_ptr<LiveSpend> spend;
-  const CachedTeam* team = nullptr;  // in the same snapshot; nullptr when team_id names no team
+  const CachedTeam* team = nullptr;    // in the same snapshot; nullptr when team_id names no team
+  const CachedBudget* user = nullptr;  // likewise for user_id
 };
 
 struct KeySnapshot {
-  std::unordered_map<std::string, CachedTeam> teams;  // by team_id
+  std::unordered_map<std::string, CachedTeam> teams;        // by team_id
+  std::unordered_map<std::string, CachedBudget> users;      // by user_id
+  std::unordered_map<std::string, CachedBudget> end_users;  // by id; only those with a budget or blocked
   std::unordered_map<std::string, CachedKey> keys;    // by token
   const CachedKey* find(const std::string& token) const {
     const auto it = keys.find(token);
     return it == keys.end() ? nullptr : &it->second;
+  }
+  const CachedBudget* find_end_user(std::string_view id) const {
+    if (id.empty()) return nullptr;
+    const auto it = end_users.find(std::string(id));
+    return it == end_users.end() ? nullptr : &it->second;
   }
 };
 
@@ -76,8 +92,8 @@ class KeyCache {
   // spend set in the database (budget reset, update): their live spend takes that value.
   // Teams in reset_tokens appear as store::kTeamPrefix + team_id.
   void rebuild(store::Store& store, const std::vector<std::string>& reset_tokens);
-  // Store thread: a team's live spend (e.g. for /team/info), if the team is known.
-  std::optional<double> team_spend(const std::string& team_id) const;
+  // Store thread: the live spend of a team, user or end user (prefixed id), if known.
+  std::optional<double> live_spend(const std::string& prefixed_id) const;
   // Store thread: spend the database received that this run's live spend does not hold.
   void add_live_spend(const std::map<std::string, double>& spend_by_key);
   // Any thread.

@@ -96,6 +96,7 @@ asio::awaitable<void> Gateway::management(server::Exchange& exchange, std::strin
   if (path.starts_with("/key/")) co_return co_await key_route(exchange, path, *caller);
   if (!caller->admin) co_return co_await fail(exchange, admin_only(path));
   if (path.starts_with("/team/")) co_return co_await team_route(exchange, path);
+  if (path.starts_with("/user/") || path.starts_with("/customer/")) co_return co_await user_route(exchange, path);
   co_await spend_route(exchange, path);
 }
 
@@ -148,8 +149,8 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
     co_return co_await get_model(exchange, percent_decode(path.substr(std::string_view("/models/").size())));
   }
 
-  if (path.starts_with("/key/") || path.starts_with("/team/") || path.starts_with("/spend/") ||
-      path.starts_with("/global/spend")) {
+  if (path.starts_with("/key/") || path.starts_with("/team/") || path.starts_with("/user/") ||
+      path.starts_with("/customer/") || path.starts_with("/spend/") || path.starts_with("/global/spend")) {
     co_return co_await management(exchange, path);
   }
 

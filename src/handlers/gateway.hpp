@@ -43,11 +43,12 @@ class Gateway final : public server::Handler {
 
  private:
   Result<auth::Caller> authenticate(const server::Exchange& exchange);
-  // /key/*, /team/*, /spend/*, /global/spend*: admin routes (a virtual key may read its own /key/info).
+  // /key/*, /team/*, /user/*, /customer/*, /spend/*, /global/spend*: admin routes (a virtual key may read its own /key/info).
   asio::awaitable<void> management(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> key_route(server::Exchange& exchange, std::string_view path, const auth::Caller& caller);
   asio::awaitable<void> spend_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> team_route(server::Exchange& exchange, std::string_view path);
+  asio::awaitable<void> user_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> fail(server::Exchange& exchange, const Error& error);
   asio::awaitable<void> list_models(server::Exchange& exchange);
   asio::awaitable<void> get_model(server::Exchange& exchange, std::string_view id);

@@ -198,6 +198,9 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (!request) co_return co_await finish(request.error());
   record.spend = {.caller = &*caller, .request = &*request, .request_id = request_id, .end_user = end_user_of(exchange, *request)};
   if (auto allowed = authorize_model(*caller, *request, shared_.models); !allowed) co_return co_await finish(allowed.error());
+  if (auto allowed = auth::check_end_user(caller->snapshot.get(), record.spend.end_user); !allowed) {
+    co_return co_await finish(allowed.error());
+  }
   if (auto admitted = admit_call(*caller, shared_.rate_counters, exchange, record); !admitted) {
     co_return co_await finish(admitted.error());
   }

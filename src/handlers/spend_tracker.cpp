@@ -45,6 +45,10 @@ double SpendTracker::record(const FinishedCall& call) {
   if (key && cost > 0) {
     key->spend->add(cost);
     if (key->team) key->team->spend->add(cost);
+    if (key->user) key->user->spend->add(cost);
+  }
+  if (call.caller->snapshot && cost > 0) {
+    if (const auto* end_user = call.caller->snapshot->find_end_user(call.end_user)) end_user->spend->add(cost);
   }
 
   const auto now = std::chrono::steady_clock::now();

@@ -289,11 +289,6 @@ void Store::update_team(const TeamRecord& team) {
       params);
 }
 
-void Store::set_team_spend(const std::string& team_id, double spend, std::optional<Millis> budget_reset_at) {
-  database_->query("UPDATE llmux_teams SET spend = ?, budget_reset_at = ? WHERE team_id = ?",
-                   {spend, optional_value(budget_reset_at), team_id});
-}
-
 std::int64_t Store::delete_team(const std::string& team_id) {
   database_->query("DELETE FROM llmux_teams WHERE team_id = ?", {team_id});
   return database_->changed_rows();
@@ -315,34 +310,156 @@ std::vector<TeamRecord> Store::all_teams() {
   return teams;
 }
 
+namespace {
+
+// Every table with a budget window; names come from this list only, never from a request.
+struct BudgetTable {
+  std::string_view table;
+  std::string_view id_column;
+  const std::string& prefix;
+};
+const std::string kNoPrefix;
+const BudgetTable kBudgetTables[] = {{"llmux_keys", "token", kNoPrefix},
+                                     {"llmux_teams", "team_id", kTeamPrefix},
+                                     {"llmux_users", "user_id", kUserPrefix},
+                                     {"llmux_end_users", "user_id", kEndUserPrefix}};
+
+}  // namespace
+
 bool Store::has_due_budgets(Millis now) {
-  return !database_->query("SELECT 1 FROM llmux_keys WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ? LIMIT 1",
-                           {now}).empty() ||
-         !database_->query("SELECT 1 FROM llmux_teams WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ? LIMIT 1",
-                           {now}).empty();
+  for (const auto& budget : kBudgetTables) {
+    if (!database_->query("SELECT 1 FROM " + std::string(budget.table) +
+                              " WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ? LIMIT 1",
+                          {now})
+             .empty()) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::string> Store::reset_due_budgets(Millis now) {
-  std::vector<std::string> tokens;
+  std::vector<std::string> reset;
   in_transaction(*database_, [&] {
-    const auto due = database_->query(
-        "SELECT token, budget_duration FROM llmux_keys WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
-        {now});
-    for (const Row& row : due) {
-      const auto window = parse_duration(row.text(1));
-      set_key_spend(row.text(0), 0, window ? std::optional<Millis>(now + *window) : std::nullopt);
-      tokens.push_back(row.text(0));
-    }
-    const auto due_teams = database_->query(
-        "SELECT team_id, budget_duration FROM llmux_teams WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
-        {now});
-    for (const Row& row : due_teams) {
-      const auto window = parse_duration(row.text(1));
-      set_team_spend(row.text(0), 0, window ? std::optional<Millis>(now + *window) : std::nullopt);
-      tokens.push_back(kTeamPrefix + row.text(0));
+    for (const auto& budget : kBudgetTables) {
+      const std::string table(budget.table), id(budget.id_column);
+      const auto due = database_->query("SELECT " + id + ", budget_duration FROM " + table +
+                                            " WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
+                                        {now});
+      for (const Row& row : due) {
+        const auto window = parse_duration(row.text(1));
+        database_->query("UPDATE " + table + " SET spend = 0, budget_reset_at = ? WHERE " + id + " = ?",
+                         {window ? Value(now + *window) : Value(), row.text(0)});
+        reset.push_back(budget.prefix + row.text(0));
+      }
     }
   });
-  return tokens;
+  return reset;
+}
+
+constexpr std::string_view kUserColumns =
+    "user_id, user_email, user_role, spend, max_budget, budget_duration, budget_reset_at, models, tpm_limit, "
+    "rpm_limit, metadata, created_at, updated_at";
+
+static UserRecord user_from(const Row& row) {
+  UserRecord user;
+  user.user_id = row.text(0);
+  user.user_email = row.optional_text(1);
+  user.user_role = row.text(2);
+  user.spend = row.real(3);
+  user.max_budget = row.optional_real(4);
+  user.budget_duration = row.optional_text(5);
+  user.budget_reset_at = row.optional_integer(6);
+  user.models = list_from(row.text(7));
+  user.tpm_limit = row.optional_integer(8);
+  user.rpm_limit = row.optional_integer(9);
+  user.metadata = object_from(row.text(10));
+  user.created_at = row.integer(11);
+  user.updated_at = row.integer(12);
+  return user;
+}
+
+void Store::insert_user(const UserRecord& user) {
+  database_->query("INSERT INTO llmux_users (user_id, spend, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                   {user.user_id, user.spend, user.created_at, user.updated_at});
+  update_user(user);
+}
+
+void Store::update_user(const UserRecord& user) {
+  database_->query(
+      "UPDATE llmux_users SET user_email = ?, user_role = ?, max_budget = ?, budget_duration = ?, "
+      "budget_reset_at = ?, models = ?, tpm_limit = ?, rpm_limit = ?, metadata = ?, updated_at = ? WHERE user_id = ?",
+      {optional_value(user.user_email), user.user_role, optional_value(user.max_budget),
+       optional_value(user.budget_duration), optional_value(user.budget_reset_at), list_text(user.models),
+       optional_value(user.tpm_limit), optional_value(user.rpm_limit), json::serialize(user.metadata),
+       user.updated_at, user.user_id});
+}
+
+std::int64_t Store::delete_user(const std::string& user_id) {
+  database_->query("DELETE FROM llmux_users WHERE user_id = ?", {user_id});
+  return database_->changed_rows();
+}
+
+std::optional<UserRecord> Store::find_user(const std::string& user_id) {
+  const auto rows =
+      database_->query("SELECT " + std::string(kUserColumns) + " FROM llmux_users WHERE user_id = ?", {user_id});
+  if (rows.empty()) return std::nullopt;
+  return user_from(rows.front());
+}
+
+std::vector<UserRecord> Store::all_users() {
+  std::vector<UserRecord> users;
+  for (const Row& row :
+       database_->query("SELECT " + std::string(kUserColumns) + " FROM llmux_users ORDER BY created_at, user_id")) {
+    users.push_back(user_from(row));
+  }
+  return users;
+}
+
+constexpr std::string_view kEndUserColumns =
+    "user_id, alias, spend, max_budget, budget_duration, budget_reset_at, blocked, created_at";
+
+static EndUserRecord end_user_from(const Row& row) {
+  return {.user_id = row.text(0),
+          .alias = row.optional_text(1),
+          .spend = row.real(2),
+          .max_budget = row.optional_real(3),
+          .budget_duration = row.optional_text(4),
+          .budget_reset_at = row.optional_integer(5),
+          .blocked = row.integer(6) != 0,
+          .created_at = row.integer(7)};
+}
+
+void Store::save_end_user(const EndUserRecord& end_user) {
+  database_->query(
+      "INSERT INTO llmux_end_users (user_id, alias, max_budget, budget_duration, budget_reset_at, blocked, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET alias = excluded.alias, "
+      "max_budget = excluded.max_budget, budget_duration = excluded.budget_duration, "
+      "budget_reset_at = excluded.budget_reset_at, blocked = excluded.blocked",
+      {end_user.user_id, optional_value(end_user.alias), optional_value(end_user.max_budget),
+       optional_value(end_user.budget_duration), optional_value(end_user.budget_reset_at),
+       std::int64_t{end_user.blocked ? 1 : 0}, end_user.created_at});
+}
+
+std::int64_t Store::delete_end_user(const std::string& user_id) {
+  database_->query("DELETE FROM llmux_end_users WHERE user_id = ?", {user_id});
+  return database_->changed_rows();
+}
+
+std::optional<EndUserRecord> Store::find_end_user(const std::string& user_id) {
+  const auto rows = database_->query(
+      "SELECT " + std::string(kEndUserColumns) + " FROM llmux_end_users WHERE user_id = ?", {user_id});
+  if (rows.empty()) return std::nullopt;
+  return end_user_from(rows.front());
+}
+
+std::vector<EndUserRecord> Store::limited_end_users() {
+  std::vector<EndUserRecord> end_users;
+  for (const Row& row : database_->query("SELECT " + std::string(kEndUserColumns) +
+                                         " FROM llmux_end_users WHERE max_budget IS NOT NULL OR blocked = 1")) {
+    end_users.push_back(end_user_from(row));
+  }
+  return end_users;
 }
 
 bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events) {

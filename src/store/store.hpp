@@ -18,8 +18,10 @@ namespace llmux::store {
 
 using Millis = std::int64_t;  // Unix time in milliseconds
 
-// Marks a team id among key tokens (reset lists): "team:" + team_id.
+// Marks ids of other budget holders among key tokens (reset lists, live spend).
 inline const std::string kTeamPrefix = "team:";
+inline const std::string kUserPrefix = "user:";
+inline const std::string kEndUserPrefix = "end_user:";
 
 Millis now_millis();
 
@@ -64,6 +66,34 @@ struct TeamRecord {
   bool blocked = false;
   Millis created_at = 0;
   Millis updated_at = 0;
+};
+
+struct UserRecord {
+  std::string user_id;
+  std::optional<std::string> user_email;
+  std::string user_role = "internal_user";
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<std::string> budget_duration;
+  std::optional<Millis> budget_reset_at;
+  std::vector<std::string> models;
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  boost::json::object metadata;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+// An end user ("customer"): the `user` of a request body or x-litellm-customer-id.
+struct EndUserRecord {
+  std::string user_id;
+  std::optional<std::string> alias;
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<std::string> budget_duration;
+  std::optional<Millis> budget_reset_at;
+  bool blocked = false;
+  Millis created_at = 0;
 };
 
 // One finished model call, as the spend log keeps it.
@@ -135,17 +165,30 @@ class Store {
                           const std::optional<std::string>& key_alias);
   std::vector<KeyRecord> all_keys();
   bool has_due_budgets(Millis now);
-  // Keys and teams whose budget window has ended at `now`: spend back to 0, next window
-  // scheduled. Returns the keys' tokens and the teams' ids prefixed with kTeamPrefix.
+  // Keys, teams, users and end users whose budget window has ended at `now`: spend back to 0,
+  // next window scheduled. Returns the keys' tokens and the others' ids with their prefix.
   std::vector<std::string> reset_due_budgets(Millis now);
 
   // Teams. update_team writes every field but `spend`.
   void insert_team(const TeamRecord& team);
   void update_team(const TeamRecord& team);
-  void set_team_spend(const std::string& team_id, double spend, std::optional<Millis> budget_reset_at);
   std::int64_t delete_team(const std::string& team_id);
   std::optional<TeamRecord> find_team(const std::string& team_id);
   std::vector<TeamRecord> all_teams();
+
+  // Users. update_user writes every field but `spend`.
+  void insert_user(const UserRecord& user);
+  void update_user(const UserRecord& user);
+  std::int64_t delete_user(const std::string& user_id);
+  std::optional<UserRecord> find_user(const std::string& user_id);
+  std::vector<UserRecord> all_users();
+
+  // End users. save_end_user inserts or replaces every field but `spend`.
+  void save_end_user(const EndUserRecord& end_user);
+  std::int64_t delete_end_user(const std::string& user_id);
+  std::optional<EndUserRecord> find_end_user(const std::string& user_id);
+  // Only those with a budget or blocked: the rest need no check on the request path.
+  std::vector<EndUserRecord> limited_end_users();
 
   // Spend: one transaction per batch. A batch id seen before is skipped (its first COMMIT
   // landed even if the answer to it was lost), so a retried batch is never counted twice.
