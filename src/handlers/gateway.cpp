@@ -133,7 +133,7 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
                       {"litellm_version", shared_.version},
                       {"models", shared_.models.model_names().size()},
                       {"deployments", shared_.models.deployment_count()}};
-    if (path == "/health/readiness") body["db"] = "Not connected";
+    if (path == "/health/readiness") body["db"] = shared_.store ? "connected" : "Not connected";
     co_return co_await exchange.respond(200, json::serialize(body));
   }
 
@@ -144,8 +144,9 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
 
   if (path == "/models" || path.starts_with("/models/")) {
     if (!is_get(exchange)) co_return co_await fail(exchange, method_not_allowed());
-    if (auto caller = authenticate(exchange); !caller) co_return co_await fail(exchange, caller.error());
-    if (path == "/models") co_return co_await list_models(exchange);
+    auto caller = authenticate(exchange);
+    if (!caller) co_return co_await fail(exchange, caller.error());
+    if (path == "/models") co_return co_await list_models(exchange, *caller);
     co_return co_await get_model(exchange, percent_decode(path.substr(std::string_view("/models/").size())));
   }
 
@@ -162,9 +163,15 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
   co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route: " + std::string(path)));
 }
 
-asio::awaitable<void> Gateway::list_models(server::Exchange& exchange) {
+asio::awaitable<void> Gateway::list_models(server::Exchange& exchange, const auth::Caller& caller) {
   json::array data;
   for (const auto& name : shared_.models.model_names()) {
+    // A virtual key sees the models it may call (its own list and its team's).
+    if (caller.key) {
+      const auto* group = shared_.models.group(name);
+      const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+      if (!auth::check_model_access(*caller.key, name, provider)) continue;
+    }
     data.push_back(json::object{{"id", name}, {"object", "model"}, {"created", shared_.started_at}, {"owned_by", "openai"}});
   }
   // Bodies are built before co_await: GCC 12 rejects string literals in braced initialisers

@@ -106,6 +106,14 @@ for (const engine of kEngines) {
       await expectError(await chatWith(stack.url, other.key, 'tools'), 401, { type: 'key_model_access_denied' });
     });
 
+    test('/v1/models lists only the models a key may call', async () => {
+      const key = await generateKey(stack.url, { models: ['gpt-test', 'org/*'] });
+      const listed = await fetch(`${stack.url}/v1/models`, { headers: { Authorization: `Bearer ${key.key}` } });
+      assert.deepEqual((await listed.json()).data.map((model) => model.id).sort(), ['gpt-test', 'org/team-model']);
+      const all = await fetch(`${stack.url}/v1/models`, { headers: { Authorization: 'Bearer sk-llmux-master-7Q2bVw-test' } });
+      assert.ok((await all.json()).data.length > 2);
+    });
+
     test('aliases route a key\'s model name to a model group', async () => {
       const key = await generateKey(stack.url, { models: ['gpt-test'], aliases: { 'my-model': 'gpt-test' } });
       const chat = await chatWith(stack.url, key.key, 'my-model');
