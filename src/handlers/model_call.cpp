@@ -62,6 +62,14 @@ telemetry::Route route_of(api::Endpoint endpoint) {
   return telemetry::Route::chat_completions;
 }
 
+// USD as LiteLLM prints it (Python's repr of a float): up to 17 significant digits, so a cost of
+// 1.5e-07 is not shown as 0.000000.
+std::string dollars_text(double value) {
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, end);
+}
+
 // The end user a call is for: x-litellm-customer-id, else the body's "user".
 std::string_view end_user_of(const server::Exchange& exchange, const api::Request& request) {
   if (const auto header = exchange.header("x-litellm-customer-id"); !header.empty()) return header;
@@ -88,7 +96,7 @@ Result<void> admit_call(const auth::Caller& caller, limits::RateCounters* counte
   const auto now = store::now_millis();
   if (const auth::CachedTeam* team = caller.key->team) {
     const limits::Limits limits{.rpm = team->rpm_limit, .tpm = team->tpm_limit, .max_parallel = team->max_parallel_requests};
-    auto admitted = limits::admit(*counters, store::kTeamPrefix + team->team_id, limits, now);
+    auto admitted = limits::admit(*counters, store::kTeamPrefix + team->team_id, limits, now, "team");
     if (!admitted) return admitted.error();
     record.team_rate_permit = std::move(admitted->permit);
   }
@@ -125,9 +133,9 @@ void record_spend(CallRecord& record) {
   call.time_to_first_chunk = record.upstream_time;
   const double cost = record.tracker->record(call);
   if (record.exchange && !record.exchange->streaming() && !record.exchange->responded()) {
-    record.exchange->set_header("x-litellm-response-cost", std::to_string(cost));
+    record.exchange->set_header("x-litellm-response-cost", dollars_text(cost));
     if (call.caller && call.caller->key) {
-      record.exchange->set_header("x-litellm-key-spend", std::to_string(call.caller->key->spend->value()));
+      record.exchange->set_header("x-litellm-key-spend", dollars_text(call.caller->key->spend->value()));
     }
   }
 }

@@ -63,15 +63,16 @@ void Permit::finish(std::int64_t tokens, Millis now) {
   std::exchange(counters_, nullptr)->release(subject_);
 }
 
-Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits, Millis now) {
+Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits, Millis now,
+                        std::string_view kind) {
   if (!limits.any()) return Admission{};
   auto [fits, usage] = counters.try_admit(subject, limits, now);
   if (fits) return Admission{Permit(&counters, subject), usage};
   auto text = [](const std::optional<std::int64_t>& limit) { return limit ? std::to_string(*limit) : "None"; };
   Error error = make_error(
       ErrorKind::rate_limited,
-      "LiteLLM Rate Limit Handler for rate limit type = key. Crossed TPM / RPM / Max Parallel Request Limit. "
-      "current rpm: " + std::to_string(usage.requests) + ", rpm limit: " + text(limits.rpm) +
+      "LiteLLM Rate Limit Handler for rate limit type = " + std::string(kind) +
+          ". Crossed TPM / RPM / Max Parallel Request Limit. current rpm: " + std::to_string(usage.requests) + ", rpm limit: " + text(limits.rpm) +
           ", current tpm: " + std::to_string(usage.tokens) + ", tpm limit: " + text(limits.tpm) +
           ", current max_parallel_requests: " + std::to_string(usage.in_flight) +
           ", max_parallel_requests: " + text(limits.max_parallel));

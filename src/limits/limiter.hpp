@@ -86,7 +86,9 @@ struct Admission {
 };
 
 // 429 with LiteLLM's message and retry-after when `limits` refuse the call; `subject` names the
-// limited thing (a key's token). Limits absent: admitted without counting.
-Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits, Millis now);
+// limited thing (a key's token), `kind` what it is ("key", "team"). Limits absent: admitted
+// without counting.
+Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits, Millis now,
+                        std::string_view kind = "key");
 
 }  // namespace llmux::limits
