@@ -527,7 +527,7 @@ std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
   if (query.request_id) sql += " AND request_id = ?", params.emplace_back(*query.request_id);
   if (query.start_time) sql += " AND start_time >= ?", params.emplace_back(*query.start_time);
   if (query.end_time) sql += " AND start_time < ?", params.emplace_back(*query.end_time);
-  sql += " ORDER BY start_time DESC, id LIMIT ? OFFSET ?";
+  sql += " ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?";
   params.emplace_back(query.limit);
   params.emplace_back(query.offset);
   std::vector<SpendEvent> events;

@@ -107,10 +107,12 @@ CREATE TABLE llmux_spend_logs (
   messages TEXT,
   response TEXT
 );
-CREATE INDEX llmux_spend_logs_time ON llmux_spend_logs (start_time);
-CREATE INDEX llmux_spend_logs_key ON llmux_spend_logs (api_key, start_time);
-CREATE INDEX llmux_spend_logs_user ON llmux_spend_logs (user_id, start_time);
-CREATE INDEX llmux_spend_logs_team ON llmux_spend_logs (team_id, start_time);
+-- Each filter of /spend/logs with the page order (newest first, id breaks ties): a page is read
+-- straight from an index, never sorted, however many rows there are.
+CREATE INDEX llmux_spend_logs_time ON llmux_spend_logs (start_time, id);
+CREATE INDEX llmux_spend_logs_key ON llmux_spend_logs (api_key, start_time, id);
+CREATE INDEX llmux_spend_logs_user ON llmux_spend_logs (user_id, start_time, id);
+CREATE INDEX llmux_spend_logs_team ON llmux_spend_logs (team_id, start_time, id);
 CREATE INDEX llmux_spend_logs_request ON llmux_spend_logs (request_id);
 
 -- Batches already written: a retried batch whose first COMMIT did land is not counted twice.
