@@ -1,10 +1,8 @@
 #include "store/service.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include "telemetry/log.hpp"
 
 #include <filesystem>
-#include <iostream>
 
 namespace llmux::store {
 
@@ -12,9 +10,6 @@ namespace {
 
 constexpr auto kMaintenanceInterval = std::chrono::seconds(1);
 
-void log_line(std::string_view level, const std::string& message) {
-  std::cerr << boost::json::serialize(boost::json::object{{"level", level}, {"message", message}}) << "\n";
-}
 
 }  // namespace
 
@@ -47,8 +42,8 @@ SpendSink& Service::add_sink() { return *sinks_.emplace_back(std::make_unique<Sp
 void Service::start() {
   if (on_change_) on_change_(store_, {});
   last_refresh_ = std::chrono::steady_clock::now();
-  if (writer_.has_spool()) log_line("info", "replaying spooled spend from " + writer_.spool_path());
-  log_line("info", "spend is written every " + std::to_string(options_.flush_interval.count()) +
+  if (writer_.has_spool()) telemetry::log_now("info", "replaying spooled spend from " + writer_.spool_path());
+  telemetry::log_now("info", "spend is written every " + std::to_string(options_.flush_interval.count()) +
                        " ms (proxy_batch_write_at); a crash loses at most that much, SIGTERM loses nothing");
   schedule_flush();
   schedule_maintenance();
@@ -56,7 +51,7 @@ void Service::start() {
 }
 
 Error Service::database_unavailable(const DatabaseError& error) {
-  log_line("warning", std::string("database: ") + error.what());
+  telemetry::log_now("warning", std::string("database: ") + error.what());
   if (error.transient) return make_error(ErrorKind::unavailable, "The database is unavailable; try again shortly.");
   // Constraint violations are the caller's doing (e.g. a key_alias that exists already).
   return make_error(ErrorKind::invalid_request, "The database refused the change: " + std::string(error.what()));
@@ -103,7 +98,7 @@ void Service::schedule_maintenance() {
         keys_changed(reset);
       }
     } catch (const DatabaseError& error) {
-      log_line("warning", std::string("database maintenance skipped: ") + error.what());
+      telemetry::log_now("warning", std::string("database maintenance skipped: ") + error.what());
     }
     schedule_maintenance();
   });
@@ -116,7 +111,7 @@ std::size_t Service::stop_and_flush() {
   if (writer_.flush()) return 0;
   const std::size_t spooled = writer_.pending_events();
   writer_.spool_all();
-  log_line("warning", "database unavailable at shutdown: spend of " + std::to_string(spooled) +
+  telemetry::log_now("warning", "database unavailable at shutdown: spend of " + std::to_string(spooled) +
                           " requests spooled to " + writer_.spool_path() + ", written at the next start");
   return spooled;
 }

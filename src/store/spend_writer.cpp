@@ -1,6 +1,7 @@
 #include "store/spend_writer.hpp"
 
 #include "base/ids.hpp"
+#include "telemetry/log.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -8,7 +9,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <iostream>
 
 namespace llmux::store {
 
@@ -128,11 +128,8 @@ bool SpendWriter::write(const Batch& batch) {
       set_aside(batch, error.what());
       return true;
     }
-    std::cerr << json::serialize(json::object{{"level", "warning"},
-                                              {"message", "spend not written yet, will retry: " +
-                                                              std::string(error.what())},
-                                              {"events", batch.events.size()}})
-              << "\n";
+    telemetry::log_now("warning", "spend of " + std::to_string(batch.events.size()) +
+                                      " requests not written yet, will retry: " + error.what());
     return false;
   }
 }
@@ -162,11 +159,8 @@ bool SpendWriter::has_spool() const {
 
 void SpendWriter::set_aside(const Batch& batch, const std::string& why) {
   append_to_file(spool_path_ + ".rejected", batch);
-  std::cerr << json::serialize(json::object{{"level", "error"},
-                                            {"message", "the database refused a spend batch; it was set aside in " +
-                                                            spool_path_ + ".rejected: " + why},
-                                            {"events", batch.events.size()}})
-            << "\n";
+  telemetry::log_now("error", "the database refused a batch of " + std::to_string(batch.events.size()) +
+                                 " spend events; it was set aside in " + spool_path_ + ".rejected: " + why);
 }
 
 void SpendWriter::append_to_spool(const Batch& batch) { append_to_file(spool_path_, batch); }
@@ -178,8 +172,8 @@ void SpendWriter::append_to_file(const std::string& path, const Batch& batch) {
   out << json::serialize(json::object{{"batch_id", batch.id}, {"events", std::move(events)}}) << "\n";
   out.flush();
   if (!out) {
-    std::cerr << "{\"level\":\"error\",\"message\":\"cannot write the spend spool file; spend of "
-              << batch.events.size() << " requests is lost\"}\n";
+    telemetry::log_now("error", "cannot write " + path + ": spend of " + std::to_string(batch.events.size()) +
+                                    " requests is lost");
   }
 }
 
