@@ -1,6 +1,7 @@
 // The life of a model request: authenticate, parse, pick a deployment, call it (whole or
 // streamed), answer, log. See docs/ARCHITECTURE.md.
 #include "handlers/gateway.hpp"
+#include "handlers/call_accounting.hpp"
 
 #include "api/error_body.hpp"
 #include "base/ids.hpp"
@@ -43,13 +44,7 @@ struct CallRecord {
   api::Usage usage;
   bool stream = false;
   std::string_view error;  // the failure's message (never holds a secret)
-  // For spend: who called, what they asked, where the answer goes (its cost header).
-  FinishedCall spend;
-  // The key's and its team's in-flight slots, until the call's tokens are added at its end.
-  limits::Permit rate_permit;
-  limits::Permit team_rate_permit;
-  SpendTracker* tracker = nullptr;
-  server::Exchange* exchange = nullptr;
+  CallAccounting accounting;  // keys: limits held during the call, spend after it
 };
 
 telemetry::Route route_of(api::Endpoint endpoint) {
@@ -62,88 +57,12 @@ telemetry::Route route_of(api::Endpoint endpoint) {
   return telemetry::Route::chat_completions;
 }
 
-// USD as LiteLLM prints it (Python's repr of a float): up to 17 significant digits, so a cost of
-// 1.5e-07 is not shown as 0.000000.
-std::string dollars_text(double value) {
-  char text[32];
-  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, end);
-}
-
-// The end user a call is for: x-litellm-customer-id, else the body's "user".
-std::string_view end_user_of(const server::Exchange& exchange, const api::Request& request) {
-  if (const auto header = exchange.header("x-litellm-customer-id"); !header.empty()) return header;
-  if (const auto* user = request.body.if_contains("user"); user && user->is_string()) return user->as_string();
-  return {};
-}
-
-// A virtual key's model aliases, then its model access (LiteLLM's 401 key_model_access_denied).
-Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
-  if (!caller.key) return {};
-  if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
-    request.model = alias->second;
-  }
-  const auto* group = models.group(request.model);
-  const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
-  return auth::check_model_access(*caller.key, request.model, provider);
-}
-
-// A key's and its team's rpm / tpm / max_parallel_requests (429 when over), with LiteLLM's
-// x-ratelimit-* headers (the key's) on the answer.
-Result<void> admit_call(const auth::Caller& caller, limits::RateCounters* counters, server::Exchange& exchange,
-                        CallRecord& record) {
-  if (!caller.key || !counters) return {};
-  const auto now = store::now_millis();
-  if (const auth::CachedTeam* team = caller.key->team) {
-    const limits::Limits limits{.rpm = team->rpm_limit, .tpm = team->tpm_limit, .max_parallel = team->max_parallel_requests};
-    auto admitted = limits::admit(*counters, store::kTeamPrefix + team->team_id, limits, now, "team");
-    if (!admitted) return admitted.error();
-    record.team_rate_permit = std::move(admitted->permit);
-  }
-  const limits::Limits limits{.rpm = caller.key->rpm_limit,
-                              .tpm = caller.key->tpm_limit,
-                              .max_parallel = caller.key->max_parallel_requests};
-  auto admitted = limits::admit(*counters, caller.token, limits, now);
-  if (!admitted) return admitted.error();
-  record.rate_permit = std::move(admitted->permit);
-  if (limits.rpm) {
-    exchange.set_header("x-ratelimit-limit-requests", std::to_string(*limits.rpm));
-    exchange.set_header("x-ratelimit-remaining-requests", std::to_string(std::max<std::int64_t>(0, *limits.rpm - admitted->usage.requests)));
-  }
-  if (limits.tpm) {
-    exchange.set_header("x-ratelimit-limit-tokens", std::to_string(*limits.tpm));
-    exchange.set_header("x-ratelimit-remaining-tokens", std::to_string(std::max<std::int64_t>(0, *limits.tpm - admitted->usage.tokens)));
-  }
-  return {};
-}
-
-// The call's cost and spend-log event; the cost and the key's spend go out as headers when the
-// response has not started yet.
-void record_spend(CallRecord& record) {
-  const auto tokens = record.usage.prompt_tokens + record.usage.completion_tokens;
-  record.rate_permit.finish(tokens, store::now_millis());
-  record.team_rate_permit.finish(tokens, store::now_millis());
-  if (!record.tracker || !record.tracker->enabled()) return;
-  FinishedCall call = record.spend;
-  call.deployment = record.deployment;
-  call.usage = record.usage;
-  call.status = record.status;
-  call.received_at = record.received_at;
-  call.stream = record.stream;
-  call.time_to_first_chunk = record.upstream_time;
-  const double cost = record.tracker->record(call);
-  if (record.exchange && !record.exchange->streaming() && !record.exchange->responded()) {
-    record.exchange->set_header("x-litellm-response-cost", dollars_text(cost));
-    if (call.caller && call.caller->key) {
-      record.exchange->set_header("x-litellm-key-spend", dollars_text(call.caller->key->spend->value()));
-    }
-  }
-}
-
 // One access-log line and the metrics of a finished model call.
 void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, std::string_view path,
                  CallRecord& record) {
-  record_spend(record);
+  settle_call(record.accounting, {.deployment = record.deployment, .usage = record.usage, .status = record.status,
+                                  .received_at = record.received_at, .time_to_first_chunk = record.upstream_time,
+                                  .stream = record.stream});
   const auto duration = Clock::now() - record.received_at;
   metrics.record(route_of(record.endpoint), record.status, record.stream,
                  static_cast<std::uint64_t>(record.usage.prompt_tokens),
@@ -187,7 +106,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   exchange.set_header("x-litellm-call-id", request_id);
 
   CallRecord record{.endpoint = endpoint, .request_id = request_id, .received_at = exchange.received_at(),
-                    .tracker = &spend_, .exchange = &exchange};
+                    .accounting = {.tracker = &spend_, .exchange = &exchange}};
   metrics_.request_started();
   struct InFlight {
     telemetry::WorkerMetrics& metrics;
@@ -204,12 +123,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   if (!caller) co_return co_await finish(caller.error());
   auto request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
   if (!request) co_return co_await finish(request.error());
-  record.spend = {.caller = &*caller, .request = &*request, .request_id = request_id, .end_user = end_user_of(exchange, *request)};
-  if (auto allowed = authorize_model(*caller, *request, shared_.models); !allowed) co_return co_await finish(allowed.error());
-  if (auto allowed = auth::check_end_user(caller->snapshot.get(), record.spend.end_user); !allowed) {
-    co_return co_await finish(allowed.error());
-  }
-  if (auto admitted = admit_call(*caller, shared_.rate_counters, exchange, record); !admitted) {
+  if (auto admitted = admit_call(record.accounting, *caller, *request, request_id, shared_.models, shared_.rate_counters);
+      !admitted) {
     co_return co_await finish(admitted.error());
   }
   record.model = request->model;
@@ -241,7 +156,7 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(total));
     exchange.set_header("x-litellm-overhead-duration-ms", milliseconds_text(total - record.upstream_time));
     record.status = 200;
-    record.spend.response_body = body;
+    record.accounting.response_body = body;
     report_call(log_, metrics_, exchange.path(), record);
     co_await exchange.respond(200, std::move(body));
   };
