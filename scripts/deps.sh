@@ -5,6 +5,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
+  libsqlite3-dev libpq-dev postgresql
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.

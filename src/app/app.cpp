@@ -6,6 +6,7 @@
 #include "handlers/gateway.hpp"
 #include "router/router.hpp"
 #include "server/listener.hpp"
+#include "store/service.hpp"
 #include "telemetry/log.hpp"
 #include "upstream/client.hpp"
 
@@ -33,8 +34,9 @@ constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
 
 // Everything one I/O thread owns: its event loop, listener, upstream pool and log buffer.
 struct Worker {
-  Worker(const handlers::SharedState& shared, asio::ssl::context& tls, telemetry::WorkerMetrics& metrics)
-      : io(1), client(io, tls), gateway(shared, client, log, metrics) {}
+  Worker(const handlers::SharedState& shared, asio::ssl::context& tls, telemetry::WorkerMetrics& metrics,
+         store::SpendSink* spend_sink)
+      : io(1), client(io, tls), gateway(shared, client, log, metrics, spend_sink) {}
 
   asio::io_context io;
   upstream::Client client;
@@ -105,7 +107,31 @@ int run(const cli::Options& options) {
   }
 
   raise_descriptor_limit();
-  const auth::Authenticator authenticator(config.general_settings.master_key);
+  // Virtual keys and spend need an admin to manage them: the store opens with a master key (or
+  // an explicit database_url).
+  const auto& general = config.general_settings;
+  std::unique_ptr<store::Service> store_service;
+  auth::KeyCache key_cache;
+  if (!general.master_key.empty() || !general.database_url.empty()) {
+    try {
+      store_service = std::make_unique<store::Service>(
+          store::open_database(general.database_url, options.config_path),
+          store::ServiceOptions{
+              .flush_interval = std::chrono::milliseconds(static_cast<long long>(general.proxy_batch_write_at_s * 1000)),
+              .spool_path = store::spool_path_for(general.database_url, options.config_path)});
+    } catch (const store::DatabaseError& error) {
+      std::cerr << "llmux: database: " << error.what() << "\n";
+      return 1;
+    }
+    store_service->set_on_change([&key_cache](store::Store& store, const std::vector<std::string>& reset_tokens) {
+      key_cache.rebuild(store, reset_tokens);
+    });
+    store_service->set_on_replayed(
+        [&key_cache](const std::map<std::string, double>& spend_by_key) { key_cache.add_live_spend(spend_by_key); });
+    telemetry::log_now("info", "keys and spend: " + std::string(store_service->engine()) + " database");
+  }
+  const auth::Authenticator authenticator(general.master_key, store_service ? &key_cache : nullptr);
+  limits::MemoryCounters rate_counters;
   if (authenticator.is_open()) {
     telemetry::log_now("warning",
                        "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
@@ -121,6 +147,9 @@ int run(const cli::Options& options) {
       .started_at = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch()).count(),
       .metrics = metrics,
+      .store = store_service.get(),
+      .rate_counters = &rate_counters,
+      .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
   };
 
   const std::size_t worker_count = options.num_workers > 0
@@ -137,7 +166,8 @@ int run(const cli::Options& options) {
     if (ec) throw std::runtime_error("--host is not an IP address: " + options.host);
     asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
     for (std::size_t i = 0; i < worker_count; ++i) {
-      auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker());
+      auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker(),
+                                             store_service ? &store_service->add_sink() : nullptr);
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener = std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,
@@ -202,6 +232,7 @@ int run(const cli::Options& options) {
   });
 
   google_tokens.start(*tls);
+  if (store_service) store_service->start();
   for (auto& worker : workers) {
     worker->flush_timer = std::make_unique<asio::steady_timer>(worker->io);
     worker->schedule_flush();
@@ -213,6 +244,8 @@ int run(const cli::Options& options) {
   workers.front()->io.run();
   for (std::size_t i = 1; i < workers.size(); ++i) workers[i]->thread.join();
   google_tokens.stop();
+  // Every request has finished: the last spend is written (or spooled) before exit.
+  if (store_service) store_service->stop_and_flush();
   telemetry::log_now("info", "llmux stopped");
   return 0;
 }

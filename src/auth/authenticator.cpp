@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <cstdio>
+
 namespace llmux::auth {
 
 namespace {
@@ -36,7 +38,8 @@ std::string_view presented_key(const PresentedHeaders& headers) {
   return {};
 }
 
-Authenticator::Authenticator(std::string_view master_key) : master_key_(master_key), open_(master_key.empty()) {}
+Authenticator::Authenticator(std::string_view master_key, const KeyCache* keys)
+    : keys_(keys), master_key_(master_key), open_(master_key.empty()) {}
 
 bool Authenticator::accepts(std::string_view key) const {
   if (open_) return true;
@@ -45,6 +48,120 @@ bool Authenticator::accepts(std::string_view key) const {
   // than the rest of the check.
   if (key.size() != master_key_.size()) return false;
   return CRYPTO_memcmp(key.data(), master_key_.data(), key.size()) == 0;
+}
+
+}  // namespace llmux::auth
+
+namespace llmux::auth {
+
+namespace {
+
+Error auth_error(std::string message, std::string type, int status = 401) {
+  Error error = make_error(status == 401 ? ErrorKind::unauthenticated : ErrorKind::invalid_request, std::move(message),
+                           "api_key", std::to_string(status));
+  error.type = std::move(type);
+  error.status = status;
+  return error;
+}
+
+std::string money(double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.10g", value);
+  return text;
+}
+
+}  // namespace
+
+Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* reader, store::Millis now) const {
+  if (open_ || accepts(key)) {
+    // The admin's calls are still checked against end users' budgets.
+    return Caller{.admin = true, .snapshot = keys_ && reader ? reader->current() : nullptr};
+  }
+  if (key.empty() || keys_ == nullptr || reader == nullptr) {
+    return make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key.");
+  }
+  Caller caller{.snapshot = reader->current(), .token = hash_key(key)};
+  caller.key = caller.snapshot->find(caller.token);
+  if (caller.key == nullptr) {
+    return make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key.");
+  }
+  const CachedKey& found = *caller.key;
+  if (found.blocked) {
+    return auth_error("Authentication Error - Key is blocked. Update via `/key/unblock` if you're admin.",
+                      "auth_error");
+  }
+  if (found.expires && *found.expires < now) {
+    return auth_error("Authentication Error - Expired Key. Key Expiry time " + std::to_string(*found.expires / 1000) +
+                          " and current time " + std::to_string(now / 1000),
+                      "expired_key");
+  }
+  if (found.max_budget && found.spend->value() >= *found.max_budget) {
+    return auth_error("Budget has been exceeded! Current cost: " + money(found.spend->value()) +
+                          ", Max budget: " + money(*found.max_budget),
+                      "budget_exceeded", 400);
+  }
+  if (const CachedBudget* user = found.user; user && user->max_budget && user->spend->value() >= *user->max_budget) {
+    return auth_error("Budget has been exceeded! User=" + user->id + " Current cost: " + money(user->spend->value()) +
+                          ", Max budget: " + money(*user->max_budget),
+                      "budget_exceeded", 400);
+  }
+  if (const CachedTeam* team = found.team) {
+    if (team->blocked) {
+      return auth_error("Authentication Error - Team is blocked. team_id=" + team->team_id, "auth_error");
+    }
+    if (team->max_budget && team->spend->value() >= *team->max_budget) {
+      return auth_error("Budget has been exceeded! Team=" + team->team_id + " Current cost: " +
+                            money(team->spend->value()) + ", Max budget: " + money(*team->max_budget),
+                        "budget_exceeded", 400);
+    }
+  }
+  return caller;
+}
+
+Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user) {
+  const CachedBudget* found = snapshot ? snapshot->find_end_user(end_user) : nullptr;
+  if (!found) return {};
+  if (found->blocked) {
+    return auth_error("Blocked end user: " + found->id + ". Unblock via /customer/unblock if you're admin.",
+                      "auth_error", 400);
+  }
+  if (found->max_budget && found->spend->value() >= *found->max_budget) {
+    return auth_error("ExceededBudget: End User=" + found->id + " over budget. Spend=" + money(found->spend->value()) +
+                          ", Budget=" + money(*found->max_budget),
+                      "budget_exceeded", 400);
+  }
+  return {};
+}
+
+bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group, std::string_view provider) {
+  if (allowed.empty()) return true;
+  for (const std::string& pattern : allowed) {
+    if (pattern == model_group || pattern == "all-proxy-models" || pattern == "*") return true;
+    if (pattern.size() > 2 && pattern.ends_with("/*")) {
+      const std::string_view prefix(pattern.data(), pattern.size() - 1);  // "openai/"
+      if (model_group.starts_with(prefix)) return true;
+      if (provider == prefix.substr(0, prefix.size() - 1)) return true;
+    }
+  }
+  return false;
+}
+
+Result<void> check_model_access(const CachedKey& key, std::string_view model_group, std::string_view provider) {
+  // The key's own list, then its team's: both must allow the model.
+  for (const bool team : {false, true}) {
+    if (team && !key.team) break;
+    const auto& allowed = team ? key.team->models : key.models;
+    if (model_allowed(allowed, model_group, provider)) continue;
+    std::string models;
+    for (const auto& model : allowed) models += (models.empty() ? "" : ", ") + model;
+    const std::string who = team ? "team" : "key";
+    Error error = auth_error(who + " not allowed to access model. This " + who + " can only access models=[" + models +
+                                 "]. Tried to access " + std::string(model_group),
+                             who + "_model_access_denied");
+    error.param = "model";
+    return error;
+  }
+  return {};
 }
 
 }  // namespace llmux::auth

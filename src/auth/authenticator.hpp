@@ -1,7 +1,11 @@
-// Decides whether a request may use the gateway: today the master key; virtual keys join later.
+// Decides who is calling: the master key (admin), a virtual key (from the key cache), or nobody.
 #pragma once
 
+#include "auth/key_cache.hpp"
+#include "base/error.hpp"
+
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,17 +23,43 @@ struct PresentedHeaders {
 // The key the client presented, or empty.
 std::string_view presented_key(const PresentedHeaders& headers);
 
+// Who a request comes from. A virtual key's entry stays valid while `snapshot` is held.
+struct Caller {
+  bool admin = false;  // the master key, or a gateway without one
+  std::shared_ptr<const KeySnapshot> snapshot;
+  const CachedKey* key = nullptr;
+  std::string token;  // the key's SHA-256 ("" for the master key)
+};
+
 class Authenticator {
  public:
-  explicit Authenticator(std::string_view master_key);
+  // keys: the virtual keys, or nullptr when there is no store.
+  explicit Authenticator(std::string_view master_key, const KeyCache* keys = nullptr);
+  const KeyCache* keys() const { return keys_; }
   // No master key configured: every request is let in.
   bool is_open() const { return open_; }
   // Compares in constant time, so timing does not reveal the key's contents.
   bool accepts(std::string_view key) const;
+  // The master key, else a virtual key that is neither unknown, blocked, expired nor over its
+  // budget (LiteLLM's 401 / 401 expired_key / 400 budget_exceeded). `reader` is the worker's.
+  Result<Caller> authenticate(std::string_view key, KeyReader* reader, store::Millis now) const;
 
  private:
+  const KeyCache* keys_ = nullptr;
   std::string master_key_;
   bool open_ = true;
 };
+
+// LiteLLM's model access rule: no models = every model; "all-proxy-models" likewise; else the
+// group's name, or a "provider/*" wildcard that matches the name's prefix or the provider of
+// the group's deployments.
+bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group,
+                   std::string_view provider);
+// 400 budget_exceeded / blocked for an end user (the body's `user`, x-litellm-customer-id) whose
+// budget is spent; nothing for end users without a budget.
+Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user);
+
+// 401 key_model_access_denied, when the key may not call `model_group`.
+Result<void> check_model_access(const CachedKey& key, std::string_view model_group, std::string_view provider);
 
 }  // namespace llmux::auth

@@ -71,6 +71,11 @@ struct GeneralSettings {
   std::size_t max_connections = 100000;
   // Clients may send api_key / api_base / base_url / user_config for every deployment.
   bool allow_client_side_credentials = false;
+  // Keys and spend: sqlite path (default llmux.db beside the config) or postgresql://…;
+  // env DATABASE_URL when unset.
+  std::string database_url;
+  double proxy_batch_write_at_s = 10;  // spend is written in one transaction this often
+  bool store_prompts_in_spend_logs = false;
 };
 
 struct RouterSettings {

@@ -159,6 +159,9 @@ class Loader {
         ignore(block);
       }
     }
+    if (config_.general_settings.database_url.empty()) {
+      config_.general_settings.database_url = lookup(std::string(kDatabaseUrlVariable)).value_or("");
+    }
     if (config_.general_settings.master_key.empty()) {
       config_.general_settings.master_key = lookup(std::string(kMasterKeyVariable)).value_or("");
     }
@@ -684,6 +687,12 @@ class Loader {
         assign(settings.max_connections, read_integer(field, Sign::positive, LONG_MAX));
       } else if (field.key == "allow_client_side_credentials") {
         assign(settings.allow_client_side_credentials, read_bool(field));
+      } else if (field.key == "database_url") {
+        assign(settings.database_url, read_string(field));
+      } else if (field.key == "proxy_batch_write_at") {
+        assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
+      } else if (field.key == "store_prompts_in_spend_logs") {
+        assign(settings.store_prompts_in_spend_logs, read_bool(field));
       } else {
         ignore(field);
       }

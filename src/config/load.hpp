@@ -35,5 +35,7 @@ Config load_string(std::string_view yaml, const std::string& source_name,
 
 // The master key taken when general_settings.master_key is absent (LiteLLM reads the same).
 inline constexpr std::string_view kMasterKeyVariable = "LITELLM_MASTER_KEY";
+// The database taken when general_settings.database_url is absent.
+inline constexpr std::string_view kDatabaseUrlVariable = "DATABASE_URL";
 
 }  // namespace llmux::config

@@ -1,6 +1,7 @@
 #include "handlers/gateway.hpp"
 
 #include "api/error_body.hpp"
+#include "handlers/admin_request.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -59,8 +60,13 @@ Error method_not_allowed() {
 }  // namespace
 
 Gateway::Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log,
-                 telemetry::WorkerMetrics& metrics)
-    : shared_(shared), client_(client), log_(log), metrics_(metrics) {}
+                 telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink)
+    : shared_(shared),
+      client_(client),
+      log_(log),
+      metrics_(metrics),
+      key_reader_(shared.authenticator.keys()),
+      spend_(spend_sink, shared.store_prompts_in_spend_logs) {}
 
 std::string Gateway::error_body(unsigned status, std::string_view message) const {
   return api::error_body(Error{.kind = kind_from_status(static_cast<int>(status)),
@@ -68,8 +74,7 @@ std::string Gateway::error_body(unsigned status, std::string_view message) const
                                .status = static_cast<int>(status)});
 }
 
-bool Gateway::authorized(const server::Exchange& exchange) const {
-  if (shared_.authenticator.is_open()) return true;
+Result<auth::Caller> Gateway::authenticate(const server::Exchange& exchange) {
   const auth::PresentedHeaders headers{
       .authorization = exchange.header("authorization"),
       .api_key = exchange.header("api-key"),
@@ -77,7 +82,22 @@ bool Gateway::authorized(const server::Exchange& exchange) const {
       .x_goog_api_key = exchange.header("x-goog-api-key"),
       .x_litellm_api_key = exchange.header("x-litellm-api-key"),
   };
-  return shared_.authenticator.accepts(auth::presented_key(headers));
+  return shared_.authenticator.authenticate(auth::presented_key(headers), &key_reader_, store::now_millis());
+}
+
+asio::awaitable<void> Gateway::management(server::Exchange& exchange, std::string_view path) {
+  auto caller = authenticate(exchange);
+  if (!caller) co_return co_await fail(exchange, caller.error());
+  if (!shared_.store) {
+    co_return co_await fail(exchange, make_error(ErrorKind::unavailable,
+                                                 "No connected db: keys and spend need general_settings.master_key "
+                                                 "(the database is llmux.db beside the config, or database_url)."));
+  }
+  if (path.starts_with("/key/")) co_return co_await key_route(exchange, path, *caller);
+  if (!caller->admin) co_return co_await fail(exchange, admin_only(path));
+  if (path.starts_with("/team/")) co_return co_await team_route(exchange, path);
+  if (path.starts_with("/user/") || path.starts_with("/customer/")) co_return co_await user_route(exchange, path);
+  co_await spend_route(exchange, path);
 }
 
 asio::awaitable<void> Gateway::fail(server::Exchange& exchange, const Error& error) {
@@ -113,7 +133,7 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
                       {"litellm_version", shared_.version},
                       {"models", shared_.models.model_names().size()},
                       {"deployments", shared_.models.deployment_count()}};
-    if (path == "/health/readiness") body["db"] = "Not connected";
+    if (path == "/health/readiness") body["db"] = shared_.store ? "connected" : "Not connected";
     co_return co_await exchange.respond(200, json::serialize(body));
   }
 
@@ -124,12 +144,15 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
 
   if (path == "/models" || path.starts_with("/models/")) {
     if (!is_get(exchange)) co_return co_await fail(exchange, method_not_allowed());
-    if (!authorized(exchange)) {
-      co_return co_await fail(exchange, make_error(ErrorKind::unauthenticated,
-                                                         "Authentication Error: invalid or missing API key."));
-    }
-    if (path == "/models") co_return co_await list_models(exchange);
+    auto caller = authenticate(exchange);
+    if (!caller) co_return co_await fail(exchange, caller.error());
+    if (path == "/models") co_return co_await list_models(exchange, *caller);
     co_return co_await get_model(exchange, percent_decode(path.substr(std::string_view("/models/").size())));
+  }
+
+  if (path.starts_with("/key/") || path.starts_with("/team/") || path.starts_with("/user/") ||
+      path.starts_with("/customer/") || path.starts_with("/spend/") || path.starts_with("/global/spend")) {
+    co_return co_await management(exchange, path);
   }
 
   if (const auto endpoint = endpoint_for(path)) {
@@ -140,9 +163,15 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
   co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route: " + std::string(path)));
 }
 
-asio::awaitable<void> Gateway::list_models(server::Exchange& exchange) {
+asio::awaitable<void> Gateway::list_models(server::Exchange& exchange, const auth::Caller& caller) {
   json::array data;
   for (const auto& name : shared_.models.model_names()) {
+    // A virtual key sees the models it may call (its own list and its team's).
+    if (caller.key) {
+      const auto* group = shared_.models.group(name);
+      const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+      if (!auth::check_model_access(*caller.key, name, provider)) continue;
+    }
     data.push_back(json::object{{"id", name}, {"object", "model"}, {"created", shared_.started_at}, {"owned_by", "openai"}});
   }
   // Bodies are built before co_await: GCC 12 rejects string literals in braced initialisers

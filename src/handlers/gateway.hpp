@@ -5,7 +5,11 @@
 #include "api/request.hpp"
 #include "auth/authenticator.hpp"
 #include "router/router.hpp"
+#include "handlers/spend_tracker.hpp"
+#include "limits/limiter.hpp"
+#include "router/model_table.hpp"
 #include "server/exchange.hpp"
+#include "store/service.hpp"
 #include "telemetry/log.hpp"
 #include "telemetry/metrics.hpp"
 #include "upstream/client.hpp"
@@ -25,22 +29,32 @@ struct SharedState {
   std::string version;
   std::int64_t started_at = 0;  // Unix seconds, the "created" of /v1/models entries
   const telemetry::Metrics& metrics;  // every worker's counters, for /metrics
+  store::Service* store = nullptr;     // keys and spend; nullptr without a database
+  limits::RateCounters* rate_counters = nullptr;  // keys' rpm/tpm/parallel limits
+  bool store_prompts_in_spend_logs = false;
 };
 
 struct CallRecord;
 
 class Gateway final : public server::Handler {
  public:
+  // spend_sink: this worker's, nullptr without a database.
   Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log,
-          telemetry::WorkerMetrics& metrics);
+          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr);
 
   asio::awaitable<void> handle(server::Exchange& exchange) override;
   std::string error_body(unsigned status, std::string_view message) const override;
 
  private:
-  bool authorized(const server::Exchange& exchange) const;
+  Result<auth::Caller> authenticate(const server::Exchange& exchange);
+  // /key/*, /team/*, /user/*, /customer/*, /spend/*, /global/spend*: admin routes (a virtual key may read its own /key/info).
+  asio::awaitable<void> management(server::Exchange& exchange, std::string_view path);
+  asio::awaitable<void> key_route(server::Exchange& exchange, std::string_view path, const auth::Caller& caller);
+  asio::awaitable<void> spend_route(server::Exchange& exchange, std::string_view path);
+  asio::awaitable<void> team_route(server::Exchange& exchange, std::string_view path);
+  asio::awaitable<void> user_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> fail(server::Exchange& exchange, const Error& error);
-  asio::awaitable<void> list_models(server::Exchange& exchange);
+  asio::awaitable<void> list_models(server::Exchange& exchange, const auth::Caller& caller);
   asio::awaitable<void> get_model(server::Exchange& exchange, std::string_view id);
   asio::awaitable<void> model_call(server::Exchange& exchange, api::Endpoint endpoint,
                                    std::string_view model_from_path);
@@ -63,6 +77,8 @@ class Gateway final : public server::Handler {
   upstream::Client& client_;
   telemetry::LogBuffer& log_;
   telemetry::WorkerMetrics& metrics_;
+  auth::KeyReader key_reader_;
+  SpendTracker spend_;
 };
 
 }  // namespace llmux::handlers

@@ -1,6 +1,7 @@
 // The life of a model request: authenticate, parse, pick a deployment, call it (whole or
 // streamed), answer, log. See docs/ARCHITECTURE.md.
 #include "handlers/gateway.hpp"
+#include "handlers/call_accounting.hpp"
 
 #include "api/error_body.hpp"
 #include "base/ids.hpp"
@@ -53,6 +54,7 @@ struct CallRecord {
   std::string_view error;  // the failure's message (never holds a secret)
   int retries = 0;         // the router's retries and fallback groups before this answer
   int fallbacks = 0;
+  CallAccounting accounting;  // keys: limits held during the call, spend after it
 };
 
 namespace {
@@ -69,7 +71,10 @@ telemetry::Route route_of(api::Endpoint endpoint) {
 
 // One access-log line and the metrics of a finished model call.
 void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, std::string_view path,
-                 const CallRecord& record) {
+                 CallRecord& record) {
+  settle_call(record.accounting, {.deployment = record.deployment, .usage = record.usage, .status = record.status,
+                                  .received_at = record.received_at, .time_to_first_chunk = record.upstream_time,
+                                  .stream = record.stream});
   const auto duration = Clock::now() - record.received_at;
   metrics.record(route_of(record.endpoint), record.status, record.stream,
                  static_cast<std::uint64_t>(record.usage.prompt_tokens),
@@ -122,7 +127,8 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   exchange.set_header("x-request-id", request_id);
   exchange.set_header("x-litellm-call-id", request_id);
 
-  CallRecord record{.endpoint = endpoint, .request_id = request_id, .received_at = exchange.received_at()};
+  CallRecord record{.endpoint = endpoint, .request_id = request_id, .received_at = exchange.received_at(),
+                    .accounting = {.tracker = &spend_, .exchange = &exchange}};
   metrics_.request_started();
   struct InFlight {
     telemetry::WorkerMetrics& metrics;
@@ -135,11 +141,14 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     co_await fail(exchange, error);
   };
 
-  if (!authorized(exchange)) {
-    co_return co_await finish(make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key."));
-  }
+  auto caller = authenticate(exchange);
+  if (!caller) co_return co_await finish(caller.error());
   auto request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
   if (!request) co_return co_await finish(request.error());
+  if (auto admitted = admit_call(record.accounting, *caller, *request, request_id, shared_.models, shared_.rate_counters);
+      !admitted) {
+    co_return co_await finish(admitted.error());
+  }
   record.model = request->model;
   record.stream = request->stream;
   auto options = router::request_options(*request, [&](std::string_view name) { return exchange.header(name); });
@@ -198,6 +207,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     exchange.set_header("x-litellm-response-duration-ms", milliseconds_text(total));
     exchange.set_header("x-litellm-overhead-duration-ms", milliseconds_text(total - record.upstream_time));
     record.status = 200;
+    record.accounting.response_body = body;
     report_call(log_, metrics_, exchange.path(), record);
     co_await exchange.respond(200, std::move(body));
   };

@@ -106,7 +106,8 @@ Result<config::Config> user_config(const json::value& value) {
   document["router_settings"] = std::move(router_settings);
   bool reads_environment = false;
   const config::EnvLookup no_environment = [&](const std::string& name) -> std::optional<std::string> {
-    if (name == config::kMasterKeyVariable) return std::nullopt;  // the loader's own default, unused here
+    // The loader's own defaults for settings a user_config cannot use anyway.
+    if (name == config::kMasterKeyVariable || name == config::kDatabaseUrlVariable) return std::nullopt;
     reads_environment = true;
     return std::nullopt;
   };

@@ -37,14 +37,18 @@ async function isReady(url) {
 }
 
 // config: an object (written as YAML) or a YAML string. env is added to this process's
-// environment. args are appended after the standard flags.
-export async function startGateway({ config, env = {}, args = [], readyTimeoutMs = 10_000 } = {}) {
+// environment. args are appended after the standard flags. dir: where the config goes (kept
+// after stop, so a restarted gateway finds files written beside its config); default a fresh
+// temp dir, removed on stop.
+export async function startGateway({ config, env = {}, args = [], readyTimeoutMs = 10_000, dir: keptDir } = {}) {
   if (!existsSync(kLlmuxBin)) {
     throw new Error(`llmux binary not found at ${kLlmuxBin} (build it, or set LLMUX_BIN)`);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'llmux-test-'));
+  const dir = keptDir ?? await mkdtemp(join(tmpdir(), 'llmux-test-'));
+  const removeDir = () => (keptDir ? undefined : rm(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'config.yaml');
   const portFile = join(dir, 'port');
+  await rm(portFile, { force: true });  // a kept dir holds the previous run's
   await writeFile(configPath, typeof config === 'string' ? config : toYaml(config));
 
   const child = spawn(kLlmuxBin, [
@@ -67,7 +71,7 @@ export async function startGateway({ config, env = {}, args = [], readyTimeoutMs
       child.kill('SIGKILL');
       await closed;
     }
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
     throw new Error(`llmux ${why}\n--- command: ${child.spawnargs.join(' ')}\n--- config:\n${
       typeof config === 'string' ? config : toYaml(config)}--- stderr (tail):\n${tail(stderr)}`);
   };
@@ -101,7 +105,7 @@ export async function startGateway({ config, env = {}, args = [], readyTimeoutMs
       if (!exit) child.kill(signal);
       const timer = sleep(timeoutMs, 'timeout', { ref: false });
       const result = await Promise.race([closed, timer]);
-      await rm(dir, { recursive: true, force: true });
+      await removeDir();
       if (result === 'timeout') {
         child.kill('SIGKILL');
         await closed;

@@ -47,7 +47,7 @@ function standardModels(apiBase, deadBase) {
 }
 
 // extraModelsFor(mockUrl): more model_list entries that need the mock's address (provider suites).
-export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, env } = {}) {
+export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, env, dir } = {}) {
   const mock = await startMockUpstream();
   const deadBase = `http://127.0.0.1:${await closedPort()}/v1`;
   const config = {
@@ -57,7 +57,7 @@ export async function startStack({ extraModels = [], extraModelsFor, generalSett
   };
   let gateway;
   try {
-    gateway = await startGateway({ config, env });
+    gateway = await startGateway({ config, env, dir });
   } catch (error) {
     await mock.close();
     throw error;

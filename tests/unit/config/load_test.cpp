@@ -410,7 +410,7 @@ litellm_settings:
 router_settings:
   routing_strategy_args: {ttl: 60}
 general_settings:
-  database_url: os.environ/DATABASE_URL
+  alerting: [slack]
 callback_settings:
   otel: {message_logging: false}
 )");
@@ -421,9 +421,31 @@ callback_settings:
           "config.yaml:8: litellm_settings.cache: not implemented by llmux yet; ignored",
           "config.yaml:9: litellm_settings.cache_params: not implemented by llmux yet; ignored",
           "config.yaml:11: router_settings.routing_strategy_args: not implemented by llmux yet; ignored",
-          "config.yaml:13: general_settings.database_url: not implemented by llmux yet; ignored",
+          "config.yaml:13: general_settings.alerting: not implemented by llmux yet; ignored",
           "config.yaml:14: callback_settings: not implemented by llmux yet; ignored"));
   EXPECT_TRUE(config.litellm_settings.drop_params);
+}
+
+TEST(LoadString, StoreSettings) {
+  const Config config = load(R"(
+general_settings:
+  database_url: os.environ/PG_URL
+  proxy_batch_write_at: 2.5
+  store_prompts_in_spend_logs: true
+)", env_of({{"PG_URL", "postgresql://u@127.0.0.1:5432/llmux"}}));
+  EXPECT_EQ(config.general_settings.database_url, "postgresql://u@127.0.0.1:5432/llmux");
+  EXPECT_EQ(config.general_settings.proxy_batch_write_at_s, 2.5);
+  EXPECT_TRUE(config.general_settings.store_prompts_in_spend_logs);
+  EXPECT_TRUE(config.warnings.empty());
+
+  const Config defaults = load("model_list: []\n");
+  EXPECT_EQ(defaults.general_settings.database_url, "");
+  EXPECT_EQ(defaults.general_settings.proxy_batch_write_at_s, 10);
+  EXPECT_FALSE(defaults.general_settings.store_prompts_in_spend_logs);
+  // DATABASE_URL in the environment, as LiteLLM reads it, when the config names none.
+  EXPECT_EQ(load("model_list: []\n", env_of({{"DATABASE_URL", "/var/lib/llmux/keys.db"}})).general_settings.database_url,
+            "/var/lib/llmux/keys.db");
+  EXPECT_FALSE(problems_of("general_settings:\n  proxy_batch_write_at: 0\n").empty());
 }
 
 TEST(LoadString, ReportsTheExactProblemFormat) {

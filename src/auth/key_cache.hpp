@@ -1,0 +1,124 @@
+// Virtual keys as the request path sees them: an immutable snapshot (a hash map from the key's
+// SHA-256 to what it may do), rebuilt by the store thread when keys change and on a short TTL,
+// and swapped in atomically. A request's key check is one hash and one map find, never a query.
+#pragma once
+
+#include "store/store.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace llmux::auth {
+
+// A key's spend as it is right now: the database's value plus every call since, added by the
+// workers as calls finish. Outlives snapshots (the next one shares it).
+struct LiveSpend {
+  std::atomic<double> spend{0};
+  void add(double cost) { spend.fetch_add(cost, std::memory_order_relaxed); }
+  double value() const { return spend.load(std::memory_order_relaxed); }
+};
+
+// A team's rules, applied to each of its keys on top of the key's own.
+struct CachedTeam {
+  std::string team_id;
+  std::vector<std::string> models;  // empty: every model
+  std::optional<double> max_budget;
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  std::optional<std::int64_t> max_parallel_requests;
+  bool blocked = false;
+  std::shared_ptr<LiveSpend> spend;
+};
+
+// A user's or an end user's budget, checked for every call on their behalf.
+struct CachedBudget {
+  std::string id;
+  std::optional<double> max_budget;
+  bool blocked = false;
+  std::shared_ptr<LiveSpend> spend;
+};
+
+struct CachedKey {
+  std::string token;     // SHA-256, hex
+  std::string key_name;  // "sk-...abcd"
+  std::optional<std::string> key_alias;
+  std::vector<std::string> models;  // empty: every model
+  std::unordered_map<std::string, std::string> aliases;
+  std::optional<store::Millis> expires;
+  bool blocked = false;
+  std::optional<double> max_budget;
+  std::optional<double> soft_budget;
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  std::optional<std::int64_t> max_parallel_requests;
+  std::string user_id;
+  std::string team_id;
+  std::vector<std::string> tags;
+  std::shared_ptr<LiveSpend> spend;
+  const CachedTeam* team = nullptr;    // in the same snapshot; nullptr when team_id names no team
+  const CachedBudget* user = nullptr;  // likewise for user_id
+};
+
+struct KeySnapshot {
+  std::unordered_map<std::string, CachedTeam> teams;        // by team_id
+  std::unordered_map<std::string, CachedBudget> users;      // by user_id
+  std::unordered_map<std::string, CachedBudget> end_users;  // by id; only those with a budget or blocked
+  std::unordered_map<std::string, CachedKey> keys;    // by token
+  const CachedKey* find(const std::string& token) const {
+    const auto it = keys.find(token);
+    return it == keys.end() ? nullptr : &it->second;
+  }
+  const CachedBudget* find_end_user(std::string_view id) const {
+    if (id.empty()) return nullptr;
+    const auto it = end_users.find(std::string(id));
+    return it == end_users.end() ? nullptr : &it->second;
+  }
+};
+
+// SHA-256 of a presented key, hex: what the store keeps instead of the key.
+std::string hash_key(std::string_view key);
+
+class KeyCache {
+ public:
+  KeyCache();
+  // Store thread: reads every key and publishes a new snapshot. Keys in reset_tokens had their
+  // spend set in the database (budget reset, update): their live spend takes that value.
+  // Teams in reset_tokens appear as store::kTeamPrefix + team_id.
+  void rebuild(store::Store& store, const std::vector<std::string>& reset_tokens);
+  // Store thread: the live spend of a team, user or end user (prefixed id), if known.
+  std::optional<double> live_spend(const std::string& prefixed_id) const;
+  // Store thread: spend the database received that this run's live spend does not hold.
+  void add_live_spend(const std::map<std::string, double>& spend_by_key);
+  // Any thread.
+  std::shared_ptr<const KeySnapshot> snapshot() const { return snapshot_.load(std::memory_order_acquire); }
+  std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<std::shared_ptr<const KeySnapshot>> snapshot_;
+  std::atomic<std::uint64_t> version_{0};
+  // Only the store thread touches this: the live spend of every key it has seen.
+  std::unordered_map<std::string, std::shared_ptr<LiveSpend>> live_spend_;
+};
+
+// One per worker: keeps the snapshot it last read and only reloads it when the cache's version
+// moved, so the usual request reads one atomic counter.
+class KeyReader {
+ public:
+  // cache: nullptr when there are no virtual keys (current() is then never called).
+  explicit KeyReader(const KeyCache* cache) : cache_(cache) {}
+  const std::shared_ptr<const KeySnapshot>& current();
+
+ private:
+  const KeyCache* cache_;
+  std::shared_ptr<const KeySnapshot> snapshot_;
+  std::uint64_t version_ = ~std::uint64_t{0};
+};
+
+}  // namespace llmux::auth

@@ -1,0 +1,102 @@
+#include "handlers/call_accounting.hpp"
+
+#include <charconv>
+
+namespace llmux::handlers {
+
+namespace {
+
+// USD as LiteLLM prints it (Python's repr of a float): the shortest exact text, so a cost of
+// 1.5e-07 is not shown as 0.000000.
+std::string dollars_text(double value) {
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, end);
+}
+
+std::string_view end_user_of(const server::Exchange& exchange, const api::Request& request) {
+  if (const auto header = exchange.header("x-litellm-customer-id"); !header.empty()) return header;
+  if (const auto* user = request.body.if_contains("user"); user && user->is_string()) return user->as_string();
+  return {};
+}
+
+// A virtual key's model aliases, then its (and its team's) model access.
+Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
+  if (!caller.key) return {};
+  if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
+    request.model = alias->second;
+  }
+  const auto* group = models.group(request.model);
+  const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+  return auth::check_model_access(*caller.key, request.model, provider);
+}
+
+// The key's and its team's rpm / tpm / max_parallel_requests, with LiteLLM's x-ratelimit-*
+// headers (the key's) on the answer.
+Result<void> admit_limits(CallAccounting& accounting, const auth::Caller& caller, limits::RateCounters* counters) {
+  if (!caller.key || !counters) return {};
+  const auto now = store::now_millis();
+  if (const auth::CachedTeam* team = caller.key->team) {
+    const limits::Limits limits{.rpm = team->rpm_limit, .tpm = team->tpm_limit, .max_parallel = team->max_parallel_requests};
+    auto admitted = limits::admit(*counters, store::kTeamPrefix + team->team_id, limits, now, "team");
+    if (!admitted) return admitted.error();
+    accounting.team_permit = std::move(admitted->permit);
+  }
+  const limits::Limits limits{.rpm = caller.key->rpm_limit,
+                              .tpm = caller.key->tpm_limit,
+                              .max_parallel = caller.key->max_parallel_requests};
+  auto admitted = limits::admit(*counters, caller.token, limits, now);
+  if (!admitted) return admitted.error();
+  accounting.key_permit = std::move(admitted->permit);
+  auto remaining = [](std::int64_t limit, std::int64_t used) { return std::to_string(std::max<std::int64_t>(0, limit - used)); };
+  if (limits.rpm) {
+    accounting.exchange->set_header("x-ratelimit-limit-requests", std::to_string(*limits.rpm));
+    accounting.exchange->set_header("x-ratelimit-remaining-requests", remaining(*limits.rpm, admitted->usage.requests));
+  }
+  if (limits.tpm) {
+    accounting.exchange->set_header("x-ratelimit-limit-tokens", std::to_string(*limits.tpm));
+    accounting.exchange->set_header("x-ratelimit-remaining-tokens", remaining(*limits.tpm, admitted->usage.tokens));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, api::Request& request,
+                        std::string_view request_id, const router::ModelTable& models, limits::RateCounters* counters) {
+  accounting.caller = &caller;
+  accounting.request = &request;
+  accounting.request_id = request_id;
+  accounting.end_user = end_user_of(*accounting.exchange, request);
+  if (auto allowed = authorize_model(caller, request, models); !allowed) return allowed;
+  if (auto allowed = auth::check_end_user(caller.snapshot.get(), accounting.end_user); !allowed) return allowed;
+  return admit_limits(accounting, caller, counters);
+}
+
+void settle_call(CallAccounting& accounting, const CallOutcome& outcome) {
+  const auto tokens = outcome.usage.prompt_tokens + outcome.usage.completion_tokens;
+  const auto now = store::now_millis();
+  accounting.key_permit.finish(tokens, now);
+  accounting.team_permit.finish(tokens, now);
+  if (!accounting.tracker || !accounting.tracker->enabled()) return;
+  const double cost = accounting.tracker->record({.caller = accounting.caller,
+                                                  .request = accounting.request,
+                                                  .request_id = accounting.request_id,
+                                                  .end_user = accounting.end_user,
+                                                  .deployment = outcome.deployment,
+                                                  .usage = outcome.usage,
+                                                  .status = outcome.status,
+                                                  .received_at = outcome.received_at,
+                                                  .time_to_first_chunk = outcome.time_to_first_chunk,
+                                                  .stream = outcome.stream,
+                                                  .response_body = accounting.response_body});
+  server::Exchange& exchange = *accounting.exchange;
+  if (!exchange.streaming() && !exchange.responded()) {
+    exchange.set_header("x-litellm-response-cost", dollars_text(cost));
+    if (accounting.caller && accounting.caller->key) {
+      exchange.set_header("x-litellm-key-spend", dollars_text(accounting.caller->key->spend->value()));
+    }
+  }
+}
+
+}  // namespace llmux::handlers

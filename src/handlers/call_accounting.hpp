@@ -1,0 +1,47 @@
+// What keys add to a model call, in two steps model_call.cpp calls: admit_call after the body
+// is parsed (model aliases and access, end-user budget, rpm / tpm / parallel limits) and
+// settle_call when the call ends (tokens for the limits, cost and spend-log event, cost headers).
+#pragma once
+
+#include "api/request.hpp"
+#include "auth/authenticator.hpp"
+#include "handlers/spend_tracker.hpp"
+#include "limits/limiter.hpp"
+#include "router/model_table.hpp"
+#include "server/exchange.hpp"
+
+#include <chrono>
+#include <string_view>
+
+namespace llmux::handlers {
+
+// Held by the call from admission to its end.
+struct CallAccounting {
+  SpendTracker* tracker = nullptr;
+  server::Exchange* exchange = nullptr;
+  const auth::Caller* caller = nullptr;  // set by admit_call
+  const api::Request* request = nullptr;
+  std::string_view request_id;
+  std::string_view end_user;       // the body's "user" or x-litellm-customer-id
+  std::string_view response_body;  // kept only with store_prompts_in_spend_logs
+  // The key's and its team's in-flight slots, until the call's tokens are added at its end.
+  limits::Permit key_permit;
+  limits::Permit team_permit;
+};
+
+struct CallOutcome {
+  const router::Deployment* deployment = nullptr;
+  api::Usage usage;
+  int status = 0;
+  std::chrono::steady_clock::time_point received_at;
+  std::chrono::steady_clock::duration time_to_first_chunk{};
+  bool stream = false;
+};
+
+// May rewrite request.model (a key's alias). An error is the call's answer (401/400/429).
+Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, api::Request& request,
+                        std::string_view request_id, const router::ModelTable& models, limits::RateCounters* counters);
+
+void settle_call(CallAccounting& accounting, const CallOutcome& outcome);
+
+}  // namespace llmux::handlers

@@ -1,0 +1,50 @@
+// The end of every model call, for spend: its cost, added at once to the caller's live spend
+// (budgets see it on the next request), and one spend-log event appended to this worker's sink
+// (written by the store thread in the next batch). No lock contention, no database wait.
+#pragma once
+
+#include "api/request.hpp"
+#include "api/usage.hpp"
+#include "auth/authenticator.hpp"
+#include "router/model_table.hpp"
+#include "store/service.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace llmux::handlers {
+
+// USD for one call's usage on `deployment`: the built-in price map with the deployment's own
+// overrides (router::Deployment::price); 0 for a model without prices. Cached prompt tokens
+// are billed at the cache-read price.
+double call_cost(const router::Deployment& deployment, const api::Usage& usage);
+
+struct FinishedCall {
+  const auth::Caller* caller = nullptr;  // nullptr: refused before authentication
+  const api::Request* request = nullptr;  // nullptr: refused before the body was parsed
+  std::string_view request_id;
+  std::string_view end_user;  // the body's "user" or x-litellm-customer-id
+  const router::Deployment* deployment = nullptr;
+  api::Usage usage;
+  int status = 0;
+  std::chrono::steady_clock::time_point received_at;
+  std::chrono::steady_clock::duration time_to_first_chunk{};  // streams only
+  bool stream = false;
+  std::string_view response_body;  // kept only with store_prompts_in_spend_logs
+};
+
+class SpendTracker {
+ public:
+  // sink: nullptr when there is no store (nothing is recorded).
+  SpendTracker(store::SpendSink* sink, bool store_prompts) : sink_(sink), store_prompts_(store_prompts) {}
+  bool enabled() const { return sink_ != nullptr; }
+  // Returns the call's cost.
+  double record(const FinishedCall& call);
+
+ private:
+  store::SpendSink* sink_;
+  bool store_prompts_;
+};
+
+}  // namespace llmux::handlers

@@ -1,0 +1,94 @@
+// Per-key request limits: requests and tokens per minute, and calls in flight. The counters sit
+// behind the RateCounters interface: this instance's memory today, Redis (shared by several
+// instances) next. Tokens are known only after a call, so a call is admitted on the counts so
+// far and its tokens are added when it ends (Permit::finish).
+#pragma once
+
+#include "base/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace llmux::limits {
+
+using Millis = std::int64_t;
+
+struct Limits {
+  std::optional<std::int64_t> rpm;
+  std::optional<std::int64_t> tpm;
+  std::optional<std::int64_t> max_parallel;
+  bool any() const { return rpm || tpm || max_parallel; }
+};
+
+// One subject's counts in the current one-minute window.
+struct Usage {
+  std::int64_t requests = 0;
+  std::int64_t tokens = 0;
+  std::int64_t in_flight = 0;
+  Millis window_ends_at = 0;
+};
+
+class RateCounters {
+ public:
+  virtual ~RateCounters() = default;
+  // Admits one call when it fits `limits` (counting it and its slot) and returns the counts
+  // with it; otherwise counts nothing and returns nullopt plus the counts that refused it.
+  virtual std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits, Millis now) = 0;
+  virtual void add_tokens(const std::string& subject, std::int64_t tokens, Millis now) = 0;
+  virtual void release(const std::string& subject) = 0;
+};
+
+// This process's counters: fixed one-minute windows, in shards so that keys rarely share a lock.
+class MemoryCounters final : public RateCounters {
+ public:
+  std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits, Millis now) override;
+  void add_tokens(const std::string& subject, std::int64_t tokens, Millis now) override;
+  void release(const std::string& subject) override;
+
+ private:
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::string, Usage> usage;
+  };
+  Shard& shard_of(const std::string& subject) { return shards_[std::hash<std::string>{}(subject) % kShards]; }
+  static void roll(Usage& usage, Millis now);
+
+  static constexpr std::size_t kShards = 64;
+  Shard shards_[kShards];
+};
+
+// An admitted call: holds its in-flight slot until finish() (which adds its tokens) or its
+// destruction, whichever comes first.
+class Permit {
+ public:
+  Permit() = default;
+  Permit(RateCounters* counters, std::string subject) : counters_(counters), subject_(std::move(subject)) {}
+  Permit(Permit&& other) noexcept { *this = std::move(other); }
+  Permit& operator=(Permit&& other) noexcept;
+  ~Permit();
+  void finish(std::int64_t tokens, Millis now);
+
+ private:
+  RateCounters* counters_ = nullptr;
+  std::string subject_;
+};
+
+struct Admission {
+  Permit permit;
+  Usage usage;  // with this call counted
+};
+
+// 429 with LiteLLM's message and retry-after when `limits` refuse the call; `subject` names the
+// limited thing (a key's token), `kind` what it is ("key", "team"). Limits absent: admitted
+// without counting.
+Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits, Millis now,
+                        std::string_view kind = "key");
+
+}  // namespace llmux::limits

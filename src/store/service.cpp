@@ -1,0 +1,148 @@
+#include "store/service.hpp"
+
+#include "telemetry/log.hpp"
+
+#include <filesystem>
+
+namespace llmux::store {
+
+namespace {
+
+constexpr auto kMaintenanceInterval = std::chrono::seconds(1);
+
+
+}  // namespace
+
+void SpendSink::add(SpendEvent event) {
+  const std::lock_guard lock(mutex_);
+  events_.push_back(std::move(event));
+}
+
+std::vector<SpendEvent> SpendSink::take() {
+  std::vector<SpendEvent> taken;
+  const std::lock_guard lock(mutex_);
+  taken.swap(events_);
+  return taken;
+}
+
+Service::Service(std::unique_ptr<Database> database, ServiceOptions options)
+    : store_(std::move(database)),
+      options_(std::move(options)),
+      writer_(store_, options_.spool_path, options_.max_pending_events) {}
+
+Service::~Service() {
+  if (thread_.joinable()) {
+    io_.stop();
+    thread_.join();
+  }
+}
+
+SpendSink& Service::add_sink() { return *sinks_.emplace_back(std::make_unique<SpendSink>()); }
+
+void Service::start() {
+  if (on_change_) on_change_(store_, {});
+  last_refresh_ = std::chrono::steady_clock::now();
+  if (writer_.has_spool()) telemetry::log_now("info", "replaying spooled spend from " + writer_.spool_path());
+  telemetry::log_now("info", "spend is written every " + std::to_string(options_.flush_interval.count()) +
+                       " ms (proxy_batch_write_at); a crash loses at most that much, SIGTERM loses nothing");
+  schedule_flush();
+  schedule_maintenance();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+Error Service::database_unavailable(const DatabaseError& error) {
+  telemetry::log_now("warning", std::string("database: ") + error.what());
+  if (error.transient) return make_error(ErrorKind::unavailable, "The database is unavailable; try again shortly.");
+  // Constraint violations are the caller's doing (e.g. a key_alias that exists already).
+  return make_error(ErrorKind::invalid_request, "The database refused the change: " + std::string(error.what()));
+}
+
+void Service::keys_changed(const std::vector<std::string>& reset_tokens) {
+  if (on_change_) on_change_(store_, reset_tokens);
+}
+
+void Service::collect() {
+  for (auto& sink : sinks_) writer_.add(sink->take());
+}
+
+void Service::flush() {
+  collect();
+  writer_.flush();
+  if (auto replayed = writer_.take_replayed_spend(); !replayed.empty() && on_replayed_) on_replayed_(replayed);
+}
+
+void Service::schedule_flush() {
+  flush_timer_.expires_after(options_.flush_interval);
+  flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    flush();
+    schedule_flush();
+  });
+}
+
+void Service::schedule_maintenance() {
+  maintenance_timer_.expires_after(kMaintenanceInterval);
+  maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    try {
+      store_.database().reconnect();
+      std::vector<std::string> reset;
+      if (const auto now = now_millis(); store_.has_due_budgets(now)) {
+        // Spend collected so far is written first, so the reset does not carry it over.
+        flush();
+        reset = store_.reset_due_budgets(now);
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (!reset.empty() || now - last_refresh_ >= options_.refresh_interval) {
+        last_refresh_ = now;
+        keys_changed(reset);
+      }
+    } catch (const DatabaseError& error) {
+      telemetry::log_now("warning", std::string("database maintenance skipped: ") + error.what());
+    }
+    schedule_maintenance();
+  });
+}
+
+std::size_t Service::stop_and_flush() {
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+  collect();
+  if (writer_.flush()) return 0;
+  const std::size_t spooled = writer_.pending_events();
+  writer_.spool_all();
+  telemetry::log_now("warning", "database unavailable at shutdown: spend of " + std::to_string(spooled) +
+                          " requests spooled to " + writer_.spool_path() + ", written at the next start");
+  return spooled;
+}
+
+namespace {
+
+bool is_postgres(const std::string& database_url) {
+  return database_url.starts_with("postgresql://") || database_url.starts_with("postgres://");
+}
+
+std::filesystem::path beside_config(const std::string& config_path, const std::string& name) {
+  if (config_path.empty()) return name;
+  return std::filesystem::path(config_path).parent_path() / name;
+}
+
+std::string sqlite_file(const std::string& database_url, const std::string& config_path) {
+  std::string path = database_url;
+  if (path.starts_with("sqlite:///")) path = path.substr(std::string_view("sqlite:///").size());
+  return path.empty() ? beside_config(config_path, "llmux.db").string() : path;
+}
+
+}  // namespace
+
+std::unique_ptr<Database> open_database(const std::string& database_url, const std::string& config_path) {
+  if (is_postgres(database_url)) return open_postgres(database_url);
+  return open_sqlite(sqlite_file(database_url, config_path));
+}
+
+std::string spool_path_for(const std::string& database_url, const std::string& config_path) {
+  if (is_postgres(database_url)) return beside_config(config_path, "llmux-spend-spool.jsonl").string();
+  return sqlite_file(database_url, config_path) + ".spend-spool.jsonl";
+}
+
+}  // namespace llmux::store

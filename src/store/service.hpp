@@ -1,0 +1,129 @@
+// The store's own thread. Workers never wait on the database: management routes hand their
+// work to this thread and await the answer (their worker keeps serving other requests), and
+// finished calls append spend to their worker's SpendSink, which this thread collects and
+// writes every flush interval. Also resets budgets whose window ended and tells the key cache
+// (through on_change) when keys changed.
+#pragma once
+
+#include "base/error.hpp"
+#include "store/spend_writer.hpp"
+#include "store/store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace llmux::store {
+
+namespace asio = boost::asio;
+
+// One worker's finished calls, until the store thread takes them. The lock is only ever
+// contended once per flush interval, when the store thread swaps the vector out.
+class SpendSink {
+ public:
+  void add(SpendEvent event);
+  std::vector<SpendEvent> take();
+
+ private:
+  std::mutex mutex_;
+  std::vector<SpendEvent> events_;
+};
+
+struct ServiceOptions {
+  std::chrono::milliseconds flush_interval{10'000};  // proxy_batch_write_at
+  std::chrono::milliseconds refresh_interval{30'000};  // key cache TTL
+  std::string spool_path;
+  std::size_t max_pending_events = 100'000;
+};
+
+template <class T>
+struct AsResult {
+  using type = Result<T>;
+};
+template <class T>
+struct AsResult<Result<T>> {
+  using type = Result<T>;
+};
+
+class Service {
+ public:
+  // Runs on the store thread after keys changed (reset_tokens: keys whose spend was set back to
+  // zero by a budget reset or an update), at each refresh, and once at start.
+  using OnChange = std::function<void(Store& store, const std::vector<std::string>& reset_tokens)>;
+  // Runs on the store thread with spend per key written from the spool (an earlier run's).
+  using OnReplayed = std::function<void(const std::map<std::string, double>& spend_by_key)>;
+
+  Service(std::unique_ptr<Database> database, ServiceOptions options);
+  ~Service();
+
+  // Setup, before start().
+  SpendSink& add_sink();
+  void set_on_change(OnChange on_change) { on_change_ = std::move(on_change); }
+  void set_on_replayed(OnReplayed on_replayed) { on_replayed_ = std::move(on_replayed); }
+  void start();
+
+  // Runs `work(store)` on the store thread; a DatabaseError becomes a 503 the caller can show.
+  // Work that returns a Result<T> itself gives a Result<T>, not a Result<Result<T>>.
+  template <class Work>
+  auto run(Work work) -> asio::awaitable<typename AsResult<decltype(work(std::declval<Store&>()))>::type> {
+    using R = typename AsResult<decltype(work(std::declval<Store&>()))>::type;
+    // Named, not a temporary in the co_await expression: GCC 12 miscompiles those.
+    auto task = [this, work = std::move(work)]() mutable -> asio::awaitable<R> {
+      try {
+        try {
+          co_return R(work(store_));
+        } catch (const DatabaseError& error) {
+          // A connection the server dropped (a restart) fails once; the work runs again on a
+          // new one. Transactions that were cut off were rolled back by the server.
+          if (!error.transient || !store_.database().reconnect()) throw;
+        }
+        co_return R(work(store_));
+      } catch (const DatabaseError& error) {
+        co_return R(boost::system::in_place_error, database_unavailable(error));
+      }
+    };
+    co_return co_await asio::co_spawn(io_, std::move(task), asio::use_awaitable);
+  }
+  // From inside run(): keys changed, rebuild the cache now.
+  void keys_changed(const std::vector<std::string>& reset_tokens = {});
+
+  // After the workers stopped: stops this thread and writes every last event (to the spool
+  // file when the database is away). Returns the number of events that went to the spool.
+  std::size_t stop_and_flush();
+
+  std::string_view engine() { return store_.database().engine(); }
+
+ private:
+  static Error database_unavailable(const DatabaseError& error);
+  void collect();
+  void flush();
+  void schedule_flush();
+  void schedule_maintenance();
+
+  Store store_;
+  ServiceOptions options_;
+  SpendWriter writer_;
+  OnChange on_change_;
+  OnReplayed on_replayed_;
+  std::vector<std::unique_ptr<SpendSink>> sinks_;
+  asio::io_context io_{1};
+  asio::steady_timer flush_timer_{io_};
+  asio::steady_timer maintenance_timer_{io_};
+  std::chrono::steady_clock::time_point last_refresh_{};
+  std::thread thread_;
+};
+
+// Where the database is: database_url (or DATABASE_URL) when set, else llmux.db beside the
+// config file. Opens it and applies migrations (throws DatabaseError).
+std::unique_ptr<Database> open_database(const std::string& database_url, const std::string& config_path);
+// Where spend waits when the database is away: beside the SQLite file, or beside the config.
+std::string spool_path_for(const std::string& database_url, const std::string& config_path);
+
+}  // namespace llmux::store

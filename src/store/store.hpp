@@ -1,0 +1,210 @@
+// What the gateway keeps in its database — virtual keys, spend and the spend log — as plain
+// records, and the operations on them. Written once over store::Database, so SQLite and
+// PostgreSQL run the same code. Not thread-safe: one thread (store::Service) owns a Store.
+#pragma once
+
+#include "store/database.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmux::store {
+
+using Millis = std::int64_t;  // Unix time in milliseconds
+
+// Marks ids of other budget holders among key tokens (reset lists, live spend).
+inline const std::string kTeamPrefix = "team:";
+inline const std::string kUserPrefix = "user:";
+inline const std::string kEndUserPrefix = "end_user:";
+
+Millis now_millis();
+
+struct KeyRecord {
+  std::string token;     // SHA-256 of the key, hex
+  std::string key_name;  // "sk-...abcd"
+  std::optional<std::string> key_alias;
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<double> soft_budget;
+  std::optional<std::string> budget_duration;
+  std::optional<Millis> budget_reset_at;
+  std::optional<Millis> expires;
+  std::vector<std::string> models;  // empty: every model
+  boost::json::object aliases;      // model alias → model group
+  boost::json::object metadata;
+  boost::json::object model_max_budget;
+  std::vector<std::string> tags;
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  std::optional<std::int64_t> max_parallel_requests;
+  std::optional<std::string> user_id;
+  std::optional<std::string> team_id;
+  bool blocked = false;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+struct TeamRecord {
+  std::string team_id;
+  std::optional<std::string> team_alias;
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<std::string> budget_duration;
+  std::optional<Millis> budget_reset_at;
+  std::vector<std::string> models;  // empty: every model
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  std::optional<std::int64_t> max_parallel_requests;
+  boost::json::array members_with_roles;  // [{"user_id": …, "role": "admin"|"user"}]
+  boost::json::object metadata;
+  bool blocked = false;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+struct UserRecord {
+  std::string user_id;
+  std::optional<std::string> user_email;
+  std::string user_role = "internal_user";
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<std::string> budget_duration;
+  std::optional<Millis> budget_reset_at;
+  std::vector<std::string> models;
+  std::optional<std::int64_t> tpm_limit;
+  std::optional<std::int64_t> rpm_limit;
+  boost::json::object metadata;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+// An end user ("customer"): the `user` of a request body or x-litellm-customer-id.
+struct EndUserRecord {
+  std::string user_id;
+  std::optional<std::string> alias;
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<std::string> budget_duration;
+  std::optional<Millis> budget_reset_at;
+  bool blocked = false;
+  Millis created_at = 0;
+};
+
+// One finished model call, as the spend log keeps it.
+struct SpendEvent {
+  std::string id;  // unique per event
+  std::string request_id;
+  std::string call_type;  // "acompletion", "aembedding", …
+  std::string api_key;    // the key's SHA-256; "" for the master key / an open gateway
+  double spend = 0;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  Millis start_time = 0;
+  Millis end_time = 0;
+  std::optional<Millis> completion_start_time;
+  std::string model;
+  std::string model_group;
+  std::string model_id;
+  std::string provider;
+  std::string user_id;
+  std::string team_id;
+  std::string end_user;
+  std::string status;  // "success" or "failure"
+  bool cache_hit = false;
+  std::vector<std::string> tags;
+  std::string metadata = "{}";  // JSON object text from the request
+  std::optional<std::string> messages;  // only with store_prompts_in_spend_logs
+  std::optional<std::string> response;
+};
+
+struct SpendLogQuery {
+  std::optional<std::string> api_key;  // hashed
+  std::optional<std::string> user_id;
+  std::optional<std::string> team_id;
+  std::optional<std::string> request_id;
+  std::optional<Millis> start_time;  // inclusive
+  std::optional<Millis> end_time;    // exclusive
+  std::int64_t limit = 100;
+  std::int64_t offset = 0;
+};
+
+struct SpendReportRow {
+  std::string day;    // YYYY-MM-DD (UTC)
+  std::string group;  // team id, hashed key or end user
+  std::string model;
+  double spend = 0;
+  std::int64_t total_tokens = 0;
+  std::int64_t requests = 0;
+};
+
+class Store {
+ public:
+  explicit Store(std::unique_ptr<Database> database);
+  Database& database() { return *database_; }
+
+  // Keys. insert_key fails (DatabaseError) on a duplicate alias.
+  void insert_key(const KeyRecord& key);
+  // Writes every field but `spend`, which only spend flushes and set_key_spend change.
+  void update_key(const KeyRecord& key);
+  void set_key_spend(const std::string& token, double spend, std::optional<Millis> budget_reset_at);
+  // Replaces a key's token (regenerate), keeping everything else.
+  void replace_token(const std::string& old_token, const std::string& new_token, const std::string& key_name);
+  std::int64_t delete_key(const std::string& token);
+  std::optional<KeyRecord> find_key(const std::string& token);
+  std::optional<KeyRecord> find_key_by_alias(const std::string& alias);
+  std::vector<KeyRecord> list_keys(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
+                                   const std::optional<std::string>& key_alias, std::int64_t limit,
+                                   std::int64_t offset);
+  std::int64_t count_keys(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
+                          const std::optional<std::string>& key_alias);
+  std::vector<KeyRecord> all_keys();
+  bool has_due_budgets(Millis now);
+  // Keys, teams, users and end users whose budget window has ended at `now`: spend back to 0,
+  // next window scheduled. Returns the keys' tokens and the others' ids with their prefix.
+  std::vector<std::string> reset_due_budgets(Millis now);
+
+  // Teams. update_team writes every field but `spend`.
+  void insert_team(const TeamRecord& team);
+  void update_team(const TeamRecord& team);
+  std::int64_t delete_team(const std::string& team_id);
+  std::optional<TeamRecord> find_team(const std::string& team_id);
+  std::vector<TeamRecord> all_teams();
+
+  // Users. update_user writes every field but `spend`.
+  void insert_user(const UserRecord& user);
+  void update_user(const UserRecord& user);
+  std::int64_t delete_user(const std::string& user_id);
+  std::optional<UserRecord> find_user(const std::string& user_id);
+  std::vector<UserRecord> all_users();
+
+  // End users. save_end_user inserts or replaces every field but `spend`.
+  void save_end_user(const EndUserRecord& end_user);
+  std::int64_t delete_end_user(const std::string& user_id);
+  std::optional<EndUserRecord> find_end_user(const std::string& user_id);
+  // Only those with a budget or blocked: the rest need no check on the request path.
+  std::vector<EndUserRecord> limited_end_users();
+
+  // Spend: one transaction per batch. A batch id seen before is skipped (its first COMMIT
+  // landed even if the answer to it was lost), so a retried batch is never counted twice.
+  // Returns false when the batch had already been written.
+  bool write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events);
+  std::vector<SpendEvent> spend_logs(const SpendLogQuery& query);
+  double total_spend(std::optional<Millis> start_time, std::optional<Millis> end_time);
+  // group_by: "team", "api_key" or "customer".
+  std::vector<SpendReportRow> spend_report(const std::string& group_by, Millis start_time, Millis end_time);
+
+ private:
+  std::unique_ptr<Database> database_;
+};
+
+// "30s", "30m", "30h", "30d", "1mo": the budget window in milliseconds (a month is 30 days,
+// as in LiteLLM); nullopt when the text is not a duration.
+std::optional<Millis> parse_duration(std::string_view text);
+
+}  // namespace llmux::store

@@ -1,0 +1,94 @@
+// Helpers for the keys-and-spend tests: each engine (SQLite file, PostgreSQL server started
+// here) as a database_url, and the admin calls the tests make.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { startPostgres } from './postgres.mjs';
+import { kAuth, kHello, postJson } from './stack.mjs';
+
+// Both engines; each test file runs its tests once per engine. An engine's database lives
+// until close(), across gateway restarts.
+export const kEngines = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = await mkdtemp(join(tmpdir(), 'llmux-sqlite-'));
+      return { dir, url: join(dir, 'llmux.db'), close: () => rm(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'postgresql',
+    async open() {
+      const dir = await mkdtemp(join(tmpdir(), 'llmux-pgconfig-'));
+      const server = await startPostgres();
+      return {
+        dir,
+        url: server.url,
+        server,
+        async close() {
+          await server.stop();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+];
+
+// Prices that make every call's cost known: the mock's chat answer has 19 prompt and 10
+// completion tokens.
+export const kInputPrice = 0.0001;
+export const kOutputPrice = 0.0002;
+export const kCallCost = 19 * kInputPrice + 10 * kOutputPrice;
+
+export function pricedModels(mockUrl) {
+  const priced = (name, upstream) => ({
+    model_name: name,
+    litellm_params: {
+      model: `openai/${upstream}`, api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-priced',
+      input_cost_per_token: kInputPrice, output_cost_per_token: kOutputPrice,
+    },
+    model_info: { id: `deployment-${name}` },
+  });
+  return [priced('priced', 'gpt-4o-upstream'), priced('priced-slow-stream', 'mock-stream-slow-50')];
+}
+
+export async function admin(url, method, path, body) {
+  const response = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...kAuth },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = text; }
+  return { status: response.status, body: json, headers: response.headers };
+}
+
+// POST /key/generate as admin; asserts 200 and returns the body (with the plain `key`).
+export async function generateKey(url, fields = {}) {
+  const { status, body } = await admin(url, 'POST', '/key/generate', fields);
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.match(body.key, /^sk-[A-Za-z0-9_-]{32}$/);
+  return body;
+}
+
+export function chatWith(url, key, model = 'priced', extra = {}, headers = {}) {
+  return postJson(url, '/v1/chat/completions', { model, messages: kHello, ...extra },
+    { auth: { Authorization: `Bearer ${key}` }, headers });
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Polls until check() returns a truthy value (spend reaches the database in batches).
+export async function eventually(check, { timeoutMs = 8000, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await sleep(100);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}

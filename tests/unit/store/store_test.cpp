@@ -1,0 +1,256 @@
+#include "store/migrations.hpp"
+#include "store/spend_writer.hpp"
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace llmux::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kInjections = {"x'; DROP TABLE llmux_keys; --", "' OR '1'='1", "\"); DELETE FROM llmux_spend_logs; --",
+                                              "?", "$1", "\\", "é中"};
+
+// A fresh SQLite file per test, removed afterwards.
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("llmux-store-test-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path() const { return (dir_ / "llmux.db").string(); }
+
+  fs::path dir_;
+};
+
+KeyRecord key_named(const std::string& token) {
+  KeyRecord key;
+  key.token = token;
+  key.key_name = "sk-...abcd";
+  key.created_at = key.updated_at = 1000;
+  return key;
+}
+
+SpendEvent event_for(const std::string& id, const std::string& token, double spend) {
+  SpendEvent event;
+  event.id = id;
+  event.request_id = "req-" + id;
+  event.call_type = "acompletion";
+  event.api_key = token;
+  event.spend = spend;
+  event.prompt_tokens = 3;
+  event.completion_tokens = 4;
+  event.start_time = 5000;
+  event.end_time = 6000;
+  event.model = event.model_group = event.model_id = event.provider = "m";
+  event.status = "success";
+  return event;
+}
+
+TEST_F(StoreTest, MigrationsRunOnceAndRecordTheirVersion) {
+  {
+    auto database = open_sqlite(path());
+    EXPECT_EQ(migrate(*database), static_cast<int>(kMigrations.size()));
+  }
+  auto database = open_sqlite(path());
+  EXPECT_EQ(migrate(*database), 0);
+  const auto rows = database->query("SELECT MAX(version) FROM llmux_schema_migrations");
+  EXPECT_EQ(rows.front().integer(0), kMigrations.back().version);
+  EXPECT_EQ(database->query("PRAGMA journal_mode").front().text(0), "wal");
+}
+
+TEST_F(StoreTest, KeysRoundTripAndUpdateLeavesSpendAlone) {
+  Store store(open_sqlite(path()));
+  KeyRecord key = key_named("t1");
+  key.key_alias = "alias";
+  key.models = {"gpt-4o", "openai/*"};
+  key.max_budget = 2.5;
+  key.metadata["team"] = "a";
+  key.tags = {"x"};
+  key.rpm_limit = 10;
+  store.insert_key(key);
+  store.write_spend("b1", {event_for("e1", "t1", 0.5)});
+
+  auto found = store.find_key("t1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->models, key.models);
+  EXPECT_EQ(found->max_budget, 2.5);
+  EXPECT_EQ(found->metadata.at("team"), "a");
+  EXPECT_EQ(found->rpm_limit, 10);
+  EXPECT_FALSE(found->tpm_limit);
+  EXPECT_DOUBLE_EQ(found->spend, 0.5);
+
+  found->models = {"other"};
+  found->max_budget.reset();
+  found->spend = 99;  // not written by update_key
+  store.update_key(*found);
+  auto updated = store.find_key_by_alias("alias");
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->models, std::vector<std::string>{"other"});
+  EXPECT_FALSE(updated->max_budget);
+  EXPECT_DOUBLE_EQ(updated->spend, 0.5);
+
+  EXPECT_THROW(store.insert_key([] {
+    KeyRecord duplicate = key_named("t2");
+    duplicate.key_alias = "alias";
+    return duplicate;
+  }()), DatabaseError);
+  EXPECT_EQ(store.delete_key("t1"), 1);
+  EXPECT_EQ(store.delete_key("t1"), 0);
+  EXPECT_FALSE(store.find_key("t1"));
+}
+
+TEST_F(StoreTest, InjectionTextIsStoredVerbatimEverywhere) {
+  Store store(open_sqlite(path()));
+  int n = 0;
+  for (const auto& text : kInjections) {
+    KeyRecord key = key_named(text);
+    key.key_alias = text;
+    key.user_id = key.team_id = text;
+    key.models = key.tags = {text};
+    key.metadata[text] = text;
+    store.insert_key(key);
+    auto found = store.find_key(text);
+    ASSERT_TRUE(found) << text;
+    EXPECT_EQ(found->user_id, text);
+    EXPECT_EQ(found->models, std::vector<std::string>{text});
+    EXPECT_EQ(found->metadata.at(text).as_string(), text);
+    EXPECT_EQ(store.count_keys(text, text, text), 1);
+    EXPECT_EQ(store.list_keys(text, std::nullopt, std::nullopt, 10, 0).size(), 1u);
+    SpendEvent event = event_for("id" + std::to_string(n), text, 1);
+    event.user_id = event.team_id = event.end_user = text;
+    event.tags = {text};
+    ASSERT_TRUE(store.write_spend("batch" + std::to_string(n++), {event}));
+    EXPECT_EQ(store.spend_logs({.user_id = text}).size(), 1u);
+    EXPECT_EQ(store.spend_logs({.api_key = text}).front().end_user, text);
+  }
+  EXPECT_EQ(store.all_keys().size(), kInjections.size());
+}
+
+TEST_F(StoreTest, SpendBatchesAddUpOnceAndFeedEveryTotal) {
+  Store store(open_sqlite(path()));
+  store.insert_key(key_named("k"));
+  std::vector<SpendEvent> events;
+  for (int i = 0; i < 10; ++i) {
+    SpendEvent event = event_for("e" + std::to_string(i), "k", 0.1);
+    event.end_user = "customer";
+    event.tags = {"tag-a"};
+    events.push_back(event);
+  }
+  EXPECT_TRUE(store.write_spend("batch-1", events));
+  EXPECT_FALSE(store.write_spend("batch-1", events)) << "a retried batch must not count twice";
+  EXPECT_NEAR(store.find_key("k")->spend, 1.0, 1e-12);
+  EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), 1.0, 1e-12);
+  EXPECT_NEAR(store.database().query("SELECT spend FROM llmux_end_users WHERE user_id = ?", {std::string("customer")})
+                  .front().real(0), 1.0, 1e-12);
+  EXPECT_NEAR(store.database().query("SELECT spend FROM llmux_tags WHERE tag = ?", {std::string("tag-a")})
+                  .front().real(0), 1.0, 1e-12);
+  EXPECT_EQ(store.spend_logs({.limit = 4, .offset = 8}).size(), 2u);
+  EXPECT_EQ(store.spend_logs({.start_time = 6000}).size(), 0u);
+  const auto report = store.spend_report("api_key", 0, 10000);
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report.front().day, "1970-01-01");
+  EXPECT_EQ(report.front().requests, 10);
+}
+
+TEST_F(StoreTest, BudgetWindowsResetWhenDue) {
+  Store store(open_sqlite(path()));
+  KeyRecord key = key_named("k");
+  key.budget_duration = "30s";
+  key.budget_reset_at = 10'000;
+  store.insert_key(key);
+  store.write_spend("b", {event_for("e", "k", 3)});
+  EXPECT_TRUE(store.reset_due_budgets(9'999).empty());
+  EXPECT_EQ(store.reset_due_budgets(10'000), std::vector<std::string>{"k"});
+  const auto reset = store.find_key("k");
+  EXPECT_EQ(reset->spend, 0);
+  EXPECT_EQ(reset->budget_reset_at, 10'000 + 30'000);
+}
+
+TEST(ParseDuration, LitellmUnits) {
+  EXPECT_EQ(parse_duration("30s"), 30'000);
+  EXPECT_EQ(parse_duration("30m"), 30 * 60'000);
+  EXPECT_EQ(parse_duration("2h"), 2 * 3'600'000);
+  EXPECT_EQ(parse_duration("1d"), 86'400'000);
+  EXPECT_EQ(parse_duration("1mo"), 30LL * 86'400'000);
+  for (std::string_view bad : {"", "s", "0s", "-1s", "5w", "5 d", "1.5h"}) EXPECT_FALSE(parse_duration(bad)) << bad;
+}
+
+// SQLite behind a switch: while `down`, every statement fails the way a lost server does.
+class FlakyDatabase final : public Database {
+ public:
+  FlakyDatabase(std::unique_ptr<Database> inner, const bool& down) : inner_(std::move(inner)), down_(down) {}
+  std::vector<Row> query(std::string_view sql, const Params& params) override {
+    if (down_) throw DatabaseError("server closed the connection unexpectedly", true);
+    return inner_->query(sql, params);
+  }
+  std::int64_t changed_rows() const override { return inner_->changed_rows(); }
+  std::string_view engine() const override { return inner_->engine(); }
+  void execute_script(std::string_view sql) override { inner_->execute_script(sql); }
+  bool reconnect() override { return !down_; }
+
+ private:
+  std::unique_ptr<Database> inner_;
+  const bool& down_;
+};
+
+TEST_F(StoreTest, SpendWaitsInMemoryThenInTheSpoolAndLandsOnceTheDatabaseIsBack) {
+  bool down = false;
+  Store store(std::make_unique<FlakyDatabase>(open_sqlite(path()), down));
+  store.insert_key(key_named("k"));
+  const std::string spool = (dir_ / "spool.jsonl").string();
+  SpendWriter writer(store, spool, /*max_pending_events=*/5);
+
+  down = true;
+  int id = 0;
+  for (int batch = 0; batch < 4; ++batch) {
+    std::vector<SpendEvent> events;
+    for (int i = 0; i < 3; ++i) events.push_back(event_for("e" + std::to_string(id++), "k", 0.25));
+    writer.add(std::move(events));
+    EXPECT_FALSE(writer.flush());
+  }
+  EXPECT_LE(writer.pending_events(), 5u) << "memory is bounded";
+  EXPECT_TRUE(writer.has_spool()) << "the rest went to the spool";
+
+  down = false;
+  EXPECT_TRUE(writer.flush());
+  EXPECT_FALSE(writer.has_spool());
+  EXPECT_EQ(writer.pending_events(), 0u);
+  EXPECT_EQ(store.spend_logs({.limit = 100}).size(), 12u);
+  EXPECT_NEAR(store.find_key("k")->spend, 3.0, 1e-12);
+  const auto replayed = writer.take_replayed_spend();
+  ASSERT_TRUE(replayed.contains("k"));
+  EXPECT_GT(replayed.at("k"), 0);
+}
+
+TEST_F(StoreTest, ShutdownWithTheDatabaseAwaySpoolsEverythingForTheNextRun) {
+  bool down = false;
+  const std::string spool = (dir_ / "spool.jsonl").string();
+  {
+    Store store(std::make_unique<FlakyDatabase>(open_sqlite(path()), down));
+    store.insert_key(key_named("k"));
+    down = true;
+    SpendWriter writer(store, spool, 1000);
+    writer.add({event_for("a", "k", 1), event_for("b", "k", 2)});
+    EXPECT_FALSE(writer.flush());
+    writer.spool_all();
+    EXPECT_EQ(writer.pending_events(), 0u);
+  }
+  down = false;
+  Store store(open_sqlite(path()));
+  SpendWriter writer(store, spool, 1000);
+  EXPECT_TRUE(writer.flush());
+  EXPECT_NEAR(store.find_key("k")->spend, 3.0, 1e-12);
+  EXPECT_EQ(store.spend_logs({}).size(), 2u);
+}
+
+}  // namespace
+}  // namespace llmux::store
