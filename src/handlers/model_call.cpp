@@ -51,6 +51,7 @@ telemetry::Route route_of(api::Endpoint endpoint) {
     case api::Endpoint::completions: return telemetry::Route::completions;
     case api::Endpoint::embeddings: return telemetry::Route::embeddings;
     case api::Endpoint::moderations: return telemetry::Route::moderations;
+    case api::Endpoint::rerank: return telemetry::Route::rerank;
   }
   return telemetry::Route::chat_completions;
 }
@@ -170,6 +171,10 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
     co_return;
   }
 
+  if (endpoint == api::Endpoint::rerank && !deployment->provider->serves_rerank()) {
+    co_return co_await finish(make_error(ErrorKind::invalid_request,
+                                         "Model " + request->model + " does not serve /rerank (Cohere deployments do)."));
+  }
   auto upstream_request = deployment->provider->encode(*request, deployment->target);
   if (!upstream_request) co_return co_await finish(upstream_request.error());
   upstream::Call call{.url = std::move(upstream_request->url),

@@ -25,6 +25,7 @@ namespace {
 constexpr std::string_view kProviderName = "cohere";
 constexpr std::string_view kChatPath = "/v2/chat";
 constexpr std::string_view kEmbedPath = "/v2/embed";
+constexpr std::string_view kRerankPath = "/v2/rerank";
 // LiteLLM's default for Cohere embeddings: the texts are stored and searched later.
 constexpr std::string_view kDefaultInputType = "search_document";
 
@@ -37,6 +38,9 @@ constexpr std::string_view kChatFields[] = {
 };
 constexpr std::string_view kEmbedFields[] = {"input", "encoding_format", "dimensions", "user", "input_type",
                                              "truncate"};
+
+// Cohere's v2 rerank fields, passed as they are (LiteLLM's /rerank takes Cohere's own shape).
+constexpr std::string_view kRerankFields[] = {"query", "documents", "top_n", "max_tokens_per_doc"};
 
 // OpenAI name → Cohere name for fields that only change their name.
 struct Rename {
@@ -592,8 +596,17 @@ Result<UpstreamRequest> CohereProvider::encode(const api::Request& request, cons
     if (auto applied = apply_chat_fields(request, target, body); !applied) return applied.error();
     body["stream"] = request.stream;
     path = kChatPath;
+  } else if (request.endpoint == api::Endpoint::rerank) {
+    if (auto checked = check_supported_params(request, target, kRerankFields, kProviderName); !checked)
+      return checked.error();
+    body["model"] = target.upstream_model;
+    for (const std::string_view field : kRerankFields) {
+      if (const auto* value = request.body.if_contains(field)) body[field] = *value;
+      else if (const auto* fallback = target.default_params.if_contains(field)) body[field] = *fallback;
+    }
+    path = kRerankPath;
   } else {
-    return bad_request("Cohere serves chat completions and embeddings only.");
+    return bad_request("Cohere serves chat completions, embeddings and rerank only.");
   }
   UpstreamRequest upstream{.url = target.api_base + std::string(path), .body = json::serialize(body)};
   if (!target.api_key.empty()) upstream.headers.emplace_back("Authorization", "bearer " + target.api_key);
@@ -608,6 +621,11 @@ Result<Reply> CohereProvider::decode(const api::Request& request, std::string_vi
   if (ec || !parsed.is_object()) return upstream_failure("The upstream sent a body that is not a JSON object.");
   if (request.endpoint == api::Endpoint::embeddings)
     return embeddings_reply(request, body, parsed.get_object(), client_model);
+  // Cohere's rerank answer is what LiteLLM's /rerank returns ({id, results, meta}): relayed as is.
+  if (request.endpoint == api::Endpoint::rerank) {
+    if (!parsed.get_object().contains("results")) return upstream_failure("The upstream's rerank answer has no results.");
+    return Reply{.body = std::string(body)};
+  }
   return chat_reply(parsed.get_object(), client_model);
 }
 

@@ -1,13 +1,14 @@
 // Cohere beyond the conformance suite: the exact /v2/chat and /v2/embed requests (fields renamed,
 // tools and tool results, response_format, input_type), the key from CO_API_KEY when neither
 // api_key nor COHERE_API_KEY is set, Cohere's `{"message"}` errors mapped to OpenAI's, and
-// requests Cohere cannot express refused before any upstream call.
+// requests Cohere cannot express refused before any upstream call; /rerank and /v1/rerank
+// relayed to /v2/rerank (and refused for deployments of other providers).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startStack, postJson, kHello, kUpstreamKey } from '../support/stack.mjs';
 import { readSse } from '../support/sse.mjs';
-import { cohereErrorBody, cohereStreamText } from '../mock_upstream/dialects/cohere.mjs';
+import { cohereErrorBody, cohereStreamText, readCohereFixture } from '../mock_upstream/dialects/cohere.mjs';
 
 const kSdkEnvKey = 'co-sdk-env-key-test';
 
@@ -18,6 +19,7 @@ function cohereModels(mockUrl) {
     entry('co-chat', 'cohere_chat/command-a-03-2025', { ...keyed, seed: 11 }),
     entry('co-env', 'cohere/command-r'),
     entry('co-embed', 'cohere/embed-english-v3.0', keyed),
+    entry('co-rerank', 'cohere/rerank-v3.5', keyed),
     entry('co-404', 'cohere_chat/mock-error-404', keyed),
     entry('co-422', 'cohere_chat/mock-error-422', keyed),
   ];
@@ -118,5 +120,34 @@ test('cohere: what Cohere cannot express is a 400 before any upstream call', asy
     assert.equal(upstreamCount, 0);
     const error = (await response.json()).error;
     assert.equal(typeof error.message, 'string');
+  }
+});
+
+test('cohere: /rerank and /v1/rerank go to /v2/rerank and answer as Cohere does', async () => {
+  for (const path of ['/rerank', '/v1/rerank']) {
+    const { response, upstream } = await call(path, {
+      model: 'co-rerank', query: 'What is the capital of France?', documents: ['Berlin', 'Madrid', 'Paris'], top_n: 2,
+    });
+    const body = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.equal(upstream.dialect, 'cohere');
+    assert.equal(upstream.path, '/v2/rerank');
+    assert.equal(upstream.headers.authorization, `bearer ${kUpstreamKey}`);
+    assert.deepEqual(upstream.body, {
+      model: 'rerank-v3.5', query: 'What is the capital of France?', documents: ['Berlin', 'Madrid', 'Paris'], top_n: 2,
+    });
+    assert.deepEqual(body, JSON.parse(readCohereFixture('rerank.synthetic.json')));
+  }
+});
+
+test('rerank: a deployment of another provider, or a body without a query, is a 400 before any upstream call', async () => {
+  for (const body of [
+    { model: 'gpt-test', query: 'q', documents: ['a'] },
+    { model: 'co-rerank', documents: ['a'] },
+  ]) {
+    const { response, upstreamCount } = await call('/v1/rerank', body);
+    assert.equal(response.status, 400);
+    assert.equal(upstreamCount, 0);
+    assert.equal((await response.json()).error.type, 'invalid_request_error');
   }
 });

@@ -1,4 +1,4 @@
-// Cohere's v2 API (POST /v2/chat, /v2/embed): the synthetic fixtures in
+// Cohere's v2 API (POST /v2/chat, /v2/embed, /v2/rerank): the synthetic fixtures in
 // tests/fixtures/wire/cohere/ (written from the documented format; see its README) replayed, with
 // Cohere's `{"message": …}` error bodies and its bearer-key check. SSE streams name each event
 // twice (`event:` line and the JSON's `type`) and end with message-end, no [DONE].
@@ -67,6 +67,9 @@ function bodyProblem(route, body) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'invalid request: body must be a JSON object';
   if (typeof body.model !== 'string' || body.model === '') return 'invalid request: model is required';
   if (route === '/v2/chat' && !Array.isArray(body.messages)) return 'invalid request: messages must be an array';
+  if (route === '/v2/rerank' && (typeof body.query !== 'string' || !Array.isArray(body.documents))) {
+    return 'invalid request: query and documents are required';
+  }
   if (route === '/v2/embed') {
     if (!Array.isArray(body.texts)) return 'invalid request: texts must be an array';
     if (typeof body.input_type !== 'string') return 'invalid request: input_type is required for embed models v3 and higher';
@@ -74,7 +77,7 @@ function bodyProblem(route, body) {
   return null;
 }
 
-const kRoutes = new Set(['/v2/chat', '/v2/embed']);
+const kRoutes = new Set(['/v2/chat', '/v2/embed', '/v2/rerank']);
 
 export const cohere = {
   name: 'cohere',
@@ -91,9 +94,10 @@ export const cohere = {
       stream: route === '/v2/chat' && body.stream === true,
       bodies: {
         error: (status) => ({ status, body: cohereErrorBody(status) }),
-        json: () => (route === '/v2/embed'
-          ? embedAnswer(body)
-          : readCohereFixture(toolCall ? 'chat_tool_call.synthetic.json' : 'chat.synthetic.json')),
+        json: () => ({
+          '/v2/embed': () => embedAnswer(body),
+          '/v2/rerank': () => readCohereFixture('rerank.synthetic.json'),
+        }[route] ?? (() => readCohereFixture(toolCall ? 'chat_tool_call.synthetic.json' : 'chat.synthetic.json')))(),
         events: () => (behaviour.kind === 'stream-slow'
           ? slowEvents(behaviour.events)
           : sseEvents(readCohereFixture(toolCall ? 'chat_stream_tool_call.synthetic.sse' : 'chat_stream.synthetic.sse'))),

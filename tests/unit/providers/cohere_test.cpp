@@ -159,6 +159,21 @@ TEST(CohereEncode, EmbeddingsGoToV2EmbedAsFloatTexts) {
   EXPECT_EQ(tokens.error().param, "input");
 }
 
+TEST(CohereEncode, RerankGoesToV2RerankWithCoheresFields) {
+  EXPECT_TRUE(kCohere.serves_rerank());
+  Target target = cohere_target();
+  target.default_params["max_tokens_per_doc"] = 512;
+  const UpstreamRequest request = encoded(
+      api::Endpoint::rerank, R"({"model":"r","query":"capital?","documents":["Paris","Berlin"],"top_n":1})", target);
+  EXPECT_EQ(request.url, "http://127.0.0.1:8000/v2/rerank");
+  EXPECT_THAT(request.headers, ElementsAre(Pair("Authorization", "bearer co-secret-key")));
+  EXPECT_EQ(json::parse(request.body), json::parse(R"({"model":"command-a-03-2025","query":"capital?",
+      "documents":["Paris","Berlin"],"top_n":1,"max_tokens_per_doc":512})"));
+  auto unknown = try_encode(api::Endpoint::rerank, R"({"model":"r","query":"q","documents":["a"],"rank_fields":["t"]})");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind, ErrorKind::unsupported_params);
+}
+
 TEST(CohereEncode, OtherEndpointsRefused) {
   auto completions = try_encode(api::Endpoint::completions, R"({"model":"m","prompt":"x"})");
   ASSERT_FALSE(completions);
@@ -227,6 +242,18 @@ TEST(CohereDecode, EmbeddingsBecomeAnOpenAiListWithNumbersAsWritten) {
   auto encoded_reply = kCohere.decode(base64, read_wire_fixture("cohere/embed.synthetic.json"), kClientModel);
   ASSERT_TRUE(encoded_reply);
   EXPECT_TRUE(json::parse(encoded_reply->body).at("data").at(0).at("embedding").is_string());
+}
+
+TEST(CohereDecode, RerankAnswerIsRelayedAsCohereSentIt) {
+  const api::Request request = parsed_request(api::Endpoint::rerank, R"({"model":"r","query":"q","documents":["a","b","c"]})");
+  const std::string upstream = read_wire_fixture("cohere/rerank.synthetic.json");
+  auto reply = kCohere.decode(request, upstream, kClientModel);
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->body, upstream);
+  EXPECT_FALSE(reply->usage.reported) << "rerank bills search units, not tokens";
+  auto empty = kCohere.decode(request, R"({"id":"x"})", kClientModel);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().kind, ErrorKind::upstream_failed);
 }
 
 TEST(CohereDecode, BadBodiesAreUpstreamFailures) {
