@@ -16,6 +16,7 @@ std::string_view endpoint_path(Endpoint endpoint) {
     case Endpoint::completions: return "/completions";
     case Endpoint::embeddings: return "/embeddings";
     case Endpoint::moderations: return "/moderations";
+    case Endpoint::rerank: return "/rerank";
   }
   return "/chat/completions";
 }
@@ -54,6 +55,14 @@ Result<void> validate_required(Endpoint endpoint, const json::object& body) {
     case Endpoint::moderations:
       if (!body.contains("input")) return bad_request("Missing required parameter: 'input'.", "input");
       return {};
+    case Endpoint::rerank: {
+      const auto* query = body.if_contains("query");
+      if (!query || !query->is_string()) return bad_request("Missing required parameter: 'query' (a string).", "query");
+      const auto* documents = body.if_contains("documents");
+      if (!documents || !documents->is_array())
+        return bad_request("Missing required parameter: 'documents' (an array).", "documents");
+      return {};
+    }
   }
   return {};
 }
@@ -96,7 +105,7 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
       request.include_usage = usage->is_bool() && usage->get_bool();
   }
   if (request.stream &&
-      (endpoint == Endpoint::embeddings || endpoint == Endpoint::moderations)) {
+      (endpoint == Endpoint::embeddings || endpoint == Endpoint::moderations || endpoint == Endpoint::rerank)) {
     return bad_request("'stream' is not supported on this endpoint.", "stream");
   }
   return request;

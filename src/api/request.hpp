@@ -12,7 +12,7 @@
 
 namespace llmux::api {
 
-enum class Endpoint { chat_completions, completions, embeddings, moderations };
+enum class Endpoint { chat_completions, completions, embeddings, moderations, rerank };
 
 std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …
 

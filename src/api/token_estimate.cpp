@@ -190,6 +190,8 @@ std::int64_t estimate_prompt_tokens(const Request& request) {
     case Endpoint::completions: return string_or_strings_tokens(body.if_contains("prompt"));
     case Endpoint::embeddings:
     case Endpoint::moderations: return string_or_strings_tokens(body.if_contains("input"));
+    case Endpoint::rerank:
+      return string_or_strings_tokens(body.if_contains("query")) + string_or_strings_tokens(body.if_contains("documents"));
     case Endpoint::chat_completions: break;
   }
   std::int64_t tokens = 3;  // priming the reply

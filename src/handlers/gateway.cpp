@@ -19,6 +19,7 @@ std::optional<api::Endpoint> endpoint_for(std::string_view path) {
   if (path == "/completions") return api::Endpoint::completions;
   if (path == "/embeddings") return api::Endpoint::embeddings;
   if (path == "/moderations") return api::Endpoint::moderations;
+  if (path == "/rerank") return api::Endpoint::rerank;
   return std::nullopt;
 }
 
@@ -114,7 +115,7 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
     const std::string_view rest = path.substr(kAzurePrefix.size());
     const auto slash = rest.find('/');
     const auto endpoint = slash == std::string_view::npos ? std::nullopt : endpoint_for(rest.substr(slash));
-    if (!endpoint || endpoint == api::Endpoint::moderations) {
+    if (!endpoint || endpoint == api::Endpoint::moderations || endpoint == api::Endpoint::rerank) {
       co_return co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route."));
     }
     if (!is_post(exchange)) co_return co_await fail(exchange, method_not_allowed());

@@ -65,6 +65,7 @@ telemetry::Route route_of(api::Endpoint endpoint) {
     case api::Endpoint::completions: return telemetry::Route::completions;
     case api::Endpoint::embeddings: return telemetry::Route::embeddings;
     case api::Endpoint::moderations: return telemetry::Route::moderations;
+    case api::Endpoint::rerank: return telemetry::Route::rerank;
   }
   return telemetry::Route::chat_completions;
 }
@@ -243,6 +244,11 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage)};
   }
 
+  if (request.endpoint == api::Endpoint::rerank && !deployment.provider->serves_rerank()) {
+    Error refused = make_error(ErrorKind::invalid_request,
+                               "Model " + request.model + " does not serve /rerank (Cohere deployments do).", "model");
+    co_return AttemptEnd{.failure = std::move(refused)};
+  }
   auto upstream_request = deployment.provider->encode(request, deployment.target);
   if (!upstream_request) co_return AttemptEnd{.failure = upstream_request.error()};
   upstream::Call call{.url = std::move(upstream_request->url),

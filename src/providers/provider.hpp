@@ -86,6 +86,8 @@ class Provider {
   virtual Error decode_error(int status, std::string_view body) const = 0;
   virtual std::unique_ptr<StreamDecoder> make_stream_decoder(
       const api::Request& request, std::string_view client_model) const = 0;
+  // Whether encode takes Endpoint::rerank (Cohere's rerank API); the gateway refuses it otherwise.
+  virtual bool serves_rerank() const { return false; }
 };
 
 }  // namespace llmux::providers

@@ -3,6 +3,7 @@
 #include "providers/anthropic.hpp"
 #include "providers/azure.hpp"
 #include "providers/bedrock.hpp"
+#include "providers/cohere.hpp"
 #include "providers/gemini.hpp"
 #include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
@@ -21,6 +22,7 @@ const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
 const AnthropicProvider kAnthropic;
 const GeminiProvider kGemini;
 const BedrockProvider kBedrock;
+const CohereProvider kCohere;
 
 // Azure's api-version may predate stream_options: ask only what the client asked.
 const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
@@ -59,6 +61,9 @@ const ProviderSpec kProviders[] = {
     {"gemini", "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY", "GEMINI_API_BASE", &kGemini, kNoEnv, "GEMINI_API_KEY"},
     {"ollama", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaGenerate},
     {"ollama_chat", "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", &kOllamaChat},
+    // LiteLLM sends both prefixes to Cohere's v2 chat; the SDK's CO_API_KEY is the fallback.
+    {"cohere", "https://api.cohere.com", "COHERE_API_KEY", "COHERE_API_BASE", &kCohere, kNoEnv, "CO_API_KEY"},
+    {"cohere_chat", "https://api.cohere.com", "COHERE_API_KEY", "COHERE_API_BASE", &kCohere, kNoEnv, "CO_API_KEY"},
     // The base URL follows vertex_location, the credential is an OAuth token: prepare_vertex_target.
     {"vertex_ai", "", kNoEnv, kNoEnv, &kVertexGemini, kNoEnv, kNoEnv, vertex_provider_for, prepare_vertex_target},
 };
@@ -66,7 +71,7 @@ const ProviderSpec kProviders[] = {
 // LiteLLM providers that later issues add; a config naming them still loads.
 constexpr std::string_view kPlannedProviders[] = {
     "azure_ai", "azure_text", "sagemaker",
-    "cohere", "cohere_chat", "huggingface", "watsonx", "databricks",
+    "huggingface", "watsonx", "databricks",
     "cloudflare",
 };
 

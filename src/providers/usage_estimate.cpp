@@ -112,8 +112,8 @@ void estimate_missing_usage(Reply& reply, const api::Request& request) {
   api::CompletionTokenCounter counter;
   counter.add_frames(reply.body);
   reply.usage = estimated_usage(request, counter.count());
-  // The client expects `usage` in the body (moderations have none): add it as the last member.
-  if (request.endpoint == api::Endpoint::moderations) return;
+  // The client expects `usage` in the body (moderations and rerank have none): add it as the last member.
+  if (request.endpoint == api::Endpoint::moderations || request.endpoint == api::Endpoint::rerank) return;
   const std::size_t last = reply.body.find_last_not_of(" \t\r\n");
   if (last == std::string::npos || reply.body[last] != '}') return;
   const std::size_t before_last = reply.body.find_last_not_of(" \t\r\n", last - 1);

@@ -5,7 +5,7 @@ namespace llmux::telemetry {
 namespace {
 
 constexpr std::array<const char*, static_cast<std::size_t>(Route::count)> kRouteNames = {
-    "chat_completions", "completions", "embeddings", "moderations"};
+    "chat_completions", "completions", "embeddings", "moderations", "rerank"};
 constexpr std::array<const char*, static_cast<std::size_t>(Outcome::count)> kOutcomeNames = {
     "2xx", "4xx", "5xx", "499"};
 

@@ -9,5 +9,6 @@ import { gemini } from './gemini.mjs';
 import { ollama } from './ollama.mjs';
 import { googleOAuth } from './google_oauth.mjs';
 import { vertex } from './vertex.mjs';
+import { cohere } from './cohere.mjs';
 
-export const kDialects = [openai, anthropic, azure, bedrock, gemini, ollama, googleOAuth, vertex];
+export const kDialects = [openai, anthropic, azure, bedrock, gemini, ollama, googleOAuth, vertex, cohere];

@@ -38,6 +38,7 @@ TEST(EndpointPath, EachEndpoint) {
   EXPECT_EQ(endpoint_path(Endpoint::completions), "/completions");
   EXPECT_EQ(endpoint_path(Endpoint::embeddings), "/embeddings");
   EXPECT_EQ(endpoint_path(Endpoint::moderations), "/moderations");
+  EXPECT_EQ(endpoint_path(Endpoint::rerank), "/rerank");
 }
 
 TEST(ParseRequest, ValidChatCompletion) {
@@ -66,6 +67,17 @@ TEST(ParseRequest, ValidEmbeddings) {
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->model, "text-embedding-3-small");
   EXPECT_EQ(json::value(result->body), json::parse(body));
+}
+
+TEST(ParseRequest, RerankNeedsAQueryAndDocumentsAndCannotStream) {
+  auto valid = parse_request(Endpoint::rerank, R"({"model":"rerank-v3.5","query":"q","documents":["a","b"],"top_n":1})");
+  ASSERT_TRUE(valid) << valid.error().message;
+  EXPECT_EQ(valid->model, "rerank-v3.5");
+  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","documents":["a"]})"), "query");
+  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","query":["q"],"documents":["a"]})"), "query");
+  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","query":"q","documents":"a"})"), "documents");
+  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","query":"q","documents":["a"],"stream":true})"), "stream");
+  expect_bad_request(rejection(Endpoint::rerank, R"({"query":"q","documents":["a"]})"), "model");
 }
 
 TEST(ParseRequest, ModerationsNeedNoModel) {

@@ -68,6 +68,9 @@ TEST(EstimatePromptTokens, LegacyPromptsAndEmbeddingInputs) {
   auto embedding = parse_request(Endpoint::embeddings, R"({"model":"m","input":["hello world","again"]})");
   ASSERT_TRUE(embedding);
   EXPECT_EQ(estimate_prompt_tokens(*embedding), 3);
+  auto rerank = parse_request(Endpoint::rerank, R"({"model":"m","query":"hello world","documents":["again"]})");
+  ASSERT_TRUE(rerank);
+  EXPECT_EQ(estimate_prompt_tokens(*rerank), 3) << "the query and the documents";
 }
 
 TEST(CompletionTokenCounter, CountsDeltaTextAndToolArgumentsOfFrames) {

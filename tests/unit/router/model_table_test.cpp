@@ -225,10 +225,10 @@ TEST(ModelTable, ProvidersPrepareTheirTargetsWhenTheTableIsBuilt) {
 TEST(ModelTable, PlannedProviderIsSkippedWithAWarning) {
   std::vector<std::string> warnings;
   const ModelTable table = ModelTable::build(
-      config_of({entry("command", "cohere/command-r", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
+      config_of({entry("granite", "watsonx/ibm/granite-13b-chat-v2", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
   ASSERT_THAT(warnings, SizeIs(1));
-  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("command"), HasSubstr("'cohere'")));
-  EXPECT_EQ(table.group("command"), nullptr);
+  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("granite"), HasSubstr("'watsonx'")));
+  EXPECT_EQ(table.group("granite"), nullptr);
   EXPECT_THAT(table.model_names(), ElementsAre("gpt"));
 }
 
