@@ -63,7 +63,8 @@ load_target() {
     [[ -f $file ]] || { log "no targets/$1.sh"; return 1; }
     unset TARGET_DESC TARGET_HEADERS TARGET_URL_JSON TARGET_URL_SSE TARGET_URL_SLOW TARGET_URL_PACED \
         TARGET_MODEL_JSON TARGET_MODEL_SSE TARGET_MODEL_SLOW TARGET_MODEL_PACED
-    unset -f target_prepare target_start target_stop
+    unset TARGET_AUTH
+    unset -f target_prepare target_start target_stop target_started
     source "$file"
 }
 
@@ -190,6 +191,18 @@ start_targets() {
             target_stop
             SKIPPED+=("$t (did not answer)")
             continue
+        fi
+        # Optional: a target that needs setup through its own API once it answers (llmux makes a
+        # virtual key) and may then replace the Authorization header (TARGET_AUTH).
+        if declare -F target_started >/dev/null; then
+            if ! target_started; then
+                log "$t: its setup after start failed; its log: $RUN_DIR/logs/$t.log"
+                target_stop
+                SKIPPED+=("$t (setup failed)")
+                continue
+            fi
+            HEADERS[$t]=${TARGET_AUTH:-$AUTH_HEADER}${TARGET_HEADERS:+$'\n'$TARGET_HEADERS}
+            DESC[$t]=$TARGET_DESC
         fi
         RUNNABLE+=("$t")
         RSS_IDLE[$t]=$(rss_kb "$t")

@@ -41,4 +41,16 @@ target_start() {
     spawn llmux "$SUT_CPU" "$LLMUX_BIN" --config "$RUN_DIR/llmux-config.yaml" --host 127.0.0.1 \
         --port "$LLMUX_PORT" --num_workers 1
 }
+# Requests carry a virtual key, made with the master key once llmux answers: the measured path
+# is the one platform teams use (key cache lookup, model access, limits, spend accounting).
+target_started() {
+    local answer key
+    answer=$(curl -sf -X POST "http://127.0.0.1:$LLMUX_PORT/key/generate" \
+        -H "Authorization: Bearer sk-bench-dummy" -H "content-type: application/json" \
+        -d '{"key_alias":"bench","models":["bench-json","bench-sse","bench-slow","bench-paced"]}') || return 1
+    key=$(sed -n 's/.*"key":"\(sk-[^"]*\)".*/\1/p' <<<"$answer")
+    [[ -n $key ]] || return 1
+    TARGET_AUTH="Authorization: Bearer $key"
+    TARGET_DESC+=", a virtual key (spend tracked in SQLite)"
+}
 target_stop() { stop llmux; }
