@@ -22,6 +22,8 @@ target_prepare() {
     [[ -x $LLMUX_BIN ]] || { log "llmux: $LLMUX_BIN is not an executable"; return 1; }
     TARGET_DESC="llmux $LLMUX_BIN (checkout $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)), --num_workers 1"
     local model port
+    # Each run starts with an empty database (keys and spend of an earlier run would linger).
+    rm -f "$RUN_DIR"/llmux.db "$RUN_DIR"/llmux.db-* "$RUN_DIR"/llmux.db.*
     {
         echo "model_list:"
         for model in json:18080 sse:18081 slow:18082 paced:18083; do
@@ -43,7 +45,9 @@ target_start() {
 }
 # Requests carry a virtual key, made with the master key once llmux answers: the measured path
 # is the one platform teams use (key cache lookup, model access, limits, spend accounting).
+# VIRTUAL_KEY=0 measures with the master key instead, for comparison.
 target_started() {
+    [[ ${VIRTUAL_KEY:-1} == 1 ]] || return 0
     local answer key
     answer=$(curl -sf -X POST "http://127.0.0.1:$LLMUX_PORT/key/generate" \
         -H "Authorization: Bearer sk-bench-dummy" -H "content-type: application/json" \
