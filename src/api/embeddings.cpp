@@ -1,5 +1,8 @@
 #include "api/embeddings.hpp"
 
+#include "base/json_string.hpp"
+
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <bit>
@@ -58,6 +61,39 @@ void convert_embeddings_to_base64(boost::json::object& response) {
     std::string encoded;
     if (encode_embedding_base64(embedding->get_array(), encoded)) *embedding = encoded;
   }
+}
+
+bool embeddings_list(std::string_view text, Span vectors, std::string_view client_model, const Usage& usage,
+                     bool base64, std::string& out) {
+  out.reserve(out.size() + text.size() + 128);
+  out += R"({"object":"list","data":[)";
+  std::size_t index = 0;
+  bool numbers = true;
+  const bool is_array = !vectors.empty() && for_each_element(text, vectors, [&](Span vector) {
+    if (index > 0) out += ',';
+    out += R"({"object":"embedding","index":)";
+    out += std::to_string(index++);
+    out += R"(,"embedding":)";
+    if (!base64) {
+      out += vector.in(text);
+    } else {
+      boost::json::error_code ec;
+      const boost::json::value parsed = boost::json::parse(vector.in(text), ec);
+      std::string encoded;
+      if (ec || !parsed.is_array() || !encode_embedding_base64(parsed.get_array(), encoded)) numbers = false;
+      append_json_string(out, encoded);
+    }
+    out += '}';
+  });
+  if (!is_array || !numbers) return false;
+  out += R"(],"model":)";
+  append_json_string(out, client_model);
+  out += R"(,"usage":{"prompt_tokens":)";
+  out += std::to_string(usage.prompt_tokens);
+  out += R"(,"total_tokens":)";
+  out += std::to_string(usage.total_tokens);
+  out += "}}";
+  return true;
 }
 
 }  // namespace llmux::api

@@ -470,31 +470,10 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
   const api::Usage usage{.prompt_tokens = counted.prompt_tokens, .total_tokens = counted.prompt_tokens,
                          .reported = counted.reported};
   std::string out;
-  out.reserve(body.size() + 128);
-  out += R"({"object":"list","data":[)";
-  std::size_t index = 0;
-  const bool is_array = !vectors.empty() && api::for_each_element(body, vectors, [&](api::Span vector) {
-    if (index > 0) out += ',';
-    out += R"({"object":"embedding","index":)";
-    out += std::to_string(index++);
-    out += R"(,"embedding":)";
-    out += vector.in(body);
-    out += '}';
-  });
-  if (!is_array)
-    return make_error(ErrorKind::upstream_failed, "The upstream's embeddings answer has no embeddings array.");
-  out += R"(],"model":)";
-  append_json_string(out, client_model);
-  out += R"(,"usage":{"prompt_tokens":)";
-  out += std::to_string(usage.prompt_tokens);
-  out += R"(,"total_tokens":)";
-  out += std::to_string(usage.total_tokens);
-  out += "}}";
   const auto* format = request.body.if_contains("encoding_format");
-  if (format && format->is_string() && format->get_string() == "base64") {
-    json::object response = json::parse(out).as_object();
-    api::convert_embeddings_to_base64(response);
-    out = json::serialize(response);
+  const bool base64 = format && format->is_string() && format->get_string() == "base64";
+  if (!api::embeddings_list(body, vectors, client_model, usage, base64, out)) {
+    return make_error(ErrorKind::upstream_failed, "The upstream's embeddings answer has no array of number arrays.");
   }
   return Reply{.body = std::move(out), .usage = usage};
 }

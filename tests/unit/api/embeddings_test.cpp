@@ -118,5 +118,24 @@ TEST(ConvertEmbeddingsToBase64, LeavesStringsAndOddShapesUntouched) {
   }
 }
 
+TEST(EmbeddingsList, VectorsAreCopiedAsWrittenOrEncoded) {
+  constexpr std::string_view kUpstream = R"({"embeddings":[[0.10000000000000001,-2e-3],[1.5]],"x":1})";
+  const Span vectors{14, 49};
+  ASSERT_EQ(vectors.in(kUpstream), "[[0.10000000000000001,-2e-3],[1.5]]");
+  const Usage usage{.prompt_tokens = 4, .total_tokens = 4};
+  std::string floats;
+  ASSERT_TRUE(embeddings_list(kUpstream, vectors, "emb", usage, /*base64=*/false, floats));
+  EXPECT_EQ(floats, R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.10000000000000001,-2e-3]},)"
+                    R"({"object":"embedding","index":1,"embedding":[1.5]}],"model":"emb","usage":{"prompt_tokens":4,"total_tokens":4}})");
+  std::string encoded;
+  ASSERT_TRUE(embeddings_list(kUpstream, vectors, "emb", usage, /*base64=*/true, encoded));
+  std::string expected;
+  ASSERT_TRUE(encode_embedding_base64(json::parse("[1.5]").as_array(), expected));
+  EXPECT_EQ(json::parse(encoded).at("data").at(1).at("embedding"), json::value(expected));
+  std::string refused;
+  EXPECT_FALSE(embeddings_list(R"({"e":[["a"]]})", Span{5, 12}, "emb", usage, true, refused));
+  EXPECT_FALSE(embeddings_list(R"({"e":7})", Span{5, 6}, "emb", usage, false, refused));
+}
+
 }  // namespace
 }  // namespace llmux::api
