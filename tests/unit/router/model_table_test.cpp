@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace llmux::router {
@@ -61,6 +62,22 @@ const Deployment& only(const ModelTable& table, std::string_view name) {
 }
 
 bool environment_has(const char* name) { return std::getenv(name) != nullptr; }
+
+// Removes a variable from this process's environment for one test, and puts it back after.
+class WithoutEnvironmentVariable {
+ public:
+  explicit WithoutEnvironmentVariable(const char* name) : name_(name) {
+    if (const char* value = std::getenv(name)) saved_ = value;
+    unsetenv(name);
+  }
+  ~WithoutEnvironmentVariable() {
+    if (saved_) setenv(name_, saved_->c_str(), 1);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
+};
 
 TEST(ModelTable, GroupsAndNamesInConfigOrder) {
   const ModelTable table = build(config_of({
@@ -211,7 +228,7 @@ TEST(ModelTable, UnknownProviderIsAProblemNamingTheKnownList) {
 }
 
 TEST(ModelTable, ProvidersPrepareTheirTargetsWhenTheTableIsBuilt) {
-  if (environment_has("AWS_BEDROCK_RUNTIME_ENDPOINT")) GTEST_SKIP() << "the environment would take precedence";
+  const WithoutEnvironmentVariable no_override("AWS_BEDROCK_RUNTIME_ENDPOINT");  // it would take precedence
   auto regional = entry("regional", "bedrock/amazon.nova-lite-v1:0", "");
   regional.params.extra["aws_region_name"] = "eu-west-3";
   auto mocked = entry("mocked", "bedrock/amazon.nova-lite-v1:0", "");
