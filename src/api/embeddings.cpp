@@ -63,9 +63,16 @@ void convert_embeddings_to_base64(boost::json::object& response) {
   }
 }
 
-bool embeddings_list(std::string_view text, Span vectors, std::string_view client_model, const Usage& usage,
-                     bool base64, std::string& out) {
-  out.reserve(out.size() + text.size() + 128);
+bool wants_base64(const Request& request) {
+  const auto* format = request.body.if_contains("encoding_format");
+  return format && format->is_string() && format->get_string() == "base64";
+}
+
+Result<std::string> embeddings_list(const Request& request, std::string_view text, Span vectors,
+                                    std::string_view client_model, const Usage& usage) {
+  const bool base64 = wants_base64(request);
+  std::string out;
+  out.reserve(text.size() + 128);
   out += R"({"object":"list","data":[)";
   std::size_t index = 0;
   bool numbers = true;
@@ -85,7 +92,9 @@ bool embeddings_list(std::string_view text, Span vectors, std::string_view clien
     }
     out += '}';
   });
-  if (!is_array || !numbers) return false;
+  if (!is_array || !numbers) {
+    return make_error(ErrorKind::upstream_failed, "The upstream's embeddings answer has no array of number arrays.");
+  }
   out += R"(],"model":)";
   append_json_string(out, client_model);
   out += R"(,"usage":{"prompt_tokens":)";
@@ -93,7 +102,7 @@ bool embeddings_list(std::string_view text, Span vectors, std::string_view clien
   out += R"(,"total_tokens":)";
   out += std::to_string(usage.total_tokens);
   out += "}}";
-  return true;
+  return out;
 }
 
 }  // namespace llmux::api

@@ -605,8 +605,7 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view bo
                                       R"(,"total_tokens":)" + std::to_string(reply.usage.total_tokens) + "}"
                                 : std::string();
 
-  const auto* format = request.body.if_contains("encoding_format");
-  if (format && format->is_string() && format->get_string() == "base64") {  // float32 either way
+  if (api::wants_base64(request)) {  // float32 either way
     json::array data;
     for (const auto& vector : is_titan ? json::array{*titan} : cohere->get_array())
       data.push_back(json::object{{"object", "embedding"}, {"index", data.size()}, {"embedding", vector}});

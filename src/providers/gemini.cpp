@@ -947,7 +947,7 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
                                 std::string_view client_model, const EmbeddingsLayout& layout) {
   const auto* items = array_or_null(answer.if_contains(layout.list));
   if (!items) return bad_upstream("gemini answered without '" + std::string(layout.list) + "'.");
-  const bool base64 = string_or_empty(request.body.if_contains("encoding_format")) == "base64";
+  const bool base64 = api::wants_base64(request);
   const auto written = base64 ? std::vector<api::Span>{} : values_as_written(text, layout);
   std::int64_t prompt_tokens = 0;
   std::string body = "{\"object\":\"list\",\"data\":[";

@@ -469,13 +469,9 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
   const api::Usage counted = usage_of(answer);
   const api::Usage usage{.prompt_tokens = counted.prompt_tokens, .total_tokens = counted.prompt_tokens,
                          .reported = counted.reported};
-  std::string out;
-  const auto* format = request.body.if_contains("encoding_format");
-  const bool base64 = format && format->is_string() && format->get_string() == "base64";
-  if (!api::embeddings_list(body, vectors, client_model, usage, base64, out)) {
-    return make_error(ErrorKind::upstream_failed, "The upstream's embeddings answer has no array of number arrays.");
-  }
-  return Reply{.body = std::move(out), .usage = usage};
+  auto list = api::embeddings_list(request, body, vectors, client_model, usage);
+  if (!list) return list.error();
+  return Reply{.body = std::move(*list), .usage = usage};
 }
 
 // ---- stream ----

@@ -227,9 +227,7 @@ Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std:
                  .message = "The upstream answered with a body that is not a JSON object."};
   }
   if (!layout.error.empty()) return decode_error(500, body);  // an error sent with a 2xx
-  const auto* format = request.body.if_contains("encoding_format");
-  if (request.endpoint == api::Endpoint::embeddings && format && format->is_string() &&
-      format->get_string() == "base64") {
+  if (request.endpoint == api::Endpoint::embeddings && api::wants_base64(request)) {
     // The client asked for base64 but the upstream may have sent floats: re-encode them.
     json::error_code ec;
     json::value parsed = json::parse(body, ec);

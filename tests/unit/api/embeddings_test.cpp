@@ -118,23 +118,34 @@ TEST(ConvertEmbeddingsToBase64, LeavesStringsAndOddShapesUntouched) {
   }
 }
 
+Request embeddings_request(std::string_view body) {
+  auto request = parse_request(Endpoint::embeddings, body);
+  if (!request) throw std::runtime_error(request.error().message);
+  return std::move(*request);
+}
+
 TEST(EmbeddingsList, VectorsAreCopiedAsWrittenOrEncoded) {
   constexpr std::string_view kUpstream = R"({"embeddings":[[0.10000000000000001,-2e-3],[1.5]],"x":1})";
   const Span vectors{14, 49};
   ASSERT_EQ(vectors.in(kUpstream), "[[0.10000000000000001,-2e-3],[1.5]]");
   const Usage usage{.prompt_tokens = 4, .total_tokens = 4};
-  std::string floats;
-  ASSERT_TRUE(embeddings_list(kUpstream, vectors, "emb", usage, /*base64=*/false, floats));
-  EXPECT_EQ(floats, R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.10000000000000001,-2e-3]},)"
-                    R"({"object":"embedding","index":1,"embedding":[1.5]}],"model":"emb","usage":{"prompt_tokens":4,"total_tokens":4}})");
-  std::string encoded;
-  ASSERT_TRUE(embeddings_list(kUpstream, vectors, "emb", usage, /*base64=*/true, encoded));
+  const Request as_floats = embeddings_request(R"({"model":"emb","input":"x"})");
+  const Request as_base64 = embeddings_request(R"({"model":"emb","input":"x","encoding_format":"base64"})");
+  EXPECT_FALSE(wants_base64(as_floats));
+  EXPECT_TRUE(wants_base64(as_base64));
+  auto floats = embeddings_list(as_floats, kUpstream, vectors, "emb", usage);
+  ASSERT_TRUE(floats);
+  EXPECT_EQ(*floats, R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.10000000000000001,-2e-3]},)"
+                     R"({"object":"embedding","index":1,"embedding":[1.5]}],"model":"emb","usage":{"prompt_tokens":4,"total_tokens":4}})");
+  auto encoded = embeddings_list(as_base64, kUpstream, vectors, "emb", usage);
+  ASSERT_TRUE(encoded);
   std::string expected;
   ASSERT_TRUE(encode_embedding_base64(json::parse("[1.5]").as_array(), expected));
-  EXPECT_EQ(json::parse(encoded).at("data").at(1).at("embedding"), json::value(expected));
-  std::string refused;
-  EXPECT_FALSE(embeddings_list(R"({"e":[["a"]]})", Span{5, 12}, "emb", usage, true, refused));
-  EXPECT_FALSE(embeddings_list(R"({"e":7})", Span{5, 6}, "emb", usage, false, refused));
+  EXPECT_EQ(json::parse(*encoded).at("data").at(1).at("embedding"), json::value(expected));
+  const auto refused = embeddings_list(as_base64, R"({"e":[["a"]]})", Span{5, 12}, "emb", usage);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::upstream_failed);
+  EXPECT_FALSE(embeddings_list(as_floats, R"({"e":7})", Span{5, 6}, "emb", usage));
 }
 
 }  // namespace
