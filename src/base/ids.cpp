@@ -1,5 +1,6 @@
 #include "base/ids.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <random>
 
@@ -17,11 +18,7 @@ void append_hex(std::string& out, std::uint64_t value, int digits) {
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 15];
 }
 
-}  // namespace
-
-std::string make_uuid() {
-  const std::uint64_t high = (next_random() & ~0xF000ull) | 0x4000ull;  // version 4
-  const std::uint64_t low = (next_random() & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
+std::string uuid_text(std::uint64_t high, std::uint64_t low) {
   std::string out;
   out.reserve(36);
   append_hex(out, high >> 32, 8);
@@ -34,6 +31,22 @@ std::string make_uuid() {
   out += '-';
   append_hex(out, low & 0xFFFFFFFFFFFFull, 12);
   return out;
+}
+
+std::uint64_t with_variant(std::uint64_t low) { return (low & ~(3ull << 62)) | (2ull << 62); }  // RFC 4122
+
+}  // namespace
+
+std::string make_uuid() {
+  return uuid_text((next_random() & ~0xF000ull) | 0x4000ull, with_variant(next_random()));  // version 4
+}
+
+std::string make_time_ordered_uuid() {
+  const auto millis = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                     .count());
+  const std::uint64_t high = (millis << 16) | 0x7000ull | (next_random() & 0x0FFFull);  // version 7
+  return uuid_text(high, with_variant(next_random()));
 }
 
 std::string make_object_id(std::string_view prefix) {

@@ -124,7 +124,7 @@ void report_client_gone(telemetry::LogBuffer& log, telemetry::WorkerMetrics& met
 asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpoint endpoint,
                                           std::string_view model_from_path) {
   std::string request_id(exchange.header("x-request-id"));
-  if (request_id.empty() || request_id.size() > 128) request_id = make_uuid();
+  if (request_id.empty() || request_id.size() > 128) request_id = make_time_ordered_uuid();
   exchange.set_header("x-request-id", request_id);
   exchange.set_header("x-litellm-call-id", request_id);
 

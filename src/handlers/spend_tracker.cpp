@@ -1,6 +1,5 @@
 #include "handlers/spend_tracker.hpp"
 
-#include "base/ids.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -57,7 +56,6 @@ double SpendTracker::record(const FinishedCall& call) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
   };
   store::SpendEvent event;
-  event.id = make_uuid();
   event.request_id = column_text(call.request_id);
   event.call_type = call_type(call.request->endpoint);
   event.api_key = call.caller->token;

@@ -2,6 +2,8 @@
 
 #include "telemetry/log.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <filesystem>
 
 namespace llmux::store {
@@ -14,8 +16,13 @@ constexpr auto kMaintenanceInterval = std::chrono::seconds(1);
 }  // namespace
 
 void SpendSink::add(SpendEvent event) {
-  const std::lock_guard lock(mutex_);
-  events_.push_back(std::move(event));
+  bool full = false;
+  {
+    const std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+    full = events_.size() == wake_at_;
+  }
+  if (full && wake_) wake_();
 }
 
 std::vector<SpendEvent> SpendSink::take() {
@@ -28,7 +35,7 @@ std::vector<SpendEvent> SpendSink::take() {
 Service::Service(std::unique_ptr<Database> database, ServiceOptions options)
     : store_(std::move(database)),
       options_(std::move(options)),
-      writer_(store_, options_.spool_path, options_.max_pending_events) {}
+      writer_(store_, options_.spool_path, options_.max_pending_bytes) {}
 
 Service::~Service() {
   if (thread_.joinable()) {
@@ -37,7 +44,17 @@ Service::~Service() {
   }
 }
 
-SpendSink& Service::add_sink() { return *sinks_.emplace_back(std::make_unique<SpendSink>()); }
+SpendSink& Service::add_sink() {
+  return *sinks_.emplace_back(std::make_unique<SpendSink>(options_.early_flush_events, [this] { flush_early(); }));
+}
+
+void Service::flush_early() {
+  if (!last_flush_landed_ || early_flush_asked_.exchange(true)) return;
+  asio::post(io_, [this] {
+    early_flush_asked_ = false;
+    flush();
+  });
+}
 
 void Service::start() {
   if (on_change_) on_change_(store_, {});
@@ -67,7 +84,7 @@ void Service::collect() {
 
 void Service::flush() {
   collect();
-  writer_.flush();
+  last_flush_landed_ = writer_.flush();
   if (auto replayed = writer_.take_replayed_spend(); !replayed.empty() && on_replayed_) on_replayed_(replayed);
 }
 

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -24,14 +25,19 @@ namespace llmux::store {
 
 namespace asio = boost::asio;
 
-// One worker's finished calls, until the store thread takes them. The lock is only ever
-// contended once per flush interval, when the store thread swaps the vector out.
+// One worker's finished calls, until the store thread takes them. The lock is only contended
+// when the store thread swaps the vector out (once per flush).
 class SpendSink {
  public:
+  // wake runs on the worker, outside the lock, when `wake_at` events are waiting: under load
+  // spend is written in batches of that size rather than piling up for a whole flush interval.
+  SpendSink(std::size_t wake_at, std::function<void()> wake) : wake_at_(wake_at), wake_(std::move(wake)) {}
   void add(SpendEvent event);
   std::vector<SpendEvent> take();
 
  private:
+  std::size_t wake_at_;
+  std::function<void()> wake_;
   std::mutex mutex_;
   std::vector<SpendEvent> events_;
 };
@@ -40,7 +46,10 @@ struct ServiceOptions {
   std::chrono::milliseconds flush_interval{10'000};  // proxy_batch_write_at
   std::chrono::milliseconds refresh_interval{30'000};  // key cache TTL
   std::string spool_path;
-  std::size_t max_pending_events = 100'000;
+  // Spend waiting for a database that is away, before it goes to the spool file.
+  std::size_t max_pending_bytes = 32 << 20;
+  // A worker's events that make a flush happen before the interval is up.
+  std::size_t early_flush_events = 4096;
 };
 
 template <class T>
@@ -106,6 +115,7 @@ class Service {
   void flush();
   void schedule_flush();
   void schedule_maintenance();
+  void flush_early();
 
   Store store_;
   ServiceOptions options_;
@@ -117,6 +127,10 @@ class Service {
   asio::steady_timer flush_timer_{io_};
   asio::steady_timer maintenance_timer_{io_};
   std::chrono::steady_clock::time_point last_refresh_{};
+  // An early flush is asked for once at a time, and not while the database is away (the
+  // interval's retries are enough then).
+  std::atomic<bool> early_flush_asked_{false};
+  std::atomic<bool> last_flush_landed_{true};
   std::thread thread_;
 };
 

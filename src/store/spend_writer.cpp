@@ -23,8 +23,7 @@ json::value optional_json(const std::optional<std::string>& text) {
 json::object event_json(const SpendEvent& event) {
   json::array tags;
   for (const auto& tag : event.tags) tags.emplace_back(tag);
-  return {{"id", event.id},
-          {"request_id", event.request_id},
+  return {{"request_id", event.request_id},
           {"call_type", event.call_type},
           {"api_key", event.api_key},
           {"spend", event.spend},
@@ -67,7 +66,6 @@ std::optional<std::string> optional_text_of(const json::object& object, std::str
 
 SpendEvent event_from(const json::object& object) {
   SpendEvent event;
-  event.id = text_of(object, "id");
   event.request_id = text_of(object, "request_id");
   event.call_type = text_of(object, "call_type");
   event.api_key = text_of(object, "api_key");
@@ -101,19 +99,40 @@ SpendEvent event_from(const json::object& object) {
 
 }  // namespace
 
-SpendWriter::SpendWriter(Store& store, std::string spool_path, std::size_t max_pending_events)
-    : store_(store), spool_path_(std::move(spool_path)), max_pending_events_(max_pending_events) {}
+std::size_t approximate_bytes(const SpendEvent& event) {
+  // Strings past the small-string buffer own a heap block of their capacity.
+  const auto heap = [](const std::string& text) { return text.capacity() > 15 ? text.capacity() + 1 : 0; };
+  std::size_t bytes = sizeof(SpendEvent) + heap(event.request_id) + heap(event.call_type) + heap(event.api_key) +
+                      heap(event.model) + heap(event.model_group) + heap(event.model_id) + heap(event.provider) +
+                      heap(event.user_id) + heap(event.team_id) + heap(event.end_user) + heap(event.status) +
+                      heap(event.metadata) + event.tags.capacity() * sizeof(std::string);
+  for (const auto& tag : event.tags) bytes += heap(tag);
+  if (event.messages) bytes += heap(*event.messages);
+  if (event.response) bytes += heap(*event.response);
+  return bytes;
+}
+
+SpendWriter::SpendWriter(Store& store, std::string spool_path, std::size_t max_pending_bytes)
+    : store_(store), spool_path_(std::move(spool_path)), max_pending_bytes_(max_pending_bytes) {}
 
 void SpendWriter::add(std::vector<SpendEvent> events) {
   if (events.empty()) return;
-  pending_events_ += events.size();
-  pending_.push_back({make_uuid(), std::move(events)});
+  Batch batch{make_uuid(), std::move(events)};
+  for (const auto& event : batch.events) batch.bytes += approximate_bytes(event);
+  pending_events_ += batch.events.size();
+  pending_bytes_ += batch.bytes;
+  pending_.push_back(std::move(batch));
   // Past the bound, the oldest batches leave memory for the spool (they are replayed first).
-  while (pending_events_ > max_pending_events_ && pending_.size() > 1) {
+  while (pending_bytes_ > max_pending_bytes_ && pending_.size() > 1) {
     append_to_spool(pending_.front());
-    pending_events_ -= pending_.front().events.size();
-    pending_.pop_front();
+    drop_front();
   }
+}
+
+void SpendWriter::drop_front() {
+  pending_events_ -= pending_.front().events.size();
+  pending_bytes_ -= pending_.front().bytes;
+  pending_.pop_front();
 }
 
 bool SpendWriter::write(const Batch& batch) {
@@ -138,8 +157,7 @@ bool SpendWriter::flush() {
   if (!replay_spool()) return false;
   while (!pending_.empty()) {
     if (!write(pending_.front())) return false;
-    pending_events_ -= pending_.front().events.size();
-    pending_.pop_front();
+    drop_front();
   }
   return true;
 }
@@ -147,8 +165,7 @@ bool SpendWriter::flush() {
 void SpendWriter::spool_all() {
   while (!pending_.empty()) {
     append_to_spool(pending_.front());
-    pending_events_ -= pending_.front().events.size();
-    pending_.pop_front();
+    drop_front();
   }
 }
 

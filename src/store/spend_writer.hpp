@@ -14,10 +14,14 @@
 
 namespace llmux::store {
 
+// Memory an event holds, near enough to bound what waits for the database.
+std::size_t approximate_bytes(const SpendEvent& event);
+
 class SpendWriter {
  public:
-  // max_pending_events: how many events may wait in memory before batches are spooled.
-  SpendWriter(Store& store, std::string spool_path, std::size_t max_pending_events);
+  // max_pending_bytes: how much spend may wait in memory (approximate_bytes of its events)
+  // before the oldest batches are spooled.
+  SpendWriter(Store& store, std::string spool_path, std::size_t max_pending_bytes);
 
   // Queues events as one batch (written at the next flush).
   void add(std::vector<SpendEvent> events);
@@ -28,6 +32,7 @@ class SpendWriter {
   void spool_all();
 
   std::size_t pending_events() const { return pending_events_; }
+  std::size_t pending_bytes() const { return pending_bytes_; }
   // Spend per key written from the spool since the last call: it came from an earlier run, so
   // this run's live key spend does not hold it yet.
   std::map<std::string, double> take_replayed_spend() { return std::exchange(replayed_spend_, {}); }
@@ -38,7 +43,9 @@ class SpendWriter {
   struct Batch {
     std::string id;
     std::vector<SpendEvent> events;
+    std::size_t bytes = 0;
   };
+  void drop_front();
   bool write(const Batch& batch);
   bool replay_spool();
   void append_to_spool(const Batch& batch);
@@ -47,9 +54,10 @@ class SpendWriter {
 
   Store& store_;
   std::string spool_path_;
-  std::size_t max_pending_events_;
+  std::size_t max_pending_bytes_;
   std::deque<Batch> pending_;
   std::size_t pending_events_ = 0;
+  std::size_t pending_bytes_ = 0;
   std::map<std::string, double> replayed_spend_;
 };
 

@@ -87,7 +87,8 @@ class SqliteDatabase final : public Database {
     } else if (const auto* real = std::get_if<double>(&value)) {
       sqlite3_bind_double(statement, index, *real);
     } else if (const auto* text = std::get_if<std::string>(&value)) {
-      sqlite3_bind_text(statement, index, text->data(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
+      // The params outlive the statement's run (bindings are cleared before its next one).
+      sqlite3_bind_text(statement, index, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
     } else {
       sqlite3_bind_null(statement, index);
     }

@@ -462,26 +462,56 @@ std::vector<EndUserRecord> Store::limited_end_users() {
   return end_users;
 }
 
+namespace {
+
+constexpr std::string_view kSpendLogColumns =
+    "request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time, "
+    "completion_start_time, model, model_group, model_id, custom_llm_provider, user_id, team_id, end_user, status, "
+    "cache_hit, request_tags, metadata, messages, response";
+constexpr std::size_t kSpendLogColumnCount = 23;
+// Rows per INSERT statement: one statement per row spent most of its time opening and closing
+// the table's and indexes' cursors.
+constexpr std::size_t kSpendLogRowsPerInsert = 64;
+
+std::string spend_log_insert(std::size_t rows) {
+  std::string row = "(?";
+  for (std::size_t column = 1; column < kSpendLogColumnCount; ++column) row += ", ?";
+  row += ')';
+  std::string sql = "INSERT INTO llmux_spend_logs (" + std::string(kSpendLogColumns) + ") VALUES " + row;
+  for (std::size_t n = 1; n < rows; ++n) sql += ", " + row;
+  return sql;
+}
+
+void append_spend_log_row(Params& params, const SpendEvent& event) {
+  const auto text_or_null = [](const std::string& text) { return text.empty() ? Value() : Value(text); };
+  params.insert(params.end(),
+                {event.request_id, event.call_type, event.api_key, event.spend, event.prompt_tokens,
+                 event.completion_tokens, event.prompt_tokens + event.completion_tokens, event.start_time,
+                 event.end_time, optional_value(event.completion_start_time), event.model, event.model_group,
+                 event.model_id, event.provider, text_or_null(event.user_id), text_or_null(event.team_id),
+                 text_or_null(event.end_user), event.status, std::int64_t{event.cache_hit ? 1 : 0},
+                 list_text(event.tags), event.metadata, optional_value(event.messages),
+                 optional_value(event.response)});
+}
+
+}  // namespace
+
 bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events) {
   return in_transaction(*database_, [&] {
     if (!database_->query("SELECT 1 FROM llmux_spend_batches WHERE batch_id = ?", {batch_id}).empty()) return false;
     database_->query("INSERT INTO llmux_spend_batches (batch_id, written_at) VALUES (?, ?)", {batch_id, now_millis()});
+    static const std::string full_insert = spend_log_insert(kSpendLogRowsPerInsert);
+    Params params;
+    params.reserve(kSpendLogColumnCount * kSpendLogRowsPerInsert);
+    for (std::size_t first = 0; first < events.size(); first += kSpendLogRowsPerInsert) {
+      const std::size_t rows = std::min(kSpendLogRowsPerInsert, events.size() - first);
+      params.clear();
+      for (std::size_t n = first; n < first + rows; ++n) append_spend_log_row(params, events[n]);
+      database_->query(rows == kSpendLogRowsPerInsert ? full_insert : spend_log_insert(rows), params);
+    }
     // Summed per entity first: one UPDATE per key in the batch, not one per request.
     std::map<std::string, double> by_key, by_user, by_team, by_end_user, by_tag;
     for (const SpendEvent& event : events) {
-      database_->query(
-          "INSERT INTO llmux_spend_logs (id, request_id, call_type, api_key, spend, prompt_tokens, "
-          "completion_tokens, total_tokens, start_time, end_time, completion_start_time, model, model_group, "
-          "model_id, custom_llm_provider, user_id, team_id, end_user, status, cache_hit, request_tags, metadata, "
-          "messages, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {event.id, event.request_id, event.call_type, event.api_key, event.spend, event.prompt_tokens,
-           event.completion_tokens, event.prompt_tokens + event.completion_tokens, event.start_time, event.end_time,
-           optional_value(event.completion_start_time), event.model, event.model_group, event.model_id,
-           event.provider, event.user_id.empty() ? Value() : Value(event.user_id),
-           event.team_id.empty() ? Value() : Value(event.team_id),
-           event.end_user.empty() ? Value() : Value(event.end_user), event.status,
-           std::int64_t{event.cache_hit ? 1 : 0}, list_text(event.tags), event.metadata,
-           optional_value(event.messages), optional_value(event.response)});
       if (event.spend == 0) continue;
       if (!event.api_key.empty()) by_key[event.api_key] += event.spend;
       if (!event.user_id.empty()) by_user[event.user_id] += event.spend;
@@ -516,10 +546,7 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
 }
 
 std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
-  std::string sql =
-      "SELECT id, request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, start_time, end_time, "
-      "completion_start_time, model, model_group, model_id, custom_llm_provider, user_id, team_id, end_user, status, "
-      "cache_hit, request_tags, metadata, messages, response FROM llmux_spend_logs WHERE 1=1";
+  std::string sql = "SELECT " + std::string(kSpendLogColumns) + " FROM llmux_spend_logs WHERE 1=1";
   Params params;
   if (query.api_key) sql += " AND api_key = ?", params.emplace_back(*query.api_key);
   if (query.user_id) sql += " AND user_id = ?", params.emplace_back(*query.user_id);
@@ -533,13 +560,12 @@ std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
   std::vector<SpendEvent> events;
   for (const Row& row : database_->query(sql, params)) {
     SpendEvent event;
-    event.id = row.text(0);
-    event.request_id = row.text(1);
-    event.call_type = row.text(2);
-    event.api_key = row.text(3);
-    event.spend = row.real(4);
-    event.prompt_tokens = row.integer(5);
-    event.completion_tokens = row.integer(6);
+    event.request_id = row.text(0);
+    event.call_type = row.text(1);
+    event.api_key = row.text(2);
+    event.spend = row.real(3);
+    event.prompt_tokens = row.integer(4);
+    event.completion_tokens = row.integer(5);  // 6 is their total
     event.start_time = row.integer(7);
     event.end_time = row.integer(8);
     event.completion_start_time = row.optional_integer(9);

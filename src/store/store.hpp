@@ -98,7 +98,6 @@ struct EndUserRecord {
 
 // One finished model call, as the spend log keeps it.
 struct SpendEvent {
-  std::string id;  // unique per event
   std::string request_id;
   std::string call_type;  // "acompletion", "aembedding", …
   std::string api_key;    // the key's SHA-256; "" for the master key / an open gateway

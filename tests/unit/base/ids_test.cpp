@@ -3,29 +3,60 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace llmux {
 namespace {
 
 bool is_lower_hex(char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f'); }
 
-TEST(MakeUuid, IsAVersion4Rfc4122Uuid) {
-  for (int i = 0; i < 1000; ++i) {
-    const std::string uuid = make_uuid();
-    SCOPED_TRACE(uuid);
-    ASSERT_EQ(uuid.size(), 36u);
-    for (std::size_t at = 0; at < uuid.size(); ++at) {
-      if (at == 8 || at == 13 || at == 18 || at == 23) {
-        ASSERT_EQ(uuid[at], '-');
-      } else {
-        ASSERT_TRUE(is_lower_hex(uuid[at])) << "at " << at;
-      }
+// Hyphens at 8, 13, 18 and 23, lower-case hex elsewhere, the given version and RFC 4122's variant.
+void expect_uuid_shape(const std::string& uuid, char version) {
+  SCOPED_TRACE(uuid);
+  ASSERT_EQ(uuid.size(), 36u);
+  for (std::size_t at = 0; at < uuid.size(); ++at) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) {
+      ASSERT_EQ(uuid[at], '-');
+    } else {
+      ASSERT_TRUE(is_lower_hex(uuid[at])) << "at " << at;
     }
-    EXPECT_EQ(uuid[14], '4');                                 // version
-    EXPECT_NE(std::string_view("89ab").find(uuid[19]), std::string_view::npos);  // variant 10xx
   }
+  EXPECT_EQ(uuid[14], version);
+  EXPECT_NE(std::string_view("89ab").find(uuid[19]), std::string_view::npos);  // variant 10xx
+}
+
+TEST(MakeUuid, IsAVersion4Rfc4122Uuid) {
+  for (int i = 0; i < 1000; ++i) expect_uuid_shape(make_uuid(), '4');
+}
+
+TEST(MakeTimeOrderedUuid, IsAVersion7UuidThatStartsWithTheTimeInMilliseconds) {
+  const auto millis = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  for (int i = 0; i < 1000; ++i) {
+    const auto before = millis();
+    const std::string uuid = make_time_ordered_uuid();
+    const auto after = millis();
+    expect_uuid_shape(uuid, '7');
+    const auto stamped = std::stoll(uuid.substr(0, 8) + uuid.substr(9, 4), nullptr, 16);
+    EXPECT_GE(stamped, before);
+    EXPECT_LE(stamped, after);
+  }
+}
+
+TEST(MakeTimeOrderedUuid, LaterMillisecondsSortLater) {
+  const std::string first = make_time_ordered_uuid();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_LT(first, make_time_ordered_uuid());
+}
+
+TEST(MakeTimeOrderedUuid, UniqueAcrossManyCalls) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100000; ++i) ASSERT_TRUE(seen.insert(make_time_ordered_uuid()).second);
 }
 
 TEST(MakeUuid, UniqueAcrossManyCalls) {

@@ -1,4 +1,5 @@
 #include "store/migrations.hpp"
+#include "store/service.hpp"
 #include "store/spend_writer.hpp"
 #include "store/store.hpp"
 
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace llmux::store {
 namespace {
@@ -41,7 +43,6 @@ KeyRecord key_named(const std::string& token) {
 
 SpendEvent event_for(const std::string& id, const std::string& token, double spend) {
   SpendEvent event;
-  event.id = id;
   event.request_id = "req-" + id;
   event.call_type = "acompletion";
   event.api_key = token;
@@ -65,6 +66,40 @@ TEST_F(StoreTest, MigrationsRunOnceAndRecordTheirVersion) {
   const auto rows = database->query("SELECT MAX(version) FROM llmux_schema_migrations");
   EXPECT_EQ(rows.front().integer(0), kMigrations.back().version);
   EXPECT_EQ(database->query("PRAGMA journal_mode").front().text(0), "wal");
+}
+
+// A spend log left by schema version 1 (text ids) keeps every row, in time order, when it moves
+// to database-assigned integer ids; rows written afterwards follow them.
+TEST_F(StoreTest, SpendLogOfVersionOneSurvivesTheMoveToIntegerIds) {
+  auto database = open_sqlite(path());
+  database->execute_script(
+      "CREATE TABLE llmux_schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  database->execute_script(kMigrations.front().sql);
+  database->query("INSERT INTO llmux_schema_migrations VALUES (1, '0001_init.sql', 0)");
+  for (const std::int64_t second : {2, 1}) {  // inserted out of time order, as batches can be
+    database->query(
+        "INSERT INTO llmux_spend_logs (id, request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, "
+        "total_tokens, start_time, end_time, model, model_group, model_id, custom_llm_provider, status) "
+        "VALUES (?, ?, 'acompletion', 'k', 0.5, 1, 2, 3, ?, ?, 'm', 'g', 'd', 'openai', 'success')",
+        {"9b1deb4d-" + std::to_string(second), "req-" + std::to_string(second), second * 1000, second * 1000 + 1});
+  }
+  EXPECT_EQ(migrate(*database), static_cast<int>(kMigrations.size()) - 1);
+
+  const auto rows = database->query("SELECT id, request_id FROM llmux_spend_logs ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].integer(0), 1);
+  EXPECT_EQ(rows[0].text(1), "req-1");
+  EXPECT_EQ(rows[1].integer(0), 2);
+  EXPECT_EQ(rows[1].text(1), "req-2");
+
+  Store store(std::move(database));
+  store.write_spend("b1", {event_for("3", "k", 0.25)});
+  const auto page = store.spend_logs({.api_key = "k"});
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page[0].request_id, "req-3");  // start_time 5000: the newest
+  EXPECT_EQ(page[1].request_id, "req-2");
+  EXPECT_EQ(page[2].request_id, "req-1");
+  EXPECT_EQ(store.database().query("SELECT MAX(id) FROM llmux_spend_logs").front().integer(0), 3);
 }
 
 TEST_F(StoreTest, KeysRoundTripAndUpdateLeavesSpendAlone) {
@@ -207,7 +242,8 @@ TEST_F(StoreTest, SpendWaitsInMemoryThenInTheSpoolAndLandsOnceTheDatabaseIsBack)
   Store store(std::make_unique<FlakyDatabase>(open_sqlite(path()), down));
   store.insert_key(key_named("k"));
   const std::string spool = (dir_ / "spool.jsonl").string();
-  SpendWriter writer(store, spool, /*max_pending_events=*/5);
+  // Room for about five events of this size.
+  SpendWriter writer(store, spool, /*max_pending_bytes=*/5 * approximate_bytes(event_for("e0", "k", 0.25)));
 
   down = true;
   int id = 0;
@@ -218,6 +254,7 @@ TEST_F(StoreTest, SpendWaitsInMemoryThenInTheSpoolAndLandsOnceTheDatabaseIsBack)
     EXPECT_FALSE(writer.flush());
   }
   EXPECT_LE(writer.pending_events(), 5u) << "memory is bounded";
+  EXPECT_LE(writer.pending_bytes(), 5 * approximate_bytes(event_for("e0", "k", 0.25)));
   EXPECT_TRUE(writer.has_spool()) << "the rest went to the spool";
 
   down = false;
@@ -231,6 +268,53 @@ TEST_F(StoreTest, SpendWaitsInMemoryThenInTheSpoolAndLandsOnceTheDatabaseIsBack)
   EXPECT_GT(replayed.at("k"), 0);
 }
 
+// A batch is inserted several rows per statement: full statements and a shorter last one.
+TEST_F(StoreTest, LargeBatchesLandWholeAcrossSeveralInsertStatements) {
+  Store store(open_sqlite(path()));
+  store.insert_key(key_named("k"));
+  std::vector<SpendEvent> events;
+  for (int n = 0; n < 150; ++n) {
+    events.push_back(event_for(std::to_string(n), "k", 0.5));
+    events.back().start_time = 1000 + n;
+  }
+  ASSERT_TRUE(store.write_spend("big", events));
+  const auto page = store.spend_logs({.api_key = "k", .limit = 1000});
+  ASSERT_EQ(page.size(), 150u);
+  for (int n = 0; n < 150; ++n) EXPECT_EQ(page[static_cast<std::size_t>(n)].request_id, "req-" + std::to_string(149 - n));
+  EXPECT_NEAR(store.find_key("k")->spend, 75.0, 1e-9);
+}
+
+// Under load a worker's spend is written once `early_flush_events` calls are waiting, not only
+// when the (here hour-long) flush interval is up.
+TEST_F(StoreTest, AFullSinkIsWrittenBeforeTheFlushInterval) {
+  Service service(open_sqlite(path()), {.flush_interval = std::chrono::hours(1),
+                                        .spool_path = (dir_ / "spool.jsonl").string(),
+                                        .early_flush_events = 3});
+  SpendSink& sink = service.add_sink();
+  service.start();
+  const auto written = [&] {
+    auto count = [](Store& store) { return store.spend_logs({.limit = 100}).size(); };
+    // run() is a coroutine for the gateway's workers; here it is driven on a scratch context.
+    boost::asio::io_context io;
+    std::size_t rows = 0;
+    boost::asio::co_spawn(io, service.run(count), [&](std::exception_ptr, Result<std::size_t> result) { rows = *result; });
+    io.run();
+    return rows;
+  };
+  sink.add(event_for("a", "k", 0));
+  sink.add(event_for("b", "k", 0));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(written(), 0u) << "two events wait for the interval";
+  sink.add(event_for("c", "k", 0));
+  std::size_t rows = 0;
+  for (int attempt = 0; attempt < 100 && rows < 3; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    rows = written();
+  }
+  EXPECT_EQ(rows, 3u);
+  EXPECT_EQ(service.stop_and_flush(), 0u);
+}
+
 TEST_F(StoreTest, ShutdownWithTheDatabaseAwaySpoolsEverythingForTheNextRun) {
   bool down = false;
   const std::string spool = (dir_ / "spool.jsonl").string();
@@ -238,7 +322,7 @@ TEST_F(StoreTest, ShutdownWithTheDatabaseAwaySpoolsEverythingForTheNextRun) {
     Store store(std::make_unique<FlakyDatabase>(open_sqlite(path()), down));
     store.insert_key(key_named("k"));
     down = true;
-    SpendWriter writer(store, spool, 1000);
+    SpendWriter writer(store, spool, 1 << 20);
     writer.add({event_for("a", "k", 1), event_for("b", "k", 2)});
     EXPECT_FALSE(writer.flush());
     writer.spool_all();
@@ -246,7 +330,7 @@ TEST_F(StoreTest, ShutdownWithTheDatabaseAwaySpoolsEverythingForTheNextRun) {
   }
   down = false;
   Store store(open_sqlite(path()));
-  SpendWriter writer(store, spool, 1000);
+  SpendWriter writer(store, spool, 1 << 20);
   EXPECT_TRUE(writer.flush());
   EXPECT_NEAR(store.find_key("k")->spend, 3.0, 1e-12);
   EXPECT_EQ(store.spend_logs({}).size(), 2u);
