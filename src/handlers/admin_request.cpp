@@ -141,7 +141,8 @@ void apply_budget_duration(FieldReader& fields, std::optional<std::string>& dura
   reset_at = store::add_duration(now, *duration);
   if (!reset_at) {
     throw make_error(ErrorKind::invalid_request,
-                     "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.", "budget_duration");
+                     "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.",
+                     "budget_duration");
   }
 }
 

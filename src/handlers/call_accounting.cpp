@@ -22,7 +22,8 @@ std::string_view end_user_of(const server::Exchange& exchange, const api::Reques
   return {};
 }
 
-// A virtual key's model aliases, then its (and its team's) model access.
+// A virtual key's model aliases, then the model access of the key, its team and its user, and
+// the key's budget for the model.
 Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
   if (!caller.key) return {};
   if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
@@ -30,7 +31,8 @@ Result<void> authorize_model(const auth::Caller& caller, api::Request& request, 
   }
   const auto* group = models.group(request.model);
   const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
-  return auth::check_model_access(*caller.key, request.model, provider);
+  if (auto allowed = auth::check_model_access(*caller.key, request.model, provider); !allowed) return allowed;
+  return auth::check_model_budget(*caller.key, request.model, store::now_millis());
 }
 
 // The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own, with
@@ -42,7 +44,8 @@ Result<void> admit_limits(CallAccounting& accounting, const auth::Caller& caller
   for (std::size_t i = 0; i < owners.size(); ++i) {
     const auth::CachedOwner* owner = owners[i];
     if (!owner) continue;
-    const limits::Limits limits{.rpm = owner->rpm_limit, .tpm = owner->tpm_limit, .max_parallel = owner->max_parallel_requests};
+    const limits::Limits limits{
+        .rpm = owner->rpm_limit, .tpm = owner->tpm_limit, .max_parallel = owner->max_parallel_requests};
     auto admitted = limits::admit(*counters, owner->subject, limits, now, owner->kind);
     if (!admitted) return admitted.error();
     accounting.owner_permits[i] = std::move(admitted->permit);
@@ -82,9 +85,6 @@ Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, 
   accounting.request_id = request_id;
   accounting.end_user = end_user_of(*accounting.exchange, request);
   if (auto allowed = authorize_model(caller, request, models); !allowed) return allowed;
-  if (caller.key) {
-    if (auto allowed = auth::check_model_budget(*caller.key, request.model, store::now_millis()); !allowed) return allowed;
-  }
   if (auto allowed = auth::check_end_user(caller.snapshot.get(), accounting.end_user); !allowed) return allowed;
   return admit_limits(accounting, caller, counters);
 }

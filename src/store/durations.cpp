@@ -32,7 +32,9 @@ Millis floor_to(Millis value, Millis step) {
   return (quotient - (value % step < 0 ? 1 : 0)) * step;
 }
 
-chrono::sys_days day_of(Millis millis) { return chrono::floor<chrono::days>(chrono::sys_time<chrono::milliseconds>(chrono::milliseconds(millis))); }
+chrono::sys_days day_of(Millis millis) {
+  return chrono::floor<chrono::days>(chrono::sys_time<chrono::milliseconds>(chrono::milliseconds(millis)));
+}
 
 Millis millis_of(chrono::sys_days day) {
   return chrono::duration_cast<chrono::milliseconds>(day.time_since_epoch()).count();
@@ -52,8 +54,13 @@ std::optional<Duration> parse_duration(std::string_view text) {
   else if (unit == "w") duration.unit = Duration::Unit::week;
   else if (unit == "mo") duration.unit = Duration::Unit::month;
   else return std::nullopt;
-  // Beyond ~290,000 years the milliseconds overflow; no budget needs that.
-  if (duration.count > (duration.unit == Duration::Unit::month ? 12 * 10'000 : 10'000'000'000)) return std::nullopt;
+  // At most 10,000 years: every date then stays a chrono year and a 64-bit millisecond count.
+  constexpr std::int64_t kMaxMonths = 12 * 10'000;
+  constexpr Millis kMaxMillis = kMaxMonths * 31 * kDay;
+  const bool too_long = duration.unit == Duration::Unit::month
+                            ? duration.count > kMaxMonths
+                            : duration.count > kMaxMillis / period_of({.count = 1, .unit = duration.unit});
+  if (too_long) return std::nullopt;
   return duration;
 }
 

@@ -24,7 +24,8 @@ TEST(ParseDuration, LitellmUnits) {
   ASSERT_TRUE(month);
   EXPECT_EQ(month->count, 3);
   EXPECT_EQ(month->unit, Duration::Unit::month);
-  for (std::string_view bad : {"", "s", "0s", "-1s", "5y", "5 d", "1.5h", "1mo ", "99999999999999999999d"}) {
+  for (std::string_view bad : {"", "s", "0s", "-1s", "5y", "5 d", "1.5h", "1mo ", "99999999999999999999d",
+                                "999999999999w", "200000mo"}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
     EXPECT_FALSE(add_duration(0, bad)) << bad;
   }
