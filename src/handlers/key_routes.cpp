@@ -349,12 +349,15 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
       } catch (const Error& error) {
         return error;
       }
+      // The live spend is ahead of the database by the calls not written yet, which the writer
+      // will credit to the old token, a row that is gone by then: the new row takes the live value.
+      if (!spend_set) key->spend = live_spend(*key, cache);
       in_transaction(store.database(), [&] {
         store.update_key(*key);
         store.replace_token(token, new_token, key_name_of(plain));
-        if (spend_set) store.set_key_spend(new_token, key->spend, key->budget_reset_at);
+        store.set_key_spend(new_token, key->spend, key->budget_reset_at);
       });
-      service.keys_changed(spend_set ? std::vector<std::string>{new_token} : std::vector<std::string>{});
+      service.keys_changed({new_token});
       return *store.find_key(new_token);
     };
     auto regenerated = co_await service.run(std::move(regenerated_work));

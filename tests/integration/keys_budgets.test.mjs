@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { kAuth, startStack } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
-import { admin, chatWith, generateKey, kCallCost, kEngines, pricedModels } from '../support/store.mjs';
+import { admin, chatWith, generateKey, kCallCost, kEngines, pricedModels, sleep } from '../support/store.mjs';
 
 // The same day next month at the same time (UTC), clamped to the month's last day.
 function plusOneMonth(iso) {
@@ -188,6 +188,22 @@ for (const engine of kEngines) {
       const badField = await admin(stack.url, 'POST', `/key/${againBody.key}/regenerate`, { max_budget: 'lots' });
       assert.equal(badField.status, 400);
       assert.equal((await chatWith(stack.url, againBody.key, 'priced')).status, 200, 'a refused regenerate changes nothing');
+    });
+
+    test('regenerate keeps the spend of calls not yet written to the database, and counts them once', async () => {
+      const key = await generateKey(stack.url, { max_budget: kCallCost * 10 });
+      await (await chatWith(stack.url, key.key, 'priced')).arrayBuffer();
+      // At once, most likely before the next spend write.
+      const fresh = await admin(stack.url, 'POST', '/key/regenerate', { key: key.key });
+      assert.equal(fresh.status, 200);
+      assert.ok(Math.abs(fresh.body.spend - kCallCost) < 1e-12, `spend ${fresh.body.spend}`);
+      await sleep(1000);  // past a few spend writes
+      const info = await admin(stack.url, 'GET', `/key/info?key=${fresh.body.key}`);
+      assert.ok(Math.abs(info.body.info.spend - kCallCost) < 1e-12, `spend ${info.body.info.spend}`);
+      await stack.stop();
+      stack = await start();
+      const restarted = await admin(stack.url, 'GET', `/key/info?key=${fresh.body.key}`);
+      assert.ok(Math.abs(restarted.body.info.spend - kCallCost) < 1e-12, `database spend ${restarted.body.info.spend}`);
     });
 
     test('1mo windows are calendar months: budget_reset_at and expires are the same day next month', async () => {
