@@ -37,10 +37,6 @@ std::shared_ptr<LiveSpend> live_spend_for(const std::unordered_map<std::string, 
   return it->second;
 }
 
-}  // namespace
-
-namespace {
-
 // A model budget's live spend: a known one keeps counting; a new one (a new key, budget or
 // window length) starts from the spend log of its current window, which holds every call but
 // those of the last flush interval.
