@@ -2,7 +2,9 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <cstdio>
+#include <utility>
 
 namespace llmux::auth {
 
@@ -100,18 +102,17 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
                           ", Max budget: " + money(*found.max_budget),
                       "budget_exceeded", 400);
   }
-  if (const CachedBudget* user = found.user; user && user->max_budget && user->spend->value() >= *user->max_budget) {
-    return auth_error("Budget has been exceeded! User=" + user->id + " Current cost: " + money(user->spend->value()) +
-                          ", Max budget: " + money(*user->max_budget),
-                      "budget_exceeded", 400);
-  }
-  if (const CachedTeam* team = found.team) {
-    if (team->blocked) {
-      return auth_error("Authentication Error - Team is blocked. team_id=" + team->team_id, "auth_error");
+  for (const CachedOwner* owner : found.owners()) {
+    if (!owner) continue;
+    const std::string_view label = owner->kind == "team" ? "Team" : "User";
+    if (owner->blocked) {
+      return auth_error("Authentication Error - " + std::string(label) + " is blocked. " +
+                            std::string(owner->kind) + "_id=" + owner->id,
+                        "auth_error");
     }
-    if (team->max_budget && team->spend->value() >= *team->max_budget) {
-      return auth_error("Budget has been exceeded! Team=" + team->team_id + " Current cost: " +
-                            money(team->spend->value()) + ", Max budget: " + money(*team->max_budget),
+    if (owner->max_budget && owner->spend->value() >= *owner->max_budget) {
+      return auth_error("Budget has been exceeded! " + std::string(label) + "=" + owner->id + " Current cost: " +
+                            money(owner->spend->value()) + ", Max budget: " + money(*owner->max_budget),
                         "budget_exceeded", 400);
     }
   }
@@ -147,21 +148,37 @@ bool model_allowed(const std::vector<std::string>& allowed, std::string_view mod
 }
 
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group, std::string_view provider) {
-  // The key's own list, then its team's: both must allow the model.
-  for (const bool team : {false, true}) {
-    if (team && !key.team) break;
-    const auto& allowed = team ? key.team->models : key.models;
-    if (model_allowed(allowed, model_group, provider)) continue;
+  // The key's own list, then its team's and its user's: each must allow the model.
+  const std::array<std::pair<std::string_view, const std::vector<std::string>*>, 3> lists = {{
+      {"key", &key.models},
+      {"team", key.team ? &key.team->models : nullptr},
+      {"user", key.user ? &key.user->models : nullptr},
+  }};
+  for (const auto& [who, allowed] : lists) {
+    if (!allowed || model_allowed(*allowed, model_group, provider)) continue;
     std::string models;
-    for (const auto& model : allowed) models += (models.empty() ? "" : ", ") + model;
-    const std::string who = team ? "team" : "key";
-    Error error = auth_error(who + " not allowed to access model. This " + who + " can only access models=[" + models +
-                                 "]. Tried to access " + std::string(model_group),
-                             who + "_model_access_denied");
+    for (const auto& model : *allowed) models += (models.empty() ? "" : ", ") + model;
+    const std::string name(who);
+    Error error = auth_error(name + " not allowed to access model. This " + name + " can only access models=[" +
+                                 models + "]. Tried to access " + std::string(model_group),
+                             name + "_model_access_denied");
     error.param = "model";
     return error;
   }
   return {};
+}
+
+Result<void> check_model_budget(const CachedKey& key, std::string_view model_group, store::Millis now) {
+  const ModelBudget* budget = find_model_budget(key.model_budgets, model_group);
+  if (!budget || budget->spend->value(now) < budget->max_budget) return {};
+  // LiteLLM's text names the key by its hash (what /key/list shows), never by the key itself.
+  return auth_error("LiteLLM Virtual Key: " + key.token + ", key_alias: " + key.key_alias.value_or("None") +
+                        ", exceeded budget for model=" + std::string(model_group),
+                    "budget_exceeded", 400);
+}
+
+void charge_model_budget(const CachedKey& key, std::string_view model_group, double cost, store::Millis now) {
+  if (const ModelBudget* budget = find_model_budget(key.model_budgets, model_group)) budget->spend->add(cost, now);
 }
 
 }  // namespace llmux::auth

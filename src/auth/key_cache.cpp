@@ -37,38 +37,54 @@ std::shared_ptr<LiveSpend> live_spend_for(const std::unordered_map<std::string, 
   return it->second;
 }
 
+// A model budget's live spend: a known one keeps counting; a new one (a new key, budget or
+// window length) starts from the spend log of its current window, which holds every call but
+// those of the last flush interval.
+std::shared_ptr<WindowSpend> model_spend_for(
+    const std::unordered_map<std::string, std::shared_ptr<WindowSpend>>& known, const std::string& id,
+    store::Store& store, const CachedKey& key, const ModelBudget& budget, store::Millis now) {
+  if (const auto it = known.find(id); it != known.end()) return it->second;
+  const store::Millis since = budget.period ? store::window_containing(now, *budget.period).start : 0;
+  double spend = 0;
+  for (const auto& [model_group, group_spend] : store.key_spend_by_model_group(key.token, since)) {
+    if (find_model_budget(key.model_budgets, model_group) == &budget) spend += group_spend;
+  }
+  return std::make_shared<WindowSpend>(budget.period, now, spend);
+}
+
 }  // namespace
 
 void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& reset_tokens) {
   auto snapshot = std::make_shared<KeySnapshot>();
   std::unordered_map<std::string, std::shared_ptr<LiveSpend>> live;
-  for (store::TeamRecord& record : store.all_teams()) {
-    const std::string live_id = store::kTeamPrefix + record.team_id;
-    CachedTeam team{.team_id = record.team_id,
-                    .models = std::move(record.models),
-                    .max_budget = record.max_budget,
-                    .tpm_limit = record.tpm_limit,
-                    .rpm_limit = record.rpm_limit,
-                    .max_parallel_requests = record.max_parallel_requests,
-                    .blocked = record.blocked,
-                    .spend = live_spend_for(live_spend_, live_id, record.spend, reset_tokens)};
-    live.emplace(live_id, team.spend);
-    snapshot->teams.emplace(record.team_id, std::move(team));
-  }
-  auto add_budget = [&](auto& map, const std::string& prefix, const std::string& id, std::optional<double> max_budget,
-                        bool blocked, double spend) {
-    const std::string live_id = prefix + id;
-    CachedBudget budget{.id = id, .max_budget = max_budget, .blocked = blocked,
-                        .spend = live_spend_for(live_spend_, live_id, spend, reset_tokens)};
-    live.emplace(live_id, budget.spend);
-    map.emplace(id, std::move(budget));
+  std::unordered_map<std::string, std::shared_ptr<WindowSpend>> model_spend;
+  const store::Millis now = store::now_millis();
+  auto add_owner = [&](auto& map, std::string_view kind, const std::string& prefix, const std::string& id,
+                       auto& record) {
+    CachedOwner owner{.id = id,
+                      .kind = kind,
+                      .subject = prefix + id,
+                      .models = std::move(record.models),
+                      .max_budget = record.max_budget,
+                      .tpm_limit = record.tpm_limit,
+                      .rpm_limit = record.rpm_limit,
+                      .max_parallel_requests = record.max_parallel_requests};
+    owner.spend = live_spend_for(live_spend_, owner.subject, record.spend, reset_tokens);
+    live.emplace(owner.subject, owner.spend);
+    return &map.emplace(id, std::move(owner)).first->second;
   };
-  for (const store::UserRecord& user : store.all_users()) {
-    add_budget(snapshot->users, store::kUserPrefix, user.user_id, user.max_budget, false, user.spend);
+  for (store::TeamRecord& record : store.all_teams()) {
+    add_owner(snapshot->teams, "team", store::kTeamPrefix, record.team_id, record)->blocked = record.blocked;
+  }
+  for (store::UserRecord& record : store.all_users()) {
+    add_owner(snapshot->users, "user", store::kUserPrefix, record.user_id, record);
   }
   for (const store::EndUserRecord& end_user : store.limited_end_users()) {
-    add_budget(snapshot->end_users, store::kEndUserPrefix, end_user.user_id, end_user.max_budget, end_user.blocked,
-               end_user.spend);
+    const std::string live_id = store::kEndUserPrefix + end_user.user_id;
+    CachedBudget budget{.id = end_user.user_id, .max_budget = end_user.max_budget, .blocked = end_user.blocked,
+                        .spend = live_spend_for(live_spend_, live_id, end_user.spend, reset_tokens)};
+    live.emplace(live_id, budget.spend);
+    snapshot->end_users.emplace(end_user.user_id, std::move(budget));
   }
   for (store::KeyRecord& record : store.all_keys()) {
     CachedKey key;
@@ -83,19 +99,33 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     key.blocked = record.blocked;
     key.max_budget = record.max_budget;
     key.soft_budget = record.soft_budget;
+    // Checked when written: only a row edited by hand can fail here, and it then limits nothing.
+    if (auto budgets = parse_model_max_budget(record.model_max_budget)) key.model_budgets = std::move(*budgets);
     key.tpm_limit = record.tpm_limit;
     key.rpm_limit = record.rpm_limit;
     key.max_parallel_requests = record.max_parallel_requests;
     key.user_id = record.user_id.value_or("");
     key.team_id = record.team_id.value_or("");
     key.tags = std::move(record.tags);
+    const bool known = live_spend_.contains(record.token);
     key.spend = live_spend_for(live_spend_, record.token, record.spend, reset_tokens);
+    // A key already past its soft budget when first seen (at start) warned before; one back under
+    // it warns again at the next crossing.
+    const bool over_soft_budget = key.soft_budget && key.spend->value() >= *key.soft_budget;
+    if (!over_soft_budget) key.spend->soft_budget_warned.store(false);
+    if (!known && over_soft_budget) key.spend->soft_budget_warned.store(true);
+    for (ModelBudget& budget : key.model_budgets) {
+      const std::string id = record.token + '\n' + budget.model + '\n' + budget.period_text;
+      budget.spend = model_spend_for(model_spend_, id, store, key, budget, now);
+      model_spend.emplace(id, budget.spend);
+    }
     if (const auto team = snapshot->teams.find(key.team_id); team != snapshot->teams.end()) key.team = &team->second;
     if (const auto user = snapshot->users.find(key.user_id); user != snapshot->users.end()) key.user = &user->second;
     live.emplace(record.token, key.spend);
     snapshot->keys.emplace(record.token, std::move(key));
   }
   live_spend_ = std::move(live);
+  model_spend_ = std::move(model_spend);
   snapshot_.store(std::move(snapshot), std::memory_order_release);
   version_.fetch_add(1, std::memory_order_acq_rel);
 }

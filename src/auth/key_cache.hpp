@@ -3,8 +3,10 @@
 // and swapped in atomically. A request's key check is one hash and one map find, never a query.
 #pragma once
 
+#include "auth/model_budget.hpp"
 #include "store/store.hpp"
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -21,13 +23,24 @@ namespace llmux::auth {
 // workers as calls finish. Outlives snapshots (the next one shares it).
 struct LiveSpend {
   std::atomic<double> spend{0};
+  // Set when the soft budget's warning went out; cleared when the spend is back under it (a
+  // budget reset, a raised soft_budget), so each crossing warns once.
+  std::atomic<bool> soft_budget_warned{false};
   void add(double cost) { spend.fetch_add(cost, std::memory_order_relaxed); }
   double value() const { return spend.load(std::memory_order_relaxed); }
+  // True for the one call that finds the spend at or past `soft_budget` first.
+  bool crossed(double soft_budget) {
+    return value() >= soft_budget && !soft_budget_warned.load(std::memory_order_relaxed) &&
+           !soft_budget_warned.exchange(true, std::memory_order_relaxed);
+  }
 };
 
-// A team's rules, applied to each of its keys on top of the key's own.
-struct CachedTeam {
-  std::string team_id;
+// A team or a user: its models, budget and rate limits apply to each of its keys on top of the
+// key's own (a call must pass them all). One type, so one piece of code checks both.
+struct CachedOwner {
+  std::string id;
+  std::string_view kind;  // "team" or "user", as LiteLLM's messages name them
+  std::string subject;    // the rate-limit counters' name: the id with its store prefix
   std::vector<std::string> models;  // empty: every model
   std::optional<double> max_budget;
   std::optional<std::int64_t> tpm_limit;
@@ -37,7 +50,7 @@ struct CachedTeam {
   std::shared_ptr<LiveSpend> spend;
 };
 
-// A user's or an end user's budget, checked for every call on their behalf.
+// An end user's budget, checked for every call on their behalf.
 struct CachedBudget {
   std::string id;
   std::optional<double> max_budget;
@@ -55,6 +68,7 @@ struct CachedKey {
   bool blocked = false;
   std::optional<double> max_budget;
   std::optional<double> soft_budget;
+  std::vector<ModelBudget> model_budgets;  // model_max_budget
   std::optional<std::int64_t> tpm_limit;
   std::optional<std::int64_t> rpm_limit;
   std::optional<std::int64_t> max_parallel_requests;
@@ -62,13 +76,15 @@ struct CachedKey {
   std::string team_id;
   std::vector<std::string> tags;
   std::shared_ptr<LiveSpend> spend;
-  const CachedTeam* team = nullptr;    // in the same snapshot; nullptr when team_id names no team
-  const CachedBudget* user = nullptr;  // likewise for user_id
+  // In the same snapshot; nullptr when team_id / user_id names none.
+  const CachedOwner* team = nullptr;
+  const CachedOwner* user = nullptr;
+  std::array<const CachedOwner*, 2> owners() const { return {team, user}; }
 };
 
 struct KeySnapshot {
-  std::unordered_map<std::string, CachedTeam> teams;        // by team_id
-  std::unordered_map<std::string, CachedBudget> users;      // by user_id
+  std::unordered_map<std::string, CachedOwner> teams;       // by team_id
+  std::unordered_map<std::string, CachedOwner> users;       // by user_id
   std::unordered_map<std::string, CachedBudget> end_users;  // by id; only those with a budget or blocked
   std::unordered_map<std::string, CachedKey> keys;    // by token
   const CachedKey* find(const std::string& token) const {
@@ -103,8 +119,10 @@ class KeyCache {
  private:
   std::atomic<std::shared_ptr<const KeySnapshot>> snapshot_;
   std::atomic<std::uint64_t> version_{0};
-  // Only the store thread touches this: the live spend of every key it has seen.
+  // Only the store thread touches these: the live spend of every key it has seen, and of every
+  // model budget (by token, model and window).
   std::unordered_map<std::string, std::shared_ptr<LiveSpend>> live_spend_;
+  std::unordered_map<std::string, std::shared_ptr<WindowSpend>> model_spend_;
 };
 
 // One per worker: keeps the snapshot it last read and only reloads it when the cache's version

@@ -138,12 +138,12 @@ void apply_budget_duration(FieldReader& fields, std::optional<std::string>& dura
   duration = fields.text("budget_duration");
   reset_at.reset();
   if (!duration) return;
-  const auto window = store::parse_duration(*duration);
-  if (!window) {
+  reset_at = store::add_duration(now, *duration);
+  if (!reset_at) {
     throw make_error(ErrorKind::invalid_request,
-                     "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d or 1mo.", "budget_duration");
+                     "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.",
+                     "budget_duration");
   }
-  reset_at = now + *window;
 }
 
 json::value iso_time(std::optional<store::Millis> millis) {

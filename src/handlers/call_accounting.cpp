@@ -1,5 +1,7 @@
 #include "handlers/call_accounting.hpp"
 
+#include "telemetry/log.hpp"
+
 #include <charconv>
 
 namespace llmux::handlers {
@@ -20,7 +22,8 @@ std::string_view end_user_of(const server::Exchange& exchange, const api::Reques
   return {};
 }
 
-// A virtual key's model aliases, then its (and its team's) model access.
+// A virtual key's model aliases, then the model access of the key, its team and its user, and
+// the key's budget for the model.
 Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
   if (!caller.key) return {};
   if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
@@ -28,19 +31,24 @@ Result<void> authorize_model(const auth::Caller& caller, api::Request& request, 
   }
   const auto* group = models.group(request.model);
   const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
-  return auth::check_model_access(*caller.key, request.model, provider);
+  if (auto allowed = auth::check_model_access(*caller.key, request.model, provider); !allowed) return allowed;
+  return auth::check_model_budget(*caller.key, request.model, store::now_millis());
 }
 
-// The key's and its team's rpm / tpm / max_parallel_requests, with LiteLLM's x-ratelimit-*
-// headers (the key's) on the answer.
+// The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own, with
+// LiteLLM's x-ratelimit-* headers (the key's) on the answer.
 Result<void> admit_limits(CallAccounting& accounting, const auth::Caller& caller, limits::RateCounters* counters) {
   if (!caller.key || !counters) return {};
   const auto now = store::now_millis();
-  if (const auth::CachedTeam* team = caller.key->team) {
-    const limits::Limits limits{.rpm = team->rpm_limit, .tpm = team->tpm_limit, .max_parallel = team->max_parallel_requests};
-    auto admitted = limits::admit(*counters, store::kTeamPrefix + team->team_id, limits, now, "team");
+  const auto owners = caller.key->owners();
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    const auth::CachedOwner* owner = owners[i];
+    if (!owner) continue;
+    const limits::Limits limits{
+        .rpm = owner->rpm_limit, .tpm = owner->tpm_limit, .max_parallel = owner->max_parallel_requests};
+    auto admitted = limits::admit(*counters, owner->subject, limits, now, owner->kind);
     if (!admitted) return admitted.error();
-    accounting.team_permit = std::move(admitted->permit);
+    accounting.owner_permits[i] = std::move(admitted->permit);
   }
   const limits::Limits limits{.rpm = caller.key->rpm_limit,
                               .tpm = caller.key->tpm_limit,
@@ -60,6 +68,14 @@ Result<void> admit_limits(CallAccounting& accounting, const auth::Caller& caller
   return {};
 }
 
+// The one warning of a key's spend crossing its soft_budget: never blocks (LiteLLM alerts the
+// same way). Names the key by alias, else by the start of its hash; never by the key.
+void warn_soft_budget(const auth::CachedKey& key) {
+  const std::string name = key.key_alias ? "key_alias=" + *key.key_alias : "token=" + key.token.substr(0, 12) + "...";
+  telemetry::log_now("warning", "key crossed its soft budget: " + name + " spend=" + dollars_text(key.spend->value()) +
+                                    " soft_budget=" + dollars_text(*key.soft_budget));
+}
+
 }  // namespace
 
 Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, api::Request& request,
@@ -73,12 +89,12 @@ Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, 
   return admit_limits(accounting, caller, counters);
 }
 
-void settle_call(CallAccounting& accounting, const CallOutcome& outcome) {
+Settlement settle_call(CallAccounting& accounting, const CallOutcome& outcome) {
   const auto tokens = outcome.usage.prompt_tokens + outcome.usage.completion_tokens;
   const auto now = store::now_millis();
   accounting.key_permit.finish(tokens, now);
-  accounting.team_permit.finish(tokens, now);
-  if (!accounting.tracker || !accounting.tracker->enabled()) return;
+  for (limits::Permit& permit : accounting.owner_permits) permit.finish(tokens, now);
+  if (!accounting.tracker || !accounting.tracker->enabled()) return {};
   const double cost = accounting.tracker->record({.caller = accounting.caller,
                                                   .request = accounting.request,
                                                   .request_id = accounting.request_id,
@@ -90,13 +106,19 @@ void settle_call(CallAccounting& accounting, const CallOutcome& outcome) {
                                                   .time_to_first_chunk = outcome.time_to_first_chunk,
                                                   .stream = outcome.stream,
                                                   .response_body = accounting.response_body});
+  Settlement settlement;
+  const auth::CachedKey* key = accounting.caller ? accounting.caller->key : nullptr;
+  if (key && cost > 0) {
+    auth::charge_model_budget(*key, accounting.request->model, cost, now);
+    settlement.soft_budget_crossed = key->soft_budget && key->spend->crossed(*key->soft_budget);
+    if (settlement.soft_budget_crossed) warn_soft_budget(*key);
+  }
   server::Exchange& exchange = *accounting.exchange;
   if (!exchange.streaming() && !exchange.responded()) {
     exchange.set_header("x-litellm-response-cost", dollars_text(cost));
-    if (accounting.caller && accounting.caller->key) {
-      exchange.set_header("x-litellm-key-spend", dollars_text(accounting.caller->key->spend->value()));
-    }
+    if (key) exchange.set_header("x-litellm-key-spend", dollars_text(key->spend->value()));
   }
+  return settlement;
 }
 
 }  // namespace llmux::handlers

@@ -1,6 +1,7 @@
 // What keys add to a model call, in two steps model_call.cpp calls: admit_call after the body
-// is parsed (model aliases and access, end-user budget, rpm / tpm / parallel limits) and
-// settle_call when the call ends (tokens for the limits, cost and spend-log event, cost headers).
+// is parsed (model aliases and access, per-model and end-user budgets, rpm / tpm / parallel
+// limits) and settle_call when the call ends (tokens for the limits, cost and spend-log event,
+// per-model spend, the soft-budget warning, cost headers).
 #pragma once
 
 #include "api/request.hpp"
@@ -10,6 +11,7 @@
 #include "router/model_table.hpp"
 #include "server/exchange.hpp"
 
+#include <array>
 #include <chrono>
 #include <string_view>
 
@@ -24,9 +26,10 @@ struct CallAccounting {
   std::string_view request_id;
   std::string_view end_user;       // the body's "user" or x-litellm-customer-id
   std::string_view response_body;  // kept only with store_prompts_in_spend_logs
-  // The key's and its team's in-flight slots, until the call's tokens are added at its end.
+  // The in-flight slots of the key and of its owners (team, user, as CachedKey::owners() lists
+  // them), until the call's tokens are added at its end.
   limits::Permit key_permit;
-  limits::Permit team_permit;
+  std::array<limits::Permit, 2> owner_permits;
 };
 
 struct CallOutcome {
@@ -42,6 +45,9 @@ struct CallOutcome {
 Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, api::Request& request,
                         std::string_view request_id, const router::ModelTable& models, limits::RateCounters* counters);
 
-void settle_call(CallAccounting& accounting, const CallOutcome& outcome);
+struct Settlement {
+  bool soft_budget_crossed = false;  // this call took its key past its soft_budget (warned once)
+};
+Settlement settle_call(CallAccounting& accounting, const CallOutcome& outcome);
 
 }  // namespace llmux::handlers

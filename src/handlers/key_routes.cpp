@@ -1,10 +1,11 @@
-// /key/generate|update|delete|info|list|regenerate|block|unblock, with LiteLLM's fields and
-// answers. Changes run on the store thread (store::Service::run); the key cache is rebuilt
-// there before the answer goes out, so a new key works on the very next request.
+// /key/generate|update|delete|info|list|regenerate|block|unblock and /key/{key}/regenerate, with
+// LiteLLM's fields and answers. Changes run on the store thread (store::Service::run); the key
+// cache is rebuilt there before the answer goes out, so a new key works on the very next request.
 #include "handlers/admin_request.hpp"
 #include "handlers/gateway.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 
 #include <sys/random.h>
 
@@ -114,12 +115,11 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
   if (fields.has("duration")) {
     key.expires.reset();
     if (auto duration = fields.text("duration")) {
-      const auto window = store::parse_duration(*duration);
-      if (!window) {
+      key.expires = store::add_duration(now, *duration);
+      if (!key.expires) {
         throw make_error(ErrorKind::invalid_request,
-                         "Invalid value for 'duration': expected e.g. 30s, 30m, 30h, 30d or 1mo.", "duration");
+                         "Invalid value for 'duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.", "duration");
       }
-      key.expires = now + *window;
     }
   }
   apply_budget_duration(fields, key.budget_duration, key.budget_reset_at, now);
@@ -127,7 +127,10 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
   if (fields.has("tags")) key.tags = fields.strings("tags").value_or(std::vector<std::string>{});
   if (fields.has("aliases")) key.aliases = fields.object("aliases").value_or(json::object{});
   if (fields.has("metadata")) key.metadata = fields.object("metadata").value_or(json::object{});
-  if (fields.has("model_max_budget")) key.model_max_budget = fields.object("model_max_budget").value_or(json::object{});
+  if (fields.has("model_max_budget")) {
+    key.model_max_budget = fields.object("model_max_budget").value_or(json::object{});
+    if (auto budgets = auth::parse_model_max_budget(key.model_max_budget); !budgets) throw budgets.error();
+  }
   if (auto blocked = fields.boolean("blocked")) key.blocked = *blocked;
   if (auto spend = fields.number("spend")) {
     key.spend = *spend;
@@ -135,6 +138,31 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
   }
   if (fields.error()) throw *fields.error();
   key.updated_at = now;
+}
+
+// /key/update's field changes on an existing key (regenerate takes the same), with the unique
+// alias check. Throws Error (400).
+void update_key_fields(store::Store& store, FieldReader& fields, store::KeyRecord& key, store::Millis now,
+                       bool& spend_set) {
+  apply_key_fields(fields, key, now, spend_set);
+  if (!key.key_alias) return;
+  if (auto other = store.find_key_by_alias(*key.key_alias); other && other->token != key.token) {
+    throw make_error(ErrorKind::invalid_request,
+                     "Unique key aliases across all keys are required. The key_alias exists already.", "key_alias");
+  }
+}
+
+// The key named by /key/{key}/regenerate (percent-decoded); nullopt for any other path.
+std::optional<std::string> key_in_regenerate_path(std::string_view target) {
+  const auto url = boost::urls::parse_origin_form(target);
+  if (!url) return std::nullopt;
+  const auto segments = url->segments();
+  if (segments.size() != 3) return std::nullopt;
+  auto segment = segments.begin();
+  if (*segment != "key") return std::nullopt;
+  std::string key = *++segment;
+  if (key.empty() || *++segment != "regenerate") return std::nullopt;
+  return key;
 }
 
 Error key_not_found() {
@@ -147,6 +175,9 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
                                          const auth::Caller& caller) {
   store::Service& service = *shared_.store;
   const auth::KeyCache* cache = shared_.authenticator.keys();
+  // /key/{key}/regenerate carries a key in its path, which messages must not repeat.
+  const auto key_in_path = key_in_regenerate_path(exchange.request().target());
+  if (key_in_path) path = "/key/{key}/regenerate";
   const bool post = exchange.request().method() == server::http::verb::post;
   const std::string_view body = exchange.request().body();
 
@@ -264,8 +295,9 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     co_return co_await exchange.respond(200, std::move(answer));
   }
 
-  // The remaining routes name one existing key in the body.
-  const std::string named = fields.text("key").value_or("");
+  // The remaining routes name one existing key: in the body, or in the path of
+  // /key/{key}/regenerate.
+  const std::string named = key_in_path ? *key_in_path : fields.text("key").value_or("");
   if (named.empty()) co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Pass the key.", "key"));
   const std::string token = token_of(named);
 
@@ -277,16 +309,9 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
       bool spend_set = false;
       if (path == "/key/update") {
         try {
-          apply_key_fields(fields, *key, now, spend_set);
+          update_key_fields(store, fields, *key, now, spend_set);
         } catch (const Error& error) {
           return error;
-        }
-        if (key->key_alias) {
-          if (auto other = store.find_key_by_alias(*key->key_alias); other && other->token != token) {
-            return make_error(ErrorKind::invalid_request,
-                              "Unique key aliases across all keys are required. The key_alias exists already.",
-                              "key_alias");
-          }
         }
       } else {
         key->blocked = path == "/key/block";
@@ -303,7 +328,8 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     co_return co_await exchange.respond(200, std::move(answer));
   }
 
-  if (path == "/key/regenerate") {
+  // A new secret for the key; the body may change its fields on the way (as /key/update does).
+  if (path == "/key/regenerate" || path == "/key/{key}/regenerate") {
     std::string plain = fields.text("new_key").value_or("");
     if (fields.error()) co_return co_await fail(exchange, *fields.error());
     if (!plain.empty() && (!plain.starts_with("sk-") || plain.size() < 8)) {
@@ -314,10 +340,24 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     const std::string new_token = auth::hash_key(plain);
     // Named: GCC 12 miscompiles a temporary closure inside a co_await expression.
     auto regenerated_work = [&](store::Store& store) -> Result<store::KeyRecord> {
-      if (!store.find_key(token)) return key_not_found();
+      auto key = store.find_key(token);
+      if (!key) return key_not_found();
       if (store.find_key(new_token)) return make_error(ErrorKind::invalid_request, "This key exists already.", "new_key");
-      store.replace_token(token, new_token, key_name_of(plain));
-      service.keys_changed();
+      bool spend_set = false;
+      try {
+        update_key_fields(store, fields, *key, now, spend_set);
+      } catch (const Error& error) {
+        return error;
+      }
+      // The live spend is ahead of the database by the calls not written yet, which the writer
+      // will credit to the old token, a row that is gone by then: the new row takes the live value.
+      if (!spend_set) key->spend = live_spend(*key, cache);
+      in_transaction(store.database(), [&] {
+        store.update_key(*key);
+        store.replace_token(token, new_token, key_name_of(plain));
+        store.set_key_spend(new_token, key->spend, key->budget_reset_at);
+      });
+      service.keys_changed({new_token});
       return *store.find_key(new_token);
     };
     auto regenerated = co_await service.run(std::move(regenerated_work));

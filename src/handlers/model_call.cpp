@@ -73,9 +73,11 @@ telemetry::Route route_of(api::Endpoint endpoint) {
 // One access-log line and the metrics of a finished model call.
 void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, std::string_view path,
                  CallRecord& record) {
-  settle_call(record.accounting, {.deployment = record.deployment, .usage = record.usage, .status = record.status,
-                                  .received_at = record.received_at, .time_to_first_chunk = record.upstream_time,
-                                  .stream = record.stream});
+  const Settlement settlement =
+      settle_call(record.accounting, {.deployment = record.deployment, .usage = record.usage, .status = record.status,
+                                      .received_at = record.received_at, .time_to_first_chunk = record.upstream_time,
+                                      .stream = record.stream});
+  if (settlement.soft_budget_crossed) metrics.soft_budget_crossed();
   const auto duration = Clock::now() - record.received_at;
   metrics.record(route_of(record.endpoint), record.status, record.stream,
                  static_cast<std::uint64_t>(record.usage.prompt_tokens),

@@ -21,10 +21,12 @@ json::value optional_json(const auto& value) {
 double live_or(const auth::KeyCache* cache, const std::string& prefixed_id, double database_spend) {
   if (!cache) return database_spend;
   const auto snapshot = cache->snapshot();
-  const std::string_view id = std::string_view(prefixed_id).substr(prefixed_id.find(':') + 1);
-  const auto& map = prefixed_id.starts_with(store::kUserPrefix) ? snapshot->users : snapshot->end_users;
-  const auto it = map.find(std::string(id));
-  return it == map.end() ? database_spend : it->second.spend->value();
+  const std::string id(std::string_view(prefixed_id).substr(prefixed_id.find(':') + 1));
+  auto spend_in = [&](const auto& map) {
+    const auto it = map.find(id);
+    return it == map.end() ? database_spend : it->second.spend->value();
+  };
+  return prefixed_id.starts_with(store::kUserPrefix) ? spend_in(snapshot->users) : spend_in(snapshot->end_users);
 }
 
 json::object user_json(const store::UserRecord& user, const auth::KeyCache* cache) {
@@ -40,6 +42,7 @@ json::object user_json(const store::UserRecord& user, const auth::KeyCache* cach
           {"models", std::move(models)},
           {"tpm_limit", optional_json(user.tpm_limit)},
           {"rpm_limit", optional_json(user.rpm_limit)},
+          {"max_parallel_requests", optional_json(user.max_parallel_requests)},
           {"metadata", user.metadata},
           {"created_at", iso_time(user.created_at)},
           {"updated_at", iso_time(user.updated_at)}};
@@ -69,6 +72,7 @@ void apply_user_fields(FieldReader& fields, store::UserRecord& user, store::Mill
   if (fields.has("max_budget")) user.max_budget = fields.number("max_budget");
   if (fields.has("tpm_limit")) user.tpm_limit = fields.integer("tpm_limit");
   if (fields.has("rpm_limit")) user.rpm_limit = fields.integer("rpm_limit");
+  if (fields.has("max_parallel_requests")) user.max_parallel_requests = fields.integer("max_parallel_requests");
   apply_budget_duration(fields, user.budget_duration, user.budget_reset_at, now);
   if (fields.has("models")) user.models = fields.strings("models").value_or(std::vector<std::string>{});
   if (fields.has("metadata")) user.metadata = fields.object("metadata").value_or(json::object{});

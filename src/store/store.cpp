@@ -5,7 +5,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -167,20 +166,6 @@ Params mutable_team_values(const TeamRecord& team) {
 Millis now_millis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::optional<Millis> parse_duration(std::string_view text) {
-  std::int64_t count = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
-  if (ec != std::errc() || end == text.data() || count <= 0) return std::nullopt;
-  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  constexpr Millis kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute, kDay = 24 * kHour;
-  if (unit == "s") return count * kSecond;
-  if (unit == "m") return count * kMinute;
-  if (unit == "h") return count * kHour;
-  if (unit == "d") return count * kDay;
-  if (unit == "mo") return count * 30 * kDay;
-  return std::nullopt;
 }
 
 Store::Store(std::unique_ptr<Database> database) : database_(std::move(database)) { migrate(*database_); }
@@ -347,9 +332,9 @@ std::vector<std::string> Store::reset_due_budgets(Millis now) {
                                             " WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
                                         {now});
       for (const Row& row : due) {
-        const auto window = parse_duration(row.text(1));
+        const auto next_reset = add_duration(now, row.text(1));
         database_->query("UPDATE " + table + " SET spend = 0, budget_reset_at = ? WHERE " + id + " = ?",
-                         {window ? Value(now + *window) : Value(), row.text(0)});
+                         {next_reset ? Value(*next_reset) : Value(), row.text(0)});
         reset.push_back(budget.prefix + row.text(0));
       }
     }
@@ -359,7 +344,7 @@ std::vector<std::string> Store::reset_due_budgets(Millis now) {
 
 constexpr std::string_view kUserColumns =
     "user_id, user_email, user_role, spend, max_budget, budget_duration, budget_reset_at, models, tpm_limit, "
-    "rpm_limit, metadata, created_at, updated_at";
+    "rpm_limit, metadata, created_at, updated_at, max_parallel_requests";
 
 static UserRecord user_from(const Row& row) {
   UserRecord user;
@@ -376,6 +361,7 @@ static UserRecord user_from(const Row& row) {
   user.metadata = object_from(row.text(10));
   user.created_at = row.integer(11);
   user.updated_at = row.integer(12);
+  user.max_parallel_requests = row.optional_integer(13);
   return user;
 }
 
@@ -388,11 +374,12 @@ void Store::insert_user(const UserRecord& user) {
 void Store::update_user(const UserRecord& user) {
   database_->query(
       "UPDATE llmux_users SET user_email = ?, user_role = ?, max_budget = ?, budget_duration = ?, "
-      "budget_reset_at = ?, models = ?, tpm_limit = ?, rpm_limit = ?, metadata = ?, updated_at = ? WHERE user_id = ?",
+      "budget_reset_at = ?, models = ?, tpm_limit = ?, rpm_limit = ?, max_parallel_requests = ?, metadata = ?, "
+      "updated_at = ? WHERE user_id = ?",
       {optional_value(user.user_email), user.user_role, optional_value(user.max_budget),
        optional_value(user.budget_duration), optional_value(user.budget_reset_at), list_text(user.models),
-       optional_value(user.tpm_limit), optional_value(user.rpm_limit), json::serialize(user.metadata),
-       user.updated_at, user.user_id});
+       optional_value(user.tpm_limit), optional_value(user.rpm_limit), optional_value(user.max_parallel_requests),
+       json::serialize(user.metadata), user.updated_at, user.user_id});
 }
 
 std::int64_t Store::delete_user(const std::string& user_id) {
@@ -593,6 +580,16 @@ double Store::total_spend(std::optional<Millis> start_time, std::optional<Millis
   if (start_time) sql += " AND start_time >= ?", params.emplace_back(*start_time);
   if (end_time) sql += " AND start_time < ?", params.emplace_back(*end_time);
   return database_->query(sql, params).front().real(0);
+}
+
+std::vector<std::pair<std::string, double>> Store::key_spend_by_model_group(const std::string& token, Millis since) {
+  std::vector<std::pair<std::string, double>> spend;
+  for (const Row& row : database_->query("SELECT model_group, SUM(spend) FROM llmux_spend_logs WHERE api_key = ? AND "
+                                         "start_time >= ? GROUP BY model_group",
+                                         {token, since})) {
+    spend.emplace_back(row.text(0), row.real(1));
+  }
+  return spend;
 }
 
 std::vector<SpendReportRow> Store::spend_report(const std::string& group_by, Millis start_time, Millis end_time) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "store/database.hpp"
+#include "store/durations.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -79,6 +80,7 @@ struct UserRecord {
   std::vector<std::string> models;
   std::optional<std::int64_t> tpm_limit;
   std::optional<std::int64_t> rpm_limit;
+  std::optional<std::int64_t> max_parallel_requests;
   boost::json::object metadata;
   Millis created_at = 0;
   Millis updated_at = 0;
@@ -195,15 +197,13 @@ class Store {
   bool write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events);
   std::vector<SpendEvent> spend_logs(const SpendLogQuery& query);
   double total_spend(std::optional<Millis> start_time, std::optional<Millis> end_time);
+  // A key's spend per model group in calls started at or after `since` (seeds model budgets).
+  std::vector<std::pair<std::string, double>> key_spend_by_model_group(const std::string& token, Millis since);
   // group_by: "team", "api_key" or "customer".
   std::vector<SpendReportRow> spend_report(const std::string& group_by, Millis start_time, Millis end_time);
 
  private:
   std::unique_ptr<Database> database_;
 };
-
-// "30s", "30m", "30h", "30d", "1mo": the budget window in milliseconds (a month is 30 days,
-// as in LiteLLM); nullopt when the text is not a duration.
-std::optional<Millis> parse_duration(std::string_view text);
 
 }  // namespace llmux::store

@@ -80,6 +80,8 @@ std::string Metrics::render() const {
   const std::string fraction = std::to_string(micros % 1'000'000);
   out += std::string(6 - fraction.size(), '0') + fraction + '\n';
   out += "llmux_request_duration_seconds_count " + std::to_string(requests) + '\n';
+  family(out, "llmux_soft_budget_crossings_total", "counter", "Keys whose spend went past their soft_budget.");
+  out += "llmux_soft_budget_crossings_total " + std::to_string(sum(&WorkerMetrics::soft_budget_crossings_)) + '\n';
   family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
   out += "llmux_in_flight_requests " + std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
   return out;

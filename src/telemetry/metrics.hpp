@@ -24,6 +24,8 @@ class WorkerMetrics {
   // One finished model request.
   void record(Route route, int status, bool stream, std::uint64_t prompt_tokens,
               std::uint64_t completion_tokens, std::uint64_t duration_us);
+  // A key's spend went past its soft_budget (LiteLLM's budget alert; the call is not refused).
+  void soft_budget_crossed() { add(soft_budget_crossings_, 1); }
   void request_started() { add(in_flight_, 1); }
   void request_finished() { add(in_flight_, ~std::uint64_t{0}); }
 
@@ -41,6 +43,7 @@ class WorkerMetrics {
   Counter prompt_tokens_{0};
   Counter completion_tokens_{0};
   Counter duration_us_{0};
+  Counter soft_budget_crossings_{0};
   Counter in_flight_{0};  // modular: a finish adds 2^64 - 1; the sum over workers is exact
 };
 

@@ -1,6 +1,7 @@
 #include "auth/authenticator.hpp"
 #include "auth/key_cache.hpp"
 
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -127,6 +128,101 @@ TEST_F(AuthenticateTest, ModelAccessDeniedNamesTheModels) {
   EXPECT_EQ(denied.error().type, "key_model_access_denied");
   EXPECT_EQ(denied.error().param, "model");
   EXPECT_NE(denied.error().message.find("models=[gpt-4o]"), std::string::npos);
+}
+
+TEST_F(AuthenticateTest, ModelBudgetIsSeededFromTheWindowsSpendLogAndRefusesWhenSpent) {
+  const store::Millis now = store::now_millis();
+  const store::Window today = store::window_containing(now, *store::parse_duration("1d"));
+  const std::string token = hash_key("sk-models");
+  auto event = [&](std::string id, std::string model_group, double spend, store::Millis start_time) {
+    store::SpendEvent logged;
+    logged.id = std::move(id);
+    logged.api_key = token;
+    logged.model_group = std::move(model_group);
+    logged.spend = spend;
+    logged.start_time = logged.end_time = start_time;
+    logged.status = "success";
+    return logged;
+  };
+  store_->write_spend("batch", {event("today", "openai/gpt-4o", 0.25, today.start),
+                                event("yesterday", "gpt-4o", 5, today.start - 1),
+                                event("other-model", "claude", 5, today.start)});
+  add("sk-models", [](store::KeyRecord& key) {
+    key.key_alias = "alice";
+    key.model_max_budget = boost::json::parse(R"({"gpt-4o": {"budget_limit": 0.5, "time_period": "1d"}})").as_object();
+  });
+  auto caller = authenticate("sk-models");
+  ASSERT_TRUE(caller);
+  const ModelBudget* budget = find_model_budget(caller->key->model_budgets, "gpt-4o");
+  ASSERT_NE(budget, nullptr);
+  EXPECT_DOUBLE_EQ(budget->spend->value(now), 0.25) << "today's calls of both groups the budget governs";
+  EXPECT_TRUE(check_model_budget(*caller->key, "gpt-4o", now));
+  EXPECT_TRUE(check_model_budget(*caller->key, "claude", now)) << "no budget for that model";
+
+  charge_model_budget(*caller->key, "openai/gpt-4o", 0.25, now);
+  auto refused = check_model_budget(*caller->key, "gpt-4o", now);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(http_status(refused.error()), 400);
+  EXPECT_EQ(refused.error().type, "budget_exceeded");
+  EXPECT_EQ(refused.error().message,
+            "LiteLLM Virtual Key: " + token + ", key_alias: alice, exceeded budget for model=gpt-4o");
+  EXPECT_EQ(refused.error().message.find("sk-models"), std::string::npos) << "never the key itself";
+  EXPECT_TRUE(check_model_budget(*caller->key, "gpt-4o", today.end)) << "the next day starts at zero";
+
+  cache_.rebuild(*store_, {});
+  EXPECT_DOUBLE_EQ(find_model_budget(authenticate("sk-models")->key->model_budgets, "gpt-4o")->spend->value(now), 0.5)
+      << "a rebuild keeps the live count, which is ahead of the database";
+}
+
+TEST_F(AuthenticateTest, SoftBudgetCrossingIsReportedOnceUntilTheSpendIsBackUnder) {
+  add("sk-soft", [](store::KeyRecord& key) { key.soft_budget = 1.0; });
+  const std::string token = hash_key("sk-soft");
+  auto spend = [&] { return cache_.snapshot()->find(token)->spend; };
+  spend()->add(0.5);
+  EXPECT_FALSE(spend()->crossed(1.0));
+  spend()->add(0.5);
+  EXPECT_TRUE(spend()->crossed(1.0));
+  spend()->add(0.5);
+  EXPECT_FALSE(spend()->crossed(1.0)) << "one warning per crossing";
+  cache_.rebuild(*store_, {});
+  EXPECT_FALSE(spend()->crossed(1.0)) << "a rebuild does not re-arm a key still over";
+  store_->set_key_spend(token, 0, std::nullopt);
+  cache_.rebuild(*store_, {token});
+  spend()->add(1.0);
+  EXPECT_TRUE(spend()->crossed(1.0)) << "after a reset, the next crossing warns again";
+}
+
+TEST_F(AuthenticateTest, AKeyAlreadyOverItsSoftBudgetAtStartDoesNotWarnAgain) {
+  add("sk-over", [](store::KeyRecord& key) {
+    key.soft_budget = 1.0;
+    key.spend = 2.0;
+  });
+  KeyCache restarted;
+  restarted.rebuild(*store_, {});
+  EXPECT_FALSE(restarted.snapshot()->find(hash_key("sk-over"))->spend->crossed(1.0));
+}
+
+TEST_F(AuthenticateTest, AUsersModelsAndBudgetApplyToEachOfItsKeys) {
+  store::UserRecord user{.user_id = "alice", .max_budget = 1.0, .models = {"gpt-4o"}, .max_parallel_requests = 2};
+  store_->insert_user(user);
+  add("sk-alice", [](store::KeyRecord& key) { key.user_id = "alice"; });
+  auto caller = authenticate("sk-alice");
+  ASSERT_TRUE(caller);
+  ASSERT_NE(caller->key->user, nullptr);
+  EXPECT_EQ(caller->key->user->kind, "user");
+  EXPECT_EQ(caller->key->user->subject, "user:alice");
+  EXPECT_EQ(caller->key->user->max_parallel_requests, 2);
+  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", "openai"));
+  auto denied = check_model_access(*caller->key, "claude", "anthropic");
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().type, "user_model_access_denied");
+  EXPECT_NE(denied.error().message.find("This user can only access models=[gpt-4o]"), std::string::npos);
+
+  caller->key->user->spend->add(1.0);
+  auto over = authenticate("sk-alice");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().type, "budget_exceeded");
+  EXPECT_NE(over.error().message.find("User=alice"), std::string::npos);
 }
 
 }  // namespace

@@ -210,13 +210,16 @@ TEST_F(StoreTest, BudgetWindowsResetWhenDue) {
   EXPECT_EQ(reset->budget_reset_at, 10'000 + 30'000);
 }
 
-TEST(ParseDuration, LitellmUnits) {
-  EXPECT_EQ(parse_duration("30s"), 30'000);
-  EXPECT_EQ(parse_duration("30m"), 30 * 60'000);
-  EXPECT_EQ(parse_duration("2h"), 2 * 3'600'000);
-  EXPECT_EQ(parse_duration("1d"), 86'400'000);
-  EXPECT_EQ(parse_duration("1mo"), 30LL * 86'400'000);
-  for (std::string_view bad : {"", "s", "0s", "-1s", "5w", "5 d", "1.5h"}) EXPECT_FALSE(parse_duration(bad)) << bad;
+TEST_F(StoreTest, MonthlyBudgetsResetOnTheSameDayNextMonth) {
+  Store store(open_sqlite(path()));
+  constexpr Millis kJan31 = 1'801'353'600'000;  // 2027-01-31T00:00:00Z
+  constexpr Millis kFeb28 = 1'803'772'800'000;  // 2027-02-28T00:00:00Z
+  KeyRecord key = key_named("k");
+  key.budget_duration = "1mo";
+  key.budget_reset_at = kJan31;
+  store.insert_key(key);
+  EXPECT_EQ(store.reset_due_budgets(kJan31), std::vector<std::string>{"k"});
+  EXPECT_EQ(store.find_key("k")->budget_reset_at, kFeb28);
 }
 
 // SQLite behind a switch: while `down`, every statement fails the way a lost server does.

@@ -53,5 +53,15 @@ TEST(Metrics, InFlightRisesAndFallsAcrossWorkers) {
   EXPECT_TRUE(has_line(metrics.render(), "llmux_in_flight_requests 1"));
 }
 
+TEST(Metrics, SoftBudgetCrossingsAreCountedOverWorkers) {
+  Metrics metrics;
+  WorkerMetrics& first = metrics.add_worker();
+  WorkerMetrics& second = metrics.add_worker();
+  EXPECT_TRUE(has_line(metrics.render(), "llmux_soft_budget_crossings_total 0"));
+  first.soft_budget_crossed();
+  second.soft_budget_crossed();
+  EXPECT_TRUE(has_line(metrics.render(), "llmux_soft_budget_crossings_total 2"));
+}
+
 }  // namespace
 }  // namespace llmux::telemetry
