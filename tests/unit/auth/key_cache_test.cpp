@@ -136,7 +136,7 @@ TEST_F(AuthenticateTest, ModelBudgetIsSeededFromTheWindowsSpendLogAndRefusesWhen
   const std::string token = hash_key("sk-models");
   auto event = [&](std::string id, std::string model_group, double spend, store::Millis start_time) {
     store::SpendEvent logged;
-    logged.id = std::move(id);
+    logged.request_id = std::move(id);
     logged.api_key = token;
     logged.model_group = std::move(model_group);
     logged.spend = spend;
