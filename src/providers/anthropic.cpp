@@ -3,6 +3,7 @@
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 #include "providers/params.hpp"
+#include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -639,7 +640,7 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 // ---------------------------------------------------------------------------------------------
 // Stream decoding
 
-class AnthropicStreamDecoder final : public StreamDecoder {
+class AnthropicStreamDecoder final : public SseStreamDecoder {
  public:
   AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode)
       : include_usage_(include_usage), json_mode_(json_mode) {
@@ -650,47 +651,30 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     head_ += ",\"model\":";
     append_json_string(head_, client_model);
     head_ += ",\"choices\":[";
-    events_.reserve(16);
   }
 
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) return upstream_failure("The upstream stream sent an event larger than the limit.");
-    return relay(out);
-  }
-
-  Result<void> finish(std::string& out) override {
-    events_.clear();
-    parser_.finish(events_);
-    if (auto relayed = relay(out); !relayed) return relayed;
-    if (done_) return {};
-    if (finish_sent_) {  // message_delta came, only message_stop is missing: the answer is whole
-      end_stream(out);
-      return {};
-    }
-    return upstream_failure("The upstream closed the stream before it was complete.");
-  }
-
-  bool done() const override { return done_; }
   const api::Usage& usage() const override { return usage_; }
 
  private:
   enum class Block { none, text, tool, json_tool, thinking, other };
 
-  Result<void> relay(std::string& out) {
-    for (const auto& event : events_) {
-      if (done_) break;
-      if (event.data.empty()) continue;
-      const ParsedJson parsed(event.data);
-      if (!parsed.ok() || !parsed.object()) {
-        return upstream_failure("The upstream stream sent an event that is not a JSON object.");
-      }
-      if (auto handled = on_event(*parsed.object(), out); !handled) return handled;
+  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+    if (event.data.empty()) return {};
+    const ParsedJson parsed(event.data);
+    if (!parsed.ok() || !parsed.object()) {
+      return upstream_failure("The upstream stream sent an event that is not a JSON object.");
     }
+    return on_message_event(*parsed.object(), out);
+  }
+
+  Result<void> on_close(std::string& out) override {
+    // message_delta came, only message_stop is missing: the answer is whole.
+    if (!finish_sent_) return ended_early();
+    end_stream(out);
     return {};
   }
 
-  Result<void> on_event(const json::object& event, std::string& out) {
+  Result<void> on_message_event(const json::object& event, std::string& out) {
     const auto type = string_at(event, "type");
     if (type == "message_start") {
       if (const auto* message = object_at(event, "message")) {
@@ -864,14 +848,12 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       out += "}\n\n";
     }
     out += "data: [DONE]\n\n";
-    done_ = true;
+    mark_done();
   }
 
   bool include_usage_;
   bool json_mode_;
   std::string head_;  // every chunk's text up to its choices: id, object, created, model
-  wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
   TokenCounts tokens_;
   api::Usage usage_;
   Block block_ = Block::none;
@@ -881,7 +863,6 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   bool json_tool_used_ = false;
   bool role_pending_ = false;  // message_start came; the role chunk waits for the next event
   bool finish_sent_ = false;
-  bool done_ = false;
 };
 
 class AnthropicApiAddressing final : public AnthropicAddressing {

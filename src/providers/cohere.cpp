@@ -6,6 +6,7 @@
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -407,7 +408,7 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
 
 // ---- stream ----
 
-class CohereStreamDecoder final : public StreamDecoder {
+class CohereStreamDecoder final : public SseStreamDecoder {
  public:
   CohereStreamDecoder(std::string_view client_model, bool include_usage) : include_usage_(include_usage) {
     head_ = R"(data: {"id":)";
@@ -419,36 +420,18 @@ class CohereStreamDecoder final : public StreamDecoder {
     head_ += R"(,"choices":[)";
   }
 
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) return upstream_failure("The upstream stream sent an event larger than the limit.");
-    return relay(out);
-  }
-
-  Result<void> finish(std::string& out) override {
-    events_.clear();
-    parser_.finish(events_);
-    if (auto relayed = relay(out); !relayed) return relayed;
-    if (done_) return {};
-    return upstream_failure("The upstream closed the stream before it was complete.");
-  }
-
-  bool done() const override { return done_; }
   const api::Usage& usage() const override { return usage_; }
 
  private:
-  Result<void> relay(std::string& out) {
-    for (const auto& event : events_) {
-      if (done_) break;  // a trailing "[DONE]" or anything else after message-end
-      if (event.data.empty() || event.data == "[DONE]") continue;
-      unsigned char buffer[4096];
-      json::monotonic_resource arena(buffer, sizeof buffer);
-      json::error_code ec;
-      const json::value parsed = json::parse(event.data, ec, &arena);
-      if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
-      if (auto handled = on_event(parsed.get_object(), out); !handled) return handled;
-    }
-    return {};
+  // A trailing "[DONE]" (or anything else) after message-end is never relayed: the base stops there.
+  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+    if (event.data.empty() || event.data == "[DONE]") return {};
+    unsigned char buffer[4096];
+    json::monotonic_resource arena(buffer, sizeof buffer);
+    json::error_code ec;
+    const json::value parsed = json::parse(event.data, ec, &arena);
+    if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
+    return on_message_event(parsed.get_object(), out);
   }
 
   // delta.message of an event, where Cohere puts what changed.
@@ -457,7 +440,7 @@ class CohereStreamDecoder final : public StreamDecoder {
     return delta ? object_at(*delta, "message") : nullptr;
   }
 
-  Result<void> on_event(const json::object& event, std::string& out) {
+  Result<void> on_message_event(const json::object& event, std::string& out) {
     const std::string_view type = string_at(event, "type");
     const json::object* message = delta_message(event);
     if (type == "message-start") {
@@ -506,7 +489,7 @@ class CohereStreamDecoder final : public StreamDecoder {
         out += "}\n\n";
       }
       out += "data: [DONE]\n\n";
-      done_ = true;
+      mark_done();
     }
     // content-end, tool-plan-delta, citation-start/end, debug and newer event types carry
     // nothing an OpenAI client reads.
@@ -541,13 +524,10 @@ class CohereStreamDecoder final : public StreamDecoder {
 
   bool include_usage_;
   std::string head_;  // every chunk's start, up to the choices array
-  wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
   api::Usage usage_;
   std::size_t tools_seen_ = 0;
   std::size_t tool_index_ = 0;
   bool arguments_sent_ = false;
-  bool done_ = false;
 };
 
 }  // namespace

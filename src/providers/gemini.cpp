@@ -6,6 +6,7 @@
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -989,39 +990,13 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
 // ---------------------------------------------------------------------------------------------
 // Streams
 
-class GeminiStreamDecoder final : public StreamDecoder {
+class GeminiStreamDecoder final : public SseStreamDecoder {
  public:
   GeminiStreamDecoder(std::string_view client_model, bool include_usage)
       : quoted_model_(quoted(client_model)),
         created_(std::to_string(std::time(nullptr))),
-        include_usage_(include_usage) {
-    events_.reserve(8);
-  }
+        include_usage_(include_usage) {}
 
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) return bad_upstream("The upstream stream sent an event larger than the limit.");
-    return relay(out);
-  }
-
-  Result<void> finish(std::string& out) override {
-    events_.clear();
-    parser_.finish(events_);
-    if (auto relayed = relay(out); !relayed) return relayed;
-    // Gemini has no end marker: the stream is complete when a finishReason came before the close.
-    if (!finished_) return bad_upstream("The upstream closed the stream before it was complete.");
-    if (include_usage_) {
-      begin_chunk(out);
-      out += "],\"usage\":";
-      append_usage(out, usage_);
-      out += "}\n\n";
-    }
-    out += "data: [DONE]\n\n";
-    done_ = true;
-    return {};
-  }
-
-  bool done() const override { return done_; }
   const api::Usage& usage() const override { return usage_.usage; }
 
  private:
@@ -1030,16 +1005,27 @@ class GeminiStreamDecoder final : public StreamDecoder {
     bool called_tools = false;
   };
 
-  Result<void> relay(std::string& out) {
-    for (const auto& event : events_) {
-      if (!event.event.empty()) {
-        std::string message = "The upstream stream sent an event of unknown type '";
-        append_valid_utf8(message, event.event, 64);
-        return bad_upstream(message + "'.");
-      }
-      if (event.data.empty()) continue;
-      if (auto relayed = relay_event(event.data, out); !relayed) return relayed;
+  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+    if (!event.event.empty()) {
+      std::string message = "The upstream stream sent an event of unknown type '";
+      append_valid_utf8(message, event.event, 64);
+      return bad_upstream(message + "'.");
     }
+    if (event.data.empty()) return {};
+    return relay_event(event.data, out);
+  }
+
+  // Gemini has no end marker: the stream is complete when a finishReason came before the close.
+  Result<void> on_close(std::string& out) override {
+    if (!finished_) return ended_early();
+    if (include_usage_) {
+      begin_chunk(out);
+      out += "],\"usage\":";
+      append_usage(out, usage_);
+      out += "}\n\n";
+    }
+    out += "data: [DONE]\n\n";
+    mark_done();
     return {};
   }
 
@@ -1141,14 +1127,11 @@ class GeminiStreamDecoder final : public StreamDecoder {
   std::string quoted_id_;
   std::string created_;
   bool include_usage_;
-  wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
   std::vector<ChoiceState> choices_;
   CandidateParts parts_;
   GeminiUsage usage_;
   int tool_calls_sent_ = 0;
   bool finished_ = false;
-  bool done_ = false;
 };
 
 class AiStudioAddressing final : public GeminiAddressing {
