@@ -1,11 +1,8 @@
 // The provider conformance suite against Gemini's own dialect (Google AI Studio): the openai SDK
 // must see what it sees from OpenAI, translated from the recorded Gemini answers.
 import { providerConformance } from './provider_suite.mjs';
-import { embeddingFor, errorBody } from '../mock_upstream/bodies.mjs';
-import { readGeminiFixture, geminiStreamText } from '../mock_upstream/dialects/gemini.mjs';
+import { geminiExpectations } from './provider_expectations.mjs';
 import { kUpstreamKey } from '../support/stack.mjs';
-
-const answer = JSON.parse(readGeminiFixture('generate_content.json'));
 
 providerConformance({
   provider: 'gemini',
@@ -20,15 +17,5 @@ providerConformance({
       embedder: params('text-embedding-004'),
     };
   },
-  expect: {
-    text: answer.candidates[0].content.parts[0].text,
-    finishReason: 'stop',
-    // Thinking tokens count as completion tokens: 2 visible + 17 thoughts.
-    usage: { prompt_tokens: 3, completion_tokens: 19, total_tokens: 22 },
-    streamText: geminiStreamText('stream_generate_content.sse'),
-    streamUsage: { prompt_tokens: 138, completion_tokens: 15, total_tokens: 153 },
-    toolCalls: [{ name: 'getWeather', arguments: { location: 'Tokyo' } }],
-    embeddings: (inputs) => inputs.map((input) => embeddingFor(input)),
-    errorMessages: { 429: errorBody(429).error.message, 500: errorBody(500).error.message },
-  },
+  expect: geminiExpectations,
 });

@@ -4,12 +4,9 @@
 import { before } from 'node:test';
 
 import { providerConformance } from './provider_suite.mjs';
-import { embeddingFor, errorBody } from '../mock_upstream/bodies.mjs';
-import { readGeminiFixture, geminiStreamText } from '../mock_upstream/dialects/gemini.mjs';
+import { geminiExpectations } from './provider_expectations.mjs';
 import { makeServiceAccount } from '../support/google_service_account.mjs';
 import { vertexParams, waitForIssuedTokens } from '../support/vertex.mjs';
-
-const answer = JSON.parse(readGeminiFixture('generate_content.json'));
 
 providerConformance({
   provider: 'vertex-gemini',
@@ -26,16 +23,7 @@ providerConformance({
       embedder: params('text-embedding-005'),
     };
   },
-  expect: {
-    text: answer.candidates[0].content.parts[0].text,
-    finishReason: 'stop',
-    usage: { prompt_tokens: 3, completion_tokens: 19, total_tokens: 22 },
-    streamText: geminiStreamText('stream_generate_content.sse'),
-    streamUsage: { prompt_tokens: 138, completion_tokens: 15, total_tokens: 153 },
-    toolCalls: [{ name: 'getWeather', arguments: { location: 'Tokyo' } }],
-    embeddings: (inputs) => inputs.map((input) => embeddingFor(input)),
-    errorMessages: { 429: errorBody(429).error.message, 500: errorBody(500).error.message },
-  },
+  expect: geminiExpectations,
 });
 
 // Registered after the suite's own set-up, so it runs once the gateway is up: every deployment
