@@ -3,6 +3,7 @@
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 #include "providers/params.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
@@ -12,8 +13,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <chrono>
 
 namespace llmux::providers {
 
@@ -60,33 +59,6 @@ class ParsedJson {
   bool ok_ = false;
   json::value value_;  // last: built in arena_
 };
-
-std::string_view string_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_object() : nullptr;
-}
-
-const json::array* array_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_array() : nullptr;
-}
-
-// Appends a decimal integer without a temporary string (stream chunks are built per event).
-void append_number(std::string& out, std::int64_t value) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
-}
-
-// OpenAI's "created": seconds since the epoch (Anthropic's answers carry no time).
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 bool is_json_mode(const api::Request& request) {
   const auto* format = request.body.if_contains("response_format");
@@ -279,12 +251,7 @@ class RequestTranslator {
   bool needs_extended_cache_ttl() const { return cache_ttl_used_; }
 
  private:
-  // A request field, else the deployment's default for it (litellm_params).
-  const json::value* param(std::string_view key) const {
-    const auto* value = request_.body.if_contains(key);
-    if (!value || value->is_null()) value = target_.default_params.if_contains(key);
-    return value && !value->is_null() ? value : nullptr;
-  }
+  const json::value* param(std::string_view key) const { return request_param(request_, target_, key); }
 
   void copy_cache_control(const json::object& from, json::object& block) {
     const auto* cache_control = from.if_contains("cache_control");
@@ -345,8 +312,7 @@ class RequestTranslator {
       } else if (type == "image_url") {
         const auto* image = part->if_contains("image_url");
         const std::string_view url = image && image->is_object() ? string_at(image->get_object(), "url")
-                                     : image && image->is_string() ? std::string_view(image->get_string())
-                                                                   : std::string_view();
+                                                                 : string_or_empty(image);
         auto media = media_block(url);
         if (!media) return media.error();
         block = std::move(*media);
@@ -580,7 +546,7 @@ class RequestTranslator {
     const auto* choice = param("tool_choice");
     const auto* parallel = param("parallel_tool_calls");
     json::object mapped;
-    std::string_view choice_name = choice && choice->is_string() ? std::string_view(choice->get_string()) : "";
+    std::string_view choice_name = string_or_empty(choice);
     if (choice_name == "auto") mapped["type"] = "auto";
     else if (choice_name == "required") mapped["type"] = "any";
     else if (choice_name == "none") mapped["type"] = "none";

@@ -1,6 +1,7 @@
 #include "providers/bedrock.hpp"
 
 #include "providers/params.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/usage_estimate.hpp"
 #include "providers/registry.hpp"
 #include "providers/wire/aws_event_stream.hpp"
@@ -30,11 +31,6 @@ constexpr std::string_view kDefaultRegion = "us-west-2";  // LiteLLM's fallback
 constexpr std::string_view kJsonTool = "json_tool_call";
 
 // ---- settings resolved at startup -------------------------------------------------------------
-
-std::string string_setting(const json::object& settings, std::string_view key) {
-  const auto* value = settings.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 std::string env_value(const config::EnvLookup& env, const std::string& name) {
   auto value = env(name);
@@ -81,12 +77,6 @@ Error bad_request(std::string message, std::string param = {}) {
   return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
 }
 
-// The request's value of `key`, else the deployment's default (litellm_params).
-const json::value* param(const api::Request& request, const Target& target, std::string_view key) {
-  if (const auto* value = request.body.if_contains(key); value && !value->is_null()) return value;
-  return target.default_params.if_contains(key);
-}
-
 // Appends a cachePoint after a block that asked for prompt caching (Anthropic's cache_control).
 void add_cache_point(json::array& blocks, const json::object& part) {
   if (part.contains("cache_control")) blocks.push_back(json::object{{"cachePoint", {{"type", "default"}}}});
@@ -118,8 +108,7 @@ Result<json::object> image_block(const json::value& image_url) {
 // digits, single spaces, hyphens, parentheses, brackets): the filename so cleaned, else
 // "Document <n>" by its place in the request.
 Result<json::object> document_block(const json::object& file, std::size_t& documents) {
-  const auto* data = file.if_contains("file_data");
-  const std::string_view url = data && data->is_string() ? std::string_view(data->get_string()) : "";
+  const std::string_view url = string_at(file, "file_data");
   static constexpr std::pair<std::string_view, std::string_view> kFormats[] = {
       {"application/pdf", "pdf"}, {"text/csv", "csv"}, {"application/msword", "doc"},
       {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"},
@@ -160,8 +149,7 @@ Result<json::array> content_blocks(const json::value* content, std::size_t& docu
   for (const auto& item : content->get_array()) {
     if (!item.is_object()) return bad_request("A content part must be an object.", "messages");
     const auto& part = item.get_object();
-    const auto* type = part.if_contains("type");
-    const std::string_view kind = type && type->is_string() ? std::string_view(type->get_string()) : "";
+    const std::string_view kind = string_at(part, "type");
     if (kind == "text") {
       const auto* text = part.if_contains("text");
       if (!text || !text->is_string()) return bad_request("A text part needs a string 'text'.", "messages");
@@ -426,12 +414,12 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   body["messages"] = std::move(conversation->messages);
 
   json::object inference;
-  const auto* max_tokens = param(request, target, "max_completion_tokens");
-  if (!max_tokens) max_tokens = param(request, target, "max_tokens");
+  const auto* max_tokens = request_param(request, target, "max_completion_tokens");
+  if (!max_tokens) max_tokens = request_param(request, target, "max_tokens");
   if (max_tokens) inference["maxTokens"] = *max_tokens;
-  if (const auto* temperature = param(request, target, "temperature")) inference["temperature"] = *temperature;
-  if (const auto* top_p = param(request, target, "top_p")) inference["topP"] = *top_p;
-  if (const auto* stop = param(request, target, "stop")) {
+  if (const auto* temperature = request_param(request, target, "temperature")) inference["temperature"] = *temperature;
+  if (const auto* top_p = request_param(request, target, "top_p")) inference["topP"] = *top_p;
+  if (const auto* stop = request_param(request, target, "stop")) {
     json::array sequences;
     if (stop->is_string() && !stop->get_string().empty()) sequences.push_back(*stop);
     if (stop->is_array()) {
@@ -445,12 +433,12 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
 
   json::array tools;
   std::optional<json::object> tool_choice;
-  if (const auto* given = param(request, target, "tools"); given && !given->is_null()) {
+  if (const auto* given = request_param(request, target, "tools")) {
     auto translated = translate_tools(*given);
     if (!translated) return translated.error();
     tools = std::move(*translated);
   }
-  if (const auto* choice = param(request, target, "tool_choice"); choice && !choice->is_null()) {
+  if (const auto* choice = request_param(request, target, "tool_choice")) {
     auto translated = translate_tool_choice(*choice);
     if (!translated) return translated.error();
     if (!*translated && !target.drop_params) {
@@ -461,8 +449,8 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
     }
     tool_choice = std::move(*translated);
   }
-  const auto* thinking = param(request, target, "thinking");
-  const auto* effort = param(request, target, "reasoning_effort");
+  const auto* thinking = request_param(request, target, "thinking");
+  const auto* effort = request_param(request, target, "reasoning_effort");
   const bool thinking_enabled = (thinking && thinking->is_object()) || (effort && effort->is_string());
   if (const auto json_tool = json_tool_name(request)) {
     const auto* spec = request.body.at("response_format").get_object().if_contains("json_schema");
@@ -493,7 +481,7 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   add_model_specific(request.body);
   add_model_specific(target.default_params);
   // top_k only where the model family has one (LiteLLM drops it elsewhere).
-  if (const auto* top_k = param(request, target, "top_k")) {
+  if (const auto* top_k = request_param(request, target, "top_k")) {
     if (is_anthropic_model(target.upstream_model)) additional["top_k"] = *top_k;
     if (is_nova_model(target.upstream_model)) additional["inferenceConfig"] = json::object{{"topK", *top_k}};
   }
@@ -548,12 +536,12 @@ Result<json::object> embeddings_body(const api::Request& request, const Target& 
       return bad_request("Titan embedding models take one input per request; send one string.", "input");
     }
     json::object body{{"inputText", texts.front()}};
-    if (const auto* dimensions = param(request, target, "dimensions")) body["dimensions"] = *dimensions;
+    if (const auto* dimensions = request_param(request, target, "dimensions")) body["dimensions"] = *dimensions;
     return body;
   }
   json::object body{{"texts", std::move(texts)}, {"input_type", "search_document"}};  // LiteLLM's default
   for (const std::string_view key : {"input_type", "truncate"}) {
-    if (const auto* value = param(request, target, key)) body[key] = *value;
+    if (const auto* value = request_param(request, target, key)) body[key] = *value;
   }
   return body;
 }
@@ -570,15 +558,6 @@ std::vector<api::Span> array_elements(std::string_view text, api::Span array) {
     if (pos < array.end && text[pos] == ',') pos = api::detail::skip_spaces(text, pos + 1, array.end);
   }
   return elements;
-}
-
-// The span of member `key` of the object at `object` in `text`; empty when absent.
-api::Span member_span(std::string_view text, api::Span object, std::string_view key) {
-  api::Span found;
-  api::for_each_member(text, object, [&](std::string_view name, api::Span value) {
-    if (name == key) found = value;
-  });
-  return found;
 }
 
 // A Titan ({"embedding", "inputTextTokenCount"}) or Cohere ({"embeddings"}) answer → OpenAI's
@@ -644,24 +623,19 @@ std::string_view finish_reason(std::string_view stop_reason) {
   return "stop";  // end_turn, stop_sequence, and what LiteLLM leaves unmapped
 }
 
-std::int64_t count(const json::object& usage, std::string_view key) {
-  const auto* value = usage.if_contains(key);
-  return value && value->is_number() ? value->to_number<std::int64_t>() : 0;
-}
-
 // Converse TokenUsage → OpenAI usage, as LiteLLM reports it: cache reads and writes are part
 // of the prompt, and reads are also prompt_tokens_details.cached_tokens.
 json::object usage_object(const json::value* converse_usage, api::Usage& usage) {
   const auto* object = converse_usage ? converse_usage->if_object() : nullptr;
   if (!object) return {};
-  const std::int64_t cache_read = count(*object, "cacheReadInputTokens");
-  const std::int64_t cache_write = count(*object, "cacheWriteInputTokens");
-  usage = api::Usage{.prompt_tokens = count(*object, "inputTokens") + cache_read + cache_write,
-                     .completion_tokens = count(*object, "outputTokens"),
+  const std::int64_t cache_read = api::count_at(*object, "cacheReadInputTokens");
+  const std::int64_t cache_write = api::count_at(*object, "cacheWriteInputTokens");
+  usage = api::Usage{.prompt_tokens = api::count_at(*object, "inputTokens") + cache_read + cache_write,
+                     .completion_tokens = api::count_at(*object, "outputTokens"),
                      .cached_tokens = cache_read,
                      .reported = true};
   // Bedrock's own total, as LiteLLM reports it.
-  usage.total_tokens = object->contains("totalTokens") ? count(*object, "totalTokens")
+  usage.total_tokens = object->contains("totalTokens") ? api::count_at(*object, "totalTokens")
                                                        : usage.prompt_tokens + usage.completion_tokens;
   json::object out{{"prompt_tokens", usage.prompt_tokens},
                    {"completion_tokens", usage.completion_tokens},
@@ -789,8 +763,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
       const auto* delta = event.if_contains("delta");
       if (delta && delta->is_object()) content_delta(block_index(event), delta->get_object(), out);
     } else if (type == "messageStop") {
-      const auto* reason = event.if_contains("stopReason");
-      std::string_view finish = finish_reason(reason && reason->is_string() ? std::string_view(reason->get_string()) : "");
+      std::string_view finish = finish_reason(string_at(event, "stopReason"));
       if (json_tool_ && finish == "tool_calls" && tool_blocks_.empty()) finish = "stop";
       write_chunk(out, json::object(), finish);
       stop_reason_seen_ = true;
@@ -941,21 +914,21 @@ std::string bedrock_model_path_segment(std::string_view upstream_model) {
 
 void resolve_bedrock_target(Target& target, const config::EnvLookup& env) {
   auto& settings = target.settings;
-  std::string region = string_setting(settings, "aws_region_name");
+  std::string region(string_at(settings, "aws_region_name"));
   if (region.empty()) region = env_value(env, "AWS_REGION_NAME");  // LiteLLM's own, read first
   if (region.empty()) region = env_value(env, "AWS_REGION");
   if (region.empty()) region = env_value(env, "AWS_DEFAULT_REGION");
   if (region.empty()) region = kDefaultRegion;
   settings["aws_region_name"] = region;
 
-  if (target.api_base.empty()) target.api_base = string_setting(settings, "aws_bedrock_runtime_endpoint");
+  if (target.api_base.empty()) target.api_base = string_at(settings, "aws_bedrock_runtime_endpoint");
   if (target.api_base.empty()) target.api_base = env_value(env, "AWS_BEDROCK_RUNTIME_ENDPOINT");
   if (target.api_base.empty()) target.api_base = "https://bedrock-runtime." + region + ".amazonaws.com";
 
-  if (!string_setting(settings, "aws_access_key_id").empty() ||
-      !string_setting(settings, "aws_secret_access_key").empty())
+  if (!string_at(settings, "aws_access_key_id").empty() ||
+      !string_at(settings, "aws_secret_access_key").empty())
     return;  // the deployment names its keys
-  const std::string profile_param = string_setting(settings, "aws_profile_name");
+  const std::string profile_param(string_at(settings, "aws_profile_name"));
   std::string id, secret, token;
   if (profile_param.empty()) {
     id = env_value(env, "AWS_ACCESS_KEY_ID");
@@ -1006,9 +979,9 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, con
                                                "' asks for an STS role (aws_role_name / aws_web_identity_token), "
                                                "which llmux does not support yet.");
   } else {
-    const wire::AwsCredentials credentials{.access_key_id = string_setting(target.settings, "aws_access_key_id"),
-                                           .secret_access_key = string_setting(target.settings, "aws_secret_access_key"),
-                                           .session_token = string_setting(target.settings, "aws_session_token")};
+    const wire::AwsCredentials credentials{.access_key_id = std::string(string_at(target.settings, "aws_access_key_id")),
+                                           .secret_access_key = std::string(string_at(target.settings, "aws_secret_access_key")),
+                                           .session_token = std::string(string_at(target.settings, "aws_session_token"))};
     if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
       return make_error(ErrorKind::unauthenticated,
                         "The Bedrock deployment of model '" + target.upstream_model +
@@ -1020,7 +993,7 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, con
     if (!authority) {
       return make_error(ErrorKind::internal, "The Bedrock endpoint of '" + target.upstream_model + "' is not a URL.");
     }
-    const std::string region = string_setting(target.settings, "aws_region_name");
+    const std::string region(string_at(target.settings, "aws_region_name"));
     const std::string signed_path = authority->base_path + path;
     const wire::AwsRequestToSign to_sign{.method = "POST",
                                          .host = authority->host,
@@ -1095,8 +1068,7 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
   if (!thinking_blocks.empty()) reply_message["thinking_blocks"] = std::move(thinking_blocks);
   const bool has_tool_calls = !tool_calls.empty();
   if (has_tool_calls) reply_message["tool_calls"] = std::move(tool_calls);
-  const auto* stop = answer->if_contains("stopReason");
-  std::string_view finish = finish_reason(stop && stop->is_string() ? std::string_view(stop->get_string()) : "");
+  std::string_view finish = finish_reason(string_at(*answer, "stopReason"));
   if (finish == "tool_calls" && !has_tool_calls) finish = "stop";  // the response_format tool
 
   Reply reply;

@@ -6,6 +6,7 @@
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
@@ -14,7 +15,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <iterator>
 
 namespace llmux::providers {
@@ -61,21 +61,6 @@ Error bad_request(std::string message, std::string param = {}) {
 }
 
 Error upstream_failure(std::string message) { return make_error(ErrorKind::upstream_failed, std::move(message)); }
-
-std::string_view string_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_object() : nullptr;
-}
-
-// OpenAI's "created": seconds since the epoch (Cohere's answers carry no time).
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // ---- request ----
 
@@ -298,16 +283,6 @@ api::Usage usage_of(const json::object* usage) {
   return out;
 }
 
-void append_usage(std::string& out, const api::Usage& usage) {
-  out += R"({"prompt_tokens":)";
-  out += std::to_string(usage.prompt_tokens);
-  out += R"(,"completion_tokens":)";
-  out += std::to_string(usage.completion_tokens);
-  out += R"(,"total_tokens":)";
-  out += std::to_string(usage.total_tokens);
-  out += '}';
-}
-
 // One tool call as OpenAI writes it; `index` only in stream deltas.
 void append_tool_call(std::string& out, const json::object& call, std::optional<std::size_t> index) {
   const json::object* function = object_at(call, "function");
@@ -373,17 +348,9 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
   out += R"(},"finish_reason":")";
   out += finish_reason(string_at(answer, "finish_reason"), calls != nullptr);
   out += R"("}],"usage":)";
-  append_usage(out, reply.usage);
+  append_token_counts(out, reply.usage);
   out += '}';
   return reply;
-}
-
-api::Span member_span(std::string_view text, api::Span object, std::string_view name) {
-  api::Span found;
-  api::for_each_member(text, object, [&](std::string_view key, api::Span value) {
-    if (key == name) found = value;
-  });
-  return found;
 }
 
 // /v2/embed's answer → OpenAI's list. Each vector's text is copied as Cohere wrote it, so the
@@ -485,7 +452,7 @@ class CohereStreamDecoder final : public SseStreamDecoder {
       if (include_usage_) {
         out += head_;
         out += R"(],"usage":)";
-        append_usage(out, usage_);
+        append_token_counts(out, usage_);
         out += "}\n\n";
       }
       out += "data: [DONE]\n\n";

@@ -6,6 +6,7 @@
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
@@ -67,18 +68,6 @@ Error bad_request(std::string message, std::string param = {}) {
 
 Error bad_upstream(std::string message) {
   return make_error(ErrorKind::upstream_failed, std::move(message));
-}
-
-std::string_view string_or_empty(const json::value* value) {
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_or_null(const json::value* value) {
-  return value ? value->if_object() : nullptr;
-}
-
-const json::array* array_or_null(const json::value* value) {
-  return value ? value->if_array() : nullptr;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,17 +503,10 @@ Result<void> add_response_format(const json::value& format_value, std::string_vi
   return {};
 }
 
-// A request field, or the deployment's default for it (litellm_params such as temperature).
-const json::value* param(const api::Request& request, const Target& target, std::string_view key) {
-  if (const auto* value = request.body.if_contains(key); value && !value->is_null()) return value;
-  const auto* value = target.default_params.if_contains(key);
-  return value && !value->is_null() ? value : nullptr;
-}
-
 Result<json::object> generation_config(const api::Request& request, const Target& target) {
   json::object config;
   auto copy = [&](std::string_view from, std::string_view to) {
-    if (const auto* value = param(request, target, from)) config[to] = *value;
+    if (const auto* value = request_param(request, target, from)) config[to] = *value;
   };
   copy("temperature", "temperature");
   copy("top_p", "topP");
@@ -539,24 +521,24 @@ Result<json::object> generation_config(const api::Request& request, const Target
   }
   copy("logprobs", "responseLogprobs");
   copy("top_logprobs", "logprobs");
-  if (const auto* stop = param(request, target, "stop")) {
+  if (const auto* stop = request_param(request, target, "stop")) {
     if (stop->is_string()) config["stopSequences"] = json::array{*stop};
     else if (stop->is_array()) config["stopSequences"] = *stop;
     else return bad_request("Invalid 'stop': expected a string or an array of strings.", "stop");
   }
-  if (const auto* format = param(request, target, "response_format")) {
+  if (const auto* format = request_param(request, target, "response_format")) {
     if (auto added = add_response_format(*format, target.upstream_model, config); !added) return added.error();
   }
-  if (const auto* effort = param(request, target, "reasoning_effort")) {
+  if (const auto* effort = request_param(request, target, "reasoning_effort")) {
     auto thinking = effort_thinking_config(*effort, target.upstream_model);
     if (!thinking) return thinking.error();
     config["thinkingConfig"] = std::move(*thinking);
-  } else if (const auto* thinking = param(request, target, "thinking")) {
+  } else if (const auto* thinking = request_param(request, target, "thinking")) {
     config["thinkingConfig"] = budget_thinking_config(*thinking, target.upstream_model);
   }
   // LiteLLM's default for Gemini 3, which Google recommends over lower temperatures.
   if (is_gemini_3(target.upstream_model) && !config.contains("temperature")) config["temperature"] = 1.0;
-  if (const auto* modalities = array_or_null(param(request, target, "modalities"))) {
+  if (const auto* modalities = array_or_null(request_param(request, target, "modalities"))) {
     json::array upper;
     for (const auto& modality : *modalities) {
       std::string name(string_or_empty(&modality));
@@ -571,9 +553,9 @@ Result<json::object> generation_config(const api::Request& request, const Target
 // LiteLLM refuses parallel_tool_calls: false next to several tools (Gemini cannot be told to call
 // one at a time) unless parameters are being dropped.
 Result<void> check_parallel_tool_calls(const api::Request& request, const Target& target) {
-  const auto* parallel = param(request, target, "parallel_tool_calls");
+  const auto* parallel = request_param(request, target, "parallel_tool_calls");
   if (!parallel || !parallel->is_bool() || parallel->get_bool()) return {};
-  const auto* tools = array_or_null(param(request, target, "tools"));
+  const auto* tools = array_or_null(request_param(request, target, "tools"));
   const auto* dropping = request.body.if_contains("drop_params");
   if (!tools || tools->size() < 2 || target.drop_params || (dropping && dropping->is_bool() && dropping->get_bool()))
     return {};
@@ -592,15 +574,15 @@ Result<std::string> chat_body(const api::Request& request, const Target& target)
   if (!messages->system_parts.empty())
     body["systemInstruction"] = json::object{{"parts", std::move(messages->system_parts)}};
   body["contents"] = std::move(messages->contents);
-  const auto* web_search = param(request, target, "web_search_options");
-  if (const auto* tools = param(request, target, "tools")) {
+  const auto* web_search = request_param(request, target, "web_search_options");
+  if (const auto* tools = request_param(request, target, "tools")) {
     auto converted = convert_tools(*tools, web_search);
     if (!converted) return converted.error();
     if (!converted->empty()) body["tools"] = std::move(*converted);
   } else if (web_search) {
     body["tools"] = json::array{json::object{{"googleSearch", json::object{}}}};
   }
-  if (const auto* choice = param(request, target, "tool_choice")) {
+  if (const auto* choice = request_param(request, target, "tool_choice")) {
     auto config = convert_tool_choice(*choice);
     if (!config) return config.error();
     body["toolConfig"] = json::object{{"functionCallingConfig", std::move(*config)}};
@@ -631,7 +613,7 @@ Result<std::string> embeddings_body(const api::Request& request, const Target& t
   auto texts = embedding_texts(request);
   if (!texts) return texts.error();
   const std::string model = "models/" + target.upstream_model;
-  const auto* dimensions = param(request, target, "dimensions");
+  const auto* dimensions = request_param(request, target, "dimensions");
   json::array requests;
   for (const auto text : *texts) {
     json::object one{{"model", model}, {"content", json::object{{"parts", json::array{json::object{{"text", text}}}}}}};
@@ -648,7 +630,7 @@ Result<std::string> predict_embeddings_body(const api::Request& request, const T
   json::array instances;
   for (const auto text : *texts) instances.push_back(json::object{{"content", text}});
   json::object body{{"instances", std::move(instances)}};
-  if (const auto* dimensions = param(request, target, "dimensions")) {
+  if (const auto* dimensions = request_param(request, target, "dimensions")) {
     body["parameters"] = json::object{{"outputDimensionality", *dimensions}};
   }
   return json::serialize(body);
@@ -852,12 +834,6 @@ Error error_from_status(int status, const json::object& rpc_status) {
 // Parses one upstream JSON document into `resource`'s memory.
 json::value parse_answer(std::string_view text, json::monotonic_resource& resource, json::error_code& ec) {
   return json::parse(text, ec, json::storage_ptr(&resource));
-}
-
-std::string quoted(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
 }
 
 std::string chat_id(const json::object& answer) {

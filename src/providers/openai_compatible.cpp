@@ -1,6 +1,7 @@
 #include "providers/openai_compatible.hpp"
 
 #include "providers/params.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/usage_estimate.hpp"
 
@@ -54,12 +55,6 @@ void append_with_model(std::string& out, std::string_view answer, const api::Ans
 api::Usage parse_usage(std::string_view answer, const api::AnswerLayout& layout) {
   if (layout.usage.empty()) return {};
   return api::usage_from_text(layout.usage.in(answer));
-}
-
-std::string quoted(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
 }
 
 class OpenAiStreamDecoder final : public SseStreamDecoder {
