@@ -1,12 +1,13 @@
 #include "providers/bedrock.hpp"
 
 #include "providers/params.hpp"
+#include "providers/anthropic_family.hpp"
+#include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/usage_estimate.hpp"
 #include "providers/registry.hpp"
 #include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
-#include "providers/wire/sse.hpp"
 
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
@@ -27,8 +28,6 @@ namespace {
 
 constexpr std::string_view kSigningService = "bedrock";
 constexpr std::string_view kDefaultRegion = "us-west-2";  // LiteLLM's fallback
-// LiteLLM's name for the tool that carries response_format's schema when the schema has no name.
-constexpr std::string_view kJsonTool = "json_tool_call";
 
 // ---- settings resolved at startup -------------------------------------------------------------
 
@@ -171,21 +170,6 @@ Result<json::array> content_blocks(const json::value* content, std::size_t& docu
   return blocks;
 }
 
-// Appends `blocks` as a turn of `role`, merged into the previous turn when it has the same role
-// (Converse wants user and assistant turns to alternate).
-void append_turn(json::array& messages, std::string_view role, json::array blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty()) {
-    auto& last = messages.back().get_object();
-    if (last.at("role").get_string() == role) {
-      auto& content = last.at("content").get_array();
-      for (auto& block : blocks) content.push_back(std::move(block));
-      return;
-    }
-  }
-  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
-}
-
 Result<json::array> tool_use_blocks(const json::value& tool_calls) {
   json::array blocks;
   if (!tool_calls.is_array()) return bad_request("tool_calls must be an array.", "messages");
@@ -244,61 +228,63 @@ json::array reasoning_blocks(const json::array& thinking_blocks) {
   return blocks;
 }
 
-struct Conversation {
-  json::array system;
-  json::array messages;
+// Converse's blocks for each part of an OpenAI message (walk_conversation puts them in turns).
+class ConverseWire final : public ConversationWire {
+ public:
+  Result<void> content(const json::object& message, std::string_view role, json::array& blocks) override {
+    auto converted = content_blocks(message.if_contains("content"), documents_);
+    if (!converted) return converted.error();
+    for (auto& block : *converted) {
+      if (role == "system" && !block.get_object().contains("text") && !block.get_object().contains("cachePoint"))
+        return bad_request("A system message can only hold text.", "messages");
+      blocks.push_back(std::move(block));
+    }
+    return {};
+  }
+
+  void thinking(const json::array& thinking_blocks, json::array& blocks) override {
+    for (auto& block : reasoning_blocks(thinking_blocks)) blocks.push_back(std::move(block));
+  }
+
+  Result<void> tool_calls(const json::value& calls, json::array& blocks) override {
+    auto uses = tool_use_blocks(calls);
+    if (!uses) return uses.error();
+    for (auto& use : *uses) blocks.push_back(std::move(use));
+    return {};
+  }
+
+  Result<void> tool_result(const json::object& message, std::string_view role, json::array& blocks) override {
+    if (role != "tool") return refuse(MessageProblem::unknown_role, role);
+    const auto* id = message.if_contains("tool_call_id");
+    if (!id || !id->is_string()) return bad_request("A tool message needs a tool_call_id.", "messages");
+    json::array result_content{json::object{{"text", plain_text(message.if_contains("content"))}}};
+    blocks.push_back(json::object{{"toolResult", {{"toolUseId", *id}, {"content", std::move(result_content)}}}});
+    return {};
+  }
+
+  Error refuse(MessageProblem problem, std::string_view role) const override {
+    switch (problem) {
+      case MessageProblem::not_a_list:
+        return bad_request("messages must be an array.", "messages");
+      case MessageProblem::not_an_object:
+      case MessageProblem::no_role:
+        return bad_request("Every message needs a role.", "messages");
+      case MessageProblem::unknown_role:
+        break;
+    }
+    return bad_request("Bedrock deployments do not take messages of role '" + std::string(role) + "'.", "messages");
+  }
+
+ private:
+  std::size_t documents_ = 0;  // file parts so far: an unnamed document is named by its place
 };
 
-// OpenAI messages → Converse: system (and developer) messages lifted to `system`, tool results
-// as user turns of toolResult blocks, same-role turns merged.
 Result<Conversation> translate_messages(const json::value* messages) {
-  Conversation out;
-  std::size_t documents = 0;
-  if (!messages || !messages->is_array()) return bad_request("messages must be an array.", "messages");
-  for (const auto& item : messages->get_array()) {
-    const auto* message = item.if_object();
-    const auto* role_value = message ? message->if_contains("role") : nullptr;
-    if (!role_value || !role_value->is_string()) return bad_request("Every message needs a role.", "messages");
-    const std::string_view role = role_value->get_string();
-    const auto* content = message->if_contains("content");
-    if (role == "system" || role == "developer") {
-      auto blocks = content_blocks(content, documents);
-      if (!blocks) return blocks.error();
-      for (auto& block : *blocks) {
-        if (!block.get_object().contains("text") && !block.get_object().contains("cachePoint"))
-          return bad_request("A system message can only hold text.", "messages");
-        out.system.push_back(std::move(block));
-      }
-    } else if (role == "user") {
-      auto blocks = content_blocks(content, documents);
-      if (!blocks) return blocks.error();
-      append_turn(out.messages, "user", std::move(*blocks));
-    } else if (role == "assistant") {
-      auto blocks = content_blocks(content, documents);
-      if (!blocks) return blocks.error();
-      if (const auto* thinking = message->if_contains("thinking_blocks"); thinking && thinking->is_array()) {
-        json::array reasoning = reasoning_blocks(thinking->get_array());
-        for (auto& block : *blocks) reasoning.push_back(std::move(block));
-        *blocks = std::move(reasoning);
-      }
-      if (const auto* calls = message->if_contains("tool_calls"); calls && !calls->is_null()) {
-        auto uses = tool_use_blocks(*calls);
-        if (!uses) return uses.error();
-        for (auto& use : *uses) blocks->push_back(std::move(use));
-      }
-      append_turn(out.messages, "assistant", std::move(*blocks));
-    } else if (role == "tool") {
-      const auto* id = message->if_contains("tool_call_id");
-      if (!id || !id->is_string()) return bad_request("A tool message needs a tool_call_id.", "messages");
-      json::array result_content{json::object{{"text", plain_text(content)}}};
-      append_turn(out.messages, "user",
-                  json::array{json::object{{"toolResult", {{"toolUseId", *id}, {"content", std::move(result_content)}}}}});
-    } else {
-      return bad_request("Bedrock deployments do not take messages of role '" + std::string(role) + "'.", "messages");
-    }
-  }
-  if (out.messages.empty()) return bad_request("Bedrock needs at least one user or assistant message.", "messages");
-  return out;
+  ConverseWire wire;
+  auto conversation = walk_conversation(messages, wire);
+  if (!conversation) return conversation.error();
+  if (conversation->turns.empty()) return bad_request("Bedrock needs at least one user or assistant message.", "messages");
+  return conversation;
 }
 
 json::object tool_spec(std::string_view name, const json::value* description, const json::value* schema) {
@@ -343,14 +329,11 @@ Result<std::optional<json::object>> translate_tool_choice(const json::value& cho
 // the schema (else json_tool_call); its input is the answer. Nullopt without such a format.
 // Only the request's own response_format counts: decoding sees the request, not the deployment.
 std::optional<std::string> json_tool_name(const api::Request& request) {
-  const auto* format = request.body.if_contains("response_format");
-  const auto* type = format && format->is_object() ? format->get_object().if_contains("type") : nullptr;
-  if (!type || !type->is_string() || (type->get_string() != "json_schema" && type->get_string() != "json_object"))
-    return std::nullopt;
-  const auto* spec = format->get_object().if_contains("json_schema");
-  const auto* name = spec && spec->is_object() ? spec->get_object().if_contains("name") : nullptr;
-  if (name && name->is_string() && !name->get_string().empty()) return std::string(name->get_string());
-  return std::string(kJsonTool);
+  const auto* format = json_response_format(request);
+  if (!format) return std::nullopt;
+  const auto* spec = json_schema_spec(*format);
+  const auto name = spec ? string_at(*spec, "name") : std::string_view();
+  return std::string(name.empty() ? kJsonToolName : name);
 }
 
 bool has_tool_blocks(const json::array& messages) {
@@ -392,14 +375,6 @@ bool is_nova_model(std::string_view model) {
   return model.find("amazon.nova") != std::string_view::npos;
 }
 
-// reasoning_effort → Anthropic's thinking budget, as LiteLLM maps it.
-std::optional<long> thinking_budget(std::string_view effort) {
-  if (effort == "low" || effort == "minimal") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  return std::nullopt;
-}
-
 Result<json::object> converse_body(const api::Request& request, const Target& target) {
   std::vector<std::string_view> accepted(std::begin(kTranslated), std::end(kTranslated));
   for (const auto& [key, value] : request.body) {
@@ -411,7 +386,7 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   if (!conversation) return conversation.error();
   json::object body;
   if (!conversation->system.empty()) body["system"] = std::move(conversation->system);
-  body["messages"] = std::move(conversation->messages);
+  body["messages"] = std::move(conversation->turns);
 
   json::object inference;
   const auto* max_tokens = request_param(request, target, "max_completion_tokens");
@@ -453,8 +428,7 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   const auto* effort = request_param(request, target, "reasoning_effort");
   const bool thinking_enabled = (thinking && thinking->is_object()) || (effort && effort->is_string());
   if (const auto json_tool = json_tool_name(request)) {
-    const auto* spec = request.body.at("response_format").get_object().if_contains("json_schema");
-    const auto* schema_spec = spec ? spec->if_object() : nullptr;
+    const auto* schema_spec = json_schema_spec(*json_response_format(request));
     tools.push_back(tool_spec(*json_tool, schema_spec ? schema_spec->if_contains("description") : nullptr,
                               schema_spec ? schema_spec->if_contains("schema") : nullptr));
     // A model that thinks cannot be forced to use a tool; it is asked through the schema alone.
@@ -489,7 +463,8 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
     if (thinking && thinking->is_object()) {
       additional["thinking"] = *thinking;
     } else if (effort && effort->is_string()) {
-      if (auto budget = thinking_budget(effort->get_string()))
+      // "none" and values LiteLLM does not know ask for no thinking.
+      if (auto budget = thinking_budget(effort->get_string()); budget && *budget > 0)
         additional["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
     }
   }
@@ -616,13 +591,6 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view bo
 
 // ---- answers ----------------------------------------------------------------------------------
 
-std::string_view finish_reason(std::string_view stop_reason) {
-  if (stop_reason == "max_tokens") return "length";
-  if (stop_reason == "tool_use") return "tool_calls";
-  if (stop_reason == "guardrail_intervened" || stop_reason == "content_filtered") return "content_filter";
-  return "stop";  // end_turn, stop_sequence, and what LiteLLM leaves unmapped
-}
-
 // Converse TokenUsage → OpenAI usage, as LiteLLM reports it: cache reads and writes are part
 // of the prompt, and reads are also prompt_tokens_details.cached_tokens.
 json::object usage_object(const json::value* converse_usage, api::Usage& usage) {
@@ -709,9 +677,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
  public:
   BedrockStreamDecoder(std::string_view client_model, std::int64_t created, bool include_usage,
                        std::optional<std::string> json_tool)
-      : id_(make_object_id("chatcmpl-")),
-        model_(client_model),
-        created_(created),
+      : chunks_(make_object_id("chatcmpl-"), created, client_model),
         include_usage_(include_usage),
         json_tool_(std::move(json_tool)) {}
 
@@ -763,17 +729,14 @@ class BedrockStreamDecoder final : public StreamDecoder {
       const auto* delta = event.if_contains("delta");
       if (delta && delta->is_object()) content_delta(block_index(event), delta->get_object(), out);
     } else if (type == "messageStop") {
-      std::string_view finish = finish_reason(string_at(event, "stopReason"));
+      std::string_view finish = finish_reason_of_stop(string_at(event, "stopReason"));
       if (json_tool_ && finish == "tool_calls" && tool_blocks_.empty()) finish = "stop";
       write_chunk(out, json::object(), finish);
       stop_reason_seen_ = true;
     } else if (type == "metadata") {
       json::object usage = usage_object(event.if_contains("usage"), usage_);
       if (include_usage_ && usage_.reported) {
-        json::object chunk = chunk_head();
-        chunk["choices"] = json::array();
-        chunk["usage"] = std::move(usage);
-        wire::append_data_event(out, json::serialize(chunk));
+        chunks_.write_usage(out, json::serialize(usage));
       }
       out += "data: [DONE]\n\n";
       done_ = true;
@@ -844,21 +807,11 @@ class BedrockStreamDecoder final : public StreamDecoder {
     return error;
   }
 
-  json::object chunk_head() const {
-    return json::object{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+  void write_chunk(std::string& out, const json::object& delta, std::string_view finish = {}) const {
+    chunks_.write(out, json::serialize(delta), finish);
   }
 
-  void write_chunk(std::string& out, json::object delta, std::string_view finish = {}) {
-    json::object choice{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}};
-    if (!finish.empty()) choice["finish_reason"] = finish;
-    json::object chunk = chunk_head();
-    chunk["choices"] = json::array{std::move(choice)};
-    wire::append_data_event(out, json::serialize(chunk));
-  }
-
-  std::string id_;
-  std::string model_;
-  std::int64_t created_;
+  ChunkWriter chunks_;
   bool include_usage_;
   std::optional<std::string> json_tool_;  // the response_format tool, whose input is the content
   wire::EventStreamDecoder frames_;
@@ -1068,7 +1021,7 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
   if (!thinking_blocks.empty()) reply_message["thinking_blocks"] = std::move(thinking_blocks);
   const bool has_tool_calls = !tool_calls.empty();
   if (has_tool_calls) reply_message["tool_calls"] = std::move(tool_calls);
-  std::string_view finish = finish_reason(string_at(*answer, "stopReason"));
+  std::string_view finish = finish_reason_of_stop(string_at(*answer, "stopReason"));
   if (finish == "tool_calls" && !has_tool_calls) finish = "stop";  // the response_format tool
 
   Reply reply;

@@ -1,0 +1,50 @@
+#include "providers/chunk_writer.hpp"
+
+#include "base/json_string.hpp"
+#include "providers/json_fields.hpp"
+
+namespace llmux::providers {
+
+ChunkWriter::ChunkWriter(std::string_view id, std::int64_t created, std::string_view client_model) {
+  head_ = "data: {\"id\":";
+  append_json_string(head_, id);
+  head_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
+  append_number(head_, created);
+  head_ += ",\"model\":";
+  append_json_string(head_, client_model);
+  head_ += ",\"choices\":[";
+}
+
+void ChunkWriter::begin(std::string& out) const {
+  out += head_;
+}
+
+void ChunkWriter::open(std::string& out) const {
+  out += head_;
+  out += "{\"index\":0,\"delta\":";
+}
+
+void ChunkWriter::close(std::string& out, std::string_view finish_reason) {
+  if (finish_reason.empty()) {
+    out += ",\"finish_reason\":null}]}\n\n";
+    return;
+  }
+  out += ",\"finish_reason\":\"";
+  out += finish_reason;
+  out += "\"}]}\n\n";
+}
+
+void ChunkWriter::write(std::string& out, std::string_view delta, std::string_view finish_reason) const {
+  open(out);
+  out += delta;
+  close(out, finish_reason);
+}
+
+void ChunkWriter::write_usage(std::string& out, std::string_view usage) const {
+  out += head_;
+  out += "],\"usage\":";
+  out += usage;
+  out += "}\n\n";
+}
+
+}  // namespace llmux::providers

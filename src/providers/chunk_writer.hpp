@@ -1,0 +1,35 @@
+// The OpenAI chat.completion.chunk frames of a stream translated from another dialect. Every
+// chunk of one answer repeats the same id, created and model, so that text is built once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace llmux::providers {
+
+class ChunkWriter {
+ public:
+  ChunkWriter(std::string_view id, std::int64_t created, std::string_view client_model);
+
+  // `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[` — the
+  // caller writes the choices and closes the chunk.
+  void begin(std::string& out) const;
+
+  // One chunk of choice 0 whose delta is `delta` (a JSON object's text); finish_reason null
+  // when `finish_reason` is empty.
+  void write(std::string& out, std::string_view delta, std::string_view finish_reason = {}) const;
+
+  // The same in two steps, for a delta written in place: open(), the delta, close().
+  void open(std::string& out) const;
+  static void close(std::string& out, std::string_view finish_reason = {});
+
+  // The usage chunk a client asked for with stream_options.include_usage: no choices, `usage`
+  // (a JSON object's text).
+  void write_usage(std::string& out, std::string_view usage) const;
+
+ private:
+  std::string head_;  // every chunk's text up to its choices
+};
+
+}  // namespace llmux::providers
