@@ -656,7 +656,7 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
     arguments_sent_ = false;
     if (type == "text") {
       block_ = Block::text;
-      if (const auto text = string_at(block, "text"); !text.empty()) content(out, text);
+      if (const auto text = string_at(block, "text"); !text.empty()) chunks_.write_content(out, text);
     } else if (type == "tool_use") {
       if (json_mode_ && string_at(block, "name") == kJsonToolName) {
         block_ = Block::json_tool;
@@ -690,13 +690,13 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
   void on_block_delta(const json::object& delta, std::string& out) {
     const auto type = string_at(delta, "type");
     if (type == "text_delta") {
-      content(out, string_at(delta, "text"));
+      chunks_.write_content(out, string_at(delta, "text"));
     } else if (type == "input_json_delta") {
       const auto partial = string_at(delta, "partial_json");
       if (block_ == Block::tool) {
         tool_arguments(out, partial);
       } else if (block_ == Block::json_tool && !partial.empty()) {
-        content(out, partial);
+        chunks_.write_content(out, partial);
       }
     } else if (type == "thinking_delta") {
       thinking_text(out, string_at(delta, "thinking"));
@@ -711,21 +711,7 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
 
   void tool_arguments(std::string& out, std::string_view arguments) {
     if (!arguments.empty()) arguments_sent_ = true;
-    chunks_.open(out);
-    out += "{\"tool_calls\":[{\"index\":";
-    append_number(out, tool_index_);
-    out += ",\"function\":{\"arguments\":";
-    append_json_string(out, arguments);
-    out += "}}]}";
-    chunks_.close(out);
-  }
-
-  void content(std::string& out, std::string_view text) {
-    chunks_.open(out);
-    out += "{\"content\":";
-    append_json_string(out, text);
-    out += '}';
-    chunks_.close(out);
+    chunks_.write_tool_arguments(out, tool_index_, arguments);
   }
 
   // LiteLLM's reasoning fields: the text as reasoning_content, and as a thinking block.

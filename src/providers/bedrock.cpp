@@ -766,20 +766,19 @@ class BedrockStreamDecoder final : public StreamDecoder {
 
   void content_delta(std::int64_t block, const json::object& delta, std::string& out) {
     if (const auto* text = delta.if_contains("text"); text && text->is_string()) {
-      write_chunk(out, json::object{{"content", *text}});
+      chunks_.write_content(out, text->get_string());
       return;
     }
     if (const auto* tool = delta.if_contains("toolUse"); tool && tool->is_object()) {
       const auto* input = tool->get_object().if_contains("input");
       if (!input || !input->is_string()) return;
       if (std::ranges::find(json_blocks_, block) != json_blocks_.end()) {
-        write_chunk(out, json::object{{"content", *input}});
+        chunks_.write_content(out, input->get_string());
         return;
       }
       const auto found = std::ranges::find(tool_blocks_, block);
       if (found == tool_blocks_.end()) return;  // input for a tool that never started
-      json::object call{{"index", found - tool_blocks_.begin()}, {"function", {{"arguments", *input}}}};
-      write_chunk(out, json::object{{"tool_calls", json::array{std::move(call)}}});
+      chunks_.write_tool_arguments(out, found - tool_blocks_.begin(), input->get_string());
       return;
     }
     if (const auto* reasoning = delta.if_contains("reasoningContent"); reasoning && reasoning->is_object()) {

@@ -40,6 +40,24 @@ void ChunkWriter::write(std::string& out, std::string_view delta, std::string_vi
   close(out, finish_reason);
 }
 
+void ChunkWriter::write_content(std::string& out, std::string_view text) const {
+  open(out);
+  out += "{\"content\":";
+  append_json_string(out, text);
+  out += '}';
+  close(out);
+}
+
+void ChunkWriter::write_tool_arguments(std::string& out, std::int64_t index, std::string_view arguments) const {
+  open(out);
+  out += "{\"tool_calls\":[{\"index\":";
+  append_number(out, index);
+  out += ",\"function\":{\"arguments\":";
+  append_json_string(out, arguments);
+  out += "}}]}";
+  close(out);
+}
+
 void ChunkWriter::write_usage(std::string& out, std::string_view usage) const {
   out += head_;
   out += "],\"usage\":";

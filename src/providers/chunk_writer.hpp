@@ -20,7 +20,12 @@ class ChunkWriter {
   // when `finish_reason` is empty.
   void write(std::string& out, std::string_view delta, std::string_view finish_reason = {}) const;
 
-  // The same in two steps, for a delta written in place: open(), the delta, close().
+  // The chunks every translated stream sends: a piece of the answer's text, and a piece of the
+  // arguments of tool call `index` (its id and name went in an earlier chunk).
+  void write_content(std::string& out, std::string_view text) const;
+  void write_tool_arguments(std::string& out, std::int64_t index, std::string_view arguments) const;
+
+  // A chunk in two steps, for a delta written in place: open(), the delta, close().
   void open(std::string& out) const;
   static void close(std::string& out, std::string_view finish_reason = {});
 

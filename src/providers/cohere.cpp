@@ -6,6 +6,7 @@
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
@@ -377,15 +378,8 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
 
 class CohereStreamDecoder final : public SseStreamDecoder {
  public:
-  CohereStreamDecoder(std::string_view client_model, bool include_usage) : include_usage_(include_usage) {
-    head_ = R"(data: {"id":)";
-    append_json_string(head_, make_object_id("chatcmpl-"));
-    head_ += R"(,"object":"chat.completion.chunk","created":)";
-    head_ += std::to_string(unix_seconds());
-    head_ += R"(,"model":)";
-    append_json_string(head_, client_model);
-    head_ += R"(,"choices":[)";
-  }
+  CohereStreamDecoder(std::string_view client_model, bool include_usage)
+      : chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model), include_usage_(include_usage) {}
 
   const api::Usage& usage() const override { return usage_; }
 
@@ -411,30 +405,22 @@ class CohereStreamDecoder final : public SseStreamDecoder {
     const std::string_view type = string_at(event, "type");
     const json::object* message = delta_message(event);
     if (type == "message-start") {
-      open_chunk(out);
-      out += R"({"role":"assistant","content":""})";
-      close_chunk(out);
+      chunks_.write(out, R"({"role":"assistant","content":""})");
     } else if (type == "content-start" || type == "content-delta") {
       const json::object* content = message ? object_at(*message, "content") : nullptr;
       const std::string_view text = content ? string_at(*content, "text") : std::string_view();
-      if (!text.empty()) {
-        open_chunk(out);
-        out += R"({"content":)";
-        append_json_string(out, text);
-        out += '}';
-        close_chunk(out);
-      }
+      if (!text.empty()) chunks_.write_content(out, text);
     } else if (type == "tool-call-start") {
       const json::object* call = message ? object_at(*message, "tool_calls") : nullptr;
       if (!call) return upstream_failure("The upstream stream sent a tool-call-start without its call.");
       tool_index_ = tools_seen_++;
       const json::object* function = object_at(*call, "function");
       arguments_sent_ = function && !string_at(*function, "arguments").empty();
-      open_chunk(out);
+      chunks_.open(out);
       out += R"({"tool_calls":[)";
       append_tool_call(out, *call, tool_index_);
       out += "]}";
-      close_chunk(out);
+      chunks_.close(out);
     } else if (type == "tool-call-delta") {
       const json::object* call = message ? object_at(*message, "tool_calls") : nullptr;
       const json::object* function = call ? object_at(*call, "function") : nullptr;
@@ -446,14 +432,11 @@ class CohereStreamDecoder final : public SseStreamDecoder {
     } else if (type == "message-end") {
       const json::object* delta = object_at(event, "delta");
       usage_ = usage_of(delta ? object_at(*delta, "usage") : nullptr);
-      open_chunk(out);
-      out += "{}";
-      close_chunk(out, finish_reason(delta ? string_at(*delta, "finish_reason") : "", tools_seen_ > 0));
+      chunks_.write(out, "{}", finish_reason(delta ? string_at(*delta, "finish_reason") : "", tools_seen_ > 0));
       if (include_usage_) {
-        out += head_;
-        out += R"(],"usage":)";
-        append_token_counts(out, usage_);
-        out += "}\n\n";
+        std::string usage;
+        append_token_counts(usage, usage_);
+        chunks_.write_usage(out, usage);
       }
       out += "data: [DONE]\n\n";
       mark_done();
@@ -464,33 +447,12 @@ class CohereStreamDecoder final : public SseStreamDecoder {
   }
 
   void tool_arguments(std::string& out, std::string_view fragment) {
-    open_chunk(out);
-    out += R"({"tool_calls":[{"index":)";
-    out += std::to_string(tool_index_);
-    out += R"(,"function":{"arguments":)";
-    append_json_string(out, fragment);
-    out += "}}]}";
-    close_chunk(out);
+    chunks_.write_tool_arguments(out, static_cast<std::int64_t>(tool_index_), fragment);
     arguments_sent_ = true;
   }
 
-  void open_chunk(std::string& out) const {
-    out += head_;
-    out += R"({"index":0,"delta":)";
-  }
-
-  static void close_chunk(std::string& out, std::string_view reason = {}) {
-    if (reason.empty()) {
-      out += R"(,"finish_reason":null}]})" "\n\n";
-    } else {
-      out += R"(,"finish_reason":")";
-      out += reason;
-      out += R"("}]})" "\n\n";
-    }
-  }
-
+  ChunkWriter chunks_;
   bool include_usage_;
-  std::string head_;  // every chunk's start, up to the choices array
   api::Usage usage_;
   std::size_t tools_seen_ = 0;
   std::size_t tool_index_ = 0;

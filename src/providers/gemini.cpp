@@ -6,6 +6,7 @@
 #include "base/json_string.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <ctime>
 #include <iterator>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -969,9 +971,7 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
 class GeminiStreamDecoder final : public SseStreamDecoder {
  public:
   GeminiStreamDecoder(std::string_view client_model, bool include_usage)
-      : quoted_model_(quoted(client_model)),
-        created_(std::to_string(std::time(nullptr))),
-        include_usage_(include_usage) {}
+      : client_model_(client_model), created_(unix_seconds()), include_usage_(include_usage) {}
 
   const api::Usage& usage() const override { return usage_.usage; }
 
@@ -995,10 +995,9 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
   Result<void> on_close(std::string& out) override {
     if (!finished_) return ended_early();
     if (include_usage_) {
-      begin_chunk(out);
-      out += "],\"usage\":";
-      append_usage(out, usage_);
-      out += "}\n\n";
+      std::string usage;
+      append_usage(usage, usage_);
+      chunks(nullptr).write_usage(out, usage);
     }
     out += "data: [DONE]\n\n";
     mark_done();
@@ -1014,7 +1013,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     const auto& answer = parsed.get_object();
     if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
     if (auto blocked = prompt_blocked(answer)) return *blocked;
-    if (quoted_id_.empty()) quoted_id_ = quoted(chat_id(answer));
+    chunks(&answer);
     if (const auto* metadata = object_or_null(answer.if_contains("usageMetadata"))) usage_ = usage_of(*metadata);
     const auto* candidates = array_or_null(answer.if_contains("candidates"));
     if (!candidates) return {};
@@ -1039,7 +1038,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     // An empty text part (Gemini closes some streams with one) is no delta.
     const bool has_text = !parts_.text.empty();
     if (has_text || !parts_.reasoning.empty() || !parts_.calls.empty()) {
-      begin_chunk(out);
+      chunks(nullptr).begin(out);
       out += "{\"index\":" + index_text + ",\"delta\":{";
       bool first = true;
       auto field = [&](std::string_view name) {
@@ -1076,7 +1075,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     if (reason.empty()) return;
     std::string_view finish = finish_reason_of(reason);
     if (state.called_tools && finish != "content_filter") finish = "tool_calls";
-    begin_chunk(out);
+    chunks(nullptr).begin(out);
     // A choice that ends without any delta still says who speaks.
     out += "{\"index\":" + index_text + (state.role_sent ? ",\"delta\":{}" : ",\"delta\":{\"role\":\"assistant\"}");
     state.role_sent = true;
@@ -1086,22 +1085,17 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     finished_ = true;
   }
 
-  void begin_chunk(std::string& out) {
-    if (quoted_id_.empty()) quoted_id_ = quoted(make_object_id("chatcmpl-"));
-    out += "data: {\"id\":";
-    out += quoted_id_;
-    out += ",\"object\":\"chat.completion.chunk\",\"created\":";
-    out += created_;
-    out += ",\"model\":";
-    out += quoted_model_;
-    out += ",\"choices\":[";
+  // The chunk writer, made at the first answer so that every chunk carries Gemini's responseId.
+  const ChunkWriter& chunks(const json::object* answer) {
+    if (!chunks_) chunks_.emplace(answer ? chat_id(*answer) : make_object_id("chatcmpl-"), created_, client_model_);
+    return *chunks_;
   }
 
   static constexpr std::int64_t kMaxChoices = 128;  // candidateCount is at most 8 today
 
-  std::string quoted_model_;
-  std::string quoted_id_;
-  std::string created_;
+  std::string client_model_;
+  std::int64_t created_;
+  std::optional<ChunkWriter> chunks_;
   bool include_usage_;
   std::vector<ChoiceState> choices_;
   CandidateParts parts_;
