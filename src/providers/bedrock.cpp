@@ -8,6 +8,7 @@
 #include "providers/registry.hpp"
 #include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
+#include "providers/wire/percent_encoding.hpp"
 
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
@@ -848,20 +849,7 @@ std::string bedrock_model_path_segment(std::string_view upstream_model) {
   for (const std::string_view route : {"converse/", "invoke/"}) {
     if (upstream_model.starts_with(route)) upstream_model.remove_prefix(route.size());
   }
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(upstream_model.size() + 8);
-  for (const char byte : upstream_model) {
-    const auto c = static_cast<unsigned char>(byte);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += byte;
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 0xF];
-    }
-  }
-  return out;
+  return wire::percent_encoded(upstream_model);
 }
 
 void resolve_bedrock_target(Target& target, const config::EnvLookup& env) {
