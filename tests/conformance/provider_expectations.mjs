@@ -1,9 +1,27 @@
 // What the provider conformance suite expects from a dialect's recorded fixtures, shared by every
 // deployment kind that speaks it (Anthropic's API and Claude on Vertex; AI Studio's and Vertex's
-// Gemini): the answers are the same translation of the same upstream bytes.
-import { embeddingFor, errorBody, sseEvents } from '../mock_upstream/bodies.mjs';
+// Gemini; OpenAI's and Azure's tool calls): the same upstream bytes must come out the same.
+import { embeddingFor, errorBody, readFixture, sseEvents } from '../mock_upstream/bodies.mjs';
 import { readAnthropicFixture, anthropicError } from '../mock_upstream/dialects/anthropic.mjs';
 import { readGeminiFixture, geminiStreamText } from '../mock_upstream/dialects/gemini.mjs';
+
+// The counts the suite compares, from an OpenAI usage object.
+export const openaiUsage = ({ prompt_tokens, completion_tokens, total_tokens }) => ({ prompt_tokens, completion_tokens, total_tokens });
+
+// The OpenAI dialect's recorded tool-call answer and stream, which OpenAI and Azure both replay,
+// and the mock's embeddings.
+const toolCompletion = JSON.parse(readFixture('chat_completion_tool_calls.json'));
+
+export const openaiToolAndEmbeddingExpectations = {
+  toolCalls: toolCompletion.choices[0].message.tool_calls.map((call) => ({
+    name: call.function.name, arguments: JSON.parse(call.function.arguments),
+  })),
+  streamToolCalls: [
+    { name: 'GetWeatherArgs', arguments: { city: 'Edinburgh', country: 'GB', units: 'c' } },
+    { name: 'get_stock_price', arguments: { ticker: 'AAPL', exchange: 'NASDAQ' } },
+  ],
+  embeddings: (inputs) => inputs.map((input) => embeddingFor(input)),
+};
 
 // Anthropic's input_tokens leaves out cache reads and writes; prompt_tokens counts them all.
 const anthropicUsage = ({ input_tokens, output_tokens, cache_creation_input_tokens = 0, cache_read_input_tokens = 0 }) => {

@@ -1,6 +1,6 @@
 // The provider conformance suite against Gemini's own dialect (Google AI Studio): the openai SDK
 // must see what it sees from OpenAI, translated from the recorded Gemini answers.
-import { providerConformance } from './provider_suite.mjs';
+import { providerConformance, scriptedDeployments } from './provider_suite.mjs';
 import { geminiExpectations } from './provider_expectations.mjs';
 import { kUpstreamKey } from '../support/stack.mjs';
 
@@ -10,10 +10,7 @@ providerConformance({
     const params = (model) => ({ model: `gemini/${model}`, api_base: mockUrl, api_key: kUpstreamKey });
     return {
       chat: params('gemini-2.5-flash'),
-      tools: params('mock-tool-call'),
-      rateLimited: params('mock-error-429'),
-      broken: params('mock-error-500'),
-      cutStream: params('mock-stream-cut-after-3'),
+      ...scriptedDeployments(params),
       embedder: params('text-embedding-004'),
     };
   },

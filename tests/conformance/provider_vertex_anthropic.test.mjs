@@ -3,7 +3,7 @@
 // the recorded Anthropic fixtures.
 import { before } from 'node:test';
 
-import { providerConformance } from './provider_suite.mjs';
+import { providerConformance, scriptedDeployments } from './provider_suite.mjs';
 import { anthropicExpectations } from './provider_expectations.mjs';
 import { makeServiceAccount } from '../support/google_service_account.mjs';
 import { vertexParams, waitForIssuedTokens } from '../support/vertex.mjs';
@@ -18,10 +18,7 @@ providerConformance({
     const params = (model) => vertexParams(mockUrl, account, model);
     return {
       chat: params('claude-sonnet-4-5@20250929'),
-      tools: params('claude-mock-tool-call'),
-      rateLimited: params('claude-mock-error-429'),
-      broken: params('claude-mock-error-500'),
-      cutStream: params('claude-mock-stream-cut-after-3'),
+      ...scriptedDeployments(params, 'claude-'),
     };
   },
   expect: anthropicExpectations,

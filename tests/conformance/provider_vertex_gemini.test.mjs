@@ -3,7 +3,7 @@
 // the mock token endpoint with a service-account JWT, answered from the recorded Gemini fixtures.
 import { before } from 'node:test';
 
-import { providerConformance } from './provider_suite.mjs';
+import { providerConformance, scriptedDeployments } from './provider_suite.mjs';
 import { geminiExpectations } from './provider_expectations.mjs';
 import { makeServiceAccount } from '../support/google_service_account.mjs';
 import { vertexParams, waitForIssuedTokens } from '../support/vertex.mjs';
@@ -16,10 +16,7 @@ providerConformance({
     const params = (model) => vertexParams(mockUrl, account, model);
     return {
       chat: params('gemini-2.5-flash'),
-      tools: params('mock-tool-call'),
-      rateLimited: params('mock-error-429'),
-      broken: params('mock-error-500'),
-      cutStream: params('mock-stream-cut-after-3'),
+      ...scriptedDeployments(params),
       embedder: params('text-embedding-005'),
     };
   },
