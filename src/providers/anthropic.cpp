@@ -2,10 +2,10 @@
 
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
-#include "providers/params.hpp"
 #include "providers/anthropic_family.hpp"
 #include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
+#include "providers/params.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 

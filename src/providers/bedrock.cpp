@@ -1,11 +1,11 @@
 #include "providers/bedrock.hpp"
 
-#include "providers/params.hpp"
 #include "providers/anthropic_family.hpp"
 #include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
-#include "providers/usage_estimate.hpp"
+#include "providers/params.hpp"
 #include "providers/registry.hpp"
+#include "providers/usage_estimate.hpp"
 #include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
 #include "providers/wire/percent_encoding.hpp"
@@ -280,6 +280,7 @@ class ConverseWire final : public ConversationWire {
   std::size_t documents_ = 0;  // file parts so far: an unnamed document is named by its place
 };
 
+// OpenAI messages → Converse's system and messages (at least one: Converse refuses none).
 Result<Conversation> translate_messages(const json::value* messages) {
   ConverseWire wire;
   auto conversation = walk_conversation(messages, wire);

@@ -4,10 +4,10 @@
 #include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
-#include "providers/openai_compatible.hpp"
-#include "providers/params.hpp"
 #include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
+#include "providers/openai_compatible.hpp"
+#include "providers/params.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 

@@ -4,9 +4,9 @@
 #include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
-#include "providers/json_fields.hpp"
 #include "providers/wire/ndjson.hpp"
 
 #include <boost/json/monotonic_resource.hpp>

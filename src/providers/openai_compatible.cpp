@@ -1,7 +1,7 @@
 #include "providers/openai_compatible.hpp"
 
-#include "providers/params.hpp"
 #include "providers/json_fields.hpp"
+#include "providers/params.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/usage_estimate.hpp"
 
