@@ -867,12 +867,7 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
   Reply reply{.usage = tokens.openai()};
   auto& out = reply.body;
   out.reserve(body.size() + 256);
-  out += "{\"id\":";
-  append_json_string(out, make_object_id("chatcmpl-"));
-  out += ",\"object\":\"chat.completion\",\"created\":";
-  append_number(out, unix_seconds());
-  out += ",\"model\":";
-  append_json_string(out, client_model);
+  append_answer_head(out, make_object_id("chatcmpl-"), "chat.completion", unix_seconds(), client_model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
   if (has_content) append_json_string(out, text);
   else out += "null";

@@ -5,13 +5,10 @@
 
 namespace llmux::providers {
 
-ChunkWriter::ChunkWriter(std::string_view id, std::int64_t created, std::string_view client_model) {
-  head_ = "data: {\"id\":";
-  append_json_string(head_, id);
-  head_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
-  append_number(head_, created);
-  head_ += ",\"model\":";
-  append_json_string(head_, client_model);
+ChunkWriter::ChunkWriter(std::string_view id, std::int64_t created, std::string_view client_model,
+                         std::string_view object) {
+  head_ = "data: ";
+  append_answer_head(head_, id, object, created, client_model);
   head_ += ",\"choices\":[";
 }
 

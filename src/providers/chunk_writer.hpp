@@ -1,5 +1,6 @@
-// The OpenAI chat.completion.chunk frames of a stream translated from another dialect. Every
-// chunk of one answer repeats the same id, created and model, so that text is built once.
+// The OpenAI chat.completion.chunk frames of a stream translated from another dialect (or the
+// text_completion ones of a streamed legacy completion). Every chunk of one answer repeats the
+// same id, object, created and model, so that text is built once.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +11,14 @@ namespace llmux::providers {
 
 class ChunkWriter {
  public:
-  ChunkWriter(std::string_view id, std::int64_t created, std::string_view client_model);
+  ChunkWriter(std::string_view id, std::int64_t created, std::string_view client_model,
+              std::string_view object = "chat.completion.chunk");
 
   // `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[` — the
   // caller writes the choices and closes the chunk.
   void begin(std::string& out) const;
 
-  // One chunk of choice 0 whose delta is `delta` (a JSON object's text); finish_reason null
+  // One chat chunk of choice 0 whose delta is `delta` (a JSON object's text); finish_reason null
   // when `finish_reason` is empty.
   void write(std::string& out, std::string_view delta, std::string_view finish_reason = {}) const;
 

@@ -325,13 +325,9 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
   const std::string text = text_of(*message);
   Reply reply{.usage = usage_of(object_at(answer, "usage"))};
   std::string& out = reply.body;
-  out += R"({"id":)";
   const std::string_view id = string_at(answer, "id");
-  append_json_string(out, id.empty() ? make_object_id("chatcmpl-") : std::string(id));
-  out += R"(,"object":"chat.completion","created":)";
-  out += std::to_string(unix_seconds());
-  out += R"(,"model":)";
-  append_json_string(out, client_model);
+  append_answer_head(out, id.empty() ? make_object_id("chatcmpl-") : std::string(id), "chat.completion",
+                     unix_seconds(), client_model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
   if (text.empty() && calls) out += "null";
   else append_json_string(out, text);

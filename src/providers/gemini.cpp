@@ -19,7 +19,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <ctime>
 #include <iterator>
 #include <optional>
 #include <span>
@@ -847,10 +846,7 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   if (auto blocked = prompt_blocked(answer)) return *blocked;
   std::string body;
   body.reserve(512);
-  body += "{\"id\":";
-  append_json_string(body, chat_id(answer));
-  body += ",\"object\":\"chat.completion\",\"created\":" + std::to_string(std::time(nullptr)) + ",\"model\":";
-  append_json_string(body, client_model);
+  append_answer_head(body, chat_id(answer), "chat.completion", unix_seconds(), client_model);
   body += ",\"choices\":[";
   const auto* candidates = array_or_null(answer.if_contains("candidates"));
   CandidateParts parts;

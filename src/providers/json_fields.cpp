@@ -69,6 +69,18 @@ void append_token_counts(std::string& out, const api::Usage& usage) {
   out += '}';
 }
 
+void append_answer_head(std::string& out, std::string_view id, std::string_view object, std::int64_t created,
+                        std::string_view model) {
+  out += "{\"id\":";
+  append_json_string(out, id);
+  out += ",\"object\":";
+  append_json_string(out, object);
+  out += ",\"created\":";
+  append_number(out, created);
+  out += ",\"model\":";
+  append_json_string(out, model);
+}
+
 std::int64_t unix_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

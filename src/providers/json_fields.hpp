@@ -45,6 +45,11 @@ void append_number(std::string& out, std::int64_t value);
 // {"prompt_tokens":…,"completion_tokens":…,"total_tokens":…}
 void append_token_counts(std::string& out, const api::Usage& usage);
 
+// `{"id":…,"object":…,"created":…,"model":…` — how every OpenAI answer and chunk begins (the
+// caller writes the rest).
+void append_answer_head(std::string& out, std::string_view id, std::string_view object, std::int64_t created,
+                        std::string_view model);
+
 // OpenAI's "created" for an upstream whose answers carry no time: seconds since the epoch, now.
 std::int64_t unix_seconds();
 

@@ -4,6 +4,7 @@
 #include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
@@ -456,7 +457,7 @@ class OllamaStreamDecoder final : public StreamDecoder {
         text_completion_(text_completion),
         include_usage_(include_usage),
         id_(make_object_id(text_completion ? "cmpl-" : "chatcmpl-")),
-        quoted_model_(quoted(client_model)) {}
+        client_model_(client_model) {}
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     if (failure_) return *failure_;
@@ -513,27 +514,25 @@ class OllamaStreamDecoder final : public StreamDecoder {
     return true;
   }
 
-  void open_chunk(std::string& out) {
-    out += R"(data: {"id":")";
-    out += id_;
-    out += text_completion_ ? R"(","object":"text_completion","created":)"
-                            : R"(","object":"chat.completion.chunk","created":)";
-    out += std::to_string(created_.value_or(0));
-    out += R"(,"model":)";
-    out += quoted_model_;
-    out += R"(,"choices":[)";
+  // The chunk writer, made at the first chunk: the upstream's first line gave the time.
+  const ChunkWriter& chunks() {
+    if (!chunks_) {
+      chunks_.emplace(id_, created_.value_or(0), client_model_,
+                      text_completion_ ? "text_completion" : "chat.completion.chunk");
+    }
+    return *chunks_;
   }
 
   void append_delta(std::string& out, const Piece& piece, std::string_view line) {
     if (text_completion_) {
       if (piece.content.empty()) return;
-      open_chunk(out);
+      chunks().begin(out);
       out += R"({"index":0,"text":)";
       append_json_string(out, piece.content);
       out += R"(,"logprobs":null,"finish_reason":null}]})" "\n\n";
       return;
     }
-    open_chunk(out);
+    chunks().begin(out);
     out += R"({"index":0,"delta":{)";
     bool first = true;
     auto member = [&](std::string_view key) {
@@ -560,16 +559,15 @@ class OllamaStreamDecoder final : public StreamDecoder {
   }
 
   void append_finish(std::string& out, std::string_view reason) {
-    open_chunk(out);
+    chunks().begin(out);
     out += text_completion_ ? R"({"index":0,"text":"","logprobs":null,"finish_reason":")"
                             : R"({"index":0,"delta":{},"finish_reason":")";
     out += reason;
     out += R"("}]})" "\n\n";
     if (include_usage_) {
-      open_chunk(out);
-      out += R"(],"usage":)";
-      append_token_counts(out, usage_);
-      out += "}\n\n";
+      std::string usage;
+      append_token_counts(usage, usage_);
+      chunks().write_usage(out, usage);
     }
     out += "data: [DONE]\n\n";
   }
@@ -578,7 +576,8 @@ class OllamaStreamDecoder final : public StreamDecoder {
   bool text_completion_;
   bool include_usage_;
   std::string id_;
-  std::string quoted_model_;
+  std::string client_model_;
+  std::optional<ChunkWriter> chunks_;
   wire::NdjsonSplitter splitter_;
   std::optional<std::int64_t> created_;
   std::optional<Error> failure_;
@@ -653,12 +652,8 @@ Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_vi
   Reply reply{.usage = usage_of(answer)};
   std::string& out = reply.body;
   out.reserve(body.size() + 256);
-  out += R"({"id":)";
-  append_json_string(out, make_object_id(text_completion ? "cmpl-" : "chatcmpl-"));
-  out += text_completion ? R"(,"object":"text_completion","created":)" : R"(,"object":"chat.completion","created":)";
-  out += std::to_string(created_of(answer));
-  out += R"(,"model":)";
-  append_json_string(out, client_model);
+  append_answer_head(out, make_object_id(text_completion ? "cmpl-" : "chatcmpl-"),
+                     text_completion ? "text_completion" : "chat.completion", created_of(answer), client_model);
   const std::string_view reason = finish_reason(string_at(answer, "done_reason"), piece.tool_calls != nullptr);
   if (text_completion) {
     out += R"(,"choices":[{"index":0,"text":)";
