@@ -156,13 +156,8 @@ struct TokenCounts {
   }
 
   void append_json(std::string& out) const {
-    const auto usage = openai();
-    out += "{\"prompt_tokens\":";
-    append_number(out, usage.prompt_tokens);
-    out += ",\"completion_tokens\":";
-    append_number(out, usage.completion_tokens);
-    out += ",\"total_tokens\":";
-    append_number(out, usage.total_tokens);
+    out += '{';
+    append_token_count_members(out, openai());
     out += ",\"prompt_tokens_details\":{\"cached_tokens\":";
     append_number(out, cache_read);
     out += "},\"cache_creation_input_tokens\":";

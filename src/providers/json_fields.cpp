@@ -60,13 +60,18 @@ void append_number(std::string& out, std::int64_t value) {
 }
 
 void append_token_counts(std::string& out, const api::Usage& usage) {
-  out += R"({"prompt_tokens":)";
+  out += '{';
+  append_token_count_members(out, usage);
+  out += '}';
+}
+
+void append_token_count_members(std::string& out, const api::Usage& usage) {
+  out += R"("prompt_tokens":)";
   append_number(out, usage.prompt_tokens);
   out += R"(,"completion_tokens":)";
   append_number(out, usage.completion_tokens);
   out += R"(,"total_tokens":)";
   append_number(out, usage.total_tokens);
-  out += '}';
 }
 
 void append_answer_head(std::string& out, std::string_view id, std::string_view object, std::int64_t created,

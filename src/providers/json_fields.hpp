@@ -42,8 +42,10 @@ std::string quoted(std::string_view text);
 // Appends a decimal integer without a temporary string (stream chunks are built per event).
 void append_number(std::string& out, std::int64_t value);
 
-// {"prompt_tokens":…,"completion_tokens":…,"total_tokens":…}
+// {"prompt_tokens":…,"completion_tokens":…,"total_tokens":…}, and those three members alone
+// for a usage object that has more.
 void append_token_counts(std::string& out, const api::Usage& usage);
+void append_token_count_members(std::string& out, const api::Usage& usage);
 
 // `{"id":…,"object":…,"created":…,"model":…` — how every OpenAI answer and chunk begins (the
 // caller writes the rest).
