@@ -67,10 +67,6 @@ bool is_json_mode(const api::Request& request) {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-Error upstream_failure(std::string message) {
-  return make_error(ErrorKind::upstream_failed, std::move(message));
-}
-
 // The HTTP status Anthropic gives each error type; an in-stream error event has only its type.
 int status_of_error_type(std::string_view type) {
   static constexpr std::pair<std::string_view, int> kStatuses[] = {

@@ -73,10 +73,6 @@ std::string value_of(const std::vector<std::pair<std::string, std::string>>& val
 
 // ---- request ----------------------------------------------------------------------------------
 
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
 // Appends a cachePoint after a block that asked for prompt caching (Anthropic's cache_control).
 void add_cache_point(json::array& blocks, const json::object& part) {
   if (part.contains("cache_control")) blocks.push_back(json::object{{"cachePoint", {{"type", "default"}}}});

@@ -57,12 +57,6 @@ constexpr Rename kRenamed[] = {
     {"strict_tools", "strict_tools"},
 };
 
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
-Error upstream_failure(std::string message) { return make_error(ErrorKind::upstream_failed, std::move(message)); }
-
 // ---- request ----
 
 // "auto" is Cohere's default (the field is left out); a named function has no Cohere counterpart.

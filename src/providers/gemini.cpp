@@ -63,14 +63,6 @@ std::span<const std::string_view> chat_params(std::string_view model) {
   return kChatParams;
 }
 
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
-Error bad_upstream(std::string message) {
-  return make_error(ErrorKind::upstream_failed, std::move(message));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request: messages → contents + systemInstruction
 
@@ -854,7 +846,7 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
     static const json::object kNoCandidate;
     const auto* candidate = i < count ? (*candidates)[i].if_object() : &kNoCandidate;
-    if (!candidate) return bad_upstream("gemini answered with a candidate that is not an object.");
+    if (!candidate) return upstream_failure("gemini answered with a candidate that is not an object.");
     parts.clear();
     read_parts(*candidate, parts);
     std::string_view finish = finish_reason_of(string_or_empty(candidate->if_contains("finishReason")));
@@ -921,7 +913,7 @@ std::vector<api::Span> values_as_written(std::string_view body, const Embeddings
 Result<Reply> decode_embeddings(const api::Request& request, std::string_view text, const json::object& answer,
                                 std::string_view client_model, const EmbeddingsLayout& layout) {
   const auto* items = array_or_null(answer.if_contains(layout.list));
-  if (!items) return bad_upstream("gemini answered without '" + std::string(layout.list) + "'.");
+  if (!items) return upstream_failure("gemini answered without '" + std::string(layout.list) + "'.");
   const bool base64 = api::wants_base64(request);
   const auto written = base64 ? std::vector<api::Span>{} : values_as_written(text, layout);
   std::int64_t prompt_tokens = 0;
@@ -934,13 +926,13 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
       if (statistics) prompt_tokens += api::token_count(statistics->if_contains("token_count"));
     }
     const auto* values = embedding ? array_or_null(embedding->if_contains("values")) : nullptr;
-    if (!values) return bad_upstream("gemini answered with an embedding without 'values'.");
+    if (!values) return upstream_failure("gemini answered with an embedding without 'values'.");
     if (i) body += ',';
     body += "{\"object\":\"embedding\",\"index\":" + std::to_string(i) + ",\"embedding\":";
     if (base64) {
       std::string encoded;
       if (!api::encode_embedding_base64(*values, encoded))
-        return bad_upstream("gemini answered with an embedding that is not numbers.");
+        return upstream_failure("gemini answered with an embedding that is not numbers.");
       append_json_string(body, encoded);
     } else if (written.size() == items->size()) {
       body += written[i].in(text);
@@ -981,7 +973,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     if (!event.event.empty()) {
       std::string message = "The upstream stream sent an event of unknown type '";
       append_valid_utf8(message, event.event, 64);
-      return bad_upstream(message + "'.");
+      return upstream_failure(message + "'.");
     }
     if (event.data.empty()) return {};
     return relay_event(event.data, out);
@@ -1005,7 +997,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     json::monotonic_resource resource(buffer, sizeof buffer);
     json::error_code ec;
     const json::value parsed = parse_answer(data, resource, ec);
-    if (ec || !parsed.is_object()) return bad_upstream("The upstream stream sent an event that is not a JSON object.");
+    if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
     const auto& answer = parsed.get_object();
     if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
     if (auto blocked = prompt_blocked(answer)) return *blocked;
@@ -1015,10 +1007,10 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     if (!candidates) return {};
     for (std::size_t position = 0; position < candidates->size(); ++position) {
       const auto* candidate = (*candidates)[position].if_object();
-      if (!candidate) return bad_upstream("The upstream stream sent a candidate that is not an object.");
+      if (!candidate) return upstream_failure("The upstream stream sent a candidate that is not an object.");
       const auto index = candidate->contains("index") ? api::token_count(candidate->if_contains("index"))
                                                       : static_cast<std::int64_t>(position);
-      if (index < 0 || index > kMaxChoices) return bad_upstream("The upstream stream sent an unusable candidate index.");
+      if (index < 0 || index > kMaxChoices) return upstream_failure("The upstream stream sent an unusable candidate index.");
       relay_candidate(*candidate, static_cast<std::size_t>(index), out);
     }
     return {};
@@ -1162,7 +1154,7 @@ Result<Reply> GeminiProvider::decode(const api::Request& request, std::string_vi
   json::monotonic_resource resource;
   json::error_code ec;
   const json::value parsed = parse_answer(body, resource, ec);
-  if (ec || !parsed.is_object()) return bad_upstream("gemini answered with a body that is not a JSON object.");
+  if (ec || !parsed.is_object()) return upstream_failure("gemini answered with a body that is not a JSON object.");
   const auto& answer = parsed.get_object();
   if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
   if (request.endpoint == api::Endpoint::embeddings) {

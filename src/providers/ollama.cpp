@@ -88,10 +88,6 @@ std::span<const std::string_view> supported_fields(api::Endpoint endpoint, Ollam
   }
 }
 
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
 // `reasoning_effort` → `think`: gpt-oss models take the level, others only on/off (LiteLLM).
 json::value think_from_effort(std::string_view model, const json::value& effort) {
   if (!effort.is_string()) return effort;
