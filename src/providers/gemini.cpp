@@ -985,7 +985,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     if (include_usage_) {
       std::string usage;
       append_usage(usage, usage_);
-      chunks(nullptr).write_usage(out, usage);
+      chunks().write_usage(out, usage);
     }
     out += "data: [DONE]\n\n";
     mark_done();
@@ -1001,7 +1001,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     const auto& answer = parsed.get_object();
     if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
     if (auto blocked = prompt_blocked(answer)) return *blocked;
-    chunks(&answer);
+    chunks(&answer);  // the first answer gives every chunk its id
     if (const auto* metadata = object_or_null(answer.if_contains("usageMetadata"))) usage_ = usage_of(*metadata);
     const auto* candidates = array_or_null(answer.if_contains("candidates"));
     if (!candidates) return {};
@@ -1026,7 +1026,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     // An empty text part (Gemini closes some streams with one) is no delta.
     const bool has_text = !parts_.text.empty();
     if (has_text || !parts_.reasoning.empty() || !parts_.calls.empty()) {
-      chunks(nullptr).begin(out);
+      chunks().begin(out);
       out += "{\"index\":" + index_text + ",\"delta\":{";
       bool first = true;
       auto field = [&](std::string_view name) {
@@ -1063,7 +1063,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     if (reason.empty()) return;
     std::string_view finish = finish_reason_of(reason);
     if (state.called_tools && finish != "content_filter") finish = "tool_calls";
-    chunks(nullptr).begin(out);
+    chunks().begin(out);
     // A choice that ends without any delta still says who speaks.
     out += "{\"index\":" + index_text + (state.role_sent ? ",\"delta\":{}" : ",\"delta\":{\"role\":\"assistant\"}");
     state.role_sent = true;
@@ -1074,7 +1074,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
   }
 
   // The chunk writer, made at the first answer so that every chunk carries Gemini's responseId.
-  const ChunkWriter& chunks(const json::object* answer) {
+  const ChunkWriter& chunks(const json::object* answer = nullptr) {
     if (!chunks_) chunks_.emplace(answer ? chat_id(*answer) : make_object_id("chatcmpl-"), created_, client_model_);
     return *chunks_;
   }
