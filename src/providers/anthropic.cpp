@@ -2,7 +2,11 @@
 
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "providers/anthropic_family.hpp"
+#include "providers/chunk_writer.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/params.hpp"
+#include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -11,8 +15,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <chrono>
 
 namespace llmux::providers {
 
@@ -26,8 +28,6 @@ constexpr std::string_view kApiVersion = "2023-06-01";
 // LiteLLM's DEFAULT_ANTHROPIC_CHAT_MAX_TOKENS: max_tokens when neither the client nor the model's
 // known output limit gives one (the API requires it).
 constexpr long kFallbackMaxTokens = 4096;
-// LiteLLM's RESPONSE_FORMAT_TOOL_NAME: the forced tool that carries a JSON-mode answer.
-constexpr std::string_view kJsonToolName = "json_tool_call";
 // cache_control with a "ttl" (1 hour caching) needs this beta.
 constexpr std::string_view kExtendedCacheTtlBeta = "extended-cache-ttl-2025-04-11";
 
@@ -60,46 +60,12 @@ class ParsedJson {
   json::value value_;  // last: built in arena_
 };
 
-std::string_view string_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_object() : nullptr;
-}
-
-const json::array* array_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_array() : nullptr;
-}
-
-// Appends a decimal integer without a temporary string (stream chunks are built per event).
-void append_number(std::string& out, std::int64_t value) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
-}
-
-// OpenAI's "created": seconds since the epoch (Anthropic's answers carry no time).
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 bool is_json_mode(const api::Request& request) {
-  const auto* format = request.body.if_contains("response_format");
-  if (!format || !format->is_object()) return false;
-  const auto type = string_at(format->get_object(), "type");
-  return type == "json_object" || type == "json_schema";
+  return json_response_format(request) != nullptr;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Errors
-
-Error upstream_failure(std::string message) {
-  return make_error(ErrorKind::upstream_failed, std::move(message));
-}
 
 // The HTTP status Anthropic gives each error type; an in-stream error event has only its type.
 int status_of_error_type(std::string_view type) {
@@ -186,13 +152,8 @@ struct TokenCounts {
   }
 
   void append_json(std::string& out) const {
-    const auto usage = openai();
-    out += "{\"prompt_tokens\":";
-    append_number(out, usage.prompt_tokens);
-    out += ",\"completion_tokens\":";
-    append_number(out, usage.completion_tokens);
-    out += ",\"total_tokens\":";
-    append_number(out, usage.total_tokens);
+    out += '{';
+    append_token_count_members(out, openai());
     out += ",\"prompt_tokens_details\":{\"cached_tokens\":";
     append_number(out, cache_read);
     out += "},\"cache_creation_input_tokens\":";
@@ -202,15 +163,6 @@ struct TokenCounts {
     out += '}';
   }
 };
-
-// LiteLLM's finish-reason map; stop reasons it does not list (pause_turn,
-// model_context_window_exceeded, newer ones) become "stop" as there.
-std::string_view finish_reason(std::string_view stop_reason) {
-  if (stop_reason == "max_tokens") return "length";
-  if (stop_reason == "tool_use") return "tool_calls";
-  if (stop_reason == "refusal") return "content_filter";
-  return "stop";
-}
 
 // A JSON-mode answer is the forced tool's input: LiteLLM unwraps {"values": X} to X.
 std::string json_mode_content(const json::value& input) {
@@ -256,7 +208,7 @@ std::string_view trim_right(std::string_view text) {
 }
 
 // Builds the Messages API body from an OpenAI chat request, field by field.
-class RequestTranslator {
+class RequestTranslator final : private ConversationWire {
  public:
   RequestTranslator(const api::Request& request, const Target& target, const AnthropicAddressing& addressing)
       : request_(request), target_(target), addressing_(addressing) {}
@@ -278,12 +230,7 @@ class RequestTranslator {
   bool needs_extended_cache_ttl() const { return cache_ttl_used_; }
 
  private:
-  // A request field, else the deployment's default for it (litellm_params).
-  const json::value* param(std::string_view key) const {
-    const auto* value = request_.body.if_contains(key);
-    if (!value || value->is_null()) value = target_.default_params.if_contains(key);
-    return value && !value->is_null() ? value : nullptr;
-  }
+  const json::value* param(std::string_view key) const { return request_param(request_, target_, key); }
 
   void copy_cache_control(const json::object& from, json::object& block) {
     const auto* cache_control = from.if_contains("cache_control");
@@ -344,8 +291,7 @@ class RequestTranslator {
       } else if (type == "image_url") {
         const auto* image = part->if_contains("image_url");
         const std::string_view url = image && image->is_object() ? string_at(image->get_object(), "url")
-                                     : image && image->is_string() ? std::string_view(image->get_string())
-                                                                   : std::string_view();
+                                                                 : string_or_empty(image);
         auto media = media_block(url);
         if (!media) return media.error();
         block = std::move(*media);
@@ -398,79 +344,66 @@ class RequestTranslator {
     return {};
   }
 
-  // Blocks of one message, by its role; `role` becomes the Anthropic turn it belongs to.
-  Result<void> message_blocks(const json::object& message, std::string_view role, json::array& blocks) {
+  // ConversationWire: Anthropic's blocks for each part of a message.
+
+  Result<void> content(const json::object& message, std::string_view role, json::array& blocks) override {
     const auto* content = message.if_contains("content");
-    if (role == "tool" || role == "function") {
-      std::string id(string_at(message, role == "tool" ? "tool_call_id" : "id"));
-      if (id.empty()) id = make_object_id("call_");
-      json::object result{{"type", "tool_result"}, {"tool_use_id", id}};
-      if (content && content->is_string()) {
-        result["content"] = content->get_string();
-      } else if (content && !content->is_null()) {
-        json::array parts;
-        if (auto appended = append_content(*content, parts, false); !appended) return appended;
-        result["content"] = std::move(parts);
-      }
-      blocks.push_back(std::move(result));
-      return {};
-    }
-    if (role == "assistant") {
-      if (const auto* thinking = array_at(message, "thinking_blocks")) {
-        for (const auto& block : *thinking) blocks.push_back(block);
-      }
-      // The API rejects empty text blocks, and assistant turns often carry "" beside tool calls.
-      if (content) {
-        if (auto appended = append_content(*content, blocks, true); !appended) return appended;
-      }
-      if (const auto* calls = array_at(message, "tool_calls")) return append_tool_calls(*calls, blocks);
-      return {};
-    }
     if (!content) return {};
-    return append_content(*content, blocks, false);
+    // The API rejects empty text blocks, and assistant turns often carry "" beside tool calls.
+    return append_content(*content, blocks, /*skip_empty_text=*/role == "assistant");
+  }
+
+  void thinking(const json::array& thinking_blocks, json::array& blocks) override {
+    for (const auto& block : thinking_blocks) blocks.push_back(block);
+  }
+
+  Result<void> tool_calls(const json::value& calls, json::array& blocks) override {
+    if (!calls.is_array()) return {};
+    return append_tool_calls(calls.get_array(), blocks);
+  }
+
+  Result<void> tool_result(const json::object& message, std::string_view role, json::array& blocks) override {
+    std::string id(string_at(message, role == "tool" ? "tool_call_id" : "id"));
+    if (id.empty()) id = make_object_id("call_");
+    json::object result{{"type", "tool_result"}, {"tool_use_id", id}};
+    const auto* content = message.if_contains("content");
+    if (content && content->is_string()) {
+      result["content"] = content->get_string();
+    } else if (content && !content->is_null()) {
+      json::array parts;
+      if (auto appended = append_content(*content, parts, false); !appended) return appended;
+      result["content"] = std::move(parts);
+    }
+    blocks.push_back(std::move(result));
+    return {};
+  }
+
+  // A message-level cache_control marks the message's last block (its only block when the
+  // content is a string, which is where LiteLLM puts it).
+  void message_done(const json::object& message, json::array& blocks) override {
+    if (blocks.back().is_object()) copy_cache_control(message, blocks.back().as_object());
+  }
+
+  Error refuse(MessageProblem problem, std::string_view role) const override {
+    switch (problem) {
+      case MessageProblem::not_a_list:
+        return make_error(ErrorKind::invalid_request, "anthropic: messages must be a list.", "messages");
+      case MessageProblem::not_an_object:
+        return make_error(ErrorKind::invalid_request, "anthropic: each message must be an object.", "messages");
+      case MessageProblem::no_role:
+      case MessageProblem::unknown_role:
+        break;
+    }
+    return make_error(ErrorKind::invalid_request, "anthropic: unsupported message role '" + std::string(role) + "'.",
+                      "messages");
   }
 
   Result<void> translate_messages(json::object& body) {
-    const auto* messages_value = request_.body.if_contains("messages");
-    const auto* messages = messages_value ? messages_value->if_array() : nullptr;
-    if (!messages) return make_error(ErrorKind::invalid_request, "anthropic: messages must be a list.", "messages");
-    json::array system;
-    json::array turns;
-    for (const auto& message_value : *messages) {
-      const auto* message = message_value.if_object();
-      if (!message) return make_error(ErrorKind::invalid_request, "anthropic: each message must be an object.", "messages");
-      const auto role = string_at(*message, "role");
-      if (role == "system" || role == "developer") {
-        const auto* content = message->if_contains("content");
-        const auto before = system.size();
-        if (content) {
-          if (auto appended = append_content(*content, system, false); !appended) return appended;
-        }
-        if (system.size() > before) copy_cache_control(*message, system.back().as_object());
-        continue;
-      }
-      if (role != "user" && role != "assistant" && role != "tool" && role != "function") {
-        return make_error(ErrorKind::invalid_request,
-                          "anthropic: unsupported message role '" + std::string(role) + "'.", "messages");
-      }
-      const std::string_view turn_role = role == "assistant" ? "assistant" : "user";
-      json::array blocks;
-      if (auto added = message_blocks(*message, role, blocks); !added) return added;
-      if (blocks.empty()) continue;
-      // A message-level cache_control marks the message's last block (its only block when the
-      // content is a string, which is where LiteLLM puts it).
-      if (blocks.back().is_object()) copy_cache_control(*message, blocks.back().as_object());
-      // Consecutive messages of one turn role (user, tool and function results) merge into one turn.
-      if (!turns.empty() && turns.back().as_object()["role"].as_string() == turn_role) {
-        auto& merged = turns.back().as_object()["content"].as_array();
-        for (auto& block : blocks) merged.push_back(std::move(block));
-      } else {
-        turns.push_back(json::object{{"role", turn_role}, {"content", std::move(blocks)}});
-      }
-    }
-    trim_final_assistant_turn(turns);
-    if (!system.empty()) body["system"] = std::move(system);
-    body["messages"] = std::move(turns);
+    auto conversation = walk_conversation(request_.body.if_contains("messages"), *this);
+    if (!conversation) return conversation.error();
+    trim_final_assistant_turn(conversation->turns);
+    if (!conversation->system.empty()) body["system"] = std::move(conversation->system);
+    body["messages"] = std::move(conversation->turns);
     return {};
   }
 
@@ -498,18 +431,13 @@ class RequestTranslator {
     if (const auto* thinking = param("thinking"); thinking && thinking->is_object()) {
       body["thinking"] = *thinking;
     } else if (const auto* effort = param("reasoning_effort")) {
-      static constexpr std::pair<std::string_view, int> kBudgets[] = {
-          {"none", 0}, {"minimal", 1024}, {"low", 1024}, {"medium", 2048}, {"high", 4096}};
-      const auto* known = std::ranges::find_if(kBudgets, [&](const auto& entry) {
-        return effort->is_string() && effort->get_string() == entry.first;
-      });
-      if (known == std::end(kBudgets)) {
+      const auto budget = thinking_budget(string_or_empty(effort));
+      if (!budget) {
         return make_error(ErrorKind::invalid_request,
                           "anthropic: reasoning_effort must be one of none, minimal, low, medium, high.",
                           "reasoning_effort");
       }
-      if (known->second > 0)
-        body["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", known->second}};
+      if (*budget > 0) body["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
     }
     const auto* thinking = object_at(body, "thinking");
     return thinking && string_at(*thinking, "type") == "enabled";
@@ -579,7 +507,7 @@ class RequestTranslator {
     const auto* choice = param("tool_choice");
     const auto* parallel = param("parallel_tool_calls");
     json::object mapped;
-    std::string_view choice_name = choice && choice->is_string() ? std::string_view(choice->get_string()) : "";
+    std::string_view choice_name = string_or_empty(choice);
     if (choice_name == "auto") mapped["type"] = "auto";
     else if (choice_name == "required") mapped["type"] = "any";
     else if (choice_name == "none") mapped["type"] = "none";
@@ -608,9 +536,8 @@ class RequestTranslator {
     if (!tools.empty()) translate_tool_choice(body);
     // JSON mode (LiteLLM): a tool whose input schema is the wanted answer, forced unless
     // thinking is on (the API refuses forced tools with thinking).
-    if (is_json_mode(request_)) {
-      const auto& format = request_.body.at("response_format").get_object();
-      const auto* described = object_at(format, "json_schema");
+    if (const auto* format = json_response_format(request_)) {
+      const auto* described = json_schema_spec(*format);
       const auto* schema = described ? object_at(*described, "schema") : nullptr;
       json::object input_schema{{"type", "object"}};
       if (schema) {
@@ -639,58 +566,35 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 // ---------------------------------------------------------------------------------------------
 // Stream decoding
 
-class AnthropicStreamDecoder final : public StreamDecoder {
+class AnthropicStreamDecoder final : public SseStreamDecoder {
  public:
   AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode)
-      : include_usage_(include_usage), json_mode_(json_mode) {
-    head_ = "{\"id\":";
-    append_json_string(head_, make_object_id("chatcmpl-"));
-    head_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
-    append_number(head_, unix_seconds());
-    head_ += ",\"model\":";
-    append_json_string(head_, client_model);
-    head_ += ",\"choices\":[";
-    events_.reserve(16);
-  }
+      : chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model),
+        include_usage_(include_usage),
+        json_mode_(json_mode) {}
 
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) return upstream_failure("The upstream stream sent an event larger than the limit.");
-    return relay(out);
-  }
-
-  Result<void> finish(std::string& out) override {
-    events_.clear();
-    parser_.finish(events_);
-    if (auto relayed = relay(out); !relayed) return relayed;
-    if (done_) return {};
-    if (finish_sent_) {  // message_delta came, only message_stop is missing: the answer is whole
-      end_stream(out);
-      return {};
-    }
-    return upstream_failure("The upstream closed the stream before it was complete.");
-  }
-
-  bool done() const override { return done_; }
   const api::Usage& usage() const override { return usage_; }
 
  private:
   enum class Block { none, text, tool, json_tool, thinking, other };
 
-  Result<void> relay(std::string& out) {
-    for (const auto& event : events_) {
-      if (done_) break;
-      if (event.data.empty()) continue;
-      const ParsedJson parsed(event.data);
-      if (!parsed.ok() || !parsed.object()) {
-        return upstream_failure("The upstream stream sent an event that is not a JSON object.");
-      }
-      if (auto handled = on_event(*parsed.object(), out); !handled) return handled;
+  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+    if (event.data.empty()) return {};
+    const ParsedJson parsed(event.data);
+    if (!parsed.ok() || !parsed.object()) {
+      return upstream_failure("The upstream stream sent an event that is not a JSON object.");
     }
+    return on_message_event(*parsed.object(), out);
+  }
+
+  Result<void> on_close(std::string& out) override {
+    // message_delta came, only message_stop is missing: the answer is whole.
+    if (!finish_sent_) return ended_early();
+    end_stream(out);
     return {};
   }
 
-  Result<void> on_event(const json::object& event, std::string& out) {
+  Result<void> on_message_event(const json::object& event, std::string& out) {
     const auto type = string_at(event, "type");
     if (type == "message_start") {
       if (const auto* message = object_at(event, "message")) {
@@ -711,9 +615,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     // for this event so that an error right after message_start (typically overloaded_error)
     // still reaches the client as a JSON error with its status.
     if (role_pending_) {
-      open_chunk(out);
-      out += R"({"role":"assistant","content":""})";
-      close_chunk(out);
+      chunks_.write(out, R"({"role":"assistant","content":""})");
       role_pending_ = false;
     }
     if (type == "content_block_start") {
@@ -727,12 +629,10 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     } else if (type == "message_delta") {
       if (const auto* usage = object_at(event, "usage")) update_usage(*usage);
       const auto* delta = object_at(event, "delta");
-      std::string_view reason = finish_reason(delta ? string_at(*delta, "stop_reason") : "");
+      std::string_view reason = finish_reason_of_stop(delta ? string_at(*delta, "stop_reason") : "");
       if (json_tool_used_ && reason == "tool_calls") reason = "stop";
       if (!finish_sent_) {
-        open_chunk(out);
-        out += "{}";
-        close_chunk(out, reason);
+        chunks_.write(out, "{}", reason);
         finish_sent_ = true;
       }
     } else if (type == "message_stop") {
@@ -747,7 +647,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     arguments_sent_ = false;
     if (type == "text") {
       block_ = Block::text;
-      if (const auto text = string_at(block, "text"); !text.empty()) content(out, text);
+      if (const auto text = string_at(block, "text"); !text.empty()) chunks_.write_content(out, text);
     } else if (type == "tool_use") {
       if (json_mode_ && string_at(block, "name") == kJsonToolName) {
         block_ = Block::json_tool;
@@ -758,7 +658,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       tool_index_ = tools_seen_++;
       std::string id(string_at(block, "id"));
       if (id.empty()) id = make_object_id("call_");
-      open_chunk(out);
+      chunks_.open(out);
       out += "{\"tool_calls\":[{\"index\":";
       append_number(out, tool_index_);
       out += ",\"id\":";
@@ -766,15 +666,13 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       out += ",\"type\":\"function\",\"function\":{\"name\":";
       append_json_string(out, string_at(block, "name"));
       out += ",\"arguments\":\"\"}}]}";
-      close_chunk(out);
+      chunks_.close(out);
     } else if (type == "thinking") {
       block_ = Block::thinking;
       if (const auto text = string_at(block, "thinking"); !text.empty()) thinking_text(out, text);
     } else if (type == "redacted_thinking") {
       block_ = Block::other;
-      open_chunk(out);
-      out += "{\"thinking_blocks\":[" + json::serialize(block) + "]}";
-      close_chunk(out);
+      chunks_.write(out, "{\"thinking_blocks\":[" + json::serialize(block) + "]}");
     } else {
       block_ = Block::other;
     }
@@ -783,71 +681,39 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   void on_block_delta(const json::object& delta, std::string& out) {
     const auto type = string_at(delta, "type");
     if (type == "text_delta") {
-      content(out, string_at(delta, "text"));
+      chunks_.write_content(out, string_at(delta, "text"));
     } else if (type == "input_json_delta") {
       const auto partial = string_at(delta, "partial_json");
       if (block_ == Block::tool) {
         tool_arguments(out, partial);
       } else if (block_ == Block::json_tool && !partial.empty()) {
-        content(out, partial);
+        chunks_.write_content(out, partial);
       }
     } else if (type == "thinking_delta") {
       thinking_text(out, string_at(delta, "thinking"));
     } else if (type == "signature_delta") {
-      open_chunk(out);
+      chunks_.open(out);
       out += R"({"thinking_blocks":[{"type":"thinking","thinking":"","signature":)";
       append_json_string(out, string_at(delta, "signature"));
       out += "}]}";
-      close_chunk(out);
+      chunks_.close(out);
     }
   }
 
   void tool_arguments(std::string& out, std::string_view arguments) {
     if (!arguments.empty()) arguments_sent_ = true;
-    open_chunk(out);
-    out += "{\"tool_calls\":[{\"index\":";
-    append_number(out, tool_index_);
-    out += ",\"function\":{\"arguments\":";
-    append_json_string(out, arguments);
-    out += "}}]}";
-    close_chunk(out);
-  }
-
-  void content(std::string& out, std::string_view text) {
-    open_chunk(out);
-    out += "{\"content\":";
-    append_json_string(out, text);
-    out += '}';
-    close_chunk(out);
+    chunks_.write_tool_arguments(out, tool_index_, arguments);
   }
 
   // LiteLLM's reasoning fields: the text as reasoning_content, and as a thinking block.
   void thinking_text(std::string& out, std::string_view text) {
-    open_chunk(out);
+    chunks_.open(out);
     out += "{\"reasoning_content\":";
     append_json_string(out, text);
     out += R"(,"thinking_blocks":[{"type":"thinking","thinking":)";
     append_json_string(out, text);
     out += "}]}";
-    close_chunk(out);
-  }
-
-  void open_chunk(std::string& out) const {
-    out += "data: ";
-    out += head_;
-    out += "{\"index\":0,\"delta\":";
-  }
-
-  static void close_chunk(std::string& out, std::string_view reason = {}) {
-    out += ",\"finish_reason\":";
-    if (reason.empty()) {
-      out += "null";
-    } else {
-      out += '"';
-      out += reason;
-      out += '"';
-    }
-    out += "}]}\n\n";
+    chunks_.close(out);
   }
 
   void update_usage(const json::object& usage) {
@@ -857,21 +723,17 @@ class AnthropicStreamDecoder final : public StreamDecoder {
 
   void end_stream(std::string& out) {
     if (include_usage_) {
-      out += "data: ";
-      out += head_;
-      out += "],\"usage\":";
-      tokens_.append_json(out);
-      out += "}\n\n";
+      std::string usage;
+      tokens_.append_json(usage);
+      chunks_.write_usage(out, usage);
     }
     out += "data: [DONE]\n\n";
-    done_ = true;
+    mark_done();
   }
 
+  ChunkWriter chunks_;
   bool include_usage_;
   bool json_mode_;
-  std::string head_;  // every chunk's text up to its choices: id, object, created, model
-  wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
   TokenCounts tokens_;
   api::Usage usage_;
   Block block_ = Block::none;
@@ -881,7 +743,6 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   bool json_tool_used_ = false;
   bool role_pending_ = false;  // message_start came; the role chunk waits for the next event
   bool finish_sent_ = false;
-  bool done_ = false;
 };
 
 class AnthropicApiAddressing final : public AnthropicAddressing {
@@ -982,7 +843,7 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
       thinking_blocks.push_back(*block);
     }
   }
-  std::string_view reason = finish_reason(string_at(*message, "stop_reason"));
+  std::string_view reason = finish_reason_of_stop(string_at(*message, "stop_reason"));
   bool has_content = !text.empty();
   if (is_json_mode(request) && calls.size() == 1 && calls.front().name == kJsonToolName) {
     static const json::value kEmptyObject = json::object();
@@ -997,12 +858,7 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
   Reply reply{.usage = tokens.openai()};
   auto& out = reply.body;
   out.reserve(body.size() + 256);
-  out += "{\"id\":";
-  append_json_string(out, make_object_id("chatcmpl-"));
-  out += ",\"object\":\"chat.completion\",\"created\":";
-  append_number(out, unix_seconds());
-  out += ",\"model\":";
-  append_json_string(out, client_model);
+  append_answer_head(out, make_object_id("chatcmpl-"), "chat.completion", unix_seconds(), client_model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
   if (has_content) append_json_string(out, text);
   else out += "null";

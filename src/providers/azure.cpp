@@ -1,31 +1,12 @@
 #include "providers/azure.hpp"
 
+#include "providers/wire/percent_encoding.hpp"
+
 namespace llmux::providers {
 
 namespace {
 
 const AzureAddressing kAzureAddressing;
-
-bool is_unreserved(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-// A path segment or query value percent-encoded (deployment names and versions are plain in
-// practice; anything else must not change the URL's structure).
-void append_encoded(std::string& out, std::string_view text) {
-  constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char c : text) {
-    if (is_unreserved(c)) {
-      out += c;
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    }
-  }
-}
 
 }  // namespace
 
@@ -39,10 +20,10 @@ Result<std::string> AzureAddressing::url(const Target& target, api::Endpoint end
   url.reserve(target.api_base.size() + target.upstream_model.size() + version.size() + 64);
   url += target.api_base;
   url += "/openai/deployments/";
-  append_encoded(url, target.upstream_model);
+  wire::append_percent_encoded(url, target.upstream_model);
   url += api::endpoint_path(endpoint);
   url += "?api-version=";
-  append_encoded(url, version);
+  wire::append_percent_encoded(url, version);
   return url;
 }
 

@@ -1,11 +1,14 @@
 #include "providers/bedrock.hpp"
 
+#include "providers/anthropic_family.hpp"
+#include "providers/chunk_writer.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/params.hpp"
-#include "providers/usage_estimate.hpp"
 #include "providers/registry.hpp"
+#include "providers/usage_estimate.hpp"
 #include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
-#include "providers/wire/sse.hpp"
+#include "providers/wire/percent_encoding.hpp"
 
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
@@ -26,15 +29,8 @@ namespace {
 
 constexpr std::string_view kSigningService = "bedrock";
 constexpr std::string_view kDefaultRegion = "us-west-2";  // LiteLLM's fallback
-// LiteLLM's name for the tool that carries response_format's schema when the schema has no name.
-constexpr std::string_view kJsonTool = "json_tool_call";
 
 // ---- settings resolved at startup -------------------------------------------------------------
-
-std::string string_setting(const json::object& settings, std::string_view key) {
-  const auto* value = settings.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 std::string env_value(const config::EnvLookup& env, const std::string& name) {
   auto value = env(name);
@@ -77,16 +73,6 @@ std::string value_of(const std::vector<std::pair<std::string, std::string>>& val
 
 // ---- request ----------------------------------------------------------------------------------
 
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
-// The request's value of `key`, else the deployment's default (litellm_params).
-const json::value* param(const api::Request& request, const Target& target, std::string_view key) {
-  if (const auto* value = request.body.if_contains(key); value && !value->is_null()) return value;
-  return target.default_params.if_contains(key);
-}
-
 // Appends a cachePoint after a block that asked for prompt caching (Anthropic's cache_control).
 void add_cache_point(json::array& blocks, const json::object& part) {
   if (part.contains("cache_control")) blocks.push_back(json::object{{"cachePoint", {{"type", "default"}}}});
@@ -118,8 +104,7 @@ Result<json::object> image_block(const json::value& image_url) {
 // digits, single spaces, hyphens, parentheses, brackets): the filename so cleaned, else
 // "Document <n>" by its place in the request.
 Result<json::object> document_block(const json::object& file, std::size_t& documents) {
-  const auto* data = file.if_contains("file_data");
-  const std::string_view url = data && data->is_string() ? std::string_view(data->get_string()) : "";
+  const std::string_view url = string_at(file, "file_data");
   static constexpr std::pair<std::string_view, std::string_view> kFormats[] = {
       {"application/pdf", "pdf"}, {"text/csv", "csv"}, {"application/msword", "doc"},
       {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"},
@@ -160,8 +145,7 @@ Result<json::array> content_blocks(const json::value* content, std::size_t& docu
   for (const auto& item : content->get_array()) {
     if (!item.is_object()) return bad_request("A content part must be an object.", "messages");
     const auto& part = item.get_object();
-    const auto* type = part.if_contains("type");
-    const std::string_view kind = type && type->is_string() ? std::string_view(type->get_string()) : "";
+    const std::string_view kind = string_at(part, "type");
     if (kind == "text") {
       const auto* text = part.if_contains("text");
       if (!text || !text->is_string()) return bad_request("A text part needs a string 'text'.", "messages");
@@ -181,21 +165,6 @@ Result<json::array> content_blocks(const json::value* content, std::size_t& docu
     add_cache_point(blocks, part);
   }
   return blocks;
-}
-
-// Appends `blocks` as a turn of `role`, merged into the previous turn when it has the same role
-// (Converse wants user and assistant turns to alternate).
-void append_turn(json::array& messages, std::string_view role, json::array blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty()) {
-    auto& last = messages.back().get_object();
-    if (last.at("role").get_string() == role) {
-      auto& content = last.at("content").get_array();
-      for (auto& block : blocks) content.push_back(std::move(block));
-      return;
-    }
-  }
-  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
 }
 
 Result<json::array> tool_use_blocks(const json::value& tool_calls) {
@@ -256,61 +225,64 @@ json::array reasoning_blocks(const json::array& thinking_blocks) {
   return blocks;
 }
 
-struct Conversation {
-  json::array system;
-  json::array messages;
+// Converse's blocks for each part of an OpenAI message (walk_conversation puts them in turns).
+class ConverseWire final : public ConversationWire {
+ public:
+  Result<void> content(const json::object& message, std::string_view role, json::array& blocks) override {
+    auto converted = content_blocks(message.if_contains("content"), documents_);
+    if (!converted) return converted.error();
+    for (auto& block : *converted) {
+      if (role == "system" && !block.get_object().contains("text") && !block.get_object().contains("cachePoint"))
+        return bad_request("A system message can only hold text.", "messages");
+      blocks.push_back(std::move(block));
+    }
+    return {};
+  }
+
+  void thinking(const json::array& thinking_blocks, json::array& blocks) override {
+    for (auto& block : reasoning_blocks(thinking_blocks)) blocks.push_back(std::move(block));
+  }
+
+  Result<void> tool_calls(const json::value& calls, json::array& blocks) override {
+    auto uses = tool_use_blocks(calls);
+    if (!uses) return uses.error();
+    for (auto& use : *uses) blocks.push_back(std::move(use));
+    return {};
+  }
+
+  Result<void> tool_result(const json::object& message, std::string_view role, json::array& blocks) override {
+    if (role != "tool") return refuse(MessageProblem::unknown_role, role);
+    const auto* id = message.if_contains("tool_call_id");
+    if (!id || !id->is_string()) return bad_request("A tool message needs a tool_call_id.", "messages");
+    json::array result_content{json::object{{"text", plain_text(message.if_contains("content"))}}};
+    blocks.push_back(json::object{{"toolResult", {{"toolUseId", *id}, {"content", std::move(result_content)}}}});
+    return {};
+  }
+
+  Error refuse(MessageProblem problem, std::string_view role) const override {
+    switch (problem) {
+      case MessageProblem::not_a_list:
+        return bad_request("messages must be an array.", "messages");
+      case MessageProblem::not_an_object:
+      case MessageProblem::no_role:
+        return bad_request("Every message needs a role.", "messages");
+      case MessageProblem::unknown_role:
+        break;
+    }
+    return bad_request("Bedrock deployments do not take messages of role '" + std::string(role) + "'.", "messages");
+  }
+
+ private:
+  std::size_t documents_ = 0;  // file parts so far: an unnamed document is named by its place
 };
 
-// OpenAI messages → Converse: system (and developer) messages lifted to `system`, tool results
-// as user turns of toolResult blocks, same-role turns merged.
+// OpenAI messages → Converse's system and messages (at least one: Converse refuses none).
 Result<Conversation> translate_messages(const json::value* messages) {
-  Conversation out;
-  std::size_t documents = 0;
-  if (!messages || !messages->is_array()) return bad_request("messages must be an array.", "messages");
-  for (const auto& item : messages->get_array()) {
-    const auto* message = item.if_object();
-    const auto* role_value = message ? message->if_contains("role") : nullptr;
-    if (!role_value || !role_value->is_string()) return bad_request("Every message needs a role.", "messages");
-    const std::string_view role = role_value->get_string();
-    const auto* content = message->if_contains("content");
-    if (role == "system" || role == "developer") {
-      auto blocks = content_blocks(content, documents);
-      if (!blocks) return blocks.error();
-      for (auto& block : *blocks) {
-        if (!block.get_object().contains("text") && !block.get_object().contains("cachePoint"))
-          return bad_request("A system message can only hold text.", "messages");
-        out.system.push_back(std::move(block));
-      }
-    } else if (role == "user") {
-      auto blocks = content_blocks(content, documents);
-      if (!blocks) return blocks.error();
-      append_turn(out.messages, "user", std::move(*blocks));
-    } else if (role == "assistant") {
-      auto blocks = content_blocks(content, documents);
-      if (!blocks) return blocks.error();
-      if (const auto* thinking = message->if_contains("thinking_blocks"); thinking && thinking->is_array()) {
-        json::array reasoning = reasoning_blocks(thinking->get_array());
-        for (auto& block : *blocks) reasoning.push_back(std::move(block));
-        *blocks = std::move(reasoning);
-      }
-      if (const auto* calls = message->if_contains("tool_calls"); calls && !calls->is_null()) {
-        auto uses = tool_use_blocks(*calls);
-        if (!uses) return uses.error();
-        for (auto& use : *uses) blocks->push_back(std::move(use));
-      }
-      append_turn(out.messages, "assistant", std::move(*blocks));
-    } else if (role == "tool") {
-      const auto* id = message->if_contains("tool_call_id");
-      if (!id || !id->is_string()) return bad_request("A tool message needs a tool_call_id.", "messages");
-      json::array result_content{json::object{{"text", plain_text(content)}}};
-      append_turn(out.messages, "user",
-                  json::array{json::object{{"toolResult", {{"toolUseId", *id}, {"content", std::move(result_content)}}}}});
-    } else {
-      return bad_request("Bedrock deployments do not take messages of role '" + std::string(role) + "'.", "messages");
-    }
-  }
-  if (out.messages.empty()) return bad_request("Bedrock needs at least one user or assistant message.", "messages");
-  return out;
+  ConverseWire wire;
+  auto conversation = walk_conversation(messages, wire);
+  if (!conversation) return conversation.error();
+  if (conversation->turns.empty()) return bad_request("Bedrock needs at least one user or assistant message.", "messages");
+  return conversation;
 }
 
 json::object tool_spec(std::string_view name, const json::value* description, const json::value* schema) {
@@ -355,14 +327,11 @@ Result<std::optional<json::object>> translate_tool_choice(const json::value& cho
 // the schema (else json_tool_call); its input is the answer. Nullopt without such a format.
 // Only the request's own response_format counts: decoding sees the request, not the deployment.
 std::optional<std::string> json_tool_name(const api::Request& request) {
-  const auto* format = request.body.if_contains("response_format");
-  const auto* type = format && format->is_object() ? format->get_object().if_contains("type") : nullptr;
-  if (!type || !type->is_string() || (type->get_string() != "json_schema" && type->get_string() != "json_object"))
-    return std::nullopt;
-  const auto* spec = format->get_object().if_contains("json_schema");
-  const auto* name = spec && spec->is_object() ? spec->get_object().if_contains("name") : nullptr;
-  if (name && name->is_string() && !name->get_string().empty()) return std::string(name->get_string());
-  return std::string(kJsonTool);
+  const auto* format = json_response_format(request);
+  if (!format) return std::nullopt;
+  const auto* spec = json_schema_spec(*format);
+  const auto name = spec ? string_at(*spec, "name") : std::string_view();
+  return std::string(name.empty() ? kJsonToolName : name);
 }
 
 bool has_tool_blocks(const json::array& messages) {
@@ -404,14 +373,6 @@ bool is_nova_model(std::string_view model) {
   return model.find("amazon.nova") != std::string_view::npos;
 }
 
-// reasoning_effort → Anthropic's thinking budget, as LiteLLM maps it.
-std::optional<long> thinking_budget(std::string_view effort) {
-  if (effort == "low" || effort == "minimal") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  return std::nullopt;
-}
-
 Result<json::object> converse_body(const api::Request& request, const Target& target) {
   std::vector<std::string_view> accepted(std::begin(kTranslated), std::end(kTranslated));
   for (const auto& [key, value] : request.body) {
@@ -423,15 +384,15 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   if (!conversation) return conversation.error();
   json::object body;
   if (!conversation->system.empty()) body["system"] = std::move(conversation->system);
-  body["messages"] = std::move(conversation->messages);
+  body["messages"] = std::move(conversation->turns);
 
   json::object inference;
-  const auto* max_tokens = param(request, target, "max_completion_tokens");
-  if (!max_tokens) max_tokens = param(request, target, "max_tokens");
+  const auto* max_tokens = request_param(request, target, "max_completion_tokens");
+  if (!max_tokens) max_tokens = request_param(request, target, "max_tokens");
   if (max_tokens) inference["maxTokens"] = *max_tokens;
-  if (const auto* temperature = param(request, target, "temperature")) inference["temperature"] = *temperature;
-  if (const auto* top_p = param(request, target, "top_p")) inference["topP"] = *top_p;
-  if (const auto* stop = param(request, target, "stop")) {
+  if (const auto* temperature = request_param(request, target, "temperature")) inference["temperature"] = *temperature;
+  if (const auto* top_p = request_param(request, target, "top_p")) inference["topP"] = *top_p;
+  if (const auto* stop = request_param(request, target, "stop")) {
     json::array sequences;
     if (stop->is_string() && !stop->get_string().empty()) sequences.push_back(*stop);
     if (stop->is_array()) {
@@ -445,12 +406,12 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
 
   json::array tools;
   std::optional<json::object> tool_choice;
-  if (const auto* given = param(request, target, "tools"); given && !given->is_null()) {
+  if (const auto* given = request_param(request, target, "tools")) {
     auto translated = translate_tools(*given);
     if (!translated) return translated.error();
     tools = std::move(*translated);
   }
-  if (const auto* choice = param(request, target, "tool_choice"); choice && !choice->is_null()) {
+  if (const auto* choice = request_param(request, target, "tool_choice")) {
     auto translated = translate_tool_choice(*choice);
     if (!translated) return translated.error();
     if (!*translated && !target.drop_params) {
@@ -461,12 +422,11 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
     }
     tool_choice = std::move(*translated);
   }
-  const auto* thinking = param(request, target, "thinking");
-  const auto* effort = param(request, target, "reasoning_effort");
+  const auto* thinking = request_param(request, target, "thinking");
+  const auto* effort = request_param(request, target, "reasoning_effort");
   const bool thinking_enabled = (thinking && thinking->is_object()) || (effort && effort->is_string());
   if (const auto json_tool = json_tool_name(request)) {
-    const auto* spec = request.body.at("response_format").get_object().if_contains("json_schema");
-    const auto* schema_spec = spec ? spec->if_object() : nullptr;
+    const auto* schema_spec = json_schema_spec(*json_response_format(request));
     tools.push_back(tool_spec(*json_tool, schema_spec ? schema_spec->if_contains("description") : nullptr,
                               schema_spec ? schema_spec->if_contains("schema") : nullptr));
     // A model that thinks cannot be forced to use a tool; it is asked through the schema alone.
@@ -493,7 +453,7 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
   add_model_specific(request.body);
   add_model_specific(target.default_params);
   // top_k only where the model family has one (LiteLLM drops it elsewhere).
-  if (const auto* top_k = param(request, target, "top_k")) {
+  if (const auto* top_k = request_param(request, target, "top_k")) {
     if (is_anthropic_model(target.upstream_model)) additional["top_k"] = *top_k;
     if (is_nova_model(target.upstream_model)) additional["inferenceConfig"] = json::object{{"topK", *top_k}};
   }
@@ -501,7 +461,8 @@ Result<json::object> converse_body(const api::Request& request, const Target& ta
     if (thinking && thinking->is_object()) {
       additional["thinking"] = *thinking;
     } else if (effort && effort->is_string()) {
-      if (auto budget = thinking_budget(effort->get_string()))
+      // "none" and values LiteLLM does not know ask for no thinking.
+      if (auto budget = thinking_budget(effort->get_string()); budget && *budget > 0)
         additional["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
     }
   }
@@ -548,12 +509,12 @@ Result<json::object> embeddings_body(const api::Request& request, const Target& 
       return bad_request("Titan embedding models take one input per request; send one string.", "input");
     }
     json::object body{{"inputText", texts.front()}};
-    if (const auto* dimensions = param(request, target, "dimensions")) body["dimensions"] = *dimensions;
+    if (const auto* dimensions = request_param(request, target, "dimensions")) body["dimensions"] = *dimensions;
     return body;
   }
   json::object body{{"texts", std::move(texts)}, {"input_type", "search_document"}};  // LiteLLM's default
   for (const std::string_view key : {"input_type", "truncate"}) {
-    if (const auto* value = param(request, target, key)) body[key] = *value;
+    if (const auto* value = request_param(request, target, key)) body[key] = *value;
   }
   return body;
 }
@@ -570,15 +531,6 @@ std::vector<api::Span> array_elements(std::string_view text, api::Span array) {
     if (pos < array.end && text[pos] == ',') pos = api::detail::skip_spaces(text, pos + 1, array.end);
   }
   return elements;
-}
-
-// The span of member `key` of the object at `object` in `text`; empty when absent.
-api::Span member_span(std::string_view text, api::Span object, std::string_view key) {
-  api::Span found;
-  api::for_each_member(text, object, [&](std::string_view name, api::Span value) {
-    if (name == key) found = value;
-  });
-  return found;
 }
 
 // A Titan ({"embedding", "inputTextTokenCount"}) or Cohere ({"embeddings"}) answer → OpenAI's
@@ -637,31 +589,19 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view bo
 
 // ---- answers ----------------------------------------------------------------------------------
 
-std::string_view finish_reason(std::string_view stop_reason) {
-  if (stop_reason == "max_tokens") return "length";
-  if (stop_reason == "tool_use") return "tool_calls";
-  if (stop_reason == "guardrail_intervened" || stop_reason == "content_filtered") return "content_filter";
-  return "stop";  // end_turn, stop_sequence, and what LiteLLM leaves unmapped
-}
-
-std::int64_t count(const json::object& usage, std::string_view key) {
-  const auto* value = usage.if_contains(key);
-  return value && value->is_number() ? value->to_number<std::int64_t>() : 0;
-}
-
 // Converse TokenUsage → OpenAI usage, as LiteLLM reports it: cache reads and writes are part
 // of the prompt, and reads are also prompt_tokens_details.cached_tokens.
 json::object usage_object(const json::value* converse_usage, api::Usage& usage) {
   const auto* object = converse_usage ? converse_usage->if_object() : nullptr;
   if (!object) return {};
-  const std::int64_t cache_read = count(*object, "cacheReadInputTokens");
-  const std::int64_t cache_write = count(*object, "cacheWriteInputTokens");
-  usage = api::Usage{.prompt_tokens = count(*object, "inputTokens") + cache_read + cache_write,
-                     .completion_tokens = count(*object, "outputTokens"),
+  const std::int64_t cache_read = api::count_at(*object, "cacheReadInputTokens");
+  const std::int64_t cache_write = api::count_at(*object, "cacheWriteInputTokens");
+  usage = api::Usage{.prompt_tokens = api::count_at(*object, "inputTokens") + cache_read + cache_write,
+                     .completion_tokens = api::count_at(*object, "outputTokens"),
                      .cached_tokens = cache_read,
                      .reported = true};
   // Bedrock's own total, as LiteLLM reports it.
-  usage.total_tokens = object->contains("totalTokens") ? count(*object, "totalTokens")
+  usage.total_tokens = object->contains("totalTokens") ? api::count_at(*object, "totalTokens")
                                                        : usage.prompt_tokens + usage.completion_tokens;
   json::object out{{"prompt_tokens", usage.prompt_tokens},
                    {"completion_tokens", usage.completion_tokens},
@@ -735,9 +675,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
  public:
   BedrockStreamDecoder(std::string_view client_model, std::int64_t created, bool include_usage,
                        std::optional<std::string> json_tool)
-      : id_(make_object_id("chatcmpl-")),
-        model_(client_model),
-        created_(created),
+      : chunks_(make_object_id("chatcmpl-"), created, client_model),
         include_usage_(include_usage),
         json_tool_(std::move(json_tool)) {}
 
@@ -789,18 +727,14 @@ class BedrockStreamDecoder final : public StreamDecoder {
       const auto* delta = event.if_contains("delta");
       if (delta && delta->is_object()) content_delta(block_index(event), delta->get_object(), out);
     } else if (type == "messageStop") {
-      const auto* reason = event.if_contains("stopReason");
-      std::string_view finish = finish_reason(reason && reason->is_string() ? std::string_view(reason->get_string()) : "");
+      std::string_view finish = finish_reason_of_stop(string_at(event, "stopReason"));
       if (json_tool_ && finish == "tool_calls" && tool_blocks_.empty()) finish = "stop";
       write_chunk(out, json::object(), finish);
       stop_reason_seen_ = true;
     } else if (type == "metadata") {
       json::object usage = usage_object(event.if_contains("usage"), usage_);
       if (include_usage_ && usage_.reported) {
-        json::object chunk = chunk_head();
-        chunk["choices"] = json::array();
-        chunk["usage"] = std::move(usage);
-        wire::append_data_event(out, json::serialize(chunk));
+        chunks_.write_usage(out, json::serialize(usage));
       }
       out += "data: [DONE]\n\n";
       done_ = true;
@@ -830,20 +764,19 @@ class BedrockStreamDecoder final : public StreamDecoder {
 
   void content_delta(std::int64_t block, const json::object& delta, std::string& out) {
     if (const auto* text = delta.if_contains("text"); text && text->is_string()) {
-      write_chunk(out, json::object{{"content", *text}});
+      chunks_.write_content(out, text->get_string());
       return;
     }
     if (const auto* tool = delta.if_contains("toolUse"); tool && tool->is_object()) {
       const auto* input = tool->get_object().if_contains("input");
       if (!input || !input->is_string()) return;
       if (std::ranges::find(json_blocks_, block) != json_blocks_.end()) {
-        write_chunk(out, json::object{{"content", *input}});
+        chunks_.write_content(out, input->get_string());
         return;
       }
       const auto found = std::ranges::find(tool_blocks_, block);
       if (found == tool_blocks_.end()) return;  // input for a tool that never started
-      json::object call{{"index", found - tool_blocks_.begin()}, {"function", {{"arguments", *input}}}};
-      write_chunk(out, json::object{{"tool_calls", json::array{std::move(call)}}});
+      chunks_.write_tool_arguments(out, found - tool_blocks_.begin(), input->get_string());
       return;
     }
     if (const auto* reasoning = delta.if_contains("reasoningContent"); reasoning && reasoning->is_object()) {
@@ -871,21 +804,11 @@ class BedrockStreamDecoder final : public StreamDecoder {
     return error;
   }
 
-  json::object chunk_head() const {
-    return json::object{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+  void write_chunk(std::string& out, const json::object& delta, std::string_view finish = {}) const {
+    chunks_.write(out, json::serialize(delta), finish);
   }
 
-  void write_chunk(std::string& out, json::object delta, std::string_view finish = {}) {
-    json::object choice{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}};
-    if (!finish.empty()) choice["finish_reason"] = finish;
-    json::object chunk = chunk_head();
-    chunk["choices"] = json::array{std::move(choice)};
-    wire::append_data_event(out, json::serialize(chunk));
-  }
-
-  std::string id_;
-  std::string model_;
-  std::int64_t created_;
+  ChunkWriter chunks_;
   bool include_usage_;
   std::optional<std::string> json_tool_;  // the response_format tool, whose input is the content
   wire::EventStreamDecoder frames_;
@@ -923,39 +846,26 @@ std::string bedrock_model_path_segment(std::string_view upstream_model) {
   for (const std::string_view route : {"converse/", "invoke/"}) {
     if (upstream_model.starts_with(route)) upstream_model.remove_prefix(route.size());
   }
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(upstream_model.size() + 8);
-  for (const char byte : upstream_model) {
-    const auto c = static_cast<unsigned char>(byte);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += byte;
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 0xF];
-    }
-  }
-  return out;
+  return wire::percent_encoded(upstream_model);
 }
 
 void resolve_bedrock_target(Target& target, const config::EnvLookup& env) {
   auto& settings = target.settings;
-  std::string region = string_setting(settings, "aws_region_name");
+  std::string region(string_at(settings, "aws_region_name"));
   if (region.empty()) region = env_value(env, "AWS_REGION_NAME");  // LiteLLM's own, read first
   if (region.empty()) region = env_value(env, "AWS_REGION");
   if (region.empty()) region = env_value(env, "AWS_DEFAULT_REGION");
   if (region.empty()) region = kDefaultRegion;
   settings["aws_region_name"] = region;
 
-  if (target.api_base.empty()) target.api_base = string_setting(settings, "aws_bedrock_runtime_endpoint");
+  if (target.api_base.empty()) target.api_base = string_at(settings, "aws_bedrock_runtime_endpoint");
   if (target.api_base.empty()) target.api_base = env_value(env, "AWS_BEDROCK_RUNTIME_ENDPOINT");
   if (target.api_base.empty()) target.api_base = "https://bedrock-runtime." + region + ".amazonaws.com";
 
-  if (!string_setting(settings, "aws_access_key_id").empty() ||
-      !string_setting(settings, "aws_secret_access_key").empty())
+  if (!string_at(settings, "aws_access_key_id").empty() ||
+      !string_at(settings, "aws_secret_access_key").empty())
     return;  // the deployment names its keys
-  const std::string profile_param = string_setting(settings, "aws_profile_name");
+  const std::string profile_param(string_at(settings, "aws_profile_name"));
   std::string id, secret, token;
   if (profile_param.empty()) {
     id = env_value(env, "AWS_ACCESS_KEY_ID");
@@ -1006,9 +916,9 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, con
                                                "' asks for an STS role (aws_role_name / aws_web_identity_token), "
                                                "which llmux does not support yet.");
   } else {
-    const wire::AwsCredentials credentials{.access_key_id = string_setting(target.settings, "aws_access_key_id"),
-                                           .secret_access_key = string_setting(target.settings, "aws_secret_access_key"),
-                                           .session_token = string_setting(target.settings, "aws_session_token")};
+    const wire::AwsCredentials credentials{.access_key_id = std::string(string_at(target.settings, "aws_access_key_id")),
+                                           .secret_access_key = std::string(string_at(target.settings, "aws_secret_access_key")),
+                                           .session_token = std::string(string_at(target.settings, "aws_session_token"))};
     if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
       return make_error(ErrorKind::unauthenticated,
                         "The Bedrock deployment of model '" + target.upstream_model +
@@ -1020,7 +930,7 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request, con
     if (!authority) {
       return make_error(ErrorKind::internal, "The Bedrock endpoint of '" + target.upstream_model + "' is not a URL.");
     }
-    const std::string region = string_setting(target.settings, "aws_region_name");
+    const std::string region(string_at(target.settings, "aws_region_name"));
     const std::string signed_path = authority->base_path + path;
     const wire::AwsRequestToSign to_sign{.method = "POST",
                                          .host = authority->host,
@@ -1095,8 +1005,7 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
   if (!thinking_blocks.empty()) reply_message["thinking_blocks"] = std::move(thinking_blocks);
   const bool has_tool_calls = !tool_calls.empty();
   if (has_tool_calls) reply_message["tool_calls"] = std::move(tool_calls);
-  const auto* stop = answer->if_contains("stopReason");
-  std::string_view finish = finish_reason(stop && stop->is_string() ? std::string_view(stop->get_string()) : "");
+  std::string_view finish = finish_reason_of_stop(string_at(*answer, "stopReason"));
   if (finish == "tool_calls" && !has_tool_calls) finish = "stop";  // the response_format tool
 
   Reply reply;

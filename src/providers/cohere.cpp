@@ -4,8 +4,11 @@
 #include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "providers/chunk_writer.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -13,7 +16,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <iterator>
 
 namespace llmux::providers {
@@ -54,27 +56,6 @@ constexpr Rename kRenamed[] = {
     {"documents", "documents"}, {"citation_options", "citation_options"}, {"safety_mode", "safety_mode"},
     {"strict_tools", "strict_tools"},
 };
-
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
-Error upstream_failure(std::string message) { return make_error(ErrorKind::upstream_failed, std::move(message)); }
-
-std::string_view string_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_object() : nullptr;
-}
-
-// OpenAI's "created": seconds since the epoch (Cohere's answers carry no time).
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // ---- request ----
 
@@ -297,16 +278,6 @@ api::Usage usage_of(const json::object* usage) {
   return out;
 }
 
-void append_usage(std::string& out, const api::Usage& usage) {
-  out += R"({"prompt_tokens":)";
-  out += std::to_string(usage.prompt_tokens);
-  out += R"(,"completion_tokens":)";
-  out += std::to_string(usage.completion_tokens);
-  out += R"(,"total_tokens":)";
-  out += std::to_string(usage.total_tokens);
-  out += '}';
-}
-
 // One tool call as OpenAI writes it; `index` only in stream deltas.
 void append_tool_call(std::string& out, const json::object& call, std::optional<std::size_t> index) {
   const json::object* function = object_at(call, "function");
@@ -348,13 +319,9 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
   const std::string text = text_of(*message);
   Reply reply{.usage = usage_of(object_at(answer, "usage"))};
   std::string& out = reply.body;
-  out += R"({"id":)";
   const std::string_view id = string_at(answer, "id");
-  append_json_string(out, id.empty() ? make_object_id("chatcmpl-") : std::string(id));
-  out += R"(,"object":"chat.completion","created":)";
-  out += std::to_string(unix_seconds());
-  out += R"(,"model":)";
-  append_json_string(out, client_model);
+  append_answer_head(out, id.empty() ? make_object_id("chatcmpl-") : std::string(id), "chat.completion",
+                     unix_seconds(), client_model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
   if (text.empty() && calls) out += "null";
   else append_json_string(out, text);
@@ -372,17 +339,9 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
   out += R"(},"finish_reason":")";
   out += finish_reason(string_at(answer, "finish_reason"), calls != nullptr);
   out += R"("}],"usage":)";
-  append_usage(out, reply.usage);
+  append_token_counts(out, reply.usage);
   out += '}';
   return reply;
-}
-
-api::Span member_span(std::string_view text, api::Span object, std::string_view name) {
-  api::Span found;
-  api::for_each_member(text, object, [&](std::string_view key, api::Span value) {
-    if (key == name) found = value;
-  });
-  return found;
 }
 
 // /v2/embed's answer → OpenAI's list. Each vector's text is copied as Cohere wrote it, so the
@@ -407,48 +366,23 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
 
 // ---- stream ----
 
-class CohereStreamDecoder final : public StreamDecoder {
+class CohereStreamDecoder final : public SseStreamDecoder {
  public:
-  CohereStreamDecoder(std::string_view client_model, bool include_usage) : include_usage_(include_usage) {
-    head_ = R"(data: {"id":)";
-    append_json_string(head_, make_object_id("chatcmpl-"));
-    head_ += R"(,"object":"chat.completion.chunk","created":)";
-    head_ += std::to_string(unix_seconds());
-    head_ += R"(,"model":)";
-    append_json_string(head_, client_model);
-    head_ += R"(,"choices":[)";
-  }
+  CohereStreamDecoder(std::string_view client_model, bool include_usage)
+      : chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model), include_usage_(include_usage) {}
 
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) return upstream_failure("The upstream stream sent an event larger than the limit.");
-    return relay(out);
-  }
-
-  Result<void> finish(std::string& out) override {
-    events_.clear();
-    parser_.finish(events_);
-    if (auto relayed = relay(out); !relayed) return relayed;
-    if (done_) return {};
-    return upstream_failure("The upstream closed the stream before it was complete.");
-  }
-
-  bool done() const override { return done_; }
   const api::Usage& usage() const override { return usage_; }
 
  private:
-  Result<void> relay(std::string& out) {
-    for (const auto& event : events_) {
-      if (done_) break;  // a trailing "[DONE]" or anything else after message-end
-      if (event.data.empty() || event.data == "[DONE]") continue;
-      unsigned char buffer[4096];
-      json::monotonic_resource arena(buffer, sizeof buffer);
-      json::error_code ec;
-      const json::value parsed = json::parse(event.data, ec, &arena);
-      if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
-      if (auto handled = on_event(parsed.get_object(), out); !handled) return handled;
-    }
-    return {};
+  // A trailing "[DONE]" (or anything else) after message-end is never relayed: the base stops there.
+  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+    if (event.data.empty() || event.data == "[DONE]") return {};
+    unsigned char buffer[4096];
+    json::monotonic_resource arena(buffer, sizeof buffer);
+    json::error_code ec;
+    const json::value parsed = json::parse(event.data, ec, &arena);
+    if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
+    return on_message_event(parsed.get_object(), out);
   }
 
   // delta.message of an event, where Cohere puts what changed.
@@ -457,34 +391,26 @@ class CohereStreamDecoder final : public StreamDecoder {
     return delta ? object_at(*delta, "message") : nullptr;
   }
 
-  Result<void> on_event(const json::object& event, std::string& out) {
+  Result<void> on_message_event(const json::object& event, std::string& out) {
     const std::string_view type = string_at(event, "type");
     const json::object* message = delta_message(event);
     if (type == "message-start") {
-      open_chunk(out);
-      out += R"({"role":"assistant","content":""})";
-      close_chunk(out);
+      chunks_.write(out, R"({"role":"assistant","content":""})");
     } else if (type == "content-start" || type == "content-delta") {
       const json::object* content = message ? object_at(*message, "content") : nullptr;
       const std::string_view text = content ? string_at(*content, "text") : std::string_view();
-      if (!text.empty()) {
-        open_chunk(out);
-        out += R"({"content":)";
-        append_json_string(out, text);
-        out += '}';
-        close_chunk(out);
-      }
+      if (!text.empty()) chunks_.write_content(out, text);
     } else if (type == "tool-call-start") {
       const json::object* call = message ? object_at(*message, "tool_calls") : nullptr;
       if (!call) return upstream_failure("The upstream stream sent a tool-call-start without its call.");
       tool_index_ = tools_seen_++;
       const json::object* function = object_at(*call, "function");
       arguments_sent_ = function && !string_at(*function, "arguments").empty();
-      open_chunk(out);
+      chunks_.open(out);
       out += R"({"tool_calls":[)";
       append_tool_call(out, *call, tool_index_);
       out += "]}";
-      close_chunk(out);
+      chunks_.close(out);
     } else if (type == "tool-call-delta") {
       const json::object* call = message ? object_at(*message, "tool_calls") : nullptr;
       const json::object* function = call ? object_at(*call, "function") : nullptr;
@@ -496,17 +422,14 @@ class CohereStreamDecoder final : public StreamDecoder {
     } else if (type == "message-end") {
       const json::object* delta = object_at(event, "delta");
       usage_ = usage_of(delta ? object_at(*delta, "usage") : nullptr);
-      open_chunk(out);
-      out += "{}";
-      close_chunk(out, finish_reason(delta ? string_at(*delta, "finish_reason") : "", tools_seen_ > 0));
+      chunks_.write(out, "{}", finish_reason(delta ? string_at(*delta, "finish_reason") : "", tools_seen_ > 0));
       if (include_usage_) {
-        out += head_;
-        out += R"(],"usage":)";
-        append_usage(out, usage_);
-        out += "}\n\n";
+        std::string usage;
+        append_token_counts(usage, usage_);
+        chunks_.write_usage(out, usage);
       }
       out += "data: [DONE]\n\n";
-      done_ = true;
+      mark_done();
     }
     // content-end, tool-plan-delta, citation-start/end, debug and newer event types carry
     // nothing an OpenAI client reads.
@@ -514,40 +437,16 @@ class CohereStreamDecoder final : public StreamDecoder {
   }
 
   void tool_arguments(std::string& out, std::string_view fragment) {
-    open_chunk(out);
-    out += R"({"tool_calls":[{"index":)";
-    out += std::to_string(tool_index_);
-    out += R"(,"function":{"arguments":)";
-    append_json_string(out, fragment);
-    out += "}}]}";
-    close_chunk(out);
+    chunks_.write_tool_arguments(out, static_cast<std::int64_t>(tool_index_), fragment);
     arguments_sent_ = true;
   }
 
-  void open_chunk(std::string& out) const {
-    out += head_;
-    out += R"({"index":0,"delta":)";
-  }
-
-  static void close_chunk(std::string& out, std::string_view reason = {}) {
-    if (reason.empty()) {
-      out += R"(,"finish_reason":null}]})" "\n\n";
-    } else {
-      out += R"(,"finish_reason":")";
-      out += reason;
-      out += R"("}]})" "\n\n";
-    }
-  }
-
+  ChunkWriter chunks_;
   bool include_usage_;
-  std::string head_;  // every chunk's start, up to the choices array
-  wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
   api::Usage usage_;
   std::size_t tools_seen_ = 0;
   std::size_t tool_index_ = 0;
   bool arguments_sent_ = false;
-  bool done_ = false;
 };
 
 }  // namespace

@@ -4,8 +4,11 @@
 #include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "providers/chunk_writer.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
+#include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -16,8 +19,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <ctime>
 #include <iterator>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -58,26 +61,6 @@ std::span<const std::string_view> chat_params(std::string_view model) {
   }();
   if (takes_penalties(model)) return kWithPenalties;
   return kChatParams;
-}
-
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
-Error bad_upstream(std::string message) {
-  return make_error(ErrorKind::upstream_failed, std::move(message));
-}
-
-std::string_view string_or_empty(const json::value* value) {
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_or_null(const json::value* value) {
-  return value ? value->if_object() : nullptr;
-}
-
-const json::array* array_or_null(const json::value* value) {
-  return value ? value->if_array() : nullptr;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,17 +496,10 @@ Result<void> add_response_format(const json::value& format_value, std::string_vi
   return {};
 }
 
-// A request field, or the deployment's default for it (litellm_params such as temperature).
-const json::value* param(const api::Request& request, const Target& target, std::string_view key) {
-  if (const auto* value = request.body.if_contains(key); value && !value->is_null()) return value;
-  const auto* value = target.default_params.if_contains(key);
-  return value && !value->is_null() ? value : nullptr;
-}
-
 Result<json::object> generation_config(const api::Request& request, const Target& target) {
   json::object config;
   auto copy = [&](std::string_view from, std::string_view to) {
-    if (const auto* value = param(request, target, from)) config[to] = *value;
+    if (const auto* value = request_param(request, target, from)) config[to] = *value;
   };
   copy("temperature", "temperature");
   copy("top_p", "topP");
@@ -538,24 +514,24 @@ Result<json::object> generation_config(const api::Request& request, const Target
   }
   copy("logprobs", "responseLogprobs");
   copy("top_logprobs", "logprobs");
-  if (const auto* stop = param(request, target, "stop")) {
+  if (const auto* stop = request_param(request, target, "stop")) {
     if (stop->is_string()) config["stopSequences"] = json::array{*stop};
     else if (stop->is_array()) config["stopSequences"] = *stop;
     else return bad_request("Invalid 'stop': expected a string or an array of strings.", "stop");
   }
-  if (const auto* format = param(request, target, "response_format")) {
+  if (const auto* format = request_param(request, target, "response_format")) {
     if (auto added = add_response_format(*format, target.upstream_model, config); !added) return added.error();
   }
-  if (const auto* effort = param(request, target, "reasoning_effort")) {
+  if (const auto* effort = request_param(request, target, "reasoning_effort")) {
     auto thinking = effort_thinking_config(*effort, target.upstream_model);
     if (!thinking) return thinking.error();
     config["thinkingConfig"] = std::move(*thinking);
-  } else if (const auto* thinking = param(request, target, "thinking")) {
+  } else if (const auto* thinking = request_param(request, target, "thinking")) {
     config["thinkingConfig"] = budget_thinking_config(*thinking, target.upstream_model);
   }
   // LiteLLM's default for Gemini 3, which Google recommends over lower temperatures.
   if (is_gemini_3(target.upstream_model) && !config.contains("temperature")) config["temperature"] = 1.0;
-  if (const auto* modalities = array_or_null(param(request, target, "modalities"))) {
+  if (const auto* modalities = array_or_null(request_param(request, target, "modalities"))) {
     json::array upper;
     for (const auto& modality : *modalities) {
       std::string name(string_or_empty(&modality));
@@ -570,9 +546,9 @@ Result<json::object> generation_config(const api::Request& request, const Target
 // LiteLLM refuses parallel_tool_calls: false next to several tools (Gemini cannot be told to call
 // one at a time) unless parameters are being dropped.
 Result<void> check_parallel_tool_calls(const api::Request& request, const Target& target) {
-  const auto* parallel = param(request, target, "parallel_tool_calls");
+  const auto* parallel = request_param(request, target, "parallel_tool_calls");
   if (!parallel || !parallel->is_bool() || parallel->get_bool()) return {};
-  const auto* tools = array_or_null(param(request, target, "tools"));
+  const auto* tools = array_or_null(request_param(request, target, "tools"));
   const auto* dropping = request.body.if_contains("drop_params");
   if (!tools || tools->size() < 2 || target.drop_params || (dropping && dropping->is_bool() && dropping->get_bool()))
     return {};
@@ -591,15 +567,15 @@ Result<std::string> chat_body(const api::Request& request, const Target& target)
   if (!messages->system_parts.empty())
     body["systemInstruction"] = json::object{{"parts", std::move(messages->system_parts)}};
   body["contents"] = std::move(messages->contents);
-  const auto* web_search = param(request, target, "web_search_options");
-  if (const auto* tools = param(request, target, "tools")) {
+  const auto* web_search = request_param(request, target, "web_search_options");
+  if (const auto* tools = request_param(request, target, "tools")) {
     auto converted = convert_tools(*tools, web_search);
     if (!converted) return converted.error();
     if (!converted->empty()) body["tools"] = std::move(*converted);
   } else if (web_search) {
     body["tools"] = json::array{json::object{{"googleSearch", json::object{}}}};
   }
-  if (const auto* choice = param(request, target, "tool_choice")) {
+  if (const auto* choice = request_param(request, target, "tool_choice")) {
     auto config = convert_tool_choice(*choice);
     if (!config) return config.error();
     body["toolConfig"] = json::object{{"functionCallingConfig", std::move(*config)}};
@@ -630,7 +606,7 @@ Result<std::string> embeddings_body(const api::Request& request, const Target& t
   auto texts = embedding_texts(request);
   if (!texts) return texts.error();
   const std::string model = "models/" + target.upstream_model;
-  const auto* dimensions = param(request, target, "dimensions");
+  const auto* dimensions = request_param(request, target, "dimensions");
   json::array requests;
   for (const auto text : *texts) {
     json::object one{{"model", model}, {"content", json::object{{"parts", json::array{json::object{{"text", text}}}}}}};
@@ -647,7 +623,7 @@ Result<std::string> predict_embeddings_body(const api::Request& request, const T
   json::array instances;
   for (const auto text : *texts) instances.push_back(json::object{{"content", text}});
   json::object body{{"instances", std::move(instances)}};
-  if (const auto* dimensions = param(request, target, "dimensions")) {
+  if (const auto* dimensions = request_param(request, target, "dimensions")) {
     body["parameters"] = json::object{{"outputDimensionality", *dimensions}};
   }
   return json::serialize(body);
@@ -853,12 +829,6 @@ json::value parse_answer(std::string_view text, json::monotonic_resource& resour
   return json::parse(text, ec, json::storage_ptr(&resource));
 }
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
-}
-
 std::string chat_id(const json::object& answer) {
   const auto id = string_or_empty(answer.if_contains("responseId"));
   return id.empty() ? make_object_id("chatcmpl-") : std::string(id);
@@ -868,10 +838,7 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   if (auto blocked = prompt_blocked(answer)) return *blocked;
   std::string body;
   body.reserve(512);
-  body += "{\"id\":";
-  append_json_string(body, chat_id(answer));
-  body += ",\"object\":\"chat.completion\",\"created\":" + std::to_string(std::time(nullptr)) + ",\"model\":";
-  append_json_string(body, client_model);
+  append_answer_head(body, chat_id(answer), "chat.completion", unix_seconds(), client_model);
   body += ",\"choices\":[";
   const auto* candidates = array_or_null(answer.if_contains("candidates"));
   CandidateParts parts;
@@ -879,7 +846,7 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
     static const json::object kNoCandidate;
     const auto* candidate = i < count ? (*candidates)[i].if_object() : &kNoCandidate;
-    if (!candidate) return bad_upstream("gemini answered with a candidate that is not an object.");
+    if (!candidate) return upstream_failure("gemini answered with a candidate that is not an object.");
     parts.clear();
     read_parts(*candidate, parts);
     std::string_view finish = finish_reason_of(string_or_empty(candidate->if_contains("finishReason")));
@@ -946,7 +913,7 @@ std::vector<api::Span> values_as_written(std::string_view body, const Embeddings
 Result<Reply> decode_embeddings(const api::Request& request, std::string_view text, const json::object& answer,
                                 std::string_view client_model, const EmbeddingsLayout& layout) {
   const auto* items = array_or_null(answer.if_contains(layout.list));
-  if (!items) return bad_upstream("gemini answered without '" + std::string(layout.list) + "'.");
+  if (!items) return upstream_failure("gemini answered without '" + std::string(layout.list) + "'.");
   const bool base64 = api::wants_base64(request);
   const auto written = base64 ? std::vector<api::Span>{} : values_as_written(text, layout);
   std::int64_t prompt_tokens = 0;
@@ -959,13 +926,13 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
       if (statistics) prompt_tokens += api::token_count(statistics->if_contains("token_count"));
     }
     const auto* values = embedding ? array_or_null(embedding->if_contains("values")) : nullptr;
-    if (!values) return bad_upstream("gemini answered with an embedding without 'values'.");
+    if (!values) return upstream_failure("gemini answered with an embedding without 'values'.");
     if (i) body += ',';
     body += "{\"object\":\"embedding\",\"index\":" + std::to_string(i) + ",\"embedding\":";
     if (base64) {
       std::string encoded;
       if (!api::encode_embedding_base64(*values, encoded))
-        return bad_upstream("gemini answered with an embedding that is not numbers.");
+        return upstream_failure("gemini answered with an embedding that is not numbers.");
       append_json_string(body, encoded);
     } else if (written.size() == items->size()) {
       body += written[i].in(text);
@@ -989,39 +956,11 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
 // ---------------------------------------------------------------------------------------------
 // Streams
 
-class GeminiStreamDecoder final : public StreamDecoder {
+class GeminiStreamDecoder final : public SseStreamDecoder {
  public:
   GeminiStreamDecoder(std::string_view client_model, bool include_usage)
-      : quoted_model_(quoted(client_model)),
-        created_(std::to_string(std::time(nullptr))),
-        include_usage_(include_usage) {
-    events_.reserve(8);
-  }
+      : client_model_(client_model), created_(unix_seconds()), include_usage_(include_usage) {}
 
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) return bad_upstream("The upstream stream sent an event larger than the limit.");
-    return relay(out);
-  }
-
-  Result<void> finish(std::string& out) override {
-    events_.clear();
-    parser_.finish(events_);
-    if (auto relayed = relay(out); !relayed) return relayed;
-    // Gemini has no end marker: the stream is complete when a finishReason came before the close.
-    if (!finished_) return bad_upstream("The upstream closed the stream before it was complete.");
-    if (include_usage_) {
-      begin_chunk(out);
-      out += "],\"usage\":";
-      append_usage(out, usage_);
-      out += "}\n\n";
-    }
-    out += "data: [DONE]\n\n";
-    done_ = true;
-    return {};
-  }
-
-  bool done() const override { return done_; }
   const api::Usage& usage() const override { return usage_.usage; }
 
  private:
@@ -1030,16 +969,26 @@ class GeminiStreamDecoder final : public StreamDecoder {
     bool called_tools = false;
   };
 
-  Result<void> relay(std::string& out) {
-    for (const auto& event : events_) {
-      if (!event.event.empty()) {
-        std::string message = "The upstream stream sent an event of unknown type '";
-        append_valid_utf8(message, event.event, 64);
-        return bad_upstream(message + "'.");
-      }
-      if (event.data.empty()) continue;
-      if (auto relayed = relay_event(event.data, out); !relayed) return relayed;
+  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+    if (!event.event.empty()) {
+      std::string message = "The upstream stream sent an event of unknown type '";
+      append_valid_utf8(message, event.event, 64);
+      return upstream_failure(message + "'.");
     }
+    if (event.data.empty()) return {};
+    return relay_event(event.data, out);
+  }
+
+  // Gemini has no end marker: the stream is complete when a finishReason came before the close.
+  Result<void> on_close(std::string& out) override {
+    if (!finished_) return ended_early();
+    if (include_usage_) {
+      std::string usage;
+      append_usage(usage, usage_);
+      chunks().write_usage(out, usage);
+    }
+    out += "data: [DONE]\n\n";
+    mark_done();
     return {};
   }
 
@@ -1048,20 +997,20 @@ class GeminiStreamDecoder final : public StreamDecoder {
     json::monotonic_resource resource(buffer, sizeof buffer);
     json::error_code ec;
     const json::value parsed = parse_answer(data, resource, ec);
-    if (ec || !parsed.is_object()) return bad_upstream("The upstream stream sent an event that is not a JSON object.");
+    if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
     const auto& answer = parsed.get_object();
     if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
     if (auto blocked = prompt_blocked(answer)) return *blocked;
-    if (quoted_id_.empty()) quoted_id_ = quoted(chat_id(answer));
+    chunks(&answer);  // the first answer gives every chunk its id
     if (const auto* metadata = object_or_null(answer.if_contains("usageMetadata"))) usage_ = usage_of(*metadata);
     const auto* candidates = array_or_null(answer.if_contains("candidates"));
     if (!candidates) return {};
     for (std::size_t position = 0; position < candidates->size(); ++position) {
       const auto* candidate = (*candidates)[position].if_object();
-      if (!candidate) return bad_upstream("The upstream stream sent a candidate that is not an object.");
+      if (!candidate) return upstream_failure("The upstream stream sent a candidate that is not an object.");
       const auto index = candidate->contains("index") ? api::token_count(candidate->if_contains("index"))
                                                       : static_cast<std::int64_t>(position);
-      if (index < 0 || index > kMaxChoices) return bad_upstream("The upstream stream sent an unusable candidate index.");
+      if (index < 0 || index > kMaxChoices) return upstream_failure("The upstream stream sent an unusable candidate index.");
       relay_candidate(*candidate, static_cast<std::size_t>(index), out);
     }
     return {};
@@ -1077,7 +1026,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     // An empty text part (Gemini closes some streams with one) is no delta.
     const bool has_text = !parts_.text.empty();
     if (has_text || !parts_.reasoning.empty() || !parts_.calls.empty()) {
-      begin_chunk(out);
+      chunks().begin(out);
       out += "{\"index\":" + index_text + ",\"delta\":{";
       bool first = true;
       auto field = [&](std::string_view name) {
@@ -1114,7 +1063,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     if (reason.empty()) return;
     std::string_view finish = finish_reason_of(reason);
     if (state.called_tools && finish != "content_filter") finish = "tool_calls";
-    begin_chunk(out);
+    chunks().begin(out);
     // A choice that ends without any delta still says who speaks.
     out += "{\"index\":" + index_text + (state.role_sent ? ",\"delta\":{}" : ",\"delta\":{\"role\":\"assistant\"}");
     state.role_sent = true;
@@ -1124,31 +1073,23 @@ class GeminiStreamDecoder final : public StreamDecoder {
     finished_ = true;
   }
 
-  void begin_chunk(std::string& out) {
-    if (quoted_id_.empty()) quoted_id_ = quoted(make_object_id("chatcmpl-"));
-    out += "data: {\"id\":";
-    out += quoted_id_;
-    out += ",\"object\":\"chat.completion.chunk\",\"created\":";
-    out += created_;
-    out += ",\"model\":";
-    out += quoted_model_;
-    out += ",\"choices\":[";
+  // The chunk writer, made at the first answer so that every chunk carries Gemini's responseId.
+  const ChunkWriter& chunks(const json::object* answer = nullptr) {
+    if (!chunks_) chunks_.emplace(answer ? chat_id(*answer) : make_object_id("chatcmpl-"), created_, client_model_);
+    return *chunks_;
   }
 
   static constexpr std::int64_t kMaxChoices = 128;  // candidateCount is at most 8 today
 
-  std::string quoted_model_;
-  std::string quoted_id_;
-  std::string created_;
+  std::string client_model_;
+  std::int64_t created_;
+  std::optional<ChunkWriter> chunks_;
   bool include_usage_;
-  wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
   std::vector<ChoiceState> choices_;
   CandidateParts parts_;
   GeminiUsage usage_;
   int tool_calls_sent_ = 0;
   bool finished_ = false;
-  bool done_ = false;
 };
 
 class AiStudioAddressing final : public GeminiAddressing {
@@ -1213,7 +1154,7 @@ Result<Reply> GeminiProvider::decode(const api::Request& request, std::string_vi
   json::monotonic_resource resource;
   json::error_code ec;
   const json::value parsed = parse_answer(body, resource, ec);
-  if (ec || !parsed.is_object()) return bad_upstream("gemini answered with a body that is not a JSON object.");
+  if (ec || !parsed.is_object()) return upstream_failure("gemini answered with a body that is not a JSON object.");
   const auto& answer = parsed.get_object();
   if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
   if (request.endpoint == api::Endpoint::embeddings) {

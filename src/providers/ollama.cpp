@@ -4,6 +4,8 @@
 #include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "providers/chunk_writer.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
 #include "providers/wire/ndjson.hpp"
@@ -84,10 +86,6 @@ std::span<const std::string_view> supported_fields(api::Endpoint endpoint, Ollam
     case api::Endpoint::completions: return kCompletions;
     default: return api == OllamaProvider::Api::chat ? kChat : kGenerate;
   }
-}
-
-Error bad_request(std::string message, std::string param = {}) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
 }
 
 // `reasoning_effort` → `think`: gpt-oss models take the level, others only on/off (LiteLLM).
@@ -177,8 +175,7 @@ Result<std::string> flatten_content(const json::value* content, json::array& ima
   std::string text;
   for (const auto& part : content->get_array()) {
     if (!part.is_object()) return bad_request("A message content part must be an object.", "messages");
-    const auto* type = part.get_object().if_contains("type");
-    const std::string_view kind = type && type->is_string() ? std::string_view(type->get_string()) : "";
+    const std::string_view kind = string_at(part.get_object(), "type");
     if (kind == "text") {
       if (const auto* piece = part.get_object().if_contains("text"); piece && piece->is_string())
         text += piece->get_string();
@@ -193,10 +190,6 @@ Result<std::string> flatten_content(const json::value* content, json::array& ima
   return text;
 }
 
-std::string_view string_field(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
 
 // OpenAI tool calls (arguments as JSON text) → Ollama's (arguments as an object).
 Result<json::array> ollama_tool_calls(const json::value& calls) {
@@ -205,7 +198,7 @@ Result<json::array> ollama_tool_calls(const json::value& calls) {
   for (const auto& call : calls.get_array()) {
     const auto* function = call.is_object() ? call.get_object().if_contains("function") : nullptr;
     if (!function || !function->is_object()) return bad_request("A tool call has no function.", "messages");
-    json::object translated{{"name", string_field(function->get_object(), "name")}};
+    json::object translated{{"name", string_at(function->get_object(), "name")}};
     const auto* arguments = function->get_object().if_contains("arguments");
     if (arguments && arguments->is_string()) {
       json::error_code ec;
@@ -217,7 +210,7 @@ Result<json::array> ollama_tool_calls(const json::value& calls) {
       translated["arguments"] = arguments && arguments->is_object() ? *arguments : json::object();
     }
     json::object entry;
-    if (const auto id = string_field(call.get_object(), "id"); !id.empty()) entry["id"] = id;
+    if (const auto id = string_at(call.get_object(), "id"); !id.empty()) entry["id"] = id;
     entry["function"] = std::move(translated);
     out.push_back(std::move(entry));
   }
@@ -231,7 +224,7 @@ Result<json::array> chat_messages(const json::value* messages) {
   std::vector<std::pair<std::string_view, std::string_view>> call_names;  // tool_call_id → name
   for (const auto& message : messages->get_array()) {
     const auto& in = message.get_object();
-    std::string_view role = string_field(in, "role");
+    std::string_view role = string_at(in, "role");
     if (role == "developer") role = "system";
     if (role == "function") role = "tool";
     json::object translated{{"role", role}};
@@ -245,13 +238,13 @@ Result<json::array> chat_messages(const json::value* messages) {
       if (!translated_calls) return translated_calls.error();
       for (const auto& call : calls->get_array()) {
         const auto& function = call.get_object().at("function").get_object();
-        call_names.emplace_back(string_field(call.get_object(), "id"), string_field(function, "name"));
+        call_names.emplace_back(string_at(call.get_object(), "id"), string_at(function, "name"));
       }
       translated["tool_calls"] = std::move(*translated_calls);
     }
     if (role == "tool") {
-      const std::string_view id = string_field(in, "tool_call_id");
-      std::string_view name = string_field(in, "name");
+      const std::string_view id = string_at(in, "tool_call_id");
+      std::string_view name = string_at(in, "name");
       for (const auto& [call_id, call_name] : call_names) {
         if (!id.empty() && call_id == id) name = call_name;
       }
@@ -279,7 +272,7 @@ Result<std::string> flattened_prompt(const json::value* messages, json::array& i
   };
   for (const auto& message : messages->get_array()) {
     const auto& in = message.get_object();
-    const std::string_view role = string_field(in, "role");
+    const std::string_view role = string_at(in, "role");
     std::string_view heading = "### User:\n";
     if (role == "system" || role == "developer") heading = "### System:\n";
     else if (role == "assistant") heading = "### Assistant:\n";
@@ -320,12 +313,6 @@ Result<json::value> embedding_input(const json::value* input) {
 
 // ---- response ----
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
-}
-
 api::Usage usage_of(const json::object& answer) {
   api::Usage usage;
   usage.reported = answer.contains("eval_count") || answer.contains("prompt_eval_count");
@@ -333,16 +320,6 @@ api::Usage usage_of(const json::object& answer) {
   usage.completion_tokens = api::count_at(answer, "eval_count");
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   return usage;
-}
-
-void append_usage(std::string& out, const api::Usage& usage) {
-  out += R"({"prompt_tokens":)";
-  out += std::to_string(usage.prompt_tokens);
-  out += R"(,"completion_tokens":)";
-  out += std::to_string(usage.completion_tokens);
-  out += R"(,"total_tokens":)";
-  out += std::to_string(usage.total_tokens);
-  out += '}';
 }
 
 // done_reason → finish_reason: tool calls win (Ollama still says "stop"), "length" stays, and
@@ -363,26 +340,18 @@ struct Piece {
 Piece piece_of(const json::object& line, OllamaProvider::Api api) {
   Piece piece;
   if (api == OllamaProvider::Api::generate) {
-    piece.content = string_field(line, "response");
-    piece.thinking = string_field(line, "thinking");
+    piece.content = string_at(line, "response");
+    piece.thinking = string_at(line, "thinking");
     return piece;
   }
   const auto* message = line.if_contains("message");
   if (!message || !message->is_object()) return piece;
-  piece.content = string_field(message->get_object(), "content");
-  piece.thinking = string_field(message->get_object(), "thinking");
+  piece.content = string_at(message->get_object(), "content");
+  piece.thinking = string_at(message->get_object(), "thinking");
   if (const auto* calls = message->get_object().if_contains("tool_calls"); calls && calls->is_array() &&
                                                                             !calls->get_array().empty())
     piece.tool_calls = &calls->get_array();
   return piece;
-}
-
-api::Span member_span(std::string_view text, api::Span object, std::string_view name) {
-  api::Span found;
-  api::for_each_member(text, object, [&](std::string_view key, api::Span value) {
-    if (key == name) found = value;
-  });
-  return found;
 }
 
 // The text of each `message.tool_calls[i].function.arguments` as Ollama wrote it (empty where
@@ -418,7 +387,7 @@ void append_openai_tool_calls(std::string& out, const json::array& calls, std::s
       if (const auto* found = call.get_object().if_contains("function"); found && found->is_object())
         function = &found->get_object();
     }
-    std::string_view id = call.is_object() ? string_field(call.get_object(), "id") : std::string_view();
+    std::string_view id = call.is_object() ? string_at(call.get_object(), "id") : std::string_view();
     out += '{';
     if (first_index) {
       out += R"("index":)";
@@ -428,7 +397,7 @@ void append_openai_tool_calls(std::string& out, const json::array& calls, std::s
     out += R"("id":)";
     append_json_string(out, id.empty() ? make_object_id("call_") : std::string(id));
     out += R"(,"type":"function","function":{"name":)";
-    append_json_string(out, function ? string_field(*function, "name") : "");
+    append_json_string(out, function ? string_at(*function, "name") : "");
     out += R"(,"arguments":)";
     const auto* arguments = function ? function->if_contains("arguments") : nullptr;
     const std::string_view raw = position < raw_arguments.size() ? raw_arguments[position] : std::string_view();
@@ -443,7 +412,7 @@ void append_openai_tool_calls(std::string& out, const json::array& calls, std::s
 }
 
 std::int64_t created_of(const json::object& line) {
-  return unix_seconds_from_rfc3339(string_field(line, "created_at")).value_or(0);
+  return unix_seconds_from_rfc3339(string_at(line, "created_at")).value_or(0);
 }
 
 Error not_an_object(std::string_view what) {
@@ -484,7 +453,7 @@ class OllamaStreamDecoder final : public StreamDecoder {
         text_completion_(text_completion),
         include_usage_(include_usage),
         id_(make_object_id(text_completion ? "cmpl-" : "chatcmpl-")),
-        quoted_model_(quoted(client_model)) {}
+        client_model_(client_model) {}
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     if (failure_) return *failure_;
@@ -527,41 +496,39 @@ class OllamaStreamDecoder final : public StreamDecoder {
       failure_ = error_of(*error, 0);  // mid-stream: the HTTP status was already 200
       return false;
     }
-    if (!created_) created_ = unix_seconds_from_rfc3339(string_field(object, "created_at"));
+    if (!created_) created_ = unix_seconds_from_rfc3339(string_at(object, "created_at"));
     const Piece piece = piece_of(object, api_);
     if (!started_ || !piece.content.empty() || !piece.thinking.empty() || piece.tool_calls)
       append_delta(out, piece, line);
     const auto* done = object.if_contains("done");
     if (done && done->is_bool() && done->get_bool()) {
       usage_ = usage_of(object);
-      append_finish(out, finish_reason(string_field(object, "done_reason"), tool_calls_ > 0));
+      append_finish(out, finish_reason(string_at(object, "done_reason"), tool_calls_ > 0));
       done_ = true;
       return false;
     }
     return true;
   }
 
-  void open_chunk(std::string& out) {
-    out += R"(data: {"id":")";
-    out += id_;
-    out += text_completion_ ? R"(","object":"text_completion","created":)"
-                            : R"(","object":"chat.completion.chunk","created":)";
-    out += std::to_string(created_.value_or(0));
-    out += R"(,"model":)";
-    out += quoted_model_;
-    out += R"(,"choices":[)";
+  // The chunk writer, made at the first chunk: the upstream's first line gave the time.
+  const ChunkWriter& chunks() {
+    if (!chunks_) {
+      chunks_.emplace(id_, created_.value_or(0), client_model_,
+                      text_completion_ ? "text_completion" : "chat.completion.chunk");
+    }
+    return *chunks_;
   }
 
   void append_delta(std::string& out, const Piece& piece, std::string_view line) {
     if (text_completion_) {
       if (piece.content.empty()) return;
-      open_chunk(out);
+      chunks().begin(out);
       out += R"({"index":0,"text":)";
       append_json_string(out, piece.content);
       out += R"(,"logprobs":null,"finish_reason":null}]})" "\n\n";
       return;
     }
-    open_chunk(out);
+    chunks().begin(out);
     out += R"({"index":0,"delta":{)";
     bool first = true;
     auto member = [&](std::string_view key) {
@@ -588,16 +555,15 @@ class OllamaStreamDecoder final : public StreamDecoder {
   }
 
   void append_finish(std::string& out, std::string_view reason) {
-    open_chunk(out);
+    chunks().begin(out);
     out += text_completion_ ? R"({"index":0,"text":"","logprobs":null,"finish_reason":")"
                             : R"({"index":0,"delta":{},"finish_reason":")";
     out += reason;
     out += R"("}]})" "\n\n";
     if (include_usage_) {
-      open_chunk(out);
-      out += R"(],"usage":)";
-      append_usage(out, usage_);
-      out += "}\n\n";
+      std::string usage;
+      append_token_counts(usage, usage_);
+      chunks().write_usage(out, usage);
     }
     out += "data: [DONE]\n\n";
   }
@@ -606,7 +572,8 @@ class OllamaStreamDecoder final : public StreamDecoder {
   bool text_completion_;
   bool include_usage_;
   std::string id_;
-  std::string quoted_model_;
+  std::string client_model_;
+  std::optional<ChunkWriter> chunks_;
   wire::NdjsonSplitter splitter_;
   std::optional<std::int64_t> created_;
   std::optional<Error> failure_;
@@ -681,13 +648,9 @@ Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_vi
   Reply reply{.usage = usage_of(answer)};
   std::string& out = reply.body;
   out.reserve(body.size() + 256);
-  out += R"({"id":)";
-  append_json_string(out, make_object_id(text_completion ? "cmpl-" : "chatcmpl-"));
-  out += text_completion ? R"(,"object":"text_completion","created":)" : R"(,"object":"chat.completion","created":)";
-  out += std::to_string(created_of(answer));
-  out += R"(,"model":)";
-  append_json_string(out, client_model);
-  const std::string_view reason = finish_reason(string_field(answer, "done_reason"), piece.tool_calls != nullptr);
+  append_answer_head(out, make_object_id(text_completion ? "cmpl-" : "chatcmpl-"),
+                     text_completion ? "text_completion" : "chat.completion", created_of(answer), client_model);
+  const std::string_view reason = finish_reason(string_at(answer, "done_reason"), piece.tool_calls != nullptr);
   if (text_completion) {
     out += R"(,"choices":[{"index":0,"text":)";
     append_json_string(out, piece.content);
@@ -708,7 +671,7 @@ Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_vi
   }
   out += reason;
   out += R"("}],"usage":)";
-  append_usage(out, reply.usage);
+  append_token_counts(out, reply.usage);
   out += '}';
   return reply;
 }

@@ -1,6 +1,8 @@
 #include "providers/openai_compatible.hpp"
 
+#include "providers/json_fields.hpp"
 #include "providers/params.hpp"
+#include "providers/sse_stream_decoder.hpp"
 #include "providers/usage_estimate.hpp"
 
 #include "api/embeddings.hpp"
@@ -55,89 +57,59 @@ api::Usage parse_usage(std::string_view answer, const api::AnswerLayout& layout)
   return api::usage_from_text(layout.usage.in(answer));
 }
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
-}
-
-class OpenAiStreamDecoder final : public StreamDecoder {
+class OpenAiStreamDecoder final : public SseStreamDecoder {
  public:
   OpenAiStreamDecoder(std::string_view client_model, bool relay_usage_chunk)
-      : quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {
-    events_.reserve(16);  // a network read usually completes a handful of events
-  }
+      : quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
 
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) {
-      return Error{.kind = ErrorKind::upstream_failed,
-                   .message = "The upstream stream sent an event larger than the limit."};
-    }
-    return relay(out);
-  }
-
-  Result<void> finish(std::string& out) override {
-    events_.clear();
-    parser_.finish(events_);
-    if (auto result = relay(out); !result) return result;
-    if (done_) return {};
-    if (saw_finish_reason_) {  // some servers end without [DONE]; the answer is complete
-      out += "data: [DONE]\n\n";
-      done_ = true;
-      return {};
-    }
-    return Error{.kind = ErrorKind::upstream_failed,
-                 .message = "The upstream closed the stream before it was complete."};
-  }
-
-  bool done() const override { return done_; }
   const api::Usage& usage() const override { return usage_; }
 
  private:
-  Result<void> relay(std::string& out) {
-    for (auto& event : events_) {
-      if (done_ || event.data.empty()) continue;
-      if (event.data.starts_with("[DONE]")) {
-        out += "data: [DONE]\n\n";
-        done_ = true;
-        continue;
-      }
-      api::AnswerLayout layout;
-      if (!api::scan_answer(event.data, layout)) {
-        return Error{.kind = ErrorKind::upstream_failed,
-                     .message = "The upstream stream sent an event that is not a JSON object."};
-      }
-      if (!layout.error.empty()) {  // an in-band error ends the stream: pass it on as is
-        wire::append_data_event(out, event.data);
-        done_ = true;
-        continue;
-      }
-      const bool no_choices = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
-      bool usage_only = false;
-      if (!layout.usage.empty() && layout.usage.in(event.data) != "null") {
-        usage_ = parse_usage(event.data, layout);
-        usage_only = no_choices;
-      } else if (no_choices) {
-        // Azure opens a stream with a chunk that has no choices, only prompt_filter_results (and
-        // an empty id): OpenAI clients expect a choice in every chunk but the usage chunk.
-        continue;
-      }
-      if (layout.finish_reason) saw_finish_reason_ = true;
-      if (usage_only && !relay_usage_chunk_) continue;
-      out += "data: ";
-      append_with_model(out, event.data, layout, quoted_model_);
-      out += "\n\n";
+  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+    if (event.data.empty()) return {};
+    if (event.data.starts_with("[DONE]")) {
+      out += "data: [DONE]\n\n";
+      mark_done();
+      return {};
     }
+    api::AnswerLayout layout;
+    if (!api::scan_answer(event.data, layout)) {
+      return make_error(ErrorKind::upstream_failed, "The upstream stream sent an event that is not a JSON object.");
+    }
+    if (!layout.error.empty()) {  // an in-band error ends the stream: pass it on as is
+      wire::append_data_event(out, event.data);
+      mark_done();
+      return {};
+    }
+    const bool no_choices = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
+    bool usage_only = false;
+    if (!layout.usage.empty() && layout.usage.in(event.data) != "null") {
+      usage_ = parse_usage(event.data, layout);
+      usage_only = no_choices;
+    } else if (no_choices) {
+      // Azure opens a stream with a chunk that has no choices, only prompt_filter_results (and
+      // an empty id): OpenAI clients expect a choice in every chunk but the usage chunk.
+      return {};
+    }
+    if (layout.finish_reason) saw_finish_reason_ = true;
+    if (usage_only && !relay_usage_chunk_) return {};
+    out += "data: ";
+    append_with_model(out, event.data, layout, quoted_model_);
+    out += "\n\n";
+    return {};
+  }
+
+  // Some servers end without [DONE]: after a finish_reason the answer is complete.
+  Result<void> on_close(std::string& out) override {
+    if (!saw_finish_reason_) return ended_early();
+    out += "data: [DONE]\n\n";
+    mark_done();
     return {};
   }
 
   std::string quoted_model_;
   bool relay_usage_chunk_;
-  wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
   api::Usage usage_;
-  bool done_ = false;
   bool saw_finish_reason_ = false;
 };
 

@@ -58,6 +58,16 @@ struct Reply {
   api::Usage usage;
 };
 
+// The two errors translation itself meets: a client request the provider cannot express (400,
+// naming the parameter when there is one) and an upstream answer it cannot read (502).
+inline Error bad_request(std::string message, std::string param = {}) {
+  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
+}
+
+inline Error upstream_failure(std::string message) {
+  return make_error(ErrorKind::upstream_failed, std::move(message));
+}
+
 // Upstream stream bytes in (split anywhere), OpenAI SSE frames out.
 class StreamDecoder {
  public:

@@ -1,5 +1,6 @@
 #include "providers/vertex.hpp"
 
+#include "providers/json_fields.hpp"
 #include "providers/wire/google_auth.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -12,11 +13,6 @@ namespace llmux::providers {
 namespace json = boost::json;
 
 namespace {
-
-std::string_view setting(const Target& target, std::string_view key) {
-  const auto* value = target.settings.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
 
 std::string_view env(const char* name) {
   const char* value = std::getenv(name);
@@ -41,9 +37,9 @@ Result<std::string> model_url(const Target& target, std::string_view publisher, 
   }
   std::string url = target.api_base;
   url += "/v1/projects/";
-  url += setting(target, "vertex_project");
+  url += string_at(target.settings, "vertex_project");
   url += "/locations/";
-  url += setting(target, "vertex_location");
+  url += string_at(target.settings, "vertex_location");
   url += "/publishers/";
   url += publisher;
   url += "/models/";
@@ -123,14 +119,14 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
   auto account = wire::load_service_account(source);
   if (!account) return "vertex_credentials: " + account.error().message;
 
-  std::string project(setting(target, "vertex_project"));
+  std::string project(string_at(target.settings, "vertex_project"));
   if (project.empty()) project = env("VERTEXAI_PROJECT");
   if (project.empty()) project = account->project_id;
   if (!is_plain_name(project, ":")) {
     return project.empty() ? "vertex_ai needs a project: set litellm_params.vertex_project or VERTEXAI_PROJECT"
                            : "vertex_project '" + project + "' is not a Google Cloud project id";
   }
-  std::string location(setting(target, "vertex_location"));
+  std::string location(string_at(target.settings, "vertex_location"));
   if (location.empty()) location = env("VERTEXAI_LOCATION");
   if (location.empty()) location = kVertexDefaultLocation;
   if (!is_plain_name(location)) return "vertex_location '" + location + "' is not a location";
@@ -142,7 +138,7 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
     target.api_base = location == "global" ? "https://aiplatform.googleapis.com"
                                            : "https://" + location + "-aiplatform.googleapis.com";
   }
-  std::string token_uri(setting(target, "vertex_token_uri"));
+  std::string token_uri(string_at(target.settings, "vertex_token_uri"));
   if (token_uri.empty()) token_uri = env("VERTEXAI_TOKEN_URI");
   if (token_uri.empty()) token_uri = account->token_uri;
   std::string owner = "vertex_ai deployment '" + std::string(deployment) + "' (" + target.upstream_model + ")";

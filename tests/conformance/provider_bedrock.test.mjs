@@ -1,6 +1,6 @@
 // The provider conformance suite against AWS Bedrock's Converse API: the mock checks every
 // request's SigV4 signature, and answers with Converse JSON and event-stream frames.
-import { providerConformance } from './provider_suite.mjs';
+import { providerConformance, scriptedDeployments } from './provider_suite.mjs';
 import { embeddingFor } from '../mock_upstream/bodies.mjs';
 import { bedrockError, kBedrockCredentials, kConverseText, kConverseToolUse } from '../mock_upstream/dialects/bedrock.mjs';
 
@@ -21,10 +21,7 @@ providerConformance({
       // A cross-region inference profile id (its ':' is percent-encoded in the path), signed
       // with temporary credentials.
       chat: params('converse/us.anthropic.claude-3-5-haiku-20241022-v1:0', kBedrockCredentials.temporary),
-      tools: params('mock-tool-call'),
-      rateLimited: params('mock-error-429'),
-      broken: params('mock-error-500'),
-      cutStream: params('mock-stream-cut-after-3'),
+      ...scriptedDeployments(params),
       embedder: params('cohere.embed-english-v3'),  // InvokeModel
     };
   },

@@ -1,7 +1,7 @@
 // The provider conformance suite against Cohere's v2 API (cohere_chat/ → /v2/chat, SSE events
 // translated into OpenAI chunks; embeddings → /v2/embed): clients must see what OpenAI would give
 // them.
-import { providerConformance } from './provider_suite.mjs';
+import { providerConformance, scriptedDeployments } from './provider_suite.mjs';
 import { embeddingFor } from '../mock_upstream/bodies.mjs';
 import {
   readCohereFixture, cohereErrorBody, cohereStreamEvents, cohereStreamText,
@@ -33,10 +33,7 @@ providerConformance({
     const params = (model) => ({ model: `cohere_chat/${model}`, api_base: mockUrl, api_key: 'co-test-key' });
     return {
       chat: params('command-a-03-2025'),
-      tools: params('mock-tool-call'),
-      rateLimited: params('mock-error-429'),
-      broken: params('mock-error-500'),
-      cutStream: params('mock-stream-cut-after-3'),
+      ...scriptedDeployments(params),
       embedder: { model: 'cohere/embed-english-v3.0', api_base: mockUrl, api_key: 'co-test-key' },
     };
   },

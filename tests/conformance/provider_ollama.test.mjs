@@ -1,7 +1,7 @@
 // The provider conformance suite against Ollama's native chat API (ollama_chat/ → /api/chat,
 // NDJSON streams): clients must see what OpenAI would give them. The ollama/ prefix
 // (/api/generate) is covered by integration/provider_ollama.test.mjs.
-import { providerConformance } from './provider_suite.mjs';
+import { providerConformance, scriptedDeployments } from './provider_suite.mjs';
 import { embeddingFor } from '../mock_upstream/bodies.mjs';
 import { readOllamaFixture, ollamaStreamText, ollamaErrorBody } from '../mock_upstream/dialects/ollama.mjs';
 
@@ -15,10 +15,7 @@ providerConformance({
     const params = (model) => ({ model: `ollama_chat/${model}`, api_base: mockUrl });
     return {
       chat: params('llama3.2'),
-      tools: params('mock-tool-call'),
-      rateLimited: params('mock-error-429'),
-      broken: params('mock-error-500'),
-      cutStream: params('mock-stream-cut-after-3'),
+      ...scriptedDeployments(params),
       embedder: params('all-minilm'),
     };
   },

@@ -31,6 +31,16 @@ export const kTools = [
 //   embeddings?: (inputs) → number[][]   the vectors the mock returns for these inputs
 //   errorMessages?: { 429, 500 }         the upstream messages the client must see
 // }
+// The deployments every suite scripts alike: litellm_params made by `params` for the mock's
+// scripted model ids (tools, rateLimited, broken, cutStream above), each after `prefix` where the
+// dialect routes by one.
+export const scriptedDeployments = (params, prefix = '') => ({
+  tools: params(`${prefix}mock-tool-call`),
+  rateLimited: params(`${prefix}mock-error-429`),
+  broken: params(`${prefix}mock-error-500`),
+  cutStream: params(`${prefix}mock-stream-cut-after-3`),
+});
+
 export function providerConformance({ provider, dialect = provider, deployments, expect }) {
   const models = (mockUrl) => Object.entries(deployments(mockUrl)).map(([role, params]) => ({
     model_name: `${provider}-${role}`,

@@ -1,5 +1,7 @@
 #include "providers/wire/aws_sigv4.hpp"
 
+#include "providers/wire/percent_encoding.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -36,28 +38,6 @@ std::string hex(std::string_view bytes) {
   for (const char byte : bytes) {
     out += kDigits[(static_cast<unsigned char>(byte) >> 4) & 0xF];
     out += kDigits[static_cast<unsigned char>(byte) & 0xF];
-  }
-  return out;
-}
-
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-// RFC 3986 encoding of everything but unreserved characters (and '/' when `keep_slash`).
-std::string uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char byte : text) {
-    const auto c = static_cast<unsigned char>(byte);
-    if (is_unreserved(c) || (keep_slash && c == '/')) {
-      out += byte;
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 0xF];
-    }
   }
   return out;
 }
@@ -127,7 +107,7 @@ std::string canonical_request(const AwsRequestToSign& request, std::string_view 
   std::string canonical(request.method);
   canonical += '\n';
   // Services other than S3 sign each path segment encoded once more than it is sent.
-  canonical += uri_encode(request.path.empty() ? std::string_view("/") : request.path, /*keep_slash=*/true);
+  canonical += percent_encoded(request.path.empty() ? std::string_view("/") : request.path, /*keep_slash=*/true);
   canonical += '\n';
   canonical += canonical_query(request.query);
   canonical += '\n';

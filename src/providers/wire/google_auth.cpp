@@ -1,5 +1,7 @@
 #include "providers/wire/google_auth.hpp"
 
+#include "providers/wire/percent_encoding.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -41,23 +43,6 @@ std::string string_field(const json::object& object, std::string_view key) {
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// application/x-www-form-urlencoded value: unreserved characters kept, everything else %XX.
-void append_form_encoded(std::string& out, std::string_view text) {
-  constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char c : text) {
-    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                            c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    }
-  }
-}
 
 }  // namespace
 
@@ -163,9 +148,9 @@ Result<std::string> sign_jwt_assertion(const ServiceAccount& account, std::strin
 
 std::string token_request_body(std::string_view assertion) {
   std::string body = "grant_type=";
-  append_form_encoded(body, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+  append_percent_encoded(body, "urn:ietf:params:oauth:grant-type:jwt-bearer");
   body += "&assertion=";
-  append_form_encoded(body, assertion);
+  append_percent_encoded(body, assertion);
   return body;
 }
 

@@ -1,0 +1,15 @@
+// RFC 3986 percent-encoding, the one form every URL, form body and signature here needs: each
+// byte but the unreserved characters (ALPHA DIGIT - . _ ~) as %XX in upper-case hex.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace llmux::providers::wire {
+
+// Appends `text` encoded; '/' is kept when `keep_slash` (a path rather than one segment).
+void append_percent_encoded(std::string& out, std::string_view text, bool keep_slash = false);
+
+std::string percent_encoded(std::string_view text, bool keep_slash = false);
+
+}  // namespace llmux::providers::wire
