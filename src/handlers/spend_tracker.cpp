@@ -15,6 +15,7 @@ std::string_view call_type(api::Endpoint endpoint) {
     case api::Endpoint::completions: return "atext_completion";
     case api::Endpoint::embeddings: return "aembedding";
     case api::Endpoint::moderations: return "amoderation";
+    case api::Endpoint::rerank: return "arerank";
   }
   return "acompletion";
 }
