@@ -51,4 +51,59 @@ void BM_WriteSpendBatchSqlite(benchmark::State& state) {
 }
 BENCHMARK(BM_WriteSpendBatchSqlite)->Arg(1000)->Arg(20000)->Unit(benchmark::kMillisecond)->MinTime(3);
 
+// /spend/logs pages at a million rows: 1,000 keys, a tenth of the calls with a user, spread over
+// 30 days. Built once (a few seconds), removed at exit.
+class MillionRowSpendLog {
+ public:
+  static constexpr std::int64_t kRows = 1'000'000;
+  static constexpr std::int64_t kFirst = 1'700'000'000'000;
+  static constexpr std::int64_t kSpan = 30LL * 24 * 3600 * 1000;
+
+  static llmux::store::Store& store() {
+    static MillionRowSpendLog log;
+    return *log.store_;
+  }
+  ~MillionRowSpendLog() {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+  }
+
+ private:
+  MillionRowSpendLog()
+      : path_(std::filesystem::temp_directory_path() / ("llmux-spend-1m-" + llmux::make_uuid() + ".db")),
+        store_(std::make_unique<llmux::store::Store>(llmux::store::open_sqlite(path_.string()))) {
+    std::vector<SpendEvent> batch;
+    for (std::int64_t row = 0; row < kRows; ++row) {
+      SpendEvent event = bench_call(kFirst + row * (kSpan / kRows));
+      event.api_key = "key-" + std::to_string(row % 1000);
+      if (row % 10 == 0) event.user_id = "user-" + std::to_string(row % 100);
+      batch.push_back(std::move(event));
+      if (batch.size() == 10'000) {
+        store_->write_spend(llmux::make_uuid(), batch);
+        batch.clear();
+      }
+    }
+  }
+  std::filesystem::path path_;
+  std::unique_ptr<llmux::store::Store> store_;
+};
+
+void BM_SpendLogsPageAtOneMillionRows(benchmark::State& state, llmux::store::SpendLogQuery query) {
+  auto& store = MillionRowSpendLog::store();
+  std::size_t rows = 0;
+  for (auto _ : state) rows = store.spend_logs(query).size();
+  state.counters["rows"] = static_cast<double>(rows);
+}
+BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, newest, llmux::store::SpendLogQuery{})->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, by_key, llmux::store::SpendLogQuery{.api_key = "key-7"})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, by_user_in_a_week,
+                  llmux::store::SpendLogQuery{.user_id = "user-30",
+                                              .start_time = MillionRowSpendLog::kFirst + 7LL * 24 * 3600 * 1000,
+                                              .end_time = MillionRowSpendLog::kFirst + 14LL * 24 * 3600 * 1000})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, by_key_page_50,
+                  llmux::store::SpendLogQuery{.api_key = "key-7", .limit = 100, .offset = 100})
+    ->Unit(benchmark::kMicrosecond);
+
 }  // namespace
