@@ -3,9 +3,6 @@
 #include "base/json_string.hpp"
 
 #include <array>
-#include <bit>
-#include <cstdint>
-#include <cstring>
 
 namespace llmux::api {
 
@@ -14,17 +11,6 @@ namespace detail {
 namespace {
 
 constexpr int kMaxDepth = 256;  // deeper nesting is refused: no answer needs it
-
-// Bytes a string scan must stop at: the quote, the backslash, control characters and the start
-// of multi-byte UTF-8. Every other byte is passed over with one table lookup.
-constexpr auto kStringStops = [] {
-  std::array<bool, 256> stops{};
-  for (int c = 0; c < 0x20; ++c) stops[c] = true;
-  for (int c = 0x80; c < 0x100; ++c) stops[c] = true;
-  stops['"'] = true;
-  stops['\\'] = true;
-  return stops;
-}();
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -46,8 +32,7 @@ class Scanner {
   bool string() {
     std::size_t i = i_ + 1;
     while (true) {
-      i = skip_plain_bytes(i);
-      while (i < n_ && !kStringStops[static_cast<unsigned char>(s_[i])]) ++i;
+      i = find_json_string_stop(std::string_view(s_, n_), i, true);
       if (i >= n_) return false;
       const unsigned char c = static_cast<unsigned char>(s_[i]);
       if (c == '"') {
@@ -106,24 +91,6 @@ class Scanner {
     if (n_ - i_ < word.size() || std::string_view(s_ + i_, word.size()) != word) return false;
     i_ += word.size();
     return true;
-  }
-
-  // Skips eight bytes at a time while none of them needs a look (SWAR: a quote, a backslash, a
-  // control character or a byte >= 0x80 in any lane), and lands on the first one that does: the
-  // lowest flagged lane is exact (borrows only ever flag lanes above a real match).
-  std::size_t skip_plain_bytes(std::size_t i) const {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
-    while (i + 8 <= n_) {
-      std::uint64_t word;
-      std::memcpy(&word, s_ + i, 8);
-      const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
-      const std::uint64_t stops = has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
-                                  ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs);
-      if (stops != 0) return i + static_cast<std::size_t>(std::countr_zero(stops)) / 8;
-      i += 8;
-    }
-    return i;
   }
 
   char current() const { return s_[i_]; }

@@ -1,10 +1,38 @@
 // JSON string literals written by hand where building a document would cost more than the text.
 #pragma once
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace llmux {
+
+// The first position at or after `pos` whose byte a JSON string cannot hold as it is: a quote, a
+// backslash or a control character, and with `stop_at_non_ascii` also any byte >= 0x80 (where a
+// validating scan must look at UTF-8). `text.size()` when there is none. Eight bytes at a time
+// (SWAR); the lowest flagged lane is exact, as borrows only ever flag lanes above a real match.
+inline std::size_t find_json_string_stop(std::string_view text, std::size_t pos, bool stop_at_non_ascii) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  const char* const data = text.data();
+  const std::size_t size = text.size();
+  const std::uint64_t non_ascii_mask = stop_at_non_ascii ? kHighs : 0;
+  for (; pos + 8 <= size; pos += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, data + pos, 8);
+    const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+    const std::uint64_t stops = has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
+                                ((word - kOnes * 0x20) & ~word & kHighs) | (word & non_ascii_mask);
+    if (stops != 0) return pos + static_cast<std::size_t>(std::countr_zero(stops)) / 8;
+  }
+  for (; pos < size; ++pos) {
+    const auto c = static_cast<unsigned char>(data[pos]);
+    if (c < 0x20 || c == '"' || c == '\\' || (stop_at_non_ascii && c >= 0x80)) return pos;
+  }
+  return size;
+}
 
 // Appends `value` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view value);
