@@ -1,12 +1,13 @@
 #include "upstream/client.hpp"
 
+#include "base/http1.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
@@ -17,7 +18,6 @@
 namespace llmux::upstream {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -27,10 +27,13 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxIdlePerOrigin = 512;
 constexpr auto kMaxIdleTime = std::chrono::seconds(50);
 constexpr auto kDnsCacheTime = std::chrono::seconds(60);
-constexpr std::uint32_t kHeaderLimit = 64 * 1024;
-// Sized for a whole typical answer or several stream events; every in-flight call holds two
-// of these (socket buffer and body piece), so they bound memory per request too.
+constexpr std::size_t kHeaderLimit = 64 * 1024;
+// Sized for a whole typical answer or several stream events; every in-flight call holds one, so
+// it bounds memory per request too. Body pieces are handed out from it, decoded in place.
 constexpr std::size_t kReadPieceBytes = 4 * 1024;
+// The buffer grows past kReadPieceBytes only for a response head or a chunk-size line that does
+// not fit: a body is consumed as it arrives.
+constexpr std::size_t kMaxReadBufferBytes = kHeaderLimit + kReadPieceBytes;
 
 struct Origin {
   bool tls = false;
@@ -61,13 +64,6 @@ Result<Origin> parse_origin(std::string_view url) {
   return origin;
 }
 
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
-  long seconds = 0;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || seconds < 0) return std::nullopt;
-  return std::chrono::seconds(seconds);
-}
-
 Error transport_error(const beast::error_code& ec, bool aborted, const Origin& origin) {
   if (aborted) {
     return Error{.kind = ErrorKind::upstream_failed, .message = "The call was abandoned."};
@@ -85,12 +81,19 @@ bool is_safe_header(std::string_view text) {
   return text.find_first_of("\r\n") == std::string_view::npos;
 }
 
+Error malformed_answer(const Origin& origin) {
+  return Error{.kind = ErrorKind::upstream_failed,
+               .message = "The upstream " + origin.key + " sent a malformed HTTP response."};
+}
+
+bool is_end_of_stream(const beast::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+}
+
 // A reused keep-alive connection that the server had already closed fails this way before any
 // byte of the answer; the request is then sent again on a fresh connection.
 bool is_stale_connection_error(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::ssl::error::stream_truncated;
+  return is_end_of_stream(ec) || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
 }  // namespace
@@ -100,13 +103,9 @@ class Connection {
   using Plain = beast::tcp_stream;
   using Tls = beast::ssl_stream<beast::tcp_stream>;
 
-  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {
-    reserve_buffer();
-  }
+  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
   Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
-      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {
-    reserve_buffer();
-  }
+      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {}
 
   beast::tcp_stream& tcp() {
     return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
@@ -116,14 +115,17 @@ class Connection {
     tcp().socket().close(ignored);
   }
 
-  // Beast sizes each socket read by the buffer's free space: an empty buffer reads 512 bytes at
-  // a time, which turns one answer into several reads (and a stream into several writes).
-  void reserve_buffer() { buffer.reserve(kReadPieceBytes); }
+  // Starts reading more bytes into `buffer` (a plain function: no coroutine frame of its own).
+  // Completes with 0 bytes and no error when the buffer is full at its largest.
+  auto read_more() {
+    std::size_t free_bytes = 0;
+    char* const space = buffer.prepare(free_bytes, kMaxReadBufferBytes);
+    return std::visit(
+        [&](auto& s) { return s.async_read_some(asio::buffer(space, free_bytes), kUseTuple); }, stream);
+  }
 
   std::variant<Plain, Tls> stream;
-  beast::flat_buffer buffer;
-  // Where response body pieces land; allocated once per connection, never zeroed.
-  std::unique_ptr<char[]> piece = std::make_unique_for_overwrite<char[]>(kReadPieceBytes);
+  http1::ReadBuffer buffer{kReadPieceBytes};
   std::string key;
   Clock::time_point idle_since{};
   bool reused = false;
@@ -181,7 +183,8 @@ class Pool {
 struct Stream::State {
   Pool* pool = nullptr;
   std::unique_ptr<Connection> connection;
-  http::response_parser<http::buffer_body> parser;
+  http1::ResponseHead head;
+  http1::BodyDecoder body;
   AbortHandle* abort = nullptr;
   std::shared_ptr<const Origin> origin;
   std::chrono::milliseconds piece_timeout{};
@@ -194,7 +197,7 @@ struct Stream::State {
     if (!connection) return;
     // A call abandoned by its client may have had its connection closed after the answer was
     // complete: only a connection that is still open may go back to the pool.
-    if (parser.is_done() && parser.keep_alive() && connection->tcp().socket().is_open()) {
+    if (body.done() && head.keep_alive && connection->buffer.empty() && connection->tcp().socket().is_open()) {
       pool->put(std::move(connection));
     } else {
       connection->close();
@@ -204,9 +207,9 @@ struct Stream::State {
 };
 
 Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) {
-  status_ = state_->parser.get().result_int();
-  if (auto value = state_->parser.get().find(http::field::retry_after); value != state_->parser.get().end())
-    retry_after_ = parse_retry_after(value->value());
+  status_ = state_->head.status;
+  retry_after_ = state_->head.retry_after;
+  state_->body = http1::BodyDecoder(state_->head.framing, state_->head.content_length);
 }
 
 Stream::~Stream() {
@@ -215,25 +218,33 @@ Stream::~Stream() {
 
 asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
   State& state = *state_;
-  while (!state.parser.is_done()) {
+  while (!state.body.done()) {
     if (!state.connection) co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream stream is closed."};
-    auto& body = state.parser.get().body();
-    char* const piece = state.connection->piece.get();
-    body.data = piece;
-    body.size = kReadPieceBytes;
-    if (!state.whole_call_deadline) state.connection->tcp().expires_after(state.piece_timeout);
-    auto [ec, ignored] = co_await std::visit(
-        [&](auto& stream) { return http::async_read_some(stream, state.connection->buffer, state.parser, kUseTuple); },
-        state.connection->stream);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      Error error = transport_error(ec, state.abort && state.abort->aborted(), *state.origin);
-      state.connection->close();
+    Connection& connection = *state.connection;
+    if (!connection.buffer.empty()) {
+      char* const piece = connection.buffer.pending_data();
+      const auto step = state.body.decode(piece, connection.buffer.pending().size());
+      if (!step) {
+        connection.close();
+        state.connection.reset();
+        co_return malformed_answer(*state.origin);
+      }
+      connection.buffer.consume(step->consumed);
+      // The piece stays valid until the next call: only then is the buffer compacted.
+      if (step->produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, step->produced));
+      if (state.body.done()) break;
+    }
+    if (!state.whole_call_deadline) connection.tcp().expires_after(state.piece_timeout);
+    auto [ec, read] = co_await connection.read_more();
+    if (ec && is_end_of_stream(ec) && state.body.finish_at_close()) break;
+    if (ec || read == 0) {
+      Error error = ec ? transport_error(ec, state.abort && state.abort->aborted(), *state.origin)
+                       : malformed_answer(*state.origin);  // a framing line longer than the buffer
+      connection.close();
       state.connection.reset();
       co_return error;
     }
-    const std::size_t produced = kReadPieceBytes - body.size;
-    if (produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, produced));
+    connection.buffer.commit(read);
   }
   state.settle();
   co_return std::optional<std::string_view>();
@@ -336,8 +347,6 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     state->pool = pool_.get();
     state->origin = origin;
     state->piece_timeout = call.timeout;
-    state->parser.header_limit(kHeaderLimit);
-    state->parser.body_limit(boost::none);
     state->connection = pool_->take(origin->key);
     if (!state->connection) {
       auto fresh = co_await connect(io_, tls_, *pool_, *origin, first_byte_deadline);
@@ -353,19 +362,38 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     auto [write_ec, written] = co_await std::visit(
         [&](auto& stream) { return asio::async_write(stream, request, kUseTuple); }, connection.stream);
     beast::error_code ec = write_ec;
-    if (!ec) {
-      auto [read_ec, read] = co_await std::visit(
-          [&](auto& stream) { return http::async_read_header(stream, connection.buffer, state->parser, kUseTuple); },
-          connection.stream);
+    bool received_any = false;
+    bool malformed = false;
+    while (!ec) {
+      std::size_t head_bytes = 0;
+      const auto parsed = http1::parse_response_head(connection.buffer.pending(), state->head, head_bytes);
+      if (parsed == http1::ParseResult::done) {
+        connection.buffer.consume(head_bytes);
+        if (state->head.status >= 200) break;
+        continue;  // an interim answer (100 Continue): the final one follows
+      }
+      if (parsed == http1::ParseResult::malformed) {
+        malformed = true;
+        break;
+      }
+      auto [read_ec, read] = co_await connection.read_more();
       ec = read_ec;
+      if (ec) break;
+      if (read == 0) {  // a head larger than the limit
+        malformed = true;
+        break;
+      }
+      connection.buffer.commit(read);
+      received_any = true;
     }
-    if (ec) {
+    if (ec || malformed) {
       abort.set_action(nullptr);
       state->abort = nullptr;
-      const bool retry = connection.reused && attempt == 0 && !state->parser.got_some() &&
-                         is_stale_connection_error(ec) && !abort.aborted();
+      const bool retry = connection.reused && attempt == 0 && !received_any && is_stale_connection_error(ec) &&
+                         !abort.aborted();
       connection.close();
       if (retry) continue;
+      if (malformed) co_return malformed_answer(*origin);
       co_return transport_error(ec, abort.aborted(), *origin);
     }
     co_return std::unique_ptr<Stream>(new Stream(std::move(state)));
