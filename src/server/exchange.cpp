@@ -23,16 +23,19 @@ Exchange::Exchange(beast::tcp_stream& stream, Request& request, std::shared_ptr<
 
 Exchange::~Exchange() { unwatch_client(); }
 
+std::string_view Request::header(std::string_view name) const {
+  for (const auto& [field, value] : head_.fields) {
+    if (http1::iequals(field, name)) return value;
+  }
+  return {};
+}
+
 std::string_view Exchange::path() const {
-  const std::string_view target(request_.target().data(), request_.target().size());
+  const std::string_view target = request_.target();
   return target.substr(0, target.find('?'));
 }
 
-std::string_view Exchange::header(std::string_view name) const {
-  auto found = request_.find(name);
-  if (found == request_.end()) return {};
-  return {found->value().data(), found->value().size()};
-}
+std::string_view Exchange::header(std::string_view name) const { return request_.header(name); }
 
 void Exchange::set_header(std::string_view name, std::string value) {
   for (auto& [existing, text] : headers_) {

@@ -2,10 +2,11 @@
 // answer it whole or as a stream of chunks. Hides Beast's response types from handlers.
 #pragma once
 
+#include "base/http1.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
 
 #include <chrono>
 #include <functional>
@@ -21,7 +22,26 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-using Request = http::request<http::string_body>;
+// One request as received: its head kept whole (the method, target and fields are views into
+// it) and its body.
+class Request {
+ public:
+  http::verb method() const { return method_; }
+  std::string_view target() const { return head_.target; }
+  unsigned version() const { return head_.minor_version == 0 ? 10 : 11; }
+  bool keep_alive() const { return head_.keep_alive; }
+  // The first field named `name` (ASCII case-insensitive); empty when absent.
+  std::string_view header(std::string_view name) const;
+  const std::string& body() const { return body_; }
+  std::string& body() { return body_; }
+
+ private:
+  friend class Listener;
+  std::string head_bytes_;  // the head as received, blank line included
+  http1::RequestHead head_;
+  http::verb method_ = http::verb::unknown;
+  std::string body_;
+};
 
 // Fires a callback when the client closes its connection while its request is being served.
 struct ClientWatch {

@@ -67,6 +67,56 @@ TEST(ParseResponseHead, RefusesWhatIsNotHttp) {
   }
 }
 
+TEST(FindHeadEnd, IsJustPastTheBlankLine) {
+  EXPECT_EQ(find_head_end("GET / HTTP/1.1\r\nHost: a\r\n\r\nbody"), 27u);
+  EXPECT_EQ(find_head_end("GET / HTTP/1.1\r\nHost: a\r\n\r"), std::string_view::npos);
+}
+
+TEST(ParseRequestHead, ReadsLineFieldsAndFraming) {
+  RequestHead head;
+  const std::string_view text =
+      "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: h\r\nAuthorization:  Bearer sk-1 \r\n"
+      "Content-Length: 42\r\nExpect: 100-continue\r\nX-Empty:\r\n\r\n";
+  ASSERT_EQ(parse_request_head(text, head), "");
+  EXPECT_EQ(head.method, "POST");
+  EXPECT_EQ(head.target, "/v1/chat/completions?x=1");
+  EXPECT_EQ(head.minor_version, 1);
+  EXPECT_TRUE(head.keep_alive);
+  EXPECT_EQ(head.framing, BodyFraming::length);
+  EXPECT_EQ(head.content_length, 42u);
+  EXPECT_TRUE(head.expect_continue);
+  ASSERT_EQ(head.fields.size(), 5u);
+  EXPECT_EQ(head.fields[1].first, "Authorization");
+  EXPECT_EQ(head.fields[1].second, "Bearer sk-1");
+  EXPECT_EQ(head.fields[4].second, "");
+
+  ASSERT_EQ(parse_request_head("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", head), "");
+  EXPECT_EQ(head.framing, BodyFraming::chunked);
+  EXPECT_FALSE(head.keep_alive);
+  EXPECT_FALSE(head.expect_continue);  // nothing left from the request before
+  ASSERT_EQ(parse_request_head("GET / HTTP/1.0\r\n\r\n", head), "");
+  EXPECT_EQ(head.framing, BodyFraming::none);
+  EXPECT_FALSE(head.keep_alive);
+  EXPECT_TRUE(head.fields.empty());
+  ASSERT_EQ(parse_request_head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", head), "");
+  EXPECT_TRUE(head.keep_alive);
+}
+
+TEST(ParseRequestHead, RefusesMalformedAndAmbiguousHeads) {
+  for (const std::string_view text : {
+           "GET /\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
+           " GET / HTTP/1.1\r\n\r\n", "GET / x HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
+           "GET / HTTP/1.1\r\n folded: x\r\n\r\n", "GET / HTTP/1.1\r\nA: b\x01c\r\n\r\n",
+           "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+           "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n",
+           "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+           "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"}) {
+    RequestHead head;
+    EXPECT_NE(parse_request_head(text, head), "") << text;
+  }
+}
+
 // Feeds `wire` to a decoder `step` bytes at a time, as a socket would deliver it, keeping the
 // bytes a step did not consume; returns the body, or "<malformed>".
 std::string decode_all(BodyFraming framing, std::uint64_t length, std::string_view wire, std::size_t step,
