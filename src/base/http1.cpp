@@ -1,6 +1,7 @@
 #include "base/http1.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -8,13 +9,17 @@ namespace llmux::http1 {
 
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+// RFC 9110 §5.6.2 token characters, one table lookup each.
+constexpr auto kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 
-// RFC 9110 §5.6.2 token characters.
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+bool is_token_char(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -41,14 +46,6 @@ bool parse_decimal(std::string_view text, std::uint64_t& value) {
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 char* ReadBuffer::prepare(std::size_t& free_bytes, std::size_t max_capacity) {
   const std::size_t pending_bytes = end_ - begin_;
@@ -81,6 +78,7 @@ std::size_t find_head_end(std::string_view bytes) {
 
 std::string_view parse_request_head(std::string_view bytes, RequestHead& head) {
   head.fields.clear();
+  if (head.fields.capacity() == 0) head.fields.reserve(16);  // one allocation for a usual request
   head.framing = BodyFraming::none;
   head.content_length = 0;
   head.expect_continue = false;

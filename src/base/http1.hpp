@@ -102,6 +102,15 @@ class BodyDecoder {
 };
 
 // ASCII case-insensitive comparison, as header names compare.
-bool iequals(std::string_view a, std::string_view b);
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    // Setting bit 5 lowers letters; two bytes that agree then are equal or both non-letters
+    // that differ only in that bit, which the exact comparison catches.
+    const char x = a[i], y = b[i];
+    if (x != y && ((x | 0x20) != (y | 0x20) || !((x | 0x20) >= 'a' && (x | 0x20) <= 'z'))) return false;
+  }
+  return true;
+}
 
 }  // namespace llmux::http1
