@@ -76,6 +76,64 @@ std::size_t find_head_end(std::string_view bytes) {
   return blank == std::string_view::npos ? blank : blank + 4;
 }
 
+namespace {
+
+// What every head says about framing and the connection, read by read_fields.
+struct FramingFields {
+  bool connection_close = false;
+  bool connection_keep_alive = false;
+  bool has_length = false;
+  std::uint64_t content_length = 0;
+  int coding_fields = 0;      // Transfer-Encoding fields
+  bool chunked_last = false;  // the last coding named is "chunked"
+
+  bool keep_alive(int minor_version) const {
+    return minor_version == 1 ? !connection_close : connection_keep_alive && !connection_close;
+  }
+};
+
+bool is_field_value(std::string_view value) {
+  for (const char c : value) {
+    if ((static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// Reads the field lines of a head (`lines`, each ending with CRLF): framing and Connection into
+// `framing`, every field to `visit(name, value)`. False when a line is malformed.
+template <class Visit>
+bool read_fields(std::string_view lines, FramingFields& framing, Visit&& visit) {
+  while (!lines.empty()) {
+    const auto end = lines.find("\r\n");
+    const std::string_view line = lines.substr(0, end);
+    lines.remove_prefix(end + 2);
+    const auto colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return false;
+    const std::string_view name = line.substr(0, colon);
+    if (!std::all_of(name.begin(), name.end(), is_token_char)) return false;
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (!is_field_value(value)) return false;
+    if (iequals(name, "content-length")) {
+      std::uint64_t length = 0;
+      if (!parse_decimal(value, length) || (framing.has_length && length != framing.content_length)) return false;
+      framing.has_length = true;
+      framing.content_length = length;
+    } else if (iequals(name, "transfer-encoding")) {
+      ++framing.coding_fields;
+      for_each_list_token(value, [&](std::string_view coding) { framing.chunked_last = iequals(coding, "chunked"); });
+    } else if (iequals(name, "connection")) {
+      for_each_list_token(value, [&](std::string_view option) {
+        if (iequals(option, "close")) framing.connection_close = true;
+        if (iequals(option, "keep-alive")) framing.connection_keep_alive = true;
+      });
+    }
+    visit(name, value);
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string_view parse_request_head(std::string_view bytes, RequestHead& head) {
   head.fields.clear();
   if (head.fields.capacity() == 0) head.fields.reserve(16);  // one allocation for a usual request
@@ -97,8 +155,8 @@ std::string_view parse_request_head(std::string_view bytes, RequestHead& head) {
   head.target = request_line.substr(first_space + 1, last_space - first_space - 1);
   const std::string_view version = request_line.substr(last_space + 1);
   if (!std::all_of(head.method.begin(), head.method.end(), is_token_char)) return "bad method";
-  if (head.target.empty() || std::any_of(head.target.begin(), head.target.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+  if (head.target.empty() || !std::all_of(head.target.begin(), head.target.end(), [](char c) {
+        return static_cast<unsigned char>(c) > ' ' && c != 0x7f;
       })) {
     return "bad target";
   }
@@ -107,53 +165,22 @@ std::string_view parse_request_head(std::string_view bytes, RequestHead& head) {
   }
   head.minor_version = version[7] - '0';
 
-  bool connection_close = false;
-  bool connection_keep_alive = false;
-  bool has_length = false;
-  bool has_coding = false;
-  while (!rest.empty()) {
-    const auto end = rest.find("\r\n");
-    const std::string_view line = rest.substr(0, end);
-    rest.remove_prefix(end + 2);
-    const auto colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return "bad field";
-    const std::string_view name = line.substr(0, colon);
-    if (!std::all_of(name.begin(), name.end(), is_token_char)) return "bad field name";
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (std::any_of(value.begin(), value.end(), [](char c) {
-          return (static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f;
-        })) {
-      return "bad field value";
-    }
+  FramingFields framing;
+  const bool well_formed = read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
     head.fields.emplace_back(name, value);
-    if (iequals(name, "content-length")) {
-      std::uint64_t length = 0;
-      if (!parse_decimal(value, length) || (has_length && length != head.content_length)) {
-        return "bad Content-Length";
-      }
-      has_length = true;
-      head.content_length = length;
-    } else if (iequals(name, "transfer-encoding")) {
-      // A request body can only be chunked (RFC 9112 §6.3): any other coding is refused.
-      bool chunked_last = false;
-      for_each_list_token(value, [&](std::string_view coding) { chunked_last = iequals(coding, "chunked"); });
-      if (!chunked_last || has_coding) return "bad Transfer-Encoding";
-      has_coding = true;
-    } else if (iequals(name, "connection")) {
-      for_each_list_token(value, [&](std::string_view option) {
-        if (iequals(option, "close")) connection_close = true;
-        if (iequals(option, "keep-alive")) connection_keep_alive = true;
-      });
-    } else if (iequals(name, "expect")) {
-      head.expect_continue = iequals(value, "100-continue");
-    }
+    if (iequals(name, "expect")) head.expect_continue = iequals(value, "100-continue");
+  });
+  if (!well_formed) return "bad field";
+  // A request body can only be chunked (RFC 9112 §6.3), and never in HTTP/1.0.
+  if (framing.coding_fields > 1 || (framing.coding_fields == 1 && (!framing.chunked_last || head.minor_version == 0))) {
+    return "bad Transfer-Encoding";
   }
   // Both a length and a coding is how requests are smuggled past proxies: refused.
-  if (has_length && has_coding) return "both Content-Length and Transfer-Encoding";
-  if (has_coding && head.minor_version == 0) return "bad Transfer-Encoding";
-  head.keep_alive = head.minor_version == 1 ? !connection_close : connection_keep_alive && !connection_close;
-  if (has_coding) head.framing = BodyFraming::chunked;
-  else if (has_length && head.content_length > 0) head.framing = BodyFraming::length;
+  if (framing.has_length && framing.coding_fields > 0) return "both Content-Length and Transfer-Encoding";
+  head.keep_alive = framing.keep_alive(head.minor_version);
+  head.content_length = framing.content_length;
+  if (framing.coding_fields > 0) head.framing = BodyFraming::chunked;
+  else if (framing.content_length > 0) head.framing = BodyFraming::length;
   return {};
 }
 
@@ -161,9 +188,8 @@ ParseResult parse_response_head(std::string_view bytes, ResponseHead& head, std:
   const auto end = find_head_end(bytes);
   if (end == std::string_view::npos) return ParseResult::incomplete;
   head_bytes = end;
-  const auto blank = end - 4;
   head = ResponseHead{};
-  std::string_view rest = bytes.substr(0, blank + 2);  // every line ends with CRLF
+  std::string_view rest = bytes.substr(0, end - 2);  // every line ends with CRLF
 
   // Status line: HTTP/1.x SP 3DIGIT [SP reason]
   const auto line_end = rest.find("\r\n");
@@ -181,54 +207,24 @@ ParseResult parse_response_head(std::string_view bytes, ResponseHead& head, std:
   }
   head.status = static_cast<int>(status);
 
-  bool connection_close = false;
-  bool connection_keep_alive = false;
-  bool chunked = false;
-  bool other_coding = false;
-  bool has_length = false;
-  while (!rest.empty()) {
-    const auto end = rest.find("\r\n");
-    const std::string_view line = rest.substr(0, end);
-    rest.remove_prefix(end + 2);
-    const auto colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return ParseResult::malformed;
-    const std::string_view name = line.substr(0, colon);
-    if (!std::all_of(name.begin(), name.end(), is_token_char)) return ParseResult::malformed;
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (value.find_first_of("\r\n") != std::string_view::npos) return ParseResult::malformed;
-    if (iequals(name, "content-length")) {
-      std::uint64_t length = 0;
-      if (!parse_decimal(value, length) || (has_length && length != head.content_length)) {
-        return ParseResult::malformed;
-      }
-      has_length = true;
-      head.content_length = length;
-    } else if (iequals(name, "transfer-encoding")) {
-      // Only a final "chunked" delimits the body; any other coding runs to the close.
-      for_each_list_token(value, [&](std::string_view coding) {
-        chunked = iequals(coding, "chunked");
-        other_coding = !chunked;
-      });
-    } else if (iequals(name, "connection")) {
-      for_each_list_token(value, [&](std::string_view option) {
-        if (iequals(option, "close")) connection_close = true;
-        if (iequals(option, "keep-alive")) connection_keep_alive = true;
-      });
-    } else if (iequals(name, "retry-after")) {
-      std::uint64_t seconds = 0;
-      if (parse_decimal(value, seconds)) head.retry_after = std::chrono::seconds(seconds);
-    }
-  }
-  head.keep_alive = minor == '1' ? !connection_close : connection_keep_alive && !connection_close;
+  FramingFields framing;
+  const bool well_formed = read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
+    std::uint64_t seconds = 0;
+    if (iequals(name, "retry-after") && parse_decimal(value, seconds)) head.retry_after = std::chrono::seconds(seconds);
+  });
+  if (!well_formed) return ParseResult::malformed;
+  head.keep_alive = framing.keep_alive(minor - '0');
+  head.content_length = framing.content_length;
   if (head.status < 200 || head.status == 204 || head.status == 304) {
     head.framing = BodyFraming::none;
-  } else if (chunked) {
+  } else if (framing.coding_fields > 0 && framing.chunked_last) {
     head.framing = BodyFraming::chunked;
-  } else if (other_coding || !has_length) {
+  } else if (framing.coding_fields > 0 || !framing.has_length) {
+    // Only a final "chunked" delimits a body; without it or a length, the body runs to the close.
     head.framing = BodyFraming::until_close;
     head.keep_alive = false;
   } else {
-    head.framing = head.content_length == 0 ? BodyFraming::none : BodyFraming::length;
+    head.framing = framing.content_length == 0 ? BodyFraming::none : BodyFraming::length;
   }
   return ParseResult::done;
 }
