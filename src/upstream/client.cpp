@@ -5,10 +5,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/url/parse.hpp>
 
 #include <array>
@@ -64,11 +64,11 @@ Result<Origin> parse_origin(std::string_view url) {
   return origin;
 }
 
-Error transport_error(const beast::error_code& ec, bool aborted, const Origin& origin) {
+Error transport_error(const beast::error_code& ec, bool aborted, bool timed_out, const Origin& origin) {
   if (aborted) {
     return Error{.kind = ErrorKind::upstream_failed, .message = "The call was abandoned."};
   }
-  if (ec == beast::error::timeout) {
+  if (timed_out) {
     return Error{.kind = ErrorKind::timeout,
                  .message = "The upstream " + origin.key + " did not answer in time."};
   }
@@ -98,22 +98,65 @@ bool is_stale_connection_error(const beast::error_code& ec) {
 
 }  // namespace
 
+// A connection's deadline, enforced by one timer that is re-armed only when it fires before the
+// deadline: moving the deadline later (each call, each stream piece) is an assignment, not a
+// timer operation. When it passes, the socket is closed, which fails the pending operation.
+struct Deadline {
+  Clock::time_point at = Clock::time_point::max();
+  Clock::time_point armed_for = Clock::time_point::max();  // when the timer fires, if armed
+  unsigned generation = 0;  // of the timer's current wait; older waits end without effect
+  bool armed = false;
+  bool passed = false;
+  tcp::socket* socket = nullptr;  // nullptr once the connection is gone
+};
+
+void watch_deadline(asio::steady_timer& timer, const std::shared_ptr<Deadline>& deadline) {
+  deadline->armed = true;
+  deadline->armed_for = deadline->at;
+  const unsigned generation = ++deadline->generation;
+  timer.expires_at(deadline->at);
+  timer.async_wait([&timer, deadline, generation](const beast::error_code& ec) {
+    // A wait replaced by a nearer one, or the connection gone: touch nothing else.
+    if (ec || !deadline->socket || deadline->generation != generation) return;
+    deadline->armed = false;
+    if (deadline->at == Clock::time_point::max()) return;  // idle in the pool: nothing to enforce
+    if (Clock::now() < deadline->at) return watch_deadline(timer, deadline);
+    deadline->passed = true;
+    beast::error_code ignored;
+    deadline->socket->close(ignored);
+  });
+}
+
 class Connection {
  public:
-  using Plain = beast::tcp_stream;
-  using Tls = beast::ssl_stream<beast::tcp_stream>;
+  using Plain = tcp::socket;
+  using Tls = asio::ssl::stream<tcp::socket>;
 
-  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
+  Connection(asio::io_context& io, std::string key)
+      : stream(std::in_place_type<Plain>, io), timer(io), key(std::move(key)) {
+    deadline->socket = &socket();
+  }
   Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
-      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {}
+      : stream(std::in_place_type<Tls>, io, tls), timer(io), key(std::move(key)) {
+    deadline->socket = &socket();
+  }
+  ~Connection() { deadline->socket = nullptr; }
 
-  beast::tcp_stream& tcp() {
-    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+  tcp::socket& socket() {
+    if (auto* plain = std::get_if<Plain>(&stream)) return *plain;
+    return std::get<Tls>(stream).next_layer();
   }
   void close() {
     beast::error_code ignored;
-    tcp().socket().close(ignored);
+    socket().close(ignored);
   }
+
+  void expires_at(Clock::time_point when) {
+    deadline->at = when;
+    if (!deadline->armed || when < deadline->armed_for) watch_deadline(timer, deadline);
+  }
+  void expires_never() { deadline->at = Clock::time_point::max(); }
+  bool timed_out() const { return deadline->passed; }
 
   // Starts reading more bytes into `buffer` (a plain function: no coroutine frame of its own).
   // Completes with 0 bytes and no error when the buffer is full at its largest.
@@ -125,6 +168,8 @@ class Connection {
   }
 
   std::variant<Plain, Tls> stream;
+  asio::steady_timer timer;
+  std::shared_ptr<Deadline> deadline = std::make_shared<Deadline>();
   http1::ReadBuffer buffer{kReadPieceBytes};
   std::string key;
   Clock::time_point idle_since{};
@@ -153,7 +198,8 @@ class Pool {
     auto& connections = idle_[connection->key];
     if (connections.size() >= kMaxIdlePerOrigin) return;
     connection->idle_since = Clock::now();
-    connection->tcp().expires_never();
+    connection->expires_never();
+    connection->buffer.release_if_empty();  // an idle connection holds no read buffer
     connections.push_back(std::move(connection));
   }
 
@@ -197,7 +243,7 @@ struct Stream::State {
     if (!connection) return;
     // A call abandoned by its client may have had its connection closed after the answer was
     // complete: only a connection that is still open may go back to the pool.
-    if (body.done() && head.keep_alive && connection->buffer.empty() && connection->tcp().socket().is_open()) {
+    if (body.done() && head.keep_alive && connection->buffer.empty() && connection->socket().is_open()) {
       pool->put(std::move(connection));
     } else {
       connection->close();
@@ -234,11 +280,11 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
       if (step->produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, step->produced));
       if (state.body.done()) break;
     }
-    if (!state.whole_call_deadline) connection.tcp().expires_after(state.piece_timeout);
+    if (!state.whole_call_deadline) connection.expires_at(Clock::now() + state.piece_timeout);
     auto [ec, read] = co_await connection.read_more();
     if (ec && is_end_of_stream(ec) && state.body.finish_at_close()) break;
     if (ec || read == 0) {
-      Error error = ec ? transport_error(ec, state.abort && state.abort->aborted(), *state.origin)
+      Error error = ec ? transport_error(ec, state.abort && state.abort->aborted(), connection.timed_out(), *state.origin)
                        : malformed_answer(*state.origin);  // a framing line longer than the buffer
       connection.close();
       state.connection.reset();
@@ -289,10 +335,17 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
   }
   auto connection = origin.tls ? std::make_unique<Connection>(io, tls, origin.key)
                                : std::make_unique<Connection>(io, origin.key);
-  connection->tcp().expires_at(deadline);
-  auto [connect_ec, endpoint] = co_await connection->tcp().async_connect(endpoints, kUseTuple);
-  if (connect_ec) co_return transport_error(connect_ec, false, origin);
-  connection->tcp().socket().set_option(tcp::no_delay(true), ec);
+  connection->expires_at(deadline);
+  beast::error_code connect_ec = asio::error::host_not_found;
+  for (const auto& entry : endpoints) {  // each address in turn, until one answers or time is up
+    if (connection->timed_out()) break;
+    connection->close();  // a failed attempt leaves the socket unusable
+    auto [attempt_ec] = co_await connection->socket().async_connect(entry.endpoint(), kUseTuple);
+    connect_ec = attempt_ec;
+    if (!connect_ec) break;
+  }
+  if (connect_ec) co_return transport_error(connect_ec, false, connection->timed_out(), origin);
+  connection->socket().set_option(tcp::no_delay(true), ec);
   if (auto* secure = std::get_if<Connection::Tls>(&connection->stream)) {
     if (!SSL_set_tlsext_host_name(secure->native_handle(), origin.host.c_str())) {
       co_return Error{.kind = ErrorKind::upstream_failed, .message = "Could not set TLS server name for " + origin.host + "."};
@@ -356,8 +409,8 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     Connection& connection = *state->connection;
     abort.set_action([&connection] { connection.close(); });
     state->abort = &abort;
-    if (abort.aborted()) co_return transport_error({}, true, *origin);
-    connection.tcp().expires_at(first_byte_deadline);
+    if (abort.aborted()) co_return transport_error({}, true, false, *origin);
+    connection.expires_at(first_byte_deadline);
 
     auto [write_ec, written] = co_await std::visit(
         [&](auto& stream) { return asio::async_write(stream, request, kUseTuple); }, connection.stream);
@@ -375,6 +428,15 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
       if (parsed == http1::ParseResult::malformed) {
         malformed = true;
         break;
+      }
+      if (!received_any && connection.buffer.empty()) {
+        if (auto* plain = std::get_if<Connection::Plain>(&connection.stream)) {
+          // Wait for the answer before taking a read buffer: a call held by a slow upstream
+          // holds none. (TLS may have bytes buffered inside: it reads at once.)
+          auto [wait_ec] = co_await plain->async_wait(tcp::socket::wait_read, kUseTuple);
+          ec = wait_ec;
+          if (ec) break;
+        }
       }
       auto [read_ec, read] = co_await connection.read_more();
       ec = read_ec;
@@ -394,7 +456,7 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
       connection.close();
       if (retry) continue;
       if (malformed) co_return malformed_answer(*origin);
-      co_return transport_error(ec, abort.aborted(), *origin);
+      co_return transport_error(ec, abort.aborted(), connection.timed_out(), *origin);
     }
     co_return std::unique_ptr<Stream>(new Stream(std::move(state)));
   }
@@ -407,7 +469,7 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   auto stream = co_await open_stream(std::move(call), abort);
   if (!stream) co_return stream.error();
   (*stream)->state_->whole_call_deadline = true;
-  if ((*stream)->state_->connection) (*stream)->state_->connection->tcp().expires_at(deadline);
+  if ((*stream)->state_->connection) (*stream)->state_->connection->expires_at(deadline);
   auto body = co_await (*stream)->read_all(kMaxAnswerBytes);
   if (!body) co_return body.error();
   co_return Response{.status = (*stream)->status(), .body = std::move(*body), .retry_after = (*stream)->retry_after()};
