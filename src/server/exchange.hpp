@@ -5,7 +5,8 @@
 #include "base/http1.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <chrono>
@@ -53,7 +54,7 @@ struct ClientWatch {
 
 class Exchange {
  public:
-  Exchange(beast::tcp_stream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
+  Exchange(asio::ip::tcp::socket& socket, Request& request, std::shared_ptr<ClientWatch> watch,
            std::chrono::steady_clock::time_point received_at);
   ~Exchange();
 
@@ -95,7 +96,7 @@ class Exchange {
   std::string response_head(unsigned status, std::string_view content_type, bool chunked,
                             std::size_t content_length) const;
 
-  beast::tcp_stream& stream_;
+  asio::ip::tcp::socket& socket_;
   Request& request_;
   std::shared_ptr<ClientWatch> watch_;
   std::chrono::steady_clock::time_point received_at_;

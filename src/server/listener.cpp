@@ -1,5 +1,7 @@
 #include "server/listener.hpp"
 
+#include "base/socket_deadline.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,14 +30,14 @@ constexpr std::size_t kLingerBytes = 64u << 20;
 // After refusing a request whose body is still arriving, closing at once would make the kernel
 // reset the connection and the client could lose the refusal. So stop sending, then read and
 // discard what the client still sends, for a bounded time and size (nginx's lingering close).
-asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+asio::awaitable<void> linger_close(tcp::socket& socket, SocketDeadline& deadline) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(kLingerTime);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  deadline.expires_after(kLingerTime);
   std::array<char, 16 * 1024> scratch;
   std::size_t discarded = 0;
   while (!ec && discarded < kLingerBytes) {
-    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    auto [read_ec, read] = co_await socket.async_read_some(asio::buffer(scratch), kUseTuple);
     ec = read_ec;
     discarded += read;
   }
@@ -44,7 +46,7 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
 }  // namespace
 
 struct Listener::Session {
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   bool busy = false;  // a request is being read or served
 };
 
@@ -106,10 +108,10 @@ asio::awaitable<void> Listener::accept_loop() {
 }
 
 asio::awaitable<void> Listener::run_session(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+  SocketDeadline deadline(socket);
   // Holds bytes only while a request is read: released once it is (and nothing follows it).
   http1::ReadBuffer buffer(kRequestReadBytes);
-  Session session{.stream = &stream};
+  Session session{.socket = &socket};
   sessions_.push_back(&session);
   auto position = std::prev(sessions_.end());
   struct Unlink {
@@ -126,11 +128,12 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
   auto read_more = [&](std::size_t max_capacity) {
     std::size_t free_bytes = 0;
     char* const space = buffer.prepare(free_bytes, max_capacity);
-    return stream.async_read_some(asio::buffer(space, free_bytes), kUseTuple);
+    return socket.async_read_some(asio::buffer(space, free_bytes), kUseTuple);
   };
   // The client went away, timed out or the server is closing: nothing to answer.
   auto is_quiet_end = [&](const beast::error_code& ec) {
-    return ec == asio::error::eof || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+    // (A passed deadline closes the socket: the read ends as operation_aborted.)
+    return ec == asio::error::eof || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
            ec == asio::error::connection_reset || draining_;
   };
 
@@ -141,14 +144,14 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     response.keep_alive(false);
     response.body() = handler_.error_body(status, message);
     response.prepare_payload();
-    stream.expires_after(limits_.read_timeout);
-    auto [ec, written] = co_await http::async_write(stream, response, kUseTuple);
-    if (!ec) co_await linger_close(stream);
+    deadline.expires_after(limits_.read_timeout);
+    auto [ec, written] = co_await http::async_write(socket, response, kUseTuple);
+    if (!ec) co_await linger_close(socket, deadline);
   };
 
   while (!draining_) {
     session.busy = !buffer.empty();
-    stream.expires_after(buffer.empty() ? limits_.keepalive_idle : limits_.read_timeout);
+    deadline.expires_after(buffer.empty() ? limits_.keepalive_idle : limits_.read_timeout);
     std::size_t head_end = http1::find_head_end(buffer.pending());
     beast::error_code read_ec;
     while (head_end == std::string_view::npos && buffer.pending().size() <= limits_.header_bytes) {
@@ -169,7 +172,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     }
     session.busy = true;
     const auto received_at = std::chrono::steady_clock::now();
-    stream.expires_after(limits_.read_timeout);
+    deadline.expires_after(limits_.read_timeout);
     Request request;
     request.head_bytes_.assign(buffer.pending().substr(0, head_end));
     buffer.consume(head_end);
@@ -186,7 +189,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     }
     if (head.expect_continue) {
       constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
+      co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
     }
 
     // The body: what is buffered already, then straight from the socket into the body.
@@ -201,7 +204,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       if (buffered < length) {
         body.resize(length);
         auto [ec, read] =
-            co_await asio::async_read(stream, asio::buffer(body.data() + buffered, length - buffered), kUseTuple);
+            co_await asio::async_read(socket, asio::buffer(body.data() + buffered, length - buffered), kUseTuple);
         body_ec = ec;
       }
     } else if (head.framing == http1::BodyFraming::chunked) {
@@ -246,9 +249,9 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       break;
     }
     buffer.release_if_empty();
-    stream.expires_never();  // the handler bounds its own work (upstream timeouts)
+    deadline.expires_never();  // the handler bounds its own work (upstream timeouts)
 
-    Exchange exchange(stream, request, watch, received_at);
+    Exchange exchange(socket, request, watch, received_at);
     co_await handler_.handle(exchange);
     if (!exchange.responded()) {
       co_await exchange.respond(500, handler_.error_body(500, "The request was not answered."));
@@ -258,8 +261,8 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     if (!exchange.keep_alive() || watch->client_left) break;
   }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
 }
 
 void Listener::session_ended() {
@@ -276,7 +279,7 @@ void Listener::drain(std::function<void()> on_drained) {
   beast::error_code ignored;
   acceptor_.close(ignored);
   for (Session* session : sessions_) {
-    if (!session->busy) session->stream->socket().cancel(ignored);
+    if (!session->busy) session->socket->cancel(ignored);
   }
   if (sessions_.empty() && on_drained_) {
     auto done = std::move(on_drained_);
@@ -287,7 +290,7 @@ void Listener::drain(std::function<void()> on_drained) {
 
 void Listener::close_all() {
   beast::error_code ignored;
-  for (Session* session : sessions_) session->stream->socket().close(ignored);
+  for (Session* session : sessions_) session->socket->close(ignored);
 }
 
 }  // namespace llmux::server

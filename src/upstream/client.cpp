@@ -1,11 +1,11 @@
 #include "upstream/client.hpp"
 
 #include "base/http1.hpp"
+#include "base/socket_deadline.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -98,49 +98,14 @@ bool is_stale_connection_error(const beast::error_code& ec) {
 
 }  // namespace
 
-// A connection's deadline, enforced by one timer that is re-armed only when it fires before the
-// deadline: moving the deadline later (each call, each stream piece) is an assignment, not a
-// timer operation. When it passes, the socket is closed, which fails the pending operation.
-struct Deadline {
-  Clock::time_point at = Clock::time_point::max();
-  Clock::time_point armed_for = Clock::time_point::max();  // when the timer fires, if armed
-  unsigned generation = 0;  // of the timer's current wait; older waits end without effect
-  bool armed = false;
-  bool passed = false;
-  tcp::socket* socket = nullptr;  // nullptr once the connection is gone
-};
-
-void watch_deadline(asio::steady_timer& timer, const std::shared_ptr<Deadline>& deadline) {
-  deadline->armed = true;
-  deadline->armed_for = deadline->at;
-  const unsigned generation = ++deadline->generation;
-  timer.expires_at(deadline->at);
-  timer.async_wait([&timer, deadline, generation](const beast::error_code& ec) {
-    // A wait replaced by a nearer one, or the connection gone: touch nothing else.
-    if (ec || !deadline->socket || deadline->generation != generation) return;
-    deadline->armed = false;
-    if (deadline->at == Clock::time_point::max()) return;  // idle in the pool: nothing to enforce
-    if (Clock::now() < deadline->at) return watch_deadline(timer, deadline);
-    deadline->passed = true;
-    beast::error_code ignored;
-    deadline->socket->close(ignored);
-  });
-}
-
 class Connection {
  public:
   using Plain = tcp::socket;
   using Tls = asio::ssl::stream<tcp::socket>;
 
-  Connection(asio::io_context& io, std::string key)
-      : stream(std::in_place_type<Plain>, io), timer(io), key(std::move(key)) {
-    deadline->socket = &socket();
-  }
+  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
   Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
-      : stream(std::in_place_type<Tls>, io, tls), timer(io), key(std::move(key)) {
-    deadline->socket = &socket();
-  }
-  ~Connection() { deadline->socket = nullptr; }
+      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {}
 
   tcp::socket& socket() {
     if (auto* plain = std::get_if<Plain>(&stream)) return *plain;
@@ -151,12 +116,7 @@ class Connection {
     socket().close(ignored);
   }
 
-  void expires_at(Clock::time_point when) {
-    deadline->at = when;
-    if (!deadline->armed || when < deadline->armed_for) watch_deadline(timer, deadline);
-  }
-  void expires_never() { deadline->at = Clock::time_point::max(); }
-  bool timed_out() const { return deadline->passed; }
+  bool timed_out() const { return deadline.passed(); }
 
   // Starts reading more bytes into `buffer` (a plain function: no coroutine frame of its own).
   // Completes with 0 bytes and no error when the buffer is full at its largest.
@@ -168,8 +128,7 @@ class Connection {
   }
 
   std::variant<Plain, Tls> stream;
-  asio::steady_timer timer;
-  std::shared_ptr<Deadline> deadline = std::make_shared<Deadline>();
+  SocketDeadline deadline{socket()};  // after `stream`, whose socket it closes
   http1::ReadBuffer buffer{kReadPieceBytes};
   std::string key;
   Clock::time_point idle_since{};
@@ -198,7 +157,7 @@ class Pool {
     auto& connections = idle_[connection->key];
     if (connections.size() >= kMaxIdlePerOrigin) return;
     connection->idle_since = Clock::now();
-    connection->expires_never();
+    connection->deadline.cancel();  // an idle pool leaves its io_context free to run out of work
     connection->buffer.release_if_empty();  // an idle connection holds no read buffer
     connections.push_back(std::move(connection));
   }
@@ -280,7 +239,7 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
       if (step->produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, step->produced));
       if (state.body.done()) break;
     }
-    if (!state.whole_call_deadline) connection.expires_at(Clock::now() + state.piece_timeout);
+    if (!state.whole_call_deadline) connection.deadline.expires_at(Clock::now() + state.piece_timeout);
     auto [ec, read] = co_await connection.read_more();
     if (ec && is_end_of_stream(ec) && state.body.finish_at_close()) break;
     if (ec || read == 0) {
@@ -335,7 +294,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
   }
   auto connection = origin.tls ? std::make_unique<Connection>(io, tls, origin.key)
                                : std::make_unique<Connection>(io, origin.key);
-  connection->expires_at(deadline);
+  connection->deadline.expires_at(deadline);
   beast::error_code connect_ec = asio::error::host_not_found;
   for (const auto& entry : endpoints) {  // each address in turn, until one answers or time is up
     if (connection->timed_out()) break;
@@ -410,7 +369,7 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     abort.set_action([&connection] { connection.close(); });
     state->abort = &abort;
     if (abort.aborted()) co_return transport_error({}, true, false, *origin);
-    connection.expires_at(first_byte_deadline);
+    connection.deadline.expires_at(first_byte_deadline);
 
     auto [write_ec, written] = co_await std::visit(
         [&](auto& stream) { return asio::async_write(stream, request, kUseTuple); }, connection.stream);
@@ -469,7 +428,7 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   auto stream = co_await open_stream(std::move(call), abort);
   if (!stream) co_return stream.error();
   (*stream)->state_->whole_call_deadline = true;
-  if ((*stream)->state_->connection) (*stream)->state_->connection->expires_at(deadline);
+  if ((*stream)->state_->connection) (*stream)->state_->connection->deadline.expires_at(deadline);
   auto body = co_await (*stream)->read_all(kMaxAnswerBytes);
   if (!body) co_return body.error();
   co_return Response{.status = (*stream)->status(), .body = std::move(*body), .retry_after = (*stream)->retry_after()};
