@@ -100,19 +100,19 @@ bool is_field_value(std::string_view value) {
 }
 
 // Reads the field lines of a head (`lines`, each ending with CRLF): framing and Connection into
-// `framing`, every field to `visit(name, value)`. False when a line is malformed.
+// `framing`, every field to `visit(name, value)`, which returns false to refuse it. False when a
+// line is malformed or refused.
 template <class Visit>
 bool read_fields(std::string_view lines, FramingFields& framing, Visit&& visit) {
   while (!lines.empty()) {
     const auto end = lines.find("\r\n");
     const std::string_view line = lines.substr(0, end);
     lines.remove_prefix(end + 2);
-    const auto colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return false;
+    std::size_t colon = 0;  // the name is a token, ended by the colon
+    while (colon < line.size() && is_token_char(line[colon])) ++colon;
+    if (colon == 0 || colon == line.size() || line[colon] != ':') return false;
     const std::string_view name = line.substr(0, colon);
-    if (!std::all_of(name.begin(), name.end(), is_token_char)) return false;
     const std::string_view value = trim(line.substr(colon + 1));
-    if (!is_field_value(value)) return false;
     if (iequals(name, "content-length")) {
       std::uint64_t length = 0;
       if (!parse_decimal(value, length) || (framing.has_length && length != framing.content_length)) return false;
@@ -127,7 +127,7 @@ bool read_fields(std::string_view lines, FramingFields& framing, Visit&& visit) 
         if (iequals(option, "keep-alive")) framing.connection_keep_alive = true;
       });
     }
-    visit(name, value);
+    if (!visit(name, value)) return false;
   }
   return true;
 }
@@ -166,9 +166,12 @@ std::string_view parse_request_head(std::string_view bytes, RequestHead& head) {
   head.minor_version = version[7] - '0';
 
   FramingFields framing;
+  // Request fields reach handlers (and an echoed x-request-id the response): no control bytes.
   const bool well_formed = read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
+    if (!is_field_value(value)) return false;
     head.fields.emplace_back(name, value);
     if (iequals(name, "expect")) head.expect_continue = iequals(value, "100-continue");
+    return true;
   });
   if (!well_formed) return "bad field";
   // A request body can only be chunked (RFC 9112 §6.3), and never in HTTP/1.0.
@@ -208,9 +211,11 @@ ParseResult parse_response_head(std::string_view bytes, ResponseHead& head, std:
   head.status = static_cast<int>(status);
 
   FramingFields framing;
+  // A response's fields are only read here (framing, retry-after), never passed on.
   const bool well_formed = read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
     std::uint64_t seconds = 0;
     if (iequals(name, "retry-after") && parse_decimal(value, seconds)) head.retry_after = std::chrono::seconds(seconds);
+    return true;
   });
   if (!well_formed) return ParseResult::malformed;
   head.keep_alive = framing.keep_alive(minor - '0');

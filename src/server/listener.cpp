@@ -172,7 +172,13 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     }
     session.busy = true;
     const auto received_at = std::chrono::steady_clock::now();
-    deadline.expires_after(limits_.read_timeout);
+    // One deadline for all that is still to read of this request, set when there is any (moving
+    // the deadline nearer re-arms its timer; a small request usually came whole with its head).
+    bool rest_bounded = false;
+    const auto read_the_rest = [&] {
+      if (!rest_bounded) deadline.expires_after(limits_.read_timeout);
+      rest_bounded = true;
+    };
     Request request;
     request.head_bytes_.assign(buffer.pending().substr(0, head_end));
     buffer.consume(head_end);
@@ -188,6 +194,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       break;
     }
     if (head.expect_continue) {
+      read_the_rest();
       constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
     }
@@ -202,6 +209,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       body.assign(buffer.pending().substr(0, buffered));
       buffer.consume(buffered);
       if (buffered < length) {
+        read_the_rest();
         body.resize(length);
         auto [ec, read] =
             co_await asio::async_read(socket, asio::buffer(body.data() + buffered, length - buffered), kUseTuple);
@@ -226,6 +234,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
           }
           if (decoder.done()) break;
         }
+        read_the_rest();
         auto [ec, read] = co_await read_more(2 * kRequestReadBytes + http1::kMaxChunkLine);
         body_ec = ec;
         if (ec) break;
