@@ -101,15 +101,24 @@ bool is_stale_connection_error(const beast::error_code& ec) {
 class Connection {
  public:
   using Plain = tcp::socket;
-  using Tls = asio::ssl::stream<tcp::socket>;
+  // Held by pointer: a TLS stream is several times a socket's size, which every plain
+  // connection (one per call in flight) would otherwise carry.
+  using Tls = std::unique_ptr<asio::ssl::stream<tcp::socket>>;
 
   Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
   Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
-      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {}
+      : stream(std::in_place_type<Tls>, std::make_unique<asio::ssl::stream<tcp::socket>>(io, tls)),
+        key(std::move(key)) {}
 
   tcp::socket& socket() {
     if (auto* plain = std::get_if<Plain>(&stream)) return *plain;
-    return std::get<Tls>(stream).next_layer();
+    return std::get<Tls>(stream)->next_layer();
+  }
+  // Calls `operation` with what carries the bytes: the socket, or the TLS stream over it.
+  template <class Operation>
+  auto with_stream(Operation&& operation) {
+    if (auto* secure = std::get_if<Tls>(&stream)) return operation(**secure);
+    return operation(std::get<Plain>(stream));
   }
   void close() {
     beast::error_code ignored;
@@ -123,8 +132,7 @@ class Connection {
   auto read_more() {
     std::size_t free_bytes = 0;
     char* const space = buffer.prepare(free_bytes, kMaxReadBufferBytes);
-    return std::visit(
-        [&](auto& s) { return s.async_read_some(asio::buffer(space, free_bytes), kUseTuple); }, stream);
+    return with_stream([&](auto& s) { return s.async_read_some(asio::buffer(space, free_bytes), kUseTuple); });
   }
 
   std::variant<Plain, Tls> stream;
@@ -305,7 +313,8 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
   }
   if (connect_ec) co_return transport_error(connect_ec, false, connection->timed_out(), origin);
   connection->socket().set_option(tcp::no_delay(true), ec);
-  if (auto* secure = std::get_if<Connection::Tls>(&connection->stream)) {
+  if (auto* tls_stream = std::get_if<Connection::Tls>(&connection->stream)) {
+    auto* secure = tls_stream->get();
     if (!SSL_set_tlsext_host_name(secure->native_handle(), origin.host.c_str())) {
       co_return Error{.kind = ErrorKind::upstream_failed, .message = "Could not set TLS server name for " + origin.host + "."};
     }
@@ -371,8 +380,8 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     if (abort.aborted()) co_return transport_error({}, true, false, *origin);
     connection.deadline.expires_at(first_byte_deadline);
 
-    auto [write_ec, written] = co_await std::visit(
-        [&](auto& stream) { return asio::async_write(stream, request, kUseTuple); }, connection.stream);
+    auto [write_ec, written] =
+        co_await connection.with_stream([&](auto& stream) { return asio::async_write(stream, request, kUseTuple); });
     beast::error_code ec = write_ec;
     bool received_any = false;
     bool malformed = false;
