@@ -117,11 +117,13 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
   std::size_t element_begin = 0;
   bool element_pending = false;
 
+  // Whitespace is skipped where a state is entered (here, after '{', '[', ',' and ':'), never
+  // twice: each skip is a call per token.
   enum class Expect { value, key, after_value } expect = Expect::value;
+  scan.skip_space();
   while (true) {
     switch (expect) {
       case Expect::value: {
-        scan.skip_space();
         if (scan.position() >= text.size()) return false;
         const char c = scan.current();
         if (c == '{' || c == '[') {
@@ -149,7 +151,6 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
         break;
       }
       case Expect::key: {
-        scan.skip_space();
         if (!scan.at('"')) return false;
         const std::size_t key_begin = scan.position() + 1;
         if (!scan.string()) return false;
@@ -189,6 +190,7 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
         const char open = stack[depth - 1];
         if (c == ',') {
           scan.advance();
+          scan.skip_space();
           expect = open == '{' ? Expect::key : Expect::value;
         } else if ((c == '}' && open == '{') || (c == ']' && open == '[')) {
           scan.advance();
@@ -218,7 +220,7 @@ bool scan_answer(std::string_view text, AnswerLayout& layout) {
       else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
     }
     void element_member(std::string_view top_key, std::string_view key, Span value) override {
-      if (top_key == "choices" && key == "finish_reason" && value.in(text) != "null") layout.finish_reason = true;
+      if (key == "finish_reason" && top_key == "choices" && value.in(text) != "null") layout.finish_reason = true;
     }
     bool wants_element_members() const override { return true; }
     std::string_view text;
