@@ -12,7 +12,6 @@
 #include <boost/url/parse.hpp>
 
 #include <array>
-#include <charconv>
 #include <variant>
 
 namespace llmux::upstream {
