@@ -341,7 +341,7 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
 
   // The request head is written by hand: Beast's serializer costs more than the rest of the call.
   std::string head;
-  head.reserve(160 + origin->target.size() + call.headers.size() * 64);
+  head.reserve(160 + origin->target.size() + call.headers.size() * 64 + (origin->tls ? call.body.size() : 0));
   head += "POST ";
   head += origin->target;
   head += " HTTP/1.1\r\nHost: ";
@@ -359,7 +359,11 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     head += "\r\n";
   }
   head += "\r\n";
-  const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(call.body)};
+  // Asio's TLS stream seals one buffer per record (Beast's coalesced them): over TLS, head and
+  // body go as one buffer, one record.
+  if (origin->tls) head += call.body;
+  const std::array<asio::const_buffer, 2> request{asio::buffer(head),
+                                                  asio::buffer(call.body.data(), origin->tls ? 0 : call.body.size())};
 
   const auto first_byte_deadline = Clock::now() + call.first_byte_timeout;
   for (int attempt = 0;; ++attempt) {
