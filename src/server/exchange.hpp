@@ -27,6 +27,11 @@ namespace http = beast::http;
 // it) and its body.
 class Request {
  public:
+  Request() = default;
+  // Not copied nor moved: the views in the head point into this object's own bytes.
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
+
   http::verb method() const { return method_; }
   std::string_view target() const { return head_.target; }
   unsigned version() const { return head_.minor_version == 0 ? 10 : 11; }
