@@ -3,9 +3,6 @@
 #include "base/json_string.hpp"
 
 #include <array>
-#include <bit>
-#include <cstdint>
-#include <cstring>
 
 namespace llmux::api {
 
@@ -14,17 +11,6 @@ namespace detail {
 namespace {
 
 constexpr int kMaxDepth = 256;  // deeper nesting is refused: no answer needs it
-
-// Bytes a string scan must stop at: the quote, the backslash, control characters and the start
-// of multi-byte UTF-8. Every other byte is passed over with one table lookup.
-constexpr auto kStringStops = [] {
-  std::array<bool, 256> stops{};
-  for (int c = 0; c < 0x20; ++c) stops[c] = true;
-  for (int c = 0x80; c < 0x100; ++c) stops[c] = true;
-  stops['"'] = true;
-  stops['\\'] = true;
-  return stops;
-}();
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -46,8 +32,7 @@ class Scanner {
   bool string() {
     std::size_t i = i_ + 1;
     while (true) {
-      i = skip_plain_bytes(i);
-      while (i < n_ && !kStringStops[static_cast<unsigned char>(s_[i])]) ++i;
+      i = find_json_string_stop(std::string_view(s_, n_), i, true);
       if (i >= n_) return false;
       const unsigned char c = static_cast<unsigned char>(s_[i]);
       if (c == '"') {
@@ -108,24 +93,6 @@ class Scanner {
     return true;
   }
 
-  // Skips eight bytes at a time while none of them needs a look (SWAR: a quote, a backslash, a
-  // control character or a byte >= 0x80 in any lane), and lands on the first one that does: the
-  // lowest flagged lane is exact (borrows only ever flag lanes above a real match).
-  std::size_t skip_plain_bytes(std::size_t i) const {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
-    while (i + 8 <= n_) {
-      std::uint64_t word;
-      std::memcpy(&word, s_ + i, 8);
-      const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
-      const std::uint64_t stops = has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
-                                  ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs);
-      if (stops != 0) return i + static_cast<std::size_t>(std::countr_zero(stops)) / 8;
-      i += 8;
-    }
-    return i;
-  }
-
   char current() const { return s_[i_]; }
   void advance() { ++i_; }
   std::string_view slice(std::size_t begin, std::size_t end) const { return {s_ + begin, end - begin}; }
@@ -150,11 +117,13 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
   std::size_t element_begin = 0;
   bool element_pending = false;
 
+  // Whitespace is skipped where a state is entered (here, after '{', '[', ',' and ':'), never
+  // twice: each skip is a call per token.
   enum class Expect { value, key, after_value } expect = Expect::value;
+  scan.skip_space();
   while (true) {
     switch (expect) {
       case Expect::value: {
-        scan.skip_space();
         if (scan.position() >= text.size()) return false;
         const char c = scan.current();
         if (c == '{' || c == '[') {
@@ -182,7 +151,6 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
         break;
       }
       case Expect::key: {
-        scan.skip_space();
         if (!scan.at('"')) return false;
         const std::size_t key_begin = scan.position() + 1;
         if (!scan.string()) return false;
@@ -222,6 +190,7 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
         const char open = stack[depth - 1];
         if (c == ',') {
           scan.advance();
+          scan.skip_space();
           expect = open == '{' ? Expect::key : Expect::value;
         } else if ((c == '}' && open == '{') || (c == ']' && open == '[')) {
           scan.advance();
@@ -251,7 +220,7 @@ bool scan_answer(std::string_view text, AnswerLayout& layout) {
       else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
     }
     void element_member(std::string_view top_key, std::string_view key, Span value) override {
-      if (top_key == "choices" && key == "finish_reason" && value.in(text) != "null") layout.finish_reason = true;
+      if (key == "finish_reason" && top_key == "choices" && value.in(text) != "null") layout.finish_reason = true;
     }
     bool wants_element_members() const override { return true; }
     std::string_view text;

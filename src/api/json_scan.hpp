@@ -51,9 +51,10 @@ namespace detail {
 
 inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-// The first position at or after `pos` (before `end`) that is not JSON whitespace.
+// The first position at or after `pos` (before `end`) that is not JSON whitespace. Compact JSON
+// has none, so one comparison settles the usual case.
 inline std::size_t skip_spaces(std::string_view text, std::size_t pos, std::size_t end) {
-  while (pos < end && is_space(text[pos])) ++pos;
+  while (pos < end && static_cast<unsigned char>(text[pos]) <= ' ' && is_space(text[pos])) ++pos;
   return pos;
 }
 

@@ -13,24 +13,25 @@ std::uint64_t next_random() {
   return generator();
 }
 
-void append_hex(std::string& out, std::uint64_t value, int digits) {
+// Writes `digits` hex digits of `value` (most significant first) at `out`; returns the end.
+char* write_hex(char* out, std::uint64_t value, int digits) {
   constexpr char kHex[] = "0123456789abcdef";
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 15];
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) *out++ = kHex[(value >> shift) & 15];
+  return out;
 }
 
 std::string uuid_text(std::uint64_t high, std::uint64_t low) {
-  std::string out;
-  out.reserve(36);
-  append_hex(out, high >> 32, 8);
-  out += '-';
-  append_hex(out, (high >> 16) & 0xFFFF, 4);
-  out += '-';
-  append_hex(out, high & 0xFFFF, 4);
-  out += '-';
-  append_hex(out, low >> 48, 4);
-  out += '-';
-  append_hex(out, low & 0xFFFFFFFFFFFFull, 12);
-  return out;
+  char text[36];
+  char* out = write_hex(text, high >> 32, 8);
+  *out++ = '-';
+  out = write_hex(out, (high >> 16) & 0xFFFF, 4);
+  *out++ = '-';
+  out = write_hex(out, high & 0xFFFF, 4);
+  *out++ = '-';
+  out = write_hex(out, low >> 48, 4);
+  *out++ = '-';
+  write_hex(out, low & 0xFFFFFFFFFFFFull, 12);
+  return std::string(text, sizeof text);
 }
 
 std::uint64_t with_variant(std::uint64_t low) { return (low & ~(3ull << 62)) | (2ull << 62); }  // RFC 4122
@@ -50,9 +51,12 @@ std::string make_time_ordered_uuid() {
 }
 
 std::string make_object_id(std::string_view prefix) {
-  std::string out(prefix);
-  append_hex(out, next_random(), 16);
-  append_hex(out, next_random(), 8);
+  char digits[24];
+  write_hex(write_hex(digits, next_random(), 16), next_random(), 8);
+  std::string out;
+  out.reserve(prefix.size() + sizeof digits);
+  out += prefix;
+  out.append(digits, sizeof digits);
   return out;
 }
 

@@ -7,9 +7,9 @@ void append_json_string(std::string& out, std::string_view value) {
   out.reserve(out.size() + value.size() + 2);
   out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied: copied in runs, not one by one
-  for (std::size_t i = 0; i < value.size(); ++i) {
+  for (std::size_t i = find_json_string_stop(value, 0, false); i < value.size();
+       i = find_json_string_stop(value, i + 1, false)) {
     const unsigned char c = static_cast<unsigned char>(value[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(value.data() + run, i - run);
     run = i + 1;
     switch (c) {

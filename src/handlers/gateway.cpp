@@ -54,6 +54,37 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
+struct ModelRoute {
+  api::Endpoint endpoint;
+  std::string_view model_from_path;  // Azure-style paths name the model
+};
+
+// Azure SDK clients name the deployment in the path: /openai/deployments/{model}/chat/completions.
+// nullopt when the path names no endpoint served that way.
+std::optional<ModelRoute> azure_route(std::string_view path) {
+  const std::string_view rest = path.substr(kAzurePrefix.size());
+  const auto slash = rest.find('/');
+  const auto endpoint = slash == std::string_view::npos ? std::nullopt : endpoint_for(rest.substr(slash));
+  if (!endpoint || endpoint == api::Endpoint::moderations || endpoint == api::Endpoint::rerank) return std::nullopt;
+  return ModelRoute{*endpoint, rest.substr(0, slash)};
+}
+
+// A request's path without the query, a trailing slash or the "/v1" prefix.
+std::string_view route_path(const server::Exchange& exchange) {
+  std::string_view path = exchange.path();
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path.starts_with("/v1/") || path == "/v1") path.remove_prefix(3);
+  return path;
+}
+
+// The model call a request asks for: a POST to a model route.
+std::optional<ModelRoute> model_route(const server::Exchange& exchange, std::string_view path) {
+  if (!is_post(exchange)) return std::nullopt;
+  if (path.starts_with(kAzurePrefix)) return azure_route(path);
+  if (const auto endpoint = endpoint_for(path)) return ModelRoute{*endpoint, {}};
+  return std::nullopt;
+}
+
 Error method_not_allowed() {
   return Error{.kind = ErrorKind::invalid_request, .message = "Method not allowed on this route.", .status = 405};
 }
@@ -106,23 +137,20 @@ asio::awaitable<void> Gateway::fail(server::Exchange& exchange, const Error& err
   co_await exchange.respond(static_cast<unsigned>(http_status(error)), api::error_body(error));
 }
 
+// Not a coroutine: a model call (the hot path) runs in model_call's frame alone, without a frame
+// of this dispatcher held around it for the whole call.
 asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
-  std::string_view path = exchange.path();
-  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const std::string_view path = route_path(exchange);
+  if (const auto route = model_route(exchange, path)) return model_call(exchange, route->endpoint, route->model_from_path);
+  return other_route(exchange, path);
+}
 
-  // Azure SDK clients name the deployment in the path: /openai/deployments/{model}/chat/completions
+asio::awaitable<void> Gateway::other_route(server::Exchange& exchange, std::string_view path) {
+  // Model routes reach here only with the wrong method, or an Azure path that names no endpoint.
   if (path.starts_with(kAzurePrefix)) {
-    const std::string_view rest = path.substr(kAzurePrefix.size());
-    const auto slash = rest.find('/');
-    const auto endpoint = slash == std::string_view::npos ? std::nullopt : endpoint_for(rest.substr(slash));
-    if (!endpoint || endpoint == api::Endpoint::moderations || endpoint == api::Endpoint::rerank) {
-      co_return co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route."));
-    }
-    if (!is_post(exchange)) co_return co_await fail(exchange, method_not_allowed());
-    co_return co_await model_call(exchange, *endpoint, rest.substr(0, slash));
+    if (!azure_route(path)) co_return co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route."));
+    co_return co_await fail(exchange, method_not_allowed());
   }
-
-  if (path.starts_with("/v1/") || path == "/v1") path.remove_prefix(3);
 
   if (path == "/health" || path == "/health/liveliness" || path == "/health/liveness" ||
       path == "/health/readiness") {
@@ -156,10 +184,7 @@ asio::awaitable<void> Gateway::handle(server::Exchange& exchange) {
     co_return co_await management(exchange, path);
   }
 
-  if (const auto endpoint = endpoint_for(path)) {
-    if (!is_post(exchange)) co_return co_await fail(exchange, method_not_allowed());
-    co_return co_await model_call(exchange, *endpoint, {});
-  }
+  if (endpoint_for(path)) co_return co_await fail(exchange, method_not_allowed());
 
   co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route: " + std::string(path)));
 }

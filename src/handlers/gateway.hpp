@@ -46,6 +46,8 @@ class Gateway final : public server::Handler {
   std::string error_body(unsigned status, std::string_view message) const override;
 
  private:
+  // Every route but a model call.
+  asio::awaitable<void> other_route(server::Exchange& exchange, std::string_view path);
   Result<auth::Caller> authenticate(const server::Exchange& exchange);
   // /key/*, /team/*, /user/*, /customer/*, /spend/*, /global/spend*: admin routes (a virtual key may read its own /key/info).
   asio::awaitable<void> management(server::Exchange& exchange, std::string_view path);

@@ -23,8 +23,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// "12.345": milliseconds with three decimals, from integer microseconds (no floating point).
-std::string milliseconds_text(Clock::duration duration) {
+// Appends "12.345": milliseconds with three decimals, from integer microseconds (no floating point).
+void append_milliseconds(std::string& out, Clock::duration duration) {
   const auto micros = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
   char text[32];
   auto [end, ec] = std::to_chars(text, text + 24, micros / 1000);
@@ -33,7 +33,19 @@ std::string milliseconds_text(Clock::duration duration) {
   *end++ = static_cast<char>('0' + fraction / 100);
   *end++ = static_cast<char>('0' + fraction / 10 % 10);
   *end++ = static_cast<char>('0' + fraction % 10);
-  return std::string(text, end);
+  out.append(text, end);
+}
+
+std::string milliseconds_text(Clock::duration duration) {
+  std::string text;
+  append_milliseconds(text, duration);
+  return text;
+}
+
+void append_decimal(std::string& out, std::int64_t value) {
+  char text[24];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  out.append(text, end);
 }
 
 bool is_success(int status) { return status >= 200 && status < 300; }
@@ -95,16 +107,27 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
     line += ",\"deployment\":";
     append_json_string(line, record.deployment->id);
   }
-  line += ",\"status\":" + std::to_string(record.status);
+  line += ",\"status\":";
+  append_decimal(line, record.status);
   line += ",\"stream\":";
   line += record.stream ? "true" : "false";
-  line += ",\"duration_ms\":" + milliseconds_text(duration);
-  line += ",\"upstream_ms\":" + milliseconds_text(record.upstream_time);
-  line += ",\"prompt_tokens\":" + std::to_string(record.usage.prompt_tokens);
-  line += ",\"completion_tokens\":" + std::to_string(record.usage.completion_tokens);
+  line += ",\"duration_ms\":";
+  append_milliseconds(line, duration);
+  line += ",\"upstream_ms\":";
+  append_milliseconds(line, record.upstream_time);
+  line += ",\"prompt_tokens\":";
+  append_decimal(line, record.usage.prompt_tokens);
+  line += ",\"completion_tokens\":";
+  append_decimal(line, record.usage.completion_tokens);
   if (record.usage.estimated) line += ",\"usage_estimated\":true";
-  if (record.retries > 0) line += ",\"retries\":" + std::to_string(record.retries);
-  if (record.fallbacks > 0) line += ",\"fallbacks\":" + std::to_string(record.fallbacks);
+  if (record.retries > 0) {
+    line += ",\"retries\":";
+    append_decimal(line, record.retries);
+  }
+  if (record.fallbacks > 0) {
+    line += ",\"fallbacks\":";
+    append_decimal(line, record.fallbacks);
+  }
   if (!record.error.empty()) {
     line += ",\"error\":";
     append_json_string(line, record.error);

@@ -17,22 +17,25 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
-Exchange::Exchange(beast::tcp_stream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
+Exchange::Exchange(asio::ip::tcp::socket& socket, Request& request, std::shared_ptr<ClientWatch> watch,
                    std::chrono::steady_clock::time_point received_at)
-    : stream_(stream), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
+    : socket_(socket), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
 
 Exchange::~Exchange() { unwatch_client(); }
 
+std::string_view Request::header(std::string_view name) const {
+  for (const auto& [field, value] : head_.fields) {
+    if (http1::iequals(field, name)) return value;
+  }
+  return {};
+}
+
 std::string_view Exchange::path() const {
-  const std::string_view target(request_.target().data(), request_.target().size());
+  const std::string_view target = request_.target();
   return target.substr(0, target.find('?'));
 }
 
-std::string_view Exchange::header(std::string_view name) const {
-  auto found = request_.find(name);
-  if (found == request_.end()) return {};
-  return {found->value().data(), found->value().size()};
-}
+std::string_view Exchange::header(std::string_view name) const { return request_.header(name); }
 
 void Exchange::set_header(std::string_view name, std::string value) {
   for (auto& [existing, text] : headers_) {
@@ -84,7 +87,7 @@ asio::awaitable<void> Exchange::respond(unsigned status, std::string body, std::
   const bool send_body = request_.method() != http::verb::head;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
                                                   asio::buffer(body.data(), send_body ? body.size() : 0)};
-  auto [ec, written] = co_await asio::async_write(stream_, buffers, kUseTuple);
+  auto [ec, written] = co_await asio::async_write(socket_, buffers, kUseTuple);
   if (ec) failed_ = true;
 }
 
@@ -120,7 +123,7 @@ asio::awaitable<bool> Exchange::write(std::string_view data, bool last) {
   }
   if (count == 0) co_return true;
   auto [ec, written] =
-      co_await asio::async_write(stream_, std::span<const asio::const_buffer>(buffers.data(), count), kUseTuple);
+      co_await asio::async_write(socket_, std::span<const asio::const_buffer>(buffers.data(), count), kUseTuple);
   pending_head_.clear();
   if (ec) failed_ = true;
   co_return !failed_;
@@ -137,7 +140,7 @@ void Exchange::watch_client(std::function<void()> on_leave) {
   watch.on_leave = std::move(on_leave);
   watch.armed = true;
   const unsigned generation = ++watch.generation;
-  auto& socket = stream_.socket();
+  auto& socket = socket_;
   socket.async_wait(asio::ip::tcp::socket::wait_read,
                     [watch = watch_, generation, fd = socket.native_handle()](const beast::error_code& ec) {
                       if (ec || !watch->armed || watch->generation != generation) return;
@@ -158,7 +161,7 @@ void Exchange::unwatch_client() {
   watch.armed = false;
   watch.on_leave = nullptr;
   beast::error_code ignored;
-  stream_.socket().cancel(ignored);
+  socket_.cancel(ignored);
 }
 
 }  // namespace llmux::server

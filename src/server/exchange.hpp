@@ -2,10 +2,12 @@
 // answer it whole or as a stream of chunks. Hides Beast's response types from handlers.
 #pragma once
 
+#include "base/http1.hpp"
+
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/verb.hpp>
 
 #include <chrono>
 #include <functional>
@@ -21,7 +23,31 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-using Request = http::request<http::string_body>;
+// One request as received: its head kept whole (the method, target and fields are views into
+// it) and its body.
+class Request {
+ public:
+  Request() = default;
+  // Not copied nor moved: the views in the head point into this object's own bytes.
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
+
+  http::verb method() const { return method_; }
+  std::string_view target() const { return head_.target; }
+  unsigned version() const { return head_.minor_version == 0 ? 10 : 11; }
+  bool keep_alive() const { return head_.keep_alive; }
+  // The first field named `name` (ASCII case-insensitive); empty when absent.
+  std::string_view header(std::string_view name) const;
+  const std::string& body() const { return body_; }
+  std::string& body() { return body_; }
+
+ private:
+  friend class Listener;
+  std::string head_bytes_;  // the head as received, blank line included
+  http1::RequestHead head_;
+  http::verb method_ = http::verb::unknown;
+  std::string body_;
+};
 
 // Fires a callback when the client closes its connection while its request is being served.
 struct ClientWatch {
@@ -33,7 +59,7 @@ struct ClientWatch {
 
 class Exchange {
  public:
-  Exchange(beast::tcp_stream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
+  Exchange(asio::ip::tcp::socket& socket, Request& request, std::shared_ptr<ClientWatch> watch,
            std::chrono::steady_clock::time_point received_at);
   ~Exchange();
 
@@ -75,7 +101,7 @@ class Exchange {
   std::string response_head(unsigned status, std::string_view content_type, bool chunked,
                             std::size_t content_length) const;
 
-  beast::tcp_stream& stream_;
+  asio::ip::tcp::socket& socket_;
   Request& request_;
   std::shared_ptr<ClientWatch> watch_;
   std::chrono::steady_clock::time_point received_at_;

@@ -1,13 +1,14 @@
 #include "server/listener.hpp"
 
+#include "base/socket_deadline.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <array>
@@ -29,14 +30,14 @@ constexpr std::size_t kLingerBytes = 64u << 20;
 // After refusing a request whose body is still arriving, closing at once would make the kernel
 // reset the connection and the client could lose the refusal. So stop sending, then read and
 // discard what the client still sends, for a bounded time and size (nginx's lingering close).
-asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+asio::awaitable<void> linger_close(tcp::socket& socket, SocketDeadline& deadline) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(kLingerTime);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  deadline.expires_after(kLingerTime);
   std::array<char, 16 * 1024> scratch;
   std::size_t discarded = 0;
   while (!ec && discarded < kLingerBytes) {
-    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    auto [read_ec, read] = co_await socket.async_read_some(asio::buffer(scratch), kUseTuple);
     ec = read_ec;
     discarded += read;
   }
@@ -45,7 +46,7 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
 }  // namespace
 
 struct Listener::Session {
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   bool busy = false;  // a request is being read or served
 };
 
@@ -107,10 +108,10 @@ asio::awaitable<void> Listener::accept_loop() {
 }
 
 asio::awaitable<void> Listener::run_session(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  buffer.reserve(kRequestReadBytes);  // so one read takes a whole typical request (see Beast's read_size)
-  Session session{.stream = &stream};
+  SocketDeadline deadline(socket);
+  // Holds bytes only while a request is read: released once it is (and nothing follows it).
+  http1::ReadBuffer buffer(kRequestReadBytes);
+  Session session{.socket = &socket};
   sessions_.push_back(&session);
   auto position = std::prev(sessions_.end());
   struct Unlink {
@@ -123,6 +124,19 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
   } unlink{*this, position};
   auto watch = std::make_shared<ClientWatch>();
 
+  // Starts reading more bytes into `buffer` (0 bytes and no error: full at `max_capacity`).
+  auto read_more = [&](std::size_t max_capacity) {
+    std::size_t free_bytes = 0;
+    char* const space = buffer.prepare(free_bytes, max_capacity);
+    return socket.async_read_some(asio::buffer(space, free_bytes), kUseTuple);
+  };
+  // The client went away, timed out or the server is closing: nothing to answer.
+  auto is_quiet_end = [&](const beast::error_code& ec) {
+    // (A passed deadline closes the socket: the read ends as operation_aborted.)
+    return ec == asio::error::eof || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+           ec == asio::error::connection_reset || draining_;
+  };
+
   // An error the server answers itself, then closes the connection.
   auto reject = [&](unsigned status, std::string_view message) -> asio::awaitable<void> {
     http::response<http::string_body> response{static_cast<http::status>(status), 11};
@@ -130,57 +144,123 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     response.keep_alive(false);
     response.body() = handler_.error_body(status, message);
     response.prepare_payload();
-    stream.expires_after(limits_.read_timeout);
-    auto [ec, written] = co_await http::async_write(stream, response, kUseTuple);
-    if (!ec) co_await linger_close(stream);
+    deadline.expires_after(limits_.read_timeout);
+    auto [ec, written] = co_await http::async_write(socket, response, kUseTuple);
+    if (!ec) co_await linger_close(socket, deadline);
   };
 
   while (!draining_) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(limits_.header_bytes);
-    parser.body_limit(limits_.body_bytes);
-    session.busy = buffer.size() > 0;
-    stream.expires_after(buffer.size() > 0 ? limits_.read_timeout : limits_.keepalive_idle);
-    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
-    if (header_ec) {
-      if (header_ec == http::error::body_limit) {  // Content-Length already over the limit
-        co_await reject(413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
-      } else if (header_ec == http::error::header_limit) {
-        co_await reject(431, "Request header fields too large (limit " +
-                                 std::to_string(limits_.header_bytes / 1024) + " KiB).");
-      } else if (header_ec != http::error::end_of_stream && header_ec != beast::error::timeout &&
-                 header_ec != asio::error::operation_aborted && header_ec != asio::error::connection_reset &&
-                 header_ec != asio::error::eof && !draining_) {
-        co_await reject(400, "Malformed HTTP request: " + header_ec.message() + ".");
-      }
+    session.busy = !buffer.empty();
+    deadline.expires_after(buffer.empty() ? limits_.keepalive_idle : limits_.read_timeout);
+    std::size_t head_end = http1::find_head_end(buffer.pending());
+    beast::error_code read_ec;
+    while (head_end == std::string_view::npos && buffer.pending().size() <= limits_.header_bytes) {
+      auto [ec, read] = co_await read_more(limits_.header_bytes + kRequestReadBytes);
+      read_ec = ec;
+      if (ec) break;
+      buffer.commit(read);
+      head_end = http1::find_head_end(buffer.pending());
+    }
+    if (read_ec) {
+      if (!is_quiet_end(read_ec)) co_await reject(400, "Malformed HTTP request: " + read_ec.message() + ".");
+      break;
+    }
+    if (head_end == std::string_view::npos || head_end > limits_.header_bytes) {
+      co_await reject(431, "Request header fields too large (limit " + std::to_string(limits_.header_bytes / 1024) +
+                               " KiB).");
       break;
     }
     session.busy = true;
     const auto received_at = std::chrono::steady_clock::now();
-    stream.expires_after(limits_.read_timeout);
-    if (const auto length = parser.content_length(); length && *length > limits_.body_bytes) {
-      co_await reject(413, "Request body too large: " + std::to_string(*length) + " bytes (limit " +
+    // One deadline for all that is still to read of this request, set when there is any (moving
+    // the deadline nearer re-arms its timer; a small request usually came whole with its head).
+    bool rest_bounded = false;
+    const auto read_the_rest = [&] {
+      if (!rest_bounded) deadline.expires_after(limits_.read_timeout);
+      rest_bounded = true;
+    };
+    Request request;
+    request.head_bytes_.assign(buffer.pending().substr(0, head_end));
+    buffer.consume(head_end);
+    if (const auto problem = http1::parse_request_head(request.head_bytes_, request.head_); !problem.empty()) {
+      co_await reject(400, "Malformed HTTP request: " + std::string(problem) + ".");
+      break;
+    }
+    request.method_ = http::string_to_verb(request.head_.method);
+    const auto& head = request.head_;
+    if (head.framing == http1::BodyFraming::length && head.content_length > limits_.body_bytes) {
+      co_await reject(413, "Request body too large: " + std::to_string(head.content_length) + " bytes (limit " +
                                std::to_string(limits_.body_bytes) + " bytes).");
       break;
     }
-    if (parser.get()[http::field::expect] == "100-continue") {
-      http::response<http::empty_body> go_on{http::status::continue_, 11};
-      co_await http::async_write(stream, go_on, kUseTuple);
+    if (head.expect_continue) {
+      read_the_rest();
+      constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
     }
-    auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-    if (body_ec) {
-      if (body_ec == http::error::body_limit) {
-        co_await reject(413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
-      } else if (body_ec != beast::error::timeout && body_ec != http::error::end_of_stream &&
-                 body_ec != asio::error::eof && body_ec != asio::error::connection_reset) {
-        co_await reject(400, "Malformed HTTP request body: " + body_ec.message() + ".");
+
+    // The body: what is buffered already, then straight from the socket into the body.
+    std::string& body = request.body_;
+    beast::error_code body_ec;
+    if (head.framing == http1::BodyFraming::length) {
+      const auto length = static_cast<std::size_t>(head.content_length);
+      const std::size_t buffered = std::min(length, buffer.pending().size());
+      body.reserve(length);
+      body.assign(buffer.pending().substr(0, buffered));
+      buffer.consume(buffered);
+      if (buffered < length) {
+        read_the_rest();
+        body.resize(length);
+        auto [ec, read] =
+            co_await asio::async_read(socket, asio::buffer(body.data() + buffered, length - buffered), kUseTuple);
+        body_ec = ec;
       }
+    } else if (head.framing == http1::BodyFraming::chunked) {
+      http1::BodyDecoder decoder(http1::BodyFraming::chunked, 0);
+      bool malformed = false;
+      bool over_limit = false;
+      while (true) {
+        if (!buffer.empty()) {
+          const auto step = decoder.decode(buffer.pending_data(), buffer.pending().size());
+          if (!step) {
+            malformed = true;
+            break;
+          }
+          body.append(buffer.pending_data(), step->produced);
+          buffer.consume(step->consumed);
+          if (body.size() > limits_.body_bytes) {
+            over_limit = true;
+            break;
+          }
+          if (decoder.done()) break;
+        }
+        read_the_rest();
+        auto [ec, read] = co_await read_more(2 * kRequestReadBytes + http1::kMaxChunkLine);
+        body_ec = ec;
+        if (ec) break;
+        if (read == 0) {  // a chunk-size line longer than any real one
+          malformed = true;
+          break;
+        }
+        buffer.commit(read);
+      }
+      if (over_limit) {
+        co_await reject(413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
+        break;
+      }
+      if (malformed) {
+        co_await reject(400, "Malformed HTTP request body: bad chunk.");
+        break;
+      }
+    }
+    if (body_ec) {
+      if (!is_quiet_end(body_ec)) co_await reject(400, "Malformed HTTP request body: " + body_ec.message() + ".");
       break;
     }
-    stream.expires_never();  // the handler bounds its own work (upstream timeouts)
+    buffer.release_if_empty();
+    deadline.expires_never();  // the handler bounds its own work (upstream timeouts)
 
-    Request request = parser.release();
-    Exchange exchange(stream, request, watch, received_at);
+    Exchange exchange(socket, request, watch, received_at);
     co_await handler_.handle(exchange);
     if (!exchange.responded()) {
       co_await exchange.respond(500, handler_.error_body(500, "The request was not answered."));
@@ -190,8 +270,8 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     if (!exchange.keep_alive() || watch->client_left) break;
   }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
 }
 
 void Listener::session_ended() {
@@ -208,7 +288,7 @@ void Listener::drain(std::function<void()> on_drained) {
   beast::error_code ignored;
   acceptor_.close(ignored);
   for (Session* session : sessions_) {
-    if (!session->busy) session->stream->socket().cancel(ignored);
+    if (!session->busy) session->socket->cancel(ignored);
   }
   if (sessions_.empty() && on_drained_) {
     auto done = std::move(on_drained_);
@@ -219,7 +299,7 @@ void Listener::drain(std::function<void()> on_drained) {
 
 void Listener::close_all() {
   beast::error_code ignored;
-  for (Session* session : sessions_) session->stream->socket().close(ignored);
+  for (Session* session : sessions_) session->socket->close(ignored);
 }
 
 }  // namespace llmux::server

@@ -1,23 +1,22 @@
 #include "upstream/client.hpp"
 
+#include "base/http1.hpp"
+#include "base/socket_deadline.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/url/parse.hpp>
 
 #include <array>
-#include <charconv>
 #include <variant>
 
 namespace llmux::upstream {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -27,10 +26,13 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxIdlePerOrigin = 512;
 constexpr auto kMaxIdleTime = std::chrono::seconds(50);
 constexpr auto kDnsCacheTime = std::chrono::seconds(60);
-constexpr std::uint32_t kHeaderLimit = 64 * 1024;
-// Sized for a whole typical answer or several stream events; every in-flight call holds two
-// of these (socket buffer and body piece), so they bound memory per request too.
+constexpr std::size_t kHeaderLimit = 64 * 1024;
+// Sized for a whole typical answer or several stream events; every in-flight call holds one, so
+// it bounds memory per request too. Body pieces are handed out from it, decoded in place.
 constexpr std::size_t kReadPieceBytes = 4 * 1024;
+// The buffer grows past kReadPieceBytes only for a response head or a chunk-size line that does
+// not fit: a body is consumed as it arrives.
+constexpr std::size_t kMaxReadBufferBytes = kHeaderLimit + kReadPieceBytes;
 
 struct Origin {
   bool tls = false;
@@ -61,18 +63,11 @@ Result<Origin> parse_origin(std::string_view url) {
   return origin;
 }
 
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
-  long seconds = 0;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || seconds < 0) return std::nullopt;
-  return std::chrono::seconds(seconds);
-}
-
-Error transport_error(const beast::error_code& ec, bool aborted, const Origin& origin) {
+Error transport_error(const beast::error_code& ec, bool aborted, bool timed_out, const Origin& origin) {
   if (aborted) {
     return Error{.kind = ErrorKind::upstream_failed, .message = "The call was abandoned."};
   }
-  if (ec == beast::error::timeout) {
+  if (timed_out) {
     return Error{.kind = ErrorKind::timeout,
                  .message = "The upstream " + origin.key + " did not answer in time."};
   }
@@ -85,45 +80,63 @@ bool is_safe_header(std::string_view text) {
   return text.find_first_of("\r\n") == std::string_view::npos;
 }
 
+Error malformed_answer(const Origin& origin) {
+  return Error{.kind = ErrorKind::upstream_failed,
+               .message = "The upstream " + origin.key + " sent a malformed HTTP response."};
+}
+
+bool is_end_of_stream(const beast::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+}
+
 // A reused keep-alive connection that the server had already closed fails this way before any
 // byte of the answer; the request is then sent again on a fresh connection.
 bool is_stale_connection_error(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::ssl::error::stream_truncated;
+  return is_end_of_stream(ec) || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
 }  // namespace
 
 class Connection {
  public:
-  using Plain = beast::tcp_stream;
-  using Tls = beast::ssl_stream<beast::tcp_stream>;
+  using Plain = tcp::socket;
+  // Held by pointer: a TLS stream is several times a socket's size, which every plain
+  // connection (one per call in flight) would otherwise carry.
+  using Tls = std::unique_ptr<asio::ssl::stream<tcp::socket>>;
 
-  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {
-    reserve_buffer();
-  }
+  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
   Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
-      : stream(std::in_place_type<Tls>, io, tls), key(std::move(key)) {
-    reserve_buffer();
-  }
+      : stream(std::in_place_type<Tls>, std::make_unique<asio::ssl::stream<tcp::socket>>(io, tls)),
+        key(std::move(key)) {}
 
-  beast::tcp_stream& tcp() {
-    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+  tcp::socket& socket() {
+    if (auto* plain = std::get_if<Plain>(&stream)) return *plain;
+    return std::get<Tls>(stream)->next_layer();
+  }
+  // Calls `operation` with what carries the bytes: the socket, or the TLS stream over it.
+  template <class Operation>
+  auto with_stream(Operation&& operation) {
+    if (auto* secure = std::get_if<Tls>(&stream)) return operation(**secure);
+    return operation(std::get<Plain>(stream));
   }
   void close() {
     beast::error_code ignored;
-    tcp().socket().close(ignored);
+    socket().close(ignored);
   }
 
-  // Beast sizes each socket read by the buffer's free space: an empty buffer reads 512 bytes at
-  // a time, which turns one answer into several reads (and a stream into several writes).
-  void reserve_buffer() { buffer.reserve(kReadPieceBytes); }
+  bool timed_out() const { return deadline.passed(); }
+
+  // Starts reading more bytes into `buffer` (a plain function: no coroutine frame of its own).
+  // Completes with 0 bytes and no error when the buffer is full at its largest.
+  auto read_more() {
+    std::size_t free_bytes = 0;
+    char* const space = buffer.prepare(free_bytes, kMaxReadBufferBytes);
+    return with_stream([&](auto& s) { return s.async_read_some(asio::buffer(space, free_bytes), kUseTuple); });
+  }
 
   std::variant<Plain, Tls> stream;
-  beast::flat_buffer buffer;
-  // Where response body pieces land; allocated once per connection, never zeroed.
-  std::unique_ptr<char[]> piece = std::make_unique_for_overwrite<char[]>(kReadPieceBytes);
+  SocketDeadline deadline{socket()};  // after `stream`, whose socket it closes
+  http1::ReadBuffer buffer{kReadPieceBytes};
   std::string key;
   Clock::time_point idle_since{};
   bool reused = false;
@@ -151,7 +164,8 @@ class Pool {
     auto& connections = idle_[connection->key];
     if (connections.size() >= kMaxIdlePerOrigin) return;
     connection->idle_since = Clock::now();
-    connection->tcp().expires_never();
+    connection->deadline.cancel();  // an idle pool leaves its io_context free to run out of work
+    connection->buffer.release_if_empty();  // an idle connection holds no read buffer
     connections.push_back(std::move(connection));
   }
 
@@ -181,7 +195,8 @@ class Pool {
 struct Stream::State {
   Pool* pool = nullptr;
   std::unique_ptr<Connection> connection;
-  http::response_parser<http::buffer_body> parser;
+  http1::ResponseHead head;
+  http1::BodyDecoder body;
   AbortHandle* abort = nullptr;
   std::shared_ptr<const Origin> origin;
   std::chrono::milliseconds piece_timeout{};
@@ -194,7 +209,7 @@ struct Stream::State {
     if (!connection) return;
     // A call abandoned by its client may have had its connection closed after the answer was
     // complete: only a connection that is still open may go back to the pool.
-    if (parser.is_done() && parser.keep_alive() && connection->tcp().socket().is_open()) {
+    if (body.done() && head.keep_alive && connection->buffer.empty() && connection->socket().is_open()) {
       pool->put(std::move(connection));
     } else {
       connection->close();
@@ -204,9 +219,9 @@ struct Stream::State {
 };
 
 Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) {
-  status_ = state_->parser.get().result_int();
-  if (auto value = state_->parser.get().find(http::field::retry_after); value != state_->parser.get().end())
-    retry_after_ = parse_retry_after(value->value());
+  status_ = state_->head.status;
+  retry_after_ = state_->head.retry_after;
+  state_->body = http1::BodyDecoder(state_->head.framing, state_->head.content_length);
 }
 
 Stream::~Stream() {
@@ -215,25 +230,33 @@ Stream::~Stream() {
 
 asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
   State& state = *state_;
-  while (!state.parser.is_done()) {
+  while (!state.body.done()) {
     if (!state.connection) co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream stream is closed."};
-    auto& body = state.parser.get().body();
-    char* const piece = state.connection->piece.get();
-    body.data = piece;
-    body.size = kReadPieceBytes;
-    if (!state.whole_call_deadline) state.connection->tcp().expires_after(state.piece_timeout);
-    auto [ec, ignored] = co_await std::visit(
-        [&](auto& stream) { return http::async_read_some(stream, state.connection->buffer, state.parser, kUseTuple); },
-        state.connection->stream);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      Error error = transport_error(ec, state.abort && state.abort->aborted(), *state.origin);
-      state.connection->close();
+    Connection& connection = *state.connection;
+    if (!connection.buffer.empty()) {
+      char* const piece = connection.buffer.pending_data();
+      const auto step = state.body.decode(piece, connection.buffer.pending().size());
+      if (!step) {
+        connection.close();
+        state.connection.reset();
+        co_return malformed_answer(*state.origin);
+      }
+      connection.buffer.consume(step->consumed);
+      // The piece stays valid until the next call: only then is the buffer compacted.
+      if (step->produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, step->produced));
+      if (state.body.done()) break;
+    }
+    if (!state.whole_call_deadline) connection.deadline.expires_at(Clock::now() + state.piece_timeout);
+    auto [ec, read] = co_await connection.read_more();
+    if (ec && is_end_of_stream(ec) && state.body.finish_at_close()) break;
+    if (ec || read == 0) {
+      Error error = ec ? transport_error(ec, state.abort && state.abort->aborted(), connection.timed_out(), *state.origin)
+                       : malformed_answer(*state.origin);  // a framing line longer than the buffer
+      connection.close();
       state.connection.reset();
       co_return error;
     }
-    const std::size_t produced = kReadPieceBytes - body.size;
-    if (produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, produced));
+    connection.buffer.commit(read);
   }
   state.settle();
   co_return std::optional<std::string_view>();
@@ -278,11 +301,19 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
   }
   auto connection = origin.tls ? std::make_unique<Connection>(io, tls, origin.key)
                                : std::make_unique<Connection>(io, origin.key);
-  connection->tcp().expires_at(deadline);
-  auto [connect_ec, endpoint] = co_await connection->tcp().async_connect(endpoints, kUseTuple);
-  if (connect_ec) co_return transport_error(connect_ec, false, origin);
-  connection->tcp().socket().set_option(tcp::no_delay(true), ec);
-  if (auto* secure = std::get_if<Connection::Tls>(&connection->stream)) {
+  connection->deadline.expires_at(deadline);
+  beast::error_code connect_ec = asio::error::host_not_found;
+  for (const auto& entry : endpoints) {  // each address in turn, until one answers or time is up
+    if (connection->timed_out()) break;
+    connection->close();  // a failed attempt leaves the socket unusable
+    auto [attempt_ec] = co_await connection->socket().async_connect(entry.endpoint(), kUseTuple);
+    connect_ec = attempt_ec;
+    if (!connect_ec) break;
+  }
+  if (connect_ec) co_return transport_error(connect_ec, false, connection->timed_out(), origin);
+  connection->socket().set_option(tcp::no_delay(true), ec);
+  if (auto* tls_stream = std::get_if<Connection::Tls>(&connection->stream)) {
+    auto* secure = tls_stream->get();
     if (!SSL_set_tlsext_host_name(secure->native_handle(), origin.host.c_str())) {
       co_return Error{.kind = ErrorKind::upstream_failed, .message = "Could not set TLS server name for " + origin.host + "."};
     }
@@ -310,7 +341,7 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
 
   // The request head is written by hand: Beast's serializer costs more than the rest of the call.
   std::string head;
-  head.reserve(160 + origin->target.size() + call.headers.size() * 64);
+  head.reserve(160 + origin->target.size() + call.headers.size() * 64 + (origin->tls ? call.body.size() : 0));
   head += "POST ";
   head += origin->target;
   head += " HTTP/1.1\r\nHost: ";
@@ -328,7 +359,11 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     head += "\r\n";
   }
   head += "\r\n";
-  const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(call.body)};
+  // Asio's TLS stream seals one buffer per record (Beast's coalesced them): over TLS, head and
+  // body go as one buffer, one record.
+  if (origin->tls) head += call.body;
+  const std::array<asio::const_buffer, 2> request{asio::buffer(head),
+                                                  asio::buffer(call.body.data(), origin->tls ? 0 : call.body.size())};
 
   const auto first_byte_deadline = Clock::now() + call.first_byte_timeout;
   for (int attempt = 0;; ++attempt) {
@@ -336,8 +371,6 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     state->pool = pool_.get();
     state->origin = origin;
     state->piece_timeout = call.timeout;
-    state->parser.header_limit(kHeaderLimit);
-    state->parser.body_limit(boost::none);
     state->connection = pool_->take(origin->key);
     if (!state->connection) {
       auto fresh = co_await connect(io_, tls_, *pool_, *origin, first_byte_deadline);
@@ -347,26 +380,54 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     Connection& connection = *state->connection;
     abort.set_action([&connection] { connection.close(); });
     state->abort = &abort;
-    if (abort.aborted()) co_return transport_error({}, true, *origin);
-    connection.tcp().expires_at(first_byte_deadline);
+    if (abort.aborted()) co_return transport_error({}, true, false, *origin);
+    connection.deadline.expires_at(first_byte_deadline);
 
-    auto [write_ec, written] = co_await std::visit(
-        [&](auto& stream) { return asio::async_write(stream, request, kUseTuple); }, connection.stream);
+    auto [write_ec, written] =
+        co_await connection.with_stream([&](auto& stream) { return asio::async_write(stream, request, kUseTuple); });
     beast::error_code ec = write_ec;
-    if (!ec) {
-      auto [read_ec, read] = co_await std::visit(
-          [&](auto& stream) { return http::async_read_header(stream, connection.buffer, state->parser, kUseTuple); },
-          connection.stream);
+    bool received_any = false;
+    bool malformed = false;
+    while (!ec) {
+      std::size_t head_bytes = 0;
+      const auto parsed = http1::parse_response_head(connection.buffer.pending(), state->head, head_bytes);
+      if (parsed == http1::ParseResult::done) {
+        connection.buffer.consume(head_bytes);
+        if (state->head.status >= 200) break;
+        continue;  // an interim answer (100 Continue): the final one follows
+      }
+      if (parsed == http1::ParseResult::malformed) {
+        malformed = true;
+        break;
+      }
+      if (!received_any && connection.buffer.empty()) {
+        if (auto* plain = std::get_if<Connection::Plain>(&connection.stream)) {
+          // Wait for the answer before taking a read buffer: a call held by a slow upstream
+          // holds none. (TLS may have bytes buffered inside: it reads at once.)
+          auto [wait_ec] = co_await plain->async_wait(tcp::socket::wait_read, kUseTuple);
+          ec = wait_ec;
+          if (ec) break;
+        }
+      }
+      auto [read_ec, read] = co_await connection.read_more();
       ec = read_ec;
+      if (ec) break;
+      if (read == 0) {  // a head larger than the limit
+        malformed = true;
+        break;
+      }
+      connection.buffer.commit(read);
+      received_any = true;
     }
-    if (ec) {
+    if (ec || malformed) {
       abort.set_action(nullptr);
       state->abort = nullptr;
-      const bool retry = connection.reused && attempt == 0 && !state->parser.got_some() &&
-                         is_stale_connection_error(ec) && !abort.aborted();
+      const bool retry = connection.reused && attempt == 0 && !received_any && is_stale_connection_error(ec) &&
+                         !abort.aborted();
       connection.close();
       if (retry) continue;
-      co_return transport_error(ec, abort.aborted(), *origin);
+      if (malformed) co_return malformed_answer(*origin);
+      co_return transport_error(ec, abort.aborted(), connection.timed_out(), *origin);
     }
     co_return std::unique_ptr<Stream>(new Stream(std::move(state)));
   }
@@ -379,7 +440,7 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   auto stream = co_await open_stream(std::move(call), abort);
   if (!stream) co_return stream.error();
   (*stream)->state_->whole_call_deadline = true;
-  if ((*stream)->state_->connection) (*stream)->state_->connection->tcp().expires_at(deadline);
+  if ((*stream)->state_->connection) (*stream)->state_->connection->deadline.expires_at(deadline);
   auto body = co_await (*stream)->read_all(kMaxAnswerBytes);
   if (!body) co_return body.error();
   co_return Response{.status = (*stream)->status(), .body = std::move(*body), .retry_after = (*stream)->retry_after()};

@@ -22,6 +22,33 @@ TEST(AppendJsonString, QuotesAndEscapes) {
   EXPECT_EQ(as_json_string("é ✓ /"), "\"é ✓ /\"");  // UTF-8 and '/' pass as they are
 }
 
+// The wide steps must land on the first stop in every lane, past a stop in a later lane, and
+// on the tail that is shorter than a step.
+TEST(FindJsonStringStop, FindsTheFirstStopAtEveryPosition) {
+  const std::string_view stops[] = {"\"", "\\", std::string_view("\0", 1), "\x1f", "\n"};
+  for (const std::string_view stop : stops) {
+    for (std::size_t at = 0; at < 39; ++at) {
+      std::string text(40, 'a');
+      text[at] = stop[0];
+      text[39] = '"';  // a later stop never hides the first
+      EXPECT_EQ(find_json_string_stop(text, 0, false), at) << int(stop[0]) << " at " << at;
+      EXPECT_EQ(find_json_string_stop(text, at + 1, false), 39u);
+    }
+  }
+  EXPECT_EQ(find_json_string_stop(std::string(21, 'x'), 0, false), 21u);
+  EXPECT_EQ(find_json_string_stop("", 0, true), 0u);
+}
+
+TEST(FindJsonStringStop, NonAsciiStopsOnlyWhenAsked) {
+  const std::string text = "plain text \xC3\xA9 then \"";
+  EXPECT_EQ(find_json_string_stop(text, 0, true), 11u);
+  EXPECT_EQ(find_json_string_stop(text, 0, false), text.size() - 1);
+  EXPECT_EQ(find_json_string_stop("\x7f~ ", 0, true), 3u);  // DEL and '~' are plain ASCII
+  const std::string wide = std::string(17, ' ') + "\x80" + std::string(20, '~');  // 0x80 after a whole step
+  EXPECT_EQ(find_json_string_stop(wide, 0, true), 17u);
+  EXPECT_EQ(find_json_string_stop(wide, 0, false), wide.size());
+}
+
 TEST(AppendJsonString, AppendsToWhatIsThere) {
   std::string out = R"({"model":)";
   append_json_string(out, "m");
