@@ -83,9 +83,10 @@ Value column_value(const std::vector<std::string>& field) { return list_text(fie
 Value column_value(const json::object& field) { return json::serialize(field); }
 Value column_value(const json::array& field) { return json::serialize(field); }
 
-// Which statements write a column. kOnInsert: set when the row is made, then changed only by
-// dedicated statements (spend by spend flushes, a key's name by replace_token). kNever: written
-// only elsewhere (an end user's spend).
+// Which statements write a column. kId: the first column, naming the row (the WHERE of update
+// and delete, the conflict target of upsert). kOnInsert: set when the row is made, then changed
+// only by dedicated statements (spend by spend flushes, a key's name by replace_token). kAlways:
+// by update and upsert too. kNever: written only elsewhere (an end user's spend).
 enum class Written { kId, kOnInsert, kAlways, kNever };
 
 template <class Record>
