@@ -146,6 +146,12 @@ void apply_budget_duration(FieldReader& fields, std::optional<std::string>& dura
   }
 }
 
+json::array strings_json(const std::vector<std::string>& items) {
+  json::array array;
+  for (const auto& item : items) array.emplace_back(item);
+  return array;
+}
+
 json::value iso_time(std::optional<store::Millis> millis) {
   if (!millis) return nullptr;
   const std::time_t seconds = static_cast<std::time_t>(*millis / 1000);

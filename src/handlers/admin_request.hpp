@@ -53,10 +53,48 @@ class FieldReader {
 void apply_budget_duration(FieldReader& fields, std::optional<std::string>& duration,
                            std::optional<store::Millis>& reset_at, store::Millis now);
 
+// The budget and limit fields keys, teams and users share: each one the request names is set
+// (null clears it). Throws Error (400) for a malformed budget_duration; other malformed fields
+// are left in `fields.error()`.
+template <class Record>
+void apply_budget_and_limits(FieldReader& fields, Record& record, store::Millis now) {
+  auto set_if_named = [&](std::string_view name, auto& target, auto read) {
+    if (fields.has(name)) target = (fields.*read)(name);
+  };
+  set_if_named("max_budget", record.max_budget, &FieldReader::number);
+  set_if_named("tpm_limit", record.tpm_limit, &FieldReader::integer);
+  set_if_named("rpm_limit", record.rpm_limit, &FieldReader::integer);
+  set_if_named("max_parallel_requests", record.max_parallel_requests, &FieldReader::integer);
+  apply_budget_duration(fields, record.budget_duration, record.budget_reset_at, now);
+  if (fields.has("models")) record.models = fields.strings("models").value_or(std::vector<std::string>{});
+  if (fields.has("metadata")) record.metadata = fields.object("metadata").value_or(boost::json::object{});
+}
+
+template <class T>
+boost::json::value optional_json(const std::optional<T>& value) {
+  if (!value) return nullptr;
+  return boost::json::value(*value);
+}
+
+boost::json::array strings_json(const std::vector<std::string>& items);
+
 // "2026-11-26T14:48:50.123Z"; null for nullopt.
 boost::json::value iso_time(std::optional<store::Millis> millis);
 // "2026-11-26", "2026-11-26T14:48:50Z" or Unix seconds → Unix milliseconds.
 std::optional<store::Millis> parse_time(std::string_view text);
+
+// The budget and limit fields of a team or user answer (/team/info, /user/info, …), added to it.
+template <class Record>
+void add_budget_and_limits_json(boost::json::object& answer, const Record& record) {
+  answer["max_budget"] = optional_json(record.max_budget);
+  answer["budget_duration"] = optional_json(record.budget_duration);
+  answer["budget_reset_at"] = iso_time(record.budget_reset_at);
+  answer["models"] = strings_json(record.models);
+  answer["tpm_limit"] = optional_json(record.tpm_limit);
+  answer["rpm_limit"] = optional_json(record.rpm_limit);
+  answer["max_parallel_requests"] = optional_json(record.max_parallel_requests);
+  answer["metadata"] = record.metadata;
+}
 
 // LiteLLM's 401 for a virtual key on an admin route.
 Error admin_only(std::string_view route);

@@ -42,17 +42,6 @@ std::string token_of(std::string_view key) {
   return is_hash ? std::string(key) : auth::hash_key(key);
 }
 
-json::value optional_json(const auto& value) {
-  if (!value) return nullptr;
-  return json::value(*value);
-}
-
-json::array strings_json(const std::vector<std::string>& items) {
-  json::array array;
-  for (const auto& item : items) array.emplace_back(item);
-  return array;
-}
-
 // The key's spend as the gateway knows it now (the cache's live value is ahead of the database
 // until the next flush).
 double live_spend(const store::KeyRecord& key, const auth::KeyCache* cache) {
@@ -98,20 +87,14 @@ json::object new_key_json(const store::KeyRecord& key, const std::string& plain,
 // Applies the fields a request carries to `key` (generate and update share it). Present-but-null
 // clears a field. `spend_set`: the request set the spend itself.
 void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis now, bool& spend_set) {
-  auto optional_field = [&](std::string_view name, auto& target, auto read) {
-    if (fields.has(name)) target = read(name);
+  auto set_if_named = [&](std::string_view name, auto& target) {
+    if (fields.has(name)) target = fields.text(name);
   };
-  auto text = [&](std::string_view name) { return fields.text(name); };
-  auto number = [&](std::string_view name) { return fields.number(name); };
-  auto integer = [&](std::string_view name) { return fields.integer(name); };
-  optional_field("key_alias", key.key_alias, text);
-  optional_field("max_budget", key.max_budget, number);
-  optional_field("soft_budget", key.soft_budget, number);
-  optional_field("tpm_limit", key.tpm_limit, integer);
-  optional_field("rpm_limit", key.rpm_limit, integer);
-  optional_field("max_parallel_requests", key.max_parallel_requests, integer);
-  optional_field("user_id", key.user_id, text);
-  optional_field("team_id", key.team_id, text);
+  set_if_named("key_alias", key.key_alias);
+  set_if_named("user_id", key.user_id);
+  set_if_named("team_id", key.team_id);
+  if (fields.has("soft_budget")) key.soft_budget = fields.number("soft_budget");
+  apply_budget_and_limits(fields, key, now);
   if (fields.has("duration")) {
     key.expires.reset();
     if (auto duration = fields.text("duration")) {
@@ -122,11 +105,8 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
       }
     }
   }
-  apply_budget_duration(fields, key.budget_duration, key.budget_reset_at, now);
-  if (fields.has("models")) key.models = fields.strings("models").value_or(std::vector<std::string>{});
   if (fields.has("tags")) key.tags = fields.strings("tags").value_or(std::vector<std::string>{});
   if (fields.has("aliases")) key.aliases = fields.object("aliases").value_or(json::object{});
-  if (fields.has("metadata")) key.metadata = fields.object("metadata").value_or(json::object{});
   if (fields.has("model_max_budget")) {
     key.model_max_budget = fields.object("model_max_budget").value_or(json::object{});
     if (auto budgets = auth::parse_model_max_budget(key.model_max_budget); !budgets) throw budgets.error();

@@ -12,47 +12,23 @@ namespace json = boost::json;
 
 namespace {
 
-json::value optional_json(const auto& value) {
-  if (!value) return nullptr;
-  return json::value(*value);
-}
-
 json::object team_json(const store::TeamRecord& team, const auth::KeyCache* cache) {
-  json::array models;
-  for (const auto& model : team.models) models.emplace_back(model);
   const auto live = cache ? cache->snapshot()->teams.find(team.team_id) : decltype(cache->snapshot()->teams.end()){};
   const bool cached = cache && live != cache->snapshot()->teams.end();
-  return {{"team_id", team.team_id},
-          {"team_alias", optional_json(team.team_alias)},
-          {"spend", cached ? live->second.spend->value() : team.spend},
-          {"max_budget", optional_json(team.max_budget)},
-          {"budget_duration", optional_json(team.budget_duration)},
-          {"budget_reset_at", iso_time(team.budget_reset_at)},
-          {"models", std::move(models)},
-          {"tpm_limit", optional_json(team.tpm_limit)},
-          {"rpm_limit", optional_json(team.rpm_limit)},
-          {"max_parallel_requests", optional_json(team.max_parallel_requests)},
-          {"members_with_roles", team.members_with_roles},
-          {"metadata", team.metadata},
-          {"blocked", team.blocked},
-          {"created_at", iso_time(team.created_at)},
-          {"updated_at", iso_time(team.updated_at)}};
+  json::object answer{{"team_id", team.team_id},
+                      {"team_alias", optional_json(team.team_alias)},
+                      {"spend", cached ? live->second.spend->value() : team.spend}};
+  add_budget_and_limits_json(answer, team);
+  answer["members_with_roles"] = team.members_with_roles;
+  answer["blocked"] = team.blocked;
+  answer["created_at"] = iso_time(team.created_at);
+  answer["updated_at"] = iso_time(team.updated_at);
+  return answer;
 }
 
 void apply_team_fields(FieldReader& fields, store::TeamRecord& team, store::Millis now) {
-  auto optional_field = [&](std::string_view name, auto& target, auto read) {
-    if (fields.has(name)) target = read(name);
-  };
-  auto number = [&](std::string_view name) { return fields.number(name); };
-  auto integer = [&](std::string_view name) { return fields.integer(name); };
-  optional_field("team_alias", team.team_alias, [&](std::string_view name) { return fields.text(name); });
-  optional_field("max_budget", team.max_budget, number);
-  optional_field("tpm_limit", team.tpm_limit, integer);
-  optional_field("rpm_limit", team.rpm_limit, integer);
-  optional_field("max_parallel_requests", team.max_parallel_requests, integer);
-  apply_budget_duration(fields, team.budget_duration, team.budget_reset_at, now);
-  if (fields.has("models")) team.models = fields.strings("models").value_or(std::vector<std::string>{});
-  if (fields.has("metadata")) team.metadata = fields.object("metadata").value_or(json::object{});
+  if (fields.has("team_alias")) team.team_alias = fields.text("team_alias");
+  apply_budget_and_limits(fields, team, now);
   if (auto blocked = fields.boolean("blocked")) team.blocked = *blocked;
   if (fields.error()) throw *fields.error();
   team.updated_at = now;

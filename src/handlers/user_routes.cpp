@@ -13,11 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::value optional_json(const auto& value) {
-  if (!value) return nullptr;
-  return json::value(*value);
-}
-
 double live_or(const auth::KeyCache* cache, const std::string& prefixed_id, double database_spend) {
   if (!cache) return database_spend;
   const auto snapshot = cache->snapshot();
@@ -30,22 +25,14 @@ double live_or(const auth::KeyCache* cache, const std::string& prefixed_id, doub
 }
 
 json::object user_json(const store::UserRecord& user, const auth::KeyCache* cache) {
-  json::array models;
-  for (const auto& model : user.models) models.emplace_back(model);
-  return {{"user_id", user.user_id},
-          {"user_email", optional_json(user.user_email)},
-          {"user_role", user.user_role},
-          {"spend", live_or(cache, store::kUserPrefix + user.user_id, user.spend)},
-          {"max_budget", optional_json(user.max_budget)},
-          {"budget_duration", optional_json(user.budget_duration)},
-          {"budget_reset_at", iso_time(user.budget_reset_at)},
-          {"models", std::move(models)},
-          {"tpm_limit", optional_json(user.tpm_limit)},
-          {"rpm_limit", optional_json(user.rpm_limit)},
-          {"max_parallel_requests", optional_json(user.max_parallel_requests)},
-          {"metadata", user.metadata},
-          {"created_at", iso_time(user.created_at)},
-          {"updated_at", iso_time(user.updated_at)}};
+  json::object answer{{"user_id", user.user_id},
+                      {"user_email", optional_json(user.user_email)},
+                      {"user_role", user.user_role},
+                      {"spend", live_or(cache, store::kUserPrefix + user.user_id, user.spend)}};
+  add_budget_and_limits_json(answer, user);
+  answer["created_at"] = iso_time(user.created_at);
+  answer["updated_at"] = iso_time(user.updated_at);
+  return answer;
 }
 
 json::object end_user_json(const store::EndUserRecord& end_user, const auth::KeyCache* cache) {
@@ -69,13 +56,7 @@ void apply_user_fields(FieldReader& fields, store::UserRecord& user, store::Mill
     }
     user.user_role = *role;
   }
-  if (fields.has("max_budget")) user.max_budget = fields.number("max_budget");
-  if (fields.has("tpm_limit")) user.tpm_limit = fields.integer("tpm_limit");
-  if (fields.has("rpm_limit")) user.rpm_limit = fields.integer("rpm_limit");
-  if (fields.has("max_parallel_requests")) user.max_parallel_requests = fields.integer("max_parallel_requests");
-  apply_budget_duration(fields, user.budget_duration, user.budget_reset_at, now);
-  if (fields.has("models")) user.models = fields.strings("models").value_or(std::vector<std::string>{});
-  if (fields.has("metadata")) user.metadata = fields.object("metadata").value_or(json::object{});
+  apply_budget_and_limits(fields, user, now);
   if (fields.error()) throw *fields.error();
   user.updated_at = now;
 }

@@ -12,13 +12,17 @@ namespace {
 
 namespace json = boost::json;
 
+// LiteLLM refuses these in its auth step, so the refusal is an auth error: 401, type auth_error.
 Error refused(std::string_view field) {
-  return make_error(ErrorKind::invalid_request,
-                    "Rejected request: '" + std::string(field) +
-                        "' is not allowed in the request body. Client-side credentials and routing need "
-                        "general_settings.allow_client_side_credentials, or the field in the deployment's "
-                        "litellm_params.configurable_clientside_auth_params.",
-                    std::string(field));
+  Error error = make_error(ErrorKind::unauthenticated,
+                           "Authentication Error, Rejected Request: " + std::string(field) +
+                               " is not allowed in request body. Clientside passthrough requires explicit admin "
+                               "opt-in via either `general_settings.allow_client_side_credentials = true` "
+                               "(proxy-wide) or `configurable_clientside_auth_params` on the deployment in your "
+                               "proxy config.yaml.",
+                           std::string(field), "401");
+  error.type = "auth_error";
+  return error;
 }
 
 bool lists(const Deployment& deployment, std::string_view field) {

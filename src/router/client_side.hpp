@@ -1,9 +1,10 @@
 // Per-request routing from the client: `api_key` / `api_base` / `base_url` in the body, and
 // `user_config` (a router config with its own model_list). They send traffic, and possibly the
-// operator's credentials, where the client says, so each is refused with a 400 unless
+// operator's credentials, where the client says, so each is refused unless
 // general_settings.allow_client_side_credentials is set or, for api_key / api_base / base_url,
 // every deployment of the group lists the field in configurable_clientside_auth_params (an
-// api_base may instead match one of its {api_base: <regex>} patterns).
+// api_base may instead match one of its {api_base: <regex>} patterns). The refusal is LiteLLM's:
+// a 401 auth_error "Authentication Error, Rejected Request: <field> is not allowed …".
 #pragma once
 
 #include "api/request.hpp"
@@ -18,7 +19,7 @@
 namespace llmux::router {
 
 // The credentials to apply to this request's deployments (from the top level of the body; the
-// same fields in metadata are only checked), or the 400 for a field the operator did not allow.
+// same fields in metadata are only checked), or the 401 for a field the operator did not allow.
 Result<ClientCredentials> client_credentials(const api::Request& request, std::span<const Deployment* const> group,
                                              bool allow_all);
 

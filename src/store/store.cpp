@@ -46,59 +46,225 @@ Value optional_value(const std::optional<T>& value) {
   return Value(*value);
 }
 
-constexpr std::string_view kKeyColumns =
-    "token, key_name, key_alias, spend, max_budget, soft_budget, budget_duration, budget_reset_at, expires, models, "
-    "aliases, metadata, model_max_budget, tags, tpm_limit, rpm_limit, max_parallel_requests, user_id, team_id, "
-    "blocked, created_at, updated_at";
-
-KeyRecord key_from(const Row& row) {
-  KeyRecord key;
-  key.token = row.text(0);
-  key.key_name = row.text(1);
-  key.key_alias = row.optional_text(2);
-  key.spend = row.real(3);
-  key.max_budget = row.optional_real(4);
-  key.soft_budget = row.optional_real(5);
-  key.budget_duration = row.optional_text(6);
-  key.budget_reset_at = row.optional_integer(7);
-  key.expires = row.optional_integer(8);
-  key.models = list_from(row.text(9));
-  key.aliases = object_from(row.text(10));
-  key.metadata = object_from(row.text(11));
-  key.model_max_budget = object_from(row.text(12));
-  key.tags = list_from(row.text(13));
-  key.tpm_limit = row.optional_integer(14);
-  key.rpm_limit = row.optional_integer(15);
-  key.max_parallel_requests = row.optional_integer(16);
-  key.user_id = row.optional_text(17);
-  key.team_id = row.optional_text(18);
-  key.blocked = row.integer(19) != 0;
-  key.created_at = row.integer(20);
-  key.updated_at = row.integer(21);
-  return key;
+// How a record field is read from its column and bound as a parameter, chosen by the field's type.
+void read_column(const Row& row, std::size_t column, std::string& field) { field = row.text(column); }
+void read_column(const Row& row, std::size_t column, std::optional<std::string>& field) {
+  field = row.optional_text(column);
+}
+void read_column(const Row& row, std::size_t column, double& field) { field = row.real(column); }
+void read_column(const Row& row, std::size_t column, std::optional<double>& field) {
+  field = row.optional_real(column);
+}
+void read_column(const Row& row, std::size_t column, std::int64_t& field) { field = row.integer(column); }
+void read_column(const Row& row, std::size_t column, std::optional<std::int64_t>& field) {
+  field = row.optional_integer(column);
+}
+void read_column(const Row& row, std::size_t column, bool& field) { field = row.integer(column) != 0; }
+void read_column(const Row& row, std::size_t column, std::vector<std::string>& field) {
+  field = list_from(row.text(column));
+}
+void read_column(const Row& row, std::size_t column, json::object& field) { field = object_from(row.text(column)); }
+void read_column(const Row& row, std::size_t column, json::array& field) {
+  boost::system::error_code ec;
+  if (json::value value = json::parse(row.text(column), ec); !ec && value.is_array()) {
+    field = std::move(value.as_array());
+  }
 }
 
-// The values of every column but token/spend/created_at, in update order.
-Params mutable_key_values(const KeyRecord& key) {
-  return {optional_value(key.key_alias),
-          optional_value(key.max_budget),
-          optional_value(key.soft_budget),
-          optional_value(key.budget_duration),
-          optional_value(key.budget_reset_at),
-          optional_value(key.expires),
-          list_text(key.models),
-          json::serialize(key.aliases),
-          json::serialize(key.metadata),
-          json::serialize(key.model_max_budget),
-          list_text(key.tags),
-          optional_value(key.tpm_limit),
-          optional_value(key.rpm_limit),
-          optional_value(key.max_parallel_requests),
-          optional_value(key.user_id),
-          optional_value(key.team_id),
-          std::int64_t{key.blocked ? 1 : 0},
-          key.updated_at};
+Value column_value(const std::string& field) { return field; }
+template <class T>
+Value column_value(const std::optional<T>& field) {
+  return optional_value(field);
 }
+Value column_value(double field) { return field; }
+Value column_value(std::int64_t field) { return field; }
+Value column_value(bool field) { return std::int64_t{field ? 1 : 0}; }
+Value column_value(const std::vector<std::string>& field) { return list_text(field); }
+Value column_value(const json::object& field) { return json::serialize(field); }
+Value column_value(const json::array& field) { return json::serialize(field); }
+
+// Which statements write a column. kId: the first column, naming the row (the WHERE of update
+// and delete, the conflict target of upsert). kOnInsert: set when the row is made, then changed
+// only by dedicated statements (spend by spend flushes, a key's name by replace_token). kAlways:
+// by update and upsert too. kNever: written only elsewhere (an end user's spend).
+enum class Written { kId, kOnInsert, kAlways, kNever };
+
+template <class Record>
+struct Column {
+  std::string_view name;
+  Written written;
+  void (*read)(const Row& row, std::size_t column, Record& record);
+  Value (*value)(const Record& record);
+};
+
+template <class Member>
+struct MemberOf;
+template <class Record, class Field>
+struct MemberOf<Field Record::*> {
+  using record = Record;
+};
+
+template <auto member>
+Column<typename MemberOf<decltype(member)>::record> column(std::string_view name, Written written) {
+  using Record = typename MemberOf<decltype(member)>::record;
+  return {name, written, [](const Row& row, std::size_t index, Record& record) { read_column(row, index, record.*member); },
+          [](const Record& record) { return column_value(record.*member); }};
+}
+
+// One record type's table: its SQL is built once from the column list, so a record's reader,
+// its INSERT/UPDATE statements and their parameter lists cannot disagree on a column's order.
+template <class Record>
+class Table {
+ public:
+  // The id column comes first.
+  Table(std::string_view name, std::vector<Column<Record>> columns) : name_(name), columns_(std::move(columns)) {
+    std::string names, placeholders, assignments, upserts;
+    for (const auto& column : columns_) {
+      const std::string column_name(column.name);
+      names += (names.empty() ? "" : ", ") + column_name;
+      if (column.written == Written::kNever) continue;
+      insert_columns_ += (insert_columns_.empty() ? "" : ", ") + column_name;
+      placeholders += placeholders.empty() ? "?" : ", ?";
+      if (column.written != Written::kAlways) continue;
+      assignments += (assignments.empty() ? "" : ", ") + column_name + " = ?";
+      upserts += (upserts.empty() ? "" : ", ") + column_name + " = excluded." + column_name;
+    }
+    const std::string table(name_), id(id_column());
+    select_ = "SELECT " + names + " FROM " + table;
+    insert_ = "INSERT INTO " + table + " (" + insert_columns_ + ") VALUES (" + placeholders + ")";
+    update_ = "UPDATE " + table + " SET " + assignments + " WHERE " + id + " = ?";
+    upsert_ = insert_ + " ON CONFLICT (" + id + ") DO UPDATE SET " + upserts;
+    delete_ = "DELETE FROM " + table + " WHERE " + id + " = ?";
+  }
+
+  std::string_view name() const { return name_; }
+  std::string_view id_column() const { return columns_.front().name; }
+  // "SELECT <every column> FROM <table>", for a WHERE/ORDER BY to follow.
+  const std::string& select() const { return select_; }
+  const std::string& insert() const { return insert_; }
+  // Sets every kAlways column of the row named by the id.
+  const std::string& update() const { return update_; }
+  // Inserts, or on an existing id sets every kAlways column.
+  const std::string& upsert() const { return upsert_; }
+  const std::string& remove() const { return delete_; }
+
+  Record read(const Row& row) const {
+    Record record;
+    for (std::size_t index = 0; index < columns_.size(); ++index) columns_[index].read(row, index, record);
+    return record;
+  }
+  Params insert_values(const Record& record) const {
+    Params params;
+    for (const auto& column : columns_) {
+      if (column.written != Written::kNever) params.push_back(column.value(record));
+    }
+    return params;
+  }
+  Params update_values(const Record& record) const {
+    Params params;
+    for (const auto& column : columns_) {
+      if (column.written == Written::kAlways) params.push_back(column.value(record));
+    }
+    params.push_back(columns_.front().value(record));
+    return params;
+  }
+
+ private:
+  std::string_view name_;
+  std::vector<Column<Record>> columns_;
+  std::string insert_columns_, select_, insert_, update_, upsert_, delete_;
+};
+
+template <class Record>
+std::vector<Record> records(Database& database, const Table<Record>& table, const std::string& rest,
+                            const Params& params = {}) {
+  std::vector<Record> found;
+  for (const Row& row : database.query(table.select() + rest, params)) found.push_back(table.read(row));
+  return found;
+}
+
+template <class Record>
+std::optional<Record> first_record(Database& database, const Table<Record>& table, const std::string& rest,
+                                   const Params& params) {
+  const auto rows = database.query(table.select() + rest, params);
+  if (rows.empty()) return std::nullopt;
+  return table.read(rows.front());
+}
+
+template <class Record>
+std::int64_t delete_record(Database& database, const Table<Record>& table, const std::string& id) {
+  database.query(table.remove(), {id});
+  return database.changed_rows();
+}
+
+using enum Written;
+
+const Table<KeyRecord> kKeys{"llmux_keys",
+                             {column<&KeyRecord::token>("token", kId),
+                              column<&KeyRecord::key_name>("key_name", kOnInsert),
+                              column<&KeyRecord::key_alias>("key_alias", kAlways),
+                              column<&KeyRecord::spend>("spend", kOnInsert),
+                              column<&KeyRecord::max_budget>("max_budget", kAlways),
+                              column<&KeyRecord::soft_budget>("soft_budget", kAlways),
+                              column<&KeyRecord::budget_duration>("budget_duration", kAlways),
+                              column<&KeyRecord::budget_reset_at>("budget_reset_at", kAlways),
+                              column<&KeyRecord::expires>("expires", kAlways),
+                              column<&KeyRecord::models>("models", kAlways),
+                              column<&KeyRecord::aliases>("aliases", kAlways),
+                              column<&KeyRecord::metadata>("metadata", kAlways),
+                              column<&KeyRecord::model_max_budget>("model_max_budget", kAlways),
+                              column<&KeyRecord::tags>("tags", kAlways),
+                              column<&KeyRecord::tpm_limit>("tpm_limit", kAlways),
+                              column<&KeyRecord::rpm_limit>("rpm_limit", kAlways),
+                              column<&KeyRecord::max_parallel_requests>("max_parallel_requests", kAlways),
+                              column<&KeyRecord::user_id>("user_id", kAlways),
+                              column<&KeyRecord::team_id>("team_id", kAlways),
+                              column<&KeyRecord::blocked>("blocked", kAlways),
+                              column<&KeyRecord::created_at>("created_at", kOnInsert),
+                              column<&KeyRecord::updated_at>("updated_at", kAlways)}};
+
+const Table<TeamRecord> kTeams{"llmux_teams",
+                               {column<&TeamRecord::team_id>("team_id", kId),
+                                column<&TeamRecord::team_alias>("team_alias", kAlways),
+                                column<&TeamRecord::spend>("spend", kOnInsert),
+                                column<&TeamRecord::max_budget>("max_budget", kAlways),
+                                column<&TeamRecord::budget_duration>("budget_duration", kAlways),
+                                column<&TeamRecord::budget_reset_at>("budget_reset_at", kAlways),
+                                column<&TeamRecord::models>("models", kAlways),
+                                column<&TeamRecord::tpm_limit>("tpm_limit", kAlways),
+                                column<&TeamRecord::rpm_limit>("rpm_limit", kAlways),
+                                column<&TeamRecord::max_parallel_requests>("max_parallel_requests", kAlways),
+                                column<&TeamRecord::members_with_roles>("members_with_roles", kAlways),
+                                column<&TeamRecord::metadata>("metadata", kAlways),
+                                column<&TeamRecord::blocked>("blocked", kAlways),
+                                column<&TeamRecord::created_at>("created_at", kOnInsert),
+                                column<&TeamRecord::updated_at>("updated_at", kAlways)}};
+
+const Table<UserRecord> kUsers{"llmux_users",
+                               {column<&UserRecord::user_id>("user_id", kId),
+                                column<&UserRecord::user_email>("user_email", kAlways),
+                                column<&UserRecord::user_role>("user_role", kAlways),
+                                column<&UserRecord::spend>("spend", kOnInsert),
+                                column<&UserRecord::max_budget>("max_budget", kAlways),
+                                column<&UserRecord::budget_duration>("budget_duration", kAlways),
+                                column<&UserRecord::budget_reset_at>("budget_reset_at", kAlways),
+                                column<&UserRecord::models>("models", kAlways),
+                                column<&UserRecord::tpm_limit>("tpm_limit", kAlways),
+                                column<&UserRecord::rpm_limit>("rpm_limit", kAlways),
+                                column<&UserRecord::max_parallel_requests>("max_parallel_requests", kAlways),
+                                column<&UserRecord::metadata>("metadata", kAlways),
+                                column<&UserRecord::created_at>("created_at", kOnInsert),
+                                column<&UserRecord::updated_at>("updated_at", kAlways)}};
+
+const Table<EndUserRecord> kEndUsers{"llmux_end_users",
+                                     {column<&EndUserRecord::user_id>("user_id", kId),
+                                      column<&EndUserRecord::alias>("alias", kAlways),
+                                      column<&EndUserRecord::spend>("spend", kNever),
+                                      column<&EndUserRecord::max_budget>("max_budget", kAlways),
+                                      column<&EndUserRecord::budget_duration>("budget_duration", kAlways),
+                                      column<&EndUserRecord::budget_reset_at>("budget_reset_at", kAlways),
+                                      column<&EndUserRecord::blocked>("blocked", kAlways),
+                                      column<&EndUserRecord::created_at>("created_at", kOnInsert)}};
 
 // WHERE clause and parameters for the optional key-list filters.
 std::string key_filter(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
@@ -119,47 +285,17 @@ std::string day_of(Millis millis) {
   return text;
 }
 
-constexpr std::string_view kTeamColumns =
-    "team_id, team_alias, spend, max_budget, budget_duration, budget_reset_at, models, tpm_limit, rpm_limit, "
-    "max_parallel_requests, members_with_roles, metadata, blocked, created_at, updated_at";
-
-TeamRecord team_from(const Row& row) {
-  TeamRecord team;
-  team.team_id = row.text(0);
-  team.team_alias = row.optional_text(1);
-  team.spend = row.real(2);
-  team.max_budget = row.optional_real(3);
-  team.budget_duration = row.optional_text(4);
-  team.budget_reset_at = row.optional_integer(5);
-  team.models = list_from(row.text(6));
-  team.tpm_limit = row.optional_integer(7);
-  team.rpm_limit = row.optional_integer(8);
-  team.max_parallel_requests = row.optional_integer(9);
-  boost::system::error_code ec;
-  if (json::value members = json::parse(row.text(10), ec); !ec && members.is_array()) {
-    team.members_with_roles = std::move(members.as_array());
-  }
-  team.metadata = object_from(row.text(11));
-  team.blocked = row.integer(12) != 0;
-  team.created_at = row.integer(13);
-  team.updated_at = row.integer(14);
-  return team;
-}
-
-Params mutable_team_values(const TeamRecord& team) {
-  return {optional_value(team.team_alias),
-          optional_value(team.max_budget),
-          optional_value(team.budget_duration),
-          optional_value(team.budget_reset_at),
-          list_text(team.models),
-          optional_value(team.tpm_limit),
-          optional_value(team.rpm_limit),
-          optional_value(team.max_parallel_requests),
-          json::serialize(team.members_with_roles),
-          json::serialize(team.metadata),
-          std::int64_t{team.blocked ? 1 : 0},
-          team.updated_at};
-}
+// Every table with a budget window; names come from this list only, never from a request.
+struct BudgetTable {
+  std::string_view table;
+  std::string_view id_column;
+  const std::string& prefix;
+};
+const std::string kNoPrefix;
+const BudgetTable kBudgetTables[] = {{kKeys.name(), kKeys.id_column(), kNoPrefix},
+                                     {kTeams.name(), kTeams.id_column(), kTeamPrefix},
+                                     {kUsers.name(), kUsers.id_column(), kUserPrefix},
+                                     {kEndUsers.name(), kEndUsers.id_column(), kEndUserPrefix}};
 
 }  // namespace
 
@@ -170,28 +306,9 @@ Millis now_millis() {
 
 Store::Store(std::unique_ptr<Database> database) : database_(std::move(database)) { migrate(*database_); }
 
-void Store::insert_key(const KeyRecord& key) {
-  Params params{key.token, key.key_name, key.spend};
-  for (auto& value : mutable_key_values(key)) params.push_back(std::move(value));
-  params.emplace_back(key.created_at);
-  database_->query(
-      "INSERT INTO llmux_keys (token, key_name, spend, key_alias, max_budget, soft_budget, budget_duration, "
-      "budget_reset_at, expires, models, aliases, metadata, model_max_budget, tags, tpm_limit, rpm_limit, "
-      "max_parallel_requests, user_id, team_id, blocked, updated_at, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      params);
-}
+void Store::insert_key(const KeyRecord& key) { database_->query(kKeys.insert(), kKeys.insert_values(key)); }
 
-void Store::update_key(const KeyRecord& key) {
-  Params params = mutable_key_values(key);
-  params.emplace_back(key.token);
-  database_->query(
-      "UPDATE llmux_keys SET key_alias = ?, max_budget = ?, soft_budget = ?, budget_duration = ?, "
-      "budget_reset_at = ?, expires = ?, models = ?, aliases = ?, metadata = ?, model_max_budget = ?, tags = ?, "
-      "tpm_limit = ?, rpm_limit = ?, max_parallel_requests = ?, user_id = ?, team_id = ?, blocked = ?, "
-      "updated_at = ? WHERE token = ?",
-      params);
-}
+void Store::update_key(const KeyRecord& key) { database_->query(kKeys.update(), kKeys.update_values(key)); }
 
 void Store::set_key_spend(const std::string& token, double spend, std::optional<Millis> budget_reset_at) {
   database_->query("UPDATE llmux_keys SET spend = ?, budget_reset_at = ? WHERE token = ?",
@@ -203,22 +320,14 @@ void Store::replace_token(const std::string& old_token, const std::string& new_t
                    {new_token, key_name, now_millis(), old_token});
 }
 
-std::int64_t Store::delete_key(const std::string& token) {
-  database_->query("DELETE FROM llmux_keys WHERE token = ?", {token});
-  return database_->changed_rows();
-}
+std::int64_t Store::delete_key(const std::string& token) { return delete_record(*database_, kKeys, token); }
 
 std::optional<KeyRecord> Store::find_key(const std::string& token) {
-  const auto rows = database_->query("SELECT " + std::string(kKeyColumns) + " FROM llmux_keys WHERE token = ?", {token});
-  if (rows.empty()) return std::nullopt;
-  return key_from(rows.front());
+  return first_record(*database_, kKeys, " WHERE token = ?", {token});
 }
 
 std::optional<KeyRecord> Store::find_key_by_alias(const std::string& alias) {
-  const auto rows =
-      database_->query("SELECT " + std::string(kKeyColumns) + " FROM llmux_keys WHERE key_alias = ?", {alias});
-  if (rows.empty()) return std::nullopt;
-  return key_from(rows.front());
+  return first_record(*database_, kKeys, " WHERE key_alias = ?", {alias});
 }
 
 std::vector<KeyRecord> Store::list_keys(const std::optional<std::string>& user_id,
@@ -229,13 +338,7 @@ std::vector<KeyRecord> Store::list_keys(const std::optional<std::string>& user_i
   const std::string where = key_filter(user_id, team_id, key_alias, params);
   params.emplace_back(limit);
   params.emplace_back(offset);
-  std::vector<KeyRecord> keys;
-  for (const Row& row : database_->query("SELECT " + std::string(kKeyColumns) + " FROM llmux_keys" + where +
-                                             " ORDER BY created_at DESC, token LIMIT ? OFFSET ?",
-                                         params)) {
-    keys.push_back(key_from(row));
-  }
-  return keys;
+  return records(*database_, kKeys, where + " ORDER BY created_at DESC, token LIMIT ? OFFSET ?", params);
 }
 
 std::int64_t Store::count_keys(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
@@ -245,71 +348,19 @@ std::int64_t Store::count_keys(const std::optional<std::string>& user_id, const 
   return database_->query("SELECT COUNT(*) FROM llmux_keys" + where, params).front().integer(0);
 }
 
-std::vector<KeyRecord> Store::all_keys() {
-  std::vector<KeyRecord> keys;
-  for (const Row& row : database_->query("SELECT " + std::string(kKeyColumns) + " FROM llmux_keys")) {
-    keys.push_back(key_from(row));
-  }
-  return keys;
-}
+std::vector<KeyRecord> Store::all_keys() { return records(*database_, kKeys, ""); }
 
-void Store::insert_team(const TeamRecord& team) {
-  Params params{team.team_id, team.spend};
-  for (auto& value : mutable_team_values(team)) params.push_back(std::move(value));
-  params.emplace_back(team.created_at);
-  database_->query(
-      "INSERT INTO llmux_teams (team_id, spend, team_alias, max_budget, budget_duration, budget_reset_at, models, "
-      "tpm_limit, rpm_limit, max_parallel_requests, members_with_roles, metadata, blocked, updated_at, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      params);
-}
+void Store::insert_team(const TeamRecord& team) { database_->query(kTeams.insert(), kTeams.insert_values(team)); }
 
-void Store::update_team(const TeamRecord& team) {
-  Params params = mutable_team_values(team);
-  params.emplace_back(team.team_id);
-  database_->query(
-      "UPDATE llmux_teams SET team_alias = ?, max_budget = ?, budget_duration = ?, budget_reset_at = ?, models = ?, "
-      "tpm_limit = ?, rpm_limit = ?, max_parallel_requests = ?, members_with_roles = ?, metadata = ?, blocked = ?, "
-      "updated_at = ? WHERE team_id = ?",
-      params);
-}
+void Store::update_team(const TeamRecord& team) { database_->query(kTeams.update(), kTeams.update_values(team)); }
 
-std::int64_t Store::delete_team(const std::string& team_id) {
-  database_->query("DELETE FROM llmux_teams WHERE team_id = ?", {team_id});
-  return database_->changed_rows();
-}
+std::int64_t Store::delete_team(const std::string& team_id) { return delete_record(*database_, kTeams, team_id); }
 
 std::optional<TeamRecord> Store::find_team(const std::string& team_id) {
-  const auto rows =
-      database_->query("SELECT " + std::string(kTeamColumns) + " FROM llmux_teams WHERE team_id = ?", {team_id});
-  if (rows.empty()) return std::nullopt;
-  return team_from(rows.front());
+  return first_record(*database_, kTeams, " WHERE team_id = ?", {team_id});
 }
 
-std::vector<TeamRecord> Store::all_teams() {
-  std::vector<TeamRecord> teams;
-  for (const Row& row :
-       database_->query("SELECT " + std::string(kTeamColumns) + " FROM llmux_teams ORDER BY created_at, team_id")) {
-    teams.push_back(team_from(row));
-  }
-  return teams;
-}
-
-namespace {
-
-// Every table with a budget window; names come from this list only, never from a request.
-struct BudgetTable {
-  std::string_view table;
-  std::string_view id_column;
-  const std::string& prefix;
-};
-const std::string kNoPrefix;
-const BudgetTable kBudgetTables[] = {{"llmux_keys", "token", kNoPrefix},
-                                     {"llmux_teams", "team_id", kTeamPrefix},
-                                     {"llmux_users", "user_id", kUserPrefix},
-                                     {"llmux_end_users", "user_id", kEndUserPrefix}};
-
-}  // namespace
+std::vector<TeamRecord> Store::all_teams() { return records(*database_, kTeams, " ORDER BY created_at, team_id"); }
 
 bool Store::has_due_budgets(Millis now) {
   for (const auto& budget : kBudgetTables) {
@@ -342,111 +393,32 @@ std::vector<std::string> Store::reset_due_budgets(Millis now) {
   return reset;
 }
 
-constexpr std::string_view kUserColumns =
-    "user_id, user_email, user_role, spend, max_budget, budget_duration, budget_reset_at, models, tpm_limit, "
-    "rpm_limit, metadata, created_at, updated_at, max_parallel_requests";
+void Store::insert_user(const UserRecord& user) { database_->query(kUsers.insert(), kUsers.insert_values(user)); }
 
-static UserRecord user_from(const Row& row) {
-  UserRecord user;
-  user.user_id = row.text(0);
-  user.user_email = row.optional_text(1);
-  user.user_role = row.text(2);
-  user.spend = row.real(3);
-  user.max_budget = row.optional_real(4);
-  user.budget_duration = row.optional_text(5);
-  user.budget_reset_at = row.optional_integer(6);
-  user.models = list_from(row.text(7));
-  user.tpm_limit = row.optional_integer(8);
-  user.rpm_limit = row.optional_integer(9);
-  user.metadata = object_from(row.text(10));
-  user.created_at = row.integer(11);
-  user.updated_at = row.integer(12);
-  user.max_parallel_requests = row.optional_integer(13);
-  return user;
-}
+void Store::update_user(const UserRecord& user) { database_->query(kUsers.update(), kUsers.update_values(user)); }
 
-void Store::insert_user(const UserRecord& user) {
-  database_->query("INSERT INTO llmux_users (user_id, spend, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                   {user.user_id, user.spend, user.created_at, user.updated_at});
-  update_user(user);
-}
-
-void Store::update_user(const UserRecord& user) {
-  database_->query(
-      "UPDATE llmux_users SET user_email = ?, user_role = ?, max_budget = ?, budget_duration = ?, "
-      "budget_reset_at = ?, models = ?, tpm_limit = ?, rpm_limit = ?, max_parallel_requests = ?, metadata = ?, "
-      "updated_at = ? WHERE user_id = ?",
-      {optional_value(user.user_email), user.user_role, optional_value(user.max_budget),
-       optional_value(user.budget_duration), optional_value(user.budget_reset_at), list_text(user.models),
-       optional_value(user.tpm_limit), optional_value(user.rpm_limit), optional_value(user.max_parallel_requests),
-       json::serialize(user.metadata), user.updated_at, user.user_id});
-}
-
-std::int64_t Store::delete_user(const std::string& user_id) {
-  database_->query("DELETE FROM llmux_users WHERE user_id = ?", {user_id});
-  return database_->changed_rows();
-}
+std::int64_t Store::delete_user(const std::string& user_id) { return delete_record(*database_, kUsers, user_id); }
 
 std::optional<UserRecord> Store::find_user(const std::string& user_id) {
-  const auto rows =
-      database_->query("SELECT " + std::string(kUserColumns) + " FROM llmux_users WHERE user_id = ?", {user_id});
-  if (rows.empty()) return std::nullopt;
-  return user_from(rows.front());
+  return first_record(*database_, kUsers, " WHERE user_id = ?", {user_id});
 }
 
-std::vector<UserRecord> Store::all_users() {
-  std::vector<UserRecord> users;
-  for (const Row& row :
-       database_->query("SELECT " + std::string(kUserColumns) + " FROM llmux_users ORDER BY created_at, user_id")) {
-    users.push_back(user_from(row));
-  }
-  return users;
-}
-
-constexpr std::string_view kEndUserColumns =
-    "user_id, alias, spend, max_budget, budget_duration, budget_reset_at, blocked, created_at";
-
-static EndUserRecord end_user_from(const Row& row) {
-  return {.user_id = row.text(0),
-          .alias = row.optional_text(1),
-          .spend = row.real(2),
-          .max_budget = row.optional_real(3),
-          .budget_duration = row.optional_text(4),
-          .budget_reset_at = row.optional_integer(5),
-          .blocked = row.integer(6) != 0,
-          .created_at = row.integer(7)};
-}
+std::vector<UserRecord> Store::all_users() { return records(*database_, kUsers, " ORDER BY created_at, user_id"); }
 
 void Store::save_end_user(const EndUserRecord& end_user) {
-  database_->query(
-      "INSERT INTO llmux_end_users (user_id, alias, max_budget, budget_duration, budget_reset_at, blocked, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET alias = excluded.alias, "
-      "max_budget = excluded.max_budget, budget_duration = excluded.budget_duration, "
-      "budget_reset_at = excluded.budget_reset_at, blocked = excluded.blocked",
-      {end_user.user_id, optional_value(end_user.alias), optional_value(end_user.max_budget),
-       optional_value(end_user.budget_duration), optional_value(end_user.budget_reset_at),
-       std::int64_t{end_user.blocked ? 1 : 0}, end_user.created_at});
+  database_->query(kEndUsers.upsert(), kEndUsers.insert_values(end_user));
 }
 
 std::int64_t Store::delete_end_user(const std::string& user_id) {
-  database_->query("DELETE FROM llmux_end_users WHERE user_id = ?", {user_id});
-  return database_->changed_rows();
+  return delete_record(*database_, kEndUsers, user_id);
 }
 
 std::optional<EndUserRecord> Store::find_end_user(const std::string& user_id) {
-  const auto rows = database_->query(
-      "SELECT " + std::string(kEndUserColumns) + " FROM llmux_end_users WHERE user_id = ?", {user_id});
-  if (rows.empty()) return std::nullopt;
-  return end_user_from(rows.front());
+  return first_record(*database_, kEndUsers, " WHERE user_id = ?", {user_id});
 }
 
 std::vector<EndUserRecord> Store::limited_end_users() {
-  std::vector<EndUserRecord> end_users;
-  for (const Row& row : database_->query("SELECT " + std::string(kEndUserColumns) +
-                                         " FROM llmux_end_users WHERE max_budget IS NOT NULL OR blocked = 1")) {
-    end_users.push_back(end_user_from(row));
-  }
-  return end_users;
+  return records(*database_, kEndUsers, " WHERE max_budget IS NOT NULL OR blocked = 1");
 }
 
 namespace {

@@ -2,12 +2,14 @@
 // tools and tool results, response_format, input_type), the key from CO_API_KEY when neither
 // api_key nor COHERE_API_KEY is set, Cohere's `{"message"}` errors mapped to OpenAI's, and
 // requests Cohere cannot express refused before any upstream call; /rerank and /v1/rerank
-// relayed to /v2/rerank (and refused for deployments of other providers).
+// relayed to /v2/rerank (and refused for deployments of other providers), each logged in the
+// spend log with LiteLLM's call_type arerank.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startStack, postJson, kHello, kUpstreamKey } from '../support/stack.mjs';
 import { readSse } from '../support/sse.mjs';
+import { admin, eventually, kEngines } from '../support/store.mjs';
 import { cohereErrorBody, cohereStreamText, readCohereFixture } from '../mock_upstream/dialects/cohere.mjs';
 
 const kSdkEnvKey = 'co-sdk-env-key-test';
@@ -26,8 +28,20 @@ function cohereModels(mockUrl) {
 }
 
 let stack;
-before(async () => { stack = await startStack({ extraModelsFor: cohereModels, env: { CO_API_KEY: kSdkEnvKey } }); });
-after(() => stack?.stop());
+let database;  // SQLite, for the spend log
+before(async () => {
+  database = await kEngines[0].open();
+  stack = await startStack({
+    extraModelsFor: cohereModels,
+    env: { CO_API_KEY: kSdkEnvKey },
+    dir: database.dir,
+    generalSettings: { database_url: database.url, proxy_batch_write_at: 0.2 },
+  });
+});
+after(async () => {
+  await stack?.stop();
+  await database?.close();
+});
 
 async function call(path, body) {
   const before = stack.mock.requests.length;
@@ -137,6 +151,14 @@ test('cohere: /rerank and /v1/rerank go to /v2/rerank and answer as Cohere does'
       model: 'rerank-v3.5', query: 'What is the capital of France?', documents: ['Berlin', 'Madrid', 'Paris'], top_n: 2,
     });
     assert.deepEqual(body, JSON.parse(readCohereFixture('rerank.synthetic.json')));
+    const requestId = response.headers.get('x-litellm-call-id');
+    const [row] = await eventually(async () => {
+      const logs = await admin(stack.url, 'GET', `/spend/logs?request_id=${encodeURIComponent(requestId)}`);
+      assert.equal(logs.status, 200, JSON.stringify(logs.body));
+      return logs.body.length === 1 && logs.body;
+    }, { what: `the spend-log row of ${path}` });
+    assert.equal(row.call_type, 'arerank');
+    assert.equal(row.model_group, 'co-rerank');
   }
 });
 

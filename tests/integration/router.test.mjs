@@ -413,11 +413,11 @@ test('client-side credentials: refused by default, allowed per deployment (api_b
       deployment('closed', 'plain@closed'),
     ];
     await withGateway({ models }, async () => {
-      await expectError(await chat('closed', { api_key: 'sk-client-key' }), 400, { param: 'api_key' });
-      await expectError(await chat('closed', { metadata: JSON.stringify({ api_base: other.url }) }), 400, { param: 'api_base' });
-      await expectError(await chat('keyed', { api_base: `${other.url}/v1` }), 400, { param: 'api_base' });
-      await expectError(await chat('based', { base_url: 'http://attacker.example/v1' }), 400, { param: 'base_url' });
-      await expectError(await chat('based', { user_config: { model_list: [] } }), 400, { param: 'user_config' });
+      await expectError(await chat('closed', { api_key: 'sk-client-key' }), 401, { type: 'auth_error', param: 'api_key' });
+      await expectError(await chat('closed', { metadata: JSON.stringify({ api_base: other.url }) }), 401, { type: 'auth_error', param: 'api_base' });
+      await expectError(await chat('keyed', { api_base: `${other.url}/v1` }), 401, { type: 'auth_error', param: 'api_base' });
+      await expectError(await chat('based', { base_url: 'http://attacker.example/v1' }), 401, { type: 'auth_error', param: 'base_url' });
+      await expectError(await chat('based', { user_config: { model_list: [] } }), 401, { type: 'auth_error', param: 'user_config' });
       assert.equal(mock.requests.length + other.requests.length, 0, 'nothing refused reached an upstream');
 
       assert.equal((await chat('keyed', { api_key: 'sk-client-key' })).status, 200);

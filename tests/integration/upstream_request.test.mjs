@@ -88,18 +88,16 @@ for (const [field, value] of Object.entries({
   base_url: attacker,
   user_config: { model_list: [{ model_name: 'gpt-test', litellm_params: { model: 'openai/x', api_base: attacker } }] },
 })) {
-  test(`client-side ${field} in the body never redirects or re-keys the upstream call`, async () => {
+  test(`client-side ${field} in the body is refused as LiteLLM refuses it: 401, before any upstream call`, async () => {
     const { response, text, upstream } = await exchange('/v1/chat/completions', { model: 'gpt-test', messages: kHello, [field]: value });
-    // LiteLLM rejects these with 400 unless the admin opted in; dropping them is also safe.
-    // Using them is not.
-    assert.ok([200, 400].includes(response.status), `${response.status}: ${text}`);
-    if (response.status === 400) {
-      assert.equal(upstream.length, 0, 'a rejected request must not reach the upstream');
-      return;
-    }
-    assert.equal(upstream.length, 1);
-    assert.equal(upstream[0].headers.authorization, `Bearer ${kUpstreamKey}`);
-    assert.ok(!(field in upstream[0].body), `${field} must not be sent upstream`);
+    // api_base, base_url and user_config are on the list LiteLLM's auth step rejects unless the
+    // admin opted in (allow_client_side_credentials or configurable_clientside_auth_params);
+    // llmux refuses a client's api_key the same way (LiteLLM would call with it: docs/ROUTING.md).
+    assert.equal(response.status, 401, text);
+    const { error } = JSON.parse(text);
+    assert.equal(error.type, 'auth_error');
+    assert.match(error.message, new RegExp(`^Authentication Error, Rejected Request: ${field} is not allowed in request body`));
+    assert.equal(upstream.length, 0, 'a rejected request must not reach the upstream');
   });
 }
 

@@ -1,20 +1,12 @@
 #include "providers/anthropic_family.hpp"
 
-#include "support.hpp"
-
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "provider_test.hpp"
 
 #include <string>
 #include <vector>
 
 namespace llmux::providers {
 namespace {
-
-namespace json = boost::json;
-using test_support::parsed_request;
 
 // A wire whose blocks name what they came from, and that records the order of its calls.
 class RecordingWire final : public ConversationWire {

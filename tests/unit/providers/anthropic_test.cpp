@@ -1,21 +1,12 @@
 #include "providers/anthropic.hpp"
 
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "provider_test.hpp"
 
 #include <optional>
 
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
 using ::testing::HasSubstr;
 
 const AnthropicProvider kAnthropic;

@@ -2,22 +2,11 @@
 
 #include "api/error_body.hpp"
 #include "providers/wire/sse.hpp"
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "provider_test.hpp"
 
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
-using test_support::run_stream;
-using test_support::StreamRun;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
@@ -138,13 +127,6 @@ TEST(AzureDecodeError, OtherErrorsKeepTheirStatus) {
 
 // ---- stream ----
 
-api::Request streaming_request(bool include_usage) {
-  return parsed_request(api::Endpoint::chat_completions,
-                        include_usage ? R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,
-                                            "stream_options":{"include_usage":true}})"
-                                      : R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})");
-}
-
 StreamRun run(const api::Request& request, const std::vector<std::string_view>& pieces) {
   return run_stream(kAzure, request, pieces, kClientModel);
 }
@@ -160,7 +142,7 @@ std::vector<json::value> chunks_of(std::string_view out) {
 
 TEST(AzureStream, PromptFilterChunkIsNotRelayedNorTakenForUsage) {
   const std::string upstream = read_wire_fixture("azure/chat_completion_stream.synthetic.sse");
-  const StreamRun result = run(streaming_request(true), {upstream});
+  const StreamRun result = run(streaming_chat_request(true), {upstream});
   ASSERT_FALSE(result.error) << result.error->message;
   const auto chunks = chunks_of(result.out);
   ASSERT_EQ(chunks.size(), 11u);  // 11 upstream events less the prompt-filter one, and [DONE]
@@ -190,7 +172,7 @@ TEST(AzureStream, SameOutputWhereverTheBytesAreSplit) {
                               "azure/chat_completion_stream_content_filter.synthetic.sse"}) {
     SCOPED_TRACE(fixture);
     const std::string upstream = read_wire_fixture(fixture);
-    const api::Request request = streaming_request(true);
+    const api::Request request = streaming_chat_request(true);
     const StreamRun whole = run(request, {upstream});
     ASSERT_FALSE(whole.error);
     const std::string_view text = upstream;
@@ -206,7 +188,7 @@ TEST(AzureStream, SameOutputWhereverTheBytesAreSplit) {
 }
 
 TEST(AzureStream, ContentFilterFinishReasonPassesThrough) {
-  const StreamRun result = run(streaming_request(false), {read_wire_fixture("azure/chat_completion_stream_content_filter.synthetic.sse")});
+  const StreamRun result = run(streaming_chat_request(false), {read_wire_fixture("azure/chat_completion_stream_content_filter.synthetic.sse")});
   ASSERT_FALSE(result.error);
   const auto chunks = chunks_of(result.out);
   ASSERT_GE(chunks.size(), 2u);
@@ -216,13 +198,13 @@ TEST(AzureStream, ContentFilterFinishReasonPassesThrough) {
 TEST(AzureStream, BadBytesAreCleanErrors) {
   const std::string upstream = read_wire_fixture("azure/chat_completion_stream.synthetic.sse");
   const auto cut = upstream.find("data: ", upstream.find("\"Hello\""));  // after the first content event
-  const StreamRun ended_early = run(streaming_request(false), {std::string_view(upstream).substr(0, cut)});
+  const StreamRun ended_early = run(streaming_chat_request(false), {std::string_view(upstream).substr(0, cut)});
   ASSERT_TRUE(ended_early.error);
   EXPECT_EQ(ended_early.error->kind, ErrorKind::upstream_failed);
-  const StreamRun truncated = run(streaming_request(false), {"data: {\"id\":\"x\",\"choices\":[{\"delta\n\n"});
+  const StreamRun truncated = run(streaming_chat_request(false), {"data: {\"id\":\"x\",\"choices\":[{\"delta\n\n"});
   ASSERT_TRUE(truncated.error);
   EXPECT_EQ(truncated.error->kind, ErrorKind::upstream_failed);
-  const StreamRun invalid_utf8 = run(streaming_request(false), {"data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"\xC3\x28\"}}]}\n\n"});
+  const StreamRun invalid_utf8 = run(streaming_chat_request(false), {"data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"\xC3\x28\"}}]}\n\n"});
   ASSERT_TRUE(invalid_utf8.error);
 }
 

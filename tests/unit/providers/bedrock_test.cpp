@@ -1,14 +1,8 @@
 #include "providers/bedrock.hpp"
 
-#include "support.hpp"
+#include "provider_test.hpp"
 #include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -19,9 +13,6 @@
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -2,22 +2,11 @@
 
 #include "providers/registry.hpp"
 #include "providers/wire/sse.hpp"
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "provider_test.hpp"
 
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
-using test_support::run_stream;
-using test_support::StreamRun;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -288,13 +277,6 @@ TEST(CohereDecodeError, MessageAndStatusKept) {
 
 // ---- stream ----
 
-api::Request streaming(bool include_usage) {
-  return parsed_request(api::Endpoint::chat_completions,
-                        include_usage ? R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":true,
-                                            "stream_options":{"include_usage":true}})"
-                                      : R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":true})");
-}
-
 StreamRun run(const api::Request& request, const std::vector<std::string_view>& pieces) {
   return run_stream(kCohere, request, pieces, kClientModel);
 }
@@ -326,7 +308,7 @@ json::value chunk(std::string_view choice) {
 }
 
 TEST(CohereStream, TextEventsBecomeOpenAiChunks) {
-  const StreamRun result = run(streaming(true), {read_wire_fixture("cohere/chat_stream.synthetic.sse")});
+  const StreamRun result = run(streaming_chat_request(true), {read_wire_fixture("cohere/chat_stream.synthetic.sse")});
   ASSERT_FALSE(result.error) << result.error->message;
   EXPECT_TRUE(result.done_before_finish);
   EXPECT_EQ(chunks_of(result.out),
@@ -342,7 +324,7 @@ TEST(CohereStream, TextEventsBecomeOpenAiChunks) {
 }
 
 TEST(CohereStream, NoUsageChunkUnlessAsked) {
-  const StreamRun result = run(streaming(false), {read_wire_fixture("cohere/chat_stream.synthetic.sse")});
+  const StreamRun result = run(streaming_chat_request(false), {read_wire_fixture("cohere/chat_stream.synthetic.sse")});
   ASSERT_FALSE(result.error);
   const auto chunks = chunks_of(result.out);
   ASSERT_EQ(chunks.size(), 5u);
@@ -351,7 +333,7 @@ TEST(CohereStream, NoUsageChunkUnlessAsked) {
 }
 
 TEST(CohereStream, ToolCallsStreamWithIndexesAndArgumentDeltas) {
-  const StreamRun result = run(streaming(false), {read_wire_fixture("cohere/chat_stream_tool_call.synthetic.sse")});
+  const StreamRun result = run(streaming_chat_request(false), {read_wire_fixture("cohere/chat_stream_tool_call.synthetic.sse")});
   ASSERT_FALSE(result.error) << result.error->message;
   EXPECT_EQ(chunks_of(result.out),
             (std::vector<json::value>{
@@ -371,7 +353,7 @@ TEST(CohereStream, SameOutputWhereverTheBytesAreSplit) {
   for (const char* fixture : {"cohere/chat_stream.synthetic.sse", "cohere/chat_stream_tool_call.synthetic.sse"}) {
     SCOPED_TRACE(fixture);
     const std::string upstream = read_wire_fixture(fixture);
-    const api::Request request = streaming(true);
+    const api::Request request = streaming_chat_request(true);
     const StreamRun whole = run(request, {upstream});
     ASSERT_FALSE(whole.error);
     const auto expected = chunks_of(whole.out);
@@ -390,7 +372,7 @@ TEST(CohereStream, SameOutputWhereverTheBytesAreSplit) {
 
 TEST(CohereStream, TrailingDoneIsTolerated) {
   const std::string upstream = read_wire_fixture("cohere/chat_stream.synthetic.sse") + "data: [DONE]\n\n";
-  const StreamRun result = run(streaming(false), {upstream});
+  const StreamRun result = run(streaming_chat_request(false), {upstream});
   ASSERT_FALSE(result.error);
   EXPECT_EQ(chunks_of(result.out).size(), 5u) << "one [DONE] only";
 }
@@ -398,19 +380,19 @@ TEST(CohereStream, TrailingDoneIsTolerated) {
 TEST(CohereStream, EarlyEndAndBadEventsAreUpstreamFailures) {
   const std::string upstream = read_wire_fixture("cohere/chat_stream.synthetic.sse");
   const auto last_event = upstream.rfind("event: message-end");
-  const StreamRun cut = run(streaming(false), {std::string_view(upstream).substr(0, last_event)});
+  const StreamRun cut = run(streaming_chat_request(false), {std::string_view(upstream).substr(0, last_event)});
   ASSERT_TRUE(cut.error);
   EXPECT_EQ(cut.error->kind, ErrorKind::upstream_failed);
   EXPECT_FALSE(cut.done);
   EXPECT_EQ(chunks_of(cut.out).size(), 3u) << "what came before was relayed";
   for (std::string_view bad : {std::string_view("data: [1]\n\n"), std::string_view("data: {\"type\":\n\n"),
                                std::string_view("event: tool-call-start\ndata: {\"type\":\"tool-call-start\"}\n\n")}) {
-    const StreamRun result = run(streaming(false), {bad});
+    const StreamRun result = run(streaming_chat_request(false), {bad});
     ASSERT_TRUE(result.error) << bad;
     EXPECT_EQ(result.error->kind, ErrorKind::upstream_failed);
   }
   // Unknown event types carry nothing: skipped.
-  const StreamRun unknown = run(streaming(false), {"event: debug\ndata: {\"type\":\"debug\"}\n\n" + upstream});
+  const StreamRun unknown = run(streaming_chat_request(false), {"event: debug\ndata: {\"type\":\"debug\"}\n\n" + upstream});
   ASSERT_FALSE(unknown.error);
   EXPECT_THAT(unknown.out, Not(HasSubstr("debug")));
 }

@@ -1,24 +1,13 @@
 #include "providers/gemini.hpp"
 
-#include "support.hpp"
+#include "provider_test.hpp"
 #include "api/error_body.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <regex>
 
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
-using test_support::run_stream;
-using test_support::StreamRun;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 

@@ -1,17 +1,9 @@
 #include "providers/mock_response.hpp"
 
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
+#include "provider_test.hpp"
 
 namespace llmux::providers {
 namespace {
-
-namespace json = boost::json;
-using test_support::parsed_request;
 
 constexpr std::string_view kChat =
     R"({"model":"mock-gpt","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi there"}]})";

@@ -2,22 +2,11 @@
 
 #include "api/error_body.hpp"
 #include "providers/wire/sse.hpp"
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "provider_test.hpp"
 
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
-using test_support::run_stream;
-using test_support::StreamRun;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
@@ -295,9 +284,7 @@ api::Request streaming(api::Endpoint endpoint, bool include_usage) {
   if (endpoint == api::Endpoint::completions)
     return parsed_request(endpoint, include_usage ? R"({"model":"m","prompt":"p","stream":true,"stream_options":{"include_usage":true}})"
                                                   : R"({"model":"m","prompt":"p","stream":true})");
-  return parsed_request(endpoint, include_usage ? R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":true,
-                                                      "stream_options":{"include_usage":true}})"
-                                                : R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":true})");
+  return streaming_chat_request(include_usage);
 }
 
 StreamRun run(const OllamaProvider& provider, const api::Request& request, const std::vector<std::string_view>& pieces) {

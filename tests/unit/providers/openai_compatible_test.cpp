@@ -2,20 +2,11 @@
 
 #include "api/error_body.hpp"
 #include "providers/params.hpp"
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "provider_test.hpp"
 
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;

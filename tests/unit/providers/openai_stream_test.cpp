@@ -1,25 +1,14 @@
 #include "providers/openai_compatible.hpp"
 
-#include "support.hpp"
+#include "provider_test.hpp"
 #include "providers/wire/sse.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <map>
 
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
 using test_support::frames;
-using test_support::run_stream;
-using test_support::StreamRun;
 
 const OpenAiCompatibleProvider kAskingUsage{/*ask_stream_usage=*/true};
 const OpenAiCompatibleProvider kPassThrough{/*ask_stream_usage=*/false};

@@ -1,16 +1,12 @@
 #include "providers/params.hpp"
 
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "provider_test.hpp"
 
 #include <array>
 
 namespace llmux::providers {
 namespace {
 
-using test_support::parsed_request;
 using ::testing::HasSubstr;
 
 constexpr std::array<std::string_view, 3> kSupported = {"messages", "temperature", "max_tokens"};

@@ -1,11 +1,6 @@
 #include "providers/registry.hpp"
 
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
+#include "provider_test.hpp"
 
 namespace llmux::providers {
 namespace {

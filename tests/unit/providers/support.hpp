@@ -34,6 +34,13 @@ inline api::Request parsed_request(api::Endpoint endpoint, std::string_view body
   return std::move(*result);
 }
 
+// A streaming /v1/chat/completions request for model "m", asking for the usage chunk or not.
+inline api::Request streaming_chat_request(bool include_usage) {
+  return parsed_request(api::Endpoint::chat_completions,
+                        std::string(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true)") +
+                            (include_usage ? R"(,"stream_options":{"include_usage":true}})" : "}"));
+}
+
 // The data of every frame in `out`, checking the framing: only "data: <one line>\n\n".
 inline std::vector<std::string> frames(std::string_view out) {
   std::vector<std::string> data;

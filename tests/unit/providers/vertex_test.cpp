@@ -3,12 +3,7 @@
 #include "google_key.hpp"
 #include "providers/registry.hpp"
 #include "providers/wire/google_auth.hpp"
-#include "support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
+#include "provider_test.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -17,10 +12,7 @@
 namespace llmux::providers {
 namespace {
 
-namespace json = boost::json;
 using test_support::key_json;
-using test_support::parsed_request;
-using test_support::read_wire_fixture;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -9,6 +9,7 @@ namespace llmux::router {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 api::Request request(std::string_view body) {
   auto parsed = api::parse_request(api::Endpoint::chat_completions, body);
@@ -46,7 +47,9 @@ TEST(ClientSide, RefusedUnlessAllowed) {
     auto credentials = client_credentials(request(body), group, false);
     ASSERT_FALSE(credentials) << body;
     EXPECT_EQ(credentials.error().status, 0);
-    EXPECT_EQ(http_status(credentials.error()), 400);
+    EXPECT_EQ(http_status(credentials.error()), 401);  // LiteLLM refuses them in its auth step
+    EXPECT_EQ(error_type(credentials.error()), "auth_error");
+    EXPECT_THAT(credentials.error().message, StartsWith("Authentication Error, Rejected Request: "));
     EXPECT_THAT(credentials.error().message, HasSubstr("allow_client_side_credentials"));
   }
 }
