@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { startStack } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
-import { admin, chatWith, generateKey, kEngines, pricedModels } from '../support/store.mjs';
+import { admin, chatWith, generateKey, inRoomyMinute, kEngines, pricedModels } from '../support/store.mjs';
 
 let database;
 let stack;
@@ -19,6 +19,7 @@ after(async () => {
 });
 
 test('rpm_limit: the call past the limit is 429 with retry-after; headers count down', async () => {
+  await inRoomyMinute();
   const key = await generateKey(stack.url, { rpm_limit: 3 });
   for (const remaining of [2, 1, 0]) {
     const response = await chatWith(stack.url, key.key, 'priced');
@@ -39,6 +40,7 @@ test('rpm_limit: the call past the limit is 429 with retry-after; headers count 
 });
 
 test('tpm_limit: tokens of finished calls count; past the limit the next call is 429', async () => {
+  await inRoomyMinute();
   const key = await generateKey(stack.url, { tpm_limit: 30 });
   const first = await chatWith(stack.url, key.key, 'priced');  // 29 tokens
   assert.equal(first.status, 200);
@@ -63,6 +65,7 @@ test('max_parallel_requests: a second call while one is in flight is 429; after 
 });
 
 test('limits changed by /key/update apply at once', async () => {
+  await inRoomyMinute();
   const key = await generateKey(stack.url, { rpm_limit: 1 });
   assert.equal((await chatWith(stack.url, key.key, 'priced')).status, 200);
   assert.equal((await chatWith(stack.url, key.key, 'priced')).status, 429);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { kAuth, startStack } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
-import { admin, chatWith, generateKey, kCallCost, kEngines, pricedModels, sleep } from '../support/store.mjs';
+import { admin, chatWith, generateKey, inRoomyMinute, kCallCost, kEngines, pricedModels, sleep } from '../support/store.mjs';
 
 // The same day next month at the same time (UTC), clamped to the month's last day.
 function plusOneMonth(iso) {
@@ -109,6 +109,7 @@ for (const engine of kEngines) {
     });
 
     test('a user\'s models, rpm and parallel limits apply to all of their keys', async () => {
+      await inRoomyMinute();
       const userId = `limited-${engine.name}`;
       const created = await admin(stack.url, 'POST', '/user/new', {
         user_id: userId, models: ['priced', 'priced-slow-stream'], rpm_limit: 3, max_parallel_requests: 1,
@@ -139,6 +140,7 @@ for (const engine of kEngines) {
     });
 
     test('a user\'s tpm_limit counts the tokens of all of their keys', async () => {
+      await inRoomyMinute();
       const userId = `tpm-${engine.name}`;
       assert.equal((await admin(stack.url, 'POST', '/user/new', { user_id: userId, tpm_limit: 30 })).status, 200);
       const info = await admin(stack.url, 'GET', `/user/info?user_id=${userId}`);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { startStack } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
-import { admin, chatWith, generateKey, kCallCost, kEngines, pricedModels } from '../support/store.mjs';
+import { admin, chatWith, generateKey, inRoomyMinute, kCallCost, kEngines, pricedModels } from '../support/store.mjs';
 
 for (const engine of kEngines) {
   describe(`teams on ${engine.name}`, () => {
@@ -52,6 +52,7 @@ for (const engine of kEngines) {
     });
 
     test('team limits count all of its keys together', async () => {
+      await inRoomyMinute();
       const team = (await admin(stack.url, 'POST', '/team/new', { rpm_limit: 2 })).body;
       const a = await generateKey(stack.url, { team_id: team.team_id });
       const b = await generateKey(stack.url, { team_id: team.team_id });

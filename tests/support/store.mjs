@@ -54,6 +54,14 @@ export function pricedModels(mockUrl) {
   return [priced('priced', 'gpt-4o-upstream'), priced('priced-slow-stream', 'mock-stream-slow-50')];
 }
 
+// rpm and tpm count in one-minute windows aligned to the clock. A test that fills a window
+// first waits, when fewer than `seconds` of the current minute are left, for the next one: a
+// window rolling over half-way would let a call through that the test expects refused.
+export async function inRoomyMinute(seconds = 20) {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < seconds * 1000) await sleep(left + 50);
+}
+
 export async function admin(url, method, path, body) {
   const response = await fetch(url + path, {
     method,
