@@ -1,6 +1,5 @@
 #include "handlers/spend_tracker.hpp"
 
-
 #include <boost/json/serialize.hpp>
 
 namespace llmux::handlers {
