@@ -90,7 +90,7 @@ bool is_end_of_stream(const beast::error_code& ec) {
 }
 
 // A reused keep-alive connection that the server had already closed fails this way before any
-// byte of the answer; the request is then sent again on a fresh connection.
+// byte of the answer; the request is then sent again, once, on a new connection.
 bool is_stale_connection_error(const beast::error_code& ec) {
   return is_end_of_stream(ec) || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
@@ -371,7 +371,9 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
     state->pool = pool_.get();
     state->origin = origin;
     state->piece_timeout = call.timeout;
-    state->connection = pool_->take(origin->key);
+    // The resend after a stale connection goes on a fresh one: the others idle in the pool
+    // were likely closed by the server too (its keep-alive timeout ended them all).
+    if (attempt == 0) state->connection = pool_->take(origin->key);
     if (!state->connection) {
       auto fresh = co_await connect(io_, tls_, *pool_, *origin, first_byte_deadline);
       if (!fresh) co_return fresh.error();

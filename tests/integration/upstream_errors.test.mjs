@@ -57,3 +57,20 @@ test('an upstream answering 200 with a body that is not JSON is a 500/502/503 er
   await expectError(await chat('garbage'), [500, 502, 503]);
   await assertStillServing(stack.port);
 });
+
+test('keep-alive connections the upstream closed while idle are not an error: the call goes on a new connection', async () => {
+  // Three calls in flight at once leave three connections in the pool; idle for 9 s, the mock
+  // (Node's keep-alive timeout) has closed them all. Resending on another pooled connection would
+  // meet a closed one again (a 502 before the fix).
+  const streams = await Promise.all([1, 2, 3].map(() => chat('short-slow-stream', { stream: true })));
+  for (const stream of streams) {
+    assert.equal(stream.status, 200);
+    await stream.text();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 9000));
+  for (let i = 0; i < 3; i++) {
+    const response = await chat('gpt-test');
+    assert.equal(response.status, 200, await response.clone().text());
+    await response.arrayBuffer();
+  }
+});
