@@ -116,9 +116,10 @@ int run(const cli::Options& options) {
     try {
       store_service = std::make_unique<store::Service>(
           store::open_database(general.database_url, options.config_path),
+          store::open_database(general.database_url, options.config_path),
           store::ServiceOptions{
               .flush_interval = std::chrono::milliseconds(static_cast<long long>(general.proxy_batch_write_at_s * 1000)),
-              .spool_path = store::spool_path_for(general.database_url, options.config_path)});
+              .journal_path = store::journal_path_for(general.database_url, options.config_path)});
     } catch (const store::DatabaseError& error) {
       std::cerr << "llmux: database: " << error.what() << "\n";
       return 1;
@@ -244,7 +245,7 @@ int run(const cli::Options& options) {
   workers.front()->io.run();
   for (std::size_t i = 1; i < workers.size(); ++i) workers[i]->thread.join();
   google_tokens.stop();
-  // Every request has finished: the last spend is written (or spooled) before exit.
+  // Every request has finished: the last spend is written (or kept in the journal) before exit.
   if (store_service) store_service->stop_and_flush();
   telemetry::log_now("info", "llmux stopped");
   return 0;

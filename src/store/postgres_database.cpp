@@ -79,8 +79,12 @@ class PostgresDatabase final : public Database {
     const auto status = PQresultStatus(result);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       const std::string message = PQresultErrorMessage(result);
+      // Class 40 (a deadlock with the spend indexer's connection, a serialization failure):
+      // the server rolled the transaction back and running it again is expected to work.
+      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      const bool rolled_back = state && std::string_view(state).starts_with("40");
       PQclear(result);
-      throw DatabaseError("PostgreSQL: " + message, PQstatus(conn_) != CONNECTION_OK);
+      throw DatabaseError("PostgreSQL: " + message, rolled_back || PQstatus(conn_) != CONNECTION_OK);
     }
     changed_ = 0;
     if (const char* tuples = PQcmdTuples(result); tuples && *tuples) changed_ = std::atoll(tuples);

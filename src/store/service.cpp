@@ -32,10 +32,11 @@ std::vector<SpendEvent> SpendSink::take() {
   return taken;
 }
 
-Service::Service(std::unique_ptr<Database> database, ServiceOptions options)
+Service::Service(std::unique_ptr<Database> database, std::unique_ptr<Database> spend_database,
+                 ServiceOptions options)
     : store_(std::move(database)),
       options_(std::move(options)),
-      writer_(store_, options_.spool_path, options_.max_pending_bytes) {}
+      journal_(std::move(spend_database), options_.journal_path, options_.spend_max_lag) {}
 
 Service::~Service() {
   if (thread_.joinable()) {
@@ -49,7 +50,7 @@ SpendSink& Service::add_sink() {
 }
 
 void Service::flush_early() {
-  if (!last_flush_landed_ || early_flush_asked_.exchange(true)) return;
+  if (early_flush_asked_.exchange(true)) return;
   asio::post(io_, [this] {
     early_flush_asked_ = false;
     flush();
@@ -59,11 +60,19 @@ void Service::flush_early() {
 void Service::start() {
   if (on_change_) on_change_(store_, {});
   last_refresh_ = std::chrono::steady_clock::now();
-  if (writer_.has_spool()) telemetry::log_now("info", "replaying spooled spend from " + writer_.spool_path());
-  telemetry::log_now("info", "spend is written every " + std::to_string(options_.flush_interval.count()) +
-                       " ms (proxy_batch_write_at); a crash loses at most that much, SIGTERM loses nothing");
+  telemetry::log_now("info", "spend goes to " + journal_.path() + " every " +
+                                 std::to_string(options_.flush_interval.count()) +
+                                 " ms (proxy_batch_write_at; a crash loses at most that much, SIGTERM nothing), and "
+                                 "into the database when a core is idle (within " +
+                                 std::to_string(options_.spend_max_lag.count()) + " ms)");
+  // What an earlier run left in the journal is written at once, not at the first flush.
+  asio::post(io_, [this] {
+    journal_.index_earlier_run();
+    take_replayed_spend();
+  });
   schedule_flush();
   schedule_maintenance();
+  journal_.start();
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -79,13 +88,27 @@ void Service::keys_changed(const std::vector<std::string>& reset_tokens) {
 }
 
 void Service::collect() {
-  for (auto& sink : sinks_) writer_.add(sink->take());
+  std::vector<SpendEvent> events;
+  for (auto& sink : sinks_) {
+    if (events.empty()) {
+      events = sink->take();
+    } else {
+      auto more = sink->take();
+      events.insert(events.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+  }
+  journal_.append(events);
 }
 
 void Service::flush() {
   collect();
-  last_flush_landed_ = writer_.flush();
-  if (auto replayed = writer_.take_replayed_spend(); !replayed.empty() && on_replayed_) on_replayed_(replayed);
+  journal_.index_earlier_run();
+  journal_.index_overdue();
+  take_replayed_spend();
+}
+
+void Service::take_replayed_spend() {
+  if (auto replayed = journal_.take_replayed_spend(); !replayed.empty() && on_replayed_) on_replayed_(replayed);
 }
 
 void Service::schedule_flush() {
@@ -106,7 +129,9 @@ void Service::schedule_maintenance() {
       std::vector<std::string> reset;
       if (const auto now = now_millis(); store_.has_due_budgets(now)) {
         // Spend collected so far is written first, so the reset does not carry it over.
-        flush();
+        collect();
+        journal_.index_all();
+        take_replayed_spend();
         reset = store_.reset_due_budgets(now);
       }
       const auto now = std::chrono::steady_clock::now();
@@ -125,12 +150,15 @@ std::size_t Service::stop_and_flush() {
   io_.stop();
   if (thread_.joinable()) thread_.join();
   collect();
-  if (writer_.flush()) return 0;
-  const std::size_t spooled = writer_.pending_events();
-  writer_.spool_all();
-  telemetry::log_now("warning", "database unavailable at shutdown: spend of " + std::to_string(spooled) +
-                          " requests spooled to " + writer_.spool_path() + ", written at the next start");
-  return spooled;
+  journal_.stop();
+  if (journal_.index_all()) {
+    journal_.remove_if_empty();
+    return 0;
+  }
+  const std::size_t left = journal_.unindexed_events();
+  telemetry::log_now("warning", "database unavailable at shutdown: the spend of " + std::to_string(left) +
+                                    " calls stays in " + journal_.path() + " and is written at the next start");
+  return left;
 }
 
 namespace {
@@ -157,7 +185,9 @@ std::unique_ptr<Database> open_database(const std::string& database_url, const s
   return open_sqlite(sqlite_file(database_url, config_path));
 }
 
-std::string spool_path_for(const std::string& database_url, const std::string& config_path) {
+std::string journal_path_for(const std::string& database_url, const std::string& config_path) {
+  // The names earlier versions gave their spool of spend waiting for the database: a file one
+  // of them left behind is written like any other journal.
   if (is_postgres(database_url)) return beside_config(config_path, "llmux-spend-spool.jsonl").string();
   return sqlite_file(database_url, config_path) + ".spend-spool.jsonl";
 }

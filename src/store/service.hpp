@@ -1,12 +1,13 @@
 // The store's own thread. Workers never wait on the database: management routes hand their
 // work to this thread and await the answer (their worker keeps serving other requests), and
-// finished calls append spend to their worker's SpendSink, which this thread collects and
-// writes every flush interval. Also resets budgets whose window ended and tells the key cache
-// (through on_change) when keys changed.
+// finished calls append spend to their worker's SpendSink, which this thread collects every
+// flush interval into the spend journal (written into the database at idle priority, see
+// spend_journal.hpp). Also resets budgets whose window ended and tells the key cache (through
+// on_change) when keys changed.
 #pragma once
 
 #include "base/error.hpp"
-#include "store/spend_writer.hpp"
+#include "store/spend_journal.hpp"
 #include "store/store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -45,9 +46,9 @@ class SpendSink {
 struct ServiceOptions {
   std::chrono::milliseconds flush_interval{10'000};  // proxy_batch_write_at
   std::chrono::milliseconds refresh_interval{30'000};  // key cache TTL
-  std::string spool_path;
-  // Spend waiting for a database that is away, before it goes to the spool file.
-  std::size_t max_pending_bytes = 32 << 20;
+  std::string journal_path;
+  // How long a call's spend may wait for idle time before the store thread writes it itself.
+  std::chrono::milliseconds spend_max_lag{30'000};
   // A worker's events that make a flush happen before the interval is up.
   std::size_t early_flush_events = 4096;
 };
@@ -66,10 +67,11 @@ class Service {
   // Runs on the store thread after keys changed (reset_tokens: keys whose spend was set back to
   // zero by a budget reset or an update), at each refresh, and once at start.
   using OnChange = std::function<void(Store& store, const std::vector<std::string>& reset_tokens)>;
-  // Runs on the store thread with spend per key written from the spool (an earlier run's).
+  // Runs on the store thread with spend per key written from an earlier run's journal.
   using OnReplayed = std::function<void(const std::map<std::string, double>& spend_by_key)>;
 
-  Service(std::unique_ptr<Database> database, ServiceOptions options);
+  // Two connections to the same database: one for this thread, one for the spend indexer.
+  Service(std::unique_ptr<Database> database, std::unique_ptr<Database> spend_database, ServiceOptions options);
   ~Service();
 
   // Setup, before start().
@@ -103,8 +105,9 @@ class Service {
   // From inside run(): keys changed, rebuild the cache now.
   void keys_changed(const std::vector<std::string>& reset_tokens = {});
 
-  // After the workers stopped: stops this thread and writes every last event (to the spool
-  // file when the database is away). Returns the number of events that went to the spool.
+  // After the workers stopped: stops this thread and writes every last event into the
+  // database. Returns the number of calls whose spend stays in the journal for the next start
+  // (the database is away).
   std::size_t stop_and_flush();
 
   std::string_view engine() { return store_.database().engine(); }
@@ -116,10 +119,11 @@ class Service {
   void schedule_flush();
   void schedule_maintenance();
   void flush_early();
+  void take_replayed_spend();
 
   Store store_;
   ServiceOptions options_;
-  SpendWriter writer_;
+  SpendJournal journal_;
   OnChange on_change_;
   OnReplayed on_replayed_;
   std::vector<std::unique_ptr<SpendSink>> sinks_;
@@ -127,17 +131,15 @@ class Service {
   asio::steady_timer flush_timer_{io_};
   asio::steady_timer maintenance_timer_{io_};
   std::chrono::steady_clock::time_point last_refresh_{};
-  // An early flush is asked for once at a time, and not while the database is away (the
-  // interval's retries are enough then).
+  // An early flush is asked for once at a time.
   std::atomic<bool> early_flush_asked_{false};
-  std::atomic<bool> last_flush_landed_{true};
   std::thread thread_;
 };
 
 // Where the database is: database_url (or DATABASE_URL) when set, else llmux.db beside the
 // config file. Opens it and applies migrations (throws DatabaseError).
 std::unique_ptr<Database> open_database(const std::string& database_url, const std::string& config_path);
-// Where spend waits when the database is away: beside the SQLite file, or beside the config.
-std::string spool_path_for(const std::string& database_url, const std::string& config_path);
+// The spend journal: beside the SQLite file, or beside the config for PostgreSQL.
+std::string journal_path_for(const std::string& database_url, const std::string& config_path);
 
 }  // namespace llmux::store

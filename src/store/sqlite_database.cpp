@@ -31,6 +31,10 @@ class SqliteDatabase final : public Database {
   }
 
   std::vector<Row> query(std::string_view sql, const Params& params) override {
+    // Transactions take the write lock when they begin: the spend indexer's connection writes
+    // at the same time, and a transaction that read first could not upgrade to writing once
+    // the other connection had committed (SQLITE_BUSY at once, without the busy timeout).
+    if (sql == "BEGIN") sql = "BEGIN IMMEDIATE";
     sqlite3_stmt* statement = prepare(sql);
     sqlite3_reset(statement);
     sqlite3_clear_bindings(statement);

@@ -1,7 +1,7 @@
 #include "store/migrations.hpp"
 #include "store/service.hpp"
-#include "store/spend_writer.hpp"
 #include "store/store.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,48 +13,8 @@
 namespace llmux::store {
 namespace {
 
-namespace fs = std::filesystem;
-
 const std::vector<std::string> kInjections = {"x'; DROP TABLE llmux_keys; --", "' OR '1'='1", "\"); DELETE FROM llmux_spend_logs; --",
                                               "?", "$1", "\\", "é中"};
-
-// A fresh SQLite file per test, removed afterwards.
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("llmux-store-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path() const { return (dir_ / "llmux.db").string(); }
-
-  fs::path dir_;
-};
-
-KeyRecord key_named(const std::string& token) {
-  KeyRecord key;
-  key.token = token;
-  key.key_name = "sk-...abcd";
-  key.created_at = key.updated_at = 1000;
-  return key;
-}
-
-SpendEvent event_for(const std::string& id, const std::string& token, double spend) {
-  SpendEvent event;
-  event.request_id = "req-" + id;
-  event.call_type = "acompletion";
-  event.api_key = token;
-  event.spend = spend;
-  event.prompt_tokens = 3;
-  event.completion_tokens = 4;
-  event.start_time = 5000;
-  event.end_time = 6000;
-  event.model = event.model_group = event.model_id = event.provider = "m";
-  event.status = "success";
-  return event;
-}
 
 TEST_F(StoreTest, MigrationsRunOnceAndRecordTheirVersion) {
   {
@@ -222,55 +182,6 @@ TEST_F(StoreTest, MonthlyBudgetsResetOnTheSameDayNextMonth) {
   EXPECT_EQ(store.find_key("k")->budget_reset_at, kFeb28);
 }
 
-// SQLite behind a switch: while `down`, every statement fails the way a lost server does.
-class FlakyDatabase final : public Database {
- public:
-  FlakyDatabase(std::unique_ptr<Database> inner, const bool& down) : inner_(std::move(inner)), down_(down) {}
-  std::vector<Row> query(std::string_view sql, const Params& params) override {
-    if (down_) throw DatabaseError("server closed the connection unexpectedly", true);
-    return inner_->query(sql, params);
-  }
-  std::int64_t changed_rows() const override { return inner_->changed_rows(); }
-  std::string_view engine() const override { return inner_->engine(); }
-  void execute_script(std::string_view sql) override { inner_->execute_script(sql); }
-  bool reconnect() override { return !down_; }
-
- private:
-  std::unique_ptr<Database> inner_;
-  const bool& down_;
-};
-
-TEST_F(StoreTest, SpendWaitsInMemoryThenInTheSpoolAndLandsOnceTheDatabaseIsBack) {
-  bool down = false;
-  Store store(std::make_unique<FlakyDatabase>(open_sqlite(path()), down));
-  store.insert_key(key_named("k"));
-  const std::string spool = (dir_ / "spool.jsonl").string();
-  // Room for about five events of this size.
-  SpendWriter writer(store, spool, /*max_pending_bytes=*/5 * approximate_bytes(event_for("e0", "k", 0.25)));
-
-  down = true;
-  int id = 0;
-  for (int batch = 0; batch < 4; ++batch) {
-    std::vector<SpendEvent> events;
-    for (int i = 0; i < 3; ++i) events.push_back(event_for("e" + std::to_string(id++), "k", 0.25));
-    writer.add(std::move(events));
-    EXPECT_FALSE(writer.flush());
-  }
-  EXPECT_LE(writer.pending_events(), 5u) << "memory is bounded";
-  EXPECT_LE(writer.pending_bytes(), 5 * approximate_bytes(event_for("e0", "k", 0.25)));
-  EXPECT_TRUE(writer.has_spool()) << "the rest went to the spool";
-
-  down = false;
-  EXPECT_TRUE(writer.flush());
-  EXPECT_FALSE(writer.has_spool());
-  EXPECT_EQ(writer.pending_events(), 0u);
-  EXPECT_EQ(store.spend_logs({.limit = 100}).size(), 12u);
-  EXPECT_NEAR(store.find_key("k")->spend, 3.0, 1e-12);
-  const auto replayed = writer.take_replayed_spend();
-  ASSERT_TRUE(replayed.contains("k"));
-  EXPECT_GT(replayed.at("k"), 0);
-}
-
 // A batch is inserted several rows per statement: full statements and a shorter last one.
 TEST_F(StoreTest, LargeBatchesLandWholeAcrossSeveralInsertStatements) {
   Store store(open_sqlite(path()));
@@ -290,9 +201,10 @@ TEST_F(StoreTest, LargeBatchesLandWholeAcrossSeveralInsertStatements) {
 // Under load a worker's spend is written once `early_flush_events` calls are waiting, not only
 // when the (here hour-long) flush interval is up.
 TEST_F(StoreTest, AFullSinkIsWrittenBeforeTheFlushInterval) {
-  Service service(open_sqlite(path()), {.flush_interval = std::chrono::hours(1),
-                                        .spool_path = (dir_ / "spool.jsonl").string(),
-                                        .early_flush_events = 3});
+  Service service(open_sqlite(path()), open_sqlite(path()),
+                  {.flush_interval = std::chrono::hours(1),
+                   .journal_path = (dir_ / "journal.jsonl").string(),
+                   .early_flush_events = 3});
   SpendSink& sink = service.add_sink();
   service.start();
   const auto written = [&] {
@@ -316,27 +228,6 @@ TEST_F(StoreTest, AFullSinkIsWrittenBeforeTheFlushInterval) {
   }
   EXPECT_EQ(rows, 3u);
   EXPECT_EQ(service.stop_and_flush(), 0u);
-}
-
-TEST_F(StoreTest, ShutdownWithTheDatabaseAwaySpoolsEverythingForTheNextRun) {
-  bool down = false;
-  const std::string spool = (dir_ / "spool.jsonl").string();
-  {
-    Store store(std::make_unique<FlakyDatabase>(open_sqlite(path()), down));
-    store.insert_key(key_named("k"));
-    down = true;
-    SpendWriter writer(store, spool, 1 << 20);
-    writer.add({event_for("a", "k", 1), event_for("b", "k", 2)});
-    EXPECT_FALSE(writer.flush());
-    writer.spool_all();
-    EXPECT_EQ(writer.pending_events(), 0u);
-  }
-  down = false;
-  Store store(open_sqlite(path()));
-  SpendWriter writer(store, spool, 1 << 20);
-  EXPECT_TRUE(writer.flush());
-  EXPECT_NEAR(store.find_key("k")->spend, 3.0, 1e-12);
-  EXPECT_EQ(store.spend_logs({}).size(), 2u);
 }
 
 }  // namespace

@@ -1,0 +1,405 @@
+#include "store/spend_journal.hpp"
+
+#include "base/ids.hpp"
+#include "base/json_string.hpp"
+#include "telemetry/log.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+
+namespace llmux::store {
+
+namespace json = boost::json;
+
+namespace {
+
+// The indexer retries a database that is away this often; the other wait is only a safety
+// net for a wake-up that came between its check and its wait.
+constexpr auto kRetryAway = std::chrono::seconds(1);
+constexpr auto kIdleCheck = std::chrono::milliseconds(200);
+
+void append_number(std::string& out, auto number) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, number);
+  out.append(buffer, end);
+}
+
+// Written by hand, not through a json::object: this runs on the store thread for every call
+// and is most of what the spend log costs while the gateway is busy.
+void append_event(std::string& out, const SpendEvent& event) {
+  const auto text = [&out](std::string_view name, std::string_view value) {
+    out += name;
+    append_json_string(out, value);
+  };
+  const auto number = [&out](std::string_view name, auto value) {
+    out += name;
+    append_number(out, value);
+  };
+  const auto optional_text = [&](std::string_view name, const std::optional<std::string>& value) {
+    if (value) return text(name, *value);
+    out += name;
+    out += "null";
+  };
+  text("{\"request_id\":", event.request_id);
+  text(",\"call_type\":", event.call_type);
+  text(",\"api_key\":", event.api_key);
+  number(",\"spend\":", event.spend);
+  number(",\"prompt_tokens\":", event.prompt_tokens);
+  number(",\"completion_tokens\":", event.completion_tokens);
+  number(",\"start_time\":", event.start_time);
+  number(",\"end_time\":", event.end_time);
+  if (event.completion_start_time) {
+    number(",\"completion_start_time\":", *event.completion_start_time);
+  } else {
+    out += ",\"completion_start_time\":null";
+  }
+  text(",\"model\":", event.model);
+  text(",\"model_group\":", event.model_group);
+  text(",\"model_id\":", event.model_id);
+  text(",\"provider\":", event.provider);
+  text(",\"user_id\":", event.user_id);
+  text(",\"team_id\":", event.team_id);
+  text(",\"end_user\":", event.end_user);
+  text(",\"status\":", event.status);
+  out += event.cache_hit ? ",\"cache_hit\":true,\"tags\":[" : ",\"cache_hit\":false,\"tags\":[";
+  for (std::size_t n = 0; n < event.tags.size(); ++n) {
+    if (n) out += ',';
+    append_json_string(out, event.tags[n]);
+  }
+  text("],\"metadata\":", event.metadata);
+  optional_text(",\"messages\":", event.messages);
+  optional_text(",\"response\":", event.response);
+  out += '}';
+}
+
+std::string text_of(const json::object& object, std::string_view name) {
+  const auto* value = object.if_contains(name);
+  return value && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
+std::int64_t integer_of(const json::object& object, std::string_view name) {
+  const auto* value = object.if_contains(name);
+  return value && value->is_int64() ? value->as_int64() : 0;
+}
+
+std::optional<std::string> optional_text_of(const json::object& object, std::string_view name) {
+  const auto* value = object.if_contains(name);
+  if (!value || !value->is_string()) return std::nullopt;
+  return std::string(value->as_string());
+}
+
+SpendEvent event_from(const json::object& object) {
+  SpendEvent event;
+  event.request_id = text_of(object, "request_id");
+  event.call_type = text_of(object, "call_type");
+  event.api_key = text_of(object, "api_key");
+  if (const auto* spend = object.if_contains("spend"); spend && spend->is_number()) event.spend = spend->to_number<double>();
+  event.prompt_tokens = integer_of(object, "prompt_tokens");
+  event.completion_tokens = integer_of(object, "completion_tokens");
+  event.start_time = integer_of(object, "start_time");
+  event.end_time = integer_of(object, "end_time");
+  if (const auto* first = object.if_contains("completion_start_time"); first && first->is_int64()) {
+    event.completion_start_time = first->as_int64();
+  }
+  event.model = text_of(object, "model");
+  event.model_group = text_of(object, "model_group");
+  event.model_id = text_of(object, "model_id");
+  event.provider = text_of(object, "provider");
+  event.user_id = text_of(object, "user_id");
+  event.team_id = text_of(object, "team_id");
+  event.end_user = text_of(object, "end_user");
+  event.status = text_of(object, "status");
+  if (const auto* hit = object.if_contains("cache_hit"); hit && hit->is_bool()) event.cache_hit = hit->as_bool();
+  if (const auto* tags = object.if_contains("tags"); tags && tags->is_array()) {
+    for (const auto& tag : tags->as_array()) {
+      if (tag.is_string()) event.tags.emplace_back(tag.as_string());
+    }
+  }
+  event.metadata = text_of(object, "metadata");
+  event.messages = optional_text_of(object, "messages");
+  event.response = optional_text_of(object, "response");
+  return event;
+}
+
+std::string system_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+}  // namespace
+
+std::string journal_line(const std::string& batch_id, const std::vector<SpendEvent>& events) {
+  std::string line;
+  line.reserve(64 + events.size() * 512);
+  line += "{\"batch_id\":";
+  append_json_string(line, batch_id);
+  line += ",\"events\":[";
+  for (std::size_t n = 0; n < events.size(); ++n) {
+    if (n) line += ',';
+    append_event(line, events[n]);
+  }
+  line += "]}\n";
+  return line;
+}
+
+bool parse_journal_line(std::string_view line, std::string& batch_id, std::vector<SpendEvent>& events) {
+  boost::system::error_code ec;
+  const json::value value = json::parse(line, ec);
+  if (ec || !value.is_object()) return false;
+  const json::object& batch = value.as_object();
+  const auto* listed = batch.if_contains("events");
+  batch_id = text_of(batch, "batch_id");
+  if (batch_id.empty() || !listed || !listed->is_array()) return false;
+  events.clear();
+  for (const auto& event : listed->as_array()) {
+    if (event.is_object()) events.push_back(event_from(event.as_object()));
+  }
+  return true;
+}
+
+SpendJournal::SpendJournal(std::unique_ptr<Database> database, std::string path, std::chrono::milliseconds max_lag)
+    : store_(std::move(database)), path_(std::move(path)), max_lag_(max_lag) {
+  // The file holds key hashes and, with store_prompts_in_spend_logs, prompts: owner only.
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw DatabaseError(system_error("cannot open the spend journal " + path_), false);
+  struct stat status {};
+  if (::fstat(fd_, &status) != 0) {
+    const std::string error = system_error("cannot read the spend journal " + path_);
+    ::close(fd_);
+    throw DatabaseError(error, false);
+  }
+  std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
+  if (size > 0) {
+    char last = '\n';
+    if (::pread(fd_, &last, 1, static_cast<off_t>(size - 1)) == 1 && last != '\n') {
+      // A line cut by a crash: ended here so that it is set aside on its own, not glued to the
+      // next batch.
+      if (::write(fd_, "\n", 1) == 1) ++size;
+    }
+  }
+  end_ = size;
+  earlier_run_end_ = size;
+  // An earlier run's lines: counted now so that unindexed_events() and the lag cover them too.
+  const auto now = Clock::now();
+  std::string line, batch_id;
+  std::vector<SpendEvent> events;
+  for (std::uint64_t offset = 0; offset < size && read_line(offset, size, line); offset += line.size() + 1) {
+    events.clear();
+    parse_journal_line(line, batch_id, events);
+    appended_.push_back({offset + line.size() + 1, now, events.size()});
+  }
+  if (size > 0) {
+    telemetry::log_now("info", "writing the spend of " + std::to_string(unindexed_events()) +
+                                   " calls left by an earlier run in " + path_);
+  }
+}
+
+SpendJournal::~SpendJournal() {
+  stop();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void SpendJournal::start() {
+  indexer_ = std::thread([this] { run_indexer(); });
+}
+
+void SpendJournal::stop() {
+  {
+    const std::lock_guard lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (indexer_.joinable()) indexer_.join();
+}
+
+void SpendJournal::run_indexer() {
+  const sched_param priority{};
+  if (const int failed = pthread_setschedparam(pthread_self(), SCHED_IDLE, &priority); failed != 0) {
+    telemetry::log_now("warning", "the spend indexer runs at normal priority: " + std::string(std::strerror(failed)));
+  }
+  for (;;) {
+    Step step;
+    {
+      const std::lock_guard index(index_mutex_);
+      step = index_next(/*earlier_run_too=*/false);
+    }
+    std::unique_lock lock(wake_mutex_);
+    if (stopping_) return;
+    if (step == Step::written) continue;
+    wake_.wait_for(lock, step == Step::database_away ? std::chrono::milliseconds(kRetryAway) : kIdleCheck);
+    if (stopping_) return;
+  }
+}
+
+void SpendJournal::append(const std::vector<SpendEvent>& events) {
+  if (!events.empty()) {
+    outbox_ += journal_line(make_uuid(), events);
+    outbox_events_ += events.size();
+  }
+  if (outbox_.empty()) return;
+  std::unique_lock lock(file_mutex_, std::try_to_lock);
+  if (lock) write_out(lock);
+}
+
+bool SpendJournal::write_out(std::unique_lock<std::mutex>& file_lock) {
+  std::size_t written = 0;
+  while (written < outbox_.size()) {
+    const ssize_t n = ::write(fd_, outbox_.data() + written, outbox_.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // Nothing is lost yet: the lines stay in memory and the next append tries again, after
+      // what part of them made it into the file is cut off again (a disk that is full).
+      telemetry::log_now("error", system_error("cannot append to the spend journal " + path_) + "; the spend of " +
+                                      std::to_string(outbox_events_) + " calls waits in memory");
+      if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(end_.load())) != 0) {
+        telemetry::log_now("error", system_error("cannot cut a partial line off " + path_));
+      }
+      return false;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  end_ += written;
+  appended_.push_back({end_.load(), Clock::now(), outbox_events_});
+  outbox_.clear();
+  outbox_events_ = 0;
+  file_lock.unlock();
+  wake_.notify_one();
+  return true;
+}
+
+bool SpendJournal::read_line(std::uint64_t offset, std::uint64_t end, std::string& line) {
+  line.clear();
+  char buffer[64 * 1024];
+  while (offset < end) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buffer, end - offset));
+    const ssize_t n = ::pread(fd_, buffer, want, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    const std::string_view chunk(buffer, static_cast<std::size_t>(n));
+    if (const auto newline = chunk.find('\n'); newline != std::string_view::npos) {
+      line.append(chunk.substr(0, newline));
+      return true;
+    }
+    line.append(chunk);
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return false;
+}
+
+SpendJournal::Step SpendJournal::index_next(bool earlier_run_too) {
+  const std::uint64_t end = end_.load(std::memory_order_acquire);
+  const std::uint64_t offset = read_.load(std::memory_order_relaxed);
+  if (!earlier_run_too && offset < earlier_run_end_) return Step::nothing_left;
+  std::string line;
+  if (offset >= end || !read_line(offset, end, line)) return Step::nothing_left;
+  std::string batch_id;
+  std::vector<SpendEvent> events;
+  if (!parse_journal_line(line, batch_id, events)) {
+    set_aside(line, "not a spend batch (a line cut short by a crash?)");
+  } else {
+    try {
+      store_.database().reconnect();
+      // false: the batch landed before (its line outlived a crash); its spend is counted.
+      if (store_.write_spend(batch_id, events) && offset < earlier_run_end_) {
+        for (const auto& event : events) {
+          if (!event.api_key.empty()) replayed_spend_[event.api_key] += event.spend;
+        }
+      }
+      database_away_ = false;
+    } catch (const DatabaseError& error) {
+      if (error.transient || !store_.database().reconnect()) {
+        if (!std::exchange(database_away_, true)) {
+          telemetry::log_now("warning", "spend of " + std::to_string(events.size()) +
+                                            " calls not written yet, will retry: " + error.what());
+        }
+        return Step::database_away;
+      }
+      // The database is up and refuses this batch (a bug, or data it cannot hold): retrying
+      // would block every later batch, so it is set aside in a file for a person to look at.
+      set_aside(line, error.what());
+    }
+  }
+  read_.store(offset + line.size() + 1, std::memory_order_release);
+  truncate_if_caught_up();
+  return Step::written;
+}
+
+void SpendJournal::truncate_if_caught_up() {
+  // The store thread holds this lock only for a write(), so the wait is short.
+  const std::lock_guard lock(file_mutex_);
+  const std::uint64_t read = read_.load(std::memory_order_relaxed);
+  while (!appended_.empty() && appended_.front().end <= read) appended_.pop_front();
+  if (read != end_.load(std::memory_order_relaxed)) return;
+  if (::ftruncate(fd_, 0) != 0) return;  // the file keeps growing until a later truncate works
+  end_ = 0;
+  read_ = 0;
+  earlier_run_end_ = 0;
+}
+
+bool SpendJournal::overdue(Clock::time_point now) {
+  const std::unique_lock lock(file_mutex_, std::try_to_lock);
+  return lock && !appended_.empty() && now - appended_.front().at > max_lag_;
+}
+
+void SpendJournal::index_earlier_run() {
+  if (earlier_run_end_ == 0) return;
+  const std::lock_guard index(index_mutex_);
+  while (read_ < earlier_run_end_ && index_next(/*earlier_run_too=*/true) == Step::written) {
+  }
+}
+
+void SpendJournal::index_overdue() {
+  if (!overdue(Clock::now())) return;
+  // Waits for the indexer to finish the line it is on (it may be starved mid-line right now).
+  const std::lock_guard index(index_mutex_);
+  while (overdue(Clock::now()) && index_next(/*earlier_run_too=*/false) == Step::written) {
+  }
+}
+
+bool SpendJournal::index_all() {
+  {
+    std::unique_lock lock(file_mutex_);
+    if (!outbox_.empty() && !write_out(lock)) return false;
+  }
+  const std::lock_guard index(index_mutex_);
+  for (;;) {
+    switch (index_next(/*earlier_run_too=*/true)) {
+      case Step::written: continue;
+      case Step::nothing_left: return true;
+      case Step::database_away: return false;
+    }
+  }
+}
+
+std::map<std::string, double> SpendJournal::take_replayed_spend() {
+  const std::lock_guard index(index_mutex_);
+  return std::exchange(replayed_spend_, {});
+}
+
+std::size_t SpendJournal::unindexed_events() {
+  const std::lock_guard lock(file_mutex_);
+  std::size_t events = outbox_events_;
+  for (const auto& appended : appended_) events += appended.events;
+  return events;
+}
+
+void SpendJournal::remove_if_empty() {
+  const std::lock_guard lock(file_mutex_);
+  if (end_ == 0 && outbox_.empty()) ::unlink(path_.c_str());
+}
+
+void SpendJournal::set_aside(std::string_view line, const std::string& why) {
+  std::ofstream out(path_ + ".rejected", std::ios::app);
+  out << line << '\n';
+  telemetry::log_now("error", "a spend batch the database cannot take was set aside in " + path_ + ".rejected: " + why);
+}
+
+}  // namespace llmux::store

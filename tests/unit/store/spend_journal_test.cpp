@@ -1,0 +1,195 @@
+#include "store/spend_journal.hpp"
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace llmux::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<SpendEvent> events_for(const std::string& prefix, const std::string& token, int count, double spend) {
+  std::vector<SpendEvent> events;
+  for (int n = 0; n < count; ++n) events.push_back(event_for(prefix + std::to_string(n), token, spend));
+  return events;
+}
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class SpendJournalTest : public StoreTest {
+ protected:
+  std::string journal_path() const { return (dir_ / "journal.jsonl").string(); }
+  std::size_t rows() { return Store(open_sqlite(path())).spend_logs({.limit = 1000}).size(); }
+  double key_spend(const std::string& token) { return Store(open_sqlite(path())).find_key(token)->spend; }
+  void insert_key(const std::string& token) { Store(open_sqlite(path())).insert_key(key_named(token)); }
+};
+
+TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
+  SpendEvent full = event_for("a", "hash", 0.000123456789);
+  full.completion_start_time = 5500;
+  full.user_id = "user \"quoted\"";
+  full.team_id = "team\\back\nslash";
+  full.end_user = "é中 \x01";
+  full.cache_hit = true;
+  full.tags = {"t1", "t \"2\""};
+  full.metadata = R"({"k":"v"})";
+  full.messages = R"([{"role":"user","content":"hi"}])";
+  full.response = "";
+  SpendEvent bare = event_for("b", "", 0);
+  bare.metadata = "{}";
+
+  const std::string line = journal_line("batch-1", {full, bare});
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per batch, whatever the text holds";
+  std::string batch_id;
+  std::vector<SpendEvent> events;
+  ASSERT_TRUE(parse_journal_line(std::string_view(line).substr(0, line.size() - 1), batch_id, events));
+  EXPECT_EQ(batch_id, "batch-1");
+  ASSERT_EQ(events.size(), 2u);
+  const SpendEvent& back = events[0];
+  EXPECT_EQ(back.request_id, full.request_id);
+  EXPECT_EQ(back.call_type, full.call_type);
+  EXPECT_EQ(back.api_key, full.api_key);
+  EXPECT_EQ(back.spend, full.spend) << "the shortest text that reads back as the same double";
+  EXPECT_EQ(back.prompt_tokens, full.prompt_tokens);
+  EXPECT_EQ(back.completion_tokens, full.completion_tokens);
+  EXPECT_EQ(back.start_time, full.start_time);
+  EXPECT_EQ(back.end_time, full.end_time);
+  EXPECT_EQ(back.completion_start_time, full.completion_start_time);
+  EXPECT_EQ(back.user_id, full.user_id);
+  EXPECT_EQ(back.team_id, full.team_id);
+  EXPECT_EQ(back.end_user, full.end_user);
+  EXPECT_EQ(back.status, full.status);
+  EXPECT_TRUE(back.cache_hit);
+  EXPECT_EQ(back.tags, full.tags);
+  EXPECT_EQ(back.metadata, full.metadata);
+  EXPECT_EQ(back.messages, full.messages);
+  EXPECT_EQ(back.response, full.response);
+  EXPECT_FALSE(events[1].completion_start_time);
+  EXPECT_FALSE(events[1].messages);
+  EXPECT_FALSE(events[1].response);
+  EXPECT_TRUE(events[1].tags.empty());
+
+  EXPECT_FALSE(parse_journal_line(std::string_view(line).substr(0, line.size() / 2), batch_id, events));
+}
+
+TEST_F(SpendJournalTest, TheIdleIndexerWritesEachBatchAndEmptiesTheFile) {
+  insert_key("k");
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  journal.start();
+  journal.append(events_for("a", "k", 3, 0.5));
+  journal.append(events_for("b", "k", 2, 0.25));
+  for (int attempt = 0; attempt < 250 && journal.unindexed_events() > 0; ++attempt) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(journal.unindexed_events(), 0u);
+  EXPECT_EQ(rows(), 5u);
+  EXPECT_NEAR(key_spend("k"), 2.0, 1e-12);
+  EXPECT_EQ(fs::file_size(journal_path()), 0u) << "emptied once the indexer caught up";
+  EXPECT_TRUE(journal.take_replayed_spend().empty()) << "this run's spend is in the live counters already";
+  journal.stop();
+  journal.remove_if_empty();
+  EXPECT_FALSE(fs::exists(journal_path()));
+}
+
+// Without an indexer (a core that is never idle), the store thread writes what waited too long.
+TEST_F(SpendJournalTest, TheStoreThreadWritesLinesThatWaitedLongerThanTheLag) {
+  insert_key("k");
+  SpendJournal patient(open_sqlite(path()), journal_path(), 1h);
+  patient.append(events_for("a", "k", 2, 1));
+  patient.index_overdue();
+  EXPECT_EQ(rows(), 0u) << "an hour's lag: nothing is due";
+  EXPECT_EQ(patient.unindexed_events(), 2u);
+
+  SpendJournal hurried(open_sqlite(path()), (dir_ / "other.jsonl").string(), 0ms);
+  hurried.append(events_for("b", "k", 3, 1));
+  std::this_thread::sleep_for(2ms);
+  hurried.index_overdue();
+  EXPECT_EQ(rows(), 3u);
+  EXPECT_EQ(hurried.unindexed_events(), 0u);
+  EXPECT_NEAR(key_spend("k"), 3.0, 1e-12);
+}
+
+// What an earlier run left is the store thread's to write, and the indexer leaves it alone.
+TEST_F(SpendJournalTest, TheIndexerLeavesAnEarlierRunsLinesToTheStoreThread) {
+  insert_key("k");
+  std::ofstream(journal_path()) << journal_line("earlier", events_for("e", "k", 2, 1));
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  journal.start();
+  journal.append(events_for("now", "k", 1, 1));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(rows(), 0u) << "in file order, behind the earlier run's line";
+  journal.index_earlier_run();
+  EXPECT_EQ(journal.take_replayed_spend(), (std::map<std::string, double>{{"k", 2.0}}));
+  for (int attempt = 0; attempt < 250 && rows() < 3; ++attempt) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(rows(), 3u);
+  EXPECT_TRUE(journal.take_replayed_spend().empty());
+}
+
+TEST_F(SpendJournalTest, SpendWaitsInTheFileWhileTheDatabaseIsAwayAndLandsOnceItIsBack) {
+  insert_key("k");
+  std::atomic<bool> down = false;
+  SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(), 1h);
+  down = true;
+  journal.start();
+  for (int batch = 0; batch < 4; ++batch) journal.append(events_for("e" + std::to_string(batch) + "-", "k", 3, 0.25));
+  EXPECT_FALSE(journal.index_all());
+  EXPECT_EQ(journal.unindexed_events(), 12u);
+  EXPECT_GT(fs::file_size(journal_path()), 0u);
+  EXPECT_EQ(rows(), 0u);
+
+  down = false;
+  EXPECT_TRUE(journal.index_all());
+  EXPECT_EQ(rows(), 12u);
+  EXPECT_NEAR(key_spend("k"), 3.0, 1e-12);
+  EXPECT_TRUE(journal.take_replayed_spend().empty()) << "this run's spend must not be counted twice";
+}
+
+// A shutdown with the database away leaves the spend in the file; the next start writes it and
+// reports it as replayed (the new run's live counters do not hold it), except a batch that had
+// landed already (a crash between its commit and the file being emptied).
+TEST_F(SpendJournalTest, AnEarlierRunsLinesAreWrittenOnceAndReportedAsReplayed) {
+  insert_key("k");
+  insert_key("landed");
+  {
+    std::atomic<bool> down = false;
+    SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(), 1h);
+    down = true;
+    journal.append(events_for("a", "k", 2, 1.5));
+    EXPECT_FALSE(journal.index_all());
+  }
+  {
+    const auto landed = events_for("l", "landed", 1, 4);
+    std::ofstream(journal_path(), std::ios::app) << journal_line("landed-batch", landed);
+    Store(open_sqlite(path())).write_spend("landed-batch", landed);
+  }
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  EXPECT_EQ(journal.unindexed_events(), 3u);
+  EXPECT_TRUE(journal.index_all());
+  EXPECT_EQ(rows(), 3u);
+  EXPECT_NEAR(key_spend("k"), 3.0, 1e-12);
+  EXPECT_NEAR(key_spend("landed"), 4.0, 1e-12) << "written once";
+  const auto replayed = journal.take_replayed_spend();
+  EXPECT_EQ(replayed, (std::map<std::string, double>{{"k", 3.0}}));
+}
+
+TEST_F(SpendJournalTest, ALineCutByACrashIsSetAsideAndTheRestLands) {
+  insert_key("k");
+  const std::string whole = journal_line("whole", events_for("w", "k", 2, 1));
+  std::ofstream(journal_path()) << whole << whole.substr(0, whole.size() / 2);
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  journal.append(events_for("after", "k", 1, 1));
+  EXPECT_TRUE(journal.index_all());
+  EXPECT_EQ(rows(), 3u) << "the whole line and the batch appended after the cut one";
+  EXPECT_EQ(file_text(journal_path() + ".rejected"), whole.substr(0, whole.size() / 2) + "\n");
+}
+
+}  // namespace
+}  // namespace llmux::store
