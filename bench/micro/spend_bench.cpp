@@ -1,6 +1,8 @@
-// Cost of writing the spend log: batches of finished calls, as the store thread flushes them,
-// into a SQLite file that keeps growing across iterations (as a real one does).
+// Cost of the spend log: batches of finished calls appended to the journal (what the store
+// thread pays while the gateway is busy) and written into a SQLite file that keeps growing
+// across iterations, as a real one does (what the idle-priority indexer pays).
 #include "base/ids.hpp"
+#include "store/spend_journal.hpp"
 #include "store/store.hpp"
 
 #include <benchmark/benchmark.h>
@@ -50,6 +52,28 @@ void BM_WriteSpendBatchSqlite(benchmark::State& state) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
 BENCHMARK(BM_WriteSpendBatchSqlite)->Arg(1000)->Arg(20000)->Unit(benchmark::kMillisecond)->MinTime(3);
+
+// range(0) = events per batch. No indexer runs: the file only grows, as under a long overload.
+void BM_AppendSpendBatchToJournal(benchmark::State& state) {
+  const auto dir = std::filesystem::temp_directory_path() / ("llmux-journal-bench-" + llmux::make_uuid());
+  std::filesystem::create_directories(dir);
+  {
+    llmux::store::SpendJournal journal(llmux::store::open_sqlite((dir / "llmux.db").string()),
+                                       (dir / "journal.jsonl").string(), std::chrono::hours(1));
+    std::vector<SpendEvent> batch;
+    std::int64_t at = 1'700'000'000'000;
+    for (auto _ : state) {
+      state.PauseTiming();
+      batch.clear();
+      for (std::int64_t i = 0; i < state.range(0); ++i) batch.push_back(bench_call(at++));
+      state.ResumeTiming();
+      journal.append(batch);
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_AppendSpendBatchToJournal)->Arg(1000)->Arg(4096)->Unit(benchmark::kMillisecond)->MinTime(2);
 
 // /spend/logs pages at a million rows: 1,000 keys, a tenth of the calls with a user, spread over
 // 30 days. Built once (a few seconds), removed at exit.
