@@ -136,9 +136,9 @@ std::string system_error(const std::string& what) { return what + ": " + std::st
 
 }  // namespace
 
-std::string journal_line(const std::string& batch_id, const std::vector<SpendEvent>& events) {
+std::string journal_line(const std::string& batch_id, std::span<const SpendEvent> events) {
   std::string line;
-  line.reserve(64 + events.size() * 512);
+  line.reserve(64 + events.size() * 640);
   line += "{\"batch_id\":";
   append_json_string(line, batch_id);
   line += ",\"events\":[";
@@ -240,10 +240,11 @@ void SpendJournal::run_indexer() {
 }
 
 void SpendJournal::append(const std::vector<SpendEvent>& events) {
-  if (!events.empty()) {
-    outbox_ += journal_line(make_uuid(), events);
-    outbox_events_ += events.size();
+  const std::span<const SpendEvent> all(events);
+  for (std::size_t first = 0; first < all.size(); first += kEventsPerLine) {
+    outbox_ += journal_line(make_uuid(), all.subspan(first, std::min(kEventsPerLine, all.size() - first)));
   }
+  outbox_events_ += events.size();
   if (outbox_.empty()) return;
   std::unique_lock lock(file_mutex_, std::try_to_lock);
   if (lock) write_out(lock);
@@ -268,7 +269,7 @@ bool SpendJournal::write_out(std::unique_lock<std::mutex>& file_lock) {
   }
   end_ += written;
   appended_.push_back({end_.load(), Clock::now(), outbox_events_});
-  outbox_.clear();
+  outbox_ = std::string();  // a burst's megabytes are not kept for the next, smaller one
   outbox_events_ = 0;
   file_lock.unlock();
   wake_.notify_one();
@@ -380,7 +381,9 @@ bool SpendJournal::index_all() {
 }
 
 std::map<std::string, double> SpendJournal::take_replayed_spend() {
-  const std::lock_guard index(index_mutex_);
+  // No lock: only the store thread indexes an earlier run's lines (the indexer skips them), so
+  // only it adds to this map. Taking index_mutex_ here would make it wait, at every flush, for an
+  // indexer that may be starved mid-line.
   return std::exchange(replayed_spend_, {});
 }
 

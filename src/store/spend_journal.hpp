@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,13 +32,15 @@ namespace llmux::store {
 
 // One journal line: {"batch_id":…,"events":[{…},…]}\n. The format is the one spool files of
 // earlier versions used, so a file they left behind is written like any other.
-std::string journal_line(const std::string& batch_id, const std::vector<SpendEvent>& events);
+std::string journal_line(const std::string& batch_id, std::span<const SpendEvent> events);
 // The batch of a journal line; false when the line is not one (cut short by a crash).
 bool parse_journal_line(std::string_view line, std::string& batch_id, std::vector<SpendEvent>& events);
 
 class SpendJournal {
  public:
   using Clock = std::chrono::steady_clock;
+  // Short lines keep what the indexer holds for one (the line, its parse, the rows) small.
+  static constexpr std::size_t kEventsPerLine = 512;
 
   // `database` is the indexer's own connection (the store thread keeps its own for everything
   // else). Opens or creates the file at `path`; lines left in it are this run's first work.
@@ -51,8 +54,9 @@ class SpendJournal {
   // Stops it (what is left stays in the file; index_all() still works).
   void stop();
 
-  // Store thread. Appends a batch; when the indexer holds the file for a moment, the batch is
-  // kept and goes with the next append (the store thread never waits for an idle thread).
+  // Store thread. Appends a batch, as lines of at most kEventsPerLine calls; when the indexer
+  // holds the file for a moment, they are kept and go with the next append (the store thread
+  // never waits for an idle thread).
   void append(const std::vector<SpendEvent>& events);
   // Store thread: writes the lines an earlier run left. They are not the indexer's: their spend
   // must reach the live counters (take_replayed_spend) on the thread that loads keys, before it
@@ -106,7 +110,7 @@ class SpendJournal {
   std::mutex index_mutex_;
   std::atomic<std::uint64_t> read_{0};
   std::atomic<std::uint64_t> earlier_run_end_{0};  // lines before this offset: an earlier run's
-  std::map<std::string, double> replayed_spend_;
+  std::map<std::string, double> replayed_spend_;  // store thread only (earlier-run lines)
   bool database_away_ = false;  // logged once per spell, not at every retry
 
   std::mutex wake_mutex_;

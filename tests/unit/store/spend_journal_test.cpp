@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -28,7 +29,7 @@ std::string file_text(const fs::path& path) {
 class SpendJournalTest : public StoreTest {
  protected:
   std::string journal_path() const { return (dir_ / "journal.jsonl").string(); }
-  std::size_t rows() { return Store(open_sqlite(path())).spend_logs({.limit = 1000}).size(); }
+  std::size_t rows() { return Store(open_sqlite(path())).spend_logs({.limit = 100000}).size(); }
   double key_spend(const std::string& token) { return Store(open_sqlite(path())).find_key(token)->spend; }
   void insert_key(const std::string& token) { Store(open_sqlite(path())).insert_key(key_named(token)); }
 };
@@ -47,7 +48,8 @@ TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   SpendEvent bare = event_for("b", "", 0);
   bare.metadata = "{}";
 
-  const std::string line = journal_line("batch-1", {full, bare});
+  const std::vector<SpendEvent> both{full, bare};
+  const std::string line = journal_line("batch-1", both);
   ASSERT_EQ(line.back(), '\n');
   EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per batch, whatever the text holds";
   std::string batch_id;
@@ -115,6 +117,19 @@ TEST_F(SpendJournalTest, TheStoreThreadWritesLinesThatWaitedLongerThanTheLag) {
   EXPECT_EQ(rows(), 3u);
   EXPECT_EQ(hurried.unindexed_events(), 0u);
   EXPECT_NEAR(key_spend("k"), 3.0, 1e-12);
+}
+
+TEST_F(SpendJournalTest, ABurstGoesInLinesOfAtMostKEventsPerLineAndLandsWhole) {
+  insert_key("k");
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  const int count = static_cast<int>(2 * SpendJournal::kEventsPerLine + 1);
+  journal.append(events_for("e", "k", count, 0.5));
+  const std::string text = file_text(journal_path());
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+  EXPECT_EQ(journal.unindexed_events(), static_cast<std::size_t>(count));
+  EXPECT_TRUE(journal.index_all());
+  EXPECT_EQ(rows(), static_cast<std::size_t>(count));
+  EXPECT_NEAR(key_spend("k"), count * 0.5, 1e-9);
 }
 
 // What an earlier run left is the store thread's to write, and the indexer leaves it alone.
