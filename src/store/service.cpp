@@ -103,7 +103,7 @@ void Service::collect() {
 void Service::flush() {
   collect();
   journal_.index_earlier_run();
-  journal_.index_overdue();
+  journal_.index_overdue(/*bounded=*/true);
   take_replayed_spend();
 }
 
@@ -125,6 +125,9 @@ void Service::schedule_maintenance() {
   maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     try {
+      // What waited too long for idle time (a flush writes only a share of it, to get back to
+      // collecting calls quickly).
+      journal_.index_overdue(/*bounded=*/false);
       store_.database().reconnect();
       std::vector<std::string> reset;
       if (const auto now = now_millis(); store_.has_due_budgets(now)) {

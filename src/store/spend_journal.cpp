@@ -229,7 +229,10 @@ void SpendJournal::run_indexer() {
     Step step;
     {
       const std::lock_guard index(index_mutex_);
-      step = index_next(/*earlier_run_too=*/false);
+      // Overdue lines are the store thread's: a line started now could be starved mid-way while
+      // the core is busy, and the store thread would wait for it (and the database's write lock).
+      step = overdue(Clock::now(), /*wait_for_lock=*/true) ? Step::nothing_left
+                                                            : index_next(/*earlier_run_too=*/false);
     }
     std::unique_lock lock(wake_mutex_);
     if (stopping_) return;
@@ -243,6 +246,7 @@ void SpendJournal::append(const std::vector<SpendEvent>& events) {
   const std::span<const SpendEvent> all(events);
   for (std::size_t first = 0; first < all.size(); first += kEventsPerLine) {
     outbox_ += journal_line(make_uuid(), all.subspan(first, std::min(kEventsPerLine, all.size() - first)));
+    ++lines_since_overdue_;
   }
   outbox_events_ += events.size();
   if (outbox_.empty()) return;
@@ -330,7 +334,19 @@ SpendJournal::Step SpendJournal::index_next(bool earlier_run_too) {
   }
   read_.store(offset + line.size() + 1, std::memory_order_release);
   truncate_if_caught_up();
+  release_written_part();
   return Step::written;
+}
+
+void SpendJournal::release_written_part() {
+  const std::uint64_t read = read_.load(std::memory_order_relaxed);
+  if (read < released_ + kReleaseStep) return;
+  const std::uint64_t upto = read & ~std::uint64_t{4095};  // whole file-system blocks
+  // Offsets stay as they are (the file keeps its size, with a hole where the written lines
+  // were). A file system without holes keeps the blocks until the file is emptied.
+  ::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(released_),
+              static_cast<off_t>(upto - released_));
+  released_ = upto;
 }
 
 void SpendJournal::truncate_if_caught_up() {
@@ -342,12 +358,18 @@ void SpendJournal::truncate_if_caught_up() {
   if (::ftruncate(fd_, 0) != 0) return;  // the file keeps growing until a later truncate works
   end_ = 0;
   read_ = 0;
+  released_ = 0;
   earlier_run_end_ = 0;
 }
 
-bool SpendJournal::overdue(Clock::time_point now) {
-  const std::unique_lock lock(file_mutex_, std::try_to_lock);
-  return lock && !appended_.empty() && now - appended_.front().at > max_lag_;
+bool SpendJournal::overdue(Clock::time_point now, bool wait_for_lock) {
+  std::unique_lock lock(file_mutex_, std::defer_lock);
+  if (wait_for_lock) {
+    lock.lock();
+  } else if (!lock.try_lock()) {
+    return false;
+  }
+  return !appended_.empty() && now - appended_.front().at > max_lag_;
 }
 
 void SpendJournal::index_earlier_run() {
@@ -357,11 +379,16 @@ void SpendJournal::index_earlier_run() {
   }
 }
 
-void SpendJournal::index_overdue() {
-  if (!overdue(Clock::now())) return;
-  // Waits for the indexer to finish the line it is on (it may be starved mid-line right now).
-  const std::lock_guard index(index_mutex_);
-  while (overdue(Clock::now()) && index_next(/*earlier_run_too=*/false) == Step::written) {
+void SpendJournal::index_overdue(bool bounded) {
+  const std::size_t appended = std::exchange(lines_since_overdue_, 0);
+  if (!overdue(Clock::now(), /*wait_for_lock=*/false)) return;
+  // Not waiting: the indexer may be starved mid-line right now. It starts no line while one is
+  // overdue, so once it finished this one, the next call gets the lock.
+  const std::unique_lock index(index_mutex_, std::try_to_lock);
+  if (!index) return;
+  const std::size_t budget = bounded ? kOverdueLinesPerFlush + appended : SIZE_MAX;
+  for (std::size_t lines = 0; lines < budget && overdue(Clock::now(), /*wait_for_lock=*/false); ++lines) {
+    if (index_next(/*earlier_run_too=*/false) != Step::written) return;
   }
 }
 

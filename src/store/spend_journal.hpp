@@ -8,7 +8,8 @@
 // twice (a crash between commit and truncate) is skipped. A line that waited longer than
 // `max_lag` is written by the store thread itself: a gateway saturated for longer than that pays
 // for its spend log as it goes, instead of growing the file without end. The file is emptied each
-// time the indexer catches up; whatever is left at exit (the database was away) is written at
+// time the indexer catches up (and under a long overload, its written part is punched out of
+// it, so the disk holds about max_lag of calls); whatever is left at exit (the database was away) is written at
 // the next start, and that spend is reported as replayed, since the new run's live counters do
 // not hold it.
 #pragma once
@@ -41,6 +42,13 @@ class SpendJournal {
   using Clock = std::chrono::steady_clock;
   // Short lines keep what the indexer holds for one (the line, its parse, the rows) small.
   static constexpr std::size_t kEventsPerLine = 512;
+  // Overdue lines the store thread writes per flush, beyond as many as it just appended (so
+  // the backlog cannot grow): a few milliseconds, then it goes back to collecting the workers'
+  // calls, which pile up in memory while it writes.
+  static constexpr std::size_t kOverdueLinesPerFlush = 8;
+  // Under a long overload the file is never caught up with (and so never emptied): the part
+  // already written is given back to the file system in steps of this size.
+  static constexpr std::uint64_t kReleaseStep = 16 << 20;
 
   // `database` is the indexer's own connection (the store thread keeps its own for everything
   // else). Opens or creates the file at `path`; lines left in it are this run's first work.
@@ -62,8 +70,9 @@ class SpendJournal {
   // must reach the live counters (take_replayed_spend) on the thread that loads keys, before it
   // loads one whose database spend already holds it.
   void index_earlier_run();
-  // Store thread: writes, at normal priority, the lines that waited longer than max_lag.
-  void index_overdue();
+  // Store thread: writes, at normal priority, the lines that waited longer than max_lag; all of
+  // them, or (bounded) as many as were appended since the last call plus kOverdueLinesPerFlush.
+  void index_overdue(bool bounded);
   // Every line now, waiting for the indexer if it is mid-line (budget resets, shutdown). True
   // when nothing is left; false when the database refused to answer.
   bool index_all();
@@ -89,9 +98,10 @@ class SpendJournal {
   Step index_next(bool earlier_run_too);
   bool read_line(std::uint64_t offset, std::uint64_t end, std::string& line);
   void truncate_if_caught_up();
+  void release_written_part();
   void set_aside(std::string_view line, const std::string& why);
   bool write_out(std::unique_lock<std::mutex>& file_lock);
-  bool overdue(Clock::time_point now);
+  bool overdue(Clock::time_point now, bool wait_for_lock);
 
   Store store_;
   std::string path_;
@@ -105,10 +115,12 @@ class SpendJournal {
   // Store thread only: lines that could not be appended yet.
   std::string outbox_;
   std::size_t outbox_events_ = 0;
+  std::size_t lines_since_overdue_ = 0;
 
   // The indexer's position and connection, whichever thread indexes.
   std::mutex index_mutex_;
   std::atomic<std::uint64_t> read_{0};
+  std::uint64_t released_ = 0;  // the file's first bytes whose disk blocks were given back
   std::atomic<std::uint64_t> earlier_run_end_{0};  // lines before this offset: an earlier run's
   std::map<std::string, double> replayed_spend_;  // store thread only (earlier-run lines)
   bool database_away_ = false;  // logged once per spell, not at every retry

@@ -106,17 +106,48 @@ TEST_F(SpendJournalTest, TheStoreThreadWritesLinesThatWaitedLongerThanTheLag) {
   insert_key("k");
   SpendJournal patient(open_sqlite(path()), journal_path(), 1h);
   patient.append(events_for("a", "k", 2, 1));
-  patient.index_overdue();
+  patient.index_overdue(/*bounded=*/false);
   EXPECT_EQ(rows(), 0u) << "an hour's lag: nothing is due";
   EXPECT_EQ(patient.unindexed_events(), 2u);
 
   SpendJournal hurried(open_sqlite(path()), (dir_ / "other.jsonl").string(), 0ms);
   hurried.append(events_for("b", "k", 3, 1));
   std::this_thread::sleep_for(2ms);
-  hurried.index_overdue();
+  hurried.index_overdue(/*bounded=*/false);
   EXPECT_EQ(rows(), 3u);
   EXPECT_EQ(hurried.unindexed_events(), 0u);
   EXPECT_NEAR(key_spend("k"), 3.0, 1e-12);
+}
+
+// A flush writes a share of what is overdue (as many lines as it appended, and a few more),
+// and leaves the rest to the maintenance tick, so the workers' calls do not pile up meanwhile.
+TEST_F(SpendJournalTest, AFlushWritesAShareOfTheOverdueLines) {
+  insert_key("k");
+  SpendJournal journal(open_sqlite(path()), journal_path(), 500ms);
+  journal.append(events_for("a", "k", static_cast<int>(30 * SpendJournal::kEventsPerLine), 0.5));
+  journal.index_overdue(/*bounded=*/true);
+  EXPECT_EQ(rows(), 0u) << "not due yet";
+  std::this_thread::sleep_for(600ms);
+  journal.append(events_for("b", "k", 1, 0.5));
+  journal.index_overdue(/*bounded=*/true);
+  EXPECT_EQ(rows(), (SpendJournal::kOverdueLinesPerFlush + 1) * SpendJournal::kEventsPerLine)
+      << "a kOverdueLinesPerFlush share, plus one line for the one just appended";
+  journal.index_overdue(/*bounded=*/false);
+  EXPECT_EQ(rows(), 30 * SpendJournal::kEventsPerLine) << "every overdue line; the newest is not due yet";
+  EXPECT_EQ(journal.unindexed_events(), 1u);
+}
+
+// The idle indexer leaves overdue lines alone: it could be starved in the middle of one while
+// the store thread waits for it.
+TEST_F(SpendJournalTest, TheIndexerLeavesOverdueLinesToTheStoreThread) {
+  insert_key("k");
+  SpendJournal journal(open_sqlite(path()), journal_path(), 0ms);
+  journal.start();
+  journal.append(events_for("a", "k", 3, 0.5));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(rows(), 0u);
+  journal.index_overdue(/*bounded=*/true);
+  EXPECT_EQ(rows(), 3u);
 }
 
 TEST_F(SpendJournalTest, ABurstGoesInLinesOfAtMostKEventsPerLineAndLandsWhole) {
