@@ -32,44 +32,40 @@ SpendEvent bench_call(std::int64_t at) {
   return event;
 }
 
-// range(0) = events per batch.
+// Times write(batch) on a fresh batch of range(0) calls per iteration.
+template <class Write>
+void time_batches(benchmark::State& state, Write write) {
+  std::vector<SpendEvent> batch;
+  std::int64_t at = 1'700'000'000'000;
+  for (auto _ : state) {
+    state.PauseTiming();
+    batch.clear();
+    for (std::int64_t i = 0; i < state.range(0); ++i) batch.push_back(bench_call(at++));
+    state.ResumeTiming();
+    write(batch);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 void BM_WriteSpendBatchSqlite(benchmark::State& state) {
   const auto path = std::filesystem::temp_directory_path() / ("llmux-spend-bench-" + llmux::make_uuid() + ".db");
   {
     llmux::store::Store store(llmux::store::open_sqlite(path.string()));
-    std::vector<SpendEvent> batch;
-    std::int64_t at = 1'700'000'000'000;
-    for (auto _ : state) {
-      state.PauseTiming();
-      batch.clear();
-      for (std::int64_t i = 0; i < state.range(0); ++i) batch.push_back(bench_call(at++));
-      const std::string batch_id = llmux::make_uuid();
-      state.ResumeTiming();
-      store.write_spend(batch_id, batch);
-    }
-    state.SetItemsProcessed(state.iterations() * state.range(0));
+    // The batch id is made inside the timing: the store thread makes one per batch too.
+    time_batches(state, [&](const std::vector<SpendEvent>& batch) { store.write_spend(llmux::make_uuid(), batch); });
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
 BENCHMARK(BM_WriteSpendBatchSqlite)->Arg(1000)->Arg(20000)->Unit(benchmark::kMillisecond)->MinTime(3);
 
-// range(0) = events per batch. No indexer runs: the file only grows, as under a long overload.
+// No indexer runs: the file only grows, as under a long overload.
 void BM_AppendSpendBatchToJournal(benchmark::State& state) {
   const auto dir = std::filesystem::temp_directory_path() / ("llmux-journal-bench-" + llmux::make_uuid());
   std::filesystem::create_directories(dir);
   {
     llmux::store::SpendJournal journal(llmux::store::open_sqlite((dir / "llmux.db").string()),
                                        (dir / "journal.jsonl").string(), std::chrono::hours(1));
-    std::vector<SpendEvent> batch;
-    std::int64_t at = 1'700'000'000'000;
-    for (auto _ : state) {
-      state.PauseTiming();
-      batch.clear();
-      for (std::int64_t i = 0; i < state.range(0); ++i) batch.push_back(bench_call(at++));
-      state.ResumeTiming();
-      journal.append(batch);
-    }
-    state.SetItemsProcessed(state.iterations() * state.range(0));
+    time_batches(state, [&](const std::vector<SpendEvent>& batch) { journal.append(batch); });
   }
   std::filesystem::remove_all(dir);
 }
