@@ -1,88 +1,74 @@
 // Users and end users ("customers") on both engines: /user/* and /customer/* (admin only), a
 // user's budget over all of their keys, an end user's budget over every call made for them.
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startStack } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
-import { admin, chatWith, eventually, generateKey, kCallCost, kEngines, pricedModels } from '../support/store.mjs';
+import { admin, chatWith, describeOnEachEngine, eventually, generateKey, kCallCost } from '../support/store.mjs';
 
-for (const engine of kEngines) {
-  describe(`users and customers on ${engine.name}`, () => {
-    let database;
-    let stack;
-    before(async () => {
-      database = await engine.open();
-      stack = await startStack({ extraModelsFor: pricedModels, generalSettings: { database_url: database.url, proxy_batch_write_at: 0.3 } });
+describeOnEachEngine('users and customers', { proxy_batch_write_at: 0.3 }, (env) => {
+  test('a user\'s max_budget covers all of their keys; /user routes', async () => {
+    const created = await admin(env.stack.url, 'POST', '/user/new', {
+      user_id: `alice-${env.engine.name}`, user_email: 'alice@example.com', max_budget: kCallCost * 1.5,
     });
-    after(async () => {
-      await stack?.stop();
-      await database?.close();
-    });
-
-    test('a user\'s max_budget covers all of their keys; /user routes', async () => {
-      const created = await admin(stack.url, 'POST', '/user/new', {
-        user_id: `alice-${engine.name}`, user_email: 'alice@example.com', max_budget: kCallCost * 1.5,
-      });
-      assert.equal(created.status, 200, JSON.stringify(created.body));
-      assert.equal(created.body.user_role, 'internal_user');
-      const userId = created.body.user_id;
-      const a = await generateKey(stack.url, { user_id: userId });
-      const b = await generateKey(stack.url, { user_id: userId });
-      assert.equal((await chatWith(stack.url, a.key, 'priced')).status, 200);
-      assert.equal((await chatWith(stack.url, b.key, 'priced')).status, 200);
-      await expectError(await chatWith(stack.url, a.key, 'priced'), 400, { type: 'budget_exceeded', message: /User=/ });
-      const info = await admin(stack.url, 'GET', `/user/info?user_id=${userId}`);
-      assert.ok(Math.abs(info.body.user_info.spend - 2 * kCallCost) < 1e-9);
-      assert.deepEqual(new Set(info.body.keys), new Set([a.token, b.token]));
-      // The database has it too, once flushed.
-      await eventually(async () => {
-        const rows = (await admin(stack.url, 'GET', `/spend/logs?user_id=${userId}`)).body;
-        return rows.length === 2;
-      }, { what: 'the user\'s rows' });
-      const updated = await admin(stack.url, 'POST', '/user/update', { user_id: userId, max_budget: null });
-      assert.equal(updated.body.max_budget, null);
-      assert.equal((await chatWith(stack.url, a.key, 'priced')).status, 200);
-      assert.equal((await admin(stack.url, 'POST', '/user/new', { user_id: userId })).status, 400);
-      assert.equal((await admin(stack.url, 'POST', '/user/new', { user_role: 'wizard' })).status, 400);
-      assert.ok((await admin(stack.url, 'GET', '/user/list')).body.users.some((user) => user.user_id === userId));
-      assert.deepEqual((await admin(stack.url, 'POST', '/user/delete', { user_ids: [userId] })).body, { deleted_users: [userId] });
-      assert.equal((await admin(stack.url, 'GET', `/user/info?user_id=${userId}`)).status, 404);
-    });
-
-    test('an end user\'s budget applies to calls made for them, from `user` or x-litellm-customer-id', async () => {
-      const id = `customer-${engine.name}`;
-      const created = await admin(stack.url, 'POST', '/customer/new', { user_id: id, max_budget: kCallCost * 1.5 });
-      assert.equal(created.status, 200, JSON.stringify(created.body));
-      const key = await generateKey(stack.url);
-      assert.equal((await chatWith(stack.url, key.key, 'priced', { user: id })).status, 200);
-      assert.equal((await chatWith(stack.url, key.key, 'priced', {}, { 'x-litellm-customer-id': id })).status, 200);
-      await expectError(await chatWith(stack.url, key.key, 'priced', { user: id }), 400,
-        { type: 'budget_exceeded', message: /End User=/ });
-      assert.equal((await chatWith(stack.url, key.key, 'priced', { user: 'someone-else' })).status, 200);
-      const info = await admin(stack.url, 'GET', `/customer/info?end_user_id=${id}`);
-      assert.ok(Math.abs(info.body.spend - 2 * kCallCost) < 1e-9);
-      await admin(stack.url, 'POST', '/customer/update', { user_id: id, max_budget: 100 });
-      assert.equal((await chatWith(stack.url, key.key, 'priced', { user: id })).status, 200);
-      assert.equal((await admin(stack.url, 'POST', '/customer/block', { user_id: id })).body.blocked, true);
-      await expectError(await chatWith(stack.url, key.key, 'priced', { user: id }), 400, { message: /Blocked end user/ });
-      await admin(stack.url, 'POST', '/customer/unblock', { user_id: id });
-      assert.equal((await chatWith(stack.url, key.key, 'priced', { user: id })).status, 200);
-      assert.equal((await admin(stack.url, 'GET', '/customer/info?end_user_id=nobody')).status, 404);
-      assert.deepEqual((await admin(stack.url, 'POST', '/customer/delete', { user_ids: [id] })).body, { deleted_users: [id] });
-    });
-
-    test('a virtual key is refused on every /user and /customer route', async () => {
-      const key = await generateKey(stack.url);
-      for (const [method, path] of [['POST', '/user/new'], ['GET', '/user/info?user_id=x'], ['POST', '/user/update'],
-        ['POST', '/user/delete'], ['GET', '/user/list'], ['POST', '/customer/new'], ['GET', '/customer/info?end_user_id=x'],
-        ['POST', '/customer/update'], ['POST', '/customer/delete'], ['POST', '/customer/block'], ['POST', '/customer/unblock']]) {
-        const response = await fetch(stack.url + path, {
-          method, headers: { Authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
-          body: method === 'POST' ? JSON.stringify({ user_id: 'x' }) : undefined,
-        });
-        await expectError(response, 401, { type: 'auth_error' }, `${method} ${path}`);
-      }
-    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.body.user_role, 'internal_user');
+    const userId = created.body.user_id;
+    const a = await generateKey(env.stack.url, { user_id: userId });
+    const b = await generateKey(env.stack.url, { user_id: userId });
+    assert.equal((await chatWith(env.stack.url, a.key, 'priced')).status, 200);
+    assert.equal((await chatWith(env.stack.url, b.key, 'priced')).status, 200);
+    await expectError(await chatWith(env.stack.url, a.key, 'priced'), 400, { type: 'budget_exceeded', message: /User=/ });
+    const info = await admin(env.stack.url, 'GET', `/user/info?user_id=${userId}`);
+    assert.ok(Math.abs(info.body.user_info.spend - 2 * kCallCost) < 1e-9);
+    assert.deepEqual(new Set(info.body.keys), new Set([a.token, b.token]));
+    // The database has it too, once flushed.
+    await eventually(async () => {
+      const rows = (await admin(env.stack.url, 'GET', `/spend/logs?user_id=${userId}`)).body;
+      return rows.length === 2;
+    }, { what: 'the user\'s rows' });
+    const updated = await admin(env.stack.url, 'POST', '/user/update', { user_id: userId, max_budget: null });
+    assert.equal(updated.body.max_budget, null);
+    assert.equal((await chatWith(env.stack.url, a.key, 'priced')).status, 200);
+    assert.equal((await admin(env.stack.url, 'POST', '/user/new', { user_id: userId })).status, 400);
+    assert.equal((await admin(env.stack.url, 'POST', '/user/new', { user_role: 'wizard' })).status, 400);
+    assert.ok((await admin(env.stack.url, 'GET', '/user/list')).body.users.some((user) => user.user_id === userId));
+    assert.deepEqual((await admin(env.stack.url, 'POST', '/user/delete', { user_ids: [userId] })).body, { deleted_users: [userId] });
+    assert.equal((await admin(env.stack.url, 'GET', `/user/info?user_id=${userId}`)).status, 404);
   });
-}
+
+  test('an end user\'s budget applies to calls made for them, from `user` or x-litellm-customer-id', async () => {
+    const id = `customer-${env.engine.name}`;
+    const created = await admin(env.stack.url, 'POST', '/customer/new', { user_id: id, max_budget: kCallCost * 1.5 });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const key = await generateKey(env.stack.url);
+    assert.equal((await chatWith(env.stack.url, key.key, 'priced', { user: id })).status, 200);
+    assert.equal((await chatWith(env.stack.url, key.key, 'priced', {}, { 'x-litellm-customer-id': id })).status, 200);
+    await expectError(await chatWith(env.stack.url, key.key, 'priced', { user: id }), 400,
+      { type: 'budget_exceeded', message: /End User=/ });
+    assert.equal((await chatWith(env.stack.url, key.key, 'priced', { user: 'someone-else' })).status, 200);
+    const info = await admin(env.stack.url, 'GET', `/customer/info?end_user_id=${id}`);
+    assert.ok(Math.abs(info.body.spend - 2 * kCallCost) < 1e-9);
+    await admin(env.stack.url, 'POST', '/customer/update', { user_id: id, max_budget: 100 });
+    assert.equal((await chatWith(env.stack.url, key.key, 'priced', { user: id })).status, 200);
+    assert.equal((await admin(env.stack.url, 'POST', '/customer/block', { user_id: id })).body.blocked, true);
+    await expectError(await chatWith(env.stack.url, key.key, 'priced', { user: id }), 400, { message: /Blocked end user/ });
+    await admin(env.stack.url, 'POST', '/customer/unblock', { user_id: id });
+    assert.equal((await chatWith(env.stack.url, key.key, 'priced', { user: id })).status, 200);
+    assert.equal((await admin(env.stack.url, 'GET', '/customer/info?end_user_id=nobody')).status, 404);
+    assert.deepEqual((await admin(env.stack.url, 'POST', '/customer/delete', { user_ids: [id] })).body, { deleted_users: [id] });
+  });
+
+  test('a virtual key is refused on every /user and /customer route', async () => {
+    const key = await generateKey(env.stack.url);
+    for (const [method, path] of [['POST', '/user/new'], ['GET', '/user/info?user_id=x'], ['POST', '/user/update'],
+      ['POST', '/user/delete'], ['GET', '/user/list'], ['POST', '/customer/new'], ['GET', '/customer/info?end_user_id=x'],
+      ['POST', '/customer/update'], ['POST', '/customer/delete'], ['POST', '/customer/block'], ['POST', '/customer/unblock']]) {
+      const response = await fetch(env.stack.url + path, {
+        method, headers: { Authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: method === 'POST' ? JSON.stringify({ user_id: 'x' }) : undefined,
+      });
+      await expectError(response, 401, { type: 'auth_error' }, `${method} ${path}`);
+    }
+  });
+});

@@ -2,11 +2,12 @@
 // here) as a database_url, and the admin calls the tests make.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { after, before, describe } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { startPostgres } from './postgres.mjs';
-import { kAuth, kHello, postJson } from './stack.mjs';
+import { kAuth, kHello, postJson, startStack } from './stack.mjs';
 
 // Both engines; each test file runs its tests once per engine. An engine's database lives
 // until close(), across gateway restarts.
@@ -35,6 +36,36 @@ export const kEngines = [
     },
   },
 ];
+
+// describe(`${title} on <engine>`) once per engine, each with a database and a gateway on it
+// (with the priced models and `generalSettings`) made before its tests and removed after them.
+// The tests reach them through `env`: env.stack, env.database, env.engine; env.start() starts
+// another gateway on the same database (the caller stops the old one and sets env.stack).
+export function describeOnEachEngine(title, generalSettings, body) {
+  for (const engine of kEngines) {
+    describe(`${title} on ${engine.name}`, () => {
+      const env = {
+        engine,
+        database: undefined,
+        stack: undefined,
+        start: () => startStack({
+          extraModelsFor: pricedModels,
+          dir: env.database.dir,
+          generalSettings: { database_url: env.database.url, ...generalSettings },
+        }),
+      };
+      before(async () => {
+        env.database = await engine.open();
+        env.stack = await env.start();
+      });
+      after(async () => {
+        await env.stack?.stop();
+        await env.database?.close();
+      });
+      body(env);
+    });
+  }
+}
 
 // Prices that make every call's cost known: the mock's chat answer has 19 prompt and 10
 // completion tokens.
