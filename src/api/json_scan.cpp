@@ -2,7 +2,11 @@
 
 #include "base/json_string.hpp"
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 
 namespace llmux::api {
 
@@ -105,7 +109,11 @@ class Scanner {
 
 }  // namespace
 
-bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink) {
+namespace {
+
+// The one scanning loop: from the start of a value, or (`inside_object`) from a key of the
+// outermost object.
+bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink, bool inside_object) {
   Scanner scan(text, begin);
   std::array<char, kMaxDepth> stack;  // '{' or '[' of each open container
   int depth = 0;
@@ -120,6 +128,10 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
   // Whitespace is skipped where a state is entered (here, after '{', '[', ',' and ':'), never
   // twice: each skip is a call per token.
   enum class Expect { value, key, after_value } expect = Expect::value;
+  if (inside_object) {  // after a ',' of the outermost object
+    stack[depth++] = '{';
+    expect = Expect::key;
+  }
   scan.skip_space();
   while (true) {
     switch (expect) {
@@ -204,31 +216,158 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
   }
 }
 
+}  // namespace
+
+bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink) {
+  return scan_from(text, begin, end, sink, false);
+}
+
+bool scan_object_from_key(std::string_view text, std::size_t key_begin, std::size_t& end, MemberSink* sink) {
+  return scan_from(text, key_begin, end, sink, true);
+}
+
 }  // namespace detail
+
+namespace {
+
+// Fills an AnswerLayout from the members of an answer.
+class AnswerSink : public detail::MemberSink {
+ public:
+  AnswerSink(std::string_view text, AnswerLayout& layout) : text_(text), layout_(layout) {}
+
+  void member(std::string_view key, Span value) override {
+    if (key == "model") layout_.model = value;
+    else if (key == "usage") layout_.usage = value;
+    else if (key == "choices") layout_.choices = value;
+    // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
+    else if (key == "error" && value.in(text_) != "null" && value.in(text_) != "false") layout_.error = value;
+  }
+  void element_member(std::string_view top_key, std::string_view key, Span value) override {
+    if (key == "finish_reason" && top_key == "choices" && value.in(text_) != "null") layout_.finish_reason = true;
+  }
+  bool wants_element_members() const override { return true; }
+
+ protected:
+  ~AnswerSink() = default;
+
+  std::string_view text_;
+  AnswerLayout& layout_;
+};
+
+class WholeAnswerSink final : public AnswerSink {
+ public:
+  using AnswerSink::AnswerSink;
+};
+
+// Nothing but whitespace may follow the object.
+bool ends_after(std::string_view text, std::size_t end) {
+  return detail::skip_spaces(text, end, text.size()) == text.size();
+}
+
+}  // namespace
 
 bool scan_answer(std::string_view text, AnswerLayout& layout) {
   layout = {};
   const std::size_t begin = detail::skip_spaces(text, 0, text.size());
   if (begin >= text.size() || text[begin] != '{') return false;
-  struct AnswerSink final : detail::MemberSink {
-    AnswerSink(std::string_view text, AnswerLayout& layout) : text(text), layout(layout) {}
-    void member(std::string_view key, Span value) override {
-      if (key == "model") layout.model = value;
-      else if (key == "usage") layout.usage = value;
-      else if (key == "choices") layout.choices = value;
-      // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
-      else if (key == "error" && value.in(text) != "null" && value.in(text) != "false") layout.error = value;
-    }
-    void element_member(std::string_view top_key, std::string_view key, Span value) override {
-      if (key == "finish_reason" && top_key == "choices" && value.in(text) != "null") layout.finish_reason = true;
-    }
-    bool wants_element_members() const override { return true; }
-    std::string_view text;
-    AnswerLayout& layout;
-  } sink(text, layout);
+  WholeAnswerSink sink(text, layout);
   std::size_t end = 0;
-  if (!detail::scan_value(text, begin, end, &sink)) return false;
-  return detail::skip_spaces(text, end, text.size()) == text.size();  // nothing may follow the object
+  return detail::scan_value(text, begin, end, &sink) && ends_after(text, end);
+}
+
+namespace {
+
+// An AnswerSink that also notes, at each top-level key, the layout of the members before it.
+class ResumeRecorder final : public AnswerSink {
+ public:
+  using Resume = ChunkScanner::Resume;
+
+  ResumeRecorder(std::string_view text, AnswerLayout& layout, Resume* resumes, std::size_t count)
+      : AnswerSink(text, layout), resumes_(resumes), count_(count), settled_(layout) {}
+
+  void member(std::string_view key, Span value) override {
+    // The key's view points into the text, just past its opening quote. The first key is not a
+    // resume point: a chunk that shares only the "{" before it may be "{}".
+    const std::size_t key_begin = static_cast<std::size_t>(key.data() - text_.data()) - 1;
+    if (count_ < ChunkScanner::kMaxResumes && follows_comma(key_begin)) {
+      resumes_[count_++] = Resume{.key_begin = key_begin, .before = settled_};
+    }
+    AnswerSink::member(key, value);
+    settled_ = layout_;  // element members of this value (finish_reason) are in it now
+  }
+
+  std::size_t count() const { return count_; }
+
+ private:
+  bool follows_comma(std::size_t pos) const {
+    while (pos > 0 && detail::is_space(text_[pos - 1])) --pos;
+    return pos > 0 && text_[pos - 1] == ',';
+  }
+
+  Resume* resumes_;
+  std::size_t count_;
+  AnswerLayout settled_;  // the layout as of the end of the last member
+};
+
+// How many leading bytes `a` and `b` have in common.
+std::size_t common_prefix(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return i + static_cast<std::size_t>(std::countr_zero(x ^ y) / 8);
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
+
+bool ChunkScanner::scan(std::string_view text, AnswerLayout& layout) {
+  // The last remembered key whose preceding bytes this chunk repeats (none: resume_count_).
+  std::size_t resume = resume_count_;
+  if (resume_count_ > 0) {
+    const std::size_t last = resumes_[resume_count_ - 1].key_begin;
+    if (text.size() > last && std::memcmp(text.data(), remembered_.data(), last) == 0) {
+      resume = resume_count_ - 1;
+    } else {
+      const std::size_t same = common_prefix(text, remembered_);
+      while (resume > 0 && resumes_[resume - 1].key_begin > same) --resume;
+      resume = resume == 0 ? resume_count_ : resume - 1;
+    }
+  }
+  // The recorder writes this chunk's keys from the resumed one on: those before it, and the
+  // resumed one itself, are the same as the remembered chunk's.
+  std::size_t end = 0;
+  bool scanned;
+  std::size_t recorded;
+  if (resume < resume_count_) {
+    layout = resumes_[resume].before;
+    last_resumed_at_ = resumes_[resume].key_begin;
+    ResumeRecorder sink(text, layout, resumes_.data(), resume);
+    scanned = detail::scan_object_from_key(text, last_resumed_at_, end, &sink) && ends_after(text, end);
+    recorded = sink.count();
+  } else {
+    layout = {};
+    last_resumed_at_ = 0;
+    const std::size_t begin = detail::skip_spaces(text, 0, text.size());
+    ResumeRecorder sink(text, layout, resumes_.data(), 0);
+    scanned = begin < text.size() && text[begin] == '{' && detail::scan_value(text, begin, end, &sink) &&
+              ends_after(text, end);
+    recorded = sink.count();
+  }
+  if (!scanned) {  // the records may be half overwritten: start again with the next chunk
+    resume_count_ = 0;
+    remembered_.clear();
+    return false;
+  }
+  if (resume + 1 == resume_count_) return true;  // the remembered chunk still fits this one
+  // This chunk becomes the one remembered.
+  resume_count_ = recorded;
+  remembered_.assign(text.substr(0, recorded == 0 ? 0 : resumes_[recorded - 1].key_begin));
+  return true;
 }
 
 bool is_empty_array(std::string_view text, Span span) {

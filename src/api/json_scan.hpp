@@ -3,6 +3,7 @@
 // so every other byte (numbers included) reaches the client exactly as the provider sent it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -30,6 +31,35 @@ struct AnswerLayout {
 // well-formed JSON (RFC 8259, UTF-8 checked) or not an object. Keys are matched as written
 // (escapes are not decoded).
 bool scan_answer(std::string_view text, AnswerLayout& layout);
+
+// Scans the chunks of one stream as scan_answer does (each one validated in full, the same
+// layout), without scanning again the bytes a chunk shares with the chunk before it. The chunks
+// of a stream repeat the same members (id, object, created, model, system_fingerprint, …) ahead
+// of their choices; a chunk that begins with the same bytes as the remembered one up to one of
+// its top-level keys is scanned from that key on, with the layout of the members before it taken
+// over. The scan's state at a top-level key depends only on the bytes before the key, so this
+// gives what scan_answer gives.
+class ChunkScanner {
+ public:
+  bool scan(std::string_view text, AnswerLayout& layout);
+
+  // Where the last scan started: 0 for a whole scan, else the byte offset of the key it resumed at.
+  std::size_t last_resumed_at() const { return last_resumed_at_; }
+
+  // A top-level key of the remembered chunk (any but the first) and the layout of the members
+  // before it.
+  struct Resume {
+    std::size_t key_begin = 0;  // the key's opening quote
+    AnswerLayout before;
+  };
+  static constexpr std::size_t kMaxResumes = 16;  // members past these are always scanned
+
+ private:
+  std::string remembered_;  // the remembered chunk's bytes up to its last recorded key
+  std::array<Resume, kMaxResumes> resumes_;
+  std::size_t resume_count_ = 0;
+  std::size_t last_resumed_at_ = 0;
+};
 
 // Calls `visit(key, value_span)` for each member of the object at `object` within `text`.
 // Returns false when the text there is not a well-formed object.
@@ -76,6 +106,10 @@ class MemberSink {
 // Validates the one JSON value that starts at text[begin] (whitespace first allowed) and sets
 // `end` just past it. One iterative pass with an explicit stack: no recursion, no allocation.
 bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink);
+
+// The same, from just after a ',' between two members of the outermost object (`key_begin`;
+// whitespace may come first): the object's opening brace and the members before were read.
+bool scan_object_from_key(std::string_view text, std::size_t key_begin, std::size_t& end, MemberSink* sink);
 
 template <class Visit>
 class MemberVisitor final : public MemberSink {

@@ -73,7 +73,7 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
       return {};
     }
     api::AnswerLayout layout;
-    if (!api::scan_answer(event.data, layout)) {
+    if (!chunks_.scan(event.data, layout)) {
       return make_error(ErrorKind::upstream_failed, "The upstream stream sent an event that is not a JSON object.");
     }
     if (!layout.error.empty()) {  // an in-band error ends the stream: pass it on as is
@@ -108,6 +108,7 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
   }
 
   std::string quoted_model_;
+  api::ChunkScanner chunks_;  // the chunks repeat their first members: those are scanned once
   bool relay_usage_chunk_;
   api::Usage usage_;
   bool saw_finish_reason_ = false;
