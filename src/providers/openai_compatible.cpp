@@ -65,7 +65,7 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
   const api::Usage& usage() const override { return usage_; }
 
  private:
-  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+  Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
     if (event.data.empty()) return {};
     if (event.data.starts_with("[DONE]")) {
       out += "data: [DONE]\n\n";
