@@ -111,9 +111,17 @@ class Scanner {
 
 namespace {
 
-// The one scanning loop: from the start of a value, or (`inside_object`) from a key of the
-// outermost object.
-bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink, bool inside_object) {
+// Where a scan notes the string values it reads (as spans from quote to quote), up to `capacity`.
+struct StringValues {
+  Span* spans;
+  std::size_t capacity;
+  std::size_t count;
+};
+
+// The one scanning loop: from the start of a value, or (`inside_object`) from just after a ','
+// between two members of the outermost object, whose opening brace and earlier members were read.
+bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink, bool inside_object,
+               StringValues* strings = nullptr) {
   Scanner scan(text, begin);
   std::array<char, kMaxDepth> stack;  // '{' or '[' of each open container
   int depth = 0;
@@ -153,8 +161,11 @@ bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, Membe
           break;
         }
         bool ok;
-        if (c == '"') ok = scan.string();
-        else if (c == 't') ok = scan.literal("true");
+        if (c == '"') {
+          const std::size_t quote = scan.position();
+          ok = scan.string();
+          if (strings && strings->count < strings->capacity) strings->spans[strings->count++] = Span{quote, scan.position()};
+        } else if (c == 't') ok = scan.literal("true");
         else if (c == 'f') ok = scan.literal("false");
         else if (c == 'n') ok = scan.literal("null");
         else ok = scan.number();
@@ -220,10 +231,6 @@ bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, Membe
 
 bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink) {
   return scan_from(text, begin, end, sink, false);
-}
-
-bool scan_object_from_key(std::string_view text, std::size_t key_begin, std::size_t& end, MemberSink* sink) {
-  return scan_from(text, key_begin, end, sink, true);
 }
 
 }  // namespace detail
@@ -323,9 +330,60 @@ std::size_t common_prefix(std::string_view a, std::string_view b) {
   return i;
 }
 
+
+// How many trailing bytes `a` and `b` have in common, at most `limit`.
+std::size_t common_suffix(std::string_view a, std::string_view b, std::size_t limit) {
+  const char* x_end = a.data() + a.size();
+  const char* y_end = b.data() + b.size();
+  std::size_t i = 0;
+  for (; i + 8 <= limit; i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, x_end - i - 8, 8);
+    std::memcpy(&y, y_end - i - 8, 8);
+    if (x != y) return i + static_cast<std::size_t>(std::countl_zero(x ^ y) / 8);
+  }
+  while (i < limit && x_end[-1 - static_cast<std::ptrdiff_t>(i)] == y_end[-1 - static_cast<std::ptrdiff_t>(i)]) ++i;
+  return i;
+}
+
 }  // namespace
 
+bool ChunkScanner::scan_changed_string(std::string_view text, AnswerLayout& layout) {
+  const std::string_view old = remembered_;
+  const std::size_t same_start = common_prefix(text, old);
+  if (same_start == text.size() && same_start == old.size()) {  // the same chunk again
+    layout = remembered_layout_;
+    last_resumed_at_ = text.size();
+    return true;
+  }
+  const std::size_t same_end = common_suffix(text, old, std::min(text.size(), old.size()) - same_start);
+  // The last remembered string that opens before the first changed byte must close after the
+  // last one: then the change lies inside it.
+  std::size_t index = string_count_;
+  while (index > 0 && strings_[index - 1].begin >= same_start) --index;
+  if (index == 0) return false;
+  const Span string = strings_[index - 1];
+  if (string.end - 1 < old.size() - same_end) return false;  // its closing quote changed or came before
+  // In `text` the closing quote is where the unchanged tail puts it; the string must end there.
+  const std::size_t closing = string.end - 1 + text.size() - old.size();
+  detail::Scanner scan(text, string.begin);
+  if (!scan.string() || scan.position() != closing + 1) return false;
+  // Every span that ends after the string's opening quote contains the string or follows it.
+  auto move = [&](Span& span) {
+    if (span.begin > string.begin) span.begin = span.begin + text.size() - old.size();
+    if (span.end > string.begin) span.end = span.end + text.size() - old.size();
+  };
+  layout = remembered_layout_;
+  move(layout.model);
+  move(layout.usage);
+  move(layout.choices);
+  move(layout.error);
+  last_resumed_at_ = string.begin;
+  return true;
+}
+
 bool ChunkScanner::scan(std::string_view text, AnswerLayout& layout) {
+  if (!remembered_.empty() && scan_changed_string(text, layout)) return true;
   // The last remembered key whose preceding bytes this chunk repeats (none: resume_count_).
   std::size_t resume = resume_count_;
   if (resume_count_ > 0) {
@@ -338,35 +396,39 @@ bool ChunkScanner::scan(std::string_view text, AnswerLayout& layout) {
       resume = resume == 0 ? resume_count_ : resume - 1;
     }
   }
-  // The recorder writes this chunk's keys from the resumed one on: those before it, and the
-  // resumed one itself, are the same as the remembered chunk's.
+  // The scan records this chunk's keys and strings from the resumed key on, over the remembered
+  // chunk's: those before it are the same.
   std::size_t end = 0;
   bool scanned;
   std::size_t recorded;
+  detail::StringValues strings{.spans = strings_.data(), .capacity = kMaxStrings, .count = 0};
   if (resume < resume_count_) {
     layout = resumes_[resume].before;
     last_resumed_at_ = resumes_[resume].key_begin;
+    while (strings.count < string_count_ && strings_[strings.count].begin < last_resumed_at_) ++strings.count;
     ResumeRecorder sink(text, layout, resumes_.data(), resume);
-    scanned = detail::scan_object_from_key(text, last_resumed_at_, end, &sink) && ends_after(text, end);
+    scanned = detail::scan_from(text, last_resumed_at_, end, &sink, true, &strings) && ends_after(text, end);
     recorded = sink.count();
   } else {
     layout = {};
     last_resumed_at_ = 0;
     const std::size_t begin = detail::skip_spaces(text, 0, text.size());
     ResumeRecorder sink(text, layout, resumes_.data(), 0);
-    scanned = begin < text.size() && text[begin] == '{' && detail::scan_value(text, begin, end, &sink) &&
+    scanned = begin < text.size() && text[begin] == '{' && detail::scan_from(text, begin, end, &sink, false, &strings) &&
               ends_after(text, end);
     recorded = sink.count();
   }
   if (!scanned) {  // the records may be half overwritten: start again with the next chunk
     resume_count_ = 0;
+    string_count_ = 0;
     remembered_.clear();
     return false;
   }
-  if (resume + 1 == resume_count_) return true;  // the remembered chunk still fits this one
   // This chunk becomes the one remembered.
   resume_count_ = recorded;
-  remembered_.assign(text.substr(0, recorded == 0 ? 0 : resumes_[recorded - 1].key_begin));
+  string_count_ = strings.count;
+  remembered_.assign(text);
+  remembered_layout_ = layout;
   return true;
 }
 

@@ -33,17 +33,23 @@ struct AnswerLayout {
 bool scan_answer(std::string_view text, AnswerLayout& layout);
 
 // Scans the chunks of one stream as scan_answer does (each one validated in full, the same
-// layout), without scanning again the bytes a chunk shares with the chunk before it. The chunks
-// of a stream repeat the same members (id, object, created, model, system_fingerprint, …) ahead
-// of their choices; a chunk that begins with the same bytes as the remembered one up to one of
-// its top-level keys is scanned from that key on, with the layout of the members before it taken
-// over. The scan's state at a top-level key depends only on the bytes before the key, so this
-// gives what scan_answer gives.
+// layout), without scanning again what a chunk shares with the chunk before it. Two shortcuts,
+// both exact:
+//  - a chunk that differs from the remembered one only inside one string value (the usual
+//    content chunk: same id, model, …, another piece of text) has only that string scanned: the
+//    bytes around it are the remembered chunk's, read in the same scanner state, and the layout
+//    is the remembered one moved by the change in length;
+//  - else a chunk that begins with the same bytes as the remembered one up to one of its
+//    top-level keys is scanned from that key on, with the layout of the members before it taken
+//    over: the scan's state at a top-level key depends only on the bytes before it.
+// A chunk scanned by the second way (or whole) becomes the remembered one.
 class ChunkScanner {
  public:
   bool scan(std::string_view text, AnswerLayout& layout);
 
-  // Where the last scan started: 0 for a whole scan, else the byte offset of the key it resumed at.
+  // Where the last scan started: 0 for a whole scan, else the byte offset of the top-level key it
+  // resumed at, or of the opening quote of the one string it scanned; the chunk's size when it
+  // was the remembered chunk again.
   std::size_t last_resumed_at() const { return last_resumed_at_; }
 
   // A top-level key of the remembered chunk (any but the first) and the layout of the members
@@ -53,11 +59,19 @@ class ChunkScanner {
     AnswerLayout before;
   };
   static constexpr std::size_t kMaxResumes = 16;  // members past these are always scanned
+  // The string values of the remembered chunk, in order, each from its opening quote to one past
+  // its closing quote; a change in a string past these is scanned the second way.
+  static constexpr std::size_t kMaxStrings = 32;
 
  private:
-  std::string remembered_;  // the remembered chunk's bytes up to its last recorded key
+  bool scan_changed_string(std::string_view text, AnswerLayout& layout);
+
+  std::string remembered_;  // the remembered chunk
+  AnswerLayout remembered_layout_;
   std::array<Resume, kMaxResumes> resumes_;
   std::size_t resume_count_ = 0;
+  std::array<Span, kMaxStrings> strings_;
+  std::size_t string_count_ = 0;
   std::size_t last_resumed_at_ = 0;
 };
 
@@ -106,10 +120,6 @@ class MemberSink {
 // Validates the one JSON value that starts at text[begin] (whitespace first allowed) and sets
 // `end` just past it. One iterative pass with an explicit stack: no recursion, no allocation.
 bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink);
-
-// The same, from just after a ',' between two members of the outermost object (`key_begin`;
-// whitespace may come first): the object's opening brace and the members before were read.
-bool scan_object_from_key(std::string_view text, std::size_t key_begin, std::size_t& end, MemberSink* sink);
 
 template <class Visit>
 class MemberVisitor final : public MemberSink {

@@ -306,7 +306,41 @@ TEST(ChunkScanner, ResumesAtTheLastKeyOfTheSharedPrefix) {
   EXPECT_EQ(layout.model.in(other), R"("gpt")");
   EXPECT_TRUE(is_empty_array(other, layout.choices));
   ASSERT_TRUE(scanner.scan(other, layout));
-  EXPECT_EQ(scanner.last_resumed_at(), other.find(R"("choices")"));
+  EXPECT_EQ(scanner.last_resumed_at(), other.size());  // the same chunk again: nothing to scan
+  EXPECT_EQ(layout.model.in(other), R"("gpt")");
+}
+
+TEST(ChunkScanner, ScansOnlyTheOneStringThatChanged) {
+  constexpr std::string_view first = R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":null})";
+  constexpr std::string_view longer = R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"b\"c\u00e9"},"finish_reason":null}],"usage":null})";
+  constexpr std::string_view shorter = R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":""},"finish_reason":null}],"usage":null})";
+  constexpr std::string_view renamed = R"({"id":"c1","model":"gpt-4o","choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":null})";
+  ChunkScanner scanner;
+  AnswerLayout layout;
+  ASSERT_TRUE(scanner.scan(first, layout));
+  for (std::string_view chunk : {longer, shorter, renamed}) {
+    SCOPED_TRACE(chunk);
+    AnswerLayout expected;
+    ASSERT_TRUE(scan_answer(chunk, expected));
+    ASSERT_TRUE(scanner.scan(chunk, layout));
+    EXPECT_EQ(scanner.last_resumed_at(), chunk == renamed ? chunk.find(R"("gpt)") : chunk.find(R"("content")") + 10);
+    EXPECT_TRUE(same_layout(layout, expected));
+    EXPECT_EQ(layout.usage.in(chunk), "null");
+    EXPECT_EQ(layout.choices.in(chunk).front(), '[');
+    EXPECT_EQ(layout.choices.in(chunk).back(), ']');
+  }
+  // A change that makes the string end early, or run on, or leaves it invalid: no shortcut, the
+  // answer is scan_answer's.
+  for (std::string_view chunk :
+       {R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a","x":"b"},"finish_reason":null}],"usage":null})",
+        R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a\"},"finish_reason":null}],"usage":null})",
+        R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"\x"},"finish_reason":null}],"usage":null})",
+        "{\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"delta\":{\"content\":\"\xe9\"},\"finish_reason\":null}],\"usage\":null}",
+        "{\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"delta\":{\"content\":\"\n\"},\"finish_reason\":null}],\"usage\":null}"}) {
+    SCOPED_TRACE(chunk);
+    expect_as_scan_answer(scanner, chunk);
+    ASSERT_TRUE(scanner.scan(first, layout));
+  }
 }
 
 TEST(ChunkScanner, EdgeCasesAgreeWithScanAnswer) {
@@ -356,6 +390,7 @@ TEST(ChunkScanner, RandomEditsAgreeWithScanAnswer) {
   constexpr std::string_view kBytes = "{}[]\",:\\ 0a-e.ntu\x01\xc3\xa9";
   ChunkScanner scanner;
   std::size_t valid = 0;
+  std::size_t string_shortcuts = 0;  // chunks that took the one-string shortcut
   for (int round = 0; round < 50000; ++round) {
     // Mostly the next chunk of one stream, sometimes a jump: the remembered prefix changes.
     const std::size_t index = random() % 8 == 0 ? random() % chunks.size() : static_cast<std::size_t>(round) % chunks.size();
@@ -374,8 +409,33 @@ TEST(ChunkScanner, RandomEditsAgreeWithScanAnswer) {
     if (HasFatalFailure()) return;
     AnswerLayout layout;
     if (scan_answer(chunk, layout)) ++valid;
+    const std::size_t resumed_at = scanner.last_resumed_at();
+    if (resumed_at > 0 && resumed_at < chunk.size() && chunk[resumed_at - 1] == ':') ++string_shortcuts;
   }
   EXPECT_GT(valid, 25000u);  // both kinds were tried
+  EXPECT_GT(string_shortcuts, 5000u);
+}
+
+// Random text in one string of chunks that are otherwise the same (quotes, escapes, control
+// bytes, broken UTF-8 included): the string shortcut says what a whole scan says.
+TEST(ChunkScanner, RandomStringChangesAgreeWithScanAnswer) {
+  std::mt19937 random(11);
+  constexpr std::string_view kPieces[] = {"a", " ", "\"", "\\", "\\n", "\\u00e9", "\\u12", "\\x", "\n", "\t",
+                                          "\xc3\xa9", "\xc3", "\xa9", "\xff", "}", "]", ",", ":"};
+  ChunkScanner scanner;
+  std::size_t valid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string chunk = R"({"id":"c","model":"m","choices":[{"index":0,"delta":{"content":")";
+    for (auto pieces = random() % 6; pieces > 0; --pieces) chunk += kPieces[random() % std::size(kPieces)];
+    chunk += R"("},"finish_reason":null}],"usage":null})";
+    SCOPED_TRACE("round " + std::to_string(round));
+    expect_as_scan_answer(scanner, chunk);
+    if (HasFatalFailure()) return;
+    AnswerLayout layout;
+    if (scan_answer(chunk, layout)) ++valid;
+  }
+  EXPECT_GT(valid, 2000u);
+  EXPECT_LT(valid, 18000u);
 }
 
 }  // namespace
