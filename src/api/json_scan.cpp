@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace llmux::api {
 
 namespace detail {
@@ -316,33 +320,51 @@ class ResumeRecorder final : public AnswerSink {
   AnswerLayout settled_;  // the layout as of the end of the last member
 };
 
+#if defined(__SSE2__)
+// Bit k set where the 16 bytes at `x` and `y` differ in byte k.
+unsigned differing_bytes(const char* x, const char* y) {
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b))) ^ 0xFFFFu;
+}
+#endif
+
 // How many leading bytes `a` and `b` have in common.
 std::size_t common_prefix(std::string_view a, std::string_view b) {
   const std::size_t n = std::min(a.size(), b.size());
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) return i + static_cast<std::size_t>(std::countr_zero(x ^ y) / 8);
+#if defined(__SSE2__)
+  if (n >= 16) {
+    for (; i + 16 <= n; i += 16) {
+      if (const unsigned differ = differing_bytes(a.data() + i, b.data() + i)) return i + std::countr_zero(differ);
+    }
+    // The last 16 bytes, overlapping what was compared: bytes before i are known to be equal.
+    const unsigned differ = differing_bytes(a.data() + n - 16, b.data() + n - 16);
+    return differ ? n - 16 + std::countr_zero(differ) : n;
   }
+#endif
   while (i < n && a[i] == b[i]) ++i;
   return i;
 }
 
-
 // How many trailing bytes `a` and `b` have in common, at most `limit`.
 std::size_t common_suffix(std::string_view a, std::string_view b, std::size_t limit) {
-  const char* x_end = a.data() + a.size();
-  const char* y_end = b.data() + b.size();
-  std::size_t i = 0;
-  for (; i + 8 <= limit; i += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, x_end - i - 8, 8);
-    std::memcpy(&y, y_end - i - 8, 8);
-    if (x != y) return i + static_cast<std::size_t>(std::countl_zero(x ^ y) / 8);
+  const char* const a_end = a.data() + a.size();
+  const char* const b_end = b.data() + b.size();
+  std::size_t i = 0;  // bytes compared, from the end
+#if defined(__SSE2__)
+  // Byte k of a block is 15 - k bytes before the block's end: the highest differing bit is the
+  // difference nearest the end.
+  if (limit >= 16) {
+    for (; i + 16 <= limit; i += 16) {
+      if (const unsigned differ = differing_bytes(a_end - i - 16, b_end - i - 16))
+        return i + static_cast<std::size_t>(std::countl_zero(differ << 16));
+    }
+    const unsigned differ = differing_bytes(a_end - limit, b_end - limit);
+    return differ ? limit - 16 + static_cast<std::size_t>(std::countl_zero(differ << 16)) : limit;
   }
-  while (i < limit && x_end[-1 - static_cast<std::ptrdiff_t>(i)] == y_end[-1 - static_cast<std::ptrdiff_t>(i)]) ++i;
+#endif
+  while (i < limit && a_end[-1 - static_cast<std::ptrdiff_t>(i)] == b_end[-1 - static_cast<std::ptrdiff_t>(i)]) ++i;
   return i;
 }
 
