@@ -23,12 +23,14 @@ bool SseParser::feed(std::string_view bytes, SseEventSink& sink) {
     after_cr_ = false;
     if (*pos == '\n') ++pos;  // the second half of a "\r\n" split across two feeds
   }
+  // A line ends at its first '\r' or '\n'. Most streams have no '\r' at all: the next '\r' is
+  // looked for once over the rest of the bytes (again only once a line end passes it), and
+  // each line is searched for '\n' alone; a blank line is seen without a search.
+  const char* cr = find_byte(pos, end, '\r');
   while (pos != end) {
-    // The line ends at the first '\r' or '\n'. Search '\n' over the rest, then '\r' only up to
-    // that point, so each byte is looked at by at most two memchr passes.
-    const char* lf = find_byte(pos, end, '\n');
-    const char* cr = find_byte(pos, lf ? lf : end, '\r');
-    const char* line_end = cr ? cr : lf;
+    if (cr && cr < pos) cr = find_byte(pos, end, '\r');
+    const char* lf = *pos == '\n' ? pos : find_byte(pos, cr ? cr : end, '\n');
+    const char* line_end = lf ? lf : cr;
     if (!line_end) {
       if (partial_line_.size() + static_cast<std::size_t>(end - pos) > max_event_bytes_) {
         failed_ = true;
@@ -38,7 +40,7 @@ bool SseParser::feed(std::string_view bytes, SseEventSink& sink) {
       break;
     }
     const char* next = line_end + 1;
-    if (cr) {
+    if (line_end == cr) {
       if (next == end) {
         after_cr_ = true;
       } else if (*next == '\n') {

@@ -41,6 +41,12 @@ TEST(SseParser, AcceptsEveryLineEnding) {
   EXPECT_EQ(parse("data: x\r\ndata: y\r\n\r\n"), std::vector{data_event("x\ny")});
 }
 
+TEST(SseParser, LineEndsFoundWhereverTheCarriageReturnsAre) {
+  const std::vector expected{data_event("x"), data_event("y"), data_event("z"), data_event("w"), data_event("v")};
+  EXPECT_EQ(parse("data: x\n\ndata: y\n\ndata: z\r\rdata: w\n\ndata: v\r\n\r\n"), expected);
+  EXPECT_EQ(parse("\r\n\rdata: x\n\n\n\rdata: y\r\n\ndata: z\n\rdata: w\r\rdata: v\n\r"), expected);
+}
+
 TEST(SseParser, CrLfSplitAcrossFeedsIsOneLineEnd) {
   // Were the '\n' after a trailing '\r' read as a line of its own, it would dispatch "x" early.
   EXPECT_EQ(parse_pieces({"data: x\r", "\ndata: y\r", "\n\r", "\n"}), std::vector{data_event("x\ny")});
