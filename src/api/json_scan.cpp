@@ -132,9 +132,9 @@ bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, Membe
   std::string_view member_key;       // the outermost object's member being read
   std::size_t member_begin = 0;
   bool member_pending = false;
-  const bool element_members = sink && sink->wants_element_members();
-  std::string_view element_key;      // a member of an object inside a top-level array member
-  std::size_t element_begin = 0;
+  const MemberSink::ElementMember wanted = sink ? sink->wanted_element_member() : MemberSink::ElementMember{};
+  const bool element_members = !wanted.key.empty();
+  std::size_t element_begin = 0;     // the wanted member of an object inside a top-level array
   bool element_pending = false;
 
   // Whitespace is skipped where a state is entered (here, after '{', '[', ',' and ':'), never
@@ -190,8 +190,8 @@ bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, Membe
           member_key = scan.slice(key_begin, key_end);
           member_begin = scan.position();
           member_pending = true;
-        } else if (element_members && depth == 3 && stack[1] == '[') {
-          element_key = scan.slice(key_begin, key_end);
+        } else if (element_members && depth == 3 && stack[1] == '[' && scan.slice(key_begin, key_end) == wanted.key &&
+                   member_key == wanted.array_key) {
           element_begin = scan.position();
           element_pending = true;
         }
@@ -201,7 +201,7 @@ bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, Membe
       case Expect::after_value: {
         if (depth == 3 && element_pending) {
           element_pending = false;
-          sink->element_member(member_key, element_key, Span{element_begin, scan.position()});
+          sink->element_member(Span{element_begin, scan.position()});
         }
         if (depth == 1 && member_pending) {
           member_pending = false;
@@ -253,10 +253,10 @@ class AnswerSink : public detail::MemberSink {
     // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
     else if (key == "error" && value.in(text_) != "null" && value.in(text_) != "false") layout_.error = value;
   }
-  void element_member(std::string_view top_key, std::string_view key, Span value) override {
-    if (key == "finish_reason" && top_key == "choices" && value.in(text_) != "null") layout_.finish_reason = true;
+  ElementMember wanted_element_member() const override { return {"choices", "finish_reason"}; }
+  void element_member(Span value) override {
+    if (value.in(text_) != "null") layout_.finish_reason = true;
   }
-  bool wants_element_members() const override { return true; }
 
  protected:
   ~AnswerSink() = default;

@@ -106,12 +106,16 @@ inline std::size_t skip_spaces(std::string_view text, std::size_t pos, std::size
 class MemberSink {
  public:
   virtual void member(std::string_view key, Span value) = 0;
-  // A member of an object that is an element of the array held by top-level member `top_key`
-  // (as "finish_reason" in {"choices":[{…}]}). Only sinks that ask for it get these.
-  virtual void element_member(std::string_view top_key, std::string_view key, Span value) {
-    (void)top_key, (void)key, (void)value;
-  }
-  virtual bool wants_element_members() const { return false; }
+
+  // One member of the objects that are elements of a top-level array member, as
+  // {"choices", "finish_reason"} for {"choices":[{…,"finish_reason":…}]}; empty: none. The scan
+  // hands the value of each such member to element_member.
+  struct ElementMember {
+    std::string_view array_key;
+    std::string_view key;
+  };
+  virtual ElementMember wanted_element_member() const { return {}; }
+  virtual void element_member(Span value) { (void)value; }
 
  protected:
   ~MemberSink() = default;
