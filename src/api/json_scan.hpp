@@ -58,10 +58,10 @@ class ChunkScanner {
     std::size_t key_begin = 0;  // the key's opening quote
     AnswerLayout before;
   };
-  static constexpr std::size_t kMaxResumes = 16;  // members past these are always scanned
+  static constexpr std::size_t kMaxResumes = 12;  // members past these are always scanned
   // The string values of the remembered chunk, in order, each from its opening quote to one past
   // its closing quote; a change in a string past these is scanned the second way.
-  static constexpr std::size_t kMaxStrings = 32;
+  static constexpr std::size_t kMaxStrings = 24;
 
  private:
   bool scan_changed_string(std::string_view text, AnswerLayout& layout);

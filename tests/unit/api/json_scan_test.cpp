@@ -379,6 +379,27 @@ TEST(ChunkScanner, EdgeCasesAgreeWithScanAnswer) {
   }
 }
 
+// More members and strings than the scanner records: changes past the records are scanned the
+// long way, with the same answers.
+TEST(ChunkScanner, ChunksWithMoreMembersThanItRecords) {
+  const std::size_t members = ChunkScanner::kMaxResumes + ChunkScanner::kMaxStrings + 8;
+  auto chunk = [&](std::size_t changed, std::string_view value) {
+    std::string text = "{";
+    for (std::size_t i = 0; i < members; ++i) {
+      if (i > 0) text += ',';
+      text += "\"k" + std::to_string(i) + "\":\"" + std::string(i == changed ? value : "v") + "\"";
+    }
+    return text + R"(,"model":"m","choices":[]})";
+  };
+  ChunkScanner scanner;
+  for (const std::size_t changed : {members, members - 1, std::size_t{1}, ChunkScanner::kMaxStrings, members - 2}) {
+    for (std::string_view value : {"v", "longer value", "", "\\\"", "\x01"}) {
+      SCOPED_TRACE(std::to_string(changed) + ": " + std::string(value));
+      expect_as_scan_answer(scanner, chunk(changed, value));
+    }
+  }
+}
+
 // Random edits of recorded chunks (a byte changed, inserted or removed; chunks of several streams
 // interleaved): the resumed scan says what a whole scan says, every time.
 TEST(ChunkScanner, RandomEditsAgreeWithScanAnswer) {
