@@ -437,6 +437,38 @@ TEST(ChunkScanner, RandomEditsAgreeWithScanAnswer) {
   EXPECT_GT(string_shortcuts, 5000u);
 }
 
+// The same random edits, each scanned whole: scan_answer accepts exactly what boost::json parses
+// as an object.
+TEST(ScanAnswer, RandomEditsAgreeWithBoostJson) {
+  std::vector<std::string> documents;
+  for (const auto& path : recorded_streams()) {
+    for (auto& chunk : stream_chunks(path)) documents.push_back(std::move(chunk));
+  }
+  documents.push_back(read_file(openai_fixtures() / "chat_completion.json"));
+  documents.push_back(read_file(openai_fixtures() / "chat_completion_tool_calls.json"));
+  std::mt19937 random(5);
+  constexpr std::string_view kBytes = "{}[]\",:\\ 0a-e.ntuE+/\x01\x7f\xc3\xa9\xed\xa0\xf4\x90";
+  std::size_t accepted = 0;
+  for (int round = 0; round < 30000; ++round) {
+    std::string text = documents[random() % documents.size()];
+    for (auto edits = 1 + random() % 2; edits > 0; --edits) {
+      const std::size_t at = random() % text.size();
+      const char byte = kBytes[random() % kBytes.size()];
+      switch (random() % 3) {
+        case 0: text[at] = byte; break;
+        case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), byte); break;
+        default: text.erase(at, 1); break;
+      }
+    }
+    json::error_code ec;
+    const json::value parsed = json::parse(text, ec);
+    const bool boost_accepts = !ec && parsed.is_object();
+    ASSERT_EQ(scans(text), boost_accepts) << text;
+    if (boost_accepts) ++accepted;
+  }
+  EXPECT_GT(accepted, 3000u);
+}
+
 // Random text in one string of chunks that are otherwise the same (quotes, escapes, control
 // bytes, broken UTF-8 included): the string shortcut says what a whole scan says.
 TEST(ChunkScanner, RandomStringChangesAgreeWithScanAnswer) {
