@@ -237,6 +237,49 @@ bool scan_value(std::string_view text, std::size_t begin, std::size_t& end, Memb
   return scan_from(text, begin, end, sink, false);
 }
 
+namespace {
+
+// Past the closing quote of the well-formed string whose opening quote is at text[quote].
+std::size_t end_of_valid_string(std::string_view text, std::size_t quote) {
+  std::size_t pos = quote + 1;
+  while (true) {
+    pos = find_json_string_stop(text, pos, false);  // in a well-formed string: '"' or '\\'
+    if (pos >= text.size()) return text.size();
+    if (text[pos] == '"') return pos + 1;
+    pos += 2;  // an escape; \uXXXX's hex digits hold no quote or backslash
+  }
+}
+
+}  // namespace
+
+std::size_t end_of_valid_value(std::string_view text, std::size_t pos) {
+  const std::size_t size = text.size();
+  if (pos >= size) return size;
+  const char first = text[pos];
+  if (first == '"') return end_of_valid_string(text, pos);
+  if (first != '{' && first != '[') {  // a number or a literal: up to what follows it
+    while (pos < size && text[pos] != ',' && text[pos] != '}' && text[pos] != ']' &&
+           !is_space(text[pos]))
+      ++pos;
+    return pos;
+  }
+  int depth = 0;
+  while (pos < size) {
+    const char c = text[pos];
+    if (c == '"') {
+      pos = end_of_valid_string(text, pos);
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return pos + 1;
+    }
+    ++pos;
+  }
+  return size;
+}
+
 }  // namespace detail
 
 namespace {

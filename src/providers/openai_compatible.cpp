@@ -129,15 +129,16 @@ struct Member {
 using Members = std::vector<Member>;
 
 // The client's members as written, so numbers and strings reach the provider byte for byte (the
-// keys too, quotes included). False when a key is written with escapes: the caller falls back
-// to the parsed body.
+// keys too, quotes included). The body is well-formed (parse_request parsed it), so it is only
+// split, not validated again. False when a key is written with escapes: the caller falls back to
+// the parsed body.
 bool members_as_written(std::string_view text, Members& members) {
   bool escaped_key = false;
-  const bool ok = api::for_each_member(text, api::Span{0, text.size()}, [&](std::string_view key, api::Span value) {
+  api::for_each_member_of_valid(text, [&](std::string_view key, api::Span value) {
     if (key.find('\\') != std::string_view::npos) escaped_key = true;
     members.push_back(Member{key, std::string_view(key.data() - 1, key.size() + 2), value.in(text)});
   });
-  return ok && !escaped_key;
+  return !escaped_key;
 }
 
 // The same from the parsed body; `storage` keeps the serialised keys and values alive.

@@ -464,9 +464,37 @@ TEST(ScanAnswer, RandomEditsAgreeWithBoostJson) {
     const json::value parsed = json::parse(text, ec);
     const bool boost_accepts = !ec && parsed.is_object();
     ASSERT_EQ(scans(text), boost_accepts) << text;
-    if (boost_accepts) ++accepted;
+    if (!boost_accepts) continue;
+    ++accepted;
+    // A well-formed object is split by for_each_member_of_valid as for_each_member splits it.
+    std::vector<std::pair<std::string_view, std::string_view>> checked, split;
+    ASSERT_TRUE(for_each_member(text, Span{0, text.size()},
+                                [&](std::string_view key, Span value) { checked.emplace_back(key, value.in(text)); }));
+    for_each_member_of_valid(text, [&](std::string_view key, Span value) { split.emplace_back(key, value.in(text)); });
+    ASSERT_EQ(split, checked) << text;
   }
   EXPECT_GT(accepted, 3000u);
+}
+
+TEST(ForEachMemberOfValid, SplitsWhatForEachMemberSplits) {
+  for (std::string_view text : {R"({})", R"( { } )", R"({"a":1})", " {\n \"a\" :\t-1.5e+3 , \"b\":[ {\"c\":\"]}\\\"\"} ],\"d\":{}}\n",
+                                R"({"k\"ey":"v\\","n":null,"t":true,"f":false,"s":"\u00e9{[","arr":[[],[1,[2]],"]"]})",
+                                "{\"m\":\"\xc3\xa9\",\"z\":0}"}) {
+    SCOPED_TRACE(text);
+    std::vector<std::pair<std::string_view, std::string_view>> checked, split;
+    ASSERT_TRUE(for_each_member(text, Span{0, text.size()},
+                                [&](std::string_view key, Span value) { checked.emplace_back(key, value.in(text)); }));
+    for_each_member_of_valid(text, [&](std::string_view key, Span value) { split.emplace_back(key, value.in(text)); });
+    EXPECT_EQ(split, checked);
+  }
+  // Text that is not well-formed: no promise about the spans, but nothing outside the text.
+  for (std::string_view text : {"", "{", R"({"a)", R"({"a":)", R"({"a":"x)", R"({"a":[{"b":)", R"({"a":1,)", "[1]", R"({"a\)"}) {
+    for_each_member_of_valid(text, [&](std::string_view key, Span value) {
+      EXPECT_LE(key.data() + key.size(), text.data() + text.size()) << text;
+      EXPECT_LE(value.end, text.size()) << text;
+      EXPECT_LE(value.begin, value.end) << text;
+    });
+  }
 }
 
 // Random text in one string of chunks that are otherwise the same (quotes, escapes, control
