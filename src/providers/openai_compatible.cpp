@@ -180,7 +180,8 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
     body += value;
   };
   auto add = [&](std::string_view key, std::string_view value) { add_quoted(quoted(key), value); };
-  add_quoted(R"("model")", quoted(target.upstream_model));
+  body += R"("model":)";  // first: no comma before it
+  append_json_string(body, target.upstream_model);
   for (const auto& [key, quoted_key, value] : members) {
     if (key == "model" || is_gateway_only_field(key) || (add_stream_usage && key == "stream_options")) continue;
     add_quoted(quoted_key, value);
