@@ -413,30 +413,47 @@ std::size_t common_suffix(std::string_view a, std::string_view b, std::size_t li
 
 }  // namespace
 
-bool ChunkScanner::scan_changed_string(std::string_view text, AnswerLayout& layout) {
+std::size_t ChunkScanner::changed_string(std::string_view text) const {
   const std::string_view old = remembered_;
-  const std::size_t same_start = common_prefix(text, old);
-  if (same_start == text.size() && same_start == old.size()) {  // the same chunk again
-    layout = remembered_layout_;
-    last_resumed_at_ = text.size();
-    return true;
+  // Content chunks change the same string each time: try the one that changed last first.
+  if (last_changed_ < string_count_) {
+    const Span string = strings_[last_changed_];
+    const std::size_t tail = old.size() - (string.end - 1);  // from its closing quote on
+    if (text.size() >= string.begin + 1 + tail && std::memcmp(text.data(), old.data(), string.begin + 1) == 0 &&
+        std::memcmp(text.data() + text.size() - tail, old.data() + string.end - 1, tail) == 0) {
+      return last_changed_;
+    }
   }
+  const std::size_t same_start = common_prefix(text, old);
+  if (same_start == text.size() && same_start == old.size()) return kSameChunk;
   const std::size_t same_end = common_suffix(text, old, std::min(text.size(), old.size()) - same_start);
   // The last remembered string that opens before the first changed byte must close after the
   // last one: then the change lies inside it.
   std::size_t index = string_count_;
   while (index > 0 && strings_[index - 1].begin >= same_start) --index;
-  if (index == 0) return false;
-  const Span string = strings_[index - 1];
-  if (string.end - 1 < old.size() - same_end) return false;  // its closing quote changed or came before
+  if (index == 0) return string_count_;
+  if (strings_[index - 1].end - 1 < old.size() - same_end) return string_count_;  // closes before
+  return index - 1;
+}
+
+bool ChunkScanner::scan_changed_string(std::string_view text, AnswerLayout& layout) {
+  const std::size_t index = changed_string(text);
+  if (index == kSameChunk) {
+    layout = remembered_layout_;
+    last_resumed_at_ = text.size();
+    return true;
+  }
+  if (index == string_count_) return false;
+  const Span string = strings_[index];
+  const std::size_t old_size = remembered_.size();
   // In `text` the closing quote is where the unchanged tail puts it; the string must end there.
-  const std::size_t closing = string.end - 1 + text.size() - old.size();
+  const std::size_t closing = string.end - 1 + text.size() - old_size;
   detail::Scanner scan(text, string.begin);
   if (!scan.string() || scan.position() != closing + 1) return false;
   // Every span that ends after the string's opening quote contains the string or follows it.
   auto move = [&](Span& span) {
-    if (span.begin > string.begin) span.begin = span.begin + text.size() - old.size();
-    if (span.end > string.begin) span.end = span.end + text.size() - old.size();
+    if (span.begin > string.begin) span.begin = span.begin + text.size() - old_size;
+    if (span.end > string.begin) span.end = span.end + text.size() - old_size;
   };
   layout = remembered_layout_;
   move(layout.model);
@@ -444,6 +461,7 @@ bool ChunkScanner::scan_changed_string(std::string_view text, AnswerLayout& layo
   move(layout.choices);
   move(layout.error);
   last_resumed_at_ = string.begin;
+  last_changed_ = index;
   return true;
 }
 
@@ -483,6 +501,7 @@ bool ChunkScanner::scan(std::string_view text, AnswerLayout& layout) {
               ends_after(text, end);
     recorded = sink.count();
   }
+  last_changed_ = kMaxStrings;  // the string indices change
   if (!scanned) {  // the records may be half overwritten: start again with the next chunk
     resume_count_ = 0;
     string_count_ = 0;

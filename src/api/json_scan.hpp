@@ -64,6 +64,10 @@ class ChunkScanner {
   static constexpr std::size_t kMaxStrings = 24;
 
  private:
+  // The index in strings_ of the one string `text` may differ in from the remembered chunk
+  // (string_count_: none; kSameChunk: `text` is the remembered chunk); scan_changed_string checks it.
+  static constexpr std::size_t kSameChunk = kMaxStrings + 1;
+  std::size_t changed_string(std::string_view text) const;
   bool scan_changed_string(std::string_view text, AnswerLayout& layout);
 
   std::string remembered_;  // the remembered chunk
@@ -72,6 +76,7 @@ class ChunkScanner {
   std::size_t resume_count_ = 0;
   std::array<Span, kMaxStrings> strings_;
   std::size_t string_count_ = 0;
+  std::size_t last_changed_ = kMaxStrings;  // the string the last shortcut scanned, if any
   std::size_t last_resumed_at_ = 0;
 };
 
