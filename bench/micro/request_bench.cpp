@@ -1,5 +1,6 @@
 // Cost of the pure steps every proxied request takes: parse the client's body, encode the
 // upstream request, decode the upstream answer, relay a stream.
+#include "api/json_scan.hpp"
 #include "api/request.hpp"
 #include "providers/openai_compatible.hpp"
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -109,5 +111,38 @@ void BM_DecodeChatStream(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * 34));  // 33 chunks and [DONE]
 }
 BENCHMARK(BM_DecodeChatStream)->ArgName("piece")->Arg(0)->Arg(64);
+
+// The JSON chunks of the recorded stream ("data: {…}" lines), in order.
+std::vector<std::string> openai_stream_chunks() {
+  std::vector<std::string> chunks;
+  std::istringstream lines(read_openai_fixture("chat_completion_stream.sse"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("data: {")) chunks.push_back(line.substr(6));
+  }
+  return chunks;
+}
+
+// Finding the layout of every chunk of one stream: range(0) = 1 scans each chunk whole
+// (scan_answer), 0 with a ChunkScanner that skips the members a chunk repeats from the last one.
+void BM_ScanStreamChunks(benchmark::State& state) {
+  const std::vector<std::string> chunks = openai_stream_chunks();
+  const bool whole = state.range(0) == 1;
+  std::size_t bytes = 0;
+  for (const auto& chunk : chunks) bytes += chunk.size();
+  for (auto _ : state) {
+    api::ChunkScanner scanner;
+    api::AnswerLayout layout;
+    for (const auto& chunk : chunks) {
+      if (!(whole ? api::scan_answer(chunk, layout) : scanner.scan(chunk, layout))) {
+        state.SkipWithError("a chunk did not scan");
+        return;
+      }
+      benchmark::DoNotOptimize(layout);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * chunks.size()));
+}
+BENCHMARK(BM_ScanStreamChunks)->ArgName("whole")->Arg(1)->Arg(0);
 
 }  // namespace

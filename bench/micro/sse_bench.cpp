@@ -12,6 +12,8 @@
 namespace {
 
 using llmux::providers::wire::SseEvent;
+using llmux::providers::wire::SseEventSink;
+using llmux::providers::wire::SseEventView;
 using llmux::providers::wire::SseParser;
 
 // The recorded stream lives in the repository; this file's own path locates it.
@@ -49,5 +51,30 @@ void BM_SseParseOpenAiStream(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(event_count));
 }
 BENCHMARK(BM_SseParseOpenAiStream)->ArgName("piece")->Arg(0)->Arg(64)->Arg(1);
+
+// The same handed to a sink, as the stream relay does: an event's data is a view into the fed
+// bytes unless it spans two feeds.
+void BM_SseParseOpenAiStreamToSink(benchmark::State& state) {
+  struct Counter final : SseEventSink {
+    void dispatch(const SseEventView& event) override {
+      ++events;
+      benchmark::DoNotOptimize(event.data.data());
+    }
+    std::size_t events = 0;
+  } sink;
+  const std::string_view text = openai_stream();
+  const std::size_t piece = state.range(0) == 0 ? text.size() : static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    SseParser parser;
+    for (std::size_t at = 0; at < text.size(); at += piece) parser.feed(text.substr(at, piece), sink);
+    parser.finish(sink);
+  }
+  if (sink.events != 34 * static_cast<std::size_t>(state.iterations())) {
+    state.SkipWithError("the fixture did not parse into 34 events");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(sink.events));
+}
+BENCHMARK(BM_SseParseOpenAiStreamToSink)->ArgName("piece")->Arg(0)->Arg(64)->Arg(1);
 
 }  // namespace

@@ -578,7 +578,7 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
  private:
   enum class Block { none, text, tool, json_tool, thinking, other };
 
-  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+  Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
     if (event.data.empty()) return {};
     const ParsedJson parsed(event.data);
     if (!parsed.ok() || !parsed.object()) {

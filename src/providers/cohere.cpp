@@ -375,7 +375,7 @@ class CohereStreamDecoder final : public SseStreamDecoder {
 
  private:
   // A trailing "[DONE]" (or anything else) after message-end is never relayed: the base stops there.
-  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+  Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
     if (event.data.empty() || event.data == "[DONE]") return {};
     unsigned char buffer[4096];
     json::monotonic_resource arena(buffer, sizeof buffer);

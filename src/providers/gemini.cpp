@@ -969,7 +969,7 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     bool called_tools = false;
   };
 
-  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+  Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
     if (!event.event.empty()) {
       std::string message = "The upstream stream sent an event of unknown type '";
       append_valid_utf8(message, event.event, 64);

@@ -65,7 +65,7 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
   const api::Usage& usage() const override { return usage_; }
 
  private:
-  Result<void> on_event(const wire::SseEvent& event, std::string& out) override {
+  Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
     if (event.data.empty()) return {};
     if (event.data.starts_with("[DONE]")) {
       out += "data: [DONE]\n\n";
@@ -73,7 +73,7 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
       return {};
     }
     api::AnswerLayout layout;
-    if (!api::scan_answer(event.data, layout)) {
+    if (!chunks_.scan(event.data, layout)) {
       return make_error(ErrorKind::upstream_failed, "The upstream stream sent an event that is not a JSON object.");
     }
     if (!layout.error.empty()) {  // an in-band error ends the stream: pass it on as is
@@ -108,6 +108,7 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
   }
 
   std::string quoted_model_;
+  api::ChunkScanner chunks_;  // the chunks repeat their first members: those are scanned once
   bool relay_usage_chunk_;
   api::Usage usage_;
   bool saw_finish_reason_ = false;
@@ -119,26 +120,37 @@ const OpenAiAddressing& openai_addressing() { return kOpenAiLayout; }
 
 namespace {
 
-// The members of the upstream body, each as (key, value text).
-using Members = std::vector<std::pair<std::string_view, std::string_view>>;
+// A member of the upstream body: its key, the key as a JSON string literal, and its value's text.
+struct Member {
+  std::string_view key;
+  std::string_view quoted_key;
+  std::string_view value;
+};
+using Members = std::vector<Member>;
 
-// The client's members as written, so numbers and strings reach the provider byte for byte.
-// False when a key is written with escapes: the caller falls back to the parsed body.
+// The client's members as written, so numbers and strings reach the provider byte for byte (the
+// keys too, quotes included). The body is well-formed (parse_request parsed it), so it is only
+// split, not validated again. False when a key is written with escapes: the caller falls back to
+// the parsed body.
 bool members_as_written(std::string_view text, Members& members) {
   bool escaped_key = false;
-  const bool ok = api::for_each_member(text, api::Span{0, text.size()}, [&](std::string_view key, api::Span value) {
+  api::for_each_member_of_valid(text, [&](std::string_view key, api::Span value) {
     if (key.find('\\') != std::string_view::npos) escaped_key = true;
-    members.emplace_back(key, value.in(text));
+    members.push_back(Member{key, std::string_view(key.data() - 1, key.size() + 2), value.in(text)});
   });
-  return ok && !escaped_key;
+  return !escaped_key;
 }
 
-// The same from the parsed body; `storage` keeps the serialised values alive.
+// The same from the parsed body; `storage` keeps the serialised keys and values alive.
 void members_as_parsed(const json::object& body, Members& members, std::vector<std::string>& storage) {
-  storage.reserve(body.size());
+  storage.reserve(2 * body.size());
   for (const auto& [key, value] : body) {
+    std::string quoted_key;
+    append_json_string(quoted_key, key);
+    storage.push_back(std::move(quoted_key));
+    const std::string_view quoted = storage.back();
     storage.push_back(json::serialize(value));
-    members.emplace_back(key, storage.back());
+    members.push_back(Member{key, quoted, storage.back()});
   }
 }
 
@@ -161,16 +173,18 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
   std::string body;
   body.reserve(request.text.size() + target.upstream_model.size() + 64);
   body += '{';
-  auto add = [&](std::string_view key, std::string_view value) {
+  auto add_quoted = [&](std::string_view quoted_key, std::string_view value) {
     if (body.size() > 1) body += ',';
-    append_json_string(body, key);
+    body += quoted_key;
     body += ':';
     body += value;
   };
-  add("model", quoted(target.upstream_model));
-  for (const auto& [key, value] : members) {
+  auto add = [&](std::string_view key, std::string_view value) { add_quoted(quoted(key), value); };
+  body += R"("model":)";  // first: no comma before it
+  append_json_string(body, target.upstream_model);
+  for (const auto& [key, quoted_key, value] : members) {
     if (key == "model" || is_gateway_only_field(key) || (add_stream_usage && key == "stream_options")) continue;
-    add(key, value);
+    add_quoted(quoted_key, value);
   }
   for (const auto& [key, value] : target.default_params) {
     if (!request.body.contains(key)) add(key, json::serialize(value));
@@ -180,7 +194,7 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
     if (const auto* given = request.body.if_contains("stream_options"); given && given->is_object())
       options = given->get_object();
     options["include_usage"] = true;
-    add("stream_options", json::serialize(options));
+    add_quoted(R"("stream_options")", json::serialize(options));
   }
   body += '}';
 

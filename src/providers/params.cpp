@@ -1,6 +1,9 @@
 #include "providers/params.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <iterator>
 #include <string>
 
@@ -37,8 +40,23 @@ bool is_true(const json::value* value) {
 
 }  // namespace
 
+// For each first byte, the fields of kGatewayOnlyFields that start with it (bit i: field i):
+// a key is compared with two or three names instead of all of them.
+constexpr auto kGatewayOnlyByFirstByte = [] {
+  static_assert(std::size(kGatewayOnlyFields) <= 32);
+  std::array<std::uint32_t, 256> fields{};
+  for (std::size_t i = 0; i < std::size(kGatewayOnlyFields); ++i)
+    fields[static_cast<unsigned char>(kGatewayOnlyFields[i].front())] |= 1u << i;
+  return fields;
+}();
+
 bool is_gateway_only_field(std::string_view key) {
-  return std::ranges::find(kGatewayOnlyFields, key) != std::end(kGatewayOnlyFields);
+  if (key.empty()) return false;
+  for (std::uint32_t fields = kGatewayOnlyByFirstByte[static_cast<unsigned char>(key.front())]; fields != 0;
+       fields &= fields - 1) {
+    if (kGatewayOnlyFields[std::countr_zero(fields)] == key) return true;
+  }
+  return false;
 }
 
 Result<void> check_supported_params(const api::Request& request, const Target& target,

@@ -8,11 +8,10 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace llmux::providers {
 
-class SseStreamDecoder : public StreamDecoder {
+class SseStreamDecoder : public StreamDecoder, private wire::SseEventSink {
  public:
   Result<void> feed(std::string_view bytes, std::string& out) final;
   Result<void> finish(std::string& out) final;
@@ -22,7 +21,7 @@ class SseStreamDecoder : public StreamDecoder {
   SseStreamDecoder();
 
   // One complete upstream event (its data may be empty). Never called once the stream is done.
-  virtual Result<void> on_event(const wire::SseEvent& event, std::string& out) = 0;
+  virtual Result<void> on_event(const wire::SseEventView& event, std::string& out) = 0;
 
   // The upstream closed before the stream's own end (every event already relayed): appends the
   // closing frames when the answer is whole anyway, else fails with ended_early() (the default).
@@ -34,10 +33,12 @@ class SseStreamDecoder : public StreamDecoder {
   static Error ended_early();
 
  private:
-  Result<void> relay(std::string& out);
+  // Each parsed event goes to on_event until the stream is done or an event fails.
+  void dispatch(const wire::SseEventView& event) override;
 
   wire::SseParser parser_;
-  std::vector<wire::SseEvent> events_;
+  std::string* out_ = nullptr;  // where the events of the current feed or finish go
+  Result<void> relayed_;        // the first failure of the current feed or finish
   bool done_ = false;
 };
 

@@ -15,7 +15,7 @@ const char* find_byte(const char* begin, const char* end, char c) {
 
 SseParser::SseParser(std::size_t max_event_bytes) : max_event_bytes_(max_event_bytes) {}
 
-bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+bool SseParser::feed(std::string_view bytes, SseEventSink& sink) {
   if (failed_) return false;
   const char* pos = bytes.data();
   const char* const end = pos + bytes.size();
@@ -23,22 +23,24 @@ bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     after_cr_ = false;
     if (*pos == '\n') ++pos;  // the second half of a "\r\n" split across two feeds
   }
+  // A line ends at its first '\r' or '\n'. Most streams have no '\r' at all: the next '\r' is
+  // looked for once over the rest of the bytes (again only once a line end passes it), and
+  // each line is searched for '\n' alone; a blank line is seen without a search.
+  const char* cr = find_byte(pos, end, '\r');
   while (pos != end) {
-    // The line ends at the first '\r' or '\n'. Search '\n' over the rest, then '\r' only up to
-    // that point, so each byte is looked at by at most two memchr passes.
-    const char* lf = find_byte(pos, end, '\n');
-    const char* cr = find_byte(pos, lf ? lf : end, '\r');
-    const char* line_end = cr ? cr : lf;
+    if (cr && cr < pos) cr = find_byte(pos, end, '\r');
+    const char* lf = *pos == '\n' ? pos : find_byte(pos, cr ? cr : end, '\n');
+    const char* line_end = lf ? lf : cr;
     if (!line_end) {
       if (partial_line_.size() + static_cast<std::size_t>(end - pos) > max_event_bytes_) {
         failed_ = true;
         return false;
       }
       partial_line_.append(pos, end);
-      return true;
+      break;
     }
     const char* next = line_end + 1;
-    if (cr) {
+    if (line_end == cr) {
       if (next == end) {
         after_cr_ = true;
       } else if (*next == '\n') {
@@ -46,11 +48,12 @@ bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
       }
     }
     std::string_view line(pos, static_cast<std::size_t>(line_end - pos));
-    if (!partial_line_.empty()) {
+    const bool fed = partial_line_.empty();
+    if (!fed) {
       partial_line_.append(line);
       line = partial_line_;
     }
-    const bool ok = on_line(line, out);
+    const bool ok = on_line(line, fed, sink);
     partial_line_.clear();
     if (!ok) {
       failed_ = true;
@@ -58,27 +61,54 @@ bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     }
     pos = next;
   }
+  keep_data();
   return true;
 }
 
-void SseParser::finish(std::vector<SseEvent>& out) {
+void SseParser::finish(SseEventSink& sink) {
   if (failed_) return;
   after_cr_ = false;
   if (!partial_line_.empty()) {
-    const bool ok = on_line(partial_line_, out);
+    const bool ok = on_line(partial_line_, false, sink);
     partial_line_.clear();
     if (!ok) {
       failed_ = true;
       return;
     }
   }
-  if (has_fields_) dispatch(out);
+  if (has_fields_) dispatch(sink);
 }
 
-bool SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
+namespace {
+
+// Copies every event to the end of a vector.
+class EventCollector final : public SseEventSink {
+ public:
+  explicit EventCollector(std::vector<SseEvent>& out) : out_(out) {}
+  void dispatch(const SseEventView& event) override {
+    out_.push_back(SseEvent{std::string(event.event), std::string(event.data), std::string(event.id)});
+  }
+
+ private:
+  std::vector<SseEvent>& out_;
+};
+
+}  // namespace
+
+bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+  EventCollector collector(out);
+  return feed(bytes, collector);
+}
+
+void SseParser::finish(std::vector<SseEvent>& out) {
+  EventCollector collector(out);
+  finish(collector);
+}
+
+bool SseParser::on_line(std::string_view line, bool fed, SseEventSink& sink) {
   if (line.size() > max_event_bytes_) return false;
   if (line.empty()) {
-    if (has_fields_) dispatch(out);
+    if (has_fields_) dispatch(sink);
     return true;
   }
   if (line.front() == ':') return true;  // comment, e.g. OpenRouter's keep-alives
@@ -92,8 +122,14 @@ bool SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
   }
 
   if (field == "data") {
-    if (has_data_) data_.push_back('\n');
-    data_.append(value);
+    if (!has_data_ && fed) {  // usually an event's only data line: leave it where it is
+      data_view_ = value;
+      data_fed_ = true;
+    } else {
+      keep_data();
+      if (has_data_) data_.push_back('\n');
+      data_.append(value);
+    }
     has_data_ = true;
   } else if (field == "event") {
     event_.assign(value);
@@ -105,15 +141,21 @@ bool SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
     return true;  // retry and unknown fields
   }
   has_fields_ = true;
-  return event_.size() + data_.size() + id_.size() <= max_event_bytes_;
+  return event_.size() + data().size() + id_.size() <= max_event_bytes_;
 }
 
-void SseParser::dispatch(std::vector<SseEvent>& out) {
-  // event_ and data_ are moved out: each event owns its strings, so one allocation per string is
-  // unavoidable, and moving avoids a second copy.
-  out.push_back(SseEvent{std::move(event_), std::move(data_), id_});
+void SseParser::keep_data() {
+  if (!data_fed_) return;
+  data_.assign(data_view_);
+  data_fed_ = false;
+}
+
+void SseParser::dispatch(SseEventSink& sink) {
+  // The strings keep their capacity: the next event reuses it.
+  sink.dispatch(SseEventView{.event = event_, .data = data(), .id = id_});
   event_.clear();
   data_.clear();
+  data_fed_ = false;
   has_data_ = false;
   has_fields_ = false;
 }

@@ -117,6 +117,31 @@ TEST(ParseRequestHead, RefusesMalformedAndAmbiguousHeads) {
   }
 }
 
+// Every byte value at every position of a long value and target (the check goes 16 bytes at a
+// time): control bytes and DEL are refused, tabs only in values, spaces only in values.
+TEST(ParseRequestHead, EveryRefusedByteIsFoundWherever) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    const bool value_ok = (byte >= 0x20 || byte == '\t') && byte != 0x7f && byte != '\r' && byte != '\n';
+    const bool target_ok = byte > 0x20 && byte != 0x7f;
+    for (std::size_t at = 0; at < 40; at += 7) {
+      std::string value(40, 'v');
+      value[at] = c;
+      std::string target = "/" + std::string(40, 't');
+      target[at + 1] = c;
+      RequestHead head;
+      const std::string with_value = "GET / HTTP/1.1\r\nX-A: " + value + "z\r\n\r\n";
+      if (byte != '\r' && byte != '\n') {
+        EXPECT_EQ(parse_request_head(with_value, head).empty(), value_ok) << "value byte " << byte << " at " << at;
+      }
+      if (byte != ' ' && byte != '\r' && byte != '\n') {
+        const std::string with_target = "GET " + target + " HTTP/1.1\r\n\r\n";
+        EXPECT_EQ(parse_request_head(with_target, head).empty(), target_ok) << "target byte " << byte << " at " << at;
+      }
+    }
+  }
+}
+
 // Feeds `wire` to a decoder `step` bytes at a time, as a socket would deliver it, keeping the
 // bytes a step did not consume; returns the body, or "<malformed>".
 std::string decode_all(BodyFraming framing, std::uint64_t length, std::string_view wire, std::size_t step,

@@ -112,6 +112,21 @@ TEST(Encode, EveryGatewayOnlyFieldIsStripped) {
   }
 }
 
+TEST(Encode, KeysAndValuesKeepTheirBytesAndEscapedKeysStayValid) {
+  // As written: the bytes of keys and values (number spelling, unicode escapes) pass through.
+  const std::string plain =
+      encoded(kPassThrough, api::Endpoint::chat_completions,
+              R"({"model":"my-gpt","messages":[{"role":"user","content":"H\u00e9"}],"temperature":0.50})")
+          .body;
+  EXPECT_EQ(plain, R"({"model":"gpt-4o-2024-08-06","messages":[{"role":"user","content":"H\u00e9"}],"temperature":0.50})");
+  // A key written with escapes: the body is rebuilt from the parsed members, keys escaped again.
+  const json::value escaped = upstream_body(
+      kPassThrough, R"({"model":"my-gpt","messages":[{"role":"user","content":"Hi"}],"a\"b\u0041":1,"metad\u0061ta":{}})");
+  EXPECT_EQ(escaped.at("a\"bA"), 1);
+  EXPECT_FALSE(escaped.as_object().contains("metadata"));  // still recognised as gateway-only
+  EXPECT_EQ(escaped.at("model"), "gpt-4o-2024-08-06");
+}
+
 TEST(Encode, DefaultParamsOnlyWhereTheClientSetNothing) {
   Target target = openai_target();
   target.default_params = json::parse(R"({"temperature":0.1,"max_tokens":256,"top_p":0.9})").as_object();

@@ -41,6 +41,12 @@ TEST(SseParser, AcceptsEveryLineEnding) {
   EXPECT_EQ(parse("data: x\r\ndata: y\r\n\r\n"), std::vector{data_event("x\ny")});
 }
 
+TEST(SseParser, LineEndsFoundWhereverTheCarriageReturnsAre) {
+  const std::vector expected{data_event("x"), data_event("y"), data_event("z"), data_event("w"), data_event("v")};
+  EXPECT_EQ(parse("data: x\n\ndata: y\n\ndata: z\r\rdata: w\n\ndata: v\r\n\r\n"), expected);
+  EXPECT_EQ(parse("\r\n\rdata: x\n\n\n\rdata: y\r\n\ndata: z\n\rdata: w\r\rdata: v\n\r"), expected);
+}
+
 TEST(SseParser, CrLfSplitAcrossFeedsIsOneLineEnd) {
   // Were the '\n' after a trailing '\r' read as a line of its own, it would dispatch "x" early.
   EXPECT_EQ(parse_pieces({"data: x\r", "\ndata: y\r", "\n\r", "\n"}), std::vector{data_event("x\ny")});
@@ -147,6 +153,52 @@ TEST(SseParser, LimitAppliesPerEvent) {
   std::vector<SseEvent> events;
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(parser.feed("data: 0123456789\n\n", events));
   EXPECT_EQ(events.size(), 100u);
+}
+
+// The sink's view of each event, copied as it arrives, and whether its data pointed into `fed`.
+struct ViewRecorder final : SseEventSink {
+  void dispatch(const SseEventView& event) override {
+    events.push_back(SseEvent{std::string(event.event), std::string(event.data), std::string(event.id)});
+    in_fed.push_back(!event.data.empty() && event.data.data() >= fed.data() &&
+                     event.data.data() + event.data.size() <= fed.data() + fed.size());
+  }
+  std::string_view fed;
+  std::vector<SseEvent> events;
+  std::vector<bool> in_fed;
+};
+
+TEST(SseParser, WholeEventsAreHandedOverWithoutCopyingTheirData) {
+  SseParser parser;
+  ViewRecorder sink;
+  const std::string bytes = "data: {\"a\":1}\n\nevent: e\ndata: x\n\n";
+  sink.fed = bytes;
+  ASSERT_TRUE(parser.feed(bytes, sink));
+  EXPECT_EQ(sink.events, (std::vector{data_event("{\"a\":1}"), SseEvent{"e", "x", ""}}));
+  EXPECT_EQ(sink.in_fed, (std::vector{true, true}));
+}
+
+// An event whose blank line comes in a later read: its data must outlive the bytes of the read
+// that carried it (the network buffer is reused).
+TEST(SseParser, DataOutlivesTheReadThatCarriedIt) {
+  SseParser parser;
+  ViewRecorder sink;
+  std::string buffer = "data: first\ndata: second";
+  ASSERT_TRUE(parser.feed(buffer, sink));
+  buffer.assign(buffer.size(), '#');
+  ASSERT_TRUE(parser.feed("\n", sink));  // ends the line "data: second"
+  buffer = "\n";
+  ASSERT_TRUE(parser.feed(buffer, sink));
+  std::string third = "data: third\n";
+  ASSERT_TRUE(parser.feed(third, sink));
+  third.assign(third.size(), '#');
+  ASSERT_TRUE(parser.feed("\ndata: fourth", sink));
+  parser.finish(sink);
+  EXPECT_EQ(sink.events, (std::vector{data_event("first\nsecond"), data_event("third"), data_event("fourth")}));
+}
+
+TEST(SseParser, SecondDataLineJoinsADataLineLeftInPlace) {
+  EXPECT_EQ(parse("data: a\ndata: b\n\ndata: c\n\n"), (std::vector{data_event("a\nb"), data_event("c")}));
+  EXPECT_EQ(parse_pieces({"data: a\nda", "ta: b\n", "\n"}), std::vector{data_event("a\nb")});
 }
 
 TEST(AppendDataEvent, UsesOpenAiFraming) {
