@@ -125,8 +125,9 @@ void Service::schedule_maintenance() {
   maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     try {
-      // What waited too long for idle time (a flush writes only a share of it, to get back to
-      // collecting calls quickly).
+      // Lines a flush could not append (the indexer held the file), and what waited too long
+      // for idle time (a flush writes only a share of it, to get back to collecting calls).
+      journal_.append({});
       journal_.index_overdue(/*bounded=*/false);
       store_.database().reconnect();
       std::vector<std::string> reset;

@@ -231,8 +231,10 @@ void SpendJournal::run_indexer() {
       const std::lock_guard index(index_mutex_);
       // Overdue lines are the store thread's: a line started now could be starved mid-way while
       // the core is busy, and the store thread would wait for it (and the database's write lock).
-      step = overdue(Clock::now(), /*wait_for_lock=*/true) ? Step::nothing_left
-                                                            : index_next(/*earlier_run_too=*/false);
+      // The end is taken with the check, so that a line appended (and overdue) right after it
+      // is not started either.
+      const auto end = end_unless_overdue();
+      step = end ? index_next(/*earlier_run_too=*/false, *end) : Step::nothing_left;
     }
     std::unique_lock lock(wake_mutex_);
     if (stopping_) return;
@@ -250,8 +252,16 @@ void SpendJournal::append(const std::vector<SpendEvent>& events) {
   }
   outbox_events_ += events.size();
   if (outbox_.empty()) return;
-  std::unique_lock lock(file_mutex_, std::try_to_lock);
-  if (lock) write_out(lock);
+  // The indexer holds the file lock for moments only, unless it is starved right then: a few
+  // tries, and otherwise the lines go with the next append (or the next maintenance tick).
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::unique_lock lock(file_mutex_, std::try_to_lock);
+    if (lock) {
+      write_out(lock);
+      return;
+    }
+    std::this_thread::yield();
+  }
 }
 
 bool SpendJournal::write_out(std::unique_lock<std::mutex>& file_lock) {
@@ -299,8 +309,8 @@ bool SpendJournal::read_line(std::uint64_t offset, std::uint64_t end, std::strin
   return false;
 }
 
-SpendJournal::Step SpendJournal::index_next(bool earlier_run_too) {
-  const std::uint64_t end = end_.load(std::memory_order_acquire);
+SpendJournal::Step SpendJournal::index_next(bool earlier_run_too, std::uint64_t end_limit) {
+  const std::uint64_t end = std::min(end_.load(std::memory_order_acquire), end_limit);
   const std::uint64_t offset = read_.load(std::memory_order_relaxed);
   if (!earlier_run_too && offset < earlier_run_end_) return Step::nothing_left;
   std::string line;
@@ -362,14 +372,19 @@ void SpendJournal::truncate_if_caught_up() {
   earlier_run_end_ = 0;
 }
 
-bool SpendJournal::overdue(Clock::time_point now, bool wait_for_lock) {
-  std::unique_lock lock(file_mutex_, std::defer_lock);
-  if (wait_for_lock) {
-    lock.lock();
-  } else if (!lock.try_lock()) {
-    return false;
-  }
+bool SpendJournal::overdue_locked(Clock::time_point now) const {
   return !appended_.empty() && now - appended_.front().at > max_lag_;
+}
+
+bool SpendJournal::overdue(Clock::time_point now) {
+  const std::unique_lock lock(file_mutex_, std::try_to_lock);
+  return lock && overdue_locked(now);
+}
+
+std::optional<std::uint64_t> SpendJournal::end_unless_overdue() {
+  const std::lock_guard lock(file_mutex_);
+  if (overdue_locked(Clock::now())) return std::nullopt;
+  return end_.load(std::memory_order_relaxed);
 }
 
 void SpendJournal::index_earlier_run() {
@@ -381,13 +396,13 @@ void SpendJournal::index_earlier_run() {
 
 void SpendJournal::index_overdue(bool bounded) {
   const std::size_t appended = std::exchange(lines_since_overdue_, 0);
-  if (!overdue(Clock::now(), /*wait_for_lock=*/false)) return;
+  if (!overdue(Clock::now())) return;
   // Not waiting: the indexer may be starved mid-line right now. It starts no line while one is
   // overdue, so once it finished this one, the next call gets the lock.
   const std::unique_lock index(index_mutex_, std::try_to_lock);
   if (!index) return;
   const std::size_t budget = bounded ? kOverdueLinesPerFlush + appended : SIZE_MAX;
-  for (std::size_t lines = 0; lines < budget && overdue(Clock::now(), /*wait_for_lock=*/false); ++lines) {
+  for (std::size_t lines = 0; lines < budget && overdue(Clock::now()); ++lines) {
     if (index_next(/*earlier_run_too=*/false) != Step::written) return;
   }
 }

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -63,8 +64,8 @@ class SpendJournal {
   void stop();
 
   // Store thread. Appends a batch, as lines of at most kEventsPerLine calls; when the indexer
-  // holds the file for a moment, they are kept and go with the next append (the store thread
-  // never waits for an idle thread).
+  // holds the file, they are kept and go with the next append (the store thread never waits
+  // for an idle thread). append({}) writes what was kept.
   void append(const std::vector<SpendEvent>& events);
   // Store thread: writes the lines an earlier run left. They are not the indexer's: their spend
   // must reach the live counters (take_replayed_spend) on the thread that loads keys, before it
@@ -94,14 +95,20 @@ class SpendJournal {
   };
 
   void run_indexer();
-  // Callers hold index_mutex_. Only the store thread passes earlier_run_too.
-  Step index_next(bool earlier_run_too);
+  // Callers hold index_mutex_. Only the store thread passes earlier_run_too. Lines that end
+  // past end_limit are left for later.
+  Step index_next(bool earlier_run_too, std::uint64_t end_limit = UINT64_MAX);
   bool read_line(std::uint64_t offset, std::uint64_t end, std::string& line);
   void truncate_if_caught_up();
   void release_written_part();
   void set_aside(std::string_view line, const std::string& why);
   bool write_out(std::unique_lock<std::mutex>& file_lock);
-  bool overdue(Clock::time_point now, bool wait_for_lock);
+  // Callers hold file_mutex_.
+  bool overdue_locked(Clock::time_point now) const;
+  // False when the indexer holds the file lock: the store thread never waits for it.
+  bool overdue(Clock::time_point now);
+  // For the indexer: the file's end, or nothing while a line is overdue (the store thread's).
+  std::optional<std::uint64_t> end_unless_overdue();
 
   Store store_;
   std::string path_;
