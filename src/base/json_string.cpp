@@ -1,6 +1,18 @@
 #include "base/json_string.hpp"
 
+#include <charconv>
+
 namespace llmux {
+
+void append_number(std::string& out, std::int64_t value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
+void append_number(std::string& out, double value) {
+  char digits[32];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
 
 void append_json_string(std::string& out, std::string_view value) {
   constexpr char kHex[] = "0123456789abcdef";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -56,6 +57,17 @@ inline std::size_t find_json_string_stop(std::string_view text, std::size_t pos,
 
 // Appends `value` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view value);
+
+// Appends a JSON number without a temporary string: an integer in decimal, a double as the
+// shortest text that reads back as the same value (what Python's repr prints, as LiteLLM does).
+void append_number(std::string& out, std::int64_t value);
+void append_number(std::string& out, double value);
+// Other integer types, widened (an int is otherwise as near to double as to std::int64_t).
+template <std::integral Integer>
+  requires(!std::same_as<Integer, std::int64_t>)
+void append_number(std::string& out, Integer value) {
+  append_number(out, static_cast<std::int64_t>(value));
+}
 
 // Length of the well-formed UTF-8 sequence that starts at `pos`, or 0 when it is not one
 // (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).

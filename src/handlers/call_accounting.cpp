@@ -1,8 +1,7 @@
 #include "handlers/call_accounting.hpp"
 
+#include "base/json_string.hpp"
 #include "telemetry/log.hpp"
-
-#include <charconv>
 
 namespace llmux::handlers {
 
@@ -11,9 +10,9 @@ namespace {
 // USD as LiteLLM prints it (Python's repr of a float): the shortest exact text, so a cost of
 // 1.5e-07 is not shown as 0.000000.
 std::string dollars_text(double value) {
-  char text[32];
-  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, end);
+  std::string text;
+  append_number(text, value);
+  return text;
 }
 
 std::string_view end_user_of(const server::Exchange& exchange, const api::Request& request) {

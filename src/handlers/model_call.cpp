@@ -42,12 +42,6 @@ std::string milliseconds_text(Clock::duration duration) {
   return text;
 }
 
-void append_decimal(std::string& out, std::int64_t value) {
-  char text[24];
-  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
-  out.append(text, end);
-}
-
 bool is_success(int status) { return status >= 200 && status < 300; }
 
 }  // namespace
@@ -108,7 +102,7 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
     append_json_string(line, record.deployment->id);
   }
   line += ",\"status\":";
-  append_decimal(line, record.status);
+  append_number(line, record.status);
   line += ",\"stream\":";
   line += record.stream ? "true" : "false";
   line += ",\"duration_ms\":";
@@ -116,17 +110,17 @@ void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, s
   line += ",\"upstream_ms\":";
   append_milliseconds(line, record.upstream_time);
   line += ",\"prompt_tokens\":";
-  append_decimal(line, record.usage.prompt_tokens);
+  append_number(line, record.usage.prompt_tokens);
   line += ",\"completion_tokens\":";
-  append_decimal(line, record.usage.completion_tokens);
+  append_number(line, record.usage.completion_tokens);
   if (record.usage.estimated) line += ",\"usage_estimated\":true";
   if (record.retries > 0) {
     line += ",\"retries\":";
-    append_decimal(line, record.retries);
+    append_number(line, record.retries);
   }
   if (record.fallbacks > 0) {
     line += ",\"fallbacks\":";
-    append_decimal(line, record.fallbacks);
+    append_number(line, record.fallbacks);
   }
   if (!record.error.empty()) {
     line += ",\"error\":";

@@ -2,7 +2,6 @@
 
 #include "base/json_string.hpp"
 
-#include <charconv>
 #include <chrono>
 
 namespace llmux::providers {
@@ -51,12 +50,6 @@ std::string quoted(std::string_view text) {
   std::string out;
   append_json_string(out, text);
   return out;
-}
-
-void append_number(std::string& out, std::int64_t value) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
 }
 
 void append_token_counts(std::string& out, const api::Usage& usage) {

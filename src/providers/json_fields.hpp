@@ -4,6 +4,7 @@
 #pragma once
 
 #include "api/json_scan.hpp"
+#include "base/json_string.hpp"
 #include "api/request.hpp"
 #include "api/usage.hpp"
 #include "providers/provider.hpp"
@@ -38,9 +39,6 @@ api::Span member_span(std::string_view text, api::Span object, std::string_view 
 
 // `text` as a JSON string literal, quotes included.
 std::string quoted(std::string_view text);
-
-// Appends a decimal integer without a temporary string (stream chunks are built per event).
-void append_number(std::string& out, std::int64_t value);
 
 // {"prompt_tokens":…,"completion_tokens":…,"total_tokens":…}, and those three members alone
 // for a usage object that has more.

@@ -88,16 +88,7 @@ void Service::keys_changed(const std::vector<std::string>& reset_tokens) {
 }
 
 void Service::collect() {
-  std::vector<SpendEvent> events;
-  for (auto& sink : sinks_) {
-    if (events.empty()) {
-      events = sink->take();
-    } else {
-      auto more = sink->take();
-      events.insert(events.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-    }
-  }
-  journal_.append(events);
+  for (auto& sink : sinks_) journal_.append(sink->take());
 }
 
 void Service::flush() {

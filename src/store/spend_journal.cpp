@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 
@@ -28,12 +27,6 @@ namespace {
 // net for a wake-up that came between its check and its wait.
 constexpr auto kRetryAway = std::chrono::seconds(1);
 constexpr auto kIdleCheck = std::chrono::milliseconds(200);
-
-void append_number(std::string& out, auto number) {
-  char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, number);
-  out.append(buffer, end);
-}
 
 // Written by hand, not through a json::object: this runs on the store thread for every call
 // and is most of what the spend log costs while the gateway is busy.
