@@ -21,17 +21,26 @@ std::string_view end_user_of(const server::Exchange& exchange, const api::Reques
   return {};
 }
 
-// A virtual key's model aliases, then the model access of the key, its team and its user, and
-// the key's budget for the model.
+// The provider of a model name's configured group ("" for a name only a wildcard serves), which
+// "provider/*" model access matches.
+std::string_view provider_of(const router::ModelTable& models, std::string_view model) {
+  const auto* group = models.group(model);
+  return group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+}
+
+// The model access of the key, its team and its user, and the key's budget for the group.
+Result<void> authorize_group(const auth::CachedKey& key, std::string_view group, std::string_view provider) {
+  if (auto allowed = auth::check_model_access(key, group, provider); !allowed) return allowed;
+  return auth::check_model_budget(key, group, store::now_millis());
+}
+
+// A virtual key's model aliases, then what authorize_group checks for the model.
 Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
   if (!caller.key) return {};
   if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
     request.model = alias->second;
   }
-  const auto* group = models.group(request.model);
-  const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
-  if (auto allowed = auth::check_model_access(*caller.key, request.model, provider); !allowed) return allowed;
-  return auth::check_model_budget(*caller.key, request.model, store::now_millis());
+  return authorize_group(*caller.key, request.model, provider_of(models, request.model));
 }
 
 // The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own, with
@@ -88,6 +97,27 @@ Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, 
   return admit_limits(accounting, caller, counters);
 }
 
+Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,
+                                 const router::ModelTable& models) {
+  if (!caller.key) return {};
+  for (const std::string& group : groups) {
+    if (auto allowed = authorize_group(*caller.key, group, provider_of(models, group)); !allowed) {
+      Error error = std::move(allowed.error());
+      error.param = "fallbacks";
+      return error;
+    }
+  }
+  return {};
+}
+
+router::GroupAccess group_access(const auth::Caller& caller) {
+  if (!caller.key) return {};
+  return [key = caller.key](std::string_view group, std::span<const router::Deployment* const> deployments) {
+    const std::string_view provider = deployments.empty() ? "" : std::string_view(deployments.front()->target.provider);
+    return authorize_group(*key, group, provider).has_value();
+  };
+}
+
 Settlement settle_call(CallAccounting& accounting, const CallOutcome& outcome) {
   const auto tokens = outcome.usage.prompt_tokens + outcome.usage.completion_tokens;
   const auto now = store::now_millis();
@@ -99,6 +129,7 @@ Settlement settle_call(CallAccounting& accounting, const CallOutcome& outcome) {
                                                   .request_id = accounting.request_id,
                                                   .end_user = accounting.end_user,
                                                   .deployment = outcome.deployment,
+                                                  .served_group = outcome.served_group,
                                                   .usage = outcome.usage,
                                                   .status = outcome.status,
                                                   .received_at = outcome.received_at,
@@ -108,7 +139,7 @@ Settlement settle_call(CallAccounting& accounting, const CallOutcome& outcome) {
   Settlement settlement;
   const auth::CachedKey* key = accounting.caller ? accounting.caller->key : nullptr;
   if (key && cost > 0) {
-    auth::charge_model_budget(*key, accounting.request->model, cost, now);
+    auth::charge_model_budget(*key, outcome.served_group, cost, now);
     settlement.soft_budget_crossed = key->soft_budget && key->spend->crossed(*key->soft_budget);
     if (settlement.soft_budget_crossed) warn_soft_budget(*key);
   }

@@ -8,12 +8,14 @@
 #include "auth/authenticator.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "limits/limiter.hpp"
+#include "router/attempt_plan.hpp"
 #include "router/model_table.hpp"
 #include "server/exchange.hpp"
 
 #include <array>
 #include <chrono>
 #include <string_view>
+#include <vector>
 
 namespace llmux::handlers {
 
@@ -34,6 +36,7 @@ struct CallAccounting {
 
 struct CallOutcome {
   const router::Deployment* deployment = nullptr;
+  std::string_view served_group;  // the model group that answered (a fallback's, after one)
   api::Usage usage;
   int status = 0;
   std::chrono::steady_clock::time_point received_at;
@@ -44,6 +47,14 @@ struct CallOutcome {
 // May rewrite request.model (a key's alias). An error is the call's answer (401/400/429).
 Result<void> admit_call(CallAccounting& accounting, const auth::Caller& caller, api::Request& request,
                         std::string_view request_id, const router::ModelTable& models, limits::RateCounters* counters);
+
+// The fallback groups a client names in its body (`fallbacks`) pass the same model access and
+// model budget checks as the model it asks for: 401 / 400 naming the first it may not use.
+Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,
+                                 const router::ModelTable& models);
+// Every other group the router may fall back to (the config's fallbacks, a user_config's) is
+// passed over when the caller may not use it; empty for the master key.
+router::GroupAccess group_access(const auth::Caller& caller);
 
 struct Settlement {
   bool soft_budget_crossed = false;  // this call took its key past its soft_budget (warned once)

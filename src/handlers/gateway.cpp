@@ -176,7 +176,7 @@ asio::awaitable<void> Gateway::other_route(server::Exchange& exchange, std::stri
     auto caller = authenticate(exchange);
     if (!caller) co_return co_await fail(exchange, caller.error());
     if (path == "/models") co_return co_await list_models(exchange, *caller);
-    co_return co_await get_model(exchange, percent_decode(path.substr(std::string_view("/models/").size())));
+    co_return co_await get_model(exchange, *caller, percent_decode(path.substr(std::string_view("/models/").size())));
   }
 
   if (path.starts_with("/key/") || path.starts_with("/team/") || path.starts_with("/user/") ||
@@ -189,15 +189,18 @@ asio::awaitable<void> Gateway::other_route(server::Exchange& exchange, std::stri
   co_await fail(exchange, make_error(ErrorKind::not_found, "Unknown route: " + std::string(path)));
 }
 
+// A virtual key sees the models it may call (its own list, its team's and its user's).
+bool Gateway::may_call(const auth::Caller& caller, std::string_view model) const {
+  if (!caller.key) return true;
+  const auto* group = shared_.models.group(model);
+  const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+  return auth::check_model_access(*caller.key, model, provider).has_value();
+}
+
 asio::awaitable<void> Gateway::list_models(server::Exchange& exchange, const auth::Caller& caller) {
   json::array data;
   for (const auto& name : shared_.models.model_names()) {
-    // A virtual key sees the models it may call (its own list and its team's).
-    if (caller.key) {
-      const auto* group = shared_.models.group(name);
-      const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
-      if (!auth::check_model_access(*caller.key, name, provider)) continue;
-    }
+    if (!may_call(caller, name)) continue;
     data.push_back(json::object{{"id", name}, {"object", "model"}, {"created", shared_.started_at}, {"owned_by", "openai"}});
   }
   // Bodies are built before co_await: GCC 12 rejects string literals in braced initialisers
@@ -206,8 +209,9 @@ asio::awaitable<void> Gateway::list_models(server::Exchange& exchange, const aut
   co_await exchange.respond(200, std::move(body));
 }
 
-asio::awaitable<void> Gateway::get_model(server::Exchange& exchange, std::string_view id) {
-  if (!shared_.models.group(id)) {
+asio::awaitable<void> Gateway::get_model(server::Exchange& exchange, const auth::Caller& caller, std::string_view id) {
+  // A model the key may not call is answered as one that does not exist: it reveals nothing.
+  if (!shared_.models.group(id) || !may_call(caller, id)) {
     co_return co_await fail(exchange, make_error(ErrorKind::model_not_found,
                                                        "The model `" + std::string(id) + "` does not exist.", "model"));
   }

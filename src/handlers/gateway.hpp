@@ -57,7 +57,8 @@ class Gateway final : public server::Handler {
   asio::awaitable<void> user_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> fail(server::Exchange& exchange, const Error& error);
   asio::awaitable<void> list_models(server::Exchange& exchange, const auth::Caller& caller);
-  asio::awaitable<void> get_model(server::Exchange& exchange, std::string_view id);
+  asio::awaitable<void> get_model(server::Exchange& exchange, const auth::Caller& caller, std::string_view id);
+  bool may_call(const auth::Caller& caller, std::string_view model) const;
   asio::awaitable<void> model_call(server::Exchange& exchange, api::Endpoint endpoint,
                                    std::string_view model_from_path);
   // How one attempt ended: `answered` when the client has its response (or has gone).

@@ -52,6 +52,7 @@ struct CallRecord {
   std::string_view request_id;
   std::string_view model;
   const router::Deployment* deployment = nullptr;
+  std::string served_group;  // the group of `deployment`: the model asked for, or a fallback
   int status = 0;
   Clock::time_point received_at;
   Clock::duration upstream_time{};
@@ -80,7 +81,8 @@ telemetry::Route route_of(api::Endpoint endpoint) {
 void report_call(telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics, std::string_view path,
                  CallRecord& record) {
   const Settlement settlement =
-      settle_call(record.accounting, {.deployment = record.deployment, .usage = record.usage, .status = record.status,
+      settle_call(record.accounting, {.deployment = record.deployment, .served_group = record.served_group,
+                                      .usage = record.usage, .status = record.status,
                                       .received_at = record.received_at, .time_to_first_chunk = record.upstream_time,
                                       .stream = record.stream});
   if (settlement.soft_budget_crossed) metrics.soft_budget_crossed();
@@ -173,9 +175,15 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   record.stream = request->stream;
   auto options = router::request_options(*request, [&](std::string_view name) { return exchange.header(name); });
   if (!options) co_return co_await finish(options.error());
+  if (options->fallbacks) {
+    if (auto allowed = authorize_fallbacks(*caller, *options->fallbacks, shared_.models); !allowed) {
+      co_return co_await finish(allowed.error());
+    }
+  }
   // Also where client-side credentials and user_config are allowed or refused (router/client_side).
   auto plan = shared_.router.plan(*request, std::move(*options), record.received_at);
   if (!plan) co_return co_await finish(plan.error());
+  plan->restrict_groups(group_access(*caller));
   upstream::AbortHandle abort;
   asio::steady_timer backoff(co_await asio::this_coro::executor);
   // A client that goes away stops the upstream call in flight, or the wait before a retry.
@@ -218,6 +226,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
                                                               upstream::AbortHandle& abort) {
   const router::Deployment& deployment = *attempt.deployment;
   record.deployment = &deployment;
+  record.served_group = attempt.served_model;
   exchange.set_header("x-litellm-model-id", deployment.id);
   exchange.set_header("x-litellm-model-group", attempt.served_model);
   const std::string_view served_model = attempt.served_model;

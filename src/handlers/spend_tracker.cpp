@@ -67,7 +67,7 @@ double SpendTracker::record(const FinishedCall& call) {
   if (call.stream && call.time_to_first_chunk.count() > 0) {
     event.completion_start_time = event.start_time + to_millis(call.time_to_first_chunk);
   }
-  event.model_group = column_text(call.request->model);
+  event.model_group = column_text(call.served_group.empty() ? std::string_view(call.request->model) : call.served_group);
   if (call.deployment) {
     event.model = call.deployment->target.upstream_model;
     event.model_id = call.deployment->id;

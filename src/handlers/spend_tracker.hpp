@@ -26,6 +26,7 @@ struct FinishedCall {
   std::string_view request_id;
   std::string_view end_user;  // the body's "user" or x-litellm-customer-id
   const router::Deployment* deployment = nullptr;
+  std::string_view served_group;  // the group that answered; empty: the requested model's
   api::Usage usage;
   int status = 0;
   std::chrono::steady_clock::time_point received_at;

@@ -113,6 +113,7 @@ bool AttemptPlan::enter_fallback(const Error& error) {
     if (group == group_) continue;
     enter_group(std::move(group));
     if (group_deployments_.empty()) continue;
+    if (group_access_ && !group_access_(group_, group_deployments_)) continue;
     ++fallbacks_used_;
     return true;
   }

@@ -14,7 +14,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmux::router {
@@ -77,6 +79,10 @@ struct Attempt {
 
 using Draw = std::function<double()>;  // uniform in [0, 1)
 
+// Whether this request's caller may be answered by `group` (its model access and model budgets).
+// A fallback group it may not use is passed over as if it had no deployments.
+using GroupAccess = std::function<bool(std::string_view group, std::span<const Deployment* const> deployments)>;
+
 class AttemptPlan {
  public:
   // `requested` is the name the client sent (aliases already resolved in `group`).
@@ -94,6 +100,8 @@ class AttemptPlan {
 
   // Keeps alive what the plan's table, policy and health belong to (a request's own user_config).
   void keep(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }
+  // Limits the fallback groups to those the caller may use; before the first next().
+  void restrict_groups(GroupAccess access) { group_access_ = std::move(access); }
 
   int attempted_retries() const { return retries_; }
   int attempted_fallbacks() const { return fallbacks_used_; }
@@ -107,6 +115,7 @@ class AttemptPlan {
   Clock::duration backoff(const Error& error) const;
 
   std::shared_ptr<const void> owner_;
+  GroupAccess group_access_;
   const ModelTable& table_;
   const RouterPolicy& policy_;
   HealthState& health_;

@@ -99,6 +99,19 @@ describeOnEachEngine('virtual keys', { proxy_batch_write_at: 1 }, (env) => {
     assert.ok((await all.json()).data.length > 2);
   });
 
+  test('/v1/models/{id} answers a model the key may not call as one that does not exist', async () => {
+    const key = await generateKey(env.stack.url, { models: ['gpt-test'] });
+    const auth = { Authorization: `Bearer ${key.key}` };
+    const own = await fetch(`${env.stack.url}/v1/models/gpt-test`, { headers: auth });
+    assert.equal(own.status, 200);
+    assert.equal((await own.json()).id, 'gpt-test');
+    const hidden = await expectError(await fetch(`${env.stack.url}/v1/models/tools`, { headers: auth }), 404, { param: 'model' });
+    const missing = await expectError(await fetch(`${env.stack.url}/v1/models/no-such-model`, { headers: auth }), 404);
+    assert.equal(hidden.error.message.replace('tools', 'X'), missing.error.message.replace('no-such-model', 'X'));
+    const master = await fetch(`${env.stack.url}/v1/models/tools`, { headers: { Authorization: 'Bearer sk-llmux-master-7Q2bVw-test' } });
+    assert.equal(master.status, 200);
+  });
+
   test('aliases route a key\'s model name to a model group', async () => {
     const key = await generateKey(env.stack.url, { models: ['gpt-test'], aliases: { 'my-model': 'gpt-test' } });
     const chat = await chatWith(env.stack.url, key.key, 'my-model');

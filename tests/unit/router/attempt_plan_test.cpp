@@ -226,6 +226,34 @@ TEST(AttemptPlan, WhichFallbacksAnErrorUses) {
   EXPECT_THAT(after(failure(ErrorKind::context_window_exceeded)), HasSubstr("error"));
 }
 
+TEST(AttemptPlan, FallbackGroupsTheCallerMayNotUseArePassedOver) {
+  Fixture f({entry("g", "a"), entry("forbidden", "x"), entry("allowed", "y")});
+  f.policy.fallbacks = {{"g", {"forbidden", "allowed"}}};
+  std::vector<std::string> asked;
+  const auto only_allowed = [&](std::string_view group, std::span<const Deployment* const> deployments) {
+    asked.emplace_back(group);
+    EXPECT_EQ(deployments.size(), 1u);
+    return group != "forbidden";
+  };
+  auto plan = f.plan("g");
+  plan.restrict_groups(only_allowed);
+  fail(plan, *plan.next(kStart), status_failure(500), kStart);
+  auto fallback = plan.next(kStart);
+  ASSERT_EQ(id_of(fallback), "y");
+  EXPECT_EQ(fallback->served_model, "allowed");
+  EXPECT_EQ(plan.attempted_fallbacks(), 1);  // the passed-over group is not counted
+  EXPECT_EQ(asked, (std::vector<std::string>{"forbidden", "allowed"}));
+
+  // With no group left that the caller may use, the last failure is the answer.
+  auto alone = f.plan("g", {.fallbacks = std::vector<std::string>{"forbidden"}});
+  alone.restrict_groups(only_allowed);
+  fail(alone, *alone.next(kStart), status_failure(503), kStart);
+  auto done = alone.next(kStart);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(http_status(done.error()), 503);
+  EXPECT_EQ(alone.attempted_fallbacks(), 0);
+}
+
 TEST(AttemptPlan, MaxFallbacksCapsTheGroupsTried) {
   Fixture f({entry("g", "a"), entry("f1", "f1"), entry("f2", "f2"), entry("f3", "f3")});
   f.policy.fallbacks = {{"g", {"f1", "f2", "f3"}}};
