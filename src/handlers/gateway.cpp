@@ -106,15 +106,18 @@ std::string Gateway::error_body(unsigned status, std::string_view message) const
                                .status = static_cast<int>(status)});
 }
 
-Result<auth::Caller> Gateway::authenticate(const server::Exchange& exchange) {
-  const auth::PresentedHeaders headers{
+std::string_view presented_key(const server::Exchange& exchange) {
+  return auth::presented_key({
       .authorization = exchange.header("authorization"),
       .api_key = exchange.header("api-key"),
       .x_api_key = exchange.header("x-api-key"),
       .x_goog_api_key = exchange.header("x-goog-api-key"),
       .x_litellm_api_key = exchange.header("x-litellm-api-key"),
-  };
-  return shared_.authenticator.authenticate(auth::presented_key(headers), &key_reader_, store::now_millis());
+  });
+}
+
+Result<auth::Caller> Gateway::authenticate(const server::Exchange& exchange) {
+  return shared_.authenticator.authenticate(presented_key(exchange), &key_reader_, store::now_millis());
 }
 
 asio::awaitable<void> Gateway::management(server::Exchange& exchange, std::string_view path) {

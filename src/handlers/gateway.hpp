@@ -36,6 +36,9 @@ struct SharedState {
 
 struct CallRecord;
 
+// The key the client presented, in whichever header it came.
+std::string_view presented_key(const server::Exchange& exchange);
+
 class Gateway final : public server::Handler {
  public:
   // spend_sink: this worker's, nullptr without a database.
@@ -75,6 +78,10 @@ class Gateway final : public server::Handler {
   asio::awaitable<AttemptEnd> call_deployment(server::Exchange& exchange, const api::Request& request,
                                               const router::Attempt& attempt, CallRecord& record,
                                               upstream::AbortHandle& abort);
+
+  // An upstream's failure as the client, the log and the router see it: the credentials sent
+  // for the attempt and the client's own key masked (an upstream may echo what it received).
+  Error masked(Error error, const router::Deployment& deployment, const server::Exchange& exchange) const;
 
   const SharedState& shared_;
   upstream::Client& client_;

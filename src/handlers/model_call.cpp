@@ -7,6 +7,7 @@
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 #include "providers/mock_response.hpp"
+#include "providers/registry.hpp"
 #include "providers/wire/sse.hpp"
 #include "router/request_options.hpp"
 
@@ -218,6 +219,14 @@ asio::awaitable<void> Gateway::model_call(server::Exchange& exchange, api::Endpo
   }
 }
 
+Error Gateway::masked(Error error, const router::Deployment& deployment, const server::Exchange& exchange) const {
+  SecretMask mask;
+  providers::add_secrets(mask, deployment.target);
+  mask.add(presented_key(exchange));
+  mask.apply(error);
+  return error;
+}
+
 // One attempt on one deployment. Answers the client on success, and on a failure once the stream
 // has started (in-band error) or the client has gone; otherwise returns the failure unanswered so
 // the router may try again.
@@ -290,15 +299,15 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     auto response = co_await client_.send(std::move(call), abort);
     record.upstream_time = Clock::now() - upstream_started;
     if (exchange.client_left()) co_return client_gone(std::nullopt);
-    if (!response) co_return AttemptEnd{.failure = response.error()};
+    if (!response) co_return AttemptEnd{.failure = masked(response.error(), deployment, exchange)};
     if (!is_success(response->status)) {
       Error error = deployment.provider->decode_error(response->status, response->body);
       // The header wins; without one, a provider may have read a delay from the body.
       if (response->retry_after) error.retry_after = response->retry_after;
-      co_return AttemptEnd{.failure = std::move(error)};
+      co_return AttemptEnd{.failure = masked(std::move(error), deployment, exchange)};
     }
     auto reply = deployment.provider->decode(request, response->body, served_model);
-    if (!reply) co_return AttemptEnd{.failure = reply.error()};
+    if (!reply) co_return AttemptEnd{.failure = masked(reply.error(), deployment, exchange)};
     record.usage = reply->usage;
     co_await respond_timed(std::move(reply->body));
     co_return AttemptEnd{.answered = true, .tokens = tokens_of(record.usage), .latency = record.upstream_time};
@@ -309,14 +318,14 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
   auto stream = co_await client_.open_stream(std::move(call), abort);
   if (!stream) {
     if (exchange.client_left()) co_return client_gone(std::nullopt);
-    co_return AttemptEnd{.failure = stream.error()};
+    co_return AttemptEnd{.failure = masked(stream.error(), deployment, exchange)};
   }
   if (!is_success((*stream)->status())) {
     constexpr std::size_t kMaxErrorBody = 1 << 20;
     auto body = co_await (*stream)->read_all(kMaxErrorBody);
     Error error = body ? deployment.provider->decode_error((*stream)->status(), *body) : body.error();
     if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
-    co_return AttemptEnd{.failure = std::move(error)};
+    co_return AttemptEnd{.failure = masked(std::move(error), deployment, exchange)};
   }
   auto decoder = deployment.provider->make_stream_decoder(request, served_model);
   std::string out;
@@ -342,6 +351,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     if (ended || decoder->done()) break;
   }
   record.usage = decoder->usage();
+  if (failure) failure = masked(std::move(*failure), deployment, exchange);
   if (exchange.client_left() || exchange.failed()) co_return client_gone(failure);
   // Never retried once a byte reached the client: the failure ends the stream in band.
   if (failure && !exchange.streaming()) co_return AttemptEnd{.failure = std::move(failure)};

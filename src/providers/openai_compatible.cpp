@@ -76,11 +76,10 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
     if (!chunks_.scan(event.data, layout)) {
       return make_error(ErrorKind::upstream_failed, "The upstream stream sent an event that is not a JSON object.");
     }
-    if (!layout.error.empty()) {  // an in-band error ends the stream: pass it on as is
-      wire::append_data_event(out, event.data);
-      mark_done();
-      return {};
-    }
+    // An in-band error ends the stream. It is the gateway's failure to report (in band once the
+    // stream has started, else retried or answered with its status), not bytes to relay: an
+    // upstream's words are masked before they reach the client.
+    if (!layout.error.empty()) return decode_openai_error(500, event.data);
     const bool no_choices = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
     bool usage_only = false;
     if (!layout.usage.empty() && layout.usage.in(event.data) != "null") {

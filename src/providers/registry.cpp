@@ -8,6 +8,7 @@
 #include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/vertex.hpp"
+#include "providers/wire/google_auth.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -86,7 +87,27 @@ constexpr std::string_view kProviderSettings[] = {
     "aws_web_identity_token", "aws_sts_endpoint", "aws_external_id", "configurable_clientside_auth_params",
 };
 
+// The provider settings that hold credentials.
+constexpr std::string_view kSecretSettings[] = {
+    "azure_ad_token", "vertex_credentials", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+    "aws_web_identity_token", "aws_external_id",
+};
+
 }  // namespace
+
+void add_secrets(SecretMask& mask, const Target& target) {
+  mask.add(target.api_key);
+  for (const auto& [name, value] : target.extra_headers) mask.add(value);
+  for (const std::string_view name : kSecretSettings) {
+    if (const auto* value = target.settings.if_contains(name); value && value->is_string()) mask.add(value->get_string());
+  }
+  if (target.google_token) {
+    if (auto bearer = target.google_token->bearer()) {
+      constexpr std::string_view kScheme = "Bearer ";
+      mask.add(std::string_view(*bearer).substr(bearer->starts_with(kScheme) ? kScheme.size() : 0));
+    }
+  }
+}
 
 ModelName split_model(std::string_view model) {
   const auto slash = model.find('/');

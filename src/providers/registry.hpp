@@ -2,6 +2,7 @@
 // environment variables LiteLLM reads for it.
 #pragma once
 
+#include "base/secret_mask.hpp"
 #include "providers/provider.hpp"
 
 #include <optional>
@@ -35,6 +36,10 @@ struct ModelName {
   std::string_view name;
 };
 ModelName split_model(std::string_view model);
+
+// Adds the credentials a deployment sends upstream (its key, extra headers, the provider
+// settings that hold secrets, a Google access token) to `mask`.
+void add_secrets(SecretMask& mask, const Target& target);
 
 const ProviderSpec* find_provider(std::string_view prefix);
 // A LiteLLM provider llmux does not speak yet (it is skipped with a warning, not an error).

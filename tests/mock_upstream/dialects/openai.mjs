@@ -1,5 +1,8 @@
 // OpenAI's API (/v1/chat/completions, /completions, /embeddings, /moderations): the recorded
 // fixtures, replayed.
+// Dialect-only scripts, a misbehaving upstream that echoes the credentials it received:
+//   mock-echo-auth            401 whose message quotes the Authorization header
+//   mock-echo-auth-in-stream  a stream: one content event, then an in-band error quoting it
 import { behaviourFor } from '../behaviours.mjs';
 import {
   readFixture, fixtureStreamEvents, errorBody, legacyCompletion, legacyCompletionEvents,
@@ -44,6 +47,15 @@ export const openai = {
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return exchange.json(400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
+    }
+    const echoed = `Incorrect API key provided: ${headers.authorization} (you sent "Authorization: ${headers.authorization}")`;
+    if (body.model === 'mock-echo-auth') {
+      return exchange.json(401, { error: { message: echoed, type: 'invalid_request_error', param: headers.authorization, code: 'invalid_api_key' } });
+    }
+    if (body.model === 'mock-echo-auth-in-stream' && body.stream === true) {
+      const [first] = fixtureStreamEvents('chat_completion_stream.sse', false);
+      const error = `data: ${JSON.stringify({ error: { message: echoed, type: 'server_error', param: null, code: null } })}\n\n`;
+      return exchange.streamInPieces([first, error], 'text/event-stream');
     }
     const behaviour = behaviourFor(body.model, exchange.callNumber(body.model));
     return answer(exchange, behaviour, {
