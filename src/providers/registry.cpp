@@ -86,6 +86,11 @@ constexpr std::string_view kProviderSettings[] = {
     "aws_web_identity_token", "aws_sts_endpoint", "aws_external_id", "configurable_clientside_auth_params",
 };
 
+constexpr std::string_view kCredentialSettings[] = {
+    "azure_ad_token", "vertex_credentials", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+    "aws_profile_name", "aws_role_name", "aws_session_name", "aws_web_identity_token", "aws_external_id",
+};
+
 }  // namespace
 
 ModelName split_model(std::string_view model) {
@@ -107,6 +112,10 @@ bool is_planned_provider(std::string_view prefix) {
 
 bool is_provider_setting(std::string_view key) {
   return std::ranges::find(kProviderSettings, key) != std::end(kProviderSettings);
+}
+
+bool is_credential_setting(std::string_view key) {
+  return std::ranges::find(kCredentialSettings, key) != std::end(kCredentialSettings);
 }
 
 std::string known_provider_list() {

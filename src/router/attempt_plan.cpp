@@ -219,6 +219,9 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
     owned_.push_back(with_client_credentials(*chosen, options_.credentials));
     attempt.deployment = &owned_.back();
   }
+  if (!attempt.deployment->client_destination.empty()) {
+    attempt.client_destination = {&policy_.client_destinations, attempt.deployment->client_destination};
+  }
   return attempt;
 }
 

@@ -85,6 +85,19 @@ TEST(AttemptPlan, RetriesGoToAnotherDeploymentAtOnceThenBackOff) {
   EXPECT_EQ(http_status(done.error()), 502);  // the last failure is the answer
 }
 
+TEST(AttemptPlan, AClientDestinationIsDialledUnderThePolicy) {
+  Fixture f({entry("g", "a")});
+  ASSERT_TRUE(f.policy.client_destinations.allow("10.0.0.0/8"));
+  auto own = f.plan("g").next(kStart);
+  ASSERT_TRUE(own);
+  EXPECT_FALSE(own->client_destination);
+  auto clients = f.plan("g", {.credentials = {.api_base = "http://10.1.1.1/v1", .api_base_field = "base_url"}}).next(kStart);
+  ASSERT_TRUE(clients);
+  EXPECT_EQ(clients->client_destination.policy, &f.policy.client_destinations);
+  EXPECT_EQ(clients->client_destination.field, "base_url");
+  EXPECT_EQ(clients->deployment->target.api_key, "");
+}
+
 TEST(AttemptPlan, JitterShortensTheBackoffByUpToAQuarter) {
   Fixture f({entry("g", "a")});
   f.policy.num_retries = 1;

@@ -1,5 +1,7 @@
 #include "router/client_side.hpp"
 
+#include "config/load.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -104,6 +106,88 @@ TEST(ClientSide, CopiesCarryTheClientsCredentialsAndNeverCool) {
   EXPECT_EQ(d.target.api_key, "sk-operator");
 }
 
+TEST(ClientSide, MalformedApiBaseIs400NamingTheField) {
+  const Deployment d = deployment();
+  const Deployment* group[] = {&d};
+  for (std::string_view base : {R"(http://127.0.0.1:1/v1\r\nX-Injected: 1)", R"(http://h/v1\n)", "http://h /v1",
+                                "HTTP://h/v1", "http:///v1", "gopher://h:70/_", "//h/v1", "http://[v1.x]/"}) {
+    for (std::string_view field : {"api_base", "base_url"}) {
+      const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hi"}],")" + std::string(field) +
+                               R"(":")" + std::string(base) + R"("})";
+      auto credentials = client_credentials(request(body), group, true);
+      ASSERT_FALSE(credentials) << body;
+      EXPECT_EQ(http_status(credentials.error()), 400) << body;
+      EXPECT_EQ(credentials.error().param, field) << body;
+    }
+  }
+}
+
+TEST(ClientSide, ApiBaseRemembersWhichFieldChoseIt) {
+  const Deployment d = deployment();
+  const Deployment* group[] = {&d};
+  auto credentials = client_credentials(
+      request(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"base_url":"https://eu.example.com/v1"})"), group, true);
+  ASSERT_TRUE(credentials);
+  EXPECT_EQ(credentials->api_base_field, "base_url");
+  EXPECT_EQ(with_client_credentials(d, *credentials).client_destination, "base_url");
+  EXPECT_EQ(with_client_credentials(d, {.api_key = "sk-client"}).client_destination, "");
+}
+
+TEST(ClientSide, AClientApiBaseGetsNoneOfTheDeploymentsCredentials) {
+  Deployment d = deployment();
+  d.target.organization = "org-operator";
+  d.target.extra_headers = {{"X-Operator-Secret", "s"}};
+  d.target.api_version = "2024-06-01";
+  d.target.settings = boost::json::parse(R"({"azure_ad_token": "ad", "aws_access_key_id": "AKIA", "aws_secret_access_key": "secret",
+    "aws_session_token": "t", "aws_profile_name": "p", "aws_role_name": "r", "aws_session_name": "n",
+    "aws_web_identity_token": "w", "aws_external_id": "e", "vertex_credentials": "{}", "aws_region_name": "eu-west-1",
+    "vertex_project": "proj", "drop_params": true})").as_object();
+  const auto clients_base = with_client_credentials(d, {.api_base = "https://eu.example.com/v1", .api_base_field = "api_base"});
+  EXPECT_EQ(clients_base.target.api_base, "https://eu.example.com/v1");
+  EXPECT_EQ(clients_base.target.api_key, "");
+  EXPECT_EQ(clients_base.target.organization, "");
+  EXPECT_THAT(clients_base.target.extra_headers, ::testing::IsEmpty());
+  EXPECT_EQ(clients_base.target.google_token, nullptr);
+  // What is not a credential stays: the request still needs it.
+  EXPECT_EQ(clients_base.target.api_version, "2024-06-01");
+  EXPECT_EQ(clients_base.target.settings, boost::json::parse(R"({"aws_region_name": "eu-west-1", "vertex_project": "proj",
+    "drop_params": true})").as_object());
+  EXPECT_EQ(clients_base.client_destination, "api_base");
+
+  const auto with_key = with_client_credentials(d, {.api_key = "sk-client", .api_base = "https://eu.example.com/v1",
+                                                    .api_base_field = "api_base"});
+  EXPECT_EQ(with_key.target.api_key, "sk-client");
+  EXPECT_EQ(with_key.target.organization, "");
+  // The client's key alone goes to the operator's destination, as configured.
+  const auto key_only = with_client_credentials(d, {.api_key = "sk-client"});
+  EXPECT_EQ(key_only.target.api_base, d.target.api_base);
+  EXPECT_EQ(key_only.target.organization, "org-operator");
+  EXPECT_EQ(key_only.target.settings, d.target.settings);
+}
+
+TEST(ClientSide, UserConfigCannotNameALocalFile) {
+  // Whatever the path (a file, a missing one, a directory), the table is refused with one message
+  // that says nothing of it: no file is opened for a client.
+  std::string first;
+  for (std::string_view path : {"/etc/passwd", "/etc/hostname", "/nonexistent/key.json", "/etc", "relative/key.json", ""}) {
+    auto config = user_config(boost::json::parse(R"({"model_list": [{"model_name": "v", "litellm_params":
+      {"model": "vertex_ai/gemini-2.0-flash", "vertex_project": "p", "vertex_credentials": ")" + std::string(path) + R"("}}]})"));
+    ASSERT_TRUE(config) << config.error().message;
+    std::vector<std::string> warnings;
+    try {
+      ModelTable::build(*config, warnings, ConfigSource::user_config);
+      ADD_FAILURE() << path;
+    } catch (const config::LoadError& error) {
+      ASSERT_EQ(error.problems.size(), 1u);
+      const std::string& problem = error.problems[0];
+      EXPECT_THAT(problem, HasSubstr("vertex_credentials to be the service-account key's JSON itself"));
+      if (!path.empty()) EXPECT_THAT(problem, ::testing::Not(HasSubstr(std::string(path)))) << path;
+      if (first.empty()) first = problem;
+      EXPECT_EQ(problem, first) << path;
+    }
+  }
+}
+
 TEST(ClientSide, UserConfigIsValidatedLikeConfigYaml) {
   auto config = user_config(boost::json::parse(R"({
     "model_list": [{"model_name": "mine", "litellm_params": {"model": "openai/x", "api_base": "http://127.0.0.1:3/v1", "api_key": "sk-u"}}],
@@ -139,7 +223,7 @@ TEST(ClientSide, UserConfigDeploymentsTakeNoProviderKeyFromTheEnvironment) {
     "litellm_params": {"model": "openai/x", "api_base": "http://127.0.0.1:3/v1"}}]})"));
   ASSERT_TRUE(config);
   std::vector<std::string> warnings;
-  const ModelTable table = ModelTable::build(*config, warnings, /*use_environment=*/false);
+  const ModelTable table = ModelTable::build(*config, warnings, ConfigSource::user_config);
   EXPECT_EQ(table.group("m")->front().target.api_key, "");
   EXPECT_EQ(ModelTable::build(*config, warnings).group("m")->front().target.api_key, "sk-operator-env-key");
   ::unsetenv("OPENAI_API_KEY");
