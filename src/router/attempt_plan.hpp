@@ -51,6 +51,12 @@ struct RouterPolicy {
   DestinationPolicy client_destinations;
 };
 
+// Retries a client may ask for (num_retries, x-litellm-num-retries, a user_config's own): up to
+// the operator's num_retries, or kClientRetries when that is lower, so a key cannot multiply the
+// upstream load of its calls past what the operator set.
+inline constexpr int kClientRetries = 3;
+int client_retry_limit(const RouterPolicy& operator_policy) noexcept;
+
 // Client-side credentials the operator allowed for this request (client_side.hpp).
 struct ClientCredentials {
   std::optional<std::string> api_key;   // secret

@@ -83,10 +83,13 @@ Router Router::from_config(const config::Config& config, std::vector<std::string
                 config.general_settings.allow_client_side_credentials);
 }
 
-// A user_config's own policy, within what the operator allows a client: its destinations under
-// the operator's policy.
+// A user_config's own policy, within what the operator allows a client: its retries bounded like a
+// client's, its destinations under the operator's policy.
 RouterPolicy Router::user_config_policy(const config::Config& user_config) const {
   RouterPolicy policy = policy_from(user_config);
+  const int most = client_retry_limit(policy_);
+  policy.num_retries = std::min(policy.num_retries, most);
+  for (auto& [failure_class, count] : policy.retry_policy) count = std::min(count, most);
   policy.client_destinations = policy_.client_destinations;
   return policy;
 }

@@ -447,6 +447,15 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
       if (malformed) co_return malformed_answer(*origin);
       co_return transport_error(ec, abort.aborted(), connection.timed_out(), *origin);
     }
+    if (state->head.status >= 300 && state->head.status < 400) {
+      // Following would send the request, and its credentials, where the upstream says; relaying
+      // would send the client there. The connection, its body unread, is not reused.
+      abort.set_action(nullptr);
+      connection.close();
+      co_return Error{.kind = ErrorKind::upstream_failed,
+                      .message = "The upstream " + origin->key + " answered with a redirect (" +
+                                 std::to_string(state->head.status) + "), which llmux does not follow."};
+    }
     co_return std::unique_ptr<Stream>(new Stream(std::move(state)));
   }
 }

@@ -1,5 +1,6 @@
 // What a client may choose per request, attacked: where the gateway calls (api_base, base_url,
-// user_config), with which credentials, and which files a user_config may name.
+// user_config), with which credentials, which files a user_config may name, and the knobs that
+// must stay bounded (num_retries, timeout) or never be relayed (an upstream redirect).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -209,5 +210,42 @@ test('user_config cannot name a local file, and its error says nothing about one
       assert.doesNotMatch(body.error.message, /cannot read|not a JSON|private_key|client_email|root:/);
     }
     assert.equal(new Set(messages).size, 1, `the messages differ by file: ${messages.join(' | ')}`);
+  });
+});
+
+test('a client may ask for retries only up to the operator\'s bound', async () => {
+  await withGateway({ models: [deployment('g', 'mock-error-500@a', { timeout: 10 })], router_settings: { num_retries: 0 } }, async (gateway) => {
+    const response = await chatOn(gateway)('g', {}, { 'x-litellm-num-retries': '100' });
+    await expectError(response, 500);
+    assert.equal(response.headers.get('x-litellm-attempted-retries'), '3');
+    assert.equal(mock.requests.length, 4);
+  });
+});
+
+test('a huge client timeout is clamped, not an immediate 408; nonsense is a 400', async () => {
+  await withGateway({}, async (gateway) => {
+    const chat = chatOn(gateway);
+    for (const extra of [{ timeout: 1e10 }, { timeout: 1e300 }, { stream_timeout: 1e18 }]) {
+      assert.equal((await chat('g', extra)).status, 200, JSON.stringify(extra));
+    }
+    assert.equal((await chat('g', {}, { 'x-litellm-timeout': '99999999999999999999' })).status, 200);
+    for (const extra of [{ timeout: -1 }, { timeout: 'NaN' }, { timeout: 'soon' }, { timeout: [] }]) {
+      await expectError(await chat('g', extra), 400, { param: Object.keys(extra)[0] }, JSON.stringify(extra));
+    }
+    await expectError(await chat('g', {}, { 'x-litellm-timeout': 'inf' }), 400, { param: 'timeout' });
+  });
+});
+
+test('an upstream redirect is a 502, never followed nor relayed, streamed or not', async () => {
+  const models = [deployment('g', 'mock-redirect@a'), deployment('moved', 'mock-redirect-307@b')];
+  await withGateway({ models }, async (gateway) => {
+    const chat = chatOn(gateway);
+    for (const [model, stream] of [['g', false], ['g', true], ['moved', false], ['moved', true]]) {
+      const response = await chat(model, { stream });
+      const body = await expectError(response, 502, { type: 'api_error' }, `${model} stream=${stream}`);
+      assert.match(body.error.message, /answered with a redirect \(30[27]\)/);
+      assert.equal(response.headers.get('location'), null);
+    }
+    assert.equal(mock.requests.length, 4, 'a redirect was followed');
   });
 });
