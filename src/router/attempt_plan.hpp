@@ -61,7 +61,7 @@ int client_retry_limit(const RouterPolicy& operator_policy) noexcept;
 struct ClientCredentials {
   std::optional<std::string> api_key;   // secret
   std::optional<std::string> api_base;  // from api_base or base_url
-  std::string_view api_base_field;      // which of the two
+  std::string_view api_base_field = "api_base";  // which of the two named it
   bool empty() const { return !api_key && !api_base; }
 };
 
