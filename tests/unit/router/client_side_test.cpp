@@ -101,6 +101,7 @@ TEST(ClientSide, CopiesCarryTheClientsCredentialsAndNeverCool) {
   const Deployment copy = with_client_credentials(d, {.api_key = "sk-client", .api_base = "http://127.0.0.1:2"});
   EXPECT_EQ(copy.target.api_key, "sk-client");
   EXPECT_EQ(copy.target.api_base, "http://127.0.0.1:2");
+  EXPECT_EQ(copy.client_destination, "api_base");  // dialled under the destination policy
   EXPECT_FALSE(copy.cools);
   EXPECT_EQ(copy.index, 7u);
   EXPECT_EQ(d.target.api_key, "sk-operator");
