@@ -154,6 +154,11 @@ test('client destinations: loopback, private, metadata and their numeric spellin
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('x-litellm-model-id'), 'plain@a');
       assert.deepEqual(mock.requests.map((request) => request.body.model), ['plain@a']);
+      // That call left a kept-alive connection to the operator's loopback upstream: a client
+      // naming the same origin does not get it.
+      await expectError(await chat('g', { api_base: `${mock.url}/v1`, api_key: 'sk-client-own' }), 400,
+        { param: 'api_base', code: 'destination_not_allowed' });
+      assert.equal(mock.requests.length, 1);
     });
   } finally {
     await counter.close();

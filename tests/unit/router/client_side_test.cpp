@@ -1,6 +1,8 @@
 #include "router/client_side.hpp"
 
 #include "config/load.hpp"
+#include "providers/registry.hpp"
+#include "providers/wire/google_auth.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -139,6 +141,7 @@ TEST(ClientSide, AClientApiBaseGetsNoneOfTheDeploymentsCredentials) {
   d.target.organization = "org-operator";
   d.target.extra_headers = {{"X-Operator-Secret", "s"}};
   d.target.api_version = "2024-06-01";
+  d.target.google_token = std::make_shared<providers::wire::GoogleAccessToken>(providers::wire::ServiceAccount{}, "uri", "d");
   d.target.settings = boost::json::parse(R"({"azure_ad_token": "ad", "aws_access_key_id": "AKIA", "aws_secret_access_key": "secret",
     "aws_session_token": "t", "aws_profile_name": "p", "aws_role_name": "r", "aws_session_name": "n",
     "aws_web_identity_token": "w", "aws_external_id": "e", "vertex_credentials": "{}", "aws_region_name": "eu-west-1",
@@ -164,6 +167,39 @@ TEST(ClientSide, AClientApiBaseGetsNoneOfTheDeploymentsCredentials) {
   EXPECT_EQ(key_only.target.api_base, d.target.api_base);
   EXPECT_EQ(key_only.target.organization, "org-operator");
   EXPECT_EQ(key_only.target.settings, d.target.settings);
+}
+
+TEST(ClientSide, ProvidersThatNeedTheDeploymentsCredentialsRefuseAClientApiBaseWithoutThem) {
+  const auto request_body = request(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})");
+  const ClientCredentials clients_base{.api_base = "https://eu.example.com"};
+
+  Deployment bedrock{.id = "b"};
+  bedrock.target = {.provider = "bedrock", .upstream_model = "amazon.nova-lite-v1:0",
+                    .api_base = "https://bedrock-runtime.us-east-1.amazonaws.com"};
+  bedrock.target.settings = boost::json::parse(R"({"aws_access_key_id": "AKIDEXAMPLE",
+    "aws_secret_access_key": "secret", "aws_region_name": "us-east-1"})").as_object();
+  const auto* bedrock_provider = providers::find_provider("bedrock")->provider;
+  ASSERT_TRUE(bedrock_provider->encode(request_body, bedrock.target));  // signed with the operator's keys
+  auto unsigned_call = bedrock_provider->encode(request_body, with_client_credentials(bedrock, clients_base).target);
+  ASSERT_FALSE(unsigned_call);
+  EXPECT_EQ(http_status(unsigned_call.error()), 401);
+  auto clients_key = bedrock_provider->encode(
+      request_body, with_client_credentials(bedrock, {.api_key = "client-bedrock-key", .api_base = "https://eu.example.com"}).target);
+  ASSERT_TRUE(clients_key);
+  EXPECT_THAT(clients_key->headers, ::testing::Contains(std::pair<std::string, std::string>("Authorization", "Bearer client-bedrock-key")));
+
+  Deployment vertex{.id = "v"};
+  vertex.target = {.provider = "vertex_ai", .upstream_model = "gemini-2.0-flash", .api_base = "https://aiplatform.googleapis.com"};
+  vertex.target.settings = boost::json::parse(R"({"vertex_project": "p", "vertex_location": "global"})").as_object();
+  vertex.target.google_token = std::make_shared<providers::wire::GoogleAccessToken>(providers::wire::ServiceAccount{}, "uri", "v");
+  vertex.target.google_token->publish("operator-google-token");
+  const auto* vertex_provider = providers::find_provider("vertex_ai")->provider_for("gemini-2.0-flash");
+  auto operators_call = vertex_provider->encode(request_body, vertex.target);
+  ASSERT_TRUE(operators_call);
+  EXPECT_THAT(operators_call->headers, ::testing::Contains(std::pair<std::string, std::string>("Authorization", "Bearer operator-google-token")));
+  auto vertex_call = vertex_provider->encode(request_body, with_client_credentials(vertex, clients_base).target);
+  ASSERT_FALSE(vertex_call);
+  EXPECT_EQ(http_status(vertex_call.error()), 401);
 }
 
 TEST(ClientSide, UserConfigCannotNameALocalFile) {
