@@ -292,7 +292,8 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
                       .headers = std::move(upstream_request->headers),
                       .body = std::move(upstream_request->body),
                       .timeout = attempt.timeout,
-                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout};
+                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout,
+                      .client_destination = attempt.client_destination};
   const auto upstream_started = Clock::now();
 
   if (!request.stream) {

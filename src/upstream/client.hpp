@@ -1,8 +1,10 @@
 // The only code that dials provider hosts: HTTP/1.1 over TCP or TLS with keep-alive pools.
 // One Client belongs to one worker thread (its io_context); it is never shared, so it takes no
-// locks. An Error from here is a transport failure; HTTP statuses are data for the caller.
+// locks. An Error from here is a transport failure, a redirect (never followed: 502) or a
+// client-chosen destination its policy refuses (400); other HTTP statuses are data for the caller.
 #pragma once
 
+#include "base/client_destination.hpp"
 #include "base/error.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -32,6 +34,9 @@ struct Call {
   std::chrono::milliseconds timeout;      // the whole call (non-streaming) / between chunks
   std::chrono::milliseconds first_byte_timeout;  // until the response headers arrive
   std::string_view content_type = "application/json";  // a static string (an OAuth form, …)
+  // Set when the client chose the URL: only addresses its policy permits are dialled, on
+  // connections never shared with the operator's destinations.
+  ClientDestination client_destination{};
 };
 
 struct Response {
