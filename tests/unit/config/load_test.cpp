@@ -334,6 +334,17 @@ general_settings:
   EXPECT_THAT(config.warnings, IsEmpty());
 }
 
+TEST(LoadString, RequestMemoryIsTenLargestBodiesUnlessSetAndNeverLessThanOne) {
+  EXPECT_EQ(load("general_settings: {max_request_size_mb: 8}\n").general_settings.max_request_memory_mb, 80);
+  EXPECT_EQ(load("general_settings: {}\n").general_settings.max_request_memory_mb, 500);
+  EXPECT_EQ(load("general_settings: {max_request_size_mb: 8, max_request_memory_mb: 8}\n")
+                .general_settings.max_request_memory_mb,
+            8);
+  EXPECT_THAT(problems_of("general_settings:\n  max_request_size_mb: 8\n  max_request_memory_mb: 7.5\n"),
+              ElementsAre("config.yaml:3: general_settings.max_request_memory_mb: must be at least "
+                          "max_request_size_mb: a body of that size must fit"));
+}
+
 TEST(LoadString, RouterSettingsInLiteLLMSpellings) {
   const Config config = load(R"(
 model_list:
