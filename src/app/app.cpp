@@ -154,6 +154,8 @@ int run(const cli::Options& options) {
       .store = store_service.get(),
       .rate_counters = &rate_counters,
       .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
+      .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
+      .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
   };
 
   const std::size_t worker_count = options.num_workers > 0

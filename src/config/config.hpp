@@ -73,6 +73,9 @@ struct GeneralSettings {
   // All request bodies being received at once, every connection together; the loader makes it
   // 10 × max_request_size_mb when the config does not set it.
   double max_request_memory_mb = 500;
+  // An upstream's non-streamed answer, and one event (or line, or message) of a streamed one.
+  double max_upstream_response_size_mb = 64;
+  double max_upstream_event_size_mb = 16;
   // Clients may send api_key / api_base / base_url / user_config for every deployment.
   bool allow_client_side_credentials = false;
   // Keys and spend: sqlite path (default llmux.db beside the config) or postgresql://…;

@@ -690,6 +690,10 @@ class Loader {
       } else if (field.key == "max_request_memory_mb") {
         request_memory_mb = read_number(field, Sign::positive);
         request_memory_field = field;
+      } else if (field.key == "max_upstream_response_size_mb") {
+        assign(settings.max_upstream_response_size_mb, read_number(field, Sign::positive));
+      } else if (field.key == "max_upstream_event_size_mb") {
+        assign(settings.max_upstream_event_size_mb, read_number(field, Sign::positive));
       } else if (field.key == "allow_client_side_credentials") {
         assign(settings.allow_client_side_credentials, read_bool(field));
       } else if (field.key == "database_url") {

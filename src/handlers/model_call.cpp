@@ -274,7 +274,8 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
                       .headers = std::move(upstream_request->headers),
                       .body = std::move(upstream_request->body),
                       .timeout = attempt.timeout,
-                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout};
+                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout,
+                      .max_answer_bytes = shared_.max_upstream_response_bytes};
   const auto upstream_started = Clock::now();
 
   if (!request.stream) {
@@ -309,7 +310,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
     co_return AttemptEnd{.failure = std::move(error)};
   }
-  auto decoder = deployment.provider->make_stream_decoder(request, served_model);
+  auto decoder = deployment.provider->make_stream_decoder(request, served_model, shared_.max_upstream_event_bytes);
   std::string out;
   std::optional<Error> failure;
   while (!failure) {

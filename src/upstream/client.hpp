@@ -32,6 +32,8 @@ struct Call {
   std::chrono::milliseconds timeout;      // the whole call (non-streaming) / between chunks
   std::chrono::milliseconds first_byte_timeout;  // until the response headers arrive
   std::string_view content_type = "application/json";  // a static string (an OAuth form, …)
+  // send(): an answer body larger than this fails the call instead of being buffered.
+  std::size_t max_answer_bytes = 64u << 20;
 };
 
 struct Response {

@@ -1,0 +1,91 @@
+// What the gateway buffers of an upstream's answer is bounded: a non-streamed answer larger than
+// general_settings.max_upstream_response_size_mb, or one stream event larger than
+// max_upstream_event_size_mb, fails the call with a 502 (an upstream failure, retried like one)
+// and is not read any further; a stream itself is relayed event by event whatever its length.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import { startStack, postJson, modelEntry, kHello } from '../support/stack.mjs';
+import { expectError } from '../support/assertions.mjs';
+import { readSse } from '../support/sse.mjs';
+
+const kMiB = 1024 * 1024;
+
+let stack;
+before(async () => {
+  stack = await startStack({
+    generalSettings: { max_upstream_response_size_mb: 4, max_upstream_event_size_mb: 1 },
+    extraModelsFor: (mockUrl) => [
+      modelEntry('huge-answer', 'mock-huge-answer-64', `${mockUrl}/v1`),
+      modelEntry('large-answer', 'mock-huge-answer-3', `${mockUrl}/v1`),
+      modelEntry('huge-event', 'mock-huge-event-2048', `${mockUrl}/v1`),
+      modelEntry('large-event', 'mock-huge-event-768', `${mockUrl}/v1`),
+    ],
+  });
+});
+after(() => stack?.stop());
+
+const chat = (model, extra = {}) => postJson(stack.url, '/v1/chat/completions', { model, messages: kHello, ...extra });
+
+function residentBytes() {
+  const status = readFileSync(`/proc/${stack.gateway.process.pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)[1]) * 1024;
+}
+
+// The content of a non-streamed answer, or of a stream's chunks joined.
+const contentOf = (answer) => answer.choices[0].message.content;
+const streamedContent = (chunks) => chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
+
+test('four answers larger than max_upstream_response_size_mb fail with 502, unread past the limit, memory bounded', async () => {
+  await chat('gpt-test').then((response) => response.text());
+  const before = residentBytes();
+  const responses = await Promise.all(Array.from({ length: 4 }, () => chat('huge-answer')));
+  for (const response of responses) {
+    await expectError(response, 502, { message: /answer is larger than the limit of 4194304 bytes/ });
+  }
+  const added = residentBytes() - before;
+  assert.ok(added < 32 * kMiB, `four 64 MiB answers cut at 4 MiB added ${(added / kMiB).toFixed(1)} MiB`);
+  const calls = stack.mock.requests.filter((request) => request.body?.model === 'mock-huge-answer-64');
+  assert.equal(calls.length, 4);
+  for (const call of calls) {
+    await stack.mock.waitFor((request) => request === call && request.outcome !== 'pending');
+    assert.equal(call.outcome, 'aborted', 'the gateway read an answer it had refused to its end');
+  }
+});
+
+test('an answer just under max_upstream_response_size_mb is relayed whole', async () => {
+  const response = await chat('large-answer');
+  const text = await response.text();
+  assert.equal(response.status, 200, text.slice(0, 300));
+  assert.ok(text.length > 3 * kMiB, `${text.length} bytes`);
+  const plain = await (await chat('gpt-test')).json();
+  assert.equal(contentOf(JSON.parse(text)), contentOf(plain));
+});
+
+test('a stream event larger than max_upstream_event_size_mb fails the call with 502 before anything is relayed', async () => {
+  await expectError(await chat('huge-event', { stream: true }), 502, { message: /event larger than the limit/ });
+});
+
+test('a stream event just under max_upstream_event_size_mb is relayed', async () => {
+  const response = await chat('large-event', { stream: true });
+  assert.equal(response.status, 200);
+  const stream = await readSse(response);
+  assert.equal(stream.broken, null);
+  assert.ok(stream.done, 'the stream ended with [DONE]');
+  const plain = await readSse(await chat('gpt-test', { stream: true }));
+  assert.equal(streamedContent(stream.chunks), streamedContent(plain.chunks));
+});
+
+test('a stream is relayed event by event, never buffered whole: 64 MiB pass a 4 MiB answer limit', async () => {
+  const before = residentBytes();
+  const response = await chat('huge-answer', { stream: true });
+  assert.equal(response.status, 200);
+  const stream = await readSse(response);
+  assert.equal(stream.broken, null);
+  assert.ok(stream.done, 'the stream ended with [DONE]');
+  const plain = await readSse(await chat('gpt-test', { stream: true }));
+  assert.equal(streamedContent(stream.chunks), streamedContent(plain.chunks));
+  const added = residentBytes() - before;
+  assert.ok(added < 16 * kMiB, `a 64 MiB stream added ${(added / kMiB).toFixed(1)} MiB`);
+});
