@@ -1,6 +1,6 @@
 // What the gateway buffers of an upstream's answer is bounded: a non-streamed answer larger than
 // general_settings.max_upstream_response_size_mb, or one stream event larger than
-// max_upstream_event_size_mb, fails the call with a 502 (an upstream failure, retried like one)
+// max_upstream_event_size_mb, fails the call with a 502 (an upstream failure: fallbacks apply)
 // and is not read any further; a stream itself is relayed event by event whatever its length.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ before(async () => {
     generalSettings: { max_upstream_response_size_mb: 4, max_upstream_event_size_mb: 1 },
     extraModelsFor: (mockUrl) => [
       modelEntry('huge-answer', 'mock-huge-answer-64', `${mockUrl}/v1`),
+      modelEntry('huge-answer-with-fallback', 'mock-huge-answer-64@fallback', `${mockUrl}/v1`),
       modelEntry('large-answer', 'mock-huge-answer-3', `${mockUrl}/v1`),
       modelEntry('huge-event', 'mock-huge-event-2048', `${mockUrl}/v1`),
       modelEntry('large-event', 'mock-huge-event-768', `${mockUrl}/v1`),
@@ -52,6 +53,17 @@ test('four answers larger than max_upstream_response_size_mb fail with 502, unre
     await stack.mock.waitFor((request) => request === call && request.outcome !== 'pending');
     assert.equal(call.outcome, 'aborted', 'the gateway read an answer it had refused to its end');
   }
+});
+
+test('an answer over the limit is an upstream failure like any other: the request falls back', async () => {
+  const response = await chat('huge-answer-with-fallback', { fallbacks: ['gpt-test'] });
+  const answer = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(answer).slice(0, 300));
+  assert.equal(response.headers.get('x-litellm-model-group'), 'gpt-test');
+  const refused = stack.mock.requests.find((request) => request.body?.model === 'mock-huge-answer-64@fallback');
+  assert.ok(refused, 'the first deployment was called');
+  await stack.mock.waitFor((request) => request === refused && request.outcome !== 'pending');
+  assert.equal(refused.outcome, 'aborted');
 });
 
 test('an answer just under max_upstream_response_size_mb is relayed whole', async () => {
