@@ -4,19 +4,11 @@
 // within general_settings.max_request_memory_mb (a request past it is answered 503).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
 import { startStack, kAuth } from '../support/stack.mjs';
 import { RawConnection, rawExchange } from '../support/network.mjs';
 import { assertErrorBody } from '../support/assertions.mjs';
-
-const kMiB = 1024 * 1024;
-
-// The gateway's resident memory, in bytes.
-function residentBytes(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)[1]) * 1024;
-}
+import { assertAddedLessThan, residentBytes, kMiB } from '../support/memory.mjs';
 
 // A chat request for the `mocked` model whose JSON body is exactly `size` bytes.
 function chatBody(size) {
@@ -74,8 +66,7 @@ test('100 connections that declare the largest body and send one byte add less t
     try {
       await Promise.all(held.map((connection) => connection.send(`${chatHead(port, kMaxRequestMb * kMiB)}{`)));
       await roundTrip(port);
-      const added = residentBytes(pid) - before;
-      assert.ok(added < 4 * kMiB, `100 connections that sent one byte of their body added ${(added / kMiB).toFixed(1)} MiB`);
+      assertAddedLessThan(pid, before, 4 * kMiB, '100 connections that sent one byte of their body');
     } finally {
       for (const connection of held) connection.close();
     }
@@ -93,16 +84,9 @@ test('the memory of bodies cut off by their connection goes back to the system',
     await Promise.all(connections.map((connection) => connection.send(chatHead(port, body.length) + body.slice(0, sent))));
     // Each connection ends its side: the gateway reads the bytes before the end, then closes.
     for (const connection of connections) connection.socket.end();
-    let peak = residentBytes(pid);
-    for (const connection of connections) {
-      await closedByGateway(connection);
-      peak = Math.max(peak, residentBytes(pid));
-    }
+    for (const connection of connections) await closedByGateway(connection);
     await roundTrip(port);
-    const after = residentBytes(pid);
-    assert.ok(after - before < 8 * kMiB,
-      `RSS went from ${(before / kMiB).toFixed(1)} to ${(after / kMiB).toFixed(1)} MiB (peak ${(peak / kMiB).toFixed(1)} MiB) `
-      + `after 8 connections sent ${sent / kMiB} MiB of their bodies each and left`);
+    assertAddedLessThan(pid, before, 8 * kMiB, `after 8 connections sent ${sent / kMiB} MiB of their bodies each and left`);
   }));
 
 test('past max_request_memory_mb a request is answered 503; once a body is whole its memory is free again', () =>

@@ -4,13 +4,11 @@
 // and is not read any further; a stream itself is relayed event by event whatever its length.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
 import { startStack, postJson, modelEntry, kHello } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
 import { readSse } from '../support/sse.mjs';
-
-const kMiB = 1024 * 1024;
+import { assertAddedLessThan, residentBytes, kMiB } from '../support/memory.mjs';
 
 let stack;
 before(async () => {
@@ -29,24 +27,19 @@ after(() => stack?.stop());
 
 const chat = (model, extra = {}) => postJson(stack.url, '/v1/chat/completions', { model, messages: kHello, ...extra });
 
-function residentBytes() {
-  const status = readFileSync(`/proc/${stack.gateway.process.pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)[1]) * 1024;
-}
-
 // The content of a non-streamed answer, or of a stream's chunks joined.
 const contentOf = (answer) => answer.choices[0].message.content;
 const streamedContent = (chunks) => chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
 
 test('four answers larger than max_upstream_response_size_mb fail with 502, unread past the limit, memory bounded', async () => {
+  const pid = stack.gateway.process.pid;
   await chat('gpt-test').then((response) => response.text());
-  const before = residentBytes();
+  const before = residentBytes(pid);
   const responses = await Promise.all(Array.from({ length: 4 }, () => chat('huge-answer')));
   for (const response of responses) {
     await expectError(response, 502, { message: /answer is larger than the limit of 4194304 bytes/ });
   }
-  const added = residentBytes() - before;
-  assert.ok(added < 32 * kMiB, `four 64 MiB answers cut at 4 MiB added ${(added / kMiB).toFixed(1)} MiB`);
+  assertAddedLessThan(pid, before, 32 * kMiB, 'four 64 MiB answers cut at 4 MiB');
   const calls = stack.mock.requests.filter((request) => request.body?.model === 'mock-huge-answer-64');
   assert.equal(calls.length, 4);
   for (const call of calls) {
@@ -90,7 +83,8 @@ test('a stream event just under max_upstream_event_size_mb is relayed', async ()
 });
 
 test('a stream is relayed event by event, never buffered whole: 64 MiB pass a 4 MiB answer limit', async () => {
-  const before = residentBytes();
+  const pid = stack.gateway.process.pid;
+  const before = residentBytes(pid);
   const response = await chat('huge-answer', { stream: true });
   assert.equal(response.status, 200);
   const stream = await readSse(response);
@@ -98,6 +92,5 @@ test('a stream is relayed event by event, never buffered whole: 64 MiB pass a 4 
   assert.ok(stream.done, 'the stream ended with [DONE]');
   const plain = await readSse(await chat('gpt-test', { stream: true }));
   assert.equal(streamedContent(stream.chunks), streamedContent(plain.chunks));
-  const added = residentBytes() - before;
-  assert.ok(added < 16 * kMiB, `a 64 MiB stream added ${(added / kMiB).toFixed(1)} MiB`);
+  assertAddedLessThan(pid, before, 16 * kMiB, 'a 64 MiB stream');
 });
