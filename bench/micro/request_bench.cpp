@@ -35,6 +35,7 @@ std::string read_openai_fixture(std::string_view name) {
 }
 
 const OpenAiCompatibleProvider kProvider{/*ask_stream_usage=*/true};
+constexpr std::size_t kMaxEventBytes = 16 << 20;  // general_settings.max_upstream_event_size_mb's default
 
 Target bench_target() {
   return Target{.provider = "openai",
@@ -97,7 +98,7 @@ void BM_DecodeChatStream(benchmark::State& state) {
   const std::size_t piece = state.range(0) == 0 ? stream.size() : static_cast<std::size_t>(state.range(0));
   std::string out;
   for (auto _ : state) {
-    auto decoder = kProvider.make_stream_decoder(request, "gpt-4o-mini");
+    auto decoder = kProvider.make_stream_decoder(request, "gpt-4o-mini", kMaxEventBytes);
     out.clear();
     bool ok = true;
     for (std::size_t at = 0; at < stream.size() && ok; at += piece) ok = bool(decoder->feed(stream.substr(at, piece), out));

@@ -71,11 +71,14 @@ config::Config load_config(const cli::Options& options) {
   return config::load_string(llmux_embedded_config, "<embedded examples/config.yaml>");
 }
 
+// A size in MiB (as LiteLLM's max_request_size_mb counts them) in bytes.
+std::size_t megabytes(double mb) { return static_cast<std::size_t>(mb * 1024 * 1024); }
+
 server::Limits limits_from(const config::GeneralSettings& settings, std::size_t workers) {
   auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); };
   return server::Limits{
       .header_bytes = static_cast<std::uint32_t>(settings.max_header_size_kb * 1024),
-      .body_bytes = static_cast<std::uint64_t>(settings.max_request_size_mb * 1024 * 1024),
+      .body_bytes = megabytes(settings.max_request_size_mb),
       .keepalive_idle = ms(settings.keepalive_timeout_s),
       .read_timeout = ms(settings.request_read_timeout_s),
       .max_connections = std::max<std::size_t>(1, settings.max_connections / workers),
@@ -151,12 +154,15 @@ int run(const cli::Options& options) {
       .store = store_service.get(),
       .rate_counters = &rate_counters,
       .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
+      .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
+      .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
   };
 
   const std::size_t worker_count = options.num_workers > 0
                                        ? static_cast<std::size_t>(options.num_workers)
                                        : std::max(1u, std::thread::hardware_concurrency());
   const server::Limits limits = limits_from(config.general_settings, worker_count);
+  server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
   GoogleTokenRefresher google_tokens(*models);
   auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls());
 
@@ -172,7 +178,7 @@ int run(const cli::Options& options) {
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener = std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,
-                                                            worker->gateway);
+                                                            request_memory, worker->gateway);
       endpoint.port(worker->listener->port());  // port 0: the others join the port the first got
       workers.push_back(std::move(worker));
     }

@@ -63,12 +63,19 @@ struct LitellmSettings {
 struct GeneralSettings {
   std::string master_key;  // empty: no auth (a loud warning at startup)
   double max_request_size_mb = 50;
-  // llmux's own server limits (not in LiteLLM); each explicit and documented in the README.
+  // llmux's own server limits (not in LiteLLM); each explicit and documented in
+  // docs/configuration.md.
   std::size_t max_header_size_kb = 64;
   double keepalive_timeout_s = 120;
   double request_read_timeout_s = 60;
   double drain_timeout_s = 30;
   std::size_t max_connections = 100000;
+  // All request bodies being received at once, every connection together; the loader makes it
+  // 10 × max_request_size_mb when the config does not set it.
+  double max_request_memory_mb = 500;
+  // An upstream's non-streamed answer, and one event (or line, or message) of a streamed one.
+  double max_upstream_response_size_mb = 64;
+  double max_upstream_event_size_mb = 16;
   // Clients may send api_key / api_base / base_url / user_config for every deployment.
   bool allow_client_side_credentials = false;
   // Host names, IP addresses and CIDR ranges a client-chosen destination may reach besides

@@ -688,6 +688,8 @@ class Loader {
 
   void read_general_settings(const Field& block) {
     GeneralSettings& settings = config_.general_settings;
+    std::optional<double> request_memory_mb;
+    std::optional<Field> request_memory_field;
     for (const Field& field : entries(block)) {
       if (field.key == "master_key") {
         assign(settings.master_key, read_string(field));
@@ -703,6 +705,13 @@ class Loader {
         assign(settings.drain_timeout_s, read_number(field, Sign::positive));
       } else if (field.key == "max_connections") {
         assign(settings.max_connections, read_integer(field, Sign::positive, LONG_MAX));
+      } else if (field.key == "max_request_memory_mb") {
+        request_memory_mb = read_number(field, Sign::positive);
+        request_memory_field = field;
+      } else if (field.key == "max_upstream_response_size_mb") {
+        assign(settings.max_upstream_response_size_mb, read_number(field, Sign::positive));
+      } else if (field.key == "max_upstream_event_size_mb") {
+        assign(settings.max_upstream_event_size_mb, read_number(field, Sign::positive));
       } else if (field.key == "allow_client_side_credentials") {
         assign(settings.allow_client_side_credentials, read_bool(field));
       } else if (field.key == "allowed_client_api_base_hosts") {
@@ -716,6 +725,11 @@ class Loader {
       } else {
         ignore(field);
       }
+    }
+    // Room for ten bodies of the largest size unless the config says otherwise; never less than one.
+    settings.max_request_memory_mb = request_memory_mb.value_or(10 * settings.max_request_size_mb);
+    if (request_memory_mb && *request_memory_mb < settings.max_request_size_mb) {
+      problem(*request_memory_field, "must be at least max_request_size_mb: a body of that size must fit");
     }
   }
 

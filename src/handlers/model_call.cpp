@@ -293,7 +293,8 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
                       .body = std::move(upstream_request->body),
                       .timeout = attempt.timeout,
                       .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout,
-                      .client_destination = attempt.client_destination};
+                      .client_destination = attempt.client_destination,
+                      .max_answer_bytes = shared_.max_upstream_response_bytes};
   const auto upstream_started = Clock::now();
 
   if (!request.stream) {
@@ -328,7 +329,7 @@ asio::awaitable<Gateway::AttemptEnd> Gateway::call_deployment(server::Exchange& 
     if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
     co_return AttemptEnd{.failure = masked(std::move(error), deployment, exchange)};
   }
-  auto decoder = deployment.provider->make_stream_decoder(request, served_model);
+  auto decoder = deployment.provider->make_stream_decoder(request, served_model, shared_.max_upstream_event_bytes);
   std::string out;
   std::optional<Error> failure;
   while (!failure) {

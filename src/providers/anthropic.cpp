@@ -568,8 +568,9 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 class AnthropicStreamDecoder final : public SseStreamDecoder {
  public:
-  AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode)
-      : chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model),
+  AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode, std::size_t max_event_bytes)
+      : SseStreamDecoder(max_event_bytes),
+        chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model),
         include_usage_(include_usage),
         json_mode_(json_mode) {}
 
@@ -915,8 +916,10 @@ Error AnthropicProvider::decode_error(int status, std::string_view body) const {
 }
 
 std::unique_ptr<StreamDecoder> AnthropicProvider::make_stream_decoder(const api::Request& request,
-                                                                      std::string_view client_model) const {
-  return std::make_unique<AnthropicStreamDecoder>(client_model, request.include_usage, is_json_mode(request));
+                                                                      std::string_view client_model,
+                                                                      std::size_t max_event_bytes) const {
+  return std::make_unique<AnthropicStreamDecoder>(client_model, request.include_usage, is_json_mode(request),
+                                                  max_event_bytes);
 }
 
 }  // namespace llmux::providers

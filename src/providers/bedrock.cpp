@@ -674,10 +674,11 @@ void refine_by_message(Error& error) {
 class BedrockStreamDecoder final : public StreamDecoder {
  public:
   BedrockStreamDecoder(std::string_view client_model, std::int64_t created, bool include_usage,
-                       std::optional<std::string> json_tool)
+                       std::optional<std::string> json_tool, std::size_t max_message_bytes)
       : chunks_(make_object_id("chatcmpl-"), created, client_model),
         include_usage_(include_usage),
-        json_tool_(std::move(json_tool)) {}
+        json_tool_(std::move(json_tool)),
+        frames_(max_message_bytes) {}
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     messages_.clear();
@@ -1036,9 +1037,10 @@ Error BedrockProvider::decode_error(int status, std::string_view body) const {
 }
 
 std::unique_ptr<StreamDecoder> BedrockProvider::make_stream_decoder(const api::Request& request,
-                                                                    std::string_view client_model) const {
+                                                                    std::string_view client_model,
+                                                                    std::size_t max_event_bytes) const {
   return std::make_unique<BedrockStreamDecoder>(client_model, seconds_since_epoch(now_()), request.include_usage,
-                                                json_tool_name(request));
+                                                json_tool_name(request), max_event_bytes);
 }
 
 }  // namespace llmux::providers

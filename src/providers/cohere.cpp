@@ -368,8 +368,10 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
 
 class CohereStreamDecoder final : public SseStreamDecoder {
  public:
-  CohereStreamDecoder(std::string_view client_model, bool include_usage)
-      : chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model), include_usage_(include_usage) {}
+  CohereStreamDecoder(std::string_view client_model, bool include_usage, std::size_t max_event_bytes)
+      : SseStreamDecoder(max_event_bytes),
+        chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model),
+        include_usage_(include_usage) {}
 
   const api::Usage& usage() const override { return usage_; }
 
@@ -511,8 +513,9 @@ Error CohereProvider::decode_error(int status, std::string_view body) const {
 }
 
 std::unique_ptr<StreamDecoder> CohereProvider::make_stream_decoder(const api::Request& request,
-                                                                   std::string_view client_model) const {
-  return std::make_unique<CohereStreamDecoder>(client_model, request.include_usage);
+                                                                   std::string_view client_model,
+                                                                   std::size_t max_event_bytes) const {
+  return std::make_unique<CohereStreamDecoder>(client_model, request.include_usage, max_event_bytes);
 }
 
 }  // namespace llmux::providers

@@ -958,8 +958,11 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
 
 class GeminiStreamDecoder final : public SseStreamDecoder {
  public:
-  GeminiStreamDecoder(std::string_view client_model, bool include_usage)
-      : client_model_(client_model), created_(unix_seconds()), include_usage_(include_usage) {}
+  GeminiStreamDecoder(std::string_view client_model, bool include_usage, std::size_t max_event_bytes)
+      : SseStreamDecoder(max_event_bytes),
+        client_model_(client_model),
+        created_(unix_seconds()),
+        include_usage_(include_usage) {}
 
   const api::Usage& usage() const override { return usage_.usage; }
 
@@ -1178,8 +1181,9 @@ Error GeminiProvider::decode_error(int status, std::string_view body) const {
 }
 
 std::unique_ptr<StreamDecoder> GeminiProvider::make_stream_decoder(const api::Request& request,
-                                                                   std::string_view client_model) const {
-  return std::make_unique<GeminiStreamDecoder>(client_model, request.include_usage);
+                                                                   std::string_view client_model,
+                                                                   std::size_t max_event_bytes) const {
+  return std::make_unique<GeminiStreamDecoder>(client_model, request.include_usage, max_event_bytes);
 }
 
 }  // namespace llmux::providers

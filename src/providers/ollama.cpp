@@ -448,12 +448,13 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
 class OllamaStreamDecoder final : public StreamDecoder {
  public:
   OllamaStreamDecoder(OllamaProvider::Api api, bool text_completion, bool include_usage,
-                      std::string_view client_model)
+                      std::string_view client_model, std::size_t max_line_bytes)
       : api_(api),
         text_completion_(text_completion),
         include_usage_(include_usage),
         id_(make_object_id(text_completion ? "cmpl-" : "chatcmpl-")),
-        client_model_(client_model) {}
+        client_model_(client_model),
+        splitter_(max_line_bytes) {}
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     if (failure_) return *failure_;
@@ -683,10 +684,11 @@ Error OllamaProvider::decode_error(int status, std::string_view body) const {
 }
 
 std::unique_ptr<StreamDecoder> OllamaProvider::make_stream_decoder(const api::Request& request,
-                                                                   std::string_view client_model) const {
+                                                                   std::string_view client_model,
+                                                                   std::size_t max_event_bytes) const {
   const bool text_completion = request.endpoint == api::Endpoint::completions;
   return std::make_unique<OllamaStreamDecoder>(text_completion ? Api::generate : api_, text_completion,
-                                               request.include_usage, client_model);
+                                               request.include_usage, client_model, max_event_bytes);
 }
 
 std::optional<std::int64_t> unix_seconds_from_rfc3339(std::string_view text) {

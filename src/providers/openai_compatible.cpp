@@ -59,8 +59,8 @@ api::Usage parse_usage(std::string_view answer, const api::AnswerLayout& layout)
 
 class OpenAiStreamDecoder final : public SseStreamDecoder {
  public:
-  OpenAiStreamDecoder(std::string_view client_model, bool relay_usage_chunk)
-      : quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
+  OpenAiStreamDecoder(std::string_view client_model, bool relay_usage_chunk, std::size_t max_event_bytes)
+      : SseStreamDecoder(max_event_bytes), quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
 
   const api::Usage& usage() const override { return usage_; }
 
@@ -236,14 +236,17 @@ Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) 
   return decode_openai_error(status, body);
 }
 
-std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(
-    const api::Request& request, std::string_view client_model) const {
+std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(const api::Request& request,
+                                                                             std::string_view client_model,
+                                                                             std::size_t max_event_bytes) const {
   if (ask_stream_usage_) {
-    return std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/request.include_usage);
+    return std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/request.include_usage,
+                                                 max_event_bytes);
   }
   // A server that may not send usage: relay its usage chunk if it does, estimate if it does not.
-  return with_estimated_usage(std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/true),
-                              request, client_model);
+  return with_estimated_usage(
+      std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/true, max_event_bytes), request,
+      client_model);
 }
 
 Error decode_openai_error(int status, std::string_view body) {

@@ -94,8 +94,10 @@ class Provider {
                                std::string_view client_model) const = 0;
   // Any non-2xx answer → the client's error (status and message kept where they make sense).
   virtual Error decode_error(int status, std::string_view body) const = 0;
-  virtual std::unique_ptr<StreamDecoder> make_stream_decoder(
-      const api::Request& request, std::string_view client_model) const = 0;
+  // A stream's decoder; an upstream event (or line, or message) larger than `max_event_bytes` fails
+  // the stream instead of being buffered.
+  virtual std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request, std::string_view client_model,
+                                                             std::size_t max_event_bytes) const = 0;
   // Whether encode takes Endpoint::rerank (Cohere's rerank API); the gateway refuses it otherwise.
   virtual bool serves_rerank() const { return false; }
 };

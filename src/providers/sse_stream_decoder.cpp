@@ -4,7 +4,7 @@
 
 namespace llmux::providers {
 
-SseStreamDecoder::SseStreamDecoder() = default;
+SseStreamDecoder::SseStreamDecoder(std::size_t max_event_bytes) : parser_(max_event_bytes) {}
 
 Result<void> SseStreamDecoder::feed(std::string_view bytes, std::string& out) {
   // Relayed events are about as long as the upstream's: one allocation instead of a doubling

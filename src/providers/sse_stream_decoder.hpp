@@ -18,7 +18,7 @@ class SseStreamDecoder : public StreamDecoder, private wire::SseEventSink {
   bool done() const final { return done_; }
 
  protected:
-  SseStreamDecoder();
+  explicit SseStreamDecoder(std::size_t max_event_bytes);
 
   // One complete upstream event (its data may be empty). Never called once the stream is done.
   virtual Result<void> on_event(const wire::SseEventView& event, std::string& out) = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/http1.hpp"
+#include "server/request_memory.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -38,15 +39,14 @@ class Request {
   bool keep_alive() const { return head_.keep_alive; }
   // The first field named `name` (ASCII case-insensitive); empty when absent.
   std::string_view header(std::string_view name) const;
-  const std::string& body() const { return body_; }
-  std::string& body() { return body_; }
+  std::string_view body() const { return body_.view(); }
 
  private:
   friend class Listener;
   std::string head_bytes_;  // the head as received, blank line included
   http1::RequestHead head_;
   http::verb method_ = http::verb::unknown;
-  std::string body_;
+  BodyBytes body_;
 };
 
 // Fires a callback when the client closes its connection while its request is being served.

@@ -51,8 +51,8 @@ struct Listener::Session {
 };
 
 Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, bool reuse_port, Limits limits,
-                   Handler& handler)
-    : io_(io), acceptor_(io), limits_(limits), handler_(handler) {
+                   RequestMemory& request_memory, Handler& handler)
+    : io_(io), acceptor_(io), limits_(limits), request_memory_(request_memory), handler_(handler) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   if (reuse_port) {
@@ -199,59 +199,78 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
     }
 
-    // The body: what is buffered already, then straight from the socket into the body.
-    std::string& body = request.body_;
+    // The body: what is buffered already, then straight from the socket into the body, whose
+    // storage grows with the bytes that arrive (never with the declared length), within what all
+    // bodies being received may take together.
     beast::error_code body_ec;
-    if (head.framing == http1::BodyFraming::length) {
-      const auto length = static_cast<std::size_t>(head.content_length);
-      const std::size_t buffered = std::min(length, buffer.pending().size());
-      body.reserve(length);
-      body.assign(buffer.pending().substr(0, buffered));
-      buffer.consume(buffered);
-      if (buffered < length) {
-        read_the_rest();
-        body.resize(length);
-        auto [ec, read] =
-            co_await asio::async_read(socket, asio::buffer(body.data() + buffered, length - buffered), kUseTuple);
-        body_ec = ec;
-      }
-    } else if (head.framing == http1::BodyFraming::chunked) {
-      http1::BodyDecoder decoder(http1::BodyFraming::chunked, 0);
-      bool malformed = false;
-      bool over_limit = false;
-      while (true) {
-        if (!buffer.empty()) {
-          const auto step = decoder.decode(buffer.pending_data(), buffer.pending().size());
-          if (!step) {
+    bool out_of_memory = false;
+    bool over_limit = false;
+    bool malformed = false;
+    {  // the body's share of the request memory is given back once the body is whole
+      BodyBuffer body(request.body_, request_memory_);
+      if (head.framing == http1::BodyFraming::length) {
+        const auto length = static_cast<std::size_t>(head.content_length);
+        const std::size_t buffered = std::min(length, buffer.pending().size());
+        out_of_memory = !body.append(buffer.pending().substr(0, buffered), length);
+        buffer.consume(buffered);
+        buffer.release_if_empty();  // the rest goes straight into the body
+        while (!out_of_memory && body.size() < length) {
+          read_the_rest();
+          std::size_t room = 0;
+          char* const space = body.prepare(room, length);
+          if (!space) {
+            out_of_memory = true;
+            break;
+          }
+          auto [ec, read] = co_await socket.async_read_some(asio::buffer(space, room), kUseTuple);
+          body.commit(read);
+          body_ec = ec;
+          if (ec) break;
+        }
+      } else if (head.framing == http1::BodyFraming::chunked) {
+        http1::BodyDecoder decoder(http1::BodyFraming::chunked, 0);
+        while (true) {
+          if (!buffer.empty()) {
+            const auto step = decoder.decode(buffer.pending_data(), buffer.pending().size());
+            if (!step) {
+              malformed = true;
+              break;
+            }
+            if (body.size() + step->produced > limits_.body_bytes) {
+              over_limit = true;
+              break;
+            }
+            if (!body.append({buffer.pending_data(), step->produced}, limits_.body_bytes)) {
+              out_of_memory = true;
+              break;
+            }
+            buffer.consume(step->consumed);
+            if (decoder.done()) break;
+          }
+          read_the_rest();
+          auto [ec, read] = co_await read_more(2 * kRequestReadBytes + http1::kMaxChunkLine);
+          body_ec = ec;
+          if (ec) break;
+          if (read == 0) {  // a chunk-size line longer than any real one
             malformed = true;
             break;
           }
-          body.append(buffer.pending_data(), step->produced);
-          buffer.consume(step->consumed);
-          if (body.size() > limits_.body_bytes) {
-            over_limit = true;
-            break;
-          }
-          if (decoder.done()) break;
+          buffer.commit(read);
         }
-        read_the_rest();
-        auto [ec, read] = co_await read_more(2 * kRequestReadBytes + http1::kMaxChunkLine);
-        body_ec = ec;
-        if (ec) break;
-        if (read == 0) {  // a chunk-size line longer than any real one
-          malformed = true;
-          break;
-        }
-        buffer.commit(read);
       }
-      if (over_limit) {
-        co_await reject(413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
-        break;
-      }
-      if (malformed) {
-        co_await reject(400, "Malformed HTTP request body: bad chunk.");
-        break;
-      }
+    }
+    if (over_limit) {
+      co_await reject(413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
+      break;
+    }
+    if (malformed) {
+      co_await reject(400, "Malformed HTTP request body: bad chunk.");
+      break;
+    }
+    if (out_of_memory) {
+      co_await reject(503, "The server is receiving too many request bodies at once (limit " +
+                               std::to_string(request_memory_.limit()) + " bytes for all together); try again shortly.");
+      break;
     }
     if (body_ec) {
       if (!is_quiet_end(body_ec)) co_await reject(400, "Malformed HTTP request body: " + body_ec.message() + ".");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "server/exchange.hpp"
+#include "server/request_memory.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -24,8 +25,9 @@ struct Limits {
 class Listener {
  public:
   // Binds `endpoint`; with `reuse_port`, several listeners (one per worker) share the port.
+  // `request_memory` bounds the bodies being received, by all listeners together.
   Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, bool reuse_port,
-           Limits limits, Handler& handler);
+           Limits limits, RequestMemory& request_memory, Handler& handler);
   ~Listener();
 
   unsigned short port() const;
@@ -45,6 +47,7 @@ class Listener {
   asio::io_context& io_;
   asio::ip::tcp::acceptor acceptor_;
   Limits limits_;
+  RequestMemory& request_memory_;
   Handler& handler_;
   std::list<Session*> sessions_;
   bool draining_ = false;

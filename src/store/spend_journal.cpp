@@ -2,6 +2,7 @@
 
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "store/private_file.hpp"
 #include "telemetry/log.hpp"
 
 #include <boost/json/parse.hpp>
@@ -15,7 +16,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace llmux::store {
 
@@ -160,8 +160,7 @@ bool parse_journal_line(std::string_view line, std::string& batch_id, std::vecto
 
 SpendJournal::SpendJournal(std::unique_ptr<Database> database, std::string path, std::chrono::milliseconds max_lag)
     : store_(std::move(database)), path_(std::move(path)), max_lag_(max_lag) {
-  // The file holds key hashes and, with store_prompts_in_spend_logs, prompts: owner only.
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  fd_ = open_private_file(path_, O_RDWR | O_APPEND);
   if (fd_ < 0) throw DatabaseError(system_error("cannot open the spend journal " + path_), false);
   struct stat status {};
   if (::fstat(fd_, &status) != 0) {
@@ -435,9 +434,15 @@ void SpendJournal::remove_if_empty() {
 }
 
 void SpendJournal::set_aside(std::string_view line, const std::string& why) {
-  std::ofstream out(path_ + ".rejected", std::ios::app);
-  out << line << '\n';
-  telemetry::log_now("error", "a spend batch the database cannot take was set aside in " + path_ + ".rejected: " + why);
+  const std::string rejected = path_ + ".rejected";
+  std::string text(line);
+  text += '\n';
+  const int fd = open_private_file(rejected, O_WRONLY | O_APPEND);
+  const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const std::string outcome = written ? "was set aside in " + rejected
+                                      : "was lost: " + system_error("cannot write to " + rejected);
+  if (fd >= 0) ::close(fd);
+  telemetry::log_now("error", "a spend batch the database cannot take " + outcome + ": " + why);
 }
 
 }  // namespace llmux::store

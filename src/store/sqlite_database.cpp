@@ -1,6 +1,7 @@
 // The embedded engine: one SQLite file in WAL mode (readers never block the writer), with the
 // prepared statements cached by their text.
 #include "store/database.hpp"
+#include "store/private_file.hpp"
 
 #include <sqlite3.h>
 
@@ -13,6 +14,13 @@ namespace {
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(const std::string& path) {
+    // SQLite creates files 0644 (less the umask), and its -wal and -shm with the database's
+    // mode: the database is made first, owner only, and files an earlier run left are tightened.
+    if (path != ":memory:") {
+      make_private_file(path);
+      make_private_if_present(path + "-wal");
+      make_private_if_present(path + "-shm");
+    }
     const int opened = sqlite3_open_v2(path.c_str(), &db_,
                                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (opened != SQLITE_OK) {

@@ -268,14 +268,19 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
 }
 
 asio::awaitable<Result<std::string>> Stream::read_all(std::size_t limit) {
+  // Refused as soon as it is known to be too large; the rest is not read (the connection is then
+  // closed, not reused).
+  const auto too_large = [limit] {
+    return make_error(ErrorKind::upstream_failed,
+                      "The upstream's answer is larger than the limit of " + std::to_string(limit) + " bytes.");
+  };
+  if (state_->head.framing == http1::BodyFraming::length && state_->head.content_length > limit) co_return too_large();
   std::string all;
   while (true) {
     auto piece = co_await next();
     if (!piece) co_return piece.error();
     if (!*piece) co_return all;
-    if (all.size() + (*piece)->size() > limit) {
-      co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream's answer is larger than the limit."};
-    }
+    if (all.size() + (*piece)->size() > limit) co_return too_large();
     all += **piece;
   }
 }
@@ -461,14 +466,14 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, 
 }
 
 asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
-  constexpr std::size_t kMaxAnswerBytes = 256u << 20;
+  const std::size_t max_answer_bytes = call.max_answer_bytes;
   const auto deadline = Clock::now() + call.timeout;
   call.first_byte_timeout = std::min(call.first_byte_timeout, call.timeout);
   auto stream = co_await open_stream(std::move(call), abort);
   if (!stream) co_return stream.error();
   (*stream)->state_->whole_call_deadline = true;
   if ((*stream)->state_->connection) (*stream)->state_->connection->deadline.expires_at(deadline);
-  auto body = co_await (*stream)->read_all(kMaxAnswerBytes);
+  auto body = co_await (*stream)->read_all(max_answer_bytes);
   if (!body) co_return body.error();
   co_return Response{.status = (*stream)->status(), .body = std::move(*body), .retry_after = (*stream)->retry_after()};
 }

@@ -37,6 +37,8 @@ struct Call {
   // Set when the client chose the URL: only addresses its policy permits are dialled, on
   // connections never shared with the operator's destinations.
   ClientDestination client_destination{};
+  // send(): an answer body larger than this fails the call instead of being buffered.
+  std::size_t max_answer_bytes = 64u << 20;
 };
 
 struct Response {

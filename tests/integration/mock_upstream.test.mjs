@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startMockUpstream } from '../mock_upstream/server.mjs';
 import {
-  readFixture, fixtureStreamEvents, fixtureStreamText, errorBody, embeddingFor, kModerationCategories,
+  readFixture, fixtureStreamEvents, fixtureStreamText, eventData, errorBody, embeddingFor, kModerationCategories,
 } from '../mock_upstream/bodies.mjs';
 import { RawConnection } from '../support/network.mjs';
 import { readSse } from '../support/sse.mjs';
@@ -129,6 +129,30 @@ test('mock-garbage answers 200 with a body that is not JSON', async () => {
   assert.equal(response.status, 200);
   const text = await response.text();
   assert.throws(() => JSON.parse(text), SyntaxError);
+});
+
+test('mock-huge-answer-<MiB> is the recorded answer made that long, sent without a length', async () => {
+  const response = await post('/v1/chat/completions', { model: 'mock-huge-answer-2' });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-length'), null);
+  const text = await response.text();
+  assert.ok(text.length >= 2 * 1024 * 1024 && text.length < 2 * 1024 * 1024 + 4096, `${text.length} bytes`);
+  assert.deepEqual(JSON.parse(text), JSON.parse(readFixture('chat_completion.json')));
+
+  const streamed = await post('/v1/chat/completions', { model: 'mock-huge-answer-2', stream: true });
+  const bytes = (await streamed.clone().arrayBuffer()).byteLength;
+  assert.ok(bytes > 2 * 1024 * 1024 - 64 * 1024, `a ${bytes}-byte stream`);
+  const { payloads } = await readSse(streamed);
+  assert.deepEqual(payloads, fixtureStreamEvents('chat_completion_stream.sse', false).map(eventData));
+});
+
+test('mock-huge-event-<KiB> makes the first event that long, the same JSON', async () => {
+  const response = await post('/v1/chat/completions', { model: 'mock-huge-event-100', stream: true });
+  const { events, payloads } = await readSse(response);
+  const expected = fixtureStreamEvents('chat_completion_stream.sse', false).map(eventData);
+  assert.ok(events[0].data.length > 100 * 1024);
+  assert.deepEqual(JSON.parse(payloads[0]), JSON.parse(expected[0]));
+  assert.deepEqual(payloads.slice(1), expected.slice(1));
 });
 
 test('legacy completions, plain and streamed', async () => {

@@ -33,6 +33,11 @@ const kPatterns = [
   [/^mock-redirect(?:-(3\d\d))?$/, (m) => ({ kind: 'redirect', status: Number(m[1] ?? 302) })],
   // A server that never reports usage, even when stream_options asks for it.
   [/^mock-no-usage$/, () => ({ kind: 'no-usage' })],
+  // An answer of <MiB> MiB: the usual one with whitespace inside its JSON, sent without a length;
+  // streamed, the usual events with <MiB> MiB of comment (SSE) or blank (NDJSON) lines between them.
+  [/^mock-huge-answer-(\d+)$/, (m) => ({ kind: 'huge-answer', bytes: Number(m[1]) * 1024 * 1024 })],
+  // The first event of the stream (non-streamed: the answer) has <KiB> KiB of whitespace in its JSON.
+  [/^mock-huge-event-(\d+)$/, (m) => ({ kind: 'huge-event', bytes: Number(m[1]) * 1024 })],
 ];
 
 // "<behaviour>@<tag>": the tag only makes the name distinct (its own call counter, and a way to

@@ -85,6 +85,18 @@ export class Exchange {
     this.res.end();
   }
 
+  // Writes a 200 answer without a length (chunked) from `pieces`, each once the one before has
+  // gone out; stops as soon as the client goes away.
+  async sendPieces(contentType, pieces, events = 0) {
+    this.startStream(contentType);
+    for (const piece of pieces) {
+      if (this.gone) return;
+      await this.write(piece);
+    }
+    this.record.eventsWritten = events;
+    this.res.end();
+  }
+
   // Writes one whole event every intervalMs; stops as soon as the client goes away.
   async streamSlowly(events, intervalMs, contentType) {
     this.startStream(contentType);

@@ -16,7 +16,7 @@ class NdjsonSplitter {
 
   // Calls `on_line(std::string_view)` for each line `bytes` completes; the view is valid during
   // the call only. `on_line` returns false to stop (feed then returns false too). Returns false
-  // (and stays failed) when a line grows past max_line_bytes.
+  // (and stays failed) when a line is longer than max_line_bytes, whether buffered or not.
   template <class OnLine>
   bool feed(std::string_view bytes, OnLine&& on_line);
 
@@ -49,11 +49,11 @@ bool NdjsonSplitter::feed(std::string_view bytes, OnLine&& on_line) {
     }
     std::string_view line = bytes.substr(0, end);
     bytes.remove_prefix(end + 1);
+    if (partial_.size() + line.size() > max_line_bytes_) {
+      failed_ = true;
+      return false;
+    }
     if (!partial_.empty()) {
-      if (partial_.size() + line.size() > max_line_bytes_) {
-        failed_ = true;
-        return false;
-      }
       partial_.append(line);
       line = partial_;
     }

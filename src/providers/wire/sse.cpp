@@ -32,7 +32,8 @@ bool SseParser::feed(std::string_view bytes, SseEventSink& sink) {
     const char* lf = *pos == '\n' ? pos : find_byte(pos, cr ? cr : end, '\n');
     const char* line_end = lf ? lf : cr;
     if (!line_end) {
-      if (partial_line_.size() + static_cast<std::size_t>(end - pos) > max_event_bytes_) {
+      // The unfinished line counts with the event it belongs to: together they are what is held.
+      if (event_bytes() + partial_line_.size() + static_cast<std::size_t>(end - pos) > max_event_bytes_) {
         failed_ = true;
         return false;
       }
@@ -141,7 +142,7 @@ bool SseParser::on_line(std::string_view line, bool fed, SseEventSink& sink) {
     return true;  // retry and unknown fields
   }
   has_fields_ = true;
-  return event_.size() + data().size() + id_.size() <= max_event_bytes_;
+  return event_bytes() <= max_event_bytes_;
 }
 
 void SseParser::keep_data() {

@@ -65,6 +65,8 @@ class SseParser {
   void dispatch(SseEventSink& sink);
   // The event's data as a view: in the fed bytes, or in data_.
   std::string_view data() const { return data_fed_ ? data_view_ : std::string_view(data_); }
+  // What the event being read holds so far (the limit's measure).
+  std::size_t event_bytes() const { return event_.size() + data().size() + id_.size(); }
   // Copies data that points into the fed bytes: they go away when feed returns.
   void keep_data();
 

@@ -317,6 +317,8 @@ general_settings:
   request_read_timeout_s: 7
   drain_timeout_s: 3
   max_connections: 250
+  max_upstream_response_size_mb: 8
+  max_upstream_event_size_mb: 0.5
 )");
   EXPECT_TRUE(config.litellm_settings.drop_params);
   EXPECT_EQ(config.litellm_settings.num_retries, 2);
@@ -331,7 +333,20 @@ general_settings:
   EXPECT_EQ(config.general_settings.request_read_timeout_s, 7);
   EXPECT_EQ(config.general_settings.drain_timeout_s, 3);
   EXPECT_EQ(config.general_settings.max_connections, 250u);
+  EXPECT_EQ(config.general_settings.max_upstream_response_size_mb, 8);
+  EXPECT_EQ(config.general_settings.max_upstream_event_size_mb, 0.5);
   EXPECT_THAT(config.warnings, IsEmpty());
+}
+
+TEST(LoadString, RequestMemoryIsTenLargestBodiesUnlessSetAndNeverLessThanOne) {
+  EXPECT_EQ(load("general_settings: {max_request_size_mb: 8}\n").general_settings.max_request_memory_mb, 80);
+  EXPECT_EQ(load("general_settings: {}\n").general_settings.max_request_memory_mb, 500);
+  EXPECT_EQ(load("general_settings: {max_request_size_mb: 8, max_request_memory_mb: 8}\n")
+                .general_settings.max_request_memory_mb,
+            8);
+  EXPECT_THAT(problems_of("general_settings:\n  max_request_size_mb: 8\n  max_request_memory_mb: 7.5\n"),
+              ElementsAre("config.yaml:3: general_settings.max_request_memory_mb: must be at least "
+                          "max_request_size_mb: a body of that size must fit"));
 }
 
 TEST(LoadString, RouterSettingsInLiteLLMSpellings) {

@@ -459,7 +459,7 @@ struct StreamRun {
 
 StreamRun run_stream(const api::Request& request, const std::vector<std::string_view>& pieces) {
   StreamRun result;
-  auto decoder = kBedrock.make_stream_decoder(request, "my-claude");
+  auto decoder = kBedrock.make_stream_decoder(request, "my-claude", kMaxEventBytes);
   for (auto piece : pieces) {
     if (auto fed = decoder->feed(piece, result.out); !fed) {
       result.error = fed.error();

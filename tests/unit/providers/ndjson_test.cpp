@@ -75,7 +75,8 @@ TEST(NdjsonSplitter, LineOverTheLimitFailsAndStaysFailed) {
   EXPECT_TRUE(splitter.failed());
   EXPECT_FALSE(splitter.feed("\n", ignore));
   NdjsonSplitter whole_lines(8);
-  EXPECT_TRUE(whole_lines.feed("12345678\n", ignore));  // a line inside one feed is never copied
+  EXPECT_TRUE(whole_lines.feed("12345678\n", ignore));
+  EXPECT_FALSE(whole_lines.feed("123456789\n", ignore)) << "a line inside one feed counts too";
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 namespace llmux::providers {
 
 namespace json = boost::json;
+using test_support::kMaxEventBytes;
 using test_support::parsed_request;
 using test_support::read_wire_fixture;
 using test_support::run_stream;

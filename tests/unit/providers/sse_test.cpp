@@ -148,6 +148,14 @@ TEST(SseParser, FailsWhenAnEventOfShortLinesExceedsTheLimit) {
   EXPECT_EQ(events.size(), 1u);
 }
 
+TEST(SseParser, AnUnfinishedLineCountsWithTheEventItBelongsTo) {
+  SseParser parser(16);
+  std::vector<SseEvent> events;
+  EXPECT_TRUE(parser.feed("data: 0123456789\n", events));  // 10 bytes of event
+  EXPECT_FALSE(parser.feed("data: 0123456", events)) << "10 + 13 bytes held: past the limit before the line ends";
+  EXPECT_TRUE(events.empty());
+}
+
 TEST(SseParser, LimitAppliesPerEvent) {
   SseParser parser(16);
   std::vector<SseEvent> events;

@@ -17,6 +17,9 @@
 
 namespace llmux::providers::test_support {
 
+// The largest upstream stream event the tests' decoders take (general_settings' default).
+constexpr std::size_t kMaxEventBytes = 16 << 20;
+
 // A file under tests/fixtures/wire/, e.g. "openai/chat_completion.json"; throws if missing.
 inline std::string read_wire_fixture(const std::string& relative) {
   const auto path = std::filesystem::path(LLMUX_FIXTURES_DIR) / "wire" / relative;
@@ -69,9 +72,10 @@ struct StreamRun {
 };
 
 inline StreamRun run_stream(const Provider& provider, const api::Request& request,
-                            const std::vector<std::string_view>& pieces, std::string_view client_model) {
+                            const std::vector<std::string_view>& pieces, std::string_view client_model,
+                            std::size_t max_event_bytes = kMaxEventBytes) {
   StreamRun result;
-  auto decoder = provider.make_stream_decoder(request, client_model);
+  auto decoder = provider.make_stream_decoder(request, client_model, max_event_bytes);
   for (std::string_view piece : pieces) {
     if (auto fed = decoder->feed(piece, result.out); !fed) {
       result.feed_error = result.error = fed.error();

@@ -124,7 +124,7 @@ TEST(VertexGemini, DecodesGeminiStreamsLikeAiStudio) {
                                 "stream_options":{"include_usage":true}})");
   const std::string bytes = read_wire_fixture("gemini/stream_generate_content.sse");
   std::string out;
-  auto decoder = kVertexGemini.make_stream_decoder(request, kClientModel);
+  auto decoder = kVertexGemini.make_stream_decoder(request, kClientModel, kMaxEventBytes);
   ASSERT_TRUE(decoder->feed(bytes, out));
   ASSERT_TRUE(decoder->finish(out));
   EXPECT_THAT(out, HasSubstr(R"("model":"my-vertex")"));
@@ -179,7 +179,7 @@ TEST(VertexClaude, DecodesAnthropicStreams) {
   const auto request = chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})");
   const std::string bytes = read_wire_fixture("anthropic/message_stream.sse");
   std::string out;
-  auto decoder = kVertexClaude.make_stream_decoder(request, kClientModel);
+  auto decoder = kVertexClaude.make_stream_decoder(request, kClientModel, kMaxEventBytes);
   ASSERT_TRUE(decoder->feed(bytes, out));
   ASSERT_TRUE(decoder->finish(out));
   EXPECT_TRUE(decoder->done());
