@@ -25,15 +25,9 @@ bool is_known_type(char type) {
 
 }  // namespace
 
-Command::Command(std::initializer_list<std::string_view> arguments) {
-  std::size_t bytes = 16;
-  for (const std::string_view argument : arguments) bytes += argument.size() + 16;
-  wire_.reserve(bytes);
-  begin(arguments.size());
-  for (const std::string_view argument : arguments) append(argument);
-}
-
-void Command::begin(std::size_t argument_count) {
+void Command::begin(std::size_t argument_count, std::size_t argument_bytes) {
+  // Room for the whole command: each argument's `$<length>\r\n…\r\n` adds at most 16 bytes.
+  wire_.reserve(16 + argument_count * 16 + argument_bytes);
   wire_ += '*';
   append_decimal(wire_, argument_count);
   wire_ += "\r\n";

@@ -7,8 +7,8 @@
 
 #include "base/error.hpp"
 
+#include <concepts>
 #include <cstdint>
-#include <initializer_list>
 #include <ranges>
 #include <string>
 #include <string_view>
@@ -34,18 +34,27 @@ struct Reply {
 // any bytes (CR, LF, NUL) are safe in keys and values. Encoded once, when built.
 class Command {
  public:
-  Command(std::initializer_list<std::string_view> arguments);
+  // Command{"INCRBY", key, "3"}. Arguments rather than an initializer_list: GCC 12 cannot compile
+  // an initializer_list inside a co_await expression ("array used as initializer"), and
+  // `co_await client.command({"INCRBY", key, "3"})` is how commands are written.
+  template <class... Arguments>
+    requires(sizeof...(Arguments) > 0 && (std::convertible_to<const Arguments&, std::string_view> && ...))
+  Command(const Arguments&... arguments) {
+    begin(sizeof...(Arguments), (std::string_view(arguments).size() + ...));
+    (append(std::string_view(arguments)), ...);
+  }
   // Any sized range of things a string_view can be made from (std::string, std::string_view, …).
   template <std::ranges::sized_range Range>
+    requires std::convertible_to<std::ranges::range_reference_t<const Range&>, std::string_view>
   explicit Command(const Range& arguments) {
-    begin(std::ranges::size(arguments));
+    begin(std::ranges::size(arguments), 0);
     for (const auto& argument : arguments) append(std::string_view(argument));
   }
 
   const std::string& wire() const { return wire_; }
 
  private:
-  void begin(std::size_t argument_count);
+  void begin(std::size_t argument_count, std::size_t argument_bytes);
   void append(std::string_view argument);
   std::string wire_;
 };
