@@ -63,9 +63,24 @@ bool ping(Stream& stream) {
 
 RedisServer::RedisServer() : RedisServer(Setup{}) {}
 
-RedisServer::RedisServer(Setup setup) : setup_(std::move(setup)), dir_(make_temp_dir()), port_(free_port()) {
-  if (setup_.tls) make_certificates();
-  start();
+RedisServer::RedisServer(Setup setup) : setup_(std::move(setup)), dir_(make_temp_dir()) {
+  try {
+    if (setup_.tls) make_certificates();
+    // Another process may take the free port before redis-server binds it: then another port.
+    for (int attempt = 1;; ++attempt) {
+      port_ = free_port();
+      try {
+        start();
+        return;
+      } catch (const std::exception&) {
+        if (attempt == 3) throw;
+      }
+    }
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+    throw;
+  }
 }
 
 RedisServer::~RedisServer() {
@@ -111,7 +126,10 @@ void RedisServer::start() {
       pid_ = -1;
       throw std::runtime_error("redis-server exited at start: " + read_file(dir_ + "/redis.log"));
     }
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("redis-server did not answer PING");
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill();
+      throw std::runtime_error("redis-server did not answer PING: " + read_file(dir_ + "/redis.log"));
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
