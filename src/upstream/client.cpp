@@ -262,18 +262,6 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
   co_return std::optional<std::string_view>();
 }
 
-asio::awaitable<Result<std::string>> Stream::read_all(std::size_t limit) {
-  std::string all;
-  while (true) {
-    auto piece = co_await next();
-    if (!piece) co_return piece.error();
-    if (!*piece) co_return all;
-    if (all.size() + (*piece)->size() > limit) {
-      co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream's answer is larger than the limit."};
-    }
-    all += **piece;
-  }
-}
 
 namespace {
 
@@ -334,7 +322,13 @@ Client::Client(asio::io_context& io, asio::ssl::context& tls) : io_(io), tls_(tl
 Client::~Client() = default;
 
 
-asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, AbortHandle& abort) {
+asio::awaitable<Result<std::unique_ptr<ResponseStream>>> Client::open_stream(Call call, AbortHandle& abort) {
+  auto stream = co_await open_pooled(std::move(call), abort);
+  if (!stream) co_return stream.error();
+  co_return std::unique_ptr<ResponseStream>(std::move(*stream));
+}
+
+asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, AbortHandle& abort) {
   auto cached_origin = pool_->origin_for(call.url);
   if (!cached_origin) co_return cached_origin.error();
   const std::shared_ptr<const Origin> origin = std::move(*cached_origin);
@@ -439,7 +433,7 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   constexpr std::size_t kMaxAnswerBytes = 256u << 20;
   const auto deadline = Clock::now() + call.timeout;
   call.first_byte_timeout = std::min(call.first_byte_timeout, call.timeout);
-  auto stream = co_await open_stream(std::move(call), abort);
+  auto stream = co_await open_pooled(std::move(call), abort);
   if (!stream) co_return stream.error();
   (*stream)->state_->whole_call_deadline = true;
   if ((*stream)->state_->connection) (*stream)->state_->connection->deadline.expires_at(deadline);
