@@ -71,6 +71,9 @@ struct GeneralSettings {
   std::size_t max_connections = 100000;
   // Clients may send api_key / api_base / base_url / user_config for every deployment.
   bool allow_client_side_credentials = false;
+  // Host names, IP addresses and CIDR ranges a client-chosen destination may reach besides
+  // public addresses (base/client_destination.hpp); each checked at load.
+  std::vector<std::string> allowed_client_api_base_hosts;
   // Keys and spend: sqlite path (default llmux.db beside the config) or postgresql://…;
   // env DATABASE_URL when unset.
   std::string database_url;

@@ -1,5 +1,7 @@
 #include "config/load.hpp"
 
+#include "base/client_destination.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <yaml-cpp/yaml.h>
@@ -668,6 +670,22 @@ class Loader {
     }
   }
 
+  // Each entry must be one the destination policy understands: a typo must not go unnoticed.
+  std::vector<std::string> read_destination_list(const Field& field) {
+    std::vector<std::string> entries;
+    DestinationPolicy policy;
+    for (const Field& item : items(field)) {
+      std::optional<std::string> entry = read_name(item);
+      if (!entry) continue;
+      if (auto allowed = policy.allow(*entry); !allowed) {
+        problem(item, allowed.error().message);
+        continue;
+      }
+      entries.push_back(std::move(*entry));
+    }
+    return entries;
+  }
+
   void read_general_settings(const Field& block) {
     GeneralSettings& settings = config_.general_settings;
     for (const Field& field : entries(block)) {
@@ -687,6 +705,8 @@ class Loader {
         assign(settings.max_connections, read_integer(field, Sign::positive, LONG_MAX));
       } else if (field.key == "allow_client_side_credentials") {
         assign(settings.allow_client_side_credentials, read_bool(field));
+      } else if (field.key == "allowed_client_api_base_hosts") {
+        settings.allowed_client_api_base_hosts = read_destination_list(field);
       } else if (field.key == "database_url") {
         assign(settings.database_url, read_string(field));
       } else if (field.key == "proxy_batch_write_at") {

@@ -87,10 +87,10 @@ constexpr std::string_view kProviderSettings[] = {
     "aws_web_identity_token", "aws_sts_endpoint", "aws_external_id", "configurable_clientside_auth_params",
 };
 
-// The provider settings that hold credentials.
-constexpr std::string_view kSecretSettings[] = {
+// The provider settings that hold credentials (or name where to find them).
+constexpr std::string_view kCredentialSettings[] = {
     "azure_ad_token", "vertex_credentials", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-    "aws_web_identity_token", "aws_external_id",
+    "aws_profile_name", "aws_role_name", "aws_session_name", "aws_web_identity_token", "aws_external_id",
 };
 
 }  // namespace
@@ -98,7 +98,7 @@ constexpr std::string_view kSecretSettings[] = {
 void add_secrets(SecretMask& mask, const Target& target) {
   mask.add(target.api_key);
   for (const auto& [name, value] : target.extra_headers) mask.add(value);
-  for (const std::string_view name : kSecretSettings) {
+  for (const std::string_view name : kCredentialSettings) {
     if (const auto* value = target.settings.if_contains(name); value && value->is_string()) mask.add(value->get_string());
   }
   if (target.google_token) {
@@ -128,6 +128,10 @@ bool is_planned_provider(std::string_view prefix) {
 
 bool is_provider_setting(std::string_view key) {
   return std::ranges::find(kProviderSettings, key) != std::end(kProviderSettings);
+}
+
+bool is_credential_setting(std::string_view key) {
+  return std::ranges::find(kCredentialSettings, key) != std::end(kCredentialSettings);
 }
 
 std::string known_provider_list() {

@@ -22,8 +22,9 @@ struct ProviderSpec {
   // A prefix that serves several dialects picks one by the upstream model (vertex_ai/claude-…).
   const Provider* (*provider_for_model)(std::string_view upstream_model) = nullptr;
   // Completes a deployment's Target at load (project, credentials, …); returns the problem when
-  // it cannot be served.
-  std::optional<std::string> (*prepare)(Target& target, std::string_view deployment) = nullptr;
+  // it cannot be served. `operator_config` false: a client's user_config, which may not make the
+  // gateway read its environment or a file.
+  std::optional<std::string> (*prepare)(Target& target, std::string_view deployment, bool operator_config) = nullptr;
 
   const Provider* provider_for(std::string_view upstream_model) const {
     return provider_for_model ? provider_for_model(upstream_model) : provider;
@@ -48,5 +49,8 @@ std::string known_provider_list();
 // A litellm_params key that is a deployment setting (azure_ad_token, vertex_project, drop_params,
 // …) rather than a default request field.
 bool is_provider_setting(std::string_view key);  // "openai, groq, …" for error messages
+// A provider setting that is a credential or names where one comes from (azure_ad_token, the
+// aws_* keys, profile and role, vertex_credentials): never sent to a destination the client chose.
+bool is_credential_setting(std::string_view key);
 
 }  // namespace llmux::providers

@@ -14,8 +14,9 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view env(const char* name) {
-  const char* value = std::getenv(name);
+// The process environment, for the operator's deployments only.
+std::string_view env(const char* name, bool operator_config) {
+  const char* value = operator_config ? std::getenv(name) : nullptr;
   return value ? value : "";
 }
 
@@ -92,11 +93,17 @@ const VertexGeminiAddressing kVertexGemini;
 const VertexAnthropicAddressing kVertexAnthropic;
 
 // vertex_credentials: a path, the JSON as a string, or (from YAML) the key as a mapping.
-std::string credentials_source(const Target& target) {
+std::string credentials_source(const Target& target, bool operator_config) {
   const auto* value = target.settings.if_contains("vertex_credentials");
   if (value && value->is_object()) return json::serialize(*value);
   if (value && value->is_string() && !value->get_string().empty()) return std::string(value->get_string());
-  return std::string(env("GOOGLE_APPLICATION_CREDENTIALS"));
+  return std::string(env("GOOGLE_APPLICATION_CREDENTIALS", operator_config));
+}
+
+// load_service_account reads a file for anything that does not start as a JSON object does.
+bool is_inline_json(std::string_view source) {
+  const auto first = source.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && source[first] == '{';
 }
 
 }  // namespace
@@ -110,8 +117,12 @@ bool is_vertex_anthropic_model(std::string_view model) {
   return lower.find("claude") != std::string::npos;
 }
 
-std::optional<std::string> prepare_vertex_target(Target& target, std::string_view deployment) {
-  const std::string source = credentials_source(target);
+std::optional<std::string> prepare_vertex_target(Target& target, std::string_view deployment, bool operator_config) {
+  const std::string source = credentials_source(target, operator_config);
+  if (!operator_config && !is_inline_json(source)) {
+    return "vertex_ai in a user_config needs litellm_params.vertex_credentials to be the service-account key's JSON "
+           "itself (no file is read for a client)";
+  }
   if (source.empty()) {
     return "vertex_ai needs a service-account key: set litellm_params.vertex_credentials (a path or the JSON) "
            "or GOOGLE_APPLICATION_CREDENTIALS";
@@ -120,14 +131,14 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
   if (!account) return "vertex_credentials: " + account.error().message;
 
   std::string project(string_at(target.settings, "vertex_project"));
-  if (project.empty()) project = env("VERTEXAI_PROJECT");
+  if (project.empty()) project = env("VERTEXAI_PROJECT", operator_config);
   if (project.empty()) project = account->project_id;
   if (!is_plain_name(project, ":")) {
     return project.empty() ? "vertex_ai needs a project: set litellm_params.vertex_project or VERTEXAI_PROJECT"
                            : "vertex_project '" + project + "' is not a Google Cloud project id";
   }
   std::string location(string_at(target.settings, "vertex_location"));
-  if (location.empty()) location = env("VERTEXAI_LOCATION");
+  if (location.empty()) location = env("VERTEXAI_LOCATION", operator_config);
   if (location.empty()) location = kVertexDefaultLocation;
   if (!is_plain_name(location)) return "vertex_location '" + location + "' is not a location";
   target.settings["vertex_project"] = project;
@@ -139,7 +150,7 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
                                            : "https://" + location + "-aiplatform.googleapis.com";
   }
   std::string token_uri(string_at(target.settings, "vertex_token_uri"));
-  if (token_uri.empty()) token_uri = env("VERTEXAI_TOKEN_URI");
+  if (token_uri.empty()) token_uri = env("VERTEXAI_TOKEN_URI", operator_config);
   if (token_uri.empty()) token_uri = account->token_uri;
   std::string owner = "vertex_ai deployment '" + std::string(deployment) + "' (" + target.upstream_model + ")";
   target.google_token = std::make_shared<wire::GoogleAccessToken>(std::move(*account), std::move(token_uri),

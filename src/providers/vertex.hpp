@@ -33,6 +33,10 @@ bool is_vertex_anthropic_model(std::string_view model);
 // the token endpoint (vertex_token_uri, else VERTEXAI_TOKEN_URI, else the key's token_uri) and
 // the base URL (api_base, else the location's aiplatform host). `deployment` names it in
 // errors. Returns the problem, without any secret, when the deployment cannot be served.
-std::optional<std::string> prepare_vertex_target(Target& target, std::string_view deployment);
+// `operator_config` false (a client's user_config): nothing is read from the environment or from
+// a file; vertex_credentials must be the JSON itself, and a path is refused unopened, with one
+// message whatever it names.
+std::optional<std::string> prepare_vertex_target(Target& target, std::string_view deployment,
+                                                 bool operator_config = true);
 
 }  // namespace llmux::providers

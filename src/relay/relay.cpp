@@ -95,7 +95,8 @@ asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request, c
                       .headers = std::move(upstream_request->headers),
                       .body = std::move(upstream_request->body),
                       .timeout = attempt.timeout,
-                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout};
+                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout,
+                      .client_destination = attempt.client_destination};
   if (request.stream) {
     co_return co_await relay_stream(request, attempt, std::move(call), sink, clock, outcome, abort, client_key);
   }

@@ -47,6 +47,10 @@ FailureClass failure_class(const Error& error) noexcept {
   return FailureClass::bad_request;
 }
 
+int client_retry_limit(const RouterPolicy& operator_policy) noexcept {
+  return std::max(operator_policy.num_retries, kClientRetries);
+}
+
 bool retried_by_default(const Error& error) noexcept {
   const int status = http_status(error);
   return status == 408 || status == 409 || status == 429 || status >= 500;
@@ -79,7 +83,8 @@ int AttemptPlan::retries_allowed(const Error& error) const {
     if (policy_class == kind) return count;
   }
   if (!retried_by_default(error)) return 0;
-  return options_.num_retries.value_or(policy_.num_retries);
+  if (options_.num_retries) return std::min(*options_.num_retries, client_retry_limit(policy_));
+  return policy_.num_retries;
 }
 
 std::vector<std::string> AttemptPlan::fallbacks_for(const Error& error) const {
@@ -219,6 +224,9 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
   if (!options_.credentials.empty()) {
     owned_.push_back(with_client_credentials(*chosen, options_.credentials));
     attempt.deployment = &owned_.back();
+  }
+  if (!attempt.deployment->client_destination.empty()) {
+    attempt.client_destination = {&policy_.client_destinations, attempt.deployment->client_destination};
   }
   return attempt;
 }

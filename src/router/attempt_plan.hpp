@@ -5,6 +5,7 @@
 // and pre-call checks. Pure: the clock and the random draws come in; the handler does the I/O.
 #pragma once
 
+#include "base/client_destination.hpp"
 #include "base/error.hpp"
 #include "router/balancer.hpp"
 #include "router/health.hpp"
@@ -48,12 +49,21 @@ struct RouterPolicy {
   bool enable_pre_call_checks = false;
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{8000};
+  // Where a client-chosen destination may go (general_settings.allowed_client_api_base_hosts).
+  DestinationPolicy client_destinations;
 };
+
+// Retries a client may ask for (num_retries, x-litellm-num-retries, a user_config's own): up to
+// the operator's num_retries, or kClientRetries when that is lower, so a key cannot multiply the
+// upstream load of its calls past what the operator set.
+inline constexpr int kClientRetries = 3;
+int client_retry_limit(const RouterPolicy& operator_policy) noexcept;
 
 // Client-side credentials the operator allowed for this request (client_side.hpp).
 struct ClientCredentials {
   std::optional<std::string> api_key;   // secret
   std::optional<std::string> api_base;  // from api_base or base_url
+  std::string_view api_base_field = "api_base";  // which of the two named it
   bool empty() const { return !api_key && !api_base; }
 };
 
@@ -75,6 +85,7 @@ struct Attempt {
   std::chrono::milliseconds timeout{};         // whole attempt, cut to what is left of the request's
   std::chrono::milliseconds stream_timeout{};  // first streamed chunk
   bool timeout_is_clients = false;  // a timeout here was the client's (or the request's) choice
+  ClientDestination client_destination;  // set when the client chose where this attempt goes
 };
 
 using Draw = std::function<double()>;  // uniform in [0, 1)

@@ -1,6 +1,8 @@
 #include "router/client_side.hpp"
 
+#include "base/client_destination.hpp"
 #include "config/load.hpp"
+#include "providers/registry.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -67,11 +69,13 @@ Result<ClientCredentials> client_credentials(const api::Request& request, std::s
         return refused(field);
       }
       if (value) {
-        if (!value->starts_with("http://") && !value->starts_with("https://")) {
-          return make_error(ErrorKind::invalid_request, "'" + std::string(field) + "' must be an http(s) URL.",
+        if (!is_http_url(*value)) {
+          return make_error(ErrorKind::invalid_request,
+                            "'" + std::string(field) + "' must be an absolute http(s) URL with a host.",
                             std::string(field));
         }
         credentials.api_base = value;
+        credentials.api_base_field = field;
       }
     } else if (!allow_all) {  // user_config: a whole router of the client's; only with the global opt-in
       return refused(field);
@@ -85,8 +89,21 @@ Result<ClientCredentials> client_credentials(const api::Request& request, std::s
 
 Deployment with_client_credentials(const Deployment& deployment, const ClientCredentials& credentials) {
   Deployment copy = deployment;
+  if (credentials.api_base) {
+    // Nothing of the operator's goes where the client points: not its key, organization or
+    // headers, its Azure token, its AWS keys, nor its Google service account.
+    auto& target = copy.target;
+    target.api_base = *credentials.api_base;
+    target.api_key.clear();
+    target.organization.clear();
+    target.extra_headers.clear();
+    target.google_token.reset();
+    for (auto it = target.settings.begin(); it != target.settings.end();) {
+      it = providers::is_credential_setting(it->key()) ? target.settings.erase(it) : std::next(it);
+    }
+    copy.client_destination = credentials.api_base_field;
+  }
   if (credentials.api_key) copy.target.api_key = *credentials.api_key;
-  if (credentials.api_base) copy.target.api_base = *credentials.api_base;
   copy.cools = false;
   return copy;
 }

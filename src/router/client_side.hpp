@@ -24,7 +24,9 @@ Result<ClientCredentials> client_credentials(const api::Request& request, std::s
                                              bool allow_all);
 
 // A copy of `deployment` reached with the client's credentials. It never cools the shared
-// deployment: a client's wrong key says nothing about the operator's.
+// deployment: a client's wrong key says nothing about the operator's. With a client api_base it
+// carries none of the deployment's credentials (only the client's api_key, if any) and is
+// dialled under the client destination policy.
 Deployment with_client_credentials(const Deployment& deployment, const ClientCredentials& credentials);
 
 // user_config → a Config, validated like config.yaml: `model_list` plus router settings at the

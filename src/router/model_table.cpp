@@ -1,5 +1,6 @@
 #include "router/model_table.hpp"
 
+#include "base/client_destination.hpp"
 #include "config/load.hpp"
 #include "providers/mock_response.hpp"
 #include "providers/registry.hpp"
@@ -130,10 +131,10 @@ bool is_wildcard_name(std::string_view name) { return name == "*" || name.ends_w
 
 }  // namespace
 
-ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings,
-                             bool use_environment) {
+ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings, ConfigSource source) {
   ModelTable table;
-  table.use_environment_ = use_environment;
+  table.source_ = source;
+  const bool use_environment = source == ConfigSource::operator_config;
   std::vector<std::string> problems;
   const double default_timeout = config.router_settings.timeout_s.value_or(config.litellm_settings.request_timeout_s);
   std::size_t next_index = 0;
@@ -172,7 +173,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
       (providers::is_provider_setting(key) ? target.settings : target.default_params)[key] = value;
     }
     if (spec && spec->prepare && !entry.params.mock_response) {
-      if (auto problem = spec->prepare(target, entry.model_name)) {
+      if (auto problem = spec->prepare(target, entry.model_name, /*operator_config=*/use_environment)) {
         problems.push_back(where + ": " + *problem);
         continue;
       }
@@ -188,6 +189,13 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
                          std::string(name.prefix) + "'");
       continue;
     }
+    // Checked here, where the environment's and the provider's defaults are in: a bad URL would
+    // otherwise fail every call. Not echoed: it may have come from the environment.
+    if (!target.api_base.empty() && !is_http_url(target.api_base)) {
+      problems.push_back(where + ": litellm_params.api_base is not an absolute http(s) URL");
+      continue;
+    }
+    if (source == ConfigSource::user_config) deployment.client_destination = "user_config";
     read_clientside_params(deployment, where, problems);
     deployment.timeout = seconds_to_ms(entry.params.timeout_s.value_or(default_timeout));
     deployment.stream_timeout = seconds_to_ms(entry.params.stream_timeout_s.value_or(
@@ -264,7 +272,7 @@ std::vector<const Deployment*> ModelTable::deployments_for(std::string_view mode
         if (!spec) continue;
         target.provider = name.prefix;
         target.upstream_model = name.name;
-        apply_provider(deployment, spec, use_environment_);
+        apply_provider(deployment, spec, source_ == ConfigSource::operator_config);
       } else if (const auto star = target.upstream_model.find('*'); star != std::string::npos) {
         target.upstream_model.replace(star, 1, matched);
       }

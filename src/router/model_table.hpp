@@ -39,6 +39,10 @@ struct Deployment {
   // deployment (api_key, api_base, base_url, …), and the api_base patterns a client may use.
   std::vector<std::string> clientside_params;
   std::vector<std::regex> clientside_api_bases;
+  // The request field that chose this deployment's api_base ("api_base", "base_url" or
+  // "user_config"): it is dialled under the client destination policy and carries no operator
+  // credential. Empty: the operator's own deployment.
+  std::string_view client_destination;
   std::string wildcard;  // "*" or "openai/*" for an entry that serves any matching model
   // Prices and context window: the built-in map's entry for model_info.base_model or the
   // upstream model, overridden field by field by model_info / litellm_params. Empty: unknown
@@ -46,14 +50,17 @@ struct Deployment {
   std::optional<config::ModelPrice> price;
 };
 
+// Whose config a table is built from. A client's user_config never picks up anything of the
+// operator's: no provider key, base URL or setting from the process environment, no file read
+// (a provider's credentials must be given inline), and its destinations are the client's.
+enum class ConfigSource { operator_config, user_config };
+
 class ModelTable {
  public:
   // Unknown providers are errors (thrown as config::LoadError); providers llmux does not speak
   // yet are skipped with a warning appended to `warnings`.
-  // `use_environment` false: no provider key or base URL is taken from the process environment
-  // (a client's user_config must never pick up the operator's keys).
   static ModelTable build(const config::Config& config, std::vector<std::string>& warnings,
-                          bool use_environment = true);
+                          ConfigSource source = ConfigSource::operator_config);
 
   // The group's deployments, or nullptr for an unknown model name.
   const std::vector<Deployment>* group(std::string_view model_name) const;
@@ -79,7 +86,7 @@ class ModelTable {
   std::vector<std::string> names_;
   std::vector<std::pair<std::string, std::string>> aliases_;
   std::vector<const std::vector<Deployment>*> wildcard_groups_;  // longest pattern first
-  bool use_environment_ = true;
+  ConfigSource source_ = ConfigSource::operator_config;
 };
 
 }  // namespace llmux::router

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -11,6 +12,10 @@ namespace {
 
 namespace json = boost::json;
 using std::chrono::milliseconds;
+
+// A longer timeout is taken as this one: longer than any call needs, and far from where
+// milliseconds or a deadline on the clock could overflow (an immediate timeout).
+constexpr double kLongestTimeoutSeconds = 24 * 60 * 60;
 
 Error bad_value(std::string_view field, std::string_view expected) {
   return make_error(ErrorKind::invalid_request,
@@ -39,7 +44,8 @@ Result<std::optional<milliseconds>> seconds_field(const json::object& body, std:
   }
   if (!seconds) return std::optional<milliseconds>();
   if (!(*seconds > 0)) return bad_value(field, "a number of seconds greater than 0");
-  return std::optional<milliseconds>(milliseconds(static_cast<long long>(std::ceil(*seconds * 1000))));
+  const double bounded = std::min(*seconds, kLongestTimeoutSeconds);
+  return std::optional<milliseconds>(milliseconds(static_cast<long long>(std::ceil(bounded * 1000))));
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace llmux::router {
 
 using HeaderLookup = std::function<std::string_view(std::string_view name)>;  // empty when absent
 
-// A malformed value is a 400 naming the field.
+// A malformed value is a 400 naming the field. A timeout beyond a day is taken as a day;
+// num_retries is bounded later, by the plan (client_retry_limit).
 Result<RequestOptions> request_options(const api::Request& request, const HeaderLookup& header);
 
 // A rough count of the prompt's tokens (about four bytes each) for pre-call checks: llmux has no

@@ -54,6 +54,9 @@ RouterPolicy policy_from(const config::Config& config) {
   policy.default_fallbacks = first_set(routers.default_fallbacks, litellms.default_fallbacks).value_or(std::vector<std::string>{});
   policy.max_fallbacks = router.max_fallbacks;
   policy.enable_pre_call_checks = router.enable_pre_call_checks;
+  for (const auto& entry : config.general_settings.allowed_client_api_base_hosts) {
+    [[maybe_unused]] const auto allowed = policy.client_destinations.allow(entry);  // checked at load
+  }
   return policy;
 }
 
@@ -80,6 +83,17 @@ Router Router::from_config(const config::Config& config, std::vector<std::string
                 config.general_settings.allow_client_side_credentials);
 }
 
+// A user_config's own policy, within what the operator allows a client: its retries bounded like a
+// client's, its destinations under the operator's policy.
+RouterPolicy Router::user_config_policy(const config::Config& user_config) const {
+  RouterPolicy policy = policy_from(user_config);
+  const int most = client_retry_limit(policy_);
+  policy.num_retries = std::min(policy.num_retries, most);
+  for (auto& [failure_class, count] : policy.retry_policy) count = std::min(count, most);
+  policy.client_destinations = policy_.client_destinations;
+  return policy;
+}
+
 Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions options, TimePoint start) const {
   const auto* config_value = request.body.if_contains("user_config");
   if (!config_value || config_value->is_null() || !allow_client_side_credentials_) {
@@ -92,9 +106,9 @@ Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions opt
   std::vector<std::string> warnings;
   std::shared_ptr<Router> own;
   try {
-    ModelTable table = ModelTable::build(*config, warnings, /*use_environment=*/false);
+    ModelTable table = ModelTable::build(*config, warnings, ConfigSource::user_config);
     const std::size_t count = table.deployment_count();
-    own = std::make_shared<Router>(std::move(table), policy_from(*config),
+    own = std::make_shared<Router>(std::move(table), user_config_policy(*config),
                                    std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config->router_settings)),
                                    true);
   } catch (const config::LoadError& error) {

@@ -33,6 +33,7 @@ class Router {
 
  private:
   Result<AttemptPlan> plan_in_table(const api::Request& request, RequestOptions options, TimePoint start) const;
+  RouterPolicy user_config_policy(const config::Config& user_config) const;
 
   ModelTable table_;
   RouterPolicy policy_;

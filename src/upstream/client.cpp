@@ -41,6 +41,10 @@ struct Origin {
   std::string host_header;  // host[:port] as the URL wrote it
   std::string target;       // path and query
   std::string key;          // scheme://host:port, the pool's key
+  // The pool's key for a client-chosen destination: its connections were checked against the
+  // client destination policy, and an operator's connection (to a local model, say) is never
+  // handed to a client's call.
+  std::string client_key;
 };
 
 Result<Origin> parse_origin(std::string_view url) {
@@ -60,6 +64,7 @@ Result<Origin> parse_origin(std::string_view url) {
     origin.target += parsed->encoded_query();
   }
   origin.key = std::string(parsed->scheme()) + "://" + origin.host + ":" + origin.port;
+  origin.client_key = "client " + origin.key;
   return origin;
 }
 
@@ -265,8 +270,11 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
 
 namespace {
 
+// `client_destination`: the client chose the URL; every address the host resolves to must be one
+// its policy permits, and only those are dialled (no second lookup that could rebind).
 asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& io, asio::ssl::context& tls,
                                                              Pool& pool, const Origin& origin,
+                                                             ClientDestination client_destination,
                                                              Clock::time_point deadline) {
   beast::error_code ec;
   tcp::resolver::results_type endpoints;
@@ -287,8 +295,16 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
     endpoints = results;
     pool.dns[origin.key] = {results, Clock::now()};
   }
-  auto connection = origin.tls ? std::make_unique<Connection>(io, tls, origin.key)
-                               : std::make_unique<Connection>(io, origin.key);
+  if (client_destination) {
+    for (const auto& entry : endpoints) {
+      if (!client_destination.policy->permits(origin.host, entry.endpoint().address())) {
+        co_return destination_refused(client_destination.field);
+      }
+    }
+  }
+  const std::string& pool_key = client_destination ? origin.client_key : origin.key;
+  auto connection = origin.tls ? std::make_unique<Connection>(io, tls, pool_key)
+                               : std::make_unique<Connection>(io, pool_key);
   connection->deadline.expires_at(deadline);
   beast::error_code connect_ec = asio::error::host_not_found;
   for (const auto& entry : endpoints) {  // each address in turn, until one answers or time is up
@@ -367,9 +383,9 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, 
     state->piece_timeout = call.timeout;
     // The resend after a stale connection goes on a fresh one: the others idle in the pool
     // were likely closed by the server too (its keep-alive timeout ended them all).
-    if (attempt == 0) state->connection = pool_->take(origin->key);
+    if (attempt == 0) state->connection = pool_->take(call.client_destination ? origin->client_key : origin->key);
     if (!state->connection) {
-      auto fresh = co_await connect(io_, tls_, *pool_, *origin, first_byte_deadline);
+      auto fresh = co_await connect(io_, tls_, *pool_, *origin, call.client_destination, first_byte_deadline);
       if (!fresh) co_return fresh.error();
       state->connection = std::move(*fresh);
     }
@@ -424,6 +440,15 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, 
       if (retry) continue;
       if (malformed) co_return malformed_answer(*origin);
       co_return transport_error(ec, abort.aborted(), connection.timed_out(), *origin);
+    }
+    if (state->head.status >= 300 && state->head.status < 400) {
+      // Following would send the request, and its credentials, where the upstream says; relaying
+      // would send the client there. The connection, its body unread, is not reused.
+      abort.set_action(nullptr);
+      connection.close();
+      co_return Error{.kind = ErrorKind::upstream_failed,
+                      .message = "The upstream " + origin->key + " answered with a redirect (" +
+                                 std::to_string(state->head.status) + "), which llmux does not follow."};
     }
     co_return std::unique_ptr<Stream>(new Stream(std::move(state)));
   }

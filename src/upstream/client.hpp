@@ -1,6 +1,7 @@
 // The only code that dials provider hosts: HTTP/1.1 over TCP or TLS with keep-alive pools.
 // One Client belongs to one worker thread (its io_context); it is never shared, so it takes no
-// locks. An Error from here is a transport failure; HTTP statuses are data for the caller.
+// locks. An Error from here is a transport failure, a redirect (never followed: 502) or a
+// client-chosen destination its policy refuses (400); other HTTP statuses are data for the caller.
 #pragma once
 
 #include "upstream/transport.hpp"

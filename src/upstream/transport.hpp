@@ -3,6 +3,7 @@
 // through a fake; mock_response deployments are answered in process (local_answers.hpp).
 #pragma once
 
+#include "base/client_destination.hpp"
 #include "base/error.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -29,6 +30,9 @@ struct Call {
   std::chrono::milliseconds timeout;      // the whole call (non-streaming) / between chunks
   std::chrono::milliseconds first_byte_timeout;  // until the response headers arrive
   std::string_view content_type = "application/json";  // a static string (an OAuth form, …)
+  // Set when the client chose the URL: only addresses its policy permits are dialled, on
+  // connections never shared with the operator's destinations.
+  ClientDestination client_destination{};
 };
 
 struct Response {

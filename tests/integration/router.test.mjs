@@ -16,13 +16,13 @@ before(async () => { mock = await startMockUpstream(); });
 after(() => mock?.close());
 beforeEach(() => mock.reset());
 
-async function withGateway({ models, router_settings, litellm_settings }, body) {
+async function withGateway({ models, router_settings, litellm_settings, general_settings }, body) {
   gateway = await startGateway({
     config: {
       model_list: models,
       router_settings,
       litellm_settings,
-      general_settings: { master_key: kMasterKey },
+      general_settings: { master_key: kMasterKey, ...general_settings },
     },
   });
   try {
@@ -412,7 +412,8 @@ test('client-side credentials: refused by default, allowed per deployment (api_b
       deployment('based', 'plain@based', { configurable_clientside_auth_params: [{ api_base: '^http://127\\.0\\.0\\.1:\\d+/v1$' }] }),
       deployment('closed', 'plain@closed'),
     ];
-    await withGateway({ models }, async () => {
+    // The mock upstreams listen on loopback, which a client may reach only when the operator lists it.
+    await withGateway({ models, general_settings: { allowed_client_api_base_hosts: ['127.0.0.1'] } }, async () => {
       await expectError(await chat('closed', { api_key: 'sk-client-key' }), 401, { type: 'auth_error', param: 'api_key' });
       await expectError(await chat('closed', { metadata: JSON.stringify({ api_base: other.url }) }), 401, { type: 'auth_error', param: 'api_base' });
       await expectError(await chat('keyed', { api_base: `${other.url}/v1` }), 401, { type: 'auth_error', param: 'api_base' });
@@ -422,9 +423,11 @@ test('client-side credentials: refused by default, allowed per deployment (api_b
 
       assert.equal((await chat('keyed', { api_key: 'sk-client-key' })).status, 200);
       assert.equal(mock.requests.at(-1).headers.authorization, 'Bearer sk-client-key');
-      assert.equal((await chat('based', { api_base: `${other.url}/v1` })).status, 200);
+      // Sent where the client says, but never with the deployment's key: without a key of the
+      // client's own, the mock answers its 401.
+      await expectError(await chat('based', { api_base: `${other.url}/v1` }), 401);
       assert.equal(other.requests.length, 1);
-      assert.equal(other.requests[0].headers.authorization, `Bearer ${kUpstreamKey}`);
+      assert.equal(other.requests[0].headers.authorization, undefined);
       // The next request without them uses the operator's own again.
       assert.equal((await chat('keyed')).status, 200);
       assert.equal(mock.requests.at(-1).headers.authorization, `Bearer ${kUpstreamKey}`);
@@ -446,7 +449,10 @@ test('user_config: a router of the request\'s own, with its model_list, num_retr
       fallbacks: [{ 'mine-broken': ['mine'] }],
     };
     gateway = await startGateway({
-      config: { model_list: [deployment('g', 'plain@operator')], general_settings: { master_key: kMasterKey, allow_client_side_credentials: true } },
+      config: {
+        model_list: [deployment('g', 'plain@operator')],
+        general_settings: { master_key: kMasterKey, allow_client_side_credentials: true, allowed_client_api_base_hosts: ['127.0.0.1'] },
+      },
     });
     try {
       const response = await chat('mine', { user_config: userConfig });

@@ -29,6 +29,8 @@ const kPatterns = [
   [/^mock-reset-before-headers$/, () => ({ kind: 'reset' })],
   // Streams <n> events, then sends nothing more and keeps the connection open.
   [/^mock-stall-after-(\d+)$/, (m) => ({ kind: 'stall', afterEvents: Number(m[1]) })],
+  // A redirect (302, or the 3xx given) to the chat route of the same server, streamed or not.
+  [/^mock-redirect(?:-(3\d\d))?$/, (m) => ({ kind: 'redirect', status: Number(m[1] ?? 302) })],
   // A server that never reports usage, even when stream_options asks for it.
   [/^mock-no-usage$/, () => ({ kind: 'no-usage' })],
 ];

@@ -19,6 +19,10 @@ export async function answer(exchange, behaviour, { stream, bodies }) {
     }
     case 'garbage':
       return exchange.json(200, '<html><body>502 Bad Gateway (definitely not JSON)</body></html>');
+    case 'redirect':
+      // Followed, it would show as a second recorded request.
+      return exchange.json(behaviour.status, '<html><body>Moved</body></html>',
+        { 'content-type': 'text/html', location: '/v1/chat/completions' });
     case 'reset':
       return exchange.dropConnection();
     case 'slow-first-byte':

@@ -397,6 +397,25 @@ router_settings:
                                    HasSubstr("router_settings.routing_strategy: unknown strategy \"fastest\"")));
 }
 
+TEST(LoadString, AllowedClientApiBaseHostsAreCheckedEntryByEntry) {
+  EXPECT_THAT(load("model_list: []\n").general_settings.allowed_client_api_base_hosts, IsEmpty());
+  const Config config = load(R"(
+general_settings:
+  allowed_client_api_base_hosts: [localhost, 127.0.0.1, "::1", 10.0.0.0/8, "fd00::/8"]
+)");
+  EXPECT_THAT(config.general_settings.allowed_client_api_base_hosts,
+              ElementsAre("localhost", "127.0.0.1", "::1", "10.0.0.0/8", "fd00::/8"));
+  EXPECT_THAT(problems_of(R"(
+general_settings:
+  allowed_client_api_base_hosts: [ok.internal, 10.0.0.0/33, "http://h", ""]
+)"),
+              ElementsAre("config.yaml:3: general_settings.allowed_client_api_base_hosts[1]: '10.0.0.0/33' is not a host "
+                          "name, an IP address or a CIDR range",
+                          "config.yaml:3: general_settings.allowed_client_api_base_hosts[2]: 'http://h' is not a host "
+                          "name, an IP address or a CIDR range",
+                          "config.yaml:3: general_settings.allowed_client_api_base_hosts[3]: must not be empty"));
+}
+
 TEST(LoadString, UnimplementedKeysAreAcceptedWithOneWarningEach) {
   const Config config = load(R"(
 model_list:

@@ -256,6 +256,35 @@ TEST_F(VertexPrepare, CredentialsFromGoogleApplicationCredentials) {
   EXPECT_EQ(target.google_token->account().client_email, "llmux-test@proj-1.iam.gserviceaccount.com");
 }
 
+TEST_F(VertexPrepare, AClientsUserConfigReadsNoFileAndNoEnvironment) {
+  const auto path = std::filesystem::temp_directory_path() / "llmux_vertex_test_key_for_client.json";
+  std::ofstream(path) << key_json();
+  ::setenv("GOOGLE_APPLICATION_CREDENTIALS", path.c_str(), 1);
+  ::setenv("VERTEXAI_LOCATION", "europe-west4", 1);
+  ::setenv("VERTEXAI_TOKEN_URI", "http://127.0.0.1:9/token", 1);
+  Target from_environment{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
+  const auto environment_problem = prepare_vertex_target(from_environment, "chat", /*operator_config=*/false);
+  Target by_path{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
+  by_path.settings["vertex_credentials"] = path.string();
+  const auto path_problem = prepare_vertex_target(by_path, "chat", /*operator_config=*/false);
+  Target missing{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
+  missing.settings["vertex_credentials"] = "/nonexistent/key.json";
+  const auto missing_problem = prepare_vertex_target(missing, "chat", /*operator_config=*/false);
+  std::filesystem::remove(path);
+  // A readable key file and a missing one get the same answer: nothing was opened.
+  ASSERT_TRUE(path_problem);
+  EXPECT_EQ(environment_problem, path_problem);
+  EXPECT_EQ(missing_problem, path_problem);
+  EXPECT_THAT(*path_problem, HasSubstr("vertex_credentials to be the service-account key's JSON itself"));
+  EXPECT_EQ(by_path.google_token, nullptr);
+
+  // The key inline is used, and the environment's location and token endpoint are not.
+  Target inline_key = with_key();
+  ASSERT_EQ(prepare_vertex_target(inline_key, "chat", /*operator_config=*/false), std::nullopt);
+  EXPECT_EQ(inline_key.settings.at("vertex_location"), json::value("us-central1"));
+  EXPECT_EQ(inline_key.google_token->token_uri(), "https://oauth2.example.test/token");
+}
+
 TEST_F(VertexPrepare, ProblemsAreClearAndSecretFree) {
   Target no_credentials{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
   EXPECT_THAT(prepare_vertex_target(no_credentials, "chat").value_or(""), HasSubstr("GOOGLE_APPLICATION_CREDENTIALS"));

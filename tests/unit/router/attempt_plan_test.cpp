@@ -85,6 +85,47 @@ TEST(AttemptPlan, RetriesGoToAnotherDeploymentAtOnceThenBackOff) {
   EXPECT_EQ(http_status(done.error()), 502);  // the last failure is the answer
 }
 
+// Fails every attempt of `plan` with a 500 until it gives up; returns the attempts made.
+int attempts_until_done(AttemptPlan& plan) {
+  int attempts = 0;
+  TimePoint now = kStart;
+  while (auto attempt = plan.next(now)) {
+    ++attempts;
+    now += attempt->wait;
+    fail(plan, *attempt, status_failure(500), now);
+  }
+  return attempts;
+}
+
+TEST(AttemptPlan, AClientAsksForRetriesUpToTheOperatorsNumRetriesOrThree) {
+  Fixture f({entry("g", "a", 600)});
+  f.policy.num_retries = 0;
+  auto asked_for_100 = f.plan("g", {.num_retries = 100});
+  EXPECT_EQ(attempts_until_done(asked_for_100), 1 + kClientRetries);
+  EXPECT_EQ(asked_for_100.attempted_retries(), kClientRetries);
+  auto asked_for_1 = f.plan("g", {.num_retries = 1});
+  EXPECT_EQ(attempts_until_done(asked_for_1), 2);
+  f.policy.num_retries = 5;
+  auto within = f.plan("g", {.num_retries = 100});
+  EXPECT_EQ(attempts_until_done(within), 6);
+  auto fewer = f.plan("g", {.num_retries = 0});
+  EXPECT_EQ(attempts_until_done(fewer), 1);
+  EXPECT_EQ(client_retry_limit(f.policy), 5);
+}
+
+TEST(AttemptPlan, AClientDestinationIsDialledUnderThePolicy) {
+  Fixture f({entry("g", "a")});
+  ASSERT_TRUE(f.policy.client_destinations.allow("10.0.0.0/8"));
+  auto own = f.plan("g").next(kStart);
+  ASSERT_TRUE(own);
+  EXPECT_FALSE(own->client_destination);
+  auto clients = f.plan("g", {.credentials = {.api_base = "http://10.1.1.1/v1", .api_base_field = "base_url"}}).next(kStart);
+  ASSERT_TRUE(clients);
+  EXPECT_EQ(clients->client_destination.policy, &f.policy.client_destinations);
+  EXPECT_EQ(clients->client_destination.field, "base_url");
+  EXPECT_EQ(clients->deployment->target.api_key, "");
+}
+
 TEST(AttemptPlan, JitterShortensTheBackoffByUpToAQuarter) {
   Fixture f({entry("g", "a")});
   f.policy.num_retries = 1;

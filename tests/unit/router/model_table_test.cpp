@@ -275,6 +275,27 @@ TEST(ModelTable, SelfHostedProviderNeedsAnApiBase) {
   }
 }
 
+TEST(ModelTable, AnApiBaseThatIsNotAnHttpUrlIsRefusedAtLoad) {
+  for (std::string base : {"http://127.0.0.1:9/v1\r\nX-Injected: 1", "http://127.0.0.1:9/v1\n", "ftp://h/v1",
+                           "127.0.0.1:9/v1", "http:///v1", "http://h /v1"}) {
+    const auto problems = problems_of(config_of({entry("m", "openai/x", base, 4)}));
+    ASSERT_THAT(problems, SizeIs(1)) << base;
+    EXPECT_EQ(problems[0], "config.yaml:4: model_list 'm': litellm_params.api_base is not an absolute http(s) URL");
+  }
+  EXPECT_NO_THROW(build(config_of({entry("m", "openai/x", "https://[::1]:8443/v1/")})));
+}
+
+TEST(ModelTable, AUserConfigsDeploymentsAreClientDestinations) {
+  std::vector<std::string> warnings;
+  const auto config = config_of({entry("m", "openai/x"), entry("local", "ollama/llama3", "")});
+  const ModelTable clients = ModelTable::build(config, warnings, ConfigSource::user_config);
+  EXPECT_EQ(only(clients, "m").client_destination, "user_config");
+  // A provider's default base URL is the client's choice too, when the client chose the provider.
+  EXPECT_EQ(only(clients, "local").target.api_base, "http://localhost:11434");
+  EXPECT_EQ(only(clients, "local").client_destination, "user_config");
+  EXPECT_EQ(only(build(config), "m").client_destination, "");
+}
+
 TEST(ModelTable, TimeoutPrecedence) {
   config::Config config = config_of({entry("m", "openai/gpt-4o")});
   // LiteLLM's default: 600 s.

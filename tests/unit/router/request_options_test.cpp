@@ -74,6 +74,32 @@ TEST(RequestOptions, BadValuesAre400NamingTheField) {
   EXPECT_EQ(options(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})", {{"x-litellm-timeout", "-1"}}).error().param, "timeout");
 }
 
+TEST(RequestOptions, HugeTimeoutsAreTakenAsADayAndNonsenseIs400) {
+  constexpr auto kDay = std::chrono::milliseconds(24h);
+  for (std::string_view value : {"1e10", "1e300", "86400.5", "9223372036854775807", "18446744073709551615"}) {
+    auto result = options(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"timeout":)" + std::string(value) +
+                          R"(,"stream_timeout":)" + std::string(value) + "}");
+    ASSERT_TRUE(result) << value;
+    EXPECT_EQ(result->timeout, kDay) << value;
+    EXPECT_EQ(result->stream_timeout, kDay) << value;
+  }
+  EXPECT_EQ(options(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})", {{"x-litellm-timeout", "1e30"}})->timeout, kDay);
+  EXPECT_EQ(options(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"timeout":"1e12"})")->timeout, kDay);
+  EXPECT_EQ(options(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"timeout":86400})")->timeout, kDay);
+  EXPECT_EQ(options(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"timeout":3600})")->timeout, 1h);
+  for (std::string_view value : {"-1", "-1e300", "0", R"("NaN")", R"("inf")", R"("-inf")", R"("1e400")", "[]", "{}", "true"}) {
+    auto result = options(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"timeout":)" + std::string(value) + "}");
+    ASSERT_FALSE(result) << value;
+    EXPECT_EQ(result.error().param, "timeout") << value;
+    EXPECT_EQ(http_status(result.error()), 400) << value;
+  }
+  for (std::string_view value : {"nan", "inf", "-5", "1e999"}) {
+    auto result = options(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})", {{"x-litellm-stream-timeout", std::string(value)}});
+    ASSERT_FALSE(result) << value;
+    EXPECT_EQ(result.error().param, "stream_timeout") << value;
+  }
+}
+
 TEST(RequestOptions, PromptTokensAreEstimatedFromTheText) {
   const std::string long_text(4000, 'a');
   auto result = options(R"({"model":"m","messages":[{"role":"user","content":")" + long_text +

@@ -95,5 +95,33 @@ TEST(Router, UserConfigPlansInTheRequestsOwnTableOnlyWhenAllowed) {
   plan->finished(*attempt, nullptr, now);
 }
 
+TEST(Router, AUserConfigIsBoundedByTheOperator) {
+  std::vector<std::string> warnings;
+  const Router router = Router::from_config(load(R"(
+router_settings: {num_retries: 1}
+general_settings: {allow_client_side_credentials: true, allowed_client_api_base_hosts: [10.0.0.0/8]}
+)"), warnings);
+  EXPECT_TRUE(router.policy().client_destinations.permits("10.2.3.4", boost::asio::ip::make_address("10.2.3.4")));
+  constexpr std::string_view kBody = R"({"model":"mine","messages":[{"role":"user","content":"hi"}],
+    "user_config":{"num_retries": 50, "retry_policy": {"InternalServerErrorRetries": 40},
+      "model_list":[{"model_name":"mine","litellm_params":{"model":"openai/u","api_base":"http://10.0.0.8/v1","api_key":"sk-u"}}]}})";
+  const auto now = Clock::now();
+  auto plan = router.plan(request(kBody), {}, now);
+  ASSERT_TRUE(plan) << plan.error().message;
+  int attempts = 0;
+  while (auto attempt = plan->next(now)) {
+    ++attempts;
+    // Its destinations are the client's, under the operator's policy.
+    EXPECT_EQ(attempt->client_destination.field, "user_config");
+    ASSERT_NE(attempt->client_destination.policy, nullptr);
+    EXPECT_TRUE(attempt->client_destination.policy->permits("10.0.0.8", boost::asio::ip::make_address("10.0.0.8")));
+    Error failed = make_error(ErrorKind::internal, "failed");
+    failed.status = 500;
+    plan->started(*attempt, now);
+    plan->finished(*attempt, &failed, now);
+  }
+  EXPECT_EQ(attempts, 1 + kClientRetries);  // max(the operator's 1, 3), not the 50 or 40 it asked for
+}
+
 }  // namespace
 }  // namespace llmux::router
