@@ -178,7 +178,7 @@ int run(const cli::Options& options) {
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener = std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,
-                                                            request_memory, worker->gateway);
+                                                            request_memory, worker->gateway.handler());
       endpoint.port(worker->listener->port());  // port 0: the others join the port the first got
       workers.push_back(std::move(worker));
     }

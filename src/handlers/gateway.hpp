@@ -1,20 +1,24 @@
-// The gateway's HTTP face: maps each route to its handler. One Gateway per worker thread, over
-// state that all workers share read-only (model table, authenticator).
+// One worker's routes: every endpoint family (status, models, model calls, the admin routes) in
+// one table, over state that all workers share read-only (model table, router, authenticator).
 #pragma once
 
-#include "api/request.hpp"
 #include "auth/authenticator.hpp"
-#include "router/router.hpp"
+#include "handlers/call_record.hpp"
+#include "handlers/callers.hpp"
+#include "handlers/model_calls.hpp"
+#include "handlers/model_routes.hpp"
 #include "handlers/spend_tracker.hpp"
+#include "handlers/status_routes.hpp"
 #include "limits/limiter.hpp"
+#include "relay/local_answers.hpp"
 #include "router/model_table.hpp"
-#include "server/exchange.hpp"
+#include "router/router.hpp"
+#include "server/routes.hpp"
 #include "store/service.hpp"
 #include "telemetry/log.hpp"
 #include "telemetry/metrics.hpp"
-#include "upstream/client.hpp"
+#include "upstream/transport.hpp"
 
-#include <chrono>
 #include <string>
 
 namespace llmux::handlers {
@@ -38,24 +42,17 @@ struct SharedState {
   std::size_t max_upstream_event_bytes = 16u << 20;
 };
 
-struct CallRecord;
-
-// The key the client presented, in whichever header it came.
-std::string_view presented_key(const server::Exchange& exchange);
-
-class Gateway final : public server::Handler {
+class Gateway {
  public:
-  // spend_sink: this worker's, nullptr without a database.
-  Gateway(const SharedState& shared, upstream::Client& client, telemetry::LogBuffer& log,
+  // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a database.
+  Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
           telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr);
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
 
-  asio::awaitable<void> handle(server::Exchange& exchange) override;
-  std::string error_body(unsigned status, std::string_view message) const override;
+  server::Handler& handler() { return routes_; }
 
  private:
-  // Every route but a model call.
-  asio::awaitable<void> other_route(server::Exchange& exchange, std::string_view path);
-  Result<auth::Caller> authenticate(const server::Exchange& exchange);
   // /key/*, /team/*, /user/*, /customer/*, /spend/*, /global/spend*: admin routes (a virtual key may read its own /key/info).
   asio::awaitable<void> management(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> key_route(server::Exchange& exchange, std::string_view path, const auth::Caller& caller);
@@ -63,36 +60,16 @@ class Gateway final : public server::Handler {
   asio::awaitable<void> team_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> user_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> fail(server::Exchange& exchange, const Error& error);
-  asio::awaitable<void> list_models(server::Exchange& exchange, const auth::Caller& caller);
-  asio::awaitable<void> get_model(server::Exchange& exchange, const auth::Caller& caller, std::string_view id);
-  bool may_call(const auth::Caller& caller, std::string_view model) const;
-  asio::awaitable<void> model_call(server::Exchange& exchange, api::Endpoint endpoint,
-                                   std::string_view model_from_path);
-  // How one attempt ended: `answered` when the client has its response (or has gone).
-  struct AttemptEnd {
-    std::optional<Error> failure;
-    bool answered = false;
-    std::int64_t tokens = 0;
-    std::chrono::steady_clock::duration latency{};  // whole call, or time to a stream's first event
-    // A stream the client has in full whose upstream tail (usually just its terminator) is still
-    // to be read, so that its connection can go back to the pool: read after the outcome is
-    // reported, so the router sees the call end when the client does.
-    std::unique_ptr<upstream::Stream> unread;
-  };
-  asio::awaitable<AttemptEnd> call_deployment(server::Exchange& exchange, const api::Request& request,
-                                              const router::Attempt& attempt, CallRecord& record,
-                                              upstream::AbortHandle& abort);
-
-  // An upstream's failure as the client, the log and the router see it: the credentials sent
-  // for the attempt and the client's own key masked (an upstream may echo what it received).
-  Error masked(Error error, const router::Deployment& deployment, const server::Exchange& exchange) const;
 
   const SharedState& shared_;
-  upstream::Client& client_;
-  telemetry::LogBuffer& log_;
-  telemetry::WorkerMetrics& metrics_;
-  auth::KeyReader key_reader_;
+  Callers callers_;
   SpendTracker spend_;
+  CallServices services_;
+  relay::WithLocalAnswers transport_;
+  server::Routes routes_;
+  StatusRoutes status_;
+  ModelRoutes model_routes_;
+  ModelCalls model_calls_;
 };
 
 }  // namespace llmux::handlers

@@ -2,6 +2,7 @@
 
 #include "api/token_estimate.hpp"
 #include "base/ids.hpp"
+#include "providers/openai_compatible.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -38,8 +39,7 @@ bool is_chat(const api::Request& request) {
   return request.endpoint == api::Endpoint::chat_completions;
 }
 
-}  // namespace
-
+// A chat.completion / text_completion body answering `text`.
 Reply mock_reply(const api::Request& request, std::string_view text, std::string_view client_model) {
   const api::Usage usage = usage_for(request, text);
   json::object choice{{"index", 0}, {"finish_reason", "stop"}, {"logprobs", nullptr}};
@@ -57,9 +57,9 @@ Reply mock_reply(const api::Request& request, std::string_view text, std::string
   return Reply{.body = json::serialize(body), .usage = usage};
 }
 
-std::string mock_stream(const api::Request& request, std::string_view text,
-                        std::string_view client_model, api::Usage& usage) {
-  usage = usage_for(request, text);
+// The same answer as a whole SSE stream, its usage chunk and "data: [DONE]" included.
+std::string mock_stream(const api::Request& request, std::string_view text, std::string_view client_model) {
+  const api::Usage usage = usage_for(request, text);
   const std::string id = make_object_id(is_chat(request) ? "chatcmpl-" : "cmpl-");
   const std::int64_t created = now_seconds();
   std::string out;
@@ -97,9 +97,44 @@ std::string mock_stream(const api::Request& request, std::string_view text,
   if (is_chat(request)) finish["delta"] = json::object{};
   else finish["text"] = "";
   emit(json::array{std::move(finish)}, nullptr);
-  if (request.include_usage) emit(json::array{}, &usage);
+  emit(json::array{}, &usage);  // the decoder hides it unless the client asked (stream_options)
   out += "data: [DONE]\n\n";
   return out;
+}
+
+// OpenAI's own decoding: usage asked on every stream, its chunk shown only to clients that asked.
+const OpenAiCompatibleProvider kOpenAiDecoding(/*ask_stream_usage=*/true);
+
+}  // namespace
+
+Result<UpstreamRequest> MockResponseProvider::encode(const api::Request& request, const Target& target) const {
+  if (request.endpoint != api::Endpoint::chat_completions && request.endpoint != api::Endpoint::completions) {
+    return bad_request("mock_response answers chat and text completions only.");
+  }
+  // The model is set by decode, as for any upstream's answer.
+  return UpstreamRequest{.url = std::string(kLocalScheme) + "mock_response",
+                         .body = request.stream ? mock_stream(request, target.mock_response, "")
+                                                : mock_reply(request, target.mock_response, "").body};
+}
+
+Result<Reply> MockResponseProvider::decode(const api::Request& request, std::string_view body,
+                                           std::string_view client_model) const {
+  return kOpenAiDecoding.decode(request, body, client_model);
+}
+
+Error MockResponseProvider::decode_error(int status, std::string_view body) const {
+  return decode_openai_error(status, body);
+}
+
+std::unique_ptr<StreamDecoder> MockResponseProvider::make_stream_decoder(const api::Request& request,
+                                                                         std::string_view client_model,
+                                                                         std::size_t max_event_bytes) const {
+  return kOpenAiDecoding.make_stream_decoder(request, client_model, max_event_bytes);
+}
+
+const Provider& mock_response_provider() {
+  static const MockResponseProvider provider;
+  return provider;
 }
 
 }  // namespace llmux::providers

@@ -42,9 +42,15 @@ struct Target {
   // The model's output limit (model_info.max_output_tokens, else the built-in price map), for
   // providers that require max_tokens (Anthropic) when the client sent none.
   std::optional<long> max_output_tokens;
+  // litellm_params.mock_response: the text a local answer carries (providers/mock_response).
+  std::string mock_response;
   // Vertex AI: the service account and its current OAuth token, kept fresh by app/ (shared).
   std::shared_ptr<wire::GoogleAccessToken> google_token;
 };
+
+// The scheme of a call a provider answers itself (mock_response): its body is the answer, and
+// the relay's transport hands it back without a network call (relay/local_answers.hpp).
+constexpr std::string_view kLocalScheme = "local:";
 
 struct UpstreamRequest {
   std::string url;  // absolute http(s) URL

@@ -2,6 +2,7 @@
 
 #include "base/client_destination.hpp"
 #include "config/load.hpp"
+#include "providers/mock_response.hpp"
 #include "providers/registry.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -199,7 +200,10 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     deployment.timeout = seconds_to_ms(entry.params.timeout_s.value_or(default_timeout));
     deployment.stream_timeout = seconds_to_ms(entry.params.stream_timeout_s.value_or(
         config.router_settings.stream_timeout_s.value_or(entry.params.timeout_s.value_or(default_timeout))));
-    deployment.mock_response = entry.params.mock_response;
+    if (entry.params.mock_response) {
+      deployment.provider = &providers::mock_response_provider();
+      target.mock_response = *entry.params.mock_response;
+    }
     deployment.rpm = entry.params.rpm;
     deployment.tpm = entry.params.tpm;
     deployment.order = entry.params.order;

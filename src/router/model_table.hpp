@@ -25,7 +25,6 @@ struct Deployment {
   const providers::Provider* provider = nullptr;
   std::chrono::milliseconds timeout{};         // the whole call
   std::chrono::milliseconds stream_timeout{};  // until the first streamed byte
-  std::optional<std::string> mock_response;
   // simple-shuffle's share of the group: weight, else rpm, else tpm, else 1.
   double weight = 1;
   std::optional<long> rpm;

@@ -229,6 +229,11 @@ Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) {
   state_->body = http1::BodyDecoder(state_->head.framing, state_->head.content_length);
 }
 
+std::optional<std::uint64_t> Stream::declared_length() const {
+  if (state_->head.framing != http1::BodyFraming::length) return std::nullopt;
+  return state_->head.content_length;
+}
+
 Stream::~Stream() {
   if (state_) state_->settle();
 }
@@ -267,23 +272,6 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
   co_return std::optional<std::string_view>();
 }
 
-asio::awaitable<Result<std::string>> Stream::read_all(std::size_t limit) {
-  // Refused as soon as it is known to be too large; the rest is not read (the connection is then
-  // closed, not reused).
-  const auto too_large = [limit] {
-    return make_error(ErrorKind::upstream_failed,
-                      "The upstream's answer is larger than the limit of " + std::to_string(limit) + " bytes.");
-  };
-  if (state_->head.framing == http1::BodyFraming::length && state_->head.content_length > limit) co_return too_large();
-  std::string all;
-  while (true) {
-    auto piece = co_await next();
-    if (!piece) co_return piece.error();
-    if (!*piece) co_return all;
-    if (all.size() + (*piece)->size() > limit) co_return too_large();
-    all += **piece;
-  }
-}
 
 namespace {
 
@@ -355,7 +343,13 @@ Client::Client(asio::io_context& io, asio::ssl::context& tls) : io_(io), tls_(tl
 Client::~Client() = default;
 
 
-asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_stream(Call call, AbortHandle& abort) {
+asio::awaitable<Result<std::unique_ptr<ResponseStream>>> Client::open_stream(Call call, AbortHandle& abort) {
+  auto stream = co_await open_pooled(std::move(call), abort);
+  if (!stream) co_return stream.error();
+  co_return std::unique_ptr<ResponseStream>(std::move(*stream));
+}
+
+asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, AbortHandle& abort) {
   auto cached_origin = pool_->origin_for(call.url);
   if (!cached_origin) co_return cached_origin.error();
   const std::shared_ptr<const Origin> origin = std::move(*cached_origin);
@@ -469,7 +463,7 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   const std::size_t max_answer_bytes = call.max_answer_bytes;
   const auto deadline = Clock::now() + call.timeout;
   call.first_byte_timeout = std::min(call.first_byte_timeout, call.timeout);
-  auto stream = co_await open_stream(std::move(call), abort);
+  auto stream = co_await open_pooled(std::move(call), abort);
   if (!stream) co_return stream.error();
   (*stream)->state_->whole_call_deadline = true;
   if ((*stream)->state_->connection) (*stream)->state_->connection->deadline.expires_at(deadline);

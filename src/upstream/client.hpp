@@ -4,8 +4,7 @@
 // client-chosen destination its policy refuses (400); other HTTP statuses are data for the caller.
 #pragma once
 
-#include "base/client_destination.hpp"
-#include "base/error.hpp"
+#include "upstream/transport.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,60 +24,20 @@ namespace llmux::upstream {
 
 namespace asio = boost::asio;
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct Call {
-  std::string url;  // absolute http(s) URL
-  Headers headers;
-  std::string body;                       // sent with POST, as content_type
-  std::chrono::milliseconds timeout;      // the whole call (non-streaming) / between chunks
-  std::chrono::milliseconds first_byte_timeout;  // until the response headers arrive
-  std::string_view content_type = "application/json";  // a static string (an OAuth form, …)
-  // Set when the client chose the URL: only addresses its policy permits are dialled, on
-  // connections never shared with the operator's destinations.
-  ClientDestination client_destination{};
-  // send(): an answer body larger than this fails the call instead of being buffered.
-  std::size_t max_answer_bytes = 64u << 20;
-};
-
-struct Response {
-  int status = 0;
-  std::string body;
-  std::optional<std::chrono::seconds> retry_after;
-};
-
-// Lets the caller abandon a call in flight (the client went away): abort() closes the
-// connection, so the pending read or write finishes at once with an error.
-class AbortHandle {
- public:
-  void abort() {
-    aborted_ = true;
-    if (action_) action_();
-  }
-  bool aborted() const { return aborted_; }
-  void set_action(std::function<void()> action) { action_ = std::move(action); }
-
- private:
-  std::function<void()> action_;
-  bool aborted_ = false;
-};
-
 class Connection;
 class Pool;
 
-// An upstream response whose body is read piece by piece (server-sent events).
-class Stream {
+// An upstream response on a pooled connection, read piece by piece.
+class Stream final : public ResponseStream {
  public:
-  ~Stream();
+  ~Stream() override;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
-  int status() const { return status_; }
-  std::optional<std::chrono::seconds> retry_after() const { return retry_after_; }
-  // The next piece of the body, valid until the next call; nullopt once the body is complete.
-  asio::awaitable<Result<std::optional<std::string_view>>> next();
-  // Reads the rest of the body (an error answer) up to `limit` bytes.
-  asio::awaitable<Result<std::string>> read_all(std::size_t limit);
+  int status() const override { return status_; }
+  std::optional<std::chrono::seconds> retry_after() const override { return retry_after_; }
+  std::optional<std::uint64_t> declared_length() const override;
+  asio::awaitable<Result<std::optional<std::string_view>>> next() override;
 
  private:
   friend class Client;
@@ -89,16 +48,18 @@ class Stream {
   std::optional<std::chrono::seconds> retry_after_;
 };
 
-class Client {
+// The network's transport: HTTP/1.1 over TCP or TLS, keep-alive connections pooled per origin.
+class Client final : public Transport {
  public:
   Client(asio::io_context& io, asio::ssl::context& tls);
-  ~Client();
+  ~Client() override;
 
-  asio::awaitable<Result<Response>> send(Call call, AbortHandle& abort);
-  asio::awaitable<Result<std::unique_ptr<Stream>>> open_stream(Call call, AbortHandle& abort);
-
+  asio::awaitable<Result<Response>> send(Call call, AbortHandle& abort) override;
+  asio::awaitable<Result<std::unique_ptr<ResponseStream>>> open_stream(Call call, AbortHandle& abort) override;
 
  private:
+  asio::awaitable<Result<std::unique_ptr<Stream>>> open_pooled(Call call, AbortHandle& abort);
+
   asio::io_context& io_;
   asio::ssl::context& tls_;
   std::unique_ptr<Pool> pool_;

@@ -9,6 +9,36 @@ constexpr std::string_view kChat =
     R"({"model":"mock-gpt","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi there"}]})";
 constexpr std::string_view kText = "Hello from the mock";  // 4 tokens (api/token_estimate)
 
+Target mock_target(std::string_view text) {
+  Target target;
+  target.mock_response = text;
+  return target;
+}
+
+// What a client gets from a mock_response deployment: encoded, answered in process (the call's
+// body is the answer) and decoded as any upstream's answer.
+Reply mock_reply(const api::Request& request, std::string_view text, std::string_view client_model) {
+  const Provider& provider = mock_response_provider();
+  auto call = provider.encode(request, mock_target(text));
+  EXPECT_TRUE(call);
+  EXPECT_TRUE(call->url.starts_with(kLocalScheme));
+  auto reply = provider.decode(request, call->body, client_model);
+  EXPECT_TRUE(reply);
+  return *reply;
+}
+
+std::string mock_stream(api::Request request, std::string_view text, std::string_view client_model,
+                        api::Usage& usage) {
+  request.stream = true;
+  const Provider& provider = mock_response_provider();
+  auto call = provider.encode(request, mock_target(text));
+  EXPECT_TRUE(call);
+  const test_support::StreamRun run = test_support::run_stream(provider, request, {call->body}, client_model);
+  EXPECT_FALSE(run.error);
+  usage = run.usage;
+  return run.out;
+}
+
 // The JSON of every "data:" frame but [DONE], which must be the last frame.
 std::vector<json::object> stream_chunks(std::string_view out) {
   std::vector<json::object> chunks;
@@ -106,6 +136,14 @@ TEST(MockStream, EmptyAnswerStillHasARoleChunk) {
   EXPECT_EQ(chunks[0].at("choices").at(0).at("delta"), json::parse(R"({"content":"","role":"assistant"})"));
   EXPECT_EQ(chunks[1].at("choices").at(0).at("finish_reason"), "stop");
   EXPECT_EQ(usage.completion_tokens, 0);
+}
+
+TEST(MockResponse, AnswersChatAndTextCompletionsOnly) {
+  const auto call = mock_response_provider().encode(
+      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"x"})"), mock_target(kText));
+  ASSERT_FALSE(call);
+  EXPECT_EQ(http_status(call.error()), 400);
+  EXPECT_EQ(call.error().message, "mock_response answers chat and text completions only.");
 }
 
 TEST(MockStream, TextCompletionShape) {

@@ -1,5 +1,7 @@
 #include "router/model_table.hpp"
 
+#include "providers/mock_response.hpp"
+
 #include "config/load.hpp"
 #include "providers/registry.hpp"
 
@@ -125,7 +127,7 @@ TEST(ModelTable, TargetFromLitellmParams) {
   EXPECT_EQ(target.extra_headers, e.params.extra_headers);
   EXPECT_EQ(target.default_params, e.params.extra);
   EXPECT_EQ(deployment.provider, providers::find_provider("openrouter")->provider);
-  EXPECT_FALSE(deployment.mock_response);
+  EXPECT_TRUE(target.mock_response.empty());
   EXPECT_TRUE(target.settings.empty());
   EXPECT_FALSE(target.drop_params);
 }
@@ -256,9 +258,10 @@ TEST(ModelTable, MockResponseNeedsNoProviderNorBase) {
   mock_vllm.params.mock_response = "Hi";
   const ModelTable table = build(config_of({mock, mock_vllm}));
   const Deployment& deployment = only(table, "fake");
-  EXPECT_EQ(deployment.mock_response, "Hello!");
-  EXPECT_EQ(deployment.provider, nullptr);
-  EXPECT_EQ(only(table, "fake-vllm").mock_response, "Hi");
+  EXPECT_EQ(deployment.target.mock_response, "Hello!");
+  EXPECT_EQ(deployment.provider, &providers::mock_response_provider());  // answered in process
+  EXPECT_EQ(only(table, "fake-vllm").target.mock_response, "Hi");
+  EXPECT_EQ(only(table, "fake-vllm").provider, &providers::mock_response_provider());
 }
 
 TEST(ModelTable, SelfHostedProviderNeedsAnApiBase) {

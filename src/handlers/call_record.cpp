@@ -1,0 +1,272 @@
+#include "handlers/call_record.hpp"
+
+#include "base/ids.hpp"
+#include "base/json_string.hpp"
+#include "store/service.hpp"
+
+#include <charconv>
+
+namespace llmux::handlers {
+
+namespace {
+
+using Clock = CallRecord::Clock;
+
+// Appends "12.345": milliseconds with three decimals, from integer microseconds (no floating point).
+void append_milliseconds(std::string& out, Clock::duration duration) {
+  const auto micros = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
+  char text[32];
+  auto [end, ec] = std::to_chars(text, text + 24, micros / 1000);
+  const auto fraction = micros % 1000;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + fraction / 100);
+  *end++ = static_cast<char>('0' + fraction / 10 % 10);
+  *end++ = static_cast<char>('0' + fraction % 10);
+  out.append(text, end);
+}
+
+std::string milliseconds_text(Clock::duration duration) {
+  std::string text;
+  append_milliseconds(text, duration);
+  return text;
+}
+
+// USD as LiteLLM prints it (Python's repr of a float): the shortest exact text, so a cost of
+// 1.5e-07 is not shown as 0.000000.
+std::string dollars_text(double value) {
+  std::string text;
+  append_number(text, value);
+  return text;
+}
+
+telemetry::Route route_of(api::Endpoint endpoint) {
+  switch (endpoint) {
+    case api::Endpoint::chat_completions: return telemetry::Route::chat_completions;
+    case api::Endpoint::completions: return telemetry::Route::completions;
+    case api::Endpoint::embeddings: return telemetry::Route::embeddings;
+    case api::Endpoint::moderations: return telemetry::Route::moderations;
+    case api::Endpoint::rerank: return telemetry::Route::rerank;
+  }
+  return telemetry::Route::chat_completions;
+}
+
+std::string_view end_user_of(const server::Exchange& exchange, const api::Request& request) {
+  if (const auto header = exchange.header("x-litellm-customer-id"); !header.empty()) return header;
+  if (const auto* user = request.body.if_contains("user"); user && user->is_string()) return user->as_string();
+  return {};
+}
+
+// The provider of a model name's configured group ("" for a name only a wildcard serves), which
+// "provider/*" model access matches.
+std::string_view provider_of(const router::ModelTable& models, std::string_view model) {
+  const auto* group = models.group(model);
+  return group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+}
+
+// The model access of the key, its team and its user, and the key's budget for the group.
+Result<void> authorize_group(const auth::CachedKey& key, std::string_view group, std::string_view provider) {
+  if (auto allowed = auth::check_model_access(key, group, provider); !allowed) return allowed;
+  return auth::check_model_budget(key, group, store::now_millis());
+}
+
+// A virtual key's model aliases, then what authorize_group checks for the model.
+Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
+  if (!caller.key) return {};
+  if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
+    request.model = alias->second;
+  }
+  return authorize_group(*caller.key, request.model, provider_of(models, request.model));
+}
+
+// The one warning of a key's spend crossing its soft_budget: never blocks (LiteLLM alerts the
+// same way). Names the key by alias, else by the start of its hash; never by the key.
+void warn_soft_budget(const auth::CachedKey& key) {
+  const std::string name = key.key_alias ? "key_alias=" + *key.key_alias : "token=" + key.token.substr(0, 12) + "...";
+  telemetry::log_now("warning", "key crossed its soft budget: " + name + " spend=" + dollars_text(key.spend->value()) +
+                                    " soft_budget=" + dollars_text(*key.soft_budget));
+}
+
+}  // namespace
+
+CallRecord::CallRecord(const CallServices& services, server::Exchange& exchange, api::Endpoint endpoint)
+    : services_(services), exchange_(exchange), endpoint_(endpoint), received_at_(exchange.received_at()) {
+  request_id_ = exchange.header("x-request-id");
+  if (request_id_.empty() || request_id_.size() > 128) request_id_ = make_time_ordered_uuid();
+}
+
+Result<void> CallRecord::admit(const auth::Caller& caller, api::Request& request) {
+  caller_ = &caller;
+  request_ = &request;
+  end_user_ = end_user_of(exchange_, request);
+  if (auto allowed = authorize_model(caller, request, services_.models); !allowed) return allowed;
+  if (auto allowed = auth::check_end_user(caller.snapshot.get(), end_user_); !allowed) return allowed;
+  if (auto admitted = admit_limits(caller); !admitted) return admitted;
+  admitted_ = true;
+  outcome.served_group = request.model;
+  return {};
+}
+
+// The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own.
+Result<void> CallRecord::admit_limits(const auth::Caller& caller) {
+  auto* counters = services_.rate_counters;
+  if (!caller.key || !counters) return {};
+  const auto now = store::now_millis();
+  const auto owners = caller.key->owners();
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    const auth::CachedOwner* owner = owners[i];
+    if (!owner) continue;
+    const limits::Limits limits{
+        .rpm = owner->rpm_limit, .tpm = owner->tpm_limit, .max_parallel = owner->max_parallel_requests};
+    auto admitted = limits::admit(*counters, owner->subject, limits, now, owner->kind);
+    if (!admitted) return admitted.error();
+    owner_permits_[i] = std::move(admitted->permit);
+  }
+  key_limits_ = {.rpm = caller.key->rpm_limit,
+                 .tpm = caller.key->tpm_limit,
+                 .max_parallel = caller.key->max_parallel_requests};
+  auto admitted = limits::admit(*counters, caller.token, key_limits_, now);
+  if (!admitted) return admitted.error();
+  key_permit_ = std::move(admitted->permit);
+  key_usage_ = admitted->usage;
+  key_admitted_ = true;
+  return {};
+}
+
+void CallRecord::settle() {
+  if (settled_) return;
+  settled_ = true;
+  const auto tokens = outcome.usage.prompt_tokens + outcome.usage.completion_tokens;
+  const auto now = store::now_millis();
+  key_permit_.finish(tokens, now);
+  for (limits::Permit& permit : owner_permits_) permit.finish(tokens, now);
+  if (!services_.spend.enabled()) return;
+  cost_ = services_.spend.record({.caller = caller_,
+                                  .request = request_,
+                                  .request_id = request_id_,
+                                  .end_user = end_user_,
+                                  .deployment = outcome.deployment,
+                                  .served_group = outcome.served_group,
+                                  .usage = outcome.usage,
+                                  .status = outcome.status,
+                                  .received_at = received_at_,
+                                  .time_to_first_chunk = outcome.upstream_time,
+                                  .stream = admitted_ && request_->stream,
+                                  .response_body = response_body_});
+  const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
+  if (key && cost_ > 0) {
+    auth::charge_model_budget(*key, outcome.served_group, cost_, now);
+    if (key->soft_budget && key->spend->crossed(*key->soft_budget)) {
+      services_.metrics.soft_budget_crossed();
+      warn_soft_budget(*key);
+    }
+  }
+}
+
+void CallRecord::compose_headers(Leaving leaving) {
+  exchange_.set_header("x-request-id", request_id_);
+  exchange_.set_header("x-litellm-call-id", request_id_);
+  auto remaining = [](std::int64_t limit, std::int64_t used) { return std::to_string(std::max<std::int64_t>(0, limit - used)); };
+  if (key_admitted_) {
+    if (key_limits_.rpm) {
+      exchange_.set_header("x-ratelimit-limit-requests", std::to_string(*key_limits_.rpm));
+      exchange_.set_header("x-ratelimit-remaining-requests", remaining(*key_limits_.rpm, key_usage_.requests));
+    }
+    if (key_limits_.tpm) {
+      exchange_.set_header("x-ratelimit-limit-tokens", std::to_string(*key_limits_.tpm));
+      exchange_.set_header("x-ratelimit-remaining-tokens", remaining(*key_limits_.tpm, key_usage_.tokens));
+    }
+  }
+  if (outcome.deployment) {
+    exchange_.set_header("x-litellm-model-id", outcome.deployment->id);
+    exchange_.set_header("x-litellm-model-group", outcome.served_group);
+  }
+  if (planned_) {
+    exchange_.set_header("x-litellm-attempted-retries", std::to_string(outcome.retries));
+    exchange_.set_header("x-litellm-attempted-fallbacks", std::to_string(outcome.fallbacks));
+  }
+  if (leaving != Leaving::error) {
+    const auto total = Clock::now() - received_at_;
+    exchange_.set_header("x-litellm-response-duration-ms", milliseconds_text(total));
+    if (leaving == Leaving::answer) {
+      exchange_.set_header("x-litellm-overhead-duration-ms", milliseconds_text(total - outcome.upstream_time));
+    }
+  }
+  // The cost is known before a whole answer or an error leaves; a stream's head leaves before it is.
+  if (leaving != Leaving::stream_head && settled_ && services_.spend.enabled()) {
+    exchange_.set_header("x-litellm-response-cost", dollars_text(cost_));
+    if (caller_ && caller_->key) exchange_.set_header("x-litellm-key-spend", dollars_text(caller_->key->spend->value()));
+  }
+}
+
+void CallRecord::report() {
+  if (reported_) return;
+  reported_ = true;
+  auto& metrics = services_.metrics;
+  const bool stream = admitted_ && request_->stream;
+  const auto duration = Clock::now() - received_at_;
+  metrics.record(route_of(endpoint_), outcome.status, stream, static_cast<std::uint64_t>(outcome.usage.prompt_tokens),
+                 static_cast<std::uint64_t>(outcome.usage.completion_tokens),
+                 static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
+  std::string line;
+  line.reserve(320);
+  line += "{\"type\":\"access\",\"request_id\":";
+  append_json_string(line, request_id_);
+  line += ",\"path\":";
+  append_json_string(line, exchange_.path());
+  line += ",\"model\":";
+  append_json_string(line, admitted_ ? std::string_view(request_->model) : std::string_view());
+  if (outcome.deployment) {
+    line += ",\"deployment\":";
+    append_json_string(line, outcome.deployment->id);
+  }
+  line += ",\"status\":";
+  append_number(line, outcome.status);
+  line += ",\"stream\":";
+  line += stream ? "true" : "false";
+  line += ",\"duration_ms\":";
+  append_milliseconds(line, duration);
+  line += ",\"upstream_ms\":";
+  append_milliseconds(line, outcome.upstream_time);
+  line += ",\"prompt_tokens\":";
+  append_number(line, outcome.usage.prompt_tokens);
+  line += ",\"completion_tokens\":";
+  append_number(line, outcome.usage.completion_tokens);
+  if (outcome.usage.estimated) line += ",\"usage_estimated\":true";
+  if (outcome.retries > 0) {
+    line += ",\"retries\":";
+    append_number(line, outcome.retries);
+  }
+  if (outcome.fallbacks > 0) {
+    line += ",\"fallbacks\":";
+    append_number(line, outcome.fallbacks);
+  }
+  if (outcome.failure) {
+    line += ",\"error\":";
+    append_json_string(line, outcome.failure->message);
+  }
+  line += '}';
+  services_.log.add(line);
+}
+
+Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,
+                                 const router::ModelTable& models) {
+  if (!caller.key) return {};
+  for (const std::string& group : groups) {
+    if (auto allowed = authorize_group(*caller.key, group, provider_of(models, group)); !allowed) {
+      Error error = std::move(allowed.error());
+      error.param = "fallbacks";
+      return error;
+    }
+  }
+  return {};
+}
+
+router::GroupAccess group_access(const auth::Caller& caller) {
+  if (!caller.key) return {};
+  return [key = caller.key](std::string_view group, std::span<const router::Deployment* const> deployments) {
+    const std::string_view provider = deployments.empty() ? "" : std::string_view(deployments.front()->target.provider);
+    return authorize_group(*key, group, provider).has_value();
+  };
+}
+
+}  // namespace llmux::handlers

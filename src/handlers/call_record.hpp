@@ -1,0 +1,106 @@
+// One model call's record, owned by the call from its first byte to its log line, and the three
+// phases the model-call handler runs on it:
+//   admit  — before any upstream work: model access and aliases, per-model and end-user budgets,
+//            the rpm / tpm / parallel limits of the key, its team and its user;
+//   settle — once the relay has its outcome: tokens to the limits' permits, the cost to the live
+//            spend and the spend log, the key's model budget, the soft-budget warning;
+//   report — the access-log line and the metrics (and, next, the logging callbacks).
+// compose_headers() writes every x-litellm-* / x-ratelimit-* header of the answer in one place.
+// New call steps (caching, callbacks) hook into these phases.
+#pragma once
+
+#include "api/request.hpp"
+#include "auth/authenticator.hpp"
+#include "handlers/spend_tracker.hpp"
+#include "limits/limiter.hpp"
+#include "relay/relay.hpp"
+#include "router/attempt_plan.hpp"
+#include "router/model_table.hpp"
+#include "server/exchange.hpp"
+#include "telemetry/log.hpp"
+#include "telemetry/metrics.hpp"
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmux::handlers {
+
+namespace asio = boost::asio;
+
+// What the phases use, per worker.
+struct CallServices {
+  const router::ModelTable& models;
+  limits::RateCounters* rate_counters = nullptr;  // nullptr without a database
+  SpendTracker& spend;
+  telemetry::LogBuffer& log;
+  telemetry::WorkerMetrics& metrics;
+};
+
+class CallRecord {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  CallRecord(const CallServices& services, server::Exchange& exchange, api::Endpoint endpoint);
+  CallRecord(const CallRecord&) = delete;
+  CallRecord& operator=(const CallRecord&) = delete;
+
+  std::string_view request_id() const { return request_id_; }
+
+  // May rewrite request.model (a key's alias). An error is the call's answer (401 / 400 / 429).
+  Result<void> admit(const auth::Caller& caller, api::Request& request);
+  // The request's options are known and its plan made: its attempts are counted in the headers.
+  void planned() { planned_ = true; }
+  // Each idempotent: the first call does the work, later ones nothing.
+  void settle();
+  void report();
+  // What is about to leave for the client.
+  enum class Leaving { answer, stream_head, error };
+  // Sets this call's headers on the exchange before `leaving` goes: request ids, rate limits, the
+  // deployment, attempts, durations and (known only before a whole answer or an error) the cost.
+  void compose_headers(Leaving leaving);
+
+  // The whole answer's bytes, for the spend log when the operator stores prompts.
+  void keep_response(std::string_view body) { response_body_ = body; }
+
+  relay::Outcome outcome;
+
+ private:
+  Result<void> admit_limits(const auth::Caller& caller);
+
+  const CallServices& services_;
+  server::Exchange& exchange_;
+  api::Endpoint endpoint_;
+  std::string request_id_;
+  Clock::time_point received_at_;
+  const auth::Caller* caller_ = nullptr;
+  const api::Request* request_ = nullptr;
+  std::string_view end_user_;       // the body's "user" or x-litellm-customer-id
+  std::string_view response_body_;  // kept only with store_prompts_in_spend_logs
+  // The in-flight slots of the key and of its owners (team, user, as CachedKey::owners() lists
+  // them), until the call's tokens are added at its end.
+  limits::Permit key_permit_;
+  std::array<limits::Permit, 2> owner_permits_;
+  // The key's own limits and its counts with this call, for the x-ratelimit-* headers.
+  limits::Limits key_limits_;
+  limits::Usage key_usage_;
+  bool key_admitted_ = false;
+  bool admitted_ = false;
+  bool planned_ = false;
+  bool settled_ = false;
+  bool reported_ = false;
+  double cost_ = 0;
+};
+
+// The fallback groups a client names in its body (`fallbacks`) pass the same model access and
+// model budget checks as the model it asks for: 401 / 400 naming the first it may not use.
+Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,
+                                 const router::ModelTable& models);
+// Every other group the router may fall back to (the config's fallbacks, a user_config's) is
+// passed over when the caller may not use it; empty for the master key.
+router::GroupAccess group_access(const auth::Caller& caller);
+
+}  // namespace llmux::handlers

@@ -1,0 +1,37 @@
+// The model-call routes (/chat/completions, /completions, /embeddings, /moderations, /rerank, and
+// Azure's /openai/deployments/{model}/…): the life of a model request, top to bottom — identify
+// the caller, parse the body once, admit the call (its record's first phase), plan its attempts,
+// relay them, settle and report. docs/ARCHITECTURE.md walks through it.
+#pragma once
+
+#include "api/request.hpp"
+#include "handlers/call_record.hpp"
+#include "handlers/callers.hpp"
+#include "relay/relay.hpp"
+#include "router/router.hpp"
+#include "server/routes.hpp"
+
+namespace llmux::handlers {
+
+namespace asio = boost::asio;
+
+class ModelCalls {
+ public:
+  ModelCalls(const router::Router& router, Callers& callers, const CallServices& services,
+             upstream::Transport& transport, relay::AnswerLimits limits)
+      : router_(router), callers_(callers), services_(services), relay_(transport, limits) {}
+
+  void add_to(server::Routes& routes);
+  asio::awaitable<void> handle(server::Exchange& exchange, api::Endpoint endpoint, std::string_view model_from_path);
+
+ private:
+  // The call's answer is an error, before anything was sent.
+  asio::awaitable<void> refuse(server::Exchange& exchange, CallRecord& record, const Error& error);
+
+  const router::Router& router_;
+  Callers& callers_;
+  const CallServices& services_;
+  relay::Relay relay_;
+};
+
+}  // namespace llmux::handlers

@@ -1,0 +1,69 @@
+// The relay: one model call from a planned request to the client's answer. It asks the router's
+// plan for each attempt (a deployment, a backoff, the timeouts left), has the deployment's
+// provider encode the upstream request, sends it through the transport, and writes the decoded
+// answer (whole, or frame by frame) to the sink. A failure before anything reached the client
+// goes back to the plan, which decides on a retry, a fallback or the final error; once a frame
+// has reached the client the call is never retried, and a failure ends the stream in band.
+#pragma once
+
+#include "api/request.hpp"
+#include "api/usage.hpp"
+#include "relay/clock.hpp"
+#include "relay/sink.hpp"
+#include "router/attempt_plan.hpp"
+#include "upstream/transport.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmux::relay {
+
+// What the relay learned of one call, for the handler's record (spend, headers, the log).
+struct Outcome {
+  const router::Deployment* deployment = nullptr;  // the last attempt's: the one that answered
+  std::string served_group;  // its group: the model asked for, or a fallback
+  int status = 0;            // 200; the failure's status; 499 when the client left first
+  api::Usage usage;
+  Clock::Duration upstream_time{};  // the whole upstream call, or the time to a stream's first frame
+  int retries = 0;                  // retries and fallback groups before this answer
+  int fallbacks = 0;
+  std::optional<Error> failure;  // the error that ended the call (masked of secrets)
+};
+
+// What run() ends with: the client has its answer (or left), or nothing was sent and `error`
+// is the answer to give.
+struct End {
+  bool answered = false;
+  std::optional<Error> error;
+};
+
+// How much of an upstream's answer the relay holds (general_settings): a non-streamed answer, and
+// one event of a stream. Past either the attempt fails as an upstream failure.
+struct AnswerLimits {
+  std::size_t max_answer_bytes = 64u << 20;
+  std::size_t max_event_bytes = 16u << 20;
+};
+
+class Relay {
+ public:
+  explicit Relay(upstream::Transport& transport, AnswerLimits limits = {}) : transport_(transport), limits_(limits) {}
+
+  // `client_key`: the key the client presented, masked in any upstream error relayed.
+  asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink, Clock& clock,
+                           std::string_view client_key, Outcome& outcome);
+
+ private:
+  struct AttemptEnd;
+  asio::awaitable<AttemptEnd> attempt(const api::Request& request, const router::Attempt& attempt, Sink& sink,
+                                      Clock& clock, Outcome& outcome, upstream::AbortHandle& abort,
+                                      std::string_view client_key);
+  asio::awaitable<AttemptEnd> relay_stream(const api::Request& request, const router::Attempt& attempt,
+                                           upstream::Call call, Sink& sink, Clock& clock, Outcome& outcome,
+                                           upstream::AbortHandle& abort, std::string_view client_key);
+
+  upstream::Transport& transport_;
+  AnswerLimits limits_;
+};
+
+}  // namespace llmux::relay
