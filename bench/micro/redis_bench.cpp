@@ -4,9 +4,9 @@
 #include "redis/client.hpp"
 #include "redis/resp.hpp"
 
+#include <benchmark/benchmark.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <string>
@@ -29,7 +29,8 @@ void encode_and_parse(benchmark::State& state, Encode encode, std::string_view r
     const Command command = encode();
     benchmark::DoNotOptimize(command.wire().data());
     replies.clear();
-    if (!parser.feed(reply, replies) || replies.size() != 1) state.SkipWithError("the reply did not parse");
+    if (!parser.feed(reply, replies) || replies.size() != 1)
+      state.SkipWithError("the reply did not parse");
     benchmark::DoNotOptimize(replies.data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -38,7 +39,8 @@ void encode_and_parse(benchmark::State& state, Encode encode, std::string_view r
 // A rate-limit counter: INCRBY and its integer reply.
 void BM_RedisIncrby(benchmark::State& state) {
   const std::string key = "llmux:rpm:key:7f3c9a0e5b1d4c2a:29011502";
-  encode_and_parse(state, [&] { return Command("INCRBY", key, "1"); }, ":42\r\n");
+  encode_and_parse(
+      state, [&] { return Command("INCRBY", key, "1"); }, ":42\r\n");
 }
 BENCHMARK(BM_RedisIncrby);
 
@@ -46,7 +48,8 @@ BENCHMARK(BM_RedisIncrby);
 void BM_RedisGetOneKiB(benchmark::State& state) {
   const std::string key = "llmux:cache:exact:3f1e8d2c9b7a6f5e4d3c2b1a0f9e8d7c";
   const std::string reply = "$1024\r\n" + std::string(1024, 'x') + "\r\n";
-  encode_and_parse(state, [&] { return Command("GET", key); }, reply);
+  encode_and_parse(
+      state, [&] { return Command("GET", key); }, reply);
 }
 BENCHMARK(BM_RedisGetOneKiB);
 
@@ -54,11 +57,14 @@ BENCHMARK(BM_RedisGetOneKiB);
 // and an array of 4 integers back.
 void BM_RedisEvalshaFourKeys(benchmark::State& state) {
   const std::string sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
-  const std::string keys[4] = {"llmux:rpm:key:7f3c9a0e", "llmux:rpm:team:a1b2c3d4", "llmux:rpm:user:alice",
-                               "llmux:rpm:end_user:e-42"};
+  const std::string keys[4] = {"llmux:rpm:key:7f3c9a0e", "llmux:rpm:team:a1b2c3d4",
+                               "llmux:rpm:user:alice", "llmux:rpm:end_user:e-42"};
   encode_and_parse(
       state,
-      [&] { return Command("EVALSHA", sha, "4", keys[0], keys[1], keys[2], keys[3], "60", "100", "1", "1733540000"); },
+      [&] {
+        return Command("EVALSHA", sha, "4", keys[0], keys[1], keys[2], keys[3], "60", "100", "1",
+                       "1733540000");
+      },
       "*4\r\n:1\r\n:17\r\n:3\r\n:99\r\n");
 }
 BENCHMARK(BM_RedisEvalshaFourKeys);
@@ -67,7 +73,8 @@ BENCHMARK(BM_RedisEvalshaFourKeys);
 void BM_RedisLoopbackBatch(benchmark::State& state) {
   const char* port = std::getenv("LLMUX_BENCH_REDIS_PORT");
   if (!port) {
-    state.SkipWithError("needs a redis-server: set LLMUX_BENCH_REDIS_PORT to its port on 127.0.0.1");
+    state.SkipWithError(
+        "needs a redis-server: set LLMUX_BENCH_REDIS_PORT to its port on 127.0.0.1");
     return;
   }
   asio::io_context io;
@@ -75,7 +82,8 @@ void BM_RedisLoopbackBatch(benchmark::State& state) {
   options.port = static_cast<std::uint16_t>(std::atoi(port));
   Client client(io, options);
   std::vector<Command> batch;
-  for (int at = 0; at < state.range(0); ++at) batch.emplace_back("INCRBY", "llmux:bench:" + std::to_string(at), "1");
+  for (int at = 0; at < state.range(0); ++at)
+    batch.emplace_back("INCRBY", "llmux:bench:" + std::to_string(at), "1");
   std::string failure;
   asio::co_spawn(
       io,

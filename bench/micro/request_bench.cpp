@@ -25,8 +25,8 @@ constexpr std::string_view kChatSmall =
 
 // A recorded OpenAI answer from tests/fixtures/wire/openai/, located from this file's own path.
 std::string read_openai_fixture(std::string_view name) {
-  const auto path =
-      std::filesystem::path(__FILE__).parent_path() / "../../tests/fixtures/wire/openai" / std::string(name);
+  const auto path = std::filesystem::path(__FILE__).parent_path() /
+                    "../../tests/fixtures/wire/openai" / std::string(name);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
   std::ostringstream text;
@@ -35,7 +35,8 @@ std::string read_openai_fixture(std::string_view name) {
 }
 
 const OpenAiCompatibleProvider kProvider{/*ask_stream_usage=*/true};
-constexpr std::size_t kMaxEventBytes = 16 << 20;  // general_settings.max_upstream_event_size_mb's default
+constexpr std::size_t kMaxEventBytes =
+    16 << 20;  // general_settings.max_upstream_event_size_mb's default
 
 Target bench_target() {
   return Target{.provider = "openai",
@@ -95,13 +96,15 @@ void BM_DecodeChatStream(benchmark::State& state) {
       R"("stream_options":{"include_usage":true}})");
   const std::string text = read_openai_fixture("chat_completion_stream.sse");
   const std::string_view stream = text;
-  const std::size_t piece = state.range(0) == 0 ? stream.size() : static_cast<std::size_t>(state.range(0));
+  const std::size_t piece =
+      state.range(0) == 0 ? stream.size() : static_cast<std::size_t>(state.range(0));
   std::string out;
   for (auto _ : state) {
     auto decoder = kProvider.make_stream_decoder(request, "gpt-4o-mini", kMaxEventBytes);
     out.clear();
     bool ok = true;
-    for (std::size_t at = 0; at < stream.size() && ok; at += piece) ok = bool(decoder->feed(stream.substr(at, piece), out));
+    for (std::size_t at = 0; at < stream.size() && ok; at += piece)
+      ok = bool(decoder->feed(stream.substr(at, piece), out));
     if (!ok || !decoder->finish(out) || decoder->usage().total_tokens != 44) {
       state.SkipWithError("the fixture did not relay");
       break;
@@ -109,7 +112,8 @@ void BM_DecodeChatStream(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.size()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * 34));  // 33 chunks and [DONE]
+  state.SetItemsProcessed(
+      static_cast<std::int64_t>(state.iterations() * 34));  // 33 chunks and [DONE]
 }
 BENCHMARK(BM_DecodeChatStream)->ArgName("piece")->Arg(0)->Arg(64);
 

@@ -48,19 +48,27 @@ void time_batches(benchmark::State& state, Write write) {
 }
 
 void BM_WriteSpendBatchSqlite(benchmark::State& state) {
-  const auto path = std::filesystem::temp_directory_path() / ("llmux-spend-bench-" + llmux::make_uuid() + ".db");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("llmux-spend-bench-" + llmux::make_uuid() + ".db");
   {
     llmux::store::Store store(llmux::store::open_sqlite(path.string()));
     // The batch id is made inside the timing: the store thread makes one per batch too.
-    time_batches(state, [&](const std::vector<SpendEvent>& batch) { store.write_spend(llmux::make_uuid(), batch); });
+    time_batches(state, [&](const std::vector<SpendEvent>& batch) {
+      store.write_spend(llmux::make_uuid(), batch);
+    });
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
-BENCHMARK(BM_WriteSpendBatchSqlite)->Arg(1000)->Arg(20000)->Unit(benchmark::kMillisecond)->MinTime(3);
+BENCHMARK(BM_WriteSpendBatchSqlite)
+    ->Arg(1000)
+    ->Arg(20000)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
 
 // No indexer runs: the file only grows, as under a long overload.
 void BM_AppendSpendBatchToJournal(benchmark::State& state) {
-  const auto dir = std::filesystem::temp_directory_path() / ("llmux-journal-bench-" + llmux::make_uuid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("llmux-journal-bench-" + llmux::make_uuid());
   std::filesystem::create_directories(dir);
   {
     llmux::store::SpendJournal journal(llmux::store::open_sqlite((dir / "llmux.db").string()),
@@ -69,7 +77,11 @@ void BM_AppendSpendBatchToJournal(benchmark::State& state) {
   }
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_AppendSpendBatchToJournal)->Arg(1000)->Arg(4096)->Unit(benchmark::kMillisecond)->MinTime(2);
+BENCHMARK(BM_AppendSpendBatchToJournal)
+    ->Arg(1000)
+    ->Arg(4096)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2);
 
 // /spend/logs pages at a million rows: 1,000 keys, a tenth of the calls with a user, spread over
 // 30 days. Built once (a few seconds), removed at exit.
@@ -85,12 +97,14 @@ class MillionRowSpendLog {
   }
   ~MillionRowSpendLog() {
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
   }
 
  private:
   MillionRowSpendLog()
-      : path_(std::filesystem::temp_directory_path() / ("llmux-spend-1m-" + llmux::make_uuid() + ".db")),
+      : path_(std::filesystem::temp_directory_path() /
+              ("llmux-spend-1m-" + llmux::make_uuid() + ".db")),
         store_(std::make_unique<llmux::store::Store>(llmux::store::open_sqlite(path_.string()))) {
     std::vector<SpendEvent> batch;
     for (std::int64_t row = 0; row < kRows; ++row) {
@@ -114,13 +128,16 @@ void BM_SpendLogsPageAtOneMillionRows(benchmark::State& state, llmux::store::Spe
   for (auto _ : state) rows = store.spend_logs(query).size();
   state.counters["rows"] = static_cast<double>(rows);
 }
-BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, newest, llmux::store::SpendLogQuery{})->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, by_key, llmux::store::SpendLogQuery{.api_key = "key-7"})
+BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, newest, llmux::store::SpendLogQuery{})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, by_key,
+                  llmux::store::SpendLogQuery{.api_key = "key-7"})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, by_user_in_a_week,
-                  llmux::store::SpendLogQuery{.user_id = "user-30",
-                                              .start_time = MillionRowSpendLog::kFirst + 7LL * 24 * 3600 * 1000,
-                                              .end_time = MillionRowSpendLog::kFirst + 14LL * 24 * 3600 * 1000})
+                  llmux::store::SpendLogQuery{
+                      .user_id = "user-30",
+                      .start_time = MillionRowSpendLog::kFirst + 7LL * 24 * 3600 * 1000,
+                      .end_time = MillionRowSpendLog::kFirst + 14LL * 24 * 3600 * 1000})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_SpendLogsPageAtOneMillionRows, by_key_page_50,
                   llmux::store::SpendLogQuery{.api_key = "key-7", .limit = 100, .offset = 100})

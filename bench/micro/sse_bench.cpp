@@ -33,13 +33,15 @@ const std::string& openai_stream() {
 // range(0) = piece size in bytes; 0 feeds the whole stream at once.
 void BM_SseParseOpenAiStream(benchmark::State& state) {
   const std::string_view text = openai_stream();
-  const std::size_t piece = state.range(0) == 0 ? text.size() : static_cast<std::size_t>(state.range(0));
+  const std::size_t piece =
+      state.range(0) == 0 ? text.size() : static_cast<std::size_t>(state.range(0));
   std::vector<SseEvent> events;
   std::size_t event_count = 0;
   for (auto _ : state) {
     SseParser parser;
     events.clear();
-    for (std::size_t at = 0; at < text.size(); at += piece) parser.feed(text.substr(at, piece), events);
+    for (std::size_t at = 0; at < text.size(); at += piece)
+      parser.feed(text.substr(at, piece), events);
     parser.finish(events);
     event_count += events.size();
     benchmark::DoNotOptimize(events.data());
@@ -63,10 +65,12 @@ void BM_SseParseOpenAiStreamToSink(benchmark::State& state) {
     std::size_t events = 0;
   } sink;
   const std::string_view text = openai_stream();
-  const std::size_t piece = state.range(0) == 0 ? text.size() : static_cast<std::size_t>(state.range(0));
+  const std::size_t piece =
+      state.range(0) == 0 ? text.size() : static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
     SseParser parser;
-    for (std::size_t at = 0; at < text.size(); at += piece) parser.feed(text.substr(at, piece), sink);
+    for (std::size_t at = 0; at < text.size(); at += piece)
+      parser.feed(text.substr(at, piece), sink);
     parser.finish(sink);
   }
   if (sink.events != 34 * static_cast<std::size_t>(state.iterations())) {

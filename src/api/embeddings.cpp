@@ -39,7 +39,8 @@ void append_base64(std::string& out, const unsigned char* data, std::size_t size
 }  // namespace
 
 bool encode_embedding_base64(const boost::json::array& vector, std::string& out) {
-  static_assert(std::endian::native == std::endian::little, "float32 packing assumes little-endian");
+  static_assert(std::endian::native == std::endian::little,
+                "float32 packing assumes little-endian");
   std::string bytes(vector.size() * sizeof(float), '\0');
   for (std::size_t i = 0; i < vector.size(); ++i) {
     const auto& element = vector[i];
@@ -87,13 +88,15 @@ Result<std::string> embeddings_list(const Request& request, std::string_view tex
       boost::json::error_code ec;
       const boost::json::value parsed = boost::json::parse(vector.in(text), ec);
       std::string encoded;
-      if (ec || !parsed.is_array() || !encode_embedding_base64(parsed.get_array(), encoded)) numbers = false;
+      if (ec || !parsed.is_array() || !encode_embedding_base64(parsed.get_array(), encoded))
+        numbers = false;
       append_json_string(out, encoded);
     }
     out += '}';
   });
   if (!is_array || !numbers) {
-    return make_error(ErrorKind::upstream_failed, "The upstream's embeddings answer has no array of number arrays.");
+    return make_error(ErrorKind::upstream_failed,
+                      "The upstream's embeddings answer has no array of number arrays.");
   }
   out += R"(],"model":)";
   append_json_string(out, client_model);

@@ -26,7 +26,8 @@ bool wants_base64(const Request& request);
 // OpenAI's embeddings list built from an upstream answer `text` whose member at `vectors` is an
 // array of number arrays. Each vector's text is copied as the upstream wrote it, so the numbers
 // reach the client exactly (a parse and re-serialisation would round some of them), or encoded as
-// base64 when the request asks for it. An upstream_failed error when `vectors` is not such an array.
+// base64 when the request asks for it. An upstream_failed error when `vectors` is not such an
+// array.
 Result<std::string> embeddings_list(const Request& request, std::string_view text, Span vectors,
                                     std::string_view client_model, const Usage& usage);
 

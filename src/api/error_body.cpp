@@ -24,7 +24,8 @@ std::string error_body(const Error& error) {
   boost::json::object inner;
   inner["message"] = error.message;
   inner["type"] = error_type(error);
-  inner["param"] = error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
+  inner["param"] =
+      error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
   std::string_view code = error.code.empty() ? default_code(error) : std::string_view(error.code);
   if (code.empty()) {
     inner["code"] = std::to_string(http_status(error));  // LiteLLM's proxy sends the status

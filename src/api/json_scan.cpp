@@ -30,9 +30,7 @@ class Scanner {
 
   std::size_t position() const { return i_; }
 
-  void skip_space() {
-    i_ = skip_spaces(std::string_view(s_, n_), i_, n_);
-  }
+  void skip_space() { i_ = skip_spaces(std::string_view(s_, n_), i_, n_); }
 
   bool at(char c) const { return i_ < n_ && s_[i_] == c; }
 
@@ -103,7 +101,9 @@ class Scanner {
 
   char current() const { return s_[i_]; }
   void advance() { ++i_; }
-  std::string_view slice(std::size_t begin, std::size_t end) const { return {s_ + begin, end - begin}; }
+  std::string_view slice(std::size_t begin, std::size_t end) const {
+    return {s_ + begin, end - begin};
+  }
 
  private:
   const char* s_;
@@ -124,17 +124,18 @@ struct StringValues {
 
 // The one scanning loop: from the start of a value, or (`inside_object`) from just after a ','
 // between two members of the outermost object, whose opening brace and earlier members were read.
-bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink, bool inside_object,
-               StringValues* strings = nullptr) {
+bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, MemberSink* sink,
+               bool inside_object, StringValues* strings = nullptr) {
   Scanner scan(text, begin);
   std::array<char, kMaxDepth> stack;  // '{' or '[' of each open container
   int depth = 0;
-  std::string_view member_key;       // the outermost object's member being read
+  std::string_view member_key;  // the outermost object's member being read
   std::size_t member_begin = 0;
   bool member_pending = false;
-  const MemberSink::ElementMember wanted = sink ? sink->wanted_element_member() : MemberSink::ElementMember{};
+  const MemberSink::ElementMember wanted =
+      sink ? sink->wanted_element_member() : MemberSink::ElementMember{};
   const bool element_members = !wanted.key.empty();
-  std::size_t element_begin = 0;     // the wanted member of an object inside a top-level array
+  std::size_t element_begin = 0;  // the wanted member of an object inside a top-level array
   bool element_pending = false;
 
   // Whitespace is skipped where a state is entered (here, after '{', '[', ',' and ':'), never
@@ -168,11 +169,16 @@ bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, Membe
         if (c == '"') {
           const std::size_t quote = scan.position();
           ok = scan.string();
-          if (strings && strings->count < strings->capacity) strings->spans[strings->count++] = Span{quote, scan.position()};
-        } else if (c == 't') ok = scan.literal("true");
-        else if (c == 'f') ok = scan.literal("false");
-        else if (c == 'n') ok = scan.literal("null");
-        else ok = scan.number();
+          if (strings && strings->count < strings->capacity)
+            strings->spans[strings->count++] = Span{quote, scan.position()};
+        } else if (c == 't')
+          ok = scan.literal("true");
+        else if (c == 'f')
+          ok = scan.literal("false");
+        else if (c == 'n')
+          ok = scan.literal("null");
+        else
+          ok = scan.number();
         if (!ok) return false;
         expect = Expect::after_value;
         break;
@@ -190,8 +196,8 @@ bool scan_from(std::string_view text, std::size_t begin, std::size_t& end, Membe
           member_key = scan.slice(key_begin, key_end);
           member_begin = scan.position();
           member_pending = true;
-        } else if (element_members && depth == 3 && stack[1] == '[' && scan.slice(key_begin, key_end) == wanted.key &&
-                   member_key == wanted.array_key) {
+        } else if (element_members && depth == 3 && stack[1] == '[' &&
+                   scan.slice(key_begin, key_end) == wanted.key && member_key == wanted.array_key) {
           element_begin = scan.position();
           element_pending = true;
         }
@@ -290,11 +296,15 @@ class AnswerSink : public detail::MemberSink {
   AnswerSink(std::string_view text, AnswerLayout& layout) : text_(text), layout_(layout) {}
 
   void member(std::string_view key, Span value) override {
-    if (key == "model") layout_.model = value;
-    else if (key == "usage") layout_.usage = value;
-    else if (key == "choices") layout_.choices = value;
+    if (key == "model")
+      layout_.model = value;
+    else if (key == "usage")
+      layout_.usage = value;
+    else if (key == "choices")
+      layout_.choices = value;
     // Only a present, non-null error counts: OpenAI SDKs treat a falsy "error" as no error.
-    else if (key == "error" && value.in(text_) != "null" && value.in(text_) != "false") layout_.error = value;
+    else if (key == "error" && value.in(text_) != "null" && value.in(text_) != "false")
+      layout_.error = value;
   }
   ElementMember wanted_element_member() const override { return {"choices", "finish_reason"}; }
   void element_member(Span value) override {
@@ -379,7 +389,8 @@ std::size_t common_prefix(std::string_view a, std::string_view b) {
 #if defined(__SSE2__)
   if (n >= 16) {
     for (; i + 16 <= n; i += 16) {
-      if (const unsigned differ = differing_bytes(a.data() + i, b.data() + i)) return i + std::countr_zero(differ);
+      if (const unsigned differ = differing_bytes(a.data() + i, b.data() + i))
+        return i + std::countr_zero(differ);
     }
     // The last 16 bytes, overlapping what was compared: bytes before i are known to be equal.
     const unsigned differ = differing_bytes(a.data() + n - 16, b.data() + n - 16);
@@ -407,7 +418,9 @@ std::size_t common_suffix(std::string_view a, std::string_view b, std::size_t li
     return differ ? limit - 16 + static_cast<std::size_t>(std::countl_zero(differ << 16)) : limit;
   }
 #endif
-  while (i < limit && a_end[-1 - static_cast<std::ptrdiff_t>(i)] == b_end[-1 - static_cast<std::ptrdiff_t>(i)]) ++i;
+  while (i < limit &&
+         a_end[-1 - static_cast<std::ptrdiff_t>(i)] == b_end[-1 - static_cast<std::ptrdiff_t>(i)])
+    ++i;
   return i;
 }
 
@@ -419,14 +432,16 @@ std::size_t ChunkScanner::changed_string(std::string_view text) const {
   if (last_changed_ < string_count_) {
     const Span string = strings_[last_changed_];
     const std::size_t tail = old.size() - (string.end - 1);  // from its closing quote on
-    if (text.size() >= string.begin + 1 + tail && std::memcmp(text.data(), old.data(), string.begin + 1) == 0 &&
+    if (text.size() >= string.begin + 1 + tail &&
+        std::memcmp(text.data(), old.data(), string.begin + 1) == 0 &&
         std::memcmp(text.data() + text.size() - tail, old.data() + string.end - 1, tail) == 0) {
       return last_changed_;
     }
   }
   const std::size_t same_start = common_prefix(text, old);
   if (same_start == text.size() && same_start == old.size()) return kSameChunk;
-  const std::size_t same_end = common_suffix(text, old, std::min(text.size(), old.size()) - same_start);
+  const std::size_t same_end =
+      common_suffix(text, old, std::min(text.size(), old.size()) - same_start);
   // The last remembered string that opens before the first changed byte must close after the
   // last one: then the change lies inside it.
   std::size_t index = string_count_;
@@ -488,17 +503,19 @@ bool ChunkScanner::scan(std::string_view text, AnswerLayout& layout) {
   if (resume < resume_count_) {
     layout = resumes_[resume].before;
     last_resumed_at_ = resumes_[resume].key_begin;
-    while (strings.count < string_count_ && strings_[strings.count].begin < last_resumed_at_) ++strings.count;
+    while (strings.count < string_count_ && strings_[strings.count].begin < last_resumed_at_)
+      ++strings.count;
     ResumeRecorder sink(text, layout, resumes_.data(), resume);
-    scanned = detail::scan_from(text, last_resumed_at_, end, &sink, true, &strings) && ends_after(text, end);
+    scanned = detail::scan_from(text, last_resumed_at_, end, &sink, true, &strings) &&
+              ends_after(text, end);
     recorded = sink.count();
   } else {
     layout = {};
     last_resumed_at_ = 0;
     const std::size_t begin = detail::skip_spaces(text, 0, text.size());
     ResumeRecorder sink(text, layout, resumes_.data(), 0);
-    scanned = begin < text.size() && text[begin] == '{' && detail::scan_from(text, begin, end, &sink, false, &strings) &&
-              ends_after(text, end);
+    scanned = begin < text.size() && text[begin] == '{' &&
+              detail::scan_from(text, begin, end, &sink, false, &strings) && ends_after(text, end);
     recorded = sink.count();
   }
   last_changed_ = kMaxStrings;  // the string indices change
@@ -524,7 +541,8 @@ bool is_empty_array(std::string_view text, Span span) {
   return pos < span.end && text[pos] == ']';
 }
 
-void append_spliced(std::string& out, std::string_view text, Span span, std::string_view replacement) {
+void append_spliced(std::string& out, std::string_view text, Span span,
+                    std::string_view replacement) {
   out.append(text.substr(0, span.begin));
   out.append(replacement);
   out.append(text.substr(span.end));

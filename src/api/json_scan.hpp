@@ -20,10 +20,10 @@ struct Span {
 
 // Top-level members an answer's rewrite needs; an empty Span means "absent".
 struct AnswerLayout {
-  Span model;    // the value of "model"
-  Span usage;    // the value of "usage"
-  Span choices;  // the value of "choices"
-  Span error;    // the value of "error", when it is neither null nor false
+  Span model;                  // the value of "model"
+  Span usage;                  // the value of "usage"
+  Span choices;                // the value of "choices"
+  Span error;                  // the value of "error", when it is neither null nor false
   bool finish_reason = false;  // some element of "choices" has a non-null "finish_reason"
 };
 
@@ -65,7 +65,8 @@ class ChunkScanner {
 
  private:
   // The index in strings_ of the one string `text` may differ in from the remembered chunk
-  // (string_count_: none; kSameChunk: `text` is the remembered chunk); scan_changed_string checks it.
+  // (string_count_: none; kSameChunk: `text` is the remembered chunk); scan_changed_string checks
+  // it.
   static constexpr std::size_t kSameChunk = kMaxStrings + 1;
   std::size_t changed_string(std::string_view text) const;
   bool scan_changed_string(std::string_view text, AnswerLayout& layout);
@@ -101,7 +102,8 @@ bool for_each_element(std::string_view text, Span array, Visit&& visit);
 bool is_empty_array(std::string_view text, Span span);
 
 // `text` with the bytes of `span` replaced by `replacement`, appended to `out`.
-void append_spliced(std::string& out, std::string_view text, Span span, std::string_view replacement);
+void append_spliced(std::string& out, std::string_view text, Span span,
+                    std::string_view replacement);
 
 namespace detail {
 

@@ -24,9 +24,8 @@ std::string_view endpoint_path(Endpoint endpoint) {
 namespace {
 
 Error bad_request(std::string message, std::string param) {
-  return Error{.kind = ErrorKind::invalid_request,
-               .message = std::move(message),
-               .param = std::move(param)};
+  return Error{
+      .kind = ErrorKind::invalid_request, .message = std::move(message), .param = std::move(param)};
 }
 
 // The field each endpoint cannot do without, and what it must be.
@@ -53,11 +52,13 @@ Result<void> validate_required(Endpoint endpoint, const json::object& body) {
       return {};
     case Endpoint::embeddings:
     case Endpoint::moderations:
-      if (!body.contains("input")) return bad_request("Missing required parameter: 'input'.", "input");
+      if (!body.contains("input"))
+        return bad_request("Missing required parameter: 'input'.", "input");
       return {};
     case Endpoint::rerank: {
       const auto* query = body.if_contains("query");
-      if (!query || !query->is_string()) return bad_request("Missing required parameter: 'query' (a string).", "query");
+      if (!query || !query->is_string())
+        return bad_request("Missing required parameter: 'query' (a string).", "query");
       const auto* documents = body.if_contains("documents");
       if (!documents || !documents->is_array())
         return bad_request("Missing required parameter: 'documents' (an array).", "documents");
@@ -88,8 +89,7 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
   if (!model_override.empty()) {
     request.model = model_override;
   } else if (const auto* model = body.if_contains("model")) {
-    if (!model->is_string())
-      return bad_request("Invalid 'model': expected a string.", "model");
+    if (!model->is_string()) return bad_request("Invalid 'model': expected a string.", "model");
     request.model = model->get_string();
   } else if (endpoint != Endpoint::moderations) {
     return bad_request("Missing required parameter: 'model'.", "model");
@@ -104,8 +104,8 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
     if (const auto* usage = options->get_object().if_contains("include_usage"))
       request.include_usage = usage->is_bool() && usage->get_bool();
   }
-  if (request.stream &&
-      (endpoint == Endpoint::embeddings || endpoint == Endpoint::moderations || endpoint == Endpoint::rerank)) {
+  if (request.stream && (endpoint == Endpoint::embeddings || endpoint == Endpoint::moderations ||
+                         endpoint == Endpoint::rerank)) {
     return bad_request("'stream' is not supported on this endpoint.", "stream");
   }
   return request;
@@ -116,7 +116,8 @@ std::vector<std::string_view> client_side_routing_fields(const Request& request)
   std::vector<std::string_view> found;
   const auto add_from = [&](const boost::json::object& object) {
     for (const std::string_view field : kFields) {
-      if (object.contains(field) && std::find(found.begin(), found.end(), field) == found.end()) found.push_back(field);
+      if (object.contains(field) && std::find(found.begin(), found.end(), field) == found.end())
+        found.push_back(field);
     }
   };
   add_from(request.body);

@@ -19,8 +19,9 @@ std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …
 struct Request {
   Endpoint endpoint = Endpoint::chat_completions;
   boost::json::object body;  // the client's body, parsed (own monotonic arena)
-  std::string_view text;     // the body's bytes, a well-formed JSON object; valid while the HTTP request lives
-  std::string model;         // the model (group) name the client asked for
+  std::string_view
+      text;  // the body's bytes, a well-formed JSON object; valid while the HTTP request lives
+  std::string model;  // the model (group) name the client asked for
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
 };

@@ -174,9 +174,12 @@ std::int64_t string_or_strings_tokens(const json::value* input) {
   std::int64_t tokens = 0;
   if (input->is_array()) {
     for (const auto& item : input->get_array()) {
-      if (item.is_string()) tokens += estimate_tokens(item.get_string());
-      else if (item.is_array()) tokens += static_cast<std::int64_t>(item.get_array().size());  // token ids
-      else if (item.is_number()) tokens += 1;
+      if (item.is_string())
+        tokens += estimate_tokens(item.get_string());
+      else if (item.is_array())
+        tokens += static_cast<std::int64_t>(item.get_array().size());  // token ids
+      else if (item.is_number())
+        tokens += 1;
     }
   }
   return tokens;
@@ -191,7 +194,8 @@ std::int64_t estimate_prompt_tokens(const Request& request) {
     case Endpoint::embeddings:
     case Endpoint::moderations: return string_or_strings_tokens(body.if_contains("input"));
     case Endpoint::rerank:
-      return string_or_strings_tokens(body.if_contains("query")) + string_or_strings_tokens(body.if_contains("documents"));
+      return string_or_strings_tokens(body.if_contains("query")) +
+             string_or_strings_tokens(body.if_contains("documents"));
     case Endpoint::chat_completions: break;
   }
   std::int64_t tokens = 3;  // priming the reply
@@ -200,13 +204,17 @@ std::int64_t estimate_prompt_tokens(const Request& request) {
       if (!message.is_object()) continue;
       const auto& fields = message.get_object();
       tokens += 3;
-      if (const auto* role = fields.if_contains("role"); role && role->is_string()) tokens += estimate_tokens(role->get_string());
-      if (const auto* name = fields.if_contains("name"); name && name->is_string()) tokens += 1 + estimate_tokens(name->get_string());
+      if (const auto* role = fields.if_contains("role"); role && role->is_string())
+        tokens += estimate_tokens(role->get_string());
+      if (const auto* name = fields.if_contains("name"); name && name->is_string())
+        tokens += 1 + estimate_tokens(name->get_string());
       tokens += content_tokens(fields.if_contains("content"));
-      if (const auto* calls = fields.if_contains("tool_calls")) tokens += estimate_tokens(json::serialize(*calls));
+      if (const auto* calls = fields.if_contains("tool_calls"))
+        tokens += estimate_tokens(json::serialize(*calls));
     }
   }
-  if (const auto* tools = body.if_contains("tools")) tokens += estimate_tokens(json::serialize(*tools));
+  if (const auto* tools = body.if_contains("tools"))
+    tokens += estimate_tokens(json::serialize(*tools));
   return tokens;
 }
 
@@ -232,7 +240,10 @@ std::size_t feed_string(std::string_view text, std::size_t pos, TokenEstimator& 
       case 'n': estimator.add("\n"); break;
       case 'r': estimator.add("\r"); break;
       case 't': estimator.add("\t"); break;
-      case 'u': estimator.add("a"); pos += 4; break;  // mostly letters; close enough
+      case 'u':
+        estimator.add("a");
+        pos += 4;
+        break;  // mostly letters; close enough
       default: estimator.add(std::string_view(&text[pos + 1], 1)); break;
     }
     pos += 2;
@@ -246,7 +257,8 @@ std::size_t feed_string(std::string_view text, std::size_t pos, TokenEstimator& 
 
 void CompletionTokenCounter::add_frames(std::string_view frames) {
   for (const std::string_view key : kCompletionTextKeys) {
-    for (std::size_t found = frames.find(key); found != std::string_view::npos; found = frames.find(key, found)) {
+    for (std::size_t found = frames.find(key); found != std::string_view::npos;
+         found = frames.find(key, found)) {
       std::size_t pos = found + key.size();
       while (pos < frames.size() && (frames[pos] == ' ' || frames[pos] == '\t')) ++pos;
       if (pos < frames.size() && frames[pos] == '"') {

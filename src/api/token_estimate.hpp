@@ -27,7 +27,7 @@ class TokenEstimator {
 
   std::int64_t closed_ = 0;
   Kind kind_ = Kind::none;
-  std::int64_t length_ = 0;     // characters in the open piece
+  std::int64_t length_ = 0;      // characters in the open piece
   std::uint32_t utf8_left_ = 0;  // continuation bytes still expected
   std::uint32_t utf8_lead_ = 0;  // the lead byte of the character being read
 };

@@ -27,8 +27,10 @@ Usage usage_from_json(const boost::json::value* usage) {
                .completion_tokens = count_at(object, "completion_tokens"),
                .total_tokens = count_at(object, "total_tokens"),
                .reported = true};
-  if (result.total_tokens == 0) result.total_tokens = result.prompt_tokens + result.completion_tokens;
-  if (const auto* details = object.if_contains("prompt_tokens_details"); details && details->is_object())
+  if (result.total_tokens == 0)
+    result.total_tokens = result.prompt_tokens + result.completion_tokens;
+  if (const auto* details = object.if_contains("prompt_tokens_details");
+      details && details->is_object())
     result.cached_tokens = count_at(details->get_object(), "cached_tokens");
   return result;
 }
@@ -40,7 +42,8 @@ std::int64_t count_from_text(std::string_view number) {
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
   if (ec == std::errc() && end == number.data() + number.size()) return value;
   double real = 0;  // some servers write counts as 12.0
-  const auto [real_end, real_ec] = std::from_chars(number.data(), number.data() + number.size(), real);
+  const auto [real_end, real_ec] =
+      std::from_chars(number.data(), number.data() + number.size(), real);
   return real_ec == std::errc() ? static_cast<std::int64_t>(real) : 0;
 }
 
@@ -48,16 +51,21 @@ std::int64_t count_from_text(std::string_view number) {
 
 Usage usage_from_text(std::string_view text) {
   Usage usage{.reported = true};
-  const bool ok = for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
-    if (key == "prompt_tokens") usage.prompt_tokens = count_from_text(value.in(text));
-    else if (key == "completion_tokens") usage.completion_tokens = count_from_text(value.in(text));
-    else if (key == "total_tokens") usage.total_tokens = count_from_text(value.in(text));
-    else if (key == "prompt_tokens_details" && value.in(text).starts_with('{')) {
-      for_each_member(text, value, [&](std::string_view detail, Span detail_value) {
-        if (detail == "cached_tokens") usage.cached_tokens = count_from_text(detail_value.in(text));
+  const bool ok =
+      for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
+        if (key == "prompt_tokens")
+          usage.prompt_tokens = count_from_text(value.in(text));
+        else if (key == "completion_tokens")
+          usage.completion_tokens = count_from_text(value.in(text));
+        else if (key == "total_tokens")
+          usage.total_tokens = count_from_text(value.in(text));
+        else if (key == "prompt_tokens_details" && value.in(text).starts_with('{')) {
+          for_each_member(text, value, [&](std::string_view detail, Span detail_value) {
+            if (detail == "cached_tokens")
+              usage.cached_tokens = count_from_text(detail_value.in(text));
+          });
+        }
       });
-    }
-  });
   if (!ok) return {};
   if (usage.total_tokens == 0) usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   return usage;

@@ -34,8 +34,8 @@ constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
 
 // Everything one I/O thread owns: its event loop, listener, upstream pool and log buffer.
 struct Worker {
-  Worker(const handlers::SharedState& shared, asio::ssl::context& tls, telemetry::WorkerMetrics& metrics,
-         store::SpendSink* spend_sink)
+  Worker(const handlers::SharedState& shared, asio::ssl::context& tls,
+         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink)
       : io(1), client(io, tls), gateway(shared, client, log, metrics, spend_sink) {}
 
   asio::io_context io;
@@ -75,7 +75,9 @@ config::Config load_config(const cli::Options& options) {
 std::size_t megabytes(double mb) { return static_cast<std::size_t>(mb * 1024 * 1024); }
 
 server::Limits limits_from(const config::GeneralSettings& settings, std::size_t workers) {
-  auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); };
+  auto ms = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  };
   return server::Limits{
       .header_bytes = static_cast<std::uint32_t>(settings.max_header_size_kb * 1024),
       .body_bytes = megabytes(settings.max_request_size_mb),
@@ -94,18 +96,20 @@ int run(const cli::Options& options) {
   std::unique_ptr<router::Router> router;
   try {
     config = load_config(options);
-    for (const auto& [name, value] : config.environment_variables) ::setenv(name.c_str(), value.c_str(), 1);
+    for (const auto& [name, value] : config.environment_variables)
+      ::setenv(name.c_str(), value.c_str(), 1);
     warnings = config.warnings;
     router = std::make_unique<router::Router>(router::Router::from_config(config, warnings));
   } catch (const config::LoadError& error) {
-    for (const auto& problem : error.problems) std::cerr << "llmux: config error: " << problem << "\n";
+    for (const auto& problem : error.problems)
+      std::cerr << "llmux: config error: " << problem << "\n";
     return 2;
   }
   for (const auto& warning : warnings) telemetry::log_now("warning", warning);
   const router::ModelTable* models = &router->models();
   if (options.check_config) {
-    std::cout << "config OK: " << models->model_names().size() << " models, " << models->deployment_count()
-              << " deployments\n";
+    std::cout << "config OK: " << models->model_names().size() << " models, "
+              << models->deployment_count() << " deployments\n";
     return 0;
   }
 
@@ -121,25 +125,30 @@ int run(const cli::Options& options) {
           store::open_database(general.database_url, options.config_path),
           store::open_database(general.database_url, options.config_path),
           store::ServiceOptions{
-              .flush_interval = std::chrono::milliseconds(static_cast<long long>(general.proxy_batch_write_at_s * 1000)),
+              .flush_interval = std::chrono::milliseconds(
+                  static_cast<long long>(general.proxy_batch_write_at_s * 1000)),
               .journal_path = store::journal_path_for(general.database_url, options.config_path)});
     } catch (const store::DatabaseError& error) {
       std::cerr << "llmux: database: " << error.what() << "\n";
       return 1;
     }
-    store_service->set_on_change([&key_cache](store::Store& store, const std::vector<std::string>& reset_tokens) {
-      key_cache.rebuild(store, reset_tokens);
+    store_service->set_on_change(
+        [&key_cache](store::Store& store, const std::vector<std::string>& reset_tokens) {
+          key_cache.rebuild(store, reset_tokens);
+        });
+    store_service->set_on_replayed([&key_cache](const std::map<std::string, double>& spend_by_key) {
+      key_cache.add_live_spend(spend_by_key);
     });
-    store_service->set_on_replayed(
-        [&key_cache](const std::map<std::string, double>& spend_by_key) { key_cache.add_live_spend(spend_by_key); });
-    telemetry::log_now("info", "keys and spend: " + std::string(store_service->engine()) + " database");
+    telemetry::log_now("info",
+                       "keys and spend: " + std::string(store_service->engine()) + " database");
   }
   const auth::Authenticator authenticator(general.master_key, store_service ? &key_cache : nullptr);
   limits::MemoryCounters rate_counters;
   if (authenticator.is_open()) {
-    telemetry::log_now("warning",
-                       "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
-                       "or LITELLM_MASTER_KEY.");
+    telemetry::log_now(
+        "warning",
+        "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
+        "or LITELLM_MASTER_KEY.");
   }
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
   telemetry::Metrics metrics;
@@ -149,7 +158,8 @@ int run(const cli::Options& options) {
       .authenticator = authenticator,
       .version = LLMUX_VERSION,
       .started_at = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count(),
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count(),
       .metrics = metrics,
       .store = store_service.get(),
       .rate_counters = &rate_counters,
@@ -177,13 +187,15 @@ int run(const cli::Options& options) {
                                              store_service ? &store_service->add_sink() : nullptr);
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
-      worker->listener = std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,
-                                                            request_memory, worker->gateway.handler());
+      worker->listener =
+          std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,
+                                             request_memory, worker->gateway.handler());
       endpoint.port(worker->listener->port());  // port 0: the others join the port the first got
       workers.push_back(std::move(worker));
     }
   } catch (const std::exception& error) {
-    std::cerr << "llmux: cannot listen on " << options.host << ":" << options.port << ": " << error.what() << "\n";
+    std::cerr << "llmux: cannot listen on " << options.host << ":" << options.port << ": "
+              << error.what() << "\n";
     return 1;
   }
   const unsigned short port = workers.front()->listener->port();
@@ -195,10 +207,12 @@ int run(const cli::Options& options) {
 
   std::string served;
   for (const auto& name : models->model_names()) served += (served.empty() ? "" : ", ") + name;
-  const auto startup_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  telemetry::log_now("info", "llmux " LLMUX_VERSION " listening on http://" + options.host + ":" + std::to_string(port) +
-                                 " with " + std::to_string(worker_count) + " worker(s), config " + config.source +
-                                 ", started in " + std::to_string(static_cast<int>(startup_ms)) + " ms");
+  const auto startup_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  telemetry::log_now("info", "llmux " LLMUX_VERSION " listening on http://" + options.host + ":" +
+                                 std::to_string(port) + " with " + std::to_string(worker_count) +
+                                 " worker(s), config " + config.source + ", started in " +
+                                 std::to_string(static_cast<int>(startup_ms)) + " ms");
   telemetry::log_now("info", "models: " + (served.empty() ? std::string("(none)") : served));
 
   // Shutdown: the signal lands on worker 0; each worker drains on its own thread, and the last
@@ -219,7 +233,8 @@ int run(const cli::Options& options) {
   };
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    telemetry::log_now("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+    telemetry::log_now("info", std::string("received ") +
+                                   (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                                    ": draining in-flight requests");
     for (auto& worker : workers) {
       asio::post(worker->io, [&worker = *worker, &draining_workers, &stop_all] {

@@ -43,7 +43,8 @@ std::string seconds_text(std::chrono::milliseconds delay) {
 
 std::chrono::milliseconds refresh_delay(std::chrono::seconds lifetime) {
   // At least a second: a token endpoint that answers expires_in 0 is not asked in a busy loop.
-  if (lifetime < 10min) return std::max<std::chrono::milliseconds>(1s, std::chrono::milliseconds(lifetime) / 2);
+  if (lifetime < 10min)
+    return std::max<std::chrono::milliseconds>(1s, std::chrono::milliseconds(lifetime) / 2);
   return lifetime - 5min;
 }
 
@@ -70,15 +71,19 @@ GoogleTokenRefresher::GoogleTokenRefresher(const router::ModelTable& models) {
   const auto same_account = [](const wire::GoogleAccessToken& a, const wire::GoogleAccessToken& b) {
     return a.account().client_email == b.account().client_email &&
            a.account().private_key_id == b.account().private_key_id &&
-           a.account().private_key_pem == b.account().private_key_pem && a.token_uri() == b.token_uri();
+           a.account().private_key_pem == b.account().private_key_pem &&
+           a.token_uri() == b.token_uri();
   };
   for (const auto& name : models.model_names()) {
     for (const auto& deployment : *models.group(name)) {
       const auto& token = deployment.target.google_token;
       if (!token) continue;
-      const auto shared = std::ranges::find_if(accounts_, [&](const auto& group) { return same_account(*group.front(), *token); });
-      if (shared != accounts_.end()) shared->push_back(token);
-      else accounts_.push_back({token});
+      const auto shared = std::ranges::find_if(
+          accounts_, [&](const auto& group) { return same_account(*group.front(), *token); });
+      if (shared != accounts_.end())
+        shared->push_back(token);
+      else
+        accounts_.push_back({token});
     }
   }
 }
@@ -86,7 +91,9 @@ GoogleTokenRefresher::GoogleTokenRefresher(const router::ModelTable& models) {
 GoogleTokenRefresher::~GoogleTokenRefresher() { stop(); }
 
 bool GoogleTokenRefresher::needs_tls() const {
-  return std::ranges::any_of(accounts_, [](const auto& group) { return group.front()->token_uri().starts_with("https://"); });
+  return std::ranges::any_of(accounts_, [](const auto& group) {
+    return group.front()->token_uri().starts_with("https://");
+  });
 }
 
 void GoogleTokenRefresher::start(asio::ssl::context& tls) {
@@ -117,11 +124,12 @@ asio::awaitable<void> GoogleTokenRefresher::keep_fresh(Refresh& refresh) {
   int failures = 0;
   std::optional<SteadyClock::time_point> stale_at;  // when the published token stops being sent
   while (!refresh.stopping) {
-    const auto issued_at =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto issued_at = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
     // The assertion's audience is the key's token endpoint, wherever the call is sent.
-    auto assertion = wire::sign_jwt_assertion(token.account(), wire::kCloudPlatformScope, token.account().token_uri,
-                                              issued_at);
+    auto assertion = wire::sign_jwt_assertion(token.account(), wire::kCloudPlatformScope,
+                                              token.account().token_uri, issued_at);
     Result<wire::AccessToken> fetched = make_error(ErrorKind::internal, "not fetched");
     if (!assertion) {
       fetched = assertion.error();
@@ -138,7 +146,8 @@ asio::awaitable<void> GoogleTokenRefresher::keep_fresh(Refresh& refresh) {
       refresh.in_flight = nullptr;
       if (refresh.stopping) co_return;
       if (!response) {
-        fetched = make_error(response.error().kind, "token endpoint unreachable: " + response.error().message);
+        fetched = make_error(response.error().kind,
+                             "token endpoint unreachable: " + response.error().message);
       } else {
         fetched = wire::parse_token_response(response->status, response->body);
       }
@@ -164,8 +173,9 @@ asio::awaitable<void> GoogleTokenRefresher::keep_fresh(Refresh& refresh) {
         delay = std::min(delay, std::chrono::ceil<std::chrono::milliseconds>(*stale_at - now));
       }
       telemetry::log_now("warning", refresh.owners + ": cannot get an OAuth access token for " +
-                                        token.account().client_email + " from " + token.token_uri() + ": " +
-                                        fetched.error().message + "; retrying in " + seconds_text(delay));
+                                        token.account().client_email + " from " +
+                                        token.token_uri() + ": " + fetched.error().message +
+                                        "; retrying in " + seconds_text(delay));
     }
     refresh.timer.expires_after(delay);
     co_await refresh.timer.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -59,8 +59,8 @@ namespace llmux::auth {
 namespace {
 
 Error auth_error(std::string message, std::string type, int status = 401) {
-  Error error = make_error(status == 401 ? ErrorKind::unauthenticated : ErrorKind::invalid_request, std::move(message),
-                           "api_key", std::to_string(status));
+  Error error = make_error(status == 401 ? ErrorKind::unauthenticated : ErrorKind::invalid_request,
+                           std::move(message), "api_key", std::to_string(status));
   error.type = std::move(type);
   error.status = status;
   return error;
@@ -74,27 +74,32 @@ std::string money(double value) {
 
 }  // namespace
 
-Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* reader, store::Millis now) const {
+Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* reader,
+                                           store::Millis now) const {
   if (open_ || accepts(key)) {
     // The admin's calls are still checked against end users' budgets.
     return Caller{.admin = true, .snapshot = keys_ && reader ? reader->current() : nullptr};
   }
   if (key.empty() || keys_ == nullptr || reader == nullptr) {
-    return make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key.");
+    return make_error(ErrorKind::unauthenticated,
+                      "Authentication Error: invalid or missing API key.");
   }
   Caller caller{.snapshot = reader->current(), .token = hash_key(key)};
   caller.key = caller.snapshot->find(caller.token);
   if (caller.key == nullptr) {
-    return make_error(ErrorKind::unauthenticated, "Authentication Error: invalid or missing API key.");
+    return make_error(ErrorKind::unauthenticated,
+                      "Authentication Error: invalid or missing API key.");
   }
   const CachedKey& found = *caller.key;
   if (found.blocked) {
-    return auth_error("Authentication Error - Key is blocked. Update via `/key/unblock` if you're admin.",
-                      "auth_error");
+    return auth_error(
+        "Authentication Error - Key is blocked. Update via `/key/unblock` if you're admin.",
+        "auth_error");
   }
   if (found.expires && *found.expires < now) {
-    return auth_error("Authentication Error - Expired Key. Key Expiry time " + std::to_string(*found.expires / 1000) +
-                          " and current time " + std::to_string(now / 1000),
+    return auth_error("Authentication Error - Expired Key. Key Expiry time " +
+                          std::to_string(*found.expires / 1000) + " and current time " +
+                          std::to_string(now / 1000),
                       "expired_key");
   }
   if (found.max_budget && found.spend->value() >= *found.max_budget) {
@@ -111,8 +116,9 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
                         "auth_error");
     }
     if (owner->max_budget && owner->spend->value() >= *owner->max_budget) {
-      return auth_error("Budget has been exceeded! " + std::string(label) + "=" + owner->id + " Current cost: " +
-                            money(owner->spend->value()) + ", Max budget: " + money(*owner->max_budget),
+      return auth_error("Budget has been exceeded! " + std::string(label) + "=" + owner->id +
+                            " Current cost: " + money(owner->spend->value()) +
+                            ", Max budget: " + money(*owner->max_budget),
                         "budget_exceeded", 400);
     }
   }
@@ -123,18 +129,20 @@ Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_us
   const CachedBudget* found = snapshot ? snapshot->find_end_user(end_user) : nullptr;
   if (!found) return {};
   if (found->blocked) {
-    return auth_error("Blocked end user: " + found->id + ". Unblock via /customer/unblock if you're admin.",
-                      "auth_error", 400);
+    return auth_error(
+        "Blocked end user: " + found->id + ". Unblock via /customer/unblock if you're admin.",
+        "auth_error", 400);
   }
   if (found->max_budget && found->spend->value() >= *found->max_budget) {
-    return auth_error("ExceededBudget: End User=" + found->id + " over budget. Spend=" + money(found->spend->value()) +
-                          ", Budget=" + money(*found->max_budget),
+    return auth_error("ExceededBudget: End User=" + found->id + " over budget. Spend=" +
+                          money(found->spend->value()) + ", Budget=" + money(*found->max_budget),
                       "budget_exceeded", 400);
   }
   return {};
 }
 
-bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group, std::string_view provider) {
+bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group,
+                   std::string_view provider) {
   if (allowed.empty()) return true;
   for (const std::string& pattern : allowed) {
     if (pattern == model_group || pattern == "all-proxy-models" || pattern == "*") return true;
@@ -147,7 +155,8 @@ bool model_allowed(const std::vector<std::string>& allowed, std::string_view mod
   return false;
 }
 
-Result<void> check_model_access(const CachedKey& key, std::string_view model_group, std::string_view provider) {
+Result<void> check_model_access(const CachedKey& key, std::string_view model_group,
+                                std::string_view provider) {
   // The key's own list, then its team's and its user's: each must allow the model.
   const std::array<std::pair<std::string_view, const std::vector<std::string>*>, 3> lists = {{
       {"key", &key.models},
@@ -159,8 +168,9 @@ Result<void> check_model_access(const CachedKey& key, std::string_view model_gro
     std::string models;
     for (const auto& model : *allowed) models += (models.empty() ? "" : ", ") + model;
     const std::string name(who);
-    Error error = auth_error(name + " not allowed to access model. This " + name + " can only access models=[" +
-                                 models + "]. Tried to access " + std::string(model_group),
+    Error error = auth_error(name + " not allowed to access model. This " + name +
+                                 " can only access models=[" + models + "]. Tried to access " +
+                                 std::string(model_group),
                              name + "_model_access_denied");
     error.param = "model";
     return error;
@@ -168,17 +178,21 @@ Result<void> check_model_access(const CachedKey& key, std::string_view model_gro
   return {};
 }
 
-Result<void> check_model_budget(const CachedKey& key, std::string_view model_group, store::Millis now) {
+Result<void> check_model_budget(const CachedKey& key, std::string_view model_group,
+                                store::Millis now) {
   const ModelBudget* budget = find_model_budget(key.model_budgets, model_group);
   if (!budget || budget->spend->value(now) < budget->max_budget) return {};
   // LiteLLM's text names the key by its hash (what /key/list shows), never by the key itself.
-  return auth_error("LiteLLM Virtual Key: " + key.token + ", key_alias: " + key.key_alias.value_or("None") +
+  return auth_error("LiteLLM Virtual Key: " + key.token +
+                        ", key_alias: " + key.key_alias.value_or("None") +
                         ", exceeded budget for model=" + std::string(model_group),
                     "budget_exceeded", 400);
 }
 
-void charge_model_budget(const CachedKey& key, std::string_view model_group, double cost, store::Millis now) {
-  if (const ModelBudget* budget = find_model_budget(key.model_budgets, model_group)) budget->spend->add(cost, now);
+void charge_model_budget(const CachedKey& key, std::string_view model_group, double cost,
+                         store::Millis now) {
+  if (const ModelBudget* budget = find_model_budget(key.model_budgets, model_group))
+    budget->spend->add(cost, now);
 }
 
 }  // namespace llmux::auth

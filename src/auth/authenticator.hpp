@@ -61,12 +61,15 @@ Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_us
 
 // 401 key_model_access_denied (team_…, user_…), when the key, its team or its user may not call
 // `model_group`.
-Result<void> check_model_access(const CachedKey& key, std::string_view model_group, std::string_view provider);
+Result<void> check_model_access(const CachedKey& key, std::string_view model_group,
+                                std::string_view provider);
 
 // 400 budget_exceeded when the key's model_max_budget for `model_group` is spent in the current
 // window. A call that crosses it runs to its end; the next one is refused.
-Result<void> check_model_budget(const CachedKey& key, std::string_view model_group, store::Millis now);
+Result<void> check_model_budget(const CachedKey& key, std::string_view model_group,
+                                store::Millis now);
 // Adds a finished call's cost to the key's budget for `model_group`, if it has one.
-void charge_model_budget(const CachedKey& key, std::string_view model_group, double cost, store::Millis now);
+void charge_model_budget(const CachedKey& key, std::string_view model_group, double cost,
+                         store::Millis now);
 
 }  // namespace llmux::auth

@@ -14,7 +14,9 @@ namespace {
 // OpenSSL 3's one-shot SHA256() looks the algorithm up (locks included) on every call: half the
 // cost of hashing a key. The algorithm is fetched once, and each thread keeps its own context.
 struct Sha256 {
-  Sha256() : algorithm(EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free), context(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+  Sha256()
+      : algorithm(EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free),
+        context(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
     if (!algorithm || !context) throw std::runtime_error("OpenSSL has no SHA-256");
   }
   void digest(std::string_view data, unsigned char (&out)[SHA256_DIGEST_LENGTH]) {
@@ -49,16 +51,17 @@ namespace {
 
 // The live spend a rebuilt entry gets: a known entry keeps its own (it is ahead of the database
 // until the next flush) unless the database's value was just set on purpose.
-std::shared_ptr<LiveSpend> live_spend_for(const std::unordered_map<std::string, std::shared_ptr<LiveSpend>>& known,
-                                          const std::string& id, double database_spend,
-                                          const std::vector<std::string>& reset_ids) {
+std::shared_ptr<LiveSpend> live_spend_for(
+    const std::unordered_map<std::string, std::shared_ptr<LiveSpend>>& known, const std::string& id,
+    double database_spend, const std::vector<std::string>& reset_ids) {
   const auto it = known.find(id);
   if (it == known.end()) {
     auto fresh = std::make_shared<LiveSpend>();
     fresh->spend.store(database_spend);
     return fresh;
   }
-  if (std::find(reset_ids.begin(), reset_ids.end(), id) != reset_ids.end()) it->second->spend.store(database_spend);
+  if (std::find(reset_ids.begin(), reset_ids.end(), id) != reset_ids.end())
+    it->second->spend.store(database_spend);
   return it->second;
 }
 
@@ -66,10 +69,12 @@ std::shared_ptr<LiveSpend> live_spend_for(const std::unordered_map<std::string, 
 // window length) starts from the spend log of its current window, which holds every call but
 // those of the last flush interval.
 std::shared_ptr<WindowSpend> model_spend_for(
-    const std::unordered_map<std::string, std::shared_ptr<WindowSpend>>& known, const std::string& id,
-    store::Store& store, const CachedKey& key, const ModelBudget& budget, store::Millis now) {
+    const std::unordered_map<std::string, std::shared_ptr<WindowSpend>>& known,
+    const std::string& id, store::Store& store, const CachedKey& key, const ModelBudget& budget,
+    store::Millis now) {
   if (const auto it = known.find(id); it != known.end()) return it->second;
-  const store::Millis since = budget.period ? store::window_containing(now, *budget.period).start : 0;
+  const store::Millis since =
+      budget.period ? store::window_containing(now, *budget.period).start : 0;
   double spend = 0;
   for (const auto& [model_group, group_spend] : store.key_spend_by_model_group(key.token, since)) {
     if (find_model_budget(key.model_budgets, model_group) == &budget) spend += group_spend;
@@ -84,8 +89,8 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
   std::unordered_map<std::string, std::shared_ptr<LiveSpend>> live;
   std::unordered_map<std::string, std::shared_ptr<WindowSpend>> model_spend;
   const store::Millis now = store::now_millis();
-  auto add_owner = [&](auto& map, std::string_view kind, const std::string& prefix, const std::string& id,
-                       auto& record) {
+  auto add_owner = [&](auto& map, std::string_view kind, const std::string& prefix,
+                       const std::string& id, auto& record) {
     CachedOwner owner{.id = id,
                       .kind = kind,
                       .subject = prefix + id,
@@ -99,15 +104,19 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     return &map.emplace(id, std::move(owner)).first->second;
   };
   for (store::TeamRecord& record : store.all_teams()) {
-    add_owner(snapshot->teams, "team", store::kTeamPrefix, record.team_id, record)->blocked = record.blocked;
+    add_owner(snapshot->teams, "team", store::kTeamPrefix, record.team_id, record)->blocked =
+        record.blocked;
   }
   for (store::UserRecord& record : store.all_users()) {
     add_owner(snapshot->users, "user", store::kUserPrefix, record.user_id, record);
   }
   for (const store::EndUserRecord& end_user : store.limited_end_users()) {
     const std::string live_id = store::kEndUserPrefix + end_user.user_id;
-    CachedBudget budget{.id = end_user.user_id, .max_budget = end_user.max_budget, .blocked = end_user.blocked,
-                        .spend = live_spend_for(live_spend_, live_id, end_user.spend, reset_tokens)};
+    CachedBudget budget{
+        .id = end_user.user_id,
+        .max_budget = end_user.max_budget,
+        .blocked = end_user.blocked,
+        .spend = live_spend_for(live_spend_, live_id, end_user.spend, reset_tokens)};
     live.emplace(live_id, budget.spend);
     snapshot->end_users.emplace(end_user.user_id, std::move(budget));
   }
@@ -125,7 +134,8 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     key.max_budget = record.max_budget;
     key.soft_budget = record.soft_budget;
     // Checked when written: only a row edited by hand can fail here, and it then limits nothing.
-    if (auto budgets = parse_model_max_budget(record.model_max_budget)) key.model_budgets = std::move(*budgets);
+    if (auto budgets = parse_model_max_budget(record.model_max_budget))
+      key.model_budgets = std::move(*budgets);
     key.tpm_limit = record.tpm_limit;
     key.rpm_limit = record.rpm_limit;
     key.max_parallel_requests = record.max_parallel_requests;
@@ -144,8 +154,10 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
       budget.spend = model_spend_for(model_spend_, id, store, key, budget, now);
       model_spend.emplace(id, budget.spend);
     }
-    if (const auto team = snapshot->teams.find(key.team_id); team != snapshot->teams.end()) key.team = &team->second;
-    if (const auto user = snapshot->users.find(key.user_id); user != snapshot->users.end()) key.user = &user->second;
+    if (const auto team = snapshot->teams.find(key.team_id); team != snapshot->teams.end())
+      key.team = &team->second;
+    if (const auto user = snapshot->users.find(key.user_id); user != snapshot->users.end())
+      key.user = &user->second;
     live.emplace(record.token, key.spend);
     snapshot->keys.emplace(record.token, std::move(key));
   }

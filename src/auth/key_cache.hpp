@@ -39,8 +39,8 @@ struct LiveSpend {
 // key's own (a call must pass them all). One type, so one piece of code checks both.
 struct CachedOwner {
   std::string id;
-  std::string_view kind;  // "team" or "user", as LiteLLM's messages name them
-  std::string subject;    // the rate-limit counters' name: the id with its store prefix
+  std::string_view kind;            // "team" or "user", as LiteLLM's messages name them
+  std::string subject;              // the rate-limit counters' name: the id with its store prefix
   std::vector<std::string> models;  // empty: every model
   std::optional<double> max_budget;
   std::optional<std::int64_t> tpm_limit;
@@ -83,10 +83,11 @@ struct CachedKey {
 };
 
 struct KeySnapshot {
-  std::unordered_map<std::string, CachedOwner> teams;       // by team_id
-  std::unordered_map<std::string, CachedOwner> users;       // by user_id
-  std::unordered_map<std::string, CachedBudget> end_users;  // by id; only those with a budget or blocked
-  std::unordered_map<std::string, CachedKey> keys;    // by token
+  std::unordered_map<std::string, CachedOwner> teams;  // by team_id
+  std::unordered_map<std::string, CachedOwner> users;  // by user_id
+  std::unordered_map<std::string, CachedBudget>
+      end_users;                                    // by id; only those with a budget or blocked
+  std::unordered_map<std::string, CachedKey> keys;  // by token
   const CachedKey* find(const std::string& token) const {
     const auto it = keys.find(token);
     return it == keys.end() ? nullptr : &it->second;
@@ -113,7 +114,9 @@ class KeyCache {
   // Store thread: spend the database received that this run's live spend does not hold.
   void add_live_spend(const std::map<std::string, double>& spend_by_key);
   // Any thread.
-  std::shared_ptr<const KeySnapshot> snapshot() const { return snapshot_.load(std::memory_order_acquire); }
+  std::shared_ptr<const KeySnapshot> snapshot() const {
+    return snapshot_.load(std::memory_order_acquire);
+  }
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
  private:

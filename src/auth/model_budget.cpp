@@ -18,7 +18,8 @@ store::Millis window_end_at(const std::optional<store::Duration>& period, store:
 Error invalid(const std::string& model, std::string_view reason) {
   return make_error(ErrorKind::invalid_request,
                     "Invalid model_max_budget: " + std::string(reason) + " (model " + model +
-                        "). Example of valid model_max_budget: {\"gpt-4o\": {\"budget_limit\": 0.5, \"time_period\": "
+                        "). Example of valid model_max_budget: {\"gpt-4o\": {\"budget_limit\": "
+                        "0.5, \"time_period\": "
                         "\"1d\"}}",
                     "model_max_budget");
 }
@@ -34,7 +35,8 @@ std::optional<double> limit_of(const json::value& value) {
   return number;
 }
 
-const json::value* either(const json::object& object, std::string_view name, std::string_view other_name) {
+const json::value* either(const json::object& object, std::string_view name,
+                          std::string_view other_name) {
   if (const auto* value = object.if_contains(name); value && !value->is_null()) return value;
   if (const auto* value = object.if_contains(other_name); value && !value->is_null()) return value;
   return nullptr;
@@ -46,7 +48,9 @@ WindowSpend::WindowSpend(std::optional<store::Duration> period, store::Millis no
     : period_(period), spend_(spend), window_end_(window_end_at(period, now)) {}
 
 double WindowSpend::value(store::Millis now) const {
-  return now >= window_end_.load(std::memory_order_relaxed) ? 0 : spend_.load(std::memory_order_relaxed);
+  return now >= window_end_.load(std::memory_order_relaxed)
+             ? 0
+             : spend_.load(std::memory_order_relaxed);
 }
 
 void WindowSpend::add(double cost, store::Millis now) {
@@ -74,11 +78,13 @@ Result<std::vector<ModelBudget>> parse_model_max_budget(const json::object& mode
         if (!period->is_string()) return invalid(budget.model, "time_period is not a duration");
         budget.period_text = period->as_string();
         budget.period = store::parse_duration(budget.period_text);
-        if (!budget.period) return invalid(budget.model, "time_period is not a duration such as 1d, 2w or 1mo");
+        if (!budget.period)
+          return invalid(budget.model, "time_period is not a duration such as 1d, 2w or 1mo");
       }
     } else {
       limit = limit_of(entry);
-      if (!limit) return invalid(budget.model, "expected a number or {\"budget_limit\", \"time_period\"}");
+      if (!limit)
+        return invalid(budget.model, "expected a number or {\"budget_limit\", \"time_period\"}");
     }
     // An entry without a limit limits nothing (LiteLLM skips it too).
     if (!limit) continue;
@@ -89,10 +95,12 @@ Result<std::vector<ModelBudget>> parse_model_max_budget(const json::object& mode
   return budgets;
 }
 
-const ModelBudget* find_model_budget(const std::vector<ModelBudget>& budgets, std::string_view model_group) {
+const ModelBudget* find_model_budget(const std::vector<ModelBudget>& budgets,
+                                     std::string_view model_group) {
   if (budgets.empty()) return nullptr;
   const auto slash = model_group.rfind('/');
-  const std::string_view bare = slash == std::string_view::npos ? model_group : model_group.substr(slash + 1);
+  const std::string_view bare =
+      slash == std::string_view::npos ? model_group : model_group.substr(slash + 1);
   for (const std::string_view candidate : {model_group, bare}) {
     for (const ModelBudget& budget : budgets) {
       if (budget.model == candidate) return &budget;

@@ -35,17 +35,19 @@ struct ModelBudget {
   std::string model;  // as configured: a model group, or a group's name without its provider prefix
   double max_budget = 0;
   std::optional<store::Duration> period;
-  std::string period_text;  // "1d"; "" without a window
+  std::string period_text;             // "1d"; "" without a window
   std::shared_ptr<WindowSpend> spend;  // set by the key cache
 };
 
 // LiteLLM's two shapes of model_max_budget: {"gpt-4o": 0.5} (no window: the key's whole life) and
 // {"gpt-4o": {"budget_limit": 0.5, "time_period": "1d"}} (also spelled max_budget /
 // budget_duration; the limit may be a numeric string). 400 for anything else.
-Result<std::vector<ModelBudget>> parse_model_max_budget(const boost::json::object& model_max_budget);
+Result<std::vector<ModelBudget>> parse_model_max_budget(
+    const boost::json::object& model_max_budget);
 
 // The budget that governs `model_group`, as LiteLLM resolves it: one configured under the group's
 // name, else under the name without its provider prefix ("gpt-4o" governs "openai/gpt-4o").
-const ModelBudget* find_model_budget(const std::vector<ModelBudget>& budgets, std::string_view model_group);
+const ModelBudget* find_model_budget(const std::vector<ModelBudget>& budgets,
+                                     std::string_view model_group);
 
 }  // namespace llmux::auth

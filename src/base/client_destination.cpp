@@ -44,7 +44,8 @@ SpecialRange v6_range(std::string_view network, unsigned prefix, std::string_vie
 // Narrow ranges before the wider ones that hold them: the first match names the kind.
 const std::vector<SpecialRange>& special_ranges() {
   static const std::vector<SpecialRange> ranges = {
-      // Cloud instance metadata and platform endpoints (AWS, ECS, Alibaba, Azure, Oracle, AWS IPv6).
+      // Cloud instance metadata and platform endpoints (AWS, ECS, Alibaba, Azure, Oracle, AWS
+      // IPv6).
       v4_range("169.254.169.254", 32, "cloud metadata"),
       v4_range("169.254.170.2", 32, "cloud metadata"),
       v4_range("100.100.100.200", 32, "cloud metadata"),
@@ -70,7 +71,7 @@ const std::vector<SpecialRange>& special_ranges() {
       // IPv6 special-purpose registry.
       v6_range("::", 128, "unspecified"),
       v6_range("::1", 128, "loopback"),
-      v6_range("::", 96, "reserved"),  // IPv4-compatible addresses
+      v6_range("::", 96, "reserved"),          // IPv4-compatible addresses
       v6_range("64:ff9b:1::", 48, "private"),  // local-use NAT64
       v6_range("100::", 64, "reserved"),
       v6_range("2001::", 23, "reserved"),  // IETF protocol assignments, Teredo among them
@@ -87,7 +88,8 @@ const std::vector<SpecialRange>& special_ranges() {
 std::optional<ip::address_v4> embedded_v4(const ip::address_v6& address) {
   const Bytes bytes = address.to_bytes();
   const auto v4_at = [&](std::size_t at) {
-    return ip::address_v4(ip::address_v4::bytes_type{bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]});
+    return ip::address_v4(
+        ip::address_v4::bytes_type{bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]});
   };
   if (address.is_v4_mapped()) return v4_at(12);
   static const Bytes nat64 = ip::make_address_v6("64:ff9b::").to_bytes();
@@ -99,7 +101,8 @@ std::optional<ip::address_v4> embedded_v4(const ip::address_v6& address) {
 
 std::string lower_case(std::string_view text) {
   std::string lower(text);
-  std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(lower, lower.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return lower;
 }
 
@@ -116,7 +119,8 @@ bool is_host_name(std::string_view name) {
 }
 
 std::optional<ip::address> address_from(std::string_view text) {
-  if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
   boost::system::error_code ec;
   const auto address = ip::make_address(text, ec);
   if (ec) return std::nullopt;
@@ -149,8 +153,9 @@ bool is_http_url(std::string_view url) {
 
 Result<void> DestinationPolicy::allow(std::string_view entry) {
   const auto bad = [&] {
-    return make_error(ErrorKind::invalid_request,
-                      "'" + std::string(entry) + "' is not a host name, an IP address or a CIDR range");
+    return make_error(
+        ErrorKind::invalid_request,
+        "'" + std::string(entry) + "' is not a host name, an IP address or a CIDR range");
   };
   if (const auto slash = entry.find('/'); slash != std::string_view::npos) {
     const auto network = address_from(entry.substr(0, slash));
@@ -179,7 +184,9 @@ bool DestinationPolicy::permits(std::string_view host, const ip::address& addres
   // An IPv4-mapped address reaches the IPv4 one: a listed IPv4 range covers it (bytes_of maps
   // IPv4 the same way).
   const Bytes bytes = bytes_of(address);
-  if (std::ranges::any_of(ranges_, [&](const Range& range) { return has_prefix(bytes, range.bytes, range.prefix); })) {
+  if (std::ranges::any_of(ranges_, [&](const Range& range) {
+        return has_prefix(bytes, range.bytes, range.prefix);
+      })) {
     return true;
   }
   return !special_address_kind(address);
@@ -188,7 +195,8 @@ bool DestinationPolicy::permits(std::string_view host, const ip::address& addres
 Error destination_refused(std::string_view field) {
   return make_error(ErrorKind::invalid_request,
                     "The '" + std::string(field) +
-                        "' given in the request is not allowed: llmux does not send a client's call to a loopback, "
+                        "' given in the request is not allowed: llmux does not send a client's "
+                        "call to a loopback, "
                         "private, link-local, multicast, reserved or cloud-metadata address unless "
                         "general_settings.allowed_client_api_base_hosts lists it.",
                     std::string(field), "destination_not_allowed");

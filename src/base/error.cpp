@@ -5,7 +5,10 @@
 namespace llmux {
 
 Error make_error(ErrorKind kind, std::string message, std::string param, std::string code) {
-  return Error{.kind = kind, .message = std::move(message), .param = std::move(param), .code = std::move(code)};
+  return Error{.kind = kind,
+               .message = std::move(message),
+               .param = std::move(param),
+               .code = std::move(code)};
 }
 
 int http_status(ErrorKind kind) noexcept {

@@ -41,7 +41,8 @@ struct Error {
 // Builds an Error where a braced temporary cannot stand: GCC 12 miscompiles an aggregate
 // temporary holding strings in a co_await expression (its strings are freed from the wrong
 // address), so coroutines pass make_error(...) instead of Error{...} to awaited calls.
-Error make_error(ErrorKind kind, std::string message, std::string param = {}, std::string code = {});
+Error make_error(ErrorKind kind, std::string message, std::string param = {},
+                 std::string code = {});
 
 int http_status(ErrorKind kind) noexcept;
 int http_status(const Error& error) noexcept;

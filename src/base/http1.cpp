@@ -19,7 +19,8 @@ constexpr auto kTokenChars = [] {
   for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
   for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
   for (int c = '0'; c <= '9'; ++c) table[c] = true;
-  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
+    table[static_cast<unsigned char>(c)] = true;
   return table;
 }();
 
@@ -109,7 +110,8 @@ bool all_bytes_allowed(std::string_view text, unsigned char lowest, bool tab_all
   for (; end - pos >= 16; pos += 16) {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pos));
     const __m128i below = _mm_cmplt_epi8(_mm_xor_si128(bytes, bias), lowest_biased);
-    const __m128i refused = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(bytes, tab), below), _mm_cmpeq_epi8(bytes, del));
+    const __m128i refused = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(bytes, tab), below),
+                                         _mm_cmpeq_epi8(bytes, del));
     if (_mm_movemask_epi8(refused) != 0) return false;
   }
 #endif
@@ -139,12 +141,15 @@ bool read_fields(std::string_view lines, FramingFields& framing, Visit&& visit) 
     const std::string_view value = trim(line.substr(colon + 1));
     if (iequals(name, "content-length")) {
       std::uint64_t length = 0;
-      if (!parse_decimal(value, length) || (framing.has_length && length != framing.content_length)) return false;
+      if (!parse_decimal(value, length) || (framing.has_length && length != framing.content_length))
+        return false;
       framing.has_length = true;
       framing.content_length = length;
     } else if (iequals(name, "transfer-encoding")) {
       ++framing.coding_fields;
-      for_each_list_token(value, [&](std::string_view coding) { framing.chunked_last = iequals(coding, "chunked"); });
+      for_each_list_token(value, [&](std::string_view coding) {
+        framing.chunked_last = iequals(coding, "chunked");
+      });
     } else if (iequals(name, "connection")) {
       for_each_list_token(value, [&](std::string_view option) {
         if (iequals(option, "close")) framing.connection_close = true;
@@ -180,34 +185,41 @@ std::string_view parse_request_head(std::string_view bytes, RequestHead& head) {
   const std::string_view version = request_line.substr(last_space + 1);
   if (!std::all_of(head.method.begin(), head.method.end(), is_token_char)) return "bad method";
   if (head.target.empty() || !all_bytes_allowed(head.target, '!', false)) return "bad target";
-  if (version.size() != 8 || !version.starts_with("HTTP/1.") || (version[7] != '0' && version[7] != '1')) {
+  if (version.size() != 8 || !version.starts_with("HTTP/1.") ||
+      (version[7] != '0' && version[7] != '1')) {
     return "bad version";
   }
   head.minor_version = version[7] - '0';
 
   FramingFields framing;
   // Request fields reach handlers (and an echoed x-request-id the response): no control bytes.
-  const bool well_formed = read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
-    if (!is_field_value(value)) return false;
-    head.fields.emplace_back(name, value);
-    if (iequals(name, "expect")) head.expect_continue = iequals(value, "100-continue");
-    return true;
-  });
+  const bool well_formed =
+      read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
+        if (!is_field_value(value)) return false;
+        head.fields.emplace_back(name, value);
+        if (iequals(name, "expect")) head.expect_continue = iequals(value, "100-continue");
+        return true;
+      });
   if (!well_formed) return "bad field";
   // A request body can only be chunked (RFC 9112 §6.3), and never in HTTP/1.0.
-  if (framing.coding_fields > 1 || (framing.coding_fields == 1 && (!framing.chunked_last || head.minor_version == 0))) {
+  if (framing.coding_fields > 1 ||
+      (framing.coding_fields == 1 && (!framing.chunked_last || head.minor_version == 0))) {
     return "bad Transfer-Encoding";
   }
   // Both a length and a coding is how requests are smuggled past proxies: refused.
-  if (framing.has_length && framing.coding_fields > 0) return "both Content-Length and Transfer-Encoding";
+  if (framing.has_length && framing.coding_fields > 0)
+    return "both Content-Length and Transfer-Encoding";
   head.keep_alive = framing.keep_alive(head.minor_version);
   head.content_length = framing.content_length;
-  if (framing.coding_fields > 0) head.framing = BodyFraming::chunked;
-  else if (framing.content_length > 0) head.framing = BodyFraming::length;
+  if (framing.coding_fields > 0)
+    head.framing = BodyFraming::chunked;
+  else if (framing.content_length > 0)
+    head.framing = BodyFraming::length;
   return {};
 }
 
-ParseResult parse_response_head(std::string_view bytes, ResponseHead& head, std::size_t& head_bytes) {
+ParseResult parse_response_head(std::string_view bytes, ResponseHead& head,
+                                std::size_t& head_bytes) {
   const auto end = find_head_end(bytes);
   if (end == std::string_view::npos) return ParseResult::incomplete;
   head_bytes = end;
@@ -232,11 +244,13 @@ ParseResult parse_response_head(std::string_view bytes, ResponseHead& head, std:
 
   FramingFields framing;
   // A response's fields are only read here (framing, retry-after), never passed on.
-  const bool well_formed = read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
-    std::uint64_t seconds = 0;
-    if (iequals(name, "retry-after") && parse_decimal(value, seconds)) head.retry_after = std::chrono::seconds(seconds);
-    return true;
-  });
+  const bool well_formed =
+      read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
+        std::uint64_t seconds = 0;
+        if (iequals(name, "retry-after") && parse_decimal(value, seconds))
+          head.retry_after = std::chrono::seconds(seconds);
+        return true;
+      });
   if (!well_formed) return ParseResult::malformed;
   head.keep_alive = framing.keep_alive(minor - '0');
   head.content_length = framing.content_length;
@@ -254,7 +268,8 @@ ParseResult parse_response_head(std::string_view bytes, ResponseHead& head, std:
   return ParseResult::done;
 }
 
-BodyDecoder::BodyDecoder(BodyFraming framing, std::uint64_t content_length) : remaining_(content_length) {
+BodyDecoder::BodyDecoder(BodyFraming framing, std::uint64_t content_length)
+    : remaining_(content_length) {
   switch (framing) {
     case BodyFraming::none: state_ = State::done; break;
     case BodyFraming::length: state_ = State::length; break;
@@ -279,7 +294,8 @@ std::optional<BodyDecoder::Step> BodyDecoder::decode(char* bytes, std::size_t si
       case State::until_close:
       case State::chunk_data: {
         std::size_t take = size - in;
-        if (state_ != State::until_close) take = static_cast<std::size_t>(std::min<std::uint64_t>(take, remaining_));
+        if (state_ != State::until_close)
+          take = static_cast<std::size_t>(std::min<std::uint64_t>(take, remaining_));
         if (out != in) std::memmove(bytes + out, bytes + in, take);
         in += take;
         out += take;

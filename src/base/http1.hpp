@@ -58,7 +58,8 @@ enum class ParseResult { incomplete, done, malformed };
 
 // Parses a response head from the start of `bytes` once it is whole (up to the blank line);
 // `head_bytes` is then its length. `incomplete` means more bytes are needed.
-ParseResult parse_response_head(std::string_view bytes, ResponseHead& head, std::size_t& head_bytes);
+ParseResult parse_response_head(std::string_view bytes, ResponseHead& head,
+                                std::size_t& head_bytes);
 
 struct RequestHead {
   std::string_view method;
@@ -108,7 +109,8 @@ inline bool iequals(std::string_view a, std::string_view b) {
     // Setting bit 5 lowers letters; two bytes that agree then are equal or both non-letters
     // that differ only in that bit, which the exact comparison catches.
     const char x = a[i], y = b[i];
-    if (x != y && ((x | 0x20) != (y | 0x20) || !((x | 0x20) >= 'a' && (x | 0x20) <= 'z'))) return false;
+    if (x != y && ((x | 0x20) != (y | 0x20) || !((x | 0x20) >= 'a' && (x | 0x20) <= 'z')))
+      return false;
   }
   return true;
 }

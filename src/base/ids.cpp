@@ -34,18 +34,22 @@ std::string uuid_text(std::uint64_t high, std::uint64_t low) {
   return std::string(text, sizeof text);
 }
 
-std::uint64_t with_variant(std::uint64_t low) { return (low & ~(3ull << 62)) | (2ull << 62); }  // RFC 4122
+std::uint64_t with_variant(std::uint64_t low) {
+  return (low & ~(3ull << 62)) | (2ull << 62);
+}  // RFC 4122
 
 }  // namespace
 
 std::string make_uuid() {
-  return uuid_text((next_random() & ~0xF000ull) | 0x4000ull, with_variant(next_random()));  // version 4
+  return uuid_text((next_random() & ~0xF000ull) | 0x4000ull,
+                   with_variant(next_random()));  // version 4
 }
 
 std::string make_time_ordered_uuid() {
-  const auto millis = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                     std::chrono::system_clock::now().time_since_epoch())
-                                                     .count());
+  const auto millis =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   const std::uint64_t high = (millis << 16) | 0x7000ull | (next_random() & 0x0FFFull);  // version 7
   return uuid_text(high, with_variant(next_random()));
 }

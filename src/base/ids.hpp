@@ -7,7 +7,7 @@
 
 namespace llmux {
 
-std::string make_uuid();                              // "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+std::string make_uuid();  // "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
 // A UUID whose leading 48 bits are the Unix time in milliseconds (RFC 9562 version 7): ids made
 // later sort later, so a database index of them grows at its end instead of at random pages.
 std::string make_time_ordered_uuid();

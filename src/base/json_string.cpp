@@ -45,7 +45,8 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
   const unsigned char lead = byte(pos);
   std::size_t length;
   unsigned char low = 0x80, high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2;
   else if (lead >= 0xE0 && lead <= 0xEF) {
     length = 3;
     if (lead == 0xE0) low = 0xA0;

@@ -19,7 +19,8 @@ namespace llmux {
 // validating scan must look at UTF-8). `text.size()` when there is none. Sixteen bytes at a time
 // with SSE2 (every x86-64 has it), else eight at a time in a 64-bit word (SWAR: the lowest
 // flagged lane is exact, as borrows only ever flag lanes above a real match).
-inline std::size_t find_json_string_stop(std::string_view text, std::size_t pos, bool stop_at_non_ascii) {
+inline std::size_t find_json_string_stop(std::string_view text, std::size_t pos,
+                                         bool stop_at_non_ascii) {
   const char* const data = text.data();
   const std::size_t size = text.size();
 #if defined(__SSE2__)
@@ -29,8 +30,10 @@ inline std::size_t find_json_string_stop(std::string_view text, std::size_t pos,
   const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
   for (; pos + 16 <= size; pos += 16) {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + pos));
-    const __m128i control = _mm_cmplt_epi8(_mm_xor_si128(bytes, bias), below_space);  // unsigned < 0x20
-    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)), control);
+    const __m128i control =
+        _mm_cmplt_epi8(_mm_xor_si128(bytes, bias), below_space);  // unsigned < 0x20
+    const __m128i special = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)), control);
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
     if (stop_at_non_ascii) mask |= static_cast<unsigned>(_mm_movemask_epi8(bytes));
     if (mask != 0) return pos + static_cast<std::size_t>(std::countr_zero(mask));
@@ -64,8 +67,7 @@ void append_number(std::string& out, std::int64_t value);
 void append_number(std::string& out, double value);
 // Other integer types, widened (an int is otherwise as near to double as to std::int64_t).
 template <std::integral Integer>
-  requires(!std::same_as<Integer, std::int64_t>)
-void append_number(std::string& out, Integer value) {
+requires(!std::same_as<Integer, std::int64_t>) void append_number(std::string& out, Integer value) {
   append_number(out, static_cast<std::int64_t>(value));
 }
 

@@ -41,28 +41,23 @@ std::string set_text(Options& options, std::string_view value) {
 }
 
 const Flag kFlags[] = {
-    {"config", "", 'c', "PATH",
-     "LiteLLM config.yaml (default: the built-in example)",
+    {"config", "", 'c', "PATH", "LiteLLM config.yaml (default: the built-in example)",
      set_text<&Options::config_path>},
-    {"host", "", 0, "HOST", "address to listen on (default 0.0.0.0)",
-     set_text<&Options::host>},
+    {"host", "", 0, "HOST", "address to listen on (default 0.0.0.0)", set_text<&Options::host>},
     {"port", "", 0, "PORT", "port to listen on (default 4000; 0 picks a free port)",
      [](Options& options, std::string_view value) {
        return parse_int(value, 0, kMaxPort, options.port);
      }},
     {"port_file", "", 0, "PATH", "write the port actually bound to this file",
      set_text<&Options::port_file>},
-    {"model", "", 'm', "MODEL",
-     "serve one model, no config (e.g. openai/gpt-4o-mini)",
+    {"model", "", 'm', "MODEL", "serve one model, no config (e.g. openai/gpt-4o-mini)",
      set_text<&Options::model>},
-    {"api_base", "", 0, "URL", "base URL for --model",
-     set_text<&Options::api_base>},
+    {"api_base", "", 0, "URL", "base URL for --model", set_text<&Options::api_base>},
     {"num_workers", "", 0, "N", "I/O threads (default 0: one per CPU)",
      [](Options& options, std::string_view value) {
        return parse_int(value, 0, kMaxWorkers, options.num_workers);
      }},
-    {"check_config", "validate_config", 0, "",
-     "check the config and exit (also --validate_config)",
+    {"check_config", "validate_config", 0, "", "check the config and exit (also --validate_config)",
      [](Options& options, std::string_view) {
        options.check_config = true;
        return std::string();
@@ -186,8 +181,7 @@ config::Config quick_start_config(const Options& options, const config::EnvLooku
   entry.params.model = options.model;
   entry.params.api_base = options.api_base;
   config.model_list.push_back(std::move(entry));
-  config.general_settings.master_key =
-      env(std::string(config::kMasterKeyVariable)).value_or("");
+  config.general_settings.master_key = env(std::string(config::kMasterKeyVariable)).value_or("");
   return config;
 }
 

@@ -15,11 +15,11 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // `litellm_params` of one model_list entry. Strings are already resolved (os.environ/NAME).
 struct LitellmParams {
-  std::string model;         // "provider/name" as written, e.g. "openai/gpt-4o"
-  std::string api_base;      // empty: the provider's default base URL
-  std::string api_key;       // secret: never logged
-  std::string api_version;   // Azure
-  std::string organization;  // OpenAI-Organization header
+  std::string model;                       // "provider/name" as written, e.g. "openai/gpt-4o"
+  std::string api_base;                    // empty: the provider's default base URL
+  std::string api_key;                     // secret: never logged
+  std::string api_version;                 // Azure
+  std::string organization;                // OpenAI-Organization header
   std::optional<double> timeout_s;         // whole call
   std::optional<double> stream_timeout_s;  // wait for the first streamed chunk
   std::optional<int> max_retries;
@@ -93,8 +93,8 @@ struct RouterSettings {
   std::optional<int> num_retries;
   std::optional<double> timeout_s;
   std::optional<double> stream_timeout_s;
-  int allowed_fails = 3;          // failures in a minute a deployment may have before it cools
-  double cooldown_time_s = 5;     // how long a cooled deployment is skipped
+  int allowed_fails = 3;       // failures in a minute a deployment may have before it cools
+  double cooldown_time_s = 5;  // how long a cooled deployment is skipped
   bool disable_cooldowns = false;
   // retry_policy: LiteLLM's error-class names (RateLimitErrorRetries, …) → retries of that class.
   std::vector<std::pair<std::string, int>> retry_policy;

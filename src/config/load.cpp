@@ -2,9 +2,9 @@
 
 #include "base/client_destination.hpp"
 
+#include <yaml-cpp/yaml.h>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -103,9 +103,9 @@ std::optional<long long> parse_integer(std::string_view text) {
 // Finite decimal numbers ("30", "0.5", "1e3"); not "inf"/"nan", which from_chars would accept.
 std::optional<double> parse_number(std::string_view text) {
   text = without_plus(text);
-  const bool numeric_chars =
-      !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string_view::npos &&
-      text.find_first_of("0123456789") != std::string_view::npos;
+  const bool numeric_chars = !text.empty() &&
+                             text.find_first_not_of("0123456789.eE+-") == std::string_view::npos &&
+                             text.find_first_of("0123456789") != std::string_view::npos;
   if (!numeric_chars) return std::nullopt;
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -162,7 +162,8 @@ class Loader {
       }
     }
     if (config_.general_settings.database_url.empty()) {
-      config_.general_settings.database_url = lookup(std::string(kDatabaseUrlVariable)).value_or("");
+      config_.general_settings.database_url =
+          lookup(std::string(kDatabaseUrlVariable)).value_or("");
     }
     if (config_.general_settings.master_key.empty()) {
       config_.general_settings.master_key = lookup(std::string(kMasterKeyVariable)).value_or("");
@@ -442,8 +443,8 @@ class Loader {
   void read_model_list(const Field& block) {
     for (const Field& item : items(block)) {
       if (!item.node.IsMap()) {
-        problem(item, "expected a map with model_name and litellm_params, got " +
-                          kind_of(item.node));
+        problem(item,
+                "expected a map with model_name and litellm_params, got " + kind_of(item.node));
         continue;
       }
       config_.model_list.push_back(read_model(item));
@@ -585,12 +586,17 @@ class Loader {
 
   // LiteLLM's strategy names; "usage-based-routing-v2" is its newer spelling of the same rule.
   void check_routing_strategy(RouterSettings& settings) {
-    static constexpr std::string_view kKnown[] = {"simple-shuffle", "least-busy", "latency-based-routing",
-                                                  "usage-based-routing", "usage-based-routing-v2"};
-    if (std::find(std::begin(kKnown), std::end(kKnown), settings.routing_strategy) != std::end(kKnown)) return;
-    const std::string known = "simple-shuffle, least-busy, latency-based-routing, usage-based-routing";
+    static constexpr std::string_view kKnown[] = {"simple-shuffle", "least-busy",
+                                                  "latency-based-routing", "usage-based-routing",
+                                                  "usage-based-routing-v2"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), settings.routing_strategy) !=
+        std::end(kKnown))
+      return;
+    const std::string known =
+        "simple-shuffle, least-busy, latency-based-routing, usage-based-routing";
     problems_.push_back(source_ + ": router_settings.routing_strategy: unknown strategy \"" +
-                        settings.routing_strategy.substr(0, kMaxEchoedChars) + "\" (known: " + known + ")");
+                        settings.routing_strategy.substr(0, kMaxEchoedChars) +
+                        "\" (known: " + known + ")");
   }
 
   // fallbacks, context_window_fallbacks, content_policy_fallbacks, default_fallbacks; false for
@@ -624,7 +630,8 @@ class Loader {
     const auto add_entries = [&](const Field& entry_map) {
       for (const Field& entry : entries(entry_map)) {
         if (entry.node.IsScalar()) {
-          if (std::optional<std::string> name = read_name(entry)) map.emplace_back(entry.key, std::vector{*name});
+          if (std::optional<std::string> name = read_name(entry))
+            map.emplace_back(entry.key, std::vector{*name});
         } else {
           map.emplace_back(entry.key, read_name_list(entry));
         }
@@ -639,9 +646,12 @@ class Loader {
   }
 
   void read_retry_policy(const Field& block, std::vector<std::pair<std::string, int>>& policy) {
-    static constexpr std::string_view kClasses[] = {
-        "BadRequestErrorRetries", "AuthenticationErrorRetries", "TimeoutErrorRetries",
-        "RateLimitErrorRetries", "ContentPolicyViolationErrorRetries", "InternalServerErrorRetries"};
+    static constexpr std::string_view kClasses[] = {"BadRequestErrorRetries",
+                                                    "AuthenticationErrorRetries",
+                                                    "TimeoutErrorRetries",
+                                                    "RateLimitErrorRetries",
+                                                    "ContentPolicyViolationErrorRetries",
+                                                    "InternalServerErrorRetries"};
     for (const Field& field : entries(block)) {
       if (std::find(std::begin(kClasses), std::end(kClasses), field.key) == std::end(kClasses)) {
         ignore(field);
@@ -654,7 +664,8 @@ class Loader {
   }
 
   // `alias: group`, or LiteLLM's `alias: {model: group, hidden: true}`.
-  void read_model_group_alias(const Field& block, std::vector<std::pair<std::string, std::string>>& aliases) {
+  void read_model_group_alias(const Field& block,
+                              std::vector<std::pair<std::string, std::string>>& aliases) {
     for (const Field& field : entries(block)) {
       if (field.node.IsMap()) {
         for (const Field& inner : entries(field)) {
@@ -726,10 +737,12 @@ class Loader {
         ignore(field);
       }
     }
-    // Room for ten bodies of the largest size unless the config says otherwise; never less than one.
+    // Room for ten bodies of the largest size unless the config says otherwise; never less than
+    // one.
     settings.max_request_memory_mb = request_memory_mb.value_or(10 * settings.max_request_size_mb);
     if (request_memory_mb && *request_memory_mb < settings.max_request_size_mb) {
-      problem(*request_memory_field, "must be at least max_request_size_mb: a body of that size must fit");
+      problem(*request_memory_field,
+              "must be at least max_request_size_mb: a body of that size must fit");
     }
   }
 

@@ -65,9 +65,11 @@ ModelPrice price_of(const json::object& entry) {
 }  // namespace
 
 double cost_usd(const ModelPrice& price, const BilledTokens& tokens) {
-  const std::int64_t uncached = std::max<std::int64_t>(0, tokens.prompt - tokens.cache_read - tokens.cache_creation);
+  const std::int64_t uncached =
+      std::max<std::int64_t>(0, tokens.prompt - tokens.cache_read - tokens.cache_creation);
   return static_cast<double>(uncached) * price.input_cost_per_token +
-         static_cast<double>(tokens.cache_read) * price.cache_read_input_token_cost.value_or(price.input_cost_per_token) +
+         static_cast<double>(tokens.cache_read) *
+             price.cache_read_input_token_cost.value_or(price.input_cost_per_token) +
          static_cast<double>(tokens.cache_creation) *
              price.cache_creation_input_token_cost.value_or(price.input_cost_per_token) +
          static_cast<double>(tokens.completion) * price.output_cost_per_token;
@@ -85,8 +87,9 @@ ModelPrices ModelPrices::parse(std::string_view text) {
 }
 
 const ModelPrices& ModelPrices::builtin() {
-  static const ModelPrices prices =
-      parse(std::string_view(llmux_price_map_begin, static_cast<std::size_t>(llmux_price_map_end - llmux_price_map_begin)));
+  static const ModelPrices prices = parse(
+      std::string_view(llmux_price_map_begin,
+                       static_cast<std::size_t>(llmux_price_map_end - llmux_price_map_begin)));
   return prices;
 }
 

@@ -24,7 +24,7 @@ struct ModelPrice {
 
 // Tokens of one call, split the way providers bill them.
 struct BilledTokens {
-  std::int64_t prompt = 0;          // all input tokens, cached ones included (OpenAI's prompt_tokens)
+  std::int64_t prompt = 0;  // all input tokens, cached ones included (OpenAI's prompt_tokens)
   std::int64_t completion = 0;
   std::int64_t cache_read = 0;      // part of `prompt` served from the provider's prompt cache
   std::int64_t cache_creation = 0;  // part of `prompt` written to it (Anthropic)
@@ -49,7 +49,9 @@ class ModelPrices {
  private:
   struct NameHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
   };
   std::unordered_map<std::string, ModelPrice, NameHash, std::equal_to<>> prices_;
 };

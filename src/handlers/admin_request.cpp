@@ -17,7 +17,8 @@ FieldReader FieldReader::from_body(std::string_view body) {
   boost::system::error_code ec;
   json::value value = json::parse(body, ec);
   if (ec || !value.is_object()) {
-    reader.error_ = make_error(ErrorKind::invalid_request, "The request body must be a JSON object.");
+    reader.error_ =
+        make_error(ErrorKind::invalid_request, "The request body must be a JSON object.");
   } else {
     reader.fields_ = std::move(value.as_object());
   }
@@ -28,7 +29,8 @@ FieldReader FieldReader::from_query(std::string_view target) {
   FieldReader reader;
   const auto url = boost::urls::parse_origin_form(target);
   if (!url) {
-    reader.error_ = make_error(ErrorKind::invalid_request, "The request's query string is malformed.");
+    reader.error_ =
+        make_error(ErrorKind::invalid_request, "The request's query string is malformed.");
     return reader;
   }
   for (const auto& param : url->params()) reader.fields_[param.key] = param.value;
@@ -50,9 +52,10 @@ bool FieldReader::is_null(std::string_view name) const {
 
 void FieldReader::fail(std::string_view name, std::string_view expected) {
   if (!error_) {
-    error_ = make_error(ErrorKind::invalid_request,
-                        "Invalid value for '" + std::string(name) + "': expected " + std::string(expected) + ".",
-                        std::string(name));
+    error_ = make_error(
+        ErrorKind::invalid_request,
+        "Invalid value for '" + std::string(name) + "': expected " + std::string(expected) + ".",
+        std::string(name));
   }
 }
 
@@ -76,7 +79,9 @@ std::optional<double> FieldReader::number(std::string_view name) {
     double number = 0;
     const auto& text = value->as_string();
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(number) && number >= 0) return number;
+    if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(number) &&
+        number >= 0)
+      return number;
   }
   return fail(name, "a non-negative number"), std::nullopt;
 }
@@ -140,9 +145,10 @@ void apply_budget_duration(FieldReader& fields, std::optional<std::string>& dura
   if (!duration) return;
   reset_at = store::add_duration(now, *duration);
   if (!reset_at) {
-    throw make_error(ErrorKind::invalid_request,
-                     "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.",
-                     "budget_duration");
+    throw make_error(
+        ErrorKind::invalid_request,
+        "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.",
+        "budget_duration");
   }
 }
 
@@ -180,11 +186,12 @@ std::optional<store::Millis> parse_time(std::string_view text) {
 }
 
 Error admin_only(std::string_view route) {
-  Error error = make_error(ErrorKind::unauthenticated,
-                           "Authentication Error, Only proxy admin can be used to generate, delete, update info for "
-                           "new keys/users/teams. Route=" +
-                               std::string(route) + ". Your role=internal_user.",
-                           "", "401");
+  Error error = make_error(
+      ErrorKind::unauthenticated,
+      "Authentication Error, Only proxy admin can be used to generate, delete, update info for "
+      "new keys/users/teams. Route=" +
+          std::string(route) + ". Your role=internal_user.",
+      "", "401");
   error.type = "auth_error";
   return error;
 }

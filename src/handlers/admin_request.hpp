@@ -66,8 +66,10 @@ void apply_budget_and_limits(FieldReader& fields, Record& record, store::Millis 
   set_if_named("rpm_limit", record.rpm_limit, &FieldReader::integer);
   set_if_named("max_parallel_requests", record.max_parallel_requests, &FieldReader::integer);
   apply_budget_duration(fields, record.budget_duration, record.budget_reset_at, now);
-  if (fields.has("models")) record.models = fields.strings("models").value_or(std::vector<std::string>{});
-  if (fields.has("metadata")) record.metadata = fields.object("metadata").value_or(boost::json::object{});
+  if (fields.has("models"))
+    record.models = fields.strings("models").value_or(std::vector<std::string>{});
+  if (fields.has("metadata"))
+    record.metadata = fields.object("metadata").value_or(boost::json::object{});
 }
 
 template <class T>

@@ -12,9 +12,11 @@ namespace {
 
 using Clock = CallRecord::Clock;
 
-// Appends "12.345": milliseconds with three decimals, from integer microseconds (no floating point).
+// Appends "12.345": milliseconds with three decimals, from integer microseconds (no floating
+// point).
 void append_milliseconds(std::string& out, Clock::duration duration) {
-  const auto micros = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
+  const auto micros = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
   char text[32];
   auto [end, ec] = std::to_chars(text, text + 24, micros / 1000);
   const auto fraction = micros % 1000;
@@ -52,7 +54,8 @@ telemetry::Route route_of(api::Endpoint endpoint) {
 
 std::string_view end_user_of(const server::Exchange& exchange, const api::Request& request) {
   if (const auto header = exchange.header("x-litellm-customer-id"); !header.empty()) return header;
-  if (const auto* user = request.body.if_contains("user"); user && user->is_string()) return user->as_string();
+  if (const auto* user = request.body.if_contains("user"); user && user->is_string())
+    return user->as_string();
   return {};
 }
 
@@ -64,15 +67,18 @@ std::string_view provider_of(const router::ModelTable& models, std::string_view 
 }
 
 // The model access of the key, its team and its user, and the key's budget for the group.
-Result<void> authorize_group(const auth::CachedKey& key, std::string_view group, std::string_view provider) {
+Result<void> authorize_group(const auth::CachedKey& key, std::string_view group,
+                             std::string_view provider) {
   if (auto allowed = auth::check_model_access(key, group, provider); !allowed) return allowed;
   return auth::check_model_budget(key, group, store::now_millis());
 }
 
 // A virtual key's model aliases, then what authorize_group checks for the model.
-Result<void> authorize_model(const auth::Caller& caller, api::Request& request, const router::ModelTable& models) {
+Result<void> authorize_model(const auth::Caller& caller, api::Request& request,
+                             const router::ModelTable& models) {
   if (!caller.key) return {};
-  if (const auto alias = caller.key->aliases.find(request.model); alias != caller.key->aliases.end()) {
+  if (const auto alias = caller.key->aliases.find(request.model);
+      alias != caller.key->aliases.end()) {
     request.model = alias->second;
   }
   return authorize_group(*caller.key, request.model, provider_of(models, request.model));
@@ -81,15 +87,21 @@ Result<void> authorize_model(const auth::Caller& caller, api::Request& request, 
 // The one warning of a key's spend crossing its soft_budget: never blocks (LiteLLM alerts the
 // same way). Names the key by alias, else by the start of its hash; never by the key.
 void warn_soft_budget(const auth::CachedKey& key) {
-  const std::string name = key.key_alias ? "key_alias=" + *key.key_alias : "token=" + key.token.substr(0, 12) + "...";
-  telemetry::log_now("warning", "key crossed its soft budget: " + name + " spend=" + dollars_text(key.spend->value()) +
+  const std::string name =
+      key.key_alias ? "key_alias=" + *key.key_alias : "token=" + key.token.substr(0, 12) + "...";
+  telemetry::log_now("warning", "key crossed its soft budget: " + name +
+                                    " spend=" + dollars_text(key.spend->value()) +
                                     " soft_budget=" + dollars_text(*key.soft_budget));
 }
 
 }  // namespace
 
-CallRecord::CallRecord(const CallServices& services, server::Exchange& exchange, api::Endpoint endpoint)
-    : services_(services), exchange_(exchange), endpoint_(endpoint), received_at_(exchange.received_at()) {
+CallRecord::CallRecord(const CallServices& services, server::Exchange& exchange,
+                       api::Endpoint endpoint)
+    : services_(services),
+      exchange_(exchange),
+      endpoint_(endpoint),
+      received_at_(exchange.received_at()) {
   request_id_ = exchange.header("x-request-id");
   if (request_id_.empty() || request_id_.size() > 128) request_id_ = make_time_ordered_uuid();
 }
@@ -99,7 +111,8 @@ Result<void> CallRecord::admit(const auth::Caller& caller, api::Request& request
   request_ = &request;
   end_user_ = end_user_of(exchange_, request);
   if (auto allowed = authorize_model(caller, request, services_.models); !allowed) return allowed;
-  if (auto allowed = auth::check_end_user(caller.snapshot.get(), end_user_); !allowed) return allowed;
+  if (auto allowed = auth::check_end_user(caller.snapshot.get(), end_user_); !allowed)
+    return allowed;
   if (auto admitted = admit_limits(caller); !admitted) return admitted;
   admitted_ = true;
   outcome.served_group = request.model;
@@ -115,8 +128,9 @@ Result<void> CallRecord::admit_limits(const auth::Caller& caller) {
   for (std::size_t i = 0; i < owners.size(); ++i) {
     const auth::CachedOwner* owner = owners[i];
     if (!owner) continue;
-    const limits::Limits limits{
-        .rpm = owner->rpm_limit, .tpm = owner->tpm_limit, .max_parallel = owner->max_parallel_requests};
+    const limits::Limits limits{.rpm = owner->rpm_limit,
+                                .tpm = owner->tpm_limit,
+                                .max_parallel = owner->max_parallel_requests};
     auto admitted = limits::admit(*counters, owner->subject, limits, now, owner->kind);
     if (!admitted) return admitted.error();
     owner_permits_[i] = std::move(admitted->permit);
@@ -165,15 +179,19 @@ void CallRecord::settle() {
 void CallRecord::compose_headers(Leaving leaving) {
   exchange_.set_header("x-request-id", request_id_);
   exchange_.set_header("x-litellm-call-id", request_id_);
-  auto remaining = [](std::int64_t limit, std::int64_t used) { return std::to_string(std::max<std::int64_t>(0, limit - used)); };
+  auto remaining = [](std::int64_t limit, std::int64_t used) {
+    return std::to_string(std::max<std::int64_t>(0, limit - used));
+  };
   if (key_admitted_) {
     if (key_limits_.rpm) {
       exchange_.set_header("x-ratelimit-limit-requests", std::to_string(*key_limits_.rpm));
-      exchange_.set_header("x-ratelimit-remaining-requests", remaining(*key_limits_.rpm, key_usage_.requests));
+      exchange_.set_header("x-ratelimit-remaining-requests",
+                           remaining(*key_limits_.rpm, key_usage_.requests));
     }
     if (key_limits_.tpm) {
       exchange_.set_header("x-ratelimit-limit-tokens", std::to_string(*key_limits_.tpm));
-      exchange_.set_header("x-ratelimit-remaining-tokens", remaining(*key_limits_.tpm, key_usage_.tokens));
+      exchange_.set_header("x-ratelimit-remaining-tokens",
+                           remaining(*key_limits_.tpm, key_usage_.tokens));
     }
   }
   if (outcome.deployment) {
@@ -188,13 +206,16 @@ void CallRecord::compose_headers(Leaving leaving) {
     const auto total = Clock::now() - received_at_;
     exchange_.set_header("x-litellm-response-duration-ms", milliseconds_text(total));
     if (leaving == Leaving::answer) {
-      exchange_.set_header("x-litellm-overhead-duration-ms", milliseconds_text(total - outcome.upstream_time));
+      exchange_.set_header("x-litellm-overhead-duration-ms",
+                           milliseconds_text(total - outcome.upstream_time));
     }
   }
-  // The cost is known before a whole answer or an error leaves; a stream's head leaves before it is.
+  // The cost is known before a whole answer or an error leaves; a stream's head leaves before it
+  // is.
   if (leaving != Leaving::stream_head && settled_ && services_.spend.enabled()) {
     exchange_.set_header("x-litellm-response-cost", dollars_text(cost_));
-    if (caller_ && caller_->key) exchange_.set_header("x-litellm-key-spend", dollars_text(caller_->key->spend->value()));
+    if (caller_ && caller_->key)
+      exchange_.set_header("x-litellm-key-spend", dollars_text(caller_->key->spend->value()));
   }
 }
 
@@ -204,9 +225,11 @@ void CallRecord::report() {
   auto& metrics = services_.metrics;
   const bool stream = admitted_ && request_->stream;
   const auto duration = Clock::now() - received_at_;
-  metrics.record(route_of(endpoint_), outcome.status, stream, static_cast<std::uint64_t>(outcome.usage.prompt_tokens),
+  metrics.record(route_of(endpoint_), outcome.status, stream,
+                 static_cast<std::uint64_t>(outcome.usage.prompt_tokens),
                  static_cast<std::uint64_t>(outcome.usage.completion_tokens),
-                 static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
+                 static_cast<std::uint64_t>(
+                     std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
   std::string line;
   line.reserve(320);
   line += "{\"type\":\"access\",\"request_id\":";
@@ -263,8 +286,10 @@ Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<s
 
 router::GroupAccess group_access(const auth::Caller& caller) {
   if (!caller.key) return {};
-  return [key = caller.key](std::string_view group, std::span<const router::Deployment* const> deployments) {
-    const std::string_view provider = deployments.empty() ? "" : std::string_view(deployments.front()->target.provider);
+  return [key = caller.key](std::string_view group,
+                            std::span<const router::Deployment* const> deployments) {
+    const std::string_view provider =
+        deployments.empty() ? "" : std::string_view(deployments.front()->target.provider);
     return authorize_group(*key, group, provider).has_value();
   };
 }

@@ -39,9 +39,10 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
     return management(exchange, server::Routes::route_path(exchange.path()));
   };
   using verb = server::http::verb;
-  const std::initializer_list<verb> any = {verb::get, verb::post, verb::put, verb::patch, verb::delete_};
-  for (const char* pattern : {"/key/{path}", "/team/{path}", "/user/{path}", "/customer/{path}", "/spend/{path}",
-                              "/global/spend", "/global/spend/{path}"}) {
+  const std::initializer_list<verb> any = {verb::get, verb::post, verb::put, verb::patch,
+                                           verb::delete_};
+  for (const char* pattern : {"/key/{path}", "/team/{path}", "/user/{path}", "/customer/{path}",
+                              "/spend/{path}", "/global/spend", "/global/spend/{path}"}) {
     routes_.add(any, pattern, admin);
   }
 }
@@ -50,19 +51,22 @@ asio::awaitable<void> Gateway::management(server::Exchange& exchange, std::strin
   auto caller = callers_.identify(exchange);
   if (!caller) co_return co_await fail(exchange, caller.error());
   if (!shared_.store) {
-    co_return co_await fail(exchange, make_error(ErrorKind::unavailable,
-                                                 "No connected db: keys and spend need general_settings.master_key "
-                                                 "(the database is llmux.db beside the config, or database_url)."));
+    co_return co_await fail(
+        exchange, make_error(ErrorKind::unavailable,
+                             "No connected db: keys and spend need general_settings.master_key "
+                             "(the database is llmux.db beside the config, or database_url)."));
   }
   if (path.starts_with("/key/")) co_return co_await key_route(exchange, path, *caller);
   if (!caller->admin) co_return co_await fail(exchange, admin_only(path));
   if (path.starts_with("/team/")) co_return co_await team_route(exchange, path);
-  if (path.starts_with("/user/") || path.starts_with("/customer/")) co_return co_await user_route(exchange, path);
+  if (path.starts_with("/user/") || path.starts_with("/customer/"))
+    co_return co_await user_route(exchange, path);
   co_await spend_route(exchange, path);
 }
 
 asio::awaitable<void> Gateway::fail(server::Exchange& exchange, const Error& error) {
-  if (error.retry_after) exchange.set_header("retry-after", std::to_string(error.retry_after->count()));
+  if (error.retry_after)
+    exchange.set_header("retry-after", std::to_string(error.retry_after->count()));
   co_await exchange.respond(static_cast<unsigned>(http_status(error)), api::error_body(error));
 }
 

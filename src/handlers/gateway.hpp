@@ -31,9 +31,9 @@ struct SharedState {
   const router::Router& router;  // its health state is thread-safe: every worker reports to it
   const auth::Authenticator& authenticator;
   std::string version;
-  std::int64_t started_at = 0;  // Unix seconds, the "created" of /v1/models entries
+  std::int64_t started_at = 0;        // Unix seconds, the "created" of /v1/models entries
   const telemetry::Metrics& metrics;  // every worker's counters, for /metrics
-  store::Service* store = nullptr;     // keys and spend; nullptr without a database
+  store::Service* store = nullptr;    // keys and spend; nullptr without a database
   limits::RateCounters* rate_counters = nullptr;  // keys' rpm/tpm/parallel limits
   bool store_prompts_in_spend_logs = false;
   // An upstream answer larger than this fails the call: a non-streamed one, and one event of a
@@ -44,7 +44,8 @@ struct SharedState {
 
 class Gateway {
  public:
-  // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a database.
+  // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a
+  // database.
   Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
           telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr);
   Gateway(const Gateway&) = delete;
@@ -53,9 +54,11 @@ class Gateway {
   server::Handler& handler() { return routes_; }
 
  private:
-  // /key/*, /team/*, /user/*, /customer/*, /spend/*, /global/spend*: admin routes (a virtual key may read its own /key/info).
+  // /key/*, /team/*, /user/*, /customer/*, /spend/*, /global/spend*: admin routes (a virtual key
+  // may read its own /key/info).
   asio::awaitable<void> management(server::Exchange& exchange, std::string_view path);
-  asio::awaitable<void> key_route(server::Exchange& exchange, std::string_view path, const auth::Caller& caller);
+  asio::awaitable<void> key_route(server::Exchange& exchange, std::string_view path,
+                                  const auth::Caller& caller);
   asio::awaitable<void> spend_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> team_route(server::Exchange& exchange, std::string_view path);
   asio::awaitable<void> user_route(server::Exchange& exchange, std::string_view path);

@@ -23,7 +23,8 @@ std::string make_virtual_key() {
     const auto got = ::getrandom(bytes + filled, sizeof bytes - filled, 0);
     if (got > 0) filled += static_cast<std::size_t>(got);
   }
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string key = "sk-";
   for (std::size_t i = 0; i < sizeof bytes; i += 3) {
     const unsigned group = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
@@ -38,7 +39,8 @@ std::string key_name_of(std::string_view key) {
 
 // A key named in a request: the key itself, or its SHA-256 as /key/list shows it.
 std::string token_of(std::string_view key) {
-  const bool is_hash = key.size() == 64 && key.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  const bool is_hash =
+      key.size() == 64 && key.find_first_not_of("0123456789abcdef") == std::string_view::npos;
   return is_hash ? std::string(key) : auth::hash_key(key);
 }
 
@@ -77,7 +79,8 @@ json::object key_json(const store::KeyRecord& key, const auth::KeyCache* cache) 
 }
 
 // The answer to /key/generate and /key/regenerate: the record, plus the key shown this once.
-json::object new_key_json(const store::KeyRecord& key, const std::string& plain, const auth::KeyCache* cache) {
+json::object new_key_json(const store::KeyRecord& key, const std::string& plain,
+                          const auth::KeyCache* cache) {
   json::object body = key_json(key, cache);
   body["key"] = plain;
   body["token_id"] = key.token;
@@ -86,7 +89,8 @@ json::object new_key_json(const store::KeyRecord& key, const std::string& plain,
 
 // Applies the fields a request carries to `key` (generate and update share it). Present-but-null
 // clears a field. `spend_set`: the request set the spend itself.
-void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis now, bool& spend_set) {
+void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis now,
+                      bool& spend_set) {
   auto set_if_named = [&](std::string_view name, auto& target) {
     if (fields.has(name)) target = fields.text(name);
   };
@@ -100,8 +104,10 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
     if (auto duration = fields.text("duration")) {
       key.expires = store::add_duration(now, *duration);
       if (!key.expires) {
-        throw make_error(ErrorKind::invalid_request,
-                         "Invalid value for 'duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.", "duration");
+        throw make_error(
+            ErrorKind::invalid_request,
+            "Invalid value for 'duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.",
+            "duration");
       }
     }
   }
@@ -109,7 +115,8 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
   if (fields.has("aliases")) key.aliases = fields.object("aliases").value_or(json::object{});
   if (fields.has("model_max_budget")) {
     key.model_max_budget = fields.object("model_max_budget").value_or(json::object{});
-    if (auto budgets = auth::parse_model_max_budget(key.model_max_budget); !budgets) throw budgets.error();
+    if (auto budgets = auth::parse_model_max_budget(key.model_max_budget); !budgets)
+      throw budgets.error();
   }
   if (auto blocked = fields.boolean("blocked")) key.blocked = *blocked;
   if (auto spend = fields.number("spend")) {
@@ -122,13 +129,15 @@ void apply_key_fields(FieldReader& fields, store::KeyRecord& key, store::Millis 
 
 // /key/update's field changes on an existing key (regenerate takes the same), with the unique
 // alias check. Throws Error (400).
-void update_key_fields(store::Store& store, FieldReader& fields, store::KeyRecord& key, store::Millis now,
-                       bool& spend_set) {
+void update_key_fields(store::Store& store, FieldReader& fields, store::KeyRecord& key,
+                       store::Millis now, bool& spend_set) {
   apply_key_fields(fields, key, now, spend_set);
   if (!key.key_alias) return;
   if (auto other = store.find_key_by_alias(*key.key_alias); other && other->token != key.token) {
-    throw make_error(ErrorKind::invalid_request,
-                     "Unique key aliases across all keys are required. The key_alias exists already.", "key_alias");
+    throw make_error(
+        ErrorKind::invalid_request,
+        "Unique key aliases across all keys are required. The key_alias exists already.",
+        "key_alias");
   }
 }
 
@@ -146,7 +155,8 @@ std::optional<std::string> key_in_regenerate_path(std::string_view target) {
 }
 
 Error key_not_found() {
-  return make_error(ErrorKind::not_found, "Key not found. Pass a key (or its token) that exists.", "key");
+  return make_error(ErrorKind::not_found, "Key not found. Pass a key (or its token) that exists.",
+                    "key");
 }
 
 }  // namespace
@@ -166,18 +176,23 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     auto query = FieldReader::from_query(exchange.request().target());
     std::string key = query.text("key").value_or("");
     if (!caller.admin) {
-      if (!key.empty() && token_of(key) != caller.token) co_return co_await fail(exchange, admin_only(path));
+      if (!key.empty() && token_of(key) != caller.token)
+        co_return co_await fail(exchange, admin_only(path));
       if (key.empty()) key = caller.token;
     }
     if (key.empty()) {
-      co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Pass the key: /key/info?key=…", "key"));
+      co_return co_await fail(
+          exchange, make_error(ErrorKind::invalid_request, "Pass the key: /key/info?key=…", "key"));
     }
     // Named: GCC 12 miscompiles a temporary closure inside a co_await expression.
-    auto found_work = [token = token_of(key)](store::Store& store) { return store.find_key(token); };
+    auto found_work = [token = token_of(key)](store::Store& store) {
+      return store.find_key(token);
+    };
     auto found = co_await service.run(std::move(found_work));
     if (!found) co_return co_await fail(exchange, found.error());
     if (!*found) co_return co_await fail(exchange, key_not_found());
-    std::string answer = json::serialize(json::object{{"key", key}, {"info", key_json(**found, cache)}});
+    std::string answer =
+        json::serialize(json::object{{"key", key}, {"info", key_json(**found, cache)}});
     co_return co_await exchange.respond(200, std::move(answer));
   }
   if (!caller.admin) co_return co_await fail(exchange, admin_only(path));
@@ -186,7 +201,8 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     auto query = FieldReader::from_query(exchange.request().target());
     const auto page = std::max<std::int64_t>(1, query.integer("page").value_or(1));
     const auto size = std::clamp<std::int64_t>(query.integer("size").value_or(10), 1, 100);
-    const auto user_id = query.text("user_id"), team_id = query.text("team_id"), alias = query.text("key_alias");
+    const auto user_id = query.text("user_id"), team_id = query.text("team_id"),
+               alias = query.text("key_alias");
     const bool full = query.boolean("return_full_object").value_or(false);
     if (query.error()) co_return co_await fail(exchange, *query.error());
     // Named: GCC 12 miscompiles a temporary closure inside a co_await expression.
@@ -208,7 +224,9 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     co_return co_await exchange.respond(200, std::move(answer));
   }
 
-  if (!post) co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Use POST for " + std::string(path) + "."));
+  if (!post)
+    co_return co_await fail(exchange, make_error(ErrorKind::invalid_request,
+                                                 "Use POST for " + std::string(path) + "."));
   auto fields = FieldReader::from_body(body);
   if (fields.error()) co_return co_await fail(exchange, *fields.error());
   const store::Millis now = store::now_millis();
@@ -225,8 +243,10 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     }
     if (invalid) co_return co_await fail(exchange, *invalid);
     if (!plain.empty() && (!plain.starts_with("sk-") || plain.size() < 8)) {
-      co_return co_await fail(exchange, make_error(ErrorKind::invalid_request,
-                                                   "A custom key must start with 'sk-' and be at least 8 characters.", "key"));
+      co_return co_await fail(
+          exchange,
+          make_error(ErrorKind::invalid_request,
+                     "A custom key must start with 'sk-' and be at least 8 characters.", "key"));
     }
     if (plain.empty()) plain = make_virtual_key();
     key.token = auth::hash_key(plain);
@@ -235,10 +255,13 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     // Named: GCC 12 miscompiles a temporary closure inside a co_await expression.
     auto created_work = [&](store::Store& store) -> Result<store::KeyRecord> {
       if (key.key_alias && store.find_key_by_alias(*key.key_alias)) {
-        return make_error(ErrorKind::invalid_request,
-                          "Unique key aliases across all keys are required. The key_alias exists already.", "key_alias");
+        return make_error(
+            ErrorKind::invalid_request,
+            "Unique key aliases across all keys are required. The key_alias exists already.",
+            "key_alias");
       }
-      if (store.find_key(key.token)) return make_error(ErrorKind::invalid_request, "This key exists already.", "key");
+      if (store.find_key(key.token))
+        return make_error(ErrorKind::invalid_request, "This key exists already.", "key");
       store.insert_key(key);
       service.keys_changed();
       return *store.find_key(key.token);
@@ -254,7 +277,8 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     const auto aliases = fields.strings("key_aliases").value_or(std::vector<std::string>{});
     if (fields.error()) co_return co_await fail(exchange, *fields.error());
     if (keys.empty() && aliases.empty()) {
-      co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Pass 'keys' or 'key_aliases'.", "keys"));
+      co_return co_await fail(exchange, make_error(ErrorKind::invalid_request,
+                                                   "Pass 'keys' or 'key_aliases'.", "keys"));
     }
     // Named: GCC 12 miscompiles a temporary closure inside a co_await expression.
     auto deleted_work = [&](store::Store& store) {
@@ -263,7 +287,9 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
         if (store.delete_key(token_of(key)) > 0) gone.push_back(key);
       }
       for (const auto& alias : aliases) {
-        if (auto found = store.find_key_by_alias(alias); found && store.delete_key(found->token) > 0) gone.push_back(alias);
+        if (auto found = store.find_key_by_alias(alias);
+            found && store.delete_key(found->token) > 0)
+          gone.push_back(alias);
       }
       if (!gone.empty()) service.keys_changed();
       return gone;
@@ -278,7 +304,9 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
   // The remaining routes name one existing key: in the body, or in the path of
   // /key/{key}/regenerate.
   const std::string named = key_in_path ? *key_in_path : fields.text("key").value_or("");
-  if (named.empty()) co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Pass the key.", "key"));
+  if (named.empty())
+    co_return co_await fail(exchange,
+                            make_error(ErrorKind::invalid_request, "Pass the key.", "key"));
   const std::string token = token_of(named);
 
   if (path == "/key/update" || path == "/key/block" || path == "/key/unblock") {
@@ -299,7 +327,8 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
       }
       store.update_key(*key);
       if (spend_set) store.set_key_spend(token, key->spend, key->budget_reset_at);
-      service.keys_changed(spend_set ? std::vector<std::string>{token} : std::vector<std::string>{});
+      service.keys_changed(spend_set ? std::vector<std::string>{token}
+                                     : std::vector<std::string>{});
       return *store.find_key(token);
     };
     auto updated = co_await service.run(std::move(updated_work));
@@ -313,8 +342,10 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     std::string plain = fields.text("new_key").value_or("");
     if (fields.error()) co_return co_await fail(exchange, *fields.error());
     if (!plain.empty() && (!plain.starts_with("sk-") || plain.size() < 8)) {
-      co_return co_await fail(exchange, make_error(ErrorKind::invalid_request,
-                                                   "A custom key must start with 'sk-' and be at least 8 characters.", "new_key"));
+      co_return co_await fail(
+          exchange, make_error(ErrorKind::invalid_request,
+                               "A custom key must start with 'sk-' and be at least 8 characters.",
+                               "new_key"));
     }
     if (plain.empty()) plain = make_virtual_key();
     const std::string new_token = auth::hash_key(plain);
@@ -322,7 +353,8 @@ asio::awaitable<void> Gateway::key_route(server::Exchange& exchange, std::string
     auto regenerated_work = [&](store::Store& store) -> Result<store::KeyRecord> {
       auto key = store.find_key(token);
       if (!key) return key_not_found();
-      if (store.find_key(new_token)) return make_error(ErrorKind::invalid_request, "This key exists already.", "new_key");
+      if (store.find_key(new_token))
+        return make_error(ErrorKind::invalid_request, "This key exists already.", "new_key");
       bool spend_set = false;
       try {
         update_key_fields(store, fields, *key, now, spend_set);

@@ -15,7 +15,8 @@ namespace {
 // with its first frames; an in-band error reported before it ends the stream).
 class ExchangeSink final : public relay::Sink {
  public:
-  ExchangeSink(server::Exchange& exchange, CallRecord& record) : exchange_(exchange), record_(record) {}
+  ExchangeSink(server::Exchange& exchange, CallRecord& record)
+      : exchange_(exchange), record_(record) {}
 
   asio::awaitable<void> answer(std::string body) override {
     record_.keep_response(body);
@@ -48,7 +49,9 @@ class ExchangeSink final : public relay::Sink {
 
   bool started() const override { return exchange_.responded(); }
   bool client_left() const override { return exchange_.client_left() || exchange_.failed(); }
-  void watch_client(std::function<void()> on_leave) override { exchange_.watch_client(std::move(on_leave)); }
+  void watch_client(std::function<void()> on_leave) override {
+    exchange_.watch_client(std::move(on_leave));
+  }
 
  private:
   server::Exchange& exchange_;
@@ -61,29 +64,39 @@ using verb = server::http::verb;
 
 void ModelCalls::add_to(server::Routes& routes) {
   const auto route = [this](api::Endpoint endpoint) {
-    return [this, endpoint](server::Exchange& exchange, std::string_view) { return handle(exchange, endpoint, {}); };
+    return [this, endpoint](server::Exchange& exchange, std::string_view) {
+      return handle(exchange, endpoint, {});
+    };
   };
-  // Azure SDK clients name the deployment in the path: /openai/deployments/{model}/chat/completions.
+  // Azure SDK clients name the deployment in the path:
+  // /openai/deployments/{model}/chat/completions.
   const auto azure_route = [this](api::Endpoint endpoint) {
-    return [this, endpoint](server::Exchange& exchange, std::string_view model) { return handle(exchange, endpoint, model); };
+    return [this, endpoint](server::Exchange& exchange, std::string_view model) {
+      return handle(exchange, endpoint, model);
+    };
   };
-  for (const auto endpoint : {api::Endpoint::chat_completions, api::Endpoint::completions, api::Endpoint::embeddings,
-                              api::Endpoint::moderations, api::Endpoint::rerank}) {
+  for (const auto endpoint :
+       {api::Endpoint::chat_completions, api::Endpoint::completions, api::Endpoint::embeddings,
+        api::Endpoint::moderations, api::Endpoint::rerank}) {
     routes.add({verb::post}, api::endpoint_path(endpoint), route(endpoint));
   }
-  for (const auto endpoint : {api::Endpoint::chat_completions, api::Endpoint::completions, api::Endpoint::embeddings}) {
-    routes.add({verb::post}, "/openai/deployments/{model}" + std::string(api::endpoint_path(endpoint)),
+  for (const auto endpoint :
+       {api::Endpoint::chat_completions, api::Endpoint::completions, api::Endpoint::embeddings}) {
+    routes.add({verb::post},
+               "/openai/deployments/{model}" + std::string(api::endpoint_path(endpoint)),
                azure_route(endpoint));
   }
 }
 
-asio::awaitable<void> ModelCalls::refuse(server::Exchange& exchange, CallRecord& record, const Error& error) {
+asio::awaitable<void> ModelCalls::refuse(server::Exchange& exchange, CallRecord& record,
+                                         const Error& error) {
   record.outcome.status = http_status(error);
   record.outcome.failure = error;
   record.settle();
   record.compose_headers(CallRecord::Leaving::error);
   record.report();
-  if (error.retry_after) exchange.set_header("retry-after", std::to_string(error.retry_after->count()));
+  if (error.retry_after)
+    exchange.set_header("retry-after", std::to_string(error.retry_after->count()));
   co_await exchange.respond(static_cast<unsigned>(record.outcome.status), api::error_body(error));
 }
 
@@ -103,10 +116,12 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   if (auto admitted = record.admit(*caller, *request); !admitted) {
     co_return co_await refuse(exchange, record, admitted.error());
   }
-  auto options = router::request_options(*request, [&](std::string_view name) { return exchange.header(name); });
+  auto options = router::request_options(
+      *request, [&](std::string_view name) { return exchange.header(name); });
   if (!options) co_return co_await refuse(exchange, record, options.error());
   if (options->fallbacks) {
-    if (auto allowed = authorize_fallbacks(*caller, *options->fallbacks, services_.models); !allowed) {
+    if (auto allowed = authorize_fallbacks(*caller, *options->fallbacks, services_.models);
+        !allowed) {
       co_return co_await refuse(exchange, record, allowed.error());
     }
   }
@@ -118,7 +133,8 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
 
   ExchangeSink sink(exchange, record);
   relay::SteadyClock clock(co_await asio::this_coro::executor);
-  relay::End end = co_await relay_.run(*request, *plan, sink, clock, presented_key(exchange), record.outcome);
+  relay::End end =
+      co_await relay_.run(*request, *plan, sink, clock, presented_key(exchange), record.outcome);
   if (end.error) co_return co_await refuse(exchange, record, *end.error);
   // The client went away before its answer: no response; the connection closes. (An answer
   // was settled and reported when it reached the client.)

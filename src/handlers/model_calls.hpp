@@ -22,7 +22,8 @@ class ModelCalls {
       : router_(router), callers_(callers), services_(services), relay_(transport, limits) {}
 
   void add_to(server::Routes& routes);
-  asio::awaitable<void> handle(server::Exchange& exchange, api::Endpoint endpoint, std::string_view model_from_path);
+  asio::awaitable<void> handle(server::Exchange& exchange, api::Endpoint endpoint,
+                               std::string_view model_from_path);
 
  private:
   // The call's answer is an error, before anything was sent.

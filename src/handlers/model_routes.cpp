@@ -40,16 +40,19 @@ asio::awaitable<void> fail(server::Exchange& exchange, const Error& error) {
 }  // namespace
 
 void ModelRoutes::add_to(server::Routes& routes) {
-  routes.add({verb::get}, "/models", [this](server::Exchange& exchange, std::string_view) { return list(exchange); });
-  routes.add({verb::get}, "/models/{id}",
-             [this](server::Exchange& exchange, std::string_view id) { return get(exchange, percent_decode(id)); });
+  routes.add({verb::get}, "/models",
+             [this](server::Exchange& exchange, std::string_view) { return list(exchange); });
+  routes.add({verb::get}, "/models/{id}", [this](server::Exchange& exchange, std::string_view id) {
+    return get(exchange, percent_decode(id));
+  });
 }
 
 // A virtual key sees the models it may call (its own list, its team's and its user's).
 bool ModelRoutes::may_call(const auth::Caller& caller, std::string_view model) const {
   if (!caller.key) return true;
   const auto* group = models_.group(model);
-  const std::string_view provider = group && !group->empty() ? std::string_view(group->front().target.provider) : "";
+  const std::string_view provider =
+      group && !group->empty() ? std::string_view(group->front().target.provider) : "";
   return auth::check_model_access(*caller.key, model, provider).has_value();
 }
 
@@ -59,7 +62,8 @@ asio::awaitable<void> ModelRoutes::list(server::Exchange& exchange) {
   json::array data;
   for (const auto& name : models_.model_names()) {
     if (!may_call(*caller, name)) continue;
-    data.push_back(json::object{{"id", name}, {"object", "model"}, {"created", started_at_}, {"owned_by", "openai"}});
+    data.push_back(json::object{
+        {"id", name}, {"object", "model"}, {"created", started_at_}, {"owned_by", "openai"}});
   }
   // Bodies are built before co_await: GCC 12 rejects string literals in braced initialisers
   // inside a co_await expression.
@@ -72,11 +76,12 @@ asio::awaitable<void> ModelRoutes::get(server::Exchange& exchange, std::string i
   if (!caller) co_return co_await fail(exchange, caller.error());
   // A model the key may not call is answered as one that does not exist: it reveals nothing.
   if (!models_.group(id) || !may_call(*caller, id)) {
-    co_return co_await fail(exchange, make_error(ErrorKind::model_not_found,
-                                                 "The model `" + id + "` does not exist.", "model"));
+    co_return co_await fail(
+        exchange,
+        make_error(ErrorKind::model_not_found, "The model `" + id + "` does not exist.", "model"));
   }
-  std::string body = json::serialize(
-      json::object{{"id", id}, {"object", "model"}, {"created", started_at_}, {"owned_by", "openai"}});
+  std::string body = json::serialize(json::object{
+      {"id", id}, {"object", "model"}, {"created", started_at_}, {"owned_by", "openai"}});
   co_await exchange.respond(200, std::move(body));
 }
 

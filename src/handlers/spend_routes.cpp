@@ -26,7 +26,9 @@ json::value json_or_text(const std::optional<std::string>& text) {
 json::object spend_log_json(const store::SpendEvent& event) {
   json::array tags;
   for (const auto& tag : event.tags) tags.emplace_back(tag);
-  auto or_null = [](const std::string& text) { return text.empty() ? json::value(nullptr) : json::value(text); };
+  auto or_null = [](const std::string& text) {
+    return text.empty() ? json::value(nullptr) : json::value(text);
+  };
   return {{"request_id", event.request_id},
           {"call_type", event.call_type},
           {"api_key", event.api_key},
@@ -53,15 +55,20 @@ json::object spend_log_json(const store::SpendEvent& event) {
 }
 
 // start_date / end_date as LiteLLM takes them; an end date without a time means the whole day.
-Result<std::pair<std::optional<store::Millis>, std::optional<store::Millis>>> date_range(FieldReader& query) {
+Result<std::pair<std::optional<store::Millis>, std::optional<store::Millis>>> date_range(
+    FieldReader& query) {
   std::optional<store::Millis> start, end;
   if (auto text = query.text("start_date")) {
     start = parse_time(*text);
-    if (!start) return make_error(ErrorKind::invalid_request, "start_date must be YYYY-MM-DD or ISO-8601.", "start_date");
+    if (!start)
+      return make_error(ErrorKind::invalid_request, "start_date must be YYYY-MM-DD or ISO-8601.",
+                        "start_date");
   }
   if (auto text = query.text("end_date")) {
     end = parse_time(*text);
-    if (!end) return make_error(ErrorKind::invalid_request, "end_date must be YYYY-MM-DD or ISO-8601.", "end_date");
+    if (!end)
+      return make_error(ErrorKind::invalid_request, "end_date must be YYYY-MM-DD or ISO-8601.",
+                        "end_date");
     if (text->size() == 10) *end += 86'400'000;
   }
   return std::make_pair(start, end);
@@ -72,7 +79,8 @@ Result<std::pair<std::optional<store::Millis>, std::optional<store::Millis>>> da
 asio::awaitable<void> Gateway::spend_route(server::Exchange& exchange, std::string_view path) {
   store::Service& service = *shared_.store;
   if (exchange.request().method() != server::http::verb::get) {
-    co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Use GET for " + std::string(path) + "."));
+    co_return co_await fail(
+        exchange, make_error(ErrorKind::invalid_request, "Use GET for " + std::string(path) + "."));
   }
   auto query = FieldReader::from_query(exchange.request().target());
   auto range = date_range(query);
@@ -89,7 +97,8 @@ asio::awaitable<void> Gateway::spend_route(server::Exchange& exchange, std::stri
       filter.api_key = is_hash ? *key : auth::hash_key(*key);
     }
     const auto page = std::max<std::int64_t>(1, query.integer("page").value_or(1));
-    filter.limit = std::clamp<std::int64_t>(query.integer("page_size").value_or(100), 1, kMaxPageSize);
+    filter.limit =
+        std::clamp<std::int64_t>(query.integer("page_size").value_or(100), 1, kMaxPageSize);
     filter.offset = (page - 1) * filter.limit;
     if (query.error()) co_return co_await fail(exchange, *query.error());
     // Named: GCC 12 miscompiles a temporary closure inside a co_await expression.
@@ -104,7 +113,9 @@ asio::awaitable<void> Gateway::spend_route(server::Exchange& exchange, std::stri
 
   if (path == "/global/spend") {
     // Named: GCC 12 miscompiles a temporary closure inside a co_await expression.
-    auto total_work = [&](store::Store& store) { return store.total_spend(range->first, range->second); };
+    auto total_work = [&](store::Store& store) {
+      return store.total_spend(range->first, range->second);
+    };
     auto total = co_await service.run(std::move(total_work));
     if (!total) co_return co_await fail(exchange, total.error());
     std::string answer = json::serialize(json::object{{"spend", *total}, {"max_budget", 0}});
@@ -114,8 +125,9 @@ asio::awaitable<void> Gateway::spend_route(server::Exchange& exchange, std::stri
   if (path == "/global/spend/report") {
     const std::string group_by = query.text("group_by").value_or("team");
     if (group_by != "team" && group_by != "customer" && group_by != "api_key") {
-      co_return co_await fail(exchange, make_error(ErrorKind::invalid_request,
-                                                   "group_by must be team, customer or api_key.", "group_by"));
+      co_return co_await fail(
+          exchange, make_error(ErrorKind::invalid_request,
+                               "group_by must be team, customer or api_key.", "group_by"));
     }
     if (query.error()) co_return co_await fail(exchange, *query.error());
     const store::Millis end = range->second.value_or(store::now_millis() + 1);
@@ -134,15 +146,20 @@ asio::awaitable<void> Gateway::spend_route(server::Exchange& exchange, std::stri
                                     {"total_tokens", row.total_tokens},
                                     {"api_requests", row.requests}});
     }
-    const std::string_view list_name = group_by == "team" ? "teams" : group_by == "customer" ? "customers" : "api_keys";
-    const std::string_view name_field = group_by == "team" ? "team_name" : group_by == "customer" ? "customer" : "api_key";
+    const std::string_view list_name = group_by == "team"       ? "teams"
+                                       : group_by == "customer" ? "customers"
+                                                                : "api_keys";
+    const std::string_view name_field = group_by == "team"       ? "team_name"
+                                        : group_by == "customer" ? "customer"
+                                                                 : "api_key";
     json::array report;
     for (auto& [day, groups] : days) {
       json::array entries;
       for (auto& [group, totals] : groups) {
-        entries.push_back(json::object{{name_field, group.empty() ? json::value(nullptr) : json::value(group)},
-                                       {"total_spend", totals.first},
-                                       {"metadata", std::move(totals.second)}});
+        entries.push_back(
+            json::object{{name_field, group.empty() ? json::value(nullptr) : json::value(group)},
+                         {"total_spend", totals.first},
+                         {"metadata", std::move(totals.second)}});
       }
       report.push_back(json::object{{"group_by_day", day}, {list_name, std::move(entries)}});
     }

@@ -47,7 +47,8 @@ double SpendTracker::record(const FinishedCall& call) {
     if (key->user) key->user->spend->add(cost);
   }
   if (call.caller->snapshot && cost > 0) {
-    if (const auto* end_user = call.caller->snapshot->find_end_user(call.end_user)) end_user->spend->add(cost);
+    if (const auto* end_user = call.caller->snapshot->find_end_user(call.end_user))
+      end_user->spend->add(cost);
   }
 
   const auto now = std::chrono::steady_clock::now();
@@ -67,7 +68,8 @@ double SpendTracker::record(const FinishedCall& call) {
   if (call.stream && call.time_to_first_chunk.count() > 0) {
     event.completion_start_time = event.start_time + to_millis(call.time_to_first_chunk);
   }
-  event.model_group = column_text(call.served_group.empty() ? std::string_view(call.request->model) : call.served_group);
+  event.model_group = column_text(call.served_group.empty() ? std::string_view(call.request->model)
+                                                            : call.served_group);
   if (call.deployment) {
     event.model = call.deployment->target.upstream_model;
     event.model_id = call.deployment->id;
@@ -81,7 +83,8 @@ double SpendTracker::record(const FinishedCall& call) {
   event.end_user = column_text(call.end_user);
   event.status = success ? "success" : "failure";
   // The request's metadata and tags; its messages only when the operator asked for them.
-  if (const auto* metadata = call.request->body.if_contains("metadata"); metadata && metadata->is_object()) {
+  if (const auto* metadata = call.request->body.if_contains("metadata");
+      metadata && metadata->is_object()) {
     event.metadata = json::serialize(*metadata);
     if (const auto* tags = metadata->as_object().if_contains("tags"); tags && tags->is_array()) {
       for (const auto& tag : tags->as_array()) {

@@ -21,7 +21,7 @@ namespace llmux::handlers {
 double call_cost(const router::Deployment& deployment, const api::Usage& usage);
 
 struct FinishedCall {
-  const auth::Caller* caller = nullptr;  // nullptr: refused before authentication
+  const auth::Caller* caller = nullptr;   // nullptr: refused before authentication
   const api::Request* request = nullptr;  // nullptr: refused before the body was parsed
   std::string_view request_id;
   std::string_view end_user;  // the body's "user" or x-litellm-customer-id
@@ -38,7 +38,8 @@ struct FinishedCall {
 class SpendTracker {
  public:
   // sink: nullptr when there is no store (nothing is recorded).
-  SpendTracker(store::SpendSink* sink, bool store_prompts) : sink_(sink), store_prompts_(store_prompts) {}
+  SpendTracker(store::SpendSink* sink, bool store_prompts)
+      : sink_(sink), store_prompts_(store_prompts) {}
   bool enabled() const { return sink_ != nullptr; }
   // Returns the call's cost.
   double record(const FinishedCall& call);

@@ -9,12 +9,17 @@ namespace json = boost::json;
 using verb = server::http::verb;
 
 void StatusRoutes::add_to(server::Routes& routes) {
-  const auto alive = [](server::Exchange& exchange, std::string_view) { return exchange.respond(200, "\"I'm alive!\""); };
+  const auto alive = [](server::Exchange& exchange, std::string_view) {
+    return exchange.respond(200, "\"I'm alive!\"");
+  };
   routes.add({verb::get}, "/health/liveliness", alive);
   routes.add({verb::get}, "/health/liveness", alive);
-  routes.add({verb::get}, "/health", [this](server::Exchange& exchange, std::string_view) { return health(exchange, false); });
-  routes.add({verb::get}, "/health/readiness",
-             [this](server::Exchange& exchange, std::string_view) { return health(exchange, true); });
+  routes.add({verb::get}, "/health", [this](server::Exchange& exchange, std::string_view) {
+    return health(exchange, false);
+  });
+  routes.add(
+      {verb::get}, "/health/readiness",
+      [this](server::Exchange& exchange, std::string_view) { return health(exchange, true); });
   routes.add({verb::get}, "/metrics", [this](server::Exchange& exchange, std::string_view) {
     return exchange.respond(200, metrics_.render(), "text/plain; version=0.0.4");
   });

@@ -14,9 +14,12 @@ namespace asio = boost::asio;
 
 class StatusRoutes {
  public:
-  StatusRoutes(const router::ModelTable& models, const telemetry::Metrics& metrics, std::string version,
-               bool has_database)
-      : models_(models), metrics_(metrics), version_(std::move(version)), has_database_(has_database) {}
+  StatusRoutes(const router::ModelTable& models, const telemetry::Metrics& metrics,
+               std::string version, bool has_database)
+      : models_(models),
+        metrics_(metrics),
+        version_(std::move(version)),
+        has_database_(has_database) {}
 
   void add_to(server::Routes& routes);
 

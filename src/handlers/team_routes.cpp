@@ -13,7 +13,8 @@ namespace json = boost::json;
 namespace {
 
 json::object team_json(const store::TeamRecord& team, const auth::KeyCache* cache) {
-  const auto live = cache ? cache->snapshot()->teams.find(team.team_id) : decltype(cache->snapshot()->teams.end()){};
+  const auto live = cache ? cache->snapshot()->teams.find(team.team_id)
+                          : decltype(cache->snapshot()->teams.end()){};
   const bool cached = cache && live != cache->snapshot()->teams.end();
   json::object answer{{"team_id", team.team_id},
                       {"team_alias", optional_json(team.team_alias)},
@@ -44,9 +45,11 @@ std::vector<json::object> members_of(const json::value* member) {
       throw make_error(ErrorKind::invalid_request, "Each member needs a user_id.", "member");
     }
     const auto* role = object->if_contains("role");
-    const std::string_view role_name = role && role->is_string() ? std::string_view(role->as_string()) : "user";
+    const std::string_view role_name =
+        role && role->is_string() ? std::string_view(role->as_string()) : "user";
     if (role_name != "user" && role_name != "admin") {
-      throw make_error(ErrorKind::invalid_request, "A member's role is 'user' or 'admin'.", "member");
+      throw make_error(ErrorKind::invalid_request, "A member's role is 'user' or 'admin'.",
+                       "member");
     }
     members.push_back(json::object{{"user_id", user->as_string()}, {"role", role_name}});
   };
@@ -55,7 +58,9 @@ std::vector<json::object> members_of(const json::value* member) {
   } else if (member) {
     one(*member);
   }
-  if (members.empty()) throw make_error(ErrorKind::invalid_request, "Pass a member: {\"user_id\": …, \"role\": \"user\"}.", "member");
+  if (members.empty())
+    throw make_error(ErrorKind::invalid_request,
+                     "Pass a member: {\"user_id\": …, \"role\": \"user\"}.", "member");
   return members;
 }
 
@@ -64,7 +69,8 @@ bool remove_member(json::array& members, std::string_view user_id) {
   json::array kept;
   for (auto& member : members) {
     const auto* user = member.is_object() ? member.as_object().if_contains("user_id") : nullptr;
-    if (!(user && user->is_string() && user->as_string() == user_id)) kept.push_back(std::move(member));
+    if (!(user && user->is_string() && user->as_string() == user_id))
+      kept.push_back(std::move(member));
   }
   const bool removed = kept.size() != members.size();
   members = std::move(kept);
@@ -93,22 +99,26 @@ asio::awaitable<void> Gateway::team_route(server::Exchange& exchange, std::strin
       std::string answer = json::serialize(teams);
       co_return co_await exchange.respond(200, std::move(answer));
     }
-    auto found_work = [&](store::Store& store) -> Result<std::pair<store::TeamRecord, std::vector<store::KeyRecord>>> {
+    auto found_work = [&](store::Store& store)
+        -> Result<std::pair<store::TeamRecord, std::vector<store::KeyRecord>>> {
       auto team = store.find_team(team_id);
       if (!team) return team_not_found();
-      return std::make_pair(std::move(*team), store.list_keys(std::nullopt, team_id, std::nullopt, 1000, 0));
+      return std::make_pair(std::move(*team),
+                            store.list_keys(std::nullopt, team_id, std::nullopt, 1000, 0));
     };
     auto found = co_await service.run(std::move(found_work));
     if (!found) co_return co_await fail(exchange, found.error());
     json::array keys;
     for (const auto& key : found->second) keys.emplace_back(key.token);
-    std::string answer = json::serialize(
-        json::object{{"team_id", team_id}, {"team_info", team_json(found->first, cache)}, {"keys", std::move(keys)}});
+    std::string answer = json::serialize(json::object{{"team_id", team_id},
+                                                      {"team_info", team_json(found->first, cache)},
+                                                      {"keys", std::move(keys)}});
     co_return co_await exchange.respond(200, std::move(answer));
   }
 
   if (exchange.request().method() != server::http::verb::post) {
-    co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Use POST for " + std::string(path) + "."));
+    co_return co_await fail(exchange, make_error(ErrorKind::invalid_request,
+                                                 "Use POST for " + std::string(path) + "."));
   }
   auto fields = FieldReader::from_body(exchange.request().body());
   if (fields.error()) co_return co_await fail(exchange, *fields.error());
@@ -141,10 +151,12 @@ asio::awaitable<void> Gateway::team_route(server::Exchange& exchange, std::strin
         team.created_at = now;
         apply_team_fields(fields, team, now);
         if (const auto* members = fields.raw("members_with_roles")) {
-          for (auto& member : members_of(members)) team.members_with_roles.push_back(std::move(member));
+          for (auto& member : members_of(members))
+            team.members_with_roles.push_back(std::move(member));
         }
         if (store.find_team(team.team_id)) {
-          return make_error(ErrorKind::invalid_request, "A team with this team_id exists already.", "team_id");
+          return make_error(ErrorKind::invalid_request, "A team with this team_id exists already.",
+                            "team_id");
         }
         store.insert_team(team);
         service.keys_changed();
@@ -160,7 +172,8 @@ asio::awaitable<void> Gateway::team_route(server::Exchange& exchange, std::strin
         team->blocked = path == "/team/block";
       } else if (path == "/team/member_add") {
         for (auto& member : members_of(fields.raw("member"))) {
-          remove_member(team->members_with_roles, member.at("user_id").as_string());  // a re-add changes the role
+          remove_member(team->members_with_roles,
+                        member.at("user_id").as_string());  // a re-add changes the role
           team->members_with_roles.push_back(std::move(member));
         }
       } else if (path == "/team/member_delete") {

@@ -21,7 +21,8 @@ double live_or(const auth::KeyCache* cache, const std::string& prefixed_id, doub
     const auto it = map.find(id);
     return it == map.end() ? database_spend : it->second.spend->value();
   };
-  return prefixed_id.starts_with(store::kUserPrefix) ? spend_in(snapshot->users) : spend_in(snapshot->end_users);
+  return prefixed_id.starts_with(store::kUserPrefix) ? spend_in(snapshot->users)
+                                                     : spend_in(snapshot->end_users);
 }
 
 json::object user_json(const store::UserRecord& user, const auth::KeyCache* cache) {
@@ -51,7 +52,8 @@ void apply_user_fields(FieldReader& fields, store::UserRecord& user, store::Mill
     if (*role != "proxy_admin" && *role != "proxy_admin_viewer" && *role != "internal_user" &&
         *role != "internal_user_viewer") {
       throw make_error(ErrorKind::invalid_request,
-                       "user_role is one of proxy_admin, proxy_admin_viewer, internal_user, internal_user_viewer.",
+                       "user_role is one of proxy_admin, proxy_admin_viewer, internal_user, "
+                       "internal_user_viewer.",
                        "user_role");
     }
     user.user_role = *role;
@@ -82,9 +84,11 @@ asio::awaitable<void> Gateway::user_route(server::Exchange& exchange, std::strin
   const bool customer = path.starts_with("/customer/");
   const bool read = path == "/user/info" || path == "/user/list" || path == "/customer/info";
   if (!read && exchange.request().method() != server::http::verb::post) {
-    co_return co_await fail(exchange, make_error(ErrorKind::invalid_request, "Use POST for " + std::string(path) + "."));
+    co_return co_await fail(exchange, make_error(ErrorKind::invalid_request,
+                                                 "Use POST for " + std::string(path) + "."));
   }
-  auto fields = read ? FieldReader::from_query(exchange.request().target()) : FieldReader::from_body(exchange.request().body());
+  auto fields = read ? FieldReader::from_query(exchange.request().target())
+                     : FieldReader::from_body(exchange.request().body());
   if (fields.error()) co_return co_await fail(exchange, *fields.error());
 
   // Every route answers with one JSON value built on the store thread.
@@ -101,13 +105,15 @@ asio::awaitable<void> Gateway::user_route(server::Exchange& exchange, std::strin
         if (fields.error()) return *fields.error();
         json::array gone;
         for (const auto& id : ids) {
-          if ((customer ? store.delete_end_user(id) : store.delete_user(id)) > 0) gone.emplace_back(id);
+          if ((customer ? store.delete_end_user(id) : store.delete_user(id)) > 0)
+            gone.emplace_back(id);
         }
         if (gone.empty()) return not_found(customer ? "End user" : "User", "user_ids");
         service.keys_changed();
         return json::value(json::object{{"deleted_users", std::move(gone)}});
       }
-      std::string id = fields.text(path == "/customer/info" ? "end_user_id" : "user_id").value_or("");
+      std::string id =
+          fields.text(path == "/customer/info" ? "end_user_id" : "user_id").value_or("");
       if (fields.error()) return *fields.error();
       if (customer) {
         auto end_user = store.find_end_user(id);
@@ -116,8 +122,12 @@ asio::awaitable<void> Gateway::user_route(server::Exchange& exchange, std::strin
           return json::value(end_user_json(*end_user, cache));
         }
         if (path == "/customer/new") {
-          if (id.empty()) return make_error(ErrorKind::invalid_request, "Pass the end user's user_id.", "user_id");
-          if (end_user) return make_error(ErrorKind::invalid_request, "This end user exists already.", "user_id");
+          if (id.empty())
+            return make_error(ErrorKind::invalid_request, "Pass the end user's user_id.",
+                              "user_id");
+          if (end_user)
+            return make_error(ErrorKind::invalid_request, "This end user exists already.",
+                              "user_id");
           end_user = store::EndUserRecord{.user_id = id, .created_at = now};
         } else if (!end_user) {
           return not_found("End user", "user_id");
@@ -137,12 +147,15 @@ asio::awaitable<void> Gateway::user_route(server::Exchange& exchange, std::strin
       if (path == "/user/info") {
         if (!user) return not_found("User", "user_id");
         json::array keys;
-        for (const auto& key : store.list_keys(id, std::nullopt, std::nullopt, 1000, 0)) keys.emplace_back(key.token);
-        return json::value(json::object{{"user_id", id}, {"user_info", user_json(*user, cache)}, {"keys", std::move(keys)}});
+        for (const auto& key : store.list_keys(id, std::nullopt, std::nullopt, 1000, 0))
+          keys.emplace_back(key.token);
+        return json::value(json::object{
+            {"user_id", id}, {"user_info", user_json(*user, cache)}, {"keys", std::move(keys)}});
       }
       if (path == "/user/new") {
         if (id.empty()) id = make_uuid();
-        if (user) return make_error(ErrorKind::invalid_request, "This user exists already.", "user_id");
+        if (user)
+          return make_error(ErrorKind::invalid_request, "This user exists already.", "user_id");
         user = store::UserRecord{.user_id = id, .created_at = now};
         apply_user_fields(fields, *user, now);
         store.insert_user(*user);

@@ -16,12 +16,14 @@ void MemoryCounters::roll(Usage& usage, Millis now) {
   }
 }
 
-std::pair<bool, Usage> MemoryCounters::try_admit(const std::string& subject, const Limits& limits, Millis now) {
+std::pair<bool, Usage> MemoryCounters::try_admit(const std::string& subject, const Limits& limits,
+                                                 Millis now) {
   Shard& shard = shard_of(subject);
   const std::lock_guard lock(shard.mutex);
   Usage& usage = shard.usage[subject];
   roll(usage, now);
-  const bool fits = (!limits.rpm || usage.requests < *limits.rpm) && (!limits.tpm || usage.tokens < *limits.tpm) &&
+  const bool fits = (!limits.rpm || usage.requests < *limits.rpm) &&
+                    (!limits.tpm || usage.tokens < *limits.tpm) &&
                     (!limits.max_parallel || usage.in_flight < *limits.max_parallel);
   if (fits) {
     ++usage.requests;
@@ -41,7 +43,8 @@ void MemoryCounters::add_tokens(const std::string& subject, std::int64_t tokens,
 void MemoryCounters::release(const std::string& subject) {
   Shard& shard = shard_of(subject);
   const std::lock_guard lock(shard.mutex);
-  if (auto it = shard.usage.find(subject); it != shard.usage.end() && it->second.in_flight > 0) --it->second.in_flight;
+  if (auto it = shard.usage.find(subject); it != shard.usage.end() && it->second.in_flight > 0)
+    --it->second.in_flight;
 }
 
 Permit& Permit::operator=(Permit&& other) noexcept {
@@ -63,20 +66,24 @@ void Permit::finish(std::int64_t tokens, Millis now) {
   std::exchange(counters_, nullptr)->release(subject_);
 }
 
-Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits, Millis now,
-                        std::string_view kind) {
+Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits,
+                        Millis now, std::string_view kind) {
   if (!limits.any()) return Admission{};
   auto [fits, usage] = counters.try_admit(subject, limits, now);
   if (fits) return Admission{Permit(&counters, subject), usage};
-  auto text = [](const std::optional<std::int64_t>& limit) { return limit ? std::to_string(*limit) : "None"; };
+  auto text = [](const std::optional<std::int64_t>& limit) {
+    return limit ? std::to_string(*limit) : "None";
+  };
   Error error = make_error(
       ErrorKind::rate_limited,
       "LiteLLM Rate Limit Handler for rate limit type = " + std::string(kind) +
-          ". Crossed TPM / RPM / Max Parallel Request Limit. current rpm: " + std::to_string(usage.requests) + ", rpm limit: " + text(limits.rpm) +
+          ". Crossed TPM / RPM / Max Parallel Request Limit. current rpm: " +
+          std::to_string(usage.requests) + ", rpm limit: " + text(limits.rpm) +
           ", current tpm: " + std::to_string(usage.tokens) + ", tpm limit: " + text(limits.tpm) +
           ", current max_parallel_requests: " + std::to_string(usage.in_flight) +
           ", max_parallel_requests: " + text(limits.max_parallel));
-  const bool only_parallel = (!limits.rpm || usage.requests < *limits.rpm) && (!limits.tpm || usage.tokens < *limits.tpm);
+  const bool only_parallel =
+      (!limits.rpm || usage.requests < *limits.rpm) && (!limits.tpm || usage.tokens < *limits.tpm);
   const Millis wait = only_parallel ? 1000 : std::max<Millis>(1000, usage.window_ends_at - now);
   error.retry_after = std::chrono::seconds((wait + 999) / 1000);
   return error;

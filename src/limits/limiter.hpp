@@ -40,7 +40,8 @@ class RateCounters {
   virtual ~RateCounters() = default;
   // Admits one call when it fits `limits` (counting it and its slot) and returns the counts
   // with it; otherwise counts nothing and returns nullopt plus the counts that refused it.
-  virtual std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits, Millis now) = 0;
+  virtual std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits,
+                                           Millis now) = 0;
   virtual void add_tokens(const std::string& subject, std::int64_t tokens, Millis now) = 0;
   virtual void release(const std::string& subject) = 0;
 };
@@ -48,7 +49,8 @@ class RateCounters {
 // This process's counters: fixed one-minute windows, in shards so that keys rarely share a lock.
 class MemoryCounters final : public RateCounters {
  public:
-  std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits, Millis now) override;
+  std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits,
+                                   Millis now) override;
   void add_tokens(const std::string& subject, std::int64_t tokens, Millis now) override;
   void release(const std::string& subject) override;
 
@@ -57,7 +59,9 @@ class MemoryCounters final : public RateCounters {
     std::mutex mutex;
     std::unordered_map<std::string, Usage> usage;
   };
-  Shard& shard_of(const std::string& subject) { return shards_[std::hash<std::string>{}(subject) % kShards]; }
+  Shard& shard_of(const std::string& subject) {
+    return shards_[std::hash<std::string>{}(subject) % kShards];
+  }
   static void roll(Usage& usage, Millis now);
 
   static constexpr std::size_t kShards = 64;
@@ -69,7 +73,8 @@ class MemoryCounters final : public RateCounters {
 class Permit {
  public:
   Permit() = default;
-  Permit(RateCounters* counters, std::string subject) : counters_(counters), subject_(std::move(subject)) {}
+  Permit(RateCounters* counters, std::string subject)
+      : counters_(counters), subject_(std::move(subject)) {}
   Permit(Permit&& other) noexcept { *this = std::move(other); }
   Permit& operator=(Permit&& other) noexcept;
   ~Permit();
@@ -88,7 +93,7 @@ struct Admission {
 // 429 with LiteLLM's message and retry-after when `limits` refuse the call; `subject` names the
 // limited thing (a key's token), `kind` what it is ("key", "team"). Limits absent: admitted
 // without counting.
-Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits, Millis now,
-                        std::string_view kind = "key");
+Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits,
+                        Millis now, std::string_view kind = "key");
 
 }  // namespace llmux::limits

@@ -34,9 +34,22 @@ constexpr std::string_view kExtendedCacheTtlBeta = "extended-cache-ttl-2025-04-1
 // The OpenAI fields encode translates (LiteLLM's AnthropicConfig list, plus top_k which LiteLLM
 // passes through as an Anthropic parameter).
 constexpr std::string_view kSupportedParams[] = {
-    "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "stop",
-    "temperature", "top_p", "top_k", "user", "tools", "tool_choice", "parallel_tool_calls",
-    "response_format", "reasoning_effort", "thinking",
+    "messages",
+    "stream",
+    "stream_options",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "temperature",
+    "top_p",
+    "top_k",
+    "user",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+    "reasoning_effort",
+    "thinking",
 };
 
 // Parses JSON text into a stack arena (a fresh one per document: see ARCHITECTURE.md).
@@ -60,9 +73,7 @@ class ParsedJson {
   json::value value_;  // last: built in arena_
 };
 
-bool is_json_mode(const api::Request& request) {
-  return json_response_format(request) != nullptr;
-}
+bool is_json_mode(const api::Request& request) { return json_response_format(request) != nullptr; }
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -70,10 +81,11 @@ bool is_json_mode(const api::Request& request) {
 // The HTTP status Anthropic gives each error type; an in-stream error event has only its type.
 int status_of_error_type(std::string_view type) {
   static constexpr std::pair<std::string_view, int> kStatuses[] = {
-      {"invalid_request_error", 400}, {"authentication_error", 401}, {"billing_error", 402},
-      {"permission_error", 403},      {"not_found_error", 404},      {"request_too_large", 413},
-      {"rate_limit_error", 429},      {"api_error", 500},            {"timeout_error", 504},
-      {"overloaded_error", 529},
+      {"invalid_request_error", 400}, {"authentication_error", 401},
+      {"billing_error", 402},         {"permission_error", 403},
+      {"not_found_error", 404},       {"request_too_large", 413},
+      {"rate_limit_error", 429},      {"api_error", 500},
+      {"timeout_error", 504},         {"overloaded_error", 529},
   };
   for (const auto& [name, status] : kStatuses) {
     if (name == type) return status;
@@ -90,10 +102,12 @@ bool mentions_context_window(std::string_view message) {
   std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
   // Anthropic's own wording first, then the generic phrases LiteLLM checks for every provider.
   static constexpr std::string_view kPhrases[] = {
-      "prompt is too long", "prompt: length", "exceed context limit", "model's maximum context",
+      "prompt is too long",     "prompt: length",
+      "exceed context limit",   "model's maximum context",
       "maximum context length", "input tokens exceed the configured limit",
   };
-  return std::ranges::any_of(kPhrases, [&](std::string_view phrase) { return contains(lower, phrase); });
+  return std::ranges::any_of(kPhrases,
+                             [&](std::string_view phrase) { return contains(lower, phrase); });
 }
 
 // LiteLLM's Anthropic exception mapping: context-window messages → ContextWindowExceededError
@@ -101,7 +115,9 @@ bool mentions_context_window(std::string_view message) {
 // filtering → ContentPolicyViolationError; other statuses keep their meaning. The upstream's
 // message and error type are kept.
 Error anthropic_error(int status, std::string_view type, std::string message) {
-  Error error{.kind = kind_from_status(status), .message = std::move(message), .status = status,
+  Error error{.kind = kind_from_status(status),
+              .message = std::move(message),
+              .status = status,
               .type = std::string(type)};
   if (mentions_context_window(error.message)) {
     error.kind = ErrorKind::context_window_exceeded;
@@ -137,7 +153,8 @@ struct TokenCounts {
   void update(const json::object& usage) {
     reported = true;
     auto take = [&](std::string_view key, std::int64_t& into) {
-      if (const auto* value = usage.if_contains(key); value && !value->is_null()) into = api::count_at(usage, key);
+      if (const auto* value = usage.if_contains(key); value && !value->is_null())
+        into = api::count_at(usage, key);
     };
     take("input_tokens", input);
     take("output_tokens", output);
@@ -147,8 +164,11 @@ struct TokenCounts {
 
   api::Usage openai() const {
     const auto prompt = input + cache_creation + cache_read;
-    return api::Usage{.prompt_tokens = prompt, .completion_tokens = output, .total_tokens = prompt + output,
-                      .cached_tokens = cache_read, .reported = reported};
+    return api::Usage{.prompt_tokens = prompt,
+                      .completion_tokens = output,
+                      .total_tokens = prompt + output,
+                      .cached_tokens = cache_read,
+                      .reported = reported};
   }
 
   void append_json(std::string& out) const {
@@ -191,8 +211,10 @@ bool looks_like_email(std::string_view text) {
   const auto dot = domain.rfind('.');
   if (!local_ok || dot == std::string_view::npos || dot == 0) return false;
   const auto host = domain.substr(0, dot), tld = domain.substr(dot + 1);
-  return std::ranges::all_of(host, [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; }) &&
-         tld.size() >= 2 && std::ranges::all_of(tld, [](unsigned char c) { return std::isalpha(c); });
+  return std::ranges::all_of(
+             host, [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; }) &&
+         tld.size() >= 2 &&
+         std::ranges::all_of(tld, [](unsigned char c) { return std::isalpha(c); });
 }
 
 bool looks_like_phone(std::string_view text) {
@@ -203,14 +225,16 @@ bool looks_like_phone(std::string_view text) {
 }
 
 std::string_view trim_right(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
 // Builds the Messages API body from an OpenAI chat request, field by field.
 class RequestTranslator final : private ConversationWire {
  public:
-  RequestTranslator(const api::Request& request, const Target& target, const AnthropicAddressing& addressing)
+  RequestTranslator(const api::Request& request, const Target& target,
+                    const AnthropicAddressing& addressing)
       : request_(request), target_(target), addressing_(addressing) {}
 
   Result<std::string> body() {
@@ -230,13 +254,16 @@ class RequestTranslator final : private ConversationWire {
   bool needs_extended_cache_ttl() const { return cache_ttl_used_; }
 
  private:
-  const json::value* param(std::string_view key) const { return request_param(request_, target_, key); }
+  const json::value* param(std::string_view key) const {
+    return request_param(request_, target_, key);
+  }
 
   void copy_cache_control(const json::object& from, json::object& block) {
     const auto* cache_control = from.if_contains("cache_control");
     if (!cache_control || cache_control->is_null()) return;
     block["cache_control"] = *cache_control;
-    if (cache_control->is_object() && cache_control->get_object().contains("ttl")) cache_ttl_used_ = true;
+    if (cache_control->is_object() && cache_control->get_object().contains("ttl"))
+      cache_ttl_used_ = true;
   }
 
   static json::object text_block(std::string_view text) {
@@ -249,9 +276,10 @@ class RequestTranslator final : private ConversationWire {
     if (url.starts_with("data:")) {
       const auto marker = url.find(";base64,");
       if (marker == std::string_view::npos) {
-        return make_error(ErrorKind::invalid_request,
-                          "anthropic: a data URL must be base64-encoded (data:<media type>;base64,<data>).",
-                          "messages");
+        return make_error(
+            ErrorKind::invalid_request,
+            "anthropic: a data URL must be base64-encoded (data:<media type>;base64,<data>).",
+            "messages");
       }
       const auto media_type = url.substr(5, marker - 5);
       const auto data = url.substr(marker + 8);
@@ -260,28 +288,34 @@ class RequestTranslator final : private ConversationWire {
           {"source", json::object{{"type", "base64"}, {"media_type", media_type}, {"data", data}}}};
     }
     if (url.starts_with("http://") || url.starts_with("https://")) {
-      return json::object{{"type", "image"}, {"source", json::object{{"type", "url"}, {"url", url}}}};
+      return json::object{{"type", "image"},
+                          {"source", json::object{{"type", "url"}, {"url", url}}}};
     }
     return make_error(ErrorKind::invalid_request,
-                      "anthropic: an image_url must be an http(s) URL or a base64 data URL.", "messages");
+                      "anthropic: an image_url must be an http(s) URL or a base64 data URL.",
+                      "messages");
   }
 
   // OpenAI content (a string or parts) → Anthropic blocks appended to `blocks`. Parts Anthropic
   // has no OpenAI form for (document, tool_result, …) pass through as written.
-  Result<void> append_content(const json::value& content, json::array& blocks, bool skip_empty_text) {
+  Result<void> append_content(const json::value& content, json::array& blocks,
+                              bool skip_empty_text) {
     if (content.is_string()) {
-      if (!(skip_empty_text && content.get_string().empty())) blocks.push_back(text_block(content.get_string()));
+      if (!(skip_empty_text && content.get_string().empty()))
+        blocks.push_back(text_block(content.get_string()));
       return {};
     }
     if (content.is_null()) return {};
     if (!content.is_array()) {
-      return make_error(ErrorKind::invalid_request, "anthropic: message content must be a string or a list of parts.",
+      return make_error(ErrorKind::invalid_request,
+                        "anthropic: message content must be a string or a list of parts.",
                         "messages");
     }
     for (const auto& part_value : content.get_array()) {
       const auto* part = part_value.if_object();
       if (!part) {
-        return make_error(ErrorKind::invalid_request, "anthropic: each content part must be an object.", "messages");
+        return make_error(ErrorKind::invalid_request,
+                          "anthropic: each content part must be an object.", "messages");
       }
       const auto type = string_at(*part, "type");
       json::object block;
@@ -290,8 +324,9 @@ class RequestTranslator final : private ConversationWire {
         block = text_block(string_at(*part, "text"));
       } else if (type == "image_url") {
         const auto* image = part->if_contains("image_url");
-        const std::string_view url = image && image->is_object() ? string_at(image->get_object(), "url")
-                                                                 : string_or_empty(image);
+        const std::string_view url = image && image->is_object()
+                                         ? string_at(image->get_object(), "url")
+                                         : string_or_empty(image);
         auto media = media_block(url);
         if (!media) return media.error();
         block = std::move(*media);
@@ -300,7 +335,8 @@ class RequestTranslator final : private ConversationWire {
         const auto data = file ? string_at(*file, "file_data") : std::string_view();
         if (data.empty()) {
           return make_error(ErrorKind::invalid_request,
-                            "anthropic: a file part needs file.file_data (a base64 data URL); file ids are not supported.",
+                            "anthropic: a file part needs file.file_data (a base64 data URL); file "
+                            "ids are not supported.",
                             "messages");
         }
         auto media = media_block(data);
@@ -322,21 +358,26 @@ class RequestTranslator final : private ConversationWire {
       const auto* call = call_value.if_object();
       const auto* function = call ? object_at(*call, "function") : nullptr;
       if (!function) {
-        return make_error(ErrorKind::invalid_request, "anthropic: each tool call needs a function.", "messages");
+        return make_error(ErrorKind::invalid_request, "anthropic: each tool call needs a function.",
+                          "messages");
       }
       json::value input = json::object();
-      if (const auto arguments = string_at(*function, "arguments"); !trim_right(arguments).empty()) {
+      if (const auto arguments = string_at(*function, "arguments");
+          !trim_right(arguments).empty()) {
         json::error_code ec;
         input = json::parse(arguments, ec);
         if (ec) {
-          return make_error(ErrorKind::invalid_request,
-                            "anthropic: tool call arguments must be JSON (Anthropic takes them as an object).",
-                            "messages");
+          return make_error(
+              ErrorKind::invalid_request,
+              "anthropic: tool call arguments must be JSON (Anthropic takes them as an object).",
+              "messages");
         }
       }
       std::string id(string_at(*call, "id"));
       if (id.empty()) id = make_object_id("call_");
-      json::object block{{"type", "tool_use"}, {"id", id}, {"name", string_at(*function, "name")},
+      json::object block{{"type", "tool_use"},
+                         {"id", id},
+                         {"name", string_at(*function, "name")},
                          {"input", std::move(input)}};
       copy_cache_control(*call, block);
       blocks.push_back(std::move(block));
@@ -346,7 +387,8 @@ class RequestTranslator final : private ConversationWire {
 
   // ConversationWire: Anthropic's blocks for each part of a message.
 
-  Result<void> content(const json::object& message, std::string_view role, json::array& blocks) override {
+  Result<void> content(const json::object& message, std::string_view role,
+                       json::array& blocks) override {
     const auto* content = message.if_contains("content");
     if (!content) return {};
     // The API rejects empty text blocks, and assistant turns often carry "" beside tool calls.
@@ -362,7 +404,8 @@ class RequestTranslator final : private ConversationWire {
     return append_tool_calls(calls.get_array(), blocks);
   }
 
-  Result<void> tool_result(const json::object& message, std::string_view role, json::array& blocks) override {
+  Result<void> tool_result(const json::object& message, std::string_view role,
+                           json::array& blocks) override {
     std::string id(string_at(message, role == "tool" ? "tool_call_id" : "id"));
     if (id.empty()) id = make_object_id("call_");
     json::object result{{"type", "tool_result"}, {"tool_use_id", id}};
@@ -387,14 +430,16 @@ class RequestTranslator final : private ConversationWire {
   Error refuse(MessageProblem problem, std::string_view role) const override {
     switch (problem) {
       case MessageProblem::not_a_list:
-        return make_error(ErrorKind::invalid_request, "anthropic: messages must be a list.", "messages");
+        return make_error(ErrorKind::invalid_request, "anthropic: messages must be a list.",
+                          "messages");
       case MessageProblem::not_an_object:
-        return make_error(ErrorKind::invalid_request, "anthropic: each message must be an object.", "messages");
+        return make_error(ErrorKind::invalid_request, "anthropic: each message must be an object.",
+                          "messages");
       case MessageProblem::no_role:
-      case MessageProblem::unknown_role:
-        break;
+      case MessageProblem::unknown_role: break;
     }
-    return make_error(ErrorKind::invalid_request, "anthropic: unsupported message role '" + std::string(role) + "'.",
+    return make_error(ErrorKind::invalid_request,
+                      "anthropic: unsupported message role '" + std::string(role) + "'.",
                       "messages");
   }
 
@@ -419,7 +464,8 @@ class RequestTranslator final : private ConversationWire {
     }
     for (auto block = blocks.begin(); block != blocks.end();) {
       const auto* object = block->if_object();
-      const bool empty_text = object && string_at(*object, "type") == "text" && string_at(*object, "text").empty();
+      const bool empty_text =
+          object && string_at(*object, "type") == "text" && string_at(*object, "text").empty();
       block = empty_text ? blocks.erase(block) : block + 1;
     }
     if (blocks.empty()) turns.pop_back();
@@ -433,11 +479,13 @@ class RequestTranslator final : private ConversationWire {
     } else if (const auto* effort = param("reasoning_effort")) {
       const auto budget = thinking_budget(string_or_empty(effort));
       if (!budget) {
-        return make_error(ErrorKind::invalid_request,
-                          "anthropic: reasoning_effort must be one of none, minimal, low, medium, high.",
-                          "reasoning_effort");
+        return make_error(
+            ErrorKind::invalid_request,
+            "anthropic: reasoning_effort must be one of none, minimal, low, medium, high.",
+            "reasoning_effort");
       }
-      if (*budget > 0) body["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
+      if (*budget > 0)
+        body["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
     }
     const auto* thinking = object_at(body, "thinking");
     return thinking && string_at(*thinking, "type") == "enabled";
@@ -450,7 +498,8 @@ class RequestTranslator final : private ConversationWire {
     if (target_.max_output_tokens) return *target_.max_output_tokens;
     // LiteLLM leaves room for the answer beyond the thinking budget.
     const auto* thinking_param = object_at(body, "thinking");
-    const auto budget = thinking && thinking_param ? api::count_at(*thinking_param, "budget_tokens") : 0;
+    const auto budget =
+        thinking && thinking_param ? api::count_at(*thinking_param, "budget_tokens") : 0;
     return kFallbackMaxTokens + budget;
   }
 
@@ -482,22 +531,29 @@ class RequestTranslator final : private ConversationWire {
 
   Result<json::object> translate_tool(const json::value& tool_value) {
     const auto* tool = tool_value.if_object();
-    if (!tool) return make_error(ErrorKind::invalid_request, "anthropic: each tool must be an object.", "tools");
+    if (!tool)
+      return make_error(ErrorKind::invalid_request, "anthropic: each tool must be an object.",
+                        "tools");
     // Already in Anthropic's shape, or one of its server tools (web_search_…, bash_…): as written.
     const auto type = string_at(*tool, "type");
     if (tool->contains("input_schema") || (type != "function" && !type.empty())) return *tool;
     const auto* function = object_at(*tool, "function");
-    if (!function) return make_error(ErrorKind::invalid_request, "anthropic: a function tool needs a function.", "tools");
+    if (!function)
+      return make_error(ErrorKind::invalid_request, "anthropic: a function tool needs a function.",
+                        "tools");
     json::object translated{{"name", string_at(*function, "name")}};
-    if (const auto* description = function->if_contains("description"); description && description->is_string())
+    if (const auto* description = function->if_contains("description");
+        description && description->is_string())
       translated["description"] = *description;
     if (const auto* parameters = object_at(*function, "parameters")) {
       translated["input_schema"] = *parameters;
     } else {
       translated["input_schema"] = json::object{{"type", "object"}, {"properties", json::object()}};
     }
-    if (tool->contains("cache_control")) copy_cache_control(*tool, translated);
-    else copy_cache_control(*function, translated);
+    if (tool->contains("cache_control"))
+      copy_cache_control(*tool, translated);
+    else
+      copy_cache_control(*function, translated);
     return translated;
   }
 
@@ -508,12 +564,16 @@ class RequestTranslator final : private ConversationWire {
     const auto* parallel = param("parallel_tool_calls");
     json::object mapped;
     std::string_view choice_name = string_or_empty(choice);
-    if (choice_name == "auto") mapped["type"] = "auto";
-    else if (choice_name == "required") mapped["type"] = "any";
-    else if (choice_name == "none") mapped["type"] = "none";
+    if (choice_name == "auto")
+      mapped["type"] = "auto";
+    else if (choice_name == "required")
+      mapped["type"] = "any";
+    else if (choice_name == "none")
+      mapped["type"] = "none";
     else if (choice && choice->is_object()) {
       mapped["type"] = "tool";
-      if (const auto* function = object_at(choice->get_object(), "function")) mapped["name"] = string_at(*function, "name");
+      if (const auto* function = object_at(choice->get_object(), "function"))
+        mapped["name"] = string_at(*function, "name");
     }
     if (parallel && parallel->is_bool() && choice_name != "none") {
       if (mapped.empty()) mapped["type"] = "auto";
@@ -525,7 +585,8 @@ class RequestTranslator final : private ConversationWire {
   Result<void> translate_tools(json::object& body, bool thinking) {
     json::array tools;
     if (const auto* given = param("tools")) {
-      if (!given->is_array()) return make_error(ErrorKind::invalid_request, "anthropic: tools must be a list.", "tools");
+      if (!given->is_array())
+        return make_error(ErrorKind::invalid_request, "anthropic: tools must be a list.", "tools");
       for (const auto& tool : given->get_array()) {
         auto translated = translate_tool(tool);
         if (!translated) return translated.error();
@@ -546,7 +607,8 @@ class RequestTranslator final : private ConversationWire {
         input_schema["additionalProperties"] = true;
         input_schema["properties"] = json::object();
       }
-      tools.push_back(json::object{{"name", kJsonToolName}, {"input_schema", std::move(input_schema)}});
+      tools.push_back(
+          json::object{{"name", kJsonToolName}, {"input_schema", std::move(input_schema)}});
       if (!thinking) body["tool_choice"] = json::object{{"type", "tool"}, {"name", kJsonToolName}};
     }
     if (!tools.empty()) body["tools"] = std::move(tools);
@@ -560,7 +622,8 @@ class RequestTranslator final : private ConversationWire {
 };
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
+  return std::ranges::equal(
+      a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,7 +631,8 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 class AnthropicStreamDecoder final : public SseStreamDecoder {
  public:
-  AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode, std::size_t max_event_bytes)
+  AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode,
+                         std::size_t max_event_bytes)
       : SseStreamDecoder(max_event_bytes),
         chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model),
         include_usage_(include_usage),
@@ -630,7 +694,8 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
     } else if (type == "message_delta") {
       if (const auto* usage = object_at(event, "usage")) update_usage(*usage);
       const auto* delta = object_at(event, "delta");
-      std::string_view reason = finish_reason_of_stop(delta ? string_at(*delta, "stop_reason") : "");
+      std::string_view reason =
+          finish_reason_of_stop(delta ? string_at(*delta, "stop_reason") : "");
       if (json_tool_used_ && reason == "tool_calls") reason = "stop";
       if (!finish_sent_) {
         chunks_.write(out, "{}", reason);
@@ -648,7 +713,8 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
     arguments_sent_ = false;
     if (type == "text") {
       block_ = Block::text;
-      if (const auto text = string_at(block, "text"); !text.empty()) chunks_.write_content(out, text);
+      if (const auto text = string_at(block, "text"); !text.empty())
+        chunks_.write_content(out, text);
     } else if (type == "tool_use") {
       if (json_mode_ && string_at(block, "name") == kJsonToolName) {
         block_ = Block::json_tool;
@@ -738,8 +804,8 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
   TokenCounts tokens_;
   api::Usage usage_;
   Block block_ = Block::none;
-  int tools_seen_ = 0;   // OpenAI numbers tool calls 0, 1, … whatever their block index
-  int tool_index_ = 0;   // the OpenAI index of the tool block being streamed
+  int tools_seen_ = 0;  // OpenAI numbers tool calls 0, 1, … whatever their block index
+  int tool_index_ = 0;  // the OpenAI index of the tool block being streamed
   bool arguments_sent_ = false;
   bool json_tool_used_ = false;
   bool role_pending_ = false;  // message_start came; the role chunk waits for the next event
@@ -772,13 +838,16 @@ const AnthropicApiAddressing kAnthropicApiAddressing;
 
 const AnthropicAddressing& anthropic_api_addressing() { return kAnthropicApiAddressing; }
 
-Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request, const Target& target) const {
+Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
+                                                  const Target& target) const {
   if (request.endpoint != api::Endpoint::chat_completions) {
     return make_error(ErrorKind::invalid_request,
-                      "anthropic supports chat completions only (/v1/chat/completions); this deployment cannot serve " +
+                      "anthropic supports chat completions only (/v1/chat/completions); this "
+                      "deployment cannot serve " +
                           std::string(api::endpoint_path(request.endpoint)) + ".");
   }
-  if (auto supported = check_supported_params(request, target, kSupportedParams, kProviderName); !supported)
+  if (auto supported = check_supported_params(request, target, kSupportedParams, kProviderName);
+      !supported)
     return supported.error();
   RequestTranslator translator(request, target, addressing_);
   auto body = translator.body();
@@ -797,9 +866,12 @@ Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request, c
       if (!betas.empty()) betas += ',';
       betas += value;
     } else if (equals_ignoring_case(name, "anthropic-version")) {
-      const auto version = std::ranges::find(upstream.headers, "anthropic-version", &Headers::value_type::first);
-      if (version != upstream.headers.end()) version->second = value;
-      else upstream.headers.emplace_back(name, value);
+      const auto version =
+          std::ranges::find(upstream.headers, "anthropic-version", &Headers::value_type::first);
+      if (version != upstream.headers.end())
+        version->second = value;
+      else
+        upstream.headers.emplace_back(name, value);
     } else {
       upstream.headers.emplace_back(name, value);
     }
@@ -816,8 +888,10 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
                                         std::string_view client_model) const {
   const ParsedJson parsed(body);
   const auto* message = parsed.object();
-  if (!message) return upstream_failure("The upstream answered with a body that is not a JSON object.");
-  if (string_at(*message, "type") == "error" || message->contains("error")) return decode_error(500, body);
+  if (!message)
+    return upstream_failure("The upstream answered with a body that is not a JSON object.");
+  if (string_at(*message, "type") == "error" || message->contains("error"))
+    return decode_error(500, body);
   const auto* blocks = array_at(*message, "content");
   if (!blocks) return upstream_failure("The upstream answered without message content.");
 
@@ -836,7 +910,8 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
     if (type == "text") {
       text += string_at(*block, "text");
     } else if (type == "tool_use") {
-      calls.push_back({string_at(*block, "id"), string_at(*block, "name"), block->if_contains("input")});
+      calls.push_back(
+          {string_at(*block, "id"), string_at(*block, "name"), block->if_contains("input")});
     } else if (type == "thinking") {
       reasoning += string_at(*block, "thinking");
       thinking_blocks.push_back(*block);
@@ -859,10 +934,13 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
   Reply reply{.usage = tokens.openai()};
   auto& out = reply.body;
   out.reserve(body.size() + 256);
-  append_answer_head(out, make_object_id("chatcmpl-"), "chat.completion", unix_seconds(), client_model);
+  append_answer_head(out, make_object_id("chatcmpl-"), "chat.completion", unix_seconds(),
+                     client_model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
-  if (has_content) append_json_string(out, text);
-  else out += "null";
+  if (has_content)
+    append_json_string(out, text);
+  else
+    out += "null";
   if (!calls.empty()) {
     out += ",\"tool_calls\":[";
     for (std::size_t i = 0; i < calls.size(); ++i) {
@@ -915,11 +993,10 @@ Error AnthropicProvider::decode_error(int status, std::string_view body) const {
   return anthropic_error(status, type, std::move(message));
 }
 
-std::unique_ptr<StreamDecoder> AnthropicProvider::make_stream_decoder(const api::Request& request,
-                                                                      std::string_view client_model,
-                                                                      std::size_t max_event_bytes) const {
-  return std::make_unique<AnthropicStreamDecoder>(client_model, request.include_usage, is_json_mode(request),
-                                                  max_event_bytes);
+std::unique_ptr<StreamDecoder> AnthropicProvider::make_stream_decoder(
+    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
+  return std::make_unique<AnthropicStreamDecoder>(client_model, request.include_usage,
+                                                  is_json_mode(request), max_event_bytes);
 }
 
 }  // namespace llmux::providers

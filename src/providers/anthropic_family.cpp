@@ -50,7 +50,8 @@ std::string_view finish_reason_of_stop(std::string_view stop_reason) {
   if (stop_reason == "max_tokens") return "length";
   if (stop_reason == "tool_use") return "tool_calls";
   // Anthropic's refusal; Bedrock's guardrail and content filter.
-  if (stop_reason == "refusal" || stop_reason == "guardrail_intervened" || stop_reason == "content_filtered")
+  if (stop_reason == "refusal" || stop_reason == "guardrail_intervened" ||
+      stop_reason == "content_filtered")
     return "content_filter";
   return "stop";
 }
@@ -74,7 +75,8 @@ Result<Conversation> walk_conversation(const json::value* messages, Conversation
       if (auto added = wire.content(*message, "user", blocks); !added) return added.error();
     } else if (role == "assistant") {
       turn = "assistant";
-      if (const auto* thinking = array_at(*message, "thinking_blocks")) wire.thinking(*thinking, blocks);
+      if (const auto* thinking = array_at(*message, "thinking_blocks"))
+        wire.thinking(*thinking, blocks);
       if (auto added = wire.content(*message, "assistant", blocks); !added) return added.error();
       if (const auto* calls = message->if_contains("tool_calls"); calls && !calls->is_null()) {
         if (auto added = wire.tool_calls(*calls, blocks); !added) return added.error();

@@ -57,7 +57,8 @@ class ConversationWire {
   virtual Result<void> tool_result(const boost::json::object& message, std::string_view role,
                                    boost::json::array& blocks) = 0;
   // After a message's blocks, when it has any (message-level options such as cache_control).
-  virtual void message_done(const boost::json::object& /*message*/, boost::json::array& /*blocks*/) {}
+  virtual void message_done(const boost::json::object& /*message*/,
+                            boost::json::array& /*blocks*/) {}
   // The wire's error for a message list it cannot take (`role` for unknown_role).
   virtual Error refuse(MessageProblem problem, std::string_view role) const = 0;
 

@@ -12,10 +12,12 @@ const AzureAddressing kAzureAddressing;
 
 Result<std::string> AzureAddressing::url(const Target& target, api::Endpoint endpoint) const {
   if (endpoint == api::Endpoint::moderations) {
-    return make_error(ErrorKind::invalid_request, "Azure OpenAI has no moderations endpoint (deployment '" +
-                                                      target.upstream_model + "').");
+    return make_error(
+        ErrorKind::invalid_request,
+        "Azure OpenAI has no moderations endpoint (deployment '" + target.upstream_model + "').");
   }
-  const std::string_view version = target.api_version.empty() ? kAzureDefaultApiVersion : target.api_version;
+  const std::string_view version =
+      target.api_version.empty() ? kAzureDefaultApiVersion : target.api_version;
   std::string url;
   url.reserve(target.api_base.size() + target.upstream_model.size() + version.size() + 64);
   url += target.api_base;

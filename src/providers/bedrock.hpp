@@ -26,7 +26,8 @@ class BedrockProvider final : public Provider {
   Result<Reply> decode(const api::Request& request, std::string_view body,
                        std::string_view client_model) const override;
   Error decode_error(int status, std::string_view body) const override;
-  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request, std::string_view client_model,
+  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
+                                                     std::string_view client_model,
                                                      std::size_t max_event_bytes) const override;
 
  private:
@@ -46,8 +47,8 @@ class BedrockProvider final : public Provider {
 // A deployment with an api_key (Bedrock API key: Authorization: Bearer) needs no AWS keys.
 void resolve_bedrock_target(Target& target, const config::EnvLookup& env);
 
-// The model id as Bedrock's path wants it: "converse/" or "invoke/" removed, every byte but RFC 3986
-// unreserved characters percent-encoded (":" → %3A, "/" in ARNs → %2F).
+// The model id as Bedrock's path wants it: "converse/" or "invoke/" removed, every byte but RFC
+// 3986 unreserved characters percent-encoded (":" → %3A, "/" in ARNs → %2F).
 std::string bedrock_model_path_segment(std::string_view upstream_model);
 
 }  // namespace llmux::providers

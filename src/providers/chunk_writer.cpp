@@ -12,9 +12,7 @@ ChunkWriter::ChunkWriter(std::string_view id, std::int64_t created, std::string_
   head_ += ",\"choices\":[";
 }
 
-void ChunkWriter::begin(std::string& out) const {
-  out += head_;
-}
+void ChunkWriter::begin(std::string& out) const { out += head_; }
 
 void ChunkWriter::open(std::string& out) const {
   out += head_;
@@ -31,7 +29,8 @@ void ChunkWriter::close(std::string& out, std::string_view finish_reason) {
   out += "\"}]}\n\n";
 }
 
-void ChunkWriter::write(std::string& out, std::string_view delta, std::string_view finish_reason) const {
+void ChunkWriter::write(std::string& out, std::string_view delta,
+                        std::string_view finish_reason) const {
   open(out);
   out += delta;
   close(out, finish_reason);
@@ -45,7 +44,8 @@ void ChunkWriter::write_content(std::string& out, std::string_view text) const {
   close(out);
 }
 
-void ChunkWriter::write_tool_arguments(std::string& out, std::int64_t index, std::string_view arguments) const {
+void ChunkWriter::write_tool_arguments(std::string& out, std::int64_t index,
+                                       std::string_view arguments) const {
   open(out);
   out += "{\"tool_calls\":[{\"index\":";
   append_number(out, index);

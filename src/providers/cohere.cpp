@@ -34,12 +34,31 @@ constexpr std::string_view kDefaultInputType = "search_document";
 // The OpenAI fields /v2/chat can express (`user` has no counterpart and is dropped, as LiteLLM
 // does), and Cohere's own fields a client or the config may set directly.
 constexpr std::string_view kChatFields[] = {
-    "messages", "stream", "stream_options", "user", "max_tokens", "max_completion_tokens", "temperature",
-    "top_p", "top_k", "seed", "stop", "frequency_penalty", "presence_penalty", "tools", "tool_choice",
-    "response_format", "documents", "citation_options", "safety_mode", "strict_tools", "p", "k",
+    "messages",
+    "stream",
+    "stream_options",
+    "user",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "seed",
+    "stop",
+    "frequency_penalty",
+    "presence_penalty",
+    "tools",
+    "tool_choice",
+    "response_format",
+    "documents",
+    "citation_options",
+    "safety_mode",
+    "strict_tools",
+    "p",
+    "k",
 };
-constexpr std::string_view kEmbedFields[] = {"input", "encoding_format", "dimensions", "user", "input_type",
-                                             "truncate"};
+constexpr std::string_view kEmbedFields[] = {"input", "encoding_format", "dimensions",
+                                             "user",  "input_type",      "truncate"};
 
 // Cohere's v2 rerank fields, passed as they are (LiteLLM's /rerank takes Cohere's own shape).
 constexpr std::string_view kRerankFields[] = {"query", "documents", "top_n", "max_tokens_per_doc"};
@@ -50,10 +69,20 @@ struct Rename {
   std::string_view cohere;
 };
 constexpr Rename kRenamed[] = {
-    {"max_tokens", "max_tokens"}, {"max_completion_tokens", "max_tokens"}, {"temperature", "temperature"},
-    {"top_p", "p"}, {"top_k", "k"}, {"p", "p"}, {"k", "k"}, {"seed", "seed"},
-    {"frequency_penalty", "frequency_penalty"}, {"presence_penalty", "presence_penalty"}, {"tools", "tools"},
-    {"documents", "documents"}, {"citation_options", "citation_options"}, {"safety_mode", "safety_mode"},
+    {"max_tokens", "max_tokens"},
+    {"max_completion_tokens", "max_tokens"},
+    {"temperature", "temperature"},
+    {"top_p", "p"},
+    {"top_k", "k"},
+    {"p", "p"},
+    {"k", "k"},
+    {"seed", "seed"},
+    {"frequency_penalty", "frequency_penalty"},
+    {"presence_penalty", "presence_penalty"},
+    {"tools", "tools"},
+    {"documents", "documents"},
+    {"citation_options", "citation_options"},
+    {"safety_mode", "safety_mode"},
     {"strict_tools", "strict_tools"},
 };
 
@@ -63,13 +92,17 @@ constexpr Rename kRenamed[] = {
 Result<void> apply_tool_choice(const json::value& value, json::object& body) {
   if (value.is_string()) {
     const std::string_view choice = value.get_string();
-    if (choice == "required") body["tool_choice"] = "REQUIRED";
-    else if (choice == "none") body["tool_choice"] = "NONE";
-    else if (choice != "auto") return bad_request("tool_choice must be auto, required or none.", "tool_choice");
+    if (choice == "required")
+      body["tool_choice"] = "REQUIRED";
+    else if (choice == "none")
+      body["tool_choice"] = "NONE";
+    else if (choice != "auto")
+      return bad_request("tool_choice must be auto, required or none.", "tool_choice");
     return {};
   }
-  return bad_request("Cohere's tool_choice takes only \"auto\", \"required\" or \"none\", not a named function.",
-                     "tool_choice");
+  return bad_request(
+      "Cohere's tool_choice takes only \"auto\", \"required\" or \"none\", not a named function.",
+      "tool_choice");
 }
 
 // response_format → Cohere's {"type":"json_object", "json_schema"?: <schema>}.
@@ -84,11 +117,13 @@ Result<void> apply_response_format(const json::value& value, json::object& body)
   if (type == "json_schema") {
     const auto* spec = object_at(*format, "json_schema");
     const auto* schema = spec ? spec->if_contains("schema") : nullptr;
-    if (!schema) return bad_request("response_format.json_schema.schema is required.", "response_format");
+    if (!schema)
+      return bad_request("response_format.json_schema.schema is required.", "response_format");
     body["response_format"] = json::object{{"type", "json_object"}, {"json_schema", *schema}};
     return {};
   }
-  return bad_request("response_format.type must be text, json_object or json_schema.", "response_format");
+  return bad_request("response_format.type must be text, json_object or json_schema.",
+                     "response_format");
 }
 
 Result<void> apply_field(std::string_view key, const json::value& value, json::object& body) {
@@ -99,8 +134,10 @@ Result<void> apply_field(std::string_view key, const json::value& value, json::o
     }
   }
   if (key == "stop") {
-    if (value.is_string()) body["stop_sequences"] = json::array{value};
-    else if (!value.is_null()) body["stop_sequences"] = value;
+    if (value.is_string())
+      body["stop_sequences"] = json::array{value};
+    else if (!value.is_null())
+      body["stop_sequences"] = value;
   } else if (key == "tool_choice") {
     return apply_tool_choice(value, body);
   } else if (key == "response_format") {
@@ -110,7 +147,8 @@ Result<void> apply_field(std::string_view key, const json::value& value, json::o
 }
 
 // The request's chat fields, then the deployment's default params the request did not set.
-Result<void> apply_chat_fields(const api::Request& request, const Target& target, json::object& body) {
+Result<void> apply_chat_fields(const api::Request& request, const Target& target,
+                               json::object& body) {
   auto is_supported = [](std::string_view key) {
     return std::ranges::find(kChatFields, key) != std::end(kChatFields);
   };
@@ -130,7 +168,8 @@ Result<void> apply_chat_fields(const api::Request& request, const Target& target
 Result<json::value> content_of(const json::value* content, bool images_allowed) {
   if (!content || content->is_null()) return json::value(json::string());
   if (content->is_string()) return *content;
-  if (!content->is_array()) return bad_request("A message content must be a string or an array of parts.", "messages");
+  if (!content->is_array())
+    return bad_request("A message content must be a string or an array of parts.", "messages");
   json::array parts;
   for (const auto& part : content->get_array()) {
     const json::object* object = part.if_object();
@@ -140,12 +179,16 @@ Result<json::value> content_of(const json::value* content, bool images_allowed) 
       parts.push_back(json::object{{"type", "text"}, {"text", string_at(*object, "text")}});
     } else if (type == "image_url" && images_allowed) {
       const auto* image = object->if_contains("image_url");
-      const json::value* url = image && image->is_object() ? image->get_object().if_contains("url") : image;
-      if (!url || !url->is_string()) return bad_request("An image_url part has no url.", "messages");
-      parts.push_back(json::object{{"type", "image_url"}, {"image_url", json::object{{"url", *url}}}});
+      const json::value* url =
+          image && image->is_object() ? image->get_object().if_contains("url") : image;
+      if (!url || !url->is_string())
+        return bad_request("An image_url part has no url.", "messages");
+      parts.push_back(
+          json::object{{"type", "image_url"}, {"image_url", json::object{{"url", *url}}}});
     } else {
-      return bad_request("Cohere does not support content parts of type '" + std::string(type) + "' here.",
-                         "messages");
+      return bad_request(
+          "Cohere does not support content parts of type '" + std::string(type) + "' here.",
+          "messages");
     }
   }
   return json::value(std::move(parts));
@@ -168,16 +211,19 @@ Result<json::array> tool_calls_of(const json::value& calls) {
   if (!calls.is_array()) return bad_request("tool_calls must be an array.", "messages");
   json::array out;
   for (const auto& call : calls.get_array()) {
-    const json::object* function = call.is_object() ? object_at(call.get_object(), "function") : nullptr;
+    const json::object* function =
+        call.is_object() ? object_at(call.get_object(), "function") : nullptr;
     if (!function) return bad_request("A tool call has no function.", "messages");
     const auto* arguments = function->if_contains("arguments");
-    json::string argument_text = arguments && arguments->is_string()
-                                     ? arguments->get_string()
-                                     : json::string(arguments && !arguments->is_null() ? json::serialize(*arguments) : "{}");
+    json::string argument_text =
+        arguments && arguments->is_string()
+            ? arguments->get_string()
+            : json::string(arguments && !arguments->is_null() ? json::serialize(*arguments) : "{}");
     out.push_back(json::object{
         {"id", string_at(call.get_object(), "id")},
         {"type", "function"},
-        {"function", json::object{{"name", string_at(*function, "name")}, {"arguments", std::move(argument_text)}}},
+        {"function", json::object{{"name", string_at(*function, "name")},
+                                  {"arguments", std::move(argument_text)}}},
     });
   }
   return out;
@@ -221,7 +267,8 @@ Result<json::array> chat_messages(const json::value* messages) {
       if (!parts) return parts.error();
       translated["content"] = std::move(*parts);
     } else {
-      return bad_request("Cohere does not support messages with role '" + std::string(role) + "'.", "messages");
+      return bad_request("Cohere does not support messages with role '" + std::string(role) + "'.",
+                         "messages");
     }
     out.push_back(std::move(translated));
   }
@@ -231,9 +278,11 @@ Result<json::array> chat_messages(const json::value* messages) {
 Result<json::array> embedding_texts(const json::value* input) {
   if (input && input->is_string()) return json::array{*input};
   if (input && input->is_array() &&
-      std::ranges::all_of(input->get_array(), [](const json::value& item) { return item.is_string(); }))
+      std::ranges::all_of(input->get_array(),
+                          [](const json::value& item) { return item.is_string(); }))
     return input->get_array();
-  return bad_request("Cohere embeds text only: input must be a string or an array of strings.", "input");
+  return bad_request("Cohere embeds text only: input must be a string or an array of strings.",
+                     "input");
 }
 
 Result<json::object> embed_body(const api::Request& request, const Target& target) {
@@ -279,7 +328,8 @@ api::Usage usage_of(const json::object* usage) {
 }
 
 // One tool call as OpenAI writes it; `index` only in stream deltas.
-void append_tool_call(std::string& out, const json::object& call, std::optional<std::size_t> index) {
+void append_tool_call(std::string& out, const json::object& call,
+                      std::optional<std::size_t> index) {
   const json::object* function = object_at(call, "function");
   out += '{';
   if (index) {
@@ -305,7 +355,8 @@ std::string text_of(const json::object& message) {
   if (content && content->is_string()) return std::string(content->get_string());
   if (!content || !content->is_array()) return text;
   for (const auto& part : content->get_array()) {
-    if (part.is_object() && string_at(part.get_object(), "type") == "text") text += string_at(part.get_object(), "text");
+    if (part.is_object() && string_at(part.get_object(), "type") == "text")
+      text += string_at(part.get_object(), "text");
   }
   return text;
 }
@@ -320,11 +371,13 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
   Reply reply{.usage = usage_of(object_at(answer, "usage"))};
   std::string& out = reply.body;
   const std::string_view id = string_at(answer, "id");
-  append_answer_head(out, id.empty() ? make_object_id("chatcmpl-") : std::string(id), "chat.completion",
-                     unix_seconds(), client_model);
+  append_answer_head(out, id.empty() ? make_object_id("chatcmpl-") : std::string(id),
+                     "chat.completion", unix_seconds(), client_model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
-  if (text.empty() && calls) out += "null";
-  else append_json_string(out, text);
+  if (text.empty() && calls)
+    out += "null";
+  else
+    append_json_string(out, text);
   if (calls) {
     out += R"(,"tool_calls":[)";
     bool first = true;
@@ -346,8 +399,8 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
 
 // /v2/embed's answer → OpenAI's list. Each vector's text is copied as Cohere wrote it, so the
 // numbers reach the client exactly (a parse and re-serialisation would round some of them).
-Result<Reply> embeddings_reply(const api::Request& request, std::string_view body, const json::object& answer,
-                               std::string_view client_model) {
+Result<Reply> embeddings_reply(const api::Request& request, std::string_view body,
+                               const json::object& answer, std::string_view client_model) {
   const api::Span vectors =
       member_span(body, member_span(body, api::Span{0, body.size()}, "embeddings"), "float");
   std::int64_t input_tokens = 0;
@@ -358,7 +411,8 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
       reported = true;
     }
   }
-  const api::Usage usage{.prompt_tokens = input_tokens, .total_tokens = input_tokens, .reported = reported};
+  const api::Usage usage{
+      .prompt_tokens = input_tokens, .total_tokens = input_tokens, .reported = reported};
   auto list = api::embeddings_list(request, body, vectors, client_model, usage);
   if (!list) return list.error();
   return Reply{.body = std::move(*list), .usage = usage};
@@ -368,7 +422,8 @@ Result<Reply> embeddings_reply(const api::Request& request, std::string_view bod
 
 class CohereStreamDecoder final : public SseStreamDecoder {
  public:
-  CohereStreamDecoder(std::string_view client_model, bool include_usage, std::size_t max_event_bytes)
+  CohereStreamDecoder(std::string_view client_model, bool include_usage,
+                      std::size_t max_event_bytes)
       : SseStreamDecoder(max_event_bytes),
         chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model),
         include_usage_(include_usage) {}
@@ -376,14 +431,16 @@ class CohereStreamDecoder final : public SseStreamDecoder {
   const api::Usage& usage() const override { return usage_; }
 
  private:
-  // A trailing "[DONE]" (or anything else) after message-end is never relayed: the base stops there.
+  // A trailing "[DONE]" (or anything else) after message-end is never relayed: the base stops
+  // there.
   Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
     if (event.data.empty() || event.data == "[DONE]") return {};
     unsigned char buffer[4096];
     json::monotonic_resource arena(buffer, sizeof buffer);
     json::error_code ec;
     const json::value parsed = json::parse(event.data, ec, &arena);
-    if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
+    if (ec || !parsed.is_object())
+      return upstream_failure("The upstream stream sent an event that is not a JSON object.");
     return on_message_event(parsed.get_object(), out);
   }
 
@@ -404,7 +461,8 @@ class CohereStreamDecoder final : public SseStreamDecoder {
       if (!text.empty()) chunks_.write_content(out, text);
     } else if (type == "tool-call-start") {
       const json::object* call = message ? object_at(*message, "tool_calls") : nullptr;
-      if (!call) return upstream_failure("The upstream stream sent a tool-call-start without its call.");
+      if (!call)
+        return upstream_failure("The upstream stream sent a tool-call-start without its call.");
       tool_index_ = tools_seen_++;
       const json::object* function = object_at(*call, "function");
       arguments_sent_ = function && !string_at(*function, "arguments").empty();
@@ -416,7 +474,8 @@ class CohereStreamDecoder final : public SseStreamDecoder {
     } else if (type == "tool-call-delta") {
       const json::object* call = message ? object_at(*message, "tool_calls") : nullptr;
       const json::object* function = call ? object_at(*call, "function") : nullptr;
-      const std::string_view fragment = function ? string_at(*function, "arguments") : std::string_view();
+      const std::string_view fragment =
+          function ? string_at(*function, "arguments") : std::string_view();
       if (!fragment.empty()) tool_arguments(out, fragment);
     } else if (type == "tool-call-end") {
       // Clients parse the arguments of every call: one that streamed none gets "{}" (LiteLLM).
@@ -424,7 +483,9 @@ class CohereStreamDecoder final : public SseStreamDecoder {
     } else if (type == "message-end") {
       const json::object* delta = object_at(event, "delta");
       usage_ = usage_of(delta ? object_at(*delta, "usage") : nullptr);
-      chunks_.write(out, "{}", finish_reason(delta ? string_at(*delta, "finish_reason") : "", tools_seen_ > 0));
+      chunks_.write(
+          out, "{}",
+          finish_reason(delta ? string_at(*delta, "finish_reason") : "", tools_seen_ > 0));
       if (include_usage_) {
         std::string usage;
         append_token_counts(usage, usage_);
@@ -453,18 +514,21 @@ class CohereStreamDecoder final : public SseStreamDecoder {
 
 }  // namespace
 
-Result<UpstreamRequest> CohereProvider::encode(const api::Request& request, const Target& target) const {
+Result<UpstreamRequest> CohereProvider::encode(const api::Request& request,
+                                               const Target& target) const {
   json::object body;
   std::string_view path;
   if (request.endpoint == api::Endpoint::embeddings) {
-    if (auto checked = check_supported_params(request, target, kEmbedFields, kProviderName); !checked)
+    if (auto checked = check_supported_params(request, target, kEmbedFields, kProviderName);
+        !checked)
       return checked.error();
     auto embed = embed_body(request, target);
     if (!embed) return embed.error();
     body = std::move(*embed);
     path = kEmbedPath;
   } else if (request.endpoint == api::Endpoint::chat_completions) {
-    if (auto checked = check_supported_params(request, target, kChatFields, kProviderName); !checked)
+    if (auto checked = check_supported_params(request, target, kChatFields, kProviderName);
+        !checked)
       return checked.error();
     body["model"] = target.upstream_model;
     auto messages = chat_messages(request.body.if_contains("messages"));
@@ -474,19 +538,24 @@ Result<UpstreamRequest> CohereProvider::encode(const api::Request& request, cons
     body["stream"] = request.stream;
     path = kChatPath;
   } else if (request.endpoint == api::Endpoint::rerank) {
-    if (auto checked = check_supported_params(request, target, kRerankFields, kProviderName); !checked)
+    if (auto checked = check_supported_params(request, target, kRerankFields, kProviderName);
+        !checked)
       return checked.error();
     body["model"] = target.upstream_model;
     for (const std::string_view field : kRerankFields) {
-      if (const auto* value = request.body.if_contains(field)) body[field] = *value;
-      else if (const auto* fallback = target.default_params.if_contains(field)) body[field] = *fallback;
+      if (const auto* value = request.body.if_contains(field))
+        body[field] = *value;
+      else if (const auto* fallback = target.default_params.if_contains(field))
+        body[field] = *fallback;
     }
     path = kRerankPath;
   } else {
     return bad_request("Cohere serves chat completions, embeddings and rerank only.");
   }
-  UpstreamRequest upstream{.url = target.api_base + std::string(path), .body = json::serialize(body)};
-  if (!target.api_key.empty()) upstream.headers.emplace_back("Authorization", "bearer " + target.api_key);
+  UpstreamRequest upstream{.url = target.api_base + std::string(path),
+                           .body = json::serialize(body)};
+  if (!target.api_key.empty())
+    upstream.headers.emplace_back("Authorization", "bearer " + target.api_key);
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
@@ -495,12 +564,14 @@ Result<Reply> CohereProvider::decode(const api::Request& request, std::string_vi
                                      std::string_view client_model) const {
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return upstream_failure("The upstream sent a body that is not a JSON object.");
+  if (ec || !parsed.is_object())
+    return upstream_failure("The upstream sent a body that is not a JSON object.");
   if (request.endpoint == api::Endpoint::embeddings)
     return embeddings_reply(request, body, parsed.get_object(), client_model);
   // Cohere's rerank answer is what LiteLLM's /rerank returns ({id, results, meta}): relayed as is.
   if (request.endpoint == api::Endpoint::rerank) {
-    if (!parsed.get_object().contains("results")) return upstream_failure("The upstream's rerank answer has no results.");
+    if (!parsed.get_object().contains("results"))
+      return upstream_failure("The upstream's rerank answer has no results.");
     return Reply{.body = std::string(body)};
   }
   return chat_reply(parsed.get_object(), client_model);
@@ -512,10 +583,10 @@ Error CohereProvider::decode_error(int status, std::string_view body) const {
   return decode_openai_error(status, body);
 }
 
-std::unique_ptr<StreamDecoder> CohereProvider::make_stream_decoder(const api::Request& request,
-                                                                   std::string_view client_model,
-                                                                   std::size_t max_event_bytes) const {
-  return std::make_unique<CohereStreamDecoder>(client_model, request.include_usage, max_event_bytes);
+std::unique_ptr<StreamDecoder> CohereProvider::make_stream_decoder(
+    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
+  return std::make_unique<CohereStreamDecoder>(client_model, request.include_usage,
+                                               max_event_bytes);
 }
 
 }  // namespace llmux::providers

@@ -15,7 +15,8 @@ class CohereProvider final : public Provider {
   Result<Reply> decode(const api::Request& request, std::string_view body,
                        std::string_view client_model) const override;
   Error decode_error(int status, std::string_view body) const override;
-  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request, std::string_view client_model,
+  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
+                                                     std::string_view client_model,
                                                      std::size_t max_event_bytes) const override;
   bool serves_rerank() const override { return true; }
 };

@@ -36,9 +36,27 @@ constexpr std::string_view kProviderName = "gemini";
 // `user` has no Gemini equivalent, but LiteLLM never refuses it (utils.py _check_valid_arg skips
 // it for every provider), so it is accepted and left out.
 constexpr std::string_view kChatParams[] = {
-    "messages", "stream", "stream_options", "user", "temperature", "top_p", "top_k", "max_tokens",
-    "max_completion_tokens", "stop", "n", "seed", "logprobs", "top_logprobs", "response_format",
-    "reasoning_effort", "thinking", "tools", "tool_choice", "parallel_tool_calls", "modalities",
+    "messages",
+    "stream",
+    "stream_options",
+    "user",
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "n",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "response_format",
+    "reasoning_effort",
+    "thinking",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "modalities",
     "web_search_options",
 };
 constexpr std::string_view kPenaltyParams[] = {"presence_penalty", "frequency_penalty"};
@@ -49,9 +67,7 @@ bool is_gemini_3(std::string_view model) {
 }
 
 // Gemini 3 models refuse presence and frequency penalties (LiteLLM lists them as unsupported).
-bool takes_penalties(std::string_view model) {
-  return !is_gemini_3(model);
-}
+bool takes_penalties(std::string_view model) { return !is_gemini_3(model); }
 
 std::span<const std::string_view> chat_params(std::string_view model) {
   static const std::vector<std::string_view> kWithPenalties = [] {
@@ -85,17 +101,19 @@ std::string joined_text(const json::value* content) {
 // guesses it); empty when the extension says nothing.
 std::string_view mime_type_from_url(std::string_view url) {
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"png", "image/png"}, {"webp", "image/webp"},
-      {"gif", "image/gif"}, {"heic", "image/heic"}, {"heif", "image/heif"}, {"pdf", "application/pdf"},
-      {"txt", "text/plain"}, {"mp3", "audio/mp3"}, {"wav", "audio/wav"}, {"flac", "audio/flac"},
-      {"ogg", "audio/ogg"}, {"aac", "audio/aac"}, {"mp4", "video/mp4"}, {"mov", "video/mov"},
-      {"mpeg", "video/mpeg"}, {"webm", "video/webm"},
+      {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"},     {"png", "image/png"},
+      {"webp", "image/webp"}, {"gif", "image/gif"},       {"heic", "image/heic"},
+      {"heif", "image/heif"}, {"pdf", "application/pdf"}, {"txt", "text/plain"},
+      {"mp3", "audio/mp3"},   {"wav", "audio/wav"},       {"flac", "audio/flac"},
+      {"ogg", "audio/ogg"},   {"aac", "audio/aac"},       {"mp4", "video/mp4"},
+      {"mov", "video/mov"},   {"mpeg", "video/mpeg"},     {"webm", "video/webm"},
   };
   url = url.substr(0, std::min(url.find('?'), url.find('#')));
   const auto dot = url.rfind('.');
   if (dot == std::string_view::npos || url.find('/', dot) != std::string_view::npos) return {};
   std::string extension(url.substr(dot + 1));
-  std::ranges::transform(extension, extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::ranges::transform(extension, extension.begin(),
+                         [](unsigned char c) { return std::tolower(c); });
   for (const auto& [known, type] : kTypes) {
     if (extension == known) return type;
   }
@@ -104,18 +122,22 @@ std::string_view mime_type_from_url(std::string_view url) {
 
 // An image, audio or file reference → an inlineData part (data: URLs) or a fileData part that
 // Gemini fetches itself (gs://, https://, files/…). `format` (OpenAI's optional MIME type) wins.
-Result<json::object> media_part(std::string_view url, std::string_view format, std::string_view param) {
+Result<json::object> media_part(std::string_view url, std::string_view format,
+                                std::string_view param) {
   if (url.starts_with("data:")) {
     const auto comma = url.find(',');
     const auto header = url.substr(5, comma == std::string_view::npos ? 0 : comma - 5);
     if (comma == std::string_view::npos || !header.ends_with(";base64")) {
-      return bad_request("Invalid '" + std::string(param) + "': a data URL must be base64 (data:<mime>;base64,…).",
-                         std::string(param));
+      return bad_request(
+          "Invalid '" + std::string(param) + "': a data URL must be base64 (data:<mime>;base64,…).",
+          std::string(param));
     }
     const auto mime = format.empty() ? header.substr(0, header.size() - 7) : format;
-    return json::object{{"inlineData", json::object{{"mimeType", mime}, {"data", url.substr(comma + 1)}}}};
+    return json::object{
+        {"inlineData", json::object{{"mimeType", mime}, {"data", url.substr(comma + 1)}}}};
   }
-  if (url.empty()) return bad_request("Invalid '" + std::string(param) + "': empty URL.", std::string(param));
+  if (url.empty())
+    return bad_request("Invalid '" + std::string(param) + "': empty URL.", std::string(param));
   json::object file{{"fileUri", url}};
   const auto mime = format.empty() ? mime_type_from_url(url) : format;
   if (!mime.empty()) file["mimeType"] = mime;
@@ -126,11 +148,14 @@ Result<json::object> media_part(std::string_view url, std::string_view format, s
 Result<void> append_user_parts(const json::value* content, json::array& parts) {
   if (!content || content->is_null()) return {};
   if (content->is_string()) {
-    if (!content->get_string().empty()) parts.push_back(json::object{{"text", content->get_string()}});
+    if (!content->get_string().empty())
+      parts.push_back(json::object{{"text", content->get_string()}});
     return {};
   }
   const auto* items = content->if_array();
-  if (!items) return bad_request("Invalid 'messages': content must be a string or an array of parts.", "messages");
+  if (!items)
+    return bad_request("Invalid 'messages': content must be a string or an array of parts.",
+                       "messages");
   for (const auto& item : *items) {
     const auto* part = item.if_object();
     const auto type = part ? string_or_empty(part->if_contains("type")) : std::string_view();
@@ -142,16 +167,21 @@ Result<void> append_user_parts(const json::value* content, json::array& parts) {
     } else if (type == "image_url") {
       const auto* image = part->if_contains("image_url");
       const auto* image_object = object_or_null(image);
-      const auto url = image_object ? string_or_empty(image_object->if_contains("url")) : string_or_empty(image);
-      const auto format = image_object ? string_or_empty(image_object->if_contains("format")) : std::string_view();
+      const auto url =
+          image_object ? string_or_empty(image_object->if_contains("url")) : string_or_empty(image);
+      const auto format =
+          image_object ? string_or_empty(image_object->if_contains("format")) : std::string_view();
       converted = media_part(url, format, "image_url");
     } else if (type == "input_audio") {
       const auto* audio = object_or_null(part->if_contains("input_audio"));
       const auto data = audio ? string_or_empty(audio->if_contains("data")) : std::string_view();
-      const auto format = audio ? string_or_empty(audio->if_contains("format")) : std::string_view();
+      const auto format =
+          audio ? string_or_empty(audio->if_contains("format")) : std::string_view();
       if (data.empty() || format.empty())
         return bad_request("Invalid 'input_audio': 'data' and 'format' are required.", "messages");
-      converted = json::object{{"inlineData", json::object{{"mimeType", "audio/" + std::string(format)}, {"data", data}}}};
+      converted =
+          json::object{{"inlineData", json::object{{"mimeType", "audio/" + std::string(format)},
+                                                   {"data", data}}}};
     } else if (type == "file") {
       const auto* file = object_or_null(part->if_contains("file"));
       auto reference = file ? string_or_empty(file->if_contains("file_data")) : std::string_view();
@@ -160,7 +190,8 @@ Result<void> append_user_parts(const json::value* content, json::array& parts) {
       converted = media_part(reference, format, "file");
     } else {
       return bad_request("Invalid 'messages': content part type '" + std::string(type) +
-                             "' is not supported by gemini.", "messages");
+                             "' is not supported by gemini.",
+                         "messages");
     }
     if (!converted) return converted.error();
     parts.push_back(std::move(*converted));
@@ -175,7 +206,8 @@ Result<json::value> call_arguments(const json::value* arguments) {
   json::error_code ec;
   json::value parsed = json::parse(text, ec);
   if (ec || !parsed.is_object()) {
-    return bad_request("Invalid 'messages': tool call arguments must be a JSON object.", "messages");
+    return bad_request("Invalid 'messages': tool call arguments must be a JSON object.",
+                       "messages");
   }
   return parsed;
 }
@@ -193,7 +225,8 @@ class ContentsBuilder {
 
   json::array& parts_of(Turn turn) {
     if (turn != last_) {
-      contents_.push_back(json::object{{"role", turn == Turn::model ? "model" : "user"}, {"parts", json::array{}}});
+      contents_.push_back(
+          json::object{{"role", turn == Turn::model ? "model" : "user"}, {"parts", json::array{}}});
       last_ = turn;
     }
     return contents_.back().get_object()["parts"].get_array();
@@ -236,22 +269,28 @@ Result<ConvertedMessages> convert_messages(const json::array& messages) {
       if (auto text = joined_text(content); !text.empty())
         converted.system_parts.push_back(json::object{{"text", std::move(text)}});
     } else if (role == "user") {
-      if (auto added = append_user_parts(content, builder.parts_of(Turn::user)); !added) return added.error();
+      if (auto added = append_user_parts(content, builder.parts_of(Turn::user)); !added)
+        return added.error();
       builder.drop_empty_last();
     } else if (role == "assistant") {
       auto& parts = builder.parts_of(Turn::model);
-      if (auto text = joined_text(content); !text.empty()) parts.push_back(json::object{{"text", std::move(text)}});
+      if (auto text = joined_text(content); !text.empty())
+        parts.push_back(json::object{{"text", std::move(text)}});
       if (const auto* calls = array_or_null(message.if_contains("tool_calls"))) {
         for (const auto& call_value : *calls) {
           const auto* call = call_value.if_object();
           const auto* function = call ? object_or_null(call->if_contains("function")) : nullptr;
-          const auto name = function ? string_or_empty(function->if_contains("name")) : std::string_view();
-          if (name.empty()) return bad_request("Invalid 'messages': a tool call needs a function name.", "messages");
+          const auto name =
+              function ? string_or_empty(function->if_contains("name")) : std::string_view();
+          if (name.empty())
+            return bad_request("Invalid 'messages': a tool call needs a function name.",
+                               "messages");
           auto args = call_arguments(function->if_contains("arguments"));
           if (!args) return args.error();
           const auto id = string_or_empty(call->if_contains("id"));
           call_names.emplace_back(id, name);
-          json::object part{{"functionCall", json::object{{"name", name}, {"args", std::move(*args)}}}};
+          json::object part{
+              {"functionCall", json::object{{"name", name}, {"args", std::move(*args)}}}};
           if (const auto at = id.find(kThoughtSignatureSeparator); at != std::string_view::npos)
             part["thoughtSignature"] = id.substr(at + kThoughtSignatureSeparator.size());
           parts.push_back(std::move(part));
@@ -262,18 +301,26 @@ Result<ConvertedMessages> convert_messages(const json::array& messages) {
       const auto id = string_or_empty(message.if_contains("tool_call_id"));
       auto name = string_or_empty(message.if_contains("name"));
       if (!id.empty()) {
-        const auto found = std::ranges::find(call_names, id, [](const auto& entry) { return entry.first; });
+        const auto found =
+            std::ranges::find(call_names, id, [](const auto& entry) { return entry.first; });
         if (found != call_names.end()) name = found->second;
       }
       if (name.empty()) {
-        return bad_request("Invalid 'messages': the tool message for tool_call_id '" + std::string(id) +
-                               "' answers no tool call of an earlier assistant message (gemini needs the "
-                               "function name).", "messages");
+        return bad_request(
+            "Invalid 'messages': the tool message for tool_call_id '" + std::string(id) +
+                "' answers no tool call of an earlier assistant message (gemini needs the "
+                "function name).",
+            "messages");
       }
-      builder.parts_of(Turn::tool_results).push_back(json::object{
-          {"functionResponse", json::object{{"name", name}, {"response", json::object{{"content", joined_text(content)}}}}}});
+      builder.parts_of(Turn::tool_results)
+          .push_back(json::object{
+              {"functionResponse",
+               json::object{{"name", name},
+                            {"response", json::object{{"content", joined_text(content)}}}}}});
     } else {
-      return bad_request("Invalid 'messages': role '" + std::string(role) + "' is not supported by gemini.", "messages");
+      return bad_request(
+          "Invalid 'messages': role '" + std::string(role) + "' is not supported by gemini.",
+          "messages");
     }
   }
   converted.contents = builder.take();
@@ -284,9 +331,10 @@ Result<ConvertedMessages> convert_messages(const json::array& messages) {
 // Request: JSON Schema → Gemini's Schema (an OpenAPI 3.0 subset that rejects unknown keys)
 
 constexpr std::string_view kSchemaKeys[] = {
-    "type", "format", "description", "nullable", "enum", "items", "properties", "required",
-    "propertyOrdering", "anyOf", "minItems", "maxItems", "minimum", "maximum", "minLength",
-    "maxLength", "pattern", "minProperties", "maxProperties", "title", "default", "example",
+    "type",          "format",   "description",      "nullable",  "enum",     "items",
+    "properties",    "required", "propertyOrdering", "anyOf",     "minItems", "maxItems",
+    "minimum",       "maximum",  "minLength",        "maxLength", "pattern",  "minProperties",
+    "maxProperties", "title",    "default",          "example",
 };
 constexpr int kMaxSchemaDepth = 32;  // bounds $ref cycles and hostile nesting
 
@@ -294,7 +342,8 @@ json::object gemini_schema(const json::object& schema, const json::object* defin
 
 json::value gemini_subschema(const json::value& value, const json::object* definitions, int depth) {
   const auto* object = value.if_object();
-  if (!object || object->empty()) return json::object{{"type", "object"}};  // `items: {}` and the like
+  if (!object || object->empty())
+    return json::object{{"type", "object"}};  // `items: {}` and the like
   return gemini_schema(*object, definitions, depth + 1);
 }
 
@@ -322,7 +371,8 @@ json::object gemini_schema(const json::object& schema, const json::object* defin
       json::array branches;
       for (const auto& branch : value.get_array()) {
         const auto* object = branch.if_object();
-        if (object && string_or_empty(object->if_contains("type")) == "null" && object->size() == 1) {
+        if (object && string_or_empty(object->if_contains("type")) == "null" &&
+            object->size() == 1) {
           out["nullable"] = true;
           continue;
         }
@@ -332,8 +382,10 @@ json::object gemini_schema(const json::object& schema, const json::object* defin
     } else if (key == "type" && value.is_array()) {
       json::array types;
       for (const auto& type : value.get_array()) {
-        if (type.is_string() && type.get_string() == "null") out["nullable"] = true;
-        else types.push_back(type);
+        if (type.is_string() && type.get_string() == "null")
+          out["nullable"] = true;
+        else
+          types.push_back(type);
       }
       if (types.size() == 1) {
         out["type"] = types.front();
@@ -368,7 +420,8 @@ json::object gemini_schema(const json::object& schema) {
 // ---------------------------------------------------------------------------------------------
 // Request: tools, tool_choice, generationConfig
 
-constexpr std::string_view kNativeTools[] = {"googleSearch", "googleSearchRetrieval", "codeExecution", "urlContext"};
+constexpr std::string_view kNativeTools[] = {"googleSearch", "googleSearchRetrieval",
+                                             "codeExecution", "urlContext"};
 
 Result<json::array> convert_tools(const json::value& tools_value, const json::value* web_search) {
   const auto* tools = tools_value.if_array();
@@ -378,7 +431,8 @@ Result<json::array> convert_tools(const json::value& tools_value, const json::va
   for (const auto& tool_value : *tools) {
     const auto* tool = tool_value.if_object();
     if (!tool) return bad_request("Invalid 'tools': each tool must be an object.", "tools");
-    if (std::ranges::any_of(kNativeTools, [&](std::string_view key) { return tool->contains(key); })) {
+    if (std::ranges::any_of(kNativeTools,
+                            [&](std::string_view key) { return tool->contains(key); })) {
       out.push_back(*tool);  // Gemini's own tools, as LiteLLM passes them
       continue;
     }
@@ -388,20 +442,26 @@ Result<json::array> convert_tools(const json::value& tools_value, const json::va
       continue;
     }
     const auto* function = object_or_null(tool->if_contains("function"));
-    const auto name = function ? string_or_empty(function->if_contains("name")) : std::string_view();
+    const auto name =
+        function ? string_or_empty(function->if_contains("name")) : std::string_view();
     if (type != "function" || name.empty())
       return bad_request("Invalid 'tools': gemini takes function tools with a name.", "tools");
     json::object declaration{{"name", name}};
-    if (const auto description = string_or_empty(function->if_contains("description")); !description.empty())
+    if (const auto description = string_or_empty(function->if_contains("description"));
+        !description.empty())
       declaration["description"] = description;
-    // A function without arguments has no `parameters`: Gemini refuses an OBJECT without properties.
+    // A function without arguments has no `parameters`: Gemini refuses an OBJECT without
+    // properties.
     const auto* parameters = object_or_null(function->if_contains("parameters"));
-    const auto* properties = parameters ? object_or_null(parameters->if_contains("properties")) : nullptr;
+    const auto* properties =
+        parameters ? object_or_null(parameters->if_contains("properties")) : nullptr;
     if (properties && !properties->empty()) declaration["parameters"] = gemini_schema(*parameters);
     declarations.push_back(std::move(declaration));
   }
-  if (!declarations.empty()) out.insert(out.begin(), json::object{{"functionDeclarations", std::move(declarations)}});
-  if (web_search && !web_search->is_null()) out.push_back(json::object{{"googleSearch", json::object{}}});
+  if (!declarations.empty())
+    out.insert(out.begin(), json::object{{"functionDeclarations", std::move(declarations)}});
+  if (web_search && !web_search->is_null())
+    out.push_back(json::object{{"googleSearch", json::object{}}});
   return out;
 }
 
@@ -413,35 +473,48 @@ Result<json::object> convert_tool_choice(const json::value& choice) {
     if (mode == "required") return json::object{{"mode", "ANY"}};
   } else if (const auto* object = choice.if_object()) {
     const auto* function = object_or_null(object->if_contains("function"));
-    const auto name = function ? string_or_empty(function->if_contains("name")) : std::string_view();
-    if (!name.empty()) return json::object{{"mode", "ANY"}, {"allowedFunctionNames", json::array{name}}};
+    const auto name =
+        function ? string_or_empty(function->if_contains("name")) : std::string_view();
+    if (!name.empty())
+      return json::object{{"mode", "ANY"}, {"allowedFunctionNames", json::array{name}}};
   }
-  return bad_request("Invalid 'tool_choice': expected auto, none, required or a named function.", "tool_choice");
+  return bad_request("Invalid 'tool_choice': expected auto, none, required or a named function.",
+                     "tool_choice");
 }
 
 // reasoning_effort → thinkingConfig with LiteLLM's budgets (Gemini 2.5) and levels (Gemini 3).
 // The effort is a string, or {"effort": …} as the OpenAI Agents SDK sends it.
 Result<json::object> effort_thinking_config(const json::value& value, std::string_view model) {
   const auto* object = value.if_object();
-  std::string_view effort = object ? string_or_empty(object->if_contains("effort")) : string_or_empty(&value);
+  std::string_view effort =
+      object ? string_or_empty(object->if_contains("effort")) : string_or_empty(&value);
   if (effort == "disable") effort = "none";
   const bool thoughts = effort != "none";
   if (is_gemini_3(model)) {
     const bool flash = model.find("gemini-3-flash") != std::string_view::npos ||
                        model.find("gemini-3.1-flash") != std::string_view::npos;
     std::string_view level;
-    if (effort == "minimal" || effort == "none") level = flash ? "MINIMAL" : "LOW";
-    else if (effort == "low") level = "LOW";
-    else if (effort == "medium") level = flash || model.find("gemini-3.1-pro") != std::string_view::npos ? "MEDIUM" : "HIGH";
-    else if (effort == "high") level = "HIGH";
-    if (!level.empty()) return json::object{{"thinkingLevel", level}, {"includeThoughts", thoughts}};
+    if (effort == "minimal" || effort == "none")
+      level = flash ? "MINIMAL" : "LOW";
+    else if (effort == "low")
+      level = "LOW";
+    else if (effort == "medium")
+      level = flash || model.find("gemini-3.1-pro") != std::string_view::npos ? "MEDIUM" : "HIGH";
+    else if (effort == "high")
+      level = "HIGH";
+    if (!level.empty())
+      return json::object{{"thinkingLevel", level}, {"includeThoughts", thoughts}};
   } else {
     std::int64_t budget = -1;
     if (effort == "minimal") {
-      if (model.find("gemini-2.5-flash-lite") != std::string_view::npos) budget = 512;
-      else if (model.find("gemini-2.5-pro") != std::string_view::npos) budget = 128;
-      else if (model.find("gemini-2.5-flash") != std::string_view::npos) budget = 1;
-      else budget = 128;
+      if (model.find("gemini-2.5-flash-lite") != std::string_view::npos)
+        budget = 512;
+      else if (model.find("gemini-2.5-pro") != std::string_view::npos)
+        budget = 128;
+      else if (model.find("gemini-2.5-flash") != std::string_view::npos)
+        budget = 1;
+      else
+        budget = 128;
     } else if (effort == "low") {
       budget = 1024;
     } else if (effort == "medium") {
@@ -453,7 +526,8 @@ Result<json::object> effort_thinking_config(const json::value& value, std::strin
     }
     if (budget >= 0) return json::object{{"thinkingBudget", budget}, {"includeThoughts", thoughts}};
   }
-  return bad_request("Invalid 'reasoning_effort': expected none, minimal, low, medium or high.", "reasoning_effort");
+  return bad_request("Invalid 'reasoning_effort': expected none, minimal, low, medium or high.",
+                     "reasoning_effort");
 }
 
 // Anthropic's `thinking` ({"type":"enabled","budget_tokens":N} or {"type":"disabled"}), which
@@ -474,7 +548,8 @@ json::object budget_thinking_config(const json::value& value, std::string_view m
   return config;
 }
 
-Result<void> add_response_format(const json::value& format_value, std::string_view model, json::object& config) {
+Result<void> add_response_format(const json::value& format_value, std::string_view model,
+                                 json::object& config) {
   const auto* format = format_value.if_object();
   const auto type = format ? string_or_empty(format->if_contains("type")) : std::string_view();
   if (type == "text") {
@@ -487,11 +562,14 @@ Result<void> add_response_format(const json::value& format_value, std::string_vi
     const auto* schema = spec ? object_or_null(spec->if_contains("schema")) : nullptr;
     if (schema) {
       // Gemini 2.0 and later take JSON Schema as is; 1.x only its own Schema subset.
-      if (model.starts_with("gemini-1.")) config["responseSchema"] = gemini_schema(*schema);
-      else config["responseJsonSchema"] = *schema;
+      if (model.starts_with("gemini-1."))
+        config["responseSchema"] = gemini_schema(*schema);
+      else
+        config["responseJsonSchema"] = *schema;
     }
   } else {
-    return bad_request("Invalid 'response_format': expected type text, json_object or json_schema.", "response_format");
+    return bad_request("Invalid 'response_format': expected type text, json_object or json_schema.",
+                       "response_format");
   }
   return {};
 }
@@ -515,12 +593,16 @@ Result<json::object> generation_config(const api::Request& request, const Target
   copy("logprobs", "responseLogprobs");
   copy("top_logprobs", "logprobs");
   if (const auto* stop = request_param(request, target, "stop")) {
-    if (stop->is_string()) config["stopSequences"] = json::array{*stop};
-    else if (stop->is_array()) config["stopSequences"] = *stop;
-    else return bad_request("Invalid 'stop': expected a string or an array of strings.", "stop");
+    if (stop->is_string())
+      config["stopSequences"] = json::array{*stop};
+    else if (stop->is_array())
+      config["stopSequences"] = *stop;
+    else
+      return bad_request("Invalid 'stop': expected a string or an array of strings.", "stop");
   }
   if (const auto* format = request_param(request, target, "response_format")) {
-    if (auto added = add_response_format(*format, target.upstream_model, config); !added) return added.error();
+    if (auto added = add_response_format(*format, target.upstream_model, config); !added)
+      return added.error();
   }
   if (const auto* effort = request_param(request, target, "reasoning_effort")) {
     auto thinking = effort_thinking_config(*effort, target.upstream_model);
@@ -530,7 +612,8 @@ Result<json::object> generation_config(const api::Request& request, const Target
     config["thinkingConfig"] = budget_thinking_config(*thinking, target.upstream_model);
   }
   // LiteLLM's default for Gemini 3, which Google recommends over lower temperatures.
-  if (is_gemini_3(target.upstream_model) && !config.contains("temperature")) config["temperature"] = 1.0;
+  if (is_gemini_3(target.upstream_model) && !config.contains("temperature"))
+    config["temperature"] = 1.0;
   if (const auto* modalities = array_or_null(request_param(request, target, "modalities"))) {
     json::array upper;
     for (const auto& modality : *modalities) {
@@ -550,13 +633,15 @@ Result<void> check_parallel_tool_calls(const api::Request& request, const Target
   if (!parallel || !parallel->is_bool() || parallel->get_bool()) return {};
   const auto* tools = array_or_null(request_param(request, target, "tools"));
   const auto* dropping = request.body.if_contains("drop_params");
-  if (!tools || tools->size() < 2 || target.drop_params || (dropping && dropping->is_bool() && dropping->get_bool()))
+  if (!tools || tools->size() < 2 || target.drop_params ||
+      (dropping && dropping->is_bool() && dropping->get_bool()))
     return {};
-  return make_error(ErrorKind::unsupported_params,
-                    "llmux.UnsupportedParamsError: `parallel_tool_calls=False` is not supported by gemini when "
-                    "multiple tools are provided. Specify a single tool, set `parallel_tool_calls=True`, or set "
-                    "`drop_params: true` to drop it.",
-                    "parallel_tool_calls");
+  return make_error(
+      ErrorKind::unsupported_params,
+      "llmux.UnsupportedParamsError: `parallel_tool_calls=False` is not supported by gemini when "
+      "multiple tools are provided. Specify a single tool, set `parallel_tool_calls=True`, or set "
+      "`drop_params: true` to drop it.",
+      "parallel_tool_calls");
 }
 
 Result<std::string> chat_body(const api::Request& request, const Target& target) {
@@ -593,11 +678,14 @@ Result<std::vector<std::string_view>> embedding_texts(const api::Request& reques
     texts.push_back(input.get_string());
   } else if (const auto* items = input.if_array()) {
     for (const auto& item : *items) {
-      if (!item.is_string()) return bad_request("Invalid 'input': gemini embeds text only (strings).", "input");
+      if (!item.is_string())
+        return bad_request("Invalid 'input': gemini embeds text only (strings).", "input");
       texts.push_back(item.get_string());
     }
   }
-  if (texts.empty()) return bad_request("Invalid 'input': expected a string or a non-empty array of strings.", "input");
+  if (texts.empty())
+    return bad_request("Invalid 'input': expected a string or a non-empty array of strings.",
+                       "input");
   return texts;
 }
 
@@ -609,7 +697,9 @@ Result<std::string> embeddings_body(const api::Request& request, const Target& t
   const auto* dimensions = request_param(request, target, "dimensions");
   json::array requests;
   for (const auto text : *texts) {
-    json::object one{{"model", model}, {"content", json::object{{"parts", json::array{json::object{{"text", text}}}}}}};
+    json::object one{
+        {"model", model},
+        {"content", json::object{{"parts", json::array{json::object{{"text", text}}}}}}};
     if (dimensions) one["outputDimensionality"] = *dimensions;
     requests.push_back(std::move(one));
   }
@@ -634,8 +724,18 @@ Result<std::string> predict_embeddings_body(const api::Request& request, const T
 
 std::string_view finish_reason_of(std::string_view gemini) {
   static constexpr std::string_view kFiltered[] = {
-      "SAFETY", "RECITATION", "LANGUAGE", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
-      "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "IMAGE_OTHER", "NO_IMAGE",
+      "SAFETY",
+      "RECITATION",
+      "LANGUAGE",
+      "OTHER",
+      "BLOCKLIST",
+      "PROHIBITED_CONTENT",
+      "SPII",
+      "IMAGE_SAFETY",
+      "IMAGE_PROHIBITED_CONTENT",
+      "IMAGE_RECITATION",
+      "IMAGE_OTHER",
+      "NO_IMAGE",
   };
   if (gemini == "MAX_TOKENS") return "length";
   if (std::ranges::find(kFiltered, gemini) != std::end(kFiltered)) return "content_filter";
@@ -681,7 +781,8 @@ void read_parts(const json::object& candidate, CandidateParts& out) {
     } else if (const auto* call = object_or_null(part->if_contains("functionCall"))) {
       const auto* args = call->if_contains("args");
       std::string id = make_object_id("call_");
-      if (const auto signature = string_or_empty(part->if_contains("thoughtSignature")); !signature.empty())
+      if (const auto signature = string_or_empty(part->if_contains("thoughtSignature"));
+          !signature.empty())
         id.append(kThoughtSignatureSeparator).append(signature);
       out.calls.push_back(ToolCall{.id = std::move(id),
                                    .name = string_or_empty(call->if_contains("name")),
@@ -718,9 +819,11 @@ void append_usage(std::string& out, const GeminiUsage& gemini) {
          ",\"completion_tokens\":" + std::to_string(usage.completion_tokens) +
          ",\"total_tokens\":" + std::to_string(usage.total_tokens);
   if (usage.cached_tokens > 0)
-    out += ",\"prompt_tokens_details\":{\"cached_tokens\":" + std::to_string(usage.cached_tokens) + '}';
+    out += ",\"prompt_tokens_details\":{\"cached_tokens\":" + std::to_string(usage.cached_tokens) +
+           '}';
   if (gemini.reasoning_tokens > 0)
-    out += ",\"completion_tokens_details\":{\"reasoning_tokens\":" + std::to_string(gemini.reasoning_tokens) + '}';
+    out += ",\"completion_tokens_details\":{\"reasoning_tokens\":" +
+           std::to_string(gemini.reasoning_tokens) + '}';
   out += '}';
 }
 
@@ -740,24 +843,30 @@ void append_logprobs(std::string& out, const json::object& candidate) {
     if (!token) continue;
     json::array alternatives;
     const auto* top_entry = top && i < top->size() ? (*top)[i].if_object() : nullptr;
-    if (const auto* candidates = top_entry ? array_or_null(top_entry->if_contains("candidates")) : nullptr) {
+    if (const auto* candidates =
+            top_entry ? array_or_null(top_entry->if_contains("candidates")) : nullptr) {
       for (const auto& alternative_value : *candidates) {
         const auto* alternative = alternative_value.if_object();
         if (!alternative) continue;
-        alternatives.push_back(json::object{{"token", string_or_empty(alternative->if_contains("token"))},
-                                            {"logprob", alternative->contains("logProbability") ? alternative->at("logProbability") : json::value(0)},
-                                            {"bytes", nullptr}});
+        alternatives.push_back(json::object{
+            {"token", string_or_empty(alternative->if_contains("token"))},
+            {"logprob", alternative->contains("logProbability") ? alternative->at("logProbability")
+                                                                : json::value(0)},
+            {"bytes", nullptr}});
       }
     }
-    content.push_back(json::object{{"token", string_or_empty(token->if_contains("token"))},
-                                   {"logprob", token->contains("logProbability") ? token->at("logProbability") : json::value(0)},
-                                   {"bytes", nullptr},
-                                   {"top_logprobs", std::move(alternatives)}});
+    content.push_back(
+        json::object{{"token", string_or_empty(token->if_contains("token"))},
+                     {"logprob", token->contains("logProbability") ? token->at("logProbability")
+                                                                   : json::value(0)},
+                     {"bytes", nullptr},
+                     {"top_logprobs", std::move(alternatives)}});
   }
   out += json::serialize(json::object{{"content", std::move(content)}});
 }
 
-void append_tool_calls(std::string& out, const std::vector<ToolCall>& calls, int first_index, bool with_index) {
+void append_tool_calls(std::string& out, const std::vector<ToolCall>& calls, int first_index,
+                       bool with_index) {
   out += '[';
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (i) out += ',';
@@ -777,12 +886,15 @@ void append_tool_calls(std::string& out, const std::vector<ToolCall>& calls, int
 // promptFeedback.blockReason: the prompt itself was refused, so there is no answer to give.
 std::optional<Error> prompt_blocked(const json::object& answer) {
   const auto* feedback = object_or_null(answer.if_contains("promptFeedback"));
-  const auto reason = feedback ? string_or_empty(feedback->if_contains("blockReason")) : std::string_view();
+  const auto reason =
+      feedback ? string_or_empty(feedback->if_contains("blockReason")) : std::string_view();
   if (reason.empty()) return std::nullopt;
   std::string message = "gemini blocked the prompt (blockReason: " + std::string(reason) + ")";
-  if (const auto detail = string_or_empty(feedback->if_contains("blockReasonMessage")); !detail.empty())
+  if (const auto detail = string_or_empty(feedback->if_contains("blockReasonMessage"));
+      !detail.empty())
     message += ": " + std::string(detail);
-  else message += '.';
+  else
+    message += '.';
   return make_error(ErrorKind::content_policy, std::move(message));
 }
 
@@ -800,16 +912,19 @@ std::optional<std::chrono::seconds> duration_seconds(std::string_view text) {
 Error error_from_status(int status, const json::object& rpc_status) {
   const auto code = static_cast<int>(api::token_count(rpc_status.if_contains("code")));
   if (status == 0 || (status >= 200 && status < 300)) status = code >= 400 ? code : 500;
-  Error error{.kind = kind_from_status(status), .message = std::string(string_or_empty(rpc_status.if_contains("message"))),
+  Error error{.kind = kind_from_status(status),
+              .message = std::string(string_or_empty(rpc_status.if_contains("message"))),
               .status = status};
-  if (error.message.empty()) error.message = "gemini answered with HTTP " + std::to_string(status) + '.';
+  if (error.message.empty())
+    error.message = "gemini answered with HTTP " + std::to_string(status) + '.';
   if (const auto* details = array_or_null(rpc_status.if_contains("details"))) {
     for (const auto& detail_value : *details) {
       const auto* detail = detail_value.if_object();
       if (!detail) continue;
       const auto type = string_or_empty(detail->if_contains("@type"));
       // Gemini reports a wrong key as 400 INVALID_ARGUMENT; OpenAI clients expect a 401.
-      if (type.ends_with("google.rpc.ErrorInfo") && string_or_empty(detail->if_contains("reason")) == "API_KEY_INVALID") {
+      if (type.ends_with("google.rpc.ErrorInfo") &&
+          string_or_empty(detail->if_contains("reason")) == "API_KEY_INVALID") {
         error.kind = ErrorKind::unauthenticated;
         error.status = 401;
       } else if (type.ends_with("google.rpc.RetryInfo")) {
@@ -825,7 +940,8 @@ Error error_from_status(int status, const json::object& rpc_status) {
 }
 
 // Parses one upstream JSON document into `resource`'s memory.
-json::value parse_answer(std::string_view text, json::monotonic_resource& resource, json::error_code& ec) {
+json::value parse_answer(std::string_view text, json::monotonic_resource& resource,
+                         json::error_code& ec) {
   return json::parse(text, ec, json::storage_ptr(&resource));
 }
 
@@ -846,17 +962,23 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
     static const json::object kNoCandidate;
     const auto* candidate = i < count ? (*candidates)[i].if_object() : &kNoCandidate;
-    if (!candidate) return upstream_failure("gemini answered with a candidate that is not an object.");
+    if (!candidate)
+      return upstream_failure("gemini answered with a candidate that is not an object.");
     parts.clear();
     read_parts(*candidate, parts);
-    std::string_view finish = finish_reason_of(string_or_empty(candidate->if_contains("finishReason")));
+    std::string_view finish =
+        finish_reason_of(string_or_empty(candidate->if_contains("finishReason")));
     const bool filtered = finish == "content_filter";  // LiteLLM drops what a filter cut short
     if (!parts.calls.empty() && !filtered) finish = "tool_calls";
     if (i) body += ',';
-    body += "{\"index\":" + std::to_string(candidate->contains("index") ? api::token_count(candidate->if_contains("index")) : static_cast<std::int64_t>(i));
+    body += "{\"index\":" + std::to_string(candidate->contains("index")
+                                               ? api::token_count(candidate->if_contains("index"))
+                                               : static_cast<std::int64_t>(i));
     body += ",\"message\":{\"role\":\"assistant\",\"content\":";
-    if (parts.has_text && !filtered) append_json_string(body, parts.text);
-    else body += "null";
+    if (parts.has_text && !filtered)
+      append_json_string(body, parts.text);
+    else
+      body += "null";
     if (!parts.reasoning.empty() && !filtered) {
       body += ",\"reasoning_content\":";
       append_json_string(body, parts.reasoning);
@@ -873,7 +995,8 @@ Result<Reply> decode_chat(const json::object& answer, std::string_view client_mo
   }
   body += ']';
   GeminiUsage usage;
-  if (const auto* metadata = object_or_null(answer.if_contains("usageMetadata"))) usage = usage_of(*metadata);
+  if (const auto* metadata = object_or_null(answer.if_contains("usageMetadata")))
+    usage = usage_of(*metadata);
   body += ",\"usage\":";
   append_usage(body, usage);
   body += '}';
@@ -910,10 +1033,12 @@ std::vector<api::Span> values_as_written(std::string_view body, const Embeddings
   return spans;
 }
 
-Result<Reply> decode_embeddings(const api::Request& request, std::string_view text, const json::object& answer,
-                                std::string_view client_model, const EmbeddingsLayout& layout) {
+Result<Reply> decode_embeddings(const api::Request& request, std::string_view text,
+                                const json::object& answer, std::string_view client_model,
+                                const EmbeddingsLayout& layout) {
   const auto* items = array_or_null(answer.if_contains(layout.list));
-  if (!items) return upstream_failure("gemini answered without '" + std::string(layout.list) + "'.");
+  if (!items)
+    return upstream_failure("gemini answered without '" + std::string(layout.list) + "'.");
   const bool base64 = api::wants_base64(request);
   const auto written = base64 ? std::vector<api::Span>{} : values_as_written(text, layout);
   std::int64_t prompt_tokens = 0;
@@ -922,7 +1047,8 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
     const auto* embedding = (*items)[i].if_object();
     if (embedding && !layout.wrapper.empty()) {
       embedding = object_or_null(embedding->if_contains(layout.wrapper));
-      const auto* statistics = embedding ? object_or_null(embedding->if_contains("statistics")) : nullptr;
+      const auto* statistics =
+          embedding ? object_or_null(embedding->if_contains("statistics")) : nullptr;
       if (statistics) prompt_tokens += api::token_count(statistics->if_contains("token_count"));
     }
     const auto* values = embedding ? array_or_null(embedding->if_contains("values")) : nullptr;
@@ -948,7 +1074,8 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
   body += ",\"usage\":{\"prompt_tokens\":" + tokens + ",\"total_tokens\":" + tokens + "}}";
   api::Usage usage;
   if (!layout.wrapper.empty()) {
-    usage = api::Usage{.prompt_tokens = prompt_tokens, .total_tokens = prompt_tokens, .reported = true};
+    usage =
+        api::Usage{.prompt_tokens = prompt_tokens, .total_tokens = prompt_tokens, .reported = true};
   }
   return Reply{.body = std::move(body), .usage = usage};
 }
@@ -958,7 +1085,8 @@ Result<Reply> decode_embeddings(const api::Request& request, std::string_view te
 
 class GeminiStreamDecoder final : public SseStreamDecoder {
  public:
-  GeminiStreamDecoder(std::string_view client_model, bool include_usage, std::size_t max_event_bytes)
+  GeminiStreamDecoder(std::string_view client_model, bool include_usage,
+                      std::size_t max_event_bytes)
       : SseStreamDecoder(max_event_bytes),
         client_model_(client_model),
         created_(unix_seconds()),
@@ -1000,20 +1128,26 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     json::monotonic_resource resource(buffer, sizeof buffer);
     json::error_code ec;
     const json::value parsed = parse_answer(data, resource, ec);
-    if (ec || !parsed.is_object()) return upstream_failure("The upstream stream sent an event that is not a JSON object.");
+    if (ec || !parsed.is_object())
+      return upstream_failure("The upstream stream sent an event that is not a JSON object.");
     const auto& answer = parsed.get_object();
-    if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
+    if (const auto* error = object_or_null(answer.if_contains("error")))
+      return error_from_status(0, *error);
     if (auto blocked = prompt_blocked(answer)) return *blocked;
     chunks(&answer);  // the first answer gives every chunk its id
-    if (const auto* metadata = object_or_null(answer.if_contains("usageMetadata"))) usage_ = usage_of(*metadata);
+    if (const auto* metadata = object_or_null(answer.if_contains("usageMetadata")))
+      usage_ = usage_of(*metadata);
     const auto* candidates = array_or_null(answer.if_contains("candidates"));
     if (!candidates) return {};
     for (std::size_t position = 0; position < candidates->size(); ++position) {
       const auto* candidate = (*candidates)[position].if_object();
-      if (!candidate) return upstream_failure("The upstream stream sent a candidate that is not an object.");
-      const auto index = candidate->contains("index") ? api::token_count(candidate->if_contains("index"))
-                                                      : static_cast<std::int64_t>(position);
-      if (index < 0 || index > kMaxChoices) return upstream_failure("The upstream stream sent an unusable candidate index.");
+      if (!candidate)
+        return upstream_failure("The upstream stream sent a candidate that is not an object.");
+      const auto index = candidate->contains("index")
+                             ? api::token_count(candidate->if_contains("index"))
+                             : static_cast<std::int64_t>(position);
+      if (index < 0 || index > kMaxChoices)
+        return upstream_failure("The upstream stream sent an unusable candidate index.");
       relay_candidate(*candidate, static_cast<std::size_t>(index), out);
     }
     return {};
@@ -1068,7 +1202,8 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
     if (state.called_tools && finish != "content_filter") finish = "tool_calls";
     chunks().begin(out);
     // A choice that ends without any delta still says who speaks.
-    out += "{\"index\":" + index_text + (state.role_sent ? ",\"delta\":{}" : ",\"delta\":{\"role\":\"assistant\"}");
+    out += "{\"index\":" + index_text +
+           (state.role_sent ? ",\"delta\":{}" : ",\"delta\":{\"role\":\"assistant\"}");
     state.role_sent = true;
     out += ",\"finish_reason\":";
     append_json_string(out, finish);
@@ -1078,7 +1213,9 @@ class GeminiStreamDecoder final : public SseStreamDecoder {
 
   // The chunk writer, made at the first answer so that every chunk carries Gemini's responseId.
   const ChunkWriter& chunks(const json::object* answer = nullptr) {
-    if (!chunks_) chunks_.emplace(answer ? chat_id(*answer) : make_object_id("chatcmpl-"), created_, client_model_);
+    if (!chunks_)
+      chunks_.emplace(answer ? chat_id(*answer) : make_object_id("chatcmpl-"), created_,
+                      client_model_);
     return *chunks_;
   }
 
@@ -1117,12 +1254,15 @@ const AiStudioAddressing kAiStudioAddressing;
 
 const GeminiAddressing& ai_studio_addressing() { return kAiStudioAddressing; }
 
-Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, const Target& target) const {
+Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request,
+                                               const Target& target) const {
   UpstreamRequest upstream;
   std::string_view method;
   switch (request.endpoint) {
     case api::Endpoint::chat_completions: {
-      if (auto checked = check_supported_params(request, target, chat_params(target.upstream_model), kProviderName); !checked)
+      if (auto checked = check_supported_params(request, target, chat_params(target.upstream_model),
+                                                kProviderName);
+          !checked)
         return checked.error();
       auto body = chat_body(request, target);
       if (!body) return body.error();
@@ -1131,23 +1271,25 @@ Result<UpstreamRequest> GeminiProvider::encode(const api::Request& request, cons
       break;
     }
     case api::Endpoint::embeddings: {
-      if (auto checked = check_supported_params(request, target, kEmbeddingParams, kProviderName); !checked)
+      if (auto checked = check_supported_params(request, target, kEmbeddingParams, kProviderName);
+          !checked)
         return checked.error();
       const bool predict = addressing_.embeds_with_predict();
-      auto body = predict ? predict_embeddings_body(request, target) : embeddings_body(request, target);
+      auto body =
+          predict ? predict_embeddings_body(request, target) : embeddings_body(request, target);
       if (!body) return body.error();
       upstream.body = std::move(*body);
       method = predict ? "predict" : "batchEmbedContents";
       break;
     }
-    default:
-      return bad_request("gemini serves /chat/completions and /embeddings only.");
+    default: return bad_request("gemini serves /chat/completions and /embeddings only.");
   }
   auto url = addressing_.url(target, method);
   if (!url) return url.error();
   upstream.url = std::move(*url);
   upstream.headers.reserve(1 + target.extra_headers.size());
-  if (auto added = addressing_.add_credentials(target, upstream.headers); !added) return added.error();
+  if (auto added = addressing_.add_credentials(target, upstream.headers); !added)
+    return added.error();
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
@@ -1157,12 +1299,15 @@ Result<Reply> GeminiProvider::decode(const api::Request& request, std::string_vi
   json::monotonic_resource resource;
   json::error_code ec;
   const json::value parsed = parse_answer(body, resource, ec);
-  if (ec || !parsed.is_object()) return upstream_failure("gemini answered with a body that is not a JSON object.");
+  if (ec || !parsed.is_object())
+    return upstream_failure("gemini answered with a body that is not a JSON object.");
   const auto& answer = parsed.get_object();
-  if (const auto* error = object_or_null(answer.if_contains("error"))) return error_from_status(0, *error);
+  if (const auto* error = object_or_null(answer.if_contains("error")))
+    return error_from_status(0, *error);
   if (request.endpoint == api::Endpoint::embeddings) {
-    return decode_embeddings(request, body, answer, client_model,
-                             addressing_.embeds_with_predict() ? kPredictLayout : kBatchEmbedLayout);
+    return decode_embeddings(
+        request, body, answer, client_model,
+        addressing_.embeds_with_predict() ? kPredictLayout : kBatchEmbedLayout);
   }
   return decode_chat(answer, client_model);
 }
@@ -1173,17 +1318,18 @@ Error GeminiProvider::decode_error(int status, std::string_view body) const {
   const json::value parsed = parse_answer(body, resource, ec);
   // Errors of the JSON-array stream mode come wrapped in an array.
   const json::value* root = &parsed;
-  if (!ec && parsed.is_array() && parsed.get_array().size() == 1) root = &parsed.get_array().front();
+  if (!ec && parsed.is_array() && parsed.get_array().size() == 1)
+    root = &parsed.get_array().front();
   const auto* object = ec ? nullptr : root->if_object();
   const auto* rpc_status = object ? object_or_null(object->if_contains("error")) : nullptr;
   if (!rpc_status) return decode_openai_error(status, body);  // not Google's shape: quote what came
   return error_from_status(status, *rpc_status);
 }
 
-std::unique_ptr<StreamDecoder> GeminiProvider::make_stream_decoder(const api::Request& request,
-                                                                   std::string_view client_model,
-                                                                   std::size_t max_event_bytes) const {
-  return std::make_unique<GeminiStreamDecoder>(client_model, request.include_usage, max_event_bytes);
+std::unique_ptr<StreamDecoder> GeminiProvider::make_stream_decoder(
+    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
+  return std::make_unique<GeminiStreamDecoder>(client_model, request.include_usage,
+                                               max_event_bytes);
 }
 
 }  // namespace llmux::providers

@@ -1,7 +1,7 @@
 // Google AI Studio's Gemini API (`gemini/<model>`, generativelanguage.googleapis.com): OpenAI chat
 // requests become generateContent / streamGenerateContent?alt=sse calls, embeddings become
-// batchEmbedContents (Vertex: predict), and Gemini's answers, SSE streams and google.rpc errors come back in
-// OpenAI's shapes, following LiteLLM's `gemini/` provider (docs/providers/gemini.md).
+// batchEmbedContents (Vertex: predict), and Gemini's answers, SSE streams and google.rpc errors
+// come back in OpenAI's shapes, following LiteLLM's `gemini/` provider (docs/providers/gemini.md).
 // Vertex AI serves the same bodies under its own URLs and OAuth credential: it only supplies a
 // GeminiAddressing (vertex.hpp), so the translation stays one piece of code.
 #pragma once
@@ -31,13 +31,15 @@ const GeminiAddressing& ai_studio_addressing();
 
 class GeminiProvider final : public Provider {
  public:
-  explicit GeminiProvider(const GeminiAddressing& addressing = ai_studio_addressing()) : addressing_(addressing) {}
+  explicit GeminiProvider(const GeminiAddressing& addressing = ai_studio_addressing())
+      : addressing_(addressing) {}
 
   Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const override;
   Result<Reply> decode(const api::Request& request, std::string_view body,
                        std::string_view client_model) const override;
   Error decode_error(int status, std::string_view body) const override;
-  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request, std::string_view client_model,
+  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
+                                                     std::string_view client_model,
                                                      std::size_t max_event_bytes) const override;
 
  private:

@@ -32,7 +32,8 @@ const json::array* array_at(const json::object& object, std::string_view key) {
   return array_or_null(object.if_contains(key));
 }
 
-const json::value* request_param(const api::Request& request, const Target& target, std::string_view key) {
+const json::value* request_param(const api::Request& request, const Target& target,
+                                 std::string_view key) {
   if (const auto* value = request.body.if_contains(key); value && !value->is_null()) return value;
   const auto* value = target.default_params.if_contains(key);
   return value && !value->is_null() ? value : nullptr;
@@ -67,8 +68,8 @@ void append_token_count_members(std::string& out, const api::Usage& usage) {
   append_number(out, usage.total_tokens);
 }
 
-void append_answer_head(std::string& out, std::string_view id, std::string_view object, std::int64_t created,
-                        std::string_view model) {
+void append_answer_head(std::string& out, std::string_view id, std::string_view object,
+                        std::int64_t created, std::string_view model) {
   out += "{\"id\":";
   append_json_string(out, id);
   out += ",\"object\":";
@@ -80,7 +81,9 @@ void append_answer_head(std::string& out, std::string_view id, std::string_view 
 }
 
 std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace llmux::providers

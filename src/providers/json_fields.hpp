@@ -4,9 +4,9 @@
 #pragma once
 
 #include "api/json_scan.hpp"
-#include "base/json_string.hpp"
 #include "api/request.hpp"
 #include "api/usage.hpp"
+#include "base/json_string.hpp"
 #include "providers/provider.hpp"
 
 #include <boost/json/array.hpp>
@@ -32,7 +32,8 @@ const boost::json::array* array_at(const boost::json::object& object, std::strin
 
 // The request's value of `key`, else the deployment's default for it (litellm_params such as
 // temperature); nullptr when neither gives a non-null value.
-const boost::json::value* request_param(const api::Request& request, const Target& target, std::string_view key);
+const boost::json::value* request_param(const api::Request& request, const Target& target,
+                                        std::string_view key);
 
 // The span of member `key` of the object at `object` in `text`; empty when absent.
 api::Span member_span(std::string_view text, api::Span object, std::string_view key);
@@ -47,8 +48,8 @@ void append_token_count_members(std::string& out, const api::Usage& usage);
 
 // `{"id":…,"object":…,"created":…,"model":…` — how every OpenAI answer and chunk begins (the
 // caller writes the rest).
-void append_answer_head(std::string& out, std::string_view id, std::string_view object, std::int64_t created,
-                        std::string_view model);
+void append_answer_head(std::string& out, std::string_view id, std::string_view object,
+                        std::int64_t created, std::string_view model);
 
 // OpenAI's "created" for an upstream whose answers carry no time: seconds since the epoch, now.
 std::int64_t unix_seconds();

@@ -40,11 +40,13 @@ bool is_chat(const api::Request& request) {
 }
 
 // A chat.completion / text_completion body answering `text`.
-Reply mock_reply(const api::Request& request, std::string_view text, std::string_view client_model) {
+Reply mock_reply(const api::Request& request, std::string_view text,
+                 std::string_view client_model) {
   const api::Usage usage = usage_for(request, text);
   json::object choice{{"index", 0}, {"finish_reason", "stop"}, {"logprobs", nullptr}};
   if (is_chat(request)) {
-    choice["message"] = json::object{{"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
+    choice["message"] =
+        json::object{{"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
   } else {
     choice["text"] = text;
   }
@@ -58,7 +60,8 @@ Reply mock_reply(const api::Request& request, std::string_view text, std::string
 }
 
 // The same answer as a whole SSE stream, its usage chunk and "data: [DONE]" included.
-std::string mock_stream(const api::Request& request, std::string_view text, std::string_view client_model) {
+std::string mock_stream(const api::Request& request, std::string_view text,
+                        std::string_view client_model) {
   const api::Usage usage = usage_for(request, text);
   const std::string id = make_object_id(is_chat(request) ? "chatcmpl-" : "cmpl-");
   const std::int64_t created = now_seconds();
@@ -94,8 +97,10 @@ std::string mock_stream(const api::Request& request, std::string_view text, std:
     start = end;
   }
   json::object finish{{"index", 0}, {"logprobs", nullptr}, {"finish_reason", "stop"}};
-  if (is_chat(request)) finish["delta"] = json::object{};
-  else finish["text"] = "";
+  if (is_chat(request))
+    finish["delta"] = json::object{};
+  else
+    finish["text"] = "";
   emit(json::array{std::move(finish)}, nullptr);
   emit(json::array{}, &usage);  // the decoder hides it unless the client asked (stream_options)
   out += "data: [DONE]\n\n";
@@ -107,14 +112,17 @@ const OpenAiCompatibleProvider kOpenAiDecoding(/*ask_stream_usage=*/true);
 
 }  // namespace
 
-Result<UpstreamRequest> MockResponseProvider::encode(const api::Request& request, const Target& target) const {
-  if (request.endpoint != api::Endpoint::chat_completions && request.endpoint != api::Endpoint::completions) {
+Result<UpstreamRequest> MockResponseProvider::encode(const api::Request& request,
+                                                     const Target& target) const {
+  if (request.endpoint != api::Endpoint::chat_completions &&
+      request.endpoint != api::Endpoint::completions) {
     return bad_request("mock_response answers chat and text completions only.");
   }
   // The model is set by decode, as for any upstream's answer.
   return UpstreamRequest{.url = std::string(kLocalScheme) + "mock_response",
-                         .body = request.stream ? mock_stream(request, target.mock_response, "")
-                                                : mock_reply(request, target.mock_response, "").body};
+                         .body = request.stream
+                                     ? mock_stream(request, target.mock_response, "")
+                                     : mock_reply(request, target.mock_response, "").body};
 }
 
 Result<Reply> MockResponseProvider::decode(const api::Request& request, std::string_view body,
@@ -126,9 +134,8 @@ Error MockResponseProvider::decode_error(int status, std::string_view body) cons
   return decode_openai_error(status, body);
 }
 
-std::unique_ptr<StreamDecoder> MockResponseProvider::make_stream_decoder(const api::Request& request,
-                                                                         std::string_view client_model,
-                                                                         std::size_t max_event_bytes) const {
+std::unique_ptr<StreamDecoder> MockResponseProvider::make_stream_decoder(
+    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
   return kOpenAiDecoding.make_stream_decoder(request, client_model, max_event_bytes);
 }
 

@@ -30,14 +30,14 @@ namespace {
 // Ollama's own Modelfile options (api/types.go Options): accepted as request fields or
 // litellm_params and sent inside `options`, as LiteLLM does.
 constexpr std::string_view kNativeOptions[] = {
-    "top_k",     "num_ctx",  "num_keep",     "num_batch",    "num_gpu",     "main_gpu", "num_thread",
-    "num_predict", "repeat_last_n", "repeat_penalty", "min_p", "typical_p", "mirostat", "mirostat_tau",
-    "mirostat_eta", "tfs_z", "use_mmap",
+    "top_k",      "num_ctx",      "num_keep",      "num_batch",      "num_gpu",  "main_gpu",
+    "num_thread", "num_predict",  "repeat_last_n", "repeat_penalty", "min_p",    "typical_p",
+    "mirostat",   "mirostat_tau", "mirostat_eta",  "tfs_z",          "use_mmap",
 };
 
 // OpenAI fields that map onto options of the same name.
-constexpr std::string_view kSameNameOptions[] = {"temperature", "top_p", "seed", "frequency_penalty",
-                                                 "presence_penalty"};
+constexpr std::string_view kSameNameOptions[] = {"temperature", "top_p", "seed",
+                                                 "frequency_penalty", "presence_penalty"};
 
 // Top-level fields of Ollama's API a client or the config may set directly.
 constexpr std::string_view kNativeFields[] = {"keep_alive", "think", "format", "options"};
@@ -45,8 +45,19 @@ constexpr std::string_view kNativeFields[] = {"keep_alive", "think", "format", "
 // Fields every endpoint accepts (besides the native ones above): the stream flags are the
 // gateway's to handle, `user` has no Ollama counterpart and is dropped, as LiteLLM does.
 constexpr std::string_view kGenerationFields[] = {
-    "stream", "stream_options", "user", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-    "seed", "stop", "frequency_penalty", "presence_penalty", "response_format", "reasoning_effort",
+    "stream",
+    "stream_options",
+    "user",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "seed",
+    "stop",
+    "frequency_penalty",
+    "presence_penalty",
+    "response_format",
+    "reasoning_effort",
 };
 
 template <std::size_t N>
@@ -76,11 +87,16 @@ std::vector<std::string_view> fields_for(api::Endpoint endpoint, OllamaProvider:
 }
 
 // The same, built once per shape.
-std::span<const std::string_view> supported_fields(api::Endpoint endpoint, OllamaProvider::Api api) {
-  static const std::vector<std::string_view> kChat = fields_for(api::Endpoint::chat_completions, OllamaProvider::Api::chat);
-  static const std::vector<std::string_view> kGenerate = fields_for(api::Endpoint::chat_completions, OllamaProvider::Api::generate);
-  static const std::vector<std::string_view> kCompletions = fields_for(api::Endpoint::completions, OllamaProvider::Api::generate);
-  static const std::vector<std::string_view> kEmbeddings = fields_for(api::Endpoint::embeddings, OllamaProvider::Api::generate);
+std::span<const std::string_view> supported_fields(api::Endpoint endpoint,
+                                                   OllamaProvider::Api api) {
+  static const std::vector<std::string_view> kChat =
+      fields_for(api::Endpoint::chat_completions, OllamaProvider::Api::chat);
+  static const std::vector<std::string_view> kGenerate =
+      fields_for(api::Endpoint::chat_completions, OllamaProvider::Api::generate);
+  static const std::vector<std::string_view> kCompletions =
+      fields_for(api::Endpoint::completions, OllamaProvider::Api::generate);
+  static const std::vector<std::string_view> kEmbeddings =
+      fields_for(api::Endpoint::embeddings, OllamaProvider::Api::generate);
   switch (endpoint) {
     case api::Endpoint::embeddings: return kEmbeddings;
     case api::Endpoint::completions: return kCompletions;
@@ -105,17 +121,22 @@ Result<void> apply_field(std::string_view key, const json::value& value, const T
   } else if (listed(kSameNameOptions, key) || listed(kNativeOptions, key)) {
     options[key] = value;
   } else if (key == "stop") {
-    if (value.is_string()) options["stop"] = json::array{value};
-    else if (!value.is_null()) options["stop"] = value;
+    if (value.is_string())
+      options["stop"] = json::array{value};
+    else if (!value.is_null())
+      options["stop"] = value;
   } else if (key == "response_format") {
     const auto* type = value.is_object() ? value.get_object().if_contains("type") : nullptr;
-    if (!type || !type->is_string()) return bad_request("response_format must have a type.", "response_format");
+    if (!type || !type->is_string())
+      return bad_request("response_format must have a type.", "response_format");
     if (type->get_string() == "json_object") {
       body["format"] = "json";
     } else if (type->get_string() == "json_schema") {
       const auto* spec = value.get_object().if_contains("json_schema");
-      const auto* schema = spec && spec->is_object() ? spec->get_object().if_contains("schema") : nullptr;
-      if (!schema) return bad_request("response_format.json_schema.schema is required.", "response_format");
+      const auto* schema =
+          spec && spec->is_object() ? spec->get_object().if_contains("schema") : nullptr;
+      if (!schema)
+        return bad_request("response_format.json_schema.schema is required.", "response_format");
       body["format"] = *schema;
     }
   } else if (key == "reasoning_effort") {
@@ -132,8 +153,11 @@ Result<void> apply_field(std::string_view key, const json::value& value, const T
 // The request's fields, then the deployment's default params the request did not set; only
 // those of `supported` (the rest were refused or are to be dropped).
 Result<void> apply_fields(const api::Request& request, const Target& target,
-                          std::span<const std::string_view> supported, json::object& body, json::object& options) {
-  auto is_supported = [&](std::string_view key) { return std::ranges::find(supported, key) != supported.end(); };
+                          std::span<const std::string_view> supported, json::object& body,
+                          json::object& options) {
+  auto is_supported = [&](std::string_view key) {
+    return std::ranges::find(supported, key) != supported.end();
+  };
   for (const auto& [key, value] : request.body) {
     if (!is_supported(key)) continue;
     if (auto applied = apply_field(key, value, target, body, options); !applied) return applied;
@@ -155,12 +179,15 @@ Result<json::string> image_base64(const json::value& part) {
   if (!url || !url->is_string()) return bad_request("An image_url part has no url.", "messages");
   std::string_view text = url->get_string();
   if (text.starts_with("http://") || text.starts_with("https://")) {
-    return bad_request("Ollama takes images as base64 data URLs (data:image/png;base64,…); "
-                       "llmux does not download image URLs.", "messages");
+    return bad_request(
+        "Ollama takes images as base64 data URLs (data:image/png;base64,…); "
+        "llmux does not download image URLs.",
+        "messages");
   }
   if (text.starts_with("data:")) {
     const auto comma = text.find(',');
-    if (comma == std::string_view::npos || text.substr(0, comma).find(";base64") == std::string_view::npos)
+    if (comma == std::string_view::npos ||
+        text.substr(0, comma).find(";base64") == std::string_view::npos)
       return bad_request("An image data URL must be base64-encoded.", "messages");
     text.remove_prefix(comma + 1);
   }
@@ -171,10 +198,12 @@ Result<json::string> image_base64(const json::value& part) {
 Result<std::string> flatten_content(const json::value* content, json::array& images) {
   if (!content || content->is_null()) return std::string();
   if (content->is_string()) return std::string(content->get_string());
-  if (!content->is_array()) return bad_request("A message content must be a string or an array of parts.", "messages");
+  if (!content->is_array())
+    return bad_request("A message content must be a string or an array of parts.", "messages");
   std::string text;
   for (const auto& part : content->get_array()) {
-    if (!part.is_object()) return bad_request("A message content part must be an object.", "messages");
+    if (!part.is_object())
+      return bad_request("A message content part must be an object.", "messages");
     const std::string_view kind = string_at(part.get_object(), "type");
     if (kind == "text") {
       if (const auto* piece = part.get_object().if_contains("text"); piece && piece->is_string())
@@ -184,12 +213,12 @@ Result<std::string> flatten_content(const json::value* content, json::array& ima
       if (!image) return image.error();
       images.push_back(std::move(*image));
     } else {
-      return bad_request("Ollama does not support content parts of type '" + std::string(kind) + "'.", "messages");
+      return bad_request(
+          "Ollama does not support content parts of type '" + std::string(kind) + "'.", "messages");
     }
   }
   return text;
 }
-
 
 // OpenAI tool calls (arguments as JSON text) → Ollama's (arguments as an object).
 Result<json::array> ollama_tool_calls(const json::value& calls) {
@@ -197,7 +226,8 @@ Result<json::array> ollama_tool_calls(const json::value& calls) {
   if (!calls.is_array()) return bad_request("tool_calls must be an array.", "messages");
   for (const auto& call : calls.get_array()) {
     const auto* function = call.is_object() ? call.get_object().if_contains("function") : nullptr;
-    if (!function || !function->is_object()) return bad_request("A tool call has no function.", "messages");
+    if (!function || !function->is_object())
+      return bad_request("A tool call has no function.", "messages");
     json::object translated{{"name", string_at(function->get_object(), "name")}};
     const auto* arguments = function->get_object().if_contains("arguments");
     if (arguments && arguments->is_string()) {
@@ -274,8 +304,10 @@ Result<std::string> flattened_prompt(const json::value* messages, json::array& i
     const auto& in = message.get_object();
     const std::string_view role = string_at(in, "role");
     std::string_view heading = "### User:\n";
-    if (role == "system" || role == "developer") heading = "### System:\n";
-    else if (role == "assistant") heading = "### Assistant:\n";
+    if (role == "system" || role == "developer")
+      heading = "### System:\n";
+    else if (role == "assistant")
+      heading = "### Assistant:\n";
     if (heading != block_heading) {
       flush();
       block_heading = heading;
@@ -283,7 +315,8 @@ Result<std::string> flattened_prompt(const json::value* messages, json::array& i
     auto content = flatten_content(in.if_contains("content"), images);
     if (!content) return content.error();
     block += *content;
-    if (const auto* calls = in.if_contains("tool_calls"); role == "assistant" && calls && calls->is_array()) {
+    if (const auto* calls = in.if_contains("tool_calls");
+        role == "assistant" && calls && calls->is_array()) {
       auto translated = ollama_tool_calls(*calls);
       if (!translated) return translated.error();
       if (!translated->empty()) {
@@ -298,7 +331,8 @@ Result<std::string> flattened_prompt(const json::value* messages, json::array& i
 
 Result<std::string> legacy_prompt(const json::value* prompt) {
   if (prompt && prompt->is_string()) return std::string(prompt->get_string());
-  if (prompt && prompt->is_array() && prompt->get_array().size() == 1 && prompt->get_array()[0].is_string())
+  if (prompt && prompt->is_array() && prompt->get_array().size() == 1 &&
+      prompt->get_array()[0].is_string())
     return std::string(prompt->get_array()[0].get_string());
   return bad_request("Ollama takes one text prompt per completion request.", "prompt");
 }
@@ -306,9 +340,11 @@ Result<std::string> legacy_prompt(const json::value* prompt) {
 Result<json::value> embedding_input(const json::value* input) {
   if (input && input->is_string()) return *input;
   if (input && input->is_array() &&
-      std::ranges::all_of(input->get_array(), [](const json::value& item) { return item.is_string(); }))
+      std::ranges::all_of(input->get_array(),
+                          [](const json::value& item) { return item.is_string(); }))
     return *input;
-  return bad_request("Ollama embeds text only: input must be a string or an array of strings.", "input");
+  return bad_request("Ollama embeds text only: input must be a string or an array of strings.",
+                     "input");
 }
 
 // ---- response ----
@@ -348,8 +384,8 @@ Piece piece_of(const json::object& line, OllamaProvider::Api api) {
   if (!message || !message->is_object()) return piece;
   piece.content = string_at(message->get_object(), "content");
   piece.thinking = string_at(message->get_object(), "thinking");
-  if (const auto* calls = message->get_object().if_contains("tool_calls"); calls && calls->is_array() &&
-                                                                            !calls->get_array().empty())
+  if (const auto* calls = message->get_object().if_contains("tool_calls");
+      calls && calls->is_array() && !calls->get_array().empty())
     piece.tool_calls = &calls->get_array();
   return piece;
 }
@@ -359,11 +395,13 @@ Piece piece_of(const json::object& line, OllamaProvider::Api api) {
 // 1.81 parse and re-serialisation rounds some doubles).
 std::vector<std::string_view> raw_tool_arguments(std::string_view text) {
   std::vector<std::string_view> arguments;
-  const api::Span calls = member_span(text, member_span(text, api::Span{0, text.size()}, "message"), "tool_calls");
+  const api::Span calls =
+      member_span(text, member_span(text, api::Span{0, text.size()}, "message"), "tool_calls");
   if (calls.empty()) return arguments;
   api::for_each_element(text, calls, [&](api::Span call) {
     const api::Span function = member_span(text, call, "function");
-    arguments.push_back(function.empty() ? std::string_view() : member_span(text, function, "arguments").in(text));
+    arguments.push_back(function.empty() ? std::string_view()
+                                         : member_span(text, function, "arguments").in(text));
   });
   return arguments;
 }
@@ -372,7 +410,8 @@ std::vector<std::string_view> raw_tool_arguments(std::string_view text) {
 // none, arguments as a JSON string (`raw_arguments`: their text in the upstream bytes). Stream
 // deltas number them (`index`) from `first_index`, counting across lines; a whole message's
 // calls have no index.
-void append_openai_tool_calls(std::string& out, const json::array& calls, std::string_view upstream_text,
+void append_openai_tool_calls(std::string& out, const json::array& calls,
+                              std::string_view upstream_text,
                               std::optional<std::size_t> first_index) {
   const std::vector<std::string_view> raw_arguments = raw_tool_arguments(upstream_text);
   std::size_t position = 0;
@@ -384,10 +423,12 @@ void append_openai_tool_calls(std::string& out, const json::array& calls, std::s
     first = false;
     const json::object* function = nullptr;
     if (call.is_object()) {
-      if (const auto* found = call.get_object().if_contains("function"); found && found->is_object())
+      if (const auto* found = call.get_object().if_contains("function");
+          found && found->is_object())
         function = &found->get_object();
     }
-    std::string_view id = call.is_object() ? string_at(call.get_object(), "id") : std::string_view();
+    std::string_view id =
+        call.is_object() ? string_at(call.get_object(), "id") : std::string_view();
     out += '{';
     if (first_index) {
       out += R"("index":)";
@@ -400,12 +441,17 @@ void append_openai_tool_calls(std::string& out, const json::array& calls, std::s
     append_json_string(out, function ? string_at(*function, "name") : "");
     out += R"(,"arguments":)";
     const auto* arguments = function ? function->if_contains("arguments") : nullptr;
-    const std::string_view raw = position < raw_arguments.size() ? raw_arguments[position] : std::string_view();
+    const std::string_view raw =
+        position < raw_arguments.size() ? raw_arguments[position] : std::string_view();
     ++position;
-    if (!arguments || arguments->is_null()) append_json_string(out, "{}");
-    else if (arguments->is_string()) append_json_string(out, arguments->get_string());
-    else if (!raw.empty()) append_json_string(out, raw);
-    else append_json_string(out, json::serialize(*arguments));
+    if (!arguments || arguments->is_null())
+      append_json_string(out, "{}");
+    else if (arguments->is_string())
+      append_json_string(out, arguments->get_string());
+    else if (!raw.empty())
+      append_json_string(out, raw);
+    else
+      append_json_string(out, json::serialize(*arguments));
     out += "}}";
   }
   out += ']';
@@ -416,27 +462,31 @@ std::int64_t created_of(const json::object& line) {
 }
 
 Error not_an_object(std::string_view what) {
-  return make_error(ErrorKind::upstream_failed, "The upstream sent " + std::string(what) + " that is not a JSON object.");
+  return make_error(ErrorKind::upstream_failed,
+                    "The upstream sent " + std::string(what) + " that is not a JSON object.");
 }
 
 // An Ollama error object ({"error":"…"}) → an Error the client sees, with Ollama's message.
 Error error_of(const json::value& error, int status) {
-  std::string message = error.is_string() ? std::string(error.get_string()) : json::serialize(error);
-  Error out{.kind = status ? kind_from_status(status) : ErrorKind::upstream_failed, .status = status};
+  std::string message =
+      error.is_string() ? std::string(error.get_string()) : json::serialize(error);
+  Error out{.kind = status ? kind_from_status(status) : ErrorKind::upstream_failed,
+            .status = status};
   out.message = "Ollama: " + message;
   return out;
 }
 
 // /api/embed's answer → OpenAI's list. Each vector's text is copied as Ollama wrote it, so the
 // numbers reach the client exactly (a parse and re-serialisation would round some of them).
-Result<Reply> embeddings_reply(const api::Request& request, std::string_view body, const json::object& answer,
-                               std::string_view client_model) {
+Result<Reply> embeddings_reply(const api::Request& request, std::string_view body,
+                               const json::object& answer, std::string_view client_model) {
   api::Span vectors;
   api::for_each_member(body, api::Span{0, body.size()}, [&](std::string_view key, api::Span value) {
     if (key == "embeddings") vectors = value;
   });
   const api::Usage counted = usage_of(answer);
-  const api::Usage usage{.prompt_tokens = counted.prompt_tokens, .total_tokens = counted.prompt_tokens,
+  const api::Usage usage{.prompt_tokens = counted.prompt_tokens,
+                         .total_tokens = counted.prompt_tokens,
                          .reported = counted.reported};
   auto list = api::embeddings_list(request, body, vectors, client_model, usage);
   if (!list) return list.error();
@@ -458,10 +508,12 @@ class OllamaStreamDecoder final : public StreamDecoder {
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
     if (failure_) return *failure_;
-    const bool fed = splitter_.feed(bytes, [&](std::string_view line) { return on_line(line, out); });
+    const bool fed =
+        splitter_.feed(bytes, [&](std::string_view line) { return on_line(line, out); });
     if (failure_) return *failure_;
     if (!fed && splitter_.failed()) {
-      failure_ = make_error(ErrorKind::upstream_failed, "The upstream stream sent a line larger than the limit.");
+      failure_ = make_error(ErrorKind::upstream_failed,
+                            "The upstream stream sent a line larger than the limit.");
       return *failure_;
     }
     return {};
@@ -474,7 +526,8 @@ class OllamaStreamDecoder final : public StreamDecoder {
       if (failure_) return *failure_;
     }
     if (done_) return {};
-    return make_error(ErrorKind::upstream_failed, "The upstream closed the stream before it was complete.");
+    return make_error(ErrorKind::upstream_failed,
+                      "The upstream closed the stream before it was complete.");
   }
 
   bool done() const override { return done_; }
@@ -526,7 +579,8 @@ class OllamaStreamDecoder final : public StreamDecoder {
       chunks().begin(out);
       out += R"({"index":0,"text":)";
       append_json_string(out, piece.content);
-      out += R"(,"logprobs":null,"finish_reason":null}]})" "\n\n";
+      out += R"(,"logprobs":null,"finish_reason":null}]})"
+             "\n\n";
       return;
     }
     chunks().begin(out);
@@ -551,7 +605,8 @@ class OllamaStreamDecoder final : public StreamDecoder {
       append_openai_tool_calls(out, *piece.tool_calls, line, tool_calls_);
       tool_calls_ += piece.tool_calls->size();
     }
-    out += R"(},"finish_reason":null}]})" "\n\n";
+    out += R"(},"finish_reason":null}]})"
+           "\n\n";
     started_ = true;
   }
 
@@ -560,7 +615,8 @@ class OllamaStreamDecoder final : public StreamDecoder {
     out += text_completion_ ? R"({"index":0,"text":"","logprobs":null,"finish_reason":")"
                             : R"({"index":0,"delta":{},"finish_reason":")";
     out += reason;
-    out += R"("}]})" "\n\n";
+    out += R"("}]})"
+           "\n\n";
     if (include_usage_) {
       std::string usage;
       append_token_counts(usage, usage_);
@@ -586,12 +642,14 @@ class OllamaStreamDecoder final : public StreamDecoder {
 
 }  // namespace
 
-Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request, const Target& target) const {
+Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request,
+                                               const Target& target) const {
   if (request.endpoint == api::Endpoint::moderations)
     return bad_request("Ollama has no moderations endpoint.");
   const Api api = request.endpoint == api::Endpoint::completions ? Api::generate : api_;
   const auto supported = supported_fields(request.endpoint, api_);
-  if (auto checked = check_supported_params(request, target, supported, api_ == Api::chat ? "ollama_chat" : "ollama");
+  if (auto checked = check_supported_params(request, target, supported,
+                                            api_ == Api::chat ? "ollama_chat" : "ollama");
       !checked)
     return checked.error();
 
@@ -602,7 +660,8 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request, cons
     auto input = embedding_input(request.body.if_contains("input"));
     if (!input) return input.error();
     body["input"] = std::move(*input);
-    if (const auto* dimensions = request.body.if_contains("dimensions")) body["dimensions"] = *dimensions;
+    if (const auto* dimensions = request.body.if_contains("dimensions"))
+      body["dimensions"] = *dimensions;
     if (const auto* truncate = request.body.if_contains("truncate")) body["truncate"] = *truncate;
   } else {
     json::array images;
@@ -625,11 +684,14 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request, cons
     body["stream"] = request.stream;  // Ollama streams unless told not to
   }
   json::object options;
-  if (auto applied = apply_fields(request, target, supported, body, options); !applied) return applied.error();
+  if (auto applied = apply_fields(request, target, supported, body, options); !applied)
+    return applied.error();
   if (!options.empty()) body["options"] = std::move(options);
 
-  UpstreamRequest upstream{.url = target.api_base + std::string(path), .body = json::serialize(body)};
-  if (!target.api_key.empty()) upstream.headers.emplace_back("Authorization", "Bearer " + target.api_key);
+  UpstreamRequest upstream{.url = target.api_base + std::string(path),
+                           .body = json::serialize(body)};
+  if (!target.api_key.empty())
+    upstream.headers.emplace_back("Authorization", "Bearer " + target.api_key);
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
 }
@@ -640,8 +702,10 @@ Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_vi
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return not_an_object("a body");
   const auto& answer = parsed.get_object();
-  if (const auto* error = answer.if_contains("error"); error && !error->is_null()) return error_of(*error, 500);
-  if (request.endpoint == api::Endpoint::embeddings) return embeddings_reply(request, body, answer, client_model);
+  if (const auto* error = answer.if_contains("error"); error && !error->is_null())
+    return error_of(*error, 500);
+  if (request.endpoint == api::Endpoint::embeddings)
+    return embeddings_reply(request, body, answer, client_model);
 
   const bool text_completion = request.endpoint == api::Endpoint::completions;
   const Api api = text_completion ? Api::generate : api_;
@@ -650,16 +714,20 @@ Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_vi
   std::string& out = reply.body;
   out.reserve(body.size() + 256);
   append_answer_head(out, make_object_id(text_completion ? "cmpl-" : "chatcmpl-"),
-                     text_completion ? "text_completion" : "chat.completion", created_of(answer), client_model);
-  const std::string_view reason = finish_reason(string_at(answer, "done_reason"), piece.tool_calls != nullptr);
+                     text_completion ? "text_completion" : "chat.completion", created_of(answer),
+                     client_model);
+  const std::string_view reason =
+      finish_reason(string_at(answer, "done_reason"), piece.tool_calls != nullptr);
   if (text_completion) {
     out += R"(,"choices":[{"index":0,"text":)";
     append_json_string(out, piece.content);
     out += R"(,"logprobs":null,"finish_reason":")";
   } else {
     out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
-    if (piece.content.empty() && piece.tool_calls) out += "null";
-    else append_json_string(out, piece.content);
+    if (piece.content.empty() && piece.tool_calls)
+      out += "null";
+    else
+      append_json_string(out, piece.content);
     if (!piece.thinking.empty()) {
       out += R"(,"reasoning_content":)";
       append_json_string(out, piece.thinking);
@@ -683,12 +751,12 @@ Error OllamaProvider::decode_error(int status, std::string_view body) const {
   return decode_openai_error(status, body);
 }
 
-std::unique_ptr<StreamDecoder> OllamaProvider::make_stream_decoder(const api::Request& request,
-                                                                   std::string_view client_model,
-                                                                   std::size_t max_event_bytes) const {
+std::unique_ptr<StreamDecoder> OllamaProvider::make_stream_decoder(
+    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
   const bool text_completion = request.endpoint == api::Endpoint::completions;
-  return std::make_unique<OllamaStreamDecoder>(text_completion ? Api::generate : api_, text_completion,
-                                               request.include_usage, client_model, max_event_bytes);
+  return std::make_unique<OllamaStreamDecoder>(text_completion ? Api::generate : api_,
+                                               text_completion, request.include_usage, client_model,
+                                               max_event_bytes);
 }
 
 std::optional<std::int64_t> unix_seconds_from_rfc3339(std::string_view text) {
@@ -704,9 +772,9 @@ std::optional<std::int64_t> unix_seconds_from_rfc3339(std::string_view text) {
   };
   const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
   const auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || text.size() < 20 || text[4] != '-' ||
-      text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' ||
-      text[16] != ':' || *month < 1 || *month > 12 || *day < 1 || *day > 31)
+  if (!year || !month || !day || !hour || !minute || !second || text.size() < 20 ||
+      text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
+      text[13] != ':' || text[16] != ':' || *month < 1 || *month > 12 || *day < 1 || *day > 31)
     return std::nullopt;
   std::size_t pos = 19;
   if (text[pos] == '.') {
@@ -730,7 +798,8 @@ std::optional<std::int64_t> unix_seconds_from_rfc3339(std::string_view text) {
   const std::int64_t era = y / 400;
   const std::int64_t year_of_era = y - era * 400;
   const std::int64_t day_of_year = (153 * (*month + (*month > 2 ? -3 : 9)) + 2) / 5 + *day - 1;
-  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const std::int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   const std::int64_t days = era * 146097 + day_of_era - 719468;
   return days * 86400 + *hour * 3600 + *minute * 60 + *second - offset;
 }

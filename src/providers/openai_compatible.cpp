@@ -14,8 +14,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <array>
 #include <algorithm>
+#include <array>
 
 namespace llmux::providers {
 
@@ -33,7 +33,8 @@ class OpenAiLayout final : public OpenAiAddressing {
 
   void add_credentials(const Target& target, Headers& headers) const override {
     if (!target.api_key.empty()) headers.emplace_back("Authorization", "Bearer " + target.api_key);
-    if (!target.organization.empty()) headers.emplace_back("OpenAI-Organization", target.organization);
+    if (!target.organization.empty())
+      headers.emplace_back("OpenAI-Organization", target.organization);
   }
 };
 
@@ -48,8 +49,10 @@ void set_model(json::object& object, std::string_view client_model) {
 // every other byte stays as the provider wrote it.
 void append_with_model(std::string& out, std::string_view answer, const api::AnswerLayout& layout,
                        std::string_view quoted_model) {
-  if (layout.model.empty()) out.append(answer);
-  else api::append_spliced(out, answer, layout.model, quoted_model);
+  if (layout.model.empty())
+    out.append(answer);
+  else
+    api::append_spliced(out, answer, layout.model, quoted_model);
 }
 
 api::Usage parse_usage(std::string_view answer, const api::AnswerLayout& layout) {
@@ -59,8 +62,11 @@ api::Usage parse_usage(std::string_view answer, const api::AnswerLayout& layout)
 
 class OpenAiStreamDecoder final : public SseStreamDecoder {
  public:
-  OpenAiStreamDecoder(std::string_view client_model, bool relay_usage_chunk, std::size_t max_event_bytes)
-      : SseStreamDecoder(max_event_bytes), quoted_model_(quoted(client_model)), relay_usage_chunk_(relay_usage_chunk) {}
+  OpenAiStreamDecoder(std::string_view client_model, bool relay_usage_chunk,
+                      std::size_t max_event_bytes)
+      : SseStreamDecoder(max_event_bytes),
+        quoted_model_(quoted(client_model)),
+        relay_usage_chunk_(relay_usage_chunk) {}
 
   const api::Usage& usage() const override { return usage_; }
 
@@ -74,13 +80,15 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
     }
     api::AnswerLayout layout;
     if (!chunks_.scan(event.data, layout)) {
-      return make_error(ErrorKind::upstream_failed, "The upstream stream sent an event that is not a JSON object.");
+      return make_error(ErrorKind::upstream_failed,
+                        "The upstream stream sent an event that is not a JSON object.");
     }
     // An in-band error ends the stream. It is the gateway's failure to report (in band once the
     // stream has started, else retried or answered with its status), not bytes to relay: an
     // upstream's words are masked before they reach the client.
     if (!layout.error.empty()) return decode_openai_error(500, event.data);
-    const bool no_choices = !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
+    const bool no_choices =
+        !layout.choices.empty() && api::is_empty_array(event.data, layout.choices);
     bool usage_only = false;
     if (!layout.usage.empty() && layout.usage.in(event.data) != "null") {
       usage_ = parse_usage(event.data, layout);
@@ -135,13 +143,15 @@ bool members_as_written(std::string_view text, Members& members) {
   bool escaped_key = false;
   api::for_each_member_of_valid(text, [&](std::string_view key, api::Span value) {
     if (key.find('\\') != std::string_view::npos) escaped_key = true;
-    members.push_back(Member{key, std::string_view(key.data() - 1, key.size() + 2), value.in(text)});
+    members.push_back(
+        Member{key, std::string_view(key.data() - 1, key.size() + 2), value.in(text)});
   });
   return !escaped_key;
 }
 
 // The same from the parsed body; `storage` keeps the serialised keys and values alive.
-void members_as_parsed(const json::object& body, Members& members, std::vector<std::string>& storage) {
+void members_as_parsed(const json::object& body, Members& members,
+                       std::vector<std::string>& storage) {
   storage.reserve(2 * body.size());
   for (const auto& [key, value] : body) {
     std::string quoted_key;
@@ -182,7 +192,9 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
   body += R"("model":)";  // first: no comma before it
   append_json_string(body, target.upstream_model);
   for (const auto& [key, quoted_key, value] : members) {
-    if (key == "model" || is_gateway_only_field(key) || (add_stream_usage && key == "stream_options")) continue;
+    if (key == "model" || is_gateway_only_field(key) ||
+        (add_stream_usage && key == "stream_options"))
+      continue;
     add_quoted(quoted_key, value);
   }
   for (const auto& [key, value] : target.default_params) {
@@ -223,7 +235,8 @@ Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std:
     auto& object = parsed.get_object();
     set_model(object, client_model);
     api::convert_embeddings_to_base64(object);
-    return Reply{.body = json::serialize(object), .usage = api::usage_from_json(object.if_contains("usage"))};
+    return Reply{.body = json::serialize(object),
+                 .usage = api::usage_from_json(object.if_contains("usage"))};
   }
   Reply reply{.usage = parse_usage(body, layout)};
   reply.body.reserve(body.size() + client_model.size());
@@ -236,17 +249,16 @@ Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) 
   return decode_openai_error(status, body);
 }
 
-std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(const api::Request& request,
-                                                                             std::string_view client_model,
-                                                                             std::size_t max_event_bytes) const {
+std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(
+    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
   if (ask_stream_usage_) {
-    return std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/request.include_usage,
-                                                 max_event_bytes);
+    return std::make_unique<OpenAiStreamDecoder>(
+        client_model, /*relay_usage_chunk=*/request.include_usage, max_event_bytes);
   }
   // A server that may not send usage: relay its usage chunk if it does, estimate if it does not.
-  return with_estimated_usage(
-      std::make_unique<OpenAiStreamDecoder>(client_model, /*relay_usage_chunk=*/true, max_event_bytes), request,
-      client_model);
+  return with_estimated_usage(std::make_unique<OpenAiStreamDecoder>(
+                                  client_model, /*relay_usage_chunk=*/true, max_event_bytes),
+                              request, client_model);
 }
 
 Error decode_openai_error(int status, std::string_view body) {
@@ -256,9 +268,12 @@ Error decode_openai_error(int status, std::string_view body) {
   const json::object* detail = nullptr;
   if (!ec && parsed.is_object()) {
     const auto* inner = parsed.get_object().if_contains("error");
-    if (inner && inner->is_object()) detail = &inner->get_object();
-    else if (inner && inner->is_string()) error.message = inner->get_string();
-    else if (const auto* message = parsed.get_object().if_contains("message"); message && message->is_string())
+    if (inner && inner->is_object())
+      detail = &inner->get_object();
+    else if (inner && inner->is_string())
+      error.message = inner->get_string();
+    else if (const auto* message = parsed.get_object().if_contains("message");
+             message && message->is_string())
       error.message = message->get_string();
   }
   if (detail) {
@@ -269,8 +284,10 @@ Error decode_openai_error(int status, std::string_view body) {
     if (const auto* param = detail->if_contains("param"); param && param->is_string())
       error.param = param->get_string();
     if (const auto* code = detail->if_contains("code")) {
-      if (code->is_string()) error.code = code->get_string();
-      else if (code->is_number()) error.code = json::serialize(*code);
+      if (code->is_string())
+        error.code = code->get_string();
+      else if (code->is_number())
+        error.code = json::serialize(*code);
     }
   }
   if (error.message.empty()) {
@@ -287,7 +304,9 @@ Error decode_openai_error(int status, std::string_view body) {
     error.code.clear();  // the client sees OpenAI's content_policy_violation
     // Azure says which filter categories fired in innererror.content_filter_result; keep it.
     const auto* inner = detail ? detail->if_contains("innererror") : nullptr;
-    const auto* result = inner && inner->is_object() ? inner->get_object().if_contains("content_filter_result") : nullptr;
+    const auto* result = inner && inner->is_object()
+                             ? inner->get_object().if_contains("content_filter_result")
+                             : nullptr;
     if (result) {
       error.message += " content_filter_result: ";
       error.message += json::serialize(*result);

@@ -14,10 +14,28 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kGatewayOnlyFields[] = {
-    "metadata", "user_config", "mock_response", "caching", "cache", "num_retries", "fallbacks",
-    "context_window_fallbacks", "api_key", "api_base", "base_url", "api_version", "timeout",
-    "stream_timeout", "litellm_call_id", "tags", "litellm_logging_obj", "max_retries",
-    "proxy_server_request", "disable_fallbacks", "drop_params", "additional_drop_params",
+    "metadata",
+    "user_config",
+    "mock_response",
+    "caching",
+    "cache",
+    "num_retries",
+    "fallbacks",
+    "context_window_fallbacks",
+    "api_key",
+    "api_base",
+    "base_url",
+    "api_version",
+    "timeout",
+    "stream_timeout",
+    "litellm_call_id",
+    "tags",
+    "litellm_logging_obj",
+    "max_retries",
+    "proxy_server_request",
+    "disable_fallbacks",
+    "drop_params",
+    "additional_drop_params",
 };
 
 bool listed_in(const json::value* names, std::string_view key) {
@@ -34,9 +52,7 @@ bool is_always_accepted(std::string_view key, const json::value& value) {
   return key == "n" && value.is_number() && value.to_number<double>() == 1;
 }
 
-bool is_true(const json::value* value) {
-  return value && value->is_bool() && value->get_bool();
-}
+bool is_true(const json::value* value) { return value && value->is_bool() && value->get_bool(); }
 
 }  // namespace
 
@@ -52,8 +68,8 @@ constexpr auto kGatewayOnlyByFirstByte = [] {
 
 bool is_gateway_only_field(std::string_view key) {
   if (key.empty()) return false;
-  for (std::uint32_t fields = kGatewayOnlyByFirstByte[static_cast<unsigned char>(key.front())]; fields != 0;
-       fields &= fields - 1) {
+  for (std::uint32_t fields = kGatewayOnlyByFirstByte[static_cast<unsigned char>(key.front())];
+       fields != 0; fields &= fields - 1) {
     if (kGatewayOnlyFields[std::countr_zero(fields)] == key) return true;
   }
   return false;
@@ -69,12 +85,13 @@ Result<void> check_supported_params(const api::Request& request, const Target& t
     if (is_gateway_only_field(key) || is_always_accepted(key, value)) continue;
     if (std::ranges::find(supported, std::string_view(key)) != supported.end()) continue;
     if (listed_in(dropped_by_deployment, key) || listed_in(dropped_by_request, key)) continue;
-    std::string message = "llmux.UnsupportedParamsError: " + std::string(provider) +
-                          " does not support parameters: ['" + std::string(key) + "'], for model=" +
-                          target.upstream_model +
-                          ". To drop unsupported parameters, set `litellm_settings: drop_params: true` "
-                          "in the config, `drop_params: true` in the request, or list the parameter "
-                          "in `additional_drop_params`.";
+    std::string message =
+        "llmux.UnsupportedParamsError: " + std::string(provider) +
+        " does not support parameters: ['" + std::string(key) +
+        "'], for model=" + target.upstream_model +
+        ". To drop unsupported parameters, set `litellm_settings: drop_params: true` "
+        "in the config, `drop_params: true` in the request, or list the parameter "
+        "in `additional_drop_params`.";
     return make_error(ErrorKind::unsupported_params, std::move(message), std::string(key));
   }
   return {};

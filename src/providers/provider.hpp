@@ -94,7 +94,8 @@ class Provider {
   // Called once per deployment while the model table is built (startup, never per request):
   // resolves what the provider reads from the environment or files (Bedrock's credentials).
   virtual void prepare(Target& /*target*/) const {}
-  virtual Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const = 0;
+  virtual Result<UpstreamRequest> encode(const api::Request& request,
+                                         const Target& target) const = 0;
   // A 2xx body → the client's body, with `model` set to `client_model`.
   virtual Result<Reply> decode(const api::Request& request, std::string_view body,
                                std::string_view client_model) const = 0;
@@ -102,7 +103,8 @@ class Provider {
   virtual Error decode_error(int status, std::string_view body) const = 0;
   // A stream's decoder; an upstream event (or line, or message) larger than `max_event_bytes` fails
   // the stream instead of being buffered.
-  virtual std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request, std::string_view client_model,
+  virtual std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
+                                                             std::string_view client_model,
                                                              std::size_t max_event_bytes) const = 0;
   // Whether encode takes Endpoint::rerank (Cohere's rerank API); the gateway refuses it otherwise.
   virtual bool serves_rerank() const { return false; }

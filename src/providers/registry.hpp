@@ -17,14 +17,15 @@ struct ProviderSpec {
   std::string_view api_key_env;       // read when litellm_params has no api_key
   std::string_view api_base_env;      // read when litellm_params has no api_base
   const Provider* provider;
-  std::string_view api_version_env = {};  // read when litellm_params has no api_version
+  std::string_view api_version_env = {};       // read when litellm_params has no api_version
   std::string_view fallback_api_key_env = {};  // read when api_key_env is unset too
   // A prefix that serves several dialects picks one by the upstream model (vertex_ai/claude-…).
   const Provider* (*provider_for_model)(std::string_view upstream_model) = nullptr;
   // Completes a deployment's Target at load (project, credentials, …); returns the problem when
   // it cannot be served. `operator_config` false: a client's user_config, which may not make the
   // gateway read its environment or a file.
-  std::optional<std::string> (*prepare)(Target& target, std::string_view deployment, bool operator_config) = nullptr;
+  std::optional<std::string> (*prepare)(Target& target, std::string_view deployment,
+                                        bool operator_config) = nullptr;
 
   const Provider* provider_for(std::string_view upstream_model) const {
     return provider_for_model ? provider_for_model(upstream_model) : provider;

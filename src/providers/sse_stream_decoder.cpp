@@ -13,7 +13,8 @@ Result<void> SseStreamDecoder::feed(std::string_view bytes, std::string& out) {
   out_ = &out;
   relayed_ = Result<void>();
   if (!parser_.feed(bytes, *this) && relayed_) {
-    return make_error(ErrorKind::upstream_failed, "The upstream stream sent an event larger than the limit.");
+    return make_error(ErrorKind::upstream_failed,
+                      "The upstream stream sent an event larger than the limit.");
   }
   return std::exchange(relayed_, Result<void>());
 }
@@ -27,12 +28,11 @@ Result<void> SseStreamDecoder::finish(std::string& out) {
   return on_close(out);
 }
 
-Result<void> SseStreamDecoder::on_close(std::string& /*out*/) {
-  return ended_early();
-}
+Result<void> SseStreamDecoder::on_close(std::string& /*out*/) { return ended_early(); }
 
 Error SseStreamDecoder::ended_early() {
-  return make_error(ErrorKind::upstream_failed, "The upstream closed the stream before it was complete.");
+  return make_error(ErrorKind::upstream_failed,
+                    "The upstream closed the stream before it was complete.");
 }
 
 void SseStreamDecoder::dispatch(const wire::SseEventView& event) {

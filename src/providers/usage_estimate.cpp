@@ -28,7 +28,8 @@ std::string usage_object(const api::Usage& usage) {
 
 class EstimatingDecoder final : public StreamDecoder {
  public:
-  EstimatingDecoder(std::unique_ptr<StreamDecoder> inner, const api::Request& request, std::string_view client_model)
+  EstimatingDecoder(std::unique_ptr<StreamDecoder> inner, const api::Request& request,
+                    std::string_view client_model)
       : inner_(std::move(inner)), request_(request), client_model_(client_model) {}
 
   Result<void> feed(std::string_view bytes, std::string& out) override {
@@ -61,7 +62,9 @@ class EstimatingDecoder final : public StreamDecoder {
     if (added.empty()) return;
     if (id_.empty()) remember_id(added);
     counter_.add_frames(added);
-    if (!request_.include_usage || !inner_->done() || inner_->usage().reported || !added.ends_with(kDoneFrame)) return;
+    if (!request_.include_usage || !inner_->done() || inner_->usage().reported ||
+        !added.ends_with(kDoneFrame))
+      return;
     std::string chunk = usage_chunk(estimated_usage(request_, counter_.count()));
     out.insert(out.size() - kDoneFrame.size(), chunk);
   }
@@ -72,17 +75,21 @@ class EstimatingDecoder final : public StreamDecoder {
     const auto end = frames.find("\n\n");
     if (start == std::string_view::npos || end == std::string_view::npos || start > end) return;
     const std::string_view chunk = frames.substr(start, end - start);
-    api::for_each_member(chunk, api::Span{0, chunk.size()}, [&](std::string_view key, api::Span value) {
-      if (key == "id") id_ = value.in(chunk);
-      else if (key == "created") created_ = value.in(chunk);
-    });
+    api::for_each_member(chunk, api::Span{0, chunk.size()},
+                         [&](std::string_view key, api::Span value) {
+                           if (key == "id")
+                             id_ = value.in(chunk);
+                           else if (key == "created")
+                             created_ = value.in(chunk);
+                         });
   }
 
   std::string usage_chunk(const api::Usage& usage) const {
     std::string chunk = "data: {\"id\":";
     chunk += id_.empty() ? std::string("\"chatcmpl-llmux\"") : id_;
     chunk += ",\"object\":";
-    chunk += request_.endpoint == api::Endpoint::completions ? "\"text_completion\"" : "\"chat.completion.chunk\"";
+    chunk += request_.endpoint == api::Endpoint::completions ? "\"text_completion\""
+                                                             : "\"chat.completion.chunk\"";
     if (!created_.empty()) chunk.append(",\"created\":").append(created_);
     chunk += ",\"model\":";
     append_json_string(chunk, client_model_);
@@ -112,13 +119,16 @@ void estimate_missing_usage(Reply& reply, const api::Request& request) {
   api::CompletionTokenCounter counter;
   counter.add_frames(reply.body);
   reply.usage = estimated_usage(request, counter.count());
-  // The client expects `usage` in the body (moderations and rerank have none): add it as the last member.
-  if (request.endpoint == api::Endpoint::moderations || request.endpoint == api::Endpoint::rerank) return;
+  // The client expects `usage` in the body (moderations and rerank have none): add it as the last
+  // member.
+  if (request.endpoint == api::Endpoint::moderations || request.endpoint == api::Endpoint::rerank)
+    return;
   const std::size_t last = reply.body.find_last_not_of(" \t\r\n");
   if (last == std::string::npos || reply.body[last] != '}') return;
   const std::size_t before_last = reply.body.find_last_not_of(" \t\r\n", last - 1);
   const bool empty_object = before_last != std::string::npos && reply.body[before_last] == '{';
-  reply.body.insert(last, (empty_object ? "\"usage\":" : ",\"usage\":") + usage_object(reply.usage));
+  reply.body.insert(last,
+                    (empty_object ? "\"usage\":" : ",\"usage\":") + usage_object(reply.usage));
 }
 
 }  // namespace llmux::providers

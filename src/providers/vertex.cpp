@@ -25,16 +25,18 @@ std::string_view env(const char* name, bool operator_config) {
 // versions, ':' in domain-scoped project ids (example.com:my-project).
 bool is_plain_name(std::string_view text, std::string_view also = {}) {
   return !text.empty() && std::ranges::all_of(text, [also](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || also.find(c) != std::string_view::npos;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || also.find(c) != std::string_view::npos;
   });
 }
 
 // `{base}/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:{method}`
-Result<std::string> model_url(const Target& target, std::string_view publisher, std::string_view method) {
+Result<std::string> model_url(const Target& target, std::string_view publisher,
+                              std::string_view method) {
   if (!is_plain_name(target.upstream_model, "@")) {
-    return make_error(ErrorKind::invalid_request,
-                      "vertex_ai: the model id '" + target.upstream_model + "' is not a plain Vertex model id.");
+    return make_error(
+        ErrorKind::invalid_request,
+        "vertex_ai: the model id '" + target.upstream_model + "' is not a plain Vertex model id.");
   }
   std::string url = target.api_base;
   url += "/v1/projects/";
@@ -52,8 +54,9 @@ Result<std::string> model_url(const Target& target, std::string_view publisher, 
 
 Result<void> add_bearer(const Target& target, Headers& headers) {
   if (!target.google_token) {
-    return make_error(ErrorKind::unauthenticated, "vertex_ai deployment '" + target.upstream_model +
-                                                      "' has no service account to authenticate with.");
+    return make_error(ErrorKind::unauthenticated,
+                      "vertex_ai deployment '" + target.upstream_model +
+                          "' has no service account to authenticate with.");
   }
   auto bearer = target.google_token->bearer();
   if (!bearer) return bearer.error();
@@ -96,7 +99,8 @@ const VertexAnthropicAddressing kVertexAnthropic;
 std::string credentials_source(const Target& target, bool operator_config) {
   const auto* value = target.settings.if_contains("vertex_credentials");
   if (value && value->is_object()) return json::serialize(*value);
-  if (value && value->is_string() && !value->get_string().empty()) return std::string(value->get_string());
+  if (value && value->is_string() && !value->get_string().empty())
+    return std::string(value->get_string());
   return std::string(env("GOOGLE_APPLICATION_CREDENTIALS", operator_config));
 }
 
@@ -113,18 +117,22 @@ const AnthropicAddressing& vertex_anthropic_addressing() { return kVertexAnthrop
 
 bool is_vertex_anthropic_model(std::string_view model) {
   std::string lower(model);
-  std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(lower, lower.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return lower.find("claude") != std::string::npos;
 }
 
-std::optional<std::string> prepare_vertex_target(Target& target, std::string_view deployment, bool operator_config) {
+std::optional<std::string> prepare_vertex_target(Target& target, std::string_view deployment,
+                                                 bool operator_config) {
   const std::string source = credentials_source(target, operator_config);
   if (!operator_config && !is_inline_json(source)) {
-    return "vertex_ai in a user_config needs litellm_params.vertex_credentials to be the service-account key's JSON "
+    return "vertex_ai in a user_config needs litellm_params.vertex_credentials to be the "
+           "service-account key's JSON "
            "itself (no file is read for a client)";
   }
   if (source.empty()) {
-    return "vertex_ai needs a service-account key: set litellm_params.vertex_credentials (a path or the JSON) "
+    return "vertex_ai needs a service-account key: set litellm_params.vertex_credentials (a path "
+           "or the JSON) "
            "or GOOGLE_APPLICATION_CREDENTIALS";
   }
   auto account = wire::load_service_account(source);
@@ -134,8 +142,9 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
   if (project.empty()) project = env("VERTEXAI_PROJECT", operator_config);
   if (project.empty()) project = account->project_id;
   if (!is_plain_name(project, ":")) {
-    return project.empty() ? "vertex_ai needs a project: set litellm_params.vertex_project or VERTEXAI_PROJECT"
-                           : "vertex_project '" + project + "' is not a Google Cloud project id";
+    return project.empty()
+               ? "vertex_ai needs a project: set litellm_params.vertex_project or VERTEXAI_PROJECT"
+               : "vertex_project '" + project + "' is not a Google Cloud project id";
   }
   std::string location(string_at(target.settings, "vertex_location"));
   if (location.empty()) location = env("VERTEXAI_LOCATION", operator_config);
@@ -152,9 +161,10 @@ std::optional<std::string> prepare_vertex_target(Target& target, std::string_vie
   std::string token_uri(string_at(target.settings, "vertex_token_uri"));
   if (token_uri.empty()) token_uri = env("VERTEXAI_TOKEN_URI", operator_config);
   if (token_uri.empty()) token_uri = account->token_uri;
-  std::string owner = "vertex_ai deployment '" + std::string(deployment) + "' (" + target.upstream_model + ")";
-  target.google_token = std::make_shared<wire::GoogleAccessToken>(std::move(*account), std::move(token_uri),
-                                                                  std::move(owner));
+  std::string owner =
+      "vertex_ai deployment '" + std::string(deployment) + "' (" + target.upstream_model + ")";
+  target.google_token = std::make_shared<wire::GoogleAccessToken>(
+      std::move(*account), std::move(token_uri), std::move(owner));
   return std::nullopt;
 }
 

@@ -31,11 +31,11 @@ struct Pending {
 
 // One connection's life, from its dial to its failure, and the commands queued on it meanwhile.
 struct Channel {
-  std::unique_ptr<Link> link;    // null while dialing
-  std::string outgoing;          // commands not written yet
+  std::unique_ptr<Link> link;  // null while dialing
+  std::string outgoing;        // commands not written yet
   std::size_t outgoing_commands = 0;
-  std::string writing;           // the bytes of the write in flight
-  std::deque<Pending> pending;   // in the order written, awaiting their replies
+  std::string writing;          // the bytes of the write in flight
+  std::deque<Pending> pending;  // in the order written, awaiting their replies
   bool writer_running = false;
   bool failed = false;
 };
@@ -43,7 +43,8 @@ struct Channel {
 }  // namespace
 
 struct Client::Core : std::enable_shared_from_this<Core> {
-  Core(asio::io_context& io, Options options) : io(io), options(std::move(options)), backoff(this->options) {
+  Core(asio::io_context& io, Options options)
+      : io(io), options(std::move(options)), backoff(this->options) {
     if (!this->options.tls) return;
     auto context = make_tls_context(this->options);
     if (context) {
@@ -68,14 +69,17 @@ struct Client::Core : std::enable_shared_from_this<Core> {
   // Queues `wire`, which holds `count` commands, and calls `done` when their replies are in
   // replies[0, count) or when they failed.
   void submit(std::string_view wire, Reply* replies, std::size_t count, Done done) {
-    if (closed) return complete(std::move(done), make_error(ErrorKind::unavailable, "The Redis client is closed."));
+    if (closed)
+      return complete(std::move(done),
+                      make_error(ErrorKind::unavailable, "The Redis client is closed."));
     if (tls_error) return complete(std::move(done), *tls_error);
     if (!channel) {
       if (backoff.waiting()) {
-        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(backoff.retry_at() - Clock::now());
-        return complete(std::move(done),
-                        make_error(ErrorKind::unavailable,
-                                   last_failure + " No new attempt for " + std::to_string(wait.count()) + " ms."));
+        const auto wait =
+            std::chrono::ceil<std::chrono::milliseconds>(backoff.retry_at() - Clock::now());
+        return complete(std::move(done), make_error(ErrorKind::unavailable,
+                                                    last_failure + " No new attempt for " +
+                                                        std::to_string(wait.count()) + " ms."));
       }
       channel = std::make_shared<Channel>();
       asio::co_spawn(io, dial(shared_from_this(), channel), asio::detached);
@@ -83,8 +87,10 @@ struct Client::Core : std::enable_shared_from_this<Core> {
     const bool was_idle = channel->pending.empty();
     channel->outgoing += wire;
     channel->outgoing_commands += count;
-    channel->pending.push_back(Pending{.replies = replies, .expected = count,
-                                       .deadline = Clock::now() + options.command_timeout, .done = std::move(done)});
+    channel->pending.push_back(Pending{.replies = replies,
+                                       .expected = count,
+                                       .deadline = Clock::now() + options.command_timeout,
+                                       .done = std::move(done)});
     if (!channel->link) return;  // the dial writes what has queued meanwhile
     if (was_idle) channel->link->deadline().expires_at(channel->pending.front().deadline);
     start_writer(channel);
@@ -96,7 +102,9 @@ struct Client::Core : std::enable_shared_from_this<Core> {
       if (error->kind == ErrorKind::timeout) timeouts.add();
     }
     // Posted, never called here: the caller resumes on its own turn, not inside this loop.
-    asio::post(io, [done = std::move(done), error = std::move(error)]() mutable { std::move(done)(std::move(error)); });
+    asio::post(io, [done = std::move(done), error = std::move(error)]() mutable {
+      std::move(done)(std::move(error));
+    });
   }
 
   // Ends the connection: every command on it fails with `error`; the next command dials anew.
@@ -142,13 +150,16 @@ struct Client::Core : std::enable_shared_from_this<Core> {
     core->ever_connected = true;
     core->connected = true;
     channel->link = std::move(*link);
-    if (!channel->pending.empty()) channel->link->deadline().expires_at(channel->pending.front().deadline);
+    if (!channel->pending.empty())
+      channel->link->deadline().expires_at(channel->pending.front().deadline);
     asio::co_spawn(core->io, read_loop(core, channel), asio::detached);
     if (!channel->outgoing.empty()) core->start_writer(channel);
   }
 
-  static asio::awaitable<void> write_loop(std::shared_ptr<Core> core, std::shared_ptr<Channel> channel) {
-    // Yields once first, so that every command issued in this turn of the event loop joins the write.
+  static asio::awaitable<void> write_loop(std::shared_ptr<Core> core,
+                                          std::shared_ptr<Channel> channel) {
+    // Yields once first, so that every command issued in this turn of the event loop joins the
+    // write.
     co_await asio::post(core->io, asio::use_awaitable);
     while (!channel->failed && !channel->outgoing.empty()) {
       channel->writing.clear();
@@ -161,7 +172,8 @@ struct Client::Core : std::enable_shared_from_this<Core> {
     channel->writer_running = false;
   }
 
-  static asio::awaitable<void> read_loop(std::shared_ptr<Core> core, std::shared_ptr<Channel> channel) {
+  static asio::awaitable<void> read_loop(std::shared_ptr<Core> core,
+                                         std::shared_ptr<Channel> channel) {
     std::vector<Reply> replies;
     while (!channel->failed) {
       replies.clear();
@@ -173,8 +185,9 @@ struct Client::Core : std::enable_shared_from_this<Core> {
       }
       for (Reply& reply : replies) {
         if (channel->pending.empty()) {
-          const Error unasked = make_error(ErrorKind::unavailable, "Redis at " + endpoint_text(core->options) +
-                                                                       " sent a reply no command asked for.");
+          const Error unasked =
+              make_error(ErrorKind::unavailable, "Redis at " + endpoint_text(core->options) +
+                                                     " sent a reply no command asked for.");
           core->fail(channel, unasked);
           co_return;
         }
@@ -193,8 +206,9 @@ struct Client::Core : std::enable_shared_from_this<Core> {
   }
 
   // Waits until the `count` commands in `wire` have their replies in replies[0, count).
-  static asio::awaitable<std::optional<Error>> exchange(std::shared_ptr<Core> core, std::string_view wire,
-                                                       Reply* replies, std::size_t count) {
+  static asio::awaitable<std::optional<Error>> exchange(std::shared_ptr<Core> core,
+                                                        std::string_view wire, Reply* replies,
+                                                        std::size_t count) {
     return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<Error>)>(
         [core](auto done, std::string_view wire, Reply* replies, std::size_t count) {
           core->submit(wire, replies, count, Done(std::move(done)));
@@ -204,26 +218,32 @@ struct Client::Core : std::enable_shared_from_this<Core> {
 
   static asio::awaitable<Result<Reply>> one(std::shared_ptr<Core> core, Command command) {
     Reply reply;
-    if (auto failure = co_await exchange(core, command.wire(), &reply, 1)) co_return std::move(*failure);
+    if (auto failure = co_await exchange(core, command.wire(), &reply, 1))
+      co_return std::move(*failure);
     co_return std::move(reply);
   }
 
-  static asio::awaitable<Result<std::vector<Reply>>> many(std::shared_ptr<Core> core, std::vector<Command> commands) {
+  static asio::awaitable<Result<std::vector<Reply>>> many(std::shared_ptr<Core> core,
+                                                          std::vector<Command> commands) {
     std::vector<Reply> replies(commands.size());
     if (commands.empty()) co_return std::move(replies);
     std::string wire;
     for (const Command& command : commands) wire += command.wire();
-    if (auto failure = co_await exchange(core, wire, replies.data(), replies.size())) co_return std::move(*failure);
+    if (auto failure = co_await exchange(core, wire, replies.data(), replies.size()))
+      co_return std::move(*failure);
     co_return std::move(replies);
   }
 
-  static asio::awaitable<Result<Reply>> run_script(std::shared_ptr<Core> core, Script script, Command evalsha) {
+  static asio::awaitable<Result<Reply>> run_script(std::shared_ptr<Core> core, Script script,
+                                                   Command evalsha) {
     Reply reply;
-    if (auto failure = co_await exchange(core, evalsha.wire(), &reply, 1)) co_return std::move(*failure);
+    if (auto failure = co_await exchange(core, evalsha.wire(), &reply, 1))
+      co_return std::move(*failure);
     if (!reply.is_error() || !reply.text.starts_with("NOSCRIPT")) co_return std::move(reply);
     std::vector<Reply> replies(2);
     const std::string wire = Command{"SCRIPT", "LOAD", script.body()}.wire() + evalsha.wire();
-    if (auto failure = co_await exchange(core, wire, replies.data(), 2)) co_return std::move(*failure);
+    if (auto failure = co_await exchange(core, wire, replies.data(), 2))
+      co_return std::move(*failure);
     // A script Redis cannot compile: its SCRIPT LOAD error says why, the EVALSHA's only NOSCRIPT.
     co_return std::move(replies[0].is_error() ? replies[0] : replies[1]);
   }
@@ -240,17 +260,21 @@ Script::Script(std::string body) : body_(std::make_shared<const std::string>(std
   }
 }
 
-Client::Client(asio::io_context& io, Options options) : core_(std::make_shared<Core>(io, std::move(options))) {}
+Client::Client(asio::io_context& io, Options options)
+    : core_(std::make_shared<Core>(io, std::move(options))) {}
 
 Client::~Client() { core_->close(); }
 
-asio::awaitable<Result<Reply>> Client::command(Command command) { return Core::one(core_, std::move(command)); }
+asio::awaitable<Result<Reply>> Client::command(Command command) {
+  return Core::one(core_, std::move(command));
+}
 
 asio::awaitable<Result<std::vector<Reply>>> Client::batch(std::vector<Command> commands) {
   return Core::many(core_, std::move(commands));
 }
 
-asio::awaitable<Result<Reply>> Client::eval(const Script& script, const std::vector<std::string>& keys,
+asio::awaitable<Result<Reply>> Client::eval(const Script& script,
+                                            const std::vector<std::string>& keys,
                                             const std::vector<std::string>& arguments) {
   const std::string key_count = std::to_string(keys.size());
   std::vector<std::string_view> parts{"EVALSHA", script.sha1(), key_count};

@@ -4,7 +4,8 @@
 //   - the connection breaks: every command waiting on it fails at once, and the next command dials
 //     again;
 //   - a command gets no reply within command_timeout: it fails as a timeout, and so does its
-//     connection (a late reply would be taken for the next command's) with everything pending on it;
+//     connection (a late reply would be taken for the next command's) with everything pending on
+//     it;
 //   - a connection attempt fails: for a backoff, commands fail at once without dialing (no storm of
 //     reconnects while Redis is away).
 // A Redis error reply (WRONGTYPE, NOSCRIPT, …) is not a failure: it is a Reply of Type::error.
@@ -73,7 +74,8 @@ class Client {
   template <class... Arguments>
   asio::awaitable<Result<Reply>> eval(const Script& script, std::size_t key_count,
                                       const Arguments&... keys_then_arguments) {
-    return run_script(script, Command("EVALSHA", script.sha1(), std::to_string(key_count), keys_then_arguments...));
+    return run_script(script, Command("EVALSHA", script.sha1(), std::to_string(key_count),
+                                      keys_then_arguments...));
   }
   // The same with keys and arguments known at run time.
   asio::awaitable<Result<Reply>> eval(const Script& script, const std::vector<std::string>& keys,

@@ -44,20 +44,27 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const Options& opti
     context->load_verify_file(options.ca_file, ec);
   }
   if (ec) {
-    return make_error(ErrorKind::unavailable,
-                      "Could not load the CA certificates for Redis (" +
-                          (options.ca_file.empty() ? std::string("system roots") : options.ca_file) + "): " + ec.message() + ".");
+    return make_error(
+        ErrorKind::unavailable,
+        "Could not load the CA certificates for Redis (" +
+            (options.ca_file.empty() ? std::string("system roots") : options.ca_file) +
+            "): " + ec.message() + ".");
   }
   context->set_verify_mode(asio::ssl::verify_peer);
   return context;
 }
 
 Link::Link(const asio::any_io_executor& executor, const Options& options, asio::ssl::context* tls)
-    : options_(options), endpoint_(endpoint_text(options)), socket_(executor), parser_(options.limits), buffer_(kReadBytes) {
+    : options_(options),
+      endpoint_(endpoint_text(options)),
+      socket_(executor),
+      parser_(options.limits),
+      buffer_(kReadBytes) {
   if (tls) tls_.emplace(socket_, *tls);
 }
 
-asio::awaitable<Result<std::unique_ptr<Link>>> Link::open(const Options& options, asio::ssl::context* tls) {
+asio::awaitable<Result<std::unique_ptr<Link>>> Link::open(const Options& options,
+                                                          asio::ssl::context* tls) {
   auto link = std::make_unique<Link>(co_await asio::this_coro::executor, options, tls);
   link->deadline_.expires_after(options.connect_timeout);
   if (auto connected = co_await link->connect(); !connected) co_return connected.error();
@@ -73,7 +80,8 @@ asio::awaitable<Result<void>> Link::connect() {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options_.host, ec);
   if (!ec) {
-    endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, options_.port), options_.host, port);
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, options_.port),
+                                                    options_.host, port);
   } else {
     // The socket's deadline cannot stop a name lookup: a timer cancels it instead. Both are
     // shared with the timer's handler, which may run after this frame is gone.
@@ -85,8 +93,9 @@ asio::awaitable<Result<void>> Link::connect() {
     auto [resolve_ec, results] = co_await resolver->async_resolve(options_.host, port, kUseTuple);
     guard.cancel();
     if (resolve_ec) {
-      co_return make_error(ErrorKind::unavailable,
-                           "Could not resolve the Redis host " + options_.host + ": " + resolve_ec.message() + ".");
+      co_return make_error(
+          ErrorKind::unavailable,
+          "Could not resolve the Redis host " + options_.host + ": " + resolve_ec.message() + ".");
     }
     endpoints = std::move(results);
   }
@@ -102,12 +111,14 @@ asio::awaitable<Result<void>> Link::connect() {
   socket_.set_option(tcp::no_delay(true), ec);
   if (!tls_) co_return Result<void>();
 
-  if (options_.verify_certificate) tls_->set_verify_callback(asio::ssl::host_name_verification(options_.host));
+  if (options_.verify_certificate)
+    tls_->set_verify_callback(asio::ssl::host_name_verification(options_.host));
   boost::system::error_code not_an_address;
   asio::ip::make_address(options_.host, not_an_address);
   // Server Name Indication carries names only (RFC 6066), never an address.
   if (not_an_address && !SSL_set_tlsext_host_name(tls_->native_handle(), options_.host.c_str())) {
-    co_return make_error(ErrorKind::unavailable, "Could not set the TLS server name for " + endpoint_ + ".");
+    co_return make_error(ErrorKind::unavailable,
+                         "Could not set the TLS server name for " + endpoint_ + ".");
   }
   auto [handshake_ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kUseTuple);
   if (handshake_ec) co_return failure(handshake_ec, "the TLS handshake");
@@ -118,8 +129,9 @@ asio::awaitable<Result<void>> Link::introduce() {
   std::string wire;
   std::size_t expected = 0;
   if (!options_.password.empty()) {
-    const Command auth = options_.username.empty() ? Command{"AUTH", options_.password}
-                                                   : Command{"AUTH", options_.username, options_.password};
+    const Command auth = options_.username.empty()
+                             ? Command{"AUTH", options_.password}
+                             : Command{"AUTH", options_.username, options_.password};
     wire += auth.wire();
     ++expected;
   }
@@ -136,9 +148,11 @@ asio::awaitable<Result<void>> Link::introduce() {
   for (std::size_t at = 0; at < expected; ++at) {
     if (!replies[at].is_error()) continue;
     const bool auth = at == 0 && !options_.password.empty();
-    const std::string refused = auth ? "refused the credentials" : "refused SELECT " + std::to_string(options_.database);
-    co_return make_error(ErrorKind::unavailable, "Redis at " + endpoint_ + " " + refused + ": " +
-                                                     without_secret(replies[at].text, options_.password));
+    const std::string refused =
+        auth ? "refused the credentials" : "refused SELECT " + std::to_string(options_.database);
+    co_return make_error(ErrorKind::unavailable,
+                         "Redis at " + endpoint_ + " " + refused + ": " +
+                             without_secret(replies[at].text, options_.password));
   }
   co_return Result<void>();
 }
@@ -177,9 +191,10 @@ Error Link::failure(const boost::system::error_code& ec, std::string_view doing)
   if (deadline_.passed()) {
     return make_error(ErrorKind::timeout, "Redis at " + endpoint_ + " did not answer in time.");
   }
-  if (closed_by_peer(ec)) return make_error(ErrorKind::unavailable, "Redis at " + endpoint_ + " closed the connection.");
-  return make_error(ErrorKind::unavailable,
-                    "Redis at " + endpoint_ + ": " + std::string(doing) + " failed: " + ec.message() + ".");
+  if (closed_by_peer(ec))
+    return make_error(ErrorKind::unavailable, "Redis at " + endpoint_ + " closed the connection.");
+  return make_error(ErrorKind::unavailable, "Redis at " + endpoint_ + ": " + std::string(doing) +
+                                                " failed: " + ec.message() + ".");
 }
 
 void Backoff::failed() {

@@ -33,7 +33,8 @@ class Link {
  public:
   // Dials options.host:port on the calling coroutine's executor, does the TLS handshake when
   // `tls` is given (options.tls) and sends AUTH and SELECT as the options ask.
-  static asio::awaitable<Result<std::unique_ptr<Link>>> open(const Options& options, asio::ssl::context* tls);
+  static asio::awaitable<Result<std::unique_ptr<Link>>> open(const Options& options,
+                                                             asio::ssl::context* tls);
 
   Link(const asio::any_io_executor& executor, const Options& options, asio::ssl::context* tls);
   Link(const Link&) = delete;
@@ -65,7 +66,8 @@ class Link {
 // failure, doubling with each further failure up to backoff_max.
 class Backoff {
  public:
-  explicit Backoff(const Options& options) : min_(options.backoff_min), max_(options.backoff_max), next_(min_) {}
+  explicit Backoff(const Options& options)
+      : min_(options.backoff_min), max_(options.backoff_max), next_(min_) {}
   void failed();
   void succeeded() {
     next_ = min_;
@@ -85,7 +87,9 @@ class Backoff {
 // store, no locked add).
 struct Counter {
   std::atomic<std::uint64_t> value{0};
-  void add(std::uint64_t amount = 1) { value.store(value.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed); }
+  void add(std::uint64_t amount = 1) {
+    value.store(value.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
+  }
   std::uint64_t get() const { return value.load(std::memory_order_relaxed); }
 };
 

@@ -9,7 +9,8 @@ namespace llmux::redis {
 namespace {
 
 Error url_error(std::string_view what) {
-  return make_error(ErrorKind::invalid_request, "redis_url " + std::string(what) + ".", "redis_url");
+  return make_error(ErrorKind::invalid_request, "redis_url " + std::string(what) + ".",
+                    "redis_url");
 }
 
 bool parse_number(std::string_view text, std::int64_t& number) {
@@ -52,7 +53,8 @@ Result<Options> parse_url(std::string_view url, Options defaults) {
   }
   for (const auto param : parsed->params()) {
     if (param.key == "db") {
-      if (!parse_database(param.value, options.database)) return url_error("has a db that is not a number");
+      if (!parse_database(param.value, options.database))
+        return url_error("has a db that is not a number");
     } else if (param.key == "ssl_cert_reqs") {
       if (param.value != "none" && param.value != "optional" && param.value != "required") {
         return url_error("has an ssl_cert_reqs that is not none, optional or required");

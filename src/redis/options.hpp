@@ -15,8 +15,8 @@ namespace llmux::redis {
 struct Options {
   std::string host = "127.0.0.1";  // a name or an address
   std::uint16_t port = 6379;
-  std::string username;  // a Redis 6 ACL user; empty: AUTH with the password alone
-  std::string password;  // empty: no AUTH. Never written into an error or a log line.
+  std::string username;       // a Redis 6 ACL user; empty: AUTH with the password alone
+  std::string password;       // empty: no AUTH. Never written into an error or a log line.
   std::int64_t database = 0;  // SELECTed on each connection when not 0
 
   bool tls = false;  // rediss://
@@ -41,7 +41,8 @@ struct Options {
 // query parameters `ssl_cert_reqs=none|optional|required` (only none skips the certificate check;
 // a client treats optional as required, as Python's ssl does), `ssl_ca_certs=<file>` and `db=<n>`;
 // others are ignored. What the URL does not say keeps the
-// value `defaults` has. An error names what is wrong but never repeats the URL (it may hold a password).
+// value `defaults` has. An error names what is wrong but never repeats the URL (it may hold a
+// password).
 Result<Options> parse_url(std::string_view url, Options defaults = {});
 
 // `redis://host:port/database` (or rediss://), never with credentials: for errors and logs.

@@ -43,7 +43,8 @@ void Command::append(std::string_view argument) {
 
 Result<void> ReplyParser::fail(std::string reason) {
   failed_ = true;
-  return make_error(ErrorKind::unavailable, "Redis sent a reply that cannot be read: " + reason + ".");
+  return make_error(ErrorKind::unavailable,
+                    "Redis sent a reply that cannot be read: " + reason + ".");
 }
 
 Result<void> ReplyParser::feed(std::string_view bytes, std::vector<Reply>& replies) {
@@ -71,7 +72,8 @@ Result<void> ReplyParser::feed(std::string_view bytes, std::vector<Reply>& repli
     } else if (step_ == Step::line) {
       line_ += piece;
       if (line_.back() != '\n') continue;
-      if (line_.size() < 2 || line_[line_.size() - 2] != '\r') return fail("a line not ended by CRLF");
+      if (line_.size() < 2 || line_[line_.size() - 2] != '\r')
+        return fail("a line not ended by CRLF");
       line_.resize(line_.size() - 2);
       if (auto ended = end_line(replies); !ended) return ended;
     } else {
@@ -116,7 +118,8 @@ Result<void> ReplyParser::end_line(std::vector<Reply>& replies) {
       }
       if (number < 0) return fail("a negative bulk length");
       if (static_cast<std::uint64_t>(number) > limits_.max_bulk_bytes) {
-        return fail("a bulk string is longer than " + std::to_string(limits_.max_bulk_bytes) + " bytes");
+        return fail("a bulk string is longer than " + std::to_string(limits_.max_bulk_bytes) +
+                    " bytes");
       }
       bulk_.clear();
       bulk_size_ = static_cast<std::size_t>(number) + 2;
@@ -137,7 +140,8 @@ Result<void> ReplyParser::end_line(std::vector<Reply>& replies) {
 Result<void> ReplyParser::end_bulk(std::vector<Reply>& replies) {
   if (!bulk_.ends_with("\r\n")) return fail("a bulk string not ended by CRLF");
   bulk_.resize(bulk_.size() - 2);
-  Reply reply{.type = type_ == '!' ? Reply::Type::error : Reply::Type::bulk, .text = std::move(bulk_)};
+  Reply reply{.type = type_ == '!' ? Reply::Type::error : Reply::Type::bulk,
+              .text = std::move(bulk_)};
   // A verbatim string starts with its format ("txt:"), which is not part of the text.
   if (type_ == '=' && reply.text.size() >= 4 && reply.text[3] == ':') reply.text.erase(0, 4);
   bulk_.clear();
@@ -157,7 +161,8 @@ Result<void> ReplyParser::open_array(std::int64_t count, std::vector<Reply>& rep
     return fail("a reply has more than " + std::to_string(limits_.max_elements) + " elements");
   }
   reply_elements_ += static_cast<std::size_t>(count);
-  Open& open = open_.emplace_back(Open{.reply = {.type = Reply::Type::array}, .missing = static_cast<std::size_t>(count)});
+  Open& open = open_.emplace_back(
+      Open{.reply = {.type = Reply::Type::array}, .missing = static_cast<std::size_t>(count)});
   open.reply.elements.reserve(std::min<std::size_t>(open.missing, 1024));
   step_ = Step::type;
   return {};

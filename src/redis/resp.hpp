@@ -38,14 +38,14 @@ class Command {
   // an initializer_list inside a co_await expression ("array used as initializer"), and
   // `co_await client.command({"INCRBY", key, "3"})` is how commands are written.
   template <class... Arguments>
-    requires(sizeof...(Arguments) > 0 && (std::convertible_to<const Arguments&, std::string_view> && ...))
-  Command(const Arguments&... arguments) {
+  requires(sizeof...(Arguments) > 0 && (std::convertible_to<const Arguments&, std::string_view> &&
+                                        ...)) Command(const Arguments&... arguments) {
     begin(sizeof...(Arguments), (std::string_view(arguments).size() + ...));
     (append(std::string_view(arguments)), ...);
   }
   // Any sized range of things a string_view can be made from (std::string, std::string_view, …).
   template <std::ranges::sized_range Range>
-    requires std::convertible_to<std::ranges::range_reference_t<const Range&>, std::string_view>
+  requires std::convertible_to<std::ranges::range_reference_t<const Range&>, std::string_view>
   explicit Command(const Range& arguments) {
     begin(std::ranges::size(arguments), 0);
     for (const auto& argument : arguments) append(std::string_view(argument));
@@ -91,11 +91,11 @@ class ReplyParser {
 
   ParserLimits limits_;
   Step step_ = Step::type;
-  char type_ = 0;             // the type byte of the value being read
-  std::string line_;          // its line so far, CR included once seen
-  std::string bulk_;          // its bulk bytes so far, trailing CRLF included
-  std::size_t bulk_size_ = 0; // the bulk's length plus CRLF
-  std::vector<Open> open_;    // the arrays around it, outermost first
+  char type_ = 0;              // the type byte of the value being read
+  std::string line_;           // its line so far, CR included once seen
+  std::string bulk_;           // its bulk bytes so far, trailing CRLF included
+  std::size_t bulk_size_ = 0;  // the bulk's length plus CRLF
+  std::vector<Open> open_;     // the arrays around it, outermost first
   std::size_t reply_bytes_ = 0;
   std::size_t reply_elements_ = 0;
   bool failed_ = false;

@@ -26,7 +26,10 @@ std::string subscribe_command(std::string_view verb, const std::vector<std::stri
 
 struct Subscriber::State {
   State(asio::io_context& io, Options options, Subscription subscription)
-      : options(std::move(options)), subscription(std::move(subscription)), backoff(this->options), wait(io) {
+      : options(std::move(options)),
+        subscription(std::move(subscription)),
+        backoff(this->options),
+        wait(io) {
     if (!this->options.tls) return;
     auto context = make_tls_context(this->options);
     if (context) tls = std::move(*context);  // else every attempt fails, and counts as such
@@ -80,8 +83,8 @@ struct Subscriber::State {
     state.link = &link;
     const Subscription& subscription = state.subscription;
     std::size_t unconfirmed = subscription.channels.size() + subscription.patterns.size();
-    const std::string wire =
-        subscribe_command("SUBSCRIBE", subscription.channels) + subscribe_command("PSUBSCRIBE", subscription.patterns);
+    const std::string wire = subscribe_command("SUBSCRIBE", subscription.channels) +
+                             subscribe_command("PSUBSCRIBE", subscription.patterns);
     bool confirmed = false;
     auto confirm = [&] {
       confirmed = true;
@@ -109,8 +112,10 @@ struct Subscriber::State {
           subscription.on_message(Message{.channel = parts[1].text, .payload = parts[2].text});
         } else if (kind == "pmessage" && parts.size() == 4) {
           state.messages.add();
-          subscription.on_message(Message{.pattern = parts[1].text, .channel = parts[2].text, .payload = parts[3].text});
-        } else if ((kind == "subscribe" || kind == "psubscribe") && unconfirmed > 0 && --unconfirmed == 0) {
+          subscription.on_message(Message{
+              .pattern = parts[1].text, .channel = parts[2].text, .payload = parts[3].text});
+        } else if ((kind == "subscribe" || kind == "psubscribe") && unconfirmed > 0 &&
+                   --unconfirmed == 0) {
           confirm();
         }
       }

@@ -23,14 +23,19 @@ class LocalStream final : public upstream::ResponseStream {
 
 }  // namespace
 
-asio::awaitable<Result<upstream::Response>> WithLocalAnswers::send(upstream::Call call, upstream::AbortHandle& abort) {
-  if (!call.url.starts_with(providers::kLocalScheme)) co_return co_await network_.send(std::move(call), abort);
+asio::awaitable<Result<upstream::Response>> WithLocalAnswers::send(upstream::Call call,
+                                                                   upstream::AbortHandle& abort) {
+  if (!call.url.starts_with(providers::kLocalScheme))
+    co_return co_await network_.send(std::move(call), abort);
   co_return upstream::Response{.status = 200, .body = std::move(call.body)};
 }
 
-asio::awaitable<Result<std::unique_ptr<upstream::ResponseStream>>> WithLocalAnswers::open_stream(upstream::Call call, upstream::AbortHandle& abort) {
-  if (!call.url.starts_with(providers::kLocalScheme)) co_return co_await network_.open_stream(std::move(call), abort);
-  co_return std::unique_ptr<upstream::ResponseStream>(std::make_unique<LocalStream>(std::move(call.body)));
+asio::awaitable<Result<std::unique_ptr<upstream::ResponseStream>>> WithLocalAnswers::open_stream(
+    upstream::Call call, upstream::AbortHandle& abort) {
+  if (!call.url.starts_with(providers::kLocalScheme))
+    co_return co_await network_.open_stream(std::move(call), abort);
+  co_return std::unique_ptr<upstream::ResponseStream>(
+      std::make_unique<LocalStream>(std::move(call.body)));
 }
 
 }  // namespace llmux::relay

@@ -16,8 +16,10 @@ namespace asio = boost::asio;
 class WithLocalAnswers final : public upstream::Transport {
  public:
   explicit WithLocalAnswers(upstream::Transport& network) : network_(network) {}
-  asio::awaitable<Result<upstream::Response>> send(upstream::Call call, upstream::AbortHandle& abort) override;
-  asio::awaitable<Result<std::unique_ptr<upstream::ResponseStream>>> open_stream(upstream::Call call, upstream::AbortHandle& abort) override;
+  asio::awaitable<Result<upstream::Response>> send(upstream::Call call,
+                                                   upstream::AbortHandle& abort) override;
+  asio::awaitable<Result<std::unique_ptr<upstream::ResponseStream>>> open_stream(
+      upstream::Call call, upstream::AbortHandle& abort) override;
 
  private:
   upstream::Transport& network_;

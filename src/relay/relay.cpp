@@ -10,7 +10,9 @@ namespace {
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
-std::int64_t tokens_of(const api::Usage& usage) { return usage.prompt_tokens + usage.completion_tokens; }
+std::int64_t tokens_of(const api::Usage& usage) {
+  return usage.prompt_tokens + usage.completion_tokens;
+}
 
 // An upstream's failure as the client, the log and the router see it: the credentials the attempt
 // sent and the client's own key masked (an upstream may echo what it received).
@@ -44,8 +46,8 @@ struct Relay::AttemptEnd {
   std::unique_ptr<upstream::ResponseStream> unread;
 };
 
-asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan& plan, Sink& sink, Clock& clock,
-                                std::string_view client_key, Outcome& outcome) {
+asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
+                                Clock& clock, std::string_view client_key, Outcome& outcome) {
   upstream::AbortHandle abort;
   // A client that goes away stops the upstream call in flight, or the wait before a retry.
   sink.watch_client([&abort, &clock] {
@@ -66,7 +68,8 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
     }
     plan.started(*next, clock.now());
     AttemptEnd end = co_await attempt(request, *next, sink, clock, outcome, abort, client_key);
-    plan.finished(*next, end.failure ? &*end.failure : nullptr, clock.now(), end.tokens, end.latency);
+    plan.finished(*next, end.failure ? &*end.failure : nullptr, clock.now(), end.tokens,
+                  end.latency);
     while (end.unread) {
       auto rest = co_await end.unread->next();
       if (!rest || !*rest) break;
@@ -78,28 +81,33 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
 // One attempt on one deployment. Answers the client on success, and on a failure once the stream
 // has started (in-band error) or the client has gone; otherwise returns the failure unanswered so
 // the plan may try again.
-asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request, const router::Attempt& attempt,
-                                                  Sink& sink, Clock& clock, Outcome& outcome,
-                                                  upstream::AbortHandle& abort, std::string_view client_key) {
+asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request,
+                                                  const router::Attempt& attempt, Sink& sink,
+                                                  Clock& clock, Outcome& outcome,
+                                                  upstream::AbortHandle& abort,
+                                                  std::string_view client_key) {
   const router::Deployment& deployment = *attempt.deployment;
   outcome.deployment = &deployment;
   outcome.served_group = attempt.served_model;
   if (request.endpoint == api::Endpoint::rerank && !deployment.provider->serves_rerank()) {
-    Error refused = make_error(ErrorKind::invalid_request,
-                               "Model " + request.model + " does not serve /rerank (Cohere deployments do).", "model");
+    Error refused = make_error(
+        ErrorKind::invalid_request,
+        "Model " + request.model + " does not serve /rerank (Cohere deployments do).", "model");
     co_return AttemptEnd{.failure = std::move(refused)};
   }
   auto upstream_request = deployment.provider->encode(request, deployment.target);
   if (!upstream_request) co_return AttemptEnd{.failure = upstream_request.error()};
-  upstream::Call call{.url = std::move(upstream_request->url),
-                      .headers = std::move(upstream_request->headers),
-                      .body = std::move(upstream_request->body),
-                      .timeout = attempt.timeout,
-                      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout,
-                      .client_destination = attempt.client_destination,
-                      .max_answer_bytes = limits_.max_answer_bytes};
+  upstream::Call call{
+      .url = std::move(upstream_request->url),
+      .headers = std::move(upstream_request->headers),
+      .body = std::move(upstream_request->body),
+      .timeout = attempt.timeout,
+      .first_byte_timeout = request.stream ? attempt.stream_timeout : attempt.timeout,
+      .client_destination = attempt.client_destination,
+      .max_answer_bytes = limits_.max_answer_bytes};
   if (request.stream) {
-    co_return co_await relay_stream(request, attempt, std::move(call), sink, clock, outcome, abort, client_key);
+    co_return co_await relay_stream(request, attempt, std::move(call), sink, clock, outcome, abort,
+                                    client_key);
   }
 
   const auto started = clock.now();
@@ -121,15 +129,15 @@ asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request, c
   outcome.usage = reply->usage;
   outcome.status = 200;
   co_await sink.answer(std::move(reply->body));
-  co_return AttemptEnd{.answered = true, .tokens = tokens_of(outcome.usage), .latency = outcome.upstream_time};
+  co_return AttemptEnd{
+      .answered = true, .tokens = tokens_of(outcome.usage), .latency = outcome.upstream_time};
 }
 
 // Streaming: nothing reaches the client until the first frame, so an early failure can still go
 // to another deployment, or be an ordinary JSON error with its status.
-asio::awaitable<Relay::AttemptEnd> Relay::relay_stream(const api::Request& request, const router::Attempt& attempt,
-                                                       upstream::Call call, Sink& sink, Clock& clock,
-                                                       Outcome& outcome, upstream::AbortHandle& abort,
-                                                       std::string_view client_key) {
+asio::awaitable<Relay::AttemptEnd> Relay::relay_stream(
+    const api::Request& request, const router::Attempt& attempt, upstream::Call call, Sink& sink,
+    Clock& clock, Outcome& outcome, upstream::AbortHandle& abort, std::string_view client_key) {
   const router::Deployment& deployment = *attempt.deployment;
   const auto started = clock.now();
   auto stream = co_await transport_.open_stream(std::move(call), abort);
@@ -143,11 +151,13 @@ asio::awaitable<Relay::AttemptEnd> Relay::relay_stream(const api::Request& reque
   if (!is_success((*stream)->status())) {
     constexpr std::size_t kMaxErrorBody = 1 << 20;
     auto body = co_await (*stream)->read_all(kMaxErrorBody);
-    Error error = body ? deployment.provider->decode_error((*stream)->status(), *body) : body.error();
+    Error error =
+        body ? deployment.provider->decode_error((*stream)->status(), *body) : body.error();
     if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
     co_return AttemptEnd{.failure = masked(std::move(error), deployment, client_key)};
   }
-  auto decoder = deployment.provider->make_stream_decoder(request, attempt.served_model, limits_.max_event_bytes);
+  auto decoder = deployment.provider->make_stream_decoder(request, attempt.served_model,
+                                                          limits_.max_event_bytes);
   std::string out;
   std::optional<Error> failure;
   while (!failure) {
@@ -161,7 +171,8 @@ asio::awaitable<Relay::AttemptEnd> Relay::relay_stream(const api::Request& reque
     auto decoded = ended ? decoder->finish(out) : decoder->feed(**piece, out);
     if (!decoded) failure = decoded.error();
     if (!out.empty()) {
-      if (!sink.started()) outcome.upstream_time = clock.now() - started;  // time to the first frame
+      if (!sink.started())
+        outcome.upstream_time = clock.now() - started;  // time to the first frame
       if (!co_await sink.stream(out, !failure && (ended || decoder->done()))) break;
     }
     if (ended || decoder->done()) break;
@@ -170,7 +181,8 @@ asio::awaitable<Relay::AttemptEnd> Relay::relay_stream(const api::Request& reque
   if (failure) failure = masked(std::move(*failure), deployment, client_key);
   if (sink.client_left()) {
     outcome.status = 499;
-    co_return AttemptEnd{.failure = failure ? std::move(failure) : client_gone_failure(), .answered = true};
+    co_return AttemptEnd{.failure = failure ? std::move(failure) : client_gone_failure(),
+                         .answered = true};
   }
   // Never retried once a byte reached the client: the failure ends the stream in band.
   if (failure && !sink.started()) co_return AttemptEnd{.failure = std::move(failure)};

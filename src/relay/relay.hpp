@@ -22,11 +22,12 @@ namespace llmux::relay {
 // What the relay learned of one call, for the handler's record (spend, headers, the log).
 struct Outcome {
   const router::Deployment* deployment = nullptr;  // the last attempt's: the one that answered
-  std::string served_group;  // its group: the model asked for, or a fallback
-  int status = 0;            // 200; the failure's status; 499 when the client left first
+  std::string served_group;                        // its group: the model asked for, or a fallback
+  int status = 0;  // 200; the failure's status; 499 when the client left first
   api::Usage usage;
-  Clock::Duration upstream_time{};  // the whole upstream call, or the time to a stream's first frame
-  int retries = 0;                  // retries and fallback groups before this answer
+  Clock::Duration
+      upstream_time{};  // the whole upstream call, or the time to a stream's first frame
+  int retries = 0;      // retries and fallback groups before this answer
   int fallbacks = 0;
   std::optional<Error> failure;  // the error that ended the call (masked of secrets)
 };
@@ -47,20 +48,23 @@ struct AnswerLimits {
 
 class Relay {
  public:
-  explicit Relay(upstream::Transport& transport, AnswerLimits limits = {}) : transport_(transport), limits_(limits) {}
+  explicit Relay(upstream::Transport& transport, AnswerLimits limits = {})
+      : transport_(transport), limits_(limits) {}
 
   // `client_key`: the key the client presented, masked in any upstream error relayed.
-  asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink, Clock& clock,
-                           std::string_view client_key, Outcome& outcome);
+  asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
+                           Clock& clock, std::string_view client_key, Outcome& outcome);
 
  private:
   struct AttemptEnd;
-  asio::awaitable<AttemptEnd> attempt(const api::Request& request, const router::Attempt& attempt, Sink& sink,
-                                      Clock& clock, Outcome& outcome, upstream::AbortHandle& abort,
-                                      std::string_view client_key);
-  asio::awaitable<AttemptEnd> relay_stream(const api::Request& request, const router::Attempt& attempt,
-                                           upstream::Call call, Sink& sink, Clock& clock, Outcome& outcome,
-                                           upstream::AbortHandle& abort, std::string_view client_key);
+  asio::awaitable<AttemptEnd> attempt(const api::Request& request, const router::Attempt& attempt,
+                                      Sink& sink, Clock& clock, Outcome& outcome,
+                                      upstream::AbortHandle& abort, std::string_view client_key);
+  asio::awaitable<AttemptEnd> relay_stream(const api::Request& request,
+                                           const router::Attempt& attempt, upstream::Call call,
+                                           Sink& sink, Clock& clock, Outcome& outcome,
+                                           upstream::AbortHandle& abort,
+                                           std::string_view client_key);
 
   upstream::Transport& transport_;
   AnswerLimits limits_;

@@ -22,7 +22,8 @@ bool is_request_fault(const Error& error) {
   }
 }
 
-const std::vector<std::string>* lookup(const std::vector<FallbackList>& lists, const std::string& group) {
+const std::vector<std::string>* lookup(const std::vector<FallbackList>& lists,
+                                       const std::string& group) {
   const FallbackList* any = nullptr;
   for (const FallbackList& list : lists) {
     if (list.group == group) return &list.fallbacks;
@@ -56,8 +57,9 @@ bool retried_by_default(const Error& error) noexcept {
   return status == 408 || status == 409 || status == 429 || status >= 500;
 }
 
-AttemptPlan::AttemptPlan(const ModelTable& table, const RouterPolicy& policy, HealthState& health, Draw draw,
-                         std::string requested, std::string group, RequestOptions options, TimePoint start)
+AttemptPlan::AttemptPlan(const ModelTable& table, const RouterPolicy& policy, HealthState& health,
+                         Draw draw, std::string requested, std::string group,
+                         RequestOptions options, TimePoint start)
     : table_(table),
       policy_(policy),
       health_(health),
@@ -128,8 +130,9 @@ bool AttemptPlan::enter_fallback(const Error& error) {
 Clock::duration AttemptPlan::backoff(const Error& error) const {
   if (error.retry_after) return *error.retry_after;
   const double doubling = std::pow(2.0, std::max(0, retries_in_group_ - 1));
-  const double base = std::min<double>(static_cast<double>(policy_.initial_backoff.count()) * doubling,
-                                       static_cast<double>(policy_.max_backoff.count()));
+  const double base =
+      std::min<double>(static_cast<double>(policy_.initial_backoff.count()) * doubling,
+                       static_cast<double>(policy_.max_backoff.count()));
   // Jitter spreads the retries of many requests that failed together.
   return milliseconds(static_cast<long long>(base * (1.0 - 0.25 * draw_())));
 }
@@ -187,27 +190,30 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
     if (context_too_small && !first_back) {
       return make_error(ErrorKind::context_window_exceeded,
                         "The prompt (about " + std::to_string(options_.prompt_tokens) +
-                            " tokens) exceeds the context window of every deployment of model=" + group_ +
-                            " (enable_pre_call_checks).",
+                            " tokens) exceeds the context window of every deployment of model=" +
+                            group_ + " (enable_pre_call_checks).",
                         "messages", "context_length_exceeded");
     }
     const auto wait_s = std::max<long long>(
-        1, static_cast<long long>(std::ceil(std::chrono::duration<double>(first_back.value_or(now) - now).count())));
+        1, static_cast<long long>(
+               std::ceil(std::chrono::duration<double>(first_back.value_or(now) - now).count())));
     Error error = make_error(ErrorKind::rate_limited,
-                             "No deployments available for selected model, Try again in " + std::to_string(wait_s) +
-                                 " seconds. Passed model=" + group_ + ".");
+                             "No deployments available for selected model, Try again in " +
+                                 std::to_string(wait_s) + " seconds. Passed model=" + group_ + ".");
     error.retry_after = std::chrono::seconds(wait_s);
     return error;
   }
   // A retry goes to a deployment this request has not tried yet when the group has one.
   std::vector<Candidate> fresh;
   for (const Candidate& candidate : candidates) {
-    if (std::find(tried_.begin(), tried_.end(), candidate.deployment) == tried_.end()) fresh.push_back(candidate);
+    if (std::find(tried_.begin(), tried_.end(), candidate.deployment) == tried_.end())
+      fresh.push_back(candidate);
   }
   const bool repeat = fresh.empty();
   const Deployment* chosen = pick(policy_.strategy, repeat ? candidates : fresh, draw_());
 
-  Attempt attempt{.deployment = chosen, .served_model = group_ == primary_group_ ? requested_ : group_};
+  Attempt attempt{.deployment = chosen,
+                  .served_model = group_ == primary_group_ ? requested_ : group_};
   if (repeat && last_failure_) attempt.wait = backoff(*last_failure_);
   const milliseconds own = options_.timeout.value_or(chosen->timeout);
   const bool deadline_is_own = !deadline_;
@@ -219,14 +225,16 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
   }
   attempt.timeout = std::min(own, left);
   attempt.timeout_is_clients = options_.timeout.has_value() || (!deadline_is_own && left < own);
-  attempt.stream_timeout = std::min(options_.stream_timeout.value_or(chosen->stream_timeout), attempt.timeout);
+  attempt.stream_timeout =
+      std::min(options_.stream_timeout.value_or(chosen->stream_timeout), attempt.timeout);
   tried_.push_back(chosen);
   if (!options_.credentials.empty()) {
     owned_.push_back(with_client_credentials(*chosen, options_.credentials));
     attempt.deployment = &owned_.back();
   }
   if (!attempt.deployment->client_destination.empty()) {
-    attempt.client_destination = {&policy_.client_destinations, attempt.deployment->client_destination};
+    attempt.client_destination = {&policy_.client_destinations,
+                                  attempt.deployment->client_destination};
   }
   return attempt;
 }
@@ -236,14 +244,17 @@ void AttemptPlan::started(const Attempt& attempt, TimePoint now) {
   health_.call_started(*attempt.deployment, now);
 }
 
-void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoint now, std::int64_t tokens,
-                           std::optional<Clock::duration> latency) {
-  CallOutcome outcome{.success = failure == nullptr, .latency = latency.value_or(now - attempt_started_), .tokens = tokens};
+void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoint now,
+                           std::int64_t tokens, std::optional<Clock::duration> latency) {
+  CallOutcome outcome{.success = failure == nullptr,
+                      .latency = latency.value_or(now - attempt_started_),
+                      .tokens = tokens};
   if (failure) {
     outcome.status = http_status(*failure);
     // A timeout the client chose (or that the request's deadline cut short) says nothing about
     // the deployment.
-    outcome.counts_for_cooldown = !(failure->kind == ErrorKind::timeout && attempt.timeout_is_clients);
+    outcome.counts_for_cooldown =
+        !(failure->kind == ErrorKind::timeout && attempt.timeout_is_clients);
     last_failure_ = *failure;
   } else {
     last_failure_.reset();

@@ -11,8 +11,8 @@
 #include "router/health.hpp"
 
 #include <chrono>
-#include <list>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,7 +25,14 @@ namespace llmux::router {
 class ModelTable;
 
 // LiteLLM's retry_policy classes.
-enum class FailureClass { bad_request, authentication, timeout, rate_limit, content_policy, internal_server };
+enum class FailureClass {
+  bad_request,
+  authentication,
+  timeout,
+  rate_limit,
+  content_policy,
+  internal_server
+};
 FailureClass failure_class(const Error& error) noexcept;
 // Retried with num_retries unless retry_policy says otherwise: 408, 409, 429 and 5xx (transport
 // failures are 502/503), as LiteLLM's _should_retry.
@@ -41,10 +48,10 @@ struct RouterPolicy {
   Strategy strategy = Strategy::simple_shuffle;
   int num_retries = 0;
   std::vector<std::pair<FailureClass, int>> retry_policy;  // replaces num_retries for a class
-  std::vector<FallbackList> fallbacks;                // a group "*" applies to every group
+  std::vector<FallbackList> fallbacks;                     // a group "*" applies to every group
   std::vector<FallbackList> context_window_fallbacks;
   std::vector<FallbackList> content_policy_fallbacks;
-  std::vector<std::string> default_fallbacks;         // for groups with no fallbacks entry
+  std::vector<std::string> default_fallbacks;  // for groups with no fallbacks entry
   int max_fallbacks = 5;
   bool enable_pre_call_checks = false;
   std::chrono::milliseconds initial_backoff{500};
@@ -61,8 +68,8 @@ int client_retry_limit(const RouterPolicy& operator_policy) noexcept;
 
 // Client-side credentials the operator allowed for this request (client_side.hpp).
 struct ClientCredentials {
-  std::optional<std::string> api_key;   // secret
-  std::optional<std::string> api_base;  // from api_base or base_url
+  std::optional<std::string> api_key;            // secret
+  std::optional<std::string> api_base;           // from api_base or base_url
   std::string_view api_base_field = "api_base";  // which of the two named it
   bool empty() const { return !api_key && !api_base; }
 };
@@ -82,7 +89,7 @@ struct Attempt {
   const Deployment* deployment = nullptr;
   std::string served_model;  // the response's `model`: the name asked for, or the fallback group
   Clock::duration wait{};    // sleep this long before calling (backoff, retry-after)
-  std::chrono::milliseconds timeout{};         // whole attempt, cut to what is left of the request's
+  std::chrono::milliseconds timeout{};  // whole attempt, cut to what is left of the request's
   std::chrono::milliseconds stream_timeout{};  // first streamed chunk
   bool timeout_is_clients = false;  // a timeout here was the client's (or the request's) choice
   ClientDestination client_destination;  // set when the client chose where this attempt goes
@@ -92,7 +99,8 @@ using Draw = std::function<double()>;  // uniform in [0, 1)
 
 // Whether this request's caller may be answered by `group` (its model access and model budgets).
 // A fallback group it may not use is passed over as if it had no deployments.
-using GroupAccess = std::function<bool(std::string_view group, std::span<const Deployment* const> deployments)>;
+using GroupAccess =
+    std::function<bool(std::string_view group, std::span<const Deployment* const> deployments)>;
 
 class AttemptPlan {
  public:
@@ -106,8 +114,8 @@ class AttemptPlan {
   // state. `latency` is what latency-based routing compares: the time to the first chunk of a
   // stream; by default, the whole attempt.
   void started(const Attempt& attempt, TimePoint now);
-  void finished(const Attempt& attempt, const Error* failure, TimePoint now, std::int64_t tokens = 0,
-                std::optional<Clock::duration> latency = std::nullopt);
+  void finished(const Attempt& attempt, const Error* failure, TimePoint now,
+                std::int64_t tokens = 0, std::optional<Clock::duration> latency = std::nullopt);
 
   // Keeps alive what the plan's table, policy and health belong to (a request's own user_config).
   void keep(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }
@@ -137,7 +145,7 @@ class AttemptPlan {
   TimePoint start_;
   std::optional<TimePoint> deadline_;
 
-  std::string group_;                    // the group being tried
+  std::string group_;  // the group being tried
   std::vector<const Deployment*> group_deployments_;
   TimePoint attempt_started_{};
   std::vector<std::string> fallback_queue_;

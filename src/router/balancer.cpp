@@ -33,7 +33,8 @@ const Deployment* lowest(const std::vector<const Candidate*>& tier, double draw,
     if (!best.empty() && score(*candidate) < score(*best.front())) best.clear();
     best.push_back(candidate);
   }
-  const auto index = std::min(best.size() - 1, static_cast<std::size_t>(draw * static_cast<double>(best.size())));
+  const auto index =
+      std::min(best.size() - 1, static_cast<std::size_t>(draw * static_cast<double>(best.size())));
   return best[index]->deployment;
 }
 
@@ -43,7 +44,8 @@ std::optional<Strategy> parse_strategy(std::string_view name) {
   if (name == "simple-shuffle") return Strategy::simple_shuffle;
   if (name == "least-busy") return Strategy::least_busy;
   if (name == "latency-based-routing") return Strategy::latency_based;
-  if (name == "usage-based-routing" || name == "usage-based-routing-v2") return Strategy::usage_based;
+  if (name == "usage-based-routing" || name == "usage-based-routing-v2")
+    return Strategy::usage_based;
   return std::nullopt;
 }
 
@@ -56,7 +58,8 @@ bool within_limits(const Deployment& deployment, const Load& load) noexcept {
 const Deployment* pick(Strategy strategy, std::span<const Candidate> candidates, double draw) {
   if (candidates.empty()) return nullptr;
   int top_tier = INT_MAX;
-  for (const Candidate& candidate : candidates) top_tier = std::min(top_tier, tier_of(*candidate.deployment));
+  for (const Candidate& candidate : candidates)
+    top_tier = std::min(top_tier, tier_of(*candidate.deployment));
   std::vector<const Candidate*> tier;
   tier.reserve(candidates.size());
   for (const Candidate& candidate : candidates) {
@@ -64,8 +67,10 @@ const Deployment* pick(Strategy strategy, std::span<const Candidate> candidates,
   }
   switch (strategy) {
     case Strategy::simple_shuffle: return weighted_choice(tier, draw);
-    case Strategy::least_busy: return lowest(tier, draw, [](const Candidate& c) { return c.load.in_flight; });
-    case Strategy::latency_based: return lowest(tier, draw, [](const Candidate& c) { return c.load.latency; });
+    case Strategy::least_busy:
+      return lowest(tier, draw, [](const Candidate& c) { return c.load.in_flight; });
+    case Strategy::latency_based:
+      return lowest(tier, draw, [](const Candidate& c) { return c.load.latency; });
     case Strategy::usage_based:
       return lowest(tier, draw, [](const Candidate& c) { return c.load.tokens_this_minute; });
   }

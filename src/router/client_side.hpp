@@ -20,14 +20,16 @@ namespace llmux::router {
 
 // The credentials to apply to this request's deployments (from the top level of the body; the
 // same fields in metadata are only checked), or the 401 for a field the operator did not allow.
-Result<ClientCredentials> client_credentials(const api::Request& request, std::span<const Deployment* const> group,
+Result<ClientCredentials> client_credentials(const api::Request& request,
+                                             std::span<const Deployment* const> group,
                                              bool allow_all);
 
 // A copy of `deployment` reached with the client's credentials. It never cools the shared
 // deployment: a client's wrong key says nothing about the operator's. With a client api_base it
 // carries none of the deployment's credentials (only the client's api_key, if any) and is
 // dialled under the client destination policy.
-Deployment with_client_credentials(const Deployment& deployment, const ClientCredentials& credentials);
+Deployment with_client_credentials(const Deployment& deployment,
+                                   const ClientCredentials& credentials);
 
 // user_config → a Config, validated like config.yaml: `model_list` plus router settings at the
 // top level (num_retries, fallbacks, timeout, routing_strategy, …). It may not read the

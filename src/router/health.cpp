@@ -24,7 +24,9 @@ bool cools_at_once(int status) noexcept {
   return status == 429 || status == 401 || status == 404 || status == 408;
 }
 
-bool counts_as_deployment_failure(int status) noexcept { return status >= 500 || cools_at_once(status); }
+bool counts_as_deployment_failure(int status) noexcept {
+  return status >= 500 || cools_at_once(status);
+}
 
 InMemoryHealth::InMemoryHealth(std::size_t deployment_count, CooldownPolicy policy)
     : slots_(std::make_unique<Slot[]>(deployment_count == 0 ? 1 : deployment_count)),
@@ -35,7 +37,8 @@ InMemoryHealth::Slot& InMemoryHealth::slot(const Deployment& deployment) const {
   return slots_[deployment.index < count_ ? deployment.index : 0];
 }
 
-std::optional<TimePoint> InMemoryHealth::cooling_until(const Deployment& deployment, TimePoint now) const {
+std::optional<TimePoint> InMemoryHealth::cooling_until(const Deployment& deployment,
+                                                       TimePoint now) const {
   const std::int64_t until = slot(deployment).cooling_until_ns.load(std::memory_order_relaxed);
   if (until <= nanoseconds(now)) return std::nullopt;
   return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(until)));
@@ -43,7 +46,8 @@ std::optional<TimePoint> InMemoryHealth::cooling_until(const Deployment& deploym
 
 void InMemoryHealth::roll_usage_minute(Slot& slot, std::int64_t minute) {
   std::int64_t seen = slot.usage_minute.load(std::memory_order_relaxed);
-  if (seen != minute && slot.usage_minute.compare_exchange_strong(seen, minute, std::memory_order_relaxed)) {
+  if (seen != minute &&
+      slot.usage_minute.compare_exchange_strong(seen, minute, std::memory_order_relaxed)) {
     slot.requests.store(0, std::memory_order_relaxed);
     slot.tokens.store(0, std::memory_order_relaxed);
   }
@@ -67,16 +71,19 @@ void InMemoryHealth::call_started(const Deployment& deployment, TimePoint now) {
   state.requests.fetch_add(1, std::memory_order_relaxed);
 }
 
-void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutcome& outcome, TimePoint now) {
+void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutcome& outcome,
+                                   TimePoint now) {
   Slot& state = slot(deployment);
   state.in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (outcome.success) {
     roll_usage_minute(state, minute_of(now));
     state.tokens.fetch_add(outcome.tokens, std::memory_order_relaxed);
-    const auto sample = std::chrono::duration_cast<std::chrono::microseconds>(outcome.latency).count();
+    const auto sample =
+        std::chrono::duration_cast<std::chrono::microseconds>(outcome.latency).count();
     const std::int64_t average = state.latency_us.load(std::memory_order_relaxed);
-    state.latency_us.store(average == 0 ? sample : average + (sample - average) / kLatencyNewSampleShare,
-                           std::memory_order_relaxed);
+    state.latency_us.store(
+        average == 0 ? sample : average + (sample - average) / kLatencyNewSampleShare,
+        std::memory_order_relaxed);
     return;
   }
   if (policy_.disabled || !deployment.cools || !outcome.counts_for_cooldown ||
@@ -91,7 +98,8 @@ void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutco
   }
   ++state.failures;
   if (cools_at_once(outcome.status) || state.failures > policy_.allowed_fails) {
-    state.cooling_until_ns.store(nanoseconds(now + policy_.cooldown_time), std::memory_order_relaxed);
+    state.cooling_until_ns.store(nanoseconds(now + policy_.cooldown_time),
+                                 std::memory_order_relaxed);
     state.failures = 0;
   }
 }

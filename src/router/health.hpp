@@ -19,7 +19,8 @@ using TimePoint = Clock::time_point;
 
 struct Deployment;
 
-// When a failure cools a deployment (router_settings allowed_fails, cooldown_time, disable_cooldowns).
+// When a failure cools a deployment (router_settings allowed_fails, cooldown_time,
+// disable_cooldowns).
 struct CooldownPolicy {
   int allowed_fails = 3;  // failures in one minute that are tolerated; one more cools
   std::chrono::milliseconds cooldown_time{5000};
@@ -44,9 +45,9 @@ struct Load {
 // How one call ended, as the router reports it.
 struct CallOutcome {
   bool success = false;
-  int status = 200;             // the failure's HTTP status
+  int status = 200;                 // the failure's HTTP status
   bool counts_for_cooldown = true;  // false e.g. for a timeout the client itself asked for
-  Clock::duration latency{};    // whole call, or time to the first chunk for a stream
+  Clock::duration latency{};        // whole call, or time to the first chunk for a stream
   std::int64_t tokens = 0;
 };
 
@@ -54,10 +55,12 @@ class HealthState {
  public:
   virtual ~HealthState() = default;
   // The end of the deployment's cooldown, or nullopt when it may be called now.
-  virtual std::optional<TimePoint> cooling_until(const Deployment& deployment, TimePoint now) const = 0;
+  virtual std::optional<TimePoint> cooling_until(const Deployment& deployment,
+                                                 TimePoint now) const = 0;
   virtual Load load(const Deployment& deployment, TimePoint now) const = 0;
   virtual void call_started(const Deployment& deployment, TimePoint now) = 0;
-  virtual void call_finished(const Deployment& deployment, const CallOutcome& outcome, TimePoint now) = 0;
+  virtual void call_finished(const Deployment& deployment, const CallOutcome& outcome,
+                             TimePoint now) = 0;
 };
 
 // One process's state, indexed by Deployment::index. Reads and successful calls are lock-free
@@ -67,10 +70,12 @@ class InMemoryHealth final : public HealthState {
  public:
   InMemoryHealth(std::size_t deployment_count, CooldownPolicy policy);
 
-  std::optional<TimePoint> cooling_until(const Deployment& deployment, TimePoint now) const override;
+  std::optional<TimePoint> cooling_until(const Deployment& deployment,
+                                         TimePoint now) const override;
   Load load(const Deployment& deployment, TimePoint now) const override;
   void call_started(const Deployment& deployment, TimePoint now) override;
-  void call_finished(const Deployment& deployment, const CallOutcome& outcome, TimePoint now) override;
+  void call_finished(const Deployment& deployment, const CallOutcome& outcome,
+                     TimePoint now) override;
 
  private:
   struct alignas(64) Slot {

@@ -5,8 +5,8 @@
 #include "providers/mock_response.hpp"
 #include "providers/registry.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <openssl/sha.h>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -28,8 +28,9 @@ std::string env_or_empty(std::string_view name) {
 
 // LiteLLM names an unnamed deployment by hashing its entry; the key is left out of the hash.
 std::string stable_id(const config::ModelEntry& entry) {
-  std::string text = entry.model_name + "\n" + entry.params.model + "\n" + entry.params.api_base + "\n" +
-                     entry.params.api_version + "\n" + boost::json::serialize(entry.params.extra);
+  std::string text = entry.model_name + "\n" + entry.params.model + "\n" + entry.params.api_base +
+                     "\n" + entry.params.api_version + "\n" +
+                     boost::json::serialize(entry.params.extra);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   constexpr char kHex[] = "0123456789abcdef";
@@ -52,21 +53,27 @@ std::optional<double> number_in(const boost::json::object& object, std::string_v
   return value->to_number<double>();
 }
 
-constexpr std::string_view kPriceKeys[] = {
-    "input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
-    "cache_creation_input_token_cost", "max_input_tokens", "max_output_tokens"};
+constexpr std::string_view kPriceKeys[] = {"input_cost_per_token",
+                                           "output_cost_per_token",
+                                           "cache_read_input_token_cost",
+                                           "cache_creation_input_token_cost",
+                                           "max_input_tokens",
+                                           "max_output_tokens"};
 
 // The map's entry, then the operator's overrides (model_info first, then litellm_params).
-std::optional<config::ModelPrice> price_of(const config::ModelEntry& entry, const providers::Target& target) {
+std::optional<config::ModelPrice> price_of(const config::ModelEntry& entry,
+                                           const providers::Target& target) {
   std::string_view model = target.upstream_model;
   if (const auto* base = entry.model_info.if_contains("base_model"); base && base->is_string()) {
     model = providers::split_model(base->get_string()).name;
   }
   std::optional<config::ModelPrice> price;
-  if (const auto* known = config::ModelPrices::builtin().find(target.provider, model)) price = *known;
+  if (const auto* known = config::ModelPrices::builtin().find(target.provider, model))
+    price = *known;
   const auto override_with = [&](const boost::json::object& source) {
     const auto assign = [&](std::string_view key, auto& field) {
-      if (const auto value = number_in(source, key)) field = static_cast<std::decay_t<decltype(field)>>(*value);
+      if (const auto value = number_in(source, key))
+        field = static_cast<std::decay_t<decltype(field)>>(*value);
     };
     config::ModelPrice given = price.value_or(config::ModelPrice{});
     assign("input_cost_per_token", given.input_cost_per_token);
@@ -75,7 +82,8 @@ std::optional<config::ModelPrice> price_of(const config::ModelEntry& entry, cons
     assign("cache_creation_input_token_cost", given.cache_creation_input_token_cost);
     assign("max_input_tokens", given.max_input_tokens);
     assign("max_output_tokens", given.max_output_tokens);
-    const bool any = std::ranges::any_of(kPriceKeys, [&](std::string_view key) { return number_in(source, key).has_value(); });
+    const bool any = std::ranges::any_of(
+        kPriceKeys, [&](std::string_view key) { return number_in(source, key).has_value(); });
     if (any) price = std::move(given);
   };
   override_with(entry.model_info);
@@ -89,20 +97,27 @@ namespace {
 
 // Where the deployment's provider is reached when the entry does not say: the provider's
 // environment variables, then its default base URL.
-void apply_provider(Deployment& deployment, const providers::ProviderSpec* spec, bool use_environment) {
+void apply_provider(Deployment& deployment, const providers::ProviderSpec* spec,
+                    bool use_environment) {
   auto& target = deployment.target;
   deployment.provider = spec ? spec->provider_for(target.upstream_model) : nullptr;
-  if (spec && use_environment && target.api_base.empty()) target.api_base = env_or_empty(spec->api_base_env);
+  if (spec && use_environment && target.api_base.empty())
+    target.api_base = env_or_empty(spec->api_base_env);
   if (spec && target.api_base.empty()) target.api_base = spec->default_api_base;
   target.api_base = trim_trailing_slashes(target.api_base);
-  if (spec && use_environment && target.api_key.empty()) target.api_key = env_or_empty(spec->api_key_env);
-  if (spec && use_environment && target.api_key.empty()) target.api_key = env_or_empty(spec->fallback_api_key_env);
-  if (spec && use_environment && target.api_version.empty()) target.api_version = env_or_empty(spec->api_version_env);
+  if (spec && use_environment && target.api_key.empty())
+    target.api_key = env_or_empty(spec->api_key_env);
+  if (spec && use_environment && target.api_key.empty())
+    target.api_key = env_or_empty(spec->fallback_api_key_env);
+  if (spec && use_environment && target.api_version.empty())
+    target.api_version = env_or_empty(spec->api_version_env);
 }
 
 // configurable_clientside_auth_params: ["api_key", "api_base", {"api_base": "<regex>"}, …]
-void read_clientside_params(Deployment& deployment, const std::string& where, std::vector<std::string>& problems) {
-  const auto* params = deployment.target.settings.if_contains("configurable_clientside_auth_params");
+void read_clientside_params(Deployment& deployment, const std::string& where,
+                            std::vector<std::string>& problems) {
+  const auto* params =
+      deployment.target.settings.if_contains("configurable_clientside_auth_params");
   if (!params) return;
   const std::string field = where + ": litellm_params.configurable_clientside_auth_params";
   if (!params->is_array()) {
@@ -120,7 +135,8 @@ void read_clientside_params(Deployment& deployment, const std::string& where, st
       continue;
     }
     try {
-      deployment.clientside_api_bases.emplace_back(std::string(pattern->get_string()), std::regex::ECMAScript);
+      deployment.clientside_api_bases.emplace_back(std::string(pattern->get_string()),
+                                                   std::regex::ECMAScript);
     } catch (const std::regex_error&) {
       problems.push_back(field + ": api_base is not a valid regular expression");
     }
@@ -131,15 +147,18 @@ bool is_wildcard_name(std::string_view name) { return name == "*" || name.ends_w
 
 }  // namespace
 
-ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings, ConfigSource source) {
+ModelTable ModelTable::build(const config::Config& config, std::vector<std::string>& warnings,
+                             ConfigSource source) {
   ModelTable table;
   table.source_ = source;
   const bool use_environment = source == ConfigSource::operator_config;
   std::vector<std::string> problems;
-  const double default_timeout = config.router_settings.timeout_s.value_or(config.litellm_settings.request_timeout_s);
+  const double default_timeout =
+      config.router_settings.timeout_s.value_or(config.litellm_settings.request_timeout_s);
   std::size_t next_index = 0;
   for (const auto& entry : config.model_list) {
-    const std::string where = config.source + ":" + std::to_string(entry.line) + ": model_list '" + entry.model_name + "'";
+    const std::string where = config.source + ":" + std::to_string(entry.line) + ": model_list '" +
+                              entry.model_name + "'";
     // litellm_params.model "*": the provider is the one the client's model name names.
     const bool provider_from_request = entry.params.model == "*";
     const auto name = providers::split_model(entry.params.model);
@@ -149,7 +168,8 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
         warnings.push_back(where + ": provider '" + std::string(name.prefix) +
                            "' is not implemented by llmux yet; this deployment is not served");
       } else {
-        problems.push_back(where + ": litellm_params.model: unknown provider '" + std::string(name.prefix) +
+        problems.push_back(where + ": litellm_params.model: unknown provider '" +
+                           std::string(name.prefix) +
                            "' (known: " + providers::known_provider_list() + ")");
       }
       continue;
@@ -173,13 +193,15 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
       (providers::is_provider_setting(key) ? target.settings : target.default_params)[key] = value;
     }
     if (spec && spec->prepare && !entry.params.mock_response) {
-      if (auto problem = spec->prepare(target, entry.model_name, /*operator_config=*/use_environment)) {
+      if (auto problem =
+              spec->prepare(target, entry.model_name, /*operator_config=*/use_environment)) {
         problems.push_back(where + ": " + *problem);
         continue;
       }
     }
     const auto* drop = target.settings.if_contains("drop_params");
-    target.drop_params = drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;
+    target.drop_params =
+        drop && drop->is_bool() ? drop->get_bool() : config.litellm_settings.drop_params;
     // Provider-specific resolution (Bedrock's region and credentials) reads the environment and
     // files: only for the operator's own deployments.
     if (spec && !provider_from_request && use_environment) spec->provider->prepare(target);
@@ -198,8 +220,9 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     if (source == ConfigSource::user_config) deployment.client_destination = "user_config";
     read_clientside_params(deployment, where, problems);
     deployment.timeout = seconds_to_ms(entry.params.timeout_s.value_or(default_timeout));
-    deployment.stream_timeout = seconds_to_ms(entry.params.stream_timeout_s.value_or(
-        config.router_settings.stream_timeout_s.value_or(entry.params.timeout_s.value_or(default_timeout))));
+    deployment.stream_timeout = seconds_to_ms(
+        entry.params.stream_timeout_s.value_or(config.router_settings.stream_timeout_s.value_or(
+            entry.params.timeout_s.value_or(default_timeout))));
     if (entry.params.mock_response) {
       deployment.provider = &providers::mock_response_provider();
       target.mock_response = *entry.params.mock_response;
@@ -207,10 +230,11 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     deployment.rpm = entry.params.rpm;
     deployment.tpm = entry.params.tpm;
     deployment.order = entry.params.order;
-    const auto share = entry.params.weight ? entry.params.weight
-                       : entry.params.rpm  ? std::optional<double>(static_cast<double>(*entry.params.rpm))
-                       : entry.params.tpm  ? std::optional<double>(static_cast<double>(*entry.params.tpm))
-                                           : std::nullopt;
+    const auto share =
+        entry.params.weight ? entry.params.weight
+        : entry.params.rpm  ? std::optional<double>(static_cast<double>(*entry.params.rpm))
+        : entry.params.tpm  ? std::optional<double>(static_cast<double>(*entry.params.tpm))
+                            : std::nullopt;
     deployment.weight = share.value_or(1.0);
     deployment.price = price_of(entry, target);
     if (deployment.price) target.max_output_tokens = deployment.price->max_output_tokens;
@@ -230,9 +254,10 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     if (deployments.size() == 1) deployments.front().cools = false;
     if (is_wildcard_name(name)) table.wildcard_groups_.push_back(&deployments);
   }
-  std::sort(table.wildcard_groups_.begin(), table.wildcard_groups_.end(), [](const auto* a, const auto* b) {
-    return a->front().wildcard.size() > b->front().wildcard.size();
-  });
+  std::sort(table.wildcard_groups_.begin(), table.wildcard_groups_.end(),
+            [](const auto* a, const auto* b) {
+              return a->front().wildcard.size() > b->front().wildcard.size();
+            });
   table.set_aliases(config.router_settings.model_group_alias);
   return table;
 }
@@ -278,10 +303,12 @@ std::vector<const Deployment*> ModelTable::deployments_for(std::string_view mode
       }
       // The entry's own prices were for "*"; the model it now serves may be in the map.
       if (!deployment.price) {
-        if (const auto* known = config::ModelPrices::builtin().find(target.provider, target.upstream_model)) {
+        if (const auto* known =
+                config::ModelPrices::builtin().find(target.provider, target.upstream_model)) {
           deployment.price = *known;
           target.max_output_tokens = known->max_output_tokens;
-          if (known->max_input_tokens) deployment.max_input_tokens = static_cast<long>(*known->max_input_tokens);
+          if (known->max_input_tokens)
+            deployment.max_input_tokens = static_cast<long>(*known->max_input_tokens);
         }
       }
       owned.push_back(std::move(deployment));

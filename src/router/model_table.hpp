@@ -29,9 +29,9 @@ struct Deployment {
   double weight = 1;
   std::optional<long> rpm;
   std::optional<long> tpm;
-  std::optional<int> order;               // priority tier; lower first
-  std::optional<long> max_input_tokens;   // price->max_input_tokens, for pre-call checks
-  std::size_t index = 0;                  // dense, for the health state's slots
+  std::optional<int> order;              // priority tier; lower first
+  std::optional<long> max_input_tokens;  // price->max_input_tokens, for pre-call checks
+  std::size_t index = 0;                 // dense, for the health state's slots
   // A failure may cool it: false for the only deployment of its group (cooling it would only
   // replace the provider's own answer with "no deployments available"), as LiteLLM does.
   bool cools = true;
@@ -69,8 +69,11 @@ class ModelTable {
   std::string group_name(std::string_view model_name) const;
   // The deployments serving `model_name`: its group, else the most specific wildcard entry,
   // made into deployments of that model (copies appended to `owned`). Empty when none serves it.
-  std::vector<const Deployment*> deployments_for(std::string_view model_name, std::list<Deployment>& owned) const;
-  void set_aliases(std::vector<std::pair<std::string, std::string>> aliases) { aliases_ = std::move(aliases); }
+  std::vector<const Deployment*> deployments_for(std::string_view model_name,
+                                                 std::list<Deployment>& owned) const;
+  void set_aliases(std::vector<std::pair<std::string, std::string>> aliases) {
+    aliases_ = std::move(aliases);
+  }
   // Model names in the order the config first lists them.
   const std::vector<std::string>& model_names() const { return names_; }
   std::size_t deployment_count() const;
@@ -80,7 +83,9 @@ class ModelTable {
  private:
   struct NameHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
   };
   std::unordered_map<std::string, std::vector<Deployment>, NameHash, std::equal_to<>> groups_;
   std::vector<std::string> names_;

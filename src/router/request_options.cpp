@@ -18,15 +18,17 @@ using std::chrono::milliseconds;
 constexpr double kLongestTimeoutSeconds = 24 * 60 * 60;
 
 Error bad_value(std::string_view field, std::string_view expected) {
-  return make_error(ErrorKind::invalid_request,
-                    "Invalid value for '" + std::string(field) + "': expected " + std::string(expected) + ".",
-                    std::string(field));
+  return make_error(
+      ErrorKind::invalid_request,
+      "Invalid value for '" + std::string(field) + "': expected " + std::string(expected) + ".",
+      std::string(field));
 }
 
 std::optional<double> number_from_text(std::string_view text) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+    return std::nullopt;
   return value;
 }
 
@@ -45,7 +47,8 @@ Result<std::optional<milliseconds>> seconds_field(const json::object& body, std:
   if (!seconds) return std::optional<milliseconds>();
   if (!(*seconds > 0)) return bad_value(field, "a number of seconds greater than 0");
   const double bounded = std::min(*seconds, kLongestTimeoutSeconds);
-  return std::optional<milliseconds>(milliseconds(static_cast<long long>(std::ceil(bounded * 1000))));
+  return std::optional<milliseconds>(
+      milliseconds(static_cast<long long>(std::ceil(bounded * 1000))));
 }
 
 }  // namespace
@@ -62,7 +65,8 @@ Result<RequestOptions> request_options(const api::Request& request, const Header
     options.num_retries = static_cast<int>(*count);
   } else if (const auto* value = body.if_contains("num_retries"); value && !value->is_null()) {
     const auto* count = value->if_int64();
-    if (!count || *count < 0 || *count > 100) return bad_value("num_retries", "a whole number from 0 to 100");
+    if (!count || *count < 0 || *count > 100)
+      return bad_value("num_retries", "a whole number from 0 to 100");
     options.num_retries = static_cast<int>(*count);
   }
 
@@ -114,7 +118,8 @@ long estimate_prompt_tokens(const api::Request& request) {
     for (const auto& message : list->get_array()) {
       ++messages;
       if (message.is_object()) {
-        if (const auto* content = message.get_object().if_contains("content")) count(*content, count);
+        if (const auto* content = message.get_object().if_contains("content"))
+          count(*content, count);
       }
     }
   }

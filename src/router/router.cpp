@@ -17,7 +17,8 @@ std::vector<FallbackList> lists_of(const std::optional<config::FallbackMap>& map
 }
 
 template <class T>
-const std::optional<T>& first_set(const std::optional<T>& preferred, const std::optional<T>& other) {
+const std::optional<T>& first_set(const std::optional<T>& preferred,
+                                  const std::optional<T>& other) {
   return preferred ? preferred : other;
 }
 
@@ -49,13 +50,17 @@ RouterPolicy policy_from(const config::Config& config) {
     if (const auto kind = class_named(name)) policy.retry_policy.emplace_back(*kind, count);
   }
   policy.fallbacks = lists_of(first_set(routers.fallbacks, litellms.fallbacks));
-  policy.context_window_fallbacks = lists_of(first_set(routers.context_window_fallbacks, litellms.context_window_fallbacks));
-  policy.content_policy_fallbacks = lists_of(first_set(routers.content_policy_fallbacks, litellms.content_policy_fallbacks));
-  policy.default_fallbacks = first_set(routers.default_fallbacks, litellms.default_fallbacks).value_or(std::vector<std::string>{});
+  policy.context_window_fallbacks =
+      lists_of(first_set(routers.context_window_fallbacks, litellms.context_window_fallbacks));
+  policy.content_policy_fallbacks =
+      lists_of(first_set(routers.content_policy_fallbacks, litellms.content_policy_fallbacks));
+  policy.default_fallbacks = first_set(routers.default_fallbacks, litellms.default_fallbacks)
+                                 .value_or(std::vector<std::string>{});
   policy.max_fallbacks = router.max_fallbacks;
   policy.enable_pre_call_checks = router.enable_pre_call_checks;
   for (const auto& entry : config.general_settings.allowed_client_api_base_hosts) {
-    [[maybe_unused]] const auto allowed = policy.client_destinations.allow(entry);  // checked at load
+    [[maybe_unused]] const auto allowed =
+        policy.client_destinations.allow(entry);  // checked at load
   }
   return policy;
 }
@@ -63,7 +68,8 @@ RouterPolicy policy_from(const config::Config& config) {
 CooldownPolicy cooldown_policy_from(const config::RouterSettings& settings) {
   return CooldownPolicy{
       .allowed_fails = settings.allowed_fails,
-      .cooldown_time = std::chrono::milliseconds(static_cast<long long>(settings.cooldown_time_s * 1000)),
+      .cooldown_time =
+          std::chrono::milliseconds(static_cast<long long>(settings.cooldown_time_s * 1000)),
       .disabled = settings.disable_cooldowns,
   };
 }
@@ -78,9 +84,10 @@ Router::Router(ModelTable table, RouterPolicy policy, std::unique_ptr<HealthStat
 Router Router::from_config(const config::Config& config, std::vector<std::string>& warnings) {
   ModelTable table = ModelTable::build(config, warnings);
   const std::size_t count = table.deployment_count();
-  return Router(std::move(table), policy_from(config),
-                std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config.router_settings)),
-                config.general_settings.allow_client_side_credentials);
+  return Router(
+      std::move(table), policy_from(config),
+      std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config.router_settings)),
+      config.general_settings.allow_client_side_credentials);
 }
 
 // A user_config's own policy, within what the operator allows a client: its retries bounded like a
@@ -94,7 +101,8 @@ RouterPolicy Router::user_config_policy(const config::Config& user_config) const
   return policy;
 }
 
-Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions options, TimePoint start) const {
+Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions options,
+                                 TimePoint start) const {
   const auto* config_value = request.body.if_contains("user_config");
   if (!config_value || config_value->is_null() || !allow_client_side_credentials_) {
     return plan_in_table(request, std::move(options), start);
@@ -108,9 +116,10 @@ Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions opt
   try {
     ModelTable table = ModelTable::build(*config, warnings, ConfigSource::user_config);
     const std::size_t count = table.deployment_count();
-    own = std::make_shared<Router>(std::move(table), user_config_policy(*config),
-                                   std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config->router_settings)),
-                                   true);
+    own = std::make_shared<Router>(
+        std::move(table), user_config_policy(*config),
+        std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config->router_settings)),
+        true);
   } catch (const config::LoadError& error) {
     std::string message = "Invalid user_config:";
     for (const auto& problem : error.problems) message += " " + problem + ";";
@@ -122,7 +131,8 @@ Result<AttemptPlan> Router::plan(const api::Request& request, RequestOptions opt
   return plan;
 }
 
-Result<AttemptPlan> Router::plan_in_table(const api::Request& request, RequestOptions options, TimePoint start) const {
+Result<AttemptPlan> Router::plan_in_table(const api::Request& request, RequestOptions options,
+                                          TimePoint start) const {
   std::string group = table_.group_name(request.model);
   std::list<Deployment> probe;
   const auto deployments = table_.deployments_for(group, probe);
@@ -136,8 +146,8 @@ Result<AttemptPlan> Router::plan_in_table(const api::Request& request, RequestOp
                       "model", "model_not_found");
   }
   options.credentials = std::move(*credentials);
-  return AttemptPlan(table_, policy_, *health_, &uniform_draw, request.model, std::move(group), std::move(options),
-                     start);
+  return AttemptPlan(table_, policy_, *health_, &uniform_draw, request.model, std::move(group),
+                     std::move(options), start);
 }
 
 }  // namespace llmux::router

@@ -29,10 +29,12 @@ class Router {
   // The attempts for a request: its model's group in this router, or in the request's own
   // user_config. Errors: a model no deployment serves (400 model_not_found), client-side
   // routing the operator did not allow (400), an invalid user_config (400).
-  Result<AttemptPlan> plan(const api::Request& request, RequestOptions options, TimePoint start) const;
+  Result<AttemptPlan> plan(const api::Request& request, RequestOptions options,
+                           TimePoint start) const;
 
  private:
-  Result<AttemptPlan> plan_in_table(const api::Request& request, RequestOptions options, TimePoint start) const;
+  Result<AttemptPlan> plan_in_table(const api::Request& request, RequestOptions options,
+                                    TimePoint start) const;
   RouterPolicy user_config_policy(const config::Config& user_config) const;
 
   ModelTable table_;

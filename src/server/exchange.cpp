@@ -17,7 +17,8 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
-Exchange::Exchange(asio::ip::tcp::socket& socket, Request& request, std::shared_ptr<ClientWatch> watch,
+Exchange::Exchange(asio::ip::tcp::socket& socket, Request& request,
+                   std::shared_ptr<ClientWatch> watch,
                    std::chrono::steady_clock::time_point received_at)
     : socket_(socket), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
 
@@ -73,20 +74,23 @@ std::string Exchange::response_head(unsigned status, std::string_view content_ty
     head += ": ";
     head += value;
   }
-  if (!keep_alive()) head += "\r\nConnection: close";
-  else if (request_.version() == 10) head += "\r\nConnection: keep-alive";
+  if (!keep_alive())
+    head += "\r\nConnection: close";
+  else if (request_.version() == 10)
+    head += "\r\nConnection: keep-alive";
   head += "\r\n\r\n";
   return head;
 }
 
-asio::awaitable<void> Exchange::respond(unsigned status, std::string body, std::string_view content_type) {
+asio::awaitable<void> Exchange::respond(unsigned status, std::string body,
+                                        std::string_view content_type) {
   unwatch_client();
   responded_ = true;
   // Written by hand, head and body in one writev: Beast's serializer is the costlier part.
   const std::string head = response_head(status, content_type, false, body.size());
   const bool send_body = request_.method() != http::verb::head;
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                                  asio::buffer(body.data(), send_body ? body.size() : 0)};
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head), asio::buffer(body.data(), send_body ? body.size() : 0)};
   auto [ec, written] = co_await asio::async_write(socket_, buffers, kUseTuple);
   if (ec) failed_ = true;
 }
@@ -108,7 +112,8 @@ asio::awaitable<bool> Exchange::write(std::string_view data, bool last) {
   char size_line[24];
   if (!data.empty()) {
     if (chunked) {
-      auto [end, error] = std::to_chars(size_line, size_line + sizeof size_line - 2, data.size(), 16);
+      auto [end, error] =
+          std::to_chars(size_line, size_line + sizeof size_line - 2, data.size(), 16);
       *end++ = '\r';
       *end++ = '\n';
       buffers[count++] = asio::buffer(size_line, static_cast<std::size_t>(end - size_line));
@@ -122,8 +127,8 @@ asio::awaitable<bool> Exchange::write(std::string_view data, bool last) {
     if (chunked) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
   }
   if (count == 0) co_return true;
-  auto [ec, written] =
-      co_await asio::async_write(socket_, std::span<const asio::const_buffer>(buffers.data(), count), kUseTuple);
+  auto [ec, written] = co_await asio::async_write(
+      socket_, std::span<const asio::const_buffer>(buffers.data(), count), kUseTuple);
   pending_head_.clear();
   if (ec) failed_ = true;
   co_return !failed_;
@@ -141,18 +146,19 @@ void Exchange::watch_client(std::function<void()> on_leave) {
   watch.armed = true;
   const unsigned generation = ++watch.generation;
   auto& socket = socket_;
-  socket.async_wait(asio::ip::tcp::socket::wait_read,
-                    [watch = watch_, generation, fd = socket.native_handle()](const beast::error_code& ec) {
-                      if (ec || !watch->armed || watch->generation != generation) return;
-                      // Readable: either the client closed (EOF/reset) or it pipelined more bytes.
-                      char byte;
-                      const ssize_t peeked = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-                      if (peeked > 0) return;  // data, not a close: stop watching
-                      if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-                      watch->armed = false;
-                      watch->client_left = true;
-                      if (watch->on_leave) watch->on_leave();
-                    });
+  socket.async_wait(
+      asio::ip::tcp::socket::wait_read,
+      [watch = watch_, generation, fd = socket.native_handle()](const beast::error_code& ec) {
+        if (ec || !watch->armed || watch->generation != generation) return;
+        // Readable: either the client closed (EOF/reset) or it pipelined more bytes.
+        char byte;
+        const ssize_t peeked = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (peeked > 0) return;  // data, not a close: stop watching
+        if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        watch->armed = false;
+        watch->client_left = true;
+        if (watch->on_leave) watch->on_leave();
+      });
 }
 
 void Exchange::unwatch_client() {

@@ -65,7 +65,7 @@ class Exchange {
 
   const Request& request() const { return request_; }
   Request& request() { return request_; }
-  std::string_view path() const;   // the target without its query
+  std::string_view path() const;                         // the target without its query
   std::string_view header(std::string_view name) const;  // empty when absent
   std::chrono::steady_clock::time_point received_at() const { return received_at_; }
 

@@ -4,10 +4,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -50,8 +50,8 @@ struct Listener::Session {
   bool busy = false;  // a request is being read or served
 };
 
-Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, bool reuse_port, Limits limits,
-                   RequestMemory& request_memory, Handler& handler)
+Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, bool reuse_port,
+                   Limits limits, RequestMemory& request_memory, Handler& handler)
     : io_(io), acceptor_(io), limits_(limits), request_memory_(request_memory), handler_(handler) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -75,7 +75,8 @@ void Listener::start() {
       try {
         std::rethrow_exception(error);
       } catch (const std::exception& e) {
-        std::cerr << R"({"level":"error","msg":"accept loop failed","error":")" << e.what() << "\"}\n";
+        std::cerr << R"({"level":"error","msg":"accept loop failed","error":")" << e.what()
+                  << "\"}\n";
       }
     }
   });
@@ -100,7 +101,8 @@ asio::awaitable<void> Listener::accept_loop() {
         try {
           std::rethrow_exception(error);
         } catch (const std::exception& e) {
-          std::cerr << R"({"level":"error","msg":"session failed","error":")" << e.what() << "\"}\n";
+          std::cerr << R"({"level":"error","msg":"session failed","error":")" << e.what()
+                    << "\"}\n";
         }
       }
     });
@@ -133,8 +135,8 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
   // The client went away, timed out or the server is closing: nothing to answer.
   auto is_quiet_end = [&](const beast::error_code& ec) {
     // (A passed deadline closes the socket: the read ends as operation_aborted.)
-    return ec == asio::error::eof || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
-           ec == asio::error::connection_reset || draining_;
+    return ec == asio::error::eof || ec == asio::error::operation_aborted ||
+           ec == asio::error::bad_descriptor || ec == asio::error::connection_reset || draining_;
   };
 
   // An error the server answers itself, then closes the connection.
@@ -162,12 +164,13 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       head_end = http1::find_head_end(buffer.pending());
     }
     if (read_ec) {
-      if (!is_quiet_end(read_ec)) co_await reject(400, "Malformed HTTP request: " + read_ec.message() + ".");
+      if (!is_quiet_end(read_ec))
+        co_await reject(400, "Malformed HTTP request: " + read_ec.message() + ".");
       break;
     }
     if (head_end == std::string_view::npos || head_end > limits_.header_bytes) {
-      co_await reject(431, "Request header fields too large (limit " + std::to_string(limits_.header_bytes / 1024) +
-                               " KiB).");
+      co_await reject(431, "Request header fields too large (limit " +
+                               std::to_string(limits_.header_bytes / 1024) + " KiB).");
       break;
     }
     session.busy = true;
@@ -182,21 +185,23 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     Request request;
     request.head_bytes_.assign(buffer.pending().substr(0, head_end));
     buffer.consume(head_end);
-    if (const auto problem = http1::parse_request_head(request.head_bytes_, request.head_); !problem.empty()) {
+    if (const auto problem = http1::parse_request_head(request.head_bytes_, request.head_);
+        !problem.empty()) {
       co_await reject(400, "Malformed HTTP request: " + std::string(problem) + ".");
       break;
     }
     request.method_ = http::string_to_verb(request.head_.method);
     const auto& head = request.head_;
     if (head.framing == http1::BodyFraming::length && head.content_length > limits_.body_bytes) {
-      co_await reject(413, "Request body too large: " + std::to_string(head.content_length) + " bytes (limit " +
-                               std::to_string(limits_.body_bytes) + " bytes).");
+      co_await reject(413, "Request body too large: " + std::to_string(head.content_length) +
+                               " bytes (limit " + std::to_string(limits_.body_bytes) + " bytes).");
       break;
     }
     if (head.expect_continue) {
       read_the_rest();
       constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
+      co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()),
+                                 kUseTuple);
     }
 
     // The body: what is buffered already, then straight from the socket into the body, whose
@@ -260,7 +265,8 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       }
     }
     if (over_limit) {
-      co_await reject(413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
+      co_await reject(
+          413, "Request body too large (limit " + std::to_string(limits_.body_bytes) + " bytes).");
       break;
     }
     if (malformed) {
@@ -269,11 +275,13 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     }
     if (out_of_memory) {
       co_await reject(503, "The server is receiving too many request bodies at once (limit " +
-                               std::to_string(request_memory_.limit()) + " bytes for all together); try again shortly.");
+                               std::to_string(request_memory_.limit()) +
+                               " bytes for all together); try again shortly.");
       break;
     }
     if (body_ec) {
-      if (!is_quiet_end(body_ec)) co_await reject(400, "Malformed HTTP request body: " + body_ec.message() + ".");
+      if (!is_quiet_end(body_ec))
+        co_await reject(400, "Malformed HTTP request body: " + body_ec.message() + ".");
       break;
     }
     buffer.release_if_empty();

@@ -39,7 +39,8 @@ bool BodyBytes::grow(std::size_t capacity) {
     capacity_ = capacity;
     return true;
   } else {
-    void* mapped = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* mapped =
+        ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     grown = mapped == MAP_FAILED ? nullptr : static_cast<char*>(mapped);
   }
   if (!grown) return false;
@@ -54,7 +55,8 @@ bool BodyBuffer::reserve(std::size_t needed, std::size_t max_size) {
   assert(needed <= max_size);
   if (needed <= bytes_.capacity()) return true;
   // More than taken_, which is the storage's capacity.
-  const std::size_t capacity = std::min(max_size, std::max({needed, 2 * bytes_.size(), kFirstBytes}));
+  const std::size_t capacity =
+      std::min(max_size, std::max({needed, 2 * bytes_.size(), kFirstBytes}));
   if (!memory_.try_take(capacity - taken_)) return false;
   if (!bytes_.grow(capacity)) {
     memory_.give_back(capacity - taken_);
@@ -77,7 +79,8 @@ char* BodyBuffer::prepare(std::size_t& room, std::size_t max_size) {
   room = 0;
   // A read gets at least a network packet's worth of space, or what is left of the body.
   constexpr std::size_t kSmallestRead = 1024;
-  if (!reserve(bytes_.size() + std::min(max_size - bytes_.size(), kSmallestRead), max_size)) return nullptr;
+  if (!reserve(bytes_.size() + std::min(max_size - bytes_.size(), kSmallestRead), max_size))
+    return nullptr;
   room = bytes_.capacity() - bytes_.size();
   return bytes_.end();
 }

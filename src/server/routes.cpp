@@ -9,7 +9,8 @@ bool Routes::Route::takes(http::verb method) const {
   return std::find(methods.begin(), methods.end(), method) != methods.end();
 }
 
-void Routes::add(std::initializer_list<http::verb> methods, std::string_view pattern, RouteHandler handler) {
+void Routes::add(std::initializer_list<http::verb> methods, std::string_view pattern,
+                 RouteHandler handler) {
   Route route{.methods = methods, .handler = std::move(handler)};
   const auto open = pattern.find('{');
   if (open == std::string_view::npos) {
@@ -29,7 +30,8 @@ std::string_view Routes::route_path(std::string_view path) {
   return path;
 }
 
-asio::awaitable<void> Routes::refuse(Exchange& exchange, unsigned status, std::string message) const {
+asio::awaitable<void> Routes::refuse(Exchange& exchange, unsigned status,
+                                     std::string message) const {
   co_await exchange.respond(status, error_body_(status, message));
 }
 
@@ -48,7 +50,8 @@ asio::awaitable<void> Routes::handle(Exchange& exchange) {
     std::string_view param = path.substr(pattern.prefix.size());
     if (!pattern.suffix.empty()) {
       const auto slash = param.find('/');
-      if (slash == std::string_view::npos || slash == 0 || param.substr(slash) != pattern.suffix) continue;
+      if (slash == std::string_view::npos || slash == 0 || param.substr(slash) != pattern.suffix)
+        continue;
       param = param.substr(0, slash);
     }
     if (pattern.route.takes(method)) return pattern.route.handler(exchange, param);

@@ -18,7 +18,8 @@
 namespace llmux::server {
 
 // The request's parameter segment, as sent (not percent-decoded); empty for an exact path.
-using RouteHandler = std::function<asio::awaitable<void>(Exchange& exchange, std::string_view param)>;
+using RouteHandler =
+    std::function<asio::awaitable<void>(Exchange& exchange, std::string_view param)>;
 // The JSON body of an error the table answers itself (404, 405).
 using ErrorBody = std::function<std::string(unsigned status, std::string_view message)>;
 
@@ -27,7 +28,8 @@ class Routes final : public Handler {
   explicit Routes(ErrorBody error_body) : error_body_(std::move(error_body)) {}
 
   // HEAD is served by a route that takes GET.
-  void add(std::initializer_list<http::verb> methods, std::string_view pattern, RouteHandler handler);
+  void add(std::initializer_list<http::verb> methods, std::string_view pattern,
+           RouteHandler handler);
 
   asio::awaitable<void> handle(Exchange& exchange) override;
   std::string error_body(unsigned status, std::string_view message) const override {
@@ -50,7 +52,9 @@ class Routes final : public Handler {
   };
   struct NameHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
   };
   asio::awaitable<void> refuse(Exchange& exchange, unsigned status, std::string message) const;
 

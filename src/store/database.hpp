@@ -28,8 +28,10 @@ using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
 class Row {
  public:
   explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
-  bool is_null(std::size_t column) const { return std::holds_alternative<std::monostate>(values_.at(column)); }
-  std::string text(std::size_t column) const;  // NULL: ""
+  bool is_null(std::size_t column) const {
+    return std::holds_alternative<std::monostate>(values_.at(column));
+  }
+  std::string text(std::size_t column) const;      // NULL: ""
   std::int64_t integer(std::size_t column) const;  // NULL: 0
   double real(std::size_t column) const;           // NULL: 0
   std::optional<std::int64_t> optional_integer(std::size_t column) const;

@@ -37,8 +37,9 @@ std::string numbered_placeholders(std::string_view sql) {
 // to 5 s and notice a silent peer within about 25 s; the URI's own settings win (libpq lets
 // the expanded dbname override the keywords before it).
 PGconn* connect(const std::string& uri) {
-  const char* const keywords[] = {"connect_timeout", "keepalives",       "keepalives_idle", "keepalives_interval",
-                                  "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* const keywords[] = {
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
   const char* const values[] = {"5", "1", "10", "5", "3", "25000", uri.c_str(), nullptr};
   return PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
 }
@@ -74,8 +75,8 @@ class PostgresDatabase final : public Database {
       }
       values[i] = storage[i].c_str();
     }
-    PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                                    nullptr, nullptr, 0);
+    PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr,
+                                    values.data(), nullptr, nullptr, 0);
     const auto status = PQresultStatus(result);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       const std::string message = PQresultErrorMessage(result);
@@ -84,7 +85,8 @@ class PostgresDatabase final : public Database {
       const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
       const bool rolled_back = state && std::string_view(state).starts_with("40");
       PQclear(result);
-      throw DatabaseError("PostgreSQL: " + message, rolled_back || PQstatus(conn_) != CONNECTION_OK);
+      throw DatabaseError("PostgreSQL: " + message,
+                          rolled_back || PQstatus(conn_) != CONNECTION_OK);
     }
     changed_ = 0;
     if (const char* tuples = PQcmdTuples(result); tuples && *tuples) changed_ = std::atoll(tuples);
@@ -125,7 +127,8 @@ class PostgresDatabase final : public Database {
  private:
   // "relation already exists, skipping" and the like would go to stderr unstructured.
   void quiet_notices() {
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
   }
 
   static Value cell(PGresult* result, int row, int column) {
@@ -159,6 +162,8 @@ class PostgresDatabase final : public Database {
 
 }  // namespace
 
-std::unique_ptr<Database> open_postgres(const std::string& uri) { return std::make_unique<PostgresDatabase>(uri); }
+std::unique_ptr<Database> open_postgres(const std::string& uri) {
+  return std::make_unique<PostgresDatabase>(uri);
+}
 
 }  // namespace llmux::store

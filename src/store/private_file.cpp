@@ -18,12 +18,15 @@ constexpr mode_t kGroupAndOthers = S_IRWXG | S_IRWXO;
 // Removes group and other access from the open file `fd`.
 void tighten(int fd, const std::string& path) {
   struct stat status {};
-  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) || (status.st_mode & kGroupAndOthers) == 0) return;
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) ||
+      (status.st_mode & kGroupAndOthers) == 0)
+    return;
   const mode_t before = status.st_mode & 07777;
   const mode_t after = before & ~kGroupAndOthers;
   if (::fchmod(fd, after) != 0) return;
   char modes[32];
-  std::snprintf(modes, sizeof modes, "from %04o to %04o", static_cast<unsigned>(before), static_cast<unsigned>(after));
+  std::snprintf(modes, sizeof modes, "from %04o to %04o", static_cast<unsigned>(before),
+                static_cast<unsigned>(after));
   telemetry::log_now("warning", "changed the permissions of " + path + " " + modes +
                                     ": it holds key hashes and spend, for this user only");
 }

@@ -12,7 +12,6 @@ namespace {
 
 constexpr auto kMaintenanceInterval = std::chrono::seconds(1);
 
-
 }  // namespace
 
 void SpendSink::add(SpendEvent event) {
@@ -46,7 +45,8 @@ Service::~Service() {
 }
 
 SpendSink& Service::add_sink() {
-  return *sinks_.emplace_back(std::make_unique<SpendSink>(options_.early_flush_events, [this] { flush_early(); }));
+  return *sinks_.emplace_back(
+      std::make_unique<SpendSink>(options_.early_flush_events, [this] { flush_early(); }));
 }
 
 void Service::flush_early() {
@@ -60,11 +60,13 @@ void Service::flush_early() {
 void Service::start() {
   if (on_change_) on_change_(store_, {});
   last_refresh_ = std::chrono::steady_clock::now();
-  telemetry::log_now("info", "spend goes to " + journal_.path() + " every " +
-                                 std::to_string(options_.flush_interval.count()) +
-                                 " ms (proxy_batch_write_at; a crash loses at most that much, SIGTERM nothing), and "
-                                 "into the database when a core is idle (within " +
-                                 std::to_string(options_.spend_max_lag.count()) + " ms)");
+  telemetry::log_now(
+      "info",
+      "spend goes to " + journal_.path() + " every " +
+          std::to_string(options_.flush_interval.count()) +
+          " ms (proxy_batch_write_at; a crash loses at most that much, SIGTERM nothing), and "
+          "into the database when a core is idle (within " +
+          std::to_string(options_.spend_max_lag.count()) + " ms)");
   // What an earlier run left in the journal is written at once, not at the first flush.
   asio::post(io_, [this] {
     journal_.index_earlier_run();
@@ -78,9 +80,11 @@ void Service::start() {
 
 Error Service::database_unavailable(const DatabaseError& error) {
   telemetry::log_now("warning", std::string("database: ") + error.what());
-  if (error.transient) return make_error(ErrorKind::unavailable, "The database is unavailable; try again shortly.");
+  if (error.transient)
+    return make_error(ErrorKind::unavailable, "The database is unavailable; try again shortly.");
   // Constraint violations are the caller's doing (e.g. a key_alias that exists already).
-  return make_error(ErrorKind::invalid_request, "The database refused the change: " + std::string(error.what()));
+  return make_error(ErrorKind::invalid_request,
+                    "The database refused the change: " + std::string(error.what()));
 }
 
 void Service::keys_changed(const std::vector<std::string>& reset_tokens) {
@@ -99,7 +103,8 @@ void Service::flush() {
 }
 
 void Service::take_replayed_spend() {
-  if (auto replayed = journal_.take_replayed_spend(); !replayed.empty() && on_replayed_) on_replayed_(replayed);
+  if (auto replayed = journal_.take_replayed_spend(); !replayed.empty() && on_replayed_)
+    on_replayed_(replayed);
 }
 
 void Service::schedule_flush() {
@@ -151,8 +156,9 @@ std::size_t Service::stop_and_flush() {
     return 0;
   }
   const std::size_t left = journal_.unindexed_events();
-  telemetry::log_now("warning", "database unavailable at shutdown: the spend of " + std::to_string(left) +
-                                    " calls stays in " + journal_.path() + " and is written at the next start");
+  telemetry::log_now("warning", "database unavailable at shutdown: the spend of " +
+                                    std::to_string(left) + " calls stays in " + journal_.path() +
+                                    " and is written at the next start");
   return left;
 }
 
@@ -175,7 +181,8 @@ std::string sqlite_file(const std::string& database_url, const std::string& conf
 
 }  // namespace
 
-std::unique_ptr<Database> open_database(const std::string& database_url, const std::string& config_path) {
+std::unique_ptr<Database> open_database(const std::string& database_url,
+                                        const std::string& config_path) {
   if (is_postgres(database_url)) return open_postgres(database_url);
   return open_sqlite(sqlite_file(database_url, config_path));
 }
@@ -183,7 +190,8 @@ std::unique_ptr<Database> open_database(const std::string& database_url, const s
 std::string journal_path_for(const std::string& database_url, const std::string& config_path) {
   // The names earlier versions gave their spool of spend waiting for the database: a file one
   // of them left behind is written like any other journal.
-  if (is_postgres(database_url)) return beside_config(config_path, "llmux-spend-spool.jsonl").string();
+  if (is_postgres(database_url))
+    return beside_config(config_path, "llmux-spend-spool.jsonl").string();
   return sqlite_file(database_url, config_path) + ".spend-spool.jsonl";
 }
 

@@ -32,7 +32,8 @@ class SpendSink {
  public:
   // wake runs on the worker, outside the lock, when `wake_at` events are waiting: under load
   // spend is written in batches of that size rather than piling up for a whole flush interval.
-  SpendSink(std::size_t wake_at, std::function<void()> wake) : wake_at_(wake_at), wake_(std::move(wake)) {}
+  SpendSink(std::size_t wake_at, std::function<void()> wake)
+      : wake_at_(wake_at), wake_(std::move(wake)) {}
   void add(SpendEvent event);
   std::vector<SpendEvent> take();
 
@@ -44,7 +45,7 @@ class SpendSink {
 };
 
 struct ServiceOptions {
-  std::chrono::milliseconds flush_interval{10'000};  // proxy_batch_write_at
+  std::chrono::milliseconds flush_interval{10'000};    // proxy_batch_write_at
   std::chrono::milliseconds refresh_interval{30'000};  // key cache TTL
   std::string journal_path;
   // How long a call's spend may wait for idle time before the store thread writes it itself.
@@ -74,7 +75,8 @@ class Service {
   using OnReplayed = std::function<void(const std::map<std::string, double>& spend_by_key)>;
 
   // Two connections to the same database: one for this thread, one for the spend indexer.
-  Service(std::unique_ptr<Database> database, std::unique_ptr<Database> spend_database, ServiceOptions options);
+  Service(std::unique_ptr<Database> database, std::unique_ptr<Database> spend_database,
+          ServiceOptions options);
   ~Service();
 
   // Setup, before start().
@@ -86,7 +88,8 @@ class Service {
   // Runs `work(store)` on the store thread; a DatabaseError becomes a 503 the caller can show.
   // Work that returns a Result<T> itself gives a Result<T>, not a Result<Result<T>>.
   template <class Work>
-  auto run(Work work) -> asio::awaitable<typename AsResult<decltype(work(std::declval<Store&>()))>::type> {
+  auto run(Work work)
+      -> asio::awaitable<typename AsResult<decltype(work(std::declval<Store&>()))>::type> {
     using R = typename AsResult<decltype(work(std::declval<Store&>()))>::type;
     // Named, not a temporary in the co_await expression: GCC 12 miscompiles those.
     auto task = [this, work = std::move(work)]() mutable -> asio::awaitable<R> {
@@ -141,7 +144,8 @@ class Service {
 
 // Where the database is: database_url (or DATABASE_URL) when set, else llmux.db beside the
 // config file. Opens it and applies migrations (throws DatabaseError).
-std::unique_ptr<Database> open_database(const std::string& database_url, const std::string& config_path);
+std::unique_ptr<Database> open_database(const std::string& database_url,
+                                        const std::string& config_path);
 // The spend journal: beside the SQLite file, or beside the config for PostgreSQL.
 std::string journal_path_for(const std::string& database_url, const std::string& config_path);
 

@@ -97,7 +97,8 @@ SpendEvent event_from(const json::object& object) {
   event.request_id = text_of(object, "request_id");
   event.call_type = text_of(object, "call_type");
   event.api_key = text_of(object, "api_key");
-  if (const auto* spend = object.if_contains("spend"); spend && spend->is_number()) event.spend = spend->to_number<double>();
+  if (const auto* spend = object.if_contains("spend"); spend && spend->is_number())
+    event.spend = spend->to_number<double>();
   event.prompt_tokens = integer_of(object, "prompt_tokens");
   event.completion_tokens = integer_of(object, "completion_tokens");
   event.start_time = integer_of(object, "start_time");
@@ -113,7 +114,8 @@ SpendEvent event_from(const json::object& object) {
   event.team_id = text_of(object, "team_id");
   event.end_user = text_of(object, "end_user");
   event.status = text_of(object, "status");
-  if (const auto* hit = object.if_contains("cache_hit"); hit && hit->is_bool()) event.cache_hit = hit->as_bool();
+  if (const auto* hit = object.if_contains("cache_hit"); hit && hit->is_bool())
+    event.cache_hit = hit->as_bool();
   if (const auto* tags = object.if_contains("tags"); tags && tags->is_array()) {
     for (const auto& tag : tags->as_array()) {
       if (tag.is_string()) event.tags.emplace_back(tag.as_string());
@@ -143,7 +145,8 @@ std::string journal_line(const std::string& batch_id, std::span<const SpendEvent
   return line;
 }
 
-bool parse_journal_line(std::string_view line, std::string& batch_id, std::vector<SpendEvent>& events) {
+bool parse_journal_line(std::string_view line, std::string& batch_id,
+                        std::vector<SpendEvent>& events) {
   boost::system::error_code ec;
   const json::value value = json::parse(line, ec);
   if (ec || !value.is_object()) return false;
@@ -158,7 +161,8 @@ bool parse_journal_line(std::string_view line, std::string& batch_id, std::vecto
   return true;
 }
 
-SpendJournal::SpendJournal(std::unique_ptr<Database> database, std::string path, std::chrono::milliseconds max_lag)
+SpendJournal::SpendJournal(std::unique_ptr<Database> database, std::string path,
+                           std::chrono::milliseconds max_lag)
     : store_(std::move(database)), path_(std::move(path)), max_lag_(max_lag) {
   fd_ = open_private_file(path_, O_RDWR | O_APPEND);
   if (fd_ < 0) throw DatabaseError(system_error("cannot open the spend journal " + path_), false);
@@ -183,7 +187,8 @@ SpendJournal::SpendJournal(std::unique_ptr<Database> database, std::string path,
   const auto now = Clock::now();
   std::string line, batch_id;
   std::vector<SpendEvent> events;
-  for (std::uint64_t offset = 0; offset < size && read_line(offset, size, line); offset += line.size() + 1) {
+  for (std::uint64_t offset = 0; offset < size && read_line(offset, size, line);
+       offset += line.size() + 1) {
     events.clear();
     parse_journal_line(line, batch_id, events);
     appended_.push_back({offset + line.size() + 1, now, events.size()});
@@ -214,8 +219,10 @@ void SpendJournal::stop() {
 
 void SpendJournal::run_indexer() {
   const sched_param priority{};
-  if (const int failed = pthread_setschedparam(pthread_self(), SCHED_IDLE, &priority); failed != 0) {
-    telemetry::log_now("warning", "the spend indexer runs at normal priority: " + std::string(std::strerror(failed)));
+  if (const int failed = pthread_setschedparam(pthread_self(), SCHED_IDLE, &priority);
+      failed != 0) {
+    telemetry::log_now("warning", "the spend indexer runs at normal priority: " +
+                                      std::string(std::strerror(failed)));
   }
   for (;;) {
     Step step;
@@ -231,7 +238,8 @@ void SpendJournal::run_indexer() {
     std::unique_lock lock(wake_mutex_);
     if (stopping_) return;
     if (step == Step::written) continue;
-    wake_.wait_for(lock, step == Step::database_away ? std::chrono::milliseconds(kRetryAway) : kIdleCheck);
+    wake_.wait_for(
+        lock, step == Step::database_away ? std::chrono::milliseconds(kRetryAway) : kIdleCheck);
     if (stopping_) return;
   }
 }
@@ -239,7 +247,8 @@ void SpendJournal::run_indexer() {
 void SpendJournal::append(const std::vector<SpendEvent>& events) {
   const std::span<const SpendEvent> all(events);
   for (std::size_t first = 0; first < all.size(); first += kEventsPerLine) {
-    outbox_ += journal_line(make_uuid(), all.subspan(first, std::min(kEventsPerLine, all.size() - first)));
+    outbox_ +=
+        journal_line(make_uuid(), all.subspan(first, std::min(kEventsPerLine, all.size() - first)));
     ++lines_since_overdue_;
   }
   outbox_events_ += events.size();
@@ -264,8 +273,9 @@ bool SpendJournal::write_out(std::unique_lock<std::mutex>& file_lock) {
     if (n <= 0) {
       // Nothing is lost yet: the lines stay in memory and the next append tries again, after
       // what part of them made it into the file is cut off again (a disk that is full).
-      telemetry::log_now("error", system_error("cannot append to the spend journal " + path_) + "; the spend of " +
-                                      std::to_string(outbox_events_) + " calls waits in memory");
+      telemetry::log_now("error", system_error("cannot append to the spend journal " + path_) +
+                                      "; the spend of " + std::to_string(outbox_events_) +
+                                      " calls waits in memory");
       if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(end_.load())) != 0) {
         telemetry::log_now("error", system_error("cannot cut a partial line off " + path_));
       }
@@ -286,7 +296,8 @@ bool SpendJournal::read_line(std::uint64_t offset, std::uint64_t end, std::strin
   line.clear();
   char buffer[64 * 1024];
   while (offset < end) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buffer, end - offset));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buffer, end - offset));
     const ssize_t n = ::pread(fd_, buffer, want, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
@@ -438,7 +449,8 @@ void SpendJournal::set_aside(std::string_view line, const std::string& why) {
   std::string text(line);
   text += '\n';
   const int fd = open_private_file(rejected, O_WRONLY | O_APPEND);
-  const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool written =
+      fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   const std::string outcome = written ? "was set aside in " + rejected
                                       : "was lost: " + system_error("cannot write to " + rejected);
   if (fd >= 0) ::close(fd);

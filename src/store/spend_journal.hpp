@@ -9,9 +9,9 @@
 // `max_lag` is written by the store thread itself: a gateway saturated for longer than that pays
 // for its spend log as it goes, instead of growing the file without end. The file is emptied each
 // time the indexer catches up (and under a long overload, its written part is punched out of
-// it, so the disk holds about max_lag of calls); whatever is left at exit (the database was away) is written at
-// the next start, and that spend is reported as replayed, since the new run's live counters do
-// not hold it.
+// it, so the disk holds about max_lag of calls); whatever is left at exit (the database was away)
+// is written at the next start, and that spend is reported as replayed, since the new run's live
+// counters do not hold it.
 #pragma once
 
 #include "store/store.hpp"
@@ -36,7 +36,8 @@ namespace llmux::store {
 // earlier versions used, so a file they left behind is written like any other.
 std::string journal_line(const std::string& batch_id, std::span<const SpendEvent> events);
 // The batch of a journal line; false when the line is not one (cut short by a crash).
-bool parse_journal_line(std::string_view line, std::string& batch_id, std::vector<SpendEvent>& events);
+bool parse_journal_line(std::string_view line, std::string& batch_id,
+                        std::vector<SpendEvent>& events);
 
 class SpendJournal {
  public:
@@ -53,7 +54,8 @@ class SpendJournal {
 
   // `database` is the indexer's own connection (the store thread keeps its own for everything
   // else). Opens or creates the file at `path`; lines left in it are this run's first work.
-  SpendJournal(std::unique_ptr<Database> database, std::string path, std::chrono::milliseconds max_lag);
+  SpendJournal(std::unique_ptr<Database> database, std::string path,
+               std::chrono::milliseconds max_lag);
   ~SpendJournal();
   SpendJournal(const SpendJournal&) = delete;
   SpendJournal& operator=(const SpendJournal&) = delete;
@@ -129,8 +131,8 @@ class SpendJournal {
   std::atomic<std::uint64_t> read_{0};
   std::uint64_t released_ = 0;  // the file's first bytes whose disk blocks were given back
   std::atomic<std::uint64_t> earlier_run_end_{0};  // lines before this offset: an earlier run's
-  std::map<std::string, double> replayed_spend_;  // store thread only (earlier-run lines)
-  bool database_away_ = false;  // logged once per spell, not at every retry
+  std::map<std::string, double> replayed_spend_;   // store thread only (earlier-run lines)
+  bool database_away_ = false;                     // logged once per spell, not at every retry
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -21,8 +21,9 @@ class SqliteDatabase final : public Database {
       make_private_if_present(path + "-wal");
       make_private_if_present(path + "-shm");
     }
-    const int opened = sqlite3_open_v2(path.c_str(), &db_,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int opened =
+        sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (opened != SQLITE_OK) {
       const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(opened);
       sqlite3_close(db_);
@@ -46,7 +47,8 @@ class SqliteDatabase final : public Database {
     sqlite3_stmt* statement = prepare(sql);
     sqlite3_reset(statement);
     sqlite3_clear_bindings(statement);
-    for (std::size_t i = 0; i < params.size(); ++i) bind(statement, static_cast<int>(i + 1), params[i]);
+    for (std::size_t i = 0; i < params.size(); ++i)
+      bind(statement, static_cast<int>(i + 1), params[i]);
     std::vector<Row> rows;
     for (;;) {
       const int step = sqlite3_step(statement);
@@ -85,9 +87,10 @@ class SqliteDatabase final : public Database {
     auto it = statements_.find(std::string(sql));
     if (it != statements_.end()) return it->second;
     sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement,
-                           nullptr) != SQLITE_OK) {
-      throw DatabaseError("SQLite cannot prepare statement: " + std::string(sqlite3_errmsg(db_)), false);
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &statement, nullptr) != SQLITE_OK) {
+      throw DatabaseError("SQLite cannot prepare statement: " + std::string(sqlite3_errmsg(db_)),
+                          false);
     }
     statements_.emplace(std::string(sql), statement);
     return statement;
@@ -100,7 +103,8 @@ class SqliteDatabase final : public Database {
       sqlite3_bind_double(statement, index, *real);
     } else if (const auto* text = std::get_if<std::string>(&value)) {
       // The params outlive the statement's run (bindings are cleared before its next one).
-      sqlite3_bind_text(statement, index, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
+      sqlite3_bind_text(statement, index, text->data(), static_cast<int>(text->size()),
+                        SQLITE_STATIC);
     } else {
       sqlite3_bind_null(statement, index);
     }
@@ -124,6 +128,8 @@ class SqliteDatabase final : public Database {
 
 }  // namespace
 
-std::unique_ptr<Database> open_sqlite(const std::string& path) { return std::make_unique<SqliteDatabase>(path); }
+std::unique_ptr<Database> open_sqlite(const std::string& path) {
+  return std::make_unique<SqliteDatabase>(path);
+}
 
 }  // namespace llmux::store

@@ -48,7 +48,9 @@ Value optional_value(const std::optional<T>& value) {
 }
 
 // How a record field is read from its column and bound as a parameter, chosen by the field's type.
-void read_column(const Row& row, std::size_t column, std::string& field) { field = row.text(column); }
+void read_column(const Row& row, std::size_t column, std::string& field) {
+  field = row.text(column);
+}
 void read_column(const Row& row, std::size_t column, std::optional<std::string>& field) {
   field = row.optional_text(column);
 }
@@ -56,15 +58,21 @@ void read_column(const Row& row, std::size_t column, double& field) { field = ro
 void read_column(const Row& row, std::size_t column, std::optional<double>& field) {
   field = row.optional_real(column);
 }
-void read_column(const Row& row, std::size_t column, std::int64_t& field) { field = row.integer(column); }
+void read_column(const Row& row, std::size_t column, std::int64_t& field) {
+  field = row.integer(column);
+}
 void read_column(const Row& row, std::size_t column, std::optional<std::int64_t>& field) {
   field = row.optional_integer(column);
 }
-void read_column(const Row& row, std::size_t column, bool& field) { field = row.integer(column) != 0; }
+void read_column(const Row& row, std::size_t column, bool& field) {
+  field = row.integer(column) != 0;
+}
 void read_column(const Row& row, std::size_t column, std::vector<std::string>& field) {
   field = list_from(row.text(column));
 }
-void read_column(const Row& row, std::size_t column, json::object& field) { field = object_from(row.text(column)); }
+void read_column(const Row& row, std::size_t column, json::object& field) {
+  field = object_from(row.text(column));
+}
 void read_column(const Row& row, std::size_t column, json::array& field) {
   boost::system::error_code ec;
   if (json::value value = json::parse(row.text(column), ec); !ec && value.is_array()) {
@@ -108,7 +116,10 @@ struct MemberOf<Field Record::*> {
 template <auto member>
 Column<typename MemberOf<decltype(member)>::record> column(std::string_view name, Written written) {
   using Record = typename MemberOf<decltype(member)>::record;
-  return {name, written, [](const Row& row, std::size_t index, Record& record) { read_column(row, index, record.*member); },
+  return {name, written,
+          [](const Row& row, std::size_t index, Record& record) {
+            read_column(row, index, record.*member);
+          },
           [](const Record& record) { return column_value(record.*member); }};
 }
 
@@ -118,7 +129,8 @@ template <class Record>
 class Table {
  public:
   // The id column comes first.
-  Table(std::string_view name, std::vector<Column<Record>> columns) : name_(name), columns_(std::move(columns)) {
+  Table(std::string_view name, std::vector<Column<Record>> columns)
+      : name_(name), columns_(std::move(columns)) {
     std::string names, placeholders, assignments, upserts;
     for (const auto& column : columns_) {
       const std::string column_name(column.name);
@@ -151,7 +163,8 @@ class Table {
 
   Record read(const Row& row) const {
     Record record;
-    for (std::size_t index = 0; index < columns_.size(); ++index) columns_[index].read(row, index, record);
+    for (std::size_t index = 0; index < columns_.size(); ++index)
+      columns_[index].read(row, index, record);
     return record;
   }
   Params insert_values(const Record& record) const {
@@ -180,13 +193,14 @@ template <class Record>
 std::vector<Record> records(Database& database, const Table<Record>& table, const std::string& rest,
                             const Params& params = {}) {
   std::vector<Record> found;
-  for (const Row& row : database.query(table.select() + rest, params)) found.push_back(table.read(row));
+  for (const Row& row : database.query(table.select() + rest, params))
+    found.push_back(table.read(row));
   return found;
 }
 
 template <class Record>
-std::optional<Record> first_record(Database& database, const Table<Record>& table, const std::string& rest,
-                                   const Params& params) {
+std::optional<Record> first_record(Database& database, const Table<Record>& table,
+                                   const std::string& rest, const Params& params) {
   const auto rows = database.query(table.select() + rest, params);
   if (rows.empty()) return std::nullopt;
   return table.read(rows.front());
@@ -200,75 +214,80 @@ std::int64_t delete_record(Database& database, const Table<Record>& table, const
 
 using enum Written;
 
-const Table<KeyRecord> kKeys{"llmux_keys",
-                             {column<&KeyRecord::token>("token", kId),
-                              column<&KeyRecord::key_name>("key_name", kOnInsert),
-                              column<&KeyRecord::key_alias>("key_alias", kAlways),
-                              column<&KeyRecord::spend>("spend", kOnInsert),
-                              column<&KeyRecord::max_budget>("max_budget", kAlways),
-                              column<&KeyRecord::soft_budget>("soft_budget", kAlways),
-                              column<&KeyRecord::budget_duration>("budget_duration", kAlways),
-                              column<&KeyRecord::budget_reset_at>("budget_reset_at", kAlways),
-                              column<&KeyRecord::expires>("expires", kAlways),
-                              column<&KeyRecord::models>("models", kAlways),
-                              column<&KeyRecord::aliases>("aliases", kAlways),
-                              column<&KeyRecord::metadata>("metadata", kAlways),
-                              column<&KeyRecord::model_max_budget>("model_max_budget", kAlways),
-                              column<&KeyRecord::tags>("tags", kAlways),
-                              column<&KeyRecord::tpm_limit>("tpm_limit", kAlways),
-                              column<&KeyRecord::rpm_limit>("rpm_limit", kAlways),
-                              column<&KeyRecord::max_parallel_requests>("max_parallel_requests", kAlways),
-                              column<&KeyRecord::user_id>("user_id", kAlways),
-                              column<&KeyRecord::team_id>("team_id", kAlways),
-                              column<&KeyRecord::blocked>("blocked", kAlways),
-                              column<&KeyRecord::created_at>("created_at", kOnInsert),
-                              column<&KeyRecord::updated_at>("updated_at", kAlways)}};
+const Table<KeyRecord> kKeys{
+    "llmux_keys",
+    {column<&KeyRecord::token>("token", kId),
+     column<&KeyRecord::key_name>("key_name", kOnInsert),
+     column<&KeyRecord::key_alias>("key_alias", kAlways),
+     column<&KeyRecord::spend>("spend", kOnInsert),
+     column<&KeyRecord::max_budget>("max_budget", kAlways),
+     column<&KeyRecord::soft_budget>("soft_budget", kAlways),
+     column<&KeyRecord::budget_duration>("budget_duration", kAlways),
+     column<&KeyRecord::budget_reset_at>("budget_reset_at", kAlways),
+     column<&KeyRecord::expires>("expires", kAlways),
+     column<&KeyRecord::models>("models", kAlways),
+     column<&KeyRecord::aliases>("aliases", kAlways),
+     column<&KeyRecord::metadata>("metadata", kAlways),
+     column<&KeyRecord::model_max_budget>("model_max_budget", kAlways),
+     column<&KeyRecord::tags>("tags", kAlways),
+     column<&KeyRecord::tpm_limit>("tpm_limit", kAlways),
+     column<&KeyRecord::rpm_limit>("rpm_limit", kAlways),
+     column<&KeyRecord::max_parallel_requests>("max_parallel_requests", kAlways),
+     column<&KeyRecord::user_id>("user_id", kAlways),
+     column<&KeyRecord::team_id>("team_id", kAlways),
+     column<&KeyRecord::blocked>("blocked", kAlways),
+     column<&KeyRecord::created_at>("created_at", kOnInsert),
+     column<&KeyRecord::updated_at>("updated_at", kAlways)}};
 
-const Table<TeamRecord> kTeams{"llmux_teams",
-                               {column<&TeamRecord::team_id>("team_id", kId),
-                                column<&TeamRecord::team_alias>("team_alias", kAlways),
-                                column<&TeamRecord::spend>("spend", kOnInsert),
-                                column<&TeamRecord::max_budget>("max_budget", kAlways),
-                                column<&TeamRecord::budget_duration>("budget_duration", kAlways),
-                                column<&TeamRecord::budget_reset_at>("budget_reset_at", kAlways),
-                                column<&TeamRecord::models>("models", kAlways),
-                                column<&TeamRecord::tpm_limit>("tpm_limit", kAlways),
-                                column<&TeamRecord::rpm_limit>("rpm_limit", kAlways),
-                                column<&TeamRecord::max_parallel_requests>("max_parallel_requests", kAlways),
-                                column<&TeamRecord::members_with_roles>("members_with_roles", kAlways),
-                                column<&TeamRecord::metadata>("metadata", kAlways),
-                                column<&TeamRecord::blocked>("blocked", kAlways),
-                                column<&TeamRecord::created_at>("created_at", kOnInsert),
-                                column<&TeamRecord::updated_at>("updated_at", kAlways)}};
+const Table<TeamRecord> kTeams{
+    "llmux_teams",
+    {column<&TeamRecord::team_id>("team_id", kId),
+     column<&TeamRecord::team_alias>("team_alias", kAlways),
+     column<&TeamRecord::spend>("spend", kOnInsert),
+     column<&TeamRecord::max_budget>("max_budget", kAlways),
+     column<&TeamRecord::budget_duration>("budget_duration", kAlways),
+     column<&TeamRecord::budget_reset_at>("budget_reset_at", kAlways),
+     column<&TeamRecord::models>("models", kAlways),
+     column<&TeamRecord::tpm_limit>("tpm_limit", kAlways),
+     column<&TeamRecord::rpm_limit>("rpm_limit", kAlways),
+     column<&TeamRecord::max_parallel_requests>("max_parallel_requests", kAlways),
+     column<&TeamRecord::members_with_roles>("members_with_roles", kAlways),
+     column<&TeamRecord::metadata>("metadata", kAlways),
+     column<&TeamRecord::blocked>("blocked", kAlways),
+     column<&TeamRecord::created_at>("created_at", kOnInsert),
+     column<&TeamRecord::updated_at>("updated_at", kAlways)}};
 
-const Table<UserRecord> kUsers{"llmux_users",
-                               {column<&UserRecord::user_id>("user_id", kId),
-                                column<&UserRecord::user_email>("user_email", kAlways),
-                                column<&UserRecord::user_role>("user_role", kAlways),
-                                column<&UserRecord::spend>("spend", kOnInsert),
-                                column<&UserRecord::max_budget>("max_budget", kAlways),
-                                column<&UserRecord::budget_duration>("budget_duration", kAlways),
-                                column<&UserRecord::budget_reset_at>("budget_reset_at", kAlways),
-                                column<&UserRecord::models>("models", kAlways),
-                                column<&UserRecord::tpm_limit>("tpm_limit", kAlways),
-                                column<&UserRecord::rpm_limit>("rpm_limit", kAlways),
-                                column<&UserRecord::max_parallel_requests>("max_parallel_requests", kAlways),
-                                column<&UserRecord::metadata>("metadata", kAlways),
-                                column<&UserRecord::created_at>("created_at", kOnInsert),
-                                column<&UserRecord::updated_at>("updated_at", kAlways)}};
+const Table<UserRecord> kUsers{
+    "llmux_users",
+    {column<&UserRecord::user_id>("user_id", kId),
+     column<&UserRecord::user_email>("user_email", kAlways),
+     column<&UserRecord::user_role>("user_role", kAlways),
+     column<&UserRecord::spend>("spend", kOnInsert),
+     column<&UserRecord::max_budget>("max_budget", kAlways),
+     column<&UserRecord::budget_duration>("budget_duration", kAlways),
+     column<&UserRecord::budget_reset_at>("budget_reset_at", kAlways),
+     column<&UserRecord::models>("models", kAlways),
+     column<&UserRecord::tpm_limit>("tpm_limit", kAlways),
+     column<&UserRecord::rpm_limit>("rpm_limit", kAlways),
+     column<&UserRecord::max_parallel_requests>("max_parallel_requests", kAlways),
+     column<&UserRecord::metadata>("metadata", kAlways),
+     column<&UserRecord::created_at>("created_at", kOnInsert),
+     column<&UserRecord::updated_at>("updated_at", kAlways)}};
 
-const Table<EndUserRecord> kEndUsers{"llmux_end_users",
-                                     {column<&EndUserRecord::user_id>("user_id", kId),
-                                      column<&EndUserRecord::alias>("alias", kAlways),
-                                      column<&EndUserRecord::spend>("spend", kNever),
-                                      column<&EndUserRecord::max_budget>("max_budget", kAlways),
-                                      column<&EndUserRecord::budget_duration>("budget_duration", kAlways),
-                                      column<&EndUserRecord::budget_reset_at>("budget_reset_at", kAlways),
-                                      column<&EndUserRecord::blocked>("blocked", kAlways),
-                                      column<&EndUserRecord::created_at>("created_at", kOnInsert)}};
+const Table<EndUserRecord> kEndUsers{
+    "llmux_end_users",
+    {column<&EndUserRecord::user_id>("user_id", kId),
+     column<&EndUserRecord::alias>("alias", kAlways),
+     column<&EndUserRecord::spend>("spend", kNever),
+     column<&EndUserRecord::max_budget>("max_budget", kAlways),
+     column<&EndUserRecord::budget_duration>("budget_duration", kAlways),
+     column<&EndUserRecord::budget_reset_at>("budget_reset_at", kAlways),
+     column<&EndUserRecord::blocked>("blocked", kAlways),
+     column<&EndUserRecord::created_at>("created_at", kOnInsert)}};
 
 // WHERE clause and parameters for the optional key-list filters.
-std::string key_filter(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
+std::string key_filter(const std::optional<std::string>& user_id,
+                       const std::optional<std::string>& team_id,
                        const std::optional<std::string>& key_alias, Params& params) {
   std::string where = " WHERE 1=1";
   if (user_id) where += " AND user_id = ?", params.emplace_back(*user_id);
@@ -301,27 +320,38 @@ const BudgetTable kBudgetTables[] = {{kKeys.name(), kKeys.id_column(), kNoPrefix
 }  // namespace
 
 Millis now_millis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-Store::Store(std::unique_ptr<Database> database) : database_(std::move(database)) { migrate(*database_); }
+Store::Store(std::unique_ptr<Database> database) : database_(std::move(database)) {
+  migrate(*database_);
+}
 
-void Store::insert_key(const KeyRecord& key) { database_->query(kKeys.insert(), kKeys.insert_values(key)); }
+void Store::insert_key(const KeyRecord& key) {
+  database_->query(kKeys.insert(), kKeys.insert_values(key));
+}
 
-void Store::update_key(const KeyRecord& key) { database_->query(kKeys.update(), kKeys.update_values(key)); }
+void Store::update_key(const KeyRecord& key) {
+  database_->query(kKeys.update(), kKeys.update_values(key));
+}
 
-void Store::set_key_spend(const std::string& token, double spend, std::optional<Millis> budget_reset_at) {
+void Store::set_key_spend(const std::string& token, double spend,
+                          std::optional<Millis> budget_reset_at) {
   database_->query("UPDATE llmux_keys SET spend = ?, budget_reset_at = ? WHERE token = ?",
                    {spend, optional_value(budget_reset_at), token});
 }
 
-void Store::replace_token(const std::string& old_token, const std::string& new_token, const std::string& key_name) {
+void Store::replace_token(const std::string& old_token, const std::string& new_token,
+                          const std::string& key_name) {
   database_->query("UPDATE llmux_keys SET token = ?, key_name = ?, updated_at = ? WHERE token = ?",
                    {new_token, key_name, now_millis(), old_token});
 }
 
-std::int64_t Store::delete_key(const std::string& token) { return delete_record(*database_, kKeys, token); }
+std::int64_t Store::delete_key(const std::string& token) {
+  return delete_record(*database_, kKeys, token);
+}
 
 std::optional<KeyRecord> Store::find_key(const std::string& token) {
   return first_record(*database_, kKeys, " WHERE token = ?", {token});
@@ -333,16 +363,18 @@ std::optional<KeyRecord> Store::find_key_by_alias(const std::string& alias) {
 
 std::vector<KeyRecord> Store::list_keys(const std::optional<std::string>& user_id,
                                         const std::optional<std::string>& team_id,
-                                        const std::optional<std::string>& key_alias, std::int64_t limit,
-                                        std::int64_t offset) {
+                                        const std::optional<std::string>& key_alias,
+                                        std::int64_t limit, std::int64_t offset) {
   Params params;
   const std::string where = key_filter(user_id, team_id, key_alias, params);
   params.emplace_back(limit);
   params.emplace_back(offset);
-  return records(*database_, kKeys, where + " ORDER BY created_at DESC, token LIMIT ? OFFSET ?", params);
+  return records(*database_, kKeys, where + " ORDER BY created_at DESC, token LIMIT ? OFFSET ?",
+                 params);
 }
 
-std::int64_t Store::count_keys(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
+std::int64_t Store::count_keys(const std::optional<std::string>& user_id,
+                               const std::optional<std::string>& team_id,
                                const std::optional<std::string>& key_alias) {
   Params params;
   const std::string where = key_filter(user_id, team_id, key_alias, params);
@@ -351,23 +383,32 @@ std::int64_t Store::count_keys(const std::optional<std::string>& user_id, const 
 
 std::vector<KeyRecord> Store::all_keys() { return records(*database_, kKeys, ""); }
 
-void Store::insert_team(const TeamRecord& team) { database_->query(kTeams.insert(), kTeams.insert_values(team)); }
+void Store::insert_team(const TeamRecord& team) {
+  database_->query(kTeams.insert(), kTeams.insert_values(team));
+}
 
-void Store::update_team(const TeamRecord& team) { database_->query(kTeams.update(), kTeams.update_values(team)); }
+void Store::update_team(const TeamRecord& team) {
+  database_->query(kTeams.update(), kTeams.update_values(team));
+}
 
-std::int64_t Store::delete_team(const std::string& team_id) { return delete_record(*database_, kTeams, team_id); }
+std::int64_t Store::delete_team(const std::string& team_id) {
+  return delete_record(*database_, kTeams, team_id);
+}
 
 std::optional<TeamRecord> Store::find_team(const std::string& team_id) {
   return first_record(*database_, kTeams, " WHERE team_id = ?", {team_id});
 }
 
-std::vector<TeamRecord> Store::all_teams() { return records(*database_, kTeams, " ORDER BY created_at, team_id"); }
+std::vector<TeamRecord> Store::all_teams() {
+  return records(*database_, kTeams, " ORDER BY created_at, team_id");
+}
 
 bool Store::has_due_budgets(Millis now) {
   for (const auto& budget : kBudgetTables) {
-    if (!database_->query("SELECT 1 FROM " + std::string(budget.table) +
-                              " WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ? LIMIT 1",
-                          {now})
+    if (!database_
+             ->query("SELECT 1 FROM " + std::string(budget.table) +
+                         " WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ? LIMIT 1",
+                     {now})
              .empty()) {
       return true;
     }
@@ -380,13 +421,15 @@ std::vector<std::string> Store::reset_due_budgets(Millis now) {
   in_transaction(*database_, [&] {
     for (const auto& budget : kBudgetTables) {
       const std::string table(budget.table), id(budget.id_column);
-      const auto due = database_->query("SELECT " + id + ", budget_duration FROM " + table +
-                                            " WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
-                                        {now});
+      const auto due =
+          database_->query("SELECT " + id + ", budget_duration FROM " + table +
+                               " WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
+                           {now});
       for (const Row& row : due) {
         const auto next_reset = add_duration(now, row.text(1));
-        database_->query("UPDATE " + table + " SET spend = 0, budget_reset_at = ? WHERE " + id + " = ?",
-                         {next_reset ? Value(*next_reset) : Value(), row.text(0)});
+        database_->query(
+            "UPDATE " + table + " SET spend = 0, budget_reset_at = ? WHERE " + id + " = ?",
+            {next_reset ? Value(*next_reset) : Value(), row.text(0)});
         reset.push_back(budget.prefix + row.text(0));
       }
     }
@@ -394,17 +437,25 @@ std::vector<std::string> Store::reset_due_budgets(Millis now) {
   return reset;
 }
 
-void Store::insert_user(const UserRecord& user) { database_->query(kUsers.insert(), kUsers.insert_values(user)); }
+void Store::insert_user(const UserRecord& user) {
+  database_->query(kUsers.insert(), kUsers.insert_values(user));
+}
 
-void Store::update_user(const UserRecord& user) { database_->query(kUsers.update(), kUsers.update_values(user)); }
+void Store::update_user(const UserRecord& user) {
+  database_->query(kUsers.update(), kUsers.update_values(user));
+}
 
-std::int64_t Store::delete_user(const std::string& user_id) { return delete_record(*database_, kUsers, user_id); }
+std::int64_t Store::delete_user(const std::string& user_id) {
+  return delete_record(*database_, kUsers, user_id);
+}
 
 std::optional<UserRecord> Store::find_user(const std::string& user_id) {
   return first_record(*database_, kUsers, " WHERE user_id = ?", {user_id});
 }
 
-std::vector<UserRecord> Store::all_users() { return records(*database_, kUsers, " ORDER BY created_at, user_id"); }
+std::vector<UserRecord> Store::all_users() {
+  return records(*database_, kUsers, " ORDER BY created_at, user_id");
+}
 
 void Store::save_end_user(const EndUserRecord& end_user) {
   database_->query(kEndUsers.upsert(), kEndUsers.insert_values(end_user));
@@ -425,8 +476,10 @@ std::vector<EndUserRecord> Store::limited_end_users() {
 namespace {
 
 constexpr std::string_view kSpendLogColumns =
-    "request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time, "
-    "completion_start_time, model, model_group, model_id, custom_llm_provider, user_id, team_id, end_user, status, "
+    "request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens, "
+    "start_time, end_time, "
+    "completion_start_time, model, model_group, model_id, custom_llm_provider, user_id, team_id, "
+    "end_user, status, "
     "cache_hit, request_tags, metadata, messages, response";
 constexpr std::size_t kSpendLogColumnCount = 23;
 // Rows per INSERT statement: one statement per row spent most of its time opening and closing
@@ -437,29 +490,50 @@ std::string spend_log_insert(std::size_t rows) {
   std::string row = "(?";
   for (std::size_t column = 1; column < kSpendLogColumnCount; ++column) row += ", ?";
   row += ')';
-  std::string sql = "INSERT INTO llmux_spend_logs (" + std::string(kSpendLogColumns) + ") VALUES " + row;
+  std::string sql =
+      "INSERT INTO llmux_spend_logs (" + std::string(kSpendLogColumns) + ") VALUES " + row;
   for (std::size_t n = 1; n < rows; ++n) sql += ", " + row;
   return sql;
 }
 
 void append_spend_log_row(Params& params, const SpendEvent& event) {
-  const auto text_or_null = [](const std::string& text) { return text.empty() ? Value() : Value(text); };
-  params.insert(params.end(),
-                {event.request_id, event.call_type, event.api_key, event.spend, event.prompt_tokens,
-                 event.completion_tokens, event.prompt_tokens + event.completion_tokens, event.start_time,
-                 event.end_time, optional_value(event.completion_start_time), event.model, event.model_group,
-                 event.model_id, event.provider, text_or_null(event.user_id), text_or_null(event.team_id),
-                 text_or_null(event.end_user), event.status, std::int64_t{event.cache_hit ? 1 : 0},
-                 list_text(event.tags), event.metadata, optional_value(event.messages),
-                 optional_value(event.response)});
+  const auto text_or_null = [](const std::string& text) {
+    return text.empty() ? Value() : Value(text);
+  };
+  params.insert(params.end(), {event.request_id,
+                               event.call_type,
+                               event.api_key,
+                               event.spend,
+                               event.prompt_tokens,
+                               event.completion_tokens,
+                               event.prompt_tokens + event.completion_tokens,
+                               event.start_time,
+                               event.end_time,
+                               optional_value(event.completion_start_time),
+                               event.model,
+                               event.model_group,
+                               event.model_id,
+                               event.provider,
+                               text_or_null(event.user_id),
+                               text_or_null(event.team_id),
+                               text_or_null(event.end_user),
+                               event.status,
+                               std::int64_t{event.cache_hit ? 1 : 0},
+                               list_text(event.tags),
+                               event.metadata,
+                               optional_value(event.messages),
+                               optional_value(event.response)});
 }
 
 }  // namespace
 
 bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events) {
   return in_transaction(*database_, [&] {
-    if (!database_->query("SELECT 1 FROM llmux_spend_batches WHERE batch_id = ?", {batch_id}).empty()) return false;
-    database_->query("INSERT INTO llmux_spend_batches (batch_id, written_at) VALUES (?, ?)", {batch_id, now_millis()});
+    if (!database_->query("SELECT 1 FROM llmux_spend_batches WHERE batch_id = ?", {batch_id})
+             .empty())
+      return false;
+    database_->query("INSERT INTO llmux_spend_batches (batch_id, written_at) VALUES (?, ?)",
+                     {batch_id, now_millis()});
     static const std::string full_insert = spend_log_insert(kSpendLogRowsPerInsert);
     Params params;
     params.reserve(kSpendLogColumnCount * kSpendLogRowsPerInsert);
@@ -467,7 +541,8 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
       const std::size_t rows = std::min(kSpendLogRowsPerInsert, events.size() - first);
       params.clear();
       for (std::size_t n = first; n < first + rows; ++n) append_spend_log_row(params, events[n]);
-      database_->query(rows == kSpendLogRowsPerInsert ? full_insert : spend_log_insert(rows), params);
+      database_->query(rows == kSpendLogRowsPerInsert ? full_insert : spend_log_insert(rows),
+                       params);
       // The store thread may share a core with a worker: between statements (a few hundred
       // microseconds each) a worker with requests waiting gets the core, so a large batch
       // never stalls requests for the whole of its write.
@@ -559,19 +634,24 @@ double Store::total_spend(std::optional<Millis> start_time, std::optional<Millis
   return database_->query(sql, params).front().real(0);
 }
 
-std::vector<std::pair<std::string, double>> Store::key_spend_by_model_group(const std::string& token, Millis since) {
+std::vector<std::pair<std::string, double>> Store::key_spend_by_model_group(
+    const std::string& token, Millis since) {
   std::vector<std::pair<std::string, double>> spend;
-  for (const Row& row : database_->query("SELECT model_group, SUM(spend) FROM llmux_spend_logs WHERE api_key = ? AND "
-                                         "start_time >= ? GROUP BY model_group",
-                                         {token, since})) {
+  for (const Row& row : database_->query(
+           "SELECT model_group, SUM(spend) FROM llmux_spend_logs WHERE api_key = ? AND "
+           "start_time >= ? GROUP BY model_group",
+           {token, since})) {
     spend.emplace_back(row.text(0), row.real(1));
   }
   return spend;
 }
 
-std::vector<SpendReportRow> Store::spend_report(const std::string& group_by, Millis start_time, Millis end_time) {
+std::vector<SpendReportRow> Store::spend_report(const std::string& group_by, Millis start_time,
+                                                Millis end_time) {
   // The column is chosen from a fixed list, never from the caller's text.
-  const std::string column = group_by == "api_key" ? "api_key" : group_by == "customer" ? "end_user" : "team_id";
+  const std::string column = group_by == "api_key"    ? "api_key"
+                             : group_by == "customer" ? "end_user"
+                                                      : "team_id";
   constexpr Millis kDay = 86'400'000;
   // Integer division by a day's milliseconds gives the UTC day in both engines.
   const auto rows = database_->query(

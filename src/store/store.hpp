@@ -119,7 +119,7 @@ struct SpendEvent {
   std::string status;  // "success" or "failure"
   bool cache_hit = false;
   std::vector<std::string> tags;
-  std::string metadata = "{}";  // JSON object text from the request
+  std::string metadata = "{}";          // JSON object text from the request
   std::optional<std::string> messages;  // only with store_prompts_in_spend_logs
   std::optional<std::string> response;
 };
@@ -155,14 +155,17 @@ class Store {
   void update_key(const KeyRecord& key);
   void set_key_spend(const std::string& token, double spend, std::optional<Millis> budget_reset_at);
   // Replaces a key's token (regenerate), keeping everything else.
-  void replace_token(const std::string& old_token, const std::string& new_token, const std::string& key_name);
+  void replace_token(const std::string& old_token, const std::string& new_token,
+                     const std::string& key_name);
   std::int64_t delete_key(const std::string& token);
   std::optional<KeyRecord> find_key(const std::string& token);
   std::optional<KeyRecord> find_key_by_alias(const std::string& alias);
-  std::vector<KeyRecord> list_keys(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
+  std::vector<KeyRecord> list_keys(const std::optional<std::string>& user_id,
+                                   const std::optional<std::string>& team_id,
                                    const std::optional<std::string>& key_alias, std::int64_t limit,
                                    std::int64_t offset);
-  std::int64_t count_keys(const std::optional<std::string>& user_id, const std::optional<std::string>& team_id,
+  std::int64_t count_keys(const std::optional<std::string>& user_id,
+                          const std::optional<std::string>& team_id,
                           const std::optional<std::string>& key_alias);
   std::vector<KeyRecord> all_keys();
   bool has_due_budgets(Millis now);
@@ -198,9 +201,11 @@ class Store {
   std::vector<SpendEvent> spend_logs(const SpendLogQuery& query);
   double total_spend(std::optional<Millis> start_time, std::optional<Millis> end_time);
   // A key's spend per model group in calls started at or after `since` (seeds model budgets).
-  std::vector<std::pair<std::string, double>> key_spend_by_model_group(const std::string& token, Millis since);
+  std::vector<std::pair<std::string, double>> key_spend_by_model_group(const std::string& token,
+                                                                       Millis since);
   // group_by: "team", "api_key" or "customer".
-  std::vector<SpendReportRow> spend_report(const std::string& group_by, Millis start_time, Millis end_time);
+  std::vector<SpendReportRow> spend_report(const std::string& group_by, Millis start_time,
+                                           Millis end_time);
 
  private:
   std::unique_ptr<Database> database_;

@@ -55,7 +55,8 @@ std::string Metrics::render() const {
     return total;
   };
   std::string out;
-  family(out, "llmux_requests_total", "counter", "Model requests answered, by endpoint and status class.");
+  family(out, "llmux_requests_total", "counter",
+         "Model requests answered, by endpoint and status class.");
   std::uint64_t requests = 0;
   for (std::size_t route = 0; route < kRouteNames.size(); ++route) {
     for (std::size_t outcome = 0; outcome < kOutcomeNames.size(); ++outcome) {
@@ -72,18 +73,24 @@ std::string Metrics::render() const {
   family(out, "llmux_streams_total", "counter", "Model requests answered as a stream.");
   out += "llmux_streams_total " + std::to_string(sum(&WorkerMetrics::streams_)) + '\n';
   family(out, "llmux_tokens_total", "counter", "Tokens reported by the upstreams.");
-  out += "llmux_tokens_total{kind=\"prompt\"} " + std::to_string(sum(&WorkerMetrics::prompt_tokens_)) + '\n';
-  out += "llmux_tokens_total{kind=\"completion\"} " + std::to_string(sum(&WorkerMetrics::completion_tokens_)) + '\n';
-  family(out, "llmux_request_duration_seconds", "summary", "Time from request to the end of its answer.");
+  out += "llmux_tokens_total{kind=\"prompt\"} " +
+         std::to_string(sum(&WorkerMetrics::prompt_tokens_)) + '\n';
+  out += "llmux_tokens_total{kind=\"completion\"} " +
+         std::to_string(sum(&WorkerMetrics::completion_tokens_)) + '\n';
+  family(out, "llmux_request_duration_seconds", "summary",
+         "Time from request to the end of its answer.");
   const std::uint64_t micros = sum(&WorkerMetrics::duration_us_);
   out += "llmux_request_duration_seconds_sum " + std::to_string(micros / 1'000'000) + '.';
   const std::string fraction = std::to_string(micros % 1'000'000);
   out += std::string(6 - fraction.size(), '0') + fraction + '\n';
   out += "llmux_request_duration_seconds_count " + std::to_string(requests) + '\n';
-  family(out, "llmux_soft_budget_crossings_total", "counter", "Keys whose spend went past their soft_budget.");
-  out += "llmux_soft_budget_crossings_total " + std::to_string(sum(&WorkerMetrics::soft_budget_crossings_)) + '\n';
+  family(out, "llmux_soft_budget_crossings_total", "counter",
+         "Keys whose spend went past their soft_budget.");
+  out += "llmux_soft_budget_crossings_total " +
+         std::to_string(sum(&WorkerMetrics::soft_budget_crossings_)) + '\n';
   family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
-  out += "llmux_in_flight_requests " + std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
+  out += "llmux_in_flight_requests " +
+         std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
   return out;
 }
 

@@ -13,7 +13,14 @@
 namespace llmux::telemetry {
 
 // What a counter is kept per: the endpoint family of a model request.
-enum class Route : std::size_t { chat_completions, completions, embeddings, moderations, rerank, count };
+enum class Route : std::size_t {
+  chat_completions,
+  completions,
+  embeddings,
+  moderations,
+  rerank,
+  count
+};
 // 2xx, 4xx, 5xx, and 499 (the client went away first).
 enum class Outcome : std::size_t { success, client_error, server_error, client_gone, count };
 

@@ -36,7 +36,7 @@ constexpr std::size_t kMaxReadBufferBytes = kHeaderLimit + kReadPieceBytes;
 
 struct Origin {
   bool tls = false;
-  std::string host;         // without brackets
+  std::string host;  // without brackets
   std::string port;
   std::string host_header;  // host[:port] as the URL wrote it
   std::string target;       // path and query
@@ -68,7 +68,8 @@ Result<Origin> parse_origin(std::string_view url) {
   return origin;
 }
 
-Error transport_error(const beast::error_code& ec, bool aborted, bool timed_out, const Origin& origin) {
+Error transport_error(const beast::error_code& ec, bool aborted, bool timed_out,
+                      const Origin& origin) {
   if (aborted) {
     return Error{.kind = ErrorKind::upstream_failed, .message = "The call was abandoned."};
   }
@@ -97,7 +98,8 @@ bool is_end_of_stream(const beast::error_code& ec) {
 // A reused keep-alive connection that the server had already closed fails this way before any
 // byte of the answer; the request is then sent again, once, on a new connection.
 bool is_stale_connection_error(const beast::error_code& ec) {
-  return is_end_of_stream(ec) || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+  return is_end_of_stream(ec) || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
 }
 
 }  // namespace
@@ -109,7 +111,8 @@ class Connection {
   // connection (one per call in flight) would otherwise carry.
   using Tls = std::unique_ptr<asio::ssl::stream<tcp::socket>>;
 
-  Connection(asio::io_context& io, std::string key) : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
+  Connection(asio::io_context& io, std::string key)
+      : stream(std::in_place_type<Plain>, io), key(std::move(key)) {}
   Connection(asio::io_context& io, asio::ssl::context& tls, std::string key)
       : stream(std::in_place_type<Tls>, std::make_unique<asio::ssl::stream<tcp::socket>>(io, tls)),
         key(std::move(key)) {}
@@ -136,7 +139,8 @@ class Connection {
   auto read_more() {
     std::size_t free_bytes = 0;
     char* const space = buffer.prepare(free_bytes, kMaxReadBufferBytes);
-    return with_stream([&](auto& s) { return s.async_read_some(asio::buffer(space, free_bytes), kUseTuple); });
+    return with_stream(
+        [&](auto& s) { return s.async_read_some(asio::buffer(space, free_bytes), kUseTuple); });
   }
 
   std::variant<Plain, Tls> stream;
@@ -214,7 +218,8 @@ struct Stream::State {
     if (!connection) return;
     // A call abandoned by its client may have had its connection closed after the answer was
     // complete: only a connection that is still open may go back to the pool.
-    if (body.done() && head.keep_alive && connection->buffer.empty() && connection->socket().is_open()) {
+    if (body.done() && head.keep_alive && connection->buffer.empty() &&
+        connection->socket().is_open()) {
       pool->put(std::move(connection));
     } else {
       connection->close();
@@ -241,7 +246,9 @@ Stream::~Stream() {
 asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
   State& state = *state_;
   while (!state.body.done()) {
-    if (!state.connection) co_return Error{.kind = ErrorKind::upstream_failed, .message = "The upstream stream is closed."};
+    if (!state.connection)
+      co_return Error{.kind = ErrorKind::upstream_failed,
+                      .message = "The upstream stream is closed."};
     Connection& connection = *state.connection;
     if (!connection.buffer.empty()) {
       char* const piece = connection.buffer.pending_data();
@@ -253,14 +260,17 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
       }
       connection.buffer.consume(step->consumed);
       // The piece stays valid until the next call: only then is the buffer compacted.
-      if (step->produced > 0) co_return std::optional<std::string_view>(std::string_view(piece, step->produced));
+      if (step->produced > 0)
+        co_return std::optional<std::string_view>(std::string_view(piece, step->produced));
       if (state.body.done()) break;
     }
-    if (!state.whole_call_deadline) connection.deadline.expires_at(Clock::now() + state.piece_timeout);
+    if (!state.whole_call_deadline)
+      connection.deadline.expires_at(Clock::now() + state.piece_timeout);
     auto [ec, read] = co_await connection.read_more();
     if (ec && is_end_of_stream(ec) && state.body.finish_at_close()) break;
     if (ec || read == 0) {
-      Error error = ec ? transport_error(ec, state.abort && state.abort->aborted(), connection.timed_out(), *state.origin)
+      Error error = ec ? transport_error(ec, state.abort && state.abort->aborted(),
+                                         connection.timed_out(), *state.origin)
                        : malformed_answer(*state.origin);  // a framing line longer than the buffer
       connection.close();
       state.connection.reset();
@@ -272,30 +282,33 @@ asio::awaitable<Result<std::optional<std::string_view>>> Stream::next() {
   co_return std::optional<std::string_view>();
 }
 
-
 namespace {
 
 // `client_destination`: the client chose the URL; every address the host resolves to must be one
 // its policy permits, and only those are dialled (no second lookup that could rebind).
-asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& io, asio::ssl::context& tls,
-                                                             Pool& pool, const Origin& origin,
+asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& io,
+                                                             asio::ssl::context& tls, Pool& pool,
+                                                             const Origin& origin,
                                                              ClientDestination client_destination,
                                                              Clock::time_point deadline) {
   beast::error_code ec;
   tcp::resolver::results_type endpoints;
   const auto address = asio::ip::make_address(origin.host, ec);
   if (!ec) {
-    endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, static_cast<unsigned short>(std::stoi(origin.port))),
-                                                    origin.host, origin.port);
+    endpoints = tcp::resolver::results_type::create(
+        tcp::endpoint(address, static_cast<unsigned short>(std::stoi(origin.port))), origin.host,
+        origin.port);
   } else if (auto cached = pool.dns.find(origin.key);
              cached != pool.dns.end() && Clock::now() - cached->second.at < kDnsCacheTime) {
     endpoints = cached->second.endpoints;
   } else {
     tcp::resolver resolver(io);
-    auto [resolve_ec, results] = co_await resolver.async_resolve(origin.host, origin.port, kUseTuple);
+    auto [resolve_ec, results] =
+        co_await resolver.async_resolve(origin.host, origin.port, kUseTuple);
     if (resolve_ec) {
       co_return Error{.kind = ErrorKind::upstream_failed,
-                      .message = "Could not resolve the upstream host " + origin.host + ": " + resolve_ec.message() + "."};
+                      .message = "Could not resolve the upstream host " + origin.host + ": " +
+                                 resolve_ec.message() + "."};
     }
     endpoints = results;
     pool.dns[origin.key] = {results, Clock::now()};
@@ -324,14 +337,17 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
   if (auto* tls_stream = std::get_if<Connection::Tls>(&connection->stream)) {
     auto* secure = tls_stream->get();
     if (!SSL_set_tlsext_host_name(secure->native_handle(), origin.host.c_str())) {
-      co_return Error{.kind = ErrorKind::upstream_failed, .message = "Could not set TLS server name for " + origin.host + "."};
+      co_return Error{.kind = ErrorKind::upstream_failed,
+                      .message = "Could not set TLS server name for " + origin.host + "."};
     }
     secure->set_verify_mode(asio::ssl::verify_peer);
     secure->set_verify_callback(asio::ssl::host_name_verification(origin.host));
-    auto [handshake_ec] = co_await secure->async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    auto [handshake_ec] =
+        co_await secure->async_handshake(asio::ssl::stream_base::client, kUseTuple);
     if (handshake_ec) {
       co_return Error{.kind = ErrorKind::upstream_failed,
-                      .message = "TLS handshake with the upstream " + origin.key + " failed: " + handshake_ec.message() + "."};
+                      .message = "TLS handshake with the upstream " + origin.key +
+                                 " failed: " + handshake_ec.message() + "."};
     }
   }
   co_return connection;
@@ -339,24 +355,27 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
 
 }  // namespace
 
-Client::Client(asio::io_context& io, asio::ssl::context& tls) : io_(io), tls_(tls), pool_(std::make_unique<Pool>()) {}
+Client::Client(asio::io_context& io, asio::ssl::context& tls)
+    : io_(io), tls_(tls), pool_(std::make_unique<Pool>()) {}
 Client::~Client() = default;
 
-
-asio::awaitable<Result<std::unique_ptr<ResponseStream>>> Client::open_stream(Call call, AbortHandle& abort) {
+asio::awaitable<Result<std::unique_ptr<ResponseStream>>> Client::open_stream(Call call,
+                                                                             AbortHandle& abort) {
   auto stream = co_await open_pooled(std::move(call), abort);
   if (!stream) co_return stream.error();
   co_return std::unique_ptr<ResponseStream>(std::move(*stream));
 }
 
-asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, AbortHandle& abort) {
+asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call,
+                                                                     AbortHandle& abort) {
   auto cached_origin = pool_->origin_for(call.url);
   if (!cached_origin) co_return cached_origin.error();
   const std::shared_ptr<const Origin> origin = std::move(*cached_origin);
 
   // The request head is written by hand: Beast's serializer costs more than the rest of the call.
   std::string head;
-  head.reserve(160 + origin->target.size() + call.headers.size() * 64 + (origin->tls ? call.body.size() : 0));
+  head.reserve(160 + origin->target.size() + call.headers.size() * 64 +
+               (origin->tls ? call.body.size() : 0));
   head += "POST ";
   head += origin->target;
   head += " HTTP/1.1\r\nHost: ";
@@ -377,8 +396,8 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, 
   // Asio's TLS stream seals one buffer per record (Beast's coalesced them): over TLS, head and
   // body go as one buffer, one record.
   if (origin->tls) head += call.body;
-  const std::array<asio::const_buffer, 2> request{asio::buffer(head),
-                                                  asio::buffer(call.body.data(), origin->tls ? 0 : call.body.size())};
+  const std::array<asio::const_buffer, 2> request{
+      asio::buffer(head), asio::buffer(call.body.data(), origin->tls ? 0 : call.body.size())};
 
   const auto first_byte_deadline = Clock::now() + call.first_byte_timeout;
   for (int attempt = 0;; ++attempt) {
@@ -388,9 +407,11 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, 
     state->piece_timeout = call.timeout;
     // The resend after a stale connection goes on a fresh one: the others idle in the pool
     // were likely closed by the server too (its keep-alive timeout ended them all).
-    if (attempt == 0) state->connection = pool_->take(call.client_destination ? origin->client_key : origin->key);
+    if (attempt == 0)
+      state->connection = pool_->take(call.client_destination ? origin->client_key : origin->key);
     if (!state->connection) {
-      auto fresh = co_await connect(io_, tls_, *pool_, *origin, call.client_destination, first_byte_deadline);
+      auto fresh = co_await connect(io_, tls_, *pool_, *origin, call.client_destination,
+                                    first_byte_deadline);
       if (!fresh) co_return fresh.error();
       state->connection = std::move(*fresh);
     }
@@ -400,14 +421,15 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, 
     if (abort.aborted()) co_return transport_error({}, true, false, *origin);
     connection.deadline.expires_at(first_byte_deadline);
 
-    auto [write_ec, written] =
-        co_await connection.with_stream([&](auto& stream) { return asio::async_write(stream, request, kUseTuple); });
+    auto [write_ec, written] = co_await connection.with_stream(
+        [&](auto& stream) { return asio::async_write(stream, request, kUseTuple); });
     beast::error_code ec = write_ec;
     bool received_any = false;
     bool malformed = false;
     while (!ec) {
       std::size_t head_bytes = 0;
-      const auto parsed = http1::parse_response_head(connection.buffer.pending(), state->head, head_bytes);
+      const auto parsed =
+          http1::parse_response_head(connection.buffer.pending(), state->head, head_bytes);
       if (parsed == http1::ParseResult::done) {
         connection.buffer.consume(head_bytes);
         if (state->head.status >= 200) break;
@@ -439,8 +461,8 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, 
     if (ec || malformed) {
       abort.set_action(nullptr);
       state->abort = nullptr;
-      const bool retry = connection.reused && attempt == 0 && !received_any && is_stale_connection_error(ec) &&
-                         !abort.aborted();
+      const bool retry = connection.reused && attempt == 0 && !received_any &&
+                         is_stale_connection_error(ec) && !abort.aborted();
       connection.close();
       if (retry) continue;
       if (malformed) co_return malformed_answer(*origin);
@@ -453,7 +475,8 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call, 
       connection.close();
       co_return Error{.kind = ErrorKind::upstream_failed,
                       .message = "The upstream " + origin->key + " answered with a redirect (" +
-                                 std::to_string(state->head.status) + "), which llmux does not follow."};
+                                 std::to_string(state->head.status) +
+                                 "), which llmux does not follow."};
     }
     co_return std::unique_ptr<Stream>(new Stream(std::move(state)));
   }
@@ -469,7 +492,9 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   if ((*stream)->state_->connection) (*stream)->state_->connection->deadline.expires_at(deadline);
   auto body = co_await (*stream)->read_all(max_answer_bytes);
   if (!body) co_return body.error();
-  co_return Response{.status = (*stream)->status(), .body = std::move(*body), .retry_after = (*stream)->retry_after()};
+  co_return Response{.status = (*stream)->status(),
+                     .body = std::move(*body),
+                     .retry_after = (*stream)->retry_after()};
 }
 
 std::unique_ptr<asio::ssl::context> make_tls_context(bool load_system_roots) {

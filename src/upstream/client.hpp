@@ -55,7 +55,8 @@ class Client final : public Transport {
   ~Client() override;
 
   asio::awaitable<Result<Response>> send(Call call, AbortHandle& abort) override;
-  asio::awaitable<Result<std::unique_ptr<ResponseStream>>> open_stream(Call call, AbortHandle& abort) override;
+  asio::awaitable<Result<std::unique_ptr<ResponseStream>>> open_stream(Call call,
+                                                                       AbortHandle& abort) override;
 
  private:
   asio::awaitable<Result<std::unique_ptr<Stream>>> open_pooled(Call call, AbortHandle& abort);

@@ -27,8 +27,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct Call {
   std::string url;  // absolute http(s) URL
   Headers headers;
-  std::string body;                       // sent with POST, as content_type
-  std::chrono::milliseconds timeout;      // the whole call (non-streaming) / between chunks
+  std::string body;                              // sent with POST, as content_type
+  std::chrono::milliseconds timeout;             // the whole call (non-streaming) / between chunks
   std::chrono::milliseconds first_byte_timeout;  // until the response headers arrive
   std::string_view content_type = "application/json";  // a static string (an OAuth form, …)
   // Set when the client chose the URL: only addresses its policy permits are dialled, on
@@ -80,7 +80,8 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual asio::awaitable<Result<Response>> send(Call call, AbortHandle& abort) = 0;
-  virtual asio::awaitable<Result<std::unique_ptr<ResponseStream>>> open_stream(Call call, AbortHandle& abort) = 0;
+  virtual asio::awaitable<Result<std::unique_ptr<ResponseStream>>> open_stream(
+      Call call, AbortHandle& abort) = 0;
 };
 
 }  // namespace llmux::upstream

@@ -24,7 +24,8 @@ Result<Reply> call(asio::io_context& io, Client& client, Command command) {
 }
 
 // Starts `command` in a coroutine of its own; its outcome lands in `outcome`.
-void start(asio::io_context& io, Client& client, Command command, std::optional<Result<Reply>>& outcome) {
+void start(asio::io_context& io, Client& client, Command command,
+           std::optional<Result<Reply>>& outcome) {
   asio::co_spawn(
       io,
       [&client, &outcome, command = std::move(command)]() -> asio::awaitable<void> {
@@ -35,7 +36,8 @@ void start(asio::io_context& io, Client& client, Command command, std::optional<
 
 std::vector<std::string> texts(const Reply& reply) {
   std::vector<std::string> texts;
-  for (const Reply& element : reply.elements) texts.push_back(element.is_string() ? element.text : "?");
+  for (const Reply& element : reply.elements)
+    texts.push_back(element.is_string() ? element.text : "?");
   return texts;
 }
 
@@ -53,7 +55,8 @@ TEST(RedisClient, RunsCommandsAndKeepsValuesBinarySafe) {
   EXPECT_TRUE(call(io, client, {"GET", "missing"})->is_null());
   EXPECT_EQ(call(io, client, {"INCRBY", "counter", "3"})->integer, 3);
   EXPECT_EQ(call(io, client, {"RPUSH", "list", "a", "", "c"})->integer, 3);
-  EXPECT_EQ(texts(*call(io, client, {"LRANGE", "list", "0", "-1"})), (std::vector<std::string>{"a", "", "c"}));
+  EXPECT_EQ(texts(*call(io, client, {"LRANGE", "list", "0", "-1"})),
+            (std::vector<std::string>{"a", "", "c"}));
   // A Redis error is a reply like any other, not a failure of the client.
   const auto refused = call(io, client, {"INCR", key});
   ASSERT_TRUE(refused);
@@ -137,7 +140,8 @@ TEST(RedisClient, AuthenticatesWithAPasswordThatNoErrorShows) {
   const auto failed = call(io, intruder, {"PING"});
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().kind, ErrorKind::unavailable);
-  EXPECT_NE(failed.error().message.find("refused the credentials"), std::string::npos) << failed.error().message;
+  EXPECT_NE(failed.error().message.find("refused the credentials"), std::string::npos)
+      << failed.error().message;
   EXPECT_EQ(failed.error().message.find("s3cret"), std::string::npos) << failed.error().message;
   EXPECT_EQ(intruder.stats().connect_failures, 1u);
 }
@@ -206,9 +210,14 @@ TEST(RedisClient, CommandsWaitingWhenRedisDiesFailAtOnceAndTheClientReconnectsWh
   const auto before = client.stats();
   std::vector<std::optional<Result<Reply>>> outcomes(10);
   for (auto& outcome : outcomes) start(io, client, {"PING"}, outcome);
-  run_until(io, [&] { return client.stats().writes > before.writes; });  // sent, held by the paused server
+  run_until(io, [&] {
+    return client.stats().writes > before.writes;
+  });  // sent, held by the paused server
   server.kill();
-  run_until(io, [&] { return std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.has_value(); }); });
+  run_until(io, [&] {
+    return std::all_of(outcomes.begin(), outcomes.end(),
+                       [](const auto& o) { return o.has_value(); });
+  });
   for (const auto& outcome : outcomes) {
     ASSERT_FALSE(*outcome);
     EXPECT_EQ(outcome->error().kind, ErrorKind::unavailable) << outcome->error().message;
@@ -239,7 +248,8 @@ TEST(RedisClient, WhileRedisIsDownCommandsFailFastWithoutADialEach) {
   for (int i = 0; i < 100; ++i) {
     const auto fast = call(io, client, {"PING"});
     ASSERT_FALSE(fast);
-    EXPECT_NE(fast.error().message.find("No new attempt for"), std::string::npos) << fast.error().message;
+    EXPECT_NE(fast.error().message.find("No new attempt for"), std::string::npos)
+        << fast.error().message;
   }
   EXPECT_EQ(client.stats().connects, 2u) << "no dial while in backoff";
   EXPECT_EQ(client.stats().failures, 101u);
@@ -266,7 +276,8 @@ TEST(RedisClient, EvalRunsAScriptAndLoadsItAgainAfterScriptFlush) {
 
   auto before = client.stats();
   EXPECT_EQ(run(io, client.eval(script, 1, "counter", "5"))->integer, 5);
-  EXPECT_EQ(client.stats().commands - before.commands, 3u);  // EVALSHA, NOSCRIPT; SCRIPT LOAD, EVALSHA
+  EXPECT_EQ(client.stats().commands - before.commands,
+            3u);  // EVALSHA, NOSCRIPT; SCRIPT LOAD, EVALSHA
   before = client.stats();
   EXPECT_EQ(run(io, client.eval(script, std::vector<std::string>{"counter"}, {"2"}))->integer, 7);
   EXPECT_EQ(client.stats().commands - before.commands, 1u);  // known now
@@ -275,7 +286,8 @@ TEST(RedisClient, EvalRunsAScriptAndLoadsItAgainAfterScriptFlush) {
   EXPECT_EQ(call(io, client, {"SCRIPT", "EXISTS", script.sha1()})->elements.at(0).integer, 0);
   EXPECT_EQ(run(io, client.eval(script, 1, "counter", "3"))->integer, 10);
   EXPECT_EQ(call(io, client, {"SCRIPT", "EXISTS", script.sha1()})->elements.at(0).integer, 1);
-  EXPECT_EQ(call(io, client, {"SCRIPT", "LOAD", script.body()})->text, script.sha1());  // Redis's own SHA-1
+  EXPECT_EQ(call(io, client, {"SCRIPT", "LOAD", script.body()})->text,
+            script.sha1());  // Redis's own SHA-1
 
   const auto broken = run(io, client.eval(Script("return +"), 0));
   ASSERT_TRUE(broken);
@@ -293,7 +305,8 @@ TEST(RedisClient, AReplyOverTheLimitFailsItsCommandAndConnection) {
   const auto failed = call(io, client, {"GET", "big"});
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().kind, ErrorKind::unavailable);
-  EXPECT_NE(failed.error().message.find("longer than 1000 bytes"), std::string::npos) << failed.error().message;
+  EXPECT_NE(failed.error().message.find("longer than 1000 bytes"), std::string::npos)
+      << failed.error().message;
   EXPECT_FALSE(client.stats().connected);
   EXPECT_EQ(call(io, client, {"STRLEN", "big"})->integer, 2000);
   EXPECT_EQ(client.stats().reconnects, 1u);
@@ -321,7 +334,8 @@ TEST(RedisClient, SpeaksTlsAndChecksTheCertificate) {
   RedisServer server({.arguments = {"--requirepass", "tls-s3cret"}, .tls = true});
   asio::io_context io;
   const std::string port = std::to_string(server.port());
-  auto options = parse_url("rediss://:tls-s3cret@localhost:" + port + "/1?ssl_ca_certs=" + server.ca_file());
+  auto options =
+      parse_url("rediss://:tls-s3cret@localhost:" + port + "/1?ssl_ca_certs=" + server.ca_file());
   ASSERT_TRUE(options);
   Client client(io, *options);
   const std::string value = "tls\0value"s;

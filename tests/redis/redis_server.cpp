@@ -5,20 +5,20 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <spawn.h>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -92,21 +92,38 @@ RedisServer::~RedisServer() {
 void RedisServer::make_certificates() const {
   // A CA, and a server certificate it signs for the name localhost (not for the address).
   const std::string ec_key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  run_shell("cd '" + dir_ + "' && printf 'subjectAltName=DNS:localhost\\n' > san.ext && "
-            "openssl req -x509 " + ec_key + " -keyout ca.key -out ca.pem -days 2 -subj /CN=llmux-test-ca 2>/dev/null && "
-            "openssl req " + ec_key + " -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null && "
+  run_shell("cd '" + dir_ +
+            "' && printf 'subjectAltName=DNS:localhost\\n' > san.ext && "
+            "openssl req -x509 " +
+            ec_key +
+            " -keyout ca.key -out ca.pem -days 2 -subj /CN=llmux-test-ca 2>/dev/null && "
+            "openssl req " +
+            ec_key +
+            " -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null && "
             "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
             "-extfile san.ext -out server.pem 2>/dev/null");
 }
 
 void RedisServer::start() {
   const std::string port = std::to_string(port_);
-  std::vector<std::string> arguments{"redis-server", "--bind", "127.0.0.1", "--dir", dir_, "--save", "",
-                                     "--appendonly", "no", "--logfile", dir_ + "/redis.log", "--daemonize", "no"};
+  std::vector<std::string> arguments{"redis-server",
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--dir",
+                                     dir_,
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--logfile",
+                                     dir_ + "/redis.log",
+                                     "--daemonize",
+                                     "no"};
   if (setup_.tls) {
-    arguments.insert(arguments.end(), {"--port", "0", "--tls-port", port, "--tls-cert-file", dir_ + "/server.pem",
-                                       "--tls-key-file", dir_ + "/server.key", "--tls-ca-cert-file", ca_file(),
-                                       "--tls-auth-clients", "no"});
+    arguments.insert(arguments.end(),
+                     {"--port", "0", "--tls-port", port, "--tls-cert-file", dir_ + "/server.pem",
+                      "--tls-key-file", dir_ + "/server.key", "--tls-ca-cert-file", ca_file(),
+                      "--tls-auth-clients", "no"});
   } else {
     arguments.insert(arguments.end(), {"--port", port});
   }
@@ -116,7 +133,8 @@ void RedisServer::start() {
   argv.push_back(nullptr);
   if (posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
     pid_ = -1;
-    throw std::runtime_error("cannot start redis-server: install Debian's redis-server package (scripts/deps.sh)");
+    throw std::runtime_error(
+        "cannot start redis-server: install Debian's redis-server package (scripts/deps.sh)");
   }
   // Ready when it answers PING (polled, every 5 ms, for up to 10 s).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -128,7 +146,8 @@ void RedisServer::start() {
     }
     if (std::chrono::steady_clock::now() > deadline) {
       kill();
-      throw std::runtime_error("redis-server did not answer PING: " + read_file(dir_ + "/redis.log"));
+      throw std::runtime_error("redis-server did not answer PING: " +
+                               read_file(dir_ + "/redis.log"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -177,10 +196,12 @@ void let_time_pass(asio::io_context& io, std::chrono::milliseconds duration) {
   }());
 }
 
-void run_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::seconds limit) {
+void run_until(asio::io_context& io, const std::function<bool()>& done,
+               std::chrono::seconds limit) {
   io.restart();
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done() && !io.stopped() && std::chrono::steady_clock::now() < deadline) io.run_one_until(deadline);
+  while (!done() && !io.stopped() && std::chrono::steady_clock::now() < deadline)
+    io.run_one_until(deadline);
   if (!done()) throw std::runtime_error("the awaited condition did not come true in time");
 }
 

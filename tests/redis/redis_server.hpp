@@ -5,18 +5,18 @@
 
 #include "redis/options.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
+#include <sys/types.h>
 #include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace llmux::redis::testing {
@@ -64,7 +64,8 @@ class RedisServer {
 // Runs `task` on `io` until it completes (other work, as a client's reader, may stay behind);
 // fails the test if it takes longer than `limit`.
 template <class T>
-T run(asio::io_context& io, asio::awaitable<T> task, std::chrono::seconds limit = std::chrono::seconds(30)) {
+T run(asio::io_context& io, asio::awaitable<T> task,
+      std::chrono::seconds limit = std::chrono::seconds(30)) {
   std::optional<T> result;
   std::exception_ptr failure;
   asio::co_spawn(io, std::move(task), [&](std::exception_ptr error, T value) {

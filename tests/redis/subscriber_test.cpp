@@ -1,6 +1,6 @@
 // redis::Subscriber against a real redis-server.
-#include "redis/client.hpp"
 #include "redis/subscriber.hpp"
+#include "redis/client.hpp"
 
 #include "redis_server.hpp"
 
@@ -19,15 +19,17 @@ struct Listener {
   int subscriptions = 0;
 
   Subscription subscription(std::vector<std::string> channels, std::vector<std::string> patterns) {
-    return Subscription{.channels = std::move(channels),
-                        .patterns = std::move(patterns),
-                        .on_message = [this](const Message& message) { messages.push_back(message); },
-                        .on_subscribed = [this] { ++subscriptions; }};
+    return Subscription{
+        .channels = std::move(channels),
+        .patterns = std::move(patterns),
+        .on_message = [this](const Message& message) { messages.push_back(message); },
+        .on_subscribed = [this] { ++subscriptions; }};
   }
 };
 
 // PUBLISH, returning how many subscribers received the message.
-std::int64_t publish(asio::io_context& io, Client& client, std::string_view channel, std::string_view payload) {
+std::int64_t publish(asio::io_context& io, Client& client, std::string_view channel,
+                     std::string_view payload) {
   const auto reply = run(io, client.command({"PUBLISH", channel, payload}));
   return reply ? reply->integer : -1;
 }
@@ -36,7 +38,8 @@ TEST(RedisSubscriber, DeliversMessagesOfChannelsAndPatterns) {
   RedisServer server;
   asio::io_context io;
   Listener listener;
-  Subscriber subscriber(io, server.options(), listener.subscription({"llmux:keys", "other"}, {"llmux:cache:*"}));
+  Subscriber subscriber(io, server.options(),
+                        listener.subscription({"llmux:keys", "other"}, {"llmux:cache:*"}));
   run_until(io, [&] { return listener.subscriptions == 1; });
   EXPECT_TRUE(subscriber.stats().connected);
 
@@ -83,7 +86,8 @@ TEST(RedisSubscriber, AuthenticatesAndStopsCallingBackOnceDestroyed) {
   Options options = server.options();
   options.password = "sub-s3cret";
   Listener listener;
-  auto subscriber = std::make_unique<Subscriber>(io, options, listener.subscription({"llmux:keys"}, {}));
+  auto subscriber =
+      std::make_unique<Subscriber>(io, options, listener.subscription({"llmux:keys"}, {}));
   run_until(io, [&] { return listener.subscriptions == 1; });
   Client client(io, options);
   EXPECT_EQ(publish(io, client, "llmux:keys", "one"), 1);

@@ -47,8 +47,8 @@ class EventStreamDecoder {
 };
 
 // Builds one message with string headers (for tests and mocks; the gateway only decodes).
-std::string encode_event_stream_message(const std::vector<std::pair<std::string, std::string>>& headers,
-                                        std::string_view payload);
+std::string encode_event_stream_message(
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view payload);
 
 std::uint32_t crc32(std::string_view bytes);
 

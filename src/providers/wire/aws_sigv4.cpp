@@ -26,8 +26,8 @@ Digest sha256(std::string_view data) {
 Digest hmac(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &length);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
   return Digest(reinterpret_cast<const char*>(out), length);
 }
 
@@ -60,7 +60,8 @@ std::string trimmed(std::string_view value) {
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(out, out.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -71,7 +72,8 @@ std::string canonical_query(std::string_view query) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    pairs.emplace_back(std::string(pair.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
+    pairs.emplace_back(std::string(pair.substr(0, eq)),
+                       eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
   }
   std::ranges::sort(pairs);
@@ -107,7 +109,8 @@ std::string canonical_request(const AwsRequestToSign& request, std::string_view 
   std::string canonical(request.method);
   canonical += '\n';
   // Services other than S3 sign each path segment encoded once more than it is sent.
-  canonical += percent_encoded(request.path.empty() ? std::string_view("/") : request.path, /*keep_slash=*/true);
+  canonical += percent_encoded(request.path.empty() ? std::string_view("/") : request.path,
+                               /*keep_slash=*/true);
   canonical += '\n';
   canonical += canonical_query(request.query);
   canonical += '\n';
@@ -124,7 +127,8 @@ std::string canonical_request(const AwsRequestToSign& request, std::string_view 
   return canonical;
 }
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope, std::string_view canonical) {
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical) {
   std::string text = "AWS4-HMAC-SHA256\n";
   text += amz_date;
   text += '\n';
@@ -139,19 +143,27 @@ std::vector<std::pair<std::string, std::string>> sign_v4(const AwsRequestToSign&
                                                          std::string_view amz_date) {
   const std::string_view date = amz_date.substr(0, 8);
   std::string scope(date);
-  scope.append("/").append(request.region).append("/").append(request.service).append("/aws4_request");
+  scope.append("/")
+      .append(request.region)
+      .append("/")
+      .append(request.service)
+      .append("/aws4_request");
   std::string signed_headers;
-  const std::string canonical = canonical_request(request, amz_date, credentials.session_token, signed_headers);
-  const Digest key = hmac(hmac(hmac(hmac("AWS4" + credentials.secret_access_key, date), request.region),
-                               request.service),
-                          "aws4_request");
+  const std::string canonical =
+      canonical_request(request, amz_date, credentials.session_token, signed_headers);
+  const Digest key =
+      hmac(hmac(hmac(hmac("AWS4" + credentials.secret_access_key, date), request.region),
+                request.service),
+           "aws4_request");
   const std::string signature = hex(hmac(key, string_to_sign(amz_date, scope, canonical)));
 
   std::vector<std::pair<std::string, std::string>> added;
   added.emplace_back("x-amz-date", std::string(amz_date));
-  if (!credentials.session_token.empty()) added.emplace_back("x-amz-security-token", credentials.session_token);
-  added.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
-                                          ", SignedHeaders=" + signed_headers + ", Signature=" + signature);
+  if (!credentials.session_token.empty())
+    added.emplace_back("x-amz-security-token", credentials.session_token);
+  added.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id +
+                                          "/" + scope + ", SignedHeaders=" + signed_headers +
+                                          ", Signature=" + signature);
   return added;
 }
 

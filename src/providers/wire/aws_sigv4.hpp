@@ -17,9 +17,9 @@ struct AwsCredentials {
 
 struct AwsRequestToSign {
   std::string_view method;  // "POST"
-  std::string_view host;    // "bedrock-runtime.us-east-1.amazonaws.com" (with ":port" if not default)
-  std::string_view path;    // as sent, already percent-encoded: "/model/a.b-v1%3A0/converse"
-  std::string_view query;   // as sent, without '?'; empty for Bedrock
+  std::string_view host;  // "bedrock-runtime.us-east-1.amazonaws.com" (with ":port" if not default)
+  std::string_view path;  // as sent, already percent-encoded: "/model/a.b-v1%3A0/converse"
+  std::string_view query;  // as sent, without '?'; empty for Bedrock
   // Headers sent besides Host and the ones this adds (e.g. content-type); all are signed.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string_view body;  // sent byte for byte as hashed
@@ -39,6 +39,7 @@ std::vector<std::pair<std::string, std::string>> sign_v4(const AwsRequestToSign&
 // The pieces, exposed for tests against published vectors.
 std::string canonical_request(const AwsRequestToSign& request, std::string_view amz_date,
                               std::string_view session_token, std::string& signed_headers);
-std::string string_to_sign(std::string_view amz_date, std::string_view scope, std::string_view canonical);
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical);
 
 }  // namespace llmux::providers::wire

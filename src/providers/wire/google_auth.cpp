@@ -2,13 +2,13 @@
 
 #include "providers/wire/percent_encoding.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <fstream>
 #include <sstream>
@@ -32,10 +32,13 @@ struct DigestFree {
 std::unique_ptr<EVP_PKEY, KeyFree> read_private_key(std::string_view pem) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return nullptr;
-  return std::unique_ptr<EVP_PKEY, KeyFree>(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  return std::unique_ptr<EVP_PKEY, KeyFree>(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
 }
 
-Error key_problem(std::string message) { return make_error(ErrorKind::invalid_request, std::move(message)); }
+Error key_problem(std::string message) {
+  return make_error(ErrorKind::invalid_request, std::move(message));
+}
 
 std::string string_field(const json::object& object, std::string_view key) {
   const auto* value = object.if_contains(key);
@@ -72,7 +75,8 @@ Result<ServiceAccount> parse_service_account(std::string_view text) {
   json::error_code ec;
   const json::value parsed = json::parse(text, ec);
   // The parser's message could quote the key material: say only that it is not JSON.
-  if (ec || !parsed.is_object()) return key_problem("the service-account key is not a JSON object.");
+  if (ec || !parsed.is_object())
+    return key_problem("the service-account key is not a JSON object.");
   const auto& object = parsed.get_object();
   const std::string type = string_field(object, "type");
   if (!type.empty() && type != "service_account") {
@@ -86,8 +90,10 @@ Result<ServiceAccount> parse_service_account(std::string_view text) {
       .project_id = string_field(object, "project_id"),
       .token_uri = string_field(object, "token_uri"),
   };
-  if (account.client_email.empty()) return key_problem("the service-account key has no client_email.");
-  if (account.private_key_pem.empty()) return key_problem("the service-account key has no private_key.");
+  if (account.client_email.empty())
+    return key_problem("the service-account key has no client_email.");
+  if (account.private_key_pem.empty())
+    return key_problem("the service-account key has no private_key.");
   if (!read_private_key(account.private_key_pem)) {
     return key_problem("the service-account key's private_key is not a PEM private key.");
   }
@@ -95,10 +101,10 @@ Result<ServiceAccount> parse_service_account(std::string_view text) {
   return account;
 }
 
-
 Result<ServiceAccount> load_service_account(std::string_view path_or_json) {
   const auto first = path_or_json.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && path_or_json[first] == '{') return parse_service_account(path_or_json);
+  if (first != std::string_view::npos && path_or_json[first] == '{')
+    return parse_service_account(path_or_json);
   std::string path(path_or_json);
   while (!path.empty() && is_blank(path.back())) path.pop_back();
   std::ifstream file(path, std::ios::binary);
@@ -129,14 +135,15 @@ Result<std::string> sign_jwt_assertion(const ServiceAccount& account, std::strin
   const std::unique_ptr<EVP_MD_CTX, DigestFree> context(EVP_MD_CTX_new());
   std::size_t length = 0;
   const auto* input = reinterpret_cast<const unsigned char*>(signing_input.data());
-  if (!key || !context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+  if (!key || !context ||
+      EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
       EVP_DigestSign(context.get(), nullptr, &length, input, signing_input.size()) != 1) {
     return make_error(ErrorKind::internal, "cannot sign the service account's JWT assertion (" +
                                                account.client_email + ").");
   }
   std::string signature(length, '\0');
-  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length, input,
-                     signing_input.size()) != 1) {
+  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
+                     input, signing_input.size()) != 1) {
     return make_error(ErrorKind::internal, "cannot sign the service account's JWT assertion (" +
                                                account.client_email + ").");
   }
@@ -170,13 +177,17 @@ Result<AccessToken> parse_token_response(int status, std::string_view body) {
     }
     return make_error(kind_from_status(status), std::move(reason));
   }
-  if (!object) return make_error(ErrorKind::upstream_failed, "the token endpoint's answer is not a JSON object");
+  if (!object)
+    return make_error(ErrorKind::upstream_failed,
+                      "the token endpoint's answer is not a JSON object");
   AccessToken token{.value = string_field(*object, "access_token")};
   const auto* expires_in = object->if_contains("expires_in");
   if (token.value.empty() || !expires_in || !expires_in->is_number()) {
-    return make_error(ErrorKind::upstream_failed, "the token endpoint's answer has no access_token and expires_in");
+    return make_error(ErrorKind::upstream_failed,
+                      "the token endpoint's answer has no access_token and expires_in");
   }
-  token.expires_in = std::chrono::seconds(static_cast<std::int64_t>(expires_in->to_number<double>()));
+  token.expires_in =
+      std::chrono::seconds(static_cast<std::int64_t>(expires_in->to_number<double>()));
   return token;
 }
 
@@ -187,11 +198,13 @@ Result<std::string> GoogleAccessToken::bearer() const {
   message += ": no Google OAuth access token for service account " + account_.client_email + " yet";
   if (!state->failure.empty()) message += " (" + state->failure + ")";
   message += ".";
-  return make_error(state->refused ? ErrorKind::unauthenticated : ErrorKind::unavailable, std::move(message));
+  return make_error(state->refused ? ErrorKind::unauthenticated : ErrorKind::unavailable,
+                    std::move(message));
 }
 
 void GoogleAccessToken::publish(std::string token) {
-  state_.store(std::make_shared<const State>(State{.authorization = "Bearer " + token}), std::memory_order_release);
+  state_.store(std::make_shared<const State>(State{.authorization = "Bearer " + token}),
+               std::memory_order_release);
 }
 
 void GoogleAccessToken::report_failure(std::string reason, bool refused, bool token_expired) {

@@ -16,7 +16,8 @@
 namespace llmux::providers::wire {
 
 inline constexpr std::string_view kGoogleDefaultTokenUri = "https://oauth2.googleapis.com/token";
-inline constexpr std::string_view kCloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
+inline constexpr std::string_view kCloudPlatformScope =
+    "https://www.googleapis.com/auth/cloud-platform";
 // A signed assertion is valid for one hour, the longest Google accepts.
 inline constexpr std::int64_t kAssertionLifetimeSeconds = 3600;
 
@@ -25,7 +26,7 @@ struct ServiceAccount {
   std::string private_key_pem;  // secret
   std::string private_key_id;   // the JWT's "kid" (empty: left out)
   std::string project_id;
-  std::string token_uri;        // the JSON's, else Google's default
+  std::string token_uri;  // the JSON's, else Google's default
 };
 
 // A service-account key file's JSON. Errors name the missing or bad field, never its value (the

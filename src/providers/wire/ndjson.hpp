@@ -12,7 +12,8 @@ namespace llmux::providers::wire {
 // of that feed (no copy); only a line split across feeds is buffered.
 class NdjsonSplitter {
  public:
-  explicit NdjsonSplitter(std::size_t max_line_bytes = 16 << 20) : max_line_bytes_(max_line_bytes) {}
+  explicit NdjsonSplitter(std::size_t max_line_bytes = 16 << 20)
+      : max_line_bytes_(max_line_bytes) {}
 
   // Calls `on_line(std::string_view)` for each line `bytes` completes; the view is valid during
   // the call only. `on_line` returns false to stop (feed then returns false too). Returns false

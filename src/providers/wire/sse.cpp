@@ -33,7 +33,8 @@ bool SseParser::feed(std::string_view bytes, SseEventSink& sink) {
     const char* line_end = lf ? lf : cr;
     if (!line_end) {
       // The unfinished line counts with the event it belongs to: together they are what is held.
-      if (event_bytes() + partial_line_.size() + static_cast<std::size_t>(end - pos) > max_event_bytes_) {
+      if (event_bytes() + partial_line_.size() + static_cast<std::size_t>(end - pos) >
+          max_event_bytes_) {
         failed_ = true;
         return false;
       }
@@ -87,7 +88,8 @@ class EventCollector final : public SseEventSink {
  public:
   explicit EventCollector(std::vector<SseEvent>& out) : out_(out) {}
   void dispatch(const SseEventView& event) override {
-    out_.push_back(SseEvent{std::string(event.event), std::string(event.data), std::string(event.id)});
+    out_.push_back(
+        SseEvent{std::string(event.event), std::string(event.data), std::string(event.id)});
   }
 
  private:

@@ -77,9 +77,9 @@ class SseParser {
   std::string_view data_view_;  // the event's only data line, in the fed bytes (data_fed_)
   std::string id_;
   bool data_fed_ = false;
-  bool has_data_ = false;      // at least one data line since the last dispatch
-  bool has_fields_ = false;    // an event, data or id line since the last dispatch
-  bool after_cr_ = false;      // the last feed ended with '\r': a leading '\n' belongs to it
+  bool has_data_ = false;    // at least one data line since the last dispatch
+  bool has_fields_ = false;  // an event, data or id line since the last dispatch
+  bool after_cr_ = false;    // the last feed ended with '\r': a leading '\n' belongs to it
   bool failed_ = false;
 };
 

@@ -20,9 +20,11 @@ std::string reference_base64(const std::vector<float>& values) {
   std::vector<std::uint8_t> bytes;
   for (float value : values) {
     const auto bits = std::bit_cast<std::uint32_t>(value);
-    for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<std::uint8_t>(bits >> shift));
+    for (int shift = 0; shift < 32; shift += 8)
+      bytes.push_back(static_cast<std::uint8_t>(bits >> shift));
   }
-  constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   const std::size_t bit_count = bytes.size() * 8;
   for (std::size_t bit = 0; bit < bit_count; bit += 6) {
@@ -50,8 +52,8 @@ TEST(ReferenceBase64, MatchesHandComputedBytes) {
 
 TEST(EncodeEmbeddingBase64, KnownVectors) {
   EXPECT_EQ(encoded("[1.0, -2.5, 0.0]"), "AACAPwAAIMAAAAAA");  // 12 bytes: no padding
-  EXPECT_EQ(encoded("[1.0, -2.5]"), "AACAPwAAIMA=");          // 8 bytes: one '='
-  EXPECT_EQ(encoded("[1.0]"), "AACAPw==");                    // 4 bytes: two '='
+  EXPECT_EQ(encoded("[1.0, -2.5]"), "AACAPwAAIMA=");           // 8 bytes: one '='
+  EXPECT_EQ(encoded("[1.0]"), "AACAPw==");                     // 4 bytes: two '='
   EXPECT_EQ(encoded("[]"), "");
 }
 
@@ -92,7 +94,8 @@ TEST(ConvertEmbeddingsToBase64, RewritesFloatVectorsInPlace) {
   json::object response = json::parse(R"({"object":"list","model":"m",
       "data":[{"object":"embedding","index":0,"embedding":[1.0,-2.5,0.0]},
               {"object":"embedding","index":1,"embedding":[1.0]}],
-      "usage":{"prompt_tokens":2,"total_tokens":2}})").as_object();
+      "usage":{"prompt_tokens":2,"total_tokens":2}})")
+                              .as_object();
   convert_embeddings_to_base64(response);
   EXPECT_EQ(json::value(response), json::parse(R"({"object":"list","model":"m",
       "data":[{"object":"embedding","index":0,"embedding":"AACAPwAAIMAAAAAA"},
@@ -110,7 +113,8 @@ TEST(ConvertEmbeddingsToBase64, LeavesStringsAndOddShapesUntouched) {
   convert_embeddings_to_base64(response);
   EXPECT_EQ(json::value(response), original);
 
-  for (std::string_view text : {R"({"object":"list"})", R"({"data":"x"})", R"({"data":{"embedding":[1.0]}})"}) {
+  for (std::string_view text :
+       {R"({"object":"list"})", R"({"data":"x"})", R"({"data":{"embedding":[1.0]}})"}) {
     const json::value before = json::parse(text);
     json::object after = before.as_object();
     convert_embeddings_to_base64(after);
@@ -125,18 +129,22 @@ Request embeddings_request(std::string_view body) {
 }
 
 TEST(EmbeddingsList, VectorsAreCopiedAsWrittenOrEncoded) {
-  constexpr std::string_view kUpstream = R"({"embeddings":[[0.10000000000000001,-2e-3],[1.5]],"x":1})";
+  constexpr std::string_view kUpstream =
+      R"({"embeddings":[[0.10000000000000001,-2e-3],[1.5]],"x":1})";
   const Span vectors{14, 49};
   ASSERT_EQ(vectors.in(kUpstream), "[[0.10000000000000001,-2e-3],[1.5]]");
   const Usage usage{.prompt_tokens = 4, .total_tokens = 4};
   const Request as_floats = embeddings_request(R"({"model":"emb","input":"x"})");
-  const Request as_base64 = embeddings_request(R"({"model":"emb","input":"x","encoding_format":"base64"})");
+  const Request as_base64 =
+      embeddings_request(R"({"model":"emb","input":"x","encoding_format":"base64"})");
   EXPECT_FALSE(wants_base64(as_floats));
   EXPECT_TRUE(wants_base64(as_base64));
   auto floats = embeddings_list(as_floats, kUpstream, vectors, "emb", usage);
   ASSERT_TRUE(floats);
-  EXPECT_EQ(*floats, R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.10000000000000001,-2e-3]},)"
-                     R"({"object":"embedding","index":1,"embedding":[1.5]}],"model":"emb","usage":{"prompt_tokens":4,"total_tokens":4}})");
+  EXPECT_EQ(
+      *floats,
+      R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.10000000000000001,-2e-3]},)"
+      R"({"object":"embedding","index":1,"embedding":[1.5]}],"model":"emb","usage":{"prompt_tokens":4,"total_tokens":4}})");
   auto encoded = embeddings_list(as_base64, kUpstream, vectors, "emb", usage);
   ASSERT_TRUE(encoded);
   std::string expected;

@@ -23,9 +23,11 @@ json::object inner_of(const Error& error) {
 }
 
 TEST(ErrorBody, AllFourKeysForAGatewayError) {
-  const json::object inner = inner_of(make_error(ErrorKind::invalid_request, "Missing 'messages'.", "messages"));
-  EXPECT_EQ(json::value(inner), json::parse(R"({"message":"Missing 'messages'.",)"
-                                            R"("type":"invalid_request_error","param":"messages","code":"400"})"));
+  const json::object inner =
+      inner_of(make_error(ErrorKind::invalid_request, "Missing 'messages'.", "messages"));
+  EXPECT_EQ(json::value(inner),
+            json::parse(R"({"message":"Missing 'messages'.",)"
+                        R"("type":"invalid_request_error","param":"messages","code":"400"})"));
 }
 
 TEST(ErrorBody, ParamIsNullWhenEmpty) {
@@ -59,7 +61,8 @@ TEST(ErrorBody, CodeDefaultsPerKind) {
 }
 
 TEST(ErrorBody, StatusCodeFollowsAnUpstreamStatus) {
-  const json::object inner = inner_of(Error{.kind = ErrorKind::internal, .message = "overloaded", .status = 529});
+  const json::object inner =
+      inner_of(Error{.kind = ErrorKind::internal, .message = "overloaded", .status = 529});
   EXPECT_EQ(inner.at("code"), "529");
 }
 
@@ -69,19 +72,23 @@ TEST(ErrorBody, UpstreamTypeAndCodeAreKept) {
                                             .code = "insufficient_quota",
                                             .status = 429,
                                             .type = "insufficient_quota"});
-  EXPECT_EQ(json::value(inner), json::parse(R"({"message":"You exceeded your current quota.",)"
-                                            R"("type":"insufficient_quota","param":null,"code":"insufficient_quota"})"));
+  EXPECT_EQ(
+      json::value(inner),
+      json::parse(R"({"message":"You exceeded your current quota.",)"
+                  R"("type":"insufficient_quota","param":null,"code":"insufficient_quota"})"));
 }
 
 TEST(ErrorBody, TypeDefaultsFromTheKind) {
-  EXPECT_EQ(inner_of(make_error(ErrorKind::unauthenticated, "bad key")).at("type"), "invalid_request_error");
+  EXPECT_EQ(inner_of(make_error(ErrorKind::unauthenticated, "bad key")).at("type"),
+            "invalid_request_error");
   EXPECT_EQ(inner_of(make_error(ErrorKind::upstream_failed, "down")).at("type"), "api_error");
   EXPECT_EQ(inner_of(make_error(ErrorKind::rate_limited, "slow")).at("type"), "rate_limit_error");
 }
 
 TEST(ErrorBody, MessageIsEscapedAndRoundTrips) {
   const std::string message = "quote \" backslash \\ newline \n tab \t unicode é ✓ control \x01";
-  EXPECT_EQ(inner_of(make_error(ErrorKind::invalid_request, message)).at("message"), json::value(message));
+  EXPECT_EQ(inner_of(make_error(ErrorKind::invalid_request, message)).at("message"),
+            json::value(message));
 }
 
 }  // namespace

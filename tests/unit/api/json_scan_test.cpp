@@ -5,10 +5,10 @@
 #include <boost/json/parse.hpp>
 
 #include <filesystem>
-#include <random>
-#include <vector>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <vector>
 
 namespace llmux::api {
 namespace {
@@ -23,7 +23,9 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-std::filesystem::path openai_fixtures() { return std::filesystem::path(LLMUX_FIXTURES_DIR) / "wire" / "openai"; }
+std::filesystem::path openai_fixtures() {
+  return std::filesystem::path(LLMUX_FIXTURES_DIR) / "wire" / "openai";
+}
 
 bool scans(std::string_view text) {
   AnswerLayout layout;
@@ -34,8 +36,10 @@ bool scans(std::string_view text) {
 // parses to the member's value, and each absent member is absent.
 void expect_layout_matches_parse(std::string_view text, const AnswerLayout& layout) {
   const json::object object = json::parse(text).as_object();
-  const std::pair<std::string_view, Span> members[] = {
-      {"model", layout.model}, {"usage", layout.usage}, {"choices", layout.choices}, {"error", layout.error}};
+  const std::pair<std::string_view, Span> members[] = {{"model", layout.model},
+                                                       {"usage", layout.usage},
+                                                       {"choices", layout.choices},
+                                                       {"error", layout.error}};
   for (const auto& [key, span] : members) {
     SCOPED_TRACE(std::string(key));
     if (const auto* value = object.if_contains(key)) {
@@ -93,7 +97,8 @@ TEST(ScanAnswer, OnlyTopLevelMembersCount) {
 }
 
 TEST(ScanAnswer, WhitespaceAroundAndInside) {
-  constexpr std::string_view text = " \r\n\t{ \"model\" :\n\"m\" , \"usage\":null ,\"choices\" : [ ] }\n\n";
+  constexpr std::string_view text =
+      " \r\n\t{ \"model\" :\n\"m\" , \"usage\":null ,\"choices\" : [ ] }\n\n";
   AnswerLayout layout;
   ASSERT_TRUE(scan_answer(text, layout));
   EXPECT_EQ(layout.model.in(text), R"("m")");
@@ -116,12 +121,32 @@ TEST(ScanAnswer, NotAnObject) {
 
 TEST(ScanAnswer, MalformedStructureIsRefused) {
   const std::vector<std::string_view> malformed = {
-      "{",           R"({"a":1)",      R"({"a":})",       R"({"a" 1})",        R"({"a":1,})",
-      "{,}",         R"({a:1})",       R"({'a':1})",      R"({"a":1}})",       R"({"a":1} {"b":2})",
-      R"({"a":[1,]})", R"({"a":[1 2]})", R"({"a":tru})",  R"({"a":nul})",      R"({"a":falsey})",
-      R"({"a":"unterminated})",  "{\"a\":\"raw\ttab\"}", "{\"a\":\"raw\nnewline\"}",
-      R"({"a":-})",  R"({"a":1.})",    R"({"a":.5})",     R"({"a":1e})",       R"({"a":+1})",
-      R"({"a":NaN})", R"({"a":{"b":}})", R"({"a":"x"} trailing)",
+      "{",
+      R"({"a":1)",
+      R"({"a":})",
+      R"({"a" 1})",
+      R"({"a":1,})",
+      "{,}",
+      R"({a:1})",
+      R"({'a':1})",
+      R"({"a":1}})",
+      R"({"a":1} {"b":2})",
+      R"({"a":[1,]})",
+      R"({"a":[1 2]})",
+      R"({"a":tru})",
+      R"({"a":nul})",
+      R"({"a":falsey})",
+      R"({"a":"unterminated})",
+      "{\"a\":\"raw\ttab\"}",
+      "{\"a\":\"raw\nnewline\"}",
+      R"({"a":-})",
+      R"({"a":1.})",
+      R"({"a":.5})",
+      R"({"a":1e})",
+      R"({"a":+1})",
+      R"({"a":NaN})",
+      R"({"a":{"b":}})",
+      R"({"a":"x"} trailing)",
   };
   for (std::string_view text : malformed) {
     SCOPED_TRACE(text);
@@ -133,8 +158,8 @@ TEST(ScanAnswer, MalformedStructureIsRefused) {
 }
 
 TEST(ScanAnswer, MalformedTokensAreRefused) {
-  for (std::string_view text : {R"({"a":"\q"})", R"({"a":"\u12"})", R"({"a":"\u12zz"})", R"({"a":"\x41"})",
-                                R"({"a":01})", R"({"a":-01.5})"}) {
+  for (std::string_view text : {R"({"a":"\q"})", R"({"a":"\u12"})", R"({"a":"\u12zz"})",
+                                R"({"a":"\x41"})", R"({"a":01})", R"({"a":-01.5})"}) {
     SCOPED_TRACE(text);
     json::error_code ec;
     (void)json::parse(text, ec);
@@ -144,8 +169,9 @@ TEST(ScanAnswer, MalformedTokensAreRefused) {
 }
 
 TEST(ScanAnswer, ValidTokens) {
-  for (std::string_view text : {R"({"a":"\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE00"})", R"({"a":-0})", R"({"a":0.5e-10})",
-                                R"({"a":1E+3})", R"({"a":[true,false,null,{},[],""]})", "{}", "{ }"}) {
+  for (std::string_view text :
+       {R"({"a":"\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE00"})", R"({"a":-0})", R"({"a":0.5e-10})",
+        R"({"a":1E+3})", R"({"a":[true,false,null,{},[],""]})", "{}", "{ }"}) {
     EXPECT_TRUE(scans(text)) << text;
   }
 }
@@ -173,7 +199,8 @@ TEST(ForEachMember, VisitsEveryMemberInOrder) {
   ASSERT_TRUE(for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
     seen.emplace_back(key, value.in(text));
   }));
-  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", R"({"c":[2]})"}, {"d", R"("e")"}}));
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{
+                      {"a", "1"}, {"b", R"({"c":[2]})"}, {"d", R"("e")"}}));
   EXPECT_FALSE(for_each_member(text, Span{1, text.size()}, [](std::string_view, Span) {}));
 }
 
@@ -183,10 +210,12 @@ TEST(ForEachElement, VisitsEveryElementAsWritten) {
   bool found = false;
   ASSERT_TRUE(for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
     if (key != "v") return;
-    found = for_each_element(text, value, [&](Span element) { elements.push_back(element.in(text)); });
+    found =
+        for_each_element(text, value, [&](Span element) { elements.push_back(element.in(text)); });
   }));
   EXPECT_TRUE(found);
-  EXPECT_EQ(elements, (std::vector<std::string_view>{"0.046870765519996804", R"({"a":[1]})", R"("s")", "[]"}));
+  EXPECT_EQ(elements, (std::vector<std::string_view>{"0.046870765519996804", R"({"a":[1]})",
+                                                     R"("s")", "[]"}));
   int visits = 0;
   EXPECT_TRUE(for_each_element("[ ]", Span{0, 3}, [&](Span) { ++visits; }));
   EXPECT_EQ(visits, 0);
@@ -204,9 +233,11 @@ TEST(ScanAnswer, FindsANonNullFinishReasonInAnyChoice) {
   };
   EXPECT_FALSE(has_reason("[]"));
   EXPECT_FALSE(has_reason(R"([{"index":0,"finish_reason":null}])"));
-  EXPECT_FALSE(has_reason(R"([{"index":0,"delta":{"finish_reason":"stop"}}])"));  // not the choice's own
+  EXPECT_FALSE(
+      has_reason(R"([{"index":0,"delta":{"finish_reason":"stop"}}])"));  // not the choice's own
   EXPECT_TRUE(has_reason(R"([{"index":0,"finish_reason":"stop"}])"));
-  EXPECT_TRUE(has_reason(R"([{"index":0,"finish_reason":null},{"index":1,"finish_reason":"length"}])"));
+  EXPECT_TRUE(
+      has_reason(R"([{"index":0,"finish_reason":null},{"index":1,"finish_reason":"length"}])"));
   EXPECT_TRUE(has_reason(R"([ 1, "x", {"finish_reason" : "tool_calls"} ])"));
   EXPECT_FALSE(has_reason("null"));
   EXPECT_FALSE(has_reason(R"({"finish_reason":"stop"})"));
@@ -249,15 +280,17 @@ std::vector<std::string> stream_chunks(const std::filesystem::path& path) {
 
 std::vector<std::filesystem::path> recorded_streams() {
   const auto wire = std::filesystem::path(LLMUX_FIXTURES_DIR) / "wire";
-  return {wire / "openai" / "chat_completion_stream.sse", wire / "openai" / "chat_completion_stream_tool_calls.sse",
-          wire / "openai" / "chat_completion_stream_logprobs.sse", wire / "azure" / "chat_completion_stream.synthetic.sse",
+  return {wire / "openai" / "chat_completion_stream.sse",
+          wire / "openai" / "chat_completion_stream_tool_calls.sse",
+          wire / "openai" / "chat_completion_stream_logprobs.sse",
+          wire / "azure" / "chat_completion_stream.synthetic.sse",
           wire / "azure" / "chat_completion_stream_content_filter.synthetic.sse"};
 }
 
 bool same_layout(const AnswerLayout& a, const AnswerLayout& b) {
   auto same = [](Span x, Span y) { return x.begin == y.begin && x.end == y.end; };
-  return same(a.model, b.model) && same(a.usage, b.usage) && same(a.choices, b.choices) && same(a.error, b.error) &&
-         a.finish_reason == b.finish_reason;
+  return same(a.model, b.model) && same(a.usage, b.usage) && same(a.choices, b.choices) &&
+         same(a.error, b.error) && a.finish_reason == b.finish_reason;
 }
 
 // Scans `text` with `chunks` and with scan_answer: both must agree on validity and layout.
@@ -288,8 +321,10 @@ TEST(ChunkScanner, RecordedStreamsAsScanAnswerButResumed) {
 }
 
 TEST(ChunkScanner, ResumesAtTheLastKeyOfTheSharedPrefix) {
-  constexpr std::string_view first = R"({"id":"c1","model":"gpt","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]})";
-  constexpr std::string_view second = R"({"id":"c1","model":"gpt","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})";
+  constexpr std::string_view first =
+      R"({"id":"c1","model":"gpt","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]})";
+  constexpr std::string_view second =
+      R"({"id":"c1","model":"gpt","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})";
   ChunkScanner scanner;
   AnswerLayout layout;
   ASSERT_TRUE(scanner.scan(first, layout));
@@ -311,10 +346,14 @@ TEST(ChunkScanner, ResumesAtTheLastKeyOfTheSharedPrefix) {
 }
 
 TEST(ChunkScanner, ScansOnlyTheOneStringThatChanged) {
-  constexpr std::string_view first = R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":null})";
-  constexpr std::string_view longer = R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"b\"c\u00e9"},"finish_reason":null}],"usage":null})";
-  constexpr std::string_view shorter = R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":""},"finish_reason":null}],"usage":null})";
-  constexpr std::string_view renamed = R"({"id":"c1","model":"gpt-4o","choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":null})";
+  constexpr std::string_view first =
+      R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":null})";
+  constexpr std::string_view longer =
+      R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"b\"c\u00e9"},"finish_reason":null}],"usage":null})";
+  constexpr std::string_view shorter =
+      R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":""},"finish_reason":null}],"usage":null})";
+  constexpr std::string_view renamed =
+      R"({"id":"c1","model":"gpt-4o","choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":null})";
   ChunkScanner scanner;
   AnswerLayout layout;
   ASSERT_TRUE(scanner.scan(first, layout));
@@ -323,7 +362,8 @@ TEST(ChunkScanner, ScansOnlyTheOneStringThatChanged) {
     AnswerLayout expected;
     ASSERT_TRUE(scan_answer(chunk, expected));
     ASSERT_TRUE(scanner.scan(chunk, layout));
-    EXPECT_EQ(scanner.last_resumed_at(), chunk == renamed ? chunk.find(R"("gpt)") : chunk.find(R"("content")") + 10);
+    EXPECT_EQ(scanner.last_resumed_at(),
+              chunk == renamed ? chunk.find(R"("gpt)") : chunk.find(R"("content")") + 10);
     EXPECT_TRUE(same_layout(layout, expected));
     EXPECT_EQ(layout.usage.in(chunk), "null");
     EXPECT_EQ(layout.choices.in(chunk).front(), '[');
@@ -331,12 +371,15 @@ TEST(ChunkScanner, ScansOnlyTheOneStringThatChanged) {
   }
   // A change that makes the string end early, or run on, or leaves it invalid: no shortcut, the
   // answer is scan_answer's.
-  for (std::string_view chunk :
-       {R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a","x":"b"},"finish_reason":null}],"usage":null})",
-        R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a\"},"finish_reason":null}],"usage":null})",
-        R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"\x"},"finish_reason":null}],"usage":null})",
-        "{\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"delta\":{\"content\":\"\xe9\"},\"finish_reason\":null}],\"usage\":null}",
-        "{\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"delta\":{\"content\":\"\n\"},\"finish_reason\":null}],\"usage\":null}"}) {
+  for (
+      std::string_view chunk :
+      {R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a","x":"b"},"finish_reason":null}],"usage":null})",
+       R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"a\"},"finish_reason":null}],"usage":null})",
+       R"({"id":"c1","model":"gpt","choices":[{"delta":{"content":"\x"},"finish_reason":null}],"usage":null})",
+       "{\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"delta\":{\"content\":\"\xe9\"},\"finish_"
+       "reason\":null}],\"usage\":null}",
+       "{\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"delta\":{\"content\":\"\n\"},\"finish_"
+       "reason\":null}],\"usage\":null}"}) {
     SCOPED_TRACE(chunk);
     expect_as_scan_answer(scanner, chunk);
     ASSERT_TRUE(scanner.scan(first, layout));
@@ -346,30 +389,39 @@ TEST(ChunkScanner, ScansOnlyTheOneStringThatChanged) {
 TEST(ChunkScanner, EdgeCasesAgreeWithScanAnswer) {
   const std::vector<std::vector<std::string_view>> sequences = {
       // model missing, then present, then missing again
-      {R"({"id":"x","choices":[]})", R"({"id":"x","model":"m","choices":[]})", R"({"id":"x","choices":[{"finish_reason":"stop"}]})"},
+      {R"({"id":"x","choices":[]})", R"({"id":"x","model":"m","choices":[]})",
+       R"({"id":"x","choices":[{"finish_reason":"stop"}]})"},
       // escaped strings in the shared part and where the chunks differ
       {R"({"id":"a\"b\\","model":"m\u00e9","choices":[{"delta":{"content":"\n"}}]})",
        R"({"id":"a\"b\\","model":"m\u00e9","choices":[{"delta":{"content":"\"\\"}}]})",
        R"({"id":"a\"b\\","model":"m\u00e9","choices":[{"delta":{"content":"\q"}}]})",
        R"({"id":"a\"b\\","model":"m\u00e9","choices":[{"delta":{"content":"\u00"}}]})"},
       // usage null, then an object, then usage before choices
-      {R"({"id":"u","usage":null,"choices":[{"finish_reason":null}]})", R"({"id":"u","usage":null,"choices":[]})",
-       R"({"id":"u","usage":{"prompt_tokens":1},"choices":[]})", R"({"id":"u","choices":[],"usage":{"total_tokens":2}})"},
+      {R"({"id":"u","usage":null,"choices":[{"finish_reason":null}]})",
+       R"({"id":"u","usage":null,"choices":[]})",
+       R"({"id":"u","usage":{"prompt_tokens":1},"choices":[]})",
+       R"({"id":"u","choices":[],"usage":{"total_tokens":2}})"},
       // the same key twice: the last one counts, as in scan_answer
-      {R"({"model":"a","id":"d","model":"b"})", R"({"model":"a","id":"d","model":"c","error":null})",
+      {R"({"model":"a","id":"d","model":"b"})",
+       R"({"model":"a","id":"d","model":"c","error":null})",
        R"({"model":"a","id":"d","error":{"message":"x"}})"},
       // the shared prefix ends at a key, then the chunk ends, is cut, or goes on with garbage
-      {R"({"id":"t","choices":[]})", R"({"id":"t",)", R"({"id":"t","choices")", R"({"id":"t","choices":[]}x)",
-       R"({"id":"t","choices":[]} )", R"({"id":"t","choices":[]}{})", R"({"id":"t","choices":[],})", R"({"id":"t"})"},
-      // an empty object after chunks with members, whitespace before a key the remembered chunk did not have
-      {R"({"id":"e","choices":[]})", "{}", R"({"id":"e","choices":[]})", "{ }", R"({"id":"e","choices":[]})",
-       R"({"id":"e", "choices":[]})", R"({"id":"e",})", R"({"id":"e", })", R"({"id":"e","choices":[]})", R"({"id":"e"} )"},
+      {R"({"id":"t","choices":[]})", R"({"id":"t",)", R"({"id":"t","choices")",
+       R"({"id":"t","choices":[]}x)", R"({"id":"t","choices":[]} )", R"({"id":"t","choices":[]}{})",
+       R"({"id":"t","choices":[],})", R"({"id":"t"})"},
+      // an empty object after chunks with members, whitespace before a key the remembered chunk did
+      // not have
+      {R"({"id":"e","choices":[]})", "{}", R"({"id":"e","choices":[]})", "{ }",
+       R"({"id":"e","choices":[]})", R"({"id":"e", "choices":[]})", R"({"id":"e",})",
+       R"({"id":"e", })", R"({"id":"e","choices":[]})", R"({"id":"e"} )"},
       // whitespace between members is part of the shared bytes
-      {R"({ "id" : "w" , "model" : "m" , "choices" : [ ] })", R"({ "id" : "w" , "model" : "m" , "choices" : [ 1 ] })",
+      {R"({ "id" : "w" , "model" : "m" , "choices" : [ ] })",
+       R"({ "id" : "w" , "model" : "m" , "choices" : [ 1 ] })",
        R"({ "id" : "w" ,"model" : "m" , "choices" : [ ] })"},
       // invalid bytes in the part before the resumed key, then valid chunks again
-      {R"({"id":"v","choices":[]})", "{\"id\":\"v\x01\",\"choices\":[]}", R"({"id":"v","choices":[]})",
-       "{\"id\":\"v\",\"choices\":[\"\xff\"]}", R"({"id":"v","choices":[]})"},
+      {R"({"id":"v","choices":[]})", "{\"id\":\"v\x01\",\"choices\":[]}",
+       R"({"id":"v","choices":[]})", "{\"id\":\"v\",\"choices\":[\"\xff\"]}",
+       R"({"id":"v","choices":[]})"},
       // not objects at all
       {R"({"id":"n","choices":[]})", "[]", "", "null", R"({"id":"n","choices":[]})"},
   };
@@ -392,7 +444,8 @@ TEST(ChunkScanner, ChunksWithMoreMembersThanItRecords) {
     return text + R"(,"model":"m","choices":[]})";
   };
   ChunkScanner scanner;
-  for (const std::size_t changed : {members, members - 1, std::size_t{1}, ChunkScanner::kMaxStrings, members - 2}) {
+  for (const std::size_t changed :
+       {members, members - 1, std::size_t{1}, ChunkScanner::kMaxStrings, members - 2}) {
     for (std::string_view value : {"v", "longer value", "", "\\\"", "\x01"}) {
       SCOPED_TRACE(std::to_string(changed) + ": " + std::string(value));
       expect_as_scan_answer(scanner, chunk(changed, value));
@@ -414,7 +467,8 @@ TEST(ChunkScanner, RandomEditsAgreeWithScanAnswer) {
   std::size_t string_shortcuts = 0;  // chunks that took the one-string shortcut
   for (int round = 0; round < 50000; ++round) {
     // Mostly the next chunk of one stream, sometimes a jump: the remembered prefix changes.
-    const std::size_t index = random() % 8 == 0 ? random() % chunks.size() : static_cast<std::size_t>(round) % chunks.size();
+    const std::size_t index = random() % 8 == 0 ? random() % chunks.size()
+                                                : static_cast<std::size_t>(round) % chunks.size();
     std::string chunk = chunks[index];
     if (random() % 2 == 0) {
       const std::size_t at = random() % chunk.size();
@@ -431,7 +485,8 @@ TEST(ChunkScanner, RandomEditsAgreeWithScanAnswer) {
     AnswerLayout layout;
     if (scan_answer(chunk, layout)) ++valid;
     const std::size_t resumed_at = scanner.last_resumed_at();
-    if (resumed_at > 0 && resumed_at < chunk.size() && chunk[resumed_at - 1] == ':') ++string_shortcuts;
+    if (resumed_at > 0 && resumed_at < chunk.size() && chunk[resumed_at - 1] == ':')
+      ++string_shortcuts;
   }
   EXPECT_GT(valid, 25000u);  // both kinds were tried
   EXPECT_GT(string_shortcuts, 5000u);
@@ -468,27 +523,34 @@ TEST(ScanAnswer, RandomEditsAgreeWithBoostJson) {
     ++accepted;
     // A well-formed object is split by for_each_member_of_valid as for_each_member splits it.
     std::vector<std::pair<std::string_view, std::string_view>> checked, split;
-    ASSERT_TRUE(for_each_member(text, Span{0, text.size()},
-                                [&](std::string_view key, Span value) { checked.emplace_back(key, value.in(text)); }));
-    for_each_member_of_valid(text, [&](std::string_view key, Span value) { split.emplace_back(key, value.in(text)); });
+    ASSERT_TRUE(for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
+      checked.emplace_back(key, value.in(text));
+    }));
+    for_each_member_of_valid(
+        text, [&](std::string_view key, Span value) { split.emplace_back(key, value.in(text)); });
     ASSERT_EQ(split, checked) << text;
   }
   EXPECT_GT(accepted, 3000u);
 }
 
 TEST(ForEachMemberOfValid, SplitsWhatForEachMemberSplits) {
-  for (std::string_view text : {R"({})", R"( { } )", R"({"a":1})", " {\n \"a\" :\t-1.5e+3 , \"b\":[ {\"c\":\"]}\\\"\"} ],\"d\":{}}\n",
-                                R"({"k\"ey":"v\\","n":null,"t":true,"f":false,"s":"\u00e9{[","arr":[[],[1,[2]],"]"]})",
-                                "{\"m\":\"\xc3\xa9\",\"z\":0}"}) {
+  for (std::string_view text :
+       {R"({})", R"( { } )", R"({"a":1})",
+        " {\n \"a\" :\t-1.5e+3 , \"b\":[ {\"c\":\"]}\\\"\"} ],\"d\":{}}\n",
+        R"({"k\"ey":"v\\","n":null,"t":true,"f":false,"s":"\u00e9{[","arr":[[],[1,[2]],"]"]})",
+        "{\"m\":\"\xc3\xa9\",\"z\":0}"}) {
     SCOPED_TRACE(text);
     std::vector<std::pair<std::string_view, std::string_view>> checked, split;
-    ASSERT_TRUE(for_each_member(text, Span{0, text.size()},
-                                [&](std::string_view key, Span value) { checked.emplace_back(key, value.in(text)); }));
-    for_each_member_of_valid(text, [&](std::string_view key, Span value) { split.emplace_back(key, value.in(text)); });
+    ASSERT_TRUE(for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
+      checked.emplace_back(key, value.in(text));
+    }));
+    for_each_member_of_valid(
+        text, [&](std::string_view key, Span value) { split.emplace_back(key, value.in(text)); });
     EXPECT_EQ(split, checked);
   }
   // Text that is not well-formed: no promise about the spans, but nothing outside the text.
-  for (std::string_view text : {"", "{", R"({"a)", R"({"a":)", R"({"a":"x)", R"({"a":[{"b":)", R"({"a":1,)", "[1]", R"({"a\)"}) {
+  for (std::string_view text : {"", "{", R"({"a)", R"({"a":)", R"({"a":"x)", R"({"a":[{"b":)",
+                                R"({"a":1,)", "[1]", R"({"a\)"}) {
     for_each_member_of_valid(text, [&](std::string_view key, Span value) {
       EXPECT_LE(key.data() + key.size(), text.data() + text.size()) << text;
       EXPECT_LE(value.end, text.size()) << text;
@@ -501,13 +563,15 @@ TEST(ForEachMemberOfValid, SplitsWhatForEachMemberSplits) {
 // bytes, broken UTF-8 included): the string shortcut says what a whole scan says.
 TEST(ChunkScanner, RandomStringChangesAgreeWithScanAnswer) {
   std::mt19937 random(11);
-  constexpr std::string_view kPieces[] = {"a", " ", "\"", "\\", "\\n", "\\u00e9", "\\u12", "\\x", "\n", "\t",
-                                          "\xc3\xa9", "\xc3", "\xa9", "\xff", "}", "]", ",", ":"};
+  constexpr std::string_view kPieces[] = {"a",     " ",    "\"", "\\", "\\n",      "\\u00e9",
+                                          "\\u12", "\\x",  "\n", "\t", "\xc3\xa9", "\xc3",
+                                          "\xa9",  "\xff", "}",  "]",  ",",        ":"};
   ChunkScanner scanner;
   std::size_t valid = 0;
   for (int round = 0; round < 20000; ++round) {
     std::string chunk = R"({"id":"c","model":"m","choices":[{"index":0,"delta":{"content":")";
-    for (auto pieces = random() % 6; pieces > 0; --pieces) chunk += kPieces[random() % std::size(kPieces)];
+    for (auto pieces = random() % 6; pieces > 0; --pieces)
+      chunk += kPieces[random() % std::size(kPieces)];
     chunk += R"("},"finish_reason":null}],"usage":null})";
     SCOPED_TRACE("round " + std::to_string(round));
     expect_as_scan_answer(scanner, chunk);

@@ -52,7 +52,8 @@ TEST(ParseRequest, ValidChatCompletion) {
 }
 
 TEST(ParseRequest, ValidCompletion) {
-  constexpr std::string_view body = R"({"model":"gpt-3.5-turbo-instruct","prompt":"Say this","max_tokens":7})";
+  constexpr std::string_view body =
+      R"({"model":"gpt-3.5-turbo-instruct","prompt":"Say this","max_tokens":7})";
   auto result = parse_request(Endpoint::completions, body);
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->endpoint, Endpoint::completions);
@@ -70,13 +71,18 @@ TEST(ParseRequest, ValidEmbeddings) {
 }
 
 TEST(ParseRequest, RerankNeedsAQueryAndDocumentsAndCannotStream) {
-  auto valid = parse_request(Endpoint::rerank, R"({"model":"rerank-v3.5","query":"q","documents":["a","b"],"top_n":1})");
+  auto valid = parse_request(
+      Endpoint::rerank, R"({"model":"rerank-v3.5","query":"q","documents":["a","b"],"top_n":1})");
   ASSERT_TRUE(valid) << valid.error().message;
   EXPECT_EQ(valid->model, "rerank-v3.5");
   expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","documents":["a"]})"), "query");
-  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","query":["q"],"documents":["a"]})"), "query");
-  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","query":"q","documents":"a"})"), "documents");
-  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","query":"q","documents":["a"],"stream":true})"), "stream");
+  expect_bad_request(
+      rejection(Endpoint::rerank, R"({"model":"m","query":["q"],"documents":["a"]})"), "query");
+  expect_bad_request(rejection(Endpoint::rerank, R"({"model":"m","query":"q","documents":"a"})"),
+                     "documents");
+  expect_bad_request(
+      rejection(Endpoint::rerank, R"({"model":"m","query":"q","documents":["a"],"stream":true})"),
+      "stream");
   expect_bad_request(rejection(Endpoint::rerank, R"({"query":"q","documents":["a"]})"), "model");
 }
 
@@ -84,7 +90,8 @@ TEST(ParseRequest, ModerationsNeedNoModel) {
   auto without = parse_request(Endpoint::moderations, R"({"input":"some text"})");
   ASSERT_TRUE(without) << without.error().message;
   EXPECT_EQ(without->model, "");
-  auto with = parse_request(Endpoint::moderations, R"({"input":"x","model":"omni-moderation-latest"})");
+  auto with =
+      parse_request(Endpoint::moderations, R"({"input":"x","model":"omni-moderation-latest"})");
   ASSERT_TRUE(with) << with.error().message;
   EXPECT_EQ(with->model, "omni-moderation-latest");
   expect_bad_request(rejection(Endpoint::moderations, R"({"input":"x","model":7})"), "model");
@@ -107,29 +114,31 @@ TEST(ParseRequest, BodyMustBeAnObject) {
 }
 
 TEST(ParseRequest, ModelMissingOrNotAString) {
-  for (Endpoint endpoint : {Endpoint::chat_completions, Endpoint::completions, Endpoint::embeddings}) {
+  for (Endpoint endpoint :
+       {Endpoint::chat_completions, Endpoint::completions, Endpoint::embeddings}) {
     SCOPED_TRACE(std::string(endpoint_path(endpoint)));
-    expect_bad_request(rejection(endpoint, R"({"messages":[{"role":"user"}],"prompt":"p","input":"i"})"),
-                       "model");
+    expect_bad_request(
+        rejection(endpoint, R"({"messages":[{"role":"user"}],"prompt":"p","input":"i"})"), "model");
   }
   for (std::string_view model : {"1", "null", "[\"gpt-4o\"]", "{}", "true"}) {
     SCOPED_TRACE(model);
-    const std::string body = R"({"model":)" + std::string(model) + R"(,"messages":[{"role":"user"}]})";
+    const std::string body =
+        R"({"model":)" + std::string(model) + R"(,"messages":[{"role":"user"}]})";
     expect_bad_request(rejection(Endpoint::chat_completions, body), "model");
   }
 }
 
 TEST(ParseRequest, ChatMessagesMustBeANonEmptyArrayOfRoles) {
   const std::vector<std::string_view> bad_messages = {
-      R"({"model":"m"})",                                           // missing
-      R"({"model":"m","messages":[]})",                             // empty
-      R"({"model":"m","messages":{"role":"user"}})",                // not an array
-      R"({"model":"m","messages":"hello"})",                        // not an array
-      R"({"model":"m","messages":null})",                           // not an array
-      R"({"model":"m","messages":[{"content":"no role"}]})",        // a message without role
+      R"({"model":"m"})",                                               // missing
+      R"({"model":"m","messages":[]})",                                 // empty
+      R"({"model":"m","messages":{"role":"user"}})",                    // not an array
+      R"({"model":"m","messages":"hello"})",                            // not an array
+      R"({"model":"m","messages":null})",                               // not an array
+      R"({"model":"m","messages":[{"content":"no role"}]})",            // a message without role
       R"({"model":"m","messages":[{"role":"user"},{"content":"x"}]})",  // the second one
-      R"({"model":"m","messages":[{"role":1,"content":"x"}]})",     // role not a string
-      R"({"model":"m","messages":["user: hi"]})",                   // message not an object
+      R"({"model":"m","messages":[{"role":1,"content":"x"}]})",         // role not a string
+      R"({"model":"m","messages":["user: hi"]})",                       // message not an object
   };
   for (std::string_view body : bad_messages) {
     SCOPED_TRACE(body);
@@ -138,8 +147,8 @@ TEST(ParseRequest, ChatMessagesMustBeANonEmptyArrayOfRoles) {
 }
 
 TEST(ParseRequest, CompletionsNeedAPrompt) {
-  expect_bad_request(rejection(Endpoint::completions, R"({"model":"m","messages":[{"role":"user"}]})"),
-                     "prompt");
+  expect_bad_request(
+      rejection(Endpoint::completions, R"({"model":"m","messages":[{"role":"user"}]})"), "prompt");
   EXPECT_TRUE(parse_request(Endpoint::completions, R"({"model":"m","prompt":["a","b"]})"));
 }
 
@@ -153,7 +162,8 @@ TEST(ParseRequest, StreamIsReadAndMustBeABool) {
                                  R"({"model":"m","messages":[{"role":"user"}],"stream":true})");
   ASSERT_TRUE(streaming);
   EXPECT_TRUE(streaming->stream);
-  auto explicit_false = parse_request(Endpoint::completions, R"({"model":"m","prompt":"p","stream":false})");
+  auto explicit_false =
+      parse_request(Endpoint::completions, R"({"model":"m","prompt":"p","stream":false})");
   ASSERT_TRUE(explicit_false);
   EXPECT_FALSE(explicit_false->stream);
   auto null_stream = parse_request(Endpoint::chat_completions,
@@ -163,21 +173,24 @@ TEST(ParseRequest, StreamIsReadAndMustBeABool) {
 
   for (std::string_view stream : {R"("true")", "1", "0", "{}", "[]"}) {
     SCOPED_TRACE(stream);
-    const std::string body = R"({"model":"m","messages":[{"role":"user"}],"stream":)" + std::string(stream) + "}";
+    const std::string body =
+        R"({"model":"m","messages":[{"role":"user"}],"stream":)" + std::string(stream) + "}";
     expect_bad_request(rejection(Endpoint::chat_completions, body), "stream");
   }
 }
 
 TEST(ParseRequest, StreamingEmbeddingsOrModerationsAreRejected) {
-  expect_bad_request(rejection(Endpoint::embeddings, R"({"model":"m","input":"x","stream":true})"), "stream");
+  expect_bad_request(rejection(Endpoint::embeddings, R"({"model":"m","input":"x","stream":true})"),
+                     "stream");
   expect_bad_request(rejection(Endpoint::moderations, R"({"input":"x","stream":true})"), "stream");
   EXPECT_TRUE(parse_request(Endpoint::embeddings, R"({"model":"m","input":"x","stream":false})"));
 }
 
 TEST(ParseRequest, IncludeUsageIsRead) {
   auto read = [](std::string_view options) {
-    const std::string body = R"({"model":"m","messages":[{"role":"user"}],"stream":true,"stream_options":)" +
-                             std::string(options) + "}";
+    const std::string body =
+        R"({"model":"m","messages":[{"role":"user"}],"stream":true,"stream_options":)" +
+        std::string(options) + "}";
     auto result = parse_request(Endpoint::chat_completions, body);
     EXPECT_TRUE(result) << body;
     return result && result->include_usage;
@@ -206,7 +219,8 @@ TEST(ParseRequest, ModelOverrideWins) {
   EXPECT_EQ(odd_body_model->model, "dep");
 
   // The override does not excuse the rest of the body.
-  expect_bad_request(rejection(Endpoint::chat_completions, R"({"messages":[]})", "dep"), "messages");
+  expect_bad_request(rejection(Endpoint::chat_completions, R"({"messages":[]})", "dep"),
+                     "messages");
 }
 
 TEST(ParseRequest, UnknownFieldsAreKeptInTheBody) {
@@ -239,45 +253,56 @@ std::string routing_field_of(std::string_view body) {
 
 TEST(ClientSideRoutingField, NoneInAnOrdinaryBody) {
   EXPECT_EQ(routing_field_of(kChat), "");
-  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"api_version":"x","user":"u",)"
-                             R"("metadata":{"tags":["a"],"user_api_key":"not a routing field"}})"),
+  EXPECT_EQ(
+      routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"api_version":"x","user":"u",)"
+                       R"("metadata":{"tags":["a"],"user_api_key":"not a routing field"}})"),
+      "");
+  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"api_key"})"),
             "");
-  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"api_key"})"), "");
 }
 
 TEST(ClientSideRoutingField, EachFieldAtTopLevel) {
   for (std::string_view field : {"api_key", "api_base", "base_url", "user_config"}) {
-    const std::string body = R"({"model":"m","messages":[{"role":"user"}],")" + std::string(field) + R"(":null})";
+    const std::string body =
+        R"({"model":"m","messages":[{"role":"user"}],")" + std::string(field) + R"(":null})";
     EXPECT_EQ(routing_field_of(body), field);
   }
 }
 
 TEST(ClientSideRoutingField, EachFieldInsideMetadata) {
   for (std::string_view field : {"api_key", "api_base", "base_url", "user_config"}) {
-    const std::string body =
-        R"({"model":"m","messages":[{"role":"user"}],"metadata":{")" + std::string(field) + R"(":"x"}})";
+    const std::string body = R"({"model":"m","messages":[{"role":"user"}],"metadata":{")" +
+                             std::string(field) + R"(":"x"}})";
     EXPECT_EQ(routing_field_of(body), field);
   }
 }
 
 TEST(ClientSideRoutingField, InsideMetadataSentAsAJsonString) {
-  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"{\"api_base\":\"x\"}"})"),
+  EXPECT_EQ(routing_field_of(
+                R"({"model":"m","messages":[{"role":"user"}],"metadata":"{\"api_base\":\"x\"}"})"),
             "api_base");
-  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"{not json"})"), "");
+  EXPECT_EQ(
+      routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":"{not json"})"), "");
 }
 
 TEST(ClientSideRoutingField, AllFieldsEachOnce) {
-  auto request = parse_request(Endpoint::chat_completions,
-                               R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k",)"
-                               R"("metadata":{"api_key":"k2","user_config":{}}})");
+  auto request =
+      parse_request(Endpoint::chat_completions,
+                    R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k",)"
+                    R"("metadata":{"api_key":"k2","user_config":{}}})");
   ASSERT_TRUE(request);
-  EXPECT_EQ(client_side_routing_fields(*request), (std::vector<std::string_view>{"api_key", "base_url", "user_config"}));
+  EXPECT_EQ(client_side_routing_fields(*request),
+            (std::vector<std::string_view>{"api_key", "base_url", "user_config"}));
 }
 
 TEST(ClientSideRoutingField, FirstInAFixedOrderAndTopLevelFirst) {
-  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k"})"), "api_key");
-  EXPECT_EQ(routing_field_of(R"({"model":"m","messages":[{"role":"user"}],"metadata":{"api_key":"k"},"user_config":{}})"),
-            "user_config");
+  EXPECT_EQ(routing_field_of(
+                R"({"model":"m","messages":[{"role":"user"}],"base_url":"b","api_key":"k"})"),
+            "api_key");
+  EXPECT_EQ(
+      routing_field_of(
+          R"({"model":"m","messages":[{"role":"user"}],"metadata":{"api_key":"k"},"user_config":{}})"),
+      "user_config");
 }
 
 }  // namespace

@@ -21,13 +21,15 @@ TEST(EstimateTokens, PiecesAsGptTokenizersSplitThem) {
 TEST(EstimateTokens, CloseToTheRecordedCountOfAnOpenAiStream) {
   // tests/fixtures/wire/openai/chat_completion_stream.sse: 30 completion tokens.
   const auto tokens = estimate_tokens(
-      "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, "
+      "I'm unable to provide real-time weather updates. To get the current weather in San "
+      "Francisco, "
       "I recommend checking a reliable weather website or a weather app.");
   EXPECT_NEAR(static_cast<double>(tokens), 30.0, 3.0);
 }
 
 TEST(TokenEstimator, AnySplitGivesTheSameCount) {
-  const std::string text = "Ünïcödé wörds, 12345 numbers; 日本語 and\r\n  punctuation!!! (parens) end";
+  const std::string text =
+      "Ünïcödé wörds, 12345 numbers; 日本語 and\r\n  punctuation!!! (parens) end";
   const auto whole = estimate_tokens(text);
   for (std::size_t cut = 0; cut <= text.size(); ++cut) {
     TokenEstimator estimator;
@@ -52,7 +54,9 @@ Request chat(std::string_view body) {
 
 TEST(EstimatePromptTokens, MessagesRolesAndPriming) {
   // 3 priming + (3 + "user" 1 + "Say hello." 3) = 10.
-  EXPECT_EQ(estimate_prompt_tokens(chat(R"({"model":"m","messages":[{"role":"user","content":"Say hello."}]})")), 10);
+  EXPECT_EQ(estimate_prompt_tokens(
+                chat(R"({"model":"m","messages":[{"role":"user","content":"Say hello."}]})")),
+            10);
   const auto with_parts = estimate_prompt_tokens(chat(
       R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Say hello."},{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]})"));
   EXPECT_EQ(with_parts, 10 + 85);
@@ -62,29 +66,39 @@ TEST(EstimatePromptTokens, MessagesRolesAndPriming) {
 }
 
 TEST(EstimatePromptTokens, LegacyPromptsAndEmbeddingInputs) {
-  auto completion = parse_request(Endpoint::completions, R"({"model":"m","prompt":"Say this is a test"})");
+  auto completion =
+      parse_request(Endpoint::completions, R"({"model":"m","prompt":"Say this is a test"})");
   ASSERT_TRUE(completion);
   EXPECT_EQ(estimate_prompt_tokens(*completion), 5);
-  auto embedding = parse_request(Endpoint::embeddings, R"({"model":"m","input":["hello world","again"]})");
+  auto embedding =
+      parse_request(Endpoint::embeddings, R"({"model":"m","input":["hello world","again"]})");
   ASSERT_TRUE(embedding);
   EXPECT_EQ(estimate_prompt_tokens(*embedding), 3);
-  auto rerank = parse_request(Endpoint::rerank, R"({"model":"m","query":"hello world","documents":["again"]})");
+  auto rerank = parse_request(Endpoint::rerank,
+                              R"({"model":"m","query":"hello world","documents":["again"]})");
   ASSERT_TRUE(rerank);
   EXPECT_EQ(estimate_prompt_tokens(*rerank), 3) << "the query and the documents";
 }
 
 TEST(CompletionTokenCounter, CountsDeltaTextAndToolArgumentsOfFrames) {
   CompletionTokenCounter counter;
-  counter.add_frames(R"(data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hello!"}}]})" "\n\n"
-                     R"(data: {"choices":[{"index":0,"delta":{"content":" How can I"}}]})" "\n\n");
-  counter.add_frames(R"(data: {"choices":[{"index":0,"delta":{"content":" assist you today?"}}]})" "\n\n"
+  counter.add_frames(
+      R"(data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hello!"}}]})"
+      "\n\n"
+      R"(data: {"choices":[{"index":0,"delta":{"content":" How can I"}}]})"
+      "\n\n");
+  counter.add_frames(R"(data: {"choices":[{"index":0,"delta":{"content":" assist you today?"}}]})"
+                     "\n\n"
                      "data: [DONE]\n\n");
   EXPECT_EQ(counter.count(), 9);
   CompletionTokenCounter tools;
-  tools.add_frames(R"(data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"city\": \"Paris\"}"}}]}}]})" "\n\n");
+  tools.add_frames(
+      R"(data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"city\": \"Paris\"}"}}]}}]})"
+      "\n\n");
   EXPECT_EQ(tools.count(), estimate_tokens(R"({"city": "Paris"})"));
   CompletionTokenCounter nothing;
-  nothing.add_frames(R"(data: {"choices":[{"delta":{"content":null},"finish_reason":"stop"}]})" "\n\n");
+  nothing.add_frames(R"(data: {"choices":[{"delta":{"content":null},"finish_reason":"stop"}]})"
+                     "\n\n");
   EXPECT_EQ(nothing.count(), 0);
 }
 

@@ -38,9 +38,11 @@ TEST(UsageFromJson, PartialUsageCountsTheRestAsZero) {
 
 TEST(UsageFromJson, TotalIsComputedOnlyWhenAbsent) {
   EXPECT_EQ(usage_of(R"({"prompt_tokens":3,"completion_tokens":4})").total_tokens, 7);
-  EXPECT_EQ(usage_of(R"({"prompt_tokens":3,"completion_tokens":4,"total_tokens":0})").total_tokens, 7);
+  EXPECT_EQ(usage_of(R"({"prompt_tokens":3,"completion_tokens":4,"total_tokens":0})").total_tokens,
+            7);
   // A reported total is trusted even when it is not the sum (e.g. reasoning billed apart).
-  EXPECT_EQ(usage_of(R"({"prompt_tokens":3,"completion_tokens":4,"total_tokens":12})").total_tokens, 12);
+  EXPECT_EQ(usage_of(R"({"prompt_tokens":3,"completion_tokens":4,"total_tokens":12})").total_tokens,
+            12);
 }
 
 TEST(UsageFromJson, MissingOrNotAnObjectIsUnreported) {
@@ -58,8 +60,11 @@ TEST(UsageFromJson, MissingOrNotAnObjectIsUnreported) {
 TEST(UsageFromJson, CachedTokensNeedADetailsObject) {
   EXPECT_EQ(usage_of(R"({"prompt_tokens":5,"prompt_tokens_details":null})").cached_tokens, 0);
   EXPECT_EQ(usage_of(R"({"prompt_tokens":5,"prompt_tokens_details":{}})").cached_tokens, 0);
-  EXPECT_EQ(usage_of(R"({"prompt_tokens":5,"cached_tokens":3})").cached_tokens, 0);  // not top level
-  EXPECT_EQ(usage_of(R"({"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":3}})").cached_tokens, 3);
+  EXPECT_EQ(usage_of(R"({"prompt_tokens":5,"cached_tokens":3})").cached_tokens,
+            0);  // not top level
+  EXPECT_EQ(
+      usage_of(R"({"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":3}})").cached_tokens,
+      3);
 }
 
 TEST(UsageFromJson, DoublesCountButStringsDoNot) {

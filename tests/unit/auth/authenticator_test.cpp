@@ -10,7 +10,8 @@ namespace {
 using namespace std::string_view_literals;
 
 TEST(PresentedKey, AuthorizationBearerInAnyCase) {
-  for (std::string_view value : {"Bearer sk-1234", "bearer sk-1234", "BEARER sk-1234", "bEaReR sk-1234"}) {
+  for (std::string_view value :
+       {"Bearer sk-1234", "bearer sk-1234", "BEARER sk-1234", "bEaReR sk-1234"}) {
     EXPECT_EQ(presented_key({.authorization = value}), "sk-1234") << value;
   }
 }
@@ -46,16 +47,22 @@ TEST(PresentedKey, AnEmptyHeaderGivesWayToTheNext) {
 TEST(PresentedKey, VendorHeaderPrecedence) {
   // As LiteLLM's get_api_key: Authorization, then api-key (Azure), x-api-key (Anthropic),
   // x-goog-api-key (Google).
-  EXPECT_EQ(presented_key({.authorization = "Bearer from-auth", .api_key = "from-azure", .x_api_key = "from-anthropic",
+  EXPECT_EQ(presented_key({.authorization = "Bearer from-auth",
+                           .api_key = "from-azure",
+                           .x_api_key = "from-anthropic",
                            .x_goog_api_key = "from-google"}),
             "from-auth");
-  EXPECT_EQ(presented_key({.api_key = "from-azure", .x_api_key = "from-anthropic", .x_goog_api_key = "from-google"}),
+  EXPECT_EQ(presented_key({.api_key = "from-azure",
+                           .x_api_key = "from-anthropic",
+                           .x_goog_api_key = "from-google"}),
             "from-azure");
-  EXPECT_EQ(presented_key({.x_api_key = "from-anthropic", .x_goog_api_key = "from-google"}), "from-anthropic");
+  EXPECT_EQ(presented_key({.x_api_key = "from-anthropic", .x_goog_api_key = "from-google"}),
+            "from-anthropic");
 }
 
 TEST(PresentedKey, LitellmHeaderComesBeforeAuthorization) {
-  EXPECT_EQ(presented_key({.authorization = "Bearer upstream-oauth-token", .x_litellm_api_key = "sk-master"}),
+  EXPECT_EQ(presented_key(
+                {.authorization = "Bearer upstream-oauth-token", .x_litellm_api_key = "sk-master"}),
             "sk-master");
 }
 
@@ -63,8 +70,9 @@ TEST(Authenticator, AcceptsOnlyTheExactKey) {
   const Authenticator authenticator("sk-master-1234");
   EXPECT_FALSE(authenticator.is_open());
   EXPECT_TRUE(authenticator.accepts("sk-master-1234"));
-  for (std::string_view wrong : {""sv, "sk-master-123"sv, "sk-master-12345"sv, "sk-master-1234 "sv, "SK-MASTER-1234"sv,
-                                 "sk-master-1235"sv, "s"sv, "sk-master-1234\0"sv, "other"sv}) {
+  for (std::string_view wrong :
+       {""sv, "sk-master-123"sv, "sk-master-12345"sv, "sk-master-1234 "sv, "SK-MASTER-1234"sv,
+        "sk-master-1235"sv, "s"sv, "sk-master-1234\0"sv, "other"sv}) {
     EXPECT_FALSE(authenticator.accepts(wrong)) << wrong;
   }
 }

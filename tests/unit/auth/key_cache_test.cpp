@@ -1,8 +1,8 @@
-#include "auth/authenticator.hpp"
 #include "auth/key_cache.hpp"
+#include "auth/authenticator.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <filesystem>
 
@@ -35,8 +35,9 @@ TEST(ModelAllowed, ExactWildcardsAndEverything) {
 class AuthenticateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("llmux-auth-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("llmux-auth-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     store_ = std::make_unique<store::Store>(store::open_sqlite((dir_ / "llmux.db").string()));
@@ -115,7 +116,8 @@ TEST_F(AuthenticateTest, LiveSpendSurvivesRebuildsUnlessTheDatabaseResetIt) {
   const std::string token = hash_key("sk-spender");
   cache_.snapshot()->find(token)->spend->add(0.75);
   cache_.rebuild(*store_, {});
-  EXPECT_DOUBLE_EQ(cache_.snapshot()->find(token)->spend->value(), 0.75) << "ahead of the database until a flush";
+  EXPECT_DOUBLE_EQ(cache_.snapshot()->find(token)->spend->value(), 0.75)
+      << "ahead of the database until a flush";
   store_->set_key_spend(token, 0, std::nullopt);
   cache_.rebuild(*store_, {token});
   EXPECT_DOUBLE_EQ(cache_.snapshot()->find(token)->spend->value(), 0);
@@ -139,7 +141,8 @@ TEST_F(AuthenticateTest, ModelBudgetIsSeededFromTheWindowsSpendLogAndRefusesWhen
   const store::Millis now = store::now_millis();
   const store::Window today = store::window_containing(now, *store::parse_duration("1d"));
   const std::string token = hash_key("sk-models");
-  auto event = [&](std::string id, std::string model_group, double spend, store::Millis start_time) {
+  auto event = [&](std::string id, std::string model_group, double spend,
+                   store::Millis start_time) {
     store::SpendEvent logged;
     logged.request_id = std::move(id);
     logged.api_key = token;
@@ -154,13 +157,15 @@ TEST_F(AuthenticateTest, ModelBudgetIsSeededFromTheWindowsSpendLogAndRefusesWhen
                                 event("other-model", "claude", 5, today.start)});
   add("sk-models", [](store::KeyRecord& key) {
     key.key_alias = "alice";
-    key.model_max_budget = boost::json::parse(R"({"gpt-4o": {"budget_limit": 0.5, "time_period": "1d"}})").as_object();
+    key.model_max_budget =
+        boost::json::parse(R"({"gpt-4o": {"budget_limit": 0.5, "time_period": "1d"}})").as_object();
   });
   auto caller = authenticate("sk-models");
   ASSERT_TRUE(caller);
   const ModelBudget* budget = find_model_budget(caller->key->model_budgets, "gpt-4o");
   ASSERT_NE(budget, nullptr);
-  EXPECT_DOUBLE_EQ(budget->spend->value(now), 0.25) << "today's calls of both groups the budget governs";
+  EXPECT_DOUBLE_EQ(budget->spend->value(now), 0.25)
+      << "today's calls of both groups the budget governs";
   EXPECT_TRUE(check_model_budget(*caller->key, "gpt-4o", now));
   EXPECT_TRUE(check_model_budget(*caller->key, "claude", now)) << "no budget for that model";
 
@@ -169,13 +174,16 @@ TEST_F(AuthenticateTest, ModelBudgetIsSeededFromTheWindowsSpendLogAndRefusesWhen
   ASSERT_FALSE(refused);
   EXPECT_EQ(http_status(refused.error()), 400);
   EXPECT_EQ(refused.error().type, "budget_exceeded");
-  EXPECT_EQ(refused.error().message,
-            "LiteLLM Virtual Key: " + token + ", key_alias: alice, exceeded budget for model=gpt-4o");
+  EXPECT_EQ(refused.error().message, "LiteLLM Virtual Key: " + token +
+                                         ", key_alias: alice, exceeded budget for model=gpt-4o");
   EXPECT_EQ(refused.error().message.find("sk-models"), std::string::npos) << "never the key itself";
-  EXPECT_TRUE(check_model_budget(*caller->key, "gpt-4o", today.end)) << "the next day starts at zero";
+  EXPECT_TRUE(check_model_budget(*caller->key, "gpt-4o", today.end))
+      << "the next day starts at zero";
 
   cache_.rebuild(*store_, {});
-  EXPECT_DOUBLE_EQ(find_model_budget(authenticate("sk-models")->key->model_budgets, "gpt-4o")->spend->value(now), 0.5)
+  EXPECT_DOUBLE_EQ(
+      find_model_budget(authenticate("sk-models")->key->model_budgets, "gpt-4o")->spend->value(now),
+      0.5)
       << "a rebuild keeps the live count, which is ahead of the database";
 }
 
@@ -208,7 +216,8 @@ TEST_F(AuthenticateTest, AKeyAlreadyOverItsSoftBudgetAtStartDoesNotWarnAgain) {
 }
 
 TEST_F(AuthenticateTest, AUsersModelsAndBudgetApplyToEachOfItsKeys) {
-  store::UserRecord user{.user_id = "alice", .max_budget = 1.0, .models = {"gpt-4o"}, .max_parallel_requests = 2};
+  store::UserRecord user{
+      .user_id = "alice", .max_budget = 1.0, .models = {"gpt-4o"}, .max_parallel_requests = 2};
   store_->insert_user(user);
   add("sk-alice", [](store::KeyRecord& key) { key.user_id = "alice"; });
   auto caller = authenticate("sk-alice");
@@ -221,7 +230,8 @@ TEST_F(AuthenticateTest, AUsersModelsAndBudgetApplyToEachOfItsKeys) {
   auto denied = check_model_access(*caller->key, "claude", "anthropic");
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().type, "user_model_access_denied");
-  EXPECT_NE(denied.error().message.find("This user can only access models=[gpt-4o]"), std::string::npos);
+  EXPECT_NE(denied.error().message.find("This user can only access models=[gpt-4o]"),
+            std::string::npos);
 
   caller->key->user->spend->add(1.0);
   auto over = authenticate("sk-alice");

@@ -1,7 +1,7 @@
 #include "auth/model_budget.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace llmux::auth {
 namespace {
@@ -38,10 +38,11 @@ TEST(ParseModelMaxBudget, AnEntryWithoutALimitLimitsNothing) {
 }
 
 TEST(ParseModelMaxBudget, MalformedEntriesAre400) {
-  for (std::string_view text : {R"({"gpt-4o": "lots"})", R"({"gpt-4o": [1]})", R"({"gpt-4o": true})",
-                                R"({"gpt-4o": {"budget_limit": "1x"}})", R"({"gpt-4o": {"budget_limit": -1}})",
-                                R"({"gpt-4o": {"budget_limit": 1, "time_period": "1 day"}})",
-                                R"({"gpt-4o": {"budget_limit": 1, "time_period": 86400}})"}) {
+  for (std::string_view text :
+       {R"({"gpt-4o": "lots"})", R"({"gpt-4o": [1]})", R"({"gpt-4o": true})",
+        R"({"gpt-4o": {"budget_limit": "1x"}})", R"({"gpt-4o": {"budget_limit": -1}})",
+        R"({"gpt-4o": {"budget_limit": 1, "time_period": "1 day"}})",
+        R"({"gpt-4o": {"budget_limit": 1, "time_period": 86400}})"}) {
     auto budgets = parse_model_max_budget(json::parse(text).as_object());
     ASSERT_FALSE(budgets) << text;
     EXPECT_EQ(http_status(budgets.error()), 400) << text;
@@ -54,7 +55,8 @@ TEST(FindModelBudget, TheGroupThenItsNameWithoutTheProvider) {
   const auto budgets = parsed(R"({"gpt-4o": 1, "openai/gpt-4o-mini": 2, "gpt-4o-mini": 3})");
   EXPECT_EQ(find_model_budget(budgets, "gpt-4o"), &budgets[0]);
   EXPECT_EQ(find_model_budget(budgets, "openai/gpt-4o"), &budgets[0]);
-  EXPECT_EQ(find_model_budget(budgets, "openai/gpt-4o-mini"), &budgets[1]) << "the most specific name first";
+  EXPECT_EQ(find_model_budget(budgets, "openai/gpt-4o-mini"), &budgets[1])
+      << "the most specific name first";
   EXPECT_EQ(find_model_budget(budgets, "azure/gpt-4o-mini"), &budgets[2]);
   EXPECT_EQ(find_model_budget(budgets, "claude"), nullptr);
   EXPECT_EQ(find_model_budget(budgets, "gpt-4o-2024"), nullptr);

@@ -92,7 +92,8 @@ TEST(KindFromStatus, UnknownStatusesFallBackByClass) {
 }
 
 TEST(MakeError, FillsTheGivenFieldsAndLeavesTheRestDefault) {
-  const Error error = make_error(ErrorKind::model_not_found, "no such model", "model", "model_not_found");
+  const Error error =
+      make_error(ErrorKind::model_not_found, "no such model", "model", "model_not_found");
   EXPECT_EQ(error.kind, ErrorKind::model_not_found);
   EXPECT_EQ(error.message, "no such model");
   EXPECT_EQ(error.param, "model");

@@ -19,8 +19,9 @@ ResponseHead parsed_head(std::string_view text, ParseResult expected = ParseResu
 }
 
 TEST(ParseResponseHead, ReadsStatusFramingAndRetryAfter) {
-  auto head = parsed_head("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
-                          "retry-after:  7 \r\nContent-Length: 12\r\n\r\nBODY");
+  auto head = parsed_head(
+      "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+      "retry-after:  7 \r\nContent-Length: 12\r\n\r\nBODY");
   EXPECT_EQ(head.status, 429);
   EXPECT_EQ(head.framing, BodyFraming::length);
   EXPECT_EQ(head.content_length, 12u);
@@ -28,7 +29,8 @@ TEST(ParseResponseHead, ReadsStatusFramingAndRetryAfter) {
   EXPECT_EQ(head.retry_after->count(), 7);
   EXPECT_TRUE(head.keep_alive);
 
-  head = parsed_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 5\r\n\r\nBODY");
+  head = parsed_head(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 5\r\n\r\nBODY");
   EXPECT_EQ(head.framing, BodyFraming::chunked);  // chunked wins over a length
   head = parsed_head("HTTP/1.1 200\r\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n\r\nBODY");
   EXPECT_EQ(head.framing, BodyFraming::until_close);  // no length: the body runs to the close
@@ -42,9 +44,12 @@ TEST(ParseResponseHead, ReadsStatusFramingAndRetryAfter) {
 }
 
 TEST(ParseResponseHead, KeepAliveFollowsVersionAndConnection) {
-  EXPECT_FALSE(parsed_head("HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 1\r\n\r\nBODY").keep_alive);
+  EXPECT_FALSE(parsed_head("HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 1\r\n\r\nBODY")
+                   .keep_alive);
   EXPECT_FALSE(parsed_head("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nBODY").keep_alive);
-  EXPECT_TRUE(parsed_head("HTTP/1.0 200 OK\r\nConnection: foo, keep-alive\r\nContent-Length: 1\r\n\r\nBODY").keep_alive);
+  EXPECT_TRUE(
+      parsed_head("HTTP/1.0 200 OK\r\nConnection: foo, keep-alive\r\nContent-Length: 1\r\n\r\nBODY")
+          .keep_alive);
 }
 
 TEST(ParseResponseHead, WaitsForTheBlankLine) {
@@ -56,13 +61,14 @@ TEST(ParseResponseHead, WaitsForTheBlankLine) {
 }
 
 TEST(ParseResponseHead, RefusesWhatIsNotHttp) {
-  for (const std::string_view text : {
-           "HTTP/2 200 OK\r\n\r\nBODY", "HTTP/1.1 20 OK\r\n\r\nBODY", "HTTP/1.1 2000 OK\r\n\r\nBODY",
-           "HTTP/1.1 abc OK\r\n\r\nBODY", "SSH-2.0-OpenSSH\r\n\r\nBODY",
-           "HTTP/1.1 200 OK\r\nno colon here\r\n\r\nBODY", "HTTP/1.1 200 OK\r\nbad name: x\r\n\r\nBODY",
-           "HTTP/1.1 200 OK\r\n folded: x\r\n\r\nBODY", "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\nBODY",
-           "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nBODY",
-           "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nBODY"}) {
+  for (const std::string_view text :
+       {"HTTP/2 200 OK\r\n\r\nBODY", "HTTP/1.1 20 OK\r\n\r\nBODY", "HTTP/1.1 2000 OK\r\n\r\nBODY",
+        "HTTP/1.1 abc OK\r\n\r\nBODY", "SSH-2.0-OpenSSH\r\n\r\nBODY",
+        "HTTP/1.1 200 OK\r\nno colon here\r\n\r\nBODY",
+        "HTTP/1.1 200 OK\r\nbad name: x\r\n\r\nBODY", "HTTP/1.1 200 OK\r\n folded: x\r\n\r\nBODY",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\nBODY",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nBODY",
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nBODY"}) {
     parsed_head(text, ParseResult::malformed);
   }
 }
@@ -90,7 +96,9 @@ TEST(ParseRequestHead, ReadsLineFieldsAndFraming) {
   EXPECT_EQ(head.fields[1].second, "Bearer sk-1");
   EXPECT_EQ(head.fields[4].second, "");
 
-  ASSERT_EQ(parse_request_head("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", head), "");
+  ASSERT_EQ(parse_request_head(
+                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", head),
+            "");
   EXPECT_EQ(head.framing, BodyFraming::chunked);
   EXPECT_FALSE(head.keep_alive);
   EXPECT_FALSE(head.expect_continue);  // nothing left from the request before
@@ -103,15 +111,16 @@ TEST(ParseRequestHead, ReadsLineFieldsAndFraming) {
 }
 
 TEST(ParseRequestHead, RefusesMalformedAndAmbiguousHeads) {
-  for (const std::string_view text : {
-           "GET /\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
-           " GET / HTTP/1.1\r\n\r\n", "GET / x HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
-           "GET / HTTP/1.1\r\n folded: x\r\n\r\n", "GET / HTTP/1.1\r\nA: b\x01c\r\n\r\n",
-           "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-           "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n",
-           "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
-           "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"}) {
+  for (const std::string_view text :
+       {"GET /\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n",
+        "G(T / HTTP/1.1\r\n\r\n", " GET / HTTP/1.1\r\n\r\n", "GET / x HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nNoColon\r\n\r\n", "GET / HTTP/1.1\r\n folded: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nA: b\x01c\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+        "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"}) {
     RequestHead head;
     EXPECT_NE(parse_request_head(text, head), "") << text;
   }
@@ -122,7 +131,8 @@ TEST(ParseRequestHead, RefusesMalformedAndAmbiguousHeads) {
 TEST(ParseRequestHead, EveryRefusedByteIsFoundWherever) {
   for (int byte = 0; byte < 256; ++byte) {
     const char c = static_cast<char>(byte);
-    const bool value_ok = (byte >= 0x20 || byte == '\t') && byte != 0x7f && byte != '\r' && byte != '\n';
+    const bool value_ok =
+        (byte >= 0x20 || byte == '\t') && byte != 0x7f && byte != '\r' && byte != '\n';
     const bool target_ok = byte > 0x20 && byte != 0x7f;
     for (std::size_t at = 0; at < 40; at += 7) {
       std::string value(40, 'v');
@@ -132,11 +142,13 @@ TEST(ParseRequestHead, EveryRefusedByteIsFoundWherever) {
       RequestHead head;
       const std::string with_value = "GET / HTTP/1.1\r\nX-A: " + value + "z\r\n\r\n";
       if (byte != '\r' && byte != '\n') {
-        EXPECT_EQ(parse_request_head(with_value, head).empty(), value_ok) << "value byte " << byte << " at " << at;
+        EXPECT_EQ(parse_request_head(with_value, head).empty(), value_ok)
+            << "value byte " << byte << " at " << at;
       }
       if (byte != ' ' && byte != '\r' && byte != '\n') {
         const std::string with_target = "GET " + target + " HTTP/1.1\r\n\r\n";
-        EXPECT_EQ(parse_request_head(with_target, head).empty(), target_ok) << "target byte " << byte << " at " << at;
+        EXPECT_EQ(parse_request_head(with_target, head).empty(), target_ok)
+            << "target byte " << byte << " at " << at;
       }
     }
   }
@@ -144,8 +156,8 @@ TEST(ParseRequestHead, EveryRefusedByteIsFoundWherever) {
 
 // Feeds `wire` to a decoder `step` bytes at a time, as a socket would deliver it, keeping the
 // bytes a step did not consume; returns the body, or "<malformed>".
-std::string decode_all(BodyFraming framing, std::uint64_t length, std::string_view wire, std::size_t step,
-                       bool closed_at_end = false) {
+std::string decode_all(BodyFraming framing, std::uint64_t length, std::string_view wire,
+                       std::size_t step, bool closed_at_end = false) {
   BodyDecoder decoder(framing, length);
   std::string buffered;
   std::string body;
@@ -172,7 +184,8 @@ TEST(BodyDecoder, RemovesChunkFramingInPlaceWhateverTheSplit) {
   const std::string_view wire =
       "5\r\nhello\r\n1;ext=\"a;b\"\r\n,\r\nA \r\n world 123\r\n0\r\nX-Trailer: yes\r\n\r\n";
   for (std::size_t step = 1; step <= wire.size(); ++step) {
-    EXPECT_EQ(decode_all(BodyFraming::chunked, 0, wire, step), "hello, world 123") << "step " << step;
+    EXPECT_EQ(decode_all(BodyFraming::chunked, 0, wire, step), "hello, world 123")
+        << "step " << step;
   }
 }
 
@@ -180,12 +193,14 @@ TEST(BodyDecoder, StopsAtTheLengthAndAtTheClose) {
   EXPECT_EQ(decode_all(BodyFraming::length, 5, "hello", 2), "hello");
   EXPECT_EQ(decode_all(BodyFraming::length, 5, "hel", 2), "<incomplete>");
   EXPECT_EQ(decode_all(BodyFraming::until_close, 0, "all of it", 4, true), "all of it");
-  EXPECT_EQ(decode_all(BodyFraming::chunked, 0, "5\r\nhel", 3, true), "<incomplete>");  // a close cuts it
+  EXPECT_EQ(decode_all(BodyFraming::chunked, 0, "5\r\nhel", 3, true),
+            "<incomplete>");  // a close cuts it
 }
 
 TEST(BodyDecoder, RefusesBrokenChunks) {
-  for (const std::string_view wire : {"x\r\nhello\r\n0\r\n\r\n", "5\r\nhelloXY0\r\n\r\n", "5\nhello\r\n0\r\n\r\n",
-                                      "5 junk\r\nhello\r\n0\r\n\r\n", "fffffffffffffffff\r\n"}) {
+  for (const std::string_view wire :
+       {"x\r\nhello\r\n0\r\n\r\n", "5\r\nhelloXY0\r\n\r\n", "5\nhello\r\n0\r\n\r\n",
+        "5 junk\r\nhello\r\n0\r\n\r\n", "fffffffffffffffff\r\n"}) {
     EXPECT_EQ(decode_all(BodyFraming::chunked, 0, wire, wire.size()), "<malformed>") << wire;
   }
   // A chunk-size line that never ends is refused once it is longer than any real one.

@@ -11,7 +11,9 @@
 namespace llmux {
 namespace {
 
-bool is_lower_hex(char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f'); }
+bool is_lower_hex(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+}
 
 // Hyphens at 8, 13, 18 and 23, lower-case hex elsewhere, the given version and RFC 4122's variant.
 void expect_uuid_shape(const std::string& uuid, char version) {
@@ -34,7 +36,8 @@ TEST(MakeUuid, IsAVersion4Rfc4122Uuid) {
 
 TEST(MakeTimeOrderedUuid, IsAVersion7UuidThatStartsWithTheTimeInMilliseconds) {
   const auto millis = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
   };
   for (int i = 0; i < 1000; ++i) {

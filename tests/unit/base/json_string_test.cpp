@@ -44,7 +44,8 @@ TEST(FindJsonStringStop, NonAsciiStopsOnlyWhenAsked) {
   EXPECT_EQ(find_json_string_stop(text, 0, true), 11u);
   EXPECT_EQ(find_json_string_stop(text, 0, false), text.size() - 1);
   EXPECT_EQ(find_json_string_stop("\x7f~ ", 0, true), 3u);  // DEL and '~' are plain ASCII
-  const std::string wide = std::string(17, ' ') + "\x80" + std::string(20, '~');  // 0x80 after a whole step
+  const std::string wide =
+      std::string(17, ' ') + "\x80" + std::string(20, '~');  // 0x80 after a whole step
   EXPECT_EQ(find_json_string_stop(wide, 0, true), 17u);
   EXPECT_EQ(find_json_string_stop(wide, 0, false), wide.size());
 }
@@ -74,7 +75,9 @@ TEST(AppendJsonString, EveryControlCharacterIsEscaped) {
   }
   for (int c = 0x20; c < 0x80; ++c) {
     if (c == '"' || c == '\\') continue;
-    EXPECT_EQ(as_json_string(std::string(1, static_cast<char>(c))), "\"" + std::string(1, static_cast<char>(c)) + "\"") << c;
+    EXPECT_EQ(as_json_string(std::string(1, static_cast<char>(c))),
+              "\"" + std::string(1, static_cast<char>(c)) + "\"")
+        << c;
   }
 }
 

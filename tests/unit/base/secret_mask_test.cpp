@@ -9,7 +9,8 @@ TEST(SecretMask, MasksEveryOccurrenceOfEachSecret) {
   SecretMask mask;
   mask.add("sk-upstream-0123456789");
   mask.add("sk-client-abcdefgh");
-  std::string text = "key sk-upstream-0123456789 and sk-client-abcdefgh, again sk-upstream-0123456789.";
+  std::string text =
+      "key sk-upstream-0123456789 and sk-client-abcdefgh, again sk-upstream-0123456789.";
   mask.apply(text);
   EXPECT_EQ(text, "key [redacted] and [redacted], again [redacted].");
 }
@@ -35,9 +36,11 @@ TEST(SecretMask, ShortSecretsAreIgnored) {
 
 TEST(SecretMask, AnyBearerTokenIsMaskedEvenWhenUnknown) {
   const SecretMask mask;
-  std::string text = R"(Incorrect header: "Authorization: Bearer ya29.c.unknown-token", BEARER xyz; bearer )";
+  std::string text =
+      R"(Incorrect header: "Authorization: Bearer ya29.c.unknown-token", BEARER xyz; bearer )";
   mask.apply(text);
-  EXPECT_EQ(text, R"(Incorrect header: "Authorization: Bearer [redacted]", BEARER [redacted]; bearer )");
+  EXPECT_EQ(text,
+            R"(Incorrect header: "Authorization: Bearer [redacted]", BEARER [redacted]; bearer )");
   std::string twice = text;
   mask.apply(twice);
   EXPECT_EQ(twice, text);  // idempotent
@@ -46,8 +49,8 @@ TEST(SecretMask, AnyBearerTokenIsMaskedEvenWhenUnknown) {
 TEST(SecretMask, AnErrorsUpstreamChosenTextsAreMasked) {
   SecretMask mask;
   mask.add("sk-operator-secret");
-  Error error = make_error(ErrorKind::unauthenticated, "bad key sk-operator-secret", "sk-operator-secret",
-                           "code-sk-operator-secret");
+  Error error = make_error(ErrorKind::unauthenticated, "bad key sk-operator-secret",
+                           "sk-operator-secret", "code-sk-operator-secret");
   error.type = "sk-operator-secret";
   mask.apply(error);
   EXPECT_EQ(error.message, "bad key [redacted]");

@@ -1,7 +1,7 @@
 #include "base/socket_deadline.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 #include <chrono>
 
@@ -33,7 +33,8 @@ TEST_F(DeadlineFixture, ClosesTheSocketWhenItPasses) {
 TEST_F(DeadlineFixture, MovedLaterItWaitsForTheNewTime) {
   SocketDeadline deadline(socket);
   deadline.expires_after(20ms);
-  deadline.expires_after(300ms);  // the timer still fires at 20 ms, sees the later time, waits again
+  deadline.expires_after(
+      300ms);  // the timer still fires at 20 ms, sees the later time, waits again
   run_for(100ms);
   EXPECT_FALSE(deadline.passed());
   EXPECT_TRUE(socket.is_open());

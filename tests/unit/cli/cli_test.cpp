@@ -90,8 +90,7 @@ TEST(ParseArguments, BadNumbersNameTheFlag) {
             "--port: expected a number from 0 to 65535, got \"http\"");
   EXPECT_EQ(parse({"--port=65536"}).error,
             "--port: expected a number from 0 to 65535, got \"65536\"");
-  EXPECT_EQ(parse({"--port", "-1"}).error,
-            "--port: expected a number from 0 to 65535, got \"-1\"");
+  EXPECT_EQ(parse({"--port", "-1"}).error, "--port: expected a number from 0 to 65535, got \"-1\"");
   EXPECT_EQ(parse({"--port", "80x"}).error,
             "--port: expected a number from 0 to 65535, got \"80x\"");
   EXPECT_EQ(parse({"--num_workers", "-2"}).error,
@@ -109,10 +108,10 @@ TEST(ParseArguments, RejectsContradictoryCombinations) {
 
 TEST(UsageText, ListsEveryFlag) {
   const std::string text = usage_text();
-  for (std::string_view flag : {"-c, --config PATH", "--host HOST", "--port PORT",
-                                "--port_file PATH", "-m, --model MODEL", "--api_base URL",
-                                "--num_workers N", "--check_config", "--validate_config",
-                                "-v, --version", "-h, --help", "LITELLM_MASTER_KEY"}) {
+  for (std::string_view flag :
+       {"-c, --config PATH", "--host HOST", "--port PORT", "--port_file PATH", "-m, --model MODEL",
+        "--api_base URL", "--num_workers N", "--check_config", "--validate_config", "-v, --version",
+        "-h, --help", "LITELLM_MASTER_KEY"}) {
     EXPECT_THAT(text, HasSubstr(flag));
   }
 }

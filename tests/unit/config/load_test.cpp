@@ -167,7 +167,8 @@ model_list:
     "stop": ["\n", "END", 3],
     "nested": {"region": "eu-west-1", "retries": {"count": 2, "backoff": 1.5}},
     "literal": "line one\n"
-  })").as_object());
+  })")
+                       .as_object());
   EXPECT_TRUE(extra.at("max_tokens").is_int64());
   EXPECT_TRUE(extra.at("temperature").is_double());
 }
@@ -294,9 +295,9 @@ TEST(LoadString, MasterKeyComesFromGeneralSettings) {
 TEST(LoadString, MasterKeyFallsBackToLitellmMasterKeyVariable) {
   EXPECT_EQ(load("", env_of({{"LITELLM_MASTER_KEY", "sk-env"}})).general_settings.master_key,
             "sk-env");
-  EXPECT_EQ(load("environment_variables:\n  LITELLM_MASTER_KEY: sk-file\n")
-                .general_settings.master_key,
-            "sk-file");
+  EXPECT_EQ(
+      load("environment_variables:\n  LITELLM_MASTER_KEY: sk-file\n").general_settings.master_key,
+      "sk-file");
 }
 
 TEST(LoadString, ReadsSettingsBlocks) {
@@ -339,14 +340,17 @@ general_settings:
 }
 
 TEST(LoadString, RequestMemoryIsTenLargestBodiesUnlessSetAndNeverLessThanOne) {
-  EXPECT_EQ(load("general_settings: {max_request_size_mb: 8}\n").general_settings.max_request_memory_mb, 80);
+  EXPECT_EQ(
+      load("general_settings: {max_request_size_mb: 8}\n").general_settings.max_request_memory_mb,
+      80);
   EXPECT_EQ(load("general_settings: {}\n").general_settings.max_request_memory_mb, 500);
   EXPECT_EQ(load("general_settings: {max_request_size_mb: 8, max_request_memory_mb: 8}\n")
                 .general_settings.max_request_memory_mb,
             8);
-  EXPECT_THAT(problems_of("general_settings:\n  max_request_size_mb: 8\n  max_request_memory_mb: 7.5\n"),
-              ElementsAre("config.yaml:3: general_settings.max_request_memory_mb: must be at least "
-                          "max_request_size_mb: a body of that size must fit"));
+  EXPECT_THAT(
+      problems_of("general_settings:\n  max_request_size_mb: 8\n  max_request_memory_mb: 7.5\n"),
+      ElementsAre("config.yaml:3: general_settings.max_request_memory_mb: must be at least "
+                  "max_request_size_mb: a body of that size must fit"));
 }
 
 TEST(LoadString, RouterSettingsInLiteLLMSpellings) {
@@ -380,18 +384,23 @@ general_settings:
   EXPECT_EQ(router.allowed_fails, 1);
   EXPECT_EQ(router.cooldown_time_s, 30);
   EXPECT_TRUE(router.disable_cooldowns);
-  EXPECT_EQ(router.retry_policy, (std::vector<std::pair<std::string, int>>{{"RateLimitErrorRetries", 4}, {"TimeoutErrorRetries", 0}}));
+  EXPECT_EQ(router.retry_policy, (std::vector<std::pair<std::string, int>>{
+                                     {"RateLimitErrorRetries", 4}, {"TimeoutErrorRetries", 0}}));
   const FallbackMap expected{{"a", {"c", "d"}}, {"*", {"e"}}};
   EXPECT_EQ(router.fallback_settings.fallbacks, expected);
   EXPECT_EQ(router.fallback_settings.content_policy_fallbacks, (FallbackMap{{"a", {"safe"}}}));
   EXPECT_EQ(router.fallback_settings.default_fallbacks, std::vector<std::string>{"z"});
   EXPECT_EQ(router.max_fallbacks, 2);
-  EXPECT_EQ(router.model_group_alias, (std::vector<std::pair<std::string, std::string>>{{"gpt-4", "a"}, {"old", "a"}}));
+  EXPECT_EQ(router.model_group_alias,
+            (std::vector<std::pair<std::string, std::string>>{{"gpt-4", "a"}, {"old", "a"}}));
   EXPECT_TRUE(router.enable_pre_call_checks);
   EXPECT_EQ(config.litellm_settings.fallback_settings.fallbacks, (FallbackMap{{"a", {"b"}}}));
-  EXPECT_EQ(config.litellm_settings.fallback_settings.context_window_fallbacks, (FallbackMap{{"a", {"big"}}}));
+  EXPECT_EQ(config.litellm_settings.fallback_settings.context_window_fallbacks,
+            (FallbackMap{{"a", {"big"}}}));
   EXPECT_TRUE(config.general_settings.allow_client_side_credentials);
-  EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("router_settings.retry_policy.MadeUpRetries: not implemented")));
+  EXPECT_THAT(
+      config.warnings,
+      ElementsAre(HasSubstr("router_settings.retry_policy.MadeUpRetries: not implemented")));
 }
 
 TEST(LoadString, RouterSettingsDefaultsAndBadValues) {
@@ -407,9 +416,10 @@ router_settings:
   allowed_fails: -1
   fallbacks: [{a: [""]}]
 )"),
-              UnorderedElementsAre(HasSubstr("router_settings.allowed_fails: must not be negative"),
-                                   HasSubstr("must not be empty"),
-                                   HasSubstr("router_settings.routing_strategy: unknown strategy \"fastest\"")));
+              UnorderedElementsAre(
+                  HasSubstr("router_settings.allowed_fails: must not be negative"),
+                  HasSubstr("must not be empty"),
+                  HasSubstr("router_settings.routing_strategy: unknown strategy \"fastest\"")));
 }
 
 TEST(LoadString, AllowedClientApiBaseHostsAreCheckedEntryByEntry) {
@@ -420,15 +430,19 @@ general_settings:
 )");
   EXPECT_THAT(config.general_settings.allowed_client_api_base_hosts,
               ElementsAre("localhost", "127.0.0.1", "::1", "10.0.0.0/8", "fd00::/8"));
-  EXPECT_THAT(problems_of(R"(
+  EXPECT_THAT(
+      problems_of(R"(
 general_settings:
   allowed_client_api_base_hosts: [ok.internal, 10.0.0.0/33, "http://h", ""]
 )"),
-              ElementsAre("config.yaml:3: general_settings.allowed_client_api_base_hosts[1]: '10.0.0.0/33' is not a host "
-                          "name, an IP address or a CIDR range",
-                          "config.yaml:3: general_settings.allowed_client_api_base_hosts[2]: 'http://h' is not a host "
-                          "name, an IP address or a CIDR range",
-                          "config.yaml:3: general_settings.allowed_client_api_base_hosts[3]: must not be empty"));
+      ElementsAre(
+          "config.yaml:3: general_settings.allowed_client_api_base_hosts[1]: '10.0.0.0/33' is not "
+          "a host "
+          "name, an IP address or a CIDR range",
+          "config.yaml:3: general_settings.allowed_client_api_base_hosts[2]: 'http://h' is not a "
+          "host "
+          "name, an IP address or a CIDR range",
+          "config.yaml:3: general_settings.allowed_client_api_base_hosts[3]: must not be empty"));
 }
 
 TEST(LoadString, UnimplementedKeysAreAcceptedWithOneWarningEach) {
@@ -454,7 +468,8 @@ callback_settings:
           "config.yaml:5: model_list[0].tpm_limit: not implemented by llmux yet; ignored",
           "config.yaml:8: litellm_settings.cache: not implemented by llmux yet; ignored",
           "config.yaml:9: litellm_settings.cache_params: not implemented by llmux yet; ignored",
-          "config.yaml:11: router_settings.routing_strategy_args: not implemented by llmux yet; ignored",
+          "config.yaml:11: router_settings.routing_strategy_args: not implemented by llmux yet; "
+          "ignored",
           "config.yaml:13: general_settings.alerting: not implemented by llmux yet; ignored",
           "config.yaml:14: callback_settings: not implemented by llmux yet; ignored"));
   EXPECT_TRUE(config.litellm_settings.drop_params);
@@ -466,7 +481,8 @@ general_settings:
   database_url: os.environ/PG_URL
   proxy_batch_write_at: 2.5
   store_prompts_in_spend_logs: true
-)", env_of({{"PG_URL", "postgresql://u@127.0.0.1:5432/llmux"}}));
+)",
+                             env_of({{"PG_URL", "postgresql://u@127.0.0.1:5432/llmux"}}));
   EXPECT_EQ(config.general_settings.database_url, "postgresql://u@127.0.0.1:5432/llmux");
   EXPECT_EQ(config.general_settings.proxy_batch_write_at_s, 2.5);
   EXPECT_TRUE(config.general_settings.store_prompts_in_spend_logs);
@@ -477,7 +493,8 @@ general_settings:
   EXPECT_EQ(defaults.general_settings.proxy_batch_write_at_s, 10);
   EXPECT_FALSE(defaults.general_settings.store_prompts_in_spend_logs);
   // DATABASE_URL in the environment, as LiteLLM reads it, when the config names none.
-  EXPECT_EQ(load("model_list: []\n", env_of({{"DATABASE_URL", "/var/lib/llmux/keys.db"}})).general_settings.database_url,
+  EXPECT_EQ(load("model_list: []\n", env_of({{"DATABASE_URL", "/var/lib/llmux/keys.db"}}))
+                .general_settings.database_url,
             "/var/lib/llmux/keys.db");
   EXPECT_FALSE(problems_of("general_settings:\n  proxy_batch_write_at: 0\n").empty());
 }
@@ -558,8 +575,7 @@ TEST(LoadString, LoadErrorWhatJoinsProblemsWithNewlines) {
 }
 
 TEST(LoadString, WronglyShapedBlocksAreProblems) {
-  EXPECT_THAT(problems_of("- a\n- b\n"),
-              ElementsAre("config.yaml:1: expected a map, got a list"));
+  EXPECT_THAT(problems_of("- a\n- b\n"), ElementsAre("config.yaml:1: expected a map, got a list"));
   EXPECT_THAT(problems_of("model_list: {a: 1}\n"),
               ElementsAre("config.yaml:1: model_list: expected a list, got a map"));
   EXPECT_THAT(problems_of("environment_variables: [A]\n"),
@@ -727,19 +743,19 @@ TEST(ExampleConfig, LoadsWithoutProblems) {
   }
   std::vector<std::string> names;
   for (const ModelEntry& model : config.model_list) names.push_back(model.model_name);
-  EXPECT_THAT(names, ElementsAre("mock-gpt", "gpt-4o-mini", "llama-3.1-8b", "deepseek-chat",
-                                 "local-vllm", "text-embedding-3-small", "claude-sonnet", "gemini-flash",
-                                 "local-llama"));
+  EXPECT_THAT(
+      names, ElementsAre("mock-gpt", "gpt-4o-mini", "llama-3.1-8b", "deepseek-chat", "local-vllm",
+                         "text-embedding-3-small", "claude-sonnet", "gemini-flash", "local-llama"));
 }
 
 TEST(ExampleConfig, UsesProviderKeysFromTheEnvironment) {
-  const Config config = load_file(LLMUX_SOURCE_DIR "/examples/config.yaml",
-                                  env_of({{"OPENAI_API_KEY", "sk-o"},
-                                          {"GROQ_API_KEY", "gsk"},
-                                          {"DEEPSEEK_API_KEY", "sk-d"},
-                                          {"ANTHROPIC_API_KEY", "sk-ant"},
-                                          {"GEMINI_API_KEY", "gem"},
-                                          {"LITELLM_MASTER_KEY", "sk-m"}}));
+  const Config config =
+      load_file(LLMUX_SOURCE_DIR "/examples/config.yaml", env_of({{"OPENAI_API_KEY", "sk-o"},
+                                                                  {"GROQ_API_KEY", "gsk"},
+                                                                  {"DEEPSEEK_API_KEY", "sk-d"},
+                                                                  {"ANTHROPIC_API_KEY", "sk-ant"},
+                                                                  {"GEMINI_API_KEY", "gem"},
+                                                                  {"LITELLM_MASTER_KEY", "sk-m"}}));
   EXPECT_THAT(config.warnings, IsEmpty());
   EXPECT_EQ(config.general_settings.master_key, "sk-m");
   EXPECT_EQ(config.model_list.at(1).params.api_key, "sk-o");

@@ -64,16 +64,20 @@ TEST(ModelPrices, ParseSkipsWhatIsNotAModelAndReadsLegacyMaxTokens) {
 }
 
 TEST(CostUsd, CachedTokensAtTheirOwnPriceTheRestAtTheInputPrice) {
-  const ModelPrice price{.input_cost_per_token = 3e-06, .output_cost_per_token = 1.5e-05,
-                         .cache_read_input_token_cost = 3e-07, .cache_creation_input_token_cost = 3.75e-06};
+  const ModelPrice price{.input_cost_per_token = 3e-06,
+                         .output_cost_per_token = 1.5e-05,
+                         .cache_read_input_token_cost = 3e-07,
+                         .cache_creation_input_token_cost = 3.75e-06};
   // 1000 prompt tokens of which 200 read from the cache and 300 written to it; 100 out.
-  const double cost = cost_usd(price, {.prompt = 1000, .completion = 100, .cache_read = 200, .cache_creation = 300});
+  const double cost = cost_usd(
+      price, {.prompt = 1000, .completion = 100, .cache_read = 200, .cache_creation = 300});
   EXPECT_DOUBLE_EQ(cost, 500 * 3e-06 + 200 * 3e-07 + 300 * 3.75e-06 + 100 * 1.5e-05);
 }
 
 TEST(CostUsd, WithoutCachePricesCachedTokensCostTheInputPrice) {
   const ModelPrice price{.input_cost_per_token = 1e-06, .output_cost_per_token = 2e-06};
-  EXPECT_DOUBLE_EQ(cost_usd(price, {.prompt = 10, .completion = 5, .cache_read = 4}), 10 * 1e-06 + 5 * 2e-06);
+  EXPECT_DOUBLE_EQ(cost_usd(price, {.prompt = 10, .completion = 5, .cache_read = 4}),
+                   10 * 1e-06 + 5 * 2e-06);
   EXPECT_DOUBLE_EQ(cost_usd(price, {}), 0);
 }
 

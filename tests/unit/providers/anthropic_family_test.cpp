@@ -11,10 +11,12 @@ namespace {
 // A wire whose blocks name what they came from, and that records the order of its calls.
 class RecordingWire final : public ConversationWire {
  public:
-  Result<void> content(const json::object& message, std::string_view role, json::array& blocks) override {
+  Result<void> content(const json::object& message, std::string_view role,
+                       json::array& blocks) override {
     calls.push_back("content:" + std::string(role));
     const auto* content = message.if_contains("content");
-    if (content && content->is_string() && !content->get_string().empty()) blocks.push_back(*content);
+    if (content && content->is_string() && !content->get_string().empty())
+      blocks.push_back(*content);
     return {};
   }
   void thinking(const json::array& thinking_blocks, json::array& blocks) override {
@@ -27,7 +29,8 @@ class RecordingWire final : public ConversationWire {
     (void)calls_value;
     return {};
   }
-  Result<void> tool_result(const json::object& message, std::string_view role, json::array& blocks) override {
+  Result<void> tool_result(const json::object& message, std::string_view role,
+                           json::array& blocks) override {
     calls.push_back("tool_result:" + std::string(role));
     blocks.push_back(message.at("content"));
     return {};
@@ -36,7 +39,8 @@ class RecordingWire final : public ConversationWire {
     calls.push_back("done:" + std::to_string(blocks.size()));
   }
   Error refuse(MessageProblem problem, std::string_view role) const override {
-    return make_error(ErrorKind::invalid_request, std::to_string(static_cast<int>(problem)) + ":" + std::string(role));
+    return make_error(ErrorKind::invalid_request,
+                      std::to_string(static_cast<int>(problem)) + ":" + std::string(role));
   }
 
   std::vector<std::string> calls;
@@ -58,7 +62,8 @@ TEST(WalkConversation, LiftsSystemMessagesAndMergesTurnsOfOneRole) {
       {"role": "tool", "content": "R1"},
       {"role": "function", "content": "R2"},
       {"role": "user", "content": ""},
-      {"role": "assistant", "content": "A2"}])", wire);
+      {"role": "assistant", "content": "A2"}])",
+                                 wire);
   ASSERT_TRUE(conversation) << conversation.error().message;
   EXPECT_EQ(json::serialize(conversation->system), R"(["S1","S2"])");
   EXPECT_EQ(json::serialize(conversation->turns),
@@ -67,16 +72,18 @@ TEST(WalkConversation, LiftsSystemMessagesAndMergesTurnsOfOneRole) {
             R"({"role":"user","content":["R1","R2"]},)"
             R"({"role":"assistant","content":["A2"]}])");
   // Thinking, content, tool calls in that order; a message without blocks is not "done".
-  EXPECT_EQ(wire.calls, (std::vector<std::string>{
-                            "content:system", "done:1", "content:user", "done:1", "content:system", "done:1",
-                            "content:user", "done:1", "thinking", "content:assistant", "tool_calls", "done:3",
-                            "tool_result:tool", "done:1", "tool_result:function", "done:1", "content:user",
-                            "content:assistant", "done:1"}));
+  EXPECT_EQ(wire.calls,
+            (std::vector<std::string>{"content:system", "done:1", "content:user", "done:1",
+                                      "content:system", "done:1", "content:user", "done:1",
+                                      "thinking", "content:assistant", "tool_calls", "done:3",
+                                      "tool_result:tool", "done:1", "tool_result:function",
+                                      "done:1", "content:user", "content:assistant", "done:1"}));
 }
 
 TEST(WalkConversation, NullToolCallsAreNone) {
   RecordingWire wire;
-  const auto conversation = walk(R"([{"role": "assistant", "content": "A", "tool_calls": null}])", wire);
+  const auto conversation =
+      walk(R"([{"role": "assistant", "content": "A", "tool_calls": null}])", wire);
   ASSERT_TRUE(conversation);
   EXPECT_EQ(wire.calls, (std::vector<std::string>{"content:assistant", "done:1"}));
 }
@@ -99,10 +106,14 @@ TEST(JsonResponseFormat, OnlyJsonFormatsOfTheRequestItself) {
   const auto format_of = [](std::string_view body) {
     return json_response_format(parsed_request(api::Endpoint::chat_completions, body)) != nullptr;
   };
-  EXPECT_TRUE(format_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}})"));
-  EXPECT_TRUE(format_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{}}})"));
-  EXPECT_FALSE(format_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"text"}})"));
-  EXPECT_FALSE(format_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":"json_object"})"));
+  EXPECT_TRUE(format_of(
+      R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}})"));
+  EXPECT_TRUE(format_of(
+      R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{}}})"));
+  EXPECT_FALSE(format_of(
+      R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"text"}})"));
+  EXPECT_FALSE(format_of(
+      R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":"json_object"})"));
   EXPECT_FALSE(format_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"));
 }
 

@@ -19,17 +19,20 @@ constexpr std::string_view kThinkingStream = "anthropic/message_stream_thinking.
 constexpr std::string_view kOverloaded = "anthropic/error_stream_overloaded.sse";
 
 api::Request streaming_request(bool include_usage, std::string_view extra = "") {
-  return parsed_request(api::Endpoint::chat_completions,
-                        R"({"model":"my-claude","messages":[{"role":"user","content":"Hi"}],"stream":true)" +
-                            std::string(include_usage ? R"(,"stream_options":{"include_usage":true})" : "") +
-                            std::string(extra) + "}");
+  return parsed_request(
+      api::Endpoint::chat_completions,
+      R"({"model":"my-claude","messages":[{"role":"user","content":"Hi"}],"stream":true)" +
+          std::string(include_usage ? R"(,"stream_options":{"include_usage":true})" : "") +
+          std::string(extra) + "}");
 }
 
 StreamRun run(const api::Request& request, const std::vector<std::string_view>& pieces) {
   return run_stream(kAnthropic, request, pieces, kClientModel);
 }
 
-StreamRun run_whole(const api::Request& request, std::string_view text) { return run(request, {text}); }
+StreamRun run_whole(const api::Request& request, std::string_view text) {
+  return run(request, {text});
+}
 
 // The frames of `out` as written ("data: <one line>\n\n" only), each JSON chunk checked for the
 // stream's constant id, object, model and created, which are then removed so that runs compare.
@@ -76,23 +79,26 @@ std::string usage_chunk(std::string_view usage) {
 }
 
 TEST(AnthropicStream, RecordedTextStreamGolden) {
-  const auto result = run_whole(streaming_request(true), read_wire_fixture(std::string(kTextStream)));
+  const auto result =
+      run_whole(streaming_request(true), read_wire_fixture(std::string(kTextStream)));
   ASSERT_FALSE(result.error) << result.error->message;
   EXPECT_TRUE(result.done_before_finish) << "message_stop ends the stream";
-  EXPECT_THAT(frames(result.out),
-              ElementsAre(kRoleChunk, content("["), content("12"), content("345,"), content("67890]"),
-                          chunk("{}", R"("stop")"),
-                          usage_chunk(R"({"prompt_tokens":135,"completion_tokens":10,"total_tokens":145,
+  EXPECT_THAT(
+      frames(result.out),
+      ElementsAre(kRoleChunk, content("["), content("12"), content("345,"), content("67890]"),
+                  chunk("{}", R"("stop")"),
+                  usage_chunk(R"({"prompt_tokens":135,"completion_tokens":10,"total_tokens":145,
                               "prompt_tokens_details":{"cached_tokens":0},
                               "cache_creation_input_tokens":0,"cache_read_input_tokens":0})"),
-                          "[DONE]"));
+                  "[DONE]"));
   EXPECT_EQ(result.usage.prompt_tokens, 135);
   EXPECT_EQ(result.usage.completion_tokens, 10);
   EXPECT_EQ(result.usage.total_tokens, 145);
 }
 
 TEST(AnthropicStream, NoUsageChunkUnlessAsked) {
-  const auto result = run_whole(streaming_request(false), read_wire_fixture(std::string(kTextStream)));
+  const auto result =
+      run_whole(streaming_request(false), read_wire_fixture(std::string(kTextStream)));
   ASSERT_FALSE(result.error);
   const auto data = frames(result.out);
   EXPECT_EQ(data.size(), 7u);
@@ -103,41 +109,49 @@ TEST(AnthropicStream, NoUsageChunkUnlessAsked) {
 
 TEST(AnthropicStream, RecordedToolStreamGolden) {
   // The worked example of the wire notes: the tool block (Anthropic index 1) is tool call 0.
-  const auto result = run_whole(streaming_request(true), read_wire_fixture(std::string(kToolStream)));
+  const auto result =
+      run_whole(streaming_request(true), read_wire_fixture(std::string(kToolStream)));
   ASSERT_FALSE(result.error) << result.error->message;
   auto arguments = [](std::string_view fragment) {
-    return chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":)" + json::serialize(json::value(fragment)) + "}}]}");
+    return chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":)" +
+                 json::serialize(json::value(fragment)) + "}}]}");
   };
-  EXPECT_THAT(frames(result.out),
-              ElementsAre(kRoleChunk, content("I"), content("'ll check the current weather in Paris for you."),
-                          chunk(R"({"tool_calls":[{"index":0,"id":"toolu_01NRLabsLyVHZPKxbKvkfSMn","type":"function",
+  EXPECT_THAT(
+      frames(result.out),
+      ElementsAre(
+          kRoleChunk, content("I"), content("'ll check the current weather in Paris for you."),
+          chunk(
+              R"({"tool_calls":[{"index":0,"id":"toolu_01NRLabsLyVHZPKxbKvkfSMn","type":"function",
                                     "function":{"name":"get_weather","arguments":""}}]})"),
-                          arguments(""), arguments("{\"locati"), arguments("on\": \"P"), arguments("ar"),
-                          arguments("is\"}"), chunk("{}", R"("tool_calls")"),
-                          usage_chunk(R"({"prompt_tokens":377,"completion_tokens":65,"total_tokens":442,
+          arguments(""), arguments("{\"locati"), arguments("on\": \"P"), arguments("ar"),
+          arguments("is\"}"), chunk("{}", R"("tool_calls")"),
+          usage_chunk(R"({"prompt_tokens":377,"completion_tokens":65,"total_tokens":442,
                               "prompt_tokens_details":{"cached_tokens":0},
                               "cache_creation_input_tokens":0,"cache_read_input_tokens":0})"),
-                          "[DONE]"));
+          "[DONE]"));
 }
 
 TEST(AnthropicStream, ThinkingStreamGolden) {
-  const auto result = run_whole(streaming_request(true), read_wire_fixture(std::string(kThinkingStream)));
+  const auto result =
+      run_whole(streaming_request(true), read_wire_fixture(std::string(kThinkingStream)));
   ASSERT_FALSE(result.error) << result.error->message;
   auto reasoning = [](std::string_view text) {
     const auto quoted = json::serialize(json::value(text));
-    return chunk(R"({"reasoning_content":)" + quoted + R"(,"thinking_blocks":[{"type":"thinking","thinking":)" + quoted +
-                 "}]}");
+    return chunk(R"({"reasoning_content":)" + quoted +
+                 R"(,"thinking_blocks":[{"type":"thinking","thinking":)" + quoted + "}]}");
   };
-  EXPECT_THAT(frames(result.out),
-              ElementsAre(kRoleChunk, reasoning("Let me solve this step by step:\n\n1. First break down 27 * 453"),
-                          reasoning("\n2. 453 = 400 + 50 + 3"),
-                          chunk(R"({"thinking_blocks":[{"type":"thinking","thinking":"",
+  EXPECT_THAT(
+      frames(result.out),
+      ElementsAre(kRoleChunk,
+                  reasoning("Let me solve this step by step:\n\n1. First break down 27 * 453"),
+                  reasoning("\n2. 453 = 400 + 50 + 3"),
+                  chunk(R"({"thinking_blocks":[{"type":"thinking","thinking":"",
                                     "signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}]})"),
-                          content("27 * 453 = 12,231"), chunk("{}", R"("stop")"),
-                          usage_chunk(R"({"prompt_tokens":125,"completion_tokens":95,"total_tokens":220,
+                  content("27 * 453 = 12,231"), chunk("{}", R"("stop")"),
+                  usage_chunk(R"({"prompt_tokens":125,"completion_tokens":95,"total_tokens":220,
                               "prompt_tokens_details":{"cached_tokens":40},
                               "cache_creation_input_tokens":0,"cache_read_input_tokens":40})"),
-                          "[DONE]"));
+                  "[DONE]"));
   EXPECT_EQ(result.usage.cached_tokens, 40);
 }
 
@@ -151,7 +165,8 @@ TEST(AnthropicStream, EveryFixtureGivesTheSameChunksHoweverItIsSplit) {
     const auto expected = frames(whole.out);
 
     std::vector<std::string_view> bytes;
-    for (std::size_t i = 0; i < text.size(); ++i) bytes.push_back(std::string_view(text).substr(i, 1));
+    for (std::size_t i = 0; i < text.size(); ++i)
+      bytes.push_back(std::string_view(text).substr(i, 1));
     const auto one_by_one = run(request, bytes);
     ASSERT_FALSE(one_by_one.error);
     EXPECT_EQ(frames(one_by_one.out), expected) << "one byte at a time";
@@ -168,19 +183,23 @@ TEST(AnthropicStream, EveryFixtureGivesTheSameChunksHoweverItIsSplit) {
 
 TEST(AnthropicStream, OverloadedBeforeAnythingIsAnErrorWithNoOutput) {
   // The gateway then answers a JSON error with the status, since nothing was sent yet.
-  const auto result = run_whole(streaming_request(false), read_wire_fixture(std::string(kOverloaded)));
+  const auto result =
+      run_whole(streaming_request(false), read_wire_fixture(std::string(kOverloaded)));
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(result.error->kind, ErrorKind::internal);
-  EXPECT_EQ(http_status(*result.error), 500) << "LiteLLM maps overloaded (529) to InternalServerError";
+  EXPECT_EQ(http_status(*result.error), 500)
+      << "LiteLLM maps overloaded (529) to InternalServerError";
   EXPECT_EQ(error_type(*result.error), "overloaded_error");
   EXPECT_EQ(result.error->message, "Overloaded");
 }
 
 TEST(AnthropicStream, OverloadedRightAfterMessageStartStillHasNoOutput) {
   const std::string text = read_wire_fixture(std::string(kTextStream));
-  const auto start_and_ping = text.substr(0, text.find("event: content_block_start")) + "event: ping\ndata: {\"type\":\"ping\"}\n\n";
-  const auto result = run_whole(streaming_request(false), start_and_ping + read_wire_fixture(std::string(kOverloaded)));
+  const auto start_and_ping = text.substr(0, text.find("event: content_block_start")) +
+                              "event: ping\ndata: {\"type\":\"ping\"}\n\n";
+  const auto result = run_whole(streaming_request(false),
+                                start_and_ping + read_wire_fixture(std::string(kOverloaded)));
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(http_status(*result.error), 500);
@@ -200,12 +219,15 @@ TEST(AnthropicStream, OverloadedFixtureGivesTheSameErrorHoweverItIsSplit) {
 
 TEST(AnthropicStream, ErrorMidStreamAfterSomeChunks) {
   const std::string text = read_wire_fixture(std::string(kTextStream));
-  const auto cut = text.find("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-                             "{\"type\":\"text_delta\",\"text\":\"12\"");
+  const auto cut = text.find(
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+      "{\"type\":\"text_delta\",\"text\":\"12\"");
   ASSERT_NE(cut, std::string::npos);
-  const std::string stream = text.substr(0, cut) +
-                             "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
-                             "\"message\":\"Slow down\"}}\n\n" + text.substr(cut);
+  const std::string stream =
+      text.substr(0, cut) +
+      "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"Slow down\"}}\n\n" +
+      text.substr(cut);
   const auto result = run_whole(streaming_request(false), stream);
   ASSERT_TRUE(result.error);
   EXPECT_THAT(frames(result.out), ElementsAre(kRoleChunk, content("[")));
@@ -215,7 +237,9 @@ TEST(AnthropicStream, ErrorMidStreamAfterSomeChunks) {
 
 TEST(AnthropicStream, CutStreamFailsAtFinish) {
   const std::string text = read_wire_fixture(std::string(kTextStream));
-  const auto result = run_whole(streaming_request(false), std::string_view(text).substr(0, text.find("event: message_delta")));
+  const auto result =
+      run_whole(streaming_request(false),
+                std::string_view(text).substr(0, text.find("event: message_delta")));
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, ErrorKind::upstream_failed);
   EXPECT_THAT(result.error->message, HasSubstr("before it was complete"));
@@ -224,7 +248,8 @@ TEST(AnthropicStream, CutStreamFailsAtFinish) {
 
 TEST(AnthropicStream, MissingMessageStopAfterTheFinishIsStillWhole) {
   const std::string text = read_wire_fixture(std::string(kTextStream));
-  const auto result = run_whole(streaming_request(true), std::string_view(text).substr(0, text.find("event: message_stop")));
+  const auto result = run_whole(streaming_request(true),
+                                std::string_view(text).substr(0, text.find("event: message_stop")));
   ASSERT_FALSE(result.error);
   const auto data = frames(result.out);
   EXPECT_EQ(data.back(), "[DONE]");
@@ -232,11 +257,15 @@ TEST(AnthropicStream, MissingMessageStopAfterTheFinishIsStillWhole) {
 }
 
 TEST(AnthropicStream, TruncatedOrInvalidEventDataIsAnError) {
-  const std::string start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{}}}\n\n";
-  for (const std::string& bad : {std::string("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\n\n"),
-                                 std::string("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
-                                             "\"delta\":{\"type\":\"text_delta\",\"text\":\"\xC3\x28\"}}\n\n"),
-                                 std::string("data: [1,2]\n\n")}) {
+  const std::string start =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{}}}\n\n";
+  for (const std::string& bad :
+       {std::string(
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\n\n"),
+        std::string(
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            "\"delta\":{\"type\":\"text_delta\",\"text\":\"\xC3\x28\"}}\n\n"),
+        std::string("data: [1,2]\n\n")}) {
     const auto result = run_whole(streaming_request(false), start + bad);
     ASSERT_TRUE(result.error) << bad;
     EXPECT_EQ(result.error->kind, ErrorKind::upstream_failed);
@@ -249,48 +278,61 @@ TEST(AnthropicStream, UnknownEventTypesAreIgnored) {
   const std::string text = read_wire_fixture(std::string(kTextStream));
   const auto whole = run_whole(streaming_request(false), text);
   const auto cut = text.find("event: content_block_stop");
-  const std::string with_unknown = text.substr(0, cut) +
-                                   "event: brand_new_event\ndata: {\"type\":\"brand_new_event\",\"x\":[1]}\n\n" +
-                                   "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
-                                   "\"delta\":{\"type\":\"citations_delta\",\"citation\":{}}}\n\n" + text.substr(cut);
+  const std::string with_unknown =
+      text.substr(0, cut) +
+      "event: brand_new_event\ndata: {\"type\":\"brand_new_event\",\"x\":[1]}\n\n" +
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"citations_delta\",\"citation\":{}}}\n\n" +
+      text.substr(cut);
   const auto result = run_whole(streaming_request(false), with_unknown);
   ASSERT_FALSE(result.error);
   EXPECT_EQ(frames(result.out), frames(whole.out));
   // A stream of nothing but unknown events never completes: a clean error at its end.
-  const auto only_unknown = run_whole(streaming_request(false), "event: surprise\ndata: {\"type\":\"surprise\"}\n\n");
+  const auto only_unknown =
+      run_whole(streaming_request(false), "event: surprise\ndata: {\"type\":\"surprise\"}\n\n");
   ASSERT_TRUE(only_unknown.error);
   EXPECT_EQ(only_unknown.error->kind, ErrorKind::upstream_failed);
 }
 
 TEST(AnthropicStream, ToolCallWithoutArgumentsGetsAnEmptyObject) {
   const std::string stream =
-      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3}}}\n\n"
-      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+      "event: message_start\ndata: "
+      "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3}}}\n\n"
+      "event: content_block_start\ndata: "
+      "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
       "{\"type\":\"tool_use\",\"id\":\"toolu_a\",\"name\":\"now\",\"input\":{}}}\n\n"
       "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+      "event: content_block_start\ndata: "
+      "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
       "{\"type\":\"tool_use\",\"id\":\"toolu_b\",\"name\":\"later\",\"input\":{}}}\n\n"
       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":"
       "{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n"
       "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
-      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+      "event: message_delta\ndata: "
+      "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
       "\"usage\":{\"output_tokens\":7}}\n\n"
       "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   const auto result = run_whole(streaming_request(false), stream);
   ASSERT_FALSE(result.error);
-  EXPECT_THAT(frames(result.out),
-              ElementsAre(kRoleChunk,
-                          chunk(R"({"tool_calls":[{"index":0,"id":"toolu_a","type":"function","function":{"name":"now","arguments":""}}]})"),
-                          chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]})"),
-                          chunk(R"({"tool_calls":[{"index":1,"id":"toolu_b","type":"function","function":{"name":"later","arguments":""}}]})"),
-                          chunk(R"({"tool_calls":[{"index":1,"function":{"arguments":"{}"}}]})"),
-                          chunk("{}", R"("tool_calls")"), "[DONE]"));
+  EXPECT_THAT(
+      frames(result.out),
+      ElementsAre(
+          kRoleChunk,
+          chunk(
+              R"({"tool_calls":[{"index":0,"id":"toolu_a","type":"function","function":{"name":"now","arguments":""}}]})"),
+          chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]})"),
+          chunk(
+              R"({"tool_calls":[{"index":1,"id":"toolu_b","type":"function","function":{"name":"later","arguments":""}}]})"),
+          chunk(R"({"tool_calls":[{"index":1,"function":{"arguments":"{}"}}]})"),
+          chunk("{}", R"("tool_calls")"), "[DONE]"));
 }
 
 TEST(AnthropicStream, JsonModeToolStreamsAsContent) {
   const std::string stream =
-      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3}}}\n\n"
-      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+      "event: message_start\ndata: "
+      "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3}}}\n\n"
+      "event: content_block_start\ndata: "
+      "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
       "{\"type\":\"tool_use\",\"id\":\"toolu_j\",\"name\":\"json_tool_call\",\"input\":{}}}\n\n"
       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
       "{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}\n\n"
@@ -299,13 +341,16 @@ TEST(AnthropicStream, JsonModeToolStreamsAsContent) {
       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
       "{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"Ann\\\"}\"}}\n\n"
       "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+      "event: message_delta\ndata: "
+      "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
       "\"usage\":{\"output_tokens\":7}}\n\n"
       "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
-  const auto result = run_whole(streaming_request(false, R"(,"response_format":{"type":"json_object"})"), stream);
+  const auto result =
+      run_whole(streaming_request(false, R"(,"response_format":{"type":"json_object"})"), stream);
   ASSERT_FALSE(result.error);
-  EXPECT_THAT(frames(result.out), ElementsAre(kRoleChunk, content("{\"name\":"), content("\"Ann\"}"),
-                                              chunk("{}", R"("stop")"), "[DONE]"));
+  EXPECT_THAT(frames(result.out),
+              ElementsAre(kRoleChunk, content("{\"name\":"), content("\"Ann\"}"),
+                          chunk("{}", R"("stop")"), "[DONE]"));
 }
 
 TEST(AnthropicStream, NothingAfterMessageStop) {

@@ -14,11 +14,15 @@ constexpr char kClientModel[] = "my-claude";
 constexpr char kKey[] = "sk-ant-secret-key-for-tests";
 
 Target target() {
-  return Target{.provider = "anthropic", .upstream_model = "claude-sonnet-4-5", .api_base = "https://api.anthropic.com",
+  return Target{.provider = "anthropic",
+                .upstream_model = "claude-sonnet-4-5",
+                .api_base = "https://api.anthropic.com",
                 .api_key = kKey};
 }
 
-api::Request chat(std::string_view body) { return parsed_request(api::Endpoint::chat_completions, body); }
+api::Request chat(std::string_view body) {
+  return parsed_request(api::Endpoint::chat_completions, body);
+}
 
 // The upstream body of `request_body`, parsed.
 json::object encoded_body(std::string_view request_body, const Target& deployment = target()) {
@@ -43,7 +47,8 @@ std::optional<std::string> header(const UpstreamRequest& request, std::string_vi
 // ---- encode ---------------------------------------------------------------------------------
 
 TEST(AnthropicEncode, UrlAndHeaders) {
-  auto upstream = kAnthropic.encode(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})"), target());
+  auto upstream = kAnthropic.encode(
+      chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})"), target());
   ASSERT_TRUE(upstream);
   EXPECT_EQ(upstream->url, "https://api.anthropic.com/v1/messages");
   EXPECT_EQ(header(*upstream, "x-api-key"), kKey);
@@ -56,14 +61,17 @@ TEST(AnthropicEncode, UrlAndHeaders) {
 TEST(AnthropicEncode, BaseThatAlreadyNamesTheEndpointIsKept) {
   Target deployment = target();
   deployment.api_base = "http://127.0.0.1:9/proxy/v1/messages";
-  auto upstream = kAnthropic.encode(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})"), deployment);
+  auto upstream = kAnthropic.encode(
+      chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})"), deployment);
   ASSERT_TRUE(upstream);
   EXPECT_EQ(upstream->url, "http://127.0.0.1:9/proxy/v1/messages");
 }
 
 TEST(AnthropicEncode, ExtraHeadersBetasMergedAndVersionPinned) {
   Target deployment = target();
-  deployment.extra_headers = {{"anthropic-beta", "a-beta-1"}, {"X-Team", "blue"}, {"Anthropic-Beta", "b-beta-2"},
+  deployment.extra_headers = {{"anthropic-beta", "a-beta-1"},
+                              {"X-Team", "blue"},
+                              {"Anthropic-Beta", "b-beta-2"},
                               {"anthropic-version", "2099-01-01"}};
   auto upstream = kAnthropic.encode(
       chat(R"({"model":"c","messages":[{"role":"user","content":[{"type":"text","text":"Hi",
@@ -81,7 +89,8 @@ TEST(AnthropicEncode, ExtraHeadersBetasMergedAndVersionPinned) {
 TEST(AnthropicEncode, NoKeyNoKeyHeader) {
   Target deployment = target();
   deployment.api_key.clear();
-  auto upstream = kAnthropic.encode(chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})"), deployment);
+  auto upstream = kAnthropic.encode(
+      chat(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})"), deployment);
   ASSERT_TRUE(upstream);
   EXPECT_EQ(header(*upstream, "x-api-key"), std::nullopt);
 }
@@ -161,12 +170,13 @@ TEST(AnthropicEncode, Images) {
 }
 
 TEST(AnthropicEncode, BadImagesAndArgumentsAre400) {
-  for (const char* request : {
-           R"({"model":"c","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x/y.png"}}]}]})",
-           R"({"model":"c","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png,abc"}}]}]})",
-           R"({"model":"c","messages":[{"role":"assistant","tool_calls":[{"id":"t","function":{"name":"f","arguments":"{not json"}}]}]})",
-           R"({"model":"c","messages":[{"role":"wizard","content":"hi"}]})",
-       }) {
+  for (
+      const char* request : {
+          R"({"model":"c","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x/y.png"}}]}]})",
+          R"({"model":"c","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png,abc"}}]}]})",
+          R"({"model":"c","messages":[{"role":"assistant","tool_calls":[{"id":"t","function":{"name":"f","arguments":"{not json"}}]}]})",
+          R"({"model":"c","messages":[{"role":"wizard","content":"hi"}]})",
+      }) {
     SCOPED_TRACE(request);
     const Error error = encode_error(request);
     EXPECT_EQ(error.kind, ErrorKind::invalid_request);
@@ -179,22 +189,40 @@ TEST(AnthropicEncode, MaxTokens) {
   auto max_tokens = [](std::string_view request, const Target& deployment = target()) {
     return encoded_body(request, deployment).at("max_tokens");
   };
-  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":100})"), 100);
-  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":100,"max_completion_tokens":200})"), 200);
-  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":null})"), 4096) << "the documented fallback";
+  EXPECT_EQ(
+      max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":100})"),
+      100);
+  EXPECT_EQ(
+      max_tokens(
+          R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":100,"max_completion_tokens":200})"),
+      200);
+  EXPECT_EQ(
+      max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":null})"),
+      4096)
+      << "the documented fallback";
   Target known = target();
   known.max_output_tokens = 64000;
-  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})", known), 64000);
-  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":5})", known), 5);
+  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})", known),
+            64000);
+  EXPECT_EQ(
+      max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"max_tokens":5})",
+                 known),
+      5);
   Target with_default = target();
   with_default.default_params["max_tokens"] = 777;
-  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})", with_default), 777);
+  EXPECT_EQ(
+      max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}]})", with_default),
+      777);
   // Thinking needs room beyond its budget.
-  EXPECT_EQ(max_tokens(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"high"})"), 4096 + 4096);
+  EXPECT_EQ(
+      max_tokens(
+          R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"high"})"),
+      4096 + 4096);
 }
 
 TEST(AnthropicEncode, SamplingStopAndUser) {
-  const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"temperature":0.25,"top_p":0.9,"top_k":5,
+  const auto body = encoded_body(
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"temperature":0.25,"top_p":0.9,"top_k":5,
                                      "stop":"END","user":"user-42","stream":true})");
   EXPECT_EQ(body.at("temperature"), 0.25);
   EXPECT_EQ(body.at("top_p"), 0.9);
@@ -206,26 +234,37 @@ TEST(AnthropicEncode, SamplingStopAndUser) {
   EXPECT_FALSE(body.contains("user"));
   EXPECT_FALSE(body.contains("stop"));
 
-  const auto list = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"stop":["a"," ","b"],"stream":false})");
+  const auto list = encoded_body(
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"stop":["a"," ","b"],"stream":false})");
   EXPECT_EQ(list.at("stop_sequences"), json::parse(R"(["a"," ","b"])"));
   EXPECT_FALSE(list.contains("stream"));
   Target dropping = target();
   dropping.drop_params = true;
-  EXPECT_EQ(encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"stop":["a"," \n","b"]})", dropping).at("stop_sequences"),
-            json::parse(R"(["a","b"])")) << "whitespace-only sequences dropped with drop_params, as LiteLLM";
+  EXPECT_EQ(
+      encoded_body(
+          R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"stop":["a"," \n","b"]})",
+          dropping)
+          .at("stop_sequences"),
+      json::parse(R"(["a","b"])"))
+      << "whitespace-only sequences dropped with drop_params, as LiteLLM";
 }
 
 TEST(AnthropicEncode, UserIdsThatLookPersonalAreNotSent) {
   for (const char* user : {"ann@example.com", "+1 (555) 123-4567", "5551234567"}) {
     SCOPED_TRACE(user);
-    const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"user":")" + std::string(user) + "\"}");
+    const auto body =
+        encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"user":")" +
+                     std::string(user) + "\"}");
     EXPECT_FALSE(body.contains("metadata"));
   }
-  EXPECT_TRUE(encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"user":"ann@team"})").contains("metadata"));
+  EXPECT_TRUE(
+      encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"user":"ann@team"})")
+          .contains("metadata"));
 }
 
 TEST(AnthropicEncode, ToolsGolden) {
-  const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"tools":[
+  const auto body =
+      encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"tools":[
       {"type":"function","function":{"name":"get_weather","description":"Weather","parameters":
         {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}},
        "cache_control":{"type":"ephemeral"}},
@@ -244,37 +283,47 @@ TEST(AnthropicEncode, ToolsGolden) {
 
 TEST(AnthropicEncode, ToolChoiceAndParallelToolCalls) {
   auto choice = [](std::string_view fields) {
-    const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function","function":{"name":"f"}}])" +
-                                   std::string(fields) + "}");
+    const auto body = encoded_body(
+        R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function","function":{"name":"f"}}])" +
+        std::string(fields) + "}");
     const auto* found = body.if_contains("tool_choice");
     return found ? json::serialize(*found) : std::string("absent");
   };
   EXPECT_EQ(choice(R"(,"tool_choice":"auto")"), R"({"type":"auto"})");
   EXPECT_EQ(choice(R"(,"tool_choice":"required")"), R"({"type":"any"})");
   EXPECT_EQ(choice(R"(,"tool_choice":"none")"), R"({"type":"none"})");
-  EXPECT_EQ(choice(R"(,"tool_choice":{"type":"function","function":{"name":"f"}})"), R"({"type":"tool","name":"f"})");
-  EXPECT_EQ(choice(R"(,"parallel_tool_calls":false)"), R"({"type":"auto","disable_parallel_tool_use":true})");
+  EXPECT_EQ(choice(R"(,"tool_choice":{"type":"function","function":{"name":"f"}})"),
+            R"({"type":"tool","name":"f"})");
+  EXPECT_EQ(choice(R"(,"parallel_tool_calls":false)"),
+            R"({"type":"auto","disable_parallel_tool_use":true})");
   EXPECT_EQ(choice(R"(,"tool_choice":"required","parallel_tool_calls":true)"),
             R"({"type":"any","disable_parallel_tool_use":false})");
   EXPECT_EQ(choice(R"(,"tool_choice":"none","parallel_tool_calls":false)"), R"({"type":"none"})");
   EXPECT_EQ(choice(""), "absent");
   const auto without_tools = encoded_body(
       R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"tool_choice":"none","parallel_tool_calls":false})");
-  EXPECT_FALSE(without_tools.contains("tool_choice")) << "Anthropic refuses a tool_choice without tools";
+  EXPECT_FALSE(without_tools.contains("tool_choice"))
+      << "Anthropic refuses a tool_choice without tools";
 }
 
 TEST(AnthropicEncode, ResponseFormatBecomesAForcedJsonTool) {
-  const auto schema = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema",
+  const auto schema = encoded_body(
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema",
       "json_schema":{"name":"person","schema":{"type":"object","properties":{"name":{"type":"string"}}}}}})");
-  EXPECT_EQ(json::value(schema.at("tools")), json::parse(R"([{"name":"json_tool_call","input_schema":
+  EXPECT_EQ(json::value(schema.at("tools")),
+            json::parse(R"([{"name":"json_tool_call","input_schema":
       {"type":"object","properties":{"name":{"type":"string"}}}}])"));
   EXPECT_EQ(schema.at("tool_choice"), json::parse(R"({"type":"tool","name":"json_tool_call"})"));
 
-  const auto object = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}})");
+  const auto object = encoded_body(
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}})");
   EXPECT_EQ(object.at("tools"), json::parse(R"([{"name":"json_tool_call","input_schema":
       {"type":"object","additionalProperties":true,"properties":{}}}])"));
 
-  EXPECT_FALSE(encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"text"}})").contains("tools"));
+  EXPECT_FALSE(
+      encoded_body(
+          R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"text"}})")
+          .contains("tools"));
   const auto thinking = encoded_body(
       R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"low","response_format":{"type":"json_object"}})");
   EXPECT_TRUE(thinking.contains("tools"));
@@ -283,35 +332,45 @@ TEST(AnthropicEncode, ResponseFormatBecomesAForcedJsonTool) {
 
 TEST(AnthropicEncode, ReasoningEffortAndThinking) {
   auto thinking = [](std::string_view fields) {
-    const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}])" + std::string(fields) + "}");
+    const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}])" +
+                                   std::string(fields) + "}");
     const auto* found = body.if_contains("thinking");
     return found ? json::serialize(*found) : std::string("absent");
   };
   EXPECT_EQ(thinking(R"(,"reasoning_effort":"low")"), R"({"type":"enabled","budget_tokens":1024})");
-  EXPECT_EQ(thinking(R"(,"reasoning_effort":"medium")"), R"({"type":"enabled","budget_tokens":2048})");
-  EXPECT_EQ(thinking(R"(,"reasoning_effort":"high")"), R"({"type":"enabled","budget_tokens":4096})");
+  EXPECT_EQ(thinking(R"(,"reasoning_effort":"medium")"),
+            R"({"type":"enabled","budget_tokens":2048})");
+  EXPECT_EQ(thinking(R"(,"reasoning_effort":"high")"),
+            R"({"type":"enabled","budget_tokens":4096})");
   EXPECT_EQ(thinking(R"(,"reasoning_effort":"none")"), "absent");
-  EXPECT_EQ(thinking(R"(,"thinking":{"type":"enabled","budget_tokens":3000},"reasoning_effort":"low")"),
-            R"({"type":"enabled","budget_tokens":3000})");
-  const Error error = encode_error(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"extreme"})");
+  EXPECT_EQ(
+      thinking(R"(,"thinking":{"type":"enabled","budget_tokens":3000},"reasoning_effort":"low")"),
+      R"({"type":"enabled","budget_tokens":3000})");
+  const Error error = encode_error(
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"extreme"})");
   EXPECT_EQ(error.param, "reasoning_effort");
   EXPECT_EQ(http_status(error), 400);
 }
 
 TEST(AnthropicEncode, UnsupportedParamsAreRefusedUnlessDropped) {
-  const Error error = encode_error(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"logprobs":true})");
+  const Error error =
+      encode_error(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"logprobs":true})");
   EXPECT_EQ(error.kind, ErrorKind::unsupported_params);
   EXPECT_THAT(error.message, HasSubstr("anthropic does not support parameters: ['logprobs']"));
   Target dropping = target();
   dropping.drop_params = true;
-  const auto body = encoded_body(R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"logprobs":true,"seed":3,"metadata":{"a":1}})", dropping);
+  const auto body = encoded_body(
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"logprobs":true,"seed":3,"metadata":{"a":1}})",
+      dropping);
   EXPECT_FALSE(body.contains("logprobs"));
   EXPECT_FALSE(body.contains("seed"));
-  EXPECT_FALSE(body.contains("metadata")) << "the gateway's own metadata never reaches the upstream";
+  EXPECT_FALSE(body.contains("metadata"))
+      << "the gateway's own metadata never reaches the upstream";
 }
 
 TEST(AnthropicEncode, OnlyChatCompletions) {
-  auto upstream = kAnthropic.encode(parsed_request(api::Endpoint::embeddings, R"({"model":"c","input":"x"})"), target());
+  auto upstream = kAnthropic.encode(
+      parsed_request(api::Endpoint::embeddings, R"({"model":"c","input":"x"})"), target());
   ASSERT_FALSE(upstream);
   EXPECT_EQ(http_status(upstream.error()), 400);
   EXPECT_THAT(upstream.error().message, HasSubstr("chat completions only"));
@@ -320,7 +379,8 @@ TEST(AnthropicEncode, OnlyChatCompletions) {
 // ---- decode ---------------------------------------------------------------------------------
 
 // The answer without its generated id and time (checked for shape), for golden comparison.
-json::object decoded(std::string_view request_body, std::string_view answer, api::Usage* usage = nullptr) {
+json::object decoded(std::string_view request_body, std::string_view answer,
+                     api::Usage* usage = nullptr) {
   auto reply = kAnthropic.decode(chat(request_body), answer, kClientModel);
   if (!reply) throw std::runtime_error("decode failed: " + reply.error().message);
   auto body = json::parse(reply->body).as_object();
@@ -332,7 +392,8 @@ json::object decoded(std::string_view request_body, std::string_view answer, api
   return body;
 }
 
-constexpr char kPlainRequest[] = R"({"model":"my-claude","messages":[{"role":"user","content":"Hi"}]})";
+constexpr char kPlainRequest[] =
+    R"({"model":"my-claude","messages":[{"role":"user","content":"Hi"}]})";
 
 TEST(AnthropicDecode, RecordedMessageGolden) {
   api::Usage usage;
@@ -352,7 +413,8 @@ TEST(AnthropicDecode, RecordedMessageGolden) {
 }
 
 TEST(AnthropicDecode, ToolUseGolden) {
-  const auto body = decoded(kPlainRequest, read_wire_fixture("anthropic/message_tool_use.synthetic.json"));
+  const auto body =
+      decoded(kPlainRequest, read_wire_fixture("anthropic/message_tool_use.synthetic.json"));
   const auto& choice = body.at("choices").at(0).as_object();
   EXPECT_EQ(choice.at("finish_reason"), "tool_calls");
   EXPECT_EQ(choice.at("message").at("content"), "I'll check the weather in both cities.");
@@ -361,13 +423,15 @@ TEST(AnthropicDecode, ToolUseGolden) {
   EXPECT_EQ(calls[0].at("id"), "toolu_01SyntheticParis0000000001");
   EXPECT_EQ(calls[0].at("type"), "function");
   EXPECT_EQ(calls[0].at("function").at("name"), "get_weather");
-  EXPECT_EQ(json::parse(calls[0].at("function").at("arguments").as_string()), json::parse(R"({"location":"Paris"})"));
+  EXPECT_EQ(json::parse(calls[0].at("function").at("arguments").as_string()),
+            json::parse(R"({"location":"Paris"})"));
   EXPECT_EQ(json::parse(calls[1].at("function").at("arguments").as_string()),
             json::parse(R"({"location":"London","units":"celsius"})"));
 }
 
 TEST(AnthropicDecode, ThinkingBecomesReasoningContent) {
-  const auto body = decoded(kPlainRequest, R"({"type":"message","role":"assistant","model":"x","content":[
+  const auto body =
+      decoded(kPlainRequest, R"({"type":"message","role":"assistant","model":"x","content":[
       {"type":"thinking","thinking":"Step one. ","signature":"sig"},
       {"type":"redacted_thinking","data":"opaque"},
       {"type":"thinking","thinking":"Step two.","signature":"sig2"},
@@ -375,19 +439,23 @@ TEST(AnthropicDecode, ThinkingBecomesReasoningContent) {
   const auto& message = body.at("choices").at(0).at("message");
   EXPECT_EQ(message.at("content"), "Answer");
   EXPECT_EQ(message.at("reasoning_content"), "Step one. Step two.");
-  EXPECT_EQ(message.at("thinking_blocks"), json::parse(R"([{"type":"thinking","thinking":"Step one. ","signature":"sig"},
+  EXPECT_EQ(message.at("thinking_blocks"),
+            json::parse(R"([{"type":"thinking","thinking":"Step one. ","signature":"sig"},
       {"type":"redacted_thinking","data":"opaque"},{"type":"thinking","thinking":"Step two.","signature":"sig2"}])"));
   EXPECT_EQ(body.at("choices").at(0).at("finish_reason"), "length");
 }
 
 TEST(AnthropicDecode, JsonModeToolCallBecomesContent) {
-  constexpr char kJsonRequest[] = R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}})";
+  constexpr char kJsonRequest[] =
+      R"({"model":"c","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}})";
   auto answer = [](std::string_view input) {
     return R"({"type":"message","content":[{"type":"tool_use","id":"toolu_9","name":"json_tool_call","input":)" +
-           std::string(input) + R"(}],"stop_reason":"tool_use","usage":{"input_tokens":3,"output_tokens":4}})";
+           std::string(input) +
+           R"(}],"stop_reason":"tool_use","usage":{"input_tokens":3,"output_tokens":4}})";
   };
   const auto plain = decoded(kJsonRequest, answer(R"({"name":"Ann"})"));
-  EXPECT_EQ(json::parse(plain.at("choices").at(0).at("message").at("content").as_string()), json::parse(R"({"name":"Ann"})"));
+  EXPECT_EQ(json::parse(plain.at("choices").at(0).at("message").at("content").as_string()),
+            json::parse(R"({"name":"Ann"})"));
   EXPECT_FALSE(plain.at("choices").at(0).at("message").as_object().contains("tool_calls"));
   EXPECT_EQ(plain.at("choices").at(0).at("finish_reason"), "stop");
   const auto wrapped = decoded(kJsonRequest, answer(R"({"values":[1,2]})"));
@@ -399,9 +467,12 @@ TEST(AnthropicDecode, JsonModeToolCallBecomesContent) {
 
 TEST(AnthropicDecode, CacheTokensCountAsPrompt) {
   api::Usage usage;
-  const auto body = decoded(kPlainRequest, R"({"type":"message","content":[],"stop_reason":"end_turn",
-      "usage":{"input_tokens":10,"cache_creation_input_tokens":20,"cache_read_input_tokens":30,"output_tokens":5}})", &usage);
-  EXPECT_EQ(body.at("usage"), json::parse(R"({"prompt_tokens":60,"completion_tokens":5,"total_tokens":65,
+  const auto body =
+      decoded(kPlainRequest, R"({"type":"message","content":[],"stop_reason":"end_turn",
+      "usage":{"input_tokens":10,"cache_creation_input_tokens":20,"cache_read_input_tokens":30,"output_tokens":5}})",
+              &usage);
+  EXPECT_EQ(body.at("usage"),
+            json::parse(R"({"prompt_tokens":60,"completion_tokens":5,"total_tokens":65,
       "prompt_tokens_details":{"cached_tokens":30},"cache_creation_input_tokens":20,"cache_read_input_tokens":30})"));
   EXPECT_EQ(usage.prompt_tokens, 60);
   EXPECT_EQ(usage.cached_tokens, 30);
@@ -410,22 +481,30 @@ TEST(AnthropicDecode, CacheTokensCountAsPrompt) {
 
 TEST(AnthropicDecode, StopReasons) {
   for (const auto& [stop, finish] : std::vector<std::pair<std::string, std::string>>{
-           {"end_turn", "stop"}, {"stop_sequence", "stop"}, {"max_tokens", "length"}, {"tool_use", "tool_calls"},
-           {"refusal", "content_filter"}, {"pause_turn", "stop"}, {"model_context_window_exceeded", "stop"}}) {
-    const auto body = decoded(kPlainRequest, R"({"content":[{"type":"text","text":"x"}],"stop_reason":")" + stop + "\"}");
+           {"end_turn", "stop"},
+           {"stop_sequence", "stop"},
+           {"max_tokens", "length"},
+           {"tool_use", "tool_calls"},
+           {"refusal", "content_filter"},
+           {"pause_turn", "stop"},
+           {"model_context_window_exceeded", "stop"}}) {
+    const auto body = decoded(
+        kPlainRequest, R"({"content":[{"type":"text","text":"x"}],"stop_reason":")" + stop + "\"}");
     EXPECT_EQ(body.at("choices").at(0).at("finish_reason"), json::value(finish)) << stop;
   }
 }
 
 TEST(AnthropicDecode, BadBodiesAreUpstreamFailures) {
-  for (const char* answer : {"<html>oops</html>", R"({"type":"message","content":[{"type":"text")", "[]",
-                             "{\"content\":[{\"type\":\"text\",\"text\":\"\xff\"}]}", R"({"type":"message"})"}) {
+  for (const char* answer :
+       {"<html>oops</html>", R"({"type":"message","content":[{"type":"text")", "[]",
+        "{\"content\":[{\"type\":\"text\",\"text\":\"\xff\"}]}", R"({"type":"message"})"}) {
     auto reply = kAnthropic.decode(chat(kPlainRequest), answer, kClientModel);
     ASSERT_FALSE(reply) << answer;
     EXPECT_EQ(reply.error().kind, ErrorKind::upstream_failed) << answer;
   }
-  auto error = kAnthropic.decode(chat(kPlainRequest), R"({"type":"error","error":{"type":"api_error","message":"boom"}})",
-                                 kClientModel);
+  auto error = kAnthropic.decode(
+      chat(kPlainRequest), R"({"type":"error","error":{"type":"api_error","message":"boom"}})",
+      kClientModel);
   ASSERT_FALSE(error);
   EXPECT_EQ(error.error().message, "boom");
   EXPECT_EQ(http_status(error.error()), 500);
@@ -434,16 +513,19 @@ TEST(AnthropicDecode, BadBodiesAreUpstreamFailures) {
 // ---- errors ---------------------------------------------------------------------------------
 
 Error error_for(int status, std::string_view type, std::string_view message) {
-  return kAnthropic.decode_error(
-      status, R"({"type":"error","error":{"type":")" + std::string(type) + R"(","message":")" + std::string(message) + "\"}}");
+  return kAnthropic.decode_error(status, R"({"type":"error","error":{"type":")" +
+                                             std::string(type) + R"(","message":")" +
+                                             std::string(message) + "\"}}");
 }
 
 TEST(AnthropicDecodeError, RecordedRateLimit) {
-  const Error error = kAnthropic.decode_error(429, read_wire_fixture("anthropic/error_429_rate_limit.json"));
+  const Error error =
+      kAnthropic.decode_error(429, read_wire_fixture("anthropic/error_429_rate_limit.json"));
   EXPECT_EQ(error.kind, ErrorKind::rate_limited);
   EXPECT_EQ(http_status(error), 429);
   EXPECT_EQ(error_type(error), "rate_limit_error");
-  EXPECT_THAT(error.message, ::testing::StartsWith("This request would exceed your organization's rate limit"));
+  EXPECT_THAT(error.message,
+              ::testing::StartsWith("This request would exceed your organization's rate limit"));
 }
 
 TEST(AnthropicDecodeError, LiteLlmsMapping) {
@@ -472,10 +554,12 @@ TEST(AnthropicDecodeError, LiteLlmsMapping) {
 }
 
 TEST(AnthropicDecodeError, ContextWindowAndContentFilter) {
-  const Error long_prompt = error_for(400, "invalid_request_error", "prompt is too long: 215000 tokens > 200000 maximum");
+  const Error long_prompt =
+      error_for(400, "invalid_request_error", "prompt is too long: 215000 tokens > 200000 maximum");
   EXPECT_EQ(long_prompt.kind, ErrorKind::context_window_exceeded);
   EXPECT_EQ(http_status(long_prompt), 400);
-  const Error filtered = error_for(400, "invalid_request_error", "Output blocked by content filtering policy");
+  const Error filtered =
+      error_for(400, "invalid_request_error", "Output blocked by content filtering policy");
   EXPECT_EQ(filtered.kind, ErrorKind::content_policy);
 }
 

@@ -1,8 +1,8 @@
 #include "providers/azure.hpp"
 
 #include "api/error_body.hpp"
-#include "providers/wire/sse.hpp"
 #include "provider_test.hpp"
+#include "providers/wire/sse.hpp"
 
 namespace llmux::providers {
 namespace {
@@ -14,14 +14,19 @@ using ::testing::UnorderedElementsAre;
 const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
 
 constexpr char kClientModel[] = "my-azure-gpt";
-constexpr std::string_view kChat = R"({"model":"my-azure-gpt","messages":[{"role":"user","content":"Hi"}],"temperature":0.5})";
+constexpr std::string_view kChat =
+    R"({"model":"my-azure-gpt","messages":[{"role":"user","content":"Hi"}],"temperature":0.5})";
 
 Target azure_target() {
-  return Target{.provider = "azure", .upstream_model = "gpt4o-prod", .api_base = "https://res.openai.azure.com",
-                .api_key = "azure-key-1", .api_version = "2024-10-21"};
+  return Target{.provider = "azure",
+                .upstream_model = "gpt4o-prod",
+                .api_base = "https://res.openai.azure.com",
+                .api_key = "azure-key-1",
+                .api_version = "2024-10-21"};
 }
 
-UpstreamRequest encoded(api::Endpoint endpoint, std::string_view body, const Target& target = azure_target()) {
+UpstreamRequest encoded(api::Endpoint endpoint, std::string_view body,
+                        const Target& target = azure_target()) {
   auto result = kAzure.encode(parsed_request(endpoint, body), target);
   if (!result) throw std::runtime_error("encode failed: " + result.error().message);
   return std::move(*result);
@@ -31,11 +36,14 @@ UpstreamRequest encoded(api::Endpoint endpoint, std::string_view body, const Tar
 
 TEST(AzureEncode, DeploymentUrlWithApiVersion) {
   EXPECT_EQ(encoded(api::Endpoint::chat_completions, kChat).url,
-            "https://res.openai.azure.com/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21");
+            "https://res.openai.azure.com/openai/deployments/gpt4o-prod/chat/"
+            "completions?api-version=2024-10-21");
   EXPECT_EQ(encoded(api::Endpoint::completions, R"({"model":"m","prompt":"p"})").url,
-            "https://res.openai.azure.com/openai/deployments/gpt4o-prod/completions?api-version=2024-10-21");
+            "https://res.openai.azure.com/openai/deployments/gpt4o-prod/"
+            "completions?api-version=2024-10-21");
   EXPECT_EQ(encoded(api::Endpoint::embeddings, R"({"model":"m","input":"x"})").url,
-            "https://res.openai.azure.com/openai/deployments/gpt4o-prod/embeddings?api-version=2024-10-21");
+            "https://res.openai.azure.com/openai/deployments/gpt4o-prod/"
+            "embeddings?api-version=2024-10-21");
 }
 
 TEST(AzureEncode, LiteLlmsDefaultVersionWhenNoneIsConfigured) {
@@ -55,7 +63,8 @@ TEST(AzureEncode, DeploymentAndVersionCannotBreakTheUrl) {
 }
 
 TEST(AzureEncode, NoModerationsEndpoint) {
-  auto result = kAzure.encode(parsed_request(api::Endpoint::moderations, R"({"input":"x"})"), azure_target());
+  auto result =
+      kAzure.encode(parsed_request(api::Endpoint::moderations, R"({"input":"x"})"), azure_target());
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, ErrorKind::invalid_request);
 }
@@ -70,23 +79,29 @@ TEST(AzureEncode, AzureAdTokenIsABearerTokenAndWinsOverTheKey) {
   target.settings["azure_ad_token"] = "entra-token-2";
   target.extra_headers.emplace_back("X-Team", "a");
   const UpstreamRequest request = encoded(api::Endpoint::chat_completions, kChat, target);
-  EXPECT_THAT(request.headers, UnorderedElementsAre(Pair("Authorization", "Bearer entra-token-2"), Pair("X-Team", "a")));
+  EXPECT_THAT(request.headers, UnorderedElementsAre(Pair("Authorization", "Bearer entra-token-2"),
+                                                    Pair("X-Team", "a")));
   EXPECT_THAT(request.body, ::testing::Not(HasSubstr("entra-token-2")));
 }
 
 TEST(AzureEncode, BodyIsOpenAisWithTheDeploymentAsModel) {
   Target target = azure_target();
   target.default_params["max_tokens"] = 64;
-  const json::value body = json::parse(encoded(api::Endpoint::chat_completions,
-      R"({"model":"my-azure-gpt","messages":[{"role":"user","content":"Hi"}],"temperature":0.5,"metadata":{"a":1}})",
-      target).body);
+  const json::value body = json::parse(
+      encoded(
+          api::Endpoint::chat_completions,
+          R"({"model":"my-azure-gpt","messages":[{"role":"user","content":"Hi"}],"temperature":0.5,"metadata":{"a":1}})",
+          target)
+          .body);
   EXPECT_EQ(body, json::parse(R"({"model":"gpt4o-prod","messages":[{"role":"user","content":"Hi"}],
                                   "temperature":0.5,"max_tokens":64})"));
 }
 
 TEST(AzureEncode, StreamOptionsOnlyWhenTheClientAsked) {
-  const json::value plain = json::parse(encoded(api::Endpoint::chat_completions,
-      R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})").body);
+  const json::value plain = json::parse(
+      encoded(api::Endpoint::chat_completions,
+              R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})")
+          .body);
   EXPECT_FALSE(plain.as_object().contains("stream_options"));
 }
 
@@ -94,7 +109,8 @@ TEST(AzureEncode, StreamOptionsOnlyWhenTheClientAsked) {
 
 TEST(AzureDecode, FilterAnnotationsKeptModelReplaced) {
   const std::string upstream = read_wire_fixture("azure/chat_completion.synthetic.json");
-  auto reply = kAzure.decode(parsed_request(api::Endpoint::chat_completions, kChat), upstream, kClientModel);
+  auto reply =
+      kAzure.decode(parsed_request(api::Endpoint::chat_completions, kChat), upstream, kClientModel);
   ASSERT_TRUE(reply);
   json::value expected = json::parse(upstream);
   expected.as_object()["model"] = kClientModel;
@@ -105,7 +121,8 @@ TEST(AzureDecode, FilterAnnotationsKeptModelReplaced) {
 }
 
 TEST(AzureDecodeError, ContentFilterIsAContentPolicyErrorWithAzuresDetail) {
-  const Error error = kAzure.decode_error(400, read_wire_fixture("azure/error_400_content_filter.json"));
+  const Error error =
+      kAzure.decode_error(400, read_wire_fixture("azure/error_400_content_filter.json"));
   EXPECT_EQ(error.kind, ErrorKind::content_policy);
   EXPECT_EQ(http_status(error), 400);
   EXPECT_THAT(error.message, HasSubstr("content management policy"));
@@ -118,10 +135,12 @@ TEST(AzureDecodeError, ContentFilterIsAContentPolicyErrorWithAzuresDetail) {
 
 TEST(AzureDecodeError, OtherErrorsKeepTheirStatus) {
   const Error error = kAzure.decode_error(
-      404, R"({"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}})");
+      404,
+      R"({"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}})");
   EXPECT_EQ(error.kind, ErrorKind::not_found);
   EXPECT_EQ(error.code, "DeploymentNotFound");
-  const Error limited = kAzure.decode_error(429, R"({"error":{"code":"429","message":"Requests have exceeded the rate limit."}})");
+  const Error limited = kAzure.decode_error(
+      429, R"({"error":{"code":"429","message":"Requests have exceeded the rate limit."}})");
   EXPECT_EQ(limited.kind, ErrorKind::rate_limited);
 }
 
@@ -136,7 +155,8 @@ std::vector<json::value> chunks_of(std::string_view out) {
   std::vector<wire::SseEvent> events;
   parser.feed(out, events);
   std::vector<json::value> chunks;
-  for (const auto& event : events) chunks.push_back(event.data == "[DONE]" ? json::value("[DONE]") : json::parse(event.data));
+  for (const auto& event : events)
+    chunks.push_back(event.data == "[DONE]" ? json::value("[DONE]") : json::parse(event.data));
   return chunks;
 }
 
@@ -156,7 +176,8 @@ TEST(AzureStream, PromptFilterChunkIsNotRelayedNorTakenForUsage) {
     EXPECT_FALSE(chunk.contains("prompt_filter_results"));
     for (const auto& choice : chunk.at("choices").as_array()) {
       EXPECT_TRUE(choice.as_object().contains("content_filter_results"));
-      if (const auto* content = choice.at("delta").as_object().if_contains("content")) text += content->as_string();
+      if (const auto* content = choice.at("delta").as_object().if_contains("content"))
+        text += content->as_string();
       if (!choice.at("finish_reason").is_null()) ++finishes;
     }
   }
@@ -188,7 +209,9 @@ TEST(AzureStream, SameOutputWhereverTheBytesAreSplit) {
 }
 
 TEST(AzureStream, ContentFilterFinishReasonPassesThrough) {
-  const StreamRun result = run(streaming_chat_request(false), {read_wire_fixture("azure/chat_completion_stream_content_filter.synthetic.sse")});
+  const StreamRun result =
+      run(streaming_chat_request(false),
+          {read_wire_fixture("azure/chat_completion_stream_content_filter.synthetic.sse")});
   ASSERT_FALSE(result.error);
   const auto chunks = chunks_of(result.out);
   ASSERT_GE(chunks.size(), 2u);
@@ -197,14 +220,19 @@ TEST(AzureStream, ContentFilterFinishReasonPassesThrough) {
 
 TEST(AzureStream, BadBytesAreCleanErrors) {
   const std::string upstream = read_wire_fixture("azure/chat_completion_stream.synthetic.sse");
-  const auto cut = upstream.find("data: ", upstream.find("\"Hello\""));  // after the first content event
-  const StreamRun ended_early = run(streaming_chat_request(false), {std::string_view(upstream).substr(0, cut)});
+  const auto cut =
+      upstream.find("data: ", upstream.find("\"Hello\""));  // after the first content event
+  const StreamRun ended_early =
+      run(streaming_chat_request(false), {std::string_view(upstream).substr(0, cut)});
   ASSERT_TRUE(ended_early.error);
   EXPECT_EQ(ended_early.error->kind, ErrorKind::upstream_failed);
-  const StreamRun truncated = run(streaming_chat_request(false), {"data: {\"id\":\"x\",\"choices\":[{\"delta\n\n"});
+  const StreamRun truncated =
+      run(streaming_chat_request(false), {"data: {\"id\":\"x\",\"choices\":[{\"delta\n\n"});
   ASSERT_TRUE(truncated.error);
   EXPECT_EQ(truncated.error->kind, ErrorKind::upstream_failed);
-  const StreamRun invalid_utf8 = run(streaming_chat_request(false), {"data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"\xC3\x28\"}}]}\n\n"});
+  const StreamRun invalid_utf8 =
+      run(streaming_chat_request(false),
+          {"data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"\xC3\x28\"}}]}\n\n"});
   ASSERT_TRUE(invalid_utf8.error);
 }
 

@@ -17,11 +17,23 @@ TEST(ChunkWriter, WritesOpenAiChunks) {
   chunks.write_tool_arguments(out, 2, R"({"x":1})");
   chunks.write(out, "{}", "stop");
   chunks.write_usage(out, R"({"total_tokens":3})");
-  EXPECT_EQ(out, head + R"({"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})" "\n\n" +
-                     head + R"({"index":0,"delta":{"content":"a\nb"},"finish_reason":null}]})" "\n\n" +
-                     head + R"({"index":0,"delta":{"tool_calls":[{"index":2,"function":{"arguments":"{\"x\":1}"}}]},"finish_reason":null}]})" "\n\n" +
-                     head + R"({"index":0,"delta":{},"finish_reason":"stop"}]})" "\n\n" +
-                     head + R"(],"usage":{"total_tokens":3}})" "\n\n");
+  EXPECT_EQ(
+      out,
+      head +
+          R"({"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})"
+          "\n\n" +
+          head +
+          R"({"index":0,"delta":{"content":"a\nb"},"finish_reason":null}]})"
+          "\n\n" +
+          head +
+          R"({"index":0,"delta":{"tool_calls":[{"index":2,"function":{"arguments":"{\"x\":1}"}}]},"finish_reason":null}]})"
+          "\n\n" +
+          head +
+          R"({"index":0,"delta":{},"finish_reason":"stop"}]})"
+          "\n\n" +
+          head +
+          R"(],"usage":{"total_tokens":3}})"
+          "\n\n");
 }
 
 }  // namespace

@@ -5,12 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -37,15 +37,19 @@ std::string base64url_decode(std::string_view text) {
   const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                      reinterpret_cast<const unsigned char*>(standard.data()),
                                      static_cast<int>(standard.size()));
-  out.resize(static_cast<std::size_t>(length) - (standard.size() - text.size()));  // minus the padding
+  out.resize(static_cast<std::size_t>(length) -
+             (standard.size() - text.size()));  // minus the padding
   return out;
 }
 
 bool verifies(std::string_view signing_input, std::string_view signature) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                  &EVP_MD_CTX_free);
   EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key_pair().key.get());
-  return EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                          reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) == 1;
+  return EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(),
+                          reinterpret_cast<const unsigned char*>(signing_input.data()),
+                          signing_input.size()) == 1;
 }
 
 TEST(Base64Url, UrlAlphabetWithoutPadding) {
@@ -101,7 +105,8 @@ TEST(ServiceAccount, ProblemsNameTheFieldNeverTheKey) {
   EXPECT_THAT(no_key.error().message, HasSubstr("no private_key"));
 
   json::object object = json::parse(key_json()).as_object();
-  object["private_key"] = "-----BEGIN PRIVATE KEY-----\nnot-a-key-SECRETBYTES\n-----END PRIVATE KEY-----\n";
+  object["private_key"] =
+      "-----BEGIN PRIVATE KEY-----\nnot-a-key-SECRETBYTES\n-----END PRIVATE KEY-----\n";
   const auto bad_key = parse_service_account(json::serialize(object));
   ASSERT_FALSE(bad_key);
   EXPECT_THAT(bad_key.error().message, HasSubstr("not a PEM private key"));
@@ -111,19 +116,22 @@ TEST(ServiceAccount, ProblemsNameTheFieldNeverTheKey) {
   ASSERT_FALSE(not_json);
   EXPECT_THAT(not_json.error().message, Not(HasSubstr("SECRETBYTES")));
 
-  const auto user_credentials = parse_service_account(R"({"type":"authorized_user","refresh_token":"SECRETBYTES"})");
+  const auto user_credentials =
+      parse_service_account(R"({"type":"authorized_user","refresh_token":"SECRETBYTES"})");
   ASSERT_FALSE(user_credentials);
   EXPECT_THAT(user_credentials.error().message, HasSubstr("'authorized_user' are not supported"));
 
   const auto no_file = load_service_account("/nonexistent/llmux/key.json");
   ASSERT_FALSE(no_file);
-  EXPECT_THAT(no_file.error().message, HasSubstr("cannot read the service-account key file '/nonexistent/llmux/key.json'"));
+  EXPECT_THAT(no_file.error().message,
+              HasSubstr("cannot read the service-account key file '/nonexistent/llmux/key.json'"));
 }
 
 TEST(JwtAssertion, ExactHeaderAndClaimsSignedWithTheAccountsKey) {
   const auto account = parse_service_account(key_json());
   ASSERT_TRUE(account);
-  const auto jwt = sign_jwt_assertion(*account, kCloudPlatformScope, "https://oauth2.example.test/token", 1700000000);
+  const auto jwt = sign_jwt_assertion(*account, kCloudPlatformScope,
+                                      "https://oauth2.example.test/token", 1700000000);
   ASSERT_TRUE(jwt) << jwt.error().message;
   const auto first_dot = jwt->find('.');
   const auto second_dot = jwt->find('.', first_dot + 1);
@@ -148,12 +156,14 @@ TEST(JwtAssertion, NoKidWithoutPrivateKeyId) {
   ASSERT_TRUE(account);
   const auto jwt = sign_jwt_assertion(*account, kCloudPlatformScope, account->token_uri, 1);
   ASSERT_TRUE(jwt);
-  EXPECT_EQ(json::parse(base64url_decode(jwt->substr(0, jwt->find('.')))), json::parse(R"({"alg":"RS256","typ":"JWT"})"));
+  EXPECT_EQ(json::parse(base64url_decode(jwt->substr(0, jwt->find('.')))),
+            json::parse(R"({"alg":"RS256","typ":"JWT"})"));
 }
 
 TEST(TokenRequest, JwtBearerGrantFormEncoded) {
-  EXPECT_EQ(token_request_body("aa.bb-_.cc"),
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=aa.bb-_.cc");
+  EXPECT_EQ(
+      token_request_body("aa.bb-_.cc"),
+      "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=aa.bb-_.cc");
 }
 
 TEST(TokenResponse, AccessTokenAndLifetime) {
@@ -165,10 +175,12 @@ TEST(TokenResponse, AccessTokenAndLifetime) {
 }
 
 TEST(TokenResponse, ErrorsQuoteGooglesReasonOnly) {
-  const auto refused = parse_token_response(400, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})");
+  const auto refused = parse_token_response(
+      400, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::invalid_request);
-  EXPECT_EQ(refused.error().message, "the token endpoint answered 400: invalid_grant (Invalid JWT Signature.)");
+  EXPECT_EQ(refused.error().message,
+            "the token endpoint answered 400: invalid_grant (Invalid JWT Signature.)");
   const auto down = parse_token_response(503, "<html>busy</html>");
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().kind, ErrorKind::unavailable);
@@ -180,18 +192,21 @@ TEST(TokenResponse, ErrorsQuoteGooglesReasonOnly) {
 TEST(GoogleAccessToken, NoTokenYetThenTokenThenExpiry) {
   auto account = parse_service_account(key_json());
   ASSERT_TRUE(account);
-  GoogleAccessToken token(std::move(*account), "https://oauth2.example.test/token", "vertex_ai deployment 'v'");
+  GoogleAccessToken token(std::move(*account), "https://oauth2.example.test/token",
+                          "vertex_ai deployment 'v'");
   const auto before = token.bearer();
   ASSERT_FALSE(before);
   EXPECT_EQ(before.error().kind, ErrorKind::unavailable);
-  EXPECT_THAT(before.error().message, HasSubstr("vertex_ai deployment 'v': no Google OAuth access token"));
+  EXPECT_THAT(before.error().message,
+              HasSubstr("vertex_ai deployment 'v': no Google OAuth access token"));
 
   token.publish("ya29.first");
   EXPECT_EQ(token.bearer().value(), "Bearer ya29.first");
   // A failed refresh while the token is still valid keeps it.
   token.report_failure("the token endpoint answered 503", false, /*token_expired=*/false);
   EXPECT_EQ(token.bearer().value(), "Bearer ya29.first");
-  token.report_failure("the token endpoint answered 400: invalid_grant", true, /*token_expired=*/true);
+  token.report_failure("the token endpoint answered 400: invalid_grant", true,
+                       /*token_expired=*/true);
   const auto after = token.bearer();
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().kind, ErrorKind::unauthenticated);

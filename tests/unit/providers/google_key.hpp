@@ -2,13 +2,13 @@
 // once per test binary with OpenSSL, and the key file's JSON around it.
 #pragma once
 
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <memory>
 #include <string>
@@ -32,8 +32,10 @@ inline const KeyPair& key_pair() {
   return pair;
 }
 
-inline std::string key_json(const std::string& extra_fields = R"("private_key_id":"kid-123","project_id":"proj-1",)") {
-  boost::json::object object = boost::json::parse("{" + extra_fields + R"("type":"service_account"})").as_object();
+inline std::string key_json(
+    const std::string& extra_fields = R"("private_key_id":"kid-123","project_id":"proj-1",)") {
+  boost::json::object object =
+      boost::json::parse("{" + extra_fields + R"("type":"service_account"})").as_object();
   object["client_email"] = "llmux-test@proj-1.iam.gserviceaccount.com";
   object["private_key"] = key_pair().private_pem();
   object["token_uri"] = "https://oauth2.example.test/token";

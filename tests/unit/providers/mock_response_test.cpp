@@ -17,7 +17,8 @@ Target mock_target(std::string_view text) {
 
 // What a client gets from a mock_response deployment: encoded, answered in process (the call's
 // body is the answer) and decoded as any upstream's answer.
-Reply mock_reply(const api::Request& request, std::string_view text, std::string_view client_model) {
+Reply mock_reply(const api::Request& request, std::string_view text,
+                 std::string_view client_model) {
   const Provider& provider = mock_response_provider();
   auto call = provider.encode(request, mock_target(text));
   EXPECT_TRUE(call);
@@ -33,7 +34,8 @@ std::string mock_stream(api::Request request, std::string_view text, std::string
   const Provider& provider = mock_response_provider();
   auto call = provider.encode(request, mock_target(text));
   EXPECT_TRUE(call);
-  const test_support::StreamRun run = test_support::run_stream(provider, request, {call->body}, client_model);
+  const test_support::StreamRun run =
+      test_support::run_stream(provider, request, {call->body}, client_model);
   EXPECT_FALSE(run.error);
   usage = run.usage;
   return run.out;
@@ -45,15 +47,18 @@ std::vector<json::object> stream_chunks(std::string_view out) {
   bool saw_done = false;
   for (const std::string& frame : test_support::frames(out)) {
     EXPECT_FALSE(saw_done) << "a frame after [DONE]";
-    if (frame == "[DONE]") saw_done = true;
-    else chunks.push_back(json::parse(frame).as_object());
+    if (frame == "[DONE]")
+      saw_done = true;
+    else
+      chunks.push_back(json::parse(frame).as_object());
   }
   EXPECT_TRUE(saw_done);
   return chunks;
 }
 
 TEST(MockReply, ChatCompletion) {
-  const Reply reply = mock_reply(parsed_request(api::Endpoint::chat_completions, kChat), kText, "client-name");
+  const Reply reply =
+      mock_reply(parsed_request(api::Endpoint::chat_completions, kChat), kText, "client-name");
   const json::object body = json::parse(reply.body).as_object();
   EXPECT_EQ(body.at("object"), "chat.completion");
   EXPECT_EQ(body.at("model"), "client-name");
@@ -64,7 +69,8 @@ TEST(MockReply, ChatCompletion) {
             json::parse(R"({"index":0,"finish_reason":"stop","logprobs":null,
                            "message":{"role":"assistant","content":"Hello from the mock","refusal":null}})"));
   // Prompt: 3 priming + (3 + "system" + "Be brief.") + (3 + "user" + "Hi there") = 3 + 7 + 6.
-  EXPECT_EQ(body.at("usage"), json::parse(R"({"prompt_tokens":16,"completion_tokens":4,"total_tokens":20})"));
+  EXPECT_EQ(body.at("usage"),
+            json::parse(R"({"prompt_tokens":16,"completion_tokens":4,"total_tokens":20})"));
   EXPECT_TRUE(reply.usage.reported);
   EXPECT_EQ(reply.usage.prompt_tokens, 16);
   EXPECT_EQ(reply.usage.completion_tokens, 4);
@@ -72,13 +78,15 @@ TEST(MockReply, ChatCompletion) {
 }
 
 TEST(MockReply, TextCompletion) {
-  const Reply reply = mock_reply(parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"Say hi"})"),
-                                 kText, "m");
+  const Reply reply = mock_reply(
+      parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"Say hi"})"), kText, "m");
   const json::object body = json::parse(reply.body).as_object();
   EXPECT_EQ(body.at("object"), "text_completion");
   EXPECT_THAT(std::string(body.at("id").as_string()), ::testing::StartsWith("cmpl-"));
-  EXPECT_EQ(body.at("choices").at(0),
-            json::parse(R"({"index":0,"finish_reason":"stop","logprobs":null,"text":"Hello from the mock"})"));
+  EXPECT_EQ(
+      body.at("choices").at(0),
+      json::parse(
+          R"({"index":0,"finish_reason":"stop","logprobs":null,"text":"Hello from the mock"})"));
   EXPECT_EQ(reply.usage.prompt_tokens, 2);  // "Say" " hi"
   EXPECT_EQ(reply.usage.total_tokens, 6);
 }
@@ -91,8 +99,8 @@ TEST(MockReply, IdsDiffer) {
 
 TEST(MockStream, ChatShape) {
   api::Usage usage;
-  const auto chunks = stream_chunks(mock_stream(parsed_request(api::Endpoint::chat_completions, kChat), kText,
-                                                "client-name", usage));
+  const auto chunks = stream_chunks(mock_stream(
+      parsed_request(api::Endpoint::chat_completions, kChat), kText, "client-name", usage));
   ASSERT_EQ(chunks.size(), 5u);  // "Hello ", "from ", "the ", "mock", finish
   std::string content;
   for (std::size_t i = 0; i < chunks.size(); ++i) {
@@ -107,7 +115,8 @@ TEST(MockStream, ChatShape) {
     const auto& delta = choice.at("delta").as_object();
     EXPECT_EQ(delta.contains("role"), i == 0);  // the role on the first chunk only
     if (const auto* piece = delta.if_contains("content")) content += piece->as_string();
-    EXPECT_EQ(choice.at("finish_reason"), i + 1 == chunks.size() ? json::value("stop") : json::value(nullptr));
+    EXPECT_EQ(choice.at("finish_reason"),
+              i + 1 == chunks.size() ? json::value("stop") : json::value(nullptr));
   }
   EXPECT_EQ(chunks[0].at("choices").at(0).at("delta").at("role"), "assistant");
   EXPECT_EQ(content, kText);
@@ -125,22 +134,26 @@ TEST(MockStream, UsageChunkOnlyWithIncludeUsage) {
   ASSERT_EQ(chunks.size(), 6u);
   EXPECT_EQ(chunks[4].at("choices").at(0).at("finish_reason"), "stop");
   EXPECT_TRUE(chunks[5].at("choices").as_array().empty());
-  EXPECT_EQ(chunks[5].at("usage"), json::parse(R"({"prompt_tokens":9,"completion_tokens":4,"total_tokens":13})"));
+  EXPECT_EQ(chunks[5].at("usage"),
+            json::parse(R"({"prompt_tokens":9,"completion_tokens":4,"total_tokens":13})"));
   EXPECT_EQ(usage.total_tokens, 13);
 }
 
 TEST(MockStream, EmptyAnswerStillHasARoleChunk) {
   api::Usage usage;
-  const auto chunks = stream_chunks(mock_stream(parsed_request(api::Endpoint::chat_completions, kChat), "", "m", usage));
+  const auto chunks = stream_chunks(
+      mock_stream(parsed_request(api::Endpoint::chat_completions, kChat), "", "m", usage));
   ASSERT_EQ(chunks.size(), 2u);
-  EXPECT_EQ(chunks[0].at("choices").at(0).at("delta"), json::parse(R"({"content":"","role":"assistant"})"));
+  EXPECT_EQ(chunks[0].at("choices").at(0).at("delta"),
+            json::parse(R"({"content":"","role":"assistant"})"));
   EXPECT_EQ(chunks[1].at("choices").at(0).at("finish_reason"), "stop");
   EXPECT_EQ(usage.completion_tokens, 0);
 }
 
 TEST(MockResponse, AnswersChatAndTextCompletionsOnly) {
   const auto call = mock_response_provider().encode(
-      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"x"})"), mock_target(kText));
+      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"x"})"),
+      mock_target(kText));
   ASSERT_FALSE(call);
   EXPECT_EQ(http_status(call.error()), 400);
   EXPECT_EQ(call.error().message, "mock_response answers chat and text completions only.");
@@ -148,9 +161,9 @@ TEST(MockResponse, AnswersChatAndTextCompletionsOnly) {
 
 TEST(MockStream, TextCompletionShape) {
   api::Usage usage;
-  const auto chunks = stream_chunks(
-      mock_stream(parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"p","stream":true})"), kText, "m",
-                  usage));
+  const auto chunks = stream_chunks(mock_stream(
+      parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"p","stream":true})"),
+      kText, "m", usage));
   ASSERT_EQ(chunks.size(), 5u);
   std::string text;
   for (const auto& chunk : chunks) {

@@ -45,18 +45,21 @@ TEST(NdjsonSplitter, LastLineWithoutNewlineComesFromFinish) {
 }
 
 TEST(NdjsonSplitter, SameLinesWhereverTheBytesAreSplit) {
-  const std::string text = "{\"t\":\"h\xC3\xA9llo\"}\r\n{\"t\":\"\xF0\x9F\x91\x8B\"}\n\n{\"done\":true}\n";
+  const std::string text =
+      "{\"t\":\"h\xC3\xA9llo\"}\r\n{\"t\":\"\xF0\x9F\x91\x8B\"}\n\n{\"done\":true}\n";
   const Split whole = split({text});
   ASSERT_EQ(whole.lines.size(), 3u);
   for (std::size_t at = 0; at <= text.size(); ++at) {
     for (std::size_t second = at; second <= text.size(); second += 7) {
       const std::string_view view = text;
-      const Split pieces = split({view.substr(0, at), view.substr(at, second - at), view.substr(second)});
+      const Split pieces =
+          split({view.substr(0, at), view.substr(at, second - at), view.substr(second)});
       ASSERT_EQ(pieces.lines, whole.lines) << "split at " << at << " and " << second;
     }
   }
   std::vector<std::string_view> bytes;
-  for (std::size_t at = 0; at < text.size(); ++at) bytes.push_back(std::string_view(text).substr(at, 1));
+  for (std::size_t at = 0; at < text.size(); ++at)
+    bytes.push_back(std::string_view(text).substr(at, 1));
   EXPECT_EQ(split(bytes).lines, whole.lines);
 }
 

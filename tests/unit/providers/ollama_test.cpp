@@ -1,8 +1,8 @@
 #include "providers/ollama.hpp"
 
 #include "api/error_body.hpp"
-#include "providers/wire/sse.hpp"
 #include "provider_test.hpp"
+#include "providers/wire/sse.hpp"
 
 namespace llmux::providers {
 namespace {
@@ -18,16 +18,18 @@ const OllamaProvider kGenerateApi{OllamaProvider::Api::generate};  // ollama/
 constexpr char kClientModel[] = "my-llama";
 
 Target ollama_target() {
-  return Target{.provider = "ollama_chat", .upstream_model = "llama3.2", .api_base = "http://127.0.0.1:11434"};
+  return Target{.provider = "ollama_chat",
+                .upstream_model = "llama3.2",
+                .api_base = "http://127.0.0.1:11434"};
 }
 
-Result<UpstreamRequest> try_encode(const OllamaProvider& provider, api::Endpoint endpoint, std::string_view body,
-                                   const Target& target = ollama_target()) {
+Result<UpstreamRequest> try_encode(const OllamaProvider& provider, api::Endpoint endpoint,
+                                   std::string_view body, const Target& target = ollama_target()) {
   return provider.encode(parsed_request(endpoint, body), target);
 }
 
-UpstreamRequest encoded(const OllamaProvider& provider, api::Endpoint endpoint, std::string_view body,
-                        const Target& target = ollama_target()) {
+UpstreamRequest encoded(const OllamaProvider& provider, api::Endpoint endpoint,
+                        std::string_view body, const Target& target = ollama_target()) {
   auto result = try_encode(provider, endpoint, body, target);
   if (!result) throw std::runtime_error("encode failed: " + result.error().message);
   return std::move(*result);
@@ -58,10 +60,12 @@ TEST(OllamaEncode, MaxCompletionTokensStreamAndNativeFields) {
   target.default_params["num_ctx"] = 8192;
   target.default_params["keep_alive"] = "10m";
   target.default_params["temperature"] = 0.9;  // the request's own value wins
-  EXPECT_EQ(chat_body(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,
+  EXPECT_EQ(
+      chat_body(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,
                           "stream_options":{"include_usage":true},"max_completion_tokens":32,"temperature":0,
-                          "options":{"repeat_penalty":1.1}})", target),
-            json::parse(R"({"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"Hi"}],
+                          "options":{"repeat_penalty":1.1}})",
+                target),
+      json::parse(R"({"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"Hi"}],
                             "keep_alive":"10m",
                             "options":{"num_predict":32,"temperature":0,"repeat_penalty":1.1,"num_ctx":8192}})"));
 }
@@ -83,59 +87,85 @@ TEST(OllamaEncode, ToolsImagesToolCallsAndToolResults) {
 }
 
 TEST(OllamaEncode, ResponseFormatBecomesFormat) {
-  EXPECT_EQ(chat_body(R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})")
-                .at("format"),
-            "json");
-  EXPECT_EQ(chat_body(R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema",
+  EXPECT_EQ(
+      chat_body(
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})")
+          .at("format"),
+      "json");
+  EXPECT_EQ(
+      chat_body(
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema",
                 "json_schema":{"name":"p","schema":{"type":"object","properties":{"a":{"type":"string"}}}}}})")
-                .at("format"),
-            json::parse(R"({"type":"object","properties":{"a":{"type":"string"}}})"));
-  EXPECT_FALSE(chat_body(R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}})")
-                   .as_object()
-                   .contains("format"));
+          .at("format"),
+      json::parse(R"({"type":"object","properties":{"a":{"type":"string"}}})"));
+  EXPECT_FALSE(
+      chat_body(
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}})")
+          .as_object()
+          .contains("format"));
 }
 
 TEST(OllamaEncode, ReasoningEffortBecomesThink) {
-  EXPECT_EQ(chat_body(R"({"model":"m","messages":[{"role":"user","content":"x"}],"reasoning_effort":"high"})").at("think"), true);
+  EXPECT_EQ(
+      chat_body(
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"reasoning_effort":"high"})")
+          .at("think"),
+      true);
   Target oss = ollama_target();
   oss.upstream_model = "gpt-oss:20b";
-  EXPECT_EQ(chat_body(R"({"model":"m","messages":[{"role":"user","content":"x"}],"reasoning_effort":"low"})", oss).at("think"),
-            "low");
+  EXPECT_EQ(
+      chat_body(
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"reasoning_effort":"low"})",
+          oss)
+          .at("think"),
+      "low");
 }
 
 TEST(OllamaEncode, ApiKeyIsABearerToken) {
   Target target = ollama_target();
   target.api_key = "ollama-cloud-key";
-  EXPECT_THAT(encoded(kChatApi, api::Endpoint::chat_completions, R"({"model":"m","messages":[{"role":"user","content":"x"}]})", target).headers,
+  EXPECT_THAT(encoded(kChatApi, api::Endpoint::chat_completions,
+                      R"({"model":"m","messages":[{"role":"user","content":"x"}]})", target)
+                  .headers,
               UnorderedElementsAre(Pair("Authorization", "Bearer ollama-cloud-key")));
 }
 
 TEST(OllamaEncode, UnsupportedParamsRefusedUnlessDropped) {
-  constexpr std::string_view kWithN = R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":2,"logit_bias":{}})";
+  constexpr std::string_view kWithN =
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":2,"logit_bias":{}})";
   auto refused = try_encode(kChatApi, api::Endpoint::chat_completions, kWithN);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::unsupported_params);
   EXPECT_THAT(refused.error().message, HasSubstr("ollama_chat does not support parameters: ['n']"));
   Target dropping = ollama_target();
   dropping.drop_params = true;
-  const json::value body = json::parse(encoded(kChatApi, api::Endpoint::chat_completions, kWithN, dropping).body);
+  const json::value body =
+      json::parse(encoded(kChatApi, api::Endpoint::chat_completions, kWithN, dropping).body);
   EXPECT_FALSE(body.as_object().contains("n"));
   EXPECT_FALSE(body.as_object().contains("logit_bias"));
   // /api/generate has no tools.
-  auto no_tools = try_encode(kGenerateApi, api::Endpoint::chat_completions,
-                             R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})");
+  auto no_tools =
+      try_encode(kGenerateApi, api::Endpoint::chat_completions,
+                 R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})");
   ASSERT_FALSE(no_tools);
   EXPECT_EQ(no_tools.error().param, "tools");
-  const json::value dropped_tools = json::parse(encoded(kGenerateApi, api::Endpoint::chat_completions,
-      R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[],"temperature":1})", dropping).body);
+  const json::value dropped_tools = json::parse(
+      encoded(
+          kGenerateApi, api::Endpoint::chat_completions,
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[],"temperature":1})",
+          dropping)
+          .body);
   EXPECT_FALSE(dropped_tools.as_object().contains("tools"));
-  const json::value embed = json::parse(encoded(kChatApi, api::Endpoint::embeddings,
-      R"({"model":"m","input":"x","temperature":1})", dropping).body);
+  const json::value embed =
+      json::parse(encoded(kChatApi, api::Endpoint::embeddings,
+                          R"({"model":"m","input":"x","temperature":1})", dropping)
+                      .body);
   EXPECT_EQ(embed, json::parse(R"({"model":"llama3.2","input":"x"})"));
 }
 
 TEST(OllamaEncode, ImageUrlsMustBeInline) {
-  auto result = try_encode(kChatApi, api::Endpoint::chat_completions, R"({"model":"m","messages":[{"role":"user","content":[
+  auto result = try_encode(kChatApi, api::Endpoint::chat_completions,
+                           R"({"model":"m","messages":[{"role":"user","content":[
       {"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]})");
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, ErrorKind::invalid_request);
@@ -143,7 +173,8 @@ TEST(OllamaEncode, ImageUrlsMustBeInline) {
 }
 
 TEST(OllamaEncode, GenerateFlattensMessagesAsLiteLlm) {
-  const UpstreamRequest request = encoded(kGenerateApi, api::Endpoint::chat_completions, R"({"model":"m","messages":[
+  const UpstreamRequest request =
+      encoded(kGenerateApi, api::Endpoint::chat_completions, R"({"model":"m","messages":[
       {"role":"system","content":"Be brief."},{"role":"system","content":" Really."},
       {"role":"user","content":[{"type":"text","text":"Hi"},{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,/9j/4A=="}}]},
       {"role":"assistant","content":"Hello","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},
@@ -156,31 +187,40 @@ TEST(OllamaEncode, GenerateFlattensMessagesAsLiteLlm) {
 
 TEST(OllamaEncode, LegacyCompletionsAndEmbeddings) {
   for (const OllamaProvider* provider : {&kChatApi, &kGenerateApi}) {
-    const UpstreamRequest completion = encoded(*provider, api::Endpoint::completions,
-                                               R"({"model":"m","prompt":"Once upon","suffix":"end","max_tokens":5,"stream":true})");
+    const UpstreamRequest completion = encoded(
+        *provider, api::Endpoint::completions,
+        R"({"model":"m","prompt":"Once upon","suffix":"end","max_tokens":5,"stream":true})");
     EXPECT_EQ(completion.url, "http://127.0.0.1:11434/api/generate");
-    EXPECT_EQ(json::parse(completion.body), json::parse(R"({"model":"llama3.2","prompt":"Once upon","suffix":"end",
+    EXPECT_EQ(json::parse(completion.body),
+              json::parse(R"({"model":"llama3.2","prompt":"Once upon","suffix":"end",
         "stream":true,"options":{"num_predict":5}})"));
-    const UpstreamRequest embed = encoded(*provider, api::Endpoint::embeddings,
-                                          R"({"model":"m","input":["a","b"],"encoding_format":"base64"})");
+    const UpstreamRequest embed =
+        encoded(*provider, api::Endpoint::embeddings,
+                R"({"model":"m","input":["a","b"],"encoding_format":"base64"})");
     EXPECT_EQ(embed.url, "http://127.0.0.1:11434/api/embed");
     EXPECT_EQ(json::parse(embed.body), json::parse(R"({"model":"llama3.2","input":["a","b"]})"));
   }
-  EXPECT_FALSE(try_encode(kChatApi, api::Endpoint::embeddings, R"({"model":"m","input":[[1,2,3]]})"));
+  EXPECT_FALSE(
+      try_encode(kChatApi, api::Endpoint::embeddings, R"({"model":"m","input":[[1,2,3]]})"));
   EXPECT_FALSE(try_encode(kChatApi, api::Endpoint::moderations, R"({"input":"x"})"));
 }
 
 // ---- decode ----
 
-api::Request chat_request() { return parsed_request(api::Endpoint::chat_completions, R"({"model":"my-llama","messages":[{"role":"user","content":"x"}]})"); }
+api::Request chat_request() {
+  return parsed_request(api::Endpoint::chat_completions,
+                        R"({"model":"my-llama","messages":[{"role":"user","content":"x"}]})");
+}
 
 TEST(OllamaDecode, ChatAnswerBecomesAChatCompletion) {
-  auto reply = kChatApi.decode(chat_request(), read_wire_fixture("ollama/chat.synthetic.json"), kClientModel);
+  auto reply = kChatApi.decode(chat_request(), read_wire_fixture("ollama/chat.synthetic.json"),
+                               kClientModel);
   ASSERT_TRUE(reply) << reply.error().message;
   json::object body = json::parse(reply->body).as_object();
   EXPECT_THAT(std::string(body.at("id").as_string()), StartsWith("chatcmpl-"));
   body.erase("id");
-  EXPECT_EQ(body, json::parse(R"({"object":"chat.completion","created":1702390423,"model":"my-llama",
+  EXPECT_EQ(body,
+            json::parse(R"({"object":"chat.completion","created":1702390423,"model":"my-llama",
       "choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How are you today?"},"finish_reason":"stop"}],
       "usage":{"prompt_tokens":26,"completion_tokens":298,"total_tokens":324}})"));
   EXPECT_TRUE(reply->usage.reported);
@@ -188,7 +228,8 @@ TEST(OllamaDecode, ChatAnswerBecomesAChatCompletion) {
 }
 
 TEST(OllamaDecode, ToolCallsGetIdsAndStringArguments) {
-  auto reply = kChatApi.decode(chat_request(), read_wire_fixture("ollama/chat_tool_calls.synthetic.json"), kClientModel);
+  auto reply = kChatApi.decode(
+      chat_request(), read_wire_fixture("ollama/chat_tool_calls.synthetic.json"), kClientModel);
   ASSERT_TRUE(reply);
   const json::value body = json::parse(reply->body);
   const auto& choice = body.at("choices").at(0);
@@ -209,7 +250,8 @@ TEST(OllamaDecode, ToolCallsGetIdsAndStringArguments) {
 
 TEST(OllamaDecode, ToolCallArgumentsKeepTheirNumbersAsWritten) {
   // 0.22481529024076075 does not survive a Boost.JSON 1.81 parse and re-serialisation.
-  constexpr std::string_view kAnswer = R"({"created_at":"2024-07-22T20:33:28Z","message":{"role":"assistant","content":"",
+  constexpr std::string_view kAnswer =
+      R"({"created_at":"2024-07-22T20:33:28Z","message":{"role":"assistant","content":"",
       "tool_calls":[{"function":{"name":"f","arguments":{"x":0.22481529024076075,"y":[1e-7]}}},
                     {"function":{"name":"g","arguments":{}}}]},"done":true,"done_reason":"stop"})";
   auto reply = kChatApi.decode(chat_request(), kAnswer, kClientModel);
@@ -226,39 +268,50 @@ TEST(OllamaDecode, GenerateAnswerForChatAndForLegacyCompletions) {
   ASSERT_TRUE(chat);
   EXPECT_EQ(json::parse(chat->body).at("choices").at(0).at("message").at("content"),
             "The sky is blue because of Rayleigh scattering.");
-  auto legacy = kChatApi.decode(parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"p"})"), upstream, kClientModel);
+  auto legacy =
+      kChatApi.decode(parsed_request(api::Endpoint::completions, R"({"model":"m","prompt":"p"})"),
+                      upstream, kClientModel);
   ASSERT_TRUE(legacy);
   json::object body = json::parse(legacy->body).as_object();
   EXPECT_THAT(std::string(body.at("id").as_string()), StartsWith("cmpl-"));
   body.erase("id");
-  EXPECT_EQ(body, json::parse(R"({"object":"text_completion","created":1691176965,"model":"my-llama",
+  EXPECT_EQ(body,
+            json::parse(R"({"object":"text_completion","created":1691176965,"model":"my-llama",
       "choices":[{"index":0,"text":"The sky is blue because of Rayleigh scattering.","logprobs":null,"finish_reason":"stop"}],
       "usage":{"prompt_tokens":26,"completion_tokens":259,"total_tokens":285}})"));
 }
 
 TEST(OllamaDecode, EmbeddingsBecomeAnOpenAiList) {
   const std::string upstream = read_wire_fixture("ollama/embed.synthetic.json");
-  auto reply = kChatApi.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"],"encoding_format":"float"})"),
-                               upstream, kClientModel);
+  auto reply = kChatApi.decode(
+      parsed_request(api::Endpoint::embeddings,
+                     R"({"model":"m","input":["a","b"],"encoding_format":"float"})"),
+      upstream, kClientModel);
   ASSERT_TRUE(reply);
   const json::value vectors = json::parse(upstream).at("embeddings");
   EXPECT_EQ(json::parse(reply->body), json::parse(R"({"object":"list","data":[
-      {"object":"embedding","index":0,"embedding":)" + json::serialize(vectors.at(0)) + R"(},
-      {"object":"embedding","index":1,"embedding":)" + json::serialize(vectors.at(1)) + R"(}],
+      {"object":"embedding","index":0,"embedding":)" +
+                                                  json::serialize(vectors.at(0)) + R"(},
+      {"object":"embedding","index":1,"embedding":)" +
+                                                  json::serialize(vectors.at(1)) + R"(}],
       "model":"my-llama","usage":{"prompt_tokens":8,"total_tokens":8}})"));
   EXPECT_THAT(reply->body, HasSubstr("[0.010071029,-0.0017594862,0.05007221,0.04692972]"))
       << "numbers copied as Ollama wrote them";
-  EXPECT_FALSE(kChatApi.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a"})"),
-                               R"({"embeddings":{"a":1}})", kClientModel));
-  auto base64 = kChatApi.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"],"encoding_format":"base64"})"),
-                                upstream, kClientModel);
+  EXPECT_FALSE(
+      kChatApi.decode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a"})"),
+                      R"({"embeddings":{"a":1}})", kClientModel));
+  auto base64 = kChatApi.decode(
+      parsed_request(api::Endpoint::embeddings,
+                     R"({"model":"m","input":["a","b"],"encoding_format":"base64"})"),
+      upstream, kClientModel);
   ASSERT_TRUE(base64);
   EXPECT_TRUE(json::parse(base64->body).at("data").at(0).at("embedding").is_string());
 }
 
 TEST(OllamaDecode, BadBodiesAreUpstreamFailures) {
-  for (std::string_view body : {std::string_view(R"({"model":"x","message":{"content":"hi")"), std::string_view("[1]"),
-                                std::string_view("{\"response\":\"\xC3\x28\"}")}) {
+  for (std::string_view body :
+       {std::string_view(R"({"model":"x","message":{"content":"hi")"), std::string_view("[1]"),
+        std::string_view("{\"response\":\"\xC3\x28\"}")}) {
     auto reply = kChatApi.decode(chat_request(), body, kClientModel);
     ASSERT_FALSE(reply) << body;
     EXPECT_EQ(reply.error().kind, ErrorKind::upstream_failed);
@@ -266,7 +319,8 @@ TEST(OllamaDecode, BadBodiesAreUpstreamFailures) {
 }
 
 TEST(OllamaDecodeError, OllamasMessageAndStatusKept) {
-  const Error missing = kChatApi.decode_error(404, read_wire_fixture("ollama/error_404_model_not_found.synthetic.json"));
+  const Error missing = kChatApi.decode_error(
+      404, read_wire_fixture("ollama/error_404_model_not_found.synthetic.json"));
   EXPECT_EQ(missing.kind, ErrorKind::not_found);
   EXPECT_EQ(http_status(missing), 404);
   EXPECT_EQ(missing.message, "model \"llama9\" not found, try pulling it first");
@@ -282,12 +336,16 @@ TEST(OllamaDecodeError, OllamasMessageAndStatusKept) {
 
 api::Request streaming(api::Endpoint endpoint, bool include_usage) {
   if (endpoint == api::Endpoint::completions)
-    return parsed_request(endpoint, include_usage ? R"({"model":"m","prompt":"p","stream":true,"stream_options":{"include_usage":true}})"
-                                                  : R"({"model":"m","prompt":"p","stream":true})");
+    return parsed_request(
+        endpoint,
+        include_usage
+            ? R"({"model":"m","prompt":"p","stream":true,"stream_options":{"include_usage":true}})"
+            : R"({"model":"m","prompt":"p","stream":true})");
   return streaming_chat_request(include_usage);
 }
 
-StreamRun run(const OllamaProvider& provider, const api::Request& request, const std::vector<std::string_view>& pieces) {
+StreamRun run(const OllamaProvider& provider, const api::Request& request,
+              const std::vector<std::string_view>& pieces) {
   return run_stream(provider, request, pieces, kClientModel);
 }
 
@@ -324,7 +382,8 @@ std::vector<json::value> chunks_of(std::string_view out) {
 
 json::value chunk(std::string_view choice, std::string_view object = "chat.completion.chunk") {
   return json::parse(R"({"id":"<id>","object":")" + std::string(object) +
-                     R"(","created":1721680408,"model":"my-llama","choices":[)" + std::string(choice) + "]}");
+                     R"(","created":1721680408,"model":"my-llama","choices":[)" +
+                     std::string(choice) + "]}");
 }
 
 TEST(OllamaStream, ChatLinesBecomeOpenAiChunks) {
@@ -335,11 +394,13 @@ TEST(OllamaStream, ChatLinesBecomeOpenAiChunks) {
   std::vector<json::value> expected = {
       chunk(R"({"index":0,"delta":{"role":"assistant","content":"Héllo"},"finish_reason":null})")};
   for (std::string_view piece : {"!", " How", " can", " I", " help", " you today? 👋"}) {
-    expected.push_back(chunk(R"({"index":0,"delta":{"content":")" + std::string(piece) + R"("},"finish_reason":null})"));
+    expected.push_back(chunk(R"({"index":0,"delta":{"content":")" + std::string(piece) +
+                             R"("},"finish_reason":null})"));
   }
   expected.push_back(chunk(R"({"index":0,"delta":{},"finish_reason":"stop"})"));
   json::value usage = chunk("");
-  usage.as_object()["usage"] = json::parse(R"({"prompt_tokens":26,"completion_tokens":282,"total_tokens":308})");
+  usage.as_object()["usage"] =
+      json::parse(R"({"prompt_tokens":26,"completion_tokens":282,"total_tokens":308})");
   expected.push_back(usage);
   expected.emplace_back("[DONE]");
   // created comes from each stream's first line: 2024-07-22T20:33:28Z.
@@ -352,13 +413,15 @@ TEST(OllamaStream, NoUsageChunkUnlessAsked) {
                                {read_wire_fixture("ollama/chat_stream.synthetic.ndjson")});
   const auto chunks = chunks_of(result.out);
   ASSERT_EQ(chunks.size(), 9u);  // 7 deltas, the finish chunk, [DONE]
-  for (std::size_t i = 0; i + 1 < chunks.size(); ++i) EXPECT_EQ(chunks[i].at("choices").as_array().size(), 1u);
+  for (std::size_t i = 0; i + 1 < chunks.size(); ++i)
+    EXPECT_EQ(chunks[i].at("choices").as_array().size(), 1u);
   EXPECT_EQ(result.usage.prompt_tokens, 26);  // still counted for spend
 }
 
 TEST(OllamaStream, ToolCallsArriveWholeWithIndexesAndIds) {
-  const StreamRun result = run(kChatApi, streaming(api::Endpoint::chat_completions, false),
-                               {read_wire_fixture("ollama/chat_stream_tool_calls.synthetic.ndjson")});
+  const StreamRun result =
+      run(kChatApi, streaming(api::Endpoint::chat_completions, false),
+          {read_wire_fixture("ollama/chat_stream_tool_calls.synthetic.ndjson")});
   ASSERT_FALSE(result.error);
   const auto chunks = chunks_of(result.out);
   ASSERT_EQ(chunks.size(), 3u);
@@ -371,15 +434,23 @@ TEST(OllamaStream, ToolCallsArriveWholeWithIndexesAndIds) {
 }
 
 TEST(OllamaStream, ToolCallArgumentsKeepTheirNumbersAsWritten) {
-  const StreamRun result = run(kChatApi, streaming(api::Endpoint::chat_completions, false), {
-      R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f","arguments":{"x":0.22481529024076075}}}]},"done":false})"
-      "\n"
-      R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"g","arguments":{"y":-0.046870765519996804}}}]},"done":true})"
-      "\n"});
+  const StreamRun result = run(
+      kChatApi, streaming(api::Endpoint::chat_completions, false),
+      {R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f","arguments":{"x":0.22481529024076075}}}]},"done":false})"
+       "\n"
+       R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"g","arguments":{"y":-0.046870765519996804}}}]},"done":true})"
+       "\n"});
   ASSERT_FALSE(result.error);
   const auto chunks = chunks_of(result.out);
   ASSERT_EQ(chunks.size(), 4u);
-  EXPECT_EQ(chunks[0].at("choices").at(0).at("delta").at("tool_calls").at(0).at("function").at("arguments"),
+  EXPECT_EQ(chunks[0]
+                .at("choices")
+                .at(0)
+                .at("delta")
+                .at("tool_calls")
+                .at(0)
+                .at("function")
+                .at("arguments"),
             R"({"x":0.22481529024076075})");
   const auto& second = chunks[1].at("choices").at(0).at("delta").at("tool_calls").at(0);
   EXPECT_EQ(second.at("index"), 1);
@@ -389,18 +460,25 @@ TEST(OllamaStream, ToolCallArgumentsKeepTheirNumbersAsWritten) {
 
 TEST(OllamaStream, GenerateStreamForChatAndLegacyCompletions) {
   const std::string upstream = read_wire_fixture("ollama/generate_stream.synthetic.ndjson");
-  const StreamRun chat = run(kGenerateApi, streaming(api::Endpoint::chat_completions, false), {upstream});
+  const StreamRun chat =
+      run(kGenerateApi, streaming(api::Endpoint::chat_completions, false), {upstream});
   ASSERT_FALSE(chat.error);
   const auto chat_chunks = chunks_of(chat.out);
   ASSERT_EQ(chat_chunks.size(), 9u);
-  EXPECT_EQ(chat_chunks[0], chunk(R"({"index":0,"delta":{"role":"assistant","content":"The"},"finish_reason":null})"));
+  EXPECT_EQ(
+      chat_chunks[0],
+      chunk(R"({"index":0,"delta":{"role":"assistant","content":"The"},"finish_reason":null})"));
   EXPECT_EQ(chat_chunks[7], chunk(R"({"index":0,"delta":{},"finish_reason":"length"})"));
   const StreamRun legacy = run(kChatApi, streaming(api::Endpoint::completions, true), {upstream});
   ASSERT_FALSE(legacy.error);
   const auto legacy_chunks = chunks_of(legacy.out);
   ASSERT_EQ(legacy_chunks.size(), 10u);  // 7 texts, finish, usage, [DONE]
-  EXPECT_EQ(legacy_chunks[1], chunk(R"({"index":0,"text":" sky","logprobs":null,"finish_reason":null})", "text_completion"));
-  EXPECT_EQ(legacy_chunks[7], chunk(R"({"index":0,"text":"","logprobs":null,"finish_reason":"length"})", "text_completion"));
+  EXPECT_EQ(legacy_chunks[1],
+            chunk(R"({"index":0,"text":" sky","logprobs":null,"finish_reason":null})",
+                  "text_completion"));
+  EXPECT_EQ(legacy_chunks[7],
+            chunk(R"({"index":0,"text":"","logprobs":null,"finish_reason":"length"})",
+                  "text_completion"));
   EXPECT_EQ(legacy_chunks[8].at("usage").at("completion_tokens"), 7);
 }
 
@@ -410,10 +488,13 @@ TEST(OllamaStream, SameOutputWhereverTheBytesAreSplit) {
     api::Endpoint endpoint;
     const char* fixture;
   };
-  for (const Case& c : {Case{&kChatApi, api::Endpoint::chat_completions, "ollama/chat_stream.synthetic.ndjson"},
-                        Case{&kChatApi, api::Endpoint::chat_completions, "ollama/chat_stream_tool_calls.synthetic.ndjson"},
-                        Case{&kGenerateApi, api::Endpoint::chat_completions, "ollama/generate_stream.synthetic.ndjson"},
-                        Case{&kChatApi, api::Endpoint::completions, "ollama/generate_stream.synthetic.ndjson"}}) {
+  for (const Case& c :
+       {Case{&kChatApi, api::Endpoint::chat_completions, "ollama/chat_stream.synthetic.ndjson"},
+        Case{&kChatApi, api::Endpoint::chat_completions,
+             "ollama/chat_stream_tool_calls.synthetic.ndjson"},
+        Case{&kGenerateApi, api::Endpoint::chat_completions,
+             "ollama/generate_stream.synthetic.ndjson"},
+        Case{&kChatApi, api::Endpoint::completions, "ollama/generate_stream.synthetic.ndjson"}}) {
     SCOPED_TRACE(c.fixture);
     const std::string upstream = read_wire_fixture(c.fixture);
     const api::Request request = streaming(c.endpoint, true);
@@ -451,17 +532,20 @@ TEST(OllamaStream, BadBytesAreCleanErrors) {
   EXPECT_EQ(cut.error->kind, ErrorKind::upstream_failed);
   EXPECT_FALSE(cut.done);
   // Cut inside the final line: truncated JSON.
-  const StreamRun truncated = run(kChatApi, request, {std::string_view(upstream).substr(0, last_line + 20)});
+  const StreamRun truncated =
+      run(kChatApi, request, {std::string_view(upstream).substr(0, last_line + 20)});
   ASSERT_TRUE(truncated.error);
   EXPECT_EQ(truncated.error->kind, ErrorKind::upstream_failed);
-  for (std::string_view bad : {std::string_view("[\"not an object\"]\n"), std::string_view("{\"message\":{\"content\":\"\xC3\x28\"}}\n"),
+  for (std::string_view bad : {std::string_view("[\"not an object\"]\n"),
+                               std::string_view("{\"message\":{\"content\":\"\xC3\x28\"}}\n"),
                                std::string_view("data: {\"sse\":true}\n")}) {
     const StreamRun result = run(kChatApi, request, {bad});
     ASSERT_TRUE(result.error) << bad;
     EXPECT_EQ(result.error->kind, ErrorKind::upstream_failed);
   }
   // A line of an unknown shape (no message, not done) carries nothing and is skipped.
-  const StreamRun unknown = run(kChatApi, request, {"{\"model\":\"x\",\"status\":\"loading\"}\n" + upstream});
+  const StreamRun unknown =
+      run(kChatApi, request, {"{\"model\":\"x\",\"status\":\"loading\"}\n" + upstream});
   ASSERT_FALSE(unknown.error);
 }
 

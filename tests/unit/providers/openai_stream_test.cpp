@@ -20,9 +20,10 @@ constexpr std::string_view kLogprobsStream = "openai/chat_completion_stream_logp
 
 api::Request streaming_request(bool include_usage) {
   return parsed_request(api::Endpoint::chat_completions,
-                        include_usage ? R"({"model":"my-gpt","messages":[{"role":"user"}],"stream":true,
+                        include_usage
+                            ? R"({"model":"my-gpt","messages":[{"role":"user"}],"stream":true,
                                             "stream_options":{"include_usage":true}})"
-                                      : R"({"model":"my-gpt","messages":[{"role":"user"}],"stream":true})");
+                            : R"({"model":"my-gpt","messages":[{"role":"user"}],"stream":true})");
 }
 
 // Feeds `pieces` in turn (stopping at the first error), then finishes.
@@ -31,7 +32,8 @@ StreamRun run(const OpenAiCompatibleProvider& provider, const api::Request& requ
   return run_stream(provider, request, pieces, kClientModel);
 }
 
-StreamRun run_whole(const OpenAiCompatibleProvider& provider, const api::Request& request, std::string_view text) {
+StreamRun run_whole(const OpenAiCompatibleProvider& provider, const api::Request& request,
+                    std::string_view text) {
   return run(provider, request, {text});
 }
 
@@ -49,7 +51,8 @@ std::vector<json::value> expected_chunks(std::string_view upstream, bool hide_us
       continue;
     }
     json::object chunk = json::parse(event.data).as_object();
-    if (hide_usage_chunk && chunk.contains("usage") && chunk.at("choices").as_array().empty()) continue;
+    if (hide_usage_chunk && chunk.contains("usage") && chunk.at("choices").as_array().empty())
+      continue;
     chunk["model"] = kClientModel;
     chunks.emplace_back(std::move(chunk));
   }
@@ -59,8 +62,10 @@ std::vector<json::value> expected_chunks(std::string_view upstream, bool hide_us
 std::vector<json::value> received_chunks(std::string_view out) {
   std::vector<json::value> chunks;
   for (const std::string& data : frames(out)) {
-    if (data == "[DONE]") chunks.emplace_back("[DONE]");
-    else chunks.push_back(json::parse(data));
+    if (data == "[DONE]")
+      chunks.emplace_back("[DONE]");
+    else
+      chunks.push_back(json::parse(data));
   }
   return chunks;
 }
@@ -68,7 +73,9 @@ std::vector<json::value> received_chunks(std::string_view out) {
 std::size_t usage_only_chunks(const std::vector<json::value>& chunks) {
   std::size_t count = 0;
   for (const auto& chunk : chunks) {
-    if (chunk.is_object() && chunk.as_object().contains("usage") && chunk.at("choices").as_array().empty()) ++count;
+    if (chunk.is_object() && chunk.as_object().contains("usage") &&
+        chunk.at("choices").as_array().empty())
+      ++count;
   }
   return count;
 }
@@ -81,14 +88,16 @@ TEST(OpenAiStream, RelaysEveryChunkWithTheClientModelThenDone) {
   const auto chunks = received_chunks(result.out);
   EXPECT_EQ(chunks, expected_chunks(upstream, /*hide_usage_chunk=*/false));
   ASSERT_EQ(chunks.size(), 34u);  // 33 JSON chunks (the recording's) and [DONE]
-  for (std::size_t i = 0; i + 1 < chunks.size(); ++i) EXPECT_EQ(chunks[i].at("model"), kClientModel) << i;
+  for (std::size_t i = 0; i + 1 < chunks.size(); ++i)
+    EXPECT_EQ(chunks[i].at("model"), kClientModel) << i;
   EXPECT_EQ(chunks.back(), "[DONE]");
   EXPECT_TRUE(result.done_before_finish);
   EXPECT_TRUE(result.done);
 }
 
 TEST(OpenAiStream, UsageIsCaptured) {
-  const StreamRun result = run_whole(kAskingUsage, streaming_request(false), read_wire_fixture(std::string(kTextStream)));
+  const StreamRun result = run_whole(kAskingUsage, streaming_request(false),
+                                     read_wire_fixture(std::string(kTextStream)));
   EXPECT_TRUE(result.usage.reported);
   EXPECT_EQ(result.usage.prompt_tokens, 14);
   EXPECT_EQ(result.usage.completion_tokens, 30);
@@ -153,7 +162,8 @@ TEST(OpenAiStream, ToolCallStream) {
   for (const auto& chunk : chunks) {
     if (!chunk.is_object()) continue;
     for (const auto& choice : chunk.at("choices").as_array()) {
-      if (const auto* reason = choice.as_object().if_contains("finish_reason"); reason && reason->is_string())
+      if (const auto* reason = choice.as_object().if_contains("finish_reason");
+          reason && reason->is_string())
         finish_reason = reason->as_string();
       const auto* calls = choice.at("delta").as_object().if_contains("tool_calls");
       if (!calls) continue;
@@ -161,12 +171,14 @@ TEST(OpenAiStream, ToolCallStream) {
         const auto index = call.at("index").to_number<std::int64_t>();
         const auto& function = call.at("function").as_object();
         if (const auto* name = function.if_contains("name")) names[index] += name->as_string();
-        if (const auto* args = function.if_contains("arguments")) arguments[index] += args->as_string();
+        if (const auto* args = function.if_contains("arguments"))
+          arguments[index] += args->as_string();
       }
     }
   }
   EXPECT_EQ(finish_reason, "tool_calls");
-  EXPECT_EQ(names, (std::map<std::int64_t, std::string>{{0, "GetWeatherArgs"}, {1, "get_stock_price"}}));
+  EXPECT_EQ(names,
+            (std::map<std::int64_t, std::string>{{0, "GetWeatherArgs"}, {1, "get_stock_price"}}));
   ASSERT_EQ(arguments.size(), 2u);
   for (const auto& [index, text] : arguments) {
     json::error_code ec;
@@ -189,7 +201,8 @@ TEST(OpenAiStream, AnErrorEventIsTheStreamsFailureAfterTheChunksBeforeIt) {
   constexpr std::string_view error_data =
       R"({"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}})";
   const std::string error_event = "data: " + std::string(error_data) + "\n\n";
-  const StreamRun result = run(kPassThrough, streaming_request(false), {kRoleChunk, kContentChunk, error_event, kContentChunk, kDone});
+  const StreamRun result = run(kPassThrough, streaming_request(false),
+                               {kRoleChunk, kContentChunk, error_event, kContentChunk, kDone});
   // The gateway reports it (in band once the stream started; masked of secrets), as any failure.
   ASSERT_TRUE(result.feed_error);
   EXPECT_EQ(result.feed_error->message, "The server had an error");
@@ -204,7 +217,8 @@ TEST(OpenAiStream, NullErrorKeyIsNotAnError) {
   constexpr std::string_view with_null_error =
       R"(data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","error":null,"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]})"
       "\n\n";
-  const StreamRun result = run(kPassThrough, streaming_request(false), {kRoleChunk, with_null_error, kFinishChunk, kDone});
+  const StreamRun result = run(kPassThrough, streaming_request(false),
+                               {kRoleChunk, with_null_error, kFinishChunk, kDone});
   ASSERT_FALSE(result.feed_error);
   const auto data = frames(result.out);
   ASSERT_EQ(data.size(), 4u);
@@ -213,7 +227,8 @@ TEST(OpenAiStream, NullErrorKeyIsNotAnError) {
 }
 
 TEST(OpenAiStream, MissingDoneAfterAFinishReasonIsCompletedByFinish) {
-  const StreamRun result = run(kPassThrough, streaming_request(false), {kRoleChunk, kContentChunk, kFinishChunk});
+  const StreamRun result =
+      run(kPassThrough, streaming_request(false), {kRoleChunk, kContentChunk, kFinishChunk});
   ASSERT_FALSE(result.feed_error);
   EXPECT_FALSE(result.done_before_finish);
   EXPECT_FALSE(result.finish_error);
@@ -264,9 +279,10 @@ TEST(OpenAiStream, EventThatIsNotAJsonObjectIsAnError) {
 }
 
 TEST(OpenAiStream, CommentsEmptyEventsAndAnythingAfterDoneAreIgnored) {
-  const StreamRun result = run(kPassThrough, streaming_request(false),
-                         {": OPENROUTER PROCESSING\n\n", kRoleChunk, "data:\n\n", "event: ping\n\n", kFinishChunk,
-                          kDone, kContentChunk, "data: garbage after done\n\n"});
+  const StreamRun result =
+      run(kPassThrough, streaming_request(false),
+          {": OPENROUTER PROCESSING\n\n", kRoleChunk, "data:\n\n", "event: ping\n\n", kFinishChunk,
+           kDone, kContentChunk, "data: garbage after done\n\n"});
   ASSERT_FALSE(result.feed_error) << result.feed_error->message;
   EXPECT_FALSE(result.finish_error);
   const auto data = frames(result.out);
@@ -281,7 +297,8 @@ TEST(OpenAiStream, UsageOnAChunkWithChoicesIsCapturedAndRelayed) {
   constexpr std::string_view null_usage =
       R"(data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"usage":null})"
       "\n\n";
-  const StreamRun result = run(kAskingUsage, streaming_request(false), {kRoleChunk, null_usage, last, kDone});
+  const StreamRun result =
+      run(kAskingUsage, streaming_request(false), {kRoleChunk, null_usage, last, kDone});
   ASSERT_FALSE(result.feed_error);
   const auto data = frames(result.out);
   ASSERT_EQ(data.size(), 4u);
@@ -312,10 +329,12 @@ TEST(OpenAiStream, WithoutUsageFromTheUpstreamItIsEstimated) {
   EXPECT_FALSE(result.usage.reported);
   EXPECT_TRUE(result.usage.estimated);
   EXPECT_EQ(result.usage.prompt_tokens, 7);  // 3 priming + 3 + "user"
-  EXPECT_NEAR(static_cast<double>(result.usage.completion_tokens), 30.0, 3.0) << "the recording reports 30";
+  EXPECT_NEAR(static_cast<double>(result.usage.completion_tokens), 30.0, 3.0)
+      << "the recording reports 30";
   EXPECT_EQ(result.usage.total_tokens, result.usage.prompt_tokens + result.usage.completion_tokens);
   for (const auto& data : frames(result.out)) {
-    EXPECT_EQ(data.find("\"usage\":{"), std::string::npos) << "no usage chunk the client did not ask for";
+    EXPECT_EQ(data.find("\"usage\":{"), std::string::npos)
+        << "no usage chunk the client did not ask for";
   }
 }
 
@@ -332,12 +351,15 @@ TEST(OpenAiStream, AClientAskingIncludeUsageGetsTheEstimateAsTheStreamsUsageChun
   EXPECT_EQ(usage_chunk.at("object"), "chat.completion.chunk");
   EXPECT_EQ(usage_chunk.at("model"), kClientModel);
   EXPECT_TRUE(usage_chunk.at("choices").as_array().empty());
-  EXPECT_EQ(usage_chunk.at("usage").at("completion_tokens").to_number<std::int64_t>(), result.usage.completion_tokens);
+  EXPECT_EQ(usage_chunk.at("usage").at("completion_tokens").to_number<std::int64_t>(),
+            result.usage.completion_tokens);
   EXPECT_EQ(usage_chunk.at("usage").at("prompt_tokens"), 7);
   for (std::size_t at = 0; at <= upstream.size(); at += 7) {
-    EXPECT_EQ(run(kPassThrough, streaming_request(true), {std::string_view(upstream).substr(0, at),
-                                                           std::string_view(upstream).substr(at)}).out,
-              result.out) << "split at " << at;
+    EXPECT_EQ(run(kPassThrough, streaming_request(true),
+                  {std::string_view(upstream).substr(0, at), std::string_view(upstream).substr(at)})
+                  .out,
+              result.out)
+        << "split at " << at;
   }
 }
 

@@ -8,12 +8,16 @@ namespace {
 using ::testing::HasSubstr;
 
 // Spoken through OpenAiCompatibleProvider, then through providers that translate.
-const std::vector<std::string_view> kOpenAiCompatible = {
-    "openai",      "custom_openai", "hosted_vllm", "deepseek",  "groq",       "mistral",   "together_ai",
-    "openrouter",  "fireworks_ai",  "xai",         "perplexity", "deepinfra", "lm_studio", "text-completion-openai",
-    "azure"};
-const std::vector<std::string_view> kTranslating = {"anthropic", "bedrock", "gemini", "ollama", "ollama_chat",
-                                                  "cohere", "cohere_chat"};
+const std::vector<std::string_view> kOpenAiCompatible = {"openai",       "custom_openai",
+                                                         "hosted_vllm",  "deepseek",
+                                                         "groq",         "mistral",
+                                                         "together_ai",  "openrouter",
+                                                         "fireworks_ai", "xai",
+                                                         "perplexity",   "deepinfra",
+                                                         "lm_studio",    "text-completion-openai",
+                                                         "azure"};
+const std::vector<std::string_view> kTranslating = {
+    "anthropic", "bedrock", "gemini", "ollama", "ollama_chat", "cohere", "cohere_chat"};
 // vertex_ai is spoken too, but keyless (a service account's OAuth token): vertex_test.cpp.
 const std::vector<std::string_view> kSpoken = [] {
   auto all = kOpenAiCompatible;
@@ -22,8 +26,7 @@ const std::vector<std::string_view> kSpoken = [] {
 }();
 
 const std::vector<std::string_view> kPlanned = {
-    "azure_ai", "azure_text", "sagemaker", "huggingface",
-    "watsonx", "databricks", "cloudflare"};
+    "azure_ai", "azure_text", "sagemaker", "huggingface", "watsonx", "databricks", "cloudflare"};
 
 TEST(SplitModel, NoPrefixIsOpenAi) {
   const ModelName name = split_model("gpt-4o-mini");
@@ -95,9 +98,11 @@ TEST(FindProvider, UnknownPrefixes) {
 }
 
 TEST(FindProvider, OnlyOpenAiItselfIsAskedForStreamUsage) {
-  // Other OpenAI-compatible servers may reject stream_options, so only OpenAI's own endpoints get it.
-  const api::Request request = test_support::parsed_request(
-      api::Endpoint::chat_completions, R"({"model":"m","messages":[{"role":"user"}],"stream":true})");
+  // Other OpenAI-compatible servers may reject stream_options, so only OpenAI's own endpoints get
+  // it.
+  const api::Request request =
+      test_support::parsed_request(api::Endpoint::chat_completions,
+                                   R"({"model":"m","messages":[{"role":"user"}],"stream":true})");
   const Target target{.upstream_model = "m", .api_base = "http://127.0.0.1:9"};
   for (std::string_view prefix : kOpenAiCompatible) {
     SCOPED_TRACE(std::string(prefix));

@@ -1,7 +1,7 @@
 #include "providers/wire/sse.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -42,14 +42,16 @@ TEST(SseParser, AcceptsEveryLineEnding) {
 }
 
 TEST(SseParser, LineEndsFoundWhereverTheCarriageReturnsAre) {
-  const std::vector expected{data_event("x"), data_event("y"), data_event("z"), data_event("w"), data_event("v")};
+  const std::vector expected{data_event("x"), data_event("y"), data_event("z"), data_event("w"),
+                             data_event("v")};
   EXPECT_EQ(parse("data: x\n\ndata: y\n\ndata: z\r\rdata: w\n\ndata: v\r\n\r\n"), expected);
   EXPECT_EQ(parse("\r\n\rdata: x\n\n\n\rdata: y\r\n\ndata: z\n\rdata: w\r\rdata: v\n\r"), expected);
 }
 
 TEST(SseParser, CrLfSplitAcrossFeedsIsOneLineEnd) {
   // Were the '\n' after a trailing '\r' read as a line of its own, it would dispatch "x" early.
-  EXPECT_EQ(parse_pieces({"data: x\r", "\ndata: y\r", "\n\r", "\n"}), std::vector{data_event("x\ny")});
+  EXPECT_EQ(parse_pieces({"data: x\r", "\ndata: y\r", "\n\r", "\n"}),
+            std::vector{data_event("x\ny")});
   // A '\r' at the end of a feed followed by something else is a complete line end on its own.
   EXPECT_EQ(parse_pieces({"data: x\r", "\rdata: y\r", "", "\r"}),
             (std::vector{data_event("x"), data_event("y")}));
@@ -61,7 +63,8 @@ TEST(SseParser, EmptyLineWithNothingBufferedIsIgnored) {
 }
 
 TEST(SseParser, CommentsAreIgnored) {
-  EXPECT_EQ(parse(": OPENROUTER PROCESSING\n\ndata: x\n: inside\n\n"), std::vector{data_event("x")});
+  EXPECT_EQ(parse(": OPENROUTER PROCESSING\n\ndata: x\n: inside\n\n"),
+            std::vector{data_event("x")});
   EXPECT_TRUE(parse(":\n\n").empty());
 }
 
@@ -144,7 +147,7 @@ TEST(SseParser, FailsWhenAnEventOfShortLinesExceedsTheLimit) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_TRUE(parser.feed("data: 012345\ndata: 0123\n", events));
   EXPECT_TRUE(parser.feed("data: 0123\n", events));  // 16 bytes of data: at the limit
-  EXPECT_FALSE(parser.feed("data:\n", events));       // the joining '\n' makes 17
+  EXPECT_FALSE(parser.feed("data:\n", events));      // the joining '\n' makes 17
   EXPECT_EQ(events.size(), 1u);
 }
 
@@ -152,7 +155,8 @@ TEST(SseParser, AnUnfinishedLineCountsWithTheEventItBelongsTo) {
   SseParser parser(16);
   std::vector<SseEvent> events;
   EXPECT_TRUE(parser.feed("data: 0123456789\n", events));  // 10 bytes of event
-  EXPECT_FALSE(parser.feed("data: 0123456", events)) << "10 + 13 bytes held: past the limit before the line ends";
+  EXPECT_FALSE(parser.feed("data: 0123456", events))
+      << "10 + 13 bytes held: past the limit before the line ends";
   EXPECT_TRUE(events.empty());
 }
 
@@ -166,7 +170,8 @@ TEST(SseParser, LimitAppliesPerEvent) {
 // The sink's view of each event, copied as it arrives, and whether its data pointed into `fed`.
 struct ViewRecorder final : SseEventSink {
   void dispatch(const SseEventView& event) override {
-    events.push_back(SseEvent{std::string(event.event), std::string(event.data), std::string(event.id)});
+    events.push_back(
+        SseEvent{std::string(event.event), std::string(event.data), std::string(event.id)});
     in_fed.push_back(!event.data.empty() && event.data.data() >= fed.data() &&
                      event.data.data() + event.data.size() <= fed.data() + fed.size());
   }
@@ -201,11 +206,13 @@ TEST(SseParser, DataOutlivesTheReadThatCarriedIt) {
   third.assign(third.size(), '#');
   ASSERT_TRUE(parser.feed("\ndata: fourth", sink));
   parser.finish(sink);
-  EXPECT_EQ(sink.events, (std::vector{data_event("first\nsecond"), data_event("third"), data_event("fourth")}));
+  EXPECT_EQ(sink.events,
+            (std::vector{data_event("first\nsecond"), data_event("third"), data_event("fourth")}));
 }
 
 TEST(SseParser, SecondDataLineJoinsADataLineLeftInPlace) {
-  EXPECT_EQ(parse("data: a\ndata: b\n\ndata: c\n\n"), (std::vector{data_event("a\nb"), data_event("c")}));
+  EXPECT_EQ(parse("data: a\ndata: b\n\ndata: c\n\n"),
+            (std::vector{data_event("a\nb"), data_event("c")}));
   EXPECT_EQ(parse_pieces({"data: a\nda", "ta: b\n", "\n"}), std::vector{data_event("a\nb")});
 }
 
@@ -289,7 +296,8 @@ TEST(SseFixtures, AnthropicEventNamesMatchPayloadTypes) {
   ASSERT_EQ(events.size(), 10u);
   EXPECT_EQ(events.front().event, "message_start");
   EXPECT_EQ(events.back().event, "message_stop");
-  for (const SseEvent& e : events) EXPECT_EQ(boost::json::parse(e.data).at("type"), e.event.c_str());
+  for (const SseEvent& e : events)
+    EXPECT_EQ(boost::json::parse(e.data).at("type"), e.event.c_str());
 }
 
 TEST(SseFixtures, GeminiCrLfStreamsParse) {
@@ -299,8 +307,10 @@ TEST(SseFixtures, GeminiCrLfStreamsParse) {
     EXPECT_EQ(e.data.find('\r'), std::string::npos);
     EXPECT_TRUE(boost::json::parse(e.data).as_object().contains("candidates"));
   }
-  EXPECT_EQ(parse(read_file(wire_dir() / "gemini/stream_generate_content_single_event.sse")).size(), 1u);
-  EXPECT_EQ(parse(read_file(wire_dir() / "gemini/stream_generate_content_function_call.sse")).size(), 1u);
+  EXPECT_EQ(parse(read_file(wire_dir() / "gemini/stream_generate_content_single_event.sse")).size(),
+            1u);
+  EXPECT_EQ(
+      parse(read_file(wire_dir() / "gemini/stream_generate_content_function_call.sse")).size(), 1u);
 }
 
 }  // namespace

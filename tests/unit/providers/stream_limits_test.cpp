@@ -1,19 +1,21 @@
 // Every stream decoder bounds what it buffers of one upstream event (an SSE event, an NDJSON
 // line, an AWS event-stream message): one larger than the limit it is made with fails the stream
 // as an upstream failure (502) instead of growing.
+#include "provider_test.hpp"
 #include "providers/anthropic.hpp"
 #include "providers/bedrock.hpp"
 #include "providers/gemini.hpp"
 #include "providers/ollama.hpp"
 #include "providers/openai_compatible.hpp"
-#include "provider_test.hpp"
 
 namespace llmux::providers {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::chrono::system_clock::time_point fixed_now() { return std::chrono::system_clock::time_point(std::chrono::hours(1)); }
+std::chrono::system_clock::time_point fixed_now() {
+  return std::chrono::system_clock::time_point(std::chrono::hours(1));
+}
 
 struct Case {
   const Provider& provider;
@@ -51,7 +53,8 @@ TEST(StreamLimits, TheMessageSaysTheEventWasTooLarge) {
   const std::string bytes = read_wire_fixture("openai/chat_completion_stream.sse");
   const StreamRun refused = run_stream(kOpenAi, streaming_chat_request(false), {bytes}, "m", 40);
   ASSERT_TRUE(refused.feed_error);
-  EXPECT_EQ(refused.feed_error->message, "The upstream stream sent an event larger than the limit.");
+  EXPECT_EQ(refused.feed_error->message,
+            "The upstream stream sent an event larger than the limit.");
 }
 
 }  // namespace

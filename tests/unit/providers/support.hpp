@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -39,9 +39,10 @@ inline api::Request parsed_request(api::Endpoint endpoint, std::string_view body
 
 // A streaming /v1/chat/completions request for model "m", asking for the usage chunk or not.
 inline api::Request streaming_chat_request(bool include_usage) {
-  return parsed_request(api::Endpoint::chat_completions,
-                        std::string(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true)") +
-                            (include_usage ? R"(,"stream_options":{"include_usage":true}})" : "}"));
+  return parsed_request(
+      api::Endpoint::chat_completions,
+      std::string(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true)") +
+          (include_usage ? R"(,"stream_options":{"include_usage":true}})" : "}"));
 }
 
 // The data of every frame in `out`, checking the framing: only "data: <one line>\n\n".
@@ -63,16 +64,17 @@ inline std::vector<std::string> frames(std::string_view out) {
 // What a stream decoder made of upstream bytes fed in `pieces`, then finished.
 struct StreamRun {
   std::string out;
-  std::optional<Error> feed_error;    // the first feed that failed (feeding stops there)
+  std::optional<Error> feed_error;  // the first feed that failed (feeding stops there)
   std::optional<Error> finish_error;
-  std::optional<Error> error;         // whichever of the two happened
+  std::optional<Error> error;  // whichever of the two happened
   bool done_before_finish = false;
   bool done = false;
   api::Usage usage;
 };
 
 inline StreamRun run_stream(const Provider& provider, const api::Request& request,
-                            const std::vector<std::string_view>& pieces, std::string_view client_model,
+                            const std::vector<std::string_view>& pieces,
+                            std::string_view client_model,
                             std::size_t max_event_bytes = kMaxEventBytes) {
   StreamRun result;
   auto decoder = provider.make_stream_decoder(request, client_model, max_event_bytes);
@@ -83,7 +85,8 @@ inline StreamRun run_stream(const Provider& provider, const api::Request& reques
     }
   }
   result.done_before_finish = decoder->done();
-  if (auto finished = decoder->finish(result.out); !finished) result.finish_error = result.error = finished.error();
+  if (auto finished = decoder->finish(result.out); !finished)
+    result.finish_error = result.error = finished.error();
   result.done = decoder->done();
   result.usage = decoder->usage();
   return result;

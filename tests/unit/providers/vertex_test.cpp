@@ -1,9 +1,9 @@
 #include "providers/vertex.hpp"
 
 #include "google_key.hpp"
+#include "provider_test.hpp"
 #include "providers/registry.hpp"
 #include "providers/wire/google_auth.hpp"
-#include "provider_test.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -19,18 +19,20 @@ using ::testing::Not;
 const GeminiProvider kVertexGemini{vertex_gemini_addressing()};
 const AnthropicProvider kVertexClaude{vertex_anthropic_addressing()};
 constexpr char kClientModel[] = "my-vertex";
-constexpr std::string_view kHello = R"({"model":"my-vertex","messages":[{"role":"user","content":"Hi"}],"temperature":0.5})";
+constexpr std::string_view kHello =
+    R"({"model":"my-vertex","messages":[{"role":"user","content":"Hi"}],"temperature":0.5})";
 
 std::shared_ptr<wire::GoogleAccessToken> token_with(std::string_view value) {
   auto token = std::make_shared<wire::GoogleAccessToken>(
-      wire::ServiceAccount{.client_email = "sa@proj-1.iam.gserviceaccount.com"}, "https://oauth2.example.test/token",
-      "vertex_ai deployment 'my-vertex' (m)");
+      wire::ServiceAccount{.client_email = "sa@proj-1.iam.gserviceaccount.com"},
+      "https://oauth2.example.test/token", "vertex_ai deployment 'my-vertex' (m)");
   if (!value.empty()) token->publish(std::string(value));
   return token;
 }
 
 Target vertex_target(std::string model, std::string_view token = "ya29.test-token") {
-  Target target{.provider = "vertex_ai", .upstream_model = std::move(model),
+  Target target{.provider = "vertex_ai",
+                .upstream_model = std::move(model),
                 .api_base = "https://europe-west4-aiplatform.googleapis.com"};
   target.settings["vertex_project"] = "proj-1";
   target.settings["vertex_location"] = "europe-west4";
@@ -38,7 +40,9 @@ Target vertex_target(std::string model, std::string_view token = "ya29.test-toke
   return target;
 }
 
-api::Request chat(std::string_view body) { return parsed_request(api::Endpoint::chat_completions, body); }
+api::Request chat(std::string_view body) {
+  return parsed_request(api::Endpoint::chat_completions, body);
+}
 
 // ---- Gemini on Vertex ----
 
@@ -48,34 +52,47 @@ TEST(VertexGemini, UrlBearerAndGeminisBody) {
   const auto upstream = kVertexGemini.encode(chat(kHello), target);
   ASSERT_TRUE(upstream) << upstream.error().message;
   EXPECT_EQ(upstream->url,
-            "https://europe-west4-aiplatform.googleapis.com/v1/projects/proj-1/locations/europe-west4/publishers/"
+            "https://europe-west4-aiplatform.googleapis.com/v1/projects/proj-1/locations/"
+            "europe-west4/publishers/"
             "google/models/gemini-2.5-flash:generateContent");
-  EXPECT_EQ(upstream->headers, (Headers{{"Authorization", "Bearer ya29.test-token"}, {"X-Team", "blue"}}));
-  EXPECT_EQ(json::parse(upstream->body), json::parse(R"({"contents":[{"role":"user","parts":[{"text":"Hi"}]}],
+  EXPECT_EQ(upstream->headers,
+            (Headers{{"Authorization", "Bearer ya29.test-token"}, {"X-Team", "blue"}}));
+  EXPECT_EQ(json::parse(upstream->body),
+            json::parse(R"({"contents":[{"role":"user","parts":[{"text":"Hi"}]}],
                                                          "generationConfig":{"temperature":0.5}})"));
   // The same translation as AI Studio's: only the addressing differs.
   const GeminiProvider ai_studio;
-  Target studio{.provider = "gemini", .upstream_model = "gemini-2.5-flash", .api_base = "https://x", .api_key = "k"};
+  Target studio{.provider = "gemini",
+                .upstream_model = "gemini-2.5-flash",
+                .api_base = "https://x",
+                .api_key = "k"};
   EXPECT_EQ(upstream->body, ai_studio.encode(chat(kHello), studio)->body);
 }
 
 TEST(VertexGemini, StreamsWithAltSse) {
   const auto upstream = kVertexGemini.encode(
-      chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})"), vertex_target("gemini-2.5-pro"));
+      chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})"),
+      vertex_target("gemini-2.5-pro"));
   ASSERT_TRUE(upstream);
-  EXPECT_THAT(upstream->url, ::testing::EndsWith("/publishers/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse"));
+  EXPECT_THAT(upstream->url,
+              ::testing::EndsWith(
+                  "/publishers/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse"));
 }
 
 TEST(VertexGemini, EmbeddingsThroughPredict) {
-  const auto upstream = kVertexGemini.encode(
-      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"],"dimensions":256})"),
-      vertex_target("text-embedding-005"));
+  const auto upstream =
+      kVertexGemini.encode(parsed_request(api::Endpoint::embeddings,
+                                          R"({"model":"m","input":["a","b"],"dimensions":256})"),
+                           vertex_target("text-embedding-005"));
   ASSERT_TRUE(upstream) << upstream.error().message;
-  EXPECT_THAT(upstream->url, ::testing::EndsWith("/publishers/google/models/text-embedding-005:predict"));
-  EXPECT_EQ(json::parse(upstream->body), json::parse(R"({"instances":[{"content":"a"},{"content":"b"}],
+  EXPECT_THAT(upstream->url,
+              ::testing::EndsWith("/publishers/google/models/text-embedding-005:predict"));
+  EXPECT_EQ(json::parse(upstream->body),
+            json::parse(R"({"instances":[{"content":"a"},{"content":"b"}],
                                                          "parameters":{"outputDimensionality":256}})"));
-  const auto plain = kVertexGemini.encode(parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a"})"),
-                                          vertex_target("text-embedding-005"));
+  const auto plain = kVertexGemini.encode(
+      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a"})"),
+      vertex_target("text-embedding-005"));
   ASSERT_TRUE(plain);
   EXPECT_EQ(json::parse(plain->body), json::parse(R"({"instances":[{"content":"a"}]})"));
 }
@@ -85,19 +102,22 @@ TEST(VertexGemini, PredictAnswerDigitsKeptAndTokensCounted) {
       {"embeddings":{"statistics":{"truncated":false,"token_count":4},"values":[0.0123456789012345678,-1e-7]}},
       {"embeddings":{"statistics":{"truncated":false,"token_count":6},"values":[0.5,0.25]}}],
     "metadata":{"billableCharacterCount":20}})";
-  const auto request = parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"]})");
+  const auto request =
+      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":["a","b"]})");
   const auto reply = kVertexGemini.decode(request, kAnswer, kClientModel);
   ASSERT_TRUE(reply) << reply.error().message;
   EXPECT_EQ(json::parse(reply->body), json::parse(R"({"object":"list","data":[
       {"object":"embedding","index":0,"embedding":[0.0123456789012345678,-1e-7]},
       {"object":"embedding","index":1,"embedding":[0.5,0.25]}],
     "model":"my-vertex","usage":{"prompt_tokens":10,"total_tokens":10}})"));
-  EXPECT_THAT(reply->body, HasSubstr("[0.0123456789012345678,-1e-7]")) << "digits as Google wrote them";
+  EXPECT_THAT(reply->body, HasSubstr("[0.0123456789012345678,-1e-7]"))
+      << "digits as Google wrote them";
   EXPECT_EQ(reply->usage.prompt_tokens, 10);
   EXPECT_TRUE(reply->usage.reported);
 
   const auto base64 = kVertexGemini.decode(
-      parsed_request(api::Endpoint::embeddings, R"({"model":"m","input":"a","encoding_format":"base64"})"),
+      parsed_request(api::Endpoint::embeddings,
+                     R"({"model":"m","input":"a","encoding_format":"base64"})"),
       R"({"predictions":[{"embeddings":{"values":[1.0,2.0]}}]})", kClientModel);
   ASSERT_TRUE(base64);
   EXPECT_THAT(base64->body, HasSubstr(R"("embedding":"AACAPwAAAEA=")"));
@@ -120,7 +140,8 @@ TEST(VertexGemini, ModelIdCannotChangeTheUrl) {
 }
 
 TEST(VertexGemini, DecodesGeminiStreamsLikeAiStudio) {
-  const auto request = chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,
+  const auto request =
+      chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,
                                 "stream_options":{"include_usage":true}})");
   const std::string bytes = read_wire_fixture("gemini/stream_generate_content.sse");
   std::string out;
@@ -141,7 +162,8 @@ TEST(VertexClaude, RawPredictUrlBodyWithoutModelWithVertexVersion) {
   const auto upstream = kVertexClaude.encode(chat(kHello), target);
   ASSERT_TRUE(upstream) << upstream.error().message;
   EXPECT_EQ(upstream->url,
-            "https://europe-west4-aiplatform.googleapis.com/v1/projects/proj-1/locations/europe-west4/publishers/"
+            "https://europe-west4-aiplatform.googleapis.com/v1/projects/proj-1/locations/"
+            "europe-west4/publishers/"
             "anthropic/models/claude-sonnet-4-5@20250929:rawPredict");
   EXPECT_EQ(upstream->headers, (Headers{{"Authorization", "Bearer ya29.test-token"}}));
   EXPECT_EQ(json::parse(upstream->body), json::parse(R"({"anthropic_version":"vertex-2023-10-16",
@@ -152,9 +174,13 @@ TEST(VertexClaude, StreamRawPredictAndBetaHeaders) {
   Target target = vertex_target("claude-3-5-haiku@20241022");
   target.extra_headers = {{"anthropic-beta", "context-1m-2025-08-07"}};
   const auto upstream = kVertexClaude.encode(
-      chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,"max_tokens":5})"), target);
+      chat(
+          R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,"max_tokens":5})"),
+      target);
   ASSERT_TRUE(upstream) << upstream.error().message;
-  EXPECT_THAT(upstream->url, ::testing::EndsWith("/publishers/anthropic/models/claude-3-5-haiku@20241022:streamRawPredict"));
+  EXPECT_THAT(upstream->url,
+              ::testing::EndsWith(
+                  "/publishers/anthropic/models/claude-3-5-haiku@20241022:streamRawPredict"));
   EXPECT_EQ(upstream->headers, (Headers{{"Authorization", "Bearer ya29.test-token"},
                                         {"anthropic-beta", "context-1m-2025-08-07"}}));
   const auto body = json::parse(upstream->body).as_object();
@@ -165,18 +191,21 @@ TEST(VertexClaude, StreamRawPredictAndBetaHeaders) {
 TEST(VertexClaude, GooglesOwnErrorsKeepTheirStatusAndMessage) {
   // Vertex answers quota and IAM failures in google.rpc's shape, not Anthropic's.
   const Error quota = kVertexClaude.decode_error(
-      429, R"({"error":{"code":429,"message":"Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.","status":"RESOURCE_EXHAUSTED"}})");
+      429,
+      R"({"error":{"code":429,"message":"Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.","status":"RESOURCE_EXHAUSTED"}})");
   EXPECT_EQ(quota.kind, ErrorKind::rate_limited);
   EXPECT_EQ(http_status(quota), 429);
   EXPECT_THAT(quota.message, HasSubstr("Quota exceeded for aiplatform.googleapis.com"));
   const Error denied = kVertexClaude.decode_error(
-      403, R"({"error":{"code":403,"message":"Permission 'aiplatform.endpoints.predict' denied","status":"PERMISSION_DENIED"}})");
+      403,
+      R"({"error":{"code":403,"message":"Permission 'aiplatform.endpoints.predict' denied","status":"PERMISSION_DENIED"}})");
   EXPECT_EQ(http_status(denied), 403);
   EXPECT_THAT(denied.message, HasSubstr("aiplatform.endpoints.predict"));
 }
 
 TEST(VertexClaude, DecodesAnthropicStreams) {
-  const auto request = chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})");
+  const auto request =
+      chat(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})");
   const std::string bytes = read_wire_fixture("anthropic/message_stream.sse");
   std::string out;
   auto decoder = kVertexClaude.make_stream_decoder(request, kClientModel, kMaxEventBytes);
@@ -204,7 +233,8 @@ TEST(VertexRegistry, ClaudeModelsGoToAnthropicsTranslation) {
 class VertexPrepare : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* name : {"VERTEXAI_PROJECT", "VERTEXAI_LOCATION", "VERTEXAI_TOKEN_URI", "GOOGLE_APPLICATION_CREDENTIALS"})
+    for (const char* name : {"VERTEXAI_PROJECT", "VERTEXAI_LOCATION", "VERTEXAI_TOKEN_URI",
+                             "GOOGLE_APPLICATION_CREDENTIALS"})
       ::unsetenv(name);
   }
   void TearDown() override { SetUp(); }
@@ -234,7 +264,8 @@ TEST_F(VertexPrepare, SettingsThenEnvironment) {
   ::setenv("VERTEXAI_TOKEN_URI", "http://127.0.0.1:9/token", 1);
   ASSERT_EQ(prepare_vertex_target(target, "chat"), std::nullopt);
   EXPECT_EQ(target.settings.at("vertex_project"), json::value("other-proj"));
-  EXPECT_EQ(target.api_base, "https://aiplatform.googleapis.com") << "global has no location in its host";
+  EXPECT_EQ(target.api_base, "https://aiplatform.googleapis.com")
+      << "global has no location in its host";
   EXPECT_EQ(target.google_token->token_uri(), "http://127.0.0.1:9/token");
 
   Target with_base = with_key();
@@ -253,17 +284,20 @@ TEST_F(VertexPrepare, CredentialsFromGoogleApplicationCredentials) {
   const auto problem = prepare_vertex_target(target, "chat");
   std::filesystem::remove(path);
   ASSERT_EQ(problem, std::nullopt);
-  EXPECT_EQ(target.google_token->account().client_email, "llmux-test@proj-1.iam.gserviceaccount.com");
+  EXPECT_EQ(target.google_token->account().client_email,
+            "llmux-test@proj-1.iam.gserviceaccount.com");
 }
 
 TEST_F(VertexPrepare, AClientsUserConfigReadsNoFileAndNoEnvironment) {
-  const auto path = std::filesystem::temp_directory_path() / "llmux_vertex_test_key_for_client.json";
+  const auto path =
+      std::filesystem::temp_directory_path() / "llmux_vertex_test_key_for_client.json";
   std::ofstream(path) << key_json();
   ::setenv("GOOGLE_APPLICATION_CREDENTIALS", path.c_str(), 1);
   ::setenv("VERTEXAI_LOCATION", "europe-west4", 1);
   ::setenv("VERTEXAI_TOKEN_URI", "http://127.0.0.1:9/token", 1);
   Target from_environment{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
-  const auto environment_problem = prepare_vertex_target(from_environment, "chat", /*operator_config=*/false);
+  const auto environment_problem =
+      prepare_vertex_target(from_environment, "chat", /*operator_config=*/false);
   Target by_path{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
   by_path.settings["vertex_credentials"] = path.string();
   const auto path_problem = prepare_vertex_target(by_path, "chat", /*operator_config=*/false);
@@ -275,7 +309,8 @@ TEST_F(VertexPrepare, AClientsUserConfigReadsNoFileAndNoEnvironment) {
   ASSERT_TRUE(path_problem);
   EXPECT_EQ(environment_problem, path_problem);
   EXPECT_EQ(missing_problem, path_problem);
-  EXPECT_THAT(*path_problem, HasSubstr("vertex_credentials to be the service-account key's JSON itself"));
+  EXPECT_THAT(*path_problem,
+              HasSubstr("vertex_credentials to be the service-account key's JSON itself"));
   EXPECT_EQ(by_path.google_token, nullptr);
 
   // The key inline is used, and the environment's location and token endpoint are not.
@@ -287,7 +322,8 @@ TEST_F(VertexPrepare, AClientsUserConfigReadsNoFileAndNoEnvironment) {
 
 TEST_F(VertexPrepare, ProblemsAreClearAndSecretFree) {
   Target no_credentials{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
-  EXPECT_THAT(prepare_vertex_target(no_credentials, "chat").value_or(""), HasSubstr("GOOGLE_APPLICATION_CREDENTIALS"));
+  EXPECT_THAT(prepare_vertex_target(no_credentials, "chat").value_or(""),
+              HasSubstr("GOOGLE_APPLICATION_CREDENTIALS"));
 
   Target no_project{.provider = "vertex_ai", .upstream_model = "gemini-2.5-flash"};
   no_project.settings["vertex_credentials"] = key_json("");
@@ -295,17 +331,21 @@ TEST_F(VertexPrepare, ProblemsAreClearAndSecretFree) {
 
   Target domain_project = with_key();
   domain_project.settings["vertex_project"] = "example.com:my-project";
-  EXPECT_EQ(prepare_vertex_target(domain_project, "chat"), std::nullopt) << "domain-scoped project ids exist";
+  EXPECT_EQ(prepare_vertex_target(domain_project, "chat"), std::nullopt)
+      << "domain-scoped project ids exist";
   Target bad_project = with_key();
   bad_project.settings["vertex_project"] = "p/../../x";
-  EXPECT_THAT(prepare_vertex_target(bad_project, "chat").value_or(""), HasSubstr("is not a Google Cloud project id"));
+  EXPECT_THAT(prepare_vertex_target(bad_project, "chat").value_or(""),
+              HasSubstr("is not a Google Cloud project id"));
 
   Target bad_location = with_key();
   bad_location.settings["vertex_location"] = "evil.com/x";
-  EXPECT_THAT(prepare_vertex_target(bad_location, "chat").value_or(""), HasSubstr("is not a location"));
+  EXPECT_THAT(prepare_vertex_target(bad_location, "chat").value_or(""),
+              HasSubstr("is not a location"));
 
   Target bad_key = with_key();
-  bad_key.settings["vertex_credentials"] = R"({"type":"service_account","client_email":"a@b","private_key":"SECRETBYTES"})";
+  bad_key.settings["vertex_credentials"] =
+      R"({"type":"service_account","client_email":"a@b","private_key":"SECRETBYTES"})";
   const auto problem = prepare_vertex_target(bad_key, "chat");
   ASSERT_TRUE(problem);
   EXPECT_THAT(*problem, HasSubstr("not a PEM private key"));

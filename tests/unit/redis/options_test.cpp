@@ -50,7 +50,9 @@ TEST(ParseUrl, ReadsAPasswordWithoutUserAndAnIpv6Host) {
 }
 
 TEST(ParseUrl, ReadsRedisPyQueryParameters) {
-  auto options = parsed("rediss://h:1/?ssl_cert_reqs=none&ssl_ca_certs=%2Fetc%2Fredis%2Fca.pem&db=5&socket_timeout=3");
+  auto options = parsed(
+      "rediss://h:1/"
+      "?ssl_cert_reqs=none&ssl_ca_certs=%2Fetc%2Fredis%2Fca.pem&db=5&socket_timeout=3");
   EXPECT_FALSE(options.verify_certificate);
   EXPECT_EQ(options.ca_file, "/etc/redis/ca.pem");
   EXPECT_EQ(options.database, 5);
@@ -60,8 +62,9 @@ TEST(ParseUrl, ReadsRedisPyQueryParameters) {
 
 TEST(ParseUrl, RefusesWhatIsNotARedisUrlWithoutRepeatingIt) {
   for (const std::string_view url :
-       {"http://user:s3cret-pass@h:6379", "redis://user:s3cret-pass@h:0", "redis://user:s3cret-pass@h/db1",
-        "redis://user:s3cret-pass@h/-1", "redis://user:s3cret-pass@h?db=x", "redis://user:s3cret-pass@h?ssl_cert_reqs=maybe",
+       {"http://user:s3cret-pass@h:6379", "redis://user:s3cret-pass@h:0",
+        "redis://user:s3cret-pass@h/db1", "redis://user:s3cret-pass@h/-1",
+        "redis://user:s3cret-pass@h?db=x", "redis://user:s3cret-pass@h?ssl_cert_reqs=maybe",
         "user:s3cret-pass@h:6379 with spaces", "redis://user:s3cret-pass@h:99999"}) {
     const auto options = parse_url(url);
     ASSERT_FALSE(options) << url;

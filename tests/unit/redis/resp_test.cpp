@@ -15,7 +15,9 @@ Reply simple(std::string text) { return Reply{.type = Type::simple, .text = std:
 Reply error(std::string text) { return Reply{.type = Type::error, .text = std::move(text)}; }
 Reply bulk(std::string text) { return Reply{.type = Type::bulk, .text = std::move(text)}; }
 Reply integer(std::int64_t value) { return Reply{.type = Type::integer, .integer = value}; }
-Reply array(std::vector<Reply> elements) { return Reply{.type = Type::array, .elements = std::move(elements)}; }
+Reply array(std::vector<Reply> elements) {
+  return Reply{.type = Type::array, .elements = std::move(elements)};
+}
 Reply null() { return Reply{}; }
 
 // Feeds `pieces` in turn; fails the test on a parse error.
@@ -29,7 +31,9 @@ std::vector<Reply> parse(const std::vector<std::string_view>& pieces, ParserLimi
   return replies;
 }
 
-std::vector<Reply> parse(std::string_view bytes) { return parse(std::vector<std::string_view>{bytes}); }
+std::vector<Reply> parse(std::string_view bytes) {
+  return parse(std::vector<std::string_view>{bytes});
+}
 
 // The message of the error `bytes` end in, fed whole.
 std::string parse_error(std::string_view bytes, ParserLimits limits = {}) {
@@ -40,7 +44,8 @@ std::string parse_error(std::string_view bytes, ParserLimits limits = {}) {
 }
 
 TEST(Command, EncodesAnArrayOfBulkStrings) {
-  EXPECT_EQ(Command({"SET", "key", "value"}).wire(), "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n");
+  EXPECT_EQ(Command({"SET", "key", "value"}).wire(),
+            "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n");
   EXPECT_EQ(Command({"PING"}).wire(), "*1\r\n$4\r\nPING\r\n");
   EXPECT_EQ(Command({"SET", "", "x"}).wire(), "*3\r\n$3\r\nSET\r\n$0\r\n\r\n$1\r\nx\r\n");
   const std::vector<std::string> owned{"INCRBY", "counter", "3"};
@@ -49,7 +54,8 @@ TEST(Command, EncodesAnArrayOfBulkStrings) {
 
 TEST(Command, IsBinarySafe) {
   const std::string value = "a\r\nb\0c$*"s;
-  EXPECT_EQ(Command({"SET", "k", value}).wire(), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$8\r\na\r\nb\0c$*\r\n"s);
+  EXPECT_EQ(Command({"SET", "k", value}).wire(),
+            "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$8\r\na\r\nb\0c$*\r\n"s);
   // A command is itself a RESP array of bulk strings: the parser reads back every byte.
   const std::string long_value(70000, '\n');
   const auto replies = parse(Command({"SET", value, long_value}).wire());
@@ -59,7 +65,8 @@ TEST(Command, IsBinarySafe) {
 
 TEST(ReplyParser, ReadsEveryRespTwoType) {
   EXPECT_EQ(parse("+OK\r\n"), std::vector{simple("OK")});
-  EXPECT_EQ(parse("-WRONGTYPE Operation against a key\r\n"), std::vector{error("WRONGTYPE Operation against a key")});
+  EXPECT_EQ(parse("-WRONGTYPE Operation against a key\r\n"),
+            std::vector{error("WRONGTYPE Operation against a key")});
   EXPECT_EQ(parse(":42\r\n:-7\r\n:9223372036854775807\r\n"),
             (std::vector{integer(42), integer(-7), integer(INT64_MAX)}));
   EXPECT_EQ(parse("$5\r\nhello\r\n$0\r\n\r\n"), (std::vector{bulk("hello"), bulk("")}));
@@ -72,7 +79,8 @@ TEST(ReplyParser, ReadsEveryRespTwoType) {
 TEST(ReplyParser, ReadsRespThreeTypesAsTheirNearestRespTwoType) {
   EXPECT_EQ(parse("_\r\n"), std::vector{null()});
   EXPECT_EQ(parse("#t\r\n#f\r\n"), (std::vector{integer(1), integer(0)}));
-  EXPECT_EQ(parse(",3.25\r\n(12345678901234567890\r\n"), (std::vector{simple("3.25"), simple("12345678901234567890")}));
+  EXPECT_EQ(parse(",3.25\r\n(12345678901234567890\r\n"),
+            (std::vector{simple("3.25"), simple("12345678901234567890")}));
   EXPECT_EQ(parse("!9\r\nERR oops!\r\n"), std::vector{error("ERR oops!")});
   EXPECT_EQ(parse("=9\r\ntxt:hello\r\n"), std::vector{bulk("hello")});
   EXPECT_EQ(parse("%1\r\n+key\r\n:1\r\n~2\r\n:1\r\n:2\r\n>2\r\n+message\r\n+hi\r\n"),
@@ -93,10 +101,12 @@ TEST(ReplyParser, ReadsTheSameRepliesWhereverTheBytesAreSplit) {
   EXPECT_EQ(whole[10], array({simple("k"), bulk("a\r\nb")}));
   for (std::size_t split = 0; split <= kStream.size(); ++split) {
     const std::string_view stream = kStream;
-    EXPECT_EQ(parse({stream.substr(0, split), stream.substr(split)}), whole) << "split at " << split;
+    EXPECT_EQ(parse({stream.substr(0, split), stream.substr(split)}), whole)
+        << "split at " << split;
   }
   std::vector<std::string_view> bytes;
-  for (std::size_t at = 0; at < kStream.size(); ++at) bytes.push_back(std::string_view(kStream).substr(at, 1));
+  for (std::size_t at = 0; at < kStream.size(); ++at)
+    bytes.push_back(std::string_view(kStream).substr(at, 1));
   EXPECT_EQ(parse(bytes), whole);
 }
 
@@ -113,8 +123,8 @@ TEST(ReplyParser, HandsOutEachReplyAsSoonAsItIsComplete) {
 
 TEST(ReplyParser, RefusesMalformedRepliesAndStaysFailed) {
   for (const std::string_view bytes :
-       {"?what\r\n", "+OK\n", "+OK\rx\n", ":12a\r\n", ":\r\n", ":99999999999999999999\r\n", "$3\r\nabcd\r\n",
-        "$-2\r\n", "$x\r\n", "*-2\r\n", "#x\r\n", "_x\r\n"}) {
+       {"?what\r\n", "+OK\n", "+OK\rx\n", ":12a\r\n", ":\r\n", ":99999999999999999999\r\n",
+        "$3\r\nabcd\r\n", "$-2\r\n", "$x\r\n", "*-2\r\n", "#x\r\n", "_x\r\n"}) {
     EXPECT_NE(parse_error(bytes), "no error") << bytes;
   }
   ReplyParser parser;
@@ -127,7 +137,8 @@ TEST(ReplyParser, RefusesMalformedRepliesAndStaysFailed) {
 }
 
 TEST(ReplyParser, EnforcesItsLimits) {
-  const ParserLimits limits{.max_bulk_bytes = 10, .max_reply_bytes = 64, .max_elements = 5, .max_depth = 2};
+  const ParserLimits limits{
+      .max_bulk_bytes = 10, .max_reply_bytes = 64, .max_elements = 5, .max_depth = 2};
   // A bulk string's declared length is refused before its bytes arrive.
   EXPECT_NE(parse_error("$11\r\n", limits), "no error");
   EXPECT_EQ(parse({"$10\r\n0123456789\r\n"}, limits), std::vector{bulk("0123456789")});

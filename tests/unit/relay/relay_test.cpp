@@ -5,13 +5,13 @@
 
 #include "router/model_table.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -52,8 +52,8 @@ struct Answer {
   int status = 200;
   std::vector<std::string> pieces;  // the body, as it arrives (whole for a non-streamed call)
   std::optional<std::chrono::seconds> retry_after;
-  Clock::Duration takes{};       // the clock moves this much during the call
-  bool stall_at_end = false;     // after the pieces, waits until the call is aborted
+  Clock::Duration takes{};    // the clock moves this much during the call
+  bool stall_at_end = false;  // after the pieces, waits until the call is aborted
 };
 
 struct TransportLog {
@@ -65,7 +65,8 @@ struct TransportLog {
 
 class ScriptedStream final : public upstream::ResponseStream {
  public:
-  ScriptedStream(Answer answer, TransportLog& log, upstream::AbortHandle& abort, asio::any_io_executor executor)
+  ScriptedStream(Answer answer, TransportLog& log, upstream::AbortHandle& abort,
+                 asio::any_io_executor executor)
       : answer_(std::move(answer)), log_(log), abort_(abort), stall_(std::move(executor)) {
     abort_.set_action([this] {
       ++log_.aborted;
@@ -79,7 +80,8 @@ class ScriptedStream final : public upstream::ResponseStream {
   int status() const override { return answer_.status; }
   std::optional<std::chrono::seconds> retry_after() const override { return answer_.retry_after; }
   asio::awaitable<Result<std::optional<std::string_view>>> next() override {
-    if (next_ < answer_.pieces.size()) co_return std::optional<std::string_view>(answer_.pieces[next_++]);
+    if (next_ < answer_.pieces.size())
+      co_return std::optional<std::string_view>(answer_.pieces[next_++]);
     if (answer_.stall_at_end) {
       stall_.expires_after(std::chrono::hours(1));
       co_await stall_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -100,19 +102,22 @@ class ScriptedStream final : public upstream::ResponseStream {
 
 class ScriptedTransport final : public upstream::Transport {
  public:
-  ScriptedTransport(ManualClock& clock, std::deque<Answer> script) : clock_(clock), script_(std::move(script)) {}
+  ScriptedTransport(ManualClock& clock, std::deque<Answer> script)
+      : clock_(clock), script_(std::move(script)) {}
 
-  asio::awaitable<Result<upstream::Response>> send(upstream::Call call, upstream::AbortHandle& abort) override {
+  asio::awaitable<Result<upstream::Response>> send(upstream::Call call,
+                                                   upstream::AbortHandle& abort) override {
     Answer answer = take(std::move(call));
     if (answer.transport_error) co_return *answer.transport_error;
     std::string body;
     for (const auto& piece : answer.pieces) body += piece;
     (void)abort;
-    co_return upstream::Response{.status = answer.status, .body = std::move(body), .retry_after = answer.retry_after};
+    co_return upstream::Response{
+        .status = answer.status, .body = std::move(body), .retry_after = answer.retry_after};
   }
 
-  asio::awaitable<Result<std::unique_ptr<upstream::ResponseStream>>> open_stream(upstream::Call call,
-                                                                                 upstream::AbortHandle& abort) override {
+  asio::awaitable<Result<std::unique_ptr<upstream::ResponseStream>>> open_stream(
+      upstream::Call call, upstream::AbortHandle& abort) override {
     Answer answer = take(std::move(call));
     if (answer.transport_error) co_return *answer.transport_error;
     auto executor = co_await asio::this_coro::executor;
@@ -164,7 +169,8 @@ class MemorySink final : public Sink {
 
   const std::vector<std::string>& frames() const { return frames_; }
 
-  std::optional<std::size_t> leave_at_frame;  // the client leaves instead of taking this frame (1-based)
+  std::optional<std::size_t>
+      leave_at_frame;  // the client leaves instead of taking this frame (1-based)
   std::optional<std::string> answered;
   std::optional<Error> in_band;
   bool ended = false;
@@ -207,31 +213,39 @@ Answer fails(int status, std::optional<std::chrono::seconds> retry_after = std::
 }
 
 Answer answers() { return Answer{.pieces = {std::string(kAnswer)}}; }
-Answer streams() { return Answer{.pieces = {std::string(kChunk), std::string(kFinish), std::string(kUsage) + std::string(kDone)}}; }
+Answer streams() {
+  return Answer{.pieces = {std::string(kChunk), std::string(kFinish),
+                           std::string(kUsage) + std::string(kDone)}};
+}
 
 // A table, a policy and a health state, and one request run through the relay.
 struct Fixture {
   explicit Fixture(std::vector<config::ModelEntry> entries) {
     std::vector<std::string> warnings;
-    table = router::ModelTable::build(config::Config{.source = "test", .model_list = std::move(entries)}, warnings);
-    health = std::make_unique<router::InMemoryHealth>(table.deployment_count(),
-                                                      router::CooldownPolicy{.allowed_fails = 3, .cooldown_time = 5s});
+    table = router::ModelTable::build(
+        config::Config{.source = "test", .model_list = std::move(entries)}, warnings);
+    health = std::make_unique<router::InMemoryHealth>(
+        table.deployment_count(), router::CooldownPolicy{.allowed_fails = 3, .cooldown_time = 5s});
   }
 
-  End run(std::deque<Answer> script, bool stream, router::RequestOptions options = {}, std::string group = "g") {
+  End run(std::deque<Answer> script, bool stream, router::RequestOptions options = {},
+          std::string group = "g") {
     transport = std::make_unique<ScriptedTransport>(clock, std::move(script));
     body = R"({"model":")" + group + R"(","messages":[{"role":"user","content":"hi"}])" +
            (stream ? R"(,"stream":true})" : "}");
     auto request = api::parse_request(api::Endpoint::chat_completions, body);
     EXPECT_TRUE(request);
-    router::AttemptPlan plan(table, policy, *health, [] { return 0.0; }, group, group, std::move(options),
-                             clock.now());
+    router::AttemptPlan plan(
+        table, policy, *health, [] { return 0.0; }, group, group, std::move(options), clock.now());
     Relay relay(*transport);
     End end;
     asio::io_context io;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      end = co_await relay.run(*request, plan, sink, clock, "sk-client-key-0123", outcome);
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          end = co_await relay.run(*request, plan, sink, clock, "sk-client-key-0123", outcome);
+        },
+        asio::detached);
     io.run();
     return end;
   }
@@ -305,7 +319,8 @@ TEST(Relay, AStreamThatFailsBeforeItsFirstFrameIsRetried) {
   f.policy.num_retries = 1;
   Answer cut_early = streams();
   cut_early.pieces.clear();
-  cut_early.transport_error = make_error(ErrorKind::upstream_failed, "reset before the first event");
+  cut_early.transport_error =
+      make_error(ErrorKind::upstream_failed, "reset before the first event");
   f.run({std::move(cut_early), streams()}, true);
   EXPECT_THAT(f.deployments_called(), ElementsAre("a", "b"));
   EXPECT_TRUE(f.sink.ended);
@@ -318,8 +333,9 @@ TEST(Relay, NoRetryOnceAFrameReachedTheClientTheFailureEndsTheStreamInBand) {
   Fixture f({entry("g", "a"), entry("g", "b")});
   f.policy.num_retries = 3;
   Answer broken{.pieces = {std::string(kChunk)}};
-  broken.pieces.push_back(R"(data: {"error":{"message":"overloaded, key sk-operator-a-secret","type":"server_error"}})"
-                          "\n\n");
+  broken.pieces.push_back(
+      R"(data: {"error":{"message":"overloaded, key sk-operator-a-secret","type":"server_error"}})"
+      "\n\n");
   const End end = f.run({std::move(broken)}, true);
   EXPECT_TRUE(end.answered);
   EXPECT_EQ(f.transport->log.calls.size(), 1u);  // never retried
@@ -368,8 +384,10 @@ TEST(Relay, TheUpstreamTailIsReadSoItsConnectionReturnsToThePool) {
 
 TEST(Relay, UpstreamErrorsAreMaskedOfTheCredentialsSentAndTheClientsKey) {
   Fixture f({entry("g", "a")});
-  Answer echo{.status = 401,
-              .pieces = {R"({"error":{"message":"bad key sk-operator-a-secret from sk-client-key-0123, Bearer xyz","type":"invalid_request_error"}})"}};
+  Answer echo{
+      .status = 401,
+      .pieces = {
+          R"({"error":{"message":"bad key sk-operator-a-secret from sk-client-key-0123, Bearer xyz","type":"invalid_request_error"}})"}};
   const End end = f.run({std::move(echo)}, false);
   ASSERT_TRUE(end.error);
   EXPECT_EQ(end.error->message, "bad key [redacted] from [redacted], Bearer [redacted]");

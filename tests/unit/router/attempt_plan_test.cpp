@@ -40,11 +40,14 @@ Error status_failure(int status) {
 struct Fixture {
   explicit Fixture(std::vector<config::ModelEntry> entries) {
     std::vector<std::string> warnings;
-    table = ModelTable::build(config::Config{.source = "test", .model_list = std::move(entries)}, warnings);
-    health = std::make_unique<InMemoryHealth>(table.deployment_count(), CooldownPolicy{.allowed_fails = 3, .cooldown_time = 5s});
+    table = ModelTable::build(config::Config{.source = "test", .model_list = std::move(entries)},
+                              warnings);
+    health = std::make_unique<InMemoryHealth>(
+        table.deployment_count(), CooldownPolicy{.allowed_fails = 3, .cooldown_time = 5s});
   }
   AttemptPlan plan(std::string group, RequestOptions options = {}, TimePoint start = kStart) {
-    return AttemptPlan(table, policy, *health, [] { return 0.0; }, group, group, std::move(options), start);
+    return AttemptPlan(
+        table, policy, *health, [] { return 0.0; }, group, group, std::move(options), start);
   }
   ModelTable table;
   RouterPolicy policy;
@@ -57,7 +60,9 @@ void fail(AttemptPlan& plan, const Attempt& attempt, const Error& error, TimePoi
   plan.finished(attempt, &error, now);
 }
 
-std::string id_of(const Result<Attempt>& attempt) { return attempt ? attempt->deployment->id : "error: " + attempt.error().message; }
+std::string id_of(const Result<Attempt>& attempt) {
+  return attempt ? attempt->deployment->id : "error: " + attempt.error().message;
+}
 
 TEST(AttemptPlan, RetriesGoToAnotherDeploymentAtOnceThenBackOff) {
   Fixture f({entry("g", "a"), entry("g", "b")});
@@ -119,7 +124,9 @@ TEST(AttemptPlan, AClientDestinationIsDialledUnderThePolicy) {
   auto own = f.plan("g").next(kStart);
   ASSERT_TRUE(own);
   EXPECT_FALSE(own->client_destination);
-  auto clients = f.plan("g", {.credentials = {.api_base = "http://10.1.1.1/v1", .api_base_field = "base_url"}}).next(kStart);
+  auto clients =
+      f.plan("g", {.credentials = {.api_base = "http://10.1.1.1/v1", .api_base_field = "base_url"}})
+          .next(kStart);
   ASSERT_TRUE(clients);
   EXPECT_EQ(clients->client_destination.policy, &f.policy.client_destinations);
   EXPECT_EQ(clients->client_destination.field, "base_url");
@@ -129,7 +136,8 @@ TEST(AttemptPlan, AClientDestinationIsDialledUnderThePolicy) {
 TEST(AttemptPlan, JitterShortensTheBackoffByUpToAQuarter) {
   Fixture f({entry("g", "a")});
   f.policy.num_retries = 1;
-  AttemptPlan plan(f.table, f.policy, *f.health, [] { return 0.999; }, "g", "g", {}, kStart);
+  AttemptPlan plan(
+      f.table, f.policy, *f.health, [] { return 0.999; }, "g", "g", {}, kStart);
   auto first = plan.next(kStart);
   fail(plan, *first, status_failure(503), kStart);
   auto second = plan.next(kStart);
@@ -246,7 +254,8 @@ TEST(AttemptPlan, FallbacksAfterRetriesNameTheGroupThatServes) {
 }
 
 TEST(AttemptPlan, WhichFallbacksAnErrorUses) {
-  Fixture f({entry("g", "a"), entry("general", "gen"), entry("big", "big"), entry("safe", "safe"), entry("dflt", "d")});
+  Fixture f({entry("g", "a"), entry("general", "gen"), entry("big", "big"), entry("safe", "safe"),
+             entry("dflt", "d")});
   f.policy.fallbacks = {{"g", {"general"}}};
   f.policy.context_window_fallbacks = {{"g", {"big"}}};
   f.policy.content_policy_fallbacks = {{"*", {"safe"}}};
@@ -271,7 +280,8 @@ TEST(AttemptPlan, FallbackGroupsTheCallerMayNotUseArePassedOver) {
   Fixture f({entry("g", "a"), entry("forbidden", "x"), entry("allowed", "y")});
   f.policy.fallbacks = {{"g", {"forbidden", "allowed"}}};
   std::vector<std::string> asked;
-  const auto only_allowed = [&](std::string_view group, std::span<const Deployment* const> deployments) {
+  const auto only_allowed = [&](std::string_view group,
+                                std::span<const Deployment* const> deployments) {
     asked.emplace_back(group);
     EXPECT_EQ(deployments.size(), 1u);
     return group != "forbidden";
@@ -324,7 +334,8 @@ TEST(AttemptPlan, CoolingDeploymentsAreSkippedAndAColdGroupIs429WithRetryAfter) 
   auto refused = cold.next(kStart + 2s);
   ASSERT_FALSE(refused);
   EXPECT_EQ(http_status(refused.error()), 429);
-  EXPECT_THAT(refused.error().message, HasSubstr("No deployments available for selected model, Try again in 3 seconds"));
+  EXPECT_THAT(refused.error().message,
+              HasSubstr("No deployments available for selected model, Try again in 3 seconds"));
   EXPECT_EQ(refused.error().retry_after, 3s);
 
   f.policy.fallbacks = {{"g", {"backup"}}};
@@ -367,7 +378,8 @@ TEST(AttemptPlan, LatencyIsTheWholeCallOrWhatTheCallerMeasured) {
   auto first_chunk = stream_plan.next(kStart + 1s);
   ASSERT_EQ(id_of(first_chunk), "b");  // not measured yet, so tried before a
   stream_plan.started(*first_chunk, kStart + 1s);
-  stream_plan.finished(*first_chunk, nullptr, kStart + 9s, 0, 40ms);  // a 8 s stream, first chunk at 40 ms
+  stream_plan.finished(*first_chunk, nullptr, kStart + 9s, 0,
+                       40ms);  // a 8 s stream, first chunk at 40 ms
   EXPECT_EQ(f.health->load(*first_chunk->deployment, kStart + 10s).latency, 40ms);
 }
 

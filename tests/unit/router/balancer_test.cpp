@@ -20,7 +20,8 @@ Deployment deployment(std::string id, double weight = 1, std::optional<int> orde
 }
 
 // How often each deployment is picked over `steps` evenly spaced draws in [0, 1).
-std::map<std::string, int> spread(Strategy strategy, const std::vector<Candidate>& candidates, int steps = 1000) {
+std::map<std::string, int> spread(Strategy strategy, const std::vector<Candidate>& candidates,
+                                  int steps = 1000) {
   std::map<std::string, int> counts;
   for (int i = 0; i < steps; ++i) ++counts[pick(strategy, candidates, (i + 0.5) / steps)->id];
   return counts;
@@ -48,13 +49,16 @@ TEST(Balancer, SimpleShuffleFollowsTheWeights) {
 TEST(Balancer, LowestOrderTierOnlyAndUnorderedLast) {
   const Deployment first = deployment("first", 1, 1), second = deployment("second", 100, 2),
                    unordered = deployment("unordered", 100);
-  EXPECT_EQ(spread(Strategy::simple_shuffle, {{&second, {}}, {&first, {}}, {&unordered, {}}}).at("first"), 1000);
+  EXPECT_EQ(
+      spread(Strategy::simple_shuffle, {{&second, {}}, {&first, {}}, {&unordered, {}}}).at("first"),
+      1000);
   EXPECT_EQ(spread(Strategy::least_busy, {{&second, {}}, {&unordered, {}}}).at("second"), 1000);
 }
 
 TEST(Balancer, LeastBusyTakesFewestInFlightAndSpreadsTies) {
   const Deployment a = deployment("a"), b = deployment("b"), c = deployment("c");
-  const std::vector<Candidate> candidates{{&a, {.in_flight = 3}}, {&b, {.in_flight = 1}}, {&c, {.in_flight = 1}}};
+  const std::vector<Candidate> candidates{
+      {&a, {.in_flight = 3}}, {&b, {.in_flight = 1}}, {&c, {.in_flight = 1}}};
   const auto counts = spread(Strategy::least_busy, candidates);
   EXPECT_EQ(counts.count("a"), 0u);
   EXPECT_EQ(counts.at("b"), 500);
@@ -62,15 +66,23 @@ TEST(Balancer, LeastBusyTakesFewestInFlightAndSpreadsTies) {
 }
 
 TEST(Balancer, LatencyTakesTheFastestAndTriesUnmeasuredFirst) {
-  const Deployment slow = deployment("slow"), fast = deployment("fast"), fresh = deployment("fresh");
-  EXPECT_EQ(pick(Strategy::latency_based, std::vector<Candidate>{{&slow, {.latency = 900ms}}, {&fast, {.latency = 20ms}}}, 0.9), &fast);
-  EXPECT_EQ(pick(Strategy::latency_based, std::vector<Candidate>{{&fast, {.latency = 20ms}}, {&fresh, {}}}, 0.1), &fresh);
+  const Deployment slow = deployment("slow"), fast = deployment("fast"),
+                   fresh = deployment("fresh");
+  EXPECT_EQ(
+      pick(Strategy::latency_based,
+           std::vector<Candidate>{{&slow, {.latency = 900ms}}, {&fast, {.latency = 20ms}}}, 0.9),
+      &fast);
+  EXPECT_EQ(pick(Strategy::latency_based,
+                 std::vector<Candidate>{{&fast, {.latency = 20ms}}, {&fresh, {}}}, 0.1),
+            &fresh);
 }
 
 TEST(Balancer, UsageTakesTheLeastTokensThisMinute) {
   const Deployment busy = deployment("busy"), idle = deployment("idle");
   EXPECT_EQ(pick(Strategy::usage_based,
-                 std::vector<Candidate>{{&busy, {.tokens_this_minute = 5000}}, {&idle, {.tokens_this_minute = 10}}}, 0.0),
+                 std::vector<Candidate>{{&busy, {.tokens_this_minute = 5000}},
+                                        {&idle, {.tokens_this_minute = 10}}},
+                 0.0),
             &idle);
 }
 

@@ -25,8 +25,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-config::ModelEntry entry(std::string model_name, std::string model, std::string api_base = "http://127.0.0.1:9/v1",
-                         int line = 1) {
+config::ModelEntry entry(std::string model_name, std::string model,
+                         std::string api_base = "http://127.0.0.1:9/v1", int line = 1) {
   config::ModelEntry result{.model_name = std::move(model_name), .line = line};
   result.params.model = std::move(model);
   result.params.api_base = std::move(api_base);
@@ -59,7 +59,8 @@ std::vector<std::string> problems_of(const config::Config& config) {
 
 const Deployment& only(const ModelTable& table, std::string_view name) {
   const auto* group = table.group(name);
-  if (!group || group->size() != 1) throw std::runtime_error("expected one deployment for " + std::string(name));
+  if (!group || group->size() != 1)
+    throw std::runtime_error("expected one deployment for " + std::string(name));
   return group->front();
 }
 
@@ -109,7 +110,8 @@ TEST(ModelTable, EmptyConfigIsAnEmptyTable) {
 }
 
 TEST(ModelTable, TargetFromLitellmParams) {
-  config::ModelEntry e = entry("router-name", "openrouter/meta-llama/llama-3.1-70b-instruct", "http://127.0.0.1:9/api/v1//");
+  config::ModelEntry e = entry("router-name", "openrouter/meta-llama/llama-3.1-70b-instruct",
+                               "http://127.0.0.1:9/api/v1//");
   e.params.api_key = "sk-or-1";
   e.params.api_version = "2024-06-01";
   e.params.organization = "org-7";
@@ -134,12 +136,16 @@ TEST(ModelTable, TargetFromLitellmParams) {
 
 TEST(ModelTable, ProviderSettingsAreKeptApartFromRequestDefaults) {
   config::ModelEntry e = entry("m", "openai/gpt-4o");
-  e.params.extra = boost::json::parse(
-      R"({"temperature":0.2,"azure_ad_token":"secret-token","vertex_project":"p","drop_params":true})").as_object();
+  e.params.extra =
+      boost::json::parse(
+          R"({"temperature":0.2,"azure_ad_token":"secret-token","vertex_project":"p","drop_params":true})")
+          .as_object();
   const ModelTable table = build(config_of({e}));
   const providers::Target& target = only(table, "m").target;
   EXPECT_EQ(target.default_params, boost::json::parse(R"({"temperature":0.2})"));
-  EXPECT_EQ(target.settings, boost::json::parse(R"({"azure_ad_token":"secret-token","vertex_project":"p","drop_params":true})"));
+  EXPECT_EQ(target.settings,
+            boost::json::parse(
+                R"({"azure_ad_token":"secret-token","vertex_project":"p","drop_params":true})"));
   EXPECT_TRUE(target.drop_params);
 }
 
@@ -164,8 +170,8 @@ TEST(ModelTable, UnprefixedModelIsOpenAi) {
 
 TEST(ModelTable, DefaultApiBasePerProvider) {
   const std::vector<std::pair<std::string, const char*>> cases = {
-      {"openai", "OPENAI_API_BASE"},       {"groq", "GROQ_API_BASE"},
-      {"deepseek", "DEEPSEEK_API_BASE"},   {"mistral", "MISTRAL_API_BASE"},
+      {"openai", "OPENAI_API_BASE"},           {"groq", "GROQ_API_BASE"},
+      {"deepseek", "DEEPSEEK_API_BASE"},       {"mistral", "MISTRAL_API_BASE"},
       {"together_ai", "TOGETHER_AI_API_BASE"}, {"lm_studio", "LM_STUDIO_API_BASE"},
   };
   for (const auto& [prefix, variable] : cases) {
@@ -184,7 +190,9 @@ TEST(ModelTable, IdFromModelInfo) {
   EXPECT_EQ(only(build(config_of({e})), "m").id, "my-deployment-1");
 }
 
-std::string id_of(const config::ModelEntry& e) { return only(build(config_of({e})), e.model_name).id; }
+std::string id_of(const config::ModelEntry& e) {
+  return only(build(config_of({e})), e.model_name).id;
+}
 
 TEST(ModelTable, StableHashIdWithoutModelInfo) {
   const config::ModelEntry base = entry("m", "openai/gpt-4o");
@@ -213,7 +221,8 @@ TEST(ModelTable, StableHashIdWithoutModelInfo) {
   variants[3].params.api_version = "2024-06-01";
   variants[4].params.extra = boost::json::parse(R"({"temperature":0})").as_object();
   std::set<std::string> ids = {id};
-  for (const auto& variant : variants) EXPECT_TRUE(ids.insert(id_of(variant)).second) << variant.model_name;
+  for (const auto& variant : variants)
+    EXPECT_TRUE(ids.insert(id_of(variant)).second) << variant.model_name;
 }
 
 TEST(ModelTable, UnknownProviderIsAProblemNamingTheKnownList) {
@@ -223,30 +232,36 @@ TEST(ModelTable, UnknownProviderIsAProblemNamingTheKnownList) {
       entry("bad-two", "meta-llama/Llama-3", "http://127.0.0.1:9/v1", 11),
   }));
   ASSERT_THAT(problems, SizeIs(2));  // every problem at once
-  EXPECT_THAT(problems[0], AllOf(HasSubstr("config.yaml:7"), HasSubstr("bad-one"), HasSubstr("'made_up'"),
-                                 HasSubstr(providers::known_provider_list())));
+  EXPECT_THAT(problems[0],
+              AllOf(HasSubstr("config.yaml:7"), HasSubstr("bad-one"), HasSubstr("'made_up'"),
+                    HasSubstr(providers::known_provider_list())));
   EXPECT_THAT(problems[1], AllOf(HasSubstr("config.yaml:11"), HasSubstr("'meta-llama'")));
   for (const auto& problem : problems) EXPECT_THAT(problem, ::testing::Not(HasSubstr("sk-test")));
 }
 
 TEST(ModelTable, ProvidersPrepareTheirTargetsWhenTheTableIsBuilt) {
-  const WithoutEnvironmentVariable no_override("AWS_BEDROCK_RUNTIME_ENDPOINT");  // it would take precedence
+  const WithoutEnvironmentVariable no_override(
+      "AWS_BEDROCK_RUNTIME_ENDPOINT");  // it would take precedence
   auto regional = entry("regional", "bedrock/amazon.nova-lite-v1:0", "");
   regional.params.extra["aws_region_name"] = "eu-west-3";
   auto mocked = entry("mocked", "bedrock/amazon.nova-lite-v1:0", "");
   mocked.params.extra["aws_bedrock_runtime_endpoint"] = "http://127.0.0.1:9/";
   const ModelTable table = build(config_of({regional, mocked}));
-  EXPECT_EQ(only(table, "regional").target.api_base, "https://bedrock-runtime.eu-west-3.amazonaws.com");
+  EXPECT_EQ(only(table, "regional").target.api_base,
+            "https://bedrock-runtime.eu-west-3.amazonaws.com");
   EXPECT_EQ(only(table, "mocked").target.api_base, "http://127.0.0.1:9") << "trimmed after prepare";
   EXPECT_TRUE(table.needs_tls());
 }
 
 TEST(ModelTable, PlannedProviderIsSkippedWithAWarning) {
   std::vector<std::string> warnings;
-  const ModelTable table = ModelTable::build(
-      config_of({entry("granite", "watsonx/ibm/granite-13b-chat-v2", "", 4), entry("gpt", "openai/gpt-4o")}), warnings);
+  const ModelTable table =
+      ModelTable::build(config_of({entry("granite", "watsonx/ibm/granite-13b-chat-v2", "", 4),
+                                   entry("gpt", "openai/gpt-4o")}),
+                        warnings);
   ASSERT_THAT(warnings, SizeIs(1));
-  EXPECT_THAT(warnings[0], AllOf(HasSubstr("config.yaml:4"), HasSubstr("granite"), HasSubstr("'watsonx'")));
+  EXPECT_THAT(warnings[0],
+              AllOf(HasSubstr("config.yaml:4"), HasSubstr("granite"), HasSubstr("'watsonx'")));
   EXPECT_EQ(table.group("granite"), nullptr);
   EXPECT_THAT(table.model_names(), ElementsAre("gpt"));
 }
@@ -265,22 +280,27 @@ TEST(ModelTable, MockResponseNeedsNoProviderNorBase) {
 }
 
 TEST(ModelTable, SelfHostedProviderNeedsAnApiBase) {
-  // custom_openai reads no environment variable for its base, so this holds whatever the environment.
+  // custom_openai reads no environment variable for its base, so this holds whatever the
+  // environment.
   const auto problems = problems_of(config_of({entry("local", "custom_openai/my-model", "", 5)}));
   ASSERT_THAT(problems, SizeIs(1));
-  EXPECT_THAT(problems[0], AllOf(HasSubstr("config.yaml:5"), HasSubstr("api_base"), HasSubstr("custom_openai")));
+  EXPECT_THAT(problems[0],
+              AllOf(HasSubstr("config.yaml:5"), HasSubstr("api_base"), HasSubstr("custom_openai")));
   if (!environment_has("HOSTED_VLLM_API_BASE")) {
-    EXPECT_THAT(problems_of(config_of({entry("vllm", "hosted_vllm/Qwen/Qwen2.5", "")})),
-                ElementsAre(HasSubstr("litellm_params.api_base is required for provider 'hosted_vllm'")));
+    EXPECT_THAT(
+        problems_of(config_of({entry("vllm", "hosted_vllm/Qwen/Qwen2.5", "")})),
+        ElementsAre(HasSubstr("litellm_params.api_base is required for provider 'hosted_vllm'")));
   }
 }
 
 TEST(ModelTable, AnApiBaseThatIsNotAnHttpUrlIsRefusedAtLoad) {
-  for (std::string base : {"http://127.0.0.1:9/v1\r\nX-Injected: 1", "http://127.0.0.1:9/v1\n", "ftp://h/v1",
-                           "127.0.0.1:9/v1", "http:///v1", "http://h /v1"}) {
+  for (std::string base : {"http://127.0.0.1:9/v1\r\nX-Injected: 1", "http://127.0.0.1:9/v1\n",
+                           "ftp://h/v1", "127.0.0.1:9/v1", "http:///v1", "http://h /v1"}) {
     const auto problems = problems_of(config_of({entry("m", "openai/x", base, 4)}));
     ASSERT_THAT(problems, SizeIs(1)) << base;
-    EXPECT_EQ(problems[0], "config.yaml:4: model_list 'm': litellm_params.api_base is not an absolute http(s) URL");
+    EXPECT_EQ(
+        problems[0],
+        "config.yaml:4: model_list 'm': litellm_params.api_base is not an absolute http(s) URL");
   }
   EXPECT_NO_THROW(build(config_of({entry("m", "openai/x", "https://[::1]:8443/v1/")})));
 }
@@ -331,7 +351,8 @@ TEST(ModelTable, WeightsDefaultToOne) {
   const auto* group = table.group("m");
   ASSERT_NE(group, nullptr);
   EXPECT_EQ((*group)[0].weight, 1.0);
-  EXPECT_EQ((*group)[1].weight, 1.0);  // llmux counts a non-positive weight as 1 (LiteLLM: never picked)
+  EXPECT_EQ((*group)[1].weight,
+            1.0);  // llmux counts a non-positive weight as 1 (LiteLLM: never picked)
   EXPECT_EQ((*group)[2].weight, 2.5);
 }
 
@@ -352,7 +373,8 @@ TEST(ModelTable, ShareIsWeightElseRpmElseTpm) {
 }
 
 TEST(ModelTable, DeploymentsGetDenseIndexesOrderAndContextWindow) {
-  std::vector<config::ModelEntry> entries{entry("a", "openai/x"), entry("b", "openai/y"), entry("b", "openai/z")};
+  std::vector<config::ModelEntry> entries{entry("a", "openai/x"), entry("b", "openai/y"),
+                                          entry("b", "openai/z")};
   entries[1].params.order = 2;
   entries[2].model_info["max_input_tokens"] = 8192;
   const ModelTable table = build(config_of(entries));
@@ -389,7 +411,8 @@ TEST(ModelTable, WildcardEntriesServeAnyMatchingModel) {
   EXPECT_EQ(served[0]->target.upstream_model, "gpt-4o-mini");
   EXPECT_EQ(served[0]->target.api_base, "http://127.0.0.1:1/v1");  // the more specific pattern wins
   EXPECT_EQ(served[0]->model_group, "openai/gpt-4o-mini");
-  EXPECT_EQ(served[0]->index, table.group("openai/*")->front().index);  // health shared with the entry
+  EXPECT_EQ(served[0]->index,
+            table.group("openai/*")->front().index);  // health shared with the entry
 
   served = table.deployments_for("groq/llama-3.1-8b-instant", owned);
   ASSERT_THAT(served, SizeIs(1));
@@ -417,7 +440,8 @@ TEST(ModelTable, ClientSideAuthParamsAndApiBasePatterns) {
   EXPECT_TRUE(std::regex_match("https://eu.example.com/v1", deployment.clientside_api_bases[0]));
   EXPECT_FALSE(std::regex_match("https://evil.com/v1", deployment.clientside_api_bases[0]));
 
-  config.model_list[0].params.extra["configurable_clientside_auth_params"] = boost::json::parse(R"([{"api_base": "("}])");
+  config.model_list[0].params.extra["configurable_clientside_auth_params"] =
+      boost::json::parse(R"([{"api_base": "("}])");
   EXPECT_THAT(problems_of(config), ElementsAre(HasSubstr("not a valid regular expression")));
 }
 
@@ -448,7 +472,9 @@ TEST(ModelTablePrices, ConfigOverridesFieldByFieldAndCanPriceAnUnknownModel) {
   known.model_info = boost::json::parse(R"({"max_output_tokens":1000})").as_object();
   known.params.extra = boost::json::parse(R"({"input_cost_per_token":0.5})").as_object();
   config::ModelEntry unknown = entry("unknown", "openai/local-llama");
-  unknown.params.extra = boost::json::parse(R"({"input_cost_per_token":1e-7,"output_cost_per_token":2e-7})").as_object();
+  unknown.params.extra =
+      boost::json::parse(R"({"input_cost_per_token":1e-7,"output_cost_per_token":2e-7})")
+          .as_object();
   config::ModelEntry unpriced = entry("unpriced", "openai/local-llama");
   const ModelTable table = build(config_of({known, unknown, unpriced}));
   const auto& k = only(table, "known");
@@ -472,7 +498,8 @@ TEST(ModelTable, ContextWindowComesFromModelInfoElseThePriceMap) {
   auto known = entry("known", "openai/gpt-4o");
   auto overridden = entry("overridden", "openai/gpt-4o");
   overridden.model_info["max_input_tokens"] = 1000;
-  const ModelTable table = build(config_of({known, overridden, entry("unknown", "openai/no-such-model-xyz")}));
+  const ModelTable table =
+      build(config_of({known, overridden, entry("unknown", "openai/no-such-model-xyz")}));
   const auto* price = config::ModelPrices::builtin().find("openai", "gpt-4o");
   ASSERT_NE(price, nullptr);
   ASSERT_TRUE(price->max_input_tokens);

@@ -32,9 +32,10 @@ class VertexModelTable : public ::testing::Test {
 };
 
 TEST_F(VertexModelTable, GeminiAndClaudeDialectsWithTheirTokens) {
-  const config::Config config{.source = "config.yaml",
-                              .model_list = {vertex_entry("gemini", "vertex_ai/gemini-2.5-flash"),
-                                             vertex_entry("claude", "vertex_ai/claude-sonnet-4-5@20250929")}};
+  const config::Config config{
+      .source = "config.yaml",
+      .model_list = {vertex_entry("gemini", "vertex_ai/gemini-2.5-flash"),
+                     vertex_entry("claude", "vertex_ai/claude-sonnet-4-5@20250929")}};
   std::vector<std::string> warnings;
   const ModelTable table = ModelTable::build(config, warnings);
   EXPECT_TRUE(warnings.empty());
@@ -47,14 +48,17 @@ TEST_F(VertexModelTable, GeminiAndClaudeDialectsWithTheirTokens) {
   EXPECT_EQ(gemini.target.api_base, "https://us-central1-aiplatform.googleapis.com");
   EXPECT_EQ(gemini.target.settings.at("vertex_project"), boost::json::value("proj-9"));
   ASSERT_TRUE(gemini.target.google_token);
-  EXPECT_EQ(gemini.target.google_token->owner(), "vertex_ai deployment 'gemini' (gemini-2.5-flash)");
-  EXPECT_FALSE(gemini.target.default_params.contains("vertex_credentials")) << "a setting, never a request field";
+  EXPECT_EQ(gemini.target.google_token->owner(),
+            "vertex_ai deployment 'gemini' (gemini-2.5-flash)");
+  EXPECT_FALSE(gemini.target.default_params.contains("vertex_credentials"))
+      << "a setting, never a request field";
   EXPECT_TRUE(table.needs_tls());
 }
 
 TEST_F(VertexModelTable, NoServiceAccountIsAConfigErrorNamingTheDeployment) {
-  const config::Config config{.source = "config.yaml",
-                              .model_list = {vertex_entry("keyless", "vertex_ai/gemini-2.5-flash", false)}};
+  const config::Config config{
+      .source = "config.yaml",
+      .model_list = {vertex_entry("keyless", "vertex_ai/gemini-2.5-flash", false)}};
   std::vector<std::string> warnings;
   try {
     ModelTable::build(config, warnings);

@@ -65,7 +65,8 @@ TEST(BodyBuffer, AGrowthPastTheLimitIsRefusedAndChangesNothing) {
     ASSERT_TRUE(buffer.append(std::string(4000, 'a'), 1 << 20));
     EXPECT_EQ(memory.in_use(), 4'000u + BodyBuffer::kFirstBytes);
     std::size_t room = 0;
-    EXPECT_EQ(buffer.prepare(room, 1 << 20), nullptr) << "8000 bytes of storage would pass the limit";
+    EXPECT_EQ(buffer.prepare(room, 1 << 20), nullptr)
+        << "8000 bytes of storage would pass the limit";
     EXPECT_EQ(room, 0u);
     EXPECT_FALSE(buffer.append(std::string(200, 'b'), 1 << 20));
     EXPECT_EQ(body.view(), std::string(4000, 'a'));

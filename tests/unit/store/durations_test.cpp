@@ -10,8 +10,10 @@ namespace {
 // Unix milliseconds of a UTC date and time.
 Millis utc(int year, unsigned month, unsigned day, int hour = 0, int minute = 0) {
   using namespace std::chrono;
-  const sys_days date = year_month_day(std::chrono::year(year), std::chrono::month(month), std::chrono::day(day));
-  return duration_cast<milliseconds>(date.time_since_epoch() + hours(hour) + minutes(minute)).count();
+  const sys_days date =
+      year_month_day(std::chrono::year(year), std::chrono::month(month), std::chrono::day(day));
+  return duration_cast<milliseconds>(date.time_since_epoch() + hours(hour) + minutes(minute))
+      .count();
 }
 
 TEST(ParseDuration, LitellmUnits) {
@@ -24,8 +26,8 @@ TEST(ParseDuration, LitellmUnits) {
   ASSERT_TRUE(month);
   EXPECT_EQ(month->count, 3);
   EXPECT_EQ(month->unit, Duration::Unit::month);
-  for (std::string_view bad : {"", "s", "0s", "-1s", "5y", "5 d", "1.5h", "1mo ", "99999999999999999999d",
-                                "999999999999w", "200000mo"}) {
+  for (std::string_view bad : {"", "s", "0s", "-1s", "5y", "5 d", "1.5h", "1mo ",
+                               "99999999999999999999d", "999999999999w", "200000mo"}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
     EXPECT_FALSE(add_duration(0, bad)) << bad;
   }

@@ -22,7 +22,8 @@ class SilentServer {
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 || ::listen(fd_, 8) != 0 ||
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(fd_, 8) != 0 ||
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
       ADD_FAILURE() << "cannot listen on 127.0.0.1";
     }
@@ -39,7 +40,8 @@ class SilentServer {
 TEST(PostgresConnect, GivesUpOnAServerThatNeverAnswers) {
   SilentServer server;
   // The URI's connect_timeout overrides llmux's default of 5 s.
-  const std::string uri = "postgresql://llmux@127.0.0.1:" + std::to_string(server.port()) + "/llmux?connect_timeout=2";
+  const std::string uri =
+      "postgresql://llmux@127.0.0.1:" + std::to_string(server.port()) + "/llmux?connect_timeout=2";
   const auto started = std::chrono::steady_clock::now();
   try {
     open_postgres(uri);

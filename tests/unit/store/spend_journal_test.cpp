@@ -13,9 +13,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<SpendEvent> events_for(const std::string& prefix, const std::string& token, int count, double spend) {
+std::vector<SpendEvent> events_for(const std::string& prefix, const std::string& token, int count,
+                                   double spend) {
   std::vector<SpendEvent> events;
-  for (int n = 0; n < count; ++n) events.push_back(event_for(prefix + std::to_string(n), token, spend));
+  for (int n = 0; n < count; ++n)
+    events.push_back(event_for(prefix + std::to_string(n), token, spend));
   return events;
 }
 
@@ -30,8 +32,12 @@ class SpendJournalTest : public StoreTest {
  protected:
   std::string journal_path() const { return (dir_ / "journal.jsonl").string(); }
   std::size_t rows() { return Store(open_sqlite(path())).spend_logs({.limit = 100000}).size(); }
-  double key_spend(const std::string& token) { return Store(open_sqlite(path())).find_key(token)->spend; }
-  void insert_key(const std::string& token) { Store(open_sqlite(path())).insert_key(key_named(token)); }
+  double key_spend(const std::string& token) {
+    return Store(open_sqlite(path())).find_key(token)->spend;
+  }
+  void insert_key(const std::string& token) {
+    Store(open_sqlite(path())).insert_key(key_named(token));
+  }
 };
 
 TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
@@ -54,7 +60,8 @@ TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per batch, whatever the text holds";
   std::string batch_id;
   std::vector<SpendEvent> events;
-  ASSERT_TRUE(parse_journal_line(std::string_view(line).substr(0, line.size() - 1), batch_id, events));
+  ASSERT_TRUE(
+      parse_journal_line(std::string_view(line).substr(0, line.size() - 1), batch_id, events));
   EXPECT_EQ(batch_id, "batch-1");
   ASSERT_EQ(events.size(), 2u);
   const SpendEvent& back = events[0];
@@ -81,7 +88,8 @@ TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   EXPECT_FALSE(events[1].response);
   EXPECT_TRUE(events[1].tags.empty());
 
-  EXPECT_FALSE(parse_journal_line(std::string_view(line).substr(0, line.size() / 2), batch_id, events));
+  EXPECT_FALSE(
+      parse_journal_line(std::string_view(line).substr(0, line.size() / 2), batch_id, events));
 }
 
 // The waits below are long because the indexer runs only when a core is idle, and a test run
@@ -92,12 +100,14 @@ TEST_F(SpendJournalTest, TheIdleIndexerWritesEachBatchAndEmptiesTheFile) {
   journal.start();
   journal.append(events_for("a", "k", 3, 0.5));
   journal.append(events_for("b", "k", 2, 0.25));
-  for (int attempt = 0; attempt < 750 && journal.unindexed_events() > 0; ++attempt) std::this_thread::sleep_for(20ms);
+  for (int attempt = 0; attempt < 750 && journal.unindexed_events() > 0; ++attempt)
+    std::this_thread::sleep_for(20ms);
   EXPECT_EQ(journal.unindexed_events(), 0u);
   EXPECT_EQ(rows(), 5u);
   EXPECT_NEAR(key_spend("k"), 2.0, 1e-12);
   EXPECT_EQ(fs::file_size(journal_path()), 0u) << "emptied once the indexer caught up";
-  EXPECT_TRUE(journal.take_replayed_spend().empty()) << "this run's spend is in the live counters already";
+  EXPECT_TRUE(journal.take_replayed_spend().empty())
+      << "this run's spend is in the live counters already";
   journal.stop();
   journal.remove_if_empty();
   EXPECT_FALSE(fs::exists(journal_path()));
@@ -135,7 +145,8 @@ TEST_F(SpendJournalTest, AFlushWritesAShareOfTheOverdueLines) {
   EXPECT_EQ(rows(), (SpendJournal::kOverdueLinesPerFlush + 1) * SpendJournal::kEventsPerLine)
       << "a kOverdueLinesPerFlush share, plus one line for the one just appended";
   journal.index_overdue(/*bounded=*/false);
-  EXPECT_EQ(rows(), 30 * SpendJournal::kEventsPerLine) << "every overdue line; the newest is not due yet";
+  EXPECT_EQ(rows(), 30 * SpendJournal::kEventsPerLine)
+      << "every overdue line; the newest is not due yet";
   EXPECT_EQ(journal.unindexed_events(), 1u);
 }
 
@@ -184,10 +195,12 @@ TEST_F(SpendJournalTest, TheIndexerLeavesAnEarlierRunsLinesToTheStoreThread) {
 TEST_F(SpendJournalTest, SpendWaitsInTheFileWhileTheDatabaseIsAwayAndLandsOnceItIsBack) {
   insert_key("k");
   std::atomic<bool> down = false;
-  SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(), 1h);
+  SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(),
+                       1h);
   down = true;
   journal.start();
-  for (int batch = 0; batch < 4; ++batch) journal.append(events_for("e" + std::to_string(batch) + "-", "k", 3, 0.25));
+  for (int batch = 0; batch < 4; ++batch)
+    journal.append(events_for("e" + std::to_string(batch) + "-", "k", 3, 0.25));
   EXPECT_FALSE(journal.index_all());
   EXPECT_EQ(journal.unindexed_events(), 12u);
   EXPECT_GT(fs::file_size(journal_path()), 0u);
@@ -197,7 +210,8 @@ TEST_F(SpendJournalTest, SpendWaitsInTheFileWhileTheDatabaseIsAwayAndLandsOnceIt
   EXPECT_TRUE(journal.index_all());
   EXPECT_EQ(rows(), 12u);
   EXPECT_NEAR(key_spend("k"), 3.0, 1e-12);
-  EXPECT_TRUE(journal.take_replayed_spend().empty()) << "this run's spend must not be counted twice";
+  EXPECT_TRUE(journal.take_replayed_spend().empty())
+      << "this run's spend must not be counted twice";
 }
 
 // A shutdown with the database away leaves the spend in the file; the next start writes it and
@@ -208,7 +222,8 @@ TEST_F(SpendJournalTest, AnEarlierRunsLinesAreWrittenOnceAndReportedAsReplayed) 
   insert_key("landed");
   {
     std::atomic<bool> down = false;
-    SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(), 1h);
+    SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(),
+                         1h);
     down = true;
     journal.append(events_for("a", "k", 2, 1.5));
     EXPECT_FALSE(journal.index_all());

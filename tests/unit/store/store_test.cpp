@@ -1,6 +1,6 @@
+#include "store/store.hpp"
 #include "store/migrations.hpp"
 #include "store/service.hpp"
-#include "store/store.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -13,8 +13,13 @@
 namespace llmux::store {
 namespace {
 
-const std::vector<std::string> kInjections = {"x'; DROP TABLE llmux_keys; --", "' OR '1'='1", "\"); DELETE FROM llmux_spend_logs; --",
-                                              "?", "$1", "\\", "é中"};
+const std::vector<std::string> kInjections = {"x'; DROP TABLE llmux_keys; --",
+                                              "' OR '1'='1",
+                                              "\"); DELETE FROM llmux_spend_logs; --",
+                                              "?",
+                                              "$1",
+                                              "\\",
+                                              "é中"};
 
 TEST_F(StoreTest, MigrationsRunOnceAndRecordTheirVersion) {
   {
@@ -33,15 +38,19 @@ TEST_F(StoreTest, MigrationsRunOnceAndRecordTheirVersion) {
 TEST_F(StoreTest, SpendLogOfVersionOneSurvivesTheMoveToIntegerIds) {
   auto database = open_sqlite(path());
   database->execute_script(
-      "CREATE TABLE llmux_schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      "CREATE TABLE llmux_schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+      "applied_at BIGINT NOT NULL)");
   database->execute_script(kMigrations.front().sql);
   database->query("INSERT INTO llmux_schema_migrations VALUES (1, '0001_init.sql', 0)");
   for (const std::int64_t second : {2, 1}) {  // inserted out of time order, as batches can be
     database->query(
-        "INSERT INTO llmux_spend_logs (id, request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, "
-        "total_tokens, start_time, end_time, model, model_group, model_id, custom_llm_provider, status) "
+        "INSERT INTO llmux_spend_logs (id, request_id, call_type, api_key, spend, prompt_tokens, "
+        "completion_tokens, "
+        "total_tokens, start_time, end_time, model, model_group, model_id, custom_llm_provider, "
+        "status) "
         "VALUES (?, ?, 'acompletion', 'k', 0.5, 1, 2, 3, ?, ?, 'm', 'g', 'd', 'openai', 'success')",
-        {"9b1deb4d-" + std::to_string(second), "req-" + std::to_string(second), second * 1000, second * 1000 + 1});
+        {"9b1deb4d-" + std::to_string(second), "req-" + std::to_string(second), second * 1000,
+         second * 1000 + 1});
   }
   EXPECT_EQ(migrate(*database), static_cast<int>(kMigrations.size()) - 1);
 
@@ -97,7 +106,8 @@ TEST_F(StoreTest, KeysRoundTripAndUpdateLeavesSpendAlone) {
     KeyRecord duplicate = key_named("t2");
     duplicate.key_alias = "alias";
     return duplicate;
-  }()), DatabaseError);
+  }()),
+               DatabaseError);
   EXPECT_EQ(store.delete_key("t1"), 1);
   EXPECT_EQ(store.delete_key("t1"), 0);
   EXPECT_FALSE(store.find_key("t1"));
@@ -144,10 +154,17 @@ TEST_F(StoreTest, SpendBatchesAddUpOnceAndFeedEveryTotal) {
   EXPECT_FALSE(store.write_spend("batch-1", events)) << "a retried batch must not count twice";
   EXPECT_NEAR(store.find_key("k")->spend, 1.0, 1e-12);
   EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), 1.0, 1e-12);
-  EXPECT_NEAR(store.database().query("SELECT spend FROM llmux_end_users WHERE user_id = ?", {std::string("customer")})
-                  .front().real(0), 1.0, 1e-12);
-  EXPECT_NEAR(store.database().query("SELECT spend FROM llmux_tags WHERE tag = ?", {std::string("tag-a")})
-                  .front().real(0), 1.0, 1e-12);
+  EXPECT_NEAR(
+      store.database()
+          .query("SELECT spend FROM llmux_end_users WHERE user_id = ?", {std::string("customer")})
+          .front()
+          .real(0),
+      1.0, 1e-12);
+  EXPECT_NEAR(store.database()
+                  .query("SELECT spend FROM llmux_tags WHERE tag = ?", {std::string("tag-a")})
+                  .front()
+                  .real(0),
+              1.0, 1e-12);
   EXPECT_EQ(store.spend_logs({.limit = 4, .offset = 8}).size(), 2u);
   EXPECT_EQ(store.spend_logs({.start_time = 6000}).size(), 0u);
   const auto report = store.spend_report("api_key", 0, 10000);
@@ -194,7 +211,8 @@ TEST_F(StoreTest, LargeBatchesLandWholeAcrossSeveralInsertStatements) {
   ASSERT_TRUE(store.write_spend("big", events));
   const auto page = store.spend_logs({.api_key = "k", .limit = 1000});
   ASSERT_EQ(page.size(), 150u);
-  for (int n = 0; n < 150; ++n) EXPECT_EQ(page[static_cast<std::size_t>(n)].request_id, "req-" + std::to_string(149 - n));
+  for (int n = 0; n < 150; ++n)
+    EXPECT_EQ(page[static_cast<std::size_t>(n)].request_id, "req-" + std::to_string(149 - n));
   EXPECT_NEAR(store.find_key("k")->spend, 75.0, 1e-9);
 }
 
@@ -212,7 +230,8 @@ TEST_F(StoreTest, AFullSinkIsWrittenBeforeTheFlushInterval) {
     // run() is a coroutine for the gateway's workers; here it is driven on a scratch context.
     boost::asio::io_context io;
     std::size_t rows = 0;
-    boost::asio::co_spawn(io, service.run(count), [&](std::exception_ptr, Result<std::size_t> result) { rows = *result; });
+    boost::asio::co_spawn(io, service.run(count),
+                          [&](std::exception_ptr, Result<std::size_t> result) { rows = *result; });
     io.run();
     return rows;
   };

@@ -7,10 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 namespace llmux::store {
 
@@ -20,8 +20,9 @@ namespace fs = std::filesystem;
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("llmux-store-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("llmux-store-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -57,7 +58,8 @@ inline SpendEvent event_for(const std::string& id, const std::string& token, dou
 // SQLite behind a switch: while `down`, every statement fails the way a lost server does.
 class FlakyDatabase final : public Database {
  public:
-  FlakyDatabase(std::unique_ptr<Database> inner, const std::atomic<bool>& down) : inner_(std::move(inner)), down_(down) {}
+  FlakyDatabase(std::unique_ptr<Database> inner, const std::atomic<bool>& down)
+      : inner_(std::move(inner)), down_(down) {}
   std::vector<Row> query(std::string_view sql, const Params& params) override {
     if (down_) throw DatabaseError("server closed the connection unexpectedly", true);
     return inner_->query(sql, params);

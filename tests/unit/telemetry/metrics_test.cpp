@@ -27,9 +27,12 @@ TEST(Metrics, SumsEveryWorkersCounters) {
   second.record(Route::chat_completions, 200, false, 3, 2, 250'000);
   second.record(Route::embeddings, 502, false, 0, 0, 1'000);
   const std::string text = metrics.render();
-  EXPECT_TRUE(has_line(text, R"(llmux_requests_total{endpoint="chat_completions",status="2xx"} 2)")) << text;
-  EXPECT_TRUE(has_line(text, R"(llmux_requests_total{endpoint="embeddings",status="5xx"} 1)")) << text;
-  EXPECT_TRUE(has_line(text, R"(llmux_requests_total{endpoint="moderations",status="4xx"} 0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(llmux_requests_total{endpoint="chat_completions",status="2xx"} 2)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(llmux_requests_total{endpoint="embeddings",status="5xx"} 1)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(llmux_requests_total{endpoint="moderations",status="4xx"} 0)"))
+      << text;
   EXPECT_TRUE(has_line(text, R"(llmux_requests_total{endpoint="rerank",status="2xx"} 0)")) << text;
   EXPECT_TRUE(has_line(text, "llmux_streams_total 1")) << text;
   EXPECT_TRUE(has_line(text, R"(llmux_tokens_total{kind="prompt"} 13)")) << text;
