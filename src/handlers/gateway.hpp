@@ -2,6 +2,11 @@
 // one table, over state that all workers share read-only (model table, router, authenticator).
 #pragma once
 
+#include "admin/key_routes.hpp"
+#include "admin/management.hpp"
+#include "admin/spend_routes.hpp"
+#include "admin/team_routes.hpp"
+#include "admin/user_routes.hpp"
 #include "auth/authenticator.hpp"
 #include "handlers/call_record.hpp"
 #include "handlers/callers.hpp"
@@ -54,17 +59,6 @@ class Gateway {
   server::Handler& handler() { return routes_; }
 
  private:
-  // /key/*, /team/*, /user/*, /customer/*, /spend/*, /global/spend*: admin routes (a virtual key
-  // may read its own /key/info).
-  asio::awaitable<void> management(server::Exchange& exchange, std::string_view path);
-  asio::awaitable<void> key_route(server::Exchange& exchange, std::string_view path,
-                                  const auth::Caller& caller);
-  asio::awaitable<void> spend_route(server::Exchange& exchange, std::string_view path);
-  asio::awaitable<void> team_route(server::Exchange& exchange, std::string_view path);
-  asio::awaitable<void> user_route(server::Exchange& exchange, std::string_view path);
-  asio::awaitable<void> fail(server::Exchange& exchange, const Error& error);
-
-  const SharedState& shared_;
   Callers callers_;
   SpendTracker spend_;
   CallServices services_;
@@ -73,6 +67,11 @@ class Gateway {
   StatusRoutes status_;
   ModelRoutes model_routes_;
   ModelCalls model_calls_;
+  admin::Management management_;
+  admin::KeyRoutes keys_;
+  admin::TeamRoutes teams_;
+  admin::UserRoutes users_;
+  admin::SpendRoutes spend_routes_;
 };
 
 }  // namespace llmux::handlers

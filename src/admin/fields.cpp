@@ -1,4 +1,4 @@
-#include "handlers/admin_request.hpp"
+#include "admin/fields.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
@@ -7,7 +7,7 @@
 #include <cmath>
 #include <ctime>
 
-namespace llmux::handlers {
+namespace llmux::admin {
 
 namespace json = boost::json;
 
@@ -45,18 +45,15 @@ const json::value* FieldReader::field(std::string_view name) const {
 
 bool FieldReader::has(std::string_view name) const { return fields_.contains(name); }
 
-bool FieldReader::is_null(std::string_view name) const {
-  const auto* value = fields_.if_contains(name);
-  return value && value->is_null();
+void FieldReader::refuse(Error error) {
+  if (!error_) error_ = std::move(error);
 }
 
 void FieldReader::fail(std::string_view name, std::string_view expected) {
-  if (!error_) {
-    error_ = make_error(
-        ErrorKind::invalid_request,
-        "Invalid value for '" + std::string(name) + "': expected " + std::string(expected) + ".",
-        std::string(name));
-  }
+  refuse(make_error(
+      ErrorKind::invalid_request,
+      "Invalid value for '" + std::string(name) + "': expected " + std::string(expected) + ".",
+      std::string(name)));
 }
 
 std::optional<std::string> FieldReader::text(std::string_view name) {
@@ -137,36 +134,20 @@ std::optional<json::object> FieldReader::object(std::string_view name) {
   return value->as_object();
 }
 
+std::optional<std::string> FieldReader::duration(std::string_view name) {
+  auto text = this->text(name);
+  if (text && !store::parse_duration(*text)) {
+    return fail(name, "e.g. 30s, 30m, 30h, 30d, 2w or 1mo"), std::nullopt;
+  }
+  return text;
+}
+
 void apply_budget_duration(FieldReader& fields, std::optional<std::string>& duration,
                            std::optional<store::Millis>& reset_at, store::Millis now) {
   if (!fields.has("budget_duration")) return;
-  duration = fields.text("budget_duration");
+  duration = fields.duration("budget_duration");
   reset_at.reset();
-  if (!duration) return;
-  reset_at = store::add_duration(now, *duration);
-  if (!reset_at) {
-    throw make_error(
-        ErrorKind::invalid_request,
-        "Invalid value for 'budget_duration': expected e.g. 30s, 30m, 30h, 30d, 2w or 1mo.",
-        "budget_duration");
-  }
-}
-
-json::array strings_json(const std::vector<std::string>& items) {
-  json::array array;
-  for (const auto& item : items) array.emplace_back(item);
-  return array;
-}
-
-json::value iso_time(std::optional<store::Millis> millis) {
-  if (!millis) return nullptr;
-  const std::time_t seconds = static_cast<std::time_t>(*millis / 1000);
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[40];
-  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
-  std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(*millis % 1000));
-  return json::string(text);
+  if (duration) reset_at = store::add_duration(now, *duration);
 }
 
 std::optional<store::Millis> parse_time(std::string_view text) {
@@ -185,15 +166,4 @@ std::optional<store::Millis> parse_time(std::string_view text) {
   return std::nullopt;
 }
 
-Error admin_only(std::string_view route) {
-  Error error = make_error(
-      ErrorKind::unauthenticated,
-      "Authentication Error, Only proxy admin can be used to generate, delete, update info for "
-      "new keys/users/teams. Route=" +
-          std::string(route) + ". Your role=internal_user.",
-      "", "401");
-  error.type = "auth_error";
-  return error;
-}
-
-}  // namespace llmux::handlers
+}  // namespace llmux::admin

@@ -1,0 +1,44 @@
+// The rules of users (/user/*) and end users (/customer/*): ids used once, the roles a user may
+// have, the fields each takes. Each takes the request's fields (`body`: a JSON body, or a query
+// for reads) and the store, and returns values (admin/rules.hpp).
+#pragma once
+
+#include "admin/fields.hpp"
+#include "admin/rules.hpp"
+#include "store/store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace llmux::admin {
+
+struct UserInfo {
+  store::UserRecord user;
+  std::vector<store::KeyRecord> keys;  // the user's keys (the first 1,000)
+};
+// /user/info?user_id=…; 404 when there is no such user.
+Result<UserInfo> user_info(store::Store& store, FieldReader& query);
+// /user/new: user_id (a new UUID when absent) must not exist yet.
+Result<Changed<store::UserRecord>> create_user(store::Store& store, FieldReader& body,
+                                               store::Millis now);
+// /user/update: the body's fields (null clears a field) on the user its user_id names.
+Result<Changed<store::UserRecord>> update_user(store::Store& store, FieldReader& body,
+                                               store::Millis now);
+// /user/delete: user_ids; answers those deleted, 404 when none was.
+Result<Changed<std::vector<std::string>>> delete_users(store::Store& store, FieldReader& body);
+
+// /customer/info?end_user_id=…; 404 when there is no such end user.
+Result<store::EndUserRecord> end_user_info(store::Store& store, FieldReader& query);
+// /customer/new: user_id is required and must not exist yet.
+Result<Changed<store::EndUserRecord>> create_end_user(store::Store& store, FieldReader& body,
+                                                      store::Millis now);
+// /customer/update: the body's fields on the end user its user_id names.
+Result<Changed<store::EndUserRecord>> update_end_user(store::Store& store, FieldReader& body,
+                                                      store::Millis now);
+// /customer/block, /customer/unblock.
+Result<Changed<store::EndUserRecord>> set_end_user_blocked(store::Store& store, FieldReader& body,
+                                                           bool blocked);
+// /customer/delete: user_ids; answers those deleted, 404 when none was.
+Result<Changed<std::vector<std::string>>> delete_end_users(store::Store& store, FieldReader& body);
+
+}  // namespace llmux::admin
