@@ -1,5 +1,5 @@
 // Routes: health probes, model listing, every model route with and without /v1, the Azure-style
-// deployment routes, and 404/405 for what is not a route.
+// deployment routes, and 404/405 for what is not a route (admin routes included).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -110,4 +110,25 @@ test('a wrong method on a known route is 405, and the connection stays usable', 
     await assertStillServing(stack.port, { connection });
     connection.close();
   }
+});
+
+test('an admin route takes its one method and an unknown admin path is 404, before any key check', async () => {
+  for (const [method, path] of [['GET', '/key/generate'], ['POST', '/key/info'], ['DELETE', '/team/new'],
+    ['PUT', '/user/update'], ['POST', '/customer/info'], ['POST', '/spend/logs'], ['GET', '/key/sk-some-key/regenerate']]) {
+    for (const headers of [kAuth, {}]) {
+      const response = await fetch(stack.url + path, { method, headers });
+      await expectError(response, 405, {}, `${method} ${path}`);
+    }
+  }
+  for (const path of ['/key/nope', '/team/nope', '/v1/customer/nope', '/global/spend/nope', '/spend/nope']) {
+    for (const headers of [kAuth, {}]) {
+      const body = await expectError(await get(path, headers), 404, {}, path);
+      assert.equal(body.error.message, `Unknown route: ${path.replace(/^\/v1/, '')}`);
+    }
+  }
+  // A known route still checks the key first.
+  await expectError(await get('/key/list', {}), 401, {}, 'no key');
+  const listed = await get('/v1/key/list');
+  assert.equal(listed.status, 200, await listed.clone().text());
+  await listed.arrayBuffer();
 });
