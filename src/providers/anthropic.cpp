@@ -52,27 +52,6 @@ constexpr std::string_view kSupportedParams[] = {
     "thinking",
 };
 
-// Parses JSON text into a stack arena (a fresh one per document: see ARCHITECTURE.md).
-class ParsedJson {
- public:
-  explicit ParsedJson(std::string_view text) : value_(parse(text, arena_, ok_)) {}
-  bool ok() const { return ok_; }
-  const json::object* object() const { return value_.if_object(); }
-
- private:
-  static json::value parse(std::string_view text, json::monotonic_resource& arena, bool& ok) {
-    json::error_code ec;
-    json::value value = json::parse(text, ec, json::storage_ptr(&arena));
-    ok = !ec;
-    return value;
-  }
-
-  unsigned char buffer_[4096];
-  json::monotonic_resource arena_{buffer_, sizeof buffer_};
-  bool ok_ = false;
-  json::value value_;  // last: built in arena_
-};
-
 bool is_json_mode(const api::Request& request) { return json_response_format(request) != nullptr; }
 
 // ---------------------------------------------------------------------------------------------
@@ -726,13 +705,9 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
       std::string id(string_at(block, "id"));
       if (id.empty()) id = make_object_id("call_");
       chunks_.open(out);
-      out += "{\"tool_calls\":[{\"index\":";
-      append_number(out, tool_index_);
-      out += ",\"id\":";
-      append_json_string(out, id);
-      out += ",\"type\":\"function\",\"function\":{\"name\":";
-      append_json_string(out, string_at(block, "name"));
-      out += ",\"arguments\":\"\"}}]}";
+      out += "{\"tool_calls\":[";
+      append_tool_call(out, tool_index_, id, string_at(block, "name"), "");
+      out += "]}";
       chunks_.close(out);
     } else if (type == "thinking") {
       block_ = Block::thinking;
@@ -945,15 +920,10 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
     out += ",\"tool_calls\":[";
     for (std::size_t i = 0; i < calls.size(); ++i) {
       if (i) out += ',';
-      std::string id(calls[i].id);
-      if (id.empty()) id = make_object_id("call_");
-      out += "{\"id\":";
-      append_json_string(out, id);
-      out += ",\"type\":\"function\",\"function\":{\"name\":";
-      append_json_string(out, calls[i].name);
-      out += ",\"arguments\":";
-      append_json_string(out, calls[i].input ? json::serialize(*calls[i].input) : "{}");
-      out += "}}";
+      append_tool_call(out, std::nullopt,
+                       calls[i].id.empty() ? make_object_id("call_") : std::string(calls[i].id),
+                       calls[i].name,
+                       calls[i].input ? json::serialize(*calls[i].input) : std::string("{}"));
     }
     out += ']';
   }
@@ -982,14 +952,7 @@ Error AnthropicProvider::decode_error(int status, std::string_view body) const {
       message = string_at(*object, "message");
     }
   }
-  if (message.empty()) {
-    constexpr std::size_t kMaxQuoted = 500;
-    message = "The upstream answered with HTTP " + std::to_string(status);
-    if (!body.empty()) {
-      message += ": ";
-      append_valid_utf8(message, body, kMaxQuoted);
-    }
-  }
+  if (message.empty()) message = status_message("The upstream", status, body);
   return anthropic_error(status, type, std::move(message));
 }
 

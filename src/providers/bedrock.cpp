@@ -614,18 +614,10 @@ Result<json::object> embeddings_body(const api::Request& request, const Target& 
   return body;
 }
 
-// The spans of the elements of the JSON array at `array` in `text` (already validated).
+// The spans of the elements of the JSON array at `array` in `text`.
 std::vector<api::Span> array_elements(std::string_view text, api::Span array) {
   std::vector<api::Span> elements;
-  std::size_t pos = api::detail::skip_spaces(text, array.begin + 1, array.end);  // past '['
-  while (pos < array.end && text[pos] != ']') {
-    std::size_t end = 0;
-    if (!api::detail::scan_value(text.substr(0, array.end), pos, end, nullptr)) break;
-    elements.push_back(api::Span{pos, end});
-    pos = api::detail::skip_spaces(text, end, array.end);
-    if (pos < array.end && text[pos] == ',')
-      pos = api::detail::skip_spaces(text, pos + 1, array.end);
-  }
+  api::for_each_element(text, array, [&](api::Span element) { elements.push_back(element); });
   return elements;
 }
 
@@ -717,10 +709,6 @@ json::object usage_object(const json::value* converse_usage, api::Usage& usage) 
     out["cache_creation_input_tokens"] = cache_write;
   }
   return out;
-}
-
-std::int64_t seconds_since_epoch(std::chrono::system_clock::time_point when) {
-  return std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
 }
 
 // "Input is too long for requested model." and LiteLLM's other context-window phrases.
@@ -1166,7 +1154,7 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
   json::object completion{
       {"id", make_object_id("chatcmpl-")},
       {"object", "chat.completion"},
-      {"created", seconds_since_epoch(now_())},
+      {"created", unix_seconds(now_())},
       {"model", client_model},
       {"choices",
        json::array{json::object{
@@ -1178,20 +1166,14 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
 
 Error BedrockProvider::decode_error(int status, std::string_view body) const {
   Error error{.kind = kind_from_status(status), .message = message_in(body), .status = status};
-  if (error.message.empty()) {
-    error.message = "Bedrock answered with HTTP " + std::to_string(status);
-    if (!body.empty()) {
-      error.message += ": ";
-      append_valid_utf8(error.message, body, 500);
-    }
-  }
+  if (error.message.empty()) error.message = status_message("Bedrock", status, body);
   refine_by_message(error);
   return error;
 }
 
 std::unique_ptr<StreamDecoder> BedrockProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
-  return std::make_unique<BedrockStreamDecoder>(client_model, seconds_since_epoch(now_()),
+  return std::make_unique<BedrockStreamDecoder>(client_model, unix_seconds(now_()),
                                                 request.include_usage, json_tool_name(request),
                                                 max_event_bytes);
 }

@@ -10,7 +10,6 @@
 #include "providers/params.hpp"
 #include "providers/wire/ndjson.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -429,30 +428,19 @@ void append_openai_tool_calls(std::string& out, const json::array& calls,
     }
     std::string_view id =
         call.is_object() ? string_at(call.get_object(), "id") : std::string_view();
-    out += '{';
-    if (first_index) {
-      out += R"("index":)";
-      out += std::to_string(index++);
-      out += ',';
-    }
-    out += R"("id":)";
-    append_json_string(out, id.empty() ? make_object_id("call_") : std::string(id));
-    out += R"(,"type":"function","function":{"name":)";
-    append_json_string(out, function ? string_at(*function, "name") : "");
-    out += R"(,"arguments":)";
     const auto* arguments = function ? function->if_contains("arguments") : nullptr;
     const std::string_view raw =
         position < raw_arguments.size() ? raw_arguments[position] : std::string_view();
     ++position;
-    if (!arguments || arguments->is_null())
-      append_json_string(out, "{}");
-    else if (arguments->is_string())
-      append_json_string(out, arguments->get_string());
-    else if (!raw.empty())
-      append_json_string(out, raw);
-    else
-      append_json_string(out, json::serialize(*arguments));
-    out += "}}";
+    std::string serialized;
+    std::string_view text = "{}";
+    if (arguments && arguments->is_string())
+      text = arguments->get_string();
+    else if (arguments && !arguments->is_null())
+      text = !raw.empty() ? raw : std::string_view(serialized = json::serialize(*arguments));
+    append_tool_call(out, first_index ? std::optional<std::int64_t>(index++) : std::nullopt,
+                     id.empty() ? make_object_id("call_") : std::string(id),
+                     function ? string_at(*function, "name") : "", text);
   }
   out += ']';
 }
@@ -537,15 +525,12 @@ class OllamaStreamDecoder final : public StreamDecoder {
   // One NDJSON line; false stops the splitter (the stream ended or failed).
   bool on_line(std::string_view line, std::string& out) {
     if (done_) return false;  // anything after the final line is not the answer's
-    unsigned char buffer[4096];
-    json::monotonic_resource arena(buffer, sizeof buffer);
-    json::error_code ec;
-    json::value parsed = json::parse(line, ec, &arena);
-    if (ec || !parsed.is_object()) {
+    const ParsedJson parsed(line);
+    if (!parsed.object()) {
       failure_ = not_an_object("a stream line");
       return false;
     }
-    const auto& object = parsed.get_object();
+    const auto& object = *parsed.object();
     if (const auto* error = object.if_contains("error"); error && !error->is_null()) {
       failure_ = error_of(*error, 0);  // mid-stream: the HTTP status was already 200
       return false;
