@@ -1,30 +1,22 @@
 #include "providers/ollama.hpp"
 
-#include "api/embeddings.hpp"
-#include "api/json_scan.hpp"
-#include "base/ids.hpp"
-#include "base/json_string.hpp"
-#include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
-#include "providers/openai_compatible.hpp"
 #include "providers/params.hpp"
-#include "providers/wire/ndjson.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <array>
 #include <iterator>
 #include <span>
+#include <vector>
 
 namespace llmux::providers {
 
 namespace json = boost::json;
 
+namespace ollama {
 namespace {
-
-// ---- request ----
 
 // Ollama's own Modelfile options (api/types.go Options): accepted as request fields or
 // litellm_params and sent inside `options`, as LiteLLM does.
@@ -346,293 +338,15 @@ Result<json::value> embedding_input(const json::value* input) {
                      "input");
 }
 
-// ---- response ----
-
-api::Usage usage_of(const json::object& answer) {
-  api::Usage usage;
-  usage.reported = answer.contains("eval_count") || answer.contains("prompt_eval_count");
-  usage.prompt_tokens = api::count_at(answer, "prompt_eval_count");
-  usage.completion_tokens = api::count_at(answer, "eval_count");
-  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-  return usage;
-}
-
-// done_reason → finish_reason: tool calls win (Ollama still says "stop"), "length" stays, and
-// everything else (stop, load, unload, …) is a stop.
-std::string_view finish_reason(std::string_view done_reason, bool tool_calls) {
-  if (tool_calls) return "tool_calls";
-  if (done_reason == "length") return "length";
-  return "stop";
-}
-
-// What one Ollama object (a whole answer or one stream line) says.
-struct Piece {
-  std::string_view content;
-  std::string_view thinking;
-  const json::array* tool_calls = nullptr;
-};
-
-Piece piece_of(const json::object& line, OllamaProvider::Api api) {
-  Piece piece;
-  if (api == OllamaProvider::Api::generate) {
-    piece.content = string_at(line, "response");
-    piece.thinking = string_at(line, "thinking");
-    return piece;
-  }
-  const auto* message = line.if_contains("message");
-  if (!message || !message->is_object()) return piece;
-  piece.content = string_at(message->get_object(), "content");
-  piece.thinking = string_at(message->get_object(), "thinking");
-  if (const auto* calls = message->get_object().if_contains("tool_calls");
-      calls && calls->is_array() && !calls->get_array().empty())
-    piece.tool_calls = &calls->get_array();
-  return piece;
-}
-
-// The text of each `message.tool_calls[i].function.arguments` as Ollama wrote it (empty where
-// absent): copied into the OpenAI arguments string, numbers reach the client exactly (a Boost.JSON
-// 1.81 parse and re-serialisation rounds some doubles).
-std::vector<std::string_view> raw_tool_arguments(std::string_view text) {
-  std::vector<std::string_view> arguments;
-  const api::Span calls =
-      member_span(text, member_span(text, api::Span{0, text.size()}, "message"), "tool_calls");
-  if (calls.empty()) return arguments;
-  api::for_each_element(text, calls, [&](api::Span call) {
-    const api::Span function = member_span(text, call, "function");
-    arguments.push_back(function.empty() ? std::string_view()
-                                         : member_span(text, function, "arguments").in(text));
-  });
-  return arguments;
-}
-
-// Ollama tool calls → OpenAI ones, appended as a JSON array: ids generated where Ollama gave
-// none, arguments as a JSON string (`raw_arguments`: their text in the upstream bytes). Stream
-// deltas number them (`index`) from `first_index`, counting across lines; a whole message's
-// calls have no index.
-void append_openai_tool_calls(std::string& out, const json::array& calls,
-                              std::string_view upstream_text,
-                              std::optional<std::size_t> first_index) {
-  const std::vector<std::string_view> raw_arguments = raw_tool_arguments(upstream_text);
-  std::size_t position = 0;
-  out += '[';
-  std::size_t index = first_index.value_or(0);
-  bool first = true;
-  for (const auto& call : calls) {
-    if (!first) out += ',';
-    first = false;
-    const json::object* function = nullptr;
-    if (call.is_object()) {
-      if (const auto* found = call.get_object().if_contains("function");
-          found && found->is_object())
-        function = &found->get_object();
-    }
-    std::string_view id =
-        call.is_object() ? string_at(call.get_object(), "id") : std::string_view();
-    const auto* arguments = function ? function->if_contains("arguments") : nullptr;
-    const std::string_view raw =
-        position < raw_arguments.size() ? raw_arguments[position] : std::string_view();
-    ++position;
-    std::string serialized;
-    std::string_view text = "{}";
-    if (arguments && arguments->is_string())
-      text = arguments->get_string();
-    else if (arguments && !arguments->is_null())
-      text = !raw.empty() ? raw : std::string_view(serialized = json::serialize(*arguments));
-    append_tool_call(out, first_index ? std::optional<std::int64_t>(index++) : std::nullopt,
-                     id.empty() ? make_object_id("call_") : std::string(id),
-                     function ? string_at(*function, "name") : "", text);
-  }
-  out += ']';
-}
-
-std::int64_t created_of(const json::object& line) {
-  return unix_seconds_from_rfc3339(string_at(line, "created_at")).value_or(0);
-}
-
-Error not_an_object(std::string_view what) {
-  return make_error(ErrorKind::upstream_failed,
-                    "The upstream sent " + std::string(what) + " that is not a JSON object.");
-}
-
-// An Ollama error object ({"error":"…"}) → an Error the client sees, with Ollama's message.
-Error error_of(const json::value& error, int status) {
-  std::string message =
-      error.is_string() ? std::string(error.get_string()) : json::serialize(error);
-  Error out{.kind = status ? kind_from_status(status) : ErrorKind::upstream_failed,
-            .status = status};
-  out.message = "Ollama: " + message;
-  return out;
-}
-
-// /api/embed's answer → OpenAI's list. Each vector's text is copied as Ollama wrote it, so the
-// numbers reach the client exactly (a parse and re-serialisation would round some of them).
-Result<Reply> embeddings_reply(const api::Request& request, std::string_view body,
-                               const json::object& answer, std::string_view client_model) {
-  api::Span vectors;
-  api::for_each_member(body, api::Span{0, body.size()}, [&](std::string_view key, api::Span value) {
-    if (key == "embeddings") vectors = value;
-  });
-  const api::Usage counted = usage_of(answer);
-  const api::Usage usage{.prompt_tokens = counted.prompt_tokens,
-                         .total_tokens = counted.prompt_tokens,
-                         .reported = counted.reported};
-  auto list = api::embeddings_list(request, body, vectors, client_model, usage);
-  if (!list) return list.error();
-  return Reply{.body = std::move(*list), .usage = usage};
-}
-
-// ---- stream ----
-
-class OllamaStreamDecoder final : public StreamDecoder {
- public:
-  OllamaStreamDecoder(OllamaProvider::Api api, bool text_completion, bool include_usage,
-                      std::string_view client_model, std::size_t max_line_bytes)
-      : api_(api),
-        text_completion_(text_completion),
-        include_usage_(include_usage),
-        id_(make_object_id(text_completion ? "cmpl-" : "chatcmpl-")),
-        client_model_(client_model),
-        splitter_(max_line_bytes) {}
-
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    if (failure_) return *failure_;
-    const bool fed =
-        splitter_.feed(bytes, [&](std::string_view line) { return on_line(line, out); });
-    if (failure_) return *failure_;
-    if (!fed && splitter_.failed()) {
-      failure_ = make_error(ErrorKind::upstream_failed,
-                            "The upstream stream sent a line larger than the limit.");
-      return *failure_;
-    }
-    return {};
-  }
-
-  Result<void> finish(std::string& out) override {
-    if (failure_) return *failure_;
-    if (const std::string last = splitter_.finish(); !last.empty() && !done_) {
-      on_line(last, out);
-      if (failure_) return *failure_;
-    }
-    if (done_) return {};
-    return make_error(ErrorKind::upstream_failed,
-                      "The upstream closed the stream before it was complete.");
-  }
-
-  bool done() const override { return done_; }
-  const api::Usage& usage() const override { return usage_; }
-
- private:
-  // One NDJSON line; false stops the splitter (the stream ended or failed).
-  bool on_line(std::string_view line, std::string& out) {
-    if (done_) return false;  // anything after the final line is not the answer's
-    const ParsedJson parsed(line);
-    if (!parsed.object()) {
-      failure_ = not_an_object("a stream line");
-      return false;
-    }
-    const auto& object = *parsed.object();
-    if (const auto* error = object.if_contains("error"); error && !error->is_null()) {
-      failure_ = error_of(*error, 0);  // mid-stream: the HTTP status was already 200
-      return false;
-    }
-    if (!created_) created_ = unix_seconds_from_rfc3339(string_at(object, "created_at"));
-    const Piece piece = piece_of(object, api_);
-    if (!started_ || !piece.content.empty() || !piece.thinking.empty() || piece.tool_calls)
-      append_delta(out, piece, line);
-    const auto* done = object.if_contains("done");
-    if (done && done->is_bool() && done->get_bool()) {
-      usage_ = usage_of(object);
-      append_finish(out, finish_reason(string_at(object, "done_reason"), tool_calls_ > 0));
-      done_ = true;
-      return false;
-    }
-    return true;
-  }
-
-  // The chunk writer, made at the first chunk: the upstream's first line gave the time.
-  const ChunkWriter& chunks() {
-    if (!chunks_) {
-      chunks_.emplace(id_, created_.value_or(0), client_model_,
-                      text_completion_ ? "text_completion" : "chat.completion.chunk");
-    }
-    return *chunks_;
-  }
-
-  void append_delta(std::string& out, const Piece& piece, std::string_view line) {
-    if (text_completion_) {
-      if (piece.content.empty()) return;
-      chunks().begin(out);
-      out += R"({"index":0,"text":)";
-      append_json_string(out, piece.content);
-      out += R"(,"logprobs":null,"finish_reason":null}]})"
-             "\n\n";
-      return;
-    }
-    chunks().begin(out);
-    out += R"({"index":0,"delta":{)";
-    bool first = true;
-    auto member = [&](std::string_view key) {
-      if (!first) out += ',';
-      first = false;
-      out += key;
-    };
-    if (!started_) member(R"("role":"assistant")");
-    if (!piece.content.empty() || !started_) {
-      member(R"("content":)");
-      append_json_string(out, piece.content);
-    }
-    if (!piece.thinking.empty()) {
-      member(R"("reasoning_content":)");
-      append_json_string(out, piece.thinking);
-    }
-    if (piece.tool_calls) {
-      member(R"("tool_calls":)");
-      append_openai_tool_calls(out, *piece.tool_calls, line, tool_calls_);
-      tool_calls_ += piece.tool_calls->size();
-    }
-    out += R"(},"finish_reason":null}]})"
-           "\n\n";
-    started_ = true;
-  }
-
-  void append_finish(std::string& out, std::string_view reason) {
-    chunks().begin(out);
-    out += text_completion_ ? R"({"index":0,"text":"","logprobs":null,"finish_reason":")"
-                            : R"({"index":0,"delta":{},"finish_reason":")";
-    out += reason;
-    out += R"("}]})"
-           "\n\n";
-    if (include_usage_) {
-      std::string usage;
-      append_token_counts(usage, usage_);
-      chunks().write_usage(out, usage);
-    }
-    out += "data: [DONE]\n\n";
-  }
-
-  OllamaProvider::Api api_;
-  bool text_completion_;
-  bool include_usage_;
-  std::string id_;
-  std::string client_model_;
-  std::optional<ChunkWriter> chunks_;
-  wire::NdjsonSplitter splitter_;
-  std::optional<std::int64_t> created_;
-  std::optional<Error> failure_;
-  api::Usage usage_;
-  std::size_t tool_calls_ = 0;
-  bool started_ = false;
-  bool done_ = false;
-};
-
 }  // namespace
+}  // namespace ollama
 
 Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request,
                                                const Target& target) const {
   if (request.endpoint == api::Endpoint::moderations)
     return bad_request("Ollama has no moderations endpoint.");
   const Api api = request.endpoint == api::Endpoint::completions ? Api::generate : api_;
-  const auto supported = supported_fields(request.endpoint, api_);
+  const auto supported = ollama::supported_fields(request.endpoint, api_);
   if (auto checked = check_supported_params(request, target, supported,
                                             api_ == Api::chat ? "ollama_chat" : "ollama");
       !checked)
@@ -642,7 +356,7 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request,
   std::string_view path = api == Api::chat ? "/api/chat" : "/api/generate";
   if (request.endpoint == api::Endpoint::embeddings) {
     path = "/api/embed";
-    auto input = embedding_input(request.body.if_contains("input"));
+    auto input = ollama::embedding_input(request.body.if_contains("input"));
     if (!input) return input.error();
     body["input"] = std::move(*input);
     if (const auto* dimensions = request.body.if_contains("dimensions"))
@@ -651,17 +365,17 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request,
   } else {
     json::array images;
     if (request.endpoint == api::Endpoint::completions) {
-      auto prompt = legacy_prompt(request.body.if_contains("prompt"));
+      auto prompt = ollama::legacy_prompt(request.body.if_contains("prompt"));
       if (!prompt) return prompt.error();
       body["prompt"] = *prompt;
       if (const auto* suffix = request.body.if_contains("suffix"); suffix && suffix->is_string())
         body["suffix"] = *suffix;
     } else if (api == Api::chat) {
-      auto messages = chat_messages(request.body.if_contains("messages"));
+      auto messages = ollama::chat_messages(request.body.if_contains("messages"));
       if (!messages) return messages.error();
       body["messages"] = std::move(*messages);
     } else {
-      auto prompt = flattened_prompt(request.body.if_contains("messages"), images);
+      auto prompt = ollama::flattened_prompt(request.body.if_contains("messages"), images);
       if (!prompt) return prompt.error();
       body["prompt"] = *prompt;
     }
@@ -669,7 +383,7 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request,
     body["stream"] = request.stream;  // Ollama streams unless told not to
   }
   json::object options;
-  if (auto applied = apply_fields(request, target, supported, body, options); !applied)
+  if (auto applied = ollama::apply_fields(request, target, supported, body, options); !applied)
     return applied.error();
   if (!options.empty()) body["options"] = std::move(options);
 
@@ -679,114 +393,6 @@ Result<UpstreamRequest> OllamaProvider::encode(const api::Request& request,
     upstream.headers.emplace_back("Authorization", "Bearer " + target.api_key);
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
-}
-
-Result<Reply> OllamaProvider::decode(const api::Request& request, std::string_view body,
-                                     std::string_view client_model) const {
-  json::error_code ec;
-  json::value parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return not_an_object("a body");
-  const auto& answer = parsed.get_object();
-  if (const auto* error = answer.if_contains("error"); error && !error->is_null())
-    return error_of(*error, 500);
-  if (request.endpoint == api::Endpoint::embeddings)
-    return embeddings_reply(request, body, answer, client_model);
-
-  const bool text_completion = request.endpoint == api::Endpoint::completions;
-  const Api api = text_completion ? Api::generate : api_;
-  const Piece piece = piece_of(answer, api);
-  Reply reply{.usage = usage_of(answer)};
-  std::string& out = reply.body;
-  out.reserve(body.size() + 256);
-  append_answer_head(out, make_object_id(text_completion ? "cmpl-" : "chatcmpl-"),
-                     text_completion ? "text_completion" : "chat.completion", created_of(answer),
-                     client_model);
-  const std::string_view reason =
-      finish_reason(string_at(answer, "done_reason"), piece.tool_calls != nullptr);
-  if (text_completion) {
-    out += R"(,"choices":[{"index":0,"text":)";
-    append_json_string(out, piece.content);
-    out += R"(,"logprobs":null,"finish_reason":")";
-  } else {
-    out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
-    if (piece.content.empty() && piece.tool_calls)
-      out += "null";
-    else
-      append_json_string(out, piece.content);
-    if (!piece.thinking.empty()) {
-      out += R"(,"reasoning_content":)";
-      append_json_string(out, piece.thinking);
-    }
-    if (piece.tool_calls) {
-      out += R"(,"tool_calls":)";
-      append_openai_tool_calls(out, *piece.tool_calls, body, std::nullopt);
-    }
-    out += R"(},"finish_reason":")";
-  }
-  out += reason;
-  out += R"("}],"usage":)";
-  append_token_counts(out, reply.usage);
-  out += '}';
-  return reply;
-}
-
-Error OllamaProvider::decode_error(int status, std::string_view body) const {
-  // {"error":"model \"x\" not found, try pulling it first"}: decode_openai_error reads a bare
-  // error string too, and keeps Ollama's status (404 stays a NotFoundError, as in LiteLLM).
-  return decode_openai_error(status, body);
-}
-
-std::unique_ptr<StreamDecoder> OllamaProvider::make_stream_decoder(
-    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
-  const bool text_completion = request.endpoint == api::Endpoint::completions;
-  return std::make_unique<OllamaStreamDecoder>(text_completion ? Api::generate : api_,
-                                               text_completion, request.include_usage, client_model,
-                                               max_event_bytes);
-}
-
-std::optional<std::int64_t> unix_seconds_from_rfc3339(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
-  auto digits = [&](std::size_t at, std::size_t count) -> std::optional<int> {
-    if (at + count > text.size()) return std::nullopt;
-    int value = 0;
-    for (std::size_t i = at; i < at + count; ++i) {
-      if (text[i] < '0' || text[i] > '9') return std::nullopt;
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
-  const auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || text.size() < 20 ||
-      text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':' || *month < 1 || *month > 12 || *day < 1 || *day > 31)
-    return std::nullopt;
-  std::size_t pos = 19;
-  if (text[pos] == '.') {
-    ++pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-  }
-  std::int64_t offset = 0;
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-    ++pos;
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    const auto offset_hours = digits(pos + 1, 2), offset_minutes = digits(pos + 4, 2);
-    if (!offset_hours || !offset_minutes || text[pos + 3] != ':') return std::nullopt;
-    offset = (*offset_hours * 60 + *offset_minutes) * 60 * (text[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-  const std::int64_t y = *year - (*month <= 2 ? 1 : 0);
-  const std::int64_t era = y / 400;
-  const std::int64_t year_of_era = y - era * 400;
-  const std::int64_t day_of_year = (153 * (*month + (*month > 2 ? -3 : 9)) + 2) / 5 + *day - 1;
-  const std::int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  const std::int64_t days = era * 146097 + day_of_era - 719468;
-  return days * 86400 + *hour * 3600 + *minute * 60 + *second - offset;
 }
 
 }  // namespace llmux::providers
