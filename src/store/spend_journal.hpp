@@ -143,7 +143,7 @@ class SpendJournal {
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  std::uint64_t appends_ = 0;  // lines appended: the indexer waits until it changes
+  std::uint64_t appends_ = 0;  // writes to the file: the indexer waits until it changes
   bool stopping_ = false;
   std::thread indexer_;
 };
