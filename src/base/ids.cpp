@@ -46,10 +46,12 @@ std::string make_uuid() {
 }
 
 std::string make_time_ordered_uuid() {
-  const auto millis =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
+  return make_time_ordered_uuid(std::chrono::system_clock::now());
+}
+
+std::string make_time_ordered_uuid(std::chrono::system_clock::time_point at) {
+  const auto millis = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count());
   const std::uint64_t high = (millis << 16) | 0x7000ull | (next_random() & 0x0FFFull);  // version 7
   return uuid_text(high, with_variant(next_random()));
 }

@@ -1,7 +1,7 @@
 // What Anthropic's Messages API and Bedrock's Converse API (built on its model) share when they
 // carry an OpenAI chat: the walk from OpenAI messages to a system list and alternating turns,
 // the response_format tool, reasoning_effort budgets and the stop-reason map. Each wire's own
-// block shapes stay in its file (anthropic.cpp, bedrock.cpp).
+// block shapes stay in its own files (anthropic_request.cpp, bedrock_request.cpp).
 #pragma once
 
 #include "api/request.hpp"

@@ -11,7 +11,6 @@
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/wire/sse.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -327,38 +326,16 @@ api::Usage usage_of(const json::object* usage) {
   return out;
 }
 
-// One tool call as OpenAI writes it; `index` only in stream deltas.
-void append_tool_call(std::string& out, const json::object& call,
-                      std::optional<std::size_t> index) {
+// One of Cohere's tool calls as OpenAI writes it; `index` only in stream deltas.
+void append_openai_tool_call(std::string& out, const json::object& call,
+                             std::optional<std::int64_t> index) {
   const json::object* function = object_at(call, "function");
-  out += '{';
-  if (index) {
-    out += R"("index":)";
-    out += std::to_string(*index);
-    out += ',';
-  }
-  std::string_view id = string_at(call, "id");
-  out += R"("id":)";
-  append_json_string(out, id.empty() ? make_object_id("call_") : std::string(id));
-  out += R"(,"type":"function","function":{"name":)";
-  append_json_string(out, function ? string_at(*function, "name") : "");
-  out += R"(,"arguments":)";
+  const std::string_view id = string_at(call, "id");
   const std::string_view arguments = function ? string_at(*function, "arguments") : "";
   // Clients parse the arguments of every whole call: none becomes "{}" (as LiteLLM sends it).
-  append_json_string(out, arguments.empty() && !index ? "{}" : arguments);
-  out += "}}";
-}
-
-std::string text_of(const json::object& message) {
-  std::string text;
-  const auto* content = message.if_contains("content");
-  if (content && content->is_string()) return std::string(content->get_string());
-  if (!content || !content->is_array()) return text;
-  for (const auto& part : content->get_array()) {
-    if (part.is_object() && string_at(part.get_object(), "type") == "text")
-      text += string_at(part.get_object(), "text");
-  }
-  return text;
+  append_tool_call(out, index, id.empty() ? make_object_id("call_") : std::string(id),
+                   function ? string_at(*function, "name") : "",
+                   arguments.empty() && !index ? "{}" : arguments);
 }
 
 Result<Reply> chat_reply(const json::object& answer, std::string_view client_model) {
@@ -367,7 +344,7 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
   const auto* calls_value = message->if_contains("tool_calls");
   const json::array* calls = calls_value ? calls_value->if_array() : nullptr;
   if (calls && calls->empty()) calls = nullptr;
-  const std::string text = text_of(*message);
+  const std::string text = content_text(message->if_contains("content"));
   Reply reply{.usage = usage_of(object_at(answer, "usage"))};
   std::string& out = reply.body;
   const std::string_view id = string_at(answer, "id");
@@ -385,7 +362,7 @@ Result<Reply> chat_reply(const json::object& answer, std::string_view client_mod
       if (!call.is_object()) continue;
       if (!first) out += ',';
       first = false;
-      append_tool_call(out, call.get_object(), std::nullopt);
+      append_openai_tool_call(out, call.get_object(), std::nullopt);
     }
     out += ']';
   }
@@ -435,13 +412,10 @@ class CohereStreamDecoder final : public SseStreamDecoder {
   // there.
   Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
     if (event.data.empty() || event.data == "[DONE]") return {};
-    unsigned char buffer[4096];
-    json::monotonic_resource arena(buffer, sizeof buffer);
-    json::error_code ec;
-    const json::value parsed = json::parse(event.data, ec, &arena);
-    if (ec || !parsed.is_object())
+    const ParsedJson parsed(event.data);
+    if (!parsed.object())
       return upstream_failure("The upstream stream sent an event that is not a JSON object.");
-    return on_message_event(parsed.get_object(), out);
+    return on_message_event(*parsed.object(), out);
   }
 
   // delta.message of an event, where Cohere puts what changed.
@@ -468,7 +442,7 @@ class CohereStreamDecoder final : public SseStreamDecoder {
       arguments_sent_ = function && !string_at(*function, "arguments").empty();
       chunks_.open(out);
       out += R"({"tool_calls":[)";
-      append_tool_call(out, *call, tool_index_);
+      append_openai_tool_call(out, *call, static_cast<std::int64_t>(tool_index_));
       out += "]}";
       chunks_.close(out);
     } else if (type == "tool-call-delta") {

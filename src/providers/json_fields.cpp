@@ -2,6 +2,8 @@
 
 #include "base/json_string.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <chrono>
 
 namespace llmux::providers {
@@ -19,6 +21,19 @@ const json::object* object_or_null(const json::value* value) {
 const json::array* array_or_null(const json::value* value) {
   return value ? value->if_array() : nullptr;
 }
+
+namespace {
+
+json::value parse_into(std::string_view text, json::monotonic_resource& arena, bool& ok) {
+  json::error_code ec;
+  json::value value = json::parse(text, ec, json::storage_ptr(&arena));
+  ok = !ec;
+  return value;
+}
+
+}  // namespace
+
+ParsedJson::ParsedJson(std::string_view text) : value_(parse_into(text, arena_, ok_)) {}
 
 std::string_view string_at(const json::object& object, std::string_view key) {
   return string_or_empty(object.if_contains(key));
@@ -45,6 +60,19 @@ api::Span member_span(std::string_view text, api::Span object, std::string_view 
     if (name == key) found = value;
   });
   return found;
+}
+
+std::string content_text(const json::value* content) {
+  if (!content) return {};
+  if (content->is_string()) return std::string(content->get_string());
+  std::string text;
+  if (const auto* parts = content->if_array()) {
+    for (const auto& part : *parts) {
+      const auto* object = part.if_object();
+      if (object && string_at(*object, "type") == "text") text += string_at(*object, "text");
+    }
+  }
+  return text;
 }
 
 std::string quoted(std::string_view text) {
@@ -80,10 +108,38 @@ void append_answer_head(std::string& out, std::string_view id, std::string_view 
   append_json_string(out, model);
 }
 
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+void append_tool_call(std::string& out, std::optional<std::int64_t> index, std::string_view id,
+                      std::string_view name, std::string_view arguments) {
+  out += '{';
+  if (index) {
+    out += "\"index\":";
+    append_number(out, *index);
+    out += ',';
+  }
+  out += "\"id\":";
+  append_json_string(out, id);
+  out += ",\"type\":\"function\",\"function\":{\"name\":";
+  append_json_string(out, name);
+  out += ",\"arguments\":";
+  append_json_string(out, arguments);
+  out += "}}";
+}
+
+std::int64_t unix_seconds() { return unix_seconds(std::chrono::system_clock::now()); }
+
+std::int64_t unix_seconds(std::chrono::system_clock::time_point when) {
+  return std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
+}
+
+std::string status_message(std::string_view who, int status, std::string_view body) {
+  constexpr std::size_t kMaxQuoted = 500;
+  std::string message(who);
+  message += " answered with HTTP " + std::to_string(status);
+  if (!body.empty()) {
+    message += ": ";
+    append_valid_utf8(message, body, kMaxQuoted);
+  }
+  return message;
 }
 
 }  // namespace llmux::providers

@@ -290,14 +290,7 @@ Error decode_openai_error(int status, std::string_view body) {
         error.code = json::serialize(*code);
     }
   }
-  if (error.message.empty()) {
-    constexpr std::size_t kMaxQuoted = 500;
-    error.message = "The upstream answered with HTTP " + std::to_string(status);
-    if (!body.empty()) {
-      error.message += ": ";
-      append_valid_utf8(error.message, body, kMaxQuoted);
-    }
-  }
+  if (error.message.empty()) error.message = status_message("The upstream", status, body);
   if (error.code == "context_length_exceeded") error.kind = ErrorKind::context_window_exceeded;
   if (error.code == "content_policy_violation" || error.code == "content_filter") {
     error.kind = ErrorKind::content_policy;

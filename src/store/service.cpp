@@ -35,7 +35,8 @@ Service::Service(std::unique_ptr<Database> database, std::unique_ptr<Database> s
                  ServiceOptions options)
     : store_(std::move(database)),
       options_(std::move(options)),
-      journal_(std::move(spend_database), options_.journal_path, options_.spend_max_lag) {}
+      journal_(std::move(spend_database), options_.journal_path, options_.spend_max_lag,
+               *options_.journal_clock) {}
 
 Service::~Service() {
   if (thread_.joinable()) {

@@ -23,11 +23,6 @@ namespace json = boost::json;
 
 namespace {
 
-// The indexer retries a database that is away this often; the other wait is only a safety
-// net for a wake-up that came between its check and its wait.
-constexpr auto kRetryAway = std::chrono::seconds(1);
-constexpr auto kIdleCheck = std::chrono::milliseconds(200);
-
 // Written by hand, not through a json::object: this runs on the store thread for every call
 // and is most of what the spend log costs while the gateway is busy.
 void append_event(std::string& out, const SpendEvent& event) {
@@ -162,8 +157,8 @@ bool parse_journal_line(std::string_view line, std::string& batch_id,
 }
 
 SpendJournal::SpendJournal(std::unique_ptr<Database> database, std::string path,
-                           std::chrono::milliseconds max_lag)
-    : store_(std::move(database)), path_(std::move(path)), max_lag_(max_lag) {
+                           std::chrono::milliseconds max_lag, JournalClock& clock)
+    : store_(std::move(database)), path_(std::move(path)), max_lag_(max_lag), clock_(clock) {
   fd_ = open_private_file(path_, O_RDWR | O_APPEND);
   if (fd_ < 0) throw DatabaseError(system_error("cannot open the spend journal " + path_), false);
   struct stat status {};
@@ -184,7 +179,7 @@ SpendJournal::SpendJournal(std::unique_ptr<Database> database, std::string path,
   end_ = size;
   earlier_run_end_ = size;
   // An earlier run's lines: counted now so that unindexed_events() and the lag cover them too.
-  const auto now = Clock::now();
+  const auto now = clock_.now();
   std::string line, batch_id;
   std::vector<SpendEvent> events;
   for (std::uint64_t offset = 0; offset < size && read_line(offset, size, line);
@@ -224,7 +219,12 @@ void SpendJournal::run_indexer() {
     telemetry::log_now("warning", "the spend indexer runs at normal priority: " +
                                       std::string(std::strerror(failed)));
   }
+  std::unique_lock lock(wake_mutex_);
   for (;;) {
+    if (stopping_) return;
+    // An append after this point wakes the wait below, even one made while this pass runs.
+    const std::uint64_t appends_seen = appends_;
+    lock.unlock();
     Step step;
     {
       const std::lock_guard index(index_mutex_);
@@ -235,12 +235,10 @@ void SpendJournal::run_indexer() {
       const auto end = end_unless_overdue();
       step = end ? index_next(/*earlier_run_too=*/false, *end) : Step::nothing_left;
     }
-    std::unique_lock lock(wake_mutex_);
-    if (stopping_) return;
+    lock.lock();
     if (step == Step::written) continue;
-    wake_.wait_for(
-        lock, step == Step::database_away ? std::chrono::milliseconds(kRetryAway) : kIdleCheck);
-    if (stopping_) return;
+    clock_.wait_for(wake_, lock, step == Step::database_away ? kRetryAway : kIdleCheck,
+                    [&] { return stopping_ || appends_ != appends_seen; });
   }
 }
 
@@ -284,10 +282,14 @@ bool SpendJournal::write_out(std::unique_lock<std::mutex>& file_lock) {
     written += static_cast<std::size_t>(n);
   }
   end_ += written;
-  appended_.push_back({end_.load(), Clock::now(), outbox_events_});
+  appended_.push_back({end_.load(), clock_.now(), outbox_events_});
   outbox_ = std::string();  // a burst's megabytes are not kept for the next, smaller one
   outbox_events_ = 0;
   file_lock.unlock();
+  {
+    const std::lock_guard lock(wake_mutex_);
+    ++appends_;
+  }
   wake_.notify_one();
   return true;
 }
@@ -375,18 +377,18 @@ void SpendJournal::truncate_if_caught_up() {
   earlier_run_end_ = 0;
 }
 
-bool SpendJournal::overdue_locked(Clock::time_point now) const {
+bool SpendJournal::overdue_locked(JournalClock::time_point now) const {
   return !appended_.empty() && now - appended_.front().at > max_lag_;
 }
 
-bool SpendJournal::overdue(Clock::time_point now) {
+bool SpendJournal::overdue(JournalClock::time_point now) {
   const std::unique_lock lock(file_mutex_, std::try_to_lock);
   return lock && overdue_locked(now);
 }
 
 std::optional<std::uint64_t> SpendJournal::end_unless_overdue() {
   const std::lock_guard lock(file_mutex_);
-  if (overdue_locked(Clock::now())) return std::nullopt;
+  if (overdue_locked(clock_.now())) return std::nullopt;
   return end_.load(std::memory_order_relaxed);
 }
 
@@ -399,13 +401,13 @@ void SpendJournal::index_earlier_run() {
 
 void SpendJournal::index_overdue(bool bounded) {
   const std::size_t appended = std::exchange(lines_since_overdue_, 0);
-  if (!overdue(Clock::now())) return;
+  if (!overdue(clock_.now())) return;
   // Not waiting: the indexer may be starved mid-line right now. It starts no line while one is
   // overdue, so once it finished this one, the next call gets the lock.
   const std::unique_lock index(index_mutex_, std::try_to_lock);
   if (!index) return;
   const std::size_t budget = bounded ? kOverdueLinesPerFlush + appended : SIZE_MAX;
-  for (std::size_t lines = 0; lines < budget && overdue(Clock::now()); ++lines) {
+  for (std::size_t lines = 0; lines < budget && overdue(clock_.now()); ++lines) {
     if (index_next(/*earlier_run_too=*/false) != Step::written) return;
   }
 }

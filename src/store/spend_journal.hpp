@@ -14,6 +14,7 @@
 // counters do not hold it.
 #pragma once
 
+#include "store/journal_clock.hpp"
 #include "store/store.hpp"
 
 #include <atomic>
@@ -41,7 +42,6 @@ bool parse_journal_line(std::string_view line, std::string& batch_id,
 
 class SpendJournal {
  public:
-  using Clock = std::chrono::steady_clock;
   // Short lines keep what the indexer holds for one (the line, its parse, the rows) small.
   static constexpr std::size_t kEventsPerLine = 512;
   // Overdue lines the store thread writes per flush, beyond as many as it just appended (so
@@ -51,11 +51,17 @@ class SpendJournal {
   // Under a long overload the file is never caught up with (and so never emptied): the part
   // already written is given back to the file system in steps of this size.
   static constexpr std::uint64_t kReleaseStep = 16 << 20;
+  // The indexer is woken by each append. Besides, it looks at the file again this often while
+  // lines it leaves to the store thread (overdue ones, an earlier run's) hold up the rest, and
+  // retries a database that is away this often.
+  static constexpr std::chrono::milliseconds kIdleCheck{200};
+  static constexpr std::chrono::milliseconds kRetryAway{1'000};
 
   // `database` is the indexer's own connection (the store thread keeps its own for everything
   // else). Opens or creates the file at `path`; lines left in it are this run's first work.
+  // `clock` tells whether a line waited longer than `max_lag`, and times the indexer's waits.
   SpendJournal(std::unique_ptr<Database> database, std::string path,
-               std::chrono::milliseconds max_lag);
+               std::chrono::milliseconds max_lag, JournalClock& clock = steady_journal_clock());
   ~SpendJournal();
   SpendJournal(const SpendJournal&) = delete;
   SpendJournal& operator=(const SpendJournal&) = delete;
@@ -92,7 +98,7 @@ class SpendJournal {
   enum class Step { written, nothing_left, database_away };
   struct Appended {
     std::uint64_t end = 0;  // file offset just past the line
-    Clock::time_point at;
+    JournalClock::time_point at;
     std::size_t events = 0;
   };
 
@@ -106,15 +112,16 @@ class SpendJournal {
   void set_aside(std::string_view line, const std::string& why);
   bool write_out(std::unique_lock<std::mutex>& file_lock);
   // Callers hold file_mutex_.
-  bool overdue_locked(Clock::time_point now) const;
+  bool overdue_locked(JournalClock::time_point now) const;
   // False when the indexer holds the file lock: the store thread never waits for it.
-  bool overdue(Clock::time_point now);
+  bool overdue(JournalClock::time_point now);
   // For the indexer: the file's end, or nothing while a line is overdue (the store thread's).
   std::optional<std::uint64_t> end_unless_overdue();
 
   Store store_;
   std::string path_;
   std::chrono::milliseconds max_lag_;
+  JournalClock& clock_;
   int fd_ = -1;
 
   // The file's end (what the indexer may read up to) and the lines not yet indexed, oldest first.
@@ -136,6 +143,7 @@ class SpendJournal {
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;
+  std::uint64_t appends_ = 0;  // writes to the file: the indexer waits until it changes
   bool stopping_ = false;
   std::thread indexer_;
 };

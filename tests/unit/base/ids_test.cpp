@@ -6,7 +6,6 @@
 #include <chrono>
 #include <set>
 #include <string>
-#include <thread>
 
 namespace llmux {
 namespace {
@@ -51,10 +50,24 @@ TEST(MakeTimeOrderedUuid, IsAVersion7UuidThatStartsWithTheTimeInMilliseconds) {
   }
 }
 
+TEST(MakeTimeOrderedUuid, StartsWithTheMillisecondsOfTheGivenTime) {
+  const std::chrono::system_clock::time_point at(std::chrono::milliseconds(0x0123'4567'89ab));
+  const std::string uuid = make_time_ordered_uuid(at);
+  expect_uuid_shape(uuid, '7');
+  EXPECT_EQ(uuid.substr(0, 13), "01234567-89ab");
+}
+
+// Whatever their random bits, including where the time carries into the first group.
 TEST(MakeTimeOrderedUuid, LaterMillisecondsSortLater) {
-  const std::string first = make_time_ordered_uuid();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  EXPECT_LT(first, make_time_ordered_uuid());
+  using std::chrono::milliseconds;
+  for (const auto millis : {milliseconds(1'700'000'000'000), milliseconds(0x0001'ffff'ffff)}) {
+    const std::chrono::system_clock::time_point at(millis);
+    for (int i = 0; i < 1000; ++i) {
+      const std::string earlier = make_time_ordered_uuid(at);
+      const std::string later = make_time_ordered_uuid(at + milliseconds(1));
+      ASSERT_LT(earlier, later) << "at " << millis.count() << " ms";
+    }
+  }
 }
 
 TEST(MakeTimeOrderedUuid, UniqueAcrossManyCalls) {

@@ -1,4 +1,5 @@
 #include "store/spend_journal.hpp"
+#include "manual_clock.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -6,7 +7,6 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 namespace llmux::store {
 namespace {
@@ -92,16 +92,16 @@ TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
       parse_journal_line(std::string_view(line).substr(0, line.size() / 2), batch_id, events));
 }
 
-// The waits below are long because the indexer runs only when a core is idle, and a test run
-// may keep both busy.
+// The tests that start the indexer drive the journal's clock by hand and wait for the indexer
+// to go idle (ManualClock::await_idle): what it did by then is what it decided to do.
 TEST_F(SpendJournalTest, TheIdleIndexerWritesEachBatchAndEmptiesTheFile) {
   insert_key("k");
-  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  ManualClock clock;
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h, clock);
   journal.start();
   journal.append(events_for("a", "k", 3, 0.5));
   journal.append(events_for("b", "k", 2, 0.25));
-  for (int attempt = 0; attempt < 750 && journal.unindexed_events() > 0; ++attempt)
-    std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(clock.await_idle());
   EXPECT_EQ(journal.unindexed_events(), 0u);
   EXPECT_EQ(rows(), 5u);
   EXPECT_NEAR(key_spend("k"), 2.0, 1e-12);
@@ -113,33 +113,36 @@ TEST_F(SpendJournalTest, TheIdleIndexerWritesEachBatchAndEmptiesTheFile) {
   EXPECT_FALSE(fs::exists(journal_path()));
 }
 
-// Without an indexer (a core that is never idle), the store thread writes what waited too long.
+// Without an indexer (a core that is never idle), the store thread writes what waited longer
+// than the lag, and nothing sooner.
 TEST_F(SpendJournalTest, TheStoreThreadWritesLinesThatWaitedLongerThanTheLag) {
   insert_key("k");
-  SpendJournal patient(open_sqlite(path()), journal_path(), 1h);
-  patient.append(events_for("a", "k", 2, 1));
-  patient.index_overdue(/*bounded=*/false);
-  EXPECT_EQ(rows(), 0u) << "an hour's lag: nothing is due";
-  EXPECT_EQ(patient.unindexed_events(), 2u);
-
-  SpendJournal hurried(open_sqlite(path()), (dir_ / "other.jsonl").string(), 0ms);
-  hurried.append(events_for("b", "k", 3, 1));
-  std::this_thread::sleep_for(2ms);
-  hurried.index_overdue(/*bounded=*/false);
-  EXPECT_EQ(rows(), 3u);
-  EXPECT_EQ(hurried.unindexed_events(), 0u);
-  EXPECT_NEAR(key_spend("k"), 3.0, 1e-12);
+  ManualClock clock;
+  SpendJournal journal(open_sqlite(path()), journal_path(), 30s, clock);
+  journal.append(events_for("a", "k", 2, 1));
+  journal.index_overdue(/*bounded=*/false);
+  EXPECT_EQ(rows(), 0u) << "just appended: nothing is due";
+  clock.advance(30s);
+  journal.index_overdue(/*bounded=*/false);
+  EXPECT_EQ(rows(), 0u) << "waited exactly the lag, not longer";
+  EXPECT_EQ(journal.unindexed_events(), 2u);
+  clock.advance(1ms);
+  journal.index_overdue(/*bounded=*/false);
+  EXPECT_EQ(rows(), 2u);
+  EXPECT_EQ(journal.unindexed_events(), 0u);
+  EXPECT_NEAR(key_spend("k"), 2.0, 1e-12);
 }
 
 // A flush writes a share of what is overdue (as many lines as it appended, and a few more),
 // and leaves the rest to the maintenance tick, so the workers' calls do not pile up meanwhile.
 TEST_F(SpendJournalTest, AFlushWritesAShareOfTheOverdueLines) {
   insert_key("k");
-  SpendJournal journal(open_sqlite(path()), journal_path(), 500ms);
+  ManualClock clock;
+  SpendJournal journal(open_sqlite(path()), journal_path(), 500ms, clock);
   journal.append(events_for("a", "k", static_cast<int>(30 * SpendJournal::kEventsPerLine), 0.5));
   journal.index_overdue(/*bounded=*/true);
   EXPECT_EQ(rows(), 0u) << "not due yet";
-  std::this_thread::sleep_for(600ms);
+  clock.advance(600ms);
   journal.append(events_for("b", "k", 1, 0.5));
   journal.index_overdue(/*bounded=*/true);
   EXPECT_EQ(rows(), (SpendJournal::kOverdueLinesPerFlush + 1) * SpendJournal::kEventsPerLine)
@@ -151,16 +154,22 @@ TEST_F(SpendJournalTest, AFlushWritesAShareOfTheOverdueLines) {
 }
 
 // The idle indexer leaves overdue lines alone: it could be starved in the middle of one while
-// the store thread waits for it.
+// the store thread waits for it. Lines that are not overdue stay its own.
 TEST_F(SpendJournalTest, TheIndexerLeavesOverdueLinesToTheStoreThread) {
   insert_key("k");
-  SpendJournal journal(open_sqlite(path()), journal_path(), 0ms);
-  journal.start();
+  ManualClock clock;
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1s, clock);
   journal.append(events_for("a", "k", 3, 0.5));
-  std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(rows(), 0u);
+  clock.advance(1s + 1ms);
+  journal.start();
+  ASSERT_TRUE(clock.await_idle());
+  EXPECT_EQ(rows(), 0u) << "the indexer looked at an overdue line and left it";
   journal.index_overdue(/*bounded=*/true);
-  EXPECT_EQ(rows(), 3u);
+  EXPECT_EQ(rows(), 3u) << "the store thread wrote it";
+  journal.append(events_for("b", "k", 2, 0.5));
+  ASSERT_TRUE(clock.await_idle());
+  EXPECT_EQ(rows(), 5u) << "the indexer wrote a line that is not overdue";
+  EXPECT_EQ(journal.unindexed_events(), 0u);
 }
 
 TEST_F(SpendJournalTest, ABurstGoesInLinesOfAtMostKEventsPerLineAndLandsWhole) {
@@ -176,20 +185,48 @@ TEST_F(SpendJournalTest, ABurstGoesInLinesOfAtMostKEventsPerLineAndLandsWhole) {
   EXPECT_NEAR(key_spend("k"), count * 0.5, 1e-9);
 }
 
-// What an earlier run left is the store thread's to write, and the indexer leaves it alone.
+// What an earlier run left is the store thread's to write, and the indexer leaves it alone (and
+// what is behind it, in file order) until the store thread has: then it writes the rest at its
+// next look (kIdleCheck).
 TEST_F(SpendJournalTest, TheIndexerLeavesAnEarlierRunsLinesToTheStoreThread) {
   insert_key("k");
   std::ofstream(journal_path()) << journal_line("earlier", events_for("e", "k", 2, 1));
-  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  ManualClock clock;
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h, clock);
   journal.start();
   journal.append(events_for("now", "k", 1, 1));
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(clock.await_idle());
   EXPECT_EQ(rows(), 0u) << "in file order, behind the earlier run's line";
   journal.index_earlier_run();
   EXPECT_EQ(journal.take_replayed_spend(), (std::map<std::string, double>{{"k", 2.0}}));
-  for (int attempt = 0; attempt < 750 && rows() < 3; ++attempt) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(rows(), 2u) << "the store thread wrote the earlier run's line only";
+  clock.advance(SpendJournal::kIdleCheck);
+  ASSERT_TRUE(clock.await_idle());
   EXPECT_EQ(rows(), 3u);
+  EXPECT_EQ(journal.unindexed_events(), 0u);
   EXPECT_TRUE(journal.take_replayed_spend().empty());
+}
+
+// An indexer that found the database away tries again after kRetryAway, not sooner.
+TEST_F(SpendJournalTest, TheIndexerRetriesADatabaseThatIsAwayAfterKRetryAway) {
+  insert_key("k");
+  std::atomic<bool> down = false;
+  ManualClock clock;
+  SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(),
+                       1h, clock);
+  down = true;
+  journal.start();
+  journal.append(events_for("a", "k", 3, 0.5));
+  ASSERT_TRUE(clock.await_idle());
+  EXPECT_EQ(journal.unindexed_events(), 3u);
+  down = false;
+  clock.advance(SpendJournal::kRetryAway - 1ms);
+  ASSERT_TRUE(clock.await_idle());
+  EXPECT_EQ(rows(), 0u) << "not tried again yet";
+  clock.advance(1ms);
+  ASSERT_TRUE(clock.await_idle());
+  EXPECT_EQ(rows(), 3u);
+  EXPECT_EQ(journal.unindexed_events(), 0u);
 }
 
 TEST_F(SpendJournalTest, SpendWaitsInTheFileWhileTheDatabaseIsAwayAndLandsOnceItIsBack) {

@@ -1,4 +1,5 @@
 #include "store/store.hpp"
+#include "manual_clock.hpp"
 #include "store/migrations.hpp"
 #include "store/service.hpp"
 #include "support.hpp"
@@ -8,7 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 namespace llmux::store {
 namespace {
@@ -219,33 +219,33 @@ TEST_F(StoreTest, LargeBatchesLandWholeAcrossSeveralInsertStatements) {
 // Under load a worker's spend is written once `early_flush_events` calls are waiting, not only
 // when the (here hour-long) flush interval is up.
 TEST_F(StoreTest, AFullSinkIsWrittenBeforeTheFlushInterval) {
+  ManualClock clock;
   Service service(open_sqlite(path()), open_sqlite(path()),
                   {.flush_interval = std::chrono::hours(1),
                    .journal_path = (dir_ / "journal.jsonl").string(),
-                   .early_flush_events = 3});
+                   .early_flush_events = 3,
+                   .journal_clock = &clock});
   SpendSink& sink = service.add_sink();
   service.start();
-  const auto written = [&] {
-    auto count = [](Store& store) { return store.spend_logs({.limit = 100}).size(); };
+  // Once this returns, the store thread has done what a sink asked of it before (its event loop
+  // runs in order) and the spend indexer has written what that gave it.
+  const auto settled = [&] {
     // run() is a coroutine for the gateway's workers; here it is driven on a scratch context.
     boost::asio::io_context io;
-    std::size_t rows = 0;
-    boost::asio::co_spawn(io, service.run(count),
-                          [&](std::exception_ptr, Result<std::size_t> result) { rows = *result; });
+    bool ran = false;
+    boost::asio::co_spawn(io, service.run([](Store&) { return true; }),
+                          [&](std::exception_ptr, Result<bool> result) { ran = *result; });
     io.run();
-    return rows;
+    return ran && clock.await_idle();
   };
+  const auto rows = [&] { return Store(open_sqlite(path())).spend_logs({.limit = 100}).size(); };
   sink.add(event_for("a", "k", 0));
   sink.add(event_for("b", "k", 0));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(written(), 0u) << "two events wait for the interval";
+  ASSERT_TRUE(settled());
+  EXPECT_EQ(rows(), 0u) << "two events wait for the interval";
   sink.add(event_for("c", "k", 0));
-  std::size_t rows = 0;
-  for (int attempt = 0; attempt < 100 && rows < 3; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    rows = written();
-  }
-  EXPECT_EQ(rows, 3u);
+  ASSERT_TRUE(settled());
+  EXPECT_EQ(rows(), 3u) << "the third asked for a flush";
   EXPECT_EQ(service.stop_and_flush(), 0u);
 }
 

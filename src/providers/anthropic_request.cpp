@@ -1,15 +1,10 @@
 #include "providers/anthropic.hpp"
 
 #include "base/ids.hpp"
-#include "base/json_string.hpp"
 #include "providers/anthropic_family.hpp"
-#include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/params.hpp"
-#include "providers/sse_stream_decoder.hpp"
-#include "providers/wire/sse.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -20,6 +15,7 @@ namespace llmux::providers {
 
 namespace json = boost::json;
 
+namespace anthropic {
 namespace {
 
 constexpr std::string_view kProviderName = "anthropic";
@@ -51,150 +47,6 @@ constexpr std::string_view kSupportedParams[] = {
     "reasoning_effort",
     "thinking",
 };
-
-// Parses JSON text into a stack arena (a fresh one per document: see ARCHITECTURE.md).
-class ParsedJson {
- public:
-  explicit ParsedJson(std::string_view text) : value_(parse(text, arena_, ok_)) {}
-  bool ok() const { return ok_; }
-  const json::object* object() const { return value_.if_object(); }
-
- private:
-  static json::value parse(std::string_view text, json::monotonic_resource& arena, bool& ok) {
-    json::error_code ec;
-    json::value value = json::parse(text, ec, json::storage_ptr(&arena));
-    ok = !ec;
-    return value;
-  }
-
-  unsigned char buffer_[4096];
-  json::monotonic_resource arena_{buffer_, sizeof buffer_};
-  bool ok_ = false;
-  json::value value_;  // last: built in arena_
-};
-
-bool is_json_mode(const api::Request& request) { return json_response_format(request) != nullptr; }
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-// The HTTP status Anthropic gives each error type; an in-stream error event has only its type.
-int status_of_error_type(std::string_view type) {
-  static constexpr std::pair<std::string_view, int> kStatuses[] = {
-      {"invalid_request_error", 400}, {"authentication_error", 401},
-      {"billing_error", 402},         {"permission_error", 403},
-      {"not_found_error", 404},       {"request_too_large", 413},
-      {"rate_limit_error", 429},      {"api_error", 500},
-      {"timeout_error", 504},         {"overloaded_error", 529},
-  };
-  for (const auto& [name, status] : kStatuses) {
-    if (name == type) return status;
-  }
-  return 500;
-}
-
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
-
-bool mentions_context_window(std::string_view message) {
-  std::string lower(message);
-  std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  // Anthropic's own wording first, then the generic phrases LiteLLM checks for every provider.
-  static constexpr std::string_view kPhrases[] = {
-      "prompt is too long",     "prompt: length",
-      "exceed context limit",   "model's maximum context",
-      "maximum context length", "input tokens exceed the configured limit",
-  };
-  return std::ranges::any_of(kPhrases,
-                             [&](std::string_view phrase) { return contains(lower, phrase); });
-}
-
-// LiteLLM's Anthropic exception mapping: context-window messages → ContextWindowExceededError
-// (400), overloaded (529) → InternalServerError (500), 413 → BadRequestError (400), content
-// filtering → ContentPolicyViolationError; other statuses keep their meaning. The upstream's
-// message and error type are kept.
-Error anthropic_error(int status, std::string_view type, std::string message) {
-  Error error{.kind = kind_from_status(status),
-              .message = std::move(message),
-              .status = status,
-              .type = std::string(type)};
-  if (mentions_context_window(error.message)) {
-    error.kind = ErrorKind::context_window_exceeded;
-    error.status = 0;
-  } else if (type == "overloaded_error" || status == 529) {
-    error.kind = ErrorKind::internal;
-    error.status = 500;
-  } else if (contains(error.message, "content filtering policy")) {
-    error.kind = ErrorKind::content_policy;
-    error.status = 0;
-  } else if (status == 413) {
-    error.kind = ErrorKind::invalid_request;
-    error.status = 400;
-  }
-  return error;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Usage and finish reasons
-
-// Anthropic's token counts. input_tokens excludes the cached part, so the OpenAI prompt count
-// is input + cache writes + cache reads (LiteLLM's calculate_usage); reads are also
-// prompt_tokens_details.cached_tokens.
-struct TokenCounts {
-  std::int64_t input = 0;
-  std::int64_t output = 0;
-  std::int64_t cache_creation = 0;
-  std::int64_t cache_read = 0;
-  bool reported = false;
-
-  // Takes the counts present in `usage` (a stream's message_delta repeats only some of them;
-  // they are cumulative, so the latest value wins).
-  void update(const json::object& usage) {
-    reported = true;
-    auto take = [&](std::string_view key, std::int64_t& into) {
-      if (const auto* value = usage.if_contains(key); value && !value->is_null())
-        into = api::count_at(usage, key);
-    };
-    take("input_tokens", input);
-    take("output_tokens", output);
-    take("cache_creation_input_tokens", cache_creation);
-    take("cache_read_input_tokens", cache_read);
-  }
-
-  api::Usage openai() const {
-    const auto prompt = input + cache_creation + cache_read;
-    return api::Usage{.prompt_tokens = prompt,
-                      .completion_tokens = output,
-                      .total_tokens = prompt + output,
-                      .cached_tokens = cache_read,
-                      .reported = reported};
-  }
-
-  void append_json(std::string& out) const {
-    out += '{';
-    append_token_count_members(out, openai());
-    out += ",\"prompt_tokens_details\":{\"cached_tokens\":";
-    append_number(out, cache_read);
-    out += "},\"cache_creation_input_tokens\":";
-    append_number(out, cache_creation);
-    out += ",\"cache_read_input_tokens\":";
-    append_number(out, cache_read);
-    out += '}';
-  }
-};
-
-// A JSON-mode answer is the forced tool's input: LiteLLM unwraps {"values": X} to X.
-std::string json_mode_content(const json::value& input) {
-  if (const auto* object = input.if_object()) {
-    if (const auto* values = object->if_contains("values"); values && !values->is_null())
-      return json::serialize(*values);
-  }
-  return json::serialize(input);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request translation
 
 bool is_space_only(std::string_view text) {
   return std::ranges::all_of(text, [](unsigned char c) { return std::isspace(c); });
@@ -626,192 +478,6 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
       a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Stream decoding
-
-class AnthropicStreamDecoder final : public SseStreamDecoder {
- public:
-  AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode,
-                         std::size_t max_event_bytes)
-      : SseStreamDecoder(max_event_bytes),
-        chunks_(make_object_id("chatcmpl-"), unix_seconds(), client_model),
-        include_usage_(include_usage),
-        json_mode_(json_mode) {}
-
-  const api::Usage& usage() const override { return usage_; }
-
- private:
-  enum class Block { none, text, tool, json_tool, thinking, other };
-
-  Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
-    if (event.data.empty()) return {};
-    const ParsedJson parsed(event.data);
-    if (!parsed.ok() || !parsed.object()) {
-      return upstream_failure("The upstream stream sent an event that is not a JSON object.");
-    }
-    return on_message_event(*parsed.object(), out);
-  }
-
-  Result<void> on_close(std::string& out) override {
-    // message_delta came, only message_stop is missing: the answer is whole.
-    if (!finish_sent_) return ended_early();
-    end_stream(out);
-    return {};
-  }
-
-  Result<void> on_message_event(const json::object& event, std::string& out) {
-    const auto type = string_at(event, "type");
-    if (type == "message_start") {
-      if (const auto* message = object_at(event, "message")) {
-        if (const auto* usage = object_at(*message, "usage")) update_usage(*usage);
-      }
-      role_pending_ = true;
-      return {};
-    }
-    if (type == "ping") return {};
-    if (type == "error") {
-      const auto* error = object_at(event, "error");
-      const auto error_type = error ? string_at(*error, "type") : std::string_view("api_error");
-      std::string message(error ? string_at(*error, "message") : std::string_view());
-      if (message.empty()) message = "The upstream stream reported an error.";
-      return anthropic_error(status_of_error_type(error_type), error_type, std::move(message));
-    }
-    // The answer is under way: the role chunk goes first, as OpenAI and LiteLLM send it. It waits
-    // for this event so that an error right after message_start (typically overloaded_error)
-    // still reaches the client as a JSON error with its status.
-    if (role_pending_) {
-      chunks_.write(out, R"({"role":"assistant","content":""})");
-      role_pending_ = false;
-    }
-    if (type == "content_block_start") {
-      if (const auto* block = object_at(event, "content_block")) on_block_start(*block, out);
-    } else if (type == "content_block_delta") {
-      if (const auto* delta = object_at(event, "delta")) on_block_delta(*delta, out);
-    } else if (type == "content_block_stop") {
-      // Clients parse the arguments of every call: a call that streamed none gets "{}" (LiteLLM).
-      if (block_ == Block::tool && !arguments_sent_) tool_arguments(out, "{}");
-      block_ = Block::none;
-    } else if (type == "message_delta") {
-      if (const auto* usage = object_at(event, "usage")) update_usage(*usage);
-      const auto* delta = object_at(event, "delta");
-      std::string_view reason =
-          finish_reason_of_stop(delta ? string_at(*delta, "stop_reason") : "");
-      if (json_tool_used_ && reason == "tool_calls") reason = "stop";
-      if (!finish_sent_) {
-        chunks_.write(out, "{}", reason);
-        finish_sent_ = true;
-      }
-    } else if (type == "message_stop") {
-      end_stream(out);
-    }
-    // Event types newer than this code: nothing to relay (the API says to ignore them).
-    return {};
-  }
-
-  void on_block_start(const json::object& block, std::string& out) {
-    const auto type = string_at(block, "type");
-    arguments_sent_ = false;
-    if (type == "text") {
-      block_ = Block::text;
-      if (const auto text = string_at(block, "text"); !text.empty())
-        chunks_.write_content(out, text);
-    } else if (type == "tool_use") {
-      if (json_mode_ && string_at(block, "name") == kJsonToolName) {
-        block_ = Block::json_tool;
-        json_tool_used_ = true;
-        return;
-      }
-      block_ = Block::tool;
-      tool_index_ = tools_seen_++;
-      std::string id(string_at(block, "id"));
-      if (id.empty()) id = make_object_id("call_");
-      chunks_.open(out);
-      out += "{\"tool_calls\":[{\"index\":";
-      append_number(out, tool_index_);
-      out += ",\"id\":";
-      append_json_string(out, id);
-      out += ",\"type\":\"function\",\"function\":{\"name\":";
-      append_json_string(out, string_at(block, "name"));
-      out += ",\"arguments\":\"\"}}]}";
-      chunks_.close(out);
-    } else if (type == "thinking") {
-      block_ = Block::thinking;
-      if (const auto text = string_at(block, "thinking"); !text.empty()) thinking_text(out, text);
-    } else if (type == "redacted_thinking") {
-      block_ = Block::other;
-      chunks_.write(out, "{\"thinking_blocks\":[" + json::serialize(block) + "]}");
-    } else {
-      block_ = Block::other;
-    }
-  }
-
-  void on_block_delta(const json::object& delta, std::string& out) {
-    const auto type = string_at(delta, "type");
-    if (type == "text_delta") {
-      chunks_.write_content(out, string_at(delta, "text"));
-    } else if (type == "input_json_delta") {
-      const auto partial = string_at(delta, "partial_json");
-      if (block_ == Block::tool) {
-        tool_arguments(out, partial);
-      } else if (block_ == Block::json_tool && !partial.empty()) {
-        chunks_.write_content(out, partial);
-      }
-    } else if (type == "thinking_delta") {
-      thinking_text(out, string_at(delta, "thinking"));
-    } else if (type == "signature_delta") {
-      chunks_.open(out);
-      out += R"({"thinking_blocks":[{"type":"thinking","thinking":"","signature":)";
-      append_json_string(out, string_at(delta, "signature"));
-      out += "}]}";
-      chunks_.close(out);
-    }
-  }
-
-  void tool_arguments(std::string& out, std::string_view arguments) {
-    if (!arguments.empty()) arguments_sent_ = true;
-    chunks_.write_tool_arguments(out, tool_index_, arguments);
-  }
-
-  // LiteLLM's reasoning fields: the text as reasoning_content, and as a thinking block.
-  void thinking_text(std::string& out, std::string_view text) {
-    chunks_.open(out);
-    out += "{\"reasoning_content\":";
-    append_json_string(out, text);
-    out += R"(,"thinking_blocks":[{"type":"thinking","thinking":)";
-    append_json_string(out, text);
-    out += "}]}";
-    chunks_.close(out);
-  }
-
-  void update_usage(const json::object& usage) {
-    tokens_.update(usage);
-    usage_ = tokens_.openai();
-  }
-
-  void end_stream(std::string& out) {
-    if (include_usage_) {
-      std::string usage;
-      tokens_.append_json(usage);
-      chunks_.write_usage(out, usage);
-    }
-    out += "data: [DONE]\n\n";
-    mark_done();
-  }
-
-  ChunkWriter chunks_;
-  bool include_usage_;
-  bool json_mode_;
-  TokenCounts tokens_;
-  api::Usage usage_;
-  Block block_ = Block::none;
-  int tools_seen_ = 0;  // OpenAI numbers tool calls 0, 1, … whatever their block index
-  int tool_index_ = 0;  // the OpenAI index of the tool block being streamed
-  bool arguments_sent_ = false;
-  bool json_tool_used_ = false;
-  bool role_pending_ = false;  // message_start came; the role chunk waits for the next event
-  bool finish_sent_ = false;
-};
-
 class AnthropicApiAddressing final : public AnthropicAddressing {
  public:
   // LiteLLM appends the path unless the configured base already ends with it.
@@ -835,8 +501,9 @@ class AnthropicApiAddressing final : public AnthropicAddressing {
 const AnthropicApiAddressing kAnthropicApiAddressing;
 
 }  // namespace
+}  // namespace anthropic
 
-const AnthropicAddressing& anthropic_api_addressing() { return kAnthropicApiAddressing; }
+const AnthropicAddressing& anthropic_api_addressing() { return anthropic::kAnthropicApiAddressing; }
 
 Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
                                                   const Target& target) const {
@@ -846,10 +513,11 @@ Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
                       "deployment cannot serve " +
                           std::string(api::endpoint_path(request.endpoint)) + ".");
   }
-  if (auto supported = check_supported_params(request, target, kSupportedParams, kProviderName);
+  if (auto supported = check_supported_params(request, target, anthropic::kSupportedParams,
+                                              anthropic::kProviderName);
       !supported)
     return supported.error();
-  RequestTranslator translator(request, target, addressing_);
+  anthropic::RequestTranslator translator(request, target, addressing_);
   auto body = translator.body();
   if (!body) return body.error();
   auto url = addressing_.url(target, request.stream);
@@ -862,10 +530,10 @@ Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
   // An anthropic-version in extra_headers replaces the default.
   std::string betas;
   for (const auto& [name, value] : target.extra_headers) {
-    if (equals_ignoring_case(name, "anthropic-beta")) {
+    if (anthropic::equals_ignoring_case(name, "anthropic-beta")) {
       if (!betas.empty()) betas += ',';
       betas += value;
-    } else if (equals_ignoring_case(name, "anthropic-version")) {
+    } else if (anthropic::equals_ignoring_case(name, "anthropic-version")) {
       const auto version =
           std::ranges::find(upstream.headers, "anthropic-version", &Headers::value_type::first);
       if (version != upstream.headers.end())
@@ -876,127 +544,13 @@ Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
       upstream.headers.emplace_back(name, value);
     }
   }
-  if (translator.needs_extended_cache_ttl() && !contains(betas, kExtendedCacheTtlBeta)) {
+  if (translator.needs_extended_cache_ttl() &&
+      betas.find(anthropic::kExtendedCacheTtlBeta) == std::string::npos) {
     if (!betas.empty()) betas += ',';
-    betas += kExtendedCacheTtlBeta;
+    betas += anthropic::kExtendedCacheTtlBeta;
   }
   if (!betas.empty()) upstream.headers.emplace_back("anthropic-beta", std::move(betas));
   return upstream;
-}
-
-Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string_view body,
-                                        std::string_view client_model) const {
-  const ParsedJson parsed(body);
-  const auto* message = parsed.object();
-  if (!message)
-    return upstream_failure("The upstream answered with a body that is not a JSON object.");
-  if (string_at(*message, "type") == "error" || message->contains("error"))
-    return decode_error(500, body);
-  const auto* blocks = array_at(*message, "content");
-  if (!blocks) return upstream_failure("The upstream answered without message content.");
-
-  std::string text;
-  std::string reasoning;
-  json::array thinking_blocks;
-  struct ToolCall {
-    std::string_view id, name;
-    const json::value* input;
-  };
-  std::vector<ToolCall> calls;
-  for (const auto& block_value : *blocks) {
-    const auto* block = block_value.if_object();
-    if (!block) continue;
-    const auto type = string_at(*block, "type");
-    if (type == "text") {
-      text += string_at(*block, "text");
-    } else if (type == "tool_use") {
-      calls.push_back(
-          {string_at(*block, "id"), string_at(*block, "name"), block->if_contains("input")});
-    } else if (type == "thinking") {
-      reasoning += string_at(*block, "thinking");
-      thinking_blocks.push_back(*block);
-    } else if (type == "redacted_thinking") {
-      thinking_blocks.push_back(*block);
-    }
-  }
-  std::string_view reason = finish_reason_of_stop(string_at(*message, "stop_reason"));
-  bool has_content = !text.empty();
-  if (is_json_mode(request) && calls.size() == 1 && calls.front().name == kJsonToolName) {
-    static const json::value kEmptyObject = json::object();
-    text = json_mode_content(calls.front().input ? *calls.front().input : kEmptyObject);
-    has_content = true;
-    calls.clear();
-    reason = "stop";
-  }
-  TokenCounts tokens;
-  if (const auto* usage = object_at(*message, "usage")) tokens.update(*usage);
-
-  Reply reply{.usage = tokens.openai()};
-  auto& out = reply.body;
-  out.reserve(body.size() + 256);
-  append_answer_head(out, make_object_id("chatcmpl-"), "chat.completion", unix_seconds(),
-                     client_model);
-  out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
-  if (has_content)
-    append_json_string(out, text);
-  else
-    out += "null";
-  if (!calls.empty()) {
-    out += ",\"tool_calls\":[";
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-      if (i) out += ',';
-      std::string id(calls[i].id);
-      if (id.empty()) id = make_object_id("call_");
-      out += "{\"id\":";
-      append_json_string(out, id);
-      out += ",\"type\":\"function\",\"function\":{\"name\":";
-      append_json_string(out, calls[i].name);
-      out += ",\"arguments\":";
-      append_json_string(out, calls[i].input ? json::serialize(*calls[i].input) : "{}");
-      out += "}}";
-    }
-    out += ']';
-  }
-  if (!thinking_blocks.empty()) {
-    out += ",\"reasoning_content\":";
-    append_json_string(out, reasoning);
-    out += ",\"thinking_blocks\":" + json::serialize(thinking_blocks);
-  }
-  out += "},\"finish_reason\":\"";
-  out += reason;
-  out += "\"}],\"usage\":";
-  tokens.append_json(out);
-  out += '}';
-  return reply;
-}
-
-Error AnthropicProvider::decode_error(int status, std::string_view body) const {
-  const ParsedJson parsed(body);
-  std::string_view type;
-  std::string message;
-  if (const auto* object = parsed.object()) {
-    if (const auto* error = object_at(*object, "error")) {
-      type = string_at(*error, "type");
-      message = string_at(*error, "message");
-    } else {
-      message = string_at(*object, "message");
-    }
-  }
-  if (message.empty()) {
-    constexpr std::size_t kMaxQuoted = 500;
-    message = "The upstream answered with HTTP " + std::to_string(status);
-    if (!body.empty()) {
-      message += ": ";
-      append_valid_utf8(message, body, kMaxQuoted);
-    }
-  }
-  return anthropic_error(status, type, std::move(message));
-}
-
-std::unique_ptr<StreamDecoder> AnthropicProvider::make_stream_decoder(
-    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
-  return std::make_unique<AnthropicStreamDecoder>(client_model, request.include_usage,
-                                                  is_json_mode(request), max_event_bytes);
 }
 
 }  // namespace llmux::providers

@@ -1,80 +1,26 @@
 #include "providers/bedrock.hpp"
 
 #include "providers/anthropic_family.hpp"
-#include "providers/chunk_writer.hpp"
+#include "providers/bedrock_internal.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/params.hpp"
 #include "providers/registry.hpp"
-#include "providers/usage_estimate.hpp"
-#include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
 #include "providers/wire/percent_encoding.hpp"
-
-#include "api/embeddings.hpp"
-#include "api/json_scan.hpp"
-#include "base/ids.hpp"
-#include "base/json_string.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <fstream>
 
 namespace llmux::providers {
 
 namespace json = boost::json;
 
+namespace bedrock {
 namespace {
 
 constexpr std::string_view kSigningService = "bedrock";
-constexpr std::string_view kDefaultRegion = "us-west-2";  // LiteLLM's fallback
-
-// ---- settings resolved at startup -------------------------------------------------------------
-
-std::string env_value(const config::EnvLookup& env, const std::string& name) {
-  auto value = env(name);
-  return value ? *value : std::string();
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-// One profile of an AWS shared credentials file (INI: "[name]" sections of "key = value").
-std::vector<std::pair<std::string, std::string>> read_profile(const std::string& path,
-                                                              std::string_view profile) {
-  std::vector<std::pair<std::string, std::string>> values;
-  std::ifstream in(path);
-  std::string line;
-  bool in_profile = false;
-  while (std::getline(in, line)) {
-    const std::string text = trim(line);
-    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
-    if (text.front() == '[' && text.back() == ']') {
-      in_profile = trim(std::string_view(text).substr(1, text.size() - 2)) == profile;
-      continue;
-    }
-    const auto eq = text.find('=');
-    if (in_profile && eq != std::string::npos)
-      values.emplace_back(trim(std::string_view(text).substr(0, eq)),
-                          trim(std::string_view(text).substr(eq + 1)));
-  }
-  return values;
-}
-
-std::string value_of(const std::vector<std::pair<std::string, std::string>>& values,
-                     std::string_view key) {
-  for (const auto& [name, value] : values) {
-    if (name == key) return value;
-  }
-  return {};
-}
-
-// ---- request ----------------------------------------------------------------------------------
 
 // Appends a cachePoint after a block that asked for prompt caching (Anthropic's cache_control).
 void add_cache_point(json::array& blocks, const json::object& part) {
@@ -370,17 +316,6 @@ Result<std::optional<json::object>> translate_tool_choice(const json::value& cho
       "tool_choice");
 }
 
-// response_format json_schema / json_object becomes one forced tool, as in LiteLLM: named after
-// the schema (else json_tool_call); its input is the answer. Nullopt without such a format.
-// Only the request's own response_format counts: decoding sees the request, not the deployment.
-std::optional<std::string> json_tool_name(const api::Request& request) {
-  const auto* format = json_response_format(request);
-  if (!format) return std::nullopt;
-  const auto* spec = json_schema_spec(*format);
-  const auto name = spec ? string_at(*spec, "name") : std::string_view();
-  return std::string(name.empty() ? kJsonToolName : name);
-}
-
 bool has_tool_blocks(const json::array& messages) {
   return std::ranges::any_of(messages, [](const json::value& message) {
     return std::ranges::any_of(message.at("content").get_array(), [](const json::value& block) {
@@ -614,341 +549,7 @@ Result<json::object> embeddings_body(const api::Request& request, const Target& 
   return body;
 }
 
-// The spans of the elements of the JSON array at `array` in `text` (already validated).
-std::vector<api::Span> array_elements(std::string_view text, api::Span array) {
-  std::vector<api::Span> elements;
-  std::size_t pos = api::detail::skip_spaces(text, array.begin + 1, array.end);  // past '['
-  while (pos < array.end && text[pos] != ']') {
-    std::size_t end = 0;
-    if (!api::detail::scan_value(text.substr(0, array.end), pos, end, nullptr)) break;
-    elements.push_back(api::Span{pos, end});
-    pos = api::detail::skip_spaces(text, end, array.end);
-    if (pos < array.end && text[pos] == ',')
-      pos = api::detail::skip_spaces(text, pos + 1, array.end);
-  }
-  return elements;
-}
-
-// A Titan ({"embedding", "inputTextTokenCount"}) or Cohere ({"embeddings"}) answer → OpenAI's
-// list. Float vectors are copied as the upstream wrote them: Boost.JSON 1.81 does not parse every
-// double exactly, so a re-serialised vector could differ in its last digit.
-Result<Reply> decode_embeddings(const api::Request& request, std::string_view body,
-                                std::string_view client_model) {
-  json::error_code ec;
-  const json::value parsed = json::parse(body, ec);
-  const auto* answer = parsed.if_object();
-  const auto* titan = answer ? answer->if_contains("embedding") : nullptr;
-  const auto* cohere = answer ? answer->if_contains("embeddings") : nullptr;
-  const bool is_titan = titan && titan->is_array();
-  if (!is_titan && !(cohere && cohere->is_array())) {
-    return make_error(ErrorKind::upstream_failed,
-                      "Bedrock answered with a body that is not an embeddings response.");
-  }
-  Reply reply;
-  const auto* count = is_titan ? answer->if_contains("inputTextTokenCount") : nullptr;
-  if (count && count->is_int64()) {
-    const std::int64_t tokens = count->get_int64();
-    reply.usage = api::Usage{.prompt_tokens = tokens, .total_tokens = tokens, .reported = true};
-  }
-  const std::string usage =
-      reply.usage.reported
-          ? R"(,"usage":{"prompt_tokens":)" + std::to_string(reply.usage.prompt_tokens) +
-                R"(,"total_tokens":)" + std::to_string(reply.usage.total_tokens) + "}"
-          : std::string();
-
-  if (api::wants_base64(request)) {  // float32 either way
-    json::array data;
-    for (const auto& vector : is_titan ? json::array{*titan} : cohere->get_array())
-      data.push_back(
-          json::object{{"object", "embedding"}, {"index", data.size()}, {"embedding", vector}});
-    json::object list{{"object", "list"}, {"data", std::move(data)}, {"model", client_model}};
-    api::convert_embeddings_to_base64(list);
-    reply.body = json::serialize(list);
-    reply.body.insert(reply.body.size() - 1, usage);
-  } else {
-    api::Span vectors;
-    api::for_each_member(body, api::Span{0, body.size()},
-                         [&](std::string_view key, api::Span value) {
-                           if (key == (is_titan ? "embedding" : "embeddings")) vectors = value;
-                         });
-    const auto elements =
-        is_titan ? std::vector<api::Span>{vectors} : array_elements(body, vectors);
-    reply.body = R"({"object":"list","data":[)";
-    for (std::size_t index = 0; index < elements.size(); ++index) {
-      if (index) reply.body += ',';
-      reply.body +=
-          R"({"object":"embedding","index":)" + std::to_string(index) + R"(,"embedding":)";
-      reply.body += elements[index].in(body);
-      reply.body += '}';
-    }
-    reply.body += R"(],"model":)";
-    append_json_string(reply.body, client_model);
-    reply.body += usage;
-    reply.body += '}';
-  }
-  estimate_missing_usage(reply, request);  // Cohere on Bedrock reports no token count
-  return reply;
-}
-
-// ---- answers ----------------------------------------------------------------------------------
-
-// Converse TokenUsage → OpenAI usage, as LiteLLM reports it: cache reads and writes are part
-// of the prompt, and reads are also prompt_tokens_details.cached_tokens.
-json::object usage_object(const json::value* converse_usage, api::Usage& usage) {
-  const auto* object = converse_usage ? converse_usage->if_object() : nullptr;
-  if (!object) return {};
-  const std::int64_t cache_read = api::count_at(*object, "cacheReadInputTokens");
-  const std::int64_t cache_write = api::count_at(*object, "cacheWriteInputTokens");
-  usage =
-      api::Usage{.prompt_tokens = api::count_at(*object, "inputTokens") + cache_read + cache_write,
-                 .completion_tokens = api::count_at(*object, "outputTokens"),
-                 .cached_tokens = cache_read,
-                 .reported = true};
-  // Bedrock's own total, as LiteLLM reports it.
-  usage.total_tokens = object->contains("totalTokens")
-                           ? api::count_at(*object, "totalTokens")
-                           : usage.prompt_tokens + usage.completion_tokens;
-  json::object out{{"prompt_tokens", usage.prompt_tokens},
-                   {"completion_tokens", usage.completion_tokens},
-                   {"total_tokens", usage.total_tokens}};
-  if (cache_read || cache_write) {
-    out["prompt_tokens_details"] = json::object{{"cached_tokens", cache_read}};
-    out["cache_read_input_tokens"] = cache_read;
-    out["cache_creation_input_tokens"] = cache_write;
-  }
-  return out;
-}
-
-std::int64_t seconds_since_epoch(std::chrono::system_clock::time_point when) {
-  return std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
-}
-
-// "Input is too long for requested model." and LiteLLM's other context-window phrases.
-bool says_context_window(std::string_view message) {
-  constexpr std::string_view kPhrases[] = {
-      "too many tokens",       "expected maxLength:", "Input is too long",
-      "input is too long",     "prompt is too long",  "prompt: length: 1..",
-      "Too many input tokens", "context window",      "model_context_window_exceeded",
-  };
-  return std::ranges::any_of(kPhrases, [&](std::string_view phrase) {
-    return message.find(phrase) != std::string_view::npos;
-  });
-}
-
-// An exception name (ThrottlingException, throttlingException) → the client's error kind.
-std::optional<ErrorKind> kind_of_exception(std::string_view name) {
-  auto is = [&](std::string_view expected) {
-    return name.size() == expected.size() &&
-           std::equal(name.begin(), name.end(), expected.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) ==
-                    std::tolower(static_cast<unsigned char>(b));
-           });
-  };
-  // The kinds of the statuses these exceptions have as request-level errors (others.md §4.4).
-  if (is("throttlingException") || is("modelNotReadyException")) return ErrorKind::rate_limited;
-  if (is("validationException") || is("serviceQuotaExceededException"))
-    return ErrorKind::invalid_request;
-  if (is("accessDeniedException")) return ErrorKind::forbidden;
-  if (is("resourceNotFoundException")) return ErrorKind::not_found;
-  if (is("modelTimeoutException")) return ErrorKind::timeout;
-  if (is("serviceUnavailableException")) return ErrorKind::unavailable;
-  if (is("internalServerException")) return ErrorKind::internal;
-  if (is("modelStreamErrorException") || is("modelErrorException"))
-    return ErrorKind::upstream_failed;
-  return std::nullopt;
-}
-
-std::string message_in(std::string_view body) {
-  json::error_code ec;
-  const json::value parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return {};
-  for (const std::string_view key : {"message", "Message"}) {
-    if (const auto* message = parsed.get_object().if_contains(key); message && message->is_string())
-      return std::string(message->get_string());
-  }
-  return {};
-}
-
-// Refines an error's kind from its message, as LiteLLM's Bedrock exception mapping does.
-void refine_by_message(Error& error) {
-  if (error.kind == ErrorKind::invalid_request && says_context_window(error.message))
-    error.kind = ErrorKind::context_window_exceeded;
-  // AWS answers bad or unknown credentials with 403; OpenAI clients know them as 401.
-  if (error.message.find("security token included in the request is invalid") !=
-          std::string::npos ||
-      error.message.find("request signature we calculated does not match") != std::string::npos) {
-    error.kind = ErrorKind::unauthenticated;
-    error.status = 401;
-  }
-}
-
-// ---- stream -----------------------------------------------------------------------------------
-
-class BedrockStreamDecoder final : public StreamDecoder {
- public:
-  BedrockStreamDecoder(std::string_view client_model, std::int64_t created, bool include_usage,
-                       std::optional<std::string> json_tool, std::size_t max_message_bytes)
-      : chunks_(make_object_id("chatcmpl-"), created, client_model),
-        include_usage_(include_usage),
-        json_tool_(std::move(json_tool)),
-        frames_(max_message_bytes) {}
-
-  Result<void> feed(std::string_view bytes, std::string& out) override {
-    messages_.clear();
-    auto fed = frames_.feed(bytes, messages_);
-    for (const auto& message : messages_) {
-      if (done_) break;
-      if (auto handled = handle(message, out); !handled) return handled;
-    }
-    if (!fed) {
-      return make_error(
-          ErrorKind::upstream_failed,
-          "The Bedrock stream sent a malformed event-stream frame (" + fed.error().message + ")");
-    }
-    return {};
-  }
-
-  Result<void> finish(std::string& out) override {
-    if (done_) return {};
-    if (stop_reason_seen_ &&
-        !frames_.has_partial_message()) {  // no metadata: the answer is complete
-      out += "data: [DONE]\n\n";
-      done_ = true;
-      return {};
-    }
-    return make_error(ErrorKind::upstream_failed,
-                      "The upstream closed the stream before it was complete.");
-  }
-
-  bool done() const override { return done_; }
-  const api::Usage& usage() const override { return usage_; }
-
- private:
-  Result<void> handle(const wire::EventStreamMessage& message, std::string& out) {
-    if (message.message_type == "exception" || message.message_type == "error")
-      return exception(message);
-    if (message.message_type != "event") return {};
-    json::error_code ec;
-    const json::value parsed = json::parse(message.payload, ec);
-    if (ec || !parsed.is_object()) {
-      return make_error(ErrorKind::upstream_failed,
-                        "The Bedrock stream sent an event that is not a JSON object.");
-    }
-    const auto& event = parsed.get_object();
-    const std::string_view type = message.event_type;
-    if (type == "messageStart") {
-      write_chunk(out, json::object{{"role", "assistant"}, {"content", ""}});
-    } else if (type == "contentBlockStart") {
-      const auto* start = event.if_contains("start");
-      const auto* tool =
-          start && start->is_object() ? start->get_object().if_contains("toolUse") : nullptr;
-      if (tool && tool->is_object()) start_tool(block_index(event), tool->get_object(), out);
-    } else if (type == "contentBlockDelta") {
-      const auto* delta = event.if_contains("delta");
-      if (delta && delta->is_object()) content_delta(block_index(event), delta->get_object(), out);
-    } else if (type == "messageStop") {
-      std::string_view finish = finish_reason_of_stop(string_at(event, "stopReason"));
-      if (json_tool_ && finish == "tool_calls" && tool_blocks_.empty()) finish = "stop";
-      write_chunk(out, json::object(), finish);
-      stop_reason_seen_ = true;
-    } else if (type == "metadata") {
-      json::object usage = usage_object(event.if_contains("usage"), usage_);
-      if (include_usage_ && usage_.reported) {
-        chunks_.write_usage(out, json::serialize(usage));
-      }
-      out += "data: [DONE]\n\n";
-      done_ = true;
-    }
-    return {};  // contentBlockStop and events added later carry nothing for the client
-  }
-
-  static std::int64_t block_index(const json::object& event) {
-    const auto* index = event.if_contains("contentBlockIndex");
-    return index && index->is_int64() ? index->get_int64() : -1;
-  }
-
-  void start_tool(std::int64_t block, const json::object& tool, std::string& out) {
-    const auto* name = tool.if_contains("name");
-    if (json_tool_ && name && name->is_string() && name->get_string() == *json_tool_) {
-      json_blocks_.push_back(block);  // its input is the answer's content
-      return;
-    }
-    const std::int64_t index = static_cast<std::int64_t>(tool_blocks_.size());
-    tool_blocks_.push_back(block);
-    json::object call{{"index", index},
-                      {"id", tool.contains("toolUseId") ? tool.at("toolUseId") : json::value("")},
-                      {"type", "function"},
-                      {"function", {{"name", name ? *name : json::value("")}, {"arguments", ""}}}};
-    write_chunk(out, json::object{{"tool_calls", json::array{std::move(call)}}});
-  }
-
-  void content_delta(std::int64_t block, const json::object& delta, std::string& out) {
-    if (const auto* text = delta.if_contains("text"); text && text->is_string()) {
-      chunks_.write_content(out, text->get_string());
-      return;
-    }
-    if (const auto* tool = delta.if_contains("toolUse"); tool && tool->is_object()) {
-      const auto* input = tool->get_object().if_contains("input");
-      if (!input || !input->is_string()) return;
-      if (std::ranges::find(json_blocks_, block) != json_blocks_.end()) {
-        chunks_.write_content(out, input->get_string());
-        return;
-      }
-      const auto found = std::ranges::find(tool_blocks_, block);
-      if (found == tool_blocks_.end()) return;  // input for a tool that never started
-      chunks_.write_tool_arguments(out, found - tool_blocks_.begin(), input->get_string());
-      return;
-    }
-    if (const auto* reasoning = delta.if_contains("reasoningContent");
-        reasoning && reasoning->is_object()) {
-      const auto& thought = reasoning->get_object();
-      if (const auto* text = thought.if_contains("text"); text && text->is_string()) {
-        write_chunk(
-            out, json::object{{"reasoning_content", *text},
-                              {"thinking_blocks", json::array{json::object{{"type", "thinking"},
-                                                                           {"thinking", *text}}}}});
-      } else if (const auto* signature = thought.if_contains("signature")) {
-        write_chunk(out, json::object{{"thinking_blocks",
-                                       json::array{json::object{{"type", "thinking"},
-                                                                {"thinking", ""},
-                                                                {"signature", *signature}}}}});
-      } else if (const auto* redacted = thought.if_contains("redactedContent")) {
-        write_chunk(out, json::object{{"thinking_blocks",
-                                       json::array{json::object{{"type", "redacted_thinking"},
-                                                                {"data", *redacted}}}}});
-      }
-    }
-  }
-
-  Result<void> exception(const wire::EventStreamMessage& message) {
-    const std::string_view name =
-        message.message_type == "error" ? message.error_code : message.exception_type;
-    Error error{.kind = kind_of_exception(name).value_or(ErrorKind::upstream_failed)};
-    error.message =
-        message.message_type == "error" ? message.error_message : message_in(message.payload);
-    if (error.message.empty())
-      error.message = "The Bedrock stream failed with " + std::string(name) + ".";
-    refine_by_message(error);
-    done_ = true;
-    return error;
-  }
-
-  void write_chunk(std::string& out, const json::object& delta,
-                   std::string_view finish = {}) const {
-    chunks_.write(out, json::serialize(delta), finish);
-  }
-
-  ChunkWriter chunks_;
-  bool include_usage_;
-  std::optional<std::string> json_tool_;  // the response_format tool, whose input is the content
-  wire::EventStreamDecoder frames_;
-  std::vector<wire::EventStreamMessage> messages_;
-  std::vector<std::int64_t> tool_blocks_;  // contentBlockIndex of each tool call, by OpenAI index
-  std::vector<std::int64_t> json_blocks_;  // blocks of the response_format tool
-  api::Usage usage_;
-  bool stop_reason_seen_ = false;
-  bool done_ = false;
-};
+// ---- signing ------------------------------------------------------------------------------------
 
 struct Authority {
   std::string host;       // host[:port] as written, the Host header upstream::Client sends
@@ -971,60 +572,22 @@ std::optional<Authority> url_authority(std::string_view url) {
 
 }  // namespace
 
+std::optional<std::string> json_tool_name(const api::Request& request) {
+  const auto* format = json_response_format(request);
+  if (!format) return std::nullopt;
+  const auto* spec = json_schema_spec(*format);
+  const auto name = spec ? string_at(*spec, "name") : std::string_view();
+  return std::string(name.empty() ? kJsonToolName : name);
+}
+
+}  // namespace bedrock
+
 std::string bedrock_model_path_segment(std::string_view upstream_model) {
   // LiteLLM's route selectors: llmux serves chat through Converse whichever is named.
   for (const std::string_view route : {"converse/", "invoke/"}) {
     if (upstream_model.starts_with(route)) upstream_model.remove_prefix(route.size());
   }
   return wire::percent_encoded(upstream_model);
-}
-
-void resolve_bedrock_target(Target& target, const config::EnvLookup& env) {
-  auto& settings = target.settings;
-  std::string region(string_at(settings, "aws_region_name"));
-  if (region.empty()) region = env_value(env, "AWS_REGION_NAME");  // LiteLLM's own, read first
-  if (region.empty()) region = env_value(env, "AWS_REGION");
-  if (region.empty()) region = env_value(env, "AWS_DEFAULT_REGION");
-  if (region.empty()) region = kDefaultRegion;
-  settings["aws_region_name"] = region;
-
-  if (target.api_base.empty())
-    target.api_base = string_at(settings, "aws_bedrock_runtime_endpoint");
-  if (target.api_base.empty()) target.api_base = env_value(env, "AWS_BEDROCK_RUNTIME_ENDPOINT");
-  if (target.api_base.empty())
-    target.api_base = "https://bedrock-runtime." + region + ".amazonaws.com";
-
-  if (!string_at(settings, "aws_access_key_id").empty() ||
-      !string_at(settings, "aws_secret_access_key").empty())
-    return;  // the deployment names its keys
-  const std::string profile_param(string_at(settings, "aws_profile_name"));
-  std::string id, secret, token;
-  if (profile_param.empty()) {
-    id = env_value(env, "AWS_ACCESS_KEY_ID");
-    secret = env_value(env, "AWS_SECRET_ACCESS_KEY");
-    token = env_value(env, "AWS_SESSION_TOKEN");
-  }
-  if (id.empty() || secret.empty()) {
-    std::string profile = profile_param;
-    if (profile.empty()) profile = env_value(env, "AWS_PROFILE");
-    if (profile.empty()) profile = "default";
-    std::string file = env_value(env, "AWS_SHARED_CREDENTIALS_FILE");
-    if (file.empty() && !env_value(env, "HOME").empty())
-      file = env_value(env, "HOME") + "/.aws/credentials";
-    const auto values =
-        file.empty() ? decltype(read_profile("", "")){} : read_profile(file, profile);
-    id = value_of(values, "aws_access_key_id");
-    secret = value_of(values, "aws_secret_access_key");
-    token = value_of(values, "aws_session_token");
-  }
-  if (id.empty() || secret.empty()) return;  // a request then fails with a clear 401
-  settings["aws_access_key_id"] = id;
-  settings["aws_secret_access_key"] = secret;
-  if (!token.empty()) settings["aws_session_token"] = token;
-}
-
-void BedrockProvider::prepare(Target& target) const {
-  resolve_bedrock_target(target, config::process_environment);
 }
 
 Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request,
@@ -1035,7 +598,8 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request,
                       "Bedrock deployments serve /chat/completions and /embeddings, not " +
                           std::string(api::endpoint_path(request.endpoint)) + ".");
   }
-  auto body = chat ? converse_body(request, target) : embeddings_body(request, target);
+  auto body =
+      chat ? bedrock::converse_body(request, target) : bedrock::embeddings_body(request, target);
   if (!body) return body.error();
 
   UpstreamRequest upstream;
@@ -1068,7 +632,7 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request,
               "api_key), the AWS_* environment variables, or a shared credentials file profile.");
     }
     // Sign what upstream::Client sends: its Host header is the URL's host[:port] as written.
-    const auto authority = url_authority(target.api_base);
+    const auto authority = bedrock::url_authority(target.api_base);
     if (!authority) {
       return make_error(ErrorKind::internal,
                         "The Bedrock endpoint of '" + target.upstream_model + "' is not a URL.");
@@ -1082,118 +646,11 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request,
                                          .headers = {{"content-type", "application/json"}},
                                          .body = upstream.body,
                                          .region = region,
-                                         .service = kSigningService};
+                                         .service = bedrock::kSigningService};
     upstream.headers = wire::sign_v4(to_sign, credentials, wire::aws_timestamp(now_()));
   }
   for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
   return upstream;
-}
-
-Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_view body,
-                                      std::string_view client_model) const {
-  if (request.endpoint == api::Endpoint::embeddings)
-    return decode_embeddings(request, body, client_model);
-  json::error_code ec;
-  const json::value parsed = json::parse(body, ec);
-  const auto* answer = parsed.if_object();
-  const auto* output = answer ? answer->if_contains("output") : nullptr;
-  const auto* message =
-      output && output->is_object() ? output->get_object().if_contains("message") : nullptr;
-  const auto* content =
-      message && message->is_object() ? message->get_object().if_contains("content") : nullptr;
-  if (ec || !content || !content->is_array()) {
-    return make_error(ErrorKind::upstream_failed,
-                      "Bedrock answered with a body that is not a Converse response.");
-  }
-  const auto json_tool = json_tool_name(request);
-  // Tool inputs are copied as Bedrock wrote them (numbers exact: Boost.JSON 1.81 may parse a
-  // double inexactly), from the raw text of each content block.
-  const api::Span whole{0, body.size()};
-  const auto raw_blocks = array_elements(
-      body, member_span(body, member_span(body, member_span(body, whole, "output"), "message"),
-                        "content"));
-  std::string text, reasoning;
-  json::array tool_calls, thinking_blocks;
-  for (std::size_t index = 0; index < content->get_array().size(); ++index) {
-    const auto* block = content->get_array()[index].if_object();
-    if (!block) continue;
-    if (const auto* piece = block->if_contains("text"); piece && piece->is_string()) {
-      text += piece->get_string();
-    } else if (const auto* use = block->if_contains("toolUse"); use && use->is_object()) {
-      const auto& tool = use->get_object();
-      const api::Span input =
-          index < raw_blocks.size()
-              ? member_span(body, member_span(body, raw_blocks[index], "toolUse"), "input")
-              : api::Span{};
-      const std::string arguments = input.empty() ? "{}" : std::string(input.in(body));
-      const auto* name = tool.if_contains("name");
-      if (json_tool && name && name->is_string() && name->get_string() == *json_tool) {
-        text += arguments;
-        continue;
-      }
-      tool_calls.push_back(json::object{
-          {"id", tool.contains("toolUseId") ? tool.at("toolUseId") : json::value("")},
-          {"type", "function"},
-          {"function", {{"name", name ? *name : json::value("")}, {"arguments", arguments}}}});
-    } else if (const auto* thought = block->if_contains("reasoningContent");
-               thought && thought->is_object()) {
-      const auto* reasoning_text = thought->get_object().if_contains("reasoningText");
-      const auto* details = reasoning_text ? reasoning_text->if_object() : nullptr;
-      const auto* piece = details ? details->if_contains("text") : nullptr;
-      if (piece && piece->is_string()) {
-        reasoning += piece->get_string();
-        json::object thinking{{"type", "thinking"}, {"thinking", *piece}};
-        if (const auto* signature = details->if_contains("signature"))
-          thinking["signature"] = *signature;
-        thinking_blocks.push_back(std::move(thinking));
-      } else if (const auto* redacted = thought->get_object().if_contains("redactedContent")) {
-        thinking_blocks.push_back(json::object{{"type", "redacted_thinking"}, {"data", *redacted}});
-      }
-    }
-  }
-  json::object reply_message{
-      {"role", "assistant"},
-      {"content", text.empty() && !tool_calls.empty() ? json::value(nullptr) : json::value(text)}};
-  if (!reasoning.empty()) reply_message["reasoning_content"] = reasoning;
-  if (!thinking_blocks.empty()) reply_message["thinking_blocks"] = std::move(thinking_blocks);
-  const bool has_tool_calls = !tool_calls.empty();
-  if (has_tool_calls) reply_message["tool_calls"] = std::move(tool_calls);
-  std::string_view finish = finish_reason_of_stop(string_at(*answer, "stopReason"));
-  if (finish == "tool_calls" && !has_tool_calls) finish = "stop";  // the response_format tool
-
-  Reply reply;
-  json::object usage = usage_object(answer->if_contains("usage"), reply.usage);
-  json::object completion{
-      {"id", make_object_id("chatcmpl-")},
-      {"object", "chat.completion"},
-      {"created", seconds_since_epoch(now_())},
-      {"model", client_model},
-      {"choices",
-       json::array{json::object{
-           {"index", 0}, {"message", std::move(reply_message)}, {"finish_reason", finish}}}}};
-  if (reply.usage.reported) completion["usage"] = std::move(usage);
-  reply.body = json::serialize(completion);
-  return reply;
-}
-
-Error BedrockProvider::decode_error(int status, std::string_view body) const {
-  Error error{.kind = kind_from_status(status), .message = message_in(body), .status = status};
-  if (error.message.empty()) {
-    error.message = "Bedrock answered with HTTP " + std::to_string(status);
-    if (!body.empty()) {
-      error.message += ": ";
-      append_valid_utf8(error.message, body, 500);
-    }
-  }
-  refine_by_message(error);
-  return error;
-}
-
-std::unique_ptr<StreamDecoder> BedrockProvider::make_stream_decoder(
-    const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
-  return std::make_unique<BedrockStreamDecoder>(client_model, seconds_since_epoch(now_()),
-                                                request.include_usage, json_tool_name(request),
-                                                max_event_bytes);
 }
 
 }  // namespace llmux::providers
