@@ -1,5 +1,6 @@
 #include "providers/bedrock.hpp"
 
+#include "net/percent_encoding.hpp"
 #include "providers/anthropic_family.hpp"
 #include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
@@ -8,7 +9,6 @@
 #include "providers/usage_estimate.hpp"
 #include "providers/wire/aws_event_stream.hpp"
 #include "providers/wire/aws_sigv4.hpp"
-#include "providers/wire/percent_encoding.hpp"
 
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
@@ -976,7 +976,7 @@ std::string bedrock_model_path_segment(std::string_view upstream_model) {
   for (const std::string_view route : {"converse/", "invoke/"}) {
     if (upstream_model.starts_with(route)) upstream_model.remove_prefix(route.size());
   }
-  return wire::percent_encoded(upstream_model);
+  return net::percent_encoded(upstream_model);
 }
 
 void resolve_bedrock_target(Target& target, const config::EnvLookup& env) {

@@ -1,10 +1,10 @@
-#include "providers/wire/percent_encoding.hpp"
+#include "net/percent_encoding.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace llmux::providers::wire {
+namespace llmux::net {
 namespace {
 
 TEST(PercentEncoding, KeepsOnlyUnreservedCharacters) {
@@ -17,4 +17,4 @@ TEST(PercentEncoding, KeepsOnlyUnreservedCharacters) {
 }
 
 }  // namespace
-}  // namespace llmux::providers::wire
+}  // namespace llmux::net

@@ -5,11 +5,11 @@
 #include <string>
 #include <string_view>
 
-namespace llmux::providers::wire {
+namespace llmux::net {
 
 // Appends `text` encoded; '/' is kept when `keep_slash` (a path rather than one segment).
 void append_percent_encoded(std::string& out, std::string_view text, bool keep_slash = false);
 
 std::string percent_encoded(std::string_view text, bool keep_slash = false);
 
-}  // namespace llmux::providers::wire
+}  // namespace llmux::net

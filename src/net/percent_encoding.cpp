@@ -1,6 +1,6 @@
-#include "providers/wire/percent_encoding.hpp"
+#include "net/percent_encoding.hpp"
 
-namespace llmux::providers::wire {
+namespace llmux::net {
 
 namespace {
 
@@ -32,4 +32,4 @@ std::string percent_encoded(std::string_view text, bool keep_slash) {
   return out;
 }
 
-}  // namespace llmux::providers::wire
+}  // namespace llmux::net
