@@ -9,6 +9,14 @@ bool is_unreserved(char c) {
          c == '_' || c == '.' || c == '~';
 }
 
+// The value of a hex digit; -1 for any other character.
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
 
 void append_percent_encoded(std::string& out, std::string_view text, bool keep_slash) {
@@ -29,6 +37,22 @@ std::string percent_encoded(std::string_view text, bool keep_slash) {
   std::string out;
   out.reserve(text.size());
   append_percent_encoded(out, text, keep_slash);
+  return out;
+}
+
+std::string percent_decoded(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const int high = text[i] == '%' && i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+    const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
+    if (low >= 0) {
+      out += static_cast<char>(high * 16 + low);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
   return out;
 }
 
