@@ -6,7 +6,7 @@ APT_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libsqlite3-dev libpq-dev postgresql
-  redis-server openssl clang-format
+  redis-server openssl clang-format python3
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.

@@ -1,6 +1,6 @@
 #include "config/load.hpp"
 
-#include "base/client_destination.hpp"
+#include "net/client_destination.hpp"
 
 #include <yaml-cpp/yaml.h>
 #include <boost/json/array.hpp>
@@ -684,7 +684,7 @@ class Loader {
   // Each entry must be one the destination policy understands: a typo must not go unnoticed.
   std::vector<std::string> read_destination_list(const Field& field) {
     std::vector<std::string> entries;
-    DestinationPolicy policy;
+    net::DestinationPolicy policy;
     for (const Field& item : items(field)) {
       std::optional<std::string> entry = read_name(item);
       if (!entry) continue;

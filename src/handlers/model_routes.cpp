@@ -1,6 +1,7 @@
 #include "handlers/model_routes.hpp"
 
 #include "api/error_body.hpp"
+#include "net/percent_encoding.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -12,27 +13,6 @@ using verb = server::http::verb;
 
 namespace {
 
-// Model ids may contain '/' and ':', which SDKs send percent-encoded in the path.
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 asio::awaitable<void> fail(server::Exchange& exchange, const Error& error) {
   co_await exchange.respond(static_cast<unsigned>(http_status(error)), api::error_body(error));
 }
@@ -43,7 +23,8 @@ void ModelRoutes::add_to(server::Routes& routes) {
   routes.add({verb::get}, "/models",
              [this](server::Exchange& exchange, std::string_view) { return list(exchange); });
   routes.add({verb::get}, "/models/{id}", [this](server::Exchange& exchange, std::string_view id) {
-    return get(exchange, percent_decode(id));
+    // Model ids may contain '/' and ':', which SDKs send percent-encoded in the path.
+    return get(exchange, net::percent_decoded(id));
   });
 }
 

@@ -1,6 +1,6 @@
 #include "providers/azure.hpp"
 
-#include "providers/wire/percent_encoding.hpp"
+#include "net/percent_encoding.hpp"
 
 namespace llmux::providers {
 
@@ -22,10 +22,10 @@ Result<std::string> AzureAddressing::url(const Target& target, api::Endpoint end
   url.reserve(target.api_base.size() + target.upstream_model.size() + version.size() + 64);
   url += target.api_base;
   url += "/openai/deployments/";
-  wire::append_percent_encoded(url, target.upstream_model);
+  net::append_percent_encoded(url, target.upstream_model);
   url += api::endpoint_path(endpoint);
   url += "?api-version=";
-  wire::append_percent_encoded(url, version);
+  net::append_percent_encoded(url, version);
   return url;
 }
 

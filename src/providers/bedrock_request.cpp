@@ -1,12 +1,12 @@
 #include "providers/bedrock.hpp"
 
+#include "net/percent_encoding.hpp"
 #include "providers/anthropic_family.hpp"
 #include "providers/bedrock_internal.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/params.hpp"
 #include "providers/registry.hpp"
 #include "providers/wire/aws_sigv4.hpp"
-#include "providers/wire/percent_encoding.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -587,7 +587,7 @@ std::string bedrock_model_path_segment(std::string_view upstream_model) {
   for (const std::string_view route : {"converse/", "invoke/"}) {
     if (upstream_model.starts_with(route)) upstream_model.remove_prefix(route.size());
   }
-  return wire::percent_encoded(upstream_model);
+  return net::percent_encoded(upstream_model);
 }
 
 Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request,

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "base/error.hpp"
-#include "base/socket_deadline.hpp"
+#include "net/socket_deadline.hpp"
 #include "redis/options.hpp"
 #include "redis/resp.hpp"
 
@@ -44,7 +44,7 @@ class Link {
   // Waits for bytes and appends the replies they complete to `replies` (possibly none yet).
   asio::awaitable<Result<void>> read(std::vector<Reply>& replies);
   // When it passes the connection is closed: the pending read or write fails as a timeout.
-  SocketDeadline& deadline() { return deadline_; }
+  net::SocketDeadline& deadline() { return deadline_; }
   // Ends the pending read and write with an error; the Link is unusable afterwards.
   void close();
 
@@ -57,7 +57,7 @@ class Link {
   std::string endpoint_;    // endpoint_text(options), for errors
   asio::ip::tcp::socket socket_;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // over socket_
-  SocketDeadline deadline_{socket_};
+  net::SocketDeadline deadline_{socket_};
   ReplyParser parser_;
   std::vector<char> buffer_;
 };

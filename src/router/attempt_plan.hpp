@@ -5,8 +5,8 @@
 // and pre-call checks. Pure: the clock and the random draws come in; the handler does the I/O.
 #pragma once
 
-#include "base/client_destination.hpp"
 #include "base/error.hpp"
+#include "net/client_destination.hpp"
 #include "router/balancer.hpp"
 #include "router/health.hpp"
 
@@ -57,7 +57,7 @@ struct RouterPolicy {
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{8000};
   // Where a client-chosen destination may go (general_settings.allowed_client_api_base_hosts).
-  DestinationPolicy client_destinations;
+  net::DestinationPolicy client_destinations;
 };
 
 // Retries a client may ask for (num_retries, x-litellm-num-retries, a user_config's own): up to
@@ -92,7 +92,7 @@ struct Attempt {
   std::chrono::milliseconds timeout{};  // whole attempt, cut to what is left of the request's
   std::chrono::milliseconds stream_timeout{};  // first streamed chunk
   bool timeout_is_clients = false;  // a timeout here was the client's (or the request's) choice
-  ClientDestination client_destination;  // set when the client chose where this attempt goes
+  net::ClientDestination client_destination;  // set when the client chose where this attempt goes
 };
 
 using Draw = std::function<double()>;  // uniform in [0, 1)

@@ -1,7 +1,7 @@
 #include "router/client_side.hpp"
 
-#include "base/client_destination.hpp"
 #include "config/load.hpp"
+#include "net/client_destination.hpp"
 #include "providers/registry.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -75,7 +75,7 @@ Result<ClientCredentials> client_credentials(const api::Request& request,
         return refused(field);
       }
       if (value) {
-        if (!is_http_url(*value)) {
+        if (!net::is_http_url(*value)) {
           return make_error(
               ErrorKind::invalid_request,
               "'" + std::string(field) + "' must be an absolute http(s) URL with a host.",

@@ -1,7 +1,7 @@
 #include "router/model_table.hpp"
 
-#include "base/client_destination.hpp"
 #include "config/load.hpp"
+#include "net/client_destination.hpp"
 #include "providers/mock_response.hpp"
 #include "providers/registry.hpp"
 
@@ -213,7 +213,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     }
     // Checked here, where the environment's and the provider's defaults are in: a bad URL would
     // otherwise fail every call. Not echoed: it may have come from the environment.
-    if (!target.api_base.empty() && !is_http_url(target.api_base)) {
+    if (!target.api_base.empty() && !net::is_http_url(target.api_base)) {
       problems.push_back(where + ": litellm_params.api_base is not an absolute http(s) URL");
       continue;
     }

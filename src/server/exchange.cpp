@@ -26,7 +26,7 @@ Exchange::~Exchange() { unwatch_client(); }
 
 std::string_view Request::header(std::string_view name) const {
   for (const auto& [field, value] : head_.fields) {
-    if (http1::iequals(field, name)) return value;
+    if (net::http1::iequals(field, name)) return value;
   }
   return {};
 }

@@ -2,7 +2,7 @@
 // answer it whole or as a stream of chunks. Hides Beast's response types from handlers.
 #pragma once
 
-#include "base/http1.hpp"
+#include "net/http1.hpp"
 #include "server/request_memory.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -44,7 +44,7 @@ class Request {
  private:
   friend class Listener;
   std::string head_bytes_;  // the head as received, blank line included
-  http1::RequestHead head_;
+  net::http1::RequestHead head_;
   http::verb method_ = http::verb::unknown;
   BodyBytes body_;
 };

@@ -1,6 +1,6 @@
 #include "server/listener.hpp"
 
-#include "base/socket_deadline.hpp"
+#include "net/socket_deadline.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -30,7 +30,7 @@ constexpr std::size_t kLingerBytes = 64u << 20;
 // After refusing a request whose body is still arriving, closing at once would make the kernel
 // reset the connection and the client could lose the refusal. So stop sending, then read and
 // discard what the client still sends, for a bounded time and size (nginx's lingering close).
-asio::awaitable<void> linger_close(tcp::socket& socket, SocketDeadline& deadline) {
+asio::awaitable<void> linger_close(tcp::socket& socket, net::SocketDeadline& deadline) {
   beast::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
   deadline.expires_after(kLingerTime);
@@ -110,9 +110,9 @@ asio::awaitable<void> Listener::accept_loop() {
 }
 
 asio::awaitable<void> Listener::run_session(tcp::socket socket) {
-  SocketDeadline deadline(socket);
+  net::SocketDeadline deadline(socket);
   // Holds bytes only while a request is read: released once it is (and nothing follows it).
-  http1::ReadBuffer buffer(kRequestReadBytes);
+  net::http1::ReadBuffer buffer(kRequestReadBytes);
   Session session{.socket = &socket};
   sessions_.push_back(&session);
   auto position = std::prev(sessions_.end());
@@ -154,14 +154,14 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
   while (!draining_) {
     session.busy = !buffer.empty();
     deadline.expires_after(buffer.empty() ? limits_.keepalive_idle : limits_.read_timeout);
-    std::size_t head_end = http1::find_head_end(buffer.pending());
+    std::size_t head_end = net::http1::find_head_end(buffer.pending());
     beast::error_code read_ec;
     while (head_end == std::string_view::npos && buffer.pending().size() <= limits_.header_bytes) {
       auto [ec, read] = co_await read_more(limits_.header_bytes + kRequestReadBytes);
       read_ec = ec;
       if (ec) break;
       buffer.commit(read);
-      head_end = http1::find_head_end(buffer.pending());
+      head_end = net::http1::find_head_end(buffer.pending());
     }
     if (read_ec) {
       if (!is_quiet_end(read_ec))
@@ -185,14 +185,15 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     Request request;
     request.head_bytes_.assign(buffer.pending().substr(0, head_end));
     buffer.consume(head_end);
-    if (const auto problem = http1::parse_request_head(request.head_bytes_, request.head_);
+    if (const auto problem = net::http1::parse_request_head(request.head_bytes_, request.head_);
         !problem.empty()) {
       co_await reject(400, "Malformed HTTP request: " + std::string(problem) + ".");
       break;
     }
     request.method_ = http::string_to_verb(request.head_.method);
     const auto& head = request.head_;
-    if (head.framing == http1::BodyFraming::length && head.content_length > limits_.body_bytes) {
+    if (head.framing == net::http1::BodyFraming::length &&
+        head.content_length > limits_.body_bytes) {
       co_await reject(413, "Request body too large: " + std::to_string(head.content_length) +
                                " bytes (limit " + std::to_string(limits_.body_bytes) + " bytes).");
       break;
@@ -213,7 +214,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     bool malformed = false;
     {  // the body's share of the request memory is given back once the body is whole
       BodyBuffer body(request.body_, request_memory_);
-      if (head.framing == http1::BodyFraming::length) {
+      if (head.framing == net::http1::BodyFraming::length) {
         const auto length = static_cast<std::size_t>(head.content_length);
         const std::size_t buffered = std::min(length, buffer.pending().size());
         out_of_memory = !body.append(buffer.pending().substr(0, buffered), length);
@@ -232,8 +233,8 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
           body_ec = ec;
           if (ec) break;
         }
-      } else if (head.framing == http1::BodyFraming::chunked) {
-        http1::BodyDecoder decoder(http1::BodyFraming::chunked, 0);
+      } else if (head.framing == net::http1::BodyFraming::chunked) {
+        net::http1::BodyDecoder decoder(net::http1::BodyFraming::chunked, 0);
         while (true) {
           if (!buffer.empty()) {
             const auto step = decoder.decode(buffer.pending_data(), buffer.pending().size());
@@ -253,7 +254,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
             if (decoder.done()) break;
           }
           read_the_rest();
-          auto [ec, read] = co_await read_more(2 * kRequestReadBytes + http1::kMaxChunkLine);
+          auto [ec, read] = co_await read_more(2 * kRequestReadBytes + net::http1::kMaxChunkLine);
           body_ec = ec;
           if (ec) break;
           if (read == 0) {  // a chunk-size line longer than any real one

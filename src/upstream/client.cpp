@@ -1,7 +1,7 @@
 #include "upstream/client.hpp"
 
-#include "base/http1.hpp"
-#include "base/socket_deadline.hpp"
+#include "net/http1.hpp"
+#include "net/socket_deadline.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -144,8 +144,8 @@ class Connection {
   }
 
   std::variant<Plain, Tls> stream;
-  SocketDeadline deadline{socket()};  // after `stream`, whose socket it closes
-  http1::ReadBuffer buffer{kReadPieceBytes};
+  net::SocketDeadline deadline{socket()};  // after `stream`, whose socket it closes
+  net::http1::ReadBuffer buffer{kReadPieceBytes};
   std::string key;
   Clock::time_point idle_since{};
   bool reused = false;
@@ -204,8 +204,8 @@ class Pool {
 struct Stream::State {
   Pool* pool = nullptr;
   std::unique_ptr<Connection> connection;
-  http1::ResponseHead head;
-  http1::BodyDecoder body;
+  net::http1::ResponseHead head;
+  net::http1::BodyDecoder body;
   AbortHandle* abort = nullptr;
   std::shared_ptr<const Origin> origin;
   std::chrono::milliseconds piece_timeout{};
@@ -231,11 +231,11 @@ struct Stream::State {
 Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) {
   status_ = state_->head.status;
   retry_after_ = state_->head.retry_after;
-  state_->body = http1::BodyDecoder(state_->head.framing, state_->head.content_length);
+  state_->body = net::http1::BodyDecoder(state_->head.framing, state_->head.content_length);
 }
 
 std::optional<std::uint64_t> Stream::declared_length() const {
-  if (state_->head.framing != http1::BodyFraming::length) return std::nullopt;
+  if (state_->head.framing != net::http1::BodyFraming::length) return std::nullopt;
   return state_->head.content_length;
 }
 
@@ -286,11 +286,9 @@ namespace {
 
 // `client_destination`: the client chose the URL; every address the host resolves to must be one
 // its policy permits, and only those are dialled (no second lookup that could rebind).
-asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& io,
-                                                             asio::ssl::context& tls, Pool& pool,
-                                                             const Origin& origin,
-                                                             ClientDestination client_destination,
-                                                             Clock::time_point deadline) {
+asio::awaitable<Result<std::unique_ptr<Connection>>> connect(
+    asio::io_context& io, asio::ssl::context& tls, Pool& pool, const Origin& origin,
+    net::ClientDestination client_destination, Clock::time_point deadline) {
   beast::error_code ec;
   tcp::resolver::results_type endpoints;
   const auto address = asio::ip::make_address(origin.host, ec);
@@ -316,7 +314,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::io_context& i
   if (client_destination) {
     for (const auto& entry : endpoints) {
       if (!client_destination.policy->permits(origin.host, entry.endpoint().address())) {
-        co_return destination_refused(client_destination.field);
+        co_return net::destination_refused(client_destination.field);
       }
     }
   }
@@ -429,13 +427,13 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call,
     while (!ec) {
       std::size_t head_bytes = 0;
       const auto parsed =
-          http1::parse_response_head(connection.buffer.pending(), state->head, head_bytes);
-      if (parsed == http1::ParseResult::done) {
+          net::http1::parse_response_head(connection.buffer.pending(), state->head, head_bytes);
+      if (parsed == net::http1::ParseResult::done) {
         connection.buffer.consume(head_bytes);
         if (state->head.status >= 200) break;
         continue;  // an interim answer (100 Continue): the final one follows
       }
-      if (parsed == http1::ParseResult::malformed) {
+      if (parsed == net::http1::ParseResult::malformed) {
         malformed = true;
         break;
       }

@@ -3,8 +3,8 @@
 // through a fake; mock_response deployments are answered in process (local_answers.hpp).
 #pragma once
 
-#include "base/client_destination.hpp"
 #include "base/error.hpp"
+#include "net/client_destination.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -33,7 +33,7 @@ struct Call {
   std::string_view content_type = "application/json";  // a static string (an OAuth form, …)
   // Set when the client chose the URL: only addresses its policy permits are dialled, on
   // connections never shared with the operator's destinations.
-  ClientDestination client_destination{};
+  net::ClientDestination client_destination{};
   // send(): an answer body larger than this fails the call instead of being buffered.
   std::size_t max_answer_bytes = 64u << 20;
 };

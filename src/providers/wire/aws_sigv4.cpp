@@ -1,6 +1,6 @@
 #include "providers/wire/aws_sigv4.hpp"
 
-#include "providers/wire/percent_encoding.hpp"
+#include "net/percent_encoding.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -109,8 +109,8 @@ std::string canonical_request(const AwsRequestToSign& request, std::string_view 
   std::string canonical(request.method);
   canonical += '\n';
   // Services other than S3 sign each path segment encoded once more than it is sent.
-  canonical += percent_encoded(request.path.empty() ? std::string_view("/") : request.path,
-                               /*keep_slash=*/true);
+  canonical += net::percent_encoded(request.path.empty() ? std::string_view("/") : request.path,
+                                    /*keep_slash=*/true);
   canonical += '\n';
   canonical += canonical_query(request.query);
   canonical += '\n';

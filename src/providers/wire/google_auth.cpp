@@ -1,6 +1,6 @@
 #include "providers/wire/google_auth.hpp"
 
-#include "providers/wire/percent_encoding.hpp"
+#include "net/percent_encoding.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -155,9 +155,9 @@ Result<std::string> sign_jwt_assertion(const ServiceAccount& account, std::strin
 
 std::string token_request_body(std::string_view assertion) {
   std::string body = "grant_type=";
-  append_percent_encoded(body, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+  net::append_percent_encoded(body, "urn:ietf:params:oauth:grant-type:jwt-bearer");
   body += "&assertion=";
-  append_percent_encoded(body, assertion);
+  net::append_percent_encoded(body, assertion);
   return body;
 }
 

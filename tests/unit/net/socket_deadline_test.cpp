@@ -1,11 +1,11 @@
-#include "base/socket_deadline.hpp"
+#include "net/socket_deadline.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
 
-namespace llmux {
+namespace llmux::net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -78,4 +78,4 @@ TEST_F(DeadlineFixture, CancelLeavesNoWorkBehind) {
 }
 
 }  // namespace
-}  // namespace llmux
+}  // namespace llmux::net

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <memory>
 
-namespace llmux {
+namespace llmux::net {
 
 class SocketDeadline {
  public:
@@ -39,4 +39,4 @@ class SocketDeadline {
   std::shared_ptr<State> state_;  // shared with the timer's handler, which may outlive this
 };
 
-}  // namespace llmux
+}  // namespace llmux::net

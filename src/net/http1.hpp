@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace llmux::http1 {
+namespace llmux::net::http1 {
 
 // Bytes read from a socket and not yet consumed. Storage is allocated on the first prepare(),
 // grown only when a message part does not fit, and can be released while a connection idles.
@@ -115,4 +115,4 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-}  // namespace llmux::http1
+}  // namespace llmux::net::http1

@@ -1,9 +1,9 @@
-#include "base/client_destination.hpp"
+#include "net/client_destination.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace llmux {
+namespace llmux::net {
 namespace {
 
 namespace ip = boost::asio::ip;
@@ -148,4 +148,4 @@ TEST(DestinationRefused, Is400NamingTheField) {
 }
 
 }  // namespace
-}  // namespace llmux
+}  // namespace llmux::net

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace llmux {
+namespace llmux::net {
 
 // Why a client may not send the gateway to `address` without the operator's say-so: "loopback",
 // "private", "link-local", "cloud metadata", "multicast", "unspecified" or "reserved"; nullopt for
@@ -63,4 +63,4 @@ struct ClientDestination {
 // The 400 for a client-chosen destination the policy refuses; nothing was sent to it.
 Error destination_refused(std::string_view field);
 
-}  // namespace llmux
+}  // namespace llmux::net

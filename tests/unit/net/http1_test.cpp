@@ -1,11 +1,11 @@
-#include "base/http1.hpp"
+#include "net/http1.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 
-namespace llmux::http1 {
+namespace llmux::net::http1 {
 namespace {
 
 ResponseHead parsed_head(std::string_view text, ParseResult expected = ParseResult::done) {
@@ -239,4 +239,4 @@ TEST(ReadBuffer, CompactsGrowsAndReleases) {
 }
 
 }  // namespace
-}  // namespace llmux::http1
+}  // namespace llmux::net::http1

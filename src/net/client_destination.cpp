@@ -1,11 +1,11 @@
-#include "base/client_destination.hpp"
+#include "net/client_destination.hpp"
 
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <charconv>
 
-namespace llmux {
+namespace llmux::net {
 
 namespace {
 
@@ -202,4 +202,4 @@ Error destination_refused(std::string_view field) {
                     std::string(field), "destination_not_allowed");
 }
 
-}  // namespace llmux
+}  // namespace llmux::net

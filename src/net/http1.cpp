@@ -1,4 +1,4 @@
-#include "base/http1.hpp"
+#include "net/http1.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace llmux::http1 {
+namespace llmux::net::http1 {
 
 namespace {
 
@@ -357,4 +357,4 @@ bool BodyDecoder::finish_at_close() {
   return true;
 }
 
-}  // namespace llmux::http1
+}  // namespace llmux::net::http1

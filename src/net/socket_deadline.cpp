@@ -1,6 +1,6 @@
-#include "base/socket_deadline.hpp"
+#include "net/socket_deadline.hpp"
 
-namespace llmux {
+namespace llmux::net {
 
 struct SocketDeadline::State {
   Clock::time_point at = Clock::time_point::max();
@@ -52,4 +52,4 @@ void SocketDeadline::watch(boost::asio::steady_timer& timer, const std::shared_p
   });
 }
 
-}  // namespace llmux
+}  // namespace llmux::net
