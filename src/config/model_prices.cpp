@@ -3,7 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 // The map's bytes, linked in by the assembler (no multi-megabyte string literal to compile).
 // LLMUX_PRICE_MAP_FILE is set by src/CMakeLists.txt.
@@ -102,6 +104,39 @@ const ModelPrice* ModelPrices::find(std::string_view provider, std::string_view 
   }
   if (auto found = prices_.find(model); found != prices_.end()) return &found->second;
   return nullptr;
+}
+
+std::optional<ModelPrice> deployment_price(const ModelPrice* known, const json::object& model_info,
+                                           const json::object& settings) {
+  constexpr std::string_view kPriceKeys[] = {"input_cost_per_token",
+                                             "output_cost_per_token",
+                                             "cache_read_input_token_cost",
+                                             "cache_creation_input_token_cost",
+                                             "max_input_tokens",
+                                             "max_output_tokens"};
+  std::optional<ModelPrice> price;
+  if (known) price = *known;
+  const auto override_with = [&](const json::object& source) {
+    if (std::none_of(std::begin(kPriceKeys), std::end(kPriceKeys),
+                     [&](std::string_view key) { return number(source, key).has_value(); })) {
+      return;
+    }
+    ModelPrice given = price.value_or(ModelPrice{});
+    const auto assign = [&](std::string_view key, auto& field) {
+      if (const auto value = number(source, key))
+        field = static_cast<std::decay_t<decltype(field)>>(*value);
+    };
+    assign("input_cost_per_token", given.input_cost_per_token);
+    assign("output_cost_per_token", given.output_cost_per_token);
+    assign("cache_read_input_token_cost", given.cache_read_input_token_cost);
+    assign("cache_creation_input_token_cost", given.cache_creation_input_token_cost);
+    assign("max_input_tokens", given.max_input_tokens);
+    assign("max_output_tokens", given.max_output_tokens);
+    price = std::move(given);
+  };
+  override_with(model_info);
+  override_with(settings);
+  return price;
 }
 
 }  // namespace llmux::config

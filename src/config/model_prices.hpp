@@ -2,6 +2,8 @@
 // embedded in the binary): what a model's tokens cost and how large its context is.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +34,14 @@ struct BilledTokens {
 
 // USD for `tokens` at `price`.
 double cost_usd(const ModelPrice& price, const BilledTokens& tokens);
+
+// A deployment's prices: `known` (the built-in map's entry, or nullptr), overridden field by field
+// by the operator's `model_info`, then by its `litellm_params` (`settings`): input_cost_per_token,
+// output_cost_per_token, cache_read_input_token_cost, cache_creation_input_token_cost,
+// max_input_tokens, max_output_tokens. nullopt: an unknown model and no prices given.
+std::optional<ModelPrice> deployment_price(const ModelPrice* known,
+                                           const boost::json::object& model_info,
+                                           const boost::json::object& settings);
 
 class ModelPrices {
  public:

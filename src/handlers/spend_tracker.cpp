@@ -29,17 +29,11 @@ std::string column_text(std::string_view text) {
 
 }  // namespace
 
-double call_cost(const router::Deployment& deployment, const api::Usage& usage) {
-  if (!deployment.price) return 0;
-  return config::cost_usd(*deployment.price, {.prompt = usage.prompt_tokens,
-                                              .completion = usage.completion_tokens,
-                                              .cache_read = usage.cached_tokens});
-}
-
 double SpendTracker::record(const FinishedCall& call) {
   if (!sink_ || !call.request || !call.caller) return 0;
   const bool success = call.status >= 200 && call.status < 300;
-  const double cost = success && call.deployment ? call_cost(*call.deployment, call.usage) : 0;
+  const double cost =
+      success && call.deployment ? router::call_cost(*call.deployment, call.usage) : 0;
   const auth::CachedKey* key = call.caller->key;
   if (key && cost > 0) {
     key->spend->add(cost);

@@ -15,11 +15,6 @@
 
 namespace llmux::handlers {
 
-// USD for one call's usage on `deployment`: the built-in price map with the deployment's own
-// overrides (router::Deployment::price); 0 for a model without prices. Cached prompt tokens
-// are billed at the cache-read price.
-double call_cost(const router::Deployment& deployment, const api::Usage& usage);
-
 struct FinishedCall {
   const auth::Caller* caller = nullptr;   // nullptr: refused before authentication
   const api::Request* request = nullptr;  // nullptr: refused before the body was parsed

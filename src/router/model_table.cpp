@@ -47,48 +47,16 @@ std::string trim_trailing_slashes(std::string url) {
   return url;
 }
 
-std::optional<double> number_in(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (!value || !value->is_number()) return std::nullopt;
-  return value->to_number<double>();
-}
-
-constexpr std::string_view kPriceKeys[] = {"input_cost_per_token",
-                                           "output_cost_per_token",
-                                           "cache_read_input_token_cost",
-                                           "cache_creation_input_token_cost",
-                                           "max_input_tokens",
-                                           "max_output_tokens"};
-
-// The map's entry, then the operator's overrides (model_info first, then litellm_params).
+// The map's entry for the deployment's model (or model_info.base_model), then the operator's
+// overrides.
 std::optional<config::ModelPrice> price_of(const config::ModelEntry& entry,
                                            const providers::Target& target) {
   std::string_view model = target.upstream_model;
   if (const auto* base = entry.model_info.if_contains("base_model"); base && base->is_string()) {
     model = providers::split_model(base->get_string()).name;
   }
-  std::optional<config::ModelPrice> price;
-  if (const auto* known = config::ModelPrices::builtin().find(target.provider, model))
-    price = *known;
-  const auto override_with = [&](const boost::json::object& source) {
-    const auto assign = [&](std::string_view key, auto& field) {
-      if (const auto value = number_in(source, key))
-        field = static_cast<std::decay_t<decltype(field)>>(*value);
-    };
-    config::ModelPrice given = price.value_or(config::ModelPrice{});
-    assign("input_cost_per_token", given.input_cost_per_token);
-    assign("output_cost_per_token", given.output_cost_per_token);
-    assign("cache_read_input_token_cost", given.cache_read_input_token_cost);
-    assign("cache_creation_input_token_cost", given.cache_creation_input_token_cost);
-    assign("max_input_tokens", given.max_input_tokens);
-    assign("max_output_tokens", given.max_output_tokens);
-    const bool any = std::ranges::any_of(
-        kPriceKeys, [&](std::string_view key) { return number_in(source, key).has_value(); });
-    if (any) price = std::move(given);
-  };
-  override_with(entry.model_info);
-  override_with(target.settings);
-  return price;
+  return config::deployment_price(config::ModelPrices::builtin().find(target.provider, model),
+                                  entry.model_info, target.settings);
 }
 
 }  // namespace
@@ -332,6 +300,13 @@ std::size_t ModelTable::deployment_count() const {
   std::size_t count = 0;
   for (const auto& [name, deployments] : groups_) count += deployments.size();
   return count;
+}
+
+double call_cost(const Deployment& deployment, const api::Usage& usage) {
+  if (!deployment.price) return 0;
+  return config::cost_usd(*deployment.price, {.prompt = usage.prompt_tokens,
+                                              .completion = usage.completion_tokens,
+                                              .cache_read = usage.cached_tokens});
 }
 
 }  // namespace llmux::router

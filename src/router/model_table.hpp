@@ -2,6 +2,7 @@
 // read-only by every worker. Picking a deployment takes no lock.
 #pragma once
 
+#include "api/usage.hpp"
 #include "config/config.hpp"
 #include "config/model_prices.hpp"
 #include "providers/provider.hpp"
@@ -54,6 +55,11 @@ struct Deployment {
 // operator's: no provider key, base URL or setting from the process environment, no file read
 // (a provider's credentials must be given inline), and its destinations are the client's.
 enum class ConfigSource { operator_config, user_config };
+
+// USD for one call's usage on `deployment`: the built-in price map with the deployment's own
+// overrides (Deployment::price); 0 for a model without prices. Cached prompt tokens are billed at
+// the cache-read price.
+double call_cost(const Deployment& deployment, const api::Usage& usage);
 
 class ModelTable {
  public:

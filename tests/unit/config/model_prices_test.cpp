@@ -1,6 +1,7 @@
 #include "config/model_prices.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <stdexcept>
 
@@ -79,6 +80,34 @@ TEST(CostUsd, WithoutCachePricesCachedTokensCostTheInputPrice) {
   EXPECT_DOUBLE_EQ(cost_usd(price, {.prompt = 10, .completion = 5, .cache_read = 4}),
                    10 * 1e-06 + 5 * 2e-06);
   EXPECT_DOUBLE_EQ(cost_usd(price, {}), 0);
+}
+
+TEST(DeploymentPrice, TheMapsEntryOverriddenByModelInfoThenByLitellmParams) {
+  const ModelPrice known{
+      .input_cost_per_token = 1e-06, .output_cost_per_token = 2e-06, .max_input_tokens = 1000};
+  const auto price = deployment_price(
+      &known, boost::json::parse(R"({"input_cost_per_token": 5e-06, "id": "x"})").as_object(),
+      boost::json::parse(R"({"input_cost_per_token": 7e-06, "max_output_tokens": 64})")
+          .as_object());
+  ASSERT_TRUE(price);
+  EXPECT_DOUBLE_EQ(price->input_cost_per_token, 7e-06);   // litellm_params last
+  EXPECT_DOUBLE_EQ(price->output_cost_per_token, 2e-06);  // kept from the map
+  EXPECT_EQ(price->max_input_tokens, 1000);
+  EXPECT_EQ(price->max_output_tokens, 64);
+}
+
+TEST(DeploymentPrice, AnUnknownModelHasPricesOnlyWhenTheOperatorGivesSome) {
+  const boost::json::object none;
+  EXPECT_FALSE(
+      deployment_price(nullptr, none, boost::json::parse(R"({"drop_params": true})").as_object()));
+  const auto given = deployment_price(
+      nullptr, none, boost::json::parse(R"({"output_cost_per_token": 3})").as_object());
+  ASSERT_TRUE(given);
+  EXPECT_DOUBLE_EQ(given->output_cost_per_token, 3);
+  EXPECT_DOUBLE_EQ(given->input_cost_per_token, 0);
+  // Prices written as strings are not numbers: unknown, as in the built-in map.
+  EXPECT_FALSE(deployment_price(
+      nullptr, none, boost::json::parse(R"({"input_cost_per_token": "1e-6"})").as_object()));
 }
 
 }  // namespace

@@ -82,6 +82,18 @@ class WithoutEnvironmentVariable {
   std::optional<std::string> saved_;
 };
 
+TEST(CallCost, TheDeploymentsPricesWithCachedTokensAtTheCacheReadPrice) {
+  Deployment priced;
+  priced.price = config::ModelPrice{.input_cost_per_token = 1e-06,
+                                    .output_cost_per_token = 2e-06,
+                                    .cache_read_input_token_cost = 1e-07};
+  EXPECT_DOUBLE_EQ(
+      call_cost(priced, {.prompt_tokens = 100, .completion_tokens = 10, .cached_tokens = 40}),
+      60 * 1e-06 + 40 * 1e-07 + 10 * 2e-06);
+  EXPECT_DOUBLE_EQ(call_cost(Deployment{}, {.prompt_tokens = 100, .completion_tokens = 10}),
+                   0);  // no prices
+}
+
 TEST(ModelTable, GroupsAndNamesInConfigOrder) {
   const ModelTable table = build(config_of({
       entry("b-model", "openai/gpt-4o", "http://127.0.0.1:1/v1"),
