@@ -10,7 +10,7 @@ import { startGateway } from '../support/gateway.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { startRedis } from '../support/redis.mjs';
 import { kAuth, kMasterKey } from '../support/stack.mjs';
-import { admin, chatWith, eventually, generateKey, inRoomyMinute, pricedModels } from '../support/store.mjs';
+import { admin, chatWith, eventually, generateKey, inRoomyMinute, pricedModels, sleep } from '../support/store.mjs';
 
 const kLeaseSeconds = 1.5;
 
@@ -121,6 +121,11 @@ test('max_parallel_requests holds fleet-wide; a finished call frees its slot for
   const refused = await chatWith(fleet[1].url, key.key);
   assert.equal(refused.status, 429);
   assert.match((await refused.json()).error.message, /current max_parallel_requests: 1, max_parallel_requests: 1/);
+  // Past two leases the call still holds its slot: its instance renews it while it runs.
+  await sleep(2 * kLeaseSeconds * 1000);
+  const stillRefused = await chatWith(fleet[1].url, key.key);
+  await stillRefused.arrayBuffer();
+  assert.equal(stillRefused.status, 429, 'the lease of a running call was renewed');
   await slow.text();
   await eventually(async () => {
     const response = await chatWith(fleet[1].url, key.key);
