@@ -32,7 +32,7 @@ Instance::Instance(std::chrono::milliseconds lease, telemetry::FleetMetrics& met
 void Instance::redis_answered(bool up) {
   if (metrics.redis_up.exchange(up, std::memory_order_relaxed) == up) return;
   if (up) {
-    telemetry::log_now("info", "fleet: Redis answers again; limits are counted fleet-wide");
+    telemetry::log_now("info", "fleet: Redis answers; limits are counted fleet-wide");
   } else {
     telemetry::FleetMetrics::add(metrics.degraded_periods);
     telemetry::log_now("warning",
@@ -103,6 +103,12 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
                      .tokens = number(3),
                      .in_flight = number(4),
                      .window_ends_at = window_ends_at(number(1))};
+  // Only tokens for a tpm limit and parallel slots need the call's end: without them, no second
+  // command.
+  const bool settles = std::any_of(holders.begin(), holders.end(), [](const Holder& holder) {
+    return holder.limits.tpm || holder.limits.max_parallel;
+  });
+  if (!settles) co_return admission;
   Live live;
   for (const Holder& holder : holders) {
     live.subjects.emplace_back(holder.subject);

@@ -102,6 +102,23 @@ test('rpm_limit N gives exactly N successes across the instances', async () => {
   assert.equal(countOf(statuses, 429), 11, statuses.join(' '));
 });
 
+test('tpm_limit counts the tokens of calls finished on every instance', async () => {
+  await inRoomyMinute();
+  const key = await generateKey(fleet[0].url, { tpm_limit: 30 });
+  await knownEverywhere(key.key);
+  // Each call has 29 tokens; one after the other, in turn on each instance.
+  const statuses = [];
+  let refused;
+  for (let i = 0; i < 4 && !refused; ++i) {
+    const response = await chatWith(fleet[i % fleet.length].url, key.key);
+    if (response.status === 429) refused = (await response.json()).error.message;
+    else await response.arrayBuffer();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 429]);
+  assert.match(refused, /current tpm: 58, tpm limit: 30/);
+});
+
 test('a team rpm_limit holds across the instances for all its keys', async () => {
   await inRoomyMinute();
   const team = await admin(fleet[0].url, 'POST', '/team/new', { rpm_limit: 3 });
