@@ -1,5 +1,7 @@
 #include "fleet/key_changes.hpp"
 
+#include "fleet/scripts.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -23,14 +25,21 @@ KeyChanges::KeyChanges(asio::io_context& io, const redis::Options& options, Inst
                    .on_message = [this](const redis::Message& message) { heard(message); },
                    .on_subscribed = [this] { on_change_({}); }}) {}
 
-// The payload: the announcing instance's id, then one reset token per line.
+// The payload: the announcing instance's id, then one reset token per line. Budgets reset (or
+// spend set by an admin) are first forgotten by Redis, so the next admission starts again from
+// the database's spend.
 void KeyChanges::announce(const std::vector<std::string>& reset_tokens) {
   std::string payload = instance_.id;
   for (const std::string& token : reset_tokens) payload += '\n' + token;
-  asio::post(io_, [this, payload = std::move(payload)]() mutable {
+  asio::post(io_, [this, reset_tokens, payload = std::move(payload)]() mutable {
     asio::co_spawn(
         io_,
-        [this, payload = std::move(payload)]() -> asio::awaitable<void> {
+        [this, reset_tokens = std::move(reset_tokens),
+         payload = std::move(payload)]() -> asio::awaitable<void> {
+          if (!reset_tokens.empty()) {
+            const std::vector<std::string> no_keys;
+            co_await publisher_.eval(forget_spend_script(), no_keys, reset_tokens);
+          }
           // Lost when Redis is away: the others' rebuild on resubscribing catches it up.
           redis::Command publish("PUBLISH", kChannel, payload);
           auto published = co_await publisher_.command(std::move(publish));

@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace llmux::fleet {
 
@@ -16,6 +17,9 @@ namespace {
 std::string limit_text(const std::optional<std::int64_t>& limit) {
   return std::to_string(limit.value_or(-1));
 }
+
+// Money in Redis is whole nano-USD (INCRBY is exact; a float sum would drift).
+std::int64_t nano_usd(double usd) { return std::llround(usd * 1e9); }
 
 // How often an instance says it is alive and renews its leases: three times per lease, at most
 // once a second. An instance silent for three beats no longer counts.
@@ -43,15 +47,15 @@ void Instance::redis_answered(bool up) {
 
 Lease& Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
-    finish(0);
+    finish(0, 0);
     owner_ = std::exchange(other.owner_, nullptr);
     id_ = std::move(other.id_);
   }
   return *this;
 }
 
-void Lease::finish(std::int64_t tokens) {
-  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens);
+void Lease::finish(std::int64_t tokens, double cost) {
+  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens, cost);
 }
 
 SharedLimits::SharedLimits(asio::io_context& io, const redis::Options& options, Instance& instance)
@@ -66,12 +70,14 @@ std::uint64_t SharedLimits::instances() const {
 asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> holders) {
   std::string lease_id = instance_.id + ':' + std::to_string(next_lease_++);
   std::vector<std::string> arguments{lease_id, std::to_string(instance_.lease.count())};
-  arguments.reserve(2 + holders.size() * 4);
+  arguments.reserve(2 + holders.size() * 6);
   for (const Holder& holder : holders) {
     arguments.emplace_back(holder.subject);
     arguments.push_back(limit_text(holder.limits.rpm));
     arguments.push_back(limit_text(holder.limits.tpm));
     arguments.push_back(limit_text(holder.limits.max_parallel));
+    arguments.push_back(std::to_string(holder.budget ? nano_usd(*holder.budget) : -1));
+    arguments.push_back(std::to_string(nano_usd(holder.spend)));
   }
   const std::vector<std::string> no_keys;
   auto reply = co_await client_.eval(admit_script(), no_keys, arguments);
@@ -89,13 +95,16 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
                .count() +
            ms_left;
   };
-  if (number(0) == 0 && reply->elements.size() >= 6) {
+  if (number(0) == 0 && reply->elements.size() >= 8) {
     admission.verdict = SharedAdmission::Verdict::refused;
-    admission.holder = static_cast<std::size_t>(std::max<std::int64_t>(1, number(1)) - 1);
-    admission.usage = {.requests = number(2),
-                       .tokens = number(3),
-                       .in_flight = number(4),
-                       .window_ends_at = window_ends_at(number(5))};
+    admission.holder = std::min<std::size_t>(
+        holders.size() - 1, static_cast<std::size_t>(std::max<std::int64_t>(1, number(1)) - 1));
+    admission.over_budget = number(2) == 2;
+    admission.usage = {.requests = number(3),
+                       .tokens = number(4),
+                       .in_flight = number(5),
+                       .window_ends_at = window_ends_at(number(6))};
+    admission.spend = static_cast<double>(number(7)) / 1e9;
     co_return admission;
   }
   admission.verdict = SharedAdmission::Verdict::admitted;
@@ -103,10 +112,10 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
                      .tokens = number(3),
                      .in_flight = number(4),
                      .window_ends_at = window_ends_at(number(1))};
-  // Only tokens for a tpm limit and parallel slots need the call's end: without them, no second
-  // command.
+  // Only tokens for a tpm limit, a cost for a budget and parallel slots need the call's end:
+  // without them, no second command.
   const bool settles = std::any_of(holders.begin(), holders.end(), [](const Holder& holder) {
-    return holder.limits.tpm || holder.limits.max_parallel;
+    return holder.limits.tpm || holder.limits.max_parallel || holder.budget;
   });
   if (!settles) co_return admission;
   Live live;
@@ -120,14 +129,17 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
   co_return admission;
 }
 
-void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens) {
+void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, double cost) {
   auto found = live_.find(lease_id);
   if (found == live_.end()) return;
-  std::vector<std::string> arguments{lease_id, std::to_string(tokens)};
+  std::vector<std::string> arguments{lease_id, std::to_string(tokens),
+                                     std::to_string(nano_usd(cost))};
   for (std::string& subject : found->second.subjects) arguments.push_back(std::move(subject));
   live_.erase(found);
   // Not awaited: the call's answer does not wait on Redis. When Redis is away the tokens are
-  // lost to the shared window and the slots come back when their lease ends.
+  // lost to the shared window, the cost reaches Redis's spend only through the database (the
+  // spend an instance knows, when Redis starts again from it), and the slots come back when
+  // their lease ends.
   asio::co_spawn(
       io_,
       [this, arguments = std::move(arguments)]() -> asio::awaitable<void> {

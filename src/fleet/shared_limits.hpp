@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ struct Holder {
   std::string_view subject;
   std::string_view kind;  // "key", "team", "user": the 429's wording
   limits::Limits limits;
+  std::optional<double> budget;  // max_budget, USD
+  double spend = 0;              // what this instance knows of its spend, USD
+  bool counted() const { return limits.any() || budget; }
 };
 
 class SharedLimits;
@@ -55,8 +59,8 @@ class Lease {
   Lease() = default;
   Lease(Lease&& other) noexcept { *this = std::move(other); }
   Lease& operator=(Lease&& other) noexcept;
-  ~Lease() { finish(0); }
-  void finish(std::int64_t tokens);
+  ~Lease() { finish(0, 0); }
+  void finish(std::int64_t tokens, double cost);
 
  private:
   friend class SharedLimits;
@@ -67,10 +71,12 @@ class Lease {
 struct SharedAdmission {
   enum class Verdict { admitted, refused, unavailable };
   Verdict verdict = Verdict::unavailable;
-  Lease lease;             // admitted
-  std::size_t holder = 0;  // refused: the index of the holder that refused it
-  limits::Usage usage;     // admitted: the last holder's counts with this call; refused: the
-                           // refusing holder's
+  Lease lease;  // admitted, when the call's end must be told (tpm, budgets, parallel slots)
+  std::size_t holder = 0;    // refused: the index of the holder that refused it
+  bool over_budget = false;  // refused by its budget (else by a rate limit)
+  double spend = 0;          // over_budget: the holder's spend in Redis, USD
+  // admitted: the last holder's counts with this call; refused by a rate: the refusing holder's
+  limits::Usage usage;
 };
 
 // One worker's connection to the fleet's counters; used from its io_context's thread only.
@@ -96,7 +102,7 @@ class SharedLimits {
     std::vector<std::string> subjects;       // every holder: tokens go to each
     std::vector<std::string> slot_subjects;  // those with a parallel limit: renewed
   };
-  void settle(const std::string& lease_id, std::int64_t tokens);
+  void settle(const std::string& lease_id, std::int64_t tokens, double cost);
   asio::awaitable<void> beat();
   void schedule_beat();
 

@@ -121,36 +121,48 @@ asio::awaitable<Result<void>> CallRecord::admit(const auth::Caller& caller, api:
 }
 
 // The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own: the
-// order in which the first refusal is named. In a fleet, one Redis round trip decides them all.
+// order in which the first refusal is named. In a fleet, one Redis round trip decides them all,
+// with their budgets counted fleet-wide (this instance's snapshot checked them already).
 asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& caller) {
   if (!caller.key || !services_.rate_counters) co_return Result<void>{};
   std::array<fleet::Holder, 3> holders;
+  std::array<const auth::CachedOwner*, 3> owner_of{};  // nullptr: the key itself
   std::size_t count = 0;
   for (const auth::CachedOwner* owner : caller.key->owners()) {
     if (!owner) continue;
+    owner_of[count] = owner;
     holders[count++] = {.subject = owner->subject,
                         .kind = owner->kind,
                         .limits = {.rpm = owner->rpm_limit,
                                    .tpm = owner->tpm_limit,
-                                   .max_parallel = owner->max_parallel_requests}};
+                                   .max_parallel = owner->max_parallel_requests},
+                        .budget = owner->max_budget,
+                        .spend = owner->spend->value()};
   }
   key_limits_ = {.rpm = caller.key->rpm_limit,
                  .tpm = caller.key->tpm_limit,
                  .max_parallel = caller.key->max_parallel_requests};
-  holders[count++] = {.subject = caller.token, .kind = "key", .limits = key_limits_};
+  holders[count++] = {.subject = caller.token,
+                      .kind = "key",
+                      .limits = key_limits_,
+                      .budget = caller.key->max_budget,
+                      .spend = caller.key->spend->value()};
   const auto now = store::now_millis();
   fleet::SharedLimits* shared = services_.shared_limits;
   if (!shared) co_return admit_local_limits({holders.data(), count}, 1, now);
 
-  // Redis counts only the holders with limits; none: no round trip.
-  std::array<fleet::Holder, 3> limited;
-  std::size_t limited_count = 0;
+  // Redis counts only the holders with limits or a budget; none: no round trip.
+  std::array<fleet::Holder, 3> counted;
+  std::array<const auth::CachedOwner*, 3> counted_owner{};
+  std::size_t counted_count = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    if (holders[i].limits.any()) limited[limited_count++] = holders[i];
+    if (!holders[i].counted()) continue;
+    counted_owner[counted_count] = owner_of[i];
+    counted[counted_count++] = holders[i];
   }
-  if (limited_count == 0) co_return Result<void>{};
-  const std::span<const fleet::Holder> counted(limited.data(), limited_count);
-  auto admission = co_await shared->admit(counted);
+  if (counted_count == 0) co_return Result<void>{};
+  const std::span<const fleet::Holder> asked(counted.data(), counted_count);
+  auto admission = co_await shared->admit(asked);
   switch (admission.verdict) {
     case fleet::SharedAdmission::Verdict::admitted:
       shared_lease_ = std::move(admission.lease);
@@ -160,8 +172,13 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
       }
       co_return Result<void>{};
     case fleet::SharedAdmission::Verdict::refused: {
-      const fleet::Holder& refusing = limited[admission.holder];
-      co_return limits::refusal(refusing.kind, refusing.limits, admission.usage, now);
+      const fleet::Holder& refusing = counted[admission.holder];
+      const auth::CachedOwner* owner = counted_owner[admission.holder];
+      if (!admission.over_budget) {
+        co_return limits::refusal(refusing.kind, refusing.limits, admission.usage, now);
+      }
+      co_return owner ? auth::owner_over_budget(*owner, admission.spend)
+                      : auth::key_over_budget(*caller.key, admission.spend);
     }
     case fleet::SharedAdmission::Verdict::unavailable: break;
   }
@@ -196,8 +213,10 @@ void CallRecord::settle() {
   const auto now = store::now_millis();
   key_permit_.finish(tokens, now);
   for (limits::Permit& permit : owner_permits_) permit.finish(tokens, now);
-  shared_lease_.finish(tokens);
-  if (!services_.spend.enabled()) return;
+  if (!services_.spend.enabled()) {
+    shared_lease_.finish(tokens, 0);
+    return;
+  }
   cost_ = services_.spend.record({.caller = caller_,
                                   .request = request_,
                                   .request_id = request_id_,
@@ -210,6 +229,7 @@ void CallRecord::settle() {
                                   .time_to_first_chunk = outcome.upstream_time,
                                   .stream = admitted_ && request_->stream,
                                   .response_body = response_body_});
+  shared_lease_.finish(tokens, cost_);
   const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
   if (key && cost_ > 0) {
     auth::charge_model_budget(*key, outcome.served_group, cost_, now);

@@ -10,7 +10,7 @@ import { startGateway } from '../support/gateway.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { startRedis } from '../support/redis.mjs';
 import { kAuth, kMasterKey } from '../support/stack.mjs';
-import { admin, chatWith, eventually, generateKey, inRoomyMinute, pricedModels, sleep } from '../support/store.mjs';
+import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
 
 const kLeaseSeconds = 1.5;
 
@@ -117,6 +117,41 @@ test('tpm_limit counts the tokens of calls finished on every instance', async ()
   }
   assert.deepEqual(statuses, [200, 200, 429]);
   assert.match(refused, /current tpm: 58, tpm limit: 30/);
+});
+
+test('max_budget counts the spend of every instance', async () => {
+  // Calls of kCallCost, one after the other, in turn on each instance: the budget is spent after
+  // the third, wherever it ran, and the fourth is refused with the fleet's spend.
+  const key = await generateKey(fleet[0].url, { max_budget: 2.5 * kCallCost });
+  await knownEverywhere(key.key);
+  const statuses = [];
+  let refused;
+  for (let i = 0; i < 6 && !refused; ++i) {
+    const response = await chatWith(fleet[i % fleet.length].url, key.key);
+    if (response.status !== 200) refused = (await response.json()).error;
+    else await response.arrayBuffer();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 200, 400]);
+  assert.equal(refused.type, 'budget_exceeded');
+  const spent = String(Number((3 * kCallCost).toPrecision(10)));  // as %.10g prints it
+  assert.ok(refused.message.startsWith(`Budget has been exceeded! Current cost: ${spent},`), refused.message);
+});
+
+test('a team max_budget counts the spend of all its keys on every instance', async () => {
+  const team = await admin(fleet[0].url, 'POST', '/team/new', { max_budget: 1.5 * kCallCost });
+  assert.equal(team.status, 200, JSON.stringify(team.body));
+  const first = await generateKey(fleet[0].url, { team_id: team.body.team_id });
+  const second = await generateKey(fleet[1].url, { team_id: team.body.team_id });
+  await knownEverywhere(first.key);
+  await knownEverywhere(second.key);
+  const statuses = [];
+  for (const [instance, key] of [[fleet[0], first], [fleet[1], second], [fleet[0], second], [fleet[1], first]]) {
+    const response = await chatWith(instance.url, key.key);
+    await response.arrayBuffer();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 400, 400]);
 });
 
 test('a team rpm_limit holds across the instances for all its keys', async () => {
