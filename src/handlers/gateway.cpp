@@ -16,7 +16,7 @@ std::string error_body(unsigned status, std::string_view message) {
 
 Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
                  telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink)
-    : callers_(shared.authenticator),
+    : callers_(shared.authenticator, shared.ui_sessions),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
       services_{.models = shared.models,
                 .rate_counters = shared.rate_counters,
@@ -43,6 +43,10 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
   teams_.add_to(routes_);
   users_.add_to(routes_);
   spend_routes_.add_to(routes_);
+  if (shared.ui_sessions != nullptr) {
+    ui_.emplace(*shared.ui_sessions, shared.authenticator, shared.store != nullptr);
+    ui_->add_to(routes_);
+  }
 }
 
 }  // namespace llmux::handlers
