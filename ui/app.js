@@ -221,7 +221,8 @@ async function loadModels() {
 
 const kDays = 30;
 const kPalette = ['#2f5d8a', '#d1762c', '#3d9a5f', '#a8443f', '#7b5ea7', '#8c6d3a', '#c8579c', '#6f7f8f', '#b3a31f', '#2aa3b3'];
-let usageRows = []; // {day, key, team, model, spend, tokens, requests}
+let usageRows = []; // {day, split, group, model, spend, tokens, requests}
+let keyNames = new Map(); // a key's hash → its alias or masked name, for the first 100 keys
 
 function lastDays() {
   const days = [];
@@ -236,10 +237,12 @@ function lastDays() {
 // Two reports of the last 30 days: per key (which also splits by model) and per team.
 async function loadUsage() {
   const start = lastDays()[0];
-  const [byKey, byTeam] = await Promise.all([
+  const [byKey, byTeam, keys] = await Promise.all([
     api(`/global/spend/report?group_by=api_key&start_date=${start}`),
     api(`/global/spend/report?group_by=team&start_date=${start}`),
+    api('/key/list?return_full_object=true&size=100'),
   ]);
+  keyNames = new Map(keys.keys.map((key) => [key.token, key.key_alias ?? key.key_name]));
   usageRows = [];
   for (const day of byKey) {
     for (const entry of day.api_keys) {
@@ -263,6 +266,9 @@ function usageSeries(split) {
   const source = usageRows.filter((row) => row.split === (split === 'team' ? 'team' : 'api_key'));
   return source.map((row) => ({ ...row, series: split === 'model' ? row.model : row.group }));
 }
+
+// What a series is called on the page: a key by its alias or masked name, when known.
+const seriesLabel = (name) => keyNames.get(name) ?? (/^[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 12)}…` : name);
 
 function sumBy(rows, field) {
   const totals = new Map();
@@ -314,16 +320,16 @@ function renderUsage() {
       const h = (spend / highest) * (height - 20);
       y -= h;
       const bar = add('rect', { x: pad + index * barWidth + 1, y, width: barWidth - 2, height: Math.max(h, 0.5), fill: colour(name), 'data-day': day, 'data-series': name });
-      bar.append(Object.assign(document.createElementNS('http://www.w3.org/2000/svg', 'title'), { textContent: `${day} ${name}: ${money(spend)}` }));
+      bar.append(Object.assign(document.createElementNS('http://www.w3.org/2000/svg', 'title'), { textContent: `${day} ${seriesLabel(name)}: ${money(spend)}` }));
     }
     if (index % 5 === 0) add('text', { x: pad + index * barWidth, y: height + 15, class: 'axis' }, day.slice(5));
   });
   $('#usage-chart').replaceChildren(svg);
   $('#usage-legend').replaceChildren(...series.map((name) =>
-    el('span', { class: 'legend-item' }, svgSwatch(colour(name)), name)));
+    el('span', { class: 'legend-item' }, svgSwatch(colour(name)), seriesLabel(name))));
 
   const top = (table, field) => fillTable(table, sumBy(keyRows, field).slice(0, 10).map(([name, t]) =>
-    el('tr', {}, el('td', {}, el('code', {}, name)), el('td', {}, money(t.spend)), el('td', {}, t.tokens), el('td', {}, t.requests))));
+    el('tr', {}, el('td', {}, el('code', {}, seriesLabel(name))), el('td', {}, money(t.spend)), el('td', {}, t.tokens), el('td', {}, t.requests))));
   top($('#top-keys'), 'group');
   top($('#top-models'), 'model');
 }

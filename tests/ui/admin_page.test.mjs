@@ -1,0 +1,345 @@
+// The admin page at /ui in a real browser (Debian's chromium, headless, through puppeteer-core),
+// against a gateway with a SQLite database and data made through the page and the API: log in,
+// every view, keys from creation to deletion, a call's spend in the usage chart and the logs,
+// log out; the security headers, the session cookie, and no secret anywhere the browser keeps.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { kMasterKey, startStack } from '../support/stack.mjs';
+import { admin, chatWith, eventually, pricedModels } from '../support/store.mjs';
+import { expectError } from '../support/assertions.mjs';
+import { launchBrowser, openPage, screenshot, viewShown } from '../support/browser.mjs';
+
+const kUiHeader = { 'X-LLMux-UI': '1' };
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+// A gateway with a master key and a SQLite database in a temp dir, for one describe block.
+function withGateway(extra = {}) {
+  const env = {};
+  before(async () => {
+    env.dir = await mkdtemp(join(tmpdir(), 'llmux-ui-'));
+    env.stack = await startStack({
+      extraModelsFor: pricedModels,
+      dir: env.dir,
+      generalSettings: { database_url: join(env.dir, 'llmux.db'), proxy_batch_write_at: 0.2, ...extra.generalSettings },
+      env: extra.env,
+    });
+  });
+  after(async () => {
+    await env.stack?.stop();
+    await rm(env.dir, { recursive: true, force: true });
+  });
+  return env;
+}
+
+async function logIn(page, url, password = kMasterKey) {
+  await page.goto(`${url}/ui`);
+  await page.waitForSelector('#login-form input[name=password]', { visible: true });
+  await page.type('#login-form input[name=password]', password);
+  await page.click('#login-form button[type=submit]');
+}
+
+// The rows of a table as arrays of cell texts.
+const rowsOf = (page, table) => page.$$eval(`${table} tbody tr`,
+  (rows) => rows.map((row) => [...row.cells].map((cell) => cell.textContent)));
+
+// Clicks the button labelled `label` in the row whose first cell is `first`.
+async function clickInRow(page, table, first, label) {
+  const clicked = await page.$$eval(`${table} tbody tr`, (rows, first, label) => {
+    const row = rows.find((r) => r.cells[0].textContent === first);
+    const button = row && [...row.querySelectorAll('button')].find((b) => b.textContent === label);
+    button?.click();
+    return Boolean(button);
+  }, first, label);
+  assert.ok(clicked, `no ${label} button in the row of ${first}`);
+}
+
+async function confirmDialog(page) {
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-ok');
+}
+
+describe('the admin page with a master key', () => {
+  const env = withGateway();
+
+  test('every file of /ui has the security headers, and the whole page is under 300 KiB', async () => {
+    let bytes = 0;
+    for (const path of ['/ui', '/ui/app.js', '/ui/app.css', '/ui/icon.svg', '/ui/session']) {
+      const response = await fetch(env.stack.url + path);
+      assert.equal(response.status, 200, path);
+      bytes += (await response.arrayBuffer()).byteLength;
+      const csp = response.headers.get('content-security-policy');
+      assert.match(csp, /default-src 'none'/, path);
+      assert.match(csp, /script-src 'self';/, path);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
+      assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    }
+    assert.ok(bytes < 300 * 1024, `${bytes} bytes`);
+    const missing = await fetch(`${env.stack.url}/ui/nothing.js`);
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error.message, 'No such file of the admin page.');
+  });
+
+  test('a wrong master key is refused and the login form stays', async () => {
+    const { page, record, close } = await openPage(browser);
+    try {
+      await logIn(page, env.stack.url, 'sk-not-the-master-key');
+      await page.waitForSelector('#error:not([hidden])');
+      assert.equal(await page.$eval('#error', (e) => e.textContent), 'Wrong master key, or username and password.');
+      assert.equal(await page.$eval('#login', (e) => e.hidden), false);
+      assert.equal(await page.$eval('#nav', (e) => e.hidden), true);
+      // The only error the browser printed is the refused login's 401.
+      assert.deepEqual(record.errors.filter((e) => !/status of 401/.test(e)), []);
+    } finally {
+      await close();
+    }
+  });
+
+  test('the session: an HttpOnly SameSite=Strict cookie, needed with the page header by the API, ended by logout', async () => {
+    const noHeader = await fetch(`${env.stack.url}/ui/login`, { method: 'POST', body: JSON.stringify({ password: kMasterKey }) });
+    await expectError(noHeader, 403, { message: 'Log in from the admin page (/ui).' });
+    const login = await fetch(`${env.stack.url}/ui/login`, { method: 'POST', headers: kUiHeader, body: JSON.stringify({ password: kMasterKey }) });
+    assert.equal(login.status, 200);
+    const setCookie = login.headers.get('set-cookie');
+    assert.match(setCookie, /^llmux_ui_session=[0-9a-f]{64}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    assert.ok(!setCookie.includes(kMasterKey));
+    const cookie = { Cookie: setCookie.split(';')[0] };
+    const list = (headers) => fetch(`${env.stack.url}/key/list`, { headers });
+    assert.equal((await list({ ...cookie, ...kUiHeader })).status, 200);
+    // Without the cookie, or without the page's header (what a cross-site form could send), or
+    // with a made-up session: refused.
+    await expectError(await list(kUiHeader), 401);
+    await expectError(await list(cookie), 401);
+    await expectError(await list({ Cookie: `llmux_ui_session=${'0'.repeat(64)}`, ...kUiHeader }), 401);
+    const session = await (await fetch(`${env.stack.url}/ui/session`, { headers: cookie })).json();
+    assert.deepEqual(session, { open: false, logged_in: true, database: true });
+    const logout = await fetch(`${env.stack.url}/ui/logout`, { method: 'POST', headers: { ...cookie, ...kUiHeader } });
+    assert.equal(logout.status, 200);
+    assert.match(logout.headers.get('set-cookie'), /^llmux_ui_session=; Path=\/; Max-Age=0;/);
+    await expectError(await list({ ...cookie, ...kUiHeader }), 401);
+    const after = await (await fetch(`${env.stack.url}/ui/session`, { headers: cookie })).json();
+    assert.equal(after.logged_in, false);
+  });
+
+  test('in the browser: log in, create a key, block it, call with it, see its spend and logs, regenerate, delete, log out', async (t) => {
+    const { page, record, close } = await openPage(browser);
+    try {
+      const started = Date.now();
+      await logIn(page, env.stack.url);
+      await viewShown(page, 'keys');
+      t.diagnostic(`login to the keys view drawn: ${Date.now() - started} ms`);
+      assert.deepEqual(await rowsOf(page, '#keys-table'), [['Nothing yet.']]);
+
+      // Create: the plain key is shown once, and the key is listed.
+      await page.click('#view-keys summary');
+      await page.type('#key-create input[name=key_alias]', 'browser-key');
+      await page.type('#key-create input[name=models]', 'priced, gpt-test');
+      await page.type('#key-create input[name=max_budget]', '5');
+      await page.type('#key-create input[name=rpm_limit]', '100');
+      await page.click('#key-create button[type=submit]');
+      await page.waitForSelector('#new-key:not([hidden])');
+      const plain = await page.$eval('#new-key-value', (e) => e.textContent);
+      assert.match(plain, /^sk-[A-Za-z0-9_-]{32}$/);
+      await page.waitForFunction(() => document.querySelector('#keys-table tbody tr td')?.textContent === 'browser-key');
+      const [row] = await rowsOf(page, '#keys-table');
+      assert.deepEqual(row.slice(0, 9), ['browser-key', `sk-...${plain.slice(-4)}`, '—', '—', 'priced, gpt-test',
+        '$0.0000 / $5.0000', '100 rpm', '—', 'active']);
+      await screenshot(page, 'keys');
+
+      // Block: the key's calls are refused; unblock: they pass.
+      await clickInRow(page, '#keys-table', 'browser-key', 'Block');
+      await page.waitForFunction(() => document.querySelector('#keys-table tbody tr td:nth-child(9)')?.textContent === 'blocked');
+      await expectError(await chatWith(env.stack.url, plain, 'priced'), 401, { message: /Key is blocked/ });
+      await clickInRow(page, '#keys-table', 'browser-key', 'Unblock');
+      await page.waitForFunction(() => document.querySelector('#keys-table tbody tr td:nth-child(9)')?.textContent === 'active');
+      const call = await chatWith(env.stack.url, plain, 'priced');
+      assert.equal(call.status, 200);
+      const requestId = call.headers.get('x-litellm-call-id');
+      await call.arrayBuffer();
+
+      // Usage: the call's spend in the chart (split by model and by key) and the tops.
+      await page.goto(`${env.stack.url}/ui#usage`);
+      await viewShown(page, 'usage');
+      await eventually(async () => {
+        await page.reload();
+        await viewShown(page, 'usage');
+        return (await page.$$('#usage-chart rect[data-series="priced"]')).length === 1;
+      }, { what: 'the call in the usage chart' });
+      assert.deepEqual(await rowsOf(page, '#top-models'), [['priced', '$0.0039', '29', '1']]);
+      assert.deepEqual(await rowsOf(page, '#top-keys'), [['browser-key', '$0.0039', '29', '1']]);
+      assert.match(await page.$eval('#usage-total', (e) => e.textContent), /^Total \$0\.0039, 29 tokens, 1 requests$/);
+      await screenshot(page, 'usage');
+      await page.select('#usage-form select[name=split]', 'api_key');
+      const keySeries = await page.$$eval('#usage-chart rect', (rects) => rects.map((r) => r.dataset.series));
+      assert.equal(keySeries.length, 1);
+      assert.match(keySeries[0], /^[0-9a-f]{64}$/);
+      assert.equal(await page.$eval('#usage-legend', (e) => e.textContent), 'browser-key');
+
+      // Logs: the call's row, its details, and the key filter.
+      await page.click('#nav a[data-view=logs]');
+      await viewShown(page, 'logs');
+      const logs = await rowsOf(page, '#logs-table');
+      assert.equal(logs.length, 1);
+      assert.deepEqual(logs[0].slice(1, 8), [requestId, 'priced', keySeries[0].slice(0, 12), '—', 'success', '29', '0.003900']);
+      await page.click('#logs-table tbody tr');
+      const detail = JSON.parse(await page.$eval('#log-detail', (e) => e.textContent));
+      assert.equal(detail.request_id, requestId);
+      assert.equal(detail.prompt_tokens, 19);
+      await screenshot(page, 'logs');
+      await page.type('#logs-filter input[name=api_key]', '0'.repeat(64));
+      await page.click('#logs-filter button[type=submit]');
+      await page.waitForFunction(() => document.querySelector('#logs-table tbody td')?.textContent === 'Nothing yet.');
+      await page.$eval('#logs-filter input[name=api_key]', (input) => { input.value = ''; });
+      await page.type('#logs-filter input[name=api_key]', plain);
+      await page.click('#logs-filter button[type=submit]');
+      await page.waitForFunction((id) => document.querySelector('#logs-table tbody td:nth-child(2)')?.textContent === id, {}, requestId);
+
+      // Regenerate (after a confirmation): a new key shown once; the old one refused.
+      await page.click('#nav a[data-view=keys]');
+      await page.waitForFunction(() => document.querySelector('#keys-table tbody tr td')?.textContent === 'browser-key');
+      await clickInRow(page, '#keys-table', 'browser-key', 'Regenerate');
+      await confirmDialog(page);
+      await page.waitForFunction((old) => {
+        const shown = document.querySelector('#new-key-value').textContent;
+        return shown.startsWith('sk-') && shown !== old;
+      }, {}, plain);
+      const renewed = await page.$eval('#new-key-value', (e) => e.textContent);
+      await expectError(await chatWith(env.stack.url, plain, 'priced'), 401);
+      const renewedCall = await chatWith(env.stack.url, renewed, 'priced');
+      assert.equal(renewedCall.status, 200);
+      await renewedCall.arrayBuffer();
+      await page.click('#new-key-close');
+      assert.equal(await page.$eval('#new-key-value', (e) => e.textContent), '');
+
+      // Delete, cancelled first, then confirmed.
+      await clickInRow(page, '#keys-table', 'browser-key', 'Delete');
+      await page.waitForSelector('#confirm[open]');
+      await page.click('#confirm-cancel');
+      assert.equal((await rowsOf(page, '#keys-table')).length, 1);
+      await clickInRow(page, '#keys-table', 'browser-key', 'Delete');
+      await confirmDialog(page);
+      await page.waitForFunction(() => document.querySelector('#keys-table tbody td')?.textContent === 'Nothing yet.');
+      await expectError(await chatWith(env.stack.url, renewed, 'priced'), 401);
+
+      // No secret anywhere the browser keeps or sent: not the master key, not the shown keys
+      // (gone from the page once closed).
+      const kept = await page.evaluate(() => JSON.stringify({
+        html: document.documentElement.outerHTML,
+        cookie: document.cookie,
+        local: { ...localStorage },
+        session: { ...sessionStorage },
+        url: location.href,
+      }));
+      for (const secret of [kMasterKey, renewed]) {
+        assert.ok(!kept.includes(secret), 'a secret is in the page or its storage');
+        assert.ok(!record.urls.some((url) => url.includes(secret)), 'a secret is in a URL');
+      }
+      assert.equal(JSON.parse(kept).cookie, '', 'the session cookie is readable by scripts');
+
+      // Log out: the login form, and the API refuses the old session.
+      await page.click('#logout');
+      await page.waitForSelector('#login', { visible: true });
+      const status = await page.evaluate(async () => (await fetch('/key/list', { headers: { 'X-LLMux-UI': '1' } })).status);
+      assert.equal(status, 401);
+      assert.deepEqual(record.errors.filter((e) => !/status of 401/.test(e)), []);
+      assert.ok(!env.stack.gateway.stderr().includes(kMasterKey), 'the master key is in the log');
+    } finally {
+      await close();
+    }
+  });
+
+  test('in the browser: teams, users and models', async () => {
+    const { page, record, close } = await openPage(browser);
+    try {
+      await logIn(page, env.stack.url);
+      await viewShown(page, 'keys');
+
+      await page.click('#nav a[data-view=teams]');
+      await viewShown(page, 'teams');
+      await page.click('#view-teams summary');
+      await page.type('#team-create input[name=team_alias]', 'platform');
+      await page.type('#team-create input[name=max_budget]', '20');
+      await page.type('#team-create input[name=models]', 'priced');
+      await page.click('#team-create button[type=submit]');
+      await page.waitForFunction(() => document.querySelector('#teams-table tbody td')?.textContent === 'platform');
+      const [team] = await rowsOf(page, '#teams-table');
+      assert.deepEqual([team[0], team[3], team[4], team[6]], ['platform', 'priced', '$0.0000 / $20.0000', 'active']);
+      const teamId = team[1];
+      const listed = await admin(env.stack.url, 'GET', '/team/list');
+      assert.deepEqual(listed.body.map((t) => t.team_id), [teamId]);
+      await clickInRow(page, '#teams-table', 'platform', 'Block');
+      await page.waitForFunction(() => document.querySelector('#teams-table tbody td:nth-child(7)')?.textContent === 'blocked');
+      await screenshot(page, 'teams');
+
+      await page.click('#nav a[data-view=users]');
+      await viewShown(page, 'users');
+      await page.click('#view-users summary');
+      await page.type('#user-create input[name=user_id]', 'ada');
+      await page.type('#user-create input[name=user_email]', 'ada@example.com');
+      await page.click('#user-create button[type=submit]');
+      await page.waitForFunction(() => document.querySelector('#users-table tbody td')?.textContent === 'ada');
+      const [user] = await rowsOf(page, '#users-table');
+      assert.deepEqual(user.slice(0, 4), ['ada', 'ada@example.com', 'internal_user', 'all']);
+      await screenshot(page, 'users');
+      await clickInRow(page, '#users-table', 'ada', 'Delete');
+      await confirmDialog(page);
+      await page.waitForFunction(() => document.querySelector('#users-table tbody td')?.textContent === 'Nothing yet.');
+      assert.deepEqual((await admin(env.stack.url, 'GET', '/user/list')).body.users, []);
+
+      await page.click('#nav a[data-view=models]');
+      await viewShown(page, 'models');
+      const models = (await rowsOf(page, '#models-table')).map((r) => r[0]);
+      assert.ok(models.includes('priced') && models.includes('gpt-test'), models.join(','));
+      await screenshot(page, 'models');
+      assert.deepEqual(record.errors, []);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('the admin page with UI_USERNAME and UI_PASSWORD', () => {
+  const env = withGateway({ env: { UI_USERNAME: 'operator', UI_PASSWORD: 'correct horse battery' } });
+
+  test('the username and password log in; a wrong password or username does not', async () => {
+    const login = (username, password) => fetch(`${env.stack.url}/ui/login`,
+      { method: 'POST', headers: kUiHeader, body: JSON.stringify({ username, password }) });
+    assert.equal((await login('operator', 'correct horse battery')).status, 200);
+    await expectError(await login('operator', 'correct horse'), 401);
+    await expectError(await login('admin', 'correct horse battery'), 401);
+    // The master key still logs in.
+    assert.equal((await login('', kMasterKey)).status, 200);
+  });
+});
+
+describe('the admin page without a master key', () => {
+  const env = withGateway({ generalSettings: { master_key: '' } });
+
+  test('needs no login and says the gateway is open', async () => {
+    const { page, record, close } = await openPage(browser);
+    try {
+      await page.goto(`${env.stack.url}/ui`);
+      await viewShown(page, 'keys');
+      assert.match(await page.$eval('#banner', (e) => e.textContent), /^No master key is set: this gateway is open/);
+      assert.equal(await page.$eval('#login', (e) => e.hidden), true);
+      assert.equal(await page.$eval('#logout', (e) => e.hidden), true);
+      await screenshot(page, 'open-gateway');
+      assert.deepEqual(record.errors, []);
+    } finally {
+      await close();
+    }
+  });
+});
