@@ -116,6 +116,58 @@ function confirmed(text) {
   });
 }
 
+// The fields each record's edit form offers: [name, label, input type].
+const kBudgetAndLimits = [
+  ['models', 'Models (comma-separated)'], ['max_budget', 'Max budget ($)', 'number'],
+  ['budget_duration', 'Budget period'], ['rpm_limit', 'RPM limit', 'number'],
+  ['tpm_limit', 'TPM limit', 'number'], ['max_parallel_requests', 'Parallel calls', 'number'],
+];
+const kEditable = {
+  key: [['key_alias', 'Alias'], ...kBudgetAndLimits],
+  team: [['team_alias', 'Alias'], ...kBudgetAndLimits],
+  user: [['user_email', 'Email', 'email'], ...kBudgetAndLimits],
+};
+
+const fieldText = (value) => (Array.isArray(value) ? value.join(', ') : value ?? '');
+
+// Opens the edit form of `record` and, on save, sends only the fields changed (an emptied field
+// as null, an emptied model list as []) to `path` with `id`. Resolves when saved or cancelled.
+function edit(kind, title, record, path, id) {
+  const dialog = $('#edit');
+  const form = $('#edit-form');
+  $('#edit-title').textContent = title;
+  $('#edit-error').hidden = true;
+  form.replaceChildren(...kEditable[kind].map(([name, label, type]) =>
+    el('label', {}, label, el('input', { name, type: type ?? 'text', value: fieldText(record[name]), step: type === 'number' ? 'any' : undefined }))));
+  dialog.showModal();
+  return new Promise((resolve) => {
+    const finish = () => {
+      dialog.close();
+      $('#edit-save').onclick = null;
+      $('#edit-cancel').onclick = null;
+      resolve();
+    };
+    $('#edit-cancel').onclick = finish;
+    $('#edit-save').onclick = async () => {
+      const changes = {};
+      for (const input of form.querySelectorAll('input')) {
+        const value = input.value.trim();
+        if (value === fieldText(record[input.name])) continue;
+        if (input.name === 'models') changes.models = value ? value.split(',').map((m) => m.trim()).filter(Boolean) : [];
+        else if (!value) changes[input.name] = null;
+        else changes[input.name] = input.type === 'number' ? Number(value) : value;
+      }
+      try {
+        if (Object.keys(changes).length) await api(path, { ...id, ...changes });
+        finish();
+      } catch (error) {
+        $('#edit-error').textContent = error.message;
+        $('#edit-error').hidden = false;
+      }
+    };
+  });
+}
+
 function showNewKey(key) {
   $('#new-key-value').textContent = key;
   $('#new-key').hidden = false;
@@ -139,6 +191,10 @@ async function loadKeys() {
     el('td', {}, dateOf(key.expires)),
     el('td', { class: key.blocked ? 'blocked' : 'active' }, key.blocked ? 'blocked' : 'active'),
     el('td', { class: 'actions' },
+      button('Edit', async () => {
+        await edit('key', `Edit ${key.key_alias ?? key.key_name}`, key, '/key/update', { key: key.token });
+        await loadKeys();
+      }),
       button(key.blocked ? 'Unblock' : 'Block', async () => {
         await api(key.blocked ? '/key/unblock' : '/key/block', { key: key.token });
         await loadKeys();
@@ -173,15 +229,28 @@ function renderPager(box, page, pages, total, go) {
 
 async function loadTeams() {
   const teams = await api('/team/list');
+  $('#member-add select[name=team_id]').replaceChildren(...teams.map((team) =>
+    el('option', { value: team.team_id }, team.team_alias ?? team.team_id)));
+  const members = (team) => (team.members_with_roles?.length
+    ? team.members_with_roles.map((member) => el('span', { class: 'member' }, `${member.user_id} (${member.role})`,
+      button('×', async () => {
+        await api('/team/member_delete', { team_id: team.team_id, user_id: member.user_id });
+        await loadTeams();
+      }, 'remove')))
+    : ['—']);
   fillTable($('#teams-table'), teams.map((team) => el('tr', {},
     el('td', {}, team.team_alias ?? '—'),
     el('td', {}, el('code', {}, team.team_id)),
-    el('td', {}, (team.members_with_roles ?? []).map((m) => `${m.user_id ?? m.user_email} (${m.role})`).join(', ') || '—'),
+    el('td', {}, ...members(team)),
     el('td', {}, modelsOf(team)),
     el('td', {}, spendOf(team)),
     el('td', {}, limitsOf(team)),
     el('td', { class: team.blocked ? 'blocked' : 'active' }, team.blocked ? 'blocked' : 'active'),
     el('td', { class: 'actions' },
+      button('Edit', async () => {
+        await edit('team', `Edit team ${team.team_alias ?? team.team_id}`, team, '/team/update', { team_id: team.team_id });
+        await loadTeams();
+      }),
       button(team.blocked ? 'Unblock' : 'Block', async () => {
         await api(team.blocked ? '/team/unblock' : '/team/block', { team_id: team.team_id });
         await loadTeams();
@@ -203,6 +272,10 @@ async function loadUsers() {
     el('td', {}, spendOf(user)),
     el('td', {}, limitsOf(user)),
     el('td', { class: 'actions' },
+      button('Edit', async () => {
+        await edit('user', `Edit user ${user.user_id}`, user, '/user/update', { user_id: user.user_id });
+        await loadUsers();
+      }),
       button('Delete', async () => {
         if (!(await confirmed(`Delete user ${user.user_id}?`))) return;
         await api('/user/delete', { user_ids: [user.user_id] });
@@ -352,9 +425,11 @@ function csvField(value) {
 // The numbers behind the chart: one line per day, series and model.
 function downloadUsageCsv() {
   const split = $('#usage-form select[name=split]').value;
-  const lines = [['day', split, 'model', 'spend', 'total_tokens', 'requests'].join(',')];
+  const byModel = split === 'model';
+  const lines = [['day', ...(byModel ? [] : [split]), 'model', 'spend', 'total_tokens', 'requests'].join(',')];
   for (const row of usageSeries(split)) {
-    lines.push([row.day, row.series, row.model, row.spend, row.tokens, row.requests].map(csvField).join(','));
+    const fields = [row.day, ...(byModel ? [] : [row.series]), row.model, row.spend, row.tokens, row.requests];
+    lines.push(fields.map(csvField).join(','));
   }
   const link = el('a', { href: URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' })), download: `llmux-usage-by-${split}.csv` });
   document.body.append(link);
@@ -464,6 +539,13 @@ function wire() {
     event.preventDefault();
     await api('/team/new', formBody(event.target));
     event.target.reset();
+    await loadTeams();
+  }));
+  $('#member-add').addEventListener('submit', guarded(async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    await api('/team/member_add', { team_id: form.team_id.value, member: [{ user_id: form.user_id.value.trim(), role: form.role.value }] });
+    form.user_id.value = '';
     await loadTeams();
   }));
   $('#user-create').addEventListener('submit', guarded(async (event) => {

@@ -21,9 +21,10 @@ export async function launchBrowser() {
 }
 
 // A new page (in its own browser context: no cookies shared with other pages) that records its
-// console errors, uncaught exceptions and requested URLs.
-export async function openPage(browser) {
-  const context = await browser.createBrowserContext();
+// console errors, uncaught exceptions and requested URLs. Its downloads go to downloadPath.
+export async function openPage(browser, { downloadPath } = {}) {
+  const context = await browser.createBrowserContext(
+    downloadPath ? { downloadBehavior: { policy: 'allow', downloadPath } } : {});
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const record = { errors: [], urls: [] };

@@ -4,7 +4,7 @@
 // log out; the security headers, the session cookie, and no secret anywhere the browser keeps.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -135,7 +135,8 @@ describe('the admin page with a master key', () => {
   });
 
   test('in the browser: log in, create a key, block it, call with it, see its spend and logs, regenerate, delete, log out', async (t) => {
-    const { page, record, close } = await openPage(browser);
+    const downloads = await mkdtemp(join(tmpdir(), 'llmux-ui-downloads-'));
+    const { page, record, close } = await openPage(browser, { downloadPath: downloads });
     try {
       const started = Date.now();
       await logIn(page, env.stack.url);
@@ -182,6 +183,16 @@ describe('the admin page with a master key', () => {
       assert.deepEqual(await rowsOf(page, '#top-keys'), [['browser-key', '$0.0039', '29', '1']]);
       assert.match(await page.$eval('#usage-total', (e) => e.textContent), /^Total \$0\.0039, 29 tokens, 1 requests$/);
       await screenshot(page, 'usage');
+      // The numbers behind the chart, as CSV.
+      await page.click('#usage-csv');
+      const csv = await eventually(() => readFile(join(downloads, 'llmux-usage-by-model.csv'), 'utf8').catch(() => null),
+        { what: 'the CSV download' });
+      const [header, line, ...rest] = csv.trimEnd().split('\n');
+      assert.equal(header, 'day,model,spend,total_tokens,requests');
+      assert.deepEqual(rest, []);
+      const [day, model, spend, tokens, requests] = line.split(',');
+      assert.deepEqual([day, model, tokens, requests], [new Date().toISOString().slice(0, 10), 'priced', '29', '1']);
+      assert.ok(Math.abs(Number(spend) - 0.0039) < 1e-12, spend);
       await page.select('#usage-form select[name=split]', 'api_key');
       const keySeries = await page.$$eval('#usage-chart rect', (rects) => rects.map((r) => r.dataset.series));
       assert.equal(keySeries.length, 1);
@@ -258,6 +269,85 @@ describe('the admin page with a master key', () => {
       assert.ok(!env.stack.gateway.stderr().includes(kMasterKey), 'the master key is in the log');
     } finally {
       await close();
+      await rm(downloads, { recursive: true, force: true });
+    }
+  });
+
+  test('in the browser: search keys, edit a key, a team and a user, add and remove a team member', async () => {
+    for (const fields of [{ key_alias: 'alpha', max_budget: 3, rpm_limit: 10 }, { key_alias: 'beta' }]) {
+      assert.equal((await admin(env.stack.url, 'POST', '/key/generate', fields)).status, 200);
+    }
+    assert.equal((await admin(env.stack.url, 'POST', '/team/new', { team_alias: 'research', team_id: 'team-research' })).status, 200);
+    assert.equal((await admin(env.stack.url, 'POST', '/user/new', { user_id: 'lin' })).status, 200);
+    const { page, record, close } = await openPage(browser);
+    const firstCells = async (table) => (await rowsOf(page, table)).map((row) => row[0]);
+    try {
+      await logIn(page, env.stack.url);
+      await viewShown(page, 'keys');
+      assert.deepEqual((await firstCells('#keys-table')).sort(), ['alpha', 'beta']);
+      await page.type('#key-search input[name=key_alias]', 'beta');
+      await page.click('#key-search button[type=submit]');
+      await page.waitForFunction(() => document.querySelectorAll('#keys-table tbody tr').length === 1);
+      assert.deepEqual(await firstCells('#keys-table'), ['beta']);
+      await page.$eval('#key-search input[name=key_alias]', (input) => { input.value = ''; });
+      await page.click('#key-search button[type=submit]');
+      await page.waitForFunction(() => document.querySelectorAll('#keys-table tbody tr').length === 2);
+
+      // Edit: a new alias, the budget cleared, a tpm limit and a model list.
+      await clickInRow(page, '#keys-table', 'alpha', 'Edit');
+      await page.waitForSelector('#edit[open]');
+      assert.equal(await page.$eval('#edit-form input[name=max_budget]', (input) => input.value), '3');
+      const replace = async (name, value) => {
+        await page.$eval(`#edit-form input[name=${name}]`, (input) => { input.value = ''; });
+        if (value) await page.type(`#edit-form input[name=${name}]`, value);
+      };
+      await replace('key_alias', 'alpha-2');
+      await replace('max_budget', '');
+      await replace('tpm_limit', '500');
+      await replace('models', 'priced');
+      await page.click('#edit-save');
+      await page.waitForFunction(() => [...document.querySelectorAll('#keys-table tbody tr td:first-child')].some((td) => td.textContent === 'alpha-2'));
+      const edited = (await rowsOf(page, '#keys-table')).find((row) => row[0] === 'alpha-2');
+      assert.deepEqual([edited[4], edited[5], edited[6]], ['priced', '$0.0000 / ∞', '10 rpm, 500 tpm']);
+      const listed = await admin(env.stack.url, 'GET', '/key/list?return_full_object=true&key_alias=alpha-2');
+      assert.equal(listed.body.keys[0].max_budget, null);
+      assert.equal(listed.body.keys[0].tpm_limit, 500);
+
+      // A team: a member added with a role, then removed; its budget edited.
+      await page.click('#nav a[data-view=teams]');
+      await viewShown(page, 'teams');
+      await page.select('#member-add select[name=team_id]', 'team-research');
+      await page.type('#member-add input[name=user_id]', 'grace');
+      await page.select('#member-add select[name=role]', 'admin');
+      await page.click('#member-add button[type=submit]');
+      const membersOf = async () => (await rowsOf(page, '#teams-table')).find((row) => row[0] === 'research')[2];
+      await page.waitForFunction(() => [...document.querySelectorAll('#teams-table .member')].some((m) => m.textContent.startsWith('grace (admin)')));
+      assert.equal(await membersOf(), 'grace (admin)×');
+      assert.deepEqual((await admin(env.stack.url, 'GET', '/team/info?team_id=team-research')).body.team_info.members_with_roles,
+        [{ user_id: 'grace', role: 'admin' }]);
+      await page.$$eval('#teams-table .member button', (buttons) => buttons.find((b) => b.parentElement.textContent.startsWith('grace'))?.click());
+      await page.waitForFunction(() => ![...document.querySelectorAll('#teams-table .member')].some((m) => m.textContent.startsWith('grace')));
+      assert.equal(await membersOf(), '—');
+      await clickInRow(page, '#teams-table', 'research', 'Edit');
+      await page.waitForSelector('#edit[open]');
+      await replace('max_budget', '7');
+      await page.click('#edit-save');
+      await page.waitForFunction(() => [...document.querySelectorAll('#teams-table tbody tr')].some((tr) => tr.cells[0].textContent === 'research' && tr.cells[4].textContent === '$0.0000 / $7.0000'));
+
+      // A user: email and budget edited.
+      await page.click('#nav a[data-view=users]');
+      await viewShown(page, 'users');
+      await clickInRow(page, '#users-table', 'lin', 'Edit');
+      await page.waitForSelector('#edit[open]');
+      await replace('user_email', 'lin@example.com');
+      await replace('max_budget', '2');
+      await page.click('#edit-save');
+      await page.waitForFunction(() => [...document.querySelectorAll('#users-table tbody tr')].some((tr) => tr.cells[0].textContent === 'lin' && tr.cells[1].textContent === 'lin@example.com'));
+      const [lin] = (await rowsOf(page, '#users-table')).filter((row) => row[0] === 'lin');
+      assert.equal(lin[4], '$0.0000 / $2.0000');
+      assert.deepEqual(record.errors, []);
+    } finally {
+      await close();
     }
   });
 
@@ -274,14 +364,16 @@ describe('the admin page with a master key', () => {
       await page.type('#team-create input[name=max_budget]', '20');
       await page.type('#team-create input[name=models]', 'priced');
       await page.click('#team-create button[type=submit]');
-      await page.waitForFunction(() => document.querySelector('#teams-table tbody td')?.textContent === 'platform');
-      const [team] = await rowsOf(page, '#teams-table');
+      const rowWith = (table, first) => page.waitForFunction((table, first) =>
+        [...document.querySelectorAll(`${table} tbody tr`)].some((tr) => tr.cells[0].textContent === first), {}, table, first);
+      await rowWith('#teams-table', 'platform');
+      const team = (await rowsOf(page, '#teams-table')).find((row) => row[0] === 'platform');
       assert.deepEqual([team[0], team[3], team[4], team[6]], ['platform', 'priced', '$0.0000 / $20.0000', 'active']);
       const teamId = team[1];
       const listed = await admin(env.stack.url, 'GET', '/team/list');
-      assert.deepEqual(listed.body.map((t) => t.team_id), [teamId]);
+      assert.equal(listed.body.find((t) => t.team_alias === 'platform').team_id, teamId);
       await clickInRow(page, '#teams-table', 'platform', 'Block');
-      await page.waitForFunction(() => document.querySelector('#teams-table tbody td:nth-child(7)')?.textContent === 'blocked');
+      await page.waitForFunction(() => [...document.querySelectorAll('#teams-table tbody tr')].some((tr) => tr.cells[0].textContent === 'platform' && tr.cells[6].textContent === 'blocked'));
       await screenshot(page, 'teams');
 
       await page.click('#nav a[data-view=users]');
@@ -290,14 +382,14 @@ describe('the admin page with a master key', () => {
       await page.type('#user-create input[name=user_id]', 'ada');
       await page.type('#user-create input[name=user_email]', 'ada@example.com');
       await page.click('#user-create button[type=submit]');
-      await page.waitForFunction(() => document.querySelector('#users-table tbody td')?.textContent === 'ada');
-      const [user] = await rowsOf(page, '#users-table');
+      await rowWith('#users-table', 'ada');
+      const user = (await rowsOf(page, '#users-table')).find((row) => row[0] === 'ada');
       assert.deepEqual(user.slice(0, 4), ['ada', 'ada@example.com', 'internal_user', 'all']);
       await screenshot(page, 'users');
       await clickInRow(page, '#users-table', 'ada', 'Delete');
       await confirmDialog(page);
-      await page.waitForFunction(() => document.querySelector('#users-table tbody td')?.textContent === 'Nothing yet.');
-      assert.deepEqual((await admin(env.stack.url, 'GET', '/user/list')).body.users, []);
+      await page.waitForFunction(() => ![...document.querySelectorAll('#users-table tbody tr')].some((tr) => tr.cells[0].textContent === 'ada'));
+      assert.ok(!(await admin(env.stack.url, 'GET', '/user/list')).body.users.some((u) => u.user_id === 'ada'));
 
       await page.click('#nav a[data-view=models]');
       await viewShown(page, 'models');
