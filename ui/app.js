@@ -283,11 +283,27 @@ async function loadUsers() {
       }, 'danger')))));
 }
 
+const perMillion = (perToken) => (perToken == null ? '—' : `$${(perToken * 1e6).toFixed(2)}`);
+
 async function loadModels() {
-  const answer = await api('/v1/models');
-  fillTable($('#models-table'), answer.data.map((model) => el('tr', {},
-    el('td', {}, model.id),
-    el('td', {}, model.owned_by ?? '—'))));
+  const answer = await api('/model/info');
+  fillTable($('#models-table'), answer.data.map((deployment) => {
+    const { litellm_params: params, model_info: info, health } = deployment;
+    const cooling = health.state === 'cooling_down';
+    return el('tr', {},
+      el('td', {}, deployment.model_name),
+      el('td', {}, el('code', {}, info.id)),
+      el('td', {}, info.litellm_provider),
+      el('td', {}, params.model),
+      el('td', {}, params.api_base ? el('code', {}, params.api_base) : '—'),
+      el('td', {}, info.input_cost_per_token === undefined ? '—'
+        : `${perMillion(info.input_cost_per_token)} / ${perMillion(info.output_cost_per_token)}`),
+      el('td', { class: cooling ? 'blocked' : 'active' },
+        cooling ? `cooling down (${Math.ceil(health.cooling_seconds_left)} s)` : 'healthy'),
+      el('td', {}, health.in_flight),
+      el('td', {}, health.requests_this_minute),
+      el('td', {}, health.latency_ms ? `${Math.round(health.latency_ms)} ms` : '—'));
+  }));
 }
 
 // ---- usage

@@ -26,7 +26,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       transport_(network),
       routes_(&error_body),
       status_(shared.models, shared.metrics, shared.version, shared.store != nullptr),
-      model_routes_(shared.models, callers_, shared.started_at),
+      model_routes_(shared.models, shared.router.health(), callers_, shared.started_at),
       model_calls_(shared.router, callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,
                     .max_event_bytes = shared.max_upstream_event_bytes}),

@@ -8,12 +8,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { kMasterKey, startStack } from '../support/stack.mjs';
+import { kMasterKey, kUpstreamKey, modelEntry, startStack } from '../support/stack.mjs';
 import { admin, chatWith, eventually, pricedModels } from '../support/store.mjs';
 import { expectError } from '../support/assertions.mjs';
 import { launchBrowser, openPage, screenshot, viewShown } from '../support/browser.mjs';
 
 const kUiHeader = { 'X-LLMux-UI': '1' };
+const kSecretBase = 'http://ops:base-secret-pw@127.0.0.1:9/v1?token=base-secret-q';
 
 let browser;
 before(async () => {
@@ -29,7 +30,15 @@ function withGateway(extra = {}) {
   before(async () => {
     env.dir = await mkdtemp(join(tmpdir(), 'llmux-ui-'));
     env.stack = await startStack({
-      extraModelsFor: pricedModels,
+      // Besides the priced models: a group of two where one deployment answers 429 (and cools
+      // for a minute), and a deployment whose api base holds credentials (never called).
+      extraModelsFor: (mockUrl) => [
+        ...pricedModels(mockUrl),
+        modelEntry('flaky', 'mock-error-429', `${mockUrl}/v1`, {}, 'flaky-429'),
+        modelEntry('flaky', 'gpt-4o-upstream', `${mockUrl}/v1`, {}, 'flaky-ok'),
+        modelEntry('masked-base', 'gpt-4o-upstream', kSecretBase, {}, 'masked-base'),
+      ],
+      routerSettings: { cooldown_time: 60 },
       dir: env.dir,
       generalSettings: { database_url: join(env.dir, 'llmux.db'), proxy_batch_write_at: 0.2, ...extra.generalSettings },
       env: extra.env,
@@ -351,6 +360,27 @@ describe('the admin page with a master key', () => {
     }
   });
 
+  test('/model/info: every deployment with its provider, api base without credentials, prices and health, for the master key only', async () => {
+    const info = await admin(env.stack.url, 'GET', '/model/info');
+    assert.equal(info.status, 200);
+    const byId = new Map(info.body.data.map((d) => [d.model_info.id, d]));
+    const priced = byId.get('deployment-priced');
+    assert.equal(priced.model_name, 'priced');
+    assert.deepEqual(priced.litellm_params, { model: 'openai/gpt-4o-upstream', api_base: `${env.stack.mock.url}/v1` });
+    assert.equal(priced.model_info.litellm_provider, 'openai');
+    assert.equal(priced.model_info.input_cost_per_token, 0.0001);
+    assert.equal(priced.model_info.output_cost_per_token, 0.0002);
+    assert.deepEqual([priced.health.state, priced.health.cooling_seconds_left, priced.health.in_flight], ['healthy', 0, 0]);
+    assert.equal(byId.get('masked-base').litellm_params.api_base, 'http://127.0.0.1:9/v1');
+    const text = JSON.stringify(info.body);
+    for (const secret of ['base-secret', kUpstreamKey, 'sk-upstream-priced']) assert.ok(!text.includes(secret), secret);
+    assert.deepEqual(byId.get('deployment-pair-a').model_name, 'pair');
+    await expectError(await fetch(`${env.stack.url}/model/info`), 401);
+    const key = await admin(env.stack.url, 'POST', '/key/generate', {});
+    await expectError(await fetch(`${env.stack.url}/model/info`, { headers: { Authorization: `Bearer ${key.body.key}` } }), 401,
+      { message: 'Only the master key may read /model/info.' });
+  });
+
   test('in the browser: teams, users and models', async () => {
     const { page, record, close } = await openPage(browser);
     try {
@@ -391,10 +421,23 @@ describe('the admin page with a master key', () => {
       await page.waitForFunction(() => ![...document.querySelectorAll('#users-table tbody tr')].some((tr) => tr.cells[0].textContent === 'ada'));
       assert.ok(!(await admin(env.stack.url, 'GET', '/user/list')).body.users.some((u) => u.user_id === 'ada'));
 
+      // Models: calls to "flaky" until its 429 deployment cools (the router picks at random).
+      const cooling = async () => (await admin(env.stack.url, 'GET', '/model/info')).body.data
+        .find((d) => d.model_info.id === 'flaky-429').health.state === 'cooling_down';
+      await eventually(async () => {
+        await (await chatWith(env.stack.url, kMasterKey, 'flaky')).arrayBuffer();
+        return cooling();
+      }, { what: 'flaky-429 cooling down' });
       await page.click('#nav a[data-view=models]');
       await viewShown(page, 'models');
-      const models = (await rowsOf(page, '#models-table')).map((r) => r[0]);
-      assert.ok(models.includes('priced') && models.includes('gpt-test'), models.join(','));
+      const models = await rowsOf(page, '#models-table');
+      const row = (id) => models.find((r) => r[1] === id);
+      assert.deepEqual(row('deployment-priced').slice(0, 7),
+        ['priced', 'deployment-priced', 'openai', 'openai/gpt-4o-upstream', `${env.stack.mock.url}/v1`, '$100.00 / $200.00', 'healthy']);
+      assert.match(row('flaky-429')[6], /^cooling down \((5\d|60) s\)$/);
+      assert.equal(row('flaky-ok')[6], 'healthy');
+      assert.equal(row('masked-base')[4], 'http://127.0.0.1:9/v1');
+      assert.ok(!(await page.content()).includes('base-secret'));
       await screenshot(page, 'models');
       assert.deepEqual(record.errors, []);
     } finally {
