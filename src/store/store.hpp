@@ -129,8 +129,10 @@ struct SpendLogQuery {
   std::optional<std::string> user_id;
   std::optional<std::string> team_id;
   std::optional<std::string> request_id;
-  std::optional<Millis> start_time;  // inclusive
-  std::optional<Millis> end_time;    // exclusive
+  std::optional<std::string> model;   // the model group the client named, or the upstream model
+  std::optional<std::string> status;  // "success" or "failure"
+  std::optional<Millis> start_time;   // inclusive
+  std::optional<Millis> end_time;     // exclusive
   std::int64_t limit = 100;
   std::int64_t offset = 0;
 };

@@ -224,6 +224,20 @@ describe('the admin page with a master key', () => {
       assert.equal(detail.request_id, requestId);
       assert.equal(detail.prompt_tokens, 19);
       await screenshot(page, 'logs');
+      const logsShown = (ids) => page.waitForFunction((ids) => JSON.stringify([...document.querySelectorAll('#logs-table tbody tr')]
+        .map((tr) => (tr.cells.length > 1 ? tr.cells[1].textContent : tr.cells[0].textContent))) === JSON.stringify(ids), {}, ids);
+      await page.select('#logs-filter select[name=status]', 'failure');
+      await page.click('#logs-filter button[type=submit]');
+      await logsShown(['Nothing yet.']);
+      await page.select('#logs-filter select[name=status]', 'success');
+      await page.type('#logs-filter input[name=model]', 'priced');
+      await page.click('#logs-filter button[type=submit]');
+      await logsShown([requestId]);
+      await page.$eval('#logs-filter input[name=model]', (input) => { input.value = 'gpt-test'; });
+      await page.click('#logs-filter button[type=submit]');
+      await logsShown(['Nothing yet.']);
+      await page.$eval('#logs-filter input[name=model]', (input) => { input.value = ''; });
+      await page.select('#logs-filter select[name=status]', '');
       await page.type('#logs-filter input[name=api_key]', '0'.repeat(64));
       await page.click('#logs-filter button[type=submit]');
       await page.waitForFunction(() => document.querySelector('#logs-table tbody td')?.textContent === 'Nothing yet.');

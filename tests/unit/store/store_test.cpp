@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -138,6 +139,29 @@ TEST_F(StoreTest, InjectionTextIsStoredVerbatimEverywhere) {
     EXPECT_EQ(store.spend_logs({.api_key = text}).front().end_user, text);
   }
   EXPECT_EQ(store.all_keys().size(), kInjections.size());
+}
+
+TEST_F(StoreTest, SpendLogsFilterByModelGroupOrUpstreamModelAndByStatus) {
+  Store store(open_sqlite(path()));
+  SpendEvent ok = event_for("ok", "k", 1);
+  ok.model_group = "chat";
+  ok.model = "gpt-4o-upstream";
+  SpendEvent failed = event_for("failed", "k", 0);
+  failed.model_group = "chat";
+  failed.status = "failure";
+  SpendEvent other = event_for("other", "k", 1);
+  ASSERT_TRUE(store.write_spend("b", {ok, failed, other}));
+  auto ids = [&](const SpendLogQuery& query) {
+    std::vector<std::string> found;
+    for (const auto& event : store.spend_logs(query)) found.push_back(event.request_id);
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  EXPECT_EQ(ids({.model = "chat"}), (std::vector<std::string>{"req-failed", "req-ok"}));
+  EXPECT_EQ(ids({.model = "gpt-4o-upstream"}), std::vector<std::string>{"req-ok"});
+  EXPECT_EQ(ids({.model = "chat", .status = "success"}), std::vector<std::string>{"req-ok"});
+  EXPECT_EQ(ids({.status = "failure"}), std::vector<std::string>{"req-failed"});
+  EXPECT_EQ(ids({.model = "' OR '1'='1"}), std::vector<std::string>{});
 }
 
 TEST_F(StoreTest, SpendBatchesAddUpOnceAndFeedEveryTotal) {
