@@ -133,6 +133,13 @@ describe('the admin page with a master key', () => {
     await expectError(await list(kUiHeader), 401);
     await expectError(await list(cookie), 401);
     await expectError(await list({ Cookie: `llmux_ui_session=${'0'.repeat(64)}`, ...kUiHeader }), 401);
+    // A page of another origin cannot send the header: its CORS preflight is not granted.
+    const preflight = await fetch(`${env.stack.url}/key/list`, { method: 'OPTIONS', headers: {
+      Origin: 'http://127.0.0.1:1', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-llmux-ui' } });
+    await preflight.arrayBuffer();
+    assert.notEqual(preflight.status, 200);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    assert.equal(preflight.headers.get('access-control-allow-headers'), null);
     const session = await (await fetch(`${env.stack.url}/ui/session`, { headers: cookie })).json();
     assert.deepEqual(session, { open: false, logged_in: true, database: true });
     const logout = await fetch(`${env.stack.url}/ui/logout`, { method: 'POST', headers: { ...cookie, ...kUiHeader } });
