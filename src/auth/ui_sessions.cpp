@@ -70,6 +70,21 @@ bool UiSessions::accepts_login(std::string_view username, std::string_view passw
   return user && pass;
 }
 
+store::Millis UiSessions::login_refused_for(store::Millis now) const {
+  const std::lock_guard lock(mutex_);
+  if (now / 60'000 != failure_minute_ || failures_ < kMaxFailedLogins) return 0;
+  return 60'000 - now % 60'000;
+}
+
+void UiSessions::login_failed(store::Millis now) {
+  const std::lock_guard lock(mutex_);
+  if (now / 60'000 != failure_minute_) {
+    failure_minute_ = now / 60'000;
+    failures_ = 0;
+  }
+  ++failures_;
+}
+
 std::string UiSessions::open(store::Millis now) {
   std::string token = random_token();
   const std::lock_guard lock(mutex_);

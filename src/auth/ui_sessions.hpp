@@ -38,6 +38,12 @@ class UiSessions {
   // The password is the master key (any username), or the pair is UI_USERNAME / UI_PASSWORD.
   // Constant time in the secrets' contents.
   bool accepts_login(std::string_view username, std::string_view password) const;
+  // Failed logins are counted per clock minute, all clients together: past kMaxFailedLogins in a
+  // minute, no login is tried until the next one (a guesser gets that many tries a minute). The
+  // milliseconds left in the minute when refused, else 0.
+  static constexpr int kMaxFailedLogins = 10;
+  store::Millis login_refused_for(store::Millis now) const;
+  void login_failed(store::Millis now);
   // A new session's token. At max_sessions, expired sessions go first, then the oldest.
   std::string open(store::Millis now);
   bool valid(std::string_view token, store::Millis now) const;
@@ -51,6 +57,8 @@ class UiSessions {
   std::size_t max_sessions_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, store::Millis> expiry_by_hash_;
+  store::Millis failure_minute_ = -1;  // guarded by mutex_
+  int failures_ = 0;                   // in failure_minute_; guarded by mutex_
 };
 
 }  // namespace llmux::auth

@@ -107,11 +107,19 @@ asio::awaitable<void> UiRoutes::login(server::Exchange& exchange) {
         exchange, make_error(ErrorKind::invalid_request,
                              "The login is a JSON object: {\"username\", \"password\"}."));
   }
+  const store::Millis now = store::now_millis();
+  if (const store::Millis wait = sessions_.login_refused_for(now); wait > 0) {
+    exchange.set_header("retry-after", std::to_string((wait + 999) / 1000));
+    co_return co_await refuse(
+        exchange, make_error(ErrorKind::rate_limited,
+                             "Too many failed logins this minute: try again in a minute."));
+  }
   if (!sessions_.accepts_login(text("username"), text("password"))) {
+    sessions_.login_failed(now);
     co_return co_await refuse(exchange, make_error(ErrorKind::unauthenticated,
                                                    "Wrong master key, or username and password."));
   }
-  const std::string token = sessions_.open(store::now_millis());
+  const std::string token = sessions_.open(now);
   exchange.set_header("set-cookie", session_cookie(token, sessions_.lifetime_ms()));
   co_await exchange.respond(200, R"({"logged_in":true})");
 }

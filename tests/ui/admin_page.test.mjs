@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { kMasterKey, kUpstreamKey, modelEntry, startStack } from '../support/stack.mjs';
-import { admin, chatWith, eventually, pricedModels } from '../support/store.mjs';
+import { admin, chatWith, eventually, inRoomyMinute, pricedModels } from '../support/store.mjs';
 import { expectError } from '../support/assertions.mjs';
 import { launchBrowser, openPage, screenshot, viewShown } from '../support/browser.mjs';
 
@@ -483,6 +483,23 @@ describe('the admin page with UI_USERNAME and UI_PASSWORD', () => {
     await expectError(await login('admin', 'correct horse battery'), 401);
     // The master key still logs in.
     assert.equal((await login('', kMasterKey)).status, 200);
+  });
+});
+
+describe('failed logins', () => {
+  const env = withGateway();
+
+  test('past 10 failed logins in a minute, every login is refused with 429 until the next minute', async () => {
+    await inRoomyMinute(15);
+    const login = (password) => fetch(`${env.stack.url}/ui/login`,
+      { method: 'POST', headers: kUiHeader, body: JSON.stringify({ password }) });
+    for (let i = 0; i < 10; ++i) await expectError(await login(`sk-guess-${i}`), 401);
+    const refused = await login(kMasterKey);
+    await expectError(refused, 429, { message: 'Too many failed logins this minute: try again in a minute.' });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
+    // The API itself still takes the master key.
+    assert.equal((await admin(env.stack.url, 'GET', '/key/list')).status, 200);
   });
 });
 

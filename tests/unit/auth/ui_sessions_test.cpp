@@ -81,5 +81,21 @@ TEST(UiSessions, AtTheLimitExpiredSessionsGoFirstThenTheOldest) {
   EXPECT_FALSE(sessions.valid(first, 0));
 }
 
+TEST(UiSessions, FailedLoginsPastTheLimitRefuseLoginsUntilTheNextMinute) {
+  const Authenticator authenticator("sk-master");
+  UiSessions sessions(authenticator, std::nullopt, kHour);
+  const store::Millis minute = 60'000 * 1000;
+  for (int i = 0; i < UiSessions::kMaxFailedLogins; ++i) {
+    EXPECT_EQ(sessions.login_refused_for(minute + i), 0) << i;
+    sessions.login_failed(minute + i);
+  }
+  EXPECT_EQ(sessions.login_refused_for(minute + 15'000), 45'000);
+  EXPECT_EQ(sessions.login_refused_for(minute + 59'999), 1);
+  // A new minute starts a new count.
+  EXPECT_EQ(sessions.login_refused_for(minute + 60'000), 0);
+  sessions.login_failed(minute + 60'000);
+  EXPECT_EQ(sessions.login_refused_for(minute + 60'001), 0);
+}
+
 }  // namespace
 }  // namespace llmux::auth
