@@ -456,11 +456,16 @@ function downloadUsageCsv() {
 
 // ---- logs
 
-const logPaging = { page: 1, size: 50, filter: {} };
+// Pages follow the log's order from a request id (before_request_id), so a deep page costs what
+// the first does. `after` holds the cursor of every page shown so far: Previous goes back one.
+const logPaging = { size: 50, filter: {}, after: [] };
 
 async function loadLogs() {
-  const query = new URLSearchParams({ page: logPaging.page, page_size: logPaging.size, ...logPaging.filter });
-  const logs = await api(`/spend/logs?${query}`);
+  const cursor = logPaging.after.at(-1);
+  // One row more than a page: whether there is a next page.
+  const query = new URLSearchParams({ page_size: logPaging.size + 1, ...logPaging.filter, ...(cursor ? { before_request_id: cursor } : {}) });
+  const fetched = await api(`/spend/logs?${query}`);
+  const logs = fetched.slice(0, logPaging.size);
   $('#log-detail').hidden = true;
   fillTable($('#logs-table'), logs.map((log) => el('tr', { class: 'clickable', onclick: () => showLog(log) },
     el('td', {}, dateOf(log.startTime)),
@@ -472,8 +477,11 @@ async function loadLogs() {
     el('td', {}, log.total_tokens),
     el('td', {}, Number(log.spend).toFixed(6)),
     el('td', {}, `${Date.parse(log.endTime) - Date.parse(log.startTime)} ms`))));
-  renderPager($('#logs-pager'), logPaging.page, logs.length < logPaging.size ? logPaging.page : undefined, undefined, (page) => {
-    logPaging.page = page;
+  const page = logPaging.after.length + 1;
+  const hasNext = fetched.length > logPaging.size;
+  renderPager($('#logs-pager'), page, hasNext ? undefined : page, undefined, (to) => {
+    if (to > page) logPaging.after.push(logs.at(-1).request_id);
+    else logPaging.after.pop();
     return loadLogs();
   });
 }
@@ -574,8 +582,10 @@ function wire() {
   $('#usage-csv').addEventListener('click', downloadUsageCsv);
   $('#logs-filter').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
-    logPaging.filter = formBody(event.target);
-    logPaging.page = 1;
+    const { page_size: size, ...filter } = formBody(event.target);
+    logPaging.filter = filter;
+    logPaging.size = Number(size);
+    logPaging.after = [];
     await loadLogs();
   }));
   window.addEventListener('hashchange', guarded(showView));

@@ -597,6 +597,12 @@ std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
     params.emplace_back(*query.model);
   }
   if (query.status) sql += " AND status = ?", params.emplace_back(*query.status);
+  if (query.before_request_id) {
+    sql +=
+        " AND (start_time, id) < (SELECT start_time, id FROM llmux_spend_logs WHERE request_id = ? "
+        "ORDER BY start_time DESC, id DESC LIMIT 1)";
+    params.emplace_back(*query.before_request_id);
+  }
   if (query.start_time) sql += " AND start_time >= ?", params.emplace_back(*query.start_time);
   if (query.end_time) sql += " AND start_time < ?", params.emplace_back(*query.end_time);
   sql += " ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?";

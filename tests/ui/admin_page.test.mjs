@@ -386,6 +386,42 @@ describe('the admin page with a master key', () => {
     }
   });
 
+  test('in the browser: the logs page by page after a request id', async () => {
+    const key = await admin(env.stack.url, 'POST', '/key/generate', { key_alias: 'paged' });
+    const ids = [];
+    for (let i = 0; i < 12; ++i) {
+      const response = await chatWith(env.stack.url, key.body.key, 'priced');
+      await response.arrayBuffer();
+      ids.push(response.headers.get('x-litellm-call-id'));
+    }
+    const newestFirst = [...ids].reverse();
+    await eventually(async () => (await admin(env.stack.url, 'GET', `/spend/logs?api_key=${key.body.token}`)).body.length === 12,
+      { what: 'twelve spend-log rows' });
+    const { page, record, close } = await openPage(browser);
+    try {
+      await logIn(page, env.stack.url);
+      await viewShown(page, 'keys');
+      await page.click('#nav a[data-view=logs]');
+      await viewShown(page, 'logs');
+      await page.type('#logs-filter input[name=api_key]', key.body.token);
+      await page.select('#logs-filter select[name=page_size]', '10');
+      const shown = (expected) => page.waitForFunction((expected) => JSON.stringify(
+        [...document.querySelectorAll('#logs-table tbody tr')].map((tr) => tr.cells[1].textContent)) === JSON.stringify(expected), {}, expected);
+      const pager = () => page.$eval('#logs-pager', (box) => [box.children[0].disabled, box.children[1].textContent, box.children[2].disabled]);
+      await page.click('#logs-filter button[type=submit]');
+      await shown(newestFirst.slice(0, 10));
+      assert.deepEqual(await pager(), [true, ' page 1 ', false]);
+      await page.click('#logs-pager button:last-child');
+      await shown(newestFirst.slice(10));
+      assert.deepEqual(await pager(), [false, ' page 2 ', true]);
+      await page.click('#logs-pager button:first-child');
+      await shown(newestFirst.slice(0, 10));
+      assert.deepEqual(record.errors, []);
+    } finally {
+      await close();
+    }
+  });
+
   test('/model/info: every deployment with its provider, api base without credentials, prices and health, for the master key only', async () => {
     const info = await admin(env.stack.url, 'GET', '/model/info');
     assert.equal(info.status, 200);

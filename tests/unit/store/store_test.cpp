@@ -164,6 +164,30 @@ TEST_F(StoreTest, SpendLogsFilterByModelGroupOrUpstreamModelAndByStatus) {
   EXPECT_EQ(ids({.model = "' OR '1'='1"}), std::vector<std::string>{});
 }
 
+TEST_F(StoreTest, SpendLogsPageAfterARequestInTheLogsOrder) {
+  Store store(open_sqlite(path()));
+  std::vector<SpendEvent> events;
+  for (int i = 0; i < 5; ++i) {
+    events.push_back(event_for(std::to_string(i), i % 2 ? "odd" : "even", 1));
+    events.back().start_time = 1000 * (i / 2);  // two rows share a start time: id breaks ties
+  }
+  ASSERT_TRUE(store.write_spend("b", events));
+  auto ids = [&](const SpendLogQuery& query) {
+    std::vector<std::string> found;
+    for (const auto& event : store.spend_logs(query)) found.push_back(event.request_id);
+    return found;
+  };
+  const auto all = ids({});
+  ASSERT_EQ(all, (std::vector<std::string>{"req-4", "req-3", "req-2", "req-1", "req-0"}));
+  EXPECT_EQ(ids({.before_request_id = "req-3", .limit = 2}),
+            (std::vector<std::string>{"req-2", "req-1"}));
+  EXPECT_EQ(ids({.before_request_id = "req-1"}), std::vector<std::string>{"req-0"});
+  EXPECT_EQ(ids({.before_request_id = "req-0"}), std::vector<std::string>{});
+  EXPECT_EQ(ids({.api_key = "even", .before_request_id = "req-4"}),
+            (std::vector<std::string>{"req-2", "req-0"}));
+  EXPECT_EQ(ids({.before_request_id = "no-such-request"}), std::vector<std::string>{});
+}
+
 TEST_F(StoreTest, SpendBatchesAddUpOnceAndFeedEveryTotal) {
   Store store(open_sqlite(path()));
   store.insert_key(key_named("k"));
