@@ -1,0 +1,113 @@
+#include "cache/response_cache.hpp"
+
+#include "cache/key.hpp"
+#include "telemetry/log.hpp"
+
+#include <chrono>
+
+namespace llmux::cache {
+
+namespace {
+
+// LiteLLM's in-memory cache keeps an entry 600 s when nothing says otherwise.
+constexpr double kDefaultMemoryTtlSeconds = 600;
+
+bool cached_endpoint(const config::CacheSettings& settings, api::Endpoint endpoint) {
+  switch (endpoint) {
+    case api::Endpoint::chat_completions: return settings.chat_completions;
+    case api::Endpoint::completions: return settings.completions;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+std::int64_t unix_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ResponseCache::ResponseCache(const config::CacheSettings& settings, MemoryStore* memory,
+                             redis::Client* redis, telemetry::WorkerMetrics& metrics)
+    : settings_(settings), memory_(memory), metrics_(metrics) {
+  if (redis) redis_.emplace(*redis);
+}
+
+Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
+                                                    std::string_view model_group,
+                                                    const boost::json::object& body) const {
+  if (!cached_endpoint(settings_, endpoint)) return std::optional<Ticket>();
+  auto controls = read_controls(body);
+  if (!controls) return controls.error();
+  if (settings_.default_off && !controls->use_cache) return std::optional<Ticket>();
+  const std::string_view key_namespace = controls->key_namespace.empty()
+                                             ? std::string_view(settings_.key_namespace)
+                                             : controls->key_namespace;
+  return std::optional<Ticket>(Ticket{.key = answer_key(endpoint, model_group, body, key_namespace),
+                                      .read = !controls->no_cache,
+                                      .write = !controls->no_store,
+                                      .ttl_s = controls->ttl_s ? controls->ttl_s : settings_.ttl_s,
+                                      .max_age_s = controls->max_age_s});
+}
+
+asio::awaitable<std::shared_ptr<const Entry>> ResponseCache::find(const Ticket& ticket) {
+  if (!ticket.read) co_return nullptr;
+  const std::int64_t now = unix_millis();
+  std::shared_ptr<const Entry> entry;
+  if (memory_) {
+    entry = memory_->get(ticket.key, now);
+  } else {
+    const std::vector<std::string> keys{ticket.key};
+    auto found = co_await redis_->get(keys);
+    if (!found) {
+      redis_failed(found.error());
+    } else {
+      redis_answered();
+      if (found->front()) entry = std::make_shared<const Entry>(std::move(*found->front()));
+    }
+  }
+  if (entry && !young_enough(*entry, ticket.max_age_s, now)) entry = nullptr;
+  metrics_.cache_lookup(entry ? telemetry::CacheLookup::hit : telemetry::CacheLookup::miss);
+  co_return entry;
+}
+
+asio::awaitable<void> ResponseCache::store(const Ticket& ticket, std::string answer) {
+  if (!ticket.write) co_return;
+  const std::int64_t now = unix_millis();
+  Entry entry{.answer = std::move(answer), .stored_at_ms = now};
+  if (memory_) {
+    if (memory_->put(ticket.key, std::move(entry), expires_at_ms(ticket, now)))
+      metrics_.cache_stored();
+    co_return;
+  }
+  std::optional<std::int64_t> ttl_ms;
+  if (ticket.ttl_s) ttl_ms = static_cast<std::int64_t>(*ticket.ttl_s * 1000);
+  std::vector<std::pair<std::string, Entry>> entries;
+  entries.emplace_back(ticket.key, std::move(entry));
+  auto stored = co_await redis_->put(std::move(entries), ttl_ms);
+  if (!stored) co_return redis_failed(stored.error());
+  redis_answered();
+  metrics_.cache_stored();
+}
+
+std::int64_t ResponseCache::expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const {
+  const double ttl_s = ticket.ttl_s.value_or(kDefaultMemoryTtlSeconds);
+  return now_ms + static_cast<std::int64_t>(ttl_s * 1000);
+}
+
+void ResponseCache::redis_failed(const Error& error) {
+  metrics_.cache_redis_failed();
+  if (redis_away_) return;
+  redis_away_ = true;
+  telemetry::log_now("warning", "response cache: Redis did not answer (" + error.message +
+                                    "); calls go upstream uncached until it does");
+}
+
+void ResponseCache::redis_answered() {
+  if (!redis_away_) return;
+  redis_away_ = false;
+  telemetry::log_now("info", "response cache: Redis answers again");
+}
+
+}  // namespace llmux::cache
