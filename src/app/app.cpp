@@ -2,8 +2,12 @@
 
 #include "app/google_token_refresher.hpp"
 #include "auth/authenticator.hpp"
+#include "cache/memory_store.hpp"
+#include "cache/response_cache.hpp"
 #include "config/load.hpp"
 #include "handlers/gateway.hpp"
+#include "redis/client.hpp"
+#include "redis/settings.hpp"
 #include "router/router.hpp"
 #include "server/listener.hpp"
 #include "store/service.hpp"
@@ -32,15 +36,35 @@ namespace {
 
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
 
-// Everything one I/O thread owns: its event loop, listener, upstream pool and log buffer.
+// The response cache of litellm_settings (docs/CACHING.md), as the workers share it: its settings,
+// the process's memory store (type local) or the Redis options each worker's client dials (redis).
+struct CacheSetup {
+  const config::CacheSettings* settings = nullptr;  // nullptr: no response cache
+  std::unique_ptr<cache::MemoryStore> memory;
+  std::optional<redis::Options> redis;
+};
+
+// Everything one I/O thread owns: its event loop, listener, upstream pool, log buffer, and its
+// Redis connection and view of the response cache when there is one.
 struct Worker {
   Worker(const handlers::SharedState& shared, asio::ssl::context& tls,
-         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink)
-      : io(1), client(io, tls), gateway(shared, client, log, metrics, spend_sink) {}
+         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
+         const CacheSetup& cache_setup)
+      : io(1),
+        client(io, tls),
+        redis(cache_setup.redis ? std::make_unique<redis::Client>(io, *cache_setup.redis)
+                                : nullptr),
+        cache(cache_setup.settings
+                  ? std::make_unique<cache::ResponseCache>(
+                        *cache_setup.settings, cache_setup.memory.get(), redis.get(), metrics)
+                  : nullptr),
+        gateway(shared, client, log, metrics, spend_sink, cache.get()) {}
 
   asio::io_context io;
   upstream::Client client;
   telemetry::LogBuffer log;
+  std::unique_ptr<redis::Client> redis;
+  std::unique_ptr<cache::ResponseCache> cache;
   handlers::Gateway gateway;
   std::unique_ptr<server::Listener> listener;
   std::unique_ptr<asio::steady_timer> flush_timer;
@@ -152,6 +176,24 @@ int run(const cli::Options& options) {
   }
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
   telemetry::Metrics metrics;
+  CacheSetup cache_setup;
+  if (const auto& cache = config.litellm_settings.cache) {
+    cache_setup.settings = &*cache;
+    if (cache->type == config::CacheType::local) {
+      cache_setup.memory =
+          std::make_unique<cache::MemoryStore>(megabytes(cache->max_memory_mb), &metrics.cache());
+    } else {
+      auto redis_options = redis::options_from(cache->redis);
+      if (!redis_options) {
+        std::cerr << "llmux: config error: litellm_settings.cache_params: "
+                  << redis_options.error().message << "\n";
+        return 2;
+      }
+      cache_setup.redis = std::move(*redis_options);
+    }
+    telemetry::log_now("info", std::string("response cache: ") +
+                                   (cache_setup.memory ? "local (in memory)" : "redis"));
+  }
   const handlers::SharedState shared{
       .models = *models,
       .router = *router,
@@ -184,7 +226,8 @@ int run(const cli::Options& options) {
     asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
     for (std::size_t i = 0; i < worker_count; ++i) {
       auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker(),
-                                             store_service ? &store_service->add_sink() : nullptr);
+                                             store_service ? &store_service->add_sink() : nullptr,
+                                             cache_setup);
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener =

@@ -146,6 +146,12 @@ Result<void> CallRecord::admit_limits(const auth::Caller& caller) {
   return {};
 }
 
+void CallRecord::answered_from_cache(const api::Usage& usage) {
+  cache_hit_ = true;
+  outcome.status = 200;
+  outcome.usage = usage;
+}
+
 void CallRecord::settle() {
   if (settled_) return;
   settled_ = true;
@@ -165,6 +171,7 @@ void CallRecord::settle() {
                                   .received_at = received_at_,
                                   .time_to_first_chunk = outcome.upstream_time,
                                   .stream = admitted_ && request_->stream,
+                                  .cache_hit = cache_hit_,
                                   .response_body = response_body_});
   const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
   if (key && cost_ > 0) {
@@ -255,6 +262,7 @@ void CallRecord::report() {
   line += ",\"completion_tokens\":";
   append_number(line, outcome.usage.completion_tokens);
   if (outcome.usage.estimated) line += ",\"usage_estimated\":true";
+  if (cache_hit_) line += ",\"cache_hit\":true";
   if (outcome.retries > 0) {
     line += ",\"retries\":";
     append_number(line, outcome.retries);

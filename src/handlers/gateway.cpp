@@ -15,7 +15,8 @@ std::string error_body(unsigned status, std::string_view message) {
 }  // namespace
 
 Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
-                 telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink)
+                 telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
+                 cache::ResponseCache* cache)
     : callers_(shared.authenticator),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
       services_{.models = shared.models,
@@ -29,7 +30,8 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       model_routes_(shared.models, callers_, shared.started_at),
       model_calls_(shared.router, callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,
-                    .max_event_bytes = shared.max_upstream_event_bytes}),
+                    .max_event_bytes = shared.max_upstream_event_bytes},
+                   cache),
       management_([this](const server::Exchange& exchange) { return callers_.identify(exchange); },
                   shared.store, shared.authenticator.keys()),
       keys_(management_),

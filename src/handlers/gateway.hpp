@@ -50,9 +50,10 @@ struct SharedState {
 class Gateway {
  public:
   // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a
-  // database.
+  // database; cache: this worker's response cache, nullptr without one.
   Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
-          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr);
+          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr,
+          cache::ResponseCache* cache = nullptr);
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
