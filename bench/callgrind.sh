@@ -6,6 +6,12 @@
 #   bench/callgrind.sh BINARY [BINARY_B]        # prints instructions per request, per thread kind
 #   N_JSON=4000 N_STREAM=1000 CONC=10 bench/callgrind.sh build-release/llmux
 #   KEEP=1 bench/callgrind.sh …                  # keeps the callgrind outputs (callgrind_annotate)
+#   CACHE=local bench/callgrind.sh …             # with the response cache (local, or redis on a
+#   CACHE=redis CACHE_CONTROL='{"no-cache":true}' bench/callgrind.sh …   # redis-server it starts);
+#                                                # h2load repeats one body, so every request after
+#                                                # the first is a hit; CACHE_CONTROL (the body's
+#                                                # `cache`) {"no-cache":true} makes each a miss
+#                                                # that is stored
 #
 # Each binary serves the bench's config (one worker, a virtual key, spend in SQLite) against the
 # bench's nginx mock upstream (JSON on 18080, a 12-event stream on 18081), under callgrind; h2load
@@ -20,6 +26,8 @@ CONC=${CONC:-10}
 MOCK_PORT_JSON=18080
 MOCK_PORT_SSE=18081
 PORT=${CALLGRIND_PORT:-18290}
+REDIS_PORT=${CALLGRIND_REDIS_PORT:-18291}
+CACHE=${CACHE:-}
 (($# >= 1)) || { echo "usage: $0 BINARY [BINARY_B]" >&2; exit 2; }
 
 for tool in valgrind h2load nginx curl; do
@@ -49,6 +57,25 @@ pids+=($!)
 wait_port $MOCK_PORT_JSON
 wait_port $MOCK_PORT_SSE
 
+cache_settings=""
+case $CACHE in
+  "") ;;
+  local) cache_settings="litellm_settings: {cache: true, cache_params: {type: local}}" ;;
+  redis)
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
+    pids+=($!)
+    wait_port "$REDIS_PORT"
+    cache_settings="litellm_settings: {cache: true, cache_params: {type: redis, host: 127.0.0.1, port: $REDIS_PORT}}"
+    ;;
+  *) echo "callgrind.sh: CACHE is local or redis" >&2; exit 2 ;;
+esac
+# The workload's body with the model named, and the cache controls when CACHE_CONTROL is set.
+request_body() {
+  local model=$1 source=$2
+  sed 's/"model": *"[^"]*"/"model": "'"$model"'"/' "$source" |
+    if [[ -n ${CACHE_CONTROL:-} ]]; then sed 's/^{/{"cache": '"$CACHE_CONTROL"', /'; else cat; fi
+}
+
 # count BINARY LABEL: prints "LABEL worker=<ins/req> store=<ins/req> indexer=<ins/req> total=<ins/req>"
 count() {
   local bin=$1 label=$2 dir="$RUN_DIR/$2"
@@ -61,6 +88,7 @@ model_list:
     litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$MOCK_PORT_SSE/v1", api_key: sk-bench-upstream}
 general_settings:
   master_key: sk-bench-dummy
+$cache_settings
 YAML
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/callgrind.out.%p" \
     "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "$PORT" --num_workers 1 >"$dir/llmux.log" 2>&1 &
@@ -72,8 +100,8 @@ YAML
     -H "content-type: application/json" -d '{"models":["bench-json","bench-sse"]}' |
     sed -n 's/.*"key":"\(sk-[^"]*\)".*/\1/p')
   [[ -n $key ]] || { echo "callgrind.sh: no virtual key" >&2; return 1; }
-  sed 's/"model": *"[^"]*"/"model": "bench-json"/' "$BENCH_DIR/workload/chat-small.json" >"$dir/json.json"
-  sed 's/"model": *"[^"]*"/"model": "bench-sse"/' "$BENCH_DIR/workload/chat-small-stream.json" >"$dir/sse.json"
+  request_body bench-json "$BENCH_DIR/workload/chat-small.json" >"$dir/json.json"
+  request_body bench-sse "$BENCH_DIR/workload/chat-small-stream.json" >"$dir/sse.json"
   local kind body count
   for kind in json sse; do
     body=$dir/$kind.json count=$N_JSON

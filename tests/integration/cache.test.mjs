@@ -152,6 +152,51 @@ describe('cache type local', () => {
     assert.equal(byHit.True.spend, 0);
     assert.equal(byHit.False.spend, kCallCost);
     assert.equal(byHit.True.total_tokens, byHit.False.total_tokens, 'the stored answer\'s usage');
+    const hitId = hit.headers.get('x-litellm-call-id');
+    await eventually(() => stack.gateway.stderr().split('\n').some((line) =>
+      line.includes('"type":"access"') && line.includes(hitId) && line.includes('"cache_hit":true')),
+    { what: 'the access-log line of the hit' });
+  });
+
+  test('a hit counts towards the key\'s rpm_limit', async () => {
+    const { key } = await generateKey(stack.url, { rpm_limit: 2 });
+    const body = { messages: [{ role: 'user', content: 'rate limited hits' }] };
+    assert.equal((await chatWith(stack.url, key, 'gpt-test', body)).status, 200);
+    const hit = await chatWith(stack.url, key, 'gpt-test', body);
+    assert.equal(hit.status, 200);
+    assert.equal(hit.headers.get('x-ratelimit-remaining-requests'), '0');
+    await expectError(await chatWith(stack.url, key, 'gpt-test', body), 429);
+  });
+
+  test('text completions are cached too', async () => {
+    const completions = () => stack.mock.requests.filter((request) => request.path.endsWith('/v1/completions')).length;
+    const before = completions();
+    const ask = () => postJson(stack.url, '/v1/completions', { model: 'instruct', prompt: 'Once upon a time' });
+    const first = await answerOf(await ask());
+    const second = await answerOf(await ask());
+    assert.equal(completions(), before + 1);
+    assert.deepEqual(second.body, first.body);
+    assert.equal(first.body.object, 'text_completion');
+  });
+});
+
+describe('cache mode default_off', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ litellmSettings: { cache: true, cache_params: { type: 'local', mode: 'default_off' } } });
+  });
+  after(() => stack.stop());
+
+  test('only a request with use-cache is cached', async () => {
+    const before = upstreamCalls(stack.mock);
+    const plain = await answerOf(await chat(stack.url, 'opt in'));
+    assert.equal(plain.key, null, 'not a cacheable request: no key');
+    await answerOf(await chat(stack.url, 'opt in'));
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    await answerOf(await chat(stack.url, 'opt in', { cache: { 'use-cache': true } }));
+    const hit = await answerOf(await chat(stack.url, 'opt in', { cache: { 'use-cache': true } }));
+    assert.equal(upstreamCalls(stack.mock), before + 3);
+    assert.match(hit.key, /^[0-9a-f]{64}$/);
   });
 });
 
@@ -204,12 +249,14 @@ describe('cache type redis', () => {
     assert.ok(await metric(a.url, 'llmux_cache_redis_errors_total') > errorsBefore);
     assert.match(a.stderr(), /response cache: Redis did not answer/);
     await redis.start();
-    // Once Redis is back (after the client's reconnect backoff), entries are stored and shared again.
+    // Once Redis is back (after the client's reconnect backoff), entries are stored and shared
+    // again, and that is logged.
     await eventually(async () => {
       const calls = upstreamCalls(mock);
       await answerOf(await chat(a.url, 'after the outage'));
       await answerOf(await chat(b.url, 'after the outage'));
       return upstreamCalls(mock) === calls + 1 || upstreamCalls(mock) === calls;
     }, { timeoutMs: 10_000, what: 'caching again after Redis came back' });
+    assert.match(a.stderr(), /response cache: Redis answers again/);
   });
 });
