@@ -35,6 +35,10 @@ std::string encode(const Entry& entry) {
   value += kFormat;
   value += ' ';
   value += std::to_string(entry.stored_at_ms);
+  value += ' ';
+  value += std::to_string(entry.prompt_tokens);
+  value += ' ';
+  value += std::to_string(entry.completion_tokens);
   value += '\n';
   value += entry.answer;
   return value;
@@ -47,7 +51,8 @@ std::optional<Entry> decode(std::string_view bytes) {
   bytes.remove_prefix(line_end + 1);
   Entry entry;
   if (next_field(line) != kFormat || !parse(next_field(line), entry.stored_at_ms) ||
-      !line.empty()) {
+      !parse(next_field(line), entry.prompt_tokens) ||
+      !parse(next_field(line), entry.completion_tokens) || !line.empty()) {
     return std::nullopt;
   }
   entry.answer = bytes;

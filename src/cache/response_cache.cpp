@@ -72,10 +72,14 @@ asio::awaitable<std::shared_ptr<const Entry>> ResponseCache::find(const Ticket& 
   co_return entry;
 }
 
-asio::awaitable<void> ResponseCache::store(const Ticket& ticket, std::string answer) {
+asio::awaitable<void> ResponseCache::store(const Ticket& ticket, std::string answer,
+                                           const api::Usage& usage) {
   if (!ticket.write) co_return;
   const std::int64_t now = unix_millis();
-  Entry entry{.answer = std::move(answer), .stored_at_ms = now};
+  Entry entry{.answer = std::move(answer),
+              .stored_at_ms = now,
+              .prompt_tokens = usage.prompt_tokens,
+              .completion_tokens = usage.completion_tokens};
   if (memory_) {
     if (memory_->put(ticket.key, std::move(entry), expires_at_ms(ticket, now)))
       metrics_.cache_stored();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "api/request.hpp"
+#include "api/usage.hpp"
 #include "base/error.hpp"
 #include "cache/entry.hpp"
 #include "cache/memory_store.hpp"
@@ -47,8 +48,8 @@ class ResponseCache {
                                        const boost::json::object& body) const;
   // The stored answer's bytes, when one may answer the ticket (counted as a hit or a miss).
   asio::awaitable<std::shared_ptr<const Entry>> find(const Ticket& ticket);
-  // Stores an answer under the ticket's key (when the ticket writes).
-  asio::awaitable<void> store(const Ticket& ticket, std::string answer);
+  // Stores an answer and its usage under the ticket's key (when the ticket writes).
+  asio::awaitable<void> store(const Ticket& ticket, std::string answer, const api::Usage& usage);
 
  private:
   std::int64_t expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const;

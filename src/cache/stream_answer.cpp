@@ -56,13 +56,6 @@ json::object delta_of(const json::object& message) {
 
 }  // namespace
 
-api::Usage usage_of(std::string_view answer) {
-  json::error_code ec;
-  const json::value parsed = json::parse(answer, ec);
-  if (ec || !parsed.is_object()) return {};
-  return api::usage_from_json(parsed.get_object().if_contains("usage"));
-}
-
 Result<std::string> stream_frames(std::string_view answer, bool include_usage) {
   json::error_code ec;
   const json::value parsed = json::parse(answer, ec);

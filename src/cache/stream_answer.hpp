@@ -20,9 +20,6 @@ namespace llmux::cache {
 // An error for any other answer.
 Result<std::string> stream_frames(std::string_view answer, bool include_usage);
 
-// The usage a stored answer reports (for the limits and the spend log of a hit).
-api::Usage usage_of(std::string_view answer);
-
 // Collects the chunks of a relayed stream (as the relay writes them: whole SSE events) into the
 // whole answer they make.
 class StreamAssembler {

@@ -30,7 +30,7 @@ class ExchangeSink final : public relay::Sink {
       : exchange_(exchange), record_(record), fill_(fill) {}
 
   asio::awaitable<void> answer(std::string body) override {
-    if (fill_) co_await fill_->cache.store(fill_->ticket, body);
+    if (fill_) co_await fill_->cache.store(fill_->ticket, body, record_.outcome.usage);
     record_.keep_response(body);
     record_.settle();
     record_.compose_headers(CallRecord::Leaving::answer);
@@ -42,8 +42,9 @@ class ExchangeSink final : public relay::Sink {
     if (fill_) {
       fill_->assembler.feed(frames);
       if (last) {
-        if (auto whole = fill_->assembler.finish(record_.outcome.usage))
-          co_await fill_->cache.store(fill_->ticket, std::move(*whole));
+        const api::Usage& usage = record_.outcome.usage;
+        if (auto whole = fill_->assembler.finish(usage))
+          co_await fill_->cache.store(fill_->ticket, std::move(*whole), usage);
       }
     }
     if (!exchange_.streaming()) {
@@ -131,7 +132,10 @@ asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, 
     if (!replayed) co_return false;
     frames = std::move(*replayed);
   }
-  record.answered_from_cache(cache::usage_of(entry->answer));
+  record.answered_from_cache({.prompt_tokens = entry->prompt_tokens,
+                              .completion_tokens = entry->completion_tokens,
+                              .total_tokens = entry->prompt_tokens + entry->completion_tokens,
+                              .reported = true});
   record.keep_response(entry->answer);
   record.settle();
   if (request.stream) {

@@ -91,11 +91,5 @@ TEST(StreamAssembler, AnErrorEventOrNoChunkIsNothingToStore) {
   EXPECT_FALSE(empty.finish({}));
 }
 
-TEST(UsageOf, ReadsTheStoredAnswersUsage) {
-  const api::Usage usage = usage_of(kAnswer);
-  EXPECT_EQ(usage.prompt_tokens, 3);
-  EXPECT_EQ(usage.completion_tokens, 2);
-}
-
 }  // namespace
 }  // namespace llmux::cache
