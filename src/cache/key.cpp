@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 
 namespace llmux::cache {
 
@@ -137,9 +138,16 @@ std::string& key_text(std::string_view kind, std::string_view endpoint,
 }
 
 std::string sha256_hex(std::string_view text, std::string_view key_namespace) {
+  // Fetched once and one context per thread: EVP_Digest with EVP_sha256() looks the algorithm up
+  // and allocates a context on every call, which cost more than the hash itself.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(context.get(), kSha256, nullptr);
+  EVP_DigestUpdate(context.get(), text.data(), text.size());
+  EVP_DigestFinal_ex(context.get(), digest, &length);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string key;
   key.reserve(key_namespace.size() + 1 + 2 * length);
