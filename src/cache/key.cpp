@@ -108,12 +108,12 @@ void append_canonical(std::string& out, const json::value& value) {
   }
 }
 
-// The members of the body that change the answer, sorted by name.
-void append_answer_fields(std::string& out, const json::object& body) {
+// The members of the body that change the answer, sorted by name, but `skip`.
+void append_answer_fields(std::string& out, const json::object& body, std::string_view skip = {}) {
   std::vector<const json::key_value_pair*> members;
   members.reserve(body.size());
   for (const json::key_value_pair& member : body) {
-    if (!is_answer_field(member.key())) continue;
+    if (!is_answer_field(member.key()) || member.key() == skip) continue;
     members.push_back(&member);
   }
   std::sort(members.begin(), members.end(),
@@ -234,6 +234,32 @@ std::string answer_key(api::Endpoint endpoint, std::string_view model_group,
                        const json::object& body, std::string_view key_namespace) {
   std::string& text = key_text("answer", api::endpoint_path(endpoint), model_group);
   append_answer_fields(text, body);
+  return sha256_hex(text, key_namespace);
+}
+
+std::vector<const json::value*> embedding_inputs(const json::object& body) {
+  std::vector<const json::value*> inputs;
+  const json::value* input = body.if_contains("input");
+  if (!input) return inputs;
+  const json::array* items = input->if_array();
+  const bool one_token_array =
+      items && !items->empty() &&
+      std::all_of(items->begin(), items->end(),
+                  [](const json::value& item) { return item.is_number(); });
+  if (!items || one_token_array) {
+    inputs.push_back(input);
+    return inputs;
+  }
+  for (const json::value& item : *items) inputs.push_back(&item);
+  return inputs;
+}
+
+std::string embedding_key(std::string_view model_group, const json::object& body,
+                          const json::value& input, std::string_view key_namespace) {
+  std::string& text =
+      key_text("embedding", api::endpoint_path(api::Endpoint::embeddings), model_group);
+  append_answer_fields(text, body, "input");
+  append_canonical(text, input);
   return sha256_hex(text, key_namespace);
 }
 

@@ -14,10 +14,12 @@
 #include "base/error.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmux::cache {
 
@@ -38,5 +40,13 @@ Result<Controls> read_controls(const boost::json::object& body);
 // The key of a whole answer to `body` from `model_group` (the group after a key's alias).
 std::string answer_key(api::Endpoint endpoint, std::string_view model_group,
                        const boost::json::object& body, std::string_view key_namespace);
+
+// An embeddings request's inputs, each cached on its own: the items of an `input` array of
+// strings (or of token arrays), else the whole `input` (a string, or one array of tokens).
+std::vector<const boost::json::value*> embedding_inputs(const boost::json::object& body);
+
+// The key of one input's embedding: the request's key with `input` standing for that input.
+std::string embedding_key(std::string_view model_group, const boost::json::object& body,
+                          const boost::json::value& input, std::string_view key_namespace);
 
 }  // namespace llmux::cache

@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace llmux::cache {
 
@@ -28,7 +30,9 @@ namespace asio = boost::asio;
 
 // What one request asks of the cache, decided before any upstream work.
 struct Ticket {
-  std::string key;                  // "<namespace>:<hash>" or "<hash>"
+  std::string key;  // "<namespace>:<hash>" or "<hash>"
+  // Embeddings: each input's key (an answer is made of their entries); empty for other endpoints.
+  std::vector<std::string> input_keys;
   bool read = true;                 // may be answered from the cache (not "no-cache")
   bool write = true;                // its answer is stored (not "no-store")
   std::optional<double> ttl_s;      // this answer's lifetime: the request's, else the config's
@@ -46,12 +50,18 @@ class ResponseCache {
   // `mode: default_off` without cache: {use-cache: true}. An error for malformed controls.
   Result<std::optional<Ticket>> ticket(api::Endpoint endpoint, std::string_view model_group,
                                        const boost::json::object& body) const;
-  // The stored answer's bytes, when one may answer the ticket (counted as a hit or a miss).
+  // The stored answer, when one may answer the ticket (counted as a hit or a miss); for
+  // embeddings, made of every input's entry (a miss unless each input has one).
   asio::awaitable<std::shared_ptr<const Entry>> find(const Ticket& ticket);
   // Stores an answer and its usage under the ticket's key (when the ticket writes).
   asio::awaitable<void> store(const Ticket& ticket, std::string answer, const api::Usage& usage);
 
  private:
+  // The entries under `keys`: nullptr where there is none, everywhere when Redis did not answer.
+  asio::awaitable<std::vector<std::shared_ptr<const Entry>>> get(
+      const std::vector<std::string>& keys, std::int64_t now_ms);
+  asio::awaitable<void> put(std::vector<std::pair<std::string, Entry>> entries,
+                            const Ticket& ticket, std::int64_t now_ms);
   std::int64_t expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const;
   void redis_failed(const Error& error);
   void redis_answered();

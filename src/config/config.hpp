@@ -86,6 +86,7 @@ struct CacheSettings {
   // supported_call_types: which endpoints are answered from the cache.
   bool chat_completions = true;  // completion, acompletion
   bool completions = true;       // text_completion, atext_completion
+  bool embeddings = true;        // embedding, aembedding (each input its own entry)
   bool default_off = false;   // mode: default_off — only requests with cache: {use-cache: true}
   double max_memory_mb = 64;  // llmux's own bound of the local type's entries
 };

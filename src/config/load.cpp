@@ -641,7 +641,7 @@ class Loader {
   // LiteLLM's call type names (sync and async spellings); the ones of endpoints llmux does not
   // cache are accepted with a warning. An empty list caches nothing.
   void read_cached_call_types(const Field& field, CacheSettings& cache) {
-    cache.chat_completions = cache.completions = false;
+    cache.chat_completions = cache.completions = cache.embeddings = false;
     for (const Field& item : items(field)) {
       const std::optional<std::string> name = read_name(item);
       if (!name) continue;
@@ -649,9 +649,12 @@ class Loader {
         cache.chat_completions = true;
       } else if (*name == "text_completion" || *name == "atext_completion") {
         cache.completions = true;
+      } else if (*name == "embedding" || *name == "aembedding") {
+        cache.embeddings = true;
       } else {
         warn(item, "\"" + name->substr(0, kMaxEchoedChars) +
-                       "\" is not cached by llmux (completion and text_completion are); ignored");
+                       "\" is not cached by llmux (completion, text_completion and embedding are); "
+                       "ignored");
       }
     }
   }

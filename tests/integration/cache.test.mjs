@@ -127,6 +127,25 @@ describe('cache type local', () => {
     assert.equal(upstreamCalls(stack.mock), before + 9, 'gone after it');
   });
 
+  test('embeddings are cached per input: a batch answers its inputs alone and reordered', async () => {
+    const calls = () => stack.mock.requests.filter((request) => request.path.endsWith('/embeddings')).length;
+    const embed = async (input) => answerOf(await postJson(stack.url, '/v1/embeddings', { model: 'embedder', input }));
+    const before = calls();
+    const batch = await embed(['alpha input', 'beta input']);
+    const alone = await embed('beta input');
+    const reordered = await embed(['beta input', 'alpha input']);
+    assert.equal(calls(), before + 1, 'one upstream call for all three');
+    assert.notDeepEqual(batch.body.data[0].embedding, batch.body.data[1].embedding);
+    assert.deepEqual(alone.body.data[0].embedding, batch.body.data[1].embedding);
+    assert.deepEqual(reordered.body.data.map((item) => item.embedding),
+      [batch.body.data[1].embedding, batch.body.data[0].embedding]);
+    assert.deepEqual(reordered.body.data.map((item) => item.index), [0, 1]);
+    assert.equal(reordered.body.usage.prompt_tokens, batch.body.usage.prompt_tokens);
+    assert.equal(reordered.body.model, batch.body.model);
+    await embed(['alpha input', 'gamma input']);
+    assert.equal(calls(), before + 2, 'an input not seen yet sends the request upstream');
+  });
+
   test('malformed controls are a 400 naming cache', async () => {
     await expectError(await chat(stack.url, 'x', { cache: { ttl: 'soon' } }), 400, { param: 'cache' });
     await expectError(await chat(stack.url, 'x', { cache: 'yes' }), 400, { param: 'cache' });

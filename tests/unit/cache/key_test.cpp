@@ -65,6 +65,24 @@ TEST(AnswerKey, NamespacePrefixesIt) {
   EXPECT_EQ(chat_key(kBase, "gpt", "team-a"), "team-a:" + plain);
 }
 
+TEST(EmbeddingKey, OneKeyPerInputSharedAcrossRequests) {
+  const auto batch = body(R"({"model":"e","input":["a","b"],"dimensions":8})");
+  const auto inputs = embedding_inputs(batch);
+  ASSERT_EQ(inputs.size(), 2u);
+  const auto single = body(R"({"model":"e","input":"b","dimensions":8,"user":"u"})");
+  ASSERT_EQ(embedding_inputs(single).size(), 1u);
+  EXPECT_EQ(embedding_key("e", batch, *inputs[1], {}),
+            embedding_key("e", single, *embedding_inputs(single)[0], {}))
+      << "an input alone or in a batch is one entry";
+  EXPECT_NE(embedding_key("e", batch, *inputs[0], {}), embedding_key("e", batch, *inputs[1], {}));
+  const auto other_dimensions = body(R"({"model":"e","input":"b","dimensions":16})");
+  EXPECT_NE(embedding_key("e", other_dimensions, *embedding_inputs(other_dimensions)[0], {}),
+            embedding_key("e", single, *embedding_inputs(single)[0], {}));
+  const auto tokens = body(R"({"model":"e","input":[1,2,3]})");
+  EXPECT_EQ(embedding_inputs(tokens).size(), 1u) << "one array of tokens is one input";
+  EXPECT_TRUE(embedding_inputs(body(R"({"model":"e"})")).empty());
+}
+
 TEST(ReadControls, LiteLLMsCacheObject) {
   auto controls = read_controls(body(R"({"cache":{"no-cache":true,"no-store":true,"ttl":30,
       "s-maxage":10,"namespace":"ns","use-cache":true}})"));

@@ -810,7 +810,7 @@ litellm_settings:
     ttl: 30
     default_in_memory_ttl: 5
     default_in_redis_ttl: 99
-    supported_call_types: [acompletion, embedding]
+    supported_call_types: [acompletion, embedding, arerank]
     mode: default_off
 )");
   ASSERT_TRUE(config.litellm_settings.cache);
@@ -820,8 +820,9 @@ litellm_settings:
   EXPECT_EQ(cache.ttl_s, 5);  // the in-memory default wins over ttl for the local type
   EXPECT_TRUE(cache.chat_completions);
   EXPECT_FALSE(cache.completions);
+  EXPECT_TRUE(cache.embeddings);
   EXPECT_TRUE(cache.default_off);
-  EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("\"embedding\" is not cached by llmux")));
+  EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("\"arerank\" is not cached by llmux")));
 }
 
 TEST(CacheParams, RedisFromFieldsUrlAliasAndEnvironment) {
