@@ -1,5 +1,6 @@
 #include "cache/stream_answer.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -8,6 +9,10 @@ namespace llmux::cache {
 namespace json = boost::json;
 
 namespace {
+
+// A chunk or a stored answer is parsed on the stack: its document lives only for the call, and
+// a few KiB hold the usual one (a larger one takes the rest from the heap).
+constexpr std::size_t kArenaBytes = 4096;
 
 Error not_replayable(std::string why) {
   return make_error(ErrorKind::internal, "cached answer cannot be streamed: " + std::move(why));
@@ -57,8 +62,10 @@ json::object delta_of(const json::object& message) {
 }  // namespace
 
 Result<std::string> stream_frames(std::string_view answer, bool include_usage) {
+  unsigned char arena_bytes[kArenaBytes];
+  json::monotonic_resource arena(arena_bytes, sizeof arena_bytes);
   json::error_code ec;
-  const json::value parsed = json::parse(answer, ec);
+  const json::value parsed = json::parse(answer, ec, &arena);
   if (ec || !parsed.is_object()) return not_replayable("not a JSON object");
   const json::object& whole = parsed.get_object();
   const std::string_view object = string_at(whole, "object");
@@ -129,8 +136,10 @@ void StreamAssembler::feed(std::string_view frames) {
 
 void StreamAssembler::read_event(std::string_view data) {
   if (data == "[DONE]" || unusable_) return;
+  unsigned char arena_bytes[kArenaBytes];
+  json::monotonic_resource arena(arena_bytes, sizeof arena_bytes);
   json::error_code ec;
-  const json::value parsed = json::parse(data, ec);
+  const json::value parsed = json::parse(data, ec, &arena);
   if (ec || !parsed.is_object() || parsed.get_object().contains("error")) {
     unusable_ = true;
     return;
