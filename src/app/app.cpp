@@ -5,6 +5,8 @@
 #include "cache/memory_store.hpp"
 #include "cache/response_cache.hpp"
 #include "config/load.hpp"
+#include "fleet/key_changes.hpp"
+#include "fleet/shared_limits.hpp"
 #include "handlers/gateway.hpp"
 #include "redis/client.hpp"
 #include "redis/settings.hpp"
@@ -36,6 +38,12 @@ namespace {
 
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
 
+// A fleet of instances sharing router_settings.redis (docs/SCALING.md).
+struct Fleet {
+  redis::Options redis;
+  fleet::Instance instance;
+};
+
 // The response cache of litellm_settings (docs/CACHING.md), as the workers share it: its settings,
 // the process's memory store (type local) or the Redis options each worker's client dials (redis).
 struct CacheSetup {
@@ -44,27 +52,32 @@ struct CacheSetup {
   std::optional<redis::Options> redis;
 };
 
-// Everything one I/O thread owns: its event loop, listener, upstream pool, log buffer, and its
-// Redis connection and view of the response cache when there is one.
+// Everything one I/O thread owns: its event loop, listener, upstream pool, log buffer and, in a
+// fleet, its Redis connection; with a response cache, its view of it (and on Redis, its own
+// connection for it).
 struct Worker {
   Worker(const handlers::SharedState& shared, asio::ssl::context& tls,
-         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
+         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink, Fleet* fleet,
          const CacheSetup& cache_setup)
       : io(1),
         client(io, tls),
-        redis(cache_setup.redis ? std::make_unique<redis::Client>(io, *cache_setup.redis)
-                                : nullptr),
+        shared_limits(fleet
+                          ? std::make_unique<fleet::SharedLimits>(io, fleet->redis, fleet->instance)
+                          : nullptr),
+        cache_redis(cache_setup.redis ? std::make_unique<redis::Client>(io, *cache_setup.redis)
+                                      : nullptr),
         cache(cache_setup.settings
                   ? std::make_unique<cache::ResponseCache>(
-                        *cache_setup.settings, cache_setup.memory.get(), redis.get(), metrics)
+                        *cache_setup.settings, cache_setup.memory.get(), cache_redis.get(), metrics)
                   : nullptr),
-        gateway(shared, client, log, metrics, spend_sink, cache.get()) {}
+        gateway(shared, client, log, metrics, spend_sink, shared_limits.get(), cache.get()) {}
 
   asio::io_context io;
   upstream::Client client;
-  telemetry::LogBuffer log;
-  std::unique_ptr<redis::Client> redis;
+  std::unique_ptr<fleet::SharedLimits> shared_limits;
+  std::unique_ptr<redis::Client> cache_redis;
   std::unique_ptr<cache::ResponseCache> cache;
+  telemetry::LogBuffer log;
   handlers::Gateway gateway;
   std::unique_ptr<server::Listener> listener;
   std::unique_ptr<asio::steady_timer> flush_timer;
@@ -176,6 +189,20 @@ int run(const cli::Options& options) {
   }
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
   telemetry::Metrics metrics;
+  std::unique_ptr<Fleet> fleet;
+  if (config.router_settings.redis.given()) {
+    auto redis = redis::options_from(config.router_settings.redis);
+    if (!redis) {
+      std::cerr << "llmux: config error: router_settings redis: " << redis.error().message << "\n";
+      return 2;
+    }
+    const auto lease =
+        std::chrono::milliseconds(static_cast<long long>(config.fleet.lease_s * 1000));
+    fleet = std::make_unique<Fleet>(
+        Fleet{.redis = std::move(*redis), .instance = {lease, metrics.enable_fleet()}});
+    telemetry::log_now(
+        "info", "fleet: rate limits counted in Redis at " + redis::endpoint_text(fleet->redis));
+  }
   CacheSetup cache_setup;
   if (const auto& cache = config.litellm_settings.cache) {
     cache_setup.settings = &*cache;
@@ -191,8 +218,10 @@ int run(const cli::Options& options) {
       }
       cache_setup.redis = std::move(*redis_options);
     }
-    telemetry::log_now("info", std::string("response cache: ") +
-                                   (cache_setup.memory ? "local (in memory)" : "redis"));
+    telemetry::log_now(
+        "info", "response cache: " +
+                    (cache_setup.memory ? std::string("local (in memory)")
+                                        : "redis at " + redis::endpoint_text(*cache_setup.redis)));
   }
   const handlers::SharedState shared{
       .models = *models,
@@ -227,7 +256,7 @@ int run(const cli::Options& options) {
     for (std::size_t i = 0; i < worker_count; ++i) {
       auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker(),
                                              store_service ? &store_service->add_sink() : nullptr,
-                                             cache_setup);
+                                             fleet.get(), cache_setup);
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener =
@@ -240,6 +269,20 @@ int run(const cli::Options& options) {
     std::cerr << "llmux: cannot listen on " << options.host << ":" << options.port << ": "
               << error.what() << "\n";
     return 1;
+  }
+  // A fleet's instances hear each other's key changes (before the store thread starts).
+  std::unique_ptr<fleet::KeyChanges> key_changes;
+  if (fleet && store_service) {
+    Worker& first = *workers.front();
+    key_changes = std::make_unique<fleet::KeyChanges>(
+        first.io, fleet->redis, fleet->instance, first.shared_limits->client(),
+        [&store = *store_service](std::vector<std::string> reset_tokens) {
+          store.keys_changed_elsewhere(std::move(reset_tokens));
+        });
+    store_service->set_on_local_change(
+        [&changes = *key_changes](const std::vector<std::string>& reset_tokens) {
+          changes.announce(reset_tokens);
+        });
   }
   const unsigned short port = workers.front()->listener->port();
   if (!options.port_file.empty()) {
@@ -301,6 +344,7 @@ int run(const cli::Options& options) {
   for (auto& worker : workers) {
     worker->flush_timer = std::make_unique<asio::steady_timer>(worker->io);
     worker->schedule_flush();
+    if (worker->shared_limits) worker->shared_limits->start();
     worker->listener->start();
   }
   for (std::size_t i = 1; i < workers.size(); ++i) {

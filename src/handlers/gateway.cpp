@@ -16,11 +16,12 @@ std::string error_body(unsigned status, std::string_view message) {
 
 Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
                  telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
-                 cache::ResponseCache* cache)
+                 fleet::SharedLimits* shared_limits, cache::ResponseCache* cache)
     : callers_(shared.authenticator),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
       services_{.models = shared.models,
                 .rate_counters = shared.rate_counters,
+                .shared_limits = shared_limits,
                 .spend = spend_,
                 .log = log,
                 .metrics = metrics},

@@ -1,43 +1,57 @@
-// A throwaway redis-server (Debian's redis-server package) on a free 127.0.0.1 port, without
-// persistence. Ready once it logs that it accepts connections (an event, not a delay); stop()
-// ends it, start() brings it back on the same port (the "Redis went away" tests).
+// A throwaway redis-server (Debian's package) on a free 127.0.0.1 port, without persistence, for
+// the fleet tests. kill() takes it away at once (SIGKILL, its data gone), start() brings a fresh
+// one back on the same port.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 
 import { closedPort } from './network.mjs';
+import { sleep } from './store.mjs';
 
-function launch(port) {
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--loglevel', 'notice',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise((resolve) => child.on('close', resolve));
-  const ready = new Promise((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (text) => {
-      output += text;
-      if (output.includes('Ready to accept connections')) resolve();
+function answersPing(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    const done = (ok) => { socket.destroy(); resolve(ok); };
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => {
+      reply += data;
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
     });
-    child.on('error', reject);
-    exited.then((code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
+    socket.on('error', () => done(false));
   });
-  return { child, ready, exited };
 }
 
+// Resolves with { host, port, start(), kill(), stop(), log() }.
 export async function startRedis() {
   const port = await closedPort();
-  let server = launch(port);
-  await server.ready;
-  return {
+  let child = null;
+  let output = '';
+  const server = {
+    host: '127.0.0.1',
     port,
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (server.child.exitCode !== null) return;
-      server.child.kill('SIGTERM');
-      await server.exited;
-    },
+    log: () => output,
     async start() {
-      server = launch(port);
-      await server.ready;
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+        '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.setEncoding('utf8').on('data', (text) => { output += text; });
+      child.stderr.setEncoding('utf8').on('data', (text) => { output += text; });
+      const deadline = Date.now() + 10_000;
+      while (!(await answersPing(port))) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`redis-server did not start on ${port}:\n${output}`);
+        }
+        await sleep(20);
+      }
     },
+    async kill() {
+      if (!child || child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+    stop: () => server.kill(),
   };
+  await server.start();
+  return server;
 }
