@@ -16,7 +16,7 @@ std::string error_body(unsigned status, std::string_view message) {
 
 Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
                  telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
-                 fleet::SharedLimits* shared_limits)
+                 fleet::SharedLimits* shared_limits, cache::ResponseCache* cache)
     : callers_(shared.authenticator, shared.ui_sessions),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
       services_{.models = shared.models,
@@ -31,7 +31,8 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       model_routes_(shared.models, shared.router.health(), callers_, shared.started_at),
       model_calls_(shared.router, callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,
-                    .max_event_bytes = shared.max_upstream_event_bytes}),
+                    .max_event_bytes = shared.max_upstream_event_bytes},
+                   cache),
       management_([this](const server::Exchange& exchange) { return callers_.identify(exchange); },
                   shared.store, shared.authenticator.keys()),
       keys_(management_),

@@ -53,10 +53,11 @@ struct SharedState {
 class Gateway {
  public:
   // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a
-  // database; shared_limits: this worker's, in a fleet only.
+  // database; shared_limits: this worker's, in a fleet only; cache: this worker's response cache,
+  // nullptr without one.
   Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
           telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr,
-          fleet::SharedLimits* shared_limits = nullptr);
+          fleet::SharedLimits* shared_limits = nullptr, cache::ResponseCache* cache = nullptr);
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
