@@ -1,17 +1,25 @@
 // llmux._native: sdk::Client for the Python package (python/llmux/__init__.py), which shapes the
 // answers and raises the exceptions. Bodies cross as JSON text; a failure crosses as a dict the
-// package turns into LiteLLM's exception class. The GIL is released while a call waits, and the
-// callbacks of the asynchronous calls run on the client's thread with the GIL taken.
+// package turns into LiteLLM's exception class. The GIL is released while a blocking call waits.
+// Asynchronous calls never take the GIL on the client's thread: their results wait in a queue
+// and an eventfd, which the asyncio loop watches (loop.add_reader), says the queue has something.
 #include "sdk/client.hpp"
 
 #include "config/load.hpp"
 
-#include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <system_error>
+#include <variant>
+#include <vector>
 
 namespace py = pybind11;
 
@@ -84,26 +92,53 @@ api::Endpoint endpoint_named(std::string_view name) {
   throw py::value_error("unknown endpoint");
 }
 
-// A Python callable held by C++ code that runs without the GIL: released with the GIL taken.
-using PyCallback = std::shared_ptr<py::function>;
-PyCallback hold(py::function function) {
-  return PyCallback(new py::function(std::move(function)), [](py::function* held) {
-    py::gil_scoped_acquire gil;
-    delete held;
-  });
-}
+// What the client's thread hands to Python for the call (or stream watch) numbered `id`: a whole
+// answer, an opened stream, or "the stream has something" (monostate).
+struct Ready {
+  std::uint64_t id = 0;
+  std::variant<std::monostate, Result<Completion>, Result<ChunkStream>> what;
+};
 
-// Calls `callback(args...)` from the client's thread; what it raises is reported as unraisable
-// (there is no Python caller to raise it to).
-template <class... Args>
-void call_back(const PyCallback& callback, Args&&... args) {
-  py::gil_scoped_acquire gil;
-  try {
-    (*callback)(std::forward<Args>(args)...);
-  } catch (py::error_already_set& error) {
-    error.discard_as_unraisable("llmux callback");
+// The queue of Ready items and the eventfd that is readable while it may hold some.
+class ReadyQueue {
+ public:
+  ReadyQueue() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   }
-}
+  ~ReadyQueue() { ::close(fd_); }
+  ReadyQueue(const ReadyQueue&) = delete;
+  ReadyQueue& operator=(const ReadyQueue&) = delete;
+
+  int fd() const { return fd_; }
+
+  // Any thread. Only the first item after a take() signals: one wake-up carries them all.
+  void push(Ready ready) {
+    bool was_empty = false;
+    {
+      std::lock_guard lock(mutex_);
+      was_empty = items_.empty();
+      items_.push_back(std::move(ready));
+    }
+    if (was_empty) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const auto written = ::write(fd_, &one, sizeof one);
+    }
+  }
+
+  // The items so far; the eventfd is cleared first, so an item pushed meanwhile signals again or
+  // is taken here.
+  std::vector<Ready> take() {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto read = ::read(fd_, &count, sizeof count);
+    std::lock_guard lock(mutex_);
+    return std::exchange(items_, {});
+  }
+
+ private:
+  int fd_;
+  std::mutex mutex_;
+  std::vector<Ready> items_;
+};
 
 // A stream's reader in Python; close() (or the object's end) drops it, stopping the call.
 class PyStream {
@@ -125,11 +160,10 @@ class PyStream {
     return chunk_tuple(*item);
   }
 
-  // `notify()` runs on the client's thread when try_next() may have something.
-  void on_ready(py::function notify) {
-    auto held = hold(std::move(notify));
+  // Pushes `id` to `queue` each time try_next() may have something (now, if it already has).
+  void watch(const std::shared_ptr<ReadyQueue>& queue, std::uint64_t id) {
     py::gil_scoped_release released;
-    stream().on_ready([held] { call_back(held); });
+    stream().on_ready([queue, id] { queue->push(Ready{.id = id, .what = std::monostate()}); });
   }
 
   py::dict summary() { return summary_dict(stream().summary()); }
@@ -153,8 +187,8 @@ py::tuple stream_tuple(Result<ChunkStream> result) {
   return py::make_tuple(py::none(), PyStream(std::move(*result)));
 }
 
-// A Client whose end (close(), or the object's) waits for its thread without holding the GIL, so
-// a callback waiting for the GIL on that thread can finish.
+// A Client, and the queue of its asynchronous calls' results. Its end (close(), or the
+// object's) waits for the client's thread without holding the GIL.
 class PyClient {
  public:
   PyClient(std::optional<std::string> config_text, const std::string& source) {
@@ -170,16 +204,79 @@ class PyClient {
   }
   ~PyClient() { close(); }
 
-  Client& client() {
-    if (!client_) throw py::value_error("the client is closed");
-    return *client_;
+  py::tuple call(std::string_view endpoint, std::string body) {
+    const auto which = endpoint_named(endpoint);
+    Client& open = client();
+    std::optional<Result<Completion>> result;
+    {
+      py::gil_scoped_release released;
+      result.emplace(open.call(which, std::move(body)));
+    }
+    return completion_tuple(*result);
   }
+
+  py::tuple open_stream(std::string_view endpoint, std::string body) {
+    const auto which = endpoint_named(endpoint);
+    Client& open = client();
+    std::optional<Result<ChunkStream>> result;
+    {
+      py::gil_scoped_release released;
+      result.emplace(open.open_stream(which, std::move(body)));
+    }
+    return stream_tuple(std::move(*result));
+  }
+
+  // The result goes to the ready queue as call `id`.
+  void call_async(std::string_view endpoint, std::string body, std::uint64_t id) {
+    const auto which = endpoint_named(endpoint);
+    Client& open = client();
+    py::gil_scoped_release released;
+    open.call_async(which, std::move(body), [queue = queue_, id](Result<Completion> result) {
+      queue->push(Ready{.id = id, .what = std::move(result)});
+    });
+  }
+
+  void open_stream_async(std::string_view endpoint, std::string body, std::uint64_t id) {
+    const auto which = endpoint_named(endpoint);
+    Client& open = client();
+    py::gil_scoped_release released;
+    open.open_stream_async(which, std::move(body),
+                           [queue = queue_, id](Result<ChunkStream> result) {
+                             queue->push(Ready{.id = id, .what = std::move(result)});
+                           });
+  }
+
+  void watch(PyStream& stream, std::uint64_t id) { stream.watch(queue_, id); }
+
+  int ready_fd() const { return queue_->fd(); }
+
+  // [(id, result)]: a completion's tuple, an opened stream's tuple, or None for a stream watch.
+  py::list take_ready() {
+    py::list taken;
+    for (auto& ready : queue_->take()) {
+      py::object result = py::none();
+      if (auto* completion = std::get_if<Result<Completion>>(&ready.what)) {
+        result = completion_tuple(*completion);
+      } else if (auto* stream = std::get_if<Result<ChunkStream>>(&ready.what)) {
+        result = stream_tuple(std::move(*stream));
+      }
+      taken.append(py::make_tuple(ready.id, result));
+    }
+    return taken;
+  }
+
   void close() {
     py::gil_scoped_release released;
     client_.reset();
   }
 
  private:
+  Client& client() {
+    if (!client_) throw py::value_error("the client is closed");
+    return *client_;
+  }
+
+  std::shared_ptr<ReadyQueue> queue_ = std::make_shared<ReadyQueue>();
   std::unique_ptr<Client> client_;
 };
 
@@ -187,63 +284,24 @@ class PyClient {
 }  // namespace llmux::sdk
 
 PYBIND11_MODULE(_native, module) {
-  using namespace llmux;
   using namespace llmux::sdk;
   module.doc() = "llmux's model calls in process (the package llmux wraps this module)";
 
   py::class_<PyStream>(module, "Stream")
       .def("next", &PyStream::next)
       .def("try_next", &PyStream::try_next)
-      .def("on_ready", &PyStream::on_ready)
       .def("summary", &PyStream::summary)
       .def("close", &PyStream::close);
 
   py::class_<PyClient>(module, "Client")
       .def(py::init<std::optional<std::string>, std::string>(), py::arg("config") = py::none(),
            py::arg("source") = "<config>")
-      .def("close", &PyClient::close)
-      .def("call",
-           [](PyClient& owner, std::string_view endpoint, std::string body) {
-             const auto which = endpoint_named(endpoint);
-             Client& client = owner.client();
-             Result<Completion> result = make_error(ErrorKind::internal, "not called");
-             {
-               py::gil_scoped_release released;
-               result = client.call(which, std::move(body));
-             }
-             return completion_tuple(result);
-           })
-      .def("call_async",
-           [](PyClient& owner, std::string_view endpoint, std::string body, py::function done) {
-             const auto which = endpoint_named(endpoint);
-             Client& client = owner.client();
-             auto held = hold(std::move(done));
-             py::gil_scoped_release released;
-             client.call_async(which, std::move(body), [held](Result<Completion> result) {
-               py::gil_scoped_acquire gil;
-               call_back(held, completion_tuple(result));
-             });
-           })
-      .def("open_stream",
-           [](PyClient& owner, std::string_view endpoint, std::string body) {
-             const auto which = endpoint_named(endpoint);
-             Client& client = owner.client();
-             std::optional<Result<ChunkStream>> result;
-             {
-               py::gil_scoped_release released;
-               result.emplace(client.open_stream(which, std::move(body)));
-             }
-             return stream_tuple(std::move(*result));
-           })
-      .def("open_stream_async",
-           [](PyClient& owner, std::string_view endpoint, std::string body, py::function started) {
-             const auto which = endpoint_named(endpoint);
-             Client& client = owner.client();
-             auto held = hold(std::move(started));
-             py::gil_scoped_release released;
-             client.open_stream_async(which, std::move(body), [held](Result<ChunkStream> result) {
-               py::gil_scoped_acquire gil;
-               call_back(held, stream_tuple(std::move(result)));
-             });
-           });
+      .def("call", &PyClient::call)
+      .def("open_stream", &PyClient::open_stream)
+      .def("call_async", &PyClient::call_async)
+      .def("open_stream_async", &PyClient::open_stream_async)
+      .def("watch", &PyClient::watch)
+      .def("ready_fd", &PyClient::ready_fd)
+      .def("take_ready", &PyClient::take_ready)
+      .def("close", &PyClient::close);
 }

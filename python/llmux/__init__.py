@@ -6,12 +6,15 @@ llmux's providers, router and relay (retries, fallbacks, timeouts, cooldowns), w
                                        messages=[{"role": "user", "content": "Hi"}], stream=True)
 
 Answers are shaped as OpenAI's (attribute access, and dicts); failures raise LiteLLM's exception
-classes. The calls run on the native client's own event loop: a blocking call releases the GIL,
-an asynchronous one is an asyncio future resolved from that loop (no thread per call).
+classes. The calls run on the native client's own event loop: a blocking call releases the GIL;
+an asynchronous one is an asyncio future, resolved when the client's ready queue, watched by the
+asyncio loop (add_reader), has its result: no thread per call, and the client's thread never
+waits for the GIL.
 """
 
 import asyncio
 import atexit
+import itertools
 import json
 import threading
 import weakref
@@ -144,20 +147,10 @@ def _raise(error, model):
 
 # --- Answers: OpenAI's JSON with attribute access --------------------------------------------
 
-def _wrap(value):
-    if isinstance(value, dict) and not isinstance(value, _Object):
-        return _Object(value)
-    if isinstance(value, list):
-        return [_wrap(item) for item in value]
-    return value
-
-
 class _Object(dict):
     """A JSON object: a dict whose keys also read as attributes (absent ones read as None, as
-    on openai's models, where an optional field is None)."""
-
-    def __init__(self, value=()):
-        super().__init__((key, _wrap(item)) for key, item in dict(value).items())
+    on openai's models, where an optional field is None). Answers are parsed straight into these
+    (json.loads with object_hook)."""
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -165,7 +158,7 @@ class _Object(dict):
         return self.get(name)
 
     def __setattr__(self, name, value):
-        self[name] = _wrap(value)
+        self[name] = value
 
     def json(self):
         return json.dumps(self)
@@ -175,6 +168,10 @@ class _Object(dict):
 
     def to_dict(self):
         return self.model_dump()
+
+
+def _parse(text):
+    return json.loads(text, object_hook=_Object)
 
 
 def _hidden(summary):
@@ -213,9 +210,10 @@ class CustomStreamWrapper:
     """The chunks of a streamed call: an iterator, and an async iterator that waits on the event
     loop (never blocking it). Leaving it before the end (close(), or dropping it) stops the call."""
 
-    def __init__(self, stream, model):
+    def __init__(self, stream, model, dispatch):
         self._stream = stream
         self._model = model
+        self._dispatch = dispatch
         self._done = False
         self._hidden_params = {}
 
@@ -227,7 +225,7 @@ class CustomStreamWrapper:
         if chunk is None:
             self._end()
             raise StopIteration
-        return ModelResponseStream(json.loads(chunk))
+        return ModelResponseStream(_parse(chunk))
 
     def _end(self):
         if not self._done:
@@ -248,7 +246,6 @@ class CustomStreamWrapper:
     async def __anext__(self):
         if self._done:
             raise StopAsyncIteration
-        loop = asyncio.get_running_loop()
         while True:
             item = self._stream.try_next()
             if item is not None:
@@ -256,8 +253,7 @@ class CustomStreamWrapper:
                     return self._item(item)
                 except StopIteration:
                     raise StopAsyncIteration from None
-            ready = loop.create_future()
-            self._stream.on_ready(_resolver(loop, ready, True))
+            ready = self._dispatch.watch_stream(self._stream)
             await ready
 
     def close(self):
@@ -271,19 +267,57 @@ class CustomStreamWrapper:
         self.close()
 
 
-def _resolver(loop, future, value=None):
-    """A callback for the native client's thread that resolves `future` on `loop` with its
-    argument (or `value`)."""
+class _Dispatch:
+    """The asynchronous calls of one native client: each has a number and a future; the client
+    queues their results and makes its ready_fd readable, which every event loop with a call
+    waiting watches. A result for a future of another loop (another thread) is handed to it."""
 
-    def resolve(result):
-        if not future.done():
-            future.set_result(result)
+    def __init__(self, client):
+        self._client = client
+        self._waiting = {}
+        self._numbers = itertools.count(1)
+        self._loops = weakref.WeakSet()
 
-    def callback(*args):
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(resolve, args[0] if args else value)
+    def _register(self):
+        loop = asyncio.get_running_loop()
+        if loop not in self._loops:
+            loop.add_reader(self._client.ready_fd(), self._drain)
+            self._loops.add(loop)
+        number = next(self._numbers)
+        future = loop.create_future()
+        self._waiting[number] = future
+        return number, future
 
-    return callback
+    def _drain(self):
+        here = asyncio.get_running_loop()
+        for number, result in self._client.take_ready():
+            future = self._waiting.pop(number, None)
+            if future is None:
+                continue  # a stream's later notices, or a call whose caller went away
+            if future.get_loop() is here:
+                _settle(future, result)
+            else:
+                future.get_loop().call_soon_threadsafe(_settle, future, result)
+
+    def call(self, endpoint, body):
+        number, future = self._register()
+        self._client.call_async(endpoint, body, number)
+        return future
+
+    def open_stream(self, endpoint, body):
+        number, future = self._register()
+        self._client.open_stream_async(endpoint, body, number)
+        return future
+
+    def watch_stream(self, stream):
+        number, future = self._register()
+        self._client.watch(stream, number)
+        return future
+
+
+def _settle(future, result):
+    if not future.done():
+        future.set_result(result)
 
 
 # --- Calls -----------------------------------------------------------------------------------
@@ -335,7 +369,7 @@ def _answer(result, model, response_class):
     error, body, summary = result
     if error is not None:
         _raise(error, model)
-    return response_class(json.loads(body), hidden_params=_hidden(summary))
+    return response_class(_parse(body), hidden_params=_hidden(summary))
 
 
 class _Caller:
@@ -343,30 +377,32 @@ class _Caller:
 
     def __init__(self, client_source):
         self._client_source = client_source
+        self._dispatch = None
+        self._dispatch_lock = threading.Lock()
+
+    def _async(self):
+        with self._dispatch_lock:  # one dispatch per client: it alone takes the client's results
+            if self._dispatch is None:
+                self._dispatch = _Dispatch(self._client_source())
+            return self._dispatch
 
     def _call(self, endpoint, model, body, response_class):
         return _answer(self._client_source().call(endpoint, body), model, response_class)
 
     async def _acall(self, endpoint, model, body, response_class):
-        loop = asyncio.get_running_loop()
-        answered = loop.create_future()
-        self._client_source().call_async(endpoint, body, _resolver(loop, answered))
-        return _answer(await answered, model, response_class)
+        return _answer(await self._async().call(endpoint, body), model, response_class)
 
     def _open(self, endpoint, model, body):
         error, stream = self._client_source().open_stream(endpoint, body)
         if error is not None:
             _raise(error, model)
-        return CustomStreamWrapper(stream, model)
+        return CustomStreamWrapper(stream, model, self._async())
 
     async def _aopen(self, endpoint, model, body):
-        loop = asyncio.get_running_loop()
-        opened = loop.create_future()
-        self._client_source().open_stream_async(endpoint, body, _resolver(loop, opened))
-        error, stream = await opened
+        error, stream = await self._async().open_stream(endpoint, body)
         if error is not None:
             _raise(error, model)
-        return CustomStreamWrapper(stream, model)
+        return CustomStreamWrapper(stream, model, self._async())
 
     def completion(self, model, messages=None, *, api_base=None, base_url=None, api_key=None,
                    stream=False, **params):
