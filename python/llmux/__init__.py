@@ -170,8 +170,11 @@ class _Object(dict):
         return self.model_dump()
 
 
+_DECODER = json.JSONDecoder(object_hook=_Object)
+
+
 def _parse(text):
-    return json.loads(text, object_hook=_Object)
+    return _DECODER.decode(text if isinstance(text, str) else text.decode())
 
 
 def _hidden(summary):
