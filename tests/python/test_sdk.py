@@ -27,6 +27,7 @@ def test_completion_answers_as_openai_does(mock):
     assert response.id == fixture["id"]
     assert response.usage.total_tokens == fixture["usage"]["total_tokens"]
     assert response.model == "openai/gpt-4o-mini"
+    assert response.no_such_field is None
     assert llmux.completion_cost(completion_response=response) > 0
     last = mock.requests()["requests"][-1]
     assert last["headers"]["authorization"] == "Bearer sk-caller-key"
@@ -39,6 +40,19 @@ def test_request_fields_reach_the_upstream(mock):
                      user="someone", **direct(mock))
     body = mock.requests()["requests"][-1]["body"]
     assert (body["temperature"], body["max_tokens"], body["user"]) == (0.25, 7, "someone")
+
+
+def test_base_url_stands_for_api_base(mock):
+    response = llmux.completion(model="openai/gpt-4o-mini", messages=HELLO,
+                                base_url=mock.api_base, api_key="sk-caller-key")
+    assert response.choices[0].message.content == FIXTURE_TEXT
+
+
+def test_retry_after_is_on_the_exception(mock):
+    with pytest.raises(llmux.RateLimitError) as raised:
+        llmux.completion(model="openai/mock-error-429-retry-after-7", messages=HELLO,
+                         **direct(mock, num_retries=0))
+    assert raised.value.retry_after == 7
 
 
 def test_stream_yields_the_chunks_in_order(mock):
