@@ -6,15 +6,32 @@
 
 #include <boost/json/value.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace llmux::api {
 
-enum class Endpoint { chat_completions, completions, embeddings, moderations, rerank };
+// OpenAI's endpoints, then the ingress dialects: Anthropic's Messages API (messages, and its
+// count_tokens) and OpenAI's Responses API. A deployment that does not speak a dialect natively
+// is sent the call as a chat completion (providers/dialect_bridge.hpp).
+enum class Endpoint {
+  chat_completions,
+  completions,
+  embeddings,
+  moderations,
+  rerank,
+  messages,
+  count_tokens,
+  responses
+};
 
-std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …
+std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …, "/responses"
+
+// Whether the endpoint's requests and answers are in another dialect than OpenAI's chat.
+bool is_ingress_dialect(Endpoint endpoint);
 
 struct Request {
   Endpoint endpoint = Endpoint::chat_completions;
@@ -24,12 +41,22 @@ struct Request {
   std::string model;  // the model (group) name the client asked for
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // The body's text when the gateway rewrote the body (a Responses call continued from a stored
+  // response): `text` views it.
+  std::shared_ptr<const std::string> rewritten_text;
+  // Client headers for an upstream that speaks the request's dialect natively (Anthropic's
+  // anthropic-version and anthropic-beta); other upstreams never see them.
+  std::vector<std::pair<std::string, std::string>> forwarded_headers;
 };
 
 // Parses and validates `text` for `endpoint`. `model_override` (non-empty) stands in for the
 // body's "model", as on Azure-style routes that name the deployment in the path.
 Result<Request> parse_request(Endpoint endpoint, std::string_view text,
                               std::string_view model_override = {});
+
+// A request the gateway builds (an ingress dialect's call as a chat completion): its text is the
+// body serialized, which the request owns; model, stream and include_usage are read from it.
+Request request_from_body(Endpoint endpoint, boost::json::object body);
 
 // The fields with which the client tries to choose the upstream or its credentials (`api_key`,
 // `api_base`, `base_url`, `user_config`), at the top level or inside `metadata` (an object, or a
