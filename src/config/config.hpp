@@ -52,6 +52,25 @@ struct FallbackSettings {
   std::optional<std::vector<std::string>> default_fallbacks;
 };
 
+// Where a Redis server is, as LiteLLM names it: a url, or host / port / password and the rest of
+// redis-py's connection settings; what the config leaves out may come from LiteLLM's REDIS_*
+// environment variables (the config wins). redis::options_from (redis/settings.hpp) is the one
+// place this becomes the client's options, for every user of Redis.
+struct RedisSettings {
+  std::string url;  // redis:// or rediss://; wins over the fields below. May hold a password.
+  std::string host;
+  std::optional<long> port;
+  std::string username;
+  std::string password;     // secret: never logged
+  std::optional<bool> ssl;  // TLS (rediss://)
+  std::optional<long> db;
+  std::string ssl_cert_reqs;  // "none" turns the certificate check off; else it is made
+  std::string ssl_ca_certs;   // a PEM file; empty: the system's roots
+  std::optional<double> socket_timeout_s;          // one command
+  std::optional<double> socket_connect_timeout_s;  // connecting, TLS and AUTH included
+  bool given() const { return !url.empty() || !host.empty(); }
+};
+
 struct LitellmSettings {
   bool drop_params = false;
   int num_retries = 0;
@@ -102,6 +121,7 @@ struct RouterSettings {
   int max_fallbacks = 5;
   std::vector<std::pair<std::string, std::string>> model_group_alias;  // client name → group
   bool enable_pre_call_checks = false;
+  RedisSettings redis;  // redis_url, redis_host, redis_port, redis_password
 };
 
 struct Config {

@@ -577,11 +577,101 @@ class Loader {
         read_model_group_alias(field, settings.model_group_alias);
       } else if (field.key == "enable_pre_call_checks") {
         assign(settings.enable_pre_call_checks, read_bool(field));
+      } else if (read_redis_setting(field, settings.redis, "redis_")) {
+        ignore(field);  // read, but no feature uses the router's Redis yet
       } else if (!read_fallback_setting(field, settings.fallback_settings)) {
         ignore(field);
       }
     }
+    if (settings.redis.given()) fill_redis_from_environment(settings.redis);
     check_routing_strategy(settings);
+  }
+
+  // The connection settings LiteLLM passes to redis-py, each named prefix + LiteLLM's name
+  // (router_settings says redis_host, cache_params says host); false for any other key. Those
+  // llmux's client has no use for (a pool size, a cluster, Sentinel) are accepted with a warning.
+  bool read_redis_setting(const Field& field, RedisSettings& redis, std::string_view prefix) {
+    if (!field.key.starts_with(prefix)) return false;
+    const std::string_view key = std::string_view(field.key).substr(prefix.size());
+    if (key == "url") {
+      assign(redis.url, read_string(field));
+    } else if (key == "host") {
+      assign(redis.host, read_string(field));
+    } else if (key == "port") {
+      assign(redis.port, read_integer(field, Sign::positive, 65535));
+    } else if (key == "username") {
+      assign(redis.username, read_string(field));
+    } else if (key == "password") {
+      assign(redis.password, read_string(field));
+    } else if (key == "ssl") {
+      assign(redis.ssl, read_bool(field));
+    } else if (key == "db") {
+      assign(redis.db, read_integer(field, Sign::non_negative, INT_MAX));
+    } else if (key == "ssl_cert_reqs") {
+      // YAML null is redis-py's None: no certificate check, as ssl_cert_reqs: none.
+      redis.ssl_cert_reqs = field.node.IsNull() ? "none" : read_string(field).value_or("");
+    } else if (key == "ssl_ca_certs") {
+      assign(redis.ssl_ca_certs, read_string(field));
+    } else if (key == "socket_timeout") {
+      assign(redis.socket_timeout_s, read_number(field, Sign::positive));
+    } else if (key == "socket_connect_timeout") {
+      assign(redis.socket_connect_timeout_s, read_number(field, Sign::positive));
+    } else if (key == "max_connections" || key == "startup_nodes" || key == "sentinel_nodes" ||
+               key == "service_name" || key == "sentinel_password" || key == "flush_size") {
+      ignore(field);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // What the config did not say, from LiteLLM's REDIS_* variables: a URL or host only when the
+  // config names neither.
+  void fill_redis_from_environment(RedisSettings& redis) {
+    const auto variable = [&](const char* name) -> std::optional<std::string> {
+      auto value = lookup(name);
+      if (value && value->empty()) return std::nullopt;
+      return value;
+    };
+    if (!redis.given()) {
+      if (auto url = variable("REDIS_URL")) {
+        redis.url = *url;
+      } else if (auto host = variable("REDIS_HOST")) {
+        redis.host = *host;
+      }
+    }
+    const auto environment_problem = [&](const char* name, std::string_view expected) {
+      problems_.push_back(source_ + ": environment variable " + name + ": expected " +
+                          std::string(expected));
+    };
+    if (auto port = variable("REDIS_PORT"); port && !redis.port) {
+      const auto number = parse_integer(*port);
+      if (number && *number > 0 && *number <= 65535) {
+        redis.port = static_cast<long>(*number);
+      } else {
+        environment_problem("REDIS_PORT", "a port number");
+      }
+    }
+    if (auto db = variable("REDIS_DB"); db && !redis.db) {
+      const auto number = parse_integer(*db);
+      if (number && *number >= 0 && *number <= INT_MAX) {
+        redis.db = static_cast<long>(*number);
+      } else {
+        environment_problem("REDIS_DB", "a database number");
+      }
+    }
+    if (auto ssl = variable("REDIS_SSL"); ssl && !redis.ssl) {
+      redis.ssl = parse_bool(*ssl);
+      if (!redis.ssl) environment_problem("REDIS_SSL", "true or false");
+    }
+    if (auto password = variable("REDIS_PASSWORD"); password && redis.password.empty())
+      redis.password = *password;
+    if (auto username = variable("REDIS_USERNAME"); username && redis.username.empty())
+      redis.username = *username;
+    if (auto reqs = variable("REDIS_SSL_CERT_REQS"); reqs && redis.ssl_cert_reqs.empty())
+      redis.ssl_cert_reqs = *reqs;
+    if (auto ca = variable("REDIS_SSL_CA_CERTS"); ca && redis.ssl_ca_certs.empty())
+      redis.ssl_ca_certs = *ca;
   }
 
   // LiteLLM's strategy names; "usage-based-routing-v2" is its newer spelling of the same rule.

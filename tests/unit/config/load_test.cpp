@@ -766,5 +766,27 @@ TEST(ExampleConfig, UsesProviderKeysFromTheEnvironment) {
   EXPECT_EQ(config.model_list.at(7).params.api_key, "gem");
 }
 
+TEST(LoadString, RouterRedisSettingsAreReadAndFilledFromTheEnvironment) {
+  const Config config =
+      load(R"(
+router_settings:
+  redis_host: redis.internal
+  redis_port: 6380
+)",
+           env_of({{"REDIS_PASSWORD", "from-env"}, {"REDIS_PORT", "7000"}, {"REDIS_SSL", "true"}}));
+  const RedisSettings& redis = config.router_settings.redis;
+  EXPECT_EQ(redis.host, "redis.internal");
+  EXPECT_EQ(redis.port, 6380);  // the config wins over REDIS_PORT
+  EXPECT_EQ(redis.password, "from-env");
+  EXPECT_EQ(redis.ssl, true);
+  // No feature uses the router's Redis yet: each setting says so.
+  EXPECT_EQ(config.warnings.size(), 2u);
+}
+
+TEST(LoadString, AMalformedRedisEnvironmentVariableIsAProblem) {
+  EXPECT_THAT(problems_of("router_settings: {redis_host: r}\n", env_of({{"REDIS_PORT", "x"}})),
+              ElementsAre(HasSubstr("REDIS_PORT: expected a port number")));
+}
+
 }  // namespace
 }  // namespace llmux::config
