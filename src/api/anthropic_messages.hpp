@@ -1,8 +1,7 @@
 // Anthropic's Messages API as clients send it to the gateway (POST /v1/messages and its
-// count_tokens): the body's validation, the call as an OpenAI chat completion for deployments
-// that do not speak it, and their chat answers and chunks back as Anthropic messages and events.
-// Anthropic's own deployments take the body as it is (providers/anthropic_native.cpp).
-// docs/anthropic-messages.md lists what is translated and what is not.
+// count_tokens): the body's validation, the call as an OpenAI chat completion (every deployment,
+// Anthropic's included, is sent that), and chat answers and chunks back as Anthropic messages and
+// events. docs/DIALECTS.md lists what is translated and what is not.
 #pragma once
 
 #include "api/usage.hpp"

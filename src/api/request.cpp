@@ -138,7 +138,7 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
 Request request_from_body(Endpoint endpoint, json::object body) {
   auto text = std::make_shared<const std::string>(json::serialize(body));
   Request request{.endpoint = endpoint, .body = std::move(body), .text = *text};
-  request.rewritten_text = std::move(text);
+  request.built_text = std::move(text);
   if (const auto* model = request.body.if_contains("model"); model && model->is_string())
     request.model = model->get_string();
   (void)read_stream_fields(request);

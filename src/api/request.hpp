@@ -9,14 +9,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace llmux::api {
 
 // OpenAI's endpoints, then the ingress dialects: Anthropic's Messages API (messages, and its
-// count_tokens) and OpenAI's Responses API. A deployment that does not speak a dialect natively
-// is sent the call as a chat completion (providers/dialect_bridge.hpp).
+// count_tokens) and OpenAI's Responses API. Their calls are sent to every deployment as a chat
+// completion (handlers/dialects).
 enum class Endpoint {
   chat_completions,
   completions,
@@ -41,12 +40,8 @@ struct Request {
   std::string model;  // the model (group) name the client asked for
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
-  // The body's text when the gateway rewrote the body (a Responses call continued from a stored
-  // response): `text` views it.
-  std::shared_ptr<const std::string> rewritten_text;
-  // Client headers for an upstream that speaks the request's dialect natively (Anthropic's
-  // anthropic-version and anthropic-beta); other upstreams never see them.
-  std::vector<std::pair<std::string, std::string>> forwarded_headers;
+  // The body's text when the gateway built the body (request_from_body): `text` views it.
+  std::shared_ptr<const std::string> built_text;
 };
 
 // Parses and validates `text` for `endpoint`. `model_override` (non-empty) stands in for the

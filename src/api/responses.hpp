@@ -1,8 +1,7 @@
 // OpenAI's Responses API as clients send it to the gateway (POST /v1/responses): the body's
-// validation, a call continued from a stored response, the call as a chat completion for
-// deployments that do not speak it, and their chat answers and chunks back as a response object
-// and its typed events. OpenAI's and Azure's deployments take the body as it is.
-// docs/responses.md lists what is translated and what is not.
+// validation, the call as a chat completion (every deployment is sent that), and their chat
+// answers and chunks back as a response object and its typed events. docs/DIALECTS.md lists what
+// is translated and what is not.
 #pragma once
 
 #include "api/usage.hpp"
@@ -24,16 +23,6 @@ Result<void> validate_responses_body(const boost::json::object& body);
 
 // The call's input as a list of items (a string is one user message).
 boost::json::array input_items(const boost::json::object& body);
-
-// The body continued from a stored conversation: `previous` (the items a stored response
-// continues from) ahead of the body's own input. previous_response_id stays, for the echo; an
-// upstream is never sent it (the conversation is in the input).
-boost::json::object continued_body(const boost::json::object& body,
-                                   const boost::json::array& previous);
-
-// What a later call continues from: this call's input items, then the response's output items.
-boost::json::array conversation_items(const boost::json::object& body,
-                                      const boost::json::object& response);
 
 // The call as a chat completion: instructions → a system message, input items → messages
 // (consecutive function calls as one assistant turn, function_call_output → tool messages),
@@ -58,6 +47,8 @@ class ResponsesStreamWriter {
   void chunk(const boost::json::object& chunk, std::string& out);
   void finish(const Usage& usage, std::string& out);
   bool finished() const { return finished_; }
+  // The sequence number of the next event (an in-band error's).
+  std::int64_t next_sequence() const { return sequence_; }
 
  private:
   struct Item {

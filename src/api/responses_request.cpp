@@ -269,22 +269,6 @@ json::array input_items(const json::object& body) {
   return {};
 }
 
-json::object continued_body(const json::object& body, const json::array& previous) {
-  json::object continued = body;
-  json::array items = previous;
-  for (auto& item : input_items(body)) items.push_back(std::move(item));
-  continued["input"] = std::move(items);
-  return continued;
-}
-
-json::array conversation_items(const json::object& body, const json::object& response) {
-  json::array items = input_items(body);
-  if (const auto* output = response.if_contains("output"); output && output->is_array()) {
-    for (const auto& item : output->get_array()) items.push_back(item);
-  }
-  return items;
-}
-
 Result<json::object> responses_to_chat(const json::object& body) {
   json::array messages;
   if (const auto instructions = string_of(body, "instructions"); !instructions.empty())

@@ -1,12 +1,14 @@
 // The model-call routes (/chat/completions, /completions, /embeddings, /moderations, /rerank, and
-// Azure's /openai/deployments/{model}/…): the life of a model request, top to bottom — identify
-// the caller, parse the body once, admit the call (its record's first phase), plan its attempts,
-// relay them, settle and report. docs/ARCHITECTURE.md walks through it.
+// Azure's /openai/deployments/{model}/…; the other dialects' routes call handle()): the life of a
+// model request, top to bottom — identify the caller, parse the body once, admit the call (its
+// record's first phase), plan its attempts, relay them, settle and report. docs/ARCHITECTURE.md
+// walks through it.
 #pragma once
 
 #include "api/request.hpp"
 #include "handlers/call_record.hpp"
 #include "handlers/callers.hpp"
+#include "handlers/dialects.hpp"
 #include "relay/relay.hpp"
 #include "router/router.hpp"
 #include "server/routes.hpp"
@@ -22,17 +24,20 @@ class ModelCalls {
       : router_(router), callers_(callers), services_(services), relay_(transport, limits) {}
 
   void add_to(server::Routes& routes);
+  // One call at `endpoint`, its request and answers in `dialect` (the OpenAI routes: the base).
   asio::awaitable<void> handle(server::Exchange& exchange, api::Endpoint endpoint,
-                               std::string_view model_from_path);
+                               std::string_view model_from_path, Dialect& dialect);
 
  private:
   // The call's answer is an error, before anything was sent.
-  asio::awaitable<void> refuse(server::Exchange& exchange, CallRecord& record, const Error& error);
+  asio::awaitable<void> refuse(server::Exchange& exchange, CallRecord& record, Dialect& dialect,
+                               const Error& error);
 
   const router::Router& router_;
   Callers& callers_;
   const CallServices& services_;
   relay::Relay relay_;
+  Dialect openai_;  // stateless: every OpenAI route's calls share it
 };
 
 }  // namespace llmux::handlers

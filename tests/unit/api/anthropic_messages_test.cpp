@@ -1,0 +1,248 @@
+#include "api/anthropic_messages.hpp"
+
+#include "api/request.hpp"
+#include "dialect_test.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace llmux::api {
+namespace {
+
+namespace json = boost::json;
+
+json::object object(std::string_view text) { return json::parse(text).as_object(); }
+
+Error rejection(std::string_view body, bool counting = false) {
+  auto valid = validate_messages_body(object(body), counting);
+  if (valid) {
+    ADD_FAILURE() << "accepted: " << body;
+    return {};
+  }
+  return valid.error();
+}
+
+TEST(MessagesValidation, NamesTheFieldAsAnthropicDoes) {
+  EXPECT_EQ(rejection(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})").message,
+            "max_tokens: Field required");
+  EXPECT_EQ(rejection(R"({"model":"m","max_tokens":5})").message, "messages: Field required");
+  EXPECT_EQ(
+      rejection(R"({"model":"m","max_tokens":5,"messages":[{"role":"system","content":"x"}]})")
+          .message,
+      "messages.0.role: Input should be 'user' or 'assistant'");
+  EXPECT_EQ(rejection(R"({"model":"m","max_tokens":0,"messages":[{"role":"user","content":"hi"}]})")
+                .param,
+            "max_tokens");
+  EXPECT_EQ(
+      rejection(
+          R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t"}]})")
+          .message,
+      "tools.t.input_schema: Field required");
+  EXPECT_EQ(
+      rejection(
+          R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tool_choice":{"type":"tool"}})")
+          .param,
+      "tool_choice");
+  // count_tokens has no max_tokens.
+  EXPECT_TRUE(
+      validate_messages_body(object(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"),
+                             /*counting=*/true));
+}
+
+TEST(MessagesToChat, ConversationWithToolsAndImages) {
+  const auto body = object(R"({
+    "model": "claude-x", "max_tokens": 64, "temperature": 0.5, "top_k": 3,
+    "system": [{"type": "text", "text": "Be brief."}, {"type": "text", "text": "Be kind.",
+                "cache_control": {"type": "ephemeral"}}],
+    "stop_sequences": ["END"], "metadata": {"user_id": "u-1"},
+    "tools": [{"name": "weather", "description": "Weather", "input_schema": {"type": "object"}}],
+    "tool_choice": {"type": "any", "disable_parallel_tool_use": true},
+    "messages": [
+      {"role": "user", "content": [
+        {"type": "text", "text": "Look:"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBO"}}]},
+      {"role": "assistant", "content": [
+        {"type": "thinking", "thinking": "hmm", "signature": "sig"},
+        {"type": "text", "text": "Checking."},
+        {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {"city": "Oslo"}}]},
+      {"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "3C"}]},
+        {"type": "text", "text": "And tomorrow?"}]}
+    ]})");
+  auto chat = messages_to_chat(body);
+  ASSERT_TRUE(chat) << chat.error().message;
+  EXPECT_EQ(json::value(*chat), json::parse(R"({
+    "model": "claude-x",
+    "messages": [
+      {"role": "system", "content": "Be brief.\nBe kind."},
+      {"role": "user", "content": [{"type": "text", "text": "Look:"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO"}}]},
+      {"role": "assistant", "content": "Checking.", "tool_calls": [{"id": "toolu_1",
+        "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Oslo\"}"}}]},
+      {"role": "tool", "tool_call_id": "toolu_1", "content": "3C"},
+      {"role": "user", "content": [{"type": "text", "text": "And tomorrow?"}]}
+    ],
+    "max_tokens": 64, "temperature": 0.5, "stop": ["END"], "user": "u-1",
+    "tools": [{"type": "function", "function": {"name": "weather",
+      "parameters": {"type": "object"}, "description": "Weather"}}],
+    "tool_choice": "required", "parallel_tool_calls": false})"));
+}
+
+TEST(MessagesToChat, AStreamAsksForItsUsage) {
+  auto chat = messages_to_chat(object(
+      R"({"model":"m","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]})"));
+  ASSERT_TRUE(chat);
+  EXPECT_EQ(chat->at("stream"), true);
+  EXPECT_EQ(chat->at("stream_options"), json::parse(R"({"include_usage":true})"));
+}
+
+TEST(MessagesToChat, RefusesWhatAChatModelCannotBeSent) {
+  auto server_tool = messages_to_chat(object(
+      R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],
+          "tools":[{"type":"web_search_20250305","name":"web_search"}]})"));
+  ASSERT_FALSE(server_tool);
+  EXPECT_EQ(http_status(server_tool.error()), 400);
+  EXPECT_NE(server_tool.error().message.find("web_search_20250305"), std::string::npos);
+  auto file = messages_to_chat(object(
+      R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
+          {"type":"image","source":{"type":"file","file_id":"f1"}}]}]})"));
+  ASSERT_FALSE(file);
+}
+
+TEST(MessagesToChat, LongToolNamesAreShortenedAndNamedBack) {
+  const std::string long_name = "mcp__server__" + std::string(70, 'x');
+  const std::string chat_name = chat_tool_name(long_name);
+  EXPECT_EQ(chat_name.size(), 64u);
+  EXPECT_EQ(chat_tool_name("short"), "short");
+  const auto body = object(R"({"tools":[{"name":")" + long_name + R"(","input_schema":{}}]})");
+  EXPECT_EQ(client_tool_name(body, chat_name), long_name);
+  EXPECT_EQ(client_tool_name(body, "other"), "other");
+}
+
+TEST(ChatAnswerToMessage, ToolCallsBecomeToolUseBlocks) {
+  const auto body = object(R"({"model":"client-model","max_tokens":5,"messages":[]})");
+  const Usage usage{.prompt_tokens = 82, .completion_tokens = 17, .cached_tokens = 2};
+  auto message = chat_answer_to_message(
+      test::read_fixture("openai/chat_completion_tool_calls.json"), usage, body);
+  ASSERT_TRUE(message) << message.error().message;
+  const auto parsed = json::parse(*message).as_object();
+  EXPECT_EQ(parsed.at("type"), "message");
+  EXPECT_EQ(parsed.at("stop_reason"), "tool_use");
+  EXPECT_EQ(parsed.at("content"), json::parse(R"([{"type":"tool_use","id":"call_abc123",
+      "name":"get_current_weather","input":{"location":"Boston, MA"}}])"));
+  EXPECT_EQ(parsed.at("usage"), json::parse(R"({"input_tokens":80,
+      "cache_creation_input_tokens":0,"cache_read_input_tokens":2,"output_tokens":17})"));
+}
+
+TEST(ChatAnswerToMessage, FinishReasonsAndAnAnswerWithoutChoices) {
+  const auto body = object(R"({"model":"m"})");
+  auto length = chat_answer_to_message(
+      R"({"choices":[{"message":{"content":"cut"},"finish_reason":"length"}]})", {}, body);
+  ASSERT_TRUE(length);
+  EXPECT_EQ(json::parse(*length).at("stop_reason"), "max_tokens");
+  EXPECT_EQ(json::parse(*length).at("model"), "m");
+  auto empty = chat_answer_to_message(R"({"choices":[]})", {}, body);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(http_status(empty.error()), 502);
+}
+
+// The recorded chat stream with two parallel tool calls → Anthropic's events.
+TEST(MessagesStreamWriter, ToolCallStreamAsAnthropicEvents) {
+  const auto body = object(R"({"model":"m","max_tokens":5,"messages":[]})");
+  MessagesStreamWriter writer(body);
+  std::string out;
+  Usage usage;
+  for (const auto& data :
+       test::sse_data(test::read_fixture("openai/chat_completion_stream_tool_calls.sse"))) {
+    if (data == "[DONE]") break;
+    const auto chunk = object(data);
+    if (const auto* reported = chunk.if_contains("usage"); reported && reported->is_object())
+      usage = usage_from_json(reported);
+    writer.chunk(chunk, out);
+  }
+  writer.finish(usage, out);
+  EXPECT_TRUE(writer.finished());
+
+  const auto events = test::sse_events(out);
+  std::vector<std::string> types;
+  std::map<std::int64_t, std::string> arguments;
+  std::vector<json::object> starts;
+  for (const auto& [event, data] : events) {
+    const auto parsed = object(data);
+    EXPECT_EQ(parsed.at("type").as_string(), event) << "each event line names its JSON type";
+    if (types.empty() || types.back() != event || event != "content_block_delta")
+      types.push_back(event);
+    if (event == "content_block_start") starts.push_back(parsed.at("content_block").as_object());
+    if (event == "content_block_delta") {
+      EXPECT_EQ(parsed.at("delta").at("type"), "input_json_delta");
+      arguments[parsed.at("index").as_int64()] += parsed.at("delta").at("partial_json").as_string();
+    }
+    if (event == "message_delta") {
+      EXPECT_EQ(parsed.at("delta").at("stop_reason"), "tool_use");
+      EXPECT_EQ(parsed.at("usage").at("output_tokens"), usage.completion_tokens);
+    }
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{
+                       "message_start", "ping", "content_block_start", "content_block_delta",
+                       "content_block_stop", "content_block_start", "content_block_delta",
+                       "content_block_stop", "message_delta", "message_stop"}));
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[0].at("name"), "GetWeatherArgs");
+  EXPECT_EQ(starts[0].at("id"), "call_JMW1whyEaYG438VE1OIflxA2");
+  EXPECT_EQ(starts[1].at("name"), "get_stock_price");
+  EXPECT_EQ(json::parse(arguments[0]),
+            json::parse(R"({"city":"Edinburgh","country":"GB","units":"c"})"));
+  EXPECT_EQ(json::parse(arguments[1]), json::parse(R"({"ticker":"AAPL","exchange":"NASDAQ"})"));
+}
+
+TEST(MessagesStreamWriter, ThinkingThenTextAreTwoBlocks) {
+  const auto body = object(R"({"model":"m"})");
+  MessagesStreamWriter writer(body);
+  std::string out;
+  writer.chunk(object(R"({"choices":[{"delta":{"reasoning_content":"Let me see."}}]})"), out);
+  writer.chunk(object(R"({"choices":[{"delta":{"content":"Yes."},"finish_reason":"stop"}]})"), out);
+  writer.finish({}, out);
+  std::vector<std::string> deltas;
+  for (const auto& [event, data] : test::sse_events(out)) {
+    if (event == "content_block_delta")
+      deltas.push_back(std::string(object(data).at("delta").at("type").as_string()));
+  }
+  EXPECT_EQ(deltas, (std::vector<std::string>{"thinking_delta", "text_delta"}));
+  EXPECT_NE(out.find(R"("stop_reason":"end_turn")"), std::string::npos);
+}
+
+TEST(MessagesErrors, AnthropicsShapeAndStatuses) {
+  const Error limited = make_error(ErrorKind::rate_limited, "slow down");
+  EXPECT_EQ(messages_error_status(limited), 429);
+  EXPECT_EQ(
+      json::parse(messages_error_body(limited)),
+      json::parse(R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})"));
+  Error overloaded = make_error(ErrorKind::upstream_failed, "busy");
+  overloaded.type = "overloaded_error";
+  EXPECT_EQ(messages_error_status(overloaded), 529);
+  EXPECT_EQ(messages_stream_error(overloaded).rfind("event: error\ndata: ", 0), 0u);
+  const Error unauthorized = make_error(ErrorKind::unauthenticated, "who?");
+  EXPECT_NE(messages_error_body(unauthorized).find("authentication_error"), std::string::npos);
+}
+
+TEST(CountTokens, GrowsWithThePrompt) {
+  auto short_count =
+      estimated_token_count(object(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"));
+  auto long_count = estimated_token_count(object(
+      R"({"model":"m","system":"You are a helpful assistant who answers at length.",
+          "messages":[{"role":"user","content":"Tell me about the history of Edinburgh."}]})"));
+  ASSERT_TRUE(short_count && long_count);
+  const auto small = json::parse(*short_count).at("input_tokens").as_int64();
+  const auto large = json::parse(*long_count).at("input_tokens").as_int64();
+  EXPECT_GT(small, 0);
+  EXPECT_GT(large, small);
+}
+
+}  // namespace
+}  // namespace llmux::api
