@@ -1,7 +1,7 @@
 // The official Anthropic SDK talks to llmux's /v1/messages as it would to Anthropic, with an
-// OpenAI-compatible and an Anthropic deployment behind it: messages.create, messages.stream (the
-// event sequence), a tool_use / tool_result round trip, countTokens, and errors in Anthropic's
-// shape. Both deployments are sent the call as a chat completion.
+// OpenAI-compatible, an Anthropic and a Bedrock (Converse) deployment behind it: messages.create,
+// messages.stream (the event sequence), a tool_use / tool_result round trip, countTokens, and
+// errors in Anthropic's shape. Every deployment is sent the call as a chat completion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startStack, kMasterKey, modelEntry, kUpstreamKey, postJson } from '../support/stack.mjs';
 import { fixtureStreamText, readFixture } from '../mock_upstream/bodies.mjs';
 import { readAnthropicFixture } from '../mock_upstream/dialects/anthropic.mjs';
+import { kBedrockCredentials, kConverseText } from '../mock_upstream/dialects/bedrock.mjs';
 
 let stack;
 let client;
@@ -24,6 +25,17 @@ before(async () => {
         model_name: 'claude-tools',
         litellm_params: { model: 'anthropic/mock-tool-call', api_base: mockUrl, api_key: kUpstreamKey },
         model_info: { id: 'deployment-claude-tools' },
+      },
+      {
+        model_name: 'claude-bedrock',
+        litellm_params: {
+          model: 'bedrock/converse/us.anthropic.claude-3-5-haiku-20241022-v1:0',
+          aws_bedrock_runtime_endpoint: mockUrl,
+          aws_region_name: 'us-east-1',
+          aws_access_key_id: kBedrockCredentials.long.accessKeyId,
+          aws_secret_access_key: kBedrockCredentials.long.secretAccessKey,
+        },
+        model_info: { id: 'deployment-claude-bedrock' },
       },
       modelEntry('overloaded', 'mock-error-529', `${mockUrl}/v1`),
       // A group that fails, and one it falls back to: the router works for this dialect too.
@@ -117,6 +129,19 @@ test('messages.stream against an Anthropic deployment', async () => {
   assert.ok(message.content[0].text.length > 0);
   assert.equal(message.stop_reason, 'end_turn');
   assert.ok(message.usage.output_tokens > 0);
+});
+
+test('messages.create and messages.stream against a Bedrock deployment', async () => {
+  const before = stack.mock.requests.length;
+  const message = await client.messages.create({ model: 'claude-bedrock', max_tokens: 100, messages: kHello });
+  assert.deepEqual(message.content, [{ type: 'text', text: kConverseText.output.message.content[0].text }]);
+  assert.equal(message.stop_reason, 'end_turn');
+  assert.equal(message.usage.input_tokens, kConverseText.usage.inputTokens);
+  assert.equal(message.usage.output_tokens, kConverseText.usage.outputTokens);
+  assert.match(upstreamSince(before)[0].path, /\/converse$/);
+  const streamed = await client.messages.stream({ model: 'claude-bedrock', max_tokens: 100, messages: kHello }).finalMessage();
+  assert.deepEqual(streamed.content, [{ type: 'text', text: 'Hello world' }]);
+  assert.equal(streamed.usage.output_tokens, 3);
 });
 
 const kWeatherTool = {
