@@ -82,7 +82,9 @@ test('messages.create against an OpenAI-compatible deployment: text, stop reason
 
 test('messages.create against an Anthropic deployment', async () => {
   const before = stack.mock.requests.length;
-  const message = await client.messages.create({ model: 'claude', max_tokens: 100, messages: kHello });
+  // The client's anthropic-beta is not forwarded: the call is translated, not passed through.
+  const message = await client.messages.create({ model: 'claude', max_tokens: 100, messages: kHello },
+    { headers: { 'anthropic-beta': 'made-up-beta-2026' } });
   const fixture = JSON.parse(readAnthropicFixture('message.json'));
   assert.deepEqual(message.content, fixture.content);
   assert.equal(message.stop_reason, 'end_turn');
@@ -90,6 +92,7 @@ test('messages.create against an Anthropic deployment', async () => {
   assert.equal(message.usage.output_tokens, fixture.usage.output_tokens);
   const [upstream] = upstreamSince(before);
   assert.equal(upstream.path, '/v1/messages');
+  assert.doesNotMatch(upstream.headers['anthropic-beta'] ?? '', /made-up-beta-2026/);
   assert.deepEqual(upstream.body.messages, [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }]);
 });
 
@@ -109,7 +112,8 @@ test('messages.stream: Anthropic\'s event sequence, the text and usage of the ch
 });
 
 test('the raw stream: event lines naming each JSON type, a ping after message_start', async () => {
-  const response = await postJson(stack.url, '/v1/messages', { model: 'gpt-test', max_tokens: 10, stream: true, messages: kHello },
+  // Claude Code's ?beta=true is the same route.
+  const response = await postJson(stack.url, '/v1/messages?beta=true', { model: 'gpt-test', max_tokens: 10, stream: true, messages: kHello },
     { auth: { 'x-api-key': kMasterKey } });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('content-type'), 'text/event-stream');

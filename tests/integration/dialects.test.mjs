@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startStack, postJson, kHello } from '../support/stack.mjs';
+import { startStack, postJson, kAuth, kHello } from '../support/stack.mjs';
 import {
   admin, eventually, generateKey, inRoomyMinute, kCallCost, kEngines, pricedModels,
 } from '../support/store.mjs';
@@ -107,4 +107,8 @@ test('bad JSON and a wrong method get answers, not a hang', async () => {
   const get = await fetch(`${stack.url}/v1/responses`);
   assert.equal(get.status, 405);
   await get.arrayBuffer();
+  // No stored responses: nothing to retrieve.
+  const stored = await fetch(`${stack.url}/v1/responses/resp_123`, { headers: kAuth });
+  assert.equal(stored.status, 404);
+  await stored.arrayBuffer();
 });

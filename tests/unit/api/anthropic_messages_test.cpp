@@ -94,6 +94,18 @@ TEST(MessagesToChat, ConversationWithToolsAndImages) {
     "tool_choice": "required", "parallel_tool_calls": false})"));
 }
 
+TEST(MessagesToChat, DocumentsAsFilePartsOrText) {
+  auto chat = messages_to_chat(object(R"({"model":"m","max_tokens":5,"messages":[{"role":"user",
+      "content":[{"type":"document","title":"a.pdf","source":{"type":"base64",
+                  "media_type":"application/pdf","data":"JVBE"}},
+                 {"type":"document","source":{"type":"text","media_type":"text/plain",
+                  "data":"plain words"}}]}]})"));
+  ASSERT_TRUE(chat) << chat.error().message;
+  EXPECT_EQ(chat->at("messages").at(0).at("content"), json::parse(R"([
+      {"type":"file","file":{"file_data":"data:application/pdf;base64,JVBE","filename":"a.pdf"}},
+      {"type":"text","text":"plain words"}])"));
+}
+
 TEST(MessagesToChat, AStreamAsksForItsUsage) {
   auto chat = messages_to_chat(object(
       R"({"model":"m","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]})"));
@@ -147,6 +159,17 @@ TEST(ChatAnswerToMessage, FinishReasonsAndAnAnswerWithoutChoices) {
   ASSERT_TRUE(length);
   EXPECT_EQ(json::parse(*length).at("stop_reason"), "max_tokens");
   EXPECT_EQ(json::parse(*length).at("model"), "m");
+  auto filtered = chat_answer_to_message(
+      R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})", {}, body);
+  ASSERT_TRUE(filtered);
+  EXPECT_EQ(json::parse(*filtered).at("stop_reason"), "refusal");
+  auto thinking = chat_answer_to_message(
+      R"({"choices":[{"message":{"content":"4","reasoning_content":"2+2"},"finish_reason":"stop"}]})",
+      {}, body);
+  ASSERT_TRUE(thinking);
+  EXPECT_EQ(json::parse(*thinking).at("content"),
+            json::parse(R"([{"type":"thinking","thinking":"2+2","signature":""},
+                            {"type":"text","text":"4"}])"));
   auto empty = chat_answer_to_message(R"({"choices":[]})", {}, body);
   ASSERT_FALSE(empty);
   EXPECT_EQ(http_status(empty.error()), 502);
@@ -227,8 +250,15 @@ TEST(MessagesErrors, AnthropicsShapeAndStatuses) {
   overloaded.type = "overloaded_error";
   EXPECT_EQ(messages_error_status(overloaded), 529);
   EXPECT_EQ(messages_stream_error(overloaded).rfind("event: error\ndata: ", 0), 0u);
-  const Error unauthorized = make_error(ErrorKind::unauthenticated, "who?");
-  EXPECT_NE(messages_error_body(unauthorized).find("authentication_error"), std::string::npos);
+  const auto type_of = [](ErrorKind kind) {
+    return std::string(
+        json::parse(messages_error_body(make_error(kind, "x"))).at("error").at("type").as_string());
+  };
+  EXPECT_EQ(type_of(ErrorKind::invalid_request), "invalid_request_error");
+  EXPECT_EQ(type_of(ErrorKind::unauthenticated), "authentication_error");
+  EXPECT_EQ(type_of(ErrorKind::forbidden), "permission_error");
+  EXPECT_EQ(type_of(ErrorKind::model_not_found), "not_found_error");
+  EXPECT_EQ(type_of(ErrorKind::upstream_failed), "api_error");
 }
 
 TEST(CountTokens, GrowsWithThePrompt) {

@@ -107,6 +107,16 @@ TEST(ChatAnswerToResponse, MessageFunctionCallsStatusAndUsage) {
       "input_tokens_details":{"cached_tokens":4},"output_tokens":17,
       "output_tokens_details":{"reasoning_tokens":0},"total_tokens":99})"));
 
+  auto reasoned = chat_answer_to_response(
+      R"({"choices":[{"message":{"content":"4","reasoning_content":"2+2"},"finish_reason":"stop"}]})",
+      {}, body);
+  ASSERT_TRUE(reasoned);
+  const auto reasoned_output = json::parse(*reasoned).at("output");
+  EXPECT_EQ(reasoned_output.at(0).at("type"), "reasoning");
+  EXPECT_EQ(reasoned_output.at(0).at("summary"),
+            json::parse(R"([{"type":"summary_text","text":"2+2"}])"));
+  EXPECT_EQ(reasoned_output.at(1).at("content").at(0).at("text"), "4");
+
   auto cut = chat_answer_to_response(
       R"({"choices":[{"message":{"content":"partial"},"finish_reason":"length"}]})", {}, body);
   ASSERT_TRUE(cut);
