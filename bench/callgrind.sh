@@ -6,6 +6,8 @@
 #   bench/callgrind.sh BINARY [BINARY_B]        # prints instructions per request, per thread kind
 #   N_JSON=4000 N_STREAM=1000 CONC=10 bench/callgrind.sh build-release/llmux
 #   KEEP=1 bench/callgrind.sh …                  # keeps the callgrind outputs (callgrind_annotate)
+#   ROUTE=messages bench/callgrind.sh …          # the same requests in another dialect: chat
+#                                                # (default), messages (/v1/messages), responses
 #
 # Each binary serves the bench's config (one worker, a virtual key, spend in SQLite) against the
 # bench's nginx mock upstream (JSON on 18080, a 12-event stream on 18081), under callgrind; h2load
@@ -17,6 +19,13 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 N_JSON=${N_JSON:-4000}
 N_STREAM=${N_STREAM:-1000}
 CONC=${CONC:-10}
+ROUTE=${ROUTE:-chat}
+case $ROUTE in
+  chat) ROUTE_PATH=/v1/chat/completions ;;
+  messages) ROUTE_PATH=/v1/messages ;;
+  responses) ROUTE_PATH=/v1/responses ;;
+  *) echo "callgrind.sh: ROUTE is chat, messages or responses" >&2; exit 2 ;;
+esac
 MOCK_PORT_JSON=18080
 MOCK_PORT_SSE=18081
 PORT=${CALLGRIND_PORT:-18290}
@@ -72,15 +81,15 @@ YAML
     -H "content-type: application/json" -d '{"models":["bench-json","bench-sse"]}' |
     sed -n 's/.*"key":"\(sk-[^"]*\)".*/\1/p')
   [[ -n $key ]] || { echo "callgrind.sh: no virtual key" >&2; return 1; }
-  sed 's/"model": *"[^"]*"/"model": "bench-json"/' "$BENCH_DIR/workload/chat-small.json" >"$dir/json.json"
-  sed 's/"model": *"[^"]*"/"model": "bench-sse"/' "$BENCH_DIR/workload/chat-small-stream.json" >"$dir/sse.json"
+  sed 's/"model": *"[^"]*"/"model": "bench-json"/' "$BENCH_DIR/workload/$ROUTE-small.json" >"$dir/json.json"
+  sed 's/"model": *"[^"]*"/"model": "bench-sse"/' "$BENCH_DIR/workload/$ROUTE-small-stream.json" >"$dir/sse.json"
   local kind body count
   for kind in json sse; do
     body=$dir/$kind.json count=$N_JSON
     [[ $kind == sse ]] && count=$N_STREAM
     ((count > 0)) || continue
     h2load --h1 -n "$count" -c "$CONC" -d "$body" -H "Authorization: Bearer $key" \
-      -H "content-type: application/json" "http://127.0.0.1:$PORT/v1/chat/completions" >"$dir/h2load-$kind.txt"
+      -H "content-type: application/json" "http://127.0.0.1:$PORT$ROUTE_PATH" >"$dir/h2load-$kind.txt"
     grep -q "succeeded, 0 failed" "$dir/h2load-$kind.txt" || { echo "callgrind.sh: requests failed (see $dir)" >&2; return 1; }
   done
   kill -TERM "$pid"

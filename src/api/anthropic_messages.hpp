@@ -22,9 +22,10 @@ Result<void> validate_messages_body(const boost::json::object& body, bool counti
 
 // The call as a chat completion: system → a system message; each turn's blocks → OpenAI parts,
 // tool_use → tool_calls, tool_result → tool messages (ahead of the turn's other content);
-// tools, tool_choice, stop_sequences, metadata.user_id → user; a stream asks for its usage.
-// Fails (400) on what a non-Anthropic model cannot be sent: server tools, files by id, content
-// blocks without an OpenAI form. Thinking, cache_control and top_k are dropped.
+// tools, tool_choice, stop_sequences, metadata.user_id → user, thinking → reasoning_effort (its
+// budget in three steps); a stream asks for its usage. Fails (400) on what a non-Anthropic model
+// cannot be sent: server tools, files by id, content blocks without an OpenAI form. Thinking
+// blocks, cache_control and top_k are dropped.
 Result<boost::json::object> messages_to_chat(const boost::json::object& body);
 
 // Tool names longer than OpenAI's 64 characters are shortened for the chat call (a prefix and a

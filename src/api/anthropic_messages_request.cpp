@@ -287,6 +287,18 @@ json::value chat_tool_choice(const json::object& choice) {
   return "auto";
 }
 
+// Anthropic's thinking setting as OpenAI's reasoning_effort, which every chat provider reads (an
+// Anthropic deployment turns it back into a budget: 1024, 2048 or 4096 tokens).
+std::string_view reasoning_effort_of(const json::object& thinking) {
+  const auto type = string_of(thinking, "type");
+  if (type == "adaptive") return "medium";
+  if (type != "enabled") return {};
+  const auto* budget = thinking.if_contains("budget_tokens");
+  const std::int64_t tokens = budget && budget->is_int64() ? budget->get_int64() : 0;
+  if (tokens <= 1024) return "low";
+  return tokens <= 2048 ? "medium" : "high";
+}
+
 }  // namespace
 
 Result<void> validate_messages_body(const json::object& body, bool counting) {
@@ -374,6 +386,10 @@ Result<json::object> messages_to_chat(const json::object& body) {
       if (parallel && parallel->is_bool() && parallel->get_bool())
         chat["parallel_tool_calls"] = false;
     }
+  }
+  if (const auto* thinking = body.if_contains("thinking"); thinking && thinking->is_object()) {
+    if (const auto effort = reasoning_effort_of(thinking->get_object()); !effort.empty())
+      chat["reasoning_effort"] = effort;
   }
   if (const auto* stream = body.if_contains("stream");
       stream && stream->is_bool() && stream->get_bool()) {

@@ -22,6 +22,11 @@ before(async () => {
         model_info: { id: 'deployment-claude' },
       },
       {
+        model_name: 'claude-thinking',
+        litellm_params: { model: 'anthropic/mock-thinking', api_base: mockUrl, api_key: kUpstreamKey },
+        model_info: { id: 'deployment-claude-thinking' },
+      },
+      {
         model_name: 'claude-tools',
         litellm_params: { model: 'anthropic/mock-tool-call', api_base: mockUrl, api_key: kUpstreamKey },
         model_info: { id: 'deployment-claude-tools' },
@@ -133,6 +138,25 @@ test('messages.stream against an Anthropic deployment', async () => {
   assert.ok(message.content[0].text.length > 0);
   assert.equal(message.stop_reason, 'end_turn');
   assert.ok(message.usage.output_tokens > 0);
+});
+
+test('thinking: the budget goes as reasoning_effort, the model\'s thinking streams back as a thinking block', async () => {
+  const before = stack.mock.requests.length;
+  const stream = client.messages.stream({
+    model: 'claude-thinking', max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 2000 },
+    messages: [{ role: 'user', content: 'What is 27 * 453?' }],
+  });
+  const deltas = [];
+  stream.on('streamEvent', (event) => {
+    if (event.type === 'content_block_delta') deltas.push(event.delta.type);
+  });
+  const message = await stream.finalMessage();
+  assert.deepEqual(message.content.map((block) => block.type), ['thinking', 'text']);
+  assert.equal(message.content[0].thinking, 'Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3');
+  assert.equal(message.content[1].text, '27 * 453 = 12,231');
+  assert.ok(deltas.includes('thinking_delta') && deltas.includes('text_delta'));
+  // medium, which the Anthropic deployment turns back into a 2048-token budget.
+  assert.deepEqual(upstreamSince(before)[0].body.thinking, { type: 'enabled', budget_tokens: 2048 });
 });
 
 test('messages.create and messages.stream against a Bedrock deployment', async () => {

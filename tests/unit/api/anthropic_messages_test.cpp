@@ -106,6 +106,22 @@ TEST(MessagesToChat, DocumentsAsFilePartsOrText) {
       {"type":"text","text":"plain words"}])"));
 }
 
+TEST(MessagesToChat, ThinkingAsReasoningEffort) {
+  const auto effort = [](std::string_view thinking) -> std::string {
+    auto chat = messages_to_chat(object(R"({"model":"m","max_tokens":5,"thinking":)" +
+                                        std::string(thinking) +
+                                        R"(,"messages":[{"role":"user","content":"hi"}]})"));
+    if (!chat) return "refused";
+    const auto* value = chat->if_contains("reasoning_effort");
+    return value ? std::string(value->as_string()) : "absent";
+  };
+  EXPECT_EQ(effort(R"({"type":"enabled","budget_tokens":1024})"), "low");
+  EXPECT_EQ(effort(R"({"type":"enabled","budget_tokens":2000})"), "medium");
+  EXPECT_EQ(effort(R"({"type":"enabled","budget_tokens":16000})"), "high");
+  EXPECT_EQ(effort(R"({"type":"adaptive"})"), "medium");
+  EXPECT_EQ(effort(R"({"type":"disabled"})"), "absent");
+}
+
 TEST(MessagesToChat, AStreamAsksForItsUsage) {
   auto chat = messages_to_chat(object(
       R"({"model":"m","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]})"));
