@@ -58,7 +58,8 @@ class MessagesStreamWriter {
   void start(const boost::json::object& chunk, std::string& out);
   void open(Block block, std::string& out, std::string_view start_json);
   void close(std::string& out);
-  void delta(std::string& out, std::string_view delta_json);
+  void delta(std::string& out, std::string_view type, std::string_view field,
+             std::string_view text);
 
   const boost::json::object& body_;
   bool started_ = false;

@@ -161,13 +161,20 @@ void MessagesStreamWriter::close(std::string& out) {
   tool_ = -1;
 }
 
-void MessagesStreamWriter::delta(std::string& out, std::string_view delta_json) {
-  std::string data = R"({"type":"content_block_delta","index":)";
-  append_number(data, index_);
-  data += ",\"delta\":";
-  data += delta_json;
-  data += '}';
-  append_event(out, "content_block_delta", data);
+// {"type":"<type>","<field>":"<text>"} as a content_block_delta of the open block, written in place
+// (the stream's most frequent event).
+void MessagesStreamWriter::delta(std::string& out, std::string_view type, std::string_view field,
+                                 std::string_view text) {
+  out += R"(event: content_block_delta
+data: {"type":"content_block_delta","index":)";
+  append_number(out, index_);
+  out += R"(,"delta":{"type":")";
+  out += type;
+  out += "\",\"";
+  out += field;
+  out += "\":";
+  append_json_string(out, text);
+  out += "}}\n\n";
 }
 
 void MessagesStreamWriter::chunk(const json::object& chunk, std::string& out) {
@@ -182,11 +189,11 @@ void MessagesStreamWriter::chunk(const json::object& chunk, std::string& out) {
     if (const auto text = string_of(*delta_object, "reasoning_content"); !text.empty()) {
       if (block_ != Block::thinking)
         open(Block::thinking, out, R"({"type":"thinking","thinking":"","signature":""})");
-      delta(out, json::serialize(json::object{{"type", "thinking_delta"}, {"thinking", text}}));
+      delta(out, "thinking_delta", "thinking", text);
     }
     if (const auto text = string_of(*delta_object, "content"); !text.empty()) {
       if (block_ != Block::text) open(Block::text, out, R"({"type":"text","text":""})");
-      delta(out, json::serialize(json::object{{"type", "text_delta"}, {"text", text}}));
+      delta(out, "text_delta", "text", text);
     }
     const auto* calls = delta_object->if_contains("tool_calls");
     for (const auto& call_value : calls && calls->is_array() ? calls->get_array() : json::array()) {
@@ -208,8 +215,7 @@ void MessagesStreamWriter::chunk(const json::object& chunk, std::string& out) {
       }
       if (const auto arguments = function ? string_of(*function, "arguments") : std::string_view();
           !arguments.empty()) {
-        delta(out, json::serialize(
-                       json::object{{"type", "input_json_delta"}, {"partial_json", arguments}}));
+        delta(out, "input_json_delta", "partial_json", arguments);
       }
     }
   }

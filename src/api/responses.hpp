@@ -64,6 +64,12 @@ class ResponsesStreamWriter {
   Item& open(Item::Kind kind, std::string& out, std::string call_id = {}, std::string name = {});
   void close(std::string& out);
   void event(std::string& out, std::string_view type, boost::json::object fields);
+  // An event carrying the whole response, serialized once.
+  void response_event(std::string& out, std::string_view type, std::string_view response_json);
+  // A delta of the last item, written in place (the stream's most frequent event); `index`: the
+  // name of its part index ("content_index", "summary_index"), if it has one.
+  void delta(std::string& out, std::string_view type, std::string_view index,
+             std::string_view text);
   boost::json::object item_fields(const Item& item, bool done) const;
 
   const boost::json::object& body_;

@@ -1,6 +1,7 @@
 #include "api/responses.hpp"
 
 #include "base/ids.hpp"
+#include "base/json_string.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -178,13 +179,51 @@ void ResponsesStreamWriter::event(std::string& out, std::string_view type, json:
   out += "\n\n";
 }
 
+void ResponsesStreamWriter::response_event(std::string& out, std::string_view type,
+                                           std::string_view response_json) {
+  out += "event: ";
+  out += type;
+  out += "\ndata: {\"type\":\"";
+  out += type;
+  out += "\",\"sequence_number\":";
+  append_number(out, sequence_++);
+  out += ",\"response\":";
+  out += response_json;
+  out += "}\n\n";
+}
+
+void ResponsesStreamWriter::delta(std::string& out, std::string_view type, std::string_view index,
+                                  std::string_view text) {
+  const Item& item = items_.back();
+  out += "event: ";
+  out += type;
+  out += "\ndata: {\"type\":\"";
+  out += type;
+  out += "\",\"sequence_number\":";
+  append_number(out, sequence_++);
+  out += ",\"item_id\":";
+  append_json_string(out, item.id);
+  out += ",\"output_index\":";
+  append_number(out, static_cast<std::int64_t>(items_.size() - 1));
+  if (!index.empty()) {
+    out += ",\"";
+    out += index;
+    out += "\":0";
+  }
+  out += ",\"delta\":";
+  append_json_string(out, text);
+  if (item.kind == Item::Kind::message) out += ",\"logprobs\":[]";
+  out += "}\n\n";
+}
+
 void ResponsesStreamWriter::start(const json::object& chunk, std::string& out) {
   started_ = true;
   model_ = string_of(chunk, "model");
   if (model_.empty()) model_ = string_of(body_, "model");
   const json::object response = response_object(body_, id_, created_at_, model_, "in_progress");
-  event(out, "response.created", {{"response", response}});
-  event(out, "response.in_progress", {{"response", response}});
+  const std::string text = json::serialize(response);
+  response_event(out, "response.created", text);
+  response_event(out, "response.in_progress", text);
 }
 
 json::object ResponsesStreamWriter::item_fields(const Item& item, bool done) const {
@@ -282,28 +321,19 @@ void ResponsesStreamWriter::chunk(const json::object& chunk, std::string& out) {
   const auto* choice = choices->get_array().front().if_object();
   if (!choice) return;
   const auto current = [this](Item::Kind kind) { return open_ && items_.back().kind == kind; };
-  if (const auto* delta = object_of(*choice, "delta")) {
-    if (const auto text = string_of(*delta, "reasoning_content"); !text.empty()) {
+  if (const auto* delta_object = object_of(*choice, "delta")) {
+    if (const auto text = string_of(*delta_object, "reasoning_content"); !text.empty()) {
       Item& item =
           current(Item::Kind::reasoning) ? items_.back() : open(Item::Kind::reasoning, out);
       item.text += text;
-      event(out, "response.reasoning_summary_text.delta",
-            {{"item_id", item.id},
-             {"output_index", std::int64_t(items_.size() - 1)},
-             {"summary_index", 0},
-             {"delta", text}});
+      delta(out, "response.reasoning_summary_text.delta", "summary_index", text);
     }
-    if (const auto text = string_of(*delta, "content"); !text.empty()) {
+    if (const auto text = string_of(*delta_object, "content"); !text.empty()) {
       Item& item = current(Item::Kind::message) ? items_.back() : open(Item::Kind::message, out);
       item.text += text;
-      event(out, "response.output_text.delta",
-            {{"item_id", item.id},
-             {"output_index", std::int64_t(items_.size() - 1)},
-             {"content_index", 0},
-             {"delta", text},
-             {"logprobs", json::array()}});
+      delta(out, "response.output_text.delta", "content_index", text);
     }
-    const auto* calls = delta->if_contains("tool_calls");
+    const auto* calls = delta_object->if_contains("tool_calls");
     for (const auto& call_value : calls && calls->is_array() ? calls->get_array() : json::array()) {
       const auto* call = call_value.if_object();
       if (!call) continue;
@@ -320,12 +350,8 @@ void ResponsesStreamWriter::chunk(const json::object& chunk, std::string& out) {
       }
       if (const auto arguments = function ? string_of(*function, "arguments") : std::string_view();
           !arguments.empty()) {
-        Item& item = items_.back();
-        item.text += arguments;
-        event(out, "response.function_call_arguments.delta",
-              {{"item_id", item.id},
-               {"output_index", std::int64_t(items_.size() - 1)},
-               {"delta", arguments}});
+        items_.back().text += arguments;
+        delta(out, "response.function_call_arguments.delta", {}, arguments);
       }
     }
   }
@@ -347,8 +373,8 @@ void ResponsesStreamWriter::finish(const Usage& usage, std::string& out) {
   response["output"] = std::move(output);
   response["usage"] = usage_object(usage);
   const bool complete = response["status"] == "completed";
-  event(out, complete ? "response.completed" : "response.incomplete",
-        {{"response", std::move(response)}});
+  response_event(out, complete ? "response.completed" : "response.incomplete",
+                 json::serialize(response));
 }
 
 std::string responses_stream_error(const Error& error, std::int64_t sequence_number) {

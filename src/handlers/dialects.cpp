@@ -3,6 +3,7 @@
 #include "api/error_body.hpp"
 #include "providers/params.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 namespace llmux::handlers {
@@ -35,8 +36,11 @@ void ChunkTranslator<Writer>::dispatch(const providers::wire::SseEventView& even
     writer_.finish(usage_, out_);
     return;
   }
+  // A chunk's document lives for this call only: on a stack arena, a fresh one per chunk.
+  unsigned char buffer[4096];
+  json::monotonic_resource arena(buffer, sizeof buffer);
   json::error_code ec;
-  const json::value chunk = json::parse(event.data, ec);
+  const json::value chunk = json::parse(event.data, ec, &arena);
   if (ec || !chunk.is_object()) return;
   if (const auto* usage = chunk.get_object().if_contains("usage"); usage && usage->is_object())
     usage_ = api::usage_from_json(usage);
