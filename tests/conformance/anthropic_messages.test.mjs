@@ -297,6 +297,12 @@ test('a fallback named in the body serves the call when its group fails', async 
   assert.equal(response.headers.get('x-litellm-attempted-fallbacks'), '1');
 });
 
+test('a stream refused before it started is an ordinary error in Anthropic\'s shape', async () => {
+  const refused = await anthropicError(client.messages.stream({ model: 'rate-limited', max_tokens: 10, messages: kHello }).finalMessage());
+  assert.ok(refused instanceof Anthropic.RateLimitError);
+  assert.equal(refused.error.error.type, 'rate_limit_error');
+});
+
 test('a stream that breaks after it started ends with Anthropic\'s error event', async () => {
   const stream = client.messages.stream({ model: 'cut-stream', max_tokens: 10, messages: kHello });
   const texts = [];
