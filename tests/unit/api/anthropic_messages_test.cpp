@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -238,6 +239,68 @@ TEST(MessagesStreamWriter, ToolCallStreamAsAnthropicEvents) {
   EXPECT_EQ(json::parse(arguments[0]),
             json::parse(R"({"city":"Edinburgh","country":"GB","units":"c"})"));
   EXPECT_EQ(json::parse(arguments[1]), json::parse(R"({"ticker":"AAPL","exchange":"NASDAQ"})"));
+}
+
+// The keys of an object, sorted.
+std::vector<std::string> keys_of(const json::value& value) {
+  std::vector<std::string> keys;
+  for (const auto& [key, member] : value.as_object()) keys.emplace_back(key);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// The translated stream has the shapes of a stream Anthropic sent (recorded): each event's keys,
+// its content block's and its delta's, and the message's keys but for usage's extra details.
+TEST(MessagesStreamWriter, ShapesOfARecordedAnthropicStream) {
+  std::map<std::string, std::vector<std::string>> recorded;
+  for (const auto& fixture :
+       {"anthropic/message_stream.sse", "anthropic/message_stream_tool_use.sse"}) {
+    for (const auto& [event, data] : test::sse_events(test::read_fixture(fixture))) {
+      const auto parsed = json::parse(data);
+      recorded[event] = keys_of(parsed);
+      for (const std::string_view inner : {"content_block", "delta"}) {
+        if (const auto* value = parsed.as_object().if_contains(inner)) {
+          const auto type = value->as_object().if_contains("type");
+          recorded[event + "." + std::string(type ? type->as_string() : inner)] = keys_of(*value);
+        }
+      }
+    }
+  }
+  const auto body = object(R"({"model":"m","max_tokens":5,"messages":[]})");
+  MessagesStreamWriter writer(body);
+  std::string out;
+  writer.chunk(object(R"({"model":"m","choices":[{"delta":{"content":"Let me check."}}]})"), out);
+  writer.chunk(object(R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1",
+      "function":{"name":"get_weather","arguments":"{\"city\":"}}]}}]})"),
+               out);
+  writer.chunk(object(R"({"choices":[{"delta":{"tool_calls":[{"index":0,
+      "function":{"arguments":"\"Oslo\"}"}}]},"finish_reason":"tool_calls"}]})"),
+               out);
+  writer.finish({.prompt_tokens = 10, .completion_tokens = 5}, out);
+  std::size_t compared = 0;
+  for (const auto& [event, data] : test::sse_events(out)) {
+    const auto parsed = json::parse(data);
+    ASSERT_TRUE(recorded.contains(event)) << event;
+    EXPECT_EQ(keys_of(parsed), recorded[event]) << event;
+    for (const std::string_view inner : {"content_block", "delta"}) {
+      if (const auto* value = parsed.as_object().if_contains(inner)) {
+        const auto type = value->as_object().if_contains("type");
+        const std::string name = event + "." + std::string(type ? type->as_string() : inner);
+        ASSERT_TRUE(recorded.contains(name)) << name;
+        EXPECT_EQ(keys_of(*value), recorded[name]) << name;
+        ++compared;
+      }
+    }
+    if (event == "message_start") {
+      auto message = parsed.at("message").as_object();
+      auto recorded_message =
+          json::parse(test::sse_data(test::read_fixture("anthropic/message_stream.sse"))[0])
+              .at("message")
+              .as_object();
+      EXPECT_EQ(keys_of(message), keys_of(recorded_message));
+    }
+  }
+  EXPECT_GE(compared, 6u);  // two block starts, their deltas, the message delta
 }
 
 TEST(MessagesStreamWriter, ThinkingThenTextAreTwoBlocks) {
