@@ -4,6 +4,7 @@
 #include "base/json_string.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -80,8 +81,11 @@ std::string_view error_type_of(int status) {
 
 Result<std::string> chat_answer_to_message(std::string_view chat_answer, const Usage& usage,
                                            const json::object& body) {
+  // The chat answer is read, not kept: on a stack arena (a larger answer grows it on the heap).
+  unsigned char buffer[8192];
+  json::monotonic_resource arena(buffer, sizeof buffer);
   json::error_code ec;
-  const json::value parsed = json::parse(chat_answer, ec);
+  const json::value parsed = json::parse(chat_answer, ec, &arena);
   const auto* answer = ec ? nullptr : parsed.if_object();
   const auto* choices = answer ? answer->if_contains("choices") : nullptr;
   if (!choices || !choices->is_array() || choices->get_array().empty() ||
