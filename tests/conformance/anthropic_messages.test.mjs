@@ -210,6 +210,44 @@ test('tool use: a tool_use block from a chat tool call, and the tool_result roun
   assert.deepEqual(upstream.body.tools[0].function.parameters, kWeatherTool.input_schema);
 });
 
+test('the tool_result round trip against an Anthropic and a Bedrock deployment', async () => {
+  const kGetWeather = { ...kWeatherTool, name: 'get_weather' };
+  const first = await client.messages.create({
+    model: 'claude-tools', max_tokens: 100, tools: [kGetWeather], messages: [{ role: 'user', content: 'Paris and London?' }],
+  });
+  const calls = first.content.filter((block) => block.type === 'tool_use');
+  assert.equal(calls.length, 2);
+  const conversation = [
+    { role: 'user', content: 'Paris and London?' },
+    { role: 'assistant', content: first.content },
+    { role: 'user', content: calls.map((call, index) => ({ type: 'tool_result', tool_use_id: call.id, content: `${20 + index}C` })) },
+  ];
+
+  let before = stack.mock.requests.length;
+  const answer = await client.messages.create({ model: 'claude', max_tokens: 100, tools: [kGetWeather], messages: conversation });
+  assert.equal(answer.stop_reason, 'end_turn');
+  const [anthropic] = upstreamSince(before);
+  assert.deepEqual(anthropic.body.messages.slice(1), [
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: first.content[0].text },
+        ...calls.map(({ id, name, input }) => ({ type: 'tool_use', id, name, input })),
+      ],
+    },
+    { role: 'user', content: calls.map((call, index) => ({ type: 'tool_result', tool_use_id: call.id, content: `${20 + index}C` })) },
+  ]);
+
+  before = stack.mock.requests.length;
+  await client.messages.create({ model: 'claude-bedrock', max_tokens: 100, tools: [kGetWeather], messages: conversation });
+  const [bedrock] = upstreamSince(before);
+  const blocks = bedrock.body.messages.flatMap((message) => message.content);
+  assert.deepEqual(blocks.filter((block) => block.toolUse).map(({ toolUse }) => [toolUse.toolUseId, toolUse.input]),
+    calls.map(({ id, input }) => [id, input]));
+  assert.deepEqual(blocks.filter((block) => block.toolResult).map(({ toolResult }) => toolResult.toolUseId),
+    calls.map(({ id }) => id));
+});
+
 test('a streamed tool call: tool_use blocks built from input_json_delta events', async () => {
   const stream = client.messages.stream({
     model: 'tools', max_tokens: 100, tools: [kWeatherTool], messages: [{ role: 'user', content: 'Weather?' }],
