@@ -189,6 +189,31 @@ TEST(ResponsesStreamWriter, ParallelToolCallsAreFunctionCallItems) {
   EXPECT_GT(argument_deltas, 4);
 }
 
+TEST(ResponsesStreamWriter, ReasoningThenTextAreTwoItems) {
+  const auto body = object(R"({"model":"m","input":"hi"})");
+  ResponsesStreamWriter writer(body);
+  std::string out;
+  writer.chunk(object(R"({"choices":[{"delta":{"reasoning_content":"2+2"}}]})"), out);
+  writer.chunk(object(R"({"choices":[{"delta":{"reasoning_content":" is 4"}}]})"), out);
+  writer.chunk(object(R"({"choices":[{"delta":{"content":"4"},"finish_reason":"stop"}]})"), out);
+  writer.finish({}, out);
+  std::vector<std::string> types;
+  for (const auto& [type, data] : test::sse_events(out)) types.push_back(type);
+  EXPECT_EQ(types,
+            (std::vector<std::string>{
+                "response.created", "response.in_progress", "response.output_item.added",
+                "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
+                "response.reasoning_summary_text.delta", "response.reasoning_summary_text.done",
+                "response.reasoning_summary_part.done", "response.output_item.done",
+                "response.output_item.added", "response.content_part.added",
+                "response.output_text.delta", "response.output_text.done",
+                "response.content_part.done", "response.output_item.done", "response.completed"}));
+  const auto completed = object(test::sse_events(out).back().second).at("response");
+  EXPECT_EQ(completed.at("output").at(0).at("summary"),
+            json::parse(R"([{"type":"summary_text","text":"2+2 is 4"}])"));
+  EXPECT_EQ(completed.at("output").at(1).at("content").at(0).at("text"), "4");
+}
+
 TEST(ResponsesStreamError, NumberedAfterTheLastEvent) {
   const auto event = responses_stream_error(make_error(ErrorKind::rate_limited, "slow down"), 7);
   const auto events = test::sse_events(event);
