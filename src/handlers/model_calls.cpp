@@ -130,7 +130,7 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   if (!client_request) co_return co_await refuse(exchange, record, dialect, client_request.error());
   auto request = dialect.translate(*client_request);
   if (!request) co_return co_await refuse(exchange, record, dialect, request.error());
-  if (auto admitted = record.admit(*caller, *request); !admitted) {
+  if (auto admitted = co_await record.admit(*caller, *request); !admitted) {
     co_return co_await refuse(exchange, record, dialect, admitted.error());
   }
   auto options = router::request_options(
