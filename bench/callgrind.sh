@@ -12,6 +12,8 @@
 #                                                # the first is a hit; CACHE_CONTROL (the body's
 #                                                # `cache`) {"no-cache":true} makes each a miss
 #                                                # that is stored
+#   ROUTE=messages bench/callgrind.sh …          # the same requests in another dialect: chat
+#                                                # (default), messages (/v1/messages), responses
 #   KEY_LIMITS='"rpm_limit":100000000' FLEET=B bench/callgrind.sh BIN BIN   # the cost of a fleet
 #
 # KEY_LIMITS: JSON fields added to the virtual key (limits make every call count against them).
@@ -28,6 +30,13 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 N_JSON=${N_JSON:-4000}
 N_STREAM=${N_STREAM:-1000}
 CONC=${CONC:-10}
+ROUTE=${ROUTE:-chat}
+case $ROUTE in
+  chat) ROUTE_PATH=/v1/chat/completions ;;
+  messages) ROUTE_PATH=/v1/messages ;;
+  responses) ROUTE_PATH=/v1/responses ;;
+  *) echo "callgrind.sh: ROUTE is chat, messages or responses" >&2; exit 2 ;;
+esac
 MOCK_PORT_JSON=18080
 MOCK_PORT_SSE=18081
 PORT=${CALLGRIND_PORT:-18290}
@@ -113,15 +122,15 @@ YAML
     -H "content-type: application/json" -d "{\"models\":[\"bench-json\",\"bench-sse\"]${KEY_LIMITS:+,$KEY_LIMITS}}" |
     sed -n 's/.*"key":"\(sk-[^"]*\)".*/\1/p')
   [[ -n $key ]] || { echo "callgrind.sh: no virtual key" >&2; return 1; }
-  request_body bench-json "$BENCH_DIR/workload/chat-small.json" >"$dir/json.json"
-  request_body bench-sse "$BENCH_DIR/workload/chat-small-stream.json" >"$dir/sse.json"
+  request_body bench-json "$BENCH_DIR/workload/$ROUTE-small.json" >"$dir/json.json"
+  request_body bench-sse "$BENCH_DIR/workload/$ROUTE-small-stream.json" >"$dir/sse.json"
   local kind body count
   for kind in json sse; do
     body=$dir/$kind.json count=$N_JSON
     [[ $kind == sse ]] && count=$N_STREAM
     ((count > 0)) || continue
     h2load --h1 -n "$count" -c "$CONC" -d "$body" -H "Authorization: Bearer $key" \
-      -H "content-type: application/json" "http://127.0.0.1:$PORT/v1/chat/completions" >"$dir/h2load-$kind.txt"
+      -H "content-type: application/json" "http://127.0.0.1:$PORT$ROUTE_PATH" >"$dir/h2load-$kind.txt"
     grep -q "succeeded, 0 failed" "$dir/h2load-$kind.txt" || { echo "callgrind.sh: requests failed (see $dir)" >&2; return 1; }
   done
   kill -TERM "$pid"

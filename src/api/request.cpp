@@ -1,8 +1,12 @@
 #include "api/request.hpp"
 
+#include "api/anthropic_messages.hpp"
+#include "api/responses.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 
@@ -17,8 +21,16 @@ std::string_view endpoint_path(Endpoint endpoint) {
     case Endpoint::embeddings: return "/embeddings";
     case Endpoint::moderations: return "/moderations";
     case Endpoint::rerank: return "/rerank";
+    case Endpoint::messages: return "/messages";
+    case Endpoint::count_tokens: return "/messages/count_tokens";
+    case Endpoint::responses: return "/responses";
   }
   return "/chat/completions";
+}
+
+bool is_ingress_dialect(Endpoint endpoint) {
+  return endpoint == Endpoint::messages || endpoint == Endpoint::count_tokens ||
+         endpoint == Endpoint::responses;
 }
 
 namespace {
@@ -64,6 +76,23 @@ Result<void> validate_required(Endpoint endpoint, const json::object& body) {
         return bad_request("Missing required parameter: 'documents' (an array).", "documents");
       return {};
     }
+    case Endpoint::messages: return validate_messages_body(body, /*counting=*/false);
+    case Endpoint::count_tokens: return validate_messages_body(body, /*counting=*/true);
+    case Endpoint::responses: return validate_responses_body(body);
+  }
+  return {};
+}
+
+// stream and stream_options.include_usage, as the body gives them.
+Result<void> read_stream_fields(Request& request) {
+  const json::object& body = request.body;
+  if (const auto* stream = body.if_contains("stream"); stream && !stream->is_null()) {
+    if (!stream->is_bool()) return bad_request("Invalid 'stream': expected a boolean.", "stream");
+    request.stream = stream->get_bool();
+  }
+  if (const auto* options = body.if_contains("stream_options"); options && options->is_object()) {
+    if (const auto* usage = options->get_object().if_contains("include_usage"))
+      request.include_usage = usage->is_bool() && usage->get_bool();
   }
   return {};
 }
@@ -96,18 +125,23 @@ Result<Request> parse_request(Endpoint endpoint, std::string_view text,
   }
   if (auto result = validate_required(endpoint, body); !result) return result.error();
 
-  if (const auto* stream = body.if_contains("stream"); stream && !stream->is_null()) {
-    if (!stream->is_bool()) return bad_request("Invalid 'stream': expected a boolean.", "stream");
-    request.stream = stream->get_bool();
-  }
-  if (const auto* options = body.if_contains("stream_options"); options && options->is_object()) {
-    if (const auto* usage = options->get_object().if_contains("include_usage"))
-      request.include_usage = usage->is_bool() && usage->get_bool();
-  }
+  if (auto read = read_stream_fields(request); !read) return read.error();
+  // count_tokens has no stream: a client that sends one gets its count.
+  if (endpoint == Endpoint::count_tokens) request.stream = false;
   if (request.stream && (endpoint == Endpoint::embeddings || endpoint == Endpoint::moderations ||
                          endpoint == Endpoint::rerank)) {
     return bad_request("'stream' is not supported on this endpoint.", "stream");
   }
+  return request;
+}
+
+Request request_from_body(Endpoint endpoint, json::object body) {
+  auto text = std::make_shared<const std::string>(json::serialize(body));
+  Request request{.endpoint = endpoint, .body = std::move(body), .text = *text};
+  request.built_text = std::move(text);
+  if (const auto* model = request.body.if_contains("model"); model && model->is_string())
+    request.model = model->get_string();
+  (void)read_stream_fields(request);
   return request;
 }
 

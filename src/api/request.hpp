@@ -6,15 +6,31 @@
 
 #include <boost/json/value.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace llmux::api {
 
-enum class Endpoint { chat_completions, completions, embeddings, moderations, rerank };
+// OpenAI's endpoints, then the ingress dialects: Anthropic's Messages API (messages, and its
+// count_tokens) and OpenAI's Responses API. Their calls are sent to every deployment as a chat
+// completion (handlers/dialects).
+enum class Endpoint {
+  chat_completions,
+  completions,
+  embeddings,
+  moderations,
+  rerank,
+  messages,
+  count_tokens,
+  responses
+};
 
-std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …
+std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …, "/responses"
+
+// Whether the endpoint's requests and answers are in another dialect than OpenAI's chat.
+bool is_ingress_dialect(Endpoint endpoint);
 
 struct Request {
   Endpoint endpoint = Endpoint::chat_completions;
@@ -24,12 +40,18 @@ struct Request {
   std::string model;  // the model (group) name the client asked for
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // The body's text when the gateway built the body (request_from_body): `text` views it.
+  std::shared_ptr<const std::string> built_text;
 };
 
 // Parses and validates `text` for `endpoint`. `model_override` (non-empty) stands in for the
 // body's "model", as on Azure-style routes that name the deployment in the path.
 Result<Request> parse_request(Endpoint endpoint, std::string_view text,
                               std::string_view model_override = {});
+
+// A request the gateway builds (an ingress dialect's call as a chat completion): its text is the
+// body serialized, which the request owns; model, stream and include_usage are read from it.
+Request request_from_body(Endpoint endpoint, boost::json::object body);
 
 // The fields with which the client tries to choose the upstream or its credentials (`api_key`,
 // `api_base`, `base_url`, `user_config`), at the top level or inside `metadata` (an object, or a

@@ -196,7 +196,15 @@ std::int64_t estimate_prompt_tokens(const Request& request) {
     case Endpoint::rerank:
       return string_or_strings_tokens(body.if_contains("query")) +
              string_or_strings_tokens(body.if_contains("documents"));
-    case Endpoint::chat_completions: break;
+    case Endpoint::chat_completions:
+    case Endpoint::messages:
+    case Endpoint::count_tokens: break;
+    case Endpoint::responses: {
+      // Items nest their text in several shapes: their JSON text is near enough.
+      const auto* input = body.if_contains("input");
+      return string_or_strings_tokens(body.if_contains("instructions")) +
+             (input ? estimate_tokens(json::serialize(*input)) : 0);
+    }
   }
   std::int64_t tokens = 3;  // priming the reply
   if (const auto* messages = body.if_contains("messages"); messages && messages->is_array()) {

@@ -48,6 +48,9 @@ telemetry::Route route_of(api::Endpoint endpoint) {
     case api::Endpoint::embeddings: return telemetry::Route::embeddings;
     case api::Endpoint::moderations: return telemetry::Route::moderations;
     case api::Endpoint::rerank: return telemetry::Route::rerank;
+    case api::Endpoint::messages:
+    case api::Endpoint::count_tokens: return telemetry::Route::messages;
+    case api::Endpoint::responses: return telemetry::Route::responses;
   }
   return telemetry::Route::chat_completions;
 }
@@ -224,6 +227,7 @@ void CallRecord::settle() {
     return;
   }
   cost_ = services_.spend.record({.caller = caller_,
+                                  .endpoint = endpoint_,
                                   .request = request_,
                                   .request_id = request_id_,
                                   .end_user = end_user_,

@@ -10,6 +10,7 @@
 #include "auth/authenticator.hpp"
 #include "handlers/call_record.hpp"
 #include "handlers/callers.hpp"
+#include "handlers/dialect_routes.hpp"
 #include "handlers/model_calls.hpp"
 #include "handlers/model_routes.hpp"
 #include "handlers/spend_tracker.hpp"
@@ -72,6 +73,7 @@ class Gateway {
   StatusRoutes status_;
   ModelRoutes model_routes_;
   ModelCalls model_calls_;
+  DialectRoutes dialect_routes_;
   admin::Management management_;
   admin::KeyRoutes keys_;
   admin::TeamRoutes teams_;

@@ -22,15 +22,19 @@ struct CacheFill {
 
 // The relay's answers, written to the exchange: each part of the record's life where it belongs
 // (the cost settled and every header composed before a whole answer leaves; the head of a stream
-// with its first frames; an in-band error reported before it ends the stream).
+// with its first frames; an in-band error reported before it ends the stream), in the client's
+// dialect.
 class ExchangeSink final : public relay::Sink {
  public:
   // `fill`: where a missed answer is stored; nullptr when it is not.
-  ExchangeSink(server::Exchange& exchange, CallRecord& record, CacheFill* fill)
-      : exchange_(exchange), record_(record), fill_(fill) {}
+  ExchangeSink(server::Exchange& exchange, CallRecord& record, Dialect& dialect, CacheFill* fill)
+      : exchange_(exchange), record_(record), dialect_(dialect), fill_(fill) {}
 
-  asio::awaitable<void> answer(std::string body) override {
-    if (fill_) co_await fill_->cache.store(fill_->ticket, body, record_.outcome.usage);
+  asio::awaitable<void> answer(std::string chat_answer) override {
+    if (fill_) co_await fill_->cache.store(fill_->ticket, chat_answer, record_.outcome.usage);
+    auto translated = dialect_.answer(std::move(chat_answer), record_.outcome.usage);
+    if (!translated) co_return co_await refuse(translated.error());
+    std::string body = std::move(*translated);
     record_.keep_response(body);
     record_.settle();
     record_.compose_headers(CallRecord::Leaving::answer);
@@ -38,15 +42,17 @@ class ExchangeSink final : public relay::Sink {
     co_await exchange_.respond(200, std::move(body));
   }
 
-  asio::awaitable<bool> stream(std::string_view frames, bool last) override {
+  asio::awaitable<bool> stream(std::string_view chat_frames, bool last) override {
     if (fill_) {
-      fill_->assembler.feed(frames);
+      fill_->assembler.feed(chat_frames);
       if (last) {
         const api::Usage& usage = record_.outcome.usage;
         if (auto whole = fill_->assembler.finish(usage))
           co_await fill_->cache.store(fill_->ticket, std::move(*whole), usage);
       }
     }
+    const std::string_view frames = dialect_.frames(chat_frames, last);
+    if (frames.empty() && !last) co_return !client_left();
     if (!exchange_.streaming()) {
       record_.compose_headers(CallRecord::Leaving::stream_head);
       exchange_.start_stream();
@@ -62,9 +68,7 @@ class ExchangeSink final : public relay::Sink {
   asio::awaitable<void> stream_failed(const Error& error) override {
     record_.settle();
     record_.report();
-    std::string event;
-    providers::wire::append_data_event(event, api::error_body(error));
-    co_await exchange_.write(event, true);
+    co_await exchange_.write(dialect_.stream_error(error), true);
   }
 
   bool started() const override { return exchange_.responded(); }
@@ -74,8 +78,20 @@ class ExchangeSink final : public relay::Sink {
   }
 
  private:
+  // An answer the dialect could not translate (an upstream's answer without a choice).
+  asio::awaitable<void> refuse(const Error& error) {
+    record_.outcome.status = dialect_.error_status(error);
+    record_.outcome.failure = error;
+    record_.settle();
+    record_.compose_headers(CallRecord::Leaving::error);
+    record_.report();
+    co_await exchange_.respond(static_cast<unsigned>(record_.outcome.status),
+                               dialect_.error_body(error));
+  }
+
   server::Exchange& exchange_;
   CallRecord& record_;
+  Dialect& dialect_;
   CacheFill* fill_;
 };
 
@@ -86,14 +102,14 @@ using verb = server::http::verb;
 void ModelCalls::add_to(server::Routes& routes) {
   const auto route = [this](api::Endpoint endpoint) {
     return [this, endpoint](server::Exchange& exchange, std::string_view) {
-      return handle(exchange, endpoint, {});
+      return handle(exchange, endpoint, {}, openai_);
     };
   };
   // Azure SDK clients name the deployment in the path:
   // /openai/deployments/{model}/chat/completions.
   const auto azure_route = [this](api::Endpoint endpoint) {
     return [this, endpoint](server::Exchange& exchange, std::string_view model) {
-      return handle(exchange, endpoint, model);
+      return handle(exchange, endpoint, model, openai_);
     };
   };
   for (const auto endpoint :
@@ -110,15 +126,16 @@ void ModelCalls::add_to(server::Routes& routes) {
 }
 
 asio::awaitable<void> ModelCalls::refuse(server::Exchange& exchange, CallRecord& record,
-                                         const Error& error) {
-  record.outcome.status = http_status(error);
+                                         Dialect& dialect, const Error& error) {
+  record.outcome.status = dialect.error_status(error);
   record.outcome.failure = error;
   record.settle();
   record.compose_headers(CallRecord::Leaving::error);
   record.report();
   if (error.retry_after)
     exchange.set_header("retry-after", std::to_string(error.retry_after->count()));
-  co_await exchange.respond(static_cast<unsigned>(record.outcome.status), api::error_body(error));
+  co_await exchange.respond(static_cast<unsigned>(record.outcome.status),
+                            dialect.error_body(error));
 }
 
 asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, CallRecord& record,
@@ -151,7 +168,7 @@ asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, 
 }
 
 asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoint endpoint,
-                                         std::string_view model_from_path) {
+                                         std::string_view model_from_path, Dialect& dialect) {
   CallRecord record(services_, exchange, endpoint);
   services_.metrics.request_started();
   struct InFlight {
@@ -160,24 +177,26 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   } in_flight{services_.metrics};
 
   auto caller = callers_.identify(exchange);
-  if (!caller) co_return co_await refuse(exchange, record, caller.error());
-  auto request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
-  if (!request) co_return co_await refuse(exchange, record, request.error());
+  if (!caller) co_return co_await refuse(exchange, record, dialect, caller.error());
+  auto client_request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
+  if (!client_request) co_return co_await refuse(exchange, record, dialect, client_request.error());
+  auto request = dialect.translate(*client_request);
+  if (!request) co_return co_await refuse(exchange, record, dialect, request.error());
   if (auto admitted = co_await record.admit(*caller, *request); !admitted) {
-    co_return co_await refuse(exchange, record, admitted.error());
+    co_return co_await refuse(exchange, record, dialect, admitted.error());
   }
   auto options = router::request_options(
       *request, [&](std::string_view name) { return exchange.header(name); });
-  if (!options) co_return co_await refuse(exchange, record, options.error());
+  if (!options) co_return co_await refuse(exchange, record, dialect, options.error());
   if (options->fallbacks) {
     if (auto allowed = authorize_fallbacks(*caller, *options->fallbacks, services_.models);
         !allowed) {
-      co_return co_await refuse(exchange, record, allowed.error());
+      co_return co_await refuse(exchange, record, dialect, allowed.error());
     }
   }
   // Also where client-side credentials and user_config are allowed or refused (router/client_side).
   auto plan = router_.plan(*request, std::move(*options), exchange.received_at());
-  if (!plan) co_return co_await refuse(exchange, record, plan.error());
+  if (!plan) co_return co_await refuse(exchange, record, dialect, plan.error());
   plan->restrict_groups(group_access(*caller));
   record.planned();
 
@@ -185,7 +204,7 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   std::optional<cache::Ticket> ticket;
   if (cache_) {
     auto asked = cache_->ticket(endpoint, request->model, request->body);
-    if (!asked) co_return co_await refuse(exchange, record, asked.error());
+    if (!asked) co_return co_await refuse(exchange, record, dialect, asked.error());
     ticket = std::move(*asked);
   }
   std::optional<CacheFill> fill;
@@ -195,11 +214,11 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
     if (ticket->write) fill.emplace(CacheFill{.cache = *cache_, .ticket = *ticket});
   }
 
-  ExchangeSink sink(exchange, record, fill ? &*fill : nullptr);
+  ExchangeSink sink(exchange, record, dialect, fill ? &*fill : nullptr);
   relay::SteadyClock clock(co_await asio::this_coro::executor);
   relay::End end =
       co_await relay_.run(*request, *plan, sink, clock, presented_key(exchange), record.outcome);
-  if (end.error) co_return co_await refuse(exchange, record, *end.error);
+  if (end.error) co_return co_await refuse(exchange, record, dialect, *end.error);
   // The client went away before its answer: no response; the connection closes. (An answer
   // was settled and reported when it reached the client.)
   if (record.outcome.status == 499) exchange.close_after();

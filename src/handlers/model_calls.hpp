@@ -1,14 +1,16 @@
 // The model-call routes (/chat/completions, /completions, /embeddings, /moderations, /rerank, and
-// Azure's /openai/deployments/{model}/…): the life of a model request, top to bottom — identify
-// the caller, parse the body once, admit the call (its record's first phase), plan its attempts,
-// answer from the response cache when it has the answer, else relay them (storing the answer),
-// settle and report. docs/ARCHITECTURE.md walks through it.
+// Azure's /openai/deployments/{model}/…; the other dialects' routes call handle()): the life of a
+// model request, top to bottom — identify the caller, parse the body once, admit the call (its
+// record's first phase), plan its attempts, answer from the response cache when it has the
+// answer, else relay them (storing the answer), settle and report. docs/ARCHITECTURE.md walks
+// through it.
 #pragma once
 
 #include "api/request.hpp"
 #include "cache/response_cache.hpp"
 #include "handlers/call_record.hpp"
 #include "handlers/callers.hpp"
+#include "handlers/dialects.hpp"
 #include "relay/relay.hpp"
 #include "router/router.hpp"
 #include "server/routes.hpp"
@@ -30,14 +32,17 @@ class ModelCalls {
         cache_(cache) {}
 
   void add_to(server::Routes& routes);
+  // One call at `endpoint`, its request and answers in `dialect` (the OpenAI routes: the base).
   asio::awaitable<void> handle(server::Exchange& exchange, api::Endpoint endpoint,
-                               std::string_view model_from_path);
+                               std::string_view model_from_path, Dialect& dialect);
 
  private:
   // The call's answer is an error, before anything was sent.
-  asio::awaitable<void> refuse(server::Exchange& exchange, CallRecord& record, const Error& error);
+  asio::awaitable<void> refuse(server::Exchange& exchange, CallRecord& record, Dialect& dialect,
+                               const Error& error);
   // The response cache's step: true when the cache had the answer and the client has it, as a
-  // whole answer or a stream, as it asked.
+  // whole answer or a stream, as it asked. Only the OpenAI routes are cached (an answer is stored
+  // as the relay wrote it, before any dialect's translation).
   asio::awaitable<bool> answer_from_cache(server::Exchange& exchange, CallRecord& record,
                                           const api::Request& request, const cache::Ticket& ticket);
 
@@ -46,6 +51,7 @@ class ModelCalls {
   const CallServices& services_;
   relay::Relay relay_;
   cache::ResponseCache* cache_;
+  Dialect openai_;  // stateless: every OpenAI route's calls share it
 };
 
 }  // namespace llmux::handlers

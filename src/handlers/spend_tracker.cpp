@@ -15,6 +15,10 @@ std::string_view call_type(api::Endpoint endpoint) {
     case api::Endpoint::embeddings: return "aembedding";
     case api::Endpoint::moderations: return "amoderation";
     case api::Endpoint::rerank: return "arerank";
+    // LiteLLM's names for its ingress dialects' calls.
+    case api::Endpoint::messages:
+    case api::Endpoint::count_tokens: return "anthropic_messages";
+    case api::Endpoint::responses: return "aresponses";
   }
   return "acompletion";
 }
@@ -53,7 +57,7 @@ double SpendTracker::record(const FinishedCall& call) {
   };
   store::SpendEvent event;
   event.request_id = column_text(call.request_id);
-  event.call_type = call_type(call.request->endpoint);
+  event.call_type = call_type(call.endpoint);
   event.api_key = call.caller->token;
   event.spend = cost;
   event.prompt_tokens = call.usage.prompt_tokens;

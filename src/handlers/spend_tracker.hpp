@@ -16,7 +16,9 @@
 namespace llmux::handlers {
 
 struct FinishedCall {
-  const auth::Caller* caller = nullptr;   // nullptr: refused before authentication
+  const auth::Caller* caller = nullptr;  // nullptr: refused before authentication
+  // The client's: a dialect's call is sent as a chat completion (`request`) but logged as itself.
+  api::Endpoint endpoint = api::Endpoint::chat_completions;
   const api::Request* request = nullptr;  // nullptr: refused before the body was parsed
   std::string_view request_id;
   std::string_view end_user;  // the body's "user" or x-litellm-customer-id

@@ -5,7 +5,8 @@ namespace llmux::telemetry {
 namespace {
 
 constexpr std::array<const char*, static_cast<std::size_t>(Route::count)> kRouteNames = {
-    "chat_completions", "completions", "embeddings", "moderations", "rerank"};
+    "chat_completions", "completions", "embeddings", "moderations",
+    "rerank",           "messages",    "responses"};
 constexpr std::array<const char*, static_cast<std::size_t>(Outcome::count)> kOutcomeNames = {
     "2xx", "4xx", "5xx", "499"};
 

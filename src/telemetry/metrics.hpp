@@ -19,6 +19,9 @@ enum class Route : std::size_t {
   embeddings,
   moderations,
   rerank,
+  // the ingress dialects
+  messages,
+  responses,
   count
 };
 // 2xx, 4xx, 5xx, and 499 (the client went away first).

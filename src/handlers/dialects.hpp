@@ -1,0 +1,91 @@
+// The dialect a model call's client speaks: how its parsed request becomes the call the relay
+// sends, and how the relay's answers (OpenAI chat completions and chunks) and errors go back to
+// it. The base is OpenAI's own: the request as parsed, answers as the relay writes them.
+// Anthropic's Messages API and OpenAI's Responses API are sent to every deployment as a chat
+// completion and their answers translated back (api/anthropic_messages, api/responses).
+#pragma once
+
+#include "api/anthropic_messages.hpp"
+#include "api/request.hpp"
+#include "api/responses.hpp"
+#include "api/usage.hpp"
+#include "base/error.hpp"
+#include "providers/wire/sse.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmux::handlers {
+
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+
+  // The client's parsed request → the request the relay sends. `client` stays alive (and
+  // unchanged) for the whole call: the answers are written against it.
+  virtual Result<api::Request> translate(api::Request& client) { return std::move(client); }
+  // A whole answer, from the chat completion's bytes and its usage.
+  virtual Result<std::string> answer(std::string chat_answer, const api::Usage&) {
+    return chat_answer;
+  }
+  // A stream's frames (OpenAI chunks as SSE events) → the client's frames: a view of `frames` or
+  // of the dialect's own buffer, valid until the next call. `last`: the relay's stream has ended.
+  virtual std::string_view frames(std::string_view chat_frames, bool /*last*/) {
+    return chat_frames;
+  }
+  // The event that ends a started stream with an error.
+  virtual std::string stream_error(const Error& error);
+  // An error answered before anything was sent.
+  virtual int error_status(const Error& error) { return http_status(error); }
+  virtual std::string error_body(const Error& error);
+};
+
+// Reads a chat stream's SSE frames, hands each chunk (parsed) to a dialect's stream writer, and
+// ends the writer's stream at [DONE] or the relay's end, with the usage of the stream's last
+// chunk. Writer: chunk(const json::object&, std::string&), finish(const api::Usage&,
+// std::string&), finished().
+template <class Writer>
+class ChunkTranslator final : providers::wire::SseEventSink {
+ public:
+  explicit ChunkTranslator(Writer& writer) : writer_(writer) {}
+  std::string_view frames(std::string_view chat_frames, bool last);
+
+ private:
+  void dispatch(const providers::wire::SseEventView& event) override;
+
+  Writer& writer_;
+  providers::wire::SseParser parser_;
+  api::Usage usage_;
+  std::string out_;
+};
+
+class MessagesDialect final : public Dialect {
+ public:
+  Result<api::Request> translate(api::Request& client) override;
+  Result<std::string> answer(std::string chat_answer, const api::Usage& usage) override;
+  std::string_view frames(std::string_view chat_frames, bool last) override;
+  std::string stream_error(const Error& error) override;
+  int error_status(const Error& error) override { return api::messages_error_status(error); }
+  std::string error_body(const Error& error) override { return api::messages_error_body(error); }
+
+ private:
+  const boost::json::object* body_ = nullptr;  // the client's
+  std::optional<api::MessagesStreamWriter> writer_;
+  std::optional<ChunkTranslator<api::MessagesStreamWriter>> chunks_;
+};
+
+class ResponsesDialect final : public Dialect {
+ public:
+  Result<api::Request> translate(api::Request& client) override;
+  Result<std::string> answer(std::string chat_answer, const api::Usage& usage) override;
+  std::string_view frames(std::string_view chat_frames, bool last) override;
+  std::string stream_error(const Error& error) override;
+
+ private:
+  const boost::json::object* body_ = nullptr;
+  std::optional<api::ResponsesStreamWriter> writer_;
+  std::optional<ChunkTranslator<api::ResponsesStreamWriter>> chunks_;
+};
+
+}  // namespace llmux::handlers

@@ -1,0 +1,353 @@
+// The official Anthropic SDK talks to llmux's /v1/messages as it would to Anthropic, with an
+// OpenAI-compatible, an Anthropic and a Bedrock (Converse) deployment behind it: messages.create,
+// messages.stream (the event sequence), a tool_use / tool_result round trip, countTokens, and
+// errors in Anthropic's shape. Every deployment is sent the call as a chat completion.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+
+import { startStack, kMasterKey, modelEntry, kUpstreamKey, postJson } from '../support/stack.mjs';
+import { fixtureStreamText, readFixture } from '../mock_upstream/bodies.mjs';
+import { readAnthropicFixture } from '../mock_upstream/dialects/anthropic.mjs';
+import { kBedrockCredentials, kConverseText } from '../mock_upstream/dialects/bedrock.mjs';
+
+let stack;
+let client;
+before(async () => {
+  stack = await startStack({
+    extraModelsFor: (mockUrl) => [
+      {
+        model_name: 'claude',
+        litellm_params: { model: 'anthropic/claude-made-up-for-tests', api_base: mockUrl, api_key: kUpstreamKey },
+        model_info: { id: 'deployment-claude' },
+      },
+      {
+        model_name: 'claude-thinking',
+        litellm_params: { model: 'anthropic/mock-thinking', api_base: mockUrl, api_key: kUpstreamKey },
+        model_info: { id: 'deployment-claude-thinking' },
+      },
+      {
+        model_name: 'claude-tools',
+        litellm_params: { model: 'anthropic/mock-tool-call', api_base: mockUrl, api_key: kUpstreamKey },
+        model_info: { id: 'deployment-claude-tools' },
+      },
+      {
+        model_name: 'claude-bedrock',
+        litellm_params: {
+          model: 'bedrock/converse/us.anthropic.claude-3-5-haiku-20241022-v1:0',
+          aws_bedrock_runtime_endpoint: mockUrl,
+          aws_region_name: 'us-east-1',
+          aws_access_key_id: kBedrockCredentials.long.accessKeyId,
+          aws_secret_access_key: kBedrockCredentials.long.secretAccessKey,
+        },
+        model_info: { id: 'deployment-claude-bedrock' },
+      },
+      modelEntry('overloaded', 'mock-error-529', `${mockUrl}/v1`),
+      // A group that fails, and one it falls back to: the router works for this dialect too.
+      modelEntry('failing', 'mock-error-500', `${mockUrl}/v1`),
+    ],
+  });
+  client = new Anthropic({ apiKey: kMasterKey, baseURL: stack.url, maxRetries: 0, timeout: 10_000 });
+});
+after(() => stack?.stop());
+
+const kHello = [{ role: 'user', content: 'Say hello.' }];
+
+function upstreamSince(count) {
+  return stack.mock.requests.slice(count);
+}
+
+test('messages.create against an OpenAI-compatible deployment: text, stop reason, usage, headers', async () => {
+  const before = stack.mock.requests.length;
+  const { data: message, response } = await client.messages.create({
+    model: 'gpt-test', max_tokens: 100, system: 'Be brief.', messages: kHello,
+    temperature: 0.2, stop_sequences: ['END'], metadata: { user_id: 'end-user-7' },
+  }).withResponse();
+  const fixture = JSON.parse(readFixture('chat_completion.json'));
+  assert.equal(message.type, 'message');
+  assert.equal(message.role, 'assistant');
+  assert.match(message.id, /^msg_/);
+  assert.deepEqual(message.content, [{ type: 'text', text: fixture.choices[0].message.content }]);
+  assert.equal(message.stop_reason, 'end_turn');
+  assert.equal(message.usage.input_tokens, fixture.usage.prompt_tokens);
+  assert.equal(message.usage.output_tokens, fixture.usage.completion_tokens);
+  assert.equal(response.headers.get('x-litellm-model-id'), 'deployment-gpt-test');
+
+  const [upstream] = upstreamSince(before);
+  assert.equal(upstream.path, '/v1/chat/completions');
+  assert.deepEqual(upstream.body.messages, [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Say hello.' },
+  ]);
+  assert.equal(upstream.body.max_tokens, 100);
+  assert.equal(upstream.body.temperature, 0.2);
+  assert.deepEqual(upstream.body.stop, ['END']);
+  assert.equal(upstream.body.user, 'end-user-7');
+});
+
+test('messages.create against an Anthropic deployment', async () => {
+  const before = stack.mock.requests.length;
+  // The client's anthropic-beta is not forwarded: the call is translated, not passed through.
+  const message = await client.messages.create({ model: 'claude', max_tokens: 100, messages: kHello },
+    { headers: { 'anthropic-beta': 'made-up-beta-2026' } });
+  const fixture = JSON.parse(readAnthropicFixture('message.json'));
+  assert.deepEqual(message.content, fixture.content);
+  assert.equal(message.stop_reason, 'end_turn');
+  assert.equal(message.usage.input_tokens, fixture.usage.input_tokens);
+  assert.equal(message.usage.output_tokens, fixture.usage.output_tokens);
+  const [upstream] = upstreamSince(before);
+  assert.equal(upstream.path, '/v1/messages');
+  assert.doesNotMatch(upstream.headers['anthropic-beta'] ?? '', /made-up-beta-2026/);
+  assert.deepEqual(upstream.body.messages, [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }]);
+});
+
+test('messages.stream: Anthropic\'s event sequence, the text and usage of the chat stream', async () => {
+  const stream = client.messages.stream({ model: 'gpt-test', max_tokens: 100, messages: kHello });
+  const types = [];
+  stream.on('streamEvent', (event) => types.push(event.type));
+  const message = await stream.finalMessage();
+  // The SDK passes over ping events (the raw stream's test below sees it).
+  assert.deepEqual(types.slice(0, 2), ['message_start', 'content_block_start']);
+  assert.ok(types.filter((type) => type === 'content_block_delta').length > 3);
+  assert.deepEqual(types.slice(-3), ['content_block_stop', 'message_delta', 'message_stop']);
+  assert.deepEqual(message.content, [{ type: 'text', text: fixtureStreamText('chat_completion_stream.sse') }]);
+  assert.equal(message.stop_reason, 'end_turn');
+  assert.equal(message.usage.input_tokens, 14);
+  assert.equal(message.usage.output_tokens, 30);
+});
+
+test('the raw stream: event lines naming each JSON type, a ping after message_start', async () => {
+  // Claude Code's ?beta=true is the same route.
+  const response = await postJson(stack.url, '/v1/messages?beta=true', { model: 'gpt-test', max_tokens: 10, stream: true, messages: kHello },
+    { auth: { 'x-api-key': kMasterKey } });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const events = (await response.text()).split('\n\n').filter(Boolean).map((block) => {
+    const [eventLine, dataLine] = block.split('\n');
+    return { event: eventLine.replace(/^event: /, ''), data: JSON.parse(dataLine.replace(/^data: /, '')) };
+  });
+  assert.ok(events.every(({ event, data }) => event === data.type));
+  assert.deepEqual(events.slice(0, 3).map(({ event }) => event), ['message_start', 'ping', 'content_block_start']);
+  assert.equal(events.at(-1).event, 'message_stop');
+});
+
+test('messages.stream against an Anthropic deployment', async () => {
+  const message = await client.messages.stream({ model: 'claude', max_tokens: 100, messages: kHello }).finalMessage();
+  assert.equal(message.content.length, 1);
+  assert.equal(message.content[0].type, 'text');
+  assert.ok(message.content[0].text.length > 0);
+  assert.equal(message.stop_reason, 'end_turn');
+  assert.ok(message.usage.output_tokens > 0);
+});
+
+test('thinking: the budget goes as reasoning_effort, the model\'s thinking streams back as a thinking block', async () => {
+  const before = stack.mock.requests.length;
+  const stream = client.messages.stream({
+    model: 'claude-thinking', max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 2000 },
+    messages: [{ role: 'user', content: 'What is 27 * 453?' }],
+  });
+  const deltas = [];
+  stream.on('streamEvent', (event) => {
+    if (event.type === 'content_block_delta') deltas.push(event.delta.type);
+  });
+  const message = await stream.finalMessage();
+  assert.deepEqual(message.content.map((block) => block.type), ['thinking', 'text']);
+  assert.equal(message.content[0].thinking, 'Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3');
+  assert.equal(message.content[1].text, '27 * 453 = 12,231');
+  assert.ok(deltas.includes('thinking_delta') && deltas.includes('text_delta'));
+  // medium, which the Anthropic deployment turns back into a 2048-token budget.
+  assert.deepEqual(upstreamSince(before)[0].body.thinking, { type: 'enabled', budget_tokens: 2048 });
+});
+
+test('messages.create and messages.stream against a Bedrock deployment', async () => {
+  const before = stack.mock.requests.length;
+  const message = await client.messages.create({ model: 'claude-bedrock', max_tokens: 100, messages: kHello });
+  assert.deepEqual(message.content, [{ type: 'text', text: kConverseText.output.message.content[0].text }]);
+  assert.equal(message.stop_reason, 'end_turn');
+  assert.equal(message.usage.input_tokens, kConverseText.usage.inputTokens);
+  assert.equal(message.usage.output_tokens, kConverseText.usage.outputTokens);
+  assert.match(upstreamSince(before)[0].path, /\/converse$/);
+  const streamed = await client.messages.stream({ model: 'claude-bedrock', max_tokens: 100, messages: kHello }).finalMessage();
+  assert.deepEqual(streamed.content, [{ type: 'text', text: 'Hello world' }]);
+  assert.equal(streamed.usage.output_tokens, 3);
+});
+
+const kWeatherTool = {
+  name: 'get_current_weather',
+  description: 'The weather in a place',
+  input_schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+};
+
+test('tool use: a tool_use block from a chat tool call, and the tool_result round trip', async () => {
+  const first = await client.messages.create({
+    model: 'tools', max_tokens: 100, tools: [kWeatherTool], tool_choice: { type: 'any' },
+    messages: [{ role: 'user', content: 'Weather in Boston?' }],
+  });
+  assert.equal(first.stop_reason, 'tool_use');
+  const toolUse = first.content.find((block) => block.type === 'tool_use');
+  assert.deepEqual({ id: toolUse.id, name: toolUse.name, input: toolUse.input },
+    { id: 'call_abc123', name: 'get_current_weather', input: { location: 'Boston, MA' } });
+
+  const before = stack.mock.requests.length;
+  const second = await client.messages.create({
+    model: 'gpt-test', max_tokens: 100, tools: [kWeatherTool],
+    messages: [
+      { role: 'user', content: 'Weather in Boston?' },
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '22C and sunny' }] },
+    ],
+  });
+  assert.equal(second.stop_reason, 'end_turn');
+  const [upstream] = upstreamSince(before);
+  assert.deepEqual(upstream.body.messages.slice(1), [
+    {
+      role: 'assistant', content: null,
+      tool_calls: [{ id: 'call_abc123', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"Boston, MA"}' } }],
+    },
+    { role: 'tool', tool_call_id: 'call_abc123', content: '22C and sunny' },
+  ]);
+  assert.equal(upstream.body.tools[0].function.name, 'get_current_weather');
+  assert.deepEqual(upstream.body.tools[0].function.parameters, kWeatherTool.input_schema);
+});
+
+test('the tool_result round trip against an Anthropic and a Bedrock deployment', async () => {
+  const kGetWeather = { ...kWeatherTool, name: 'get_weather' };
+  const first = await client.messages.create({
+    model: 'claude-tools', max_tokens: 100, tools: [kGetWeather], messages: [{ role: 'user', content: 'Paris and London?' }],
+  });
+  const calls = first.content.filter((block) => block.type === 'tool_use');
+  assert.equal(calls.length, 2);
+  const conversation = [
+    { role: 'user', content: 'Paris and London?' },
+    { role: 'assistant', content: first.content },
+    { role: 'user', content: calls.map((call, index) => ({ type: 'tool_result', tool_use_id: call.id, content: `${20 + index}C` })) },
+  ];
+
+  let before = stack.mock.requests.length;
+  const answer = await client.messages.create({ model: 'claude', max_tokens: 100, tools: [kGetWeather], messages: conversation });
+  assert.equal(answer.stop_reason, 'end_turn');
+  const [anthropic] = upstreamSince(before);
+  assert.deepEqual(anthropic.body.messages.slice(1), [
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: first.content[0].text },
+        ...calls.map(({ id, name, input }) => ({ type: 'tool_use', id, name, input })),
+      ],
+    },
+    { role: 'user', content: calls.map((call, index) => ({ type: 'tool_result', tool_use_id: call.id, content: `${20 + index}C` })) },
+  ]);
+
+  before = stack.mock.requests.length;
+  await client.messages.create({ model: 'claude-bedrock', max_tokens: 100, tools: [kGetWeather], messages: conversation });
+  const [bedrock] = upstreamSince(before);
+  const blocks = bedrock.body.messages.flatMap((message) => message.content);
+  assert.deepEqual(blocks.filter((block) => block.toolUse).map(({ toolUse }) => [toolUse.toolUseId, toolUse.input]),
+    calls.map(({ id, input }) => [id, input]));
+  assert.deepEqual(blocks.filter((block) => block.toolResult).map(({ toolResult }) => toolResult.toolUseId),
+    calls.map(({ id }) => id));
+});
+
+test('a streamed tool call: tool_use blocks built from input_json_delta events', async () => {
+  const stream = client.messages.stream({
+    model: 'tools', max_tokens: 100, tools: [kWeatherTool], messages: [{ role: 'user', content: 'Weather?' }],
+  });
+  const deltas = [];
+  stream.on('streamEvent', (event) => {
+    if (event.type === 'content_block_delta') deltas.push(event.delta.type);
+  });
+  const message = await stream.finalMessage();
+  assert.ok(deltas.length > 2 && deltas.every((type) => type === 'input_json_delta'));
+  assert.equal(message.stop_reason, 'tool_use');
+  assert.deepEqual(message.content.map((block) => [block.type, block.id, block.name, block.input]), [
+    ['tool_use', 'call_JMW1whyEaYG438VE1OIflxA2', 'GetWeatherArgs', { city: 'Edinburgh', country: 'GB', units: 'c' }],
+    ['tool_use', 'call_DNYTawLBoN8fj3KN6qU9N1Ou', 'get_stock_price', { ticker: 'AAPL', exchange: 'NASDAQ' }],
+  ]);
+});
+
+test('an Anthropic deployment\'s tool_use comes back as a tool_use block', async () => {
+  const message = await client.messages.create({
+    model: 'claude-tools', max_tokens: 100, tools: [kWeatherTool], messages: [{ role: 'user', content: 'Weather?' }],
+  });
+  const fixture = JSON.parse(readAnthropicFixture('message_tool_use.synthetic.json'));
+  const expected = fixture.content.filter((block) => block.type === 'tool_use');
+  assert.equal(message.stop_reason, 'tool_use');
+  assert.deepEqual(message.content.filter((block) => block.type === 'tool_use')
+    .map(({ id, name, input }) => ({ id, name, input })), expected.map(({ id, name, input }) => ({ id, name, input })));
+});
+
+test('countTokens answers an estimate without calling an upstream', async () => {
+  const before = stack.mock.requests.length;
+  const short = await client.messages.countTokens({ model: 'gpt-test', messages: kHello });
+  const long = await client.messages.countTokens({
+    model: 'gpt-test', system: 'You answer questions about the weather in great detail.',
+    messages: [{ role: 'user', content: 'What will the weather be like in Edinburgh next week, day by day?' }],
+  });
+  assert.ok(short.input_tokens > 0);
+  assert.ok(long.input_tokens > short.input_tokens);
+  assert.equal(stack.mock.requests.length, before);
+});
+
+async function anthropicError(promise) {
+  const error = await promise.then(() => assert.fail('expected an error'), (caught) => caught);
+  assert.ok(error instanceof Anthropic.APIError, String(error));
+  return error;
+}
+
+test('bad input is a 400 in Anthropic\'s error shape', async () => {
+  const error = await anthropicError(client.messages.create({ model: 'gpt-test', messages: kHello }));
+  assert.ok(error instanceof Anthropic.BadRequestError);
+  assert.equal(error.error.type, 'error');
+  assert.equal(error.error.error.type, 'invalid_request_error');
+  assert.match(error.error.error.message, /max_tokens/);
+});
+
+test('a wrong key is a 401 authentication_error; a refused count_tokens too', async () => {
+  const stranger = new Anthropic({ apiKey: 'sk-not-a-key', baseURL: stack.url, maxRetries: 0 });
+  const error = await anthropicError(stranger.messages.create({ model: 'gpt-test', max_tokens: 10, messages: kHello }));
+  assert.ok(error instanceof Anthropic.AuthenticationError);
+  assert.equal(error.error.error.type, 'authentication_error');
+  const counting = await anthropicError(stranger.messages.countTokens({ model: 'gpt-test', messages: kHello }));
+  assert.equal(counting.status, 401);
+  assert.equal(counting.error.error.type, 'authentication_error');
+});
+
+test('upstream failures keep their status in Anthropic\'s shape: 429, 529 overloaded, an unknown model', async () => {
+  const limited = await anthropicError(client.messages.create({ model: 'rate-limited', max_tokens: 10, messages: kHello }));
+  assert.ok(limited instanceof Anthropic.RateLimitError);
+  assert.equal(limited.error.error.type, 'rate_limit_error');
+  assert.equal(limited.headers.get('retry-after'), '7');
+  const overloaded = await anthropicError(client.messages.create({ model: 'overloaded', max_tokens: 10, messages: kHello }));
+  assert.ok(overloaded instanceof Anthropic.OverloadedError);
+  assert.equal(overloaded.error.error.type, 'overloaded_error');
+  const unknown = await anthropicError(client.messages.create({ model: 'no-such-model', max_tokens: 10, messages: kHello }));
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.error.error.type, 'invalid_request_error');
+  assert.match(unknown.error.error.message, /no-such-model/);
+});
+
+test('a fallback named in the body serves the call when its group fails', async () => {
+  const { data: message, response } = await client.messages.create({
+    model: 'failing', max_tokens: 10, messages: kHello, fallbacks: ['gpt-test'],
+  }).withResponse();
+  assert.equal(message.content[0].type, 'text');
+  assert.equal(response.headers.get('x-litellm-model-group'), 'gpt-test');
+  assert.equal(response.headers.get('x-litellm-attempted-fallbacks'), '1');
+});
+
+test('a stream refused before it started is an ordinary error in Anthropic\'s shape', async () => {
+  const refused = await anthropicError(client.messages.stream({ model: 'rate-limited', max_tokens: 10, messages: kHello }).finalMessage());
+  assert.ok(refused instanceof Anthropic.RateLimitError);
+  assert.equal(refused.error.error.type, 'rate_limit_error');
+});
+
+test('a stream that breaks after it started ends with Anthropic\'s error event', async () => {
+  const stream = client.messages.stream({ model: 'cut-stream', max_tokens: 10, messages: kHello });
+  const texts = [];
+  stream.on('text', (text) => texts.push(text));
+  const error = await stream.finalMessage().then(() => assert.fail('expected an error'), (caught) => caught);
+  assert.ok(error instanceof Anthropic.APIError, String(error));
+  assert.equal(error.error.type, 'error');
+  assert.equal(error.error.error.type, 'api_error');
+  assert.ok(texts.length > 0, 'text arrived before the error');
+});
