@@ -4,6 +4,7 @@
 #include "auth/authenticator.hpp"
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
+#include "fleet/shared_cooldowns.hpp"
 #include "fleet/shared_limits.hpp"
 #include "handlers/gateway.hpp"
 #include "redis/settings.hpp"
@@ -21,7 +22,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include <sys/resource.h>
 
@@ -241,6 +244,30 @@ int run(const cli::Options& options) {
     store_service->set_on_local_change(
         [&changes = *key_changes](const std::vector<std::string>& reset_tokens) {
           changes.announce(reset_tokens);
+        });
+  }
+  // A fleet's instances cool a failing deployment together (its failures counted in Redis).
+  std::unique_ptr<fleet::SharedCooldowns> shared_cooldowns;
+  const router::CooldownPolicy cooldowns = router::cooldown_policy_from(config.router_settings);
+  std::unordered_map<std::string, std::size_t> deployment_index_by_id;
+  if (fleet && !cooldowns.disabled) {
+    for (const auto& name : models->model_names()) {
+      for (const auto& deployment : *models->group(name))
+        deployment_index_by_id.emplace(deployment.id, deployment.index);
+    }
+    Worker& first = *workers.front();
+    shared_cooldowns = std::make_unique<fleet::SharedCooldowns>(
+        first.io, fleet->redis, fleet->instance, first.shared_limits->client(),
+        cooldowns.allowed_fails, cooldowns.cooldown_time,
+        [&health = router->health(), &deployment_index_by_id,
+         cooldown = cooldowns.cooldown_time](std::string_view deployment_id) {
+          const auto found = deployment_index_by_id.find(std::string(deployment_id));
+          if (found != deployment_index_by_id.end())
+            health.cool(found->second, router::Clock::now() + cooldown);
+        });
+    router->health().report_failures_to(
+        [&shared = *shared_cooldowns](const router::Deployment& deployment, bool at_once) {
+          shared.failed(deployment.id, at_once);
         });
   }
   const unsigned short port = workers.front()->listener->port();
