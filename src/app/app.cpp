@@ -251,19 +251,22 @@ int run(const cli::Options& options) {
   const router::CooldownPolicy cooldowns = router::cooldown_policy_from(config.router_settings);
   std::unordered_map<std::string, std::size_t> deployment_index_by_id;
   if (fleet && !cooldowns.disabled) {
+    std::vector<std::string> deployment_ids;
     for (const auto& name : models->model_names()) {
-      for (const auto& deployment : *models->group(name))
-        deployment_index_by_id.emplace(deployment.id, deployment.index);
+      for (const auto& deployment : *models->group(name)) {
+        if (deployment_index_by_id.emplace(deployment.id, deployment.index).second)
+          deployment_ids.push_back(deployment.id);
+      }
     }
     Worker& first = *workers.front();
     shared_cooldowns = std::make_unique<fleet::SharedCooldowns>(
         first.io, fleet->redis, fleet->instance, first.shared_limits->client(),
-        cooldowns.allowed_fails, cooldowns.cooldown_time,
-        [&health = router->health(), &deployment_index_by_id,
-         cooldown = cooldowns.cooldown_time](std::string_view deployment_id) {
+        std::move(deployment_ids), cooldowns.allowed_fails, cooldowns.cooldown_time,
+        [&health = router->health(), &deployment_index_by_id](std::string_view deployment_id,
+                                                              std::chrono::milliseconds left) {
           const auto found = deployment_index_by_id.find(std::string(deployment_id));
           if (found != deployment_index_by_id.end())
-            health.cool(found->second, router::Clock::now() + cooldown);
+            health.cool(found->second, router::Clock::now() + left);
         });
     router->health().report_failures_to(
         [&shared = *shared_cooldowns](const router::Deployment& deployment, bool at_once) {

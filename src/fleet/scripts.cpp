@@ -131,4 +131,13 @@ return 1
   return script;
 }
 
+const redis::Script& cooling_script() {
+  static const redis::Script script(R"(
+local left = {}
+for i = 1, #ARGV do left[i] = redis.call('PTTL', 'llmux:cooldown:' .. ARGV[i]) end
+return left
+)");
+  return script;
+}
+
 }  // namespace llmux::fleet

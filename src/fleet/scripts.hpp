@@ -42,4 +42,8 @@ const redis::Script& forget_spend_script();
 // channel, message. Reply: 1 if this failure cooled the deployment, else 0.
 const redis::Script& count_failure_script();
 
+// The deployments cooling now: ARGV: deployment ids. Reply: for each, the ms its cooldown has
+// left (0 or less: not cooling).
+const redis::Script& cooling_script();
+
 }  // namespace llmux::fleet

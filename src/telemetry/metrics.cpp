@@ -119,7 +119,7 @@ void Metrics::render_fleet(std::string& out) const {
       "Key, team, user and end-user changes announced by other instances.",
       read(fleet_.key_changes_received));
   one("llmux_fleet_cooldowns_total", "counter",
-      "Deployment cooldowns decided by the fleet's shared count of failures.",
+      "Deployment cooldowns taken from the fleet's shared count of failures.",
       read(fleet_.cooldowns_heard));
 }
 

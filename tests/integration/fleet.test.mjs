@@ -1,5 +1,6 @@
 // Several llmux instances on one Redis and one PostgreSQL (docs/SCALING.md): a key's limits hold
-// across all of them, a key created on one is usable on the others at once, Redis going away
+// across all of them, a key created on one is usable on the others at once, a deployment cooled by
+// their failures together is skipped by all of them, Redis going away
 // fails no request (each instance counts its share of the limits), and the parallel slots of an
 // instance that was SIGKILLed come back after their lease.
 import { test, before, after } from 'node:test';
@@ -13,7 +14,7 @@ import { kAuth, kMasterKey } from '../support/stack.mjs';
 import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
 
 const kLeaseSeconds = 1.5;
-const kCooldownSeconds = 2;
+const kCooldownSeconds = 4;
 // A group whose first tier always fails (500) and whose second answers: a call goes to the
 // failing deployment unless it is cooling.
 const kFailingUpstream = 'mock-error-500@fleet';
@@ -116,23 +117,28 @@ test('failures on two instances add up to a cooldown that every instance keeps f
     await response.arrayBuffer();
     return response.status;
   };
+  const cooled = (instance) => eventually(async () => (await metric(instance, 'llmux_fleet_cooldowns_total')) >= 1,
+    { timeoutMs: 1000, what: `the cooldown taken on ${instance.url}` });
   const started = Date.now();
   // allowed_fails: 1 — one failure on each instance: neither has seen more than one alone.
   assert.equal(await flaky(fleet[0]), 500);
   assert.equal(await flaky(fleet[1]), 500);
-  for (const instance of fleet) {
-    await eventually(async () => (await metric(instance, 'llmux_fleet_cooldowns_total')) >= 1,
-      { timeoutMs: 1000, what: `the cooldown heard on ${instance.url}` });
+  for (const instance of fleet) await cooled(instance);
+  // An instance that starts meanwhile finds the cooldown running in Redis.
+  const late = await startInstance();
+  try {
+    await cooled(late);
+    const instances = [...fleet, late];
+    // All skip it: the second tier answers, and the failing deployment is not called again.
+    const statuses = [];
+    while (Date.now() - started < kCooldownSeconds * 1000 - 300) statuses.push(await flaky(instances[statuses.length % 3]));
+    assert.ok(statuses.length >= 6, `${statuses.length} calls in the cooldown (the third instance ready after ${Date.now() - started} ms)`);
+    assert.deepEqual(new Set(statuses), new Set([200]), statuses.join(' '));
+    assert.equal(failingHits(), 2);
+  } finally {
+    await late.stop();
   }
-  const cooledAt = Date.now();
-  // Both skip it: the second tier answers, and the failing deployment is not called again.
-  let statuses = [];
-  while (Date.now() - started < kCooldownSeconds * 1000 - 300) statuses.push(await flaky(fleet[statuses.length % 2]));
-  assert.ok(statuses.length >= 4, `${statuses.length} calls in the cooldown (heard after ${cooledAt - started} ms)`);
-  assert.deepEqual(new Set(statuses), new Set([200]), statuses.join(' '));
-  assert.equal(failingHits(), 2);
-  // After cooldown_time it is called again (from the first failure's report: no sooner).
-  statuses = [];
+  // After cooldown_time it is called again, and not sooner.
   await eventually(async () => (await flaky(fleet[1])) === 500,
     { timeoutMs: kCooldownSeconds * 1000 + 2000, what: 'the failing deployment called again' });
   assert.ok(Date.now() - started >= kCooldownSeconds * 1000, `${Date.now() - started} ms`);
