@@ -7,6 +7,7 @@
 #include "cache/response_cache.hpp"
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
+#include "fleet/shared_cooldowns.hpp"
 #include "fleet/shared_limits.hpp"
 #include "handlers/gateway.hpp"
 #include "redis/client.hpp"
@@ -25,7 +26,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include <sys/resource.h>
 
@@ -298,6 +301,33 @@ int run(const cli::Options& options) {
     store_service->set_on_local_change(
         [&changes = *key_changes](const std::vector<std::string>& reset_tokens) {
           changes.announce(reset_tokens);
+        });
+  }
+  // A fleet's instances cool a failing deployment together (its failures counted in Redis).
+  std::unique_ptr<fleet::SharedCooldowns> shared_cooldowns;
+  const router::CooldownPolicy cooldowns = router::cooldown_policy_from(config.router_settings);
+  std::unordered_map<std::string, std::size_t> deployment_index_by_id;
+  if (fleet && !cooldowns.disabled) {
+    std::vector<std::string> deployment_ids;
+    for (const auto& name : models->model_names()) {
+      for (const auto& deployment : *models->group(name)) {
+        if (deployment_index_by_id.emplace(deployment.id, deployment.index).second)
+          deployment_ids.push_back(deployment.id);
+      }
+    }
+    Worker& first = *workers.front();
+    shared_cooldowns = std::make_unique<fleet::SharedCooldowns>(
+        first.io, fleet->redis, fleet->instance, first.shared_limits->client(),
+        std::move(deployment_ids), cooldowns.allowed_fails, cooldowns.cooldown_time,
+        [&health = router->health(), &deployment_index_by_id](std::string_view deployment_id,
+                                                              std::chrono::milliseconds left) {
+          const auto found = deployment_index_by_id.find(std::string(deployment_id));
+          if (found != deployment_index_by_id.end())
+            health.cool(found->second, router::Clock::now() + left);
+        });
+    router->health().report_failures_to(
+        [&shared = *shared_cooldowns](const router::Deployment& deployment, bool at_once) {
+          shared.failed(deployment.id, at_once);
         });
   }
   const unsigned short port = workers.front()->listener->port();

@@ -115,4 +115,29 @@ return #ARGV
   return script;
 }
 
+const redis::Script& count_failure_script() {
+  static const redis::Script script(R"(
+local failures_key = 'llmux:failures:' .. ARGV[1]
+local cooldown_key = 'llmux:cooldown:' .. ARGV[1]
+if redis.call('EXISTS', cooldown_key) == 1 then return 0 end
+local failures = redis.call('INCR', failures_key)
+if failures == 1 then redis.call('PEXPIRE', failures_key, 60000) end
+if ARGV[4] ~= '1' and failures <= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', cooldown_key, '1', 'PX', ARGV[3])
+redis.call('DEL', failures_key)
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+return 1
+)");
+  return script;
+}
+
+const redis::Script& cooling_script() {
+  static const redis::Script script(R"(
+local left = {}
+for i = 1, #ARGV do left[i] = redis.call('PTTL', 'llmux:cooldown:' .. ARGV[i]) end
+return left
+)");
+  return script;
+}
+
 }  // namespace llmux::fleet

@@ -34,4 +34,16 @@ const redis::Script& beat_script();
 // ARGV: the holders' subjects.
 const redis::Script& forget_spend_script();
 
+// Counts one failure of a deployment for the fleet: failures in a minute (from the first) are
+// counted under the deployment's id; one that cools at once, or one more than allowed_fails, cools
+// it for every instance: a key that expires after the cooldown, and the deployment id published
+// on the channel. A deployment already cooling counts nothing.
+// ARGV: deployment id, allowed_fails, cooldown ms, 1 if this failure cools at once (else 0),
+// channel, message. Reply: 1 if this failure cooled the deployment, else 0.
+const redis::Script& count_failure_script();
+
+// The deployments cooling now: ARGV: deployment ids. Reply: for each, the ms its cooldown has
+// left (0 or less: not cooling).
+const redis::Script& cooling_script();
+
 }  // namespace llmux::fleet

@@ -90,6 +90,7 @@ void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutco
       !counts_as_deployment_failure(outcome.status)) {
     return;
   }
+  if (failure_reporter_) failure_reporter_(deployment, cools_at_once(outcome.status));
   const std::lock_guard lock(state.failure_mutex);
   const std::int64_t minute = minute_of(now);
   if (state.failure_minute != minute) {
@@ -101,6 +102,20 @@ void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutco
     state.cooling_until_ns.store(nanoseconds(now + policy_.cooldown_time),
                                  std::memory_order_relaxed);
     state.failures = 0;
+  }
+}
+
+void InMemoryHealth::report_failures_to(FailureReporter reporter) {
+  failure_reporter_ = std::move(reporter);
+}
+
+void InMemoryHealth::cool(std::size_t deployment_index, TimePoint until) {
+  if (deployment_index >= count_) return;
+  std::atomic<std::int64_t>& cooling_until = slots_[deployment_index].cooling_until_ns;
+  std::int64_t seen = cooling_until.load(std::memory_order_relaxed);
+  const std::int64_t wanted = nanoseconds(until);
+  while (seen < wanted &&
+         !cooling_until.compare_exchange_weak(seen, wanted, std::memory_order_relaxed)) {
   }
 }
 

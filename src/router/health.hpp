@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,11 @@ struct CallOutcome {
   std::int64_t tokens = 0;
 };
 
+// Told of each failure that counts towards a cooldown, on the reporting worker's thread: in a
+// fleet, counted with the other instances' failures, which may cool the deployment everywhere
+// (docs/SCALING.md). cools_at_once: the failure's status cools by itself (cools_at_once()).
+using FailureReporter = std::function<void(const Deployment& deployment, bool cools_at_once)>;
+
 class HealthState {
  public:
   virtual ~HealthState() = default;
@@ -61,6 +67,11 @@ class HealthState {
   virtual void call_started(const Deployment& deployment, TimePoint now) = 0;
   virtual void call_finished(const Deployment& deployment, const CallOutcome& outcome,
                              TimePoint now) = 0;
+  // Before any call: counted failures are also told to `reporter`.
+  virtual void report_failures_to(FailureReporter reporter) = 0;
+  // A cooldown decided elsewhere (by the fleet's count of failures): the deployment (by
+  // Deployment::index) is skipped until `until`, or longer if it already cools longer.
+  virtual void cool(std::size_t deployment_index, TimePoint until) = 0;
 };
 
 // One process's state, indexed by Deployment::index. Reads and successful calls are lock-free
@@ -76,6 +87,8 @@ class InMemoryHealth final : public HealthState {
   void call_started(const Deployment& deployment, TimePoint now) override;
   void call_finished(const Deployment& deployment, const CallOutcome& outcome,
                      TimePoint now) override;
+  void report_failures_to(FailureReporter reporter) override;
+  void cool(std::size_t deployment_index, TimePoint until) override;
 
  private:
   struct alignas(64) Slot {
@@ -95,6 +108,7 @@ class InMemoryHealth final : public HealthState {
   std::unique_ptr<Slot[]> slots_;
   std::size_t count_;
   CooldownPolicy policy_;
+  FailureReporter failure_reporter_;  // set before any call, read-only afterwards
 };
 
 }  // namespace llmux::router

@@ -152,6 +152,9 @@ void Metrics::render_fleet(std::string& out) const {
   one("llmux_fleet_key_changes_received_total", "counter",
       "Key, team, user and end-user changes announced by other instances.",
       read(fleet_.key_changes_received));
+  one("llmux_fleet_cooldowns_total", "counter",
+      "Deployment cooldowns taken from the fleet's shared count of failures.",
+      read(fleet_.cooldowns_heard));
 }
 
 }  // namespace llmux::telemetry

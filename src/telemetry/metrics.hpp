@@ -88,6 +88,8 @@ struct FleetMetrics {
   Counter local_admissions{0};      // calls decided by local counters because Redis was away
   Counter degraded_periods{0};      // times shared counting stopped (Redis away or too slow)
   Counter key_changes_received{0};  // key changes announced by other instances
+  Counter cooldowns_heard{
+      0};  // deployment cooldowns taken from the fleet (announced or found running)
 };
 
 class Metrics {

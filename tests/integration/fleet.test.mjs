@@ -1,5 +1,6 @@
 // Several llmux instances on one Redis and one PostgreSQL (docs/SCALING.md): a key's limits hold
-// across all of them, a key created on one is usable on the others at once, Redis going away
+// across all of them, a key created on one is usable on the others at once, a deployment cooled by
+// their failures together is skipped by all of them, Redis going away
 // fails no request (each instance counts its share of the limits), and the parallel slots of an
 // instance that was SIGKILLed come back after their lease.
 import { test, before, after } from 'node:test';
@@ -13,6 +14,19 @@ import { kAuth, kMasterKey } from '../support/stack.mjs';
 import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
 
 const kLeaseSeconds = 1.5;
+const kCooldownSeconds = 4;
+// A group whose first tier always fails (500) and whose second answers: a call goes to the
+// failing deployment unless it is cooling.
+const kFailingUpstream = 'mock-error-500@fleet';
+
+function flakyGroup(mockUrl) {
+  const tier = (upstream, order) => ({
+    model_name: 'flaky',
+    litellm_params: { model: `openai/${upstream}`, api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-flaky', order },
+    model_info: { id: `flaky-${order}` },
+  });
+  return [tier(kFailingUpstream, 1), tier('gpt-4o-upstream', 2)];
+}
 
 let mock;
 let postgres;
@@ -22,12 +36,15 @@ let fleet = [];
 function startInstance() {
   return startGateway({
     config: {
-      model_list: pricedModels(mock.url),
+      model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url)],
       general_settings: {
         master_key: kMasterKey, database_url: postgres.url, drain_timeout_s: 5,
         fleet_lease_s: kLeaseSeconds,
       },
-      router_settings: { redis_host: redis.host, redis_port: redis.port },
+      router_settings: {
+        redis_host: redis.host, redis_port: redis.port,
+        allowed_fails: 1, cooldown_time: kCooldownSeconds, num_retries: 0,
+      },
     },
   });
 }
@@ -91,6 +108,41 @@ test('a key blocked on one instance is refused by the others within a second', a
     await response.arrayBuffer();
     return response.status === 401;
   }, { timeoutMs: 1000, what: 'the block on the other instance' });
+});
+
+test('failures on two instances add up to a cooldown that every instance keeps for cooldown_time', async () => {
+  const failingHits = () => mock.requests.filter((request) => request.body?.model === kFailingUpstream).length;
+  const flaky = async (instance) => {
+    const response = await chatWith(instance.url, kMasterKey, 'flaky');
+    await response.arrayBuffer();
+    return response.status;
+  };
+  const cooled = (instance) => eventually(async () => (await metric(instance, 'llmux_fleet_cooldowns_total')) >= 1,
+    { timeoutMs: 1000, what: `the cooldown taken on ${instance.url}` });
+  const started = Date.now();
+  // allowed_fails: 1 — one failure on each instance: neither has seen more than one alone.
+  assert.equal(await flaky(fleet[0]), 500);
+  assert.equal(await flaky(fleet[1]), 500);
+  for (const instance of fleet) await cooled(instance);
+  // An instance that starts meanwhile finds the cooldown running in Redis.
+  const late = await startInstance();
+  try {
+    await cooled(late);
+    const instances = [...fleet, late];
+    // All skip it: the second tier answers, and the failing deployment is not called again.
+    const statuses = [];
+    while (Date.now() - started < kCooldownSeconds * 1000 - 300) statuses.push(await flaky(instances[statuses.length % 3]));
+    assert.ok(statuses.length >= 6, `${statuses.length} calls in the cooldown (the third instance ready after ${Date.now() - started} ms)`);
+    assert.deepEqual(new Set(statuses), new Set([200]), statuses.join(' '));
+    assert.equal(failingHits(), 2);
+  } finally {
+    await late.stop();
+  }
+  // After cooldown_time it is called again, and not sooner.
+  await eventually(async () => (await flaky(fleet[1])) === 500,
+    { timeoutMs: kCooldownSeconds * 1000 + 2000, what: 'the failing deployment called again' });
+  assert.ok(Date.now() - started >= kCooldownSeconds * 1000, `${Date.now() - started} ms`);
+  assert.equal(failingHits(), 3);
 });
 
 test('rpm_limit N gives exactly N successes across the instances', async () => {

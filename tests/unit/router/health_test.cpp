@@ -79,6 +79,26 @@ TEST(Health, WhatNeverCools) {
   EXPECT_EQ(health.cooling_until(alone, kStart), std::nullopt);
 }
 
+TEST(Health, CountedFailuresAreReportedAndACooldownFromElsewhereIsKept) {
+  InMemoryHealth health(2, {.allowed_fails = 3, .cooldown_time = 5s});
+  std::vector<std::pair<std::string, bool>> reported;
+  health.report_failures_to([&reported](const Deployment& failed, bool at_once) {
+    reported.emplace_back(failed.id, at_once);
+  });
+  const Deployment d = deployment(0), other = deployment(1);
+  health.call_finished(d, failure(500), kStart);
+  health.call_finished(d, failure(429), kStart);
+  health.call_finished(d, failure(400), kStart);  // the request's fault: not reported
+  const std::vector<std::pair<std::string, bool>> expected{{"d0", false}, {"d0", true}};
+  EXPECT_EQ(reported, expected);
+
+  health.cool(other.index, kStart + 7s);
+  EXPECT_EQ(health.cooling_until(other, kStart + 1s), kStart + 7s);
+  health.cool(other.index, kStart + 3s);  // a shorter cooldown does not shorten it
+  EXPECT_EQ(health.cooling_until(other, kStart + 4s), kStart + 7s);
+  EXPECT_EQ(health.cooling_until(other, kStart + 7s), std::nullopt);
+}
+
 TEST(Health, LoadCountsInFlightRequestsTokensAndLatency) {
   InMemoryHealth health(1, {});
   const Deployment d = deployment(0);
