@@ -151,7 +151,7 @@ int run(const cli::Options& options) {
         "or LITELLM_MASTER_KEY.");
   }
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
-  telemetry::Metrics metrics;
+  telemetry::Metrics metrics(models->deployment_count());
   const handlers::SharedState shared{
       .models = *models,
       .router = *router,

@@ -38,6 +38,7 @@ struct CallServices {
   SpendTracker& spend;
   telemetry::LogBuffer& log;
   telemetry::WorkerMetrics& metrics;
+  std::string_view master_key_hash;  // labels the master key's calls in LiteLLM's metrics
 };
 
 class CallRecord {
@@ -70,6 +71,7 @@ class CallRecord {
 
  private:
   Result<void> admit_limits(const auth::Caller& caller);
+  void record_litellm_metrics(Clock::duration total);
 
   const CallServices& services_;
   server::Exchange& exchange_;

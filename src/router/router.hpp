@@ -25,6 +25,8 @@ class Router {
 
   const ModelTable& models() const { return table_; }
   const RouterPolicy& policy() const { return policy_; }
+  // The deployments' shared health (cooldowns), for litellm_deployment_state.
+  const HealthState& health() const { return *health_; }
 
   // The attempts for a request: its model's group in this router, or in the request's own
   // user_config. Errors: a model no deployment serves (400 model_not_found), client-side

@@ -45,10 +45,11 @@ void WorkerMetrics::record(Route route, int status, bool stream, std::uint64_t p
 
 WorkerMetrics& Metrics::add_worker() {
   workers_.push_back(std::make_unique<WorkerMetrics>());
+  workers_.back()->deployment_outcomes_ = &deployment_outcomes_;
   return *workers_.back();
 }
 
-std::string Metrics::render() const {
+std::string Metrics::render(std::span<const DeploymentState> deployments) const {
   auto sum = [this](auto member) {
     std::uint64_t total = 0;
     for (const auto& worker : workers_) total += read((*worker).*member);
@@ -91,6 +92,9 @@ std::string Metrics::render() const {
   family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
   out += "llmux_in_flight_requests " +
          std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
+  std::vector<const CallSeries*> calls;
+  for (const auto& worker : workers_) calls.push_back(&worker->calls_);
+  render_litellm(out, calls, deployments);
   return out;
 }
 

@@ -3,10 +3,14 @@
 // /metrics sums all workers' counters from whichever thread serves it.
 #pragma once
 
+#include "telemetry/litellm_metrics.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +40,13 @@ class WorkerMetrics {
   void request_started() { add(in_flight_, 1); }
   void request_finished() { add(in_flight_, ~std::uint64_t{0}); }
 
+  // LiteLLM's metrics of one finished model request; `deployment_index`: the deployment that
+  // answered (its last outcome feeds litellm_deployment_state).
+  void record_call(const CallSample& sample, std::optional<std::size_t> deployment_index) {
+    calls_.record(sample);
+    if (deployment_index) deployment_outcomes_->record(*deployment_index, sample.status >= 300);
+  }
+
  private:
   friend class Metrics;
   using Counter = std::atomic<std::uint64_t>;
@@ -52,16 +63,22 @@ class WorkerMetrics {
   Counter duration_us_{0};
   Counter soft_budget_crossings_{0};
   Counter in_flight_{0};  // modular: a finish adds 2^64 - 1; the sum over workers is exact
+  CallSeries calls_{kMaxCallSeriesPerWorker};
+  DeploymentOutcomes* deployment_outcomes_ = nullptr;
 };
 
 class Metrics {
  public:
+  explicit Metrics(std::size_t deployment_count = 0) : deployment_outcomes_(deployment_count) {}
   WorkerMetrics& add_worker();
-  // The Prometheus text exposition of every counter, summed over workers.
-  std::string render() const;
+  // The Prometheus text exposition of every counter, summed over workers: llmux's own, then
+  // LiteLLM's, with each deployment's state as its caller read it from the router.
+  std::string render(std::span<const DeploymentState> deployments = {}) const;
+  const DeploymentOutcomes& deployment_outcomes() const { return deployment_outcomes_; }
 
  private:
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;
+  DeploymentOutcomes deployment_outcomes_;
 };
 
 }  // namespace llmux::telemetry
