@@ -2,6 +2,7 @@
 
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
+#include "handlers/logging_payload.hpp"
 #include "store/service.hpp"
 
 #include <charconv>
@@ -244,6 +245,7 @@ void CallRecord::report() {
                  static_cast<std::uint64_t>(
                      std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
   record_litellm_metrics(duration);
+  send_to_callbacks(duration);
   std::string line;
   line.reserve(320);
   line += "{\"type\":\"access\",\"request_id\":";
@@ -333,6 +335,29 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
     if (stream && outcome.status < 300) sample.first_token_seconds = sample.upstream_seconds;
   }
   services_.metrics.record_call(sample, configured_index(services_.models, deployment));
+}
+
+// The call's StandardLoggingPayload, queued for the logging callbacks that take its outcome.
+void CallRecord::send_to_callbacks(Clock::duration total) {
+  auto* exporter = services_.callbacks;
+  const bool success = outcome.status >= 200 && outcome.status < 300;
+  if (!exporter || !exporter->wants(success)) return;
+  const auto end = std::chrono::system_clock::now();
+  const auto start = end - std::chrono::duration_cast<std::chrono::system_clock::duration>(total);
+  exporter->submit(success, standard_logging_payload({.call_id = request_id_,
+                                                      .endpoint = endpoint_,
+                                                      .request = admitted_ ? request_ : nullptr,
+                                                      .caller = caller_,
+                                                      .master_key_hash = services_.master_key_hash,
+                                                      .route = exchange_.path(),
+                                                      .user_agent = exchange_.header("user-agent"),
+                                                      .end_user = end_user_,
+                                                      .outcome = &outcome,
+                                                      .cost = cost_,
+                                                      .start = start,
+                                                      .end = end,
+                                                      .response_body = response_body_,
+                                                      .log_messages = services_.log_messages}));
 }
 
 Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,

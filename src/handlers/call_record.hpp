@@ -4,13 +4,14 @@
 //            the rpm / tpm / parallel limits of the key, its team and its user;
 //   settle — once the relay has its outcome: tokens to the limits' permits, the cost to the live
 //            spend and the spend log, the key's model budget, the soft-budget warning;
-//   report — the access-log line and the metrics (and, next, the logging callbacks).
+//   report — the access-log line, the metrics, and the call's payload for the logging callbacks.
 // compose_headers() writes every x-litellm-* / x-ratelimit-* header of the answer in one place.
 // New call steps (caching, callbacks) hook into these phases.
 #pragma once
 
 #include "api/request.hpp"
 #include "auth/authenticator.hpp"
+#include "callbacks/exporter.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "limits/limiter.hpp"
 #include "relay/relay.hpp"
@@ -38,7 +39,9 @@ struct CallServices {
   SpendTracker& spend;
   telemetry::LogBuffer& log;
   telemetry::WorkerMetrics& metrics;
-  std::string_view master_key_hash;  // labels the master key's calls in LiteLLM's metrics
+  std::string_view master_key_hash;          // labels the master key's calls in LiteLLM's metrics
+  callbacks::Exporter* callbacks = nullptr;  // nullptr: no logging callback configured
+  bool log_messages = true;                  // false: litellm_settings.turn_off_message_logging
 };
 
 class CallRecord {
@@ -72,6 +75,7 @@ class CallRecord {
  private:
   Result<void> admit_limits(const auth::Caller& caller);
   void record_litellm_metrics(Clock::duration total);
+  void send_to_callbacks(Clock::duration total);
 
   const CallServices& services_;
   server::Exchange& exchange_;

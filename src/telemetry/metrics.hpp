@@ -67,6 +67,14 @@ class WorkerMetrics {
   DeploymentOutcomes* deployment_outcomes_ = nullptr;
 };
 
+// One logging callback's deliveries: written by the callback exporter's thread, read by /metrics.
+struct CallbackCounters {
+  explicit CallbackCounters(std::string callback_name) : name(std::move(callback_name)) {}
+  std::string name;
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> failed{0};  // dropped: the queue was full or every attempt failed
+};
+
 class Metrics {
  public:
   explicit Metrics(std::size_t deployment_count = 0) : deployment_outcomes_(deployment_count) {}
@@ -75,10 +83,13 @@ class Metrics {
   // LiteLLM's, with each deployment's state as its caller read it from the router.
   std::string render(std::span<const DeploymentState> deployments = {}) const;
   const DeploymentOutcomes& deployment_outcomes() const { return deployment_outcomes_; }
+  // Before any thread runs.
+  CallbackCounters& add_callback(std::string name);
 
  private:
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;
   DeploymentOutcomes deployment_outcomes_;
+  std::vector<std::unique_ptr<CallbackCounters>> callbacks_;
 };
 
 }  // namespace llmux::telemetry
