@@ -6,6 +6,8 @@
 #   bench/callgrind.sh BINARY [BINARY_B]        # prints instructions per request, per thread kind
 #   N_JSON=4000 N_STREAM=1000 CONC=10 bench/callgrind.sh build-release/llmux
 #   KEEP=1 bench/callgrind.sh …                  # keeps the callgrind outputs (callgrind_annotate)
+#   EXTRA_YAML_B="$(cat bench/workload/callbacks.yaml)" bench/callgrind.sh llmux llmux
+#                                                # B's config gets these top-level blocks too
 #
 # Each binary serves the bench's config (one worker, a virtual key, spend in SQLite) against the
 # bench's nginx mock upstream (JSON on 18080, a 12-event stream on 18081), under callgrind; h2load
@@ -62,6 +64,8 @@ model_list:
 general_settings:
   master_key: sk-bench-dummy
 YAML
+  local extra_name="EXTRA_YAML_$label"
+  [[ -n ${!extra_name:-} ]] && printf '%s\n' "${!extra_name}" >>"$dir/config.yaml"
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/callgrind.out.%p" \
     "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "$PORT" --num_workers 1 >"$dir/llmux.log" 2>&1 &
   local pid=$!

@@ -84,11 +84,12 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
 
 Exporter::~Exporter() { stop_and_flush(); }
 
-void Exporter::submit(bool success, std::string payload) {
+void Exporter::submit(CallFacts call) {
+  const bool success = call.status >= 200 && call.status < 300;
   {
     const std::lock_guard lock(mutex_);
     if (queue_.size() < options_.queue_capacity) {
-      queue_.push_back({success, std::move(payload)});
+      queue_.push_back(std::move(call));
       return;
     }
   }
@@ -105,7 +106,7 @@ void Exporter::count_dropped(bool success, std::uint64_t count) {
 Exporter::Taken Exporter::take() {
   Taken taken;
   const std::lock_guard lock(mutex_);
-  taken.payloads.swap(queue_);
+  taken.calls.swap(queue_);
   taken.stopping = stopping_;
   return taken;
 }
@@ -118,18 +119,22 @@ void Exporter::start() {
     Runtime& runtime = *runtime_;
     for (;;) {
       Taken taken = take();
-      if (!taken.stopping && taken.payloads.empty()) {
+      if (!taken.stopping && taken.calls.empty()) {
         runtime.timer.expires_after(options_.flush_interval);
         co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
         taken = take();
       }
-      for (std::size_t first = 0; first < taken.payloads.size(); first += options_.batch_size) {
-        const std::size_t last = std::min(taken.payloads.size(), first + options_.batch_size);
+      std::vector<Queued> built;
+      built.reserve(taken.calls.size());
+      for (const CallFacts& call : taken.calls) {
+        built.push_back({call.status >= 200 && call.status < 300, standard_logging_payload(call)});
+      }
+      for (std::size_t first = 0; first < built.size(); first += options_.batch_size) {
+        const std::size_t last = std::min(built.size(), first + options_.batch_size);
         for (const auto& destination : destinations_) {
           std::vector<const std::string*> payloads;
           for (std::size_t i = first; i < last; ++i) {
-            if (destination->wants(taken.payloads[i].success))
-              payloads.push_back(&taken.payloads[i].payload);
+            if (destination->wants(built[i].success)) payloads.push_back(&built[i].payload);
           }
           if (payloads.empty()) continue;
           const std::string body = batch_body(destination->settings.kind, payloads);

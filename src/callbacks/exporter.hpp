@@ -7,6 +7,7 @@
 // the requests nothing. stop_and_flush() delivers what is queued before the process exits.
 #pragma once
 
+#include "callbacks/payload.hpp"
 #include "config/config.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -40,10 +41,10 @@ class Exporter {
   Exporter& operator=(const Exporter&) = delete;
 
   // Whether some destination takes calls that succeeded (or failed): when none does, the
-  // payload is not even built.
+  // call's facts are not even copied.
   bool wants(bool success) const { return success ? any_success_ : any_failure_; }
-  // Any thread.
-  void submit(bool success, std::string payload);
+  // Any thread. The payload is built on the exporter's thread.
+  void submit(CallFacts call);
 
   void start();
   // Delivers everything queued (each batch with its retries), then stops the thread.
@@ -57,7 +58,7 @@ class Exporter {
     std::string payload;
   };
   struct Taken {
-    std::vector<Queued> payloads;
+    std::vector<CallFacts> calls;
     bool stopping = false;
   };
   Taken take();
@@ -69,8 +70,8 @@ class Exporter {
   bool any_failure_ = false;
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
-  std::vector<Queued> queue_;  // guarded by mutex_
-  bool stopping_ = false;      // guarded by mutex_
+  std::vector<CallFacts> queue_;  // guarded by mutex_
+  bool stopping_ = false;         // guarded by mutex_
   std::thread thread_;
 };
 

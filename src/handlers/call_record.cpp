@@ -2,7 +2,6 @@
 
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
-#include "handlers/logging_payload.hpp"
 #include "store/service.hpp"
 
 #include <charconv>
@@ -40,6 +39,18 @@ std::string dollars_text(double value) {
   std::string text;
   append_number(text, value);
   return text;
+}
+
+// LiteLLM's call_type of the proxy's calls.
+std::string_view call_type_of(api::Endpoint endpoint) {
+  switch (endpoint) {
+    case api::Endpoint::chat_completions: return "acompletion";
+    case api::Endpoint::completions: return "atext_completion";
+    case api::Endpoint::embeddings: return "aembedding";
+    case api::Endpoint::moderations: return "amoderation";
+    case api::Endpoint::rerank: return "arerank";
+  }
+  return "acompletion";
 }
 
 telemetry::Route route_of(api::Endpoint endpoint) {
@@ -337,27 +348,47 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
   services_.metrics.record_call(sample, configured_index(services_.models, deployment));
 }
 
-// The call's StandardLoggingPayload, queued for the logging callbacks that take its outcome.
+// The call's facts, queued for the logging callbacks that take its outcome (its payload is built
+// on their thread).
 void CallRecord::send_to_callbacks(Clock::duration total) {
   auto* exporter = services_.callbacks;
   const bool success = outcome.status >= 200 && outcome.status < 300;
   if (!exporter || !exporter->wants(success)) return;
-  const auto end = std::chrono::system_clock::now();
-  const auto start = end - std::chrono::duration_cast<std::chrono::system_clock::duration>(total);
-  exporter->submit(success, standard_logging_payload({.call_id = request_id_,
-                                                      .endpoint = endpoint_,
-                                                      .request = admitted_ ? request_ : nullptr,
-                                                      .caller = caller_,
-                                                      .master_key_hash = services_.master_key_hash,
-                                                      .route = exchange_.path(),
-                                                      .user_agent = exchange_.header("user-agent"),
-                                                      .end_user = end_user_,
-                                                      .outcome = &outcome,
-                                                      .cost = cost_,
-                                                      .start = start,
-                                                      .end = end,
-                                                      .response_body = response_body_,
-                                                      .log_messages = services_.log_messages}));
+  callbacks::CallFacts call{.call_id = request_id_,
+                            .call_type = std::string(call_type_of(endpoint_)),
+                            .route = std::string(exchange_.path()),
+                            .user_agent = std::string(exchange_.header("user-agent")),
+                            .model_group = outcome.served_group,
+                            .status = outcome.status,
+                            .failure = outcome.failure,
+                            .prompt_tokens = outcome.usage.prompt_tokens,
+                            .completion_tokens = outcome.usage.completion_tokens,
+                            .cost = cost_,
+                            .upstream_time = outcome.upstream_time,
+                            .log_messages = services_.log_messages};
+  call.end = std::chrono::system_clock::now();
+  call.start = call.end - std::chrono::duration_cast<std::chrono::system_clock::duration>(total);
+  if (admitted_) {
+    call.request = request_->text;
+    call.stream = request_->stream;
+    call.end_user = end_user_;
+  }
+  if (success && !call.stream) call.response = response_body_;
+  if (const auth::CachedKey* key = caller_ ? caller_->key : nullptr) {
+    call.key_hash = key->token;
+    if (key->key_alias) call.key_alias = *key->key_alias;
+    call.team_id = key->team_id;
+    call.user_id = key->user_id;
+  } else if (caller_) {
+    call.key_hash = services_.master_key_hash;
+  }
+  if (const router::Deployment* deployment = outcome.deployment) {
+    call.provider = deployment->target.provider;
+    call.upstream_model = deployment->target.upstream_model;
+    call.model_id = deployment->id;
+    call.api_base = deployment->target.api_base;
+  }
+  exporter->submit(std::move(call));
 }
 
 Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,

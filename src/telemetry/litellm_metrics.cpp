@@ -35,12 +35,14 @@ constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count);
 constexpr char kSeparator = '\x1f';
 constexpr std::size_t kLabelFieldCount = kFieldCount - 2;  // status, exception_class last
 
-// A label value as the key holds it: control and non-ASCII bytes become '?', so the exposition
-// stays valid UTF-8 and the separator cannot appear in a value.
+// A label value as the key holds it: as sent (the exposition makes it printable), except for
+// the separator, which cannot be part of a value.
 void append_value(std::string& key, std::string_view value) {
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    key += byte < 0x20 || byte >= 0x7f ? '?' : c;
+  const auto start = key.size();
+  key.append(value);
+  for (auto at = key.find(kSeparator, start); at != std::string::npos;
+       at = key.find(kSeparator, at + 1)) {
+    key[at] = '?';
   }
   key += kSeparator;
 }
@@ -164,10 +166,12 @@ bool selected(Which which, const Fields& fields) {
   return false;
 }
 
+// Control and non-ASCII bytes become '?', so the exposition stays valid UTF-8.
 void append_escaped(std::string& out, std::string_view value) {
   for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
     if (c == '\\' || c == '"') out += '\\';
-    out += c;
+    out += byte < 0x20 || byte >= 0x7f ? '?' : c;
   }
 }
 
