@@ -161,10 +161,10 @@ void Exporter::start() {
           if (failure.empty()) {
             destination->counters.delivered.fetch_add(payloads.size(), std::memory_order_relaxed);
           } else {
-            destination->counters.failed.fetch_add(payloads.size(), std::memory_order_relaxed);
             telemetry::log_now("warning", "callback " + destination->settings.name + ": " +
                                               std::to_string(payloads.size()) +
                                               " payloads not delivered: " + failure);
+            destination->counters.failed.fetch_add(payloads.size(), std::memory_order_relaxed);
           }
         }
       }

@@ -3,6 +3,7 @@
 #include "base/json_string.hpp"
 #include "telemetry/litellm_metrics.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -25,10 +26,15 @@ class ObjectWriter {
 
   // `name` is one of this file's literals: it needs no escaping.
   std::string& key(std::string_view name) {
-    out_ += first_ ? "\"" : ",\"";
+    const std::size_t at = out_.size();
+    out_.resize(at + name.size() + (first_ ? 3 : 4));
+    char* write = out_.data() + at;
+    if (!first_) *write++ = ',';
+    *write++ = '"';
+    write = std::copy(name.begin(), name.end(), write);
+    *write++ = '"';
+    *write = ':';
     first_ = false;
-    out_ += name;
-    out_ += "\":";
     return out_;
   }
   void string(std::string_view name, std::string_view value) {
@@ -129,12 +135,16 @@ constexpr std::string_view kRedacted = "\"redacted-by-litellm\"";
 }  // namespace
 
 std::string standard_logging_payload(const CallFacts& call) {
-  json::object body;
+  // The request parsed on a stack arena (a fresh one per document), so most bodies cost no heap.
+  alignas(16) unsigned char arena_buffer[16 * 1024];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+  static const json::object kNoBody;
+  json::value parsed;
   if (!call.request.empty()) {
     boost::system::error_code ec;
-    json::value parsed = json::parse(call.request, ec);
-    if (!ec && parsed.is_object()) body = std::move(parsed.get_object());
+    parsed = json::parse(call.request, ec, &arena);
   }
+  const json::object& body = parsed.is_object() ? parsed.get_object() : kNoBody;
   const json::object* metadata = nullptr;
   if (const auto* value = body.if_contains("metadata")) metadata = value->if_object();
   const bool success = call.status >= 200 && call.status < 300;

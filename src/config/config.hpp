@@ -145,6 +145,13 @@ struct LoggingSettings {
   double flush_interval_s = 1;  // general_settings.callback_flush_interval_s (llmux's own)
 };
 
+// A fleet of llmux instances sharing router_settings.redis (docs/SCALING.md).
+struct FleetSettings {
+  // llmux's own (general_settings.fleet_lease_s): a parallel-request slot or budget reservation
+  // held by an instance that died is freed after this long; live ones are renewed every third.
+  double lease_s = 60;
+};
+
 struct Config {
   std::string source;  // the file it came from, or "<embedded>" / "<command line>"
   std::vector<ModelEntry> model_list;
@@ -152,6 +159,7 @@ struct Config {
   GeneralSettings general_settings;
   RouterSettings router_settings;
   LoggingSettings logging;
+  FleetSettings fleet;
   // environment_variables: exported by the app at startup, before anything reads the environment.
   std::vector<std::pair<std::string, std::string>> environment_variables;
   std::vector<std::string> warnings;  // settings accepted but not implemented yet, etc.

@@ -727,9 +727,8 @@ class Loader {
         read_model_group_alias(field, settings.model_group_alias);
       } else if (field.key == "enable_pre_call_checks") {
         assign(settings.enable_pre_call_checks, read_bool(field));
-      } else if (read_redis_setting(field, settings.redis, "redis_")) {
-        ignore(field);  // read, but no feature uses the router's Redis yet
-      } else if (!read_fallback_setting(field, settings.fallback_settings)) {
+      } else if (!read_redis_setting(field, settings.redis, "redis_") &&
+                 !read_fallback_setting(field, settings.fallback_settings)) {
         ignore(field);
       }
     }
@@ -975,6 +974,8 @@ class Loader {
         assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
       } else if (field.key == "store_prompts_in_spend_logs") {
         assign(settings.store_prompts_in_spend_logs, read_bool(field));
+      } else if (field.key == "fleet_lease_s") {
+        assign(config_.fleet.lease_s, read_number(field, Sign::positive));
       } else {
         ignore(field);
       }

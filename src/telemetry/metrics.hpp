@@ -75,6 +75,19 @@ struct CallbackCounters {
   std::atomic<std::uint64_t> failed{0};  // dropped: the queue was full or every attempt failed
 };
 
+// A fleet's shared state (fleet/): process-wide, written from any thread (relaxed atomic adds,
+// only in a fleet), shown by /metrics once enabled.
+struct FleetMetrics {
+  using Counter = std::atomic<std::uint64_t>;
+  static void add(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+  std::atomic<bool> redis_up{false};        // the last Redis command of any kind succeeded
+  std::atomic<std::uint64_t> instances{0};  // live instances, as the last heartbeat counted them
+  Counter shared_admissions{0};             // calls admitted or refused by Redis (one script each)
+  Counter local_admissions{0};      // calls decided by local counters because Redis was away
+  Counter degraded_periods{0};      // times shared counting stopped (Redis away or too slow)
+  Counter key_changes_received{0};  // key changes announced by other instances
+};
+
 class Metrics {
  public:
   explicit Metrics(std::size_t deployment_count = 0) : deployment_outcomes_(deployment_count) {}
@@ -85,11 +98,20 @@ class Metrics {
   const DeploymentOutcomes& deployment_outcomes() const { return deployment_outcomes_; }
   // Before any thread runs.
   CallbackCounters& add_callback(std::string name);
+  // Before the workers start: /metrics shows the fleet's counters from then on.
+  FleetMetrics& enable_fleet() {
+    fleet_enabled_ = true;
+    return fleet_;
+  }
 
  private:
+  void render_fleet(std::string& out) const;
+
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;
   DeploymentOutcomes deployment_outcomes_;
   std::vector<std::unique_ptr<CallbackCounters>> callbacks_;
+  FleetMetrics fleet_;
+  bool fleet_enabled_ = false;
 };
 
 }  // namespace llmux::telemetry

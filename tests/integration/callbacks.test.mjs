@@ -38,6 +38,17 @@ async function metricValue(url, series) {
   return line ? Number(line.slice(series.length + 1)) : undefined;
 }
 
+// The exporter counts a batch once its destination has answered (or its last attempt failed),
+// a moment after the destination saw it: the series is read until it reaches `expected`.
+async function settledMetric(url, series, expected) {
+  let value = await metricValue(url, series);
+  for (let tries = 0; value !== expected && tries < 200; ++tries) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await metricValue(url, series);
+  }
+  return value;
+}
+
 test('generic_api and langfuse receive each call\'s payload in their wire format', async () => {
   const generic = await startRecorder();
   const langfuse = await startRecorder({ statuses: [207], body: { successes: [], errors: [] } });
@@ -136,7 +147,7 @@ test('generic_api and langfuse receive each call\'s payload in their wire format
       assert.equal(body.includes(kUpstreamKey), false);
       assert.equal(body.includes(kLangfuseSecret), false);
     }
-    assert.equal(await metricValue(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="my_sink"}'), 2);
+    assert.equal(await settledMetric(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="my_sink"}', 2), 2);
     assert.equal(await metricValue(stack.url, 'litellm_callback_logging_failures_metric_total{callback_name="langfuse"}'), 0);
   } finally {
     await stack.stop();
@@ -159,20 +170,15 @@ test('a destination that is down or fails costs the requests nothing: retried, t
       await response.json();
     }
     // Langfuse answered 500 once: the same batch came again and was taken.
-    await flaky.until((requests) => requests.some((r) => r.status === 207));
+    const generations = () => langfuseEvents(flaky).filter((e) => e.type === 'generation-create').length;
+    await flaky.until(() => generations() === 3);
     assert.equal(flaky.requests[0].status, 500);
     assert.equal(flaky.requests[1].body, flaky.requests[0].body);
     // The sink is down: after its attempts, its payloads are counted as failed.
     const failures = 'litellm_callback_logging_failures_metric_total{callback_name="my_sink"}';
-    let failed = await metricValue(stack.url, failures);
-    for (let tries = 0; failed < 3 && tries < 100; ++tries) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      failed = await metricValue(stack.url, failures);
-    }
-    assert.equal(failed, 3);
+    assert.equal(await settledMetric(stack.url, failures, 3), 3);
     assert.match(stack.gateway.stderr(), /callback my_sink: \d+ payloads not delivered/);
-    assert.equal(await metricValue(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="langfuse"}'),
-      langfuseEvents(flaky).filter((e) => e.type === 'generation-create').length);
+    assert.equal(await settledMetric(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="langfuse"}', 3), 3);
   } finally {
     await stack.stop();
     await flaky.close();
