@@ -8,6 +8,7 @@ APT_PACKAGES=(
   libsqlite3-dev libpq-dev postgresql
   redis-server openssl clang-format python3
   prometheus  # promtool: tests check /metrics with `promtool check metrics`
+  chromium
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.

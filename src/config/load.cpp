@@ -171,6 +171,8 @@ class Loader {
     if (config_.general_settings.master_key.empty()) {
       config_.general_settings.master_key = lookup(std::string(kMasterKeyVariable)).value_or("");
     }
+    // As LiteLLM's router: REDIS_HOST or REDIS_URL alone is enough to share state through Redis.
+    fill_redis_from_environment(config_.router_settings.redis);
     if (!problems_.empty()) throw LoadError(std::move(problems_));
     return std::move(config_);
   }
@@ -732,7 +734,6 @@ class Loader {
         ignore(field);
       }
     }
-    if (settings.redis.given()) fill_redis_from_environment(settings.redis);
     check_routing_strategy(settings);
   }
 

@@ -25,7 +25,8 @@ class Router {
 
   const ModelTable& models() const { return table_; }
   const RouterPolicy& policy() const { return policy_; }
-  // The deployments' shared health (cooldowns), for litellm_deployment_state.
+  // Each deployment's cooldown and load, as the router sees them now (the admin page and
+  // litellm_deployment_state show it).
   const HealthState& health() const { return *health_; }
 
   // The attempts for a request: its model's group in this router, or in the request's own

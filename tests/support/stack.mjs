@@ -48,13 +48,14 @@ function standardModels(apiBase, deadBase) {
 
 // extraModelsFor(mockUrl): more model_list entries that need the mock's address (provider suites).
 // extraConfig: more top-level blocks (callback_settings, …).
-export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, extraConfig = {}, env, dir } = {}) {
+export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, routerSettings, extraConfig = {}, env, dir } = {}) {
   const mock = await startMockUpstream();
   const deadBase = `http://127.0.0.1:${await closedPort()}/v1`;
   const config = {
     model_list: [...standardModels(`${mock.url}/v1`, deadBase), ...extraModels, ...(extraModelsFor?.(mock.url) ?? [])],
     general_settings: { master_key: kMasterKey, drain_timeout_s: 10, ...generalSettings },
     litellm_settings: litellmSettings,
+    router_settings: routerSettings,
     ...extraConfig,
   };
   let gateway;

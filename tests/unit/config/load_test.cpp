@@ -858,6 +858,14 @@ TEST(LoadString, TheFleetLeaseIsGeneralSettingsFleetLeaseS) {
               HasSubstr("fleet_lease_s"));
 }
 
+TEST(LoadString, RedisFromTheEnvironmentAloneIsTheRoutersRedis) {
+  const Config config =
+      load("model_list: []\n", env_of({{"REDIS_HOST", "redis.internal"}, {"REDIS_PORT", "7000"}}));
+  EXPECT_EQ(config.router_settings.redis.host, "redis.internal");
+  EXPECT_EQ(config.router_settings.redis.port, 7000);
+  EXPECT_FALSE(load("model_list: []\n").router_settings.redis.given());
+}
+
 TEST(LoadString, AMalformedRedisEnvironmentVariableIsAProblem) {
   EXPECT_THAT(problems_of("router_settings: {redis_host: r}\n", env_of({{"REDIS_PORT", "x"}})),
               ElementsAre(HasSubstr("REDIS_PORT: expected a port number")));
