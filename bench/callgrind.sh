@@ -14,6 +14,8 @@
 #                                                # that is stored
 #   ROUTE=messages bench/callgrind.sh …          # the same requests in another dialect: chat
 #                                                # (default), messages (/v1/messages), responses
+#   EXTRA_YAML_B="$(cat bench/workload/callbacks.yaml)" bench/callgrind.sh llmux llmux
+#                                                # B's config gets these top-level blocks too
 #   KEY_LIMITS='"rpm_limit":100000000' FLEET=B bench/callgrind.sh BIN BIN   # the cost of a fleet
 #
 # KEY_LIMITS: JSON fields added to the virtual key (limits make every call count against them).
@@ -109,6 +111,8 @@ general_settings:
   master_key: sk-bench-dummy
 $cache_settings
 YAML
+  local extra_name="EXTRA_YAML_$label"
+  [[ -n ${!extra_name:-} ]] && printf '%s\n' "${!extra_name}" >>"$dir/config.yaml"
   if [[ $FLEET == *$label* ]]; then
     printf 'router_settings:\n  redis_host: 127.0.0.1\n  redis_port: %s\n' "$REDIS_PORT" >>"$dir/config.yaml"
   fi

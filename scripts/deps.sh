@@ -7,6 +7,7 @@ APT_PACKAGES=(
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libsqlite3-dev libpq-dev postgresql
   redis-server openssl clang-format python3
+  prometheus  # promtool: tests check /metrics with `promtool check metrics`
   chromium
   pybind11-dev python3-dev python3-pytest python3-pytest-asyncio
 

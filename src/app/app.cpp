@@ -5,6 +5,7 @@
 #include "auth/ui_sessions.hpp"
 #include "cache/memory_store.hpp"
 #include "cache/response_cache.hpp"
+#include "callbacks/exporter.hpp"
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
 #include "fleet/shared_cooldowns.hpp"
@@ -206,7 +207,16 @@ int run(const cli::Options& options) {
   }
   auth::UiSessions ui_sessions(authenticator, ui_credentials_from_environment(), kUiSessionMillis);
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
-  telemetry::Metrics metrics;
+  telemetry::Metrics metrics(models->deployment_count());
+  // Logging callbacks: their own thread, started with the workers, flushed after they stop.
+  std::unique_ptr<callbacks::Exporter> callback_exporter;
+  if (!config.logging.callbacks.empty()) {
+    callback_exporter = std::make_unique<callbacks::Exporter>(
+        config.logging.callbacks, metrics,
+        callbacks::ExporterOptions{
+            .flush_interval = std::chrono::milliseconds(
+                static_cast<long long>(config.logging.flush_interval_s * 1000))});
+  }
   std::unique_ptr<Fleet> fleet;
   if (config.router_settings.redis.given()) {
     auto redis = redis::options_from(config.router_settings.redis);
@@ -253,6 +263,8 @@ int run(const cli::Options& options) {
       .store = store_service.get(),
       .rate_counters = &rate_counters,
       .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
+      .callbacks = callback_exporter.get(),
+      .log_messages = !config.logging.turn_off_message_logging,
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
       .ui_sessions = &ui_sessions,
@@ -387,6 +399,7 @@ int run(const cli::Options& options) {
 
   google_tokens.start(*tls);
   if (store_service) store_service->start();
+  if (callback_exporter) callback_exporter->start();
   for (auto& worker : workers) {
     worker->flush_timer = std::make_unique<asio::steady_timer>(worker->io);
     worker->schedule_flush();
@@ -399,6 +412,8 @@ int run(const cli::Options& options) {
   workers.front()->io.run();
   for (std::size_t i = 1; i < workers.size(); ++i) workers[i]->thread.join();
   google_tokens.stop();
+  // Every call has been reported: what the callbacks have not sent yet goes now.
+  if (callback_exporter) callback_exporter->stop_and_flush();
   // Every request has finished: the last spend is written (or kept in the journal) before exit.
   if (store_service) store_service->stop_and_flush();
   telemetry::log_now("info", "llmux stopped");

@@ -41,7 +41,10 @@ std::string_view presented_key(const PresentedHeaders& headers) {
 }
 
 Authenticator::Authenticator(std::string_view master_key, const KeyCache* keys)
-    : keys_(keys), master_key_(master_key), open_(master_key.empty()) {}
+    : keys_(keys),
+      master_key_(master_key),
+      master_key_hash_(master_key.empty() ? std::string() : hash_key(master_key)),
+      open_(master_key.empty()) {}
 
 bool Authenticator::accepts(std::string_view key) const {
   if (open_) return true;

@@ -43,10 +43,13 @@ class Authenticator {
   // The master key, else a virtual key that is neither unknown, blocked, expired nor over its
   // budget (LiteLLM's 401 / 401 expired_key / 400 budget_exceeded). `reader` is the worker's.
   Result<Caller> authenticate(std::string_view key, KeyReader* reader, store::Millis now) const;
+  // The master key's SHA-256 (hex), as LiteLLM labels its calls in metrics; "" without one.
+  const std::string& master_key_hash() const { return master_key_hash_; }
 
  private:
   const KeyCache* keys_ = nullptr;
   std::string master_key_;
+  std::string master_key_hash_;
   bool open_ = true;
 };
 

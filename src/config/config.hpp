@@ -145,6 +145,27 @@ struct RouterSettings {
   RedisSettings redis;  // redis_url, redis_host, redis_port, redis_password
 };
 
+// Logging callbacks: litellm_settings.success_callback / failure_callback / callbacks, resolved
+// with the top-level callback_settings and the environment (docs/OBSERVABILITY.md). Each is a
+// destination for every call's StandardLoggingPayload.
+struct LoggingCallback {
+  enum class Kind { generic_api, langfuse };
+  Kind kind = Kind::generic_api;
+  std::string name;        // as the config names it: the label of its failure counter
+  std::string endpoint;    // generic_api: the URL posted to; langfuse: LANGFUSE_HOST
+  Headers headers;         // generic_api: GENERIC_LOGGER_HEADERS, then callback_settings' headers
+  std::string public_key;  // langfuse: LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY
+  std::string secret_key;
+  bool on_success = false;
+  bool on_failure = false;
+};
+
+struct LoggingSettings {
+  std::vector<LoggingCallback> callbacks;
+  bool turn_off_message_logging = false;  // messages and responses left out of payloads
+  double flush_interval_s = 1;  // general_settings.callback_flush_interval_s (llmux's own)
+};
+
 // A fleet of llmux instances sharing router_settings.redis (docs/SCALING.md).
 struct FleetSettings {
   // llmux's own (general_settings.fleet_lease_s): a parallel-request slot or budget reservation
@@ -158,6 +179,7 @@ struct Config {
   LitellmSettings litellm_settings;
   GeneralSettings general_settings;
   RouterSettings router_settings;
+  LoggingSettings logging;
   FleetSettings fleet;
   // environment_variables: exported by the app at startup, before anything reads the environment.
   std::vector<std::pair<std::string, std::string>> environment_variables;

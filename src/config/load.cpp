@@ -157,10 +157,13 @@ class Loader {
         read_router_settings(block);
       } else if (block.key == "general_settings") {
         read_general_settings(block);
+      } else if (block.key == "callback_settings") {
+        callback_settings_ = entries(block);
       } else {
         ignore(block);
       }
     }
+    resolve_logging_callbacks();
     if (config_.general_settings.database_url.empty()) {
       config_.general_settings.database_url =
           lookup(std::string(kDatabaseUrlVariable)).value_or("");
@@ -556,7 +559,8 @@ class Loader {
         cache_field = field;
       } else if (field.key == "cache_params") {
         cache_params = field;
-      } else if (!read_fallback_setting(field, settings.fallback_settings)) {
+      } else if (!read_fallback_setting(field, settings.fallback_settings) &&
+                 !read_logging_setting(field)) {
         ignore(field);
       }
     }
@@ -670,6 +674,152 @@ class Loader {
       problem(field, "expected default_on or default_off, got \"" +
                          mode->substr(0, kMaxEchoedChars) + "\"");
     }
+  }
+
+  // --- Logging callbacks (docs/OBSERVABILITY.md) ---
+
+  // A name as one of litellm_settings' callback lists gives it.
+  struct ListedCallback {
+    std::string name;
+    bool on_success = false;
+    bool on_failure = false;
+    Field field;
+  };
+
+  bool read_logging_setting(const Field& field) {
+    if (field.key == "success_callback" || field.key == "failure_callback" ||
+        field.key == "callbacks") {
+      for (const Field& item : items(field)) {
+        if (std::optional<std::string> name = read_name(item)) {
+          listed_callbacks_.push_back({.name = std::move(*name),
+                                       .on_success = field.key != "failure_callback",
+                                       .on_failure = field.key != "success_callback",
+                                       .field = item});
+        }
+      }
+    } else if (field.key == "turn_off_message_logging") {
+      assign(config_.logging.turn_off_message_logging, read_bool(field));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // Each listed name becomes a destination, once, receiving the events of every list naming it.
+  void resolve_logging_callbacks() {
+    std::vector<std::pair<bool, bool>> listed_for;  // per callback: success, failure
+    auto& callbacks = config_.logging.callbacks;
+    for (const ListedCallback& listed : listed_callbacks_) {
+      auto same = std::find_if(callbacks.begin(), callbacks.end(),
+                               [&](const LoggingCallback& c) { return c.name == listed.name; });
+      if (same == callbacks.end()) {
+        std::optional<LoggingCallback> callback = logging_callback(listed);
+        if (!callback) continue;
+        callbacks.push_back(std::move(*callback));  // on_*: the events its settings allow
+        listed_for.emplace_back(false, false);
+        same = std::prev(callbacks.end());
+      }
+      auto& [success, failure] = listed_for[static_cast<std::size_t>(same - callbacks.begin())];
+      success |= listed.on_success;
+      failure |= listed.on_failure;
+    }
+    for (std::size_t i = 0; i < callbacks.size(); ++i) {
+      callbacks[i].on_success &= listed_for[i].first;
+      callbacks[i].on_failure &= listed_for[i].second;
+    }
+  }
+
+  std::optional<LoggingCallback> logging_callback(const ListedCallback& listed) {
+    const Field* settings = nullptr;
+    for (const Field& entry : callback_settings_) {
+      if (entry.key == listed.name) settings = &entry;
+    }
+    std::string type = listed.name;
+    if (settings) {
+      for (const Field& field : entries(*settings)) {
+        if (field.key == "callback_type") assign(type, read_name(field));
+      }
+    }
+    if (listed.name == "prometheus") return std::nullopt;  // /metrics is always on
+    if (type == "langfuse") return langfuse_callback(listed);
+    if (type == "generic_api") return generic_api_callback(listed, settings);
+    static constexpr std::array kNotYet = {"otel",       "langfuse_otel", "datadog",  "s3",
+                                           "gcs_bucket", "lunary",        "helicone", "braintrust",
+                                           "arize",      "sentry",        "opik",     "mlflow",
+                                           "logfire",    "athina",        "slack"};
+    const bool known = std::find(kNotYet.begin(), kNotYet.end(), type) != kNotYet.end();
+    warn(listed.field, "callback \"" + listed.name + "\": " +
+                           (known ? std::string(kNotImplemented) : "unknown callback; ignored"));
+    return std::nullopt;
+  }
+
+  std::optional<LoggingCallback> langfuse_callback(const ListedCallback& listed) {
+    LoggingCallback callback{.kind = LoggingCallback::Kind::langfuse,
+                             .name = listed.name,
+                             .on_success = true,
+                             .on_failure = true};
+    callback.endpoint = lookup("LANGFUSE_HOST").value_or("https://cloud.langfuse.com");
+    while (callback.endpoint.ends_with('/')) callback.endpoint.pop_back();
+    callback.public_key = lookup("LANGFUSE_PUBLIC_KEY").value_or("");
+    callback.secret_key = lookup("LANGFUSE_SECRET_KEY").value_or("");
+    if (callback.public_key.empty() || callback.secret_key.empty()) {
+      warn(listed.field,
+           "callback \"langfuse\": LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY must be set; "
+           "ignored");
+      return std::nullopt;
+    }
+    return callback;
+  }
+
+  // LiteLLM's generic logger: endpoint and headers from callback_settings, else from
+  // GENERIC_LOGGER_ENDPOINT / GENERIC_LOGGER_HEADERS ("k1=v1,k2=v2"); headers merged, the
+  // settings' winning.
+  std::optional<LoggingCallback> generic_api_callback(const ListedCallback& listed,
+                                                      const Field* settings) {
+    LoggingCallback callback{.kind = LoggingCallback::Kind::generic_api, .name = listed.name};
+    callback.endpoint = lookup("GENERIC_LOGGER_ENDPOINT").value_or("");
+    const std::string env_headers = lookup("GENERIC_LOGGER_HEADERS").value_or("");
+    for (std::size_t start = 0; start < env_headers.size();) {
+      const auto end = std::min(env_headers.find(',', start), env_headers.size());
+      const std::string pair = env_headers.substr(start, end - start);
+      if (const auto equals = pair.find('='); equals != std::string::npos)
+        callback.headers.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
+      start = end + 1;
+    }
+    bool on_success = true;
+    bool on_failure = true;
+    if (settings) {
+      for (const Field& field : entries(*settings)) {
+        if (field.key == "endpoint") {
+          assign(callback.endpoint, read_string(field));
+        } else if (field.key == "headers") {
+          for (auto& [name, value] : read_headers(field)) {
+            std::erase_if(callback.headers, [&](const auto& h) { return h.first == name; });
+            callback.headers.emplace_back(std::move(name), std::move(value));
+          }
+        } else if (field.key == "event_types") {
+          const auto types = read_name_list(field);
+          on_success = std::find(types.begin(), types.end(), "llm_api_success") != types.end();
+          on_failure = std::find(types.begin(), types.end(), "llm_api_failure") != types.end();
+        } else if (field.key == "log_format") {
+          std::string format;
+          assign(format, read_name(field));
+          if (format != "json_array") warn(field, "only json_array is implemented; using it");
+        } else if (field.key != "callback_type") {
+          ignore(field);
+        }
+      }
+    }
+    if (!callback.endpoint.starts_with("http://") && !callback.endpoint.starts_with("https://")) {
+      problem(listed.field, "callback \"" + listed.name +
+                                "\": generic_api needs an http(s) endpoint (callback_settings."
+                                "endpoint or GENERIC_LOGGER_ENDPOINT)");
+      return std::nullopt;
+    }
+    // event_types narrows what the lists ask for (resolve_logging_callbacks).
+    callback.on_success = on_success;
+    callback.on_failure = on_failure;
+    return callback;
   }
 
   void read_router_settings(const Field& block) {
@@ -910,7 +1060,9 @@ class Loader {
     std::optional<double> request_memory_mb;
     std::optional<Field> request_memory_field;
     for (const Field& field : entries(block)) {
-      if (field.key == "master_key") {
+      if (field.key == "callback_flush_interval_s") {  // llmux's own
+        assign(config_.logging.flush_interval_s, read_number(field, Sign::positive));
+      } else if (field.key == "master_key") {
         assign(settings.master_key, read_string(field));
       } else if (field.key == "max_request_size_mb") {
         assign(settings.max_request_size_mb, read_number(field, Sign::positive));
@@ -959,6 +1111,8 @@ class Loader {
   std::string source_;
   const EnvLookup& env_;
   std::map<std::string, std::string> file_variables_;  // environment_variables as written
+  std::vector<ListedCallback> listed_callbacks_;       // in the order the lists name them
+  std::vector<Field> callback_settings_;
   Config config_;
   std::vector<std::string> problems_;
   int depth_ = 0;

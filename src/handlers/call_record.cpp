@@ -41,6 +41,18 @@ std::string dollars_text(double value) {
   return text;
 }
 
+// LiteLLM's call_type of the proxy's calls.
+std::string_view call_type_of(api::Endpoint endpoint) {
+  switch (endpoint) {
+    case api::Endpoint::chat_completions: return "acompletion";
+    case api::Endpoint::completions: return "atext_completion";
+    case api::Endpoint::embeddings: return "aembedding";
+    case api::Endpoint::moderations: return "amoderation";
+    case api::Endpoint::rerank: return "arerank";
+  }
+  return "acompletion";
+}
+
 telemetry::Route route_of(api::Endpoint endpoint) {
   switch (endpoint) {
     case api::Endpoint::chat_completions: return telemetry::Route::chat_completions;
@@ -95,6 +107,19 @@ void warn_soft_budget(const auth::CachedKey& key) {
   telemetry::log_now("warning", "key crossed its soft budget: " + name +
                                     " spend=" + dollars_text(key.spend->value()) +
                                     " soft_budget=" + dollars_text(*key.soft_budget));
+}
+
+// The index of a deployment of the operator's model table (not one a request's user_config or a
+// wildcard entry made for it, whose indexes are not the table's).
+std::optional<std::size_t> configured_index(const router::ModelTable& models,
+                                            const router::Deployment* deployment) {
+  if (!deployment) return std::nullopt;
+  const auto* group = models.group(deployment->model_group);
+  if (!group || group->empty() || deployment < group->data() ||
+      deployment >= group->data() + group->size()) {
+    return std::nullopt;
+  }
+  return deployment->index;
 }
 
 }  // namespace
@@ -305,6 +330,8 @@ void CallRecord::report() {
                  static_cast<std::uint64_t>(outcome.usage.completion_tokens),
                  static_cast<std::uint64_t>(
                      std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
+  record_litellm_metrics(duration);
+  send_to_callbacks(duration);
   std::string line;
   line.reserve(320);
   line += "{\"type\":\"access\",\"request_id\":";
@@ -345,6 +372,99 @@ void CallRecord::report() {
   }
   line += '}';
   services_.log.add(line);
+}
+
+void CallRecord::record_litellm_metrics(Clock::duration total) {
+  auto seconds = [](Clock::duration duration) {
+    return std::chrono::duration<double>(duration).count();
+  };
+  const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
+  const router::Deployment* deployment = outcome.deployment;
+  std::string litellm_model_name;
+  std::string exception_class;
+  if (deployment) {
+    litellm_model_name = deployment->target.provider + '/' + deployment->target.upstream_model;
+  }
+  if (outcome.failure) {
+    exception_class = telemetry::exception_class(
+        outcome.failure->kind, deployment ? std::string_view(deployment->target.provider) : "");
+  }
+  const bool stream = admitted_ && request_->stream;
+  telemetry::CallSample sample{
+      // The master key's calls carry its hash as LiteLLM's do; an unidentified caller none.
+      .hashed_api_key = key       ? std::string_view(key->token)
+                        : caller_ ? services_.master_key_hash
+                                  : "",
+      .api_key_alias = key && key->key_alias ? std::string_view(*key->key_alias) : "",
+      .team = key ? std::string_view(key->team_id) : "",
+      .user = key ? std::string_view(key->user_id) : "",
+      .end_user = {},  // LiteLLM leaves it empty unless asked to track end users' cost
+      .route = exchange_.path(),
+      .requested_model = outcome.served_group,
+      .user_agent = exchange_.header("user-agent"),
+      .status = outcome.status,
+      .exception_class = exception_class,
+      .prompt_tokens = outcome.usage.prompt_tokens,
+      .completion_tokens = outcome.usage.completion_tokens,
+      // Without a database settle() prices nothing; the metric still has the call's cost.
+      .spend = services_.spend.enabled() || !deployment || outcome.status >= 300
+                   ? cost_
+                   : router::call_cost(*deployment, outcome.usage),
+      .total_seconds = seconds(total),
+      .upstream_seconds = seconds(outcome.upstream_time),
+  };
+  if (deployment) {
+    sample.model = deployment->target.upstream_model;
+    sample.litellm_model_name = litellm_model_name;
+    sample.model_id = deployment->id;
+    sample.api_base = deployment->target.api_base;
+    sample.api_provider = deployment->target.provider;
+    if (stream && outcome.status < 300) sample.first_token_seconds = sample.upstream_seconds;
+  }
+  services_.metrics.record_call(sample, configured_index(services_.models, deployment));
+}
+
+// The call's facts, queued for the logging callbacks that take its outcome (its payload is built
+// on their thread).
+void CallRecord::send_to_callbacks(Clock::duration total) {
+  auto* exporter = services_.callbacks;
+  const bool success = outcome.status >= 200 && outcome.status < 300;
+  if (!exporter || !exporter->wants(success)) return;
+  callbacks::CallFacts call{.call_id = request_id_,
+                            .call_type = std::string(call_type_of(endpoint_)),
+                            .route = std::string(exchange_.path()),
+                            .user_agent = std::string(exchange_.header("user-agent")),
+                            .model_group = outcome.served_group,
+                            .status = outcome.status,
+                            .failure = outcome.failure,
+                            .prompt_tokens = outcome.usage.prompt_tokens,
+                            .completion_tokens = outcome.usage.completion_tokens,
+                            .cost = cost_,
+                            .upstream_time = outcome.upstream_time,
+                            .log_messages = services_.log_messages};
+  call.end = std::chrono::system_clock::now();
+  call.start = call.end - std::chrono::duration_cast<std::chrono::system_clock::duration>(total);
+  if (admitted_) {
+    call.request = request_->text;
+    call.stream = request_->stream;
+    call.end_user = end_user_;
+  }
+  if (success && !call.stream) call.response = response_body_;
+  if (const auth::CachedKey* key = caller_ ? caller_->key : nullptr) {
+    call.key_hash = key->token;
+    if (key->key_alias) call.key_alias = *key->key_alias;
+    call.team_id = key->team_id;
+    call.user_id = key->user_id;
+  } else if (caller_) {
+    call.key_hash = services_.master_key_hash;
+  }
+  if (const router::Deployment* deployment = outcome.deployment) {
+    call.provider = deployment->target.provider;
+    call.upstream_model = deployment->target.upstream_model;
+    call.model_id = deployment->id;
+    call.api_base = deployment->target.api_base;
+  }
+  exporter->submit(std::move(call));
 }
 
 Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,

@@ -4,7 +4,7 @@
 //            the rpm / tpm / parallel limits of the key, its team and its user;
 //   settle — once the relay has its outcome: tokens to the limits' permits, the cost to the live
 //            spend and the spend log, the key's model budget, the soft-budget warning;
-//   report — the access-log line and the metrics (and, next, the logging callbacks).
+//   report — the access-log line, the metrics, and the call's payload for the logging callbacks.
 // A call answered from the response cache (ModelCalls' cache step) is admitted like any other (it
 // counts towards rpm limits, as in LiteLLM), then settled at no cost and logged as a cache hit.
 // compose_headers() writes every x-litellm-* / x-ratelimit-* header of the answer in one place.
@@ -13,6 +13,7 @@
 
 #include "api/request.hpp"
 #include "auth/authenticator.hpp"
+#include "callbacks/exporter.hpp"
 #include "fleet/shared_limits.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "limits/limiter.hpp"
@@ -45,6 +46,9 @@ struct CallServices {
   SpendTracker& spend;
   telemetry::LogBuffer& log;
   telemetry::WorkerMetrics& metrics;
+  std::string_view master_key_hash;          // labels the master key's calls in LiteLLM's metrics
+  callbacks::Exporter* callbacks = nullptr;  // nullptr: no logging callback configured
+  bool log_messages = true;                  // false: litellm_settings.turn_off_message_logging
 };
 
 class CallRecord {
@@ -83,6 +87,8 @@ class CallRecord {
   asio::awaitable<Result<void>> admit_limits(const auth::Caller& caller);
   Result<void> admit_local_limits(std::span<const fleet::Holder> holders, std::uint64_t instances,
                                   limits::Millis now);
+  void record_litellm_metrics(Clock::duration total);
+  void send_to_callbacks(Clock::duration total);
 
   const CallServices& services_;
   server::Exchange& exchange_;

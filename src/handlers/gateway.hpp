@@ -44,6 +44,8 @@ struct SharedState {
   store::Service* store = nullptr;    // keys and spend; nullptr without a database
   limits::RateCounters* rate_counters = nullptr;  // keys' rpm/tpm/parallel limits
   bool store_prompts_in_spend_logs = false;
+  callbacks::Exporter* callbacks = nullptr;  // logging callbacks; nullptr when none is configured
+  bool log_messages = true;                  // false: turn_off_message_logging
   // An upstream answer larger than this fails the call: a non-streamed one, and one event of a
   // stream (general_settings).
   std::size_t max_upstream_response_bytes = 64u << 20;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "router/model_table.hpp"
+#include "router/router.hpp"
 #include "server/routes.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -14,9 +15,10 @@ namespace asio = boost::asio;
 
 class StatusRoutes {
  public:
-  StatusRoutes(const router::ModelTable& models, const telemetry::Metrics& metrics,
-               std::string version, bool has_database)
-      : models_(models),
+  StatusRoutes(const router::Router& router, const telemetry::Metrics& metrics, std::string version,
+               bool has_database)
+      : router_(router),
+        models_(router.models()),
         metrics_(metrics),
         version_(std::move(version)),
         has_database_(has_database) {}
@@ -26,6 +28,9 @@ class StatusRoutes {
  private:
   asio::awaitable<void> health(server::Exchange& exchange, bool readiness);
 
+  std::string metrics_text() const;
+
+  const router::Router& router_;
   const router::ModelTable& models_;
   const telemetry::Metrics& metrics_;
   std::string version_;

@@ -25,7 +25,8 @@ class Router {
 
   const ModelTable& models() const { return table_; }
   const RouterPolicy& policy() const { return policy_; }
-  // Each deployment's cooldown and load, as the router sees them now (the admin page shows it).
+  // Each deployment's cooldown and load, as the router sees them now (the admin page and
+  // litellm_deployment_state show it).
   const HealthState& health() const { return *health_; }
   // The same to change: a fleet shares its cooldowns through it.
   HealthState& health() { return *health_; }

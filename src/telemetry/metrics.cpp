@@ -46,10 +46,16 @@ void WorkerMetrics::record(Route route, int status, bool stream, std::uint64_t p
 
 WorkerMetrics& Metrics::add_worker() {
   workers_.push_back(std::make_unique<WorkerMetrics>());
+  workers_.back()->deployment_outcomes_ = &deployment_outcomes_;
   return *workers_.back();
 }
 
-std::string Metrics::render() const {
+CallbackCounters& Metrics::add_callback(std::string name) {
+  callbacks_.push_back(std::make_unique<CallbackCounters>(std::move(name)));
+  return *callbacks_.back();
+}
+
+std::string Metrics::render(std::span<const DeploymentState> deployments) const {
   auto sum = [this](auto member) {
     std::uint64_t total = 0;
     for (const auto& worker : workers_) total += read((*worker).*member);
@@ -93,6 +99,21 @@ std::string Metrics::render() const {
   out += "llmux_in_flight_requests " +
          std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
   render_cache(out);
+  family(out, "litellm_callback_logging_failures_metric_total", "counter",
+         "Payloads a logging callback could not deliver.");
+  for (const auto& callback : callbacks_) {
+    out += "litellm_callback_logging_failures_metric_total{callback_name=\"" + callback->name +
+           "\"} " + std::to_string(callback->failed.load(std::memory_order_relaxed)) + '\n';
+  }
+  family(out, "llmux_callback_payloads_delivered_total", "counter",
+         "Payloads a logging callback's destination accepted.");
+  for (const auto& callback : callbacks_) {
+    out += "llmux_callback_payloads_delivered_total{callback_name=\"" + callback->name + "\"} " +
+           std::to_string(callback->delivered.load(std::memory_order_relaxed)) + '\n';
+  }
+  std::vector<const CallSeries*> calls;
+  for (const auto& worker : workers_) calls.push_back(&worker->calls_);
+  render_litellm(out, calls, deployments);
   if (fleet_enabled_) render_fleet(out);
   return out;
 }

@@ -3,10 +3,14 @@
 // /metrics sums all workers' counters from whichever thread serves it.
 #pragma once
 
+#include "telemetry/litellm_metrics.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +60,13 @@ class WorkerMetrics {
   void cache_redis_failed() { add(cache_redis_errors_, 1); }
   void request_finished() { add(in_flight_, ~std::uint64_t{0}); }
 
+  // LiteLLM's metrics of one finished model request; `deployment_index`: the deployment that
+  // answered (its last outcome feeds litellm_deployment_state).
+  void record_call(const CallSample& sample, std::optional<std::size_t> deployment_index) {
+    calls_.record(sample);
+    if (deployment_index) deployment_outcomes_->record(*deployment_index, sample.status >= 300);
+  }
+
  private:
   friend class Metrics;
   using Counter = std::atomic<std::uint64_t>;
@@ -75,6 +86,16 @@ class WorkerMetrics {
   std::array<Counter, static_cast<std::size_t>(CacheLookup::count)> cache_lookups_{};
   Counter cache_stores_{0};
   Counter cache_redis_errors_{0};
+  CallSeries calls_{kMaxCallSeriesPerWorker};
+  DeploymentOutcomes* deployment_outcomes_ = nullptr;
+};
+
+// One logging callback's deliveries: written by the callback exporter's thread, read by /metrics.
+struct CallbackCounters {
+  explicit CallbackCounters(std::string callback_name) : name(std::move(callback_name)) {}
+  std::string name;
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> failed{0};  // dropped: the queue was full or every attempt failed
 };
 
 // A fleet's shared state (fleet/): process-wide, written from any thread (relaxed atomic adds,
@@ -94,15 +115,20 @@ struct FleetMetrics {
 
 class Metrics {
  public:
+  explicit Metrics(std::size_t deployment_count = 0) : deployment_outcomes_(deployment_count) {}
   WorkerMetrics& add_worker();
   CacheCounters& cache() { return cache_; }
+  // The Prometheus text exposition of every counter, summed over workers: llmux's own, then
+  // LiteLLM's, with each deployment's state as its caller read it from the router.
+  std::string render(std::span<const DeploymentState> deployments = {}) const;
+  const DeploymentOutcomes& deployment_outcomes() const { return deployment_outcomes_; }
+  // Before any thread runs.
+  CallbackCounters& add_callback(std::string name);
   // Before the workers start: /metrics shows the fleet's counters from then on.
   FleetMetrics& enable_fleet() {
     fleet_enabled_ = true;
     return fleet_;
   }
-  // The Prometheus text exposition of every counter, summed over workers.
-  std::string render() const;
 
  private:
   void render_cache(std::string& out) const;
@@ -110,6 +136,8 @@ class Metrics {
 
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;
   CacheCounters cache_;
+  DeploymentOutcomes deployment_outcomes_;
+  std::vector<std::unique_ptr<CallbackCounters>> callbacks_;
   FleetMetrics fleet_;
   bool fleet_enabled_ = false;
 };

@@ -47,7 +47,8 @@ function standardModels(apiBase, deadBase) {
 }
 
 // extraModelsFor(mockUrl): more model_list entries that need the mock's address (provider suites).
-export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, routerSettings, env, dir } = {}) {
+// extraConfig: more top-level blocks (callback_settings, …).
+export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, routerSettings, extraConfig = {}, env, dir } = {}) {
   const mock = await startMockUpstream();
   const deadBase = `http://127.0.0.1:${await closedPort()}/v1`;
   const config = {
@@ -55,6 +56,7 @@ export async function startStack({ extraModels = [], extraModelsFor, generalSett
     general_settings: { master_key: kMasterKey, drain_timeout_s: 10, ...generalSettings },
     litellm_settings: litellmSettings,
     router_settings: routerSettings,
+    ...extraConfig,
   };
   let gateway;
   try {

@@ -457,8 +457,7 @@ router_settings:
   routing_strategy_args: {ttl: 60}
 general_settings:
   alerting: [slack]
-callback_settings:
-  otel: {message_logging: false}
+guardrails: []
 )");
   EXPECT_THAT(
       config.warnings,
@@ -467,8 +466,77 @@ callback_settings:
           "config.yaml:9: router_settings.routing_strategy_args: not implemented by llmux yet; "
           "ignored",
           "config.yaml:11: general_settings.alerting: not implemented by llmux yet; ignored",
-          "config.yaml:12: callback_settings: not implemented by llmux yet; ignored"));
+          "config.yaml:12: guardrails: not implemented by llmux yet; ignored"));
   EXPECT_TRUE(config.litellm_settings.drop_params);
+}
+
+TEST(LoadString, LoggingCallbacksAreResolvedWithTheirSettingsAndEnvironment) {
+  const Config config = load(R"(
+litellm_settings:
+  success_callback: [langfuse, prometheus]
+  failure_callback: [langfuse, otel, nonsense]
+  callbacks: [my_sink, errors_only]
+  turn_off_message_logging: true
+callback_settings:
+  my_sink:
+    callback_type: generic_api
+    endpoint: http://127.0.0.1:9/ingest
+    headers: {Authorization: Bearer t, X-Env: from-file}
+  errors_only:
+    callback_type: generic_api
+    event_types: [llm_api_failure]
+general_settings:
+  callback_flush_interval_s: 0.5
+)",
+                             env_of({{"LANGFUSE_PUBLIC_KEY", "pk"},
+                                     {"LANGFUSE_SECRET_KEY", "sk"},
+                                     {"LANGFUSE_HOST", "http://lf.test/"},
+                                     {"GENERIC_LOGGER_ENDPOINT", "https://env.test/logs"},
+                                     {"GENERIC_LOGGER_HEADERS", "X-Env=from-env,X-Other=o"}}));
+  using Kind = LoggingCallback::Kind;
+  const auto& callbacks = config.logging.callbacks;
+  ASSERT_EQ(callbacks.size(), 3u);
+  EXPECT_EQ(callbacks[0].name, "langfuse");
+  EXPECT_EQ(callbacks[0].kind, Kind::langfuse);
+  EXPECT_EQ(callbacks[0].endpoint, "http://lf.test");
+  EXPECT_EQ(callbacks[0].public_key, "pk");
+  EXPECT_EQ(callbacks[0].secret_key, "sk");
+  EXPECT_TRUE(callbacks[0].on_success && callbacks[0].on_failure);
+  EXPECT_EQ(callbacks[1].name, "my_sink");
+  EXPECT_EQ(callbacks[1].kind, Kind::generic_api);
+  EXPECT_EQ(callbacks[1].endpoint, "http://127.0.0.1:9/ingest");
+  EXPECT_THAT(callbacks[1].headers,
+              ElementsAre(std::pair<std::string, std::string>("X-Other", "o"),
+                          std::pair<std::string, std::string>("Authorization", "Bearer t"),
+                          std::pair<std::string, std::string>("X-Env", "from-file")));
+  EXPECT_TRUE(callbacks[1].on_success && callbacks[1].on_failure);
+  EXPECT_EQ(callbacks[2].name, "errors_only");
+  EXPECT_EQ(callbacks[2].endpoint, "https://env.test/logs");
+  EXPECT_FALSE(callbacks[2].on_success);
+  EXPECT_TRUE(callbacks[2].on_failure);
+  EXPECT_TRUE(config.logging.turn_off_message_logging);
+  EXPECT_EQ(config.logging.flush_interval_s, 0.5);
+  EXPECT_THAT(config.warnings,
+              ElementsAre("config.yaml:4: litellm_settings.failure_callback[1]: callback \"otel\": "
+                          "not implemented by llmux yet; ignored",
+                          "config.yaml:4: litellm_settings.failure_callback[2]: callback "
+                          "\"nonsense\": unknown callback; ignored"));
+}
+
+TEST(LoadString, LangfuseWithoutKeysIsIgnoredWithAWarning) {
+  const Config config = load("litellm_settings: {success_callback: [langfuse]}\n");
+  EXPECT_TRUE(config.logging.callbacks.empty());
+  EXPECT_THAT(config.warnings,
+              ElementsAre("config.yaml:1: litellm_settings.success_callback[0]: callback "
+                          "\"langfuse\": LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY must be set; "
+                          "ignored"));
+}
+
+TEST(LoadString, AGenericApiCallbackNeedsAnEndpoint) {
+  EXPECT_THAT(problems_of("litellm_settings: {callbacks: [generic_api]}\n"),
+              ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"generic_api\": "
+                          "generic_api needs an http(s) endpoint (callback_settings.endpoint or "
+                          "GENERIC_LOGGER_ENDPOINT)"));
 }
 
 TEST(LoadString, StoreSettings) {

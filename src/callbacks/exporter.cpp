@@ -1,0 +1,193 @@
+#include "callbacks/exporter.hpp"
+
+#include "callbacks/langfuse.hpp"
+#include "telemetry/log.hpp"
+#include "upstream/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+
+namespace llmux::callbacks {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Kind = config::LoggingCallback::Kind;
+
+struct Exporter::Destination {
+  config::LoggingCallback settings;
+  std::string url;
+  upstream::Headers headers;
+  telemetry::CallbackCounters& counters;
+
+  bool wants(bool success) const { return success ? settings.on_success : settings.on_failure; }
+};
+
+struct Exporter::Runtime {
+  explicit Runtime(bool needs_tls) : tls(upstream::make_tls_context(needs_tls)), client(io, *tls) {}
+  asio::io_context io{1};
+  std::unique_ptr<asio::ssl::context> tls;
+  upstream::Client client;
+  asio::steady_timer timer{io};
+};
+
+namespace {
+
+// The body of one POST: generic_api's json_array of payloads, or Langfuse's ingestion batch.
+std::string batch_body(Kind kind, const std::vector<const std::string*>& payloads) {
+  if (kind == Kind::langfuse) {
+    std::vector<json::object> parsed;
+    parsed.reserve(payloads.size());
+    for (const std::string* payload : payloads) {
+      boost::system::error_code ec;
+      json::value value = json::parse(*payload, ec);
+      if (!ec && value.is_object()) parsed.push_back(std::move(value.get_object()));
+    }
+    return langfuse_batch(parsed);
+  }
+  std::string body = "[";
+  for (const std::string* payload : payloads) {
+    if (body.size() > 1) body += ',';
+    body += *payload;
+  }
+  body += ']';
+  return body;
+}
+
+}  // namespace
+
+Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry::Metrics& metrics,
+                   ExporterOptions options)
+    : options_(options) {
+  bool needs_tls = false;
+  for (config::LoggingCallback& settings : destinations) {
+    any_success_ |= settings.on_success;
+    any_failure_ |= settings.on_failure;
+    std::string url = settings.endpoint;
+    upstream::Headers headers = settings.headers;
+    if (settings.kind == Kind::langfuse) {
+      url += "/api/public/ingestion";
+      headers.emplace_back("Authorization",
+                           basic_authorization(settings.public_key, settings.secret_key));
+    }
+    needs_tls |= url.starts_with("https://");
+    auto& counters = metrics.add_callback(settings.name);
+    destinations_.push_back(std::make_unique<Destination>(
+        Destination{std::move(settings), std::move(url), std::move(headers), counters}));
+  }
+  runtime_ = std::make_unique<Runtime>(needs_tls);
+}
+
+Exporter::~Exporter() { stop_and_flush(); }
+
+void Exporter::submit(CallFacts call) {
+  const bool success = call.status >= 200 && call.status < 300;
+  {
+    const std::lock_guard lock(mutex_);
+    if (queue_.size() < options_.queue_capacity) {
+      queue_.push_back(std::move(call));
+      return;
+    }
+  }
+  count_dropped(success, 1);
+}
+
+void Exporter::count_dropped(bool success, std::uint64_t count) {
+  for (const auto& destination : destinations_) {
+    if (destination->wants(success))
+      destination->counters.failed.fetch_add(count, std::memory_order_relaxed);
+  }
+}
+
+Exporter::Taken Exporter::take() {
+  Taken taken;
+  const std::lock_guard lock(mutex_);
+  taken.calls.swap(queue_);
+  taken.stopping = stopping_;
+  return taken;
+}
+
+void Exporter::start() {
+  if (destinations_.empty() || thread_.joinable()) return;
+  // Every flush interval (at once when stopping): the queue, in batches, to each destination
+  // that takes them, each POST retried with a doubling backoff; what stays undelivered is counted.
+  auto loop = [this]() -> asio::awaitable<void> {
+    Runtime& runtime = *runtime_;
+    for (;;) {
+      Taken taken = take();
+      if (!taken.stopping && taken.calls.empty()) {
+        runtime.timer.expires_after(options_.flush_interval);
+        co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        taken = take();
+      }
+      std::vector<Queued> built;
+      built.reserve(taken.calls.size());
+      for (const CallFacts& call : taken.calls) {
+        built.push_back({call.status >= 200 && call.status < 300, standard_logging_payload(call)});
+      }
+      for (std::size_t first = 0; first < built.size(); first += options_.batch_size) {
+        const std::size_t last = std::min(built.size(), first + options_.batch_size);
+        for (const auto& destination : destinations_) {
+          std::vector<const std::string*> payloads;
+          for (std::size_t i = first; i < last; ++i) {
+            if (destination->wants(built[i].success)) payloads.push_back(&built[i].payload);
+          }
+          if (payloads.empty()) continue;
+          const std::string body = batch_body(destination->settings.kind, payloads);
+          std::string failure;
+          auto backoff = options_.first_backoff;
+          for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+            upstream::Call call{.url = destination->url,
+                                .headers = destination->headers,
+                                .body = body,
+                                .timeout = options_.request_timeout,
+                                .first_byte_timeout = options_.request_timeout};
+            upstream::AbortHandle abort;
+            auto sent = co_await runtime.client.send(std::move(call), abort);
+            if (sent && sent->status >= 200 && sent->status < 300) {
+              failure.clear();
+              break;
+            }
+            failure = sent ? "HTTP " + std::to_string(sent->status) : sent.error().message;
+            if (attempt == options_.attempts) break;
+            runtime.timer.expires_after(backoff);
+            co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            backoff *= 2;
+          }
+          if (failure.empty()) {
+            destination->counters.delivered.fetch_add(payloads.size(), std::memory_order_relaxed);
+          } else {
+            telemetry::log_now("warning", "callback " + destination->settings.name + ": " +
+                                              std::to_string(payloads.size()) +
+                                              " payloads not delivered: " + failure);
+            destination->counters.failed.fetch_add(payloads.size(), std::memory_order_relaxed);
+          }
+        }
+      }
+      if (taken.stopping) {
+        const std::lock_guard lock(mutex_);
+        if (queue_.empty()) break;
+      }
+    }
+    runtime.io.stop();  // the pool's idle connections
+  };
+  asio::co_spawn(runtime_->io, loop, asio::detached);
+  thread_ = std::thread([this] { runtime_->io.run(); });
+}
+
+void Exporter::stop_and_flush() {
+  if (!thread_.joinable()) return;
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  // Ends a flush-interval wait at once (a backoff wait too: what is left is tried once more).
+  asio::post(runtime_->io, [this] { runtime_->timer.cancel(); });
+  thread_.join();
+}
+
+}  // namespace llmux::callbacks

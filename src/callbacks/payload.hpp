@@ -1,0 +1,49 @@
+// LiteLLM's StandardLoggingPayload of one finished call: the record every logging callback
+// receives (docs/OBSERVABILITY.md lists the fields llmux fills). The request path only copies the
+// call's facts (CallFacts: a few strings and the request's and answer's bytes); the exporter
+// thread parses and writes the payload. Keys are named by their SHA-256, never by their value.
+#pragma once
+
+#include "base/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace llmux::callbacks {
+
+struct CallFacts {
+  std::string call_id;    // x-litellm-call-id
+  std::string call_type;  // LiteLLM's: "acompletion", "aembedding", …
+  std::string request;    // the request's body; empty when it was refused before it was read
+  std::string response;   // a whole answer's body; empty for a stream or a failure
+  // Who called ("" when unknown or absent).
+  std::string key_hash;
+  std::string key_alias;
+  std::string team_id;
+  std::string user_id;
+  std::string end_user;
+  std::string route;
+  std::string user_agent;
+  // The deployment that answered ("" when none was reached) and the group asked for.
+  std::string provider;
+  std::string upstream_model;
+  std::string model_id;
+  std::string api_base;
+  std::string model_group;
+  int status = 200;
+  std::optional<Error> failure;
+  bool stream = false;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  double cost = 0;
+  std::chrono::system_clock::time_point start;
+  std::chrono::system_clock::time_point end;
+  std::chrono::nanoseconds upstream_time{};  // the upstream call, or a stream's first frame
+  bool log_messages = true;                  // false: turn_off_message_logging
+};
+
+std::string standard_logging_payload(const CallFacts& call);
+
+}  // namespace llmux::callbacks

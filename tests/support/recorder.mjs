@@ -1,0 +1,45 @@
+// A loopback HTTP server that records every request (method, path, headers, body) and answers
+// with the statuses it is given: the destination of a logging callback or an alert, in tests.
+import { createServer } from 'node:http';
+
+// statuses: answered in turn, the last one repeated. body: the answer's JSON.
+export async function startRecorder({ statuses = [200], body = {} } = {}) {
+  const requests = [];
+  const waiters = [];
+  let answered = 0;
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      const status = statuses[Math.min(answered++, statuses.length - 1)];
+      requests.push({
+        method: request.method, path: request.url, headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'), status,
+      });
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+      for (const waiter of [...waiters]) {
+        if (waiter.done()) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    requests,
+    // Resolves once done(requests) holds (checked on every request); rejects after timeoutMs.
+    until(done, timeoutMs = 10_000) {
+      if (done(requests)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(
+          `recorder ${url}: condition not met in ${timeoutMs} ms; got ${requests.length} requests`)), timeoutMs);
+        waiters.push({ done: () => done(requests), resolve: () => { clearTimeout(timer); resolve(); } });
+      });
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}

@@ -1,0 +1,141 @@
+#include "telemetry/litellm_metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace llmux::telemetry {
+namespace {
+
+std::string render(const std::vector<const CallSeries*>& workers,
+                   const std::vector<DeploymentState>& deployments = {}) {
+  std::string out;
+  render_litellm(out, workers, deployments);
+  return out;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  return text.find("\n" + line + "\n") != std::string::npos;
+}
+
+std::size_t count_lines_starting(const std::string& text, const std::string& prefix) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find("\n" + prefix); at != std::string::npos;
+       at = text.find("\n" + prefix, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+CallSample success(std::string_view key, double seconds) {
+  return {.hashed_api_key = key,
+          .route = "/chat/completions",
+          .requested_model = "gpt",
+          .model = "gpt-4o",
+          .litellm_model_name = "openai/gpt-4o",
+          .model_id = "d1",
+          .api_base = "http://up",
+          .api_provider = "openai",
+          .prompt_tokens = 3,
+          .completion_tokens = 4,
+          .spend = 0.25,
+          .total_seconds = seconds,
+          .upstream_seconds = seconds / 2};
+}
+
+TEST(LiteLLMMetrics, ExceptionClassIsLiteLLMsWithTheProviderCapitalised) {
+  EXPECT_EQ(exception_class(ErrorKind::rate_limited, "openai"), "Openai.RateLimitError");
+  EXPECT_EQ(exception_class(ErrorKind::timeout, "azure"), "Azure.Timeout");
+  EXPECT_EQ(exception_class(ErrorKind::unauthenticated, ""), "AuthenticationError");
+}
+
+TEST(LiteLLMMetrics, HistogramBucketsAreCumulativeAndBoundsInclusive) {
+  CallSeries worker(100);
+  worker.record(success("k", 0.5));  // on a bound: counted in that bucket (le)
+  worker.record(success("k", 0.75));
+  worker.record(success("k", 1000));  // past the last bound: only +Inf
+  const std::string text = render({&worker});
+  const std::string labels =
+      R"(api_key_alias="None",end_user="",hashed_api_key="k",model="gpt-4o",model_id="d1",)"
+      R"(requested_model="gpt",team="None",team_alias="None",user="None")";
+  const std::string name = "litellm_request_total_latency_metric";
+  EXPECT_TRUE(has_line(text, name + "_bucket{" + labels + R"(,le="0.25"} 0)")) << text;
+  EXPECT_TRUE(has_line(text, name + "_bucket{" + labels + R"(,le="0.5"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, name + "_bucket{" + labels + R"(,le="1.0"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, name + "_bucket{" + labels + R"(,le="600.0"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, name + "_bucket{" + labels + R"(,le="+Inf"} 3)")) << text;
+  EXPECT_TRUE(has_line(text, name + "_count{" + labels + "} 3")) << text;
+  EXPECT_TRUE(has_line(text, name + "_sum{" + labels + "} 1001.25")) << text;
+}
+
+TEST(LiteLLMMetrics, WorkersAreSummedPerLabelSet) {
+  CallSeries first(100);
+  CallSeries second(100);
+  first.record(success("k", 0.1));
+  second.record(success("k", 0.1));
+  second.record(success("other", 0.1));
+  const std::string text = render({&first, &second});
+  EXPECT_TRUE(has_line(text,
+                       R"(litellm_input_tokens_metric_total{api_key_alias="None",end_user="",)"
+                       R"(hashed_api_key="k",model="gpt-4o",model_id="d1",requested_model="gpt",)"
+                       R"(team="None",team_alias="None",user="None",user_email="None"} 6)"))
+      << text;
+  EXPECT_EQ(count_lines_starting(text, "litellm_spend_metric_total{"), 2u) << text;
+}
+
+TEST(LiteLLMMetrics, LabelSetsPastTheCapShareOneOverflowSeries) {
+  CallSeries worker(2);
+  for (const char* key : {"a", "b", "c", "d", "e"}) worker.record(success(key, 0.1));
+  const std::string text = render({&worker});
+  EXPECT_EQ(count_lines_starting(text, "litellm_proxy_total_requests_metric_total{"), 3u) << text;
+  EXPECT_NE(text.find(R"(hashed_api_key="overflow")"), std::string::npos) << text;
+  EXPECT_EQ(text.find(R"(hashed_api_key="e")"), std::string::npos) << text;
+  EXPECT_TRUE(has_line(
+      text,
+      R"(litellm_proxy_total_requests_metric_total{api_key_alias="overflow",client_ip="overflow",)"
+      R"(end_user="overflow",hashed_api_key="overflow",model_id="overflow",)"
+      R"(requested_model="overflow",route="overflow",status_code="200",team="overflow",)"
+      R"(team_alias="overflow",user="overflow",user_agent="overflow",user_email="overflow"} 3)"))
+      << text;
+}
+
+TEST(LiteLLMMetrics, FailuresCarryTheirStatusAndClassAndNoSpend) {
+  CallSeries worker(100);
+  CallSample failed = success("k", 0.1);
+  failed.status = 429;
+  failed.exception_class = "Openai.RateLimitError";
+  failed.spend = 0;
+  worker.record(failed);
+  const std::string text = render({&worker});
+  EXPECT_NE(text.find(R"(exception_class="Openai.RateLimitError",exception_status="429")"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(count_lines_starting(text, "litellm_spend_metric_total{"), 0u) << text;
+  EXPECT_EQ(count_lines_starting(text, "litellm_deployment_failure_responses_total{"), 1u);
+  EXPECT_EQ(count_lines_starting(text, "litellm_deployment_success_responses_total{"), 0u);
+}
+
+TEST(LiteLLMMetrics, LabelValuesAreEscapedAndKeptPrintable) {
+  CallSeries worker(100);
+  CallSample sample = success("k", 0.1);
+  sample.user_agent = "a\"b\\c\nd\xc3\xa9";
+  worker.record(sample);
+  const std::string text = render({&worker});
+  EXPECT_NE(text.find(R"(user_agent="a\"b\\c?d??")"), std::string::npos) << text;
+}
+
+TEST(LiteLLMMetrics, DeploymentStateIsOneGaugePerDeployment) {
+  const std::string text = render({}, {{.litellm_model_name = "openai/gpt-4o",
+                                        .model_id = "d1",
+                                        .api_base = "http://up",
+                                        .api_provider = "openai",
+                                        .state = 2}});
+  EXPECT_TRUE(has_line(text, R"(litellm_deployment_state{api_base="http://up",)"
+                             R"(api_provider="openai",litellm_model_name="openai/gpt-4o",)"
+                             R"(model_id="d1"} 2)"))
+      << text;
+}
+
+}  // namespace
+}  // namespace llmux::telemetry
