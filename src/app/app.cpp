@@ -65,12 +65,6 @@ void raise_descriptor_limit() {
   }
 }
 
-config::Config load_config(const cli::Options& options) {
-  if (!options.model.empty()) return cli::quick_start_config(options);
-  if (!options.config_path.empty()) return config::load_file(options.config_path);
-  return config::load_string(llmux_embedded_config, "<embedded examples/config.yaml>");
-}
-
 // A size in MiB (as LiteLLM's max_request_size_mb counts them) in bytes.
 std::size_t megabytes(double mb) { return static_cast<std::size_t>(mb * 1024 * 1024); }
 
@@ -88,6 +82,12 @@ server::Limits limits_from(const config::GeneralSettings& settings, std::size_t 
 }
 
 }  // namespace
+
+config::Config load_config(const cli::Options& options) {
+  if (!options.model.empty()) return cli::quick_start_config(options);
+  if (!options.config_path.empty()) return config::load_file(options.config_path);
+  return config::load_string(llmux_embedded_config, "<embedded examples/config.yaml>");
+}
 
 int run(const cli::Options& options) {
   const auto started = std::chrono::steady_clock::now();
