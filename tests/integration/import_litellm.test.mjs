@@ -262,6 +262,41 @@ for (const destination of kDestinations) {
   });
 }
 
+test('an older LiteLLM database: missing columns read as empty, missing tables are named', async () => {
+  // The first schema LiteLLM's proxy had: keys with a handful of columns, no teams or budgets.
+  await psql(litellm.url, 'CREATE DATABASE litellm_v1');
+  const oldUrl = litellm.url.replace(/\/llmux$/, '/litellm_v1');
+  await psql(oldUrl, `CREATE TABLE "LiteLLM_VerificationToken" ("token" TEXT PRIMARY KEY,
+    "spend" DOUBLE PRECISION NOT NULL DEFAULT 0.0, "expires" TIMESTAMP(3), "models" TEXT[],
+    "user_id" TEXT, "metadata" JSONB NOT NULL DEFAULT '{}');
+    INSERT INTO "LiteLLM_VerificationToken" VALUES ('${sha256('sk-old-key-0')}', 0.25, NULL, ARRAY['priced'], 'bob', '{}')`);
+  const dir = await mkdtemp(join(tmpdir(), 'llmux-import-old-'));
+  try {
+    const configPath = join(dir, 'config.yaml');
+    await writeFile(configPath, toYaml({ model_list: [] }));
+    const summary = await importLitellm(['--database_url', oldUrl, '--config', configPath]);
+    assert.match(summary, /into llmux's sqlite database/);
+    assert.match(summary, /^keys: 1 imported, 0 already present, 0 skipped$/m);
+    assert.match(summary, /^teams: 0 imported/m);
+    for (const table of ['LiteLLM_TeamTable', 'LiteLLM_UserTable', 'LiteLLM_EndUserTable']) {
+      assert.match(summary, new RegExp(`^note: no table "${table}" in this database`, 'm'));
+    }
+    assert.match(summary, /^note: spend logs not copied \(add --spend_logs/m);
+    const stack = await startStack({ extraModelsFor: pricedModels, dir });
+    try {
+      const key = await admin(stack.url, 'GET', `/key/info?key=${sha256('sk-old-key-0')}`);
+      assert.equal(key.body.info.key_name, 'sk-...');
+      assert.equal(key.body.info.spend, 0.25);
+      assert.equal(key.body.info.key_alias, null);
+      assert.equal((await chat(sdk(stack.url, 'sk-old-key-0'), 'priced')).object, 'chat.completion');
+    } finally {
+      await stack.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('import-litellm refuses a database_url that is not PostgreSQL, and says why a connection failed', async () => {
   await assert.rejects(run(kLlmuxBin, ['import-litellm', '--database_url', 'sqlite:///tmp/x.db']), (error) => {
     assert.equal(error.code, 2);
