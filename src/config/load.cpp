@@ -1,5 +1,7 @@
 #include "config/load.hpp"
 
+#include "config/litellm_keys.hpp"
+
 #include "net/client_destination.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -22,6 +24,8 @@ namespace {
 
 constexpr std::string_view kEnvPrefix = "os.environ/";
 constexpr std::string_view kNotImplemented = "not implemented by llmux yet; ignored";
+constexpr std::string_view kLitellmOnly =
+    "a LiteLLM setting llmux does not implement; ignored (not sent upstream)";
 constexpr std::size_t kMaxEchoedChars = 40;
 // Deeper than any real config; reached only by an alias that refers to a node containing it.
 constexpr int kMaxDepth = 64;
@@ -516,6 +520,8 @@ class Loader {
         params.extra_headers = read_headers(field);
       } else if (key == "mock_response") {
         assign(params.mock_response, read_string(field));
+      } else if (is_unimplemented_litellm_setting(key)) {
+        warn(field, kLitellmOnly);
       } else {
         params.extra[key] = to_json(field);
       }

@@ -50,10 +50,6 @@ std::string known_provider_list();
 // A litellm_params key that is a deployment setting (azure_ad_token, vertex_project, drop_params,
 // …) rather than a default request field.
 bool is_provider_setting(std::string_view key);  // "openai, groq, …" for error messages
-// A litellm_params key that is LiteLLM's own setting (its router's, cost tracker's, proxy's,
-// loggers': cooldown_time, region_name, tags, input_cost_per_second, langfuse_*, …) that llmux
-// does not implement: neither a provider setting nor a request field, so never sent upstream.
-bool is_litellm_only_setting(std::string_view key);
 // A provider setting that is a credential or names where one comes from (azure_ad_token, the
 // aws_* keys, profile and role, vertex_credentials): never sent to a destination the client chose.
 bool is_credential_setting(std::string_view key);

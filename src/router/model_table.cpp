@@ -158,12 +158,6 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     target.organization = entry.params.organization;
     target.extra_headers = entry.params.extra_headers;
     for (const auto& [key, value] : entry.params.extra) {
-      if (providers::is_litellm_only_setting(key)) {
-        warnings.push_back(where + ": litellm_params." + std::string(key) +
-                           ": a LiteLLM setting llmux does not implement; ignored (not sent "
-                           "upstream)");
-        continue;
-      }
       (providers::is_provider_setting(key) ? target.settings : target.default_params)[key] = value;
     }
     if (spec && spec->prepare && !entry.params.mock_response) {

@@ -10,7 +10,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -160,38 +159,6 @@ TEST(ModelTable, ProviderSettingsAreKeptApartFromRequestDefaults) {
             boost::json::parse(
                 R"({"azure_ad_token":"secret-token","vertex_project":"p","drop_params":true})"));
   EXPECT_TRUE(target.drop_params);
-}
-
-// LiteLLM's router, cost tracker and proxy read these from litellm_params; a strict upstream
-// refuses a request that carries any of them, so a config that loaded cleanly failed every call.
-TEST(ModelTable, LitellmOwnSettingsAreNeverRequestDefaultsAndEachIsWarned) {
-  config::ModelEntry e = entry("m", "openai/gpt-4o");
-  e.params.extra = boost::json::parse(R"({
-      "temperature": 0.2, "cooldown_time": 30, "max_parallel_requests": 4,
-      "litellm_credential_name": "azure-creds", "input_cost_per_second": 0.001,
-      "input_cost_per_token": 0.000001, "region_name": "eu",
-      "merge_reasoning_content_in_choices": true, "use_in_pass_through": false,
-      "tags": ["fast"], "langfuse_public_key": "pk", "client_secret": "shh"})")
-                       .as_object();
-  std::vector<std::string> warnings;
-  const ModelTable table = ModelTable::build(config_of({e}), warnings);
-  const providers::Target& target = only(table, "m").target;
-  EXPECT_EQ(target.default_params, boost::json::parse(R"({"temperature":0.2})"));
-  EXPECT_EQ(target.settings, boost::json::parse(R"({"input_cost_per_token":0.000001})"));
-  ASSERT_THAT(warnings, SizeIs(10));
-  EXPECT_THAT(warnings[0],
-              AllOf(HasSubstr("config.yaml:1: model_list 'm'"), HasSubstr("litellm_params."),
-                    HasSubstr("not implement; ignored (not sent upstream)")));
-  for (const char* key :
-       {"cooldown_time", "max_parallel_requests", "litellm_credential_name",
-        "input_cost_per_second", "region_name", "merge_reasoning_content_in_choices",
-        "use_in_pass_through", "tags", "langfuse_public_key", "client_secret"}) {
-    EXPECT_TRUE(std::ranges::any_of(warnings, [&](const std::string& warning) {
-      return warning.find(std::string("litellm_params.") + key + ":") != std::string::npos;
-    })) << key;
-  }
-  // A warning names the key, never its value (client_secret's is a secret).
-  for (const auto& warning : warnings) EXPECT_THAT(warning, ::testing::Not(HasSubstr("shh")));
 }
 
 TEST(ModelTable, DropParamsFromLitellmSettingsUnlessTheDeploymentSaysOtherwise) {
