@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include "app/google_token_refresher.hpp"
+#include "app/migration_report.hpp"
 #include "auth/authenticator.hpp"
 #include "config/load.hpp"
 #include "handlers/gateway.hpp"
@@ -109,7 +110,8 @@ int run(const cli::Options& options) {
   const router::ModelTable* models = &router->models();
   if (options.check_config) {
     std::cout << "config OK: " << models->model_names().size() << " models, "
-              << models->deployment_count() << " deployments\n";
+              << models->deployment_count() << " deployments\n"
+              << migration_report(config);
     return 0;
   }
 

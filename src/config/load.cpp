@@ -146,7 +146,7 @@ class Loader {
       throw LoadError({source_ + ":" + std::to_string(error.mark.line + 1) + ":" +
                        std::to_string(error.mark.column + 1) + ": " + error.msg});
     }
-    const std::vector<Field> blocks = entries(Field{root, "", 1, ""});
+    const std::vector<Field> blocks = section_entries(Field{root, "", 1, ""});
     // Applied first, as LiteLLM does, so os.environ/ references anywhere in the file see them.
     for (const Field& block : blocks) {
       if (block.key == "environment_variables") read_environment_variables(block);
@@ -173,6 +173,8 @@ class Loader {
       config_.general_settings.master_key = lookup(std::string(kMasterKeyVariable)).value_or("");
     }
     if (!problems_.empty()) throw LoadError(std::move(problems_));
+    std::stable_sort(config_.key_uses.begin(), config_.key_uses.end(),
+                     [](const KeyUse& a, const KeyUse& b) { return a.line < b.line; });
     return std::move(config_);
   }
 
@@ -187,8 +189,30 @@ class Loader {
   }
   void warn(const Field& field, std::string_view reason) {
     config_.warnings.push_back(prefix(field) + std::string(reason));
+    if (KeyUse* use = key_use(field)) use->note = reason;
   }
-  void ignore(const Field& field) { warn(field, kNotImplemented); }
+
+  // The entries of a section LiteLLM documents (the document's top level, a model_list entry,
+  // its litellm_params, litellm_settings, router_settings, general_settings), each recorded for
+  // the migration report as used until a warning or a request default says otherwise.
+  std::vector<Field> section_entries(const Field& map) {
+    std::vector<Field> fields = entries(map);
+    for (const Field& field : fields) {
+      config_.key_uses.push_back(
+          {.path = field.path, .line = field.line, .verdict = KeyUse::Verdict::used});
+    }
+    return fields;
+  }
+  // The report's entry for a field, if it is a key of a section; nullptr otherwise.
+  KeyUse* key_use(const Field& field) {
+    const auto use = std::find_if(config_.key_uses.rbegin(), config_.key_uses.rend(),
+                                  [&](const KeyUse& key) { return key.path == field.path; });
+    return use == config_.key_uses.rend() ? nullptr : &*use;
+  }
+  void ignore(const Field& field, std::string_view reason = kNotImplemented) {
+    warn(field, reason);
+    if (KeyUse* use = key_use(field)) use->verdict = KeyUse::Verdict::ignored;
+  }
 
   // The process environment wins over environment_variables, as in LiteLLM's get_secret.
   std::optional<std::string> lookup(const std::string& name) const {
@@ -461,7 +485,7 @@ class Loader {
     bool named = false;
     bool model_accounted = false;  // litellm_params.model given, or litellm_params malformed
     int params_line = item.line;
-    for (const Field& field : entries(item)) {
+    for (const Field& field : section_entries(item)) {
       if (field.key == "model_name") {
         named = true;
         assign(model.model_name, read_required(field));
@@ -489,7 +513,7 @@ class Loader {
   // Returns whether a `model` key was present.
   bool read_litellm_params(const Field& block, LitellmParams& params) {
     bool has_model = false;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       const std::string& key = field.key;
       if (key == "model") {
         has_model = true;
@@ -521,9 +545,10 @@ class Loader {
       } else if (key == "mock_response") {
         assign(params.mock_response, read_string(field));
       } else if (is_unimplemented_litellm_setting(key)) {
-        warn(field, kLitellmOnly);
+        ignore(field, kLitellmOnly);
       } else {
         params.extra[key] = to_json(field);
+        if (KeyUse* use = key_use(field)) use->verdict = KeyUse::Verdict::passed_on;
       }
     }
     return has_model;
@@ -543,7 +568,7 @@ class Loader {
 
   void read_litellm_settings(const Field& block) {
     LitellmSettings& settings = config_.litellm_settings;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       if (field.key == "drop_params") {
         assign(settings.drop_params, read_bool(field));
       } else if (field.key == "num_retries") {
@@ -560,7 +585,7 @@ class Loader {
 
   void read_router_settings(const Field& block) {
     RouterSettings& settings = config_.router_settings;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       if (field.key == "routing_strategy") {
         assign(settings.routing_strategy, read_name(field));
       } else if (field.key == "num_retries") {
@@ -797,7 +822,7 @@ class Loader {
     GeneralSettings& settings = config_.general_settings;
     std::optional<double> request_memory_mb;
     std::optional<Field> request_memory_field;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       if (field.key == "master_key") {
         assign(settings.master_key, read_string(field));
       } else if (field.key == "max_request_size_mb") {
