@@ -60,7 +60,8 @@ bool model_allowed(const std::vector<std::string>& allowed, std::string_view mod
 Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user);
 
 // 401 key_model_access_denied (team_…, user_…), when the key, its team or its user may not call
-// `model_group`.
+// `model_group`. A key of a team whose models include "all-team-models" may call what its team
+// may.
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group,
                                 std::string_view provider);
 

@@ -106,14 +106,6 @@ bool is_sha256_hex(std::string_view token) {
          });
 }
 
-// LiteLLM's "all-team-models" (the default its UI gives a team's keys) means "whatever the key's
-// team may use": in llmux a key with no models of its own, the team's list deciding.
-std::vector<std::string> key_models(std::vector<std::string> models, std::int64_t& translated) {
-  if (std::find(models.begin(), models.end(), "all-team-models") == models.end()) return models;
-  ++translated;
-  return {};
-}
-
 // A budget window LiteLLM had not scheduled yet starts now, as a new key's would in llmux.
 std::optional<Millis> reset_at(std::optional<Millis> stored,
                                const std::optional<std::string>& duration, Millis now) {
@@ -174,7 +166,7 @@ class Importer {
         " FROM " + keys.from() +
         (joined ? " LEFT JOIN " + budgets.from() + " ON b.budget_id = k.budget_id" : "") +
         " ORDER BY k.token";
-    std::int64_t team_model_keys = 0, unhashed = 0, aliases_taken = 0;
+    std::int64_t unhashed = 0;
     for (const Row& row : litellm_.query(sql)) {
       Cursor column(row);
       KeyRecord key;
@@ -187,7 +179,7 @@ class Importer {
       key.budget_duration = column.optional_text();
       key.budget_reset_at = reset_at(column.optional_integer(), key.budget_duration, now_);
       key.expires = column.optional_integer();
-      key.models = key_models(column.strings(), team_model_keys);
+      key.models = column.strings();
       key.aliases = column.object();
       key.metadata = column.object();
       key.model_max_budget = column.object();
@@ -214,15 +206,9 @@ class Importer {
         note("key " + key.key_name + ": its alias \"" + *key.key_alias +
              "\" names another key in llmux; imported without an alias");
         key.key_alias.reset();
-        ++aliases_taken;
       }
       llmux_.insert_key(key);
       ++summary_.keys.imported;
-    }
-    if (team_model_keys > 0) {
-      note(std::to_string(team_model_keys) +
-           " key(s) with models [\"all-team-models\"]: imported with no models of their own, so "
-           "their team's models decide");
     }
     if (unhashed > 0) {
       note(std::to_string(unhashed) +

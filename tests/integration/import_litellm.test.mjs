@@ -182,7 +182,6 @@ for (const destination of kDestinations) {
       assert.match(firstRun, /^users: 2 imported, 0 already present, 0 skipped$/m);
       assert.match(firstRun, /^end users: 1 imported, 0 already present, 0 skipped$/m);
       assert.match(firstRun, /^spend logs: 2 imported, 0 already present, 0 skipped$/m);
-      assert.match(firstRun, /^note: 1 key\(s\) with models \["all-team-models"\]/m);
       assert.match(firstRun, /^note: 1 key\(s\) stored unhashed .*skipped/m);
       assert.match(firstRun, /^note: 1 team member\(s\) without a user_id/m);
       assert.match(firstRun, /^note: 1 user\(s\) with no role or one of LiteLLM's older roles/m);
@@ -216,7 +215,7 @@ for (const destination of kDestinations) {
       assert.equal(key.body.info.user_id, 'ada');
       assert.equal(key.body.info.max_budget, 5);
       assert.equal(key.body.info.soft_budget, 0.75);
-      assert.deepEqual(key.body.info.models, []);
+      assert.deepEqual(key.body.info.models, ['all-team-models']);
       assert.deepEqual(key.body.info.tags, ['project-x']);
       assert.ok(key.body.info.spend >= 1.25, `spend ${key.body.info.spend}`);
       assert.equal(new Date(key.body.info.expires).toISOString(), '2099-01-01T00:00:00.000Z');
