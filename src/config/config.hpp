@@ -124,6 +124,13 @@ struct RouterSettings {
   RedisSettings redis;  // redis_url, redis_host, redis_port, redis_password
 };
 
+// A fleet of llmux instances sharing router_settings.redis (docs/SCALING.md).
+struct FleetSettings {
+  // llmux's own (general_settings.fleet_lease_s): a parallel-request slot or budget reservation
+  // held by an instance that died is freed after this long; live ones are renewed every third.
+  double lease_s = 60;
+};
+
 // One key the file sets at its top level, in a model_list entry or its litellm_params, or in
 // litellm_settings, router_settings or general_settings, and what llmux does with it: the
 // migration report of --check_config.
@@ -145,6 +152,7 @@ struct Config {
   LitellmSettings litellm_settings;
   GeneralSettings general_settings;
   RouterSettings router_settings;
+  FleetSettings fleet;
   // environment_variables: exported by the app at startup, before anything reads the environment.
   std::vector<std::pair<std::string, std::string>> environment_variables;
   std::vector<std::string> warnings;  // settings accepted but not implemented yet, etc.
