@@ -6,6 +6,12 @@
 #   bench/callgrind.sh BINARY [BINARY_B]        # prints instructions per request, per thread kind
 #   N_JSON=4000 N_STREAM=1000 CONC=10 bench/callgrind.sh build-release/llmux
 #   KEEP=1 bench/callgrind.sh …                  # keeps the callgrind outputs (callgrind_annotate)
+#   CACHE=local bench/callgrind.sh …             # with the response cache (local, or redis on a
+#   CACHE=redis CACHE_CONTROL='{"no-cache":true}' bench/callgrind.sh …   # redis-server it starts);
+#                                                # h2load repeats one body, so every request after
+#                                                # the first is a hit; CACHE_CONTROL (the body's
+#                                                # `cache`) {"no-cache":true} makes each a miss
+#                                                # that is stored
 #   KEY_LIMITS='"rpm_limit":100000000' FLEET=B bench/callgrind.sh BIN BIN   # the cost of a fleet
 #
 # KEY_LIMITS: JSON fields added to the virtual key (limits make every call count against them).
@@ -26,6 +32,7 @@ MOCK_PORT_JSON=18080
 MOCK_PORT_SSE=18081
 PORT=${CALLGRIND_PORT:-18290}
 REDIS_PORT=${CALLGRIND_REDIS_PORT:-18291}
+CACHE=${CACHE:-}
 KEY_LIMITS=${KEY_LIMITS:-}
 FLEET=${FLEET:-}
 (($# >= 1)) || { echo "usage: $0 BINARY [BINARY_B]" >&2; exit 2; }
@@ -56,12 +63,28 @@ nginx -p "$RUN_DIR" -c "$BENCH_DIR/mock-upstream/nginx.conf" >"$RUN_DIR/logs/moc
 pids+=($!)
 wait_port $MOCK_PORT_JSON
 wait_port $MOCK_PORT_SSE
-if [[ -n $FLEET ]]; then
-  command -v redis-server >/dev/null || { echo "callgrind.sh: FLEET needs redis-server" >&2; exit 2; }
+if [[ -n $FLEET || $CACHE == redis ]]; then
+  command -v redis-server >/dev/null || { echo "callgrind.sh: FLEET and CACHE=redis need redis-server" >&2; exit 2; }
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
   pids+=($!)
   wait_port "$REDIS_PORT"
 fi
+
+cache_settings=""
+case $CACHE in
+  "") ;;
+  local) cache_settings="litellm_settings: {cache: true, cache_params: {type: local}}" ;;
+  redis)
+    cache_settings="litellm_settings: {cache: true, cache_params: {type: redis, host: 127.0.0.1, port: $REDIS_PORT}}"
+    ;;
+  *) echo "callgrind.sh: CACHE is local or redis" >&2; exit 2 ;;
+esac
+# The workload's body with the model named, and the cache controls when CACHE_CONTROL is set.
+request_body() {
+  local model=$1 source=$2
+  sed 's/"model": *"[^"]*"/"model": "'"$model"'"/' "$source" |
+    if [[ -n ${CACHE_CONTROL:-} ]]; then sed 's/^{/{"cache": '"$CACHE_CONTROL"', /'; else cat; fi
+}
 
 # count BINARY LABEL: prints "LABEL worker=<ins/req> store=<ins/req> indexer=<ins/req> total=<ins/req>"
 count() {
@@ -75,6 +98,7 @@ model_list:
     litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$MOCK_PORT_SSE/v1", api_key: sk-bench-upstream}
 general_settings:
   master_key: sk-bench-dummy
+$cache_settings
 YAML
   if [[ $FLEET == *$label* ]]; then
     printf 'router_settings:\n  redis_host: 127.0.0.1\n  redis_port: %s\n' "$REDIS_PORT" >>"$dir/config.yaml"
@@ -89,8 +113,8 @@ YAML
     -H "content-type: application/json" -d "{\"models\":[\"bench-json\",\"bench-sse\"]${KEY_LIMITS:+,$KEY_LIMITS}}" |
     sed -n 's/.*"key":"\(sk-[^"]*\)".*/\1/p')
   [[ -n $key ]] || { echo "callgrind.sh: no virtual key" >&2; return 1; }
-  sed 's/"model": *"[^"]*"/"model": "bench-json"/' "$BENCH_DIR/workload/chat-small.json" >"$dir/json.json"
-  sed 's/"model": *"[^"]*"/"model": "bench-sse"/' "$BENCH_DIR/workload/chat-small-stream.json" >"$dir/sse.json"
+  request_body bench-json "$BENCH_DIR/workload/chat-small.json" >"$dir/json.json"
+  request_body bench-sse "$BENCH_DIR/workload/chat-small-stream.json" >"$dir/sse.json"
   local kind body count
   for kind in json sse; do
     body=$dir/$kind.json count=$N_JSON

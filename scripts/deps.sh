@@ -7,6 +7,8 @@ APT_PACKAGES=(
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libsqlite3-dev libpq-dev postgresql
   redis-server openssl clang-format python3
+  chromium
+  pybind11-dev python3-dev python3-pytest python3-pytest-asyncio
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.

@@ -3,10 +3,14 @@
 #include "app/google_token_refresher.hpp"
 #include "app/migration_report.hpp"
 #include "auth/authenticator.hpp"
+#include "auth/ui_sessions.hpp"
+#include "cache/memory_store.hpp"
+#include "cache/response_cache.hpp"
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
 #include "fleet/shared_limits.hpp"
 #include "handlers/gateway.hpp"
+#include "redis/client.hpp"
 #include "redis/settings.hpp"
 #include "router/router.hpp"
 #include "server/listener.hpp"
@@ -42,21 +46,39 @@ struct Fleet {
   fleet::Instance instance;
 };
 
+// The response cache of litellm_settings (docs/CACHING.md), as the workers share it: its settings,
+// the process's memory store (type local) or the Redis options each worker's client dials (redis).
+struct CacheSetup {
+  const config::CacheSettings* settings = nullptr;  // nullptr: no response cache
+  std::unique_ptr<cache::MemoryStore> memory;
+  std::optional<redis::Options> redis;
+};
+
 // Everything one I/O thread owns: its event loop, listener, upstream pool, log buffer and, in a
-// fleet, its Redis connection.
+// fleet, its Redis connection; with a response cache, its view of it (and on Redis, its own
+// connection for it).
 struct Worker {
   Worker(const handlers::SharedState& shared, asio::ssl::context& tls,
-         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink, Fleet* fleet)
+         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink, Fleet* fleet,
+         const CacheSetup& cache_setup)
       : io(1),
         client(io, tls),
         shared_limits(fleet
                           ? std::make_unique<fleet::SharedLimits>(io, fleet->redis, fleet->instance)
                           : nullptr),
-        gateway(shared, client, log, metrics, spend_sink, shared_limits.get()) {}
+        cache_redis(cache_setup.redis ? std::make_unique<redis::Client>(io, *cache_setup.redis)
+                                      : nullptr),
+        cache(cache_setup.settings
+                  ? std::make_unique<cache::ResponseCache>(
+                        *cache_setup.settings, cache_setup.memory.get(), cache_redis.get(), metrics)
+                  : nullptr),
+        gateway(shared, client, log, metrics, spend_sink, shared_limits.get(), cache.get()) {}
 
   asio::io_context io;
   upstream::Client client;
   std::unique_ptr<fleet::SharedLimits> shared_limits;
+  std::unique_ptr<redis::Client> cache_redis;
+  std::unique_ptr<cache::ResponseCache> cache;
   telemetry::LogBuffer log;
   handlers::Gateway gateway;
   std::unique_ptr<server::Listener> listener;
@@ -83,6 +105,19 @@ void raise_descriptor_limit() {
 }
 
 // A size in MiB (as LiteLLM's max_request_size_mb counts them) in bytes.
+// How long an admin page login lasts.
+constexpr store::Millis kUiSessionMillis = 12 * 3600 * 1000;
+
+// LiteLLM's UI_USERNAME and UI_PASSWORD, when both are set: a login for the page besides the
+// master key.
+std::optional<auth::UiCredentials> ui_credentials_from_environment() {
+  const char* username = std::getenv("UI_USERNAME");
+  const char* password = std::getenv("UI_PASSWORD");
+  if (username == nullptr || password == nullptr || *username == 0 || *password == 0)
+    return std::nullopt;
+  return auth::UiCredentials{.username = username, .password = password};
+}
+
 std::size_t megabytes(double mb) { return static_cast<std::size_t>(mb * 1024 * 1024); }
 
 server::Limits limits_from(const config::GeneralSettings& settings, std::size_t workers) {
@@ -168,6 +203,7 @@ int run(const cli::Options& options) {
         "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
         "or LITELLM_MASTER_KEY.");
   }
+  auth::UiSessions ui_sessions(authenticator, ui_credentials_from_environment(), kUiSessionMillis);
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
   telemetry::Metrics metrics;
   std::unique_ptr<Fleet> fleet;
@@ -184,6 +220,26 @@ int run(const cli::Options& options) {
     telemetry::log_now(
         "info", "fleet: rate limits counted in Redis at " + redis::endpoint_text(fleet->redis));
   }
+  CacheSetup cache_setup;
+  if (const auto& cache = config.litellm_settings.cache) {
+    cache_setup.settings = &*cache;
+    if (cache->type == config::CacheType::local) {
+      cache_setup.memory =
+          std::make_unique<cache::MemoryStore>(megabytes(cache->max_memory_mb), &metrics.cache());
+    } else {
+      auto redis_options = redis::options_from(cache->redis);
+      if (!redis_options) {
+        std::cerr << "llmux: config error: litellm_settings.cache_params: "
+                  << redis_options.error().message << "\n";
+        return 2;
+      }
+      cache_setup.redis = std::move(*redis_options);
+    }
+    telemetry::log_now(
+        "info", "response cache: " +
+                    (cache_setup.memory ? std::string("local (in memory)")
+                                        : "redis at " + redis::endpoint_text(*cache_setup.redis)));
+  }
   const handlers::SharedState shared{
       .models = *models,
       .router = *router,
@@ -198,6 +254,7 @@ int run(const cli::Options& options) {
       .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
+      .ui_sessions = &ui_sessions,
   };
 
   const std::size_t worker_count = options.num_workers > 0
@@ -217,7 +274,7 @@ int run(const cli::Options& options) {
     for (std::size_t i = 0; i < worker_count; ++i) {
       auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker(),
                                              store_service ? &store_service->add_sink() : nullptr,
-                                             fleet.get());
+                                             fleet.get(), cache_setup);
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener =

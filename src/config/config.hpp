@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
@@ -71,12 +72,32 @@ struct RedisSettings {
   bool given() const { return !url.empty() || !host.empty(); }
 };
 
+// litellm_settings.cache_params, once `cache: true` turned the response cache on
+// (docs/CACHING.md).
+enum class CacheType { local, redis };
+struct CacheSettings {
+  CacheType type = CacheType::redis;  // the type LiteLLM's proxy takes when none is given
+  RedisSettings redis;                // type redis
+  std::string key_namespace;          // `namespace`: keys read "<namespace>:<hash>"
+  // How long an entry lives, unless the request says (cache.ttl): default_in_memory_ttl (local)
+  // or default_in_redis_ttl (redis) when given, else `ttl`; unset: 600 s in memory (as LiteLLM's
+  // in-memory cache), no expiry on Redis.
+  std::optional<double> ttl_s;
+  // supported_call_types: which endpoints are answered from the cache.
+  bool chat_completions = true;  // completion, acompletion
+  bool completions = true;       // text_completion, atext_completion
+  bool embeddings = true;        // embedding, aembedding (each input its own entry)
+  bool default_off = false;   // mode: default_off — only requests with cache: {use-cache: true}
+  double max_memory_mb = 64;  // llmux's own bound of the local type's entries
+};
+
 struct LitellmSettings {
   bool drop_params = false;
   int num_retries = 0;
   double request_timeout_s = 600;  // LiteLLM's default
   bool set_verbose = false;
   FallbackSettings fallback_settings;
+  std::optional<CacheSettings> cache;  // `cache: true`; nullopt: no response cache
 };
 
 struct GeneralSettings {

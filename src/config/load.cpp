@@ -570,6 +570,9 @@ class Loader {
 
   void read_litellm_settings(const Field& block) {
     LitellmSettings& settings = config_.litellm_settings;
+    std::optional<bool> cache_on;
+    std::optional<Field> cache_field;
+    std::optional<Field> cache_params;
     for (const Field& field : section_entries(block)) {
       if (field.key == "drop_params") {
         assign(settings.drop_params, read_bool(field));
@@ -579,9 +582,124 @@ class Loader {
         assign(settings.request_timeout_s, read_number(field, Sign::positive));
       } else if (field.key == "set_verbose") {
         assign(settings.set_verbose, read_bool(field));
+      } else if (field.key == "cache") {
+        cache_on = read_bool(field);
+        cache_field = field;
+      } else if (field.key == "cache_params") {
+        cache_params = field;
       } else if (!read_fallback_setting(field, settings.fallback_settings)) {
         ignore(field);
       }
+    }
+    if (cache_on.value_or(false)) {
+      // No cache_params: LiteLLM's defaults, as an empty map where they would be.
+      settings.cache = read_cache_params(cache_params.value_or(
+          Field{YAML::Node(), "litellm_settings.cache_params", cache_field->line, "cache_params"}));
+    } else if (cache_params) {
+      warn(*cache_params, "the response cache is off without `cache: true`; ignored");
+    }
+  }
+
+  // --- litellm_settings.cache_params (docs/CACHING.md) ---
+
+  // nullopt when the type is one llmux does not have (a warning says the cache is off).
+  std::optional<CacheSettings> read_cache_params(const Field& block) {
+    CacheSettings cache;
+    std::optional<double> ttl;
+    std::optional<double> memory_ttl;
+    std::optional<double> redis_ttl;
+    std::optional<Field> type_field;
+    for (const Field& field : entries(block)) {
+      const std::string& key = field.key;
+      if (key == "type") {
+        type_field = field;
+      } else if (read_redis_setting(field, cache.redis, "") ||
+                 (key == "redis_url" && read_redis_setting(field, cache.redis, "redis_"))) {
+        continue;
+      } else if (key == "namespace") {
+        assign(cache.key_namespace, read_string(field));
+      } else if (key == "ttl") {
+        ttl = read_number(field, Sign::positive);
+      } else if (key == "default_in_memory_ttl") {
+        memory_ttl = read_number(field, Sign::positive);
+      } else if (key == "default_in_redis_ttl") {
+        redis_ttl = read_number(field, Sign::positive);
+      } else if (key == "supported_call_types") {
+        read_cached_call_types(field, cache);
+      } else if (key == "mode") {
+        read_cache_mode(field, cache);
+      } else if (key == "max_memory_mb") {
+        assign(cache.max_memory_mb, read_number(field, Sign::positive));
+      } else {
+        ignore(field);
+      }
+    }
+    if (type_field && !read_cache_type(*type_field, cache.type)) return std::nullopt;
+    const bool on_redis = cache.type != CacheType::local;
+    const std::optional<double>& typed_ttl = on_redis ? redis_ttl : memory_ttl;
+    cache.ttl_s = typed_ttl ? typed_ttl : ttl;
+    if (on_redis) {
+      fill_redis_from_environment(cache.redis);
+      if (!cache.redis.given()) {
+        problem(block,
+                "a Redis cache needs cache_params.host (or url), or REDIS_HOST / REDIS_URL "
+                "in the environment");
+      }
+    }
+    return cache;
+  }
+
+  // False for a type llmux does not have: LiteLLM's other stores are accepted with a warning
+  // (the cache is off), anything else is a problem.
+  bool read_cache_type(const Field& field, CacheType& type) {
+    const std::optional<std::string> name = read_name(field);
+    if (!name) return true;
+    if (*name == "local") {
+      type = CacheType::local;
+    } else if (*name == "redis") {
+      type = CacheType::redis;
+    } else if (*name == "redis-semantic" || *name == "s3" || *name == "gcs" || *name == "disk" ||
+               *name == "qdrant-semantic" || *name == "valkey-semantic" || *name == "azure-blob") {
+      warn(field, "\"" + *name +
+                      "\" is not supported by llmux (local and redis are); the response cache "
+                      "is off");
+      return false;
+    } else {
+      problem(field, "unknown cache type \"" + name->substr(0, kMaxEchoedChars) +
+                         "\" (known: local, redis)");
+    }
+    return true;
+  }
+
+  // LiteLLM's call type names (sync and async spellings); the ones of endpoints llmux does not
+  // cache are accepted with a warning. An empty list caches nothing.
+  void read_cached_call_types(const Field& field, CacheSettings& cache) {
+    cache.chat_completions = cache.completions = cache.embeddings = false;
+    for (const Field& item : items(field)) {
+      const std::optional<std::string> name = read_name(item);
+      if (!name) continue;
+      if (*name == "completion" || *name == "acompletion") {
+        cache.chat_completions = true;
+      } else if (*name == "text_completion" || *name == "atext_completion") {
+        cache.completions = true;
+      } else if (*name == "embedding" || *name == "aembedding") {
+        cache.embeddings = true;
+      } else {
+        warn(item, "\"" + name->substr(0, kMaxEchoedChars) +
+                       "\" is not cached by llmux (completion, text_completion and embedding are); "
+                       "ignored");
+      }
+    }
+  }
+
+  void read_cache_mode(const Field& field, CacheSettings& cache) {
+    const std::optional<std::string> mode = read_name(field);
+    if (!mode) return;
+    if (*mode == "default_on" || *mode == "default_off") {
+      cache.default_off = *mode == "default_off";
+    } else {
+      problem(field, "expected default_on or default_off, got \"" +
+                         mode->substr(0, kMaxEchoedChars) + "\"");
     }
   }
 

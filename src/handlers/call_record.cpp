@@ -206,6 +206,12 @@ Result<void> CallRecord::admit_local_limits(std::span<const fleet::Holder> holde
   return {};
 }
 
+void CallRecord::answered_from_cache(const api::Usage& usage) {
+  cache_hit_ = true;
+  outcome.status = 200;
+  outcome.usage = usage;
+}
+
 void CallRecord::settle() {
   if (settled_) return;
   settled_ = true;
@@ -228,6 +234,7 @@ void CallRecord::settle() {
                                   .received_at = received_at_,
                                   .time_to_first_chunk = outcome.upstream_time,
                                   .stream = admitted_ && request_->stream,
+                                  .cache_hit = cache_hit_,
                                   .response_body = response_body_});
   shared_lease_.finish(tokens, cost_);
   const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
@@ -319,6 +326,7 @@ void CallRecord::report() {
   line += ",\"completion_tokens\":";
   append_number(line, outcome.usage.completion_tokens);
   if (outcome.usage.estimated) line += ",\"usage_estimated\":true";
+  if (cache_hit_) line += ",\"cache_hit\":true";
   if (outcome.retries > 0) {
     line += ",\"retries\":";
     append_number(line, outcome.retries);

@@ -5,6 +5,8 @@
 //   settle — once the relay has its outcome: tokens to the limits' permits, the cost to the live
 //            spend and the spend log, the key's model budget, the soft-budget warning;
 //   report — the access-log line and the metrics (and, next, the logging callbacks).
+// A call answered from the response cache (ModelCalls' cache step) is admitted like any other (it
+// counts towards rpm limits, as in LiteLLM), then settled at no cost and logged as a cache hit.
 // compose_headers() writes every x-litellm-* / x-ratelimit-* header of the answer in one place.
 // New call steps (caching, callbacks) hook into these phases.
 #pragma once
@@ -69,6 +71,9 @@ class CallRecord {
   // deployment, attempts, durations and (known only before a whole answer or an error) the cost.
   void compose_headers(Leaving leaving);
 
+  // The answer comes from the response cache: status 200, the stored answer's usage, no cost.
+  void answered_from_cache(const api::Usage& usage);
+
   // The whole answer's bytes, for the spend log when the operator stores prompts.
   void keep_response(std::string_view body) { response_body_ = body; }
 
@@ -101,6 +106,7 @@ class CallRecord {
   bool planned_ = false;
   bool settled_ = false;
   bool reported_ = false;
+  bool cache_hit_ = false;
   double cost_ = 0;
 };
 

@@ -14,6 +14,7 @@
 #include "handlers/model_routes.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "handlers/status_routes.hpp"
+#include "handlers/ui_routes.hpp"
 #include "limits/limiter.hpp"
 #include "relay/local_answers.hpp"
 #include "router/model_table.hpp"
@@ -24,6 +25,7 @@
 #include "telemetry/metrics.hpp"
 #include "upstream/transport.hpp"
 
+#include <optional>
 #include <string>
 
 namespace llmux::handlers {
@@ -45,15 +47,17 @@ struct SharedState {
   // stream (general_settings).
   std::size_t max_upstream_response_bytes = 64u << 20;
   std::size_t max_upstream_event_bytes = 16u << 20;
+  auth::UiSessions* ui_sessions = nullptr;  // the admin page's logins; nullptr: no page at /ui
 };
 
 class Gateway {
  public:
   // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a
-  // database; shared_limits: this worker's, in a fleet only.
+  // database; shared_limits: this worker's, in a fleet only; cache: this worker's response cache,
+  // nullptr without one.
   Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
           telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr,
-          fleet::SharedLimits* shared_limits = nullptr);
+          fleet::SharedLimits* shared_limits = nullptr, cache::ResponseCache* cache = nullptr);
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
@@ -73,6 +77,7 @@ class Gateway {
   admin::TeamRoutes teams_;
   admin::UserRoutes users_;
   admin::SpendRoutes spend_routes_;
+  std::optional<UiRoutes> ui_;
 };
 
 }  // namespace llmux::handlers

@@ -1,6 +1,7 @@
 #include "handlers/model_calls.hpp"
 
 #include "api/error_body.hpp"
+#include "cache/stream_answer.hpp"
 #include "providers/wire/sse.hpp"
 #include "router/request_options.hpp"
 
@@ -10,15 +11,26 @@ namespace llmux::handlers {
 
 namespace {
 
+// A missed answer on its way into the response cache: a whole answer as it is, a stream assembled
+// from its frames. Stored before the client's last byte leaves, so that a request sent once the
+// client has its answer finds it.
+struct CacheFill {
+  cache::ResponseCache& cache;
+  const cache::Ticket& ticket;
+  cache::StreamAssembler assembler;
+};
+
 // The relay's answers, written to the exchange: each part of the record's life where it belongs
 // (the cost settled and every header composed before a whole answer leaves; the head of a stream
 // with its first frames; an in-band error reported before it ends the stream).
 class ExchangeSink final : public relay::Sink {
  public:
-  ExchangeSink(server::Exchange& exchange, CallRecord& record)
-      : exchange_(exchange), record_(record) {}
+  // `fill`: where a missed answer is stored; nullptr when it is not.
+  ExchangeSink(server::Exchange& exchange, CallRecord& record, CacheFill* fill)
+      : exchange_(exchange), record_(record), fill_(fill) {}
 
   asio::awaitable<void> answer(std::string body) override {
+    if (fill_) co_await fill_->cache.store(fill_->ticket, body, record_.outcome.usage);
     record_.keep_response(body);
     record_.settle();
     record_.compose_headers(CallRecord::Leaving::answer);
@@ -27,6 +39,14 @@ class ExchangeSink final : public relay::Sink {
   }
 
   asio::awaitable<bool> stream(std::string_view frames, bool last) override {
+    if (fill_) {
+      fill_->assembler.feed(frames);
+      if (last) {
+        const api::Usage& usage = record_.outcome.usage;
+        if (auto whole = fill_->assembler.finish(usage))
+          co_await fill_->cache.store(fill_->ticket, std::move(*whole), usage);
+      }
+    }
     if (!exchange_.streaming()) {
       record_.compose_headers(CallRecord::Leaving::stream_head);
       exchange_.start_stream();
@@ -56,6 +76,7 @@ class ExchangeSink final : public relay::Sink {
  private:
   server::Exchange& exchange_;
   CallRecord& record_;
+  CacheFill* fill_;
 };
 
 using verb = server::http::verb;
@@ -100,6 +121,35 @@ asio::awaitable<void> ModelCalls::refuse(server::Exchange& exchange, CallRecord&
   co_await exchange.respond(static_cast<unsigned>(record.outcome.status), api::error_body(error));
 }
 
+asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, CallRecord& record,
+                                                    const api::Request& request,
+                                                    const cache::Ticket& ticket) {
+  const std::shared_ptr<const cache::Entry> entry = co_await cache_->find(ticket);
+  if (!entry) co_return false;
+  std::string frames;
+  if (request.stream) {
+    auto replayed = cache::stream_frames(entry->answer, request.include_usage);
+    if (!replayed) co_return false;
+    frames = std::move(*replayed);
+  }
+  record.answered_from_cache({.prompt_tokens = entry->prompt_tokens,
+                              .completion_tokens = entry->completion_tokens,
+                              .total_tokens = entry->prompt_tokens + entry->completion_tokens,
+                              .reported = true});
+  record.keep_response(entry->answer);
+  record.settle();
+  if (request.stream) {
+    record.compose_headers(CallRecord::Leaving::stream_head);
+    exchange.start_stream();
+    co_await exchange.write(frames, true);
+  } else {
+    record.compose_headers(CallRecord::Leaving::answer);
+    co_await exchange.respond(200, entry->answer);
+  }
+  record.report();
+  co_return true;
+}
+
 asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoint endpoint,
                                          std::string_view model_from_path) {
   CallRecord record(services_, exchange, endpoint);
@@ -131,7 +181,21 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   plan->restrict_groups(group_access(*caller));
   record.planned();
 
-  ExchangeSink sink(exchange, record);
+  // The response cache (docs/CACHING.md): a hit is the answer; a miss is relayed and stored.
+  std::optional<cache::Ticket> ticket;
+  if (cache_) {
+    auto asked = cache_->ticket(endpoint, request->model, request->body);
+    if (!asked) co_return co_await refuse(exchange, record, asked.error());
+    ticket = std::move(*asked);
+  }
+  std::optional<CacheFill> fill;
+  if (ticket) {
+    exchange.set_header("x-litellm-cache-key", ticket->key);
+    if (co_await answer_from_cache(exchange, record, *request, *ticket)) co_return;
+    if (ticket->write) fill.emplace(CacheFill{.cache = *cache_, .ticket = *ticket});
+  }
+
+  ExchangeSink sink(exchange, record, fill ? &*fill : nullptr);
   relay::SteadyClock clock(co_await asio::this_coro::executor);
   relay::End end =
       co_await relay_.run(*request, *plan, sink, clock, presented_key(exchange), record.outcome);

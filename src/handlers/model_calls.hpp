@@ -1,10 +1,12 @@
 // The model-call routes (/chat/completions, /completions, /embeddings, /moderations, /rerank, and
 // Azure's /openai/deployments/{model}/…): the life of a model request, top to bottom — identify
 // the caller, parse the body once, admit the call (its record's first phase), plan its attempts,
-// relay them, settle and report. docs/ARCHITECTURE.md walks through it.
+// answer from the response cache when it has the answer, else relay them (storing the answer),
+// settle and report. docs/ARCHITECTURE.md walks through it.
 #pragma once
 
 #include "api/request.hpp"
+#include "cache/response_cache.hpp"
 #include "handlers/call_record.hpp"
 #include "handlers/callers.hpp"
 #include "relay/relay.hpp"
@@ -17,9 +19,15 @@ namespace asio = boost::asio;
 
 class ModelCalls {
  public:
+  // `cache`: this worker's response cache; nullptr when the config has none.
   ModelCalls(const router::Router& router, Callers& callers, const CallServices& services,
-             upstream::Transport& transport, relay::AnswerLimits limits)
-      : router_(router), callers_(callers), services_(services), relay_(transport, limits) {}
+             upstream::Transport& transport, relay::AnswerLimits limits,
+             cache::ResponseCache* cache)
+      : router_(router),
+        callers_(callers),
+        services_(services),
+        relay_(transport, limits),
+        cache_(cache) {}
 
   void add_to(server::Routes& routes);
   asio::awaitable<void> handle(server::Exchange& exchange, api::Endpoint endpoint,
@@ -28,11 +36,16 @@ class ModelCalls {
  private:
   // The call's answer is an error, before anything was sent.
   asio::awaitable<void> refuse(server::Exchange& exchange, CallRecord& record, const Error& error);
+  // The response cache's step: true when the cache had the answer and the client has it, as a
+  // whole answer or a stream, as it asked.
+  asio::awaitable<bool> answer_from_cache(server::Exchange& exchange, CallRecord& record,
+                                          const api::Request& request, const cache::Ticket& ticket);
 
   const router::Router& router_;
   Callers& callers_;
   const CallServices& services_;
   relay::Relay relay_;
+  cache::ResponseCache* cache_;
 };
 
 }  // namespace llmux::handlers

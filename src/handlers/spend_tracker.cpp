@@ -32,8 +32,9 @@ std::string column_text(std::string_view text) {
 double SpendTracker::record(const FinishedCall& call) {
   if (!sink_ || !call.request || !call.caller) return 0;
   const bool success = call.status >= 200 && call.status < 300;
-  const double cost =
-      success && call.deployment ? router::call_cost(*call.deployment, call.usage) : 0;
+  const double cost = success && call.deployment && !call.cache_hit
+                          ? router::call_cost(*call.deployment, call.usage)
+                          : 0;
   const auth::CachedKey* key = call.caller->key;
   if (key && cost > 0) {
     key->spend->add(cost);
@@ -76,6 +77,7 @@ double SpendTracker::record(const FinishedCall& call) {
   }
   event.end_user = column_text(call.end_user);
   event.status = success ? "success" : "failure";
+  event.cache_hit = call.cache_hit;
   // The request's metadata and tags; its messages only when the operator asked for them.
   if (const auto* metadata = call.request->body.if_contains("metadata");
       metadata && metadata->is_object()) {

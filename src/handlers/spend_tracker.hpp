@@ -27,6 +27,7 @@ struct FinishedCall {
   std::chrono::steady_clock::time_point received_at;
   std::chrono::steady_clock::duration time_to_first_chunk{};  // streams only
   bool stream = false;
+  bool cache_hit = false;          // answered from the response cache: costs nothing
   std::string_view response_body;  // kept only with store_prompts_in_spend_logs
 };
 

@@ -173,7 +173,10 @@ asio::awaitable<Relay::AttemptEnd> Relay::relay_stream(
     if (!out.empty()) {
       if (!sink.started())
         outcome.upstream_time = clock.now() - started;  // time to the first frame
-      if (!co_await sink.stream(out, !failure && (ended || decoder->done()))) break;
+      const bool last = !failure && (ended || decoder->done());
+      // Known before the last frame leaves, so that the sink can store the whole answer with it.
+      if (last) outcome.usage = decoder->usage();
+      if (!co_await sink.stream(out, last)) break;
     }
     if (ended || decoder->done()) break;
   }

@@ -91,8 +91,41 @@ std::string Metrics::render() const {
   family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
   out += "llmux_in_flight_requests " +
          std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
+  render_cache(out);
   if (fleet_enabled_) render_fleet(out);
   return out;
+}
+
+void Metrics::render_cache(std::string& out) const {
+  static constexpr std::array<const char*, static_cast<std::size_t>(CacheLookup::count)>
+      kLookupNames = {"hit", "miss"};
+  family(out, "llmux_cache_lookups_total", "counter",
+         "Response cache lookups: answered from the cache (hit) or not (miss).");
+  for (std::size_t result = 0; result < kLookupNames.size(); ++result) {
+    std::uint64_t total = 0;
+    for (const auto& worker : workers_) total += read(worker->cache_lookups_[result]);
+    out += "llmux_cache_lookups_total{result=\"";
+    out += kLookupNames[result];
+    out += "\"} " + std::to_string(total) + '\n';
+  }
+  const auto worker_sum = [this](auto member) {
+    std::uint64_t total = 0;
+    for (const auto& worker : workers_) total += read((*worker).*member);
+    return std::to_string(total);
+  };
+  family(out, "llmux_cache_stores_total", "counter", "Answers written to the response cache.");
+  out += "llmux_cache_stores_total " + worker_sum(&WorkerMetrics::cache_stores_) + '\n';
+  family(out, "llmux_cache_redis_errors_total", "counter",
+         "Response cache commands Redis did not answer (the calls went upstream).");
+  out += "llmux_cache_redis_errors_total " + worker_sum(&WorkerMetrics::cache_redis_errors_) + '\n';
+  family(out, "llmux_cache_memory_bytes", "gauge", "Bytes held by the in-memory response cache.");
+  out += "llmux_cache_memory_bytes " + std::to_string(cache_.memory_bytes.load()) + '\n';
+  family(out, "llmux_cache_memory_entries", "gauge", "Entries in the in-memory response cache.");
+  out += "llmux_cache_memory_entries " + std::to_string(cache_.memory_entries.load()) + '\n';
+  family(out, "llmux_cache_memory_evictions_total", "counter",
+         "In-memory cache entries pushed out to make room for newer ones.");
+  out +=
+      "llmux_cache_memory_evictions_total " + std::to_string(cache_.memory_evictions.load()) + '\n';
 }
 
 void Metrics::render_fleet(std::string& out) const {

@@ -26,6 +26,17 @@ enum class Outcome : std::size_t { success, client_error, server_error, client_g
 
 Outcome outcome_of(int status);
 
+// The in-memory response cache's state (one per process): written by the cache under its own
+// locks, read by /metrics.
+struct CacheCounters {
+  std::atomic<std::int64_t> memory_bytes{0};
+  std::atomic<std::int64_t> memory_entries{0};
+  std::atomic<std::uint64_t> memory_evictions{0};  // pushed out to make room (not expiries)
+};
+
+// How one lookup of the response cache ended.
+enum class CacheLookup : std::size_t { hit, miss, count };
+
 class WorkerMetrics {
  public:
   // One finished model request.
@@ -34,6 +45,12 @@ class WorkerMetrics {
   // A key's spend went past its soft_budget (LiteLLM's budget alert; the call is not refused).
   void soft_budget_crossed() { add(soft_budget_crossings_, 1); }
   void request_started() { add(in_flight_, 1); }
+  // The response cache, as one worker saw it.
+  void cache_lookup(CacheLookup result) {
+    add(cache_lookups_[static_cast<std::size_t>(result)], 1);
+  }
+  void cache_stored() { add(cache_stores_, 1); }
+  void cache_redis_failed() { add(cache_redis_errors_, 1); }
   void request_finished() { add(in_flight_, ~std::uint64_t{0}); }
 
  private:
@@ -52,6 +69,9 @@ class WorkerMetrics {
   Counter duration_us_{0};
   Counter soft_budget_crossings_{0};
   Counter in_flight_{0};  // modular: a finish adds 2^64 - 1; the sum over workers is exact
+  std::array<Counter, static_cast<std::size_t>(CacheLookup::count)> cache_lookups_{};
+  Counter cache_stores_{0};
+  Counter cache_redis_errors_{0};
 };
 
 // A fleet's shared state (fleet/): process-wide, written from any thread (relaxed atomic adds,
@@ -70,6 +90,7 @@ struct FleetMetrics {
 class Metrics {
  public:
   WorkerMetrics& add_worker();
+  CacheCounters& cache() { return cache_; }
   // Before the workers start: /metrics shows the fleet's counters from then on.
   FleetMetrics& enable_fleet() {
     fleet_enabled_ = true;
@@ -79,9 +100,11 @@ class Metrics {
   std::string render() const;
 
  private:
+  void render_cache(std::string& out) const;
   void render_fleet(std::string& out) const;
 
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;
+  CacheCounters cache_;
   FleetMetrics fleet_;
   bool fleet_enabled_ = false;
 };

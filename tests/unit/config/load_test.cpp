@@ -556,8 +556,6 @@ model_list:
     tpm_limit: 5
 litellm_settings:
   drop_params: true
-  cache: true
-  cache_params: {type: redis}
 router_settings:
   routing_strategy_args: {ttl: 60}
 general_settings:
@@ -569,12 +567,10 @@ callback_settings:
       config.warnings,
       ElementsAre(
           "config.yaml:5: model_list[0].tpm_limit: not implemented by llmux yet; ignored",
-          "config.yaml:8: litellm_settings.cache: not implemented by llmux yet; ignored",
-          "config.yaml:9: litellm_settings.cache_params: not implemented by llmux yet; ignored",
-          "config.yaml:11: router_settings.routing_strategy_args: not implemented by llmux yet; "
+          "config.yaml:9: router_settings.routing_strategy_args: not implemented by llmux yet; "
           "ignored",
-          "config.yaml:13: general_settings.alerting: not implemented by llmux yet; ignored",
-          "config.yaml:14: callback_settings: not implemented by llmux yet; ignored"));
+          "config.yaml:11: general_settings.alerting: not implemented by llmux yet; ignored",
+          "config.yaml:12: callback_settings: not implemented by llmux yet; ignored"));
   EXPECT_TRUE(config.litellm_settings.drop_params);
 }
 
@@ -798,13 +794,13 @@ TEST(LoadFile, ReadsAFileAndNamesItInMessages) {
   {
     std::ofstream out(path);
     out << "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n"
-           "litellm_settings: {cache: true}\n";
+           "general_settings: {alerting: [slack]}\n";
   }
   const Config config = load_file(path.string(), kNoEnv);
   std::filesystem::remove(path);
   EXPECT_EQ(config.source, path.string());
   ASSERT_EQ(config.model_list.size(), 1u);
-  EXPECT_THAT(config.warnings, ElementsAre(path.string() + ":4: litellm_settings.cache: not "
+  EXPECT_THAT(config.warnings, ElementsAre(path.string() + ":4: general_settings.alerting: not "
                                                            "implemented by llmux yet; ignored"));
 }
 
@@ -904,6 +900,93 @@ TEST(LoadString, RedisFromTheEnvironmentAloneIsTheRoutersRedis) {
 TEST(LoadString, AMalformedRedisEnvironmentVariableIsAProblem) {
   EXPECT_THAT(problems_of("router_settings: {redis_host: r}\n", env_of({{"REDIS_PORT", "x"}})),
               ElementsAre(HasSubstr("REDIS_PORT: expected a port number")));
+}
+
+}  // namespace
+}  // namespace llmux::config
+
+namespace llmux::config {
+namespace {
+
+TEST(CacheParams, OffWithoutCacheTrue) {
+  const Config config = load(R"(
+litellm_settings:
+  cache_params: {type: local}
+)");
+  EXPECT_FALSE(config.litellm_settings.cache);
+  EXPECT_THAT(config.warnings,
+              ElementsAre(HasSubstr("the response cache is off without `cache: true`")));
+}
+
+TEST(CacheParams, LocalWithLiteLLMsSettings) {
+  const Config config = load(R"(
+litellm_settings:
+  cache: true
+  cache_params:
+    type: local
+    namespace: team-a
+    ttl: 30
+    default_in_memory_ttl: 5
+    default_in_redis_ttl: 99
+    supported_call_types: [acompletion, embedding, arerank]
+    mode: default_off
+)");
+  ASSERT_TRUE(config.litellm_settings.cache);
+  const CacheSettings& cache = *config.litellm_settings.cache;
+  EXPECT_EQ(cache.type, CacheType::local);
+  EXPECT_EQ(cache.key_namespace, "team-a");
+  EXPECT_EQ(cache.ttl_s, 5);  // the in-memory default wins over ttl for the local type
+  EXPECT_TRUE(cache.chat_completions);
+  EXPECT_FALSE(cache.completions);
+  EXPECT_TRUE(cache.embeddings);
+  EXPECT_TRUE(cache.default_off);
+  EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("\"arerank\" is not cached by llmux")));
+}
+
+TEST(CacheParams, RedisFromFieldsUrlAliasAndEnvironment) {
+  const Config from_fields = load(R"(
+litellm_settings:
+  cache: true
+  cache_params: {type: redis, host: 127.0.0.1, port: 6390, password: pw, ttl: 60}
+)");
+  ASSERT_TRUE(from_fields.litellm_settings.cache);
+  EXPECT_EQ(from_fields.litellm_settings.cache->redis.host, "127.0.0.1");
+  EXPECT_EQ(from_fields.litellm_settings.cache->redis.port, 6390);
+  EXPECT_EQ(from_fields.litellm_settings.cache->ttl_s, 60);
+
+  const Config from_url = load(R"(
+litellm_settings:
+  cache: true
+  cache_params: {type: redis, redis_url: "redis://127.0.0.1:6391"}
+)");
+  EXPECT_EQ(from_url.litellm_settings.cache->redis.url, "redis://127.0.0.1:6391");
+
+  // No type: LiteLLM's proxy takes redis; where it is comes from REDIS_*.
+  const Config from_environment =
+      load("litellm_settings: {cache: true}\n",
+           env_of({{"REDIS_HOST", "10.0.0.5"}, {"REDIS_PORT", "6392"}}));
+  ASSERT_TRUE(from_environment.litellm_settings.cache);
+  EXPECT_EQ(from_environment.litellm_settings.cache->type, CacheType::redis);
+  EXPECT_EQ(from_environment.litellm_settings.cache->redis.host, "10.0.0.5");
+  EXPECT_EQ(from_environment.litellm_settings.cache->redis.port, 6392);
+  EXPECT_FALSE(from_environment.litellm_settings.cache->ttl_s);
+}
+
+TEST(CacheParams, ProblemsAndUnsupportedTypes) {
+  EXPECT_THAT(problems_of("litellm_settings: {cache: true, cache_params: {type: redis}}\n"),
+              ElementsAre(HasSubstr("a Redis cache needs cache_params.host (or url)")));
+  EXPECT_THAT(
+      problems_of("litellm_settings: {cache: true, cache_params: {type: floppy, host: h}}\n"),
+      ElementsAre(HasSubstr("unknown cache type \"floppy\"")));
+  EXPECT_THAT(problems_of("litellm_settings: {cache: true, cache_params: {mode: sometimes}}\n",
+                          env_of({{"REDIS_HOST", "h"}})),
+              ElementsAre(HasSubstr("expected default_on or default_off")));
+  for (const char* type : {"s3", "redis-semantic", "qdrant-semantic", "disk"}) {
+    const Config config =
+        load(std::string("litellm_settings: {cache: true, cache_params: {type: ") + type + "}}\n");
+    EXPECT_FALSE(config.litellm_settings.cache) << type;
+    EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("is not supported by llmux"))) << type;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,33 @@
+// One in-process call through sdk::Client on a mock_response deployment (answered without a
+// socket): the library's own cost per call (hand-over to its thread, plan, relay, answer back),
+// the figure the Python binding's overhead is measured against (bench/sdk/binding_bench.py).
+#include "sdk/client.hpp"
+
+#include "config/load.hpp"
+
+#include <benchmark/benchmark.h>
+
+namespace {
+
+constexpr std::string_view kConfig = R"(
+model_list:
+  - model_name: local
+    litellm_params: {model: openai/local, mock_response: "Hi there"}
+)";
+constexpr std::string_view kBody =
+    R"({"model":"local","messages":[{"role":"user","content":"Hi"}]})";
+
+void BM_SdkCallMockResponse(benchmark::State& state) {
+  llmux::sdk::Client client(llmux::config::load_string(kConfig, "bench.yaml"));
+  for (auto _ : state) {
+    auto answer = client.call(llmux::api::Endpoint::chat_completions, std::string(kBody));
+    if (!answer) {
+      state.SkipWithError(answer.error().message.c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(answer->body.data());
+  }
+}
+BENCHMARK(BM_SdkCallMockResponse)->UseRealTime();
+
+}  // namespace

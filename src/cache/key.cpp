@@ -1,0 +1,266 @@
+#include "cache/key.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <charconv>
+#include <memory>
+
+namespace llmux::cache {
+
+namespace json = boost::json;
+
+namespace {
+
+// Fields that never change the answer: who asks, how it is delivered, and the gateway's own
+// routing and logging fields. Everything else a client sends is part of the key, so an unknown
+// field that does change the answer can never be answered from another request's entry.
+constexpr std::string_view kNotAnswerFields[] = {
+    "model",  // stands for itself as the model group, after a key's alias
+    "user",
+    "metadata",
+    "litellm_metadata",
+    "stream",
+    "stream_options",
+    "cache",
+    "caching",
+    "tags",
+    "num_retries",
+    "max_retries",
+    "fallbacks",
+    "context_window_fallbacks",
+    "content_policy_fallbacks",
+    "disable_fallbacks",
+    "timeout",
+    "stream_timeout",
+    "request_timeout",
+    "litellm_call_id",
+    "litellm_logging_obj",
+    "proxy_server_request",
+};
+
+bool is_answer_field(std::string_view name) {
+  return std::find(std::begin(kNotAnswerFields), std::end(kNotAnswerFields), name) ==
+         std::end(kNotAnswerFields);
+}
+
+void append_count(std::string& out, std::size_t count) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, count).ptr;
+  out.append(digits, end);
+  out += ':';
+}
+
+void append_text(std::string& out, std::string_view text) {
+  append_count(out, text.size());
+  out += text;
+}
+
+// One value in a form that differs whenever the values differ: each value tagged with its type,
+// strings and containers with their lengths, object members sorted by name.
+void append_canonical(std::string& out, const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null: out += 'n'; return;
+    case json::kind::bool_: out += value.get_bool() ? 't' : 'f'; return;
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: {
+      char digits[32];
+      char* end = nullptr;
+      if (value.is_int64()) {
+        out += 'i';
+        end = std::to_chars(digits, digits + sizeof digits, value.get_int64()).ptr;
+      } else if (value.is_uint64()) {
+        out += 'u';
+        end = std::to_chars(digits, digits + sizeof digits, value.get_uint64()).ptr;
+      } else {
+        out += 'd';
+        end = std::to_chars(digits, digits + sizeof digits, value.get_double()).ptr;
+      }
+      out.append(digits, end);
+      out += ';';
+      return;
+    }
+    case json::kind::string:
+      out += 's';
+      append_text(out, value.get_string());
+      return;
+    case json::kind::array:
+      out += 'a';
+      append_count(out, value.get_array().size());
+      for (const json::value& item : value.get_array()) append_canonical(out, item);
+      return;
+    case json::kind::object: {
+      const json::object& object = value.get_object();
+      std::vector<const json::key_value_pair*> members;
+      members.reserve(object.size());
+      for (const json::key_value_pair& member : object) members.push_back(&member);
+      std::sort(members.begin(), members.end(),
+                [](const auto* a, const auto* b) { return a->key() < b->key(); });
+      out += 'o';
+      append_count(out, members.size());
+      for (const json::key_value_pair* member : members) {
+        append_text(out, member->key());
+        append_canonical(out, member->value());
+      }
+      return;
+    }
+  }
+}
+
+// The members of the body that change the answer, sorted by name, but `skip`.
+void append_answer_fields(std::string& out, const json::object& body, std::string_view skip = {}) {
+  std::vector<const json::key_value_pair*> members;
+  members.reserve(body.size());
+  for (const json::key_value_pair& member : body) {
+    if (!is_answer_field(member.key()) || member.key() == skip) continue;
+    members.push_back(&member);
+  }
+  std::sort(members.begin(), members.end(),
+            [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  append_count(out, members.size());
+  for (const json::key_value_pair* member : members) {
+    append_text(out, member->key());
+    append_canonical(out, member->value());
+  }
+}
+
+// The text a key is the hash of, built in one buffer per thread (no allocation once it has
+// grown to the size of the usual body).
+std::string& key_text(std::string_view kind, std::string_view endpoint,
+                      std::string_view model_group) {
+  thread_local std::string text;
+  text.clear();
+  append_text(text, kind);
+  append_text(text, endpoint);
+  append_text(text, model_group);
+  return text;
+}
+
+std::string sha256_hex(std::string_view text, std::string_view key_namespace) {
+  // Fetched once and one context per thread: EVP_Digest with EVP_sha256() looks the algorithm up
+  // and allocates a context on every call, which cost more than the hash itself.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestInit_ex(context.get(), kSha256, nullptr);
+  EVP_DigestUpdate(context.get(), text.data(), text.size());
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key;
+  key.reserve(key_namespace.size() + 1 + 2 * length);
+  if (!key_namespace.empty()) {
+    key += key_namespace;
+    key += ':';
+  }
+  for (unsigned int i = 0; i < length; ++i) {
+    key += kHex[digest[i] >> 4];
+    key += kHex[digest[i] & 0xf];
+  }
+  return key;
+}
+
+Error control_error(std::string message) {
+  return make_error(ErrorKind::invalid_request, std::move(message), "cache");
+}
+
+// A control that must be a JSON boolean: absent is false.
+Result<bool> read_flag(const json::object& controls, std::string_view name) {
+  const json::value* value = controls.if_contains(name);
+  if (!value || value->is_null()) return false;
+  if (!value->is_bool())
+    return control_error("Invalid 'cache': \"" + std::string(name) + "\" must be true or false.");
+  return value->get_bool();
+}
+
+// A number of seconds, not negative.
+Result<std::optional<double>> read_seconds(const json::object& controls, std::string_view name) {
+  const json::value* value = controls.if_contains(name);
+  if (!value || value->is_null()) return std::optional<double>();
+  if (!value->is_number() || value->to_number<double>() < 0) {
+    return control_error("Invalid 'cache': \"" + std::string(name) +
+                         "\" must be a number of seconds (0 or more).");
+  }
+  return std::optional<double>(value->to_number<double>());
+}
+
+}  // namespace
+
+Result<Controls> read_controls(const json::object& body) {
+  Controls controls;
+  if (const json::value* metadata = body.if_contains("metadata");
+      metadata && metadata->is_object()) {
+    const json::value* space = metadata->get_object().if_contains("redis_namespace");
+    if (space && space->is_string()) controls.key_namespace = space->get_string();
+  }
+  const json::value* value = body.if_contains("cache");
+  if (!value || value->is_null()) return controls;
+  if (!value->is_object()) {
+    return control_error(
+        "Invalid 'cache': expected an object of cache controls (no-cache, no-store, ttl, "
+        "s-maxage, namespace, use-cache).");
+  }
+  const json::object& object = value->get_object();
+  auto no_cache = read_flag(object, "no-cache");
+  if (!no_cache) return no_cache.error();
+  auto no_store = read_flag(object, "no-store");
+  if (!no_store) return no_store.error();
+  auto use_cache = read_flag(object, "use-cache");
+  if (!use_cache) return use_cache.error();
+  auto ttl = read_seconds(object, "ttl");
+  if (!ttl) return ttl.error();
+  auto max_age = read_seconds(object, "s-maxage");
+  if (!max_age) return max_age.error();
+  if (!*max_age) {
+    max_age = read_seconds(object, "s-max-age");
+    if (!max_age) return max_age.error();
+  }
+  controls.no_cache = *no_cache;
+  controls.no_store = *no_store;
+  controls.use_cache = *use_cache;
+  controls.ttl_s = *ttl;
+  controls.max_age_s = *max_age;
+  if (const json::value* space = object.if_contains("namespace"); space && !space->is_null()) {
+    if (!space->is_string())
+      return control_error("Invalid 'cache': \"namespace\" must be a string.");
+    if (!space->get_string().empty()) controls.key_namespace = space->get_string();
+  }
+  return controls;
+}
+
+std::string answer_key(api::Endpoint endpoint, std::string_view model_group,
+                       const json::object& body, std::string_view key_namespace) {
+  std::string& text = key_text("answer", api::endpoint_path(endpoint), model_group);
+  append_answer_fields(text, body);
+  return sha256_hex(text, key_namespace);
+}
+
+std::vector<const json::value*> embedding_inputs(const json::object& body) {
+  std::vector<const json::value*> inputs;
+  const json::value* input = body.if_contains("input");
+  if (!input) return inputs;
+  const json::array* items = input->if_array();
+  const bool one_token_array =
+      items && !items->empty() &&
+      std::all_of(items->begin(), items->end(),
+                  [](const json::value& item) { return item.is_number(); });
+  if (!items || one_token_array) {
+    inputs.push_back(input);
+    return inputs;
+  }
+  for (const json::value& item : *items) inputs.push_back(&item);
+  return inputs;
+}
+
+std::string embedding_key(std::string_view model_group, const json::object& body,
+                          const json::value& input, std::string_view key_namespace) {
+  std::string& text =
+      key_text("embedding", api::endpoint_path(api::Endpoint::embeddings), model_group);
+  append_answer_fields(text, body, "input");
+  append_canonical(text, input);
+  return sha256_hex(text, key_namespace);
+}
+
+}  // namespace llmux::cache

@@ -1,0 +1,40 @@
+// The response cache on Redis (`type: redis` and `redis-semantic`), over one worker's client:
+// every instance on the same Redis reads what any of them stored. An entry lives under
+// "llmux:cache:<cache key>" (the prefix keeps the cache's keys apart from other state on the same
+// Redis), with Redis's own expiry. Failures are values: the caller goes upstream when Redis is
+// away.
+#pragma once
+
+#include "cache/entry.hpp"
+#include "redis/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace llmux::cache {
+
+namespace asio = boost::asio;
+
+class RedisStore {
+ public:
+  static constexpr std::string_view kPrefix = "llmux:cache:";
+
+  explicit RedisStore(redis::Client& client) : client_(client) {}
+
+  // The entries under `keys`, in order (nullopt: none, or not an entry of ours). One MGET.
+  asio::awaitable<Result<std::vector<std::optional<Entry>>>> get(
+      const std::vector<std::string>& keys);
+  // Stores entries (one write): each until `ttl_ms` from now (nullopt: no expiry).
+  asio::awaitable<Result<void>> put(std::vector<std::pair<std::string, Entry>> entries,
+                                    std::optional<std::int64_t> ttl_ms);
+
+ private:
+  redis::Client& client_;
+};
+
+}  // namespace llmux::cache

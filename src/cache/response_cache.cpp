@@ -1,0 +1,157 @@
+#include "cache/response_cache.hpp"
+
+#include "cache/embedding_answer.hpp"
+#include "cache/key.hpp"
+#include "telemetry/log.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace llmux::cache {
+
+namespace {
+
+// LiteLLM's in-memory cache keeps an entry 600 s when nothing says otherwise.
+constexpr double kDefaultMemoryTtlSeconds = 600;
+
+bool cached_endpoint(const config::CacheSettings& settings, api::Endpoint endpoint) {
+  switch (endpoint) {
+    case api::Endpoint::chat_completions: return settings.chat_completions;
+    case api::Endpoint::completions: return settings.completions;
+    case api::Endpoint::embeddings: return settings.embeddings;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+std::int64_t unix_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ResponseCache::ResponseCache(const config::CacheSettings& settings, MemoryStore* memory,
+                             redis::Client* redis, telemetry::WorkerMetrics& metrics)
+    : settings_(settings), memory_(memory), metrics_(metrics) {
+  if (redis) redis_.emplace(*redis);
+}
+
+Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
+                                                    std::string_view model_group,
+                                                    const boost::json::object& body) const {
+  if (!cached_endpoint(settings_, endpoint)) return std::optional<Ticket>();
+  auto controls = read_controls(body);
+  if (!controls) return controls.error();
+  if (settings_.default_off && !controls->use_cache) return std::optional<Ticket>();
+  const std::string_view key_namespace = controls->key_namespace.empty()
+                                             ? std::string_view(settings_.key_namespace)
+                                             : controls->key_namespace;
+  Ticket ticket{.key = answer_key(endpoint, model_group, body, key_namespace),
+                .read = !controls->no_cache,
+                .write = !controls->no_store,
+                .ttl_s = controls->ttl_s ? controls->ttl_s : settings_.ttl_s,
+                .max_age_s = controls->max_age_s};
+  if (endpoint == api::Endpoint::embeddings) {
+    const auto inputs = embedding_inputs(body);
+    if (inputs.empty()) return std::optional<Ticket>();
+    for (const boost::json::value* input : inputs)
+      ticket.input_keys.push_back(embedding_key(model_group, body, *input, key_namespace));
+  }
+  return std::optional<Ticket>(std::move(ticket));
+}
+
+asio::awaitable<std::shared_ptr<const Entry>> ResponseCache::find(const Ticket& ticket) {
+  if (!ticket.read) co_return nullptr;
+  const std::int64_t now = unix_millis();
+  const bool embeddings = !ticket.input_keys.empty();
+  const std::vector<std::string> single{embeddings ? std::string() : ticket.key};
+  auto found = co_await get(embeddings ? ticket.input_keys : single, now);
+  const bool all = std::all_of(found.begin(), found.end(), [&](const auto& entry) {
+    return entry && young_enough(*entry, ticket.max_age_s, now);
+  });
+  std::shared_ptr<const Entry> entry;
+  if (all && embeddings) {
+    entry = std::make_shared<const Entry>(join_embeddings(found));
+  } else if (all) {
+    entry = std::move(found.front());
+  }
+  metrics_.cache_lookup(entry ? telemetry::CacheLookup::hit : telemetry::CacheLookup::miss);
+  co_return entry;
+}
+
+asio::awaitable<void> ResponseCache::store(const Ticket& ticket, std::string answer,
+                                           const api::Usage& usage) {
+  if (!ticket.write) co_return;
+  const std::int64_t now = unix_millis();
+  std::vector<std::pair<std::string, Entry>> entries;
+  if (ticket.input_keys.empty()) {
+    entries.emplace_back(ticket.key, Entry{.answer = std::move(answer),
+                                           .stored_at_ms = now,
+                                           .prompt_tokens = usage.prompt_tokens,
+                                           .completion_tokens = usage.completion_tokens});
+  } else {
+    auto pieces = split_embeddings(answer, ticket.input_keys.size(), usage.prompt_tokens, now);
+    if (!pieces) co_return;
+    for (std::size_t i = 0; i < pieces->size(); ++i)
+      entries.emplace_back(ticket.input_keys[i], std::move((*pieces)[i]));
+  }
+  co_await put(std::move(entries), ticket, now);
+}
+
+asio::awaitable<std::vector<std::shared_ptr<const Entry>>> ResponseCache::get(
+    const std::vector<std::string>& keys, std::int64_t now_ms) {
+  std::vector<std::shared_ptr<const Entry>> entries(keys.size());
+  if (memory_) {
+    for (std::size_t i = 0; i < keys.size(); ++i) entries[i] = memory_->get(keys[i], now_ms);
+    co_return entries;
+  }
+  auto found = co_await redis_->get(keys);
+  if (!found) {
+    redis_failed(found.error());
+    co_return entries;
+  }
+  redis_answered();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if ((*found)[i]) entries[i] = std::make_shared<const Entry>(std::move(*(*found)[i]));
+  }
+  co_return entries;
+}
+
+asio::awaitable<void> ResponseCache::put(std::vector<std::pair<std::string, Entry>> entries,
+                                         const Ticket& ticket, std::int64_t now_ms) {
+  if (memory_) {
+    bool stored = true;
+    for (auto& [key, entry] : entries)
+      stored &= memory_->put(std::move(key), std::move(entry), expires_at_ms(ticket, now_ms));
+    if (stored) metrics_.cache_stored();
+    co_return;
+  }
+  std::optional<std::int64_t> ttl_ms;
+  if (ticket.ttl_s) ttl_ms = static_cast<std::int64_t>(*ticket.ttl_s * 1000);
+  auto stored = co_await redis_->put(std::move(entries), ttl_ms);
+  if (!stored) co_return redis_failed(stored.error());
+  redis_answered();
+  metrics_.cache_stored();
+}
+
+std::int64_t ResponseCache::expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const {
+  const double ttl_s = ticket.ttl_s.value_or(kDefaultMemoryTtlSeconds);
+  return now_ms + static_cast<std::int64_t>(ttl_s * 1000);
+}
+
+void ResponseCache::redis_failed(const Error& error) {
+  metrics_.cache_redis_failed();
+  if (redis_away_) return;
+  redis_away_ = true;
+  telemetry::log_now("warning", "response cache: Redis did not answer (" + error.message +
+                                    "); calls go upstream uncached until it does");
+}
+
+void ResponseCache::redis_answered() {
+  if (!redis_away_) return;
+  redis_away_ = false;
+  telemetry::log_now("info", "response cache: Redis answers again");
+}
+
+}  // namespace llmux::cache

@@ -1,0 +1,79 @@
+// The response cache as one worker uses it (docs/CACHING.md): which requests it answers, the key of
+// each, and where entries live — the process's MemoryStore (`type: local`) or Redis through this
+// worker's client (`type: redis`, shared by every instance on that Redis). A Redis that does not
+// answer never fails a call: the lookup is a miss, the store is skipped, and both are counted
+// (llmux_cache_redis_errors_total) and logged once per outage.
+#pragma once
+
+#include "api/request.hpp"
+#include "api/usage.hpp"
+#include "base/error.hpp"
+#include "cache/entry.hpp"
+#include "cache/memory_store.hpp"
+#include "cache/redis_store.hpp"
+#include "config/config.hpp"
+#include "telemetry/metrics.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace llmux::cache {
+
+namespace asio = boost::asio;
+
+// What one request asks of the cache, decided before any upstream work.
+struct Ticket {
+  std::string key;  // "<namespace>:<hash>" or "<hash>"
+  // Embeddings: each input's key (an answer is made of their entries); empty for other endpoints.
+  std::vector<std::string> input_keys;
+  bool read = true;                 // may be answered from the cache (not "no-cache")
+  bool write = true;                // its answer is stored (not "no-store")
+  std::optional<double> ttl_s;      // this answer's lifetime: the request's, else the config's
+  std::optional<double> max_age_s;  // "s-maxage": only younger entries answer
+};
+
+class ResponseCache {
+ public:
+  // `memory`: the process's store (local type); `redis`: this worker's client (redis type).
+  // Exactly one of them is set.
+  ResponseCache(const config::CacheSettings& settings, MemoryStore* memory, redis::Client* redis,
+                telemetry::WorkerMetrics& metrics);
+
+  // nullopt when the request is not cached: an endpoint not in supported_call_types, or
+  // `mode: default_off` without cache: {use-cache: true}. An error for malformed controls.
+  Result<std::optional<Ticket>> ticket(api::Endpoint endpoint, std::string_view model_group,
+                                       const boost::json::object& body) const;
+  // The stored answer, when one may answer the ticket (counted as a hit or a miss); for
+  // embeddings, made of every input's entry (a miss unless each input has one).
+  asio::awaitable<std::shared_ptr<const Entry>> find(const Ticket& ticket);
+  // Stores an answer and its usage under the ticket's key (when the ticket writes).
+  asio::awaitable<void> store(const Ticket& ticket, std::string answer, const api::Usage& usage);
+
+ private:
+  // The entries under `keys`: nullptr where there is none, everywhere when Redis did not answer.
+  asio::awaitable<std::vector<std::shared_ptr<const Entry>>> get(
+      const std::vector<std::string>& keys, std::int64_t now_ms);
+  asio::awaitable<void> put(std::vector<std::pair<std::string, Entry>> entries,
+                            const Ticket& ticket, std::int64_t now_ms);
+  std::int64_t expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const;
+  void redis_failed(const Error& error);
+  void redis_answered();
+
+  const config::CacheSettings& settings_;
+  MemoryStore* memory_;
+  std::optional<RedisStore> redis_;
+  telemetry::WorkerMetrics& metrics_;
+  bool redis_away_ = false;  // logged once per outage
+};
+
+// Unix time in milliseconds: entries are dated in it, so instances on one Redis agree.
+std::int64_t unix_millis();
+
+}  // namespace llmux::cache

@@ -1,0 +1,99 @@
+// The gateway's model calls in process, as litellm.completion makes them: the same providers,
+// router and relay (retries, fallbacks, timeouts, cooldowns), without the HTTP server. A Client
+// owns one event loop on a thread of its own; a call is handed to it and its answer comes back
+// whole (blocking, or to a callback on that thread) or chunk by chunk (ChunkStream). Expected
+// failures are Result values with the error kinds the gateway maps to OpenAI's classes.
+#pragma once
+
+#include "api/request.hpp"
+#include "api/usage.hpp"
+#include "base/error.hpp"
+#include "config/config.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmux::sdk {
+
+// What the relay learned of a call besides its answer.
+struct CallSummary {
+  api::Usage usage;
+  double cost = 0;         // USD, from the built-in price map and the deployment's overrides
+  std::string deployment;  // the id of the deployment that answered
+  std::string served_group;
+  int retries = 0;
+  int fallbacks = 0;
+};
+
+// A whole answer: the OpenAI body the gateway would send, and its summary.
+struct Completion {
+  std::string body;
+  CallSummary summary;
+};
+
+struct CallState;
+
+// The chunks of a streamed answer, in order, as their JSON text (OpenAI's chat.completion.chunk
+// objects). Destroyed before the end, it stops the call: the upstream connection is closed.
+class ChunkStream {
+ public:
+  explicit ChunkStream(std::shared_ptr<CallState> state);
+  ChunkStream(ChunkStream&&) noexcept;
+  ChunkStream& operator=(ChunkStream&&) noexcept;
+  ~ChunkStream();
+
+  // Waits for the next chunk; nullopt at the end. A failure after the stream started (the
+  // upstream cut it, a timeout between chunks) is its last item.
+  Result<std::optional<std::string>> next();
+  // The same without waiting: nullopt when nothing has arrived yet.
+  std::optional<Result<std::optional<std::string>>> try_next();
+  // Called on the client's thread each time try_next() may have something new (replaces any
+  // earlier one). Called at once when something is already waiting.
+  void on_ready(std::function<void()> notify);
+  // Usage and cost, known once next() returned the end.
+  CallSummary summary() const;
+
+ private:
+  std::shared_ptr<CallState> state_;
+};
+
+class Client {
+ public:
+  // No config, as litellm.completion: any "<provider>/<model>" name is called directly, with the
+  // call's api_base / api_key (body fields) or the provider's usual environment variables.
+  Client();
+  // A LiteLLM config (config::load_file / load_string): its model_list, router and litellm
+  // settings. Throws config::LoadError for a model list the router cannot use.
+  explicit Client(config::Config config);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // One call; `body` is the OpenAI request body for `endpoint` (JSON text with its "model").
+  // A body asking for a stream is refused here: open_stream takes it.
+  Result<Completion> call(api::Endpoint endpoint, std::string body);
+  // The same without blocking: `done` runs on the client's thread.
+  using Done = std::function<void(Result<Completion>)>;
+  void call_async(api::Endpoint endpoint, std::string body, Done done);
+
+  // A streamed call ("stream": true in `body`). Returns once the first chunk arrived, so a
+  // failure before the stream started (after retries and fallbacks) is this call's error.
+  Result<ChunkStream> open_stream(api::Endpoint endpoint, std::string body);
+  // The same without blocking: `started` runs on the client's thread once the first chunk
+  // arrived or the call failed.
+  using Started = std::function<void(Result<ChunkStream>)>;
+  void open_stream_async(api::Endpoint endpoint, std::string body, Started started);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The config of a Client built with no config: one wildcard deployment whose provider is the one
+// the model name names, client-side api_base / api_key allowed to any address.
+config::Config direct_call_config();
+
+}  // namespace llmux::sdk

@@ -1,0 +1,281 @@
+// The response cache end to end (docs/CACHING.md): litellm_settings.cache with type local and
+// type redis on a real redis-server, the body's cache controls, streaming replay through the
+// openai SDK, two gateways sharing one Redis, Redis stopped mid-run (no failed request), and a
+// hit's cost, spend-log row and metrics. The mock upstream counts what reached a provider.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+
+import { startMockUpstream } from '../mock_upstream/server.mjs';
+import { expectError } from '../support/assertions.mjs';
+import { startGateway } from '../support/gateway.mjs';
+import { startRedis } from '../support/redis.mjs';
+import { kMasterKey, modelEntry, postJson, startStack } from '../support/stack.mjs';
+import { admin, chatWith, eventually, generateKey, kCallCost, pricedModels, sleep } from '../support/store.mjs';
+
+const upstreamCalls = (mock) => mock.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
+
+function chat(url, content, extra = {}, headers = {}) {
+  return postJson(url, '/v1/chat/completions',
+    { model: 'gpt-test', messages: [{ role: 'user', content }], ...extra }, { headers });
+}
+
+async function answerOf(response) {
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  return { body: JSON.parse(text), key: response.headers.get('x-litellm-cache-key'), headers: response.headers };
+}
+
+async function metric(url, line) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const found = text.split('\n').find((row) => row.startsWith(line + ' '));
+  return found === undefined ? undefined : Number(found.split(' ').pop());
+}
+
+const sdk = (url) => new OpenAI({ apiKey: kMasterKey, baseURL: `${url}/v1`, maxRetries: 0, timeout: 10_000 });
+
+async function streamedText(stream) {
+  let text = '';
+  let finish = null;
+  let usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      text += choice.delta?.content ?? '';
+      finish = choice.finish_reason ?? finish;
+    }
+  }
+  return { text, finish, usage };
+}
+
+describe('cache type local', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({
+      extraModelsFor: pricedModels,
+      generalSettings: { proxy_batch_write_at: 0.5 },
+      litellmSettings: { cache: true, cache_params: { type: 'local', namespace: 'team' } },
+    });
+  });
+  after(() => stack.stop());
+
+  test('a repeated request is answered from the cache, with its key in a header', async () => {
+    const before = upstreamCalls(stack.mock);
+    const first = await answerOf(await chat(stack.url, 'repeat me'));
+    const second = await answerOf(await chat(stack.url, 'repeat me', { user: 'someone-else', metadata: { a: 1 } }));
+    assert.equal(upstreamCalls(stack.mock), before + 1, 'one call reached the upstream');
+    assert.deepEqual(second.body, first.body);
+    assert.match(first.key, /^team:[0-9a-f]{64}$/);
+    assert.equal(second.key, first.key);
+    const third = await answerOf(await chat(stack.url, 'repeat me', { temperature: 0.3 }));
+    assert.notEqual(third.key, first.key, 'a field that changes the answer changes the key');
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+  });
+
+  test('a stream is replayed from a whole answer, and a whole answer from a stream (openai SDK)', async () => {
+    const openai = sdk(stack.url);
+    const before = upstreamCalls(stack.mock);
+    const whole = await openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'whole first' }] });
+    const replayed = await streamedText(await openai.chat.completions.create({
+      model: 'gpt-test', messages: [{ role: 'user', content: 'whole first' }], stream: true,
+      stream_options: { include_usage: true },
+    }));
+    assert.equal(upstreamCalls(stack.mock), before + 1);
+    assert.equal(replayed.text, whole.choices[0].message.content);
+    assert.equal(replayed.finish, whole.choices[0].finish_reason);
+    assert.deepEqual(replayed.usage, whole.usage);
+
+    const streamed = await streamedText(await openai.chat.completions.create({
+      model: 'gpt-test', messages: [{ role: 'user', content: 'stream first' }], stream: true,
+    }));
+    const fromStream = await openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'stream first' }] });
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    assert.equal(fromStream.choices[0].message.content, streamed.text);
+    assert.equal(fromStream.choices[0].finish_reason, streamed.finish);
+  });
+
+  test('per-request controls: no-cache, no-store, namespace, s-maxage, ttl', async () => {
+    const before = upstreamCalls(stack.mock);
+    await answerOf(await chat(stack.url, 'controls'));
+    // no-cache: not read (goes upstream), still stored.
+    await answerOf(await chat(stack.url, 'controls', { cache: { 'no-cache': true } }));
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    // no-store: a new prompt answered and not kept.
+    await answerOf(await chat(stack.url, 'not kept', { cache: { 'no-store': true } }));
+    await answerOf(await chat(stack.url, 'not kept'));
+    assert.equal(upstreamCalls(stack.mock), before + 4);
+    await answerOf(await chat(stack.url, 'not kept'));
+    assert.equal(upstreamCalls(stack.mock), before + 4, 'the plain request stored it');
+    // namespace: its own keys.
+    const spaced = await answerOf(await chat(stack.url, 'controls', { cache: { namespace: 'other' } }));
+    assert.match(spaced.key, /^other:/);
+    assert.equal(upstreamCalls(stack.mock), before + 5);
+    // s-maxage: an entry older than the request accepts is not an answer.
+    // (The waits below are what is tested: an entry's age, not a synchronisation.)
+    await answerOf(await chat(stack.url, 'aged'));
+    await sleep(30);
+    await answerOf(await chat(stack.url, 'aged', { cache: { 's-maxage': 60 } }));
+    assert.equal(upstreamCalls(stack.mock), before + 6, 'young enough');
+    await answerOf(await chat(stack.url, 'aged', { cache: { 's-maxage': 0.01 } }));
+    assert.equal(upstreamCalls(stack.mock), before + 7, 'too old');
+    // ttl: the entry is gone once it expires.
+    await answerOf(await chat(stack.url, 'short-lived', { cache: { ttl: 0.5 } }));
+    await answerOf(await chat(stack.url, 'short-lived'));
+    assert.equal(upstreamCalls(stack.mock), before + 8, 'kept within its ttl');
+    await sleep(600);
+    await answerOf(await chat(stack.url, 'short-lived'));
+    assert.equal(upstreamCalls(stack.mock), before + 9, 'gone after it');
+  });
+
+  test('embeddings are cached per input: a batch answers its inputs alone and reordered', async () => {
+    const calls = () => stack.mock.requests.filter((request) => request.path.endsWith('/embeddings')).length;
+    const embed = async (input) => answerOf(await postJson(stack.url, '/v1/embeddings', { model: 'embedder', input }));
+    const before = calls();
+    const batch = await embed(['alpha input', 'beta input']);
+    const alone = await embed('beta input');
+    const reordered = await embed(['beta input', 'alpha input']);
+    assert.equal(calls(), before + 1, 'one upstream call for all three');
+    assert.notDeepEqual(batch.body.data[0].embedding, batch.body.data[1].embedding);
+    assert.deepEqual(alone.body.data[0].embedding, batch.body.data[1].embedding);
+    assert.deepEqual(reordered.body.data.map((item) => item.embedding),
+      [batch.body.data[1].embedding, batch.body.data[0].embedding]);
+    assert.deepEqual(reordered.body.data.map((item) => item.index), [0, 1]);
+    assert.equal(reordered.body.usage.prompt_tokens, batch.body.usage.prompt_tokens);
+    assert.equal(reordered.body.model, batch.body.model);
+    await embed(['alpha input', 'gamma input']);
+    assert.equal(calls(), before + 2, 'an input not seen yet sends the request upstream');
+  });
+
+  test('malformed controls are a 400 naming cache', async () => {
+    await expectError(await chat(stack.url, 'x', { cache: { ttl: 'soon' } }), 400, { param: 'cache' });
+    await expectError(await chat(stack.url, 'x', { cache: 'yes' }), 400, { param: 'cache' });
+  });
+
+  test('a hit costs nothing, is a cache_hit in the spend log, and is counted in /metrics', async () => {
+    const { key } = await generateKey(stack.url);
+    const hitsBefore = await metric(stack.url, 'llmux_cache_lookups_total{result="hit"}');
+    const miss = await chatWith(stack.url, key, 'priced', { messages: [{ role: 'user', content: 'priced once' }] });
+    assert.equal(miss.status, 200, await miss.clone().text());
+    assert.equal(Number(miss.headers.get('x-litellm-response-cost')), kCallCost);
+    const hit = await chatWith(stack.url, key, 'priced', { messages: [{ role: 'user', content: 'priced once' }] });
+    assert.equal(hit.status, 200);
+    assert.equal(Number(hit.headers.get('x-litellm-response-cost')), 0);
+    assert.equal(Number(hit.headers.get('x-litellm-key-spend')), kCallCost, 'the hit added nothing');
+    assert.equal(await metric(stack.url, 'llmux_cache_lookups_total{result="hit"}'), hitsBefore + 1);
+    assert.ok(await metric(stack.url, 'llmux_cache_memory_entries') > 0);
+    const logs = await eventually(async () => {
+      const { body } = await admin(stack.url, 'GET', `/spend/logs?api_key=${key}`);
+      return Array.isArray(body) && body.length === 2 ? body : null;
+    }, { what: 'two spend-log rows' });
+    const byHit = Object.fromEntries(logs.map((row) => [String(row.cache_hit), row]));
+    assert.equal(byHit.True.spend, 0);
+    assert.equal(byHit.False.spend, kCallCost);
+    assert.equal(byHit.True.total_tokens, byHit.False.total_tokens, 'the stored answer\'s usage');
+    const hitId = hit.headers.get('x-litellm-call-id');
+    await eventually(() => stack.gateway.stderr().split('\n').some((line) =>
+      line.includes('"type":"access"') && line.includes(hitId) && line.includes('"cache_hit":true')),
+    { what: 'the access-log line of the hit' });
+  });
+
+  test('a hit counts towards the key\'s rpm_limit', async () => {
+    const { key } = await generateKey(stack.url, { rpm_limit: 2 });
+    const body = { messages: [{ role: 'user', content: 'rate limited hits' }] };
+    assert.equal((await chatWith(stack.url, key, 'gpt-test', body)).status, 200);
+    const hit = await chatWith(stack.url, key, 'gpt-test', body);
+    assert.equal(hit.status, 200);
+    assert.equal(hit.headers.get('x-ratelimit-remaining-requests'), '0');
+    await expectError(await chatWith(stack.url, key, 'gpt-test', body), 429);
+  });
+
+  test('text completions are cached too', async () => {
+    const completions = () => stack.mock.requests.filter((request) => request.path.endsWith('/v1/completions')).length;
+    const before = completions();
+    const ask = () => postJson(stack.url, '/v1/completions', { model: 'instruct', prompt: 'Once upon a time' });
+    const first = await answerOf(await ask());
+    const second = await answerOf(await ask());
+    assert.equal(completions(), before + 1);
+    assert.deepEqual(second.body, first.body);
+    assert.equal(first.body.object, 'text_completion');
+  });
+});
+
+describe('cache mode default_off', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ litellmSettings: { cache: true, cache_params: { type: 'local', mode: 'default_off' } } });
+  });
+  after(() => stack.stop());
+
+  test('only a request with use-cache is cached', async () => {
+    const before = upstreamCalls(stack.mock);
+    const plain = await answerOf(await chat(stack.url, 'opt in'));
+    assert.equal(plain.key, null, 'not a cacheable request: no key');
+    await answerOf(await chat(stack.url, 'opt in'));
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    await answerOf(await chat(stack.url, 'opt in', { cache: { 'use-cache': true } }));
+    const hit = await answerOf(await chat(stack.url, 'opt in', { cache: { 'use-cache': true } }));
+    assert.equal(upstreamCalls(stack.mock), before + 3);
+    assert.match(hit.key, /^[0-9a-f]{64}$/);
+  });
+});
+
+describe('cache type redis', () => {
+  let redis;
+  let mock;
+  let gateways = [];
+  before(async () => {
+    redis = await startRedis();
+    mock = await startMockUpstream();
+    const config = {
+      model_list: [modelEntry('gpt-test', 'gpt-4o-upstream', `${mock.url}/v1`)],
+      general_settings: { master_key: kMasterKey },
+      litellm_settings: { cache: true, cache_params: { type: 'redis', host: '127.0.0.1', port: redis.port, ttl: 600 } },
+    };
+    gateways = [await startGateway({ config }), await startGateway({ config })];
+  });
+  after(async () => {
+    for (const gateway of gateways) await gateway.stop();
+    await mock?.close();
+    await redis?.stop();
+  });
+
+  test('two gateways on one Redis share entries, whole and streamed', async () => {
+    const [a, b] = gateways;
+    const before = upstreamCalls(mock);
+    const stored = await answerOf(await chat(a.url, 'shared'));
+    const hit = await answerOf(await chat(b.url, 'shared'));
+    assert.equal(upstreamCalls(mock), before + 1, 'B answered from what A stored');
+    assert.deepEqual(hit.body, stored.body);
+    assert.equal(hit.key, stored.key);
+    const replayed = await streamedText(await sdk(b.url).chat.completions.create({
+      model: 'gpt-test', messages: [{ role: 'user', content: 'shared' }], stream: true,
+    }));
+    assert.equal(replayed.text, stored.body.choices[0].message.content);
+    assert.equal(upstreamCalls(mock), before + 1);
+  });
+
+  test('Redis stopped mid-run: every request is still answered, uncached, and counted', async () => {
+    const [a, b] = gateways;
+    const errorsBefore = await metric(a.url, 'llmux_cache_redis_errors_total');
+    await answerOf(await chat(a.url, 'outage'));
+    await redis.stop();
+    const before = upstreamCalls(mock);
+    for (let i = 0; i < 3; ++i) {
+      await answerOf(await chat(a.url, 'outage'));
+      await answerOf(await chat(b.url, 'outage'));
+    }
+    assert.equal(upstreamCalls(mock), before + 6, 'each went upstream');
+    assert.ok(await metric(a.url, 'llmux_cache_redis_errors_total') > errorsBefore);
+    assert.match(a.stderr(), /response cache: Redis did not answer/);
+    await redis.start();
+    // Once Redis is back (after the client's reconnect backoff), entries are stored and shared
+    // again, and that is logged.
+    await eventually(async () => {
+      const calls = upstreamCalls(mock);
+      await answerOf(await chat(a.url, 'after the outage'));
+      await answerOf(await chat(b.url, 'after the outage'));
+      return upstreamCalls(mock) === calls + 1 || upstreamCalls(mock) === calls;
+    }, { timeoutMs: 10_000, what: 'caching again after Redis came back' });
+    assert.match(a.stderr(), /response cache: Redis answers again/);
+  });
+});

@@ -1,0 +1,57 @@
+"""The mock upstream (tests/mock_upstream/server.mjs) under node on a free loopback port, for the
+whole session; LLMUX_NODE names node (CTest sets it), else node from PATH."""
+import json
+import os
+import pathlib
+import subprocess
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "wire"
+
+
+class MockUpstream:
+    def __init__(self):
+        node = os.environ.get("LLMUX_NODE", "node")
+        self.process = subprocess.Popen(
+            [node, str(ROOT / "tests" / "mock_upstream" / "server.mjs"), "--port", "0"],
+            stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("listening "):
+            self.process.kill()
+            raise RuntimeError(f"the mock upstream did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{int(line.split()[1])}"
+        self.api_base = self.url + "/v1"
+
+    def requests(self):
+        with urllib.request.urlopen(self.url + "/__mock/requests") as answer:
+            return json.load(answer)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        self.process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def mock():
+    upstream = MockUpstream()
+    yield upstream
+    upstream.stop()
+
+
+def fixture_json(path):
+    return json.loads((FIXTURES / path).read_text())
+
+
+def fixture_stream_text(path):
+    """The text a client assembles from a recorded OpenAI stream's content deltas."""
+    text = ""
+    for line in (FIXTURES / path).read_text().splitlines():
+        if line.startswith("data: {"):
+            choices = json.loads(line[6:])["choices"]
+            if choices:
+                text += choices[0]["delta"].get("content") or ""
+    return text

@@ -1,0 +1,306 @@
+// sdk::Client against the mock upstream on loopback: direct calls (no config) and calls through a
+// config's router, whole and streamed, in several provider dialects; retries, fallbacks, errors
+// as values, and a stream dropped by its reader stopping the upstream call.
+#include "sdk/client.hpp"
+#include "mock_upstream.hpp"
+
+#include "config/load.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+namespace llmux::sdk {
+namespace {
+
+namespace json = boost::json;
+using testing::MockUpstream;
+
+std::string read_fixture(const std::string& path) {
+  std::ifstream file(std::string(LLMUX_FIXTURES_DIR) + "/wire/" + path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The text a client assembles from a recorded OpenAI stream's content deltas.
+std::string fixture_stream_text(const std::string& path) {
+  std::string text;
+  std::istringstream events(read_fixture(path));
+  for (std::string line; std::getline(events, line);) {
+    if (!line.starts_with("data: {")) continue;
+    const auto chunk = json::parse(line.substr(6));
+    const auto& choices = chunk.at("choices").as_array();
+    if (choices.empty()) continue;
+    if (const auto* content = choices[0].at("delta").as_object().if_contains("content");
+        content && content->is_string())
+      text += content->as_string();
+  }
+  return text;
+}
+
+std::string chat_body(std::string_view model, json::object extra = {}) {
+  json::object body{{"model", model},
+                    {"messages", json::array{json::object{{"role", "user"}, {"content", "Hi"}}}}};
+  for (auto& [key, value] : extra) body[key] = value;
+  return json::serialize(body);
+}
+
+std::string content_of(const Completion& completion) {
+  const auto answer = json::parse(completion.body);
+  return std::string(answer.at("choices").at(0).at("message").at("content").as_string());
+}
+
+// Every chunk of a stream, until its end or its error.
+struct Drained {
+  std::string text;
+  std::size_t chunks = 0;
+  std::optional<Error> error;
+};
+
+Drained drain(ChunkStream& stream) {
+  Drained drained;
+  for (;;) {
+    auto item = stream.next();
+    if (!item) {
+      drained.error = item.error();
+      return drained;
+    }
+    if (!*item) return drained;
+    ++drained.chunks;
+    const auto chunk = json::parse(**item);
+    const auto& choices = chunk.at("choices").as_array();
+    if (choices.empty()) continue;
+    if (const auto* content = choices[0].at("delta").as_object().if_contains("content");
+        content && content->is_string())
+      drained.text += content->as_string();
+  }
+}
+
+class SdkClient : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { mock_ = new MockUpstream(); }
+  static void TearDownTestSuite() {
+    delete mock_;
+    mock_ = nullptr;
+  }
+  static std::string api_base() { return mock_->url() + "/v1"; }
+  static json::object direct(std::string key = "sk-caller-key") {
+    return {{"api_base", api_base()}, {"api_key", key}};
+  }
+  // A client whose config lists `models` (YAML list items) under model_list, `settings` after;
+  // $BASE stands for the mock's OpenAI base URL, $MOCK for its root.
+  static std::unique_ptr<Client> configured(const std::string& models,
+                                            const std::string& settings = "") {
+    std::string yaml = "model_list:\n" + models + settings;
+    for (auto at = yaml.find("$BASE"); at != std::string::npos; at = yaml.find("$BASE"))
+      yaml.replace(at, 5, api_base());
+    for (auto at = yaml.find("$MOCK"); at != std::string::npos; at = yaml.find("$MOCK"))
+      yaml.replace(at, 5, mock_->url());
+    return std::make_unique<Client>(config::load_string(yaml, "test.yaml"));
+  }
+
+  static MockUpstream* mock_;
+};
+
+MockUpstream* SdkClient::mock_ = nullptr;
+
+TEST_F(SdkClient, DirectCallAnswersWithTheUpstreamsCompletion) {
+  Client client;
+  auto completion =
+      client.call(api::Endpoint::chat_completions, chat_body("openai/gpt-4o-mini", direct()));
+  ASSERT_TRUE(completion) << completion.error().message;
+  const auto fixture = json::parse(read_fixture("openai/chat_completion.json"));
+  EXPECT_EQ(content_of(*completion),
+            fixture.at("choices").at(0).at("message").at("content").as_string());
+  EXPECT_EQ(json::parse(completion->body).at("model").as_string(), "openai/gpt-4o-mini");
+  EXPECT_EQ(completion->summary.usage.total_tokens,
+            fixture.at("usage").at("total_tokens").as_int64());
+  EXPECT_GT(completion->summary.cost, 0);  // gpt-4o-mini is in the price map
+
+  const auto requests = mock_->requests().at("requests").as_array();
+  const auto& last = requests.back().as_object();
+  EXPECT_EQ(last.at("path").as_string(), "/v1/chat/completions");
+  EXPECT_EQ(last.at("headers").at("authorization").as_string(), "Bearer sk-caller-key");
+  EXPECT_EQ(last.at("body").at("model").as_string(), "gpt-4o-mini");
+  EXPECT_FALSE(last.at("body").as_object().contains("api_base"));
+}
+
+TEST_F(SdkClient, DirectStreamYieldsEveryChunkThenTheEnd) {
+  Client client;
+  auto stream = client.open_stream(
+      api::Endpoint::chat_completions,
+      chat_body("openai/gpt-4o-mini", {{"api_base", api_base()},
+                                       {"api_key", "sk-caller-key"},
+                                       {"stream", true},
+                                       {"stream_options", json::object{{"include_usage", true}}}}));
+  ASSERT_TRUE(stream) << stream.error().message;
+  const Drained drained = drain(*stream);
+  EXPECT_FALSE(drained.error);
+  EXPECT_EQ(drained.text, fixture_stream_text("openai/chat_completion_stream.sse"));
+  EXPECT_GT(drained.chunks, 2u);
+  EXPECT_GT(stream->summary().usage.total_tokens, 0);
+  auto after_end = stream->next();
+  ASSERT_TRUE(after_end);
+  EXPECT_FALSE(*after_end);
+}
+
+TEST_F(SdkClient, UpstreamFailuresAreErrorValuesOfTheirKind) {
+  Client client;
+  const std::pair<const char*, ErrorKind> cases[] = {
+      {"openai/mock-error-429", ErrorKind::rate_limited},
+      {"openai/mock-error-401", ErrorKind::unauthenticated},
+      {"openai/mock-context-window-exceeded", ErrorKind::context_window_exceeded},
+      {"openai/mock-error-503", ErrorKind::unavailable},
+  };
+  for (const auto& [model, kind] : cases) {
+    auto completion =
+        client.call(api::Endpoint::chat_completions, chat_body(model, direct("sk-secret-caller")));
+    ASSERT_FALSE(completion) << model;
+    EXPECT_EQ(completion.error().kind, kind) << model << ": " << completion.error().message;
+    EXPECT_EQ(completion.error().message.find("sk-secret-caller"), std::string::npos);
+  }
+}
+
+TEST_F(SdkClient, AStreamFailingBeforeItsFirstChunkIsTheOpeningsError) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  auto stream =
+      client.open_stream(api::Endpoint::chat_completions, chat_body("openai/mock-error-429", body));
+  ASSERT_FALSE(stream);
+  EXPECT_EQ(stream.error().kind, ErrorKind::rate_limited);
+}
+
+TEST_F(SdkClient, AStreamCutAfterItsFirstChunksEndsWithAnError) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  auto stream = client.open_stream(api::Endpoint::chat_completions,
+                                   chat_body("openai/mock-stream-cut-after-2", body));
+  ASSERT_TRUE(stream) << stream.error().message;
+  const Drained drained = drain(*stream);
+  EXPECT_EQ(drained.chunks, 2u);
+  ASSERT_TRUE(drained.error);
+}
+
+TEST_F(SdkClient, BadInputIsAnInvalidRequestBeforeAnyUpstreamCall) {
+  Client client;
+  auto no_messages = client.call(api::Endpoint::chat_completions, R"({"model":"openai/x"})");
+  ASSERT_FALSE(no_messages);
+  EXPECT_EQ(no_messages.error().kind, ErrorKind::invalid_request);
+  auto not_json = client.call(api::Endpoint::chat_completions, "{");
+  ASSERT_FALSE(not_json);
+  EXPECT_EQ(not_json.error().kind, ErrorKind::invalid_request);
+  auto unknown_provider =
+      client.call(api::Endpoint::chat_completions, chat_body("nowhere/model", direct()));
+  ASSERT_FALSE(unknown_provider);
+  // A streamed body handed to call() (and the reverse) is refused, not half answered.
+  auto streamed = direct();
+  streamed["stream"] = true;
+  auto mismatch = client.call(api::Endpoint::chat_completions, chat_body("openai/x", streamed));
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error().param, "stream");
+}
+
+TEST_F(SdkClient, TheConfigsRouterRetriesAndFallsBack) {
+  auto client = configured(R"(
+  - model_name: flaky
+    litellm_params: {model: openai/mock-fail-first-1@sdk-retry, api_base: $BASE, api_key: sk-op}
+  - model_name: broken
+    litellm_params: {model: openai/mock-error-500, api_base: $BASE, api_key: sk-op}
+  - model_name: good
+    litellm_params: {model: openai/gpt-4o-mini, api_base: $BASE, api_key: sk-op}
+)",
+                           R"(
+router_settings:
+  num_retries: 1
+  retry_after: 0
+  fallbacks: [{broken: [good]}]
+)");
+  auto retried =
+      client->call(api::Endpoint::chat_completions, chat_body("flaky", {{"num_retries", 1}}));
+  ASSERT_TRUE(retried) << retried.error().message;
+  EXPECT_EQ(retried->summary.retries, 1);
+
+  auto fell_back = client->call(api::Endpoint::chat_completions, chat_body("broken"));
+  ASSERT_TRUE(fell_back) << fell_back.error().message;
+  EXPECT_EQ(fell_back->summary.served_group, "good");
+  EXPECT_EQ(fell_back->summary.fallbacks, 1);
+  EXPECT_EQ(json::parse(fell_back->body).at("model").as_string(), "good");
+
+  auto unknown = client->call(api::Endpoint::chat_completions, chat_body("nobody-serves-this"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "model_not_found");
+}
+
+TEST_F(SdkClient, OtherProviderDialectsAreTranslated) {
+  auto client = configured(R"(
+  - model_name: claude
+    litellm_params: {model: anthropic/claude-made-up-for-tests, api_base: $MOCK, api_key: sk-op}
+  - model_name: llama
+    litellm_params: {model: ollama_chat/llama3.2, api_base: $MOCK}
+)");
+  auto claude = client->call(api::Endpoint::chat_completions, chat_body("claude"));
+  ASSERT_TRUE(claude) << claude.error().message;
+  const auto message = json::parse(read_fixture("anthropic/message.json"));
+  EXPECT_EQ(content_of(*claude), message.at("content").at(0).at("text").as_string());
+
+  auto llama = client->call(api::Endpoint::chat_completions, chat_body("llama"));
+  ASSERT_TRUE(llama) << llama.error().message;
+  const auto chat = json::parse(read_fixture("ollama/chat.synthetic.json"));
+  EXPECT_EQ(content_of(*llama), chat.at("message").at("content").as_string());
+
+  auto streamed =
+      client->open_stream(api::Endpoint::chat_completions, chat_body("claude", {{"stream", true}}));
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  const Drained drained = drain(*streamed);
+  EXPECT_FALSE(drained.error);
+  EXPECT_FALSE(drained.text.empty());
+}
+
+TEST_F(SdkClient, CallsRunConcurrentlyOnTheClientsLoop) {
+  Client client;
+  std::vector<std::future<Result<Completion>>> answers;
+  for (int i = 0; i < 8; ++i) {
+    auto promise = std::make_shared<std::promise<Result<Completion>>>();
+    answers.push_back(promise->get_future());
+    client.call_async(
+        api::Endpoint::chat_completions, chat_body("openai/gpt-4o-mini", direct()),
+        [promise](Result<Completion> result) { promise->set_value(std::move(result)); });
+  }
+  for (auto& answer : answers) {
+    auto completion = answer.get();
+    ASSERT_TRUE(completion) << completion.error().message;
+  }
+}
+
+TEST_F(SdkClient, AStreamDroppedByItsReaderStopsTheUpstreamCall) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  // 100 chunks 50 ms apart: the reader leaves after the first.
+  auto stream = client.open_stream(api::Endpoint::chat_completions,
+                                   chat_body("openai/mock-stream-slow-50@sdk-drop", body));
+  ASSERT_TRUE(stream) << stream.error().message;
+  { ChunkStream dropped = std::move(*stream); }
+  // The mock records the abandoned response when its connection closes.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  bool aborted = false;
+  while (!aborted && std::chrono::steady_clock::now() < deadline) {
+    const auto recorded = mock_->requests();
+    for (const auto& entry : recorded.at("aborted").as_array())
+      aborted |= entry.at("model").as_string() == "mock-stream-slow-50@sdk-drop";
+    if (!aborted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(aborted);
+}
+
+}  // namespace
+}  // namespace llmux::sdk

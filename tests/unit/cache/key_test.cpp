@@ -1,0 +1,123 @@
+#include "cache/key.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <gtest/gtest.h>
+
+namespace llmux::cache {
+namespace {
+
+namespace json = boost::json;
+
+json::object body(std::string_view text) { return json::parse(text).as_object(); }
+
+std::string chat_key(std::string_view text, std::string_view group = "gpt",
+                     std::string_view key_namespace = {}) {
+  return answer_key(api::Endpoint::chat_completions, group, body(text), key_namespace);
+}
+
+constexpr std::string_view kBase =
+    R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.5})";
+
+TEST(AnswerKey, IsAHexSha256) {
+  const std::string key = chat_key(kBase);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST(AnswerKey, FieldsThatDoNotReachTheModelDoNotChangeIt) {
+  const std::string base = chat_key(kBase);
+  EXPECT_EQ(chat_key(R"({"temperature":0.5,"messages":[{"content":"hi","role":"user"}],
+                         "model":"gpt"})"),
+            base)
+      << "order of fields and of members";
+  EXPECT_EQ(chat_key(R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],
+                         "temperature":0.5,"stream":true,"stream_options":{"include_usage":true},
+                         "user":"u-1","metadata":{"tags":["x"]},"cache":{"ttl":5},
+                         "num_retries":3,"fallbacks":["b"],"timeout":9})"),
+            base);
+}
+
+TEST(AnswerKey, FieldsThatChangeTheAnswerChangeIt) {
+  const std::string base = chat_key(kBase);
+  for (
+      const char* changed : {
+          R"({"model":"gpt","messages":[{"role":"user","content":"hello"}],"temperature":0.5})",
+          R"({"model":"gpt","messages":[{"role":"system","content":"hi"}],"temperature":0.5})",
+          R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.7})",
+          R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.5,"seed":1})",
+          R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.5,
+               "response_format":{"type":"json_object"}})",
+          R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.5,
+               "tools":[{"type":"function","function":{"name":"f"}}]})",
+          R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":"0.5"})",
+          R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.5,
+               "some_provider_field":1})",
+      }) {
+    EXPECT_NE(chat_key(changed), base) << changed;
+  }
+  EXPECT_NE(chat_key(kBase, "other-group"), base);
+  EXPECT_NE(answer_key(api::Endpoint::completions, "gpt", body(kBase), {}), base);
+}
+
+TEST(AnswerKey, NamespacePrefixesIt) {
+  const std::string plain = chat_key(kBase);
+  EXPECT_EQ(chat_key(kBase, "gpt", "team-a"), "team-a:" + plain);
+}
+
+TEST(EmbeddingKey, OneKeyPerInputSharedAcrossRequests) {
+  const auto batch = body(R"({"model":"e","input":["a","b"],"dimensions":8})");
+  const auto inputs = embedding_inputs(batch);
+  ASSERT_EQ(inputs.size(), 2u);
+  const auto single = body(R"({"model":"e","input":"b","dimensions":8,"user":"u"})");
+  ASSERT_EQ(embedding_inputs(single).size(), 1u);
+  EXPECT_EQ(embedding_key("e", batch, *inputs[1], {}),
+            embedding_key("e", single, *embedding_inputs(single)[0], {}))
+      << "an input alone or in a batch is one entry";
+  EXPECT_NE(embedding_key("e", batch, *inputs[0], {}), embedding_key("e", batch, *inputs[1], {}));
+  const auto other_dimensions = body(R"({"model":"e","input":"b","dimensions":16})");
+  EXPECT_NE(embedding_key("e", other_dimensions, *embedding_inputs(other_dimensions)[0], {}),
+            embedding_key("e", single, *embedding_inputs(single)[0], {}));
+  const auto tokens = body(R"({"model":"e","input":[1,2,3]})");
+  EXPECT_EQ(embedding_inputs(tokens).size(), 1u) << "one array of tokens is one input";
+  EXPECT_TRUE(embedding_inputs(body(R"({"model":"e"})")).empty());
+}
+
+TEST(ReadControls, LiteLLMsCacheObject) {
+  auto controls = read_controls(body(R"({"cache":{"no-cache":true,"no-store":true,"ttl":30,
+      "s-maxage":10,"namespace":"ns","use-cache":true}})"));
+  ASSERT_TRUE(controls);
+  EXPECT_TRUE(controls->no_cache);
+  EXPECT_TRUE(controls->no_store);
+  EXPECT_TRUE(controls->use_cache);
+  EXPECT_EQ(controls->ttl_s, 30);
+  EXPECT_EQ(controls->max_age_s, 10);
+  EXPECT_EQ(controls->key_namespace, "ns");
+
+  auto none = read_controls(body(R"({"model":"m"})"));
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->no_cache);
+  EXPECT_FALSE(none->ttl_s);
+  EXPECT_TRUE(none->key_namespace.empty());
+
+  auto from_metadata = read_controls(body(R"({"metadata":{"redis_namespace":"meta"}})"));
+  ASSERT_TRUE(from_metadata);
+  EXPECT_EQ(from_metadata->key_namespace, "meta");
+  auto spelled = read_controls(body(R"({"cache":{"s-max-age":4}})"));
+  ASSERT_TRUE(spelled);
+  EXPECT_EQ(spelled->max_age_s, 4);
+}
+
+TEST(ReadControls, MalformedControlsAreA400NamingThem) {
+  for (const char* text :
+       {R"({"cache":true})", R"({"cache":{"no-cache":"yes"}})", R"({"cache":{"ttl":-1}})",
+        R"({"cache":{"s-maxage":"5"}})", R"({"cache":{"namespace":3}})"}) {
+    auto controls = read_controls(body(text));
+    ASSERT_FALSE(controls) << text;
+    EXPECT_EQ(controls.error().kind, ErrorKind::invalid_request) << text;
+    EXPECT_EQ(controls.error().param, "cache") << text;
+  }
+}
+
+}  // namespace
+}  // namespace llmux::cache
