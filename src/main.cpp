@@ -21,5 +21,8 @@ int main(int argc, char** argv) {
     std::cout << "llmux " LLMUX_VERSION "\n";
     return 0;
   }
+  if (parsed.options.command == llmux::cli::Command::import_litellm) {
+    return llmux::app::import_litellm(parsed.options);
+  }
   return llmux::app::run(parsed.options);
 }

@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include "app/google_token_refresher.hpp"
+#include "app/migration_report.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/ui_sessions.hpp"
 #include "cache/memory_store.hpp"
@@ -107,12 +108,6 @@ void raise_descriptor_limit() {
   }
 }
 
-config::Config load_config(const cli::Options& options) {
-  if (!options.model.empty()) return cli::quick_start_config(options);
-  if (!options.config_path.empty()) return config::load_file(options.config_path);
-  return config::load_string(llmux_embedded_config, "<embedded examples/config.yaml>");
-}
-
 // A size in MiB (as LiteLLM's max_request_size_mb counts them) in bytes.
 // How long an admin page login lasts.
 constexpr store::Millis kUiSessionMillis = 12 * 3600 * 1000;
@@ -144,6 +139,12 @@ server::Limits limits_from(const config::GeneralSettings& settings, std::size_t 
 
 }  // namespace
 
+config::Config load_config(const cli::Options& options) {
+  if (!options.model.empty()) return cli::quick_start_config(options);
+  if (!options.config_path.empty()) return config::load_file(options.config_path);
+  return config::load_string(llmux_embedded_config, "<embedded examples/config.yaml>");
+}
+
 int run(const cli::Options& options) {
   const auto started = std::chrono::steady_clock::now();
   config::Config config;
@@ -164,7 +165,8 @@ int run(const cli::Options& options) {
   const router::ModelTable* models = &router->models();
   if (options.check_config) {
     std::cout << "config OK: " << models->model_names().size() << " models, "
-              << models->deployment_count() << " deployments\n";
+              << models->deployment_count() << " deployments\n"
+              << migration_report(config);
     return 0;
   }
 

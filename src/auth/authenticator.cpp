@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -169,9 +170,13 @@ bool model_allowed(const std::vector<std::string>& allowed, std::string_view mod
 
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group,
                                 std::string_view provider) {
+  // A team key's "all-team-models" (what LiteLLM's UI gives team keys) leaves the choice to the
+  // team's list, checked next; a key of no team has no team models.
+  const bool team_decides =
+      key.team && std::ranges::find(key.models, "all-team-models") != key.models.end();
   // The key's own list, then its team's and its user's: each must allow the model.
   const std::array<std::pair<std::string_view, const std::vector<std::string>*>, 3> lists = {{
-      {"key", &key.models},
+      {"key", team_decides ? nullptr : &key.models},
       {"team", key.team ? &key.team->models : nullptr},
       {"user", key.user ? &key.user->models : nullptr},
   }};

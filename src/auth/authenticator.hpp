@@ -68,7 +68,8 @@ Error owner_over_budget(const CachedOwner& owner, double spend);
 Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user);
 
 // 401 key_model_access_denied (team_…, user_…), when the key, its team or its user may not call
-// `model_group`.
+// `model_group`. A key of a team whose models include "all-team-models" may call what its team
+// may.
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group,
                                 std::string_view provider);
 

@@ -13,6 +13,11 @@ constexpr int kMaxWorkers = 1024;
 // Sets one option from the flag's value; returns what is wrong with the value, or "".
 using Apply = std::string (*)(Options& options, std::string_view value);
 
+// Which commands take a flag (a bit per Command).
+constexpr unsigned kServe = 1u << static_cast<unsigned>(Command::serve);
+constexpr unsigned kImport = 1u << static_cast<unsigned>(Command::import_litellm);
+constexpr std::string_view kImportCommand = "import-litellm";
+
 struct Flag {
   std::string_view name;        // long name with `_` between words
   std::string_view alias;       // another long name for the same flag (LiteLLM's), or empty
@@ -20,6 +25,7 @@ struct Flag {
   std::string_view value_name;  // empty: the flag takes no value
   std::string_view help;
   Apply apply;
+  unsigned commands = kServe;
 };
 
 std::string parse_int(std::string_view text, int min, int max, int& out) {
@@ -42,7 +48,7 @@ std::string set_text(Options& options, std::string_view value) {
 
 const Flag kFlags[] = {
     {"config", "", 'c', "PATH", "LiteLLM config.yaml (default: the built-in example)",
-     set_text<&Options::config_path>},
+     set_text<&Options::config_path>, kServe | kImport},
     {"host", "", 0, "HOST", "address to listen on (default 0.0.0.0)", set_text<&Options::host>},
     {"port", "", 0, "PORT", "port to listen on (default 4000; 0 picks a free port)",
      [](Options& options, std::string_view value) {
@@ -71,26 +77,48 @@ const Flag kFlags[] = {
      [](Options& options, std::string_view) {
        options.show_help = true;
        return std::string();
-     }},
+     },
+     kServe | kImport},
+    {"database_url", "", 0, "URL", "import-litellm: LiteLLM's PostgreSQL (only read)",
+     set_text<&Options::litellm_database_url>, kImport},
+    {"spend_logs", "", 0, "", "import-litellm: also copy LiteLLM's spend log",
+     [](Options& options, std::string_view) {
+       options.import_spend_logs = true;
+       return std::string();
+     },
+     kImport},
 };
 
+unsigned command_bit(Command command) { return 1u << static_cast<unsigned>(command); }
+
 // `--num-workers` and `--num_workers` name the same flag.
-const Flag* find_long(std::string_view written) {
+// Flags of another command are unknown to this one.
+const Flag* find_long(std::string_view written, Command command) {
   std::string name(written);
   std::replace(name.begin(), name.end(), '-', '_');
   const auto it = std::find_if(std::begin(kFlags), std::end(kFlags), [&](const Flag& flag) {
-    return flag.name == name || (!flag.alias.empty() && flag.alias == name);
+    return (flag.commands & command_bit(command)) != 0 &&
+           (flag.name == name || (!flag.alias.empty() && flag.alias == name));
   });
   return it == std::end(kFlags) ? nullptr : &*it;
 }
 
-const Flag* find_short(char letter) {
-  const auto it = std::find_if(std::begin(kFlags), std::end(kFlags),
-                               [&](const Flag& flag) { return flag.short_name == letter; });
+const Flag* find_short(char letter, Command command) {
+  const auto it = std::find_if(std::begin(kFlags), std::end(kFlags), [&](const Flag& flag) {
+    return (flag.commands & command_bit(command)) != 0 && flag.short_name == letter;
+  });
   return it == std::end(kFlags) ? nullptr : &*it;
 }
 
 std::string check_combination(const Options& options) {
+  if (options.command == Command::import_litellm) {
+    if (options.show_help) return "";
+    if (!options.litellm_database_url.starts_with("postgresql://") &&
+        !options.litellm_database_url.starts_with("postgres://")) {
+      return "import-litellm needs --database_url postgresql://... (LiteLLM's database)";
+    }
+    return "";
+  }
   if (!options.model.empty() && !options.config_path.empty()) {
     return "--model and --config cannot be used together";
   }
@@ -102,7 +130,13 @@ std::string check_combination(const Options& options) {
 
 ParseResult parse_arguments(std::span<const std::string_view> args) {
   ParseResult result;
-  for (std::size_t i = 0; i < args.size(); ++i) {
+  std::size_t first = 0;
+  if (!args.empty() && args.front() == kImportCommand) {
+    result.options.command = Command::import_litellm;
+    first = 1;
+  }
+  const Command command = result.options.command;
+  for (std::size_t i = first; i < args.size(); ++i) {
     const std::string_view arg = args[i];
     std::string_view written = arg;  // the flag as the user spelled it, for messages
     std::optional<std::string_view> attached;
@@ -113,9 +147,9 @@ ParseResult parse_arguments(std::span<const std::string_view> args) {
         written = arg.substr(0, equals);
         attached = arg.substr(equals + 1);
       }
-      flag = find_long(written.substr(2));
+      flag = find_long(written.substr(2), command);
     } else if (arg.size() == 2 && arg[0] == '-' && arg[1] != '-') {
-      flag = find_short(arg[1]);
+      flag = find_short(arg[1], command);
     } else {
       result.error = "unexpected argument \"" + std::string(arg) + "\"";
       return result;
@@ -154,8 +188,12 @@ std::string usage_text() {
   constexpr std::size_t kHelpColumn = 26;
   std::string text =
       "Usage: llmux [options]\n"
+      "       llmux import-litellm --database_url URL [--config PATH] [--spend_logs]\n"
       "\n"
       "An OpenAI-compatible LLM gateway that reads LiteLLM's config.yaml.\n"
+      "import-litellm copies a LiteLLM proxy's keys, teams, users, end users, budgets and spend\n"
+      "into the database the config names (general_settings.database_url, DATABASE_URL, or\n"
+      "llmux.db beside the config), then exits. Records llmux already has are left as they are.\n"
       "\n"
       "Options (--flag VALUE or --flag=VALUE; `_` and `-` between words are the same):\n";
   for (const Flag& flag : kFlags) {

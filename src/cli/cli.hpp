@@ -10,7 +10,12 @@
 
 namespace llmux::cli {
 
+// `llmux [options]` serves; `llmux import-litellm [options]` copies a LiteLLM database into the
+// store and exits.
+enum class Command { serve, import_litellm };
+
 struct Options {
+  Command command = Command::serve;
   std::string config_path;       // --config / -c; empty: the embedded examples/config.yaml
   std::string host = "0.0.0.0";  // --host
   int port = 4000;               // --port (0 = pick a free port)
@@ -21,6 +26,9 @@ struct Options {
   bool show_version = false;     // --version / -v
   bool show_help = false;        // --help / -h
   bool check_config = false;     // --check_config: load, print problems/warnings, exit
+  // import-litellm: LiteLLM's PostgreSQL (--database_url) and whether to copy its spend log.
+  std::string litellm_database_url;
+  bool import_spend_logs = false;  // --spend_logs
 };
 
 // error non-empty: the caller prints it and usage_text() and exits with status 2.
@@ -29,7 +37,9 @@ struct ParseResult {
   std::string error;
 };
 
-// args excludes argv[0]. Long flags take `--flag value` or `--flag=value`, spelled with `_` or
+// args excludes argv[0]; a first argument `import-litellm` chooses that command, which takes its
+// own flags (--database_url, --spend_logs) and --config. Long flags take `--flag value` or
+// `--flag=value`, spelled with `_` or
 // `-` between words (`--num_workers`, `--num-workers`); the last occurrence of a flag wins.
 ParseResult parse_arguments(std::span<const std::string_view> args);
 

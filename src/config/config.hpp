@@ -173,6 +173,21 @@ struct FleetSettings {
   double lease_s = 60;
 };
 
+// One key the file sets at its top level, in a model_list entry or its litellm_params, or in
+// litellm_settings, router_settings or general_settings, and what llmux does with it: the
+// migration report of --check_config.
+struct KeyUse {
+  enum class Verdict {
+    used,       // read and implemented
+    ignored,    // accepted and not implemented (a warning says so)
+    passed_on,  // a litellm_params key handed to the provider: its setting or a request default
+  };
+  std::string path;  // model_list[0].litellm_params.rpm
+  int line = 0;
+  Verdict verdict = Verdict::used;
+  std::string note;  // the warning about the key, if there was one
+};
+
 struct Config {
   std::string source;  // the file it came from, or "<embedded>" / "<command line>"
   std::vector<ModelEntry> model_list;
@@ -184,6 +199,7 @@ struct Config {
   // environment_variables: exported by the app at startup, before anything reads the environment.
   std::vector<std::pair<std::string, std::string>> environment_variables;
   std::vector<std::string> warnings;  // settings accepted but not implemented yet, etc.
+  std::vector<KeyUse> key_uses;       // by line
 };
 
 }  // namespace llmux::config

@@ -1,5 +1,7 @@
 #include "config/load.hpp"
 
+#include "config/litellm_keys.hpp"
+
 #include "net/client_destination.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -22,6 +24,8 @@ namespace {
 
 constexpr std::string_view kEnvPrefix = "os.environ/";
 constexpr std::string_view kNotImplemented = "not implemented by llmux yet; ignored";
+constexpr std::string_view kLitellmOnly =
+    "a LiteLLM setting llmux does not implement; ignored (not sent upstream)";
 constexpr std::size_t kMaxEchoedChars = 40;
 // Deeper than any real config; reached only by an alias that refers to a node containing it.
 constexpr int kMaxDepth = 64;
@@ -142,7 +146,7 @@ class Loader {
       throw LoadError({source_ + ":" + std::to_string(error.mark.line + 1) + ":" +
                        std::to_string(error.mark.column + 1) + ": " + error.msg});
     }
-    const std::vector<Field> blocks = entries(Field{root, "", 1, ""});
+    const std::vector<Field> blocks = section_entries(Field{root, "", 1, ""});
     // Applied first, as LiteLLM does, so os.environ/ references anywhere in the file see them.
     for (const Field& block : blocks) {
       if (block.key == "environment_variables") read_environment_variables(block);
@@ -174,6 +178,8 @@ class Loader {
     // As LiteLLM's router: REDIS_HOST or REDIS_URL alone is enough to share state through Redis.
     fill_redis_from_environment(config_.router_settings.redis);
     if (!problems_.empty()) throw LoadError(std::move(problems_));
+    std::stable_sort(config_.key_uses.begin(), config_.key_uses.end(),
+                     [](const KeyUse& a, const KeyUse& b) { return a.line < b.line; });
     return std::move(config_);
   }
 
@@ -188,8 +194,30 @@ class Loader {
   }
   void warn(const Field& field, std::string_view reason) {
     config_.warnings.push_back(prefix(field) + std::string(reason));
+    if (KeyUse* use = key_use(field)) use->note = reason;
   }
-  void ignore(const Field& field) { warn(field, kNotImplemented); }
+
+  // The entries of a section LiteLLM documents (the document's top level, a model_list entry,
+  // its litellm_params, litellm_settings, router_settings, general_settings), each recorded for
+  // the migration report as used until a warning or a request default says otherwise.
+  std::vector<Field> section_entries(const Field& map) {
+    std::vector<Field> fields = entries(map);
+    for (const Field& field : fields) {
+      config_.key_uses.push_back(
+          {.path = field.path, .line = field.line, .verdict = KeyUse::Verdict::used});
+    }
+    return fields;
+  }
+  // The report's entry for a field, if it is a key of a section; nullptr otherwise.
+  KeyUse* key_use(const Field& field) {
+    const auto use = std::find_if(config_.key_uses.rbegin(), config_.key_uses.rend(),
+                                  [&](const KeyUse& key) { return key.path == field.path; });
+    return use == config_.key_uses.rend() ? nullptr : &*use;
+  }
+  void ignore(const Field& field, std::string_view reason = kNotImplemented) {
+    warn(field, reason);
+    if (KeyUse* use = key_use(field)) use->verdict = KeyUse::Verdict::ignored;
+  }
 
   // The process environment wins over environment_variables, as in LiteLLM's get_secret.
   std::optional<std::string> lookup(const std::string& name) const {
@@ -462,7 +490,7 @@ class Loader {
     bool named = false;
     bool model_accounted = false;  // litellm_params.model given, or litellm_params malformed
     int params_line = item.line;
-    for (const Field& field : entries(item)) {
+    for (const Field& field : section_entries(item)) {
       if (field.key == "model_name") {
         named = true;
         assign(model.model_name, read_required(field));
@@ -490,7 +518,7 @@ class Loader {
   // Returns whether a `model` key was present.
   bool read_litellm_params(const Field& block, LitellmParams& params) {
     bool has_model = false;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       const std::string& key = field.key;
       if (key == "model") {
         has_model = true;
@@ -521,8 +549,11 @@ class Loader {
         params.extra_headers = read_headers(field);
       } else if (key == "mock_response") {
         assign(params.mock_response, read_string(field));
+      } else if (is_unimplemented_litellm_setting(key)) {
+        ignore(field, kLitellmOnly);
       } else {
         params.extra[key] = to_json(field);
+        if (KeyUse* use = key_use(field)) use->verdict = KeyUse::Verdict::passed_on;
       }
     }
     return has_model;
@@ -545,7 +576,7 @@ class Loader {
     std::optional<bool> cache_on;
     std::optional<Field> cache_field;
     std::optional<Field> cache_params;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       if (field.key == "drop_params") {
         assign(settings.drop_params, read_bool(field));
       } else if (field.key == "num_retries") {
@@ -824,7 +855,7 @@ class Loader {
 
   void read_router_settings(const Field& block) {
     RouterSettings& settings = config_.router_settings;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       if (field.key == "routing_strategy") {
         assign(settings.routing_strategy, read_name(field));
       } else if (field.key == "num_retries") {
@@ -1059,7 +1090,7 @@ class Loader {
     GeneralSettings& settings = config_.general_settings;
     std::optional<double> request_memory_mb;
     std::optional<Field> request_memory_field;
-    for (const Field& field : entries(block)) {
+    for (const Field& field : section_entries(block)) {
       if (field.key == "callback_flush_interval_s") {  // llmux's own
         assign(config_.logging.flush_interval_s, read_number(field, Sign::positive));
       } else if (field.key == "master_key") {

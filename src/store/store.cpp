@@ -464,6 +464,10 @@ void Store::save_end_user(const EndUserRecord& end_user) {
   database_->query(kEndUsers.upsert(), kEndUsers.insert_values(end_user));
 }
 
+void Store::set_end_user_spend(const std::string& user_id, double spend) {
+  database_->query("UPDATE llmux_end_users SET spend = ? WHERE user_id = ?", {spend, user_id});
+}
+
 std::int64_t Store::delete_end_user(const std::string& user_id) {
   return delete_record(*database_, kEndUsers, user_id);
 }
@@ -528,6 +532,22 @@ void append_spend_log_row(Params& params, const SpendEvent& event) {
                                optional_value(event.response)});
 }
 
+void insert_spend_log_rows(Database& database, const std::vector<SpendEvent>& events) {
+  static const std::string full_insert = spend_log_insert(kSpendLogRowsPerInsert);
+  Params params;
+  params.reserve(kSpendLogColumnCount * kSpendLogRowsPerInsert);
+  for (std::size_t first = 0; first < events.size(); first += kSpendLogRowsPerInsert) {
+    const std::size_t rows = std::min(kSpendLogRowsPerInsert, events.size() - first);
+    params.clear();
+    for (std::size_t n = first; n < first + rows; ++n) append_spend_log_row(params, events[n]);
+    database.query(rows == kSpendLogRowsPerInsert ? full_insert : spend_log_insert(rows), params);
+    // The store thread may share a core with a worker: between statements (a few hundred
+    // microseconds each) a worker with requests waiting gets the core, so a large batch
+    // never stalls requests for the whole of its write.
+    std::this_thread::yield();
+  }
+}
+
 }  // namespace
 
 bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events) {
@@ -537,20 +557,7 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
       return false;
     database_->query("INSERT INTO llmux_spend_batches (batch_id, written_at) VALUES (?, ?)",
                      {batch_id, now_millis()});
-    static const std::string full_insert = spend_log_insert(kSpendLogRowsPerInsert);
-    Params params;
-    params.reserve(kSpendLogColumnCount * kSpendLogRowsPerInsert);
-    for (std::size_t first = 0; first < events.size(); first += kSpendLogRowsPerInsert) {
-      const std::size_t rows = std::min(kSpendLogRowsPerInsert, events.size() - first);
-      params.clear();
-      for (std::size_t n = first; n < first + rows; ++n) append_spend_log_row(params, events[n]);
-      database_->query(rows == kSpendLogRowsPerInsert ? full_insert : spend_log_insert(rows),
-                       params);
-      // The store thread may share a core with a worker: between statements (a few hundred
-      // microseconds each) a worker with requests waiting gets the core, so a large batch
-      // never stalls requests for the whole of its write.
-      std::this_thread::yield();
-    }
+    insert_spend_log_rows(*database_, events);
     // Summed per entity first: one UPDATE per key in the batch, not one per request.
     std::map<std::string, double> by_key, by_user, by_team, by_end_user, by_tag;
     for (const SpendEvent& event : events) {
@@ -585,6 +592,16 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
     }
     return true;
   });
+}
+
+void Store::insert_spend_logs(const std::vector<SpendEvent>& events) {
+  insert_spend_log_rows(*database_, events);
+}
+
+bool Store::has_spend_log(const std::string& request_id) {
+  return !database_
+              ->query("SELECT 1 FROM llmux_spend_logs WHERE request_id = ? LIMIT 1", {request_id})
+              .empty();
 }
 
 std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {

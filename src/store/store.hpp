@@ -194,6 +194,7 @@ class Store {
 
   // End users. save_end_user inserts or replaces every field but `spend`.
   void save_end_user(const EndUserRecord& end_user);
+  void set_end_user_spend(const std::string& user_id, double spend);
   std::int64_t delete_end_user(const std::string& user_id);
   std::optional<EndUserRecord> find_end_user(const std::string& user_id);
   // Only those with a budget or blocked: the rest need no check on the request path.
@@ -203,6 +204,10 @@ class Store {
   // landed even if the answer to it was lost), so a retried batch is never counted twice.
   // Returns false when the batch had already been written.
   bool write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events);
+  // Spend-log rows alone, no totals changed (rows copied from elsewhere, whose totals came
+  // with their keys, teams and users).
+  void insert_spend_logs(const std::vector<SpendEvent>& events);
+  bool has_spend_log(const std::string& request_id);
   std::vector<SpendEvent> spend_logs(const SpendLogQuery& query);
   double total_spend(std::optional<Millis> start_time, std::optional<Millis> end_time);
   // A key's spend per model group in calls started at or after `since` (seeds model budgets).

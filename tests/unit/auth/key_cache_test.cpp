@@ -215,6 +215,29 @@ TEST_F(AuthenticateTest, AKeyAlreadyOverItsSoftBudgetAtStartDoesNotWarnAgain) {
   EXPECT_FALSE(restarted.snapshot()->find(hash_key("sk-over"))->spend->crossed(1.0));
 }
 
+TEST_F(AuthenticateTest, AllTeamModelsGivesATeamKeyItsTeamsModels) {
+  store::TeamRecord team{.team_id = "research", .models = {"gpt-4o", "openai/*"}};
+  store_->insert_team(team);
+  add("sk-team", [](store::KeyRecord& key) {
+    key.team_id = "research";
+    key.models = {"all-team-models"};
+  });
+  add("sk-teamless", [](store::KeyRecord& key) { key.models = {"all-team-models"}; });
+  auto caller = authenticate("sk-team");
+  ASSERT_TRUE(caller);
+  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", "openai"));
+  EXPECT_TRUE(check_model_access(*caller->key, "my-gpt", "openai")) << "the team's wildcard";
+  auto denied = check_model_access(*caller->key, "claude", "anthropic");
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().type, "team_model_access_denied");
+  // Without a team there are no team models.
+  auto teamless = authenticate("sk-teamless");
+  ASSERT_TRUE(teamless);
+  auto refused = check_model_access(*teamless->key, "gpt-4o", "openai");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().type, "key_model_access_denied");
+}
+
 TEST_F(AuthenticateTest, AUsersModelsAndBudgetApplyToEachOfItsKeys) {
   store::UserRecord user{
       .user_id = "alice", .max_budget = 1.0, .models = {"gpt-4o"}, .max_parallel_requests = 2};

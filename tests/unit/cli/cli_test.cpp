@@ -25,6 +25,26 @@ TEST(ParseArguments, NoArgumentsGiveTheDefaults) {
   EXPECT_FALSE(result.options.check_config);
 }
 
+TEST(ParseArguments, ImportLitellmTakesItsOwnFlagsAndTheConfig) {
+  const ParseResult result = parse({"import-litellm", "--database-url=postgresql://u@h/litellm",
+                                    "--config", "c.yaml", "--spend_logs"});
+  ASSERT_EQ(result.error, "");
+  EXPECT_EQ(result.options.command, Command::import_litellm);
+  EXPECT_EQ(result.options.litellm_database_url, "postgresql://u@h/litellm");
+  EXPECT_EQ(result.options.config_path, "c.yaml");
+  EXPECT_TRUE(result.options.import_spend_logs);
+  EXPECT_EQ(parse({}).options.command, Command::serve);
+  EXPECT_THAT(parse({"import-litellm"}).error, HasSubstr("needs --database_url postgresql://"));
+  EXPECT_THAT(parse({"import-litellm", "--database_url", "sqlite:///x.db"}).error,
+              HasSubstr("needs --database_url postgresql://"));
+  // Each command knows only its own flags.
+  EXPECT_EQ(parse({"import-litellm", "--database_url", "postgres://h/d", "--port", "1"}).error,
+            "unknown flag --port");
+  EXPECT_EQ(parse({"--spend_logs"}).error, "unknown flag --spend_logs");
+  EXPECT_EQ(parse({"--config", "c.yaml", "import-litellm"}).error,
+            "unexpected argument \"import-litellm\"");
+}
+
 TEST(ParseArguments, AcceptsSeparateAndAttachedValues) {
   const ParseResult result = parse({"--config", "a.yaml", "--host=127.0.0.1", "--port", "0",
                                     "--port_file=/tmp/port", "--num_workers", "3"});

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include <cstdio>
@@ -135,6 +137,107 @@ model_list:
   EXPECT_EQ(params.timeout_s, 45.0);
   EXPECT_EQ(params.rpm, 60);
   EXPECT_EQ(params.weight, 0.5);
+}
+
+// Every kind of key LiteLLM documents for litellm_params (docs/configuration.md), one row each:
+// what llmux reads itself, a provider's setting, a LiteLLM setting llmux does not implement
+// (warned, never sent upstream: a strict provider refuses a request carrying it), a request
+// default (sent upstream when the client sets none).
+enum class ParamKind { read, provider_setting, litellm_only, request_default };
+
+struct ParamRow {
+  std::string_view key;
+  std::string_view value;  // YAML
+  ParamKind kind;
+};
+
+constexpr ParamRow kLitellmParams[] = {
+    {"api_base", "http://127.0.0.1:9/v1", ParamKind::read},
+    {"api_key", "sk-x", ParamKind::read},
+    {"api_version", "2024-10-21", ParamKind::read},
+    {"organization", "org-1", ParamKind::read},
+    {"timeout", "30", ParamKind::read},
+    {"stream_timeout", "5", ParamKind::read},
+    {"max_retries", "2", ParamKind::read},
+    {"rpm", "600", ParamKind::read},
+    {"tpm", "200000", ParamKind::read},
+    {"weight", "2", ParamKind::read},
+    {"order", "1", ParamKind::read},
+    {"extra_headers", "{X-A: b}", ParamKind::read},
+    {"mock_response", "hi", ParamKind::read},
+    {"drop_params", "true", ParamKind::provider_setting},
+    {"additional_drop_params", "[seed]", ParamKind::provider_setting},
+    {"input_cost_per_token", "0.000001", ParamKind::provider_setting},
+    {"output_cost_per_token", "0.000002", ParamKind::provider_setting},
+    {"cache_read_input_token_cost", "0.0000001", ParamKind::provider_setting},
+    {"cache_creation_input_token_cost", "0.0000003", ParamKind::provider_setting},
+    {"aws_region_name", "eu-west-1", ParamKind::provider_setting},
+    {"vertex_project", "p", ParamKind::provider_setting},
+    {"azure_ad_token", "t", ParamKind::provider_setting},
+    {"configurable_clientside_auth_params", "[api_key]", ParamKind::provider_setting},
+    {"cooldown_time", "30", ParamKind::litellm_only},
+    {"max_parallel_requests", "4", ParamKind::litellm_only},
+    {"itpm", "1000", ParamKind::litellm_only},
+    {"otpm", "1000", ParamKind::litellm_only},
+    {"tags", "[fast]", ParamKind::litellm_only},
+    {"tag_regex", "['^User-Agent: x']", ParamKind::litellm_only},
+    {"region_name", "eu", ParamKind::litellm_only},
+    {"num_retries", "3", ParamKind::litellm_only},
+    {"mock_timeout", "true", ParamKind::litellm_only},
+    {"litellm_credential_name", "azure-creds", ParamKind::litellm_only},
+    {"custom_llm_provider", "openai", ParamKind::litellm_only},
+    {"base_model", "azure/gpt-4o", ParamKind::litellm_only},
+    {"merge_reasoning_content_in_choices", "true", ParamKind::litellm_only},
+    {"use_in_pass_through", "false", ParamKind::litellm_only},
+    {"use_litellm_proxy", "false", ParamKind::litellm_only},
+    {"supports_system_message", "false", ParamKind::litellm_only},
+    {"allowed_openai_params", "[tools]", ParamKind::litellm_only},
+    {"metadata", "{team: a}", ParamKind::litellm_only},
+    {"fallbacks", "[b]", ParamKind::litellm_only},
+    {"max_budget", "10", ParamKind::litellm_only},
+    {"budget_duration", "30d", ParamKind::litellm_only},
+    {"input_cost_per_second", "0.001", ParamKind::litellm_only},
+    {"output_cost_per_reasoning_token", "0.00001", ParamKind::litellm_only},
+    {"input_cost_per_token_above_200k_tokens", "0.000002", ParamKind::litellm_only},
+    {"tenant_id", "tenant", ParamKind::litellm_only},
+    {"client_secret", "shh-secret", ParamKind::litellm_only},
+    {"langfuse_public_key", "pk", ParamKind::litellm_only},
+    {"s3_bucket_name", "b", ParamKind::litellm_only},
+    {"temperature", "0.2", ParamKind::request_default},
+    {"max_tokens", "256", ParamKind::request_default},
+    {"top_p", "0.9", ParamKind::request_default},
+    {"seed", "7", ParamKind::request_default},
+    {"reasoning_effort", "low", ParamKind::request_default},
+    {"response_format", "{type: json_object}", ParamKind::request_default},
+    {"extra_body", "{x: 1}", ParamKind::request_default},
+    {"top_k", "40", ParamKind::request_default},
+    {"safety_settings", "[]", ParamKind::request_default},
+};
+
+TEST(LoadString, EachDocumentedLitellmParamIsReadKeptForItsProviderIgnoredOrARequestDefault) {
+  std::string yaml = "model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/m\n";
+  for (const ParamRow& row : kLitellmParams)
+    yaml += "      " + std::string(row.key) + ": " + std::string(row.value) + "\n";
+  const Config config = load(yaml);
+  const auto& extra = config.model_list.at(0).params.extra;
+  for (const ParamRow& row : kLitellmParams) {
+    const std::string path = "model_list[0].litellm_params." + std::string(row.key) + ":";
+    const bool warned = std::ranges::any_of(config.warnings, [&](const std::string& warning) {
+      return warning.find(path) != std::string::npos;
+    });
+    const bool kept = extra.contains(row.key);
+    switch (row.kind) {
+      case ParamKind::read: EXPECT_FALSE(warned || kept) << row.key; break;
+      case ParamKind::provider_setting:
+      case ParamKind::request_default: EXPECT_TRUE(kept && !warned) << row.key; break;
+      case ParamKind::litellm_only: EXPECT_TRUE(warned && !kept) << row.key; break;
+    }
+  }
+  EXPECT_THAT(all_text(config.warnings),
+              AllOf(HasSubstr("config.yaml:28: model_list[0].litellm_params.cooldown_time: a "
+                              "LiteLLM setting llmux does not implement; ignored (not sent "
+                              "upstream)"),
+                    Not(HasSubstr("shh-secret"))));
 }
 
 TEST(LoadString, OtherLitellmParamsBecomeJsonAsPyYamlReadsThem) {

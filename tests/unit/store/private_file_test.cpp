@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -86,6 +89,37 @@ TEST_F(PrivateFileTest, OwnerOnlyModesOfAnExistingFileAreKept) {
   EXPECT_EQ(mode_of(file), "0400") << "only group and other access is taken away";
   make_private_if_present((dir_ / "missing").string());
   EXPECT_FALSE(fs::exists(dir_ / "missing"));
+}
+
+// Whether another process sees a read lock on the byte SQLite's WAL connections each hold on
+// their -shm (its "DMS" byte, offset 128): a process that lost it lets the next process to open
+// the database reset the shared memory under its connections.
+bool shm_held_by_this_process(const std::string& shm) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const int fd = ::open(shm.c_str(), O_RDWR);
+    struct flock probe {};
+    probe.l_type = F_WRLCK;
+    probe.l_whence = SEEK_SET;
+    probe.l_start = 128;
+    probe.l_len = 1;
+    const bool held = fd >= 0 && ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type == F_RDLCK;
+    ::_exit(held ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST_F(PrivateFileTest, ASecondConnectionLeavesTheFirstOnesLocksInPlace) {
+  auto first = open_sqlite(path());
+  first->query("CREATE TABLE t (x BIGINT)");
+  ASSERT_TRUE(shm_held_by_this_process(path() + "-shm"));
+  // Its permission check on the database and its -shm must not open and close them.
+  auto second = open_sqlite(path());
+  EXPECT_TRUE(shm_held_by_this_process(path() + "-shm"));
+  first->query("INSERT INTO t VALUES (1)");
+  EXPECT_EQ(second->query("SELECT COUNT(*) FROM t").front().integer(0), 1);
 }
 
 }  // namespace

@@ -1,0 +1,493 @@
+#include "store/litellm_import.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace llmux::store {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kSpendLogPage = 1000;
+
+std::string quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+// One LiteLLM table as this database has it. LiteLLM adds columns release after release, so
+// each column is read only when the table has it; one it lacks reads as NULL (the record's
+// default). A table that does not exist has no columns at all.
+class SourceTable {
+ public:
+  SourceTable(Database& database, std::string_view name, std::string_view alias)
+      : name_(name), alias_(alias) {
+    for (const Row& row : database.query("SELECT column_name FROM information_schema.columns "
+                                         "WHERE table_schema = current_schema() AND "
+                                         "table_name = ?",
+                                         {name_})) {
+      columns_.insert(row.text(0));
+    }
+  }
+  bool exists() const { return !columns_.empty(); }
+  bool has(std::string_view column) const { return columns_.contains(std::string(column)); }
+  const std::string& name() const { return name_; }
+  std::string from() const { return quoted(name_) + " " + alias_; }
+
+  // A column as a SELECT expression whose value the Row accessors read directly.
+  std::string value(std::string_view column) const { return has(column) ? ref(column) : "NULL"; }
+  std::string millis(std::string_view column) const {  // TIMESTAMP(3), UTC → Unix ms
+    return has(column) ? "(EXTRACT(EPOCH FROM " + ref(column) + ") * 1000)::BIGINT" : "NULL";
+  }
+  std::string list(std::string_view column) const {  // TEXT[] → JSON array text
+    return has(column) ? "array_to_json(" + ref(column) + ")::TEXT" : "NULL";
+  }
+  std::string json_text(std::string_view column) const {  // JSONB → its text
+    return has(column) ? ref(column) + "::TEXT" : "NULL";
+  }
+  std::string flag(std::string_view column) const {  // BOOLEAN, NULL as false
+    return has(column) ? "COALESCE(" + ref(column) + ", false)" : "false";
+  }
+
+ private:
+  std::string ref(std::string_view column) const { return alias_ + "." + quoted(column); }
+
+  std::string name_;
+  std::string alias_;
+  std::set<std::string, std::less<>> columns_;
+};
+
+std::string select_list(std::initializer_list<std::string> expressions) {
+  std::string sql = "SELECT ";
+  for (const auto& expression : expressions) sql += (sql.size() == 7 ? "" : ", ") + expression;
+  return sql;
+}
+
+// Reads a row's columns in the order they were selected.
+class Cursor {
+ public:
+  explicit Cursor(const Row& row) : row_(row) {}
+  std::string text() { return row_.text(next_++); }
+  std::optional<std::string> optional_text() { return row_.optional_text(next_++); }
+  double real() { return row_.real(next_++); }
+  std::optional<double> optional_real() { return row_.optional_real(next_++); }
+  std::int64_t integer() { return row_.integer(next_++); }
+  std::optional<std::int64_t> optional_integer() { return row_.optional_integer(next_++); }
+  bool flag() { return row_.integer(next_++) != 0; }
+  json::value json_value() {
+    boost::system::error_code ec;
+    json::value value = json::parse(row_.text(next_++), ec);
+    return ec ? json::value() : value;
+  }
+  json::object object() {
+    json::value value = json_value();
+    return value.is_object() ? std::move(value.as_object()) : json::object();
+  }
+  std::vector<std::string> strings() { return strings_of(json_value()); }
+
+  static std::vector<std::string> strings_of(const json::value& value) {
+    std::vector<std::string> items;
+    if (!value.is_array()) return items;
+    for (const auto& item : value.as_array()) {
+      if (item.is_string()) items.emplace_back(item.as_string());
+    }
+    return items;
+  }
+
+ private:
+  const Row& row_;
+  std::size_t next_ = 0;
+};
+
+bool is_sha256_hex(std::string_view token) {
+  return token.size() == 64 && std::all_of(token.begin(), token.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// A budget window LiteLLM had not scheduled yet starts now, as a new key's would in llmux.
+std::optional<Millis> reset_at(std::optional<Millis> stored,
+                               const std::optional<std::string>& duration, Millis now) {
+  if (stored || !duration) return stored;
+  return add_duration(now, *duration);
+}
+
+// LiteLLM's members are {"user_id", "user_email", "role"}; llmux keeps {"user_id", "role"}.
+json::array members_of(const json::value& value, std::int64_t& dropped) {
+  json::array members;
+  if (!value.is_array()) return members;
+  for (const auto& item : value.as_array()) {
+    const auto* member = item.if_object();
+    const auto* user_id = member ? member->if_contains("user_id") : nullptr;
+    if (!user_id || !user_id->is_string()) {
+      ++dropped;
+      continue;
+    }
+    const auto* role = member->if_contains("role");
+    const bool admin = role && role->is_string() && role->as_string() == "admin";
+    members.push_back(json::object{{"user_id", *user_id}, {"role", admin ? "admin" : "user"}});
+  }
+  return members;
+}
+
+class Importer {
+ public:
+  Importer(Database& litellm, Store& llmux, LitellmImportSummary& summary)
+      : litellm_(litellm), llmux_(llmux), summary_(summary), now_(now_millis()) {}
+
+  void keys() {
+    const SourceTable keys(litellm_, "LiteLLM_VerificationToken", "k");
+    const SourceTable budgets(litellm_, "LiteLLM_BudgetTable", "b");
+    if (!present(keys)) return;
+    const bool joined = budgets.exists() && keys.has("budget_id");
+    const std::string sql =
+        select_list({keys.value("token"),
+                     keys.value("key_name"),
+                     keys.value("key_alias"),
+                     keys.value("spend"),
+                     keys.value("max_budget"),
+                     joined ? budgets.value("soft_budget") : "NULL",
+                     keys.value("budget_duration"),
+                     keys.millis("budget_reset_at"),
+                     keys.millis("expires"),
+                     keys.list("models"),
+                     keys.json_text("aliases"),
+                     keys.json_text("metadata"),
+                     keys.json_text("model_max_budget"),
+                     keys.value("tpm_limit"),
+                     keys.value("rpm_limit"),
+                     keys.value("max_parallel_requests"),
+                     keys.value("user_id"),
+                     keys.value("team_id"),
+                     keys.flag("blocked"),
+                     keys.millis("created_at"),
+                     keys.millis("updated_at")}) +
+        " FROM " + keys.from() +
+        (joined ? " LEFT JOIN " + budgets.from() + " ON b.budget_id = k.budget_id" : "") +
+        " ORDER BY k.token";
+    std::int64_t unhashed = 0;
+    for (const Row& row : litellm_.query(sql)) {
+      Cursor column(row);
+      KeyRecord key;
+      key.token = column.text();
+      key.key_name = column.optional_text().value_or("sk-...");
+      key.key_alias = column.optional_text();
+      key.spend = column.real();
+      key.max_budget = column.optional_real();
+      key.soft_budget = column.optional_real();
+      key.budget_duration = column.optional_text();
+      key.budget_reset_at = reset_at(column.optional_integer(), key.budget_duration, now_);
+      key.expires = column.optional_integer();
+      key.models = column.strings();
+      key.aliases = column.object();
+      key.metadata = column.object();
+      key.model_max_budget = column.object();
+      // LiteLLM keeps a key's tags in its metadata.
+      if (const auto* tags = key.metadata.if_contains("tags")) key.tags = Cursor::strings_of(*tags);
+      key.tpm_limit = column.optional_integer();
+      key.rpm_limit = column.optional_integer();
+      key.max_parallel_requests = column.optional_integer();
+      key.user_id = column.optional_text();
+      key.team_id = column.optional_text();
+      key.blocked = column.flag();
+      key.created_at = column.optional_integer().value_or(now_);
+      key.updated_at = column.optional_integer().value_or(key.created_at);
+      if (!is_sha256_hex(key.token)) {
+        // Never named by its token: that would be the key itself.
+        ++unhashed, ++summary_.keys.skipped;
+        continue;
+      }
+      if (llmux_.find_key(key.token)) {
+        ++summary_.keys.already_present;
+        continue;
+      }
+      if (key.key_alias && llmux_.find_key_by_alias(*key.key_alias)) {
+        note("key " + key.key_name + ": its alias \"" + *key.key_alias +
+             "\" names another key in llmux; imported without an alias");
+        key.key_alias.reset();
+      }
+      llmux_.insert_key(key);
+      ++summary_.keys.imported;
+    }
+    if (unhashed > 0) {
+      note(std::to_string(unhashed) +
+           " key(s) stored unhashed by an old LiteLLM (token is not a SHA-256): skipped; "
+           "regenerate them");
+    }
+  }
+
+  void teams() {
+    const SourceTable teams(litellm_, "LiteLLM_TeamTable", "t");
+    if (!present(teams)) return;
+    const std::string sql =
+        select_list({teams.value("team_id"), teams.value("team_alias"), teams.value("spend"),
+                     teams.value("max_budget"), teams.value("budget_duration"),
+                     teams.millis("budget_reset_at"), teams.list("models"),
+                     teams.value("tpm_limit"), teams.value("rpm_limit"),
+                     teams.value("max_parallel_requests"), teams.json_text("members_with_roles"),
+                     teams.json_text("metadata"), teams.flag("blocked"), teams.millis("created_at"),
+                     teams.millis("updated_at")}) +
+        " FROM " + teams.from() + " ORDER BY t.team_id";
+    std::int64_t members_without_id = 0;
+    for (const Row& row : litellm_.query(sql)) {
+      Cursor column(row);
+      TeamRecord team;
+      team.team_id = column.text();
+      team.team_alias = column.optional_text();
+      team.spend = column.real();
+      team.max_budget = column.optional_real();
+      team.budget_duration = column.optional_text();
+      team.budget_reset_at = reset_at(column.optional_integer(), team.budget_duration, now_);
+      team.models = column.strings();
+      team.tpm_limit = column.optional_integer();
+      team.rpm_limit = column.optional_integer();
+      team.max_parallel_requests = column.optional_integer();
+      team.members_with_roles = members_of(column.json_value(), members_without_id);
+      team.metadata = column.object();
+      team.blocked = column.flag();
+      team.created_at = column.optional_integer().value_or(now_);
+      team.updated_at = column.optional_integer().value_or(team.created_at);
+      if (llmux_.find_team(team.team_id)) {
+        ++summary_.teams.already_present;
+        continue;
+      }
+      llmux_.insert_team(team);
+      ++summary_.teams.imported;
+    }
+    if (members_without_id > 0) {
+      note(std::to_string(members_without_id) +
+           " team member(s) without a user_id (invited by e-mail only): left out");
+    }
+  }
+
+  void users() {
+    const SourceTable users(litellm_, "LiteLLM_UserTable", "u");
+    if (!present(users)) return;
+    const std::string sql =
+        select_list({users.value("user_id"), users.value("user_email"), users.value("user_role"),
+                     users.value("spend"), users.value("max_budget"),
+                     users.value("budget_duration"), users.millis("budget_reset_at"),
+                     users.list("models"), users.value("tpm_limit"), users.value("rpm_limit"),
+                     users.value("max_parallel_requests"), users.json_text("metadata"),
+                     users.millis("created_at"), users.millis("updated_at")}) +
+        " FROM " + users.from() + " ORDER BY u.user_id";
+    std::int64_t roles_changed = 0;
+    for (const Row& row : litellm_.query(sql)) {
+      Cursor column(row);
+      UserRecord user;
+      user.user_id = column.text();
+      user.user_email = column.optional_text();
+      user.user_role = known_role(column.optional_text(), roles_changed);
+      user.spend = column.real();
+      user.max_budget = column.optional_real();
+      user.budget_duration = column.optional_text();
+      user.budget_reset_at = reset_at(column.optional_integer(), user.budget_duration, now_);
+      user.models = column.strings();
+      user.tpm_limit = column.optional_integer();
+      user.rpm_limit = column.optional_integer();
+      user.max_parallel_requests = column.optional_integer();
+      user.metadata = column.object();
+      user.created_at = column.optional_integer().value_or(now_);
+      user.updated_at = column.optional_integer().value_or(user.created_at);
+      if (llmux_.find_user(user.user_id)) {
+        ++summary_.users.already_present;
+        continue;
+      }
+      llmux_.insert_user(user);
+      ++summary_.users.imported;
+    }
+    if (roles_changed > 0) {
+      note(std::to_string(roles_changed) +
+           " user(s) with no role or one of LiteLLM's older roles: imported as internal_user");
+    }
+  }
+
+  void end_users() {
+    const SourceTable end_users(litellm_, "LiteLLM_EndUserTable", "e");
+    const SourceTable budgets(litellm_, "LiteLLM_BudgetTable", "b");
+    if (!present(end_users)) return;
+    const bool joined = budgets.exists() && end_users.has("budget_id");
+    const std::string sql =
+        select_list({end_users.value("user_id"), end_users.value("alias"), end_users.value("spend"),
+                     end_users.flag("blocked"), joined ? budgets.value("max_budget") : "NULL",
+                     joined ? budgets.value("budget_duration") : "NULL",
+                     joined ? budgets.millis("budget_reset_at") : "NULL"}) +
+        " FROM " + end_users.from() +
+        (joined ? " LEFT JOIN " + budgets.from() + " ON b.budget_id = e.budget_id" : "") +
+        " ORDER BY e.user_id";
+    for (const Row& row : litellm_.query(sql)) {
+      Cursor column(row);
+      EndUserRecord end_user;
+      end_user.user_id = column.text();
+      end_user.alias = column.optional_text();
+      end_user.spend = column.real();
+      end_user.blocked = column.flag();
+      end_user.max_budget = column.optional_real();
+      end_user.budget_duration = column.optional_text();
+      end_user.budget_reset_at =
+          reset_at(column.optional_integer(), end_user.budget_duration, now_);
+      end_user.created_at = now_;
+      if (llmux_.find_end_user(end_user.user_id)) {
+        ++summary_.end_users.already_present;
+        continue;
+      }
+      llmux_.save_end_user(end_user);
+      llmux_.set_end_user_spend(end_user.user_id, end_user.spend);
+      ++summary_.end_users.imported;
+    }
+  }
+
+  // Only the rows: the keys', teams', users' and end users' spend totals came with them.
+  void spend_logs() {
+    const SourceTable logs(litellm_, "LiteLLM_SpendLogs", "s");
+    if (!present(logs)) return;
+    const std::string sql = select_list({logs.value("request_id"),
+                                         logs.value("call_type"),
+                                         logs.value("api_key"),
+                                         logs.value("spend"),
+                                         logs.value("prompt_tokens"),
+                                         logs.value("completion_tokens"),
+                                         logs.millis("startTime"),
+                                         logs.millis("endTime"),
+                                         logs.millis("completionStartTime"),
+                                         logs.value("model"),
+                                         logs.value("model_group"),
+                                         logs.value("model_id"),
+                                         logs.value("custom_llm_provider"),
+                                         logs.value("user"),
+                                         logs.value("team_id"),
+                                         logs.value("end_user"),
+                                         logs.value("status"),
+                                         logs.value("cache_hit"),
+                                         logs.json_text("request_tags"),
+                                         logs.json_text("metadata"),
+                                         logs.json_text("messages"),
+                                         logs.json_text("response")}) +
+                            " FROM " + logs.from() +
+                            " WHERE s.request_id > ? ORDER BY s.request_id LIMIT ?";
+    std::string after;
+    for (;;) {
+      const auto rows = litellm_.query(sql, {after, kSpendLogPage});
+      std::vector<SpendEvent> events;
+      for (const Row& row : rows) {
+        SpendEvent event = spend_event(row);
+        after = event.request_id;
+        if (llmux_.has_spend_log(event.request_id)) {
+          ++summary_.spend_logs.already_present;
+          continue;
+        }
+        events.push_back(std::move(event));
+      }
+      llmux_.insert_spend_logs(events);
+      summary_.spend_logs.imported += static_cast<std::int64_t>(events.size());
+      if (static_cast<std::int64_t>(rows.size()) < kSpendLogPage) break;
+    }
+  }
+
+  // What llmux does not model, counted so the summary says what stayed behind.
+  void organisations() {
+    const SourceTable organisations(litellm_, "LiteLLM_OrganizationTable", "o");
+    if (!organisations.exists()) return;
+    const auto count = litellm_.query("SELECT COUNT(*) FROM " + organisations.from());
+    if (const std::int64_t n = count.front().integer(0); n > 0) {
+      note(std::to_string(n) +
+           " organisation(s) not imported: llmux has no organisations (their teams, keys and "
+           "users are imported, without the organisation and its budget)");
+    }
+  }
+
+ private:
+  bool present(const SourceTable& table) {
+    if (table.exists()) return true;
+    note("no table \"" + table.name() + "\" in this database: nothing read from it");
+    return false;
+  }
+
+  void note(std::string line) { summary_.notes.push_back(std::move(line)); }
+
+  static std::string known_role(const std::optional<std::string>& role, std::int64_t& changed) {
+    static const std::set<std::string, std::less<>> kRoles = {
+        "proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"};
+    if (role && kRoles.contains(*role)) return *role;
+    ++changed;
+    return "internal_user";
+  }
+
+  SpendEvent spend_event(const Row& row) {
+    Cursor column(row);
+    SpendEvent event;
+    event.request_id = column.text();
+    event.call_type = column.text();
+    event.api_key = column.text();
+    event.spend = column.real();
+    event.prompt_tokens = column.integer();
+    event.completion_tokens = column.integer();
+    event.start_time = column.integer();
+    event.end_time = column.integer();
+    event.completion_start_time = column.optional_integer();
+    event.model = column.text();
+    event.model_group = column.text();
+    event.model_id = column.text();
+    event.provider = column.text();
+    event.user_id = column.text();
+    event.team_id = column.text();
+    event.end_user = column.text();
+    // Older LiteLLM logged successes only, without a status.
+    event.status = column.optional_text().value_or("success");
+    const std::string cache_hit = column.text();
+    event.cache_hit = cache_hit == "True" || cache_hit == "true";
+    event.tags = column.strings();
+    event.metadata = json::serialize(column.object());
+    // LiteLLM writes "{}" when it did not keep the prompt or the answer.
+    auto kept = [](std::optional<std::string> text) -> std::optional<std::string> {
+      if (!text || *text == "{}" || *text == "\"\"" || text->empty()) return std::nullopt;
+      return text;
+    };
+    event.messages = kept(column.optional_text());
+    event.response = kept(column.optional_text());
+    return event;
+  }
+
+  Database& litellm_;
+  Store& llmux_;
+  LitellmImportSummary& summary_;
+  Millis now_;
+};
+
+std::string count_line(std::string_view what, const ImportCount& count) {
+  return std::string(what) + ": " + std::to_string(count.imported) + " imported, " +
+         std::to_string(count.already_present) + " already present, " +
+         std::to_string(count.skipped) + " skipped\n";
+}
+
+}  // namespace
+
+LitellmImportSummary import_litellm(Database& litellm, Store& llmux,
+                                    const LitellmImportOptions& options) {
+  LitellmImportSummary summary;
+  in_transaction(llmux.database(), [&] {
+    Importer importer(litellm, llmux, summary);
+    importer.teams();
+    importer.users();
+    importer.keys();
+    importer.end_users();
+    if (options.spend_logs) importer.spend_logs();
+    importer.organisations();
+  });
+  if (!options.spend_logs) {
+    summary.notes.push_back("spend logs not copied (add --spend_logs to copy them)");
+  }
+  return summary;
+}
+
+std::string summary_text(const LitellmImportSummary& summary) {
+  std::string text = count_line("keys", summary.keys) + count_line("teams", summary.teams) +
+                     count_line("users", summary.users) +
+                     count_line("end users", summary.end_users) +
+                     count_line("spend logs", summary.spend_logs);
+  for (const auto& line : summary.notes) text += "note: " + line + "\n";
+  return text;
+}
+
+}  // namespace llmux::store
