@@ -7,6 +7,7 @@ APT_PACKAGES=(
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libsqlite3-dev libpq-dev postgresql
   redis-server openssl clang-format python3
+  clang libclang-rt-14-dev
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.
