@@ -6,6 +6,11 @@
 #   bench/callgrind.sh BINARY [BINARY_B]        # prints instructions per request, per thread kind
 #   N_JSON=4000 N_STREAM=1000 CONC=10 bench/callgrind.sh build-release/llmux
 #   KEEP=1 bench/callgrind.sh …                  # keeps the callgrind outputs (callgrind_annotate)
+#   KEY_LIMITS='"rpm_limit":100000000' FLEET=B bench/callgrind.sh BIN BIN   # the cost of a fleet
+#
+# KEY_LIMITS: JSON fields added to the virtual key (limits make every call count against them).
+# FLEET: which runs (A, B or AB) share a redis-server started here (router_settings.redis_*): the
+# key's limits are then counted in Redis (docs/SCALING.md).
 #
 # Each binary serves the bench's config (one worker, a virtual key, spend in SQLite) against the
 # bench's nginx mock upstream (JSON on 18080, a 12-event stream on 18081), under callgrind; h2load
@@ -20,6 +25,9 @@ CONC=${CONC:-10}
 MOCK_PORT_JSON=18080
 MOCK_PORT_SSE=18081
 PORT=${CALLGRIND_PORT:-18290}
+REDIS_PORT=${CALLGRIND_REDIS_PORT:-18291}
+KEY_LIMITS=${KEY_LIMITS:-}
+FLEET=${FLEET:-}
 (($# >= 1)) || { echo "usage: $0 BINARY [BINARY_B]" >&2; exit 2; }
 
 for tool in valgrind h2load nginx curl; do
@@ -48,6 +56,12 @@ nginx -p "$RUN_DIR" -c "$BENCH_DIR/mock-upstream/nginx.conf" >"$RUN_DIR/logs/moc
 pids+=($!)
 wait_port $MOCK_PORT_JSON
 wait_port $MOCK_PORT_SSE
+if [[ -n $FLEET ]]; then
+  command -v redis-server >/dev/null || { echo "callgrind.sh: FLEET needs redis-server" >&2; exit 2; }
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
+  pids+=($!)
+  wait_port "$REDIS_PORT"
+fi
 
 # count BINARY LABEL: prints "LABEL worker=<ins/req> store=<ins/req> indexer=<ins/req> total=<ins/req>"
 count() {
@@ -62,6 +76,9 @@ model_list:
 general_settings:
   master_key: sk-bench-dummy
 YAML
+  if [[ $FLEET == *$label* ]]; then
+    printf 'router_settings:\n  redis_host: 127.0.0.1\n  redis_port: %s\n' "$REDIS_PORT" >>"$dir/config.yaml"
+  fi
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/callgrind.out.%p" \
     "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "$PORT" --num_workers 1 >"$dir/llmux.log" 2>&1 &
   local pid=$!
@@ -69,7 +86,7 @@ YAML
   wait_port "$PORT"
   local key
   key=$(curl -sf -X POST "http://127.0.0.1:$PORT/key/generate" -H "Authorization: Bearer sk-bench-dummy" \
-    -H "content-type: application/json" -d '{"models":["bench-json","bench-sse"]}' |
+    -H "content-type: application/json" -d "{\"models\":[\"bench-json\",\"bench-sse\"]${KEY_LIMITS:+,$KEY_LIMITS}}" |
     sed -n 's/.*"key":"\(sk-[^"]*\)".*/\1/p')
   [[ -n $key ]] || { echo "callgrind.sh: no virtual key" >&2; return 1; }
   sed 's/"model": *"[^"]*"/"model": "bench-json"/' "$BENCH_DIR/workload/chat-small.json" >"$dir/json.json"

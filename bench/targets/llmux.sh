@@ -3,10 +3,18 @@
 # mock so the body's "model" picks the upstream.
 # Sourced with LLMUX_AS_B=1 by targets/llmux-b.sh: a second binary (LLMUX_BIN_B) measured in the
 # same run on its own port and database, to compare a change with what it changes.
+# Sourced with LLMUX_AS_FLEET=1 by targets/llmux-fleet.sh: the same binary with its key's limits
+# counted in a redis-server of its own (docs/SCALING.md).
+# KEY_LIMITS: JSON fields added to the virtual key, e.g. '"rpm_limit":100000000' (every target).
 if [[ ${LLMUX_AS_B:-} == 1 ]]; then
     LLMUX_SELF=llmux-b LLMUX_SELF_PORT=${LLMUX_B_PORT:-18201} LLMUX_SELF_BIN_VAR=LLMUX_BIN_B
+    LLMUX_SELF_REDIS_PORT=
+elif [[ ${LLMUX_AS_FLEET:-} == 1 ]]; then
+    LLMUX_SELF=llmux-fleet LLMUX_SELF_PORT=${LLMUX_FLEET_PORT:-18202} LLMUX_SELF_BIN_VAR=LLMUX_BIN
+    LLMUX_SELF_REDIS_PORT=${LLMUX_REDIS_PORT:-18203}
 else
     LLMUX_SELF=llmux LLMUX_SELF_PORT=${LLMUX_PORT:-18200} LLMUX_SELF_BIN_VAR=LLMUX_BIN
+    LLMUX_SELF_REDIS_PORT=
 fi
 LLMUX_SELF_DIR=$RUN_DIR/$LLMUX_SELF
 TARGET_DESC="$LLMUX_SELF (not prepared)"
@@ -46,9 +54,21 @@ target_prepare() {
 YAML
         done
         printf 'general_settings:\n  master_key: sk-bench-dummy\n'
+        if [[ -n $LLMUX_SELF_REDIS_PORT ]]; then
+            printf 'router_settings:\n  redis_host: 127.0.0.1\n  redis_port: %s\n' "$LLMUX_SELF_REDIS_PORT"
+        fi
     } >"$LLMUX_SELF_DIR/config.yaml"
 }
 target_start() {
+    if [[ -n $LLMUX_SELF_REDIS_PORT ]]; then
+        command -v redis-server >/dev/null || install_packages redis-server
+        # On the target's CPU: the load generator keeps LOAD_CPU busy, and a Redis waiting for a
+        # CPU there would be measured as llmux's latency (LLMUX_REDIS_CPU to choose).
+        spawn "$LLMUX_SELF-redis" "${LLMUX_REDIS_CPU:-$SUT_CPU}" redis-server --port "$LLMUX_SELF_REDIS_PORT" --bind 127.0.0.1 \
+            --save '' --appendonly no
+        local i
+        for ((i = 0; i < 100; ++i)); do port_open "$LLMUX_SELF_REDIS_PORT" && break; sleep 0.05; done
+    fi
     spawn "$LLMUX_SELF" "$SUT_CPU" "${!LLMUX_SELF_BIN_VAR}" --config "$LLMUX_SELF_DIR/config.yaml" --host 127.0.0.1 \
         --port "$LLMUX_SELF_PORT" --num_workers 1
 }
@@ -60,10 +80,14 @@ target_started() {
     local answer key
     answer=$(curl -sf -X POST "http://127.0.0.1:$LLMUX_SELF_PORT/key/generate" \
         -H "Authorization: Bearer sk-bench-dummy" -H "content-type: application/json" \
-        -d '{"key_alias":"bench","models":["bench-json","bench-sse","bench-slow","bench-paced"]}') || return 1
+        -d "{\"key_alias\":\"bench\",\"models\":[\"bench-json\",\"bench-sse\",\"bench-slow\",\"bench-paced\"]${KEY_LIMITS:+,$KEY_LIMITS}}") || return 1
     key=$(sed -n 's/.*"key":"\(sk-[^"]*\)".*/\1/p' <<<"$answer")
     [[ -n $key ]] || return 1
     TARGET_AUTH="Authorization: Bearer $key"
-    TARGET_DESC+=", a virtual key (spend tracked in SQLite)"
+    TARGET_DESC+=", a virtual key${KEY_LIMITS:+ with $KEY_LIMITS} (spend tracked in SQLite)"
+    [[ -z $LLMUX_SELF_REDIS_PORT ]] || TARGET_DESC+=", its limits counted in Redis (redis-server on $LLMUX_SELF_REDIS_PORT)"
 }
-target_stop() { stop "$LLMUX_SELF"; }
+target_stop() {
+    stop "$LLMUX_SELF"
+    [[ -z $LLMUX_SELF_REDIS_PORT ]] || stop "$LLMUX_SELF-redis"
+}

@@ -3,7 +3,10 @@
 #include "app/google_token_refresher.hpp"
 #include "auth/authenticator.hpp"
 #include "config/load.hpp"
+#include "fleet/key_changes.hpp"
+#include "fleet/shared_limits.hpp"
 #include "handlers/gateway.hpp"
+#include "redis/settings.hpp"
 #include "router/router.hpp"
 #include "server/listener.hpp"
 #include "store/service.hpp"
@@ -32,14 +35,27 @@ namespace {
 
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
 
-// Everything one I/O thread owns: its event loop, listener, upstream pool and log buffer.
+// A fleet of instances sharing router_settings.redis (docs/SCALING.md).
+struct Fleet {
+  redis::Options redis;
+  fleet::Instance instance;
+};
+
+// Everything one I/O thread owns: its event loop, listener, upstream pool, log buffer and, in a
+// fleet, its Redis connection.
 struct Worker {
   Worker(const handlers::SharedState& shared, asio::ssl::context& tls,
-         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink)
-      : io(1), client(io, tls), gateway(shared, client, log, metrics, spend_sink) {}
+         telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink, Fleet* fleet)
+      : io(1),
+        client(io, tls),
+        shared_limits(fleet
+                          ? std::make_unique<fleet::SharedLimits>(io, fleet->redis, fleet->instance)
+                          : nullptr),
+        gateway(shared, client, log, metrics, spend_sink, shared_limits.get()) {}
 
   asio::io_context io;
   upstream::Client client;
+  std::unique_ptr<fleet::SharedLimits> shared_limits;
   telemetry::LogBuffer log;
   handlers::Gateway gateway;
   std::unique_ptr<server::Listener> listener;
@@ -152,6 +168,20 @@ int run(const cli::Options& options) {
   }
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
   telemetry::Metrics metrics;
+  std::unique_ptr<Fleet> fleet;
+  if (config.router_settings.redis.given()) {
+    auto redis = redis::options_from(config.router_settings.redis);
+    if (!redis) {
+      std::cerr << "llmux: config error: router_settings redis: " << redis.error().message << "\n";
+      return 2;
+    }
+    const auto lease =
+        std::chrono::milliseconds(static_cast<long long>(config.fleet.lease_s * 1000));
+    fleet = std::make_unique<Fleet>(
+        Fleet{.redis = std::move(*redis), .instance = {lease, metrics.enable_fleet()}});
+    telemetry::log_now(
+        "info", "fleet: rate limits counted in Redis at " + redis::endpoint_text(fleet->redis));
+  }
   const handlers::SharedState shared{
       .models = *models,
       .router = *router,
@@ -184,7 +214,8 @@ int run(const cli::Options& options) {
     asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
     for (std::size_t i = 0; i < worker_count; ++i) {
       auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker(),
-                                             store_service ? &store_service->add_sink() : nullptr);
+                                             store_service ? &store_service->add_sink() : nullptr,
+                                             fleet.get());
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
       worker->listener =
@@ -197,6 +228,20 @@ int run(const cli::Options& options) {
     std::cerr << "llmux: cannot listen on " << options.host << ":" << options.port << ": "
               << error.what() << "\n";
     return 1;
+  }
+  // A fleet's instances hear each other's key changes (before the store thread starts).
+  std::unique_ptr<fleet::KeyChanges> key_changes;
+  if (fleet && store_service) {
+    Worker& first = *workers.front();
+    key_changes = std::make_unique<fleet::KeyChanges>(
+        first.io, fleet->redis, fleet->instance, first.shared_limits->client(),
+        [&store = *store_service](std::vector<std::string> reset_tokens) {
+          store.keys_changed_elsewhere(std::move(reset_tokens));
+        });
+    store_service->set_on_local_change(
+        [&changes = *key_changes](const std::vector<std::string>& reset_tokens) {
+          changes.announce(reset_tokens);
+        });
   }
   const unsigned short port = workers.front()->listener->port();
   if (!options.port_file.empty()) {
@@ -258,6 +303,7 @@ int run(const cli::Options& options) {
   for (auto& worker : workers) {
     worker->flush_timer = std::make_unique<asio::steady_timer>(worker->io);
     worker->schedule_flush();
+    if (worker->shared_limits) worker->shared_limits->start();
     worker->listener->start();
   }
   for (std::size_t i = 1; i < workers.size(); ++i) {

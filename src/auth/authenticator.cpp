@@ -103,9 +103,7 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
                       "expired_key");
   }
   if (found.max_budget && found.spend->value() >= *found.max_budget) {
-    return auth_error("Budget has been exceeded! Current cost: " + money(found.spend->value()) +
-                          ", Max budget: " + money(*found.max_budget),
-                      "budget_exceeded", 400);
+    return key_over_budget(found, found.spend->value());
   }
   for (const CachedOwner* owner : found.owners()) {
     if (!owner) continue;
@@ -116,13 +114,24 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
                         "auth_error");
     }
     if (owner->max_budget && owner->spend->value() >= *owner->max_budget) {
-      return auth_error("Budget has been exceeded! " + std::string(label) + "=" + owner->id +
-                            " Current cost: " + money(owner->spend->value()) +
-                            ", Max budget: " + money(*owner->max_budget),
-                        "budget_exceeded", 400);
+      return owner_over_budget(*owner, owner->spend->value());
     }
   }
   return caller;
+}
+
+Error key_over_budget(const CachedKey& key, double spend) {
+  return auth_error("Budget has been exceeded! Current cost: " + money(spend) +
+                        ", Max budget: " + money(key.max_budget.value_or(0)),
+                    "budget_exceeded", 400);
+}
+
+Error owner_over_budget(const CachedOwner& owner, double spend) {
+  const std::string_view label = owner.kind == "team" ? "Team" : "User";
+  return auth_error("Budget has been exceeded! " + std::string(label) + "=" + owner.id +
+                        " Current cost: " + money(spend) +
+                        ", Max budget: " + money(owner.max_budget.value_or(0)),
+                    "budget_exceeded", 400);
 }
 
 Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user) {

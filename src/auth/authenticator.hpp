@@ -55,6 +55,11 @@ class Authenticator {
 // the group's deployments.
 bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group,
                    std::string_view provider);
+// LiteLLM's 400 budget_exceeded for a key, or its team or user, at `spend`: one wording whoever
+// counted the spend (this instance's snapshot, or a fleet's counters in Redis).
+Error key_over_budget(const CachedKey& key, double spend);
+Error owner_over_budget(const CachedOwner& owner, double spend);
+
 // 400 budget_exceeded / blocked for an end user (the body's `user`, x-litellm-customer-id) whose
 // budget is spent; nothing for end users without a budget.
 Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user);

@@ -124,12 +124,20 @@ struct RouterSettings {
   RedisSettings redis;  // redis_url, redis_host, redis_port, redis_password
 };
 
+// A fleet of llmux instances sharing router_settings.redis (docs/SCALING.md).
+struct FleetSettings {
+  // llmux's own (general_settings.fleet_lease_s): a parallel-request slot or budget reservation
+  // held by an instance that died is freed after this long; live ones are renewed every third.
+  double lease_s = 60;
+};
+
 struct Config {
   std::string source;  // the file it came from, or "<embedded>" / "<command line>"
   std::vector<ModelEntry> model_list;
   LitellmSettings litellm_settings;
   GeneralSettings general_settings;
   RouterSettings router_settings;
+  FleetSettings fleet;
   // environment_variables: exported by the app at startup, before anything reads the environment.
   std::vector<std::pair<std::string, std::string>> environment_variables;
   std::vector<std::string> warnings;  // settings accepted but not implemented yet, etc.

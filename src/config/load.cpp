@@ -168,6 +168,8 @@ class Loader {
     if (config_.general_settings.master_key.empty()) {
       config_.general_settings.master_key = lookup(std::string(kMasterKeyVariable)).value_or("");
     }
+    // As LiteLLM's router: REDIS_HOST or REDIS_URL alone is enough to share state through Redis.
+    fill_redis_from_environment(config_.router_settings.redis);
     if (!problems_.empty()) throw LoadError(std::move(problems_));
     return std::move(config_);
   }
@@ -577,13 +579,11 @@ class Loader {
         read_model_group_alias(field, settings.model_group_alias);
       } else if (field.key == "enable_pre_call_checks") {
         assign(settings.enable_pre_call_checks, read_bool(field));
-      } else if (read_redis_setting(field, settings.redis, "redis_")) {
-        ignore(field);  // read, but no feature uses the router's Redis yet
-      } else if (!read_fallback_setting(field, settings.fallback_settings)) {
+      } else if (!read_redis_setting(field, settings.redis, "redis_") &&
+                 !read_fallback_setting(field, settings.fallback_settings)) {
         ignore(field);
       }
     }
-    if (settings.redis.given()) fill_redis_from_environment(settings.redis);
     check_routing_strategy(settings);
   }
 
@@ -823,6 +823,8 @@ class Loader {
         assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
       } else if (field.key == "store_prompts_in_spend_logs") {
         assign(settings.store_prompts_in_spend_logs, read_bool(field));
+      } else if (field.key == "fleet_lease_s") {
+        assign(config_.fleet.lease_s, read_number(field, Sign::positive));
       } else {
         ignore(field);
       }

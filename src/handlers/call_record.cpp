@@ -106,42 +106,102 @@ CallRecord::CallRecord(const CallServices& services, server::Exchange& exchange,
   if (request_id_.empty() || request_id_.size() > 128) request_id_ = make_time_ordered_uuid();
 }
 
-Result<void> CallRecord::admit(const auth::Caller& caller, api::Request& request) {
+asio::awaitable<Result<void>> CallRecord::admit(const auth::Caller& caller, api::Request& request) {
   caller_ = &caller;
   request_ = &request;
   end_user_ = end_user_of(exchange_, request);
-  if (auto allowed = authorize_model(caller, request, services_.models); !allowed) return allowed;
+  if (auto allowed = authorize_model(caller, request, services_.models); !allowed)
+    co_return allowed;
   if (auto allowed = auth::check_end_user(caller.snapshot.get(), end_user_); !allowed)
-    return allowed;
-  if (auto admitted = admit_limits(caller); !admitted) return admitted;
+    co_return allowed;
+  if (auto admitted = co_await admit_limits(caller); !admitted) co_return admitted;
   admitted_ = true;
   outcome.served_group = request.model;
-  return {};
+  co_return Result<void>{};
 }
 
-// The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own.
-Result<void> CallRecord::admit_limits(const auth::Caller& caller) {
-  auto* counters = services_.rate_counters;
-  if (!caller.key || !counters) return {};
-  const auto now = store::now_millis();
-  const auto owners = caller.key->owners();
-  for (std::size_t i = 0; i < owners.size(); ++i) {
-    const auth::CachedOwner* owner = owners[i];
+// The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own: the
+// order in which the first refusal is named. In a fleet, one Redis round trip decides them all,
+// with their budgets counted fleet-wide (this instance's snapshot checked them already).
+asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& caller) {
+  if (!caller.key || !services_.rate_counters) co_return Result<void>{};
+  std::array<fleet::Holder, 3> holders;
+  std::array<const auth::CachedOwner*, 3> owner_of{};  // nullptr: the key itself
+  std::size_t count = 0;
+  for (const auth::CachedOwner* owner : caller.key->owners()) {
     if (!owner) continue;
-    const limits::Limits limits{.rpm = owner->rpm_limit,
-                                .tpm = owner->tpm_limit,
-                                .max_parallel = owner->max_parallel_requests};
-    auto admitted = limits::admit(*counters, owner->subject, limits, now, owner->kind);
-    if (!admitted) return admitted.error();
-    owner_permits_[i] = std::move(admitted->permit);
+    owner_of[count] = owner;
+    holders[count++] = {.subject = owner->subject,
+                        .kind = owner->kind,
+                        .limits = {.rpm = owner->rpm_limit,
+                                   .tpm = owner->tpm_limit,
+                                   .max_parallel = owner->max_parallel_requests},
+                        .budget = owner->max_budget,
+                        .spend = owner->spend->value()};
   }
   key_limits_ = {.rpm = caller.key->rpm_limit,
                  .tpm = caller.key->tpm_limit,
                  .max_parallel = caller.key->max_parallel_requests};
-  auto admitted = limits::admit(*counters, caller.token, key_limits_, now);
-  if (!admitted) return admitted.error();
-  key_permit_ = std::move(admitted->permit);
-  key_usage_ = admitted->usage;
+  holders[count++] = {.subject = caller.token,
+                      .kind = "key",
+                      .limits = key_limits_,
+                      .budget = caller.key->max_budget,
+                      .spend = caller.key->spend->value()};
+  const auto now = store::now_millis();
+  fleet::SharedLimits* shared = services_.shared_limits;
+  if (!shared) co_return admit_local_limits({holders.data(), count}, 1, now);
+
+  // Redis counts only the holders with limits or a budget; none: no round trip.
+  std::array<fleet::Holder, 3> counted;
+  std::array<const auth::CachedOwner*, 3> counted_owner{};
+  std::size_t counted_count = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!holders[i].counted()) continue;
+    counted_owner[counted_count] = owner_of[i];
+    counted[counted_count++] = holders[i];
+  }
+  if (counted_count == 0) co_return Result<void>{};
+  const std::span<const fleet::Holder> asked(counted.data(), counted_count);
+  auto admission = co_await shared->admit(asked);
+  switch (admission.verdict) {
+    case fleet::SharedAdmission::Verdict::admitted:
+      shared_lease_ = std::move(admission.lease);
+      if (key_limits_.any()) {
+        key_usage_ = admission.usage;
+        key_admitted_ = true;
+      }
+      co_return Result<void>{};
+    case fleet::SharedAdmission::Verdict::refused: {
+      const fleet::Holder& refusing = counted[admission.holder];
+      const auth::CachedOwner* owner = counted_owner[admission.holder];
+      if (!admission.over_budget) {
+        co_return limits::refusal(refusing.kind, refusing.limits, admission.usage, now);
+      }
+      co_return owner ? auth::owner_over_budget(*owner, admission.spend)
+                      : auth::key_over_budget(*caller.key, admission.spend);
+    }
+    case fleet::SharedAdmission::Verdict::unavailable: break;
+  }
+  // Redis is away: this instance's share of each limit (docs/SCALING.md).
+  shared->count_local_admission();
+  co_return admit_local_limits({holders.data(), count}, shared->instances(), now);
+}
+
+Result<void> CallRecord::admit_local_limits(std::span<const fleet::Holder> holders,
+                                            std::uint64_t instances, limits::Millis now) {
+  for (std::size_t i = 0; i < holders.size(); ++i) {
+    const fleet::Holder& holder = holders[i];
+    if (!holder.limits.any()) continue;
+    auto admitted = limits::admit(*services_.rate_counters, std::string(holder.subject),
+                                  limits::share_of(holder.limits, instances), now, holder.kind);
+    if (!admitted) return admitted.error();
+    if (i + 1 < holders.size()) {
+      owner_permits_[i] = std::move(admitted->permit);
+    } else {
+      key_permit_ = std::move(admitted->permit);
+      key_usage_ = admitted->usage;
+    }
+  }
   key_admitted_ = true;
   return {};
 }
@@ -153,7 +213,10 @@ void CallRecord::settle() {
   const auto now = store::now_millis();
   key_permit_.finish(tokens, now);
   for (limits::Permit& permit : owner_permits_) permit.finish(tokens, now);
-  if (!services_.spend.enabled()) return;
+  if (!services_.spend.enabled()) {
+    shared_lease_.finish(tokens, 0);
+    return;
+  }
   cost_ = services_.spend.record({.caller = caller_,
                                   .request = request_,
                                   .request_id = request_id_,
@@ -166,6 +229,7 @@ void CallRecord::settle() {
                                   .time_to_first_chunk = outcome.upstream_time,
                                   .stream = admitted_ && request_->stream,
                                   .response_body = response_body_});
+  shared_lease_.finish(tokens, cost_);
   const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
   if (key && cost_ > 0) {
     auth::charge_model_budget(*key, outcome.served_group, cost_, now);

@@ -11,6 +11,7 @@
 
 #include "api/request.hpp"
 #include "auth/authenticator.hpp"
+#include "fleet/shared_limits.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "limits/limiter.hpp"
 #include "relay/relay.hpp"
@@ -23,6 +24,7 @@
 #include <array>
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +37,9 @@ namespace asio = boost::asio;
 struct CallServices {
   const router::ModelTable& models;
   limits::RateCounters* rate_counters = nullptr;  // nullptr without a database
+  // A fleet (router_settings.redis): the limits are counted in Redis, rate_counters hold this
+  // instance's share of them while Redis is away.
+  fleet::SharedLimits* shared_limits = nullptr;
   SpendTracker& spend;
   telemetry::LogBuffer& log;
   telemetry::WorkerMetrics& metrics;
@@ -51,7 +56,8 @@ class CallRecord {
   std::string_view request_id() const { return request_id_; }
 
   // May rewrite request.model (a key's alias). An error is the call's answer (401 / 400 / 429).
-  Result<void> admit(const auth::Caller& caller, api::Request& request);
+  // Waits on Redis only in a fleet, and only for a key, team or user with limits.
+  asio::awaitable<Result<void>> admit(const auth::Caller& caller, api::Request& request);
   // The request's options are known and its plan made: its attempts are counted in the headers.
   void planned() { planned_ = true; }
   // Each idempotent: the first call does the work, later ones nothing.
@@ -69,7 +75,9 @@ class CallRecord {
   relay::Outcome outcome;
 
  private:
-  Result<void> admit_limits(const auth::Caller& caller);
+  asio::awaitable<Result<void>> admit_limits(const auth::Caller& caller);
+  Result<void> admit_local_limits(std::span<const fleet::Holder> holders, std::uint64_t instances,
+                                  limits::Millis now);
 
   const CallServices& services_;
   server::Exchange& exchange_;
@@ -84,6 +92,7 @@ class CallRecord {
   // them), until the call's tokens are added at its end.
   limits::Permit key_permit_;
   std::array<limits::Permit, 2> owner_permits_;
+  fleet::Lease shared_lease_;  // in a fleet: the call's place in the shared counts
   // The key's own limits and its counts with this call, for the x-ratelimit-* headers.
   limits::Limits key_limits_;
   limits::Usage key_usage_;

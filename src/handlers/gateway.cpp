@@ -15,11 +15,13 @@ std::string error_body(unsigned status, std::string_view message) {
 }  // namespace
 
 Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
-                 telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink)
+                 telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
+                 fleet::SharedLimits* shared_limits)
     : callers_(shared.authenticator),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
       services_{.models = shared.models,
                 .rate_counters = shared.rate_counters,
+                .shared_limits = shared_limits,
                 .spend = spend_,
                 .log = log,
                 .metrics = metrics},

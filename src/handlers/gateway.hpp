@@ -50,9 +50,10 @@ struct SharedState {
 class Gateway {
  public:
   // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a
-  // database.
+  // database; shared_limits: this worker's, in a fleet only.
   Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
-          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr);
+          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr,
+          fleet::SharedLimits* shared_limits = nullptr);
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 

@@ -113,7 +113,7 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   if (!caller) co_return co_await refuse(exchange, record, caller.error());
   auto request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
   if (!request) co_return co_await refuse(exchange, record, request.error());
-  if (auto admitted = record.admit(*caller, *request); !admitted) {
+  if (auto admitted = co_await record.admit(*caller, *request); !admitted) {
     co_return co_await refuse(exchange, record, admitted.error());
   }
   auto options = router::request_options(

@@ -71,6 +71,10 @@ Result<Admission> admit(RateCounters& counters, const std::string& subject, cons
   if (!limits.any()) return Admission{};
   auto [fits, usage] = counters.try_admit(subject, limits, now);
   if (fits) return Admission{Permit(&counters, subject), usage};
+  return refusal(kind, limits, usage, now);
+}
+
+Error refusal(std::string_view kind, const Limits& limits, const Usage& usage, Millis now) {
   auto text = [](const std::optional<std::int64_t>& limit) {
     return limit ? std::to_string(*limit) : "None";
   };
@@ -87,6 +91,17 @@ Result<Admission> admit(RateCounters& counters, const std::string& subject, cons
   const Millis wait = only_parallel ? 1000 : std::max<Millis>(1000, usage.window_ends_at - now);
   error.retry_after = std::chrono::seconds((wait + 999) / 1000);
   return error;
+}
+
+Limits share_of(const Limits& limits, std::uint64_t instances) {
+  const auto share = [instances](const std::optional<std::int64_t>& limit) {
+    if (!limit || instances <= 1) return limit;
+    const auto count = static_cast<std::int64_t>(instances);
+    return std::optional<std::int64_t>(std::max<std::int64_t>(1, (*limit + count - 1) / count));
+  };
+  return {.rpm = share(limits.rpm),
+          .tpm = share(limits.tpm),
+          .max_parallel = share(limits.max_parallel)};
 }
 
 }  // namespace llmux::limits

@@ -96,4 +96,12 @@ struct Admission {
 Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits,
                         Millis now, std::string_view kind = "key");
 
+// The 429 itself, for counts that refuse a call of `kind` under `limits` (whoever counted them:
+// this process, or a fleet's shared counters).
+Error refusal(std::string_view kind, const Limits& limits, const Usage& usage, Millis now);
+
+// An instance's share of a fleet's limit while the shared counters are away: limit / instances,
+// rounded up (so every instance can still make a call), at least 1.
+Limits share_of(const Limits& limits, std::uint64_t instances);
+
 }  // namespace llmux::limits

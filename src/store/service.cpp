@@ -59,7 +59,7 @@ void Service::flush_early() {
 }
 
 void Service::start() {
-  if (on_change_) on_change_(store_, {});
+  rebuild({});
   last_refresh_ = std::chrono::steady_clock::now();
   telemetry::log_now(
       "info",
@@ -89,7 +89,35 @@ Error Service::database_unavailable(const DatabaseError& error) {
 }
 
 void Service::keys_changed(const std::vector<std::string>& reset_tokens) {
+  rebuild(reset_tokens);
+  if (on_local_change_) on_local_change_(reset_tokens);
+}
+
+void Service::rebuild(const std::vector<std::string>& reset_tokens) {
   if (on_change_) on_change_(store_, reset_tokens);
+}
+
+void Service::keys_changed_elsewhere(std::vector<std::string> reset_tokens) {
+  asio::post(io_, [this, reset_tokens = std::move(reset_tokens)] {
+    rebuild_pending_ = true;
+    pending_reset_tokens_.insert(pending_reset_tokens_.end(), reset_tokens.begin(),
+                                 reset_tokens.end());
+    rebuild_pending();
+  });
+}
+
+void Service::rebuild_pending() {
+  if (!rebuild_pending_) return;
+  try {
+    rebuild(pending_reset_tokens_);
+    rebuild_pending_ = false;
+    pending_reset_tokens_.clear();
+    last_refresh_ = std::chrono::steady_clock::now();
+  } catch (const DatabaseError& error) {
+    telemetry::log_now("warning", std::string("key change from another instance waits for the "
+                                              "database: ") +
+                                      error.what());
+  }
 }
 
 void Service::collect() {
@@ -136,10 +164,14 @@ void Service::schedule_maintenance() {
         reset = store_.reset_due_budgets(now);
       }
       const auto now = std::chrono::steady_clock::now();
-      if (!reset.empty() || now - last_refresh_ >= options_.refresh_interval) {
+      if (!reset.empty()) {
         last_refresh_ = now;
         keys_changed(reset);
+      } else if (now - last_refresh_ >= options_.refresh_interval) {
+        last_refresh_ = now;
+        rebuild({});
       }
+      rebuild_pending();
     } catch (const DatabaseError& error) {
       telemetry::log_now("warning", std::string("database maintenance skipped: ") + error.what());
     }

@@ -75,6 +75,9 @@ class Service {
   using OnChange = std::function<void(Store& store, const std::vector<std::string>& reset_tokens)>;
   // Runs on the store thread with spend per key written from an earlier run's journal.
   using OnReplayed = std::function<void(const std::map<std::string, double>& spend_by_key)>;
+  // Runs on the store thread after on_change for a change made by this instance (a management
+  // route's, a budget reset), not for a refresh: what the other instances of a fleet must hear.
+  using OnLocalChange = std::function<void(const std::vector<std::string>& reset_tokens)>;
 
   // Two connections to the same database: one for this thread, one for the spend indexer.
   Service(std::unique_ptr<Database> database, std::unique_ptr<Database> spend_database,
@@ -85,6 +88,9 @@ class Service {
   SpendSink& add_sink();
   void set_on_change(OnChange on_change) { on_change_ = std::move(on_change); }
   void set_on_replayed(OnReplayed on_replayed) { on_replayed_ = std::move(on_replayed); }
+  void set_on_local_change(OnLocalChange on_local_change) {
+    on_local_change_ = std::move(on_local_change);
+  }
   void start();
 
   // Runs `work(store)` on the store thread; a DatabaseError becomes a 503 the caller can show.
@@ -110,8 +116,12 @@ class Service {
     };
     co_return co_await asio::co_spawn(io_, std::move(task), asio::use_awaitable);
   }
-  // From inside run(): keys changed, rebuild the cache now.
+  // From inside run(): keys changed, rebuild the cache now (and tell the fleet).
   void keys_changed(const std::vector<std::string>& reset_tokens = {});
+  // Any thread: another instance changed keys (reset_tokens: the budgets it reset). The cache is
+  // rebuilt on the store thread; while the database is away, at the first maintenance after it
+  // is back.
+  void keys_changed_elsewhere(std::vector<std::string> reset_tokens);
 
   // After the workers stopped: stops this thread and writes every last event into the
   // database. Returns the number of calls whose spend stays in the journal for the next start
@@ -128,12 +138,18 @@ class Service {
   void schedule_maintenance();
   void flush_early();
   void take_replayed_spend();
+  void rebuild(const std::vector<std::string>& reset_tokens);
+  void rebuild_pending();
 
   Store store_;
   ServiceOptions options_;
   SpendJournal journal_;
   OnChange on_change_;
   OnReplayed on_replayed_;
+  OnLocalChange on_local_change_;
+  // Changes heard from other instances that a rebuild has not taken yet (the database was away).
+  bool rebuild_pending_ = false;
+  std::vector<std::string> pending_reset_tokens_;
   std::vector<std::unique_ptr<SpendSink>> sinks_;
   asio::io_context io_{1};
   asio::steady_timer flush_timer_{io_};

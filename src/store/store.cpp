@@ -427,10 +427,13 @@ std::vector<std::string> Store::reset_due_budgets(Millis now) {
                            {now});
       for (const Row& row : due) {
         const auto next_reset = add_duration(now, row.text(1));
-        database_->query(
-            "UPDATE " + table + " SET spend = 0, budget_reset_at = ? WHERE " + id + " = ?",
-            {next_reset ? Value(*next_reset) : Value(), row.text(0)});
-        reset.push_back(budget.prefix + row.text(0));
+        // Only while the row is still due: when several instances share the database, the one
+        // whose UPDATE lands first resets it and the others change nothing (PostgreSQL re-reads
+        // the row after waiting for the first one's lock), so a budget resets once per fleet.
+        database_->query("UPDATE " + table + " SET spend = 0, budget_reset_at = ? WHERE " + id +
+                             " = ? AND budget_reset_at IS NOT NULL AND budget_reset_at <= ?",
+                         {next_reset ? Value(*next_reset) : Value(), row.text(0), now});
+        if (database_->changed_rows() > 0) reset.push_back(budget.prefix + row.text(0));
       }
     }
   });

@@ -91,7 +91,33 @@ std::string Metrics::render() const {
   family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
   out += "llmux_in_flight_requests " +
          std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
+  if (fleet_enabled_) render_fleet(out);
   return out;
+}
+
+void Metrics::render_fleet(std::string& out) const {
+  const auto one = [&out](const char* name, const char* type, const char* help,
+                          std::uint64_t value) {
+    family(out, name, type, help);
+    out += name;
+    out += ' ' + std::to_string(value) + '\n';
+  };
+  one("llmux_fleet_redis_up", "gauge", "1 while the fleet's Redis answers, else 0.",
+      fleet_.redis_up.load(std::memory_order_relaxed) ? 1 : 0);
+  one("llmux_fleet_instances", "gauge", "Live llmux instances sharing the Redis.",
+      read(fleet_.instances));
+  one("llmux_fleet_shared_admissions_total", "counter",
+      "Calls admitted or refused by the fleet's shared counters in Redis.",
+      read(fleet_.shared_admissions));
+  one("llmux_fleet_local_admissions_total", "counter",
+      "Calls decided by this instance's share of the limits while Redis was away.",
+      read(fleet_.local_admissions));
+  one("llmux_fleet_degraded_periods_total", "counter",
+      "Times shared counting stopped because Redis was away or too slow.",
+      read(fleet_.degraded_periods));
+  one("llmux_fleet_key_changes_received_total", "counter",
+      "Key, team, user and end-user changes announced by other instances.",
+      read(fleet_.key_changes_received));
 }
 
 }  // namespace llmux::telemetry

@@ -54,14 +54,36 @@ class WorkerMetrics {
   Counter in_flight_{0};  // modular: a finish adds 2^64 - 1; the sum over workers is exact
 };
 
+// A fleet's shared state (fleet/): process-wide, written from any thread (relaxed atomic adds,
+// only in a fleet), shown by /metrics once enabled.
+struct FleetMetrics {
+  using Counter = std::atomic<std::uint64_t>;
+  static void add(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+  std::atomic<bool> redis_up{false};        // the last Redis command of any kind succeeded
+  std::atomic<std::uint64_t> instances{0};  // live instances, as the last heartbeat counted them
+  Counter shared_admissions{0};             // calls admitted or refused by Redis (one script each)
+  Counter local_admissions{0};      // calls decided by local counters because Redis was away
+  Counter degraded_periods{0};      // times shared counting stopped (Redis away or too slow)
+  Counter key_changes_received{0};  // key changes announced by other instances
+};
+
 class Metrics {
  public:
   WorkerMetrics& add_worker();
+  // Before the workers start: /metrics shows the fleet's counters from then on.
+  FleetMetrics& enable_fleet() {
+    fleet_enabled_ = true;
+    return fleet_;
+  }
   // The Prometheus text exposition of every counter, summed over workers.
   std::string render() const;
 
  private:
+  void render_fleet(std::string& out) const;
+
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;
+  FleetMetrics fleet_;
+  bool fleet_enabled_ = false;
 };
 
 }  // namespace llmux::telemetry

@@ -779,8 +779,23 @@ router_settings:
   EXPECT_EQ(redis.port, 6380);  // the config wins over REDIS_PORT
   EXPECT_EQ(redis.password, "from-env");
   EXPECT_EQ(redis.ssl, true);
-  // No feature uses the router's Redis yet: each setting says so.
-  EXPECT_EQ(config.warnings.size(), 2u);
+  // The fleet uses the router's Redis (docs/SCALING.md): no warning.
+  EXPECT_THAT(config.warnings, IsEmpty());
+}
+
+TEST(LoadString, TheFleetLeaseIsGeneralSettingsFleetLeaseS) {
+  EXPECT_EQ(load("").fleet.lease_s, 60);
+  EXPECT_EQ(load("general_settings: {fleet_lease_s: 2.5}\n").fleet.lease_s, 2.5);
+  EXPECT_THAT(all_text(problems_of("general_settings: {fleet_lease_s: 0}\n")),
+              HasSubstr("fleet_lease_s"));
+}
+
+TEST(LoadString, RedisFromTheEnvironmentAloneIsTheRoutersRedis) {
+  const Config config =
+      load("model_list: []\n", env_of({{"REDIS_HOST", "redis.internal"}, {"REDIS_PORT", "7000"}}));
+  EXPECT_EQ(config.router_settings.redis.host, "redis.internal");
+  EXPECT_EQ(config.router_settings.redis.port, 7000);
+  EXPECT_FALSE(load("model_list: []\n").router_settings.redis.given());
 }
 
 TEST(LoadString, AMalformedRedisEnvironmentVariableIsAProblem) {

@@ -53,3 +53,27 @@ TEST(Admit, ParallelSlotsFreeOnFinishOrDestruction) {
 
 }  // namespace
 }  // namespace llmux::limits
+
+namespace llmux::limits {
+namespace {
+
+TEST(ShareOf, EachInstanceGetsTheLimitDividedRoundedUpAndAtLeastOne) {
+  const Limits limits{.rpm = 5, .tpm = 1000, .max_parallel = 1};
+  const Limits share = share_of(limits, 2);
+  EXPECT_EQ(share.rpm, 3);
+  EXPECT_EQ(share.tpm, 500);
+  EXPECT_EQ(share.max_parallel, 1);
+  EXPECT_EQ(share_of(limits, 1).rpm, 5);
+  EXPECT_EQ(share_of(limits, 0).rpm, 5);
+  EXPECT_FALSE(share_of(Limits{.tpm = 7}, 3).rpm);
+}
+
+TEST(Refusal, NamesTheKindAndTheCountsThatRefusedIt) {
+  const Error error = refusal("team", {.rpm = 3}, {.requests = 3, .window_ends_at = 31'000}, 1'000);
+  EXPECT_NE(error.message.find("rate limit type = team"), std::string::npos);
+  EXPECT_NE(error.message.find("current rpm: 3, rpm limit: 3"), std::string::npos);
+  EXPECT_EQ(error.retry_after, std::chrono::seconds(30));
+}
+
+}  // namespace
+}  // namespace llmux::limits

@@ -187,6 +187,45 @@ TEST_F(StoreTest, BudgetWindowsResetWhenDue) {
   EXPECT_EQ(reset->budget_reset_at, 10'000 + 30'000);
 }
 
+// Another instance on the same database resets the key between this one's finding it due and its
+// UPDATE, and a call's spend lands after that reset: this instance must not reset it again (that
+// would wipe the new window's spend), so the budget resets once for the fleet.
+class ResetElsewhereFirst final : public Database {
+ public:
+  explicit ResetElsewhereFirst(std::unique_ptr<Database> inner) : inner_(std::move(inner)) {}
+  std::vector<Row> query(std::string_view sql, const Params& params) override {
+    if (!done_ && sql.starts_with("UPDATE llmux_keys SET spend = 0")) {
+      done_ = true;
+      inner_->query("UPDATE llmux_keys SET spend = 2, budget_reset_at = 40000 WHERE token = 'k'");
+    }
+    return inner_->query(sql, params);
+  }
+  std::int64_t changed_rows() const override { return inner_->changed_rows(); }
+  std::string_view engine() const override { return inner_->engine(); }
+  void execute_script(std::string_view sql) override { inner_->execute_script(sql); }
+  bool reconnect() override { return true; }
+
+ private:
+  std::unique_ptr<Database> inner_;
+  bool done_ = false;
+};
+
+TEST_F(StoreTest, ABudgetAnotherInstanceResetFirstIsNotResetAgain) {
+  {
+    Store setup(open_sqlite(path()));
+    KeyRecord key = key_named("k");
+    key.budget_duration = "30s";
+    key.budget_reset_at = 10'000;
+    setup.insert_key(key);
+    setup.write_spend("b", {event_for("e", "k", 3)});
+  }
+  Store store(std::make_unique<ResetElsewhereFirst>(open_sqlite(path())));
+  EXPECT_TRUE(store.reset_due_budgets(10'000).empty());
+  const auto key = store.find_key("k");
+  EXPECT_EQ(key->spend, 2);
+  EXPECT_EQ(key->budget_reset_at, 40'000);
+}
+
 TEST_F(StoreTest, MonthlyBudgetsResetOnTheSameDayNextMonth) {
   Store store(open_sqlite(path()));
   constexpr Millis kJan31 = 1'801'353'600'000;  // 2027-01-31T00:00:00Z

@@ -1,0 +1,118 @@
+#include "fleet/scripts.hpp"
+
+namespace llmux::fleet {
+
+namespace {
+
+// Redis's clock in ms, and the one-minute window it falls in (as limits::MemoryCounters counts).
+constexpr const char* kClock = R"(
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local window = math.floor(now / 60000)
+local window_left = (window + 1) * 60000 - now
+local function window_key(subject) return 'llmux:rate:' .. subject .. ':' .. window end
+local function slots_key(subject) return 'llmux:slots:' .. subject end
+local function spend_key(subject) return 'llmux:spend:' .. subject end
+local spend_ttl_ms = 86400000
+)";
+
+}  // namespace
+
+const redis::Script& admit_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+local lease, lease_ms = ARGV[1], tonumber(ARGV[2])
+local fields = 6
+local holders = (#ARGV - 2) / fields
+local function at(i) return 3 + (i - 1) * fields end
+for i = 1, holders do
+  local budget = tonumber(ARGV[at(i) + 4])
+  if budget >= 0 then
+    local key = spend_key(ARGV[at(i)])
+    local spend = tonumber(redis.call('GET', key) or -1)
+    if spend < 0 then
+      spend = tonumber(ARGV[at(i) + 5])
+      redis.call('SET', key, ARGV[at(i) + 5], 'PX', spend_ttl_ms)
+    end
+    if spend >= budget then return {0, i, 2, 0, 0, 0, window_left, spend} end
+  end
+end
+local counts = {}
+for i = 1, holders do
+  local subject = ARGV[at(i)]
+  local rpm, tpm = tonumber(ARGV[at(i) + 1]), tonumber(ARGV[at(i) + 2])
+  local parallel = tonumber(ARGV[at(i) + 3])
+  local window_counts = redis.call('HMGET', window_key(subject), 'r', 't')
+  local requests, tokens = tonumber(window_counts[1] or 0), tonumber(window_counts[2] or 0)
+  local in_flight = 0
+  if parallel >= 0 then
+    redis.call('ZREMRANGEBYSCORE', slots_key(subject), '-inf', now)
+    in_flight = redis.call('ZCARD', slots_key(subject))
+  end
+  if (rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm) or
+     (parallel >= 0 and in_flight >= parallel) then
+    return {0, i, 1, requests, tokens, in_flight, window_left, 0}
+  end
+  counts[i] = {requests, tokens, in_flight, parallel >= 0}
+end
+local last = {}
+for i = 1, holders do
+  local subject = ARGV[at(i)]
+  local key = window_key(subject)
+  redis.call('HINCRBY', key, 'r', 1)
+  redis.call('PEXPIRE', key, 120000)
+  local in_flight = counts[i][3]
+  if counts[i][4] then
+    redis.call('ZADD', slots_key(subject), now + lease_ms, lease)
+    redis.call('PEXPIRE', slots_key(subject), lease_ms * 2)
+    in_flight = in_flight + 1
+  end
+  last = {counts[i][1] + 1, counts[i][2], in_flight}
+end
+return {1, window_left, last[1], last[2], last[3]}
+)");
+  return script;
+}
+
+const redis::Script& settle_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+local lease, tokens, cost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+for i = 4, #ARGV do
+  if cost > 0 and redis.call('EXISTS', spend_key(ARGV[i])) == 1 then
+    redis.call('INCRBY', spend_key(ARGV[i]), cost)
+    redis.call('PEXPIRE', spend_key(ARGV[i]), spend_ttl_ms)
+  end
+  if tokens > 0 then
+    local key = window_key(ARGV[i])
+    redis.call('HINCRBY', key, 't', tokens)
+    redis.call('PEXPIRE', key, 120000)
+  end
+  redis.call('ZREM', slots_key(ARGV[i]), lease)
+end
+return 1
+)");
+  return script;
+}
+
+const redis::Script& beat_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+local instance, ttl_ms, lease_ms = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZADD', 'llmux:instances', now + ttl_ms, instance)
+redis.call('ZREMRANGEBYSCORE', 'llmux:instances', '-inf', now)
+for i = 4, #ARGV, 2 do
+  redis.call('ZADD', slots_key(ARGV[i]), 'XX', now + lease_ms, ARGV[i + 1])
+  redis.call('PEXPIRE', slots_key(ARGV[i]), lease_ms * 2)
+end
+return redis.call('ZCARD', 'llmux:instances')
+)");
+  return script;
+}
+
+const redis::Script& forget_spend_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+for i = 1, #ARGV do redis.call('DEL', spend_key(ARGV[i])) end
+return #ARGV
+)");
+  return script;
+}
+
+}  // namespace llmux::fleet

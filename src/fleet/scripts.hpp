@@ -1,0 +1,37 @@
+// The Lua scripts a fleet runs in Redis. Each does its whole job in one EVALSHA (atomic on the
+// server, one round trip) with Redis's own clock (TIME) for windows and lease expiries, so the
+// instances' clocks need not agree. Key names are built inside the scripts (every one starts with
+// "llmux:"), so they need one Redis, not a Redis Cluster.
+#pragma once
+
+#include "redis/client.hpp"
+
+namespace llmux::fleet {
+
+// Admits a call against every holder it counts against, or refuses it and counts nothing.
+// ARGV: lease id, lease ms, then per holder: subject, rpm, tpm, max parallel, budget in nano-USD
+// (-1: no limit), the spend the caller knows in nano-USD (what Redis starts from when it has
+// none for the holder, e.g. after a restart). Budgets first, then rates, each in holder order;
+// the first holder that refuses is named. A holder with a parallel limit gets a slot (the lease
+// id, expiring after lease ms unless renewed).
+// Reply: {1, ms left in the window, requests, tokens, in flight} (the last holder's, this call
+// counted) or {0, holder (1-based), 1 rate | 2 budget, requests, tokens, in flight, ms left in the
+// window, spend in nano-USD}.
+const redis::Script& admit_script();
+
+// Ends an admitted call: its tokens to every holder's current window, its cost to the spend of
+// every holder Redis counts spend for, its slots freed.
+// ARGV: lease id, tokens, cost in nano-USD, then the holders' subjects.
+const redis::Script& settle_script();
+
+// Registers this instance for ttl ms, moves its live leases' expiry on, and counts the live
+// instances. ARGV: instance id, ttl ms, lease ms, then per lease: subject, lease id.
+// Reply: the number of live instances.
+const redis::Script& beat_script();
+
+// Forgets the spend Redis counts for some holders (their budget was reset, or their spend set by
+// an admin): the next admission starts again from the spend its instance knows.
+// ARGV: the holders' subjects.
+const redis::Script& forget_spend_script();
+
+}  // namespace llmux::fleet

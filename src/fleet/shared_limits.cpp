@@ -1,0 +1,180 @@
+#include "fleet/shared_limits.hpp"
+
+#include "base/ids.hpp"
+#include "fleet/scripts.hpp"
+#include "telemetry/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmux::fleet {
+
+namespace {
+
+std::string limit_text(const std::optional<std::int64_t>& limit) {
+  return std::to_string(limit.value_or(-1));
+}
+
+// Money in Redis is whole nano-USD (INCRBY is exact; a float sum would drift).
+std::int64_t nano_usd(double usd) { return std::llround(usd * 1e9); }
+
+// How often an instance says it is alive and renews its leases: three times per lease, at most
+// once a second. An instance silent for three beats no longer counts.
+std::chrono::milliseconds beat_period(std::chrono::milliseconds lease) {
+  return std::clamp<std::chrono::milliseconds>(lease / 3, std::chrono::milliseconds(10),
+                                               std::chrono::milliseconds(1000));
+}
+
+}  // namespace
+
+Instance::Instance(std::chrono::milliseconds lease, telemetry::FleetMetrics& metrics)
+    : id(make_uuid()), lease(lease), metrics(metrics) {}
+
+void Instance::redis_answered(bool up) {
+  if (metrics.redis_up.exchange(up, std::memory_order_relaxed) == up) return;
+  if (up) {
+    telemetry::log_now("info", "fleet: Redis answers; limits are counted fleet-wide");
+  } else {
+    telemetry::FleetMetrics::add(metrics.degraded_periods);
+    telemetry::log_now("warning",
+                       "fleet: Redis does not answer; each instance now counts its share of "
+                       "every limit (limit / live instances) until it does");
+  }
+}
+
+Lease& Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    finish(0, 0);
+    owner_ = std::exchange(other.owner_, nullptr);
+    id_ = std::move(other.id_);
+  }
+  return *this;
+}
+
+void Lease::finish(std::int64_t tokens, double cost) {
+  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens, cost);
+}
+
+SharedLimits::SharedLimits(asio::io_context& io, const redis::Options& options, Instance& instance)
+    : io_(io), client_(io, options), instance_(instance), beat_timer_(io) {}
+
+void SharedLimits::start() { schedule_beat(); }
+
+std::uint64_t SharedLimits::instances() const {
+  return std::max<std::uint64_t>(1, instance_.metrics.instances.load(std::memory_order_relaxed));
+}
+
+asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> holders) {
+  std::string lease_id = instance_.id + ':' + std::to_string(next_lease_++);
+  std::vector<std::string> arguments{lease_id, std::to_string(instance_.lease.count())};
+  arguments.reserve(2 + holders.size() * 6);
+  for (const Holder& holder : holders) {
+    arguments.emplace_back(holder.subject);
+    arguments.push_back(limit_text(holder.limits.rpm));
+    arguments.push_back(limit_text(holder.limits.tpm));
+    arguments.push_back(limit_text(holder.limits.max_parallel));
+    arguments.push_back(std::to_string(holder.budget ? nano_usd(*holder.budget) : -1));
+    arguments.push_back(std::to_string(nano_usd(holder.spend)));
+  }
+  const std::vector<std::string> no_keys;
+  auto reply = co_await client_.eval(admit_script(), no_keys, arguments);
+  SharedAdmission admission;
+  const auto number = [&reply](std::size_t i) { return reply->elements[i].integer; };
+  if (!reply || reply->type != redis::Reply::Type::array || reply->elements.size() < 5) {
+    instance_.redis_answered(false);
+    co_return admission;  // unavailable
+  }
+  instance_.redis_answered(true);
+  telemetry::FleetMetrics::add(instance_.metrics.shared_admissions);
+  const auto window_ends_at = [](std::int64_t ms_left) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count() +
+           ms_left;
+  };
+  if (number(0) == 0 && reply->elements.size() >= 8) {
+    admission.verdict = SharedAdmission::Verdict::refused;
+    admission.holder = std::min<std::size_t>(
+        holders.size() - 1, static_cast<std::size_t>(std::max<std::int64_t>(1, number(1)) - 1));
+    admission.over_budget = number(2) == 2;
+    admission.usage = {.requests = number(3),
+                       .tokens = number(4),
+                       .in_flight = number(5),
+                       .window_ends_at = window_ends_at(number(6))};
+    admission.spend = static_cast<double>(number(7)) / 1e9;
+    co_return admission;
+  }
+  admission.verdict = SharedAdmission::Verdict::admitted;
+  admission.usage = {.requests = number(2),
+                     .tokens = number(3),
+                     .in_flight = number(4),
+                     .window_ends_at = window_ends_at(number(1))};
+  // Only tokens for a tpm limit, a cost for a budget and parallel slots need the call's end:
+  // without them, no second command.
+  const bool settles = std::any_of(holders.begin(), holders.end(), [](const Holder& holder) {
+    return holder.limits.tpm || holder.limits.max_parallel || holder.budget;
+  });
+  if (!settles) co_return admission;
+  Live live;
+  for (const Holder& holder : holders) {
+    live.subjects.emplace_back(holder.subject);
+    if (holder.limits.max_parallel) live.slot_subjects.emplace_back(holder.subject);
+  }
+  live_.emplace(lease_id, std::move(live));
+  admission.lease.owner_ = this;
+  admission.lease.id_ = std::move(lease_id);
+  co_return admission;
+}
+
+void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, double cost) {
+  auto found = live_.find(lease_id);
+  if (found == live_.end()) return;
+  std::vector<std::string> arguments{lease_id, std::to_string(tokens),
+                                     std::to_string(nano_usd(cost))};
+  for (std::string& subject : found->second.subjects) arguments.push_back(std::move(subject));
+  live_.erase(found);
+  // Not awaited: the call's answer does not wait on Redis. When Redis is away the tokens are
+  // lost to the shared window, the cost reaches Redis's spend only through the database (the
+  // spend an instance knows, when Redis starts again from it), and the slots come back when
+  // their lease ends.
+  asio::co_spawn(
+      io_,
+      [this, arguments = std::move(arguments)]() -> asio::awaitable<void> {
+        const std::vector<std::string> no_keys;
+        auto reply = co_await client_.eval(settle_script(), no_keys, arguments);
+        instance_.redis_answered(reply.has_value());
+      },
+      asio::detached);
+}
+
+void SharedLimits::schedule_beat() {
+  beat_timer_.expires_after(beat_period(instance_.lease));
+  beat_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    asio::co_spawn(io_, beat(), [this](const std::exception_ptr&) { schedule_beat(); });
+  });
+}
+
+asio::awaitable<void> SharedLimits::beat() {
+  std::vector<std::string> arguments{instance_.id,
+                                     std::to_string(beat_period(instance_.lease).count() * 3),
+                                     std::to_string(instance_.lease.count())};
+  for (const auto& [lease_id, live] : live_) {
+    for (const std::string& subject : live.slot_subjects) {
+      arguments.push_back(subject);
+      arguments.push_back(lease_id);
+    }
+  }
+  const std::vector<std::string> no_keys;
+  auto reply = co_await client_.eval(beat_script(), no_keys, arguments);
+  if (reply && reply->type == redis::Reply::Type::integer) {
+    instance_.metrics.instances.store(static_cast<std::uint64_t>(reply->integer),
+                                      std::memory_order_relaxed);
+  }
+  instance_.redis_answered(reply && !reply->is_error());
+}
+
+}  // namespace llmux::fleet

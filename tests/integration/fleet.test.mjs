@@ -1,0 +1,266 @@
+// Several llmux instances on one Redis and one PostgreSQL (docs/SCALING.md): a key's limits hold
+// across all of them, a key created on one is usable on the others at once, Redis going away
+// fails no request (each instance counts its share of the limits), and the parallel slots of an
+// instance that was SIGKILLed come back after their lease.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startMockUpstream } from '../mock_upstream/server.mjs';
+import { startGateway } from '../support/gateway.mjs';
+import { startPostgres } from '../support/postgres.mjs';
+import { startRedis } from '../support/redis.mjs';
+import { kAuth, kMasterKey } from '../support/stack.mjs';
+import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
+
+const kLeaseSeconds = 1.5;
+
+let mock;
+let postgres;
+let redis;
+let fleet = [];
+
+function startInstance() {
+  return startGateway({
+    config: {
+      model_list: pricedModels(mock.url),
+      general_settings: {
+        master_key: kMasterKey, database_url: postgres.url, drain_timeout_s: 5,
+        fleet_lease_s: kLeaseSeconds,
+      },
+      router_settings: { redis_host: redis.host, redis_port: redis.port },
+    },
+  });
+}
+
+async function metric(instance, name) {
+  const text = await (await fetch(`${instance.url}/metrics`, { headers: kAuth })).text();
+  const line = text.split('\n').find((row) => row.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
+// Every instance knows the key (it was created on one of them): /v1/models with it is 200.
+async function knownEverywhere(key) {
+  for (const instance of fleet) {
+    await eventually(async () => {
+      const response = await fetch(`${instance.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
+      await response.arrayBuffer();
+      return response.status === 200;
+    }, { timeoutMs: 1000, what: `the key on ${instance.url}` });
+  }
+}
+
+// Sends `count` chat calls at once, spread over the instances in turn; resolves with the statuses.
+async function spread(key, count, model = 'priced') {
+  const calls = Array.from({ length: count }, async (_, i) => {
+    const response = await chatWith(fleet[i % fleet.length].url, key, model);
+    await response.arrayBuffer();
+    return response.status;
+  });
+  return Promise.all(calls);
+}
+
+const countOf = (statuses, status) => statuses.filter((s) => s === status).length;
+
+before(async () => {
+  mock = await startMockUpstream();
+  postgres = await startPostgres();
+  redis = await startRedis();
+  fleet = [await startInstance(), await startInstance()];
+});
+
+after(async () => {
+  for (const instance of fleet) await instance?.stop();
+  await redis?.stop();
+  await postgres?.stop();
+  await mock?.close();
+});
+
+test('a key created on one instance is usable on the others within a second', async () => {
+  const started = Date.now();
+  const key = await generateKey(fleet[0].url, {});
+  await knownEverywhere(key.key);
+  assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+});
+
+test('a key blocked on one instance is refused by the others within a second', async () => {
+  const key = await generateKey(fleet[0].url, {});
+  await knownEverywhere(key.key);
+  assert.equal((await admin(fleet[0].url, 'POST', '/key/block', { key: key.key })).status, 200);
+  await eventually(async () => {
+    const response = await chatWith(fleet[1].url, key.key);
+    await response.arrayBuffer();
+    return response.status === 401;
+  }, { timeoutMs: 1000, what: 'the block on the other instance' });
+});
+
+test('rpm_limit N gives exactly N successes across the instances', async () => {
+  await inRoomyMinute();
+  const key = await generateKey(fleet[0].url, { rpm_limit: 5 });
+  await knownEverywhere(key.key);
+  const statuses = await spread(key.key, 16);
+  assert.equal(countOf(statuses, 200), 5, statuses.join(' '));
+  assert.equal(countOf(statuses, 429), 11, statuses.join(' '));
+});
+
+test('tpm_limit counts the tokens of calls finished on every instance', async () => {
+  await inRoomyMinute();
+  const key = await generateKey(fleet[0].url, { tpm_limit: 30 });
+  await knownEverywhere(key.key);
+  // Each call has 29 tokens; one after the other, in turn on each instance.
+  const statuses = [];
+  let refused;
+  for (let i = 0; i < 4 && !refused; ++i) {
+    const response = await chatWith(fleet[i % fleet.length].url, key.key);
+    if (response.status === 429) refused = (await response.json()).error.message;
+    else await response.arrayBuffer();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 429]);
+  assert.match(refused, /current tpm: 58, tpm limit: 30/);
+});
+
+test('max_budget counts the spend of every instance', async () => {
+  // Calls of kCallCost, one after the other, in turn on each instance: the budget is spent after
+  // the third, wherever it ran, and the fourth is refused with the fleet's spend.
+  const key = await generateKey(fleet[0].url, { max_budget: 2.5 * kCallCost });
+  await knownEverywhere(key.key);
+  const statuses = [];
+  let refused;
+  for (let i = 0; i < 6 && !refused; ++i) {
+    const response = await chatWith(fleet[i % fleet.length].url, key.key);
+    if (response.status !== 200) refused = (await response.json()).error;
+    else await response.arrayBuffer();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 200, 400]);
+  assert.equal(refused.type, 'budget_exceeded');
+  const spent = String(Number((3 * kCallCost).toPrecision(10)));  // as %.10g prints it
+  assert.ok(refused.message.startsWith(`Budget has been exceeded! Current cost: ${spent},`), refused.message);
+});
+
+test('a team max_budget counts the spend of all its keys on every instance', async () => {
+  const team = await admin(fleet[0].url, 'POST', '/team/new', { max_budget: 1.5 * kCallCost });
+  assert.equal(team.status, 200, JSON.stringify(team.body));
+  const first = await generateKey(fleet[0].url, { team_id: team.body.team_id });
+  const second = await generateKey(fleet[1].url, { team_id: team.body.team_id });
+  await knownEverywhere(first.key);
+  await knownEverywhere(second.key);
+  const statuses = [];
+  for (const [instance, key] of [[fleet[0], first], [fleet[1], second], [fleet[0], second], [fleet[1], first]]) {
+    const response = await chatWith(instance.url, key.key);
+    await response.arrayBuffer();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 400, 400]);
+});
+
+test('a team rpm_limit holds across the instances for all its keys', async () => {
+  await inRoomyMinute();
+  const team = await admin(fleet[0].url, 'POST', '/team/new', { rpm_limit: 3 });
+  assert.equal(team.status, 200, JSON.stringify(team.body));
+  const keys = [await generateKey(fleet[0].url, { team_id: team.body.team_id }),
+    await generateKey(fleet[1].url, { team_id: team.body.team_id })];
+  for (const key of keys) await knownEverywhere(key.key);
+  const statuses = (await Promise.all(keys.map((key) => spread(key.key, 4)))).flat();
+  assert.equal(countOf(statuses, 200), 3, statuses.join(' '));
+});
+
+test('max_parallel_requests holds fleet-wide; a finished call frees its slot for every instance', async () => {
+  const key = await generateKey(fleet[0].url, { max_parallel_requests: 1 });
+  await knownEverywhere(key.key);
+  const slow = await chatWith(fleet[0].url, key.key, 'priced-slow-stream', { stream: true });
+  assert.equal(slow.status, 200);
+  const refused = await chatWith(fleet[1].url, key.key);
+  assert.equal(refused.status, 429);
+  assert.match((await refused.json()).error.message, /current max_parallel_requests: 1, max_parallel_requests: 1/);
+  // Past two leases the call still holds its slot: its instance renews it while it runs.
+  await sleep(2 * kLeaseSeconds * 1000);
+  const stillRefused = await chatWith(fleet[1].url, key.key);
+  await stillRefused.arrayBuffer();
+  assert.equal(stillRefused.status, 429, 'the lease of a running call was renewed');
+  await slow.text();
+  await eventually(async () => {
+    const response = await chatWith(fleet[1].url, key.key);
+    await response.arrayBuffer();
+    return response.status === 200;
+  }, { timeoutMs: 1000, what: 'the slot back' });
+});
+
+test('the slots of a SIGKILLed instance come back after the lease', async () => {
+  const doomed = await startInstance();
+  try {
+    const key = await generateKey(fleet[0].url, { max_parallel_requests: 1 });
+    await knownEverywhere(key.key);
+    await eventually(async () => {
+      const response = await fetch(`${doomed.url}/v1/models`, { headers: { Authorization: `Bearer ${key.key}` } });
+      await response.arrayBuffer();
+      return response.status === 200;
+    }, { timeoutMs: 1000, what: 'the key on the third instance' });
+    const held = await chatWith(doomed.url, key.key, 'priced-slow-stream', { stream: true });
+    assert.equal(held.status, 200);
+    doomed.process.kill('SIGKILL');
+    await doomed.exited;
+    const killedAt = Date.now();
+    const refused = await chatWith(fleet[0].url, key.key);
+    await refused.arrayBuffer();
+    assert.equal(refused.status, 429, 'the dead instance still holds the slot');
+    await eventually(async () => {
+      const response = await chatWith(fleet[0].url, key.key);
+      await response.arrayBuffer();
+      return response.status === 200;
+    }, { timeoutMs: kLeaseSeconds * 1000 + 3000, what: 'the slot back after the lease' });
+    assert.ok(Date.now() - killedAt <= kLeaseSeconds * 1000 + 3000);
+  } finally {
+    await doomed.stop().catch(() => {});
+  }
+});
+
+test('Redis killed under load: no request fails, each instance counts its share, then shared again', async () => {
+  await inRoomyMinute(30);
+  const key = await generateKey(fleet[0].url, { rpm_limit: 1000 });
+  const limited = await generateKey(fleet[0].url, { rpm_limit: 4 });
+  await knownEverywhere(key.key);
+  await knownEverywhere(limited.key);
+  // The SIGKILLed third instance of the test before has left the count.
+  for (const instance of fleet) {
+    await eventually(async () => await metric(instance, 'llmux_fleet_instances') === fleet.length,
+      { timeoutMs: 5000, what: 'two live instances' });
+  }
+  const sharedBefore = await metric(fleet[0], 'llmux_fleet_shared_admissions_total');
+  assert.ok(sharedBefore > 0);
+  assert.equal(await metric(fleet[0], 'llmux_fleet_redis_up'), 1);
+
+  const load = spread(key.key, 40);
+  await redis.kill();
+  const during = await spread(key.key, 40);
+  assert.deepEqual([...new Set([...(await load), ...during])], [200], 'every call answered 200');
+  for (const instance of fleet) {
+    assert.equal(await metric(instance, 'llmux_fleet_redis_up'), 0);
+    assert.ok(await metric(instance, 'llmux_fleet_local_admissions_total') > 0);
+    assert.ok(await metric(instance, 'llmux_fleet_degraded_periods_total') >= 1);
+  }
+  // rpm_limit 4 on two instances: each admits its share, 2.
+  for (const instance of fleet) {
+    const statuses = [];
+    for (let i = 0; i < 3; ++i) {
+      const response = await chatWith(instance.url, limited.key);
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+  }
+
+  await redis.start();
+  for (const instance of fleet) {
+    await eventually(async () => {
+      const response = await chatWith(instance.url, key.key);
+      await response.arrayBuffer();
+      assert.equal(response.status, 200);
+      return await metric(instance, 'llmux_fleet_redis_up') === 1;
+    }, { timeoutMs: 8000, what: 'shared counting back' });
+  }
+  const sharedAfter = await metric(fleet[0], 'llmux_fleet_shared_admissions_total');
+  const statuses = await spread(key.key, 6);
+  assert.deepEqual([...new Set(statuses)], [200]);
+  assert.ok(await metric(fleet[0], 'llmux_fleet_shared_admissions_total') >= sharedAfter + 3);
+});
