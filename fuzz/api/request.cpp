@@ -3,8 +3,8 @@
 // (client-side routing fields, the prompt's token estimate, the embeddings encoding asked for).
 // Checks: an accepted body is a JSON object whose text is the input, streams only where they are
 // allowed, and a refusal is a 400 with a message.
-#include "api/embeddings.hpp"
 #include "api/request.hpp"
+#include "api/embeddings.hpp"
 #include "api/token_estimate.hpp"
 #include "support.hpp"
 

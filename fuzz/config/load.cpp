@@ -17,8 +17,7 @@ constexpr std::string_view kEnvironmentValue = "sk-secret-from-the-environment";
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input = llmux::fuzz::as_text(data, size);
   const llmux::config::EnvLookup environment = [](const std::string& name) {
-    return name.starts_with("UNSET") ? std::nullopt
-                                     : std::optional<std::string>(kEnvironmentValue);
+    return name.starts_with("UNSET") ? std::nullopt : std::optional<std::string>(kEnvironmentValue);
   };
   try {
     const llmux::config::Config config =

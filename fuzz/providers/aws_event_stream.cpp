@@ -54,8 +54,7 @@ std::string with_valid_frames(std::string_view input) {
     const std::size_t total = kSmallestMessage + get_u32(bytes, at) % (left - kSmallestMessage + 1);
     put_u32(bytes, at, static_cast<std::uint32_t>(total));
     put_u32(bytes, at + 8, wire::crc32(std::string_view(bytes).substr(at, 8)));
-    put_u32(bytes, at + total - 4,
-            wire::crc32(std::string_view(bytes).substr(at, total - 4)));
+    put_u32(bytes, at + total - 4, wire::crc32(std::string_view(bytes).substr(at, total - 4)));
     at += total;
   }
   return bytes;

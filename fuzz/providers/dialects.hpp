@@ -15,9 +15,8 @@ namespace llmux::fuzz {
 // One provider per dialect the registry serves (several prefixes share one).
 inline std::vector<const providers::Provider*> dialects() {
   std::vector<const providers::Provider*> all;
-  for (const std::string_view prefix :
-       {"openai", "custom_openai", "azure", "anthropic", "bedrock", "gemini", "ollama",
-        "ollama_chat", "cohere"})
+  for (const std::string_view prefix : {"openai", "custom_openai", "azure", "anthropic", "bedrock",
+                                        "gemini", "ollama", "ollama_chat", "cohere"})
     all.push_back(providers::find_provider(prefix)->provider);
   const auto* vertex = providers::find_provider("vertex_ai");
   all.push_back(vertex->provider_for("gemini-2.0-flash"));
@@ -56,8 +55,8 @@ inline std::vector<api::Request> stream_requests() {
   all.push_back(request(api::Endpoint::chat_completions,
                         R"({"model":"m","messages":[{"role":"user","content":"Hi"}],)"
                         R"("stream":true,"stream_options":{"include_usage":true}})"));
-  all.push_back(request(api::Endpoint::completions,
-                        R"({"model":"m","prompt":"Hi","stream":true})"));
+  all.push_back(
+      request(api::Endpoint::completions, R"({"model":"m","prompt":"Hi","stream":true})"));
   return all;
 }
 

@@ -58,9 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input = llmux::fuzz::as_text(data, size);
   const auto request = llmux::api::parse_request(llmux::api::Endpoint::chat_completions, input);
   if (!request) return 0;
-  const auto options = router::request_options(*request, [](std::string_view) {
-    return std::string_view();
-  });
+  const auto options =
+      router::request_options(*request, [](std::string_view) { return std::string_view(); });
   if (!options) return 0;
   auto now = router::TimePoint{} + std::chrono::hours(1);
   auto plan = gateway_router().plan(*request, *options, now);

@@ -20,9 +20,7 @@ using llmux::fuzz::check;
 // A route's handler that says which pattern it was registered with (it is never called).
 struct PatternHandler {
   std::string pattern;
-  server::asio::awaitable<void> operator()(server::Exchange&, std::string_view) const {
-    co_return;
-  }
+  server::asio::awaitable<void> operator()(server::Exchange&, std::string_view) const { co_return; }
 };
 
 struct Entry {
