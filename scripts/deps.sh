@@ -7,6 +7,7 @@ APT_PACKAGES=(
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libsqlite3-dev libpq-dev postgresql
   redis-server openssl clang-format python3
+  chromium
   clang libclang-rt-14-dev
 
 )

@@ -127,6 +127,9 @@ asio::awaitable<void> SpendRoutes::logs(Admitted request) {
   store::SpendLogQuery filter{.user_id = query.text("user_id"),
                               .team_id = query.text("team_id"),
                               .request_id = query.text("request_id"),
+                              .model = query.text("model"),
+                              .status = query.text("status"),
+                              .before_request_id = query.text("before_request_id"),
                               .start_time = range->first,
                               .end_time = range->second};
   if (auto key = query.text("api_key")) {

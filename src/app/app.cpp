@@ -2,6 +2,7 @@
 
 #include "app/google_token_refresher.hpp"
 #include "auth/authenticator.hpp"
+#include "auth/ui_sessions.hpp"
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
 #include "fleet/shared_limits.hpp"
@@ -88,6 +89,19 @@ config::Config load_config(const cli::Options& options) {
 }
 
 // A size in MiB (as LiteLLM's max_request_size_mb counts them) in bytes.
+// How long an admin page login lasts.
+constexpr store::Millis kUiSessionMillis = 12 * 3600 * 1000;
+
+// LiteLLM's UI_USERNAME and UI_PASSWORD, when both are set: a login for the page besides the
+// master key.
+std::optional<auth::UiCredentials> ui_credentials_from_environment() {
+  const char* username = std::getenv("UI_USERNAME");
+  const char* password = std::getenv("UI_PASSWORD");
+  if (username == nullptr || password == nullptr || *username == 0 || *password == 0)
+    return std::nullopt;
+  return auth::UiCredentials{.username = username, .password = password};
+}
+
 std::size_t megabytes(double mb) { return static_cast<std::size_t>(mb * 1024 * 1024); }
 
 server::Limits limits_from(const config::GeneralSettings& settings, std::size_t workers) {
@@ -166,6 +180,7 @@ int run(const cli::Options& options) {
         "NO MASTER KEY IS SET: every client may use every model. Set general_settings.master_key "
         "or LITELLM_MASTER_KEY.");
   }
+  auth::UiSessions ui_sessions(authenticator, ui_credentials_from_environment(), kUiSessionMillis);
   // Every worker's counters exist before any thread runs; /metrics only reads them afterwards.
   telemetry::Metrics metrics;
   std::unique_ptr<Fleet> fleet;
@@ -196,6 +211,7 @@ int run(const cli::Options& options) {
       .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
+      .ui_sessions = &ui_sessions,
   };
 
   const std::size_t worker_count = options.num_workers > 0

@@ -15,7 +15,18 @@ std::string_view presented_key(const server::Exchange& exchange) {
 }
 
 Result<auth::Caller> Callers::identify(const server::Exchange& exchange) {
-  return authenticator_.authenticate(presented_key(exchange), &key_reader_, store::now_millis());
+  const std::string_view key = presented_key(exchange);
+  if (key.empty() && from_ui_session(exchange)) {
+    return auth::Caller{.admin = true,
+                        .snapshot = authenticator_.keys() ? key_reader_.current() : nullptr};
+  }
+  return authenticator_.authenticate(key, &key_reader_, store::now_millis());
+}
+
+bool Callers::from_ui_session(const server::Exchange& exchange) const {
+  if (sessions_ == nullptr || exchange.header(auth::kUiRequestHeader).empty()) return false;
+  return sessions_->valid(auth::cookie_value(exchange.header("cookie"), auth::kUiSessionCookie),
+                          store::now_millis());
 }
 
 }  // namespace llmux::handlers

@@ -1,8 +1,10 @@
 // Who is calling, from the key the request presents (in whichever header it came): the master
-// key, a virtual key of this worker's snapshot, or a refusal. One per worker.
+// key, a virtual key of this worker's snapshot, the admin page's session (as the master key), or
+// a refusal. One per worker.
 #pragma once
 
 #include "auth/authenticator.hpp"
+#include "auth/ui_sessions.hpp"
 #include "server/exchange.hpp"
 
 #include <string_view>
@@ -15,12 +17,18 @@ std::string_view presented_key(const server::Exchange& exchange);
 
 class Callers {
  public:
-  explicit Callers(const auth::Authenticator& authenticator)
-      : authenticator_(authenticator), key_reader_(authenticator.keys()) {}
+  // sessions: the admin page's logins, nullptr when the page is not served.
+  explicit Callers(const auth::Authenticator& authenticator,
+                   const auth::UiSessions* sessions = nullptr)
+      : authenticator_(authenticator), sessions_(sessions), key_reader_(authenticator.keys()) {}
   Result<auth::Caller> identify(const server::Exchange& exchange);
 
  private:
+  // A request of the admin page: no key, a live session cookie, and the page's header.
+  bool from_ui_session(const server::Exchange& exchange) const;
+
   const auth::Authenticator& authenticator_;
+  const auth::UiSessions* sessions_;
   auth::KeyReader key_reader_;
 };
 

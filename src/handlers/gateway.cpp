@@ -17,7 +17,7 @@ std::string error_body(unsigned status, std::string_view message) {
 Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
                  telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
                  fleet::SharedLimits* shared_limits)
-    : callers_(shared.authenticator),
+    : callers_(shared.authenticator, shared.ui_sessions),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
       services_{.models = shared.models,
                 .rate_counters = shared.rate_counters,
@@ -28,7 +28,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       transport_(network),
       routes_(&error_body),
       status_(shared.models, shared.metrics, shared.version, shared.store != nullptr),
-      model_routes_(shared.models, callers_, shared.started_at),
+      model_routes_(shared.models, shared.router.health(), callers_, shared.started_at),
       model_calls_(shared.router, callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,
                     .max_event_bytes = shared.max_upstream_event_bytes}),
@@ -45,6 +45,10 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
   teams_.add_to(routes_);
   users_.add_to(routes_);
   spend_routes_.add_to(routes_);
+  if (shared.ui_sessions != nullptr) {
+    ui_.emplace(*shared.ui_sessions, shared.authenticator, shared.store != nullptr);
+    ui_->add_to(routes_);
+  }
 }
 
 }  // namespace llmux::handlers

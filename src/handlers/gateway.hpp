@@ -14,6 +14,7 @@
 #include "handlers/model_routes.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "handlers/status_routes.hpp"
+#include "handlers/ui_routes.hpp"
 #include "limits/limiter.hpp"
 #include "relay/local_answers.hpp"
 #include "router/model_table.hpp"
@@ -24,6 +25,7 @@
 #include "telemetry/metrics.hpp"
 #include "upstream/transport.hpp"
 
+#include <optional>
 #include <string>
 
 namespace llmux::handlers {
@@ -45,6 +47,7 @@ struct SharedState {
   // stream (general_settings).
   std::size_t max_upstream_response_bytes = 64u << 20;
   std::size_t max_upstream_event_bytes = 16u << 20;
+  auth::UiSessions* ui_sessions = nullptr;  // the admin page's logins; nullptr: no page at /ui
 };
 
 class Gateway {
@@ -73,6 +76,7 @@ class Gateway {
   admin::TeamRoutes teams_;
   admin::UserRoutes users_;
   admin::SpendRoutes spend_routes_;
+  std::optional<UiRoutes> ui_;
 };
 
 }  // namespace llmux::handlers

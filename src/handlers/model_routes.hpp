@@ -1,8 +1,10 @@
 // OpenAI's model list (/models, /models/{id}): each model_name once; a virtual key sees only the
-// models it may call, and another is answered as one that does not exist.
+// models it may call, and another is answered as one that does not exist. LiteLLM's /model/info,
+// for the master key: every deployment with its provider, api base, prices and live health.
 #pragma once
 
 #include "handlers/callers.hpp"
+#include "router/health.hpp"
 #include "router/model_table.hpp"
 #include "server/routes.hpp"
 
@@ -14,17 +16,20 @@ namespace asio = boost::asio;
 
 class ModelRoutes {
  public:
-  ModelRoutes(const router::ModelTable& models, Callers& callers, std::int64_t started_at)
-      : models_(models), callers_(callers), started_at_(started_at) {}
+  ModelRoutes(const router::ModelTable& models, const router::HealthState& health, Callers& callers,
+              std::int64_t started_at)
+      : models_(models), health_(health), callers_(callers), started_at_(started_at) {}
 
   void add_to(server::Routes& routes);
 
  private:
   asio::awaitable<void> list(server::Exchange& exchange);
   asio::awaitable<void> get(server::Exchange& exchange, std::string id);
+  asio::awaitable<void> info(server::Exchange& exchange);
   bool may_call(const auth::Caller& caller, std::string_view model) const;
 
   const router::ModelTable& models_;
+  const router::HealthState& health_;
   Callers& callers_;
   std::int64_t started_at_;  // Unix seconds, the "created" of every entry
 };

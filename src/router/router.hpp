@@ -25,6 +25,8 @@ class Router {
 
   const ModelTable& models() const { return table_; }
   const RouterPolicy& policy() const { return policy_; }
+  // Each deployment's cooldown and load, as the router sees them now (the admin page shows it).
+  const HealthState& health() const { return *health_; }
 
   // The attempts for a request: its model's group in this router, or in the request's own
   // user_config. Errors: a model no deployment serves (400 model_not_found), client-side

@@ -594,6 +594,18 @@ std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
   if (query.user_id) sql += " AND user_id = ?", params.emplace_back(*query.user_id);
   if (query.team_id) sql += " AND team_id = ?", params.emplace_back(*query.team_id);
   if (query.request_id) sql += " AND request_id = ?", params.emplace_back(*query.request_id);
+  if (query.model) {
+    sql += " AND (model_group = ? OR model = ?)";
+    params.emplace_back(*query.model);
+    params.emplace_back(*query.model);
+  }
+  if (query.status) sql += " AND status = ?", params.emplace_back(*query.status);
+  if (query.before_request_id) {
+    sql +=
+        " AND (start_time, id) < (SELECT start_time, id FROM llmux_spend_logs WHERE request_id = ? "
+        "ORDER BY start_time DESC, id DESC LIMIT 1)";
+    params.emplace_back(*query.before_request_id);
+  }
   if (query.start_time) sql += " AND start_time >= ?", params.emplace_back(*query.start_time);
   if (query.end_time) sql += " AND start_time < ?", params.emplace_back(*query.end_time);
   sql += " ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?";

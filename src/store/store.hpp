@@ -129,6 +129,11 @@ struct SpendLogQuery {
   std::optional<std::string> user_id;
   std::optional<std::string> team_id;
   std::optional<std::string> request_id;
+  std::optional<std::string> model;   // the model group the client named, or the upstream model
+  std::optional<std::string> status;  // "success" or "failure"
+  // The rows after this request's row, in the log's order (newest first): a page that costs the
+  // same however deep it is, where an offset scans every row before it.
+  std::optional<std::string> before_request_id;
   std::optional<Millis> start_time;  // inclusive
   std::optional<Millis> end_time;    // exclusive
   std::int64_t limit = 100;

@@ -37,6 +37,25 @@ async function loggedFor(url, token) {
 }
 
 describeOnEachEngine('spend', { proxy_batch_write_at: 0.5 }, (env) => {
+  test('the log filtered by model and status, and paged after a request id', async () => {
+    const key = await generateKey(env.stack.url);
+    const ids = [];
+    for (const model of ['priced', 'broken', 'priced']) {
+      const response = await chatWith(env.stack.url, key.key, model);
+      await response.arrayBuffer();
+      ids.push(response.headers.get('x-litellm-call-id'));
+    }
+    const page = async (query) => (await admin(env.stack.url, 'GET', `/spend/logs?api_key=${key.token}&${query}`)).body
+      .map((row) => row.request_id);
+    await eventually(async () => (await page('')).length === 3, { what: 'three spend-log rows' });
+    assert.deepEqual(await page(''), [...ids].reverse());
+    assert.deepEqual(await page('status=failure'), [ids[1]]);
+    assert.deepEqual(await page('model=priced&status=success'), [ids[2], ids[0]]);
+    assert.deepEqual(await page(`before_request_id=${ids[2]}&page_size=1`), [ids[1]]);
+    assert.deepEqual(await page(`before_request_id=${ids[1]}`), [ids[0]]);
+    assert.deepEqual(await page(`before_request_id=${ids[0]}`), []);
+  });
+
   test('each call carries its cost and the key\'s spend in headers, and one spend-log row', async () => {
     const key = await generateKey(env.stack.url, { user_id: 'spend-user', team_id: 'spend-team', tags: ['from-key'] });
     const response = await chatWith(env.stack.url, key.key, 'priced', { user: 'end-user-1', metadata: { tags: ['req-tag'], trace: 7 } });

@@ -47,13 +47,14 @@ function standardModels(apiBase, deadBase) {
 }
 
 // extraModelsFor(mockUrl): more model_list entries that need the mock's address (provider suites).
-export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, env, dir } = {}) {
+export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, routerSettings, env, dir } = {}) {
   const mock = await startMockUpstream();
   const deadBase = `http://127.0.0.1:${await closedPort()}/v1`;
   const config = {
     model_list: [...standardModels(`${mock.url}/v1`, deadBase), ...extraModels, ...(extraModelsFor?.(mock.url) ?? [])],
     general_settings: { master_key: kMasterKey, drain_timeout_s: 10, ...generalSettings },
     litellm_settings: litellmSettings,
+    router_settings: routerSettings,
   };
   let gateway;
   try {

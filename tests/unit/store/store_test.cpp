@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -138,6 +139,53 @@ TEST_F(StoreTest, InjectionTextIsStoredVerbatimEverywhere) {
     EXPECT_EQ(store.spend_logs({.api_key = text}).front().end_user, text);
   }
   EXPECT_EQ(store.all_keys().size(), kInjections.size());
+}
+
+TEST_F(StoreTest, SpendLogsFilterByModelGroupOrUpstreamModelAndByStatus) {
+  Store store(open_sqlite(path()));
+  SpendEvent ok = event_for("ok", "k", 1);
+  ok.model_group = "chat";
+  ok.model = "gpt-4o-upstream";
+  SpendEvent failed = event_for("failed", "k", 0);
+  failed.model_group = "chat";
+  failed.status = "failure";
+  SpendEvent other = event_for("other", "k", 1);
+  ASSERT_TRUE(store.write_spend("b", {ok, failed, other}));
+  auto ids = [&](const SpendLogQuery& query) {
+    std::vector<std::string> found;
+    for (const auto& event : store.spend_logs(query)) found.push_back(event.request_id);
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  EXPECT_EQ(ids({.model = "chat"}), (std::vector<std::string>{"req-failed", "req-ok"}));
+  EXPECT_EQ(ids({.model = "gpt-4o-upstream"}), std::vector<std::string>{"req-ok"});
+  EXPECT_EQ(ids({.model = "chat", .status = "success"}), std::vector<std::string>{"req-ok"});
+  EXPECT_EQ(ids({.status = "failure"}), std::vector<std::string>{"req-failed"});
+  EXPECT_EQ(ids({.model = "' OR '1'='1"}), std::vector<std::string>{});
+}
+
+TEST_F(StoreTest, SpendLogsPageAfterARequestInTheLogsOrder) {
+  Store store(open_sqlite(path()));
+  std::vector<SpendEvent> events;
+  for (int i = 0; i < 5; ++i) {
+    events.push_back(event_for(std::to_string(i), i % 2 ? "odd" : "even", 1));
+    events.back().start_time = 1000 * (i / 2);  // two rows share a start time: id breaks ties
+  }
+  ASSERT_TRUE(store.write_spend("b", events));
+  auto ids = [&](const SpendLogQuery& query) {
+    std::vector<std::string> found;
+    for (const auto& event : store.spend_logs(query)) found.push_back(event.request_id);
+    return found;
+  };
+  const auto all = ids({});
+  ASSERT_EQ(all, (std::vector<std::string>{"req-4", "req-3", "req-2", "req-1", "req-0"}));
+  EXPECT_EQ(ids({.before_request_id = "req-3", .limit = 2}),
+            (std::vector<std::string>{"req-2", "req-1"}));
+  EXPECT_EQ(ids({.before_request_id = "req-1"}), std::vector<std::string>{"req-0"});
+  EXPECT_EQ(ids({.before_request_id = "req-0"}), std::vector<std::string>{});
+  EXPECT_EQ(ids({.api_key = "even", .before_request_id = "req-4"}),
+            (std::vector<std::string>{"req-2", "req-0"}));
+  EXPECT_EQ(ids({.before_request_id = "no-such-request"}), std::vector<std::string>{});
 }
 
 TEST_F(StoreTest, SpendBatchesAddUpOnceAndFeedEveryTotal) {
