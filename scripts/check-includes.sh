@@ -4,9 +4,10 @@
 # each folder may include is the "may include" column of the folder table in
 # docs/ARCHITECTURE.md: "nothing of ours", "everything above", or names of rows above it (so the
 # table is the order), each with what that row may include. Checked: src/ (files directly in src/
-# are the program, which may include any folder) and the tests of one folder (tests/unit/<folder>/,
-# tests/redis/, tests/sdk/), which may include their folder, what it may include, and the test
-# support of those folders. Using Asio or Beast counts as including net/, which compiles them once.
+# are the program, which may include any folder), the tests of one folder (tests/unit/<folder>/,
+# tests/redis/, tests/sdk/) and its fuzz targets (fuzz/<folder>/), which may include their folder,
+# what it may include, and the test support of those folders. Using Asio or Beast counts as
+# including net/, which compiles them once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec python3 - <<'PY'
@@ -71,6 +72,8 @@ def owner_of(path):
         return "redis", False
     if parts[:2] == ("tests", "sdk"):
         return "sdk", False
+    if parts[0] == "fuzz" and len(parts) > 2:
+        return parts[1], False
     return None
 
 
@@ -98,7 +101,7 @@ def main():
             problems.append(f"{ARCHITECTURE}: folder table: {folder}/ is not a folder of src/")
 
     uses = {folder: set() for folder in folders}  # folders the files of src/<folder>/ include
-    files = [p for root in ("src", "tests/unit", "tests/redis", "tests/sdk")
+    files = [p for root in ("src", "tests/unit", "tests/redis", "tests/sdk", "fuzz")
              for p in sorted(pathlib.Path(root).rglob("*")) if p.suffix in SOURCE_SUFFIXES]
     for path in files:
         owner = owner_of(path)

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   prometheus  # promtool: tests check /metrics with `promtool check metrics`
   chromium
   pybind11-dev python3-dev python3-pytest python3-pytest-asyncio
+  clang libclang-rt-14-dev
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.

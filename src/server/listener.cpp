@@ -43,6 +43,31 @@ asio::awaitable<void> linger_close(tcp::socket& socket, net::SocketDeadline& dea
   }
 }
 
+// The answer to a request (or a connection) the server refuses itself, then closes the connection.
+// A refusal that passes with time (429, 503) says when to try again.
+asio::awaitable<void> refuse_and_close(tcp::socket& socket, net::SocketDeadline& deadline,
+                                       std::chrono::milliseconds write_time, unsigned status,
+                                       std::string body) {
+  http::response<http::string_body> response{static_cast<http::status>(status), 11};
+  response.set(http::field::content_type, "application/json");
+  if (status == 429 || status == 503) response.set(http::field::retry_after, "1");
+  response.keep_alive(false);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  deadline.expires_after(write_time);
+  auto [ec, written] = co_await http::async_write(socket, response, kUseTuple);
+  if (!ec) co_await linger_close(socket, deadline);
+}
+
+void log_failure(const char* what, std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::cerr << R"({"level":"error","msg":")" << what << R"(","error":")" << e.what() << "\"}\n";
+  }
+}
+
 }  // namespace
 
 struct Listener::Session {
@@ -70,16 +95,8 @@ Listener::~Listener() = default;
 unsigned short Listener::port() const { return acceptor_.local_endpoint().port(); }
 
 void Listener::start() {
-  asio::co_spawn(io_, accept_loop(), [](std::exception_ptr error) {
-    if (error) {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        std::cerr << R"({"level":"error","msg":"accept loop failed","error":")" << e.what()
-                  << "\"}\n";
-      }
-    }
-  });
+  asio::co_spawn(io_, accept_loop(),
+                 [](std::exception_ptr error) { log_failure("accept loop failed", error); });
 }
 
 asio::awaitable<void> Listener::accept_loop() {
@@ -93,20 +110,35 @@ asio::awaitable<void> Listener::accept_loop() {
       co_await pause.async_wait(kUseTuple);
       continue;
     }
-    if (sessions_.size() >= limits_.max_connections) continue;  // the socket closes here
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(io_, run_session(std::move(socket)), [](std::exception_ptr error) {
-      if (error) {
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          std::cerr << R"({"level":"error","msg":"session failed","error":")" << e.what()
-                    << "\"}\n";
-        }
-      }
-    });
+    if (sessions_.size() >= limits_.max_connections) {
+      turn_away(std::move(socket), 503,
+                "The server has too many connections open (limit " +
+                    std::to_string(limits_.max_connections) + " per worker); try again shortly.");
+      continue;
+    }
+    asio::co_spawn(io_, run_session(std::move(socket)),
+                   [](std::exception_ptr error) { log_failure("session failed", error); });
   }
+}
+
+// Each answer is small and goes out at once; the lingering close after it is what takes time
+// (kLingerTime at most), so only so many are answered at once and the rest are closed unanswered.
+void Listener::turn_away(tcp::socket socket, unsigned status, std::string message) {
+  constexpr std::size_t kMostTurnedAwayAtOnce = 64;
+  if (turning_away_ >= kMostTurnedAwayAtOnce) return;  // the socket closes here
+  ++turning_away_;
+  auto answer = [](Listener& listener, tcp::socket socket, unsigned status,
+                   std::string body) -> asio::awaitable<void> {
+    net::SocketDeadline deadline(socket);
+    co_await refuse_and_close(socket, deadline, listener.limits_.read_timeout, status,
+                              std::move(body));
+    --listener.turning_away_;
+  };
+  asio::co_spawn(
+      io_, answer(*this, std::move(socket), status, handler_.error_body(status, message)),
+      [](std::exception_ptr error) { log_failure("turning a connection away failed", error); });
 }
 
 asio::awaitable<void> Listener::run_session(tcp::socket socket) {
@@ -141,14 +173,8 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
 
   // An error the server answers itself, then closes the connection.
   auto reject = [&](unsigned status, std::string_view message) -> asio::awaitable<void> {
-    http::response<http::string_body> response{static_cast<http::status>(status), 11};
-    response.set(http::field::content_type, "application/json");
-    response.keep_alive(false);
-    response.body() = handler_.error_body(status, message);
-    response.prepare_payload();
-    deadline.expires_after(limits_.read_timeout);
-    auto [ec, written] = co_await http::async_write(socket, response, kUseTuple);
-    if (!ec) co_await linger_close(socket, deadline);
+    return refuse_and_close(socket, deadline, limits_.read_timeout, status,
+                            handler_.error_body(status, message));
   };
 
   while (!draining_) {

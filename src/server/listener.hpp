@@ -42,6 +42,8 @@ class Listener {
   struct Session;
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> run_session(asio::ip::tcp::socket socket);
+  // Answers a connection that will not be served with `status` and closes it.
+  void turn_away(asio::ip::tcp::socket socket, unsigned status, std::string message);
   void session_ended();
 
   asio::io_context& io_;
@@ -50,6 +52,7 @@ class Listener {
   RequestMemory& request_memory_;
   Handler& handler_;
   std::list<Session*> sessions_;
+  std::size_t turning_away_ = 0;  // connections being answered by turn_away
   bool draining_ = false;
   std::function<void()> on_drained_;
 };

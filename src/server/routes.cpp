@@ -25,7 +25,7 @@ void Routes::add(std::initializer_list<http::verb> methods, std::string_view pat
 
 std::string_view Routes::route_path(std::string_view path) {
   path = path.substr(0, path.find('?'));
-  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   if (path.starts_with("/v1/") || path == "/v1") path.remove_prefix(3);
   return path;
 }
@@ -35,14 +35,10 @@ asio::awaitable<void> Routes::refuse(Exchange& exchange, unsigned status,
   co_await exchange.respond(status, error_body_(status, message));
 }
 
-// Not a coroutine: a route's handler runs in its own frame alone, without one of this dispatcher
-// held around it for the whole call.
-asio::awaitable<void> Routes::handle(Exchange& exchange) {
-  const std::string_view path = route_path(exchange.path());
-  const http::verb method = exchange.request().method();
+Routes::Match Routes::find(http::verb method, std::string_view path) const {
   if (const auto found = exact_.find(path); found != exact_.end()) {
-    if (found->second.takes(method)) return found->second.handler(exchange, {});
-    return refuse(exchange, 405, "Method not allowed on this route.");
+    if (found->second.takes(method)) return {.handler = &found->second.handler};
+    return {.status = 405};
   }
   bool matched = false;
   for (const Pattern& pattern : patterns_) {
@@ -54,10 +50,19 @@ asio::awaitable<void> Routes::handle(Exchange& exchange) {
         continue;
       param = param.substr(0, slash);
     }
-    if (pattern.route.takes(method)) return pattern.route.handler(exchange, param);
+    if (pattern.route.takes(method)) return {.handler = &pattern.route.handler, .param = param};
     matched = true;
   }
-  if (matched) return refuse(exchange, 405, "Method not allowed on this route.");
+  return {.status = matched ? 405u : 404u};
+}
+
+// Not a coroutine: a route's handler runs in its own frame alone, without one of this dispatcher
+// held around it for the whole call.
+asio::awaitable<void> Routes::handle(Exchange& exchange) {
+  const std::string_view path = route_path(exchange.path());
+  const Match match = find(exchange.request().method(), path);
+  if (match.handler) return (*match.handler)(exchange, match.param);
+  if (match.status == 405) return refuse(exchange, 405, "Method not allowed on this route.");
   return refuse(exchange, 404, "Unknown route: " + std::string(path));
 }
 

@@ -32,6 +32,16 @@ class Routes final : public Handler {
            RouteHandler handler);
 
   asio::awaitable<void> handle(Exchange& exchange) override;
+
+  // What serves `method` on `path` (as route_path makes it): the route's handler and parameter,
+  // or the status the table answers itself (404: no pattern matches the path; 405: one does, but
+  // takes another method).
+  struct Match {
+    const RouteHandler* handler = nullptr;
+    std::string_view param;
+    unsigned status = 0;  // 404 or 405 when there is no handler
+  };
+  Match find(http::verb method, std::string_view path) const;
   std::string error_body(unsigned status, std::string_view message) const override {
     return error_body_(status, message);
   }

@@ -1,6 +1,6 @@
 // The server's time and connection limits from general_settings: idle keep-alive connections
-// and slow senders are closed on time, connections past max_connections are turned away, and a
-// drain that outlives drain_timeout_s is cut short.
+// and slow senders are closed on time, connections past max_connections are answered 503 and
+// closed, and a drain that outlives drain_timeout_s is cut short.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -53,15 +53,31 @@ test('a body that trickles in slower than request_read_timeout_s is cut off', as
   await assertStillServing(stack.port);
 });
 
-test('connections past max_connections are closed at once; the others keep working', async () => {
+// Opens a connection and has one request answered on it: the gateway holds it as a session.
+async function servedConnection(port) {
+  const connection = await RawConnection.open(port);
+  await connection.request('GET', '/health/liveliness');
+  assert.equal((await connection.readResponse()).status, 200);
+  return connection;
+}
+
+// A connection the gateway turns away: its answer (an OpenAI error that says when to retry), then
+// the close.
+async function assertTurnedAway(connection, status, messagePattern) {
+  const response = await connection.readResponse();
+  assert.equal(response.status, status);
+  assert.equal(response.headers['retry-after'], '1');
+  assert.match(response.json().error.message, messagePattern);
+  assert.equal(await connection.closedWithin(3000), true, 'a turned-away connection was kept');
+}
+
+test('connections past max_connections are answered 503 and closed; the others keep working', async () => {
   const held = [];
   try {
-    for (let i = 0; i < 4; ++i) held.push(await RawConnection.open(stack.port));
-    // Let the gateway accept all four before the fifth arrives.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 4; ++i) held.push(await servedConnection(stack.port));
     const extra = await RawConnection.open(stack.port);
     try {
-      assert.equal(await extra.closedWithin(1000), true, 'a fifth connection was kept');
+      await assertTurnedAway(extra, 503, /too many connections open \(limit 4 per worker\)/);
     } finally {
       extra.close();
     }

@@ -4,11 +4,12 @@
 
 namespace llmux::providers::wire {
 
+// JSON's whitespace (but '\n', which ends the line): a line of it alone is blank.
 std::string_view NdjsonSplitter::trimmed(std::string_view line) {
-  if (line.ends_with('\r')) line.remove_suffix(1);
-  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-  return line;
+  constexpr std::string_view kWhitespace = " \t\r";
+  const auto first = line.find_first_not_of(kWhitespace);
+  if (first == std::string_view::npos) return {};
+  return line.substr(first, line.find_last_not_of(kWhitespace) - first + 1);
 }
 
 std::string NdjsonSplitter::finish() {

@@ -7,9 +7,9 @@
 
 namespace llmux::providers::wire {
 
-// Bytes in (split anywhere), complete lines out. A line ends with '\n'; a '\r' before it is
-// dropped; blank lines are skipped. Lines that lie whole inside one feed are handed out as views
-// of that feed (no copy); only a line split across feeds is buffered.
+// Bytes in (split anywhere), complete lines out. A line ends with '\n'; the whitespace around it
+// (spaces, tabs, '\r') is dropped; blank lines are skipped. Lines that lie whole inside one feed
+// are handed out as views of that feed (no copy); only a line split across feeds is buffered.
 class NdjsonSplitter {
  public:
   explicit NdjsonSplitter(std::size_t max_line_bytes = 16 << 20)

@@ -32,6 +32,15 @@ TEST(NdjsonSplitter, LinesEndWithNewlineAndBlankOnesAreSkipped) {
   EXPECT_EQ(result.lines, (std::vector<std::string>{R"({"a":1})", R"({"b":2})", R"({"c":3})"}));
 }
 
+// Found by the providers_ndjson fuzz target: "\r\r\n" was handed out as the line "\r".
+TEST(NdjsonSplitter, ALineOfJsonWhitespaceAloneIsBlankAndAnyOfItIsTrimmed) {
+  const Split result = split({"\r\r\n\t\r \n\r{\"a\":1} \r\t\r\n"});
+  EXPECT_TRUE(result.ok);
+  EXPECT_EQ(result.lines, std::vector<std::string>{R"({"a":1})"});
+  EXPECT_EQ(split({"{\"a\":1}\r\r"}).lines, std::vector<std::string>{R"({"a":1})"})
+      << "the last line, from finish()";
+}
+
 TEST(NdjsonSplitter, LastLineWithoutNewlineComesFromFinish) {
   NdjsonSplitter splitter;
   std::vector<std::string> lines;

@@ -124,9 +124,11 @@ TEST(AttemptPlan, AClientDestinationIsDialledUnderThePolicy) {
   auto own = f.plan("g").next(kStart);
   ASSERT_TRUE(own);
   EXPECT_FALSE(own->client_destination);
-  auto clients =
-      f.plan("g", {.credentials = {.api_base = "http://10.1.1.1/v1", .api_base_field = "base_url"}})
-          .next(kStart);
+  // The plan owns the deployment it makes for the client's destination: it must outlive the
+  // attempt.
+  auto client_plan = f.plan(
+      "g", {.credentials = {.api_base = "http://10.1.1.1/v1", .api_base_field = "base_url"}});
+  auto clients = client_plan.next(kStart);
   ASSERT_TRUE(clients);
   EXPECT_EQ(clients->client_destination.policy, &f.policy.client_destinations);
   EXPECT_EQ(clients->client_destination.field, "base_url");
