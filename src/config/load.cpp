@@ -824,9 +824,10 @@ class Loader {
         if (field.key == "endpoint") {
           assign(callback.endpoint, read_string(field));
         } else if (field.key == "headers") {
-          for (auto& [name, value] : read_headers(field)) {
-            std::erase_if(callback.headers, [&](const auto& h) { return h.first == name; });
-            callback.headers.emplace_back(std::move(name), std::move(value));
+          for (auto& header : read_headers(field)) {  // a binding: clang 14 cannot capture one
+            std::erase_if(callback.headers,
+                          [&](const auto& held) { return held.first == header.first; });
+            callback.headers.push_back(std::move(header));
           }
         } else if (field.key == "event_types") {
           const auto types = read_name_list(field);
