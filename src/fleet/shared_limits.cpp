@@ -146,6 +146,8 @@ void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, doub
         const std::vector<std::string> no_keys;
         auto reply = co_await client_.eval(settle_script(), no_keys, arguments);
         instance_.redis_answered(reply.has_value());
+        if (reply && !reply->is_error())
+          telemetry::FleetMetrics::add(instance_.metrics.call_ends_counted);
       },
       asio::detached);
 }

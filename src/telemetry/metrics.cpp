@@ -176,6 +176,9 @@ void Metrics::render_fleet(std::string& out) const {
   one("llmux_fleet_cooldowns_total", "counter",
       "Deployment cooldowns taken from the fleet's shared count of failures.",
       read(fleet_.cooldowns_heard));
+  one("llmux_fleet_call_ends_counted_total", "counter",
+      "Calls whose end (tokens, cost, freed parallel slots) the fleet's Redis has counted.",
+      read(fleet_.call_ends_counted));
 }
 
 }  // namespace llmux::telemetry

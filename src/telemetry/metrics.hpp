@@ -111,6 +111,7 @@ struct FleetMetrics {
   Counter key_changes_received{0};  // key changes announced by other instances
   Counter cooldowns_heard{
       0};  // deployment cooldowns taken from the fleet (announced or found running)
+  Counter call_ends_counted{0};  // calls whose end (tokens, cost, freed slots) Redis has counted
 };
 
 class Metrics {

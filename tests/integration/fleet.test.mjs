@@ -78,6 +78,26 @@ async function spread(key, count, model = 'priced') {
 
 const countOf = (statuses, status) => statuses.filter((s) => s === status).length;
 
+// The ends of calls the fleet's Redis has counted, over every instance.
+async function callEndsCounted() {
+  let sum = 0;
+  for (const instance of fleet) sum += await metric(instance, 'llmux_fleet_call_ends_counted_total');
+  return sum;
+}
+
+// One chat call whose end (tokens, cost) Redis has counted when this resolves: an answer leaves
+// before its end is told to Redis (docs/SCALING.md), so the next call of a sequence waits for it.
+async function counted(url, key) {
+  const before = await callEndsCounted();
+  const response = await chatWith(url, key);
+  const body = response.status === 200 ? (await response.arrayBuffer(), undefined) : await response.json();
+  if (response.status === 200) {
+    await eventually(async () => (await callEndsCounted()) > before,
+      { timeoutMs: 2000, what: 'the call\'s end counted in Redis' });
+  }
+  return { status: response.status, body };
+}
+
 before(async () => {
   mock = await startMockUpstream();
   postgres = await startPostgres();
@@ -162,10 +182,9 @@ test('tpm_limit counts the tokens of calls finished on every instance', async ()
   const statuses = [];
   let refused;
   for (let i = 0; i < 4 && !refused; ++i) {
-    const response = await chatWith(fleet[i % fleet.length].url, key.key);
-    if (response.status === 429) refused = (await response.json()).error.message;
-    else await response.arrayBuffer();
-    statuses.push(response.status);
+    const { status, body } = await counted(fleet[i % fleet.length].url, key.key);
+    if (status === 429) refused = body.error.message;
+    statuses.push(status);
   }
   assert.deepEqual(statuses, [200, 200, 429]);
   assert.match(refused, /current tpm: 58, tpm limit: 30/);
@@ -179,10 +198,9 @@ test('max_budget counts the spend of every instance', async () => {
   const statuses = [];
   let refused;
   for (let i = 0; i < 6 && !refused; ++i) {
-    const response = await chatWith(fleet[i % fleet.length].url, key.key);
-    if (response.status !== 200) refused = (await response.json()).error;
-    else await response.arrayBuffer();
-    statuses.push(response.status);
+    const { status, body } = await counted(fleet[i % fleet.length].url, key.key);
+    if (status !== 200) refused = body.error;
+    statuses.push(status);
   }
   assert.deepEqual(statuses, [200, 200, 200, 400]);
   assert.equal(refused.type, 'budget_exceeded');
@@ -199,9 +217,7 @@ test('a team max_budget counts the spend of all its keys on every instance', asy
   await knownEverywhere(second.key);
   const statuses = [];
   for (const [instance, key] of [[fleet[0], first], [fleet[1], second], [fleet[0], second], [fleet[1], first]]) {
-    const response = await chatWith(instance.url, key.key);
-    await response.arrayBuffer();
-    statuses.push(response.status);
+    statuses.push((await counted(instance.url, key.key)).status);
   }
   assert.deepEqual(statuses, [200, 200, 400, 400]);
 });
