@@ -39,9 +39,10 @@ ResponseCache::ResponseCache(const config::CacheSettings& settings, MemoryStore*
 
 Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
                                                     std::string_view model_group,
-                                                    const boost::json::object& body) const {
+                                                    const boost::json::object& body,
+                                                    const ControlSources& sources) const {
   if (!cached_endpoint(settings_, endpoint)) return std::optional<Ticket>();
-  auto controls = read_controls(body);
+  auto controls = read_controls(body, sources);
   if (!controls) return controls.error();
   if (settings_.default_off && !controls->use_cache) return std::optional<Ticket>();
   const std::string_view key_namespace = controls->key_namespace.empty()

@@ -9,6 +9,7 @@
 #include "api/usage.hpp"
 #include "base/error.hpp"
 #include "cache/entry.hpp"
+#include "cache/key.hpp"
 #include "cache/memory_store.hpp"
 #include "cache/redis_store.hpp"
 #include "config/config.hpp"
@@ -49,7 +50,8 @@ class ResponseCache {
   // nullopt when the request is not cached: an endpoint not in supported_call_types, or
   // `mode: default_off` without cache: {use-cache: true}. An error for malformed controls.
   Result<std::optional<Ticket>> ticket(api::Endpoint endpoint, std::string_view model_group,
-                                       const boost::json::object& body) const;
+                                       const boost::json::object& body,
+                                       const ControlSources& sources = {}) const;
   // The stored answer, when one may answer the ticket (counted as a hit or a miss); for
   // embeddings, made of every input's entry (a miss unless each input has one).
   asio::awaitable<std::shared_ptr<const Entry>> find(const Ticket& ticket);

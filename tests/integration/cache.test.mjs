@@ -146,6 +146,35 @@ describe('cache type local', () => {
     assert.equal(calls(), before + 2, 'an input not seen yet sends the request upstream');
   });
 
+  test('a Cache-Control header\'s s-maxage is the stored answer\'s ttl, as LiteLLM reads it', async () => {
+    const before = upstreamCalls(stack.mock);
+    // s-maxage=0: the answer lives 0 s, so the next request does not find it.
+    await answerOf(await chat(stack.url, 'header lifetime', {}, { 'Cache-Control': 's-maxage=0' }));
+    await answerOf(await chat(stack.url, 'header lifetime'));
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    await answerOf(await chat(stack.url, 'header lifetime'));
+    assert.equal(upstreamCalls(stack.mock), before + 2, 'stored with the configured lifetime');
+    // The body's own ttl wins over the header's.
+    await answerOf(await chat(stack.url, 'body ttl wins', { cache: { ttl: 600 } }, { 'Cache-Control': 's-maxage=0' }));
+    await answerOf(await chat(stack.url, 'body ttl wins'));
+    assert.equal(upstreamCalls(stack.mock), before + 3);
+    await expectError(await chat(stack.url, 'x', {}, { 'Cache-Control': 's-maxage=soon' }), 400);
+  });
+
+  test('a key\'s metadata.cache takes the place of its requests\' cache controls', async () => {
+    const { key: noCache } = await generateKey(stack.url, { metadata: { cache: { 'no-cache': true } } });
+    const { key: noStore } = await generateKey(stack.url, { metadata: { cache: { 'no-store': true } } });
+    const ask = (key, content, extra = {}) =>
+      chatWith(stack.url, key, 'gpt-test', { messages: [{ role: 'user', content }], ...extra });
+    const before = upstreamCalls(stack.mock);
+    await answerOf(await chat(stack.url, 'key level'));
+    await answerOf(await ask(noCache, 'key level'));
+    assert.equal(upstreamCalls(stack.mock), before + 2, 'the no-cache key is not answered from the cache');
+    await answerOf(await ask(noStore, 'key level never kept', { cache: { ttl: 600 } }));
+    await answerOf(await chat(stack.url, 'key level never kept'));
+    assert.equal(upstreamCalls(stack.mock), before + 4, 'the no-store key\'s answer was not kept');
+  });
+
   test('malformed controls are a 400 naming cache', async () => {
     await expectError(await chat(stack.url, 'x', { cache: { ttl: 'soon' } }), 400, { param: 'cache' });
     await expectError(await chat(stack.url, 'x', { cache: 'yes' }), 400, { param: 'cache' });
