@@ -58,6 +58,17 @@ class ResponseCache {
   // Stores an answer and its usage under the ticket's key (when the ticket writes).
   asio::awaitable<void> store(const Ticket& ticket, std::string answer, const api::Usage& usage);
 
+  // The admin routes' work (handlers::CacheRoutes). Redis answers and takes a write: its version
+  // ("" when it does not say it); in memory there is nothing to check.
+  asio::awaitable<Result<std::string>> check();
+  // Deletes the entries under these keys (as x-litellm-cache-key shows them); how many there were.
+  asio::awaitable<Result<std::int64_t>> erase(const std::vector<std::string>& keys);
+  // Deletes every entry of the cache; how many there were.
+  asio::awaitable<Result<std::int64_t>> flush();
+  const config::CacheSettings& settings() const { return settings_; }
+  // Where the entries are: Redis's address (type redis), or nullptr (local).
+  const redis::Options* redis_options() const { return redis_ ? &redis_->options() : nullptr; }
+
  private:
   // The entries under `keys`: nullptr where there is none, everywhere when Redis did not answer.
   asio::awaitable<std::vector<std::shared_ptr<const Entry>>> get(

@@ -4,6 +4,7 @@
 // hit's cost, spend-log row and metrics. The mock upstream counts what reached a provider.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import OpenAI from 'openai';
 
 import { startMockUpstream } from '../mock_upstream/server.mjs';
@@ -228,6 +229,83 @@ describe('cache type local', () => {
   });
 });
 
+// The admin routes' answers, with the master key unless another is given.
+function cacheRoute(url, method, path, body, key = kMasterKey) {
+  return fetch(`${url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function okJson(response) {
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  return JSON.parse(text);
+}
+
+describe('cache admin routes, type local', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ litellmSettings: { cache: true, cache_params: { type: 'local', namespace: 'team', ttl: 300 } } });
+  });
+  after(() => stack.stop());
+
+  test('/cache/ping shows the configuration', async () => {
+    const ping = await okJson(await cacheRoute(stack.url, 'GET', '/cache/ping'));
+    assert.equal(ping.status, 'healthy');
+    assert.equal(ping.cache_type, 'local');
+    const params = JSON.parse(ping.litellm_cache_params);
+    assert.equal(params.type, 'local');
+    assert.equal(params.namespace, 'team');
+    assert.equal(params.ttl, 300);
+    assert.equal(params.mode, 'default_on');
+    assert.ok(params.supported_call_types.includes('acompletion'));
+    assert.equal(ping.ping_response, undefined, 'nothing to ping in memory');
+  });
+
+  test('/cache/delete takes entries out by their x-litellm-cache-key; /cache/flushall takes all', async () => {
+    const before = upstreamCalls(stack.mock);
+    const { key } = await answerOf(await chat(stack.url, 'to delete'));
+    await answerOf(await chat(stack.url, 'to keep'));
+    await answerOf(await chat(stack.url, 'to delete'));
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    assert.deepEqual(await okJson(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: [key, 'team:unknown'] })),
+      { status: 'success', deleted: 1 });
+    await answerOf(await chat(stack.url, 'to delete'));
+    await answerOf(await chat(stack.url, 'to keep'));
+    assert.equal(upstreamCalls(stack.mock), before + 3, 'only the deleted entry went upstream again');
+
+    const flushed = await okJson(await cacheRoute(stack.url, 'POST', '/cache/flushall'));
+    assert.equal(flushed.status, 'success');
+    assert.equal(flushed.deleted, 2);
+    await answerOf(await chat(stack.url, 'to keep'));
+    assert.equal(upstreamCalls(stack.mock), before + 4);
+  });
+
+  test('the master key only; a malformed delete is a 400 naming keys', async () => {
+    const { key } = await generateKey(stack.url);
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping', undefined, key), 401);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/flushall', undefined, key), 401);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: ['x'] }, key), 401);
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping', undefined, 'sk-unknown'), 401);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: 'x' }), 400, { param: 'keys' });
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', {}), 400, { param: 'keys' });
+  });
+});
+
+describe('cache admin routes without a cache', () => {
+  let stack;
+  before(async () => { stack = await startStack(); });
+  after(() => stack.stop());
+
+  test('each is a 503', async () => {
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping'), 503);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: ['x'] }), 503);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/flushall'), 503);
+  });
+});
+
 describe('cache mode default_off', () => {
   let stack;
   before(async () => {
@@ -306,5 +384,81 @@ describe('cache type redis', () => {
       return upstreamCalls(mock) === calls + 1 || upstreamCalls(mock) === calls;
     }, { timeoutMs: 10_000, what: 'caching again after Redis came back' });
     assert.match(a.stderr(), /response cache: Redis answers again/);
+  });
+});
+
+describe('cache admin routes, type redis (with a password)', () => {
+  const password = 'cache-admin-secret-7f3a';
+  let redis;
+  let mock;
+  let gateways = [];
+  const cli = (...args) => execFileSync('redis-cli',
+    ['-p', String(redis.port), '-a', password, '--no-auth-warning', ...args], { encoding: 'utf8' }).trim();
+  before(async () => {
+    redis = await startRedis();
+    execFileSync('redis-cli', ['-p', String(redis.port), 'CONFIG', 'SET', 'requirepass', password]);
+    mock = await startMockUpstream();
+    const config = {
+      model_list: [modelEntry('gpt-test', 'gpt-4o-upstream', `${mock.url}/v1`)],
+      general_settings: { master_key: kMasterKey },
+      litellm_settings: {
+        cache: true,
+        cache_params: { type: 'redis', host: '127.0.0.1', port: redis.port, password, namespace: 'ns' },
+      },
+    };
+    gateways = [await startGateway({ config }), await startGateway({ config })];
+  });
+  after(async () => {
+    for (const gateway of gateways) await gateway.stop();
+    await mock?.close();
+    await redis?.stop();
+  });
+
+  test('/cache/ping: Redis answered and took a write; where it is, never its password', async () => {
+    const response = await cacheRoute(gateways[0].url, 'GET', '/cache/ping');
+    const text = await response.clone().text();
+    const ping = await okJson(response);
+    assert.equal(ping.status, 'healthy');
+    assert.equal(ping.cache_type, 'redis');
+    assert.equal(ping.ping_response, true);
+    assert.equal(ping.set_cache_response, 'success');
+    assert.equal(ping.health_check_cache_params.redis_host, '127.0.0.1');
+    assert.equal(ping.health_check_cache_params.redis_port, redis.port);
+    assert.equal(ping.health_check_cache_params.redis_version, cli('INFO', 'server').match(/redis_version:(\S+)/)[1]);
+    assert.equal(JSON.parse(ping.litellm_cache_params).namespace, 'ns');
+    assert.ok(!text.includes(password), text);
+  });
+
+  test('/cache/delete on one gateway takes the entry from both; flushall leaves other keys alone', async () => {
+    const [a, b] = gateways;
+    const before = upstreamCalls(mock);
+    const { key } = await answerOf(await chat(a.url, 'shared then deleted'));
+    await answerOf(await chat(b.url, 'shared then deleted'));
+    assert.equal(upstreamCalls(mock), before + 1);
+    assert.deepEqual(await okJson(await cacheRoute(a.url, 'POST', '/cache/delete', { keys: [key] })),
+      { status: 'success', deleted: 1 });
+    await answerOf(await chat(b.url, 'shared then deleted'));
+    assert.equal(upstreamCalls(mock), before + 2, 'B no longer finds it');
+
+    cli('SET', 'not-the-caches', 'kept');
+    const flushed = await okJson(await cacheRoute(b.url, 'POST', '/cache/flushall'));
+    assert.equal(flushed.status, 'success');
+    assert.ok(flushed.deleted >= 1);
+    assert.equal(cli('--scan', '--pattern', 'llmux:cache:*'), '');
+    assert.equal(cli('GET', 'not-the-caches'), 'kept');
+    await answerOf(await chat(a.url, 'shared then deleted'));
+    assert.equal(upstreamCalls(mock), before + 3);
+  });
+
+  test('Redis away: each route is a 503, ping\'s message in LiteLLM\'s form, no password', async () => {
+    await redis.stop();
+    const body = await expectError(await cacheRoute(gateways[0].url, 'GET', '/cache/ping'), 503);
+    const details = JSON.parse(body.error.message);
+    assert.match(details.message, /^Service Unhealthy \(/);
+    assert.equal(details.health_check_cache_params.redis_port, redis.port);
+    assert.equal(JSON.parse(JSON.stringify(details.litellm_cache_params)).type, 'redis');
+    assert.ok(!JSON.stringify(body).includes(password));
+    await expectError(await cacheRoute(gateways[0].url, 'POST', '/cache/delete', { keys: ['x'] }), 503);
+    await expectError(await cacheRoute(gateways[0].url, 'POST', '/cache/flushall'), 503);
   });
 });
