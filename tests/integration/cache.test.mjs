@@ -306,6 +306,29 @@ describe('cache admin routes without a cache', () => {
   });
 });
 
+describe('cache_params.supported_call_types', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({
+      litellmSettings: { cache: true, cache_params: { type: 'local', supported_call_types: ['acompletion'] } },
+    });
+  });
+  after(() => stack.stop());
+
+  test('only the listed call types are cached', async () => {
+    const embeddings = () => stack.mock.requests.filter((request) => request.path.endsWith('/embeddings')).length;
+    const before = { chat: upstreamCalls(stack.mock), embeddings: embeddings() };
+    const embed = () => postJson(stack.url, '/v1/embeddings', { model: 'embedder', input: 'not cached' });
+    const first = await answerOf(await embed());
+    await answerOf(await embed());
+    assert.equal(embeddings(), before.embeddings + 2, 'aembedding is not listed');
+    assert.equal(first.key, null, 'an answer of a call type not cached has no cache key');
+    await answerOf(await chat(stack.url, 'listed'));
+    await answerOf(await chat(stack.url, 'listed'));
+    assert.equal(upstreamCalls(stack.mock), before.chat + 1, 'acompletion is');
+  });
+});
+
 describe('cache mode default_off', () => {
   let stack;
   before(async () => {
