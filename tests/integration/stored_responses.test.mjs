@@ -136,6 +136,8 @@ for (const engine of kEngines) {
 
     test('store: false keeps nothing', async () => {
       const openai = client();
+      const kept = await openai.responses.create({ model: 'gpt-test', input: 'Keep this.' });
+      assert.equal((await openai.responses.retrieve(kept.id)).id, kept.id);
       const created = await openai.responses.create({ model: 'gpt-test', input: 'Forget this.', store: false });
       assert.equal(created.store, false);
       const error = await apiError(openai.responses.retrieve(created.id));
