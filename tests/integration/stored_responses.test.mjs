@@ -87,7 +87,20 @@ for (const engine of kEngines) {
         'My name is Ada.', kAnswer, 'What is my name?', kAnswer, 'Thanks.',
       ]);
       const listed = await openai.responses.inputItems.list(second.id, { order: 'asc' });
-      assert.deepEqual(listed.data.map((item) => item.type), ['message', 'message', 'message']);
+      assert.deepEqual(listed.data.map((item) => item.content), ['My name is Ada.', first.output[0].content, 'What is my name?']);
+      // Newest first by default; a page, then the page after its last item.
+      const page = await fetch(`${stack.url}/v1/responses/${second.id}/input_items?limit=2`, {
+        headers: { Authorization: `Bearer ${kMasterKey}` },
+      }).then((response) => response.json());
+      assert.deepEqual(page.data.map((item) => item.id), listed.data.map((item) => item.id).reverse().slice(0, 2));
+      assert.equal(page.has_more, true);
+      assert.equal(page.first_id, page.data[0].id);
+      assert.equal(page.last_id, page.data[1].id);
+      const rest = await fetch(`${stack.url}/v1/responses/${second.id}/input_items?limit=2&after=${page.last_id}`, {
+        headers: { Authorization: `Bearer ${kMasterKey}` },
+      }).then((response) => response.json());
+      assert.deepEqual(rest.data.map((item) => item.id), [listed.data[0].id]);
+      assert.equal(rest.has_more, false);
     });
 
     test('function calling with previous_response_id: only the output is sent back', async () => {
