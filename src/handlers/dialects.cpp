@@ -158,8 +158,8 @@ asio::awaitable<void> ResponsesDialect::keep_state() {
   std::string response = std::move(*to_keep_);
   to_keep_.reset();
   // A response that could not be stored (too large, the database away) is answered all the same.
-  co_await stored_.save(owner_, id_, json::serialize(with_item_ids(api::input_items(*body_))),
-                        std::move(response));
+  std::string conversation = json::serialize(with_item_ids(api::input_items(*body_)));
+  co_await stored_.save(owner_, id_, std::move(conversation), std::move(response));
 }
 
 Result<api::Request> ResponsesDialect::translate(api::Request& client) {
