@@ -38,6 +38,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
                    cache),
       stored_responses_(shared.store, shared.stored_responses),
       dialect_routes_(model_calls_, callers_, stored_responses_),
+      cache_routes_(callers_, cache),
       management_([this](const server::Exchange& exchange) { return callers_.identify(exchange); },
                   shared.store, shared.authenticator.keys()),
       keys_(management_),
@@ -46,6 +47,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       spend_routes_(management_) {
   model_calls_.add_to(routes_);
   dialect_routes_.add_to(routes_);
+  cache_routes_.add_to(routes_);
   status_.add_to(routes_);
   model_routes_.add_to(routes_);
   keys_.add_to(routes_);
