@@ -13,15 +13,17 @@ namespace llmux::fleet {
 // (-1: no limit), the spend the caller knows in nano-USD (what Redis starts from when it has
 // none for the holder, e.g. after a restart). Budgets first, then rates, each in holder order;
 // the first holder that refuses is named. A holder with a parallel limit gets a slot (the lease
-// id, expiring after lease ms unless renewed).
-// Reply: {1, ms left in the window, requests, tokens, in flight} (the last holder's, this call
-// counted) or {0, holder (1-based), 1 rate | 2 budget, requests, tokens, in flight, ms left in the
-// window, spend in nano-USD}.
+// id, expiring after lease ms unless renewed); one with no rate limit (a budget only) has no
+// window.
+// Reply: {1, ms left in the window, requests, tokens, in flight} (the last rate-limited holder's,
+// this call counted) or {0, holder (1-based), 1 rate | 2 budget, requests, tokens, in flight, ms
+// left in the window, spend in nano-USD}.
 const redis::Script& admit_script();
 
-// Ends an admitted call: its tokens to every holder's current window, its cost to the spend of
-// every holder Redis counts spend for, its slots freed.
-// ARGV: lease id, tokens, cost in nano-USD, then the holders' subjects.
+// Ends an admitted call: its tokens to the current window of every rate-limited holder, its slots
+// freed, its cost to the spend of every budget holder Redis counts spend for.
+// ARGV: lease id, tokens, cost in nano-USD, the number of rate-limited holders, their subjects,
+// then the budget holders' subjects.
 const redis::Script& settle_script();
 
 // Registers this instance for ttl ms, moves its live leases' expiry on, and counts the live

@@ -54,8 +54,9 @@ Lease& Lease::operator=(Lease&& other) noexcept {
   return *this;
 }
 
-void Lease::finish(std::int64_t tokens, double cost) {
-  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens, cost);
+void Lease::finish(std::int64_t tokens, double cost,
+                   std::span<const std::string_view> also_charged) {
+  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens, cost, also_charged);
 }
 
 SharedLimits::SharedLimits(asio::io_context& io, const redis::Options& options, Instance& instance)
@@ -120,8 +121,9 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
   if (!settles) co_return admission;
   Live live;
   for (const Holder& holder : holders) {
-    live.subjects.emplace_back(holder.subject);
+    if (holder.limits.any()) live.rated_subjects.emplace_back(holder.subject);
     if (holder.limits.max_parallel) live.slot_subjects.emplace_back(holder.subject);
+    if (holder.budget && holder.charged_at_end) live.spend_subjects.emplace_back(holder.subject);
   }
   live_.emplace(lease_id, std::move(live));
   admission.lease.owner_ = this;
@@ -129,12 +131,17 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
   co_return admission;
 }
 
-void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, double cost) {
+void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, double cost,
+                          std::span<const std::string_view> also_charged) {
   auto found = live_.find(lease_id);
   if (found == live_.end()) return;
+  Live& live = found->second;
   std::vector<std::string> arguments{lease_id, std::to_string(tokens),
-                                     std::to_string(nano_usd(cost))};
-  for (std::string& subject : found->second.subjects) arguments.push_back(std::move(subject));
+                                     std::to_string(nano_usd(cost)),
+                                     std::to_string(live.rated_subjects.size())};
+  for (std::string& subject : live.rated_subjects) arguments.push_back(std::move(subject));
+  for (std::string& subject : live.spend_subjects) arguments.push_back(std::move(subject));
+  for (std::string_view subject : also_charged) arguments.emplace_back(subject);
   live_.erase(found);
   // Not awaited: the call's answer does not wait on Redis. When Redis is away the tokens are
   // lost to the shared window, the cost reaches Redis's spend only through the database (the

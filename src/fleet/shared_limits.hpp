@@ -40,13 +40,17 @@ struct Instance {
   void redis_answered(bool up);
 };
 
-// One thing a call counts against: a key (its token), its team or its user.
+// One thing a call counts against: a key (its token), its team or its user; or, for a budget
+// only, a key's model budget or an end user.
 struct Holder {
   std::string_view subject;
   std::string_view kind;  // "key", "team", "user": the 429's wording
   limits::Limits limits;
   std::optional<double> budget;  // max_budget, USD
   double spend = 0;              // what this instance knows of its spend, USD
+  // false: the call's cost is not added to this budget by the lease, but to those the caller
+  // names when the call ends (a model budget: the group that answered may be a fallback's).
+  bool charged_at_end = true;
   bool counted() const { return limits.any() || budget; }
 };
 
@@ -60,7 +64,9 @@ class Lease {
   Lease(Lease&& other) noexcept { *this = std::move(other); }
   Lease& operator=(Lease&& other) noexcept;
   ~Lease() { finish(0, 0); }
-  void finish(std::int64_t tokens, double cost);
+  // also_charged: budget subjects the cost goes to besides the holders charged at end.
+  void finish(std::int64_t tokens, double cost,
+              std::span<const std::string_view> also_charged = {});
 
  private:
   friend class SharedLimits;
@@ -99,10 +105,12 @@ class SharedLimits {
  private:
   friend class Lease;
   struct Live {
-    std::vector<std::string> subjects;       // every holder: tokens go to each
-    std::vector<std::string> slot_subjects;  // those with a parallel limit: renewed
+    std::vector<std::string> rated_subjects;  // holders with a rate limit: tokens go to each
+    std::vector<std::string> slot_subjects;   // those with a parallel limit: renewed
+    std::vector<std::string> spend_subjects;  // holders with a budget charged at end: the cost
   };
-  void settle(const std::string& lease_id, std::int64_t tokens, double cost);
+  void settle(const std::string& lease_id, std::int64_t tokens, double cost,
+              std::span<const std::string_view> also_charged);
   asio::awaitable<void> beat();
   void schedule_beat();
 

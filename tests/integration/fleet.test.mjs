@@ -87,9 +87,9 @@ async function callEndsCounted() {
 
 // One chat call whose end (tokens, cost) Redis has counted when this resolves: an answer leaves
 // before its end is told to Redis (docs/SCALING.md), so the next call of a sequence waits for it.
-async function counted(url, key) {
+async function counted(url, key, extra = {}) {
   const before = await callEndsCounted();
-  const response = await chatWith(url, key);
+  const response = await chatWith(url, key, 'priced', extra);
   const body = response.status === 200 ? (await response.arrayBuffer(), undefined) : await response.json();
   if (response.status === 200) {
     await eventually(async () => (await callEndsCounted()) > before,
@@ -220,6 +220,41 @@ test('a team max_budget counts the spend of all its keys on every instance', asy
     statuses.push((await counted(instance.url, key.key)).status);
   }
   assert.deepEqual(statuses, [200, 200, 400, 400]);
+});
+
+// Calls of kCallCost, one after the other, in turn on each instance, until one is refused (at
+// most six): the statuses and the refusal's error.
+async function spendInTurn(key, extra = {}) {
+  const statuses = [];
+  let refused;
+  for (let i = 0; i < 6 && !refused; ++i) {
+    const { status, body } = await counted(fleet[i % fleet.length].url, key, extra);
+    if (status !== 200) refused = body.error;
+    statuses.push(status);
+  }
+  return { statuses, refused };
+}
+
+test('a key\'s model_max_budget counts the spend of every instance', async () => {
+  const key = await generateKey(fleet[0].url, { model_max_budget: { priced: 2.5 * kCallCost } });
+  await knownEverywhere(key.key);
+  const { statuses, refused } = await spendInTurn(key.key);
+  assert.deepEqual(statuses, [200, 200, 200, 400]);
+  assert.equal(refused.type, 'budget_exceeded');
+  assert.match(refused.message, /^LiteLLM Virtual Key: [0-9a-f]{64}, key_alias: None, exceeded budget for model=priced$/);
+});
+
+test('an end user\'s max_budget counts the spend of every instance', async () => {
+  const endUser = `fleet-end-user-${Date.now()}`;
+  const created = await admin(fleet[0].url, 'POST', '/customer/new', { user_id: endUser, max_budget: 2.5 * kCallCost });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  // A key made after it: once every instance knows the key, its snapshot holds the end user too.
+  await knownEverywhere((await generateKey(fleet[0].url, {})).key);
+  const { statuses, refused } = await spendInTurn(kMasterKey, { user: endUser });
+  assert.deepEqual(statuses, [200, 200, 200, 400]);
+  assert.equal(refused.type, 'budget_exceeded');
+  const spent = String(Number((3 * kCallCost).toPrecision(10)));
+  assert.ok(refused.message.startsWith(`ExceededBudget: End User=${endUser} over budget. Spend=${spent},`), refused.message);
 });
 
 test('a team rpm_limit holds across the instances for all its keys', async () => {
