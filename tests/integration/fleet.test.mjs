@@ -367,3 +367,22 @@ test('Redis killed under load: no request fails, each instance counts its share,
   assert.deepEqual([...new Set(statuses)], [200]);
   assert.ok(await metric(fleet[0], 'llmux_fleet_shared_admissions_total') >= sharedAfter + 3);
 });
+
+test('a key change announced while Redis is away reaches the others when they resubscribe', async () => {
+  const heardBefore = await metric(fleet[1], 'llmux_fleet_key_changes_received_total');
+  await redis.kill();
+  // Announced to nobody: Redis is down.
+  const key = await generateKey(fleet[0].url, {});
+  await redis.start();
+  // Each instance rebuilds its snapshot on resubscribing (the reconnect's backoff is at most 5 s),
+  // well before its 30 s rebuild.
+  for (const instance of fleet) {
+    await eventually(async () => {
+      const response = await fetch(`${instance.url}/v1/models`, { headers: { Authorization: `Bearer ${key.key}` } });
+      await response.arrayBuffer();
+      return response.status === 200;
+    }, { timeoutMs: 8000, what: `the key on ${instance.url}` });
+  }
+  assert.equal(await metric(fleet[1], 'llmux_fleet_key_changes_received_total'), heardBefore,
+    'learnt by resubscribing, not from a message');
+});
