@@ -101,6 +101,32 @@ return 1
   return script;
 }
 
+const redis::Script& claim_deployment_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+local key = 'llmux:deployment:' .. ARGV[1] .. ':' .. window
+local rpm, tpm = tonumber(ARGV[2]), tonumber(ARGV[3])
+local counts = redis.call('HMGET', key, 'r', 't')
+local requests, tokens = tonumber(counts[1] or 0), tonumber(counts[2] or 0)
+if (rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm) then
+  return {0, requests, tokens, window_left}
+end
+redis.call('HINCRBY', key, 'r', 1)
+redis.call('PEXPIRE', key, 120000)
+return {1, requests + 1, tokens, window_left}
+)");
+  return script;
+}
+
+const redis::Script& deployment_tokens_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+local key = 'llmux:deployment:' .. ARGV[1] .. ':' .. window
+redis.call('HINCRBY', key, 't', ARGV[2])
+redis.call('PEXPIRE', key, 120000)
+return 1
+)");
+  return script;
+}
+
 const redis::Script& beat_script() {
   static const redis::Script script(std::string(kClock) + R"(
 local instance, ttl_ms, lease_ms = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])

@@ -26,6 +26,15 @@ const redis::Script& admit_script();
 // then the budget holders' subjects.
 const redis::Script& settle_script();
 
+// Claims one request on a deployment in the fleet's current minute (usage-based-routing): counted
+// unless the deployment's requests are at its rpm or its tokens at its tpm.
+// ARGV: deployment id, rpm, tpm (-1: none). Reply: {1 claimed | 0 full, requests (with this one
+// when claimed), tokens, ms left in the minute}.
+const redis::Script& claim_deployment_script();
+
+// Adds a claimed call's tokens to its deployment's current minute. ARGV: deployment id, tokens.
+const redis::Script& deployment_tokens_script();
+
 // Registers this instance for ttl ms, moves its live leases' expiry on, and counts the live
 // instances. ARGV: instance id, ttl ms, lease ms, then per lease: subject, lease id.
 // Reply: the number of live instances.

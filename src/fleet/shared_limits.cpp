@@ -159,6 +159,40 @@ void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, doub
       asio::detached);
 }
 
+asio::awaitable<relay::DeploymentClaims::Claim> SharedLimits::claim(
+    const router::Deployment& deployment) {
+  const std::vector<std::string> no_keys;
+  const std::vector<std::string> arguments{deployment.id,
+                                           std::to_string(deployment.rpm.value_or(-1)),
+                                           std::to_string(deployment.tpm.value_or(-1))};
+  auto reply = co_await client_.eval(claim_deployment_script(), no_keys, arguments);
+  Claim claim;
+  if (!reply || reply->type != redis::Reply::Type::array || reply->elements.size() < 4) {
+    instance_.redis_answered(false);
+    telemetry::FleetMetrics::add(instance_.metrics.local_deployment_claims);
+    co_return claim;  // unavailable
+  }
+  instance_.redis_answered(true);
+  const auto number = [&reply](std::size_t i) { return reply->elements[i].integer; };
+  claim.verdict = number(0) == 1 ? Claim::Verdict::claimed : Claim::Verdict::full;
+  claim.requests = number(1);
+  claim.tokens = number(2);
+  claim.window_left = std::chrono::milliseconds(number(3));
+  co_return claim;
+}
+
+void SharedLimits::add_tokens(const router::Deployment& deployment, std::int64_t tokens) {
+  asio::co_spawn(
+      io_,
+      [this, arguments = std::vector<std::string>{deployment.id, std::to_string(tokens)}]()
+          -> asio::awaitable<void> {
+        const std::vector<std::string> no_keys;
+        auto reply = co_await client_.eval(deployment_tokens_script(), no_keys, arguments);
+        instance_.redis_answered(reply.has_value());
+      },
+      asio::detached);
+}
+
 void SharedLimits::schedule_beat() {
   beat_timer_.expires_after(beat_period(instance_.lease));
   beat_timer_.async_wait([this](const boost::system::error_code& ec) {

@@ -9,6 +9,7 @@
 
 #include "limits/limiter.hpp"
 #include "redis/client.hpp"
+#include "relay/deployment_claims.hpp"
 #include "telemetry/metrics.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -86,7 +87,7 @@ struct SharedAdmission {
 };
 
 // One worker's connection to the fleet's counters; used from its io_context's thread only.
-class SharedLimits {
+class SharedLimits final : public relay::DeploymentClaims {
  public:
   SharedLimits(asio::io_context& io, const redis::Options& options, Instance& instance);
   // Starts the heartbeat that registers this instance and renews its leases (until the
@@ -101,6 +102,11 @@ class SharedLimits {
   // while Redis is away.
   std::uint64_t instances() const;
   redis::Client& client() { return client_; }
+
+  // A deployment's rpm / tpm counted for the fleet (usage-based-routing). Redis away: the
+  // claim is unavailable, and this process's own counts decide.
+  asio::awaitable<Claim> claim(const router::Deployment& deployment) override;
+  void add_tokens(const router::Deployment& deployment, std::int64_t tokens) override;
 
  private:
   friend class Lease;

@@ -66,10 +66,21 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
         co_return End{.answered = true};
       }
     }
+    const bool claimed = claims_ && plan.counts_deployment_usage(*next);
+    if (claimed) {
+      const auto claim = co_await claims_->claim(*next->deployment);
+      const bool full = claim.verdict == DeploymentClaims::Claim::Verdict::full;
+      if (claim.verdict != DeploymentClaims::Claim::Verdict::unavailable) {
+        plan.fleet_usage(*next, claim.requests, claim.tokens, clock.now() + claim.window_left,
+                         full);
+      }
+      if (full) continue;
+    }
     plan.started(*next, clock.now());
     AttemptEnd end = co_await attempt(request, *next, sink, clock, outcome, abort, client_key);
     plan.finished(*next, end.failure ? &*end.failure : nullptr, clock.now(), end.tokens,
                   end.latency);
+    if (claimed && end.tokens > 0) claims_->add_tokens(*next->deployment, end.tokens);
     while (end.unread) {
       auto rest = co_await end.unread->next();
       if (!rest || !*rest) break;

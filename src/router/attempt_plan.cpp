@@ -244,6 +244,21 @@ void AttemptPlan::started(const Attempt& attempt, TimePoint now) {
   health_.call_started(*attempt.deployment, now);
 }
 
+bool AttemptPlan::counts_deployment_usage(const Attempt& attempt) const {
+  return policy_.strategy == Strategy::usage_based &&
+         (attempt.deployment->rpm || attempt.deployment->tpm);
+}
+
+void AttemptPlan::fleet_usage(const Attempt& attempt, std::int64_t requests, std::int64_t tokens,
+                              TimePoint until, bool withdrawn) {
+  health_.observe_fleet_usage(*attempt.deployment, requests, tokens, until);
+  if (!withdrawn) return;
+  // The retry or fallback that chose it is still being made: on another deployment, or the
+  // group's "no deployments available".
+  if (!tried_.empty()) tried_.pop_back();
+  last_failure_.reset();
+}
+
 void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoint now,
                            std::int64_t tokens, std::optional<Clock::duration> latency) {
   CallOutcome outcome{.success = failure == nullptr,

@@ -33,17 +33,27 @@ let postgres;
 let redis;
 let fleet = [];
 
-function startInstance() {
+// Groups of one deployment with an rpm of 3, which usage-based-routing keeps to.
+const kDeploymentRpm = 3;
+function rpmLimitedGroups(mockUrl) {
+  return ['rpm-shared', 'rpm-degraded'].map((name) => ({
+    model_name: name,
+    litellm_params: { model: 'openai/gpt-4o-upstream', api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-rpm', rpm: kDeploymentRpm },
+    model_info: { id: name },
+  }));
+}
+
+function startInstance(routerSettings = {}) {
   return startGateway({
     config: {
-      model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url)],
+      model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url), ...rpmLimitedGroups(mock.url)],
       general_settings: {
         master_key: kMasterKey, database_url: postgres.url, drain_timeout_s: 5,
         fleet_lease_s: kLeaseSeconds,
       },
       router_settings: {
         redis_host: redis.host, redis_port: redis.port,
-        allowed_fails: 1, cooldown_time: kCooldownSeconds, num_retries: 0,
+        allowed_fails: 1, cooldown_time: kCooldownSeconds, num_retries: 0, ...routerSettings,
       },
     },
   });
@@ -385,4 +395,50 @@ test('a key change announced while Redis is away reaches the others when they re
   }
   assert.equal(await metric(fleet[1], 'llmux_fleet_key_changes_received_total'), heardBefore,
     'learnt by resubscribing, not from a message');
+});
+
+// Two more instances routing by usage (the others route by simple-shuffle): `count` calls at once
+// to `group`, spread over them; resolves with the statuses.
+async function callUsageRouted(pair, group, count) {
+  const calls = Array.from({ length: count }, async (_, i) => {
+    const response = await chatWith(pair[i % pair.length].url, kMasterKey, group);
+    await response.arrayBuffer();
+    return response.status;
+  });
+  return Promise.all(calls);
+}
+
+async function withUsageRoutedPair(body) {
+  const pair = [await startInstance({ routing_strategy: 'usage-based-routing' }),
+    await startInstance({ routing_strategy: 'usage-based-routing-v2' })];
+  try {
+    await body(pair);
+  } finally {
+    for (const instance of pair) await instance.stop();
+  }
+}
+
+test('usage-based-routing keeps a deployment under its rpm across the instances', async () => {
+  await inRoomyMinute();
+  await withUsageRoutedPair(async (pair) => {
+    const statuses = await callUsageRouted(pair, 'rpm-shared', 8);
+    assert.equal(countOf(statuses, 200), kDeploymentRpm, statuses.join(' '));
+    assert.equal(countOf(statuses, 429), 8 - kDeploymentRpm, statuses.join(' '));
+  });
+});
+
+test('Redis away: each instance keeps a deployment under its rpm by its own count', async () => {
+  await inRoomyMinute();
+  await withUsageRoutedPair(async (pair) => {
+    await redis.kill();
+    try {
+      const statuses = await callUsageRouted(pair, 'rpm-degraded', 8);
+      assert.equal(countOf(statuses, 200), 2 * kDeploymentRpm, statuses.join(' '));
+      for (const instance of pair) {
+        assert.ok(await metric(instance, 'llmux_fleet_local_deployment_claims_total') >= kDeploymentRpm);
+      }
+    } finally {
+      await redis.start();
+    }
+  });
 });
