@@ -421,5 +421,34 @@ TEST(AttemptPlan, UsageBasedRoutingNeverGoesPastRpm) {
   EXPECT_EQ(id_of(f.plan("g", {}, kStart + 60s).next(kStart + 60s)), "limited");  // a new minute
 }
 
+TEST(AttemptPlan, ADeploymentTheFleetFoundFullIsWithdrawnAndAnotherPicked) {
+  auto a = entry("g", "a");
+  auto b = entry("g", "b");
+  a.params.rpm = b.params.rpm = 2;
+  Fixture f({a, b, entry("unlimited", "u")});
+  f.policy.strategy = Strategy::usage_based;
+  auto unlimited = f.plan("unlimited").next(kStart);
+  ASSERT_TRUE(unlimited);
+  EXPECT_FALSE(f.plan("unlimited").counts_deployment_usage(*unlimited));
+
+  auto plan = f.plan("g");
+  auto first = plan.next(kStart);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(plan.counts_deployment_usage(*first));
+  plan.fleet_usage(*first, 2, 0, kStart + 30s, /*withdrawn=*/true);
+  auto second = plan.next(kStart);
+  ASSERT_TRUE(second);
+  EXPECT_NE(id_of(second), id_of(first));
+  EXPECT_EQ(second->wait, Clock::duration::zero());
+  EXPECT_EQ(plan.attempted_retries(), 0);
+  plan.fleet_usage(*second, 2, 0, kStart + 30s, /*withdrawn=*/true);
+  auto none = plan.next(kStart);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(http_status(none.error()), 429);
+  EXPECT_THAT(none.error().message, HasSubstr("No deployments available"));
+  // The fleet's minute has ended: both are back.
+  EXPECT_TRUE(f.plan("g", {}, kStart + 30s).next(kStart + 30s));
+}
+
 }  // namespace
 }  // namespace llmux::router
