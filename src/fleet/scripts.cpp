@@ -103,16 +103,23 @@ return 1
 
 const redis::Script& claim_deployment_script() {
   static const redis::Script script(std::string(kClock) + R"(
-local key = 'llmux:deployment:' .. ARGV[1] .. ':' .. window
-local rpm, tpm = tonumber(ARGV[2]), tonumber(ARGV[3])
-local counts = redis.call('HMGET', key, 'r', 't')
+local function usage_key(id) return 'llmux:deployment:' .. id .. ':' .. window end
+local chosen, rpm, tpm = usage_key(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local counts = redis.call('HMGET', chosen, 'r', 't')
 local requests, tokens = tonumber(counts[1] or 0), tonumber(counts[2] or 0)
-if (rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm) then
-  return {0, requests, tokens, window_left}
+local claimed = 0
+if not ((rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm)) then
+  redis.call('HINCRBY', chosen, 'r', 1)
+  redis.call('PEXPIRE', chosen, 120000)
+  claimed = 1
 end
-redis.call('HINCRBY', key, 'r', 1)
-redis.call('PEXPIRE', key, 120000)
-return {1, requests + 1, tokens, window_left}
+local reply = {claimed, window_left}
+for i = 4, #ARGV do
+  local usage = redis.call('HMGET', usage_key(ARGV[i]), 'r', 't')
+  reply[#reply + 1] = tonumber(usage[1] or 0)
+  reply[#reply + 1] = tonumber(usage[2] or 0)
+end
+return reply
 )");
   return script;
 }

@@ -27,9 +27,10 @@ const redis::Script& admit_script();
 const redis::Script& settle_script();
 
 // Claims one request on a deployment in the fleet's current minute (usage-based-routing): counted
-// unless the deployment's requests are at its rpm or its tokens at its tpm.
-// ARGV: deployment id, rpm, tpm (-1: none). Reply: {1 claimed | 0 full, requests (with this one
-// when claimed), tokens, ms left in the minute}.
+// unless the deployment's requests are at its rpm or its tokens at its tpm; and reads the counts
+// of the deployments of its group.
+// ARGV: deployment id, rpm, tpm (-1: none), then the group's deployment ids.
+// Reply: {1 claimed | 0 full, ms left in the minute, then per group deployment: requests, tokens}.
 const redis::Script& claim_deployment_script();
 
 // Adds a claimed call's tokens to its deployment's current minute. ARGV: deployment id, tokens.

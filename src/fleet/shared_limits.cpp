@@ -160,14 +160,16 @@ void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, doub
 }
 
 asio::awaitable<relay::DeploymentClaims::Claim> SharedLimits::claim(
-    const router::Deployment& deployment) {
+    const router::Deployment& chosen, std::span<const router::Deployment* const> group) {
+  std::vector<std::string> arguments{chosen.id, std::to_string(chosen.rpm.value_or(-1)),
+                                     std::to_string(chosen.tpm.value_or(-1))};
+  arguments.reserve(3 + group.size());
+  for (const router::Deployment* deployment : group) arguments.push_back(deployment->id);
   const std::vector<std::string> no_keys;
-  const std::vector<std::string> arguments{deployment.id,
-                                           std::to_string(deployment.rpm.value_or(-1)),
-                                           std::to_string(deployment.tpm.value_or(-1))};
   auto reply = co_await client_.eval(claim_deployment_script(), no_keys, arguments);
   Claim claim;
-  if (!reply || reply->type != redis::Reply::Type::array || reply->elements.size() < 4) {
+  if (!reply || reply->type != redis::Reply::Type::array ||
+      reply->elements.size() != 2 + 2 * group.size()) {
     instance_.redis_answered(false);
     telemetry::FleetMetrics::add(instance_.metrics.local_deployment_claims);
     co_return claim;  // unavailable
@@ -175,9 +177,10 @@ asio::awaitable<relay::DeploymentClaims::Claim> SharedLimits::claim(
   instance_.redis_answered(true);
   const auto number = [&reply](std::size_t i) { return reply->elements[i].integer; };
   claim.verdict = number(0) == 1 ? Claim::Verdict::claimed : Claim::Verdict::full;
-  claim.requests = number(1);
-  claim.tokens = number(2);
-  claim.window_left = std::chrono::milliseconds(number(3));
+  claim.window_left = std::chrono::milliseconds(number(1));
+  claim.group.reserve(group.size());
+  for (std::size_t i = 0; i < group.size(); ++i)
+    claim.group.push_back({.requests = number(2 + 2 * i), .tokens = number(3 + 2 * i)});
   co_return claim;
 }
 

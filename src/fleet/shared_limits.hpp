@@ -105,7 +105,8 @@ class SharedLimits final : public relay::DeploymentClaims {
 
   // A deployment's rpm / tpm counted for the fleet (usage-based-routing). Redis away: the
   // claim is unavailable, and this process's own counts decide.
-  asio::awaitable<Claim> claim(const router::Deployment& deployment) override;
+  asio::awaitable<Claim> claim(const router::Deployment& chosen,
+                               std::span<const router::Deployment* const> group) override;
   void add_tokens(const router::Deployment& deployment, std::int64_t tokens) override;
 
  private:

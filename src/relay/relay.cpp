@@ -66,15 +66,19 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
         co_return End{.answered = true};
       }
     }
-    const bool claimed = claims_ && plan.counts_deployment_usage(*next);
+    const bool claimed = claims_ && plan.counts_deployment_usage();
     if (claimed) {
-      const auto claim = co_await claims_->claim(*next->deployment);
-      const bool full = claim.verdict == DeploymentClaims::Claim::Verdict::full;
+      const auto group = plan.group_deployments();
+      const auto claim = co_await claims_->claim(*next->deployment, group);
       if (claim.verdict != DeploymentClaims::Claim::Verdict::unavailable) {
-        plan.fleet_usage(*next, claim.requests, claim.tokens, clock.now() + claim.window_left,
-                         full);
+        const auto until = clock.now() + claim.window_left;
+        for (std::size_t i = 0; i < group.size() && i < claim.group.size(); ++i)
+          plan.fleet_usage(*group[i], claim.group[i].requests, claim.group[i].tokens, until);
       }
-      if (full) continue;
+      if (claim.verdict == DeploymentClaims::Claim::Verdict::full) {
+        plan.withdraw(*next);
+        continue;
+      }
     }
     plan.started(*next, clock.now());
     AttemptEnd end = co_await attempt(request, *next, sink, clock, outcome, abort, client_key);

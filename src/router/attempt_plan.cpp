@@ -244,15 +244,16 @@ void AttemptPlan::started(const Attempt& attempt, TimePoint now) {
   health_.call_started(*attempt.deployment, now);
 }
 
-bool AttemptPlan::counts_deployment_usage(const Attempt& attempt) const {
-  return policy_.strategy == Strategy::usage_based &&
-         (attempt.deployment->rpm || attempt.deployment->tpm);
+bool AttemptPlan::counts_deployment_usage() const {
+  return policy_.strategy == Strategy::usage_based;
 }
 
-void AttemptPlan::fleet_usage(const Attempt& attempt, std::int64_t requests, std::int64_t tokens,
-                              TimePoint until, bool withdrawn) {
-  health_.observe_fleet_usage(*attempt.deployment, requests, tokens, until);
-  if (!withdrawn) return;
+void AttemptPlan::fleet_usage(const Deployment& deployment, std::int64_t requests,
+                              std::int64_t tokens, TimePoint until) {
+  health_.observe_fleet_usage(deployment, requests, tokens, until);
+}
+
+void AttemptPlan::withdraw(const Attempt&) {
   // The retry or fallback that chose it is still being made: on another deployment, or the
   // group's "no deployments available".
   if (!tried_.empty()) tried_.pop_back();

@@ -114,14 +114,16 @@ class AttemptPlan {
   // state. `latency` is what latency-based routing compares: the time to the first chunk of a
   // stream; by default, the whole attempt.
   void started(const Attempt& attempt, TimePoint now);
-  // usage-based-routing with a deployment rpm or tpm: in a fleet, the attempt is first claimed
-  // from the fleet's count of the deployment's minute.
-  bool counts_deployment_usage(const Attempt& attempt) const;
-  // The fleet's count of the attempt's deployment this minute (ending at `until`), as its claim
-  // found it; `withdrawn`: the deployment was full, the attempt is not made, and next() picks
-  // again (health now skips the deployment) without counting another retry or fallback.
-  void fleet_usage(const Attempt& attempt, std::int64_t requests, std::int64_t tokens,
-                   TimePoint until, bool withdrawn);
+  // usage-based-routing in a fleet: each attempt is first claimed from the fleet's count of its
+  // deployment's minute, which also tells the group's usage.
+  bool counts_deployment_usage() const;
+  std::span<const Deployment* const> group_deployments() const { return group_deployments_; }
+  // The fleet's count of one of the group's deployments this minute, which ends at `until`.
+  void fleet_usage(const Deployment& deployment, std::int64_t requests, std::int64_t tokens,
+                   TimePoint until);
+  // The fleet found the attempt's deployment full: it is not made, and next() picks again (health
+  // now skips the deployment) without counting another retry or fallback.
+  void withdraw(const Attempt& attempt);
   void finished(const Attempt& attempt, const Error* failure, TimePoint now,
                 std::int64_t tokens = 0, std::optional<Clock::duration> latency = std::nullopt);
 

@@ -299,12 +299,17 @@ struct ScriptedClaims final : DeploymentClaims {
   std::vector<std::string> full;
   std::vector<std::string> claimed;
   std::vector<std::pair<std::string, std::int64_t>> tokens;
-  asio::awaitable<Claim> claim(const router::Deployment& deployment) override {
-    const bool is_full = std::find(full.begin(), full.end(), deployment.id) != full.end();
-    if (!is_full) claimed.push_back(deployment.id);
-    co_return Claim{.verdict = is_full ? Claim::Verdict::full : Claim::Verdict::claimed,
-                    .requests = is_full ? 2 : 1,
-                    .window_left = 30s};
+  asio::awaitable<Claim> claim(const router::Deployment& chosen,
+                               std::span<const router::Deployment* const> group) override {
+    const auto is_full = [this](const router::Deployment& deployment) {
+      return std::find(full.begin(), full.end(), deployment.id) != full.end();
+    };
+    if (!is_full(chosen)) claimed.push_back(chosen.id);
+    Claim claim{.verdict = is_full(chosen) ? Claim::Verdict::full : Claim::Verdict::claimed,
+                .window_left = 30s};
+    for (const router::Deployment* deployment : group)
+      claim.group.push_back({.requests = is_full(*deployment) ? 2 : 0});
+    co_return claim;
   }
   void add_tokens(const router::Deployment& deployment, std::int64_t count) override {
     tokens.emplace_back(deployment.id, count);

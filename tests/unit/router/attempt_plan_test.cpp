@@ -425,29 +425,40 @@ TEST(AttemptPlan, ADeploymentTheFleetFoundFullIsWithdrawnAndAnotherPicked) {
   auto a = entry("g", "a");
   auto b = entry("g", "b");
   a.params.rpm = b.params.rpm = 2;
-  Fixture f({a, b, entry("unlimited", "u")});
+  Fixture f({a, b});
+  EXPECT_FALSE(f.plan("g").counts_deployment_usage());
   f.policy.strategy = Strategy::usage_based;
-  auto unlimited = f.plan("unlimited").next(kStart);
-  ASSERT_TRUE(unlimited);
-  EXPECT_FALSE(f.plan("unlimited").counts_deployment_usage(*unlimited));
 
   auto plan = f.plan("g");
+  EXPECT_TRUE(plan.counts_deployment_usage());
+  ASSERT_EQ(plan.group_deployments().size(), 2u);
   auto first = plan.next(kStart);
   ASSERT_TRUE(first);
-  EXPECT_TRUE(plan.counts_deployment_usage(*first));
-  plan.fleet_usage(*first, 2, 0, kStart + 30s, /*withdrawn=*/true);
+  plan.fleet_usage(*first->deployment, 2, 0, kStart + 30s);
+  plan.withdraw(*first);
   auto second = plan.next(kStart);
   ASSERT_TRUE(second);
   EXPECT_NE(id_of(second), id_of(first));
   EXPECT_EQ(second->wait, Clock::duration::zero());
   EXPECT_EQ(plan.attempted_retries(), 0);
-  plan.fleet_usage(*second, 2, 0, kStart + 30s, /*withdrawn=*/true);
+  plan.fleet_usage(*second->deployment, 2, 0, kStart + 30s);
+  plan.withdraw(*second);
   auto none = plan.next(kStart);
   ASSERT_FALSE(none);
   EXPECT_EQ(http_status(none.error()), 429);
   EXPECT_THAT(none.error().message, HasSubstr("No deployments available"));
   // The fleet's minute has ended: both are back.
   EXPECT_TRUE(f.plan("g", {}, kStart + 30s).next(kStart + 30s));
+}
+
+TEST(AttemptPlan, UsageBasedRoutingPicksTheDeploymentTheFleetUsedLeast) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.strategy = Strategy::usage_based;
+  auto plan = f.plan("g");
+  const auto group = plan.group_deployments();
+  plan.fleet_usage(*group[0], 3, 900, kStart + 30s);
+  plan.fleet_usage(*group[1], 5, 100, kStart + 30s);
+  EXPECT_EQ(id_of(plan.next(kStart)), "b");
 }
 
 }  // namespace
