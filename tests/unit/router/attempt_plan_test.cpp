@@ -447,8 +447,14 @@ TEST(AttemptPlan, ADeploymentTheFleetFoundFullIsWithdrawnAndAnotherPicked) {
   ASSERT_FALSE(none);
   EXPECT_EQ(http_status(none.error()), 429);
   EXPECT_THAT(none.error().message, HasSubstr("No deployments available"));
-  // The fleet's minute has ended: both are back.
-  EXPECT_TRUE(f.plan("g", {}, kStart + 30s).next(kStart + 30s));
+  // The fleet's minute has ended: both are back, but a plan does not pick again what it withdrew.
+  auto later = f.plan("g", {}, kStart + 30s);
+  auto chosen = later.next(kStart + 30s);
+  ASSERT_TRUE(chosen);
+  later.withdraw(*chosen);
+  auto other = later.next(kStart + 30s);
+  ASSERT_TRUE(other);
+  EXPECT_NE(id_of(other), id_of(chosen));
 }
 
 TEST(AttemptPlan, UsageBasedRoutingPicksTheDeploymentTheFleetUsedLeast) {
