@@ -397,6 +397,30 @@ test('a key change announced while Redis is away reaches the others when they re
     'learnt by resubscribing, not from a message');
 });
 
+test('a key change heard while PostgreSQL is away is applied once it answers again', async () => {
+  const logged = (instance) => instance.stdout() + instance.stderr();
+  await redis.kill();
+  // Announced to nobody: Redis is down.
+  const key = await generateKey(fleet[0].url, {});
+  const knownOnSecond = async () => {
+    const response = await fetch(`${fleet[1].url}/v1/models`, { headers: { Authorization: `Bearer ${key.key}` } });
+    await response.arrayBuffer();
+    return response.status === 200;
+  };
+  await postgres.pause();
+  try {
+    const logBefore = logged(fleet[1]).length;
+    await redis.start();
+    // The second instance resubscribes, takes it as a change, and cannot read the database.
+    await eventually(async () => logged(fleet[1]).slice(logBefore)
+      .includes('key change from another instance waits for the database'), { timeoutMs: 8000, what: 'the change kept' });
+    assert.equal(await knownOnSecond(), false);
+  } finally {
+    await postgres.resume();
+  }
+  await eventually(knownOnSecond, { timeoutMs: 5000, what: 'the key on the second instance' });
+});
+
 // Two more instances routing by usage (the others route by simple-shuffle): `count` calls at once
 // to `group`, spread over them; resolves with the statuses.
 async function callUsageRouted(pair, group, count) {
