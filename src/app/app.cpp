@@ -20,6 +20,8 @@
 #include "telemetry/log.hpp"
 #include "upstream/client.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -253,6 +255,7 @@ int run(const cli::Options& options) {
                     (cache_setup.memory ? std::string("local (in memory)")
                                         : "redis at " + redis::endpoint_text(*cache_setup.redis)));
   }
+  handlers::LastHealthChecks last_health_checks;
   const handlers::SharedState shared{
       .models = *models,
       .router = *router,
@@ -270,6 +273,9 @@ int run(const cli::Options& options) {
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
       .ui_sessions = &ui_sessions,
+      .last_health_checks = general.background_health_checks ? &last_health_checks : nullptr,
+      .health_check_interval =
+          std::chrono::milliseconds(static_cast<long long>(general.health_check_interval_s * 1000)),
   };
 
   const std::size_t worker_count = options.num_workers > 0
@@ -407,6 +413,10 @@ int run(const cli::Options& options) {
     worker->schedule_flush();
     if (worker->shared_limits) worker->shared_limits->start();
     worker->listener->start();
+  }
+  if (shared.last_health_checks != nullptr) {
+    asio::co_spawn(workers.front()->io, workers.front()->gateway.check_health_in_background(),
+                   asio::detached);
   }
   for (std::size_t i = 1; i < workers.size(); ++i) {
     workers[i]->thread = std::thread([&worker = *workers[i]] { worker.io.run(); });

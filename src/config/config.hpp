@@ -126,6 +126,9 @@ struct GeneralSettings {
   std::string database_url;
   double proxy_batch_write_at_s = 10;  // spend is written in one transaction this often
   bool store_prompts_in_spend_logs = false;
+  // /health answers the last run of probes made every health_check_interval seconds.
+  bool background_health_checks = false;
+  double health_check_interval_s = 300;
 };
 
 struct RouterSettings {

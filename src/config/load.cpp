@@ -1125,6 +1125,10 @@ class Loader {
         assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
       } else if (field.key == "store_prompts_in_spend_logs") {
         assign(settings.store_prompts_in_spend_logs, read_bool(field));
+      } else if (field.key == "background_health_checks") {
+        assign(settings.background_health_checks, read_bool(field));
+      } else if (field.key == "health_check_interval") {
+        assign(settings.health_check_interval_s, read_number(field, Sign::positive));
       } else if (field.key == "fleet_lease_s") {
         assign(config_.fleet.lease_s, read_number(field, Sign::positive));
       } else {

@@ -30,7 +30,10 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
                 .log_messages = shared.log_messages},
       transport_(network),
       routes_(&error_body),
-      status_(shared.router, shared.metrics, shared.version, shared.store != nullptr),
+      status_(shared.router, shared.metrics, shared.version, shared.store != nullptr, callers_,
+              relay::Relay(transport_, {.max_answer_bytes = shared.max_upstream_response_bytes,
+                                        .max_event_bytes = shared.max_upstream_event_bytes}),
+              shared.last_health_checks),
       model_routes_(shared.models, shared.router.health(), callers_, shared.started_at),
       model_calls_(shared.router, callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,
@@ -42,7 +45,8 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       keys_(management_),
       teams_(management_),
       users_(management_),
-      spend_routes_(management_) {
+      spend_routes_(management_),
+      health_check_interval_(shared.health_check_interval) {
   model_calls_.add_to(routes_);
   dialect_routes_.add_to(routes_);
   status_.add_to(routes_);

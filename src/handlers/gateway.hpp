@@ -51,6 +51,10 @@ struct SharedState {
   std::size_t max_upstream_response_bytes = 64u << 20;
   std::size_t max_upstream_event_bytes = 16u << 20;
   auth::UiSessions* ui_sessions = nullptr;  // the admin page's logins; nullptr: no page at /ui
+  // general_settings.background_health_checks: the last run's answer to /health; nullptr: /health
+  // probes on demand.
+  LastHealthChecks* last_health_checks = nullptr;
+  std::chrono::milliseconds health_check_interval{300'000};
 };
 
 class Gateway {
@@ -65,6 +69,10 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   server::Handler& handler() { return routes_; }
+  // The background health checks (SharedState::last_health_checks), on this worker's loop.
+  asio::awaitable<void> check_health_in_background() {
+    return status_.check_in_background(health_check_interval_);
+  }
 
  private:
   Callers callers_;
@@ -82,6 +90,7 @@ class Gateway {
   admin::UserRoutes users_;
   admin::SpendRoutes spend_routes_;
   std::optional<UiRoutes> ui_;
+  std::chrono::milliseconds health_check_interval_;
 };
 
 }  // namespace llmux::handlers
