@@ -666,6 +666,23 @@ general_settings:
   EXPECT_FALSE(problems_of("general_settings:\n  proxy_batch_write_at: 0\n").empty());
 }
 
+TEST(LoadString, BackgroundHealthChecks) {
+  const Config config = load(R"(
+general_settings:
+  background_health_checks: true
+  health_check_interval: 60
+)");
+  EXPECT_TRUE(config.general_settings.background_health_checks);
+  EXPECT_EQ(config.general_settings.health_check_interval_s, 60);
+  EXPECT_TRUE(config.warnings.empty());
+
+  const Config defaults = load("model_list: []\n");
+  EXPECT_FALSE(defaults.general_settings.background_health_checks);
+  EXPECT_EQ(defaults.general_settings.health_check_interval_s, 300);  // LiteLLM's default
+  EXPECT_FALSE(problems_of("general_settings:\n  health_check_interval: 0\n").empty());
+  EXPECT_FALSE(problems_of("general_settings:\n  background_health_checks: often\n").empty());
+}
+
 TEST(LoadString, ReportsTheExactProblemFormat) {
   const std::vector<std::string> problems = problems_of(R"(# line 1
 model_list:
