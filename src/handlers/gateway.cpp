@@ -33,7 +33,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       status_(shared.router, shared.metrics, shared.version, shared.store != nullptr, callers_,
               relay::Relay(transport_, {.max_answer_bytes = shared.max_upstream_response_bytes,
                                         .max_event_bytes = shared.max_upstream_event_bytes}),
-              shared.last_health_checks),
+              metrics, shared.last_health_checks),
       model_routes_(shared.models, shared.router.health(), callers_, shared.started_at),
       model_calls_(shared.router, callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,

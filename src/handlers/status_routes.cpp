@@ -33,7 +33,7 @@ void StatusRoutes::add_to(server::Routes& routes) {
 }
 
 // The counters, and each configured deployment's state: cooling down (2) as the router says,
-// else whether its last call failed (1) or not (0).
+// else whether its last call or health probe failed (1) or not (0).
 std::string StatusRoutes::metrics_text() const {
   const auto now = router::Clock::now();
   std::vector<std::string> names;  // litellm_params.model of each deployment, kept for the views
@@ -109,14 +109,22 @@ asio::awaitable<void> StatusRoutes::probe_deployments(server::Exchange& exchange
   } else {
     deployments = deployments_named(models_, query.text("model").value_or(""));
   }
-  const auto results = co_await prober_.probe(std::move(deployments));
+  const auto results = co_await probe(std::move(deployments));
   co_await exchange.respond(200, health_body(results));
+}
+
+asio::awaitable<std::vector<ProbeResult>> StatusRoutes::probe(
+    std::vector<const router::Deployment*> deployments) {
+  auto results = co_await prober_.probe(std::move(deployments));
+  for (const ProbeResult& result : results)
+    worker_metrics_.record_probe(result.deployment->index, result.failure.has_value());
+  co_return results;
 }
 
 asio::awaitable<void> StatusRoutes::check_in_background(std::chrono::milliseconds interval) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (true) {
-    const auto results = co_await prober_.probe(deployments_named(models_, ""));
+    const auto results = co_await probe(deployments_named(models_, ""));
     last_checks_->store(health_body(results));
     timer.expires_after(interval);
     const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

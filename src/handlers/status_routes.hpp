@@ -23,7 +23,7 @@ class StatusRoutes {
   // /health probes on demand.
   StatusRoutes(const router::Router& router, const telemetry::Metrics& metrics, std::string version,
                bool has_database, Callers& callers, relay::Relay relay,
-               LastHealthChecks* last_checks)
+               telemetry::WorkerMetrics& worker_metrics, LastHealthChecks* last_checks)
       : router_(router),
         models_(router.models()),
         metrics_(metrics),
@@ -31,6 +31,7 @@ class StatusRoutes {
         has_database_(has_database),
         callers_(callers),
         prober_(relay),
+        worker_metrics_(worker_metrics),
         last_checks_(last_checks) {}
 
   void add_to(server::Routes& routes);
@@ -41,6 +42,9 @@ class StatusRoutes {
  private:
   asio::awaitable<void> health(server::Exchange& exchange, bool readiness);
   asio::awaitable<void> probe_deployments(server::Exchange& exchange);
+  // Probes them, each verdict becoming its deployment's last outcome (litellm_deployment_state).
+  asio::awaitable<std::vector<ProbeResult>> probe(
+      std::vector<const router::Deployment*> deployments);
 
   std::string metrics_text() const;
 
@@ -51,6 +55,7 @@ class StatusRoutes {
   bool has_database_;
   Callers& callers_;
   DeploymentProber prober_;
+  telemetry::WorkerMetrics& worker_metrics_;
   LastHealthChecks* last_checks_;
 };
 

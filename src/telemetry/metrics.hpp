@@ -66,6 +66,10 @@ class WorkerMetrics {
     calls_.record(sample);
     if (deployment_index) deployment_outcomes_->record(*deployment_index, sample.status >= 300);
   }
+  // A health probe's verdict (GET /health) is the deployment's last outcome too.
+  void record_probe(std::size_t deployment_index, bool failed) {
+    deployment_outcomes_->record(deployment_index, failed);
+  }
 
  private:
   friend class Metrics;

@@ -93,6 +93,14 @@ describe('GET /health probing on demand', () => {
 
     assert.equal(text.includes(kUpstreamKey), false);
     assert.equal(text.includes(kMasterKey), false);
+
+    // Each verdict is its deployment's last outcome: litellm_deployment_state 1 when it failed.
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    for (const [id, state] of [['dep-healthy', 0], ['dep-failing', 1], ['dep-unreachable', 1], ['dep-embedder', 0]]) {
+      const line = metrics.split('\n').find((l) => l.startsWith('litellm_deployment_state{') && l.includes(`model_id="${id}"`));
+      assert.ok(line, id);
+      assert.equal(Number(line.split(' ').at(-1)), state, line);
+    }
   });
 
   test('?model= names a group or a litellm_params.model; ?model_id= one deployment', async () => {
