@@ -2,6 +2,9 @@
 
 #include "admin/fields.hpp"
 #include "api/error_body.hpp"
+#include "telemetry/log.hpp"
+
+#include <algorithm>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -126,6 +129,11 @@ asio::awaitable<void> StatusRoutes::check_in_background(std::chrono::millisecond
   while (true) {
     const auto results = co_await probe(deployments_named(models_, ""));
     last_checks_->store(health_body(results));
+    const auto unhealthy = std::count_if(results.begin(), results.end(),
+                                         [](const ProbeResult& result) { return result.failure; });
+    telemetry::log_now("info",
+                       "background health checks: " + std::to_string(results.size() - unhealthy) +
+                           " healthy, " + std::to_string(unhealthy) + " unhealthy");
     timer.expires_after(interval);
     const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;

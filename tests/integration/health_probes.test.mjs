@@ -9,6 +9,7 @@ import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { startGateway } from '../support/gateway.mjs';
 import { closedPort } from '../support/network.mjs';
 import { kAuth, kMasterKey, kUpstreamKey, kHello, postJson } from '../support/stack.mjs';
+import { eventually } from '../support/assertions.mjs';
 
 function deployment(modelName, upstreamModel, apiBase, id, modelInfo = {}) {
   return {
@@ -26,7 +27,7 @@ function configFor(mockUrl, deadBase, generalSettings = {}) {
       deployment('failing', 'mock-error-500', base, 'dep-failing'),
       deployment('embedder', 'text-embedding-mock', base, 'dep-embedder', { mode: 'embedding' }),
       deployment('unreachable', 'gpt-4o-upstream', deadBase, 'dep-unreachable'),
-      deployment('slow', 'mock-slow-first-byte-3000', base, 'dep-slow', { health_check_timeout: 0.5 }),
+      deployment('slow', 'mock-slow-first-byte-3000', base, 'dep-slow', { health_check_timeout: 2 }),
       deployment('openai/*', '*', base, 'dep-wildcard', { health_check_model: 'openai/gpt-4o-upstream@wild' }),
     ],
     general_settings: { master_key: kMasterKey, ...generalSettings },
@@ -166,13 +167,11 @@ describe('GET /health with background_health_checks', () => {
   });
 
   test('answers the last background run, calling nothing itself', async () => {
-    // The first run starts with the gateway; until it ends /health has no endpoints.
-    const deadline = Date.now() + 10_000;
-    let last;
-    do {
-      last = await health(gateway.url);
-      assert.equal(last.status, 200, last.text);
-    } while (last.body.healthy_count + last.body.unhealthy_count === 0 && Date.now() < deadline);
+    // The first run starts with the gateway, and says so on stderr when it ends.
+    await eventually(() => /background health checks: 3 healthy, 3 unhealthy/.test(gateway.stderr()),
+      { timeoutMs: 10_000, what: 'the first background run' });
+    const last = await health(gateway.url);
+    assert.equal(last.status, 200, last.text);
     assert.deepEqual(ids(last.body.healthy_endpoints), kHealthyIds);
     assert.deepEqual(ids(last.body.unhealthy_endpoints), kUnhealthyIds);
 
