@@ -78,7 +78,8 @@ struct Worker {
                   ? std::make_unique<cache::ResponseCache>(
                         *cache_setup.settings, cache_setup.memory.get(), cache_redis.get(), metrics)
                   : nullptr),
-        gateway(shared, client, log, metrics, spend_sink, shared_limits.get(), cache.get()) {}
+        gateway(shared, client, io.get_executor(), log, metrics, spend_sink, shared_limits.get(),
+                cache.get()) {}
 
   asio::io_context io;
   upstream::Client client;
@@ -274,6 +275,7 @@ int run(const cli::Options& options) {
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
       .ui_sessions = &ui_sessions,
       .last_health_checks = general.background_health_checks ? &last_health_checks : nullptr,
+      .alerting = config.alerting,
       .health_check_interval =
           std::chrono::milliseconds(static_cast<long long>(general.health_check_interval_s * 1000)),
   };
@@ -284,7 +286,8 @@ int run(const cli::Options& options) {
   const server::Limits limits = limits_from(config.general_settings, worker_count);
   server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
   GoogleTokenRefresher google_tokens(*models);
-  auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls());
+  auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls() ||
+                                        config.alerting.slack_webhook_url.starts_with("https://"));
 
   std::vector<std::unique_ptr<Worker>> workers;
   try {

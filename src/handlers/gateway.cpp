@@ -14,11 +14,13 @@ std::string error_body(unsigned status, std::string_view message) {
 
 }  // namespace
 
-Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
+Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
+                 asio::any_io_executor executor, telemetry::LogBuffer& log,
                  telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
                  fleet::SharedLimits* shared_limits, cache::ResponseCache* cache)
     : callers_(shared.authenticator, shared.ui_sessions),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
+      alerts_(shared.alerting, network, std::move(executor), metrics),
       services_{.models = shared.models,
                 .rate_counters = shared.rate_counters,
                 .shared_limits = shared_limits,
@@ -27,6 +29,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
                 .metrics = metrics,
                 .master_key_hash = shared.authenticator.master_key_hash(),
                 .callbacks = shared.callbacks,
+                .alerts = &alerts_,
                 .log_messages = shared.log_messages},
       transport_(network),
       routes_(&error_body),

@@ -54,17 +54,19 @@ struct SharedState {
   // general_settings.background_health_checks: the last run's answer to /health; nullptr: /health
   // probes on demand.
   LastHealthChecks* last_health_checks = nullptr;
+  config::AlertingSettings alerting;  // general_settings.alerting
   std::chrono::milliseconds health_check_interval{300'000};
 };
 
 class Gateway {
  public:
-  // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a
-  // database; shared_limits: this worker's, in a fleet only; cache: this worker's response cache,
-  // nullptr without one.
-  Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
-          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr,
-          fleet::SharedLimits* shared_limits = nullptr, cache::ResponseCache* cache = nullptr);
+  // network: this worker's upstream transport, executor: its event loop; spend_sink: this worker's,
+  // nullptr without a database; shared_limits: this worker's, in a fleet only; cache: this worker's
+  // response cache, nullptr without one.
+  Gateway(const SharedState& shared, upstream::Transport& network, asio::any_io_executor executor,
+          telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics,
+          store::SpendSink* spend_sink = nullptr, fleet::SharedLimits* shared_limits = nullptr,
+          cache::ResponseCache* cache = nullptr);
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
@@ -77,6 +79,7 @@ class Gateway {
  private:
   Callers callers_;
   SpendTracker spend_;
+  Alerts alerts_;
   CallServices services_;
   relay::WithLocalAnswers transport_;
   server::Routes routes_;
