@@ -43,6 +43,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
                     .max_event_bytes = shared.max_upstream_event_bytes},
                    cache),
       dialect_routes_(model_calls_, callers_),
+      cache_routes_(callers_, cache),
       management_([this](const server::Exchange& exchange) { return callers_.identify(exchange); },
                   shared.store, shared.authenticator.keys()),
       keys_(management_),
@@ -52,6 +53,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
       health_check_interval_(shared.health_check_interval) {
   model_calls_.add_to(routes_);
   dialect_routes_.add_to(routes_);
+  cache_routes_.add_to(routes_);
   status_.add_to(routes_);
   model_routes_.add_to(routes_);
   keys_.add_to(routes_);
