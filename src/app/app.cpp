@@ -278,6 +278,9 @@ int run(const cli::Options& options) {
       .alerting = config.alerting,
       .health_check_interval =
           std::chrono::milliseconds(static_cast<long long>(general.health_check_interval_s * 1000)),
+      .stored_responses = {.retention = std::chrono::milliseconds(static_cast<std::int64_t>(
+                               general.stored_response_retention_days * 86'400'000)),
+                           .max_bytes = megabytes(general.max_stored_response_size_mb)},
   };
 
   const std::size_t worker_count = options.num_workers > 0

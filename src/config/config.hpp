@@ -129,6 +129,9 @@ struct GeneralSettings {
   // /health answers the last run of probes made every health_check_interval seconds.
   bool background_health_checks = false;
   double health_check_interval_s = 300;
+  // The Responses API's stored responses (docs/DIALECTS.md): kept this long, each up to this size.
+  double stored_response_retention_days = 30;
+  double max_stored_response_size_mb = 4;
 };
 
 struct RouterSettings {

@@ -1136,6 +1136,10 @@ class Loader {
         assign(settings.background_health_checks, read_bool(field));
       } else if (field.key == "health_check_interval") {
         assign(settings.health_check_interval_s, read_number(field, Sign::positive));
+      } else if (field.key == "stored_response_retention_days") {
+        assign(settings.stored_response_retention_days, read_number(field, Sign::positive));
+      } else if (field.key == "max_stored_response_size_mb") {
+        assign(settings.max_stored_response_size_mb, read_number(field, Sign::positive));
       } else if (field.key == "fleet_lease_s") {
         assign(config_.fleet.lease_s, read_number(field, Sign::positive));
       } else {

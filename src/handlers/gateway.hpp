@@ -16,6 +16,7 @@
 #include "handlers/model_routes.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "handlers/status_routes.hpp"
+#include "handlers/stored_responses.hpp"
 #include "handlers/ui_routes.hpp"
 #include "limits/limiter.hpp"
 #include "relay/local_answers.hpp"
@@ -57,6 +58,7 @@ struct SharedState {
   LastHealthChecks* last_health_checks = nullptr;
   config::AlertingSettings alerting;  // general_settings.alerting
   std::chrono::milliseconds health_check_interval{300'000};
+  StoredResponseLimits stored_responses;  // the Responses API's, kept in `store`
 };
 
 class Gateway {
@@ -87,6 +89,7 @@ class Gateway {
   StatusRoutes status_;
   ModelRoutes model_routes_;
   ModelCalls model_calls_;
+  StoredResponses stored_responses_;
   DialectRoutes dialect_routes_;
   CacheRoutes cache_routes_;
   admin::Management management_;
