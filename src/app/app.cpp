@@ -20,6 +20,8 @@
 #include "telemetry/log.hpp"
 #include "upstream/client.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -76,7 +78,8 @@ struct Worker {
                   ? std::make_unique<cache::ResponseCache>(
                         *cache_setup.settings, cache_setup.memory.get(), cache_redis.get(), metrics)
                   : nullptr),
-        gateway(shared, client, log, metrics, spend_sink, shared_limits.get(), cache.get()) {}
+        gateway(shared, client, io.get_executor(), log, metrics, spend_sink, shared_limits.get(),
+                cache.get()) {}
 
   asio::io_context io;
   upstream::Client client;
@@ -253,6 +256,7 @@ int run(const cli::Options& options) {
                     (cache_setup.memory ? std::string("local (in memory)")
                                         : "redis at " + redis::endpoint_text(*cache_setup.redis)));
   }
+  handlers::LastHealthChecks last_health_checks;
   const handlers::SharedState shared{
       .models = *models,
       .router = *router,
@@ -270,6 +274,10 @@ int run(const cli::Options& options) {
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
       .ui_sessions = &ui_sessions,
+      .last_health_checks = general.background_health_checks ? &last_health_checks : nullptr,
+      .alerting = config.alerting,
+      .health_check_interval =
+          std::chrono::milliseconds(static_cast<long long>(general.health_check_interval_s * 1000)),
       .stored_responses = {.retention = std::chrono::milliseconds(static_cast<std::int64_t>(
                                general.stored_response_retention_days * 86'400'000)),
                            .max_bytes = megabytes(general.max_stored_response_size_mb)},
@@ -281,7 +289,8 @@ int run(const cli::Options& options) {
   const server::Limits limits = limits_from(config.general_settings, worker_count);
   server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
   GoogleTokenRefresher google_tokens(*models);
-  auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls());
+  auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls() ||
+                                        config.alerting.slack_webhook_url.starts_with("https://"));
 
   std::vector<std::unique_ptr<Worker>> workers;
   try {
@@ -410,6 +419,10 @@ int run(const cli::Options& options) {
     worker->schedule_flush();
     if (worker->shared_limits) worker->shared_limits->start();
     worker->listener->start();
+  }
+  if (shared.last_health_checks != nullptr) {
+    asio::co_spawn(workers.front()->io, workers.front()->gateway.check_health_in_background(),
+                   asio::detached);
   }
   for (std::size_t i = 1; i < workers.size(); ++i) {
     workers[i]->thread = std::thread([&worker = *workers[i]] { worker.io.run(); });

@@ -126,6 +126,9 @@ struct GeneralSettings {
   std::string database_url;
   double proxy_batch_write_at_s = 10;  // spend is written in one transaction this often
   bool store_prompts_in_spend_logs = false;
+  // /health answers the last run of probes made every health_check_interval seconds.
+  bool background_health_checks = false;
+  double health_check_interval_s = 300;
   // The Responses API's stored responses (docs/DIALECTS.md): kept this long, each up to this size.
   double stored_response_retention_days = 30;
   double max_stored_response_size_mb = 4;
@@ -169,6 +172,15 @@ struct LoggingSettings {
   double flush_interval_s = 1;  // general_settings.callback_flush_interval_s (llmux's own)
 };
 
+// general_settings.alerting: LiteLLM's Slack alerts (docs/OBSERVABILITY.md).
+struct AlertingSettings {
+  std::string slack_webhook_url;  // SLACK_WEBHOOK_URL (a secret); empty: no alert is sent
+  double threshold_s = 300;       // alerting_threshold: a call slower than this is llm_too_slow
+  // alert_types: those llmux sends, each on unless the list leaves it out.
+  bool llm_exceptions = true;
+  bool llm_too_slow = true;
+};
+
 // A fleet of llmux instances sharing router_settings.redis (docs/SCALING.md).
 struct FleetSettings {
   // llmux's own (general_settings.fleet_lease_s): a parallel-request slot or budget reservation
@@ -198,6 +210,7 @@ struct Config {
   GeneralSettings general_settings;
   RouterSettings router_settings;
   LoggingSettings logging;
+  AlertingSettings alerting;
   FleetSettings fleet;
   // environment_variables: exported by the app at startup, before anything reads the environment.
   std::vector<std::pair<std::string, std::string>> environment_variables;

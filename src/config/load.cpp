@@ -168,6 +168,7 @@ class Loader {
       }
     }
     resolve_logging_callbacks();
+    resolve_slack_alerting();
     if (config_.general_settings.database_url.empty()) {
       config_.general_settings.database_url =
           lookup(std::string(kDatabaseUrlVariable)).value_or("");
@@ -1125,6 +1126,16 @@ class Loader {
         assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
       } else if (field.key == "store_prompts_in_spend_logs") {
         assign(settings.store_prompts_in_spend_logs, read_bool(field));
+      } else if (field.key == "alerting") {
+        read_alerting_channels(field);
+      } else if (field.key == "alerting_threshold") {
+        assign(config_.alerting.threshold_s, read_number(field, Sign::positive));
+      } else if (field.key == "alert_types") {
+        read_alert_types(field);
+      } else if (field.key == "background_health_checks") {
+        assign(settings.background_health_checks, read_bool(field));
+      } else if (field.key == "health_check_interval") {
+        assign(settings.health_check_interval_s, read_number(field, Sign::positive));
       } else if (field.key == "stored_response_retention_days") {
         assign(settings.stored_response_retention_days, read_number(field, Sign::positive));
       } else if (field.key == "max_stored_response_size_mb") {
@@ -1144,6 +1155,61 @@ class Loader {
     }
   }
 
+  // alerting: [slack, webhook, email]: Slack's is built; its webhook is SLACK_WEBHOOK_URL.
+  void read_alerting_channels(const Field& field) {
+    for (const Field& item : items(field)) {
+      const std::optional<std::string> channel = read_name(item);
+      if (!channel) continue;
+      if (*channel == "slack") {
+        slack_alerting_ = item;
+      } else if (*channel == "webhook" || *channel == "email") {
+        ignore(item);
+      } else {
+        problem(item, "unknown alerting channel (LiteLLM's: slack, webhook, email)");
+      }
+    }
+  }
+
+  void read_alert_types(const Field& field) {
+    constexpr std::string_view kOtherLitellmTypes[] = {
+        "llm_requests_hanging",  "budget_alerts",        "spend_reports",
+        "failed_tracking_spend", "db_exceptions",        "daily_reports",
+        "cooldown_deployment",   "new_model_added",      "outage_alerts",
+        "region_outage_alerts",  "fallback_reports",     "new_virtual_key_created",
+        "virtual_key_updated",   "virtual_key_deleted",  "new_team_created",
+        "team_updated",          "team_deleted",         "new_internal_user_created",
+        "internal_user_updated", "internal_user_deleted"};
+    AlertingSettings& alerting = config_.alerting;
+    alerting.llm_exceptions = alerting.llm_too_slow = false;
+    for (const Field& item : items(field)) {
+      const std::optional<std::string> type = read_name(item);
+      if (!type) continue;
+      if (*type == "llm_exceptions") {
+        alerting.llm_exceptions = true;
+      } else if (*type == "llm_too_slow") {
+        alerting.llm_too_slow = true;
+      } else if (std::find(std::begin(kOtherLitellmTypes), std::end(kOtherLitellmTypes), *type) !=
+                 std::end(kOtherLitellmTypes)) {
+        ignore(item);
+      } else {
+        problem(item, "unknown alert type");
+      }
+    }
+  }
+
+  // Slack alerts go to SLACK_WEBHOOK_URL, as LiteLLM's; without one none is sent.
+  void resolve_slack_alerting() {
+    if (!slack_alerting_) return;
+    const std::string url = lookup("SLACK_WEBHOOK_URL").value_or("");
+    if (!net::is_http_url(url)) {
+      warn(*slack_alerting_,
+           "slack alerting needs SLACK_WEBHOOK_URL (an http(s) URL); no alert is sent");
+      return;
+    }
+    config_.alerting.slack_webhook_url = url;
+  }
+
+  std::optional<Field> slack_alerting_;  // where `alerting` names slack
   std::string source_;
   const EnvLookup& env_;
   std::map<std::string, std::string> file_variables_;  // environment_variables as written

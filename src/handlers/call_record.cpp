@@ -367,6 +367,8 @@ void CallRecord::report() {
                      std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
   record_litellm_metrics(duration);
   send_to_callbacks(duration);
+  if (services_.alerts != nullptr && admitted_)
+    services_.alerts->call_ended(request_->model, outcome.deployment, outcome.failure, duration);
   std::string line;
   line.reserve(320);
   line += "{\"type\":\"access\",\"request_id\":";

@@ -15,6 +15,7 @@
 #include "auth/authenticator.hpp"
 #include "callbacks/exporter.hpp"
 #include "fleet/shared_limits.hpp"
+#include "handlers/alerts.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "limits/limiter.hpp"
 #include "relay/relay.hpp"
@@ -48,6 +49,7 @@ struct CallServices {
   telemetry::WorkerMetrics& metrics;
   std::string_view master_key_hash;          // labels the master key's calls in LiteLLM's metrics
   callbacks::Exporter* callbacks = nullptr;  // nullptr: no logging callback configured
+  Alerts* alerts = nullptr;                  // nullptr: no alerting
   bool log_messages = true;                  // false: litellm_settings.turn_off_message_logging
 };
 

@@ -14,11 +14,13 @@ std::string error_body(unsigned status, std::string_view message) {
 
 }  // namespace
 
-Gateway::Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
+Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
+                 asio::any_io_executor executor, telemetry::LogBuffer& log,
                  telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink,
                  fleet::SharedLimits* shared_limits, cache::ResponseCache* cache)
     : callers_(shared.authenticator, shared.ui_sessions),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
+      alerts_(shared.alerting, network, std::move(executor), metrics),
       services_{.models = shared.models,
                 .rate_counters = shared.rate_counters,
                 .shared_limits = shared_limits,
@@ -27,10 +29,14 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
                 .metrics = metrics,
                 .master_key_hash = shared.authenticator.master_key_hash(),
                 .callbacks = shared.callbacks,
+                .alerts = &alerts_,
                 .log_messages = shared.log_messages},
       transport_(network),
       routes_(&error_body),
-      status_(shared.router, shared.metrics, shared.version, shared.store != nullptr),
+      status_(shared.router, shared.metrics, shared.version, shared.store != nullptr, callers_,
+              relay::Relay(transport_, {.max_answer_bytes = shared.max_upstream_response_bytes,
+                                        .max_event_bytes = shared.max_upstream_event_bytes}),
+              metrics, shared.last_health_checks),
       model_routes_(shared.models, shared.router.health(), callers_, shared.started_at),
       model_calls_(shared.router, callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,
@@ -44,7 +50,8 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       keys_(management_),
       teams_(management_),
       users_(management_),
-      spend_routes_(management_) {
+      spend_routes_(management_),
+      health_check_interval_(shared.health_check_interval) {
   model_calls_.add_to(routes_);
   dialect_routes_.add_to(routes_);
   cache_routes_.add_to(routes_);

@@ -53,25 +53,36 @@ struct SharedState {
   std::size_t max_upstream_response_bytes = 64u << 20;
   std::size_t max_upstream_event_bytes = 16u << 20;
   auth::UiSessions* ui_sessions = nullptr;  // the admin page's logins; nullptr: no page at /ui
-  StoredResponseLimits stored_responses;    // the Responses API's, kept in `store`
+  // general_settings.background_health_checks: the last run's answer to /health; nullptr: /health
+  // probes on demand.
+  LastHealthChecks* last_health_checks = nullptr;
+  config::AlertingSettings alerting;  // general_settings.alerting
+  std::chrono::milliseconds health_check_interval{300'000};
+  StoredResponseLimits stored_responses;  // the Responses API's, kept in `store`
 };
 
 class Gateway {
  public:
-  // network: this worker's upstream transport; spend_sink: this worker's, nullptr without a
-  // database; shared_limits: this worker's, in a fleet only; cache: this worker's response cache,
-  // nullptr without one.
-  Gateway(const SharedState& shared, upstream::Transport& network, telemetry::LogBuffer& log,
-          telemetry::WorkerMetrics& metrics, store::SpendSink* spend_sink = nullptr,
-          fleet::SharedLimits* shared_limits = nullptr, cache::ResponseCache* cache = nullptr);
+  // network: this worker's upstream transport, executor: its event loop; spend_sink: this worker's,
+  // nullptr without a database; shared_limits: this worker's, in a fleet only; cache: this worker's
+  // response cache, nullptr without one.
+  Gateway(const SharedState& shared, upstream::Transport& network, asio::any_io_executor executor,
+          telemetry::LogBuffer& log, telemetry::WorkerMetrics& metrics,
+          store::SpendSink* spend_sink = nullptr, fleet::SharedLimits* shared_limits = nullptr,
+          cache::ResponseCache* cache = nullptr);
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
   server::Handler& handler() { return routes_; }
+  // The background health checks (SharedState::last_health_checks), on this worker's loop.
+  asio::awaitable<void> check_health_in_background() {
+    return status_.check_in_background(health_check_interval_);
+  }
 
  private:
   Callers callers_;
   SpendTracker spend_;
+  Alerts alerts_;
   CallServices services_;
   relay::WithLocalAnswers transport_;
   server::Routes routes_;
@@ -87,6 +98,7 @@ class Gateway {
   admin::UserRoutes users_;
   admin::SpendRoutes spend_routes_;
   std::optional<UiRoutes> ui_;
+  std::chrono::milliseconds health_check_interval_;
 };
 
 }  // namespace llmux::handlers

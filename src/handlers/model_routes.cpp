@@ -17,19 +17,6 @@ asio::awaitable<void> fail(server::Exchange& exchange, const Error& error) {
   co_await exchange.respond(static_cast<unsigned>(http_status(error)), api::error_body(error));
 }
 
-// An api base as it may be shown: without user information, query or fragment, where a
-// credential could be written.
-std::string shown_api_base(std::string_view url) {
-  url = url.substr(0, url.find_first_of("?#"));
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const auto host_start = scheme_end + 3;
-  const auto path_start = std::min(url.find('/', host_start), url.size());
-  const auto at = url.substr(0, path_start).rfind('@');
-  if (at == std::string_view::npos || at < host_start) return std::string(url);
-  return std::string(url.substr(0, host_start)) + std::string(url.substr(at + 1));
-}
-
 template <class T>
 json::value optional_json(const std::optional<T>& value) {
   return value ? json::value(*value) : json::value(nullptr);
@@ -64,6 +51,17 @@ json::object deployment_json(const router::Deployment& deployment,
 }
 
 }  // namespace
+
+std::string shown_api_base(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const auto host_start = scheme_end + 3;
+  const auto path_start = std::min(url.find('/', host_start), url.size());
+  const auto at = url.substr(0, path_start).rfind('@');
+  if (at == std::string_view::npos || at < host_start) return std::string(url);
+  return std::string(url.substr(0, host_start)) + std::string(url.substr(at + 1));
+}
 
 void ModelRoutes::add_to(server::Routes& routes) {
   routes.add({verb::get}, "/models",

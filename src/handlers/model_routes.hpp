@@ -9,10 +9,16 @@
 #include "server/routes.hpp"
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace llmux::handlers {
 
 namespace asio = boost::asio;
+
+// An api base as it may be shown (/model/info, /health): without user information, query or
+// fragment, where a credential could be written.
+std::string shown_api_base(std::string_view url);
 
 class ModelRoutes {
  public:

@@ -32,6 +32,18 @@ Error client_gone_failure() {
   return failure;
 }
 
+// A probe's answer goes nowhere: nobody waits for it but the prober.
+class DiscardingSink final : public Sink {
+ public:
+  asio::awaitable<void> answer(std::string) override { co_return; }
+  asio::awaitable<bool> stream(std::string_view, bool) override { co_return true; }
+  void stream_completed() override {}
+  asio::awaitable<void> stream_failed(const Error&) override { co_return; }
+  bool started() const override { return false; }
+  bool client_left() const override { return false; }
+  void watch_client(std::function<void()>) override {}
+};
+
 }  // namespace
 
 // How one attempt ended: `answered` when the client has its answer (or has gone).
@@ -91,6 +103,21 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
     }
     if (end.answered) co_return End{.answered = true};
   }
+}
+
+asio::awaitable<std::optional<Error>> Relay::probe(const api::Request& request,
+                                                   const router::Deployment& deployment,
+                                                   std::chrono::milliseconds timeout,
+                                                   Clock& clock) {
+  const router::Attempt attempt{.deployment = &deployment,
+                                .served_model = deployment.model_group,
+                                .timeout = timeout,
+                                .stream_timeout = timeout};
+  DiscardingSink sink;
+  Outcome outcome;
+  upstream::AbortHandle abort;
+  AttemptEnd end = co_await this->attempt(request, attempt, sink, clock, outcome, abort, {});
+  co_return std::move(end.failure);
 }
 
 // One attempt on one deployment. Answers the client on success, and on a failure once the stream

@@ -58,6 +58,13 @@ class Relay {
   asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
                            Clock& clock, std::string_view client_key, Outcome& outcome);
 
+  // One non-streamed call of `request` to `deployment` alone, its answer read and dropped: a
+  // health probe. No retry, no fallback, and the router's health is not told. nullopt: the
+  // deployment answered 2xx with a body its provider could read; else the failure, masked.
+  asio::awaitable<std::optional<Error>> probe(const api::Request& request,
+                                              const router::Deployment& deployment,
+                                              std::chrono::milliseconds timeout, Clock& clock);
+
  private:
   struct AttemptEnd;
   asio::awaitable<AttemptEnd> attempt(const api::Request& request, const router::Attempt& attempt,

@@ -111,6 +111,27 @@ void read_clientside_params(Deployment& deployment, const std::string& where,
   }
 }
 
+// LiteLLM's model_info keys for the deployment's health probe; a value of the wrong type is left
+// at its default.
+void read_health_check(Deployment& deployment, const boost::json::object& model_info) {
+  auto& check = deployment.health_check;
+  if (const auto* mode = model_info.if_contains("mode"); mode && mode->is_string()) {
+    check.mode = mode->get_string();
+  } else if (deployment.price) {
+    check.mode = deployment.price->mode;
+  }
+  if (const auto* model = model_info.if_contains("health_check_model"); model && model->is_string())
+    check.model = model->get_string();
+  if (const auto* timeout = model_info.if_contains("health_check_timeout");
+      timeout && timeout->is_number() && timeout->to_number<double>() > 0) {
+    check.timeout = seconds_to_ms(timeout->to_number<double>());
+  }
+  if (const auto* tokens = model_info.if_contains("health_check_max_tokens");
+      tokens && tokens->is_number() && tokens->to_number<double>() >= 1) {
+    check.max_tokens = static_cast<long>(tokens->to_number<double>());
+  }
+}
+
 bool is_wildcard_name(std::string_view name) { return name == "*" || name.ends_with("/*"); }
 
 }  // namespace
@@ -211,6 +232,7 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
       deployment.max_input_tokens = static_cast<long>(*deployment.price->max_input_tokens);
     }
     if (is_wildcard_name(entry.model_name)) deployment.wildcard = entry.model_name;
+    read_health_check(deployment, entry.model_info);
     deployment.index = next_index++;
 
     auto [group, inserted] = table.groups_.try_emplace(entry.model_name);

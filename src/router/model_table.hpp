@@ -49,6 +49,13 @@ struct Deployment {
   // upstream model, overridden field by field by model_info / litellm_params. Empty: unknown
   // model and no prices in the config (its calls cost 0, and say so in the log).
   std::optional<config::ModelPrice> price;
+  // How GET /health probes it (LiteLLM's model_info keys).
+  struct HealthCheck {
+    std::string mode;   // model_info.mode, else the price map's: chat, completion, embedding, …
+    std::string model;  // model_info.health_check_model: the upstream model a wildcard is probed as
+    std::chrono::milliseconds timeout{60'000};  // model_info.health_check_timeout (seconds)
+    long max_tokens = 16;                       // model_info.health_check_max_tokens
+  } health_check;
 };
 
 // Whose config a table is built from. A client's user_config never picks up anything of the

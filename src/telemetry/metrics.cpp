@@ -95,6 +95,11 @@ std::string Metrics::render(std::span<const DeploymentState> deployments) const 
          "Keys whose spend went past their soft_budget.");
   out += "llmux_soft_budget_crossings_total " +
          std::to_string(sum(&WorkerMetrics::soft_budget_crossings_)) + '\n';
+  family(out, "llmux_alerts_sent_total", "counter", "Slack alerts the webhook took.");
+  out += "llmux_alerts_sent_total " + std::to_string(sum(&WorkerMetrics::alerts_sent_)) + '\n';
+  family(out, "llmux_alerts_failed_total", "counter",
+         "Slack alerts not delivered (the webhook down or failing).");
+  out += "llmux_alerts_failed_total " + std::to_string(sum(&WorkerMetrics::alerts_failed_)) + '\n';
   family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
   out += "llmux_in_flight_requests " +
          std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';

@@ -51,6 +51,8 @@ class WorkerMetrics {
               std::uint64_t completion_tokens, std::uint64_t duration_us);
   // A key's spend went past its soft_budget (LiteLLM's budget alert; the call is not refused).
   void soft_budget_crossed() { add(soft_budget_crossings_, 1); }
+  // A Slack alert the webhook took (2xx), or one it did not (down, or another status).
+  void alert_delivered(bool delivered) { add(delivered ? alerts_sent_ : alerts_failed_, 1); }
   void request_started() { add(in_flight_, 1); }
   // The response cache, as one worker saw it.
   void cache_lookup(CacheLookup result) {
@@ -65,6 +67,10 @@ class WorkerMetrics {
   void record_call(const CallSample& sample, std::optional<std::size_t> deployment_index) {
     calls_.record(sample);
     if (deployment_index) deployment_outcomes_->record(*deployment_index, sample.status >= 300);
+  }
+  // A health probe's verdict (GET /health) is the deployment's last outcome too.
+  void record_probe(std::size_t deployment_index, bool failed) {
+    deployment_outcomes_->record(deployment_index, failed);
   }
 
  private:
@@ -82,6 +88,8 @@ class WorkerMetrics {
   Counter completion_tokens_{0};
   Counter duration_us_{0};
   Counter soft_budget_crossings_{0};
+  Counter alerts_sent_{0};
+  Counter alerts_failed_{0};
   Counter in_flight_{0};  // modular: a finish adds 2^64 - 1; the sum over workers is exact
   std::array<Counter, static_cast<std::size_t>(CacheLookup::count)> cache_lookups_{};
   Counter cache_stores_{0};

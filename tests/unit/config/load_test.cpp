@@ -559,7 +559,7 @@ litellm_settings:
 router_settings:
   routing_strategy_args: {ttl: 60}
 general_settings:
-  alerting: [slack]
+  alert_to_webhook_url: {}
 guardrails: []
 )");
   EXPECT_THAT(
@@ -568,7 +568,8 @@ guardrails: []
           "config.yaml:5: model_list[0].tpm_limit: not implemented by llmux yet; ignored",
           "config.yaml:9: router_settings.routing_strategy_args: not implemented by llmux yet; "
           "ignored",
-          "config.yaml:11: general_settings.alerting: not implemented by llmux yet; ignored",
+          "config.yaml:11: general_settings.alert_to_webhook_url: not implemented by llmux yet; "
+          "ignored",
           "config.yaml:12: guardrails: not implemented by llmux yet; ignored"));
   EXPECT_TRUE(config.litellm_settings.drop_params);
 }
@@ -664,6 +665,56 @@ general_settings:
                 .general_settings.database_url,
             "/var/lib/llmux/keys.db");
   EXPECT_FALSE(problems_of("general_settings:\n  proxy_batch_write_at: 0\n").empty());
+}
+
+TEST(LoadString, BackgroundHealthChecks) {
+  const Config config = load(R"(
+general_settings:
+  background_health_checks: true
+  health_check_interval: 60
+)");
+  EXPECT_TRUE(config.general_settings.background_health_checks);
+  EXPECT_EQ(config.general_settings.health_check_interval_s, 60);
+  EXPECT_TRUE(config.warnings.empty());
+
+  const Config defaults = load("model_list: []\n");
+  EXPECT_FALSE(defaults.general_settings.background_health_checks);
+  EXPECT_EQ(defaults.general_settings.health_check_interval_s, 300);  // LiteLLM's default
+  EXPECT_FALSE(problems_of("general_settings:\n  health_check_interval: 0\n").empty());
+  EXPECT_FALSE(problems_of("general_settings:\n  background_health_checks: often\n").empty());
+}
+
+TEST(LoadString, SlackAlertingGoesToSlackWebhookUrl) {
+  const Config config =
+      load(R"(
+general_settings:
+  alerting: [slack, email]
+  alerting_threshold: 2.5
+  alert_types: [llm_too_slow, budget_alerts]
+)",
+           env_of({{"SLACK_WEBHOOK_URL", "https://hooks.example/services/T/B/x"}}));
+  EXPECT_EQ(config.alerting.slack_webhook_url, "https://hooks.example/services/T/B/x");
+  EXPECT_EQ(config.alerting.threshold_s, 2.5);
+  EXPECT_TRUE(config.alerting.llm_too_slow);
+  EXPECT_FALSE(config.alerting.llm_exceptions);
+  EXPECT_THAT(config.warnings,
+              ElementsAre("config.yaml:3: general_settings.alerting[1]: not implemented by llmux "
+                          "yet; ignored",
+                          "config.yaml:5: general_settings.alert_types[1]: not implemented by "
+                          "llmux yet; ignored"));
+
+  const Config defaults = load("general_settings: {alerting: [slack]}\n",
+                               env_of({{"SLACK_WEBHOOK_URL", "http://127.0.0.1:9/hook"}}));
+  EXPECT_EQ(defaults.alerting.threshold_s, 300);  // LiteLLM's default
+  EXPECT_TRUE(defaults.alerting.llm_exceptions);
+  EXPECT_TRUE(defaults.alerting.llm_too_slow);
+
+  // Without the webhook nothing is sent, and the warning says why (not what the URL would be).
+  const Config unset = load("general_settings: {alerting: [slack]}\n");
+  EXPECT_EQ(unset.alerting.slack_webhook_url, "");
+  EXPECT_THAT(unset.warnings, ElementsAre(HasSubstr("slack alerting needs SLACK_WEBHOOK_URL")));
+  EXPECT_FALSE(problems_of("general_settings: {alerting: [pager]}\n").empty());
+  EXPECT_FALSE(problems_of("general_settings: {alert_types: [llm_too_fast]}\n").empty());
 }
 
 TEST(LoadString, ReportsTheExactProblemFormat) {
@@ -862,14 +913,15 @@ TEST(LoadFile, ReadsAFileAndNamesItInMessages) {
   {
     std::ofstream out(path);
     out << "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n"
-           "general_settings: {alerting: [slack]}\n";
+           "general_settings: {alert_to_webhook_url: {}}\n";
   }
   const Config config = load_file(path.string(), kNoEnv);
   std::filesystem::remove(path);
   EXPECT_EQ(config.source, path.string());
   ASSERT_EQ(config.model_list.size(), 1u);
-  EXPECT_THAT(config.warnings, ElementsAre(path.string() + ":4: general_settings.alerting: not "
-                                                           "implemented by llmux yet; ignored"));
+  EXPECT_THAT(config.warnings,
+              ElementsAre(path.string() + ":4: general_settings.alert_to_webhook_url: not "
+                                          "implemented by llmux yet; ignored"));
 }
 
 TEST(LoadFile, UnreadableFileIsAProblemNamingPathAndReason) {

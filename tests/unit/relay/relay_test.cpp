@@ -12,6 +12,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -21,6 +23,7 @@
 namespace llmux::relay {
 namespace {
 
+namespace json = boost::json;
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -259,6 +262,27 @@ struct Fixture {
     return ids;
   }
 
+  // One probe of the group's deployment at `index`.
+  std::optional<Error> probe(std::deque<Answer> script, std::size_t index) {
+    transport = std::make_unique<ScriptedTransport>(clock, std::move(script));
+    auto request = api::request_from_body(
+        api::Endpoint::chat_completions,
+        json::object{{"model", "g"},
+                     {"messages", json::array{json::object{{"role", "user"}, {"content", "hi"}}}},
+                     {"max_tokens", 16}});
+    Relay relay(*transport);
+    std::optional<Error> failure;
+    asio::io_context io;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          failure = co_await relay.probe(request, table.group("g")->at(index), 7s, clock);
+        },
+        asio::detached);
+    io.run();
+    return failure;
+  }
+
   router::ModelTable table;
   router::RouterPolicy policy;
   std::unique_ptr<router::InMemoryHealth> health;
@@ -445,6 +469,38 @@ TEST(Relay, UpstreamErrorsAreMaskedOfTheCredentialsSentAndTheClientsKey) {
   const End end = f.run({std::move(echo)}, false);
   ASSERT_TRUE(end.error);
   EXPECT_EQ(end.error->message, "bad key [redacted] from [redacted], Bearer [redacted]");
+}
+
+TEST(RelayProbe, CallsTheOneDeploymentOnceWithTheProbesTimeout) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.num_retries = 3;
+  EXPECT_FALSE(f.probe({answers()}, 1));
+  ASSERT_EQ(f.transport->log.calls.size(), 1u);
+  EXPECT_EQ(f.transport->log.calls[0].timeout, 7s);
+  EXPECT_THAT(f.deployments_called(), ElementsAre("b"));
+}
+
+TEST(RelayProbe, AFailureIsReturnedMaskedNeitherRetriedNorCoolingTheDeployment) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.num_retries = 3;
+  Answer echo{.status = 500,
+              .pieces = {R"({"error":{"message":"down, key sk-operator-a-secret",)"
+                         R"("type":"server_error"}})"}};
+  for (int probe = 0; probe < 5; ++probe) {
+    const auto failure = f.probe({echo}, 0);
+    ASSERT_TRUE(failure);
+    EXPECT_EQ(http_status(*failure), 500);
+    EXPECT_EQ(failure->message, "down, key [redacted]");
+    EXPECT_EQ(f.transport->log.calls.size(), 1u);
+  }
+  EXPECT_FALSE(f.health->cooling_until(f.table.group("g")->at(0), f.clock.now()));
+}
+
+TEST(RelayProbe, AnAnswerItsProviderCannotReadIsAFailure) {
+  Fixture f({entry("g", "a")});
+  const auto failure = f.probe({Answer{.pieces = {"not json"}}}, 0);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(http_status(*failure), 502);
 }
 
 }  // namespace

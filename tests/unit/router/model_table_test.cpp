@@ -202,6 +202,27 @@ TEST(ModelTable, IdFromModelInfo) {
   EXPECT_EQ(only(build(config_of({e})), "m").id, "my-deployment-1");
 }
 
+TEST(ModelTable, HealthCheckFromModelInfoElseThePriceMapsMode) {
+  config::ModelEntry e = entry("m", "openai/*");
+  e.model_info = boost::json::parse(R"({"mode":"embedding","health_check_model":"openai/gpt-4o",)"
+                                    R"("health_check_timeout":2.5,"health_check_max_tokens":5})")
+                     .as_object();
+  const Deployment::HealthCheck check = only(build(config_of({e})), "m").health_check;
+  EXPECT_EQ(check.mode, "embedding");
+  EXPECT_EQ(check.model, "openai/gpt-4o");
+  EXPECT_EQ(check.timeout, 2500ms);
+  EXPECT_EQ(check.max_tokens, 5);
+
+  const Deployment::HealthCheck defaults =
+      only(build(config_of({entry("e", "openai/text-embedding-3-small")})), "e").health_check;
+  EXPECT_EQ(defaults.mode, "embedding");  // the built-in map knows the model
+  EXPECT_EQ(defaults.model, "");
+  EXPECT_EQ(defaults.timeout, 60s);  // LiteLLM's HEALTH_CHECK_TIMEOUT_SECONDS
+  EXPECT_EQ(defaults.max_tokens, 16);
+  EXPECT_EQ(only(build(config_of({entry("u", "openai/no-such-model")})), "u").health_check.mode,
+            "");
+}
+
 std::string id_of(const config::ModelEntry& e) {
   return only(build(config_of({e})), e.model_name).id;
 }

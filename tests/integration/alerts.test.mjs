@@ -1,0 +1,110 @@
+// LiteLLM's Slack alerts: general_settings.alerting: [slack] posts {"text": …} to
+// SLACK_WEBHOOK_URL (here a recorder speaking Slack's incoming-webhook format) when a call fails
+// at its deployment (llm_exceptions) or is slower than alerting_threshold (llm_too_slow), once a
+// minute per deployment and type, without secrets; a webhook that is down costs only the alert.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startStack, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
+import { startRecorder } from '../support/recorder.mjs';
+import { closedPort } from '../support/network.mjs';
+import { eventually } from '../support/assertions.mjs';
+
+const kWebhookPath = '/services/T000/B000/sk-slack-webhook-secret';
+
+async function call(stack, model) {
+  const response = await postJson(stack.url, '/v1/chat/completions', { model, messages: kHello });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+function metric(text, name) {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
+describe('Slack alerts', () => {
+  let slack;
+  let stack;
+  before(async () => {
+    slack = await startRecorder();
+    stack = await startStack({
+      generalSettings: { alerting: ['slack'], alerting_threshold: 1 },
+      env: { SLACK_WEBHOOK_URL: `${slack.url}${kWebhookPath}` },
+      // 1.5 s before its first byte: slower than the threshold, within the deployment's timeout.
+      extraModelsFor: (mockUrl) => [{
+        model_name: 'slowish',
+        litellm_params: { model: 'openai/mock-slow-first-byte-1500', api_base: `${mockUrl}/v1`, api_key: kUpstreamKey },
+        model_info: { id: 'deployment-slowish' },
+      }],
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await slack?.close();
+  });
+
+  test('a failed call is an llm_exceptions alert in Slack\'s format, once a minute', async () => {
+    assert.equal(await call(stack, 'broken'), 500);
+    await slack.until((requests) => requests.length >= 1);
+    const [alert] = slack.requests;
+    assert.equal(alert.method, 'POST');
+    assert.equal(alert.path, kWebhookPath);
+    assert.match(alert.headers['content-type'], /^application\/json/);
+    const { text, ...rest } = JSON.parse(alert.body);
+    assert.deepEqual(rest, {});
+    assert.match(text, /^Level: `High`\nTimestamp: `\d\d:\d\d:\d\d`\n\nMessage: LLM API call failed: `/);
+    assert.match(text, /\n\nRequest Model: `broken`/);
+    assert.match(text, /\n\nAPI Base: `http:\/\/127\.0\.0\.1:\d+\/v1`/);
+
+    // The same deployment failing again within the minute is not alerted again; the next alert
+    // the webhook receives is the slow call's.
+    assert.equal(await call(stack, 'broken'), 500);
+    assert.equal(await call(stack, 'slowish'), 200);
+    await slack.until((requests) => requests.length >= 2);
+    const second = JSON.parse(slack.requests[1].body).text;
+    assert.match(second, /^Level: `Low`/);
+    assert.match(second, /Message: Responses are slow - 1\.\d+s response time > Alerting threshold: 1\.0s/);
+    assert.match(second, /Request Model: `slowish`/);
+
+    for (const request of slack.requests) {
+      assert.equal(request.body.includes(kUpstreamKey), false);
+      assert.equal(request.body.includes(kMasterKey), false);
+    }
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    assert.equal(metric(metrics, 'llmux_alerts_sent_total'), 2);
+    assert.equal(metric(metrics, 'llmux_alerts_failed_total'), 0);
+  });
+
+  test('a fast successful call is not alerted', async () => {
+    const before = slack.requests.length;
+    assert.equal(await call(stack, 'gpt-test'), 200);
+    // The alert of a later failure arrives; nothing came before it.
+    assert.equal(await call(stack, 'unreachable'), 502);
+    await slack.until((requests) => requests.length > before);
+    assert.equal(slack.requests.length, before + 1);
+    assert.match(JSON.parse(slack.requests[before].body).text, /Request Model: `unreachable`/);
+  });
+});
+
+describe('Slack alerts with the webhook down', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({
+      generalSettings: { alerting: ['slack'] },
+      env: { SLACK_WEBHOOK_URL: `http://127.0.0.1:${await closedPort()}${kWebhookPath}` },
+    });
+  });
+  after(() => stack?.stop());
+
+  test('the call is answered as usual; only the alert is lost, counted and warned about', async () => {
+    assert.equal(await call(stack, 'broken'), 500);
+    assert.equal(await call(stack, 'gpt-test'), 200);
+    await eventually(() => /slack alert not delivered: the webhook could not be reached/.test(stack.gateway.stderr()),
+      { timeoutMs: 10_000, what: 'the delivery warning' });
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    assert.equal(metric(metrics, 'llmux_alerts_failed_total'), 1);
+    assert.equal(metric(metrics, 'llmux_alerts_sent_total'), 0);
+    assert.equal(stack.gateway.stderr().includes('sk-slack-webhook-secret'), false);
+  });
+});
