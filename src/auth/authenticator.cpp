@@ -158,10 +158,12 @@ Error end_user_over_budget(const CachedBudget& end_user, double spend) {
 }
 
 bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group,
-                   std::string_view provider) {
+                   const ModelTraits& traits) {
   if (allowed.empty()) return true;
+  const std::string_view provider = traits.provider;
   for (const std::string& pattern : allowed) {
     if (pattern == model_group || pattern == "all-proxy-models" || pattern == "*") return true;
+    if (std::ranges::find(traits.access_groups, pattern) != traits.access_groups.end()) return true;
     if (pattern.size() > 2 && pattern.ends_with("/*")) {
       const std::string_view prefix(pattern.data(), pattern.size() - 1);  // "openai/"
       if (model_group.starts_with(prefix)) return true;
@@ -172,7 +174,7 @@ bool model_allowed(const std::vector<std::string>& allowed, std::string_view mod
 }
 
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group,
-                                std::string_view provider) {
+                                const ModelTraits& traits) {
   // A team key's "all-team-models" (what LiteLLM's UI gives team keys) leaves the choice to the
   // team's list, checked next; a key of no team has no team models.
   const bool team_decides =
@@ -184,7 +186,7 @@ Result<void> check_model_access(const CachedKey& key, std::string_view model_gro
       {"user", key.user ? &key.user->models : nullptr},
   }};
   for (const auto& [who, allowed] : lists) {
-    if (!allowed || model_allowed(*allowed, model_group, provider)) continue;
+    if (!allowed || model_allowed(*allowed, model_group, traits)) continue;
     std::string models;
     for (const auto& model : *allowed) models += (models.empty() ? "" : ", ") + model;
     const std::string name(who);

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -53,11 +54,18 @@ class Authenticator {
   bool open_ = true;
 };
 
+// What a models list may name a model group by besides its name: the provider of its deployments
+// (for "provider/*") and the access groups they are in (model_info.access_groups).
+struct ModelTraits {
+  std::string_view provider;
+  std::span<const std::string> access_groups;
+};
+
 // LiteLLM's model access rule: no models = every model; "all-proxy-models" likewise; else the
-// group's name, or a "provider/*" wildcard that matches the name's prefix or the provider of
-// the group's deployments.
+// group's name, an access group it is in, or a "provider/*" wildcard that matches the name's
+// prefix or the provider of the group's deployments.
 bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group,
-                   std::string_view provider);
+                   const ModelTraits& traits);
 // LiteLLM's 400 budget_exceeded for a key, or its team or user, at `spend`: one wording whoever
 // counted the spend (this instance's snapshot, or a fleet's counters in Redis).
 Error key_over_budget(const CachedKey& key, double spend);
@@ -72,7 +80,7 @@ Error end_user_over_budget(const CachedBudget& end_user, double spend);
 // `model_group`. A key of a team whose models include "all-team-models" may call what its team
 // may.
 Result<void> check_model_access(const CachedKey& key, std::string_view model_group,
-                                std::string_view provider);
+                                const ModelTraits& traits);
 
 // 400 budget_exceeded when the key's model_max_budget for `model_group` is spent in the current
 // window. A call that crosses it runs to its end; the next one is refused.

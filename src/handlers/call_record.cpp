@@ -63,17 +63,10 @@ std::string_view end_user_of(const server::Exchange& exchange, const api::Reques
   return {};
 }
 
-// The provider of a model name's configured group ("" for a name only a wildcard serves), which
-// "provider/*" model access matches.
-std::string_view provider_of(const router::ModelTable& models, std::string_view model) {
-  const auto* group = models.group(model);
-  return group && !group->empty() ? std::string_view(group->front().target.provider) : "";
-}
-
 // The model access of the key, its team and its user, and the key's budget for the group.
 Result<void> authorize_group(const auth::CachedKey& key, std::string_view group,
-                             std::string_view provider) {
-  if (auto allowed = auth::check_model_access(key, group, provider); !allowed) return allowed;
+                             const auth::ModelTraits& traits) {
+  if (auto allowed = auth::check_model_access(key, group, traits); !allowed) return allowed;
   return auth::check_model_budget(key, group, store::now_millis());
 }
 
@@ -85,7 +78,7 @@ Result<void> authorize_model(const auth::Caller& caller, api::Request& request,
       alias != caller.key->aliases.end()) {
     request.model = alias->second;
   }
-  return authorize_group(*caller.key, request.model, provider_of(models, request.model));
+  return authorize_group(*caller.key, request.model, model_traits(models, request.model));
 }
 
 // The one warning of a key's spend crossing its soft_budget: never blocks (LiteLLM alerts the
@@ -504,11 +497,15 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
   exporter->submit(std::move(call));
 }
 
+auth::ModelTraits model_traits(const router::ModelTable& models, std::string_view model) {
+  return {models.provider_of(model), models.access_groups_of(model)};
+}
+
 Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,
                                  const router::ModelTable& models) {
   if (!caller.key) return {};
   for (const std::string& group : groups) {
-    if (auto allowed = authorize_group(*caller.key, group, provider_of(models, group)); !allowed) {
+    if (auto allowed = authorize_group(*caller.key, group, model_traits(models, group)); !allowed) {
       Error error = std::move(allowed.error());
       error.param = "fallbacks";
       return error;
@@ -517,13 +514,14 @@ Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<s
   return {};
 }
 
-router::GroupAccess group_access(const auth::Caller& caller) {
+router::GroupAccess group_access(const auth::Caller& caller, const router::ModelTable& models) {
   if (!caller.key) return {};
-  return [key = caller.key](std::string_view group,
-                            std::span<const router::Deployment* const> deployments) {
+  return [key = caller.key, &models](std::string_view group,
+                                     std::span<const router::Deployment* const> deployments) {
     const std::string_view provider =
         deployments.empty() ? "" : std::string_view(deployments.front()->target.provider);
-    return authorize_group(*key, group, provider).has_value();
+    const auth::ModelTraits traits{provider, models.access_groups_of(group)};
+    return authorize_group(*key, group, traits).has_value();
   };
 }
 

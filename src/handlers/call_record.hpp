@@ -121,12 +121,16 @@ class CallRecord {
   double cost_ = 0;
 };
 
+// What a key's models list may name a model by besides its name (its provider, its access
+// groups), from the model table; nothing for a name only a wildcard entry serves.
+auth::ModelTraits model_traits(const router::ModelTable& models, std::string_view model);
+
 // The fallback groups a client names in its body (`fallbacks`) pass the same model access and
 // model budget checks as the model it asks for: 401 / 400 naming the first it may not use.
 Result<void> authorize_fallbacks(const auth::Caller& caller, const std::vector<std::string>& groups,
                                  const router::ModelTable& models);
 // Every other group the router may fall back to (the config's fallbacks, a user_config's) is
 // passed over when the caller may not use it; empty for the master key.
-router::GroupAccess group_access(const auth::Caller& caller);
+router::GroupAccess group_access(const auth::Caller& caller, const router::ModelTable& models);
 
 }  // namespace llmux::handlers

@@ -203,7 +203,7 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   // Also where client-side credentials and user_config are allowed or refused (router/client_side).
   auto plan = router_.plan(*request, std::move(*options), exchange.received_at());
   if (!plan) co_return co_await refuse(exchange, record, dialect, plan.error());
-  plan->restrict_groups(group_access(*caller));
+  plan->restrict_groups(group_access(*caller, services_.models));
   record.planned();
 
   // The response cache (docs/CACHING.md): a hit is the answer; a miss is relayed and stored.

@@ -1,12 +1,15 @@
 // OpenAI's model list (/models, /models/{id}): each model_name once; a virtual key sees only the
 // models it may call, and another is answered as one that does not exist. LiteLLM's /model/info,
-// for the master key: every deployment with its provider, api base, prices and live health.
+// for any key: every deployment of what it may call, with its provider, api base, prices, access
+// groups and live health; /v2/model/info the same in pages, /model_group/info one entry a group.
 #pragma once
 
 #include "handlers/callers.hpp"
 #include "router/health.hpp"
 #include "router/model_table.hpp"
 #include "server/routes.hpp"
+
+#include <boost/json/array.hpp>
 
 #include <cstdint>
 #include <string>
@@ -15,6 +18,7 @@
 namespace llmux::handlers {
 
 namespace asio = boost::asio;
+namespace json = boost::json;
 
 // An api base as it may be shown (/model/info, /health): without user information, query or
 // fragment, where a credential could be written.
@@ -32,6 +36,12 @@ class ModelRoutes {
   asio::awaitable<void> list(server::Exchange& exchange);
   asio::awaitable<void> get(server::Exchange& exchange, std::string id);
   asio::awaitable<void> info(server::Exchange& exchange);
+  asio::awaitable<void> info_pages(server::Exchange& exchange);
+  asio::awaitable<void> group_info(server::Exchange& exchange);
+  // /model/info's entries for the deployments of the groups the caller may call whose name
+  // passes `keep`.
+  template <class Keep>
+  json::array deployments_json(const auth::Caller& caller, Keep keep) const;
   bool may_call(const auth::Caller& caller, std::string_view model) const;
 
   const router::ModelTable& models_;

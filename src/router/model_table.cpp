@@ -42,6 +42,18 @@ std::string stable_id(const config::ModelEntry& entry) {
   return id;
 }
 
+// model_info.access_groups, a list of names; false when it is something else.
+bool read_access_groups(const boost::json::object& model_info, std::vector<std::string>& groups) {
+  const auto* value = model_info.if_contains("access_groups");
+  if (!value || value->is_null()) return true;
+  if (!value->is_array()) return false;
+  for (const auto& name : value->get_array()) {
+    if (!name.is_string()) return false;
+    groups.emplace_back(name.get_string());
+  }
+  return true;
+}
+
 std::string trim_trailing_slashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
@@ -233,6 +245,15 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
     }
     if (is_wildcard_name(entry.model_name)) deployment.wildcard = entry.model_name;
     read_health_check(deployment, entry.model_info);
+    if (!read_access_groups(entry.model_info, deployment.access_groups)) {
+      problems.push_back(where + ": model_info.access_groups must be a list of strings");
+      continue;
+    }
+    auto& group_access = table.access_groups_[entry.model_name];
+    for (const auto& name : deployment.access_groups) {
+      if (std::ranges::find(group_access, name) == group_access.end()) group_access.push_back(name);
+    }
+    std::ranges::sort(group_access);
     deployment.index = next_index++;
 
     auto [group, inserted] = table.groups_.try_emplace(entry.model_name);
@@ -255,6 +276,19 @@ ModelTable ModelTable::build(const config::Config& config, std::vector<std::stri
 const std::vector<Deployment>* ModelTable::group(std::string_view model_name) const {
   auto found = groups_.find(model_name);
   return found == groups_.end() ? nullptr : &found->second;
+}
+
+std::string_view ModelTable::provider_of(std::string_view model_name) const {
+  const auto* deployments = group(model_name);
+  return deployments && !deployments->empty()
+             ? std::string_view(deployments->front().target.provider)
+             : std::string_view();
+}
+
+std::span<const std::string> ModelTable::access_groups_of(std::string_view model_name) const {
+  auto found = access_groups_.find(model_name);
+  if (found == access_groups_.end()) return {};
+  return found->second;
 }
 
 std::string ModelTable::group_name(std::string_view model_name) const {

@@ -11,6 +11,7 @@
 #include <list>
 #include <optional>
 #include <regex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +46,8 @@ struct Deployment {
   // credential. Empty: the operator's own deployment.
   std::string_view client_destination;
   std::string wildcard;  // "*" or "openai/*" for an entry that serves any matching model
+  // model_info.access_groups: names a key's or team's models may give to allow this group.
+  std::vector<std::string> access_groups;
   // Prices and context window: the built-in map's entry for model_info.base_model or the
   // upstream model, overridden field by field by model_info / litellm_params. Empty: unknown
   // model and no prices in the config (its calls cost 0, and say so in the log).
@@ -87,6 +90,10 @@ class ModelTable {
   void set_aliases(std::vector<std::pair<std::string, std::string>> aliases) {
     aliases_ = std::move(aliases);
   }
+  // The provider of the group's first deployment; "" for a name no configured group has.
+  std::string_view provider_of(std::string_view model_name) const;
+  // The access groups any deployment of the group is in, sorted; empty for an unknown name.
+  std::span<const std::string> access_groups_of(std::string_view model_name) const;
   // Model names in the order the config first lists them.
   const std::vector<std::string>& model_names() const { return names_; }
   std::size_t deployment_count() const;
@@ -102,6 +109,8 @@ class ModelTable {
   };
   std::unordered_map<std::string, std::vector<Deployment>, NameHash, std::equal_to<>> groups_;
   std::vector<std::string> names_;
+  std::unordered_map<std::string, std::vector<std::string>, NameHash, std::equal_to<>>
+      access_groups_;  // model name → its deployments' access groups
   std::vector<std::pair<std::string, std::string>> aliases_;
   std::vector<const std::vector<Deployment>*> wildcard_groups_;  // longest pattern first
   ConfigSource source_ = ConfigSource::operator_config;

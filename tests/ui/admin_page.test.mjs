@@ -422,7 +422,7 @@ describe('the admin page with a master key', () => {
     }
   });
 
-  test('/model/info: every deployment with its provider, api base without credentials, prices and health, for the master key only', async () => {
+  test('/model/info: every deployment with its provider, api base without credentials, prices and health; a virtual key sees only what it may call', async () => {
     const info = await admin(env.stack.url, 'GET', '/model/info');
     assert.equal(info.status, 200);
     const byId = new Map(info.body.data.map((d) => [d.model_info.id, d]));
@@ -438,9 +438,11 @@ describe('the admin page with a master key', () => {
     for (const secret of ['base-secret', kUpstreamKey, 'sk-upstream-priced']) assert.ok(!text.includes(secret), secret);
     assert.deepEqual(byId.get('deployment-pair-a').model_name, 'pair');
     await expectError(await fetch(`${env.stack.url}/model/info`), 401);
-    const key = await admin(env.stack.url, 'POST', '/key/generate', {});
-    await expectError(await fetch(`${env.stack.url}/model/info`, { headers: { Authorization: `Bearer ${key.body.key}` } }), 401,
-      { message: 'Only the master key may read /model/info.' });
+    // A virtual key sees the deployments of the models it may call, as in LiteLLM.
+    const key = await admin(env.stack.url, 'POST', '/key/generate', { models: ['priced'] });
+    const own = await fetch(`${env.stack.url}/model/info`, { headers: { Authorization: `Bearer ${key.body.key}` } });
+    assert.equal(own.status, 200);
+    assert.deepEqual((await own.json()).data.map((d) => d.model_info.id), ['deployment-priced']);
   });
 
   test('in the browser: teams, users and models', async () => {

@@ -21,14 +21,22 @@ TEST(HashKey, IsHexSha256) {
 }
 
 TEST(ModelAllowed, ExactWildcardsAndEverything) {
-  EXPECT_TRUE(model_allowed({}, "anything", "openai"));
-  EXPECT_TRUE(model_allowed({"all-proxy-models"}, "anything", "openai"));
-  EXPECT_TRUE(model_allowed({"gpt-4o"}, "gpt-4o", "openai"));
-  EXPECT_FALSE(model_allowed({"gpt-4o"}, "gpt-4o-mini", "openai"));
-  EXPECT_TRUE(model_allowed({"openai/*"}, "my-group", "openai")) << "by the group's provider";
-  EXPECT_TRUE(model_allowed({"org/*"}, "org/team-model", "anthropic")) << "by the name's prefix";
-  EXPECT_FALSE(model_allowed({"openai/*"}, "my-group", "anthropic"));
-  EXPECT_FALSE(model_allowed({"org/*"}, "organisation-model", "openai"));
+  EXPECT_TRUE(model_allowed({}, "anything", {"openai"}));
+  EXPECT_TRUE(model_allowed({"all-proxy-models"}, "anything", {"openai"}));
+  EXPECT_TRUE(model_allowed({"gpt-4o"}, "gpt-4o", {"openai"}));
+  EXPECT_FALSE(model_allowed({"gpt-4o"}, "gpt-4o-mini", {"openai"}));
+  EXPECT_TRUE(model_allowed({"openai/*"}, "my-group", {"openai"})) << "by the group's provider";
+  EXPECT_TRUE(model_allowed({"org/*"}, "org/team-model", {"anthropic"})) << "by the name's prefix";
+  EXPECT_FALSE(model_allowed({"openai/*"}, "my-group", {"anthropic"}));
+  EXPECT_FALSE(model_allowed({"org/*"}, "organisation-model", {"openai"}));
+}
+
+TEST(ModelAllowed, AnAccessGroupTheModelIsIn) {
+  const std::vector<std::string> groups = {"beta", "cheap"};
+  EXPECT_TRUE(model_allowed({"beta"}, "gpt-4o", {"openai", groups}));
+  EXPECT_TRUE(model_allowed({"other", "cheap"}, "gpt-4o", {"openai", groups}));
+  EXPECT_FALSE(model_allowed({"prod"}, "gpt-4o", {"openai", groups}));
+  EXPECT_FALSE(model_allowed({"beta"}, "claude", {"anthropic"})) << "a model in no access group";
 }
 
 // Keys in a SQLite store, cached the way the gateway does it.
@@ -129,8 +137,8 @@ TEST_F(AuthenticateTest, ModelAccessDeniedNamesTheModels) {
   add("sk-limited", [](store::KeyRecord& key) { key.models = {"gpt-4o"}; });
   auto caller = authenticate("sk-limited");
   ASSERT_TRUE(caller);
-  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", "openai"));
-  auto denied = check_model_access(*caller->key, "claude", "anthropic");
+  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", {"openai"}));
+  auto denied = check_model_access(*caller->key, "claude", {"anthropic"});
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().type, "key_model_access_denied");
   EXPECT_EQ(denied.error().param, "model");
@@ -225,15 +233,15 @@ TEST_F(AuthenticateTest, AllTeamModelsGivesATeamKeyItsTeamsModels) {
   add("sk-teamless", [](store::KeyRecord& key) { key.models = {"all-team-models"}; });
   auto caller = authenticate("sk-team");
   ASSERT_TRUE(caller);
-  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", "openai"));
-  EXPECT_TRUE(check_model_access(*caller->key, "my-gpt", "openai")) << "the team's wildcard";
-  auto denied = check_model_access(*caller->key, "claude", "anthropic");
+  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", {"openai"}));
+  EXPECT_TRUE(check_model_access(*caller->key, "my-gpt", {"openai"})) << "the team's wildcard";
+  auto denied = check_model_access(*caller->key, "claude", {"anthropic"});
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().type, "team_model_access_denied");
   // Without a team there are no team models.
   auto teamless = authenticate("sk-teamless");
   ASSERT_TRUE(teamless);
-  auto refused = check_model_access(*teamless->key, "gpt-4o", "openai");
+  auto refused = check_model_access(*teamless->key, "gpt-4o", {"openai"});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().type, "key_model_access_denied");
 }
@@ -249,8 +257,8 @@ TEST_F(AuthenticateTest, AUsersModelsAndBudgetApplyToEachOfItsKeys) {
   EXPECT_EQ(caller->key->user->kind, "user");
   EXPECT_EQ(caller->key->user->subject, "user:alice");
   EXPECT_EQ(caller->key->user->max_parallel_requests, 2);
-  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", "openai"));
-  auto denied = check_model_access(*caller->key, "claude", "anthropic");
+  EXPECT_TRUE(check_model_access(*caller->key, "gpt-4o", {"openai"}));
+  auto denied = check_model_access(*caller->key, "claude", {"anthropic"});
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().type, "user_model_access_denied");
   EXPECT_NE(denied.error().message.find("This user can only access models=[gpt-4o]"),

@@ -223,6 +223,36 @@ TEST(ModelTable, HealthCheckFromModelInfoElseThePriceMapsMode) {
             "");
 }
 
+config::ModelEntry with_access_groups(config::ModelEntry e, std::string_view groups) {
+  e.model_info = boost::json::parse(groups).as_object();
+  return e;
+}
+
+TEST(ModelTable, AccessGroupsOfAGroupAreItsDeploymentsUnion) {
+  const ModelTable table = build(config_of({
+      with_access_groups(entry("gpt", "openai/a"), R"({"access_groups":["beta","cheap"]})"),
+      with_access_groups(entry("gpt", "openai/b"), R"({"access_groups":["beta","all"]})"),
+      entry("claude", "anthropic/c"),
+  }));
+  EXPECT_THAT(table.access_groups_of("gpt"), ElementsAre("all", "beta", "cheap"));
+  EXPECT_THAT(table.group("gpt")->front().access_groups, ElementsAre("beta", "cheap"));
+  EXPECT_THAT(table.access_groups_of("claude"), IsEmpty());
+  EXPECT_THAT(table.access_groups_of("unknown"), IsEmpty());
+  EXPECT_EQ(table.provider_of("claude"), "anthropic");
+  EXPECT_EQ(table.provider_of("unknown"), "");
+}
+
+TEST(ModelTable, AccessGroupsMustBeAListOfNames) {
+  for (const char* bad : {R"({"access_groups":"beta"})", R"({"access_groups":["beta",1]})"}) {
+    EXPECT_THAT(
+        problems_of(config_of(
+            {with_access_groups(entry("m", "openai/a", "http://127.0.0.1:9/v1", 7), bad)})),
+        ElementsAre(
+            "config.yaml:7: model_list 'm': model_info.access_groups must be a list of strings"))
+        << bad;
+  }
+}
+
 std::string id_of(const config::ModelEntry& e) {
   return only(build(config_of({e})), e.model_name).id;
 }
