@@ -15,12 +15,13 @@ namespace llmux::server {
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-}
+// The first byte of a TLS alert record (close_notify among them).
+constexpr unsigned char kTlsAlertRecord = 21;
+}  // namespace
 
-Exchange::Exchange(asio::ip::tcp::socket& socket, Request& request,
-                   std::shared_ptr<ClientWatch> watch,
+Exchange::Exchange(net::ByteStream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
                    std::chrono::steady_clock::time_point received_at)
-    : socket_(socket), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
+    : stream_(stream), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
 
 Exchange::~Exchange() { unwatch_client(); }
 
@@ -91,7 +92,8 @@ asio::awaitable<void> Exchange::respond(unsigned status, std::string body,
   const bool send_body = request_.method() != http::verb::head;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), asio::buffer(body.data(), send_body ? body.size() : 0)};
-  auto [ec, written] = co_await asio::async_write(socket_, buffers, kUseTuple);
+  auto [ec, written] = co_await stream_.with_stream(
+      [&](auto& carrier) { return asio::async_write(carrier, buffers, kUseTuple); });
   if (ec) failed_ = true;
 }
 
@@ -127,8 +129,9 @@ asio::awaitable<bool> Exchange::write(std::string_view data, bool last) {
     if (chunked) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
   }
   if (count == 0) co_return true;
-  auto [ec, written] = co_await asio::async_write(
-      socket_, std::span<const asio::const_buffer>(buffers.data(), count), kUseTuple);
+  const std::span<const asio::const_buffer> to_send(buffers.data(), count);
+  auto [ec, written] = co_await stream_.with_stream(
+      [&](auto& carrier) { return asio::async_write(carrier, to_send, kUseTuple); });
   pending_head_.clear();
   if (ec) failed_ = true;
   co_return !failed_;
@@ -145,20 +148,22 @@ void Exchange::watch_client(std::function<void()> on_leave) {
   watch.on_leave = std::move(on_leave);
   watch.armed = true;
   const unsigned generation = ++watch.generation;
-  auto& socket = socket_;
-  socket.async_wait(
-      asio::ip::tcp::socket::wait_read,
-      [watch = watch_, generation, fd = socket.native_handle()](const beast::error_code& ec) {
-        if (ec || !watch->armed || watch->generation != generation) return;
-        // Readable: either the client closed (EOF/reset) or it pipelined more bytes.
-        char byte;
-        const ssize_t peeked = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (peeked > 0) return;  // data, not a close: stop watching
-        if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-        watch->armed = false;
-        watch->client_left = true;
-        if (watch->on_leave) watch->on_leave();
-      });
+  auto& socket = stream_.socket();
+  socket.async_wait(asio::ip::tcp::socket::wait_read,
+                    [watch = watch_, generation, fd = socket.native_handle(),
+                     tls = stream_.tls() != nullptr](const beast::error_code& ec) {
+                      if (ec || !watch->armed || watch->generation != generation) return;
+                      // Readable: either the client closed (EOF/reset, or over TLS an alert first)
+                      // or it pipelined more bytes.
+                      unsigned char byte;
+                      const ssize_t peeked = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                      if (peeked > 0 && !(tls && byte == kTlsAlertRecord))
+                        return;  // data: stop watching
+                      if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+                      watch->armed = false;
+                      watch->client_left = true;
+                      if (watch->on_leave) watch->on_leave();
+                    });
 }
 
 void Exchange::unwatch_client() {
@@ -167,7 +172,7 @@ void Exchange::unwatch_client() {
   watch.armed = false;
   watch.on_leave = nullptr;
   beast::error_code ignored;
-  socket_.cancel(ignored);
+  stream_.socket().cancel(ignored);
 }
 
 }  // namespace llmux::server

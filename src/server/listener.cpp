@@ -5,11 +5,15 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <array>
 #include <iostream>
@@ -26,6 +30,8 @@ constexpr std::size_t kRequestReadBytes = 2 * 1024;  // a typical request; large
 constexpr auto kAcceptRetryPause = std::chrono::milliseconds(50);
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 64u << 20;
+// How long a TLS connection's close waits for the client to answer its close_notify.
+constexpr auto kTlsCloseTime = std::chrono::seconds(1);
 
 // After refusing a request whose body is still arriving, closing at once would make the kernel
 // reset the connection and the client could lose the refusal. So stop sending, then read and
@@ -45,7 +51,7 @@ asio::awaitable<void> linger_close(tcp::socket& socket, net::SocketDeadline& dea
 
 // The answer to a request (or a connection) the server refuses itself, then closes the connection.
 // A refusal that passes with time (429, 503) says when to try again.
-asio::awaitable<void> refuse_and_close(tcp::socket& socket, net::SocketDeadline& deadline,
+asio::awaitable<void> refuse_and_close(net::ByteStream& stream, net::SocketDeadline& deadline,
                                        std::chrono::milliseconds write_time, unsigned status,
                                        std::string body) {
   http::response<http::string_body> response{static_cast<http::status>(status), 11};
@@ -55,8 +61,29 @@ asio::awaitable<void> refuse_and_close(tcp::socket& socket, net::SocketDeadline&
   response.body() = std::move(body);
   response.prepare_payload();
   deadline.expires_after(write_time);
-  auto [ec, written] = co_await http::async_write(socket, response, kUseTuple);
-  if (!ec) co_await linger_close(socket, deadline);
+  auto [ec, written] = co_await stream.with_stream(
+      [&](auto& carrier) { return http::async_write(carrier, response, kUseTuple); });
+  // (Over TLS the client's further records are discarded unread, as plain bytes would be.)
+  if (!ec) co_await linger_close(stream.socket(), deadline);
+}
+
+// A plain HTTP client on the TLS port: OpenSSL has read its request line as a broken handshake.
+bool is_plain_http(const beast::error_code& ec) {
+  return ec.category() == asio::error::get_ssl_category() &&
+         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_HTTP_REQUEST;
+}
+
+// Ends a connection the server chose to end. Over TLS the client is sent a close_notify first
+// and given a moment to answer it, so it can tell this close from a cut connection.
+asio::awaitable<void> close_connection(net::ByteStream& stream, net::SocketDeadline& deadline) {
+  tcp::socket& socket = stream.socket();
+  if (net::ByteStream::Tls* tls = stream.tls(); tls && socket.is_open() && !deadline.passed()) {
+    deadline.expires_after(kTlsCloseTime);
+    co_await tls->async_shutdown(kUseTuple);
+  }
+  beast::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
 }
 
 void log_failure(const char* what, std::exception_ptr error) {
@@ -76,8 +103,14 @@ struct Listener::Session {
 };
 
 Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, bool reuse_port,
-                   Limits limits, RequestMemory& request_memory, Handler& handler)
-    : io_(io), acceptor_(io), limits_(limits), request_memory_(request_memory), handler_(handler) {
+                   Limits limits, RequestMemory& request_memory, Handler& handler,
+                   std::optional<ListenerTls> tls)
+    : io_(io),
+      acceptor_(io),
+      limits_(limits),
+      request_memory_(request_memory),
+      handler_(handler),
+      tls_(std::move(tls)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   if (reuse_port) {
@@ -112,36 +145,65 @@ asio::awaitable<void> Listener::accept_loop() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    net::ByteStream stream = tls_ ? net::ByteStream(std::move(socket), tls_->context)
+                                  : net::ByteStream(std::move(socket));
     if (sessions_.size() >= limits_.max_connections) {
-      turn_away(std::move(socket), 503,
+      turn_away(std::move(stream), 503,
                 "The server has too many connections open (limit " +
                     std::to_string(limits_.max_connections) + " per worker); try again shortly.");
       continue;
     }
-    asio::co_spawn(io_, run_session(std::move(socket)),
+    asio::co_spawn(io_, run_session(std::move(stream)),
                    [](std::exception_ptr error) { log_failure("session failed", error); });
   }
 }
 
 // Each answer is small and goes out at once; the lingering close after it is what takes time
 // (kLingerTime at most), so only so many are answered at once and the rest are closed unanswered.
-void Listener::turn_away(tcp::socket socket, unsigned status, std::string message) {
+void Listener::turn_away(net::ByteStream stream, unsigned status, std::string message) {
   constexpr std::size_t kMostTurnedAwayAtOnce = 64;
   if (turning_away_ >= kMostTurnedAwayAtOnce) return;  // the socket closes here
   ++turning_away_;
-  auto answer = [](Listener& listener, tcp::socket socket, unsigned status,
+  auto answer = [](Listener& listener, net::ByteStream stream, unsigned status,
                    std::string body) -> asio::awaitable<void> {
-    net::SocketDeadline deadline(socket);
-    co_await refuse_and_close(socket, deadline, listener.limits_.read_timeout, status,
-                              std::move(body));
+    net::SocketDeadline deadline(stream.socket());
+    if (co_await listener.secure(stream, deadline)) {
+      co_await refuse_and_close(stream, deadline, listener.limits_.read_timeout, status,
+                                std::move(body));
+    }
     --listener.turning_away_;
   };
   asio::co_spawn(
-      io_, answer(*this, std::move(socket), status, handler_.error_body(status, message)),
+      io_, answer(*this, std::move(stream), status, handler_.error_body(status, message)),
       [](std::exception_ptr error) { log_failure("turning a connection away failed", error); });
 }
 
-asio::awaitable<void> Listener::run_session(tcp::socket socket) {
+asio::awaitable<bool> Listener::secure(net::ByteStream& stream, net::SocketDeadline& deadline) {
+  net::ByteStream::Tls* tls = stream.tls();
+  if (!tls) co_return true;
+  deadline.expires_after(limits_.read_timeout);
+  auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  if (!ec) co_return true;
+  if (tls_->on_failed_handshake && !draining_) tls_->on_failed_handshake();
+  if (is_plain_http(ec) && !deadline.passed()) {
+    // Told in plain HTTP, the only language this client speaks (nginx answers the same way).
+    const std::string body =
+        handler_.error_body(400, "This port speaks HTTPS: the request was sent as plain HTTP.");
+    const std::string answer =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    auto [write_ec, written] =
+        co_await asio::async_write(stream.socket(), asio::buffer(answer), kUseTuple);
+    if (!write_ec) co_await linger_close(stream.socket(), deadline);
+  }
+  beast::error_code ignored;
+  stream.socket().close(ignored);
+  co_return false;
+}
+
+asio::awaitable<void> Listener::run_session(net::ByteStream stream) {
+  tcp::socket& socket = stream.socket();
   net::SocketDeadline deadline(socket);
   // Holds bytes only while a request is read: released once it is (and nothing follows it).
   net::http1::ReadBuffer buffer(kRequestReadBytes);
@@ -157,23 +219,28 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     }
   } unlink{*this, position};
   auto watch = std::make_shared<ClientWatch>();
+  if (!co_await secure(stream, deadline)) co_return;
 
   // Starts reading more bytes into `buffer` (0 bytes and no error: full at `max_capacity`).
   auto read_more = [&](std::size_t max_capacity) {
     std::size_t free_bytes = 0;
     char* const space = buffer.prepare(free_bytes, max_capacity);
-    return socket.async_read_some(asio::buffer(space, free_bytes), kUseTuple);
+    return stream.with_stream([&](auto& carrier) {
+      return carrier.async_read_some(asio::buffer(space, free_bytes), kUseTuple);
+    });
   };
   // The client went away, timed out or the server is closing: nothing to answer.
   auto is_quiet_end = [&](const beast::error_code& ec) {
     // (A passed deadline closes the socket: the read ends as operation_aborted.)
-    return ec == asio::error::eof || ec == asio::error::operation_aborted ||
-           ec == asio::error::bad_descriptor || ec == asio::error::connection_reset || draining_;
+    // (A TLS client that closes without a close_notify truncates the stream: as common.)
+    return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+           ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+           ec == asio::error::connection_reset || draining_;
   };
 
   // An error the server answers itself, then closes the connection.
   auto reject = [&](unsigned status, std::string_view message) -> asio::awaitable<void> {
-    return refuse_and_close(socket, deadline, limits_.read_timeout, status,
+    return refuse_and_close(stream, deadline, limits_.read_timeout, status,
                             handler_.error_body(status, message));
   };
 
@@ -227,8 +294,10 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     if (head.expect_continue) {
       read_the_rest();
       constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()),
+      co_await stream.with_stream([&](auto& carrier) {
+        return asio::async_write(carrier, asio::buffer(kContinue.data(), kContinue.size()),
                                  kUseTuple);
+      });
     }
 
     // The body: what is buffered already, then straight from the socket into the body, whose
@@ -254,7 +323,9 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
             out_of_memory = true;
             break;
           }
-          auto [ec, read] = co_await socket.async_read_some(asio::buffer(space, room), kUseTuple);
+          auto [ec, read] = co_await stream.with_stream([&](auto& carrier) {
+            return carrier.async_read_some(asio::buffer(space, room), kUseTuple);
+          });
           body.commit(read);
           body_ec = ec;
           if (ec) break;
@@ -314,7 +385,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     buffer.release_if_empty();
     deadline.expires_never();  // the handler bounds its own work (upstream timeouts)
 
-    Exchange exchange(socket, request, watch, received_at);
+    Exchange exchange(stream, request, watch, received_at);
     co_await handler_.handle(exchange);
     if (!exchange.responded()) {
       co_await exchange.respond(500, handler_.error_body(500, "The request was not answered."));
@@ -323,9 +394,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     }
     if (!exchange.keep_alive() || watch->client_left) break;
   }
-  beast::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
+  co_await close_connection(stream, deadline);
 }
 
 void Listener::session_ended() {
