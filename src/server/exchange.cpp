@@ -92,8 +92,11 @@ asio::awaitable<void> Exchange::respond(unsigned status, std::string body,
   const bool send_body = request_.method() != http::verb::head;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), asio::buffer(body.data(), send_body ? body.size() : 0)};
+  // Written as a span: Asio's own loop for a two-buffer array passes an empty first buffer once
+  // the head is out, which Beast's TLS stream writes as nothing, ending the write short.
+  const std::span<const asio::const_buffer> to_send(buffers);
   auto [ec, written] = co_await stream_.with_stream(
-      [&](auto& carrier) { return asio::async_write(carrier, buffers, kUseTuple); });
+      [&](auto& carrier) { return asio::async_write(carrier, to_send, kUseTuple); });
   if (ec) failed_ = true;
 }
 

@@ -245,8 +245,9 @@ asio::awaitable<void> Listener::run_session(net::ByteStream stream) {
   };
 
   while (!draining_) {
-    session.busy = !buffer.empty();
-    deadline.expires_after(buffer.empty() ? limits_.keepalive_idle : limits_.read_timeout);
+    bool idle = buffer.empty();
+    session.busy = !idle;
+    deadline.expires_after(idle ? limits_.keepalive_idle : limits_.read_timeout);
     std::size_t head_end = net::http1::find_head_end(buffer.pending());
     beast::error_code read_ec;
     while (head_end == std::string_view::npos && buffer.pending().size() <= limits_.header_bytes) {
@@ -254,6 +255,10 @@ asio::awaitable<void> Listener::run_session(net::ByteStream stream) {
       read_ec = ec;
       if (ec) break;
       buffer.commit(read);
+      if (idle) {  // a request has begun: the rest of its head is due within the read timeout
+        idle = false;
+        deadline.expires_after(limits_.read_timeout);
+      }
       head_end = net::http1::find_head_end(buffer.pending());
     }
     if (read_ec) {

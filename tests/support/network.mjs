@@ -1,6 +1,7 @@
 // Raw HTTP/1.1 over node:net for tests that need exact bytes on the wire: oversized headers and
 // bodies, several requests on one keep-alive connection, and checks that a port refuses.
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 
 // Parses one HTTP/1.1 response at the start of buffer; returns null while it is incomplete.
@@ -59,6 +60,13 @@ export class RawConnection {
   static async open(port, host = '127.0.0.1') {
     const socket = net.connect(port, host);
     await once(socket, 'connect');
+    return new RawConnection(socket, port);
+  }
+
+  // Over TLS; `options` go to tls.connect (ca, minVersion, maxVersion, …).
+  static async openTls(port, options = {}) {
+    const socket = tls.connect({ port, host: '127.0.0.1', ...options });
+    await once(socket, 'secureConnect');
     return new RawConnection(socket, port);
   }
 
