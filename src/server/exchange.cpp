@@ -15,8 +15,20 @@ namespace llmux::server {
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-// The first byte of a TLS alert record (close_notify among them).
-constexpr unsigned char kTlsAlertRecord = 21;
+
+// Does a TLS record starting with `header` (`size` bytes of its 5-byte header) carry an alert, as
+// a client's close_notify? TLS 1.2 says so in the record type; TLS 1.3 hides the type, but an
+// alert (2 bytes, its inner type byte and a 16-byte AEAD tag) is the only record of 19 bytes a
+// client sends (a request is longer).
+bool is_tls_alert_record(const unsigned char* header, ssize_t size) {
+  constexpr unsigned char kAlert = 21;
+  constexpr unsigned char kApplicationData = 23;
+  constexpr unsigned kTls13AlertLength = 2 + 1 + 16;
+  if (size >= 1 && header[0] == kAlert) return true;
+  return size == 5 && header[0] == kApplicationData &&
+         (static_cast<unsigned>(header[3]) << 8 | header[4]) == kTls13AlertLength;
+}
+
 }  // namespace
 
 Exchange::Exchange(net::ByteStream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
@@ -158,9 +170,10 @@ void Exchange::watch_client(std::function<void()> on_leave) {
                       if (ec || !watch->armed || watch->generation != generation) return;
                       // Readable: either the client closed (EOF/reset, or over TLS an alert first)
                       // or it pipelined more bytes.
-                      unsigned char byte;
-                      const ssize_t peeked = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-                      if (peeked > 0 && !(tls && byte == kTlsAlertRecord))
+                      unsigned char header[5];
+                      const ssize_t peeked =
+                          ::recv(fd, header, tls ? sizeof header : 1, MSG_PEEK | MSG_DONTWAIT);
+                      if (peeked > 0 && !(tls && is_tls_alert_record(header, peeked)))
                         return;  // data: stop watching
                       if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
                       watch->armed = false;

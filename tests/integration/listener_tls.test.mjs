@@ -109,6 +109,29 @@ test('keep-alive and a streamed answer on one TLS connection', async () => {
   }
 });
 
+// A TLS client may leave with a close_notify alert before its FIN (end(); TLS 1.3 hides that it is
+// an alert) or with the FIN alone (destroy()): either way the gateway drops the upstream stream.
+for (const [leave, version] of [['end', 'TLSv1.3'], ['end', 'TLSv1.2'], ['destroy', 'TLSv1.3']]) {
+  test(`a ${version} client that leaves mid-stream (${leave}) makes the gateway abort its upstream request`, async () => {
+    const connection = await openTls({ minVersion: version, maxVersion: version });
+    const before = stack.mock.requests.length;
+    await connection.request('POST', '/v1/chat/completions', {
+      headers: { ...kAuth, 'content-type': 'application/json' },
+      body: { model: 'slow-stream', messages: kHello, stream: true },
+    });
+    await connection.waitFor(() => ((connection.buffer.toString().match(/data: /g) ?? []).length >= 3 ? true : undefined),
+      3000, 'three events');
+    const upstream = stack.mock.requests[before];
+    assert.equal(upstream.outcome, 'pending');
+    const leftAt = Date.now();
+    connection.socket[leave]();
+    const record = await stack.mock.waitFor((r) => r.id === upstream.id && r.outcome !== 'pending', { timeoutMs: 4000 });
+    assert.equal(record.outcome, 'aborted');
+    assert.ok(record.endedAt - leftAt < 1000, `upstream closed ${record.endedAt - leftAt} ms after the client left`);
+    connection.close();
+  });
+}
+
 test('an answer of 1 MiB arrives whole over TLS', async () => {
   const connection = await openTls();
   try {
