@@ -288,6 +288,9 @@ int run(const cli::Options& options) {
                                        : std::max(1u, std::thread::hardware_concurrency());
   const server::Limits limits = limits_from(config.general_settings, worker_count);
   server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
+  server::ClientLimits client_limits({.max_connections = general.max_connections_per_ip,
+                                      .requests_per_second = general.max_requests_per_second_per_ip,
+                                      .burst = general.request_burst_per_ip});
   GoogleTokenRefresher google_tokens(*models);
   auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls());
 
@@ -311,8 +314,8 @@ int run(const cli::Options& options) {
             .on_failed_handshake = [&worker_metrics] { worker_metrics.tls_handshake_failed(); }});
       }
       worker->listener = std::make_unique<server::Listener>(
-          worker->io, endpoint, worker_count > 1, limits, request_memory, worker->gateway.handler(),
-          std::move(https));
+          worker->io, endpoint, worker_count > 1, limits, request_memory, &client_limits,
+          worker->gateway.handler(), std::move(https));
       endpoint.port(worker->listener->port());  // port 0: the others join the port the first got
       workers.push_back(std::move(worker));
     }

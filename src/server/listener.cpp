@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 
 #include <array>
+#include <charconv>
 #include <iostream>
 
 namespace llmux::server {
@@ -86,6 +87,13 @@ asio::awaitable<void> close_connection(net::ByteStream& stream, net::SocketDeadl
   socket.close(ignored);
 }
 
+// A limit as written in the config: 10, 0.5.
+std::string number_text(double value) {
+  char text[32];
+  const auto [end, error] = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, end);
+}
+
 void log_failure(const char* what, std::exception_ptr error) {
   if (!error) return;
   try {
@@ -103,12 +111,13 @@ struct Listener::Session {
 };
 
 Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, bool reuse_port,
-                   Limits limits, RequestMemory& request_memory, Handler& handler,
-                   std::optional<ListenerTls> tls)
+                   Limits limits, RequestMemory& request_memory, ClientLimits* client_limits,
+                   Handler& handler, std::optional<ListenerTls> tls)
     : io_(io),
       acceptor_(io),
       limits_(limits),
       request_memory_(request_memory),
+      client_limits_(client_limits && client_limits->any() ? client_limits : nullptr),
       handler_(handler),
       tls_(std::move(tls)) {
   acceptor_.open(endpoint.protocol());
@@ -153,7 +162,20 @@ asio::awaitable<void> Listener::accept_loop() {
                     std::to_string(limits_.max_connections) + " per worker); try again shortly.");
       continue;
     }
-    asio::co_spawn(io_, run_session(std::move(stream)),
+    asio::ip::address client;
+    if (client_limits_) {
+      beast::error_code gone;
+      client = stream.socket().remote_endpoint(gone).address();
+      if (gone) continue;  // the client left already; the socket closes here
+      if (!client_limits_->try_open(client)) {
+        turn_away(std::move(stream), 429,
+                  "Too many connections from your address (limit " +
+                      std::to_string(client_limits_->max_connections()) +
+                      "); close one or try again shortly.");
+        continue;
+      }
+    }
+    asio::co_spawn(io_, run_session(std::move(stream), client),
                    [](std::exception_ptr error) { log_failure("session failed", error); });
   }
 }
@@ -202,7 +224,7 @@ asio::awaitable<bool> Listener::secure(net::ByteStream& stream, net::SocketDeadl
   co_return false;
 }
 
-asio::awaitable<void> Listener::run_session(net::ByteStream stream) {
+asio::awaitable<void> Listener::run_session(net::ByteStream stream, asio::ip::address client) {
   tcp::socket& socket = stream.socket();
   net::SocketDeadline deadline(socket);
   // Holds bytes only while a request is read: released once it is (and nothing follows it).
@@ -213,11 +235,13 @@ asio::awaitable<void> Listener::run_session(net::ByteStream stream) {
   struct Unlink {
     Listener& listener;
     std::list<Session*>::iterator position;
+    const asio::ip::address& client;
     ~Unlink() {
+      if (listener.client_limits_) listener.client_limits_->close(client);
       listener.sessions_.erase(position);
       listener.session_ended();
     }
-  } unlink{*this, position};
+  } unlink{*this, position, client};
   auto watch = std::make_shared<ClientWatch>();
   if (!co_await secure(stream, deadline)) co_return;
 
@@ -286,6 +310,13 @@ asio::awaitable<void> Listener::run_session(net::ByteStream stream) {
     if (const auto problem = net::http1::parse_request_head(request.head_bytes_, request.head_);
         !problem.empty()) {
       co_await reject(400, "Malformed HTTP request: " + std::string(problem) + ".");
+      break;
+    }
+    if (client_limits_ && !client_limits_->try_request(client)) {
+      co_await reject(429, "Too many requests from your address (limit " +
+                               number_text(client_limits_->requests_per_second()) +
+                               " per second, burst " + number_text(client_limits_->burst()) +
+                               "); slow down.");
       break;
     }
     request.method_ = http::string_to_verb(request.head_.method);

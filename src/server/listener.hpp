@@ -3,6 +3,7 @@
 #pragma once
 
 #include "net/byte_stream.hpp"
+#include "server/client_limits.hpp"
 #include "server/exchange.hpp"
 #include "server/request_memory.hpp"
 
@@ -40,11 +41,12 @@ struct ListenerTls {
 class Listener {
  public:
   // Binds `endpoint`; with `reuse_port`, several listeners (one per worker) share the port.
-  // `request_memory` bounds the bodies being received, by all listeners together. With `tls`,
-  // connections speak HTTPS only.
+  // `request_memory` bounds the bodies being received, and `client_limits` (when given) what one
+  // client address may open and send, by all listeners together. With `tls`, connections speak
+  // HTTPS only.
   Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, bool reuse_port,
-           Limits limits, RequestMemory& request_memory, Handler& handler,
-           std::optional<ListenerTls> tls = std::nullopt);
+           Limits limits, RequestMemory& request_memory, ClientLimits* client_limits,
+           Handler& handler, std::optional<ListenerTls> tls = std::nullopt);
   ~Listener();
 
   unsigned short port() const;
@@ -58,7 +60,8 @@ class Listener {
  private:
   struct Session;
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> run_session(net::ByteStream stream);
+  // `client`: the peer's address (unset without client limits).
+  asio::awaitable<void> run_session(net::ByteStream stream, asio::ip::address client);
   // The TLS handshake of a new connection (true when there is none to do). A failed one is
   // counted and the connection closed; a client that spoke plain HTTP is told so first.
   asio::awaitable<bool> secure(net::ByteStream& stream, net::SocketDeadline& deadline);
@@ -70,6 +73,7 @@ class Listener {
   asio::ip::tcp::acceptor acceptor_;
   Limits limits_;
   RequestMemory& request_memory_;
+  ClientLimits* client_limits_;
   Handler& handler_;
   std::optional<ListenerTls> tls_;
   std::list<Session*> sessions_;

@@ -57,8 +57,9 @@ function parseResponse(buffer, closed) {
 
 // One client connection; responses are read in order, so several requests can share it.
 export class RawConnection {
-  static async open(port, host = '127.0.0.1') {
-    const socket = net.connect(port, host);
+  // localAddress: the client's own address (another of 127.0.0.0/8 is another client).
+  static async open(port, host = '127.0.0.1', { localAddress } = {}) {
+    const socket = net.connect({ port, host, localAddress });
     await once(socket, 'connect');
     return new RawConnection(socket, port);
   }
