@@ -16,6 +16,7 @@
 #include "redis/settings.hpp"
 #include "router/router.hpp"
 #include "server/listener.hpp"
+#include "server/tls.hpp"
 #include "store/service.hpp"
 #include "telemetry/log.hpp"
 #include "upstream/client.hpp"
@@ -173,6 +174,16 @@ int run(const cli::Options& options) {
     return 0;
   }
 
+  std::unique_ptr<asio::ssl::context> listener_tls;
+  if (!options.ssl_certfile_path.empty()) {
+    auto context =
+        server::make_tls_server_context(options.ssl_certfile_path, options.ssl_keyfile_path);
+    if (!context) {
+      std::cerr << "llmux: " << context.error().message << "\n";
+      return 1;
+    }
+    listener_tls = std::move(*context);
+  }
   raise_descriptor_limit();
   // Virtual keys and spend need an admin to manage them: the store opens with a master key (or
   // an explicit database_url).
@@ -288,6 +299,9 @@ int run(const cli::Options& options) {
                                        : std::max(1u, std::thread::hardware_concurrency());
   const server::Limits limits = limits_from(config.general_settings, worker_count);
   server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
+  server::ClientLimits client_limits({.max_connections = general.max_connections_per_ip,
+                                      .requests_per_second = general.max_requests_per_second_per_ip,
+                                      .burst = general.request_burst_per_ip});
   GoogleTokenRefresher google_tokens(*models);
   auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls() ||
                                         config.alerting.slack_webhook_url.starts_with("https://"));
@@ -299,14 +313,21 @@ int run(const cli::Options& options) {
     if (ec) throw std::runtime_error("--host is not an IP address: " + options.host);
     asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
     for (std::size_t i = 0; i < worker_count; ++i) {
-      auto worker = std::make_unique<Worker>(shared, *tls, metrics.add_worker(),
+      telemetry::WorkerMetrics& worker_metrics = metrics.add_worker();
+      auto worker = std::make_unique<Worker>(shared, *tls, worker_metrics,
                                              store_service ? &store_service->add_sink() : nullptr,
                                              fleet.get(), cache_setup);
       // Every worker has its own listening socket on one port (SO_REUSEPORT): the kernel spreads
       // connections and no two threads share a connection, a pool or a lock.
-      worker->listener =
-          std::make_unique<server::Listener>(worker->io, endpoint, worker_count > 1, limits,
-                                             request_memory, worker->gateway.handler());
+      std::optional<server::ListenerTls> https;
+      if (listener_tls) {
+        https.emplace(server::ListenerTls{
+            .context = *listener_tls,
+            .on_failed_handshake = [&worker_metrics] { worker_metrics.tls_handshake_failed(); }});
+      }
+      worker->listener = std::make_unique<server::Listener>(
+          worker->io, endpoint, worker_count > 1, limits, request_memory, &client_limits,
+          worker->gateway.handler(), std::move(https));
       endpoint.port(worker->listener->port());  // port 0: the others join the port the first got
       workers.push_back(std::move(worker));
     }
@@ -367,9 +388,11 @@ int run(const cli::Options& options) {
   for (const auto& name : models->model_names()) served += (served.empty() ? "" : ", ") + name;
   const auto startup_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  telemetry::log_now("info", "llmux " LLMUX_VERSION " listening on http://" + options.host + ":" +
-                                 std::to_string(port) + " with " + std::to_string(worker_count) +
-                                 " worker(s), config " + config.source + ", started in " +
+  telemetry::log_now("info", "llmux " LLMUX_VERSION " listening on " +
+                                 std::string(listener_tls ? "https://" : "http://") + options.host +
+                                 ":" + std::to_string(port) + " with " +
+                                 std::to_string(worker_count) + " worker(s), config " +
+                                 config.source + ", started in " +
                                  std::to_string(static_cast<int>(startup_ms)) + " ms");
   telemetry::log_now("info", "models: " + (served.empty() ? std::string("(none)") : served));
 

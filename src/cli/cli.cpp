@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
+#include <vector>
 
 namespace llmux::cli {
 namespace {
@@ -26,6 +27,7 @@ struct Flag {
   std::string_view help;
   Apply apply;
   unsigned commands = kServe;
+  std::string_view environment = {};  // LiteLLM's variable for the value when the flag is absent
 };
 
 std::string parse_int(std::string_view text, int min, int max, int& out) {
@@ -59,6 +61,12 @@ const Flag kFlags[] = {
     {"model", "", 'm', "MODEL", "serve one model, no config (e.g. openai/gpt-4o-mini)",
      set_text<&Options::model>},
     {"api_base", "", 0, "URL", "base URL for --model", set_text<&Options::api_base>},
+    {"ssl_certfile_path", "", 0, "PATH",
+     "serve HTTPS with this certificate chain (PEM; or $SSL_CERTFILE_PATH)",
+     set_text<&Options::ssl_certfile_path>, kServe, "SSL_CERTFILE_PATH"},
+    {"ssl_keyfile_path", "", 0, "PATH",
+     "the certificate's private key (PEM, unencrypted; or $SSL_KEYFILE_PATH)",
+     set_text<&Options::ssl_keyfile_path>, kServe, "SSL_KEYFILE_PATH"},
     {"num_workers", "", 0, "N", "I/O threads (default 0: one per CPU)",
      [](Options& options, std::string_view value) {
        return parse_int(value, 0, kMaxWorkers, options.num_workers);
@@ -123,13 +131,18 @@ std::string check_combination(const Options& options) {
     return "--model and --config cannot be used together";
   }
   if (!options.api_base.empty() && options.model.empty()) return "--api_base needs --model";
+  if (options.ssl_certfile_path.empty() != options.ssl_keyfile_path.empty()) {
+    return options.ssl_certfile_path.empty() ? "--ssl_keyfile_path needs --ssl_certfile_path"
+                                             : "--ssl_certfile_path needs --ssl_keyfile_path";
+  }
   return "";
 }
 
 }  // namespace
 
-ParseResult parse_arguments(std::span<const std::string_view> args) {
+ParseResult parse_arguments(std::span<const std::string_view> args, const config::EnvLookup& env) {
   ParseResult result;
+  std::vector<const Flag*> given;
   std::size_t first = 0;
   if (!args.empty() && args.front() == kImportCommand) {
     result.options.command = Command::import_litellm;
@@ -177,6 +190,18 @@ ParseResult parse_arguments(std::span<const std::string_view> args) {
     }
     if (std::string problem = flag->apply(result.options, value); !problem.empty()) {
       result.error = std::string(written) + ": " + problem;
+      return result;
+    }
+    given.push_back(flag);
+  }
+  for (const Flag& flag : kFlags) {
+    if (flag.environment.empty() || (flag.commands & command_bit(command)) == 0 ||
+        std::find(given.begin(), given.end(), &flag) != given.end())
+      continue;
+    const auto value = env(std::string(flag.environment));
+    if (!value || value->empty()) continue;
+    if (std::string problem = flag.apply(result.options, *value); !problem.empty()) {
+      result.error = std::string(flag.environment) + ": " + problem;
       return result;
     }
   }

@@ -26,6 +26,10 @@ struct Options {
   bool show_version = false;     // --version / -v
   bool show_help = false;        // --help / -h
   bool check_config = false;     // --check_config: load, print problems/warnings, exit
+  // TLS on the listener, as LiteLLM's flags (or its SSL_CERTFILE_PATH / SSL_KEYFILE_PATH): both
+  // or neither.
+  std::string ssl_certfile_path;  // --ssl_certfile_path: the certificate chain (PEM)
+  std::string ssl_keyfile_path;   // --ssl_keyfile_path: its private key (PEM)
   // import-litellm: LiteLLM's PostgreSQL (--database_url) and whether to copy its spend log.
   std::string litellm_database_url;
   bool import_spend_logs = false;  // --spend_logs
@@ -40,8 +44,10 @@ struct ParseResult {
 // args excludes argv[0]; a first argument `import-litellm` chooses that command, which takes its
 // own flags (--database_url, --spend_logs) and --config. Long flags take `--flag value` or
 // `--flag=value`, spelled with `_` or
-// `-` between words (`--num_workers`, `--num-workers`); the last occurrence of a flag wins.
-ParseResult parse_arguments(std::span<const std::string_view> args);
+// `-` between words (`--num_workers`, `--num-workers`); the last occurrence of a flag wins. A flag
+// LiteLLM also reads from an environment variable takes its value from `env` when not given.
+ParseResult parse_arguments(std::span<const std::string_view> args,
+                            const config::EnvLookup& env = config::process_environment);
 
 std::string usage_text();
 

@@ -110,6 +110,11 @@ struct GeneralSettings {
   double request_read_timeout_s = 60;
   double drain_timeout_s = 30;
   std::size_t max_connections = 100000;
+  // Per client address, all workers together (llmux's own; 0: none): connections open at once,
+  // and requests per second with a burst (0: the rate, at least 1).
+  std::size_t max_connections_per_ip = 0;
+  double max_requests_per_second_per_ip = 0;
+  double request_burst_per_ip = 0;
   // All request bodies being received at once, every connection together; the loader makes it
   // 10 × max_request_size_mb when the config does not set it.
   double max_request_memory_mb = 500;

@@ -1109,6 +1109,12 @@ class Loader {
         assign(settings.drain_timeout_s, read_number(field, Sign::positive));
       } else if (field.key == "max_connections") {
         assign(settings.max_connections, read_integer(field, Sign::positive, LONG_MAX));
+      } else if (field.key == "max_connections_per_ip") {
+        assign(settings.max_connections_per_ip, read_integer(field, Sign::positive, LONG_MAX));
+      } else if (field.key == "max_requests_per_second_per_ip") {
+        assign(settings.max_requests_per_second_per_ip, read_number(field, Sign::positive));
+      } else if (field.key == "request_burst_per_ip") {
+        assign(settings.request_burst_per_ip, read_number(field, Sign::positive));
       } else if (field.key == "max_request_memory_mb") {
         request_memory_mb = read_number(field, Sign::positive);
         request_memory_field = field;

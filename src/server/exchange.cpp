@@ -15,12 +15,25 @@ namespace llmux::server {
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// Does a TLS record starting with `header` (`size` bytes of its 5-byte header) carry an alert, as
+// a client's close_notify? TLS 1.2 says so in the record type; TLS 1.3 hides the type, but an
+// alert (2 bytes, its inner type byte and a 16-byte AEAD tag) is the only record of 19 bytes a
+// client sends (a request is longer).
+bool is_tls_alert_record(const unsigned char* header, ssize_t size) {
+  constexpr unsigned char kAlert = 21;
+  constexpr unsigned char kApplicationData = 23;
+  constexpr unsigned kTls13AlertLength = 2 + 1 + 16;
+  if (size >= 1 && header[0] == kAlert) return true;
+  return size == 5 && header[0] == kApplicationData &&
+         (static_cast<unsigned>(header[3]) << 8 | header[4]) == kTls13AlertLength;
 }
 
-Exchange::Exchange(asio::ip::tcp::socket& socket, Request& request,
-                   std::shared_ptr<ClientWatch> watch,
+}  // namespace
+
+Exchange::Exchange(net::ByteStream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
                    std::chrono::steady_clock::time_point received_at)
-    : socket_(socket), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
+    : stream_(stream), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
 
 Exchange::~Exchange() { unwatch_client(); }
 
@@ -91,7 +104,11 @@ asio::awaitable<void> Exchange::respond(unsigned status, std::string body,
   const bool send_body = request_.method() != http::verb::head;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), asio::buffer(body.data(), send_body ? body.size() : 0)};
-  auto [ec, written] = co_await asio::async_write(socket_, buffers, kUseTuple);
+  // Written as a span: Asio's own loop for a two-buffer array passes an empty first buffer once
+  // the head is out, which Beast's TLS stream writes as nothing, ending the write short.
+  const std::span<const asio::const_buffer> to_send(buffers);
+  auto [ec, written] = co_await stream_.with_stream(
+      [&](auto& carrier) { return asio::async_write(carrier, to_send, kUseTuple); });
   if (ec) failed_ = true;
 }
 
@@ -127,8 +144,9 @@ asio::awaitable<bool> Exchange::write(std::string_view data, bool last) {
     if (chunked) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
   }
   if (count == 0) co_return true;
-  auto [ec, written] = co_await asio::async_write(
-      socket_, std::span<const asio::const_buffer>(buffers.data(), count), kUseTuple);
+  const std::span<const asio::const_buffer> to_send(buffers.data(), count);
+  auto [ec, written] = co_await stream_.with_stream(
+      [&](auto& carrier) { return asio::async_write(carrier, to_send, kUseTuple); });
   pending_head_.clear();
   if (ec) failed_ = true;
   co_return !failed_;
@@ -145,20 +163,23 @@ void Exchange::watch_client(std::function<void()> on_leave) {
   watch.on_leave = std::move(on_leave);
   watch.armed = true;
   const unsigned generation = ++watch.generation;
-  auto& socket = socket_;
-  socket.async_wait(
-      asio::ip::tcp::socket::wait_read,
-      [watch = watch_, generation, fd = socket.native_handle()](const beast::error_code& ec) {
-        if (ec || !watch->armed || watch->generation != generation) return;
-        // Readable: either the client closed (EOF/reset) or it pipelined more bytes.
-        char byte;
-        const ssize_t peeked = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (peeked > 0) return;  // data, not a close: stop watching
-        if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-        watch->armed = false;
-        watch->client_left = true;
-        if (watch->on_leave) watch->on_leave();
-      });
+  auto& socket = stream_.socket();
+  socket.async_wait(asio::ip::tcp::socket::wait_read,
+                    [watch = watch_, generation, fd = socket.native_handle(),
+                     tls = stream_.tls() != nullptr](const beast::error_code& ec) {
+                      if (ec || !watch->armed || watch->generation != generation) return;
+                      // Readable: either the client closed (EOF/reset, or over TLS an alert first)
+                      // or it pipelined more bytes.
+                      unsigned char header[5];
+                      const ssize_t peeked =
+                          ::recv(fd, header, tls ? sizeof header : 1, MSG_PEEK | MSG_DONTWAIT);
+                      if (peeked > 0 && !(tls && is_tls_alert_record(header, peeked)))
+                        return;  // data: stop watching
+                      if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+                      watch->armed = false;
+                      watch->client_left = true;
+                      if (watch->on_leave) watch->on_leave();
+                    });
 }
 
 void Exchange::unwatch_client() {
@@ -167,7 +188,7 @@ void Exchange::unwatch_client() {
   watch.armed = false;
   watch.on_leave = nullptr;
   beast::error_code ignored;
-  socket_.cancel(ignored);
+  stream_.socket().cancel(ignored);
 }
 
 }  // namespace llmux::server

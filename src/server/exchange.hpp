@@ -2,6 +2,7 @@
 // answer it whole or as a stream of chunks. Hides Beast's response types from handlers.
 #pragma once
 
+#include "net/byte_stream.hpp"
 #include "net/http1.hpp"
 #include "server/request_memory.hpp"
 
@@ -59,7 +60,7 @@ struct ClientWatch {
 
 class Exchange {
  public:
-  Exchange(asio::ip::tcp::socket& socket, Request& request, std::shared_ptr<ClientWatch> watch,
+  Exchange(net::ByteStream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
            std::chrono::steady_clock::time_point received_at);
   ~Exchange();
 
@@ -101,7 +102,7 @@ class Exchange {
   std::string response_head(unsigned status, std::string_view content_type, bool chunked,
                             std::size_t content_length) const;
 
-  asio::ip::tcp::socket& socket_;
+  net::ByteStream& stream_;
   Request& request_;
   std::shared_ptr<ClientWatch> watch_;
   std::chrono::steady_clock::time_point received_at_;

@@ -5,13 +5,18 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <array>
+#include <charconv>
 #include <iostream>
 
 namespace llmux::server {
@@ -26,6 +31,8 @@ constexpr std::size_t kRequestReadBytes = 2 * 1024;  // a typical request; large
 constexpr auto kAcceptRetryPause = std::chrono::milliseconds(50);
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 64u << 20;
+// How long a TLS connection's close waits for the client to answer its close_notify.
+constexpr auto kTlsCloseTime = std::chrono::seconds(1);
 
 // After refusing a request whose body is still arriving, closing at once would make the kernel
 // reset the connection and the client could lose the refusal. So stop sending, then read and
@@ -45,7 +52,7 @@ asio::awaitable<void> linger_close(tcp::socket& socket, net::SocketDeadline& dea
 
 // The answer to a request (or a connection) the server refuses itself, then closes the connection.
 // A refusal that passes with time (429, 503) says when to try again.
-asio::awaitable<void> refuse_and_close(tcp::socket& socket, net::SocketDeadline& deadline,
+asio::awaitable<void> refuse_and_close(net::ByteStream& stream, net::SocketDeadline& deadline,
                                        std::chrono::milliseconds write_time, unsigned status,
                                        std::string body) {
   http::response<http::string_body> response{static_cast<http::status>(status), 11};
@@ -55,8 +62,36 @@ asio::awaitable<void> refuse_and_close(tcp::socket& socket, net::SocketDeadline&
   response.body() = std::move(body);
   response.prepare_payload();
   deadline.expires_after(write_time);
-  auto [ec, written] = co_await http::async_write(socket, response, kUseTuple);
-  if (!ec) co_await linger_close(socket, deadline);
+  auto [ec, written] = co_await stream.with_stream(
+      [&](auto& carrier) { return http::async_write(carrier, response, kUseTuple); });
+  // (Over TLS the client's further records are discarded unread, as plain bytes would be.)
+  if (!ec) co_await linger_close(stream.socket(), deadline);
+}
+
+// A plain HTTP client on the TLS port: OpenSSL has read its request line as a broken handshake.
+bool is_plain_http(const beast::error_code& ec) {
+  return ec.category() == asio::error::get_ssl_category() &&
+         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_HTTP_REQUEST;
+}
+
+// Ends a connection the server chose to end. Over TLS the client is sent a close_notify first
+// and given a moment to answer it, so it can tell this close from a cut connection.
+asio::awaitable<void> close_connection(net::ByteStream& stream, net::SocketDeadline& deadline) {
+  tcp::socket& socket = stream.socket();
+  if (net::ByteStream::Tls* tls = stream.tls(); tls && socket.is_open() && !deadline.passed()) {
+    deadline.expires_after(kTlsCloseTime);
+    co_await tls->async_shutdown(kUseTuple);
+  }
+  beast::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+// A limit as written in the config: 10, 0.5.
+std::string number_text(double value) {
+  char text[32];
+  const auto [end, error] = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, end);
 }
 
 void log_failure(const char* what, std::exception_ptr error) {
@@ -76,8 +111,15 @@ struct Listener::Session {
 };
 
 Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, bool reuse_port,
-                   Limits limits, RequestMemory& request_memory, Handler& handler)
-    : io_(io), acceptor_(io), limits_(limits), request_memory_(request_memory), handler_(handler) {
+                   Limits limits, RequestMemory& request_memory, ClientLimits* client_limits,
+                   Handler& handler, std::optional<ListenerTls> tls)
+    : io_(io),
+      acceptor_(io),
+      limits_(limits),
+      request_memory_(request_memory),
+      client_limits_(client_limits && client_limits->any() ? client_limits : nullptr),
+      handler_(handler),
+      tls_(std::move(tls)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   if (reuse_port) {
@@ -112,36 +154,78 @@ asio::awaitable<void> Listener::accept_loop() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    net::ByteStream stream = tls_ ? net::ByteStream(std::move(socket), tls_->context)
+                                  : net::ByteStream(std::move(socket));
     if (sessions_.size() >= limits_.max_connections) {
-      turn_away(std::move(socket), 503,
+      turn_away(std::move(stream), 503,
                 "The server has too many connections open (limit " +
                     std::to_string(limits_.max_connections) + " per worker); try again shortly.");
       continue;
     }
-    asio::co_spawn(io_, run_session(std::move(socket)),
+    asio::ip::address client;
+    if (client_limits_) {
+      beast::error_code gone;
+      client = stream.socket().remote_endpoint(gone).address();
+      if (gone) continue;  // the client left already; the socket closes here
+      if (!client_limits_->try_open(client)) {
+        turn_away(std::move(stream), 429,
+                  "Too many connections from your address (limit " +
+                      std::to_string(client_limits_->max_connections()) +
+                      "); close one or try again shortly.");
+        continue;
+      }
+    }
+    asio::co_spawn(io_, run_session(std::move(stream), client),
                    [](std::exception_ptr error) { log_failure("session failed", error); });
   }
 }
 
 // Each answer is small and goes out at once; the lingering close after it is what takes time
 // (kLingerTime at most), so only so many are answered at once and the rest are closed unanswered.
-void Listener::turn_away(tcp::socket socket, unsigned status, std::string message) {
+void Listener::turn_away(net::ByteStream stream, unsigned status, std::string message) {
   constexpr std::size_t kMostTurnedAwayAtOnce = 64;
   if (turning_away_ >= kMostTurnedAwayAtOnce) return;  // the socket closes here
   ++turning_away_;
-  auto answer = [](Listener& listener, tcp::socket socket, unsigned status,
+  auto answer = [](Listener& listener, net::ByteStream stream, unsigned status,
                    std::string body) -> asio::awaitable<void> {
-    net::SocketDeadline deadline(socket);
-    co_await refuse_and_close(socket, deadline, listener.limits_.read_timeout, status,
-                              std::move(body));
+    net::SocketDeadline deadline(stream.socket());
+    if (co_await listener.secure(stream, deadline)) {
+      co_await refuse_and_close(stream, deadline, listener.limits_.read_timeout, status,
+                                std::move(body));
+    }
     --listener.turning_away_;
   };
   asio::co_spawn(
-      io_, answer(*this, std::move(socket), status, handler_.error_body(status, message)),
+      io_, answer(*this, std::move(stream), status, handler_.error_body(status, message)),
       [](std::exception_ptr error) { log_failure("turning a connection away failed", error); });
 }
 
-asio::awaitable<void> Listener::run_session(tcp::socket socket) {
+asio::awaitable<bool> Listener::secure(net::ByteStream& stream, net::SocketDeadline& deadline) {
+  net::ByteStream::Tls* tls = stream.tls();
+  if (!tls) co_return true;
+  deadline.expires_after(limits_.read_timeout);
+  auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  if (!ec) co_return true;
+  if (tls_->on_failed_handshake && !draining_) tls_->on_failed_handshake();
+  if (is_plain_http(ec) && !deadline.passed()) {
+    // Told in plain HTTP, the only language this client speaks (nginx answers the same way).
+    const std::string body =
+        handler_.error_body(400, "This port speaks HTTPS: the request was sent as plain HTTP.");
+    const std::string answer =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    auto [write_ec, written] =
+        co_await asio::async_write(stream.socket(), asio::buffer(answer), kUseTuple);
+    if (!write_ec) co_await linger_close(stream.socket(), deadline);
+  }
+  beast::error_code ignored;
+  stream.socket().close(ignored);
+  co_return false;
+}
+
+asio::awaitable<void> Listener::run_session(net::ByteStream stream, asio::ip::address client) {
+  tcp::socket& socket = stream.socket();
   net::SocketDeadline deadline(socket);
   // Holds bytes only while a request is read: released once it is (and nothing follows it).
   net::http1::ReadBuffer buffer(kRequestReadBytes);
@@ -151,35 +235,43 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
   struct Unlink {
     Listener& listener;
     std::list<Session*>::iterator position;
+    const asio::ip::address& client;
     ~Unlink() {
+      if (listener.client_limits_) listener.client_limits_->close(client);
       listener.sessions_.erase(position);
       listener.session_ended();
     }
-  } unlink{*this, position};
+  } unlink{*this, position, client};
   auto watch = std::make_shared<ClientWatch>();
+  if (!co_await secure(stream, deadline)) co_return;
 
   // Starts reading more bytes into `buffer` (0 bytes and no error: full at `max_capacity`).
   auto read_more = [&](std::size_t max_capacity) {
     std::size_t free_bytes = 0;
     char* const space = buffer.prepare(free_bytes, max_capacity);
-    return socket.async_read_some(asio::buffer(space, free_bytes), kUseTuple);
+    return stream.with_stream([&](auto& carrier) {
+      return carrier.async_read_some(asio::buffer(space, free_bytes), kUseTuple);
+    });
   };
   // The client went away, timed out or the server is closing: nothing to answer.
   auto is_quiet_end = [&](const beast::error_code& ec) {
     // (A passed deadline closes the socket: the read ends as operation_aborted.)
-    return ec == asio::error::eof || ec == asio::error::operation_aborted ||
-           ec == asio::error::bad_descriptor || ec == asio::error::connection_reset || draining_;
+    // (A TLS client that closes without a close_notify truncates the stream: as common.)
+    return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+           ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+           ec == asio::error::connection_reset || draining_;
   };
 
   // An error the server answers itself, then closes the connection.
   auto reject = [&](unsigned status, std::string_view message) -> asio::awaitable<void> {
-    return refuse_and_close(socket, deadline, limits_.read_timeout, status,
+    return refuse_and_close(stream, deadline, limits_.read_timeout, status,
                             handler_.error_body(status, message));
   };
 
   while (!draining_) {
-    session.busy = !buffer.empty();
-    deadline.expires_after(buffer.empty() ? limits_.keepalive_idle : limits_.read_timeout);
+    bool idle = buffer.empty();
+    session.busy = !idle;
+    deadline.expires_after(idle ? limits_.keepalive_idle : limits_.read_timeout);
     std::size_t head_end = net::http1::find_head_end(buffer.pending());
     beast::error_code read_ec;
     while (head_end == std::string_view::npos && buffer.pending().size() <= limits_.header_bytes) {
@@ -187,6 +279,10 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       read_ec = ec;
       if (ec) break;
       buffer.commit(read);
+      if (idle) {  // a request has begun: the rest of its head is due within the read timeout
+        idle = false;
+        deadline.expires_after(limits_.read_timeout);
+      }
       head_end = net::http1::find_head_end(buffer.pending());
     }
     if (read_ec) {
@@ -216,6 +312,13 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
       co_await reject(400, "Malformed HTTP request: " + std::string(problem) + ".");
       break;
     }
+    if (client_limits_ && !client_limits_->try_request(client)) {
+      co_await reject(429, "Too many requests from your address (limit " +
+                               number_text(client_limits_->requests_per_second()) +
+                               " per second, burst " + number_text(client_limits_->burst()) +
+                               "); slow down.");
+      break;
+    }
     request.method_ = http::string_to_verb(request.head_.method);
     const auto& head = request.head_;
     if (head.framing == net::http1::BodyFraming::length &&
@@ -227,8 +330,10 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     if (head.expect_continue) {
       read_the_rest();
       constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()),
+      co_await stream.with_stream([&](auto& carrier) {
+        return asio::async_write(carrier, asio::buffer(kContinue.data(), kContinue.size()),
                                  kUseTuple);
+      });
     }
 
     // The body: what is buffered already, then straight from the socket into the body, whose
@@ -254,7 +359,9 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
             out_of_memory = true;
             break;
           }
-          auto [ec, read] = co_await socket.async_read_some(asio::buffer(space, room), kUseTuple);
+          auto [ec, read] = co_await stream.with_stream([&](auto& carrier) {
+            return carrier.async_read_some(asio::buffer(space, room), kUseTuple);
+          });
           body.commit(read);
           body_ec = ec;
           if (ec) break;
@@ -314,7 +421,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     buffer.release_if_empty();
     deadline.expires_never();  // the handler bounds its own work (upstream timeouts)
 
-    Exchange exchange(socket, request, watch, received_at);
+    Exchange exchange(stream, request, watch, received_at);
     co_await handler_.handle(exchange);
     if (!exchange.responded()) {
       co_await exchange.respond(500, handler_.error_body(500, "The request was not answered."));
@@ -323,9 +430,7 @@ asio::awaitable<void> Listener::run_session(tcp::socket socket) {
     }
     if (!exchange.keep_alive() || watch->client_left) break;
   }
-  beast::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
+  co_await close_connection(stream, deadline);
 }
 
 void Listener::session_ended() {

@@ -100,6 +100,10 @@ std::string Metrics::render(std::span<const DeploymentState> deployments) const 
   family(out, "llmux_alerts_failed_total", "counter",
          "Slack alerts not delivered (the webhook down or failing).");
   out += "llmux_alerts_failed_total " + std::to_string(sum(&WorkerMetrics::alerts_failed_)) + '\n';
+  family(out, "llmux_tls_handshake_failures_total", "counter",
+         "Connections dropped because their TLS handshake failed or timed out.");
+  out += "llmux_tls_handshake_failures_total " +
+         std::to_string(sum(&WorkerMetrics::tls_handshake_failures_)) + '\n';
   family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
   out += "llmux_in_flight_requests " +
          std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';

@@ -61,6 +61,8 @@ class WorkerMetrics {
   void cache_stored() { add(cache_stores_, 1); }
   void cache_redis_failed() { add(cache_redis_errors_, 1); }
   void request_finished() { add(in_flight_, ~std::uint64_t{0}); }
+  // A connection to the HTTPS listener dropped because its TLS handshake failed or timed out.
+  void tls_handshake_failed() { add(tls_handshake_failures_, 1); }
 
   // LiteLLM's metrics of one finished model request; `deployment_index`: the deployment that
   // answered (its last outcome feeds litellm_deployment_state).
@@ -94,6 +96,7 @@ class WorkerMetrics {
   std::array<Counter, static_cast<std::size_t>(CacheLookup::count)> cache_lookups_{};
   Counter cache_stores_{0};
   Counter cache_redis_errors_{0};
+  Counter tls_handshake_failures_{0};
   CallSeries calls_{kMaxCallSeriesPerWorker};
   DeploymentOutcomes* deployment_outcomes_ = nullptr;
 };

@@ -1,6 +1,7 @@
 // Starts the built llmux binary on a free port with a config written to a temp dir, waits until
 // it is ready, and stops it with a signal; failures carry the gateway's stderr.
 import { spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,19 @@ async function readPort(portFile) {
   }
 }
 
-async function isReady(url) {
+// `ca`: the gateway serves HTTPS with a certificate this CA (PEM text) issued.
+async function isReady(url, ca) {
+  if (ca) {
+    return new Promise((resolve) => {
+      const request = httpsRequest(`${url}/health/readiness`, { ca, timeout: 1000, agent: false }, (response) => {  // not kept: it would hold a connection
+        response.resume();
+        response.on('end', () => resolve(response.statusCode === 200));
+      });
+      request.on('timeout', () => request.destroy());
+      request.on('error', () => resolve(false));
+      request.end();
+    });
+  }
   try {
     const response = await fetch(`${url}/health/readiness`, { signal: AbortSignal.timeout(1000) });
     await response.arrayBuffer();
@@ -39,8 +52,9 @@ async function isReady(url) {
 // config: an object (written as YAML) or a YAML string. env is added to this process's
 // environment. args are appended after the standard flags. dir: where the config goes (kept
 // after stop, so a restarted gateway finds files written beside its config); default a fresh
-// temp dir, removed on stop.
-export async function startGateway({ config, env = {}, args = [], readyTimeoutMs = 10_000, dir: keptDir } = {}) {
+// temp dir, removed on stop. https: { ca } when args make the gateway serve HTTPS (its url is then
+// https://) with a certificate that CA (PEM text) issued.
+export async function startGateway({ config, env = {}, args = [], readyTimeoutMs = 10_000, dir: keptDir, https } = {}) {
   if (!existsSync(kLlmuxBin)) {
     throw new Error(`llmux binary not found at ${kLlmuxBin} (build it, or set LLMUX_BIN)`);
   }
@@ -85,11 +99,11 @@ export async function startGateway({ config, env = {}, args = [], readyTimeoutMs
         : `did not answer 200 on /health/readiness within ${readyTimeoutMs} ms (port ${port})`);
     }
     port ??= await readPort(portFile);
-    if (port !== null && await isReady(`http://127.0.0.1:${port}`)) break;
+    if (port !== null && await isReady(`${https ? 'https' : 'http'}://127.0.0.1:${port}`, https?.ca)) break;
     await sleep(25);
   }
 
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     url,
     port,

@@ -1,6 +1,7 @@
 // Raw HTTP/1.1 over node:net for tests that need exact bytes on the wire: oversized headers and
 // bodies, several requests on one keep-alive connection, and checks that a port refuses.
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 
 // Parses one HTTP/1.1 response at the start of buffer; returns null while it is incomplete.
@@ -56,9 +57,17 @@ function parseResponse(buffer, closed) {
 
 // One client connection; responses are read in order, so several requests can share it.
 export class RawConnection {
-  static async open(port, host = '127.0.0.1') {
-    const socket = net.connect(port, host);
+  // localAddress: the client's own address (another of 127.0.0.0/8 is another client).
+  static async open(port, host = '127.0.0.1', { localAddress } = {}) {
+    const socket = net.connect({ port, host, localAddress });
     await once(socket, 'connect');
+    return new RawConnection(socket, port);
+  }
+
+  // Over TLS; `options` go to tls.connect (ca, minVersion, maxVersion, …).
+  static async openTls(port, options = {}) {
+    const socket = tls.connect({ port, host: '127.0.0.1', ...options });
+    await once(socket, 'secureConnect');
     return new RawConnection(socket, port);
   }
 

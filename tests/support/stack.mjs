@@ -48,7 +48,8 @@ function standardModels(apiBase, deadBase) {
 
 // extraModelsFor(mockUrl): more model_list entries that need the mock's address (provider suites).
 // extraConfig: more top-level blocks (callback_settings, …).
-export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, routerSettings, extraConfig = {}, env, dir } = {}) {
+// args and https go to startGateway (HTTPS on the listener).
+export async function startStack({ extraModels = [], extraModelsFor, generalSettings = {}, litellmSettings, routerSettings, extraConfig = {}, env, dir, args, https } = {}) {
   const mock = await startMockUpstream();
   const deadBase = `http://127.0.0.1:${await closedPort()}/v1`;
   const config = {
@@ -60,7 +61,7 @@ export async function startStack({ extraModels = [], extraModelsFor, generalSett
   };
   let gateway;
   try {
-    gateway = await startGateway({ config, env, dir });
+    gateway = await startGateway({ config, env, dir, args, https });
   } catch (error) {
     await mock.close();
     throw error;

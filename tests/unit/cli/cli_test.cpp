@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace llmux::cli {
@@ -10,7 +13,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-ParseResult parse(std::vector<std::string_view> args) { return parse_arguments(args); }
+// The environment a parse sees: none, unless a test gives one.
+ParseResult parse(std::vector<std::string_view> args,
+                  std::map<std::string, std::string> environment = {}) {
+  return parse_arguments(args, [&](const std::string& name) -> std::optional<std::string> {
+    const auto found = environment.find(name);
+    if (found == environment.end()) return std::nullopt;
+    return found->second;
+  });
+}
 
 TEST(ParseArguments, NoArgumentsGiveTheDefaults) {
   const ParseResult result = parse({});
@@ -126,12 +137,43 @@ TEST(ParseArguments, RejectsContradictoryCombinations) {
   EXPECT_EQ(parse({"--api_base", "http://127.0.0.1:1"}).error, "--api_base needs --model");
 }
 
+TEST(ParseArguments, TakesTheTlsFilesFromFlagsOrLitellmsVariables) {
+  const ParseResult flags =
+      parse({"--ssl_certfile_path", "cert.pem", "--ssl-keyfile-path=key.pem"});
+  ASSERT_EQ(flags.error, "");
+  EXPECT_EQ(flags.options.ssl_certfile_path, "cert.pem");
+  EXPECT_EQ(flags.options.ssl_keyfile_path, "key.pem");
+
+  const ParseResult variables =
+      parse({}, {{"SSL_CERTFILE_PATH", "env-cert.pem"}, {"SSL_KEYFILE_PATH", "env-key.pem"}});
+  ASSERT_EQ(variables.error, "");
+  EXPECT_EQ(variables.options.ssl_certfile_path, "env-cert.pem");
+  EXPECT_EQ(variables.options.ssl_keyfile_path, "env-key.pem");
+
+  // A flag wins over its variable; an empty variable is no value.
+  const ParseResult both =
+      parse({"--ssl_certfile_path", "cert.pem"},
+            {{"SSL_CERTFILE_PATH", "env-cert.pem"}, {"SSL_KEYFILE_PATH", "env-key.pem"}});
+  ASSERT_EQ(both.error, "");
+  EXPECT_EQ(both.options.ssl_certfile_path, "cert.pem");
+  EXPECT_EQ(both.options.ssl_keyfile_path, "env-key.pem");
+  EXPECT_EQ(parse({}, {{"SSL_CERTFILE_PATH", ""}}).options.ssl_certfile_path, "");
+}
+
+TEST(ParseArguments, TlsNeedsBothTheCertificateAndTheKey) {
+  EXPECT_EQ(parse({"--ssl_certfile_path", "cert.pem"}).error,
+            "--ssl_certfile_path needs --ssl_keyfile_path");
+  EXPECT_EQ(parse({}, {{"SSL_KEYFILE_PATH", "key.pem"}}).error,
+            "--ssl_keyfile_path needs --ssl_certfile_path");
+}
+
 TEST(UsageText, ListsEveryFlag) {
   const std::string text = usage_text();
   for (std::string_view flag :
        {"-c, --config PATH", "--host HOST", "--port PORT", "--port_file PATH", "-m, --model MODEL",
         "--api_base URL", "--num_workers N", "--check_config", "--validate_config", "-v, --version",
-        "-h, --help", "LITELLM_MASTER_KEY"}) {
+        "-h, --help", "LITELLM_MASTER_KEY", "--ssl_certfile_path PATH", "--ssl_keyfile_path PATH",
+        "SSL_CERTFILE_PATH", "SSL_KEYFILE_PATH"}) {
     EXPECT_THAT(text, HasSubstr(flag));
   }
 }

@@ -421,6 +421,9 @@ general_settings:
   request_read_timeout_s: 7
   drain_timeout_s: 3
   max_connections: 250
+  max_connections_per_ip: 20
+  max_requests_per_second_per_ip: 10
+  request_burst_per_ip: 20
   max_upstream_response_size_mb: 8
   max_upstream_event_size_mb: 0.5
 )");
@@ -437,6 +440,9 @@ general_settings:
   EXPECT_EQ(config.general_settings.request_read_timeout_s, 7);
   EXPECT_EQ(config.general_settings.drain_timeout_s, 3);
   EXPECT_EQ(config.general_settings.max_connections, 250u);
+  EXPECT_EQ(config.general_settings.max_connections_per_ip, 20u);
+  EXPECT_EQ(config.general_settings.max_requests_per_second_per_ip, 10);
+  EXPECT_EQ(config.general_settings.request_burst_per_ip, 20);
   EXPECT_EQ(config.general_settings.max_upstream_response_size_mb, 8);
   EXPECT_EQ(config.general_settings.max_upstream_event_size_mb, 0.5);
   EXPECT_THAT(config.warnings, IsEmpty());
