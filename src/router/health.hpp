@@ -40,6 +40,10 @@ struct Load {
   int in_flight = 0;
   std::int64_t requests_this_minute = 0;
   std::int64_t tokens_this_minute = 0;
+  // Calls that failed by the deployment's fault (counts_as_deployment_failure, not a timeout the
+  // client chose) since the process started, whether or not cooldowns are on: what an operator
+  // reads, not a routing input.
+  std::int64_t failures = 0;
   std::chrono::microseconds latency{0};  // recent average; 0 = no data yet
 };
 
@@ -97,6 +101,7 @@ class InMemoryHealth final : public HealthState {
     std::atomic<std::int64_t> usage_minute{-1};
     std::atomic<std::int64_t> requests{0};
     std::atomic<std::int64_t> tokens{0};
+    std::atomic<std::int64_t> failed_calls{0};  // since the start, never reset
     std::atomic<std::int64_t> latency_us{0};
     std::mutex failure_mutex;
     std::int64_t failure_minute = -1;  // guarded by failure_mutex

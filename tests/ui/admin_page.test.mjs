@@ -498,6 +498,12 @@ describe('the admin page with a master key', () => {
         ['priced', 'deployment-priced', 'openai', 'openai/gpt-4o-upstream', `${env.stack.mock.url}/v1`, '$100.00 / $200.00', 'healthy']);
       assert.match(row('flaky-429')[6], /^cooling down \((5\d|60) s\)$/);
       assert.equal(row('flaky-ok')[6], 'healthy');
+      // Failures: the one 429 that cooled flaky-429 (skipped from then on), none for the others.
+      assert.equal(row('flaky-429')[9], '1');
+      assert.equal(row('flaky-ok')[9], '0');
+      assert.equal(row('deployment-priced')[9], '0');
+      const info = (await admin(env.stack.url, 'GET', '/model/info')).body.data;
+      assert.equal(info.find((d) => d.model_info.id === 'flaky-429').health.failures, 1);
       assert.equal(row('masked-base')[4], 'http://127.0.0.1:9/v1');
       assert.ok(!(await page.content()).includes('base-secret'));
       await screenshot(page, 'models');
