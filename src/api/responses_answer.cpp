@@ -107,7 +107,7 @@ json::object function_call_item(std::string_view id, std::string_view call_id,
 }  // namespace
 
 Result<std::string> chat_answer_to_response(std::string_view chat_answer, const Usage& usage,
-                                            const json::object& body) {
+                                            const json::object& body, std::string_view id) {
   const ChatAnswerReading reading(chat_answer);
   const auto first = reading.choice();
   if (!first) return first.error();
@@ -139,16 +139,16 @@ Result<std::string> chat_answer_to_response(std::string_view chat_answer, const 
   const std::string_view model = model_of(reading.answer(), body);
   const auto* created = reading.answer().if_contains("created");
   json::object response = response_object(
-      body, make_object_id("resp_"),
-      created && created->is_int64() ? created->get_int64() : now_seconds(), model, "completed");
+      body, id, created && created->is_int64() ? created->get_int64() : now_seconds(), model,
+      "completed");
   set_status(response, string_of(choice, "finish_reason"));
   response["output"] = std::move(output);
   response["usage"] = usage_object(usage);
   return json::serialize(response);
 }
 
-ResponsesStreamWriter::ResponsesStreamWriter(const json::object& body)
-    : body_(body), id_(make_object_id("resp_")), created_at_(now_seconds()) {}
+ResponsesStreamWriter::ResponsesStreamWriter(const json::object& body, std::string id)
+    : body_(body), id_(std::move(id)), created_at_(now_seconds()) {}
 
 void ResponsesStreamWriter::event(std::string& out, std::string_view type, json::object fields) {
   json::object data{{"type", type}, {"sequence_number", sequence_++}};
@@ -351,8 +351,8 @@ void ResponsesStreamWriter::finish(const Usage& usage, std::string& out) {
   response["output"] = std::move(output);
   response["usage"] = usage_object(usage);
   const bool complete = response["status"] == "completed";
-  response_event(out, complete ? "response.completed" : "response.incomplete",
-                 json::serialize(response));
+  final_response_ = json::serialize(response);
+  response_event(out, complete ? "response.completed" : "response.incomplete", final_response_);
 }
 
 std::string responses_stream_error(const Error& error, std::int64_t sequence_number) {
