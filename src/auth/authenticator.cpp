@@ -146,12 +146,15 @@ Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_us
         "Blocked end user: " + found->id + ". Unblock via /customer/unblock if you're admin.",
         "auth_error", 400);
   }
-  if (found->max_budget && found->spend->value() >= *found->max_budget) {
-    return auth_error("ExceededBudget: End User=" + found->id + " over budget. Spend=" +
-                          money(found->spend->value()) + ", Budget=" + money(*found->max_budget),
-                      "budget_exceeded", 400);
-  }
+  if (found->max_budget && found->spend->value() >= *found->max_budget)
+    return end_user_over_budget(*found, found->spend->value());
   return {};
+}
+
+Error end_user_over_budget(const CachedBudget& end_user, double spend) {
+  return auth_error("ExceededBudget: End User=" + end_user.id + " over budget. Spend=" +
+                        money(spend) + ", Budget=" + money(end_user.max_budget.value_or(0)),
+                    "budget_exceeded", 400);
 }
 
 bool model_allowed(const std::vector<std::string>& allowed, std::string_view model_group,
@@ -199,6 +202,10 @@ Result<void> check_model_budget(const CachedKey& key, std::string_view model_gro
                                 store::Millis now) {
   const ModelBudget* budget = find_model_budget(key.model_budgets, model_group);
   if (!budget || budget->spend->value(now) < budget->max_budget) return {};
+  return model_over_budget(key, model_group);
+}
+
+Error model_over_budget(const CachedKey& key, std::string_view model_group) {
   // LiteLLM's text names the key by its hash (what /key/list shows), never by the key itself.
   return auth_error("LiteLLM Virtual Key: " + key.token +
                         ", key_alias: " + key.key_alias.value_or("None") +

@@ -66,6 +66,7 @@ Error owner_over_budget(const CachedOwner& owner, double spend);
 // 400 budget_exceeded / blocked for an end user (the body's `user`, x-litellm-customer-id) whose
 // budget is spent; nothing for end users without a budget.
 Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user);
+Error end_user_over_budget(const CachedBudget& end_user, double spend);
 
 // 401 key_model_access_denied (team_…, user_…), when the key, its team or its user may not call
 // `model_group`. A key of a team whose models include "all-team-models" may call what its team
@@ -77,6 +78,7 @@ Result<void> check_model_access(const CachedKey& key, std::string_view model_gro
 // window. A call that crosses it runs to its end; the next one is refused.
 Result<void> check_model_budget(const CachedKey& key, std::string_view model_group,
                                 store::Millis now);
+Error model_over_budget(const CachedKey& key, std::string_view model_group);
 // Adds a finished call's cost to the key's budget for `model_group`, if it has one.
 void charge_model_budget(const CachedKey& key, std::string_view model_group, double cost,
                          store::Millis now);

@@ -109,4 +109,12 @@ const ModelBudget* find_model_budget(const std::vector<ModelBudget>& budgets,
   return nullptr;
 }
 
+std::string model_budget_subject(std::string_view token, const ModelBudget& budget,
+                                 store::Millis now) {
+  const store::Millis window_start =
+      budget.period ? store::window_containing(now, *budget.period).start : 0;
+  return "model_budget:" + std::string(token) + ':' + budget.model + ':' + budget.period_text +
+         ':' + std::to_string(window_start);
+}
+
 }  // namespace llmux::auth

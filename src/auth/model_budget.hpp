@@ -50,4 +50,9 @@ Result<std::vector<ModelBudget>> parse_model_max_budget(
 const ModelBudget* find_model_budget(const std::vector<ModelBudget>& budgets,
                                      std::string_view model_group);
 
+// The name a fleet counts the spend of a key's model budget under in its current window: the same
+// on every instance (windows are calendar ones), a new one when the window moves on.
+std::string model_budget_subject(std::string_view token, const ModelBudget& budget,
+                                 store::Millis now);
+
 }  // namespace llmux::auth

@@ -41,32 +41,37 @@ for i = 1, holders do
   local subject = ARGV[at(i)]
   local rpm, tpm = tonumber(ARGV[at(i) + 1]), tonumber(ARGV[at(i) + 2])
   local parallel = tonumber(ARGV[at(i) + 3])
-  local window_counts = redis.call('HMGET', window_key(subject), 'r', 't')
-  local requests, tokens = tonumber(window_counts[1] or 0), tonumber(window_counts[2] or 0)
-  local in_flight = 0
-  if parallel >= 0 then
-    redis.call('ZREMRANGEBYSCORE', slots_key(subject), '-inf', now)
-    in_flight = redis.call('ZCARD', slots_key(subject))
+  -- A holder counted only for its budget has no window or slots.
+  if rpm >= 0 or tpm >= 0 or parallel >= 0 then
+    local window_counts = redis.call('HMGET', window_key(subject), 'r', 't')
+    local requests, tokens = tonumber(window_counts[1] or 0), tonumber(window_counts[2] or 0)
+    local in_flight = 0
+    if parallel >= 0 then
+      redis.call('ZREMRANGEBYSCORE', slots_key(subject), '-inf', now)
+      in_flight = redis.call('ZCARD', slots_key(subject))
+    end
+    if (rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm) or
+       (parallel >= 0 and in_flight >= parallel) then
+      return {0, i, 1, requests, tokens, in_flight, window_left, 0}
+    end
+    counts[i] = {requests, tokens, in_flight, parallel >= 0}
   end
-  if (rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm) or
-     (parallel >= 0 and in_flight >= parallel) then
-    return {0, i, 1, requests, tokens, in_flight, window_left, 0}
-  end
-  counts[i] = {requests, tokens, in_flight, parallel >= 0}
 end
-local last = {}
+local last = {0, 0, 0}
 for i = 1, holders do
-  local subject = ARGV[at(i)]
-  local key = window_key(subject)
-  redis.call('HINCRBY', key, 'r', 1)
-  redis.call('PEXPIRE', key, 120000)
-  local in_flight = counts[i][3]
-  if counts[i][4] then
-    redis.call('ZADD', slots_key(subject), now + lease_ms, lease)
-    redis.call('PEXPIRE', slots_key(subject), lease_ms * 2)
-    in_flight = in_flight + 1
+  if counts[i] then
+    local subject = ARGV[at(i)]
+    local key = window_key(subject)
+    redis.call('HINCRBY', key, 'r', 1)
+    redis.call('PEXPIRE', key, 120000)
+    local in_flight = counts[i][3]
+    if counts[i][4] then
+      redis.call('ZADD', slots_key(subject), now + lease_ms, lease)
+      redis.call('PEXPIRE', slots_key(subject), lease_ms * 2)
+      in_flight = in_flight + 1
+    end
+    last = {counts[i][1] + 1, counts[i][2], in_flight}
   end
-  last = {counts[i][1] + 1, counts[i][2], in_flight}
 end
 return {1, window_left, last[1], last[2], last[3]}
 )");
@@ -76,11 +81,8 @@ return {1, window_left, last[1], last[2], last[3]}
 const redis::Script& settle_script() {
   static const redis::Script script(std::string(kClock) + R"(
 local lease, tokens, cost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-for i = 4, #ARGV do
-  if cost > 0 and redis.call('EXISTS', spend_key(ARGV[i])) == 1 then
-    redis.call('INCRBY', spend_key(ARGV[i]), cost)
-    redis.call('PEXPIRE', spend_key(ARGV[i]), spend_ttl_ms)
-  end
+local rated_end = 4 + tonumber(ARGV[4])
+for i = 5, rated_end do
   if tokens > 0 then
     local key = window_key(ARGV[i])
     redis.call('HINCRBY', key, 't', tokens)
@@ -88,6 +90,45 @@ for i = 4, #ARGV do
   end
   redis.call('ZREM', slots_key(ARGV[i]), lease)
 end
+for i = rated_end + 1, #ARGV do
+  if cost > 0 and redis.call('EXISTS', spend_key(ARGV[i])) == 1 then
+    redis.call('INCRBY', spend_key(ARGV[i]), cost)
+    redis.call('PEXPIRE', spend_key(ARGV[i]), spend_ttl_ms)
+  end
+end
+return 1
+)");
+  return script;
+}
+
+const redis::Script& claim_deployment_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+local function usage_key(id) return 'llmux:deployment:' .. id .. ':' .. window end
+local chosen, rpm, tpm = usage_key(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local counts = redis.call('HMGET', chosen, 'r', 't')
+local requests, tokens = tonumber(counts[1] or 0), tonumber(counts[2] or 0)
+local claimed = 0
+if not ((rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm)) then
+  redis.call('HINCRBY', chosen, 'r', 1)
+  redis.call('PEXPIRE', chosen, 120000)
+  claimed = 1
+end
+local reply = {claimed, window_left}
+for i = 4, #ARGV do
+  local usage = redis.call('HMGET', usage_key(ARGV[i]), 'r', 't')
+  reply[#reply + 1] = tonumber(usage[1] or 0)
+  reply[#reply + 1] = tonumber(usage[2] or 0)
+end
+return reply
+)");
+  return script;
+}
+
+const redis::Script& deployment_tokens_script() {
+  static const redis::Script script(std::string(kClock) + R"(
+local key = 'llmux:deployment:' .. ARGV[1] .. ':' .. window
+redis.call('HINCRBY', key, 't', ARGV[2])
+redis.call('PEXPIRE', key, 120000)
 return 1
 )");
   return script;

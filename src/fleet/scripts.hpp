@@ -13,16 +13,28 @@ namespace llmux::fleet {
 // (-1: no limit), the spend the caller knows in nano-USD (what Redis starts from when it has
 // none for the holder, e.g. after a restart). Budgets first, then rates, each in holder order;
 // the first holder that refuses is named. A holder with a parallel limit gets a slot (the lease
-// id, expiring after lease ms unless renewed).
-// Reply: {1, ms left in the window, requests, tokens, in flight} (the last holder's, this call
-// counted) or {0, holder (1-based), 1 rate | 2 budget, requests, tokens, in flight, ms left in the
-// window, spend in nano-USD}.
+// id, expiring after lease ms unless renewed); one with no rate limit (a budget only) has no
+// window.
+// Reply: {1, ms left in the window, requests, tokens, in flight} (the last rate-limited holder's,
+// this call counted) or {0, holder (1-based), 1 rate | 2 budget, requests, tokens, in flight, ms
+// left in the window, spend in nano-USD}.
 const redis::Script& admit_script();
 
-// Ends an admitted call: its tokens to every holder's current window, its cost to the spend of
-// every holder Redis counts spend for, its slots freed.
-// ARGV: lease id, tokens, cost in nano-USD, then the holders' subjects.
+// Ends an admitted call: its tokens to the current window of every rate-limited holder, its slots
+// freed, its cost to the spend of every budget holder Redis counts spend for.
+// ARGV: lease id, tokens, cost in nano-USD, the number of rate-limited holders, their subjects,
+// then the budget holders' subjects.
 const redis::Script& settle_script();
+
+// Claims one request on a deployment in the fleet's current minute (usage-based-routing): counted
+// unless the deployment's requests are at its rpm or its tokens at its tpm; and reads the counts
+// of the deployments of its group.
+// ARGV: deployment id, rpm, tpm (-1: none), then the group's deployment ids.
+// Reply: {1 claimed | 0 full, ms left in the minute, then per group deployment: requests, tokens}.
+const redis::Script& claim_deployment_script();
+
+// Adds a claimed call's tokens to its deployment's current minute. ARGV: deployment id, tokens.
+const redis::Script& deployment_tokens_script();
 
 // Registers this instance for ttl ms, moves its live leases' expiry on, and counts the live
 // instances. ARGV: instance id, ttl ms, lease ms, then per lease: subject, lease id.

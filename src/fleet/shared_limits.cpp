@@ -54,8 +54,9 @@ Lease& Lease::operator=(Lease&& other) noexcept {
   return *this;
 }
 
-void Lease::finish(std::int64_t tokens, double cost) {
-  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens, cost);
+void Lease::finish(std::int64_t tokens, double cost,
+                   std::span<const std::string_view> also_charged) {
+  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens, cost, also_charged);
 }
 
 SharedLimits::SharedLimits(asio::io_context& io, const redis::Options& options, Instance& instance)
@@ -120,8 +121,9 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
   if (!settles) co_return admission;
   Live live;
   for (const Holder& holder : holders) {
-    live.subjects.emplace_back(holder.subject);
+    if (holder.limits.any()) live.rated_subjects.emplace_back(holder.subject);
     if (holder.limits.max_parallel) live.slot_subjects.emplace_back(holder.subject);
+    if (holder.budget && holder.charged_at_end) live.spend_subjects.emplace_back(holder.subject);
   }
   live_.emplace(lease_id, std::move(live));
   admission.lease.owner_ = this;
@@ -129,12 +131,17 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
   co_return admission;
 }
 
-void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, double cost) {
+void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, double cost,
+                          std::span<const std::string_view> also_charged) {
   auto found = live_.find(lease_id);
   if (found == live_.end()) return;
+  Live& live = found->second;
   std::vector<std::string> arguments{lease_id, std::to_string(tokens),
-                                     std::to_string(nano_usd(cost))};
-  for (std::string& subject : found->second.subjects) arguments.push_back(std::move(subject));
+                                     std::to_string(nano_usd(cost)),
+                                     std::to_string(live.rated_subjects.size())};
+  for (std::string& subject : live.rated_subjects) arguments.push_back(std::move(subject));
+  for (std::string& subject : live.spend_subjects) arguments.push_back(std::move(subject));
+  for (std::string_view subject : also_charged) arguments.emplace_back(subject);
   live_.erase(found);
   // Not awaited: the call's answer does not wait on Redis. When Redis is away the tokens are
   // lost to the shared window, the cost reaches Redis's spend only through the database (the
@@ -148,6 +155,43 @@ void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, doub
         instance_.redis_answered(reply.has_value());
         if (reply && !reply->is_error())
           telemetry::FleetMetrics::add(instance_.metrics.call_ends_counted);
+      },
+      asio::detached);
+}
+
+asio::awaitable<relay::DeploymentClaims::Claim> SharedLimits::claim(
+    const router::Deployment& chosen, std::span<const router::Deployment* const> group) {
+  std::vector<std::string> arguments{chosen.id, std::to_string(chosen.rpm.value_or(-1)),
+                                     std::to_string(chosen.tpm.value_or(-1))};
+  arguments.reserve(3 + group.size());
+  for (const router::Deployment* deployment : group) arguments.push_back(deployment->id);
+  const std::vector<std::string> no_keys;
+  auto reply = co_await client_.eval(claim_deployment_script(), no_keys, arguments);
+  Claim claim;
+  if (!reply || reply->type != redis::Reply::Type::array ||
+      reply->elements.size() != 2 + 2 * group.size()) {
+    instance_.redis_answered(false);
+    telemetry::FleetMetrics::add(instance_.metrics.local_deployment_claims);
+    co_return claim;  // unavailable
+  }
+  instance_.redis_answered(true);
+  const auto number = [&reply](std::size_t i) { return reply->elements[i].integer; };
+  claim.verdict = number(0) == 1 ? Claim::Verdict::claimed : Claim::Verdict::full;
+  claim.window_left = std::chrono::milliseconds(number(1));
+  claim.group.reserve(group.size());
+  for (std::size_t i = 0; i < group.size(); ++i)
+    claim.group.push_back({.requests = number(2 + 2 * i), .tokens = number(3 + 2 * i)});
+  co_return claim;
+}
+
+void SharedLimits::add_tokens(const router::Deployment& deployment, std::int64_t tokens) {
+  asio::co_spawn(
+      io_,
+      [this, arguments = std::vector<std::string>{deployment.id, std::to_string(tokens)}]()
+          -> asio::awaitable<void> {
+        const std::vector<std::string> no_keys;
+        auto reply = co_await client_.eval(deployment_tokens_script(), no_keys, arguments);
+        instance_.redis_answered(reply.has_value());
       },
       asio::detached);
 }

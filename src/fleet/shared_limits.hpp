@@ -9,6 +9,7 @@
 
 #include "limits/limiter.hpp"
 #include "redis/client.hpp"
+#include "relay/deployment_claims.hpp"
 #include "telemetry/metrics.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -40,13 +41,17 @@ struct Instance {
   void redis_answered(bool up);
 };
 
-// One thing a call counts against: a key (its token), its team or its user.
+// One thing a call counts against: a key (its token), its team or its user; or, for a budget
+// only, a key's model budget or an end user.
 struct Holder {
   std::string_view subject;
   std::string_view kind;  // "key", "team", "user": the 429's wording
   limits::Limits limits;
   std::optional<double> budget;  // max_budget, USD
   double spend = 0;              // what this instance knows of its spend, USD
+  // false: the call's cost is not added to this budget by the lease, but to those the caller
+  // names when the call ends (a model budget: the group that answered may be a fallback's).
+  bool charged_at_end = true;
   bool counted() const { return limits.any() || budget; }
 };
 
@@ -60,7 +65,9 @@ class Lease {
   Lease(Lease&& other) noexcept { *this = std::move(other); }
   Lease& operator=(Lease&& other) noexcept;
   ~Lease() { finish(0, 0); }
-  void finish(std::int64_t tokens, double cost);
+  // also_charged: budget subjects the cost goes to besides the holders charged at end.
+  void finish(std::int64_t tokens, double cost,
+              std::span<const std::string_view> also_charged = {});
 
  private:
   friend class SharedLimits;
@@ -80,7 +87,7 @@ struct SharedAdmission {
 };
 
 // One worker's connection to the fleet's counters; used from its io_context's thread only.
-class SharedLimits {
+class SharedLimits final : public relay::DeploymentClaims {
  public:
   SharedLimits(asio::io_context& io, const redis::Options& options, Instance& instance);
   // Starts the heartbeat that registers this instance and renews its leases (until the
@@ -96,13 +103,21 @@ class SharedLimits {
   std::uint64_t instances() const;
   redis::Client& client() { return client_; }
 
+  // A deployment's rpm / tpm counted for the fleet (usage-based-routing). Redis away: the
+  // claim is unavailable, and this process's own counts decide.
+  asio::awaitable<Claim> claim(const router::Deployment& chosen,
+                               std::span<const router::Deployment* const> group) override;
+  void add_tokens(const router::Deployment& deployment, std::int64_t tokens) override;
+
  private:
   friend class Lease;
   struct Live {
-    std::vector<std::string> subjects;       // every holder: tokens go to each
-    std::vector<std::string> slot_subjects;  // those with a parallel limit: renewed
+    std::vector<std::string> rated_subjects;  // holders with a rate limit: tokens go to each
+    std::vector<std::string> slot_subjects;   // those with a parallel limit: renewed
+    std::vector<std::string> spend_subjects;  // holders with a budget charged at end: the cost
   };
-  void settle(const std::string& lease_id, std::int64_t tokens, double cost);
+  void settle(const std::string& lease_id, std::int64_t tokens, double cost,
+              std::span<const std::string_view> also_charged);
   asio::awaitable<void> beat();
   void schedule_beat();
 

@@ -139,43 +139,75 @@ asio::awaitable<Result<void>> CallRecord::admit(const auth::Caller& caller, api:
 
 // The rpm / tpm / max_parallel_requests of the key's team and user, then the key's own: the
 // order in which the first refusal is named. In a fleet, one Redis round trip decides them all,
-// with their budgets counted fleet-wide (this instance's snapshot checked them already).
+// with their budgets, the key's model budget and the end user's budget counted fleet-wide (this
+// instance's snapshot checked them already).
 asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& caller) {
-  if (!caller.key || !services_.rate_counters) co_return Result<void>{};
+  if (!services_.rate_counters) co_return Result<void>{};
   std::array<fleet::Holder, 3> holders;
   std::array<const auth::CachedOwner*, 3> owner_of{};  // nullptr: the key itself
   std::size_t count = 0;
-  for (const auth::CachedOwner* owner : caller.key->owners()) {
-    if (!owner) continue;
-    owner_of[count] = owner;
-    holders[count++] = {.subject = owner->subject,
-                        .kind = owner->kind,
-                        .limits = {.rpm = owner->rpm_limit,
-                                   .tpm = owner->tpm_limit,
-                                   .max_parallel = owner->max_parallel_requests},
-                        .budget = owner->max_budget,
-                        .spend = owner->spend->value()};
+  if (caller.key) {
+    for (const auth::CachedOwner* owner : caller.key->owners()) {
+      if (!owner) continue;
+      owner_of[count] = owner;
+      holders[count++] = {.subject = owner->subject,
+                          .kind = owner->kind,
+                          .limits = {.rpm = owner->rpm_limit,
+                                     .tpm = owner->tpm_limit,
+                                     .max_parallel = owner->max_parallel_requests},
+                          .budget = owner->max_budget,
+                          .spend = owner->spend->value()};
+    }
+    key_limits_ = {.rpm = caller.key->rpm_limit,
+                   .tpm = caller.key->tpm_limit,
+                   .max_parallel = caller.key->max_parallel_requests};
+    holders[count++] = {.subject = caller.token,
+                        .kind = "key",
+                        .limits = key_limits_,
+                        .budget = caller.key->max_budget,
+                        .spend = caller.key->spend->value()};
   }
-  key_limits_ = {.rpm = caller.key->rpm_limit,
-                 .tpm = caller.key->tpm_limit,
-                 .max_parallel = caller.key->max_parallel_requests};
-  holders[count++] = {.subject = caller.token,
-                      .kind = "key",
-                      .limits = key_limits_,
-                      .budget = caller.key->max_budget,
-                      .spend = caller.key->spend->value()};
   const auto now = store::now_millis();
   fleet::SharedLimits* shared = services_.shared_limits;
-  if (!shared) co_return admit_local_limits({holders.data(), count}, 1, now);
+  if (!shared) {
+    if (!caller.key) co_return Result<void>{};
+    co_return admit_local_limits({holders.data(), count}, 1, now);
+  }
 
   // Redis counts only the holders with limits or a budget; none: no round trip.
-  std::array<fleet::Holder, 3> counted;
-  std::array<const auth::CachedOwner*, 3> counted_owner{};
+  struct Whose {
+    const auth::CachedOwner* owner = nullptr;      // a team or user; else the key, unless
+    const auth::ModelBudget* model = nullptr;      // the key's budget for the model, or
+    const auth::CachedBudget* end_user = nullptr;  // the end user's
+  };
+  std::array<fleet::Holder, 5> counted;
+  std::array<Whose, 5> whose{};
   std::size_t counted_count = 0;
   for (std::size_t i = 0; i < count; ++i) {
     if (!holders[i].counted()) continue;
-    counted_owner[counted_count] = owner_of[i];
+    whose[counted_count].owner = owner_of[i];
     counted[counted_count++] = holders[i];
+  }
+  if (const auth::ModelBudget* budget =
+          caller.key ? auth::find_model_budget(caller.key->model_budgets, request_->model)
+                     : nullptr) {
+    model_budget_subject_ = auth::model_budget_subject(caller.token, *budget, now);
+    whose[counted_count].model = budget;
+    counted[counted_count++] = {.subject = model_budget_subject_,
+                                .kind = "key",
+                                .budget = budget->max_budget,
+                                .spend = budget->spend->value(now),
+                                .charged_at_end = false};
+  }
+  if (const auth::CachedBudget* end_user =
+          caller.snapshot ? caller.snapshot->find_end_user(end_user_) : nullptr;
+      end_user && end_user->max_budget) {
+    end_user_subject_ = store::kEndUserPrefix + end_user->id;
+    whose[counted_count].end_user = end_user;
+    counted[counted_count++] = {.subject = end_user_subject_,
+                                .kind = "end user",
+                                .budget = end_user->max_budget,
+                                .spend = end_user->spend->value()};
   }
   if (counted_count == 0) co_return Result<void>{};
   const std::span<const fleet::Holder> asked(counted.data(), counted_count);
@@ -190,17 +222,21 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
       co_return Result<void>{};
     case fleet::SharedAdmission::Verdict::refused: {
       const fleet::Holder& refusing = counted[admission.holder];
-      const auth::CachedOwner* owner = counted_owner[admission.holder];
+      const Whose& refused = whose[admission.holder];
       if (!admission.over_budget) {
         co_return limits::refusal(refusing.kind, refusing.limits, admission.usage, now);
       }
-      co_return owner ? auth::owner_over_budget(*owner, admission.spend)
-                      : auth::key_over_budget(*caller.key, admission.spend);
+      if (refused.model) co_return auth::model_over_budget(*caller.key, request_->model);
+      if (refused.end_user)
+        co_return auth::end_user_over_budget(*refused.end_user, admission.spend);
+      co_return refused.owner ? auth::owner_over_budget(*refused.owner, admission.spend)
+                              : auth::key_over_budget(*caller.key, admission.spend);
     }
     case fleet::SharedAdmission::Verdict::unavailable: break;
   }
   // Redis is away: this instance's share of each limit (docs/SCALING.md).
   shared->count_local_admission();
+  if (!caller.key) co_return Result<void>{};
   co_return admit_local_limits({holders.data(), count}, shared->instances(), now);
 }
 
@@ -254,8 +290,18 @@ void CallRecord::settle() {
                                   .stream = admitted_ && request_->stream,
                                   .cache_hit = cache_hit_,
                                   .response_body = response_body_});
-  shared_lease_.finish(tokens, cost_);
   const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
+  // The model budget of the group that answered (a fallback's may not be the one admitted).
+  const auth::ModelBudget* model_budget =
+      key && cost_ > 0 ? auth::find_model_budget(key->model_budgets, outcome.served_group)
+                       : nullptr;
+  if (model_budget) {
+    const std::string subject = auth::model_budget_subject(caller_->token, *model_budget, now);
+    const std::string_view also_charged[] = {subject};
+    shared_lease_.finish(tokens, cost_, also_charged);
+  } else {
+    shared_lease_.finish(tokens, cost_);
+  }
   if (key && cost_ > 0) {
     auth::charge_model_budget(*key, outcome.served_group, cost_, now);
     if (key->soft_budget && key->spend->crossed(*key->soft_budget)) {

@@ -104,6 +104,9 @@ class CallRecord {
   limits::Permit key_permit_;
   std::array<limits::Permit, 2> owner_permits_;
   fleet::Lease shared_lease_;  // in a fleet: the call's place in the shared counts
+  // In a fleet, the names Redis counts the key's model budget and the end user's budget under.
+  std::string model_budget_subject_;
+  std::string end_user_subject_;
   // The key's own limits and its counts with this call, for the x-ratelimit-* headers.
   limits::Limits key_limits_;
   limits::Usage key_usage_;

@@ -28,7 +28,7 @@ class ModelCalls {
       : router_(router),
         callers_(callers),
         services_(services),
-        relay_(transport, limits),
+        relay_(transport, limits, services.shared_limits),
         cache_(cache) {}
 
   void add_to(server::Routes& routes);

@@ -66,10 +66,25 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
         co_return End{.answered = true};
       }
     }
+    const bool claimed = claims_ && plan.counts_deployment_usage();
+    if (claimed) {
+      const auto group = plan.group_deployments();
+      const auto claim = co_await claims_->claim(*next->deployment, group);
+      if (claim.verdict != DeploymentClaims::Claim::Verdict::unavailable) {
+        const auto until = clock.now() + claim.window_left;
+        for (std::size_t i = 0; i < group.size() && i < claim.group.size(); ++i)
+          plan.fleet_usage(*group[i], claim.group[i].requests, claim.group[i].tokens, until);
+      }
+      if (claim.verdict == DeploymentClaims::Claim::Verdict::full) {
+        plan.withdraw(*next);
+        continue;
+      }
+    }
     plan.started(*next, clock.now());
     AttemptEnd end = co_await attempt(request, *next, sink, clock, outcome, abort, client_key);
     plan.finished(*next, end.failure ? &*end.failure : nullptr, clock.now(), end.tokens,
                   end.latency);
+    if (claimed && end.tokens > 0) claims_->add_tokens(*next->deployment, end.tokens);
     while (end.unread) {
       auto rest = co_await end.unread->next();
       if (!rest || !*rest) break;

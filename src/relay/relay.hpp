@@ -9,6 +9,7 @@
 #include "api/request.hpp"
 #include "api/usage.hpp"
 #include "relay/clock.hpp"
+#include "relay/deployment_claims.hpp"
 #include "relay/sink.hpp"
 #include "router/attempt_plan.hpp"
 #include "upstream/transport.hpp"
@@ -48,8 +49,10 @@ struct AnswerLimits {
 
 class Relay {
  public:
-  explicit Relay(upstream::Transport& transport, AnswerLimits limits = {})
-      : transport_(transport), limits_(limits) {}
+  // claims: a fleet's deployment counts; nullptr without one.
+  explicit Relay(upstream::Transport& transport, AnswerLimits limits = {},
+                 DeploymentClaims* claims = nullptr)
+      : transport_(transport), limits_(limits), claims_(claims) {}
 
   // `client_key`: the key the client presented, masked in any upstream error relayed.
   asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
@@ -68,6 +71,7 @@ class Relay {
 
   upstream::Transport& transport_;
   AnswerLimits limits_;
+  DeploymentClaims* claims_;
 };
 
 }  // namespace llmux::relay

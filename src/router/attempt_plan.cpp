@@ -180,7 +180,10 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
       continue;
     }
     const Load load = health_.load(*deployment, now);
-    if (policy_.strategy == Strategy::usage_based && !within_limits(*deployment, load)) {
+    const bool withdrawn =
+        std::find(withdrawn_.begin(), withdrawn_.end(), deployment) != withdrawn_.end();
+    if (withdrawn ||
+        (policy_.strategy == Strategy::usage_based && !within_limits(*deployment, load))) {
       first_back = first_back.value_or(now + std::chrono::seconds(1));
       continue;
     }
@@ -242,6 +245,24 @@ Result<Attempt> AttemptPlan::pick_in_group(TimePoint now) {
 void AttemptPlan::started(const Attempt& attempt, TimePoint now) {
   attempt_started_ = now;
   health_.call_started(*attempt.deployment, now);
+}
+
+bool AttemptPlan::counts_deployment_usage() const {
+  return policy_.strategy == Strategy::usage_based;
+}
+
+void AttemptPlan::fleet_usage(const Deployment& deployment, std::int64_t requests,
+                              std::int64_t tokens, TimePoint until) {
+  health_.observe_fleet_usage(deployment, requests, tokens, until);
+}
+
+void AttemptPlan::withdraw(const Attempt&) {
+  // The retry or fallback that chose it is still being made: on another deployment, or the
+  // group's "no deployments available".
+  if (tried_.empty()) return;
+  withdrawn_.push_back(tried_.back());
+  tried_.pop_back();
+  last_failure_.reset();
 }
 
 void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoint now,

@@ -114,6 +114,16 @@ class AttemptPlan {
   // state. `latency` is what latency-based routing compares: the time to the first chunk of a
   // stream; by default, the whole attempt.
   void started(const Attempt& attempt, TimePoint now);
+  // usage-based-routing in a fleet: each attempt is first claimed from the fleet's count of its
+  // deployment's minute, which also tells the group's usage.
+  bool counts_deployment_usage() const;
+  std::span<const Deployment* const> group_deployments() const { return group_deployments_; }
+  // The fleet's count of one of the group's deployments this minute, which ends at `until`.
+  void fleet_usage(const Deployment& deployment, std::int64_t requests, std::int64_t tokens,
+                   TimePoint until);
+  // The fleet found the attempt's deployment full: it is not made, and next() picks again among
+  // the others without counting another retry or fallback.
+  void withdraw(const Attempt& attempt);
   void finished(const Attempt& attempt, const Error* failure, TimePoint now,
                 std::int64_t tokens = 0, std::optional<Clock::duration> latency = std::nullopt);
 
@@ -153,7 +163,8 @@ class AttemptPlan {
   int retries_in_group_ = 0;
   int retries_ = 0;
   int fallbacks_used_ = 0;
-  std::vector<const Deployment*> tried_;  // in this group
+  std::vector<const Deployment*> tried_;      // in this group
+  std::vector<const Deployment*> withdrawn_;  // found full by the fleet: not picked again
   std::optional<Error> last_failure_;
   bool first_attempt_ = true;
   // Deployments made for this request (wildcard matches, client credentials); a list keeps

@@ -1,5 +1,7 @@
 #include "router/health.hpp"
 
+#include <algorithm>
+
 #include "router/model_table.hpp"
 
 namespace llmux::router {
@@ -62,7 +64,22 @@ Load InMemoryHealth::load(const Deployment& deployment, TimePoint now) const {
     load.requests_this_minute = state.requests.load(std::memory_order_relaxed);
     load.tokens_this_minute = state.tokens.load(std::memory_order_relaxed);
   }
+  if (nanoseconds(now) < state.fleet_until_ns.load(std::memory_order_relaxed)) {
+    load.requests_this_minute =
+        std::max(load.requests_this_minute, state.fleet_requests.load(std::memory_order_relaxed));
+    load.tokens_this_minute =
+        std::max(load.tokens_this_minute, state.fleet_tokens.load(std::memory_order_relaxed));
+  }
   return load;
+}
+
+void InMemoryHealth::observe_fleet_usage(const Deployment& deployment, std::int64_t requests,
+                                         std::int64_t tokens, TimePoint until) {
+  Slot& state = slot(deployment);
+  // Readers may pair a new count with the old window's end for an instant: routing tolerates it.
+  state.fleet_requests.store(requests, std::memory_order_relaxed);
+  state.fleet_tokens.store(tokens, std::memory_order_relaxed);
+  state.fleet_until_ns.store(nanoseconds(until), std::memory_order_relaxed);
 }
 
 void InMemoryHealth::call_started(const Deployment& deployment, TimePoint now) {

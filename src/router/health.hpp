@@ -76,6 +76,10 @@ class HealthState {
   // A cooldown decided elsewhere (by the fleet's count of failures): the deployment (by
   // Deployment::index) is skipped until `until`, or longer if it already cools longer.
   virtual void cool(std::size_t deployment_index, TimePoint until) = 0;
+  // The fleet's requests and tokens on the deployment in its current minute, which ends at
+  // `until`: until then load() reports at least these.
+  virtual void observe_fleet_usage(const Deployment& deployment, std::int64_t requests,
+                                   std::int64_t tokens, TimePoint until) = 0;
 };
 
 // One process's state, indexed by Deployment::index. Reads and successful calls are lock-free
@@ -93,6 +97,8 @@ class InMemoryHealth final : public HealthState {
                      TimePoint now) override;
   void report_failures_to(FailureReporter reporter) override;
   void cool(std::size_t deployment_index, TimePoint until) override;
+  void observe_fleet_usage(const Deployment& deployment, std::int64_t requests, std::int64_t tokens,
+                           TimePoint until) override;
 
  private:
   struct alignas(64) Slot {
@@ -103,6 +109,10 @@ class InMemoryHealth final : public HealthState {
     std::atomic<std::int64_t> tokens{0};
     std::atomic<std::int64_t> failed_calls{0};  // since the start, never reset
     std::atomic<std::int64_t> latency_us{0};
+    // The fleet's usage as Redis last told it, valid until fleet_until_ns (its window's end).
+    std::atomic<std::int64_t> fleet_requests{0};
+    std::atomic<std::int64_t> fleet_tokens{0};
+    std::atomic<std::int64_t> fleet_until_ns{0};
     std::mutex failure_mutex;
     std::int64_t failure_minute = -1;  // guarded by failure_mutex
     int failures = 0;                  // guarded by failure_mutex

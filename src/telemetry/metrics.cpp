@@ -174,6 +174,9 @@ void Metrics::render_fleet(std::string& out) const {
   one("llmux_fleet_call_ends_counted_total", "counter",
       "Calls whose end (tokens, cost, freed parallel slots) the fleet's Redis has counted.",
       read(fleet_.call_ends_counted));
+  one("llmux_fleet_local_deployment_claims_total", "counter",
+      "Attempts on a deployment with rpm / tpm decided by this instance's counts: Redis was away.",
+      read(fleet_.local_deployment_claims));
 }
 
 }  // namespace llmux::telemetry

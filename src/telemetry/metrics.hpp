@@ -112,6 +112,7 @@ struct FleetMetrics {
   Counter cooldowns_heard{
       0};  // deployment cooldowns taken from the fleet (announced or found running)
   Counter call_ends_counted{0};  // calls whose end (tokens, cost, freed slots) Redis has counted
+  Counter local_deployment_claims{0};  // deployment rpm / tpm decided locally: Redis was away
 };
 
 class Metrics {

@@ -33,17 +33,27 @@ let postgres;
 let redis;
 let fleet = [];
 
-function startInstance() {
+// Groups of one deployment with an rpm of 3, which usage-based-routing keeps to.
+const kDeploymentRpm = 3;
+function rpmLimitedGroups(mockUrl) {
+  return ['rpm-shared', 'rpm-degraded'].map((name) => ({
+    model_name: name,
+    litellm_params: { model: 'openai/gpt-4o-upstream', api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-rpm', rpm: kDeploymentRpm },
+    model_info: { id: name },
+  }));
+}
+
+function startInstance(routerSettings = {}) {
   return startGateway({
     config: {
-      model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url)],
+      model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url), ...rpmLimitedGroups(mock.url)],
       general_settings: {
         master_key: kMasterKey, database_url: postgres.url, drain_timeout_s: 5,
         fleet_lease_s: kLeaseSeconds,
       },
       router_settings: {
         redis_host: redis.host, redis_port: redis.port,
-        allowed_fails: 1, cooldown_time: kCooldownSeconds, num_retries: 0,
+        allowed_fails: 1, cooldown_time: kCooldownSeconds, num_retries: 0, ...routerSettings,
       },
     },
   });
@@ -83,9 +93,9 @@ async function callEndsCounted() {
 
 // One chat call whose end (tokens, cost) Redis has counted when this resolves: an answer leaves
 // before its end is told to Redis (docs/SCALING.md), so the next call of a sequence waits for it.
-async function counted(url, key) {
+async function counted(url, key, extra = {}) {
   const before = await callEndsCounted();
-  const response = await chatWith(url, key);
+  const response = await chatWith(url, key, 'priced', extra);
   const body = response.status === 200 ? (await response.arrayBuffer(), undefined) : await response.json();
   if (response.status === 200) {
     await eventually(async () => (await callEndsCounted()) > before,
@@ -218,6 +228,41 @@ test('a team max_budget counts the spend of all its keys on every instance', asy
   assert.deepEqual(statuses, [200, 200, 400, 400]);
 });
 
+// Calls of kCallCost, one after the other, in turn on each instance, until one is refused (at
+// most six): the statuses and the refusal's error.
+async function spendInTurn(key, extra = {}) {
+  const statuses = [];
+  let refused;
+  for (let i = 0; i < 6 && !refused; ++i) {
+    const { status, body } = await counted(fleet[i % fleet.length].url, key, extra);
+    if (status !== 200) refused = body.error;
+    statuses.push(status);
+  }
+  return { statuses, refused };
+}
+
+test('a key\'s model_max_budget counts the spend of every instance', async () => {
+  const key = await generateKey(fleet[0].url, { model_max_budget: { priced: 2.5 * kCallCost } });
+  await knownEverywhere(key.key);
+  const { statuses, refused } = await spendInTurn(key.key);
+  assert.deepEqual(statuses, [200, 200, 200, 400]);
+  assert.equal(refused.type, 'budget_exceeded');
+  assert.match(refused.message, /^LiteLLM Virtual Key: [0-9a-f]{64}, key_alias: None, exceeded budget for model=priced$/);
+});
+
+test('an end user\'s max_budget counts the spend of every instance', async () => {
+  const endUser = `fleet-end-user-${Date.now()}`;
+  const created = await admin(fleet[0].url, 'POST', '/customer/new', { user_id: endUser, max_budget: 2.5 * kCallCost });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  // A key made after it: once every instance knows the key, its snapshot holds the end user too.
+  await knownEverywhere((await generateKey(fleet[0].url, {})).key);
+  const { statuses, refused } = await spendInTurn(kMasterKey, { user: endUser });
+  assert.deepEqual(statuses, [200, 200, 200, 400]);
+  assert.equal(refused.type, 'budget_exceeded');
+  const spent = String(Number((3 * kCallCost).toPrecision(10)));
+  assert.ok(refused.message.startsWith(`ExceededBudget: End User=${endUser} over budget. Spend=${spent},`), refused.message);
+});
+
 test('a team rpm_limit holds across the instances for all its keys', async () => {
   await inRoomyMinute();
   const team = await admin(fleet[0].url, 'POST', '/team/new', { rpm_limit: 3 });
@@ -327,4 +372,93 @@ test('Redis killed under load: no request fails, each instance counts its share,
   const statuses = await spread(key.key, 6);
   assert.deepEqual([...new Set(statuses)], [200]);
   assert.ok(await metric(fleet[0], 'llmux_fleet_shared_admissions_total') >= sharedAfter + 3);
+});
+
+test('a key change announced while Redis is away reaches the others when they resubscribe', async () => {
+  const heardBefore = await metric(fleet[1], 'llmux_fleet_key_changes_received_total');
+  await redis.kill();
+  // Announced to nobody: Redis is down.
+  const key = await generateKey(fleet[0].url, {});
+  await redis.start();
+  // Each instance rebuilds its snapshot on resubscribing (the reconnect's backoff is at most 5 s),
+  // well before its 30 s rebuild.
+  for (const instance of fleet) {
+    await eventually(async () => {
+      const response = await fetch(`${instance.url}/v1/models`, { headers: { Authorization: `Bearer ${key.key}` } });
+      await response.arrayBuffer();
+      return response.status === 200;
+    }, { timeoutMs: 8000, what: `the key on ${instance.url}` });
+  }
+  assert.equal(await metric(fleet[1], 'llmux_fleet_key_changes_received_total'), heardBefore,
+    'learnt by resubscribing, not from a message');
+});
+
+test('a key change heard while PostgreSQL is away is applied once it answers again', async () => {
+  const logged = (instance) => instance.stdout() + instance.stderr();
+  await redis.kill();
+  // Announced to nobody: Redis is down.
+  const key = await generateKey(fleet[0].url, {});
+  const knownOnSecond = async () => {
+    const response = await fetch(`${fleet[1].url}/v1/models`, { headers: { Authorization: `Bearer ${key.key}` } });
+    await response.arrayBuffer();
+    return response.status === 200;
+  };
+  await postgres.pause();
+  try {
+    const logBefore = logged(fleet[1]).length;
+    await redis.start();
+    // The second instance resubscribes, takes it as a change, and cannot read the database.
+    await eventually(async () => logged(fleet[1]).slice(logBefore)
+      .includes('key change from another instance waits for the database'), { timeoutMs: 8000, what: 'the change kept' });
+    assert.equal(await knownOnSecond(), false);
+  } finally {
+    await postgres.resume();
+  }
+  await eventually(knownOnSecond, { timeoutMs: 5000, what: 'the key on the second instance' });
+});
+
+// Two more instances routing by usage (the others route by simple-shuffle): `count` calls at once
+// to `group`, spread over them; resolves with the statuses.
+async function callUsageRouted(pair, group, count) {
+  const calls = Array.from({ length: count }, async (_, i) => {
+    const response = await chatWith(pair[i % pair.length].url, kMasterKey, group);
+    await response.arrayBuffer();
+    return response.status;
+  });
+  return Promise.all(calls);
+}
+
+async function withUsageRoutedPair(body) {
+  const pair = [await startInstance({ routing_strategy: 'usage-based-routing' }),
+    await startInstance({ routing_strategy: 'usage-based-routing-v2' })];
+  try {
+    await body(pair);
+  } finally {
+    for (const instance of pair) await instance.stop();
+  }
+}
+
+test('usage-based-routing keeps a deployment under its rpm across the instances', async () => {
+  await inRoomyMinute();
+  await withUsageRoutedPair(async (pair) => {
+    const statuses = await callUsageRouted(pair, 'rpm-shared', 8);
+    assert.equal(countOf(statuses, 200), kDeploymentRpm, statuses.join(' '));
+    assert.equal(countOf(statuses, 429), 8 - kDeploymentRpm, statuses.join(' '));
+  });
+});
+
+test('Redis away: each instance keeps a deployment under its rpm by its own count', async () => {
+  await inRoomyMinute();
+  await withUsageRoutedPair(async (pair) => {
+    await redis.kill();
+    try {
+      const statuses = await callUsageRouted(pair, 'rpm-degraded', 8);
+      assert.equal(countOf(statuses, 200), 2 * kDeploymentRpm, statuses.join(' '));
+      for (const instance of pair) {
+        assert.ok(await metric(instance, 'llmux_fleet_local_deployment_claims_total') >= kDeploymentRpm);
+      }
+    } finally {
+      await redis.start();
+    }
+  });
 });

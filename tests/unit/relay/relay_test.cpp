@@ -237,7 +237,7 @@ struct Fixture {
     EXPECT_TRUE(request);
     router::AttemptPlan plan(
         table, policy, *health, [] { return 0.0; }, group, group, std::move(options), clock.now());
-    Relay relay(*transport);
+    Relay relay(*transport, {}, claims);
     End end;
     asio::io_context io;
     asio::co_spawn(
@@ -262,6 +262,7 @@ struct Fixture {
   router::ModelTable table;
   router::RouterPolicy policy;
   std::unique_ptr<router::InMemoryHealth> health;
+  DeploymentClaims* claims = nullptr;
   ManualClock clock;
   std::unique_ptr<ScriptedTransport> transport;
   MemorySink sink;
@@ -291,6 +292,59 @@ TEST(Relay, RetriesA5xxAndA429ButNotA4xx) {
   EXPECT_EQ(refused.error->message, "scripted 400");
   EXPECT_EQ(bad.transport->log.calls.size(), 1u);
   EXPECT_FALSE(bad.sink.started());
+}
+
+// A fleet's deployment counts in which the deployments named `full` are at their rpm.
+struct ScriptedClaims final : DeploymentClaims {
+  std::vector<std::string> full;
+  std::vector<std::string> claimed;
+  std::vector<std::pair<std::string, std::int64_t>> tokens;
+  asio::awaitable<Claim> claim(const router::Deployment& chosen,
+                               std::span<const router::Deployment* const> group) override {
+    const auto is_full = [this](const router::Deployment& deployment) {
+      return std::find(full.begin(), full.end(), deployment.id) != full.end();
+    };
+    if (!is_full(chosen)) claimed.push_back(chosen.id);
+    Claim claim{.verdict = is_full(chosen) ? Claim::Verdict::full : Claim::Verdict::claimed,
+                .window_left = 30s};
+    for (const router::Deployment* deployment : group)
+      claim.group.push_back({.requests = is_full(*deployment) ? 2 : 0});
+    co_return claim;
+  }
+  void add_tokens(const router::Deployment& deployment, std::int64_t count) override {
+    tokens.emplace_back(deployment.id, count);
+  }
+};
+
+TEST(Relay, UnderUsageBasedRoutingADeploymentTheFleetFoundFullIsPassedOver) {
+  auto a = entry("g", "a");
+  auto b = entry("g", "b");
+  a.params.rpm = b.params.rpm = 2;
+  Fixture f({a, b});
+  f.policy.strategy = router::Strategy::usage_based;
+  ScriptedClaims claims;
+  claims.full = {"a"};
+  f.claims = &claims;
+  const End end = f.run({answers()}, false);
+  EXPECT_TRUE(end.answered);
+  EXPECT_THAT(f.deployments_called(), ElementsAre("b"));
+  EXPECT_EQ(f.outcome.retries, 0);
+  EXPECT_THAT(claims.claimed, ElementsAre("b"));
+  const std::vector<std::pair<std::string, std::int64_t>> tokens{{"b", 5}};
+  EXPECT_EQ(claims.tokens, tokens);
+
+  claims.full = {"a", "b"};
+  const End refused = f.run({answers()}, false);
+  EXPECT_FALSE(refused.answered);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(http_status(*refused.error), 429);
+  EXPECT_TRUE(f.transport->log.calls.empty());
+
+  Fixture shuffled({a, b});  // other strategies never ask the fleet
+  shuffled.claims = &claims;
+  claims.full.clear();
+  EXPECT_TRUE(shuffled.run({answers()}, false).answered);
+  EXPECT_THAT(claims.claimed, ElementsAre("b"));
 }
 
 TEST(Relay, BacksOffBetweenRetriesOfOneDeploymentAndHonoursRetryAfter) {

@@ -421,5 +421,51 @@ TEST(AttemptPlan, UsageBasedRoutingNeverGoesPastRpm) {
   EXPECT_EQ(id_of(f.plan("g", {}, kStart + 60s).next(kStart + 60s)), "limited");  // a new minute
 }
 
+TEST(AttemptPlan, ADeploymentTheFleetFoundFullIsWithdrawnAndAnotherPicked) {
+  auto a = entry("g", "a");
+  auto b = entry("g", "b");
+  a.params.rpm = b.params.rpm = 2;
+  Fixture f({a, b});
+  EXPECT_FALSE(f.plan("g").counts_deployment_usage());
+  f.policy.strategy = Strategy::usage_based;
+
+  auto plan = f.plan("g");
+  EXPECT_TRUE(plan.counts_deployment_usage());
+  ASSERT_EQ(plan.group_deployments().size(), 2u);
+  auto first = plan.next(kStart);
+  ASSERT_TRUE(first);
+  plan.fleet_usage(*first->deployment, 2, 0, kStart + 30s);
+  plan.withdraw(*first);
+  auto second = plan.next(kStart);
+  ASSERT_TRUE(second);
+  EXPECT_NE(id_of(second), id_of(first));
+  EXPECT_EQ(second->wait, Clock::duration::zero());
+  EXPECT_EQ(plan.attempted_retries(), 0);
+  plan.fleet_usage(*second->deployment, 2, 0, kStart + 30s);
+  plan.withdraw(*second);
+  auto none = plan.next(kStart);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(http_status(none.error()), 429);
+  EXPECT_THAT(none.error().message, HasSubstr("No deployments available"));
+  // The fleet's minute has ended: both are back, but a plan does not pick again what it withdrew.
+  auto later = f.plan("g", {}, kStart + 30s);
+  auto chosen = later.next(kStart + 30s);
+  ASSERT_TRUE(chosen);
+  later.withdraw(*chosen);
+  auto other = later.next(kStart + 30s);
+  ASSERT_TRUE(other);
+  EXPECT_NE(id_of(other), id_of(chosen));
+}
+
+TEST(AttemptPlan, UsageBasedRoutingPicksTheDeploymentTheFleetUsedLeast) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.strategy = Strategy::usage_based;
+  auto plan = f.plan("g");
+  const auto group = plan.group_deployments();
+  plan.fleet_usage(*group[0], 3, 900, kStart + 30s);
+  plan.fleet_usage(*group[1], 5, 100, kStart + 30s);
+  EXPECT_EQ(id_of(plan.next(kStart)), "b");
+}
+
 }  // namespace
 }  // namespace llmux::router

@@ -279,7 +279,9 @@ TEST(ClientSide, UserConfigCannotNameALocalFile) {
       const std::string& problem = error.problems[0];
       EXPECT_THAT(problem,
                   HasSubstr("vertex_credentials to be the service-account key's JSON itself"));
-      if (!path.empty()) EXPECT_THAT(problem, ::testing::Not(HasSubstr(std::string(path)))) << path;
+      if (!path.empty()) {
+        EXPECT_THAT(problem, ::testing::Not(HasSubstr(std::string(path)))) << path;
+      }
       if (first.empty()) first = problem;
       EXPECT_EQ(problem, first) << path;
     }

@@ -148,5 +148,18 @@ TEST(Health, ManyThreadsKeepInFlightExact) {
   EXPECT_EQ(health.load(d, kStart).requests_this_minute, 40000);
 }
 
+TEST(Health, TheFleetsUsageCountsUntilItsMinuteEnds) {
+  InMemoryHealth health(1, {});
+  const Deployment d = deployment(0);
+  health.call_started(d, kStart);
+  health.observe_fleet_usage(d, 5, 700, kStart + 10s);
+  EXPECT_EQ(health.load(d, kStart + 1s).requests_this_minute, 5);
+  EXPECT_EQ(health.load(d, kStart + 1s).tokens_this_minute, 700);
+  health.observe_fleet_usage(d, 0, 0, kStart + 10s);  // less than this process counted itself
+  EXPECT_EQ(health.load(d, kStart + 1s).requests_this_minute, 1);
+  health.observe_fleet_usage(d, 5, 700, kStart + 10s);
+  EXPECT_EQ(health.load(d, kStart + 10s).requests_this_minute, 1);  // the fleet's minute ended
+}
+
 }  // namespace
 }  // namespace llmux::router
