@@ -23,7 +23,7 @@
 # key's limits are then counted in Redis (docs/SCALING.md).
 #
 # Each binary serves the bench's config (one worker, a virtual key, spend in SQLite) against the
-# bench's nginx mock upstream (JSON on 18080, a 12-event stream on 18081), under callgrind; h2load
+# bench's nginx mock upstream (JSON, and a 12-event stream; free ports), under callgrind; h2load
 # sends N_JSON chat requests and N_STREAM streamed ones; SIGTERM ends it (so the last spend is
 # written). The worker thread's instructions are what a request costs on the busy core; the store
 # thread's are the spend log's share; the indexer's run at idle priority.
@@ -39,10 +39,10 @@ case $ROUTE in
   responses) ROUTE_PATH=/v1/responses ;;
   *) echo "callgrind.sh: ROUTE is chat, messages or responses" >&2; exit 2 ;;
 esac
-MOCK_PORT_JSON=18080
-MOCK_PORT_SSE=18081
-PORT=${CALLGRIND_PORT:-18290}
-REDIS_PORT=${CALLGRIND_REDIS_PORT:-18291}
+source "$BENCH_DIR/lib/common.sh"
+read -r MOCK_PORT_JSON MOCK_PORT_SSE PORT REDIS_PORT <<<"$(free_ports 4)"
+PORT=${CALLGRIND_PORT:-$PORT}
+REDIS_PORT=${CALLGRIND_REDIS_PORT:-$REDIS_PORT}
 CACHE=${CACHE:-}
 KEY_LIMITS=${KEY_LIMITS:-}
 FLEET=${FLEET:-}
@@ -62,7 +62,6 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$RUN_DIR/logs" "$RUN_DIR/tmp"
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {
   local i
   for ((i = 0; i < 600; ++i)); do port_open "$1" && return 0; sleep 0.1; done
@@ -70,7 +69,8 @@ wait_port() {
   return 1
 }
 
-nginx -p "$RUN_DIR" -c "$BENCH_DIR/mock-upstream/nginx.conf" >"$RUN_DIR/logs/mock.log" 2>&1 &
+render_conf "$BENCH_DIR/mock-upstream/nginx.conf" "$RUN_DIR/mock-upstream.conf"
+nginx -p "$RUN_DIR" -c "$RUN_DIR/mock-upstream.conf" >"$RUN_DIR/logs/mock.log" 2>&1 &
 pids+=($!)
 wait_port $MOCK_PORT_JSON
 wait_port $MOCK_PORT_SSE
@@ -112,7 +112,9 @@ general_settings:
 $cache_settings
 YAML
   local extra_name="EXTRA_YAML_$label"
-  [[ -n ${!extra_name:-} ]] && printf '%s\n' "${!extra_name}" >>"$dir/config.yaml"
+  # @MOCK_PORT_JSON@ in it (workload/callbacks.yaml) names the mock's port of this run.
+  [[ -n ${!extra_name:-} ]] && printf '%s\n' "${!extra_name}" |
+    sed "s/@MOCK_PORT_JSON@/$MOCK_PORT_JSON/g" >>"$dir/config.yaml"
   if [[ $FLEET == *$label* ]]; then
     printf 'router_settings:\n  redis_host: 127.0.0.1\n  redis_port: %s\n' "$REDIS_PORT" >>"$dir/config.yaml"
   fi

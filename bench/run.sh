@@ -49,6 +49,7 @@ AUTH_HEADER="Authorization: Bearer sk-bench-dummy"
 
 source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/load.sh"
+choose_ports
 
 if (($# > 0)); then TARGETS=("$@"); else TARGETS=(direct nginx-proxy llmux); fi
 STARTED=()    # targets whose target_start ran: cleanup stops them
@@ -143,20 +144,20 @@ start_mocks() {
             -name ngx_http_echo_module.so 2>/dev/null | head -n 1 || true)
         [[ -n $module ]] || die "the inflight and paced modes need nginx's echo module (libnginx-mod-http-echo)"
     fi
-    local port
-    for port in 18080 18081 18082 18083; do port_open "$port" && die "127.0.0.1:$port is already in use"; done
-    spawn mock-upstream "$LOAD_CPU" nginx -p "$RUN_DIR" -c "$BENCH_DIR/mock-upstream/nginx.conf"
-    await_200 http://127.0.0.1:18080/v1/chat/completions "$BENCH_DIR/workload/chat-small.json" "" 10 ||
+    render_conf "$BENCH_DIR/mock-upstream/nginx.conf" "$RUN_DIR/mock-upstream.conf"
+    spawn mock-upstream "$LOAD_CPU" nginx -p "$RUN_DIR" -c "$RUN_DIR/mock-upstream.conf"
+    await_200 "http://127.0.0.1:$MOCK_PORT_JSON/v1/chat/completions" "$BENCH_DIR/workload/chat-small.json" "" 10 ||
         die "the mock upstream did not start (see $RUN_DIR/logs/mock-upstream.log)"
     if [[ " $MODES " == *" inflight "* ]]; then
-        spawn mock-slow "$LOAD_CPU" nginx -p "$RUN_DIR" -g "load_module $module;" -c "$BENCH_DIR/mock-upstream/nginx-slow.conf"
-        await_200 http://127.0.0.1:18082/v1/chat/completions "$BENCH_DIR/workload/chat-small.json" "" 10 ||
+        render_conf "$BENCH_DIR/mock-upstream/nginx-slow.conf" "$RUN_DIR/mock-slow.conf"
+        spawn mock-slow "$LOAD_CPU" nginx -p "$RUN_DIR" -g "load_module $module;" -c "$RUN_DIR/mock-slow.conf"
+        await_200 "http://127.0.0.1:$MOCK_PORT_SLOW/v1/chat/completions" "$BENCH_DIR/workload/chat-small.json" "" 10 ||
             die "the slow mock did not start (see $RUN_DIR/logs/mock-slow.log)"
     fi
     if [[ " $MODES " == *" paced "* ]]; then
-        "$BENCH_DIR/mock-upstream/paced-conf.sh" "$PACED_CHUNKS" "$PACED_INTERVAL_MS" >"$RUN_DIR/mock-paced.conf"
+        "$BENCH_DIR/mock-upstream/paced-conf.sh" "$PACED_CHUNKS" "$PACED_INTERVAL_MS" "$MOCK_PORT_PACED" >"$RUN_DIR/mock-paced.conf"
         spawn mock-paced "$LOAD_CPU" nginx -p "$RUN_DIR" -g "load_module $module;" -c "$RUN_DIR/mock-paced.conf"
-        await_200 http://127.0.0.1:18083/v1/chat/completions "$BENCH_DIR/workload/chat-small-stream.json" "" 10 ||
+        await_200 "http://127.0.0.1:$MOCK_PORT_PACED/v1/chat/completions" "$BENCH_DIR/workload/chat-small-stream.json" "" 10 ||
             die "the paced mock did not start (see $RUN_DIR/logs/mock-paced.log)"
     fi
 }

@@ -302,6 +302,7 @@ async function loadModels() {
         cooling ? `cooling down (${Math.ceil(health.cooling_seconds_left)} s)` : 'healthy'),
       el('td', {}, health.in_flight),
       el('td', {}, health.requests_this_minute),
+      el('td', {}, health.failures),
       el('td', {}, health.latency_ms ? `${Math.round(health.latency_ms)} ms` : '—'));
   }));
 }

@@ -23,6 +23,39 @@ install_packages() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# free_ports N : N distinct loopback ports nothing listens on now, as the kernel picks them (all
+# held until the last is picked; another program could still take one before ours binds it).
+free_ports() {
+    python3 -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
+}
+
+# The ports of a run, each taken free once (targets are sourced more than once) unless the
+# environment sets it. The mocks': JSON, SSE, slow (inflight mode), paced (paced mode); the nginx
+# proxy's, one per mock; llmux's, llmux-b's, llmux-fleet's and its redis-server's.
+choose_ports() {
+    local names=(MOCK_PORT_JSON MOCK_PORT_SSE MOCK_PORT_SLOW MOCK_PORT_PACED
+        PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED
+        LLMUX_PORT LLMUX_B_PORT LLMUX_FLEET_PORT LLMUX_REDIS_PORT) ports i
+    read -ra ports <<<"$(free_ports ${#names[@]})"
+    for i in "${!names[@]}"; do
+        [[ -n ${!names[i]:-} ]] || printf -v "${names[i]}" '%s' "${ports[i]}"
+    done
+}
+
+# render_conf TEMPLATE OUT : TEMPLATE with each @MOCK_PORT_*@ and @PROXY_PORT_*@ replaced by the
+# run's port.
+render_conf() {
+    local name args=()
+    for name in MOCK_PORT_JSON MOCK_PORT_SSE MOCK_PORT_SLOW MOCK_PORT_PACED \
+        PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED; do
+        args+=(-e "s/@$name@/${!name:-0}/g")
+    done
+    sed "${args[@]}" "$1" >"$2"
+}
+
 pid_of() { local f="$RUN_DIR/pids/$1.pid"; [[ -f $f ]] && cat "$f"; }
 
 # spawn NAME CPU CMD... : run CMD in the background (pinned to CPU when PIN=1), output to

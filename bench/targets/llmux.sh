@@ -7,13 +7,13 @@
 # counted in a redis-server of its own (docs/SCALING.md).
 # KEY_LIMITS: JSON fields added to the virtual key, e.g. '"rpm_limit":100000000' (every target).
 if [[ ${LLMUX_AS_B:-} == 1 ]]; then
-    LLMUX_SELF=llmux-b LLMUX_SELF_PORT=${LLMUX_B_PORT:-18201} LLMUX_SELF_BIN_VAR=LLMUX_BIN_B
+    LLMUX_SELF=llmux-b LLMUX_SELF_PORT=$LLMUX_B_PORT LLMUX_SELF_BIN_VAR=LLMUX_BIN_B
     LLMUX_SELF_REDIS_PORT=
 elif [[ ${LLMUX_AS_FLEET:-} == 1 ]]; then
-    LLMUX_SELF=llmux-fleet LLMUX_SELF_PORT=${LLMUX_FLEET_PORT:-18202} LLMUX_SELF_BIN_VAR=LLMUX_BIN
-    LLMUX_SELF_REDIS_PORT=${LLMUX_REDIS_PORT:-18203}
+    LLMUX_SELF=llmux-fleet LLMUX_SELF_PORT=$LLMUX_FLEET_PORT LLMUX_SELF_BIN_VAR=LLMUX_BIN
+    LLMUX_SELF_REDIS_PORT=$LLMUX_REDIS_PORT
 else
-    LLMUX_SELF=llmux LLMUX_SELF_PORT=${LLMUX_PORT:-18200} LLMUX_SELF_BIN_VAR=LLMUX_BIN
+    LLMUX_SELF=llmux LLMUX_SELF_PORT=$LLMUX_PORT LLMUX_SELF_BIN_VAR=LLMUX_BIN
     LLMUX_SELF_REDIS_PORT=
 fi
 LLMUX_SELF_DIR=$RUN_DIR/$LLMUX_SELF
@@ -43,7 +43,7 @@ target_prepare() {
     rm -rf "$LLMUX_SELF_DIR" && mkdir -p "$LLMUX_SELF_DIR"
     {
         echo "model_list:"
-        for model in json:18080 sse:18081 slow:18082 paced:18083; do
+        for model in json:$MOCK_PORT_JSON sse:$MOCK_PORT_SSE slow:$MOCK_PORT_SLOW paced:$MOCK_PORT_PACED; do
             port=${model#*:}
             cat <<YAML
   - model_name: bench-${model%:*}

@@ -1,10 +1,10 @@
 #include "api/anthropic_messages.hpp"
 
+#include "api/chat_reading.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -16,16 +16,6 @@ namespace llmux::api {
 namespace json = boost::json;
 
 namespace {
-
-std::string_view string_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_object() : nullptr;
-}
 
 // OpenAI's finish_reason → Anthropic's stop_reason.
 std::string_view stop_reason_of(std::string_view finish_reason) {
@@ -81,30 +71,19 @@ std::string_view error_type_of(int status) {
 
 Result<std::string> chat_answer_to_message(std::string_view chat_answer, const Usage& usage,
                                            const json::object& body) {
-  // The chat answer is read, not kept: on a stack arena (a larger answer grows it on the heap).
-  unsigned char buffer[8192];
-  json::monotonic_resource arena(buffer, sizeof buffer);
-  json::error_code ec;
-  const json::value parsed = json::parse(chat_answer, ec, &arena);
-  const auto* answer = ec ? nullptr : parsed.if_object();
-  const auto* choices = answer ? answer->if_contains("choices") : nullptr;
-  if (!choices || !choices->is_array() || choices->get_array().empty() ||
-      !choices->get_array().front().is_object()) {
-    return make_error(ErrorKind::upstream_failed,
-                      "The upstream answered without a choice to translate.");
-  }
-  const auto& choice = choices->get_array().front().get_object();
-  static const json::object kEmpty;
-  const auto* message = object_of(choice, "message");
-  if (!message) message = &kEmpty;
+  const ChatAnswerReading reading(chat_answer);
+  const auto first = reading.choice();
+  if (!first) return first.error();
+  const json::object& choice = **first;
+  const json::object& message = reading.message();
 
   json::array content;
-  if (const auto reasoning = string_of(*message, "reasoning_content"); !reasoning.empty())
+  if (const auto reasoning = string_of(message, "reasoning_content"); !reasoning.empty())
     content.push_back(
         json::object{{"type", "thinking"}, {"thinking", reasoning}, {"signature", ""}});
-  if (const auto text = string_of(*message, "content"); !text.empty())
+  if (const auto text = string_of(message, "content"); !text.empty())
     content.push_back(json::object{{"type", "text"}, {"text", text}});
-  if (const auto* calls = message->if_contains("tool_calls"); calls && calls->is_array()) {
+  if (const auto* calls = message.if_contains("tool_calls"); calls && calls->is_array()) {
     for (const auto& call_value : calls->get_array()) {
       const auto* call = call_value.if_object();
       const auto* function = call ? object_of(*call, "function") : nullptr;
@@ -117,8 +96,7 @@ Result<std::string> chat_answer_to_message(std::string_view chat_answer, const U
                                      {"input", tool_input(string_of(*function, "arguments"))}});
     }
   }
-  std::string_view model = string_of(*answer, "model");
-  if (model.empty()) model = string_of(body, "model");
+  const std::string_view model = model_of(reading.answer(), body);
   const json::object anthropic{{"id", make_object_id("msg_")},
                                {"type", "message"},
                                {"role", "assistant"},
@@ -132,8 +110,7 @@ Result<std::string> chat_answer_to_message(std::string_view chat_answer, const U
 
 void MessagesStreamWriter::start(const json::object& chunk, std::string& out) {
   started_ = true;
-  std::string_view model = string_of(chunk, "model");
-  if (model.empty()) model = string_of(body_, "model");
+  const std::string_view model = model_of(chunk, body_);
   const json::object message{{"id", make_object_id("msg_")}, {"type", "message"},
                              {"role", "assistant"},          {"model", model},
                              {"content", json::array()},     {"stop_reason", nullptr},
@@ -184,10 +161,8 @@ data: {"type":"content_block_delta","index":)";
 void MessagesStreamWriter::chunk(const json::object& chunk, std::string& out) {
   if (finished_) return;
   if (!started_) start(chunk, out);
-  const auto* choices = chunk.if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty()) return;  // usage only
-  const auto* choice = choices->get_array().front().if_object();
-  if (!choice) return;
+  const auto* choice = first_choice(chunk);
+  if (!choice) return;  // usage only
   if (const auto* delta_object = object_of(*choice, "delta")) {
     // A chunk may carry several kinds: they go out in Anthropic's block order.
     if (const auto text = string_of(*delta_object, "reasoning_content"); !text.empty()) {

@@ -1,5 +1,6 @@
 #include "api/anthropic_messages.hpp"
 
+#include "api/chat_reading.hpp"
 #include "api/request.hpp"
 #include "api/token_estimate.hpp"
 
@@ -20,11 +21,6 @@ constexpr std::size_t kMaxChatToolName = 64;
 
 Error invalid(std::string message, std::string param) {
   return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
-std::string_view string_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
 }
 
 // ---- validation ---------------------------------------------------------------------------------

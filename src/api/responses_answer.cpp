@@ -1,10 +1,9 @@
 #include "api/responses.hpp"
 
+#include "api/chat_reading.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -15,16 +14,6 @@ namespace llmux::api {
 namespace json = boost::json;
 
 namespace {
-
-std::string_view string_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value ? value->if_object() : nullptr;
-}
 
 // The request's value of `key`, else `fallback`: the echo of a setting as applied.
 json::value echo(const json::object& body, std::string_view key, json::value fallback) {
@@ -119,34 +108,23 @@ json::object function_call_item(std::string_view id, std::string_view call_id,
 
 Result<std::string> chat_answer_to_response(std::string_view chat_answer, const Usage& usage,
                                             const json::object& body, std::string_view id) {
-  // The chat answer is read, not kept: on a stack arena (a larger answer grows it on the heap).
-  unsigned char buffer[8192];
-  json::monotonic_resource arena(buffer, sizeof buffer);
-  json::error_code ec;
-  const json::value parsed = json::parse(chat_answer, ec, &arena);
-  const auto* answer = ec ? nullptr : parsed.if_object();
-  const auto* choices = answer ? answer->if_contains("choices") : nullptr;
-  if (!choices || !choices->is_array() || choices->get_array().empty() ||
-      !choices->get_array().front().is_object()) {
-    return make_error(ErrorKind::upstream_failed,
-                      "The upstream answered without a choice to translate.");
-  }
-  const auto& choice = choices->get_array().front().get_object();
-  static const json::object kEmpty;
-  const auto* message = object_of(choice, "message");
-  if (!message) message = &kEmpty;
+  const ChatAnswerReading reading(chat_answer);
+  const auto first = reading.choice();
+  if (!first) return first.error();
+  const json::object& choice = **first;
+  const json::object& message = reading.message();
 
   json::array output;
-  if (const auto reasoning = string_of(*message, "reasoning_content"); !reasoning.empty())
+  if (const auto reasoning = string_of(message, "reasoning_content"); !reasoning.empty())
     output.push_back(reasoning_item(make_object_id("rs_"), reasoning, true));
   json::array content;
-  if (const auto text = string_of(*message, "content"); !text.empty())
+  if (const auto text = string_of(message, "content"); !text.empty())
     content.push_back(output_text(text));
-  if (const auto refusal = string_of(*message, "refusal"); !refusal.empty())
+  if (const auto refusal = string_of(message, "refusal"); !refusal.empty())
     content.push_back(json::object{{"type", "refusal"}, {"refusal", refusal}});
   if (!content.empty())
     output.push_back(message_item(make_object_id("msg_"), std::move(content), true));
-  if (const auto* calls = message->if_contains("tool_calls"); calls && calls->is_array()) {
+  if (const auto* calls = message.if_contains("tool_calls"); calls && calls->is_array()) {
     for (const auto& call_value : calls->get_array()) {
       const auto* call = call_value.if_object();
       const auto* function = call ? object_of(*call, "function") : nullptr;
@@ -158,9 +136,8 @@ Result<std::string> chat_answer_to_response(std::string_view chat_answer, const 
                                           string_of(*function, "arguments"), true));
     }
   }
-  std::string_view model = string_of(*answer, "model");
-  if (model.empty()) model = string_of(body, "model");
-  const auto* created = answer->if_contains("created");
+  const std::string_view model = model_of(reading.answer(), body);
+  const auto* created = reading.answer().if_contains("created");
   json::object response = response_object(
       body, id, created && created->is_int64() ? created->get_int64() : now_seconds(), model,
       "completed");
@@ -222,8 +199,7 @@ void ResponsesStreamWriter::delta(std::string& out, std::string_view type, std::
 
 void ResponsesStreamWriter::start(const json::object& chunk, std::string& out) {
   started_ = true;
-  model_ = string_of(chunk, "model");
-  if (model_.empty()) model_ = string_of(body_, "model");
+  model_ = model_of(chunk, body_);
   const json::object response = response_object(body_, id_, created_at_, model_, "in_progress");
   const std::string text = json::serialize(response);
   response_event(out, "response.created", text);
@@ -320,10 +296,8 @@ void ResponsesStreamWriter::close(std::string& out) {
 void ResponsesStreamWriter::chunk(const json::object& chunk, std::string& out) {
   if (finished_) return;
   if (!started_) start(chunk, out);
-  const auto* choices = chunk.if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty()) return;  // usage only
-  const auto* choice = choices->get_array().front().if_object();
-  if (!choice) return;
+  const auto* choice = first_choice(chunk);
+  if (!choice) return;  // usage only
   const auto current = [this](Item::Kind kind) { return open_ && items_.back().kind == kind; };
   if (const auto* delta_object = object_of(*choice, "delta")) {
     if (const auto text = string_of(*delta_object, "reasoning_content"); !text.empty()) {

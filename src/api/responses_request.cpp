@@ -1,5 +1,7 @@
 #include "api/responses.hpp"
 
+#include "api/chat_reading.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -11,11 +13,6 @@ namespace {
 
 Error invalid(std::string message, std::string param) {
   return make_error(ErrorKind::invalid_request, std::move(message), std::move(param));
-}
-
-std::string_view string_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
 }
 
 bool is_null_or_absent(const json::value* value) { return !value || value->is_null(); }

@@ -70,19 +70,27 @@ bool UiSessions::accepts_login(std::string_view username, std::string_view passw
   return user && pass;
 }
 
-store::Millis UiSessions::login_refused_for(store::Millis now) const {
+store::Millis UiSessions::login_refused_for(const std::string& address, store::Millis now) const {
   const std::lock_guard lock(mutex_);
-  if (now / 60'000 != failure_minute_ || failures_ < kMaxFailedLogins) return 0;
-  return 60'000 - now % 60'000;
+  if (now / 60'000 != failure_minute_) return 0;
+  const auto counted = failures_by_address_.find(address);
+  const bool refused = counted == failures_by_address_.end()
+                           ? failures_by_address_.size() >= kMaxCountedAddresses
+                           : counted->second >= kMaxFailedLogins;
+  return refused ? 60'000 - now % 60'000 : 0;
 }
 
-void UiSessions::login_failed(store::Millis now) {
+void UiSessions::login_failed(const std::string& address, store::Millis now) {
   const std::lock_guard lock(mutex_);
   if (now / 60'000 != failure_minute_) {
     failure_minute_ = now / 60'000;
-    failures_ = 0;
+    failures_by_address_.clear();
   }
-  ++failures_;
+  if (failures_by_address_.size() >= kMaxCountedAddresses &&
+      !failures_by_address_.contains(address)) {
+    return;  // refused until the next minute anyway
+  }
+  ++failures_by_address_[address];
 }
 
 std::string UiSessions::open(store::Millis now) {

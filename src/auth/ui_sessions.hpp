@@ -38,12 +38,16 @@ class UiSessions {
   // The password is the master key (any username), or the pair is UI_USERNAME / UI_PASSWORD.
   // Constant time in the secrets' contents.
   bool accepts_login(std::string_view username, std::string_view password) const;
-  // Failed logins are counted per clock minute, all clients together: past kMaxFailedLogins in a
-  // minute, no login is tried until the next one (a guesser gets that many tries a minute). The
-  // milliseconds left in the minute when refused, else 0.
+  // Failed logins are counted per client address and clock minute: past kMaxFailedLogins in a
+  // minute, no login from that address is tried until the next one (a guesser gets that many
+  // tries a minute; the other admins still log in). At most kMaxCountedAddresses addresses are
+  // counted a minute: past that (guesses from that many addresses), a login from any other
+  // address is refused too, which bounds both the memory and the guesses. The milliseconds left
+  // in the minute when refused, else 0.
   static constexpr int kMaxFailedLogins = 10;
-  store::Millis login_refused_for(store::Millis now) const;
-  void login_failed(store::Millis now);
+  static constexpr std::size_t kMaxCountedAddresses = 1024;
+  store::Millis login_refused_for(const std::string& address, store::Millis now) const;
+  void login_failed(const std::string& address, store::Millis now);
   // A new session's token. At max_sessions, expired sessions go first, then the oldest.
   std::string open(store::Millis now);
   bool valid(std::string_view token, store::Millis now) const;
@@ -57,8 +61,8 @@ class UiSessions {
   std::size_t max_sessions_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, store::Millis> expiry_by_hash_;
-  store::Millis failure_minute_ = -1;  // guarded by mutex_
-  int failures_ = 0;                   // in failure_minute_; guarded by mutex_
+  store::Millis failure_minute_ = -1;                         // guarded by mutex_
+  std::unordered_map<std::string, int> failures_by_address_;  // in failure_minute_; guarded
 };
 
 }  // namespace llmux::auth

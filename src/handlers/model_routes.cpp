@@ -51,6 +51,7 @@ json::object deployment_json(const router::Deployment& deployment,
                      {"in_flight", load.in_flight},
                      {"requests_this_minute", load.requests_this_minute},
                      {"tokens_this_minute", load.tokens_this_minute},
+                     {"failures", load.failures},
                      {"latency_ms", load.latency.count() / 1000.0}};
   return {{"model_name", deployment.model_group},
           {"litellm_params", std::move(params)},

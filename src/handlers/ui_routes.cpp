@@ -108,14 +108,15 @@ asio::awaitable<void> UiRoutes::login(server::Exchange& exchange) {
                              "The login is a JSON object: {\"username\", \"password\"}."));
   }
   const store::Millis now = store::now_millis();
-  if (const store::Millis wait = sessions_.login_refused_for(now); wait > 0) {
+  const std::string client = exchange.client_address();
+  if (const store::Millis wait = sessions_.login_refused_for(client, now); wait > 0) {
     exchange.set_header("retry-after", std::to_string((wait + 999) / 1000));
     co_return co_await refuse(
         exchange, make_error(ErrorKind::rate_limited,
                              "Too many failed logins this minute: try again in a minute."));
   }
   if (!sessions_.accepts_login(text("username"), text("password"))) {
-    sessions_.login_failed(now);
+    sessions_.login_failed(client, now);
     co_return co_await refuse(exchange, make_error(ErrorKind::unauthenticated,
                                                    "Wrong master key, or username and password."));
   }

@@ -58,6 +58,7 @@ void InMemoryHealth::roll_usage_minute(Slot& slot, std::int64_t minute) {
 Load InMemoryHealth::load(const Deployment& deployment, TimePoint now) const {
   const Slot& state = slot(deployment);
   Load load{.in_flight = state.in_flight.load(std::memory_order_relaxed),
+            .failures = state.failed_calls.load(std::memory_order_relaxed),
             .latency = std::chrono::microseconds(state.latency_us.load(std::memory_order_relaxed))};
   if (state.usage_minute.load(std::memory_order_relaxed) == minute_of(now)) {
     load.requests_this_minute = state.requests.load(std::memory_order_relaxed);
@@ -103,10 +104,9 @@ void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutco
         std::memory_order_relaxed);
     return;
   }
-  if (policy_.disabled || !deployment.cools || !outcome.counts_for_cooldown ||
-      !counts_as_deployment_failure(outcome.status)) {
-    return;
-  }
+  if (!outcome.counts_for_cooldown || !counts_as_deployment_failure(outcome.status)) return;
+  state.failed_calls.fetch_add(1, std::memory_order_relaxed);
+  if (policy_.disabled || !deployment.cools) return;
   if (failure_reporter_) failure_reporter_(deployment, cools_at_once(outcome.status));
   const std::lock_guard lock(state.failure_mutex);
   const std::int64_t minute = minute_of(now);

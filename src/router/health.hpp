@@ -40,6 +40,10 @@ struct Load {
   int in_flight = 0;
   std::int64_t requests_this_minute = 0;
   std::int64_t tokens_this_minute = 0;
+  // Calls that failed by the deployment's fault (counts_as_deployment_failure, not a timeout the
+  // client chose) since the process started, whether or not cooldowns are on: what an operator
+  // reads, not a routing input.
+  std::int64_t failures = 0;
   std::chrono::microseconds latency{0};  // recent average; 0 = no data yet
 };
 
@@ -103,6 +107,7 @@ class InMemoryHealth final : public HealthState {
     std::atomic<std::int64_t> usage_minute{-1};
     std::atomic<std::int64_t> requests{0};
     std::atomic<std::int64_t> tokens{0};
+    std::atomic<std::int64_t> failed_calls{0};  // since the start, never reset
     std::atomic<std::int64_t> latency_us{0};
     // The fleet's usage as Redis last told it, valid until fleet_until_ns (its window's end).
     std::atomic<std::int64_t> fleet_requests{0};

@@ -51,6 +51,12 @@ std::string_view Exchange::path() const {
 
 std::string_view Exchange::header(std::string_view name) const { return request_.header(name); }
 
+std::string Exchange::client_address() const {
+  boost::system::error_code ec;
+  const auto peer = socket_.remote_endpoint(ec);
+  return ec ? std::string() : peer.address().to_string();
+}
+
 void Exchange::set_header(std::string_view name, std::string value) {
   for (auto& [existing, text] : headers_) {
     if (existing == name) {  // a later attempt replaces what an earlier one set

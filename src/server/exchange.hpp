@@ -69,6 +69,8 @@ class Exchange {
   std::string_view path() const;                         // the target without its query
   std::string_view header(std::string_view name) const;  // empty when absent
   std::chrono::steady_clock::time_point received_at() const { return received_at_; }
+  // The connection's peer address ("127.0.0.1", "::1"), without the port; empty if unknown.
+  std::string client_address() const;
 
   // Headers for whatever is sent next (the whole response, or the head of a stream). `name`
   // must outlive the exchange (a literal): only the value is copied. Setting a name again

@@ -58,7 +58,7 @@ class SourceTable {
   std::set<std::string, std::less<>> columns_;
 };
 
-std::string select_list(std::initializer_list<std::string> expressions) {
+std::string select_list(const std::vector<std::string>& expressions) {
   std::string sql = "SELECT ";
   for (const auto& expression : expressions) sql += (sql.size() == 7 ? "" : ", ") + expression;
   return sql;
@@ -113,6 +113,33 @@ std::optional<Millis> reset_at(std::optional<Millis> stored,
   return add_duration(now, *duration);
 }
 
+// A key's, a team's or a user's own columns, then the ones all three have (budget, models,
+// limits, metadata, times), which read_shared_columns() reads in this order.
+std::vector<std::string> with_shared_columns(const SourceTable& table,
+                                             std::vector<std::string> own) {
+  own.insert(own.end(),
+             {table.value("spend"), table.value("max_budget"), table.value("budget_duration"),
+              table.millis("budget_reset_at"), table.list("models"), table.value("tpm_limit"),
+              table.value("rpm_limit"), table.value("max_parallel_requests"),
+              table.json_text("metadata"), table.millis("created_at"), table.millis("updated_at")});
+  return own;
+}
+
+template <class Record>
+void read_shared_columns(Cursor& column, Record& record, Millis now) {
+  record.spend = column.real();
+  record.max_budget = column.optional_real();
+  record.budget_duration = column.optional_text();
+  record.budget_reset_at = reset_at(column.optional_integer(), record.budget_duration, now);
+  record.models = column.strings();
+  record.tpm_limit = column.optional_integer();
+  record.rpm_limit = column.optional_integer();
+  record.max_parallel_requests = column.optional_integer();
+  record.metadata = column.object();
+  record.created_at = column.optional_integer().value_or(now);
+  record.updated_at = column.optional_integer().value_or(record.created_at);
+}
+
 // LiteLLM's members are {"user_id", "user_email", "role"}; llmux keeps {"user_id", "role"}.
 json::array members_of(const json::value& value, std::int64_t& dropped) {
   json::array members;
@@ -142,27 +169,11 @@ class Importer {
     if (!present(keys)) return;
     const bool joined = budgets.exists() && keys.has("budget_id");
     const std::string sql =
-        select_list({keys.value("token"),
-                     keys.value("key_name"),
-                     keys.value("key_alias"),
-                     keys.value("spend"),
-                     keys.value("max_budget"),
-                     joined ? budgets.value("soft_budget") : "NULL",
-                     keys.value("budget_duration"),
-                     keys.millis("budget_reset_at"),
-                     keys.millis("expires"),
-                     keys.list("models"),
-                     keys.json_text("aliases"),
-                     keys.json_text("metadata"),
-                     keys.json_text("model_max_budget"),
-                     keys.value("tpm_limit"),
-                     keys.value("rpm_limit"),
-                     keys.value("max_parallel_requests"),
-                     keys.value("user_id"),
-                     keys.value("team_id"),
-                     keys.flag("blocked"),
-                     keys.millis("created_at"),
-                     keys.millis("updated_at")}) +
+        select_list(with_shared_columns(
+            keys, {keys.value("token"), keys.value("key_name"), keys.value("key_alias"),
+                   joined ? budgets.value("soft_budget") : "NULL", keys.millis("expires"),
+                   keys.json_text("aliases"), keys.json_text("model_max_budget"),
+                   keys.value("user_id"), keys.value("team_id"), keys.flag("blocked")})) +
         " FROM " + keys.from() +
         (joined ? " LEFT JOIN " + budgets.from() + " ON b.budget_id = k.budget_id" : "") +
         " ORDER BY k.token";
@@ -173,26 +184,16 @@ class Importer {
       key.token = column.text();
       key.key_name = column.optional_text().value_or("sk-...");
       key.key_alias = column.optional_text();
-      key.spend = column.real();
-      key.max_budget = column.optional_real();
       key.soft_budget = column.optional_real();
-      key.budget_duration = column.optional_text();
-      key.budget_reset_at = reset_at(column.optional_integer(), key.budget_duration, now_);
       key.expires = column.optional_integer();
-      key.models = column.strings();
       key.aliases = column.object();
-      key.metadata = column.object();
       key.model_max_budget = column.object();
-      // LiteLLM keeps a key's tags in its metadata.
-      if (const auto* tags = key.metadata.if_contains("tags")) key.tags = Cursor::strings_of(*tags);
-      key.tpm_limit = column.optional_integer();
-      key.rpm_limit = column.optional_integer();
-      key.max_parallel_requests = column.optional_integer();
       key.user_id = column.optional_text();
       key.team_id = column.optional_text();
       key.blocked = column.flag();
-      key.created_at = column.optional_integer().value_or(now_);
-      key.updated_at = column.optional_integer().value_or(key.created_at);
+      read_shared_columns(column, key, now_);
+      // LiteLLM keeps a key's tags in its metadata.
+      if (const auto* tags = key.metadata.if_contains("tags")) key.tags = Cursor::strings_of(*tags);
       if (!is_sha256_hex(key.token)) {
         // Never named by its token: that would be the key itself.
         ++unhashed, ++summary_.keys.skipped;
@@ -221,13 +222,9 @@ class Importer {
     const SourceTable teams(litellm_, "LiteLLM_TeamTable", "t");
     if (!present(teams)) return;
     const std::string sql =
-        select_list({teams.value("team_id"), teams.value("team_alias"), teams.value("spend"),
-                     teams.value("max_budget"), teams.value("budget_duration"),
-                     teams.millis("budget_reset_at"), teams.list("models"),
-                     teams.value("tpm_limit"), teams.value("rpm_limit"),
-                     teams.value("max_parallel_requests"), teams.json_text("members_with_roles"),
-                     teams.json_text("metadata"), teams.flag("blocked"), teams.millis("created_at"),
-                     teams.millis("updated_at")}) +
+        select_list(with_shared_columns(
+            teams, {teams.value("team_id"), teams.value("team_alias"),
+                    teams.json_text("members_with_roles"), teams.flag("blocked")})) +
         " FROM " + teams.from() + " ORDER BY t.team_id";
     std::int64_t members_without_id = 0;
     for (const Row& row : litellm_.query(sql)) {
@@ -235,19 +232,9 @@ class Importer {
       TeamRecord team;
       team.team_id = column.text();
       team.team_alias = column.optional_text();
-      team.spend = column.real();
-      team.max_budget = column.optional_real();
-      team.budget_duration = column.optional_text();
-      team.budget_reset_at = reset_at(column.optional_integer(), team.budget_duration, now_);
-      team.models = column.strings();
-      team.tpm_limit = column.optional_integer();
-      team.rpm_limit = column.optional_integer();
-      team.max_parallel_requests = column.optional_integer();
       team.members_with_roles = members_of(column.json_value(), members_without_id);
-      team.metadata = column.object();
       team.blocked = column.flag();
-      team.created_at = column.optional_integer().value_or(now_);
-      team.updated_at = column.optional_integer().value_or(team.created_at);
+      read_shared_columns(column, team, now_);
       if (llmux_.find_team(team.team_id)) {
         ++summary_.teams.already_present;
         continue;
@@ -265,12 +252,8 @@ class Importer {
     const SourceTable users(litellm_, "LiteLLM_UserTable", "u");
     if (!present(users)) return;
     const std::string sql =
-        select_list({users.value("user_id"), users.value("user_email"), users.value("user_role"),
-                     users.value("spend"), users.value("max_budget"),
-                     users.value("budget_duration"), users.millis("budget_reset_at"),
-                     users.list("models"), users.value("tpm_limit"), users.value("rpm_limit"),
-                     users.value("max_parallel_requests"), users.json_text("metadata"),
-                     users.millis("created_at"), users.millis("updated_at")}) +
+        select_list(with_shared_columns(
+            users, {users.value("user_id"), users.value("user_email"), users.value("user_role")})) +
         " FROM " + users.from() + " ORDER BY u.user_id";
     std::int64_t roles_changed = 0;
     for (const Row& row : litellm_.query(sql)) {
@@ -279,17 +262,7 @@ class Importer {
       user.user_id = column.text();
       user.user_email = column.optional_text();
       user.user_role = known_role(column.optional_text(), roles_changed);
-      user.spend = column.real();
-      user.max_budget = column.optional_real();
-      user.budget_duration = column.optional_text();
-      user.budget_reset_at = reset_at(column.optional_integer(), user.budget_duration, now_);
-      user.models = column.strings();
-      user.tpm_limit = column.optional_integer();
-      user.rpm_limit = column.optional_integer();
-      user.max_parallel_requests = column.optional_integer();
-      user.metadata = column.object();
-      user.created_at = column.optional_integer().value_or(now_);
-      user.updated_at = column.optional_integer().value_or(user.created_at);
+      read_shared_columns(column, user, now_);
       if (llmux_.find_user(user.user_id)) {
         ++summary_.users.already_present;
         continue;

@@ -1,6 +1,7 @@
 #include "telemetry/litellm_metrics.hpp"
 
 #include "base/json_string.hpp"
+#include "telemetry/exposition.hpp"
 
 #include <algorithm>
 #include <map>
@@ -166,15 +167,6 @@ bool selected(Which which, const Fields& fields) {
   return false;
 }
 
-// Control and non-ASCII bytes become '?', so the exposition stays valid UTF-8.
-void append_escaped(std::string& out, std::string_view value) {
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\' || c == '"') out += '\\';
-    out += byte < 0x20 || byte >= 0x7f ? '?' : c;
-  }
-}
-
 std::string label_text(const std::vector<Label>& labels, const Fields& fields) {
   std::string text = "{";
   for (const Label& label : labels) {
@@ -185,23 +177,10 @@ std::string label_text(const std::vector<Label>& labels, const Fields& fields) {
     if (value.empty() && label.field != Field::end_user)
       text += "None";
     else
-      append_escaped(text, value);
+      append_label_value(text, value);
     text += '"';
   }
   return text;
-}
-
-void family_head(std::string& out, std::string_view name, std::string_view type,
-                 std::string_view help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
 }
 
 using Snapshot = std::vector<std::pair<std::string, SeriesFigures>>;
@@ -224,15 +203,22 @@ struct CounterFamily {
   double (*value)(const SeriesFigures&);
 };
 
+// One sample line: `labels` is a label text as label_text() makes it, without its closing brace.
+template <class Number>
+void append_sample(std::string& out, std::string_view name, std::string_view suffix,
+                   std::string_view labels, Number value) {
+  out += name;
+  out += suffix;
+  out += labels;
+  out += "} ";
+  append_number(out, value);
+  out += '\n';
+}
+
 void render_counter(std::string& out, const Snapshot& snapshot, const CounterFamily& family) {
-  family_head(out, family.name, "counter", family.help);
-  for (const auto& [labels, figures] : group(snapshot, family.labels, family.which)) {
-    out += family.name;
-    out += labels;
-    out += "} ";
-    append_number(out, family.value(figures));
-    out += '\n';
-  }
+  append_family_head(out, family.name, "counter", family.help);
+  for (const auto& [labels, figures] : group(snapshot, family.labels, family.which))
+    append_sample(out, family.name, "", labels, family.value(figures));
 }
 
 // LATENCY_BUCKETS as prometheus_client writes them.
@@ -243,37 +229,24 @@ constexpr std::array<const char*, kLatencyBuckets.size() + 1> kBucketText = {
 void render_histogram(std::string& out, const Snapshot& snapshot, const char* name,
                       const char* help, const std::vector<Label>& labels, Which which,
                       Histogram SeriesFigures::*histogram) {
-  family_head(out, name, "histogram", help);
+  append_family_head(out, name, "histogram", help);
   for (const auto& [label_set, figures] : group(snapshot, labels, which)) {
     const Histogram& h = figures.*histogram;
     std::uint64_t cumulative = 0;
     for (const auto count : h.counts) cumulative += count;
     if (cumulative == 0) continue;  // e.g. a time to first token of calls that did not stream
     cumulative = 0;
-    const std::string_view head = std::string_view(label_set);
+    std::string bucket_labels = label_set + (label_set.size() > 1 ? ",le=\"" : "le=\"");
+    const std::size_t bound_at = bucket_labels.size();
     for (std::size_t i = 0; i < h.counts.size(); ++i) {
       cumulative += h.counts[i];
-      out += name;
-      out += "_bucket";
-      out += head;
-      out += head.size() > 1 ? ",le=\"" : "le=\"";
-      out += kBucketText[i];
-      out += "\"} ";
-      append_number(out, cumulative);
-      out += '\n';
+      bucket_labels.resize(bound_at);
+      bucket_labels += kBucketText[i];
+      bucket_labels += '"';
+      append_sample(out, name, "_bucket", bucket_labels, cumulative);
     }
-    out += name;
-    out += "_count";
-    out += head;
-    out += "} ";
-    append_number(out, cumulative);
-    out += '\n';
-    out += name;
-    out += "_sum";
-    out += head;
-    out += "} ";
-    append_number(out, h.sum);
-    out += '\n';
+    append_sample(out, name, "_count", label_set, cumulative);
+    append_sample(out, name, "_sum", label_set, h.sum);
   }
 }
 
@@ -436,8 +409,8 @@ void render_litellm(std::string& out, std::span<const CallSeries* const> workers
   render_histogram(out, snapshot, "litellm_overhead_latency_metric",
                    "Seconds the gateway added to the upstream call.", kOverheadLabels,
                    Which::deployment, &SeriesFigures::overhead_latency);
-  family_head(out, "litellm_deployment_state", "gauge",
-              "0 healthy, 1 its last call failed, 2 cooling down.");
+  append_family_head(out, "litellm_deployment_state", "gauge",
+                     "0 healthy, 1 its last call failed, 2 cooling down.");
   for (const DeploymentState& deployment : deployments) {
     Fields fields{};
     fields[static_cast<std::size_t>(Field::litellm_model_name)] = deployment.litellm_model_name;
@@ -449,11 +422,8 @@ void render_litellm(std::string& out, std::span<const CallSeries* const> workers
         {"api_provider", Field::api_provider},
         {"litellm_model_name", Field::litellm_model_name},
         {"model_id", Field::model_id}};
-    out += "litellm_deployment_state";
-    out += label_text(state_labels, fields);
-    out += "} ";
-    append_number(out, deployment.state);
-    out += '\n';
+    append_sample(out, "litellm_deployment_state", "", label_text(state_labels, fields),
+                  deployment.state);
   }
 }
 

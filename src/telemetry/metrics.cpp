@@ -1,5 +1,7 @@
 #include "telemetry/metrics.hpp"
 
+#include "telemetry/exposition.hpp"
+
 namespace llmux::telemetry {
 
 namespace {
@@ -12,18 +14,6 @@ constexpr std::array<const char*, static_cast<std::size_t>(Outcome::count)> kOut
 
 std::uint64_t read(const std::atomic<std::uint64_t>& counter) {
   return counter.load(std::memory_order_relaxed);
-}
-
-void family(std::string& out, const char* name, const char* type, const char* help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
 }
 
 }  // namespace
@@ -62,8 +52,8 @@ std::string Metrics::render(std::span<const DeploymentState> deployments) const 
     return total;
   };
   std::string out;
-  family(out, "llmux_requests_total", "counter",
-         "Model requests answered, by endpoint and status class.");
+  append_family_head(out, "llmux_requests_total", "counter",
+                     "Model requests answered, by endpoint and status class.");
   std::uint64_t requests = 0;
   for (std::size_t route = 0; route < kRouteNames.size(); ++route) {
     for (std::size_t outcome = 0; outcome < kOutcomeNames.size(); ++outcome) {
@@ -77,49 +67,51 @@ std::string Metrics::render(std::span<const DeploymentState> deployments) const 
       out += "\"} " + std::to_string(total) + '\n';
     }
   }
-  family(out, "llmux_streams_total", "counter", "Model requests answered as a stream.");
+  append_family_head(out, "llmux_streams_total", "counter", "Model requests answered as a stream.");
   out += "llmux_streams_total " + std::to_string(sum(&WorkerMetrics::streams_)) + '\n';
-  family(out, "llmux_tokens_total", "counter", "Tokens reported by the upstreams.");
+  append_family_head(out, "llmux_tokens_total", "counter", "Tokens reported by the upstreams.");
   out += "llmux_tokens_total{kind=\"prompt\"} " +
          std::to_string(sum(&WorkerMetrics::prompt_tokens_)) + '\n';
   out += "llmux_tokens_total{kind=\"completion\"} " +
          std::to_string(sum(&WorkerMetrics::completion_tokens_)) + '\n';
-  family(out, "llmux_request_duration_seconds", "summary",
-         "Time from request to the end of its answer.");
+  append_family_head(out, "llmux_request_duration_seconds", "summary",
+                     "Time from request to the end of its answer.");
   const std::uint64_t micros = sum(&WorkerMetrics::duration_us_);
   out += "llmux_request_duration_seconds_sum " + std::to_string(micros / 1'000'000) + '.';
   const std::string fraction = std::to_string(micros % 1'000'000);
   out += std::string(6 - fraction.size(), '0') + fraction + '\n';
   out += "llmux_request_duration_seconds_count " + std::to_string(requests) + '\n';
-  family(out, "llmux_soft_budget_crossings_total", "counter",
-         "Keys whose spend went past their soft_budget.");
+  append_family_head(out, "llmux_soft_budget_crossings_total", "counter",
+                     "Keys whose spend went past their soft_budget.");
   out += "llmux_soft_budget_crossings_total " +
          std::to_string(sum(&WorkerMetrics::soft_budget_crossings_)) + '\n';
-  family(out, "llmux_alerts_sent_total", "counter", "Slack alerts the webhook took.");
+  append_family_head(out, "llmux_alerts_sent_total", "counter", "Slack alerts the webhook took.");
   out += "llmux_alerts_sent_total " + std::to_string(sum(&WorkerMetrics::alerts_sent_)) + '\n';
-  family(out, "llmux_alerts_failed_total", "counter",
+  append_family_head(out, "llmux_alerts_failed_total", "counter",
          "Slack alerts not delivered (the webhook down or failing).");
   out += "llmux_alerts_failed_total " + std::to_string(sum(&WorkerMetrics::alerts_failed_)) + '\n';
-  family(out, "llmux_tls_handshake_failures_total", "counter",
+  append_family_head(out, "llmux_tls_handshake_failures_total", "counter",
          "Connections dropped because their TLS handshake failed or timed out.");
   out += "llmux_tls_handshake_failures_total " +
          std::to_string(sum(&WorkerMetrics::tls_handshake_failures_)) + '\n';
-  family(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
+  append_family_head(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
   out += "llmux_in_flight_requests " +
          std::to_string(static_cast<std::int64_t>(sum(&WorkerMetrics::in_flight_))) + '\n';
   render_cache(out);
-  family(out, "litellm_callback_logging_failures_metric_total", "counter",
-         "Payloads a logging callback could not deliver.");
-  for (const auto& callback : callbacks_) {
-    out += "litellm_callback_logging_failures_metric_total{callback_name=\"" + callback->name +
-           "\"} " + std::to_string(callback->failed.load(std::memory_order_relaxed)) + '\n';
-  }
-  family(out, "llmux_callback_payloads_delivered_total", "counter",
-         "Payloads a logging callback's destination accepted.");
-  for (const auto& callback : callbacks_) {
-    out += "llmux_callback_payloads_delivered_total{callback_name=\"" + callback->name + "\"} " +
-           std::to_string(callback->delivered.load(std::memory_order_relaxed)) + '\n';
-  }
+  // Callback names come from the config: escaped like any label value.
+  const auto per_callback = [this, &out](const char* name, const char* help, auto counter) {
+    append_family_head(out, name, "counter", help);
+    for (const auto& callback : callbacks_) {
+      out += name;
+      out += "{callback_name=\"";
+      append_label_value(out, callback->name);
+      out += "\"} " + std::to_string(read((*callback).*counter)) + '\n';
+    }
+  };
+  per_callback("litellm_callback_logging_failures_metric_total",
+               "Payloads a logging callback could not deliver.", &CallbackCounters::failed);
+  per_callback("llmux_callback_payloads_delivered_total",
+               "Payloads a logging callback's destination accepted.", &CallbackCounters::delivered);
   std::vector<const CallSeries*> calls;
   for (const auto& worker : workers_) calls.push_back(&worker->calls_);
   render_litellm(out, calls, deployments);
@@ -130,8 +122,8 @@ std::string Metrics::render(std::span<const DeploymentState> deployments) const 
 void Metrics::render_cache(std::string& out) const {
   static constexpr std::array<const char*, static_cast<std::size_t>(CacheLookup::count)>
       kLookupNames = {"hit", "miss"};
-  family(out, "llmux_cache_lookups_total", "counter",
-         "Response cache lookups: answered from the cache (hit) or not (miss).");
+  append_family_head(out, "llmux_cache_lookups_total", "counter",
+                     "Response cache lookups: answered from the cache (hit) or not (miss).");
   for (std::size_t result = 0; result < kLookupNames.size(); ++result) {
     std::uint64_t total = 0;
     for (const auto& worker : workers_) total += read(worker->cache_lookups_[result]);
@@ -144,17 +136,20 @@ void Metrics::render_cache(std::string& out) const {
     for (const auto& worker : workers_) total += read((*worker).*member);
     return std::to_string(total);
   };
-  family(out, "llmux_cache_stores_total", "counter", "Answers written to the response cache.");
+  append_family_head(out, "llmux_cache_stores_total", "counter",
+                     "Answers written to the response cache.");
   out += "llmux_cache_stores_total " + worker_sum(&WorkerMetrics::cache_stores_) + '\n';
-  family(out, "llmux_cache_redis_errors_total", "counter",
-         "Response cache commands Redis did not answer (the calls went upstream).");
+  append_family_head(out, "llmux_cache_redis_errors_total", "counter",
+                     "Response cache commands Redis did not answer (the calls went upstream).");
   out += "llmux_cache_redis_errors_total " + worker_sum(&WorkerMetrics::cache_redis_errors_) + '\n';
-  family(out, "llmux_cache_memory_bytes", "gauge", "Bytes held by the in-memory response cache.");
+  append_family_head(out, "llmux_cache_memory_bytes", "gauge",
+                     "Bytes held by the in-memory response cache.");
   out += "llmux_cache_memory_bytes " + std::to_string(cache_.memory_bytes.load()) + '\n';
-  family(out, "llmux_cache_memory_entries", "gauge", "Entries in the in-memory response cache.");
+  append_family_head(out, "llmux_cache_memory_entries", "gauge",
+                     "Entries in the in-memory response cache.");
   out += "llmux_cache_memory_entries " + std::to_string(cache_.memory_entries.load()) + '\n';
-  family(out, "llmux_cache_memory_evictions_total", "counter",
-         "In-memory cache entries pushed out to make room for newer ones.");
+  append_family_head(out, "llmux_cache_memory_evictions_total", "counter",
+                     "In-memory cache entries pushed out to make room for newer ones.");
   out +=
       "llmux_cache_memory_evictions_total " + std::to_string(cache_.memory_evictions.load()) + '\n';
 }
@@ -162,7 +157,7 @@ void Metrics::render_cache(std::string& out) const {
 void Metrics::render_fleet(std::string& out) const {
   const auto one = [&out](const char* name, const char* type, const char* help,
                           std::uint64_t value) {
-    family(out, name, type, help);
+    append_family_head(out, name, type, help);
     out += name;
     out += ' ' + std::to_string(value) + '\n';
   };

@@ -41,13 +41,14 @@ export const scriptedDeployments = (params, prefix = '') => ({
   cutStream: params(`${prefix}mock-stream-cut-after-3`),
 });
 
-export function providerConformance({ provider, dialect = provider, deployments, expect }) {
+// `ready(stack)`: awaited once the gateway is up, before the first test.
+export function providerConformance({ provider, dialect = provider, deployments, expect, ready }) {
   const models = (mockUrl) => Object.entries(deployments(mockUrl)).map(([role, params]) => ({
     model_name: `${provider}-${role}`,
     litellm_params: params,
     model_info: { id: `${provider}-${role}-deployment` },
   }));
-  const sdk = useSdkStack({ extraModelsFor: models });
+  const sdk = useSdkStack({ extraModelsFor: models }, ready);
   const model = (role) => `${provider}-${role}`;
   const lastRequest = () => sdk.stack.mock.requests.at(-1);
 

@@ -1,12 +1,11 @@
 // The provider conformance suite against Claude on Vertex AI: Anthropic's Messages API reached at
 // Vertex's rawPredict / streamRawPredict URLs with a service account's OAuth token, answered from
 // the recorded Anthropic fixtures.
-import { before } from 'node:test';
 
 import { providerConformance, scriptedDeployments } from './provider_suite.mjs';
 import { anthropicExpectations } from './provider_expectations.mjs';
 import { makeServiceAccount } from '../support/google_service_account.mjs';
-import { vertexParams, waitForIssuedTokens } from '../support/vertex.mjs';
+import { vertexParams, waitForPublishedTokens } from '../support/vertex.mjs';
 
 // Scripted ids carry a `claude-` prefix (llmux sends only claude ids to Anthropic's translation);
 // the Vertex dialect scripts by what follows it.
@@ -22,6 +21,6 @@ providerConformance({
     };
   },
   expect: anthropicExpectations,
+  // Every deployment shares the one service account: one token serves them all.
+  ready: (stack) => waitForPublishedTokens(stack.gateway, 1),
 });
-
-before(() => waitForIssuedTokens(1));  // one service account: one token for every deployment

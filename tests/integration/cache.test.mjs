@@ -11,7 +11,7 @@ import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { expectError } from '../support/assertions.mjs';
 import { startGateway } from '../support/gateway.mjs';
 import { startRedis } from '../support/redis.mjs';
-import { kMasterKey, modelEntry, postJson, startStack } from '../support/stack.mjs';
+import { kMasterKey, metricValue, modelEntry, postJson, startStack } from '../support/stack.mjs';
 import { admin, chatWith, eventually, generateKey, kCallCost, pricedModels, sleep } from '../support/store.mjs';
 
 const upstreamCalls = (mock) => mock.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
@@ -25,12 +25,6 @@ async function answerOf(response) {
   const text = await response.text();
   assert.equal(response.status, 200, text);
   return { body: JSON.parse(text), key: response.headers.get('x-litellm-cache-key'), headers: response.headers };
-}
-
-async function metric(url, line) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const found = text.split('\n').find((row) => row.startsWith(line + ' '));
-  return found === undefined ? undefined : Number(found.split(' ').pop());
 }
 
 const sdk = (url) => new OpenAI({ apiKey: kMasterKey, baseURL: `${url}/v1`, maxRetries: 0, timeout: 10_000 });
@@ -183,7 +177,7 @@ describe('cache type local', () => {
 
   test('a hit costs nothing, is a cache_hit in the spend log, and is counted in /metrics', async () => {
     const { key } = await generateKey(stack.url);
-    const hitsBefore = await metric(stack.url, 'llmux_cache_lookups_total{result="hit"}');
+    const hitsBefore = await metricValue(stack.url, 'llmux_cache_lookups_total{result="hit"}');
     const miss = await chatWith(stack.url, key, 'priced', { messages: [{ role: 'user', content: 'priced once' }] });
     assert.equal(miss.status, 200, await miss.clone().text());
     assert.equal(Number(miss.headers.get('x-litellm-response-cost')), kCallCost);
@@ -191,8 +185,8 @@ describe('cache type local', () => {
     assert.equal(hit.status, 200);
     assert.equal(Number(hit.headers.get('x-litellm-response-cost')), 0);
     assert.equal(Number(hit.headers.get('x-litellm-key-spend')), kCallCost, 'the hit added nothing');
-    assert.equal(await metric(stack.url, 'llmux_cache_lookups_total{result="hit"}'), hitsBefore + 1);
-    assert.ok(await metric(stack.url, 'llmux_cache_memory_entries') > 0);
+    assert.equal(await metricValue(stack.url, 'llmux_cache_lookups_total{result="hit"}'), hitsBefore + 1);
+    assert.ok(await metricValue(stack.url, 'llmux_cache_memory_entries') > 0);
     const logs = await eventually(async () => {
       const { body } = await admin(stack.url, 'GET', `/spend/logs?api_key=${key}`);
       return Array.isArray(body) && body.length === 2 ? body : null;
@@ -386,7 +380,7 @@ describe('cache type redis', () => {
 
   test('Redis stopped mid-run: every request is still answered, uncached, and counted', async () => {
     const [a, b] = gateways;
-    const errorsBefore = await metric(a.url, 'llmux_cache_redis_errors_total');
+    const errorsBefore = await metricValue(a.url, 'llmux_cache_redis_errors_total');
     await answerOf(await chat(a.url, 'outage'));
     await redis.stop();
     const before = upstreamCalls(mock);
@@ -395,7 +389,7 @@ describe('cache type redis', () => {
       await answerOf(await chat(b.url, 'outage'));
     }
     assert.equal(upstreamCalls(mock), before + 6, 'each went upstream');
-    assert.ok(await metric(a.url, 'llmux_cache_redis_errors_total') > errorsBefore);
+    assert.ok(await metricValue(a.url, 'llmux_cache_redis_errors_total') > errorsBefore);
     assert.match(a.stderr(), /response cache: Redis did not answer/);
     await redis.start();
     // Once Redis is back (after the client's reconnect backoff), entries are stored and shared

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 
-import { startStack, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
+import { startStack, metricValue, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
+import { eventually } from '../support/assertions.mjs';
 import { startRecorder } from '../support/recorder.mjs';
 import { closedPort } from '../support/network.mjs';
 
@@ -32,21 +33,11 @@ function langfuseEvents(recorder) {
   return recorder.requests.filter((r) => r.status < 300).flatMap((r) => JSON.parse(r.body).batch);
 }
 
-async function metricValue(url, series) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : undefined;
-}
-
 // The exporter counts a batch once its destination has answered (or its last attempt failed),
-// a moment after the destination saw it: the series is read until it reaches `expected`.
-async function settledMetric(url, series, expected) {
-  let value = await metricValue(url, series);
-  for (let tries = 0; value !== expected && tries < 200; ++tries) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await metricValue(url, series);
-  }
-  return value;
+// a moment after the destination saw it: wait for the series to reach `expected`.
+function metricReaches(url, series, expected) {
+  return eventually(async () => await metricValue(url, series) === expected,
+    { timeoutMs: 10_000, what: `${series} at ${expected}` });
 }
 
 test('generic_api and langfuse receive each call\'s payload in their wire format', async () => {
@@ -147,7 +138,7 @@ test('generic_api and langfuse receive each call\'s payload in their wire format
       assert.equal(body.includes(kUpstreamKey), false);
       assert.equal(body.includes(kLangfuseSecret), false);
     }
-    assert.equal(await settledMetric(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="my_sink"}', 2), 2);
+    await metricReaches(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="my_sink"}', 2);
     assert.equal(await metricValue(stack.url, 'litellm_callback_logging_failures_metric_total{callback_name="langfuse"}'), 0);
   } finally {
     await stack.stop();
@@ -176,9 +167,9 @@ test('a destination that is down or fails costs the requests nothing: retried, t
     assert.equal(flaky.requests[1].body, flaky.requests[0].body);
     // The sink is down: after its attempts, its payloads are counted as failed.
     const failures = 'litellm_callback_logging_failures_metric_total{callback_name="my_sink"}';
-    assert.equal(await settledMetric(stack.url, failures, 3), 3);
+    await metricReaches(stack.url, failures, 3);
     assert.match(stack.gateway.stderr(), /callback my_sink: \d+ payloads not delivered/);
-    assert.equal(await settledMetric(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="langfuse"}', 3), 3);
+    await metricReaches(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="langfuse"}', 3);
   } finally {
     await stack.stop();
     await flaky.close();

@@ -10,7 +10,7 @@ import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { startGateway } from '../support/gateway.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { startRedis } from '../support/redis.mjs';
-import { kAuth, kMasterKey } from '../support/stack.mjs';
+import { kMasterKey, metricValue } from '../support/stack.mjs';
 import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
 
 const kLeaseSeconds = 1.5;
@@ -59,11 +59,7 @@ function startInstance(routerSettings = {}) {
   });
 }
 
-async function metric(instance, name) {
-  const text = await (await fetch(`${instance.url}/metrics`, { headers: kAuth })).text();
-  const line = text.split('\n').find((row) => row.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
-}
+const metric = (instance, name) => metricValue(instance.url, name);
 
 // Every instance knows the key (it was created on one of them): /v1/models with it is 200.
 async function knownEverywhere(key) {

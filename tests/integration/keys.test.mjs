@@ -124,7 +124,7 @@ describeOnEachEngine('virtual keys', { proxy_batch_write_at: 1 }, (env) => {
     const key = await generateKey(env.stack.url, { duration: '1s' });
     assert.ok(Date.parse(key.expires) > Date.now());
     assert.equal((await chatWith(env.stack.url, key.key, 'gpt-test')).status, 200);
-    await sleep(1200);
+    await sleep(1200);  // what is tested: the key's 1 s lifetime passing
     await expectError(await chatWith(env.stack.url, key.key, 'gpt-test'), 401, { type: 'expired_key', message: /Expired Key/ });
   });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { kAuth } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
 import {
-  admin, chatWith, describeOnEachEngine, generateKey, inRoomyMinute, kCallCost, sleep,
+  admin, chatWith, describeOnEachEngine, eventually, generateKey, inRoomyMinute, kCallCost,
 } from '../support/store.mjs';
 
 // The same day next month at the same time (UTC), clamped to the month's last day.
@@ -185,7 +185,9 @@ describeOnEachEngine('key budgets', { proxy_batch_write_at: 0.3 }, (env) => {
     const fresh = await admin(env.stack.url, 'POST', '/key/regenerate', { key: key.key });
     assert.equal(fresh.status, 200);
     assert.ok(Math.abs(fresh.body.spend - kCallCost) < 1e-12, `spend ${fresh.body.spend}`);
-    await sleep(1000);  // past a few spend writes
+    // The call's spend-log row is written in the same transaction as the key's spend.
+    await eventually(async () => (await admin(env.stack.url, 'GET', `/spend/logs?api_key=${key.token}`)).body.length === 1,
+      { what: 'the call written to the database' });
     const info = await admin(env.stack.url, 'GET', `/key/info?key=${fresh.body.key}`);
     assert.ok(Math.abs(info.body.info.spend - kCallCost) < 1e-12, `spend ${info.body.info.spend}`);
     await env.stack.stop();

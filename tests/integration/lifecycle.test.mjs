@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack, postJson, kAuth, kHello } from '../support/stack.mjs';
 import { RawConnection, canConnect } from '../support/network.mjs';
 import { sseEvents } from '../support/sse.mjs';
+import { eventually } from '../support/assertions.mjs';
 
 test('one keep-alive connection serves many requests of every kind in turn', async () => {
   const stack = await startStack();
@@ -50,8 +51,8 @@ test('SIGTERM drains an in-flight stream, refuses new connections, then exits 0'
       events.push(event);
       if (events.length === 2) {
         stack.gateway.process.kill('SIGTERM');
-        await sleep(300);
-        refused = !await canConnect(stack.port);
+        refused = await eventually(async () => !await canConnect(stack.port),
+          { timeoutMs: 1000, what: 'new connections refused after SIGTERM' });
       }
     }
     const streamEnd = Date.now();

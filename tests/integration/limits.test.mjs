@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import { startStack, postJson, kAuth, kHello } from '../support/stack.mjs';
 import { RawConnection } from '../support/network.mjs';
-import { assertStillServing } from '../support/assertions.mjs';
+import { assertStillServing, eventually } from '../support/assertions.mjs';
 
 let stack;
 before(async () => {
@@ -86,11 +86,12 @@ test('connections past max_connections are answered 503 and closed; the others k
   } finally {
     for (const connection of held) connection.close();
   }
-  // Once they are gone, new connections are served again.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
-  assert.equal(response.status, 200);
-  await response.text();
+  // Once the gateway has seen them close, new connections are served again.
+  await eventually(async () => {
+    const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+    await response.text();
+    return response.status === 200;
+  }, { timeoutMs: 2000, what: 'a new connection served once the held ones closed' });
 });
 
 test('SIGTERM with a stream that outlives drain_timeout_s: the stream is cut and llmux exits 0', async () => {

@@ -16,7 +16,7 @@ import { readAnthropicFixture } from '../mock_upstream/dialects/anthropic.mjs';
 import { embeddingFor } from '../mock_upstream/bodies.mjs';
 import { failTokenRequests, issuedToken, issuedTokens } from '../mock_upstream/dialects/google_oauth.mjs';
 import { makeServiceAccount } from '../support/google_service_account.mjs';
-import { vertexParams, waitForIssuedTokens, kVertexProject, kVertexLocation } from '../support/vertex.mjs';
+import { vertexParams, waitForPublishedTokens, kVertexProject, kVertexLocation } from '../support/vertex.mjs';
 
 const kShortLifetimeSeconds = 3;
 
@@ -42,7 +42,7 @@ const kServiceAccounts = 2;  // every deployment of one account shares its token
 
 before(async () => {
   stack = await startStack({ extraModelsFor: vertexModels });
-  await waitForIssuedTokens(kServiceAccounts);
+  await waitForPublishedTokens(stack.gateway, kServiceAccounts);
 });
 after(() => stack?.stop());
 
@@ -203,14 +203,11 @@ test('token endpoint down: a clear 503 naming the deployment, then recovery with
 
     failTokenRequests(null);
     // The refresher retries after 1 s, 2 s, …: the next retry finds the endpoint back.
-    let recovered;
-    for (const deadline = Date.now() + 8000; Date.now() < deadline;) {
-      recovered = await postJson(gateway.url, '/v1/chat/completions', { model: 'down-chat', messages: kHello });
+    await eventually(async () => {
+      const recovered = await postJson(gateway.url, '/v1/chat/completions', { model: 'down-chat', messages: kHello });
       await recovered.text();
-      if (recovered.status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.equal(recovered.status, 200, 'served once the token endpoint is back');
+      return recovered.status === 200;
+    }, { intervalMs: 200, what: 'served once the token endpoint is back' });
     assert.match(gateway.stderr(), /retrying in/);
   } finally {
     failTokenRequests(null);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 
 import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { startGateway } from '../support/gateway.mjs';
-import { kMasterKey, kUpstreamKey, postJson, kHello } from '../support/stack.mjs';
-import { expectError } from '../support/assertions.mjs';
+import { kMasterKey, kUpstreamKey, metricValue, postJson, kHello } from '../support/stack.mjs';
+import { eventually, expectError } from '../support/assertions.mjs';
 import { readSse } from '../support/sse.mjs';
 
 let mock;
@@ -58,9 +58,10 @@ test('retries go to another deployment of the group first, without waiting', asy
     assert.equal(response.headers.get('x-litellm-attempted-fallbacks'), '0');
     assert.equal(response.headers.get('x-litellm-model-id'), 'plain@b');
     assert.ok(Date.now() - started < 400, `took ${Date.now() - started} ms`);
-    await sleep(150);  // the access log is flushed every 50 ms
-    const access = gateway.stderr().split('\n').filter((line) => line.includes('"type":"access"'));
-    assert.match(access.at(-1), /"deployment":"plain@b".*"retries":1/);
+    // The access log is flushed every 50 ms: wait for the line.
+    await eventually(() => gateway.stderr().split('\n')
+      .some((line) => line.includes('"type":"access"') && /"deployment":"plain@b".*"retries":1/.test(line)),
+    { what: 'the access line of the retried call' });
   });
 });
 
@@ -135,7 +136,7 @@ test('a 429 cools its deployment for cooldown_time: skipped, then back', async (
     assert.equal((await chat('g')).status, 200);
     assert.equal((await chat('g')).status, 200);
     assert.deepEqual(attempts(), ['mock-error-429@a', 'plain@b', 'plain@b']);
-    await sleep(1100);
+    await sleep(1100);  // what is tested: cooldown_time (1 s) passing
     await expectError(await chat('g'), 429);
     assert.equal(attempts().at(-1), 'mock-error-429@a');
   });
@@ -347,11 +348,12 @@ test('latency-based-routing sends traffic to the fastest deployment once both ar
 test('latency-based-routing compares streams by their time to the first chunk', async () => {
   // early: first chunk at once, then 3 × 120 ms; late: first byte after 150 ms, then quick.
   const models = [deployment('g', 'mock-stream-slow-120-3@early'), deployment('g', 'mock-slow-first-byte-150@late')];
-  // The gateway reports a call just after the client has its [DONE]; a short pause lets each
-  // measurement land before the next request (on another connection) is routed.
+  // The gateway reports a call just after the client has its [DONE]; the measurement has landed
+  // once the call is no longer in flight, before the next request (on another connection) is routed.
   const streamOnce = async () => {
     assert.equal((await readSse(await chat('g', { stream: true }))).done, true);
-    await sleep(50);
+    await eventually(async () => await metricValue(gateway.url, 'llmux_in_flight_requests') === 0,
+      { what: 'the stream reported' });
   };
   await withGateway({ models, router_settings: { routing_strategy: 'latency-based-routing' } }, async () => {
     for (let i = 0; i < 2; ++i) await streamOnce();

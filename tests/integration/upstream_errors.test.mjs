@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { startStack, postJson, kHello } from '../support/stack.mjs';
 import { errorBody } from '../mock_upstream/bodies.mjs';
-import { expectError, assertStillServing } from '../support/assertions.mjs';
+import { expectError, assertStillServing, eventually } from '../support/assertions.mjs';
 
 let stack;
 before(async () => { stack = await startStack(); });
@@ -59,15 +59,16 @@ test('an upstream answering 200 with a body that is not JSON is a 500/502/503 er
 });
 
 test('keep-alive connections the upstream closed while idle are not an error: the call goes on a new connection', async () => {
-  // Three calls in flight at once leave three connections in the pool; idle for 9 s, the mock
-  // (Node's keep-alive timeout) has closed them all. Resending on another pooled connection would
+  // Three calls in flight at once leave three connections in the pool; once idle for 5 s, the mock
+  // (Node's keep-alive timeout) closes them all. Resending on another pooled connection would
   // meet a closed one again (a 502 before the fix).
   const streams = await Promise.all([1, 2, 3].map(() => chat('short-slow-stream', { stream: true })));
   for (const stream of streams) {
     assert.equal(stream.status, 200);
     await stream.text();
   }
-  await new Promise((resolve) => setTimeout(resolve, 9000));
+  await eventually(async () => await stack.mock.openConnections() === 0,
+    { timeoutMs: 15_000, intervalMs: 200, what: 'the mock closing its idle connections' });
   for (let i = 0; i < 3; i++) {
     const response = await chat('gpt-test');
     assert.equal(response.status, 200, await response.clone().text());

@@ -3,7 +3,7 @@
 // (behaviours.mjs), and records every request and every response the client abandoned.
 //
 // In-process: `const mock = await startMockUpstream()` → { port, url, requests, aborted,
-// reset(), waitFor(predicate), close() }. Standalone: `node server.mjs [--port N]` prints
+// reset(), waitFor(predicate), openConnections(), close() }. Standalone: `node server.mjs [--port N]` prints
 // `listening <port>`. Either way `GET /__mock/requests` returns { requests, aborted } and
 // `DELETE /__mock/requests` forgets them.
 import { createServer } from 'node:http';
@@ -240,6 +240,10 @@ export async function startMockUpstream({ port = 0 } = {}) {
         }
         await sleep(5);
       }
+    },
+    // How many client connections are open (Node closes an idle keep-alive one after 5 s).
+    openConnections() {
+      return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
     },
     async close() {
       server.closeAllConnections();

@@ -72,12 +72,16 @@ export async function assertStillServing(port, { connection, sameConnection = tr
   }
 }
 
-// Resolves once condition() is true, polling every 20 ms; fails after timeoutMs (for what a
-// gateway does asynchronously, like its access log).
-export async function eventually(condition, { timeoutMs = 3000, what = 'condition' } = {}) {
-  for (const deadline = Date.now() + timeoutMs; !condition();) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+// Resolves with the first truthy value of `condition()` (a function or an async function: its
+// result is awaited), checking every `intervalMs`; fails after `timeoutMs`. For what happens
+// asynchronously (the access log, a spend-log row, a metric): wait on it, never sleep.
+export async function eventually(condition, { timeoutMs = 8000, intervalMs = 50, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`${what} not met within ${timeoutMs} ms (last: ${value})`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 

@@ -41,7 +41,10 @@ async function isReady(url, ca) {
     });
   }
   try {
-    const response = await fetch(`${url}/health/readiness`, { signal: AbortSignal.timeout(1000) });
+    // Connection: close, so that the probe leaves no pooled connection behind to count against a
+    // test's max_connections.
+    const response = await fetch(`${url}/health/readiness`,
+      { headers: { connection: 'close' }, signal: AbortSignal.timeout(1000) });
     await response.arrayBuffer();
     return response.status === 200;
   } catch {

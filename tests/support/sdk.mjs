@@ -17,13 +17,16 @@ export async function startSdkStack(options) {
 
 // One stack for the calling test file: started before its first test, stopped after its last.
 // The returned handle's `stack` and `openai` (a default client) are set once the tests run.
-export function useSdkStack(options) {
+// `ready(stack)`, if given, is awaited before the first test (a file's own root-level `before`
+// may run alongside this one, so it cannot wait on the stack).
+export function useSdkStack(options, ready) {
   const handle = { stack: undefined, openai: undefined, client: undefined };
   before(async () => {
     const started = await startSdkStack(options);
     handle.stack = started.stack;
     handle.client = started.client;
     handle.openai = started.client();
+    await ready?.(started.stack);
   });
   after(() => handle.stack?.stop());
   return handle;

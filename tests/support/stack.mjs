@@ -102,3 +102,12 @@ export function postJson(url, path, body, { headers = {}, auth = kAuth, signal }
 }
 
 export const kHello = [{ role: 'user', content: 'Say hello.' }];
+
+// One series of the gateway's GET /metrics (e.g. 'llmux_in_flight_requests' or
+// 'llmux_requests_total{endpoint="chat_completions",status="2xx"}'): its number, or undefined
+// when the series is not there.
+export async function metricValue(url, series) {
+  const text = await (await fetch(`${url}/metrics`, { headers: kAuth })).text();
+  const line = text.split('\n').find((row) => row.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}

@@ -120,14 +120,5 @@ export function chatWith(url, key, model = 'priced', extra = {}, headers = {}) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Polls until check() returns a truthy value (spend reaches the database in batches).
-export async function eventually(check, { timeoutMs = 8000, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await sleep(100);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+// The one polling helper, re-exported for the tests that take their helpers from here.
+export { eventually } from './assertions.mjs';

@@ -1,8 +1,7 @@
 // The Vertex AI test set-up shared by the conformance and integration tests: litellm_params of a
 // vertex_ai deployment reaching the mock, and a wait for the gateway's first OAuth tokens.
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { issuedTokens } from '../mock_upstream/dialects/google_oauth.mjs';
+import { eventually } from './assertions.mjs';
 
 export const kVertexProject = 'llmux-test-project';
 export const kVertexLocation = 'europe-west4';
@@ -20,12 +19,9 @@ export function vertexParams(mockUrl, account, model, params = {}) {
 }
 
 // The refresher fetches every deployment's token once the gateway starts; requests before that
-// are answered 503. Resolves once `count` tokens were issued (and had a moment to be published).
-export async function waitForIssuedTokens(count, { timeoutMs = 10_000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  while (issuedTokens().length < count) {
-    if (Date.now() > deadline) throw new Error(`only ${issuedTokens().length} of ${count} OAuth tokens were issued`);
-    await sleep(10);
-  }
-  await sleep(50);
+// are answered 503. Resolves once `gateway` (startGateway's handle) has logged `count` tokens
+// refreshed, which it does once each is published to its deployments.
+export function waitForPublishedTokens(gateway, count, { timeoutMs = 10_000 } = {}) {
+  return eventually(() => (gateway.stderr().match(/OAuth access token refreshed/g) ?? []).length >= count,
+    { timeoutMs, what: `${count} OAuth tokens published (${issuedTokens().length} issued by the mock)` });
 }

@@ -5,6 +5,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -500,6 +501,12 @@ describe('the admin page with a master key', () => {
         ['priced', 'deployment-priced', 'openai', 'openai/gpt-4o-upstream', `${env.stack.mock.url}/v1`, '$100.00 / $200.00', 'healthy']);
       assert.match(row('flaky-429')[6], /^cooling down \((5\d|60) s\)$/);
       assert.equal(row('flaky-ok')[6], 'healthy');
+      // Failures: the one 429 that cooled flaky-429 (skipped from then on), none for the others.
+      assert.equal(row('flaky-429')[9], '1');
+      assert.equal(row('flaky-ok')[9], '0');
+      assert.equal(row('deployment-priced')[9], '0');
+      const info = (await admin(env.stack.url, 'GET', '/model/info')).body.data;
+      assert.equal(info.find((d) => d.model_info.id === 'flaky-429').health.failures, 1);
       assert.equal(row('masked-base')[4], 'http://127.0.0.1:9/v1');
       assert.ok(!(await page.content()).includes('base-secret'));
       await screenshot(page, 'models');
@@ -527,15 +534,30 @@ describe('the admin page with UI_USERNAME and UI_PASSWORD', () => {
 describe('failed logins', () => {
   const env = withGateway();
 
-  test('past 10 failed logins in a minute, every login is refused with 429 until the next minute', async () => {
+  // A login sent from `localAddress` (any of 127.0.0.0/8 is this machine): another client.
+  const loginFrom = (localAddress, password) => new Promise((resolve, reject) => {
+    const sent = request(`${env.stack.url}/ui/login`, { method: 'POST', headers: kUiHeader, localAddress }, (answer) => {
+      const chunks = [];
+      answer.on('data', (chunk) => chunks.push(chunk));
+      answer.on('end', () => resolve(new Response(Buffer.concat(chunks),
+        { status: answer.statusCode, headers: { 'content-type': answer.headers['content-type'], 'retry-after': answer.headers['retry-after'] ?? '' } })));
+    });
+    sent.on('error', reject);
+    sent.end(JSON.stringify({ password }));
+  });
+
+  test('past 10 failed logins in a minute from one address, its logins are refused with 429 until the next minute; other addresses still log in', async () => {
     await inRoomyMinute(15);
-    const login = (password) => fetch(`${env.stack.url}/ui/login`,
-      { method: 'POST', headers: kUiHeader, body: JSON.stringify({ password }) });
-    for (let i = 0; i < 10; ++i) await expectError(await login(`sk-guess-${i}`), 401);
-    const refused = await login(kMasterKey);
+    const guesser = '127.0.0.2';
+    for (let i = 0; i < 10; ++i) await expectError(await loginFrom(guesser, `sk-guess-${i}`), 401);
+    const refused = await loginFrom(guesser, kMasterKey);
     await expectError(refused, 429, { message: 'Too many failed logins this minute: try again in a minute.' });
     const retryAfter = Number(refused.headers.get('retry-after'));
     assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
+    // An admin on another address still logs in; a wrong key from there is a plain 401.
+    await expectError(await loginFrom('127.0.0.3', 'sk-typo'), 401);
+    assert.equal((await loginFrom('127.0.0.3', kMasterKey)).status, 200);
+    assert.equal((await loginFrom('127.0.0.1', kMasterKey)).status, 200);
     // The API itself still takes the master key.
     assert.equal((await admin(env.stack.url, 'GET', '/key/list')).status, 200);
   });

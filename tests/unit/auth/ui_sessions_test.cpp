@@ -81,20 +81,39 @@ TEST(UiSessions, AtTheLimitExpiredSessionsGoFirstThenTheOldest) {
   EXPECT_FALSE(sessions.valid(first, 0));
 }
 
-TEST(UiSessions, FailedLoginsPastTheLimitRefuseLoginsUntilTheNextMinute) {
+TEST(UiSessions, FailedLoginsPastTheLimitRefuseThatAddressUntilTheNextMinute) {
   const Authenticator authenticator("sk-master");
   UiSessions sessions(authenticator, std::nullopt, kHour);
   const store::Millis minute = 60'000 * 1000;
+  const std::string guesser = "192.0.2.7", admin = "192.0.2.8";
   for (int i = 0; i < UiSessions::kMaxFailedLogins; ++i) {
-    EXPECT_EQ(sessions.login_refused_for(minute + i), 0) << i;
-    sessions.login_failed(minute + i);
+    EXPECT_EQ(sessions.login_refused_for(guesser, minute + i), 0) << i;
+    sessions.login_failed(guesser, minute + i);
   }
-  EXPECT_EQ(sessions.login_refused_for(minute + 15'000), 45'000);
-  EXPECT_EQ(sessions.login_refused_for(minute + 59'999), 1);
+  EXPECT_EQ(sessions.login_refused_for(guesser, minute + 15'000), 45'000);
+  EXPECT_EQ(sessions.login_refused_for(guesser, minute + 59'999), 1);
+  // Another client still logs in, and has its own count.
+  EXPECT_EQ(sessions.login_refused_for(admin, minute + 15'000), 0);
+  sessions.login_failed(admin, minute + 15'000);
+  EXPECT_EQ(sessions.login_refused_for(admin, minute + 15'001), 0);
   // A new minute starts a new count.
-  EXPECT_EQ(sessions.login_refused_for(minute + 60'000), 0);
-  sessions.login_failed(minute + 60'000);
-  EXPECT_EQ(sessions.login_refused_for(minute + 60'001), 0);
+  EXPECT_EQ(sessions.login_refused_for(guesser, minute + 60'000), 0);
+  sessions.login_failed(guesser, minute + 60'000);
+  EXPECT_EQ(sessions.login_refused_for(guesser, minute + 60'001), 0);
+}
+
+TEST(UiSessions, PastTheCountedAddressesEveryOtherAddressIsRefusedUntilTheNextMinute) {
+  const Authenticator authenticator("sk-master");
+  UiSessions sessions(authenticator, std::nullopt, kHour);
+  const store::Millis minute = 60'000 * 1000;
+  for (std::size_t n = 0; n < UiSessions::kMaxCountedAddresses; ++n) {
+    sessions.login_failed("10.0." + std::to_string(n / 256) + "." + std::to_string(n % 256),
+                          minute);
+  }
+  EXPECT_EQ(sessions.login_refused_for("10.0.0.1", minute + 1), 0);        // one failure: counted
+  EXPECT_EQ(sessions.login_refused_for("192.0.2.1", minute + 1), 59'999);  // not counted
+  sessions.login_failed("192.0.2.1", minute + 1);
+  EXPECT_EQ(sessions.login_refused_for("192.0.2.1", minute + 60'000), 0);
 }
 
 }  // namespace

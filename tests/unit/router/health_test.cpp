@@ -116,6 +116,21 @@ TEST(Health, LoadCountsInFlightRequestsTokensAndLatency) {
   EXPECT_EQ(health.load(d, kStart + 61s).tokens_this_minute, 0);
 }
 
+TEST(Health, LoadCountsTheDeploymentsFailuresEvenWithoutCooldowns) {
+  InMemoryHealth health(1, {.allowed_fails = 100, .cooldown_time = 5s, .disabled = true});
+  const Deployment d = deployment(0);
+  health.call_finished(d, failure(500), kStart);
+  health.call_finished(d, failure(429), kStart + 1s);
+  health.call_finished(d, failure(502), kStart + 2s);
+  health.call_finished(d, failure(400), kStart + 3s);  // the request's fault
+  health.call_finished(d, {.success = false, .status = 408, .counts_for_cooldown = false},
+                       kStart + 4s);  // a timeout the client chose
+  health.call_finished(d, {.success = true, .latency = 10ms}, kStart + 5s);
+  EXPECT_EQ(health.load(d, kStart + 6s).failures, 3);
+  health.call_finished(d, failure(503), kStart + 62s);
+  EXPECT_EQ(health.load(d, kStart + 2h).failures, 4);  // since the start: no window
+}
+
 TEST(Health, ManyThreadsKeepInFlightExact) {
   InMemoryHealth health(1, {.allowed_fails = 1000000});
   const Deployment d = deployment(0);

@@ -41,6 +41,20 @@ TEST(Metrics, SumsEveryWorkersCounters) {
   EXPECT_TRUE(has_line(text, "llmux_request_duration_seconds_count 3")) << text;
 }
 
+TEST(Metrics, CallbackNamesAreEscapedLikeAnyLabelValue) {
+  Metrics metrics;
+  CallbackCounters& sink = metrics.add_callback("my\"sink\\\n");
+  sink.delivered = 2;
+  sink.failed = 1;
+  const std::string text = metrics.render();
+  EXPECT_TRUE(
+      has_line(text, R"(llmux_callback_payloads_delivered_total{callback_name="my\"sink\\?"} 2)"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text, R"(litellm_callback_logging_failures_metric_total{callback_name="my\"sink\\?"} 1)"))
+      << text;
+}
+
 TEST(Metrics, InFlightRisesAndFallsAcrossWorkers) {
   Metrics metrics;
   WorkerMetrics& first = metrics.add_worker();
