@@ -434,6 +434,7 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
                             .call_type = std::string(call_type_of(endpoint_)),
                             .route = std::string(exchange_.path()),
                             .user_agent = std::string(exchange_.header("user-agent")),
+                            .traceparent = std::string(exchange_.header("traceparent")),
                             .model_group = outcome.served_group,
                             .status = outcome.status,
                             .failure = outcome.failure,

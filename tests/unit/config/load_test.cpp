@@ -577,7 +577,7 @@ TEST(LoadString, LoggingCallbacksAreResolvedWithTheirSettingsAndEnvironment) {
   const Config config = load(R"(
 litellm_settings:
   success_callback: [langfuse, prometheus]
-  failure_callback: [langfuse, otel, nonsense]
+  failure_callback: [langfuse, datadog, nonsense]
   callbacks: [my_sink, errors_only]
   turn_off_message_logging: true
 callback_settings:
@@ -620,7 +620,7 @@ general_settings:
   EXPECT_TRUE(config.logging.turn_off_message_logging);
   EXPECT_EQ(config.logging.flush_interval_s, 0.5);
   EXPECT_THAT(config.warnings,
-              ElementsAre("config.yaml:4: litellm_settings.failure_callback[1]: callback \"otel\": "
+              ElementsAre("config.yaml:4: litellm_settings.failure_callback[1]: callback \"datadog\": "
                           "not implemented by llmux yet; ignored",
                           "config.yaml:4: litellm_settings.failure_callback[2]: callback "
                           "\"nonsense\": unknown callback; ignored"));
