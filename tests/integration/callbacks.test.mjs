@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { startStack, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
 import { startRecorder } from '../support/recorder.mjs';
 import { closedPort } from '../support/network.mjs';
+import { metricValue, settledMetric } from '../support/metrics.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const kLangfusePublic = 'pk-lf-test-public';
@@ -30,23 +31,6 @@ function genericPayloads(recorder) {
 
 function langfuseEvents(recorder) {
   return recorder.requests.filter((r) => r.status < 300).flatMap((r) => JSON.parse(r.body).batch);
-}
-
-async function metricValue(url, series) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : undefined;
-}
-
-// The exporter counts a batch once its destination has answered (or its last attempt failed),
-// a moment after the destination saw it: the series is read until it reaches `expected`.
-async function settledMetric(url, series, expected) {
-  let value = await metricValue(url, series);
-  for (let tries = 0; value !== expected && tries < 200; ++tries) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await metricValue(url, series);
-  }
-  return value;
 }
 
 test('generic_api and langfuse receive each call\'s payload in their wire format', async () => {
