@@ -72,6 +72,7 @@ TEST(OtlpTraces, ASuccessfulCallIsOneSpanInOtlpsJsonMapping) {
             json::parse(R"({"key":"service.name","value":{"stringValue":"gateway"}})"));
   EXPECT_EQ(resource[1].at("key"), "deployment.environment");
   EXPECT_EQ(resource[1].at("value"), text("production"));
+  EXPECT_EQ(resource[2], json::parse(R"({"key":"model_id","value":{"stringValue":"gateway"}})"));
   const auto& scope = resource_spans[0].at("scopeSpans").at(0);
   EXPECT_EQ(scope.at("scope").at("name"), "tracer");
 
@@ -89,6 +90,7 @@ TEST(OtlpTraces, ASuccessfulCallIsOneSpanInOtlpsJsonMapping) {
   EXPECT_EQ(attributes.at("gen_ai.request.model"), text("gpt-4o"));
   EXPECT_EQ(attributes.at("gen_ai.system"), text("openai"));
   EXPECT_EQ(attributes.at("llm.request.type"), text("acompletion"));
+  EXPECT_EQ(attributes.at("gen_ai.operation.name"), text("acompletion"));  // as LiteLLM sets it
   EXPECT_EQ(attributes.at("gen_ai.request.max_tokens"), integer("20"));
   EXPECT_EQ(attributes.at("gen_ai.request.temperature"), json::parse(R"({"doubleValue":0.5})"));
   EXPECT_EQ(attributes.at("llm.user"), text("customer-1"));
@@ -101,6 +103,7 @@ TEST(OtlpTraces, ASuccessfulCallIsOneSpanInOtlpsJsonMapping) {
   EXPECT_EQ(attributes.at("gen_ai.usage.input_tokens"), integer("7"));
   EXPECT_EQ(attributes.at("gen_ai.usage.output_tokens"), integer("3"));
   EXPECT_EQ(attributes.at("llm.usage.total_tokens"), integer("10"));
+  EXPECT_EQ(attributes.at("gen_ai.usage.total_tokens"), integer("10"));
   EXPECT_EQ(attributes.at("gen_ai.cost.total_cost"), json::parse(R"({"doubleValue":0.25})"));
   EXPECT_EQ(attributes.at("metadata.user_api_key_hash"), text("abc123hash"));
   EXPECT_EQ(attributes.at("metadata.user_api_key_alias"), text("ci"));
@@ -149,10 +152,15 @@ TEST(OtlpTraces, AFailedCallIsAnErrorSpanWithLiteLLMsErrorAttributes) {
   EXPECT_EQ(attributes.at("error.code"), text("429"));
   EXPECT_EQ(attributes.at("error.type"), text("RateLimitError"));
   EXPECT_EQ(attributes.at("error.message"), text("slow down"));
+  EXPECT_EQ(attributes.at("error.llm_provider"), text("openai"));
   EXPECT_EQ(attributes.at("gen_ai.cost.total_cost"), json::parse(R"({"doubleValue":0.0})"));
   EXPECT_EQ(attributes.count("gen_ai.usage.prompt_tokens"), 0u);
   EXPECT_EQ(attributes.at("gen_ai.response.id"), text("call-1"));
-  EXPECT_EQ(span.at("events").at(0).at("name"), "exception");
+  const json::value& event = span.at("events").at(0);
+  EXPECT_EQ(event.at("name"), "exception");
+  EXPECT_EQ(event.at("timeUnixNano"), "1700000000500000000");
+  EXPECT_EQ(event.at("attributes").at(0),
+            json::parse(R"({"key":"exception.type","value":{"stringValue":"RateLimitError"}})"));
 }
 
 TEST(Traceparent, OnlyAWellFormedHeaderIsTaken) {

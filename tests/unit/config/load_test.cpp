@@ -674,6 +674,9 @@ TEST(LoadString, OtelIsConfiguredFromTheEnvironmentAsLiteLLMReadsIt) {
   EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://a/v1/traces"},
                          {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}),
             "https://a/v1/traces");
+  // LiteLLM's default exporter, console, sends to an endpoint once one is set.
+  EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER", "console"}, {"OTEL_ENDPOINT", "http://c:4318"}}),
+            "http://c:4318/v1/traces");
 }
 
 TEST(LoadString, OtelWithoutAnEndpointIsIgnoredAndProtobufIsRefused) {
@@ -682,6 +685,14 @@ TEST(LoadString, OtelWithoutAnEndpointIsIgnoredAndProtobufIsRefused) {
   EXPECT_THAT(config.warnings,
               ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": "
                           "OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_ENDPOINT must be an http(s) URL; "
+                          "ignored"));
+  const Config unknown =
+      load("litellm_settings: {callbacks: [otel]}\n",
+           env_of({{"OTEL_EXPORTER", "zipkin"}, {"OTEL_ENDPOINT", "http://c:4318"}}));
+  EXPECT_TRUE(unknown.logging.callbacks.empty());
+  EXPECT_THAT(unknown.warnings,
+              ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": "
+                          "exporter \"zipkin\" is not implemented (llmux exports OTLP/HTTP JSON); "
                           "ignored"));
   for (const char* protocol : {"http/protobuf", "grpc"}) {
     EXPECT_THAT(problems_of("litellm_settings: {callbacks: [otel]}\n",
