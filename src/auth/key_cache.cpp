@@ -142,6 +142,8 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     key.user_id = record.user_id.value_or("");
     key.team_id = record.team_id.value_or("");
     key.tags = std::move(record.tags);
+    if (const boost::json::value* controls = record.metadata.if_contains("cache"))
+      key.cache_controls = *controls;
     const bool known = live_spend_.contains(record.token);
     key.spend = live_spend_for(live_spend_, record.token, record.spend, reset_tokens);
     // A key already past its soft budget when first seen (at start) warned before; one back under

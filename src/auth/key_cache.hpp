@@ -6,6 +6,8 @@
 #include "auth/model_budget.hpp"
 #include "store/store.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <array>
 #include <atomic>
 #include <map>
@@ -75,6 +77,9 @@ struct CachedKey {
   std::string user_id;
   std::string team_id;
   std::vector<std::string> tags;
+  // metadata.cache: LiteLLM's key-level cache controls, which take the place of each request's
+  // `cache` object (docs/CACHING.md); nullopt when the key's metadata has none.
+  std::optional<boost::json::value> cache_controls;
   std::shared_ptr<LiveSpend> spend;
   // In the same snapshot; nullptr when team_id / user_id names none.
   const CachedOwner* team = nullptr;

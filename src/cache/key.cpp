@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <memory>
 
@@ -186,16 +187,76 @@ Result<std::optional<double>> read_seconds(const json::object& controls, std::st
   return std::optional<double>(value->to_number<double>());
 }
 
+// The controls a key's metadata.cache may set (LiteLLM's SupportedCacheControls).
+constexpr std::string_view kKeyControls[] = {"ttl", "s-maxage", "no-cache", "no-store"};
+
+json::object key_level_controls(const json::value& key_controls) {
+  json::object kept;
+  if (const json::object* object = key_controls.if_object()) {
+    for (std::string_view name : kKeyControls) {
+      if (const json::value* value = object->if_contains(name)) kept[name] = *value;
+    }
+  }
+  return kept;
+}
+
+bool same_directive(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// The `s-maxage=N` of a Cache-Control header, in seconds; nullopt when it has none.
+Result<std::optional<double>> header_max_age(std::string_view header) {
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    const std::string_view directive = trimmed(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    const std::size_t equals = directive.find('=');
+    if (equals == std::string_view::npos ||
+        !same_directive(trimmed(directive.substr(0, equals)), "s-maxage")) {
+      continue;
+    }
+    std::string_view number = trimmed(directive.substr(equals + 1));
+    if (number.size() >= 2 && number.front() == '"' && number.back() == '"')
+      number = number.substr(1, number.size() - 2);
+    double seconds = -1;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), seconds);
+    if (ec != std::errc() || end != number.data() + number.size() || seconds < 0) {
+      return make_error(ErrorKind::invalid_request,
+                        "Invalid Cache-Control header: s-maxage must be a number of seconds (0 "
+                        "or more).");
+    }
+    return std::optional<double>(seconds);
+  }
+  return std::optional<double>();
+}
+
 }  // namespace
 
-Result<Controls> read_controls(const json::object& body) {
+Result<Controls> read_controls(const json::object& body, const ControlSources& sources) {
   Controls controls;
   if (const json::value* metadata = body.if_contains("metadata");
       metadata && metadata->is_object()) {
     const json::value* space = metadata->get_object().if_contains("redis_namespace");
     if (space && space->is_string()) controls.key_namespace = space->get_string();
   }
+  auto header_ttl = header_max_age(sources.cache_control);
+  if (!header_ttl) return header_ttl.error();
+  controls.ttl_s = *header_ttl;
   const json::value* value = body.if_contains("cache");
+  json::value from_key;
+  if (sources.key_controls) {
+    from_key = key_level_controls(*sources.key_controls);
+    value = &from_key;
+  }
   if (!value || value->is_null()) return controls;
   if (!value->is_object()) {
     return control_error(
@@ -220,7 +281,7 @@ Result<Controls> read_controls(const json::object& body) {
   controls.no_cache = *no_cache;
   controls.no_store = *no_store;
   controls.use_cache = *use_cache;
-  controls.ttl_s = *ttl;
+  if (*ttl) controls.ttl_s = *ttl;
   controls.max_age_s = *max_age;
   if (const json::value* space = object.if_contains("namespace"); space && !space->is_null()) {
     if (!space->is_string())

@@ -34,8 +34,20 @@ struct Controls {
                                     // the body
 };
 
-// A `cache` that is not an object, or a control of the wrong type, is a 400 naming it.
-Result<Controls> read_controls(const boost::json::object& body);
+// Where LiteLLM's proxy also reads a request's controls, besides its body.
+struct ControlSources {
+  // The request's Cache-Control header: its `s-maxage=N` is this answer's lifetime in the cache
+  // (LiteLLM reads it as the request's ttl), below the body's own `ttl`; other directives are
+  // ignored.
+  std::string_view cache_control;
+  // The virtual key's metadata.cache, when it has one: it takes the place of the body's `cache`,
+  // with only its ttl, s-maxage, no-cache and no-store (LiteLLM's key-level controls).
+  const boost::json::value* key_controls = nullptr;
+};
+
+// A `cache` that is not an object, or a control of the wrong type, is a 400 naming it; so is a
+// Cache-Control s-maxage that is not a number of seconds.
+Result<Controls> read_controls(const boost::json::object& body, const ControlSources& sources = {});
 
 // The key of a whole answer to `body` from `model_group` (the group after a key's alias).
 std::string answer_key(api::Endpoint endpoint, std::string_view model_group,

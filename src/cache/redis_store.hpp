@@ -1,8 +1,8 @@
 // The response cache on Redis (`type: redis` and `redis-semantic`), over one worker's client:
 // every instance on the same Redis reads what any of them stored. An entry lives under
 // "llmux:cache:<cache key>" (the prefix keeps the cache's keys apart from other state on the same
-// Redis), with Redis's own expiry. Failures are values: the caller goes upstream when Redis is
-// away.
+// Redis, so /cache/flushall deletes only them), with Redis's own expiry. Failures are values: the
+// caller goes upstream when Redis is away.
 #pragma once
 
 #include "cache/entry.hpp"
@@ -32,6 +32,15 @@ class RedisStore {
   // Stores entries (one write): each until `ttl_ms` from now (nullopt: no expiry).
   asio::awaitable<Result<void>> put(std::vector<std::pair<std::string, Entry>> entries,
                                     std::optional<std::int64_t> ttl_ms);
+  // Deletes the entries under `keys` (one DEL); how many there were.
+  asio::awaitable<Result<std::int64_t>> erase(const std::vector<std::string>& keys);
+  // Deletes every entry of the cache, and nothing else on that Redis: SCAN for the prefix, UNLINK
+  // in batches. How many there were.
+  asio::awaitable<Result<std::int64_t>> flush();
+  // Redis answers PING and takes a write (a probe entry that expires at once); its version, as
+  // INFO server states it ("" when it does not).
+  asio::awaitable<Result<std::string>> check();
+  const redis::Options& options() const { return client_.options(); }
 
  private:
   redis::Client& client_;

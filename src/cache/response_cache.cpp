@@ -39,9 +39,10 @@ ResponseCache::ResponseCache(const config::CacheSettings& settings, MemoryStore*
 
 Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
                                                     std::string_view model_group,
-                                                    const boost::json::object& body) const {
+                                                    const boost::json::object& body,
+                                                    const ControlSources& sources) const {
   if (!cached_endpoint(settings_, endpoint)) return std::optional<Ticket>();
-  auto controls = read_controls(body);
+  auto controls = read_controls(body, sources);
   if (!controls) return controls.error();
   if (settings_.default_off && !controls->use_cache) return std::optional<Ticket>();
   const std::string_view key_namespace = controls->key_namespace.empty()
@@ -138,6 +139,44 @@ asio::awaitable<void> ResponseCache::put(std::vector<std::pair<std::string, Entr
 std::int64_t ResponseCache::expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const {
   const double ttl_s = ticket.ttl_s.value_or(kDefaultMemoryTtlSeconds);
   return now_ms + static_cast<std::int64_t>(ttl_s * 1000);
+}
+
+asio::awaitable<Result<std::string>> ResponseCache::check() {
+  if (memory_) co_return std::string();
+  auto version = co_await redis_->check();
+  if (!version)
+    redis_failed(version.error());
+  else
+    redis_answered();
+  co_return version;
+}
+
+asio::awaitable<Result<std::int64_t>> ResponseCache::erase(const std::vector<std::string>& keys) {
+  if (memory_) {
+    std::int64_t erased = 0;
+    for (const std::string& key : keys) erased += memory_->erase(key) ? 1 : 0;
+    co_return erased;
+  }
+  auto erased = co_await redis_->erase(keys);
+  if (!erased)
+    redis_failed(erased.error());
+  else
+    redis_answered();
+  co_return erased;
+}
+
+asio::awaitable<Result<std::int64_t>> ResponseCache::flush() {
+  if (memory_) {
+    const auto entries = static_cast<std::int64_t>(memory_->size());
+    memory_->clear();
+    co_return entries;
+  }
+  auto flushed = co_await redis_->flush();
+  if (!flushed)
+    redis_failed(flushed.error());
+  else
+    redis_answered();
+  co_return flushed;
 }
 
 void ResponseCache::redis_failed(const Error& error) {

@@ -9,6 +9,7 @@
 #include "api/usage.hpp"
 #include "base/error.hpp"
 #include "cache/entry.hpp"
+#include "cache/key.hpp"
 #include "cache/memory_store.hpp"
 #include "cache/redis_store.hpp"
 #include "config/config.hpp"
@@ -49,12 +50,24 @@ class ResponseCache {
   // nullopt when the request is not cached: an endpoint not in supported_call_types, or
   // `mode: default_off` without cache: {use-cache: true}. An error for malformed controls.
   Result<std::optional<Ticket>> ticket(api::Endpoint endpoint, std::string_view model_group,
-                                       const boost::json::object& body) const;
+                                       const boost::json::object& body,
+                                       const ControlSources& sources = {}) const;
   // The stored answer, when one may answer the ticket (counted as a hit or a miss); for
   // embeddings, made of every input's entry (a miss unless each input has one).
   asio::awaitable<std::shared_ptr<const Entry>> find(const Ticket& ticket);
   // Stores an answer and its usage under the ticket's key (when the ticket writes).
   asio::awaitable<void> store(const Ticket& ticket, std::string answer, const api::Usage& usage);
+
+  // The admin routes' work (handlers::CacheRoutes). Redis answers and takes a write: its version
+  // ("" when it does not say it); in memory there is nothing to check.
+  asio::awaitable<Result<std::string>> check();
+  // Deletes the entries under these keys (as x-litellm-cache-key shows them); how many there were.
+  asio::awaitable<Result<std::int64_t>> erase(const std::vector<std::string>& keys);
+  // Deletes every entry of the cache; how many there were.
+  asio::awaitable<Result<std::int64_t>> flush();
+  const config::CacheSettings& settings() const { return settings_; }
+  // Where the entries are: Redis's address (type redis), or nullptr (local).
+  const redis::Options* redis_options() const { return redis_ ? &redis_->options() : nullptr; }
 
  private:
   // The entries under `keys`: nullptr where there is none, everywhere when Redis did not answer.

@@ -49,6 +49,10 @@ std::string_view call_type_of(api::Endpoint endpoint) {
     case api::Endpoint::embeddings: return "aembedding";
     case api::Endpoint::moderations: return "amoderation";
     case api::Endpoint::rerank: return "arerank";
+    // LiteLLM's CallTypes for its Anthropic and Responses routes.
+    case api::Endpoint::messages:
+    case api::Endpoint::count_tokens: return "anthropic_messages";
+    case api::Endpoint::responses: return "aresponses";
   }
   return "acompletion";
 }

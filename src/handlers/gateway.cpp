@@ -37,6 +37,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
                     .max_event_bytes = shared.max_upstream_event_bytes},
                    cache),
       dialect_routes_(model_calls_, callers_),
+      cache_routes_(callers_, cache),
       management_([this](const server::Exchange& exchange) { return callers_.identify(exchange); },
                   shared.store, shared.authenticator.keys()),
       keys_(management_),
@@ -45,6 +46,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network, teleme
       spend_routes_(management_) {
   model_calls_.add_to(routes_);
   dialect_routes_.add_to(routes_);
+  cache_routes_.add_to(routes_);
   status_.add_to(routes_);
   model_routes_.add_to(routes_);
   keys_.add_to(routes_);

@@ -8,6 +8,7 @@
 #include "admin/team_routes.hpp"
 #include "admin/user_routes.hpp"
 #include "auth/authenticator.hpp"
+#include "handlers/cache_routes.hpp"
 #include "handlers/call_record.hpp"
 #include "handlers/callers.hpp"
 #include "handlers/dialect_routes.hpp"
@@ -76,6 +77,7 @@ class Gateway {
   ModelRoutes model_routes_;
   ModelCalls model_calls_;
   DialectRoutes dialect_routes_;
+  CacheRoutes cache_routes_;
   admin::Management management_;
   admin::KeyRoutes keys_;
   admin::TeamRoutes teams_;

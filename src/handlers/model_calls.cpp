@@ -203,7 +203,11 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   // The response cache (docs/CACHING.md): a hit is the answer; a miss is relayed and stored.
   std::optional<cache::Ticket> ticket;
   if (cache_) {
-    auto asked = cache_->ticket(endpoint, request->model, request->body);
+    const cache::ControlSources sources{.cache_control = exchange.header("cache-control"),
+                                        .key_controls = caller->key && caller->key->cache_controls
+                                                            ? &*caller->key->cache_controls
+                                                            : nullptr};
+    auto asked = cache_->ticket(endpoint, request->model, request->body, sources);
     if (!asked) co_return co_await refuse(exchange, record, dialect, asked.error());
     ticket = std::move(*asked);
   }

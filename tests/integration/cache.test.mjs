@@ -4,6 +4,7 @@
 // hit's cost, spend-log row and metrics. The mock upstream counts what reached a provider.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import OpenAI from 'openai';
 
 import { startMockUpstream } from '../mock_upstream/server.mjs';
@@ -146,6 +147,35 @@ describe('cache type local', () => {
     assert.equal(calls(), before + 2, 'an input not seen yet sends the request upstream');
   });
 
+  test('a Cache-Control header\'s s-maxage is the stored answer\'s ttl, as LiteLLM reads it', async () => {
+    const before = upstreamCalls(stack.mock);
+    // s-maxage=0: the answer lives 0 s, so the next request does not find it.
+    await answerOf(await chat(stack.url, 'header lifetime', {}, { 'Cache-Control': 's-maxage=0' }));
+    await answerOf(await chat(stack.url, 'header lifetime'));
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    await answerOf(await chat(stack.url, 'header lifetime'));
+    assert.equal(upstreamCalls(stack.mock), before + 2, 'stored with the configured lifetime');
+    // The body's own ttl wins over the header's.
+    await answerOf(await chat(stack.url, 'body ttl wins', { cache: { ttl: 600 } }, { 'Cache-Control': 's-maxage=0' }));
+    await answerOf(await chat(stack.url, 'body ttl wins'));
+    assert.equal(upstreamCalls(stack.mock), before + 3);
+    await expectError(await chat(stack.url, 'x', {}, { 'Cache-Control': 's-maxage=soon' }), 400);
+  });
+
+  test('a key\'s metadata.cache takes the place of its requests\' cache controls', async () => {
+    const { key: noCache } = await generateKey(stack.url, { metadata: { cache: { 'no-cache': true } } });
+    const { key: noStore } = await generateKey(stack.url, { metadata: { cache: { 'no-store': true } } });
+    const ask = (key, content, extra = {}) =>
+      chatWith(stack.url, key, 'gpt-test', { messages: [{ role: 'user', content }], ...extra });
+    const before = upstreamCalls(stack.mock);
+    await answerOf(await chat(stack.url, 'key level'));
+    await answerOf(await ask(noCache, 'key level'));
+    assert.equal(upstreamCalls(stack.mock), before + 2, 'the no-cache key is not answered from the cache');
+    await answerOf(await ask(noStore, 'key level never kept', { cache: { ttl: 600 } }));
+    await answerOf(await chat(stack.url, 'key level never kept'));
+    assert.equal(upstreamCalls(stack.mock), before + 4, 'the no-store key\'s answer was not kept');
+  });
+
   test('malformed controls are a 400 naming cache', async () => {
     await expectError(await chat(stack.url, 'x', { cache: { ttl: 'soon' } }), 400, { param: 'cache' });
     await expectError(await chat(stack.url, 'x', { cache: 'yes' }), 400, { param: 'cache' });
@@ -196,6 +226,106 @@ describe('cache type local', () => {
     assert.equal(completions(), before + 1);
     assert.deepEqual(second.body, first.body);
     assert.equal(first.body.object, 'text_completion');
+  });
+});
+
+// The admin routes' answers, with the master key unless another is given.
+function cacheRoute(url, method, path, body, key = kMasterKey) {
+  return fetch(`${url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function okJson(response) {
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  return JSON.parse(text);
+}
+
+describe('cache admin routes, type local', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ litellmSettings: { cache: true, cache_params: { type: 'local', namespace: 'team', ttl: 300 } } });
+  });
+  after(() => stack.stop());
+
+  test('/cache/ping shows the configuration', async () => {
+    const ping = await okJson(await cacheRoute(stack.url, 'GET', '/cache/ping'));
+    assert.equal(ping.status, 'healthy');
+    assert.equal(ping.cache_type, 'local');
+    const params = JSON.parse(ping.litellm_cache_params);
+    assert.equal(params.type, 'local');
+    assert.equal(params.namespace, 'team');
+    assert.equal(params.ttl, 300);
+    assert.equal(params.mode, 'default_on');
+    assert.ok(params.supported_call_types.includes('acompletion'));
+    assert.equal(ping.ping_response, undefined, 'nothing to ping in memory');
+  });
+
+  test('/cache/delete takes entries out by their x-litellm-cache-key; /cache/flushall takes all', async () => {
+    const before = upstreamCalls(stack.mock);
+    const { key } = await answerOf(await chat(stack.url, 'to delete'));
+    await answerOf(await chat(stack.url, 'to keep'));
+    await answerOf(await chat(stack.url, 'to delete'));
+    assert.equal(upstreamCalls(stack.mock), before + 2);
+    assert.deepEqual(await okJson(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: [key, 'team:unknown'] })),
+      { status: 'success', deleted: 1 });
+    await answerOf(await chat(stack.url, 'to delete'));
+    await answerOf(await chat(stack.url, 'to keep'));
+    assert.equal(upstreamCalls(stack.mock), before + 3, 'only the deleted entry went upstream again');
+
+    const flushed = await okJson(await cacheRoute(stack.url, 'POST', '/cache/flushall'));
+    assert.equal(flushed.status, 'success');
+    assert.equal(flushed.deleted, 2);
+    await answerOf(await chat(stack.url, 'to keep'));
+    assert.equal(upstreamCalls(stack.mock), before + 4);
+  });
+
+  test('the master key only; a malformed delete is a 400 naming keys', async () => {
+    const { key } = await generateKey(stack.url);
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping', undefined, key), 401);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/flushall', undefined, key), 401);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: ['x'] }, key), 401);
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping', undefined, 'sk-unknown'), 401);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: 'x' }), 400, { param: 'keys' });
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', {}), 400, { param: 'keys' });
+  });
+});
+
+describe('cache admin routes without a cache', () => {
+  let stack;
+  before(async () => { stack = await startStack(); });
+  after(() => stack.stop());
+
+  test('each is a 503', async () => {
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping'), 503);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: ['x'] }), 503);
+    await expectError(await cacheRoute(stack.url, 'POST', '/cache/flushall'), 503);
+  });
+});
+
+describe('cache_params.supported_call_types', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({
+      litellmSettings: { cache: true, cache_params: { type: 'local', supported_call_types: ['acompletion'] } },
+    });
+  });
+  after(() => stack.stop());
+
+  test('only the listed call types are cached', async () => {
+    const embeddings = () => stack.mock.requests.filter((request) => request.path.endsWith('/embeddings')).length;
+    const before = { chat: upstreamCalls(stack.mock), embeddings: embeddings() };
+    const embed = () => postJson(stack.url, '/v1/embeddings', { model: 'embedder', input: 'not cached' });
+    const first = await answerOf(await embed());
+    await answerOf(await embed());
+    assert.equal(embeddings(), before.embeddings + 2, 'aembedding is not listed');
+    assert.equal(first.key, null, 'an answer of a call type not cached has no cache key');
+    await answerOf(await chat(stack.url, 'listed'));
+    await answerOf(await chat(stack.url, 'listed'));
+    assert.equal(upstreamCalls(stack.mock), before.chat + 1, 'acompletion is');
   });
 });
 
@@ -277,5 +407,81 @@ describe('cache type redis', () => {
       return upstreamCalls(mock) === calls + 1 || upstreamCalls(mock) === calls;
     }, { timeoutMs: 10_000, what: 'caching again after Redis came back' });
     assert.match(a.stderr(), /response cache: Redis answers again/);
+  });
+});
+
+describe('cache admin routes, type redis (with a password)', () => {
+  const password = 'cache-admin-secret-7f3a';
+  let redis;
+  let mock;
+  let gateways = [];
+  const cli = (...args) => execFileSync('redis-cli',
+    ['-p', String(redis.port), '-a', password, '--no-auth-warning', ...args], { encoding: 'utf8' }).trim();
+  before(async () => {
+    redis = await startRedis();
+    execFileSync('redis-cli', ['-p', String(redis.port), 'CONFIG', 'SET', 'requirepass', password]);
+    mock = await startMockUpstream();
+    const config = {
+      model_list: [modelEntry('gpt-test', 'gpt-4o-upstream', `${mock.url}/v1`)],
+      general_settings: { master_key: kMasterKey },
+      litellm_settings: {
+        cache: true,
+        cache_params: { type: 'redis', host: '127.0.0.1', port: redis.port, password, namespace: 'ns' },
+      },
+    };
+    gateways = [await startGateway({ config }), await startGateway({ config })];
+  });
+  after(async () => {
+    for (const gateway of gateways) await gateway.stop();
+    await mock?.close();
+    await redis?.stop();
+  });
+
+  test('/cache/ping: Redis answered and took a write; where it is, never its password', async () => {
+    const response = await cacheRoute(gateways[0].url, 'GET', '/cache/ping');
+    const text = await response.clone().text();
+    const ping = await okJson(response);
+    assert.equal(ping.status, 'healthy');
+    assert.equal(ping.cache_type, 'redis');
+    assert.equal(ping.ping_response, true);
+    assert.equal(ping.set_cache_response, 'success');
+    assert.equal(ping.health_check_cache_params.redis_host, '127.0.0.1');
+    assert.equal(ping.health_check_cache_params.redis_port, redis.port);
+    assert.equal(ping.health_check_cache_params.redis_version, cli('INFO', 'server').match(/redis_version:(\S+)/)[1]);
+    assert.equal(JSON.parse(ping.litellm_cache_params).namespace, 'ns');
+    assert.ok(!text.includes(password), text);
+  });
+
+  test('/cache/delete on one gateway takes the entry from both; flushall leaves other keys alone', async () => {
+    const [a, b] = gateways;
+    const before = upstreamCalls(mock);
+    const { key } = await answerOf(await chat(a.url, 'shared then deleted'));
+    await answerOf(await chat(b.url, 'shared then deleted'));
+    assert.equal(upstreamCalls(mock), before + 1);
+    assert.deepEqual(await okJson(await cacheRoute(a.url, 'POST', '/cache/delete', { keys: [key] })),
+      { status: 'success', deleted: 1 });
+    await answerOf(await chat(b.url, 'shared then deleted'));
+    assert.equal(upstreamCalls(mock), before + 2, 'B no longer finds it');
+
+    cli('SET', 'not-the-caches', 'kept');
+    const flushed = await okJson(await cacheRoute(b.url, 'POST', '/cache/flushall'));
+    assert.equal(flushed.status, 'success');
+    assert.ok(flushed.deleted >= 1);
+    assert.equal(cli('--scan', '--pattern', 'llmux:cache:*'), '');
+    assert.equal(cli('GET', 'not-the-caches'), 'kept');
+    await answerOf(await chat(a.url, 'shared then deleted'));
+    assert.equal(upstreamCalls(mock), before + 3);
+  });
+
+  test('Redis away: each route is a 503, ping\'s message in LiteLLM\'s form, no password', async () => {
+    await redis.stop();
+    const body = await expectError(await cacheRoute(gateways[0].url, 'GET', '/cache/ping'), 503);
+    const details = JSON.parse(body.error.message);
+    assert.match(details.message, /^Service Unhealthy \(/);
+    assert.equal(details.health_check_cache_params.redis_port, redis.port);
+    assert.equal(JSON.parse(JSON.stringify(details.litellm_cache_params)).type, 'redis');
+    assert.ok(!JSON.stringify(body).includes(password));
+    await expectError(await cacheRoute(gateways[0].url, 'POST', '/cache/delete', { keys: ['x'] }), 503);
+    await expectError(await cacheRoute(gateways[0].url, 'POST', '/cache/flushall'), 503);
   });
 });

@@ -45,7 +45,7 @@ export async function startRedis() {
       }
     },
     async kill() {
-      if (!child || child.exitCode !== null) return;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;  // gone already
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;

@@ -119,5 +119,53 @@ TEST(ReadControls, MalformedControlsAreA400NamingThem) {
   }
 }
 
+TEST(ReadControls, CacheControlHeaderSMaxageIsTheAnswersTtl) {
+  auto from_header =
+      read_controls(body(R"({"model":"m"})"), {.cache_control = "no-transform, S-MAXAGE=120"});
+  ASSERT_TRUE(from_header);
+  EXPECT_EQ(from_header->ttl_s, 120);
+  EXPECT_FALSE(from_header->max_age_s) << "in the header it is a lifetime, not an age limit";
+
+  auto body_wins = read_controls(body(R"({"cache":{"ttl":5}})"), {.cache_control = "s-maxage=120"});
+  ASSERT_TRUE(body_wins);
+  EXPECT_EQ(body_wins->ttl_s, 5);
+
+  auto other_directives = read_controls(body("{}"), {.cache_control = "no-cache, max-age=3"});
+  ASSERT_TRUE(other_directives);
+  EXPECT_FALSE(other_directives->ttl_s);
+  EXPECT_FALSE(other_directives->no_cache) << "LiteLLM reads only s-maxage from the header";
+
+  for (const char* header : {"s-maxage=soon", "s-maxage=-1", "s-maxage="}) {
+    auto malformed = read_controls(body("{}"), {.cache_control = header});
+    ASSERT_FALSE(malformed) << header;
+    EXPECT_EQ(malformed.error().kind, ErrorKind::invalid_request) << header;
+  }
+}
+
+TEST(ReadControls, AKeysMetadataCacheTakesThePlaceOfTheBodys) {
+  const json::value key_controls =
+      json::parse(R"({"no-store":true,"ttl":60,"namespace":"ignored","use-cache":true,"other":1})");
+  auto controls = read_controls(
+      body(R"({"cache":{"no-cache":true,"ttl":5,"namespace":"mine","use-cache":true}})"),
+      {.key_controls = &key_controls});
+  ASSERT_TRUE(controls);
+  EXPECT_TRUE(controls->no_store);
+  EXPECT_FALSE(controls->no_cache) << "the body's controls are not read";
+  EXPECT_EQ(controls->ttl_s, 60);
+  EXPECT_TRUE(controls->key_namespace.empty()) << "namespace is not a key-level control";
+  EXPECT_FALSE(controls->use_cache) << "use-cache is not a key-level control";
+
+  const json::value not_an_object = json::parse("true");
+  auto emptied =
+      read_controls(body(R"({"cache":{"no-cache":true}})"), {.key_controls = &not_an_object});
+  ASSERT_TRUE(emptied);
+  EXPECT_FALSE(emptied->no_cache);
+
+  const json::value malformed = json::parse(R"({"ttl":"soon"})");
+  auto refused = read_controls(body("{}"), {.key_controls = &malformed});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().param, "cache");
+}
+
 }  // namespace
 }  // namespace llmux::cache
