@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 namespace llmux::callbacks {
@@ -38,20 +39,23 @@ struct Exporter::Runtime {
 
 namespace {
 
-json::object parsed_payload(const std::string& payload) {
+// Parsed on the batch's arena, which must outlive the object.
+json::object parsed_payload(const std::string& payload, json::monotonic_resource& arena) {
   boost::system::error_code ec;
-  json::value value = json::parse(payload, ec);
-  return !ec && value.is_object() ? std::move(value.get_object()) : json::object();
+  json::value value = json::parse(payload, ec, &arena);
+  return !ec && value.is_object() ? std::move(value.get_object()) : json::object(&arena);
 }
 
 // The body of one POST: generic_api's json_array of payloads, Langfuse's ingestion batch, or an
 // OTLP ExportTraceServiceRequest.
 std::string batch_body(const config::LoggingCallback& settings,
                        const std::vector<const Exporter::Queued*>& queued) {
+  json::monotonic_resource arena;
   if (settings.kind == Kind::langfuse) {
     std::vector<json::object> parsed;
     parsed.reserve(queued.size());
-    for (const Exporter::Queued* item : queued) parsed.push_back(parsed_payload(item->payload));
+    for (const Exporter::Queued* item : queued)
+      parsed.push_back(parsed_payload(item->payload, arena));
     return langfuse_batch(parsed);
   }
   if (settings.kind == Kind::otel) {
@@ -60,7 +64,7 @@ std::string batch_body(const config::LoggingCallback& settings,
     std::vector<TracedCall> calls;
     calls.reserve(queued.size());
     for (const Exporter::Queued* item : queued) {
-      parsed.push_back(parsed_payload(item->payload));
+      parsed.push_back(parsed_payload(item->payload, arena));
       calls.push_back({*item->call, parsed.back()});
     }
     return otlp_traces_body(settings.otel, calls);

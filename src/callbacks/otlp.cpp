@@ -1,5 +1,6 @@
 #include "callbacks/otlp.hpp"
 
+#include "callbacks/json_writer.hpp"
 #include "telemetry/litellm_metrics.hpp"
 
 #include <boost/json/array.hpp>
@@ -45,9 +46,14 @@ std::string random_hex(std::size_t bytes) {
   return all_zero(hex) ? random_hex(bytes) : hex;
 }
 
-std::string unix_nanos(std::chrono::system_clock::time_point time) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
+// Unix nanoseconds as OTLP's JSON writes a 64-bit integer: a decimal string.
+void append_unix_nanos(std::string& out, std::chrono::system_clock::time_point time) {
+  out += '"';
+  append_number(
+      out,
+      static_cast<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count()));
+  out += '"';
 }
 
 const json::object& object_at(const json::object& object, std::string_view name) {
@@ -61,20 +67,37 @@ std::string_view string_at(const json::object& object, std::string_view name) {
   return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
 }
 
-// A span's attribute list, each value in OTLP's AnyValue form.
-class Attributes {
+// A list of attributes written as OTLP's JSON: [{"key": …, "value": {<AnyValue>}}, …].
+class AttributeWriter {
  public:
-  void text(std::string_view key, std::string_view value) { add(key, {{"stringValue", value}}); }
-  void integer(std::string_view key, std::int64_t value) {
-    add(key, {{"intValue", std::to_string(value)}});  // 64-bit integers are JSON strings
+  explicit AttributeWriter(std::string& out) : out_(out) { out_ += '['; }
+  ~AttributeWriter() { out_ += ']'; }
+  AttributeWriter(const AttributeWriter&) = delete;
+  AttributeWriter& operator=(const AttributeWriter&) = delete;
+
+  void text(std::string_view key, std::string_view value) {
+    begin(key, "stringValue");
+    append_json_string(out_, value);
+    out_ += "}}";
   }
-  void number(std::string_view key, double value) { add(key, {{"doubleValue", value}}); }
+  void integer(std::string_view key, std::int64_t value) {
+    begin(key, "intValue");  // 64-bit integers are JSON strings
+    out_ += '"';
+    append_number(out_, value);
+    out_ += "\"}}";
+  }
+  void number(std::string_view key, double value) {
+    begin(key, "doubleValue");
+    append_number(out_, value);
+    out_ += "}}";
+  }
   // As LiteLLM's safe_set_attribute casts a value: null as "", a structure as its JSON text.
   void value(std::string_view key, const json::value& value) {
     if (value.is_string()) {
       text(key, value.get_string());
     } else if (value.is_bool()) {
-      add(key, {{"boolValue", value.get_bool()}});
+      begin(key, "boolValue");
+      out_ += value.get_bool() ? "true}}" : "false}}";
     } else if (value.is_int64() || value.is_uint64()) {
       integer(key, value.to_number<std::int64_t>());
     } else if (value.is_double()) {
@@ -85,13 +108,19 @@ class Attributes {
       text(key, json::serialize(value));
     }
   }
-  json::array take() { return std::move(list_); }
 
  private:
-  void add(std::string_view key, json::object any_value) {
-    list_.push_back(json::object{{"key", key}, {"value", std::move(any_value)}});
+  void begin(std::string_view key, std::string_view type) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += "{\"key\":";
+    append_json_string(out_, key);
+    out_ += ",\"value\":{\"";
+    out_ += type;
+    out_ += "\":";
   }
-  json::array list_;
+  std::string& out_;
+  bool first_ = true;
 };
 
 // A message in the GenAI conventions' form: its content as a list of parts.
@@ -120,7 +149,7 @@ json::object genai_message(const json::object& message) {
 
 // What the call was asked and answered, when message logging is on (chat calls only, as
 // LiteLLM sets them from a chat's messages and choices).
-void add_messages(Attributes& attributes, const json::object& payload) {
+void add_messages(AttributeWriter& attributes, const json::object& payload) {
   const auto* messages = payload.if_contains("messages");
   if (messages && messages->is_array()) {
     json::array converted;
@@ -148,17 +177,52 @@ void add_messages(Attributes& attributes, const json::object& payload) {
     attributes.text("gen_ai.response.finish_reasons", json::serialize(finish_reasons));
 }
 
-json::object span_of(const TracedCall& traced) {
+void write_span(std::string& out, const TracedCall& traced) {
   const CallFacts& call = traced.call;
   const json::object& payload = traced.payload;
   const bool success = call.status >= 200 && call.status < 300;
   const json::object& requester = object_at(object_at(payload, "metadata"), "requester_metadata");
   const json::object& parameters = object_at(payload, "model_parameters");
   const json::object& response = object_at(payload, "response");
+  const std::optional<TraceParent> parent = parse_traceparent(call.traceparent);
+  const std::string_view name = string_at(requester, "generation_name");
+  const bool failed_with_error = !success && call.failure;
+  const std::string error_class =
+      failed_with_error ? telemetry::exception_class(call.failure->kind, "") : std::string();
 
-  Attributes attributes;
-  for (const auto& [key, value] : object_at(payload, "metadata"))
-    attributes.value("metadata." + std::string(key), value);
+  ObjectWriter span(out);
+  span.string("traceId", parent ? parent->trace_id : random_hex(16));
+  span.string("spanId", random_hex(8));
+  if (parent) span.string("parentSpanId", parent->span_id);
+  span.string("name", name.empty() ? std::string_view("litellm_request") : name);
+  span.integer("kind", kSpanKindServer);
+  append_unix_nanos(span.key("startTimeUnixNano"), call.start);
+  append_unix_nanos(span.key("endTimeUnixNano"), call.end);
+  {
+    ObjectWriter status(span.key("status"));
+    status.integer("code", success ? kStatusOk : kStatusError);
+    if (failed_with_error) status.string("message", call.failure->message);
+  }
+  if (failed_with_error) {
+    std::string& events = span.key("events");
+    events += '[';
+    {
+      ObjectWriter event(events);
+      append_unix_nanos(event.key("timeUnixNano"), call.end);
+      event.string("name", "exception");
+      AttributeWriter attributes(event.key("attributes"));
+      attributes.text("exception.type", error_class);
+      attributes.text("exception.message", call.failure->message);
+    }
+    events += ']';
+  }
+
+  AttributeWriter attributes(span.key("attributes"));
+  for (const auto& [key, value] : object_at(payload, "metadata")) {
+    std::string attribute = "metadata.";
+    attribute += key;
+    attributes.value(attribute, value);
+  }
   attributes.text("hidden_params", json::serialize(object_at(payload, "hidden_params")));
   attributes.number("gen_ai.cost.total_cost", success ? call.cost : 0.0);
   attributes.text("gen_ai.request.model", string_at(payload, "model"));
@@ -189,37 +253,13 @@ json::object span_of(const TracedCall& traced) {
     attributes.integer("gen_ai.usage.input_tokens", call.prompt_tokens);
     attributes.integer("gen_ai.usage.output_tokens", call.completion_tokens);
   }
-  if (call.log_messages) add_messages(attributes, payload);
-
-  const std::optional<TraceParent> parent = parse_traceparent(call.traceparent);
-  const std::string_view name = string_at(requester, "generation_name");
-  json::object span{{"traceId", parent ? parent->trace_id : random_hex(16)},
-                    {"spanId", random_hex(8)},
-                    {"name", name.empty() ? std::string_view("litellm_request") : name},
-                    {"kind", kSpanKindServer},
-                    {"startTimeUnixNano", unix_nanos(call.start)},
-                    {"endTimeUnixNano", unix_nanos(call.end)}};
-  if (parent) span["parentSpanId"] = parent->span_id;
-  if (success || !call.failure) {
-    span["status"] = {{"code", success ? kStatusOk : kStatusError}};
-  } else {
-    const std::string error_class = telemetry::exception_class(call.failure->kind, "");
+  if (failed_with_error) {
     attributes.text("error.code", std::to_string(call.status));
     attributes.text("error.type", error_class);
     attributes.text("error.message", call.failure->message);
     if (!call.provider.empty()) attributes.text("error.llm_provider", call.provider);
-    span["status"] = {{"code", kStatusError}, {"message", call.failure->message}};
-    span["events"] = json::array{json::object{
-        {"timeUnixNano", unix_nanos(call.end)},
-        {"name", "exception"},
-        {"attributes",
-         json::array{
-             json::object{{"key", "exception.type"}, {"value", {{"stringValue", error_class}}}},
-             json::object{{"key", "exception.message"},
-                          {"value", {{"stringValue", call.failure->message}}}}}}}};
   }
-  span["attributes"] = attributes.take();
-  return span;
+  if (call.log_messages) add_messages(attributes, payload);
 }
 
 }  // namespace
@@ -242,20 +282,38 @@ std::optional<TraceParent> parse_traceparent(std::string_view header) {
 
 std::string otlp_traces_body(const config::OtelIdentity& identity,
                              const std::vector<TracedCall>& calls) {
-  json::array spans;
-  spans.reserve(calls.size());
-  for (const TracedCall& call : calls) spans.push_back(span_of(call));
-  Attributes resource;
-  resource.text("service.name", identity.service_name);
-  resource.text("deployment.environment", identity.environment);
-  resource.text("model_id", identity.service_name);  // LiteLLM's OTEL_MODEL_ID default
-  json::object body{
-      {"resourceSpans",
-       json::array{json::object{
-           {"resource", {{"attributes", resource.take()}}},
-           {"scopeSpans", json::array{json::object{{"scope", {{"name", identity.tracer_name}}},
-                                                   {"spans", std::move(spans)}}}}}}}};
-  return json::serialize(body);
+  std::string out;
+  out.reserve(256 + 2048 * calls.size());
+  out += "{\"resourceSpans\":[";
+  {
+    ObjectWriter resource_spans(out);
+    {
+      ObjectWriter resource(resource_spans.key("resource"));
+      AttributeWriter attributes(resource.key("attributes"));
+      attributes.text("service.name", identity.service_name);
+      attributes.text("deployment.environment", identity.environment);
+      attributes.text("model_id", identity.service_name);  // LiteLLM's OTEL_MODEL_ID default
+    }
+    std::string& scope_spans = resource_spans.key("scopeSpans");
+    scope_spans += '[';
+    {
+      ObjectWriter scope_span(scope_spans);
+      {
+        ObjectWriter scope(scope_span.key("scope"));
+        scope.string("name", identity.tracer_name);
+      }
+      std::string& spans = scope_span.key("spans");
+      spans += '[';
+      for (std::size_t i = 0; i < calls.size(); ++i) {
+        if (i > 0) spans += ',';
+        write_span(spans, calls[i]);
+      }
+      spans += ']';
+    }
+    scope_spans += ']';
+  }
+  out += "]}";
+  return out;
 }
 
 Rejection rejected_spans(std::string_view answer) {
