@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -36,11 +37,22 @@ std::string read_openai_fixture(std::string_view name) {
   return text.str();
 }
 
+// The Responses dialect as a gateway without a database has it: nothing stored.
+handlers::StoredResponses no_store(nullptr, {});
+
+template <class Dialect>
+Dialect make_dialect() {
+  if constexpr (std::is_same_v<Dialect, handlers::ResponsesDialect>)
+    return Dialect(no_store);
+  else
+    return Dialect();
+}
+
 template <class Dialect>
 void translate_request(benchmark::State& state, api::Endpoint endpoint, std::string_view body) {
   for (auto _ : state) {
     auto client = api::parse_request(endpoint, body);
-    Dialect dialect;
+    Dialect dialect = make_dialect<Dialect>();
     auto chat = client ? dialect.translate(*client) : client;
     if (!chat) {
       state.SkipWithError("the workload body was rejected");
@@ -53,7 +65,7 @@ void translate_request(benchmark::State& state, api::Endpoint endpoint, std::str
 template <class Dialect>
 void translate_answer(benchmark::State& state, api::Endpoint endpoint, std::string_view body) {
   auto client = api::parse_request(endpoint, body);
-  Dialect dialect;
+  Dialect dialect = make_dialect<Dialect>();
   if (!client || !dialect.translate(*client)) throw std::runtime_error("rejected");
   const std::string answer = read_openai_fixture("chat_completion.json");
   const api::Usage usage{.prompt_tokens = 19, .completion_tokens = 10, .total_tokens = 29};
@@ -78,7 +90,7 @@ void translate_stream(benchmark::State& state, api::Endpoint endpoint, std::stri
   }
   std::size_t bytes = 0;
   for (auto _ : state) {
-    Dialect dialect;
+    Dialect dialect = make_dialect<Dialect>();
     if (!dialect.translate(*client)) throw std::runtime_error("rejected");
     for (std::size_t i = 0; i < frames.size(); ++i)
       bytes += dialect.frames(frames[i], i + 1 == frames.size()).size();

@@ -28,6 +28,20 @@ std::string_view endpoint_path(Endpoint endpoint) {
   return "/chat/completions";
 }
 
+std::string_view call_type(Endpoint endpoint) {
+  switch (endpoint) {
+    case Endpoint::chat_completions: return "acompletion";
+    case Endpoint::completions: return "atext_completion";
+    case Endpoint::embeddings: return "aembedding";
+    case Endpoint::moderations: return "amoderation";
+    case Endpoint::rerank: return "arerank";
+    case Endpoint::messages:
+    case Endpoint::count_tokens: return "anthropic_messages";
+    case Endpoint::responses: return "aresponses";
+  }
+  return "acompletion";
+}
+
 bool is_ingress_dialect(Endpoint endpoint) {
   return endpoint == Endpoint::messages || endpoint == Endpoint::count_tokens ||
          endpoint == Endpoint::responses;

@@ -28,6 +28,8 @@ enum class Endpoint {
 };
 
 std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …, "/responses"
+// LiteLLM's CallTypes name of an endpoint's calls ("acompletion", …), as its logs carry it.
+std::string_view call_type(Endpoint endpoint);
 
 // Whether the endpoint's requests and answers are in another dialect than OpenAI's chat.
 bool is_ingress_dialect(Endpoint endpoint);

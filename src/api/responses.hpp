@@ -33,20 +33,22 @@ Result<boost::json::object> responses_to_chat(const boost::json::object& body);
 
 // A chat completion answer → a response object: reasoning, message and function_call output
 // items, status (incomplete with its reason for a length or content-filter finish), usage, and
-// the request's settings echoed.
+// the request's settings echoed. `id`: the response's ("resp_…").
 Result<std::string> chat_answer_to_response(std::string_view chat_answer, const Usage& usage,
-                                            const boost::json::object& body);
+                                            const boost::json::object& body, std::string_view id);
 
 // OpenAI chat chunks → the Responses event stream: response.created and .in_progress, then per
 // output item (reasoning summary, message, function call) its added / delta / done events, and
 // response.completed (or .incomplete) with the whole response. Every event is numbered.
 class ResponsesStreamWriter {
  public:
-  explicit ResponsesStreamWriter(const boost::json::object& body);
+  ResponsesStreamWriter(const boost::json::object& body, std::string id);
 
   void chunk(const boost::json::object& chunk, std::string& out);
   void finish(const Usage& usage, std::string& out);
   bool finished() const { return finished_; }
+  // The whole response the last event carried, once finished.
+  const std::string& final_response() const { return final_response_; }
   // The sequence number of the next event (an in-band error's).
   std::int64_t next_sequence() const { return sequence_; }
 
@@ -83,6 +85,7 @@ class ResponsesStreamWriter {
   std::string finish_reason_;
   bool started_ = false;
   bool finished_ = false;
+  std::string final_response_;
 };
 
 // A stream's in-band error: an `error` event numbered after the last event the client has.

@@ -118,7 +118,7 @@ json::object function_call_item(std::string_view id, std::string_view call_id,
 }  // namespace
 
 Result<std::string> chat_answer_to_response(std::string_view chat_answer, const Usage& usage,
-                                            const json::object& body) {
+                                            const json::object& body, std::string_view id) {
   // The chat answer is read, not kept: on a stack arena (a larger answer grows it on the heap).
   unsigned char buffer[8192];
   json::monotonic_resource arena(buffer, sizeof buffer);
@@ -162,16 +162,16 @@ Result<std::string> chat_answer_to_response(std::string_view chat_answer, const 
   if (model.empty()) model = string_of(body, "model");
   const auto* created = answer->if_contains("created");
   json::object response = response_object(
-      body, make_object_id("resp_"),
-      created && created->is_int64() ? created->get_int64() : now_seconds(), model, "completed");
+      body, id, created && created->is_int64() ? created->get_int64() : now_seconds(), model,
+      "completed");
   set_status(response, string_of(choice, "finish_reason"));
   response["output"] = std::move(output);
   response["usage"] = usage_object(usage);
   return json::serialize(response);
 }
 
-ResponsesStreamWriter::ResponsesStreamWriter(const json::object& body)
-    : body_(body), id_(make_object_id("resp_")), created_at_(now_seconds()) {}
+ResponsesStreamWriter::ResponsesStreamWriter(const json::object& body, std::string id)
+    : body_(body), id_(std::move(id)), created_at_(now_seconds()) {}
 
 void ResponsesStreamWriter::event(std::string& out, std::string_view type, json::object fields) {
   json::object data{{"type", type}, {"sequence_number", sequence_++}};
@@ -377,8 +377,8 @@ void ResponsesStreamWriter::finish(const Usage& usage, std::string& out) {
   response["output"] = std::move(output);
   response["usage"] = usage_object(usage);
   const bool complete = response["status"] == "completed";
-  response_event(out, complete ? "response.completed" : "response.incomplete",
-                 json::serialize(response));
+  final_response_ = json::serialize(response);
+  response_event(out, complete ? "response.completed" : "response.incomplete", final_response_);
 }
 
 std::string responses_stream_error(const Error& error, std::int64_t sequence_number) {

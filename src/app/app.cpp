@@ -270,6 +270,9 @@ int run(const cli::Options& options) {
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
       .ui_sessions = &ui_sessions,
+      .stored_responses = {.retention = std::chrono::milliseconds(static_cast<std::int64_t>(
+                               general.stored_response_retention_days * 86'400'000)),
+                           .max_bytes = megabytes(general.max_stored_response_size_mb)},
   };
 
   const std::size_t worker_count = options.num_workers > 0

@@ -126,6 +126,9 @@ struct GeneralSettings {
   std::string database_url;
   double proxy_batch_write_at_s = 10;  // spend is written in one transaction this often
   bool store_prompts_in_spend_logs = false;
+  // The Responses API's stored responses (docs/DIALECTS.md): kept this long, each up to this size.
+  double stored_response_retention_days = 30;
+  double max_stored_response_size_mb = 4;
 };
 
 struct RouterSettings {

@@ -1209,6 +1209,10 @@ class Loader {
         assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
       } else if (field.key == "store_prompts_in_spend_logs") {
         assign(settings.store_prompts_in_spend_logs, read_bool(field));
+      } else if (field.key == "stored_response_retention_days") {
+        assign(settings.stored_response_retention_days, read_number(field, Sign::positive));
+      } else if (field.key == "max_stored_response_size_mb") {
+        assign(settings.max_stored_response_size_mb, read_number(field, Sign::positive));
       } else if (field.key == "fleet_lease_s") {
         assign(config_.fleet.lease_s, read_number(field, Sign::positive));
       } else {

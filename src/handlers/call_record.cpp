@@ -42,21 +42,6 @@ std::string dollars_text(double value) {
 }
 
 // LiteLLM's call_type of the proxy's calls.
-std::string_view call_type_of(api::Endpoint endpoint) {
-  switch (endpoint) {
-    case api::Endpoint::chat_completions: return "acompletion";
-    case api::Endpoint::completions: return "atext_completion";
-    case api::Endpoint::embeddings: return "aembedding";
-    case api::Endpoint::moderations: return "amoderation";
-    case api::Endpoint::rerank: return "arerank";
-    // LiteLLM's CallTypes for its Anthropic and Responses routes.
-    case api::Endpoint::messages:
-    case api::Endpoint::count_tokens: return "anthropic_messages";
-    case api::Endpoint::responses: return "aresponses";
-  }
-  return "acompletion";
-}
-
 telemetry::Route route_of(api::Endpoint endpoint) {
   switch (endpoint) {
     case api::Endpoint::chat_completions: return telemetry::Route::chat_completions;
@@ -435,7 +420,7 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
   const bool success = outcome.status >= 200 && outcome.status < 300;
   if (!exporter || !exporter->wants(success)) return;
   callbacks::CallFacts call{.call_id = request_id_,
-                            .call_type = std::string(call_type_of(endpoint_)),
+                            .call_type = std::string(api::call_type(endpoint_)),
                             .route = std::string(exchange_.path()),
                             .user_agent = std::string(exchange_.header("user-agent")),
                             .traceparent = std::string(exchange_.header("traceparent")),

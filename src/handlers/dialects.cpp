@@ -1,10 +1,12 @@
 #include "handlers/dialects.hpp"
 
 #include "api/error_body.hpp"
+#include "base/ids.hpp"
 #include "providers/params.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace llmux::handlers {
 
@@ -85,25 +87,107 @@ std::string MessagesDialect::stream_error(const Error& error) {
   return api::messages_stream_error(error);
 }
 
+ResponsesDialect::ResponsesDialect(StoredResponses& stored)
+    : stored_(stored), id_(make_object_id("resp_")) {
+  stateful_ = stored.available();
+}
+
+namespace {
+
+const json::value* previous_response_id(const json::object& body) {
+  const auto* previous = body.if_contains("previous_response_id");
+  return previous && !previous->is_null() ? previous : nullptr;
+}
+
+// A stored response's conversation: what it answered, then its output.
+Result<json::array> stored_conversation(const store::StoredResponse& stored) {
+  json::error_code ec;
+  json::value input = json::parse(stored.input_items, ec);
+  json::value response = ec ? json::value() : json::parse(stored.response, ec);
+  const auto* output = response.is_object() ? response.get_object().if_contains("output") : nullptr;
+  if (ec || !input.is_array() || !output || !output->is_array())
+    return make_error(ErrorKind::internal, "A stored response could not be read.");
+  json::array conversation = std::move(input.get_array());
+  for (const auto& item : output->get_array()) conversation.push_back(item);
+  return conversation;
+}
+
+// Stored input items carry an id, as OpenAI lists them (the client's own when it sent one).
+json::array with_item_ids(json::array items) {
+  for (auto& value : items) {
+    auto* item = value.if_object();
+    if (!item || item->contains("id")) continue;
+    const auto* type = item->if_contains("type");
+    const std::string_view kind = type && type->is_string() ? std::string_view(type->get_string())
+                                                            : std::string_view("message");
+    (*item)["id"] = make_object_id(kind == "message"                ? "msg_"
+                                   : kind == "function_call"        ? "fc_"
+                                   : kind == "function_call_output" ? "fco_"
+                                                                    : "item_");
+  }
+  return items;
+}
+
+}  // namespace
+
+asio::awaitable<Result<void>> ResponsesDialect::restore(api::Request& client,
+                                                        const auth::Caller& caller) {
+  owner_ = caller.token;
+  const auto* store = client.body.if_contains("store");
+  store_ = !store || !store->is_bool() || store->get_bool();
+  const auto* previous = previous_response_id(client.body);
+  if (!previous) co_return Result<void>{};
+  const std::string previous_id(previous->get_string());
+  auto found = co_await stored_.find(owner_, previous_id);
+  if (!found) {
+    if (found.error().kind != ErrorKind::not_found) co_return found.error();
+    // Unknown, expired or another key's: the same answer, which says nothing of other keys.
+    co_return make_error(ErrorKind::invalid_request,
+                         "Previous response with id '" + previous_id + "' not found.",
+                         "previous_response_id");
+  }
+  auto conversation = stored_conversation(*found);
+  if (!conversation) co_return conversation.error();
+  for (auto& item : api::input_items(client.body)) conversation->push_back(std::move(item));
+  client.body["input"] = std::move(*conversation);
+  restored_ = true;
+  co_return Result<void>{};
+}
+
+asio::awaitable<void> ResponsesDialect::keep_state() {
+  std::string response = std::move(*to_keep_);
+  to_keep_.reset();
+  // A response that could not be stored (too large, the database away) is answered all the same.
+  std::string conversation = json::serialize(with_item_ids(api::input_items(*body_)));
+  co_await stored_.save(owner_, id_, std::move(conversation), std::move(response));
+}
+
 Result<api::Request> ResponsesDialect::translate(api::Request& client) {
   body_ = &client.body;
-  if (const auto* previous = client.body.if_contains("previous_response_id");
-      previous && !previous->is_null()) {
+  if (previous_response_id(client.body) && !restored_) {
     return make_error(ErrorKind::invalid_request,
-                      "previous_response_id is not supported: this gateway does not store "
-                      "responses. Send the conversation in 'input'.",
+                      "previous_response_id needs stored responses, which this gateway keeps "
+                      "only with a database. Send the conversation in 'input'.",
                       "previous_response_id");
   }
+  // Without a database nothing is stored: the response says so.
+  if (!stateful_) client.body["store"] = false;
   return chat_request(client.body, &api::responses_to_chat);
 }
 
 Result<std::string> ResponsesDialect::answer(std::string chat_answer, const api::Usage& usage) {
-  return api::chat_answer_to_response(chat_answer, usage, *body_);
+  auto response = api::chat_answer_to_response(chat_answer, usage, *body_, id_);
+  if (response && stateful_ && store_) to_keep_ = *response;
+  return response;
 }
 
 std::string_view ResponsesDialect::frames(std::string_view chat_frames, bool last) {
-  if (!chunks_) chunks_.emplace(writer_.emplace(*body_));
-  return chunks_->frames(chat_frames, last);
+  if (!chunks_) chunks_.emplace(writer_.emplace(*body_, id_));
+  const bool was_finished = writer_->finished();
+  const std::string_view frames = chunks_->frames(chat_frames, last);
+  if (!was_finished && writer_->finished() && stateful_ && store_)
+    to_keep_ = writer_->final_response();
+  return frames;
 }
 
 std::string ResponsesDialect::stream_error(const Error& error) {

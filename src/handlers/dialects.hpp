@@ -2,15 +2,21 @@
 // sends, and how the relay's answers (OpenAI chat completions and chunks) and errors go back to
 // it. The base is OpenAI's own: the request as parsed, answers as the relay writes them.
 // Anthropic's Messages API and OpenAI's Responses API are sent to every deployment as a chat
-// completion and their answers translated back (api/anthropic_messages, api/responses).
+// completion and their answers translated back (api/anthropic_messages, api/responses). The
+// Responses API's dialect also keeps its responses (handlers/stored_responses) and continues
+// from them.
 #pragma once
 
 #include "api/anthropic_messages.hpp"
 #include "api/request.hpp"
 #include "api/responses.hpp"
 #include "api/usage.hpp"
+#include "auth/authenticator.hpp"
 #include "base/error.hpp"
+#include "handlers/stored_responses.hpp"
 #include "providers/wire/sse.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <optional>
 #include <string>
@@ -18,9 +24,23 @@
 
 namespace llmux::handlers {
 
+namespace asio = boost::asio;
+
 class Dialect {
  public:
   virtual ~Dialect() = default;
+
+  // A dialect whose calls build on earlier ones (the Responses API's stored responses). Only for
+  // those does the call handler restore() before translate(), and the sink keep_state() when
+  // has_state_to_keep(), before the answer (or the stream's final event) leaves: a client that
+  // has its answer finds it stored.
+  bool stateful() const { return stateful_; }
+  virtual asio::awaitable<Result<void>> restore(api::Request& /*client*/,
+                                                const auth::Caller& /*caller*/) {
+    co_return Result<void>{};
+  }
+  virtual bool has_state_to_keep() const { return false; }
+  virtual asio::awaitable<void> keep_state() { co_return; }
 
   // The client's parsed request → the request the relay sends. `client` stays alive (and
   // unchanged) for the whole call: the answers are written against it.
@@ -39,6 +59,9 @@ class Dialect {
   // An error answered before anything was sent.
   virtual int error_status(const Error& error) { return http_status(error); }
   virtual std::string error_body(const Error& error);
+
+ protected:
+  bool stateful_ = false;
 };
 
 // Reads a chat stream's SSE frames, hands each chunk (parsed) to a dialect's stream writer, and
@@ -77,12 +100,25 @@ class MessagesDialect final : public Dialect {
 
 class ResponsesDialect final : public Dialect {
  public:
+  explicit ResponsesDialect(StoredResponses& stored);
+
+  // previous_response_id: that response's conversation and output go ahead of the input.
+  asio::awaitable<Result<void>> restore(api::Request& client, const auth::Caller& caller) override;
+  bool has_state_to_keep() const override { return to_keep_.has_value(); }
+  asio::awaitable<void> keep_state() override;
+
   Result<api::Request> translate(api::Request& client) override;
   Result<std::string> answer(std::string chat_answer, const api::Usage& usage) override;
   std::string_view frames(std::string_view chat_frames, bool last) override;
   std::string stream_error(const Error& error) override;
 
  private:
+  StoredResponses& stored_;
+  std::string id_;     // the response's
+  std::string owner_;  // the caller's key, whose response it is
+  bool store_ = false;
+  bool restored_ = false;
+  std::optional<std::string> to_keep_;  // the response, once whole, until it is stored
   const boost::json::object* body_ = nullptr;
   std::optional<api::ResponsesStreamWriter> writer_;
   std::optional<ChunkTranslator<api::ResponsesStreamWriter>> chunks_;

@@ -16,6 +16,7 @@
 #include "handlers/model_routes.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "handlers/status_routes.hpp"
+#include "handlers/stored_responses.hpp"
 #include "handlers/ui_routes.hpp"
 #include "limits/limiter.hpp"
 #include "relay/local_answers.hpp"
@@ -52,6 +53,7 @@ struct SharedState {
   std::size_t max_upstream_response_bytes = 64u << 20;
   std::size_t max_upstream_event_bytes = 16u << 20;
   auth::UiSessions* ui_sessions = nullptr;  // the admin page's logins; nullptr: no page at /ui
+  StoredResponseLimits stored_responses;    // the Responses API's, kept in `store`
 };
 
 class Gateway {
@@ -76,6 +78,7 @@ class Gateway {
   StatusRoutes status_;
   ModelRoutes model_routes_;
   ModelCalls model_calls_;
+  StoredResponses stored_responses_;
   DialectRoutes dialect_routes_;
   CacheRoutes cache_routes_;
   admin::Management management_;

@@ -35,6 +35,7 @@ class ExchangeSink final : public relay::Sink {
     auto translated = dialect_.answer(std::move(chat_answer), record_.outcome.usage);
     if (!translated) co_return co_await refuse(translated.error());
     std::string body = std::move(*translated);
+    if (dialect_.has_state_to_keep()) co_await dialect_.keep_state();
     record_.keep_response(body);
     record_.settle();
     record_.compose_headers(CallRecord::Leaving::answer);
@@ -52,6 +53,7 @@ class ExchangeSink final : public relay::Sink {
       }
     }
     const std::string_view frames = dialect_.frames(chat_frames, last);
+    if (dialect_.has_state_to_keep()) co_await dialect_.keep_state();
     if (frames.empty() && !last) co_return !client_left();
     if (!exchange_.streaming()) {
       record_.compose_headers(CallRecord::Leaving::stream_head);
@@ -180,6 +182,10 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   if (!caller) co_return co_await refuse(exchange, record, dialect, caller.error());
   auto client_request = api::parse_request(endpoint, exchange.request().body(), model_from_path);
   if (!client_request) co_return co_await refuse(exchange, record, dialect, client_request.error());
+  if (dialect.stateful()) {
+    if (auto restored = co_await dialect.restore(*client_request, *caller); !restored)
+      co_return co_await refuse(exchange, record, dialect, restored.error());
+  }
   auto request = dialect.translate(*client_request);
   if (!request) co_return co_await refuse(exchange, record, dialect, request.error());
   if (auto admitted = co_await record.admit(*caller, *request); !admitted) {

@@ -8,21 +8,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view call_type(api::Endpoint endpoint) {
-  switch (endpoint) {
-    case api::Endpoint::chat_completions: return "acompletion";
-    case api::Endpoint::completions: return "atext_completion";
-    case api::Endpoint::embeddings: return "aembedding";
-    case api::Endpoint::moderations: return "amoderation";
-    case api::Endpoint::rerank: return "arerank";
-    // LiteLLM's names for its ingress dialects' calls.
-    case api::Endpoint::messages:
-    case api::Endpoint::count_tokens: return "anthropic_messages";
-    case api::Endpoint::responses: return "aresponses";
-  }
-  return "acompletion";
-}
-
 // Text from the request goes into text columns, which cannot hold NUL on PostgreSQL: one bad
 // request must not make its whole batch unwritable.
 std::string column_text(std::string_view text) {
@@ -57,7 +42,7 @@ double SpendTracker::record(const FinishedCall& call) {
   };
   store::SpendEvent event;
   event.request_id = column_text(call.request_id);
-  event.call_type = call_type(call.endpoint);
+  event.call_type = api::call_type(call.endpoint);
   event.api_key = call.caller->token;
   event.spend = cost;
   event.prompt_tokens = call.usage.prompt_tokens;

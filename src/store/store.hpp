@@ -149,6 +149,17 @@ struct SpendReportRow {
   std::int64_t requests = 0;
 };
 
+// One response of OpenAI's Responses API kept for GET / DELETE /v1/responses/{id} and
+// previous_response_id, readable only with the key that made it.
+struct StoredResponse {
+  std::string response_id;
+  std::string api_key;  // the owner: its key's SHA-256, "" for the master key
+  Millis created_at = 0;
+  Millis expires_at = 0;
+  std::string input_items;  // JSON array: the conversation the response answered
+  std::string response;     // JSON object: the response as the client had it
+};
+
 class Store {
  public:
   explicit Store(std::unique_ptr<Database> database);
@@ -216,6 +227,14 @@ class Store {
   // group_by: "team", "api_key" or "customer".
   std::vector<SpendReportRow> spend_report(const std::string& group_by, Millis start_time,
                                            Millis end_time);
+
+  // Stored responses (store/responses.cpp). Saving first removes the rows expired at `now`, so
+  // the table holds what the retention allows and little more.
+  void save_response(const StoredResponse& response, Millis now);
+  // Only the owner's, and only before it expired.
+  std::optional<StoredResponse> find_response(const std::string& response_id,
+                                              const std::string& api_key, Millis now);
+  bool delete_response(const std::string& response_id, const std::string& api_key);
 
  private:
   std::unique_ptr<Database> database_;

@@ -152,14 +152,14 @@ async function openaiError(promise) {
   return error;
 }
 
-test('bad input and previous_response_id are 400s in OpenAI\'s error shape', async () => {
+test('bad input and an unknown previous_response_id are 400s in OpenAI\'s error shape', async () => {
   const missing = await openaiError(sdk.openai.responses.create({ model: 'gpt-test' }));
   assert.equal(missing.status, 400);
   assert.equal(missing.param, 'input');
   const previous = await openaiError(sdk.openai.responses.create({ model: 'gpt-test', input: 'Again.', previous_response_id: 'resp_123' }));
   assert.equal(previous.status, 400);
   assert.equal(previous.param, 'previous_response_id');
-  assert.match(previous.message, /does not store responses/);
+  assert.match(previous.message, /Previous response with id 'resp_123' not found/);
 });
 
 test('an upstream\'s 429 keeps its status', async () => {

@@ -92,9 +92,10 @@ TEST(ChatAnswerToResponse, MessageFunctionCallsStatusAndUsage) {
   const auto body = object(R"({"model":"client-model","input":"hi","max_output_tokens":9})");
   auto response = chat_answer_to_response(
       test::read_fixture("openai/chat_completion_tool_calls.json"),
-      Usage{.prompt_tokens = 82, .completion_tokens = 17, .cached_tokens = 4}, body);
+      Usage{.prompt_tokens = 82, .completion_tokens = 17, .cached_tokens = 4}, body, "resp_1");
   ASSERT_TRUE(response) << response.error().message;
   const auto parsed = json::parse(*response).as_object();
+  EXPECT_EQ(parsed.at("id"), "resp_1");
   EXPECT_EQ(parsed.at("object"), "response");
   EXPECT_EQ(parsed.at("status"), "completed");
   EXPECT_EQ(parsed.at("max_output_tokens"), 9);
@@ -109,7 +110,7 @@ TEST(ChatAnswerToResponse, MessageFunctionCallsStatusAndUsage) {
 
   auto reasoned = chat_answer_to_response(
       R"({"choices":[{"message":{"content":"4","reasoning_content":"2+2"},"finish_reason":"stop"}]})",
-      {}, body);
+      {}, body, "resp_2");
   ASSERT_TRUE(reasoned);
   const auto reasoned_output = json::parse(*reasoned).at("output");
   EXPECT_EQ(reasoned_output.at(0).at("type"), "reasoning");
@@ -118,7 +119,8 @@ TEST(ChatAnswerToResponse, MessageFunctionCallsStatusAndUsage) {
   EXPECT_EQ(reasoned_output.at(1).at("content").at(0).at("text"), "4");
 
   auto cut = chat_answer_to_response(
-      R"({"choices":[{"message":{"content":"partial"},"finish_reason":"length"}]})", {}, body);
+      R"({"choices":[{"message":{"content":"partial"},"finish_reason":"length"}]})", {}, body,
+      "resp_3");
   ASSERT_TRUE(cut);
   const auto incomplete = json::parse(*cut);
   EXPECT_EQ(incomplete.at("status"), "incomplete");
@@ -129,7 +131,7 @@ TEST(ChatAnswerToResponse, MessageFunctionCallsStatusAndUsage) {
 // Feeds a recorded chat stream to a writer; returns the events' (type, data).
 std::vector<std::pair<std::string, std::string>> translated_stream(const json::object& body,
                                                                    const std::string& fixture) {
-  ResponsesStreamWriter writer(body);
+  ResponsesStreamWriter writer(body, "resp_stream");
   std::string out;
   Usage usage;
   for (const auto& data : test::sse_data(test::read_fixture(fixture))) {
@@ -140,7 +142,10 @@ std::vector<std::pair<std::string, std::string>> translated_stream(const json::o
     writer.chunk(chunk, out);
   }
   writer.finish(usage, out);
-  return test::sse_events(out);
+  // The last event carries the whole response, as it is kept for GET /v1/responses/{id}.
+  const auto events = test::sse_events(out);
+  EXPECT_EQ(object(events.back().second).at("response"), json::parse(writer.final_response()));
+  return events;
 }
 
 TEST(ResponsesStreamWriter, TextStreamEventsInOrderAndNumbered) {
@@ -168,7 +173,8 @@ TEST(ResponsesStreamWriter, TextStreamEventsInOrderAndNumbered) {
   EXPECT_EQ(completed.at("status"), "completed");
   EXPECT_EQ(completed.at("output").at(0).at("content").at(0).at("text").as_string(), text);
   EXPECT_EQ(completed.at("usage").at("input_tokens"), 14);
-  EXPECT_EQ(completed.at("id"), object(events.front().second).at("response").at("id"));
+  EXPECT_EQ(completed.at("id"), "resp_stream");
+  EXPECT_EQ(object(events.front().second).at("response").at("id"), "resp_stream");
 }
 
 TEST(ResponsesStreamWriter, ParallelToolCallsAreFunctionCallItems) {
@@ -191,7 +197,7 @@ TEST(ResponsesStreamWriter, ParallelToolCallsAreFunctionCallItems) {
 
 TEST(ResponsesStreamWriter, ReasoningThenTextAreTwoItems) {
   const auto body = object(R"({"model":"m","input":"hi"})");
-  ResponsesStreamWriter writer(body);
+  ResponsesStreamWriter writer(body, "resp_reasoning");
   std::string out;
   writer.chunk(object(R"({"choices":[{"delta":{"reasoning_content":"2+2"}}]})"), out);
   writer.chunk(object(R"({"choices":[{"delta":{"reasoning_content":" is 4"}}]})"), out);
