@@ -1,6 +1,7 @@
 #include "callbacks/exporter.hpp"
 
 #include "callbacks/langfuse.hpp"
+#include "callbacks/otlp.hpp"
 #include "telemetry/log.hpp"
 #include "upstream/client.hpp"
 
@@ -10,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 namespace llmux::callbacks {
@@ -37,25 +39,51 @@ struct Exporter::Runtime {
 
 namespace {
 
-// The body of one POST: generic_api's json_array of payloads, or Langfuse's ingestion batch.
-std::string batch_body(Kind kind, const std::vector<const std::string*>& payloads) {
-  if (kind == Kind::langfuse) {
+// Parsed on the batch's arena, which must outlive the object.
+json::object parsed_payload(const std::string& payload, json::monotonic_resource& arena) {
+  boost::system::error_code ec;
+  json::value value = json::parse(payload, ec, &arena);
+  return !ec && value.is_object() ? std::move(value.get_object()) : json::object(&arena);
+}
+
+// The body of one POST: generic_api's json_array of payloads, Langfuse's ingestion batch, or an
+// OTLP ExportTraceServiceRequest.
+std::string batch_body(const config::LoggingCallback& settings,
+                       const std::vector<const Exporter::Queued*>& queued) {
+  json::monotonic_resource arena;
+  if (settings.kind == Kind::langfuse) {
     std::vector<json::object> parsed;
-    parsed.reserve(payloads.size());
-    for (const std::string* payload : payloads) {
-      boost::system::error_code ec;
-      json::value value = json::parse(*payload, ec);
-      if (!ec && value.is_object()) parsed.push_back(std::move(value.get_object()));
-    }
+    parsed.reserve(queued.size());
+    for (const Exporter::Queued* item : queued)
+      parsed.push_back(parsed_payload(item->payload, arena));
     return langfuse_batch(parsed);
   }
+  if (settings.kind == Kind::otel) {
+    std::vector<json::object> parsed;
+    parsed.reserve(queued.size());
+    std::vector<TracedCall> calls;
+    calls.reserve(queued.size());
+    for (const Exporter::Queued* item : queued) {
+      parsed.push_back(parsed_payload(item->payload, arena));
+      calls.push_back({*item->call, parsed.back()});
+    }
+    return otlp_traces_body(settings.otel, calls);
+  }
   std::string body = "[";
-  for (const std::string* payload : payloads) {
+  for (const Exporter::Queued* item : queued) {
     if (body.size() > 1) body += ',';
-    body += *payload;
+    body += item->payload;
   }
   body += ']';
   return body;
+}
+
+// Whether a failed POST is worth another attempt: always for generic_api and langfuse; for OTLP
+// only what its specification calls transient (a connection failure, 429, 502, 503, 504).
+bool retryable(Kind kind, const Result<upstream::Response>& sent) {
+  if (kind != Kind::otel || !sent) return true;
+  const int status = sent->status;
+  return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
 }  // namespace
@@ -127,18 +155,21 @@ void Exporter::start() {
       std::vector<Queued> built;
       built.reserve(taken.calls.size());
       for (const CallFacts& call : taken.calls) {
-        built.push_back({call.status >= 200 && call.status < 300, standard_logging_payload(call)});
+        built.push_back(
+            {call.status >= 200 && call.status < 300, standard_logging_payload(call), &call});
       }
       for (std::size_t first = 0; first < built.size(); first += options_.batch_size) {
         const std::size_t last = std::min(built.size(), first + options_.batch_size);
         for (const auto& destination : destinations_) {
-          std::vector<const std::string*> payloads;
+          std::vector<const Queued*> payloads;
           for (std::size_t i = first; i < last; ++i) {
-            if (destination->wants(built[i].success)) payloads.push_back(&built[i].payload);
+            if (destination->wants(built[i].success)) payloads.push_back(&built[i]);
           }
           if (payloads.empty()) continue;
-          const std::string body = batch_body(destination->settings.kind, payloads);
+          const Kind kind = destination->settings.kind;
+          const std::string body = batch_body(destination->settings, payloads);
           std::string failure;
+          std::uint64_t rejected = 0;
           auto backoff = options_.first_backoff;
           for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
             upstream::Call call{.url = destination->url,
@@ -150,16 +181,29 @@ void Exporter::start() {
             auto sent = co_await runtime.client.send(std::move(call), abort);
             if (sent && sent->status >= 200 && sent->status < 300) {
               failure.clear();
+              // An OTLP partial success is final (not retried): its rejected spans are lost.
+              if (kind == Kind::otel) {
+                const Rejection rejection = rejected_spans(sent->body);
+                rejected = std::clamp<std::uint64_t>(rejection.spans, 0, payloads.size());
+                if (rejected > 0) {
+                  telemetry::log_now("warning",
+                                     "callback " + destination->settings.name + ": " +
+                                         std::to_string(rejected) +
+                                         " spans rejected by the collector: " + rejection.message);
+                }
+              }
               break;
             }
             failure = sent ? "HTTP " + std::to_string(sent->status) : sent.error().message;
-            if (attempt == options_.attempts) break;
+            if (attempt == options_.attempts || !retryable(kind, sent)) break;
             runtime.timer.expires_after(backoff);
             co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
             backoff *= 2;
           }
           if (failure.empty()) {
-            destination->counters.delivered.fetch_add(payloads.size(), std::memory_order_relaxed);
+            destination->counters.delivered.fetch_add(payloads.size() - rejected,
+                                                      std::memory_order_relaxed);
+            destination->counters.failed.fetch_add(rejected, std::memory_order_relaxed);
           } else {
             telemetry::log_now("warning", "callback " + destination->settings.name + ": " +
                                               std::to_string(payloads.size()) +

@@ -1,5 +1,5 @@
 // Delivers every call's StandardLoggingPayload to the configured logging callbacks (generic_api,
-// langfuse) from a thread of its own, never from the request path: workers only append the
+// langfuse, otel) from a thread of its own, never from the request path: workers only append the
 // payload to a bounded queue under a short lock (no wake-up, no system call). The exporter
 // thread takes the queue every flush interval, posts one batch per destination (retrying with
 // a doubling backoff) and counts what it could not deliver (a full queue, or a destination that
@@ -50,13 +50,16 @@ class Exporter {
   // Delivers everything queued (each batch with its retries), then stops the thread.
   void stop_and_flush();
 
- private:
-  struct Destination;
-  struct Runtime;  // the thread's event loop and HTTP client
+  // A call taken from the queue, with its payload built.
   struct Queued {
     bool success;
     std::string payload;
+    const CallFacts* call;
   };
+
+ private:
+  struct Destination;
+  struct Runtime;  // the thread's event loop and HTTP client
   struct Taken {
     std::vector<CallFacts> calls;
     bool stopping = false;

@@ -26,6 +26,7 @@ struct CallFacts {
   std::string end_user;
   std::string route;
   std::string user_agent;
+  std::string traceparent;  // the request's W3C traceparent header, as sent
   // The deployment that answered ("" when none was reached) and the group asked for.
   std::string provider;
   std::string upstream_model;

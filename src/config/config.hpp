@@ -159,12 +159,21 @@ struct RouterSettings {
 // Logging callbacks: litellm_settings.success_callback / failure_callback / callbacks, resolved
 // with the top-level callback_settings and the environment (docs/OBSERVABILITY.md). Each is a
 // destination for every call's StandardLoggingPayload.
+// The OpenTelemetry resource and scope of the spans an `otel` callback exports.
+struct OtelIdentity {
+  std::string service_name = "litellm";    // OTEL_SERVICE_NAME
+  std::string environment = "production";  // OTEL_ENVIRONMENT_NAME: deployment.environment
+  std::string tracer_name = "litellm";     // OTEL_TRACER_NAME: the instrumentation scope
+};
+
 struct LoggingCallback {
-  enum class Kind { generic_api, langfuse };
+  enum class Kind { generic_api, langfuse, otel };
   Kind kind = Kind::generic_api;
-  std::string name;        // as the config names it: the label of its failure counter
-  std::string endpoint;    // generic_api: the URL posted to; langfuse: LANGFUSE_HOST
-  Headers headers;         // generic_api: GENERIC_LOGGER_HEADERS, then callback_settings' headers
+  std::string name;      // as the config names it: the label of its failure counter
+  std::string endpoint;  // generic_api, otel: the URL posted to; langfuse: LANGFUSE_HOST
+  // generic_api: GENERIC_LOGGER_HEADERS, then callback_settings' headers; otel: OTEL_HEADERS
+  Headers headers;
+  OtelIdentity otel;       // otel only
   std::string public_key;  // langfuse: LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY
   std::string secret_key;
   bool on_success = false;

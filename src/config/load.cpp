@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -29,6 +30,53 @@ constexpr std::string_view kLitellmOnly =
 constexpr std::size_t kMaxEchoedChars = 40;
 // Deeper than any real config; reached only by an alias that refers to a node containing it.
 constexpr int kMaxDepth = 64;
+
+// "%20" and the like decoded; a '%' not followed by two hex digits is kept as it is.
+std::string percent_decoded(std::string_view text) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      decoded += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      decoded += text[i];
+    }
+  }
+  return decoded;
+}
+
+// Headers as an environment variable lists them: "k1=v1,k2=v2", each split at its first '='
+// (GENERIC_LOGGER_HEADERS as they are; OTEL_HEADERS' values percent-decoded, as OpenTelemetry's
+// OTEL_EXPORTER_OTLP_HEADERS).
+Headers header_list(std::string_view text, bool decode_values) {
+  Headers headers;
+  for (std::size_t start = 0; start < text.size();) {
+    const auto end = std::min(text.find(',', start), text.size());
+    const std::string_view pair = text.substr(start, end - start);
+    if (const auto equals = pair.find('='); equals != std::string_view::npos) {
+      const std::string_view value = pair.substr(equals + 1);
+      headers.emplace_back(std::string(pair.substr(0, equals)),
+                           decode_values ? percent_decoded(value) : std::string(value));
+    }
+    start = end + 1;
+  }
+  return headers;
+}
+
+// An OTLP endpoint as LiteLLM normalises it for traces: a base URL gets /v1/traces, a URL ending
+// in /v1 gets /traces, another signal's path (/v1/logs, /v1/metrics) becomes /v1/traces.
+std::string traces_endpoint(std::string endpoint) {
+  while (endpoint.ends_with('/')) endpoint.pop_back();
+  if (endpoint.ends_with("/v1/traces")) return endpoint;
+  for (std::string_view other : {"/v1/logs", "/v1/metrics"}) {
+    if (endpoint.ends_with(other))
+      return endpoint.substr(0, endpoint.size() - other.size()) + "/v1/traces";
+  }
+  return endpoint + (endpoint.ends_with("/v1") ? "/traces" : "/v1/traces");
+}
 
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string joined;
@@ -775,10 +823,10 @@ class Loader {
     if (listed.name == "prometheus") return std::nullopt;  // /metrics is always on
     if (type == "langfuse") return langfuse_callback(listed);
     if (type == "generic_api") return generic_api_callback(listed, settings);
-    static constexpr std::array kNotYet = {"otel",       "langfuse_otel", "datadog",  "s3",
-                                           "gcs_bucket", "lunary",        "helicone", "braintrust",
-                                           "arize",      "sentry",        "opik",     "mlflow",
-                                           "logfire",    "athina",        "slack"};
+    if (type == "otel") return otel_callback(listed);
+    static constexpr std::array kNotYet = {
+        "langfuse_otel", "datadog", "s3",   "gcs_bucket", "lunary",  "helicone", "braintrust",
+        "arize",         "sentry",  "opik", "mlflow",     "logfire", "athina",   "slack"};
     const bool known = std::find(kNotYet.begin(), kNotYet.end(), type) != kNotYet.end();
     warn(listed.field, "callback \"" + listed.name + "\": " +
                            (known ? std::string(kNotImplemented) : "unknown callback; ignored"));
@@ -803,6 +851,49 @@ class Loader {
     return callback;
   }
 
+  // LiteLLM's OpenTelemetry logger, configured from the environment as LiteLLM reads it: the
+  // endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, else OTEL_ENDPOINT, normalised to its /v1/traces
+  // path; headers from OTEL_EXPORTER_OTLP_HEADERS, else OTEL_HEADERS; the exporter from
+  // OTEL_EXPORTER_OTLP_PROTOCOL, else OTEL_EXPORTER. Spans go as OTLP/HTTP JSON only.
+  std::optional<LoggingCallback> otel_callback(const ListedCallback& listed) {
+    LoggingCallback callback{.kind = LoggingCallback::Kind::otel,
+                             .name = listed.name,
+                             .on_success = true,
+                             .on_failure = true};
+    std::string endpoint = lookup("OTEL_EXPORTER_OTLP_ENDPOINT").value_or("");
+    if (endpoint.empty()) endpoint = lookup("OTEL_ENDPOINT").value_or("");
+    std::string exporter = lookup("OTEL_EXPORTER_OTLP_PROTOCOL").value_or("");
+    if (exporter.empty()) exporter = lookup("OTEL_EXPORTER").value_or("");
+    if (exporter == "http/protobuf" || exporter == "grpc" || exporter == "otlp_grpc") {
+      problem(listed.field, "callback \"" + listed.name + "\": the OTLP exporter \"" + exporter +
+                                "\" is not supported; llmux exports OTLP over HTTP with JSON only "
+                                "(OTEL_EXPORTER_OTLP_PROTOCOL=http/json)");
+      return std::nullopt;
+    }
+    if (!exporter.empty() && exporter != "http/json" && exporter != "otlp_http" &&
+        !(exporter == "console" && !endpoint.empty())) {
+      warn(listed.field, "callback \"" + listed.name + "\": exporter \"" +
+                             exporter.substr(0, kMaxEchoedChars) +
+                             "\" is not implemented (llmux exports OTLP/HTTP JSON); ignored");
+      return std::nullopt;
+    }
+    if (!endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
+      warn(listed.field, "callback \"" + listed.name +
+                             "\": OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_ENDPOINT must be an http(s) "
+                             "URL; ignored");
+      return std::nullopt;
+    }
+    callback.endpoint = traces_endpoint(endpoint);
+    std::string headers = lookup("OTEL_EXPORTER_OTLP_HEADERS").value_or("");
+    if (headers.empty()) headers = lookup("OTEL_HEADERS").value_or("");
+    callback.headers = header_list(headers, true);
+    OtelIdentity& identity = callback.otel;
+    identity.service_name = lookup("OTEL_SERVICE_NAME").value_or(identity.service_name);
+    identity.environment = lookup("OTEL_ENVIRONMENT_NAME").value_or(identity.environment);
+    identity.tracer_name = lookup("OTEL_TRACER_NAME").value_or(identity.tracer_name);
+    return callback;
+  }
+
   // LiteLLM's generic logger: endpoint and headers from callback_settings, else from
   // GENERIC_LOGGER_ENDPOINT / GENERIC_LOGGER_HEADERS ("k1=v1,k2=v2"); headers merged, the
   // settings' winning.
@@ -810,14 +901,7 @@ class Loader {
                                                       const Field* settings) {
     LoggingCallback callback{.kind = LoggingCallback::Kind::generic_api, .name = listed.name};
     callback.endpoint = lookup("GENERIC_LOGGER_ENDPOINT").value_or("");
-    const std::string env_headers = lookup("GENERIC_LOGGER_HEADERS").value_or("");
-    for (std::size_t start = 0; start < env_headers.size();) {
-      const auto end = std::min(env_headers.find(',', start), env_headers.size());
-      const std::string pair = env_headers.substr(start, end - start);
-      if (const auto equals = pair.find('='); equals != std::string::npos)
-        callback.headers.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
-      start = end + 1;
-    }
+    callback.headers = header_list(lookup("GENERIC_LOGGER_HEADERS").value_or(""), false);
     bool on_success = true;
     bool on_failure = true;
     if (settings) {

@@ -464,6 +464,7 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
                             .call_type = std::string(api::call_type(endpoint_)),
                             .route = std::string(exchange_.path()),
                             .user_agent = std::string(exchange_.header("user-agent")),
+                            .traceparent = std::string(exchange_.header("traceparent")),
                             .model_group = outcome.served_group,
                             .status = outcome.status,
                             .failure = outcome.failure,

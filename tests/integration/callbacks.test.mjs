@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 
 import { startStack, metricValue, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
-import { eventually } from '../support/assertions.mjs';
+import { metricReaches } from '../support/assertions.mjs';
 import { startRecorder } from '../support/recorder.mjs';
 import { closedPort } from '../support/network.mjs';
 
@@ -31,13 +31,6 @@ function genericPayloads(recorder) {
 
 function langfuseEvents(recorder) {
   return recorder.requests.filter((r) => r.status < 300).flatMap((r) => JSON.parse(r.body).batch);
-}
-
-// The exporter counts a batch once its destination has answered (or its last attempt failed),
-// a moment after the destination saw it: wait for the series to reach `expected`.
-function metricReaches(url, series, expected) {
-  return eventually(async () => await metricValue(url, series) === expected,
-    { timeoutMs: 10_000, what: `${series} at ${expected}` });
 }
 
 test('generic_api and langfuse receive each call\'s payload in their wire format', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 
 import { RawConnection } from './network.mjs';
-import { kAuth, kHello } from './stack.mjs';
+import { kAuth, kHello, metricValue } from './stack.mjs';
 
 // Checks {"error":{"message","type","param","code"}} and any of the given expectations.
 export function assertErrorBody(body, { param, code, type, message } = {}, context = '') {
@@ -95,4 +95,11 @@ export async function rejection(promise, ErrorClass) {
     return error;
   }
   return assert.fail(`expected ${ErrorClass.name}, but the call succeeded`);
+}
+
+// A counter that moves a moment after what the test saw (a callback's batch is counted once its
+// destination's answer is in): waits until the series is `expected`.
+export function metricReaches(url, series, expected) {
+  return eventually(async () => await metricValue(url, series) === expected,
+    { timeoutMs: 10_000, what: `${series} at ${expected}` });
 }

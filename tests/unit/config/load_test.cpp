@@ -584,7 +584,7 @@ TEST(LoadString, LoggingCallbacksAreResolvedWithTheirSettingsAndEnvironment) {
   const Config config = load(R"(
 litellm_settings:
   success_callback: [langfuse, prometheus]
-  failure_callback: [langfuse, otel, nonsense]
+  failure_callback: [langfuse, datadog, nonsense]
   callbacks: [my_sink, errors_only]
   turn_off_message_logging: true
 callback_settings:
@@ -626,11 +626,12 @@ general_settings:
   EXPECT_TRUE(callbacks[2].on_failure);
   EXPECT_TRUE(config.logging.turn_off_message_logging);
   EXPECT_EQ(config.logging.flush_interval_s, 0.5);
-  EXPECT_THAT(config.warnings,
-              ElementsAre("config.yaml:4: litellm_settings.failure_callback[1]: callback \"otel\": "
-                          "not implemented by llmux yet; ignored",
-                          "config.yaml:4: litellm_settings.failure_callback[2]: callback "
-                          "\"nonsense\": unknown callback; ignored"));
+  EXPECT_THAT(
+      config.warnings,
+      ElementsAre("config.yaml:4: litellm_settings.failure_callback[1]: callback \"datadog\": "
+                  "not implemented by llmux yet; ignored",
+                  "config.yaml:4: litellm_settings.failure_callback[2]: callback "
+                  "\"nonsense\": unknown callback; ignored"));
 }
 
 TEST(LoadString, LangfuseWithoutKeysIsIgnoredWithAWarning) {
@@ -647,6 +648,69 @@ TEST(LoadString, AGenericApiCallbackNeedsAnEndpoint) {
               ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"generic_api\": "
                           "generic_api needs an http(s) endpoint (callback_settings.endpoint or "
                           "GENERIC_LOGGER_ENDPOINT)"));
+}
+
+TEST(LoadString, OtelIsConfiguredFromTheEnvironmentAsLiteLLMReadsIt) {
+  const Config config = load("litellm_settings: {callbacks: [otel]}\n",
+                             env_of({{"OTEL_EXPORTER", "otlp_http"},
+                                     {"OTEL_ENDPOINT", "http://collector.test:4318/"},
+                                     {"OTEL_HEADERS", "Authorization=Bearer%20t0k,x-team=a=b"},
+                                     {"OTEL_SERVICE_NAME", "gateway"}}));
+  ASSERT_EQ(config.logging.callbacks.size(), 1u);
+  const LoggingCallback& otel = config.logging.callbacks[0];
+  EXPECT_EQ(otel.kind, LoggingCallback::Kind::otel);
+  EXPECT_EQ(otel.endpoint, "http://collector.test:4318/v1/traces");
+  EXPECT_THAT(otel.headers,
+              ElementsAre(std::pair<std::string, std::string>("Authorization", "Bearer t0k"),
+                          std::pair<std::string, std::string>("x-team", "a=b")));
+  EXPECT_EQ(otel.otel.service_name, "gateway");
+  EXPECT_EQ(otel.otel.tracer_name, "litellm");
+  EXPECT_TRUE(otel.on_success && otel.on_failure);
+  EXPECT_TRUE(config.warnings.empty());
+
+  // The standard OTEL_EXPORTER_OTLP_* names win; an endpoint's path is normalised to traces.
+  const auto endpoint_of = [](std::map<std::string, std::string> env) {
+    const Config loaded = load("litellm_settings: {success_callback: [otel]}\n", env_of(env));
+    return loaded.logging.callbacks.empty() ? std::string() : loaded.logging.callbacks[0].endpoint;
+  };
+  EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318/v1"},
+                         {"OTEL_ENDPOINT", "http://b:4318"}}),
+            "http://a:4318/v1/traces");
+  EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://a/otel/v1/logs"}}),
+            "https://a/otel/v1/traces");
+  EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://a/v1/traces"},
+                         {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}),
+            "https://a/v1/traces");
+  // LiteLLM's default exporter, console, sends to an endpoint once one is set.
+  EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER", "console"}, {"OTEL_ENDPOINT", "http://c:4318"}}),
+            "http://c:4318/v1/traces");
+}
+
+TEST(LoadString, OtelWithoutAnEndpointIsIgnoredAndProtobufIsRefused) {
+  const Config config = load("litellm_settings: {callbacks: [otel]}\n");
+  EXPECT_TRUE(config.logging.callbacks.empty());
+  EXPECT_THAT(config.warnings,
+              ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": "
+                          "OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_ENDPOINT must be an http(s) URL; "
+                          "ignored"));
+  const Config unknown =
+      load("litellm_settings: {callbacks: [otel]}\n",
+           env_of({{"OTEL_EXPORTER", "zipkin"}, {"OTEL_ENDPOINT", "http://c:4318"}}));
+  EXPECT_TRUE(unknown.logging.callbacks.empty());
+  EXPECT_THAT(unknown.warnings,
+              ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": "
+                          "exporter \"zipkin\" is not implemented (llmux exports OTLP/HTTP JSON); "
+                          "ignored"));
+  for (const char* protocol : {"http/protobuf", "grpc"}) {
+    EXPECT_THAT(problems_of("litellm_settings: {callbacks: [otel]}\n",
+                            env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318"},
+                                    {"OTEL_EXPORTER_OTLP_PROTOCOL", protocol}})),
+                ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": the "
+                            "OTLP exporter \"" +
+                            std::string(protocol) +
+                            "\" is not supported; llmux exports OTLP over HTTP with JSON only "
+                            "(OTEL_EXPORTER_OTLP_PROTOCOL=http/json)"));
+  }
 }
 
 TEST(LoadString, StoreSettings) {

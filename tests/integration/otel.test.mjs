@@ -1,0 +1,195 @@
+// LiteLLM's OpenTelemetry callback (`otel`): one span per call, exported as OTLP/HTTP JSON to a
+// collector started by the test (tests/support/otlp_collector.mjs), configured from the
+// environment as LiteLLM reads it; a call made with a W3C traceparent continues the caller's
+// trace. A collector that fails is retried as OTLP asks, a partial success is counted, and one
+// that is down costs the requests nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+
+import { startStack, metricValue, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
+import { metricReaches } from '../support/assertions.mjs';
+import { startOtlpCollector } from '../support/otlp_collector.mjs';
+import { closedPort } from '../support/network.mjs';
+import { kEngines, generateKey } from '../support/store.mjs';
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+const kCallerTrace = '0af7651916cd43dd8448eb211c80319c';
+const kCallerSpan = 'b7ad6b7169203331';
+const kOtelToken = 'otel-token-K2p9';
+const delivered = 'llmux_callback_payloads_delivered_total{callback_name="otel"}';
+const failures = 'litellm_callback_logging_failures_metric_total{callback_name="otel"}';
+
+function otelEnv(endpoint, extra = {}) {
+  return { OTEL_EXPORTER: 'otlp_http', OTEL_ENDPOINT: endpoint, ...extra };
+}
+
+// Nanoseconds since the epoch, as OTLP writes them, of a Date.now() reading.
+const nanos = (millis) => BigInt(millis) * 1_000_000n;
+
+test('otel exports one span per call over OTLP/HTTP JSON, a child of the caller\'s traceparent', async () => {
+  const collector = await startOtlpCollector();
+  const database = await kEngines[0].open();
+  const stack = await startStack({
+    dir: database.dir,
+    generalSettings: { database_url: database.url },
+    litellmSettings: { callbacks: ['otel'] },
+    env: otelEnv(collector.url, { OTEL_HEADERS: `Authorization=Bearer%20${kOtelToken}`, OTEL_SERVICE_NAME: 'llmux-test' }),
+  });
+  try {
+    const key = await generateKey(stack.url, { key_alias: 'ci-key' });
+    const before = Date.now();
+    const ok = await postJson(stack.url, '/v1/chat/completions',
+      { model: 'gpt-test', messages: kHello, temperature: 0.25, max_tokens: 20 },
+      { auth: { Authorization: `Bearer ${key.key}` }, headers: { traceparent: `00-${kCallerTrace}-${kCallerSpan}-01` } });
+    assert.equal(ok.status, 200);
+    const okId = ok.headers.get('x-litellm-call-id');
+    const okBody = await ok.json();
+    const after = Date.now();
+    const failed = await postJson(stack.url, '/v1/chat/completions', { model: 'broken', messages: kHello },
+      { headers: { traceparent: 'not-a-traceparent' } });
+    assert.equal(failed.status, 500);
+    const failedId = failed.headers.get('x-litellm-call-id');
+    await failed.text();
+
+    await collector.until((c) => c.spans().length === 2);
+    for (const request of collector.requests) {
+      assert.equal(request.problem, null);
+      assert.equal(request.path, '/v1/traces');
+      assert.equal(request.headers.authorization, `Bearer ${kOtelToken}`);  // percent-decoded
+    }
+    const spans = collector.spans();
+    const span = spans.find((s) => s.attributes['gen_ai.request.id'] === okId);
+    assert.equal(span.traceId, kCallerTrace);
+    assert.equal(span.parentSpanId, kCallerSpan);
+    assert.equal(span.name, 'litellm_request');
+    assert.equal(span.kind, 2);
+    assert.deepEqual(span.status, { code: 1 });
+    assert.ok(nanos(before) <= BigInt(span.startTimeUnixNano));
+    assert.ok(BigInt(span.startTimeUnixNano) <= BigInt(span.endTimeUnixNano));
+    assert.ok(BigInt(span.endTimeUnixNano) <= nanos(after));
+    assert.equal(span.scope, 'litellm');
+    assert.equal(span.resource['service.name'], 'llmux-test');
+    const attributes = span.attributes;
+    assert.equal(attributes['gen_ai.request.model'], 'gpt-4o-upstream');
+    assert.equal(attributes['gen_ai.system'], 'openai');
+    assert.equal(attributes['llm.request.type'], 'acompletion');
+    assert.equal(attributes['gen_ai.request.temperature'], 0.25);
+    assert.equal(attributes['gen_ai.request.max_tokens'], 20);
+    assert.equal(attributes['llm.is_streaming'], 'False');
+    assert.equal(attributes['gen_ai.response.id'], okBody.id);
+    assert.equal(attributes['gen_ai.usage.prompt_tokens'], okBody.usage.prompt_tokens);
+    assert.equal(attributes['gen_ai.usage.completion_tokens'], okBody.usage.completion_tokens);
+    assert.equal(attributes['gen_ai.usage.input_tokens'], okBody.usage.prompt_tokens);
+    assert.equal(attributes['gen_ai.usage.output_tokens'], okBody.usage.completion_tokens);
+    assert.equal(attributes['llm.usage.total_tokens'], okBody.usage.total_tokens);
+    assert.equal(typeof attributes['gen_ai.cost.total_cost'], 'number');
+    assert.equal(attributes['metadata.user_api_key_alias'], 'ci-key');
+    assert.equal(attributes['metadata.user_api_key_hash'], sha256(key.key));
+    assert.deepEqual(JSON.parse(attributes['gen_ai.input.messages']),
+      [{ role: 'user', parts: [{ type: 'text', content: kHello[0].content }] }]);
+    assert.equal(JSON.parse(attributes['gen_ai.output.messages'])[0].parts[0].content,
+      okBody.choices[0].message.content);
+
+    const failure = spans.find((s) => s.attributes['gen_ai.request.id'] === failedId);
+    assert.equal(failure.parentSpanId, undefined);  // an invalid traceparent starts a new trace
+    assert.notEqual(failure.traceId, kCallerTrace);
+    assert.equal(failure.status.code, 2);
+    assert.equal(failure.attributes['error.code'], '500');
+    assert.equal(failure.attributes['error.type'], 'InternalServerError');
+    assert.equal(failure.attributes['metadata.user_api_key_hash'], sha256(kMasterKey));
+
+    // No key, and not the collector's own token, in what the collector received.
+    for (const { body } of collector.requests) {
+      for (const secret of [kMasterKey, kUpstreamKey, key.key, kOtelToken]) assert.equal(body.includes(secret), false);
+    }
+    await metricReaches(stack.url, delivered, 2);
+    assert.equal(await metricValue(stack.url, failures), 0);
+  } finally {
+    await stack.stop();
+    await collector.close();
+    await database.close();
+  }
+});
+
+test('with turn_off_message_logging the spans carry no prompt or completion', async () => {
+  const collector = await startOtlpCollector();
+  const stack = await startStack({
+    litellmSettings: { success_callback: ['otel'], turn_off_message_logging: true },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+  });
+  try {
+    const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+    const body = await response.json();
+    await collector.until((c) => c.spans().length === 1);
+    const [span] = collector.spans();
+    assert.equal(span.attributes['gen_ai.usage.prompt_tokens'], body.usage.prompt_tokens);
+    assert.equal(span.attributes['gen_ai.input.messages'], undefined);
+    assert.equal(span.attributes['gen_ai.output.messages'], undefined);
+    assert.equal(collector.requests[0].body.includes(kHello[0].content), false);
+    assert.equal(collector.requests[0].body.includes(body.choices[0].message.content), false);
+  } finally {
+    await stack.stop();
+    await collector.close();
+  }
+});
+
+test('a collector answering 503 is retried with the same body; a partial success is counted as failed', async () => {
+  const collector = await startOtlpCollector({ plan: [503, 'ok', 'partial'] });
+  const stack = await startStack({ litellmSettings: { callbacks: ['otel'] }, env: otelEnv(collector.url) });
+  try {
+    const first = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+    assert.equal(first.status, 200);
+    await first.json();
+    await collector.until((c) => c.requests.length === 2);
+    assert.equal(collector.requests[0].status, 503);
+    assert.equal(collector.requests[1].body, collector.requests[0].body);
+    await metricReaches(stack.url, delivered, 1);
+
+    const second = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+    assert.equal(second.status, 200);
+    await second.json();
+    await collector.until((c) => c.requests.length === 3);
+    assert.equal(collector.requests[2].answer, 'partial');
+    await metricReaches(stack.url, failures, 1);
+    assert.equal(await metricValue(stack.url, delivered), 1);
+    assert.match(stack.gateway.stderr(), /callback otel: 1 spans rejected by the collector: spans too old/);
+  } finally {
+    await stack.stop();
+    await collector.close();
+  }
+});
+
+test('a collector that is down costs the requests nothing: its spans are counted as failed', async () => {
+  const stack = await startStack({
+    litellmSettings: { callbacks: ['otel'] },
+    env: otelEnv(`http://127.0.0.1:${await closedPort()}`),
+  });
+  try {
+    for (let i = 0; i < 3; ++i) {
+      const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+      assert.equal(response.status, 200);
+      await response.json();
+    }
+    await metricReaches(stack.url, failures, 3);
+    assert.match(stack.gateway.stderr(), /callback otel: \d+ payloads not delivered/);
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('an OTLP protocol other than http/json is refused at startup with a clear problem', async () => {
+  let stack;
+  try {
+    stack = await startStack({
+      litellmSettings: { callbacks: ['otel'] },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+    });
+  } catch (error) {
+    assert.match(error.message,
+      /callback "otel": the OTLP exporter "http\/protobuf" is not supported; llmux exports OTLP over HTTP with JSON only/);
+    return;
+  }
+  await stack.stop();
+  assert.fail('llmux started with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf');
+});

@@ -1,0 +1,197 @@
+#include "callbacks/otlp.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <map>
+
+namespace llmux::callbacks {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+struct Fixture {
+  Fixture() {
+    const auto start = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
+    call = {.call_id = "call-1",
+            .call_type = "acompletion",
+            .request = R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],
+              "temperature":0.5,"max_tokens":20,"user":"customer-1","api_key":"sk-client-secret",
+              "metadata":{"generation_name":"triage","tags":["a"]}})",
+            .response = R"({"id":"chatcmpl-9","model":"gpt-4o-2024","choices":[{"index":0,
+              "message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}]})",
+            .key_hash = "abc123hash",
+            .key_alias = "ci",
+            .team_id = "team-1",
+            .provider = "openai",
+            .upstream_model = "gpt-4o",
+            .model_id = "d1",
+            .api_base = "http://up/v1",
+            .model_group = "gpt",
+            .prompt_tokens = 7,
+            .completion_tokens = 3,
+            .cost = 0.25,
+            .start = start + std::chrono::nanoseconds(123'456'000),
+            .end = start + std::chrono::milliseconds(500)};
+  }
+
+  // The request body of this one call, parsed.
+  json::object body() {
+    const json::object payload = json::parse(standard_logging_payload(call)).as_object();
+    return json::parse(otlp_traces_body(identity, {{call, payload}})).as_object();
+  }
+  json::object span() {
+    return body()["resourceSpans"].at(0).at("scopeSpans").at(0).at("spans").at(0).as_object();
+  }
+
+  CallFacts call;
+  config::OtelIdentity identity{.service_name = "gateway", .tracer_name = "tracer"};
+};
+
+// A span's attributes by key, each as its AnyValue.
+std::map<std::string, json::value> attributes_of(const json::object& span) {
+  std::map<std::string, json::value> attributes;
+  for (const json::value& attribute : span.at("attributes").as_array())
+    attributes[std::string(attribute.at("key").as_string())] = attribute.at("value");
+  return attributes;
+}
+
+json::value text(std::string_view value) { return json::object{{"stringValue", value}}; }
+json::value integer(std::string_view value) { return json::object{{"intValue", value}}; }
+
+TEST(OtlpTraces, ASuccessfulCallIsOneSpanInOtlpsJsonMapping) {
+  Fixture fixture;
+  json::object body = fixture.body();
+  const auto& resource_spans = body["resourceSpans"].as_array();
+  ASSERT_EQ(resource_spans.size(), 1u);
+  const json::array& resource = resource_spans[0].at("resource").at("attributes").as_array();
+  EXPECT_EQ(resource[0],
+            json::parse(R"({"key":"service.name","value":{"stringValue":"gateway"}})"));
+  EXPECT_EQ(resource[1].at("key"), "deployment.environment");
+  EXPECT_EQ(resource[1].at("value"), text("production"));
+  EXPECT_EQ(resource[2], json::parse(R"({"key":"model_id","value":{"stringValue":"gateway"}})"));
+  const auto& scope = resource_spans[0].at("scopeSpans").at(0);
+  EXPECT_EQ(scope.at("scope").at("name"), "tracer");
+
+  const json::object span = fixture.span();
+  EXPECT_EQ(span.at("name"), "triage");  // metadata.generation_name, else litellm_request
+  EXPECT_EQ(span.at("kind"), 2);
+  EXPECT_EQ(span.at("startTimeUnixNano"), "1700000000123456000");
+  EXPECT_EQ(span.at("endTimeUnixNano"), "1700000000500000000");
+  EXPECT_EQ(span.at("status"), json::parse(R"({"code":1})"));
+  EXPECT_EQ(span.at("traceId").as_string().size(), 32u);
+  EXPECT_EQ(span.at("spanId").as_string().size(), 16u);
+  EXPECT_EQ(span.if_contains("parentSpanId"), nullptr);
+
+  const auto attributes = attributes_of(span);
+  EXPECT_EQ(attributes.at("gen_ai.request.model"), text("gpt-4o"));
+  EXPECT_EQ(attributes.at("gen_ai.system"), text("openai"));
+  EXPECT_EQ(attributes.at("llm.request.type"), text("acompletion"));
+  EXPECT_EQ(attributes.at("gen_ai.operation.name"), text("acompletion"));  // as LiteLLM sets it
+  EXPECT_EQ(attributes.at("gen_ai.request.max_tokens"), integer("20"));
+  EXPECT_EQ(attributes.at("gen_ai.request.temperature"), json::parse(R"({"doubleValue":0.5})"));
+  EXPECT_EQ(attributes.at("llm.user"), text("customer-1"));
+  EXPECT_EQ(attributes.at("llm.is_streaming"), text("False"));
+  EXPECT_EQ(attributes.at("gen_ai.request.id"), text("call-1"));
+  EXPECT_EQ(attributes.at("gen_ai.response.id"), text("chatcmpl-9"));
+  EXPECT_EQ(attributes.at("gen_ai.response.model"), text("gpt-4o-2024"));
+  EXPECT_EQ(attributes.at("gen_ai.usage.prompt_tokens"), integer("7"));
+  EXPECT_EQ(attributes.at("gen_ai.usage.completion_tokens"), integer("3"));
+  EXPECT_EQ(attributes.at("gen_ai.usage.input_tokens"), integer("7"));
+  EXPECT_EQ(attributes.at("gen_ai.usage.output_tokens"), integer("3"));
+  EXPECT_EQ(attributes.at("llm.usage.total_tokens"), integer("10"));
+  EXPECT_EQ(attributes.at("gen_ai.usage.total_tokens"), integer("10"));
+  EXPECT_EQ(attributes.at("gen_ai.cost.total_cost"), json::parse(R"({"doubleValue":0.25})"));
+  EXPECT_EQ(attributes.at("metadata.user_api_key_hash"), text("abc123hash"));
+  EXPECT_EQ(attributes.at("metadata.user_api_key_alias"), text("ci"));
+  EXPECT_EQ(attributes.at("metadata.user_api_key_team_id"), text("team-1"));
+  EXPECT_EQ(attributes.at("metadata.user_api_key_user_id"), text(""));  // LiteLLM's None
+  EXPECT_EQ(json::parse(attributes.at("metadata.requester_metadata").at("stringValue").as_string()),
+            json::parse(R"({"generation_name":"triage","tags":["a"]})"));
+  EXPECT_EQ(json::parse(attributes.at("gen_ai.input.messages").at("stringValue").as_string()),
+            json::parse(R"([{"role":"user","parts":[{"type":"text","content":"hi"}]}])"));
+  EXPECT_EQ(json::parse(attributes.at("gen_ai.output.messages").at("stringValue").as_string()),
+            json::parse(R"([{"role":"assistant","parts":[{"type":"text","content":"hello"}],
+                             "finish_reason":"stop"}])"));
+  EXPECT_EQ(attributes.at("gen_ai.response.finish_reasons"), text(R"(["stop"])"));
+  // The client's api_key field is not an attribute, nor anywhere in the body.
+  EXPECT_EQ(json::serialize(fixture.body()).find("sk-client-secret"), std::string::npos);
+}
+
+TEST(OtlpTraces, WithoutMessageLoggingNoPromptOrCompletionIsExported) {
+  Fixture fixture;
+  fixture.call.log_messages = false;
+  const std::string body = json::serialize(fixture.body());
+  EXPECT_EQ(body.find("gen_ai.input.messages"), std::string::npos);
+  EXPECT_EQ(body.find("gen_ai.output.messages"), std::string::npos);
+  EXPECT_EQ(body.find("\"hi\""), std::string::npos);
+  EXPECT_EQ(body.find("hello"), std::string::npos);
+  EXPECT_NE(body.find("gen_ai.usage.prompt_tokens"), std::string::npos);
+}
+
+TEST(OtlpTraces, ATraceparentMakesTheSpanAChildOfTheCallersSpan) {
+  Fixture fixture;
+  fixture.call.traceparent = kTraceparent;
+  const json::object span = fixture.span();
+  EXPECT_EQ(span.at("traceId"), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(span.at("parentSpanId"), "b7ad6b7169203331");
+  EXPECT_NE(span.at("spanId"), "b7ad6b7169203331");
+}
+
+TEST(OtlpTraces, AFailedCallIsAnErrorSpanWithLiteLLMsErrorAttributes) {
+  Fixture fixture;
+  fixture.call.status = 429;
+  fixture.call.response.clear();
+  fixture.call.failure = make_error(ErrorKind::rate_limited, "slow down");
+  const json::object span = fixture.span();
+  EXPECT_EQ(span.at("status"), json::parse(R"({"code":2,"message":"slow down"})"));
+  const auto attributes = attributes_of(span);
+  EXPECT_EQ(attributes.at("error.code"), text("429"));
+  EXPECT_EQ(attributes.at("error.type"), text("RateLimitError"));
+  EXPECT_EQ(attributes.at("error.message"), text("slow down"));
+  EXPECT_EQ(attributes.at("error.llm_provider"), text("openai"));
+  EXPECT_EQ(attributes.at("gen_ai.cost.total_cost").at("doubleValue").to_number<double>(), 0.0);
+  EXPECT_EQ(attributes.count("gen_ai.usage.prompt_tokens"), 0u);
+  EXPECT_EQ(attributes.at("gen_ai.response.id"), text("call-1"));
+  const json::value& event = span.at("events").at(0);
+  EXPECT_EQ(event.at("name"), "exception");
+  EXPECT_EQ(event.at("timeUnixNano"), "1700000000500000000");
+  EXPECT_EQ(event.at("attributes").at(0),
+            json::parse(R"({"key":"exception.type","value":{"stringValue":"RateLimitError"}})"));
+}
+
+TEST(Traceparent, OnlyAWellFormedHeaderIsTaken) {
+  const auto parent = parse_traceparent(kTraceparent);
+  ASSERT_TRUE(parent);
+  EXPECT_EQ(parent->trace_id, "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(parent->span_id, "b7ad6b7169203331");
+  // A later version may carry more fields after a dash.
+  EXPECT_TRUE(parse_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra"));
+  for (std::string_view invalid :
+       {"", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
+        "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",    // uppercase
+        "00-00000000000000000000000000000000-b7ad6b7169203331-01",    // zero trace id
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",    // zero parent id
+        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",    // forbidden version
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x",  // version 00 is exact
+        "00_0af7651916cd43dd8448eb211c80319c_b7ad6b7169203331_01"}) {
+    EXPECT_FALSE(parse_traceparent(invalid)) << invalid;
+  }
+}
+
+TEST(OtlpAnswer, APartialSuccessCountsItsRejectedSpans) {
+  const Rejection rejection =
+      rejected_spans(R"({"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}})");
+  EXPECT_EQ(rejection.spans, 2);
+  EXPECT_EQ(rejection.message, "too old");
+  EXPECT_EQ(rejected_spans(R"({"partialSuccess":{"rejectedSpans":3}})").spans, 3);
+  EXPECT_EQ(rejected_spans("{}").spans, 0);
+  EXPECT_EQ(rejected_spans("").spans, 0);
+  EXPECT_EQ(rejected_spans("not json").spans, 0);
+}
+
+}  // namespace
+}  // namespace llmux::callbacks
