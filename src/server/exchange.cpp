@@ -53,7 +53,7 @@ std::string_view Exchange::header(std::string_view name) const { return request_
 
 std::string Exchange::client_address() const {
   boost::system::error_code ec;
-  const auto peer = socket_.remote_endpoint(ec);
+  const auto peer = stream_.socket().remote_endpoint(ec);
   return ec ? std::string() : peer.address().to_string();
 }
 
