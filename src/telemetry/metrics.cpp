@@ -88,10 +88,10 @@ std::string Metrics::render(std::span<const DeploymentState> deployments) const 
   append_family_head(out, "llmux_alerts_sent_total", "counter", "Slack alerts the webhook took.");
   out += "llmux_alerts_sent_total " + std::to_string(sum(&WorkerMetrics::alerts_sent_)) + '\n';
   append_family_head(out, "llmux_alerts_failed_total", "counter",
-         "Slack alerts not delivered (the webhook down or failing).");
+                     "Slack alerts not delivered (the webhook down or failing).");
   out += "llmux_alerts_failed_total " + std::to_string(sum(&WorkerMetrics::alerts_failed_)) + '\n';
   append_family_head(out, "llmux_tls_handshake_failures_total", "counter",
-         "Connections dropped because their TLS handshake failed or timed out.");
+                     "Connections dropped because their TLS handshake failed or timed out.");
   out += "llmux_tls_handshake_failures_total " +
          std::to_string(sum(&WorkerMetrics::tls_handshake_failures_)) + '\n';
   append_family_head(out, "llmux_in_flight_requests", "gauge", "Model requests being served now.");
