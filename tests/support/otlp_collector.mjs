@@ -3,7 +3,7 @@
 // ids of the right length, Unix nanoseconds as decimal strings, integer enums, one AnyValue
 // field per attribute) and answers each request as its plan says: 'ok' (200 {}), 'partial'
 // (200 with partialSuccess rejecting every span of the request) or an HTTP status such as 503.
-import { createServer } from 'node:http';
+import { startRecorder } from './recorder.mjs';
 
 const kAnyValueFields = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'];
 
@@ -56,26 +56,21 @@ function plain(value) {
 
 // plan: answers in turn, the last one repeated.
 export async function startOtlpCollector({ plan = ['ok'] } = {}) {
-  const requests = [];
-  const waiters = [];
-  const server = createServer((request, response) => {
-    const chunks = [];
-    request.on('data', (chunk) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const answer = plan[Math.min(requests.length, plan.length - 1)];
-      const record = { method: request.method, path: request.url, headers: request.headers, body, answer, problem: null };
+  const recorder = await startRecorder({
+    respond(record, index) {
+      const answer = plan[Math.min(index, plan.length - 1)];
+      record.answer = answer;
+      record.problem = null;
       let parsed;
       try {
-        parsed = JSON.parse(body);
+        parsed = JSON.parse(record.body);
       } catch {
         record.problem = 'not JSON';
       }
-      if (request.method !== 'POST' || request.url !== '/v1/traces') record.problem = `${request.method} ${request.url}`;
-      else if (!/^application\/json/.test(request.headers['content-type'] ?? '')) record.problem = 'not application/json';
+      if (record.method !== 'POST' || record.path !== '/v1/traces') record.problem = `${record.method} ${record.path}`;
+      else if (!/^application\/json/.test(record.headers['content-type'] ?? '')) record.problem = 'not application/json';
       else record.problem ??= mappingProblem(parsed);
       record.request = parsed;
-      requests.push(record);
       const spanCount = record.problem ? 0 : parsed.resourceSpans.flatMap((r) => r.scopeSpans).flatMap((s) => s.spans ?? []).length;
       let status = 200;
       let answerBody = {};
@@ -88,26 +83,16 @@ export async function startOtlpCollector({ plan = ['ok'] } = {}) {
         status = answer;
         answerBody = { code: 14, message: 'unavailable' };
       }
-      record.status = status;
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(answerBody));
-      for (const waiter of [...waiters]) {
-        if (waiter.done()) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve();
-        }
-      }
-    });
+      return { status, body: answerBody };
+    },
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}`;
   const collector = {
-    url,
-    requests,
+    url: recorder.url,
+    requests: recorder.requests,
     // The spans of the requests it accepted (answered 'ok'), each with its resource's and its
     // own attributes as plain objects.
     spans() {
-      return requests.filter((r) => r.status === 200 && r.answer === 'ok').flatMap((r) => r.request.resourceSpans.flatMap((resourceSpans) => {
+      return recorder.requests.filter((r) => r.status === 200 && r.answer === 'ok').flatMap((r) => r.request.resourceSpans.flatMap((resourceSpans) => {
         const resource = Object.fromEntries((resourceSpans.resource?.attributes ?? []).map((a) => [a.key, plain(a.value)]));
         return resourceSpans.scopeSpans.flatMap((scopeSpans) => (scopeSpans.spans ?? []).map((span) => ({
           ...span,
@@ -118,15 +103,8 @@ export async function startOtlpCollector({ plan = ['ok'] } = {}) {
       }));
     },
     // Resolves once done(collector) holds (checked on every request); rejects after timeoutMs.
-    until(done, timeoutMs = 10_000) {
-      if (done(collector)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(
-          `OTLP collector ${url}: condition not met in ${timeoutMs} ms; got ${requests.length} requests`)), timeoutMs);
-        waiters.push({ done: () => done(collector), resolve: () => { clearTimeout(timer); resolve(); } });
-      });
-    },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    until: (done, timeoutMs) => recorder.until(() => done(collector), timeoutMs),
+    close: recorder.close,
   };
   return collector;
 }

@@ -2,8 +2,10 @@
 // with the statuses it is given: the destination of a logging callback or an alert, in tests.
 import { createServer } from 'node:http';
 
-// statuses: answered in turn, the last one repeated. body: the answer's JSON.
-export async function startRecorder({ statuses = [200], body = {} } = {}) {
+// statuses: answered in turn, the last one repeated. body: the answer's JSON. respond, when given,
+// decides each answer instead: respond(record, index) returns { status, body } and may add to the
+// record (a mock of a documented wire format checks the request there).
+export async function startRecorder({ statuses = [200], body = {}, respond } = {}) {
   const requests = [];
   const waiters = [];
   let answered = 0;
@@ -11,13 +13,18 @@ export async function startRecorder({ statuses = [200], body = {} } = {}) {
     const chunks = [];
     request.on('data', (chunk) => chunks.push(chunk));
     request.on('end', () => {
-      const status = statuses[Math.min(answered++, statuses.length - 1)];
-      requests.push({
+      const record = {
         method: request.method, path: request.url, headers: request.headers,
-        body: Buffer.concat(chunks).toString('utf8'), status,
-      });
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      const index = answered++;
+      const answer = respond
+        ? respond(record, index)
+        : { status: statuses[Math.min(index, statuses.length - 1)], body };
+      record.status = answer.status;
+      requests.push(record);
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer.body));
       for (const waiter of [...waiters]) {
         if (waiter.done()) {
           waiters.splice(waiters.indexOf(waiter), 1);
