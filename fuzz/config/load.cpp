@@ -25,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)config;
   } catch (const llmux::config::LoadError& error) {
     check(!error.problems.empty(), "a LoadError without a problem");
+    // The text typed into the config itself may be quoted; only the environment's must not be.
+    if (input.find(kEnvironmentValue) != std::string_view::npos) return 0;
     for (const std::string& problem : error.problems)
       check(problem.find(kEnvironmentValue) == std::string::npos,
             "a problem quotes a value from the environment");
