@@ -141,6 +141,18 @@ server::Limits limits_from(const config::GeneralSettings& settings, std::size_t 
   };
 }
 
+// A LiteLLM duration of general_settings ("7d", "24h"), read here because the config floor
+// cannot (store/durations); a bad one is a config error, as the loader's are.
+bool read_duration_setting(std::string_view name, const std::string& text,
+                           std::optional<store::Duration>& duration) {
+  if (text.empty()) return true;
+  duration = store::parse_duration(text);
+  if (duration) return true;
+  std::cerr << "llmux: config error: general_settings." << name << ": \"" << text
+            << "\" is not a duration (LiteLLM's: 3600s, 60m, 24h, 7d, 2w, 1mo)\n";
+  return false;
+}
+
 }  // namespace
 
 config::Config load_config(const cli::Options& options) {
@@ -166,6 +178,16 @@ int run(const cli::Options& options) {
     return 2;
   }
   for (const auto& warning : warnings) telemetry::log_now("warning", warning);
+  const auto& general = config.general_settings;
+  std::optional<store::Duration> spend_log_retention;
+  std::optional<store::Duration> spend_log_retention_interval;
+  if (!read_duration_setting("maximum_spend_logs_retention_period",
+                             general.maximum_spend_logs_retention_period, spend_log_retention) ||
+      !read_duration_setting("maximum_spend_logs_retention_interval",
+                             general.maximum_spend_logs_retention_interval,
+                             spend_log_retention_interval)) {
+    return 2;
+  }
   const router::ModelTable* models = &router->models();
   if (options.check_config) {
     std::cout << "config OK: " << models->model_names().size() << " models, "
@@ -187,7 +209,6 @@ int run(const cli::Options& options) {
   raise_descriptor_limit();
   // Virtual keys and spend need an admin to manage them: the store opens with a master key (or
   // an explicit database_url).
-  const auto& general = config.general_settings;
   std::unique_ptr<store::Service> store_service;
   auth::KeyCache key_cache;
   if (!general.master_key.empty() || !general.database_url.empty()) {
@@ -198,7 +219,11 @@ int run(const cli::Options& options) {
           store::ServiceOptions{
               .flush_interval = std::chrono::milliseconds(
                   static_cast<long long>(general.proxy_batch_write_at_s * 1000)),
-              .journal_path = store::journal_path_for(general.database_url, options.config_path)});
+              .journal_path = store::journal_path_for(general.database_url, options.config_path),
+              .spend_log_rows = !general.disable_spend_logs,
+              .spend_log_retention = spend_log_retention,
+              .spend_log_retention_interval = spend_log_retention_interval.value_or(
+                  store::Duration{1, store::Duration::Unit::day})});
     } catch (const store::DatabaseError& error) {
       std::cerr << "llmux: database: " << error.what() << "\n";
       return 1;

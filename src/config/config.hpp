@@ -131,6 +131,11 @@ struct GeneralSettings {
   std::string database_url;
   double proxy_batch_write_at_s = 10;  // spend is written in one transaction this often
   bool store_prompts_in_spend_logs = false;
+  bool disable_spend_logs = false;  // no spend-log row per call; spend still counts
+  // Spend-log rows older than this are deleted, every interval (LiteLLM's durations: "7d",
+  // "24h"; checked when the store opens); empty period: kept for ever.
+  std::string maximum_spend_logs_retention_period;
+  std::string maximum_spend_logs_retention_interval = "1d";
   // /health answers the last run of probes made every health_check_interval seconds.
   bool background_health_checks = false;
   double health_check_interval_s = 300;

@@ -1216,6 +1216,12 @@ class Loader {
         assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
       } else if (field.key == "store_prompts_in_spend_logs") {
         assign(settings.store_prompts_in_spend_logs, read_bool(field));
+      } else if (field.key == "disable_spend_logs") {
+        assign(settings.disable_spend_logs, read_bool(field));
+      } else if (field.key == "maximum_spend_logs_retention_period") {
+        assign(settings.maximum_spend_logs_retention_period, read_string(field));
+      } else if (field.key == "maximum_spend_logs_retention_interval") {
+        assign(settings.maximum_spend_logs_retention_interval, read_string(field));
       } else if (field.key == "alerting") {
         read_alerting_channels(field);
       } else if (field.key == "alerting_threshold") {

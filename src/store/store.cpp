@@ -557,7 +557,7 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
       return false;
     database_->query("INSERT INTO llmux_spend_batches (batch_id, written_at) VALUES (?, ?)",
                      {batch_id, now_millis()});
-    insert_spend_log_rows(*database_, events);
+    if (spend_log_rows_) insert_spend_log_rows(*database_, events);
     // Summed per entity first: one UPDATE per key in the batch, not one per request.
     std::map<std::string, double> by_key, by_user, by_team, by_end_user, by_tag;
     for (const SpendEvent& event : events) {
@@ -592,6 +592,23 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
     }
     return true;
   });
+}
+
+std::int64_t Store::delete_spend_logs_before(Millis cutoff) {
+  constexpr std::int64_t kRowsPerStatement = 5'000;
+  std::int64_t deleted = 0;
+  for (;;) {
+    // Oldest first, through the (start_time, id) index.
+    database_->query(
+        "DELETE FROM llmux_spend_logs WHERE id IN (SELECT id FROM llmux_spend_logs WHERE "
+        "start_time < ? ORDER BY start_time LIMIT " +
+            std::to_string(kRowsPerStatement) + ")",
+        {cutoff});
+    const std::int64_t rows = database_->changed_rows();
+    deleted += rows;
+    if (rows < kRowsPerStatement) return deleted;
+    std::this_thread::yield();  // as the inserts do: a worker sharing the core goes first
+  }
 }
 
 void Store::insert_spend_logs(const std::vector<SpendEvent>& events) {

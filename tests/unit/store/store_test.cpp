@@ -303,6 +303,42 @@ TEST_F(StoreTest, LargeBatchesLandWholeAcrossSeveralInsertStatements) {
   EXPECT_NEAR(store.find_key("k")->spend, 75.0, 1e-9);
 }
 
+TEST_F(StoreTest, RetentionDeletesOnlyRowsOfCallsStartedBeforeTheCutoffInBatches) {
+  Store store(open_sqlite(path()));
+  store.insert_key(key_named("k"));
+  std::vector<SpendEvent> events;
+  // More than one delete statement's worth of old rows, and a few newer ones.
+  for (int n = 0; n < 12'000; ++n) {
+    events.push_back(event_for(std::to_string(n), "k", 0.001));
+    events.back().start_time = n < 11'990 ? 1'000 + n : 100'000 + n;
+  }
+  ASSERT_TRUE(store.write_spend("many", events));
+  EXPECT_EQ(store.delete_spend_logs_before(100'000), 11'990);
+  const auto left = store.spend_logs({.api_key = "k", .limit = 100});
+  ASSERT_EQ(left.size(), 10u);
+  for (const SpendEvent& event : left) EXPECT_GE(event.start_time, 100'000);
+  EXPECT_NEAR(store.find_key("k")->spend, 12.0, 1e-6);  // the totals are not the log's
+  EXPECT_EQ(store.delete_spend_logs_before(100'000), 0);
+}
+
+TEST_F(StoreTest, WithoutSpendLogRowsABatchStillAddsToEveryTotal) {
+  Store store(open_sqlite(path()));
+  store.insert_key(key_named("k"));
+  store.keep_spend_log_rows(false);
+  SpendEvent event = event_for("e", "k", 0.25);
+  event.end_user = "customer";
+  ASSERT_TRUE(store.write_spend("batch", {event}));
+  EXPECT_FALSE(store.write_spend("batch", {event})) << "a retried batch must not count twice";
+  EXPECT_NEAR(store.find_key("k")->spend, 0.25, 1e-12);
+  EXPECT_TRUE(store.spend_logs({.api_key = "k"}).empty());
+  EXPECT_NEAR(
+      store.database()
+          .query("SELECT spend FROM llmux_end_users WHERE user_id = ?", {std::string("customer")})
+          .front()
+          .real(0),
+      0.25, 1e-12);
+}
+
 // Under load a worker's spend is written once `early_flush_events` calls are waiting, not only
 // when the (here hour-long) flush interval is up.
 TEST_F(StoreTest, AFullSinkIsWrittenBeforeTheFlushInterval) {
