@@ -21,9 +21,7 @@ FAIL_RPS=${FAIL_RPS:-2}
 LLMUX_BIN=${LLMUX_BIN:-$REPO_DIR/build/llmux}
 source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/callgrind.sh" # the mock, the config, the keys (not callgrind itself)
-for tool in h2load nginx curl gnuplot python3; do
-  command -v "$tool" >/dev/null || die "$tool is missing (apt-get install nghttp2-client nginx curl gnuplot-nox python3)"
-done
+install_packages nginx nghttp2-client curl gnuplot-nox python3
 
 RESULTS=$BENCH_DIR/results/soak-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
