@@ -11,6 +11,7 @@ APT_PACKAGES=(
   chromium
   pybind11-dev python3-dev python3-pytest python3-pytest-asyncio
   clang libclang-rt-14-dev
+  valgrind nginx nghttp2-client curl jq  # the instruction-count gate (bench/gate.sh, CTest perf)
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.

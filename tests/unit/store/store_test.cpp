@@ -188,6 +188,24 @@ TEST_F(StoreTest, SpendLogsPageAfterARequestInTheLogsOrder) {
   EXPECT_EQ(ids({.before_request_id = "no-such-request"}), std::vector<std::string>{});
 }
 
+// Batches are written as statements of 64, 32, …, 1 rows: every size writes each row once, in
+// the batch's order.
+TEST_F(StoreTest, SpendBatchesOfAnySizeWriteEveryRowInOrder) {
+  Store store(open_sqlite(path()));
+  int written = 0;
+  for (const int size : {1, 63, 64, 127, 191}) {
+    std::vector<SpendEvent> events;
+    for (int i = 0; i < size; ++i) events.push_back(event_for(std::to_string(written + i), "k", 1));
+    ASSERT_TRUE(store.write_spend("batch-" + std::to_string(size), events));
+    written += size;
+  }
+  const auto rows =
+      store.database().query("SELECT request_id FROM llmux_spend_logs ORDER BY id", {});
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(written));
+  for (int i = 0; i < written; ++i) EXPECT_EQ(rows[i].text(0), "req-" + std::to_string(i));
+  EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), written, 1e-9);
+}
+
 TEST_F(StoreTest, SpendBatchesAddUpOnceAndFeedEveryTotal) {
   Store store(open_sqlite(path()));
   store.insert_key(key_named("k"));
