@@ -3,14 +3,21 @@
 // as values, and a stream dropped by its reader stopping the upstream call.
 #include "sdk/client.hpp"
 #include "mock_upstream.hpp"
+#include "sdk/asio.hpp"
 
 #include "config/load.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <chrono>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -19,6 +26,7 @@
 namespace llmux::sdk {
 namespace {
 
+namespace asio = boost::asio;
 namespace json = boost::json;
 using testing::MockUpstream;
 
@@ -290,16 +298,131 @@ TEST_F(SdkClient, AStreamDroppedByItsReaderStopsTheUpstreamCall) {
                                    chat_body("openai/mock-stream-slow-50@sdk-drop", body));
   ASSERT_TRUE(stream) << stream.error().message;
   { ChunkStream dropped = std::move(*stream); }
-  // The mock records the abandoned response when its connection closes.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  bool aborted = false;
-  while (!aborted && std::chrono::steady_clock::now() < deadline) {
-    const auto recorded = mock_->requests();
-    for (const auto& entry : recorded.at("aborted").as_array())
-      aborted |= entry.at("model").as_string() == "mock-stream-slow-50@sdk-drop";
-    if (!aborted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // The mock records the abandoned response when its connection closes (the test's timeout
+  // bounds the wait when it never does).
+  const auto aborted = mock_->wait_for_abort("mock-stream-slow-50@sdk-drop");
+  EXPECT_EQ(aborted.at("path").as_string(), "/v1/chat/completions");
+}
+
+TEST_F(SdkClient, PendingCallCancelStopsTheUpstreamCall) {
+  Client client;
+  std::promise<Result<Completion>> answered;
+  // The mock waits 30 s before its first byte; the caller gives up at once.
+  auto pending = client.call_async(
+      api::Endpoint::chat_completions,
+      chat_body("openai/mock-slow-first-byte-30000@sdk-cancel", direct()),
+      [&answered](Result<Completion> result) { answered.set_value(std::move(result)); });
+  mock_->wait_for_request("mock-slow-first-byte-30000@sdk-cancel");
+  pending.cancel();
+  const auto result = answered.get_future().get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-cancel");
+}
+
+TEST_F(SdkClient, FromConfigBuildsTheRouterOrNamesTheConfigsProblem) {
+  auto client = Client::from_config(
+      "model_list:\n  - model_name: gpt\n    litellm_params: {model: "
+      "openai/gpt-4o-mini, api_base: " +
+      api_base() + ", api_key: sk-config}\n");
+  ASSERT_TRUE(client) << client.error().message;
+  auto completion = client->call(api::Endpoint::chat_completions, chat_body("gpt"));
+  ASSERT_TRUE(completion) << completion.error().message;
+  EXPECT_EQ(completion->summary.served_group, "gpt");
+
+  auto broken = Client::from_config("model_list: 12\n", "broken.yaml");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().kind, ErrorKind::invalid_request);
+  EXPECT_NE(broken.error().message.find("broken.yaml"), std::string::npos)
+      << broken.error().message;
+}
+
+// The Asio operations of sdk/asio.hpp, awaited in coroutines on the test's own io_context.
+class SdkAsio : public SdkClient {
+ protected:
+  // Runs `task` on a fresh io_context on this thread until it is done.
+  template <class Task>
+  void run(Task task) {
+    asio::io_context io;
+    std::exception_ptr failure;
+    asio::co_spawn(io, std::move(task), [&failure](std::exception_ptr e) { failure = e; });
+    io.run();
+    if (failure) std::rethrow_exception(failure);
   }
-  EXPECT_TRUE(aborted);
+};
+
+TEST_F(SdkAsio, AcompletionResumesOnTheCallersExecutorWithTheAnswer) {
+  Client client;
+  run([&]() -> asio::awaitable<void> {
+    const auto caller = std::this_thread::get_id();
+    auto completion = co_await acompletion(client, chat_body("openai/gpt-4o-mini", direct()));
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    EXPECT_TRUE(completion) << completion.error().message;
+    if (!completion) co_return;
+    const auto fixture = json::parse(read_fixture("openai/chat_completion.json"));
+    EXPECT_EQ(content_of(*completion),
+              fixture.at("choices").at(0).at("message").at("content").as_string());
+    auto refused = co_await acompletion(client, R"({"model": "openai/gpt-4o-mini"})");
+    EXPECT_FALSE(refused);
+    if (!refused) {
+      EXPECT_EQ(refused.error().kind, ErrorKind::invalid_request);
+    }
+  });
+}
+
+TEST_F(SdkAsio, AStreamIsReadChunkByChunkWithAsyncNext) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  run([&]() -> asio::awaitable<void> {
+    const auto caller = std::this_thread::get_id();
+    auto stream =
+        co_await async_open_stream(client, api::Endpoint::chat_completions,
+                                   chat_body("openai/gpt-4o-mini", body), asio::use_awaitable);
+    EXPECT_TRUE(stream) << stream.error().message;
+    if (!stream) co_return;
+    std::string text;
+    std::size_t chunks = 0;
+    for (;;) {
+      auto item = co_await async_next(*stream, asio::use_awaitable);
+      EXPECT_EQ(std::this_thread::get_id(), caller);
+      EXPECT_TRUE(item) << item.error().message;
+      if (!item || !*item) break;
+      ++chunks;
+      const auto chunk = json::parse(**item);
+      const auto& choices = chunk.at("choices").as_array();
+      if (choices.empty()) continue;
+      if (const auto* content = choices[0].at("delta").as_object().if_contains("content");
+          content && content->is_string())
+        text += content->as_string();
+    }
+    EXPECT_GT(chunks, 1u);
+    EXPECT_EQ(text, fixture_stream_text("openai/chat_completion_stream.sse"));
+  });
+}
+
+TEST_F(SdkAsio, ACancelledAsyncCallClosesItsUpstreamConnection) {
+  Client client;
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  std::optional<Result<Completion>> result;
+  // The mock waits 30 s before answering; the caller cancels once the mock has the request.
+  async_call(client, api::Endpoint::chat_completions,
+             chat_body("openai/mock-slow-first-byte-30000@sdk-asio", direct()),
+             asio::bind_cancellation_slot(
+                 cancel.slot(), asio::bind_executor(io, [&result](Result<Completion> answer) {
+                   result = std::move(answer);
+                 })));
+  std::thread canceller([&] {
+    mock_->wait_for_request("mock-slow-first-byte-30000@sdk-asio");
+    asio::post(io, [&cancel] { cancel.emit(asio::cancellation_type::terminal); });
+  });
+  io.run();
+  canceller.join();
+  ASSERT_TRUE(result);
+  ASSERT_FALSE(*result);
+  EXPECT_EQ(result->error().code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-asio");
 }
 
 }  // namespace
