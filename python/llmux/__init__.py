@@ -305,7 +305,13 @@ class _Dispatch:
     def call(self, endpoint, body):
         number, future = self._register()
         self._client.call_async(endpoint, body, number)
+        # A cancelled future (task.cancel(), asyncio.wait_for's timeout) stops the upstream call.
+        future.add_done_callback(lambda done: done.cancelled() and self._cancel(number))
         return future
+
+    def _cancel(self, number):
+        self._waiting.pop(number, None)
+        self._client.cancel(number)
 
     def open_stream(self, endpoint, body):
         number, future = self._register()
