@@ -273,6 +273,57 @@ TEST_F(SdkClient, OtherProviderDialectsAreTranslated) {
   EXPECT_FALSE(drained.text.empty());
 }
 
+TEST_F(SdkClient, GeminiBedrockCohereAndAzureDialectsAreTranslated) {
+  // The mock checks Bedrock's SigV4 signature against the credentials it knows.
+  auto client = configured(R"(
+  - model_name: gemini
+    litellm_params: {model: gemini/gemini-2.5-flash, api_base: $MOCK, api_key: sk-gemini}
+  - model_name: bedrock
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      aws_bedrock_runtime_endpoint: $MOCK
+      aws_region_name: eu-central-1
+      aws_access_key_id: AKIDLLMUXTESTLONG
+      aws_secret_access_key: bedrock-test-secret/Long+Term-9f3k
+  - model_name: cohere
+    litellm_params: {model: cohere_chat/command-a-03-2025, api_base: $MOCK, api_key: sk-cohere}
+  - model_name: azure
+    litellm_params: {model: azure/gpt-4o-prod, api_base: $MOCK, api_key: sk-azure, api_version: "2024-10-21"}
+  - model_name: gemini-429
+    litellm_params: {model: gemini/mock-error-429, api_base: $MOCK, api_key: sk-gemini}
+)");
+  const auto gemini = json::parse(read_fixture("gemini/generate_content.json"));
+  const auto cohere = json::parse(read_fixture("cohere/chat.synthetic.json"));
+  const auto azure = json::parse(read_fixture("azure/chat_completion.synthetic.json"));
+  const std::pair<std::string, std::string> expected[] = {
+      {"gemini",
+       std::string(
+           gemini.at("candidates").at(0).at("content").at("parts").at(0).at("text").as_string())},
+      {"bedrock", "Hello world"},  // the mock's Converse answer (dialects/bedrock.mjs)
+      {"cohere", std::string(cohere.at("message").at("content").at(0).at("text").as_string())},
+      {"azure", std::string(azure.at("choices").at(0).at("message").at("content").as_string())},
+  };
+  for (const auto& [model, content] : expected) {
+    SCOPED_TRACE(model);
+    auto whole = client->call(api::Endpoint::chat_completions, chat_body(model));
+    ASSERT_TRUE(whole) << whole.error().message;
+    EXPECT_EQ(content_of(*whole), content);
+    EXPECT_EQ(whole->summary.served_group, model);
+
+    auto streamed =
+        client->open_stream(api::Endpoint::chat_completions, chat_body(model, {{"stream", true}}));
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    const Drained drained = drain(*streamed);
+    EXPECT_FALSE(drained.error) << drained.error->message;
+    EXPECT_GT(drained.chunks, 1u);
+    EXPECT_FALSE(drained.text.empty());
+  }
+
+  auto limited = client->call(api::Endpoint::chat_completions, chat_body("gemini-429"));
+  ASSERT_FALSE(limited);
+  EXPECT_EQ(limited.error().kind, ErrorKind::rate_limited);
+}
+
 TEST_F(SdkClient, CallsRunConcurrentlyOnTheClientsLoop) {
   Client client;
   std::vector<std::future<Result<Completion>>> answers;
