@@ -240,7 +240,8 @@ class PyClient {
     pending_.emplace(id, std::move(pending));
   }
 
-  // Stops call `id` (its asyncio future was cancelled): its upstream connection is closed.
+  // Stops call `id` (a whole call or a stream being opened, whose asyncio future was cancelled):
+  // its upstream connection is closed.
   void cancel(std::uint64_t id) {
     std::lock_guard lock(pending_mutex_);
     if (auto found = pending_.find(id); found != pending_.end()) found->second.cancel();
@@ -250,10 +251,12 @@ class PyClient {
     const auto which = endpoint_named(endpoint);
     Client& open = client();
     py::gil_scoped_release released;
-    open.open_stream_async(which, std::move(body),
-                           [queue = queue_, id](Result<ChunkStream> result) {
-                             queue->push(Ready{.id = id, .what = std::move(result)});
-                           });
+    PendingCall pending = open.open_stream_async(
+        which, std::move(body), [queue = queue_, id](Result<ChunkStream> result) {
+          queue->push(Ready{.id = id, .what = std::move(result)});
+        });
+    std::lock_guard lock(pending_mutex_);
+    pending_.emplace(id, std::move(pending));
   }
 
   void watch(PyStream& stream, std::uint64_t id) { stream.watch(queue_, id); }
@@ -271,6 +274,8 @@ class PyClient {
         pending_.erase(ready.id);
       } else if (auto* stream = std::get_if<Result<ChunkStream>>(&ready.what)) {
         result = stream_tuple(std::move(*stream));
+        std::lock_guard lock(pending_mutex_);
+        pending_.erase(ready.id);
       }
       taken.append(py::make_tuple(ready.id, result));
     }
@@ -290,7 +295,7 @@ class PyClient {
 
   std::shared_ptr<ReadyQueue> queue_ = std::make_shared<ReadyQueue>();
   std::unique_ptr<Client> client_;
-  // The whole calls in flight, by id, until their result is taken.
+  // The calls in flight (whole, or streams being opened), by id, until their result is taken.
   std::mutex pending_mutex_;
   std::unordered_map<std::uint64_t, PendingCall> pending_;
 };

@@ -72,6 +72,14 @@ auto completer(Handler handler) {
   return std::make_shared<Completer<Handler, Value>>(std::move(handler));
 }
 
+// A cancellation through the operation's slot (if it has one) cancels the call.
+template <class Slot>
+void cancel_through(Slot& slot, PendingCall pending) {
+  if (slot.is_connected()) {
+    slot.assign([pending](boost::asio::cancellation_type) mutable { pending.cancel(); });
+  }
+}
+
 }  // namespace detail
 
 // Client::call_async as an operation: void(Result<Completion>).
@@ -84,9 +92,7 @@ auto async_call(Client& client, api::Endpoint endpoint, std::string body, Token&
         PendingCall pending = client.call_async(
             endpoint, std::move(body),
             [done](Result<Completion> result) { done->complete(std::move(result)); });
-        if (slot.is_connected()) {
-          slot.assign([pending](boost::asio::cancellation_type) mutable { pending.cancel(); });
-        }
+        detail::cancel_through(slot, std::move(pending));
       },
       token, endpoint, std::move(body));
 }
@@ -98,15 +104,17 @@ inline boost::asio::awaitable<Result<Completion>> acompletion(Client& client, st
 }
 
 // Client::open_stream_async as an operation: void(Result<ChunkStream>), once the first chunk
-// arrived or the call failed.
+// arrived or the call failed. Cancellable through the token's slot like async_call.
 template <class Token>
 auto async_open_stream(Client& client, api::Endpoint endpoint, std::string body, Token&& token) {
   return boost::asio::async_initiate<Token, void(Result<ChunkStream>)>(
       [&client](auto handler, api::Endpoint endpoint, std::string body) {
+        auto slot = boost::asio::get_associated_cancellation_slot(handler);
         auto started = detail::completer<Result<ChunkStream>>(std::move(handler));
-        client.open_stream_async(endpoint, std::move(body), [started](Result<ChunkStream> result) {
-          started->complete(std::move(result));
-        });
+        PendingCall pending = client.open_stream_async(
+            endpoint, std::move(body),
+            [started](Result<ChunkStream> result) { started->complete(std::move(result)); });
+        detail::cancel_through(slot, std::move(pending));
       },
       token, endpoint, std::move(body));
 }

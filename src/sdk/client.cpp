@@ -268,17 +268,19 @@ struct Client::Impl {
       summary.deployment = outcome.deployment->id;
       summary.cost = router::call_cost(*outcome.deployment, outcome.usage);
     }
+    if (state.caller_left) {
+      error = make_error(ErrorKind::internal, "the call was cancelled", {}, "cancelled");
+    }
     {
       std::unique_lock lock(state.mutex);
       if (state.ended) return;
       state.ended = true;
       state.summary = summary;
+      // A started stream that was cancelled ends with that error, not as if it were whole.
+      if (state.caller_left && !state.stream_error) state.stream_error = error;
       state.notify_changed(lock);
     }
     if (auto done = std::exchange(state.done, nullptr)) {
-      if (state.caller_left) {
-        return done(make_error(ErrorKind::internal, "the call was cancelled", {}, "cancelled"));
-      }
       if (error) return done(std::move(*error));
       if (!state.answer) {
         return done(make_error(ErrorKind::internal, "the call ended without an answer"));
@@ -333,10 +335,12 @@ Result<Completion> Client::call(api::Endpoint endpoint, std::string body) {
   return answer.get();
 }
 
-void Client::open_stream_async(api::Endpoint endpoint, std::string body, Started started) {
+PendingCall Client::open_stream_async(api::Endpoint endpoint, std::string body, Started started) {
   auto state = std::make_shared<CallState>();
   state->started_callback = std::move(started);
+  PendingCall pending(state);
   impl_->start(endpoint, std::move(body), std::move(state));
+  return pending;
 }
 
 Result<ChunkStream> Client::open_stream(api::Endpoint endpoint, std::string body) {

@@ -66,9 +66,10 @@ class ChunkStream {
   std::shared_ptr<CallState> state_;
 };
 
-// A call in flight, as call_async returns it. cancel() stops it as a dropped ChunkStream stops a
-// stream: its upstream connection is closed (or its wait before a retry ends), and its `done`
-// gets an error with code "cancelled". Nothing happens once the call is over.
+// A call in flight, as call_async and open_stream_async return it. cancel() stops it as a
+// dropped ChunkStream stops a stream: its upstream connection is closed (or its wait before a
+// retry ends), and its callback gets an error with code "cancelled" (a stream already started
+// gets its ChunkStream, which then ends with that error). Nothing happens once the call is over.
 class PendingCall {
  public:
   PendingCall() = default;
@@ -107,7 +108,7 @@ class Client {
   // The same without blocking: `started` runs on the client's thread once the first chunk
   // arrived or the call failed.
   using Started = std::function<void(Result<ChunkStream>)>;
-  void open_stream_async(api::Endpoint endpoint, std::string body, Started started);
+  PendingCall open_stream_async(api::Endpoint endpoint, std::string body, Started started);
 
  private:
   struct Impl;

@@ -203,14 +203,15 @@ def test_closing_a_stream_early_stops_the_upstream_call(mock):
     mock.wait_for("aborted", "mock-stream-slow-50@py-close")
 
 
+@pytest.mark.parametrize("stream", [False, True])
 @pytest.mark.parametrize("how", ["task.cancel", "wait_for"])
-def test_cancelling_an_acompletion_stops_its_upstream_call(mock, how):
+def test_cancelling_an_acompletion_stops_its_upstream_call(mock, how, stream):
     # The mock waits 30 s before answering; the caller gives up once the mock has the request.
-    model = f"mock-slow-first-byte-30000@py-{how}"
+    model = f"mock-slow-first-byte-30000@py-{how}-{stream}"
 
     async def main():
-        call = asyncio.ensure_future(
-            llmux.acompletion(model=f"openai/{model}", messages=HELLO, **direct(mock)))
+        call = asyncio.ensure_future(llmux.acompletion(
+            model=f"openai/{model}", messages=HELLO, stream=stream, **direct(mock)))
         await asyncio.to_thread(mock.wait_for, "received", model)
         if how == "task.cancel":
             call.cancel()

@@ -371,6 +371,43 @@ TEST_F(SdkClient, PendingCallCancelStopsTheUpstreamCall) {
   mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-cancel");
 }
 
+TEST_F(SdkClient, PendingCallCancelStopsAStreamBeingOpened) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  std::promise<Result<ChunkStream>> opened;
+  auto pending = client.open_stream_async(
+      api::Endpoint::chat_completions,
+      chat_body("openai/mock-slow-first-byte-30000@sdk-cancel-open", body),
+      [&opened](Result<ChunkStream> result) { opened.set_value(std::move(result)); });
+  mock_->wait_for_request("mock-slow-first-byte-30000@sdk-cancel-open");
+  pending.cancel();
+  const auto result = opened.get_future().get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-cancel-open");
+}
+
+TEST_F(SdkClient, ACancelledStartedStreamEndsWithTheCancellation) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  std::promise<Result<ChunkStream>> opened;
+  // 100 chunks 50 ms apart: cancelled after the first.
+  auto pending = client.open_stream_async(
+      api::Endpoint::chat_completions,
+      chat_body("openai/mock-stream-slow-50@sdk-cancel-started", body),
+      [&opened](Result<ChunkStream> result) { opened.set_value(std::move(result)); });
+  auto stream = opened.get_future().get();
+  ASSERT_TRUE(stream) << stream.error().message;
+  pending.cancel();
+  const Drained drained = drain(*stream);
+  ASSERT_TRUE(drained.error);
+  EXPECT_EQ(drained.error->code, "cancelled");
+  EXPECT_LT(drained.chunks, 100u);
+  mock_->wait_for_abort("mock-stream-slow-50@sdk-cancel-started");
+}
+
 TEST_F(SdkClient, FromConfigBuildsTheRouterOrNamesTheConfigsProblem) {
   auto client = Client::from_config(
       "model_list:\n  - model_name: gpt\n    litellm_params: {model: "
@@ -452,28 +489,46 @@ TEST_F(SdkAsio, AStreamIsReadChunkByChunkWithAsyncNext) {
   });
 }
 
-TEST_F(SdkAsio, ACancelledAsyncCallClosesItsUpstreamConnection) {
-  Client client;
+// Starts an operation (`start(slot token)`) on a model the mock holds back for 30 s, emits the
+// slot's cancellation once the mock has the request, and returns the error the operation gave.
+template <class Value, class Start>
+Error cancelled_through_slot(const MockUpstream& mock, std::string_view model, Start start) {
   asio::io_context io;
   asio::cancellation_signal cancel;
-  std::optional<Result<Completion>> result;
-  // The mock waits 30 s before answering; the caller cancels once the mock has the request.
-  async_call(client, api::Endpoint::chat_completions,
-             chat_body("openai/mock-slow-first-byte-30000@sdk-asio", direct()),
-             asio::bind_cancellation_slot(
-                 cancel.slot(), asio::bind_executor(io, [&result](Result<Completion> answer) {
-                   result = std::move(answer);
-                 })));
+  std::optional<Value> result;
+  start(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(io, [&result](Value value) {
+                                       result = std::move(value);
+                                     })));
   std::thread canceller([&] {
-    mock_->wait_for_request("mock-slow-first-byte-30000@sdk-asio");
+    mock.wait_for_request(model);
     asio::post(io, [&cancel] { cancel.emit(asio::cancellation_type::terminal); });
   });
   io.run();
   canceller.join();
-  ASSERT_TRUE(result);
-  ASSERT_FALSE(*result);
-  EXPECT_EQ(result->error().code, "cancelled");
-  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-asio");
+  EXPECT_TRUE(result && !*result);
+  return result && !*result ? result->error() : Error{};
+}
+
+TEST_F(SdkAsio, ACancelledOperationClosesItsUpstreamConnection) {
+  Client client;
+  const auto call = cancelled_through_slot<Result<Completion>>(
+      *mock_, "mock-slow-first-byte-30000@sdk-asio-call", [&](auto token) {
+        async_call(client, api::Endpoint::chat_completions,
+                   chat_body("openai/mock-slow-first-byte-30000@sdk-asio-call", direct()), token);
+      });
+  EXPECT_EQ(call.code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-asio-call");
+
+  auto body = direct();
+  body["stream"] = true;
+  const auto opening = cancelled_through_slot<Result<ChunkStream>>(
+      *mock_, "mock-slow-first-byte-30000@sdk-asio-open", [&](auto token) {
+        async_open_stream(client, api::Endpoint::chat_completions,
+                          chat_body("openai/mock-slow-first-byte-30000@sdk-asio-open", body),
+                          token);
+      });
+  EXPECT_EQ(opening.code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-asio-open");
 }
 
 }  // namespace
