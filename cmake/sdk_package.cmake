@@ -26,7 +26,7 @@ install(TARGETS ${LLMUX_SDK_LIBRARIES} EXPORT llmuxTargets
 # The API's headers: the client and its Asio operations, and the three they include.
 install(FILES ${CMAKE_SOURCE_DIR}/src/sdk/client.hpp ${CMAKE_SOURCE_DIR}/src/sdk/asio.hpp
         DESTINATION ${LLMUX_SDK_INCLUDE_DIR}/sdk COMPONENT sdk)
-install(FILES ${CMAKE_SOURCE_DIR}/src/api/request.hpp ${CMAKE_SOURCE_DIR}/src/api/usage.hpp
+install(FILES ${CMAKE_SOURCE_DIR}/src/api/endpoint.hpp ${CMAKE_SOURCE_DIR}/src/api/usage.hpp
         DESTINATION ${LLMUX_SDK_INCLUDE_DIR}/api COMPONENT sdk)
 install(FILES ${CMAKE_SOURCE_DIR}/src/base/error.hpp DESTINATION ${LLMUX_SDK_INCLUDE_DIR}/base
         COMPONENT sdk)

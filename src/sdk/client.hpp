@@ -5,7 +5,7 @@
 // failures are Result values with the error kinds the gateway maps to OpenAI's classes.
 #pragma once
 
-#include "api/request.hpp"
+#include "api/endpoint.hpp"
 #include "api/usage.hpp"
 #include "base/error.hpp"
 
