@@ -26,7 +26,9 @@ json::object cache_params(const config::CacheSettings& settings) {
   add(settings.completions, "text_completion", "atext_completion");
   add(settings.embeddings, "embedding", "aembedding");
   json::object params;
-  params["type"] = settings.type == config::CacheType::local ? "local" : "redis";
+  params["type"] = settings.type == config::CacheType::local            ? "local"
+                   : settings.type == config::CacheType::redis_semantic ? "redis-semantic"
+                                                                        : "redis";
   params["mode"] = settings.default_off ? "default_off" : "default_on";
   params["supported_call_types"] = std::move(call_types);
   if (!settings.key_namespace.empty()) params["namespace"] = settings.key_namespace;
