@@ -127,10 +127,15 @@ describe('cache type redis-semantic, two gateways on one Redis', () => {
     assert.equal(chatCalls(mock), before + 1);
   });
 
-  test('Redis stopped: every call is still answered, stores are skipped and counted', async () => {
+  test('Redis stopped: every call is still answered, lookups use the index, stores are skipped and counted', async () => {
     const [a] = gateways;
+    const stored = await ask(a.url, 'Which planet is known as the red planet?');
     const errorsBefore = await metricValue(a.url, 'llmux_cache_redis_errors_total');
     await redis.stop();
+    const hitsBefore = chatCalls(mock);
+    const hit = await ask(a.url, 'which planet is known as the red planet');
+    assert.equal(chatCalls(mock), hitsBefore, 'an indexed entry still answers');
+    assert.deepEqual(hit.answer, stored.answer);
     const before = chatCalls(mock);
     await ask(a.url, 'What rhymes with orange?');
     await ask(a.url, 'what rhymes with orange');
