@@ -55,7 +55,8 @@ describe('cache type redis-semantic, two gateways on one Redis', () => {
     gateways = [await startGateway({ config }), await startGateway({ config })];
   });
   after(async () => {
-    for (const gateway of gateways) await gateway.stop();
+    // Each exits cleanly on SIGTERM, its feed's subscription and reads included.
+    for (const gateway of gateways) assert.equal((await gateway.stop()).code, 0, gateway.stderr());
     await mock?.close();
     await redis?.stop();
   });
@@ -155,7 +156,8 @@ describe('cache type redis-semantic: bounded, and its embedding model failing', 
     mock = await startMockUpstream();
   });
   after(async () => {
-    for (const gateway of gateways) await gateway.stop();
+    // Each exits cleanly on SIGTERM, its feed's subscription and reads included.
+    for (const gateway of gateways) assert.equal((await gateway.stop()).code, 0, gateway.stderr());
     await mock?.close();
     await redis?.stop();
   });
