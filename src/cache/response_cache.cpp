@@ -244,6 +244,19 @@ asio::awaitable<Result<std::int64_t>> ResponseCache::flush() {
   co_return flushed;
 }
 
+asio::awaitable<Result<RedisStore::ServerReport>> ResponseCache::redis_report() {
+  if (!redis_) {
+    co_return make_error(ErrorKind::unavailable,
+                         "Service Unhealthy (cache type local has no Redis to report on)");
+  }
+  auto report = co_await redis_->report();
+  if (!report)
+    redis_failed(report.error());
+  else
+    redis_answered();
+  co_return report;
+}
+
 void ResponseCache::redis_failed(const Error& error) {
   metrics_.cache_redis_failed();
   if (redis_away_) return;

@@ -83,6 +83,8 @@ class ResponseCache {
   asio::awaitable<Result<std::int64_t>> erase(const std::vector<std::string>& keys);
   // Deletes every entry of the cache; how many there were.
   asio::awaitable<Result<std::int64_t>> flush();
+  // Redis's CLIENT LIST and INFO (/cache/redis/info); a 503 for the local type, which has none.
+  asio::awaitable<Result<RedisStore::ServerReport>> redis_report();
   const config::CacheSettings& settings() const { return settings_; }
   // Where the entries are: Redis's address (type redis), or nullptr (local).
   const redis::Options* redis_options() const { return redis_ ? &redis_->options() : nullptr; }

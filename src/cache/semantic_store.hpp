@@ -5,8 +5,8 @@
 // Every entry is a record of one stream, "llmux:cache:semantic" (under the cache's prefix, so
 // /cache/flushall of an exact cache would take it too): its scope, its vector (float32 bytes),
 // its expiry (Unix ms, 0 for none) and the entry (`encode`). A record is appended with XADD,
-// trimmed to max_entries (MAXLEN: the oldest go), and announced with PUBLISH on kChannel in the same
-// write, so every instance's SemanticFeed reads what it has not seen.
+// trimmed to max_entries (MAXLEN: the oldest go), and announced with PUBLISH on kChannel in the
+// same write, so every instance's SemanticFeed reads what it has not seen.
 #pragma once
 
 #include "cache/entry.hpp"
