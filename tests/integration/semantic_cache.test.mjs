@@ -114,8 +114,12 @@ describe('cache type redis-semantic, two gateways on one Redis', () => {
       { encoding: 'utf8' }).trim(), String(await metricValue(a.url, 'llmux_cache_semantic_entries')));
   });
 
-  test('/cache/flushall on one gateway empties every gateway', async () => {
+  test('/cache/ping names the type and checks Redis; /cache/flushall on one gateway empties every gateway', async () => {
     const [a, b] = gateways;
+    const ping = await (await fetch(`${a.url}/cache/ping`, { headers: { authorization: `Bearer ${kMasterKey}` } })).json();
+    assert.equal(ping.cache_type, 'redis-semantic');
+    assert.equal(ping.ping_response, true);
+    assert.equal(JSON.parse(ping.litellm_cache_params).type, 'redis-semantic');
     await ask(a.url, 'Tell me a fact about octopuses');
     const flushed = await postJson(a.url, '/cache/flushall', {});
     assert.equal(flushed.status, 200, await flushed.clone().text());
