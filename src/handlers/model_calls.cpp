@@ -154,6 +154,7 @@ asio::awaitable<void> ModelCalls::refuse(server::Exchange& exchange, CallRecord&
 asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, CallRecord& record,
                                                     const api::Request& request,
                                                     const cache::Ticket& ticket) {
+  if (!ticket.read) co_return false;  // no-cache: not looked up
   std::shared_ptr<const cache::Entry> entry;
   if (cache_->semantic()) {
     cache::SemanticMatch match = cache_->find_similar(ticket);

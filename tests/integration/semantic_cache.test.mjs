@@ -82,8 +82,9 @@ describe('cache type redis-semantic, two gateways on one Redis', () => {
     assert.equal(chatCalls(mock), before + 2, 'an unrelated prompt went upstream');
     await ask(a.url, 'what is the capital of France', { temperature: 0.2 });
     assert.equal(chatCalls(mock), before + 3, 'other parameters went upstream');
-    await ask(a.url, 'what is the capital of France', { cache: { 'no-cache': true } });
+    const notRead = await ask(a.url, 'what is the capital of France', { cache: { 'no-cache': true } });
     assert.equal(chatCalls(mock), before + 4, 'no-cache went upstream');
+    assert.equal(notRead.similarity, null, 'no-cache: no lookup, no similarity');
   });
 
   test('a hit on a streamed request is replayed as a stream', async () => {
