@@ -6,6 +6,7 @@ APT_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libsqlite3-dev libpq-dev postgresql
+  libhnswlib-dev  # the semantic cache's index (header-only HNSW)
   redis-server openssl clang-format python3
   prometheus  # promtool: tests check /metrics with `promtool check metrics`
   chromium

@@ -6,6 +6,7 @@
 #include "auth/ui_sessions.hpp"
 #include "cache/memory_store.hpp"
 #include "cache/response_cache.hpp"
+#include "cache/semantic_feed.hpp"
 #include "callbacks/exporter.hpp"
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
@@ -59,6 +60,7 @@ struct CacheSetup {
   const config::CacheSettings* settings = nullptr;  // nullptr: no response cache
   std::unique_ptr<cache::MemoryStore> memory;
   std::optional<redis::Options> redis;
+  std::unique_ptr<cache::SemanticIndex> semantic;  // type redis-semantic
 };
 
 // Everything one I/O thread owns: its event loop, listener, upstream pool, log buffer and, in a
@@ -75,10 +77,10 @@ struct Worker {
                           : nullptr),
         cache_redis(cache_setup.redis ? std::make_unique<redis::Client>(io, *cache_setup.redis)
                                       : nullptr),
-        cache(cache_setup.settings
-                  ? std::make_unique<cache::ResponseCache>(
-                        *cache_setup.settings, cache_setup.memory.get(), cache_redis.get(), metrics)
-                  : nullptr),
+        cache(cache_setup.settings ? std::make_unique<cache::ResponseCache>(
+                                         *cache_setup.settings, cache_setup.memory.get(),
+                                         cache_redis.get(), metrics, cache_setup.semantic.get())
+                                   : nullptr),
         gateway(shared, client, io.get_executor(), log, metrics, spend_sink, shared_limits.get(),
                 cache.get()) {}
 
@@ -287,10 +289,16 @@ int run(const cli::Options& options) {
       }
       cache_setup.redis = std::move(*redis_options);
     }
+    if (cache->type == config::CacheType::redis_semantic) {
+      cache_setup.semantic =
+          std::make_unique<cache::SemanticIndex>(cache->semantic.max_entries, &metrics.cache());
+    }
     telemetry::log_now(
-        "info", "response cache: " +
-                    (cache_setup.memory ? std::string("local (in memory)")
-                                        : "redis at " + redis::endpoint_text(*cache_setup.redis)));
+        "info",
+        "response cache: " + (cache_setup.memory
+                                  ? std::string("local (in memory)")
+                                  : (cache_setup.semantic ? "redis-semantic at " : "redis at ") +
+                                        redis::endpoint_text(*cache_setup.redis)));
   }
   handlers::LastHealthChecks last_health_checks;
   const handlers::SharedState shared{
@@ -403,6 +411,14 @@ int run(const cli::Options& options) {
         [&shared = *shared_cooldowns](const router::Deployment& deployment, bool at_once) {
           shared.failed(deployment.id, at_once);
         });
+  }
+  // A semantic cache's index learns the entries the other instances store.
+  std::unique_ptr<cache::SemanticFeed> semantic_feed;
+  if (cache_setup.semantic) {
+    Worker& first = *workers.front();
+    semantic_feed = std::make_unique<cache::SemanticFeed>(
+        first.io, *cache_setup.redis, *first.cache_redis, *cache_setup.semantic,
+        cache_setup.settings->semantic.max_entries);
   }
   const unsigned short port = workers.front()->listener->port();
   if (!options.port_file.empty()) {

@@ -74,7 +74,13 @@ struct RedisSettings {
 
 // litellm_settings.cache_params, once `cache: true` turned the response cache on
 // (docs/CACHING.md).
-enum class CacheType { local, redis };
+enum class CacheType { local, redis, redis_semantic };
+// type redis-semantic: a prompt near enough to one answered before gets its answer.
+struct SemanticCacheSettings {
+  double similarity_threshold = 0;  // cosine similarity a hit needs, in [0, 1]
+  std::string embedding_model;      // redis_semantic_cache_embedding_model: a model_name
+  std::size_t max_entries = 10000;  // llmux's own: entries each instance indexes (and Redis keeps)
+};
 struct CacheSettings {
   CacheType type = CacheType::redis;  // the type LiteLLM's proxy takes when none is given
   RedisSettings redis;                // type redis
@@ -89,6 +95,7 @@ struct CacheSettings {
   bool embeddings = true;        // embedding, aembedding (each input its own entry)
   bool default_off = false;   // mode: default_off — only requests with cache: {use-cache: true}
   double max_memory_mb = 64;  // llmux's own bound of the local type's entries
+  SemanticCacheSettings semantic;  // type redis-semantic
 };
 
 struct LitellmSettings {

@@ -217,6 +217,7 @@ class Loader {
     }
     resolve_logging_callbacks();
     resolve_alerting_urls();
+    resolve_semantic_cache_model();
     if (config_.general_settings.database_url.empty()) {
       config_.general_settings.database_url =
           lookup(std::string(kDatabaseUrlVariable)).value_or("");
@@ -662,6 +663,7 @@ class Loader {
     std::optional<double> memory_ttl;
     std::optional<double> redis_ttl;
     std::optional<Field> type_field;
+    std::optional<Field> similarity;
     for (const Field& field : entries(block)) {
       const std::string& key = field.key;
       if (key == "type") {
@@ -683,11 +685,18 @@ class Loader {
         read_cache_mode(field, cache);
       } else if (key == "max_memory_mb") {
         assign(cache.max_memory_mb, read_number(field, Sign::positive));
+      } else if (key == "similarity_threshold") {
+        similarity = field;
+      } else if (key == "redis_semantic_cache_embedding_model") {
+        assign(cache.semantic.embedding_model, read_string(field));
+      } else if (key == "semantic_max_entries") {
+        assign(cache.semantic.max_entries, read_integer(field, Sign::positive, 10'000'000));
       } else {
         ignore(field);
       }
     }
     if (type_field && !read_cache_type(*type_field, cache.type)) return std::nullopt;
+    if (cache.type == CacheType::redis_semantic) read_semantic_settings(block, similarity, cache);
     const bool on_redis = cache.type != CacheType::local;
     const std::optional<double>& typed_ttl = on_redis ? redis_ttl : memory_ttl;
     cache.ttl_s = typed_ttl ? typed_ttl : ttl;
@@ -711,17 +720,49 @@ class Loader {
       type = CacheType::local;
     } else if (*name == "redis") {
       type = CacheType::redis;
-    } else if (*name == "redis-semantic" || *name == "s3" || *name == "gcs" || *name == "disk" ||
-               *name == "qdrant-semantic" || *name == "valkey-semantic" || *name == "azure-blob") {
+    } else if (*name == "redis-semantic") {
+      type = CacheType::redis_semantic;
+    } else if (*name == "s3" || *name == "gcs" || *name == "disk" || *name == "qdrant-semantic" ||
+               *name == "valkey-semantic" || *name == "azure-blob") {
       warn(field, "\"" + *name +
-                      "\" is not supported by llmux (local and redis are); the response cache "
-                      "is off");
+                      "\" is not supported by llmux (local, redis and redis-semantic are); the "
+                      "response cache is off");
       return false;
     } else {
       problem(field, "unknown cache type \"" + name->substr(0, kMaxEchoedChars) +
-                         "\" (known: local, redis)");
+                         "\" (known: local, redis, redis-semantic)");
     }
     return true;
+  }
+
+  // As LiteLLM's RedisSemanticCache: similarity_threshold is required (a cosine similarity);
+  // the embedding model defaults to text-embedding-ada-002 and must be a model_name of the config
+  // (checked once the whole file is read: resolve_semantic_cache_model).
+  void read_semantic_settings(const Field& block, const std::optional<Field>& similarity,
+                              CacheSettings& cache) {
+    if (!similarity) {
+      problem(block, "type redis-semantic needs similarity_threshold (a number from 0 to 1)");
+    } else if (auto threshold = read_number(*similarity, Sign::non_negative)) {
+      if (*threshold > 1) problem(*similarity, "a cosine similarity must be at most 1");
+      cache.semantic.similarity_threshold = *threshold;
+    }
+    if (cache.semantic.embedding_model.empty())
+      cache.semantic.embedding_model = "text-embedding-ada-002";
+    semantic_cache_field_ = block;
+  }
+
+  void resolve_semantic_cache_model() {
+    const auto& cache = config_.litellm_settings.cache;
+    if (!cache || cache->type != CacheType::redis_semantic || !semantic_cache_field_) return;
+    const std::string& model = cache->semantic.embedding_model;
+    const bool listed =
+        std::any_of(config_.model_list.begin(), config_.model_list.end(),
+                    [&](const ModelEntry& entry) { return entry.model_name == model; });
+    if (!listed) {
+      problem(*semantic_cache_field_, "redis_semantic_cache_embedding_model \"" +
+                                          model.substr(0, kMaxEchoedChars) +
+                                          "\" is not a model_name of model_list");
+    }
   }
 
   // LiteLLM's call type names (sync and async spellings); the ones of endpoints llmux does not
@@ -1348,6 +1389,7 @@ class Loader {
   std::map<std::string, std::string> file_variables_;  // environment_variables as written
   std::vector<ListedCallback> listed_callbacks_;       // in the order the lists name them
   std::vector<Field> callback_settings_;
+  std::optional<Field> semantic_cache_field_;  // cache_params of a redis-semantic cache
   Config config_;
   std::vector<std::string> problems_;
   int depth_ = 0;

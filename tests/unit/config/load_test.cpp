@@ -1201,12 +1201,50 @@ TEST(CacheParams, ProblemsAndUnsupportedTypes) {
   EXPECT_THAT(problems_of("litellm_settings: {cache: true, cache_params: {mode: sometimes}}\n",
                           env_of({{"REDIS_HOST", "h"}})),
               ElementsAre(HasSubstr("expected default_on or default_off")));
-  for (const char* type : {"s3", "redis-semantic", "qdrant-semantic", "disk"}) {
+  for (const char* type : {"s3", "qdrant-semantic", "disk"}) {
     const Config config =
         load(std::string("litellm_settings: {cache: true, cache_params: {type: ") + type + "}}\n");
     EXPECT_FALSE(config.litellm_settings.cache) << type;
     EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("is not supported by llmux"))) << type;
   }
+}
+
+TEST(CacheParams, RedisSemanticWithLiteLLMsKeys) {
+  const Config config = load(
+      "model_list:\n"
+      "  - model_name: embedder\n"
+      "    litellm_params: {model: openai/text-embedding-3-small}\n"
+      "litellm_settings:\n"
+      "  cache: true\n"
+      "  cache_params: {type: redis-semantic, host: 127.0.0.1, similarity_threshold: 0.8,\n"
+      "                 redis_semantic_cache_embedding_model: embedder, semantic_max_entries: "
+      "50}\n");
+  ASSERT_TRUE(config.litellm_settings.cache);
+  const CacheSettings& cache = *config.litellm_settings.cache;
+  EXPECT_EQ(cache.type, CacheType::redis_semantic);
+  EXPECT_DOUBLE_EQ(cache.semantic.similarity_threshold, 0.8);
+  EXPECT_EQ(cache.semantic.embedding_model, "embedder");
+  EXPECT_EQ(cache.semantic.max_entries, 50u);
+  EXPECT_EQ(cache.redis.host, "127.0.0.1");
+}
+
+TEST(CacheParams, RedisSemanticProblems) {
+  const std::string models =
+      "model_list:\n"
+      "  - model_name: embedder\n"
+      "    litellm_params: {model: openai/text-embedding-3-small}\n";
+  EXPECT_THAT(problems_of(models + "litellm_settings: {cache: true, cache_params: {type: "
+                                   "redis-semantic, host: h, "
+                                   "redis_semantic_cache_embedding_model: embedder}}\n"),
+              ElementsAre(HasSubstr("needs similarity_threshold")));
+  EXPECT_THAT(problems_of(models + "litellm_settings: {cache: true, cache_params: {type: "
+                                   "redis-semantic, host: h, similarity_threshold: 1.5, "
+                                   "redis_semantic_cache_embedding_model: embedder}}\n"),
+              ElementsAre(HasSubstr("must be at most 1")));
+  // LiteLLM's default embedding model is not in this model_list.
+  EXPECT_THAT(problems_of(models + "litellm_settings: {cache: true, cache_params: {type: "
+                                   "redis-semantic, host: h, similarity_threshold: 0.9}}\n"),
+              ElementsAre(HasSubstr("\"text-embedding-ada-002\" is not a model_name")));
 }
 
 }  // namespace
