@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startStack, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
 import { startRecorder } from '../support/recorder.mjs';
 import { closedPort } from '../support/network.mjs';
-import { eventually } from '../support/assertions.mjs';
+import { eventually, metricReaches } from '../support/assertions.mjs';
 import { chatWith, generateKey, kCallCost, pricedModels } from '../support/store.mjs';
 
 const kWebhookPath = '/services/T000/B000/sk-slack-webhook-secret';
@@ -74,8 +74,9 @@ describe('Slack alerts', () => {
       assert.equal(request.body.includes(kUpstreamKey), false);
       assert.equal(request.body.includes(kMasterKey), false);
     }
+    // Counted once the webhook's answer is back in llmux, a moment after the recorder has the alert.
+    await metricReaches(`${stack.url}/metrics`, 'llmux_alerts_sent_total', 2);
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();
-    assert.equal(metric(metrics, 'llmux_alerts_sent_total'), 2);
     assert.equal(metric(metrics, 'llmux_alerts_failed_total'), 0);
   });
 
