@@ -47,11 +47,11 @@ json::object parsed_payload(const std::string& payload, json::monotonic_resource
 }
 
 // The body of one POST: generic_api's json_array of payloads, Langfuse's ingestion batch, or an
-// OTLP ExportTraceServiceRequest.
+// OTLP ExportTraceServiceRequest (written from the calls' facts: it needs no payload).
 std::string batch_body(const config::LoggingCallback& settings,
                        const std::vector<const Exporter::Queued*>& queued) {
-  json::monotonic_resource arena;
   if (settings.kind == Kind::langfuse) {
+    json::monotonic_resource arena;
     std::vector<json::object> parsed;
     parsed.reserve(queued.size());
     for (const Exporter::Queued* item : queued)
@@ -59,14 +59,9 @@ std::string batch_body(const config::LoggingCallback& settings,
     return langfuse_batch(parsed);
   }
   if (settings.kind == Kind::otel) {
-    std::vector<json::object> parsed;
-    parsed.reserve(queued.size());
-    std::vector<TracedCall> calls;
+    std::vector<const CallFacts*> calls;
     calls.reserve(queued.size());
-    for (const Exporter::Queued* item : queued) {
-      parsed.push_back(parsed_payload(item->payload, arena));
-      calls.push_back({*item->call, parsed.back()});
-    }
+    for (const Exporter::Queued* item : queued) calls.push_back(item->call);
     return otlp_traces_body(settings.otel, calls);
   }
   std::string body = "[";
@@ -95,6 +90,7 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
   for (config::LoggingCallback& settings : destinations) {
     any_success_ |= settings.on_success;
     any_failure_ |= settings.on_failure;
+    needs_payload_ |= settings.kind != Kind::otel;
     std::string url = settings.endpoint;
     upstream::Headers headers = settings.headers;
     if (settings.kind == Kind::langfuse) {
@@ -155,8 +151,8 @@ void Exporter::start() {
       std::vector<Queued> built;
       built.reserve(taken.calls.size());
       for (const CallFacts& call : taken.calls) {
-        built.push_back(
-            {call.status >= 200 && call.status < 300, standard_logging_payload(call), &call});
+        built.push_back({call.status >= 200 && call.status < 300,
+                         needs_payload_ ? standard_logging_payload(call) : std::string(), &call});
       }
       for (std::size_t first = 0; first < built.size(); first += options_.batch_size) {
         const std::size_t last = std::min(built.size(), first + options_.batch_size);

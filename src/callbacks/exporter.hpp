@@ -50,10 +50,10 @@ class Exporter {
   // Delivers everything queued (each batch with its retries), then stops the thread.
   void stop_and_flush();
 
-  // A call taken from the queue, with its payload built.
+  // A call taken from the queue, with its payload built (when a destination posts payloads).
   struct Queued {
     bool success;
-    std::string payload;
+    std::string payload;  // empty when every destination is otel
     const CallFacts* call;
   };
 
@@ -71,6 +71,7 @@ class Exporter {
   ExporterOptions options_;
   bool any_success_ = false;
   bool any_failure_ = false;
+  bool needs_payload_ = false;  // some destination posts payloads (otel writes spans from facts)
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
   std::vector<CallFacts> queue_;  // guarded by mutex_

@@ -4,6 +4,7 @@
 #include "telemetry/litellm_metrics.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -149,8 +150,8 @@ json::object genai_message(const json::object& message) {
 
 // What the call was asked and answered, when message logging is on (chat calls only, as
 // LiteLLM sets them from a chat's messages and choices).
-void add_messages(AttributeWriter& attributes, const json::object& payload) {
-  const auto* messages = payload.if_contains("messages");
+void add_messages(AttributeWriter& attributes, const json::value* messages,
+                  const json::object& response) {
   if (messages && messages->is_array()) {
     json::array converted;
     for (const json::value& message : messages->get_array()) {
@@ -158,7 +159,7 @@ void add_messages(AttributeWriter& attributes, const json::object& payload) {
     }
     attributes.text("gen_ai.input.messages", json::serialize(converted));
   }
-  const auto* choices = object_at(payload, "response").if_contains("choices");
+  const auto* choices = response.if_contains("choices");
   if (!choices || !choices->is_array() || choices->get_array().empty()) return;
   json::array output;
   json::array finish_reasons;
@@ -177,13 +178,22 @@ void add_messages(AttributeWriter& attributes, const json::object& payload) {
     attributes.text("gen_ai.response.finish_reasons", json::serialize(finish_reasons));
 }
 
-void write_span(std::string& out, const TracedCall& traced) {
-  const CallFacts& call = traced.call;
-  const json::object& payload = traced.payload;
+void write_span(std::string& out, const CallFacts& call) {
+  // The request and the answer parsed on a stack arena (a fresh one per call).
+  alignas(16) unsigned char arena_buffer[16 * 1024];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+  const ParsedRequest request(call, &arena);
+  static const json::object kNone;
+  const json::object& requester = request.metadata() ? *request.metadata() : kNone;
+  const json::object& parameters = request.body();
+  // The answer is read only where the payload carries it (a whole answer, messages logged).
+  json::value parsed_response;
+  if (call.log_messages && !call.response.empty()) {
+    boost::system::error_code ec;
+    parsed_response = json::parse(call.response, ec, &arena);
+  }
+  const json::object& response = parsed_response.is_object() ? parsed_response.get_object() : kNone;
   const bool success = call.status >= 200 && call.status < 300;
-  const json::object& requester = object_at(object_at(payload, "metadata"), "requester_metadata");
-  const json::object& parameters = object_at(payload, "model_parameters");
-  const json::object& response = object_at(payload, "response");
   const std::optional<TraceParent> parent = parse_traceparent(call.traceparent);
   const std::string_view name = string_at(requester, "generation_name");
   const bool failed_with_error = !success && call.failure;
@@ -218,14 +228,19 @@ void write_span(std::string& out, const TracedCall& traced) {
   }
 
   AttributeWriter attributes(span.key("attributes"));
-  for (const auto& [key, value] : object_at(payload, "metadata")) {
+  for (const MetadataField& field : payload_metadata(call, request)) {
     std::string attribute = "metadata.";
-    attribute += key;
-    attributes.value(attribute, value);
+    attribute += field.name;
+    if (field.value)
+      attributes.value(attribute, *field.value);
+    else
+      attributes.text(attribute, field.text);
   }
-  attributes.text("hidden_params", json::serialize(object_at(payload, "hidden_params")));
+  std::string hidden_params;
+  append_hidden_params(hidden_params, call);
+  attributes.text("hidden_params", hidden_params);
   attributes.number("gen_ai.cost.total_cost", success ? call.cost : 0.0);
-  attributes.text("gen_ai.request.model", string_at(payload, "model"));
+  attributes.text("gen_ai.request.model", payload_model(call));
   attributes.text("llm.request.type", call.call_type);
   attributes.text("gen_ai.operation.name", call.call_type == "completion"
                                                ? std::string_view("chat")
@@ -259,7 +274,7 @@ void write_span(std::string& out, const TracedCall& traced) {
     attributes.text("error.message", call.failure->message);
     if (!call.provider.empty()) attributes.text("error.llm_provider", call.provider);
   }
-  if (call.log_messages) add_messages(attributes, payload);
+  if (call.log_messages) add_messages(attributes, request.input(), response);
 }
 
 }  // namespace
@@ -281,7 +296,7 @@ std::optional<TraceParent> parse_traceparent(std::string_view header) {
 }
 
 std::string otlp_traces_body(const config::OtelIdentity& identity,
-                             const std::vector<TracedCall>& calls) {
+                             const std::vector<const CallFacts*>& calls) {
   std::string out;
   out.reserve(256 + 2048 * calls.size());
   out += "{\"resourceSpans\":[";
@@ -306,7 +321,7 @@ std::string otlp_traces_body(const config::OtelIdentity& identity,
       spans += '[';
       for (std::size_t i = 0; i < calls.size(); ++i) {
         if (i > 0) spans += ',';
-        write_span(spans, calls[i]);
+        write_span(spans, *calls[i]);
       }
       spans += ']';
     }

@@ -6,10 +6,15 @@
 
 #include "base/error.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace llmux::callbacks {
 
@@ -46,5 +51,34 @@ struct CallFacts {
 };
 
 std::string standard_logging_payload(const CallFacts& call);
+
+// A call's request body parsed once (on `arena`, which must outlive it), for what the payload and
+// an OTLP span read from it.
+class ParsedRequest {
+ public:
+  ParsedRequest(const CallFacts& call, boost::json::storage_ptr arena);
+  const boost::json::object& body() const;
+  const boost::json::object* metadata() const;  // the request's `metadata`, as sent
+  const boost::json::value* input() const;      // chat messages, a prompt, an input or a query
+
+ private:
+  boost::json::value parsed_;
+};
+
+// One member of the payload's `metadata`: a string (empty: null), JSON text, or a request value.
+struct MetadataField {
+  std::string_view name;
+  std::string_view text;
+  bool is_json = false;                       // `text` is JSON text, not a string
+  const boost::json::value* value = nullptr;  // set: the member is this value
+};
+// The payload's `metadata` members, in order (the OTLP span has one attribute per member).
+std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const ParsedRequest& request);
+
+// The payload's `hidden_params` object as JSON text (also the span's `hidden_params` attribute).
+void append_hidden_params(std::string& out, const CallFacts& call);
+
+// The payload's `model`: the upstream's name, or the group asked for when none was reached.
+std::string_view payload_model(const CallFacts& call);
 
 }  // namespace llmux::callbacks

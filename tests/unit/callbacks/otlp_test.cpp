@@ -39,10 +39,7 @@ struct Fixture {
   }
 
   // The request body of this one call, parsed.
-  json::object body() {
-    const json::object payload = json::parse(standard_logging_payload(call)).as_object();
-    return json::parse(otlp_traces_body(identity, {{call, payload}})).as_object();
-  }
+  json::object body() { return json::parse(otlp_traces_body(identity, {&call})).as_object(); }
   json::object span() {
     return body()["resourceSpans"].at(0).at("scopeSpans").at(0).at("spans").at(0).as_object();
   }
@@ -117,6 +114,19 @@ TEST(OtlpTraces, ASuccessfulCallIsOneSpanInOtlpsJsonMapping) {
             json::parse(R"([{"role":"assistant","parts":[{"type":"text","content":"hello"}],
                              "finish_reason":"stop"}])"));
   EXPECT_EQ(attributes.at("gen_ai.response.finish_reasons"), text(R"(["stop"])"));
+  // The span is written from the call's facts, not from its payload: what both carry is the same.
+  const json::object payload = json::parse(standard_logging_payload(fixture.call)).as_object();
+  EXPECT_EQ(json::parse(attributes.at("hidden_params").at("stringValue").as_string()),
+            payload.at("hidden_params"));
+  for (const auto& [name, value] : payload.at("metadata").as_object()) {
+    const json::value& attribute = attributes.at("metadata." + std::string(name));
+    if (value.is_string())
+      EXPECT_EQ(attribute, text(value.get_string())) << name;
+    else if (value.is_null())
+      EXPECT_EQ(attribute, text("")) << name;
+    else
+      EXPECT_EQ(json::parse(attribute.at("stringValue").as_string()), value) << name;
+  }
   // The client's api_key field is not an attribute, nor anywhere in the body.
   EXPECT_EQ(json::serialize(fixture.body()).find("sk-client-secret"), std::string::npos);
 }
