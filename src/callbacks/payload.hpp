@@ -5,6 +5,7 @@
 #pragma once
 
 #include "base/error.hpp"
+#include "config/config.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -12,9 +13,11 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmux::callbacks {
 
@@ -48,6 +51,10 @@ struct CallFacts {
   std::chrono::system_clock::time_point end;
   std::chrono::nanoseconds upstream_time{};  // the upstream call, or a stream's first frame
   bool log_messages = true;                  // false: turn_off_message_logging
+  // The caller's key's (or team's) metadata.logging callbacks; nullptr when it names none.
+  std::shared_ptr<const std::vector<config::LoggingCallback>> key_callbacks;
+
+  bool succeeded() const { return status >= 200 && status < 300; }
 };
 
 std::string standard_logging_payload(const CallFacts& call);
