@@ -104,10 +104,24 @@ test('a key\'s and a team\'s langfuse take their calls with their own credential
   }
 });
 
-test('a malformed metadata.logging is a 400 naming the field, never echoing a value', async () => {
+test('without any callback in the config, a key\'s own langfuse still gets its calls; a malformed list is a 400', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'llmux-key-callbacks-'));
+  const project = await startRecorder({ statuses: [207], body: { successes: [], errors: [] } });
   const stack = await startStack({ dir, generalSettings: { database_url: join(dir, 'llmux.db') } });
   try {
+    const own = await generateKey(stack.url, {
+      metadata: { logging: logging(project, kKeyProject, { callback_type: 'failure' }) } });
+    const ok = await chatWith(stack.url, own.key, 'gpt-test');
+    assert.equal(ok.status, 200);
+    await ok.arrayBuffer();
+    const failed = await chatWith(stack.url, own.key, 'broken');
+    assert.equal(failed.status, 500);
+    const failedId = failed.headers.get('x-litellm-call-id');
+    await failed.arrayBuffer();
+    await project.until(() => carries(project, failedId));
+    // callback_type "failure": the successful call is not sent.
+    assert.deepEqual(generations(project).map((g) => g.id.split('_').pop()), [failedId]);
+
     const cases = [
       [{ logging: 'langfuse' }, /metadata\.logging must be a list/],
       [{ logging: [{ callback_name: 'datadog', callback_vars: {} }] }, /metadata\.logging\[0\]: callback_name must be "langfuse"/],
@@ -129,6 +143,7 @@ test('a malformed metadata.logging is a 400 naming the field, never echoing a va
     }
   } finally {
     await stack.stop();
+    await project.close();
     await rm(dir, { recursive: true, force: true });
   }
 });
