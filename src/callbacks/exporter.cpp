@@ -100,8 +100,8 @@ std::unique_ptr<Exporter::Destination> destination_for(config::LoggingCallback s
                                                        telemetry::CallbackCounters& counters) {
   std::string url = settings.endpoint;
   upstream::Headers headers = settings.headers;
-  if (settings.kind == Kind::langfuse) {
-    url += "/api/public/ingestion";
+  if (settings.kind == Kind::langfuse) url += "/api/public/ingestion";
+  if (!settings.public_key.empty()) {  // langfuse, and langfuse_otel's OTLP endpoint
     headers.emplace_back("Authorization",
                          basic_authorization(settings.public_key, settings.secret_key));
   }

@@ -178,7 +178,74 @@ void add_messages(AttributeWriter& attributes, const json::value* messages,
     attributes.text("gen_ai.response.finish_reasons", json::serialize(finish_reasons));
 }
 
-void write_span(std::string& out, const CallFacts& call) {
+// LiteLLM's langfuse_otel attributes: the request metadata's Langfuse fields under Langfuse's
+// OTel names (a list or object as its JSON text), and the observation's input and output.
+void add_langfuse_attributes(AttributeWriter& attributes, const config::OtelIdentity& identity,
+                             const CallFacts& call, const json::object& requester,
+                             const json::value* input, const json::object& response) {
+  if (!identity.langfuse_environment.empty())
+    attributes.text("langfuse.environment", identity.langfuse_environment);
+  static constexpr std::pair<std::string_view, std::string_view> kMetadata[] = {
+      {"generation_name", "langfuse.generation.name"},
+      {"generation_id", "langfuse.generation.id"},
+      {"parent_observation_id", "langfuse.generation.parent_observation_id"},
+      {"version", "langfuse.generation.version"},
+      {"mask_input", "langfuse.generation.mask_input"},
+      {"mask_output", "langfuse.generation.mask_output"},
+      {"trace_user_id", "user.id"},
+      {"session_id", "session.id"},
+      {"tags", "langfuse.trace.tags"},
+      {"trace_name", "langfuse.trace.name"},
+      {"trace_id", "langfuse.trace.id"},
+      {"trace_metadata", "langfuse.trace.metadata"},
+      {"trace_version", "langfuse.trace.version"},
+      {"trace_release", "langfuse.trace.release"},
+      {"existing_trace_id", "langfuse.trace.existing_id"}};
+  for (const auto& [field, attribute] : kMetadata) {
+    const json::value* value = requester.if_contains(field);
+    if (!value || value->is_null()) continue;
+    if (field == "trace_id" && value->is_string()) {  // Langfuse's trace ids have no dashes
+      std::string id(value->get_string());
+      std::erase(id, '-');
+      attributes.text(attribute, id);
+    } else {
+      attributes.value(attribute, *value);
+    }
+  }
+  if (!call.log_messages) return;
+  if (input && input->is_array() && !input->get_array().empty())
+    attributes.text("langfuse.observation.input", json::serialize(*input));
+  const auto* choices = response.if_contains("choices");
+  if (!choices || !choices->is_array() || choices->get_array().empty() ||
+      !choices->get_array()[0].is_object())
+    return;
+  const json::object& message = object_at(choices->get_array()[0].get_object(), "message");
+  if (const auto* tool_calls = message.if_contains("tool_calls");
+      tool_calls && tool_calls->is_array() && !tool_calls->get_array().empty()) {
+    json::array calls;  // in Langfuse's function_call form, arguments parsed
+    for (const json::value& tool_call : tool_calls->get_array()) {
+      if (!tool_call.is_object()) continue;
+      const json::object& function = object_at(tool_call.get_object(), "function");
+      boost::system::error_code ec;
+      json::value arguments = json::parse(string_at(function, "arguments"), ec);
+      if (ec || !arguments.is_object()) arguments = json::object();
+      calls.push_back(json::object{{"id", string_at(response, "id")},
+                                   {"name", string_at(function, "name")},
+                                   {"call_id", string_at(tool_call.get_object(), "id")},
+                                   {"type", "function_call"},
+                                   {"arguments", std::move(arguments)}});
+    }
+    attributes.text("langfuse.observation.output", json::serialize(calls));
+    return;
+  }
+  json::object output;
+  if (const auto role = string_at(message, "role"); !role.empty()) output["role"] = role;
+  if (const auto* content = message.if_contains("content"); content && !content->is_null())
+    output["content"] = *content;
+  if (!output.empty()) attributes.text("langfuse.observation.output", json::serialize(output));
+}
+
+void write_span(std::string& out, const config::OtelIdentity& identity, const CallFacts& call) {
   // The request and the answer parsed on a stack arena (a fresh one per call).
   alignas(16) unsigned char arena_buffer[16 * 1024];
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
@@ -275,6 +342,8 @@ void write_span(std::string& out, const CallFacts& call) {
     if (!call.provider.empty()) attributes.text("error.llm_provider", call.provider);
   }
   if (call.log_messages) add_messages(attributes, request.input(), response);
+  if (identity.langfuse)
+    add_langfuse_attributes(attributes, identity, call, requester, request.input(), response);
 }
 
 }  // namespace
@@ -321,7 +390,7 @@ std::string otlp_traces_body(const config::OtelIdentity& identity,
       spans += '[';
       for (std::size_t i = 0; i < calls.size(); ++i) {
         if (i > 0) spans += ',';
-        write_span(spans, *calls[i]);
+        write_span(spans, identity, *calls[i]);
       }
       spans += ']';
     }

@@ -173,6 +173,51 @@ TEST(OtlpTraces, AFailedCallIsAnErrorSpanWithLiteLLMsErrorAttributes) {
             json::parse(R"({"key":"exception.type","value":{"stringValue":"RateLimitError"}})"));
 }
 
+TEST(OtlpTraces, LangfuseOtelAddsLangfusesAttributesFromTheRequestMetadata) {
+  Fixture fixture;
+  fixture.identity.langfuse = true;
+  fixture.call.request = R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],
+    "metadata":{"generation_name":"g","generation_id":"gen-1","parent_observation_id":"p-1",
+      "version":"v2","mask_input":true,"mask_output":false,"trace_name":"t","trace_id":"a-b-c","trace_user_id":"u",
+      "session_id":"s","tags":["x"],"trace_metadata":{"k":1},"trace_version":"tv",
+      "trace_release":"r","existing_trace_id":"e","session":null}})";
+  fixture.call.response = R"({"id":"chatcmpl-9","choices":[{"index":0,"message":{"role":"assistant",
+    "content":null,"tool_calls":[{"id":"call-7","type":"function","function":{"name":"look",
+    "arguments":"{\"q\":1}"}}]},"finish_reason":"tool_calls"}]})";
+  const auto attributes = attributes_of(fixture.span());
+  EXPECT_EQ(attributes.at("langfuse.generation.name"), text("g"));
+  EXPECT_EQ(attributes.at("langfuse.generation.id"), text("gen-1"));
+  EXPECT_EQ(attributes.at("langfuse.generation.parent_observation_id"), text("p-1"));
+  EXPECT_EQ(attributes.at("langfuse.generation.version"), text("v2"));
+  EXPECT_EQ(attributes.at("langfuse.generation.mask_input"), json::parse(R"({"boolValue":true})"));
+  EXPECT_EQ(attributes.at("langfuse.generation.mask_output"),
+            json::parse(R"({"boolValue":false})"));
+  EXPECT_EQ(attributes.at("langfuse.trace.name"), text("t"));
+  EXPECT_EQ(attributes.at("langfuse.trace.id"), text("abc"));
+  EXPECT_EQ(attributes.at("user.id"), text("u"));
+  EXPECT_EQ(attributes.at("session.id"), text("s"));
+  EXPECT_EQ(attributes.at("langfuse.trace.tags"), text(R"(["x"])"));
+  EXPECT_EQ(attributes.at("langfuse.trace.metadata"), text(R"({"k":1})"));
+  EXPECT_EQ(attributes.at("langfuse.trace.version"), text("tv"));
+  EXPECT_EQ(attributes.at("langfuse.trace.release"), text("r"));
+  EXPECT_EQ(attributes.at("langfuse.trace.existing_id"), text("e"));
+  EXPECT_EQ(attributes.count("langfuse.environment"), 0u);  // LANGFUSE_TRACING_ENVIRONMENT unset
+  EXPECT_EQ(json::parse(attributes.at("langfuse.observation.input").at("stringValue").as_string()),
+            json::parse(R"([{"role":"user","content":"hi"}])"));
+  EXPECT_EQ(json::parse(attributes.at("langfuse.observation.output").at("stringValue").as_string()),
+            json::parse(R"([{"id":"chatcmpl-9","name":"look","call_id":"call-7",
+                             "type":"function_call","arguments":{"q":1}}])"));
+  // Without message logging, neither input nor output leaves.
+  fixture.call.log_messages = false;
+  const auto redacted = attributes_of(fixture.span());
+  EXPECT_EQ(redacted.count("langfuse.observation.input"), 0u);
+  EXPECT_EQ(redacted.count("langfuse.observation.output"), 0u);
+  EXPECT_EQ(redacted.at("langfuse.generation.name"), text("g"));
+  // The plain otel callback carries none of them.
+  fixture.identity.langfuse = false;
+  EXPECT_EQ(attributes_of(fixture.span()).count("langfuse.generation.name"), 0u);
+}
+
 TEST(Traceparent, OnlyAWellFormedHeaderIsTaken) {
   const auto parent = parse_traceparent(kTraceparent);
   ASSERT_TRUE(parent);
