@@ -2,6 +2,7 @@
 // budget and limit fields of a team or user.
 #pragma once
 
+#include "config/logging_metadata.hpp"
 #include "store/store.hpp"
 
 #include <boost/json/array.hpp>
@@ -35,7 +36,7 @@ void add_budget_and_limits_json(boost::json::object& answer, const Record& recor
   answer["tpm_limit"] = optional_json(record.tpm_limit);
   answer["rpm_limit"] = optional_json(record.rpm_limit);
   answer["max_parallel_requests"] = optional_json(record.max_parallel_requests);
-  answer["metadata"] = record.metadata;
+  answer["metadata"] = config::masked_logging_metadata(record.metadata);
 }
 
 }  // namespace llmux::admin

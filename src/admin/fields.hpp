@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/error.hpp"
+#include "config/logging_metadata.hpp"
 #include "store/store.hpp"
 
 #include <boost/json/object.hpp>
@@ -70,6 +71,10 @@ void apply_budget_and_limits(FieldReader& fields, Record& record, store::Millis 
     record.models = fields.strings("models").value_or(std::vector<std::string>{});
   if (fields.has("metadata"))
     record.metadata = fields.object("metadata").value_or(boost::json::object{});
+  if (const auto* logging = record.metadata.if_contains("logging")) {
+    if (auto checked = config::check_logging_metadata(*logging); !checked)
+      fields.refuse(std::move(checked.error()));
+  }
 }
 
 // "2026-11-26", "2026-11-26T14:48:50Z" or Unix seconds → Unix milliseconds.

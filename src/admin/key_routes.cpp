@@ -25,7 +25,7 @@ json::object key_json(const store::KeyRecord& key, const auth::KeyCache* cache) 
           {"expires", iso_time(key.expires)},
           {"models", strings_json(key.models)},
           {"aliases", key.aliases},
-          {"metadata", key.metadata},
+          {"metadata", config::masked_logging_metadata(key.metadata)},
           {"model_max_budget", key.model_max_budget},
           {"tags", strings_json(key.tags)},
           {"tpm_limit", optional_json(key.tpm_limit)},

@@ -253,12 +253,14 @@ int run(const cli::Options& options) {
   telemetry::Metrics metrics(models->deployment_count());
   // Logging callbacks: their own thread, started with the workers, flushed after they stop.
   std::unique_ptr<callbacks::Exporter> callback_exporter;
-  if (!config.logging.callbacks.empty()) {
+  // With a database, a key's or team's metadata.logging may name callbacks at any time.
+  if (!config.logging.callbacks.empty() || store_service) {
     callback_exporter = std::make_unique<callbacks::Exporter>(
         config.logging.callbacks, metrics,
         callbacks::ExporterOptions{
             .flush_interval = std::chrono::milliseconds(
-                static_cast<long long>(config.logging.flush_interval_s * 1000))});
+                static_cast<long long>(config.logging.flush_interval_s * 1000)),
+            .key_callbacks = store_service != nullptr});
   }
   std::unique_ptr<Fleet> fleet;
   if (config.router_settings.redis.given()) {

@@ -1,9 +1,12 @@
 #include "auth/key_cache.hpp"
 
+#include "config/logging_metadata.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
@@ -82,6 +85,17 @@ std::shared_ptr<WindowSpend> model_spend_for(
   return std::make_shared<WindowSpend>(budget.period, now, spend);
 }
 
+// The callbacks a key's or team's metadata.logging names, their os.environ/ values read now.
+std::shared_ptr<const std::vector<config::LoggingCallback>> logging_of(
+    const boost::json::object& metadata) {
+  if (!metadata.contains("logging")) return nullptr;
+  auto callbacks = config::logging_callbacks(metadata, [](std::string_view name) {
+    const char* value = std::getenv(std::string(name).c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  });
+  return std::make_shared<const std::vector<config::LoggingCallback>>(std::move(callbacks));
+}
+
 }  // namespace
 
 void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& reset_tokens) {
@@ -104,8 +118,10 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     return &map.emplace(id, std::move(owner)).first->second;
   };
   for (store::TeamRecord& record : store.all_teams()) {
-    add_owner(snapshot->teams, "team", store::kTeamPrefix, record.team_id, record)->blocked =
-        record.blocked;
+    CachedOwner* team =
+        add_owner(snapshot->teams, "team", store::kTeamPrefix, record.team_id, record);
+    team->blocked = record.blocked;
+    team->logging = logging_of(record.metadata);
   }
   for (store::UserRecord& record : store.all_users()) {
     add_owner(snapshot->users, "user", store::kUserPrefix, record.user_id, record);
@@ -158,6 +174,11 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     }
     if (const auto team = snapshot->teams.find(key.team_id); team != snapshot->teams.end())
       key.team = &team->second;
+    // A key's own list, even an empty one, takes the place of its team's (as LiteLLM's does).
+    if (record.metadata.contains("logging"))
+      key.logging = logging_of(record.metadata);
+    else if (key.team)
+      key.logging = key.team->logging;
     if (const auto user = snapshot->users.find(key.user_id); user != snapshot->users.end())
       key.user = &user->second;
     live.emplace(record.token, key.spend);

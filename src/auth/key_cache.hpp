@@ -4,6 +4,7 @@
 #pragma once
 
 #include "auth/model_budget.hpp"
+#include "config/config.hpp"
 #include "store/store.hpp"
 
 #include <boost/json/value.hpp>
@@ -60,6 +61,8 @@ struct CachedOwner {
   std::optional<std::int64_t> max_parallel_requests;
   bool blocked = false;
   std::shared_ptr<LiveSpend> spend;
+  // A team's metadata.logging (docs/OBSERVABILITY.md); nullptr when it has none.
+  std::shared_ptr<const std::vector<config::LoggingCallback>> logging;
 };
 
 // An end user's budget, checked for every call on their behalf.
@@ -90,6 +93,9 @@ struct CachedKey {
   // metadata.cache: LiteLLM's key-level cache controls, which take the place of each request's
   // `cache` object (docs/CACHING.md); nullopt when the key's metadata has none.
   std::optional<boost::json::value> cache_controls;
+  // The logging callbacks of the key's metadata.logging, else of its team's: they take the key's
+  // calls with their own credentials (docs/OBSERVABILITY.md); nullptr when neither names any.
+  std::shared_ptr<const std::vector<config::LoggingCallback>> logging;
   std::shared_ptr<LiveSpend> spend;
   // In the same snapshot; nullptr when team_id / user_id names none.
   const CachedOwner* team = nullptr;

@@ -14,6 +14,8 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
+#include <map>
+
 namespace llmux::callbacks {
 
 namespace asio = boost::asio;
@@ -27,6 +29,14 @@ struct Exporter::Destination {
   telemetry::CallbackCounters& counters;
 
   bool wants(bool success) const { return success ? settings.on_success : settings.on_failure; }
+  // The config's langfuse leaves a call to the langfuse its key or team names (its own project).
+  bool takes(const CallFacts& call) const {
+    if (!wants(call.succeeded())) return false;
+    return settings.kind != Kind::langfuse || !call.key_callbacks ||
+           std::none_of(
+               call.key_callbacks->begin(), call.key_callbacks->end(),
+               [](const config::LoggingCallback& own) { return own.kind == Kind::langfuse; });
+  }
 };
 
 struct Exporter::Runtime {
@@ -47,11 +57,11 @@ json::object parsed_payload(const std::string& payload, json::monotonic_resource
 }
 
 // The body of one POST: generic_api's json_array of payloads, Langfuse's ingestion batch, or an
-// OTLP ExportTraceServiceRequest.
+// OTLP ExportTraceServiceRequest (written from the calls' facts: it needs no payload).
 std::string batch_body(const config::LoggingCallback& settings,
                        const std::vector<const Exporter::Queued*>& queued) {
-  json::monotonic_resource arena;
   if (settings.kind == Kind::langfuse) {
+    json::monotonic_resource arena;
     std::vector<json::object> parsed;
     parsed.reserve(queued.size());
     for (const Exporter::Queued* item : queued)
@@ -59,14 +69,9 @@ std::string batch_body(const config::LoggingCallback& settings,
     return langfuse_batch(parsed);
   }
   if (settings.kind == Kind::otel) {
-    std::vector<json::object> parsed;
-    parsed.reserve(queued.size());
-    std::vector<TracedCall> calls;
+    std::vector<const CallFacts*> calls;
     calls.reserve(queued.size());
-    for (const Exporter::Queued* item : queued) {
-      parsed.push_back(parsed_payload(item->payload, arena));
-      calls.push_back({*item->call, parsed.back()});
-    }
+    for (const Exporter::Queued* item : queued) calls.push_back(item->call);
     return otlp_traces_body(settings.otel, calls);
   }
   std::string body = "[";
@@ -88,32 +93,44 @@ bool retryable(Kind kind, const Result<upstream::Response>& sent) {
 
 }  // namespace
 
+namespace {
+
+// Where a destination posts, with the headers its kind needs.
+std::unique_ptr<Exporter::Destination> destination_for(config::LoggingCallback settings,
+                                                       telemetry::CallbackCounters& counters) {
+  std::string url = settings.endpoint;
+  upstream::Headers headers = settings.headers;
+  if (settings.kind == Kind::langfuse) url += "/api/public/ingestion";
+  if (!settings.public_key.empty()) {  // langfuse, and langfuse_otel's OTLP endpoint
+    headers.emplace_back("Authorization",
+                         basic_authorization(settings.public_key, settings.secret_key));
+  }
+  return std::make_unique<Exporter::Destination>(
+      Exporter::Destination{std::move(settings), std::move(url), std::move(headers), counters});
+}
+
+}  // namespace
+
 Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry::Metrics& metrics,
                    ExporterOptions options)
     : options_(options) {
-  bool needs_tls = false;
+  bool needs_tls = options.key_callbacks;
   for (config::LoggingCallback& settings : destinations) {
     any_success_ |= settings.on_success;
     any_failure_ |= settings.on_failure;
-    std::string url = settings.endpoint;
-    upstream::Headers headers = settings.headers;
-    if (settings.kind == Kind::langfuse) {
-      url += "/api/public/ingestion";
-      headers.emplace_back("Authorization",
-                           basic_authorization(settings.public_key, settings.secret_key));
-    }
-    needs_tls |= url.starts_with("https://");
+    needs_payload_ |= settings.kind != Kind::otel;
+    needs_tls |= settings.endpoint.starts_with("https://");
     auto& counters = metrics.add_callback(settings.name);
-    destinations_.push_back(std::make_unique<Destination>(
-        Destination{std::move(settings), std::move(url), std::move(headers), counters}));
+    if (options.key_callbacks && settings.name == "langfuse") key_counters_ = &counters;
+    destinations_.push_back(destination_for(std::move(settings), counters));
   }
+  if (options.key_callbacks && !key_counters_) key_counters_ = &metrics.add_callback("langfuse");
   runtime_ = std::make_unique<Runtime>(needs_tls);
 }
 
 Exporter::~Exporter() { stop_and_flush(); }
 
 void Exporter::submit(CallFacts call) {
-  const bool success = call.status >= 200 && call.status < 300;
   {
     const std::lock_guard lock(mutex_);
     if (queue_.size() < options_.queue_capacity) {
@@ -121,13 +138,18 @@ void Exporter::submit(CallFacts call) {
       return;
     }
   }
-  count_dropped(success, 1);
+  count_dropped(call);
 }
 
-void Exporter::count_dropped(bool success, std::uint64_t count) {
+void Exporter::count_dropped(const CallFacts& call) {
   for (const auto& destination : destinations_) {
-    if (destination->wants(success))
-      destination->counters.failed.fetch_add(count, std::memory_order_relaxed);
+    if (destination->takes(call))
+      destination->counters.failed.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!call.key_callbacks || !key_counters_) return;
+  for (const config::LoggingCallback& own : *call.key_callbacks) {
+    if (call.succeeded() ? own.on_success : own.on_failure)
+      key_counters_->failed.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -139,8 +161,57 @@ Exporter::Taken Exporter::take() {
   return taken;
 }
 
+// One batch to one destination, each POST retried with a doubling backoff; what stays
+// undelivered is counted and warned about (the callback's name, never its URL or credentials).
+asio::awaitable<void> Exporter::deliver(const Destination& destination,
+                                        const std::vector<const Queued*>& payloads) {
+  Runtime& runtime = *runtime_;
+  const Kind kind = destination.settings.kind;
+  const std::string body = batch_body(destination.settings, payloads);
+  std::string failure;
+  std::uint64_t rejected = 0;
+  auto backoff = options_.first_backoff;
+  for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+    upstream::Call call{.url = destination.url,
+                        .headers = destination.headers,
+                        .body = body,
+                        .timeout = options_.request_timeout,
+                        .first_byte_timeout = options_.request_timeout};
+    upstream::AbortHandle abort;
+    auto sent = co_await runtime.client.send(std::move(call), abort);
+    if (sent && sent->status >= 200 && sent->status < 300) {
+      failure.clear();
+      // An OTLP partial success is final (not retried): its rejected spans are lost.
+      if (kind == Kind::otel) {
+        const Rejection rejection = rejected_spans(sent->body);
+        rejected = std::clamp<std::uint64_t>(rejection.spans, 0, payloads.size());
+        if (rejected > 0) {
+          telemetry::log_now(
+              "warning", "callback " + destination.settings.name + ": " + std::to_string(rejected) +
+                             " spans rejected by the collector: " + rejection.message);
+        }
+      }
+      break;
+    }
+    failure = sent ? "HTTP " + std::to_string(sent->status) : sent.error().message;
+    if (attempt == options_.attempts || !retryable(kind, sent)) break;
+    runtime.timer.expires_after(backoff);
+    co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    backoff *= 2;
+  }
+  if (failure.empty()) {
+    destination.counters.delivered.fetch_add(payloads.size() - rejected, std::memory_order_relaxed);
+    destination.counters.failed.fetch_add(rejected, std::memory_order_relaxed);
+  } else {
+    telemetry::log_now("warning", "callback " + destination.settings.name + ": " +
+                                      std::to_string(payloads.size()) +
+                                      " payloads not delivered: " + failure);
+    destination.counters.failed.fetch_add(payloads.size(), std::memory_order_relaxed);
+  }
+}
+
 void Exporter::start() {
-  if (destinations_.empty() || thread_.joinable()) return;
+  if ((destinations_.empty() && !key_counters_) || thread_.joinable()) return;
   // Every flush interval (at once when stopping): the queue, in batches, to each destination
   // that takes them, each POST retried with a doubling backoff; what stays undelivered is counted.
   auto loop = [this]() -> asio::awaitable<void> {
@@ -155,62 +226,35 @@ void Exporter::start() {
       std::vector<Queued> built;
       built.reserve(taken.calls.size());
       for (const CallFacts& call : taken.calls) {
-        built.push_back(
-            {call.status >= 200 && call.status < 300, standard_logging_payload(call), &call});
+        const bool own = call.key_callbacks && !call.key_callbacks->empty();
+        built.push_back({call.succeeded(),
+                         needs_payload_ || own ? standard_logging_payload(call) : std::string(),
+                         &call});
       }
       for (std::size_t first = 0; first < built.size(); first += options_.batch_size) {
         const std::size_t last = std::min(built.size(), first + options_.batch_size);
         for (const auto& destination : destinations_) {
           std::vector<const Queued*> payloads;
           for (std::size_t i = first; i < last; ++i) {
-            if (destination->wants(built[i].success)) payloads.push_back(&built[i]);
+            if (destination->takes(*built[i].call)) payloads.push_back(&built[i]);
           }
-          if (payloads.empty()) continue;
-          const Kind kind = destination->settings.kind;
-          const std::string body = batch_body(destination->settings, payloads);
-          std::string failure;
-          std::uint64_t rejected = 0;
-          auto backoff = options_.first_backoff;
-          for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
-            upstream::Call call{.url = destination->url,
-                                .headers = destination->headers,
-                                .body = body,
-                                .timeout = options_.request_timeout,
-                                .first_byte_timeout = options_.request_timeout};
-            upstream::AbortHandle abort;
-            auto sent = co_await runtime.client.send(std::move(call), abort);
-            if (sent && sent->status >= 200 && sent->status < 300) {
-              failure.clear();
-              // An OTLP partial success is final (not retried): its rejected spans are lost.
-              if (kind == Kind::otel) {
-                const Rejection rejection = rejected_spans(sent->body);
-                rejected = std::clamp<std::uint64_t>(rejection.spans, 0, payloads.size());
-                if (rejected > 0) {
-                  telemetry::log_now("warning",
-                                     "callback " + destination->settings.name + ": " +
-                                         std::to_string(rejected) +
-                                         " spans rejected by the collector: " + rejection.message);
-                }
-              }
-              break;
-            }
-            failure = sent ? "HTTP " + std::to_string(sent->status) : sent.error().message;
-            if (attempt == options_.attempts || !retryable(kind, sent)) break;
-            runtime.timer.expires_after(backoff);
-            co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-            backoff *= 2;
-          }
-          if (failure.empty()) {
-            destination->counters.delivered.fetch_add(payloads.size() - rejected,
-                                                      std::memory_order_relaxed);
-            destination->counters.failed.fetch_add(rejected, std::memory_order_relaxed);
-          } else {
-            telemetry::log_now("warning", "callback " + destination->settings.name + ": " +
-                                              std::to_string(payloads.size()) +
-                                              " payloads not delivered: " + failure);
-            destination->counters.failed.fetch_add(payloads.size(), std::memory_order_relaxed);
+          if (!payloads.empty()) co_await deliver(*destination, payloads);
+        }
+        // The keys' and teams' own callbacks: one batch per project (host and credentials).
+        std::map<std::string, std::pair<std::unique_ptr<Destination>, std::vector<const Queued*>>>
+            projects;
+        for (std::size_t i = first; i < last; ++i) {
+          const CallFacts& call = *built[i].call;
+          if (!call.key_callbacks || !key_counters_) continue;
+          for (const config::LoggingCallback& own : *call.key_callbacks) {
+            if (!(call.succeeded() ? own.on_success : own.on_failure)) continue;
+            auto& [destination, payloads] =
+                projects[own.endpoint + '\n' + own.public_key + '\n' + own.secret_key];
+            if (!destination) destination = destination_for(own, *key_counters_);
+            payloads.push_back(&built[i]);
           }
         }
+        for (auto& [identity, project] : projects) co_await deliver(*project.first, project.second);
       }
       if (taken.stopping) {
         const std::lock_guard lock(mutex_);

@@ -11,6 +11,8 @@
 #include "config/config.hpp"
 #include "telemetry/metrics.hpp"
 
+#include <boost/asio/awaitable.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -29,6 +31,8 @@ struct ExporterOptions {
   int attempts = 3;  // per batch and destination
   std::chrono::milliseconds first_backoff{250};
   std::chrono::milliseconds request_timeout{10000};
+  // Keys and teams may name callbacks of their own (metadata.logging): with a database.
+  bool key_callbacks = false;
 };
 
 class Exporter {
@@ -40,8 +44,8 @@ class Exporter {
   Exporter(const Exporter&) = delete;
   Exporter& operator=(const Exporter&) = delete;
 
-  // Whether some destination takes calls that succeeded (or failed): when none does, the
-  // call's facts are not even copied.
+  // Whether some destination of the config takes calls that succeeded (or failed): when none
+  // does, and the caller's key names no callback of its own, the call's facts are not copied.
   bool wants(bool success) const { return success ? any_success_ : any_failure_; }
   // Any thread. The payload is built on the exporter's thread.
   void submit(CallFacts call);
@@ -50,27 +54,34 @@ class Exporter {
   // Delivers everything queued (each batch with its retries), then stops the thread.
   void stop_and_flush();
 
-  // A call taken from the queue, with its payload built.
+  // A call taken from the queue, with its payload built (when a destination posts payloads).
   struct Queued {
     bool success;
-    std::string payload;
+    std::string payload;  // empty when every destination is otel
     const CallFacts* call;
   };
+  struct Destination;
 
  private:
-  struct Destination;
   struct Runtime;  // the thread's event loop and HTTP client
   struct Taken {
     std::vector<CallFacts> calls;
     bool stopping = false;
   };
   Taken take();
-  void count_dropped(bool success, std::uint64_t count);
+  void count_dropped(const CallFacts& call);
+  boost::asio::awaitable<void> deliver(const Destination& destination,
+                                       const std::vector<const Queued*>& payloads);
 
   std::vector<std::unique_ptr<Destination>> destinations_;
   ExporterOptions options_;
   bool any_success_ = false;
   bool any_failure_ = false;
+  bool needs_payload_ = false;
+  // The failure counter of the keys' and teams' own langfuse callbacks (callback_name
+  // "langfuse", shared with the config's); nullptr without key-level callbacks.
+  telemetry::CallbackCounters* key_counters_ =
+      nullptr;  // some destination posts payloads (otel writes spans from facts)
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
   std::vector<CallFacts> queue_;  // guarded by mutex_

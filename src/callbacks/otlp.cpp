@@ -4,6 +4,7 @@
 #include "telemetry/litellm_metrics.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -149,8 +150,8 @@ json::object genai_message(const json::object& message) {
 
 // What the call was asked and answered, when message logging is on (chat calls only, as
 // LiteLLM sets them from a chat's messages and choices).
-void add_messages(AttributeWriter& attributes, const json::object& payload) {
-  const auto* messages = payload.if_contains("messages");
+void add_messages(AttributeWriter& attributes, const json::value* messages,
+                  const json::object& response) {
   if (messages && messages->is_array()) {
     json::array converted;
     for (const json::value& message : messages->get_array()) {
@@ -158,7 +159,7 @@ void add_messages(AttributeWriter& attributes, const json::object& payload) {
     }
     attributes.text("gen_ai.input.messages", json::serialize(converted));
   }
-  const auto* choices = object_at(payload, "response").if_contains("choices");
+  const auto* choices = response.if_contains("choices");
   if (!choices || !choices->is_array() || choices->get_array().empty()) return;
   json::array output;
   json::array finish_reasons;
@@ -177,13 +178,89 @@ void add_messages(AttributeWriter& attributes, const json::object& payload) {
     attributes.text("gen_ai.response.finish_reasons", json::serialize(finish_reasons));
 }
 
-void write_span(std::string& out, const TracedCall& traced) {
-  const CallFacts& call = traced.call;
-  const json::object& payload = traced.payload;
+// LiteLLM's langfuse_otel attributes: the request metadata's Langfuse fields under Langfuse's
+// OTel names (a list or object as its JSON text), and the observation's input and output.
+void add_langfuse_attributes(AttributeWriter& attributes, const config::OtelIdentity& identity,
+                             const CallFacts& call, const json::object& requester,
+                             const json::value* input, const json::object& response) {
+  if (!identity.langfuse_environment.empty())
+    attributes.text("langfuse.environment", identity.langfuse_environment);
+  static constexpr std::pair<std::string_view, std::string_view> kMetadata[] = {
+      {"generation_name", "langfuse.generation.name"},
+      {"generation_id", "langfuse.generation.id"},
+      {"parent_observation_id", "langfuse.generation.parent_observation_id"},
+      {"version", "langfuse.generation.version"},
+      {"mask_input", "langfuse.generation.mask_input"},
+      {"mask_output", "langfuse.generation.mask_output"},
+      {"trace_user_id", "user.id"},
+      {"session_id", "session.id"},
+      {"tags", "langfuse.trace.tags"},
+      {"trace_name", "langfuse.trace.name"},
+      {"trace_id", "langfuse.trace.id"},
+      {"trace_metadata", "langfuse.trace.metadata"},
+      {"trace_version", "langfuse.trace.version"},
+      {"trace_release", "langfuse.trace.release"},
+      {"existing_trace_id", "langfuse.trace.existing_id"}};
+  for (const auto& [field, attribute] : kMetadata) {
+    const json::value* value = requester.if_contains(field);
+    if (!value || value->is_null()) continue;
+    if (field == "trace_id" && value->is_string()) {  // Langfuse's trace ids have no dashes
+      std::string id(value->get_string());
+      std::erase(id, '-');
+      attributes.text(attribute, id);
+    } else {
+      attributes.value(attribute, *value);
+    }
+  }
+  if (!call.log_messages) return;
+  if (input && input->is_array() && !input->get_array().empty())
+    attributes.text("langfuse.observation.input", json::serialize(*input));
+  const auto* choices = response.if_contains("choices");
+  if (!choices || !choices->is_array() || choices->get_array().empty() ||
+      !choices->get_array()[0].is_object())
+    return;
+  const json::object& message = object_at(choices->get_array()[0].get_object(), "message");
+  if (const auto* tool_calls = message.if_contains("tool_calls");
+      tool_calls && tool_calls->is_array() && !tool_calls->get_array().empty()) {
+    json::array calls;  // in Langfuse's function_call form, arguments parsed
+    for (const json::value& tool_call : tool_calls->get_array()) {
+      if (!tool_call.is_object()) continue;
+      const json::object& function = object_at(tool_call.get_object(), "function");
+      boost::system::error_code ec;
+      json::value arguments = json::parse(string_at(function, "arguments"), ec);
+      if (ec || !arguments.is_object()) arguments = json::object();
+      calls.push_back(json::object{{"id", string_at(response, "id")},
+                                   {"name", string_at(function, "name")},
+                                   {"call_id", string_at(tool_call.get_object(), "id")},
+                                   {"type", "function_call"},
+                                   {"arguments", std::move(arguments)}});
+    }
+    attributes.text("langfuse.observation.output", json::serialize(calls));
+    return;
+  }
+  json::object output;
+  if (const auto role = string_at(message, "role"); !role.empty()) output["role"] = role;
+  if (const auto* content = message.if_contains("content"); content && !content->is_null())
+    output["content"] = *content;
+  if (!output.empty()) attributes.text("langfuse.observation.output", json::serialize(output));
+}
+
+void write_span(std::string& out, const config::OtelIdentity& identity, const CallFacts& call) {
+  // The request and the answer parsed on a stack arena (a fresh one per call).
+  alignas(16) unsigned char arena_buffer[16 * 1024];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+  const ParsedRequest request(call, &arena);
+  static const json::object kNone;
+  const json::object& requester = request.metadata() ? *request.metadata() : kNone;
+  const json::object& parameters = request.body();
+  // The answer is read only where the payload carries it (a whole answer, messages logged).
+  json::value parsed_response;
+  if (call.log_messages && !call.response.empty()) {
+    boost::system::error_code ec;
+    parsed_response = json::parse(call.response, ec, &arena);
+  }
+  const json::object& response = parsed_response.is_object() ? parsed_response.get_object() : kNone;
   const bool success = call.status >= 200 && call.status < 300;
-  const json::object& requester = object_at(object_at(payload, "metadata"), "requester_metadata");
-  const json::object& parameters = object_at(payload, "model_parameters");
-  const json::object& response = object_at(payload, "response");
   const std::optional<TraceParent> parent = parse_traceparent(call.traceparent);
   const std::string_view name = string_at(requester, "generation_name");
   const bool failed_with_error = !success && call.failure;
@@ -218,14 +295,19 @@ void write_span(std::string& out, const TracedCall& traced) {
   }
 
   AttributeWriter attributes(span.key("attributes"));
-  for (const auto& [key, value] : object_at(payload, "metadata")) {
+  for (const MetadataField& field : payload_metadata(call, request)) {
     std::string attribute = "metadata.";
-    attribute += key;
-    attributes.value(attribute, value);
+    attribute += field.name;
+    if (field.value)
+      attributes.value(attribute, *field.value);
+    else
+      attributes.text(attribute, field.text);
   }
-  attributes.text("hidden_params", json::serialize(object_at(payload, "hidden_params")));
+  std::string hidden_params;
+  append_hidden_params(hidden_params, call);
+  attributes.text("hidden_params", hidden_params);
   attributes.number("gen_ai.cost.total_cost", success ? call.cost : 0.0);
-  attributes.text("gen_ai.request.model", string_at(payload, "model"));
+  attributes.text("gen_ai.request.model", payload_model(call));
   attributes.text("llm.request.type", call.call_type);
   attributes.text("gen_ai.operation.name", call.call_type == "completion"
                                                ? std::string_view("chat")
@@ -259,7 +341,9 @@ void write_span(std::string& out, const TracedCall& traced) {
     attributes.text("error.message", call.failure->message);
     if (!call.provider.empty()) attributes.text("error.llm_provider", call.provider);
   }
-  if (call.log_messages) add_messages(attributes, payload);
+  if (call.log_messages) add_messages(attributes, request.input(), response);
+  if (identity.langfuse)
+    add_langfuse_attributes(attributes, identity, call, requester, request.input(), response);
 }
 
 }  // namespace
@@ -281,7 +365,7 @@ std::optional<TraceParent> parse_traceparent(std::string_view header) {
 }
 
 std::string otlp_traces_body(const config::OtelIdentity& identity,
-                             const std::vector<TracedCall>& calls) {
+                             const std::vector<const CallFacts*>& calls) {
   std::string out;
   out.reserve(256 + 2048 * calls.size());
   out += "{\"resourceSpans\":[";
@@ -306,7 +390,7 @@ std::string otlp_traces_body(const config::OtelIdentity& identity,
       spans += '[';
       for (std::size_t i = 0; i < calls.size(); ++i) {
         if (i > 0) spans += ',';
-        write_span(spans, calls[i]);
+        write_span(spans, identity, *calls[i]);
       }
       spans += ']';
     }

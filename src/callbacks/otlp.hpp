@@ -1,14 +1,13 @@
 // OpenTelemetry traces as LiteLLM's `otel` callback exports them, encoded as OTLP/HTTP JSON (the
 // protobuf JSON mapping of ExportTraceServiceRequest: hex ids, Unix nanoseconds as strings,
 // integer enums). One span per call, named as LiteLLM names its request span, carrying its
-// gen_ai.* / llm.* / metadata.* attributes from the call's StandardLoggingPayload; a call whose
-// request came with a W3C `traceparent` is a child of the caller's span.
+// gen_ai.* / llm.* / metadata.* attributes (the metadata.* ones are the StandardLoggingPayload's
+// `metadata` members); a call whose request came with a W3C `traceparent` is a child of the
+// caller's span. Written from the call's facts, without the payload's text.
 #pragma once
 
 #include "callbacks/payload.hpp"
 #include "config/config.hpp"
-
-#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -27,14 +26,9 @@ struct TraceParent {
 // nullopt for an absent or invalid header (the call then starts a trace of its own).
 std::optional<TraceParent> parse_traceparent(std::string_view header);
 
-struct TracedCall {
-  const CallFacts& call;
-  const boost::json::object& payload;  // its StandardLoggingPayload
-};
-
 // The ExportTraceServiceRequest of these calls: one resource, one scope, one span per call.
 std::string otlp_traces_body(const config::OtelIdentity& identity,
-                             const std::vector<TracedCall>& calls);
+                             const std::vector<const CallFacts*>& calls);
 
 // How many spans a collector's answer (ExportTraceServiceResponse) says it rejected, and why:
 // partialSuccess.rejectedSpans and errorMessage; 0 for a full success or an unreadable answer.

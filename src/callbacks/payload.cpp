@@ -21,14 +21,6 @@ std::chrono::microseconds unix_micros(std::chrono::system_clock::time_point time
   return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch());
 }
 
-// What the call was asked: chat messages, a prompt, an embedding or moderation input, a query.
-const json::value* call_input(const json::object& body) {
-  for (const char* name : {"messages", "prompt", "input", "query"}) {
-    if (const auto* value = body.if_contains(name)) return value;
-  }
-  return nullptr;
-}
-
 std::string_view string_at(const json::object* object, std::string_view name) {
   if (!object) return {};
   const auto* value = object->if_contains(name);
@@ -78,19 +70,75 @@ constexpr std::string_view kRedacted = "\"redacted-by-litellm\"";
 
 }  // namespace
 
+ParsedRequest::ParsedRequest(const CallFacts& call, json::storage_ptr arena) {
+  if (call.request.empty()) return;
+  boost::system::error_code ec;
+  parsed_ = json::parse(call.request, ec, std::move(arena));
+}
+
+const json::object& ParsedRequest::body() const {
+  static const json::object kNoBody;
+  return parsed_.is_object() ? parsed_.get_object() : kNoBody;
+}
+
+const json::object* ParsedRequest::metadata() const {
+  const auto* value = body().if_contains("metadata");
+  return value ? value->if_object() : nullptr;
+}
+
+const json::value* ParsedRequest::input() const {
+  for (const char* name : {"messages", "prompt", "input", "query"}) {
+    if (const auto* value = body().if_contains(name)) return value;
+  }
+  return nullptr;
+}
+
+std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const ParsedRequest& request) {
+  const json::object* requester = request.metadata();
+  return {{{"user_api_key_hash", call.key_hash},
+           {"user_api_key_alias", call.key_alias},
+           {"user_api_key_team_id", call.team_id},
+           {"user_api_key_user_id", call.user_id},
+           {"user_api_key_end_user_id", call.end_user},
+           {"user_api_key_request_route", call.route},
+           {"user_agent", call.user_agent},
+           {.name = "requester_metadata",
+            .text = requester ? std::string_view() : std::string_view("{}"),
+            .is_json = !requester,
+            .value = requester ? &request.body().at("metadata") : nullptr},
+           {.name = "applied_guardrails", .text = "[]", .is_json = true}}};
+}
+
+void append_hidden_params(std::string& out, const CallFacts& call) {
+  const bool success = call.status >= 200 && call.status < 300;
+  const bool reached = !call.model_id.empty();
+  ObjectWriter hidden(out);
+  hidden.string_or_null("model_id", call.model_id);
+  hidden.string_or_null("api_base", call.api_base);
+  hidden.number("response_cost", success ? call.cost : 0.0);
+  const auto overhead = std::max(
+      std::chrono::microseconds(0),
+      unix_micros(call.end) - unix_micros(call.start) -
+          (reached ? std::chrono::duration_cast<std::chrono::microseconds>(call.upstream_time)
+                   : std::chrono::microseconds(0)));
+  hidden.number("litellm_overhead_time_ms", static_cast<double>(overhead.count()) / 1000);
+  if (reached)
+    hidden.string("litellm_model_name", call.provider + '/' + call.upstream_model);
+  else
+    hidden.raw("litellm_model_name", "null");
+}
+
+std::string_view payload_model(const CallFacts& call) {
+  return call.model_id.empty() ? call.model_group : call.upstream_model;
+}
+
 std::string standard_logging_payload(const CallFacts& call) {
   // The request parsed on a stack arena (a fresh one per document), so most bodies cost no heap.
   alignas(16) unsigned char arena_buffer[16 * 1024];
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  static const json::object kNoBody;
-  json::value parsed;
-  if (!call.request.empty()) {
-    boost::system::error_code ec;
-    parsed = json::parse(call.request, ec, &arena);
-  }
-  const json::object& body = parsed.is_object() ? parsed.get_object() : kNoBody;
-  const json::object* metadata = nullptr;
-  if (const auto* value = body.if_contains("metadata")) metadata = value->if_object();
+  const ParsedRequest request(call, &arena);
+  const json::object& body = request.body();
+  const json::object* metadata = request.metadata();
   const bool success = call.status >= 200 && call.status < 300;
   const bool reached = !call.model_id.empty();
   const auto start = unix_micros(call.start);
@@ -123,24 +171,20 @@ std::string standard_logging_payload(const CallFacts& call) {
     payload.seconds("endTime", end);
     payload.seconds("completionStartTime", first_token);
     payload.seconds("response_time", (call.stream ? first_token : end) - start);
-    payload.string("model", reached ? call.upstream_model : call.model_group);
+    payload.string("model", payload_model(call));
     payload.string_or_null("model_id", call.model_id);
     payload.string_or_null("model_group", call.model_group);
     payload.string("api_base", call.api_base);
     {
       ObjectWriter meta(payload.key("metadata"));
-      meta.string_or_null("user_api_key_hash", call.key_hash);
-      meta.string_or_null("user_api_key_alias", call.key_alias);
-      meta.string_or_null("user_api_key_team_id", call.team_id);
-      meta.string_or_null("user_api_key_user_id", call.user_id);
-      meta.string_or_null("user_api_key_end_user_id", call.end_user);
-      meta.string_or_null("user_api_key_request_route", call.route);
-      meta.string_or_null("user_agent", call.user_agent);
-      if (metadata)
-        meta.value("requester_metadata", *metadata);
-      else
-        meta.raw("requester_metadata", "{}");
-      meta.raw("applied_guardrails", "[]");
+      for (const MetadataField& field : payload_metadata(call, request)) {
+        if (field.value)
+          meta.value(field.name, *field.value);
+        else if (field.is_json)
+          meta.raw(field.name, field.text);
+        else
+          meta.string_or_null(field.name, field.text);
+      }
     }
     payload.raw("cache_hit", "false");
     payload.raw("cache_key", "null");
@@ -163,7 +207,7 @@ std::string standard_logging_payload(const CallFacts& call) {
     payload.string("end_user", call.end_user);
     payload.raw("requester_ip_address", "null");
     payload.string_or_null("user_agent", call.user_agent);
-    const json::value* input = call_input(body);
+    const json::value* input = request.input();
     if (!call.log_messages)
       payload.raw("messages", kRedacted);
     else if (input)
@@ -194,20 +238,7 @@ std::string standard_logging_payload(const CallFacts& call) {
         }
       }
     }
-    {
-      ObjectWriter hidden(payload.key("hidden_params"));
-      hidden.string_or_null("model_id", call.model_id);
-      hidden.string_or_null("api_base", call.api_base);
-      hidden.number("response_cost", success ? call.cost : 0.0);
-      const auto overhead =
-          std::max(std::chrono::microseconds(0),
-                   end - start - (reached ? upstream : std::chrono::microseconds(0)));
-      hidden.number("litellm_overhead_time_ms", static_cast<double>(overhead.count()) / 1000);
-      if (reached)
-        hidden.string("litellm_model_name", call.provider + '/' + call.upstream_model);
-      else
-        hidden.raw("litellm_model_name", "null");
-    }
+    append_hidden_params(payload.key("hidden_params"), call);
   }
   return out;
 }

@@ -5,11 +5,19 @@
 #pragma once
 
 #include "base/error.hpp"
+#include "config/config.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace llmux::callbacks {
 
@@ -43,8 +51,41 @@ struct CallFacts {
   std::chrono::system_clock::time_point end;
   std::chrono::nanoseconds upstream_time{};  // the upstream call, or a stream's first frame
   bool log_messages = true;                  // false: turn_off_message_logging
+  // The caller's key's (or team's) metadata.logging callbacks; nullptr when it names none.
+  std::shared_ptr<const std::vector<config::LoggingCallback>> key_callbacks;
+
+  bool succeeded() const { return status >= 200 && status < 300; }
 };
 
 std::string standard_logging_payload(const CallFacts& call);
+
+// A call's request body parsed once (on `arena`, which must outlive it), for what the payload and
+// an OTLP span read from it.
+class ParsedRequest {
+ public:
+  ParsedRequest(const CallFacts& call, boost::json::storage_ptr arena);
+  const boost::json::object& body() const;
+  const boost::json::object* metadata() const;  // the request's `metadata`, as sent
+  const boost::json::value* input() const;      // chat messages, a prompt, an input or a query
+
+ private:
+  boost::json::value parsed_;
+};
+
+// One member of the payload's `metadata`: a string (empty: null), JSON text, or a request value.
+struct MetadataField {
+  std::string_view name;
+  std::string_view text;
+  bool is_json = false;                       // `text` is JSON text, not a string
+  const boost::json::value* value = nullptr;  // set: the member is this value
+};
+// The payload's `metadata` members, in order (the OTLP span has one attribute per member).
+std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const ParsedRequest& request);
+
+// The payload's `hidden_params` object as JSON text (also the span's `hidden_params` attribute).
+void append_hidden_params(std::string& out, const CallFacts& call);
+
+// The payload's `model`: the upstream's name, or the group asked for when none was reached.
+std::string_view payload_model(const CallFacts& call);
 
 }  // namespace llmux::callbacks

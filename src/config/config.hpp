@@ -179,6 +179,10 @@ struct OtelIdentity {
   std::string service_name = "litellm";    // OTEL_SERVICE_NAME
   std::string environment = "production";  // OTEL_ENVIRONMENT_NAME: deployment.environment
   std::string tracer_name = "litellm";     // OTEL_TRACER_NAME: the instrumentation scope
+  // langfuse_otel: spans also carry LiteLLM's langfuse.* attributes; LANGFUSE_TRACING_ENVIRONMENT
+  // is their langfuse.environment ("" for none).
+  bool langfuse = false;
+  std::string langfuse_environment;
 };
 
 struct LoggingCallback {
@@ -189,7 +193,7 @@ struct LoggingCallback {
   // generic_api: GENERIC_LOGGER_HEADERS, then callback_settings' headers; otel: OTEL_HEADERS
   Headers headers;
   OtelIdentity otel;       // otel only
-  std::string public_key;  // langfuse: LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY
+  std::string public_key;  // langfuse, langfuse_otel: LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY
   std::string secret_key;
   bool on_success = false;
   bool on_failure = false;

@@ -865,9 +865,10 @@ class Loader {
     if (type == "langfuse") return langfuse_callback(listed);
     if (type == "generic_api") return generic_api_callback(listed, settings);
     if (type == "otel") return otel_callback(listed);
+    if (type == "langfuse_otel") return langfuse_otel_callback(listed);
     static constexpr std::array kNotYet = {
-        "langfuse_otel", "datadog", "s3",   "gcs_bucket", "lunary",  "helicone", "braintrust",
-        "arize",         "sentry",  "opik", "mlflow",     "logfire", "athina",   "slack"};
+        "datadog", "s3",   "gcs_bucket", "lunary",  "helicone", "braintrust", "arize",
+        "sentry",  "opik", "mlflow",     "logfire", "athina",   "slack"};
     const bool known = std::find(kNotYet.begin(), kNotYet.end(), type) != kNotYet.end();
     warn(listed.field, "callback \"" + listed.name + "\": " +
                            (known ? std::string(kNotImplemented) : "unknown callback; ignored"));
@@ -889,6 +890,32 @@ class Loader {
            "ignored");
       return std::nullopt;
     }
+    return callback;
+  }
+
+  // LiteLLM's langfuse_otel: the otel callback's spans, with Langfuse's attributes, posted to
+  // Langfuse's OTLP endpoint {LANGFUSE_OTEL_HOST, else LANGFUSE_HOST}/api/public/otel (default
+  // Langfuse's US cloud; a host without a scheme is https) with Basic authentication.
+  std::optional<LoggingCallback> langfuse_otel_callback(const ListedCallback& listed) {
+    LoggingCallback callback{.kind = LoggingCallback::Kind::otel,
+                             .name = listed.name,
+                             .on_success = true,
+                             .on_failure = true};
+    callback.public_key = lookup("LANGFUSE_PUBLIC_KEY").value_or("");
+    callback.secret_key = lookup("LANGFUSE_SECRET_KEY").value_or("");
+    if (callback.public_key.empty() || callback.secret_key.empty()) {
+      warn(listed.field,
+           "callback \"langfuse_otel\": LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY must be "
+           "set; ignored");
+      return std::nullopt;
+    }
+    std::string host = lookup("LANGFUSE_OTEL_HOST").value_or("");
+    if (host.empty()) host = lookup("LANGFUSE_HOST").value_or("https://us.cloud.langfuse.com");
+    if (!host.starts_with("http")) host = "https://" + host;
+    while (host.ends_with('/')) host.pop_back();
+    callback.endpoint = traces_endpoint(host + "/api/public/otel");
+    callback.otel.langfuse = true;
+    callback.otel.langfuse_environment = lookup("LANGFUSE_TRACING_ENVIRONMENT").value_or("");
     return callback;
   }
 

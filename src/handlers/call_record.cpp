@@ -462,7 +462,12 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
 void CallRecord::send_to_callbacks(Clock::duration total) {
   auto* exporter = services_.callbacks;
   const bool success = outcome.status >= 200 && outcome.status < 300;
-  if (!exporter || !exporter->wants(success)) return;
+  const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
+  const auto* own = key && key->logging ? key->logging.get() : nullptr;
+  const bool own_wanted = own && std::any_of(own->begin(), own->end(), [&](const auto& callback) {
+                            return success ? callback.on_success : callback.on_failure;
+                          });
+  if (!exporter || !(exporter->wants(success) || own_wanted)) return;
   callbacks::CallFacts call{.call_id = request_id_,
                             .call_type = std::string(api::call_type(endpoint_)),
                             .route = std::string(exchange_.path()),
@@ -484,8 +489,9 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
     call.end_user = end_user_;
   }
   if (success && !call.stream) call.response = response_body_;
-  if (const auth::CachedKey* key = caller_ ? caller_->key : nullptr) {
+  if (key) {
     call.key_hash = key->token;
+    call.key_callbacks = key->logging;
     if (key->key_alias) call.key_alias = *key->key_alias;
     call.team_id = key->team_id;
     call.user_id = key->user_id;

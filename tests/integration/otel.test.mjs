@@ -193,3 +193,49 @@ test('an OTLP protocol other than http/json is refused at startup with a clear p
   await stack.stop();
   assert.fail('llmux started with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf');
 });
+
+test('langfuse_otel posts the otel spans to Langfuse\'s OTLP endpoint with Basic auth and Langfuse\'s attributes', async () => {
+  const collector = await startOtlpCollector({ path: '/api/public/otel/v1/traces' });
+  const kPublic = 'pk-lf-otel-public';
+  const kSecret = 'sk-lf-otel-secret-W6n';
+  const stack = await startStack({
+    litellmSettings: { callbacks: ['langfuse_otel'] },
+    env: {
+      LANGFUSE_OTEL_HOST: `${collector.url}/`, LANGFUSE_HOST: `http://127.0.0.1:${await closedPort()}`,
+      LANGFUSE_PUBLIC_KEY: kPublic, LANGFUSE_SECRET_KEY: kSecret, LANGFUSE_TRACING_ENVIRONMENT: 'staging',
+    },
+  });
+  try {
+    const metadata = {
+      generation_name: 'triage', trace_id: 'trace-4-2', session_id: 'session-7', trace_user_id: 'user-9',
+      tags: ['prod', 'beta'],
+    };
+    const ok = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello, metadata });
+    assert.equal(ok.status, 200);
+    const okId = ok.headers.get('x-litellm-call-id');
+    const okBody = await ok.json();
+
+    await collector.until((c) => c.spans().length === 1);
+    const [request] = collector.requests;
+    assert.equal(request.problem, null);
+    assert.equal(request.path, '/api/public/otel/v1/traces');  // LANGFUSE_OTEL_HOST wins over LANGFUSE_HOST
+    assert.equal(request.headers.authorization, `Basic ${Buffer.from(`${kPublic}:${kSecret}`).toString('base64')}`);
+    assert.equal(request.body.includes(kSecret), false);
+    const { attributes, name } = collector.spans()[0];
+    assert.equal(name, 'triage');
+    assert.equal(attributes['gen_ai.request.id'], okId);  // the otel callback's attributes, and Langfuse's:
+    assert.equal(attributes['langfuse.generation.name'], 'triage');
+    assert.equal(attributes['langfuse.trace.id'], 'trace42');  // without dashes, as Langfuse wants it
+    assert.equal(attributes['session.id'], 'session-7');
+    assert.equal(attributes['user.id'], 'user-9');
+    assert.deepEqual(JSON.parse(attributes['langfuse.trace.tags']), ['prod', 'beta']);
+    assert.equal(attributes['langfuse.environment'], 'staging');
+    assert.deepEqual(JSON.parse(attributes['langfuse.observation.input']), kHello);
+    assert.deepEqual(JSON.parse(attributes['langfuse.observation.output']),
+      { role: 'assistant', content: okBody.choices[0].message.content });
+    await metricReaches(stack.url, 'llmux_callback_payloads_delivered_total{callback_name="langfuse_otel"}', 1);
+  } finally {
+    await stack.stop();
+    await collector.close();
+  }
+});

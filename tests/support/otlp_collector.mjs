@@ -55,7 +55,7 @@ function plain(value) {
 }
 
 // plan: answers in turn, the last one repeated.
-export async function startOtlpCollector({ plan = ['ok'] } = {}) {
+export async function startOtlpCollector({ plan = ['ok'], path = '/v1/traces' } = {}) {
   const recorder = await startRecorder({
     respond(record, index) {
       const answer = plan[Math.min(index, plan.length - 1)];
@@ -67,7 +67,7 @@ export async function startOtlpCollector({ plan = ['ok'] } = {}) {
       } catch {
         record.problem = 'not JSON';
       }
-      if (record.method !== 'POST' || record.path !== '/v1/traces') record.problem = `${record.method} ${record.path}`;
+      if (record.method !== 'POST' || record.path !== path) record.problem = `${record.method} ${record.path}`;
       else if (!/^application\/json/.test(record.headers['content-type'] ?? '')) record.problem = 'not application/json';
       else record.problem ??= mappingProblem(parsed);
       record.request = parsed;

@@ -39,10 +39,7 @@ struct Fixture {
   }
 
   // The request body of this one call, parsed.
-  json::object body() {
-    const json::object payload = json::parse(standard_logging_payload(call)).as_object();
-    return json::parse(otlp_traces_body(identity, {{call, payload}})).as_object();
-  }
+  json::object body() { return json::parse(otlp_traces_body(identity, {&call})).as_object(); }
   json::object span() {
     return body()["resourceSpans"].at(0).at("scopeSpans").at(0).at("spans").at(0).as_object();
   }
@@ -117,6 +114,19 @@ TEST(OtlpTraces, ASuccessfulCallIsOneSpanInOtlpsJsonMapping) {
             json::parse(R"([{"role":"assistant","parts":[{"type":"text","content":"hello"}],
                              "finish_reason":"stop"}])"));
   EXPECT_EQ(attributes.at("gen_ai.response.finish_reasons"), text(R"(["stop"])"));
+  // The span is written from the call's facts, not from its payload: what both carry is the same.
+  const json::object payload = json::parse(standard_logging_payload(fixture.call)).as_object();
+  EXPECT_EQ(json::parse(attributes.at("hidden_params").at("stringValue").as_string()),
+            payload.at("hidden_params"));
+  for (const auto& [name, value] : payload.at("metadata").as_object()) {
+    const json::value& attribute = attributes.at("metadata." + std::string(name));
+    if (value.is_string())
+      EXPECT_EQ(attribute, text(value.get_string())) << name;
+    else if (value.is_null())
+      EXPECT_EQ(attribute, text("")) << name;
+    else
+      EXPECT_EQ(json::parse(attribute.at("stringValue").as_string()), value) << name;
+  }
   // The client's api_key field is not an attribute, nor anywhere in the body.
   EXPECT_EQ(json::serialize(fixture.body()).find("sk-client-secret"), std::string::npos);
 }
@@ -161,6 +171,51 @@ TEST(OtlpTraces, AFailedCallIsAnErrorSpanWithLiteLLMsErrorAttributes) {
   EXPECT_EQ(event.at("timeUnixNano"), "1700000000500000000");
   EXPECT_EQ(event.at("attributes").at(0),
             json::parse(R"({"key":"exception.type","value":{"stringValue":"RateLimitError"}})"));
+}
+
+TEST(OtlpTraces, LangfuseOtelAddsLangfusesAttributesFromTheRequestMetadata) {
+  Fixture fixture;
+  fixture.identity.langfuse = true;
+  fixture.call.request = R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],
+    "metadata":{"generation_name":"g","generation_id":"gen-1","parent_observation_id":"p-1",
+      "version":"v2","mask_input":true,"mask_output":false,"trace_name":"t","trace_id":"a-b-c","trace_user_id":"u",
+      "session_id":"s","tags":["x"],"trace_metadata":{"k":1},"trace_version":"tv",
+      "trace_release":"r","existing_trace_id":"e","session":null}})";
+  fixture.call.response = R"({"id":"chatcmpl-9","choices":[{"index":0,"message":{"role":"assistant",
+    "content":null,"tool_calls":[{"id":"call-7","type":"function","function":{"name":"look",
+    "arguments":"{\"q\":1}"}}]},"finish_reason":"tool_calls"}]})";
+  const auto attributes = attributes_of(fixture.span());
+  EXPECT_EQ(attributes.at("langfuse.generation.name"), text("g"));
+  EXPECT_EQ(attributes.at("langfuse.generation.id"), text("gen-1"));
+  EXPECT_EQ(attributes.at("langfuse.generation.parent_observation_id"), text("p-1"));
+  EXPECT_EQ(attributes.at("langfuse.generation.version"), text("v2"));
+  EXPECT_EQ(attributes.at("langfuse.generation.mask_input"), json::parse(R"({"boolValue":true})"));
+  EXPECT_EQ(attributes.at("langfuse.generation.mask_output"),
+            json::parse(R"({"boolValue":false})"));
+  EXPECT_EQ(attributes.at("langfuse.trace.name"), text("t"));
+  EXPECT_EQ(attributes.at("langfuse.trace.id"), text("abc"));
+  EXPECT_EQ(attributes.at("user.id"), text("u"));
+  EXPECT_EQ(attributes.at("session.id"), text("s"));
+  EXPECT_EQ(attributes.at("langfuse.trace.tags"), text(R"(["x"])"));
+  EXPECT_EQ(attributes.at("langfuse.trace.metadata"), text(R"({"k":1})"));
+  EXPECT_EQ(attributes.at("langfuse.trace.version"), text("tv"));
+  EXPECT_EQ(attributes.at("langfuse.trace.release"), text("r"));
+  EXPECT_EQ(attributes.at("langfuse.trace.existing_id"), text("e"));
+  EXPECT_EQ(attributes.count("langfuse.environment"), 0u);  // LANGFUSE_TRACING_ENVIRONMENT unset
+  EXPECT_EQ(json::parse(attributes.at("langfuse.observation.input").at("stringValue").as_string()),
+            json::parse(R"([{"role":"user","content":"hi"}])"));
+  EXPECT_EQ(json::parse(attributes.at("langfuse.observation.output").at("stringValue").as_string()),
+            json::parse(R"([{"id":"chatcmpl-9","name":"look","call_id":"call-7",
+                             "type":"function_call","arguments":{"q":1}}])"));
+  // Without message logging, neither input nor output leaves.
+  fixture.call.log_messages = false;
+  const auto redacted = attributes_of(fixture.span());
+  EXPECT_EQ(redacted.count("langfuse.observation.input"), 0u);
+  EXPECT_EQ(redacted.count("langfuse.observation.output"), 0u);
+  EXPECT_EQ(redacted.at("langfuse.generation.name"), text("g"));
+  // The plain otel callback carries none of them.
+  fixture.identity.langfuse = false;
+  EXPECT_EQ(attributes_of(fixture.span()).count("langfuse.generation.name"), 0u);
 }
 
 TEST(Traceparent, OnlyAWellFormedHeaderIsTaken) {

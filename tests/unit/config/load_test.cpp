@@ -688,6 +688,37 @@ TEST(LoadString, OtelIsConfiguredFromTheEnvironmentAsLiteLLMReadsIt) {
             "http://c:4318/v1/traces");
 }
 
+TEST(LoadString, LangfuseOtelPostsToLangfusesOtlpEndpointWithBasicCredentials) {
+  const auto langfuse_otel = [](std::map<std::string, std::string> env) {
+    env.emplace("LANGFUSE_PUBLIC_KEY", "pk");
+    env.emplace("LANGFUSE_SECRET_KEY", "sk");
+    const Config loaded = load("litellm_settings: {callbacks: [langfuse_otel]}\n", env_of(env));
+    return loaded.logging.callbacks.empty() ? LoggingCallback{} : loaded.logging.callbacks[0];
+  };
+  const LoggingCallback callback = langfuse_otel({{"LANGFUSE_OTEL_HOST", "http://lf.test/"},
+                                                  {"LANGFUSE_HOST", "http://other.test"},
+                                                  {"OTEL_SERVICE_NAME", "not-for-langfuse"},
+                                                  {"LANGFUSE_TRACING_ENVIRONMENT", "staging"}});
+  EXPECT_EQ(callback.kind, LoggingCallback::Kind::otel);
+  EXPECT_EQ(callback.name, "langfuse_otel");
+  EXPECT_EQ(callback.endpoint, "http://lf.test/api/public/otel/v1/traces");
+  EXPECT_EQ(callback.public_key, "pk");
+  EXPECT_EQ(callback.secret_key, "sk");
+  EXPECT_TRUE(callback.otel.langfuse);
+  EXPECT_EQ(callback.otel.langfuse_environment, "staging");
+  EXPECT_EQ(callback.otel.service_name, "litellm");
+  EXPECT_EQ(langfuse_otel({{"LANGFUSE_HOST", "lf.example"}}).endpoint,
+            "https://lf.example/api/public/otel/v1/traces");
+  EXPECT_EQ(langfuse_otel({}).endpoint, "https://us.cloud.langfuse.com/api/public/otel/v1/traces");
+
+  const Config unset = load("litellm_settings: {callbacks: [langfuse_otel]}\n");
+  EXPECT_TRUE(unset.logging.callbacks.empty());
+  EXPECT_THAT(unset.warnings,
+              ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback "
+                          "\"langfuse_otel\": LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY must be "
+                          "set; ignored"));
+}
+
 TEST(LoadString, OtelWithoutAnEndpointIsIgnoredAndProtobufIsRefused) {
   const Config config = load("litellm_settings: {callbacks: [otel]}\n");
   EXPECT_TRUE(config.logging.callbacks.empty());
