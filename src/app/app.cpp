@@ -190,7 +190,7 @@ int run(const cli::Options& options) {
   // an explicit database_url).
   const auto& general = config.general_settings;
   std::unique_ptr<store::Service> store_service;
-  auth::KeyCache key_cache;
+  auth::KeyCache key_cache(config.litellm_settings.max_end_user_budget);
   if (!general.master_key.empty() || !general.database_url.empty()) {
     try {
       store_service = std::make_unique<store::Service>(
