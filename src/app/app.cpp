@@ -11,6 +11,7 @@
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
 #include "fleet/shared_cooldowns.hpp"
+#include "fleet/shared_latency.hpp"
 #include "fleet/shared_limits.hpp"
 #include "handlers/gateway.hpp"
 #include "redis/client.hpp"
@@ -212,7 +213,7 @@ int run(const cli::Options& options) {
   // Virtual keys and spend need an admin to manage them: the store opens with a master key (or
   // an explicit database_url).
   std::unique_ptr<store::Service> store_service;
-  auth::KeyCache key_cache;
+  auth::KeyCache key_cache(config.litellm_settings.max_end_user_budget);
   if (!general.master_key.empty() || !general.database_url.empty()) {
     try {
       store_service = std::make_unique<store::Service>(
@@ -391,18 +392,20 @@ int run(const cli::Options& options) {
   std::unique_ptr<fleet::SharedCooldowns> shared_cooldowns;
   const router::CooldownPolicy cooldowns = router::cooldown_policy_from(config.router_settings);
   std::unordered_map<std::string, std::size_t> deployment_index_by_id;
-  if (fleet && !cooldowns.disabled) {
-    std::vector<std::string> deployment_ids;
+  std::vector<std::string> deployment_ids;
+  if (fleet) {
     for (const auto& name : models->model_names()) {
       for (const auto& deployment : *models->group(name)) {
         if (deployment_index_by_id.emplace(deployment.id, deployment.index).second)
           deployment_ids.push_back(deployment.id);
       }
     }
+  }
+  if (fleet && !cooldowns.disabled) {
     Worker& first = *workers.front();
     shared_cooldowns = std::make_unique<fleet::SharedCooldowns>(
-        first.io, fleet->redis, fleet->instance, first.shared_limits->client(),
-        std::move(deployment_ids), cooldowns.allowed_fails, cooldowns.cooldown_time,
+        first.io, fleet->redis, fleet->instance, first.shared_limits->client(), deployment_ids,
+        cooldowns.allowed_fails, cooldowns.cooldown_time,
         [&health = router->health(), &deployment_index_by_id](std::string_view deployment_id,
                                                               std::chrono::milliseconds left) {
           const auto found = deployment_index_by_id.find(std::string(deployment_id));
@@ -421,6 +424,18 @@ int run(const cli::Options& options) {
     semantic_feed = std::make_unique<cache::SemanticFeed>(
         first.io, *cache_setup.redis, *first.cache_redis, *cache_setup.semantic,
         cache_setup.settings->semantic.max_entries);
+  }
+  // A fleet under latency-based-routing routes by every instance's latency figures.
+  std::unique_ptr<fleet::SharedLatency> shared_latency;
+  if (fleet && router->policy().strategy == router::Strategy::latency_based) {
+    std::vector<fleet::SharedLatency::Tracked> tracked;
+    for (const std::string& id : deployment_ids)
+      tracked.push_back({.id = id, .index = deployment_index_by_id.at(id)});
+    Worker& first = *workers.front();
+    shared_latency = std::make_unique<fleet::SharedLatency>(first.io, fleet->instance,
+                                                            first.shared_limits->client(),
+                                                            router->health(), std::move(tracked));
+    shared_latency->start();
   }
   const unsigned short port = workers.front()->listener->port();
   if (!options.port_file.empty()) {

@@ -141,21 +141,27 @@ Error owner_over_budget(const CachedOwner& owner, double spend) {
 }
 
 Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user) {
-  const CachedBudget* found = snapshot ? snapshot->find_end_user(end_user) : nullptr;
-  if (!found) return {};
+  if (!snapshot || end_user.empty()) return {};
+  const CachedBudget* found = snapshot->find_end_user(end_user);
+  if (!found) {
+    // Not in the database yet: nothing spent, held to the default budget if there is one.
+    const std::optional<double>& budget = snapshot->default_end_user_budget;
+    if (budget && *budget <= 0) return end_user_over_budget(end_user, 0, *budget);
+    return {};
+  }
   if (found->blocked) {
     return auth_error(
         "Blocked end user: " + found->id + ". Unblock via /customer/unblock if you're admin.",
         "auth_error", 400);
   }
   if (found->max_budget && found->spend->value() >= *found->max_budget)
-    return end_user_over_budget(*found, found->spend->value());
+    return end_user_over_budget(found->id, found->spend->value(), *found->max_budget);
   return {};
 }
 
-Error end_user_over_budget(const CachedBudget& end_user, double spend) {
-  return auth_error("ExceededBudget: End User=" + end_user.id + " over budget. Spend=" +
-                        money(spend) + ", Budget=" + money(end_user.max_budget.value_or(0)),
+Error end_user_over_budget(std::string_view end_user, double spend, double budget) {
+  return auth_error("ExceededBudget: End User=" + std::string(end_user) +
+                        " over budget. Spend=" + money(spend) + ", Budget=" + money(budget),
                     "budget_exceeded", 400);
 }
 

@@ -72,9 +72,9 @@ Error key_over_budget(const CachedKey& key, double spend);
 Error owner_over_budget(const CachedOwner& owner, double spend);
 
 // 400 budget_exceeded / blocked for an end user (the body's `user`, x-litellm-customer-id) whose
-// budget is spent; nothing for end users without a budget.
+// budget (their own, else max_end_user_budget) is spent; nothing for end users without a budget.
 Result<void> check_end_user(const KeySnapshot* snapshot, std::string_view end_user);
-Error end_user_over_budget(const CachedBudget& end_user, double spend);
+Error end_user_over_budget(std::string_view end_user, double spend, double budget);
 
 // 401 key_model_access_denied (team_…, user_…), when the key, its team or its user may not call
 // `model_group`. A key of a team whose models include "all-team-models" may call what its team

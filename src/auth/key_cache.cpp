@@ -48,7 +48,10 @@ std::string hash_key(std::string_view key) {
   return hex;
 }
 
-KeyCache::KeyCache() : snapshot_(std::make_shared<const KeySnapshot>()) {}
+KeyCache::KeyCache(std::optional<double> default_end_user_budget)
+    : default_end_user_budget_(default_end_user_budget),
+      snapshot_(std::make_shared<const KeySnapshot>(
+          KeySnapshot{.default_end_user_budget = default_end_user_budget})) {}
 
 namespace {
 
@@ -126,11 +129,13 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
   for (store::UserRecord& record : store.all_users()) {
     add_owner(snapshot->users, "user", store::kUserPrefix, record.user_id, record);
   }
-  for (const store::EndUserRecord& end_user : store.limited_end_users()) {
+  snapshot->default_end_user_budget = default_end_user_budget_;
+  for (const store::EndUserRecord& end_user :
+       default_end_user_budget_ ? store.all_end_users() : store.limited_end_users()) {
     const std::string live_id = store::kEndUserPrefix + end_user.user_id;
     CachedBudget budget{
         .id = end_user.user_id,
-        .max_budget = end_user.max_budget,
+        .max_budget = end_user.max_budget ? end_user.max_budget : default_end_user_budget_,
         .blocked = end_user.blocked,
         .spend = live_spend_for(live_spend_, live_id, end_user.spend, reset_tokens)};
     live.emplace(live_id, budget.spend);

@@ -106,8 +106,11 @@ struct CachedKey {
 struct KeySnapshot {
   std::unordered_map<std::string, CachedOwner> teams;  // by team_id
   std::unordered_map<std::string, CachedOwner> users;  // by user_id
-  std::unordered_map<std::string, CachedBudget>
-      end_users;                                    // by id; only those with a budget or blocked
+  // By id: those with a budget or blocked; with a default budget (max_end_user_budget), every
+  // end user the database knows, each without a budget of their own given the default.
+  std::unordered_map<std::string, CachedBudget> end_users;
+  // litellm_settings.max_end_user_budget: also the budget of an end user not in end_users yet.
+  std::optional<double> default_end_user_budget;
   std::unordered_map<std::string, CachedKey> keys;  // by token
   const CachedKey* find(const std::string& token) const {
     const auto it = keys.find(token);
@@ -125,7 +128,7 @@ std::string hash_key(std::string_view key);
 
 class KeyCache {
  public:
-  KeyCache();
+  explicit KeyCache(std::optional<double> default_end_user_budget = std::nullopt);
   // Store thread: reads every key and publishes a new snapshot. Keys in reset_tokens had their
   // spend set in the database (budget reset, update): their live spend takes that value.
   // Teams in reset_tokens appear as store::kTeamPrefix + team_id.
@@ -141,6 +144,7 @@ class KeyCache {
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
  private:
+  const std::optional<double> default_end_user_budget_;
   std::atomic<std::shared_ptr<const KeySnapshot>> snapshot_;
   std::atomic<std::uint64_t> version_{0};
   // Only the store thread touches these: the live spend of every key it has seen, and of every

@@ -105,6 +105,8 @@ struct LitellmSettings {
   bool set_verbose = false;
   FallbackSettings fallback_settings;
   std::optional<CacheSettings> cache;  // `cache: true`; nullopt: no response cache
+  // USD: the budget of every end user who has none of their own (docs/KEYS.md).
+  std::optional<double> max_end_user_budget;
 };
 
 struct GeneralSettings {

@@ -635,6 +635,8 @@ class Loader {
         assign(settings.request_timeout_s, read_number(field, Sign::positive));
       } else if (field.key == "set_verbose") {
         assign(settings.set_verbose, read_bool(field));
+      } else if (field.key == "max_end_user_budget") {
+        settings.max_end_user_budget = read_number(field, Sign::non_negative);
       } else if (field.key == "cache") {
         cache_on = read_bool(field);
         cache_field = field;

@@ -181,4 +181,33 @@ return left
   return script;
 }
 
+const redis::Script& exchange_latency_script() {
+  static const redis::Script script(R"(
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local instance, max_age = ARGV[1], tonumber(ARGV[2])
+local means = {}
+for i = 3, #ARGV, 2 do
+  local key = 'llmux:latency:' .. ARGV[i]
+  if tonumber(ARGV[i + 1]) > 0 then
+    redis.call('HSET', key, instance, string.format('%s:%d', ARGV[i + 1], now))
+    redis.call('PEXPIRE', key, max_age)
+  end
+  local figures = redis.call('HGETALL', key)
+  local sum, count = 0, 0
+  for j = 1, #figures, 2 do
+    local latency, told = string.match(figures[j + 1], '^(%d+):(%d+)$')
+    if latency and now - tonumber(told) <= max_age then
+      sum, count = sum + tonumber(latency), count + 1
+    else
+      redis.call('HDEL', key, figures[j])
+    end
+  end
+  means[#means + 1] = count > 0 and math.floor(sum / count) or 0
+end
+return means
+)");
+  return script;
+}
+
 }  // namespace llmux::fleet

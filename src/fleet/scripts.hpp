@@ -58,4 +58,11 @@ const redis::Script& count_failure_script();
 // left (0 or less: not cooling).
 const redis::Script& cooling_script();
 
+// Tells the fleet this instance's latency figures and reads the fleet's (latency-based-routing):
+// each deployment's hash holds one figure per instance with the Redis time it was told; a figure
+// older than max age ms counts no more (its instance stopped telling it) and is removed.
+// ARGV: instance id, max age ms, then per deployment: id, this instance's latency in µs (0: none).
+// Reply: per deployment, the mean of the fresh figures in µs (0: none).
+const redis::Script& exchange_latency_script();
+
 }  // namespace llmux::fleet

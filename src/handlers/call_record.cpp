@@ -169,9 +169,9 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
 
   // Redis counts only the holders with limits or a budget; none: no round trip.
   struct Whose {
-    const auth::CachedOwner* owner = nullptr;      // a team or user; else the key, unless
-    const auth::ModelBudget* model = nullptr;      // the key's budget for the model, or
-    const auth::CachedBudget* end_user = nullptr;  // the end user's
+    const auth::CachedOwner* owner = nullptr;  // a team or user; else the key, unless
+    const auth::ModelBudget* model = nullptr;  // the key's budget for the model, or
+    bool end_user = false;                     // the end user's
   };
   std::array<fleet::Holder, 5> counted;
   std::array<Whose, 5> whose{};
@@ -192,15 +192,20 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
                                 .spend = budget->spend->value(now),
                                 .charged_at_end = false};
   }
-  if (const auth::CachedBudget* end_user =
-          caller.snapshot ? caller.snapshot->find_end_user(end_user_) : nullptr;
-      end_user && end_user->max_budget) {
-    end_user_subject_ = store::kEndUserPrefix + end_user->id;
-    whose[counted_count].end_user = end_user;
+  // An end user the database does not know yet has spent nothing, and has the default budget.
+  const auth::CachedBudget* end_user =
+      caller.snapshot ? caller.snapshot->find_end_user(end_user_) : nullptr;
+  const std::optional<double> end_user_budget =
+      end_user ? end_user->max_budget
+               : (caller.snapshot && !end_user_.empty() ? caller.snapshot->default_end_user_budget
+                                                        : std::nullopt);
+  if (end_user_budget) {
+    end_user_subject_ = store::kEndUserPrefix + std::string(end_user_);
+    whose[counted_count].end_user = true;
     counted[counted_count++] = {.subject = end_user_subject_,
                                 .kind = "end user",
-                                .budget = end_user->max_budget,
-                                .spend = end_user->spend->value()};
+                                .budget = end_user_budget,
+                                .spend = end_user ? end_user->spend->value() : 0.0};
   }
   if (counted_count == 0) co_return Result<void>{};
   const std::span<const fleet::Holder> asked(counted.data(), counted_count);
@@ -221,7 +226,7 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
       }
       if (refused.model) co_return auth::model_over_budget(*caller.key, request_->model);
       if (refused.end_user)
-        co_return auth::end_user_over_budget(*refused.end_user, admission.spend);
+        co_return auth::end_user_over_budget(end_user_, admission.spend, *refusing.budget);
       co_return refused.owner ? auth::owner_over_budget(*refused.owner, admission.spend)
                               : auth::key_over_budget(*caller.key, admission.spend);
     }

@@ -64,6 +64,10 @@ Load InMemoryHealth::load(const Deployment& deployment, TimePoint now) const {
     load.requests_this_minute = state.requests.load(std::memory_order_relaxed);
     load.tokens_this_minute = state.tokens.load(std::memory_order_relaxed);
   }
+  if (nanoseconds(now) < state.fleet_latency_until_ns.load(std::memory_order_relaxed)) {
+    const std::int64_t fleet_latency = state.fleet_latency_us.load(std::memory_order_relaxed);
+    if (fleet_latency > 0) load.latency = std::chrono::microseconds(fleet_latency);
+  }
   if (nanoseconds(now) < state.fleet_until_ns.load(std::memory_order_relaxed)) {
     load.requests_this_minute =
         std::max(load.requests_this_minute, state.fleet_requests.load(std::memory_order_relaxed));
@@ -80,6 +84,20 @@ void InMemoryHealth::observe_fleet_usage(const Deployment& deployment, std::int6
   state.fleet_requests.store(requests, std::memory_order_relaxed);
   state.fleet_tokens.store(tokens, std::memory_order_relaxed);
   state.fleet_until_ns.store(nanoseconds(until), std::memory_order_relaxed);
+}
+
+std::chrono::microseconds InMemoryHealth::own_latency(std::size_t deployment_index) const {
+  if (deployment_index >= count_) return std::chrono::microseconds(0);
+  return std::chrono::microseconds(
+      slots_[deployment_index].latency_us.load(std::memory_order_relaxed));
+}
+
+void InMemoryHealth::observe_fleet_latency(std::size_t deployment_index,
+                                           std::chrono::microseconds latency, TimePoint until) {
+  if (deployment_index >= count_) return;
+  Slot& state = slots_[deployment_index];
+  state.fleet_latency_us.store(latency.count(), std::memory_order_relaxed);
+  state.fleet_latency_until_ns.store(nanoseconds(until), std::memory_order_relaxed);
 }
 
 void InMemoryHealth::call_started(const Deployment& deployment, TimePoint now) {

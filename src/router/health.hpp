@@ -44,7 +44,9 @@ struct Load {
   // client chose) since the process started, whether or not cooldowns are on: what an operator
   // reads, not a routing input.
   std::int64_t failures = 0;
-  std::chrono::microseconds latency{0};  // recent average; 0 = no data yet
+  // Recent average: the fleet's while its figure is fresh (observe_fleet_latency), else this
+  // process's own; 0 = no data yet.
+  std::chrono::microseconds latency{0};
 };
 
 // How one call ended, as the router reports it.
@@ -80,6 +82,13 @@ class HealthState {
   // `until`: until then load() reports at least these.
   virtual void observe_fleet_usage(const Deployment& deployment, std::int64_t requests,
                                    std::int64_t tokens, TimePoint until) = 0;
+  // This process's own latency average for the deployment (by Deployment::index), whatever the
+  // fleet says: what it tells the fleet. 0 = no data yet.
+  virtual std::chrono::microseconds own_latency(std::size_t deployment_index) const = 0;
+  // The fleet's latency figure for the deployment (by Deployment::index), which load() reports
+  // instead of this process's own until `until`; 0 = the fleet has none (own figure used).
+  virtual void observe_fleet_latency(std::size_t deployment_index,
+                                     std::chrono::microseconds latency, TimePoint until) = 0;
 };
 
 // One process's state, indexed by Deployment::index. Reads and successful calls are lock-free
@@ -99,6 +108,9 @@ class InMemoryHealth final : public HealthState {
   void cool(std::size_t deployment_index, TimePoint until) override;
   void observe_fleet_usage(const Deployment& deployment, std::int64_t requests, std::int64_t tokens,
                            TimePoint until) override;
+  std::chrono::microseconds own_latency(std::size_t deployment_index) const override;
+  void observe_fleet_latency(std::size_t deployment_index, std::chrono::microseconds latency,
+                             TimePoint until) override;
 
  private:
   struct alignas(64) Slot {
@@ -113,6 +125,9 @@ class InMemoryHealth final : public HealthState {
     std::atomic<std::int64_t> fleet_requests{0};
     std::atomic<std::int64_t> fleet_tokens{0};
     std::atomic<std::int64_t> fleet_until_ns{0};
+    // The fleet's latency figure, valid until fleet_latency_until_ns.
+    std::atomic<std::int64_t> fleet_latency_us{0};
+    std::atomic<std::int64_t> fleet_latency_until_ns{0};
     std::mutex failure_mutex;
     std::int64_t failure_minute = -1;  // guarded by failure_mutex
     int failures = 0;                  // guarded by failure_mutex

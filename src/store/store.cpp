@@ -481,6 +481,8 @@ std::vector<EndUserRecord> Store::limited_end_users() {
   return records(*database_, kEndUsers, " WHERE max_budget IS NOT NULL OR blocked = 1");
 }
 
+std::vector<EndUserRecord> Store::all_end_users() { return records(*database_, kEndUsers, ""); }
+
 namespace {
 
 constexpr std::string_view kSpendLogColumns =

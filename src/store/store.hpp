@@ -210,6 +210,7 @@ class Store {
   std::optional<EndUserRecord> find_end_user(const std::string& user_id);
   // Only those with a budget or blocked: the rest need no check on the request path.
   std::vector<EndUserRecord> limited_end_users();
+  std::vector<EndUserRecord> all_end_users();
 
   // Spend: one transaction per batch. A batch id seen before is skipped (its first COMMIT
   // landed even if the answer to it was lost), so a retried batch is never counted twice.

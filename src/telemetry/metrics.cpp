@@ -193,6 +193,9 @@ void Metrics::render_fleet(std::string& out) const {
   one("llmux_fleet_local_deployment_claims_total", "counter",
       "Attempts on a deployment with rpm / tpm decided by this instance's counts: Redis was away.",
       read(fleet_.local_deployment_claims));
+  one("llmux_fleet_latency_exchanges_total", "counter",
+      "Times this instance told its deployment latencies to Redis and read the fleet's.",
+      read(fleet_.latency_exchanges));
 }
 
 }  // namespace llmux::telemetry

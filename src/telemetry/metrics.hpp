@@ -127,6 +127,7 @@ struct FleetMetrics {
       0};  // deployment cooldowns taken from the fleet (announced or found running)
   Counter call_ends_counted{0};  // calls whose end (tokens, cost, freed slots) Redis has counted
   Counter local_deployment_claims{0};  // deployment rpm / tpm decided locally: Redis was away
+  Counter latency_exchanges{0};  // latency figures told to and read from Redis (one script each)
 };
 
 class Metrics {

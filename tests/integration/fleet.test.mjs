@@ -14,6 +14,7 @@ import { kMasterKey, metricValue } from '../support/stack.mjs';
 import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
 
 const kLeaseSeconds = 1.5;
+const kDefaultEndUserBudget = 2.5 * kCallCost;
 const kCooldownSeconds = 4;
 // A group whose first tier always fails (500) and whose second answers: a call goes to the
 // failing deployment unless it is cooling.
@@ -51,6 +52,7 @@ function startInstance(routerSettings = {}) {
         master_key: kMasterKey, database_url: postgres.url, drain_timeout_s: 5,
         fleet_lease_s: kLeaseSeconds,
       },
+      litellm_settings: { max_end_user_budget: kDefaultEndUserBudget },
       router_settings: {
         redis_host: redis.host, redis_port: redis.port,
         allowed_fails: 1, cooldown_time: kCooldownSeconds, num_retries: 0, ...routerSettings,
@@ -261,6 +263,16 @@ test('an end user\'s max_budget counts the spend of every instance', async () =>
   assert.equal(refused.type, 'budget_exceeded');
   const spent = String(Number((3 * kCallCost).toPrecision(10)));
   assert.ok(refused.message.startsWith(`ExceededBudget: End User=${endUser} over budget. Spend=${spent},`), refused.message);
+});
+
+test('max_end_user_budget holds an end user the database does not know yet across the instances', async () => {
+  const endUser = `fleet-new-end-user-${Date.now()}`;
+  const { statuses, refused } = await spendInTurn(kMasterKey, { user: endUser });
+  assert.deepEqual(statuses, [200, 200, 200, 400]);
+  assert.equal(refused.type, 'budget_exceeded');
+  const money = (usd) => String(Number(usd.toPrecision(10)));
+  assert.equal(refused.message,
+    `ExceededBudget: End User=${endUser} over budget. Spend=${money(3 * kCallCost)}, Budget=${money(kDefaultEndUserBudget)}`);
 });
 
 test('a team rpm_limit holds across the instances for all its keys', async () => {

@@ -306,5 +306,36 @@ TEST_F(AuthenticateTest, AUsersModelsGovernItsPersonalKeysAndNoDefaultModelsLeav
   EXPECT_TRUE(check_model_access(*carol_team->key, "claude", {"anthropic"}));
 }
 
+TEST_F(AuthenticateTest, MaxEndUserBudgetIsTheBudgetOfEndUsersWithoutOne) {
+  store::EndUserRecord plain{.user_id = "plain", .spend = 0.5};
+  store::EndUserRecord own{.user_id = "own", .spend = 0.5, .max_budget = 2.0};
+  store_->save_end_user(plain);
+  store_->set_end_user_spend("plain", 0.5);
+  store_->save_end_user(own);
+  store_->set_end_user_spend("own", 0.5);
+
+  KeyCache without_default;
+  without_default.rebuild(*store_, {});
+  EXPECT_EQ(without_default.snapshot()->find_end_user("plain"), nullptr);  // nothing to check
+  EXPECT_TRUE(check_end_user(without_default.snapshot().get(), "plain"));
+
+  KeyCache with_default(0.5);
+  with_default.rebuild(*store_, {});
+  const auto snapshot = with_default.snapshot();
+  ASSERT_NE(snapshot->find_end_user("plain"), nullptr);
+  EXPECT_EQ(snapshot->find_end_user("plain")->max_budget, 0.5);
+  EXPECT_EQ(snapshot->find_end_user("own")->max_budget, 2.0);  // their own wins
+  EXPECT_EQ(snapshot->default_end_user_budget, 0.5);
+  const auto refused = check_end_user(snapshot.get(), "plain");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "ExceededBudget: End User=plain over budget. Spend=0.5, Budget=0.5");
+  EXPECT_TRUE(check_end_user(snapshot.get(), "own"));
+  // One the database does not know yet has spent nothing.
+  EXPECT_TRUE(check_end_user(snapshot.get(), "new"));
+  KeyCache nothing_allowed(0.0);
+  EXPECT_FALSE(check_end_user(nothing_allowed.snapshot().get(), "new"));
+}
+
 }  // namespace
 }  // namespace llmux::auth

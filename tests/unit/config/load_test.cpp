@@ -410,6 +410,7 @@ litellm_settings:
   num_retries: 2
   request_timeout: 90
   set_verbose: on
+  max_end_user_budget: 0.25
 router_settings:
   routing_strategy: least-busy
   num_retries: 4
@@ -432,6 +433,11 @@ general_settings:
   EXPECT_EQ(config.litellm_settings.num_retries, 2);
   EXPECT_EQ(config.litellm_settings.request_timeout_s, 90);
   EXPECT_TRUE(config.litellm_settings.set_verbose);
+  EXPECT_EQ(config.litellm_settings.max_end_user_budget, 0.25);
+  EXPECT_EQ(load("litellm_settings:\n  drop_params: true\n").litellm_settings.max_end_user_budget,
+            std::nullopt);
+  EXPECT_THAT(problems_of("litellm_settings:\n  max_end_user_budget: -1\n"),
+              ElementsAre(HasSubstr("config.yaml:2: litellm_settings.max_end_user_budget:")));
   EXPECT_EQ(config.router_settings.routing_strategy, "least-busy");
   EXPECT_EQ(config.router_settings.num_retries, 4);
   EXPECT_EQ(config.router_settings.timeout_s, 15.5);

@@ -161,5 +161,23 @@ TEST(Health, TheFleetsUsageCountsUntilItsMinuteEnds) {
   EXPECT_EQ(health.load(d, kStart + 10s).requests_this_minute, 1);  // the fleet's minute ended
 }
 
+TEST(Health, TheFleetsLatencyReplacesTheOwnUntilItIsStale) {
+  InMemoryHealth health(2, {});
+  const Deployment d = deployment(0), unmeasured = deployment(1);
+  health.call_finished(d, {.success = true, .latency = 100ms}, kStart);
+  health.observe_fleet_latency(d.index, 900ms, kStart + 3s);
+  health.observe_fleet_latency(unmeasured.index, 40ms, kStart + 3s);
+  EXPECT_EQ(health.load(d, kStart + 1s).latency, 900ms);
+  EXPECT_EQ(health.load(unmeasured, kStart + 1s).latency, 40ms);  // known only from the fleet
+  EXPECT_EQ(health.own_latency(d.index), 100ms);  // what this process tells the fleet
+  EXPECT_EQ(health.own_latency(unmeasured.index), 0ms);
+  // Stale (the fleet was not heard from since): this process's own figures again.
+  EXPECT_EQ(health.load(d, kStart + 3s).latency, 100ms);
+  EXPECT_EQ(health.load(unmeasured, kStart + 3s).latency, 0ms);
+  // A fleet without a figure for the deployment leaves the own one.
+  health.observe_fleet_latency(d.index, 0ms, kStart + 6s);
+  EXPECT_EQ(health.load(d, kStart + 4s).latency, 100ms);
+}
+
 }  // namespace
 }  // namespace llmux::router
