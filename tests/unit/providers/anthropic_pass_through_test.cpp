@@ -4,6 +4,7 @@
 #include "providers/anthropic.hpp"
 #include "providers/openai_compatible.hpp"
 #include "providers/vertex.hpp"
+#include "providers/wire/sse.hpp"
 
 #include "provider_test.hpp"
 
@@ -41,7 +42,7 @@ TEST(AnthropicPassThrough, OnlyAnthropicsOwnApiSpeaksMessages) {
   EXPECT_FALSE(kAnthropic.speaks(api::Endpoint::chat_completions));
   const AnthropicProvider vertex(vertex_anthropic_addressing());
   EXPECT_FALSE(vertex.speaks(api::Endpoint::messages)) << "Claude on Vertex AI is translated";
-  const OpenAiCompatibleProvider openai;
+  const OpenAiCompatibleProvider openai(/*ask_stream_usage=*/true);
   EXPECT_FALSE(openai.speaks(api::Endpoint::messages));
 }
 
@@ -118,8 +119,8 @@ TEST(AnthropicPassThrough, DecodeHandsBackTheBytesAndReadsTheUsage) {
   auto failed = kAnthropic.decode(
       messages(kRichCall),
       R"({"type":"error","error":{"type":"invalid_request_error","message":"bad"}})", "m");
-  ASSERT_FALSE(failed);
-  EXPECT_EQ(http_status(failed.error()), 400);
+  ASSERT_FALSE(failed) << "an error in a 2xx body is the upstream's failure, not an answer";
+  EXPECT_EQ(failed.error().message, "bad");
 }
 
 // Each event of `sse` as its `event:` name and its data's bytes.
