@@ -45,7 +45,7 @@ Dialect make_dialect() {
   if constexpr (std::is_same_v<Dialect, handlers::ResponsesDialect>)
     return Dialect(no_store);
   else
-    return Dialect();
+    return Dialect({});  // no anthropic-beta or anthropic-version header
 }
 
 template <class Dialect>
@@ -70,7 +70,7 @@ void translate_answer(benchmark::State& state, api::Endpoint endpoint, std::stri
   const std::string answer = read_openai_fixture("chat_completion.json");
   const api::Usage usage{.prompt_tokens = 19, .completion_tokens = 10, .total_tokens = 29};
   for (auto _ : state) {
-    auto translated = dialect.answer(answer, usage);
+    auto translated = dialect.answer(answer, usage, /*native=*/false);
     benchmark::DoNotOptimize(translated->data());
   }
 }
@@ -93,7 +93,7 @@ void translate_stream(benchmark::State& state, api::Endpoint endpoint, std::stri
     Dialect dialect = make_dialect<Dialect>();
     if (!dialect.translate(*client)) throw std::runtime_error("rejected");
     for (std::size_t i = 0; i < frames.size(); ++i)
-      bytes += dialect.frames(frames[i], i + 1 == frames.size()).size();
+      bytes += dialect.frames(frames[i], i + 1 == frames.size(), /*native=*/false).size();
   }
   benchmark::DoNotOptimize(bytes);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(frames.size()));

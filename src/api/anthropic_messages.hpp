@@ -1,7 +1,7 @@
 // Anthropic's Messages API as clients send it to the gateway (POST /v1/messages and its
-// count_tokens): the body's validation, the call as an OpenAI chat completion (every deployment,
-// Anthropic's included, is sent that), and chat answers and chunks back as Anthropic messages and
-// events. docs/DIALECTS.md lists what is translated and what is not.
+// count_tokens): the body's validation, the call as an OpenAI chat completion (what every
+// deployment but Anthropic's own is sent), and chat answers and chunks back as Anthropic messages
+// and events. docs/DIALECTS.md lists what is translated and what is passed through.
 #pragma once
 
 #include "api/usage.hpp"

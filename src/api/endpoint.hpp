@@ -5,8 +5,8 @@
 namespace llmux::api {
 
 // OpenAI's endpoints, then the ingress dialects: Anthropic's Messages API (messages, and its
-// count_tokens) and OpenAI's Responses API. Their calls are sent to every deployment as a chat
-// completion (handlers/dialects).
+// count_tokens) and OpenAI's Responses API. Their calls are sent as a chat completion to every
+// deployment that does not speak the dialect itself (handlers/dialects).
 enum class Endpoint {
   chat_completions,
   completions,

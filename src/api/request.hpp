@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace llmux::api {
@@ -31,6 +32,13 @@ struct Request {
   bool include_usage = false;  // stream_options.include_usage
   // The body's text when the gateway built the body (request_from_body): `text` views it.
   std::shared_ptr<const std::string> built_text;
+  // An ingress dialect's call as a chat completion: the client's own request, sent instead to a
+  // deployment whose provider speaks that dialect (providers::Provider::speaks). It outlives the
+  // call; nullptr for a call made in OpenAI's dialect.
+  const Request* native = nullptr;
+  // The client's headers that such a deployment is sent too (Anthropic's anthropic-beta and
+  // anthropic-version), lower-case names; set on the client's own request.
+  std::vector<std::pair<std::string, std::string>> native_headers;
 };
 
 // Parses and validates `text` for `endpoint`. `model_override` (non-empty) stands in for the

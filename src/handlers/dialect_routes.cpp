@@ -89,7 +89,9 @@ void DialectRoutes::add_to(server::Routes& routes) {
 }
 
 asio::awaitable<void> DialectRoutes::messages(server::Exchange& exchange) {
-  MessagesDialect dialect;
+  MessagesDialect dialect(
+      {{"anthropic-beta", std::string(exchange.header("anthropic-beta"))},
+       {"anthropic-version", std::string(exchange.header("anthropic-version"))}});
   co_await calls_.handle(exchange, api::Endpoint::messages, {}, dialect);
 }
 

@@ -69,16 +69,27 @@ Result<api::Request> chat_request(const json::object& client,
 
 }  // namespace
 
-Result<api::Request> MessagesDialect::translate(api::Request& client) {
-  body_ = &client.body;
-  return chat_request(client.body, &api::messages_to_chat);
+MessagesDialect::MessagesDialect(std::vector<std::pair<std::string, std::string>> headers)
+    : headers_(std::move(headers)) {
+  std::erase_if(headers_, [](const auto& header) { return header.second.empty(); });
 }
 
-Result<std::string> MessagesDialect::answer(std::string chat_answer, const api::Usage& usage) {
+Result<api::Request> MessagesDialect::translate(api::Request& client) {
+  body_ = &client.body;
+  client.native_headers = std::move(headers_);
+  auto chat = chat_request(client.body, &api::messages_to_chat);
+  if (chat) chat->native = &client;
+  return chat;
+}
+
+Result<std::string> MessagesDialect::answer(std::string chat_answer, const api::Usage& usage,
+                                            bool native) {
+  if (native) return chat_answer;
   return api::chat_answer_to_message(chat_answer, usage, *body_);
 }
 
-std::string_view MessagesDialect::frames(std::string_view chat_frames, bool last) {
+std::string_view MessagesDialect::frames(std::string_view chat_frames, bool last, bool native) {
+  if (native) return chat_frames;
   if (!chunks_) chunks_.emplace(writer_.emplace(*body_));
   return chunks_->frames(chat_frames, last);
 }
@@ -175,13 +186,15 @@ Result<api::Request> ResponsesDialect::translate(api::Request& client) {
   return chat_request(client.body, &api::responses_to_chat);
 }
 
-Result<std::string> ResponsesDialect::answer(std::string chat_answer, const api::Usage& usage) {
+Result<std::string> ResponsesDialect::answer(std::string chat_answer, const api::Usage& usage,
+                                             bool /*native*/) {
   auto response = api::chat_answer_to_response(chat_answer, usage, *body_, id_);
   if (response && stateful_ && store_) to_keep_ = *response;
   return response;
 }
 
-std::string_view ResponsesDialect::frames(std::string_view chat_frames, bool last) {
+std::string_view ResponsesDialect::frames(std::string_view chat_frames, bool last,
+                                          bool /*native*/) {
   if (!chunks_) chunks_.emplace(writer_.emplace(*body_, id_));
   const bool was_finished = writer_->finished();
   const std::string_view frames = chunks_->frames(chat_frames, last);

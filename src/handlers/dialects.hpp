@@ -1,8 +1,9 @@
 // The dialect a model call's client speaks: how its parsed request becomes the call the relay
 // sends, and how the relay's answers (OpenAI chat completions and chunks) and errors go back to
 // it. The base is OpenAI's own: the request as parsed, answers as the relay writes them.
-// Anthropic's Messages API and OpenAI's Responses API are sent to every deployment as a chat
-// completion and their answers translated back (api/anthropic_messages, api/responses). The
+// Anthropic's Messages API is passed through to Anthropic deployments and sent to every other as
+// a chat completion; OpenAI's Responses API is sent to every deployment as a chat completion;
+// translated answers are translated back (api/anthropic_messages, api/responses). The
 // Responses API's dialect also keeps its responses (handlers/stored_responses) and continues
 // from them.
 #pragma once
@@ -21,6 +22,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace llmux::handlers {
 
@@ -45,13 +48,15 @@ class Dialect {
   // The client's parsed request → the request the relay sends. `client` stays alive (and
   // unchanged) for the whole call: the answers are written against it.
   virtual Result<api::Request> translate(api::Request& client) { return std::move(client); }
-  // A whole answer, from the chat completion's bytes and its usage.
-  virtual Result<std::string> answer(std::string chat_answer, const api::Usage&) {
+  // A whole answer, from the chat completion's bytes and its usage. `native`: the answer is in the
+  // client's dialect already, from a deployment that speaks it (relay::Outcome::native).
+  virtual Result<std::string> answer(std::string chat_answer, const api::Usage&, bool /*native*/) {
     return chat_answer;
   }
-  // A stream's frames (OpenAI chunks as SSE events) → the client's frames: a view of `frames` or
-  // of the dialect's own buffer, valid until the next call. `last`: the relay's stream has ended.
-  virtual std::string_view frames(std::string_view chat_frames, bool /*last*/) {
+  // A stream's frames (OpenAI chunks as SSE events, or the dialect's own when `native`) → the
+  // client's frames: a view of `frames` or of the dialect's own buffer, valid until the next
+  // call. `last`: the relay's stream has ended.
+  virtual std::string_view frames(std::string_view chat_frames, bool /*last*/, bool /*native*/) {
     return chat_frames;
   }
   // The event that ends a started stream with an error.
@@ -83,16 +88,24 @@ class ChunkTranslator final : providers::wire::SseEventSink {
   std::string out_;
 };
 
+// Anthropic's Messages API. An Anthropic deployment is sent the client's call as it is, with the
+// client's anthropic-beta and anthropic-version headers, and its answer passed back; any other is
+// sent it as a chat completion, the answer translated back.
 class MessagesDialect final : public Dialect {
  public:
+  // `headers`: the client's headers an Anthropic deployment takes (empty values: not sent).
+  explicit MessagesDialect(std::vector<std::pair<std::string, std::string>> headers);
+
   Result<api::Request> translate(api::Request& client) override;
-  Result<std::string> answer(std::string chat_answer, const api::Usage& usage) override;
-  std::string_view frames(std::string_view chat_frames, bool last) override;
+  Result<std::string> answer(std::string chat_answer, const api::Usage& usage,
+                             bool native) override;
+  std::string_view frames(std::string_view chat_frames, bool last, bool native) override;
   std::string stream_error(const Error& error) override;
   int error_status(const Error& error) override { return api::messages_error_status(error); }
   std::string error_body(const Error& error) override { return api::messages_error_body(error); }
 
  private:
+  std::vector<std::pair<std::string, std::string>> headers_;
   const boost::json::object* body_ = nullptr;  // the client's
   std::optional<api::MessagesStreamWriter> writer_;
   std::optional<ChunkTranslator<api::MessagesStreamWriter>> chunks_;
@@ -108,8 +121,9 @@ class ResponsesDialect final : public Dialect {
   asio::awaitable<void> keep_state() override;
 
   Result<api::Request> translate(api::Request& client) override;
-  Result<std::string> answer(std::string chat_answer, const api::Usage& usage) override;
-  std::string_view frames(std::string_view chat_frames, bool last) override;
+  Result<std::string> answer(std::string chat_answer, const api::Usage& usage,
+                             bool native) override;
+  std::string_view frames(std::string_view chat_frames, bool last, bool native) override;
   std::string stream_error(const Error& error) override;
 
  private:

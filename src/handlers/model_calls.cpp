@@ -34,7 +34,8 @@ class ExchangeSink final : public relay::Sink {
 
   asio::awaitable<void> answer(std::string chat_answer) override {
     if (fill_) co_await fill_->cache.store(fill_->ticket, chat_answer, record_.outcome.usage);
-    auto translated = dialect_.answer(std::move(chat_answer), record_.outcome.usage);
+    auto translated =
+        dialect_.answer(std::move(chat_answer), record_.outcome.usage, record_.outcome.native);
     if (!translated) co_return co_await refuse(translated.error());
     std::string body = std::move(*translated);
     if (dialect_.has_state_to_keep()) co_await dialect_.keep_state();
@@ -54,7 +55,7 @@ class ExchangeSink final : public relay::Sink {
           co_await fill_->cache.store(fill_->ticket, std::move(*whole), usage);
       }
     }
-    const std::string_view frames = dialect_.frames(chat_frames, last);
+    const std::string_view frames = dialect_.frames(chat_frames, last, record_.outcome.native);
     if (dialect_.has_state_to_keep()) co_await dialect_.keep_state();
     if (frames.empty() && !last) co_return !client_left();
     if (!exchange_.streaming()) {

@@ -18,6 +18,9 @@ class AnthropicAddressing {
   virtual Result<void> add_headers(const Target& target, Headers& headers) const = 0;
   // Adds what names the model and version in the body (called first, on an empty body).
   virtual void address_body(const Target& target, boost::json::object& body) const = 0;
+  // Whether a client's Messages API call is passed through (docs/DIALECTS.md) rather than sent
+  // as a chat completion translated back: Anthropic's own API only, so far.
+  virtual bool passes_messages_through() const { return false; }
 };
 
 // `{api_base}/v1/messages`, `x-api-key` and `anthropic-version: 2023-06-01`, `model` in the body.
@@ -35,6 +38,9 @@ class AnthropicProvider final : public Provider {
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
                                                      std::string_view client_model,
                                                      std::size_t max_event_bytes) const override;
+  bool speaks(api::Endpoint dialect) const override {
+    return dialect == api::Endpoint::messages && addressing_.passes_messages_through();
+  }
 
  private:
   const AnthropicAddressing& addressing_;

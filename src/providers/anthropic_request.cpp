@@ -496,6 +496,8 @@ class AnthropicApiAddressing final : public AnthropicAddressing {
   void address_body(const Target& target, json::object& body) const override {
     body["model"] = target.upstream_model;
   }
+
+  bool passes_messages_through() const override { return true; }
 };
 
 const AnthropicApiAddressing kAnthropicApiAddressing;
@@ -505,8 +507,88 @@ const AnthropicApiAddressing kAnthropicApiAddressing;
 
 const AnthropicAddressing& anthropic_api_addressing() { return anthropic::kAnthropicApiAddressing; }
 
+namespace anthropic {
+namespace {
+
+// The headers of a Messages API call: the addressing's credential and version, the deployment's
+// extra headers with one anthropic-beta (the deployment's betas, then `extra_betas` unless they
+// are among them), and the client's
+// anthropic-version when it sent one (a passed-through body is in the client's version). An
+// anthropic-version in extra_headers replaces the default.
+Result<Headers> messages_headers(const AnthropicAddressing& addressing, const Target& target,
+                                 std::string extra_betas, std::string_view client_version) {
+  Headers headers;
+  headers.reserve(3 + target.extra_headers.size());
+  if (auto added = addressing.add_headers(target, headers); !added) return added.error();
+  const auto set_version = [&](std::string_view name, std::string_view value) {
+    const auto version = std::ranges::find_if(headers, [](const auto& header) {
+      return equals_ignoring_case(header.first, "anthropic-version");
+    });
+    if (version != headers.end())
+      version->second = value;
+    else
+      headers.emplace_back(name, value);
+  };
+  std::string betas;
+  for (const auto& [name, value] : target.extra_headers) {
+    if (equals_ignoring_case(name, "anthropic-beta")) {
+      if (!betas.empty()) betas += ',';
+      betas += value;
+    } else if (equals_ignoring_case(name, "anthropic-version")) {
+      set_version(name, value);
+    } else {
+      headers.emplace_back(name, value);
+    }
+  }
+  if (!client_version.empty()) set_version("anthropic-version", client_version);
+  if (!extra_betas.empty() && betas.find(extra_betas) == std::string::npos) {
+    if (!betas.empty()) betas += ',';
+    betas += extra_betas;
+  }
+  if (!betas.empty()) headers.emplace_back("anthropic-beta", std::move(betas));
+  return headers;
+}
+
+std::string_view native_header(const api::Request& request, std::string_view name) {
+  for (const auto& [key, value] : request.native_headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+// A client's Messages API call as it is: the deployment's model, and without LiteLLM's own fields
+// (`metadata` is both: only Anthropic's user_id goes on).
+Result<UpstreamRequest> pass_through(const api::Request& request, const Target& target,
+                                     const AnthropicAddressing& addressing) {
+  json::object body;
+  addressing.address_body(target, body);
+  for (const auto& [key, value] : request.body) {
+    if (key == "model" || body.contains(key)) continue;
+    if (key == "metadata") {
+      const auto* metadata = value.if_object();
+      const auto* user_id = metadata ? metadata->if_contains("user_id") : nullptr;
+      if (user_id) body["metadata"] = json::object{{"user_id", *user_id}};
+      continue;
+    }
+    if (!is_gateway_only_field(key)) body[key] = value;
+  }
+  auto url = addressing.url(target, request.stream);
+  if (!url) return url.error();
+  auto headers =
+      messages_headers(addressing, target, std::string(native_header(request, "anthropic-beta")),
+                       native_header(request, "anthropic-version"));
+  if (!headers) return headers.error();
+  return UpstreamRequest{
+      .url = std::move(*url), .headers = std::move(*headers), .body = json::serialize(body)};
+}
+
+}  // namespace
+}  // namespace anthropic
+
 Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
                                                   const Target& target) const {
+  if (request.endpoint == api::Endpoint::messages && speaks(request.endpoint))
+    return anthropic::pass_through(request, target, addressing_);
   if (request.endpoint != api::Endpoint::chat_completions) {
     return make_error(ErrorKind::invalid_request,
                       "anthropic supports chat completions only (/v1/chat/completions); this "
@@ -522,35 +604,14 @@ Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
   if (!body) return body.error();
   auto url = addressing_.url(target, request.stream);
   if (!url) return url.error();
-
-  UpstreamRequest upstream{.url = std::move(*url), .body = std::move(*body)};
-  upstream.headers.reserve(3 + target.extra_headers.size());
-  if (auto added = addressing_.add_headers(target, upstream.headers); !added) return added.error();
-  // One anthropic-beta header: the deployment's betas, plus those the request's features need.
-  // An anthropic-version in extra_headers replaces the default.
-  std::string betas;
-  for (const auto& [name, value] : target.extra_headers) {
-    if (anthropic::equals_ignoring_case(name, "anthropic-beta")) {
-      if (!betas.empty()) betas += ',';
-      betas += value;
-    } else if (anthropic::equals_ignoring_case(name, "anthropic-version")) {
-      const auto version =
-          std::ranges::find(upstream.headers, "anthropic-version", &Headers::value_type::first);
-      if (version != upstream.headers.end())
-        version->second = value;
-      else
-        upstream.headers.emplace_back(name, value);
-    } else {
-      upstream.headers.emplace_back(name, value);
-    }
-  }
-  if (translator.needs_extended_cache_ttl() &&
-      betas.find(anthropic::kExtendedCacheTtlBeta) == std::string::npos) {
-    if (!betas.empty()) betas += ',';
-    betas += anthropic::kExtendedCacheTtlBeta;
-  }
-  if (!betas.empty()) upstream.headers.emplace_back("anthropic-beta", std::move(betas));
-  return upstream;
+  // The betas the request's features need, beside the deployment's.
+  auto headers = anthropic::messages_headers(
+      addressing_, target,
+      translator.needs_extended_cache_ttl() ? std::string(anthropic::kExtendedCacheTtlBeta) : "",
+      {});
+  if (!headers) return headers.error();
+  return UpstreamRequest{
+      .url = std::move(*url), .headers = std::move(*headers), .body = std::move(*body)};
 }
 
 }  // namespace llmux::providers

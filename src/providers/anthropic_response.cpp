@@ -124,6 +124,12 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
     return upstream_failure("The upstream answered with a body that is not a JSON object.");
   if (string_at(*message, "type") == "error" || message->contains("error"))
     return decode_error(500, body);
+  // A passed-through call's answer is the client's as Anthropic sent it; only its usage is read.
+  if (request.endpoint == api::Endpoint::messages) {
+    anthropic::TokenCounts tokens;
+    if (const auto* usage = object_at(*message, "usage")) tokens.update(*usage);
+    return Reply{.body = std::string(body), .usage = tokens.openai()};
+  }
   const auto* blocks = array_at(*message, "content");
   if (!blocks) return upstream_failure("The upstream answered without message content.");
 

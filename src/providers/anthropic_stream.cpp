@@ -18,6 +18,15 @@ namespace json = boost::json;
 namespace anthropic {
 namespace {
 
+// An in-stream `error` event as the call's failure.
+Error error_of_event(const json::object& event) {
+  const auto* error = object_at(event, "error");
+  const auto type = error ? string_at(*error, "type") : std::string_view("api_error");
+  std::string message(error ? string_at(*error, "message") : std::string_view());
+  if (message.empty()) message = "The upstream stream reported an error.";
+  return anthropic_error(status_of_error_type(type), type, std::move(message));
+}
+
 class AnthropicStreamDecoder final : public SseStreamDecoder {
  public:
   AnthropicStreamDecoder(std::string_view client_model, bool include_usage, bool json_mode,
@@ -58,13 +67,7 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
       return {};
     }
     if (type == "ping") return {};
-    if (type == "error") {
-      const auto* error = object_at(event, "error");
-      const auto error_type = error ? string_at(*error, "type") : std::string_view("api_error");
-      std::string message(error ? string_at(*error, "message") : std::string_view());
-      if (message.empty()) message = "The upstream stream reported an error.";
-      return anthropic_error(status_of_error_type(error_type), error_type, std::move(message));
-    }
+    if (type == "error") return error_of_event(event);
     // The answer is under way: the role chunk goes first, as OpenAI and LiteLLM send it. It waits
     // for this event so that an error right after message_start (typically overloaded_error)
     // still reaches the client as a JSON error with its status.
@@ -197,11 +200,76 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
   bool finish_sent_ = false;
 };
 
+// A passed-through call's stream: Anthropic's events relayed as they came (each event's data
+// unchanged), their usage read on the way. message_start (and a ping) waits for the next event,
+// so that an
+// error right after it (typically overloaded_error) is still an ordinary error the router may
+// retry elsewhere; an error event is the stream's failure, which the dialect writes itself.
+class PassThroughStreamDecoder final : public SseStreamDecoder {
+ public:
+  explicit PassThroughStreamDecoder(std::size_t max_event_bytes)
+      : SseStreamDecoder(max_event_bytes) {}
+
+  const api::Usage& usage() const override { return usage_; }
+
+ private:
+  Result<void> on_event(const wire::SseEventView& event, std::string& out) override {
+    const ParsedJson parsed(event.data);
+    const auto* data = parsed.object();
+    if (!parsed.ok() || !data)
+      return upstream_failure("The upstream stream sent an event that is not a JSON object.");
+    const auto type = string_at(*data, "type");
+    if (type == "error") return error_of_event(*data);
+    const auto* usage = object_at(*data, "usage");
+    if (type == "message_start") {
+      if (const auto* message = object_at(*data, "message")) usage = object_at(*message, "usage");
+    }
+    if (usage) {
+      tokens_.update(*usage);
+      usage_ = tokens_.openai();
+    }
+    if (type == "message_start" || type == "ping") {
+      append_event(held_, event);
+      return {};
+    }
+    out += held_;
+    held_.clear();
+    append_event(out, event);
+    if (type == "message_delta") ended_ = true;
+    if (type == "message_stop") mark_done();
+    return {};
+  }
+
+  static void append_event(std::string& out, const wire::SseEventView& event) {
+    if (!event.event.empty()) {
+      out += "event: ";
+      out += event.event;
+      out += '\n';
+    }
+    wire::append_data_event(out, event.data);
+  }
+
+  Result<void> on_close(std::string& out) override {
+    // message_delta came, only message_stop is missing: the message is whole.
+    if (!ended_) return ended_early();
+    out += held_;
+    out += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    return {};
+  }
+
+  TokenCounts tokens_;
+  api::Usage usage_;
+  std::string held_;  // message_start and pings, until the next event
+  bool ended_ = false;
+};
+
 }  // namespace
 }  // namespace anthropic
 
 std::unique_ptr<StreamDecoder> AnthropicProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
+  if (request.endpoint == api::Endpoint::messages)
+    return std::make_unique<anthropic::PassThroughStreamDecoder>(max_event_bytes);
   return std::make_unique<anthropic::AnthropicStreamDecoder>(
       client_model, request.include_usage, anthropic::is_json_mode(request), max_event_bytes);
 }

@@ -137,6 +137,19 @@ asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request,
         "Model " + request.model + " does not serve /rerank (Cohere deployments do).", "model");
     co_return AttemptEnd{.failure = std::move(refused)};
   }
+  // An ingress dialect's call goes as it is to a deployment that speaks that dialect.
+  outcome.native = request.native && deployment.provider->speaks(request.native->endpoint);
+  const api::Request& sent = outcome.native ? *request.native : request;
+  co_return co_await send(sent, attempt, sink, clock, outcome, abort, client_key);
+}
+
+// The attempt's request, in the dialect the deployment is sent.
+asio::awaitable<Relay::AttemptEnd> Relay::send(const api::Request& request,
+                                               const router::Attempt& attempt, Sink& sink,
+                                               Clock& clock, Outcome& outcome,
+                                               upstream::AbortHandle& abort,
+                                               std::string_view client_key) {
+  const router::Deployment& deployment = *attempt.deployment;
   auto upstream_request = deployment.provider->encode(request, deployment.target);
   if (!upstream_request) co_return AttemptEnd{.failure = upstream_request.error()};
   upstream::Call call{

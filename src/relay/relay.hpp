@@ -31,6 +31,9 @@ struct Outcome {
   int retries = 0;      // retries and fallback groups before this answer
   int fallbacks = 0;
   std::optional<Error> failure;  // the error that ended the call (masked of secrets)
+  // The answering deployment was sent the client's own request (api::Request::native), so the
+  // answer is already in the client's dialect.
+  bool native = false;
 };
 
 // What run() ends with: the client has its answer (or left), or nothing was sent and `error`
@@ -70,6 +73,9 @@ class Relay {
   asio::awaitable<AttemptEnd> attempt(const api::Request& request, const router::Attempt& attempt,
                                       Sink& sink, Clock& clock, Outcome& outcome,
                                       upstream::AbortHandle& abort, std::string_view client_key);
+  asio::awaitable<AttemptEnd> send(const api::Request& request, const router::Attempt& attempt,
+                                   Sink& sink, Clock& clock, Outcome& outcome,
+                                   upstream::AbortHandle& abort, std::string_view client_key);
   asio::awaitable<AttemptEnd> relay_stream(const api::Request& request,
                                            const router::Attempt& attempt, upstream::Call call,
                                            Sink& sink, Clock& clock, Outcome& outcome,

@@ -1,13 +1,16 @@
 // The official Anthropic SDK talks to llmux's /v1/messages as it would to Anthropic, with an
 // OpenAI-compatible, an Anthropic and a Bedrock (Converse) deployment behind it: messages.create,
 // messages.stream (the event sequence), a tool_use / tool_result round trip, countTokens, and
-// errors in Anthropic's shape. Every deployment is sent the call as a chat completion.
+// errors in Anthropic's shape. The Anthropic deployment is sent the client's call as it is and
+// its answer passed back; the others are sent it as a chat completion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 
-import { startStack, kMasterKey, modelEntry, kUpstreamKey, postJson } from '../support/stack.mjs';
-import { fixtureStreamText, readFixture } from '../mock_upstream/bodies.mjs';
+import { startStack, kAuth, kMasterKey, modelEntry, kUpstreamKey, postJson } from '../support/stack.mjs';
+import { eventually } from '../support/assertions.mjs';
+import { fixtureStreamText, readFixture, sseEvents } from '../mock_upstream/bodies.mjs';
+import { kInputPrice, kOutputPrice } from '../support/store.mjs';
 import { readAnthropicFixture } from '../mock_upstream/dialects/anthropic.mjs';
 import { kBedrockCredentials, kConverseText } from '../mock_upstream/dialects/bedrock.mjs';
 
@@ -41,6 +44,20 @@ before(async () => {
           aws_secret_access_key: kBedrockCredentials.long.secretAccessKey,
         },
         model_info: { id: 'deployment-claude-bedrock' },
+      },
+      {
+        model_name: 'claude-priced',
+        litellm_params: {
+          model: 'anthropic/claude-priced-upstream', api_base: mockUrl, api_key: kUpstreamKey,
+          input_cost_per_token: kInputPrice, output_cost_per_token: kOutputPrice,
+          extra_headers: { 'anthropic-beta': 'deployment-beta-1' },
+        },
+        model_info: { id: 'deployment-claude-priced' },
+      },
+      {
+        model_name: 'claude-failing',
+        litellm_params: { model: 'anthropic/mock-error-500', api_base: mockUrl, api_key: kUpstreamKey },
+        model_info: { id: 'deployment-claude-failing' },
       },
       modelEntry('overloaded', 'mock-error-529', `${mockUrl}/v1`),
       // A group that fails, and one it falls back to: the router works for this dialect too.
@@ -85,20 +102,112 @@ test('messages.create against an OpenAI-compatible deployment: text, stop reason
   assert.equal(upstream.body.user, 'end-user-7');
 });
 
-test('messages.create against an Anthropic deployment', async () => {
+test('messages.create against an Anthropic deployment: the answer as Anthropic sent it', async () => {
   const before = stack.mock.requests.length;
-  // The client's anthropic-beta is not forwarded: the call is translated, not passed through.
-  const message = await client.messages.create({ model: 'claude', max_tokens: 100, messages: kHello },
-    { headers: { 'anthropic-beta': 'made-up-beta-2026' } });
-  const fixture = JSON.parse(readAnthropicFixture('message.json'));
-  assert.deepEqual(message.content, fixture.content);
-  assert.equal(message.stop_reason, 'end_turn');
-  assert.equal(message.usage.input_tokens, fixture.usage.input_tokens);
-  assert.equal(message.usage.output_tokens, fixture.usage.output_tokens);
+  const message = await client.messages.create({ model: 'claude', max_tokens: 100, messages: kHello });
+  assert.deepEqual(message, JSON.parse(readAnthropicFixture('message.json')));
   const [upstream] = upstreamSince(before);
   assert.equal(upstream.path, '/v1/messages');
-  assert.doesNotMatch(upstream.headers['anthropic-beta'] ?? '', /made-up-beta-2026/);
-  assert.deepEqual(upstream.body.messages, [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }]);
+  assert.deepEqual(upstream.body, { model: 'claude-made-up-for-tests', max_tokens: 100, messages: kHello });
+});
+
+// What a chat completion cannot carry: a cached system block, a thinking budget, a document with
+// citations, top_k, and the client's beta header.
+const kNativeOnly = {
+  model: 'claude-priced',
+  max_tokens: 3000,
+  top_k: 7,
+  system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+  thinking: { type: 'enabled', budget_tokens: 1500 },
+  messages: [{
+    role: 'user',
+    content: [
+      { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The sky is blue.' }, citations: { enabled: true } },
+      { type: 'text', text: 'What colour is the sky?' },
+    ],
+  }],
+  metadata: { user_id: 'end-user-9' },
+};
+
+function assertPassedThrough(upstream, { stream, userId = 'end-user-9', version }) {
+  const { model, ...rest } = kNativeOnly;
+  assert.equal(upstream.path, '/v1/messages');
+  assert.deepEqual(upstream.body, {
+    model: 'claude-priced-upstream', ...rest, metadata: { user_id: userId }, ...(stream ? { stream: true } : {}),
+  });
+  assert.equal(upstream.headers['anthropic-beta'], 'deployment-beta-1,made-up-beta-2026');
+  assert.equal(upstream.headers['anthropic-version'], version, 'the client\'s');
+  assert.equal(upstream.headers['x-api-key'], kUpstreamKey);
+}
+
+const costOf = (usage) => usage.input_tokens * kInputPrice + usage.output_tokens * kOutputPrice;
+const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+test('an Anthropic deployment is sent the client\'s body and anthropic-beta unchanged; the call is priced', async () => {
+  const before = stack.mock.requests.length;
+  const { data: message, response } = await client.messages.create(
+    { ...kNativeOnly, fallbacks: ['gpt-test'], num_retries: 0 },
+    { headers: { 'anthropic-beta': 'made-up-beta-2026', 'anthropic-version': '2023-06-01' } },
+  ).withResponse();
+  const fixture = JSON.parse(readAnthropicFixture('message.json'));
+  assert.deepEqual(message, fixture);
+  const [upstream] = upstreamSince(before);
+  assertPassedThrough(upstream, { stream: false, version: '2023-06-01' });
+  assert.equal(response.headers.get('x-litellm-model-id'), 'deployment-claude-priced');
+  assert.ok(close(Number(response.headers.get('x-litellm-response-cost')), costOf(fixture.usage)));
+});
+
+// The spend and tokens /metrics has counted for the priced Anthropic deployment.
+async function pricedSeries() {
+  const lines = (await (await fetch(`${stack.url}/metrics`, { headers: kAuth })).text()).split('\n');
+  const sum = (name) => lines.filter((line) => line.startsWith(`${name}{`) && line.includes('model_id="deployment-claude-priced"'))
+    .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
+  return {
+    spend: sum('litellm_spend_metric_total'),
+    input: sum('litellm_input_tokens_metric_total'),
+    output: sum('litellm_output_tokens_metric_total'),
+  };
+}
+
+test('a streamed call to an Anthropic deployment: the body unchanged, Anthropic\'s events as they came', async () => {
+  const before = stack.mock.requests.length;
+  const spentBefore = await pricedSeries();
+  const response = await postJson(stack.url, '/v1/messages', {
+    ...kNativeOnly, stream: true, metadata: { user_id: 'end-user-streamed' }, mock_response: 'not for the upstream',
+  },
+    { auth: { 'x-api-key': kMasterKey }, headers: { 'anthropic-beta': 'made-up-beta-2026', 'anthropic-version': '2099-12-31' } });
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  // Each event's data is the upstream's, byte for byte (the recording's odd spacing included).
+  const dataOf = (sse) => sseEvents(sse).map((event) => event.split('\n').find((line) => line.startsWith('data: ')));
+  const recorded = readAnthropicFixture('message_stream.sse');
+  assert.deepEqual(dataOf(text), dataOf(recorded));
+  const [upstream] = upstreamSince(before);
+  assertPassedThrough(upstream, { stream: true, userId: 'end-user-streamed', version: '2099-12-31' });
+  // Its usage is read from message_start and message_delta: the call is priced and counted
+  // (once the client has the stream: awaited).
+  const events = dataOf(recorded).map((line) => JSON.parse(line.slice(6)));
+  const usage = {
+    input_tokens: events[0].message.usage.input_tokens,
+    output_tokens: events.findLast((event) => event.type === 'message_delta').usage.output_tokens,
+  };
+  const after = await eventually(async () => {
+    const now = await pricedSeries();
+    return close(now.spend - spentBefore.spend, costOf(usage)) && now;
+  }, { what: 'the streamed call\'s spend' });
+  assert.equal(after.input - spentBefore.input, usage.input_tokens);
+  assert.equal(after.output - spentBefore.output, usage.output_tokens);
+});
+
+test('an Anthropic deployment that fails falls back to an OpenAI one, whose answer is translated', async () => {
+  const before = stack.mock.requests.length;
+  const { data: message, response } = await client.messages.create({
+    model: 'claude-failing', max_tokens: 10, messages: kHello, fallbacks: ['gpt-test'],
+  }).withResponse();
+  const fixture = JSON.parse(readFixture('chat_completion.json'));
+  assert.deepEqual(message.content, [{ type: 'text', text: fixture.choices[0].message.content }]);
+  assert.equal(response.headers.get('x-litellm-model-group'), 'gpt-test');
+  assert.deepEqual(upstreamSince(before).map((request) => request.path), ['/v1/messages', '/v1/chat/completions']);
 });
 
 test('messages.stream: Anthropic\'s event sequence, the text and usage of the chat stream', async () => {
@@ -140,7 +249,7 @@ test('messages.stream against an Anthropic deployment', async () => {
   assert.ok(message.usage.output_tokens > 0);
 });
 
-test('thinking: the budget goes as reasoning_effort, the model\'s thinking streams back as a thinking block', async () => {
+test('thinking: the budget reaches an Anthropic deployment as sent, its thinking streams back with its signature', async () => {
   const before = stack.mock.requests.length;
   const stream = client.messages.stream({
     model: 'claude-thinking', max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 2000 },
@@ -155,8 +264,8 @@ test('thinking: the budget goes as reasoning_effort, the model\'s thinking strea
   assert.equal(message.content[0].thinking, 'Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3');
   assert.equal(message.content[1].text, '27 * 453 = 12,231');
   assert.ok(deltas.includes('thinking_delta') && deltas.includes('text_delta'));
-  // medium, which the Anthropic deployment turns back into a 2048-token budget.
-  assert.deepEqual(upstreamSince(before)[0].body.thinking, { type: 'enabled', budget_tokens: 2048 });
+  assert.match(message.content[0].signature, /^EqQBCgIYAhIM/);
+  assert.deepEqual(upstreamSince(before)[0].body.thinking, { type: 'enabled', budget_tokens: 2000 });
 });
 
 test('messages.create and messages.stream against a Bedrock deployment', async () => {
@@ -227,16 +336,7 @@ test('the tool_result round trip against an Anthropic and a Bedrock deployment',
   const answer = await client.messages.create({ model: 'claude', max_tokens: 100, tools: [kGetWeather], messages: conversation });
   assert.equal(answer.stop_reason, 'end_turn');
   const [anthropic] = upstreamSince(before);
-  assert.deepEqual(anthropic.body.messages.slice(1), [
-    {
-      role: 'assistant',
-      content: [
-        { type: 'text', text: first.content[0].text },
-        ...calls.map(({ id, name, input }) => ({ type: 'tool_use', id, name, input })),
-      ],
-    },
-    { role: 'user', content: calls.map((call, index) => ({ type: 'tool_result', tool_use_id: call.id, content: `${20 + index}C` })) },
-  ]);
+  assert.deepEqual(anthropic.body.messages, conversation, 'passed through as the client sent it');
 
   before = stack.mock.requests.length;
   await client.messages.create({ model: 'claude-bedrock', max_tokens: 100, tools: [kGetWeather], messages: conversation });

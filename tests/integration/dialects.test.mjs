@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 
 import { startStack, postJson, kAuth, kHello } from '../support/stack.mjs';
 import {
-  admin, eventually, generateKey, inRoomyMinute, kCallCost, kEngines, pricedModels,
+  admin, eventually, generateKey, inRoomyMinute, kCallCost, kEngines, kInputPrice, kOutputPrice, pricedModels,
 } from '../support/store.mjs';
+import { readAnthropicFixture } from '../mock_upstream/dialects/anthropic.mjs';
 
 const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
@@ -17,7 +18,18 @@ let stack;
 before(async () => {
   database = await kEngines[0].open();
   stack = await startStack({
-    extraModelsFor: pricedModels,
+    extraModelsFor: (mockUrl) => [
+      ...pricedModels(mockUrl),
+      // Passed the Messages API call through (docs/DIALECTS.md): priced all the same.
+      {
+        model_name: 'priced-claude',
+        litellm_params: {
+          model: 'anthropic/claude-upstream', api_base: mockUrl, api_key: 'sk-upstream-priced',
+          input_cost_per_token: kInputPrice, output_cost_per_token: kOutputPrice,
+        },
+        model_info: { id: 'deployment-priced-claude' },
+      },
+    ],
     dir: database.dir,
     generalSettings: { database_url: database.url, proxy_batch_write_at: 0.5 },
   });
@@ -64,6 +76,30 @@ test('each dialect\'s call is priced, logged with its own call_type, and counted
   for (const endpoint of ['messages', 'responses']) {
     const line = metrics.split('\n').find((text) => text.startsWith(`llmux_requests_total{endpoint="${endpoint}",status="2xx"}`));
     assert.ok(line && Number(line.split(' ').at(-1)) >= 1, `${endpoint}: ${line}`);
+  }
+});
+
+test('a call passed through to an Anthropic deployment is priced and logged, streamed or not', async () => {
+  const key = await generateKey(stack.url, {});
+  const { usage } = JSON.parse(readAnthropicFixture('message.json'));
+  const whole = await callAs(key.key, '/v1/messages', messagesBody('priced-claude'));
+  assert.equal(whole.status, 200, await whole.clone().text());
+  assert.deepEqual((await whole.json()).usage, usage, 'Anthropic\'s answer, as it sent it');
+  const streamed = await callAs(key.key, '/v1/messages', { ...messagesBody('priced-claude'), stream: true });
+  assert.equal(streamed.status, 200);
+  assert.match(await streamed.text(), /event: message_stop/);
+  const rows = await eventually(async () => {
+    const logs = await admin(stack.url, 'GET', `/spend/logs?api_key=${key.token}`);
+    return logs.body.length === 2 && logs.body;
+  }, { what: 'two spend-log rows' });
+  // The recorded stream's message_start and message_delta.
+  const expected = [[usage.input_tokens, usage.output_tokens], [135, 10]];
+  const seen = rows.map((row) => [row.prompt_tokens, row.completion_tokens]);
+  assert.deepEqual(seen.sort(), expected.sort());
+  for (const row of rows) {
+    assert.equal(row.call_type, 'anthropic_messages');
+    assert.equal(row.model_group, 'priced-claude');
+    assert.ok(close(row.spend, row.prompt_tokens * kInputPrice + row.completion_tokens * kOutputPrice));
   }
 });
 

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -208,6 +209,16 @@ constexpr std::string_view kUsage =
     "\n\n";
 constexpr std::string_view kDone = "data: [DONE]\n\n";
 
+config::ModelEntry anthropic_entry(std::string group, std::string id) {
+  config::ModelEntry result = entry(std::move(group), id);
+  result.params.model = "anthropic/up-" + id;
+  result.params.api_base = "http://127.0.0.1:9";
+  return result;
+}
+
+constexpr std::string_view kMessage =
+    R"({"id":"msg_1","type":"message","role":"assistant","model":"up-a","content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":4,"output_tokens":2}})";
+
 Answer fails(int status, std::optional<std::chrono::seconds> retry_after = std::nullopt) {
   return Answer{.status = status,
                 .pieces = {R"({"error":{"message":"scripted )" + std::to_string(status) +
@@ -233,11 +244,32 @@ struct Fixture {
 
   End run(std::deque<Answer> script, bool stream, router::RequestOptions options = {},
           std::string group = "g") {
-    transport = std::make_unique<ScriptedTransport>(clock, std::move(script));
     body = R"({"model":")" + group + R"(","messages":[{"role":"user","content":"hi"}])" +
            (stream ? R"(,"stream":true})" : "}");
     auto request = api::parse_request(api::Endpoint::chat_completions, body);
     EXPECT_TRUE(request);
+    return relay(*request, std::move(script), std::move(options), std::move(group));
+  }
+
+  // A Messages API call as its dialect hands it to the relay: a chat completion carrying the
+  // client's own request.
+  End run_messages(std::deque<Answer> script, bool stream, router::RequestOptions options = {}) {
+    body = R"({"model":"g","max_tokens":9,"top_k":3,"messages":[{"role":"user","content":"hi"}])" +
+           std::string(stream ? R"(,"stream":true})" : "}");
+    auto client = api::parse_request(api::Endpoint::messages, body);
+    EXPECT_TRUE(client);
+    json::object chat{{"model", "g"},
+                      {"max_tokens", 9},
+                      {"messages", json::array{json::object{{"role", "user"}, {"content", "hi"}}}}};
+    if (stream) chat["stream"] = true;
+    api::Request request = api::request_from_body(api::Endpoint::chat_completions, chat);
+    request.native = &*client;
+    return relay(request, std::move(script), std::move(options), "g");
+  }
+
+  End relay(const api::Request& request, std::deque<Answer> script, router::RequestOptions options,
+            std::string group) {
+    transport = std::make_unique<ScriptedTransport>(clock, std::move(script));
     router::AttemptPlan plan(
         table, policy, *health, [] { return 0.0; }, group, group, std::move(options), clock.now());
     Relay relay(*transport, {}, claims);
@@ -246,7 +278,7 @@ struct Fixture {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          end = co_await relay.run(*request, plan, sink, clock, "sk-client-key-0123", outcome);
+          end = co_await relay.run(request, plan, sink, clock, "sk-client-key-0123", outcome);
         },
         asio::detached);
     io.run();
@@ -390,6 +422,68 @@ TEST(Relay, FallsBackToTheNextGroupWhenTheFirstIsSpent) {
   EXPECT_EQ(f.outcome.fallbacks, 1);
   ASSERT_TRUE(f.sink.answered);
   EXPECT_THAT(*f.sink.answered, HasSubstr(R"("model":"backup")"));
+}
+
+TEST(Relay, AMessagesCallGoesAsItIsToADeploymentThatSpeaksIt) {
+  Fixture f({anthropic_entry("g", "a")});
+  f.run_messages({Answer{.pieces = {std::string(kMessage)}}}, false);
+  ASSERT_EQ(f.transport->log.calls.size(), 1u);
+  const auto& call = f.transport->log.calls[0];
+  EXPECT_EQ(call.url, "http://127.0.0.1:9/v1/messages");
+  const auto sent = json::parse(call.body).as_object();
+  EXPECT_EQ(sent.at("top_k"), 3) << "a field only the client's own body has";
+  EXPECT_EQ(sent.at("model"), "up-a");
+  EXPECT_TRUE(f.outcome.native);
+  EXPECT_EQ(f.sink.answered, kMessage);
+  EXPECT_EQ(f.outcome.usage.prompt_tokens, 4);
+  EXPECT_EQ(f.outcome.usage.completion_tokens, 2);
+}
+
+TEST(Relay, AMessagesCallFallingBackToAnOpenAiDeploymentIsSentAsAChatCompletion) {
+  Fixture f({anthropic_entry("g", "a"), entry("backup", "z")});
+  f.policy.fallbacks = {{"g", {"backup"}}};
+  f.run_messages({fails(500), answers()}, false);
+  EXPECT_THAT(f.deployments_called(), ElementsAre("a", "z"));
+  const auto& calls = f.transport->log.calls;
+  EXPECT_EQ(calls[0].url, "http://127.0.0.1:9/v1/messages");
+  EXPECT_EQ(calls[1].url, "http://127.0.0.1:9/v1/chat/completions");
+  EXPECT_FALSE(json::parse(calls[1].body).as_object().contains("top_k"));
+  EXPECT_FALSE(f.outcome.native) << "the answer is a chat completion, for the dialect to translate";
+  ASSERT_TRUE(f.sink.answered);
+  EXPECT_THAT(*f.sink.answered, HasSubstr(R"("object":"chat.completion")"));
+}
+
+TEST(Relay, AStreamedMessagesCallIsRelayedInItsOwnEvents) {
+  Fixture f({anthropic_entry("g", "a")});
+  const std::string start =
+      R"(event: message_start
+data: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"up-a","content":[],"usage":{"input_tokens":4,"output_tokens":1}}}
+
+)";
+  const std::string rest =
+      R"(event: content_block_start
+data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":0}
+
+event: message_delta
+data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}
+
+event: message_stop
+data: {"type":"message_stop"}
+
+)";
+  f.run_messages({Answer{.pieces = {start, rest}}}, true);
+  EXPECT_TRUE(f.outcome.native);
+  EXPECT_TRUE(f.sink.completed);
+  ASSERT_EQ(f.sink.frames().size(), 1u) << "message_start waited for the next event";
+  EXPECT_EQ(f.sink.frames()[0], start + rest);
+  EXPECT_EQ(f.outcome.usage.prompt_tokens, 4);
+  EXPECT_EQ(f.outcome.usage.completion_tokens, 2);
 }
 
 TEST(Relay, AStreamThatFailsBeforeItsFirstFrameIsRetried) {
