@@ -87,7 +87,12 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
         for (std::size_t i = 0; i < group.size() && i < claim.group.size(); ++i)
           plan.fleet_usage(*group[i], claim.group[i].requests, claim.group[i].tokens, until);
       }
-      if (claim.verdict == DeploymentClaims::Claim::Verdict::full) {
+      // Without Redis's answer the process counts alone, and other calls of this deployment may
+      // have started while the claim was out: its own count decides again.
+      const bool full = claim.verdict == DeploymentClaims::Claim::Verdict::full ||
+                        (claim.verdict == DeploymentClaims::Claim::Verdict::unavailable &&
+                         !plan.has_room(*next, clock.now()));
+      if (full) {
         plan.withdraw(*next);
         continue;
       }

@@ -256,6 +256,10 @@ void AttemptPlan::fleet_usage(const Deployment& deployment, std::int64_t request
   health_.observe_fleet_usage(deployment, requests, tokens, until);
 }
 
+bool AttemptPlan::has_room(const Attempt& attempt, TimePoint now) const {
+  return within_limits(*attempt.deployment, health_.load(*attempt.deployment, now));
+}
+
 void AttemptPlan::withdraw(const Attempt&) {
   // The retry or fallback that chose it is still being made: on another deployment, or the
   // group's "no deployments available".

@@ -121,6 +121,9 @@ class AttemptPlan {
   // The fleet's count of one of the group's deployments this minute, which ends at `until`.
   void fleet_usage(const Deployment& deployment, std::int64_t requests, std::int64_t tokens,
                    TimePoint until);
+  // usage-based-routing: the attempt's deployment is still under its rpm and tpm by this
+  // process's own count (calls may have started while a fleet claim was out).
+  bool has_room(const Attempt& attempt, TimePoint now) const;
   // The fleet found the attempt's deployment full: it is not made, and next() picks again among
   // the others without counting another retry or fallback.
   void withdraw(const Attempt& attempt);

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 
 namespace llmux::relay {
 namespace {
@@ -401,6 +402,40 @@ TEST(Relay, UnderUsageBasedRoutingADeploymentTheFleetFoundFullIsPassedOver) {
   claims.full.clear();
   EXPECT_TRUE(shuffled.run({answers()}, false).answered);
   EXPECT_THAT(claims.claimed, ElementsAre("b"));
+}
+
+// Redis away: the claim comes back without the fleet's count, after `meanwhile` (another call of
+// the deployment starting on this process while the claim was out).
+struct UnansweredClaims final : DeploymentClaims {
+  std::function<void()> meanwhile;
+  asio::awaitable<Claim> claim(const router::Deployment&,
+                               std::span<const router::Deployment* const>) override {
+    if (meanwhile) meanwhile();
+    co_return Claim{};  // unavailable
+  }
+  void add_tokens(const router::Deployment&, std::int64_t) override {}
+};
+
+TEST(Relay, WithoutTheFleetsCountADeploymentFilledWhileTheClaimWasOutIsPassedOver) {
+  auto a = entry("g", "a");
+  a.params.rpm = 1;
+  Fixture f({a});
+  f.policy.strategy = router::Strategy::usage_based;
+  UnansweredClaims claims;
+  f.claims = &claims;
+  EXPECT_TRUE(f.run({answers()}, false).answered) << "room by the process's own count";
+
+  Fixture filled({a});
+  filled.policy.strategy = router::Strategy::usage_based;
+  filled.claims = &claims;
+  claims.meanwhile = [&filled] {
+    filled.health->call_started(filled.table.group("g")->at(0), filled.clock.now());
+  };
+  const End refused = filled.run({answers()}, false);
+  EXPECT_FALSE(refused.answered);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(http_status(*refused.error), 429);
+  EXPECT_TRUE(filled.transport->log.calls.empty());
 }
 
 TEST(Relay, BacksOffBetweenRetriesOfOneDeploymentAndHonoursRetryAfter) {
