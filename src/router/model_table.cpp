@@ -358,6 +358,23 @@ std::size_t ModelTable::deployment_count() const {
   return count;
 }
 
+std::vector<std::string> ModelTable::deployment_ids() const {
+  std::vector<std::string> ids(deployment_count());
+  for (const auto& [name, deployments] : groups_) {
+    for (const auto& deployment : deployments) ids[deployment.index] = deployment.id;
+  }
+  return ids;
+}
+
+std::optional<std::size_t> ModelTable::index_of(std::string_view deployment_id) const {
+  for (const auto& [name, deployments] : groups_) {
+    for (const auto& deployment : deployments) {
+      if (deployment.id == deployment_id) return deployment.index;
+    }
+  }
+  return std::nullopt;
+}
+
 double call_cost(const Deployment& deployment, const api::Usage& usage) {
   if (!deployment.price) return 0;
   return config::cost_usd(*deployment.price, {.prompt = usage.prompt_tokens,
