@@ -22,11 +22,9 @@ namespace asio = boost::asio;
 class ModelCalls {
  public:
   // `cache`: this worker's response cache; nullptr when the config has none.
-  ModelCalls(const router::Router& router, Callers& callers, const CallServices& services,
-             upstream::Transport& transport, relay::AnswerLimits limits,
-             cache::ResponseCache* cache)
-      : router_(router),
-        callers_(callers),
+  ModelCalls(Callers& callers, const CallServices& services, upstream::Transport& transport,
+             relay::AnswerLimits limits, cache::ResponseCache* cache)
+      : callers_(callers),
         services_(services),
         relay_(transport, limits, services.shared_limits),
         cache_(cache) {}
@@ -46,7 +44,6 @@ class ModelCalls {
   asio::awaitable<bool> answer_from_cache(server::Exchange& exchange, CallRecord& record,
                                           const api::Request& request, const cache::Ticket& ticket);
 
-  const router::Router& router_;
   Callers& callers_;
   const CallServices& services_;
   relay::Relay relay_;
