@@ -66,7 +66,8 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
     stored_models_->add_to(routes_);
   }
   if (shared.ui_sessions != nullptr) {
-    ui_.emplace(*shared.ui_sessions, shared.authenticator, shared.store != nullptr);
+    ui_.emplace(*shared.ui_sessions, shared.authenticator, shared.store != nullptr,
+                shared.listener_tls);
     ui_->add_to(routes_);
   }
 }
