@@ -299,7 +299,7 @@ int run(const cli::Options& options) {
       .stored_responses = {.retention = std::chrono::milliseconds(static_cast<std::int64_t>(
                                general.stored_response_retention_days * 86'400'000)),
                            .max_bytes = megabytes(general.max_stored_response_size_mb)},
-      .stored_models = store_service ? &stored_models : nullptr,
+      .stored_models = &stored_models,
   };
 
   const std::size_t worker_count = options.num_workers > 0
