@@ -49,7 +49,7 @@ Error not_in_db(std::string_view id) {
 }  // namespace
 
 StoredModels::StoredModels(const config::Config& config, router::LiveRouter& router, bool enabled)
-    : config_(config), router_(router), enabled_(enabled) {
+    : config_(config), config_router_(router.current()), router_(router), enabled_(enabled) {
   for (const auto& id : router.current()->models().deployment_ids()) config_ids_.insert(id);
 }
 
@@ -176,6 +176,7 @@ void StoredModels::reload(store::Store& store) {
   std::vector<std::string> warnings;
   try {
     auto table = router::table_with_stored(config_, std::move(entries), warnings);
+    table.share_google_tokens_of(config_router_->models());
     router_.replace(router_.current()->with_table(std::move(table)));
   } catch (const config::LoadError& error) {
     telemetry::log_now("warning", std::string("stored models are not served: ") + error.what());

@@ -14,6 +14,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ class StoredModels {
   Result<void> check_builds(const store::ModelRecord& model) const;
 
   config::Config config_;
+  // The router of the config alone, whose Google tokens the background refresher keeps fresh.
+  std::shared_ptr<const router::Router> config_router_;
   std::set<std::string, std::less<>> config_ids_;  // the config's deployments: read-only
   router::LiveRouter& router_;
   bool enabled_;
