@@ -1,5 +1,6 @@
 #include "handlers/stored_models.hpp"
 
+#include "../providers/google_key.hpp"
 #include "api/error_body.hpp"
 #include "config/load.hpp"
 #include "store/database.hpp"
@@ -148,6 +149,31 @@ TEST_F(StoredModelsTest, WithoutStoreModelInDbEveryChangeIsLiteLLMs500) {
   ASSERT_FALSE(added);
   EXPECT_EQ(http_status(added.error()), 500);
   EXPECT_THAT(added.error().message, HasSubstr("STORE_MODEL_IN_DB"));
+}
+
+// The background refresher keeps the first table's Google tokens fresh: after a reload the
+// config's vertex_ai deployment still uses that token, not an empty one of its own.
+TEST(StoredModelsVertex, TheConfigsVertexDeploymentKeepsItsRefreshedTokenAcrossAReload) {
+  config::Config config{.source = "config.yaml"};
+  config::ModelEntry vertex{.model_name = "gemini", .line = 1};
+  vertex.params.model = "vertex_ai/gemini-2.5-flash";
+  vertex.params.extra["vertex_project"] = "proj-9";
+  vertex.params.extra["vertex_credentials"] = providers::test_support::key_json();
+  config.model_list.push_back(std::move(vertex));
+  config.general_settings.store_model_in_db = true;
+  std::vector<std::string> warnings;
+  router::LiveRouter live(
+      std::make_shared<router::Router>(router::Router::from_config(config, warnings)));
+  const auto refreshed = live.current()->models().group("gemini")->front().target.google_token;
+  ASSERT_TRUE(refreshed);
+  StoredModels models(config, live, true);
+  store::Store store(migrated_sqlite());
+  auto fields = admin::FieldReader::from_body(
+      R"({"model_name":"from-db","litellm_params":{"model":"openai/y","api_base":"http://127.0.0.1:9"}})");
+  ASSERT_TRUE(models.add(store, fields, kNow));
+  models.reload(store);
+  ASSERT_TRUE(live.current()->models().group("from-db"));
+  EXPECT_EQ(live.current()->models().group("gemini")->front().target.google_token, refreshed);
 }
 
 }  // namespace
