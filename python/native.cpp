@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <system_error>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -231,19 +232,31 @@ class PyClient {
     const auto which = endpoint_named(endpoint);
     Client& open = client();
     py::gil_scoped_release released;
-    open.call_async(which, std::move(body), [queue = queue_, id](Result<Completion> result) {
-      queue->push(Ready{.id = id, .what = std::move(result)});
-    });
+    PendingCall pending =
+        open.call_async(which, std::move(body), [queue = queue_, id](Result<Completion> result) {
+          queue->push(Ready{.id = id, .what = std::move(result)});
+        });
+    std::lock_guard lock(pending_mutex_);
+    pending_.emplace(id, std::move(pending));
+  }
+
+  // Stops call `id` (a whole call or a stream being opened, whose asyncio future was cancelled):
+  // its upstream connection is closed.
+  void cancel(std::uint64_t id) {
+    std::lock_guard lock(pending_mutex_);
+    if (auto found = pending_.find(id); found != pending_.end()) found->second.cancel();
   }
 
   void open_stream_async(std::string_view endpoint, std::string body, std::uint64_t id) {
     const auto which = endpoint_named(endpoint);
     Client& open = client();
     py::gil_scoped_release released;
-    open.open_stream_async(which, std::move(body),
-                           [queue = queue_, id](Result<ChunkStream> result) {
-                             queue->push(Ready{.id = id, .what = std::move(result)});
-                           });
+    PendingCall pending = open.open_stream_async(
+        which, std::move(body), [queue = queue_, id](Result<ChunkStream> result) {
+          queue->push(Ready{.id = id, .what = std::move(result)});
+        });
+    std::lock_guard lock(pending_mutex_);
+    pending_.emplace(id, std::move(pending));
   }
 
   void watch(PyStream& stream, std::uint64_t id) { stream.watch(queue_, id); }
@@ -257,8 +270,12 @@ class PyClient {
       py::object result = py::none();
       if (auto* completion = std::get_if<Result<Completion>>(&ready.what)) {
         result = completion_tuple(*completion);
+        std::lock_guard lock(pending_mutex_);
+        pending_.erase(ready.id);
       } else if (auto* stream = std::get_if<Result<ChunkStream>>(&ready.what)) {
         result = stream_tuple(std::move(*stream));
+        std::lock_guard lock(pending_mutex_);
+        pending_.erase(ready.id);
       }
       taken.append(py::make_tuple(ready.id, result));
     }
@@ -278,6 +295,9 @@ class PyClient {
 
   std::shared_ptr<ReadyQueue> queue_ = std::make_shared<ReadyQueue>();
   std::unique_ptr<Client> client_;
+  // The calls in flight (whole, or streams being opened), by id, until their result is taken.
+  std::mutex pending_mutex_;
+  std::unordered_map<std::uint64_t, PendingCall> pending_;
 };
 
 }  // namespace
@@ -299,6 +319,7 @@ PYBIND11_MODULE(_native, module) {
       .def("call", &PyClient::call)
       .def("open_stream", &PyClient::open_stream)
       .def("call_async", &PyClient::call_async)
+      .def("cancel", &PyClient::cancel)
       .def("open_stream_async", &PyClient::open_stream_async)
       .def("watch", &PyClient::watch)
       .def("ready_fd", &PyClient::ready_fd)

@@ -6,11 +6,13 @@ APT_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libsqlite3-dev libpq-dev postgresql
+  libhnswlib-dev  # the semantic cache's index (header-only HNSW)
   redis-server openssl clang-format python3
   prometheus  # promtool: tests check /metrics with `promtool check metrics`
   chromium
   pybind11-dev python3-dev python3-pytest python3-pytest-asyncio
   clang libclang-rt-14-dev
+  valgrind nginx nghttp2-client curl jq  # the instruction-count gate (bench/gate.sh, CTest perf)
 
 )
 # Node.js (with npm) runs the conformance suite; the machine image may ship its own build.

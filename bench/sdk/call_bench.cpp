@@ -1,11 +1,16 @@
 // One in-process call through sdk::Client on a mock_response deployment (answered without a
 // socket): the library's own cost per call (hand-over to its thread, plan, relay, answer back),
-// the figure the Python binding's overhead is measured against (bench/sdk/binding_bench.py).
+// the figure the Python binding's overhead is measured against (bench/sdk/binding_bench.py); and
+// the same call awaited in a coroutine (sdk/asio.hpp), resumed on the caller's io_context.
+#include "sdk/asio.hpp"
 #include "sdk/client.hpp"
 
 #include "config/load.hpp"
 
 #include <benchmark/benchmark.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
 namespace {
 
@@ -29,5 +34,26 @@ void BM_SdkCallMockResponse(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SdkCallMockResponse)->UseRealTime();
+
+void BM_SdkAcompletionMockResponse(benchmark::State& state) {
+  namespace asio = boost::asio;
+  llmux::sdk::Client client(llmux::config::load_string(kConfig, "bench.yaml"));
+  asio::io_context io;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (auto _ : state) {
+          auto answer = co_await llmux::sdk::acompletion(client, std::string(kBody));
+          if (!answer) {
+            state.SkipWithError(answer.error().message.c_str());
+            break;
+          }
+          benchmark::DoNotOptimize(answer->body.data());
+        }
+      },
+      asio::detached);
+  io.run();
+}
+BENCHMARK(BM_SdkAcompletionMockResponse)->UseRealTime();
 
 }  // namespace

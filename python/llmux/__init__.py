@@ -305,11 +305,20 @@ class _Dispatch:
     def call(self, endpoint, body):
         number, future = self._register()
         self._client.call_async(endpoint, body, number)
-        return future
+        return self._cancellable(number, future)
+
+    def _cancel(self, number):
+        self._waiting.pop(number, None)
+        self._client.cancel(number)
 
     def open_stream(self, endpoint, body):
         number, future = self._register()
         self._client.open_stream_async(endpoint, body, number)
+        return self._cancellable(number, future)
+
+    def _cancellable(self, number, future):
+        # A cancelled future (task.cancel(), asyncio.wait_for's timeout) stops the upstream call.
+        future.add_done_callback(lambda done: done.cancelled() and self._cancel(number))
         return future
 
     def watch_stream(self, stream):

@@ -2,6 +2,7 @@
 // gateway acts on, validated so that a bad body is a clear 400 before any routing happens.
 #pragma once
 
+#include "api/endpoint.hpp"
 #include "base/error.hpp"
 
 #include <boost/json/value.hpp>
@@ -12,20 +13,6 @@
 #include <vector>
 
 namespace llmux::api {
-
-// OpenAI's endpoints, then the ingress dialects: Anthropic's Messages API (messages, and its
-// count_tokens) and OpenAI's Responses API. Their calls are sent to every deployment as a chat
-// completion (handlers/dialects).
-enum class Endpoint {
-  chat_completions,
-  completions,
-  embeddings,
-  moderations,
-  rerank,
-  messages,
-  count_tokens,
-  responses
-};
 
 std::string_view endpoint_path(Endpoint endpoint);  // "/chat/completions", …, "/responses"
 // LiteLLM's CallTypes name of an endpoint's calls ("acompletion", …), as its logs carry it.

@@ -6,6 +6,7 @@
 #include "auth/ui_sessions.hpp"
 #include "cache/memory_store.hpp"
 #include "cache/response_cache.hpp"
+#include "cache/semantic_feed.hpp"
 #include "callbacks/exporter.hpp"
 #include "config/load.hpp"
 #include "fleet/key_changes.hpp"
@@ -60,6 +61,7 @@ struct CacheSetup {
   const config::CacheSettings* settings = nullptr;  // nullptr: no response cache
   std::unique_ptr<cache::MemoryStore> memory;
   std::optional<redis::Options> redis;
+  std::unique_ptr<cache::SemanticIndex> semantic;  // type redis-semantic
 };
 
 // Everything one I/O thread owns: its event loop, listener, upstream pool, log buffer and, in a
@@ -76,10 +78,10 @@ struct Worker {
                           : nullptr),
         cache_redis(cache_setup.redis ? std::make_unique<redis::Client>(io, *cache_setup.redis)
                                       : nullptr),
-        cache(cache_setup.settings
-                  ? std::make_unique<cache::ResponseCache>(
-                        *cache_setup.settings, cache_setup.memory.get(), cache_redis.get(), metrics)
-                  : nullptr),
+        cache(cache_setup.settings ? std::make_unique<cache::ResponseCache>(
+                                         *cache_setup.settings, cache_setup.memory.get(),
+                                         cache_redis.get(), metrics, cache_setup.semantic.get())
+                                   : nullptr),
         gateway(shared, client, io.get_executor(), log, metrics, spend_sink, shared_limits.get(),
                 cache.get()) {}
 
@@ -142,6 +144,18 @@ server::Limits limits_from(const config::GeneralSettings& settings, std::size_t 
   };
 }
 
+// A LiteLLM duration of general_settings ("7d", "24h"), read here because the config floor
+// cannot (store/durations); a bad one is a config error, as the loader's are.
+bool read_duration_setting(std::string_view name, const std::string& text,
+                           std::optional<store::Duration>& duration) {
+  if (text.empty()) return true;
+  duration = store::parse_duration(text);
+  if (duration) return true;
+  std::cerr << "llmux: config error: general_settings." << name << ": \"" << text
+            << "\" is not a duration (LiteLLM's: 3600s, 60m, 24h, 7d, 2w, 1mo)\n";
+  return false;
+}
+
 }  // namespace
 
 config::Config load_config(const cli::Options& options) {
@@ -167,6 +181,16 @@ int run(const cli::Options& options) {
     return 2;
   }
   for (const auto& warning : warnings) telemetry::log_now("warning", warning);
+  const auto& general = config.general_settings;
+  std::optional<store::Duration> spend_log_retention;
+  std::optional<store::Duration> spend_log_retention_interval;
+  if (!read_duration_setting("maximum_spend_logs_retention_period",
+                             general.maximum_spend_logs_retention_period, spend_log_retention) ||
+      !read_duration_setting("maximum_spend_logs_retention_interval",
+                             general.maximum_spend_logs_retention_interval,
+                             spend_log_retention_interval)) {
+    return 2;
+  }
   const router::ModelTable* models = &router->models();
   if (options.check_config) {
     std::cout << "config OK: " << models->model_names().size() << " models, "
@@ -188,7 +212,6 @@ int run(const cli::Options& options) {
   raise_descriptor_limit();
   // Virtual keys and spend need an admin to manage them: the store opens with a master key (or
   // an explicit database_url).
-  const auto& general = config.general_settings;
   router::LiveRouter live_router(router);
   handlers::StoredModels stored_models(config, live_router, general.store_model_in_db);
   std::unique_ptr<store::Service> store_service;
@@ -201,7 +224,11 @@ int run(const cli::Options& options) {
           store::ServiceOptions{
               .flush_interval = std::chrono::milliseconds(
                   static_cast<long long>(general.proxy_batch_write_at_s * 1000)),
-              .journal_path = store::journal_path_for(general.database_url, options.config_path)});
+              .journal_path = store::journal_path_for(general.database_url, options.config_path),
+              .spend_log_rows = !general.disable_spend_logs,
+              .spend_log_retention = spend_log_retention,
+              .spend_log_retention_interval = spend_log_retention_interval.value_or(
+                  store::Duration{1, store::Duration::Unit::day})});
     } catch (const store::DatabaseError& error) {
       std::cerr << "llmux: database: " << error.what() << "\n";
       return 1;
@@ -269,10 +296,16 @@ int run(const cli::Options& options) {
       }
       cache_setup.redis = std::move(*redis_options);
     }
+    if (cache->type == config::CacheType::redis_semantic) {
+      cache_setup.semantic =
+          std::make_unique<cache::SemanticIndex>(cache->semantic.max_entries, &metrics.cache());
+    }
     telemetry::log_now(
-        "info", "response cache: " +
-                    (cache_setup.memory ? std::string("local (in memory)")
-                                        : "redis at " + redis::endpoint_text(*cache_setup.redis)));
+        "info",
+        "response cache: " + (cache_setup.memory
+                                  ? std::string("local (in memory)")
+                                  : (cache_setup.semantic ? "redis-semantic at " : "redis at ") +
+                                        redis::endpoint_text(*cache_setup.redis)));
   }
   handlers::LastHealthChecks last_health_checks;
   const handlers::SharedState shared{
@@ -309,7 +342,8 @@ int run(const cli::Options& options) {
   server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
   server::ClientLimits client_limits({.max_connections = general.max_connections_per_ip,
                                       .requests_per_second = general.max_requests_per_second_per_ip,
-                                      .burst = general.request_burst_per_ip});
+                                      .burst = general.request_burst_per_ip,
+                                      .use_x_forwarded_for = general.use_x_forwarded_for});
   GoogleTokenRefresher google_tokens(*models);
   auto tls = upstream::make_tls_context(models->needs_tls() || general.store_model_in_db ||
                                         google_tokens.needs_tls() ||
@@ -381,6 +415,14 @@ int run(const cli::Options& options) {
         [&shared = *shared_cooldowns](const router::Deployment& deployment, bool at_once) {
           shared.failed(deployment.id, at_once);
         });
+  }
+  // A semantic cache's index learns the entries the other instances store.
+  std::unique_ptr<cache::SemanticFeed> semantic_feed;
+  if (cache_setup.semantic) {
+    Worker& first = *workers.front();
+    semantic_feed = std::make_unique<cache::SemanticFeed>(
+        first.io, *cache_setup.redis, *first.cache_redis, *cache_setup.semantic,
+        cache_setup.settings->semantic.max_entries);
   }
   const unsigned short port = workers.front()->listener->port();
   if (!options.port_file.empty()) {

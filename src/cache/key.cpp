@@ -324,4 +324,66 @@ std::string embedding_key(std::string_view model_group, const json::object& body
   return sha256_hex(text, key_namespace);
 }
 
+namespace {
+
+// The field that carries a call's prompt: what a semantic cache compares instead of matching it.
+std::string_view prompt_field(api::Endpoint endpoint) {
+  return endpoint == api::Endpoint::completions ? "prompt" : "messages";
+}
+
+// The text of one message's content: a string, or its text parts.
+void append_content_text(std::string& out, const json::value& content) {
+  if (const json::string* text = content.if_string()) {
+    out.append(text->data(), text->size());
+    return;
+  }
+  const json::array* parts = content.if_array();
+  if (!parts) return;
+  bool first = true;
+  for (const json::value& part : *parts) {
+    const json::object* object = part.if_object();
+    const json::value* text = object ? object->if_contains("text") : nullptr;
+    if (!text || !text->is_string()) continue;
+    if (!first) out += '\n';
+    out.append(text->as_string().data(), text->as_string().size());
+    first = false;
+  }
+}
+
+}  // namespace
+
+std::string scope_key(api::Endpoint endpoint, std::string_view model_group,
+                      const json::object& body, std::string_view key_namespace) {
+  std::string& text = key_text("scope", api::endpoint_path(endpoint), model_group);
+  append_answer_fields(text, body, prompt_field(endpoint));
+  return sha256_hex(text, key_namespace);
+}
+
+std::string prompt_text(api::Endpoint endpoint, const json::object& body) {
+  std::string text;
+  const json::value* prompt = body.if_contains(prompt_field(endpoint));
+  if (!prompt) return text;
+  if (endpoint == api::Endpoint::completions) {
+    if (const json::string* single = prompt->if_string()) return std::string(*single);
+    if (const json::array* items = prompt->if_array()) {
+      for (const json::value& item : *items) {
+        if (!item.is_string()) continue;
+        if (!text.empty()) text += '\n';
+        text += item.as_string();
+      }
+    }
+    return text;
+  }
+  const json::array* messages = prompt->if_array();
+  if (!messages) return text;
+  for (const json::value& message : *messages) {
+    const json::object* object = message.if_object();
+    const json::value* content = object ? object->if_contains("content") : nullptr;
+    if (!content) continue;
+    if (!text.empty()) text += '\n';
+    append_content_text(text, *content);
+  }
+  return text;
+}
+
 }  // namespace llmux::cache

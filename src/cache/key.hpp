@@ -61,4 +61,15 @@ std::vector<const boost::json::value*> embedding_inputs(const boost::json::objec
 std::string embedding_key(std::string_view model_group, const boost::json::object& body,
                           const boost::json::value& input, std::string_view key_namespace);
 
+// The semantic cache's scope of a request: the key of everything but its prompt (`messages`, or
+// `prompt` for a text completion), so that only calls with the same model group and parameters
+// share answers.
+std::string scope_key(api::Endpoint endpoint, std::string_view model_group,
+                      const boost::json::object& body, std::string_view key_namespace);
+
+// The prompt a semantic cache embeds: the text of every message's content (a string, or its text
+// parts), one message a line; for a text completion, its prompt (strings of a list, a line each).
+// Empty when there is no text.
+std::string prompt_text(api::Endpoint endpoint, const boost::json::object& body);
+
 }  // namespace llmux::cache

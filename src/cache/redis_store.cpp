@@ -1,5 +1,7 @@
 #include "cache/redis_store.hpp"
 
+#include <charconv>
+
 namespace llmux::cache {
 
 namespace {
@@ -110,6 +112,97 @@ asio::awaitable<Result<std::string>> RedisStore::check() {
   if (at == std::string::npos) co_return std::string();
   const std::size_t start = at + kVersion.size();
   co_return info.substr(start, info.find_first_of("\r\n", start) - start);
+}
+
+asio::awaitable<Result<RedisStore::ServerReport>> RedisStore::report() {
+  std::vector<redis::Command> commands;
+  commands.emplace_back("CLIENT", "LIST");
+  commands.emplace_back("INFO");
+  auto replies = co_await client_.batch(std::move(commands));
+  if (!replies) co_return replies.error();
+  for (const redis::Reply& reply : *replies) {
+    if (reply.is_error()) co_return reply_error(reply);
+  }
+  co_return ServerReport{.clients = std::move((*replies)[0].text),
+                         .info = std::move((*replies)[1].text)};
+}
+
+namespace {
+
+// Lines of Redis's text answers, without their CR.
+template <class Visit>
+void for_each_line(std::string_view text, Visit visit) {
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) visit(line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+}
+
+// A value of INFO as redis-py reads it: a whole number, a decimal number, or the text.
+boost::json::value info_value(std::string_view text) {
+  std::int64_t whole = 0;
+  const char* end = text.data() + text.size();
+  if (auto [at, ec] = std::from_chars(text.data(), end, whole); ec == std::errc() && at == end)
+    return whole;
+  double decimal = 0;
+  if (auto [at, ec] = std::from_chars(text.data(), end, decimal); ec == std::errc() && at == end)
+    return decimal;
+  return boost::json::string(text);
+}
+
+}  // namespace
+
+boost::json::array parse_client_list(std::string_view text) {
+  boost::json::array clients;
+  for_each_line(text, [&](std::string_view line) {
+    boost::json::object client;
+    while (!line.empty()) {
+      const std::size_t space = line.find(' ');
+      const std::string_view field = line.substr(0, space);
+      const std::size_t equals = field.find('=');
+      if (equals != std::string_view::npos)
+        client[field.substr(0, equals)] = field.substr(equals + 1);
+      if (space == std::string_view::npos) break;
+      line.remove_prefix(space + 1);
+    }
+    clients.push_back(std::move(client));
+  });
+  return clients;
+}
+
+boost::json::object parse_info(std::string_view text) {
+  boost::json::object info;
+  for_each_line(text, [&](std::string_view line) {
+    if (line.front() == '#') return;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return;
+    const std::string_view value = line.substr(colon + 1);
+    // "keys=1,expires=0" (a database, a command's stats): an object, when every part is k=v.
+    if (value.find('=') != std::string_view::npos) {
+      boost::json::object parts;
+      bool all_pairs = true;
+      std::string_view rest = value;
+      while (!rest.empty() && all_pairs) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view part = rest.substr(0, comma);
+        const std::size_t equals = part.find('=');
+        all_pairs = equals != std::string_view::npos;
+        if (all_pairs) parts[part.substr(0, equals)] = info_value(part.substr(equals + 1));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+      if (all_pairs) {
+        info[line.substr(0, colon)] = std::move(parts);
+        return;
+      }
+    }
+    info[line.substr(0, colon)] = info_value(value);
+  });
+  return info;
 }
 
 }  // namespace llmux::cache

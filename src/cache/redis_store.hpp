@@ -9,6 +9,8 @@
 #include "redis/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
@@ -40,10 +42,24 @@ class RedisStore {
   // Redis answers PING and takes a write (a probe entry that expires at once); its version, as
   // INFO server states it ("" when it does not).
   asio::awaitable<Result<std::string>> check();
+  // CLIENT LIST and INFO, as Redis writes them (one write).
+  struct ServerReport {
+    std::string clients;
+    std::string info;
+  };
+  asio::awaitable<Result<ServerReport>> report();
   const redis::Options& options() const { return client_.options(); }
 
  private:
   redis::Client& client_;
 };
+
+// CLIENT LIST's lines as objects ("id=3 addr=… name=…": each field a string), as redis-py's
+// client_list() gives them.
+boost::json::array parse_client_list(std::string_view text);
+// INFO's "field:value" lines as one object (its "# Section" lines left out), as redis-py's info()
+// gives it: a whole number or a decimal one as a number, "k=v,k=v" (db0, cmdstat_…) as an object,
+// anything else as a string.
+boost::json::object parse_info(std::string_view text);
 
 }  // namespace llmux::cache

@@ -13,6 +13,8 @@ namespace {
 
 // LiteLLM's in-memory cache keeps an entry 600 s when nothing says otherwise.
 constexpr double kDefaultMemoryTtlSeconds = 600;
+// A semantic cache's index holds its answers in memory: a larger one is not stored.
+constexpr std::size_t kMaxSemanticAnswerBytes = 1 << 20;
 
 bool cached_endpoint(const config::CacheSettings& settings, api::Endpoint endpoint) {
   switch (endpoint) {
@@ -32,9 +34,11 @@ std::int64_t unix_millis() {
 }
 
 ResponseCache::ResponseCache(const config::CacheSettings& settings, MemoryStore* memory,
-                             redis::Client* redis, telemetry::WorkerMetrics& metrics)
-    : settings_(settings), memory_(memory), metrics_(metrics) {
+                             redis::Client* redis, telemetry::WorkerMetrics& metrics,
+                             SemanticIndex* semantic)
+    : settings_(settings), memory_(memory), semantic_index_(semantic), metrics_(metrics) {
   if (redis) redis_.emplace(*redis);
+  if (redis && semantic) semantic_store_.emplace(*redis, settings.semantic.max_entries);
 }
 
 Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
@@ -53,7 +57,12 @@ Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
                 .write = !controls->no_store,
                 .ttl_s = controls->ttl_s ? controls->ttl_s : settings_.ttl_s,
                 .max_age_s = controls->max_age_s};
-  if (endpoint == api::Endpoint::embeddings) {
+  if (semantic()) {
+    if (endpoint == api::Endpoint::embeddings) return std::optional<Ticket>();
+    ticket.prompt = prompt_text(endpoint, body);
+    if (ticket.prompt.empty()) return std::optional<Ticket>();
+    ticket.scope = scope_key(endpoint, model_group, body, key_namespace);
+  } else if (endpoint == api::Endpoint::embeddings) {
     const auto inputs = embedding_inputs(body);
     if (inputs.empty()) return std::optional<Ticket>();
     for (const boost::json::value* input : inputs)
@@ -81,10 +90,27 @@ asio::awaitable<std::shared_ptr<const Entry>> ResponseCache::find(const Ticket& 
   co_return entry;
 }
 
+SemanticMatch ResponseCache::find_similar(const Ticket& ticket) {
+  if (!ticket.read || ticket.vector.empty()) return {};
+  auto match =
+      semantic_index_->nearest(ticket.scope, ticket.vector, unix_millis(), ticket.max_age_s);
+  const bool hit = match && match->similarity >= settings_.semantic.similarity_threshold;
+  metrics_.cache_lookup(hit ? telemetry::CacheLookup::hit : telemetry::CacheLookup::miss);
+  return hit ? std::move(*match) : SemanticMatch{};
+}
+
 asio::awaitable<void> ResponseCache::store(const Ticket& ticket, std::string answer,
                                            const api::Usage& usage) {
   if (!ticket.write) co_return;
   const std::int64_t now = unix_millis();
+  if (semantic()) {
+    // A named entry: GCC 12 miscompiles a braced temporary holding strings in a co_await.
+    Entry entry{.answer = std::move(answer),
+                .stored_at_ms = now,
+                .prompt_tokens = usage.prompt_tokens,
+                .completion_tokens = usage.completion_tokens};
+    co_return co_await put_similar(ticket, std::move(entry), now);
+  }
   std::vector<std::pair<std::string, Entry>> entries;
   if (ticket.input_keys.empty()) {
     entries.emplace_back(ticket.key, Entry{.answer = std::move(answer),
@@ -136,6 +162,36 @@ asio::awaitable<void> ResponseCache::put(std::vector<std::pair<std::string, Entr
   metrics_.cache_stored();
 }
 
+asio::awaitable<void> ResponseCache::put_similar(const Ticket& ticket, Entry entry,
+                                                 std::int64_t now_ms) {
+  if (ticket.vector.empty() || entry.answer.size() > kMaxSemanticAnswerBytes) co_return;
+  SemanticRecord record{.scope = ticket.scope,
+                        .vector = ticket.vector,
+                        .entry = std::move(entry),
+                        .expires_at_ms = ticket.ttl_s ? expires_at_ms(ticket, now_ms) : 0};
+  auto id = co_await semantic_store_->append(record);
+  if (!id) co_return redis_failed(id.error());
+  redis_answered();
+  metrics_.cache_stored();
+  // The other instances read it from Redis; this one has it at once.
+  semantic_index_->add(std::move(*id), std::move(record.scope), record.vector,
+                       std::move(record.entry), record.expires_at_ms);
+}
+
+void ResponseCache::embedding_failed(const Error& error) {
+  metrics_.cache_embedding_failed();
+  if (embedding_away_) return;
+  embedding_away_ = true;
+  telemetry::log_now("warning", "semantic cache: the prompt was not embedded (" + error.message +
+                                    "); calls go upstream uncached until one is");
+}
+
+void ResponseCache::embedding_answered() {
+  if (!embedding_away_) return;
+  embedding_away_ = false;
+  telemetry::log_now("info", "semantic cache: prompts are embedded again");
+}
+
 std::int64_t ResponseCache::expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const {
   const double ttl_s = ticket.ttl_s.value_or(kDefaultMemoryTtlSeconds);
   return now_ms + static_cast<std::int64_t>(ttl_s * 1000);
@@ -152,6 +208,8 @@ asio::awaitable<Result<std::string>> ResponseCache::check() {
 }
 
 asio::awaitable<Result<std::int64_t>> ResponseCache::erase(const std::vector<std::string>& keys) {
+  // A semantic cache's entries have no key of their own: only /cache/flushall deletes them.
+  if (semantic()) co_return std::int64_t{0};
   if (memory_) {
     std::int64_t erased = 0;
     for (const std::string& key : keys) erased += memory_->erase(key) ? 1 : 0;
@@ -171,12 +229,32 @@ asio::awaitable<Result<std::int64_t>> ResponseCache::flush() {
     memory_->clear();
     co_return entries;
   }
-  auto flushed = co_await redis_->flush();
+  Result<std::int64_t> flushed = std::int64_t{0};
+  if (semantic()) {
+    flushed = co_await semantic_store_->flush();
+    // The other instances clear theirs when they hear of it.
+    if (flushed) semantic_index_->clear();
+  } else {
+    flushed = co_await redis_->flush();
+  }
   if (!flushed)
     redis_failed(flushed.error());
   else
     redis_answered();
   co_return flushed;
+}
+
+asio::awaitable<Result<RedisStore::ServerReport>> ResponseCache::redis_report() {
+  if (!redis_) {
+    co_return make_error(ErrorKind::unavailable,
+                         "Service Unhealthy (cache type local has no Redis to report on)");
+  }
+  auto report = co_await redis_->report();
+  if (!report)
+    redis_failed(report.error());
+  else
+    redis_answered();
+  co_return report;
 }
 
 void ResponseCache::redis_failed(const Error& error) {

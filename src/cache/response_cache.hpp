@@ -12,6 +12,8 @@
 #include "cache/key.hpp"
 #include "cache/memory_store.hpp"
 #include "cache/redis_store.hpp"
+#include "cache/semantic_index.hpp"
+#include "cache/semantic_store.hpp"
 #include "config/config.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -38,24 +40,40 @@ struct Ticket {
   bool write = true;                // its answer is stored (not "no-store")
   std::optional<double> ttl_s;      // this answer's lifetime: the request's, else the config's
   std::optional<double> max_age_s;  // "s-maxage": only younger entries answer
+  // A semantic cache's (type redis-semantic): the request's scope (scope_key), the text of its
+  // prompt, and that text's vector, which the caller sets once it has embedded it (left empty,
+  // the request is neither answered from the cache nor stored).
+  std::string scope;
+  std::string prompt;
+  std::vector<float> vector;
 };
 
 class ResponseCache {
  public:
-  // `memory`: the process's store (local type); `redis`: this worker's client (redis type).
-  // Exactly one of them is set.
+  // `memory`: the process's store (local type); `redis`: this worker's client (redis and
+  // redis-semantic types). Exactly one of them is set. `semantic`: the process's index
+  // (redis-semantic).
   ResponseCache(const config::CacheSettings& settings, MemoryStore* memory, redis::Client* redis,
-                telemetry::WorkerMetrics& metrics);
+                telemetry::WorkerMetrics& metrics, SemanticIndex* semantic = nullptr);
 
   // nullopt when the request is not cached: an endpoint not in supported_call_types, or
-  // `mode: default_off` without cache: {use-cache: true}. An error for malformed controls.
+  // `mode: default_off` without cache: {use-cache: true}; for a semantic cache, embeddings and a
+  // prompt without text. An error for malformed controls.
   Result<std::optional<Ticket>> ticket(api::Endpoint endpoint, std::string_view model_group,
                                        const boost::json::object& body,
                                        const ControlSources& sources = {}) const;
   // The stored answer, when one may answer the ticket (counted as a hit or a miss); for
   // embeddings, made of every input's entry (a miss unless each input has one).
   asio::awaitable<std::shared_ptr<const Entry>> find(const Ticket& ticket);
-  // Stores an answer and its usage under the ticket's key (when the ticket writes).
+  // A semantic cache: the most similar entry of the ticket's scope, when its similarity reaches
+  // similarity_threshold (a hit); else no entry, and the similarity LiteLLM shows for a miss (0).
+  SemanticMatch find_similar(const Ticket& ticket);
+  bool semantic() const { return semantic_index_ != nullptr; }
+  // The ticket's prompt could not be embedded: counted, and logged once until one is again.
+  void embedding_failed(const Error& error);
+  void embedding_answered();
+  // Stores an answer and its usage under the ticket's key (when the ticket writes); for a
+  // semantic cache, with the ticket's vector, on Redis for every instance and in this one's index.
   asio::awaitable<void> store(const Ticket& ticket, std::string answer, const api::Usage& usage);
 
   // The admin routes' work (handlers::CacheRoutes). Redis answers and takes a write: its version
@@ -65,6 +83,8 @@ class ResponseCache {
   asio::awaitable<Result<std::int64_t>> erase(const std::vector<std::string>& keys);
   // Deletes every entry of the cache; how many there were.
   asio::awaitable<Result<std::int64_t>> flush();
+  // Redis's CLIENT LIST and INFO (/cache/redis/info); a 503 for the local type, which has none.
+  asio::awaitable<Result<RedisStore::ServerReport>> redis_report();
   const config::CacheSettings& settings() const { return settings_; }
   // Where the entries are: Redis's address (type redis), or nullptr (local).
   const redis::Options* redis_options() const { return redis_ ? &redis_->options() : nullptr; }
@@ -76,14 +96,18 @@ class ResponseCache {
   asio::awaitable<void> put(std::vector<std::pair<std::string, Entry>> entries,
                             const Ticket& ticket, std::int64_t now_ms);
   std::int64_t expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const;
+  asio::awaitable<void> put_similar(const Ticket& ticket, Entry entry, std::int64_t now_ms);
   void redis_failed(const Error& error);
   void redis_answered();
 
   const config::CacheSettings& settings_;
   MemoryStore* memory_;
   std::optional<RedisStore> redis_;
+  std::optional<SemanticStore> semantic_store_;
+  SemanticIndex* semantic_index_;
   telemetry::WorkerMetrics& metrics_;
-  bool redis_away_ = false;  // logged once per outage
+  bool redis_away_ = false;      // logged once per outage
+  bool embedding_away_ = false;  // logged once per outage
 };
 
 // Unix time in milliseconds: entries are dated in it, so instances on one Redis agree.

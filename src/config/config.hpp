@@ -74,7 +74,13 @@ struct RedisSettings {
 
 // litellm_settings.cache_params, once `cache: true` turned the response cache on
 // (docs/CACHING.md).
-enum class CacheType { local, redis };
+enum class CacheType { local, redis, redis_semantic };
+// type redis-semantic: a prompt near enough to one answered before gets its answer.
+struct SemanticCacheSettings {
+  double similarity_threshold = 0;  // cosine similarity a hit needs, in [0, 1]
+  std::string embedding_model;      // redis_semantic_cache_embedding_model: a model_name
+  std::size_t max_entries = 10000;  // llmux's own: entries each instance indexes (and Redis keeps)
+};
 struct CacheSettings {
   CacheType type = CacheType::redis;  // the type LiteLLM's proxy takes when none is given
   RedisSettings redis;                // type redis
@@ -89,6 +95,7 @@ struct CacheSettings {
   bool embeddings = true;        // embedding, aembedding (each input its own entry)
   bool default_off = false;   // mode: default_off — only requests with cache: {use-cache: true}
   double max_memory_mb = 64;  // llmux's own bound of the local type's entries
+  SemanticCacheSettings semantic;  // type redis-semantic
 };
 
 struct LitellmSettings {
@@ -115,6 +122,9 @@ struct GeneralSettings {
   std::size_t max_connections_per_ip = 0;
   double max_requests_per_second_per_ip = 0;
   double request_burst_per_ip = 0;
+  // LiteLLM's: every connection comes from a proxy the operator trusts, so the per-address
+  // request rate counts the client that proxy names in X-Forwarded-For.
+  bool use_x_forwarded_for = false;
   // All request bodies being received at once, every connection together; the loader makes it
   // 10 × max_request_size_mb when the config does not set it.
   double max_request_memory_mb = 500;
@@ -131,6 +141,11 @@ struct GeneralSettings {
   std::string database_url;
   double proxy_batch_write_at_s = 10;  // spend is written in one transaction this often
   bool store_prompts_in_spend_logs = false;
+  bool disable_spend_logs = false;  // no spend-log row per call; spend still counts
+  // Spend-log rows older than this are deleted, every interval (LiteLLM's durations: "7d",
+  // "24h"; checked when the store opens); empty period: kept for ever.
+  std::string maximum_spend_logs_retention_period;
+  std::string maximum_spend_logs_retention_interval = "1d";
   // /health answers the last run of probes made every health_check_interval seconds.
   bool background_health_checks = false;
   double health_check_interval_s = 300;
@@ -193,9 +208,16 @@ struct LoggingSettings {
 struct AlertingSettings {
   std::string slack_webhook_url;  // SLACK_WEBHOOK_URL (a secret); empty: no alert is sent
   double threshold_s = 300;       // alerting_threshold: a call slower than this is llm_too_slow
+  // WEBHOOK_URL (a secret), when `alerting` names webhook: budget alerts go there as LiteLLM's
+  // WebhookEvent JSON; empty: none is posted.
+  std::string webhook_url;
   // alert_types: those llmux sends, each on unless the list leaves it out.
   bool llm_exceptions = true;
   bool llm_too_slow = true;
+  bool budget_alerts = true;
+  // alerting_args.budget_alert_ttl: one alert of an event (budget crossed, threshold crossed,
+  // soft budget crossed) per key, team or user in this many seconds.
+  double budget_alert_ttl_s = 86400;
 };
 
 // A fleet of llmux instances sharing router_settings.redis (docs/SCALING.md).

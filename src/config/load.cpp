@@ -216,7 +216,8 @@ class Loader {
       }
     }
     resolve_logging_callbacks();
-    resolve_slack_alerting();
+    resolve_alerting_urls();
+    resolve_semantic_cache_model();
     if (config_.general_settings.database_url.empty()) {
       config_.general_settings.database_url =
           lookup(std::string(kDatabaseUrlVariable)).value_or("");
@@ -666,6 +667,7 @@ class Loader {
     std::optional<double> memory_ttl;
     std::optional<double> redis_ttl;
     std::optional<Field> type_field;
+    std::optional<Field> similarity;
     for (const Field& field : entries(block)) {
       const std::string& key = field.key;
       if (key == "type") {
@@ -687,11 +689,18 @@ class Loader {
         read_cache_mode(field, cache);
       } else if (key == "max_memory_mb") {
         assign(cache.max_memory_mb, read_number(field, Sign::positive));
+      } else if (key == "similarity_threshold") {
+        similarity = field;
+      } else if (key == "redis_semantic_cache_embedding_model") {
+        assign(cache.semantic.embedding_model, read_string(field));
+      } else if (key == "semantic_max_entries") {
+        assign(cache.semantic.max_entries, read_integer(field, Sign::positive, 10'000'000));
       } else {
         ignore(field);
       }
     }
     if (type_field && !read_cache_type(*type_field, cache.type)) return std::nullopt;
+    if (cache.type == CacheType::redis_semantic) read_semantic_settings(block, similarity, cache);
     const bool on_redis = cache.type != CacheType::local;
     const std::optional<double>& typed_ttl = on_redis ? redis_ttl : memory_ttl;
     cache.ttl_s = typed_ttl ? typed_ttl : ttl;
@@ -715,17 +724,49 @@ class Loader {
       type = CacheType::local;
     } else if (*name == "redis") {
       type = CacheType::redis;
-    } else if (*name == "redis-semantic" || *name == "s3" || *name == "gcs" || *name == "disk" ||
-               *name == "qdrant-semantic" || *name == "valkey-semantic" || *name == "azure-blob") {
+    } else if (*name == "redis-semantic") {
+      type = CacheType::redis_semantic;
+    } else if (*name == "s3" || *name == "gcs" || *name == "disk" || *name == "qdrant-semantic" ||
+               *name == "valkey-semantic" || *name == "azure-blob") {
       warn(field, "\"" + *name +
-                      "\" is not supported by llmux (local and redis are); the response cache "
-                      "is off");
+                      "\" is not supported by llmux (local, redis and redis-semantic are); the "
+                      "response cache is off");
       return false;
     } else {
       problem(field, "unknown cache type \"" + name->substr(0, kMaxEchoedChars) +
-                         "\" (known: local, redis)");
+                         "\" (known: local, redis, redis-semantic)");
     }
     return true;
+  }
+
+  // As LiteLLM's RedisSemanticCache: similarity_threshold is required (a cosine similarity);
+  // the embedding model defaults to text-embedding-ada-002 and must be a model_name of the config
+  // (checked once the whole file is read: resolve_semantic_cache_model).
+  void read_semantic_settings(const Field& block, const std::optional<Field>& similarity,
+                              CacheSettings& cache) {
+    if (!similarity) {
+      problem(block, "type redis-semantic needs similarity_threshold (a number from 0 to 1)");
+    } else if (auto threshold = read_number(*similarity, Sign::non_negative)) {
+      if (*threshold > 1) problem(*similarity, "a cosine similarity must be at most 1");
+      cache.semantic.similarity_threshold = *threshold;
+    }
+    if (cache.semantic.embedding_model.empty())
+      cache.semantic.embedding_model = "text-embedding-ada-002";
+    semantic_cache_field_ = block;
+  }
+
+  void resolve_semantic_cache_model() {
+    const auto& cache = config_.litellm_settings.cache;
+    if (!cache || cache->type != CacheType::redis_semantic || !semantic_cache_field_) return;
+    const std::string& model = cache->semantic.embedding_model;
+    const bool listed =
+        std::any_of(config_.model_list.begin(), config_.model_list.end(),
+                    [&](const ModelEntry& entry) { return entry.model_name == model; });
+    if (!listed) {
+      problem(*semantic_cache_field_, "redis_semantic_cache_embedding_model \"" +
+                                          model.substr(0, kMaxEchoedChars) +
+                                          "\" is not a model_name of model_list");
+    }
   }
 
   // LiteLLM's call type names (sync and async spellings); the ones of endpoints llmux does not
@@ -1203,6 +1244,8 @@ class Loader {
         assign(settings.max_requests_per_second_per_ip, read_number(field, Sign::positive));
       } else if (field.key == "request_burst_per_ip") {
         assign(settings.request_burst_per_ip, read_number(field, Sign::positive));
+      } else if (field.key == "use_x_forwarded_for") {
+        assign(settings.use_x_forwarded_for, read_bool(field));
       } else if (field.key == "max_request_memory_mb") {
         request_memory_mb = read_number(field, Sign::positive);
         request_memory_field = field;
@@ -1220,12 +1263,20 @@ class Loader {
         assign(settings.proxy_batch_write_at_s, read_number(field, Sign::positive));
       } else if (field.key == "store_prompts_in_spend_logs") {
         assign(settings.store_prompts_in_spend_logs, read_bool(field));
+      } else if (field.key == "disable_spend_logs") {
+        assign(settings.disable_spend_logs, read_bool(field));
+      } else if (field.key == "maximum_spend_logs_retention_period") {
+        assign(settings.maximum_spend_logs_retention_period, read_string(field));
+      } else if (field.key == "maximum_spend_logs_retention_interval") {
+        assign(settings.maximum_spend_logs_retention_interval, read_string(field));
       } else if (field.key == "alerting") {
         read_alerting_channels(field);
       } else if (field.key == "alerting_threshold") {
         assign(config_.alerting.threshold_s, read_number(field, Sign::positive));
       } else if (field.key == "alert_types") {
         read_alert_types(field);
+      } else if (field.key == "alerting_args") {
+        read_alerting_args(field);
       } else if (field.key == "background_health_checks") {
         assign(settings.background_health_checks, read_bool(field));
       } else if (field.key == "health_check_interval") {
@@ -1252,14 +1303,16 @@ class Loader {
     }
   }
 
-  // alerting: [slack, webhook, email]: Slack's is built; its webhook is SLACK_WEBHOOK_URL.
+  // alerting: [slack, webhook, email]: Slack's goes to SLACK_WEBHOOK_URL, webhook's to WEBHOOK_URL.
   void read_alerting_channels(const Field& field) {
     for (const Field& item : items(field)) {
       const std::optional<std::string> channel = read_name(item);
       if (!channel) continue;
       if (*channel == "slack") {
         slack_alerting_ = item;
-      } else if (*channel == "webhook" || *channel == "email") {
+      } else if (*channel == "webhook") {
+        webhook_alerting_ = item;
+      } else if (*channel == "email") {
         ignore(item);
       } else {
         problem(item, "unknown alerting channel (LiteLLM's: slack, webhook, email)");
@@ -1268,16 +1321,27 @@ class Loader {
   }
 
   void read_alert_types(const Field& field) {
-    constexpr std::string_view kOtherLitellmTypes[] = {
-        "llm_requests_hanging",  "budget_alerts",        "spend_reports",
-        "failed_tracking_spend", "db_exceptions",        "daily_reports",
-        "cooldown_deployment",   "new_model_added",      "outage_alerts",
-        "region_outage_alerts",  "fallback_reports",     "new_virtual_key_created",
-        "virtual_key_updated",   "virtual_key_deleted",  "new_team_created",
-        "team_updated",          "team_deleted",         "new_internal_user_created",
-        "internal_user_updated", "internal_user_deleted"};
+    constexpr std::string_view kOtherLitellmTypes[] = {"llm_requests_hanging",
+                                                       "spend_reports",
+                                                       "failed_tracking_spend",
+                                                       "db_exceptions",
+                                                       "daily_reports",
+                                                       "cooldown_deployment",
+                                                       "new_model_added",
+                                                       "outage_alerts",
+                                                       "region_outage_alerts",
+                                                       "fallback_reports",
+                                                       "new_virtual_key_created",
+                                                       "virtual_key_updated",
+                                                       "virtual_key_deleted",
+                                                       "new_team_created",
+                                                       "team_updated",
+                                                       "team_deleted",
+                                                       "new_internal_user_created",
+                                                       "internal_user_updated",
+                                                       "internal_user_deleted"};
     AlertingSettings& alerting = config_.alerting;
-    alerting.llm_exceptions = alerting.llm_too_slow = false;
+    alerting.llm_exceptions = alerting.llm_too_slow = alerting.budget_alerts = false;
     for (const Field& item : items(field)) {
       const std::optional<std::string> type = read_name(item);
       if (!type) continue;
@@ -1285,6 +1349,8 @@ class Loader {
         alerting.llm_exceptions = true;
       } else if (*type == "llm_too_slow") {
         alerting.llm_too_slow = true;
+      } else if (*type == "budget_alerts") {
+        alerting.budget_alerts = true;
       } else if (std::find(std::begin(kOtherLitellmTypes), std::end(kOtherLitellmTypes), *type) !=
                  std::end(kOtherLitellmTypes)) {
         ignore(item);
@@ -1294,24 +1360,43 @@ class Loader {
     }
   }
 
-  // Slack alerts go to SLACK_WEBHOOK_URL, as LiteLLM's; without one none is sent.
-  void resolve_slack_alerting() {
-    if (!slack_alerting_) return;
-    const std::string url = lookup("SLACK_WEBHOOK_URL").value_or("");
-    if (!net::is_http_url(url)) {
-      warn(*slack_alerting_,
-           "slack alerting needs SLACK_WEBHOOK_URL (an http(s) URL); no alert is sent");
-      return;
+  // alerting_args: LiteLLM's tuning of its alerts; llmux reads budget_alert_ttl.
+  void read_alerting_args(const Field& field) {
+    for (const Field& entry : entries(field)) {
+      if (entry.key == "budget_alert_ttl") {
+        assign(config_.alerting.budget_alert_ttl_s, read_number(entry, Sign::positive));
+      } else {
+        ignore(entry);
+      }
     }
-    config_.alerting.slack_webhook_url = url;
   }
 
-  std::optional<Field> slack_alerting_;  // where `alerting` names slack
+  // Slack alerts go to SLACK_WEBHOOK_URL and webhook alerts to WEBHOOK_URL, as LiteLLM's; without
+  // one, that channel sends nothing.
+  void resolve_alerting_urls() {
+    const auto url_of = [this](const std::optional<Field>& channel, std::string_view name,
+                               std::string_view variable, std::string& url) {
+      if (!channel) return;
+      const std::string value = lookup(std::string(variable)).value_or("");
+      if (!net::is_http_url(value)) {
+        warn(*channel, std::string(name) + " alerting needs " + std::string(variable) +
+                           " (an http(s) URL); no alert is sent");
+        return;
+      }
+      url = value;
+    };
+    url_of(slack_alerting_, "slack", "SLACK_WEBHOOK_URL", config_.alerting.slack_webhook_url);
+    url_of(webhook_alerting_, "webhook", "WEBHOOK_URL", config_.alerting.webhook_url);
+  }
+
+  std::optional<Field> slack_alerting_;    // where `alerting` names slack
+  std::optional<Field> webhook_alerting_;  // where `alerting` names webhook
   std::string source_;
   const EnvLookup& env_;
   std::map<std::string, std::string> file_variables_;  // environment_variables as written
   std::vector<ListedCallback> listed_callbacks_;       // in the order the lists name them
   std::vector<Field> callback_settings_;
+  std::optional<Field> semantic_cache_field_;  // cache_params of a redis-semantic cache
   Config config_;
   std::vector<std::string> problems_;
   bool store_model_in_db_given_ = false;

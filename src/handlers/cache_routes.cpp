@@ -26,7 +26,9 @@ json::object cache_params(const config::CacheSettings& settings) {
   add(settings.completions, "text_completion", "atext_completion");
   add(settings.embeddings, "embedding", "aembedding");
   json::object params;
-  params["type"] = settings.type == config::CacheType::local ? "local" : "redis";
+  params["type"] = settings.type == config::CacheType::local            ? "local"
+                   : settings.type == config::CacheType::redis_semantic ? "redis-semantic"
+                                                                        : "redis";
   params["mode"] = settings.default_off ? "default_off" : "default_on";
   params["supported_call_types"] = std::move(call_types);
   if (!settings.key_namespace.empty()) params["namespace"] = settings.key_namespace;
@@ -60,6 +62,7 @@ void CacheRoutes::add_to(server::Routes& routes) {
   route(verb::get, "/cache/ping", &CacheRoutes::ping);
   route(verb::post, "/cache/delete", &CacheRoutes::erase);
   route(verb::post, "/cache/flushall", &CacheRoutes::flush);
+  route(verb::get, "/cache/redis/info", &CacheRoutes::redis_info);
 }
 
 asio::awaitable<void> CacheRoutes::serve(server::Exchange& exchange, std::string_view route,
@@ -123,6 +126,19 @@ asio::awaitable<void> CacheRoutes::flush(server::Exchange& exchange, cache::Resp
   auto flushed = co_await cache.flush();
   if (!flushed) co_return co_await admin::fail(exchange, flushed.error());
   const json::object answer{{"status", "success"}, {"deleted", *flushed}};
+  co_await respond_json(exchange, answer);
+}
+
+// LiteLLM's answer: Redis's clients and its INFO, as redis-py parses them.
+asio::awaitable<void> CacheRoutes::redis_info(server::Exchange& exchange,
+                                              cache::ResponseCache& cache) {
+  auto report = co_await cache.redis_report();
+  if (!report) co_return co_await admin::fail(exchange, report.error());
+  json::array clients = cache::parse_client_list(report->clients);
+  const auto count = static_cast<std::int64_t>(clients.size());
+  const json::object answer{{"num_clients", count},
+                            {"clients", std::move(clients)},
+                            {"info", cache::parse_info(report->info)}};
   co_await respond_json(exchange, answer);
 }
 

@@ -1,7 +1,8 @@
 // LiteLLM's cache admin routes (docs/CACHING.md): GET /cache/ping (is the cache's store there,
 // and how the cache is configured, its password never shown), POST /cache/delete ({"keys": […]}:
-// entries by the x-litellm-cache-key their answers carried) and POST /cache/flushall (every entry
-// of the cache). The master key only. One per worker, over that worker's response cache.
+// entries by the x-litellm-cache-key their answers carried), POST /cache/flushall (every entry
+// of the cache) and GET /cache/redis/info (Redis's clients and INFO). The master key only. One per
+// worker, over that worker's response cache.
 #pragma once
 
 #include "cache/response_cache.hpp"
@@ -28,6 +29,7 @@ class CacheRoutes {
   asio::awaitable<void> ping(server::Exchange& exchange, cache::ResponseCache& cache);
   asio::awaitable<void> erase(server::Exchange& exchange, cache::ResponseCache& cache);
   asio::awaitable<void> flush(server::Exchange& exchange, cache::ResponseCache& cache);
+  asio::awaitable<void> redis_info(server::Exchange& exchange, cache::ResponseCache& cache);
 
   Callers& callers_;
   cache::ResponseCache* cache_;

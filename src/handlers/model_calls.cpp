@@ -7,6 +7,8 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include <charconv>
+
 namespace llmux::handlers {
 
 namespace {
@@ -99,6 +101,15 @@ class ExchangeSink final : public relay::Sink {
 
 using verb = server::http::verb;
 
+// A similarity as LiteLLM's header writes it (Python's str of a float: "0.0", "0.8731…").
+std::string similarity_text(double similarity) {
+  char buffer[32];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, similarity).ptr;
+  std::string text(buffer, end);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
 }  // namespace
 
 void ModelCalls::add_to(server::Routes& routes) {
@@ -143,7 +154,16 @@ asio::awaitable<void> ModelCalls::refuse(server::Exchange& exchange, CallRecord&
 asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, CallRecord& record,
                                                     const api::Request& request,
                                                     const cache::Ticket& ticket) {
-  const std::shared_ptr<const cache::Entry> entry = co_await cache_->find(ticket);
+  if (!ticket.read) co_return false;  // no-cache: not looked up
+  std::shared_ptr<const cache::Entry> entry;
+  if (cache_->semantic()) {
+    cache::SemanticMatch match = cache_->find_similar(ticket);
+    // As LiteLLM: on a hit the similarity, on a miss 0.0.
+    exchange.set_header("x-litellm-semantic-similarity", similarity_text(match.similarity));
+    entry = std::move(match.entry);
+  } else {
+    entry = co_await cache_->find(ticket);
+  }
   if (!entry) co_return false;
   std::string frames;
   if (request.stream) {
@@ -167,6 +187,14 @@ asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, 
   }
   record.report();
   co_return true;
+}
+
+asio::awaitable<void> ModelCalls::embed_prompt(cache::Ticket& ticket) {
+  if (!ticket.read && !ticket.write) co_return;
+  auto vector = co_await embedder_->embed(ticket.prompt);
+  if (!vector) co_return cache_->embedding_failed(vector.error());
+  cache_->embedding_answered();
+  ticket.vector = std::move(*vector);
 }
 
 asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoint endpoint,
@@ -220,6 +248,7 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   std::optional<CacheFill> fill;
   if (ticket) {
     exchange.set_header("x-litellm-cache-key", ticket->key);
+    if (embedder_) co_await embed_prompt(*ticket);
     if (co_await answer_from_cache(exchange, record, *request, *ticket)) co_return;
     if (ticket->write) fill.emplace(CacheFill{.cache = *cache_, .ticket = *ticket});
   }

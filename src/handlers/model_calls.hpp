@@ -11,6 +11,7 @@
 #include "handlers/call_record.hpp"
 #include "handlers/callers.hpp"
 #include "handlers/dialects.hpp"
+#include "handlers/prompt_embedder.hpp"
 #include "relay/relay.hpp"
 #include "router/router.hpp"
 #include "server/routes.hpp"
@@ -27,7 +28,10 @@ class ModelCalls {
       : callers_(callers),
         services_(services),
         relay_(transport, limits, services.shared_limits),
-        cache_(cache) {}
+        cache_(cache) {
+    if (cache_ && cache_->semantic())
+      embedder_.emplace(router_, relay_, cache_->settings().semantic.embedding_model);
+  }
 
   void add_to(server::Routes& routes);
   // One call at `endpoint`, its request and answers in `dialect` (the OpenAI routes: the base).
@@ -43,12 +47,16 @@ class ModelCalls {
   // as the relay wrote it, before any dialect's translation).
   asio::awaitable<bool> answer_from_cache(server::Exchange& exchange, CallRecord& record,
                                           const api::Request& request, const cache::Ticket& ticket);
+  // A semantic cache's step before the lookup: the ticket's prompt embedded. When that fails the
+  // ticket keeps no vector, and the call goes upstream uncached.
+  asio::awaitable<void> embed_prompt(cache::Ticket& ticket);
 
   Callers& callers_;
   const CallServices& services_;
   relay::Relay relay_;
   cache::ResponseCache* cache_;
-  Dialect openai_;  // stateless: every OpenAI route's calls share it
+  std::optional<PromptEmbedder> embedder_;  // with a semantic cache
+  Dialect openai_;                          // stateless: every OpenAI route's calls share it
 };
 
 }  // namespace llmux::handlers

@@ -1,5 +1,6 @@
 #include "sdk/client.hpp"
 
+#include "api/request.hpp"
 #include "config/load.hpp"
 #include "providers/wire/sse.hpp"
 #include "relay/clock.hpp"
@@ -98,6 +99,8 @@ class StateSink final : public relay::Sink {
   bool client_left() const override { return state_->caller_left.load(); }
   void watch_client(std::function<void()> on_leave) override {
     state_->on_leave = std::move(on_leave);
+    // The caller left before the relay watched: its leave action found nothing to stop.
+    if (client_left()) state_->on_leave();
   }
 
  private:
@@ -120,21 +123,21 @@ ChunkStream::ChunkStream(std::shared_ptr<CallState> state) : state_(std::move(st
 ChunkStream::ChunkStream(ChunkStream&&) noexcept = default;
 ChunkStream& ChunkStream::operator=(ChunkStream&&) noexcept = default;
 
-ChunkStream::~ChunkStream() {
-  if (!state_) return;
+namespace {
+
+// The caller is gone: the relay's next write sees it, and a pending read (or a backoff) is
+// aborted now, on the client's thread.
+void leave(const std::shared_ptr<CallState>& state) {
   {
-    std::lock_guard lock(state_->mutex);
-    state_->notify = nullptr;
-    if (state_->ended) return;
+    std::lock_guard lock(state->mutex);
+    state->notify = nullptr;
+    if (state->ended) return;
   }
-  // Stops the relay: its next write sees the caller gone, and a pending read is aborted now.
-  state_->caller_left = true;
-  asio::post(*state_->io, [state = state_] {
+  state->caller_left = true;
+  asio::post(*state->io, [state] {
     if (state->on_leave) state->on_leave();
   });
 }
-
-namespace {
 
 // The next item of `state`, which has something (a chunk, or the end).
 ChunkItem take(CallState& state) {
@@ -148,6 +151,14 @@ ChunkItem take(CallState& state) {
 }
 
 }  // namespace
+
+ChunkStream::~ChunkStream() {
+  if (state_) leave(state_);
+}
+
+void PendingCall::cancel() {
+  if (auto state = state_.lock()) leave(state);
+}
 
 ChunkItem ChunkStream::next() {
   std::unique_lock lock(state_->mutex);
@@ -257,11 +268,16 @@ struct Client::Impl {
       summary.deployment = outcome.deployment->id;
       summary.cost = router::call_cost(*outcome.deployment, outcome.usage);
     }
+    if (state.caller_left) {
+      error = make_error(ErrorKind::internal, "the call was cancelled", {}, "cancelled");
+    }
     {
       std::unique_lock lock(state.mutex);
       if (state.ended) return;
       state.ended = true;
       state.summary = summary;
+      // A started stream that was cancelled ends with that error, not as if it were whole.
+      if (state.caller_left && !state.stream_error) state.stream_error = error;
       state.notify_changed(lock);
     }
     if (auto done = std::exchange(state.done, nullptr)) {
@@ -292,11 +308,23 @@ struct Client::Impl {
 Client::Client() : Client(direct_call_config()) {}
 Client::Client(config::Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
 
-void Client::call_async(api::Endpoint endpoint, std::string body, Done done) {
+Result<Client> Client::from_config(std::string_view yaml, const std::string& source) {
+  try {
+    return Client(config::load_string(yaml, source));
+  } catch (const config::LoadError& error) {
+    return make_error(ErrorKind::invalid_request, error.what());
+  }
+}
+
+PendingCall Client::call_async(api::Endpoint endpoint, std::string body, Done done) {
   auto state = std::make_shared<CallState>();
   state->done = std::move(done);
+  PendingCall pending(state);
   impl_->start(endpoint, std::move(body), std::move(state));
+  return pending;
 }
 
 Result<Completion> Client::call(api::Endpoint endpoint, std::string body) {
@@ -307,10 +335,12 @@ Result<Completion> Client::call(api::Endpoint endpoint, std::string body) {
   return answer.get();
 }
 
-void Client::open_stream_async(api::Endpoint endpoint, std::string body, Started started) {
+PendingCall Client::open_stream_async(api::Endpoint endpoint, std::string body, Started started) {
   auto state = std::make_shared<CallState>();
   state->started_callback = std::move(started);
+  PendingCall pending(state);
   impl_->start(endpoint, std::move(body), std::move(state));
+  return pending;
 }
 
 Result<ChunkStream> Client::open_stream(api::Endpoint endpoint, std::string body) {

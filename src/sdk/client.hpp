@@ -5,16 +5,22 @@
 // failures are Result values with the error kinds the gateway maps to OpenAI's classes.
 #pragma once
 
-#include "api/request.hpp"
+#include "api/endpoint.hpp"
 #include "api/usage.hpp"
 #include "base/error.hpp"
-#include "config/config.hpp"
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+// The headers installed with the library (`cmake --install`, find_package(llmux)) are this one,
+// sdk/asio.hpp and the three it includes (and Boost's); config::Config is declared only, so a
+// program outside this tree builds its Client from a config's YAML text (Client::from_config).
+namespace llmux::config {
+struct Config;
+}
 
 namespace llmux::sdk {
 
@@ -60,6 +66,20 @@ class ChunkStream {
   std::shared_ptr<CallState> state_;
 };
 
+// A call in flight, as call_async and open_stream_async return it. cancel() stops it as a
+// dropped ChunkStream stops a stream: its upstream connection is closed (or its wait before a
+// retry ends), and its callback gets an error with code "cancelled" (a stream already started
+// gets its ChunkStream, which then ends with that error). Nothing happens once the call is over.
+class PendingCall {
+ public:
+  PendingCall() = default;
+  explicit PendingCall(std::weak_ptr<CallState> state) : state_(std::move(state)) {}
+  void cancel();
+
+ private:
+  std::weak_ptr<CallState> state_;
+};
+
 class Client {
  public:
   // No config, as litellm.completion: any "<provider>/<model>" name is called directly, with the
@@ -68,16 +88,19 @@ class Client {
   // A LiteLLM config (config::load_file / load_string): its model_list, router and litellm
   // settings. Throws config::LoadError for a model list the router cannot use.
   explicit Client(config::Config config);
+  // The same from a config's YAML text (`source` names it in messages): an invalid_request error
+  // listing the config's problems (never a secret) instead of the exception.
+  static Result<Client> from_config(std::string_view yaml, const std::string& source = "config");
   ~Client();
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
 
   // One call; `body` is the OpenAI request body for `endpoint` (JSON text with its "model").
   // A body asking for a stream is refused here: open_stream takes it.
   Result<Completion> call(api::Endpoint endpoint, std::string body);
   // The same without blocking: `done` runs on the client's thread.
   using Done = std::function<void(Result<Completion>)>;
-  void call_async(api::Endpoint endpoint, std::string body, Done done);
+  PendingCall call_async(api::Endpoint endpoint, std::string body, Done done);
 
   // A streamed call ("stream": true in `body`). Returns once the first chunk arrived, so a
   // failure before the stream started (after retries and fallbacks) is this call's error.
@@ -85,7 +108,7 @@ class Client {
   // The same without blocking: `started` runs on the client's thread once the first chunk
   // arrived or the call failed.
   using Started = std::function<void(Result<ChunkStream>)>;
-  void open_stream_async(api::Endpoint endpoint, std::string body, Started started);
+  PendingCall open_stream_async(api::Endpoint endpoint, std::string body, Started started);
 
  private:
   struct Impl;

@@ -36,7 +36,9 @@ Service::Service(std::unique_ptr<Database> database, std::unique_ptr<Database> s
     : store_(std::move(database)),
       options_(std::move(options)),
       journal_(std::move(spend_database), options_.journal_path, options_.spend_max_lag,
-               *options_.journal_clock) {}
+               *options_.journal_clock) {
+  journal_.keep_spend_log_rows(options_.spend_log_rows);
+}
 
 Service::~Service() {
   if (thread_.joinable()) {
@@ -172,11 +174,24 @@ void Service::schedule_maintenance() {
         rebuild({});
       }
       rebuild_pending();
+      delete_expired_spend_logs();
     } catch (const DatabaseError& error) {
       telemetry::log_now("warning", std::string("database maintenance skipped: ") + error.what());
     }
     schedule_maintenance();
   });
+}
+
+void Service::delete_expired_spend_logs() {
+  if (!options_.spend_log_retention) return;
+  const Millis now = now_millis();
+  if (now < next_spend_log_cleanup_) return;
+  next_spend_log_cleanup_ = add_duration(now, options_.spend_log_retention_interval);
+  const Millis kept_for = add_duration(now, *options_.spend_log_retention) - now;
+  if (const std::int64_t deleted = store_.delete_spend_logs_before(now - kept_for); deleted > 0) {
+    telemetry::log_now("info", "spend log: " + std::to_string(deleted) +
+                                   " rows older than maximum_spend_logs_retention_period deleted");
+  }
 }
 
 std::size_t Service::stop_and_flush() {

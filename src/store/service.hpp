@@ -57,6 +57,11 @@ struct ServiceOptions {
   std::size_t early_flush_events = 128;
   // The spend journal's clock (never null): tests pass one they move by hand.
   JournalClock* journal_clock = &steady_journal_clock();
+  bool spend_log_rows = true;  // false: disable_spend_logs
+  // maximum_spend_logs_retention_period: rows of calls older than this are deleted, every
+  // retention_interval; nullopt: kept.
+  std::optional<Duration> spend_log_retention;
+  Duration spend_log_retention_interval{1, Duration::Unit::day};
 };
 
 template <class T>
@@ -136,6 +141,7 @@ class Service {
   void flush();
   void schedule_flush();
   void schedule_maintenance();
+  void delete_expired_spend_logs();
   void flush_early();
   void take_replayed_spend();
   void rebuild(const std::vector<std::string>& reset_tokens);
@@ -154,6 +160,7 @@ class Service {
   asio::io_context io_{1};
   asio::steady_timer flush_timer_{io_};
   asio::steady_timer maintenance_timer_{io_};
+  Millis next_spend_log_cleanup_ = 0;  // Unix ms; 0: at the first maintenance
   std::chrono::steady_clock::time_point last_refresh_{};
   // An early flush is asked for once at a time.
   std::atomic<bool> early_flush_asked_{false};

@@ -66,6 +66,9 @@ class SpendJournal {
   SpendJournal(const SpendJournal&) = delete;
   SpendJournal& operator=(const SpendJournal&) = delete;
 
+  // Before start(): whether the lines' calls become spend-log rows (false: disable_spend_logs,
+  // only the totals are written).
+  void keep_spend_log_rows(bool keep) { store_.keep_spend_log_rows(keep); }
   // Starts the idle-priority indexer thread.
   void start();
   // Stops it (what is left stays in the file; index_all() still works).

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -533,14 +534,26 @@ void append_spend_log_row(Params& params, const SpendEvent& event) {
 }
 
 void insert_spend_log_rows(Database& database, const std::vector<SpendEvent>& events) {
-  static const std::string full_insert = spend_log_insert(kSpendLogRowsPerInsert);
+  // Statements of 64, 32, …, 1 rows: a batch of any size is written with these seven, which the
+  // database prepares once each. (A statement per remainder size made up to 63 more, each
+  // prepared at its first use: 17 % of the indexer's instructions in a new process's first
+  // thousand calls.)
+  static const std::array<std::string, 7> inserts = [] {
+    std::array<std::string, 7> sql;
+    for (std::size_t n = 0; n < sql.size(); ++n)
+      sql[n] = spend_log_insert(kSpendLogRowsPerInsert >> n);
+    return sql;
+  }();
   Params params;
   params.reserve(kSpendLogColumnCount * kSpendLogRowsPerInsert);
-  for (std::size_t first = 0; first < events.size(); first += kSpendLogRowsPerInsert) {
-    const std::size_t rows = std::min(kSpendLogRowsPerInsert, events.size() - first);
+  for (std::size_t first = 0; first < events.size();) {
+    std::size_t step = 0;
+    while ((kSpendLogRowsPerInsert >> step) > events.size() - first) ++step;
+    const std::size_t rows = kSpendLogRowsPerInsert >> step;
     params.clear();
     for (std::size_t n = first; n < first + rows; ++n) append_spend_log_row(params, events[n]);
-    database.query(rows == kSpendLogRowsPerInsert ? full_insert : spend_log_insert(rows), params);
+    database.query(inserts[step], params);
+    first += rows;
     // The store thread may share a core with a worker: between statements (a few hundred
     // microseconds each) a worker with requests waiting gets the core, so a large batch
     // never stalls requests for the whole of its write.
@@ -557,7 +570,7 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
       return false;
     database_->query("INSERT INTO llmux_spend_batches (batch_id, written_at) VALUES (?, ?)",
                      {batch_id, now_millis()});
-    insert_spend_log_rows(*database_, events);
+    if (spend_log_rows_) insert_spend_log_rows(*database_, events);
     // Summed per entity first: one UPDATE per key in the batch, not one per request.
     std::map<std::string, double> by_key, by_user, by_team, by_end_user, by_tag;
     for (const SpendEvent& event : events) {
@@ -592,6 +605,23 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
     }
     return true;
   });
+}
+
+std::int64_t Store::delete_spend_logs_before(Millis cutoff) {
+  constexpr std::int64_t kRowsPerStatement = 5'000;
+  std::int64_t deleted = 0;
+  for (;;) {
+    // Oldest first, through the (start_time, id) index.
+    database_->query(
+        "DELETE FROM llmux_spend_logs WHERE id IN (SELECT id FROM llmux_spend_logs WHERE "
+        "start_time < ? ORDER BY start_time LIMIT " +
+            std::to_string(kRowsPerStatement) + ")",
+        {cutoff});
+    const std::int64_t rows = database_->changed_rows();
+    deleted += rows;
+    if (rows < kRowsPerStatement) return deleted;
+    std::this_thread::yield();  // as the inserts do: a worker sharing the core goes first
+  }
 }
 
 void Store::insert_spend_logs(const std::vector<SpendEvent>& events) {

@@ -226,8 +226,13 @@ class Store {
 
   // Spend: one transaction per batch. A batch id seen before is skipped (its first COMMIT
   // landed even if the answer to it was lost), so a retried batch is never counted twice.
-  // Returns false when the batch had already been written.
+  // Returns false when the batch had already been written. Without spend-log rows
+  // (keep_spend_log_rows(false): disable_spend_logs) only the totals change.
   bool write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events);
+  void keep_spend_log_rows(bool keep) { spend_log_rows_ = keep; }
+  // Deletes the spend-log rows of calls started before `cutoff`, a few thousand per statement
+  // (each its own transaction, so writers wait for one batch at most). Returns how many.
+  std::int64_t delete_spend_logs_before(Millis cutoff);
   // Spend-log rows alone, no totals changed (rows copied from elsewhere, whose totals came
   // with their keys, teams and users).
   void insert_spend_logs(const std::vector<SpendEvent>& events);
@@ -260,6 +265,7 @@ class Store {
 
  private:
   std::unique_ptr<Database> database_;
+  bool spend_log_rows_ = true;
 };
 
 }  // namespace llmux::store

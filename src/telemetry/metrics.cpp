@@ -142,6 +142,13 @@ void Metrics::render_cache(std::string& out) const {
   append_family_head(out, "llmux_cache_redis_errors_total", "counter",
                      "Response cache commands Redis did not answer (the calls went upstream).");
   out += "llmux_cache_redis_errors_total " + worker_sum(&WorkerMetrics::cache_redis_errors_) + '\n';
+  append_family_head(out, "llmux_cache_embedding_errors_total", "counter",
+                     "Semantic cache prompts not embedded (the calls went upstream uncached).");
+  out += "llmux_cache_embedding_errors_total " +
+         worker_sum(&WorkerMetrics::cache_embedding_errors_) + '\n';
+  append_family_head(out, "llmux_cache_semantic_entries", "gauge",
+                     "Entries in this instance's semantic cache index.");
+  out += "llmux_cache_semantic_entries " + std::to_string(cache_.semantic_entries.load()) + '\n';
   append_family_head(out, "llmux_cache_memory_bytes", "gauge",
                      "Bytes held by the in-memory response cache.");
   out += "llmux_cache_memory_bytes " + std::to_string(cache_.memory_bytes.load()) + '\n';

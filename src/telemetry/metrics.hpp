@@ -39,6 +39,7 @@ struct CacheCounters {
   std::atomic<std::int64_t> memory_bytes{0};
   std::atomic<std::int64_t> memory_entries{0};
   std::atomic<std::uint64_t> memory_evictions{0};  // pushed out to make room (not expiries)
+  std::atomic<std::int64_t> semantic_entries{0};   // the semantic cache's index
 };
 
 // How one lookup of the response cache ended.
@@ -60,6 +61,7 @@ class WorkerMetrics {
   }
   void cache_stored() { add(cache_stores_, 1); }
   void cache_redis_failed() { add(cache_redis_errors_, 1); }
+  void cache_embedding_failed() { add(cache_embedding_errors_, 1); }
   void request_finished() { add(in_flight_, ~std::uint64_t{0}); }
   // A connection to the HTTPS listener dropped because its TLS handshake failed or timed out.
   void tls_handshake_failed() { add(tls_handshake_failures_, 1); }
@@ -96,6 +98,7 @@ class WorkerMetrics {
   std::array<Counter, static_cast<std::size_t>(CacheLookup::count)> cache_lookups_{};
   Counter cache_stores_{0};
   Counter cache_redis_errors_{0};
+  Counter cache_embedding_errors_{0};
   Counter tls_handshake_failures_{0};
   CallSeries calls_{kMaxCallSeriesPerWorker};
   DeploymentOutcomes* deployment_outcomes_ = nullptr;

@@ -282,9 +282,15 @@ describe('cache admin routes, type local', () => {
     await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping', undefined, key), 401);
     await expectError(await cacheRoute(stack.url, 'POST', '/cache/flushall', undefined, key), 401);
     await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: ['x'] }, key), 401);
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/redis/info', undefined, key), 401);
     await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping', undefined, 'sk-unknown'), 401);
     await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: 'x' }), 400, { param: 'keys' });
     await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', {}), 400, { param: 'keys' });
+  });
+
+  test('/cache/redis/info is a 503: the local type has no Redis', async () => {
+    const body = await expectError(await cacheRoute(stack.url, 'GET', '/cache/redis/info'), 503);
+    assert.match(body.error.message, /^Service Unhealthy \(cache type local/);
   });
 });
 
@@ -297,6 +303,7 @@ describe('cache admin routes without a cache', () => {
     await expectError(await cacheRoute(stack.url, 'GET', '/cache/ping'), 503);
     await expectError(await cacheRoute(stack.url, 'POST', '/cache/delete', { keys: ['x'] }), 503);
     await expectError(await cacheRoute(stack.url, 'POST', '/cache/flushall'), 503);
+    await expectError(await cacheRoute(stack.url, 'GET', '/cache/redis/info'), 503);
   });
 });
 
@@ -446,6 +453,22 @@ describe('cache admin routes, type redis (with a password)', () => {
     assert.ok(!text.includes(password), text);
   });
 
+  test('/cache/redis/info: both gateways among the clients, INFO parsed, never the password', async () => {
+    const response = await cacheRoute(gateways[0].url, 'GET', '/cache/redis/info');
+    const text = await response.clone().text();
+    const info = await okJson(response);
+    assert.equal(info.num_clients, info.clients.length);
+    // Each gateway has its cache connection open (the ping above, or this call, dialled it).
+    await okJson(await cacheRoute(gateways[1].url, 'GET', '/cache/ping'));
+    const again = await okJson(await cacheRoute(gateways[0].url, 'GET', '/cache/redis/info'));
+    assert.ok(again.num_clients >= 2, JSON.stringify(again.clients));
+    assert.ok(again.clients.every((client) => typeof client.addr === 'string' && typeof client.id === 'string'));
+    assert.equal(info.info.redis_version, cli('INFO', 'server').match(/redis_version:(\S+)/)[1]);
+    assert.equal(typeof info.info.tcp_port, 'number');
+    assert.equal(info.info.tcp_port, redis.port);
+    assert.ok(!text.includes(password), text);
+  });
+
   test('/cache/delete on one gateway takes the entry from both; flushall leaves other keys alone', async () => {
     const [a, b] = gateways;
     const before = upstreamCalls(mock);
@@ -477,5 +500,6 @@ describe('cache admin routes, type redis (with a password)', () => {
     assert.ok(!JSON.stringify(body).includes(password));
     await expectError(await cacheRoute(gateways[0].url, 'POST', '/cache/delete', { keys: ['x'] }), 503);
     await expectError(await cacheRoute(gateways[0].url, 'POST', '/cache/flushall'), 503);
+    await expectError(await cacheRoute(gateways[0].url, 'GET', '/cache/redis/info'), 503);
   });
 });

@@ -147,14 +147,32 @@ export function embeddingFor(input, dimensions = 8) {
   return vector;
 }
 
+// A bag-of-words vector, for the semantic cache's tests: each word (lower case, letters and digits)
+// adds 1 to the component its FNV-1a hash picks, so two texts sharing most words are near
+// (cosine similarity of their word counts) and texts sharing none are about orthogonal.
+export function bagOfWordsFor(input, dimensions = 256) {
+  const vector = new Array(dimensions).fill(0);
+  const text = typeof input === 'string' ? input : JSON.stringify(input);
+  for (const word of text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)) {
+    let hash = 0x811c9dc5;
+    for (const ch of word) hash = Math.imul(hash ^ ch.codePointAt(0), 0x01000193) >>> 0;
+    vector[hash % dimensions] += 1;
+  }
+  return vector;
+}
+
 // Always float arrays, whatever encoding_format asked for: converting is the gateway's job.
+// An upstream model named "mock-bag-of-words…" answers with bagOfWordsFor's vectors.
 export function embeddingsResponse(body) {
+  const embed = String(body.model ?? '').startsWith('mock-bag-of-words')
+    ? (item) => bagOfWordsFor(item, body.dimensions ?? 256)
+    : (item) => embeddingFor(item, body.dimensions ?? 8);
   const inputs = embeddingInputs(body.input);
   const tokens = inputs.reduce((sum, item) => sum + (typeof item === 'string' ? item.split(/\s+/).length : item.length), 0);
   return {
     object: 'list',
     data: inputs.map((item, index) => ({
-      object: 'embedding', index, embedding: embeddingFor(item, body.dimensions ?? 8),
+      object: 'embedding', index, embedding: embed(item),
     })),
     model: body.model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },

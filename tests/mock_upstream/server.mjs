@@ -5,7 +5,8 @@
 // In-process: `const mock = await startMockUpstream()` → { port, url, requests, aborted,
 // reset(), waitFor(predicate), openConnections(), close() }. Standalone: `node server.mjs [--port N]` prints
 // `listening <port>`. Either way `GET /__mock/requests` returns { requests, aborted } and
-// `DELETE /__mock/requests` forgets them.
+// `DELETE /__mock/requests` forgets them; `GET /__mock/wait?model=M&event=received|aborted`
+// answers once a request for model M arrived / its response was abandoned.
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
@@ -138,6 +139,12 @@ export class Exchange {
 export async function startMockUpstream({ port = 0 } = {}) {
   const requests = [];
   const aborted = [];
+  let waiters = [];  // the pending GET /__mock/wait, woken by each request and each abandon
+  function wake() {
+    const woken = waiters;
+    waiters = [];
+    for (const resolve of woken) resolve();
+  }
   const calls = new Map();  // upstream model → requests so far (behaviours that change over calls)
 
   function snapshot() {
@@ -149,6 +156,18 @@ export async function startMockUpstream({ port = 0 } = {}) {
     for await (const chunk of req) chunks.push(chunk);
     const rawBody = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url, 'http://mock');
+
+    // Answers once a request for `model` arrived (event=received) or its response was abandoned
+    // by its client (event=aborted), at once if that already happened: tests wait on this instead
+    // of polling.
+    if (url.pathname === '/__mock/wait') {
+      const model = url.searchParams.get('model');
+      const list = url.searchParams.get('event') === 'aborted' ? aborted : requests;
+      const seen = () => list.find((entry) => (entry.body?.model ?? entry.model) === model);
+      while (!seen()) await new Promise((resolve) => waiters.push(resolve));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(seen()));
+    }
 
     if (url.pathname === '/__mock/requests') {
       if (req.method === 'DELETE') {
@@ -180,6 +199,7 @@ export async function startMockUpstream({ port = 0 } = {}) {
       eventsWritten: 0,
     };
     requests.push(record);
+    wake();
     const exchange = new Exchange(record, res, calls);
     res.on('close', () => {
       record.endedAt = Date.now();
@@ -193,6 +213,7 @@ export async function startMockUpstream({ port = 0 } = {}) {
           requestId: record.id, path: record.path, model: body?.model ?? null,
           eventsWritten: record.eventsWritten, receivedAt: record.receivedAt, abortedAt: record.endedAt,
         });
+        wake();
       }
     });
 

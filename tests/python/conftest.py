@@ -4,6 +4,7 @@ import json
 import os
 import pathlib
 import subprocess
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -27,6 +28,13 @@ class MockUpstream:
 
     def requests(self):
         with urllib.request.urlopen(self.url + "/__mock/requests") as answer:
+            return json.load(answer)
+
+    def wait_for(self, event, model):
+        """The record of the first request for `model` once it arrived (event "received") or its
+        response was abandoned by its client ("aborted"); an error after 10 s."""
+        query = urllib.parse.urlencode({"event": event, "model": model})
+        with urllib.request.urlopen(f"{self.url}/__mock/wait?{query}", timeout=10) as answer:
             return json.load(answer)
 
     def stop(self):

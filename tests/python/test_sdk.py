@@ -200,13 +200,29 @@ def test_closing_a_stream_early_stops_the_upstream_call(mock):
                               stream=True, **direct(mock))
     next(stream)
     stream.close()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        aborted = [a["model"] for a in mock.requests()["aborted"]]
-        if "mock-stream-slow-50@py-close" in aborted:
-            break
-        time.sleep(0.02)
-    assert "mock-stream-slow-50@py-close" in aborted
+    mock.wait_for("aborted", "mock-stream-slow-50@py-close")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("how", ["task.cancel", "wait_for"])
+def test_cancelling_an_acompletion_stops_its_upstream_call(mock, how, stream):
+    # The mock waits 30 s before answering; the caller gives up once the mock has the request.
+    model = f"mock-slow-first-byte-30000@py-{how}-{stream}"
+
+    async def main():
+        call = asyncio.ensure_future(llmux.acompletion(
+            model=f"openai/{model}", messages=HELLO, stream=stream, **direct(mock)))
+        await asyncio.to_thread(mock.wait_for, "received", model)
+        if how == "task.cancel":
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+        else:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(call, timeout=0.01)
+
+    asyncio.run(main())
+    assert mock.wait_for("aborted", model)["path"] == "/v1/chat/completions"
 
 
 def test_embedding(mock):

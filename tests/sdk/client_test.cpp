@@ -3,14 +3,21 @@
 // as values, and a stream dropped by its reader stopping the upstream call.
 #include "sdk/client.hpp"
 #include "mock_upstream.hpp"
+#include "sdk/asio.hpp"
 
 #include "config/load.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <chrono>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -19,6 +26,7 @@
 namespace llmux::sdk {
 namespace {
 
+namespace asio = boost::asio;
 namespace json = boost::json;
 using testing::MockUpstream;
 
@@ -265,6 +273,57 @@ TEST_F(SdkClient, OtherProviderDialectsAreTranslated) {
   EXPECT_FALSE(drained.text.empty());
 }
 
+TEST_F(SdkClient, GeminiBedrockCohereAndAzureDialectsAreTranslated) {
+  // The mock checks Bedrock's SigV4 signature against the credentials it knows.
+  auto client = configured(R"(
+  - model_name: gemini
+    litellm_params: {model: gemini/gemini-2.5-flash, api_base: $MOCK, api_key: sk-gemini}
+  - model_name: bedrock
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      aws_bedrock_runtime_endpoint: $MOCK
+      aws_region_name: eu-central-1
+      aws_access_key_id: AKIDLLMUXTESTLONG
+      aws_secret_access_key: bedrock-test-secret/Long+Term-9f3k
+  - model_name: cohere
+    litellm_params: {model: cohere_chat/command-a-03-2025, api_base: $MOCK, api_key: sk-cohere}
+  - model_name: azure
+    litellm_params: {model: azure/gpt-4o-prod, api_base: $MOCK, api_key: sk-azure, api_version: "2024-10-21"}
+  - model_name: gemini-429
+    litellm_params: {model: gemini/mock-error-429, api_base: $MOCK, api_key: sk-gemini}
+)");
+  const auto gemini = json::parse(read_fixture("gemini/generate_content.json"));
+  const auto cohere = json::parse(read_fixture("cohere/chat.synthetic.json"));
+  const auto azure = json::parse(read_fixture("azure/chat_completion.synthetic.json"));
+  const std::pair<std::string, std::string> expected[] = {
+      {"gemini",
+       std::string(
+           gemini.at("candidates").at(0).at("content").at("parts").at(0).at("text").as_string())},
+      {"bedrock", "Hello world"},  // the mock's Converse answer (dialects/bedrock.mjs)
+      {"cohere", std::string(cohere.at("message").at("content").at(0).at("text").as_string())},
+      {"azure", std::string(azure.at("choices").at(0).at("message").at("content").as_string())},
+  };
+  for (const auto& [model, content] : expected) {
+    SCOPED_TRACE(model);
+    auto whole = client->call(api::Endpoint::chat_completions, chat_body(model));
+    ASSERT_TRUE(whole) << whole.error().message;
+    EXPECT_EQ(content_of(*whole), content);
+    EXPECT_EQ(whole->summary.served_group, model);
+
+    auto streamed =
+        client->open_stream(api::Endpoint::chat_completions, chat_body(model, {{"stream", true}}));
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    const Drained drained = drain(*streamed);
+    EXPECT_FALSE(drained.error) << drained.error->message;
+    EXPECT_GT(drained.chunks, 1u);
+    EXPECT_FALSE(drained.text.empty());
+  }
+
+  auto limited = client->call(api::Endpoint::chat_completions, chat_body("gemini-429"));
+  ASSERT_FALSE(limited);
+  EXPECT_EQ(limited.error().kind, ErrorKind::rate_limited);
+}
+
 TEST_F(SdkClient, CallsRunConcurrentlyOnTheClientsLoop) {
   Client client;
   std::vector<std::future<Result<Completion>>> answers;
@@ -290,16 +349,186 @@ TEST_F(SdkClient, AStreamDroppedByItsReaderStopsTheUpstreamCall) {
                                    chat_body("openai/mock-stream-slow-50@sdk-drop", body));
   ASSERT_TRUE(stream) << stream.error().message;
   { ChunkStream dropped = std::move(*stream); }
-  // The mock records the abandoned response when its connection closes.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  bool aborted = false;
-  while (!aborted && std::chrono::steady_clock::now() < deadline) {
-    const auto recorded = mock_->requests();
-    for (const auto& entry : recorded.at("aborted").as_array())
-      aborted |= entry.at("model").as_string() == "mock-stream-slow-50@sdk-drop";
-    if (!aborted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // The mock records the abandoned response when its connection closes (the test's timeout
+  // bounds the wait when it never does).
+  const auto aborted = mock_->wait_for_abort("mock-stream-slow-50@sdk-drop");
+  EXPECT_EQ(aborted.at("path").as_string(), "/v1/chat/completions");
+}
+
+TEST_F(SdkClient, PendingCallCancelStopsTheUpstreamCall) {
+  Client client;
+  std::promise<Result<Completion>> answered;
+  // The mock waits 30 s before its first byte; the caller gives up at once.
+  auto pending = client.call_async(
+      api::Endpoint::chat_completions,
+      chat_body("openai/mock-slow-first-byte-30000@sdk-cancel", direct()),
+      [&answered](Result<Completion> result) { answered.set_value(std::move(result)); });
+  mock_->wait_for_request("mock-slow-first-byte-30000@sdk-cancel");
+  pending.cancel();
+  const auto result = answered.get_future().get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-cancel");
+}
+
+TEST_F(SdkClient, PendingCallCancelStopsAStreamBeingOpened) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  std::promise<Result<ChunkStream>> opened;
+  auto pending = client.open_stream_async(
+      api::Endpoint::chat_completions,
+      chat_body("openai/mock-slow-first-byte-30000@sdk-cancel-open", body),
+      [&opened](Result<ChunkStream> result) { opened.set_value(std::move(result)); });
+  mock_->wait_for_request("mock-slow-first-byte-30000@sdk-cancel-open");
+  pending.cancel();
+  const auto result = opened.get_future().get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-cancel-open");
+}
+
+TEST_F(SdkClient, ACancelledStartedStreamEndsWithTheCancellation) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  std::promise<Result<ChunkStream>> opened;
+  // 100 chunks 50 ms apart: cancelled after the first.
+  auto pending = client.open_stream_async(
+      api::Endpoint::chat_completions,
+      chat_body("openai/mock-stream-slow-50@sdk-cancel-started", body),
+      [&opened](Result<ChunkStream> result) { opened.set_value(std::move(result)); });
+  auto stream = opened.get_future().get();
+  ASSERT_TRUE(stream) << stream.error().message;
+  pending.cancel();
+  const Drained drained = drain(*stream);
+  ASSERT_TRUE(drained.error);
+  EXPECT_EQ(drained.error->code, "cancelled");
+  EXPECT_LT(drained.chunks, 100u);
+  mock_->wait_for_abort("mock-stream-slow-50@sdk-cancel-started");
+}
+
+TEST_F(SdkClient, FromConfigBuildsTheRouterOrNamesTheConfigsProblem) {
+  auto client = Client::from_config(
+      "model_list:\n  - model_name: gpt\n    litellm_params: {model: "
+      "openai/gpt-4o-mini, api_base: " +
+      api_base() + ", api_key: sk-config}\n");
+  ASSERT_TRUE(client) << client.error().message;
+  auto completion = client->call(api::Endpoint::chat_completions, chat_body("gpt"));
+  ASSERT_TRUE(completion) << completion.error().message;
+  EXPECT_EQ(completion->summary.served_group, "gpt");
+
+  auto broken = Client::from_config("model_list: 12\n", "broken.yaml");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().kind, ErrorKind::invalid_request);
+  EXPECT_NE(broken.error().message.find("broken.yaml"), std::string::npos)
+      << broken.error().message;
+}
+
+// The Asio operations of sdk/asio.hpp, awaited in coroutines on the test's own io_context.
+class SdkAsio : public SdkClient {
+ protected:
+  // Runs `task` on a fresh io_context on this thread until it is done.
+  template <class Task>
+  void run(Task task) {
+    asio::io_context io;
+    std::exception_ptr failure;
+    asio::co_spawn(io, std::move(task), [&failure](std::exception_ptr e) { failure = e; });
+    io.run();
+    if (failure) std::rethrow_exception(failure);
   }
-  EXPECT_TRUE(aborted);
+};
+
+TEST_F(SdkAsio, AcompletionResumesOnTheCallersExecutorWithTheAnswer) {
+  Client client;
+  run([&]() -> asio::awaitable<void> {
+    const auto caller = std::this_thread::get_id();
+    auto completion = co_await acompletion(client, chat_body("openai/gpt-4o-mini", direct()));
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    EXPECT_TRUE(completion) << completion.error().message;
+    if (!completion) co_return;
+    const auto fixture = json::parse(read_fixture("openai/chat_completion.json"));
+    EXPECT_EQ(content_of(*completion),
+              fixture.at("choices").at(0).at("message").at("content").as_string());
+    auto refused = co_await acompletion(client, R"({"model": "openai/gpt-4o-mini"})");
+    EXPECT_FALSE(refused);
+    if (!refused) {
+      EXPECT_EQ(refused.error().kind, ErrorKind::invalid_request);
+    }
+  });
+}
+
+TEST_F(SdkAsio, AStreamIsReadChunkByChunkWithAsyncNext) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  run([&]() -> asio::awaitable<void> {
+    const auto caller = std::this_thread::get_id();
+    auto stream =
+        co_await async_open_stream(client, api::Endpoint::chat_completions,
+                                   chat_body("openai/gpt-4o-mini", body), asio::use_awaitable);
+    EXPECT_TRUE(stream) << stream.error().message;
+    if (!stream) co_return;
+    std::string text;
+    std::size_t chunks = 0;
+    for (;;) {
+      auto item = co_await async_next(*stream, asio::use_awaitable);
+      EXPECT_EQ(std::this_thread::get_id(), caller);
+      EXPECT_TRUE(item) << item.error().message;
+      if (!item || !*item) break;
+      ++chunks;
+      const auto chunk = json::parse(**item);
+      const auto& choices = chunk.at("choices").as_array();
+      if (choices.empty()) continue;
+      if (const auto* content = choices[0].at("delta").as_object().if_contains("content");
+          content && content->is_string())
+        text += content->as_string();
+    }
+    EXPECT_GT(chunks, 1u);
+    EXPECT_EQ(text, fixture_stream_text("openai/chat_completion_stream.sse"));
+  });
+}
+
+// Starts an operation (`start(slot token)`) on a model the mock holds back for 30 s, emits the
+// slot's cancellation once the mock has the request, and returns the error the operation gave.
+template <class Value, class Start>
+Error cancelled_through_slot(const MockUpstream& mock, std::string_view model, Start start) {
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  std::optional<Value> result;
+  start(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(io, [&result](Value value) {
+                                       result = std::move(value);
+                                     })));
+  std::thread canceller([&] {
+    mock.wait_for_request(model);
+    asio::post(io, [&cancel] { cancel.emit(asio::cancellation_type::terminal); });
+  });
+  io.run();
+  canceller.join();
+  EXPECT_TRUE(result && !*result);
+  return result && !*result ? result->error() : Error{};
+}
+
+TEST_F(SdkAsio, ACancelledOperationClosesItsUpstreamConnection) {
+  Client client;
+  const auto call = cancelled_through_slot<Result<Completion>>(
+      *mock_, "mock-slow-first-byte-30000@sdk-asio-call", [&](auto token) {
+        async_call(client, api::Endpoint::chat_completions,
+                   chat_body("openai/mock-slow-first-byte-30000@sdk-asio-call", direct()), token);
+      });
+  EXPECT_EQ(call.code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-asio-call");
+
+  auto body = direct();
+  body["stream"] = true;
+  const auto opening = cancelled_through_slot<Result<ChunkStream>>(
+      *mock_, "mock-slow-first-byte-30000@sdk-asio-open", [&](auto token) {
+        async_open_stream(client, api::Endpoint::chat_completions,
+                          chat_body("openai/mock-slow-first-byte-30000@sdk-asio-open", body),
+                          token);
+      });
+  EXPECT_EQ(opening.code, "cancelled");
+  mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-asio-open");
 }
 
 }  // namespace

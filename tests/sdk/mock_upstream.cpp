@@ -59,12 +59,22 @@ MockUpstream::~MockUpstream() {
   pid_ = -1;
 }
 
-boost::json::value MockUpstream::requests() const {
+boost::json::value MockUpstream::requests() const { return get("/__mock/requests"); }
+
+boost::json::value MockUpstream::wait_for_request(std::string_view model) const {
+  return get("/__mock/wait?event=received&model=" + std::string(model));
+}
+
+boost::json::value MockUpstream::wait_for_abort(std::string_view model) const {
+  return get("/__mock/wait?event=aborted&model=" + std::string(model));
+}
+
+boost::json::value MockUpstream::get(std::string_view target) const {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)});
   const std::string request =
-      "GET /__mock/requests HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      "GET " + std::string(target) + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   asio::write(socket, asio::buffer(request));
   std::string response;
   boost::system::error_code ec;

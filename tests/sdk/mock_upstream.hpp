@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 #include <string>
+#include <string_view>
 
 namespace llmux::sdk::testing {
 
@@ -19,8 +20,14 @@ class MockUpstream {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // GET /__mock/requests: { requests, aborted }.
   boost::json::value requests() const;
+  // Wait until a request for `model` (the upstream's model name) arrived, or its response was
+  // abandoned by its client, and return its record (GET /__mock/wait).
+  boost::json::value wait_for_request(std::string_view model) const;
+  boost::json::value wait_for_abort(std::string_view model) const;
 
  private:
+  boost::json::value get(std::string_view target) const;
+
   pid_t pid_ = -1;
   int port_ = 0;
 };

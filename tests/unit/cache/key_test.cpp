@@ -167,5 +167,35 @@ TEST(ReadControls, AKeysMetadataCacheTakesThePlaceOfTheBodys) {
   EXPECT_EQ(refused.error().param, "cache");
 }
 
+TEST(ScopeKey, EverythingButThePromptAndWhatDoesNotReachTheModel) {
+  const auto scope = [](std::string_view group, std::string_view text) {
+    return scope_key(api::Endpoint::chat_completions, group, body(text), "");
+  };
+  const std::string base =
+      scope("gpt", R"({"model":"gpt","messages":[{"role":"user","content":"a"}]})");
+  EXPECT_EQ(
+      base,
+      scope("gpt", R"({"model":"gpt","messages":[{"role":"user","content":"b"}],"user":"u"})"));
+  EXPECT_NE(base, scope("gpt", R"({"model":"gpt","messages":[],"temperature":0.5})"));
+  EXPECT_NE(base, scope("other", R"({"model":"gpt","messages":[]})"));
+  EXPECT_NE(base, scope_key(api::Endpoint::completions, "gpt", body(R"({"prompt":"a"})"), ""));
+  EXPECT_EQ(scope_key(api::Endpoint::completions, "gpt", body(R"({"prompt":"a"})"), ""),
+            scope_key(api::Endpoint::completions, "gpt", body(R"({"prompt":"b"})"), ""));
+  EXPECT_TRUE(
+      scope_key(api::Endpoint::chat_completions, "gpt", body("{}"), "ns").starts_with("ns:"));
+}
+
+TEST(PromptText, TheMessagesTextOneALineAndACompletionsPrompt) {
+  EXPECT_EQ(prompt_text(api::Endpoint::chat_completions,
+                        body(R"({"messages":[{"role":"system","content":"Be brief."},)"
+                             R"({"role":"user","content":[{"type":"text","text":"Hi"},)"
+                             R"({"type":"image_url","image_url":{"url":"x"}},)"
+                             R"({"type":"text","text":"there"}]},{"role":"assistant"}]})")),
+            "Be brief.\nHi\nthere");
+  EXPECT_EQ(prompt_text(api::Endpoint::completions, body(R"({"prompt":"say"})")), "say");
+  EXPECT_EQ(prompt_text(api::Endpoint::completions, body(R"({"prompt":["a","b",3]})")), "a\nb");
+  EXPECT_EQ(prompt_text(api::Endpoint::chat_completions, body(R"({"messages":"no"})")), "");
+}
+
 }  // namespace
 }  // namespace llmux::cache

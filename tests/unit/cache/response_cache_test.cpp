@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace llmux::cache {
 namespace {
 
@@ -87,6 +89,80 @@ TEST_F(LocalCache, TheCacheControlHeadersLifetimeIsTheEntrysExpiry) {
   const Ticket kept = ticket_for("header", {.cache_control = "s-maxage=60"});
   store(kept);
   EXPECT_TRUE(found(kept));
+}
+
+// A redis-semantic cache's lookups, which need no Redis: its index, the threshold, the scope.
+class SemanticCache : public ::testing::Test {
+ protected:
+  SemanticCache() {
+    settings.semantic.similarity_threshold = 0.8;
+    index.add("1-0", scope_of(R"({"model":"gpt","messages":[]})"), std::vector<float>{1, 0},
+              Entry{.answer = "stored", .stored_at_ms = unix_millis()}, 0);
+  }
+  static std::string scope_of(std::string_view text) {
+    return scope_key(api::Endpoint::chat_completions, "gpt", json::parse(text).as_object(), "");
+  }
+  std::optional<Ticket> ticket_for(api::Endpoint endpoint, std::string_view text) {
+    auto ticket = cache.ticket(endpoint, "gpt", json::parse(text).as_object());
+    EXPECT_TRUE(ticket);
+    return *ticket;
+  }
+
+  Result<std::int64_t> run_erase() {
+    Result<std::int64_t> result = std::int64_t{-1};
+    const std::vector<std::string> keys{"any-key"};
+    asio::io_context io;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { result = co_await cache.erase(keys); },
+        asio::detached);
+    io.run();
+    return result;
+  }
+
+  config::CacheSettings settings{.type = config::CacheType::redis_semantic};
+  telemetry::Metrics metrics;
+  SemanticIndex index{8};
+  ResponseCache cache{settings, nullptr, nullptr, metrics.add_worker(), &index};
+};
+
+TEST_F(SemanticCache, ATicketCarriesThePromptAndTheScopeOfTheOtherFields) {
+  const auto ticket = ticket_for(api::Endpoint::chat_completions,
+                                 R"({"model":"gpt","messages":[{"role":"user","content":"Hi"}]})");
+  ASSERT_TRUE(ticket);
+  EXPECT_EQ(ticket->prompt, "Hi");
+  EXPECT_EQ(ticket->scope, scope_of(R"({"model":"gpt","messages":[]})"));
+  EXPECT_TRUE(ticket->vector.empty());
+  // Embeddings are not cached by a semantic cache, nor a prompt without text.
+  EXPECT_FALSE(ticket_for(api::Endpoint::embeddings, R"({"model":"gpt","input":"Hi"})"));
+  EXPECT_FALSE(ticket_for(api::Endpoint::chat_completions, R"({"model":"gpt","messages":[]})"));
+}
+
+TEST_F(SemanticCache, AHitNeedsTheThresholdAndTheScope) {
+  auto ticket = *ticket_for(api::Endpoint::chat_completions,
+                            R"({"model":"gpt","messages":[{"role":"user","content":"Hi"}]})");
+  EXPECT_FALSE(cache.find_similar(ticket).entry) << "not embedded: no lookup";
+  ticket.vector = {0.9f, 0.3f};  // cos = 0.949
+  const SemanticMatch hit = cache.find_similar(ticket);
+  ASSERT_TRUE(hit.entry);
+  EXPECT_EQ(hit.entry->answer, "stored");
+  EXPECT_NEAR(hit.similarity, 0.9 / std::sqrt(0.9), 1e-6);
+  ticket.vector = {0.6f, 0.8f};  // cos = 0.6
+  const SemanticMatch miss = cache.find_similar(ticket);
+  EXPECT_FALSE(miss.entry);
+  EXPECT_EQ(miss.similarity, 0.0);
+  ticket.vector = {1, 0};
+  ticket.scope = scope_of(R"({"model":"gpt","messages":[],"temperature":1})");
+  EXPECT_FALSE(cache.find_similar(ticket).entry);
+  ticket.scope = scope_of(R"({"model":"gpt","messages":[]})");
+  ticket.read = false;  // no-cache
+  EXPECT_FALSE(cache.find_similar(ticket).entry);
+}
+
+TEST_F(SemanticCache, DeleteByKeyLeavesSemanticEntries) {
+  auto erased = run_erase();
+  ASSERT_TRUE(erased);
+  EXPECT_EQ(*erased, 0);
+  EXPECT_EQ(index.size(), 1u);
 }
 
 }  // namespace

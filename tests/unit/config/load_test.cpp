@@ -424,6 +424,7 @@ general_settings:
   max_connections_per_ip: 20
   max_requests_per_second_per_ip: 10
   request_burst_per_ip: 20
+  use_x_forwarded_for: true
   max_upstream_response_size_mb: 8
   max_upstream_event_size_mb: 0.5
 )");
@@ -443,6 +444,7 @@ general_settings:
   EXPECT_EQ(config.general_settings.max_connections_per_ip, 20u);
   EXPECT_EQ(config.general_settings.max_requests_per_second_per_ip, 10);
   EXPECT_EQ(config.general_settings.request_burst_per_ip, 20);
+  EXPECT_TRUE(config.general_settings.use_x_forwarded_for);
   EXPECT_EQ(config.general_settings.max_upstream_response_size_mb, 8);
   EXPECT_EQ(config.general_settings.max_upstream_event_size_mb, 0.5);
   EXPECT_THAT(config.warnings, IsEmpty());
@@ -774,13 +776,14 @@ TEST(LoadString, SlackAlertingGoesToSlackWebhookUrl) {
 general_settings:
   alerting: [slack, email]
   alerting_threshold: 2.5
-  alert_types: [llm_too_slow, budget_alerts]
+  alert_types: [llm_too_slow, outage_alerts]
 )",
            env_of({{"SLACK_WEBHOOK_URL", "https://hooks.example/services/T/B/x"}}));
   EXPECT_EQ(config.alerting.slack_webhook_url, "https://hooks.example/services/T/B/x");
   EXPECT_EQ(config.alerting.threshold_s, 2.5);
   EXPECT_TRUE(config.alerting.llm_too_slow);
   EXPECT_FALSE(config.alerting.llm_exceptions);
+  EXPECT_FALSE(config.alerting.budget_alerts);
   EXPECT_THAT(config.warnings,
               ElementsAre("config.yaml:3: general_settings.alerting[1]: not implemented by llmux "
                           "yet; ignored",
@@ -799,6 +802,33 @@ general_settings:
   EXPECT_THAT(unset.warnings, ElementsAre(HasSubstr("slack alerting needs SLACK_WEBHOOK_URL")));
   EXPECT_FALSE(problems_of("general_settings: {alerting: [pager]}\n").empty());
   EXPECT_FALSE(problems_of("general_settings: {alert_types: [llm_too_fast]}\n").empty());
+}
+
+TEST(LoadString, WebhookAlertingGoesToWebhookUrlWithBudgetAlertTtl) {
+  const Config config = load(R"(
+general_settings:
+  alerting: [webhook]
+  alert_types: [budget_alerts]
+  alerting_args: {budget_alert_ttl: 3600, outage_alert_ttl: 60}
+)",
+                             env_of({{"WEBHOOK_URL", "https://hooks.example/budget"}}));
+  EXPECT_EQ(config.alerting.webhook_url, "https://hooks.example/budget");
+  EXPECT_EQ(config.alerting.slack_webhook_url, "");
+  EXPECT_TRUE(config.alerting.budget_alerts);
+  EXPECT_FALSE(config.alerting.llm_exceptions);
+  EXPECT_EQ(config.alerting.budget_alert_ttl_s, 3600);
+  EXPECT_THAT(config.warnings,
+              ElementsAre(HasSubstr("general_settings.alerting_args.outage_alert_ttl")));
+
+  const Config defaults = load("general_settings: {alerting: [webhook]}\n",
+                               env_of({{"WEBHOOK_URL", "http://127.0.0.1:9/hook"}}));
+  EXPECT_TRUE(defaults.alerting.budget_alerts);
+  EXPECT_EQ(defaults.alerting.budget_alert_ttl_s, 86400);  // LiteLLM's default: a day
+
+  const Config unset = load("general_settings: {alerting: [webhook]}\n");
+  EXPECT_EQ(unset.alerting.webhook_url, "");
+  EXPECT_THAT(unset.warnings, ElementsAre(HasSubstr("webhook alerting needs WEBHOOK_URL")));
+  EXPECT_FALSE(problems_of("general_settings: {alerting_args: {budget_alert_ttl: -1}}\n").empty());
 }
 
 TEST(LoadString, ReportsTheExactProblemFormat) {
@@ -1185,12 +1215,50 @@ TEST(CacheParams, ProblemsAndUnsupportedTypes) {
   EXPECT_THAT(problems_of("litellm_settings: {cache: true, cache_params: {mode: sometimes}}\n",
                           env_of({{"REDIS_HOST", "h"}})),
               ElementsAre(HasSubstr("expected default_on or default_off")));
-  for (const char* type : {"s3", "redis-semantic", "qdrant-semantic", "disk"}) {
+  for (const char* type : {"s3", "qdrant-semantic", "disk"}) {
     const Config config =
         load(std::string("litellm_settings: {cache: true, cache_params: {type: ") + type + "}}\n");
     EXPECT_FALSE(config.litellm_settings.cache) << type;
     EXPECT_THAT(config.warnings, ElementsAre(HasSubstr("is not supported by llmux"))) << type;
   }
+}
+
+TEST(CacheParams, RedisSemanticWithLiteLLMsKeys) {
+  const Config config = load(
+      "model_list:\n"
+      "  - model_name: embedder\n"
+      "    litellm_params: {model: openai/text-embedding-3-small}\n"
+      "litellm_settings:\n"
+      "  cache: true\n"
+      "  cache_params: {type: redis-semantic, host: 127.0.0.1, similarity_threshold: 0.8,\n"
+      "                 redis_semantic_cache_embedding_model: embedder, semantic_max_entries: "
+      "50}\n");
+  ASSERT_TRUE(config.litellm_settings.cache);
+  const CacheSettings& cache = *config.litellm_settings.cache;
+  EXPECT_EQ(cache.type, CacheType::redis_semantic);
+  EXPECT_DOUBLE_EQ(cache.semantic.similarity_threshold, 0.8);
+  EXPECT_EQ(cache.semantic.embedding_model, "embedder");
+  EXPECT_EQ(cache.semantic.max_entries, 50u);
+  EXPECT_EQ(cache.redis.host, "127.0.0.1");
+}
+
+TEST(CacheParams, RedisSemanticProblems) {
+  const std::string models =
+      "model_list:\n"
+      "  - model_name: embedder\n"
+      "    litellm_params: {model: openai/text-embedding-3-small}\n";
+  EXPECT_THAT(problems_of(models + "litellm_settings: {cache: true, cache_params: {type: "
+                                   "redis-semantic, host: h, "
+                                   "redis_semantic_cache_embedding_model: embedder}}\n"),
+              ElementsAre(HasSubstr("needs similarity_threshold")));
+  EXPECT_THAT(problems_of(models + "litellm_settings: {cache: true, cache_params: {type: "
+                                   "redis-semantic, host: h, similarity_threshold: 1.5, "
+                                   "redis_semantic_cache_embedding_model: embedder}}\n"),
+              ElementsAre(HasSubstr("must be at most 1")));
+  // LiteLLM's default embedding model is not in this model_list.
+  EXPECT_THAT(problems_of(models + "litellm_settings: {cache: true, cache_params: {type: "
+                                   "redis-semantic, host: h, similarity_threshold: 0.9}}\n"),
+              ElementsAre(HasSubstr("\"text-embedding-ada-002\" is not a model_name")));
 }
 
 }  // namespace

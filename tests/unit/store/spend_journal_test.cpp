@@ -43,6 +43,10 @@ class SpendJournalTest : public StoreTest {
 TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   SpendEvent full = event_for("a", "hash", 0.000123456789);
   full.completion_start_time = 5500;
+  full.model = "gpt-4o-upstream";
+  full.model_group = "chat";
+  full.model_id = "deployment-1";
+  full.provider = "openai";
   full.user_id = "user \"quoted\"";
   full.team_id = "team\\back\nslash";
   full.end_user = "é中 \x01";
@@ -74,6 +78,10 @@ TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   EXPECT_EQ(back.start_time, full.start_time);
   EXPECT_EQ(back.end_time, full.end_time);
   EXPECT_EQ(back.completion_start_time, full.completion_start_time);
+  EXPECT_EQ(back.model, full.model);
+  EXPECT_EQ(back.model_group, full.model_group);
+  EXPECT_EQ(back.model_id, full.model_id);
+  EXPECT_EQ(back.provider, full.provider);
   EXPECT_EQ(back.user_id, full.user_id);
   EXPECT_EQ(back.team_id, full.team_id);
   EXPECT_EQ(back.end_user, full.end_user);

@@ -188,6 +188,24 @@ TEST_F(StoreTest, SpendLogsPageAfterARequestInTheLogsOrder) {
   EXPECT_EQ(ids({.before_request_id = "no-such-request"}), std::vector<std::string>{});
 }
 
+// Batches are written as statements of 64, 32, …, 1 rows: every size writes each row once, in
+// the batch's order.
+TEST_F(StoreTest, SpendBatchesOfAnySizeWriteEveryRowInOrder) {
+  Store store(open_sqlite(path()));
+  int written = 0;
+  for (const int size : {1, 63, 64, 127, 191}) {
+    std::vector<SpendEvent> events;
+    for (int i = 0; i < size; ++i) events.push_back(event_for(std::to_string(written + i), "k", 1));
+    ASSERT_TRUE(store.write_spend("batch-" + std::to_string(size), events));
+    written += size;
+  }
+  const auto rows =
+      store.database().query("SELECT request_id FROM llmux_spend_logs ORDER BY id", {});
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(written));
+  for (int i = 0; i < written; ++i) EXPECT_EQ(rows[i].text(0), "req-" + std::to_string(i));
+  EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), written, 1e-9);
+}
+
 TEST_F(StoreTest, SpendBatchesAddUpOnceAndFeedEveryTotal) {
   Store store(open_sqlite(path()));
   store.insert_key(key_named("k"));
@@ -301,6 +319,42 @@ TEST_F(StoreTest, LargeBatchesLandWholeAcrossSeveralInsertStatements) {
   for (int n = 0; n < 150; ++n)
     EXPECT_EQ(page[static_cast<std::size_t>(n)].request_id, "req-" + std::to_string(149 - n));
   EXPECT_NEAR(store.find_key("k")->spend, 75.0, 1e-9);
+}
+
+TEST_F(StoreTest, RetentionDeletesOnlyRowsOfCallsStartedBeforeTheCutoffInBatches) {
+  Store store(open_sqlite(path()));
+  store.insert_key(key_named("k"));
+  std::vector<SpendEvent> events;
+  // More than one delete statement's worth of old rows, and a few newer ones.
+  for (int n = 0; n < 12'000; ++n) {
+    events.push_back(event_for(std::to_string(n), "k", 0.001));
+    events.back().start_time = n < 11'990 ? 1'000 + n : 100'000 + n;
+  }
+  ASSERT_TRUE(store.write_spend("many", events));
+  EXPECT_EQ(store.delete_spend_logs_before(100'000), 11'990);
+  const auto left = store.spend_logs({.api_key = "k", .limit = 100});
+  ASSERT_EQ(left.size(), 10u);
+  for (const SpendEvent& event : left) EXPECT_GE(event.start_time, 100'000);
+  EXPECT_NEAR(store.find_key("k")->spend, 12.0, 1e-6);  // the totals are not the log's
+  EXPECT_EQ(store.delete_spend_logs_before(100'000), 0);
+}
+
+TEST_F(StoreTest, WithoutSpendLogRowsABatchStillAddsToEveryTotal) {
+  Store store(open_sqlite(path()));
+  store.insert_key(key_named("k"));
+  store.keep_spend_log_rows(false);
+  SpendEvent event = event_for("e", "k", 0.25);
+  event.end_user = "customer";
+  ASSERT_TRUE(store.write_spend("batch", {event}));
+  EXPECT_FALSE(store.write_spend("batch", {event})) << "a retried batch must not count twice";
+  EXPECT_NEAR(store.find_key("k")->spend, 0.25, 1e-12);
+  EXPECT_TRUE(store.spend_logs({.api_key = "k"}).empty());
+  EXPECT_NEAR(
+      store.database()
+          .query("SELECT spend FROM llmux_end_users WHERE user_id = ?", {std::string("customer")})
+          .front()
+          .real(0),
+      0.25, 1e-12);
 }
 
 // Under load a worker's spend is written once `early_flush_events` calls are waiting, not only

@@ -1,0 +1,40 @@
+// The semantic cache's embeddings (docs/CACHING.md): a prompt's vector from the model group that
+// cache_params.redis_semantic_cache_embedding_model names, through the gateway's own router and
+// relay, as any /embeddings call to that group (its retries, fallbacks and cooldowns included).
+// The call is the gateway's, not the caller's: it is not admitted against the caller's limits, and
+// its cost is not added to any spend.
+#pragma once
+
+#include "base/error.hpp"
+#include "relay/relay.hpp"
+#include "router/router.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmux::handlers {
+
+namespace asio = boost::asio;
+
+class PromptEmbedder {
+ public:
+  PromptEmbedder(const router::Router& router, relay::Relay& relay, std::string model_group)
+      : router_(router), relay_(relay), model_group_(std::move(model_group)) {}
+
+  // The vector of `prompt`, or why there is none (the group failed, or answered without one).
+  asio::awaitable<Result<std::vector<float>>> embed(std::string_view prompt);
+
+ private:
+  const router::Router& router_;
+  relay::Relay& relay_;
+  std::string model_group_;
+};
+
+// The first embedding of an OpenAI embeddings answer, as floats; an error for an answer without
+// one (or with a base64 one, which the gateway does not ask for).
+Result<std::vector<float>> first_embedding(std::string_view answer);
+
+}  // namespace llmux::handlers
