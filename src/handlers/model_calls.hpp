@@ -30,7 +30,7 @@ class ModelCalls {
         relay_(transport, limits, services.shared_limits),
         cache_(cache) {
     if (cache_ && cache_->semantic())
-      embedder_.emplace(router_, relay_, cache_->settings().semantic.embedding_model);
+      embedder_.emplace(services.router, relay_, cache_->settings().semantic.embedding_model);
   }
 
   void add_to(server::Routes& routes);
