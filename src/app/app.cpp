@@ -14,9 +14,10 @@
 #include "fleet/shared_latency.hpp"
 #include "fleet/shared_limits.hpp"
 #include "handlers/gateway.hpp"
+#include "handlers/stored_models.hpp"
 #include "redis/client.hpp"
 #include "redis/settings.hpp"
-#include "router/router.hpp"
+#include "router/live_router.hpp"
 #include "server/listener.hpp"
 #include "server/tls.hpp"
 #include "store/service.hpp"
@@ -35,7 +36,7 @@
 #include <iostream>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
+#include <unordered_set>
 
 #include <sys/resource.h>
 
@@ -168,13 +169,13 @@ int run(const cli::Options& options) {
   const auto started = std::chrono::steady_clock::now();
   config::Config config;
   std::vector<std::string> warnings;
-  std::unique_ptr<router::Router> router;
+  std::shared_ptr<router::Router> router;  // the config's; stored models make successors
   try {
     config = load_config(options);
     for (const auto& [name, value] : config.environment_variables)
       ::setenv(name.c_str(), value.c_str(), 1);
     warnings = config.warnings;
-    router = std::make_unique<router::Router>(router::Router::from_config(config, warnings));
+    router = std::make_shared<router::Router>(router::Router::from_config(config, warnings));
   } catch (const config::LoadError& error) {
     for (const auto& problem : error.problems)
       std::cerr << "llmux: config error: " << problem << "\n";
@@ -212,6 +213,8 @@ int run(const cli::Options& options) {
   raise_descriptor_limit();
   // Virtual keys and spend need an admin to manage them: the store opens with a master key (or
   // an explicit database_url).
+  router::LiveRouter live_router(router);
+  handlers::StoredModels stored_models(config, live_router, general.store_model_in_db);
   std::unique_ptr<store::Service> store_service;
   auth::KeyCache key_cache(config.litellm_settings.max_end_user_budget);
   if (!general.master_key.empty() || !general.database_url.empty()) {
@@ -231,9 +234,13 @@ int run(const cli::Options& options) {
       std::cerr << "llmux: database: " << error.what() << "\n";
       return 1;
     }
+    // The models kept in the database are reloaded with the keys: after a change made here, one
+    // another instance announced, and at each refresh.
     store_service->set_on_change(
-        [&key_cache](store::Store& store, const std::vector<std::string>& reset_tokens) {
+        [&key_cache, &stored_models](store::Store& store,
+                                     const std::vector<std::string>& reset_tokens) {
           key_cache.rebuild(store, reset_tokens);
+          if (stored_models.enabled()) stored_models.reload(store);
         });
     store_service->set_on_replayed([&key_cache](const std::map<std::string, double>& spend_by_key) {
       key_cache.add_live_spend(spend_by_key);
@@ -305,8 +312,7 @@ int run(const cli::Options& options) {
   }
   handlers::LastHealthChecks last_health_checks;
   const handlers::SharedState shared{
-      .models = *models,
-      .router = *router,
+      .router = live_router,
       .authenticator = authenticator,
       .version = LLMUX_VERSION,
       .started_at = std::chrono::duration_cast<std::chrono::seconds>(
@@ -329,6 +335,7 @@ int run(const cli::Options& options) {
       .stored_responses = {.retention = std::chrono::milliseconds(static_cast<std::int64_t>(
                                general.stored_response_retention_days * 86'400'000)),
                            .max_bytes = megabytes(general.max_stored_response_size_mb)},
+      .stored_models = &stored_models,
   };
 
   const std::size_t worker_count = options.num_workers > 0
@@ -341,7 +348,8 @@ int run(const cli::Options& options) {
                                       .burst = general.request_burst_per_ip,
                                       .use_x_forwarded_for = general.use_x_forwarded_for});
   GoogleTokenRefresher google_tokens(*models);
-  auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls() ||
+  auto tls = upstream::make_tls_context(models->needs_tls() || general.store_model_in_db ||
+                                        google_tokens.needs_tls() ||
                                         config.alerting.slack_webhook_url.starts_with("https://"));
 
   std::vector<std::unique_ptr<Worker>> workers;
@@ -391,26 +399,20 @@ int run(const cli::Options& options) {
   // A fleet's instances cool a failing deployment together (its failures counted in Redis).
   std::unique_ptr<fleet::SharedCooldowns> shared_cooldowns;
   const router::CooldownPolicy cooldowns = router::cooldown_policy_from(config.router_settings);
-  std::unordered_map<std::string, std::size_t> deployment_index_by_id;
-  std::vector<std::string> deployment_ids;
-  if (fleet) {
-    for (const auto& name : models->model_names()) {
-      for (const auto& deployment : *models->group(name)) {
-        if (deployment_index_by_id.emplace(deployment.id, deployment.index).second)
-          deployment_ids.push_back(deployment.id);
-      }
-    }
-  }
   if (fleet && !cooldowns.disabled) {
+    std::vector<std::string> deployment_ids;
+    std::unordered_set<std::string> seen;
+    for (const auto& id : models->deployment_ids()) {
+      if (seen.insert(id).second) deployment_ids.push_back(id);
+    }
     Worker& first = *workers.front();
     shared_cooldowns = std::make_unique<fleet::SharedCooldowns>(
-        first.io, fleet->redis, fleet->instance, first.shared_limits->client(), deployment_ids,
-        cooldowns.allowed_fails, cooldowns.cooldown_time,
-        [&health = router->health(), &deployment_index_by_id](std::string_view deployment_id,
-                                                              std::chrono::milliseconds left) {
-          const auto found = deployment_index_by_id.find(std::string(deployment_id));
-          if (found != deployment_index_by_id.end())
-            health.cool(found->second, router::Clock::now() + left);
+        first.io, fleet->redis, fleet->instance, first.shared_limits->client(),
+        std::move(deployment_ids), cooldowns.allowed_fails, cooldowns.cooldown_time,
+        [&live_router](std::string_view deployment_id, std::chrono::milliseconds left) {
+          const auto current = live_router.current();
+          if (const auto index = current->models().index_of(deployment_id))
+            current->health().cool(*index, router::Clock::now() + left);
         });
     router->health().report_failures_to(
         [&shared = *shared_cooldowns](const router::Deployment& deployment, bool at_once) {
@@ -428,13 +430,9 @@ int run(const cli::Options& options) {
   // A fleet under latency-based-routing routes by every instance's latency figures.
   std::unique_ptr<fleet::SharedLatency> shared_latency;
   if (fleet && router->policy().strategy == router::Strategy::latency_based) {
-    std::vector<fleet::SharedLatency::Tracked> tracked;
-    for (const std::string& id : deployment_ids)
-      tracked.push_back({.id = id, .index = deployment_index_by_id.at(id)});
     Worker& first = *workers.front();
-    shared_latency = std::make_unique<fleet::SharedLatency>(first.io, fleet->instance,
-                                                            first.shared_limits->client(),
-                                                            router->health(), std::move(tracked));
+    shared_latency = std::make_unique<fleet::SharedLatency>(
+        first.io, fleet->instance, first.shared_limits->client(), live_router);
     shared_latency->start();
   }
   const unsigned short port = workers.front()->listener->port();

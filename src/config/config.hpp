@@ -154,6 +154,9 @@ struct GeneralSettings {
   // The Responses API's stored responses (docs/DIALECTS.md): kept this long, each up to this size.
   double stored_response_retention_days = 30;
   double max_stored_response_size_mb = 4;
+  // Models added, changed and removed through /model/new, /model/update, /model/delete, kept in
+  // the database beside the config's read-only ones (docs/MODELS.md); env STORE_MODEL_IN_DB.
+  bool store_model_in_db = false;
 };
 
 struct RouterSettings {

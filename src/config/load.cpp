@@ -225,6 +225,10 @@ class Loader {
     if (config_.general_settings.master_key.empty()) {
       config_.general_settings.master_key = lookup(std::string(kMasterKeyVariable)).value_or("");
     }
+    if (!store_model_in_db_given_) {
+      const auto value = lookup(std::string(kStoreModelInDbVariable));
+      config_.general_settings.store_model_in_db = value == "True" || value == "true";
+    }
     // As LiteLLM's router: REDIS_HOST or REDIS_URL alone is enough to share state through Redis.
     fill_redis_from_environment(config_.router_settings.redis);
     if (!problems_.empty()) throw LoadError(std::move(problems_));
@@ -1310,6 +1314,9 @@ class Loader {
         assign(settings.stored_response_retention_days, read_number(field, Sign::positive));
       } else if (field.key == "max_stored_response_size_mb") {
         assign(settings.max_stored_response_size_mb, read_number(field, Sign::positive));
+      } else if (field.key == "store_model_in_db") {
+        store_model_in_db_given_ = true;
+        assign(settings.store_model_in_db, read_bool(field));
       } else if (field.key == "fleet_lease_s") {
         assign(config_.fleet.lease_s, read_number(field, Sign::positive));
       } else {
@@ -1421,6 +1428,7 @@ class Loader {
   std::optional<Field> semantic_cache_field_;  // cache_params of a redis-semantic cache
   Config config_;
   std::vector<std::string> problems_;
+  bool store_model_in_db_given_ = false;
   int depth_ = 0;
   bool too_deep_ = false;
 };

@@ -37,5 +37,6 @@ Config load_string(std::string_view yaml, const std::string& source_name,
 inline constexpr std::string_view kMasterKeyVariable = "LITELLM_MASTER_KEY";
 // The database taken when general_settings.database_url is absent.
 inline constexpr std::string_view kDatabaseUrlVariable = "DATABASE_URL";
+inline constexpr std::string_view kStoreModelInDbVariable = "STORE_MODEL_IN_DB";
 
 }  // namespace llmux::config

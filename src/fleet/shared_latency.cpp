@@ -4,6 +4,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <unordered_set>
+
 namespace llmux::fleet {
 
 namespace {
@@ -13,12 +15,8 @@ constexpr auto kFreshFor = 3 * SharedLatency::kPeriod;
 }  // namespace
 
 SharedLatency::SharedLatency(asio::io_context& io, Instance& instance, redis::Client& client,
-                             router::HealthState& health, std::vector<Tracked> deployments)
-    : instance_(instance),
-      client_(client),
-      health_(health),
-      deployments_(std::move(deployments)),
-      timer_(io) {}
+                             const router::LiveRouter& routers)
+    : instance_(instance), client_(client), routers_(routers), timer_(io) {}
 
 void SharedLatency::start() { schedule(); }
 
@@ -32,23 +30,31 @@ void SharedLatency::schedule() {
 }
 
 asio::awaitable<void> SharedLatency::exchange() {
+  // Held to the exchange's end: the figures read back go to the router they were told from.
+  const std::shared_ptr<router::Router> current = routers_.current();
+  router::HealthState& health = current->health();
+  const router::ModelTable& models = current->models();
+  std::vector<std::size_t> indexes;
   std::vector<std::string> arguments{instance_.id, std::to_string(kFreshFor.count())};
-  arguments.reserve(2 + 2 * deployments_.size());
-  for (const Tracked& deployment : deployments_) {
-    arguments.push_back(deployment.id);
-    arguments.push_back(std::to_string(health_.own_latency(deployment.index).count()));
+  std::unordered_set<std::string> seen;
+  for (const std::string& id : models.deployment_ids()) {
+    const auto index = models.index_of(id);
+    if (!index || !seen.insert(id).second) continue;
+    indexes.push_back(*index);
+    arguments.push_back(id);
+    arguments.push_back(std::to_string(health.own_latency(*index).count()));
   }
   const std::vector<std::string> no_keys;
   auto reply = co_await client_.eval(exchange_latency_script(), no_keys, arguments);
-  const bool answered = reply && reply->type == redis::Reply::Type::array &&
-                        reply->elements.size() == deployments_.size();
+  const bool answered =
+      reply && reply->type == redis::Reply::Type::array && reply->elements.size() == indexes.size();
   instance_.redis_answered(answered);
   // Unanswered: the fleet's figures are left to go stale, and this process's own count again.
   if (!answered) co_return;
   const router::TimePoint fresh_until = router::Clock::now() + kFreshFor;
-  for (std::size_t i = 0; i < deployments_.size(); ++i) {
-    health_.observe_fleet_latency(
-        deployments_[i].index, std::chrono::microseconds(reply->elements[i].integer), fresh_until);
+  for (std::size_t i = 0; i < indexes.size(); ++i) {
+    health.observe_fleet_latency(indexes[i], std::chrono::microseconds(reply->elements[i].integer),
+                                 fresh_until);
   }
   telemetry::FleetMetrics::add(instance_.metrics.latency_exchanges);
 }

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "fleet/shared_limits.hpp"
-#include "router/health.hpp"
+#include "router/live_router.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -20,16 +20,14 @@ namespace llmux::fleet {
 
 class SharedLatency {
  public:
-  struct Tracked {
-    std::string id;     // Deployment::id: the same on every instance running the same config
-    std::size_t index;  // Deployment::index in this process's health state
-  };
   // How often the figures are exchanged; a figure counts for three periods after it was told.
   static constexpr std::chrono::milliseconds kPeriod{500};
 
-  // Runs on `io`, with `client` (a client on the same io_context).
+  // Runs on `io`, with `client` (a client on the same io_context), for the deployments of the
+  // router `routers` has at each exchange (models added through the API too), by id: the same on
+  // every instance running the same config and database.
   SharedLatency(asio::io_context& io, Instance& instance, redis::Client& client,
-                router::HealthState& health, std::vector<Tracked> deployments);
+                const router::LiveRouter& routers);
   // Starts the exchanges (until the io_context stops).
   void start();
 
@@ -39,8 +37,7 @@ class SharedLatency {
 
   Instance& instance_;
   redis::Client& client_;
-  router::HealthState& health_;
-  const std::vector<Tracked> deployments_;
+  const router::LiveRouter& routers_;
   asio::steady_timer timer_;
 };
 

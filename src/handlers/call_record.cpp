@@ -109,6 +109,7 @@ std::optional<std::size_t> configured_index(const router::ModelTable& models,
 CallRecord::CallRecord(const CallServices& services, server::Exchange& exchange,
                        api::Endpoint endpoint)
     : services_(services),
+      router_(services.router.current()),
       exchange_(exchange),
       endpoint_(endpoint),
       received_at_(exchange.received_at()) {
@@ -120,7 +121,7 @@ asio::awaitable<Result<void>> CallRecord::admit(const auth::Caller& caller, api:
   caller_ = &caller;
   request_ = &request;
   end_user_ = end_user_of(exchange_, request);
-  if (auto allowed = authorize_model(caller, request, services_.models); !allowed)
+  if (auto allowed = authorize_model(caller, request, router_->models()); !allowed)
     co_return allowed;
   if (auto allowed = auth::check_end_user(caller.snapshot.get(), end_user_); !allowed)
     co_return allowed;
@@ -459,7 +460,7 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
     sample.api_provider = deployment->target.provider;
     if (stream && outcome.status < 300) sample.first_token_seconds = sample.upstream_seconds;
   }
-  services_.metrics.record_call(sample, configured_index(services_.models, deployment));
+  services_.metrics.record_call(sample, configured_index(router_->models(), deployment));
 }
 
 // The call's facts, queued for the logging callbacks that take its outcome (its payload is built

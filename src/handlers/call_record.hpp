@@ -20,6 +20,7 @@
 #include "limits/limiter.hpp"
 #include "relay/relay.hpp"
 #include "router/attempt_plan.hpp"
+#include "router/live_router.hpp"
 #include "router/model_table.hpp"
 #include "server/exchange.hpp"
 #include "telemetry/log.hpp"
@@ -27,6 +28,7 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,7 +41,7 @@ namespace asio = boost::asio;
 
 // What the phases use, per worker.
 struct CallServices {
-  const router::ModelTable& models;
+  const router::LiveRouter& router;  // each call routes with the router current at its start
   limits::RateCounters* rate_counters = nullptr;  // nullptr without a database
   // A fleet (router_settings.redis): the limits are counted in Redis, rate_counters hold this
   // instance's share of them while Redis is away.
@@ -62,6 +64,8 @@ class CallRecord {
   CallRecord& operator=(const CallRecord&) = delete;
 
   std::string_view request_id() const { return request_id_; }
+  // The router the call routes with, the current one when it started: kept until its end.
+  const router::Router& router() const { return *router_; }
 
   // May rewrite request.model (a key's alias). An error is the call's answer (401 / 400 / 429).
   // Waits on Redis only in a fleet, and only for a key, team or user with limits.
@@ -93,6 +97,7 @@ class CallRecord {
   void send_to_callbacks(Clock::duration total);
 
   const CallServices& services_;
+  std::shared_ptr<const router::Router> router_;
   server::Exchange& exchange_;
   api::Endpoint endpoint_;
   std::string request_id_;

@@ -21,7 +21,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
     : callers_(shared.authenticator, shared.ui_sessions),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
       alerts_(shared.alerting, network, std::move(executor), metrics),
-      services_{.models = shared.models,
+      services_{.router = shared.router,
                 .rate_counters = shared.rate_counters,
                 .shared_limits = shared_limits,
                 .spend = spend_,
@@ -37,8 +37,8 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
               relay::Relay(transport_, {.max_answer_bytes = shared.max_upstream_response_bytes,
                                         .max_event_bytes = shared.max_upstream_event_bytes}),
               metrics, shared.last_health_checks),
-      model_routes_(shared.models, shared.router.health(), callers_, shared.started_at),
-      model_calls_(shared.router, callers_, services_, transport_,
+      model_routes_(shared.router, callers_, shared.started_at),
+      model_calls_(callers_, services_, transport_,
                    {.max_answer_bytes = shared.max_upstream_response_bytes,
                     .max_event_bytes = shared.max_upstream_event_bytes},
                    cache),
@@ -61,6 +61,10 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
   teams_.add_to(routes_);
   users_.add_to(routes_);
   spend_routes_.add_to(routes_);
+  if (shared.stored_models != nullptr) {
+    stored_models_.emplace(*shared.stored_models, management_);
+    stored_models_->add_to(routes_);
+  }
   if (shared.ui_sessions != nullptr) {
     ui_.emplace(*shared.ui_sessions, shared.authenticator, shared.store != nullptr,
                 shared.listener_tls);

@@ -16,12 +16,12 @@
 #include "handlers/model_routes.hpp"
 #include "handlers/spend_tracker.hpp"
 #include "handlers/status_routes.hpp"
+#include "handlers/stored_models.hpp"
 #include "handlers/stored_responses.hpp"
 #include "handlers/ui_routes.hpp"
 #include "limits/limiter.hpp"
 #include "relay/local_answers.hpp"
-#include "router/model_table.hpp"
-#include "router/router.hpp"
+#include "router/live_router.hpp"
 #include "server/routes.hpp"
 #include "store/service.hpp"
 #include "telemetry/log.hpp"
@@ -35,10 +35,12 @@ namespace llmux::handlers {
 
 namespace asio = boost::asio;
 
-// Built once at startup; every worker reads it, nobody writes it.
+// Built once at startup; every worker reads it, nobody writes it (the router is replaced whole:
+// router::LiveRouter).
 struct SharedState {
-  const router::ModelTable& models;
-  const router::Router& router;  // its health state is thread-safe: every worker reports to it
+  // The current router (model table, policy, health: thread-safe, every worker reports to it);
+  // replaced whole when the models kept in the database change.
+  const router::LiveRouter& router;
   const auth::Authenticator& authenticator;
   std::string version;
   std::int64_t started_at = 0;        // Unix seconds, the "created" of /v1/models entries
@@ -60,6 +62,8 @@ struct SharedState {
   config::AlertingSettings alerting;  // general_settings.alerting
   std::chrono::milliseconds health_check_interval{300'000};
   StoredResponseLimits stored_responses;  // the Responses API's, kept in `store`
+  // The models managed through the API (/model/new, …); nullptr: those routes are not served.
+  const StoredModels* stored_models = nullptr;
 };
 
 class Gateway {
@@ -98,6 +102,7 @@ class Gateway {
   admin::TeamRoutes teams_;
   admin::UserRoutes users_;
   admin::SpendRoutes spend_routes_;
+  std::optional<StoredModelRoutes> stored_models_;
   std::optional<UiRoutes> ui_;
   std::chrono::milliseconds health_check_interval_;
 };

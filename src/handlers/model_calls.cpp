@@ -224,15 +224,15 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
       *request, [&](std::string_view name) { return exchange.header(name); });
   if (!options) co_return co_await refuse(exchange, record, dialect, options.error());
   if (options->fallbacks) {
-    if (auto allowed = authorize_fallbacks(*caller, *options->fallbacks, services_.models);
+    if (auto allowed = authorize_fallbacks(*caller, *options->fallbacks, record.router().models());
         !allowed) {
       co_return co_await refuse(exchange, record, dialect, allowed.error());
     }
   }
   // Also where client-side credentials and user_config are allowed or refused (router/client_side).
-  auto plan = router_.plan(*request, std::move(*options), exchange.received_at());
+  auto plan = record.router().plan(*request, std::move(*options), exchange.received_at());
   if (!plan) co_return co_await refuse(exchange, record, dialect, plan.error());
-  plan->restrict_groups(group_access(*caller, services_.models));
+  plan->restrict_groups(group_access(*caller, record.router().models()));
   record.planned();
 
   // The response cache (docs/CACHING.md): a hit is the answer; a miss is relayed and stored.

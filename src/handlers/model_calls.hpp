@@ -23,16 +23,14 @@ namespace asio = boost::asio;
 class ModelCalls {
  public:
   // `cache`: this worker's response cache; nullptr when the config has none.
-  ModelCalls(const router::Router& router, Callers& callers, const CallServices& services,
-             upstream::Transport& transport, relay::AnswerLimits limits,
-             cache::ResponseCache* cache)
-      : router_(router),
-        callers_(callers),
+  ModelCalls(Callers& callers, const CallServices& services, upstream::Transport& transport,
+             relay::AnswerLimits limits, cache::ResponseCache* cache)
+      : callers_(callers),
         services_(services),
         relay_(transport, limits, services.shared_limits),
         cache_(cache) {
     if (cache_ && cache_->semantic())
-      embedder_.emplace(router_, relay_, cache_->settings().semantic.embedding_model);
+      embedder_.emplace(services.router, relay_, cache_->settings().semantic.embedding_model);
   }
 
   void add_to(server::Routes& routes);
@@ -53,7 +51,6 @@ class ModelCalls {
   // ticket keeps no vector, and the call goes upstream uncached.
   asio::awaitable<void> embed_prompt(cache::Ticket& ticket);
 
-  const router::Router& router_;
   Callers& callers_;
   const CallServices& services_;
   relay::Relay relay_;

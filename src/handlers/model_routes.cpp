@@ -89,17 +89,20 @@ void ModelRoutes::add_to(server::Routes& routes) {
 
 // A virtual key sees the models it may call (its own list, its team's and its user's, by name,
 // access group or provider wildcard).
-bool ModelRoutes::may_call(const auth::Caller& caller, std::string_view model) const {
+bool ModelRoutes::may_call(const router::ModelTable& models, const auth::Caller& caller,
+                           std::string_view model) {
   if (!caller.key) return true;
-  return auth::check_model_access(*caller.key, model, model_traits(models_, model)).has_value();
+  return auth::check_model_access(*caller.key, model, model_traits(models, model)).has_value();
 }
 
 asio::awaitable<void> ModelRoutes::list(server::Exchange& exchange) {
   auto caller = callers_.identify(exchange);
   if (!caller) co_return co_await fail(exchange, caller.error());
+  const auto snapshot = router_.current();
+  const auto& models = snapshot->models();
   json::array data;
-  for (const auto& name : models_.model_names()) {
-    if (!may_call(*caller, name)) continue;
+  for (const auto& name : models.model_names()) {
+    if (!may_call(models, *caller, name)) continue;
     data.push_back(json::object{
         {"id", name}, {"object", "model"}, {"created", started_at_}, {"owned_by", "openai"}});
   }
@@ -113,7 +116,8 @@ asio::awaitable<void> ModelRoutes::get(server::Exchange& exchange, std::string i
   auto caller = callers_.identify(exchange);
   if (!caller) co_return co_await fail(exchange, caller.error());
   // A model the key may not call is answered as one that does not exist: it reveals nothing.
-  if (!models_.group(id) || !may_call(*caller, id)) {
+  const auto snapshot = router_.current();
+  if (!snapshot->models().group(id) || !may_call(snapshot->models(), *caller, id)) {
     co_return co_await fail(
         exchange,
         make_error(ErrorKind::model_not_found, "The model `" + id + "` does not exist.", "model"));
@@ -124,14 +128,16 @@ asio::awaitable<void> ModelRoutes::get(server::Exchange& exchange, std::string i
 }
 
 template <class Keep>
-json::array ModelRoutes::deployments_json(const auth::Caller& caller, Keep keep) const {
+json::array ModelRoutes::deployments_json(const router::Router& router, const auth::Caller& caller,
+                                          Keep keep) {
   const auto now = router::Clock::now();
+  const auto& models = router.models();
   json::array data;
-  for (const auto& name : models_.model_names()) {
-    if (!may_call(caller, name)) continue;
-    if (const auto* group = models_.group(name)) {
+  for (const auto& name : models.model_names()) {
+    if (!may_call(models, caller, name)) continue;
+    if (const auto* group = models.group(name)) {
       for (const auto& deployment : *group) {
-        if (keep(deployment)) data.push_back(deployment_json(deployment, health_, now));
+        if (keep(deployment)) data.push_back(deployment_json(deployment, router.health(), now));
       }
     }
   }
@@ -143,7 +149,8 @@ json::array ModelRoutes::deployments_json(const auth::Caller& caller, Keep keep)
 asio::awaitable<void> ModelRoutes::info(server::Exchange& exchange) {
   auto caller = callers_.identify(exchange);
   if (!caller) co_return co_await fail(exchange, caller.error());
-  json::array data = deployments_json(*caller, [](const router::Deployment&) { return true; });
+  json::array data =
+      deployments_json(*router_.current(), *caller, [](const router::Deployment&) { return true; });
   std::string body = json::serialize(json::object{{"data", std::move(data)}});
   co_await exchange.respond(200, std::move(body));
 }
@@ -168,11 +175,12 @@ asio::awaitable<void> ModelRoutes::info_pages(server::Exchange& exchange) {
     return text;
   };
   const std::string needle = lower(search.value_or(""));
-  json::array matching = deployments_json(*caller, [&](const router::Deployment& deployment) {
-    return (!model || deployment.model_group == *model) &&
-           (!deployment_id || deployment.id == *deployment_id) &&
-           lower(deployment.model_group).find(needle) != std::string::npos;
-  });
+  json::array matching =
+      deployments_json(*router_.current(), *caller, [&](const router::Deployment& deployment) {
+        return (!model || deployment.model_group == *model) &&
+               (!deployment_id || deployment.id == *deployment_id) &&
+               lower(deployment.model_group).find(needle) != std::string::npos;
+      });
   const auto total = static_cast<std::int64_t>(matching.size());
   json::array data;
   for (std::int64_t i = (page - 1) * size; i < std::min(total, page * size); ++i)
@@ -194,10 +202,12 @@ asio::awaitable<void> ModelRoutes::group_info(server::Exchange& exchange) {
   auto query = admin::FieldReader::from_query(exchange.request().target());
   const auto wanted = query.text("model_group");
   if (query.error()) co_return co_await fail(exchange, *query.error());
+  const auto snapshot = router_.current();
+  const auto& models = snapshot->models();
   json::array data;
-  for (const auto& name : models_.model_names()) {
-    if ((wanted && name != *wanted) || !may_call(*caller, name)) continue;
-    const auto* group = models_.group(name);
+  for (const auto& name : models.model_names()) {
+    if ((wanted && name != *wanted) || !may_call(models, *caller, name)) continue;
+    const auto* group = models.group(name);
     if (!group) continue;
     json::array providers;
     std::optional<long> tpm;

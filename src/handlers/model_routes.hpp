@@ -5,8 +5,7 @@
 #pragma once
 
 #include "handlers/callers.hpp"
-#include "router/health.hpp"
-#include "router/model_table.hpp"
+#include "router/live_router.hpp"
 #include "server/routes.hpp"
 
 #include <boost/json/array.hpp>
@@ -26,9 +25,8 @@ std::string shown_api_base(std::string_view url);
 
 class ModelRoutes {
  public:
-  ModelRoutes(const router::ModelTable& models, const router::HealthState& health, Callers& callers,
-              std::int64_t started_at)
-      : models_(models), health_(health), callers_(callers), started_at_(started_at) {}
+  ModelRoutes(const router::LiveRouter& router, Callers& callers, std::int64_t started_at)
+      : router_(router), callers_(callers), started_at_(started_at) {}
 
   void add_to(server::Routes& routes);
 
@@ -41,11 +39,12 @@ class ModelRoutes {
   // /model/info's entries for the deployments of the groups the caller may call whose name
   // passes `keep`.
   template <class Keep>
-  json::array deployments_json(const auth::Caller& caller, Keep keep) const;
-  bool may_call(const auth::Caller& caller, std::string_view model) const;
+  static json::array deployments_json(const router::Router& router, const auth::Caller& caller,
+                                      Keep keep);
+  static bool may_call(const router::ModelTable& models, const auth::Caller& caller,
+                       std::string_view model);
 
-  const router::ModelTable& models_;
-  const router::HealthState& health_;
+  const router::LiveRouter& router_;
   Callers& callers_;
   std::int64_t started_at_;  // Unix seconds, the "created" of every entry
 };

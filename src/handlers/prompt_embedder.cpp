@@ -64,7 +64,8 @@ asio::awaitable<Result<std::vector<float>>> PromptEmbedder::embed(std::string_vi
       router::request_options(request, [](std::string_view) { return std::string_view(); });
   if (!options) co_return options.error();
   relay::SteadyClock clock(co_await asio::this_coro::executor);
-  auto plan = router_.plan(request, std::move(*options), clock.now());
+  const auto current = router_.current();  // kept until the call ends: the plan is its
+  auto plan = current->plan(request, std::move(*options), clock.now());
   if (!plan) co_return plan.error();
   AnswerSink sink;
   relay::Outcome outcome;

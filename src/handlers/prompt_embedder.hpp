@@ -7,7 +7,7 @@
 
 #include "base/error.hpp"
 #include "relay/relay.hpp"
-#include "router/router.hpp"
+#include "router/live_router.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -21,14 +21,14 @@ namespace asio = boost::asio;
 
 class PromptEmbedder {
  public:
-  PromptEmbedder(const router::Router& router, relay::Relay& relay, std::string model_group)
+  PromptEmbedder(const router::LiveRouter& router, relay::Relay& relay, std::string model_group)
       : router_(router), relay_(relay), model_group_(std::move(model_group)) {}
 
   // The vector of `prompt`, or why there is none (the group failed, or answered without one).
   asio::awaitable<Result<std::vector<float>>> embed(std::string_view prompt);
 
  private:
-  const router::Router& router_;
+  const router::LiveRouter& router_;
   relay::Relay& relay_;
   std::string model_group_;
 };

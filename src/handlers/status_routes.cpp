@@ -39,10 +39,12 @@ void StatusRoutes::add_to(server::Routes& routes) {
 // else whether its last call or health probe failed (1) or not (0).
 std::string StatusRoutes::metrics_text() const {
   const auto now = router::Clock::now();
+  const auto snapshot = router_.current();
+  const router::ModelTable& models = snapshot->models();
   std::vector<std::string> names;  // litellm_params.model of each deployment, kept for the views
   std::vector<const router::Deployment*> deployments;
-  for (const std::string& name : models_.model_names()) {
-    if (const auto* group = models_.group(name)) {
+  for (const std::string& name : models.model_names()) {
+    if (const auto* group = models.group(name)) {
       for (const router::Deployment& deployment : *group) deployments.push_back(&deployment);
     }
   }
@@ -52,7 +54,7 @@ std::string StatusRoutes::metrics_text() const {
   for (const router::Deployment* deployment : deployments) {
     names.push_back(deployment->target.provider + '/' + deployment->target.upstream_model);
     int state = metrics_.deployment_outcomes().last_failed(deployment->index) ? 1 : 0;
-    if (router_.health().cooling_until(*deployment, now)) state = 2;
+    if (snapshot->health().cooling_until(*deployment, now)) state = 2;
     states.push_back({.litellm_model_name = names.back(),
                       .model_id = deployment->id,
                       .api_base = deployment->target.api_base,
@@ -76,10 +78,11 @@ asio::awaitable<void> StatusRoutes::health(server::Exchange& exchange, bool read
   if (!readiness && !presented_key(exchange).empty()) {
     co_return co_await probe_deployments(exchange);
   }
+  const auto snapshot = router_.current();
   json::object body{{"status", "healthy"},
                     {"litellm_version", version_},
-                    {"models", models_.model_names().size()},
-                    {"deployments", models_.deployment_count()}};
+                    {"models", snapshot->models().model_names().size()},
+                    {"deployments", snapshot->models().deployment_count()}};
   if (readiness) body["db"] = has_database_ ? "connected" : "Not connected";
   co_await exchange.respond(200, json::serialize(body));
 }
@@ -100,9 +103,11 @@ asio::awaitable<void> StatusRoutes::probe_deployments(server::Exchange& exchange
     co_return co_await exchange.respond(200, std::move(body));
   }
   auto query = admin::FieldReader::from_query(exchange.request().target());
+  // Kept until the probes end: the deployments are its table's.
+  const auto snapshot = router_.current();
   std::vector<const router::Deployment*> deployments;
   if (const auto model_id = query.text("model_id")) {
-    for (const router::Deployment* deployment : deployments_named(models_, "")) {
+    for (const router::Deployment* deployment : deployments_named(snapshot->models(), "")) {
       if (deployment->id == *model_id) deployments.push_back(deployment);
     }
     if (deployments.empty()) {
@@ -110,7 +115,7 @@ asio::awaitable<void> StatusRoutes::probe_deployments(server::Exchange& exchange
           exchange, make_error(ErrorKind::not_found, "Model with ID " + *model_id + " not found"));
     }
   } else {
-    deployments = deployments_named(models_, query.text("model").value_or(""));
+    deployments = deployments_named(snapshot->models(), query.text("model").value_or(""));
   }
   const auto results = co_await probe(std::move(deployments));
   co_await exchange.respond(200, health_body(results));
@@ -127,7 +132,8 @@ asio::awaitable<std::vector<ProbeResult>> StatusRoutes::probe(
 asio::awaitable<void> StatusRoutes::check_in_background(std::chrono::milliseconds interval) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (true) {
-    const auto results = co_await probe(deployments_named(models_, ""));
+    const auto snapshot = router_.current();  // kept until the probes end
+    const auto results = co_await probe(deployments_named(snapshot->models(), ""));
     last_checks_->store(health_body(results));
     const auto unhealthy = std::count_if(results.begin(), results.end(),
                                          [](const ProbeResult& result) { return result.failure; });

@@ -5,8 +5,7 @@
 
 #include "handlers/callers.hpp"
 #include "handlers/deployment_probes.hpp"
-#include "router/model_table.hpp"
-#include "router/router.hpp"
+#include "router/live_router.hpp"
 #include "server/routes.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -21,11 +20,10 @@ class StatusRoutes {
  public:
   // last_checks: where the background health checks keep their last answer; nullptr when
   // /health probes on demand.
-  StatusRoutes(const router::Router& router, const telemetry::Metrics& metrics, std::string version,
-               bool has_database, Callers& callers, relay::Relay relay,
+  StatusRoutes(const router::LiveRouter& router, const telemetry::Metrics& metrics,
+               std::string version, bool has_database, Callers& callers, relay::Relay relay,
                telemetry::WorkerMetrics& worker_metrics, LastHealthChecks* last_checks)
       : router_(router),
-        models_(router.models()),
         metrics_(metrics),
         version_(std::move(version)),
         has_database_(has_database),
@@ -48,8 +46,7 @@ class StatusRoutes {
 
   std::string metrics_text() const;
 
-  const router::Router& router_;
-  const router::ModelTable& models_;
+  const router::LiveRouter& router_;
   const telemetry::Metrics& metrics_;
   std::string version_;
   bool has_database_;

@@ -141,7 +141,7 @@ Result<config::Config> user_config(const json::value& value) {
       [&](const std::string& name) -> std::optional<std::string> {
     // The loader's own defaults for settings a user_config cannot use anyway.
     if (name == config::kMasterKeyVariable || name == config::kDatabaseUrlVariable ||
-        name.starts_with("REDIS_"))
+        name == config::kStoreModelInDbVariable || name.starts_with("REDIS_"))
       return std::nullopt;
     reads_environment = true;
     return std::nullopt;

@@ -1,6 +1,8 @@
 #include "router/health.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "router/model_table.hpp"
 
@@ -31,12 +33,35 @@ bool counts_as_deployment_failure(int status) noexcept {
 }
 
 InMemoryHealth::InMemoryHealth(std::size_t deployment_count, CooldownPolicy policy)
-    : slots_(std::make_unique<Slot[]>(deployment_count == 0 ? 1 : deployment_count)),
-      count_(deployment_count),
-      policy_(policy) {}
+    : count_(deployment_count), policy_(policy) {
+  slots_.reserve(std::max<std::size_t>(deployment_count, 1));
+  for (std::size_t i = 0; i < std::max<std::size_t>(deployment_count, 1); ++i)
+    slots_.push_back(std::make_shared<Slot>());
+}
+
+InMemoryHealth::InMemoryHealth(const std::vector<std::string>& deployment_ids,
+                               CooldownPolicy policy, const InMemoryHealth* previous)
+    : InMemoryHealth(deployment_ids.size(), policy) {
+  ids_ = deployment_ids;
+  if (!previous) return;
+  std::unordered_map<std::string_view, std::size_t> previous_index;
+  for (std::size_t i = 0; i < previous->ids_.size(); ++i)
+    previous_index.emplace(previous->ids_[i], i);
+  for (std::size_t i = 0; i < ids_.size(); ++i) {
+    const auto kept = previous_index.find(ids_[i]);
+    if (kept != previous_index.end()) slots_[i] = previous->slots_[kept->second];
+  }
+}
+
+std::unique_ptr<HealthState> InMemoryHealth::successor(
+    const std::vector<std::string>& deployment_ids) const {
+  auto next = std::make_unique<InMemoryHealth>(deployment_ids, policy_, this);
+  next->failure_reporter_ = failure_reporter_;
+  return next;
+}
 
 InMemoryHealth::Slot& InMemoryHealth::slot(const Deployment& deployment) const {
-  return slots_[deployment.index < count_ ? deployment.index : 0];
+  return *slots_[deployment.index < count_ ? deployment.index : 0];
 }
 
 std::optional<TimePoint> InMemoryHealth::cooling_until(const Deployment& deployment,
@@ -146,7 +171,7 @@ void InMemoryHealth::report_failures_to(FailureReporter reporter) {
 
 void InMemoryHealth::cool(std::size_t deployment_index, TimePoint until) {
   if (deployment_index >= count_) return;
-  std::atomic<std::int64_t>& cooling_until = slots_[deployment_index].cooling_until_ns;
+  std::atomic<std::int64_t>& cooling_until = slots_[deployment_index]->cooling_until_ns;
   std::int64_t seen = cooling_until.load(std::memory_order_relaxed);
   const std::int64_t wanted = nanoseconds(until);
   while (seen < wanted &&

@@ -89,6 +89,11 @@ class HealthState {
   // instead of this process's own until `until`; 0 = the fleet has none (own figure used).
   virtual void observe_fleet_latency(std::size_t deployment_index,
                                      std::chrono::microseconds latency, TimePoint until) = 0;
+  // The state for a new model table whose deployments, by index, have `deployment_ids`: one
+  // that stays (the same id) shares this state's cooldown, load and failures, so calls still
+  // running on the old table count on the new one; the failure reporter carries over.
+  virtual std::unique_ptr<HealthState> successor(
+      const std::vector<std::string>& deployment_ids) const = 0;
 };
 
 // One process's state, indexed by Deployment::index. Reads and successful calls are lock-free
@@ -96,7 +101,11 @@ class HealthState {
 // only a failure takes its deployment's mutex, to count failures and start a cooldown.
 class InMemoryHealth final : public HealthState {
  public:
+  // Deployments known by index only: a successor shares nothing with this state.
   InMemoryHealth(std::size_t deployment_count, CooldownPolicy policy);
+  // previous: the state whose slots the deployments of the same id share.
+  InMemoryHealth(const std::vector<std::string>& deployment_ids, CooldownPolicy policy,
+                 const InMemoryHealth* previous = nullptr);
 
   std::optional<TimePoint> cooling_until(const Deployment& deployment,
                                          TimePoint now) const override;
@@ -111,6 +120,8 @@ class InMemoryHealth final : public HealthState {
   std::chrono::microseconds own_latency(std::size_t deployment_index) const override;
   void observe_fleet_latency(std::size_t deployment_index, std::chrono::microseconds latency,
                              TimePoint until) override;
+  std::unique_ptr<HealthState> successor(
+      const std::vector<std::string>& deployment_ids) const override;
 
  private:
   struct alignas(64) Slot {
@@ -135,7 +146,9 @@ class InMemoryHealth final : public HealthState {
   Slot& slot(const Deployment& deployment) const;
   static void roll_usage_minute(Slot& slot, std::int64_t minute);
 
-  std::unique_ptr<Slot[]> slots_;
+  // Shared with the states of other model tables that have the same deployment (by id).
+  std::vector<std::shared_ptr<Slot>> slots_;
+  std::vector<std::string> ids_;  // by index; empty when built from a count
   std::size_t count_;
   CooldownPolicy policy_;
   FailureReporter failure_reporter_;  // set before any call, read-only afterwards

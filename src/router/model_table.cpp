@@ -358,6 +358,37 @@ std::size_t ModelTable::deployment_count() const {
   return count;
 }
 
+void ModelTable::share_google_tokens_of(const ModelTable& original) {
+  for (auto& [name, deployments] : groups_) {
+    for (auto& deployment : deployments) {
+      if (!deployment.target.google_token) continue;
+      const auto* same_group = original.group(name);
+      if (!same_group) continue;
+      for (const auto& kept : *same_group) {
+        if (kept.id == deployment.id && kept.target.google_token)
+          deployment.target.google_token = kept.target.google_token;
+      }
+    }
+  }
+}
+
+std::vector<std::string> ModelTable::deployment_ids() const {
+  std::vector<std::string> ids(deployment_count());
+  for (const auto& [name, deployments] : groups_) {
+    for (const auto& deployment : deployments) ids[deployment.index] = deployment.id;
+  }
+  return ids;
+}
+
+std::optional<std::size_t> ModelTable::index_of(std::string_view deployment_id) const {
+  for (const auto& [name, deployments] : groups_) {
+    for (const auto& deployment : deployments) {
+      if (deployment.id == deployment_id) return deployment.index;
+    }
+  }
+  return std::nullopt;
+}
+
 double call_cost(const Deployment& deployment, const api::Usage& usage) {
   if (!deployment.price) return 0;
   return config::cost_usd(*deployment.price, {.prompt = usage.prompt_tokens,

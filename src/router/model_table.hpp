@@ -97,6 +97,14 @@ class ModelTable {
   // Model names in the order the config first lists them.
   const std::vector<std::string>& model_names() const { return names_; }
   std::size_t deployment_count() const;
+  // A table rebuilt from the same config (with models kept in the database) takes the Google
+  // access tokens of `original`'s deployments of the same id: the background refresher keeps
+  // those fresh, the rebuilt table's own would stay empty.
+  void share_google_tokens_of(const ModelTable& original);
+  // Each deployment's id, by Deployment::index.
+  std::vector<std::string> deployment_ids() const;
+  // The index of the deployment with this id; nullopt when the table has none.
+  std::optional<std::size_t> index_of(std::string_view deployment_id) const;
   // Some deployment is reached over https (the system's CA store must be loaded).
   bool needs_tls() const;
 

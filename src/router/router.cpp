@@ -83,11 +83,16 @@ Router::Router(ModelTable table, RouterPolicy policy, std::unique_ptr<HealthStat
 
 Router Router::from_config(const config::Config& config, std::vector<std::string>& warnings) {
   ModelTable table = ModelTable::build(config, warnings);
-  const std::size_t count = table.deployment_count();
-  return Router(
-      std::move(table), policy_from(config),
-      std::make_unique<InMemoryHealth>(count, cooldown_policy_from(config.router_settings)),
-      config.general_settings.allow_client_side_credentials);
+  auto health = std::make_unique<InMemoryHealth>(table.deployment_ids(),
+                                                 cooldown_policy_from(config.router_settings));
+  return Router(std::move(table), policy_from(config), std::move(health),
+                config.general_settings.allow_client_side_credentials);
+}
+
+std::shared_ptr<Router> Router::with_table(ModelTable table) const {
+  auto health = health_->successor(table.deployment_ids());
+  return std::make_shared<Router>(std::move(table), policy_, std::move(health),
+                                  allow_client_side_credentials_);
 }
 
 // A user_config's own policy, within what the operator allows a client: its retries bounded like a

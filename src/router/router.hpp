@@ -22,6 +22,9 @@ class Router {
   Router(ModelTable table, RouterPolicy policy, std::unique_ptr<HealthState> health,
          bool allow_client_side_credentials = false);
   static Router from_config(const config::Config& config, std::vector<std::string>& warnings);
+  // This router with another model table: the same policy, and the health state of the
+  // deployments both tables have (HealthState::successor).
+  std::shared_ptr<Router> with_table(ModelTable table) const;
 
   const ModelTable& models() const { return table_; }
   const RouterPolicy& policy() const { return policy_; }

@@ -160,6 +160,19 @@ struct StoredResponse {
   std::string response;     // JSON object: the response as the client had it
 };
 
+// A model added through the API (POST /model/new): its LiteLLM params and model_info as the
+// client sent them, JSON objects in text.
+struct ModelRecord {
+  std::string model_id;
+  std::string model_name;
+  std::string litellm_params;
+  std::string model_info;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+
+  bool operator==(const ModelRecord&) const = default;
+};
+
 class Store {
  public:
   explicit Store(std::unique_ptr<Database> database);
@@ -241,6 +254,15 @@ class Store {
   std::optional<StoredResponse> find_response(const std::string& response_id,
                                               const std::string& api_key, Millis now);
   bool delete_response(const std::string& response_id, const std::string& api_key);
+
+  // Models added through the API (store/models.cpp), oldest first. insert_model fails
+  // (DatabaseError) on an id that is taken; update_model and delete_model say whether the id was
+  // there.
+  std::vector<ModelRecord> all_models();
+  std::optional<ModelRecord> find_model(const std::string& model_id);
+  void insert_model(const ModelRecord& model);
+  bool update_model(const ModelRecord& model);
+  bool delete_model(const std::string& model_id);
 
  private:
   std::unique_ptr<Database> database_;

@@ -50,7 +50,7 @@ function startInstance(routerSettings = {}) {
       model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url), ...rpmLimitedGroups(mock.url)],
       general_settings: {
         master_key: kMasterKey, database_url: postgres.url, drain_timeout_s: 5,
-        fleet_lease_s: kLeaseSeconds,
+        fleet_lease_s: kLeaseSeconds, store_model_in_db: true,
       },
       litellm_settings: { max_end_user_budget: kDefaultEndUserBudget },
       router_settings: {
@@ -125,6 +125,41 @@ test('a key created on one instance is usable on the others within a second', as
   const key = await generateKey(fleet[0].url, {});
   await knownEverywhere(key.key);
   assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+});
+
+// docs/MODELS.md: the change is announced on the key changes' channel.
+test('a model added, changed or removed on one instance is served so by the others within a second', async () => {
+  const servedEverywhere = async (what, check) => {
+    const started = Date.now();
+    for (const instance of fleet) {
+      await eventually(async () => check(await chatWith(instance.url, kMasterKey, 'fleet-db-model')),
+        { timeoutMs: 1000, what: `${what} on ${instance.url}` });
+    }
+    assert.ok(Date.now() - started < 1000, `${what}: ${Date.now() - started} ms`);
+  };
+  const added = await admin(fleet[0].url, 'POST', '/model/new', {
+    model_name: 'fleet-db-model',
+    litellm_params: { model: 'openai/gpt-4o-upstream', api_base: `${mock.url}/v1`, api_key: 'sk-upstream-db' },
+  });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  await servedEverywhere('the added model', async (response) => {
+    await response.arrayBuffer();
+    return response.status === 200;
+  });
+  const changed = await admin(fleet[0].url, 'POST', '/model/update', {
+    model_info: { id: added.body.model_id }, litellm_params: { model: 'openai/mock-error-503' },
+  });
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  await servedEverywhere('the changed model', async (response) => {
+    await response.arrayBuffer();
+    return response.status === 503;
+  });
+  const removed = await admin(fleet[0].url, 'POST', '/model/delete', { id: added.body.model_id });
+  assert.equal(removed.status, 200);
+  await servedEverywhere('the removed model', async (response) => {
+    const body = await response.json();
+    return response.status === 400 && body.error.code === 'model_not_found';
+  });
 });
 
 test('a key blocked on one instance is refused by the others within a second', async () => {

@@ -793,6 +793,20 @@ general_settings:
   EXPECT_FALSE(problems_of("general_settings:\n  background_health_checks: often\n").empty());
 }
 
+// docs/MODELS.md: the config's key, else LiteLLM's STORE_MODEL_IN_DB.
+TEST(LoadString, StoreModelInDb) {
+  EXPECT_TRUE(
+      load("general_settings:\n  store_model_in_db: true\n").general_settings.store_model_in_db);
+  EXPECT_FALSE(load("model_list: []\n").general_settings.store_model_in_db);
+  EXPECT_TRUE(load("model_list: []\n", env_of({{"STORE_MODEL_IN_DB", "True"}}))
+                  .general_settings.store_model_in_db);
+  EXPECT_FALSE(load("general_settings:\n  store_model_in_db: false\n",
+                    env_of({{"STORE_MODEL_IN_DB", "True"}}))
+                   .general_settings.store_model_in_db);
+  EXPECT_TRUE(load("general_settings:\n  store_model_in_db: true\n").warnings.empty());
+  EXPECT_FALSE(problems_of("general_settings:\n  store_model_in_db: sometimes\n").empty());
+}
+
 TEST(LoadString, SlackAlertingGoesToSlackWebhookUrl) {
   const Config config =
       load(R"(

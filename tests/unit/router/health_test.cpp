@@ -179,5 +179,41 @@ TEST(Health, TheFleetsLatencyReplacesTheOwnUntilItIsStale) {
   EXPECT_EQ(health.load(d, kStart + 4s).latency, 100ms);
 }
 
+// A new model table (models added or removed through the API) keeps the health of the
+// deployments that stay, by id, shared with the old state: calls still running on the old table
+// count on the new one.
+TEST(Health, ASuccessorSharesTheStateOfTheDeploymentsThatStay) {
+  InMemoryHealth before(std::vector<std::string>{"kept", "removed"},
+                        {.allowed_fails = 0, .cooldown_time = 5s});
+  int reported = 0;
+  before.report_failures_to([&](const Deployment&, bool) { ++reported; });
+  Deployment kept_before{.id = "kept"};
+  kept_before.index = 0;
+  before.call_started(kept_before, kStart);
+  before.call_finished(kept_before, failure(500), kStart);  // cools it: no failure allowed
+  before.call_started(kept_before, kStart);                 // still running on the old table
+  ASSERT_EQ(reported, 1);
+
+  // The new table lists a new deployment first: the kept one moved to index 1.
+  const auto after = before.successor({"added", "kept"});
+  Deployment added{.id = "added"};
+  added.index = 0;
+  Deployment kept_after{.id = "kept"};
+  kept_after.index = 1;
+  EXPECT_EQ(after->cooling_until(kept_after, kStart + 1s), kStart + 5s);
+  EXPECT_EQ(after->load(kept_after, kStart).in_flight, 1);
+  EXPECT_EQ(after->load(kept_after, kStart).failures, 1);
+  EXPECT_FALSE(after->cooling_until(added, kStart + 1s));
+  EXPECT_EQ(after->load(added, kStart).in_flight, 0);
+  EXPECT_EQ(after->load(added, kStart).failures, 0);
+
+  // The call that started on the old table ends there: the new one sees it finished.
+  before.call_finished(kept_before, {.success = true}, kStart + 2s);
+  EXPECT_EQ(after->load(kept_after, kStart + 2s).in_flight, 0);
+  // The failure reporter carried over.
+  after->call_finished(added, failure(500), kStart + 3s);
+  EXPECT_EQ(reported, 2);
+}
+
 }  // namespace
 }  // namespace llmux::router

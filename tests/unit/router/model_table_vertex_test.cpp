@@ -31,6 +31,21 @@ class VertexModelTable : public ::testing::Test {
   void SetUp() override { ::unsetenv("GOOGLE_APPLICATION_CREDENTIALS"); }
 };
 
+// A table rebuilt with models kept in the database (docs/MODELS.md) uses the tokens the
+// refresher keeps fresh: the first table's.
+TEST_F(VertexModelTable, ARebuiltTableSharesTheOriginalsGoogleTokens) {
+  const config::Config config{.source = "config.yaml",
+                              .model_list = {vertex_entry("gemini", "vertex_ai/gemini-2.5-flash")}};
+  std::vector<std::string> warnings;
+  const ModelTable original = ModelTable::build(config, warnings);
+  ModelTable rebuilt = ModelTable::build(config, warnings);
+  const auto& token = original.group("gemini")->front().target.google_token;
+  ASSERT_TRUE(token);
+  EXPECT_NE(rebuilt.group("gemini")->front().target.google_token, token);
+  rebuilt.share_google_tokens_of(original);
+  EXPECT_EQ(rebuilt.group("gemini")->front().target.google_token, token);
+}
+
 TEST_F(VertexModelTable, GeminiAndClaudeDialectsWithTheirTokens) {
   const config::Config config{
       .source = "config.yaml",
