@@ -114,13 +114,13 @@ void InMemoryHealth::observe_fleet_usage(const Deployment& deployment, std::int6
 std::chrono::microseconds InMemoryHealth::own_latency(std::size_t deployment_index) const {
   if (deployment_index >= count_) return std::chrono::microseconds(0);
   return std::chrono::microseconds(
-      slots_[deployment_index].latency_us.load(std::memory_order_relaxed));
+      slots_[deployment_index]->latency_us.load(std::memory_order_relaxed));
 }
 
 void InMemoryHealth::observe_fleet_latency(std::size_t deployment_index,
                                            std::chrono::microseconds latency, TimePoint until) {
   if (deployment_index >= count_) return;
-  Slot& state = slots_[deployment_index];
+  Slot& state = *slots_[deployment_index];
   state.fleet_latency_us.store(latency.count(), std::memory_order_relaxed);
   state.fleet_latency_until_ns.store(nanoseconds(until), std::memory_order_relaxed);
 }
