@@ -75,7 +75,7 @@ describe('Slack alerts', () => {
       assert.equal(request.body.includes(kMasterKey), false);
     }
     // Counted once the webhook's answer is back in llmux, a moment after the recorder has the alert.
-    await metricReaches(`${stack.url}/metrics`, 'llmux_alerts_sent_total', 2);
+    await metricReaches(stack.url, 'llmux_alerts_sent_total', 2);
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();
     assert.equal(metric(metrics, 'llmux_alerts_failed_total'), 0);
   });
