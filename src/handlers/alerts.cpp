@@ -175,21 +175,15 @@ void Alerts::budget_spent(const auth::CachedKey& key) {
                              .team_id = key.team_id,
                              .user_id = key.user_id};
   check_budget(of_key, "Key Budget: ", *key.spend, now_ms);
-  if (key.team != nullptr) {
-    BudgetSubject of_team = of_key;
-    of_team.event_group = "team";
-    of_team.spend = key.team->spend->value();
-    of_team.max_budget = key.team->max_budget;
-    of_team.soft_budget.reset();
-    check_budget(of_team, "Team Budget: ", *key.team->spend, now_ms);
-  }
-  if (key.user != nullptr) {
-    BudgetSubject of_user = of_key;
-    of_user.event_group = "internal_user";
-    of_user.spend = key.user->spend->value();
-    of_user.max_budget = key.user->max_budget;
-    of_user.soft_budget.reset();
-    check_budget(of_user, "User Budget: ", *key.user->spend, now_ms);
+  for (const auth::CachedOwner* owner : key.owners()) {
+    if (owner == nullptr) continue;
+    const bool team = owner->kind == "team";
+    BudgetSubject of_owner = of_key;
+    of_owner.event_group = team ? "team" : "internal_user";
+    of_owner.spend = owner->spend->value();
+    of_owner.max_budget = owner->max_budget;
+    of_owner.soft_budget.reset();  // a team's or user's soft budget is not kept
+    check_budget(of_owner, team ? "Team Budget: " : "User Budget: ", *owner->spend, now_ms);
   }
 }
 
