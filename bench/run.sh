@@ -19,6 +19,10 @@
 #   INFLIGHT [1000] connections for inflight          PACED_CONNS [50] PACED_CHUNKS [64]
 #   PACED_INTERVAL_MS [20] for paced                  WRK_THREADS [1]
 #   PIN [1] LOAD_CPU [0] SUT_CPU [1]: load generator and mocks on LOAD_CPU, the target on SUT_CPU
+#   WORKERS [1]: llmux's --num_workers, nginx-proxy's and the JSON/SSE mock's worker_processes and
+#     wrk's threads; above 1 nothing is pinned (PIN=0): load, mocks and target share every CPU.
+#     LLMUX_WORKERS / LLMUX_B_WORKERS override it for llmux / llmux-b (a one-worker llmux-b
+#     beside a two-worker llmux measures how llmux scales, in the same run)
 #   LLMUX_BIN: measure this binary (default: build $REPO/build-release/llmux in Release)
 set -Eeuo pipefail
 trap 'log "failed: line $LINENO: $BASH_COMMAND"' ERR
@@ -41,8 +45,9 @@ SLOW_DELAY_S=1   # the echo_sleep of mock-upstream/nginx-slow.conf
 PACED_CONNS=${PACED_CONNS:-50}
 PACED_CHUNKS=${PACED_CHUNKS:-64}
 PACED_INTERVAL_MS=${PACED_INTERVAL_MS:-20}
-WRK_THREADS=${WRK_THREADS:-1}
-PIN=${PIN:-1}
+WRK_THREADS=${WRK_THREADS:-${WORKERS:-1}}
+WORKERS=${WORKERS:-1}
+if ((WORKERS > 1)); then PIN=${PIN:-0}; else PIN=${PIN:-1}; fi
 LOAD_CPU=${LOAD_CPU:-0}
 SUT_CPU=${SUT_CPU:-1}
 AUTH_HEADER="Authorization: Bearer sk-bench-dummy"
@@ -178,6 +183,7 @@ start_targets() {
     local t port
     for t in "${PREPARED[@]}"; do
         load_target "$t"
+        TARGET_DESC=${DESC[$t]}   # as target_prepare left it: loading the file again reset it
         port=${URL[$t/ready]#http://127.0.0.1:}
         port=${port%%/*}
         if [[ $t != direct ]] && port_open "$port"; then
@@ -250,7 +256,7 @@ write_meta() {
         printf 'target\tdesc\trss_idle_kb\n'
         for t in "${RUNNABLE[@]}"; do printf '%s\t%s\t%s\n' "$t" "${DESC[$t]}" "${RSS_IDLE[$t]:-0}"; done
     } >"$out/targets.tsv"
-    local placement="not pinned (PIN=0)"
+    local placement="not pinned (PIN=0): load generator, mocks and target share every CPU"
     [[ $PIN == 1 ]] && placement="load generator and mocks on cpu $LOAD_CPU, the target on cpu $SUT_CPU (taskset)"
     local mode notes=""
     for mode in $MODES; do
@@ -273,6 +279,7 @@ write_meta() {
             "$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" "$(uname -r)"
         printf 'commit\t%s\n' "$(git -C "$REPO_DIR" log -1 --format='%h %s' 2>/dev/null || echo unknown)"
         printf 'placement\t%s\n' "$placement"
+        printf 'workers\t%s (nginx-proxy and the JSON/SSE mock: worker_processes; llmux: --num_workers unless LLMUX_WORKERS / LLMUX_B_WORKERS say otherwise)\n' "$WORKERS"
         printf 'rounds\t%s\n' "$ROUNDS"
         printf 'modes\t%s\n' "$MODES"
         printf 'mode_notes\t%s\n' "$notes"

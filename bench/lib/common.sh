@@ -46,11 +46,11 @@ choose_ports() {
 }
 
 # render_conf TEMPLATE OUT : TEMPLATE with each @MOCK_PORT_*@ and @PROXY_PORT_*@ replaced by the
-# run's port.
+# run's port, @WORKERS@ by WORKERS (1 when unset).
 render_conf() {
-    local name args=()
+    local name args=() WORKERS=${WORKERS:-1}
     for name in MOCK_PORT_JSON MOCK_PORT_SSE MOCK_PORT_SLOW MOCK_PORT_PACED \
-        PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED; do
+        PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED WORKERS; do
         args+=(-e "s/@$name@/${!name:-0}/g")
     done
     sed "${args[@]}" "$1" >"$2"

@@ -1,5 +1,5 @@
 # targets/llmux.sh — the gateway under test: build-release/llmux from this checkout (built in Release
-# unless LLMUX_BIN names a binary), one worker on SUT_CPU, a master key, and one model name per
+# unless LLMUX_BIN names a binary), WORKERS workers (one, on SUT_CPU, by default), a master key, and one model name per
 # mock so the body's "model" picks the upstream.
 # Sourced with LLMUX_AS_B=1 by targets/llmux-b.sh: a second binary (LLMUX_BIN_B) measured in the
 # same run on its own port and database, to compare a change with what it changes.
@@ -8,13 +8,13 @@
 # KEY_LIMITS: JSON fields added to the virtual key, e.g. '"rpm_limit":100000000' (every target).
 if [[ ${LLMUX_AS_B:-} == 1 ]]; then
     LLMUX_SELF=llmux-b LLMUX_SELF_PORT=$LLMUX_B_PORT LLMUX_SELF_BIN_VAR=LLMUX_BIN_B
-    LLMUX_SELF_REDIS_PORT=
+    LLMUX_SELF_REDIS_PORT= LLMUX_SELF_WORKERS=${LLMUX_B_WORKERS:-$WORKERS}
 elif [[ ${LLMUX_AS_FLEET:-} == 1 ]]; then
     LLMUX_SELF=llmux-fleet LLMUX_SELF_PORT=$LLMUX_FLEET_PORT LLMUX_SELF_BIN_VAR=LLMUX_BIN
-    LLMUX_SELF_REDIS_PORT=$LLMUX_REDIS_PORT
+    LLMUX_SELF_REDIS_PORT=$LLMUX_REDIS_PORT LLMUX_SELF_WORKERS=${LLMUX_WORKERS:-$WORKERS}
 else
     LLMUX_SELF=llmux LLMUX_SELF_PORT=$LLMUX_PORT LLMUX_SELF_BIN_VAR=LLMUX_BIN
-    LLMUX_SELF_REDIS_PORT=
+    LLMUX_SELF_REDIS_PORT= LLMUX_SELF_WORKERS=${LLMUX_WORKERS:-$WORKERS}
 fi
 LLMUX_SELF_DIR=$RUN_DIR/$LLMUX_SELF
 TARGET_DESC="$LLMUX_SELF (not prepared)"
@@ -37,7 +37,7 @@ target_prepare() {
     fi
     local bin=${!LLMUX_SELF_BIN_VAR}
     [[ -x $bin ]] || { log "$LLMUX_SELF: $bin is not an executable"; return 1; }
-    TARGET_DESC="$LLMUX_SELF $bin (checkout $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)), --num_workers 1"
+    TARGET_DESC="$LLMUX_SELF $bin (checkout $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)), --num_workers $LLMUX_SELF_WORKERS"
     local model port
     # Each run starts with an empty database (keys and spend of an earlier run would linger).
     rm -rf "$LLMUX_SELF_DIR" && mkdir -p "$LLMUX_SELF_DIR"
@@ -70,7 +70,7 @@ target_start() {
         for ((i = 0; i < 100; ++i)); do port_open "$LLMUX_SELF_REDIS_PORT" && break; sleep 0.05; done
     fi
     spawn "$LLMUX_SELF" "$SUT_CPU" "${!LLMUX_SELF_BIN_VAR}" --config "$LLMUX_SELF_DIR/config.yaml" --host 127.0.0.1 \
-        --port "$LLMUX_SELF_PORT" --num_workers 1
+        --port "$LLMUX_SELF_PORT" --num_workers "$LLMUX_SELF_WORKERS"
 }
 # Requests carry a virtual key, made with the master key once llmux answers: the measured path
 # is the one platform teams use (key cache lookup, model access, limits, spend accounting).
