@@ -68,7 +68,8 @@ load_target() {
     local file=$BENCH_DIR/targets/$1.sh
     [[ -f $file ]] || { log "no targets/$1.sh"; return 1; }
     unset TARGET_DESC TARGET_HEADERS TARGET_URL_JSON TARGET_URL_SSE TARGET_URL_SLOW TARGET_URL_PACED \
-        TARGET_MODEL_JSON TARGET_MODEL_SSE TARGET_MODEL_SLOW TARGET_MODEL_PACED
+        TARGET_MODEL_JSON TARGET_MODEL_SSE TARGET_MODEL_SLOW TARGET_MODEL_PACED \
+        TARGET_BODY_PLAIN TARGET_BODY_STREAM TARGET_BODY_MEMBERS
     unset TARGET_AUTH
     unset -f target_prepare target_start target_stop target_started
     source "$file"
@@ -89,12 +90,16 @@ mode_spec() {
 
 # body_file NAME KIND BODY_KIND : the request body for upstream KIND (plain or stream body), with
 # "model" set to the target's TARGET_MODEL_<KIND> when it has one.
+# A target may name its own bodies (TARGET_BODY_PLAIN, TARGET_BODY_STREAM) and JSON members to put
+# first in them (TARGET_BODY_MEMBERS, e.g. '"cache":{"no-cache":true},').
 body_file() {
-    local t=$1 kind=$2 src=$BENCH_DIR/workload/chat-small.json model=TARGET_MODEL_$2 out
-    [[ $3 == stream ]] && src=$BENCH_DIR/workload/chat-small-stream.json
-    if [[ -z ${!model:-} ]]; then echo "$src"; return; fi
+    local t=$1 kind=$2 src=${TARGET_BODY_PLAIN:-$BENCH_DIR/workload/chat-small.json} model=TARGET_MODEL_$2 out
+    [[ $3 == stream ]] && src=${TARGET_BODY_STREAM:-$BENCH_DIR/workload/chat-small-stream.json}
+    if [[ -z ${!model:-} && -z ${TARGET_BODY_MEMBERS:-} ]]; then echo "$src"; return; fi
     out=$RUN_DIR/body-$t-$kind-$3.json
-    sed "s/\"model\":\"[^\"]*\"/\"model\":\"${!model}\"/" "$src" >"$out"
+    local edits=(-e "s/^{/{${TARGET_BODY_MEMBERS:-}/")
+    [[ -z ${!model:-} ]] || edits+=(-e "s/\"model\":\"[^\"]*\"/\"model\":\"${!model}\"/")
+    sed "${edits[@]}" "$src" >"$out"
     echo "$out"
 }
 

@@ -38,7 +38,8 @@ print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
 choose_ports() {
     local names=(MOCK_PORT_JSON MOCK_PORT_SSE MOCK_PORT_SLOW MOCK_PORT_PACED
         PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED
-        LLMUX_PORT LLMUX_B_PORT LLMUX_FLEET_PORT LLMUX_REDIS_PORT) ports i
+        LLMUX_PORT LLMUX_B_PORT LLMUX_FLEET_PORT LLMUX_REDIS_PORT LLMUX_CACHE_PORT LLMUX_CACHE_REDIS_PORT
+        LLMUX_CACHE_MISS_PORT LLMUX_CALLBACK_PORT LLMUX_MESSAGES_PORT LLMUX_CACHE_REDIS_SERVER_PORT) ports i
     read -ra ports <<<"$(free_ports ${#names[@]})"
     for i in "${!names[@]}"; do
         [[ -n ${!names[i]:-} ]] || printf -v "${names[i]}" '%s' "${ports[i]}"
