@@ -301,7 +301,8 @@ int run(const cli::Options& options) {
   server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
   server::ClientLimits client_limits({.max_connections = general.max_connections_per_ip,
                                       .requests_per_second = general.max_requests_per_second_per_ip,
-                                      .burst = general.request_burst_per_ip});
+                                      .burst = general.request_burst_per_ip,
+                                      .use_x_forwarded_for = general.use_x_forwarded_for});
   GoogleTokenRefresher google_tokens(*models);
   auto tls = upstream::make_tls_context(models->needs_tls() || google_tokens.needs_tls() ||
                                         config.alerting.slack_webhook_url.starts_with("https://"));

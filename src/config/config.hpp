@@ -115,6 +115,9 @@ struct GeneralSettings {
   std::size_t max_connections_per_ip = 0;
   double max_requests_per_second_per_ip = 0;
   double request_burst_per_ip = 0;
+  // LiteLLM's: every connection comes from a proxy the operator trusts, so the per-address
+  // request rate counts the client that proxy names in X-Forwarded-For.
+  bool use_x_forwarded_for = false;
   // All request bodies being received at once, every connection together; the loader makes it
   // 10 × max_request_size_mb when the config does not set it.
   double max_request_memory_mb = 500;

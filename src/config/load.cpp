@@ -1199,6 +1199,8 @@ class Loader {
         assign(settings.max_requests_per_second_per_ip, read_number(field, Sign::positive));
       } else if (field.key == "request_burst_per_ip") {
         assign(settings.request_burst_per_ip, read_number(field, Sign::positive));
+      } else if (field.key == "use_x_forwarded_for") {
+        assign(settings.use_x_forwarded_for, read_bool(field));
       } else if (field.key == "max_request_memory_mb") {
         request_memory_mb = read_number(field, Sign::positive);
         request_memory_field = field;

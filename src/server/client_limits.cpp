@@ -76,4 +76,23 @@ bool ClientLimits::try_request(const ip::address& client, Clock::time_point now)
   return true;
 }
 
+ip::address forwarded_client(const net::http1::RequestHead& head, const ip::address& peer) {
+  std::string_view value;
+  for (const auto& [name, text] : head.fields) {
+    if (net::http1::iequals(name, "x-forwarded-for")) value = text;
+  }
+  std::string_view entry = value.substr(value.rfind(',') + 1);  // npos + 1: the whole value
+  while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+  while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+  if (entry.starts_with('[')) {  // [2001:db8::1] or [2001:db8::1]:443
+    const auto close = entry.find(']');
+    entry = close == std::string_view::npos ? std::string_view() : entry.substr(1, close - 1);
+  } else if (std::count(entry.begin(), entry.end(), ':') == 1) {  // 203.0.113.7:41234
+    entry = entry.substr(0, entry.find(':'));
+  }
+  boost::system::error_code ec;
+  const ip::address client = ip::make_address(entry, ec);
+  return ec ? peer : client;
+}
+
 }  // namespace llmux::server

@@ -3,6 +3,8 @@
 // that rate, holding at most a burst). One mutex, taken only when a limit is set.
 #pragma once
 
+#include "net/http1.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <chrono>
@@ -19,6 +21,9 @@ class ClientLimits {
     std::size_t max_connections = 0;  // per address; 0: no limit
     double requests_per_second = 0;   // per address; 0: no limit
     double burst = 0;                 // requests an idle address may send at once; 0: the rate
+    // Every connection comes from a proxy the operator trusts: a request's rate is counted for
+    // the client the proxy names (forwarded_client), its connections still for the proxy.
+    bool use_x_forwarded_for = false;
   };
 
   explicit ClientLimits(Settings settings);
@@ -27,6 +32,7 @@ class ClientLimits {
   std::size_t max_connections() const { return settings_.max_connections; }
   double requests_per_second() const { return settings_.requests_per_second; }
   double burst() const { return burst_; }
+  bool use_x_forwarded_for() const { return settings_.use_x_forwarded_for; }
 
   // A connection from `client` opens: false (and nothing counted) when it holds the most already.
   bool try_open(const boost::asio::ip::address& client);
@@ -53,5 +59,12 @@ class ClientLimits {
   std::unordered_map<boost::asio::ip::address, Client> clients_;
   Clock::time_point last_sweep_{};
 };
+
+// The client a trusted proxy sent a request for: the last address of the request's last
+// X-Forwarded-For field (the proxy appends the address it saw; what lies left of it the client
+// may have written itself), with a port or IPv6 brackets removed; `peer` when there is none or
+// it is not an address.
+boost::asio::ip::address forwarded_client(const net::http1::RequestHead& head,
+                                          const boost::asio::ip::address& peer);
 
 }  // namespace llmux::server

@@ -312,7 +312,9 @@ asio::awaitable<void> Listener::run_session(net::ByteStream stream, asio::ip::ad
       co_await reject(400, "Malformed HTTP request: " + std::string(problem) + ".");
       break;
     }
-    if (client_limits_ && !client_limits_->try_request(client)) {
+    if (client_limits_ && !client_limits_->try_request(client_limits_->use_x_forwarded_for()
+                                                           ? forwarded_client(request.head_, client)
+                                                           : client)) {
       co_await reject(429, "Too many requests from your address (limit " +
                                number_text(client_limits_->requests_per_second()) +
                                " per second, burst " + number_text(client_limits_->burst()) +

@@ -424,6 +424,7 @@ general_settings:
   max_connections_per_ip: 20
   max_requests_per_second_per_ip: 10
   request_burst_per_ip: 20
+  use_x_forwarded_for: true
   max_upstream_response_size_mb: 8
   max_upstream_event_size_mb: 0.5
 )");
@@ -443,6 +444,7 @@ general_settings:
   EXPECT_EQ(config.general_settings.max_connections_per_ip, 20u);
   EXPECT_EQ(config.general_settings.max_requests_per_second_per_ip, 10);
   EXPECT_EQ(config.general_settings.request_burst_per_ip, 20);
+  EXPECT_TRUE(config.general_settings.use_x_forwarded_for);
   EXPECT_EQ(config.general_settings.max_upstream_response_size_mb, 8);
   EXPECT_EQ(config.general_settings.max_upstream_event_size_mb, 0.5);
   EXPECT_THAT(config.warnings, IsEmpty());
