@@ -285,6 +285,7 @@ int run(const cli::Options& options) {
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
       .ui_sessions = &ui_sessions,
+      .listener_tls = listener_tls != nullptr,
       .last_health_checks = general.background_health_checks ? &last_health_checks : nullptr,
       .alerting = config.alerting,
       .health_check_interval =

@@ -63,8 +63,10 @@ namespace llmux::auth {
 namespace {
 
 Error auth_error(std::string message, std::string type, int status = 401) {
-  Error error = make_error(status == 401 ? ErrorKind::unauthenticated : ErrorKind::invalid_request,
-                           std::move(message), "api_key", std::to_string(status));
+  const ErrorKind kind = status == 401   ? ErrorKind::unauthenticated
+                         : status == 403 ? ErrorKind::forbidden
+                                         : ErrorKind::invalid_request;
+  Error error = make_error(kind, std::move(message), "api_key", std::to_string(status));
   error.type = std::move(type);
   error.status = status;
   return error;
@@ -179,11 +181,24 @@ Result<void> check_model_access(const CachedKey& key, std::string_view model_gro
   // team's list, checked next; a key of no team has no team models.
   const bool team_decides =
       key.team && std::ranges::find(key.models, "all-team-models") != key.models.end();
-  // The key's own list, then its team's and its user's: each must allow the model.
+  // As LiteLLM: the user's list governs a personal key (one of no team); a team key goes by its
+  // team's. "no-default-models" in it leaves a user's personal keys no model at all.
+  const bool personal_key = key.user && !key.team;
+  if (personal_key &&
+      std::ranges::find(key.user->models, "no-default-models") != key.user->models.end()) {
+    Error error = auth_error(
+        "User not allowed to access model. No default model access, only team models allowed. "
+        "Tried to access " +
+            std::string(model_group),
+        "key_model_access_denied", 403);
+    error.param = "model";
+    return error;
+  }
+  // The key's own list, then its team's or its user's: each must allow the model.
   const std::array<std::pair<std::string_view, const std::vector<std::string>*>, 3> lists = {{
       {"key", team_decides ? nullptr : &key.models},
       {"team", key.team ? &key.team->models : nullptr},
-      {"user", key.user ? &key.user->models : nullptr},
+      {"user", personal_key ? &key.user->models : nullptr},
   }};
   for (const auto& [who, allowed] : lists) {
     if (!allowed || model_allowed(*allowed, model_group, traits)) continue;

@@ -35,6 +35,16 @@ struct LiveSpend {
     return value() >= soft_budget && !soft_budget_warned.load(std::memory_order_relaxed) &&
            !soft_budget_warned.exchange(true, std::memory_order_relaxed);
   }
+  // When the budget alert of each event (handlers::BudgetEvent) last went out, Unix ms; shared by
+  // every worker, so the process sends one per event in a TTL.
+  std::array<std::atomic<std::int64_t>, 3> budget_alert_sent_ms{};
+  // True for the one caller that may send the alert of `event` now: none went out in `ttl_ms`.
+  bool claim_budget_alert(std::size_t event, std::int64_t now_ms, std::int64_t ttl_ms) {
+    std::atomic<std::int64_t>& sent = budget_alert_sent_ms[event];
+    std::int64_t last = sent.load(std::memory_order_relaxed);
+    return (last == 0 || now_ms - last >= ttl_ms) &&
+           sent.compare_exchange_strong(last, now_ms, std::memory_order_relaxed);
+  }
 };
 
 // A team or a user: its models, budget and rate limits apply to each of its keys on top of the

@@ -193,9 +193,16 @@ struct LoggingSettings {
 struct AlertingSettings {
   std::string slack_webhook_url;  // SLACK_WEBHOOK_URL (a secret); empty: no alert is sent
   double threshold_s = 300;       // alerting_threshold: a call slower than this is llm_too_slow
+  // WEBHOOK_URL (a secret), when `alerting` names webhook: budget alerts go there as LiteLLM's
+  // WebhookEvent JSON; empty: none is posted.
+  std::string webhook_url;
   // alert_types: those llmux sends, each on unless the list leaves it out.
   bool llm_exceptions = true;
   bool llm_too_slow = true;
+  bool budget_alerts = true;
+  // alerting_args.budget_alert_ttl: one alert of an event (budget crossed, threshold crossed,
+  // soft budget crossed) per key, team or user in this many seconds.
+  double budget_alert_ttl_s = 86400;
 };
 
 // A fleet of llmux instances sharing router_settings.redis (docs/SCALING.md).

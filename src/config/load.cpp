@@ -216,7 +216,7 @@ class Loader {
       }
     }
     resolve_logging_callbacks();
-    resolve_slack_alerting();
+    resolve_alerting_urls();
     if (config_.general_settings.database_url.empty()) {
       config_.general_settings.database_url =
           lookup(std::string(kDatabaseUrlVariable)).value_or("");
@@ -1224,6 +1224,8 @@ class Loader {
         assign(config_.alerting.threshold_s, read_number(field, Sign::positive));
       } else if (field.key == "alert_types") {
         read_alert_types(field);
+      } else if (field.key == "alerting_args") {
+        read_alerting_args(field);
       } else if (field.key == "background_health_checks") {
         assign(settings.background_health_checks, read_bool(field));
       } else if (field.key == "health_check_interval") {
@@ -1247,14 +1249,16 @@ class Loader {
     }
   }
 
-  // alerting: [slack, webhook, email]: Slack's is built; its webhook is SLACK_WEBHOOK_URL.
+  // alerting: [slack, webhook, email]: Slack's goes to SLACK_WEBHOOK_URL, webhook's to WEBHOOK_URL.
   void read_alerting_channels(const Field& field) {
     for (const Field& item : items(field)) {
       const std::optional<std::string> channel = read_name(item);
       if (!channel) continue;
       if (*channel == "slack") {
         slack_alerting_ = item;
-      } else if (*channel == "webhook" || *channel == "email") {
+      } else if (*channel == "webhook") {
+        webhook_alerting_ = item;
+      } else if (*channel == "email") {
         ignore(item);
       } else {
         problem(item, "unknown alerting channel (LiteLLM's: slack, webhook, email)");
@@ -1263,16 +1267,27 @@ class Loader {
   }
 
   void read_alert_types(const Field& field) {
-    constexpr std::string_view kOtherLitellmTypes[] = {
-        "llm_requests_hanging",  "budget_alerts",        "spend_reports",
-        "failed_tracking_spend", "db_exceptions",        "daily_reports",
-        "cooldown_deployment",   "new_model_added",      "outage_alerts",
-        "region_outage_alerts",  "fallback_reports",     "new_virtual_key_created",
-        "virtual_key_updated",   "virtual_key_deleted",  "new_team_created",
-        "team_updated",          "team_deleted",         "new_internal_user_created",
-        "internal_user_updated", "internal_user_deleted"};
+    constexpr std::string_view kOtherLitellmTypes[] = {"llm_requests_hanging",
+                                                       "spend_reports",
+                                                       "failed_tracking_spend",
+                                                       "db_exceptions",
+                                                       "daily_reports",
+                                                       "cooldown_deployment",
+                                                       "new_model_added",
+                                                       "outage_alerts",
+                                                       "region_outage_alerts",
+                                                       "fallback_reports",
+                                                       "new_virtual_key_created",
+                                                       "virtual_key_updated",
+                                                       "virtual_key_deleted",
+                                                       "new_team_created",
+                                                       "team_updated",
+                                                       "team_deleted",
+                                                       "new_internal_user_created",
+                                                       "internal_user_updated",
+                                                       "internal_user_deleted"};
     AlertingSettings& alerting = config_.alerting;
-    alerting.llm_exceptions = alerting.llm_too_slow = false;
+    alerting.llm_exceptions = alerting.llm_too_slow = alerting.budget_alerts = false;
     for (const Field& item : items(field)) {
       const std::optional<std::string> type = read_name(item);
       if (!type) continue;
@@ -1280,6 +1295,8 @@ class Loader {
         alerting.llm_exceptions = true;
       } else if (*type == "llm_too_slow") {
         alerting.llm_too_slow = true;
+      } else if (*type == "budget_alerts") {
+        alerting.budget_alerts = true;
       } else if (std::find(std::begin(kOtherLitellmTypes), std::end(kOtherLitellmTypes), *type) !=
                  std::end(kOtherLitellmTypes)) {
         ignore(item);
@@ -1289,19 +1306,37 @@ class Loader {
     }
   }
 
-  // Slack alerts go to SLACK_WEBHOOK_URL, as LiteLLM's; without one none is sent.
-  void resolve_slack_alerting() {
-    if (!slack_alerting_) return;
-    const std::string url = lookup("SLACK_WEBHOOK_URL").value_or("");
-    if (!net::is_http_url(url)) {
-      warn(*slack_alerting_,
-           "slack alerting needs SLACK_WEBHOOK_URL (an http(s) URL); no alert is sent");
-      return;
+  // alerting_args: LiteLLM's tuning of its alerts; llmux reads budget_alert_ttl.
+  void read_alerting_args(const Field& field) {
+    for (const Field& entry : entries(field)) {
+      if (entry.key == "budget_alert_ttl") {
+        assign(config_.alerting.budget_alert_ttl_s, read_number(entry, Sign::positive));
+      } else {
+        ignore(entry);
+      }
     }
-    config_.alerting.slack_webhook_url = url;
   }
 
-  std::optional<Field> slack_alerting_;  // where `alerting` names slack
+  // Slack alerts go to SLACK_WEBHOOK_URL and webhook alerts to WEBHOOK_URL, as LiteLLM's; without
+  // one, that channel sends nothing.
+  void resolve_alerting_urls() {
+    const auto url_of = [this](const std::optional<Field>& channel, std::string_view name,
+                               std::string_view variable, std::string& url) {
+      if (!channel) return;
+      const std::string value = lookup(std::string(variable)).value_or("");
+      if (!net::is_http_url(value)) {
+        warn(*channel, std::string(name) + " alerting needs " + std::string(variable) +
+                           " (an http(s) URL); no alert is sent");
+        return;
+      }
+      url = value;
+    };
+    url_of(slack_alerting_, "slack", "SLACK_WEBHOOK_URL", config_.alerting.slack_webhook_url);
+    url_of(webhook_alerting_, "webhook", "WEBHOOK_URL", config_.alerting.webhook_url);
+  }
+
+  std::optional<Field> slack_alerting_;    // where `alerting` names slack
+  std::optional<Field> webhook_alerting_;  // where `alerting` names webhook
   std::string source_;
   const EnvLookup& env_;
   std::map<std::string, std::string> file_variables_;  // environment_variables as written

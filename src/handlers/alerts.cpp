@@ -1,5 +1,6 @@
 #include "handlers/alerts.hpp"
 
+#include "callbacks/json_writer.hpp"
 #include "handlers/model_routes.hpp"
 #include "telemetry/log.hpp"
 
@@ -8,6 +9,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -33,7 +35,88 @@ std::string time_of_day_now() {
   return text;
 }
 
+// A float as Python prints it in LiteLLM's messages: 10.0, 0.15.
+std::string python_float_text(double value) {
+  char digits[32];
+  std::string text(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::int64_t unix_millis_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
+
+std::string_view budget_event_name(BudgetEvent::Kind kind) {
+  switch (kind) {
+    case BudgetEvent::budget_crossed: return "budget_crossed";
+    case BudgetEvent::threshold_crossed: return "threshold_crossed";
+    case BudgetEvent::soft_budget_crossed: return "soft_budget_crossed";
+  }
+  return "";
+}
+
+std::optional<BudgetEvent> budget_event(std::string_view prefix, double spend,
+                                        std::optional<double> max_budget,
+                                        std::optional<double> soft_budget) {
+  std::optional<BudgetEvent> event;
+  std::string message(prefix);
+  if (soft_budget && spend >= *soft_budget) {
+    message += "Total Soft Budget:`" + python_float_text(*soft_budget) + "`";
+    event = BudgetEvent{BudgetEvent::soft_budget_crossed, {}};
+  }
+  if (max_budget) {
+    const double left = *max_budget > 0 ? (*max_budget - spend) / *max_budget : 0;
+    if (spend >= *max_budget) {
+      message += "Budget Crossed\n Total Budget:`" + python_float_text(*max_budget) + "`";
+      event = BudgetEvent{BudgetEvent::budget_crossed, {}};
+    } else if (left <= 0.05) {
+      message += "5% Threshold Crossed";
+      event = BudgetEvent{BudgetEvent::threshold_crossed, {}};
+    } else if (left <= 0.15) {
+      message += "15% Threshold Crossed";
+      event = BudgetEvent{BudgetEvent::threshold_crossed, {}};
+    }
+  }
+  if (event) event->message = std::move(message);
+  return event;
+}
+
+std::string webhook_event_json(const BudgetSubject& subject, const BudgetEvent& event) {
+  std::string out;
+  {
+    callbacks::ObjectWriter json(out);
+    const auto number_or_null = [&json](std::string_view name, std::optional<double> value) {
+      if (value)
+        json.number(name, *value);
+      else
+        json.raw(name, "null");
+    };
+    json.number("spend", subject.spend);
+    number_or_null("max_budget", subject.max_budget);
+    number_or_null("soft_budget", subject.soft_budget);
+    json.string_or_null("token", subject.token);
+    json.raw("customer_id", "null");
+    json.string_or_null("user_id", subject.user_id);
+    json.string_or_null("team_id", subject.team_id);
+    json.raw("team_alias", "null");
+    json.raw("user_email", "null");
+    if (subject.key_alias)
+      json.string("key_alias", *subject.key_alias);
+    else
+      json.raw("key_alias", "null");
+    json.raw("projected_exceeded_date", "null");
+    json.raw("projected_spend", "null");
+    json.string("event_group", subject.event_group);
+    json.string("event", budget_event_name(event.kind));
+    json.string("event_message", event.message);
+  }
+  return out;
+}
 
 std::string slack_alert_text(std::string_view level, std::string_view time_of_day,
                              std::string_view message,
@@ -68,7 +151,70 @@ void Alerts::call_ended(std::string_view model_group, const router::Deployment* 
              : "Responses are slow - " + seconds_text(seconds) +
                    "s response time > Alerting threshold: " + seconds_text(settings_.threshold_s) +
                    "s";
-  post(slack_alert_text(failed ? "High" : "Low", time_of_day_now(), message, fields));
+  post(
+      settings_.slack_webhook_url,
+      boost::json::serialize(boost::json::object{
+          {"text", slack_alert_text(failed ? "High" : "Low", time_of_day_now(), message, fields)}}),
+      "slack");
+}
+
+void Alerts::budget_spent(const auth::CachedKey& key) {
+  if (!settings_.budget_alerts ||
+      (settings_.slack_webhook_url.empty() && settings_.webhook_url.empty())) {
+    return;
+  }
+  const std::int64_t now_ms = unix_millis_now();
+  const std::optional<std::string_view> key_alias =
+      key.key_alias ? std::optional<std::string_view>(*key.key_alias) : std::nullopt;
+  const BudgetSubject of_key{.event_group = "key",
+                             .spend = key.spend->value(),
+                             .max_budget = key.max_budget,
+                             .soft_budget = key.soft_budget,
+                             .token = key.token,
+                             .key_alias = key_alias,
+                             .team_id = key.team_id,
+                             .user_id = key.user_id};
+  check_budget(of_key, "Key Budget: ", *key.spend, now_ms);
+  if (key.team != nullptr) {
+    BudgetSubject of_team = of_key;
+    of_team.event_group = "team";
+    of_team.spend = key.team->spend->value();
+    of_team.max_budget = key.team->max_budget;
+    of_team.soft_budget.reset();
+    check_budget(of_team, "Team Budget: ", *key.team->spend, now_ms);
+  }
+  if (key.user != nullptr) {
+    BudgetSubject of_user = of_key;
+    of_user.event_group = "internal_user";
+    of_user.spend = key.user->spend->value();
+    of_user.max_budget = key.user->max_budget;
+    of_user.soft_budget.reset();
+    check_budget(of_user, "User Budget: ", *key.user->spend, now_ms);
+  }
+}
+
+void Alerts::check_budget(const BudgetSubject& subject, std::string_view prefix,
+                          auth::LiveSpend& spend, std::int64_t now_ms) {
+  const std::optional<BudgetEvent> event =
+      budget_event(prefix, subject.spend, subject.max_budget, subject.soft_budget);
+  if (!event ||
+      !spend.claim_budget_alert(event->kind, now_ms,
+                                static_cast<std::int64_t>(settings_.budget_alert_ttl_s * 1000))) {
+    return;
+  }
+  if (!settings_.slack_webhook_url.empty()) {
+    std::vector<std::pair<std::string_view, std::string>> fields;
+    fields.emplace_back("Spend", python_float_text(subject.spend));
+    if (subject.key_alias) fields.emplace_back("Key Alias", std::string(*subject.key_alias));
+    if (!subject.team_id.empty()) fields.emplace_back("Team ID", std::string(subject.team_id));
+    if (!subject.user_id.empty()) fields.emplace_back("User ID", std::string(subject.user_id));
+    post(settings_.slack_webhook_url,
+         boost::json::serialize(boost::json::object{
+             {"text", slack_alert_text("High", time_of_day_now(), event->message, fields)}}),
+         "slack");
+  }
+  if (!settings_.webhook_url.empty())
+    post(settings_.webhook_url, webhook_event_json(subject, *event), "webhook");
 }
 
 bool Alerts::first_in_a_minute(std::string key, Clock::time_point now) {
@@ -79,25 +225,23 @@ bool Alerts::first_in_a_minute(std::string key, Clock::time_point now) {
   return true;
 }
 
-void Alerts::post(std::string text) {
-  upstream::Call call{
-      .url = settings_.slack_webhook_url,
-      .body = boost::json::serialize(boost::json::object{{"text", std::move(text)}}),
-      .timeout = kDeliveryTimeout,
-      .first_byte_timeout = kDeliveryTimeout};
+void Alerts::post(const std::string& url, std::string body, std::string_view channel) {
+  upstream::Call call{.url = url,
+                      .body = std::move(body),
+                      .timeout = kDeliveryTimeout,
+                      .first_byte_timeout = kDeliveryTimeout};
   asio::co_spawn(
       executor_,
-      [this, call = std::move(call)]() mutable -> asio::awaitable<void> {
+      [this, channel, call = std::move(call)]() mutable -> asio::awaitable<void> {
         upstream::AbortHandle abort;
         const auto response = co_await transport_.send(std::move(call), abort);
         const bool delivered = response && response->status >= 200 && response->status < 300;
         metrics_.alert_delivered(delivered);
         if (!delivered) {
-          telemetry::log_now("warning", response ? "slack alert not delivered: the webhook "
-                                                   "answered " +
-                                                       std::to_string(response->status)
-                                                 : std::string("slack alert not delivered: the "
-                                                               "webhook could not be reached"));
+          const std::string why = response ? "answered " + std::to_string(response->status)
+                                           : std::string("could not be reached");
+          telemetry::log_now("warning",
+                             std::string(channel) + " alert not delivered: the webhook " + why);
         }
       },
       asio::detached);

@@ -1,11 +1,14 @@
-// LiteLLM's Slack alerts (general_settings.alerting: [slack]): a call that failed at its
+// LiteLLM's alerts (general_settings.alerting: [slack, webhook]): a call that failed at its
 // deployment (llm_exceptions) or took longer than alerting_threshold (llm_too_slow) is posted to
-// SLACK_WEBHOOK_URL in Slack's incoming-webhook format, {"text": …}, after the client has its
-// answer: from the worker's event loop through its upstream transport, never on the request's
-// path. One alert of a type per deployment a minute on each worker; a webhook that is down costs
-// only the alert (llmux_alerts_failed_total and a warning that does not name the URL).
+// SLACK_WEBHOOK_URL in Slack's incoming-webhook format, {"text": …}; a budget crossed or nearly
+// spent (budget_alerts) to Slack and, as LiteLLM's WebhookEvent JSON, to WEBHOOK_URL. Each leaves
+// after the client has its answer: from the worker's event loop through its upstream transport,
+// never on the request's path. One alert of a type per deployment a minute on each worker; a
+// webhook that is down costs only the alert (llmux_alerts_failed_total and a warning that does
+// not name the URL).
 #pragma once
 
+#include "auth/key_cache.hpp"
 #include "base/error.hpp"
 #include "config/config.hpp"
 #include "router/model_table.hpp"
@@ -32,6 +35,36 @@ std::string slack_alert_text(std::string_view level, std::string_view time_of_da
                              std::string_view message,
                              std::span<const std::pair<std::string_view, std::string>> fields);
 
+// LiteLLM's budget_alerts: what a call's spend made of a key's, team's or user's budgets.
+struct BudgetEvent {
+  enum Kind : std::size_t { budget_crossed, threshold_crossed, soft_budget_crossed };
+  Kind kind;
+  std::string message;  // LiteLLM's event_message, e.g. "Key Budget: 15% Threshold Crossed"
+};
+std::string_view budget_event_name(BudgetEvent::Kind kind);
+
+// LiteLLM's rule: the soft budget reached; then the max budget reached, or 5 % or 15 % of it
+// left (the later test wins). `prefix` names the budget's owner ("Key Budget: ").
+std::optional<BudgetEvent> budget_event(std::string_view prefix, double spend,
+                                        std::optional<double> max_budget,
+                                        std::optional<double> soft_budget);
+
+// Whose budget an alert is about: LiteLLM's CallInfo.
+struct BudgetSubject {
+  std::string_view event_group;  // "key", "team" or "internal_user"
+  double spend = 0;
+  std::optional<double> max_budget;
+  std::optional<double> soft_budget;
+  std::string_view token;  // the calling key's SHA-256
+  std::optional<std::string_view> key_alias;
+  std::string_view team_id;  // empty: none
+  std::string_view user_id;  // empty: none
+};
+
+// LiteLLM's WebhookEvent as its `webhook` channel posts it: CallInfo's fields (null when unknown),
+// then event and event_message.
+std::string webhook_event_json(const BudgetSubject& subject, const BudgetEvent& event);
+
 class Alerts {
  public:
   using Clock = std::chrono::steady_clock;
@@ -48,10 +81,17 @@ class Alerts {
   void call_ended(std::string_view model_group, const router::Deployment* deployment,
                   const std::optional<Error>& failure, Clock::duration duration);
 
+  // A call of `key` added to its spend: budget alerts for the key, its team and its user (one per
+  // event and budget in budget_alert_ttl, for the whole process).
+  void budget_spent(const auth::CachedKey& key);
+
  private:
   // True when no alert of this kind left for this deployment in the last minute.
   bool first_in_a_minute(std::string key, Clock::time_point now);
-  void post(std::string text);
+  void check_budget(const BudgetSubject& subject, std::string_view prefix, auth::LiveSpend& spend,
+                    std::int64_t now_ms);
+  // channel: "slack" or "webhook", for the warning when it was not delivered.
+  void post(const std::string& url, std::string body, std::string_view channel);
 
   const config::AlertingSettings& settings_;
   upstream::Transport& transport_;

@@ -360,8 +360,11 @@ void CallRecord::report() {
                      std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
   record_litellm_metrics(duration);
   send_to_callbacks(duration);
-  if (services_.alerts != nullptr && admitted_)
+  if (services_.alerts != nullptr && admitted_) {
     services_.alerts->call_ended(request_->model, outcome.deployment, outcome.failure, duration);
+    if (settled_ && cost_ > 0 && caller_ && caller_->key)
+      services_.alerts->budget_spent(*caller_->key);
+  }
   std::string line;
   line.reserve(320);
   line += "{\"type\":\"access\",\"request_id\":";

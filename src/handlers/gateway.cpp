@@ -62,7 +62,8 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
   users_.add_to(routes_);
   spend_routes_.add_to(routes_);
   if (shared.ui_sessions != nullptr) {
-    ui_.emplace(*shared.ui_sessions, shared.authenticator, shared.store != nullptr);
+    ui_.emplace(*shared.ui_sessions, shared.authenticator, shared.store != nullptr,
+                shared.listener_tls);
     ui_->add_to(routes_);
   }
 }

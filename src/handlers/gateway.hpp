@@ -53,6 +53,7 @@ struct SharedState {
   std::size_t max_upstream_response_bytes = 64u << 20;
   std::size_t max_upstream_event_bytes = 16u << 20;
   auth::UiSessions* ui_sessions = nullptr;  // the admin page's logins; nullptr: no page at /ui
+  bool listener_tls = false;                // the listener speaks TLS (--ssl_certfile_path)
   // general_settings.background_health_checks: the last run's answer to /health; nullptr: /health
   // probes on demand.
   LastHealthChecks* last_health_checks = nullptr;

@@ -2,6 +2,7 @@
 
 #include "api/error_body.hpp"
 #include "handlers/ui_assets.hpp"
+#include "net/http1.hpp"
 #include "store/store.hpp"
 
 #include <boost/json/parse.hpp>
@@ -34,9 +35,12 @@ asio::awaitable<void> refuse(server::Exchange& exchange, const Error& error) {
   co_await exchange.respond(static_cast<unsigned>(http_status(error)), api::error_body(error));
 }
 
-std::string session_cookie(std::string_view token, store::Millis max_age_ms) {
+// Secure when the listener speaks TLS, or a proxy in front says the client used HTTPS: the browser
+// then never sends the session over plain HTTP.
+std::string session_cookie(std::string_view token, store::Millis max_age_ms, bool secure) {
   return std::string(auth::kUiSessionCookie) + "=" + std::string(token) +
-         "; Path=/; Max-Age=" + std::to_string(max_age_ms / 1000) + "; HttpOnly; SameSite=Strict";
+         "; Path=/; Max-Age=" + std::to_string(max_age_ms / 1000) + "; HttpOnly; SameSite=Strict" +
+         (secure ? "; Secure" : "");
 }
 
 const UiAsset* find_asset(std::string_view name) {
@@ -60,6 +64,10 @@ void UiRoutes::add_to(server::Routes& routes) {
   routes.add({verb::get}, "/ui/{file}", [this](server::Exchange& exchange, std::string_view file) {
     return asset(exchange, file);
   });
+}
+
+bool UiRoutes::over_https(const server::Exchange& exchange) const {
+  return secure_cookie_ || net::http1::iequals(exchange.header("x-forwarded-proto"), "https");
 }
 
 std::string_view UiRoutes::session_token(const server::Exchange& exchange) {
@@ -121,7 +129,8 @@ asio::awaitable<void> UiRoutes::login(server::Exchange& exchange) {
                                                    "Wrong master key, or username and password."));
   }
   const std::string token = sessions_.open(now);
-  exchange.set_header("set-cookie", session_cookie(token, sessions_.lifetime_ms()));
+  exchange.set_header("set-cookie",
+                      session_cookie(token, sessions_.lifetime_ms(), over_https(exchange)));
   co_await exchange.respond(200, R"({"logged_in":true})");
 }
 
@@ -132,7 +141,7 @@ asio::awaitable<void> UiRoutes::logout(server::Exchange& exchange) {
         exchange, make_error(ErrorKind::forbidden, "Log out from the admin page (/ui)."));
   }
   sessions_.close(session_token(exchange));
-  exchange.set_header("set-cookie", session_cookie("", 0));
+  exchange.set_header("set-cookie", session_cookie("", 0, over_https(exchange)));
   co_await exchange.respond(200, R"({"logged_in":false})");
 }
 

@@ -1,7 +1,9 @@
-// LiteLLM's Slack alerts: general_settings.alerting: [slack] posts {"text": …} to
-// SLACK_WEBHOOK_URL (here a recorder speaking Slack's incoming-webhook format) when a call fails
-// at its deployment (llm_exceptions) or is slower than alerting_threshold (llm_too_slow), once a
-// minute per deployment and type, without secrets; a webhook that is down costs only the alert.
+// LiteLLM's alerts: general_settings.alerting: [slack] posts {"text": …} to SLACK_WEBHOOK_URL
+// (here a recorder speaking Slack's incoming-webhook format) when a call fails at its deployment
+// (llm_exceptions) or is slower than alerting_threshold (llm_too_slow), once a minute per
+// deployment and type, without secrets; a webhook that is down costs only the alert. Budget
+// alerts (budget_alerts) go to Slack and, as LiteLLM's WebhookEvent JSON, to WEBHOOK_URL
+// (alerting: [webhook]), once per event and budget.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -9,6 +11,7 @@ import { startStack, postJson, kHello, kMasterKey, kUpstreamKey } from '../suppo
 import { startRecorder } from '../support/recorder.mjs';
 import { closedPort } from '../support/network.mjs';
 import { eventually } from '../support/assertions.mjs';
+import { chatWith, generateKey, kCallCost, pricedModels } from '../support/store.mjs';
 
 const kWebhookPath = '/services/T000/B000/sk-slack-webhook-secret';
 
@@ -106,5 +109,73 @@ describe('Slack alerts with the webhook down', () => {
     assert.equal(metric(metrics, 'llmux_alerts_failed_total'), 1);
     assert.equal(metric(metrics, 'llmux_alerts_sent_total'), 0);
     assert.equal(stack.gateway.stderr().includes('sk-slack-webhook-secret'), false);
+  });
+});
+
+describe('budget alerts', () => {
+  let hooks;
+  let stack;
+  const slackPath = '/slack/sk-slack-webhook-secret';
+  const webhookPath = '/budget-webhook';
+  const received = (path) => hooks.requests.filter((request) => request.path === path);
+  const events = () => received(webhookPath).map((request) => JSON.parse(request.body));
+  before(async () => {
+    hooks = await startRecorder();
+    stack = await startStack({
+      extraModelsFor: pricedModels,
+      generalSettings: { alerting: ['slack', 'webhook'], alert_types: ['budget_alerts'] },
+      env: { SLACK_WEBHOOK_URL: `${hooks.url}${slackPath}`, WEBHOOK_URL: `${hooks.url}${webhookPath}` },
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await hooks?.close();
+  });
+
+  test('a key nearly out of budget, then over it: one alert each, to Slack and as a WebhookEvent', async () => {
+    // After one call 10 % of the budget is left (LiteLLM's 15 % threshold); the second crosses it.
+    const maxBudget = kCallCost / 0.9;
+    const key = await generateKey(stack.url, { max_budget: maxBudget, key_alias: 'nearly-spent' });
+    assert.equal((await chatWith(stack.url, key.key)).status, 200);
+    await hooks.until(() => events().length >= 1 && received(slackPath).length >= 1);
+    assert.deepEqual(events()[0], {
+      spend: events()[0].spend, max_budget: maxBudget, soft_budget: null, token: key.token,
+      customer_id: null, user_id: null, team_id: null, team_alias: null, user_email: null,
+      key_alias: 'nearly-spent', projected_exceeded_date: null, projected_spend: null,
+      event_group: 'key', event: 'threshold_crossed', event_message: 'Key Budget: 15% Threshold Crossed',
+    });
+    assert.ok(Math.abs(events()[0].spend - kCallCost) < 1e-12, `spend ${events()[0].spend}`);
+    const slackText = JSON.parse(received(slackPath)[0].body).text;
+    assert.match(slackText, /^Level: `High`\nTimestamp: `\d\d:\d\d:\d\d`\n\nMessage: Key Budget: 15% Threshold Crossed\n\nSpend: `0\.0039\d*`\n\nKey Alias: `nearly-spent`$/);
+
+    assert.equal((await chatWith(stack.url, key.key)).status, 200);
+    await hooks.until(() => events().length >= 2);
+    assert.equal(events()[1].event, 'budget_crossed');
+    assert.equal(events()[1].event_message, `Key Budget: Budget Crossed\n Total Budget:\`${maxBudget}\``);
+    // Over its budget the key is refused; a refused call costs nothing and alerts nothing.
+    assert.equal((await chatWith(stack.url, key.key)).status, 400);
+
+    for (const request of hooks.requests) {
+      assert.equal(request.body.includes(key.key), false);
+      assert.equal(request.body.includes(kMasterKey), false);
+      assert.equal(request.body.includes('sk-slack-webhook-secret'), false);
+    }
+  });
+
+  test('a soft budget crossed is alerted once, not at every call after it', async () => {
+    const soft = await generateKey(stack.url, { soft_budget: kCallCost / 2, key_alias: 'soft' });
+    assert.equal((await chatWith(stack.url, soft.key)).status, 200);
+    assert.equal((await chatWith(stack.url, soft.key)).status, 200);
+    // A later key's alert arrives after any second alert of the first key would have.
+    const later = await generateKey(stack.url, { max_budget: kCallCost / 0.9, key_alias: 'later' });
+    assert.equal((await chatWith(stack.url, later.key)).status, 200);
+    await hooks.until(() => events().some((event) => event.key_alias === 'later'));
+    const softEvents = events().filter((event) => event.key_alias === 'soft');
+    assert.equal(softEvents.length, 1);
+    assert.equal(softEvents[0].event, 'soft_budget_crossed');
+    assert.equal(softEvents[0].event_message, `Key Budget: Total Soft Budget:\`${kCallCost / 2}\``);
+    assert.equal(softEvents[0].soft_budget, kCallCost / 2);
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    assert.equal(metric(metrics, 'llmux_alerts_failed_total'), 0);
   });
 });

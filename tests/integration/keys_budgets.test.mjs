@@ -125,6 +125,23 @@ describeOnEachEngine('key budgets', { proxy_batch_write_at: 0.3 }, (env) => {
     assert.equal((await chatWith(env.stack.url, a.key, 'priced')).status, 200);
   });
 
+  test('a user\'s models govern their personal keys only; no-default-models leaves those none', async () => {
+    const team = await admin(env.stack.url, 'POST', '/team/new', { models: ['gpt-test'] });
+    assert.equal(team.status, 200, JSON.stringify(team.body));
+    const userId = `team-only-${env.engine.name}`;
+    const created = await admin(env.stack.url, 'POST', '/user/new', { user_id: userId, models: ['no-default-models'] });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const personal = await generateKey(env.stack.url, { user_id: userId });
+    await expectError(await chatWith(env.stack.url, personal.key, 'gpt-test'), 403, {
+      type: 'key_model_access_denied', param: 'model',
+      message: 'User not allowed to access model. No default model access, only team models allowed. Tried to access gpt-test',
+    });
+    const teamKey = await generateKey(env.stack.url, { user_id: userId, team_id: team.body.team_id });
+    const answered = await chatWith(env.stack.url, teamKey.key, 'gpt-test');
+    assert.equal(answered.status, 200, await answered.clone().text());
+    await answered.arrayBuffer();
+  });
+
   test('a user\'s tpm_limit counts the tokens of all of their keys', async () => {
     await inRoomyMinute();
     const userId = `tpm-${env.engine.name}`;

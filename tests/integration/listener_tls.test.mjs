@@ -148,6 +148,13 @@ test('an answer of 1 MiB arrives whole over TLS', async () => {
   }
 });
 
+test('the admin page\'s session cookie is Secure over TLS', async () => {
+  const { stdout } = await run('curl', ['-sS', '-D', '-', '-o', '/dev/null', '--cacert', certificate.caFile,
+    '-H', 'X-LLMux-UI: 1', '-d', JSON.stringify({ password: kMasterKey }), `${stack.url}/ui/login`]);
+  assert.match(stdout, /^HTTP\/1\.1 200/);
+  assert.match(stdout, /^set-cookie: llmux_ui_session=[0-9a-f]{64};.*; HttpOnly; SameSite=Strict; Secure\r$/im);
+});
+
 test('TLS 1.2 is accepted and TLS 1.1 refused by the server', async () => {
   const tls12 = await openTls({ maxVersion: 'TLSv1.2' });
   assert.equal(tls12.socket.getProtocol(), 'TLSv1.2');

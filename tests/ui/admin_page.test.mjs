@@ -126,6 +126,9 @@ describe('the admin page with a master key', () => {
     const setCookie = login.headers.get('set-cookie');
     assert.match(setCookie, /^llmux_ui_session=[0-9a-f]{64}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/);
     assert.ok(!setCookie.includes(kMasterKey));
+    // Behind a TLS proxy (X-Forwarded-Proto: https) the cookie is Secure; over plain HTTP it is not (above).
+    const proxied = await fetch(`${env.stack.url}/ui/login`, { method: 'POST', headers: { ...kUiHeader, 'X-Forwarded-Proto': 'https' }, body: JSON.stringify({ password: kMasterKey }) });
+    assert.match(proxied.headers.get('set-cookie'), /; HttpOnly; SameSite=Strict; Secure$/);
     const cookie = { Cookie: setCookie.split(';')[0] };
     const list = (headers) => fetch(`${env.stack.url}/key/list`, { headers });
     assert.equal((await list({ ...cookie, ...kUiHeader })).status, 200);

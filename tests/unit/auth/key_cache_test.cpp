@@ -271,5 +271,40 @@ TEST_F(AuthenticateTest, AUsersModelsAndBudgetApplyToEachOfItsKeys) {
   EXPECT_NE(over.error().message.find("User=alice"), std::string::npos);
 }
 
+TEST_F(AuthenticateTest, AUsersModelsGovernItsPersonalKeysAndNoDefaultModelsLeavesThemNone) {
+  store_->insert_team(store::TeamRecord{.team_id = "research", .models = {"claude"}});
+  store_->insert_user(store::UserRecord{.user_id = "bob", .models = {"gpt-4o"}});
+  store_->insert_user(store::UserRecord{.user_id = "carol", .models = {"no-default-models"}});
+  add("sk-bob-team", [](store::KeyRecord& key) {
+    key.user_id = "bob";
+    key.team_id = "research";
+  });
+  add("sk-carol", [](store::KeyRecord& key) { key.user_id = "carol"; });
+  add("sk-carol-team", [](store::KeyRecord& key) {
+    key.user_id = "carol";
+    key.team_id = "research";
+  });
+
+  // A team key goes by its team's models, not its user's.
+  auto bob = authenticate("sk-bob-team");
+  ASSERT_TRUE(bob);
+  EXPECT_TRUE(check_model_access(*bob->key, "claude", {"anthropic"}));
+  EXPECT_EQ(check_model_access(*bob->key, "gpt-4o", {"openai"}).error().type,
+            "team_model_access_denied");
+
+  auto carol = authenticate("sk-carol");
+  ASSERT_TRUE(carol);
+  auto refused = check_model_access(*carol->key, "gpt-4o", {"openai"});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().status, 403);
+  EXPECT_EQ(refused.error().type, "key_model_access_denied");
+  EXPECT_EQ(refused.error().message,
+            "User not allowed to access model. No default model access, only team models "
+            "allowed. Tried to access gpt-4o");
+  auto carol_team = authenticate("sk-carol-team");
+  ASSERT_TRUE(carol_team);
+  EXPECT_TRUE(check_model_access(*carol_team->key, "claude", {"anthropic"}));
+}
+
 }  // namespace
 }  // namespace llmux::auth

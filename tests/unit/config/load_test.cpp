@@ -762,13 +762,14 @@ TEST(LoadString, SlackAlertingGoesToSlackWebhookUrl) {
 general_settings:
   alerting: [slack, email]
   alerting_threshold: 2.5
-  alert_types: [llm_too_slow, budget_alerts]
+  alert_types: [llm_too_slow, outage_alerts]
 )",
            env_of({{"SLACK_WEBHOOK_URL", "https://hooks.example/services/T/B/x"}}));
   EXPECT_EQ(config.alerting.slack_webhook_url, "https://hooks.example/services/T/B/x");
   EXPECT_EQ(config.alerting.threshold_s, 2.5);
   EXPECT_TRUE(config.alerting.llm_too_slow);
   EXPECT_FALSE(config.alerting.llm_exceptions);
+  EXPECT_FALSE(config.alerting.budget_alerts);
   EXPECT_THAT(config.warnings,
               ElementsAre("config.yaml:3: general_settings.alerting[1]: not implemented by llmux "
                           "yet; ignored",
@@ -787,6 +788,33 @@ general_settings:
   EXPECT_THAT(unset.warnings, ElementsAre(HasSubstr("slack alerting needs SLACK_WEBHOOK_URL")));
   EXPECT_FALSE(problems_of("general_settings: {alerting: [pager]}\n").empty());
   EXPECT_FALSE(problems_of("general_settings: {alert_types: [llm_too_fast]}\n").empty());
+}
+
+TEST(LoadString, WebhookAlertingGoesToWebhookUrlWithBudgetAlertTtl) {
+  const Config config = load(R"(
+general_settings:
+  alerting: [webhook]
+  alert_types: [budget_alerts]
+  alerting_args: {budget_alert_ttl: 3600, outage_alert_ttl: 60}
+)",
+                             env_of({{"WEBHOOK_URL", "https://hooks.example/budget"}}));
+  EXPECT_EQ(config.alerting.webhook_url, "https://hooks.example/budget");
+  EXPECT_EQ(config.alerting.slack_webhook_url, "");
+  EXPECT_TRUE(config.alerting.budget_alerts);
+  EXPECT_FALSE(config.alerting.llm_exceptions);
+  EXPECT_EQ(config.alerting.budget_alert_ttl_s, 3600);
+  EXPECT_THAT(config.warnings,
+              ElementsAre(HasSubstr("general_settings.alerting_args.outage_alert_ttl")));
+
+  const Config defaults = load("general_settings: {alerting: [webhook]}\n",
+                               env_of({{"WEBHOOK_URL", "http://127.0.0.1:9/hook"}}));
+  EXPECT_TRUE(defaults.alerting.budget_alerts);
+  EXPECT_EQ(defaults.alerting.budget_alert_ttl_s, 86400);  // LiteLLM's default: a day
+
+  const Config unset = load("general_settings: {alerting: [webhook]}\n");
+  EXPECT_EQ(unset.alerting.webhook_url, "");
+  EXPECT_THAT(unset.warnings, ElementsAre(HasSubstr("webhook alerting needs WEBHOOK_URL")));
+  EXPECT_FALSE(problems_of("general_settings: {alerting_args: {budget_alert_ttl: -1}}\n").empty());
 }
 
 TEST(LoadString, ReportsTheExactProblemFormat) {
