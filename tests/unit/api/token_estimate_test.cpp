@@ -66,12 +66,18 @@ TEST(EstimatePromptTokens, MessagesRolesAndPriming) {
 }
 
 TEST(RequestedMaxTokens, MaxCompletionTokensElseMaxTokensWhenPositive) {
-  EXPECT_EQ(requested_max_tokens(chat(R"({"model":"m","messages":[],"max_tokens":70})")), 70);
+  EXPECT_EQ(requested_max_tokens(chat(
+                R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":70})")),
+            70);
+  EXPECT_EQ(
+      requested_max_tokens(chat(
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":70,"max_completion_tokens":30})")),
+      30);
+  EXPECT_EQ(
+      requested_max_tokens(chat(R"({"model":"m","messages":[{"role":"user","content":"x"}]})")),
+      std::nullopt);
   EXPECT_EQ(requested_max_tokens(
-                chat(R"({"model":"m","messages":[],"max_tokens":70,"max_completion_tokens":30})")),
-            30);
-  EXPECT_EQ(requested_max_tokens(chat(R"({"model":"m","messages":[]})")), std::nullopt);
-  EXPECT_EQ(requested_max_tokens(chat(R"({"model":"m","messages":[],"max_tokens":0})")),
+                chat(R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":0})")),
             std::nullopt);
 }
 
