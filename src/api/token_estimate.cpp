@@ -278,4 +278,12 @@ void CompletionTokenCounter::add_frames(std::string_view frames) {
   }
 }
 
+std::optional<std::int64_t> requested_max_tokens(const Request& request) {
+  for (const std::string_view field : {"max_completion_tokens", "max_tokens"}) {
+    const auto* value = request.body.if_contains(field);
+    if (const auto* count = value ? value->if_int64() : nullptr; count && *count > 0) return *count;
+  }
+  return std::nullopt;
+}
+
 }  // namespace llmux::api

@@ -7,6 +7,7 @@
 #include "api/request.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace llmux::api {
@@ -38,6 +39,10 @@ std::int64_t estimate_tokens(std::string_view text);
 // text content, plus 3 priming the reply; tool definitions by their JSON text. For legacy
 // completions the prompt text, for embeddings the input text.
 std::int64_t estimate_prompt_tokens(const Request& request);
+
+// The most completion tokens the request allows: `max_completion_tokens`, else `max_tokens` (a
+// positive integer); nullopt when it sets neither.
+std::optional<std::int64_t> requested_max_tokens(const Request& request);
 
 // The completion text of OpenAI SSE frames (delta content, reasoning_content, refusal, tool-call
 // arguments, legacy `text`) fed as the gateway writes them, counted with a TokenEstimator.

@@ -16,24 +16,49 @@ local function spend_key(subject) return 'llmux:spend:' .. subject end
 local spend_ttl_ms = 86400000
 )";
 
+// An admitted call's lease: its record (what its end must undo or add, and what the heartbeat
+// renews), and the budget reservations of the calls in flight per holder: each lease's amount in
+// nano-USD with their sum, and when each lapses unless renewed (its instance died).
+constexpr const char* kLeases = R"(
+local function lease_key(lease) return 'llmux:lease:' .. lease end
+local function held_key(subject) return 'llmux:held:' .. subject end
+local function held_until_key(subject) return 'llmux:held-until:' .. subject end
+local function release_held(subject, lease)
+  redis.call('ZREM', held_until_key(subject), lease)
+  local amount = redis.call('HGET', held_key(subject), lease)
+  if not amount then return end
+  redis.call('HDEL', held_key(subject), lease)
+  redis.call('HINCRBY', held_key(subject), 'sum', '-' .. amount)
+end
+-- The holder's reservations in flight, those whose lease lapsed released first.
+local function held_cost(subject)
+  local lapsed = redis.call('ZRANGEBYSCORE', held_until_key(subject), '-inf', now, 'LIMIT', 0, 1000)
+  for _, lease in ipairs(lapsed) do release_held(subject, lease) end
+  return tonumber(redis.call('HGET', held_key(subject), 'sum') or 0)
+end
+)";
+
 }  // namespace
 
 const redis::Script& admit_script() {
-  static const redis::Script script(std::string(kClock) + R"(
+  static const redis::Script script(std::string(kClock) + kLeases + R"(
 local lease, lease_ms = ARGV[1], tonumber(ARGV[2])
-local fields = 6
-local holders = (#ARGV - 2) / fields
-local function at(i) return 3 + (i - 1) * fields end
+local reserve_tokens, reserve_cost = tonumber(ARGV[3]), tonumber(ARGV[4])
+local first, fields = 5, 7
+local holders = (#ARGV - first + 1) / fields
+local function at(i) return first + (i - 1) * fields end
 for i = 1, holders do
   local budget = tonumber(ARGV[at(i) + 4])
   if budget >= 0 then
-    local key = spend_key(ARGV[at(i)])
+    local subject = ARGV[at(i)]
+    local key = spend_key(subject)
     local spend = tonumber(redis.call('GET', key) or -1)
     if spend < 0 then
       spend = tonumber(ARGV[at(i) + 5])
       redis.call('SET', key, ARGV[at(i) + 5], 'PX', spend_ttl_ms)
     end
-    if spend >= budget then return {0, i, 2, 0, 0, 0, window_left, spend} end
+    local counted = spend + held_cost(subject)
+    if counted >= budget then return {0, i, 2, 0, 0, 0, window_left, counted} end
   end
 end
 local counts = {}
@@ -54,24 +79,49 @@ for i = 1, holders do
        (parallel >= 0 and in_flight >= parallel) then
       return {0, i, 1, requests, tokens, in_flight, window_left, 0}
     end
-    counts[i] = {requests, tokens, in_flight, parallel >= 0}
+    counts[i] = {requests, tokens, in_flight, parallel >= 0, tpm >= 0}
   end
 end
+-- What settle() and the heartbeat need of this call, kept in Redis under the lease.
+local record = {w = window, t = reserve_tokens, r = {}, s = {}, h = {}, c = {}}
 local last = {0, 0, 0}
 for i = 1, holders do
+  local subject = ARGV[at(i)]
   if counts[i] then
-    local subject = ARGV[at(i)]
     local key = window_key(subject)
     redis.call('HINCRBY', key, 'r', 1)
+    if reserve_tokens > 0 then redis.call('HINCRBY', key, 't', ARGV[3]) end
     redis.call('PEXPIRE', key, 120000)
+    record.r[#record.r + 1] = subject
     local in_flight = counts[i][3]
     if counts[i][4] then
       redis.call('ZADD', slots_key(subject), now + lease_ms, lease)
       redis.call('PEXPIRE', slots_key(subject), lease_ms * 2)
+      record.s[#record.s + 1] = subject
       in_flight = in_flight + 1
     end
     last = {counts[i][1] + 1, counts[i][2], in_flight}
   end
+  if tonumber(ARGV[at(i) + 4]) >= 0 then
+    if reserve_cost > 0 then
+      redis.call('HSET', held_key(subject), lease, ARGV[4])
+      redis.call('HINCRBY', held_key(subject), 'sum', ARGV[4])
+      redis.call('ZADD', held_until_key(subject), now + lease_ms, lease)
+      redis.call('PEXPIRE', held_key(subject), lease_ms * 2)
+      redis.call('PEXPIRE', held_until_key(subject), lease_ms * 2)
+      record.h[#record.h + 1] = subject
+    end
+    if ARGV[at(i) + 6] == '1' then record.c[#record.c + 1] = subject end
+  end
+end
+-- Only tpm, a budget or a parallel slot need the call's end (an rpm-only call has no record).
+local ends_told = false
+for i = 1, holders do
+  if tonumber(ARGV[at(i) + 2]) >= 0 or tonumber(ARGV[at(i) + 3]) >= 0 or
+     tonumber(ARGV[at(i) + 4]) >= 0 then ends_told = true end
+end
+if ends_told then
+  redis.call('SET', lease_key(lease), cjson.encode(record), 'PX', lease_ms * 2)
 end
 return {1, window_left, last[1], last[2], last[3]}
 )");
@@ -79,24 +129,41 @@ return {1, window_left, last[1], last[2], last[3]}
 }
 
 const redis::Script& settle_script() {
-  static const redis::Script script(std::string(kClock) + R"(
-local lease, tokens, cost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local rated_end = 4 + tonumber(ARGV[4])
-for i = 5, rated_end do
-  if tokens > 0 then
-    local key = window_key(ARGV[i])
-    redis.call('HINCRBY', key, 't', tokens)
-    redis.call('PEXPIRE', key, 120000)
-  end
-  redis.call('ZREM', slots_key(ARGV[i]), lease)
-end
-for i = rated_end + 1, #ARGV do
-  if cost > 0 and redis.call('EXISTS', spend_key(ARGV[i])) == 1 then
-    redis.call('INCRBY', spend_key(ARGV[i]), cost)
-    redis.call('PEXPIRE', spend_key(ARGV[i]), spend_ttl_ms)
+  static const redis::Script script(std::string(kClock) + kLeases + R"(
+local function charge(subject, cost)
+  if redis.call('EXISTS', spend_key(subject)) == 1 then
+    redis.call('INCRBY', spend_key(subject), cost)
+    redis.call('PEXPIRE', spend_key(subject), spend_ttl_ms)
   end
 end
-return 1
+local settled = 0
+for i = 1, #ARGV, 4 do
+  local lease, tokens, cost, also = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+  local text = redis.call('GET', lease_key(lease))
+  if text then
+    redis.call('DEL', lease_key(lease))
+    settled = settled + 1
+    local record = cjson.decode(text)
+    -- The reserved tokens are in the window of the admission: replaced there by the real count,
+    -- or the real count goes to the window the call ended in.
+    local added = tokens
+    if record.w == window then added = tokens - record.t end
+    for _, subject in ipairs(record.r) do
+      if added ~= 0 then
+        local key = window_key(subject)
+        redis.call('HINCRBY', key, 't', added)
+        redis.call('PEXPIRE', key, 120000)
+      end
+    end
+    for _, subject in ipairs(record.s) do redis.call('ZREM', slots_key(subject), lease) end
+    for _, subject in ipairs(record.h) do release_held(subject, lease) end
+    if cost ~= '0' then
+      for _, subject in ipairs(record.c) do charge(subject, cost) end
+      if also ~= '' then charge(also, cost) end
+    end
+  end
+end
+return settled
 )");
   return script;
 }
@@ -135,13 +202,26 @@ return 1
 }
 
 const redis::Script& beat_script() {
-  static const redis::Script script(std::string(kClock) + R"(
+  static const redis::Script script(std::string(kClock) + kLeases + R"(
 local instance, ttl_ms, lease_ms = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZADD', 'llmux:instances', now + ttl_ms, instance)
 redis.call('ZREMRANGEBYSCORE', 'llmux:instances', '-inf', now)
-for i = 4, #ARGV, 2 do
-  redis.call('ZADD', slots_key(ARGV[i]), 'XX', now + lease_ms, ARGV[i + 1])
-  redis.call('PEXPIRE', slots_key(ARGV[i]), lease_ms * 2)
+for i = 4, #ARGV do
+  local lease = ARGV[i]
+  local text = redis.call('GET', lease_key(lease))
+  if text then
+    redis.call('PEXPIRE', lease_key(lease), lease_ms * 2)
+    local record = cjson.decode(text)
+    for _, subject in ipairs(record.s) do
+      redis.call('ZADD', slots_key(subject), 'XX', now + lease_ms, lease)
+      redis.call('PEXPIRE', slots_key(subject), lease_ms * 2)
+    end
+    for _, subject in ipairs(record.h) do
+      redis.call('ZADD', held_until_key(subject), 'XX', now + lease_ms, lease)
+      redis.call('PEXPIRE', held_until_key(subject), lease_ms * 2)
+      redis.call('PEXPIRE', held_key(subject), lease_ms * 2)
+    end
+  end
 end
 return redis.call('ZCARD', 'llmux:instances')
 )");

@@ -9,21 +9,27 @@
 namespace llmux::fleet {
 
 // Admits a call against every holder it counts against, or refuses it and counts nothing.
-// ARGV: lease id, lease ms, then per holder: subject, rpm, tpm, max parallel, budget in nano-USD
-// (-1: no limit), the spend the caller knows in nano-USD (what Redis starts from when it has
-// none for the holder, e.g. after a restart). Budgets first, then rates, each in holder order;
-// the first holder that refuses is named. A holder with a parallel limit gets a slot (the lease
-// id, expiring after lease ms unless renewed); one with no rate limit (a budget only) has no
-// window.
+// ARGV: lease id, lease ms, the tokens and the cost (nano-USD) the call reserves, then per holder:
+// subject, rpm, tpm, max parallel, budget in nano-USD (-1: no limit), the spend the caller knows
+// in nano-USD (what Redis starts from when it has none for the holder, e.g. after a restart), 1 if
+// the call's cost goes to this budget at its end (else 0). Budgets first — the spend plus the
+// reservations of the calls in flight, refused at the budget — then rates, each in holder order;
+// the first holder that refuses is named. An admitted call adds its reserved tokens to the window
+// of every rate-limited holder and its reserved cost to every budget holder's reservations; one
+// with a parallel limit gets a slot. Slots and cost reservations expire after lease ms unless
+// renewed; the lease's record (what its end must undo) is kept under the lease id, when its end
+// must be told at all (tpm, a budget, a slot).
 // Reply: {1, ms left in the window, requests, tokens, in flight} (the last rate-limited holder's,
-// this call counted) or {0, holder (1-based), 1 rate | 2 budget, requests, tokens, in flight, ms
-// left in the window, spend in nano-USD}.
+// this call counted, its reserved tokens not) or {0, holder (1-based), 1 rate | 2 budget, requests,
+// tokens, in flight, ms left in the window, spend with the reservations in flight in nano-USD}.
 const redis::Script& admit_script();
 
-// Ends an admitted call: its tokens to the current window of every rate-limited holder, its slots
-// freed, its cost to the spend of every budget holder Redis counts spend for.
-// ARGV: lease id, tokens, cost in nano-USD, the number of rate-limited holders, their subjects,
-// then the budget holders' subjects.
+// Ends admitted calls by their leases' records: the real tokens replace the reserved ones in the
+// window of the admission (or go to the current window), the slots and cost reservations are
+// freed, the cost goes to the spend of the budget holders charged at the end and of the subject
+// given. ARGV per call: lease id, tokens, cost in nano-USD, a further subject charged (empty:
+// none). Reply: the calls ended (a lease whose record is gone — it lapsed, no renewal for a whole
+// lease — ends nothing).
 const redis::Script& settle_script();
 
 // Claims one request on a deployment in the fleet's current minute (usage-based-routing): counted
@@ -36,8 +42,9 @@ const redis::Script& claim_deployment_script();
 // Adds a claimed call's tokens to its deployment's current minute. ARGV: deployment id, tokens.
 const redis::Script& deployment_tokens_script();
 
-// Registers this instance for ttl ms, moves its live leases' expiry on, and counts the live
-// instances. ARGV: instance id, ttl ms, lease ms, then per lease: subject, lease id.
+// Registers this instance for ttl ms, moves its live leases' expiry on (their records, slots and
+// cost reservations), and counts the live instances. ARGV: instance id, ttl ms, lease ms, then the
+// lease ids.
 // Reply: the number of live instances.
 const redis::Script& beat_script();
 

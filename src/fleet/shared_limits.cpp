@@ -6,6 +6,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -49,14 +50,14 @@ Lease& Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
     finish(0, 0);
     owner_ = std::exchange(other.owner_, nullptr);
+    number_ = other.number_;
     id_ = std::move(other.id_);
   }
   return *this;
 }
 
-void Lease::finish(std::int64_t tokens, double cost,
-                   std::span<const std::string_view> also_charged) {
-  if (owner_) std::exchange(owner_, nullptr)->settle(id_, tokens, cost, also_charged);
+void Lease::finish(std::int64_t tokens, double cost, std::string_view also_charged) {
+  if (owner_) std::exchange(owner_, nullptr)->settle(*this, tokens, cost, also_charged);
 }
 
 SharedLimits::SharedLimits(asio::io_context& io, const redis::Options& options, Instance& instance)
@@ -68,10 +69,18 @@ std::uint64_t SharedLimits::instances() const {
   return std::max<std::uint64_t>(1, instance_.metrics.instances.load(std::memory_order_relaxed));
 }
 
-asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> holders) {
-  std::string lease_id = instance_.id + ':' + std::to_string(next_lease_++);
-  std::vector<std::string> arguments{lease_id, std::to_string(instance_.lease.count())};
-  arguments.reserve(2 + holders.size() * 6);
+std::string SharedLimits::lease_id(std::uint64_t number) const {
+  return instance_.id + ':' + std::to_string(number);
+}
+
+asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> holders,
+                                                     Reservation reservation) {
+  const std::uint64_t number = next_lease_++;
+  std::string id = lease_id(number);
+  std::vector<std::string> arguments{id, std::to_string(instance_.lease.count()),
+                                     std::to_string(reservation.tokens),
+                                     std::to_string(nano_usd(reservation.cost))};
+  arguments.reserve(4 + holders.size() * 7);
   for (const Holder& holder : holders) {
     arguments.emplace_back(holder.subject);
     arguments.push_back(limit_text(holder.limits.rpm));
@@ -79,11 +88,12 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
     arguments.push_back(limit_text(holder.limits.max_parallel));
     arguments.push_back(std::to_string(holder.budget ? nano_usd(*holder.budget) : -1));
     arguments.push_back(std::to_string(nano_usd(holder.spend)));
+    arguments.emplace_back(holder.charged_at_end ? "1" : "0");
   }
   const std::vector<std::string> no_keys;
   auto reply = co_await client_.eval(admit_script(), no_keys, arguments);
   SharedAdmission admission;
-  const auto number = [&reply](std::size_t i) { return reply->elements[i].integer; };
+  const auto number_at = [&reply](std::size_t i) { return reply->elements[i].integer; };
   if (!reply || reply->type != redis::Reply::Type::array || reply->elements.size() < 5) {
     instance_.redis_answered(false);
     co_return admission;  // unavailable
@@ -96,65 +106,63 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
                .count() +
            ms_left;
   };
-  if (number(0) == 0 && reply->elements.size() >= 8) {
+  if (number_at(0) == 0 && reply->elements.size() >= 8) {
     admission.verdict = SharedAdmission::Verdict::refused;
     admission.holder = std::min<std::size_t>(
-        holders.size() - 1, static_cast<std::size_t>(std::max<std::int64_t>(1, number(1)) - 1));
-    admission.over_budget = number(2) == 2;
-    admission.usage = {.requests = number(3),
-                       .tokens = number(4),
-                       .in_flight = number(5),
-                       .window_ends_at = window_ends_at(number(6))};
-    admission.spend = static_cast<double>(number(7)) / 1e9;
+        holders.size() - 1, static_cast<std::size_t>(std::max<std::int64_t>(1, number_at(1)) - 1));
+    admission.over_budget = number_at(2) == 2;
+    admission.usage = {.requests = number_at(3),
+                       .tokens = number_at(4),
+                       .in_flight = number_at(5),
+                       .window_ends_at = window_ends_at(number_at(6))};
+    admission.spend = static_cast<double>(number_at(7)) / 1e9;
     co_return admission;
   }
   admission.verdict = SharedAdmission::Verdict::admitted;
-  admission.usage = {.requests = number(2),
-                     .tokens = number(3),
-                     .in_flight = number(4),
-                     .window_ends_at = window_ends_at(number(1))};
+  admission.usage = {.requests = number_at(2),
+                     .tokens = number_at(3),
+                     .in_flight = number_at(4),
+                     .window_ends_at = window_ends_at(number_at(1))};
   // Only tokens for a tpm limit, a cost for a budget and parallel slots need the call's end:
-  // without them, no second command.
+  // without them, no second command (and the script kept no record).
   const bool settles = std::any_of(holders.begin(), holders.end(), [](const Holder& holder) {
     return holder.limits.tpm || holder.limits.max_parallel || holder.budget;
   });
   if (!settles) co_return admission;
-  Live live;
-  for (const Holder& holder : holders) {
-    if (holder.limits.any()) live.rated_subjects.emplace_back(holder.subject);
-    if (holder.limits.max_parallel) live.slot_subjects.emplace_back(holder.subject);
-    if (holder.budget && holder.charged_at_end) live.spend_subjects.emplace_back(holder.subject);
-  }
-  live_.emplace(lease_id, std::move(live));
+  live_.insert(number);
   admission.lease.owner_ = this;
-  admission.lease.id_ = std::move(lease_id);
+  admission.lease.number_ = number;
+  admission.lease.id_ = std::move(id);
   co_return admission;
 }
 
-void SharedLimits::settle(const std::string& lease_id, std::int64_t tokens, double cost,
-                          std::span<const std::string_view> also_charged) {
-  auto found = live_.find(lease_id);
-  if (found == live_.end()) return;
-  Live& live = found->second;
-  std::vector<std::string> arguments{lease_id, std::to_string(tokens),
-                                     std::to_string(nano_usd(cost)),
-                                     std::to_string(live.rated_subjects.size())};
-  for (std::string& subject : live.rated_subjects) arguments.push_back(std::move(subject));
-  for (std::string& subject : live.spend_subjects) arguments.push_back(std::move(subject));
-  for (std::string_view subject : also_charged) arguments.emplace_back(subject);
-  live_.erase(found);
-  // Not awaited: the call's answer does not wait on Redis. When Redis is away the tokens are
-  // lost to the shared window, the cost reaches Redis's spend only through the database (the
-  // spend an instance knows, when Redis starts again from it), and the slots come back when
-  // their lease ends.
+void SharedLimits::settle(const Lease& lease, std::int64_t tokens, double cost,
+                          std::string_view also_charged) {
+  if (live_.erase(lease.number_) == 0) return;
+  ends_.push_back(lease.id_);
+  ends_.push_back(std::to_string(tokens));
+  ends_.push_back(std::to_string(nano_usd(cost)));
+  ends_.emplace_back(also_charged);
+  if (std::exchange(flush_posted_, true)) return;
+  asio::post(io_, [this] { flush_ends(); });
+}
+
+void SharedLimits::flush_ends() {
+  flush_posted_ = false;
+  // Not awaited: the calls' answers do not wait on Redis. When Redis is away the tokens are lost
+  // to the shared window, the costs reach Redis's spend only through the database (the spend an
+  // instance knows, when Redis starts again from it), and the slots and reservations come back
+  // when their lease ends.
   asio::co_spawn(
       io_,
-      [this, arguments = std::move(arguments)]() -> asio::awaitable<void> {
+      [this, arguments = std::exchange(ends_, {})]() -> asio::awaitable<void> {
         const std::vector<std::string> no_keys;
         auto reply = co_await client_.eval(settle_script(), no_keys, arguments);
         instance_.redis_answered(reply.has_value());
-        if (reply && !reply->is_error())
-          telemetry::FleetMetrics::add(instance_.metrics.call_ends_counted);
+        if (reply && reply->type == redis::Reply::Type::integer && reply->integer > 0) {
+          instance_.metrics.call_ends_counted.fetch_add(static_cast<std::uint64_t>(reply->integer),
+                                                        std::memory_order_relaxed);
+        }
       },
       asio::detached);
 }
@@ -208,12 +216,8 @@ asio::awaitable<void> SharedLimits::beat() {
   std::vector<std::string> arguments{instance_.id,
                                      std::to_string(beat_period(instance_.lease).count() * 3),
                                      std::to_string(instance_.lease.count())};
-  for (const auto& [lease_id, live] : live_) {
-    for (const std::string& subject : live.slot_subjects) {
-      arguments.push_back(subject);
-      arguments.push_back(lease_id);
-    }
-  }
+  arguments.reserve(3 + live_.size());
+  for (const std::uint64_t number : live_) arguments.push_back(lease_id(number));
   const std::vector<std::string> no_keys;
   auto reply = co_await client_.eval(beat_script(), no_keys, arguments);
   if (reply && reply->type == redis::Reply::Type::integer) {

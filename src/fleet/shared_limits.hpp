@@ -23,7 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -55,23 +55,31 @@ struct Holder {
   bool counted() const { return limits.any() || budget; }
 };
 
+// What a call holds back at admission until its end settles it (docs/SCALING.md): tokens in the
+// window of every rate-limited holder, a cost in every budget holder's reservations.
+struct Reservation {
+  std::int64_t tokens = 0;
+  double cost = 0;  // USD
+};
+
 class SharedLimits;
 
-// An admitted call's place in the shared counts: finish() adds its tokens and frees its slots
-// (without waiting for Redis); dropped unfinished, it frees them with no tokens.
+// An admitted call's place in the shared counts: finish() replaces its reservation by its real
+// tokens and cost and frees its slots (without waiting for Redis); dropped unfinished, it does so
+// with no tokens and no cost.
 class Lease {
  public:
   Lease() = default;
   Lease(Lease&& other) noexcept { *this = std::move(other); }
   Lease& operator=(Lease&& other) noexcept;
   ~Lease() { finish(0, 0); }
-  // also_charged: budget subjects the cost goes to besides the holders charged at end.
-  void finish(std::int64_t tokens, double cost,
-              std::span<const std::string_view> also_charged = {});
+  // also_charged: a budget subject the cost goes to besides the holders charged at end.
+  void finish(std::int64_t tokens, double cost, std::string_view also_charged = {});
 
  private:
   friend class SharedLimits;
   SharedLimits* owner_ = nullptr;
+  std::uint64_t number_ = 0;  // in SharedLimits::live_
   std::string id_;
 };
 
@@ -81,7 +89,7 @@ struct SharedAdmission {
   Lease lease;  // admitted, when the call's end must be told (tpm, budgets, parallel slots)
   std::size_t holder = 0;    // refused: the index of the holder that refused it
   bool over_budget = false;  // refused by its budget (else by a rate limit)
-  double spend = 0;          // over_budget: the holder's spend in Redis, USD
+  double spend = 0;          // over_budget: the holder's spend in Redis with the reservations, USD
   // admitted: the last holder's counts with this call; refused by a rate: the refusing holder's
   limits::Usage usage;
 };
@@ -95,7 +103,9 @@ class SharedLimits final : public relay::DeploymentClaims {
   void start();
 
   // Holders in the order a refusal is looked for; their subjects must outlive the call.
-  asio::awaitable<SharedAdmission> admit(std::span<const Holder> holders);
+  // `reservation` is held for holders with a tpm limit (tokens) or a budget (cost).
+  asio::awaitable<SharedAdmission> admit(std::span<const Holder> holders,
+                                         Reservation reservation = {});
   // A call this worker decided alone because Redis was away.
   void count_local_admission() { telemetry::FleetMetrics::add(instance_.metrics.local_admissions); }
   // Live instances as the last heartbeat counted them (at least 1): what a limit is divided by
@@ -111,13 +121,10 @@ class SharedLimits final : public relay::DeploymentClaims {
 
  private:
   friend class Lease;
-  struct Live {
-    std::vector<std::string> rated_subjects;  // holders with a rate limit: tokens go to each
-    std::vector<std::string> slot_subjects;   // those with a parallel limit: renewed
-    std::vector<std::string> spend_subjects;  // holders with a budget charged at end: the cost
-  };
-  void settle(const std::string& lease_id, std::int64_t tokens, double cost,
-              std::span<const std::string_view> also_charged);
+  void settle(const Lease& lease, std::int64_t tokens, double cost, std::string_view also_charged);
+  // Tells Redis the ends queued in ends_, in one script run.
+  void flush_ends();
+  std::string lease_id(std::uint64_t number) const;
   asio::awaitable<void> beat();
   void schedule_beat();
 
@@ -125,8 +132,15 @@ class SharedLimits final : public relay::DeploymentClaims {
   redis::Client client_;
   Instance& instance_;
   asio::steady_timer beat_timer_;
-  std::unordered_map<std::string, Live> live_;
+  // The leases of this worker's calls in flight whose end is told: their records in Redis (what
+  // the end undoes) are renewed by the heartbeat.
+  std::unordered_set<std::uint64_t> live_;
   std::uint64_t next_lease_ = 0;
+  // The ends of calls settled in this turn of the event loop, told to Redis together by
+  // flush_ends() (posted once per turn): per call its lease id, tokens, cost in nano-USD and the
+  // subject also charged (empty: none).
+  std::vector<std::string> ends_;
+  bool flush_posted_ = false;
 };
 
 }  // namespace llmux::fleet

@@ -1,5 +1,6 @@
 #include "handlers/call_record.hpp"
 
+#include "api/token_estimate.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 #include "store/service.hpp"
@@ -102,6 +103,29 @@ std::optional<std::size_t> configured_index(const router::ModelTable& models,
     return std::nullopt;
   }
   return deployment->index;
+}
+
+// What a call holds back at admission until it is settled (docs/SCALING.md): with a tpm limit,
+// its prompt's estimate plus the completion it allows; with a budget (counted in a fleet:
+// `with_cost`), its worst-case cost on its group.
+fleet::Reservation reservation_for(std::span<const fleet::Holder> holders,
+                                   const api::Request& request, const router::ModelTable& models,
+                                   bool with_cost) {
+  const bool tokens = std::any_of(holders.begin(), holders.end(),
+                                  [](const fleet::Holder& holder) { return holder.limits.tpm; });
+  const bool cost =
+      with_cost && std::any_of(holders.begin(), holders.end(),
+                               [](const fleet::Holder& holder) { return holder.budget; });
+  if (!tokens && !cost) return {};
+  const std::int64_t prompt = api::estimate_prompt_tokens(request);
+  const std::optional<std::int64_t> max_tokens = api::requested_max_tokens(request);
+  fleet::Reservation reservation;
+  if (tokens) reservation.tokens = prompt + max_tokens.value_or(0);
+  if (cost) {
+    if (const auto* group = models.group(models.group_name(request.model)))
+      reservation.cost = router::worst_case_cost(*group, prompt, max_tokens);
+  }
+  return reservation;
 }
 
 }  // namespace
@@ -218,7 +242,9 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
   }
   if (counted_count == 0) co_return Result<void>{};
   const std::span<const fleet::Holder> asked(counted.data(), counted_count);
-  auto admission = co_await shared->admit(asked);
+  const fleet::Reservation reservation =
+      reservation_for(asked, *request_, router_->models(), /*with_cost=*/true);
+  auto admission = co_await shared->admit(asked, reservation);
   switch (admission.verdict) {
     case fleet::SharedAdmission::Verdict::admitted:
       shared_lease_ = std::move(admission.lease);
@@ -249,11 +275,14 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
 
 Result<void> CallRecord::admit_local_limits(std::span<const fleet::Holder> holders,
                                             std::uint64_t instances, limits::Millis now) {
+  const std::int64_t reserved =
+      reservation_for(holders, *request_, router_->models(), /*with_cost=*/false).tokens;
   for (std::size_t i = 0; i < holders.size(); ++i) {
     const fleet::Holder& holder = holders[i];
     if (!holder.limits.any()) continue;
-    auto admitted = limits::admit(*services_.rate_counters, std::string(holder.subject),
-                                  limits::share_of(holder.limits, instances), now, holder.kind);
+    auto admitted =
+        limits::admit(*services_.rate_counters, std::string(holder.subject),
+                      limits::share_of(holder.limits, instances), now, holder.kind, reserved);
     if (!admitted) return admitted.error();
     if (i + 1 < holders.size()) {
       owner_permits_[i] = std::move(admitted->permit);
@@ -305,8 +334,7 @@ void CallRecord::settle() {
                        : nullptr;
   if (model_budget) {
     const std::string subject = auth::model_budget_subject(caller_->token, *model_budget, now);
-    const std::string_view also_charged[] = {subject};
-    shared_lease_.finish(tokens, cost_, also_charged);
+    shared_lease_.finish(tokens, cost_, subject);
   } else {
     shared_lease_.finish(tokens, cost_);
   }

@@ -17,7 +17,7 @@ void MemoryCounters::roll(Usage& usage, Millis now) {
 }
 
 std::pair<bool, Usage> MemoryCounters::try_admit(const std::string& subject, const Limits& limits,
-                                                 Millis now) {
+                                                 std::int64_t reserved_tokens, Millis now) {
   Shard& shard = shard_of(subject);
   const std::lock_guard lock(shard.mutex);
   Usage& usage = shard.usage[subject];
@@ -25,11 +25,14 @@ std::pair<bool, Usage> MemoryCounters::try_admit(const std::string& subject, con
   const bool fits = (!limits.rpm || usage.requests < *limits.rpm) &&
                     (!limits.tpm || usage.tokens < *limits.tpm) &&
                     (!limits.max_parallel || usage.in_flight < *limits.max_parallel);
-  if (fits) {
-    ++usage.requests;
-    ++usage.in_flight;
-  }
-  return {fits, usage};
+  if (!fits) return {false, usage};
+  ++usage.requests;
+  ++usage.in_flight;
+  // The counts returned leave this call's own reservation out (x-ratelimit-remaining-tokens
+  // tells what was used before it, as without reservations).
+  const Usage counted = usage;
+  usage.tokens += reserved_tokens;
+  return {true, counted};
 }
 
 void MemoryCounters::add_tokens(const std::string& subject, std::int64_t tokens, Millis now) {
@@ -52,6 +55,8 @@ Permit& Permit::operator=(Permit&& other) noexcept {
     if (counters_) counters_->release(subject_);
     counters_ = std::exchange(other.counters_, nullptr);
     subject_ = std::move(other.subject_);
+    reserved_tokens_ = other.reserved_tokens_;
+    window_ends_at_ = other.window_ends_at_;
   }
   return *this;
 }
@@ -62,15 +67,20 @@ Permit::~Permit() {
 
 void Permit::finish(std::int64_t tokens, Millis now) {
   if (!counters_) return;
-  if (tokens > 0) counters_->add_tokens(subject_, tokens, now);
+  // The reservation is in the window of the admission: there the real count replaces it; a call
+  // that ends in a later window adds its real count there.
+  const std::int64_t added = now < window_ends_at_ ? tokens - reserved_tokens_ : tokens;
+  if (added != 0) counters_->add_tokens(subject_, added, now);
   std::exchange(counters_, nullptr)->release(subject_);
 }
 
 Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits,
-                        Millis now, std::string_view kind) {
+                        Millis now, std::string_view kind, std::int64_t reserved_tokens) {
   if (!limits.any()) return Admission{};
-  auto [fits, usage] = counters.try_admit(subject, limits, now);
-  if (fits) return Admission{Permit(&counters, subject), usage};
+  auto [fits, usage] = counters.try_admit(subject, limits, reserved_tokens, now);
+  if (fits) {
+    return Admission{Permit(&counters, subject, reserved_tokens, usage.window_ends_at), usage};
+  }
   return refusal(kind, limits, usage, now);
 }
 

@@ -1,7 +1,8 @@
 // Per-key request limits: requests and tokens per minute, and calls in flight. The counters sit
 // behind the RateCounters interface: this instance's memory today, Redis (shared by several
 // instances) next. Tokens are known only after a call, so a call is admitted on the counts so
-// far and its tokens are added when it ends (Permit::finish).
+// far, with the tokens it may use (an estimate) reserved in the window, and its real tokens replace
+// the reservation when it ends (Permit::finish).
 #pragma once
 
 #include "base/error.hpp"
@@ -38,10 +39,11 @@ struct Usage {
 class RateCounters {
  public:
   virtual ~RateCounters() = default;
-  // Admits one call when it fits `limits` (counting it and its slot) and returns the counts
-  // with it; otherwise counts nothing and returns nullopt plus the counts that refused it.
+  // Admits one call when it fits `limits` (counting it, its slot and its reserved tokens) and
+  // returns the counts with it (its reserved tokens left out); otherwise counts nothing and
+  // returns false plus the counts that refused it.
   virtual std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits,
-                                           Millis now) = 0;
+                                           std::int64_t reserved_tokens, Millis now) = 0;
   virtual void add_tokens(const std::string& subject, std::int64_t tokens, Millis now) = 0;
   virtual void release(const std::string& subject) = 0;
 };
@@ -50,7 +52,7 @@ class RateCounters {
 class MemoryCounters final : public RateCounters {
  public:
   std::pair<bool, Usage> try_admit(const std::string& subject, const Limits& limits,
-                                   Millis now) override;
+                                   std::int64_t reserved_tokens, Millis now) override;
   void add_tokens(const std::string& subject, std::int64_t tokens, Millis now) override;
   void release(const std::string& subject) override;
 
@@ -68,13 +70,18 @@ class MemoryCounters final : public RateCounters {
   Shard shards_[kShards];
 };
 
-// An admitted call: holds its in-flight slot until finish() (which adds its tokens) or its
-// destruction, whichever comes first.
+// An admitted call: holds its in-flight slot until finish() (which puts its real tokens in place
+// of its reservation) or its destruction (the reservation then stays in its window), whichever
+// comes first.
 class Permit {
  public:
   Permit() = default;
-  Permit(RateCounters* counters, std::string subject)
-      : counters_(counters), subject_(std::move(subject)) {}
+  Permit(RateCounters* counters, std::string subject, std::int64_t reserved_tokens,
+         Millis window_ends_at)
+      : counters_(counters),
+        subject_(std::move(subject)),
+        reserved_tokens_(reserved_tokens),
+        window_ends_at_(window_ends_at) {}
   Permit(Permit&& other) noexcept { *this = std::move(other); }
   Permit& operator=(Permit&& other) noexcept;
   ~Permit();
@@ -83,6 +90,8 @@ class Permit {
  private:
   RateCounters* counters_ = nullptr;
   std::string subject_;
+  std::int64_t reserved_tokens_ = 0;
+  Millis window_ends_at_ = 0;  // of the window the reservation is in
 };
 
 struct Admission {
@@ -92,9 +101,10 @@ struct Admission {
 
 // 429 with LiteLLM's message and retry-after when `limits` refuse the call; `subject` names the
 // limited thing (a key's token), `kind` what it is ("key", "team"). Limits absent: admitted
-// without counting.
+// without counting. An admitted call counts `reserved_tokens` until it finishes.
 Result<Admission> admit(RateCounters& counters, const std::string& subject, const Limits& limits,
-                        Millis now, std::string_view kind = "key");
+                        Millis now, std::string_view kind = "key",
+                        std::int64_t reserved_tokens = 0);
 
 // The 429 itself, for counts that refuse a call of `kind` under `limits` (whoever counted them:
 // this process, or a fleet's shared counters).

@@ -396,4 +396,17 @@ double call_cost(const Deployment& deployment, const api::Usage& usage) {
                                               .cache_read = usage.cached_tokens});
 }
 
+double worst_case_cost(const std::vector<Deployment>& group, std::int64_t prompt_tokens,
+                       std::optional<std::int64_t> max_tokens) {
+  double worst = 0;
+  for (const Deployment& deployment : group) {
+    if (!deployment.price) continue;
+    const config::ModelPrice& price = *deployment.price;
+    const std::int64_t completion = max_tokens.value_or(price.max_output_tokens.value_or(0));
+    worst = std::max(worst,
+                     config::cost_usd(price, {.prompt = prompt_tokens, .completion = completion}));
+  }
+  return worst;
+}
+
 }  // namespace llmux::router

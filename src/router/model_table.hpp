@@ -71,6 +71,12 @@ enum class ConfigSource { operator_config, user_config };
 // the cache-read price.
 double call_cost(const Deployment& deployment, const api::Usage& usage);
 
+// The most a call of `prompt_tokens` may cost on any deployment of `group`: the prompt at the
+// input price plus `max_tokens` (else the deployment's max_output_tokens, else none) at the
+// output price. 0 for deployments without prices.
+double worst_case_cost(const std::vector<Deployment>& group, std::int64_t prompt_tokens,
+                       std::optional<std::int64_t> max_tokens);
+
 class ModelTable {
  public:
   // Unknown providers are errors (thrown as config::LoadError); providers llmux does not speak

@@ -53,6 +53,19 @@ test('tpm_limit: tokens of finished calls count; past the limit the next call is
   await expectError(await chatWith(stack.url, key.key, 'priced'), 429, { message: /current tpm: 58, tpm limit: 30/ });
 });
 
+test('tpm_limit: a call in flight holds back its prompt estimate and max_tokens until it ends', async () => {
+  await inRoomyMinute();
+  const key = await generateKey(stack.url, { tpm_limit: 1000 });
+  // "Say hello." is 10 tokens by llmux's estimate: this call reserves 10 + 990.
+  const slow = await chatWith(stack.url, key.key, 'priced-slow-stream', { stream: true, max_tokens: 990 });
+  assert.equal(slow.status, 200);
+  await expectError(await chatWith(stack.url, key.key, 'priced'), 429, { message: /current tpm: 1000, tpm limit: 1000/ });
+  await slow.text();
+  // Its real count (about 300: a hundred short events) replaced the reservation.
+  const after = await chatWith(stack.url, key.key, 'priced');
+  assert.equal(after.status, 200, await after.clone().text());
+});
+
 test('max_parallel_requests: a second call while one is in flight is 429; after it ends, admitted', async () => {
   const key = await generateKey(stack.url, { max_parallel_requests: 1 });
   const slow = await chatWith(stack.url, key.key, 'priced-slow-stream', { stream: true });

@@ -65,6 +65,22 @@ TEST(EstimatePromptTokens, MessagesRolesAndPriming) {
   EXPECT_GT(with_tools, 10);
 }
 
+TEST(RequestedMaxTokens, MaxCompletionTokensElseMaxTokensWhenPositive) {
+  EXPECT_EQ(requested_max_tokens(chat(
+                R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":70})")),
+            70);
+  EXPECT_EQ(
+      requested_max_tokens(chat(
+          R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":70,"max_completion_tokens":30})")),
+      30);
+  EXPECT_EQ(
+      requested_max_tokens(chat(R"({"model":"m","messages":[{"role":"user","content":"x"}]})")),
+      std::nullopt);
+  EXPECT_EQ(requested_max_tokens(
+                chat(R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":0})")),
+            std::nullopt);
+}
+
 TEST(EstimatePromptTokens, LegacyPromptsAndEmbeddingInputs) {
   auto completion =
       parse_request(Endpoint::completions, R"({"model":"m","prompt":"Say this is a test"})");

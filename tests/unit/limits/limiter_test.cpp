@@ -34,6 +34,40 @@ TEST(Admit, TokensAreAddedWhenTheCallFinishes) {
   EXPECT_NE(refused.error().message.find("current tpm: 100, tpm limit: 100"), std::string::npos);
 }
 
+// tpm: a call reserves its estimate at admission, so calls admitted together are held back by
+// each other's reservations; its real count replaces the reservation when it ends.
+TEST(Admit, ReservedTokensCountUntilTheRealCountReplacesThem) {
+  MemoryCounters counters;
+  const Limits limits{.tpm = 100};
+  auto first = admit(counters, "k", limits, 0, "key", 60);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->usage.tokens, 0) << "its own reservation is left out of its counts";
+  auto second = admit(counters, "k", limits, 1, "key", 60);
+  ASSERT_TRUE(second) << "60 < 100";
+  auto refused = admit(counters, "k", limits, 2, "key", 60);
+  ASSERT_FALSE(refused) << "the two reservations fill the window";
+  EXPECT_NE(refused.error().message.find("current tpm: 120, tpm limit: 100"), std::string::npos);
+  first->permit.finish(10, 3);
+  second->permit.finish(0, 4);  // failed: its reservation is released
+  auto third = admit(counters, "k", limits, 5, "key", 5);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->usage.tokens, 10) << "the first's real count; the second's reservation gone";
+  auto fourth = admit(counters, "k", limits, 6, "key", 0);
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->usage.tokens, 15) << "10 real + the third's 5 reserved";
+}
+
+TEST(Admit, ACallEndingInALaterWindowCountsItsTokensThere) {
+  MemoryCounters counters;
+  const Limits limits{.tpm = 100};
+  auto first = admit(counters, "k", limits, 59'000, "key", 90);
+  ASSERT_TRUE(first);
+  first->permit.finish(30, 61'000);
+  auto next = admit(counters, "k", limits, 61'500, "key", 0);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->usage.tokens, 30);
+}
+
 TEST(Admit, ParallelSlotsFreeOnFinishOrDestruction) {
   MemoryCounters counters;
   const Limits limits{.max_parallel = 1};

@@ -94,6 +94,21 @@ TEST(CallCost, TheDeploymentsPricesWithCachedTokensAtTheCacheReadPrice) {
                    0);  // no prices
 }
 
+TEST(WorstCaseCost, TheDearestDeploymentWithMaxTokensElseItsOutputLimit) {
+  std::vector<Deployment> group(3);
+  group[0].price = config::ModelPrice{
+      .input_cost_per_token = 1e-06, .output_cost_per_token = 2e-06, .max_output_tokens = 1000};
+  group[1].price = config::ModelPrice{
+      .input_cost_per_token = 3e-06, .output_cost_per_token = 1e-06, .max_output_tokens = 100};
+  // group[2] has no prices: it costs nothing.
+  EXPECT_DOUBLE_EQ(worst_case_cost(group, 50, 10), 50 * 3e-06 + 10 * 1e-06);
+  EXPECT_DOUBLE_EQ(worst_case_cost(group, 50, std::nullopt), 50 * 1e-06 + 1000 * 2e-06);
+  group[0].price->max_output_tokens.reset();
+  EXPECT_DOUBLE_EQ(worst_case_cost(group, 50, std::nullopt), 50 * 3e-06 + 100 * 1e-06)
+      << "no output limit known: the prompt alone";
+  EXPECT_DOUBLE_EQ(worst_case_cost({}, 50, 10), 0);
+}
+
 TEST(ModelTable, GroupsAndNamesInConfigOrder) {
   const ModelTable table = build(config_of({
       entry("b-model", "openai/gpt-4o", "http://127.0.0.1:1/v1"),
