@@ -11,15 +11,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 
 #include <map>
 
 namespace llmux::callbacks {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 using Kind = config::LoggingCallback::Kind;
 
 struct Exporter::Destination {
@@ -49,32 +46,22 @@ struct Exporter::Runtime {
 
 namespace {
 
-// Parsed on the batch's arena, which must outlive the object.
-json::object parsed_payload(const std::string& payload, json::monotonic_resource& arena) {
-  boost::system::error_code ec;
-  json::value value = json::parse(payload, ec, &arena);
-  return !ec && value.is_object() ? std::move(value.get_object()) : json::object(&arena);
-}
-
-// The body of one POST: generic_api's json_array of payloads, Langfuse's ingestion batch, or an
-// OTLP ExportTraceServiceRequest (written from the calls' facts: it needs no payload).
+// The body of one POST: generic_api's json_array of payloads, Langfuse's ingestion batch or an
+// OTLP ExportTraceServiceRequest (both written from the calls' facts: they need no payload).
 std::string batch_body(const config::LoggingCallback& settings,
                        const std::vector<const Exporter::Queued*>& queued) {
-  if (settings.kind == Kind::langfuse) {
-    json::monotonic_resource arena;
-    std::vector<json::object> parsed;
-    parsed.reserve(queued.size());
-    for (const Exporter::Queued* item : queued)
-      parsed.push_back(parsed_payload(item->payload, arena));
-    return langfuse_batch(parsed);
-  }
-  if (settings.kind == Kind::otel) {
+  if (settings.kind != Kind::generic_api) {
     std::vector<const CallFacts*> calls;
     calls.reserve(queued.size());
     for (const Exporter::Queued* item : queued) calls.push_back(item->call);
-    return otlp_traces_body(settings.otel, calls);
+    return settings.kind == Kind::langfuse ? langfuse_batch(calls)
+                                           : otlp_traces_body(settings.otel, calls);
   }
-  std::string body = "[";
+  std::size_t size = 2;
+  for (const Exporter::Queued* item : queued) size += item->payload.size() + 1;
+  std::string body;
+  body.reserve(size);
+  body += '[';
   for (const Exporter::Queued* item : queued) {
     if (body.size() > 1) body += ',';
     body += item->payload;
@@ -118,7 +105,7 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
   for (config::LoggingCallback& settings : destinations) {
     any_success_ |= settings.on_success;
     any_failure_ |= settings.on_failure;
-    needs_payload_ |= settings.kind != Kind::otel;
+    needs_payload_ |= settings.kind == Kind::generic_api;
     needs_tls |= settings.endpoint.starts_with("https://");
     auto& counters = metrics.add_callback(settings.name);
     if (options.key_callbacks && settings.name == "langfuse") key_counters_ = &counters;
@@ -226,10 +213,8 @@ void Exporter::start() {
       std::vector<Queued> built;
       built.reserve(taken.calls.size());
       for (const CallFacts& call : taken.calls) {
-        const bool own = call.key_callbacks && !call.key_callbacks->empty();
         built.push_back({call.succeeded(),
-                         needs_payload_ || own ? standard_logging_payload(call) : std::string(),
-                         &call});
+                         needs_payload_ ? standard_logging_payload(call) : std::string(), &call});
       }
       for (std::size_t first = 0; first < built.size(); first += options_.batch_size) {
         const std::size_t last = std::min(built.size(), first + options_.batch_size);

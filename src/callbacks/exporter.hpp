@@ -57,7 +57,7 @@ class Exporter {
   // A call taken from the queue, with its payload built (when a destination posts payloads).
   struct Queued {
     bool success;
-    std::string payload;  // empty when every destination is otel
+    std::string payload;  // empty when no destination is generic_api
     const CallFacts* call;
   };
   struct Destination;
@@ -77,11 +77,10 @@ class Exporter {
   ExporterOptions options_;
   bool any_success_ = false;
   bool any_failure_ = false;
-  bool needs_payload_ = false;
+  bool needs_payload_ = false;  // some destination is generic_api (the others write from facts)
   // The failure counter of the keys' and teams' own langfuse callbacks (callback_name
   // "langfuse", shared with the config's); nullptr without key-level callbacks.
-  telemetry::CallbackCounters* key_counters_ =
-      nullptr;  // some destination posts payloads (otel writes spans from facts)
+  telemetry::CallbackCounters* key_counters_ = nullptr;
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
   std::vector<CallFacts> queue_;  // guarded by mutex_

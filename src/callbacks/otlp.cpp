@@ -249,10 +249,18 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
   // The request and the answer parsed on a stack arena (a fresh one per call).
   alignas(16) unsigned char arena_buffer[16 * 1024];
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  const ParsedRequest request(call, &arena);
   static const json::object kNone;
-  const json::object& requester = request.metadata() ? *request.metadata() : kNone;
-  const json::object& parameters = request.body();
+  json::value parsed_request;
+  if (!call.request.empty()) {
+    boost::system::error_code ec;
+    parsed_request = json::parse(call.request, ec, &arena);
+  }
+  const json::object& parameters = parsed_request.is_object() ? parsed_request.get_object() : kNone;
+  const json::object& requester = object_at(parameters, "metadata");
+  const json::value* input = nullptr;
+  for (const char* member : {"messages", "prompt", "input", "query"}) {
+    if ((input = parameters.if_contains(member))) break;
+  }
   // The answer is read only where the payload carries it (a whole answer, messages logged).
   json::value parsed_response;
   if (call.log_messages && !call.response.empty()) {
@@ -295,13 +303,10 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
   }
 
   AttributeWriter attributes(span.key("attributes"));
-  for (const MetadataField& field : payload_metadata(call, request)) {
+  for (const MetadataField& field : payload_metadata(call, RequestText(call.request))) {
     std::string attribute = "metadata.";
     attribute += field.name;
-    if (field.value)
-      attributes.value(attribute, *field.value);
-    else
-      attributes.text(attribute, field.text);
+    attributes.text(attribute, field.text);  // JSON text as it is, a string as itself
   }
   std::string hidden_params;
   append_hidden_params(hidden_params, call);
@@ -341,9 +346,9 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
     attributes.text("error.message", call.failure->message);
     if (!call.provider.empty()) attributes.text("error.llm_provider", call.provider);
   }
-  if (call.log_messages) add_messages(attributes, request.input(), response);
+  if (call.log_messages) add_messages(attributes, input, response);
   if (identity.langfuse)
-    add_langfuse_attributes(attributes, identity, call, requester, request.input(), response);
+    add_langfuse_attributes(attributes, identity, call, requester, input, response);
 }
 
 }  // namespace
