@@ -202,7 +202,10 @@ std::string langfuse_batch(const std::vector<const CallFacts*>& calls) {
   std::string now;
   append_iso_time(now, Clock::now());
   std::string batch;
-  batch.reserve(64 + 3072 * calls.size());
+  std::size_t size = 64;
+  for (const CallFacts* call : calls)  // each event's input and output are written twice
+    size += 2 * payload_size_hint(*call);
+  batch.reserve(size);
   batch += "{\"batch\":[";
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (i > 0) batch += ',';

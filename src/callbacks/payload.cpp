@@ -130,7 +130,7 @@ void append_hidden_params(std::string& out, const CallFacts& call) {
       unix_micros(call.end) - unix_micros(call.start) -
           (reached ? std::chrono::duration_cast<std::chrono::microseconds>(call.upstream_time)
                    : std::chrono::microseconds(0)));
-  hidden.number("litellm_overhead_time_ms", static_cast<double>(overhead.count()) / 1000);
+  hidden.decimal("litellm_overhead_time_ms", overhead.count(), 3);
   if (reached)
     hidden.string("litellm_model_name", call.provider + '/' + call.upstream_model);
   else
@@ -149,15 +149,24 @@ std::chrono::system_clock::time_point first_token_time(const CallFacts& call) {
              : call.end;
 }
 
+std::size_t payload_size_hint(const CallFacts& call) {
+  return 3072 + call.request.size() + (call.log_messages ? call.response.size() : 0);
+}
+
 std::string standard_logging_payload(const CallFacts& call) {
+  std::string out;
+  out.reserve(payload_size_hint(call));
+  append_standard_logging_payload(out, call);
+  return out;
+}
+
+void append_standard_logging_payload(std::string& out, const CallFacts& call) {
   const RequestText request(call.request);
   const bool success = call.status >= 200 && call.status < 300;
   const auto start = unix_micros(call.start);
   const auto end = unix_micros(call.end);
   const auto first_token = unix_micros(first_token_time(call));
 
-  std::string out;
-  out.reserve(1024 + call.request.size() + (call.log_messages ? call.response.size() : 0));
   {
     ObjectWriter payload(out);
     payload.string("id", call.call_id);
@@ -195,7 +204,7 @@ std::string standard_logging_payload(const CallFacts& call) {
     }
     payload.raw("cache_hit", "false");
     payload.raw("cache_key", "null");
-    payload.number("saved_cache_cost", 0.0);
+    payload.raw("saved_cache_cost", "0.0");
     append_request_tags(payload.key("request_tags"), request);
     payload.string("end_user", call.end_user);
     payload.raw("requester_ip_address", "null");
@@ -227,7 +236,6 @@ std::string standard_logging_payload(const CallFacts& call) {
     }
     append_hidden_params(payload.key("hidden_params"), call);
   }
-  return out;
 }
 
 void append_request_tags(std::string& out, const RequestText& request) {

@@ -57,6 +57,10 @@ struct CallFacts {
 };
 
 std::string standard_logging_payload(const CallFacts& call);
+// The same payload appended to `out` (a batch's body is written in place).
+void append_standard_logging_payload(std::string& out, const CallFacts& call);
+// About how many bytes the payload takes (at least that, mostly): what a batch reserves.
+std::size_t payload_size_hint(const CallFacts& call);
 
 // A call's request body read as text, without building a document: the raw JSON of the members
 // the payload, a Langfuse event and a span take from it. The body is well-formed JSON (the
