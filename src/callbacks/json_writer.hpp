@@ -4,6 +4,7 @@
 
 #include "base/json_string.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -19,13 +20,31 @@ class ObjectWriter {
   ObjectWriter(const ObjectWriter&) = delete;
   ObjectWriter& operator=(const ObjectWriter&) = delete;
 
-  // `name` is a literal of the caller's: it needs no escaping.
+  // `name` is a literal of the caller's: it needs no escaping. One append: the separator, the
+  // quoted name and the colon are put together first (short names, the usual case).
   std::string& key(std::string_view name) {
-    out_ += first_ ? std::string_view("\"") : std::string_view(",\"");
-    out_ += name;
-    out_ += "\":";
+    char text[64];
+    if (name.size() > sizeof text - 4) {
+      out_ += first_ ? std::string_view("\"") : std::string_view(",\"");
+      out_ += name;
+      out_ += "\":";
+    } else {
+      char* write = text;
+      if (!first_) *write++ = ',';
+      *write++ = '"';
+      write = std::copy(name.begin(), name.end(), write);
+      *write++ = '"';
+      *write++ = ':';
+      out_.append(text, write);
+    }
     first_ = false;
     return out_;
+  }
+  // Members written beforehand as JSON text (`"a":1,"b":null`): constant runs in one append.
+  void members(std::string_view text) {
+    if (!first_) out_ += ',';
+    out_ += text;
+    first_ = false;
   }
   void string(std::string_view name, std::string_view value) {
     append_json_string(key(name), value);

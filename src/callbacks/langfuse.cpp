@@ -153,12 +153,12 @@ void add_call(std::string& batch, const CallFacts& call, const std::string& now)
     {
       // Scalars and string lists as they are; anything else as its JSON text.
       ObjectWriter parameters(generation.key("modelParameters"));
-      for_each_model_parameter(request, [&](std::string_view key, std::string_view value) {
+      for (const auto& [key, value] : request.model_parameters()) {
         if (value.starts_with('{') || value.starts_with('['))
           parameters.string(key, value);
         else
           parameters.raw(key, value);
-      });
+      }
     }
     generation.raw("input", input);
     generation.raw("output", output);

@@ -53,7 +53,14 @@ constexpr std::string_view kModelParameters[] = {"temperature",
                                                  "service_tier",
                                                  "top_n"};
 
+static_assert(std::size(kModelParameters) == std::tuple_size_v<decltype(RequestText::parameters)>);
+
 constexpr std::string_view kRedacted = "\"redacted-by-litellm\"";
+
+bool is_model_parameter(std::string_view name) {
+  return std::find(std::begin(kModelParameters), std::end(kModelParameters), name) !=
+         std::end(kModelParameters);
+}
 
 }  // namespace
 
@@ -67,6 +74,8 @@ RequestText::RequestText(std::string_view text) : body(text) {
       litellm_session_id = value;
     } else if (key == "litellm_trace_id") {
       litellm_trace_id = value;
+    } else if (is_model_parameter(key)) {
+      if (parameter_count < parameters.size()) parameters[parameter_count++] = {key, value};
     } else {
       constexpr std::string_view kInputs[] = {"messages", "prompt", "input", "query"};
       for (int rank = 0; rank < input_rank; ++rank) {
@@ -97,11 +106,6 @@ std::string_view raw_first_element(std::string_view array) {
   begin = api::detail::skip_spaces(array, begin + 1, array.size());
   if (begin >= array.size() || array[begin] == ']') return {};
   return array.substr(begin, api::detail::end_of_valid_value(array, begin) - begin);
-}
-
-bool is_model_parameter(std::string_view name) {
-  return std::find(std::begin(kModelParameters), std::end(kModelParameters), name) !=
-         std::end(kModelParameters);
 }
 
 std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const RequestText& request) {
@@ -173,13 +177,15 @@ void append_standard_logging_payload(std::string& out, const CallFacts& call) {
     write_trace_id(payload, call, request);
     payload.string("litellm_call_id", call.call_id);
     payload.string("call_type", call.call_type);
-    payload.raw("stream", call.stream ? "true" : "null");
-    payload.string("status", success ? "success" : "failure");
-    {
-      ObjectWriter fields(payload.key("status_fields"));
-      fields.string("llm_api_status", success ? "success" : "failure");
-      fields.string("guardrail_status", "not_run");
-    }
+    payload.members(success ? R"("status":"success","status_fields":{"llm_api_status":"success",)"
+                              R"("guardrail_status":"not_run"})"
+                            : R"("status":"failure","status_fields":{"llm_api_status":"failure",)"
+                              R"("guardrail_status":"not_run"})");
+    // What llmux does not do (no cache, no client address kept), in one run of text.
+    payload.members(call.stream ? R"("stream":true,"cache_hit":false,"cache_key":null,)"
+                                  R"("saved_cache_cost":0.0,"requester_ip_address":null)"
+                                : R"("stream":null,"cache_hit":false,"cache_key":null,)"
+                                  R"("saved_cache_cost":0.0,"requester_ip_address":null)");
     payload.string_or_null("custom_llm_provider", call.provider);
     payload.number("response_cost", success ? call.cost : 0.0);
     payload.integer("total_tokens", call.prompt_tokens + call.completion_tokens);
@@ -202,12 +208,8 @@ void append_standard_logging_payload(std::string& out, const CallFacts& call) {
           meta.string_or_null(field.name, field.text);
       }
     }
-    payload.raw("cache_hit", "false");
-    payload.raw("cache_key", "null");
-    payload.raw("saved_cache_cost", "0.0");
     append_request_tags(payload.key("request_tags"), request);
     payload.string("end_user", call.end_user);
-    payload.raw("requester_ip_address", "null");
     payload.string_or_null("user_agent", call.user_agent);
     if (!call.log_messages)
       payload.raw("messages", kRedacted);
@@ -218,8 +220,7 @@ void append_standard_logging_payload(std::string& out, const CallFacts& call) {
     else
       payload.raw("response", call.log_messages ? std::string_view(call.response) : kRedacted);
     if (success || !call.failure) {
-      payload.raw("error_str", "null");
-      payload.raw("error_information", "null");
+      payload.members(R"("error_str":null,"error_information":null)");
     } else {
       payload.string("error_str", call.failure->message);
       ObjectWriter error(payload.key("error_information"));
@@ -230,9 +231,7 @@ void append_standard_logging_payload(std::string& out, const CallFacts& call) {
     }
     {
       ObjectWriter parameters(payload.key("model_parameters"));
-      for_each_model_parameter(request, [&](std::string_view name, std::string_view value) {
-        parameters.raw(name, value);
-      });
+      for (const auto& [name, value] : request.model_parameters()) parameters.raw(name, value);
     }
     append_hidden_params(payload.key("hidden_params"), call);
   }

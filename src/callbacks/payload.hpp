@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,15 @@ struct RequestText {
   std::string_view input;     // chat messages, a prompt, an input or a query; "" when none
   std::string_view litellm_session_id;  // raw JSON values; "" when absent
   std::string_view litellm_trace_id;
+  // The members that are OpenAI parameters of the payload's `model_parameters` list (a fixed
+  // list, so that a gateway field such as a client's api_key never reaches a log), in order.
+  struct Member {
+    std::string_view name;
+    std::string_view value;  // raw JSON
+  };
+  std::array<Member, 24> parameters;  // as many as the list has names
+  std::size_t parameter_count = 0;
+  std::span<const Member> model_parameters() const { return {parameters.data(), parameter_count}; }
 };
 
 // The raw JSON of the member `name` of the well-formed JSON object `object`; "" when absent (or
@@ -84,17 +94,6 @@ std::string_view raw_string_member(std::string_view object, std::string_view nam
 // The raw JSON of the first element of the well-formed JSON array `array`; "" when it is empty
 // or not an array.
 std::string_view raw_first_element(std::string_view array);
-
-// Calls `visit(name, raw_value)` for each member of the request that is one of the OpenAI
-// parameters the payload's `model_parameters` lists (a fixed list, so that a gateway field such
-// as a client's api_key never reaches a log).
-bool is_model_parameter(std::string_view name);
-template <class Visit>
-void for_each_model_parameter(const RequestText& request, Visit&& visit) {
-  api::for_each_member_of_valid(request.body, [&](std::string_view key, api::Span value) {
-    if (is_model_parameter(key)) visit(key, value.in(request.body));
-  });
-}
 
 // The payload's `request_tags`: the string members of the request metadata's `tags`, a JSON array.
 void append_request_tags(std::string& out, const RequestText& request);
