@@ -138,6 +138,10 @@ void Exporter::count_dropped(const CallFacts& call) {
 
 Exporter::Taken Exporter::take() {
   Taken taken;
+  // The queue gets the buffer of the calls taken before (emptied): its capacity is kept, so a
+  // worker's push_back does not grow it again every flush.
+  taken.calls = std::move(spare_);
+  taken.calls.clear();
   const std::lock_guard lock(mutex_);
   taken.calls.swap(queue_);
   taken.stopping = stopping_;
@@ -233,6 +237,7 @@ void Exporter::start() {
         }
         for (auto& [identity, project] : projects) co_await deliver(*project.first, project.second);
       }
+      spare_ = std::move(taken.calls);
       if (taken.stopping) {
         const std::lock_guard lock(mutex_);
         if (queue_.empty()) break;

@@ -77,6 +77,7 @@ class Exporter {
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
   std::vector<CallFacts> queue_;  // guarded by mutex_
+  std::vector<CallFacts> spare_;  // the exporter thread's: the calls last taken, kept for reuse
   bool stopping_ = false;         // guarded by mutex_
   std::thread thread_;
 };
