@@ -38,7 +38,7 @@ case ${LLMUX_VARIANT:-} in
     callback)
         LLMUX_SELF_YAML=$(printf '%s\n' 'litellm_settings:' '  callbacks: [prometheus, bench_sink]' 'callback_settings:' \
             '  bench_sink:' '    callback_type: generic_api' \
-            "    endpoint: http://127.0.0.1:$MOCK_PORT_JSON/v1/chat/completions")
+            "    endpoint: http://127.0.0.1:$MOCK_PORT_JSON/ingest")
         ;;
     messages)
         LLMUX_SELF_PATH=/v1/messages

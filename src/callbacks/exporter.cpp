@@ -11,15 +11,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 
 #include <map>
+#include <numeric>
 
 namespace llmux::callbacks {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 using Kind = config::LoggingCallback::Kind;
 
 struct Exporter::Destination {
@@ -49,35 +47,21 @@ struct Exporter::Runtime {
 
 namespace {
 
-// Parsed on the batch's arena, which must outlive the object.
-json::object parsed_payload(const std::string& payload, json::monotonic_resource& arena) {
-  boost::system::error_code ec;
-  json::value value = json::parse(payload, ec, &arena);
-  return !ec && value.is_object() ? std::move(value.get_object()) : json::object(&arena);
-}
-
-// The body of one POST: generic_api's json_array of payloads, Langfuse's ingestion batch, or an
-// OTLP ExportTraceServiceRequest (written from the calls' facts: it needs no payload).
+// The body of one POST, written from the calls' facts: generic_api's json_array of payloads,
+// Langfuse's ingestion batch or an OTLP ExportTraceServiceRequest.
 std::string batch_body(const config::LoggingCallback& settings,
-                       const std::vector<const Exporter::Queued*>& queued) {
-  if (settings.kind == Kind::langfuse) {
-    json::monotonic_resource arena;
-    std::vector<json::object> parsed;
-    parsed.reserve(queued.size());
-    for (const Exporter::Queued* item : queued)
-      parsed.push_back(parsed_payload(item->payload, arena));
-    return langfuse_batch(parsed);
-  }
-  if (settings.kind == Kind::otel) {
-    std::vector<const CallFacts*> calls;
-    calls.reserve(queued.size());
-    for (const Exporter::Queued* item : queued) calls.push_back(item->call);
-    return otlp_traces_body(settings.otel, calls);
-  }
-  std::string body = "[";
-  for (const Exporter::Queued* item : queued) {
+                       const std::vector<const CallFacts*>& calls) {
+  if (settings.kind == Kind::langfuse) return langfuse_batch(calls);
+  if (settings.kind == Kind::otel) return otlp_traces_body(settings.otel, calls);
+  std::string body;
+  body.reserve(2 + std::accumulate(calls.begin(), calls.end(), std::size_t(0),
+                                   [](std::size_t size, const CallFacts* call) {
+                                     return size + payload_size_hint(*call) + 1;
+                                   }));
+  body += '[';
+  for (const CallFacts* call : calls) {
     if (body.size() > 1) body += ',';
-    body += item->payload;
+    append_standard_logging_payload(body, *call);
   }
   body += ']';
   return body;
@@ -118,7 +102,6 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
   for (config::LoggingCallback& settings : destinations) {
     any_success_ |= settings.on_success;
     any_failure_ |= settings.on_failure;
-    needs_payload_ |= settings.kind != Kind::otel;
     needs_tls |= settings.endpoint.starts_with("https://");
     auto& counters = metrics.add_callback(settings.name);
     if (options.key_callbacks && settings.name == "langfuse") key_counters_ = &counters;
@@ -155,6 +138,10 @@ void Exporter::count_dropped(const CallFacts& call) {
 
 Exporter::Taken Exporter::take() {
   Taken taken;
+  // The queue gets the buffer of the calls taken before (emptied): its capacity is kept, so a
+  // worker's push_back does not grow it again every flush.
+  taken.calls = std::move(spare_);
+  taken.calls.clear();
   const std::lock_guard lock(mutex_);
   taken.calls.swap(queue_);
   taken.stopping = stopping_;
@@ -164,7 +151,7 @@ Exporter::Taken Exporter::take() {
 // One batch to one destination, each POST retried with a doubling backoff; what stays
 // undelivered is counted and warned about (the callback's name, never its URL or credentials).
 asio::awaitable<void> Exporter::deliver(const Destination& destination,
-                                        const std::vector<const Queued*>& payloads) {
+                                        const std::vector<const CallFacts*>& payloads) {
   Runtime& runtime = *runtime_;
   const Kind kind = destination.settings.kind;
   const std::string body = batch_body(destination.settings, payloads);
@@ -223,39 +210,34 @@ void Exporter::start() {
         co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
         taken = take();
       }
-      std::vector<Queued> built;
-      built.reserve(taken.calls.size());
-      for (const CallFacts& call : taken.calls) {
-        const bool own = call.key_callbacks && !call.key_callbacks->empty();
-        built.push_back({call.succeeded(),
-                         needs_payload_ || own ? standard_logging_payload(call) : std::string(),
-                         &call});
-      }
-      for (std::size_t first = 0; first < built.size(); first += options_.batch_size) {
-        const std::size_t last = std::min(built.size(), first + options_.batch_size);
+      const std::vector<CallFacts>& calls = taken.calls;
+      for (std::size_t first = 0; first < calls.size(); first += options_.batch_size) {
+        const std::size_t last = std::min(calls.size(), first + options_.batch_size);
         for (const auto& destination : destinations_) {
-          std::vector<const Queued*> payloads;
+          std::vector<const CallFacts*> payloads;
           for (std::size_t i = first; i < last; ++i) {
-            if (destination->takes(*built[i].call)) payloads.push_back(&built[i]);
+            if (destination->takes(calls[i])) payloads.push_back(&calls[i]);
           }
           if (!payloads.empty()) co_await deliver(*destination, payloads);
         }
         // The keys' and teams' own callbacks: one batch per project (host and credentials).
-        std::map<std::string, std::pair<std::unique_ptr<Destination>, std::vector<const Queued*>>>
+        std::map<std::string,
+                 std::pair<std::unique_ptr<Destination>, std::vector<const CallFacts*>>>
             projects;
         for (std::size_t i = first; i < last; ++i) {
-          const CallFacts& call = *built[i].call;
+          const CallFacts& call = calls[i];
           if (!call.key_callbacks || !key_counters_) continue;
           for (const config::LoggingCallback& own : *call.key_callbacks) {
             if (!(call.succeeded() ? own.on_success : own.on_failure)) continue;
             auto& [destination, payloads] =
                 projects[own.endpoint + '\n' + own.public_key + '\n' + own.secret_key];
             if (!destination) destination = destination_for(own, *key_counters_);
-            payloads.push_back(&built[i]);
+            payloads.push_back(&call);
           }
         }
         for (auto& [identity, project] : projects) co_await deliver(*project.first, project.second);
       }
+      spare_ = std::move(taken.calls);
       if (taken.stopping) {
         const std::lock_guard lock(mutex_);
         if (queue_.empty()) break;

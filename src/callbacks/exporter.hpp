@@ -54,12 +54,6 @@ class Exporter {
   // Delivers everything queued (each batch with its retries), then stops the thread.
   void stop_and_flush();
 
-  // A call taken from the queue, with its payload built (when a destination posts payloads).
-  struct Queued {
-    bool success;
-    std::string payload;  // empty when every destination is otel
-    const CallFacts* call;
-  };
   struct Destination;
 
  private:
@@ -71,20 +65,19 @@ class Exporter {
   Taken take();
   void count_dropped(const CallFacts& call);
   boost::asio::awaitable<void> deliver(const Destination& destination,
-                                       const std::vector<const Queued*>& payloads);
+                                       const std::vector<const CallFacts*>& calls);
 
   std::vector<std::unique_ptr<Destination>> destinations_;
   ExporterOptions options_;
   bool any_success_ = false;
   bool any_failure_ = false;
-  bool needs_payload_ = false;
   // The failure counter of the keys' and teams' own langfuse callbacks (callback_name
   // "langfuse", shared with the config's); nullptr without key-level callbacks.
-  telemetry::CallbackCounters* key_counters_ =
-      nullptr;  // some destination posts payloads (otel writes spans from facts)
+  telemetry::CallbackCounters* key_counters_ = nullptr;
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
   std::vector<CallFacts> queue_;  // guarded by mutex_
+  std::vector<CallFacts> spare_;  // the exporter thread's: the calls last taken, kept for reuse
   bool stopping_ = false;         // guarded by mutex_
   std::thread thread_;
 };

@@ -4,9 +4,6 @@
 
 #include "base/json_string.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -23,18 +20,31 @@ class ObjectWriter {
   ObjectWriter(const ObjectWriter&) = delete;
   ObjectWriter& operator=(const ObjectWriter&) = delete;
 
-  // `name` is a literal of the caller's: it needs no escaping.
+  // `name` is a literal of the caller's: it needs no escaping. One append: the separator, the
+  // quoted name and the colon are put together first (short names, the usual case).
   std::string& key(std::string_view name) {
-    const std::size_t at = out_.size();
-    out_.resize(at + name.size() + (first_ ? 3 : 4));
-    char* write = out_.data() + at;
-    if (!first_) *write++ = ',';
-    *write++ = '"';
-    write = std::copy(name.begin(), name.end(), write);
-    *write++ = '"';
-    *write = ':';
+    char text[64];
+    if (name.size() > sizeof text - 4) {
+      out_ += first_ ? std::string_view("\"") : std::string_view(",\"");
+      out_ += name;
+      out_ += "\":";
+    } else {
+      char* write = text;
+      if (!first_) *write++ = ',';
+      *write++ = '"';
+      write = std::copy(name.begin(), name.end(), write);
+      *write++ = '"';
+      *write++ = ':';
+      out_.append(text, write);
+    }
     first_ = false;
     return out_;
+  }
+  // Members written beforehand as JSON text (`"a":1,"b":null`): constant runs in one append.
+  void members(std::string_view text) {
+    if (!first_) out_ += ',';
+    out_ += text;
+    first_ = false;
   }
   void string(std::string_view name, std::string_view value) {
     append_json_string(key(name), value);
@@ -49,23 +59,25 @@ class ObjectWriter {
   void number(std::string_view name, double value) { append_number(key(name), value); }
   // Seconds with six decimals, from integer microseconds (cheaper than a double's shortest text).
   void seconds(std::string_view name, std::chrono::microseconds micros) {
+    decimal(name, micros.count(), 6);
+  }
+  // `scaled` / 10^`decimals`, written with that many decimals.
+  void decimal(std::string_view name, std::int64_t scaled, int decimals) {
     std::string& out = key(name);
-    std::int64_t count = micros.count();
-    if (count < 0) {
-      out += '-';
-      count = -count;
+    std::uint64_t magnitude = scaled < 0 ? 0 - static_cast<std::uint64_t>(scaled) : scaled;
+    if (scaled < 0) out += '-';
+    char digits[24];
+    char* end = digits + sizeof digits;
+    char* begin = end;
+    for (int written = 0; written <= decimals || magnitude > 0; ++written) {
+      if (written == decimals) *--begin = '.';
+      *--begin = static_cast<char>('0' + magnitude % 10);
+      magnitude /= 10;
     }
-    append_number(out, count / 1'000'000);
-    const std::string fraction = std::to_string(count % 1'000'000);
-    out += '.';
-    out.append(6 - fraction.size(), '0');
-    out += fraction;
+    out.append(begin, end);
   }
   void integer(std::string_view name, std::int64_t value) { append_number(key(name), value); }
   void raw(std::string_view name, std::string_view json_text) { key(name) += json_text; }
-  void value(std::string_view name, const boost::json::value& value) {
-    key(name) += boost::json::serialize(value);
-  }
 
  private:
   std::string& out_;

@@ -2,13 +2,12 @@
 
 #include "base/ids.hpp"
 
+#include "base/json_string.hpp"
+#include "callbacks/json_writer.hpp"
+
 #include <openssl/evp.h>
-#include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -16,44 +15,27 @@ namespace llmux::callbacks {
 
 namespace {
 
-namespace json = boost::json;
+using Clock = std::chrono::system_clock;
 
-std::string_view string_at(const json::object& object, std::string_view name) {
-  const auto* value = object.if_contains(name);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-double number_at(const json::object& object, std::string_view name) {
-  const auto* value = object.if_contains(name);
-  if (!value) return 0;
-  if (value->is_double()) return value->get_double();
-  if (value->is_int64()) return static_cast<double>(value->get_int64());
-  if (value->is_uint64()) return static_cast<double>(value->get_uint64());
-  return 0;
-}
-
-const json::object& object_at(const json::object& object, std::string_view name) {
-  static const json::object empty;
-  const auto* value = object.if_contains(name);
-  return value && value->is_object() ? value->get_object() : empty;
-}
-
-// Unix seconds as ISO 8601 with milliseconds, UTC: "2025-06-01T12:00:00.112Z".
-std::string iso_time(double unix_seconds) {
-  const auto millis = static_cast<std::int64_t>(std::llround(unix_seconds * 1000));
+// ISO 8601 with milliseconds, UTC: "2025-06-01T12:00:00.112Z" (rounded to the millisecond).
+void append_iso_time(std::string& out, Clock::time_point time) {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  const std::int64_t millis = (micros + 500) / 1000;
   const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(millis % 1000));
-  return text;
+  char text[40];
+  const int length = std::snprintf(text, sizeof text, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
+                                   utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                                   utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
+  out.append(text, static_cast<std::size_t>(length));
 }
 
-// LiteLLM's generation id: "time-HH-MM-SS-ffffff_<response id>".
-std::string generation_id(double start, std::string_view id) {
-  const auto micros = static_cast<std::int64_t>(std::llround(start * 1e6));
+// LiteLLM's generation id: "time-HH-MM-SS-ffffff_<call id>".
+std::string generation_id(Clock::time_point start, std::string_view id) {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(start.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
@@ -63,134 +45,174 @@ std::string generation_id(double start, std::string_view id) {
   return text + std::string(id);
 }
 
-// modelParameters takes scalars and string lists; anything else is written as its JSON text.
-json::object model_parameters(const json::object& parameters) {
-  json::object flat;
-  for (const auto& [name, value] : parameters) {
-    if (value.is_object() || value.is_array())
-      flat[name] = json::serialize(value);
-    else
-      flat[name] = value;
+// What the generation was asked and answered, as LiteLLM writes them from the payload: a chat's
+// messages under "messages" and its first choice's message (or text); other calls' raw input
+// and answer; the error text on failure.
+void append_input(std::string& out, const CallFacts& call, const RequestText& request) {
+  if (!call.log_messages) {
+    out += "\"redacted-by-litellm\"";
+  } else if (request.input.empty()) {
+    out += "null";
+  } else if (call.call_type == "acompletion" && request.input.starts_with('[')) {
+    ObjectWriter(out).raw("messages", request.input);
+  } else {
+    out += request.input;
   }
-  return flat;
 }
 
-// What the generation was asked and answered, as LiteLLM writes them: a chat's messages under
-// "messages" and its assistant message; other calls' raw input and answer.
-json::value generation_input(const json::object& payload) {
-  const auto* messages = payload.if_contains("messages");
-  if (!messages) return nullptr;
-  if (string_at(payload, "call_type") == "acompletion" && messages->is_array())
-    return json::object{{"messages", *messages}};
-  return *messages;
+void append_output(std::string& out, const CallFacts& call) {
+  if (!call.succeeded()) {
+    append_json_string(out, call.failure ? std::string_view(call.failure->message) : "");
+  } else if (call.response.empty()) {
+    out += "null";
+  } else if (!call.log_messages) {
+    out += "\"redacted-by-litellm\"";
+  } else if (!call.response.starts_with('{')) {
+    out += call.response;
+  } else {
+    const std::string_view first = raw_first_element(raw_member(call.response, "choices"));
+    std::string_view answer = first.starts_with('{') ? raw_member(first, "message") : "";
+    if (answer.empty() && first.starts_with('{')) answer = raw_member(first, "text");
+    out += answer.empty() ? std::string_view("null") : answer;
+  }
 }
 
-json::value generation_output(const json::object& payload) {
-  if (string_at(payload, "status") != "success")
-    return json::value(string_at(payload, "error_str"));
-  const auto* response = payload.if_contains("response");
-  if (!response || !response->is_object()) return response ? *response : json::value(nullptr);
-  const auto* choices = response->get_object().if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty()) return nullptr;
-  const auto& first = choices->get_array().front();
-  if (!first.is_object()) return nullptr;
-  if (const auto* message = first.get_object().if_contains("message")) return *message;
-  if (const auto* text = first.get_object().if_contains("text")) return *text;
-  return nullptr;
+// A metadata string given as its JSON literal, else `fallback` written as a string.
+void string_or(ObjectWriter& object, std::string_view name, std::string_view literal,
+               std::string_view fallback) {
+  if (literal.empty())
+    object.string(name, fallback);
+  else
+    object.raw(name, literal);
 }
 
-json::object event(std::string_view type, json::object body) {
-  return {
-      {"id", make_uuid()},
-      {"timestamp",
-       iso_time(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                    .count())},
-      {"type", type},
-      {"body", std::move(body)}};
+void optional_string(ObjectWriter& object, std::string_view name, std::string_view literal) {
+  if (!literal.empty()) object.raw(name, literal);
 }
 
-void add_call(json::array& batch, const json::object& payload) {
-  const json::object& metadata = object_at(object_at(payload, "metadata"), "requester_metadata");
-  const std::string_view call_type = string_at(payload, "call_type");
-  const std::string default_name = "litellm-" + std::string(call_type);
-  std::string_view trace_id = string_at(metadata, "existing_trace_id");
+// One ingestion event's envelope; the body is written by `write_body(ObjectWriter&)`.
+template <class WriteBody>
+void append_event(std::string& batch, std::string_view type, const std::string& now,
+                  WriteBody&& write_body) {
+  ObjectWriter event(batch);
+  event.string("id", make_uuid());
+  event.raw("timestamp", now);
+  event.string("type", type);
+  ObjectWriter body(event.key("body"));
+  write_body(body);
+}
+
+void add_call(std::string& batch, const CallFacts& call, const std::string& now) {
+  const RequestText request(call.request);
+  const std::string_view metadata = request.metadata;
+  const std::string default_name = "litellm-" + call.call_type;
+  std::string_view trace_id = raw_string_member(metadata, "existing_trace_id");
   const bool existing_trace = !trace_id.empty();
-  if (trace_id.empty()) trace_id = string_at(metadata, "trace_id");
-  if (trace_id.empty()) trace_id = string_at(payload, "litellm_call_id");
-  const double start = number_at(payload, "startTime");
-  const json::value input = generation_input(payload);
-  const json::value output = generation_output(payload);
-  const bool success = string_at(payload, "status") == "success";
+  if (trace_id.empty()) trace_id = raw_string_member(metadata, "trace_id");
+  const bool success = call.succeeded();
+  std::string input;
+  append_input(input, call, request);
+  std::string output;
+  append_output(output, call);
 
-  json::object trace{{"id", trace_id}, {"timestamp", iso_time(start)}};
-  if (!existing_trace) {
-    const std::string_view name = string_at(metadata, "trace_name");
-    trace["name"] = name.empty() ? std::string_view(default_name) : name;
-  }
-  std::string_view user = string_at(metadata, "trace_user_id");
-  if (user.empty()) user = string_at(payload, "end_user");
-  if (!user.empty()) trace["userId"] = user;
-  if (const auto session = string_at(metadata, "session_id"); !session.empty())
-    trace["sessionId"] = session;
-  if (const auto version = string_at(metadata, "trace_version"); !version.empty())
-    trace["version"] = version;
-  if (const auto* trace_metadata = metadata.if_contains("trace_metadata"))
-    trace["metadata"] = *trace_metadata;
-  trace["input"] = input;
-  trace["output"] = output;
-  if (const auto* tags = payload.if_contains("request_tags")) trace["tags"] = *tags;
-  batch.push_back(event("trace-create", std::move(trace)));
+  append_event(batch, "trace-create", now, [&](ObjectWriter& trace) {
+    string_or(trace, "id", trace_id, call.call_id);
+    append_iso_time(trace.key("timestamp"), call.start);
+    if (!existing_trace)
+      string_or(trace, "name", raw_string_member(metadata, "trace_name"), default_name);
+    const std::string_view user = raw_string_member(metadata, "trace_user_id");
+    if (!user.empty() || !call.end_user.empty()) string_or(trace, "userId", user, call.end_user);
+    optional_string(trace, "sessionId", raw_string_member(metadata, "session_id"));
+    optional_string(trace, "version", raw_string_member(metadata, "trace_version"));
+    if (const auto trace_metadata = raw_member(metadata, "trace_metadata"); !trace_metadata.empty())
+      trace.raw("metadata", trace_metadata);
+    trace.raw("input", input);
+    trace.raw("output", output);
+    append_request_tags(trace.key("tags"), request);
+  });
+  batch += ',';
 
-  std::string name(string_at(metadata, "generation_name"));
-  if (name.empty()) {
-    const auto alias = string_at(object_at(payload, "metadata"), "user_api_key_alias");
-    name = alias.empty() ? default_name : "litellm:" + std::string(alias);
-  }
-  std::string id(string_at(metadata, "generation_id"));
-  if (id.empty()) id = generation_id(start, string_at(payload, "id"));
-  const auto prompt = static_cast<std::int64_t>(number_at(payload, "prompt_tokens"));
-  const auto completion = static_cast<std::int64_t>(number_at(payload, "completion_tokens"));
-  const json::object& hidden = object_at(payload, "hidden_params");
-  json::object generation{
-      {"id", id},
-      {"traceId", trace_id},
-      {"name", name},
-      {"startTime", iso_time(start)},
-      {"endTime", iso_time(number_at(payload, "endTime"))},
-      {"completionStartTime", iso_time(number_at(payload, "completionStartTime"))},
-      {"model", string_at(payload, "model")},
-      {"modelParameters", model_parameters(object_at(payload, "model_parameters"))},
-      {"input", input},
-      {"output", output},
-      {"usage",
-       {{"input", prompt},
-        {"output", completion},
-        {"total", prompt + completion},
-        {"unit", "TOKENS"},
-        {"totalCost", number_at(payload, "response_cost")}}},
-      {"usageDetails", {{"input", prompt}, {"output", completion}, {"total", prompt + completion}}},
-      {"metadata",
-       {{"hidden_params", hidden},
-        {"litellm_response_cost", number_at(payload, "response_cost")},
-        {"api_base", string_at(payload, "api_base")},
-        {"cache_hit", false},
-        {"requester_metadata", metadata}}},
-      {"level", success ? "DEFAULT" : "ERROR"}};
-  if (!success) generation["statusMessage"] = string_at(payload, "error_str");
-  if (const auto parent = string_at(metadata, "parent_observation_id"); !parent.empty())
-    generation["parentObservationId"] = parent;
-  if (const auto version = string_at(metadata, "version"); !version.empty())
-    generation["version"] = version;
-  batch.push_back(event("generation-create", std::move(generation)));
+  append_event(batch, "generation-create", now, [&](ObjectWriter& generation) {
+    const std::string_view id = raw_string_member(metadata, "generation_id");
+    if (id.empty())
+      generation.string("id", generation_id(call.start, call.call_id));
+    else
+      generation.raw("id", id);
+    string_or(generation, "traceId", trace_id, call.call_id);
+    const std::string_view name = raw_string_member(metadata, "generation_name");
+    if (!name.empty())
+      generation.raw("name", name);
+    else if (!call.key_alias.empty())
+      generation.string("name", "litellm:" + call.key_alias);
+    else
+      generation.string("name", default_name);
+    append_iso_time(generation.key("startTime"), call.start);
+    append_iso_time(generation.key("endTime"), call.end);
+    append_iso_time(generation.key("completionStartTime"), first_token_time(call));
+    generation.string("model", payload_model(call));
+    {
+      // Scalars and string lists as they are; anything else as its JSON text.
+      ObjectWriter parameters(generation.key("modelParameters"));
+      for (const auto& [key, value] : request.model_parameters()) {
+        if (value.starts_with('{') || value.starts_with('['))
+          parameters.string(key, value);
+        else
+          parameters.raw(key, value);
+      }
+    }
+    generation.raw("input", input);
+    generation.raw("output", output);
+    const double cost = success ? call.cost : 0.0;
+    const std::int64_t total = call.prompt_tokens + call.completion_tokens;
+    {
+      ObjectWriter usage(generation.key("usage"));
+      usage.integer("input", call.prompt_tokens);
+      usage.integer("output", call.completion_tokens);
+      usage.integer("total", total);
+      usage.string("unit", "TOKENS");
+      usage.number("totalCost", cost);
+    }
+    {
+      ObjectWriter details(generation.key("usageDetails"));
+      details.integer("input", call.prompt_tokens);
+      details.integer("output", call.completion_tokens);
+      details.integer("total", total);
+    }
+    {
+      ObjectWriter meta(generation.key("metadata"));
+      append_hidden_params(meta.key("hidden_params"), call);
+      meta.number("litellm_response_cost", cost);
+      meta.string("api_base", call.api_base);
+      meta.raw("cache_hit", "false");
+      meta.raw("requester_metadata", metadata.empty() ? std::string_view("{}") : metadata);
+    }
+    generation.string("level", success ? "DEFAULT" : "ERROR");
+    if (!success)
+      generation.string("statusMessage",
+                        call.failure ? std::string_view(call.failure->message) : "");
+    optional_string(generation, "parentObservationId",
+                    raw_string_member(metadata, "parent_observation_id"));
+    optional_string(generation, "version", raw_string_member(metadata, "version"));
+  });
 }
 
 }  // namespace
 
-std::string langfuse_batch(const std::vector<json::object>& payloads) {
-  json::array batch;
-  batch.reserve(payloads.size() * 2);
-  for (const json::object& payload : payloads) add_call(batch, payload);
-  return json::serialize(json::object{{"batch", std::move(batch)}});
+std::string langfuse_batch(const std::vector<const CallFacts*>& calls) {
+  std::string now;
+  append_iso_time(now, Clock::now());
+  std::string batch;
+  std::size_t size = 64;
+  for (const CallFacts* call : calls)  // each event's input and output are written twice
+    size += 2 * payload_size_hint(*call);
+  batch.reserve(size);
+  batch += "{\"batch\":[";
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (i > 0) batch += ',';
+    add_call(batch, *calls[i], now);
+  }
+  batch += "]}";
+  return batch;
 }
 
 std::string basic_authorization(std::string_view user, std::string_view password) {

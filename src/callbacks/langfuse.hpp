@@ -1,10 +1,10 @@
 // Langfuse's public ingestion API (POST {LANGFUSE_HOST}/api/public/ingestion): one trace-create
-// and one generation-create event per call, filled from its StandardLoggingPayload the way
-// LiteLLM's langfuse callback fills them (trace_id, session_id, generation_name, tags, … from
-// the request's metadata).
+// and one generation-create event per call, filled the way LiteLLM's langfuse callback fills
+// them from the StandardLoggingPayload (trace_id, session_id, generation_name, tags, … from the
+// request's metadata). Written from the call's facts, the request's members copied as raw JSON.
 #pragma once
 
-#include <boost/json/object.hpp>
+#include "callbacks/payload.hpp"
 
 #include <string>
 #include <string_view>
@@ -12,8 +12,8 @@
 
 namespace llmux::callbacks {
 
-// The ingestion body {"batch": [...]} of these payloads.
-std::string langfuse_batch(const std::vector<boost::json::object>& payloads);
+// The ingestion body {"batch": [...]} of these calls.
+std::string langfuse_batch(const std::vector<const CallFacts*>& calls);
 
 // "Basic " + base64(public_key:secret_key).
 std::string basic_authorization(std::string_view user, std::string_view password);

@@ -1,10 +1,10 @@
 #include "callbacks/otlp.hpp"
 
+#include "base/json_string.hpp"
 #include "callbacks/json_writer.hpp"
 #include "telemetry/litellm_metrics.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <random>
 
 namespace llmux::callbacks {
@@ -35,16 +34,28 @@ bool all_zero(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c == '0'; });
 }
 
-// Ids only need to be unique, not secret: a per-thread generator seeded once from the OS.
-std::string random_hex(std::size_t bytes) {
+// Ids only need to be unique, not secret: a per-thread generator seeded once from the OS. Appends
+// `bytes` random bytes (never all zero) as a JSON string of lowercase hex.
+void append_random_hex(std::string& out, std::size_t bytes) {
   thread_local std::mt19937_64 generator{std::random_device{}()};
-  std::string hex;
-  while (hex.size() < 2 * bytes) {
-    char chunk[17];
-    std::snprintf(chunk, sizeof chunk, "%016llx", static_cast<unsigned long long>(generator()));
-    hex.append(chunk, std::min<std::size_t>(16, 2 * bytes - hex.size()));
+  constexpr char kDigits[] = "0123456789abcdef";
+  out += '"';
+  const std::size_t begin = out.size();
+  std::uint64_t any = 0;
+  for (std::size_t done = 0; done < bytes; done += 8) {
+    std::uint64_t word = generator();
+    if (bytes - done < 8) word >>= 8 * (8 - (bytes - done));
+    any |= word;
+    for (std::size_t i = std::min<std::size_t>(8, bytes - done); i-- > 0;) {
+      out += kDigits[(word >> (8 * i + 4)) & 0xf];
+      out += kDigits[(word >> (8 * i)) & 0xf];
+    }
   }
-  return all_zero(hex) ? random_hex(bytes) : hex;
+  if (any == 0) {  // all zero is invalid in W3C and OTLP: draw again
+    out.resize(begin - 1);
+    return append_random_hex(out, bytes);
+  }
+  out += '"';
 }
 
 // Unix nanoseconds as OTLP's JSON writes a 64-bit integer: a decimal string.
@@ -55,6 +66,16 @@ void append_unix_nanos(std::string& out, std::chrono::system_clock::time_point t
       static_cast<std::int64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count()));
   out += '"';
+}
+
+// The text of a JSON string literal, escapes decoded ("" for anything else).
+std::string decoded_string(std::string_view literal) {
+  if (!literal.starts_with('"')) return {};
+  if (literal.find('\\') == std::string_view::npos)
+    return std::string(literal.substr(1, literal.size() - 2));
+  boost::system::error_code ec;
+  const json::value value = json::parse(literal, ec);
+  return !ec && value.is_string() ? std::string(value.get_string()) : std::string();
 }
 
 const json::object& object_at(const json::object& object, std::string_view name) {
@@ -76,47 +97,60 @@ class AttributeWriter {
   AttributeWriter(const AttributeWriter&) = delete;
   AttributeWriter& operator=(const AttributeWriter&) = delete;
 
-  void text(std::string_view key, std::string_view value) {
-    begin(key, "stringValue");
+  // `prefix` + `key`: both literals of ours or names that need no escaping.
+  void text(std::string_view key, std::string_view value, std::string_view prefix = {}) {
+    begin(prefix, key, "stringValue");
     append_json_string(out_, value);
     out_ += "}}";
   }
   void integer(std::string_view key, std::int64_t value) {
-    begin(key, "intValue");  // 64-bit integers are JSON strings
+    begin({}, key, "intValue");  // 64-bit integers are JSON strings
     out_ += '"';
     append_number(out_, value);
     out_ += "\"}}";
   }
   void number(std::string_view key, double value) {
-    begin(key, "doubleValue");
+    begin({}, key, "doubleValue");
     append_number(out_, value);
     out_ += "}}";
   }
-  // As LiteLLM's safe_set_attribute casts a value: null as "", a structure as its JSON text.
-  void value(std::string_view key, const json::value& value) {
-    if (value.is_string()) {
-      text(key, value.get_string());
-    } else if (value.is_bool()) {
-      begin(key, "boolValue");
-      out_ += value.get_bool() ? "true}}" : "false}}";
-    } else if (value.is_int64() || value.is_uint64()) {
-      integer(key, value.to_number<std::int64_t>());
-    } else if (value.is_double()) {
-      number(key, value.get_double());
-    } else if (value.is_null()) {
-      text(key, "");
-    } else {
-      text(key, json::serialize(value));
+  // A JSON value as LiteLLM's safe_set_attribute casts it: a string, bool or number as itself,
+  // null as "", a structure as its JSON text.
+  void json_value(std::string_view key, std::string_view raw) {
+    switch (raw.empty() ? 'n' : raw.front()) {
+      case '"': return typed(key, "stringValue", raw);
+      case 't':
+      case 'f': return typed(key, "boolValue", raw);
+      case 'n': return text(key, "");
+      case '{':
+      case '[': return text(key, raw);
+      default:
+        if (raw.find_first_of(".eE") != std::string_view::npos)
+          return typed(key, "doubleValue", raw);
+        begin({}, key, "intValue");
+        out_ += '"';
+        out_ += raw;
+        out_ += "\"}}";
     }
+  }
+  // A JSON string literal as it is (quotes and escapes kept).
+  void string_literal(std::string_view key, std::string_view literal) {
+    typed(key, "stringValue", literal);
   }
 
  private:
-  void begin(std::string_view key, std::string_view type) {
+  void typed(std::string_view key, std::string_view type, std::string_view raw) {
+    begin({}, key, type);
+    out_ += raw;
+    out_ += "}}";
+  }
+  void begin(std::string_view prefix, std::string_view key, std::string_view type) {
     if (!first_) out_ += ',';
     first_ = false;
-    out_ += "{\"key\":";
-    append_json_string(out_, key);
-    out_ += ",\"value\":{\"";
+    out_ += "{\"key\":\"";
+    out_ += prefix;
+    out_ += key;
+    out_ += "\",\"value\":{\"";
     out_ += type;
     out_ += "\":";
   }
@@ -124,65 +158,167 @@ class AttributeWriter {
   bool first_ = true;
 };
 
-// A message in the GenAI conventions' form: its content as a list of parts.
-json::object genai_message(const json::object& message) {
-  std::string_view role = string_at(message, "role");
-  json::array parts;
-  if (const auto* content = message.if_contains("content")) {
-    if (content->is_string()) {
-      parts.push_back(json::object{{"type", "text"}, {"content", content->get_string()}});
-    } else if (content->is_array()) {
-      for (const json::value& part : content->get_array()) {
-        if (part.is_object())
-          parts.push_back(part);
-        else
-          parts.push_back(json::object{{"type", "text"}, {"content", json::serialize(part)}});
+// The members of a chat message that its GenAI form keeps.
+struct MessageText {
+  std::string_view role;  // a string literal other than ""; "" when absent
+  std::string_view content;
+  std::string_view id;
+  std::string_view tool_calls;
+  std::string_view tool_call_id;
+};
+
+MessageText read_message(std::string_view message) {
+  MessageText read;
+  api::for_each_member_of_valid(message, [&](std::string_view key, api::Span span) {
+    const std::string_view value = span.in(message);
+    if (key == "role")
+      read.role = value.size() > 2 && value.front() == '"' ? value : std::string_view();
+    else if (key == "content")
+      read.content = value;
+    else if (key == "id")
+      read.id = value;
+    else if (key == "tool_calls")
+      read.tool_calls = value;
+    else if (key == "tool_call_id")
+      read.tool_call_id = value;
+  });
+  return read;
+}
+
+// A message in the GenAI conventions' form: its content as a list of parts; then `finish` (a
+// string literal) as its finish_reason when there is one.
+void append_genai_message(std::string& out, std::string_view message,
+                          std::string_view finish = {}) {
+  const MessageText read = read_message(message);
+  ObjectWriter converted(out);
+  converted.raw("role", read.role.empty() ? std::string_view("\"user\"") : read.role);
+  std::string& parts = converted.key("parts");
+  parts += '[';
+  if (read.content.starts_with('"')) {
+    ObjectWriter part(parts);
+    part.string("type", "text");
+    part.raw("content", read.content);
+  } else if (read.content.starts_with('[')) {
+    bool first = true;
+    api::for_each_element(read.content, api::Span{0, read.content.size()}, [&](api::Span span) {
+      if (!first) parts += ',';
+      first = false;
+      const std::string_view element = span.in(read.content);
+      if (element.starts_with('{')) {
+        parts += element;
+      } else {
+        ObjectWriter part(parts);
+        part.string("type", "text");
+        part.string("content", element);
       }
-    }
+    });
   }
-  json::object converted{{"role", role.empty() ? std::string_view("user") : role},
-                         {"parts", std::move(parts)}};
-  for (std::string_view kept : {"id", "tool_calls", "tool_call_id"}) {
-    if (const auto* value = message.if_contains(kept)) converted[kept] = *value;
-  }
-  return converted;
+  parts += ']';
+  if (!read.id.empty()) converted.raw("id", read.id);
+  if (!read.tool_calls.empty()) converted.raw("tool_calls", read.tool_calls);
+  if (!read.tool_call_id.empty()) converted.raw("tool_call_id", read.tool_call_id);
+  if (!finish.empty()) converted.raw("finish_reason", finish);
+}
+
+// Calls `visit(element)` for each element of the JSON array `array` that is an object.
+template <class Visit>
+void for_each_object(std::string_view array, Visit&& visit) {
+  if (!array.starts_with('[')) return;
+  api::for_each_element(array, api::Span{0, array.size()}, [&](api::Span span) {
+    const std::string_view element = span.in(array);
+    if (element.starts_with('{')) visit(element);
+  });
+}
+
+// The members of an answer the span reads (a whole answer, messages logged).
+struct ResponseText {
+  std::string_view id;  // string literals other than ""; "" when absent
+  std::string_view model;
+  std::string_view choices;  // a non-empty array; "" otherwise
+};
+
+ResponseText read_response(std::string_view response) {
+  ResponseText read;
+  const auto literal = [](std::string_view value) {
+    return value.size() > 2 && value.front() == '"' ? value : std::string_view();
+  };
+  api::for_each_member_of_valid(response, [&](std::string_view key, api::Span span) {
+    const std::string_view value = span.in(response);
+    if (key == "id")
+      read.id = literal(value);
+    else if (key == "model")
+      read.model = literal(value);
+    else if (key == "choices" && !raw_first_element(value).empty())
+      read.choices = value;
+  });
+  return read;
 }
 
 // What the call was asked and answered, when message logging is on (chat calls only, as
 // LiteLLM sets them from a chat's messages and choices).
-void add_messages(AttributeWriter& attributes, const json::value* messages,
-                  const json::object& response) {
-  if (messages && messages->is_array()) {
-    json::array converted;
-    for (const json::value& message : messages->get_array()) {
-      if (message.is_object()) converted.push_back(genai_message(message.get_object()));
-    }
-    attributes.text("gen_ai.input.messages", json::serialize(converted));
+void add_messages(AttributeWriter& attributes, std::string_view messages,
+                  std::string_view choices) {
+  std::string converted;
+  if (messages.starts_with('[')) {
+    converted += '[';
+    for_each_object(messages, [&](std::string_view message) {
+      if (converted.size() > 1) converted += ',';
+      append_genai_message(converted, message);
+    });
+    converted += ']';
+    attributes.text("gen_ai.input.messages", converted);
   }
-  const auto* choices = response.if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty()) return;
-  json::array output;
-  json::array finish_reasons;
-  for (const json::value& choice : choices->get_array()) {
-    if (!choice.is_object()) continue;
-    json::object message = genai_message(object_at(choice.get_object(), "message"));
-    const std::string_view finish = string_at(choice.get_object(), "finish_reason");
+  if (choices.empty()) return;
+  converted.clear();
+  converted += '[';
+  std::string finish_reasons(1, '[');
+  for_each_object(choices, [&](std::string_view choice) {
+    std::string_view message;
+    std::string_view finish;
+    api::for_each_member_of_valid(choice, [&](std::string_view key, api::Span span) {
+      if (key == "message") message = span.in(choice);
+      if (key == "finish_reason") finish = span.in(choice);
+    });
+    if (!(finish.size() > 2 && finish.front() == '"')) finish = {};
+    if (converted.size() > 1) converted += ',';
+    append_genai_message(converted, message.starts_with('{') ? message : "{}", finish);
     if (!finish.empty()) {
-      message["finish_reason"] = finish;
-      finish_reasons.push_back(json::string(finish));
+      if (finish_reasons.size() > 1) finish_reasons += ',';
+      finish_reasons += finish;
     }
-    output.push_back(std::move(message));
+  });
+  converted += ']';
+  finish_reasons += ']';
+  attributes.text("gen_ai.output.messages", converted);
+  if (finish_reasons.size() > 2) attributes.text("gen_ai.response.finish_reasons", finish_reasons);
+}
+
+// Langfuse's observation output for a first choice that called tools: its function_call form,
+// arguments parsed (a rare answer: read with a document).
+std::string langfuse_tool_calls(std::string_view tool_calls, std::string_view response_id) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(tool_calls, ec);
+  json::array calls;
+  if (ec || !parsed.is_array()) return json::serialize(calls);
+  for (const json::value& tool_call : parsed.get_array()) {
+    if (!tool_call.is_object()) continue;
+    const json::object& function = object_at(tool_call.get_object(), "function");
+    json::value arguments = json::parse(string_at(function, "arguments"), ec);
+    if (ec || !arguments.is_object()) arguments = json::object();
+    calls.push_back(json::object{{"id", decoded_string(response_id)},
+                                 {"name", string_at(function, "name")},
+                                 {"call_id", string_at(tool_call.get_object(), "id")},
+                                 {"type", "function_call"},
+                                 {"arguments", std::move(arguments)}});
   }
-  attributes.text("gen_ai.output.messages", json::serialize(output));
-  if (!finish_reasons.empty())
-    attributes.text("gen_ai.response.finish_reasons", json::serialize(finish_reasons));
+  return json::serialize(calls);
 }
 
 // LiteLLM's langfuse_otel attributes: the request metadata's Langfuse fields under Langfuse's
 // OTel names (a list or object as its JSON text), and the observation's input and output.
 void add_langfuse_attributes(AttributeWriter& attributes, const config::OtelIdentity& identity,
-                             const CallFacts& call, const json::object& requester,
-                             const json::value* input, const json::object& response) {
+                             const CallFacts& call, std::string_view requester,
+                             std::string_view input, const ResponseText& response) {
   if (!identity.langfuse_environment.empty())
     attributes.text("langfuse.environment", identity.langfuse_environment);
   static constexpr std::pair<std::string_view, std::string_view> kMetadata[] = {
@@ -201,77 +337,87 @@ void add_langfuse_attributes(AttributeWriter& attributes, const config::OtelIden
       {"trace_version", "langfuse.trace.version"},
       {"trace_release", "langfuse.trace.release"},
       {"existing_trace_id", "langfuse.trace.existing_id"}};
-  for (const auto& [field, attribute] : kMetadata) {
-    const json::value* value = requester.if_contains(field);
-    if (!value || value->is_null()) continue;
-    if (field == "trace_id" && value->is_string()) {  // Langfuse's trace ids have no dashes
-      std::string id(value->get_string());
-      std::erase(id, '-');
-      attributes.text(attribute, id);
-    } else {
-      attributes.value(attribute, *value);
+  if (!requester.empty()) {
+    for (const auto& [field, attribute] : kMetadata) {
+      const std::string_view value = raw_member(requester, field);
+      if (value.empty() || value == "null") continue;
+      if (field == "trace_id" && value.starts_with('"')) {  // Langfuse's trace ids have no dashes
+        std::string id = decoded_string(value);
+        std::erase(id, '-');
+        attributes.text(attribute, id);
+      } else {
+        attributes.json_value(attribute, value);
+      }
     }
   }
   if (!call.log_messages) return;
-  if (input && input->is_array() && !input->get_array().empty())
-    attributes.text("langfuse.observation.input", json::serialize(*input));
-  const auto* choices = response.if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty() ||
-      !choices->get_array()[0].is_object())
-    return;
-  const json::object& message = object_at(choices->get_array()[0].get_object(), "message");
-  if (const auto* tool_calls = message.if_contains("tool_calls");
-      tool_calls && tool_calls->is_array() && !tool_calls->get_array().empty()) {
-    json::array calls;  // in Langfuse's function_call form, arguments parsed
-    for (const json::value& tool_call : tool_calls->get_array()) {
-      if (!tool_call.is_object()) continue;
-      const json::object& function = object_at(tool_call.get_object(), "function");
-      boost::system::error_code ec;
-      json::value arguments = json::parse(string_at(function, "arguments"), ec);
-      if (ec || !arguments.is_object()) arguments = json::object();
-      calls.push_back(json::object{{"id", string_at(response, "id")},
-                                   {"name", string_at(function, "name")},
-                                   {"call_id", string_at(tool_call.get_object(), "id")},
-                                   {"type", "function_call"},
-                                   {"arguments", std::move(arguments)}});
-    }
-    attributes.text("langfuse.observation.output", json::serialize(calls));
+  if (!raw_first_element(input).empty()) attributes.text("langfuse.observation.input", input);
+  const std::string_view first = raw_first_element(response.choices);
+  if (!first.starts_with('{')) return;
+  const std::string_view message_value = raw_member(first, "message");
+  const std::string_view message = message_value.starts_with('{') ? message_value : "{}";
+  const MessageText read = read_message(message);
+  if (!raw_first_element(read.tool_calls).empty()) {
+    attributes.text("langfuse.observation.output",
+                    langfuse_tool_calls(read.tool_calls, response.id));
     return;
   }
-  json::object output;
-  if (const auto role = string_at(message, "role"); !role.empty()) output["role"] = role;
-  if (const auto* content = message.if_contains("content"); content && !content->is_null())
-    output["content"] = *content;
-  if (!output.empty()) attributes.text("langfuse.observation.output", json::serialize(output));
+  const bool has_content = !read.content.empty() && read.content != "null";
+  if (read.role.empty() && !has_content) return;
+  std::string output;
+  {
+    ObjectWriter object(output);
+    if (!read.role.empty()) object.raw("role", read.role);
+    if (has_content) object.raw("content", read.content);
+  }
+  attributes.text("langfuse.observation.output", output);
+}
+
+// The request's parameters a span names, as raw JSON ("" when absent).
+struct SpanParameters {
+  std::string_view max_tokens;
+  std::string_view temperature;
+  std::string_view top_p;
+  std::string_view user;
+};
+
+SpanParameters read_parameters(std::string_view body) {
+  SpanParameters read;
+  api::for_each_member_of_valid(body, [&](std::string_view key, api::Span span) {
+    if (key == "max_tokens")
+      read.max_tokens = span.in(body);
+    else if (key == "temperature")
+      read.temperature = span.in(body);
+    else if (key == "top_p")
+      read.top_p = span.in(body);
+    else if (key == "user")
+      read.user = span.in(body);
+  });
+  return read;
 }
 
 void write_span(std::string& out, const config::OtelIdentity& identity, const CallFacts& call) {
-  // The request and the answer parsed on a stack arena (a fresh one per call).
-  alignas(16) unsigned char arena_buffer[16 * 1024];
-  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  const ParsedRequest request(call, &arena);
-  static const json::object kNone;
-  const json::object& requester = request.metadata() ? *request.metadata() : kNone;
-  const json::object& parameters = request.body();
+  const RequestText request(call.request);
   // The answer is read only where the payload carries it (a whole answer, messages logged).
-  json::value parsed_response;
-  if (call.log_messages && !call.response.empty()) {
-    boost::system::error_code ec;
-    parsed_response = json::parse(call.response, ec, &arena);
-  }
-  const json::object& response = parsed_response.is_object() ? parsed_response.get_object() : kNone;
+  const ResponseText response = call.log_messages ? read_response(call.response) : ResponseText{};
   const bool success = call.status >= 200 && call.status < 300;
   const std::optional<TraceParent> parent = parse_traceparent(call.traceparent);
-  const std::string_view name = string_at(requester, "generation_name");
+  const std::string_view name = raw_string_member(request.metadata, "generation_name");
   const bool failed_with_error = !success && call.failure;
   const std::string error_class =
       failed_with_error ? telemetry::exception_class(call.failure->kind, "") : std::string();
 
   ObjectWriter span(out);
-  span.string("traceId", parent ? parent->trace_id : random_hex(16));
-  span.string("spanId", random_hex(8));
+  if (parent)
+    span.string("traceId", parent->trace_id);
+  else
+    append_random_hex(span.key("traceId"), 16);
+  append_random_hex(span.key("spanId"), 8);
   if (parent) span.string("parentSpanId", parent->span_id);
-  span.string("name", name.empty() ? std::string_view("litellm_request") : name);
+  if (name.empty())
+    span.string("name", "litellm_request");
+  else
+    span.raw("name", name);
   span.integer("kind", kSpanKindServer);
   append_unix_nanos(span.key("startTimeUnixNano"), call.start);
   append_unix_nanos(span.key("endTimeUnixNano"), call.end);
@@ -295,14 +441,8 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
   }
 
   AttributeWriter attributes(span.key("attributes"));
-  for (const MetadataField& field : payload_metadata(call, request)) {
-    std::string attribute = "metadata.";
-    attribute += field.name;
-    if (field.value)
-      attributes.value(attribute, *field.value);
-    else
-      attributes.text(attribute, field.text);
-  }
+  for (const MetadataField& field : payload_metadata(call, request))
+    attributes.text(field.name, field.text, "metadata.");  // JSON text as it is
   std::string hidden_params;
   append_hidden_params(hidden_params, call);
   attributes.text("hidden_params", hidden_params);
@@ -314,18 +454,21 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
                                                : std::string_view(call.call_type));
   attributes.text("gen_ai.system",
                   call.provider.empty() ? std::string_view("Unknown") : call.provider);
-  for (const auto& [parameter, attribute] :
-       {std::pair{"max_tokens", "gen_ai.request.max_tokens"},
-        std::pair{"temperature", "gen_ai.request.temperature"},
-        std::pair{"top_p", "gen_ai.request.top_p"}, std::pair{"user", "llm.user"}}) {
-    if (const auto* value = parameters.if_contains(parameter)) attributes.value(attribute, *value);
+  const SpanParameters parameters = read_parameters(request.body);
+  for (const auto& [value, attribute] :
+       {std::pair{parameters.max_tokens, "gen_ai.request.max_tokens"},
+        std::pair{parameters.temperature, "gen_ai.request.temperature"},
+        std::pair{parameters.top_p, "gen_ai.request.top_p"},
+        std::pair{parameters.user, "llm.user"}}) {
+    if (!value.empty()) attributes.json_value(attribute, value);
   }
   attributes.text("llm.is_streaming", call.stream ? "True" : "False");  // LiteLLM's str(bool)
   attributes.text("gen_ai.request.id", call.call_id);
-  const std::string_view response_id = string_at(response, "id");
-  attributes.text("gen_ai.response.id", response_id.empty() ? call.call_id : response_id);
-  if (const std::string_view model = string_at(response, "model"); !model.empty())
-    attributes.text("gen_ai.response.model", model);
+  if (response.id.empty())
+    attributes.text("gen_ai.response.id", call.call_id);
+  else
+    attributes.string_literal("gen_ai.response.id", response.id);
+  if (!response.model.empty()) attributes.string_literal("gen_ai.response.model", response.model);
   if (success) {
     const std::int64_t total = call.prompt_tokens + call.completion_tokens;
     attributes.integer("llm.usage.total_tokens", total);
@@ -341,9 +484,9 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
     attributes.text("error.message", call.failure->message);
     if (!call.provider.empty()) attributes.text("error.llm_provider", call.provider);
   }
-  if (call.log_messages) add_messages(attributes, request.input(), response);
+  if (call.log_messages) add_messages(attributes, request.input, response.choices);
   if (identity.langfuse)
-    add_langfuse_attributes(attributes, identity, call, requester, request.input(), response);
+    add_langfuse_attributes(attributes, identity, call, request.metadata, request.input, response);
 }
 
 }  // namespace
@@ -367,7 +510,9 @@ std::optional<TraceParent> parse_traceparent(std::string_view header) {
 std::string otlp_traces_body(const config::OtelIdentity& identity,
                              const std::vector<const CallFacts*>& calls) {
   std::string out;
-  out.reserve(256 + 2048 * calls.size());
+  std::size_t size = 256;
+  for (const CallFacts* call : calls) size += payload_size_hint(*call);
+  out.reserve(size);
   out += "{\"resourceSpans\":[";
   {
     ObjectWriter resource_spans(out);

@@ -4,10 +4,6 @@
 #include "callbacks/json_writer.hpp"
 #include "telemetry/litellm_metrics.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <array>
 
@@ -15,28 +11,19 @@ namespace llmux::callbacks {
 
 namespace {
 
-namespace json = boost::json;
-
 std::chrono::microseconds unix_micros(std::chrono::system_clock::time_point time) {
   return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch());
 }
 
-std::string_view string_at(const json::object* object, std::string_view name) {
-  if (!object) return {};
-  const auto* value = object->if_contains(name);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
 // LiteLLM's trace id: the request's litellm_session_id / litellm_trace_id, its metadata's
-// session_id / trace_id, else one per request (here the call id).
-std::string_view trace_id(const CallFacts& call, const json::object* body,
-                          const json::object* metadata) {
-  for (std::string_view id :
-       {string_at(body, "litellm_session_id"), string_at(body, "litellm_trace_id"),
-        string_at(metadata, "session_id"), string_at(metadata, "trace_id")}) {
-    if (!id.empty()) return id;
+// session_id / trace_id (each a string other than ""), else one per request (the call id).
+void write_trace_id(ObjectWriter& payload, const CallFacts& call, const RequestText& request) {
+  for (std::string_view id : {request.litellm_session_id, request.litellm_trace_id,
+                              raw_string_member(request.metadata, "session_id"),
+                              raw_string_member(request.metadata, "trace_id")}) {
+    if (id.size() > 2 && id.front() == '"') return payload.raw("trace_id", id);
   }
-  return call.call_id;
+  payload.string("trace_id", call.call_id);
 }
 
 // The OpenAI parameters the call was made with: a list, so that a gateway field (api_key,
@@ -66,35 +53,62 @@ constexpr std::string_view kModelParameters[] = {"temperature",
                                                  "service_tier",
                                                  "top_n"};
 
+static_assert(std::size(kModelParameters) == std::tuple_size_v<decltype(RequestText::parameters)>);
+
 constexpr std::string_view kRedacted = "\"redacted-by-litellm\"";
+
+bool is_model_parameter(std::string_view name) {
+  return std::find(std::begin(kModelParameters), std::end(kModelParameters), name) !=
+         std::end(kModelParameters);
+}
 
 }  // namespace
 
-ParsedRequest::ParsedRequest(const CallFacts& call, json::storage_ptr arena) {
-  if (call.request.empty()) return;
-  boost::system::error_code ec;
-  parsed_ = json::parse(call.request, ec, std::move(arena));
+RequestText::RequestText(std::string_view text) : body(text) {
+  int input_rank = 4;  // messages, prompt, input, query: the first of these present
+  api::for_each_member_of_valid(body, [&](std::string_view key, api::Span span) {
+    const std::string_view value = span.in(body);
+    if (key == "metadata") {
+      metadata = value.starts_with('{') ? value : std::string_view();
+    } else if (key == "litellm_session_id") {
+      litellm_session_id = value;
+    } else if (key == "litellm_trace_id") {
+      litellm_trace_id = value;
+    } else if (is_model_parameter(key)) {
+      if (parameter_count < parameters.size()) parameters[parameter_count++] = {key, value};
+    } else {
+      constexpr std::string_view kInputs[] = {"messages", "prompt", "input", "query"};
+      for (int rank = 0; rank < input_rank; ++rank) {
+        if (key != kInputs[rank]) continue;
+        input = value;
+        input_rank = rank;
+      }
+    }
+  });
 }
 
-const json::object& ParsedRequest::body() const {
-  static const json::object kNoBody;
-  return parsed_.is_object() ? parsed_.get_object() : kNoBody;
+std::string_view raw_member(std::string_view object, std::string_view name) {
+  std::string_view found;
+  api::for_each_member_of_valid(object, [&](std::string_view key, api::Span value) {
+    if (key == name) found = value.in(object);
+  });
+  return found;
 }
 
-const json::object* ParsedRequest::metadata() const {
-  const auto* value = body().if_contains("metadata");
-  return value ? value->if_object() : nullptr;
+std::string_view raw_string_member(std::string_view object, std::string_view name) {
+  const std::string_view value = raw_member(object, name);
+  return value.size() > 2 && value.front() == '"' ? value : std::string_view();
 }
 
-const json::value* ParsedRequest::input() const {
-  for (const char* name : {"messages", "prompt", "input", "query"}) {
-    if (const auto* value = body().if_contains(name)) return value;
-  }
-  return nullptr;
+std::string_view raw_first_element(std::string_view array) {
+  std::size_t begin = api::detail::skip_spaces(array, 0, array.size());
+  if (begin >= array.size() || array[begin] != '[') return {};
+  begin = api::detail::skip_spaces(array, begin + 1, array.size());
+  if (begin >= array.size() || array[begin] == ']') return {};
+  return array.substr(begin, api::detail::end_of_valid_value(array, begin) - begin);
 }
 
-std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const ParsedRequest& request) {
-  const json::object* requester = request.metadata();
+std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const RequestText& request) {
   return {{{"user_api_key_hash", call.key_hash},
            {"user_api_key_alias", call.key_alias},
            {"user_api_key_team_id", call.team_id},
@@ -103,9 +117,8 @@ std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const Parse
            {"user_api_key_request_route", call.route},
            {"user_agent", call.user_agent},
            {.name = "requester_metadata",
-            .text = requester ? std::string_view() : std::string_view("{}"),
-            .is_json = !requester,
-            .value = requester ? &request.body().at("metadata") : nullptr},
+            .text = request.metadata.empty() ? std::string_view("{}") : request.metadata,
+            .is_json = true},
            {.name = "applied_guardrails", .text = "[]", .is_json = true}}};
 }
 
@@ -121,7 +134,7 @@ void append_hidden_params(std::string& out, const CallFacts& call) {
       unix_micros(call.end) - unix_micros(call.start) -
           (reached ? std::chrono::duration_cast<std::chrono::microseconds>(call.upstream_time)
                    : std::chrono::microseconds(0)));
-  hidden.number("litellm_overhead_time_ms", static_cast<double>(overhead.count()) / 1000);
+  hidden.decimal("litellm_overhead_time_ms", overhead.count(), 3);
   if (reached)
     hidden.string("litellm_model_name", call.provider + '/' + call.upstream_model);
   else
@@ -132,36 +145,47 @@ std::string_view payload_model(const CallFacts& call) {
   return call.model_id.empty() ? call.model_group : call.upstream_model;
 }
 
-std::string standard_logging_payload(const CallFacts& call) {
-  // The request parsed on a stack arena (a fresh one per document), so most bodies cost no heap.
-  alignas(16) unsigned char arena_buffer[16 * 1024];
-  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  const ParsedRequest request(call, &arena);
-  const json::object& body = request.body();
-  const json::object* metadata = request.metadata();
-  const bool success = call.status >= 200 && call.status < 300;
+std::chrono::system_clock::time_point first_token_time(const CallFacts& call) {
   const bool reached = !call.model_id.empty();
+  return call.stream && reached
+             ? call.start + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                call.upstream_time)
+             : call.end;
+}
+
+std::size_t payload_size_hint(const CallFacts& call) {
+  return 3072 + call.request.size() + (call.log_messages ? call.response.size() : 0);
+}
+
+std::string standard_logging_payload(const CallFacts& call) {
+  std::string out;
+  out.reserve(payload_size_hint(call));
+  append_standard_logging_payload(out, call);
+  return out;
+}
+
+void append_standard_logging_payload(std::string& out, const CallFacts& call) {
+  const RequestText request(call.request);
+  const bool success = call.status >= 200 && call.status < 300;
   const auto start = unix_micros(call.start);
   const auto end = unix_micros(call.end);
-  const auto upstream = std::chrono::duration_cast<std::chrono::microseconds>(call.upstream_time);
-  // A stream's first frame came when its upstream time ended; a whole answer at its end.
-  const auto first_token = call.stream && reached ? start + upstream : end;
+  const auto first_token = unix_micros(first_token_time(call));
 
-  std::string out;
-  out.reserve(1024 + call.request.size() + (call.log_messages ? call.response.size() : 0));
   {
     ObjectWriter payload(out);
     payload.string("id", call.call_id);
-    payload.string("trace_id", trace_id(call, &body, metadata));
+    write_trace_id(payload, call, request);
     payload.string("litellm_call_id", call.call_id);
     payload.string("call_type", call.call_type);
-    payload.raw("stream", call.stream ? "true" : "null");
-    payload.string("status", success ? "success" : "failure");
-    {
-      ObjectWriter fields(payload.key("status_fields"));
-      fields.string("llm_api_status", success ? "success" : "failure");
-      fields.string("guardrail_status", "not_run");
-    }
+    payload.members(success ? R"("status":"success","status_fields":{"llm_api_status":"success",)"
+                              R"("guardrail_status":"not_run"})"
+                            : R"("status":"failure","status_fields":{"llm_api_status":"failure",)"
+                              R"("guardrail_status":"not_run"})");
+    // What llmux does not do (no cache, no client address kept), in one run of text.
+    payload.members(call.stream ? R"("stream":true,"cache_hit":false,"cache_key":null,)"
+                                  R"("saved_cache_cost":0.0,"requester_ip_address":null)"
+                                : R"("stream":null,"cache_hit":false,"cache_key":null,)"
+                                  R"("saved_cache_cost":0.0,"requester_ip_address":null)");
     payload.string_or_null("custom_llm_provider", call.provider);
     payload.number("response_cost", success ? call.cost : 0.0);
     payload.integer("total_tokens", call.prompt_tokens + call.completion_tokens);
@@ -178,49 +202,25 @@ std::string standard_logging_payload(const CallFacts& call) {
     {
       ObjectWriter meta(payload.key("metadata"));
       for (const MetadataField& field : payload_metadata(call, request)) {
-        if (field.value)
-          meta.value(field.name, *field.value);
-        else if (field.is_json)
+        if (field.is_json)
           meta.raw(field.name, field.text);
         else
           meta.string_or_null(field.name, field.text);
       }
     }
-    payload.raw("cache_hit", "false");
-    payload.raw("cache_key", "null");
-    payload.number("saved_cache_cost", 0.0);
-    {
-      std::string& tags = payload.key("request_tags");
-      tags += '[';
-      if (const auto* listed = metadata ? metadata->if_contains("tags") : nullptr;
-          listed && listed->is_array()) {
-        bool first = true;
-        for (const json::value& tag : listed->get_array()) {
-          if (!tag.is_string()) continue;
-          if (!first) tags += ',';
-          first = false;
-          append_json_string(tags, tag.get_string());
-        }
-      }
-      tags += ']';
-    }
+    append_request_tags(payload.key("request_tags"), request);
     payload.string("end_user", call.end_user);
-    payload.raw("requester_ip_address", "null");
     payload.string_or_null("user_agent", call.user_agent);
-    const json::value* input = request.input();
     if (!call.log_messages)
       payload.raw("messages", kRedacted);
-    else if (input)
-      payload.value("messages", *input);
     else
-      payload.raw("messages", "null");
+      payload.raw("messages", request.input.empty() ? std::string_view("null") : request.input);
     if (call.response.empty())
       payload.raw("response", "null");
     else
       payload.raw("response", call.log_messages ? std::string_view(call.response) : kRedacted);
     if (success || !call.failure) {
-      payload.raw("error_str", "null");
-      payload.raw("error_information", "null");
+      payload.members(R"("error_str":null,"error_information":null)");
     } else {
       payload.string("error_str", call.failure->message);
       ObjectWriter error(payload.key("error_information"));
@@ -231,16 +231,26 @@ std::string standard_logging_payload(const CallFacts& call) {
     }
     {
       ObjectWriter parameters(payload.key("model_parameters"));
-      for (const auto& [name, value] : body) {
-        if (std::find(std::begin(kModelParameters), std::end(kModelParameters),
-                      std::string_view(name)) != std::end(kModelParameters)) {
-          parameters.value(name, value);
-        }
-      }
+      for (const auto& [name, value] : request.model_parameters()) parameters.raw(name, value);
     }
     append_hidden_params(payload.key("hidden_params"), call);
   }
-  return out;
+}
+
+void append_request_tags(std::string& out, const RequestText& request) {
+  out += '[';
+  const std::string_view tags = raw_member(request.metadata, "tags");
+  if (tags.starts_with('[')) {
+    bool first = true;
+    api::for_each_element(tags, api::Span{0, tags.size()}, [&](api::Span tag) {
+      const std::string_view text = tag.in(tags);
+      if (!text.starts_with('"')) return;  // LiteLLM keeps the string tags
+      if (!first) out += ',';
+      first = false;
+      out += text;
+    });
+  }
+  out += ']';
 }
 
 }  // namespace llmux::callbacks

@@ -1,20 +1,20 @@
 // LiteLLM's StandardLoggingPayload of one finished call: the record every logging callback
 // receives (docs/OBSERVABILITY.md lists the fields llmux fills). The request path only copies the
 // call's facts (CallFacts: a few strings and the request's and answer's bytes); the exporter
-// thread parses and writes the payload. Keys are named by their SHA-256, never by their value.
+// thread writes the payload from them, copying the request's members as raw JSON text. Keys are
+// named by their SHA-256, never by their value.
 #pragma once
 
+#include "api/json_scan.hpp"
 #include "base/error.hpp"
 #include "config/config.hpp"
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,34 +58,63 @@ struct CallFacts {
 };
 
 std::string standard_logging_payload(const CallFacts& call);
+// The same payload appended to `out` (a batch's body is written in place).
+void append_standard_logging_payload(std::string& out, const CallFacts& call);
+// About how many bytes the payload takes (at least that, mostly): what a batch reserves.
+std::size_t payload_size_hint(const CallFacts& call);
 
-// A call's request body parsed once (on `arena`, which must outlive it), for what the payload and
-// an OTLP span read from it.
-class ParsedRequest {
- public:
-  ParsedRequest(const CallFacts& call, boost::json::storage_ptr arena);
-  const boost::json::object& body() const;
-  const boost::json::object* metadata() const;  // the request's `metadata`, as sent
-  const boost::json::value* input() const;      // chat messages, a prompt, an input or a query
-
- private:
-  boost::json::value parsed_;
+// A call's request body read as text, without building a document: the raw JSON of the members
+// the payload, a Langfuse event and a span take from it. The body is well-formed JSON (the
+// request path keeps its text only after parse_request accepted it), so only strings and
+// nesting are followed.
+struct RequestText {
+  explicit RequestText(std::string_view body);
+  std::string_view body;
+  std::string_view metadata;  // the request's `metadata` object, as sent; "" when none
+  std::string_view input;     // chat messages, a prompt, an input or a query; "" when none
+  std::string_view litellm_session_id;  // raw JSON values; "" when absent
+  std::string_view litellm_trace_id;
+  // The members that are OpenAI parameters of the payload's `model_parameters` list (a fixed
+  // list, so that a gateway field such as a client's api_key never reaches a log), in order.
+  struct Member {
+    std::string_view name;
+    std::string_view value;  // raw JSON
+  };
+  std::array<Member, 24> parameters;  // as many as the list has names
+  std::size_t parameter_count = 0;
+  std::span<const Member> model_parameters() const { return {parameters.data(), parameter_count}; }
 };
 
-// One member of the payload's `metadata`: a string (empty: null), JSON text, or a request value.
+// The raw JSON of the member `name` of the well-formed JSON object `object`; "" when absent (or
+// when `object` is not an object). Keys are matched as written.
+std::string_view raw_member(std::string_view object, std::string_view name);
+// The member's value as its JSON string literal (quotes and escapes kept) when it is a string
+// other than ""; else "".
+std::string_view raw_string_member(std::string_view object, std::string_view name);
+// The raw JSON of the first element of the well-formed JSON array `array`; "" when it is empty
+// or not an array.
+std::string_view raw_first_element(std::string_view array);
+
+// The payload's `request_tags`: the string members of the request metadata's `tags`, a JSON array.
+void append_request_tags(std::string& out, const RequestText& request);
+
+// One member of the payload's `metadata`: a string (empty: null), or JSON text.
 struct MetadataField {
   std::string_view name;
   std::string_view text;
-  bool is_json = false;                       // `text` is JSON text, not a string
-  const boost::json::value* value = nullptr;  // set: the member is this value
+  bool is_json = false;  // `text` is JSON text, not a string
 };
 // The payload's `metadata` members, in order (the OTLP span has one attribute per member).
-std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const ParsedRequest& request);
+std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const RequestText& request);
 
 // The payload's `hidden_params` object as JSON text (also the span's `hidden_params` attribute).
 void append_hidden_params(std::string& out, const CallFacts& call);
 
 // The payload's `model`: the upstream's name, or the group asked for when none was reached.
 std::string_view payload_model(const CallFacts& call);
+
+// The payload's completionStartTime: a stream's first frame came when its upstream time ended,
+// a whole answer at its end.
+std::chrono::system_clock::time_point first_token_time(const CallFacts& call);
 
 }  // namespace llmux::callbacks

@@ -131,6 +131,38 @@ TEST(OtlpTraces, ASuccessfulCallIsOneSpanInOtlpsJsonMapping) {
   EXPECT_EQ(json::serialize(fixture.body()).find("sk-client-secret"), std::string::npos);
 }
 
+TEST(OtlpTraces, TheRequestsMembersAreReadAsTheClientWroteThem) {
+  Fixture fixture;
+  // Whitespace, escapes, content parts and a tool's message: the same values reach the span.
+  fixture.call.request = R"({ "messages" : [
+      {"role":"user", "content":[ {"type":"text","text":"caf\u00e9"}, "loose" ]},
+      {"role":"tool", "tool_call_id":"c-1", "content":"42"},
+      {"content":"no role"} ],
+    "max_tokens" : 20, "top_p" : 1e-1, "user" : null,
+    "metadata" : { "generation_name" : "tri\"age" } })";
+  fixture.call.response = R"({"id":"r-1","choices":[{"finish_reason":"length"},
+    {"message":{"role":"assistant","content":"x"},"finish_reason":null}]})";
+  const json::object span = fixture.span();
+  EXPECT_EQ(span.at("name"), "tri\"age");
+  const auto attributes = attributes_of(span);
+  EXPECT_EQ(attributes.at("gen_ai.request.max_tokens"), integer("20"));
+  EXPECT_EQ(attributes.at("gen_ai.request.top_p"), json::parse(R"({"doubleValue":0.1})"));
+  EXPECT_EQ(attributes.at("llm.user"), text(""));  // null, as LiteLLM casts it
+  EXPECT_EQ(json::parse(attributes.at("gen_ai.input.messages").at("stringValue").as_string()),
+            json::parse(R"([
+              {"role":"user","parts":[{"type":"text","text":"café"},
+                                      {"type":"text","content":"\"loose\""}]},
+              {"role":"tool","parts":[{"type":"text","content":"42"}],"tool_call_id":"c-1"},
+              {"role":"user","parts":[{"type":"text","content":"no role"}]}])"));
+  EXPECT_EQ(json::parse(attributes.at("gen_ai.output.messages").at("stringValue").as_string()),
+            json::parse(R"([{"role":"user","parts":[],"finish_reason":"length"},
+                            {"role":"assistant","parts":[{"type":"text","content":"x"}]}])"));
+  EXPECT_EQ(attributes.at("gen_ai.response.finish_reasons"), text(R"(["length"])"));
+  EXPECT_EQ(attributes.at("gen_ai.response.id"), text("r-1"));
+  EXPECT_EQ(json::parse(attributes.at("metadata.requester_metadata").at("stringValue").as_string()),
+            json::parse(R"({"generation_name":"tri\"age"})"));
+}
+
 TEST(OtlpTraces, WithoutMessageLoggingNoPromptOrCompletionIsExported) {
   Fixture fixture;
   fixture.call.log_messages = false;

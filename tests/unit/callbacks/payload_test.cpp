@@ -110,5 +110,35 @@ TEST(LoggingPayload, AFailureCarriesItsErrorAndNoCost) {
                             "llm_provider":"openai","error_message":"slow down"})"));
 }
 
+TEST(LoggingPayload, TheRequestsMembersAreCopiedAsTheClientWroteThem) {
+  Fixture call;
+  // Whitespace, escapes and non-ASCII text: the same JSON values reach the payload.
+  call.call.request =
+      "{ \"model\" : \"gpt\", \"litellm_trace_id\" : \"tr\\u00e9\",\n"
+      "  \"messages\" : [ {\"role\":\"user\", \"content\":\"caf\xc3\xa9 \\\"x\\\"\"} ],"
+      "  \"metadata\" : { \"tags\" : [ \"a\", {\"no\":1}, \"b\" ] },"
+      "  \"seed\" : 7, \"tools\" : [ ], \"api_key\" : \"sk-client-secret\" }";
+  const json::object p = call.payload();
+  EXPECT_EQ(p.at("trace_id"), "tr\xc3\xa9");
+  EXPECT_EQ(p.at("messages"),
+            json::parse("[{\"role\":\"user\",\"content\":\"caf\xc3\xa9 \\\"x\\\"\"}]"));
+  EXPECT_EQ(p.at("request_tags"), (json::array{"a", "b"}));
+  EXPECT_EQ(p.at("model_parameters"), json::parse(R"({"seed":7,"tools":[]})"));
+  EXPECT_EQ(p.at("metadata").at("requester_metadata"),
+            json::parse(R"({"tags":["a",{"no":1},"b"]})"));
+  EXPECT_EQ(json::serialize(p).find("sk-client-secret"), std::string::npos);
+}
+
+TEST(LoggingPayload, WithoutABodyOrMetadataTheFieldsAreEmpty) {
+  Fixture call;
+  call.call.request.clear();  // refused before its body was read
+  const json::object p = call.payload();
+  EXPECT_EQ(p.at("trace_id"), "call-1");
+  EXPECT_TRUE(p.at("messages").is_null());
+  EXPECT_EQ(p.at("request_tags"), json::array());
+  EXPECT_EQ(p.at("model_parameters"), json::object());
+  EXPECT_EQ(p.at("metadata").at("requester_metadata"), json::object());
+}
+
 }  // namespace
 }  // namespace llmux::callbacks
