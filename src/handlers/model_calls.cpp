@@ -32,8 +32,11 @@ class ExchangeSink final : public relay::Sink {
   ExchangeSink(server::Exchange& exchange, CallRecord& record, Dialect& dialect, CacheFill* fill)
       : exchange_(exchange), record_(record), dialect_(dialect), fill_(fill) {}
 
+  // An answer in the client's dialect (a passed-through call's) is not a chat answer the cache
+  // could replay: only chat answers are stored.
   asio::awaitable<void> answer(std::string chat_answer) override {
-    if (fill_) co_await fill_->cache.store(fill_->ticket, chat_answer, record_.outcome.usage);
+    if (fill_ && !record_.outcome.native)
+      co_await fill_->cache.store(fill_->ticket, chat_answer, record_.outcome.usage);
     auto translated =
         dialect_.answer(std::move(chat_answer), record_.outcome.usage, record_.outcome.native);
     if (!translated) co_return co_await refuse(translated.error());
@@ -47,7 +50,7 @@ class ExchangeSink final : public relay::Sink {
   }
 
   asio::awaitable<bool> stream(std::string_view chat_frames, bool last) override {
-    if (fill_) {
+    if (fill_ && !record_.outcome.native) {
       fill_->assembler.feed(chat_frames);
       if (last) {
         const api::Usage& usage = record_.outcome.usage;
@@ -237,7 +240,8 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
 
   // The response cache (docs/CACHING.md): a hit is the answer; a miss is relayed and stored.
   std::optional<cache::Ticket> ticket;
-  if (cache_) {
+  // A call whose chat form left something out is not the call that form's cached answer answered.
+  if (cache_ && !request->left_out_of_chat) {
     const cache::ControlSources sources{.cache_control = exchange.header("cache-control"),
                                         .key_controls = caller->key && caller->key->cache_controls
                                                             ? &*caller->key->cache_controls
