@@ -109,9 +109,8 @@ class Provider {
   // Whether encode takes Endpoint::rerank (Cohere's rerank API); the gateway refuses it otherwise.
   virtual bool serves_rerank() const { return false; }
   // Whether the upstream speaks an ingress dialect's API itself (Anthropic's Messages API, OpenAI's
-  // Responses API): then
-  // the relay hands encode, decode and the stream decoder the client's own request
-  // (api::Request::native), and they pass the call and its answer through in that dialect.
+  // Responses API): then the relay hands encode, decode and the stream decoder the client's own
+  // request (api::Request::native), and they pass the call and its answer through in that dialect.
   virtual bool speaks(api::Endpoint /*dialect*/) const { return false; }
 };
 
