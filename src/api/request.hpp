@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +40,10 @@ struct Request {
   // The client's headers that such a deployment is sent too (Anthropic's anthropic-beta and
   // anthropic-version), lower-case names; set on the client's own request.
   std::vector<std::pair<std::string, std::string>> native_headers;
+  // What the chat form of an ingress dialect's call had to leave out (the first such part, as
+  // the 400 it is): a deployment sent the chat form refuses the call with it; one that speaks the
+  // dialect is sent the client's call whole (`native`).
+  std::optional<Error> left_out_of_chat;
 };
 
 // Parses and validates `text` for `endpoint`. `model_override` (non-empty) stands in for the

@@ -1,7 +1,7 @@
 // OpenAI's Responses API as clients send it to the gateway (POST /v1/responses): the body's
-// validation, the call as a chat completion (every deployment is sent that), and their chat
-// answers and chunks back as a response object and its typed events. docs/DIALECTS.md lists what
-// is translated and what is not.
+// validation, the call as a chat completion (what every deployment but OpenAI's and Azure's is
+// sent) or as those are sent it, and chat answers and chunks back as a response object and its
+// typed events. docs/DIALECTS.md lists what is translated and what is passed through.
 #pragma once
 
 #include "api/usage.hpp"
@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +29,25 @@ boost::json::array input_items(const boost::json::object& body);
 // (consecutive function calls as one assistant turn, function_call_output → tool messages),
 // function tools, tool_choice, max_output_tokens, text.format → response_format,
 // reasoning.effort → reasoning_effort; a stream asks for its usage. Fails (400) on what a chat
-// completion cannot carry: built-in tools, item references, files by id.
-Result<boost::json::object> responses_to_chat(const boost::json::object& body);
+// completion cannot carry: built-in tools, item references, files by id — or, with `left_out`,
+// leaves them out and keeps there the first such refusal (the call can still go whole to a
+// deployment that speaks the Responses API).
+Result<boost::json::object> responses_to_chat(const boost::json::object& body,
+                                              std::optional<Error>* left_out = nullptr);
+
+// The call as a deployment that speaks the Responses API is sent it (the gateway keeps the
+// conversation): `store: false`, no `previous_response_id` (its conversation is in `input`
+// already: its first `restored_items` items), and those items without their ids and statuses,
+// reasoning items without encrypted_content left out (nothing upstream could resolve them).
+boost::json::object responses_pass_through_body(const boost::json::object& body,
+                                                std::size_t restored_items);
+
+// A response object's text (a passed-through call's) with its `store` and `previous_response_id`
+// set to what the client's call says (JSON text: the deployment was sent `store: false` and no
+// previous_response_id), every other byte as the deployment wrote it; a member it lacks stays
+// absent.
+std::string with_client_settings(std::string_view response, std::string_view store,
+                                 std::string_view previous_response_id);
 
 // A chat completion answer → a response object: reasoning, message and function_call output
 // items, status (incomplete with its reason for a length or content-filter finish), usage, and

@@ -1,13 +1,16 @@
 #include "api/responses.hpp"
 
 #include "api/chat_reading.hpp"
+#include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "base/json_string.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <chrono>
+#include <utility>
 
 namespace llmux::api {
 
@@ -367,6 +370,32 @@ std::string responses_stream_error(const Error& error, std::int64_t sequence_num
       {"param", error.param.empty() ? json::value(nullptr) : json::value(error.param)},
       {"sequence_number", sequence_number}};
   return "event: error\ndata: " + json::serialize(data) + "\n\n";
+}
+
+std::string with_client_settings(std::string_view response, std::string_view store,
+                                 std::string_view previous_response_id) {
+  struct Splice {
+    Span at;
+    std::string_view value;
+  };
+  std::array<Splice, 2> splices;
+  std::size_t count = 0;
+  for_each_member_of_valid(response, [&](std::string_view key, Span value) {
+    if (count == splices.size()) return;
+    if (key == "store") splices[count++] = {value, store};
+    if (key == "previous_response_id") splices[count++] = {value, previous_response_id};
+  });
+  if (count == 2 && splices[1].at.begin < splices[0].at.begin) std::swap(splices[0], splices[1]);
+  std::string out;
+  out.reserve(response.size() + store.size() + previous_response_id.size());
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    out.append(response.substr(from, splices[i].at.begin - from));
+    out.append(splices[i].value);
+    from = splices[i].at.end;
+  }
+  out.append(response.substr(from));
+  return out;
 }
 
 }  // namespace llmux::api

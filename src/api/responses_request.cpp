@@ -82,8 +82,17 @@ Error not_translatable(std::string what, std::string param = "input") {
                  std::move(param));
 }
 
+// Where what a chat completion cannot carry goes: without `left_out` the translation fails with
+// it; with it, the part is skipped and the first such refusal kept there.
+Result<void> leave_out(Error refusal, std::optional<Error>* left_out) {
+  if (!left_out) return refusal;
+  if (!*left_out) *left_out = std::move(refusal);
+  return {};
+}
+
 // A message item's content → chat content: a string, or parts.
-Result<json::value> chat_content(const json::value& content, bool assistant) {
+Result<json::value> chat_content(const json::value& content, bool assistant,
+                                 std::optional<Error>* left_out) {
   if (content.is_string()) return json::value(content);
   json::array parts;
   std::string text;  // an assistant's text parts, joined
@@ -100,18 +109,31 @@ Result<json::value> chat_content(const json::value& content, bool assistant) {
       text += string_of(*part, "refusal");
     } else if (type == "input_image") {
       const auto url = string_of(*part, "image_url");
-      if (url.empty()) return not_translatable("An input_image given by file id");
+      if (url.empty()) {
+        if (auto skipped = leave_out(not_translatable("An input_image given by file id"), left_out);
+            !skipped)
+          return skipped.error();
+        continue;
+      }
       json::object image{{"url", url}};
       if (const auto detail = string_of(*part, "detail"); !detail.empty()) image["detail"] = detail;
       parts.push_back(json::object{{"type", "image_url"}, {"image_url", std::move(image)}});
     } else if (type == "input_file") {
       const auto data = string_of(*part, "file_data");
-      if (data.empty()) return not_translatable("An input_file given by file id or URL");
+      if (data.empty()) {
+        if (auto skipped =
+                leave_out(not_translatable("An input_file given by file id or URL"), left_out);
+            !skipped)
+          return skipped.error();
+        continue;
+      }
       json::object file{{"file_data", data}};
       if (const auto name = string_of(*part, "filename"); !name.empty()) file["filename"] = name;
       parts.push_back(json::object{{"type", "file"}, {"file", std::move(file)}});
-    } else {
-      return not_translatable("A '" + std::string(type) + "' content part");
+    } else if (auto skipped = leave_out(
+                   not_translatable("A '" + std::string(type) + "' content part"), left_out);
+               !skipped) {
+      return skipped.error();
     }
   }
   if (assistant) return json::value(text);
@@ -129,13 +151,14 @@ std::string tool_output(const json::value& output) {
   return text;
 }
 
-Result<void> add_item(const json::object& item, json::array& messages) {
+Result<void> add_item(const json::object& item, json::array& messages,
+                      std::optional<Error>* left_out) {
   const auto type = item_type(item);
   if (type == "message") {
     std::string_view role = string_of(item, "role");
     const bool assistant = role == "assistant";
     if (role == "developer") role = "system";  // not every chat provider knows developer
-    auto content = chat_content(item.at("content"), assistant);
+    auto content = chat_content(item.at("content"), assistant, left_out);
     if (!content) return content.error();
     messages.push_back(json::object{{"role", role}, {"content", std::move(*content)}});
     return {};
@@ -167,16 +190,21 @@ Result<void> add_item(const json::object& item, json::array& messages) {
     return {};
   }
   if (type == "reasoning") return {};  // the model's own: another one cannot read it
-  return not_translatable("An input item of type '" + std::string(type) + "'");
+  return leave_out(not_translatable("An input item of type '" + std::string(type) + "'"), left_out);
 }
 
-Result<json::array> chat_tools(const json::array& tools) {
+Result<json::array> chat_tools(const json::array& tools, std::optional<Error>* left_out) {
   json::array translated;
   for (const auto& tool_value : tools) {
     const auto& tool = tool_value.get_object();
     const auto type = string_of(tool, "type");
-    if (type != "function")
-      return not_translatable("The '" + std::string(type) + "' tool", "tools");
+    if (type != "function") {
+      if (auto skipped = leave_out(
+              not_translatable("The '" + std::string(type) + "' tool", "tools"), left_out);
+          !skipped)
+        return skipped.error();
+      continue;
+    }
     json::object function{{"name", string_of(tool, "name")}};
     if (const auto description = string_of(tool, "description"); !description.empty())
       function["description"] = description;
@@ -266,25 +294,27 @@ json::array input_items(const json::object& body) {
   return {};
 }
 
-Result<json::object> responses_to_chat(const json::object& body) {
+Result<json::object> responses_to_chat(const json::object& body, std::optional<Error>* left_out) {
   json::array messages;
   if (const auto instructions = string_of(body, "instructions"); !instructions.empty())
     messages.push_back(json::object{{"role", "system"}, {"content", instructions}});
   for (const auto& item : input_items(body)) {
     if (!item.is_object()) continue;
-    if (auto added = add_item(item.get_object(), messages); !added) return added.error();
+    if (auto added = add_item(item.get_object(), messages, left_out); !added) return added.error();
   }
   json::object chat{{"model", body.at("model")}, {"messages", std::move(messages)}};
   if (const auto* tools = body.if_contains("tools");
       tools && tools->is_array() && !tools->get_array().empty()) {
-    auto translated = chat_tools(tools->get_array());
+    auto translated = chat_tools(tools->get_array(), left_out);
     if (!translated) return translated.error();
-    chat["tools"] = std::move(*translated);
-    if (const auto* choice = body.if_contains("tool_choice"); !is_null_or_absent(choice))
-      chat["tool_choice"] = chat_tool_choice(*choice);
-    if (const auto* parallel = body.if_contains("parallel_tool_calls");
-        parallel && parallel->is_bool())
-      chat["parallel_tool_calls"] = *parallel;
+    if (!translated->empty()) {
+      chat["tools"] = std::move(*translated);
+      if (const auto* choice = body.if_contains("tool_choice"); !is_null_or_absent(choice))
+        chat["tool_choice"] = chat_tool_choice(*choice);
+      if (const auto* parallel = body.if_contains("parallel_tool_calls");
+          parallel && parallel->is_bool())
+        chat["parallel_tool_calls"] = *parallel;
+    }
   }
   if (const auto* max = body.if_contains("max_output_tokens"); !is_null_or_absent(max))
     chat["max_tokens"] = *max;
@@ -310,6 +340,33 @@ Result<json::object> responses_to_chat(const json::object& body) {
     chat["stream_options"] = json::object{{"include_usage", true}};
   }
   return chat;
+}
+
+json::object responses_pass_through_body(const json::object& body, std::size_t restored_items) {
+  json::object sent = body;
+  sent.erase("previous_response_id");
+  sent["store"] = false;
+  if (restored_items == 0) return sent;
+  json::array input;
+  std::size_t index = 0;
+  for (const auto& value : input_items(body)) {
+    const auto* item = value.if_object();
+    if (index++ >= restored_items || !item) {
+      input.push_back(value);
+      continue;
+    }
+    // Nothing is stored upstream: a stored item goes by its content, never by its id, and
+    // reasoning only with the encrypted_content the deployment can read back.
+    if (item_type(*item) == "reasoning" &&
+        is_null_or_absent(item->if_contains("encrypted_content")))
+      continue;
+    json::object replayed = *item;
+    replayed.erase("id");
+    replayed.erase("status");
+    input.push_back(std::move(replayed));
+  }
+  sent["input"] = std::move(input);
+  return sent;
 }
 
 }  // namespace llmux::api

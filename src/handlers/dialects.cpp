@@ -1,6 +1,7 @@
 #include "handlers/dialects.hpp"
 
 #include "api/error_body.hpp"
+#include "api/json_scan.hpp"
 #include "base/ids.hpp"
 #include "providers/params.hpp"
 
@@ -139,7 +140,89 @@ json::array with_item_ids(json::array items) {
   return items;
 }
 
+std::string_view string_member(const json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
+}
+
+// The input's item_reference items that name an item of the conversation continued: that item's
+// content (without its id and status: it is a new item of this call).
+void resolve_item_references(json::array& input, const json::array& conversation) {
+  for (auto& value : input) {
+    const auto* item = value.if_object();
+    if (!item || string_member(*item, "type") != "item_reference") continue;
+    const auto id = string_member(*item, "id");
+    for (const auto& stored : conversation) {
+      const auto* stored_item = stored.if_object();
+      if (stored_item && !id.empty() && string_member(*stored_item, "id") == id) {
+        json::object resolved = *stored_item;
+        resolved.erase("id");
+        resolved.erase("status");
+        value = std::move(resolved);
+        break;
+      }
+    }
+  }
+}
+
+// A JSON object's top-level "id" (a response's), from its text.
+std::string top_level_id(std::string_view text) {
+  std::string id;
+  api::for_each_member_of_valid(text, [&](std::string_view key, api::Span value) {
+    const auto quoted = value.in(text);
+    if (key == "id" && id.empty() && quoted.size() >= 2 && quoted.front() == '"')
+      id = quoted.substr(1, quoted.size() - 2);
+  });
+  return id;
+}
+
 }  // namespace
+
+std::string_view PassedResponseStream::frames(std::string_view upstream_frames) {
+  out_.clear();
+  parser_.feed(upstream_frames, *this);
+  return out_;
+}
+
+void PassedResponseStream::dispatch(const providers::wire::SseEventView& event) {
+  ++count_;
+  const bool final = event.event == "response.completed" || event.event == "response.incomplete";
+  // The events that carry the whole response: only those are read.
+  const bool carries_response = final || event.event == "response.created" ||
+                                event.event == "response.in_progress" ||
+                                event.event == "response.queued";
+  std::string rewritten;
+  if (carries_response) {
+    api::for_each_member_of_valid(event.data, [&](std::string_view key, api::Span value) {
+      if (key != "response" || !rewritten.empty()) return;
+      std::string response =
+          api::with_client_settings(value.in(event.data), store_, previous_response_id_);
+      rewritten.append(event.data.substr(0, value.begin));
+      rewritten.append(response);
+      rewritten.append(event.data.substr(value.end));
+      if (final) final_ = std::move(response);
+    });
+  }
+  if (!event.event.empty()) {
+    out_ += "event: ";
+    out_ += event.event;
+    out_ += '\n';
+  }
+  providers::wire::append_data_event(out_, rewritten.empty() ? event.data : rewritten);
+}
+
+void ResponsesDialect::keep(std::string response) {
+  if (stateful_ && store_) to_keep_ = std::move(response);
+}
+
+std::string ResponsesDialect::store_setting() const {
+  return stateful_ && store_ ? "true" : "false";
+}
+
+std::string ResponsesDialect::previous_setting() const {
+  const auto* previous = previous_response_id(*body_);
+  return previous ? json::serialize(*previous) : "null";
+}
 
 asio::awaitable<Result<void>> ResponsesDialect::restore(api::Request& client,
                                                         const auth::Caller& caller) {
@@ -159,7 +242,10 @@ asio::awaitable<Result<void>> ResponsesDialect::restore(api::Request& client,
   }
   auto conversation = stored_conversation(*found);
   if (!conversation) co_return conversation.error();
-  for (auto& item : api::input_items(client.body)) conversation->push_back(std::move(item));
+  json::array input = api::input_items(client.body);
+  resolve_item_references(input, *conversation);
+  restored_items_ = conversation->size();
+  for (auto& item : input) conversation->push_back(std::move(item));
   client.body["input"] = std::move(*conversation);
   restored_ = true;
   co_return Result<void>{};
@@ -183,28 +269,56 @@ Result<api::Request> ResponsesDialect::translate(api::Request& client) {
   }
   // Without a database nothing is stored: the response says so.
   if (!stateful_) client.body["store"] = false;
-  return chat_request(client.body, &api::responses_to_chat);
+  native_ = api::request_from_body(api::Endpoint::responses,
+                                   api::responses_pass_through_body(client.body, restored_items_));
+  // What a chat completion cannot carry is left out of it: the call still goes whole to a
+  // deployment that speaks the Responses API, and any other refuses it (relay).
+  std::optional<Error> left_out;
+  auto chat = api::responses_to_chat(client.body, &left_out);
+  if (!chat) return chat.error();
+  carry_gateway_fields(client.body, *chat);
+  api::Request request = api::request_from_body(api::Endpoint::chat_completions, std::move(*chat));
+  request.native = &*native_;
+  request.left_out_of_chat = std::move(left_out);
+  return request;
 }
 
 Result<std::string> ResponsesDialect::answer(std::string chat_answer, const api::Usage& usage,
-                                             bool /*native*/) {
+                                             bool native) {
+  if (native) {
+    // The deployment's response, with the client's settings: the gateway keeps it under the
+    // deployment's id.
+    std::string response =
+        api::with_client_settings(chat_answer, store_setting(), previous_setting());
+    id_ = top_level_id(response);
+    keep(response);
+    return response;
+  }
   auto response = api::chat_answer_to_response(chat_answer, usage, *body_, id_);
-  if (response && stateful_ && store_) to_keep_ = *response;
+  if (response) keep(*response);
   return response;
 }
 
-std::string_view ResponsesDialect::frames(std::string_view chat_frames, bool last,
-                                          bool /*native*/) {
+std::string_view ResponsesDialect::frames(std::string_view chat_frames, bool last, bool native) {
+  if (native) {
+    if (!passed_) passed_.emplace(store_setting(), previous_setting());
+    const std::string_view frames = passed_->frames(chat_frames);
+    if (auto response = passed_->take_final()) {
+      id_ = top_level_id(*response);
+      keep(std::move(*response));
+    }
+    return frames;
+  }
   if (!chunks_) chunks_.emplace(writer_.emplace(*body_, id_));
   const bool was_finished = writer_->finished();
   const std::string_view frames = chunks_->frames(chat_frames, last);
-  if (!was_finished && writer_->finished() && stateful_ && store_)
-    to_keep_ = writer_->final_response();
+  if (!was_finished && writer_->finished()) keep(writer_->final_response());
   return frames;
 }
 
 std::string ResponsesDialect::stream_error(const Error& error) {
-  return api::responses_stream_error(error, writer_ ? writer_->next_sequence() : 0);
+  const std::int64_t next = passed_ ? passed_->count() : writer_ ? writer_->next_sequence() : 0;
+  return api::responses_stream_error(error, next);
 }
 
 template class ChunkTranslator<api::MessagesStreamWriter>;

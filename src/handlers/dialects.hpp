@@ -2,10 +2,10 @@
 // sends, and how the relay's answers (OpenAI chat completions and chunks) and errors go back to
 // it. The base is OpenAI's own: the request as parsed, answers as the relay writes them.
 // Anthropic's Messages API is passed through to the deployments that speak it (Anthropic, Claude
-// on Bedrock's InvokeModel and on Vertex AI) and sent to every other as a chat completion; OpenAI's
-// Responses API is sent to every deployment as a chat completion; translated answers are translated
+// on Bedrock's InvokeModel and on Vertex AI), OpenAI's Responses API to OpenAI and Azure
+// deployments; every other deployment is sent a chat completion, whose answers are translated
 // back (api/anthropic_messages, api/responses). The Responses API's dialect also keeps its
-// responses (handlers/stored_responses) and continues from them.
+// responses (handlers/stored_responses) and continues from them, whichever deployment answered.
 #pragma once
 
 #include "api/anthropic_messages.hpp"
@@ -19,6 +19,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -111,6 +112,37 @@ class MessagesDialect final : public Dialect {
   std::optional<ChunkTranslator<api::MessagesStreamWriter>> chunks_;
 };
 
+// A passed-through Responses stream on its way to the client: each event as the deployment sent
+// it, but the response objects of response.* events with the client's settings
+// (api::with_client_settings); how many events went (the next one's sequence number: OpenAI
+// numbers them from 0) and the response the final event carried.
+class PassedResponseStream final : providers::wire::SseEventSink {
+ public:
+  // `store`, `previous_response_id`: the client's settings, as JSON text.
+  PassedResponseStream(std::string store, std::string previous_response_id)
+      : store_(std::move(store)), previous_response_id_(std::move(previous_response_id)) {}
+
+  // The deployment's frames → the client's: a view of the stream's own buffer, valid until the
+  // next call.
+  std::string_view frames(std::string_view upstream_frames);
+  std::int64_t count() const { return count_; }
+  // The response of response.completed or .incomplete, once (then empty).
+  std::optional<std::string> take_final() { return std::exchange(final_, std::nullopt); }
+
+ private:
+  void dispatch(const providers::wire::SseEventView& event) override;
+
+  providers::wire::SseParser parser_;
+  std::string store_;
+  std::string previous_response_id_;
+  std::string out_;
+  std::int64_t count_ = 0;
+  std::optional<std::string> final_;
+};
+
+// OpenAI's Responses API. An OpenAI or Azure deployment is sent the client's call (with the stored
+// conversation it continues, `store: false`: the gateway keeps it) and its answer passed back;
+// any other is sent it as a chat completion, the answer translated back.
 class ResponsesDialect final : public Dialect {
  public:
   explicit ResponsesDialect(StoredResponses& stored);
@@ -127,12 +159,21 @@ class ResponsesDialect final : public Dialect {
   std::string stream_error(const Error& error) override;
 
  private:
+  // A response to keep: stored when the client asked for it and the gateway has a database.
+  void keep(std::string response);
+  // The client's `store` (as the gateway applies it) and `previous_response_id`, as JSON text.
+  std::string store_setting() const;
+  std::string previous_setting() const;
+
   StoredResponses& stored_;
-  std::string id_;     // the response's
+  std::string id_;     // the response's (a passed-through one's: the upstream's)
   std::string owner_;  // the caller's key, whose response it is
   bool store_ = false;
   bool restored_ = false;
-  std::optional<std::string> to_keep_;  // the response, once whole, until it is stored
+  std::size_t restored_items_ = 0;      // the stored conversation's items, ahead of the input
+  std::optional<api::Request> native_;  // the call as an OpenAI or Azure deployment is sent it
+  std::optional<PassedResponseStream> passed_;  // a passed-through stream
+  std::optional<std::string> to_keep_;          // the response, once whole, until it is stored
   const boost::json::object* body_ = nullptr;
   std::optional<api::ResponsesStreamWriter> writer_;
   std::optional<ChunkTranslator<api::ResponsesStreamWriter>> chunks_;

@@ -44,8 +44,11 @@ class ExchangeSink final : public relay::Sink {
         fill_(fill),
         cached_inputs_(cached_inputs) {}
 
+  // An answer in the client's dialect (a passed-through call's) is not a chat answer the cache
+  // could replay: only chat answers are stored.
   asio::awaitable<void> answer(std::string chat_answer) override {
-    if (fill_) co_await fill_->cache.store(fill_->ticket, chat_answer, record_.outcome.usage);
+    if (fill_ && !record_.outcome.native)
+      co_await fill_->cache.store(fill_->ticket, chat_answer, record_.outcome.usage);
     if (cached_inputs_) {
       auto stitched = cache::stitch_embeddings(*cached_inputs_, chat_answer,
                                                record_.outcome.usage.prompt_tokens);
@@ -70,7 +73,7 @@ class ExchangeSink final : public relay::Sink {
   }
 
   asio::awaitable<bool> stream(std::string_view chat_frames, bool last) override {
-    if (fill_) {
+    if (fill_ && !record_.outcome.native) {
       fill_->assembler.feed(chat_frames);
       if (last) {
         const api::Usage& usage = record_.outcome.usage;
@@ -275,7 +278,8 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
 
   // The response cache (docs/CACHING.md): a hit is the answer; a miss is relayed and stored.
   std::optional<cache::Ticket> ticket;
-  if (cache_) {
+  // A call whose chat form left something out is not the call that form's cached answer answered.
+  if (cache_ && !request->left_out_of_chat) {
     const cache::ControlSources sources{.cache_control = exchange.header("cache-control"),
                                         .key_controls = key_cache_controls};
     auto asked = cache_->ticket(endpoint, request->model, request->body, sources);

@@ -8,6 +8,19 @@ namespace {
 
 const AzureAddressing kAzureAddressing;
 
+// The Responses API is not under a deployment's path (the model is in the body):
+// `{api_base}/openai/responses?api-version=…`, or `/openai/v1/responses` for the v1 API's
+// versions (`preview`, `latest`, LiteLLM's default for this API).
+std::string responses_url(const Target& target) {
+  const std::string_view version =
+      target.api_version.empty() ? kAzureDefaultResponsesApiVersion : target.api_version;
+  const bool v1 = version == "preview" || version == "latest";
+  std::string url = target.api_base;
+  url += v1 ? "/openai/v1/responses?api-version=" : "/openai/responses?api-version=";
+  net::append_percent_encoded(url, version);
+  return url;
+}
+
 }  // namespace
 
 Result<std::string> AzureAddressing::url(const Target& target, api::Endpoint endpoint) const {
@@ -16,6 +29,7 @@ Result<std::string> AzureAddressing::url(const Target& target, api::Endpoint end
         ErrorKind::invalid_request,
         "Azure OpenAI has no moderations endpoint (deployment '" + target.upstream_model + "').");
   }
+  if (endpoint == api::Endpoint::responses) return responses_url(target);
   const std::string_view version =
       target.api_version.empty() ? kAzureDefaultApiVersion : target.api_version;
   std::string url;

@@ -1,5 +1,6 @@
 // Azure OpenAI (`azure/<deployment>`): OpenAI's bodies and stream, served under
-// `{api_base}/openai/deployments/{deployment}/…?api-version=…` with an `api-key` header (or an
+// `{api_base}/openai/deployments/{deployment}/…?api-version=…` (the Responses API under
+// `{api_base}/openai/responses`) with an `api-key` header (or an
 // Entra ID bearer token from `azure_ad_token`). Only the addressing is Azure's own; encoding and
 // decoding are OpenAiCompatibleProvider's, so both stay one piece of code.
 #pragma once
@@ -13,6 +14,8 @@ namespace llmux::providers {
 // LiteLLM's AZURE_DEFAULT_API_VERSION: used when neither litellm_params.api_version nor the
 // AZURE_API_VERSION variable gives one.
 inline constexpr std::string_view kAzureDefaultApiVersion = "2025-02-01-preview";
+// LiteLLM's AZURE_DEFAULT_RESPONSES_API_VERSION: the Responses API's (the v1 API).
+inline constexpr std::string_view kAzureDefaultResponsesApiVersion = "preview";
 
 class AzureAddressing final : public OpenAiAddressing {
  public:

@@ -1,6 +1,7 @@
 #include "providers/openai_compatible.hpp"
 
 #include "providers/json_fields.hpp"
+#include "providers/openai_responses.hpp"
 #include "providers/params.hpp"
 #include "providers/sse_stream_decoder.hpp"
 #include "providers/usage_estimate.hpp"
@@ -197,8 +198,11 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
       continue;
     add_quoted(quoted_key, value);
   }
-  for (const auto& [key, value] : target.default_params) {
-    if (!request.body.contains(key)) add(key, json::serialize(value));
+  // The deployment's defaults are chat completion fields, which the Responses API does not take.
+  if (request.endpoint != api::Endpoint::responses) {
+    for (const auto& [key, value] : target.default_params) {
+      if (!request.body.contains(key)) add(key, json::serialize(value));
+    }
   }
   if (add_stream_usage) {
     json::object options;
@@ -218,6 +222,7 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
 
 Result<Reply> OpenAiCompatibleProvider::decode(const api::Request& request, std::string_view body,
                                                std::string_view client_model) const {
+  if (request.endpoint == api::Endpoint::responses) return decode_responses_answer(body);
   api::AnswerLayout layout;
   if (!api::scan_answer(body, layout)) {
     return Error{.kind = ErrorKind::upstream_failed,
@@ -251,6 +256,8 @@ Error OpenAiCompatibleProvider::decode_error(int status, std::string_view body) 
 
 std::unique_ptr<StreamDecoder> OpenAiCompatibleProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
+  if (request.endpoint == api::Endpoint::responses)
+    return make_responses_stream_decoder(max_event_bytes);
   if (ask_stream_usage_) {
     return std::make_unique<OpenAiStreamDecoder>(
         client_model, /*relay_usage_chunk=*/request.include_usage, max_event_bytes);

@@ -1,5 +1,6 @@
 // OpenAI and every server that speaks its API (vLLM, Groq, DeepSeek, Mistral, Together, …):
-// the body passes through with the model renamed and LiteLLM-only fields removed.
+// the body passes through with the model renamed and LiteLLM-only fields removed; so does a
+// Responses API call to an upstream that serves that API (providers/openai_responses).
 #pragma once
 
 #include "providers/provider.hpp"
@@ -23,9 +24,14 @@ class OpenAiCompatibleProvider final : public Provider {
  public:
   // `ask_stream_usage`: request usage on every stream (for spend), and hide the usage chunk
   // from clients that did not ask for it. Only for upstreams known to accept stream_options.
+  // `speaks_responses`: the upstream serves OpenAI's Responses API (OpenAI's own and Azure's),
+  // so a client's /v1/responses call is passed through (docs/DIALECTS.md).
   explicit OpenAiCompatibleProvider(bool ask_stream_usage,
-                                    const OpenAiAddressing& addressing = openai_addressing())
-      : ask_stream_usage_(ask_stream_usage), addressing_(addressing) {}
+                                    const OpenAiAddressing& addressing = openai_addressing(),
+                                    bool speaks_responses = false)
+      : ask_stream_usage_(ask_stream_usage),
+        speaks_responses_(speaks_responses),
+        addressing_(addressing) {}
 
   Result<UpstreamRequest> encode(const api::Request& request, const Target& target) const override;
   Result<Reply> decode(const api::Request& request, std::string_view body,
@@ -34,9 +40,13 @@ class OpenAiCompatibleProvider final : public Provider {
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
                                                      std::string_view client_model,
                                                      std::size_t max_event_bytes) const override;
+  bool speaks(api::Endpoint dialect) const override {
+    return dialect == api::Endpoint::responses && speaks_responses_;
+  }
 
  private:
   bool ask_stream_usage_;
+  bool speaks_responses_;
   const OpenAiAddressing& addressing_;
 };
 

@@ -108,9 +108,9 @@ class Provider {
                                                              std::size_t max_event_bytes) const = 0;
   // Whether encode takes Endpoint::rerank (Cohere's rerank API); the gateway refuses it otherwise.
   virtual bool serves_rerank() const { return false; }
-  // Whether the upstream speaks an ingress dialect's API itself (Anthropic's Messages API): then
-  // the relay hands encode, decode and the stream decoder the client's own request
-  // (api::Request::native), and they pass the call and its answer through in that dialect.
+  // Whether the upstream speaks an ingress dialect's API itself (Anthropic's Messages API, OpenAI's
+  // Responses API): then the relay hands encode, decode and the stream decoder the client's own
+  // request (api::Request::native), and they pass the call and its answer through in that dialect.
   virtual bool speaks(api::Endpoint /*dialect*/) const { return false; }
 };
 

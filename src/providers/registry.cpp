@@ -17,7 +17,9 @@ namespace llmux::providers {
 
 namespace {
 
-const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true};
+// OpenAI and Azure serve the Responses API: /v1/responses calls are passed through to them.
+const OpenAiCompatibleProvider kOpenAi{/*ask_stream_usage=*/true, openai_addressing(),
+                                       /*speaks_responses=*/true};
 // Other OpenAI-compatible servers may reject stream_options; ask only what the client asked.
 const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
 const AnthropicProvider kAnthropic;
@@ -27,7 +29,8 @@ const BedrockProvider kBedrockClaude{&std::chrono::system_clock::now, /*invokes_
 const CohereProvider kCohere;
 
 // Azure's api-version may predate stream_options: ask only what the client asked.
-const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing()};
+const OpenAiCompatibleProvider kAzure{/*ask_stream_usage=*/false, azure_addressing(),
+                                      /*speaks_responses=*/true};
 const OllamaProvider kOllamaGenerate{OllamaProvider::Api::generate};
 const OllamaProvider kOllamaChat{OllamaProvider::Api::chat};
 const GeminiProvider kVertexGemini{vertex_gemini_addressing()};

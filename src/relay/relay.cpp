@@ -144,6 +144,8 @@ asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request,
   }
   // An ingress dialect's call goes as it is to a deployment that speaks that dialect.
   outcome.native = request.native && deployment.provider->speaks(request.native->endpoint);
+  if (!outcome.native && request.left_out_of_chat)
+    co_return AttemptEnd{.failure = *request.left_out_of_chat};
   const api::Request& sent = outcome.native ? *request.native : request;
   co_return co_await send(sent, attempt, sink, clock, outcome, abort, client_key);
 }

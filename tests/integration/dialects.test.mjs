@@ -29,6 +29,15 @@ before(async () => {
         },
         model_info: { id: 'deployment-priced-claude' },
       },
+      // Passed the Responses API call through: priced the same.
+      {
+        model_name: 'priced-azure',
+        litellm_params: {
+          model: 'azure/gpt-4o-upstream', api_base: mockUrl, api_key: 'sk-upstream-priced',
+          input_cost_per_token: kInputPrice, output_cost_per_token: kOutputPrice,
+        },
+        model_info: { id: 'deployment-priced-azure' },
+      },
     ],
     dir: database.dir,
     generalSettings: { database_url: database.url, proxy_batch_write_at: 0.5 },
@@ -101,6 +110,29 @@ test('a call passed through to an Anthropic deployment is priced and logged, str
     assert.equal(row.model_group, 'priced-claude');
     assert.ok(close(row.spend, row.prompt_tokens * kInputPrice + row.completion_tokens * kOutputPrice));
   }
+});
+
+test('a Responses call passed through to OpenAI and Azure deployments is priced and logged, streamed or not', async () => {
+  const key = await generateKey(stack.url, {});
+  const whole = await callAs(key.key, '/v1/responses', responsesBody('priced-azure'));
+  assert.equal(whole.status, 200, await whole.clone().text());
+  assert.equal((await whole.json()).object, 'response');
+  const streamed = await callAs(key.key, '/v1/responses', { ...responsesBody('priced'), stream: true });
+  assert.equal(streamed.status, 200);
+  assert.match(await streamed.text(), /event: response\.completed/);
+  const rows = await eventually(async () => {
+    const logs = await admin(stack.url, 'GET', `/spend/logs?api_key=${key.token}`);
+    return logs.body.length === 2 && logs.body;
+  }, { what: 'two spend-log rows' });
+  // The answer's usage (the mock's chat fixture, 19 + 10), and the stream's response.completed (14 + 30).
+  const seen = rows.map((row) => [row.model_group, row.prompt_tokens, row.completion_tokens]);
+  assert.deepEqual(seen.sort(), [['priced', 14, 30], ['priced-azure', 19, 10]]);
+  for (const row of rows) {
+    assert.equal(row.call_type, 'aresponses');
+    assert.ok(close(row.spend, row.prompt_tokens * kInputPrice + row.completion_tokens * kOutputPrice));
+  }
+  const upstream = stack.mock.requests.filter((request) => request.path.endsWith('/responses'));
+  assert.ok(upstream.some((request) => request.path === '/openai/v1/responses'), 'Azure\'s Responses route');
 });
 
 test('a key\'s model access is checked; the refusal is in the dialect\'s shape', async () => {

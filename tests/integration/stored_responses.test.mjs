@@ -37,10 +37,16 @@ for (const engine of kEngines) {
       stack = await startStack({
         dir: database.dir,
         generalSettings: { database_url: database.url },
+        // gpt-test and tools are OpenAI deployments, passed the call through (the gateway still
+        // keeps the conversation); compat is sent it as a chat completion, which shows the turns.
         extraModelsFor: (mockUrl) => [{
           model_name: 'claude',
           litellm_params: { model: 'anthropic/claude-made-up-for-tests', api_base: mockUrl, api_key: kUpstreamKey },
           model_info: { id: 'deployment-claude' },
+        }, {
+          model_name: 'compat',
+          litellm_params: { model: 'hosted_vllm/gpt-4o-upstream', api_base: `${mockUrl}/v1`, api_key: kUpstreamKey },
+          model_info: { id: 'deployment-compat' },
         }],
       });
     });
@@ -66,10 +72,10 @@ for (const engine of kEngines) {
 
     test('previous_response_id: the earlier input and output go ahead of the new input, not its instructions', async () => {
       const openai = client();
-      const first = await openai.responses.create({ model: 'gpt-test', input: 'My name is Ada.', instructions: 'Be brief.' });
+      const first = await openai.responses.create({ model: 'compat', input: 'My name is Ada.', instructions: 'Be brief.' });
       const before = stack.mock.requests.length;
       const second = await openai.responses.create({
-        model: 'gpt-test', input: 'What is my name?', previous_response_id: first.id,
+        model: 'compat', input: 'What is my name?', previous_response_id: first.id,
       });
       assert.equal(second.previous_response_id, first.id);
       assert.notEqual(second.id, first.id);
@@ -82,7 +88,7 @@ for (const engine of kEngines) {
 
       // A chain: the third turn carries both earlier ones.
       const third_before = stack.mock.requests.length;
-      await openai.responses.create({ model: 'gpt-test', input: 'Thanks.', previous_response_id: second.id });
+      await openai.responses.create({ model: 'compat', input: 'Thanks.', previous_response_id: second.id });
       assert.deepEqual(upstreamSince(third_before)[0].body.messages.map((message) => message.content), [
         'My name is Ada.', kAnswer, 'What is my name?', kAnswer, 'Thanks.',
       ]);
@@ -112,7 +118,7 @@ for (const engine of kEngines) {
       assert.equal(call.type, 'function_call');
       const before = stack.mock.requests.length;
       const second = await openai.responses.create({
-        model: 'gpt-test', tools: [kWeatherTool], previous_response_id: first.id,
+        model: 'compat', tools: [kWeatherTool], previous_response_id: first.id,
         input: [{ type: 'function_call_output', call_id: call.call_id, output: '22C and sunny' }],
       });
       assert.equal(second.status, 'completed');

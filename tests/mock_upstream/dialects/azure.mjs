@@ -3,7 +3,9 @@
 // chunk without choices, content-filter errors), Azure's auth (`api-key`, or an Entra ID bearer
 // token) and Azure's error bodies. The deployment name scripts the behaviour (behaviours.mjs),
 // plus `mock-content-filter` (the prompt is blocked: 400) and `mock-content-filter-stream` (the
-// answer stops with finish_reason content_filter).
+// answer stops with finish_reason content_filter). The Responses API (/openai/responses and the v1
+// API's /openai/v1/responses, the deployment in the body's model) answers as OpenAI's does
+// (responses.mjs).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +15,7 @@ import {
   slowStreamEvents, embeddingsResponse,
 } from '../bodies.mjs';
 import { answer } from './answer.mjs';
+import { answerResponses } from './openai.mjs';
 
 const kAzureDir = fileURLToPath(new URL('../../fixtures/wire/azure/', import.meta.url));
 
@@ -21,6 +24,8 @@ export function readAzureFixture(name) {
 }
 
 const kRoute = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
+// The Responses API: the deployment is the body's model.
+const kResponsesRoute = /^\/openai(?:\/v1)?\/responses$/;
 
 // Azure's error envelope: a string code (often the status itself), no type.
 export function azureErrorBody(status) {
@@ -65,6 +70,7 @@ function jsonBodyFor(operation, behaviour, deployment, body) {
 export const azure = {
   name: 'azure',
   route(method, url) {
+    if (method === 'POST' && kResponsesRoute.test(url.pathname)) return { operation: 'responses' };
     const match = kRoute.exec(url.pathname);
     return method === 'POST' && match ? { deployment: decodeURIComponent(match[1]), operation: match[2] } : null;
   },
@@ -77,11 +83,13 @@ export const azure = {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return exchange.json(400, { error: { code: 'BadRequest', message: 'Invalid JSON body.', param: null, type: null } });
     }
-    const { deployment, operation } = route;
+    const { operation } = route;
+    const deployment = operation === 'responses' ? body.model : route.deployment;
     if (deployment === 'mock-content-filter') {
       return exchange.json(400, readAzureFixture('error_400_content_filter.json'));
     }
     const behaviour = behaviourFor(deployment, exchange.callNumber(deployment));
+    if (operation === 'responses') return answerResponses(exchange, behaviour, body, (status) => ({ status, body: azureErrorBody(status) }));
     return answer(exchange, behaviour, {
       stream: body.stream === true,
       bodies: {

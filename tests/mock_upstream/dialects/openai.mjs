@@ -1,5 +1,6 @@
 // OpenAI's API (/v1/chat/completions, /completions, /embeddings, /moderations): the recorded
-// fixtures, replayed.
+// fixtures, replayed; /v1/responses: the same answers in the Responses API's format
+// (responses.mjs).
 // Dialect-only scripts, a misbehaving upstream that echoes the credentials it received:
 //   mock-echo-auth            401 whose message quotes the Authorization header
 //   mock-echo-auth-in-stream  a stream: one content event, then an in-band error quoting it
@@ -9,8 +10,9 @@ import {
   slowStreamEvents, embeddingsResponse, moderationResponse,
 } from '../bodies.mjs';
 import { answer } from './answer.mjs';
+import { responsesBody, responsesEvents, responsesScript } from './responses.mjs';
 
-const kRoutes = new Set(['/chat/completions', '/completions', '/embeddings', '/moderations']);
+const kRoutes = new Set(['/chat/completions', '/completions', '/embeddings', '/moderations', '/responses']);
 
 function streamEventsFor(route, behaviour, body) {
   const includeUsage = body.stream_options?.include_usage === true && behaviour.kind !== 'no-usage';
@@ -58,6 +60,7 @@ export const openai = {
       return exchange.streamInPieces([first, error], 'text/event-stream');
     }
     const behaviour = behaviourFor(body.model, exchange.callNumber(body.model));
+    if (route === '/responses') return answerResponses(exchange, behaviour, body, (status, code) => ({ status, body: errorBody(status, code) }));
     return answer(exchange, behaviour, {
       stream: body.stream === true,
       bodies: {
@@ -68,3 +71,20 @@ export const openai = {
     });
   },
 };
+
+// A Responses API call (OpenAI's and Azure's): the scripted faults as on the chat routes, the
+// answers in this API's format. `error(status, code)`: the provider's error answer.
+export function answerResponses(exchange, behaviour, body, error) {
+  const n = exchange.record.id;
+  const scripted = responsesScript(body, n);
+  if (scripted?.json) return exchange.json(200, scripted.json);
+  if (scripted?.events) return exchange.streamInPieces(scripted.events, 'text/event-stream');
+  return answer(exchange, behaviour, {
+    stream: body.stream === true,
+    bodies: {
+      error,
+      json: () => responsesBody(body, behaviour.kind === 'tool-call', n),
+      events: () => responsesEvents(body, behaviour, n),
+    },
+  });
+}

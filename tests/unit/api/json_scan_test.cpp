@@ -63,6 +63,8 @@ TEST(ScanAnswer, RecordedChatCompletion) {
 TEST(ScanAnswer, EveryRecordedJsonAndStreamEvent) {
   std::size_t documents = 0;
   for (const auto& file : std::filesystem::directory_iterator(openai_fixtures())) {
+    // The chat answers and chunks: the Responses API's objects are read another way.
+    if (file.path().filename().string().starts_with("responses")) continue;
     const std::string text = read_file(file.path());
     std::vector<std::string> pieces;
     if (file.path().extension() == ".json") {

@@ -2,10 +2,12 @@
 
 #include "dialect_test.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,57 @@ TEST(ResponsesToChat, RefusesBuiltInTools) {
   ASSERT_FALSE(chat);
   EXPECT_EQ(chat.error().param, "tools");
   EXPECT_EQ(http_status(chat.error()), 400);
+}
+
+// For a call that may still go to a deployment speaking the Responses API: what a chat completion
+// cannot carry is left out, the first refusal kept, the rest translated.
+TEST(ResponsesToChat, LeavesOutWhatItCannotCarryWhenAskedTo) {
+  const auto body = object(R"({"model":"m","tools":[{"type":"web_search"},
+      {"type":"function","name":"f","parameters":{"type":"object"}}],
+    "input":[{"type":"item_reference","id":"msg_1"},
+             {"role":"user","content":[{"type":"input_text","text":"What is this?"},
+                                       {"type":"input_image","file_id":"file-1"}]}]})");
+  ASSERT_FALSE(responses_to_chat(body)) << "refused when nothing may be left out";
+  std::optional<Error> left_out;
+  auto chat = responses_to_chat(body, &left_out);
+  ASSERT_TRUE(chat) << chat.error().message;
+  ASSERT_TRUE(left_out);
+  EXPECT_EQ(http_status(*left_out), 400);
+  EXPECT_THAT(left_out->message, ::testing::HasSubstr("item_reference"));
+  EXPECT_EQ(chat->at("messages"),
+            json::parse(R"([{"role":"user","content":[{"type":"text","text":"What is this?"}]}])"));
+  EXPECT_EQ(chat->at("tools").as_array().size(), 1u);
+  EXPECT_EQ(chat->at("tools").at(0).at("function").at("name"), "f");
+
+  std::optional<Error> nothing;
+  ASSERT_TRUE(responses_to_chat(object(R"({"model":"m","input":"hi"})"), &nothing));
+  EXPECT_FALSE(nothing);
+}
+
+// A deployment speaking the Responses API is sent the conversation the gateway keeps: nothing is
+// stored upstream, and a stored item goes by its content, never by its id.
+TEST(ResponsesPassThroughBody, StoresNothingUpstreamAndReplaysStoredItemsByContent) {
+  const auto body = object(R"({"model":"m","previous_response_id":"resp_1","store":true,
+    "include":["reasoning.encrypted_content"],
+    "input":[{"type":"message","id":"msg_in","role":"user","content":"Hi","status":"completed"},
+             {"type":"reasoning","id":"rs_1","summary":[]},
+             {"type":"reasoning","id":"rs_2","summary":[],"encrypted_content":"gAAA"},
+             {"type":"function_call","id":"fc_1","call_id":"call_1","name":"f","arguments":"{}",
+              "status":"completed"},
+             {"type":"function_call_output","id":"fco_client","call_id":"call_1","output":"ok"}]})");
+  const auto sent = responses_pass_through_body(body, 4);
+  EXPECT_FALSE(sent.contains("previous_response_id"));
+  EXPECT_EQ(sent.at("store"), false);
+  EXPECT_EQ(sent.at("include"), body.at("include"));
+  EXPECT_EQ(sent.at("input"), json::parse(R"([
+    {"type":"message","role":"user","content":"Hi"},
+    {"type":"reasoning","summary":[],"encrypted_content":"gAAA"},
+    {"type":"function_call","call_id":"call_1","name":"f","arguments":"{}"},
+    {"type":"function_call_output","id":"fco_client","call_id":"call_1","output":"ok"}])"))
+      << "the client's own items go as they are";
+
+  const auto fresh = responses_pass_through_body(object(R"({"model":"m","input":"Hi"})"), 0);
+  EXPECT_EQ(fresh, object(R"({"model":"m","input":"Hi","store":false})"));
 }
 
 TEST(ChatAnswerToResponse, MessageFunctionCallsStatusAndUsage) {

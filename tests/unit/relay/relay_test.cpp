@@ -268,6 +268,21 @@ struct Fixture {
     return relay(request, std::move(script), std::move(options), "g");
   }
 
+  // A Responses API call as its dialect hands it to the relay: a chat completion carrying the
+  // call as an OpenAI deployment is sent it, and what the chat form had to leave out, if anything.
+  End run_responses(std::deque<Answer> script, std::optional<Error> left_out = std::nullopt) {
+    body = R"({"model":"g","input":"hi","include":["reasoning.encrypted_content"]})";
+    auto client = api::parse_request(api::Endpoint::responses, body);
+    EXPECT_TRUE(client);
+    native = std::move(*client);
+    json::object chat{{"model", "g"},
+                      {"messages", json::array{json::object{{"role", "user"}, {"content", "hi"}}}}};
+    api::Request request = api::request_from_body(api::Endpoint::chat_completions, chat);
+    request.native = &*native;
+    request.left_out_of_chat = std::move(left_out);
+    return relay(request, std::move(script), {}, "g");
+  }
+
   End relay(const api::Request& request, std::deque<Answer> script, router::RequestOptions options,
             std::string group) {
     transport = std::make_unique<ScriptedTransport>(clock, std::move(script));
@@ -325,6 +340,7 @@ struct Fixture {
   MemorySink sink;
   Outcome outcome;
   std::string body;
+  std::optional<api::Request> native;  // a dialect's call, as it is
 };
 
 TEST(Relay, RetriesA5xxAndA429ButNotA4xx) {
@@ -519,6 +535,62 @@ data: {"type":"message_stop"}
   EXPECT_EQ(f.sink.frames()[0], start + rest);
   EXPECT_EQ(f.outcome.usage.prompt_tokens, 4);
   EXPECT_EQ(f.outcome.usage.completion_tokens, 2);
+}
+
+constexpr std::string_view kResponse =
+    R"({"id":"resp_1","object":"response","status":"completed","model":"up-a","output":[],"usage":{"input_tokens":6,"input_tokens_details":{"cached_tokens":2},"output_tokens":3,"total_tokens":9}})";
+
+TEST(Relay, AResponsesCallGoesAsItIsToAnOpenAiDeployment) {
+  Fixture f({entry("g", "a")});
+  f.run_responses({Answer{.pieces = {std::string(kResponse)}}});
+  ASSERT_EQ(f.transport->log.calls.size(), 1u);
+  const auto& call = f.transport->log.calls[0];
+  EXPECT_EQ(call.url, "http://127.0.0.1:9/v1/responses");
+  const auto sent = json::parse(call.body).as_object();
+  EXPECT_EQ(sent.at("model"), "up-a");
+  EXPECT_TRUE(sent.contains("include")) << "a field only the client's own body has";
+  EXPECT_TRUE(f.outcome.native);
+  EXPECT_EQ(f.sink.answered, kResponse);
+  EXPECT_EQ(f.outcome.usage.prompt_tokens, 6);
+  EXPECT_EQ(f.outcome.usage.cached_tokens, 2);
+  EXPECT_EQ(f.outcome.usage.completion_tokens, 3);
+}
+
+TEST(Relay, AResponsesCallFallsBackBetweenAPassThroughAndATranslatedDeploymentBothWays) {
+  Fixture f({entry("g", "a"), anthropic_entry("backup", "z")});
+  f.policy.fallbacks = {{"g", {"backup"}}};
+  f.run_responses({fails(500), Answer{.pieces = {std::string(kMessage)}}});
+  EXPECT_THAT(f.deployments_called(), ElementsAre("a", "z"));
+  const auto& calls = f.transport->log.calls;
+  EXPECT_EQ(calls[0].url, "http://127.0.0.1:9/v1/responses");
+  EXPECT_EQ(calls[1].url, "http://127.0.0.1:9/v1/messages");
+  EXPECT_FALSE(f.outcome.native) << "the answer is a chat completion, for the dialect to translate";
+  ASSERT_TRUE(f.sink.answered);
+  EXPECT_THAT(*f.sink.answered, HasSubstr(R"("object":"chat.completion")"));
+
+  Fixture back({anthropic_entry("g", "z"), entry("backup", "a")});
+  back.policy.fallbacks = {{"g", {"backup"}}};
+  back.run_responses({fails(500), Answer{.pieces = {std::string(kResponse)}}});
+  EXPECT_THAT(back.deployments_called(), ElementsAre("z", "a"));
+  EXPECT_EQ(back.transport->log.calls[1].url, "http://127.0.0.1:9/v1/responses");
+  EXPECT_TRUE(back.outcome.native);
+  EXPECT_EQ(back.sink.answered, kResponse);
+}
+
+// What the chat form left out (a built-in tool) goes whole to a deployment that speaks the
+// Responses API; any other refuses the call with it, without an upstream call.
+TEST(Relay, WhatTheChatFormLeftOutIsRefusedOnlyByATranslatedDeployment) {
+  const Error left_out = make_error(ErrorKind::invalid_request, "The 'web_search' tool …", "tools");
+  Fixture passed({entry("g", "a")});
+  passed.run_responses({Answer{.pieces = {std::string(kResponse)}}}, left_out);
+  EXPECT_EQ(passed.sink.answered, kResponse);
+
+  Fixture translated({anthropic_entry("g", "z")});
+  const End end = translated.run_responses({}, left_out);
+  ASSERT_TRUE(end.error);
+  EXPECT_EQ(end.error->message, left_out.message);
+  EXPECT_EQ(http_status(*end.error), 400);
+  EXPECT_TRUE(translated.transport->log.calls.empty());
 }
 
 TEST(Relay, AStreamThatFailsBeforeItsFirstFrameIsRetried) {
