@@ -270,6 +270,21 @@ def test_router_retries_as_num_retries_says(mock):
     assert unknown.value.code == "model_not_found"
 
 
+def test_router_calls_vertex_ai_with_a_service_accounts_token(mock):
+    # The Router fetches the account's OAuth token from the key's token endpoint (the mock's,
+    # which verifies the signed assertion) before it returns, then calls Vertex AI with it.
+    router = llmux.Router(model_list=[{"model_name": "vertex", "litellm_params": {
+        "model": "vertex_ai/gemini-2.5-flash", "api_base": mock.url,
+        "vertex_project": "llmux-test-project", "vertex_location": "europe-west4",
+        "vertex_credentials": mock.service_account("py-vertex")}}])
+    response = router.completion(model="vertex", messages=HELLO)
+    gemini = fixture_json("gemini/generate_content.json")
+    assert response.choices[0].message.content == \
+        gemini["candidates"][0]["content"]["parts"][0]["text"]
+    vertex_calls = [r for r in mock.requests()["requests"] if r.get("dialect") == "vertex"]
+    assert vertex_calls[-1]["headers"]["authorization"].startswith("Bearer ya29.mock-")
+
+
 def test_router_rejects_a_config_it_cannot_use():
     with pytest.raises(ValueError):
         llmux.Router(model_list=[{"model_name": "x", "litellm_params": {"model": "nowhere/x"}}])
