@@ -1,6 +1,8 @@
 """The Python module llmux against the mock upstream: litellm-style calls, whole and streamed,
 blocking and asyncio, errors as LiteLLM's exception classes, a Router with retries and fallbacks."""
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 
@@ -88,6 +90,35 @@ def test_acompletion_answers_without_blocking_the_event_loop(mock):
     ticks, response = asyncio.run(main())
     assert response.choices[0].message.content == FIXTURE_TEXT
     assert ticks >= 5  # a blocked loop would not turn at all while the call waits
+
+
+FIRST_ACOMPLETION = """
+import asyncio, sys, time, llmux
+
+async def main():
+    longest = 0.0
+    call = asyncio.ensure_future(llmux.acompletion(
+        model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}],
+        api_base=sys.argv[1], api_key="sk-caller-key"))
+    last = time.thread_time()
+    while not call.done():
+        await asyncio.sleep(0)
+        now = time.thread_time()
+        longest, last = max(longest, now - last), now
+    call.result()
+    print(longest * 1e3)
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_acompletion_builds_the_client_off_the_event_loop(mock):
+    # A fresh interpreter's first acompletion makes the direct calls' client (its config and the
+    # price map: tens of milliseconds of CPU); the loop's longest turn, in the loop thread's own
+    # CPU time (which load on the machine does not stretch), stays far below that.
+    ran = subprocess.run([sys.executable, "-c", FIRST_ACOMPLETION, mock.api_base],
+                         capture_output=True, text=True, check=True)
+    assert float(ran.stdout) < 10
 
 
 def test_many_acompletions_run_at_once_on_one_loop(mock):
