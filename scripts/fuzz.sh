@@ -9,9 +9,12 @@
 #   A target is named as built (fuzz_net_http1_request) or without its prefix (net_http1_request).
 # Prints one line per target (clean or FAILED, runs, coverage, corpus size) and exits 1 if any
 # target failed.
-#        scripts/fuzz.sh regress   what CI runs: the regression tests (CTest label `fuzz`: each
+#        scripts/fuzz.sh regress     what CI runs: the regression tests (CTest label `fuzz`: each
 #   target replays its seeds and corpus, then fuzzes for LLMUX_FUZZ_SMOKE_SECONDS), and the unit
 #   tests of the folders the targets link, built here with the same sanitizers (label `unit`).
+#        scripts/fuzz.sh sanitized   the same, then, built here too, every folder's unit tests and
+#   the node integration tier against this build's llmux (label `integration`; needs
+#   `npm ci --prefix tests`). Not in CI yet: tests/README.md says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
@@ -20,11 +23,14 @@ JOBS=${JOBS:-1}
 scripts/deps.sh
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+tiers=OFF
+if [[ ${1:-} == sanitized ]]; then tiers=ON; fi
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DLLMUX_FUZZ=ON "${launcher[@]}" >/dev/null
-if [[ ${1:-} == regress ]]; then
-  ninja -C "$BUILD_DIR" fuzz sanitized_unit_tests
-  exec ctest --test-dir "$BUILD_DIR" -L 'fuzz|unit' --output-on-failure -j "$(nproc)"
+  -DLLMUX_FUZZ=ON -DLLMUX_SANITIZED_TIERS=$tiers "${launcher[@]}" >/dev/null
+if [[ ${1:-} == regress || ${1:-} == sanitized ]]; then
+  ninja -C "$BUILD_DIR" fuzz sanitized_tests
+  # The integration tests are RUN_SERIAL: CTest runs each alone, after or between the others.
+  exec ctest --test-dir "$BUILD_DIR" -L 'fuzz|unit|integration' --output-on-failure -j "$(nproc)"
 fi
 ninja -C "$BUILD_DIR" fuzz
 seconds=${1:-600}

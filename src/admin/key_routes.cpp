@@ -28,6 +28,7 @@ json::object key_json(const store::KeyRecord& key, const auth::KeyCache* cache) 
           {"metadata", config::masked_logging_metadata(key.metadata)},
           {"model_max_budget", key.model_max_budget},
           {"tags", strings_json(key.tags)},
+          {"allowed_cache_controls", strings_json(key.allowed_cache_controls)},
           {"tpm_limit", optional_json(key.tpm_limit)},
           {"rpm_limit", optional_json(key.rpm_limit)},
           {"max_parallel_requests", optional_json(key.max_parallel_requests)},

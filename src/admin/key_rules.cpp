@@ -78,6 +78,10 @@ Result<bool> apply_key_fields(FieldReader& fields, store::KeyRecord& key, store:
       key.expires = store::add_duration(now, *duration);
   }
   if (fields.has("tags")) key.tags = fields.strings("tags").value_or(std::vector<std::string>{});
+  if (fields.has("allowed_cache_controls")) {
+    key.allowed_cache_controls =
+        fields.strings("allowed_cache_controls").value_or(std::vector<std::string>{});
+  }
   if (fields.has("aliases")) key.aliases = fields.object("aliases").value_or(json::object{});
   if (fields.has("model_max_budget")) {
     key.model_max_budget = fields.object("model_max_budget").value_or(json::object{});

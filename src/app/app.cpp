@@ -142,6 +142,7 @@ server::Limits limits_from(const config::GeneralSettings& settings, std::size_t 
       .keepalive_idle = ms(settings.keepalive_timeout_s),
       .read_timeout = ms(settings.request_read_timeout_s),
       .max_connections = std::max<std::size_t>(1, settings.max_connections / workers),
+      .use_x_forwarded_for = settings.use_x_forwarded_for,
   };
 }
 
@@ -345,8 +346,7 @@ int run(const cli::Options& options) {
   server::RequestMemory request_memory(megabytes(general.max_request_memory_mb));
   server::ClientLimits client_limits({.max_connections = general.max_connections_per_ip,
                                       .requests_per_second = general.max_requests_per_second_per_ip,
-                                      .burst = general.request_burst_per_ip,
-                                      .use_x_forwarded_for = general.use_x_forwarded_for});
+                                      .burst = general.request_burst_per_ip});
   relay::GoogleTokenRefresher google_tokens(*models, telemetry::log_now);
   auto tls = upstream::make_tls_context(models->needs_tls() || general.store_model_in_db ||
                                         google_tokens.needs_tls() ||

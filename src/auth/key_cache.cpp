@@ -163,6 +163,7 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     key.user_id = record.user_id.value_or("");
     key.team_id = record.team_id.value_or("");
     key.tags = std::move(record.tags);
+    key.allowed_cache_controls = std::move(record.allowed_cache_controls);
     if (const boost::json::value* controls = record.metadata.if_contains("cache"))
       key.cache_controls = *controls;
     const bool known = live_spend_.contains(record.token);

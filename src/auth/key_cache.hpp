@@ -93,6 +93,8 @@ struct CachedKey {
   // metadata.cache: LiteLLM's key-level cache controls, which take the place of each request's
   // `cache` object (docs/CACHING.md); nullopt when the key's metadata has none.
   std::optional<boost::json::value> cache_controls;
+  // allowed_cache_controls: the cache controls the key's requests may set; empty: any.
+  std::vector<std::string> allowed_cache_controls;
   // The logging callbacks of the key's metadata.logging, else of its team's: they take the key's
   // calls with their own credentials (docs/OBSERVABILITY.md); nullptr when neither names any.
   std::shared_ptr<const std::vector<config::LoggingCallback>> logging;

@@ -1,6 +1,9 @@
 #include "cache/embedding_answer.hpp"
 
 #include "api/json_scan.hpp"
+#include "cache/key.hpp"
+
+#include <boost/json/array.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -71,7 +74,8 @@ Result<std::vector<Entry>> split_embeddings(std::string_view answer, std::size_t
   return items;
 }
 
-Entry join_embeddings(const std::vector<std::shared_ptr<const Entry>>& items) {
+Entry join_embeddings(const std::vector<std::shared_ptr<const Entry>>& items,
+                      std::optional<std::int64_t> prompt_tokens) {
   Entry joined;
   joined.answer = "{\"object\":\"list\",\"data\":[";
   std::string_view model = "null";
@@ -93,6 +97,7 @@ Entry join_embeddings(const std::vector<std::shared_ptr<const Entry>>& items) {
     joined.answer += vector.empty() ? std::string_view("[]") : vector.in(item);
     joined.answer += '}';
   }
+  if (prompt_tokens) joined.prompt_tokens = *prompt_tokens;
   joined.answer += "],\"model\":";
   joined.answer += model;
   joined.answer += ",\"usage\":{\"prompt_tokens\":";
@@ -101,6 +106,33 @@ Entry join_embeddings(const std::vector<std::shared_ptr<const Entry>>& items) {
   joined.answer += std::to_string(joined.prompt_tokens);
   joined.answer += "}}";
   return joined;
+}
+
+boost::json::object with_missing_inputs(const boost::json::object& body,
+                                        const std::vector<std::shared_ptr<const Entry>>& cached) {
+  boost::json::object missing_only(body, boost::json::storage_ptr());
+  boost::json::array inputs;
+  const auto all = embedding_inputs(body);
+  for (std::size_t i = 0; i < all.size() && i < cached.size(); ++i) {
+    if (!cached[i]) inputs.push_back(*all[i]);
+  }
+  missing_only["input"] = std::move(inputs);
+  return missing_only;
+}
+
+Result<std::string> stitch_embeddings(const std::vector<std::shared_ptr<const Entry>>& cached,
+                                      std::string_view upstream_answer,
+                                      std::int64_t prompt_tokens) {
+  const auto missing = static_cast<std::size_t>(
+      std::count(cached.begin(), cached.end(), std::shared_ptr<const Entry>()));
+  auto pieces = split_embeddings(upstream_answer, missing, prompt_tokens, 0);
+  if (!pieces) return pieces.error();
+  std::vector<std::shared_ptr<const Entry>> items = cached;
+  std::size_t next = 0;
+  for (auto& item : items) {
+    if (!item) item = std::make_shared<const Entry>(std::move((*pieces)[next++]));
+  }
+  return join_embeddings(items, prompt_tokens).answer;
 }
 
 }  // namespace llmux::cache

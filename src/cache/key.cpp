@@ -200,6 +200,14 @@ json::object key_level_controls(const json::value& key_controls) {
   return kept;
 }
 
+// The request's `cache`, or the key's metadata.cache in its place (held in `from_key`).
+const json::value* controls_object(const json::object& body, const ControlSources& sources,
+                                   json::value& from_key) {
+  if (!sources.key_controls) return body.if_contains("cache");
+  from_key = key_level_controls(*sources.key_controls);
+  return &from_key;
+}
+
 bool same_directive(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -251,12 +259,8 @@ Result<Controls> read_controls(const json::object& body, const ControlSources& s
   auto header_ttl = header_max_age(sources.cache_control);
   if (!header_ttl) return header_ttl.error();
   controls.ttl_s = *header_ttl;
-  const json::value* value = body.if_contains("cache");
   json::value from_key;
-  if (sources.key_controls) {
-    from_key = key_level_controls(*sources.key_controls);
-    value = &from_key;
-  }
+  const json::value* value = controls_object(body, sources, from_key);
   if (!value || value->is_null()) return controls;
   if (!value->is_object()) {
     return control_error(
@@ -289,6 +293,22 @@ Result<Controls> read_controls(const json::object& body, const ControlSources& s
     if (!space->get_string().empty()) controls.key_namespace = space->get_string();
   }
   return controls;
+}
+
+Result<void> check_allowed_controls(const json::object& body, const ControlSources& sources,
+                                    const std::vector<std::string>& allowed) {
+  if (allowed.empty()) return {};
+  json::value from_key;
+  const json::value* value = controls_object(body, sources, from_key);
+  const json::object* object = value ? value->if_object() : nullptr;
+  if (!object) return {};
+  for (const auto& control : *object) {
+    if (std::find(allowed.begin(), allowed.end(), control.key()) != allowed.end()) continue;
+    return make_error(ErrorKind::forbidden, "Not allowed to set " + std::string(control.key()) +
+                                                " as a cache control. Contact admin to change "
+                                                "permissions.");
+  }
+  return {};
 }
 
 std::string answer_key(api::Endpoint endpoint, std::string_view model_group,

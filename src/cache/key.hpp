@@ -49,6 +49,13 @@ struct ControlSources {
 // Cache-Control s-maxage that is not a number of seconds.
 Result<Controls> read_controls(const boost::json::object& body, const ControlSources& sources = {});
 
+// A virtual key's allowed_cache_controls (LiteLLM's): when the list is not empty, every control
+// of the request's `cache` object (the key's metadata.cache when it has one, which takes its
+// place) must be in it, else LiteLLM's 403 naming the first that is not. A `cache` that is not an
+// object sets no control here (read_controls refuses it when the cache is on).
+Result<void> check_allowed_controls(const boost::json::object& body, const ControlSources& sources,
+                                    const std::vector<std::string>& allowed);
+
 // The key of a whole answer to `body` from `model_group` (the group after a key's alias).
 std::string answer_key(api::Endpoint endpoint, std::string_view model_group,
                        const boost::json::object& body, std::string_view key_namespace);

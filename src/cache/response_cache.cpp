@@ -71,15 +71,18 @@ Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
   return std::optional<Ticket>(std::move(ticket));
 }
 
-asio::awaitable<std::shared_ptr<const Entry>> ResponseCache::find(const Ticket& ticket) {
+asio::awaitable<std::shared_ptr<const Entry>> ResponseCache::find(
+    const Ticket& ticket, std::vector<std::shared_ptr<const Entry>>* inputs) {
   if (!ticket.read) co_return nullptr;
   const std::int64_t now = unix_millis();
   const bool embeddings = !ticket.input_keys.empty();
   const std::vector<std::string> single{embeddings ? std::string() : ticket.key};
   auto found = co_await get(embeddings ? ticket.input_keys : single, now);
-  const bool all = std::all_of(found.begin(), found.end(), [&](const auto& entry) {
-    return entry && young_enough(*entry, ticket.max_age_s, now);
-  });
+  for (auto& entry : found) {
+    if (entry && !young_enough(*entry, ticket.max_age_s, now)) entry.reset();
+  }
+  const bool all = std::all_of(found.begin(), found.end(), [](const auto& entry) { return entry; });
+  if (inputs && embeddings) *inputs = found;
   std::shared_ptr<const Entry> entry;
   if (all && embeddings) {
     entry = std::make_shared<const Entry>(join_embeddings(found));

@@ -63,8 +63,11 @@ class ResponseCache {
                                        const boost::json::object& body,
                                        const ControlSources& sources = {}) const;
   // The stored answer, when one may answer the ticket (counted as a hit or a miss); for
-  // embeddings, made of every input's entry (a miss unless each input has one).
-  asio::awaitable<std::shared_ptr<const Entry>> find(const Ticket& ticket);
+  // embeddings, made of every input's entry (a miss unless each input has one). `inputs`
+  // (embeddings, may be nullptr) receives each input's entry that may answer, nullptr for the
+  // others: a miss with some of them is sent upstream for the others alone.
+  asio::awaitable<std::shared_ptr<const Entry>> find(
+      const Ticket& ticket, std::vector<std::shared_ptr<const Entry>>* inputs = nullptr);
   // A semantic cache: the most similar entry of the ticket's scope, when its similarity reaches
   // similarity_threshold (a hit); else no entry, and the similarity LiteLLM shows for a miss (0).
   SemanticMatch find_similar(const Ticket& ticket);

@@ -1,7 +1,11 @@
 #include "cache/semantic_feed.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
 
 namespace llmux::cache {
 
@@ -17,6 +21,9 @@ SemanticFeed::SemanticFeed(asio::io_context& io, const redis::Options& options,
     : io_(io),
       store_(reader, max_entries),
       index_(index),
+      retry_(io),
+      retry_min_(options.backoff_min),
+      retry_max_(options.backoff_max),
       subscriber_(io, options,
                   redis::Subscription{
                       .channels = {std::string(SemanticStore::kChannel)},
@@ -42,13 +49,21 @@ void SemanticFeed::read_new() {
 }
 
 asio::awaitable<void> SemanticFeed::read_until_current() {
+  std::chrono::milliseconds retry_after = retry_min_;
   do {
     read_again_ = false;
     while (true) {
-      // Redis away: the next subscription reads from here.
       const std::uint64_t flushes = flushes_;
       auto records = co_await store_.read_after(last_id_, kPage);
-      if (!records) break;
+      if (!records) {
+        // Nothing may announce the records missed meanwhile again: read again from here.
+        retry_.expires_after(retry_after);
+        retry_after = std::min(retry_after * 2, retry_max_);
+        const auto [stopped] = co_await retry_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (stopped) co_return;  // the feed is going away
+        continue;
+      }
+      retry_after = retry_min_;
       if (flushes != flushes_) continue;  // read before a flush: read again from its start
       for (SemanticRecord& record : *records) {
         last_id_ = record.id;

@@ -107,14 +107,22 @@ std::optional<std::size_t> configured_index(const router::ModelTable& models,
 }  // namespace
 
 CallRecord::CallRecord(const CallServices& services, server::Exchange& exchange,
-                       api::Endpoint endpoint)
+                       api::Endpoint endpoint, Origin origin)
     : services_(services),
       router_(services.router.current()),
       exchange_(exchange),
       endpoint_(endpoint),
-      received_at_(exchange.received_at()) {
-  request_id_ = exchange.header("x-request-id");
+      origin_(origin),
+      received_at_(origin == Origin::client ? exchange.received_at() : Clock::now()) {
+  if (origin == Origin::client) request_id_ = exchange.header("x-request-id");
   if (request_id_.empty() || request_id_.size() > 128) request_id_ = make_time_ordered_uuid();
+}
+
+void CallRecord::begin_gateway_call(const auth::Caller& caller, const api::Request& request) {
+  caller_ = &caller;
+  request_ = &request;
+  admitted_ = true;
+  outcome.served_group = request.model;
 }
 
 asio::awaitable<Result<void>> CallRecord::admit(const auth::Caller& caller, api::Request& request) {
@@ -288,6 +296,7 @@ void CallRecord::settle() {
                                   .time_to_first_chunk = outcome.upstream_time,
                                   .stream = admitted_ && request_->stream,
                                   .cache_hit = cache_hit_,
+                                  .key_only = origin_ == Origin::semantic_cache_embedding,
                                   .response_body = response_body_});
   const auth::CachedKey* key = caller_ ? caller_->key : nullptr;
   // The model budget of the group that answered (a fallback's may not be the one admitted).
@@ -302,7 +311,8 @@ void CallRecord::settle() {
     shared_lease_.finish(tokens, cost_);
   }
   if (key && cost_ > 0) {
-    auth::charge_model_budget(*key, outcome.served_group, cost_, now);
+    if (origin_ == Origin::client)
+      auth::charge_model_budget(*key, outcome.served_group, cost_, now);
     if (key->soft_budget && key->spend->crossed(*key->soft_budget)) {
       services_.metrics.soft_budget_crossed();
       warn_soft_budget(*key);
@@ -397,6 +407,7 @@ void CallRecord::report() {
   append_number(line, outcome.usage.completion_tokens);
   if (outcome.usage.estimated) line += ",\"usage_estimated\":true";
   if (cache_hit_) line += ",\"cache_hit\":true";
+  if (origin_ == Origin::semantic_cache_embedding) line += ",\"semantic_cache_embedding\":true";
   if (outcome.retries > 0) {
     line += ",\"retries\":";
     append_number(line, outcome.retries);

@@ -59,7 +59,13 @@ class CallRecord {
  public:
   using Clock = std::chrono::steady_clock;
 
-  CallRecord(const CallServices& services, server::Exchange& exchange, api::Endpoint endpoint);
+  // Who makes the call: a client, or the gateway for a client's call — the semantic cache's
+  // embedding of its prompt, which LiteLLM logs as a call of its own (an id of its own), charged
+  // to the caller's key alone (not its team, user or end user).
+  enum class Origin { client, semantic_cache_embedding };
+
+  CallRecord(const CallServices& services, server::Exchange& exchange, api::Endpoint endpoint,
+             Origin origin = Origin::client);
   CallRecord(const CallRecord&) = delete;
   CallRecord& operator=(const CallRecord&) = delete;
 
@@ -70,6 +76,9 @@ class CallRecord {
   // May rewrite request.model (a key's alias). An error is the call's answer (401 / 400 / 429).
   // Waits on Redis only in a fleet, and only for a key, team or user with limits.
   asio::awaitable<Result<void>> admit(const auth::Caller& caller, api::Request& request);
+  // The gateway's own call for `caller` (Origin::semantic_cache_embedding): not admitted against
+  // the caller's limits, as LiteLLM does not; settled and reported as any call.
+  void begin_gateway_call(const auth::Caller& caller, const api::Request& request);
   // The request's options are known and its plan made: its attempts are counted in the headers.
   void planned() { planned_ = true; }
   // Each idempotent: the first call does the work, later ones nothing.
@@ -100,6 +109,7 @@ class CallRecord {
   std::shared_ptr<const router::Router> router_;
   server::Exchange& exchange_;
   api::Endpoint endpoint_;
+  Origin origin_;
   std::string request_id_;
   Clock::time_point received_at_;
   const auth::Caller* caller_ = nullptr;

@@ -1,12 +1,14 @@
 #include "handlers/model_calls.hpp"
 
 #include "api/error_body.hpp"
+#include "cache/embedding_answer.hpp"
 #include "cache/stream_answer.hpp"
 #include "providers/wire/sse.hpp"
 #include "router/request_options.hpp"
 
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace llmux::handlers {
@@ -22,18 +24,39 @@ struct CacheFill {
   cache::StreamAssembler assembler;
 };
 
+// An embeddings request some (not all) of whose inputs the cache had: each input's entry, nullptr
+// for those sent upstream.
+using CachedInputs = std::vector<std::shared_ptr<const cache::Entry>>;
+
 // The relay's answers, written to the exchange: each part of the record's life where it belongs
 // (the cost settled and every header composed before a whole answer leaves; the head of a stream
 // with its first frames; an in-band error reported before it ends the stream), in the client's
 // dialect.
 class ExchangeSink final : public relay::Sink {
  public:
-  // `fill`: where a missed answer is stored; nullptr when it is not.
-  ExchangeSink(server::Exchange& exchange, CallRecord& record, Dialect& dialect, CacheFill* fill)
-      : exchange_(exchange), record_(record), dialect_(dialect), fill_(fill) {}
+  // `fill`: where a missed answer is stored; nullptr when it is not. `cached_inputs`: the
+  // inputs' entries the upstream's answer is stitched into; nullptr for none.
+  ExchangeSink(server::Exchange& exchange, CallRecord& record, Dialect& dialect, CacheFill* fill,
+               const CachedInputs* cached_inputs = nullptr)
+      : exchange_(exchange),
+        record_(record),
+        dialect_(dialect),
+        fill_(fill),
+        cached_inputs_(cached_inputs) {}
 
   asio::awaitable<void> answer(std::string chat_answer) override {
     if (fill_) co_await fill_->cache.store(fill_->ticket, chat_answer, record_.outcome.usage);
+    if (cached_inputs_) {
+      auto stitched = cache::stitch_embeddings(*cached_inputs_, chat_answer,
+                                               record_.outcome.usage.prompt_tokens);
+      if (!stitched) {
+        const Error unstitchable = make_error(ErrorKind::upstream_failed,
+                                              "The upstream's embeddings answer has not one "
+                                              "vector per input it was sent.");
+        co_return co_await refuse(unstitchable);
+      }
+      chat_answer = std::move(*stitched);
+    }
     auto translated =
         dialect_.answer(std::move(chat_answer), record_.outcome.usage, record_.outcome.native);
     if (!translated) co_return co_await refuse(translated.error());
@@ -98,6 +121,7 @@ class ExchangeSink final : public relay::Sink {
   CallRecord& record_;
   Dialect& dialect_;
   CacheFill* fill_;
+  const CachedInputs* cached_inputs_;
 };
 
 using verb = server::http::verb;
@@ -152,9 +176,9 @@ asio::awaitable<void> ModelCalls::refuse(server::Exchange& exchange, CallRecord&
                             dialect.error_body(error));
 }
 
-asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, CallRecord& record,
-                                                    const api::Request& request,
-                                                    const cache::Ticket& ticket) {
+asio::awaitable<bool> ModelCalls::answer_from_cache(
+    server::Exchange& exchange, CallRecord& record, const api::Request& request,
+    const cache::Ticket& ticket, std::vector<std::shared_ptr<const cache::Entry>>& cached_inputs) {
   if (!ticket.read) co_return false;  // no-cache: not looked up
   std::shared_ptr<const cache::Entry> entry;
   if (cache_->semantic()) {
@@ -163,7 +187,7 @@ asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, 
     exchange.set_header("x-litellm-semantic-similarity", similarity_text(match.similarity));
     entry = std::move(match.entry);
   } else {
-    entry = co_await cache_->find(ticket);
+    entry = co_await cache_->find(ticket, &cached_inputs);
   }
   if (!entry) co_return false;
   std::string frames;
@@ -190,9 +214,12 @@ asio::awaitable<bool> ModelCalls::answer_from_cache(server::Exchange& exchange, 
   co_return true;
 }
 
-asio::awaitable<void> ModelCalls::embed_prompt(cache::Ticket& ticket) {
+asio::awaitable<void> ModelCalls::embed_prompt(server::Exchange& exchange,
+                                               const auth::Caller& caller, cache::Ticket& ticket) {
   if (!ticket.read && !ticket.write) co_return;
-  auto vector = co_await embedder_->embed(ticket.prompt);
+  CallRecord record(services_, exchange, api::Endpoint::embeddings,
+                    CallRecord::Origin::semantic_cache_embedding);
+  auto vector = co_await embedder_->embed(ticket.prompt, caller, record);
   if (!vector) co_return cache_->embedding_failed(vector.error());
   cache_->embedding_answered();
   ticket.vector = std::move(*vector);
@@ -217,6 +244,17 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   }
   auto request = dialect.translate(*client_request);
   if (!request) co_return co_await refuse(exchange, record, dialect, request.error());
+  // A key's metadata.cache takes the place of the body's cache controls.
+  const boost::json::value* key_cache_controls =
+      caller->key && caller->key->cache_controls ? &*caller->key->cache_controls : nullptr;
+  if (caller->key && !caller->key->allowed_cache_controls.empty()) {
+    if (auto allowed =
+            cache::check_allowed_controls(request->body, {.key_controls = key_cache_controls},
+                                          caller->key->allowed_cache_controls);
+        !allowed) {
+      co_return co_await refuse(exchange, record, dialect, allowed.error());
+    }
+  }
   if (auto admitted = co_await record.admit(*caller, *request); !admitted) {
     co_return co_await refuse(exchange, record, dialect, admitted.error());
   }
@@ -239,25 +277,40 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   std::optional<cache::Ticket> ticket;
   if (cache_) {
     const cache::ControlSources sources{.cache_control = exchange.header("cache-control"),
-                                        .key_controls = caller->key && caller->key->cache_controls
-                                                            ? &*caller->key->cache_controls
-                                                            : nullptr};
+                                        .key_controls = key_cache_controls};
     auto asked = cache_->ticket(endpoint, request->model, request->body, sources);
     if (!asked) co_return co_await refuse(exchange, record, dialect, asked.error());
     ticket = std::move(*asked);
   }
   std::optional<CacheFill> fill;
+  CachedInputs cached_inputs;
+  std::optional<api::Request> missing_inputs;  // what goes upstream when some inputs are cached
   if (ticket) {
     exchange.set_header("x-litellm-cache-key", ticket->key);
-    if (embedder_) co_await embed_prompt(*ticket);
-    if (co_await answer_from_cache(exchange, record, *request, *ticket)) co_return;
+    if (embedder_) co_await embed_prompt(exchange, *caller, *ticket);
+    if (co_await answer_from_cache(exchange, record, *request, *ticket, cached_inputs)) co_return;
+    if (std::any_of(cached_inputs.begin(), cached_inputs.end(),
+                    [](const auto& in) { return in; })) {
+      missing_inputs = api::request_from_body(
+          endpoint, cache::with_missing_inputs(request->body, cached_inputs));
+      missing_inputs->model = request->model;
+      // Only what goes upstream is stored.
+      std::vector<std::string> upstream_keys;
+      for (std::size_t i = 0; i < cached_inputs.size(); ++i) {
+        if (!cached_inputs[i]) upstream_keys.push_back(std::move(ticket->input_keys[i]));
+      }
+      ticket->input_keys = std::move(upstream_keys);
+    } else {
+      cached_inputs.clear();
+    }
     if (ticket->write) fill.emplace(CacheFill{.cache = *cache_, .ticket = *ticket});
   }
 
-  ExchangeSink sink(exchange, record, dialect, fill ? &*fill : nullptr);
+  ExchangeSink sink(exchange, record, dialect, fill ? &*fill : nullptr,
+                    cached_inputs.empty() ? nullptr : &cached_inputs);
   relay::SteadyClock clock(co_await asio::this_coro::executor);
-  relay::End end =
-      co_await relay_.run(*request, *plan, sink, clock, presented_key(exchange), record.outcome);
+  relay::End end = co_await relay_.run(missing_inputs ? *missing_inputs : *request, *plan, sink,
+                                       clock, presented_key(exchange), record.outcome);
   if (end.error) co_return co_await refuse(exchange, record, dialect, *end.error);
   // The client went away before its answer: no response; the connection closes. (An answer
   // was settled and reported when it reached the client.)

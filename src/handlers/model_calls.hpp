@@ -45,11 +45,15 @@ class ModelCalls {
   // The response cache's step: true when the cache had the answer and the client has it, as a
   // whole answer or a stream, as it asked. Only the OpenAI routes are cached (an answer is stored
   // as the relay wrote it, before any dialect's translation).
-  asio::awaitable<bool> answer_from_cache(server::Exchange& exchange, CallRecord& record,
-                                          const api::Request& request, const cache::Ticket& ticket);
+  // `cached_inputs` (embeddings): each input's entry, when the others are to be sent upstream.
+  asio::awaitable<bool> answer_from_cache(
+      server::Exchange& exchange, CallRecord& record, const api::Request& request,
+      const cache::Ticket& ticket, std::vector<std::shared_ptr<const cache::Entry>>& cached_inputs);
   // A semantic cache's step before the lookup: the ticket's prompt embedded. When that fails the
   // ticket keeps no vector, and the call goes upstream uncached.
-  asio::awaitable<void> embed_prompt(cache::Ticket& ticket);
+  // The embedding is a call of its own, for the caller (a spend-log row, its cost to the key).
+  asio::awaitable<void> embed_prompt(server::Exchange& exchange, const auth::Caller& caller,
+                                     cache::Ticket& ticket);
 
   Callers& callers_;
   const CallServices& services_;

@@ -57,9 +57,24 @@ Result<std::vector<float>> first_embedding(std::string_view answer) {
   return vector;
 }
 
-asio::awaitable<Result<std::vector<float>>> PromptEmbedder::embed(std::string_view prompt) {
+asio::awaitable<Result<std::vector<float>>> PromptEmbedder::embed(std::string_view prompt,
+                                                                  const auth::Caller& caller,
+                                                                  CallRecord& record) {
   const api::Request request = api::request_from_body(
       api::Endpoint::embeddings, json::object{{"model", model_group_}, {"input", prompt}});
+  record.begin_gateway_call(caller, request);
+  Result<std::vector<float>> vector = co_await relay_call(request, record.outcome);
+  if (!vector) {
+    record.outcome.status = http_status(vector.error());
+    record.outcome.failure = vector.error();
+  }
+  record.settle();
+  record.report();
+  co_return vector;
+}
+
+asio::awaitable<Result<std::vector<float>>> PromptEmbedder::relay_call(const api::Request& request,
+                                                                       relay::Outcome& outcome) {
   auto options =
       router::request_options(request, [](std::string_view) { return std::string_view(); });
   if (!options) co_return options.error();
@@ -68,7 +83,6 @@ asio::awaitable<Result<std::vector<float>>> PromptEmbedder::embed(std::string_vi
   auto plan = current->plan(request, std::move(*options), clock.now());
   if (!plan) co_return plan.error();
   AnswerSink sink;
-  relay::Outcome outcome;
   const relay::End end = co_await relay_.run(request, *plan, sink, clock, {}, outcome);
   if (end.error) co_return *end.error;
   co_return first_embedding(sink.body());

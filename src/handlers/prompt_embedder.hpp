@@ -1,11 +1,13 @@
 // The semantic cache's embeddings (docs/CACHING.md): a prompt's vector from the model group that
 // cache_params.redis_semantic_cache_embedding_model names, through the gateway's own router and
 // relay, as any /embeddings call to that group (its retries, fallbacks and cooldowns included).
-// The call is the gateway's, not the caller's: it is not admitted against the caller's limits, and
-// its cost is not added to any spend.
+// The call is the gateway's for the caller, as LiteLLM makes it: not admitted against the caller's
+// limits, and recorded as a call of its own (CallRecord::Origin::semantic_cache_embedding): a
+// spend-log row, its cost charged to the caller's key, the access log and the metrics.
 #pragma once
 
 #include "base/error.hpp"
+#include "handlers/call_record.hpp"
 #include "relay/relay.hpp"
 #include "router/live_router.hpp"
 
@@ -24,10 +26,15 @@ class PromptEmbedder {
   PromptEmbedder(const router::LiveRouter& router, relay::Relay& relay, std::string model_group)
       : router_(router), relay_(relay), model_group_(std::move(model_group)) {}
 
-  // The vector of `prompt`, or why there is none (the group failed, or answered without one).
-  asio::awaitable<Result<std::vector<float>>> embed(std::string_view prompt);
+  // The vector of `prompt`, or why there is none (the group failed, or answered without one);
+  // the call settled and reported on `record`, for `caller`.
+  asio::awaitable<Result<std::vector<float>>> embed(std::string_view prompt,
+                                                    const auth::Caller& caller, CallRecord& record);
 
  private:
+  asio::awaitable<Result<std::vector<float>>> relay_call(const api::Request& request,
+                                                         relay::Outcome& outcome);
+
   const router::LiveRouter& router_;
   relay::Relay& relay_;
   std::string model_group_;

@@ -27,10 +27,10 @@ double SpendTracker::record(const FinishedCall& call) {
   const auth::CachedKey* key = call.caller->key;
   if (key && cost > 0) {
     key->spend->add(cost);
-    if (key->team) key->team->spend->add(cost);
-    if (key->user) key->user->spend->add(cost);
+    if (key->team && !call.key_only) key->team->spend->add(cost);
+    if (key->user && !call.key_only) key->user->spend->add(cost);
   }
-  if (call.caller->snapshot && cost > 0) {
+  if (call.caller->snapshot && cost > 0 && !call.key_only) {
     if (const auto* end_user = call.caller->snapshot->find_end_user(call.end_user))
       end_user->spend->add(cost);
   }
@@ -59,7 +59,7 @@ double SpendTracker::record(const FinishedCall& call) {
     event.model_id = call.deployment->id;
     event.provider = call.deployment->target.provider;
   }
-  if (key) {
+  if (key && !call.key_only) {
     event.user_id = key->user_id;
     event.team_id = key->team_id;
     event.tags = key->tags;

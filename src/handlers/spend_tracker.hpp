@@ -29,7 +29,10 @@ struct FinishedCall {
   std::chrono::steady_clock::time_point received_at;
   std::chrono::steady_clock::duration time_to_first_chunk{};  // streams only
   bool stream = false;
-  bool cache_hit = false;          // answered from the response cache: costs nothing
+  bool cache_hit = false;  // answered from the response cache: costs nothing
+  // The semantic cache's embedding: charged to the key alone, as LiteLLM charges it (its call
+  // carries only the caller's key, not its team, user or end user).
+  bool key_only = false;
   std::string_view response_body;  // kept only with store_prompts_in_spend_logs
 };
 

@@ -21,9 +21,6 @@ class ClientLimits {
     std::size_t max_connections = 0;  // per address; 0: no limit
     double requests_per_second = 0;   // per address; 0: no limit
     double burst = 0;                 // requests an idle address may send at once; 0: the rate
-    // Every connection comes from a proxy the operator trusts: a request's rate is counted for
-    // the client the proxy names (forwarded_client), its connections still for the proxy.
-    bool use_x_forwarded_for = false;
   };
 
   explicit ClientLimits(Settings settings);
@@ -32,7 +29,6 @@ class ClientLimits {
   std::size_t max_connections() const { return settings_.max_connections; }
   double requests_per_second() const { return settings_.requests_per_second; }
   double burst() const { return burst_; }
-  bool use_x_forwarded_for() const { return settings_.use_x_forwarded_for; }
 
   // A connection from `client` opens: false (and nothing counted) when it holds the most already.
   bool try_open(const boost::asio::ip::address& client);

@@ -1,5 +1,7 @@
 #include "server/exchange.hpp"
 
+#include "server/client_limits.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -32,8 +34,12 @@ bool is_tls_alert_record(const unsigned char* header, ssize_t size) {
 }  // namespace
 
 Exchange::Exchange(net::ByteStream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
-                   std::chrono::steady_clock::time_point received_at)
-    : stream_(stream), request_(request), watch_(std::move(watch)), received_at_(received_at) {}
+                   std::chrono::steady_clock::time_point received_at, bool use_x_forwarded_for)
+    : stream_(stream),
+      request_(request),
+      watch_(std::move(watch)),
+      received_at_(received_at),
+      use_x_forwarded_for_(use_x_forwarded_for) {}
 
 Exchange::~Exchange() { unwatch_client(); }
 
@@ -53,8 +59,9 @@ std::string_view Exchange::header(std::string_view name) const { return request_
 
 std::string Exchange::client_address() const {
   boost::system::error_code ec;
-  const auto peer = stream_.socket().remote_endpoint(ec);
-  return ec ? std::string() : peer.address().to_string();
+  const auto peer = stream_.socket().remote_endpoint(ec).address();
+  const auto client = use_x_forwarded_for_ ? forwarded_client(request_.head_, peer) : peer;
+  return ec && client == peer ? std::string() : client.to_string();
 }
 
 void Exchange::set_header(std::string_view name, std::string value) {

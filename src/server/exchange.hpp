@@ -44,6 +44,7 @@ class Request {
 
  private:
   friend class Listener;
+  friend class Exchange;
   std::string head_bytes_;  // the head as received, blank line included
   net::http1::RequestHead head_;
   http::verb method_ = http::verb::unknown;
@@ -60,8 +61,9 @@ struct ClientWatch {
 
 class Exchange {
  public:
+  // use_x_forwarded_for: the connection is a trusted proxy's (Limits::use_x_forwarded_for).
   Exchange(net::ByteStream& stream, Request& request, std::shared_ptr<ClientWatch> watch,
-           std::chrono::steady_clock::time_point received_at);
+           std::chrono::steady_clock::time_point received_at, bool use_x_forwarded_for = false);
   ~Exchange();
 
   const Request& request() const { return request_; }
@@ -69,7 +71,8 @@ class Exchange {
   std::string_view path() const;                         // the target without its query
   std::string_view header(std::string_view name) const;  // empty when absent
   std::chrono::steady_clock::time_point received_at() const { return received_at_; }
-  // The connection's peer address ("127.0.0.1", "::1"), without the port; empty if unknown.
+  // The client's address ("127.0.0.1", "::1"), without the port: the connection's peer or,
+  // behind a trusted proxy, the client the proxy named (forwarded_client); empty if unknown.
   std::string client_address() const;
 
   // Headers for whatever is sent next (the whole response, or the head of a stream). `name`
@@ -108,6 +111,7 @@ class Exchange {
   Request& request_;
   std::shared_ptr<ClientWatch> watch_;
   std::chrono::steady_clock::time_point received_at_;
+  bool use_x_forwarded_for_;
   std::vector<std::pair<std::string_view, std::string>> headers_;
   bool responded_ = false;
   bool streaming_ = false;

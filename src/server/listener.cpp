@@ -312,7 +312,7 @@ asio::awaitable<void> Listener::run_session(net::ByteStream stream, asio::ip::ad
       co_await reject(400, "Malformed HTTP request: " + std::string(problem) + ".");
       break;
     }
-    if (client_limits_ && !client_limits_->try_request(client_limits_->use_x_forwarded_for()
+    if (client_limits_ && !client_limits_->try_request(limits_.use_x_forwarded_for
                                                            ? forwarded_client(request.head_, client)
                                                            : client)) {
       co_await reject(429, "Too many requests from your address (limit " +
@@ -423,7 +423,7 @@ asio::awaitable<void> Listener::run_session(net::ByteStream stream, asio::ip::ad
     buffer.release_if_empty();
     deadline.expires_never();  // the handler bounds its own work (upstream timeouts)
 
-    Exchange exchange(stream, request, watch, received_at);
+    Exchange exchange(stream, request, watch, received_at, limits_.use_x_forwarded_for);
     co_await handler_.handle(exchange);
     if (!exchange.responded()) {
       co_await exchange.respond(500, handler_.error_body(500, "The request was not answered."));

@@ -28,6 +28,10 @@ struct Limits {
   std::chrono::milliseconds keepalive_idle{120'000};  // between requests on one connection
   std::chrono::milliseconds read_timeout{60'000};     // to receive one whole request
   std::size_t max_connections = 100'000;              // of this listener
+  // Every connection comes from a proxy the operator trusts: a request is from the client the
+  // proxy names (forwarded_client), for the per-client request rate and
+  // Exchange::client_address; connections are still counted for the proxy.
+  bool use_x_forwarded_for = false;
 };
 
 // TLS on the listener: every connection's handshake uses `context` and must end within

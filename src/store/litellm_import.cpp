@@ -170,10 +170,11 @@ class Importer {
     const bool joined = budgets.exists() && keys.has("budget_id");
     const std::string sql =
         select_list(with_shared_columns(
-            keys, {keys.value("token"), keys.value("key_name"), keys.value("key_alias"),
-                   joined ? budgets.value("soft_budget") : "NULL", keys.millis("expires"),
-                   keys.json_text("aliases"), keys.json_text("model_max_budget"),
-                   keys.value("user_id"), keys.value("team_id"), keys.flag("blocked")})) +
+            keys,
+            {keys.value("token"), keys.value("key_name"), keys.value("key_alias"),
+             joined ? budgets.value("soft_budget") : "NULL", keys.millis("expires"),
+             keys.json_text("aliases"), keys.json_text("model_max_budget"), keys.value("user_id"),
+             keys.value("team_id"), keys.flag("blocked"), keys.list("allowed_cache_controls")})) +
         " FROM " + keys.from() +
         (joined ? " LEFT JOIN " + budgets.from() + " ON b.budget_id = k.budget_id" : "") +
         " ORDER BY k.token";
@@ -191,6 +192,7 @@ class Importer {
       key.user_id = column.optional_text();
       key.team_id = column.optional_text();
       key.blocked = column.flag();
+      key.allowed_cache_controls = column.strings();
       read_shared_columns(column, key, now_);
       // LiteLLM keeps a key's tags in its metadata.
       if (const auto* tags = key.metadata.if_contains("tags")) key.tags = Cursor::strings_of(*tags);

@@ -231,6 +231,7 @@ const Table<KeyRecord> kKeys{
      column<&KeyRecord::metadata>("metadata", kAlways),
      column<&KeyRecord::model_max_budget>("model_max_budget", kAlways),
      column<&KeyRecord::tags>("tags", kAlways),
+     column<&KeyRecord::allowed_cache_controls>("allowed_cache_controls", kAlways),
      column<&KeyRecord::tpm_limit>("tpm_limit", kAlways),
      column<&KeyRecord::rpm_limit>("rpm_limit", kAlways),
      column<&KeyRecord::max_parallel_requests>("max_parallel_requests", kAlways),

@@ -41,6 +41,7 @@ struct KeyRecord {
   boost::json::object metadata;
   boost::json::object model_max_budget;
   std::vector<std::string> tags;
+  std::vector<std::string> allowed_cache_controls;  // empty: any
   std::optional<std::int64_t> tpm_limit;
   std::optional<std::int64_t> rpm_limit;
   std::optional<std::int64_t> max_parallel_requests;

@@ -12,7 +12,7 @@ import { expectError } from '../support/assertions.mjs';
 import { startGateway } from '../support/gateway.mjs';
 import { startRedis } from '../support/redis.mjs';
 import { kMasterKey, metricValue, modelEntry, postJson, startStack } from '../support/stack.mjs';
-import { admin, chatWith, eventually, generateKey, kCallCost, pricedModels, sleep } from '../support/store.mjs';
+import { admin, chatWith, eventually, generateKey, kCallCost, kInputPrice, pricedModels, sleep } from '../support/store.mjs';
 
 const upstreamCalls = (mock) => mock.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
 
@@ -43,11 +43,20 @@ async function streamedText(stream) {
   return { text, finish, usage };
 }
 
+// An embedding model with a known price per input token.
+const pricedEmbedder = (mockUrl) => ({
+  model_name: 'priced-embedder',
+  litellm_params: {
+    model: 'openai/text-embedding-mock', api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-priced',
+    input_cost_per_token: kInputPrice,
+  },
+});
+
 describe('cache type local', () => {
   let stack;
   before(async () => {
     stack = await startStack({
-      extraModelsFor: pricedModels,
+      extraModelsFor: (mockUrl) => [...pricedModels(mockUrl), pricedEmbedder(mockUrl)],
       generalSettings: { proxy_batch_write_at: 0.5 },
       litellmSettings: { cache: true, cache_params: { type: 'local', namespace: 'team' } },
     });
@@ -137,8 +146,37 @@ describe('cache type local', () => {
     assert.deepEqual(reordered.body.data.map((item) => item.index), [0, 1]);
     assert.equal(reordered.body.usage.prompt_tokens, batch.body.usage.prompt_tokens);
     assert.equal(reordered.body.model, batch.body.model);
-    await embed(['alpha input', 'gamma input']);
-    assert.equal(calls(), before + 2, 'an input not seen yet sends the request upstream');
+  });
+
+  test('embeddings with some inputs cached: only the others go upstream, the answer in order, usage and cost theirs', async () => {
+    const embeddingRequests = () => stack.mock.requests.filter((request) => request.path.endsWith('/embeddings'));
+    const embed = async (input) => {
+      const response = await postJson(stack.url, '/v1/embeddings', { model: 'priced-embedder', input });
+      return { ...(await answerOf(response)), cost: Number(response.headers.get('x-litellm-response-cost')) };
+    };
+    const first = await embed(['one cached input', 'two cached inputs']);
+    const before = embeddingRequests().length;
+    const mixed = await embed(['new input here', 'two cached inputs', 'one cached input', 'also new']);
+    assert.equal(embeddingRequests().length, before + 1);
+    assert.deepEqual(embeddingRequests().at(-1).body.input, ['new input here', 'also new'],
+      'only the inputs the cache lacks, in order');
+    const vectors = mixed.body.data.map((item) => item.embedding);
+    assert.deepEqual(mixed.body.data.map((item) => item.index), [0, 1, 2, 3]);
+    assert.deepEqual(vectors[1], first.body.data[1].embedding);
+    assert.deepEqual(vectors[2], first.body.data[0].embedding);
+    // The mock's usage is one token a word: 3 + 2 went upstream.
+    assert.equal(mixed.body.usage.prompt_tokens, 5);
+    assert.equal(mixed.body.usage.total_tokens, 5);
+    assert.ok(Math.abs(mixed.cost - 5 * kInputPrice) < 1e-12, String(mixed.cost));
+    // What went upstream was stored: all four now answer from the cache, each its own vector.
+    const again = await embed(['also new', 'new input here']);
+    assert.equal(embeddingRequests().length, before + 1);
+    assert.deepEqual(again.body.data.map((item) => item.embedding), [vectors[3], vectors[0]]);
+    assert.equal(again.cost, 0);
+    // no-cache: nothing read, everything upstream.
+    await answerOf(await postJson(stack.url, '/v1/embeddings',
+      { model: 'priced-embedder', input: ['one cached input', 'also new'], cache: { 'no-cache': true } }));
+    assert.deepEqual(embeddingRequests().at(-1).body.input, ['one cached input', 'also new']);
   });
 
   test('a Cache-Control header\'s s-maxage is the stored answer\'s ttl, as LiteLLM reads it', async () => {

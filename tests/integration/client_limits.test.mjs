@@ -119,6 +119,24 @@ test('use_x_forwarded_for: the request rate is counted for the client the proxy 
   second.close();
 });
 
+test('use_x_forwarded_for: max_connections_per_ip still counts the proxy\'s connections, whatever clients they carry', async () => {
+  // Two connections from the proxy (127.0.0.8), each carrying another client: the proxy's limit.
+  const held = [await from('127.0.0.8', behindProxy), await from('127.0.0.8', behindProxy)];
+  try {
+    for (const [i, connection] of held.entries()) {
+      assert.equal((await get(connection, '/health/liveliness', { 'X-Forwarded-For': `203.0.113.${20 + i}` })).status, 200);
+    }
+    const third = await from('127.0.0.8', behindProxy);
+    try {
+      await assertRefused(await third.readResponse(), third, /too many connections from your address \(limit 2\)/i);
+    } finally {
+      third.close();
+    }
+  } finally {
+    for (const connection of held) connection.close();
+  }
+});
+
 test('without use_x_forwarded_for, X-Forwarded-For is not believed: the connection\'s address is the client', async () => {
   await spendBurst('127.0.0.7', stack, { 'X-Forwarded-For': '203.0.113.9' });
   const other = await from('127.0.0.7', stack);

@@ -121,6 +121,7 @@ INSERT INTO "LiteLLM_VerificationToken" ("token", "key_name", "key_alias", "spen
          ('${sha256(kSpentKey)}', 'sk-...7Tc0', NULL, 2.0, ARRAY[]::TEXT[], NULL, NULL, '{}', 1.0, NULL, NULL, '2025-03-02 08:32:00'),
          ('${sha256(kBlockedKey)}', 'sk-...3Vb0', NULL, 0.0, NULL, NULL, NULL, '{}', NULL, NULL, NULL, '2025-03-02 08:33:00');
 UPDATE "LiteLLM_VerificationToken" SET "blocked" = true WHERE "token" = '${sha256(kBlockedKey)}';
+UPDATE "LiteLLM_VerificationToken" SET "allowed_cache_controls" = ARRAY['no-cache'] WHERE "token" = '${sha256(kTeamKey)}';
 INSERT INTO "LiteLLM_VerificationToken" ("token", "key_name") VALUES ('${kLegacyKey}', NULL);
 INSERT INTO "LiteLLM_EndUserTable" ("user_id", "alias", "spend", "budget_id") VALUES ('customer-7', 'Customer Seven', 0.5, 'budget-customer');
 INSERT INTO "LiteLLM_SpendLogs" ("request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens",
@@ -264,6 +265,7 @@ for (const destination of kDestinations) {
       assert.equal(key.body.info.soft_budget, 0.75);
       assert.deepEqual(key.body.info.models, ['all-team-models']);
       assert.deepEqual(key.body.info.tags, ['project-x']);
+      assert.deepEqual(key.body.info.allowed_cache_controls, ['no-cache']);
       assert.ok(key.body.info.spend >= 1.25, `spend ${key.body.info.spend}`);
       assert.equal(new Date(key.body.info.expires).toISOString(), '2099-01-01T00:00:00.000Z');
 

@@ -75,6 +75,32 @@ describeOnEachEngine('virtual keys', { proxy_batch_write_at: 1 }, (env) => {
     await chat.arrayBuffer();
   });
 
+  test('allowed_cache_controls: a key sets only the cache controls listed (LiteLLM\'s 403), kept by /key/update and shown by /key/info', async () => {
+    const created = await generateKey(env.stack.url, { allowed_cache_controls: ['no-cache', 'ttl'] });
+    assert.deepEqual(created.allowed_cache_controls, ['no-cache', 'ttl']);
+    const ask = (cache) => chatWith(env.stack.url, created.key, 'gpt-test', { cache });
+    const allowed = await ask({ 'no-cache': true, ttl: 60 });
+    assert.equal(allowed.status, 200, await allowed.clone().text());
+    await allowed.arrayBuffer();
+    await expectError(await ask({ 'no-cache': true, 'no-store': true }), 403, {
+      type: 'permission_error',
+      message: 'Not allowed to set no-store as a cache control. Contact admin to change permissions.',
+    });
+    const info = await admin(env.stack.url, 'GET', `/key/info?key=${created.key}`);
+    assert.deepEqual(info.body.info.allowed_cache_controls, ['no-cache', 'ttl']);
+    // Emptied: any control again (LiteLLM reads an empty list as no restriction).
+    const updated = await admin(env.stack.url, 'POST', '/key/update', { key: created.key, allowed_cache_controls: [] });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    const now = await ask({ 'no-store': true });
+    assert.equal(now.status, 200, await now.clone().text());
+    await now.arrayBuffer();
+    const unrestricted = await generateKey(env.stack.url);
+    assert.deepEqual(unrestricted.allowed_cache_controls, []);
+    const malformed = await admin(env.stack.url, 'POST', '/key/generate', { allowed_cache_controls: 'no-cache' });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.body.error.param, 'allowed_cache_controls');
+  });
+
   test('models: exact names, provider/* and name-prefix wildcards; others are 401 key_model_access_denied', async () => {
     const exact = await generateKey(env.stack.url, { models: ['gpt-test'] });
     assert.equal((await chatWith(env.stack.url, exact.key, 'gpt-test')).status, 200);

@@ -6,13 +6,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 
 import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { startGateway } from '../support/gateway.mjs';
 import { startRedis } from '../support/redis.mjs';
 import { kMasterKey, metricValue, modelEntry, postJson } from '../support/stack.mjs';
-import { eventually } from '../support/store.mjs';
+import { admin, chatWith, eventually, generateKey } from '../support/store.mjs';
 
 const chatCalls = (mock) => mock.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
 const embeddingCalls = (mock) => mock.requests.filter((request) => request.path.endsWith('/embeddings')).length;
@@ -27,11 +30,11 @@ async function ask(url, content, extra = {}) {
   return { answer: data, similarity: response.headers.get('x-litellm-semantic-similarity') };
 }
 
-function semanticConfig(mock, redis, { embedder = 'mock-bag-of-words', cacheParams = {} } = {}) {
+function semanticConfig(mock, redis, { embedder = 'mock-bag-of-words', embedderParams = {}, cacheParams = {} } = {}) {
   return {
     model_list: [
       modelEntry('gpt-test', 'gpt-4o-upstream', `${mock.url}/v1`),
-      modelEntry('embedder', embedder, `${mock.url}/v1`),
+      modelEntry('embedder', embedder, `${mock.url}/v1`, embedderParams),
     ],
     general_settings: { master_key: kMasterKey },
     litellm_settings: {
@@ -149,6 +152,16 @@ describe('cache type redis-semantic, two gateways on one Redis', () => {
     assert.ok(await metricValue(a.url, 'llmux_cache_redis_errors_total') > errorsBefore);
     assert.match(a.stderr(), /response cache: Redis did not answer/);
     await redis.start();
+    // Back (a fresh, empty Redis): what B stores reaches A, whose subscription came back.
+    const [, b] = gateways;
+    const entriesBefore = await metricValue(a.url, 'llmux_cache_semantic_entries');
+    await eventually(async () => {
+      await ask(b.url, 'What is the boiling point of water at sea level?');
+      return await metricValue(a.url, 'llmux_cache_semantic_entries') === entriesBefore + 1;
+    }, { timeoutMs: 15_000, what: "A reading B's entry once Redis is back" });
+    const hitsAfter = chatCalls(mock);
+    await ask(a.url, 'what is the boiling point of water at sea level');
+    assert.equal(chatCalls(mock), hitsAfter, "A answers from B's entry");
   });
 });
 
@@ -194,5 +207,73 @@ describe('cache type redis-semantic: bounded, and its embedding model failing', 
     assert.equal(chatCalls(mock), before + 3);
     assert.equal(await metricValue(gateway.url, 'llmux_cache_embedding_errors_total'), 3);
     assert.equal(gateway.stderr().match(/semantic cache: the prompt was not embedded/g)?.length, 1);
+  });
+});
+
+describe('cache type redis-semantic: the embedding is a call of its own, priced, spent and logged', () => {
+  const kEmbeddingTokenPrice = 0.001;
+  let redis;
+  let mock;
+  let gateway;
+  let dir;
+  before(async () => {
+    redis = await startRedis();
+    mock = await startMockUpstream();
+    dir = await mkdtemp(join(tmpdir(), 'llmux-semantic-spend-'));
+    const config = semanticConfig(mock, redis, { embedderParams: { input_cost_per_token: kEmbeddingTokenPrice } });
+    config.general_settings = { ...config.general_settings, database_url: join(dir, 'llmux.db'), proxy_batch_write_at: 0.2 };
+    gateway = await startGateway({ config, dir });
+  });
+  after(async () => {
+    if (gateway) assert.equal((await gateway.stop()).code, 0, gateway.stderr());
+    await mock?.close();
+    await redis?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a spend-log row of call_type aembedding per embedding, its cost charged to the caller's key alone (as LiteLLM)", async () => {
+    const team = await admin(gateway.url, 'POST', '/team/new', {});
+    assert.equal(team.status, 200, JSON.stringify(team.body));
+    const { key, token } = await generateKey(gateway.url, { team_id: team.body.team_id });
+    const ask = (content) => chatWith(gateway.url, key, 'gpt-test', { messages: [{ role: 'user', content }] });
+    const embeddingsBefore = await metricValue(gateway.url, 'llmux_requests_total{endpoint="embeddings",status="2xx"}');
+    const miss = await ask('How far away is the moon from the earth?');  // 9 words
+    assert.equal(miss.status, 200, await miss.clone().text());
+    assert.equal(miss.headers.get('x-litellm-semantic-similarity'), '0.0');
+    await miss.arrayBuffer();
+    const hit = await ask('how far is the moon from the earth');  // 8 words
+    assert.equal(hit.status, 200);
+    assert.notEqual(hit.headers.get('x-litellm-semantic-similarity'), '0.0', 'answered from the cache');
+    assert.equal(Number(hit.headers.get('x-litellm-response-cost')), 0, 'the hit itself costs nothing');
+    await hit.arrayBuffer();
+    const embeddingCost = (9 + 8) * kEmbeddingTokenPrice;
+
+    const rows = await eventually(async () => {
+      const { body } = await admin(gateway.url, 'GET', `/spend/logs?api_key=${token}`);
+      return Array.isArray(body) && body.length === 4 ? body : null;
+    }, { what: 'two calls and their two embeddings in the spend log' });
+    const embeddings = rows.filter((row) => row.call_type === 'aembedding');
+    assert.equal(embeddings.length, 2, JSON.stringify(rows));
+    assert.deepEqual(embeddings.map((row) => row.prompt_tokens).sort(), [8, 9]);
+    for (const row of embeddings) {
+      assert.equal(row.model_group, 'embedder');
+      assert.equal(row.status, 'success');
+      assert.ok(Math.abs(row.spend - row.prompt_tokens * kEmbeddingTokenPrice) < 1e-12, JSON.stringify(row));
+      assert.ok(!row.team_id, 'LiteLLM charges the key alone: no team on the row');
+    }
+    const calls = rows.filter((row) => row.call_type === 'acompletion');
+    assert.equal(calls.length, 2);
+    assert.equal(new Set(rows.map((row) => row.request_id)).size, 4, 'each with an id of its own');
+
+    const keyInfo = await admin(gateway.url, 'GET', `/key/info?key=${key}`);
+    assert.ok(Math.abs(keyInfo.body.info.spend - embeddingCost) < 1e-12, JSON.stringify(keyInfo.body.info));
+    const teamInfo = await admin(gateway.url, 'GET', `/team/info?team_id=${team.body.team_id}`);
+    assert.equal(teamInfo.status, 200);
+    assert.equal(teamInfo.body.team_info.spend, 0, "the team is not charged (LiteLLM's call carries the key alone)");
+    assert.equal(await metricValue(gateway.url, 'llmux_requests_total{endpoint="embeddings",status="2xx"}'),
+      embeddingsBefore + 2);
+    await eventually(() => gateway.stderr().split('\n').filter((line) =>
+      line.includes('"type":"access"') && line.includes('"semantic_cache_embedding":true')).length === 2,
+    { what: 'two access-log lines for the embeddings' });
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 
 import { RawConnection } from './network.mjs';
 import { kAuth, kHello, metricValue } from './stack.mjs';
+import { scaled } from './time_scale.mjs';
 
 // Checks {"error":{"message","type","param","code"}} and any of the given expectations.
 export function assertErrorBody(body, { param, code, type, message } = {}, context = '') {
@@ -75,7 +76,7 @@ export async function assertStillServing(port, { connection, sameConnection = tr
 // Resolves with the first truthy value of `condition()` (a function or an async function: its
 // result is awaited), checking every `intervalMs`; fails after `timeoutMs`. For what happens
 // asynchronously (the access log, a spend-log row, a metric): wait on it, never sleep.
-export async function eventually(condition, { timeoutMs = 8000, intervalMs = 50, what = 'condition' } = {}) {
+export async function eventually(condition, { timeoutMs = scaled(8000), intervalMs = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
@@ -101,5 +102,5 @@ export async function rejection(promise, ErrorClass) {
 // destination's answer is in): waits until the series is `expected`.
 export function metricReaches(url, series, expected) {
   return eventually(async () => await metricValue(url, series) === expected,
-    { timeoutMs: 10_000, what: `${series} at ${expected}` });
+    { timeoutMs: scaled(10_000), what: `${series} at ${expected}` });
 }

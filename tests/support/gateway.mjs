@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { scaled } from './time_scale.mjs';
 import { toYaml } from './yaml.mjs';
 
 // Default: build/llmux of this checkout (tests/support/ is two levels below the root).
@@ -57,7 +58,7 @@ async function isReady(url, ca) {
 // after stop, so a restarted gateway finds files written beside its config); default a fresh
 // temp dir, removed on stop. https: { ca } when args make the gateway serve HTTPS (its url is then
 // https://) with a certificate that CA (PEM text) issued.
-export async function startGateway({ config, env = {}, args = [], readyTimeoutMs = 10_000, dir: keptDir, https } = {}) {
+export async function startGateway({ config, env = {}, args = [], readyTimeoutMs = scaled(10_000), dir: keptDir, https } = {}) {
   if (!existsSync(kLlmuxBin)) {
     throw new Error(`llmux binary not found at ${kLlmuxBin} (build it, or set LLMUX_BIN)`);
   }
@@ -118,7 +119,7 @@ export async function startGateway({ config, env = {}, args = [], readyTimeoutMs
     exited: closed,
     // Sends signal (SIGTERM by default) and waits for the exit; SIGKILLs after timeoutMs and
     // reports that as an error, since a gateway that ignores SIGTERM is a bug.
-    async stop(signal = 'SIGTERM', { timeoutMs = 10_000 } = {}) {
+    async stop(signal = 'SIGTERM', { timeoutMs = scaled(10_000) } = {}) {
       if (!exit) child.kill(signal);
       const timer = sleep(timeoutMs, 'timeout', { ref: false });
       const result = await Promise.race([closed, timer]);

@@ -1,6 +1,7 @@
 // A loopback HTTP server that records every request (method, path, headers, body) and answers
 // with the statuses it is given: the destination of a logging callback or an alert, in tests.
 import { createServer } from 'node:http';
+import { scaled } from './time_scale.mjs';
 
 // statuses: answered in turn, the last one repeated. body: the answer's JSON. respond, when given,
 // decides each answer instead: respond(record, index) returns { status, body } and may add to the
@@ -39,7 +40,7 @@ export async function startRecorder({ statuses = [200], body = {}, respond } = {
     url,
     requests,
     // Resolves once done(requests) holds (checked on every request); rejects after timeoutMs.
-    until(done, timeoutMs = 10_000) {
+    until(done, timeoutMs = scaled(10_000)) {
       if (done(requests)) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(

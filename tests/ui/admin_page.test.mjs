@@ -534,35 +534,58 @@ describe('the admin page with UI_USERNAME and UI_PASSWORD', () => {
   });
 });
 
+// A login sent from `localAddress` (any of 127.0.0.0/8 is this machine): another client, or a
+// proxy when `headers` carry X-Forwarded-For.
+const loginFrom = (url, localAddress, password, headers = {}) => new Promise((resolve, reject) => {
+  const sent = request(`${url}/ui/login`, { method: 'POST', headers: { ...kUiHeader, ...headers }, localAddress }, (answer) => {
+    const chunks = [];
+    answer.on('data', (chunk) => chunks.push(chunk));
+    answer.on('end', () => resolve(new Response(Buffer.concat(chunks),
+      { status: answer.statusCode, headers: { 'content-type': answer.headers['content-type'], 'retry-after': answer.headers['retry-after'] ?? '' } })));
+  });
+  sent.on('error', reject);
+  sent.end(JSON.stringify({ password }));
+});
+const kTooManyLogins = { message: 'Too many failed logins this minute: try again in a minute.' };
+
 describe('failed logins', () => {
   const env = withGateway();
-
-  // A login sent from `localAddress` (any of 127.0.0.0/8 is this machine): another client.
-  const loginFrom = (localAddress, password) => new Promise((resolve, reject) => {
-    const sent = request(`${env.stack.url}/ui/login`, { method: 'POST', headers: kUiHeader, localAddress }, (answer) => {
-      const chunks = [];
-      answer.on('data', (chunk) => chunks.push(chunk));
-      answer.on('end', () => resolve(new Response(Buffer.concat(chunks),
-        { status: answer.statusCode, headers: { 'content-type': answer.headers['content-type'], 'retry-after': answer.headers['retry-after'] ?? '' } })));
-    });
-    sent.on('error', reject);
-    sent.end(JSON.stringify({ password }));
-  });
 
   test('past 10 failed logins in a minute from one address, its logins are refused with 429 until the next minute; other addresses still log in', async () => {
     await inRoomyMinute(15);
     const guesser = '127.0.0.2';
-    for (let i = 0; i < 10; ++i) await expectError(await loginFrom(guesser, `sk-guess-${i}`), 401);
-    const refused = await loginFrom(guesser, kMasterKey);
-    await expectError(refused, 429, { message: 'Too many failed logins this minute: try again in a minute.' });
+    for (let i = 0; i < 10; ++i) await expectError(await loginFrom(env.stack.url, guesser, `sk-guess-${i}`), 401);
+    const refused = await loginFrom(env.stack.url, guesser, kMasterKey);
+    await expectError(refused, 429, kTooManyLogins);
     const retryAfter = Number(refused.headers.get('retry-after'));
     assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
+    // Without use_x_forwarded_for, the header is not believed: the guesser cannot name another client.
+    await expectError(await loginFrom(env.stack.url, guesser, kMasterKey, { 'X-Forwarded-For': '203.0.113.9' }), 429, kTooManyLogins);
     // An admin on another address still logs in; a wrong key from there is a plain 401.
-    await expectError(await loginFrom('127.0.0.3', 'sk-typo'), 401);
-    assert.equal((await loginFrom('127.0.0.3', kMasterKey)).status, 200);
-    assert.equal((await loginFrom('127.0.0.1', kMasterKey)).status, 200);
+    await expectError(await loginFrom(env.stack.url, '127.0.0.3', 'sk-typo'), 401);
+    assert.equal((await loginFrom(env.stack.url, '127.0.0.3', kMasterKey)).status, 200);
+    assert.equal((await loginFrom(env.stack.url, '127.0.0.1', kMasterKey)).status, 200);
     // The API itself still takes the master key.
     assert.equal((await admin(env.stack.url, 'GET', '/key/list')).status, 200);
+  });
+});
+
+describe('failed logins behind a proxy (use_x_forwarded_for)', () => {
+  const env = withGateway({ generalSettings: { use_x_forwarded_for: true } });
+  const proxy = '127.0.0.4';
+  const via = (forwardedFor, password) =>
+    loginFrom(env.stack.url, proxy, password, forwardedFor === undefined ? {} : { 'X-Forwarded-For': forwardedFor });
+
+  test('failed logins are counted for the client the proxy appended: that client is refused, the others behind the proxy still log in', async () => {
+    await inRoomyMinute(15);
+    // Each guess forges a different entry left of the one the proxy appended: it is not counted.
+    for (let i = 0; i < 10; ++i) await expectError(await via(`198.51.100.${i}, 203.0.113.7`, `sk-guess-${i}`), 401);
+    await expectError(await via('198.51.100.99, 203.0.113.7', kMasterKey), 429, kTooManyLogins);
+    await expectError(await via('203.0.113.7', kMasterKey), 429, kTooManyLogins);
+    // Another client behind the same proxy, and a login without the header (the proxy's own
+    // address), were not counted with the guesser.
+    assert.equal((await via('203.0.113.8', kMasterKey)).status, 200);
+    assert.equal((await via(undefined, kMasterKey)).status, 200);
   });
 });
 

@@ -59,5 +59,30 @@ TEST(JoinEmbeddings, PutsEntriesBackIntoOpenAIsList) {
   EXPECT_EQ(both.stored_at_ms, 900) << "as old as its oldest input";
 }
 
+TEST(PartialEmbeddings, OnlyTheMissingInputsGoUpstreamAndAreStitchedInPlace) {
+  const json::object body =
+      json::parse(R"({"model":"e","input":["a","b","c","d"],"dimensions":2})").as_object();
+  // Inputs 0 and 2 cached, 1 and 3 not.
+  auto partial = shared({Entry{.answer = R"({"embedding":[9],"model":"embed-v0"})"}, Entry{},
+                         Entry{.answer = R"({"embedding":[8],"model":"embed-v0"})"}, Entry{}});
+  partial[1] = nullptr;
+  partial[3] = nullptr;
+  const json::object upstream = with_missing_inputs(body, partial);
+  EXPECT_EQ(upstream.at("input"), json::parse(R"(["b","d"])"));
+  EXPECT_EQ(upstream.at("dimensions"), 2) << "the other fields as sent";
+  EXPECT_EQ(body.at("input").as_array().size(), 4u) << "the client's body unchanged";
+
+  auto stitched = stitch_embeddings(partial, kAnswer, 7);
+  ASSERT_TRUE(stitched) << stitched.error().message;
+  EXPECT_EQ(*stitched,
+            R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[9]},)"
+            R"({"object":"embedding","index":1,"embedding":[1.0,2.0]},)"
+            R"({"object":"embedding","index":2,"embedding":[8]},)"
+            R"({"object":"embedding","index":3,"embedding":[0.5,-1.25e-3]}],"model":"embed-v0",)"
+            R"("usage":{"prompt_tokens":7,"total_tokens":7}})");
+  partial[0] = nullptr;  // three missing, two vectors upstream
+  EXPECT_FALSE(stitch_embeddings(partial, kAnswer, 7));
+}
+
 }  // namespace
 }  // namespace llmux::cache

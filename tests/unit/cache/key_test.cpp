@@ -167,6 +167,25 @@ TEST(ReadControls, AKeysMetadataCacheTakesThePlaceOfTheBodys) {
   EXPECT_EQ(refused.error().param, "cache");
 }
 
+TEST(AllowedControls, OnlyListedControlsMaySetAndAnEmptyListAllowsAny) {
+  const std::vector<std::string> allowed{"no-cache", "ttl"};
+  EXPECT_TRUE(check_allowed_controls(body(R"({"cache":{"no-cache":true,"ttl":5}})"), {}, allowed));
+  EXPECT_TRUE(check_allowed_controls(body(R"({"model":"m"})"), {}, allowed));
+  EXPECT_TRUE(check_allowed_controls(body(R"({"cache":"yes"})"), {}, allowed))
+      << "not an object: no control (read_controls refuses it when the cache is on)";
+  auto refused =
+      check_allowed_controls(body(R"({"cache":{"ttl":5,"no-store":true}})"), {}, allowed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::forbidden);
+  EXPECT_EQ(refused.error().message,
+            "Not allowed to set no-store as a cache control. Contact admin to change permissions.");
+  EXPECT_TRUE(check_allowed_controls(body(R"({"cache":{"no-store":true}})"), {}, {}));
+  // A key's metadata.cache takes the place of the body's: its controls are the ones checked.
+  const json::value key_controls = json::parse(R"({"no-store":true})");
+  EXPECT_FALSE(check_allowed_controls(body(R"({"cache":{"ttl":5}})"),
+                                      {.key_controls = &key_controls}, allowed));
+}
+
 TEST(ScopeKey, EverythingButThePromptAndWhatDoesNotReachTheModel) {
   const auto scope = [](std::string_view group, std::string_view text) {
     return scope_key(api::Endpoint::chat_completions, group, body(text), "");
