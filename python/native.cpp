@@ -3,6 +3,7 @@
 // package turns into LiteLLM's exception class. The GIL is released while a blocking call waits.
 // Asynchronous calls never take the GIL on the client's thread: their results wait in a queue
 // and an eventfd, which the asyncio loop watches (loop.add_reader), says the queue has something.
+#include "json_objects.hpp"
 #include "sdk/client.hpp"
 
 #include "config/load.hpp"
@@ -61,20 +62,21 @@ py::dict error_dict(const Error& error) {
   return result;
 }
 
-py::dict summary_dict(const CallSummary& summary) {
+// The summary as LiteLLM's _hidden_params name it.
+py::dict hidden_params(const CallSummary& summary) {
   py::dict result;
-  result["cost"] = summary.cost;
-  result["deployment"] = summary.deployment;
-  result["served_group"] = summary.served_group;
+  result["response_cost"] = summary.cost;
+  result["model_id"] = summary.deployment;
+  result["model_group"] = summary.served_group;
   result["retries"] = summary.retries;
   result["fallbacks"] = summary.fallbacks;
   return result;
 }
 
-// (error or None, body or None, summary or None)
+// (error or None, body or None, hidden params or None)
 py::tuple completion_tuple(const Result<Completion>& result) {
   if (!result) return py::make_tuple(error_dict(result.error()), py::none(), py::none());
-  return py::make_tuple(py::none(), py::bytes(result->body), summary_dict(result->summary));
+  return py::make_tuple(py::none(), py::bytes(result->body), hidden_params(result->summary));
 }
 
 // (error or None, chunk text or None at the end)
@@ -167,7 +169,7 @@ class PyStream {
     stream().on_ready([queue, id] { queue->push(Ready{.id = id, .what = std::monostate()}); });
   }
 
-  py::dict summary() { return summary_dict(stream().summary()); }
+  py::dict hidden_params() { return sdk::hidden_params(stream().summary()); }
 
   void close() {
     py::gil_scoped_release released;
@@ -193,6 +195,9 @@ py::tuple stream_tuple(Result<ChunkStream> result) {
 class PyClient {
  public:
   PyClient(std::optional<std::string> config_text, const std::string& source) {
+    // Building a client reads its config and the price map (tens of milliseconds), and waits
+    // for Vertex AI tokens: other Python threads (an event loop) run meanwhile.
+    py::gil_scoped_release released;
     if (!config_text) {
       client_ = std::make_unique<Client>();
       return;
@@ -306,11 +311,20 @@ class PyClient {
 PYBIND11_MODULE(_native, module) {
   using namespace llmux::sdk;
   module.doc() = "llmux's model calls in process (the package llmux wraps this module)";
+  module.def("request_body", [](py::handle model, py::dict fields, py::object api_base,
+                                py::object api_key, py::frozenset skipped) {
+    return py::bytes(llmux::python::request_body(model, std::move(fields), std::move(api_base),
+                                                 std::move(api_key), std::move(skipped)));
+  });
+  module.def("parse_json",
+             [](std::string_view text, py::handle object_class, py::handle top_class) {
+               return llmux::python::parse_json(text, object_class, top_class);
+             });
 
   py::class_<PyStream>(module, "Stream")
       .def("next", &PyStream::next)
       .def("try_next", &PyStream::try_next)
-      .def("summary", &PyStream::summary)
+      .def("hidden_params", &PyStream::hidden_params)
       .def("close", &PyStream::close);
 
   py::class_<PyClient>(module, "Client")

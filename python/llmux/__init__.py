@@ -150,7 +150,7 @@ def _raise(error, model):
 class _Object(dict):
     """A JSON object: a dict whose keys also read as attributes (absent ones read as None, as
     on openai's models, where an optional field is None). Answers are parsed straight into these
-    (json.loads with object_hook)."""
+    by the native module (as json.loads with object_hook would, at a fraction of the cost)."""
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -168,19 +168,6 @@ class _Object(dict):
 
     def to_dict(self):
         return self.model_dump()
-
-
-_DECODER = json.JSONDecoder(object_hook=_Object)
-
-
-def _parse(text):
-    return _DECODER.decode(text if isinstance(text, str) else text.decode())
-
-
-def _hidden(summary):
-    return {"response_cost": summary["cost"], "model_id": summary["deployment"],
-            "model_group": summary["served_group"], "retries": summary["retries"],
-            "fallbacks": summary["fallbacks"]}
 
 
 class ModelResponse(_Object):
@@ -228,12 +215,12 @@ class CustomStreamWrapper:
         if chunk is None:
             self._end()
             raise StopIteration
-        return ModelResponseStream(_parse(chunk))
+        return _parse_json(chunk, _Object, ModelResponseStream)
 
     def _end(self):
         if not self._done:
             self._done = True
-            self._hidden_params = _hidden(self._stream.summary())
+            self._hidden_params = self._stream.hidden_params()
 
     def __iter__(self):
         return self
@@ -280,12 +267,15 @@ class _Dispatch:
         self._waiting = {}
         self._numbers = itertools.count(1)
         self._loops = weakref.WeakSet()
+        self._last_loop = None  # the loop of the last call, known to watch the client
 
     def _register(self):
         loop = asyncio.get_running_loop()
-        if loop not in self._loops:
-            loop.add_reader(self._client.ready_fd(), self._drain)
-            self._loops.add(loop)
+        if loop is not self._last_loop:
+            if loop not in self._loops:
+                loop.add_reader(self._client.ready_fd(), self._drain)
+                self._loops.add(loop)
+            self._last_loop = loop
         number = next(self._numbers)
         future = loop.create_future()
         self._waiting[number] = future
@@ -302,24 +292,24 @@ class _Dispatch:
             else:
                 future.get_loop().call_soon_threadsafe(_settle, future, result)
 
-    def call(self, endpoint, body):
+    async def call(self, endpoint, body):
         number, future = self._register()
         self._client.call_async(endpoint, body, number)
-        return self._cancellable(number, future)
+        return await self._result(number, future)
 
-    def _cancel(self, number):
-        self._waiting.pop(number, None)
-        self._client.cancel(number)
-
-    def open_stream(self, endpoint, body):
+    async def open_stream(self, endpoint, body):
         number, future = self._register()
         self._client.open_stream_async(endpoint, body, number)
-        return self._cancellable(number, future)
+        return await self._result(number, future)
 
-    def _cancellable(self, number, future):
-        # A cancelled future (task.cancel(), asyncio.wait_for's timeout) stops the upstream call.
-        future.add_done_callback(lambda done: done.cancelled() and self._cancel(number))
-        return future
+    async def _result(self, number, future):
+        try:
+            return await future
+        except asyncio.CancelledError:
+            # task.cancel(), asyncio.wait_for's timeout: the upstream call stops too.
+            self._waiting.pop(number, None)
+            self._client.cancel(number)
+            raise
 
     def watch_stream(self, stream):
         number, future = self._register()
@@ -362,26 +352,25 @@ def _direct_client():
 
 
 # LiteLLM's own arguments that are not request fields (or are, under another name).
-_LOCAL_ARGUMENTS = {"custom_llm_provider", "litellm_logging_obj", "logger_fn", "acompletion"}
+_LOCAL_ARGUMENTS = frozenset(
+    {"custom_llm_provider", "litellm_logging_obj", "logger_fn", "acompletion"})
+_request_body = _native.request_body
+_parse_json = _native.parse_json
 
 
 def _body(model, fields, api_base, base_url, api_key):
-    body = {"model": model}
-    for key, value in fields.items():
-        if value is not None and key not in _LOCAL_ARGUMENTS:
-            body[key] = value
-    if api_base or base_url:
-        body["api_base"] = api_base or base_url
-    if api_key:
-        body["api_key"] = api_key
-    return json.dumps(body)
+    """The request's JSON: the model, the fields that are not None nor LiteLLM's own, api_base
+    and api_key when given (written by the native module, as json.dumps would)."""
+    return _request_body(model, fields, api_base or base_url, api_key, _LOCAL_ARGUMENTS)
 
 
 def _answer(result, model, response_class):
-    error, body, summary = result
+    error, body, hidden_params = result
     if error is not None:
         _raise(error, model)
-    return response_class(_parse(body), hidden_params=_hidden(summary))
+    response = _parse_json(body, _Object, response_class)
+    object.__setattr__(response, "_hidden_params", hidden_params)
+    return response
 
 
 class _Caller:
@@ -391,8 +380,11 @@ class _Caller:
         self._client_source = client_source
         self._dispatch = None
         self._dispatch_lock = threading.Lock()
+        self._building = None  # the client being built off the event loop
 
     def _async(self):
+        if self._dispatch is not None:
+            return self._dispatch
         with self._dispatch_lock:  # one dispatch per client: it alone takes the client's results
             if self._dispatch is None:
                 self._dispatch = _Dispatch(self._client_source())
@@ -401,8 +393,19 @@ class _Caller:
     def _call(self, endpoint, model, body, response_class):
         return _answer(self._client_source().call(endpoint, body), model, response_class)
 
+    async def _async_off_the_loop(self):
+        """The dispatch; the first time, its client is built on a worker thread, not on the event
+        loop (the direct calls' client is made on first use: tens of milliseconds of CPU)."""
+        if self._dispatch is None:
+            loop = asyncio.get_running_loop()
+            if self._building is None or self._building.get_loop() is not loop:
+                self._building = loop.run_in_executor(None, self._client_source)
+            await asyncio.shield(self._building)  # one build, however many calls wait for it
+        return self._async()
+
     async def _acall(self, endpoint, model, body, response_class):
-        return _answer(await self._async().call(endpoint, body), model, response_class)
+        dispatch = self._dispatch or await self._async_off_the_loop()
+        return _answer(await dispatch.call(endpoint, body), model, response_class)
 
     def _open(self, endpoint, model, body):
         error, stream = self._client_source().open_stream(endpoint, body)
@@ -411,10 +414,11 @@ class _Caller:
         return CustomStreamWrapper(stream, model, self._async())
 
     async def _aopen(self, endpoint, model, body):
-        error, stream = await self._async().open_stream(endpoint, body)
+        dispatch = self._dispatch or await self._async_off_the_loop()
+        error, stream = await dispatch.open_stream(endpoint, body)
         if error is not None:
             _raise(error, model)
-        return CustomStreamWrapper(stream, model, self._async())
+        return CustomStreamWrapper(stream, model, dispatch)
 
     def completion(self, model, messages=None, *, api_base=None, base_url=None, api_key=None,
                    stream=False, **params):

@@ -1,6 +1,5 @@
 #include "app/app.hpp"
 
-#include "app/google_token_refresher.hpp"
 #include "app/migration_report.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/ui_sessions.hpp"
@@ -17,6 +16,7 @@
 #include "handlers/stored_models.hpp"
 #include "redis/client.hpp"
 #include "redis/settings.hpp"
+#include "relay/google_token_refresher.hpp"
 #include "router/live_router.hpp"
 #include "server/listener.hpp"
 #include "server/tls.hpp"
@@ -347,7 +347,7 @@ int run(const cli::Options& options) {
   server::ClientLimits client_limits({.max_connections = general.max_connections_per_ip,
                                       .requests_per_second = general.max_requests_per_second_per_ip,
                                       .burst = general.request_burst_per_ip});
-  GoogleTokenRefresher google_tokens(*models);
+  relay::GoogleTokenRefresher google_tokens(*models, telemetry::log_now);
   auto tls = upstream::make_tls_context(models->needs_tls() || general.store_model_in_db ||
                                         google_tokens.needs_tls() ||
                                         config.alerting.slack_webhook_url.starts_with("https://"));

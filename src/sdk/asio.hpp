@@ -2,7 +2,8 @@
 // token (asio::use_awaitable, a callback, asio::deferred, …) and complete on the token's executor,
 // never on the client's thread. A call whose token has a cancellation slot (co_await of
 // `call || timer`, asio::bind_cancellation_slot) is cancelled through it as PendingCall::cancel()
-// does. Boost.Asio's headers are this header's only addition to client.hpp's.
+// does; a pending async_next, as ChunkStream::cancel() does. Boost.Asio's headers are this header's
+// only addition to client.hpp's.
 //
 //   auto answer = co_await llmux::sdk::acompletion(client, body);  // Result<Completion>
 //   auto stream = co_await llmux::sdk::async_open_stream(client, endpoint, body, use_awaitable);
@@ -33,7 +34,8 @@ namespace detail {
 
 // A handler handed to the client's thread: std::function needs a copyable callable, and the
 // handler's executor is kept busy (its io_context does not run out of work) until the result
-// is posted to it (never run inside the initiating call).
+// is posted to it (never run inside the initiating call). The handler's cancellation slot is
+// cleared there, before the handler runs, as Asio's own operations do.
 template <class Handler, class Value>
 class Completer {
  public:
@@ -55,9 +57,12 @@ class Completer {
     if (!value) return;
     completed_ = true;
     auto executor = work_.get_executor();
-    boost::asio::post(
-        executor, [handler = std::move(handler_), value = std::move(*value),
-                   work = std::move(work_)]() mutable { std::move(handler)(std::move(value)); });
+    boost::asio::post(executor, [handler = std::move(handler_), value = std::move(*value),
+                                 work = std::move(work_)]() mutable {
+      auto slot = boost::asio::get_associated_cancellation_slot(handler);
+      if (slot.is_connected()) slot.clear();
+      std::move(handler)(std::move(value));
+    });
   }
 
  private:
@@ -121,12 +126,21 @@ auto async_open_stream(Client& client, api::Endpoint endpoint, std::string body,
 
 // The stream's next item as an operation: void(Result<optional<string>>), as ChunkStream::next
 // gives it (a chunk, nullopt at the end, or the failure that ended the stream). One at a time.
+// Cancelled through the token's slot, it completes at once with the error "cancelled" and stops
+// the stream as ChunkStream::cancel() does.
 template <class Token>
 auto async_next(ChunkStream& stream, Token&& token) {
   using Item = Result<std::optional<std::string>>;
   return boost::asio::async_initiate<Token, void(Item)>(
       [&stream](auto handler) {
+        auto slot = boost::asio::get_associated_cancellation_slot(handler);
         auto ready = detail::completer<Item>(std::move(handler));
+        if (slot.is_connected()) {
+          slot.assign([ready, &stream](boost::asio::cancellation_type) {
+            stream.cancel();
+            ready->complete(cancellation_error());
+          });
+        }
         // on_ready runs the notification at once (on this thread) when an item is waiting, else
         // on the client's thread; the stream must outlive the operation.
         stream.on_ready(

@@ -4,6 +4,7 @@
 #include "config/load.hpp"
 #include "providers/wire/sse.hpp"
 #include "relay/clock.hpp"
+#include "relay/google_token_refresher.hpp"
 #include "relay/local_answers.hpp"
 #include "relay/relay.hpp"
 #include "router/request_options.hpp"
@@ -156,6 +157,8 @@ ChunkStream::~ChunkStream() {
   if (state_) leave(state_);
 }
 
+void ChunkStream::cancel() { leave(state_); }
+
 void PendingCall::cancel() {
   if (auto state = state_.lock()) leave(state);
 }
@@ -183,6 +186,10 @@ CallSummary ChunkStream::summary() const {
   return state_->summary;
 }
 
+Error cancellation_error() {
+  return make_error(ErrorKind::internal, "the call was cancelled", {}, "cancelled");
+}
+
 config::Config direct_call_config() {
   return config::load_string(R"(
 model_list:
@@ -201,6 +208,10 @@ struct Client::Impl {
     std::vector<std::string> warnings;
     router = std::make_unique<router::Router>(router::Router::from_config(config, warnings));
     tls = upstream::make_tls_context(true);
+    // Vertex AI deployments' OAuth tokens, fetched before the first call can need them.
+    google_tokens = std::make_unique<relay::GoogleTokenRefresher>(router->models());
+    google_tokens->start(*tls);
+    google_tokens->wait_for_first_answers();
     network = std::make_unique<upstream::Client>(io, *tls);
     local = std::make_unique<relay::WithLocalAnswers>(*network);
     const auto megabytes = [](double mb) { return static_cast<std::size_t>(mb * 1024 * 1024); };
@@ -269,7 +280,7 @@ struct Client::Impl {
       summary.cost = router::call_cost(*outcome.deployment, outcome.usage);
     }
     if (state.caller_left) {
-      error = make_error(ErrorKind::internal, "the call was cancelled", {}, "cancelled");
+      error = cancellation_error();
     }
     {
       std::unique_lock lock(state.mutex);
@@ -299,6 +310,7 @@ struct Client::Impl {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<relay::GoogleTokenRefresher> google_tokens;  // its own thread and connections
   std::unique_ptr<upstream::Client> network;
   std::unique_ptr<relay::WithLocalAnswers> local;
   std::optional<relay::Relay> relay;

@@ -61,6 +61,9 @@ class ChunkStream {
   void on_ready(std::function<void()> notify);
   // Usage and cost, known once next() returned the end.
   CallSummary summary() const;
+  // Stops the call as destroying the stream does (its upstream connection is closed); the stream
+  // then ends with an error with code "cancelled" after the chunks that had arrived. Any thread.
+  void cancel();
 
  private:
   std::shared_ptr<CallState> state_;
@@ -114,6 +117,9 @@ class Client {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The error a cancelled call or stream ends with: code "cancelled".
+Error cancellation_error();
 
 // The config of a Client built with no config: one wildcard deployment whose provider is the one
 // the model name names, client-side api_base / api_key allowed to any address.

@@ -6,13 +6,15 @@
 // reset(), waitFor(predicate), openConnections(), close() }. Standalone: `node server.mjs [--port N]` prints
 // `listening <port>`. Either way `GET /__mock/requests` returns { requests, aborted } and
 // `DELETE /__mock/requests` forgets them; `GET /__mock/wait?model=M&event=received|aborted`
-// answers once a request for model M arrived / its response was abandoned.
+// answers once a request for model M arrived / its response was abandoned; `POST /__mock/trust`
+// makes the token endpoint trust a service account (dialects/google_oauth.mjs).
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { kDialects } from './dialects/index.mjs';
+import { trustServiceAccount } from './dialects/google_oauth.mjs';
 
 const kPieceDelayMs = 2;
 
@@ -167,6 +169,14 @@ export async function startMockUpstream({ port = 0 } = {}) {
       while (!seen()) await new Promise((resolve) => waiters.push(resolve));
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify(seen()));
+    }
+
+    // The token endpoint (POST /token) trusts a service account's key from now on, for a test
+    // that runs the mock as a child process: { clientEmail, publicKeyPem, audience, expiresIn }.
+    if (url.pathname === '/__mock/trust' && req.method === 'POST') {
+      trustServiceAccount(JSON.parse(rawBody));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('{}');
     }
 
     if (url.pathname === '/__mock/requests') {

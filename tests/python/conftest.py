@@ -37,6 +37,24 @@ class MockUpstream:
         with urllib.request.urlopen(f"{self.url}/__mock/wait?{query}", timeout=10) as answer:
             return json.load(answer)
 
+    def service_account(self, name):
+        """A throwaway service account's key file (JSON text) whose token_uri is the mock's token
+        endpoint, which is told to trust its key (a fresh RSA key made by openssl)."""
+        private_pem = subprocess.run(
+            ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            check=True, capture_output=True, text=True).stdout
+        public_pem = subprocess.run(["openssl", "pkey", "-pubout"], input=private_pem, check=True,
+                                    capture_output=True, text=True).stdout
+        email = f"{name}@llmux-test-project.iam.gserviceaccount.com"
+        token_uri = self.url + "/token"
+        trust = json.dumps({"clientEmail": email, "publicKeyPem": public_pem,
+                            "audience": token_uri}).encode()
+        urllib.request.urlopen(urllib.request.Request(
+            self.url + "/__mock/trust", data=trust, method="POST")).close()
+        return json.dumps({"type": "service_account", "project_id": "llmux-test-project",
+                           "private_key_id": name, "private_key": private_pem,
+                           "client_email": email, "token_uri": token_uri})
+
     def stop(self):
         self.process.terminate()
         self.process.wait()

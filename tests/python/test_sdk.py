@@ -1,6 +1,8 @@
 """The Python module llmux against the mock upstream: litellm-style calls, whole and streamed,
 blocking and asyncio, errors as LiteLLM's exception classes, a Router with retries and fallbacks."""
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 
@@ -88,6 +90,35 @@ def test_acompletion_answers_without_blocking_the_event_loop(mock):
     ticks, response = asyncio.run(main())
     assert response.choices[0].message.content == FIXTURE_TEXT
     assert ticks >= 5  # a blocked loop would not turn at all while the call waits
+
+
+FIRST_ACOMPLETION = """
+import asyncio, sys, time, llmux
+
+async def main():
+    longest = 0.0
+    call = asyncio.ensure_future(llmux.acompletion(
+        model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}],
+        api_base=sys.argv[1], api_key="sk-caller-key"))
+    last = time.thread_time()
+    while not call.done():
+        await asyncio.sleep(0)
+        now = time.thread_time()
+        longest, last = max(longest, now - last), now
+    call.result()
+    print(longest * 1e3)
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_acompletion_builds_the_client_off_the_event_loop(mock):
+    # A fresh interpreter's first acompletion makes the direct calls' client (its config and the
+    # price map: tens of milliseconds of CPU); the loop's longest turn, in the loop thread's own
+    # CPU time (which load on the machine does not stretch), stays far below that.
+    ran = subprocess.run([sys.executable, "-c", FIRST_ACOMPLETION, mock.api_base],
+                         capture_output=True, text=True, check=True)
+    assert float(ran.stdout) < 10
 
 
 def test_many_acompletions_run_at_once_on_one_loop(mock):
@@ -268,6 +299,21 @@ def test_router_retries_as_num_retries_says(mock):
     with pytest.raises(llmux.BadRequestError) as unknown:  # the proxy's 400 for a model name
         once.completion(model="not-in-the-list", messages=HELLO)
     assert unknown.value.code == "model_not_found"
+
+
+def test_router_calls_vertex_ai_with_a_service_accounts_token(mock):
+    # The Router fetches the account's OAuth token from the key's token endpoint (the mock's,
+    # which verifies the signed assertion) before it returns, then calls Vertex AI with it.
+    router = llmux.Router(model_list=[{"model_name": "vertex", "litellm_params": {
+        "model": "vertex_ai/gemini-2.5-flash", "api_base": mock.url,
+        "vertex_project": "llmux-test-project", "vertex_location": "europe-west4",
+        "vertex_credentials": mock.service_account("py-vertex")}}])
+    response = router.completion(model="vertex", messages=HELLO)
+    gemini = fixture_json("gemini/generate_content.json")
+    assert response.choices[0].message.content == \
+        gemini["candidates"][0]["content"]["parts"][0]["text"]
+    vertex_calls = [r for r in mock.requests()["requests"] if r.get("dialect") == "vertex"]
+    assert vertex_calls[-1]["headers"]["authorization"].startswith("Bearer ya29.mock-")
 
 
 def test_router_rejects_a_config_it_cannot_use():

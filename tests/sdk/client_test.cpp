@@ -2,6 +2,7 @@
 // config's router, whole and streamed, in several provider dialects; retries, fallbacks, errors
 // as values, and a stream dropped by its reader stopping the upstream call.
 #include "sdk/client.hpp"
+#include "../unit/providers/google_key.hpp"
 #include "mock_upstream.hpp"
 #include "sdk/asio.hpp"
 
@@ -18,6 +19,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -324,6 +326,81 @@ TEST_F(SdkClient, GeminiBedrockCohereAndAzureDialectsAreTranslated) {
   EXPECT_EQ(limited.error().kind, ErrorKind::rate_limited);
 }
 
+// A Vertex AI deployment with a service account: the client fetches the account's OAuth token
+// from the key's token endpoint (the mock's, which verifies the signed assertion) before its
+// first call and calls Vertex with it, whole and streamed. An account the endpoint refuses makes
+// its deployment's calls fail as unauthenticated, naming no secret; a token endpoint that is down,
+// as unavailable.
+TEST_F(SdkClient, VertexDeploymentsCallWithTheirServiceAccountsToken) {
+  const auto& key = providers::test_support::key_pair();
+  const std::string token_uri = mock_->url() + "/token";
+  const std::string trusted = "sdk-vertex@llmux-test-project.iam.gserviceaccount.com";
+  mock_->trust_service_account(trusted, key.public_pem(), token_uri);
+  const auto deployment = [&](std::string_view name, std::string_view client_email,
+                              std::string_view token_endpoint) {
+    const json::object key_file{
+        {"type", "service_account"},     {"project_id", "llmux-test-project"},
+        {"private_key_id", "sdk-key-1"}, {"private_key", key.private_pem()},
+        {"client_email", client_email},  {"token_uri", token_endpoint}};
+    return json::object{{"model_name", name},
+                        {"litellm_params",
+                         {{"model", "vertex_ai/gemini-2.5-flash"},
+                          {"api_base", mock_->url()},
+                          {"vertex_project", "llmux-test-project"},
+                          {"vertex_location", "europe-west4"},
+                          {"vertex_credentials", json::serialize(key_file)}}}};
+  };
+  // JSON is YAML: the key file's text is a string in the config.
+  auto client = Client::from_config(json::serialize(
+      json::object{{"model_list",
+                    {deployment("vertex", trusted, token_uri),
+                     deployment("vertex-refused",
+                                "unknown@llmux-test-project.iam.gserviceaccount.com", token_uri),
+                     // Nothing listens on port 1: the token endpoint is down.
+                     deployment("vertex-unreachable", trusted, "http://127.0.0.1:1/token")}}}));
+  ASSERT_TRUE(client) << client.error().message;
+
+  const auto gemini = json::parse(read_fixture("gemini/generate_content.json"));
+  auto whole = client->call(api::Endpoint::chat_completions, chat_body("vertex"));
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(content_of(*whole),
+            gemini.at("candidates").at(0).at("content").at("parts").at(0).at("text").as_string());
+  const auto requests = mock_->requests().at("requests").as_array();
+  const auto vertex_call = std::find_if(requests.rbegin(), requests.rend(), [](const auto& r) {
+    return r.as_object().contains("dialect") && r.at("dialect") == "vertex";
+  });
+  ASSERT_NE(vertex_call, requests.rend());
+  EXPECT_TRUE(
+      vertex_call->at("headers").at("authorization").as_string().starts_with("Bearer ya29.mock-"));
+
+  auto streamed =
+      client->open_stream(api::Endpoint::chat_completions, chat_body("vertex", {{"stream", true}}));
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  const Drained drained = drain(*streamed);
+  EXPECT_FALSE(drained.error) << drained.error->message;
+  EXPECT_FALSE(drained.text.empty());
+
+  auto refused = client->call(api::Endpoint::chat_completions, chat_body("vertex-refused"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::unauthenticated) << refused.error().message;
+  EXPECT_EQ(refused.error().message.find("PRIVATE KEY"), std::string::npos);
+
+  auto unreachable = client->call(api::Endpoint::chat_completions, chat_body("vertex-unreachable"));
+  ASSERT_FALSE(unreachable);
+  EXPECT_EQ(unreachable.error().kind, ErrorKind::unavailable) << unreachable.error().message;
+
+  // Not done: Vertex AI's settings given with a direct call (no config) are refused as
+  // parameters the provider does not take; no token is fetched for them.
+  Client direct_calls;
+  auto direct_vertex = direct_calls.call(
+      api::Endpoint::chat_completions,
+      chat_body("vertex_ai/gemini-2.5-flash",
+                deployment("d", trusted, token_uri).at("litellm_params").as_object()));
+  ASSERT_FALSE(direct_vertex);
+  EXPECT_EQ(direct_vertex.error().kind, ErrorKind::unsupported_params)
+      << direct_vertex.error().message;
+}
+
 TEST_F(SdkClient, CallsRunConcurrentlyOnTheClientsLoop) {
   Client client;
   std::vector<std::future<Result<Completion>>> answers;
@@ -529,6 +606,39 @@ TEST_F(SdkAsio, ACancelledOperationClosesItsUpstreamConnection) {
       });
   EXPECT_EQ(opening.code, "cancelled");
   mock_->wait_for_abort("mock-slow-first-byte-30000@sdk-asio-open");
+}
+
+// A pending async_next cancelled through its slot completes with the cancellation at once and
+// stops the stream: the mock, holding the stream open after two chunks, sees its client leave,
+// and the stream itself ends with the cancellation.
+TEST_F(SdkAsio, ACancelledAsyncNextStopsTheStream) {
+  Client client;
+  auto body = direct();
+  body["stream"] = true;
+  const std::string model = "mock-stall-after-2@sdk-asio-next";
+  auto stream = client.open_stream(api::Endpoint::chat_completions,
+                                   chat_body("openai/" + model, std::move(body)));
+  ASSERT_TRUE(stream) << stream.error().message;
+  for (int i = 0; i < 2; ++i) {
+    auto chunk = stream->next();
+    ASSERT_TRUE(chunk && *chunk);
+  }
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  std::optional<Result<std::optional<std::string>>> next;
+  // Nothing more arrives: the operation is pending when the cancellation is emitted.
+  async_next(*stream, asio::bind_cancellation_slot(
+                          cancel.slot(),
+                          asio::bind_executor(io, [&next](auto item) { next = std::move(item); })));
+  asio::post(io, [&cancel] { cancel.emit(asio::cancellation_type::terminal); });
+  io.run();
+  ASSERT_TRUE(next);
+  ASSERT_FALSE(*next);
+  EXPECT_EQ(next->error().code, "cancelled");
+  mock_->wait_for_abort(model);
+  auto after = stream->next();
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, "cancelled");
 }
 
 }  // namespace

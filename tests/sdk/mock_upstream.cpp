@@ -5,7 +5,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -69,19 +71,34 @@ boost::json::value MockUpstream::wait_for_abort(std::string_view model) const {
   return get("/__mock/wait?event=aborted&model=" + std::string(model));
 }
 
+void MockUpstream::trust_service_account(std::string_view client_email,
+                                         std::string_view public_key_pem,
+                                         std::string_view audience) const {
+  const boost::json::object account{
+      {"clientEmail", client_email}, {"publicKeyPem", public_key_pem}, {"audience", audience}};
+  exchange("POST", "/__mock/trust", boost::json::serialize(account));
+}
+
 boost::json::value MockUpstream::get(std::string_view target) const {
+  return exchange("GET", target, "");
+}
+
+boost::json::value MockUpstream::exchange(std::string_view method, std::string_view target,
+                                          std::string_view body) const {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)});
-  const std::string request =
-      "GET " + std::string(target) + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string request = std::string(method) + " " + std::string(target) +
+                              " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                              "Content-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
   asio::write(socket, asio::buffer(request));
   std::string response;
   boost::system::error_code ec;
   asio::read(socket, asio::dynamic_buffer(response), ec);  // to the close
-  const auto body = response.find("\r\n\r\n");
-  if (body == std::string::npos) throw std::runtime_error("no answer from the mock upstream");
-  return boost::json::parse(std::string_view(response).substr(body + 4));
+  const auto head_end = response.find("\r\n\r\n");
+  if (head_end == std::string::npos) throw std::runtime_error("no answer from the mock upstream");
+  return boost::json::parse(std::string_view(response).substr(head_end + 4));
 }
 
 }  // namespace llmux::sdk::testing

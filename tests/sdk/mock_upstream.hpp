@@ -24,9 +24,15 @@ class MockUpstream {
   // abandoned by its client, and return its record (GET /__mock/wait).
   boost::json::value wait_for_request(std::string_view model) const;
   boost::json::value wait_for_abort(std::string_view model) const;
+  // The mock's token endpoint (POST /token) accepts assertions signed by this key for
+  // `client_email`, addressed to `audience` (the key file's token_uri).
+  void trust_service_account(std::string_view client_email, std::string_view public_key_pem,
+                             std::string_view audience) const;
 
  private:
   boost::json::value get(std::string_view target) const;
+  boost::json::value exchange(std::string_view method, std::string_view target,
+                              std::string_view body) const;
 
   pid_t pid_ = -1;
   int port_ = 0;

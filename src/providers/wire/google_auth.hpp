@@ -1,6 +1,6 @@
 // Google service-account OAuth (Vertex AI): the pure parts. A service account's JSON key is parsed
 // here, an RS256-signed JWT assertion is built from it (OpenSSL EVP), and the token endpoint's
-// answer is read. Fetching happens off the request path (app/google_token_refresher), which
+// answer is read. Fetching happens off the request path (relay/google_token_refresher), which
 // publishes each token into the deployment's GoogleAccessToken; providers only read it.
 #pragma once
 

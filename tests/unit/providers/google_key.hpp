@@ -19,8 +19,20 @@ namespace llmux::providers::test_support {
 struct KeyPair {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key{EVP_RSA_gen(2048), &EVP_PKEY_free};
   std::string private_pem() const {
+    return pem([this](BIO* bio) {
+      PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    });
+  }
+  // For a token endpoint that verifies the assertions (the mock upstream's).
+  std::string public_pem() const {
+    return pem([this](BIO* bio) { PEM_write_bio_PUBKEY(bio, key.get()); });
+  }
+
+ private:
+  template <class Write>
+  static std::string pem(Write write) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-    PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    write(bio.get());
     char* data = nullptr;
     const long length = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(length));

@@ -1,8 +1,8 @@
-#include "app/google_token_refresher.hpp"
+#include "relay/google_token_refresher.hpp"
 
 #include <gtest/gtest.h>
 
-namespace llmux::app {
+namespace llmux::relay {
 namespace {
 
 using namespace std::chrono_literals;
@@ -26,4 +26,4 @@ TEST(RetryDelay, DoublesFromOneSecondUpToAMinute) {
 }
 
 }  // namespace
-}  // namespace llmux::app
+}  // namespace llmux::relay

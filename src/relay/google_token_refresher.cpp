@@ -1,7 +1,6 @@
-#include "app/google_token_refresher.hpp"
+#include "relay/google_token_refresher.hpp"
 
 #include "providers/wire/google_auth.hpp"
-#include "telemetry/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,7 +10,7 @@
 
 #include <algorithm>
 
-namespace llmux::app {
+namespace llmux::relay {
 
 namespace asio = boost::asio;
 namespace wire = providers::wire;
@@ -65,9 +64,11 @@ struct GoogleTokenRefresher::Refresh {
   asio::steady_timer timer;
   upstream::AbortHandle* in_flight = nullptr;
   bool stopping = false;
+  bool first = true;  // no answer to a request yet
 };
 
-GoogleTokenRefresher::GoogleTokenRefresher(const router::ModelTable& models) {
+GoogleTokenRefresher::GoogleTokenRefresher(const router::ModelTable& models, Log log)
+    : log_(std::move(log)) {
   const auto same_account = [](const wire::GoogleAccessToken& a, const wire::GoogleAccessToken& b) {
     return a.account().client_email == b.account().client_email &&
            a.account().private_key_id == b.account().private_key_id &&
@@ -90,6 +91,10 @@ GoogleTokenRefresher::GoogleTokenRefresher(const router::ModelTable& models) {
 
 GoogleTokenRefresher::~GoogleTokenRefresher() { stop(); }
 
+void GoogleTokenRefresher::log(std::string_view level, const std::string& message) const {
+  if (log_) log_(level, message);
+}
+
 bool GoogleTokenRefresher::needs_tls() const {
   return std::ranges::any_of(accounts_, [](const auto& group) {
     return group.front()->token_uri().starts_with("https://");
@@ -99,11 +104,17 @@ bool GoogleTokenRefresher::needs_tls() const {
 void GoogleTokenRefresher::start(asio::ssl::context& tls) {
   if (accounts_.empty() || thread_.joinable()) return;
   client_ = std::make_unique<upstream::Client>(io_, tls);
+  first_answers_missing_ = accounts_.size();
   for (const auto& group : accounts_) {
     auto& refresh = refreshes_.emplace_back(group, io_);
     asio::co_spawn(io_, keep_fresh(refresh), asio::detached);
   }
   thread_ = std::thread([this] { io_.run(); });
+}
+
+void GoogleTokenRefresher::wait_for_first_answers() {
+  std::unique_lock lock(first_answers_mutex_);
+  first_answered_.wait(lock, [this] { return first_answers_missing_ == 0; });
 }
 
 void GoogleTokenRefresher::stop() {
@@ -159,8 +170,8 @@ asio::awaitable<void> GoogleTokenRefresher::keep_fresh(Refresh& refresh) {
       stale_at = SteadyClock::now() + fetched->expires_in - stale_margin(fetched->expires_in);
       failures = 0;
       delay = refresh_delay(fetched->expires_in);
-      telemetry::log_now("info", refresh.owners + ": OAuth access token refreshed, valid for " +
-                                     std::to_string(fetched->expires_in.count()) + " s");
+      log("info", refresh.owners + ": OAuth access token refreshed, valid for " +
+                      std::to_string(fetched->expires_in.count()) + " s");
     } else {
       ++failures;
       const auto now = SteadyClock::now();
@@ -172,14 +183,18 @@ asio::awaitable<void> GoogleTokenRefresher::keep_fresh(Refresh& refresh) {
       if (!expired) {
         delay = std::min(delay, std::chrono::ceil<std::chrono::milliseconds>(*stale_at - now));
       }
-      telemetry::log_now("warning", refresh.owners + ": cannot get an OAuth access token for " +
-                                        token.account().client_email + " from " +
-                                        token.token_uri() + ": " + fetched.error().message +
-                                        "; retrying in " + seconds_text(delay));
+      log("warning", refresh.owners + ": cannot get an OAuth access token for " +
+                         token.account().client_email + " from " + token.token_uri() + ": " +
+                         fetched.error().message + "; retrying in " + seconds_text(delay));
+    }
+    if (std::exchange(refresh.first, false)) {
+      std::lock_guard lock(first_answers_mutex_);
+      --first_answers_missing_;
+      first_answered_.notify_all();
     }
     refresh.timer.expires_after(delay);
     co_await refresh.timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 
-}  // namespace llmux::app
+}  // namespace llmux::relay
