@@ -37,6 +37,34 @@ describeOnEachEngine('disable_spend_logs', { disable_spend_logs: true }, (env) =
     assert.equal(entry.metadata[0].api_requests, 1);
     assert.ok(total >= kCallCost - 1e-12);
   });
+
+  test('LiteLLM\'s /user/daily/activity and /team/daily/activity read the daily tables', async () => {
+    const [user, team] = [`activity-user-${env.engine.name}`, `activity-team-${env.engine.name}`];
+    const key = await generateKey(env.stack.url, { user_id: user, team_id: team });
+    assert.equal((await chatWith(env.stack.url, key.key)).status, 200);
+    await env.stack.stop();  // everything written: the daily tables hold the call
+    env.stack = await env.start();
+    const today = new Date().toISOString().slice(0, 10);
+    const dates = `start_date=${today}&end_date=${today}`;
+    for (const path of [`/user/daily/activity?${dates}&user_id=${user}`, `/team/daily/activity?${dates}&team_ids=${team}`]) {
+      const { status, body } = await admin(env.stack.url, 'GET', path);
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.results.length, 1, path);
+      const [day] = body.results;
+      assert.equal(day.date, today);
+      near(day.metrics.spend, kCallCost);
+      assert.equal(day.metrics.api_requests, 1);
+      assert.equal(day.metrics.successful_requests, 1);
+      assert.equal(day.metrics.total_tokens, 29);
+      assert.equal(day.breakdown.model_groups.priced.metrics.api_requests, 1);
+      assert.deepEqual(day.breakdown.api_keys[key.token].metadata, { key_alias: null, team_id: team });
+      assert.equal(body.metadata.page, 1);
+      assert.equal(body.metadata.has_more, false);
+    }
+    const undated = await admin(env.stack.url, 'GET', '/user/daily/activity');
+    assert.equal(undated.status, 400);
+    assert.match(undated.body.error.message, /Please provide start_date and end_date/);
+  });
 });
 
 describeOnEachEngine('maximum_spend_logs_retention_period',
