@@ -19,6 +19,10 @@
 #   INFLIGHT [1000] connections for inflight          PACED_CONNS [50] PACED_CHUNKS [64]
 #   PACED_INTERVAL_MS [20] for paced                  WRK_THREADS [1]
 #   PIN [1] LOAD_CPU [0] SUT_CPU [1]: load generator and mocks on LOAD_CPU, the target on SUT_CPU
+#   WORKERS [1]: llmux's --num_workers, nginx-proxy's and the JSON/SSE mock's worker_processes and
+#     wrk's threads; above 1 nothing is pinned (PIN=0): load, mocks and target share every CPU.
+#     LLMUX_WORKERS / LLMUX_B_WORKERS override it for llmux / llmux-b (a one-worker llmux-b
+#     beside a two-worker llmux measures how llmux scales, in the same run)
 #   LLMUX_BIN: measure this binary (default: build $REPO/build-release/llmux in Release)
 set -Eeuo pipefail
 trap 'log "failed: line $LINENO: $BASH_COMMAND"' ERR
@@ -41,8 +45,9 @@ SLOW_DELAY_S=1   # the echo_sleep of mock-upstream/nginx-slow.conf
 PACED_CONNS=${PACED_CONNS:-50}
 PACED_CHUNKS=${PACED_CHUNKS:-64}
 PACED_INTERVAL_MS=${PACED_INTERVAL_MS:-20}
-WRK_THREADS=${WRK_THREADS:-1}
-PIN=${PIN:-1}
+WRK_THREADS=${WRK_THREADS:-${WORKERS:-1}}
+WORKERS=${WORKERS:-1}
+if ((WORKERS > 1)); then PIN=${PIN:-0}; else PIN=${PIN:-1}; fi
 LOAD_CPU=${LOAD_CPU:-0}
 SUT_CPU=${SUT_CPU:-1}
 AUTH_HEADER="Authorization: Bearer sk-bench-dummy"
@@ -63,7 +68,8 @@ load_target() {
     local file=$BENCH_DIR/targets/$1.sh
     [[ -f $file ]] || { log "no targets/$1.sh"; return 1; }
     unset TARGET_DESC TARGET_HEADERS TARGET_URL_JSON TARGET_URL_SSE TARGET_URL_SLOW TARGET_URL_PACED \
-        TARGET_MODEL_JSON TARGET_MODEL_SSE TARGET_MODEL_SLOW TARGET_MODEL_PACED
+        TARGET_MODEL_JSON TARGET_MODEL_SSE TARGET_MODEL_SLOW TARGET_MODEL_PACED \
+        TARGET_BODY_PLAIN TARGET_BODY_STREAM TARGET_BODY_MEMBERS
     unset TARGET_AUTH
     unset -f target_prepare target_start target_stop target_started
     source "$file"
@@ -84,12 +90,16 @@ mode_spec() {
 
 # body_file NAME KIND BODY_KIND : the request body for upstream KIND (plain or stream body), with
 # "model" set to the target's TARGET_MODEL_<KIND> when it has one.
+# A target may name its own bodies (TARGET_BODY_PLAIN, TARGET_BODY_STREAM) and JSON members to put
+# first in them (TARGET_BODY_MEMBERS, e.g. '"cache":{"no-cache":true},').
 body_file() {
-    local t=$1 kind=$2 src=$BENCH_DIR/workload/chat-small.json model=TARGET_MODEL_$2 out
-    [[ $3 == stream ]] && src=$BENCH_DIR/workload/chat-small-stream.json
-    if [[ -z ${!model:-} ]]; then echo "$src"; return; fi
+    local t=$1 kind=$2 src=${TARGET_BODY_PLAIN:-$BENCH_DIR/workload/chat-small.json} model=TARGET_MODEL_$2 out
+    [[ $3 == stream ]] && src=${TARGET_BODY_STREAM:-$BENCH_DIR/workload/chat-small-stream.json}
+    if [[ -z ${!model:-} && -z ${TARGET_BODY_MEMBERS:-} ]]; then echo "$src"; return; fi
     out=$RUN_DIR/body-$t-$kind-$3.json
-    sed "s/\"model\":\"[^\"]*\"/\"model\":\"${!model}\"/" "$src" >"$out"
+    local edits=(-e "s/^{/{${TARGET_BODY_MEMBERS:-}/")
+    [[ -z ${!model:-} ]] || edits+=(-e "s/\"model\":\"[^\"]*\"/\"model\":\"${!model}\"/")
+    sed "${edits[@]}" "$src" >"$out"
     echo "$out"
 }
 
@@ -178,6 +188,7 @@ start_targets() {
     local t port
     for t in "${PREPARED[@]}"; do
         load_target "$t"
+        TARGET_DESC=${DESC[$t]}   # as target_prepare left it: loading the file again reset it
         port=${URL[$t/ready]#http://127.0.0.1:}
         port=${port%%/*}
         if [[ $t != direct ]] && port_open "$port"; then
@@ -250,7 +261,7 @@ write_meta() {
         printf 'target\tdesc\trss_idle_kb\n'
         for t in "${RUNNABLE[@]}"; do printf '%s\t%s\t%s\n' "$t" "${DESC[$t]}" "${RSS_IDLE[$t]:-0}"; done
     } >"$out/targets.tsv"
-    local placement="not pinned (PIN=0)"
+    local placement="not pinned (PIN=0): load generator, mocks and target share every CPU"
     [[ $PIN == 1 ]] && placement="load generator and mocks on cpu $LOAD_CPU, the target on cpu $SUT_CPU (taskset)"
     local mode notes=""
     for mode in $MODES; do
@@ -273,6 +284,7 @@ write_meta() {
             "$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" "$(uname -r)"
         printf 'commit\t%s\n' "$(git -C "$REPO_DIR" log -1 --format='%h %s' 2>/dev/null || echo unknown)"
         printf 'placement\t%s\n' "$placement"
+        printf 'workers\t%s (nginx-proxy and the JSON/SSE mock: worker_processes; llmux: --num_workers unless LLMUX_WORKERS / LLMUX_B_WORKERS say otherwise)\n' "$WORKERS"
         printf 'rounds\t%s\n' "$ROUNDS"
         printf 'modes\t%s\n' "$MODES"
         printf 'mode_notes\t%s\n' "$notes"

@@ -5,7 +5,8 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
-  libsqlite3-dev libpq-dev postgresql
+  libsqlite3-dev libpq-dev postgresql sqlite3  # sqlite3, psql: tests read what the store wrote
+  libsodium-dev  # stored model credentials encrypted as LiteLLM encrypts them (NaCl secretbox)
   libhnswlib-dev  # the semantic cache's index (header-only HNSW)
   redis-server openssl clang-format python3
   prometheus  # promtool: tests check /metrics with `promtool check metrics`

@@ -38,7 +38,8 @@ print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
 choose_ports() {
     local names=(MOCK_PORT_JSON MOCK_PORT_SSE MOCK_PORT_SLOW MOCK_PORT_PACED
         PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED
-        LLMUX_PORT LLMUX_B_PORT LLMUX_FLEET_PORT LLMUX_REDIS_PORT) ports i
+        LLMUX_PORT LLMUX_B_PORT LLMUX_FLEET_PORT LLMUX_REDIS_PORT LLMUX_CACHE_PORT LLMUX_CACHE_REDIS_PORT
+        LLMUX_CACHE_MISS_PORT LLMUX_CALLBACK_PORT LLMUX_MESSAGES_PORT LLMUX_CACHE_REDIS_SERVER_PORT) ports i
     read -ra ports <<<"$(free_ports ${#names[@]})"
     for i in "${!names[@]}"; do
         [[ -n ${!names[i]:-} ]] || printf -v "${names[i]}" '%s' "${ports[i]}"
@@ -46,11 +47,11 @@ choose_ports() {
 }
 
 # render_conf TEMPLATE OUT : TEMPLATE with each @MOCK_PORT_*@ and @PROXY_PORT_*@ replaced by the
-# run's port.
+# run's port, @WORKERS@ by WORKERS (1 when unset).
 render_conf() {
-    local name args=()
+    local name args=() WORKERS=${WORKERS:-1}
     for name in MOCK_PORT_JSON MOCK_PORT_SSE MOCK_PORT_SLOW MOCK_PORT_PACED \
-        PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED; do
+        PROXY_PORT_JSON PROXY_PORT_SSE PROXY_PORT_SLOW PROXY_PORT_PACED WORKERS; do
         args+=(-e "s/@$name@/${!name:-0}/g")
     done
     sed "${args[@]}" "$1" >"$2"

@@ -1,6 +1,6 @@
-# targets/nginx-proxy.sh — nginx as a bare reverse proxy (proxy-baseline/nginx.conf), one worker
-# on SUT_CPU: the reference the goals are written against.
-TARGET_DESC="nginx $(nginx -v 2>&1 | sed 's|.*/||'), 1 worker, proxy_pass with upstream keep-alive"
+# targets/nginx-proxy.sh — nginx as a bare reverse proxy (proxy-baseline/nginx.conf), WORKERS
+# workers (one, on SUT_CPU, by default): the reference the goals are written against.
+TARGET_DESC="nginx $(nginx -v 2>&1 | sed 's|.*/||'), $WORKERS worker(s), proxy_pass with upstream keep-alive"
 TARGET_URL_JSON="http://127.0.0.1:$PROXY_PORT_JSON/v1/chat/completions"
 TARGET_URL_SSE="http://127.0.0.1:$PROXY_PORT_SSE/v1/chat/completions"
 TARGET_URL_SLOW="http://127.0.0.1:$PROXY_PORT_SLOW/v1/chat/completions"

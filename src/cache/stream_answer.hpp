@@ -4,12 +4,11 @@
 // the finish_reason, the usage chunk when asked, [DONE]). Chat completions and legacy completions.
 #pragma once
 
+#include "api/json_scan.hpp"
 #include "api/usage.hpp"
 #include "base/error.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
-
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -21,7 +20,9 @@ namespace llmux::cache {
 Result<std::string> stream_frames(std::string_view answer, bool include_usage);
 
 // Collects the chunks of a relayed stream (as the relay writes them: whole SSE events) into the
-// whole answer they make.
+// whole answer they make. The chunks are read with the gateway's JSON scanner, not parsed into
+// documents, and their strings are kept as JSON text (escapes and all): pieces of a string
+// joined are the JSON text of the joined string, so nothing is decoded or encoded again.
 class StreamAssembler {
  public:
   void feed(std::string_view frames);
@@ -31,6 +32,8 @@ class StreamAssembler {
   Result<std::string> finish(const api::Usage& counted) const;
 
  private:
+  // Each string below is the JSON text between a string's quotes; `raw` values are whole JSON
+  // values as the chunk had them.
   struct ToolCall {
     std::string id, type, name, arguments;
   };
@@ -39,14 +42,18 @@ class StreamAssembler {
     bool has_content = false, has_reasoning = false, has_refusal = false;
     std::map<std::int64_t, ToolCall> tool_calls;
   };
-  void read_event(std::string_view data);
-  void read_chunk(const boost::json::object& chunk);
+  void read_frame(std::string_view event);
+  void read_chunk(std::string_view chunk);
+  void read_choice(std::string_view choice);
 
-  std::string pending_;       // an event not yet complete
-  boost::json::object head_;  // id, created, model, system_fingerprint of the first chunk
+  std::string pending_;  // an event not yet complete
+  api::ChunkScanner scanner_;
+  bool head_read_ = false;
+  // The raw id, created, model and system_fingerprint of the first chunk (empty: absent).
+  std::string id_, created_, model_, system_fingerprint_;
   bool text_completion_ = false;
   std::map<std::int64_t, Choice> choices_;
-  boost::json::value usage_;  // the usage chunk's; null until one came
+  std::string usage_;  // the usage chunk's raw object; empty until one came
   bool unusable_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include "handlers/model_routes.hpp"
 #include "net/percent_encoding.hpp"
 #include "router/stored_models.hpp"
+#include "store/secret_values.hpp"
 #include "telemetry/log.hpp"
 
 #include <boost/json/parse.hpp>
@@ -49,8 +50,33 @@ Error not_in_db(std::string_view id) {
 }  // namespace
 
 StoredModels::StoredModels(const config::Config& config, router::LiveRouter& router, bool enabled)
-    : config_(config), config_router_(router.current()), router_(router), enabled_(enabled) {
+    : config_(config),
+      config_router_(router.current()),
+      router_(router),
+      enabled_(enabled),
+      signing_key_(store::value_signing_key(config.general_settings.master_key)) {
   for (const auto& id : router.current()->models().deployment_ids()) config_ids_.insert(id);
+}
+
+store::ModelRecord StoredModels::sealed(store::ModelRecord model) const {
+  if (signing_key_.empty()) return model;
+  json::object params = object_of(model.litellm_params);
+  for (auto& [key, value] : params) {
+    if (value.is_string()) value = store::encrypt_value(value.get_string(), signing_key_);
+  }
+  model.litellm_params = json::serialize(params);
+  return model;
+}
+
+store::ModelRecord StoredModels::opened(store::ModelRecord model) const {
+  if (signing_key_.empty()) return model;
+  json::object params = object_of(model.litellm_params);
+  for (auto& [key, value] : params) {
+    if (!value.is_string()) continue;
+    if (auto plain = store::decrypt_value(value.get_string(), signing_key_)) value = *plain;
+  }
+  model.litellm_params = json::serialize(params);
+  return model;
 }
 
 Result<void> StoredModels::check_builds(const store::ModelRecord& model) const {
@@ -97,7 +123,7 @@ Result<admin::Changed<store::ModelRecord>> StoredModels::add(store::Store& store
                            .created_at = now,
                            .updated_at = now};
   if (auto builds = check_builds(model); !builds) return builds.error();
-  store.insert_model(model);
+  store.insert_model(sealed(model));
   return admin::Changed<store::ModelRecord>{.value = std::move(model)};
 }
 
@@ -117,7 +143,8 @@ Result<admin::Changed<store::ModelRecord>> StoredModels::update(store::Store& st
   if (!id) {
     return make_error(ErrorKind::invalid_request, "model_info.id not provided", "model_info.id");
   }
-  auto model = store.find_model(*id);
+  auto stored = store.find_model(*id);
+  auto model = stored ? std::optional(opened(std::move(*stored))) : std::nullopt;
   if (!model) {
     if (config_ids_.contains(*id)) {
       return make_error(
@@ -143,7 +170,7 @@ Result<admin::Changed<store::ModelRecord>> StoredModels::update(store::Store& st
   }
   model->updated_at = now;
   if (auto builds = check_builds(*model); !builds) return builds.error();
-  if (!store.update_model(*model)) return not_in_db(*id);
+  if (!store.update_model(sealed(*model))) return not_in_db(*id);
   return admin::Changed<store::ModelRecord>{.value = std::move(*model)};
 }
 
@@ -161,7 +188,8 @@ void StoredModels::reload(store::Store& store) {
   auto models = store.all_models();
   if (models == loaded_) return;
   std::vector<config::ModelEntry> entries;
-  for (const auto& model : models) {
+  for (const auto& stored : models) {
+    const store::ModelRecord model = opened(stored);
     auto entry =
         router::stored_model_entry(config_, model.model_id, model.model_name,
                                    object_of(model.litellm_params), object_of(model.model_info));

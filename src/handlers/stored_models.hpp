@@ -44,6 +44,12 @@ class StoredModels {
 
  private:
   Result<void> check_builds(const store::ModelRecord& model) const;
+  // The record as the database keeps it: each string of litellm_params encrypted as LiteLLM
+  // encrypts it (store/secret_values.hpp), when there is a signing key.
+  store::ModelRecord sealed(store::ModelRecord model) const;
+  // The record with each value that opens under the signing key decrypted (one kept in plain
+  // text, by an older llmux or without a key, is taken as it is, as LiteLLM does).
+  store::ModelRecord opened(store::ModelRecord model) const;
 
   config::Config config_;
   // The router of the config alone, whose Google tokens the background refresher keeps fresh.
@@ -51,7 +57,8 @@ class StoredModels {
   std::set<std::string, std::less<>> config_ids_;  // the config's deployments: read-only
   router::LiveRouter& router_;
   bool enabled_;
-  std::vector<store::ModelRecord> loaded_;  // store thread only
+  std::string signing_key_;                 // $LITELLM_SALT_KEY, else the master key
+  std::vector<store::ModelRecord> loaded_;  // store thread only; as the database keeps them
 };
 
 // A model as the management routes answer it: no credential, the api base without user

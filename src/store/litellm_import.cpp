@@ -311,6 +311,50 @@ class Importer {
     }
   }
 
+  // A model's litellm_params are copied as LiteLLM wrote them: each string encrypted under its
+  // LITELLM_SALT_KEY (or master key), which llmux opens with the same key (store/secret_values).
+  void models() {
+    const SourceTable models(litellm_, "LiteLLM_ProxyModelTable", "m");
+    if (!present(models)) return;
+    const std::string sql =
+        select_list({models.value("model_id"), models.value("model_name"),
+                     models.json_text("litellm_params"), models.json_text("model_info"),
+                     models.millis("created_at"), models.millis("updated_at")}) +
+        " FROM " + models.from() + " ORDER BY m.model_id";
+    std::int64_t team_models = 0;
+    for (const Row& row : litellm_.query(sql)) {
+      Cursor column(row);
+      ModelRecord model;
+      model.model_id = column.text();
+      model.model_name = column.text();
+      model.litellm_params = json::serialize(column.object());
+      json::object info = column.object();
+      model.created_at = column.optional_integer().value_or(now_);
+      model.updated_at = column.optional_integer().value_or(model.created_at);
+      if (const auto* team = info.if_contains("team_id"); team && !team->is_null()) {
+        ++team_models, ++summary_.models.skipped;
+        continue;
+      }
+      if (llmux_.find_model(model.model_id)) {
+        ++summary_.models.already_present;
+        continue;
+      }
+      info["id"] = model.model_id;
+      model.model_info = json::serialize(info);
+      llmux_.insert_model(model);
+      ++summary_.models.imported;
+    }
+    if (team_models > 0) {
+      note(std::to_string(team_models) +
+           " team model(s) (model_info.team_id) not imported: llmux has no team models");
+    }
+    if (summary_.models.imported > 0) {
+      note(
+          "models are served with general_settings.store_model_in_db, and read with the "
+          "LITELLM_SALT_KEY (or master key) LiteLLM encrypted them with");
+    }
+  }
+
   // Only the rows: the keys', teams', users' and end users' spend totals came with them.
   void spend_logs() {
     const SourceTable logs(litellm_, "LiteLLM_SpendLogs", "s");
@@ -445,6 +489,7 @@ LitellmImportSummary import_litellm(Database& litellm, Store& llmux,
     importer.users();
     importer.keys();
     importer.end_users();
+    importer.models();
     if (options.spend_logs) importer.spend_logs();
     importer.organisations();
   });
@@ -455,10 +500,10 @@ LitellmImportSummary import_litellm(Database& litellm, Store& llmux,
 }
 
 std::string summary_text(const LitellmImportSummary& summary) {
-  std::string text = count_line("keys", summary.keys) + count_line("teams", summary.teams) +
-                     count_line("users", summary.users) +
-                     count_line("end users", summary.end_users) +
-                     count_line("spend logs", summary.spend_logs);
+  std::string text =
+      count_line("keys", summary.keys) + count_line("teams", summary.teams) +
+      count_line("users", summary.users) + count_line("end users", summary.end_users) +
+      count_line("models", summary.models) + count_line("spend logs", summary.spend_logs);
   for (const auto& line : summary.notes) text += "note: " + line + "\n";
   return text;
 }

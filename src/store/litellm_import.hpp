@@ -1,8 +1,10 @@
 // Moves a LiteLLM proxy's database into llmux's store: its virtual keys (stored as SHA-256 by
 // both, so the keys clients hold keep working), teams, users, end users with their budgets and
-// spend, and optionally its spend log. Reads the tables by the names and columns of LiteLLM's
-// Prisma schema (LiteLLM_VerificationToken, LiteLLM_TeamTable, LiteLLM_UserTable,
-// LiteLLM_EndUserTable, LiteLLM_BudgetTable, LiteLLM_SpendLogs); a column an older LiteLLM
+// spend, the models it kept in its database (store_model_in_db; their credentials stay encrypted
+// as LiteLLM wrote them, which llmux reads with the same key), and optionally its spend log.
+// Reads the tables by the names and columns of LiteLLM's Prisma schema
+// (LiteLLM_VerificationToken, LiteLLM_TeamTable, LiteLLM_UserTable, LiteLLM_EndUserTable,
+// LiteLLM_BudgetTable, LiteLLM_ProxyModelTable, LiteLLM_SpendLogs); a column an older LiteLLM
 // did not have reads as empty. Idempotent: a record llmux already has is left as it is.
 #pragma once
 
@@ -26,7 +28,7 @@ struct ImportCount {
 };
 
 struct LitellmImportSummary {
-  ImportCount keys, teams, users, end_users, spend_logs;
+  ImportCount keys, teams, users, end_users, models, spend_logs;
   // What was changed or left out on the way, one line each; never a key or other secret.
   std::vector<std::string> notes;
 };

@@ -248,12 +248,24 @@ void SpendJournal::run_indexer() {
   }
 }
 
-void SpendJournal::append(const std::vector<SpendEvent>& events) {
-  const std::span<const SpendEvent> all(events);
+void SpendJournal::append(std::vector<SpendEvent>&& events) {
+  const std::span<SpendEvent> all(events);
   for (std::size_t first = 0; first < all.size(); first += kEventsPerLine) {
-    outbox_ +=
-        journal_line(make_uuid(), all.subspan(first, std::min(kEventsPerLine, all.size() - first)));
+    const auto line_events = all.subspan(first, std::min(kEventsPerLine, all.size() - first));
+    std::string batch_id = make_uuid();
+    const std::uint64_t start = outbox_.size();
+    outbox_ += journal_line(batch_id, line_events);
     ++lines_since_overdue_;
+    // held_events_ is read here without file_mutex_: only this thread adds to it, so it is at
+    // most overstated by what the indexer took meanwhile.
+    if (held_events_ + line_events.size() <= kHeldEvents) {
+      held_events_ += line_events.size();
+      outbox_held_.push_back({start,
+                              outbox_.size() - start,
+                              std::move(batch_id),
+                              {std::make_move_iterator(line_events.begin()),
+                               std::make_move_iterator(line_events.end())}});
+    }
   }
   outbox_events_ += events.size();
   if (outbox_.empty()) return;
@@ -287,8 +299,14 @@ bool SpendJournal::write_out(std::unique_lock<std::mutex>& file_lock) {
     }
     written += static_cast<std::size_t>(n);
   }
+  const std::uint64_t outbox_start = end_.load();
   end_ += written;
   appended_.push_back({end_.load(), clock_.now(), outbox_events_});
+  for (auto& line : outbox_held_) {
+    line.start += outbox_start;
+    held_.push_back(std::move(line));
+  }
+  outbox_held_.clear();
   outbox_ = std::string();  // a burst's megabytes are not kept for the next, smaller one
   outbox_events_ = 0;
   file_lock.unlock();
@@ -324,11 +342,22 @@ SpendJournal::Step SpendJournal::index_next(bool earlier_run_too, std::uint64_t 
   const std::uint64_t end = std::min(end_.load(std::memory_order_acquire), end_limit);
   const std::uint64_t offset = read_.load(std::memory_order_relaxed);
   if (!earlier_run_too && offset < earlier_run_end_) return Step::nothing_left;
+  if (offset >= end) return Step::nothing_left;
   std::string line;
-  if (offset >= end || !read_line(offset, end, line)) return Step::nothing_left;
   std::string batch_id;
   std::vector<SpendEvent> events;
-  if (!parse_journal_line(line, batch_id, events)) {
+  std::uint64_t next = 0;
+  bool parsed = true;
+  if (auto held = take_held(offset)) {
+    batch_id = std::move(held->batch_id);
+    events = std::move(held->events);
+    next = offset + held->length;
+  } else {
+    if (!read_line(offset, end, line)) return Step::nothing_left;
+    next = offset + line.size() + 1;
+    parsed = parse_journal_line(line, batch_id, events);
+  }
+  if (!parsed) {
     set_aside(line, "not a spend batch (a line cut short by a crash?)");
   } else {
     try {
@@ -350,13 +379,29 @@ SpendJournal::Step SpendJournal::index_next(bool earlier_run_too, std::uint64_t 
       }
       // The database is up and refuses this batch (a bug, or data it cannot hold): retrying
       // would block every later batch, so it is set aside in a file for a person to look at.
+      if (line.empty()) read_line(offset, end, line);
       set_aside(line, error.what());
     }
   }
-  read_.store(offset + line.size() + 1, std::memory_order_release);
+  read_.store(next, std::memory_order_release);
   truncate_if_caught_up();
   release_written_part();
   return Step::written;
+}
+
+std::optional<SpendJournal::HeldLine> SpendJournal::take_held(std::uint64_t offset) {
+  const std::lock_guard lock(file_mutex_);
+  // Lines before `offset` were indexed from the file (their calls were held after an attempt
+  // found the database away, say): their held calls are of no more use.
+  while (!held_.empty() && held_.front().start < offset) {
+    held_events_ -= held_.front().events.size();
+    held_.pop_front();
+  }
+  if (held_.empty() || held_.front().start != offset) return std::nullopt;
+  HeldLine line = std::move(held_.front());
+  held_.pop_front();
+  held_events_ -= line.events.size();
+  return line;
 }
 
 void SpendJournal::release_written_part() {
@@ -377,6 +422,8 @@ void SpendJournal::truncate_if_caught_up() {
   while (!appended_.empty() && appended_.front().end <= read) appended_.pop_front();
   if (read != end_.load(std::memory_order_relaxed)) return;
   if (::ftruncate(fd_, 0) != 0) return;  // the file keeps growing until a later truncate works
+  for (const auto& line : held_) held_events_ -= line.events.size();  // offsets start again
+  held_.clear();
   end_ = 0;
   read_ = 0;
   released_ = 0;

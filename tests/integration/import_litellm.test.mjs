@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI, { AuthenticationError, BadRequestError } from 'openai';
 
+import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { kLlmuxBin } from '../support/gateway.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { admin, kCallCost, pricedModels } from '../support/store.mjs';
 import { rejection } from '../support/assertions.mjs';
-import { startStack } from '../support/stack.mjs';
+import { kMasterKey, startStack } from '../support/stack.mjs';
 import { toYaml } from '../support/yaml.mjs';
 
 const run = promisify(execFile);
@@ -28,6 +29,8 @@ const kLimitedKey = 'sk-litellm-limited-key-8Hn2Wd';
 const kSpentKey = 'sk-litellm-spent-key-1Jx7Tc';
 const kBlockedKey = 'sk-litellm-blocked-key-6Pm3Vb';
 const kLegacyKey = 'sk-litellm-legacy-unhashed-2Ku5';
+// A provider key LiteLLM kept, encrypted, with a model it stored in its database.
+const kModelApiKey = 'sk-provider-key-of-a-litellm-db-model-9Vd';
 
 // LiteLLM's tables (the columns of its Prisma schema that matter here, plus some that llmux
 // does not model), as `prisma migrate` creates them: quoted mixed-case names, TEXT[] lists,
@@ -78,6 +81,10 @@ CREATE TABLE "LiteLLM_EndUserTable" (
   "user_id" TEXT PRIMARY KEY, "alias" TEXT, "spend" DOUBLE PRECISION NOT NULL DEFAULT 0.0,
   "allowed_model_region" TEXT, "default_model" TEXT, "budget_id" TEXT,
   "blocked" BOOLEAN NOT NULL DEFAULT false);
+CREATE TABLE "LiteLLM_ProxyModelTable" (
+  "model_id" TEXT PRIMARY KEY, "model_name" TEXT NOT NULL, "litellm_params" JSONB NOT NULL,
+  "model_info" JSONB, "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "created_by" TEXT NOT NULL,
+  "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "updated_by" TEXT NOT NULL);
 CREATE TABLE "LiteLLM_SpendLogs" (
   "request_id" TEXT PRIMARY KEY, "call_type" TEXT NOT NULL, "api_key" TEXT NOT NULL DEFAULT '',
   "spend" DOUBLE PRECISION NOT NULL DEFAULT 0.0, "total_tokens" INTEGER NOT NULL DEFAULT 0,
@@ -142,13 +149,38 @@ function sdk(url, apiKey) {
 
 const chat = (client, model) => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Say hello.' }] });
 
+// litellm_params as LiteLLM's /model/new stores them: each string encrypted under its master key
+// (no LITELLM_SALT_KEY), here by tests/support/litellm_encrypt.py with libsodium itself.
+async function encryptedAsLitellm(params, signingKey) {
+  const script = new URL('../support/litellm_encrypt.py', import.meta.url).pathname;
+  const child = execFile('python3', [script, signingKey]);
+  child.stdin.end(JSON.stringify(params));
+  let out = '';
+  child.stdout.on('data', (chunk) => { out += chunk; });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  return out;
+}
+
 let litellm;
+let modelUpstream;
 before(async () => {
   litellm = await startPostgres();
+  modelUpstream = await startMockUpstream();
   await psql(litellm.url, kLitellmSchema);
   await psql(litellm.url, kLitellmData);
+  const params = await encryptedAsLitellm({
+    model: 'openai/gpt-4o-upstream', api_base: `${modelUpstream.url}/v1`, api_key: kModelApiKey, rpm: 100,
+  }, kMasterKey);
+  await psql(litellm.url, `INSERT INTO "LiteLLM_ProxyModelTable"
+    ("model_id", "model_name", "litellm_params", "model_info", "created_by", "updated_by") VALUES
+    ('litellm-model-1', 'from-litellm-db', '${params}', '{"id": "litellm-model-1"}', 'admin', 'admin'),
+    ('litellm-team-model', 'model_name_team-research_x', '${params}', '{"team_id": "team-research"}', 'admin', 'admin')`);
 });
-after(() => litellm?.stop());
+after(async () => {
+  await litellm?.stop();
+  await modelUpstream?.close();
+});
 
 // Into a SQLite file, and into the LiteLLM database itself (llmux's tables beside LiteLLM's).
 const kDestinations = [
@@ -168,7 +200,9 @@ for (const destination of kDestinations) {
       await writeFile(configPath, toYaml({ model_list: [], general_settings: { database_url: destination.url(dir) } }));
       firstRun = await importLitellm(['--database_url', litellm.url, '--config', configPath, '--spend_logs']);
       stack = await startStack({
-        extraModelsFor: pricedModels, dir, generalSettings: { database_url: destination.url(dir), proxy_batch_write_at: 0.3 },
+        extraModelsFor: pricedModels,
+        dir,
+        generalSettings: { database_url: destination.url(dir), proxy_batch_write_at: 0.3, store_model_in_db: true },
       });
     });
     after(async () => {
@@ -181,6 +215,8 @@ for (const destination of kDestinations) {
       assert.match(firstRun, /^teams: 1 imported, 0 already present, 0 skipped$/m);
       assert.match(firstRun, /^users: 2 imported, 0 already present, 0 skipped$/m);
       assert.match(firstRun, /^end users: 1 imported, 0 already present, 0 skipped$/m);
+      assert.match(firstRun, /^models: 1 imported, 0 already present, 1 skipped$/m);
+      assert.match(firstRun, /^note: 1 team model\(s\) \(model_info.team_id\) not imported/m);
       assert.match(firstRun, /^spend logs: 2 imported, 0 already present, 0 skipped$/m);
       assert.match(firstRun, /^note: 1 key\(s\) stored unhashed .*skipped/m);
       assert.match(firstRun, /^note: 1 team member\(s\) without a user_id/m);
@@ -204,6 +240,17 @@ for (const destination of kDestinations) {
       assert.equal(over.error?.type ?? over.type, 'budget_exceeded');
       await rejection(chat(sdk(stack.url, kBlockedKey), 'priced'), AuthenticationError);
       await rejection(chat(sdk(stack.url, kLegacyKey), 'priced'), AuthenticationError);
+    });
+
+    test('a model LiteLLM kept in its database is served with the key it encrypted', async () => {
+      modelUpstream.reset();
+      const answer = await chat(sdk(stack.url, kMasterKey), 'from-litellm-db');
+      assert.equal(answer.object, 'chat.completion');
+      assert.equal(modelUpstream.requests.length, 1);
+      assert.equal(modelUpstream.requests[0].headers.authorization, `Bearer ${kModelApiKey}`);
+      const info = await admin(stack.url, 'GET', '/model/info');
+      assert.ok(info.body.data.some((model) => model.model_info.id === 'litellm-model-1'));
+      assert.ok(!JSON.stringify(info.body).includes(kModelApiKey));
     });
 
     test('the admin API shows the imported records with LiteLLM\'s values', async () => {
@@ -254,6 +301,7 @@ for (const destination of kDestinations) {
       assert.match(again, /^teams: 0 imported, 1 already present/m);
       assert.match(again, /^users: 0 imported, 2 already present/m);
       assert.match(again, /^end users: 0 imported, 1 already present/m);
+      assert.match(again, /^models: 0 imported, 1 already present, 1 skipped$/m);
       assert.match(again, /^spend logs: 0 imported, 2 already present/m);
       const info = await admin(stack.url, 'GET', `/key/info?key=${sha256(kTeamKey)}`);
       assert.equal(info.body.info.spend, before);
@@ -277,7 +325,7 @@ test('an older LiteLLM database: missing columns read as empty, missing tables a
     assert.match(summary, /into llmux's sqlite database/);
     assert.match(summary, /^keys: 1 imported, 0 already present, 0 skipped$/m);
     assert.match(summary, /^teams: 0 imported/m);
-    for (const table of ['LiteLLM_TeamTable', 'LiteLLM_UserTable', 'LiteLLM_EndUserTable']) {
+    for (const table of ['LiteLLM_TeamTable', 'LiteLLM_UserTable', 'LiteLLM_EndUserTable', 'LiteLLM_ProxyModelTable']) {
       assert.match(summary, new RegExp(`^note: no table "${table}" in this database`, 'm'));
     }
     assert.match(summary, /^note: spend logs not copied \(add --spend_logs/m);

@@ -4,12 +4,24 @@
 // stay read-only; only the master key may manage them; no answer or log line holds a model's key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { admin, chatWith, describeOnEachEngine, generateKey } from '../support/store.mjs';
 import { kMasterKey } from '../support/stack.mjs';
 
 const kStoredKey = 'sk-stored-model-secret-4Hq9Tz';
+
+// The model's litellm_params as the database holds them, read with the engine's own client.
+async function storedParams(env, id) {
+  const sql = `SELECT litellm_params FROM llmux_models WHERE model_id = '${id}'`;
+  const [command, args] = env.engine.name === 'sqlite'
+    ? ['sqlite3', [env.database.url, sql]]
+    : ['psql', ['-At', '-d', env.database.url, '-c', sql]];
+  const { stdout } = await promisify(execFile)(command, args);
+  return JSON.parse(stdout);
+}
 
 describeOnEachEngine('models kept in the database', { store_model_in_db: true }, (env) => {
   let added;
@@ -33,6 +45,14 @@ describeOnEachEngine('models kept in the database', { store_model_in_db: true },
     assert.equal(chat.status, 200, await chat.clone().text());
     assert.equal(env.stack.mock.requests.length, 1);
     assert.equal(env.stack.mock.requests[0].headers.authorization, `Bearer ${kStoredKey}`);
+
+    // The database holds the key encrypted as LiteLLM encrypts it (a secretbox under SHA-256 of
+    // the master key, LITELLM_SALT_KEY being unset): never in plain text.
+    const stored = await storedParams(env, added.model_id);
+    assert.ok(!JSON.stringify(stored).includes(kStoredKey));
+    assert.notEqual(stored.api_key, kStoredKey);
+    assert.match(stored.api_key, /^[A-Za-z0-9+/]+=*$/);
+    assert.equal(Buffer.from(stored.api_key, 'base64').length, 24 + 16 + kStoredKey.length);
 
     const models = await admin(env.stack.url, 'GET', '/v1/models');
     assert.ok(models.body.data.some((model) => model.id === 'db-model'));

@@ -24,6 +24,7 @@ model_list:
   - {model_name: from-config, litellm_params: {model: openai/x, api_base: "http://127.0.0.1:9/v1", api_key: k}, model_info: {id: config-1}}
 general_settings:
   store_model_in_db: true
+  master_key: sk-master
 )";
 
 std::unique_ptr<store::Database> migrated_sqlite() {
@@ -109,6 +110,11 @@ TEST_F(StoredModelsTest, AddUpdateAndDeleteChangeTheRouterAtTheNextReload) {
   // The answer shows no credential.
   EXPECT_THAT(json::serialize(stored_model_json(added->value)),
               ::testing::Not(HasSubstr("sk-stored")));
+  // The database holds the params encrypted under the master key (LITELLM_SALT_KEY unset).
+  const auto stored = store_.find_model(id);
+  ASSERT_TRUE(stored);
+  EXPECT_THAT(stored->litellm_params, ::testing::Not(HasSubstr("sk-stored")));
+  EXPECT_THAT(stored->litellm_params, ::testing::Not(HasSubstr("openai/y")));
   const auto before = live_.current();
   EXPECT_FALSE(before->models().group("from-db"));
 
@@ -139,6 +145,26 @@ TEST_F(StoredModelsTest, AddUpdateAndDeleteChangeTheRouterAtTheNextReload) {
   models_.reload(store_);
   EXPECT_FALSE(live_.current()->models().group("from-db"));
   EXPECT_TRUE(live_.current()->models().group("from-config"));
+}
+
+// A model an older llmux kept in plain text (or LiteLLM without a key) is served as it is.
+TEST_F(StoredModelsTest, AModelKeptInPlainTextIsServedAsItIs) {
+  store_.insert_model({.model_id = "plain-1",
+                       .model_name = "plain",
+                       .litellm_params = R"({"model":"openai/y","api_base":"http://127.0.0.1:9",)"
+                                         R"("api_key":"sk-plain","rpm":5})",
+                       .model_info = R"({"id":"plain-1"})",
+                       .created_at = kNow,
+                       .updated_at = kNow});
+  models_.reload(store_);
+  const auto* group = live_.current()->models().group("plain");
+  ASSERT_TRUE(group);
+  EXPECT_EQ(group->front().target.api_key, "sk-plain");
+  // An update stores it encrypted from then on.
+  ASSERT_TRUE(update(R"({"litellm_params":{"rpm":6}})", "plain-1"));
+  EXPECT_THAT(store_.find_model("plain-1")->litellm_params, ::testing::Not(HasSubstr("sk-plain")));
+  models_.reload(store_);
+  EXPECT_EQ(live_.current()->models().group("plain")->front().target.api_key, "sk-plain");
 }
 
 TEST_F(StoredModelsTest, WithoutStoreModelInDbEveryChangeIsLiteLLMs500) {

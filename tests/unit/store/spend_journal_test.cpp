@@ -193,6 +193,28 @@ TEST_F(SpendJournalTest, ABurstGoesInLinesOfAtMostKEventsPerLineAndLandsWhole) {
   EXPECT_NEAR(key_spend("k"), count * 0.5, 1e-9);
 }
 
+// The calls of the first kHeldEvents go to the database as the store thread had them; those past
+// it are read back from the file. Both land, every one of them once.
+TEST_F(SpendJournalTest, CallsBeyondTheHeldOnesAreReadBackFromTheFileAndEveryOneLands) {
+  insert_key("k");
+  SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  const int count = static_cast<int>(2 * SpendJournal::kHeldEvents + 3);
+  journal.append(events_for("e", "k", count, 0.25));
+  journal.append(events_for("f", "k", 2, 0.25));
+  ASSERT_TRUE(journal.index_all());
+  std::vector<std::string> ids;
+  for (const auto& row : Store(open_sqlite(path())).spend_logs({.limit = 100000}))
+    ids.push_back(row.request_id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> expected;
+  for (int n = 0; n < count; ++n) expected.push_back("req-e" + std::to_string(n));
+  expected.push_back("req-f0");
+  expected.push_back("req-f1");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ids, expected);
+  EXPECT_NEAR(key_spend("k"), (count + 2) * 0.25, 1e-9);
+}
+
 // What an earlier run left is the store thread's to write, and the indexer leaves it alone (and
 // what is behind it, in file order) until the store thread has: then it writes the rest at its
 // next look (kIdleCheck).
