@@ -1,11 +1,11 @@
 // The dialect a model call's client speaks: how its parsed request becomes the call the relay
 // sends, and how the relay's answers (OpenAI chat completions and chunks) and errors go back to
 // it. The base is OpenAI's own: the request as parsed, answers as the relay writes them.
-// Anthropic's Messages API is passed through to Anthropic deployments and sent to every other as
-// a chat completion; OpenAI's Responses API is sent to every deployment as a chat completion;
-// translated answers are translated back (api/anthropic_messages, api/responses). The
-// Responses API's dialect also keeps its responses (handlers/stored_responses) and continues
-// from them.
+// Anthropic's Messages API is passed through to the deployments that speak it (Anthropic, Claude
+// on Bedrock's InvokeModel and on Vertex AI) and sent to every other as a chat completion; OpenAI's
+// Responses API is sent to every deployment as a chat completion; translated answers are translated
+// back (api/anthropic_messages, api/responses). The Responses API's dialect also keeps its
+// responses (handlers/stored_responses) and continues from them.
 #pragma once
 
 #include "api/anthropic_messages.hpp"
@@ -88,9 +88,9 @@ class ChunkTranslator final : providers::wire::SseEventSink {
   std::string out_;
 };
 
-// Anthropic's Messages API. An Anthropic deployment is sent the client's call as it is, with the
-// client's anthropic-beta and anthropic-version headers, and its answer passed back; any other is
-// sent it as a chat completion, the answer translated back.
+// Anthropic's Messages API. A deployment that speaks it is sent the client's call as it is, with
+// the client's anthropic-beta (and, where the API takes it, anthropic-version) header, and its
+// answer passed back; any other is sent it as a chat completion, the answer translated back.
 class MessagesDialect final : public Dialect {
  public:
   // `headers`: the client's headers an Anthropic deployment takes (empty values: not sent).

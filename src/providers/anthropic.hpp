@@ -5,7 +5,29 @@
 
 #include "providers/provider.hpp"
 
+#include <boost/json/object.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
 namespace llmux::providers {
+
+// A client's Messages API call passed through to an upstream that speaks the API itself
+// (Anthropic's own, Claude on Vertex AI, Claude on Bedrock's InvokeModel): docs/DIALECTS.md.
+//
+// Copies the client's body into `body` (which holds what the upstream's addressing puts there,
+// and wins): every field but `model` and LiteLLM's own, and of `metadata` only `user_id`.
+void copy_messages_call(const api::Request& client, boost::json::object& body);
+// The client's header `name` (lower case) that such an upstream takes (anthropic-beta, …); empty
+// when the client sent none.
+std::string_view client_native_header(const api::Request& client, std::string_view name);
+// A whole Messages answer as the upstream sent it, its usage read for the cost.
+Result<Reply> passed_through_message(std::string_view body);
+// Anthropic's stream events relayed as they came (each event's data unchanged, framed with
+// `event: <type>`), their usage read; message_start and pings held until the next event, so an
+// error right after them is still a failure the router may retry; an error event fails the stream.
+std::unique_ptr<StreamDecoder> make_messages_event_relay(std::size_t max_event_bytes);
 
 // Where the Messages API lives and how a call names its model, API version and credential.
 // Anthropic's own API takes them as `model` in the body and headers; Claude on Vertex AI
@@ -19,8 +41,11 @@ class AnthropicAddressing {
   // Adds what names the model and version in the body (called first, on an empty body).
   virtual void address_body(const Target& target, boost::json::object& body) const = 0;
   // Whether a client's Messages API call is passed through (docs/DIALECTS.md) rather than sent
-  // as a chat completion translated back: Anthropic's own API only, so far.
+  // as a chat completion translated back.
   virtual bool passes_messages_through() const { return false; }
+  // Whether the API takes the version as an anthropic-version header (a passed-through call's is
+  // the client's), rather than only in the body (Vertex AI's anthropic_version).
+  virtual bool takes_version_header() const { return true; }
 };
 
 // `{api_base}/v1/messages`, `x-api-key` and `anthropic-version: 2023-06-01`, `model` in the body.

@@ -30,6 +30,9 @@ int status_of_error_type(std::string_view type);
 // message and error type are kept.
 Error anthropic_error(int status, std::string_view type, std::string message);
 
+// An answer's error body ({"type":"error","error":{"type","message"}}) and status → the error.
+Error error_of_answer(int status, std::string_view body);
+
 // Anthropic's token counts. input_tokens excludes the cached part, so the OpenAI prompt count
 // is input + cache writes + cache reads (LiteLLM's calculate_usage); reads are also
 // prompt_tokens_details.cached_tokens.

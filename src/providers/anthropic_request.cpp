@@ -549,20 +549,29 @@ Result<Headers> messages_headers(const AnthropicAddressing& addressing, const Ta
   return headers;
 }
 
-std::string_view native_header(const api::Request& request, std::string_view name) {
-  for (const auto& [key, value] : request.native_headers) {
-    if (key == name) return value;
-  }
-  return {};
-}
-
-// A client's Messages API call as it is: the deployment's model, and without LiteLLM's own fields
-// (`metadata` is both: only Anthropic's user_id goes on).
+// A client's Messages API call as it is: the deployment's model (or the addressing's fields).
 Result<UpstreamRequest> pass_through(const api::Request& request, const Target& target,
                                      const AnthropicAddressing& addressing) {
   json::object body;
   addressing.address_body(target, body);
-  for (const auto& [key, value] : request.body) {
+  copy_messages_call(request, body);
+  auto url = addressing.url(target, request.stream);
+  if (!url) return url.error();
+  auto headers = messages_headers(
+      addressing, target, std::string(client_native_header(request, "anthropic-beta")),
+      addressing.takes_version_header() ? client_native_header(request, "anthropic-version")
+                                        : std::string_view());
+  if (!headers) return headers.error();
+  return UpstreamRequest{
+      .url = std::move(*url), .headers = std::move(*headers), .body = json::serialize(body)};
+}
+
+}  // namespace
+}  // namespace anthropic
+
+void copy_messages_call(const api::Request& client, json::object& body) {
+  // `metadata` is both LiteLLM's and Anthropic's: only Anthropic's user_id goes on.
+  for (const auto& [key, value] : client.body) {
     if (key == "model" || body.contains(key)) continue;
     if (key == "metadata") {
       const auto* metadata = value.if_object();
@@ -572,18 +581,14 @@ Result<UpstreamRequest> pass_through(const api::Request& request, const Target& 
     }
     if (!is_gateway_only_field(key)) body[key] = value;
   }
-  auto url = addressing.url(target, request.stream);
-  if (!url) return url.error();
-  auto headers =
-      messages_headers(addressing, target, std::string(native_header(request, "anthropic-beta")),
-                       native_header(request, "anthropic-version"));
-  if (!headers) return headers.error();
-  return UpstreamRequest{
-      .url = std::move(*url), .headers = std::move(*headers), .body = json::serialize(body)};
 }
 
-}  // namespace
-}  // namespace anthropic
+std::string_view client_native_header(const api::Request& client, std::string_view name) {
+  for (const auto& [key, value] : client.native_headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
 
 Result<UpstreamRequest> AnthropicProvider::encode(const api::Request& request,
                                                   const Target& target) const {

@@ -114,22 +114,46 @@ void TokenCounts::append_json(std::string& out) const {
   out += '}';
 }
 
+Error error_of_answer(int status, std::string_view body) {
+  const ParsedJson parsed(body);
+  std::string_view type;
+  std::string message;
+  if (const auto* object = parsed.object()) {
+    if (const auto* error = object_at(*object, "error")) {
+      type = string_at(*error, "type");
+      message = string_at(*error, "message");
+    } else {
+      message = string_at(*object, "message");
+    }
+  }
+  if (message.empty()) message = status_message("The upstream", status, body);
+  return anthropic::anthropic_error(status, type, std::move(message));
+}
+
 }  // namespace anthropic
+
+Result<Reply> passed_through_message(std::string_view body) {
+  const ParsedJson parsed(body);
+  const auto* message = parsed.object();
+  if (!message)
+    return upstream_failure("The upstream answered with a body that is not a JSON object.");
+  if (string_at(*message, "type") == "error" || message->contains("error"))
+    return anthropic::error_of_answer(500, body);
+  // The answer is the client's as the upstream sent it; only its usage is read.
+  anthropic::TokenCounts tokens;
+  if (const auto* usage = object_at(*message, "usage")) tokens.update(*usage);
+  return Reply{.body = std::string(body), .usage = tokens.openai()};
+}
 
 Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string_view body,
                                         std::string_view client_model) const {
+  if (request.endpoint == api::Endpoint::messages) return passed_through_message(body);
   const ParsedJson parsed(body);
   const auto* message = parsed.object();
   if (!message)
     return upstream_failure("The upstream answered with a body that is not a JSON object.");
   if (string_at(*message, "type") == "error" || message->contains("error"))
     return decode_error(500, body);
-  // A passed-through call's answer is the client's as Anthropic sent it; only its usage is read.
-  if (request.endpoint == api::Endpoint::messages) {
-    anthropic::TokenCounts tokens;
-    if (const auto* usage = object_at(*message, "usage")) tokens.update(*usage);
-    return Reply{.body = std::string(body), .usage = tokens.openai()};
-  }
   const auto* blocks = array_at(*message, "content");
   if (!blocks) return upstream_failure("The upstream answered without message content.");
 
@@ -205,19 +229,7 @@ Result<Reply> AnthropicProvider::decode(const api::Request& request, std::string
 }
 
 Error AnthropicProvider::decode_error(int status, std::string_view body) const {
-  const ParsedJson parsed(body);
-  std::string_view type;
-  std::string message;
-  if (const auto* object = parsed.object()) {
-    if (const auto* error = object_at(*object, "error")) {
-      type = string_at(*error, "type");
-      message = string_at(*error, "message");
-    } else {
-      message = string_at(*object, "message");
-    }
-  }
-  if (message.empty()) message = status_message("The upstream", status, body);
-  return anthropic::anthropic_error(status, type, std::move(message));
+  return anthropic::error_of_answer(status, body);
 }
 
 }  // namespace llmux::providers

@@ -202,9 +202,9 @@ class AnthropicStreamDecoder final : public SseStreamDecoder {
 
 // A passed-through call's stream: Anthropic's events relayed as they came (each event's data
 // unchanged), their usage read on the way. message_start (and a ping) waits for the next event,
-// so that an
-// error right after it (typically overloaded_error) is still an ordinary error the router may
-// retry elsewhere; an error event is the stream's failure, which the dialect writes itself.
+// so that an error right after it (typically overloaded_error) is still an ordinary error the
+// router may retry elsewhere; an error event is the stream's failure, which the dialect writes
+// itself. An event without an `event:` line (Bedrock's chunks, re-framed) is named by its type.
 class PassThroughStreamDecoder final : public SseStreamDecoder {
  public:
   explicit PassThroughStreamDecoder(std::size_t max_event_bytes)
@@ -228,25 +228,26 @@ class PassThroughStreamDecoder final : public SseStreamDecoder {
       tokens_.update(*usage);
       usage_ = tokens_.openai();
     }
+    const std::string_view name = event.event.empty() ? type : event.event;
     if (type == "message_start" || type == "ping") {
-      append_event(held_, event);
+      append_event(held_, name, event.data);
       return {};
     }
     out += held_;
     held_.clear();
-    append_event(out, event);
+    append_event(out, name, event.data);
     if (type == "message_delta") ended_ = true;
     if (type == "message_stop") mark_done();
     return {};
   }
 
-  static void append_event(std::string& out, const wire::SseEventView& event) {
-    if (!event.event.empty()) {
+  static void append_event(std::string& out, std::string_view name, std::string_view data) {
+    if (!name.empty()) {
       out += "event: ";
-      out += event.event;
+      out += name;
       out += '\n';
     }
-    wire::append_data_event(out, event.data);
+    wire::append_data_event(out, data);
   }
 
   Result<void> on_close(std::string& out) override {
@@ -266,10 +267,14 @@ class PassThroughStreamDecoder final : public SseStreamDecoder {
 }  // namespace
 }  // namespace anthropic
 
+std::unique_ptr<StreamDecoder> make_messages_event_relay(std::size_t max_event_bytes) {
+  return std::make_unique<anthropic::PassThroughStreamDecoder>(max_event_bytes);
+}
+
 std::unique_ptr<StreamDecoder> AnthropicProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
   if (request.endpoint == api::Endpoint::messages)
-    return std::make_unique<anthropic::PassThroughStreamDecoder>(max_event_bytes);
+    return make_messages_event_relay(max_event_bytes);
   return std::make_unique<anthropic::AnthropicStreamDecoder>(
       client_model, request.include_usage, anthropic::is_json_mode(request), max_event_bytes);
 }

@@ -1,7 +1,9 @@
 // AWS Bedrock through the Converse and ConverseStream APIs (`bedrock/<model-id>`,
 // `bedrock/converse/<model-id>`, inference profiles `us.anthropic.…`, ARNs): OpenAI chat
 // requests translated to Converse bodies and signed with SigV4 (or a Bedrock API key), Converse
-// answers and event-stream frames translated back.
+// answers and event-stream frames translated back. A client's Messages API call to a Claude model
+// (not on the converse/ route) goes through InvokeModel and InvokeModelWithResponseStream with
+// Anthropic's own body instead (docs/DIALECTS.md).
 #pragma once
 
 #include "config/load.hpp"
@@ -15,8 +17,11 @@ namespace llmux::providers {
 class BedrockProvider final : public Provider {
  public:
   using Clock = std::chrono::system_clock::time_point (*)();
-  // `now` is the signing time (and `created`); tests pass a fixed clock.
-  explicit BedrockProvider(Clock now = &std::chrono::system_clock::now) : now_(now) {}
+  // `now` is the signing time (and `created`); tests pass a fixed clock. `invokes_messages`: the
+  // deployments' model is Claude, which InvokeModel serves Messages API calls for.
+  explicit BedrockProvider(Clock now = &std::chrono::system_clock::now,
+                           bool invokes_messages = false)
+      : now_(now), invokes_messages_(invokes_messages) {}
 
   // Resolves the endpoint, region and credentials once, from the process environment and the
   // shared credentials file (see resolve_bedrock_target).
@@ -29,10 +34,22 @@ class BedrockProvider final : public Provider {
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::Request& request,
                                                      std::string_view client_model,
                                                      std::size_t max_event_bytes) const override;
+  bool speaks(api::Endpoint dialect) const override {
+    return dialect == api::Endpoint::messages && invokes_messages_;
+  }
 
  private:
   Clock now_;
+  bool invokes_messages_;
 };
+
+// What Claude on Bedrock takes as `anthropic_version` in an InvokeModel body.
+inline constexpr std::string_view kBedrockAnthropicVersion = "bedrock-2023-05-31";
+
+// LiteLLM's rule for a Messages API call: a model id naming Claude, unless on the converse/ route,
+// is sent to InvokeModel with Anthropic's body (anthropic.claude-…, us.anthropic.claude-…,
+// invoke/anthropic.claude-…).
+bool is_bedrock_claude_invoke_model(std::string_view upstream_model);
 
 // Fills what a Bedrock deployment needs, in LiteLLM's order of precedence, into `target` (the
 // model table trims a trailing '/' from api_base afterwards):

@@ -1,6 +1,8 @@
 #include "providers/bedrock.hpp"
 
+#include "net/http1.hpp"
 #include "net/percent_encoding.hpp"
+#include "providers/anthropic.hpp"
 #include "providers/anthropic_family.hpp"
 #include "providers/bedrock_internal.hpp"
 #include "providers/json_fields.hpp"
@@ -549,6 +551,52 @@ Result<json::object> embeddings_body(const api::Request& request, const Target& 
   return body;
 }
 
+// ---- Messages API calls to Claude (InvokeModel) ----------------------------------------------
+
+// The top-level fields InvokeModel takes for Claude (Bedrock's Messages request; LiteLLM keeps the
+// same list): anything else would be Bedrock's 400 "Extra inputs are not permitted".
+constexpr std::string_view kInvokeMessagesFields[] = {
+    "anthropic_version", "anthropic_beta", "max_tokens", "messages", "system",
+    "stop_sequences",    "temperature",    "top_p",      "top_k",    "tools",
+    "tool_choice",       "thinking",       "metadata",
+};
+
+// Appends the comma-separated betas of `values` not in `betas` yet.
+void add_betas(std::string_view values, json::array& betas) {
+  while (!values.empty()) {
+    const auto comma = values.find(',');
+    auto beta = values.substr(0, comma);
+    values = comma == std::string_view::npos ? std::string_view() : values.substr(comma + 1);
+    while (!beta.empty() && beta.front() == ' ') beta.remove_prefix(1);
+    while (!beta.empty() && beta.back() == ' ') beta.remove_suffix(1);
+    if (!beta.empty() && std::ranges::find(betas, json::value(beta)) == betas.end())
+      betas.emplace_back(beta);
+  }
+}
+
+// The client's Messages call as InvokeModel takes it: Bedrock's anthropic_version, no `model` (it
+// is in the path) and no `stream` (the path says it), the anthropic-beta values (the deployment's,
+// then the client's) as the anthropic_beta list.
+json::object invoke_messages_body(const api::Request& request, const Target& target) {
+  json::object body{{"anthropic_version", kBedrockAnthropicVersion}};
+  copy_messages_call(request, body);
+  json::array betas;
+  if (const auto* given = body.if_contains("anthropic_beta"); given && given->is_array())
+    betas = given->get_array();
+  for (const auto& [name, value] : target.extra_headers) {
+    if (net::http1::iequals(name, "anthropic-beta")) add_betas(value, betas);
+  }
+  add_betas(client_native_header(request, "anthropic-beta"), betas);
+  if (!betas.empty()) body["anthropic_beta"] = std::move(betas);
+  for (auto field = body.begin(); field != body.end();) {
+    field = std::ranges::find(kInvokeMessagesFields, std::string_view(field->key())) ==
+                    std::end(kInvokeMessagesFields)
+                ? body.erase(field)
+                : field + 1;
+  }
+  return body;
+}
+
 // ---- signing ------------------------------------------------------------------------------------
 
 struct Authority {
@@ -590,24 +638,35 @@ std::string bedrock_model_path_segment(std::string_view upstream_model) {
   return net::percent_encoded(upstream_model);
 }
 
+bool is_bedrock_claude_invoke_model(std::string_view upstream_model) {
+  return upstream_model.find("claude") != std::string_view::npos &&
+         upstream_model.find("converse/") == std::string_view::npos;
+}
+
 Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request,
                                                 const Target& target) const {
-  const bool chat = request.endpoint == api::Endpoint::chat_completions;
-  if (!chat && request.endpoint != api::Endpoint::embeddings) {
-    return make_error(ErrorKind::invalid_request,
-                      "Bedrock deployments serve /chat/completions and /embeddings, not " +
-                          std::string(api::endpoint_path(request.endpoint)) + ".");
-  }
-  auto body =
-      chat ? bedrock::converse_body(request, target) : bedrock::embeddings_body(request, target);
-  if (!body) return body.error();
-
   UpstreamRequest upstream;
-  upstream.body = json::serialize(*body);
-  const std::string path = "/model/" + bedrock_model_path_segment(target.upstream_model) +
-                           (!chat            ? "/invoke"
-                            : request.stream ? "/converse-stream"
-                                             : "/converse");
+  std::string operation;
+  const bool invokes_messages =
+      request.endpoint == api::Endpoint::messages && speaks(request.endpoint);
+  if (invokes_messages) {
+    upstream.body = json::serialize(bedrock::invoke_messages_body(request, target));
+    operation = request.stream ? "/invoke-with-response-stream" : "/invoke";
+  } else {
+    const bool chat = request.endpoint == api::Endpoint::chat_completions;
+    if (!chat && request.endpoint != api::Endpoint::embeddings) {
+      return make_error(ErrorKind::invalid_request,
+                        "Bedrock deployments serve /chat/completions and /embeddings, not " +
+                            std::string(api::endpoint_path(request.endpoint)) + ".");
+    }
+    auto body =
+        chat ? bedrock::converse_body(request, target) : bedrock::embeddings_body(request, target);
+    if (!body) return body.error();
+    upstream.body = json::serialize(*body);
+    operation = !chat ? "/invoke" : request.stream ? "/converse-stream" : "/converse";
+  }
+  const std::string path =
+      "/model/" + bedrock_model_path_segment(target.upstream_model) + operation;
   upstream.url = target.api_base + path;
 
   if (!target.api_key.empty()) {
@@ -649,7 +708,11 @@ Result<UpstreamRequest> BedrockProvider::encode(const api::Request& request,
                                          .service = bedrock::kSigningService};
     upstream.headers = wire::sign_v4(to_sign, credentials, wire::aws_timestamp(now_()));
   }
-  for (const auto& header : target.extra_headers) upstream.headers.push_back(header);
+  for (const auto& header : target.extra_headers) {
+    // A Messages call carries the betas in its body (anthropic_beta).
+    if (!(invokes_messages && net::http1::iequals(header.first, "anthropic-beta")))
+      upstream.headers.push_back(header);
+  }
   return upstream;
 }
 

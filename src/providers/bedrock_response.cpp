@@ -1,5 +1,7 @@
 #include "providers/bedrock.hpp"
 
+#include "providers/anthropic.hpp"
+
 #include "api/embeddings.hpp"
 #include "api/json_scan.hpp"
 #include "base/ids.hpp"
@@ -180,6 +182,8 @@ Result<Reply> BedrockProvider::decode(const api::Request& request, std::string_v
                                       std::string_view client_model) const {
   if (request.endpoint == api::Endpoint::embeddings)
     return bedrock::decode_embeddings(request, body, client_model);
+  // InvokeModel's answer to a Messages call is Anthropic's message.
+  if (request.endpoint == api::Endpoint::messages) return passed_through_message(body);
   json::error_code ec;
   const json::value parsed = json::parse(body, ec);
   const auto* answer = parsed.if_object();

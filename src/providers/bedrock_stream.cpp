@@ -1,11 +1,14 @@
 #include "providers/bedrock.hpp"
 
 #include "base/ids.hpp"
+#include "providers/anthropic.hpp"
 #include "providers/anthropic_family.hpp"
 #include "providers/bedrock_internal.hpp"
 #include "providers/chunk_writer.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/wire/aws_event_stream.hpp"
+#include "providers/wire/base64.hpp"
+#include "providers/wire/sse.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,6 +23,25 @@ namespace json = boost::json;
 
 namespace bedrock {
 namespace {
+
+// An exception (or error) message of a Bedrock stream as the call's failure.
+Error stream_exception(const wire::EventStreamMessage& message) {
+  const std::string_view name =
+      message.message_type == "error" ? message.error_code : message.exception_type;
+  Error error{.kind = kind_of_exception(name).value_or(ErrorKind::upstream_failed)};
+  error.message =
+      message.message_type == "error" ? message.error_message : message_in(message.payload);
+  if (error.message.empty())
+    error.message = "The Bedrock stream failed with " + std::string(name) + ".";
+  refine_by_message(error);
+  return error;
+}
+
+Error malformed_frame(const Error& cause) {
+  return make_error(
+      ErrorKind::upstream_failed,
+      "The Bedrock stream sent a malformed event-stream frame (" + cause.message + ")");
+}
 
 class BedrockStreamDecoder final : public StreamDecoder {
  public:
@@ -37,11 +59,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
       if (done_) break;
       if (auto handled = handle(message, out); !handled) return handled;
     }
-    if (!fed) {
-      return make_error(
-          ErrorKind::upstream_failed,
-          "The Bedrock stream sent a malformed event-stream frame (" + fed.error().message + ")");
-    }
+    if (!fed) return malformed_frame(fed.error());
     return {};
   }
 
@@ -158,16 +176,8 @@ class BedrockStreamDecoder final : public StreamDecoder {
   }
 
   Result<void> exception(const wire::EventStreamMessage& message) {
-    const std::string_view name =
-        message.message_type == "error" ? message.error_code : message.exception_type;
-    Error error{.kind = kind_of_exception(name).value_or(ErrorKind::upstream_failed)};
-    error.message =
-        message.message_type == "error" ? message.error_message : message_in(message.payload);
-    if (error.message.empty())
-      error.message = "The Bedrock stream failed with " + std::string(name) + ".";
-    refine_by_message(error);
     done_ = true;
-    return error;
+    return stream_exception(message);
   }
 
   void write_chunk(std::string& out, const json::object& delta,
@@ -187,11 +197,65 @@ class BedrockStreamDecoder final : public StreamDecoder {
   bool done_ = false;
 };
 
+// InvokeModelWithResponseStream's answer to a Messages call: event-stream messages whose `chunk`
+// events carry one Anthropic event each, base64 in {"bytes": …}. Each is handed on as an SSE
+// event to the Messages event relay (the Anthropic pass-through's rules: held message_start,
+// error events, the missing message_stop).
+class InvokedMessagesStreamDecoder final : public StreamDecoder {
+ public:
+  explicit InvokedMessagesStreamDecoder(std::size_t max_event_bytes)
+      : frames_(max_event_bytes), events_(make_messages_event_relay(max_event_bytes)) {}
+
+  Result<void> feed(std::string_view bytes, std::string& out) override {
+    messages_.clear();
+    auto fed = frames_.feed(bytes, messages_);
+    for (const auto& message : messages_) {
+      if (events_->done()) break;
+      if (message.message_type == "exception" || message.message_type == "error")
+        return stream_exception(message);
+      if (message.message_type != "event" || message.event_type != "chunk") continue;
+      auto event = event_of_chunk(message.payload);
+      if (!event) return event.error();
+      sse_.clear();
+      wire::append_data_event(sse_, *event);
+      if (auto relayed = events_->feed(sse_, out); !relayed) return relayed;
+    }
+    if (!fed) return malformed_frame(fed.error());
+    return {};
+  }
+
+  Result<void> finish(std::string& out) override {
+    if (frames_.has_partial_message())
+      return upstream_failure("The upstream closed the stream before it was complete.");
+    return events_->finish(out);
+  }
+
+  bool done() const override { return events_->done(); }
+  const api::Usage& usage() const override { return events_->usage(); }
+
+ private:
+  static Result<std::string> event_of_chunk(std::string_view payload) {
+    const ParsedJson parsed(payload);
+    const auto* chunk = parsed.object();
+    auto event = chunk ? wire::base64_decoded(string_at(*chunk, "bytes")) : std::nullopt;
+    if (!event || event->empty())
+      return upstream_failure("The Bedrock stream sent a chunk without base64 event bytes.");
+    return std::move(*event);
+  }
+
+  wire::EventStreamDecoder frames_;
+  std::unique_ptr<StreamDecoder> events_;
+  std::vector<wire::EventStreamMessage> messages_;
+  std::string sse_;
+};
+
 }  // namespace
 }  // namespace bedrock
 
 std::unique_ptr<StreamDecoder> BedrockProvider::make_stream_decoder(
     const api::Request& request, std::string_view client_model, std::size_t max_event_bytes) const {
+  if (request.endpoint == api::Endpoint::messages)
+    return std::make_unique<bedrock::InvokedMessagesStreamDecoder>(max_event_bytes);
   return std::make_unique<bedrock::BedrockStreamDecoder>(
       client_model, unix_seconds(now_()), request.include_usage, bedrock::json_tool_name(request),
       max_event_bytes);

@@ -23,6 +23,7 @@ const OpenAiCompatibleProvider kOpenAiCompatible{/*ask_stream_usage=*/false};
 const AnthropicProvider kAnthropic;
 const GeminiProvider kGemini;
 const BedrockProvider kBedrock;
+const BedrockProvider kBedrockClaude{&std::chrono::system_clock::now, /*invokes_messages=*/true};
 const CohereProvider kCohere;
 
 // Azure's api-version may predate stream_options: ask only what the client asked.
@@ -35,6 +36,10 @@ const AnthropicProvider kVertexAnthropic{vertex_anthropic_addressing()};
 const Provider* vertex_provider_for(std::string_view model) {
   return is_vertex_anthropic_model(model) ? static_cast<const Provider*>(&kVertexAnthropic)
                                           : &kVertexGemini;
+}
+
+const Provider* bedrock_provider_for(std::string_view model) {
+  return is_bedrock_claude_invoke_model(model) ? &kBedrockClaude : &kBedrock;
 }
 
 constexpr std::string_view kNoEnv;
@@ -68,7 +73,8 @@ const ProviderSpec kProviders[] = {
     {"anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE",
      &kAnthropic},
     // The endpoint comes from the region (BedrockProvider::prepare); api_key is a Bedrock API key.
-    {"bedrock", "", "AWS_BEARER_TOKEN_BEDROCK", kNoEnv, &kBedrock},
+    {"bedrock", "", "AWS_BEARER_TOKEN_BEDROCK", kNoEnv, &kBedrock, kNoEnv, kNoEnv,
+     bedrock_provider_for},
     // LiteLLM prefers GOOGLE_API_KEY to GEMINI_API_KEY.
     {"gemini", "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY", "GEMINI_API_BASE",
      &kGemini, kNoEnv, "GEMINI_API_KEY"},

@@ -90,6 +90,10 @@ class VertexAnthropicAddressing final : public AnthropicAddressing {
   void address_body(const Target& /*target*/, json::object& body) const override {
     body["anthropic_version"] = kVertexAnthropicVersion;
   }
+
+  // rawPredict takes the Messages API body itself (LiteLLM passes it through too).
+  bool passes_messages_through() const override { return true; }
+  bool takes_version_header() const override { return false; }
 };
 
 const VertexGeminiAddressing kVertexGemini;

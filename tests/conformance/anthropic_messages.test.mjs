@@ -1,8 +1,10 @@
 // The official Anthropic SDK talks to llmux's /v1/messages as it would to Anthropic, with an
-// OpenAI-compatible, an Anthropic and a Bedrock (Converse) deployment behind it: messages.create,
-// messages.stream (the event sequence), a tool_use / tool_result round trip, countTokens, and
-// errors in Anthropic's shape. The Anthropic deployment is sent the client's call as it is and
-// its answer passed back; the others are sent it as a chat completion.
+// OpenAI-compatible, an Anthropic, a Bedrock (Converse and InvokeModel) and a Vertex AI Claude
+// deployment behind it: messages.create, messages.stream (the event sequence), a tool_use /
+// tool_result round trip, countTokens, and errors in Anthropic's shape. The Anthropic deployment,
+// Claude on Bedrock's InvokeModel and Claude on Vertex AI are sent the client's call as it is and
+// their answers passed back; the others (Bedrock's converse/ route included) are sent it as a chat
+// completion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
@@ -12,7 +14,17 @@ import { eventually } from '../support/assertions.mjs';
 import { fixtureStreamText, readFixture, sseEvents } from '../mock_upstream/bodies.mjs';
 import { kInputPrice, kOutputPrice } from '../support/store.mjs';
 import { readAnthropicFixture } from '../mock_upstream/dialects/anthropic.mjs';
-import { kBedrockCredentials, kConverseText } from '../mock_upstream/dialects/bedrock.mjs';
+import { kBedrockCredentials, kConverseText, invokedEventJson } from '../mock_upstream/dialects/bedrock.mjs';
+import { makeServiceAccount } from '../support/google_service_account.mjs';
+import { vertexParams, waitForPublishedTokens } from '../support/vertex.mjs';
+
+const kBedrockAuth = (mockUrl) => ({
+  aws_bedrock_runtime_endpoint: mockUrl,
+  aws_region_name: 'us-east-1',
+  aws_access_key_id: kBedrockCredentials.long.accessKeyId,
+  aws_secret_access_key: kBedrockCredentials.long.secretAccessKey,
+});
+const kPriced = { input_cost_per_token: kInputPrice, output_cost_per_token: kOutputPrice };
 
 let stack;
 let client;
@@ -59,12 +71,49 @@ before(async () => {
         litellm_params: { model: 'anthropic/mock-error-500', api_base: mockUrl, api_key: kUpstreamKey },
         model_info: { id: 'deployment-claude-failing' },
       },
+      // Claude on Bedrock's InvokeModel and on Vertex AI: passed through too.
+      {
+        model_name: 'claude-on-bedrock',
+        litellm_params: {
+          model: 'bedrock/us.anthropic.claude-priced-v1:0', ...kBedrockAuth(mockUrl), ...kPriced,
+          extra_headers: { 'anthropic-beta': 'deployment-beta-1' },
+        },
+        model_info: { id: 'deployment-claude-on-bedrock' },
+      },
+      {
+        model_name: 'claude-on-bedrock-thinking',
+        litellm_params: { model: 'bedrock/invoke/anthropic.claude-mock-thinking', ...kBedrockAuth(mockUrl) },
+      },
+      {
+        model_name: 'claude-on-bedrock-tools',
+        litellm_params: { model: 'bedrock/anthropic.claude-mock-tool-call', ...kBedrockAuth(mockUrl) },
+      },
+      {
+        model_name: 'claude-on-bedrock-failing',
+        litellm_params: { model: 'bedrock/us.anthropic.claude-mock-error-500', ...kBedrockAuth(mockUrl) },
+      },
+      ...(() => {
+        const account = makeServiceAccount({ tokenUri: `${mockUrl}/token` });
+        return [
+          {
+            model_name: 'claude-on-vertex',
+            litellm_params: vertexParams(mockUrl, account, 'claude-priced@20250929', {
+              ...kPriced, extra_headers: { 'anthropic-beta': 'deployment-beta-1' },
+            }),
+            model_info: { id: 'deployment-claude-on-vertex' },
+          },
+          { model_name: 'claude-on-vertex-thinking', litellm_params: vertexParams(mockUrl, account, 'claude-mock-thinking') },
+          { model_name: 'claude-on-vertex-tools', litellm_params: vertexParams(mockUrl, account, 'claude-mock-tool-call') },
+        ];
+      })(),
       modelEntry('overloaded', 'mock-error-529', `${mockUrl}/v1`),
       // A group that fails, and one it falls back to: the router works for this dialect too.
       modelEntry('failing', 'mock-error-500', `${mockUrl}/v1`),
     ],
   });
   client = new Anthropic({ apiKey: kMasterKey, baseURL: stack.url, maxRetries: 0, timeout: 10_000 });
+  // The Vertex deployments share one service account, so one token.
+  await waitForPublishedTokens(stack.gateway, 1);
 });
 after(() => stack?.stop());
 
@@ -157,10 +206,10 @@ test('an Anthropic deployment is sent the client\'s body and anthropic-beta unch
   assert.ok(close(Number(response.headers.get('x-litellm-response-cost')), costOf(fixture.usage)));
 });
 
-// The spend and tokens /metrics has counted for the priced Anthropic deployment.
-async function pricedSeries() {
+// The spend and tokens /metrics has counted for a priced deployment.
+async function pricedSeries(modelId = 'deployment-claude-priced') {
   const lines = (await (await fetch(`${stack.url}/metrics`, { headers: kAuth })).text()).split('\n');
-  const sum = (name) => lines.filter((line) => line.startsWith(`${name}{`) && line.includes('model_id="deployment-claude-priced"'))
+  const sum = (name) => lines.filter((line) => line.startsWith(`${name}{`) && line.includes(`model_id="${modelId}"`))
     .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
   return {
     spend: sum('litellm_spend_metric_total'),
@@ -286,6 +335,147 @@ const kWeatherTool = {
   description: 'The weather in a place',
   input_schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
 };
+
+// Claude on Bedrock (InvokeModel) and on Vertex AI (rawPredict): where the call goes, how the
+// upstream names the API version and takes the betas, and what its stream's events carry.
+const kClouds = [
+  {
+    name: 'Bedrock',
+    group: 'claude-on-bedrock',
+    modelId: 'deployment-claude-on-bedrock',
+    path: (stream) => `/model/us.anthropic.claude-priced-v1%3A0/${stream ? 'invoke-with-response-stream' : 'invoke'}`,
+    // InvokeModel: the version and the betas in the body, no `stream` (the path says it).
+    body: (rest) => ({ anthropic_version: 'bedrock-2023-05-31', ...rest, anthropic_beta: ['deployment-beta-1', 'made-up-beta-2026'] }),
+    assertHeaders: (upstream) => {
+      assert.equal(upstream.signature, 'valid');
+      assert.equal(upstream.headers['anthropic-beta'], undefined);
+    },
+    eventData: (sseEvent) => invokedEventJson(sseEvent),
+  },
+  {
+    name: 'Vertex AI',
+    group: 'claude-on-vertex',
+    modelId: 'deployment-claude-on-vertex',
+    path: (stream) => `/v1/projects/llmux-test-project/locations/europe-west4/publishers/anthropic/models/claude-priced@20250929:${stream ? 'streamRawPredict' : 'rawPredict'}`,
+    body: (rest, stream) => ({ anthropic_version: 'vertex-2023-10-16', ...rest, ...(stream ? { stream: true } : {}) }),
+    assertHeaders: (upstream) => {
+      assert.equal(upstream.headers['anthropic-beta'], 'deployment-beta-1,made-up-beta-2026');
+      assert.equal(upstream.headers['anthropic-version'], undefined, 'the version is the body\'s');
+      assert.match(upstream.headers.authorization, /^Bearer /);
+    },
+    eventData: (sseEvent) => sseEvent.split('\n').find((line) => line.startsWith('data: ')).slice('data: '.length),
+  },
+];
+
+for (const cloud of kClouds) {
+  const { model, ...rest } = kNativeOnly;
+
+  test(`Claude on ${cloud.name} is sent the client's body as it is (cache_control, thinking, citations, top_k, betas); the answer is passed back and priced`, async () => {
+    const before = stack.mock.requests.length;
+    const { data: message, response } = await client.messages.create(
+      { ...kNativeOnly, model: cloud.group, fallbacks: ['gpt-test'], num_retries: 0 },
+      { headers: { 'anthropic-beta': 'made-up-beta-2026', 'anthropic-version': '2023-06-01' } },
+    ).withResponse();
+    const fixture = JSON.parse(readAnthropicFixture('message.json'));
+    assert.deepEqual(message, fixture);
+    const [upstream] = upstreamSince(before);
+    assert.equal(upstream.path, cloud.path(false));
+    assert.deepEqual(upstream.body, cloud.body({ ...rest, metadata: { user_id: 'end-user-9' } }, false));
+    cloud.assertHeaders(upstream);
+    assert.equal(response.headers.get('x-litellm-model-id'), cloud.modelId);
+    assert.ok(close(Number(response.headers.get('x-litellm-response-cost')), costOf(fixture.usage)));
+  });
+
+  test(`a streamed call to Claude on ${cloud.name}: Anthropic's events, each named and passed on as the upstream sent it; the call is priced`, async () => {
+    const before = stack.mock.requests.length;
+    const spentBefore = await pricedSeries(cloud.modelId);
+    const response = await postJson(stack.url, '/v1/messages', { ...kNativeOnly, model: cloud.group, stream: true },
+      { auth: { 'x-api-key': kMasterKey }, headers: { 'anthropic-beta': 'made-up-beta-2026' } });
+    assert.equal(response.status, 200);
+    const events = sseEvents(await response.text()).map((block) => {
+      const [eventLine, dataLine] = block.trimEnd().split('\n');
+      return { event: eventLine.replace(/^event: /, ''), data: dataLine.replace(/^data: /, '') };
+    });
+    const recorded = sseEvents(readAnthropicFixture('message_stream.sse'));
+    assert.deepEqual(events.map(({ data }) => data), recorded.map(cloud.eventData));
+    assert.ok(events.every(({ event, data }) => event === JSON.parse(data).type));
+    const [upstream] = upstreamSince(before);
+    assert.equal(upstream.path, cloud.path(true));
+    assert.deepEqual(upstream.body, cloud.body({ ...rest }, true));
+    const parsed = recorded.map((event) => JSON.parse(cloud.eventData(event)));
+    const usage = {
+      input_tokens: parsed[0].message.usage.input_tokens,
+      output_tokens: parsed.findLast((event) => event.type === 'message_delta').usage.output_tokens,
+    };
+    await eventually(async () => close((await pricedSeries(cloud.modelId)).spend - spentBefore.spend, costOf(usage)),
+      { what: `the streamed ${cloud.name} call's spend` });
+  });
+
+  test(`thinking on ${cloud.name}: the signature streams back, and reaches the upstream unchanged in the next turn`, async () => {
+    const question = { role: 'user', content: 'What is 27 * 453?' };
+    const first = await client.messages.stream({
+      model: `${cloud.group}-thinking`, max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 2000 }, messages: [question],
+    }).finalMessage();
+    assert.deepEqual(first.content.map((block) => block.type), ['thinking', 'text']);
+    assert.match(first.content[0].signature, /^EqQBCgIYAhIM/);
+    const before = stack.mock.requests.length;
+    const conversation = [question, { role: 'assistant', content: first.content }, { role: 'user', content: 'And 28 * 453?' }];
+    await client.messages.create({
+      model: `${cloud.group}-thinking`, max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 2000 }, messages: conversation,
+    });
+    const [upstream] = upstreamSince(before);
+    assert.deepEqual(upstream.body.messages, conversation);
+    assert.deepEqual(upstream.body.thinking, { type: 'enabled', budget_tokens: 2000 });
+  });
+
+  test(`the tool_result round trip against Claude on ${cloud.name}`, async () => {
+    const tool = { ...kWeatherTool, name: 'get_weather', cache_control: { type: 'ephemeral' } };
+    const first = await client.messages.create({
+      model: `${cloud.group}-tools`, max_tokens: 100, tools: [tool], messages: [{ role: 'user', content: 'Paris and London?' }],
+    });
+    assert.equal(first.stop_reason, 'tool_use');
+    const calls = first.content.filter((block) => block.type === 'tool_use');
+    const expected = JSON.parse(readAnthropicFixture('message_tool_use.synthetic.json')).content.filter((block) => block.type === 'tool_use');
+    assert.deepEqual(calls, expected);
+    const conversation = [
+      { role: 'user', content: 'Paris and London?' },
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: calls.map((call, index) => ({ type: 'tool_result', tool_use_id: call.id, content: `${20 + index}C` })) },
+    ];
+    const before = stack.mock.requests.length;
+    await client.messages.create({ model: `${cloud.group}-tools`, max_tokens: 100, tools: [tool], messages: conversation });
+    const [upstream] = upstreamSince(before);
+    assert.deepEqual(upstream.body.messages, conversation, 'passed through as the client sent it');
+    assert.deepEqual(upstream.body.tools, [tool]);
+  });
+
+  test(`countTokens for Claude on ${cloud.name} is answered without calling it`, async () => {
+    const before = stack.mock.requests.length;
+    const counted = await client.messages.countTokens({ model: cloud.group, messages: kHello });
+    assert.ok(counted.input_tokens > 0);
+    assert.equal(stack.mock.requests.length, before);
+  });
+}
+
+test('a failing Claude on Bedrock falls back to an OpenAI deployment (translated), and an OpenAI one to Claude on Vertex (passed through)', async () => {
+  let before = stack.mock.requests.length;
+  const { data: translated, response } = await client.messages.create({
+    model: 'claude-on-bedrock-failing', max_tokens: 10, messages: kHello, fallbacks: ['gpt-test'],
+  }).withResponse();
+  const fixture = JSON.parse(readFixture('chat_completion.json'));
+  assert.deepEqual(translated.content, [{ type: 'text', text: fixture.choices[0].message.content }]);
+  assert.equal(response.headers.get('x-litellm-model-group'), 'gpt-test');
+  assert.deepEqual(upstreamSince(before).map((request) => request.path),
+    ['/model/us.anthropic.claude-mock-error-500/invoke', '/v1/chat/completions']);
+
+  before = stack.mock.requests.length;
+  const passed = await client.messages.create({ model: 'failing', max_tokens: 10, messages: kHello, fallbacks: ['claude-on-vertex'] });
+  assert.deepEqual(passed, JSON.parse(readAnthropicFixture('message.json')));
+  const paths = upstreamSince(before).map((request) => request.path);
+  assert.equal(paths[0], '/v1/chat/completions');
+  assert.equal(paths[1], kClouds[1].path(false));
+});
+
 
 test('tool use: a tool_use block from a chat tool call, and the tool_result round trip', async () => {
   const first = await client.messages.create({

@@ -95,17 +95,26 @@ export function bodyProblem(body) {
   return null;
 }
 
-// Answers a valid Messages call for `model` (Anthropic's body names it; Vertex's URL does).
-export function answerMessages(exchange, model, body) {
+// Answers a valid Messages call for `model` (Anthropic's body names it; Vertex's and Bedrock's
+// URL do). Where the API is carried another way (Bedrock's InvokeModel), `wire` says how: whether
+// it streams, its error answers, and its stream's framing of Anthropic's SSE events.
+export function answerMessages(exchange, model, body, wire = {}) {
+  const {
+    stream = body.stream === true, error = anthropicError, frame = (events) => events,
+    contentType = 'text/event-stream; charset=utf-8',
+  } = wire;
   const behaviour = behaviourOf(model, exchange.callNumber(model));
-  if (behaviour.kind === 'overloaded' && body.stream !== true) return exchange.json(529, anthropicError(529).body);
+  if (behaviour.kind === 'overloaded' && !stream) {
+    const { status, body: errorBody } = error(529);
+    return exchange.json(status, errorBody);
+  }
   return answer(exchange, behaviour, {
-    stream: body.stream === true,
+    stream,
     bodies: {
-      error: anthropicError,
+      error,
       json: () => readAnthropicFixture(behaviour.kind === 'tool-call' ? 'message_tool_use.synthetic.json' : 'message.json'),
-      events: () => streamEventsFor(behaviour),
-      contentType: 'text/event-stream; charset=utf-8',
+      events: () => frame(streamEventsFor(behaviour)),
+      contentType,
     },
   });
 }

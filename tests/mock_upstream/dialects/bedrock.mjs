@@ -1,5 +1,8 @@
-// AWS Bedrock's runtime API: POST /model/{modelId}/converse, /converse-stream and /invoke (Titan
-// and Cohere embeddings). Every request
+// AWS Bedrock's runtime API: POST /model/{modelId}/converse, /converse-stream, /invoke (Titan
+// and Cohere embeddings; Claude: Anthropic's Messages body) and /invoke-with-response-stream
+// (Claude: each Anthropic event base64 in a `chunk` event, the last with Bedrock's
+// amazon-bedrock-invocationMetrics). A Claude id scripts as Vertex's does:
+// `us.anthropic.claude-mock-error-500` behaves as `mock-error-500`. Every request
 // must carry a valid SigV4 signature (recomputed here with node:crypto, independently of the
 // gateway's C++ signer) or a known Bedrock API key; answers are Converse JSON and
 // application/vnd.amazon.eventstream frames (the synthetic fixtures in fixtures/wire/bedrock/,
@@ -12,6 +15,7 @@ import { crc32 } from 'node:zlib';
 import { behaviourFor } from '../behaviours.mjs';
 import { embeddingFor } from '../bodies.mjs';
 import { answer } from './answer.mjs';
+import { answerMessages } from './anthropic.mjs';
 
 // Test credentials the mock accepts: access key id → secret (and session token, if temporary).
 export const kBedrockCredentials = {
@@ -178,14 +182,62 @@ function invokeBody(modelId, body) {
   return null;
 }
 
-const kRoute = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
+// ---- Claude through InvokeModel: the Messages API ---------------------------------------------
+
+// The fields InvokeModel takes for Claude, besides the required anthropic_version, max_tokens and
+// messages: any other is Bedrock's 400.
+const kInvokeMessagesFields = new Set([
+  'anthropic_version', 'anthropic_beta', 'max_tokens', 'messages', 'system', 'stop_sequences', 'temperature',
+  'top_p', 'top_k', 'tools', 'tool_choice', 'thinking', 'metadata',
+]);
+
+function validationError(message) {
+  return { status: 400, body: { message }, headers: { 'x-amzn-errortype': 'ValidationException' } };
+}
+
+function invokeMessagesProblem(body) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return validationError('Malformed input request: not a JSON object');
+  if (body.anthropic_version !== 'bedrock-2023-05-31') return validationError('anthropic_version: must be bedrock-2023-05-31');
+  const extra = Object.keys(body).filter((key) => !kInvokeMessagesFields.has(key));
+  if (extra.length > 0) return validationError(`${extra[0]}: Extra inputs are not permitted`);
+  if (typeof body.max_tokens !== 'number' || !Array.isArray(body.messages)) return validationError('max_tokens and messages are required');
+  return null;
+}
+
+// What InvokeModelWithResponseStream carries for each Anthropic SSE event: the event's JSON (the
+// last one with Bedrock's invocation metrics), as the chunk's base64 bytes decode to.
+export function invokedEventJson(sseEvent) {
+  const data = sseEvent.split('\n').find((line) => line.startsWith('data: ')).slice('data: '.length);
+  const parsed = JSON.parse(data);
+  if (parsed.type !== 'message_stop') return data;
+  return JSON.stringify({
+    ...parsed, 'amazon-bedrock-invocationMetrics': { inputTokenCount: 12, outputTokenCount: 3, invocationLatency: 250, firstByteLatency: 90 },
+  });
+}
+
+const chunkFrame = (json) => encodeFrame(
+  { ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' },
+  { bytes: Buffer.from(json).toString('base64') });
+
+function answerInvokedMessages(exchange, route, body) {
+  const problem = invokeMessagesProblem(body);
+  if (problem) return exchange.json(problem.status, problem.body, problem.headers);
+  return answerMessages(exchange, route.modelId.replace(/^(?:invoke\/)?(?:[a-z]+\.)?anthropic\.claude-(?=mock-)/, ''), body, {
+    stream: route.stream,
+    error: bedrockError,
+    frame: (events) => events.map((event) => chunkFrame(invokedEventJson(event))),
+    contentType: 'application/vnd.amazon.eventstream',
+  });
+}
+
+const kRoute = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
 
 export const bedrock = {
   name: 'bedrock',
   route(method, url) {
     const match = kRoute.exec(url.pathname);
     return method === 'POST' && match
-      ? { modelId: decodeURIComponent(match[1]), operation: match[2], stream: match[2] === 'converse-stream' } : null;
+      ? { modelId: decodeURIComponent(match[1]), operation: match[2], stream: match[2].endsWith('-stream') } : null;
   },
   respond(exchange, { route, url, headers }) {
     const { record } = exchange;
@@ -196,6 +248,9 @@ export const bedrock = {
       return exchange.json(problem.status, { message: problem.message }, { 'x-amzn-errortype': problem.name });
     }
     record.signature = 'valid';
+    if (route.operation.startsWith('invoke') && route.modelId.includes('claude')) {
+      return answerInvokedMessages(exchange, route, record.body);
+    }
     const behaviour = behaviourFor(route.modelId, exchange.callNumber(route.modelId));
     if (route.operation === 'invoke') {
       const invoked = record.body === null ? null : invokeBody(route.modelId, record.body);

@@ -36,12 +36,12 @@ std::optional<std::string> header(const UpstreamRequest& request, std::string_vi
   return std::nullopt;
 }
 
-TEST(AnthropicPassThrough, OnlyAnthropicsOwnApiSpeaksMessages) {
+TEST(AnthropicPassThrough, AnthropicsApiAndClaudeOnVertexSpeakMessages) {
   EXPECT_TRUE(kAnthropic.speaks(api::Endpoint::messages));
   EXPECT_FALSE(kAnthropic.speaks(api::Endpoint::responses));
   EXPECT_FALSE(kAnthropic.speaks(api::Endpoint::chat_completions));
   const AnthropicProvider vertex(vertex_anthropic_addressing());
-  EXPECT_FALSE(vertex.speaks(api::Endpoint::messages)) << "Claude on Vertex AI is translated";
+  EXPECT_TRUE(vertex.speaks(api::Endpoint::messages)) << "Claude on Vertex AI is passed through";
   const OpenAiCompatibleProvider openai(/*ask_stream_usage=*/true);
   EXPECT_FALSE(openai.speaks(api::Endpoint::messages));
 }
