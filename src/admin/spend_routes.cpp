@@ -1,7 +1,8 @@
 #include "admin/spend_routes.hpp"
 
 #include "admin/answer_json.hpp"
-#include "auth/key_cache.hpp"
+#include "admin/daily_activity.hpp"
+#include "admin/key_rules.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -118,6 +119,13 @@ void SpendRoutes::add_to(server::Routes& routes) {
                   [this](Admitted request) { return total(request); });
   management_.add(routes, verb::get, "/global/spend/report", Access::admin,
                   [this](Admitted request) { return report(request); });
+  const auto activity_of = [](bool teams) {
+    return [teams](store::Store& store, FieldReader& query) {
+      return daily_activity(store, query, teams);
+    };
+  };
+  management_.add_read(routes, "/user/daily/activity", activity_of(false), &daily_activity_json);
+  management_.add_read(routes, "/team/daily/activity", activity_of(true), &daily_activity_json);
 }
 
 asio::awaitable<void> SpendRoutes::logs(Admitted request) {
@@ -132,10 +140,7 @@ asio::awaitable<void> SpendRoutes::logs(Admitted request) {
                               .before_request_id = query.text("before_request_id"),
                               .start_time = range->first,
                               .end_time = range->second};
-  if (auto key = query.text("api_key")) {
-    const bool is_hash = key->size() == 64 && !key->starts_with("sk-");
-    filter.api_key = is_hash ? *key : auth::hash_key(*key);
-  }
+  if (auto key = query.text("api_key")) filter.api_key = token_of(*key);
   const auto page = std::max<std::int64_t>(1, query.integer("page").value_or(1));
   filter.limit =
       std::clamp<std::int64_t>(query.integer("page_size").value_or(100), 1, kMaxPageSize);

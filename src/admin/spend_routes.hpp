@@ -1,5 +1,6 @@
-// /spend/logs, /global/spend and /global/spend/report: reads of the spend log, the master key's
-// only. Every filter is a bound parameter; the log's indexes cover each filter with time.
+// /spend/logs (the spend log's rows), /global/spend and /global/spend/report (sums of the daily
+// aggregate tables, which outlive the log's retention): the master key's only. Every filter is a
+// bound parameter; the log's indexes cover each filter with time.
 #pragma once
 
 #include "admin/management.hpp"

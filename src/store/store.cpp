@@ -7,7 +7,6 @@
 
 #include <array>
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -298,15 +297,6 @@ std::string key_filter(const std::optional<std::string>& user_id,
   return where;
 }
 
-std::string day_of(Millis millis) {
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &parts);
-  return text;
-}
-
 // Every table with a budget window; names come from this list only, never from a request.
 struct BudgetTable {
   std::string_view table;
@@ -574,6 +564,7 @@ bool Store::write_spend(const std::string& batch_id, const std::vector<SpendEven
     database_->query("INSERT INTO llmux_spend_batches (batch_id, written_at) VALUES (?, ?)",
                      {batch_id, now_millis()});
     if (spend_log_rows_) insert_spend_log_rows(*database_, events);
+    add_daily_spend(events);
     // Summed per entity first: one UPDATE per key in the batch, not one per request.
     std::map<std::string, double> by_key, by_user, by_team, by_end_user, by_tag;
     for (const SpendEvent& event : events) {
@@ -629,6 +620,7 @@ std::int64_t Store::delete_spend_logs_before(Millis cutoff) {
 
 void Store::insert_spend_logs(const std::vector<SpendEvent>& events) {
   insert_spend_log_rows(*database_, events);
+  add_daily_spend(events);
 }
 
 bool Store::has_spend_log(const std::string& request_id) {
@@ -691,14 +683,6 @@ std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
   return events;
 }
 
-double Store::total_spend(std::optional<Millis> start_time, std::optional<Millis> end_time) {
-  std::string sql = "SELECT COALESCE(SUM(spend), 0) FROM llmux_spend_logs WHERE 1=1";
-  Params params;
-  if (start_time) sql += " AND start_time >= ?", params.emplace_back(*start_time);
-  if (end_time) sql += " AND start_time < ?", params.emplace_back(*end_time);
-  return database_->query(sql, params).front().real(0);
-}
-
 std::vector<std::pair<std::string, double>> Store::key_spend_by_model_group(
     const std::string& token, Millis since) {
   std::vector<std::pair<std::string, double>> spend;
@@ -709,31 +693,6 @@ std::vector<std::pair<std::string, double>> Store::key_spend_by_model_group(
     spend.emplace_back(row.text(0), row.real(1));
   }
   return spend;
-}
-
-std::vector<SpendReportRow> Store::spend_report(const std::string& group_by, Millis start_time,
-                                                Millis end_time) {
-  // The column is chosen from a fixed list, never from the caller's text.
-  const std::string column = group_by == "api_key"    ? "api_key"
-                             : group_by == "customer" ? "end_user"
-                                                      : "team_id";
-  constexpr Millis kDay = 86'400'000;
-  // Integer division by a day's milliseconds gives the UTC day in both engines.
-  const auto rows = database_->query(
-      "SELECT start_time / ? AS day, COALESCE(" + column +
-          ", ''), model_group, SUM(spend), SUM(total_tokens), COUNT(*) FROM llmux_spend_logs "
-          "WHERE start_time >= ? AND start_time < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-      {kDay, start_time, end_time});
-  std::vector<SpendReportRow> report;
-  for (const Row& row : rows) {
-    report.push_back({.day = day_of(row.integer(0) * kDay),
-                      .group = row.text(1),
-                      .model = row.text(2),
-                      .spend = row.real(3),
-                      .total_tokens = row.integer(4),
-                      .requests = row.integer(5)});
-  }
-  return report;
 }
 
 }  // namespace llmux::store

@@ -150,6 +150,32 @@ struct SpendReportRow {
   std::int64_t requests = 0;
 };
 
+// LiteLLM's /user/daily/activity and /team/daily/activity: rows of the daily user or team table.
+struct DailySpendQuery {
+  bool teams = false;                  // the team table, else the user table
+  std::vector<std::string> ids;        // the users or teams to read; empty: all
+  std::string first_date, last_date;   // YYYY-MM-DD, both included
+  std::optional<std::string> model;    // the upstream model
+  std::optional<std::string> api_key;  // hashed
+  std::int64_t limit = 50;             // a page of rows, newest date first
+  std::int64_t offset = 0;
+};
+
+struct DailySpendRow {
+  std::string id;  // the user or team ('' for calls without one)
+  std::string date;
+  std::string api_key;
+  std::string model_group;
+  std::string model;
+  std::string provider;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  double spend = 0;
+  std::int64_t api_requests = 0;
+  std::int64_t successful_requests = 0;
+  std::int64_t failed_requests = 0;
+};
+
 // One response of OpenAI's Responses API kept for GET / DELETE /v1/responses/{id} and
 // previous_response_id, readable only with the key that made it.
 struct StoredResponse {
@@ -228,18 +254,22 @@ class Store {
 
   // Spend: one transaction per batch. A batch id seen before is skipped (its first COMMIT
   // landed even if the answer to it was lost), so a retried batch is never counted twice.
-  // Returns false when the batch had already been written. Without spend-log rows
-  // (keep_spend_log_rows(false): disable_spend_logs) only the totals change.
+  // Returns false when the batch had already been written. The calls go to the spend log, the
+  // daily aggregates and the totals of keys, users, teams, end users and tags; without spend-log
+  // rows (keep_spend_log_rows(false): disable_spend_logs) to the aggregates and totals only.
   bool write_spend(const std::string& batch_id, const std::vector<SpendEvent>& events);
   void keep_spend_log_rows(bool keep) { spend_log_rows_ = keep; }
   // Deletes the spend-log rows of calls started before `cutoff`, a few thousand per statement
   // (each its own transaction, so writers wait for one batch at most). Returns how many.
   std::int64_t delete_spend_logs_before(Millis cutoff);
-  // Spend-log rows alone, no totals changed (rows copied from elsewhere, whose totals came
-  // with their keys, teams and users).
+  // Spend-log rows and their daily aggregates, no totals changed (rows copied from elsewhere,
+  // whose totals came with their keys, teams and users).
   void insert_spend_logs(const std::vector<SpendEvent>& events);
   bool has_spend_log(const std::string& request_id);
   std::vector<SpendEvent> spend_logs(const SpendLogQuery& query);
+  // The sums below read the daily aggregates (store/daily_spend.cpp), not the log: they count
+  // calls whose log rows the retention deleted, or that had none (disable_spend_logs). A range
+  // counts the whole UTC days its calls may have started in.
   double total_spend(std::optional<Millis> start_time, std::optional<Millis> end_time);
   // A key's spend per model group in calls started at or after `since` (seeds model budgets).
   std::vector<std::pair<std::string, double>> key_spend_by_model_group(const std::string& token,
@@ -247,6 +277,9 @@ class Store {
   // group_by: "team", "api_key" or "customer".
   std::vector<SpendReportRow> spend_report(const std::string& group_by, Millis start_time,
                                            Millis end_time);
+
+  // A page of the query's rows, and how many rows it has in all.
+  std::pair<std::vector<DailySpendRow>, std::int64_t> daily_spend(const DailySpendQuery& query);
 
   // Stored responses (store/responses.cpp). Saving first removes the rows expired at `now`, so
   // the table holds what the retention allows and little more.
@@ -266,6 +299,9 @@ class Store {
   bool delete_model(const std::string& model_id);
 
  private:
+  // Adds a batch's calls to the daily aggregate tables (in the caller's transaction).
+  void add_daily_spend(const std::vector<SpendEvent>& events);
+
   std::unique_ptr<Database> database_;
   bool spend_log_rows_ = true;
 };

@@ -55,6 +55,8 @@ describeOnEachEngine('virtual keys', { proxy_batch_write_at: 1 }, (env) => {
       ['GET', '/spend/logs'],
       ['GET', '/global/spend'],
       ['GET', '/global/spend/report'],
+      ['GET', '/user/daily/activity?start_date=2026-01-01&end_date=2026-01-02'],
+      ['GET', '/team/daily/activity?start_date=2026-01-01&end_date=2026-01-02'],
     ];
     for (const [method, path, body] of routes) {
       const response = await fetch(env.stack.url + path, {

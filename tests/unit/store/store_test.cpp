@@ -70,6 +70,16 @@ TEST_F(StoreTest, SpendLogOfVersionOneSurvivesTheMoveToIntegerIds) {
   EXPECT_EQ(page[1].request_id, "req-2");
   EXPECT_EQ(page[2].request_id, "req-1");
   EXPECT_EQ(store.database().query("SELECT MAX(id) FROM llmux_spend_logs").front().integer(0), 3);
+  // The log written before the daily aggregates existed was summed into them by their migration.
+  EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), 1.25, 1e-12);
+  const auto report = store.spend_report("api_key", 0, 10'000);
+  ASSERT_EQ(report.size(), 2u);
+  EXPECT_EQ(report[0].group, "k");
+  EXPECT_EQ(report[0].model, "g");
+  EXPECT_EQ(report[0].requests, 2);
+  EXPECT_EQ(report[0].total_tokens, 6);
+  EXPECT_EQ(report[1].model, "m");
+  EXPECT_EQ(report[1].requests, 1);
 }
 
 TEST_F(StoreTest, KeysRoundTripAndUpdateLeavesSpendAlone) {
@@ -339,6 +349,62 @@ TEST_F(StoreTest, RetentionDeletesOnlyRowsOfCallsStartedBeforeTheCutoffInBatches
   EXPECT_EQ(store.delete_spend_logs_before(100'000), 0);
 }
 
+// The routes that sum spend read the daily aggregates: calls whose log rows the retention
+// deleted still count, per UTC day, key, team, end user and model group.
+TEST_F(StoreTest, ReportsStillSumCallsWhoseLogRowsRetentionDeleted) {
+  Store store(open_sqlite(path()));
+  constexpr Millis kDay = 86'400'000;
+  std::vector<SpendEvent> events;
+  for (int n = 0; n < 6; ++n) {
+    SpendEvent event = event_for(std::to_string(n), n < 4 ? "k1" : "k2", 0.5);
+    event.start_time = (n < 3 ? 0 : kDay) + n;  // 1970-01-01 and 1970-01-02
+    event.team_id = n % 2 ? "team-a" : "";
+    event.end_user = n == 5 ? "customer" : "";
+    event.tags = {"t"};
+    if (n == 2) event.status = "failure";
+    events.push_back(event);
+  }
+  ASSERT_TRUE(store.write_spend("old", events));
+  ASSERT_EQ(store.delete_spend_logs_before(10 * kDay), 6);
+  ASSERT_TRUE(store.spend_logs({}).empty());
+
+  EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), 3.0, 1e-12);
+  EXPECT_NEAR(store.total_spend(kDay, std::nullopt), 1.5, 1e-12);
+  EXPECT_NEAR(store.total_spend(std::nullopt, kDay), 1.5, 1e-12);
+  EXPECT_NEAR(store.total_spend(2 * kDay, std::nullopt), 0, 1e-12);
+  const auto by_key = store.spend_report("api_key", 0, 2 * kDay);
+  ASSERT_EQ(by_key.size(), 3u);
+  EXPECT_EQ(by_key[0].day, "1970-01-01");
+  EXPECT_EQ(by_key[0].group, "k1");
+  EXPECT_EQ(by_key[0].requests, 3);
+  EXPECT_EQ(by_key[0].total_tokens, 21);
+  EXPECT_EQ(by_key[1].day, "1970-01-02");
+  EXPECT_EQ(by_key[1].group, "k1");
+  EXPECT_EQ(by_key[1].requests, 1);
+  EXPECT_EQ(by_key[2].group, "k2");
+  EXPECT_NEAR(by_key[2].spend, 1.0, 1e-12);
+  const auto by_team = store.spend_report("team", kDay, 2 * kDay);
+  ASSERT_EQ(by_team.size(), 2u);
+  EXPECT_EQ(by_team[0].group, "");  // calls without a team
+  EXPECT_EQ(by_team[0].requests, 1);
+  EXPECT_EQ(by_team[1].group, "team-a");
+  EXPECT_EQ(by_team[1].requests, 2);
+  const auto by_customer = store.spend_report("customer", kDay, 2 * kDay);
+  ASSERT_EQ(by_customer.size(), 2u);
+  EXPECT_EQ(by_customer[1].group, "customer");
+  EXPECT_EQ(by_customer[1].requests, 1);
+
+  const auto tag = store.database().query(
+      "SELECT SUM(api_requests), SUM(successful_requests), SUM(failed_requests), SUM(spend) FROM "
+      "llmux_daily_tag_spend WHERE tag = 't'");
+  EXPECT_EQ(tag.front().integer(0), 6);
+  EXPECT_EQ(tag.front().integer(1), 5);
+  EXPECT_EQ(tag.front().integer(2), 1);
+  EXPECT_NEAR(tag.front().real(3), 3.0, 1e-12);
+  EXPECT_FALSE(store.write_spend("old", events)) << "a retried batch must not count twice";
+  EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), 3.0, 1e-12);
+}
+
 TEST_F(StoreTest, WithoutSpendLogRowsABatchStillAddsToEveryTotal) {
   Store store(open_sqlite(path()));
   store.insert_key(key_named("k"));
@@ -349,6 +415,10 @@ TEST_F(StoreTest, WithoutSpendLogRowsABatchStillAddsToEveryTotal) {
   EXPECT_FALSE(store.write_spend("batch", {event})) << "a retried batch must not count twice";
   EXPECT_NEAR(store.find_key("k")->spend, 0.25, 1e-12);
   EXPECT_TRUE(store.spend_logs({.api_key = "k"}).empty());
+  // As LiteLLM's daily tables: kept without the log.
+  EXPECT_NEAR(store.total_spend(std::nullopt, std::nullopt), 0.25, 1e-12);
+  ASSERT_EQ(store.spend_report("customer", 0, 10'000).size(), 1u);
+  EXPECT_EQ(store.spend_report("customer", 0, 10'000).front().group, "customer");
   EXPECT_NEAR(
       store.database()
           .query("SELECT spend FROM llmux_end_users WHERE user_id = ?", {std::string("customer")})
