@@ -5,7 +5,7 @@
 # docs/ARCHITECTURE.md: "nothing of ours", "everything above", or names of rows above it (so the
 # table is the order), each with what that row may include. Checked: src/ (files directly in src/
 # are the program, which may include any folder), the tests of one folder (tests/unit/<folder>/,
-# tests/redis/, tests/sdk/) and its fuzz targets (fuzz/<folder>/), which may include their folder,
+# tests/redis/ and tests/redis/<folder>/, tests/sdk/) and its fuzz targets (fuzz/<folder>/), which may include their folder,
 # what it may include, and the test support of those folders. Using Asio or Beast counts as
 # including net/, which compiles them once.
 set -euo pipefail
@@ -68,8 +68,8 @@ def owner_of(path):
         return (parts[1], False) if len(parts) > 2 else (None, True)
     if parts[:2] == ("tests", "unit") and len(parts) > 3:
         return parts[2], False
-    if parts[:2] == ("tests", "redis"):
-        return "redis", False
+    if parts[:2] == ("tests", "redis"):  # tests/redis/<folder>/: another folder's, on redis-server
+        return (parts[2], False) if len(parts) > 3 else ("redis", False)
     if parts[:2] == ("tests", "sdk"):
         return "sdk", False
     if parts[0] == "fuzz" and len(parts) > 2:

@@ -2,7 +2,7 @@
 // redis-server restarted under it.
 #include "cache/semantic_feed.hpp"
 
-#include "redis_server.hpp"
+#include "../redis_server.hpp"
 
 namespace llmux::cache {
 namespace {
