@@ -457,6 +457,44 @@ for (const cloud of kClouds) {
   });
 }
 
+// What a chat completion cannot carry (a server tool, images and documents by file id) is no
+// refusal for a Claude deployment: the call is routed before it is translated.
+const kServerToolCall = {
+  max_tokens: 100,
+  tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }, kWeatherTool],
+  messages: [{
+    role: 'user',
+    content: [
+      { type: 'text', text: 'What is in these, and what does the web say?' },
+      { type: 'image', source: { type: 'file', file_id: 'file-made-up-1' } },
+      { type: 'document', source: { type: 'file', file_id: 'file-made-up-2' } },
+    ],
+  }],
+};
+
+test('server tools and files by id reach Claude on Anthropic, Bedrock and Vertex AI whole; a translated deployment refuses them without an upstream call', async () => {
+  for (const group of ['claude', 'claude-on-bedrock', 'claude-on-vertex']) {
+    const before = stack.mock.requests.length;
+    const message = await client.messages.create(
+      { ...kServerToolCall, model: group }, { headers: { 'anthropic-beta': 'files-api-2025-04-14' } });
+    assert.deepEqual(message, JSON.parse(readAnthropicFixture('message.json')), group);
+    const [upstream] = upstreamSince(before);
+    assert.deepEqual(upstream.body.tools, kServerToolCall.tools, group);
+    assert.deepEqual(upstream.body.messages, kServerToolCall.messages, group);
+  }
+  const before = stack.mock.requests.length;
+  const refused = await anthropicError(client.messages.create({ ...kServerToolCall, model: 'gpt-test' }));
+  assert.equal(refused.status, 400);
+  assert.equal(refused.error.error.type, 'invalid_request_error');
+  assert.match(refused.error.error.message, /An image given by file id cannot be sent to a deployment that does not speak Anthropic's Messages API/);
+  const toolRefused = await anthropicError(client.messages.create({ ...kServerToolCall, messages: kHello, model: 'gpt-test' }));
+  assert.match(toolRefused.error.error.message, /The server tool 'web_search_20250305'/);
+  assert.equal(stack.mock.requests.length, before, 'no upstream call');
+  // count_tokens estimates such a call (without what the chat form leaves out).
+  const counted = await client.messages.countTokens({ ...kServerToolCall, max_tokens: undefined, model: 'claude' });
+  assert.ok(counted.input_tokens > 0);
+});
+
 test('a failing Claude on Bedrock falls back to an OpenAI deployment (translated), and an OpenAI one to Claude on Vertex (passed through)', async () => {
   let before = stack.mock.requests.length;
   const { data: translated, response } = await client.messages.create({
