@@ -76,7 +76,7 @@ before(async () => {
         model_name: 'claude-on-bedrock',
         litellm_params: {
           model: 'bedrock/us.anthropic.claude-priced-v1:0', ...kBedrockAuth(mockUrl), ...kPriced,
-          extra_headers: { 'anthropic-beta': 'deployment-beta-1' },
+          extra_headers: { 'anthropic-beta': 'deployment-beta-1,advanced-tool-use-2025-11-20' },
         },
         model_info: { id: 'deployment-claude-on-bedrock' },
       },
@@ -344,8 +344,15 @@ const kClouds = [
     group: 'claude-on-bedrock',
     modelId: 'deployment-claude-on-bedrock',
     path: (stream) => `/model/us.anthropic.claude-priced-v1%3A0/${stream ? 'invoke-with-response-stream' : 'invoke'}`,
-    // InvokeModel: the version and the betas in the body, no `stream` (the path says it).
-    body: (rest) => ({ anthropic_version: 'bedrock-2023-05-31', ...rest, anthropic_beta: ['deployment-beta-1', 'made-up-beta-2026'] }),
+    // InvokeModel: the version and the betas Bedrock takes in the body, in Bedrock's names (the
+    // made-up ones left out), no `stream` (the path says it), and no cache_control ttl for a model
+    // that does not name Claude 4.5 or later.
+    body: (rest) => ({
+      anthropic_version: 'bedrock-2023-05-31',
+      ...rest,
+      system: rest.system.map(({ cache_control: { ttl, ...control }, ...block }) => ({ ...block, cache_control: control })),
+      anthropic_beta: ['tool-search-tool-2025-10-19'],
+    }),
     assertHeaders: (upstream) => {
       assert.equal(upstream.signature, 'valid');
       assert.equal(upstream.headers['anthropic-beta'], undefined);
