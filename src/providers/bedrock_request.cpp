@@ -661,7 +661,7 @@ void fit_cache_controls(json::object& body, bool ttl_taken) {
 // cache_control as the model takes it.
 json::object invoke_messages_body(const api::Request& request, const Target& target) {
   json::object body{{"anthropic_version", kBedrockAnthropicVersion}};
-  copy_messages_call(request, body);
+  copy_messages_call(request, target, body);
   json::array betas;
   if (const auto* given = body.if_contains("anthropic_beta"); given && given->is_array()) {
     for (const auto& beta : given->get_array()) {
