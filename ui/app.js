@@ -575,7 +575,8 @@ function wire() {
   }));
   $('#user-create').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
-    await api('/user/new', formBody(event.target));
+    // The page never shows a key's secret here: no key is issued with the user.
+    await api('/user/new', { ...formBody(event.target), auto_create_key: false });
     event.target.reset();
     await loadUsers();
   }));

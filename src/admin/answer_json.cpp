@@ -24,4 +24,27 @@ json::value iso_time(std::optional<store::Millis> millis) {
   return json::string(text);
 }
 
+namespace {
+
+double live_spend(const store::TeamRecord& team, const auth::KeyCache* cache) {
+  if (!cache) return team.spend;
+  const auto snapshot = cache->snapshot();
+  const auto live = snapshot->teams.find(team.team_id);
+  return live == snapshot->teams.end() ? team.spend : live->second.spend->value();
+}
+
+}  // namespace
+
+json::object team_json(const store::TeamRecord& team, const auth::KeyCache* cache) {
+  json::object answer{{"team_id", team.team_id},
+                      {"team_alias", optional_json(team.team_alias)},
+                      {"spend", live_spend(team, cache)}};
+  add_budget_and_limits_json(answer, team);
+  answer["members_with_roles"] = team.members_with_roles;
+  answer["blocked"] = team.blocked;
+  answer["created_at"] = iso_time(team.created_at);
+  answer["updated_at"] = iso_time(team.updated_at);
+  return answer;
+}
+
 }  // namespace llmux::admin

@@ -2,6 +2,7 @@
 // budget and limit fields of a team or user.
 #pragma once
 
+#include "auth/key_cache.hpp"
 #include "config/logging_metadata.hpp"
 #include "store/store.hpp"
 
@@ -38,5 +39,9 @@ void add_budget_and_limits_json(boost::json::object& answer, const Record& recor
   answer["max_parallel_requests"] = optional_json(record.max_parallel_requests);
   answer["metadata"] = config::masked_logging_metadata(record.metadata);
 }
+
+// A team as /team/info, /team/list and /user/info show it, its spend the live one of `cache`
+// (ahead of the database until the next flush; nullptr: the database's).
+boost::json::object team_json(const store::TeamRecord& team, const auth::KeyCache* cache);
 
 }  // namespace llmux::admin

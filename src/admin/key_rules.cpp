@@ -112,6 +112,19 @@ Result<std::string> named_token(std::string_view named) {
   return token_of(named);
 }
 
+// Stores `record` as the key `secret`; its alias and token must not exist yet.
+Result<IssuedKey> insert_new_key(store::Store& store, store::KeyRecord record, std::string secret,
+                                 store::Millis now) {
+  record.token = auth::hash_key(secret);
+  record.key_name = key_name_of(secret);
+  record.created_at = now;
+  record.updated_at = now;
+  if (record.key_alias && store.find_key_by_alias(*record.key_alias)) return alias_taken();
+  if (store.find_key(record.token)) return key_exists("key");
+  store.insert_key(record);
+  return IssuedKey{*store.find_key(record.token), std::move(secret)};
+}
+
 }  // namespace
 
 std::string token_of(std::string_view key) {
@@ -130,7 +143,8 @@ double live_spend(const store::KeyRecord& key, const auth::KeyCache* cache) {
 Result<std::string> key_to_read(const auth::Caller& caller, std::string named) {
   if (!caller.admin) {
     if (named.empty()) return caller.token;
-    if (token_of(named) != caller.token) return admin_only("/key/info");
+    if (token_of(named) != caller.token)
+      return not_yours("user not allowed to access this key's info");
   }
   if (named.empty())
     return make_error(ErrorKind::invalid_request, "Pass the key: /key/info?key=…", "key");
@@ -146,19 +160,17 @@ Result<store::KeyRecord> find_key(store::Store& store, const std::string& token)
 Result<Changed<IssuedKey>> generate_key(store::Store& store, FieldReader& body, store::Millis now) {
   // Read first: a malformed "key" is the error even when later fields are malformed too.
   std::string chosen = body.text("key").value_or("");
-  IssuedKey key;
-  if (auto applied = apply_key_fields(body, key.record, now); !applied) return applied.error();
+  store::KeyRecord record;
+  if (auto applied = apply_key_fields(body, record, now); !applied) return applied.error();
   auto secret = chosen_or_random(std::move(chosen), "key");
   if (!secret) return secret.error();
-  key.secret = std::move(*secret);
-  key.record.token = auth::hash_key(key.secret);
-  key.record.key_name = key_name_of(key.secret);
-  key.record.created_at = now;
-  if (key.record.key_alias && store.find_key_by_alias(*key.record.key_alias)) return alias_taken();
-  if (store.find_key(key.record.token)) return key_exists("key");
-  store.insert_key(key.record);
-  key.record = *store.find_key(key.record.token);
-  return Changed<IssuedKey>{std::move(key)};
+  auto issued = insert_new_key(store, std::move(record), std::move(*secret), now);
+  if (!issued) return issued.error();
+  return Changed<IssuedKey>{std::move(*issued)};
+}
+
+Result<IssuedKey> issue_key(store::Store& store, store::KeyRecord record, store::Millis now) {
+  return insert_new_key(store, std::move(record), make_virtual_key(), now);
 }
 
 Result<Changed<store::KeyRecord>> update_key(store::Store& store, FieldReader& body,

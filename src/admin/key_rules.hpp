@@ -24,7 +24,8 @@ std::string token_of(std::string_view key);
 double live_spend(const store::KeyRecord& key, const auth::KeyCache* cache);
 
 // /key/info: the key the caller may read, as named (the key or its token). The master key reads
-// any key it names; a virtual key only itself, which it need not name (then: its token).
+// any key it names; a virtual key only itself, which it need not name (then: its token), and
+// another key is LiteLLM's 403.
 Result<std::string> key_to_read(const auth::Caller& caller, std::string named);
 
 // The key with this token; 404 when there is none.
@@ -39,6 +40,10 @@ struct IssuedKey {
 // /key/generate: the key its body describes. The secret is the body's `key` ("sk-…", at least 8
 // characters) or a random one; the key's alias and token must not exist yet.
 Result<Changed<IssuedKey>> generate_key(store::Store& store, FieldReader& body, store::Millis now);
+
+// A new key for `record` (its fields set, its token and name not) with a random secret; its
+// alias must not exist yet. Inserted, and read back as stored.
+Result<IssuedKey> issue_key(store::Store& store, store::KeyRecord record, store::Millis now);
 
 // /key/update: the body's fields on the key its `key` names (the key or its token; null clears
 // a field). Its alias must stay unique. Setting `spend` writes it.

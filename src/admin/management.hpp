@@ -54,6 +54,7 @@ class Management {
 
   // Registers `handler` for (method, path) behind the gate: a caller that is not known is 401,
   // no database 503, and a virtual key on an Access::admin route 401 (LiteLLM's admin_only).
+  // On an Access::any_key route the handler decides what a virtual key may see.
   void add(server::Routes& routes, server::http::verb method, std::string_view path, Access access,
            Handler handler);
 
@@ -65,6 +66,19 @@ class Management {
   void add_read(server::Routes& routes, std::string_view path, Rule rule, Answer answer) {
     add(routes, server::http::verb::get, path, Access::admin,
         [this, rule, answer](Admitted request) { return serve_read(request, rule, answer); });
+  }
+  // add_read for a route a virtual key may call too, to read what is its own:
+  // `rule(store, query, caller)` decides what the caller may see.
+  template <class Rule, class Answer>
+  void add_own_read(server::Routes& routes, std::string_view path, Rule rule, Answer answer) {
+    add(routes, server::http::verb::get, path, Access::any_key,
+        [this, rule, answer](Admitted request) {
+          auto read_as_caller = [rule, &caller = request.caller](store::Store& store,
+                                                                 FieldReader& query) {
+            return rule(store, query, caller);
+          };
+          return serve_read(request, std::move(read_as_caller), answer);
+        });
   }
   template <class Rule, class Answer>
   void add_change(server::Routes& routes, std::string_view path, Rule rule, Answer answer) {

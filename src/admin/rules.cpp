@@ -13,6 +13,12 @@ Error admin_only(std::string_view route) {
   return error;
 }
 
+Error not_yours(std::string message) {
+  Error error = make_error(ErrorKind::forbidden, std::move(message), "", "403");
+  error.type = "auth_error";
+  return error;
+}
+
 Error not_found(std::string_view what, std::string param) {
   return make_error(ErrorKind::not_found, std::string(what) + " not found.", std::move(param));
 }

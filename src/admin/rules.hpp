@@ -22,6 +22,9 @@ struct Changed {
 // LiteLLM's 401 for a virtual key on an admin route.
 Error admin_only(std::string_view route);
 
+// LiteLLM's 403 for a virtual key reading what is not its own (another key, team or user).
+Error not_yours(std::string message);
+
 // "<what> not found." (404), naming the request field that named it.
 Error not_found(std::string_view what, std::string param);
 

@@ -10,35 +10,10 @@ namespace llmux::admin {
 namespace json = boost::json;
 using verb = server::http::verb;
 
-namespace {
-
-// The team's spend as the gateway knows it now (the cache's live value is ahead of the database
-// until the next flush).
-double live_spend(const store::TeamRecord& team, const auth::KeyCache* cache) {
-  if (!cache) return team.spend;
-  const auto snapshot = cache->snapshot();
-  const auto live = snapshot->teams.find(team.team_id);
-  return live == snapshot->teams.end() ? team.spend : live->second.spend->value();
-}
-
-json::object team_json(const store::TeamRecord& team, const auth::KeyCache* cache) {
-  json::object answer{{"team_id", team.team_id},
-                      {"team_alias", optional_json(team.team_alias)},
-                      {"spend", live_spend(team, cache)}};
-  add_budget_and_limits_json(answer, team);
-  answer["members_with_roles"] = team.members_with_roles;
-  answer["blocked"] = team.blocked;
-  answer["created_at"] = iso_time(team.created_at);
-  answer["updated_at"] = iso_time(team.updated_at);
-  return answer;
-}
-
-}  // namespace
-
 void TeamRoutes::add_to(server::Routes& routes) {
   const auth::KeyCache* cache = management_.cache();
   auto team_answer = [cache](const store::TeamRecord& team) { return team_json(team, cache); };
-  management_.add_read(routes, "/team/info", &team_info, [cache](const TeamInfo& info) {
+  management_.add_own_read(routes, "/team/info", &team_info, [cache](const TeamInfo& info) {
     json::array keys;
     for (const auto& key : info.keys) keys.emplace_back(key.token);
     return json::object{{"team_id", info.team.team_id},

@@ -2,6 +2,8 @@
 
 #include "base/ids.hpp"
 
+#include <algorithm>
+
 namespace llmux::admin {
 
 namespace json = boost::json;
@@ -80,9 +82,23 @@ bool remove_member(json::array& members, std::string_view user_id) {
 
 }  // namespace
 
-Result<TeamInfo> team_info(store::Store& store, FieldReader& query) {
+bool has_member(const store::TeamRecord& team, std::string_view user_id) {
+  return std::any_of(team.members_with_roles.begin(), team.members_with_roles.end(),
+                     [&](const json::value& member) {
+                       const auto* object = member.if_object();
+                       const auto* id = object ? object->if_contains("user_id") : nullptr;
+                       return id && id->is_string() && id->as_string() == user_id;
+                     });
+}
+
+Result<TeamInfo> team_info(store::Store& store, FieldReader& query, const auth::Caller& caller) {
   auto team = named_team(store, query);
   if (!team) return team.error();
+  if (!caller.admin && caller.key->team_id != team->team_id &&
+      (caller.key->user_id.empty() || !has_member(*team, caller.key->user_id))) {
+    const std::string user = caller.key->user_id.empty() ? "None" : caller.key->user_id;
+    return not_yours("User=" + user + " not authorized to access this team=" + team->team_id);
+  }
   auto keys = store.list_keys(std::nullopt, team->team_id, std::nullopt, 1000, 0);
   return TeamInfo{.team = std::move(*team), .keys = std::move(keys)};
 }

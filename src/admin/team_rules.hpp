@@ -5,9 +5,11 @@
 
 #include "admin/fields.hpp"
 #include "admin/rules.hpp"
+#include "auth/authenticator.hpp"
 #include "store/store.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmux::admin {
@@ -16,8 +18,12 @@ struct TeamInfo {
   store::TeamRecord team;
   std::vector<store::KeyRecord> keys;  // the team's keys (the first 1,000)
 };
-// /team/info?team_id=…; 404 when there is no such team.
-Result<TeamInfo> team_info(store::Store& store, FieldReader& query);
+// /team/info?team_id=…; 404 when there is no such team. The master key reads any team; a
+// virtual key the team it is a key of, or a team its user is a member of (else LiteLLM's 403).
+Result<TeamInfo> team_info(store::Store& store, FieldReader& query, const auth::Caller& caller);
+
+// Whether `user_id` is one of the team's members_with_roles.
+bool has_member(const store::TeamRecord& team, std::string_view user_id);
 
 // /team/new: the team its body describes (members in members_with_roles); its team_id (a new
 // UUID when absent) must not exist yet.

@@ -43,6 +43,21 @@ json::object end_user_json(const store::EndUserRecord& end_user, const auth::Key
           {"blocked", end_user.blocked}};
 }
 
+// LiteLLM's /user/new answer: the user, and the key issued with it (shown this once; `key` is
+// null when none was).
+json::object new_user_json(const NewUser& created, const auth::KeyCache* cache) {
+  json::object answer = user_json(created.user, cache);
+  answer["key"] = nullptr;
+  if (const auto& key = created.key) {
+    answer["key"] = key->secret;
+    answer["token"] = key->record.token;
+    answer["key_name"] = key->record.key_name;
+    answer["key_alias"] = optional_json(key->record.key_alias);
+    answer["expires"] = iso_time(key->record.expires);
+  }
+  return answer;
+}
+
 json::object deleted_json(const std::vector<std::string>& deleted) {
   return {{"deleted_users", strings_json(deleted)}};
 }
@@ -56,12 +71,15 @@ void UserRoutes::add_to(server::Routes& routes) {
     return end_user_json(end_user, cache);
   };
 
-  management_.add_read(routes, "/user/info", &user_info, [cache](const UserInfo& info) {
+  management_.add_own_read(routes, "/user/info", &user_info, [cache](const UserInfo& info) {
     json::array keys;
     for (const auto& key : info.keys) keys.emplace_back(key.token);
+    json::array teams;
+    for (const auto& team : info.teams) teams.push_back(team_json(team, cache));
     return json::object{{"user_id", info.user.user_id},
                         {"user_info", user_json(info.user, cache)},
-                        {"keys", std::move(keys)}};
+                        {"keys", std::move(keys)},
+                        {"teams", std::move(teams)}};
   });
   management_.add_read(
       routes, "/user/list", [](store::Store& store, FieldReader&) { return store.all_users(); },
@@ -71,7 +89,8 @@ void UserRoutes::add_to(server::Routes& routes) {
         const auto total = listed.size();
         return json::object{{"users", std::move(listed)}, {"total", total}};
       });
-  management_.add_change(routes, "/user/new", &create_user, user_answer);
+  management_.add_change(routes, "/user/new", &create_user,
+                         [cache](const NewUser& created) { return new_user_json(created, cache); });
   management_.add_change(routes, "/user/update", &update_user, user_answer);
   management_.add_change(
       routes, "/user/delete",

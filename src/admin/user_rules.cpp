@@ -1,5 +1,6 @@
 #include "admin/user_rules.hpp"
 
+#include "admin/team_rules.hpp"
 #include "base/ids.hpp"
 
 namespace llmux::admin {
@@ -71,17 +72,26 @@ Result<Changed<std::vector<std::string>>> delete_ids(FieldReader& body, std::str
 
 }  // namespace
 
-Result<UserInfo> user_info(store::Store& store, FieldReader& query) {
+Result<UserInfo> user_info(store::Store& store, FieldReader& query, const auth::Caller& caller) {
   auto id = id_in(query, "user_id");
   if (!id) return id.error();
+  if (!caller.admin) {
+    const std::string& own = caller.key->user_id;
+    if (id->empty()) *id = own;
+    if (*id != own) {
+      return not_yours("key not allowed to access this user's info. user_id=" + *id +
+                       ", key's user_id=" + (own.empty() ? "None" : own));
+    }
+  }
   auto user = store.find_user(*id);
   if (!user) return not_found("User", "user_id");
   auto keys = store.list_keys(*id, std::nullopt, std::nullopt, 1000, 0);
-  return UserInfo{.user = std::move(*user), .keys = std::move(keys)};
+  auto teams = store.all_teams();
+  std::erase_if(teams, [&](const store::TeamRecord& team) { return !has_member(team, *id); });
+  return UserInfo{.user = std::move(*user), .keys = std::move(keys), .teams = std::move(teams)};
 }
 
-Result<Changed<store::UserRecord>> create_user(store::Store& store, FieldReader& body,
-                                               store::Millis now) {
+Result<Changed<NewUser>> create_user(store::Store& store, FieldReader& body, store::Millis now) {
   auto id = id_in(body, "user_id");
   if (!id) return id.error();
   if (id->empty()) *id = make_uuid();
@@ -89,8 +99,25 @@ Result<Changed<store::UserRecord>> create_user(store::Store& store, FieldReader&
     return make_error(ErrorKind::invalid_request, "This user exists already.", "user_id");
   store::UserRecord user{.user_id = *id, .created_at = now};
   if (auto applied = apply_user_fields(body, user, now); !applied) return applied.error();
-  store.insert_user(user);
-  return Changed<store::UserRecord>{*store.find_user(*id)};
+  const bool with_key = body.boolean("auto_create_key").value_or(true);
+  store::KeyRecord key{.models = user.models, .user_id = user.user_id};
+  if (body.has("key_alias")) key.key_alias = body.text("key_alias");
+  if (auto duration = body.duration("duration")) key.expires = store::add_duration(now, *duration);
+  if (body.has("aliases")) key.aliases = body.object("aliases").value_or(boost::json::object{});
+  if (body.error()) return *body.error();
+  // One transaction, the key first: a key that cannot be issued (its alias is taken) is the
+  // answer before anything is written.
+  return in_transaction(store.database(), [&]() -> Result<Changed<NewUser>> {
+    NewUser created;
+    if (with_key) {
+      auto issued = issue_key(store, std::move(key), now);
+      if (!issued) return issued.error();
+      created.key = std::move(*issued);
+    }
+    store.insert_user(user);
+    created.user = *store.find_user(user.user_id);
+    return Changed<NewUser>{std::move(created)};
+  });
 }
 
 Result<Changed<store::UserRecord>> update_user(store::Store& store, FieldReader& body,

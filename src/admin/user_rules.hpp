@@ -4,9 +4,11 @@
 #pragma once
 
 #include "admin/fields.hpp"
+#include "admin/key_rules.hpp"
 #include "admin/rules.hpp"
 #include "store/store.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,13 +16,21 @@ namespace llmux::admin {
 
 struct UserInfo {
   store::UserRecord user;
-  std::vector<store::KeyRecord> keys;  // the user's keys (the first 1,000)
+  std::vector<store::KeyRecord> keys;    // the user's keys (the first 1,000)
+  std::vector<store::TeamRecord> teams;  // the teams the user is a member of
 };
-// /user/info?user_id=…; 404 when there is no such user.
-Result<UserInfo> user_info(store::Store& store, FieldReader& query);
-// /user/new: user_id (a new UUID when absent) must not exist yet.
-Result<Changed<store::UserRecord>> create_user(store::Store& store, FieldReader& body,
-                                               store::Millis now);
+// /user/info?user_id=…; 404 when there is no such user. The master key reads any user; a virtual
+// key its own user, which it need not name (else LiteLLM's 403).
+Result<UserInfo> user_info(store::Store& store, FieldReader& query, const auth::Caller& caller);
+
+struct NewUser {
+  store::UserRecord user;
+  std::optional<IssuedKey> key;
+};
+// /user/new: user_id (a new UUID when absent) must not exist yet. Unless auto_create_key is
+// false, the user gets a key, as LiteLLM's: the user's, for the user's models, with the body's
+// key_alias, duration and aliases (its budget and limits are the user's).
+Result<Changed<NewUser>> create_user(store::Store& store, FieldReader& body, store::Millis now);
 // /user/update: the body's fields (null clears a field) on the user its user_id names.
 Result<Changed<store::UserRecord>> update_user(store::Store& store, FieldReader& body,
                                                store::Millis now);

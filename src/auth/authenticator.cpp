@@ -81,7 +81,7 @@ std::string money(double value) {
 }  // namespace
 
 Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* reader,
-                                           store::Millis now) const {
+                                           store::Millis now, Purpose purpose) const {
   if (open_ || accepts(key)) {
     // The admin's calls are still checked against end users' budgets.
     return Caller{.admin = true, .snapshot = keys_ && reader ? reader->current() : nullptr};
@@ -108,7 +108,8 @@ Result<Caller> Authenticator::authenticate(std::string_view key, KeyReader* read
                           std::to_string(now / 1000),
                       "expired_key");
   }
-  if (found.max_budget && found.spend->value() >= *found.max_budget) {
+  if (purpose == Purpose::model_call && found.max_budget &&
+      found.spend->value() >= *found.max_budget) {
     return key_over_budget(found, found.spend->value());
   }
   for (const CachedOwner* owner : found.owners()) {

@@ -32,6 +32,9 @@ struct Caller {
   std::string token;  // the key's SHA-256 ("" for the master key)
 };
 
+// What a caller is identified for.
+enum class Purpose { model_call, management };
+
 class Authenticator {
  public:
   // keys: the virtual keys, or nullptr when there is no store.
@@ -43,7 +46,10 @@ class Authenticator {
   bool accepts(std::string_view key) const;
   // The master key, else a virtual key that is neither unknown, blocked, expired nor over its
   // budget (LiteLLM's 401 / 401 expired_key / 400 budget_exceeded). `reader` is the worker's.
-  Result<Caller> authenticate(std::string_view key, KeyReader* reader, store::Millis now) const;
+  // As LiteLLM's, the key's own max_budget holds for model calls only: for a management route
+  // a key over it still passes (to read its own /key/info); its team's and user's budgets hold.
+  Result<Caller> authenticate(std::string_view key, KeyReader* reader, store::Millis now,
+                              Purpose purpose = Purpose::model_call) const;
   // The master key's SHA-256 (hex), as LiteLLM labels its calls in metrics; "" without one.
   const std::string& master_key_hash() const { return master_key_hash_; }
 

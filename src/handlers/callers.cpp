@@ -14,13 +14,13 @@ std::string_view presented_key(const server::Exchange& exchange) {
   });
 }
 
-Result<auth::Caller> Callers::identify(const server::Exchange& exchange) {
+Result<auth::Caller> Callers::identify(const server::Exchange& exchange, auth::Purpose purpose) {
   const std::string_view key = presented_key(exchange);
   if (key.empty() && from_ui_session(exchange)) {
     return auth::Caller{.admin = true,
                         .snapshot = authenticator_.keys() ? key_reader_.current() : nullptr};
   }
-  return authenticator_.authenticate(key, &key_reader_, store::now_millis());
+  return authenticator_.authenticate(key, &key_reader_, store::now_millis(), purpose);
 }
 
 bool Callers::from_ui_session(const server::Exchange& exchange) const {

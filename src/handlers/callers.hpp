@@ -21,7 +21,8 @@ class Callers {
   explicit Callers(const auth::Authenticator& authenticator,
                    const auth::UiSessions* sessions = nullptr)
       : authenticator_(authenticator), sessions_(sessions), key_reader_(authenticator.keys()) {}
-  Result<auth::Caller> identify(const server::Exchange& exchange);
+  Result<auth::Caller> identify(const server::Exchange& exchange,
+                                auth::Purpose purpose = auth::Purpose::model_call);
 
  private:
   // A request of the admin page: no key, a live session cookie, and the page's header.

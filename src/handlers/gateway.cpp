@@ -45,8 +45,11 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
       stored_responses_(shared.store, shared.stored_responses),
       dialect_routes_(model_calls_, callers_, stored_responses_),
       cache_routes_(callers_, cache),
-      management_([this](const server::Exchange& exchange) { return callers_.identify(exchange); },
-                  shared.store, shared.authenticator.keys()),
+      management_(
+          [this](const server::Exchange& exchange) {
+            return callers_.identify(exchange, auth::Purpose::management);
+          },
+          shared.store, shared.authenticator.keys()),
       keys_(management_),
       teams_(management_),
       users_(management_),

@@ -14,7 +14,7 @@ namespace {
 constexpr Millis kDay = 86'400'000;
 
 // The tables, by what each counts; table and column names come from this list only.
-enum class Counted : std::uint8_t { user, team, end_user, tag };
+using Counted = DailyCounted;
 struct DailyTable {
   std::string_view table;
   std::string_view counted_column;
@@ -195,6 +195,20 @@ std::pair<std::vector<DailySpendRow>, std::int64_t> Store::daily_spend(
                     .failed_requests = row.integer(11)});
   }
   return {std::move(rows), total};
+}
+
+bool Store::insert_daily_spend(DailyCounted counted, const DailySpendRow& row) {
+  const DailyTable& daily = kDailyTables[static_cast<std::size_t>(counted)];
+  database_->query("INSERT INTO " + std::string(daily.table) + " (" +
+                       std::string(daily.counted_column) +
+                       ", date, api_key, model_group, model, custom_llm_provider, prompt_tokens, "
+                       "completion_tokens, spend, api_requests, successful_requests, "
+                       "failed_requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                       "DO NOTHING",
+                   {row.id, row.date, row.api_key, row.model_group, row.model, row.provider,
+                    row.prompt_tokens, row.completion_tokens, row.spend, row.api_requests,
+                    row.successful_requests, row.failed_requests});
+  return database_->changed_rows() > 0;
 }
 
 }  // namespace llmux::store

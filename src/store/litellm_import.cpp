@@ -357,8 +357,83 @@ class Importer {
     }
   }
 
+  // LiteLLM's daily aggregates, into llmux's daily tables: summed by llmux's key (LiteLLM's
+  // also has the MCP tool and the endpoint; llmux's the model group), a NULL id, model or
+  // provider as ''. True when this database has any of them: then they count every call its
+  // log has (and those its retention deleted), so the log's rows are not summed again.
+  bool daily_spend() {
+    struct Daily {
+      std::string_view table, counted_column;
+      DailyCounted counted;
+    };
+    static constexpr Daily kDaily[] = {
+        {"LiteLLM_DailyUserSpend", "user_id", DailyCounted::user},
+        {"LiteLLM_DailyTeamSpend", "team_id", DailyCounted::team},
+        {"LiteLLM_DailyEndUserSpend", "end_user_id", DailyCounted::end_user},
+        {"LiteLLM_DailyTagSpend", "tag", DailyCounted::tag}};
+    std::vector<std::string> missing;
+    for (const Daily& daily : kDaily) {
+      const SourceTable rows(litellm_, daily.table, "d");
+      if (!rows.exists()) {
+        missing.emplace_back(daily.table);
+        continue;
+      }
+      const auto text = [&](std::string_view column) {
+        return "COALESCE(" + rows.value(column) + ", '')";
+      };
+      const auto sum = [&](std::string_view column, std::string_view type) {
+        return "COALESCE(SUM(" + rows.value(column) + "), 0)::" + std::string(type);
+      };
+      const std::string sql =
+          select_list({text(daily.counted_column), rows.value("date"), text("api_key"),
+                       text("model_group"), text("model"), text("custom_llm_provider"),
+                       sum("prompt_tokens", "BIGINT"), sum("completion_tokens", "BIGINT"),
+                       sum("spend", "DOUBLE PRECISION"), sum("api_requests", "BIGINT"),
+                       sum("successful_requests", "BIGINT"), sum("failed_requests", "BIGINT")}) +
+          " FROM " + rows.from() + " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6";
+      for (const Row& row : litellm_.query(sql)) {
+        Cursor column(row);
+        const DailySpendRow copied{.id = column.text(),
+                                   .date = column.text(),
+                                   .api_key = column.text(),
+                                   .model_group = column.text(),
+                                   .model = column.text(),
+                                   .provider = column.text(),
+                                   .prompt_tokens = column.integer(),
+                                   .completion_tokens = column.integer(),
+                                   .spend = column.real(),
+                                   .api_requests = column.integer(),
+                                   .successful_requests = column.integer(),
+                                   .failed_requests = column.integer()};
+        if (llmux_.insert_daily_spend(daily.counted, copied)) {
+          ++summary_.daily_spend.imported;
+        } else {
+          ++summary_.daily_spend.already_present;
+        }
+      }
+    }
+    if (missing.size() == std::size(kDaily)) {
+      note(
+          "no daily spend tables (LiteLLM_DailyUserSpend, …) in this database: the spend log's "
+          "rows (--spend_logs) are summed into llmux's daily tables instead");
+      return false;
+    }
+    for (const auto& table : missing) note_missing(table);
+    for (std::string_view table : {"LiteLLM_DailyOrganizationSpend", "LiteLLM_DailyAgentSpend"}) {
+      const SourceTable rows(litellm_, table, "d");
+      if (!rows.exists()) continue;
+      const std::int64_t n =
+          litellm_.query("SELECT COUNT(*) FROM " + rows.from()).front().integer(0);
+      if (n > 0) {
+        note(std::to_string(n) + " row(s) of " + std::string(table) +
+             " not imported: llmux has no organisation or agent daily table");
+      }
+    }
+    return true;
+  }
+
   // Only the rows: the keys', teams', users' and end users' spend totals came with them.
-  void spend_logs() {
+  void spend_logs(Store::DailyAggregates daily) {
     const SourceTable logs(litellm_, "LiteLLM_SpendLogs", "s");
     if (!present(logs)) return;
     const std::string sql = select_list({logs.value("request_id"),
@@ -398,7 +473,7 @@ class Importer {
         }
         events.push_back(std::move(event));
       }
-      llmux_.insert_spend_logs(events);
+      llmux_.insert_spend_logs(events, daily);
       summary_.spend_logs.imported += static_cast<std::int64_t>(events.size());
       if (static_cast<std::int64_t>(rows.size()) < kSpendLogPage) break;
     }
@@ -419,8 +494,12 @@ class Importer {
  private:
   bool present(const SourceTable& table) {
     if (table.exists()) return true;
-    note("no table \"" + table.name() + "\" in this database: nothing read from it");
+    note_missing(table.name());
     return false;
+  }
+
+  void note_missing(std::string_view table) {
+    note("no table \"" + std::string(table) + "\" in this database: nothing read from it");
   }
 
   void note(std::string line) { summary_.notes.push_back(std::move(line)); }
@@ -492,7 +571,11 @@ LitellmImportSummary import_litellm(Database& litellm, Store& llmux,
     importer.keys();
     importer.end_users();
     importer.models();
-    if (options.spend_logs) importer.spend_logs();
+    const bool daily_copied = importer.daily_spend();
+    if (options.spend_logs) {
+      importer.spend_logs(daily_copied ? Store::DailyAggregates::leave
+                                       : Store::DailyAggregates::add);
+    }
     importer.organisations();
   });
   if (!options.spend_logs) {
@@ -505,7 +588,8 @@ std::string summary_text(const LitellmImportSummary& summary) {
   std::string text =
       count_line("keys", summary.keys) + count_line("teams", summary.teams) +
       count_line("users", summary.users) + count_line("end users", summary.end_users) +
-      count_line("models", summary.models) + count_line("spend logs", summary.spend_logs);
+      count_line("models", summary.models) + count_line("daily spend", summary.daily_spend) +
+      count_line("spend logs", summary.spend_logs);
   for (const auto& line : summary.notes) text += "note: " + line + "\n";
   return text;
 }

@@ -4,8 +4,9 @@
 // as LiteLLM wrote them, which llmux reads with the same key), and optionally its spend log.
 // Reads the tables by the names and columns of LiteLLM's Prisma schema
 // (LiteLLM_VerificationToken, LiteLLM_TeamTable, LiteLLM_UserTable, LiteLLM_EndUserTable,
-// LiteLLM_BudgetTable, LiteLLM_ProxyModelTable, LiteLLM_SpendLogs); a column an older LiteLLM
-// did not have reads as empty. Idempotent: a record llmux already has is left as it is.
+// LiteLLM_BudgetTable, LiteLLM_ProxyModelTable, LiteLLM_Daily{User,Team,EndUser,Tag}Spend,
+// LiteLLM_SpendLogs); a column an older LiteLLM did not have reads as empty. Idempotent: a record
+// llmux already has is left as it is.
 #pragma once
 
 #include "store/database.hpp"
@@ -28,7 +29,8 @@ struct ImportCount {
 };
 
 struct LitellmImportSummary {
-  ImportCount keys, teams, users, end_users, models, spend_logs;
+  // daily_spend: rows of llmux's daily tables (user, team, end user, tag) from LiteLLM's.
+  ImportCount keys, teams, users, end_users, models, daily_spend, spend_logs;
   // What was changed or left out on the way, one line each; never a key or other secret.
   std::vector<std::string> notes;
 };

@@ -618,9 +618,9 @@ std::int64_t Store::delete_spend_logs_before(Millis cutoff) {
   }
 }
 
-void Store::insert_spend_logs(const std::vector<SpendEvent>& events) {
+void Store::insert_spend_logs(const std::vector<SpendEvent>& events, DailyAggregates daily) {
   insert_spend_log_rows(*database_, events);
-  add_daily_spend(events);
+  if (daily == DailyAggregates::add) add_daily_spend(events);
 }
 
 bool Store::has_spend_log(const std::string& request_id) {

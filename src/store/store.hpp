@@ -161,8 +161,11 @@ struct DailySpendQuery {
   std::int64_t offset = 0;
 };
 
+// The daily aggregate tables, by what each counts.
+enum class DailyCounted : std::uint8_t { user, team, end_user, tag };
+
 struct DailySpendRow {
-  std::string id;  // the user or team ('' for calls without one)
+  std::string id;  // the user, team, end user or tag ('' for calls without one)
   std::string date;
   std::string api_key;
   std::string model_group;
@@ -262,9 +265,11 @@ class Store {
   // Deletes the spend-log rows of calls started before `cutoff`, a few thousand per statement
   // (each its own transaction, so writers wait for one batch at most). Returns how many.
   std::int64_t delete_spend_logs_before(Millis cutoff);
-  // Spend-log rows and their daily aggregates, no totals changed (rows copied from elsewhere,
-  // whose totals came with their keys, teams and users).
-  void insert_spend_logs(const std::vector<SpendEvent>& events);
+  // Spend-log rows, no totals changed (rows copied from elsewhere, whose totals came with their
+  // keys, teams and users), and their daily aggregates unless the aggregates are copied too.
+  enum class DailyAggregates { add, leave };
+  void insert_spend_logs(const std::vector<SpendEvent>& events,
+                         DailyAggregates daily = DailyAggregates::add);
   bool has_spend_log(const std::string& request_id);
   std::vector<SpendEvent> spend_logs(const SpendLogQuery& query);
   // The sums below read the daily aggregates (store/daily_spend.cpp), not the log: they count
@@ -280,6 +285,10 @@ class Store {
 
   // A page of the query's rows, and how many rows it has in all.
   std::pair<std::vector<DailySpendRow>, std::int64_t> daily_spend(const DailySpendQuery& query);
+  // A daily aggregate row copied from elsewhere (import-litellm). False when the table has a
+  // row under the same key (id, date, key, model group, model, provider): that one is left as
+  // it is.
+  bool insert_daily_spend(DailyCounted counted, const DailySpendRow& row);
 
   // Stored responses (store/responses.cpp). Saving first removes the rows expired at `now`, so
   // the table holds what the retention allows and little more.

@@ -33,8 +33,8 @@ const kLegacyKey = 'sk-litellm-legacy-unhashed-2Ku5';
 const kModelApiKey = 'sk-provider-key-of-a-litellm-db-model-9Vd';
 
 // LiteLLM's tables (the columns of its Prisma schema that matter here, plus some that llmux
-// does not model), as `prisma migrate` creates them: quoted mixed-case names, TEXT[] lists,
-// JSONB maps, TIMESTAMP(3) times in UTC.
+// does not model; its daily aggregate tables whole), as `prisma migrate` creates them: quoted
+// mixed-case names, TEXT[] lists, JSONB maps, TIMESTAMP(3) times in UTC.
 const kLitellmSchema = `
 CREATE TABLE "LiteLLM_BudgetTable" (
   "budget_id" TEXT PRIMARY KEY, "max_budget" DOUBLE PRECISION, "soft_budget" DOUBLE PRECISION,
@@ -85,6 +85,20 @@ CREATE TABLE "LiteLLM_ProxyModelTable" (
   "model_id" TEXT PRIMARY KEY, "model_name" TEXT NOT NULL, "litellm_params" JSONB NOT NULL,
   "model_info" JSONB, "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "created_by" TEXT NOT NULL,
   "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "updated_by" TEXT NOT NULL);
+${['LiteLLM_DailyUserSpend:user_id', 'LiteLLM_DailyTeamSpend:team_id', 'LiteLLM_DailyEndUserSpend:end_user_id',
+  'LiteLLM_DailyTagSpend:tag', 'LiteLLM_DailyOrganizationSpend:organization_id'].map((entry) => {
+  const [table, counted] = entry.split(':');
+  return `CREATE TABLE "${table}" (
+  "id" TEXT PRIMARY KEY DEFAULT md5(random()::TEXT), "${counted}" TEXT, "date" TEXT NOT NULL, "api_key" TEXT NOT NULL,
+  "model" TEXT, "model_group" TEXT, "custom_llm_provider" TEXT, "mcp_namespaced_tool_name" TEXT, "endpoint" TEXT,
+  "prompt_tokens" BIGINT NOT NULL DEFAULT 0, "completion_tokens" BIGINT NOT NULL DEFAULT 0,
+  "cache_read_input_tokens" BIGINT NOT NULL DEFAULT 0, "cache_creation_input_tokens" BIGINT NOT NULL DEFAULT 0,
+  "spend" DOUBLE PRECISION NOT NULL DEFAULT 0.0, "api_requests" BIGINT NOT NULL DEFAULT 0,
+  "successful_requests" BIGINT NOT NULL DEFAULT 0, "failed_requests" BIGINT NOT NULL DEFAULT 0,
+  "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
+CREATE UNIQUE INDEX "${table}_unique" ON "${table}"
+  ("${counted}", "date", "api_key", "model", "custom_llm_provider", "mcp_namespaced_tool_name", "endpoint");`;
+}).join('\n')}
 CREATE TABLE "LiteLLM_SpendLogs" (
   "request_id" TEXT PRIMARY KEY, "call_type" TEXT NOT NULL, "api_key" TEXT NOT NULL DEFAULT '',
   "spend" DOUBLE PRECISION NOT NULL DEFAULT 0.0, "total_tokens" INTEGER NOT NULL DEFAULT 0,
@@ -96,6 +110,27 @@ CREATE TABLE "LiteLLM_SpendLogs" (
   "request_tags" JSONB DEFAULT '[]', "team_id" TEXT, "end_user" TEXT, "requester_ip_address" TEXT,
   "messages" JSONB DEFAULT '{}', "response" JSONB DEFAULT '{}', "session_id" TEXT, "status" TEXT);
 `;
+
+// LiteLLM's daily aggregates: the two logged calls of 2025-03-03, and four calls of 2025-02-10
+// whose log rows its retention deleted (two rows a table that day: LiteLLM keeps the endpoint
+// apart, llmux sums them).
+const kDailyColumns = '("date", "api_key", "model", "model_group", "custom_llm_provider", "endpoint", '
+  + '"prompt_tokens", "completion_tokens", "spend", "api_requests", "successful_requests", "failed_requests"';
+const dailyRows = (table, counted, rows) => `INSERT INTO "${table}" ${kDailyColumns}, "${counted}") VALUES
+  ${rows.map(([id, date, endpoint, prompt, completion, spend, requests, failed]) =>
+    `('${date}', '${sha256(kTeamKey)}', 'gpt-4o', 'priced', 'openai', '${endpoint}', ${prompt}, ${completion}, ${spend}, `
+    + `${requests}, ${requests - failed}, ${failed}, ${id === null ? 'NULL' : `'${id}'`})`).join(',\n  ')};`;
+const kOlderDay = (id) => [[id, '2025-02-10', '/chat/completions', 300, 150, 3.0, 3, 0], [id, '2025-02-10', '/v1/responses', 100, 50, 1.0, 1, 1]];
+const kLitellmDaily = [
+  dailyRows('LiteLLM_DailyUserSpend', 'user_id', [['ada', '2025-03-03', '/chat/completions', 30, 15, 1.25, 2, 0], ...kOlderDay('ada')]),
+  dailyRows('LiteLLM_DailyTeamSpend', 'team_id', [['team-research', '2025-03-03', '/chat/completions', 30, 15, 1.25, 2, 0], ...kOlderDay('team-research')]),
+  dailyRows('LiteLLM_DailyEndUserSpend', 'end_user_id', [['customer-7', '2025-03-03', '/chat/completions', 20, 10, 0.75, 1, 0],
+    [null, '2025-03-03', '/chat/completions', 10, 5, 0.5, 1, 0], ...kOlderDay(null)]),
+  dailyRows('LiteLLM_DailyTagSpend', 'tag', [['project-x', '2025-03-03', '/chat/completions', 20, 10, 0.75, 1, 0]]),
+  dailyRows('LiteLLM_DailyOrganizationSpend', 'organization_id', [['org-1', '2025-03-03', '/chat/completions', 30, 15, 1.25, 2, 0]]),
+].join('\n');
+// Rows of llmux's daily tables these make: user 2, team 2, end user 3 (the endpoints summed), tag 1.
+const kDailyRowsImported = 8;
 
 // What a LiteLLM proxy would have written: a team with a budget and two members, a user, keys
 // as its UI and /key/generate make them, an end user with a budget row, two logged calls.
@@ -133,6 +168,7 @@ INSERT INTO "LiteLLM_SpendLogs" ("request_id", "call_type", "api_key", "spend", 
          ('chatcmpl-litellm-2', 'acompletion', '${sha256(kTeamKey)}', 0.5, 15, 10, 5,
           '2025-03-03 12:05:00.000', '2025-03-03 12:05:00.800', 'gpt-4o', 'deployment-priced', 'priced', 'openai',
           'ada', 'team-research', NULL, '{}', 'True', '[]', NULL);
+${kLitellmDaily}
 `;
 
 async function psql(url, sql) {
@@ -218,6 +254,8 @@ for (const destination of kDestinations) {
       assert.match(firstRun, /^end users: 1 imported, 0 already present, 0 skipped$/m);
       assert.match(firstRun, /^models: 1 imported, 0 already present, 1 skipped$/m);
       assert.match(firstRun, /^note: 1 team model\(s\) \(model_info.team_id\) not imported/m);
+      assert.match(firstRun, new RegExp(`^daily spend: ${kDailyRowsImported} imported, 0 already present, 0 skipped$`, 'm'));
+      assert.match(firstRun, /^note: 1 row\(s\) of LiteLLM_DailyOrganizationSpend not imported/m);
       assert.match(firstRun, /^spend logs: 2 imported, 0 already present, 0 skipped$/m);
       assert.match(firstRun, /^note: 1 key\(s\) stored unhashed .*skipped/m);
       assert.match(firstRun, /^note: 1 team member\(s\) without a user_id/m);
@@ -295,6 +333,28 @@ for (const destination of kDestinations) {
       assert.equal(new Date(logs.body[0].startTime).toISOString(), '2025-03-03T12:00:00.000Z');
     });
 
+    test('LiteLLM\'s daily tables are imported: /global/spend and the daily routes count the days its log no longer has, once', async () => {
+      const range = 'start_date=2025-02-01&end_date=2025-03-31';
+      const total = await admin(stack.url, 'GET', `/global/spend?${range}`);
+      assert.equal(total.status, 200, JSON.stringify(total.body));
+      // 4.00 on 2025-02-10 (no log rows left) + 1.25 on 2025-03-03 (its two log rows, not summed again).
+      assert.ok(Math.abs(total.body.spend - 5.25) < 1e-9, `spend ${total.body.spend}`);
+      const activity = await admin(stack.url, 'GET', `/user/daily/activity?${range}&user_id=ada`);
+      assert.equal(activity.status, 200, JSON.stringify(activity.body));
+      const byDate = Object.fromEntries(activity.body.results.map((day) => [day.date, day.metrics]));
+      assert.deepEqual(Object.keys(byDate).sort(), ['2025-02-10', '2025-03-03']);
+      assert.equal(byDate['2025-02-10'].api_requests, 4);
+      assert.equal(byDate['2025-02-10'].failed_requests, 1);
+      assert.equal(byDate['2025-02-10'].prompt_tokens, 400);
+      assert.ok(Math.abs(byDate['2025-02-10'].spend - 4) < 1e-9);
+      assert.equal(byDate['2025-03-03'].api_requests, 2);
+      const report = await admin(stack.url, 'GET', `/global/spend/report?${range}&group_by=customer`);
+      const march = report.body.find((day) => day.group_by_day === '2025-03-03');
+      assert.deepEqual(march.customers.map((c) => [c.customer, c.total_spend]), [[null, 0.5], ['customer-7', 0.75]]);
+      const teams = await admin(stack.url, 'GET', `/team/daily/activity?${range}&team_ids=team-research`);
+      assert.ok(Math.abs(teams.body.metadata.total_spend - 5.25) < 1e-9, JSON.stringify(teams.body.metadata));
+    });
+
     test('a second import changes nothing: every record is already present, spend is not reset', async () => {
       const before = (await admin(stack.url, 'GET', `/key/info?key=${sha256(kTeamKey)}`)).body.info.spend;
       assert.ok(Math.abs(before - (1.25 + kCallCost)) < 1e-9, `spend ${before}`);
@@ -304,7 +364,9 @@ for (const destination of kDestinations) {
       assert.match(again, /^users: 0 imported, 2 already present/m);
       assert.match(again, /^end users: 0 imported, 1 already present/m);
       assert.match(again, /^models: 0 imported, 1 already present, 1 skipped$/m);
+      assert.match(again, new RegExp(`^daily spend: 0 imported, ${kDailyRowsImported} already present, 0 skipped$`, 'm'));
       assert.match(again, /^spend logs: 0 imported, 2 already present/m);
+      assert.ok(Math.abs((await admin(stack.url, 'GET', '/global/spend?start_date=2025-02-01&end_date=2025-03-31')).body.spend - 5.25) < 1e-9);
       const info = await admin(stack.url, 'GET', `/key/info?key=${sha256(kTeamKey)}`);
       assert.equal(info.body.info.spend, before);
     });
@@ -330,6 +392,7 @@ test('an older LiteLLM database: missing columns read as empty, missing tables a
     for (const table of ['LiteLLM_TeamTable', 'LiteLLM_UserTable', 'LiteLLM_EndUserTable', 'LiteLLM_ProxyModelTable']) {
       assert.match(summary, new RegExp(`^note: no table "${table}" in this database`, 'm'));
     }
+    assert.match(summary, /^note: no daily spend tables \(LiteLLM_DailyUserSpend, …\) in this database/m);
     assert.match(summary, /^note: spend logs not copied \(add --spend_logs/m);
     const stack = await startStack({ extraModelsFor: pricedModels, dir });
     try {

@@ -1,7 +1,8 @@
 // The budget rules beyond a key's own max_budget, on SQLite and on a real PostgreSQL server:
-// model_max_budget (per model group, in memory, seeded again from the spend log after a restart),
-// soft_budget (one warning and a metric, never a refusal), a user's models / limits over all of
-// their keys, /key/{key}/regenerate, and calendar-month windows.
+// a key over it on the management routes, model_max_budget (per model group, in memory, seeded
+// again from the spend log after a restart), soft_budget (one warning and a metric, never a
+// refusal), a user's models / limits over all of their keys, /key/{key}/regenerate, and
+// calendar-month windows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -25,6 +26,20 @@ const modelBudgetRefusal = (token, alias, model) =>
   `LiteLLM Virtual Key: ${token}, key_alias: ${alias}, exceeded budget for model=${model}`;
 
 describeOnEachEngine('key budgets', { proxy_batch_write_at: 0.3 }, (env) => {
+  test('a key over its own max_budget is refused model calls but still reads its own /key/info, as LiteLLM\'s', async () => {
+    const key = await generateKey(env.stack.url, { max_budget: kCallCost / 2 });
+    const spent = await chatWith(env.stack.url, key.key, 'priced');
+    assert.equal(spent.status, 200, await spent.clone().text());
+    await spent.arrayBuffer();
+    await expectError(await chatWith(env.stack.url, key.key, 'priced'), 400, { type: 'budget_exceeded' });
+    const info = await fetch(`${env.stack.url}/key/info`, { headers: { Authorization: `Bearer ${key.key}` } });
+    assert.equal(info.status, 200, await info.clone().text());
+    const { info: read } = await info.json();
+    assert.equal(read.token, key.token);
+    assert.ok(Math.abs(read.spend - kCallCost) < 1e-9, `spend ${read.spend}`);
+    assert.equal(read.max_budget, kCallCost / 2);
+  });
+
   test('model_max_budget: each model group has its own budget; a stream crossing it finishes; a restart keeps it', async () => {
     const alias = `per-model-${env.engine.name}`;
     const key = await generateKey(env.stack.url, {

@@ -75,10 +75,33 @@ describeOnEachEngine('teams', { proxy_batch_write_at: 0.5 }, (env) => {
     assert.equal((await chatWith(env.stack.url, key.key, 'priced')).status, 200);
   });
 
-  test('a virtual key is refused on every team route', async () => {
+  test('a key of a team, or of one of its members, reads the team\'s /team/info; another key is LiteLLM\'s 403', async () => {
+    const team = (await admin(env.stack.url, 'POST', '/team/new', {
+      team_alias: `readers-${env.engine.name}`, members_with_roles: [{ user_id: `member-${env.engine.name}`, role: 'user' }],
+    })).body;
+    const teamKey = await generateKey(env.stack.url, { team_id: team.team_id });
+    const memberKey = await generateKey(env.stack.url, { user_id: `member-${env.engine.name}` });
+    const otherKey = await generateKey(env.stack.url, { user_id: `outsider-${env.engine.name}` });
+    const read = (key) => fetch(`${env.stack.url}/team/info?team_id=${team.team_id}`, { headers: { Authorization: `Bearer ${key.key}` } });
+    for (const key of [teamKey, memberKey]) {
+      const response = await read(key);
+      assert.equal(response.status, 200, await response.clone().text());
+      const info = await response.json();
+      assert.equal(info.team_id, team.team_id);
+      assert.equal(info.team_info.team_alias, `readers-${env.engine.name}`);
+      assert.deepEqual(info.keys, [teamKey.token]);
+    }
+    await expectError(await read(otherKey), 403, {
+      type: 'auth_error', code: '403', message: `User=outsider-${env.engine.name} not authorized to access this team=${team.team_id}`,
+    });
+    const unknown = await fetch(`${env.stack.url}/team/info?team_id=nobody`, { headers: { Authorization: `Bearer ${otherKey.key}` } });
+    await expectError(unknown, 404, { param: 'team_id' });
+  });
+
+  test('a virtual key is refused on every team route but /team/info', async () => {
     const key = await generateKey(env.stack.url);
     const routes = [['POST', '/team/new'], ['POST', '/team/update'], ['POST', '/team/delete'], ['GET', '/team/list'],
-      ['GET', '/team/info?team_id=x'], ['POST', '/team/member_add'], ['POST', '/team/member_delete'],
+      ['POST', '/team/member_add'], ['POST', '/team/member_delete'],
       ['POST', '/team/block'], ['POST', '/team/unblock']];
     for (const [method, path] of routes) {
       const response = await fetch(env.stack.url + path, {

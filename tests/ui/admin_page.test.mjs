@@ -317,7 +317,7 @@ describe('the admin page with a master key', () => {
       assert.equal((await admin(env.stack.url, 'POST', '/key/generate', fields)).status, 200);
     }
     assert.equal((await admin(env.stack.url, 'POST', '/team/new', { team_alias: 'research', team_id: 'team-research' })).status, 200);
-    assert.equal((await admin(env.stack.url, 'POST', '/user/new', { user_id: 'lin' })).status, 200);
+    assert.equal((await admin(env.stack.url, 'POST', '/user/new', { user_id: 'lin', auto_create_key: false })).status, 200);
     const { page, record, close } = await openPage(browser);
     const firstCells = async (table) => (await rowsOf(page, table)).map((row) => row[0]);
     try {
@@ -483,6 +483,8 @@ describe('the admin page with a master key', () => {
       await rowWith('#users-table', 'ada');
       const user = (await rowsOf(page, '#users-table')).find((row) => row[0] === 'ada');
       assert.deepEqual(user.slice(0, 4), ['ada', 'ada@example.com', 'internal_user', 'all']);
+      assert.equal((await admin(env.stack.url, 'GET', '/key/list?user_id=ada')).body.total_count, 0,
+        'the page issues no key with a user');
       await screenshot(page, 'users');
       await clickInRow(page, '#users-table', 'ada', 'Delete');
       await confirmDialog(page);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "admin/fields.hpp"
+#include "auth/authenticator.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/store.hpp"
@@ -17,6 +18,9 @@
 namespace llmux::admin {
 
 inline constexpr store::Millis kNow = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+
+// The master key, as the admin gate hands it to a rule.
+inline const auth::Caller kMaster{.admin = true};
 
 inline FieldReader body(std::string_view json) { return FieldReader::from_body(json); }
 

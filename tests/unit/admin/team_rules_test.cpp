@@ -147,12 +147,31 @@ TEST_F(TeamRulesTest, InfoHasTheTeamsKeys) {
   }
   store_.insert_key({.token = "c", .key_name = "sk-...abcd", .team_id = "u"});
   auto query = FieldReader::from_query("/team/info?team_id=t");
-  const auto info = team_info(store_, query);
+  const auto info = team_info(store_, query, kMaster);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->team.team_id, "t");
   EXPECT_EQ(info->keys.size(), 2u);
   auto unknown = FieldReader::from_query("/team/info?team_id=u");
-  EXPECT_EQ(http_status(team_info(store_, unknown).error()), 404);
+  EXPECT_EQ(http_status(team_info(store_, unknown, kMaster).error()), 404);
+}
+
+TEST_F(TeamRulesTest, AVirtualKeyReadsItsTeamOrATeamItsUserIsAMemberOf) {
+  ASSERT_TRUE(create(R"({"team_id": "t", "members_with_roles": [{"user_id": "alice"}]})"));
+  auto query = FieldReader::from_query("/team/info?team_id=t");
+  const auth::CachedKey team_key{.team_id = "t"}, member_key{.user_id = "alice"},
+      others_key{.user_id = "bob", .team_id = "u"}, bare_key{};
+  EXPECT_TRUE(team_info(store_, query, {.key = &team_key}));
+  EXPECT_TRUE(team_info(store_, query, {.key = &member_key}));
+  const auto refused = team_info(store_, query, {.key = &others_key});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(http_status(refused.error()), 403);
+  EXPECT_EQ(refused.error().type, "auth_error");
+  EXPECT_EQ(refused.error().message, "User=bob not authorized to access this team=t");
+  EXPECT_EQ(team_info(store_, query, {.key = &bare_key}).error().message,
+            "User=None not authorized to access this team=t");
+  auto unknown = FieldReader::from_query("/team/info?team_id=u");
+  EXPECT_EQ(http_status(team_info(store_, unknown, {.key = &others_key}).error()), 404)
+      << "LiteLLM looks the team up first";
 }
 
 }  // namespace

@@ -21,15 +21,15 @@ class UserRulesTest : public RulesTest {
 TEST_F(UserRulesTest, ANewUserGetsAnIdWhenItNamesNoneAndAnIdIsUsedOnce) {
   const auto unnamed = run(&create_user, "{}");
   ASSERT_TRUE(unnamed);
-  EXPECT_EQ(unnamed->value.user_id.size(), 36u);
-  EXPECT_EQ(unnamed->value.user_role, "internal_user");
+  EXPECT_EQ(unnamed->value.user.user_id.size(), 36u);
+  EXPECT_EQ(unnamed->value.user.user_role, "internal_user");
 
   const auto alice = run(&create_user, R"({"user_id": "alice", "user_role": "proxy_admin_viewer",
                                           "max_budget": 50, "budget_duration": "1mo"})");
   ASSERT_TRUE(alice) << alice.error().message;
-  EXPECT_EQ(alice->value.user_role, "proxy_admin_viewer");
-  EXPECT_EQ(alice->value.budget_reset_at, store::add_duration(kNow, "1mo"));
-  EXPECT_EQ(alice->value.created_at, kNow);
+  EXPECT_EQ(alice->value.user.user_role, "proxy_admin_viewer");
+  EXPECT_EQ(alice->value.user.budget_reset_at, store::add_duration(kNow, "1mo"));
+  EXPECT_EQ(alice->value.user.created_at, kNow);
 
   const auto again = run(&create_user, R"({"user_id": "alice", "max_budget": "lots"})");
   ASSERT_FALSE(again);
@@ -61,17 +61,76 @@ TEST_F(UserRulesTest, UpdateFindsTheUserBeforeReadingItsFields) {
   EXPECT_EQ(updated->value.rpm_limit, 2);
 }
 
-TEST_F(UserRulesTest, InfoHasTheUsersKeys) {
-  ASSERT_TRUE(run(&create_user, R"({"user_id": "alice"})"));
+TEST_F(UserRulesTest, ANewUserGetsAKeyOfTheirsForTheirModelsUnlessAutoCreateKeyIsFalse) {
+  const auto alice = run(&create_user, R"({"user_id": "alice", "models": ["gpt-4o"],
+      "max_budget": 5, "key_alias": "alice-key", "duration": "30d", "aliases": {"a": "gpt-4o"}})");
+  ASSERT_TRUE(alice) << alice.error().message;
+  ASSERT_TRUE(alice->value.key);
+  const auto& key = *alice->value.key;
+  EXPECT_TRUE(key.secret.starts_with("sk-"));
+  EXPECT_EQ(key.record.token, auth::hash_key(key.secret));
+  EXPECT_EQ(key.record.user_id, "alice");
+  EXPECT_THAT(key.record.models, ElementsAre("gpt-4o"));
+  EXPECT_EQ(key.record.key_alias, "alice-key");
+  EXPECT_EQ(key.record.expires, store::add_duration(kNow, "30d"));
+  EXPECT_EQ(key.record.aliases.at("a").as_string(), "gpt-4o");
+  EXPECT_EQ(key.record.max_budget, std::nullopt) << "the budget is the user's";
+  EXPECT_TRUE(store_.find_key(key.record.token));
+
+  const auto bob = run(&create_user, R"({"user_id": "bob", "auto_create_key": false})");
+  ASSERT_TRUE(bob) << bob.error().message;
+  EXPECT_FALSE(bob->value.key);
+  EXPECT_TRUE(store_.list_keys("bob", std::nullopt, std::nullopt, 10, 0).empty());
+
+  const auto taken = run(&create_user, R"({"user_id": "carol", "key_alias": "alice-key"})");
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().param, "key_alias");
+  EXPECT_FALSE(store_.find_user("carol")) << "no user without the key it was to get";
+  const auto malformed = run(&create_user, R"({"user_id": "carol", "auto_create_key": "no"})");
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().param, "auto_create_key");
+}
+
+TEST_F(UserRulesTest, InfoHasTheUsersKeysAndTeams) {
+  ASSERT_TRUE(run(&create_user, R"({"user_id": "alice", "auto_create_key": false})"));
   store_.insert_key({.token = "a", .key_name = "sk-...abcd", .user_id = "alice"});
   store_.insert_key({.token = "b", .key_name = "sk-...abcd", .user_id = "bob"});
+  store::TeamRecord search{.team_id = "search"}, other{.team_id = "other"};
+  search.members_with_roles.push_back(boost::json::object{{"user_id", "alice"}, {"role", "user"}});
+  other.members_with_roles.push_back(boost::json::object{{"user_id", "bob"}, {"role", "admin"}});
+  store_.insert_team(search);
+  store_.insert_team(other);
   auto query = FieldReader::from_query("/user/info?user_id=alice");
-  const auto info = user_info(store_, query);
+  const auto info = user_info(store_, query, kMaster);
   ASSERT_TRUE(info);
   ASSERT_EQ(info->keys.size(), 1u);
   EXPECT_EQ(info->keys.front().token, "a");
+  ASSERT_EQ(info->teams.size(), 1u);
+  EXPECT_EQ(info->teams.front().team_id, "search");
   auto unknown = FieldReader::from_query("/user/info?user_id=bob");
-  EXPECT_EQ(http_status(user_info(store_, unknown).error()), 404);
+  EXPECT_EQ(http_status(user_info(store_, unknown, kMaster).error()), 404);
+}
+
+TEST_F(UserRulesTest, AVirtualKeyReadsOnlyItsOwnUser) {
+  ASSERT_TRUE(run(&create_user, R"({"user_id": "alice", "auto_create_key": false})"));
+  ASSERT_TRUE(run(&create_user, R"({"user_id": "bob", "auto_create_key": false})"));
+  const auth::CachedKey alices{.user_id = "alice"};
+  const auth::Caller alice{.key = &alices};
+  auto unnamed = FieldReader::from_query("/user/info");
+  EXPECT_EQ(user_info(store_, unnamed, alice)->user.user_id, "alice");
+  auto own = FieldReader::from_query("/user/info?user_id=alice");
+  EXPECT_EQ(user_info(store_, own, alice)->user.user_id, "alice");
+  auto other = FieldReader::from_query("/user/info?user_id=bob");
+  const auto refused = user_info(store_, other, alice);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(http_status(refused.error()), 403);
+  EXPECT_EQ(refused.error().message,
+            "key not allowed to access this user's info. user_id=bob, key's user_id=alice");
+
+  const auth::CachedKey nobodys{};
+  const auth::Caller no_user{.key = &nobodys};
+  EXPECT_EQ(user_info(store_, other, no_user).error().message,
+            "key not allowed to access this user's info. user_id=bob, key's user_id=None");
 }
 
 TEST_F(UserRulesTest, DeleteAnswersTheUsersItDeleted) {

@@ -117,6 +117,9 @@ TEST_F(AuthenticateTest, BlockedExpiredAndOverBudgetKeysGetLitellmErrors) {
   ASSERT_FALSE(over);
   EXPECT_EQ(over.error().type, "budget_exceeded");
   EXPECT_EQ(http_status(over.error()), 400);
+  EXPECT_TRUE(authenticator_.authenticate("sk-budget", &reader_, 1'000'000, Purpose::management))
+      << "LiteLLM holds a key to its own budget on model calls only";
+  EXPECT_FALSE(authenticator_.authenticate("sk-blocked", &reader_, 1'000'000, Purpose::management));
 }
 
 TEST_F(AuthenticateTest, LiveSpendSurvivesRebuildsUnlessTheDatabaseResetIt) {
