@@ -67,6 +67,8 @@ std::string batch_body(const config::LoggingCallback& settings,
   return body;
 }
 
+constexpr std::chrono::milliseconds kMaxRetryAfter{30'000};
+
 // Whether a failed POST is worth another attempt: always for generic_api and langfuse; for OTLP
 // only what its specification calls transient (a connection failure, 429, 502, 503, 504).
 bool retryable(Kind kind, const Result<upstream::Response>& sent) {
@@ -159,18 +161,22 @@ asio::awaitable<void> Exporter::deliver(const Destination& destination,
   std::uint64_t rejected = 0;
   auto backoff = options_.first_backoff;
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+    const auto timeout = destination.settings.timeout.value_or(options_.request_timeout);
     upstream::Call call{.url = destination.url,
                         .headers = destination.headers,
                         .body = body,
-                        .timeout = options_.request_timeout,
-                        .first_byte_timeout = options_.request_timeout};
+                        .timeout = timeout,
+                        .first_byte_timeout = timeout,
+                        .content_type = kind == Kind::otel
+                                            ? otlp_content_type(destination.settings.otel)
+                                            : std::string_view("application/json")};
     upstream::AbortHandle abort;
     auto sent = co_await runtime.client.send(std::move(call), abort);
     if (sent && sent->status >= 200 && sent->status < 300) {
       failure.clear();
       // An OTLP partial success is final (not retried): its rejected spans are lost.
       if (kind == Kind::otel) {
-        const Rejection rejection = rejected_spans(sent->body);
+        const Rejection rejection = rejected_spans(sent->body, destination.settings.otel.encoding);
         rejected = std::clamp<std::uint64_t>(rejection.spans, 0, payloads.size());
         if (rejected > 0) {
           telemetry::log_now(
@@ -182,7 +188,12 @@ asio::awaitable<void> Exporter::deliver(const Destination& destination,
     }
     failure = sent ? "HTTP " + std::to_string(sent->status) : sent.error().message;
     if (attempt == options_.attempts || !retryable(kind, sent)) break;
-    runtime.timer.expires_after(backoff);
+    // A destination's Retry-After (seconds) is waited when it asks for longer than the backoff,
+    // up to a bound: one destination's wait holds up the others' batches.
+    const auto retry_after = sent && sent->retry_after ? std::min<std::chrono::milliseconds>(
+                                                             *sent->retry_after, kMaxRetryAfter)
+                                                       : std::chrono::milliseconds(0);
+    runtime.timer.expires_after(std::max(backoff, retry_after));
     co_await runtime.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     backoff *= 2;
   }

@@ -2,6 +2,7 @@
 
 #include "base/json_string.hpp"
 #include "callbacks/json_writer.hpp"
+#include "callbacks/protobuf_wire.hpp"
 #include "telemetry/litellm_metrics.hpp"
 
 #include <boost/json/array.hpp>
@@ -10,9 +11,11 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <random>
+#include <span>
 
 namespace llmux::callbacks {
 
@@ -34,37 +37,31 @@ bool all_zero(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c == '0'; });
 }
 
-// Ids only need to be unique, not secret: a per-thread generator seeded once from the OS. Appends
-// `bytes` random bytes (never all zero) as a JSON string of lowercase hex.
-void append_random_hex(std::string& out, std::size_t bytes) {
+// Ids only need to be unique, not secret: a per-thread generator seeded once from the OS. Fills
+// `hex` with random lowercase hex digits, never all zero (invalid in W3C and OTLP).
+template <std::size_t Digits>
+void random_hex(std::array<char, Digits>& hex) {
+  static_assert(Digits % 16 == 0, "whole 64-bit words");
   thread_local std::mt19937_64 generator{std::random_device{}()};
   constexpr char kDigits[] = "0123456789abcdef";
-  out += '"';
-  const std::size_t begin = out.size();
   std::uint64_t any = 0;
-  for (std::size_t done = 0; done < bytes; done += 8) {
-    std::uint64_t word = generator();
-    if (bytes - done < 8) word >>= 8 * (8 - (bytes - done));
+  for (std::size_t done = 0; done < Digits; done += 16) {
+    const std::uint64_t word = generator();
     any |= word;
-    for (std::size_t i = std::min<std::size_t>(8, bytes - done); i-- > 0;) {
-      out += kDigits[(word >> (8 * i + 4)) & 0xf];
-      out += kDigits[(word >> (8 * i)) & 0xf];
-    }
+    for (std::size_t i = 0; i < 16; ++i) hex[done + i] = kDigits[(word >> (4 * i)) & 0xf];
   }
-  if (any == 0) {  // all zero is invalid in W3C and OTLP: draw again
-    out.resize(begin - 1);
-    return append_random_hex(out, bytes);
-  }
-  out += '"';
+  if (any == 0) random_hex(hex);
+}
+
+std::uint64_t unix_nanos(std::chrono::system_clock::time_point time) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
 
 // Unix nanoseconds as OTLP's JSON writes a 64-bit integer: a decimal string.
 void append_unix_nanos(std::string& out, std::chrono::system_clock::time_point time) {
   out += '"';
-  append_number(
-      out,
-      static_cast<std::int64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count()));
+  append_number(out, static_cast<std::int64_t>(unix_nanos(time)));
   out += '"';
 }
 
@@ -89,13 +86,14 @@ std::string_view string_at(const json::object& object, std::string_view name) {
   return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
 }
 
-// A list of attributes written as OTLP's JSON: [{"key": …, "value": {<AnyValue>}}, …].
-class AttributeWriter {
+// A list of attributes written as OTLP's JSON: [{"key": …, "value": {<AnyValue>}}, …]. Its
+// methods are the span's attribute vocabulary, which ProtoAttributes writes as protobuf.
+class JsonAttributes {
  public:
-  explicit AttributeWriter(std::string& out) : out_(out) { out_ += '['; }
-  ~AttributeWriter() { out_ += ']'; }
-  AttributeWriter(const AttributeWriter&) = delete;
-  AttributeWriter& operator=(const AttributeWriter&) = delete;
+  explicit JsonAttributes(std::string& out) : out_(out) { out_ += '['; }
+  ~JsonAttributes() { out_ += ']'; }
+  JsonAttributes(const JsonAttributes&) = delete;
+  JsonAttributes& operator=(const JsonAttributes&) = delete;
 
   // `prefix` + `key`: both literals of ours or names that need no escaping.
   void text(std::string_view key, std::string_view value, std::string_view prefix = {}) {
@@ -156,6 +154,125 @@ class AttributeWriter {
   }
   std::string& out_;
   bool first_ = true;
+};
+
+// The protobuf fields of OTLP's messages (opentelemetry/proto/trace/v1/trace.proto,
+// common/v1/common.proto, collector/trace/v1/trace_service.proto).
+namespace field {
+constexpr int kResourceSpans = 1;  // ExportTraceServiceRequest
+constexpr int kResource = 1;       // ResourceSpans
+constexpr int kScopeSpans = 2;
+constexpr int kResourceAttributes = 1;  // Resource
+constexpr int kScope = 1;               // ScopeSpans
+constexpr int kSpans = 2;
+constexpr int kScopeName = 1;  // InstrumentationScope
+constexpr int kTraceId = 1;    // Span
+constexpr int kSpanId = 2;
+constexpr int kParentSpanId = 4;
+constexpr int kName = 5;
+constexpr int kKind = 6;
+constexpr int kStartTime = 7;
+constexpr int kEndTime = 8;
+constexpr int kAttributes = 9;
+constexpr int kEvents = 11;
+constexpr int kStatus = 15;
+constexpr int kEventTime = 1;  // Span.Event
+constexpr int kEventName = 2;
+constexpr int kEventAttributes = 3;
+constexpr int kStatusMessage = 2;  // Status
+constexpr int kStatusCode = 3;
+constexpr int kKey = 1;  // KeyValue
+constexpr int kValue = 2;
+constexpr int kStringValue = 1;  // AnyValue
+constexpr int kBoolValue = 2;
+constexpr int kIntValue = 3;
+constexpr int kDoubleValue = 4;
+constexpr int kPartialSuccess = 1;  // ExportTraceServiceResponse
+constexpr int kRejectedSpans = 1;   // ExportTracePartialSuccess
+constexpr int kErrorMessage = 2;
+}  // namespace field
+
+// Writes the text of a JSON string literal as a protobuf string field (escapes decoded).
+void literal_field(protobuf::Writer& writer, int number, std::string_view literal) {
+  if (literal.find('\\') == std::string_view::npos)
+    writer.bytes_field(number, literal.substr(1, literal.size() - 2));
+  else
+    writer.bytes_field(number, decoded_string(literal));
+}
+
+// The same attributes as JsonAttributes, each a KeyValue message of the repeated field `number`.
+class ProtoAttributes {
+ public:
+  ProtoAttributes(protobuf::Writer& writer, int number) : writer_(writer), number_(number) {}
+
+  void text(std::string_view key, std::string_view value, std::string_view prefix = {}) {
+    const std::size_t any = begin(prefix, key);
+    writer_.bytes_field(field::kStringValue, value);
+    end(any);
+  }
+  void integer(std::string_view key, std::int64_t value) {
+    const std::size_t any = begin({}, key);
+    writer_.int64_field(field::kIntValue, value);
+    end(any);
+  }
+  void number(std::string_view key, double value) {
+    const std::size_t any = begin({}, key);
+    writer_.double_field(field::kDoubleValue, value);
+    end(any);
+  }
+  // As JsonAttributes::json_value: a number is an int64 when it is written as an integer that
+  // fits, else a double.
+  void json_value(std::string_view key, std::string_view raw) {
+    switch (raw.empty() ? 'n' : raw.front()) {
+      case '"': return string_literal(key, raw);
+      case 't':
+      case 'f': {
+        const std::size_t any = begin({}, key);
+        writer_.bool_field(field::kBoolValue, raw.front() == 't');
+        return end(any);
+      }
+      case 'n': return text(key, "");
+      case '{':
+      case '[': return text(key, raw);
+      default: {
+        std::int64_t whole = 0;
+        const char* last = raw.data() + raw.size();
+        if (raw.find_first_of(".eE") == std::string_view::npos &&
+            std::from_chars(raw.data(), last, whole).ptr == last)
+          return integer(key, whole);
+        double value = 0;
+        std::from_chars(raw.data(), last, value);
+        return number(key, value);
+      }
+    }
+  }
+  void string_literal(std::string_view key, std::string_view literal) {
+    const std::size_t any = begin({}, key);
+    literal_field(writer_, field::kStringValue, literal);
+    end(any);
+  }
+
+ private:
+  // Opens the KeyValue and its AnyValue; returns what end() closes.
+  std::size_t begin(std::string_view prefix, std::string_view key) {
+    key_value_ = writer_.begin(number_);
+    if (prefix.empty()) {
+      writer_.bytes_field(field::kKey, key);
+    } else {
+      std::string& name = scratch_;
+      name.assign(prefix).append(key);
+      writer_.bytes_field(field::kKey, name);
+    }
+    return writer_.begin(field::kValue);
+  }
+  void end(std::size_t any) {
+    writer_.end(any);
+    writer_.end(key_value_);
+  }
+  protobuf::Writer& writer_;
+  int number_;
+  std::size_t key_value_ = 0;
+  std::string scratch_;
 };
 
 // The members of a chat message that its GenAI form keeps.
@@ -256,8 +373,8 @@ ResponseText read_response(std::string_view response) {
 
 // What the call was asked and answered, when message logging is on (chat calls only, as
 // LiteLLM sets them from a chat's messages and choices).
-void add_messages(AttributeWriter& attributes, std::string_view messages,
-                  std::string_view choices) {
+template <class Attributes>
+void add_messages(Attributes& attributes, std::string_view messages, std::string_view choices) {
   std::string converted;
   if (messages.starts_with('[')) {
     converted += '[';
@@ -316,7 +433,8 @@ std::string langfuse_tool_calls(std::string_view tool_calls, std::string_view re
 
 // LiteLLM's langfuse_otel attributes: the request metadata's Langfuse fields under Langfuse's
 // OTel names (a list or object as its JSON text), and the observation's input and output.
-void add_langfuse_attributes(AttributeWriter& attributes, const config::OtelIdentity& identity,
+template <class Attributes>
+void add_langfuse_attributes(Attributes& attributes, const config::OtelIdentity& identity,
                              const CallFacts& call, std::string_view requester,
                              std::string_view input, const ResponseText& response) {
   if (!identity.langfuse_environment.empty())
@@ -396,57 +514,64 @@ SpanParameters read_parameters(std::string_view body) {
   return read;
 }
 
-void write_span(std::string& out, const config::OtelIdentity& identity, const CallFacts& call) {
-  const RequestText request(call.request);
-  // The answer is read only where the payload carries it (a whole answer, messages logged).
-  const ResponseText response = call.log_messages ? read_response(call.response) : ResponseText{};
-  const bool success = call.status >= 200 && call.status < 300;
-  const std::optional<TraceParent> parent = parse_traceparent(call.traceparent);
-  const std::string_view name = raw_string_member(request.metadata, "generation_name");
-  const bool failed_with_error = !success && call.failure;
-  const std::string error_class =
-      failed_with_error ? telemetry::exception_class(call.failure->kind, "") : std::string();
-
-  ObjectWriter span(out);
-  if (parent)
-    span.string("traceId", parent->trace_id);
-  else
-    append_random_hex(span.key("traceId"), 16);
-  append_random_hex(span.key("spanId"), 8);
-  if (parent) span.string("parentSpanId", parent->span_id);
-  if (name.empty())
-    span.string("name", "litellm_request");
-  else
-    span.raw("name", name);
-  span.integer("kind", kSpanKindServer);
-  append_unix_nanos(span.key("startTimeUnixNano"), call.start);
-  append_unix_nanos(span.key("endTimeUnixNano"), call.end);
-  {
-    ObjectWriter status(span.key("status"));
-    status.integer("code", success ? kStatusOk : kStatusError);
-    if (failed_with_error) status.string("message", call.failure->message);
-  }
-  if (failed_with_error) {
-    std::string& events = span.key("events");
-    events += '[';
-    {
-      ObjectWriter event(events);
-      append_unix_nanos(event.key("timeUnixNano"), call.end);
-      event.string("name", "exception");
-      AttributeWriter attributes(event.key("attributes"));
-      attributes.text("exception.type", error_class);
-      attributes.text("exception.message", call.failure->message);
+// What a call's span says, read once from its facts, whatever the encoding.
+struct SpanSource {
+  explicit SpanSource(const CallFacts& call)
+      : call(call),
+        request(call.request),
+        // The answer is read only where the payload carries it (a whole answer, messages logged).
+        response(call.log_messages ? read_response(call.response) : ResponseText{}),
+        success(call.succeeded()),
+        failed_with_error(!success && call.failure),
+        error_class(failed_with_error ? telemetry::exception_class(call.failure->kind, "")
+                                      : std::string()),
+        name(raw_string_member(request.metadata, "generation_name")) {
+    if (const std::optional<TraceParent> caller = parse_traceparent(call.traceparent)) {
+      std::copy(caller->trace_id.begin(), caller->trace_id.end(), trace_id.begin());
+      parent_span_id.emplace();
+      std::copy(caller->span_id.begin(), caller->span_id.end(), parent_span_id->begin());
+    } else {
+      random_hex(trace_id);
     }
-    events += ']';
+    random_hex(span_id);
   }
 
-  AttributeWriter attributes(span.key("attributes"));
+  const CallFacts& call;
+  const RequestText request;
+  const ResponseText response;
+  const bool success;
+  const bool failed_with_error;
+  const std::string error_class;
+  const std::string_view name;    // generation_name's JSON string literal; "": litellm_request
+  std::array<char, 32> trace_id;  // lowercase hex
+  std::array<char, 16> span_id;
+  std::optional<std::array<char, 16>> parent_span_id;  // the caller's span (traceparent)
+};
+
+std::string_view hex_view(std::span<const char> hex) { return {hex.data(), hex.size()}; }
+
+// The ids as protobuf's bytes fields carry them: the hex digits' bytes.
+template <std::size_t Digits>
+std::array<char, Digits / 2> hex_bytes(const std::array<char, Digits>& hex) {
+  const auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::array<char, Digits / 2> bytes;
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>(digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]));
+  return bytes;
+}
+
+// The span's attributes, as LiteLLM's logger sets them, in either encoding.
+template <class Attributes>
+void add_span_attributes(Attributes& attributes, const config::OtelIdentity& identity,
+                         const SpanSource& source) {
+  const CallFacts& call = source.call;
+  const RequestText& request = source.request;
   for (const MetadataField& field : payload_metadata(call, request))
     attributes.text(field.name, field.text, "metadata.");  // JSON text as it is
   std::string hidden_params;
   append_hidden_params(hidden_params, call);
   attributes.text("hidden_params", hidden_params);
-  attributes.number("gen_ai.cost.total_cost", success ? call.cost : 0.0);
+  attributes.number("gen_ai.cost.total_cost", source.success ? call.cost : 0.0);
   attributes.text("gen_ai.request.model", payload_model(call));
   attributes.text("llm.request.type", call.call_type);
   attributes.text("gen_ai.operation.name", call.call_type == "completion"
@@ -464,12 +589,13 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
   }
   attributes.text("llm.is_streaming", call.stream ? "True" : "False");  // LiteLLM's str(bool)
   attributes.text("gen_ai.request.id", call.call_id);
-  if (response.id.empty())
+  if (source.response.id.empty())
     attributes.text("gen_ai.response.id", call.call_id);
   else
-    attributes.string_literal("gen_ai.response.id", response.id);
-  if (!response.model.empty()) attributes.string_literal("gen_ai.response.model", response.model);
-  if (success) {
+    attributes.string_literal("gen_ai.response.id", source.response.id);
+  if (!source.response.model.empty())
+    attributes.string_literal("gen_ai.response.model", source.response.model);
+  if (source.success) {
     const std::int64_t total = call.prompt_tokens + call.completion_tokens;
     attributes.integer("llm.usage.total_tokens", total);
     attributes.integer("gen_ai.usage.total_tokens", total);
@@ -478,15 +604,164 @@ void write_span(std::string& out, const config::OtelIdentity& identity, const Ca
     attributes.integer("gen_ai.usage.input_tokens", call.prompt_tokens);
     attributes.integer("gen_ai.usage.output_tokens", call.completion_tokens);
   }
-  if (failed_with_error) {
+  if (source.failed_with_error) {
     attributes.text("error.code", std::to_string(call.status));
-    attributes.text("error.type", error_class);
+    attributes.text("error.type", source.error_class);
     attributes.text("error.message", call.failure->message);
     if (!call.provider.empty()) attributes.text("error.llm_provider", call.provider);
   }
-  if (call.log_messages) add_messages(attributes, request.input, response.choices);
-  if (identity.langfuse)
-    add_langfuse_attributes(attributes, identity, call, request.metadata, request.input, response);
+  if (call.log_messages) add_messages(attributes, request.input, source.response.choices);
+  if (identity.langfuse) {
+    add_langfuse_attributes(attributes, identity, call, request.metadata, request.input,
+                            source.response);
+  }
+}
+
+void write_json_span(std::string& out, const config::OtelIdentity& identity,
+                     const CallFacts& call) {
+  const SpanSource source(call);
+  ObjectWriter span(out);
+  span.string("traceId", hex_view(source.trace_id));
+  span.string("spanId", hex_view(source.span_id));
+  if (source.parent_span_id) span.string("parentSpanId", hex_view(*source.parent_span_id));
+  if (source.name.empty())
+    span.string("name", "litellm_request");
+  else
+    span.raw("name", source.name);
+  span.integer("kind", kSpanKindServer);
+  append_unix_nanos(span.key("startTimeUnixNano"), call.start);
+  append_unix_nanos(span.key("endTimeUnixNano"), call.end);
+  {
+    ObjectWriter status(span.key("status"));
+    status.integer("code", source.success ? kStatusOk : kStatusError);
+    if (source.failed_with_error) status.string("message", call.failure->message);
+  }
+  if (source.failed_with_error) {
+    std::string& events = span.key("events");
+    events += '[';
+    {
+      ObjectWriter event(events);
+      append_unix_nanos(event.key("timeUnixNano"), call.end);
+      event.string("name", "exception");
+      JsonAttributes attributes(event.key("attributes"));
+      attributes.text("exception.type", source.error_class);
+      attributes.text("exception.message", call.failure->message);
+    }
+    events += ']';
+  }
+  JsonAttributes attributes(span.key("attributes"));
+  add_span_attributes(attributes, identity, source);
+}
+
+// The same span as write_json_span, as the Span message of ScopeSpans.spans.
+void write_proto_span(protobuf::Writer& writer, const config::OtelIdentity& identity,
+                      const CallFacts& call) {
+  const SpanSource source(call);
+  const std::size_t span = writer.begin(field::kSpans);
+  const auto trace_id = hex_bytes(source.trace_id);
+  writer.bytes_field(field::kTraceId, {trace_id.data(), trace_id.size()});
+  const auto span_id = hex_bytes(source.span_id);
+  writer.bytes_field(field::kSpanId, {span_id.data(), span_id.size()});
+  if (source.parent_span_id) {
+    const auto parent = hex_bytes(*source.parent_span_id);
+    writer.bytes_field(field::kParentSpanId, {parent.data(), parent.size()});
+  }
+  if (source.name.empty())
+    writer.bytes_field(field::kName, "litellm_request");
+  else
+    literal_field(writer, field::kName, source.name);
+  writer.varint_field(field::kKind, kSpanKindServer);
+  writer.fixed64_field(field::kStartTime, unix_nanos(call.start));
+  writer.fixed64_field(field::kEndTime, unix_nanos(call.end));
+  {
+    const std::size_t status = writer.begin(field::kStatus);
+    if (source.failed_with_error) writer.bytes_field(field::kStatusMessage, call.failure->message);
+    writer.varint_field(field::kStatusCode, source.success ? kStatusOk : kStatusError);
+    writer.end(status);
+  }
+  if (source.failed_with_error) {
+    const std::size_t event = writer.begin(field::kEvents);
+    writer.fixed64_field(field::kEventTime, unix_nanos(call.end));
+    writer.bytes_field(field::kEventName, "exception");
+    ProtoAttributes attributes(writer, field::kEventAttributes);
+    attributes.text("exception.type", source.error_class);
+    attributes.text("exception.message", call.failure->message);
+    writer.end(event);
+  }
+  ProtoAttributes attributes(writer, field::kAttributes);
+  add_span_attributes(attributes, identity, source);
+  writer.end(span);
+}
+
+template <class Attributes>
+void add_resource_attributes(Attributes& attributes, const config::OtelIdentity& identity) {
+  attributes.text("service.name", identity.service_name);
+  attributes.text("deployment.environment", identity.environment);
+  attributes.text("model_id", identity.service_name);  // LiteLLM's OTEL_MODEL_ID default
+}
+
+std::size_t body_size_hint(const std::vector<const CallFacts*>& calls) {
+  std::size_t size = 256;
+  for (const CallFacts* call : calls) size += payload_size_hint(*call);
+  return size;
+}
+
+std::string json_traces_body(const config::OtelIdentity& identity,
+                             const std::vector<const CallFacts*>& calls) {
+  std::string out;
+  out.reserve(body_size_hint(calls));
+  out += "{\"resourceSpans\":[";
+  {
+    ObjectWriter resource_spans(out);
+    {
+      ObjectWriter resource(resource_spans.key("resource"));
+      JsonAttributes attributes(resource.key("attributes"));
+      add_resource_attributes(attributes, identity);
+    }
+    std::string& scope_spans = resource_spans.key("scopeSpans");
+    scope_spans += '[';
+    {
+      ObjectWriter scope_span(scope_spans);
+      {
+        ObjectWriter scope(scope_span.key("scope"));
+        scope.string("name", identity.tracer_name);
+      }
+      std::string& spans = scope_span.key("spans");
+      spans += '[';
+      for (std::size_t i = 0; i < calls.size(); ++i) {
+        if (i > 0) spans += ',';
+        write_json_span(spans, identity, *calls[i]);
+      }
+      spans += ']';
+    }
+    scope_spans += ']';
+  }
+  out += "]}";
+  return out;
+}
+
+std::string proto_traces_body(const config::OtelIdentity& identity,
+                              const std::vector<const CallFacts*>& calls) {
+  std::string out;
+  out.reserve(body_size_hint(calls));
+  protobuf::Writer writer(out);
+  const std::size_t resource_spans = writer.begin(field::kResourceSpans);
+  {
+    const std::size_t resource = writer.begin(field::kResource);
+    ProtoAttributes attributes(writer, field::kResourceAttributes);
+    add_resource_attributes(attributes, identity);
+    writer.end(resource);
+  }
+  const std::size_t scope_spans = writer.begin(field::kScopeSpans);
+  {
+    const std::size_t scope = writer.begin(field::kScope);
+    writer.bytes_field(field::kScopeName, identity.tracer_name);
+    writer.end(scope);
+  }
+  for (const CallFacts* call : calls) write_proto_span(writer, identity, *call);
+  writer.end(scope_spans);
+  writer.end(resource_spans);
+  return out;
 }
 
 }  // namespace
@@ -509,43 +784,18 @@ std::optional<TraceParent> parse_traceparent(std::string_view header) {
 
 std::string otlp_traces_body(const config::OtelIdentity& identity,
                              const std::vector<const CallFacts*>& calls) {
-  std::string out;
-  std::size_t size = 256;
-  for (const CallFacts* call : calls) size += payload_size_hint(*call);
-  out.reserve(size);
-  out += "{\"resourceSpans\":[";
-  {
-    ObjectWriter resource_spans(out);
-    {
-      ObjectWriter resource(resource_spans.key("resource"));
-      AttributeWriter attributes(resource.key("attributes"));
-      attributes.text("service.name", identity.service_name);
-      attributes.text("deployment.environment", identity.environment);
-      attributes.text("model_id", identity.service_name);  // LiteLLM's OTEL_MODEL_ID default
-    }
-    std::string& scope_spans = resource_spans.key("scopeSpans");
-    scope_spans += '[';
-    {
-      ObjectWriter scope_span(scope_spans);
-      {
-        ObjectWriter scope(scope_span.key("scope"));
-        scope.string("name", identity.tracer_name);
-      }
-      std::string& spans = scope_span.key("spans");
-      spans += '[';
-      for (std::size_t i = 0; i < calls.size(); ++i) {
-        if (i > 0) spans += ',';
-        write_span(spans, identity, *calls[i]);
-      }
-      spans += ']';
-    }
-    scope_spans += ']';
-  }
-  out += "]}";
-  return out;
+  return identity.encoding == config::OtlpEncoding::protobuf ? proto_traces_body(identity, calls)
+                                                             : json_traces_body(identity, calls);
 }
 
-Rejection rejected_spans(std::string_view answer) {
+std::string_view otlp_content_type(const config::OtelIdentity& identity) {
+  return identity.encoding == config::OtlpEncoding::protobuf ? "application/x-protobuf"
+                                                             : "application/json";
+}
+
+namespace {
+
+Rejection json_rejection(std::string_view answer) {
   boost::system::error_code ec;
   const json::value parsed = json::parse(answer, ec);
   if (ec || !parsed.is_object()) return {};
@@ -561,6 +811,33 @@ Rejection rejected_spans(std::string_view answer) {
     }
   }
   return rejection;
+}
+
+Rejection proto_rejection(std::string_view answer) {
+  Rejection rejection;
+  protobuf::Reader response(answer);
+  while (const auto partial = response.next()) {
+    if (partial->number != field::kPartialSuccess ||
+        partial->type != protobuf::WireType::length_delimited)
+      continue;
+    protobuf::Reader fields(partial->bytes);
+    while (const auto member = fields.next()) {
+      if (member->number == field::kRejectedSpans && member->type == protobuf::WireType::varint)
+        rejection.spans = static_cast<std::int64_t>(member->value);
+      else if (member->number == field::kErrorMessage &&
+               member->type == protobuf::WireType::length_delimited)
+        rejection.message = std::string(member->bytes);
+    }
+    if (fields.broken()) return {};
+  }
+  return response.broken() ? Rejection{} : rejection;
+}
+
+}  // namespace
+
+Rejection rejected_spans(std::string_view answer, config::OtlpEncoding encoding) {
+  return encoding == config::OtlpEncoding::protobuf ? proto_rejection(answer)
+                                                    : json_rejection(answer);
 }
 
 }  // namespace llmux::callbacks

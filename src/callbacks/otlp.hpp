@@ -1,9 +1,10 @@
-// OpenTelemetry traces as LiteLLM's `otel` callback exports them, encoded as OTLP/HTTP JSON (the
-// protobuf JSON mapping of ExportTraceServiceRequest: hex ids, Unix nanoseconds as strings,
-// integer enums). One span per call, named as LiteLLM names its request span, carrying its
-// gen_ai.* / llm.* / metadata.* attributes (the metadata.* ones are the StandardLoggingPayload's
-// `metadata` members); a call whose request came with a W3C `traceparent` is a child of the
-// caller's span. Written from the call's facts, without the payload's text.
+// OpenTelemetry traces as LiteLLM's `otel` callback exports them: an ExportTraceServiceRequest
+// in protobuf's binary encoding, or in OTLP/HTTP's JSON (the protobuf JSON mapping: hex ids, Unix
+// nanoseconds as strings, integer enums), the same spans either way. One span per call, named as
+// LiteLLM names its request span, carrying its gen_ai.* / llm.* / metadata.* attributes (the
+// metadata.* ones are the StandardLoggingPayload's `metadata` members); a call whose request came
+// with a W3C `traceparent` is a child of the caller's span. Written from the call's facts, without
+// the payload's text.
 #pragma once
 
 #include "callbacks/payload.hpp"
@@ -26,16 +27,20 @@ struct TraceParent {
 // nullopt for an absent or invalid header (the call then starts a trace of its own).
 std::optional<TraceParent> parse_traceparent(std::string_view header);
 
-// The ExportTraceServiceRequest of these calls: one resource, one scope, one span per call.
+// The ExportTraceServiceRequest of these calls, in the identity's encoding: one resource, one
+// scope, one span per call.
 std::string otlp_traces_body(const config::OtelIdentity& identity,
                              const std::vector<const CallFacts*>& calls);
+// Its Content-Type.
+std::string_view otlp_content_type(const config::OtelIdentity& identity);
 
 // How many spans a collector's answer (ExportTraceServiceResponse) says it rejected, and why:
-// partialSuccess.rejectedSpans and errorMessage; 0 for a full success or an unreadable answer.
+// partialSuccess.rejectedSpans and errorMessage, in the encoding the request was sent in (a
+// collector answers in it); 0 for a full success or an unreadable answer.
 struct Rejection {
   std::int64_t spans = 0;
   std::string message;
 };
-Rejection rejected_spans(std::string_view answer);
+Rejection rejected_spans(std::string_view answer, config::OtlpEncoding encoding);
 
 }  // namespace llmux::callbacks

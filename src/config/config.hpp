@@ -180,10 +180,14 @@ struct RouterSettings {
 // with the top-level callback_settings and the environment (docs/OBSERVABILITY.md). Each is a
 // destination for every call's StandardLoggingPayload.
 // The OpenTelemetry resource and scope of the spans an `otel` callback exports.
+// How OTLP/HTTP bodies are encoded (OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or http/json).
+enum class OtlpEncoding { protobuf, json };
+
 struct OtelIdentity {
-  std::string service_name = "litellm";    // OTEL_SERVICE_NAME
-  std::string environment = "production";  // OTEL_ENVIRONMENT_NAME: deployment.environment
-  std::string tracer_name = "litellm";     // OTEL_TRACER_NAME: the instrumentation scope
+  std::string service_name = "litellm";            // OTEL_SERVICE_NAME
+  std::string environment = "production";          // OTEL_ENVIRONMENT_NAME: deployment.environment
+  std::string tracer_name = "litellm";             // OTEL_TRACER_NAME: the instrumentation scope
+  OtlpEncoding encoding = OtlpEncoding::protobuf;  // LiteLLM's HTTP exporter sends protobuf
   // langfuse_otel: spans also carry LiteLLM's langfuse.* attributes; LANGFUSE_TRACING_ENVIRONMENT
   // is their langfuse.environment ("" for none).
   bool langfuse = false;
@@ -200,6 +204,8 @@ struct LoggingCallback {
   OtelIdentity otel;       // otel only
   std::string public_key;  // langfuse, langfuse_otel: LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY
   std::string secret_key;
+  // otel: OTEL_EXPORTER_OTLP_TIMEOUT, how long one POST may take; nullopt: the exporter's.
+  std::optional<std::chrono::milliseconds> timeout;
   bool on_success = false;
   bool on_failure = false;
 };

@@ -925,39 +925,67 @@ class Loader {
     return callback;
   }
 
-  // LiteLLM's OpenTelemetry logger, configured from the environment as LiteLLM reads it: the
-  // endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, else OTEL_ENDPOINT, normalised to its /v1/traces
-  // path; headers from OTEL_EXPORTER_OTLP_HEADERS, else OTEL_HEADERS; the exporter from
-  // OTEL_EXPORTER_OTLP_PROTOCOL, else OTEL_EXPORTER. Spans go as OTLP/HTTP JSON only.
+  // The first of these variables that is set and not empty; "" when none is.
+  std::string first_set(std::initializer_list<std::string_view> names) {
+    for (const std::string_view name : names) {
+      std::string value = lookup(std::string(name)).value_or("");
+      if (!value.empty()) return value;
+    }
+    return {};
+  }
+
+  // LiteLLM's OpenTelemetry logger, configured from the environment as LiteLLM reads it, with
+  // the OTLP specification's per-signal names first: the endpoint from
+  // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT, else
+  // OTEL_ENDPOINT, normalised to its /v1/traces path; headers from OTEL_EXPORTER_OTLP_HEADERS,
+  // else OTEL_HEADERS; the exporter from OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else
+  // OTEL_EXPORTER_OTLP_PROTOCOL, else OTEL_EXPORTER; each POST's time limit from
+  // OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds). LiteLLM's
+  // HTTP exporter sends protobuf whatever its name says; llmux sends JSON when http/json asks for
+  // it, as the OTLP specification reads it.
   std::optional<LoggingCallback> otel_callback(const ListedCallback& listed) {
     LoggingCallback callback{.kind = LoggingCallback::Kind::otel,
                              .name = listed.name,
                              .on_success = true,
                              .on_failure = true};
-    std::string endpoint = lookup("OTEL_EXPORTER_OTLP_ENDPOINT").value_or("");
-    if (endpoint.empty()) endpoint = lookup("OTEL_ENDPOINT").value_or("");
-    std::string exporter = lookup("OTEL_EXPORTER_OTLP_PROTOCOL").value_or("");
-    if (exporter.empty()) exporter = lookup("OTEL_EXPORTER").value_or("");
-    if (exporter == "http/protobuf" || exporter == "grpc" || exporter == "otlp_grpc") {
+    const std::string signal_endpoint = first_set({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"});
+    const std::string endpoint = signal_endpoint.empty()
+                                     ? first_set({"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_ENDPOINT"})
+                                     : signal_endpoint;
+    const std::string exporter = first_set(
+        {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER"});
+    if (exporter == "grpc" || exporter == "otlp_grpc") {
       problem(listed.field, "callback \"" + listed.name + "\": the OTLP exporter \"" + exporter +
-                                "\" is not supported; llmux exports OTLP over HTTP with JSON only "
-                                "(OTEL_EXPORTER_OTLP_PROTOCOL=http/json)");
+                                "\" is not supported; llmux exports OTLP over HTTP "
+                                "(OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json)");
       return std::nullopt;
     }
-    if (!exporter.empty() && exporter != "http/json" && exporter != "otlp_http" &&
-        !(exporter == "console" && !endpoint.empty())) {
+    if (!exporter.empty() && exporter != "http/protobuf" && exporter != "http/json" &&
+        exporter != "otlp_http" && !(exporter == "console" && !endpoint.empty())) {
       warn(listed.field, "callback \"" + listed.name + "\": exporter \"" +
                              exporter.substr(0, kMaxEchoedChars) +
-                             "\" is not implemented (llmux exports OTLP/HTTP JSON); ignored");
+                             "\" is not implemented (llmux exports OTLP over HTTP); ignored");
       return std::nullopt;
     }
     if (!endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
       warn(listed.field, "callback \"" + listed.name +
-                             "\": OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_ENDPOINT must be an http(s) "
-                             "URL; ignored");
+                             "\": OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT "
+                             "or OTEL_ENDPOINT must be an http(s) URL; ignored");
       return std::nullopt;
     }
-    callback.endpoint = traces_endpoint(endpoint);
+    if (exporter == "http/json") callback.otel.encoding = OtlpEncoding::json;
+    callback.endpoint = signal_endpoint.empty() ? traces_endpoint(endpoint) : endpoint;
+    const std::string timeout =
+        first_set({"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"});
+    if (!timeout.empty()) {
+      const std::optional<long long> millis = parse_integer(timeout);
+      if (millis && *millis > 0)
+        callback.timeout = std::chrono::milliseconds(*millis);
+      else
+        warn(listed.field, "callback \"" + listed.name +
+                               "\": OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of "
+                               "milliseconds; using the default");
+    }
     std::string headers = lookup("OTEL_EXPORTER_OTLP_HEADERS").value_or("");
     if (headers.empty()) headers = lookup("OTEL_HEADERS").value_or("");
     callback.headers = header_list(headers, true);

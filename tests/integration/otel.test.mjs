@@ -1,11 +1,13 @@
-// LiteLLM's OpenTelemetry callback (`otel`): one span per call, exported as OTLP/HTTP JSON to a
-// collector started by the test (tests/support/otlp_collector.mjs), configured from the
-// environment as LiteLLM reads it; a call made with a W3C traceparent continues the caller's
+// LiteLLM's OpenTelemetry callback (`otel`): one span per call, exported over OTLP/HTTP as
+// protobuf (LiteLLM's otlp_http) or JSON (http/json) to a collector started by the test
+// (tests/support/otlp_collector.mjs, which decodes protobuf with protobufjs and the official
+// definitions), configured from the environment as LiteLLM reads it; a call made with a W3C traceparent continues the caller's
 // trace. A collector that fails is retried as OTLP asks, a partial success is counted, and one
 // that is down costs the requests nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
 
 import { startStack, metricValue, postJson, kHello, kMasterKey, kUpstreamKey } from '../support/stack.mjs';
 import { metricReaches } from '../support/assertions.mjs';
@@ -27,14 +29,19 @@ function otelEnv(endpoint, extra = {}) {
 // Nanoseconds since the epoch, as OTLP writes them, of a Date.now() reading.
 const nanos = (millis) => BigInt(millis) * 1_000_000n;
 
-test('otel exports one span per call over OTLP/HTTP JSON, a child of the caller\'s traceparent', async () => {
+// LiteLLM's HTTP exporter names, and the encoding each is sent in.
+const kProtocols = [['otlp_http', 'protobuf'], ['http/json', 'json']];
+
+for (const [protocol, encoding] of kProtocols) test(`otel exports one span per call over OTLP/HTTP (${protocol}: ${encoding}), a child of the caller's traceparent`, async () => {
   const collector = await startOtlpCollector();
   const database = await kEngines[0].open();
   const stack = await startStack({
     dir: database.dir,
     generalSettings: { database_url: database.url },
     litellmSettings: { callbacks: ['otel'] },
-    env: otelEnv(collector.url, { OTEL_HEADERS: `Authorization=Bearer%20${kOtelToken}`, OTEL_SERVICE_NAME: 'llmux-test' }),
+    env: otelEnv(collector.url, {
+      OTEL_EXPORTER: protocol, OTEL_HEADERS: `Authorization=Bearer%20${kOtelToken}`, OTEL_SERVICE_NAME: 'llmux-test',
+    }),
   });
   try {
     const key = await generateKey(stack.url, { key_alias: 'ci-key' });
@@ -55,6 +62,7 @@ test('otel exports one span per call over OTLP/HTTP JSON, a child of the caller\
     await collector.until((c) => c.spans().length === 2);
     for (const request of collector.requests) {
       assert.equal(request.problem, null);
+      assert.equal(request.encoding, encoding);
       assert.equal(request.path, '/v1/traces');
       assert.equal(request.headers.authorization, `Bearer ${kOtelToken}`);  // percent-decoded
     }
@@ -100,8 +108,8 @@ test('otel exports one span per call over OTLP/HTTP JSON, a child of the caller\
     assert.equal(failure.attributes['metadata.user_api_key_hash'], sha256(kMasterKey));
 
     // No key, and not the collector's own token, in what the collector received.
-    for (const { body } of collector.requests) {
-      for (const secret of [kMasterKey, kUpstreamKey, key.key, kOtelToken]) assert.equal(body.includes(secret), false);
+    for (const { bytes } of collector.requests) {
+      for (const secret of [kMasterKey, kUpstreamKey, key.key, kOtelToken]) assert.equal(bytes.includes(secret), false);
     }
     await metricReaches(stack.url, delivered, 2);
     assert.equal(await metricValue(stack.url, failures), 0);
@@ -134,16 +142,19 @@ test('with turn_off_message_logging the spans carry no prompt or completion', as
   }
 });
 
-test('a collector answering 503 is retried with the same body; a partial success is counted as failed', async () => {
+for (const [protocol, encoding] of kProtocols) test(`a collector answering 503 is retried with the same body; a partial success is counted as failed (${encoding})`, async () => {
   const collector = await startOtlpCollector({ plan: [503, 'ok', 'partial'] });
-  const stack = await startStack({ litellmSettings: { callbacks: ['otel'] }, env: otelEnv(collector.url) });
+  const stack = await startStack({
+    litellmSettings: { callbacks: ['otel'] }, env: otelEnv(collector.url, { OTEL_EXPORTER: protocol }),
+  });
   try {
     const first = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
     assert.equal(first.status, 200);
     await first.json();
     await collector.until((c) => c.requests.length === 2);
     assert.equal(collector.requests[0].status, 503);
-    assert.equal(collector.requests[1].body, collector.requests[0].body);
+    assert.equal(collector.requests[1].encoding, encoding);
+    assert.ok(collector.requests[1].bytes.equals(collector.requests[0].bytes));
     await metricReaches(stack.url, delivered, 1);
 
     const second = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
@@ -157,6 +168,75 @@ test('a collector answering 503 is retried with the same body; a partial success
   } finally {
     await stack.stop();
     await collector.close();
+  }
+});
+
+test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is, over the generic endpoint', async () => {
+  const collector = await startOtlpCollector({ path: '/custom/traces' });
+  const stack = await startStack({
+    litellmSettings: { callbacks: ['otel'] },
+    env: {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/traces`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+    },
+  });
+  try {
+    const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+    assert.equal(response.status, 200);
+    await response.json();
+    await collector.until((c) => c.spans().length === 1);
+    assert.equal(collector.requests[0].problem, null);
+    assert.equal(collector.requests[0].path, '/custom/traces');
+  } finally {
+    await stack.stop();
+    await collector.close();
+  }
+});
+
+test('a collector\'s Retry-After is waited before the retry', async () => {
+  const collector = await startOtlpCollector({ plan: [{ status: 503, retryAfter: 2 }, 'ok'] });
+  const stack = await startStack({ litellmSettings: { callbacks: ['otel'] }, env: otelEnv(collector.url) });
+  try {
+    const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+    assert.equal(response.status, 200);
+    await response.json();
+    await collector.until((c) => c.spans().length === 1);
+    const [refused, accepted] = collector.requests;
+    assert.equal(refused.status, 503);
+    assert.equal(accepted.problem, null);
+    // The backoff alone would retry after 250 ms.
+    assert.ok(accepted.at - refused.at >= 2000, `retried after ${accepted.at - refused.at} ms`);
+    await metricReaches(stack.url, delivered, 1);
+  } finally {
+    await stack.stop();
+    await collector.close();
+  }
+});
+
+test('OTEL_EXPORTER_OTLP_TIMEOUT bounds each POST to a collector that never answers', async () => {
+  const connections = [];
+  const silent = createServer((socket) => {  // reads the request, never answers
+    connections.push(socket);
+    socket.on('error', () => {});
+    socket.resume();
+  });
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const stack = await startStack({
+    litellmSettings: { callbacks: ['otel'] },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${silent.address().port}`, OTEL_EXPORTER_OTLP_TIMEOUT: '300' },
+  });
+  try {
+    const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello });
+    assert.equal(response.status, 200);
+    await response.json();
+    // Three attempts of 300 ms each, not of the default 10 s.
+    await metricReaches(stack.url, failures, 1);
+    assert.equal(connections.length, 3);
+    assert.match(stack.gateway.stderr(), /callback otel: 1 payloads not delivered/);
+  } finally {
+    await stack.stop();
+    for (const socket of connections) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   }
 });
 
@@ -178,20 +258,20 @@ test('a collector that is down costs the requests nothing: its spans are counted
   }
 });
 
-test('an OTLP protocol other than http/json is refused at startup with a clear problem', async () => {
+test('OTLP over gRPC is refused at startup with a clear problem', async () => {
   let stack;
   try {
     stack = await startStack({
       litellmSettings: { callbacks: ['otel'] },
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
     });
   } catch (error) {
     assert.match(error.message,
-      /callback "otel": the OTLP exporter "http\/protobuf" is not supported; llmux exports OTLP over HTTP with JSON only/);
+      /callback "otel": the OTLP exporter "grpc" is not supported; llmux exports OTLP over HTTP \(OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf or http\/json\)/);
     return;
   }
   await stack.stop();
-  assert.fail('llmux started with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf');
+  assert.fail('llmux started with OTEL_EXPORTER_OTLP_PROTOCOL=grpc');
 });
 
 test('langfuse_otel posts the otel spans to Langfuse\'s OTLP endpoint with Basic auth and Langfuse\'s attributes', async () => {
@@ -218,9 +298,10 @@ test('langfuse_otel posts the otel spans to Langfuse\'s OTLP endpoint with Basic
     await collector.until((c) => c.spans().length === 1);
     const [request] = collector.requests;
     assert.equal(request.problem, null);
+    assert.equal(request.encoding, 'protobuf');  // as LiteLLM's exporter sends it
     assert.equal(request.path, '/api/public/otel/v1/traces');  // LANGFUSE_OTEL_HOST wins over LANGFUSE_HOST
     assert.equal(request.headers.authorization, `Basic ${Buffer.from(`${kPublic}:${kSecret}`).toString('base64')}`);
-    assert.equal(request.body.includes(kSecret), false);
+    assert.equal(request.bytes.includes(kSecret), false);
     const { attributes, name } = collector.spans()[0];
     assert.equal(name, 'triage');
     assert.equal(attributes['gen_ai.request.id'], okId);  // the otel callback's attributes, and Langfuse's:

@@ -1,9 +1,45 @@
-// A loopback OpenTelemetry collector speaking OTLP/HTTP with JSON encoding (POST /v1/traces): it
-// checks each ExportTraceServiceRequest against OTLP's JSON mapping (lowerCamelCase keys, hex
-// ids of the right length, Unix nanoseconds as decimal strings, integer enums, one AnyValue
-// field per attribute) and answers each request as its plan says: 'ok' (200 {}), 'partial'
-// (200 with partialSuccess rejecting every span of the request) or an HTTP status such as 503.
+// A loopback OpenTelemetry collector speaking OTLP/HTTP (POST /v1/traces) in both encodings: a
+// protobuf body (application/x-protobuf) is decoded with protobufjs and the official
+// opentelemetry-proto definitions (the static code the OpenTelemetry JS SDK generates from them)
+// and turned into OTLP's JSON mapping; a JSON body (application/json) is parsed. Either way it
+// checks the ExportTraceServiceRequest against that mapping (lowerCamelCase keys, hex ids of the
+// right length, Unix nanoseconds as decimal strings, integer enums, one AnyValue field per
+// attribute) and answers, in the request's encoding, as its plan says: 'ok' (200, an empty
+// ExportTraceServiceResponse), 'partial' (200 with partialSuccess rejecting every span of the
+// request), an HTTP status such as 503, or { status, retryAfter } (a status with a Retry-After
+// header of that many seconds).
+import { createRequire } from 'node:module';
 import { startRecorder } from './recorder.mjs';
+
+const require = createRequire(import.meta.url);
+const { ExportTraceServiceRequest, ExportTraceServiceResponse } =
+  require('@opentelemetry/otlp-transformer/build/src/generated/root.js').opentelemetry.proto.collector.trace.v1;
+
+const kProtobuf = 'application/x-protobuf';
+
+// A protobuf body as OTLP's JSON mapping: protobufjs's object form (lowerCamelCase, 64-bit
+// integers as decimal strings, enums as numbers, fields left unset absent), ids as hex. Throws on
+// a body that is not an ExportTraceServiceRequest's bytes, or that holds fields the definitions
+// do not have (they would be dropped when it is encoded again).
+function decodeProtobuf(bytes) {
+  const message = ExportTraceServiceRequest.decode(bytes);
+  if (ExportTraceServiceRequest.encode(message).finish().length !== bytes.length) {
+    throw new Error('fields the definitions do not have');
+  }
+  const request = ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number, bytes: String });
+  const hex = (base64) => Buffer.from(base64, 'base64').toString('hex');
+  for (const span of (request.resourceSpans ?? []).flatMap((r) => r.scopeSpans ?? []).flatMap((s) => s.spans ?? [])) {
+    for (const id of ['traceId', 'spanId', 'parentSpanId']) {
+      if (span[id] !== undefined) span[id] = hex(span[id]);
+    }
+  }
+  return request;
+}
+
+function answerBody(encoding, partialSuccess) {
+  if (encoding === 'json') return partialSuccess ? { partialSuccess } : {};
+  return ExportTraceServiceResponse.encode({ partialSuccess }).finish();
+}
 
 const kAnyValueFields = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'];
 
@@ -61,29 +97,33 @@ export async function startOtlpCollector({ plan = ['ok'], path = '/v1/traces' } 
       const answer = plan[Math.min(index, plan.length - 1)];
       record.answer = answer;
       record.problem = null;
+      const contentType = record.headers['content-type'] ?? '';
+      record.encoding = contentType === kProtobuf ? 'protobuf' : 'json';
       let parsed;
       try {
-        parsed = JSON.parse(record.body);
-      } catch {
-        record.problem = 'not JSON';
+        parsed = record.encoding === 'protobuf' ? decodeProtobuf(record.bytes) : JSON.parse(record.body);
+      } catch (error) {
+        record.problem = `not ${record.encoding}: ${error.message}`;
       }
       if (record.method !== 'POST' || record.path !== path) record.problem = `${record.method} ${record.path}`;
-      else if (!/^application\/json/.test(record.headers['content-type'] ?? '')) record.problem = 'not application/json';
+      else if (record.encoding === 'json' && !/^application\/json/.test(contentType)) record.problem = `content-type ${contentType}`;
       else record.problem ??= mappingProblem(parsed);
       record.request = parsed;
       const spanCount = record.problem ? 0 : parsed.resourceSpans.flatMap((r) => r.scopeSpans).flatMap((s) => s.spans ?? []).length;
       let status = 200;
-      let answerBody = {};
+      let reply = answerBody(record.encoding);
       if (record.problem) {
         status = 400;
-        answerBody = { code: 3, message: record.problem };  // a google.rpc.Status
+        reply = { code: 3, message: record.problem };  // a google.rpc.Status, as JSON
       } else if (answer === 'partial') {
-        answerBody = { partialSuccess: { rejectedSpans: String(spanCount), errorMessage: 'spans too old' } };
-      } else if (typeof answer === 'number') {
-        status = answer;
-        answerBody = { code: 14, message: 'unavailable' };
+        const rejectedSpans = record.encoding === 'json' ? String(spanCount) : spanCount;
+        reply = answerBody(record.encoding, { rejectedSpans, errorMessage: 'spans too old' });
+      } else if (answer !== 'ok') {
+        status = answer.status ?? answer;
+        reply = { code: 14, message: 'unavailable' };
       }
-      return { status, body: answerBody };
+      const headers = answer.retryAfter === undefined ? {} : { 'retry-after': String(answer.retryAfter) };
+      return { status, body: reply, contentType: kProtobuf, headers };
     },
   });
   const collector = {

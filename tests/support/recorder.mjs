@@ -4,8 +4,10 @@ import { createServer } from 'node:http';
 import { scaled } from './time_scale.mjs';
 
 // statuses: answered in turn, the last one repeated. body: the answer's JSON. respond, when given,
-// decides each answer instead: respond(record, index) returns { status, body } and may add to the
-// record (a mock of a documented wire format checks the request there).
+// decides each answer instead: respond(record, index) returns { status, body } (body: JSON, or a
+// Buffer sent as it is with contentType; headers: more headers) and may add to the record (a mock
+// of a documented wire format checks the request there). record.body is the request's text,
+// record.bytes its bytes, record.at the time (Date.now()) it had arrived whole.
 export async function startRecorder({ statuses = [200], body = {}, respond } = {}) {
   const requests = [];
   const waiters = [];
@@ -16,16 +18,20 @@ export async function startRecorder({ statuses = [200], body = {}, respond } = {
     request.on('end', () => {
       const record = {
         method: request.method, path: request.url, headers: request.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        bytes: Buffer.concat(chunks), at: Date.now(),
       };
+      record.body = record.bytes.toString('utf8');
       const index = answered++;
       const answer = respond
         ? respond(record, index)
         : { status: statuses[Math.min(index, statuses.length - 1)], body };
       record.status = answer.status;
       requests.push(record);
-      response.writeHead(answer.status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(answer.body));
+      const binary = Buffer.isBuffer(answer.body);
+      response.writeHead(answer.status, {
+        'content-type': binary ? answer.contentType : 'application/json', ...answer.headers,
+      });
+      response.end(binary ? answer.body : JSON.stringify(answer.body));
       for (const waiter of [...waiters]) {
         if (waiter.done()) {
           waiters.splice(waiters.indexOf(waiter), 1);

@@ -1,9 +1,12 @@
 #include "callbacks/otlp.hpp"
 
+#include "callbacks/protobuf_wire.hpp"
+
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <bit>
 #include <map>
 
 namespace llmux::callbacks {
@@ -45,7 +48,8 @@ struct Fixture {
   }
 
   CallFacts call;
-  config::OtelIdentity identity{.service_name = "gateway", .tracer_name = "tracer"};
+  config::OtelIdentity identity{
+      .service_name = "gateway", .tracer_name = "tracer", .encoding = config::OtlpEncoding::json};
 };
 
 // A span's attributes by key, each as its AnyValue.
@@ -269,15 +273,212 @@ TEST(Traceparent, OnlyAWellFormedHeaderIsTaken) {
   }
 }
 
+// OTLP's protobuf messages read back into OTLP's JSON mapping, by the field numbers of
+// opentelemetry-proto's trace.proto and common.proto (the integration tests decode the bodies
+// with protobufjs and the official definitions; this checks the encodings against each other).
+using protobuf::Field;
+using protobuf::Reader;
+
+template <class Visit>
+void for_each_field(std::string_view message, Visit&& visit) {
+  Reader reader(message);
+  while (const auto field = reader.next()) visit(*field);
+  EXPECT_FALSE(reader.broken());
+}
+
+std::string hex(std::string_view bytes) {
+  std::string text;
+  for (const char byte : bytes) {
+    constexpr char kDigits[] = "0123456789abcdef";
+    text += kDigits[static_cast<unsigned char>(byte) >> 4];
+    text += kDigits[static_cast<unsigned char>(byte) & 0xf];
+  }
+  return text;
+}
+
+json::value any_value_of(std::string_view message) {
+  json::object value;
+  for_each_field(message, [&](const Field& field) {
+    if (field.number == 1) value["stringValue"] = field.bytes;
+    if (field.number == 2) value["boolValue"] = field.value != 0;
+    if (field.number == 3)
+      value["intValue"] = std::to_string(static_cast<std::int64_t>(field.value));
+    if (field.number == 4) value["doubleValue"] = std::bit_cast<double>(field.value);
+  });
+  return value;
+}
+
+json::value key_value_of(std::string_view message) {
+  json::object attribute;
+  for_each_field(message, [&](const Field& field) {
+    if (field.number == 1) attribute["key"] = field.bytes;
+    if (field.number == 2) attribute["value"] = any_value_of(field.bytes);
+  });
+  return attribute;
+}
+
+json::value span_of(std::string_view message) {
+  json::object span;
+  const auto add_to = [&](json::object& object, std::string_view name, json::value value) {
+    if (!object.contains(name)) object[name] = json::array();
+    object[name].as_array().push_back(std::move(value));
+  };
+  for_each_field(message, [&](const Field& field) {
+    switch (field.number) {
+      case 1: span["traceId"] = hex(field.bytes); break;
+      case 2: span["spanId"] = hex(field.bytes); break;
+      case 4: span["parentSpanId"] = hex(field.bytes); break;
+      case 5: span["name"] = field.bytes; break;
+      case 6: span["kind"] = field.value; break;
+      case 7: span["startTimeUnixNano"] = std::to_string(field.value); break;
+      case 8: span["endTimeUnixNano"] = std::to_string(field.value); break;
+      case 9: add_to(span, "attributes", key_value_of(field.bytes)); break;
+      case 11: {
+        json::object event;
+        for_each_field(field.bytes, [&](const Field& member) {
+          if (member.number == 1) event["timeUnixNano"] = std::to_string(member.value);
+          if (member.number == 2) event["name"] = member.bytes;
+          if (member.number == 3) add_to(event, "attributes", key_value_of(member.bytes));
+        });
+        add_to(span, "events", std::move(event));
+        break;
+      }
+      case 15: {
+        json::object status;
+        for_each_field(field.bytes, [&](const Field& member) {
+          if (member.number == 2) status["message"] = member.bytes;
+          if (member.number == 3) status["code"] = member.value;
+        });
+        span["status"] = std::move(status);
+        break;
+      }
+      default: ADD_FAILURE() << "span field " << field.number;
+    }
+  });
+  return span;
+}
+
+json::object request_of(std::string_view body) {
+  json::object resource_spans;
+  for_each_field(body, [&](const Field& outer) {
+    ASSERT_EQ(outer.number, 1);  // resource_spans
+    for_each_field(outer.bytes, [&](const Field& field) {
+      if (field.number == 1) {  // resource
+        json::array attributes;
+        for_each_field(field.bytes, [&](const Field& attribute) {
+          attributes.push_back(key_value_of(attribute.bytes));
+        });
+        resource_spans["resource"] = json::object{{"attributes", std::move(attributes)}};
+      } else if (field.number == 2) {  // scope_spans
+        json::object scope_spans{{"spans", json::array()}};
+        for_each_field(field.bytes, [&](const Field& member) {
+          if (member.number == 1) {
+            for_each_field(member.bytes, [&](const Field& scope) {
+              if (scope.number == 1) scope_spans["scope"] = json::object{{"name", scope.bytes}};
+            });
+          } else if (member.number == 2) {
+            scope_spans["spans"].as_array().push_back(span_of(member.bytes));
+          }
+        });
+        resource_spans["scopeSpans"] = json::array{std::move(scope_spans)};
+      }
+    });
+  });
+  return json::object{{"resourceSpans", json::array{std::move(resource_spans)}}};
+}
+
+// The spans of a request without their random ids (drawn anew for each body), each double as a
+// double (JSON writes a whole one, such as a failed call's cost, as 0).
+json::object without_ids(json::object request) {
+  for (json::value& span :
+       request["resourceSpans"].at(0).at("scopeSpans").at(0).at("spans").as_array()) {
+    json::object& fields = span.as_object();
+    if (!fields.contains("parentSpanId")) fields.erase("traceId");
+    fields.erase("spanId");
+    for (json::value& attribute : fields["attributes"].as_array()) {
+      if (json::value* number = attribute.at("value").as_object().if_contains("doubleValue"))
+        *number = number->to_number<double>();
+    }
+  }
+  return request;
+}
+
+TEST(OtlpProtobuf, TheSameSpansAsTheJsonBodyInProtobufsBinaryEncoding) {
+  Fixture fixture;
+  CallFacts failed = fixture.call;
+  failed.status = 429;
+  failed.response.clear();
+  failed.failure = make_error(ErrorKind::rate_limited, "slow \"down\" \u00e9");
+  CallFacts odd = fixture.call;  // escapes, numbers, booleans, a caller's trace
+  odd.traceparent = kTraceparent;
+  odd.request = R"({"messages":[{"role":"user","content":"caf\u00e9 \"q\""}],
+    "max_tokens":20,"temperature":1e-1,"top_p":-2,"user":"caf\u00e9",
+    "metadata":{"generation_name":"tri\"age","mask_input":true,"tags":["a"],"n":12345678901}})";
+  for (const bool langfuse : {false, true}) {
+    fixture.identity.langfuse = langfuse;
+    const std::vector<const CallFacts*> calls{&fixture.call, &failed, &odd};
+    config::OtelIdentity as_json = fixture.identity;
+    config::OtelIdentity as_protobuf = fixture.identity;
+    as_protobuf.encoding = config::OtlpEncoding::protobuf;
+    const json::object from_json = json::parse(otlp_traces_body(as_json, calls)).as_object();
+    const std::string body = otlp_traces_body(as_protobuf, calls);
+    const json::object from_protobuf = request_of(body);
+    EXPECT_EQ(without_ids(from_protobuf), without_ids(from_json)) << json::serialize(from_protobuf);
+    const json::array& spans =
+        from_protobuf.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").as_array();
+    ASSERT_EQ(spans.size(), 3u);
+    EXPECT_EQ(spans[0].at("traceId").as_string().size(), 32u);  // 16 bytes
+    EXPECT_EQ(spans[0].at("spanId").as_string().size(), 16u);   // 8 bytes
+    EXPECT_EQ(spans[2].at("traceId"), "0af7651916cd43dd8448eb211c80319c");
+    EXPECT_EQ(spans[2].at("parentSpanId"), "b7ad6b7169203331");
+    EXPECT_EQ(spans[2].at("name"), "tri\"age");
+    EXPECT_EQ(body.find("sk-client-secret"), std::string::npos);
+  }
+  EXPECT_EQ(otlp_content_type(fixture.identity), "application/json");
+  fixture.identity.encoding = config::OtlpEncoding::protobuf;
+  EXPECT_EQ(otlp_content_type(fixture.identity), "application/x-protobuf");
+}
+
+TEST(OtlpProtobuf, ALongMessageHasItsLengthWrittenInFullBeforeIt) {
+  for (const std::size_t size : {0u, 127u, 128u, 16383u, 16384u, 3'000'000u}) {
+    std::string out;
+    protobuf::Writer writer(out);
+    const std::size_t outer = writer.begin(1);
+    writer.bytes_field(2, std::string(size, 'x'));
+    writer.end(outer);
+    Reader reader(out);
+    const auto field = reader.next();
+    ASSERT_TRUE(field);
+    EXPECT_EQ(field->number, 1);
+    Reader inner(field->bytes);
+    const auto text = inner.next();
+    ASSERT_TRUE(text);
+    EXPECT_EQ(text->bytes, std::string(size, 'x'));
+    EXPECT_FALSE(reader.next());
+    EXPECT_FALSE(reader.broken());
+  }
+}
+
 TEST(OtlpAnswer, APartialSuccessCountsItsRejectedSpans) {
-  const Rejection rejection =
-      rejected_spans(R"({"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}})");
+  const auto json_encoding = config::OtlpEncoding::json;
+  const Rejection rejection = rejected_spans(
+      R"({"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}})", json_encoding);
   EXPECT_EQ(rejection.spans, 2);
   EXPECT_EQ(rejection.message, "too old");
-  EXPECT_EQ(rejected_spans(R"({"partialSuccess":{"rejectedSpans":3}})").spans, 3);
-  EXPECT_EQ(rejected_spans("{}").spans, 0);
-  EXPECT_EQ(rejected_spans("").spans, 0);
-  EXPECT_EQ(rejected_spans("not json").spans, 0);
+  EXPECT_EQ(rejected_spans(R"({"partialSuccess":{"rejectedSpans":3}})", json_encoding).spans, 3);
+  EXPECT_EQ(rejected_spans("{}", json_encoding).spans, 0);
+  EXPECT_EQ(rejected_spans("", json_encoding).spans, 0);
+  EXPECT_EQ(rejected_spans("not json", json_encoding).spans, 0);
+
+  // ExportTraceServiceResponse{partial_success: {rejected_spans: 300, error_message: "too old"}}
+  const auto protobuf_encoding = config::OtlpEncoding::protobuf;
+  const std::string answer("\x0a\x0c\x08\xac\x02\x12\x07too old", 14);
+  const Rejection binary = rejected_spans(answer, protobuf_encoding);
+  EXPECT_EQ(binary.spans, 300);
+  EXPECT_EQ(binary.message, "too old");
+  EXPECT_EQ(rejected_spans("", protobuf_encoding).spans, 0);                   // a full success
+  EXPECT_EQ(rejected_spans(answer.substr(0, 5), protobuf_encoding).spans, 0);  // cut short
+  EXPECT_EQ(rejected_spans("{}", protobuf_encoding).spans, 0);
 }
 
 }  // namespace

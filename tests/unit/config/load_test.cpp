@@ -673,8 +673,25 @@ TEST(LoadString, OtelIsConfiguredFromTheEnvironmentAsLiteLLMReadsIt) {
                           std::pair<std::string, std::string>("x-team", "a=b")));
   EXPECT_EQ(otel.otel.service_name, "gateway");
   EXPECT_EQ(otel.otel.tracer_name, "litellm");
+  EXPECT_EQ(otel.otel.encoding, OtlpEncoding::protobuf);  // LiteLLM's otlp_http sends protobuf
   EXPECT_TRUE(otel.on_success && otel.on_failure);
   EXPECT_TRUE(config.warnings.empty());
+
+  // http/json is the one protocol that asks for JSON; the others, and none, are protobuf.
+  const auto encoding_of = [](std::map<std::string, std::string> env) {
+    env.emplace("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318");
+    const Config loaded = load("litellm_settings: {callbacks: [otel]}\n", env_of(env));
+    EXPECT_EQ(loaded.logging.callbacks.size(), 1u);
+    return loaded.logging.callbacks.empty() ? OtlpEncoding{}
+                                            : loaded.logging.callbacks[0].otel.encoding;
+  };
+  EXPECT_EQ(encoding_of({{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}), OtlpEncoding::json);
+  EXPECT_EQ(encoding_of({{"OTEL_EXPORTER", "http/json"}}), OtlpEncoding::json);
+  EXPECT_EQ(encoding_of(
+                {{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}, {"OTEL_EXPORTER", "http/json"}}),
+            OtlpEncoding::protobuf);
+  EXPECT_EQ(encoding_of({{"OTEL_EXPORTER", "console"}}), OtlpEncoding::protobuf);
+  EXPECT_EQ(encoding_of({}), OtlpEncoding::protobuf);
 
   // The standard OTEL_EXPORTER_OTLP_* names win; an endpoint's path is normalised to traces.
   const auto endpoint_of = [](std::map<std::string, std::string> env) {
@@ -692,6 +709,39 @@ TEST(LoadString, OtelIsConfiguredFromTheEnvironmentAsLiteLLMReadsIt) {
   // LiteLLM's default exporter, console, sends to an endpoint once one is set.
   EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER", "console"}, {"OTEL_ENDPOINT", "http://c:4318"}}),
             "http://c:4318/v1/traces");
+  // The specification's per-signal endpoint wins and is used as is.
+  EXPECT_EQ(endpoint_of({{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:9/custom"},
+                         {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318"}}),
+            "http://t:9/custom");
+}
+
+TEST(LoadString, OtelTakesTheSpecificationsTimeoutAndPerSignalProtocol) {
+  const auto otel = [](std::map<std::string, std::string> env) {
+    env.emplace("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318");
+    return load("litellm_settings: {callbacks: [otel]}\n", env_of(env));
+  };
+  EXPECT_EQ(otel({}).logging.callbacks.at(0).timeout, std::nullopt);
+  EXPECT_EQ(otel({{"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"}}).logging.callbacks.at(0).timeout,
+            std::chrono::milliseconds(2500));
+  EXPECT_EQ(
+      otel({{"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"}, {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "70"}})
+          .logging.callbacks.at(0)
+          .timeout,
+      std::chrono::milliseconds(70));
+  for (const char* bad : {"0", "-5", "soon", "1.5"}) {
+    const Config config = otel({{"OTEL_EXPORTER_OTLP_TIMEOUT", bad}});
+    EXPECT_EQ(config.logging.callbacks.at(0).timeout, std::nullopt) << bad;
+    EXPECT_THAT(config.warnings,
+                ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": "
+                            "OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of "
+                            "milliseconds; using the default"))
+        << bad;
+  }
+  EXPECT_EQ(otel({{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"},
+                  {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}})
+                .logging.callbacks.at(0)
+                .otel.encoding,
+            OtlpEncoding::json);
 }
 
 TEST(LoadString, LangfuseOtelPostsToLangfusesOtlpEndpointWithBasicCredentials) {
@@ -725,30 +775,30 @@ TEST(LoadString, LangfuseOtelPostsToLangfusesOtlpEndpointWithBasicCredentials) {
                           "set; ignored"));
 }
 
-TEST(LoadString, OtelWithoutAnEndpointIsIgnoredAndProtobufIsRefused) {
+TEST(LoadString, OtelWithoutAnEndpointIsIgnoredAndGrpcIsRefused) {
   const Config config = load("litellm_settings: {callbacks: [otel]}\n");
   EXPECT_TRUE(config.logging.callbacks.empty());
   EXPECT_THAT(config.warnings,
               ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": "
-                          "OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_ENDPOINT must be an http(s) URL; "
-                          "ignored"));
+                          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT or "
+                          "OTEL_ENDPOINT must be an http(s) URL; ignored"));
   const Config unknown =
       load("litellm_settings: {callbacks: [otel]}\n",
            env_of({{"OTEL_EXPORTER", "zipkin"}, {"OTEL_ENDPOINT", "http://c:4318"}}));
   EXPECT_TRUE(unknown.logging.callbacks.empty());
   EXPECT_THAT(unknown.warnings,
               ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": "
-                          "exporter \"zipkin\" is not implemented (llmux exports OTLP/HTTP JSON); "
-                          "ignored"));
-  for (const char* protocol : {"http/protobuf", "grpc"}) {
+                          "exporter \"zipkin\" is not implemented (llmux exports OTLP over "
+                          "HTTP); ignored"));
+  for (const char* protocol : {"grpc", "otlp_grpc"}) {
     EXPECT_THAT(problems_of("litellm_settings: {callbacks: [otel]}\n",
                             env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318"},
                                     {"OTEL_EXPORTER_OTLP_PROTOCOL", protocol}})),
                 ElementsAre("config.yaml:1: litellm_settings.callbacks[0]: callback \"otel\": the "
                             "OTLP exporter \"" +
                             std::string(protocol) +
-                            "\" is not supported; llmux exports OTLP over HTTP with JSON only "
-                            "(OTEL_EXPORTER_OTLP_PROTOCOL=http/json)"));
+                            "\" is not supported; llmux exports OTLP over HTTP "
+                            "(OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json)"));
   }
 }
 
