@@ -68,6 +68,12 @@ before(async () => {
   });
 });
 
+// The startup log names the server (docs/SCALING.md; the credential is left out of it, as the
+// unit tests of redis::endpoint_text show).
+test('the startup log names the Redis server the limits are counted in', () => {
+  assert.match(gateway.stderr(), new RegExp(`fleet: rate limits counted in Redis at redis://127\\.0\\.0\\.1:${proxy.port}\\b`));
+});
+
 after(async () => {
   await gateway?.stop();
   await proxy?.close();
