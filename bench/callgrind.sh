@@ -20,7 +20,8 @@
 #
 # KEY_LIMITS: JSON fields added to the virtual key (limits make every call count against them).
 # FLEET: which runs (A, B or AB) share a redis-server started here (router_settings.redis_*): the
-# key's limits are then counted in Redis (docs/SCALING.md).
+# key's limits are then counted in Redis (docs/SCALING.md). redis-server runs under callgrind then
+# too, and each run sharing it also prints Redis's instructions per request.
 #
 # Each binary serves the bench's config (one worker, a virtual key, spend in SQLite) against the
 # bench's nginx mock upstream (JSON, and a 12-event stream; free ports), under callgrind; h2load
@@ -61,8 +62,13 @@ trap cleanup EXIT
 callgrind_start_mock
 if [[ -n $FLEET || $CACHE == redis ]]; then
   command -v redis-server >/dev/null || { echo "callgrind.sh: FLEET and CACHE=redis need redis-server" >&2; exit 2; }
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
-  callgrind_pids+=($!)
+  # Under callgrind too when the fleet is measured: Redis's instructions per request.
+  redis_runner=()
+  [[ -n $FLEET ]] && redis_runner=(valgrind --tool=callgrind --callgrind-out-file="$RUN_DIR/redis.callgrind.%p")
+  "${redis_runner[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    >"$RUN_DIR/logs/redis.log" 2>&1 &
+  REDIS_PID=$!
+  callgrind_pids+=("$REDIS_PID")
   callgrind_wait_port "$REDIS_PORT"
 fi
 
@@ -82,6 +88,21 @@ request_body() {
     if [[ -n ${CACHE_CONTROL:-} ]]; then sed 's/^{/{"cache": '"$CACHE_CONTROL"', /'; else cat; fi
 }
 
+# redis_instructions LABEL REQUESTS : Redis's instructions since redis_zero, per request: all of
+# them (replies, its event loop, and its timers, whose share grows with the run's duration, so
+# with the machine's load), and those of the scripts alone (EVALSHA: the same whatever the load,
+# but for how many calls' ends one settle run carries).
+redis_zero() { callgrind_control --zero "$REDIS_PID" >/dev/null 2>&1; }
+redis_instructions() {
+  callgrind_control --dump "$REDIS_PID" >/dev/null 2>&1
+  local last scripts
+  last=$(ls -v "$RUN_DIR"/redis.callgrind.* | tail -1)
+  scripts=$(callgrind_inclusive "$last" evalShaCommand)
+  awk -v label="$1" -v requests="$2" -v scripts="$scripts" '/^(summary|totals):/ { total = $2 }
+    END { printf "%s: Redis instructions/request: all %.0f, scripts %.0f\n", label,
+      total / requests, scripts / requests }' "$last"
+}
+
 # count BINARY LABEL: prints "LABEL: worker <ins/req>, store …, indexer …, other …, all …"
 count() {
   local bin=$1 label=$2 dir="$RUN_DIR/$2"
@@ -98,10 +119,12 @@ count() {
   callgrind_serve "$bin" "$dir" "$PORT"
   local pid=$CALLGRIND_PID key
   key=$(callgrind_key "$PORT" "$KEY_LIMITS")
+  [[ $FLEET == *$label* ]] && redis_zero
   request_body bench-json "$BENCH_DIR/workload/$ROUTE-small.json" >"$dir/json.json"
   request_body bench-sse "$BENCH_DIR/workload/$ROUTE-small-stream.json" >"$dir/sse.json"
   callgrind_send "http://127.0.0.1:$PORT$ROUTE_PATH" "$dir/json.json" "$N_JSON" "$CONC" "$key" "$dir/h2load-json.txt"
   callgrind_send "http://127.0.0.1:$PORT$ROUTE_PATH" "$dir/sse.json" "$N_STREAM" "$CONC" "$key" "$dir/h2load-sse.txt"
+  [[ $FLEET == *$label* ]] && redis_instructions "$label" $((N_JSON + N_STREAM))
   kill -TERM "$pid"
   wait "$pid" || true
   callgrind_threads "$dir"/callgrind.out.* | python3 -c '

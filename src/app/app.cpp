@@ -400,11 +400,15 @@ int run(const cli::Options& options) {
   std::unique_ptr<fleet::SharedCooldowns> shared_cooldowns;
   const router::CooldownPolicy cooldowns = router::cooldown_policy_from(config.router_settings);
   if (fleet && !cooldowns.disabled) {
-    std::vector<std::string> deployment_ids;
-    std::unordered_set<std::string> seen;
-    for (const auto& id : models->deployment_ids()) {
-      if (seen.insert(id).second) deployment_ids.push_back(id);
-    }
+    // The current router's: the stored deployments too.
+    auto deployment_ids = [&live_router] {
+      std::vector<std::string> ids;
+      std::unordered_set<std::string> seen;
+      for (const auto& id : live_router.current()->models().deployment_ids()) {
+        if (seen.insert(id).second) ids.push_back(id);
+      }
+      return ids;
+    };
     Worker& first = *workers.front();
     shared_cooldowns = std::make_unique<fleet::SharedCooldowns>(
         first.io, fleet->redis, fleet->instance, first.shared_limits->client(),

@@ -10,10 +10,13 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local window = math.floor(now / 60000)
 local window_left = (window + 1) * 60000 - now
-local function window_key(subject) return 'llmux:rate:' .. subject .. ':' .. window end
+-- Numbers go to Redis as text made with '%d': Lua's own conversion ('%.14g', and '%.17g' for a
+-- number passed to redis.call) is the dearest part of a script run.
+local now_text, window_text = string.format('%d', now), string.format('%d', window)
+local function window_key(subject) return 'llmux:rate:' .. subject .. ':' .. window_text end
 local function slots_key(subject) return 'llmux:slots:' .. subject end
 local function spend_key(subject) return 'llmux:spend:' .. subject end
-local spend_ttl_ms = 86400000
+local window_ttl_ms, spend_ttl_ms = '120000', '86400000'
 )";
 
 // An admitted call's lease: its record (what its end must undo or add, and what the heartbeat
@@ -23,17 +26,25 @@ constexpr const char* kLeases = R"(
 local function lease_key(lease) return 'llmux:lease:' .. lease end
 local function held_key(subject) return 'llmux:held:' .. subject end
 local function held_until_key(subject) return 'llmux:held-until:' .. subject end
-local function release_held(subject, lease)
+-- Releases a lease's reservation of `amount` nano-USD (text, as its record holds it).
+local function release_held(subject, lease, amount)
   redis.call('ZREM', held_until_key(subject), lease)
-  local amount = redis.call('HGET', held_key(subject), lease)
-  if not amount then return end
-  redis.call('HDEL', held_key(subject), lease)
-  redis.call('HINCRBY', held_key(subject), 'sum', '-' .. amount)
+  if redis.call('HDEL', held_key(subject), lease) == 1 then
+    redis.call('HINCRBY', held_key(subject), 'sum', '-' .. amount)
+  end
 end
--- The holder's reservations in flight, those whose lease lapsed released first.
+-- The holder's reservations in flight, those whose lease lapsed released first (none to look for
+-- while nothing is held).
 local function held_cost(subject)
-  local lapsed = redis.call('ZRANGEBYSCORE', held_until_key(subject), '-inf', now, 'LIMIT', 0, 1000)
-  for _, lease in ipairs(lapsed) do release_held(subject, lease) end
+  local held = tonumber(redis.call('HGET', held_key(subject), 'sum') or 0)
+  if held == 0 then return 0 end
+  local lapsed =
+    redis.call('ZRANGEBYSCORE', held_until_key(subject), '-inf', now_text, 'LIMIT', '0', '1000')
+  if #lapsed == 0 then return held end
+  for _, lease in ipairs(lapsed) do
+    local amount = redis.call('HGET', held_key(subject), lease)
+    if amount then release_held(subject, lease, amount) end
+  end
   return tonumber(redis.call('HGET', held_key(subject), 'sum') or 0)
 end
 )";
@@ -43,7 +54,8 @@ end
 const redis::Script& admit_script() {
   static const redis::Script script(std::string(kClock) + kLeases + R"(
 local lease, lease_ms = ARGV[1], tonumber(ARGV[2])
-local reserve_tokens, reserve_cost = tonumber(ARGV[3]), tonumber(ARGV[4])
+local lease_until, lease_ttl = string.format('%d', now + lease_ms), string.format('%d', lease_ms * 2)
+local reserves_tokens, reserves_cost = tonumber(ARGV[3]) > 0, tonumber(ARGV[4]) > 0
 local first, fields = 5, 7
 local holders = (#ARGV - first + 1) / fields
 local function at(i) return first + (i - 1) * fields end
@@ -72,7 +84,7 @@ for i = 1, holders do
     local requests, tokens = tonumber(window_counts[1] or 0), tonumber(window_counts[2] or 0)
     local in_flight = 0
     if parallel >= 0 then
-      redis.call('ZREMRANGEBYSCORE', slots_key(subject), '-inf', now)
+      redis.call('ZREMRANGEBYSCORE', slots_key(subject), '-inf', now_text)
       in_flight = redis.call('ZCARD', slots_key(subject))
     end
     if (rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm) or
@@ -83,46 +95,44 @@ for i = 1, holders do
   end
 end
 -- What settle() and the heartbeat need of this call, kept in Redis under the lease.
-local record = {w = window, t = reserve_tokens, r = {}, s = {}, h = {}, c = {}}
+-- Its numbers as text: encoding and decoding them as numbers would convert them again.
+local record = {w = window_text, t = ARGV[3], k = ARGV[4], r = {}, s = {}, h = {}, c = {}}
 local last = {0, 0, 0}
+-- Only tpm, a budget or a parallel slot need the call's end (an rpm-only call has no record).
+local ends_told = false
 for i = 1, holders do
   local subject = ARGV[at(i)]
   if counts[i] then
     local key = window_key(subject)
-    redis.call('HINCRBY', key, 'r', 1)
-    if reserve_tokens > 0 then redis.call('HINCRBY', key, 't', ARGV[3]) end
-    redis.call('PEXPIRE', key, 120000)
+    redis.call('HINCRBY', key, 'r', '1')
+    if reserves_tokens then redis.call('HINCRBY', key, 't', ARGV[3]) end
+    -- A window is given its expiry when it starts (a settle that starts one gives it its own).
+    if counts[i][1] == 0 and counts[i][2] == 0 then redis.call('PEXPIRE', key, window_ttl_ms) end
     record.r[#record.r + 1] = subject
+    if counts[i][4] or counts[i][5] then ends_told = true end
     local in_flight = counts[i][3]
     if counts[i][4] then
-      redis.call('ZADD', slots_key(subject), now + lease_ms, lease)
-      redis.call('PEXPIRE', slots_key(subject), lease_ms * 2)
+      redis.call('ZADD', slots_key(subject), lease_until, lease)
+      redis.call('PEXPIRE', slots_key(subject), lease_ttl)
       record.s[#record.s + 1] = subject
       in_flight = in_flight + 1
     end
     last = {counts[i][1] + 1, counts[i][2], in_flight}
   end
   if tonumber(ARGV[at(i) + 4]) >= 0 then
-    if reserve_cost > 0 then
+    ends_told = true
+    if reserves_cost then
       redis.call('HSET', held_key(subject), lease, ARGV[4])
       redis.call('HINCRBY', held_key(subject), 'sum', ARGV[4])
-      redis.call('ZADD', held_until_key(subject), now + lease_ms, lease)
-      redis.call('PEXPIRE', held_key(subject), lease_ms * 2)
-      redis.call('PEXPIRE', held_until_key(subject), lease_ms * 2)
+      redis.call('ZADD', held_until_key(subject), lease_until, lease)
+      redis.call('PEXPIRE', held_key(subject), lease_ttl)
+      redis.call('PEXPIRE', held_until_key(subject), lease_ttl)
       record.h[#record.h + 1] = subject
     end
     if ARGV[at(i) + 6] == '1' then record.c[#record.c + 1] = subject end
   end
 end
--- Only tpm, a budget or a parallel slot need the call's end (an rpm-only call has no record).
-local ends_told = false
-for i = 1, holders do
-  if tonumber(ARGV[at(i) + 2]) >= 0 or tonumber(ARGV[at(i) + 3]) >= 0 or
-     tonumber(ARGV[at(i) + 4]) >= 0 then ends_told = true end
-end
-if ends_told then
-  redis.call('SET', lease_key(lease), cjson.encode(record), 'PX', lease_ms * 2)
-end
+if ends_told then redis.call('SET', lease_key(lease), cjson.encode(record), 'PX', lease_ttl) end
 return {1, window_left, last[1], last[2], last[3]}
 )");
   return script;
@@ -138,7 +148,7 @@ local function charge(subject, cost)
 end
 local settled = 0
 for i = 1, #ARGV, 4 do
-  local lease, tokens, cost, also = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+  local lease, tokens, cost, also = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local text = redis.call('GET', lease_key(lease))
   if text then
     redis.call('DEL', lease_key(lease))
@@ -146,17 +156,18 @@ for i = 1, #ARGV, 4 do
     local record = cjson.decode(text)
     -- The reserved tokens are in the window of the admission: replaced there by the real count,
     -- or the real count goes to the window the call ended in.
-    local added = tokens
-    if record.w == window then added = tokens - record.t end
+    local added, same_window = tokens, record.w == window_text
+    if same_window then added = string.format('%d', tonumber(tokens) - tonumber(record.t)) end
     for _, subject in ipairs(record.r) do
-      if added ~= 0 then
+      if added ~= '0' then
         local key = window_key(subject)
         redis.call('HINCRBY', key, 't', added)
-        redis.call('PEXPIRE', key, 120000)
+        -- The admission's window has its expiry; a later one may start here.
+        if not same_window then redis.call('PEXPIRE', key, window_ttl_ms) end
       end
     end
     for _, subject in ipairs(record.s) do redis.call('ZREM', slots_key(subject), lease) end
-    for _, subject in ipairs(record.h) do release_held(subject, lease) end
+    for _, subject in ipairs(record.h) do release_held(subject, lease, record.k) end
     if cost ~= '0' then
       for _, subject in ipairs(record.c) do charge(subject, cost) end
       if also ~= '' then charge(also, cost) end
@@ -170,14 +181,14 @@ return settled
 
 const redis::Script& claim_deployment_script() {
   static const redis::Script script(std::string(kClock) + R"(
-local function usage_key(id) return 'llmux:deployment:' .. id .. ':' .. window end
+local function usage_key(id) return 'llmux:deployment:' .. id .. ':' .. window_text end
 local chosen, rpm, tpm = usage_key(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local counts = redis.call('HMGET', chosen, 'r', 't')
 local requests, tokens = tonumber(counts[1] or 0), tonumber(counts[2] or 0)
 local claimed = 0
 if not ((rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm)) then
-  redis.call('HINCRBY', chosen, 'r', 1)
-  redis.call('PEXPIRE', chosen, 120000)
+  redis.call('HINCRBY', chosen, 'r', '1')
+  redis.call('PEXPIRE', chosen, window_ttl_ms)
   claimed = 1
 end
 local reply = {claimed, window_left}
@@ -193,9 +204,9 @@ return reply
 
 const redis::Script& deployment_tokens_script() {
   static const redis::Script script(std::string(kClock) + R"(
-local key = 'llmux:deployment:' .. ARGV[1] .. ':' .. window
+local key = 'llmux:deployment:' .. ARGV[1] .. ':' .. window_text
 redis.call('HINCRBY', key, 't', ARGV[2])
-redis.call('PEXPIRE', key, 120000)
+redis.call('PEXPIRE', key, window_ttl_ms)
 return 1
 )");
   return script;
@@ -204,22 +215,23 @@ return 1
 const redis::Script& beat_script() {
   static const redis::Script script(std::string(kClock) + kLeases + R"(
 local instance, ttl_ms, lease_ms = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZADD', 'llmux:instances', now + ttl_ms, instance)
-redis.call('ZREMRANGEBYSCORE', 'llmux:instances', '-inf', now)
+local lease_until, lease_ttl = string.format('%d', now + lease_ms), string.format('%d', lease_ms * 2)
+redis.call('ZADD', 'llmux:instances', string.format('%d', now + ttl_ms), instance)
+redis.call('ZREMRANGEBYSCORE', 'llmux:instances', '-inf', now_text)
 for i = 4, #ARGV do
   local lease = ARGV[i]
   local text = redis.call('GET', lease_key(lease))
   if text then
-    redis.call('PEXPIRE', lease_key(lease), lease_ms * 2)
+    redis.call('PEXPIRE', lease_key(lease), lease_ttl)
     local record = cjson.decode(text)
     for _, subject in ipairs(record.s) do
-      redis.call('ZADD', slots_key(subject), 'XX', now + lease_ms, lease)
-      redis.call('PEXPIRE', slots_key(subject), lease_ms * 2)
+      redis.call('ZADD', slots_key(subject), 'XX', lease_until, lease)
+      redis.call('PEXPIRE', slots_key(subject), lease_ttl)
     end
     for _, subject in ipairs(record.h) do
-      redis.call('ZADD', held_until_key(subject), 'XX', now + lease_ms, lease)
-      redis.call('PEXPIRE', held_until_key(subject), lease_ms * 2)
-      redis.call('PEXPIRE', held_key(subject), lease_ms * 2)
+      redis.call('ZADD', held_until_key(subject), 'XX', lease_until, lease)
+      redis.call('PEXPIRE', held_until_key(subject), lease_ttl)
+      redis.call('PEXPIRE', held_key(subject), lease_ttl)
     end
   end
 end

@@ -16,7 +16,7 @@ constexpr const char* kChannel = "llmux:cooldowns";
 
 SharedCooldowns::SharedCooldowns(asio::io_context& io, const redis::Options& options,
                                  Instance& instance, redis::Client& client,
-                                 std::vector<std::string> deployment_ids, int allowed_fails,
+                                 DeploymentIds deployment_ids, int allowed_fails,
                                  std::chrono::milliseconds cooldown, OnCooled on_cooled)
     : io_(io),
       instance_(instance),
@@ -60,14 +60,15 @@ void SharedCooldowns::heard(const redis::Message& message) {
 
 asio::awaitable<void> SharedCooldowns::catch_up() {
   const std::vector<std::string> no_keys;
-  auto cooling = co_await client_.eval(cooling_script(), no_keys, deployment_ids_);
+  const std::vector<std::string> ids = deployment_ids_();
+  auto cooling = co_await client_.eval(cooling_script(), no_keys, ids);
   instance_.redis_answered(cooling.has_value());
   if (!cooling || cooling->type != redis::Reply::Type::array) co_return;
-  for (std::size_t i = 0; i < cooling->elements.size() && i < deployment_ids_.size(); ++i) {
+  for (std::size_t i = 0; i < cooling->elements.size() && i < ids.size(); ++i) {
     const std::int64_t left = cooling->elements[i].integer;
     if (left <= 0) continue;
     telemetry::FleetMetrics::add(instance_.metrics.cooldowns_heard);
-    on_cooled_(deployment_ids_[i], std::chrono::milliseconds(left));
+    on_cooled_(ids[i], std::chrono::milliseconds(left));
   }
 }
 

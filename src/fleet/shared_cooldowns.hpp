@@ -24,10 +24,13 @@ class SharedCooldowns {
   using OnCooled =
       std::function<void(std::string_view deployment_id, std::chrono::milliseconds left)>;
 
-  // Runs on `io`, counting with `client` (a client on the same io_context), for the deployments
-  // of `deployment_ids`.
+  // The ids of the deployments served now (the config's and the stored ones), read on `io`'s
+  // thread at each (re)subscription.
+  using DeploymentIds = std::function<std::vector<std::string>()>;
+
+  // Runs on `io`, counting with `client` (a client on the same io_context).
   SharedCooldowns(asio::io_context& io, const redis::Options& options, Instance& instance,
-                  redis::Client& client, std::vector<std::string> deployment_ids, int allowed_fails,
+                  redis::Client& client, DeploymentIds deployment_ids, int allowed_fails,
                   std::chrono::milliseconds cooldown, OnCooled on_cooled);
 
   // Any thread: one failure of the deployment that counts towards its cooldown.
@@ -40,7 +43,7 @@ class SharedCooldowns {
   asio::io_context& io_;
   Instance& instance_;
   redis::Client& client_;
-  const std::vector<std::string> deployment_ids_;
+  const DeploymentIds deployment_ids_;
   const int allowed_fails_;
   const std::chrono::milliseconds cooldown_;
   OnCooled on_cooled_;

@@ -208,6 +208,53 @@ test('failures on two instances add up to a cooldown that every instance keeps f
   assert.equal(failingHits(), 3);
 });
 
+test('a stored deployment (/model/new) that fails on two instances is skipped by all for cooldown_time', async () => {
+  const upstream = 'mock-error-500@fleet-stored';
+  const failingHits = () => mock.requests.filter((request) => request.body?.model === upstream).length;
+  for (const [model, order] of [[upstream, 1], ['gpt-4o-upstream', 2]]) {
+    const added = await admin(fleet[0].url, 'POST', '/model/new', {
+      model_name: 'fleet-db-flaky',
+      litellm_params: { model: `openai/${model}`, api_base: `${mock.url}/v1`, api_key: 'sk-upstream-db-flaky', order },
+    });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+  }
+  for (const instance of fleet) {
+    await eventually(async () => {
+      const response = await fetch(`${instance.url}/v1/models`, { headers: { Authorization: `Bearer ${kMasterKey}` } });
+      const body = await response.json();
+      return body.data.some((model) => model.id === 'fleet-db-flaky');
+    }, { timeoutMs: 1000, what: `the stored models on ${instance.url}` });
+  }
+  const flaky = async (instance) => {
+    const response = await chatWith(instance.url, kMasterKey, 'fleet-db-flaky');
+    await response.arrayBuffer();
+    return response.status;
+  };
+  const cooldownsBefore = await Promise.all(fleet.map((instance) => metric(instance, 'llmux_fleet_cooldowns_total')));
+  const started = Date.now();
+  // allowed_fails: 1 — one failure on each instance: neither has seen more than one alone.
+  assert.equal(await flaky(fleet[0]), 500);
+  assert.equal(await flaky(fleet[1]), 500);
+  for (const [i, instance] of fleet.entries()) {
+    await eventually(async () => (await metric(instance, 'llmux_fleet_cooldowns_total')) > cooldownsBefore[i],
+      { timeoutMs: 1000, what: `the cooldown taken on ${instance.url}` });
+  }
+  // An instance that starts meanwhile finds the stored deployment's cooldown running in Redis.
+  const late = await startInstance();
+  try {
+    await eventually(async () => (await metric(late, 'llmux_fleet_cooldowns_total')) >= 1,
+      { timeoutMs: 1000, what: 'the cooldown taken on the instance started during it' });
+    const instances = [...fleet, late];
+    const statuses = [];
+    while (Date.now() - started < kCooldownSeconds * 1000 - 300) statuses.push(await flaky(instances[statuses.length % 3]));
+    assert.ok(statuses.length >= 3, `${statuses.length} calls in the cooldown (the third instance ready after ${Date.now() - started} ms)`);
+    assert.deepEqual(new Set(statuses), new Set([200]), statuses.join(' '));
+    assert.equal(failingHits(), 2);
+  } finally {
+    await late.stop();
+  }
+});
+
 test('rpm_limit N gives exactly N successes across the instances', async () => {
   await inRoomyMinute();
   const key = await generateKey(fleet[0].url, { rpm_limit: 5 });
