@@ -114,6 +114,18 @@ callgrind_inclusive() {
       END { print max + 0 }'
 }
 
+# callgrind_inclusive_except FILE FUNCTION CALLER : the inclusive count of FUNCTION (a pattern of
+# its name) over its calls from every caller whose name does not hold CALLER, from
+# callgrind_annotate's caller tree.
+callgrind_inclusive_except() {
+  callgrind_annotate --tree=caller --inclusive=yes --threshold=100 "$1" 2>/dev/null |
+    awk -v function_name="$2" -v caller="$3" '
+      /^ *[0-9,]+ .*< / { if (!index($0, caller)) { n = $1; gsub(",", "", n); callers += n }; next }
+      /^ *[0-9,]+ .*\* / { if (index($0, function_name)) total += callers; callers = 0; next }
+      { callers = 0 }
+      END { print total + 0 }'
+}
+
 # callgrind_dump PID : writes callgrind's counts of every thread so far as a new part and zeroes
 # them (the files are complete once callgrind_control returns).
 callgrind_dump() {
