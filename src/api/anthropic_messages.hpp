@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,12 @@ Result<void> validate_messages_body(const boost::json::object& body, bool counti
 // tool_use → tool_calls, tool_result → tool messages (ahead of the turn's other content);
 // tools, tool_choice, stop_sequences, metadata.user_id → user, thinking → reasoning_effort (its
 // budget in three steps); a stream asks for its usage. Fails (400) on what a non-Anthropic model
-// cannot be sent: server tools, files by id, content blocks without an OpenAI form. Thinking
-// blocks, cache_control and top_k are dropped.
-Result<boost::json::object> messages_to_chat(const boost::json::object& body);
+// cannot be sent: server tools, files by id, user content blocks without an OpenAI form — or,
+// with `left_out`, leaves them out and keeps there the first such refusal (the call can still go
+// whole to a deployment that speaks the Messages API). Thinking blocks, cache_control and top_k
+// are dropped.
+Result<boost::json::object> messages_to_chat(const boost::json::object& body,
+                                             std::optional<Error>* left_out = nullptr);
 
 // Tool names longer than OpenAI's 64 characters are shortened for the chat call (a prefix and a
 // hash of the whole name); answers name the client's tool again.

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdio>
+#include <optional>
 
 namespace llmux::api {
 
@@ -125,15 +126,21 @@ std::string data_url(const json::object& source) {
          std::string(string_of(source, "data"));
 }
 
-Error not_translatable(std::string_view what) {
+Error not_translatable(std::string_view what, std::string param = "messages") {
   return invalid(std::string(what) +
                      " cannot be sent to a deployment that does not speak "
                      "Anthropic's Messages API; use a Claude deployment.",
-                 "messages");
+                 std::move(param));
 }
 
-// An image or document block → the OpenAI part that carries it.
-Result<json::object> media_part(const json::object& block) {
+Result<std::optional<json::object>> left_out_part(Error refusal, std::optional<Error>* left_out) {
+  if (auto skipped = leave_out(std::move(refusal), left_out); !skipped) return skipped.error();
+  return std::nullopt;
+}
+
+// An image or document block → the OpenAI part that carries it (nullopt: left out).
+Result<std::optional<json::object>> media_part(const json::object& block,
+                                               std::optional<Error>* left_out) {
   const auto type = string_of(block, "type");
   const auto* source_value = block.if_contains("source");
   const auto* source = source_value ? source_value->if_object() : nullptr;
@@ -141,7 +148,7 @@ Result<json::object> media_part(const json::object& block) {
   if (type == "image") {
     if (kind == "base64") return image_part(data_url(*source));
     if (kind == "url") return image_part(string_of(*source, "url"));
-    return not_translatable("An image given by file id");
+    return left_out_part(not_translatable("An image given by file id"), left_out);
   }
   // A document: a PDF as OpenAI's file part, plain text as text.
   if (kind == "base64") {
@@ -150,14 +157,17 @@ Result<json::object> media_part(const json::object& block) {
     return json::object{{"type", "file"}, {"file", std::move(file)}};
   }
   if (kind == "text") return text_part(string_of(*source, "data"));
-  return not_translatable("A document given by " + std::string(kind.empty() ? "file id" : kind));
+  return left_out_part(
+      not_translatable("A document given by " + std::string(kind.empty() ? "file id" : kind)),
+      left_out);
 }
 
 // What one Anthropic turn becomes: tool results first (OpenAI wants them right after the
 // assistant's calls), then the turn's own content.
 class TurnTranslator {
  public:
-  explicit TurnTranslator(json::array& messages) : messages_(messages) {}
+  TurnTranslator(json::array& messages, std::optional<Error>* left_out)
+      : messages_(messages), left_out_(left_out) {}
 
   Result<void> user(const json::value& content) {
     if (content.is_string()) {
@@ -171,13 +181,14 @@ class TurnTranslator {
       if (type == "text") {
         parts.push_back(text_part(string_of(block, "text")));
       } else if (type == "image" || type == "document") {
-        auto part = media_part(block);
-        if (!part) return part.error();
-        parts.push_back(std::move(*part));
+        if (auto added = add_media(block, parts); !added) return added;
       } else if (type == "tool_result") {
         if (auto added = tool_result(block, parts); !added) return added;
       } else if (type != "thinking" && type != "redacted_thinking") {
-        return not_translatable("A '" + std::string(type) + "' content block");
+        if (auto skipped = leave_out(
+                not_translatable("A '" + std::string(type) + "' content block"), left_out_);
+            !skipped)
+          return skipped;
       }
     }
     if (!parts.empty())
@@ -230,9 +241,7 @@ class TurnTranslator {
           if (!text.empty()) text += '\n';
           text += string_of(*item, "text");
         } else if (type == "image" || type == "document") {
-          auto part = media_part(*item);
-          if (!part) return part.error();
-          parts.push_back(std::move(*part));
+          if (auto added = add_media(*item, parts); !added) return added;
         }
       }
     }
@@ -242,7 +251,15 @@ class TurnTranslator {
     return {};
   }
 
+  Result<void> add_media(const json::object& block, json::array& parts) {
+    auto part = media_part(block, left_out_);
+    if (!part) return part.error();
+    if (*part) parts.push_back(std::move(**part));
+    return {};
+  }
+
   json::array& messages_;
+  std::optional<Error>* left_out_;
 };
 
 json::value system_message(const json::value& system) {
@@ -255,13 +272,18 @@ json::value system_message(const json::value& system) {
   return json::object{{"role", "system"}, {"content", std::move(text)}};
 }
 
-Result<json::array> chat_tools(const json::array& tools) {
+Result<json::array> chat_tools(const json::array& tools, std::optional<Error>* left_out) {
   json::array translated;
   for (const auto& tool_value : tools) {
     const auto& tool = tool_value.get_object();
     const auto type = string_of(tool, "type");
-    if (!type.empty() && type != "custom")
-      return not_translatable("The server tool '" + std::string(type) + "'");
+    if (!type.empty() && type != "custom") {
+      if (auto skipped = leave_out(
+              not_translatable("The server tool '" + std::string(type) + "'", "tools"), left_out);
+          !skipped)
+        return skipped.error();
+      continue;
+    }
     json::object function{{"name", chat_tool_name(string_of(tool, "name"))},
                           {"parameters", tool.at("input_schema")}};
     if (const auto description = string_of(tool, "description"); !description.empty())
@@ -348,11 +370,11 @@ std::string_view client_tool_name(const json::object& body, std::string_view cha
   return chat_name;
 }
 
-Result<json::object> messages_to_chat(const json::object& body) {
+Result<json::object> messages_to_chat(const json::object& body, std::optional<Error>* left_out) {
   json::array messages;
   if (const auto* system = body.if_contains("system"); system && !system->is_null())
     messages.push_back(system_message(*system));
-  TurnTranslator turns(messages);
+  TurnTranslator turns(messages, left_out);
   for (const auto& message_value : body.at("messages").get_array()) {
     const auto& message = message_value.get_object();
     const auto& content = message.at("content");
@@ -373,7 +395,7 @@ Result<json::object> messages_to_chat(const json::object& body) {
   }
   const auto* tools = body.if_contains("tools");
   if (tools && tools->is_array() && !tools->get_array().empty()) {
-    auto translated = chat_tools(tools->get_array());
+    auto translated = chat_tools(tools->get_array(), left_out);
     if (!translated) return translated.error();
     chat["tools"] = std::move(*translated);
     if (const auto* choice = body.if_contains("tool_choice"); choice && choice->is_object()) {
@@ -396,7 +418,9 @@ Result<json::object> messages_to_chat(const json::object& body) {
 }
 
 Result<std::string> estimated_token_count(const json::object& body) {
-  auto chat = messages_to_chat(body);
+  // What the chat form leaves out (server tools, files by id) is not counted: an estimate.
+  std::optional<Error> left_out;
+  auto chat = messages_to_chat(body, &left_out);
   if (!chat) return chat.error();
   const Request request = request_from_body(Endpoint::chat_completions, std::move(*chat));
   return "{\"input_tokens\":" + std::to_string(estimate_prompt_tokens(request)) + "}";

@@ -27,6 +27,12 @@ std::string_view model_of(const json::object& completion, const json::object& re
   return model.empty() ? string_of(request_body, "model") : model;
 }
 
+Result<void> leave_out(Error refusal, std::optional<Error>* left_out) {
+  if (!left_out) return refusal;
+  if (!*left_out) *left_out = std::move(refusal);
+  return {};
+}
+
 namespace {
 
 json::value parsed_or_null(std::string_view text, json::monotonic_resource& arena) {

@@ -1,7 +1,7 @@
 // Reading an OpenAI chat completion (a whole answer or a stream chunk) to translate it into
 // another dialect: Anthropic's Messages (anthropic_messages_answer.cpp) and OpenAI's Responses
-// (responses_answer.cpp), and the fields of a client's request body. A field of the wrong type
-// reads as absent.
+// (responses_answer.cpp), the fields of a client's request body (a field of the wrong type reads
+// as absent), and what a request's chat form leaves out.
 #pragma once
 
 #include "base/error.hpp"
@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string_view>
 
 namespace llmux::api {
@@ -23,6 +24,11 @@ const boost::json::object* first_choice(const boost::json::object& completion);
 // The completion's model, else the request's: an upstream may leave it out.
 std::string_view model_of(const boost::json::object& completion,
                           const boost::json::object& request_body);
+
+// Where what an ingress dialect's chat form cannot carry goes: without `left_out` the
+// translation fails with it; with it, the part is skipped and the first such refusal kept there
+// (the call can still go whole to a deployment that speaks the dialect).
+Result<void> leave_out(Error refusal, std::optional<Error>* left_out);
 
 // A whole chat answer, parsed to be read once: on a stack arena (a larger answer grows it on the
 // heap). Neither copied nor moved: what it returns lives in its arena.

@@ -82,14 +82,6 @@ Error not_translatable(std::string what, std::string param = "input") {
                  std::move(param));
 }
 
-// Where what a chat completion cannot carry goes: without `left_out` the translation fails with
-// it; with it, the part is skipped and the first such refusal kept there.
-Result<void> leave_out(Error refusal, std::optional<Error>* left_out) {
-  if (!left_out) return refusal;
-  if (!*left_out) *left_out = std::move(refusal);
-  return {};
-}
-
 // A message item's content → chat content: a string, or parts.
 Result<json::value> chat_content(const json::value& content, bool assistant,
                                  std::optional<Error>* left_out) {

@@ -25,6 +25,12 @@ bool cached_endpoint(const config::CacheSettings& settings, api::Endpoint endpoi
   }
 }
 
+// On Redis, an entry's lifetime is the ticket's alone (none: no expiry).
+std::optional<std::int64_t> ttl_millis(const Ticket& ticket) {
+  if (!ticket.ttl_s) return std::nullopt;
+  return static_cast<std::int64_t>(*ticket.ttl_s * 1000);
+}
+
 }  // namespace
 
 std::int64_t unix_millis() {
@@ -38,7 +44,10 @@ ResponseCache::ResponseCache(const config::CacheSettings& settings, MemoryStore*
                              SemanticIndex* semantic)
     : settings_(settings), memory_(memory), semantic_index_(semantic), metrics_(metrics) {
   if (redis) redis_.emplace(*redis);
-  if (redis && semantic) semantic_store_.emplace(*redis, settings.semantic.max_entries);
+  if (redis && semantic) {
+    semantic_store_.emplace(*redis, settings.semantic.max_entries);
+    vector_search_.emplace(*redis, std::string(VectorSearch::kIndexName));
+  }
 }
 
 Result<std::optional<Ticket>> ResponseCache::ticket(api::Endpoint endpoint,
@@ -93,13 +102,35 @@ asio::awaitable<std::shared_ptr<const Entry>> ResponseCache::find(
   co_return entry;
 }
 
-SemanticMatch ResponseCache::find_similar(const Ticket& ticket) {
-  if (!ticket.read || ticket.vector.empty()) return {};
-  auto match =
-      semantic_index_->nearest(ticket.scope, ticket.vector, unix_millis(), ticket.max_age_s);
+asio::awaitable<SemanticMatch> ResponseCache::find_similar(const Ticket& ticket) {
+  if (!ticket.read || ticket.vector.empty()) co_return SemanticMatch{};
+  const std::int64_t now = unix_millis();
+  std::optional<SemanticMatch> match;
+  if (co_await on_vector_search()) {
+    auto found = co_await vector_search_->nearest(ticket.scope, ticket.vector);
+    if (found) {
+      redis_answered();
+      match = std::move(*found);
+      if (match && !young_enough(*match->entry, ticket.max_age_s, now)) match.reset();
+    } else {
+      redis_failed(found.error());
+    }
+  } else {
+    match = semantic_index_->nearest(ticket.scope, ticket.vector, now, ticket.max_age_s);
+  }
   const bool hit = match && match->similarity >= settings_.semantic.similarity_threshold;
   metrics_.cache_lookup(hit ? telemetry::CacheLookup::hit : telemetry::CacheLookup::miss);
-  return hit ? std::move(*match) : SemanticMatch{};
+  co_return hit ? std::move(*match) : SemanticMatch{};
+}
+
+asio::awaitable<bool> ResponseCache::on_vector_search() {
+  if (!vector_search_) co_return false;  // no Redis (unit tests)
+  auto available = co_await vector_search_->available();
+  if (!available) {
+    redis_failed(available.error());
+    co_return false;
+  }
+  co_return *available;
 }
 
 asio::awaitable<void> ResponseCache::store(const Ticket& ticket, std::string answer,
@@ -157,9 +188,7 @@ asio::awaitable<void> ResponseCache::put(std::vector<std::pair<std::string, Entr
     if (stored) metrics_.cache_stored();
     co_return;
   }
-  std::optional<std::int64_t> ttl_ms;
-  if (ticket.ttl_s) ttl_ms = static_cast<std::int64_t>(*ticket.ttl_s * 1000);
-  auto stored = co_await redis_->put(std::move(entries), ttl_ms);
+  auto stored = co_await redis_->put(std::move(entries), ttl_millis(ticket));
   if (!stored) co_return redis_failed(stored.error());
   redis_answered();
   metrics_.cache_stored();
@@ -168,6 +197,13 @@ asio::awaitable<void> ResponseCache::put(std::vector<std::pair<std::string, Entr
 asio::awaitable<void> ResponseCache::put_similar(const Ticket& ticket, Entry entry,
                                                  std::int64_t now_ms) {
   if (ticket.vector.empty() || entry.answer.size() > kMaxSemanticAnswerBytes) co_return;
+  if (co_await on_vector_search()) {
+    auto added = co_await vector_search_->add(ticket.key, ticket.scope, ticket.vector, entry,
+                                              ttl_millis(ticket));
+    if (!added) co_return redis_failed(added.error());
+    redis_answered();
+    co_return metrics_.cache_stored();
+  }
   SemanticRecord record{.scope = ticket.scope,
                         .vector = ticket.vector,
                         .entry = std::move(entry),
@@ -233,7 +269,10 @@ asio::awaitable<Result<std::int64_t>> ResponseCache::flush() {
     co_return entries;
   }
   Result<std::int64_t> flushed = std::int64_t{0};
-  if (semantic()) {
+  const bool vector_search = semantic() ? co_await on_vector_search() : false;
+  if (vector_search) {
+    flushed = co_await vector_search_->flush();
+  } else if (semantic()) {
     flushed = co_await semantic_store_->flush();
     // The other instances clear theirs when they hear of it.
     if (flushed) semantic_index_->clear();

@@ -14,6 +14,7 @@
 #include "cache/redis_store.hpp"
 #include "cache/semantic_index.hpp"
 #include "cache/semantic_store.hpp"
+#include "cache/vector_search.hpp"
 #include "config/config.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -70,7 +71,8 @@ class ResponseCache {
       const Ticket& ticket, std::vector<std::shared_ptr<const Entry>>* inputs = nullptr);
   // A semantic cache: the most similar entry of the ticket's scope, when its similarity reaches
   // similarity_threshold (a hit); else no entry, and the similarity LiteLLM shows for a miss (0).
-  SemanticMatch find_similar(const Ticket& ticket);
+  // Searched by Redis when it has vector search, else in the process's index.
+  asio::awaitable<SemanticMatch> find_similar(const Ticket& ticket);
   bool semantic() const { return semantic_index_ != nullptr; }
   // The ticket's prompt could not be embedded: counted, and logged once until one is again.
   void embedding_failed(const Error& error);
@@ -100,6 +102,9 @@ class ResponseCache {
                             const Ticket& ticket, std::int64_t now_ms);
   std::int64_t expires_at_ms(const Ticket& ticket, std::int64_t now_ms) const;
   asio::awaitable<void> put_similar(const Ticket& ticket, Entry entry, std::int64_t now_ms);
+  // Whether the semantic entries are on Redis's vector search (asked once); false, the process's
+  // own index, while Redis has not answered.
+  asio::awaitable<bool> on_vector_search();
   void redis_failed(const Error& error);
   void redis_answered();
 
@@ -107,6 +112,7 @@ class ResponseCache {
   MemoryStore* memory_;
   std::optional<RedisStore> redis_;
   std::optional<SemanticStore> semantic_store_;
+  std::optional<VectorSearch> vector_search_;
   SemanticIndex* semantic_index_;
   telemetry::WorkerMetrics& metrics_;
   bool redis_away_ = false;      // logged once per outage

@@ -50,7 +50,7 @@ std::optional<SemanticRecord> record_from(const redis::Reply& item) {
 
 }  // namespace
 
-std::string vector_bytes(const std::vector<float>& vector) {
+std::string vector_bytes(std::span<const float> vector) {
   std::string bytes;
   bytes.reserve(vector.size() * 4);
   for (const float x : vector) {

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,7 +61,7 @@ class SemanticStore {
 
 // A vector as the bytes a record holds (IEEE float32, little-endian) and back; nullopt for a
 // length that is not whole floats.
-std::string vector_bytes(const std::vector<float>& vector);
+std::string vector_bytes(std::span<const float> vector);
 std::optional<std::vector<float>> vector_from_bytes(std::string_view bytes);
 
 }  // namespace llmux::cache

@@ -60,12 +60,16 @@ void carry_gateway_fields(const json::object& client, json::object& chat) {
   }
 }
 
-Result<api::Request> chat_request(const json::object& client,
-                                  Result<json::object> (*to_chat)(const json::object&)) {
-  auto chat = to_chat(client);
-  if (!chat) return chat.error();
-  carry_gateway_fields(client, *chat);
-  return api::request_from_body(api::Endpoint::chat_completions, std::move(*chat));
+// The call as the relay sends it: the chat form (with LiteLLM's fields), and the call in the
+// client's dialect for a deployment that speaks it, whole; what the chat form left out refuses
+// every other deployment.
+api::Request chat_call(json::object chat, const json::object& client_body,
+                       const api::Request& native, std::optional<Error> left_out) {
+  carry_gateway_fields(client_body, chat);
+  api::Request request = api::request_from_body(api::Endpoint::chat_completions, std::move(chat));
+  request.native = &native;
+  request.left_out_of_chat = std::move(left_out);
+  return request;
 }
 
 }  // namespace
@@ -78,9 +82,12 @@ MessagesDialect::MessagesDialect(std::vector<std::pair<std::string, std::string>
 Result<api::Request> MessagesDialect::translate(api::Request& client) {
   body_ = &client.body;
   client.native_headers = std::move(headers_);
-  auto chat = chat_request(client.body, &api::messages_to_chat);
-  if (chat) chat->native = &client;
-  return chat;
+  // What a chat completion cannot carry is left out of it: the call still goes whole to a
+  // deployment that speaks the Messages API, and any other refuses it (relay).
+  std::optional<Error> left_out;
+  auto chat = api::messages_to_chat(client.body, &left_out);
+  if (!chat) return chat.error();
+  return chat_call(std::move(*chat), client.body, client, std::move(left_out));
 }
 
 Result<std::string> MessagesDialect::answer(std::string chat_answer, const api::Usage& usage,
@@ -276,11 +283,7 @@ Result<api::Request> ResponsesDialect::translate(api::Request& client) {
   std::optional<Error> left_out;
   auto chat = api::responses_to_chat(client.body, &left_out);
   if (!chat) return chat.error();
-  carry_gateway_fields(client.body, *chat);
-  api::Request request = api::request_from_body(api::Endpoint::chat_completions, std::move(*chat));
-  request.native = &*native_;
-  request.left_out_of_chat = std::move(left_out);
-  return request;
+  return chat_call(std::move(*chat), client.body, *native_, std::move(left_out));
 }
 
 Result<std::string> ResponsesDialect::answer(std::string chat_answer, const api::Usage& usage,

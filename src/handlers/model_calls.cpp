@@ -185,7 +185,7 @@ asio::awaitable<bool> ModelCalls::answer_from_cache(
   if (!ticket.read) co_return false;  // no-cache: not looked up
   std::shared_ptr<const cache::Entry> entry;
   if (cache_->semantic()) {
-    cache::SemanticMatch match = cache_->find_similar(ticket);
+    cache::SemanticMatch match = co_await cache_->find_similar(ticket);
     // As LiteLLM: on a hit the similarity, on a miss 0.0.
     exchange.set_header("x-litellm-semantic-similarity", similarity_text(match.similarity));
     entry = std::move(match.entry);

@@ -17,8 +17,10 @@ namespace llmux::providers {
 // (Anthropic's own, Claude on Vertex AI, Claude on Bedrock's InvokeModel): docs/DIALECTS.md.
 //
 // Copies the client's body into `body` (which holds what the upstream's addressing puts there,
-// and wins): every field but `model` and LiteLLM's own, and of `metadata` only `user_id`.
-void copy_messages_call(const api::Request& client, boost::json::object& body);
+// and wins): every field but `model` and LiteLLM's own, and of `metadata` only `user_id`; then
+// the deployment's request defaults that are Messages API fields and the call lacks.
+void copy_messages_call(const api::Request& client, const Target& target,
+                        boost::json::object& body);
 // The client's header `name` (lower case) that such an upstream takes (anthropic-beta, …); empty
 // when the client sent none.
 std::string_view client_native_header(const api::Request& client, std::string_view name);

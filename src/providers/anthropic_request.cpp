@@ -554,7 +554,7 @@ Result<UpstreamRequest> pass_through(const api::Request& request, const Target& 
                                      const AnthropicAddressing& addressing) {
   json::object body;
   addressing.address_body(target, body);
-  copy_messages_call(request, body);
+  copy_messages_call(request, target, body);
   auto url = addressing.url(target, request.stream);
   if (!url) return url.error();
   auto headers = messages_headers(
@@ -569,7 +569,7 @@ Result<UpstreamRequest> pass_through(const api::Request& request, const Target& 
 }  // namespace
 }  // namespace anthropic
 
-void copy_messages_call(const api::Request& client, json::object& body) {
+void copy_messages_call(const api::Request& client, const Target& target, json::object& body) {
   // `metadata` is both LiteLLM's and Anthropic's: only Anthropic's user_id goes on.
   for (const auto& [key, value] : client.body) {
     if (key == "model" || body.contains(key)) continue;
@@ -580,6 +580,10 @@ void copy_messages_call(const api::Request& client, json::object& body) {
       continue;
     }
     if (!is_gateway_only_field(key)) body[key] = value;
+  }
+  for (const auto& [key, value] : target.default_params) {
+    if (!body.contains(key) && takes_request_default(api::Endpoint::messages, key))
+      body[key] = value;
   }
 }
 

@@ -14,6 +14,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace llmux::providers {
 
@@ -561,7 +563,26 @@ constexpr std::string_view kInvokeMessagesFields[] = {
     "tool_choice",       "thinking",       "metadata",
 };
 
-// Appends the comma-separated betas of `values` not in `betas` yet.
+// The Anthropic betas InvokeModel takes for Claude, each with Bedrock's name for it (LiteLLM's
+// table): Bedrock answers any other with a 400, so the others are left out.
+constexpr std::pair<std::string_view, std::string_view> kBedrockBetas[] = {
+    {"advanced-tool-use-2025-11-20", "tool-search-tool-2025-10-19"},
+    {"compact-2026-01-12", "compact-2026-01-12"},
+    {"computer-use-2025-01-24", "computer-use-2025-01-24"},
+    {"computer-use-2025-11-24", "computer-use-2025-11-24"},
+    {"context-1m-2025-08-07", "context-1m-2025-08-07"},
+    {"context-management-2025-06-27", "context-management-2025-06-27"},
+    {"dangerous-tool-use-2026-09-03", "dangerous-tool-use-2026-09-03"},
+    {"effort-2025-11-24", "effort-2025-11-24"},
+    {"fine-grained-tool-streaming-2025-05-14", "fine-grained-tool-streaming-2025-05-14"},
+    {"mid-conversation-output-config-2026-07-01", "mid-conversation-output-config-2026-07-01"},
+    {"mid-conversation-tool-changes-2026-07-01", "mid-conversation-tool-changes-2026-07-01"},
+    {"thinking-binding-controls-2026-08-01", "thinking-binding-controls-2026-08-01"},
+    {"thinking-display-updates-2026-08-18", "thinking-display-updates-2026-08-18"},
+    {"tool-search-tool-2025-10-19", "tool-search-tool-2025-10-19"},
+};
+
+// Appends Bedrock's name of each beta of `values` (comma-separated) that it takes, once.
 void add_betas(std::string_view values, json::array& betas) {
   while (!values.empty()) {
     const auto comma = values.find(',');
@@ -569,25 +590,91 @@ void add_betas(std::string_view values, json::array& betas) {
     values = comma == std::string_view::npos ? std::string_view() : values.substr(comma + 1);
     while (!beta.empty() && beta.front() == ' ') beta.remove_prefix(1);
     while (!beta.empty() && beta.back() == ' ') beta.remove_suffix(1);
-    if (!beta.empty() && std::ranges::find(betas, json::value(beta)) == betas.end())
-      betas.emplace_back(beta);
+    const auto* known = std::ranges::find(kBedrockBetas, beta,
+                                          &std::pair<std::string_view, std::string_view>::first);
+    if (known != std::end(kBedrockBetas) &&
+        std::ranges::find(betas, json::value(known->second)) == betas.end())
+      betas.emplace_back(known->second);
   }
+}
+
+// Whether the Claude model an id names is Claude 4.5 or later ("…claude-sonnet-4-5-2025…",
+// "…claude-opus-4-6…"): only those take a cache_control ttl on Bedrock. Older ids name the
+// family after the version ("claude-3-5-sonnet") or have no minor version
+// ("claude-sonnet-4-2025…").
+bool takes_cache_ttl(std::string_view model) {
+  for (const std::string_view family : {"opus", "sonnet", "haiku"}) {
+    const auto at = model.find(family);
+    if (at == std::string_view::npos) continue;
+    std::string_view rest = model.substr(at + family.size());
+    auto number = [&rest]() -> std::optional<int> {
+      if (rest.empty() || (rest.front() != '-' && rest.front() != '_' && rest.front() != '.'))
+        return std::nullopt;
+      rest.remove_prefix(1);
+      std::size_t digits = 0;
+      while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+      if (digits == 0 || digits > 2) return std::nullopt;  // none, or a date
+      int value = 0;
+      for (std::size_t i = 0; i < digits; ++i) value = value * 10 + (rest[i] - '0');
+      rest.remove_prefix(digits);
+      return value;
+    };
+    const auto major = number();
+    if (!major) return false;
+    const int minor = number().value_or(0);
+    return *major > 4 || (*major == 4 && minor >= 5);
+  }
+  return false;
+}
+
+// Bedrock's cache_control takes `type` and, from Claude 4.5, a `ttl` of "5m" or "1h": a `scope`,
+// and a ttl the model does not take, are removed (LiteLLM does the same: Bedrock refuses them).
+void fit_cache_control(json::value& holder, bool ttl_taken) {
+  auto* block = holder.if_object();
+  auto* control = block ? block->if_contains("cache_control") : nullptr;
+  auto* fields = control ? control->if_object() : nullptr;
+  if (!fields) return;
+  fields->erase("scope");
+  const auto* ttl = fields->if_contains("ttl");
+  const std::string_view value = ttl && ttl->is_string() ? ttl->get_string() : "";
+  if (ttl && !(ttl_taken && (value == "5m" || value == "1h"))) fields->erase("ttl");
+}
+
+void fit_cache_controls(json::object& body, bool ttl_taken) {
+  auto each = [&](json::value* list, auto&& apply) {
+    if (auto* array = list ? list->if_array() : nullptr) {
+      for (auto& item : *array) apply(item);
+    }
+  };
+  auto fit = [&](json::value& holder) { fit_cache_control(holder, ttl_taken); };
+  each(body.if_contains("tools"), fit);
+  each(body.if_contains("system"), fit);
+  each(body.if_contains("messages"), [&](json::value& message) {
+    auto* object = message.if_object();
+    each(object ? object->if_contains("content") : nullptr, fit);
+  });
 }
 
 // The client's Messages call as InvokeModel takes it: Bedrock's anthropic_version, no `model` (it
 // is in the path) and no `stream` (the path says it), the anthropic-beta values (the deployment's,
-// then the client's) as the anthropic_beta list.
+// then the client's) that Bedrock takes as the anthropic_beta list, in Bedrock's names, and
+// cache_control as the model takes it.
 json::object invoke_messages_body(const api::Request& request, const Target& target) {
   json::object body{{"anthropic_version", kBedrockAnthropicVersion}};
-  copy_messages_call(request, body);
+  copy_messages_call(request, target, body);
   json::array betas;
-  if (const auto* given = body.if_contains("anthropic_beta"); given && given->is_array())
-    betas = given->get_array();
+  if (const auto* given = body.if_contains("anthropic_beta"); given && given->is_array()) {
+    for (const auto& beta : given->get_array()) {
+      if (beta.is_string()) add_betas(beta.get_string(), betas);
+    }
+  }
   for (const auto& [name, value] : target.extra_headers) {
     if (net::http1::iequals(name, "anthropic-beta")) add_betas(value, betas);
   }
   add_betas(client_native_header(request, "anthropic-beta"), betas);
+  body.erase("anthropic_beta");
   if (!betas.empty()) body["anthropic_beta"] = std::move(betas);
+  fit_cache_controls(body, takes_cache_ttl(target.upstream_model));
   for (auto field = body.begin(); field != body.end();) {
     field = std::ranges::find(kInvokeMessagesFields, std::string_view(field->key())) ==
                     std::end(kInvokeMessagesFields)

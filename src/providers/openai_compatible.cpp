@@ -203,11 +203,9 @@ Result<UpstreamRequest> OpenAiCompatibleProvider::encode(const api::Request& req
       continue;
     add_quoted(quoted_key, value);
   }
-  // The deployment's defaults are chat completion fields, which the Responses API does not take.
-  if (request.endpoint != api::Endpoint::responses) {
-    for (const auto& [key, value] : target.default_params) {
-      if (!request.body.contains(key)) add(key, json::serialize(value));
-    }
+  for (const auto& [key, value] : target.default_params) {
+    if (!request.body.contains(key) && takes_request_default(request.endpoint, key))
+      add(key, json::serialize(value));
   }
   if (add_stream_usage) {
     json::object options;

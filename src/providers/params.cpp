@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdint>
 #include <iterator>
+#include <span>
 #include <string>
 
 namespace llmux::providers {
@@ -73,6 +74,23 @@ bool is_gateway_only_field(std::string_view key) {
     if (kGatewayOnlyFields[std::countr_zero(fields)] == key) return true;
   }
   return false;
+}
+
+bool takes_request_default(api::Endpoint endpoint, std::string_view key) {
+  // The settings of a call, named as each API names them.
+  static constexpr std::string_view kMessagesFields[] = {
+      "max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "thinking", "service_tier"};
+  static constexpr std::string_view kResponsesFields[] = {
+      "temperature",         "top_p",       "max_output_tokens",
+      "parallel_tool_calls", "tool_choice", "service_tier",
+      "reasoning",           "text",        "truncation",
+      "top_logprobs",        "user"};
+  auto among = [key](std::span<const std::string_view> fields) {
+    return std::ranges::find(fields, key) != fields.end();
+  };
+  if (endpoint == api::Endpoint::messages) return among(kMessagesFields);
+  if (endpoint == api::Endpoint::responses) return among(kResponsesFields);
+  return true;
 }
 
 Result<void> check_supported_params(const api::Request& request, const Target& target,

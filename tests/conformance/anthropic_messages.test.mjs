@@ -76,7 +76,7 @@ before(async () => {
         model_name: 'claude-on-bedrock',
         litellm_params: {
           model: 'bedrock/us.anthropic.claude-priced-v1:0', ...kBedrockAuth(mockUrl), ...kPriced,
-          extra_headers: { 'anthropic-beta': 'deployment-beta-1' },
+          extra_headers: { 'anthropic-beta': 'deployment-beta-1,advanced-tool-use-2025-11-20' },
         },
         model_info: { id: 'deployment-claude-on-bedrock' },
       },
@@ -344,8 +344,15 @@ const kClouds = [
     group: 'claude-on-bedrock',
     modelId: 'deployment-claude-on-bedrock',
     path: (stream) => `/model/us.anthropic.claude-priced-v1%3A0/${stream ? 'invoke-with-response-stream' : 'invoke'}`,
-    // InvokeModel: the version and the betas in the body, no `stream` (the path says it).
-    body: (rest) => ({ anthropic_version: 'bedrock-2023-05-31', ...rest, anthropic_beta: ['deployment-beta-1', 'made-up-beta-2026'] }),
+    // InvokeModel: the version and the betas Bedrock takes in the body, in Bedrock's names (the
+    // made-up ones left out), no `stream` (the path says it), and no cache_control ttl for a model
+    // that does not name Claude 4.5 or later.
+    body: (rest) => ({
+      anthropic_version: 'bedrock-2023-05-31',
+      ...rest,
+      system: rest.system.map(({ cache_control: { ttl, ...control }, ...block }) => ({ ...block, cache_control: control })),
+      anthropic_beta: ['tool-search-tool-2025-10-19'],
+    }),
     assertHeaders: (upstream) => {
       assert.equal(upstream.signature, 'valid');
       assert.equal(upstream.headers['anthropic-beta'], undefined);
@@ -456,6 +463,44 @@ for (const cloud of kClouds) {
     assert.equal(stack.mock.requests.length, before);
   });
 }
+
+// What a chat completion cannot carry (a server tool, images and documents by file id) is no
+// refusal for a Claude deployment: the call is routed before it is translated.
+const kServerToolCall = {
+  max_tokens: 100,
+  tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }, kWeatherTool],
+  messages: [{
+    role: 'user',
+    content: [
+      { type: 'text', text: 'What is in these, and what does the web say?' },
+      { type: 'image', source: { type: 'file', file_id: 'file-made-up-1' } },
+      { type: 'document', source: { type: 'file', file_id: 'file-made-up-2' } },
+    ],
+  }],
+};
+
+test('server tools and files by id reach Claude on Anthropic, Bedrock and Vertex AI whole; a translated deployment refuses them without an upstream call', async () => {
+  for (const group of ['claude', 'claude-on-bedrock', 'claude-on-vertex']) {
+    const before = stack.mock.requests.length;
+    const message = await client.messages.create(
+      { ...kServerToolCall, model: group }, { headers: { 'anthropic-beta': 'files-api-2025-04-14' } });
+    assert.deepEqual(message, JSON.parse(readAnthropicFixture('message.json')), group);
+    const [upstream] = upstreamSince(before);
+    assert.deepEqual(upstream.body.tools, kServerToolCall.tools, group);
+    assert.deepEqual(upstream.body.messages, kServerToolCall.messages, group);
+  }
+  const before = stack.mock.requests.length;
+  const refused = await anthropicError(client.messages.create({ ...kServerToolCall, model: 'gpt-test' }));
+  assert.equal(refused.status, 400);
+  assert.equal(refused.error.error.type, 'invalid_request_error');
+  assert.match(refused.error.error.message, /An image given by file id cannot be sent to a deployment that does not speak Anthropic's Messages API/);
+  const toolRefused = await anthropicError(client.messages.create({ ...kServerToolCall, messages: kHello, model: 'gpt-test' }));
+  assert.match(toolRefused.error.error.message, /The server tool 'web_search_20250305'/);
+  assert.equal(stack.mock.requests.length, before, 'no upstream call');
+  // count_tokens estimates such a call (without what the chat form leaves out).
+  const counted = await client.messages.countTokens({ ...kServerToolCall, max_tokens: undefined, model: 'claude' });
+  assert.ok(counted.input_tokens > 0);
+});
 
 test('a failing Claude on Bedrock falls back to an OpenAI deployment (translated), and an OpenAI one to Claude on Vertex (passed through)', async () => {
   let before = stack.mock.requests.length;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,48 @@ TEST(MessagesToChat, RefusesWhatAChatModelCannotBeSent) {
       R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
           {"type":"image","source":{"type":"file","file_id":"f1"}}]}]})"));
   ASSERT_FALSE(file);
+}
+
+// For a call that may still go to a deployment speaking the Messages API (Claude on Anthropic,
+// Bedrock, Vertex AI): what a chat completion cannot carry is left out, the first refusal kept,
+// the rest translated.
+TEST(MessagesToChat, LeavesOutWhatItCannotCarryWhenAskedTo) {
+  const auto body = object(R"({"model":"m","max_tokens":5,
+      "tools":[{"type":"web_search_20250305","name":"web_search","max_uses":2},
+               {"name":"f","input_schema":{"type":"object"}}],
+      "messages":[{"role":"user","content":[
+        {"type":"text","text":"What is in these?"},
+        {"type":"image","source":{"type":"file","file_id":"file-1"}},
+        {"type":"search_result","source":"s","title":"t","content":[]},
+        {"type":"tool_result","tool_use_id":"t1","content":[
+          {"type":"document","source":{"type":"file","file_id":"file-2"}}]}]}]})");
+  std::optional<Error> left_out;
+  auto chat = messages_to_chat(body, &left_out);
+  ASSERT_TRUE(chat) << chat.error().message;
+  ASSERT_TRUE(left_out);
+  EXPECT_EQ(http_status(*left_out), 400);
+  EXPECT_NE(left_out->message.find("An image given by file id"), std::string::npos)
+      << left_out->message;
+  EXPECT_EQ(chat->at("messages"), json::parse(R"([
+      {"role":"tool","tool_call_id":"t1","content":""},
+      {"role":"user","content":[{"type":"text","text":"What is in these?"}]}])"));
+  EXPECT_EQ(chat->at("tools").as_array().size(), 1u);
+  EXPECT_EQ(chat->at("tools").at(0).at("function").at("name"), "f");
+
+  std::optional<Error> server_tool;
+  auto tool_only =
+      object(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],
+      "tools":[{"type":"code_execution_20250825","name":"code_execution"}]})");
+  ASSERT_TRUE(messages_to_chat(tool_only, &server_tool));
+  ASSERT_TRUE(server_tool);
+  EXPECT_NE(server_tool->message.find("code_execution_20250825"), std::string::npos);
+  EXPECT_EQ(server_tool->param, "tools");
+
+  std::optional<Error> nothing;
+  ASSERT_TRUE(messages_to_chat(
+      object(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]})"),
+      &nothing));
+  EXPECT_FALSE(nothing);
 }
 
 TEST(MessagesToChat, LongToolNamesAreShortenedAndNamedBack) {
@@ -351,6 +394,16 @@ TEST(CountTokens, GrowsWithThePrompt) {
   const auto large = json::parse(*long_count).at("input_tokens").as_int64();
   EXPECT_GT(small, 0);
   EXPECT_GT(large, small);
+}
+
+// Anthropic counts a call with server tools or files by id: the estimate leaves them out.
+TEST(CountTokens, CountsACallWithServerTools) {
+  auto count = estimated_token_count(object(R"({"model":"m",
+      "tools":[{"type":"web_search_20250305","name":"web_search"}],
+      "messages":[{"role":"user","content":[{"type":"text","text":"Search the news."},
+        {"type":"image","source":{"type":"file","file_id":"file-1"}}]}]})"));
+  ASSERT_TRUE(count) << count.error().message;
+  EXPECT_GT(json::parse(*count).at("input_tokens").as_int64(), 0);
 }
 
 }  // namespace

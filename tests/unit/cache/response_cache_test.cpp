@@ -108,6 +108,16 @@ class SemanticCache : public ::testing::Test {
     return *ticket;
   }
 
+  SemanticMatch similar(const Ticket& ticket) {
+    SemanticMatch match;
+    asio::io_context io;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { match = co_await cache.find_similar(ticket); },
+        asio::detached);
+    io.run();
+    return match;
+  }
+
   Result<std::int64_t> run_erase() {
     Result<std::int64_t> result = std::int64_t{-1};
     const std::vector<std::string> keys{"any-key"};
@@ -140,22 +150,22 @@ TEST_F(SemanticCache, ATicketCarriesThePromptAndTheScopeOfTheOtherFields) {
 TEST_F(SemanticCache, AHitNeedsTheThresholdAndTheScope) {
   auto ticket = *ticket_for(api::Endpoint::chat_completions,
                             R"({"model":"gpt","messages":[{"role":"user","content":"Hi"}]})");
-  EXPECT_FALSE(cache.find_similar(ticket).entry) << "not embedded: no lookup";
+  EXPECT_FALSE(similar(ticket).entry) << "not embedded: no lookup";
   ticket.vector = {0.9f, 0.3f};  // cos = 0.949
-  const SemanticMatch hit = cache.find_similar(ticket);
+  const SemanticMatch hit = similar(ticket);
   ASSERT_TRUE(hit.entry);
   EXPECT_EQ(hit.entry->answer, "stored");
   EXPECT_NEAR(hit.similarity, 0.9 / std::sqrt(0.9), 1e-6);
   ticket.vector = {0.6f, 0.8f};  // cos = 0.6
-  const SemanticMatch miss = cache.find_similar(ticket);
+  const SemanticMatch miss = similar(ticket);
   EXPECT_FALSE(miss.entry);
   EXPECT_EQ(miss.similarity, 0.0);
   ticket.vector = {1, 0};
   ticket.scope = scope_of(R"({"model":"gpt","messages":[],"temperature":1})");
-  EXPECT_FALSE(cache.find_similar(ticket).entry);
+  EXPECT_FALSE(similar(ticket).entry);
   ticket.scope = scope_of(R"({"model":"gpt","messages":[]})");
   ticket.read = false;  // no-cache
-  EXPECT_FALSE(cache.find_similar(ticket).entry);
+  EXPECT_FALSE(similar(ticket).entry);
 }
 
 TEST_F(SemanticCache, DeleteByKeyLeavesSemanticEntries) {

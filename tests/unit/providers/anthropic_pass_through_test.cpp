@@ -87,6 +87,20 @@ TEST(AnthropicPassThrough, MetadataWithoutAUserIdIsNotSent) {
   EXPECT_EQ(body.at("stream"), true);
 }
 
+// The deployment's litellm_params defaults go in as on the translated path, where the call lacks
+// them and the Messages API has the field; the client's own value wins.
+TEST(AnthropicPassThrough, TheDeploymentsRequestDefaultsFillWhatTheCallLacks) {
+  Target deployment = target();
+  deployment.default_params =
+      json::object{{"temperature", 0.3}, {"top_k", 4}, {"stop", json::array{"END"}}, {"seed", 7}};
+  auto upstream = kAnthropic.encode(messages(R"({"model":"c","max_tokens":5,"top_k":9,
+                   "messages":[{"role":"user","content":"Hi"}]})"),
+                                    deployment);
+  ASSERT_TRUE(upstream);
+  EXPECT_EQ(json::parse(upstream->body), json::parse(R"({"model":"claude-sonnet-4-5",
+      "max_tokens":5,"top_k":9,"messages":[{"role":"user","content":"Hi"}],"temperature":0.3})"));
+}
+
 TEST(AnthropicPassThrough, ClientsBetasFollowTheDeploymentsAndItsVersionWins) {
   auto request =
       messages(R"({"model":"c","max_tokens":5,"messages":[{"role":"user","content":"Hi"}]})");

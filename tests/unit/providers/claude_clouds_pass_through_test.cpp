@@ -104,10 +104,13 @@ TEST(ClaudeCloudsPassThrough, BedrockClaudeOffTheConverseRouteIsInvokedWithMessa
 
 TEST(BedrockInvokeMessages, TheBodyIsTheClientsWithBedrocksVersionAndBetas) {
   auto request = messages(kRichCall);
-  request.native_headers = {{"anthropic-beta", "client-beta-1, deployment-beta"},
-                            {"anthropic-version", "2023-06-01"}};
+  request.native_headers = {
+      {"anthropic-beta", "context-1m-2025-08-07, advanced-tool-use-2025-11-20, made-up-beta"},
+      {"anthropic-version", "2023-06-01"}};
   Target target = bedrock_target();
-  target.extra_headers = {{"Anthropic-Beta", "deployment-beta"}, {"x-team", "blue"}};
+  target.extra_headers = {
+      {"Anthropic-Beta", "interleaved-thinking-2025-05-14,context-1m-2025-08-07"},
+      {"x-team", "blue"}};
   auto upstream = kBedrockClaude.encode(request, target);
   ASSERT_TRUE(upstream) << upstream.error().message;
   EXPECT_EQ(upstream->url,
@@ -119,7 +122,8 @@ TEST(BedrockInvokeMessages, TheBodyIsTheClientsWithBedrocksVersionAndBetas) {
     expected.erase(field);
   expected["metadata"] = json::object{{"user_id", "end-user-7"}};
   expected["anthropic_version"] = "bedrock-2023-05-31";
-  expected["anthropic_beta"] = json::array{"deployment-beta", "client-beta-1"};
+  // Bedrock's names of the betas it takes (the deployment's, then the client's), each once.
+  expected["anthropic_beta"] = json::array{"context-1m-2025-08-07", "tool-search-tool-2025-10-19"};
   EXPECT_EQ(json::parse(upstream->body).as_object(), expected);
   // Signed as every Bedrock call; the betas travel in the body only.
   EXPECT_THAT(header(*upstream, "Authorization").value_or(""),
@@ -127,6 +131,36 @@ TEST(BedrockInvokeMessages, TheBodyIsTheClientsWithBedrocksVersionAndBetas) {
   EXPECT_EQ(header(*upstream, "x-team"), "blue");
   EXPECT_EQ(header(*upstream, "Anthropic-Beta"), std::nullopt);
   EXPECT_EQ(header(*upstream, "anthropic-version"), std::nullopt);
+}
+
+// Bedrock refuses a cache_control ttl before Claude 4.5, and a scope always (as LiteLLM knows).
+TEST(BedrockInvokeMessages, CacheControlAsTheModelTakesIt) {
+  constexpr char kCached[] = R"({"model":"c","max_tokens":5,
+      "tools":[{"name":"f","input_schema":{},"cache_control":{"type":"ephemeral","ttl":"1h"}}],
+      "system":[{"type":"text","text":"S","cache_control":{"type":"ephemeral","ttl":"5m",
+                                                           "scope":"global"}}],
+      "messages":[{"role":"user","content":[
+        {"type":"text","text":"Hi","cache_control":{"type":"ephemeral","ttl":"10m"}}]}]})";
+  auto controls = [&](std::string model) {
+    auto upstream = kBedrockClaude.encode(messages(kCached), bedrock_target(std::move(model)));
+    EXPECT_TRUE(upstream);
+    const auto body = json::parse(upstream ? upstream->body : "{}");
+    return json::array{body.at("tools").at(0).at("cache_control"),
+                       body.at("system").at(0).at("cache_control"),
+                       body.at("messages").at(0).at("content").at(0).at("cache_control")};
+  };
+  const auto without_ttl = json::parse(R"([{"type":"ephemeral"},{"type":"ephemeral"},
+                                           {"type":"ephemeral"}])");
+  for (const auto* model :
+       {"anthropic.claude-3-7-sonnet-20250219-v1:0", "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        "us.anthropic.claude-opus-4-1-20250805-v1:0", "anthropic.claude-3-5-haiku-20241022-v1:0"})
+    EXPECT_EQ(controls(model), without_ttl) << model;
+  const auto with_ttl = json::parse(R"([{"type":"ephemeral","ttl":"1h"},
+      {"type":"ephemeral","ttl":"5m"},{"type":"ephemeral"}])");
+  for (const auto* model :
+       {"us.anthropic.claude-haiku-4-5-20251001-v1:0", "global.anthropic.claude-opus-4-6-v1",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0"})
+    EXPECT_EQ(controls(model), with_ttl) << model;
 }
 
 TEST(BedrockInvokeMessages, AWholeCallGoesToInvokeAndItsAnswerComesBackAsSent) {

@@ -57,7 +57,7 @@ TEST(ResponsesPassThrough, OpenAiAndAzureSpeakTheResponsesApi) {
 }
 
 // Built-in tools, an include, a reasoning setting: all the Responses API's own, all sent as the
-// client wrote them; LiteLLM's fields are not, nor the deployment's chat defaults.
+// client wrote them; LiteLLM's fields are not, nor the deployment's chat-only defaults.
 constexpr char kRichCall[] = R"({
   "model": "gpt-test", "input": [{"role": "user", "content": [{"type": "input_text", "text": "Hi"},
     {"type": "input_image", "file_id": "file-123"}]}],
@@ -69,13 +69,18 @@ constexpr char kRichCall[] = R"({
 TEST(ResponsesPassThrough, EncodeSendsTheClientsCallToResponses) {
   const auto request = native_call(kRichCall);
   Target deployment = openai_target();
-  deployment.default_params = json::object{{"max_tokens", 99}};
+  // Defaults the Responses API takes fill what the call lacks (the client's temperature wins);
+  // a chat-only field (max_tokens) is not sent.
+  deployment.default_params = json::object{
+      {"max_tokens", 99}, {"temperature", 0.9}, {"top_p", 0.5}, {"max_output_tokens", 300}};
   auto upstream = provider_of("openai").encode(request, deployment);
   ASSERT_TRUE(upstream) << upstream.error().message;
   EXPECT_EQ(upstream->url, "https://api.openai.com/v1/responses");
   json::object expected = json::parse(kRichCall).as_object();
   expected["model"] = "gpt-4o-2024-08-06";
   expected["store"] = false;
+  expected["top_p"] = 0.5;
+  expected["max_output_tokens"] = 300;
   for (const auto* field : {"fallbacks", "num_retries", "mock_response", "metadata"})
     expected.erase(field);
   EXPECT_EQ(json::parse(upstream->body).as_object(), expected);
