@@ -9,12 +9,12 @@
 #   A target is named as built (fuzz_net_http1_request) or without its prefix (net_http1_request).
 # Prints one line per target (clean or FAILED, runs, coverage, corpus size) and exits 1 if any
 # target failed.
-#        scripts/fuzz.sh regress     what CI runs: the regression tests (CTest label `fuzz`: each
-#   target replays its seeds and corpus, then fuzzes for LLMUX_FUZZ_SMOKE_SECONDS), and the unit
-#   tests of the folders the targets link, built here with the same sanitizers (label `unit`).
-#        scripts/fuzz.sh sanitized   the same, then, built here too, every folder's unit tests and
-#   the node integration tier against this build's llmux (label `integration`; needs
-#   `npm ci --prefix tests`). Not in CI yet: tests/README.md says why.
+#        scripts/fuzz.sh regress     the regression tests (CTest label `fuzz`: each target replays
+#   its seeds and corpus, then fuzzes for LLMUX_FUZZ_SMOKE_SECONDS), and the unit tests of the
+#   folders the targets link, built here with the same sanitizers (label `unit`).
+#        scripts/fuzz.sh sanitized   what CI runs (scripts/test.sh): the same, then, built here too,
+#   every folder's unit tests and the node integration tier against this build's llmux (label
+#   `integration`; needs `npm ci --prefix tests`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}

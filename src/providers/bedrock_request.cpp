@@ -636,7 +636,9 @@ void fit_cache_control(json::value& holder, bool ttl_taken) {
   if (!fields) return;
   fields->erase("scope");
   const auto* ttl = fields->if_contains("ttl");
-  const std::string_view value = ttl && ttl->is_string() ? ttl->get_string() : "";
+  // Both arms views: a json::string and "" would make a temporary json::string the view outlives.
+  const std::string_view value =
+      ttl && ttl->is_string() ? std::string_view(ttl->get_string()) : std::string_view();
   if (ttl && !(ttl_taken && (value == "5m" || value == "1h"))) fields->erase("ttl");
 }
 

@@ -101,8 +101,13 @@ class OpenAiStreamDecoder final : public SseStreamDecoder {
     }
     if (layout.finish_reason) saw_finish_reason_ = true;
     if (usage_only && !relay_usage_chunk_) return {};
+    const std::size_t start = out.size();
     out += "data: ";
     append_with_model(out, event.data, layout, quoted_model_);
+    // Several data lines make one event, joined by '\n' (whitespace to JSON): relayed as they
+    // are, they would end the client's frame early. Found by fuzz_providers_stream.
+    if (event.data.find('\n') != std::string_view::npos)
+      std::replace(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(), '\n', ' ');
     out += "\n\n";
     return {};
   }

@@ -23,6 +23,8 @@ Key key_of(std::string_view signing_key) {
 }
 
 std::optional<std::vector<unsigned char>> from_base64(std::string_view text) {
+  // Nothing to decode; and libsodium's output buffer may not be null (an empty vector's is).
+  if (text.empty()) return std::nullopt;
   std::vector<unsigned char> bytes(text.size());
   // LiteLLM writes the standard alphabet and reads either (urlsafe_b64decode): so does llmux.
   for (const int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_URLSAFE}) {

@@ -12,8 +12,12 @@ import { startPostgres } from '../support/postgres.mjs';
 import { startRedis } from '../support/redis.mjs';
 import { kMasterKey, metricValue } from '../support/stack.mjs';
 import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
+import { kTimeScale } from '../support/time_scale.mjs';
 
-const kLeaseSeconds = 1.5;
+// The instances' lease, longer for a slower gateway (the sanitized build): a SIGKILLed instance's
+// slot must still be held when the next call reaches another instance, which under the sanitizers
+// on a loaded machine took longer than the 1 s left of a 1.5 s lease.
+const kLeaseSeconds = 1.5 * kTimeScale;
 const kDefaultEndUserBudget = 2.5 * kCallCost;
 const kCooldownSeconds = 4;
 // A group whose first tier always fails (500) and whose second answers: a call goes to the
@@ -27,6 +31,16 @@ function flakyGroup(mockUrl) {
     model_info: { id: `flaky-${order}` },
   });
   return [tier(kFailingUpstream, 1), tier('gpt-4o-upstream', 2)];
+}
+
+// A stream of 100 events that outlasts two of the longer leases too (5 s, 20 s at a time scale of
+// 4): its slot is held by renewal, not by a lease that has not run out yet.
+function slowStreamGroup(mockUrl) {
+  return [{
+    model_name: 'slow-stream',
+    litellm_params: { model: `openai/mock-stream-slow-${50 * kTimeScale}`, api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-slow' },
+    model_info: { id: 'slow-stream' },
+  }];
 }
 
 let mock;
@@ -47,7 +61,8 @@ function rpmLimitedGroups(mockUrl) {
 function startInstance(routerSettings = {}) {
   return startGateway({
     config: {
-      model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url), ...rpmLimitedGroups(mock.url)],
+      model_list: [...pricedModels(mock.url), ...flakyGroup(mock.url), ...rpmLimitedGroups(mock.url),
+        ...slowStreamGroup(mock.url)],
       general_settings: {
         master_key: kMasterKey, database_url: postgres.url, drain_timeout_s: 5,
         fleet_lease_s: kLeaseSeconds, store_model_in_db: true,
@@ -371,7 +386,7 @@ test('a team rpm_limit holds across the instances for all its keys', async () =>
 test('max_parallel_requests holds fleet-wide; a finished call frees its slot for every instance', async () => {
   const key = await generateKey(fleet[0].url, { max_parallel_requests: 1 });
   await knownEverywhere(key.key);
-  const slow = await chatWith(fleet[0].url, key.key, 'priced-slow-stream', { stream: true });
+  const slow = await chatWith(fleet[0].url, key.key, 'slow-stream', { stream: true });
   assert.equal(slow.status, 200);
   const refused = await chatWith(fleet[1].url, key.key);
   assert.equal(refused.status, 429);
@@ -399,7 +414,7 @@ test('the slots of a SIGKILLed instance come back after the lease', async () => 
       await response.arrayBuffer();
       return response.status === 200;
     }, { timeoutMs: 1000, what: 'the key on the third instance' });
-    const held = await chatWith(doomed.url, key.key, 'priced-slow-stream', { stream: true });
+    const held = await chatWith(doomed.url, key.key, 'slow-stream', { stream: true });
     assert.equal(held.status, 200);
     doomed.process.kill('SIGKILL');
     await doomed.exited;

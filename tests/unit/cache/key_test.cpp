@@ -84,8 +84,10 @@ TEST(EmbeddingKey, OneKeyPerInputSharedAcrossRequests) {
 }
 
 TEST(ReadControls, LiteLLMsCacheObject) {
-  auto controls = read_controls(body(R"({"cache":{"no-cache":true,"no-store":true,"ttl":30,
-      "s-maxage":10,"namespace":"ns","use-cache":true}})"));
+  // Named: the namespace read is a view into the body, which must outlive it.
+  const auto with_cache = body(R"({"cache":{"no-cache":true,"no-store":true,"ttl":30,
+      "s-maxage":10,"namespace":"ns","use-cache":true}})");
+  auto controls = read_controls(with_cache);
   ASSERT_TRUE(controls);
   EXPECT_TRUE(controls->no_cache);
   EXPECT_TRUE(controls->no_store);
@@ -100,7 +102,8 @@ TEST(ReadControls, LiteLLMsCacheObject) {
   EXPECT_FALSE(none->ttl_s);
   EXPECT_TRUE(none->key_namespace.empty());
 
-  auto from_metadata = read_controls(body(R"({"metadata":{"redis_namespace":"meta"}})"));
+  const auto with_metadata = body(R"({"metadata":{"redis_namespace":"meta"}})");
+  auto from_metadata = read_controls(with_metadata);
   ASSERT_TRUE(from_metadata);
   EXPECT_EQ(from_metadata->key_namespace, "meta");
   auto spelled = read_controls(body(R"({"cache":{"s-max-age":4}})"));

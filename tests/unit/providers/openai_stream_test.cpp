@@ -95,6 +95,20 @@ TEST(OpenAiStream, RelaysEveryChunkWithTheClientModelThenDone) {
   EXPECT_TRUE(result.done);
 }
 
+// Found by fuzz_providers_stream: an event of several data lines (joined by '\n') was relayed
+// with its newlines, which ended the client's frame before its JSON.
+TEST(OpenAiStream, AnEventOfSeveralDataLinesIsOneFrame) {
+  const StreamRun result =
+      run_whole(kPassThrough, streaming_request(false),
+                "data:\ndata: {\"id\":\"c\",\ndata: \"choices\":[{\"index\":0,\"delta\":{}}]}\n\n"
+                "data: [DONE]\n\n");
+  ASSERT_FALSE(result.feed_error) << result.feed_error->message;
+  const auto chunks = received_chunks(result.out);
+  ASSERT_EQ(chunks.size(), 2u) << result.out;
+  EXPECT_EQ(chunks[0].at("id"), "c");
+  EXPECT_EQ(chunks[1], "[DONE]");
+}
+
 TEST(OpenAiStream, UsageIsCaptured) {
   const StreamRun result = run_whole(kAskingUsage, streaming_request(false),
                                      read_wire_fixture(std::string(kTextStream)));

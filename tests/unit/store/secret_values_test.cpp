@@ -48,9 +48,12 @@ TEST(SecretValues, AnotherKeyOrAPlainValueDoesNotOpen) {
   const std::string stored = encrypt_value("secret", "key-a");
   EXPECT_FALSE(decrypt_value(stored, "key-b"));
   EXPECT_FALSE(decrypt_value("openai/gpt-4o", "key-a"));
-  EXPECT_FALSE(decrypt_value("", "key-a"));
   EXPECT_FALSE(decrypt_value("c2hvcnQ=", "key-a")) << "shorter than a nonce and a tag";
 }
+
+// Found by UndefinedBehaviorSanitizer (scripts/fuzz.sh sanitized): decoding an empty value passed
+// libsodium a null output buffer, which it declares never null.
+TEST(SecretValues, AnEmptyValueDoesNotOpen) { EXPECT_FALSE(decrypt_value("", "key-a")); }
 
 TEST(SecretValues, TheUrlSafeAlphabetIsReadToo) {
   std::string stored = encrypt_value(std::string(200, 'x'), "k");
