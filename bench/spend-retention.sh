@@ -20,7 +20,8 @@ REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 MINUTES=${MINUTES:-10}
 CONC=${CONC:-10}
 RETENTION=${RETENTION-60s}
-LLMUX_BIN=${LLMUX_BIN:-$REPO_DIR/build/llmux}
+LLMUX_BIN=$(realpath "${LLMUX_BIN:-$REPO_DIR/build/llmux}") # llmux runs in the run's directory
+[[ -x $LLMUX_BIN ]] || { echo "spend-retention: no llmux at $LLMUX_BIN" >&2; exit 2; }
 source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/callgrind.sh" # the mock, the config, the key (not callgrind itself)
 install_packages nginx nghttp2-client curl python3
