@@ -396,6 +396,17 @@ int run(const cli::Options& options) {
           changes.announce(reset_tokens);
         });
   }
+  // Spend the database did not take is alerted (db_exceptions) from the first worker's loop,
+  // with what of the database's URL is secret masked.
+  if (store_service) {
+    store_service->set_on_write_failed(
+        [&gateway = workers.front()->gateway,
+         mask = store::database_url_secrets(general.database_url)](const std::string& what) {
+          std::string masked = what;
+          mask.apply(masked);
+          gateway.database_write_failed(std::move(masked));
+        });
+  }
   // A fleet's instances cool a failing deployment together (its failures counted in Redis).
   std::unique_ptr<fleet::SharedCooldowns> shared_cooldowns;
   const router::CooldownPolicy cooldowns = router::cooldown_policy_from(config.router_settings);

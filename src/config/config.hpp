@@ -227,6 +227,8 @@ struct AlertingSettings {
   bool llm_exceptions = true;
   bool llm_too_slow = true;
   bool budget_alerts = true;
+  bool cooldown_deployment = true;
+  bool db_exceptions = true;
   // alerting_args.budget_alert_ttl: one alert of an event (budget crossed, threshold crossed,
   // soft budget crossed) per key, team or user in this many seconds.
   double budget_alert_ttl_s = 86400;

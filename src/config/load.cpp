@@ -1378,27 +1378,16 @@ class Loader {
   }
 
   void read_alert_types(const Field& field) {
-    constexpr std::string_view kOtherLitellmTypes[] = {"llm_requests_hanging",
-                                                       "spend_reports",
-                                                       "failed_tracking_spend",
-                                                       "db_exceptions",
-                                                       "daily_reports",
-                                                       "cooldown_deployment",
-                                                       "new_model_added",
-                                                       "outage_alerts",
-                                                       "region_outage_alerts",
-                                                       "fallback_reports",
-                                                       "new_virtual_key_created",
-                                                       "virtual_key_updated",
-                                                       "virtual_key_deleted",
-                                                       "new_team_created",
-                                                       "team_updated",
-                                                       "team_deleted",
-                                                       "new_internal_user_created",
-                                                       "internal_user_updated",
-                                                       "internal_user_deleted"};
+    constexpr std::string_view kOtherLitellmTypes[] = {
+        "llm_requests_hanging",  "spend_reports",        "failed_tracking_spend",
+        "daily_reports",         "new_model_added",      "outage_alerts",
+        "region_outage_alerts",  "fallback_reports",     "new_virtual_key_created",
+        "virtual_key_updated",   "virtual_key_deleted",  "new_team_created",
+        "team_updated",          "team_deleted",         "new_internal_user_created",
+        "internal_user_updated", "internal_user_deleted"};
     AlertingSettings& alerting = config_.alerting;
     alerting.llm_exceptions = alerting.llm_too_slow = alerting.budget_alerts = false;
+    alerting.cooldown_deployment = alerting.db_exceptions = false;
     for (const Field& item : items(field)) {
       const std::optional<std::string> type = read_name(item);
       if (!type) continue;
@@ -1408,6 +1397,10 @@ class Loader {
         alerting.llm_too_slow = true;
       } else if (*type == "budget_alerts") {
         alerting.budget_alerts = true;
+      } else if (*type == "cooldown_deployment") {
+        alerting.cooldown_deployment = true;
+      } else if (*type == "db_exceptions") {
+        alerting.db_exceptions = true;
       } else if (std::find(std::begin(kOtherLitellmTypes), std::end(kOtherLitellmTypes), *type) !=
                  std::end(kOtherLitellmTypes)) {
         ignore(item);

@@ -6,6 +6,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -128,6 +129,48 @@ std::string slack_alert_text(std::string_view level, std::string_view time_of_da
     text.append("\n\n").append(name).append(": `").append(value).append("`");
   }
   return text;
+}
+
+std::string cooldown_message(std::string_view model_group, std::string_view api_base,
+                             std::chrono::milliseconds length, int status) {
+  std::string message = "Router: Cooling down Deployment:\nModel Name: `";
+  message.append(model_group).append("`\nAPI Base: `").append(api_base);
+  message.append("`\nCooldown Time: `")
+      .append(python_float_text(std::chrono::duration<double>(length).count()));
+  message.append(" seconds`\nException Status Code: `").append(std::to_string(status)) += '`';
+  return message;
+}
+
+bool AlertClaims::claim(const std::string& key, Clock::time_point now) {
+  const std::lock_guard lock(mutex_);
+  auto [entry, inserted] = last_sent_.try_emplace(key, now);
+  if (inserted) return true;
+  if (now - entry->second < kRepeatAfter) return false;
+  entry->second = now;
+  return true;
+}
+
+void Alerts::deployment_cooled(std::string_view model_group, const router::CooldownBegun& cooled) {
+  if (settings_.slack_webhook_url.empty() || !settings_.cooldown_deployment) return;
+  if (!claims_.claim("cooldown_deployment:" + cooled.deployment->id, Clock::now())) return;
+  post_to_slack("Low",
+                cooldown_message(model_group, shown_api_base(cooled.deployment->target.api_base),
+                                 cooled.length, cooled.status));
+}
+
+void Alerts::database_write_failed(std::string what) {
+  if (settings_.slack_webhook_url.empty() || !settings_.db_exceptions) return;
+  asio::post(executor_, [this, what = std::move(what)] {
+    if (!claims_.claim("db_exceptions", Clock::now())) return;
+    post_to_slack("High", "DB read/write call failed: " + what);
+  });
+}
+
+void Alerts::post_to_slack(std::string_view level, std::string_view message) {
+  post(settings_.slack_webhook_url,
+       boost::json::serialize(
+           boost::json::object{{"text", slack_alert_text(level, time_of_day_now(), message, {})}}),
+       "slack");
 }
 
 void Alerts::call_ended(std::string_view model_group, const router::Deployment* deployment,

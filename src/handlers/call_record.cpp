@@ -403,6 +403,7 @@ void CallRecord::report() {
                  static_cast<std::uint64_t>(
                      std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
   record_litellm_metrics(duration);
+  report_cooldowns();
   send_to_callbacks(duration);
   if (services_.alerts != nullptr && admitted_) {
     services_.alerts->call_ended(request_->model, outcome.deployment, outcome.failure, duration);
@@ -500,6 +501,23 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
     if (stream && outcome.status < 300) sample.first_token_seconds = sample.upstream_seconds;
   }
   services_.metrics.record_call(sample, configured_index(router_->models(), deployment));
+}
+
+// Deployments this call's attempts put into cooldown: LiteLLM's litellm_deployment_cooled_down
+// and its cooldown_deployment alert.
+void CallRecord::report_cooldowns() {
+  for (const router::CooldownBegun& cooled : outcome.cooldowns) {
+    const router::Deployment& deployment = *cooled.deployment;
+    const std::string litellm_model_name =
+        deployment.target.provider + '/' + deployment.target.upstream_model;
+    services_.metrics.record_cooldown({.litellm_model_name = litellm_model_name,
+                                       .model_id = deployment.id,
+                                       .api_base = deployment.target.api_base,
+                                       .api_provider = deployment.target.provider,
+                                       .status = cooled.status});
+    if (services_.alerts != nullptr)
+      services_.alerts->deployment_cooled(deployment.model_group, cooled);
+  }
 }
 
 // The call's facts, queued for the logging callbacks that take its outcome (its payload is built

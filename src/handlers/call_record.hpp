@@ -103,6 +103,7 @@ class CallRecord {
   Result<void> admit_local_limits(std::span<const fleet::Holder> holders, std::uint64_t instances,
                                   limits::Millis now);
   void record_litellm_metrics(Clock::duration total);
+  void report_cooldowns();
   void send_to_callbacks(Clock::duration total);
 
   const CallServices& services_;

@@ -20,7 +20,7 @@ Gateway::Gateway(const SharedState& shared, upstream::Transport& network,
                  fleet::SharedLimits* shared_limits, cache::ResponseCache* cache)
     : callers_(shared.authenticator, shared.ui_sessions),
       spend_(spend_sink, shared.store_prompts_in_spend_logs),
-      alerts_(shared.alerting, network, std::move(executor), metrics),
+      alerts_(shared.alerting, *shared.alert_claims, network, std::move(executor), metrics),
       services_{.router = shared.router,
                 .rate_counters = shared.rate_counters,
                 .shared_limits = shared_limits,

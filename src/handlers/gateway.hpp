@@ -28,6 +28,7 @@
 #include "telemetry/metrics.hpp"
 #include "upstream/transport.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -60,6 +61,8 @@ struct SharedState {
   // probes on demand.
   LastHealthChecks* last_health_checks = nullptr;
   config::AlertingSettings alerting;  // general_settings.alerting
+  // Which process-wide alerts (cooldowns, the database) left in the last minute, for all workers.
+  std::shared_ptr<AlertClaims> alert_claims = std::make_shared<AlertClaims>();
   std::chrono::milliseconds health_check_interval{300'000};
   StoredResponseLimits stored_responses;  // the Responses API's, kept in `store`
   // The models managed through the API (/model/new, …); nullptr: those routes are not served.
@@ -79,6 +82,8 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   server::Handler& handler() { return routes_; }
+  // Any thread: spend could not be written to the database (the db_exceptions alert).
+  void database_write_failed(std::string what) { alerts_.database_write_failed(std::move(what)); }
   // The background health checks (SharedState::last_health_checks), on this worker's loop.
   asio::awaitable<void> check_health_in_background() {
     return status_.check_in_background(health_check_interval_);

@@ -99,8 +99,10 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
     }
     plan.started(*next, clock.now());
     AttemptEnd end = co_await attempt(request, *next, sink, clock, outcome, abort, client_key);
-    plan.finished(*next, end.failure ? &*end.failure : nullptr, clock.now(), end.tokens,
-                  end.latency);
+    if (const auto cooldown = plan.finished(*next, end.failure ? &*end.failure : nullptr,
+                                            clock.now(), end.tokens, end.latency)) {
+      outcome.cooldowns.push_back(*cooldown);
+    }
     if (claimed && end.tokens > 0) claims_->add_tokens(*next->deployment, end.tokens);
     while (end.unread) {
       auto rest = co_await end.unread->next();

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmux::relay {
 
@@ -31,6 +32,8 @@ struct Outcome {
   int retries = 0;      // retries and fallback groups before this answer
   int fallbacks = 0;
   std::optional<Error> failure;  // the error that ended the call (masked of secrets)
+  // Deployments this call's failed attempts put into cooldown (usually none: no allocation).
+  std::vector<router::CooldownBegun> cooldowns;
   // The answering deployment was sent the client's own request (api::Request::native), so the
   // answer is already in the client's dialect.
   bool native = false;

@@ -269,8 +269,9 @@ void AttemptPlan::withdraw(const Attempt&) {
   last_failure_.reset();
 }
 
-void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoint now,
-                           std::int64_t tokens, std::optional<Clock::duration> latency) {
+std::optional<CooldownBegun> AttemptPlan::finished(const Attempt& attempt, const Error* failure,
+                                                   TimePoint now, std::int64_t tokens,
+                                                   std::optional<Clock::duration> latency) {
   CallOutcome outcome{.success = failure == nullptr,
                       .latency = latency.value_or(now - attempt_started_),
                       .tokens = tokens};
@@ -284,7 +285,10 @@ void AttemptPlan::finished(const Attempt& attempt, const Error* failure, TimePoi
   } else {
     last_failure_.reset();
   }
-  health_.call_finished(*attempt.deployment, outcome, now);
+  const auto cooldown = health_.call_finished(*attempt.deployment, outcome, now);
+  if (!cooldown) return std::nullopt;
+  return CooldownBegun{
+      .deployment = attempt.deployment, .status = outcome.status, .length = *cooldown};
 }
 
 }  // namespace llmux::router

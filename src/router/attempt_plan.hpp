@@ -95,6 +95,14 @@ struct Attempt {
   net::ClientDestination client_destination;  // set when the client chose where this attempt goes
 };
 
+// A cooldown an attempt's failure began: what LiteLLM's cooldown_deployment alert and its
+// litellm_deployment_cooled_down metric tell.
+struct CooldownBegun {
+  const Deployment* deployment = nullptr;
+  int status = 0;  // the failure's HTTP status
+  std::chrono::milliseconds length{};
+};
+
 using Draw = std::function<double()>;  // uniform in [0, 1)
 
 // Whether this request's caller may be answered by `group` (its model access and model budgets).
@@ -127,8 +135,10 @@ class AttemptPlan {
   // The fleet found the attempt's deployment full: it is not made, and next() picks again among
   // the others without counting another retry or fallback.
   void withdraw(const Attempt& attempt);
-  void finished(const Attempt& attempt, const Error* failure, TimePoint now,
-                std::int64_t tokens = 0, std::optional<Clock::duration> latency = std::nullopt);
+  // Returns the cooldown the attempt's failure began, if it began one.
+  std::optional<CooldownBegun> finished(const Attempt& attempt, const Error* failure, TimePoint now,
+                                        std::int64_t tokens = 0,
+                                        std::optional<Clock::duration> latency = std::nullopt);
 
   // Keeps alive what the plan's table, policy and health belong to (a request's own user_config).
   void keep(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }

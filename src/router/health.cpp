@@ -132,8 +132,9 @@ void InMemoryHealth::call_started(const Deployment& deployment, TimePoint now) {
   state.requests.fetch_add(1, std::memory_order_relaxed);
 }
 
-void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutcome& outcome,
-                                   TimePoint now) {
+std::optional<std::chrono::milliseconds> InMemoryHealth::call_finished(const Deployment& deployment,
+                                                                       const CallOutcome& outcome,
+                                                                       TimePoint now) {
   Slot& state = slot(deployment);
   state.in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (outcome.success) {
@@ -145,11 +146,12 @@ void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutco
     state.latency_us.store(
         average == 0 ? sample : average + (sample - average) / kLatencyNewSampleShare,
         std::memory_order_relaxed);
-    return;
+    return std::nullopt;
   }
-  if (!outcome.counts_for_cooldown || !counts_as_deployment_failure(outcome.status)) return;
+  if (!outcome.counts_for_cooldown || !counts_as_deployment_failure(outcome.status))
+    return std::nullopt;
   state.failed_calls.fetch_add(1, std::memory_order_relaxed);
-  if (policy_.disabled || !deployment.cools) return;
+  if (policy_.disabled || !deployment.cools) return std::nullopt;
   if (failure_reporter_) failure_reporter_(deployment, cools_at_once(outcome.status));
   const std::lock_guard lock(state.failure_mutex);
   const std::int64_t minute = minute_of(now);
@@ -162,7 +164,9 @@ void InMemoryHealth::call_finished(const Deployment& deployment, const CallOutco
     state.cooling_until_ns.store(nanoseconds(now + policy_.cooldown_time),
                                  std::memory_order_relaxed);
     state.failures = 0;
+    return policy_.cooldown_time;
   }
+  return std::nullopt;
 }
 
 void InMemoryHealth::report_failures_to(FailureReporter reporter) {

@@ -71,8 +71,10 @@ class HealthState {
                                                  TimePoint now) const = 0;
   virtual Load load(const Deployment& deployment, TimePoint now) const = 0;
   virtual void call_started(const Deployment& deployment, TimePoint now) = 0;
-  virtual void call_finished(const Deployment& deployment, const CallOutcome& outcome,
-                             TimePoint now) = 0;
+  // The length of the cooldown this failure began (LiteLLM's cooldown event), else nullopt.
+  virtual std::optional<std::chrono::milliseconds> call_finished(const Deployment& deployment,
+                                                                 const CallOutcome& outcome,
+                                                                 TimePoint now) = 0;
   // Before any call: counted failures are also told to `reporter`.
   virtual void report_failures_to(FailureReporter reporter) = 0;
   // A cooldown decided elsewhere (by the fleet's count of failures): the deployment (by
@@ -111,8 +113,9 @@ class InMemoryHealth final : public HealthState {
                                          TimePoint now) const override;
   Load load(const Deployment& deployment, TimePoint now) const override;
   void call_started(const Deployment& deployment, TimePoint now) override;
-  void call_finished(const Deployment& deployment, const CallOutcome& outcome,
-                     TimePoint now) override;
+  std::optional<std::chrono::milliseconds> call_finished(const Deployment& deployment,
+                                                         const CallOutcome& outcome,
+                                                         TimePoint now) override;
   void report_failures_to(FailureReporter reporter) override;
   void cool(std::size_t deployment_index, TimePoint until) override;
   void observe_fleet_usage(const Deployment& deployment, std::int64_t requests, std::int64_t tokens,

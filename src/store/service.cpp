@@ -1,5 +1,6 @@
 #include "store/service.hpp"
 
+#include "net/percent_encoding.hpp"
 #include "telemetry/log.hpp"
 
 #include <boost/asio/post.hpp>
@@ -233,6 +234,25 @@ std::unique_ptr<Database> open_database(const std::string& database_url,
                                         const std::string& config_path) {
   if (is_postgres(database_url)) return open_postgres(database_url);
   return open_sqlite(sqlite_file(database_url, config_path));
+}
+
+SecretMask database_url_secrets(const std::string& database_url) {
+  SecretMask mask;
+  mask.add(database_url);
+  // postgresql://user:password@host/db: the password as written and as the server takes it.
+  const auto scheme_end = database_url.find("://");
+  if (scheme_end == std::string::npos) return mask;
+  const std::string_view rest = std::string_view(database_url).substr(scheme_end + 3);
+  const std::string_view authority = rest.substr(0, rest.find('/'));
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return mask;
+  const std::string_view user_info = authority.substr(0, at);
+  if (const auto colon = user_info.find(':'); colon != std::string_view::npos) {
+    const std::string_view password = user_info.substr(colon + 1);
+    mask.add(password);
+    mask.add(net::percent_decoded(password));
+  }
+  return mask;
 }
 
 std::string journal_path_for(const std::string& database_url, const std::string& config_path) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "base/error.hpp"
+#include "base/secret_mask.hpp"
 #include "store/spend_journal.hpp"
 #include "store/store.hpp"
 
@@ -96,6 +97,10 @@ class Service {
   void set_on_local_change(OnLocalChange on_local_change) {
     on_local_change_ = std::move(on_local_change);
   }
+  // Spend the database did not take: SpendJournal::on_write_failed.
+  void set_on_write_failed(SpendJournal::OnWriteFailed report) {
+    journal_.on_write_failed(std::move(report));
+  }
   void start();
 
   // Runs `work(store)` on the store thread; a DatabaseError becomes a 503 the caller can show.
@@ -171,6 +176,9 @@ class Service {
 // config file. Opens it and applies migrations (throws DatabaseError).
 std::unique_ptr<Database> open_database(const std::string& database_url,
                                         const std::string& config_path);
+// What of database_url no message may show (the URL, its password): masked in what a failed
+// write tells the db_exceptions alert.
+SecretMask database_url_secrets(const std::string& database_url);
 // The spend journal: beside the SQLite file, or beside the config for PostgreSQL.
 std::string journal_path_for(const std::string& database_url, const std::string& config_path);
 

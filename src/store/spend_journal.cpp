@@ -372,8 +372,8 @@ SpendJournal::Step SpendJournal::index_next(bool earlier_run_too, std::uint64_t 
     } catch (const DatabaseError& error) {
       if (error.transient || !store_.database().reconnect()) {
         if (!std::exchange(database_away_, true)) {
-          telemetry::log_now("warning", "spend of " + std::to_string(events.size()) +
-                                            " calls not written yet, will retry: " + error.what());
+          write_failed("warning", "spend of " + std::to_string(events.size()) +
+                                      " calls not written yet, will retry: " + error.what());
         }
         return Step::database_away;
       }
@@ -509,7 +509,12 @@ void SpendJournal::set_aside(std::string_view line, const std::string& why) {
   const std::string outcome = written ? "was set aside in " + rejected
                                       : "was lost: " + system_error("cannot write to " + rejected);
   if (fd >= 0) ::close(fd);
-  telemetry::log_now("error", "a spend batch the database cannot take " + outcome + ": " + why);
+  write_failed("error", "a spend batch the database cannot take " + outcome + ": " + why);
+}
+
+void SpendJournal::write_failed(std::string_view level, const std::string& what) {
+  telemetry::log_now(level, what);
+  if (on_write_failed_) on_write_failed_(what);
 }
 
 }  // namespace llmux::store

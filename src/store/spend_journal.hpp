@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,11 @@ class SpendJournal {
   // Before start(): whether the lines' calls become spend-log rows (false: disable_spend_logs,
   // only the totals are written).
   void keep_spend_log_rows(bool keep) { store_.keep_spend_log_rows(keep); }
+  // Told, on the indexer's or the store thread, what went wrong when spend could not be written:
+  // the database went away (once per spell, as the warning) or refused a batch.
+  using OnWriteFailed = std::function<void(const std::string& what)>;
+  // Before start().
+  void on_write_failed(OnWriteFailed report) { on_write_failed_ = std::move(report); }
   // Starts the idle-priority indexer thread.
   void start();
   // Stops it (what is left stays in the file; index_all() still works).
@@ -128,6 +134,8 @@ class SpendJournal {
   void truncate_if_caught_up();
   void release_written_part();
   void set_aside(std::string_view line, const std::string& why);
+  // Logs a failed write at `level` and tells on_write_failed_.
+  void write_failed(std::string_view level, const std::string& what);
   bool write_out(std::unique_lock<std::mutex>& file_lock);
   // Callers hold file_mutex_.
   bool overdue_locked(JournalClock::time_point now) const;
@@ -163,6 +171,7 @@ class SpendJournal {
   std::atomic<std::uint64_t> earlier_run_end_{0};  // lines before this offset: an earlier run's
   std::map<std::string, double> replayed_spend_;   // store thread only (earlier-run lines)
   bool database_away_ = false;                     // logged once per spell, not at every retry
+  OnWriteFailed on_write_failed_;
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -136,6 +136,11 @@ const std::vector<Label> kDeploymentLabels = {{"api_base", Field::api_base},
                                               {"team", Field::team},
                                               {"team_alias", Field::team_alias},
                                               {"user_agent", Field::user_agent}};
+const std::vector<Label> kDeploymentStateLabels = {
+    {"api_base", Field::api_base},
+    {"api_provider", Field::api_provider},
+    {"litellm_model_name", Field::litellm_model_name},
+    {"model_id", Field::model_id}};
 const std::vector<Label> kLegacyFailureLabels = {{"api_key_alias", Field::api_key_alias},
                                                  {"end_user", Field::end_user},
                                                  {"hashed_api_key", Field::hashed_api_key},
@@ -360,12 +365,29 @@ void CallSeries::record(const CallSample& sample) {
   if (sample.first_token_seconds) figures.first_token_latency.observe(*sample.first_token_seconds);
 }
 
+void CallSeries::record_cooldown(const CooldownSample& sample) {
+  Fields fields{};
+  fields[static_cast<std::size_t>(Field::litellm_model_name)] = sample.litellm_model_name;
+  fields[static_cast<std::size_t>(Field::model_id)] = sample.model_id;
+  fields[static_cast<std::size_t>(Field::api_base)] = sample.api_base;
+  fields[static_cast<std::size_t>(Field::api_provider)] = sample.api_provider;
+  std::string status;
+  append_number(status, sample.status);
+  fields[static_cast<std::size_t>(Field::status)] = status;
+  std::string key;
+  for (const std::string_view value : fields) append_value(key, value);
+  const std::lock_guard lock(mutex_);
+  ++cooldowns_[key].requests;
+}
+
 void render_litellm(std::string& out, std::span<const CallSeries* const> workers,
                     std::span<const DeploymentState> deployments) {
   Snapshot snapshot;
+  Snapshot cooldowns;
   for (const CallSeries* worker : workers) {
     const std::lock_guard lock(worker->mutex_);
     snapshot.insert(snapshot.end(), worker->series_.begin(), worker->series_.end());
+    cooldowns.insert(cooldowns.end(), worker->cooldowns_.begin(), worker->cooldowns_.end());
   }
   static const auto proxy_total = with(kProxyLabels, {{"status_code", Field::status}});
   static const auto proxy_failed =
@@ -417,14 +439,15 @@ void render_litellm(std::string& out, std::span<const CallSeries* const> workers
     fields[static_cast<std::size_t>(Field::model_id)] = deployment.model_id;
     fields[static_cast<std::size_t>(Field::api_base)] = deployment.api_base;
     fields[static_cast<std::size_t>(Field::api_provider)] = deployment.api_provider;
-    static const std::vector<Label> state_labels = {
-        {"api_base", Field::api_base},
-        {"api_provider", Field::api_provider},
-        {"litellm_model_name", Field::litellm_model_name},
-        {"model_id", Field::model_id}};
-    append_sample(out, "litellm_deployment_state", "", label_text(state_labels, fields),
+    append_sample(out, "litellm_deployment_state", "", label_text(kDeploymentStateLabels, fields),
                   deployment.state);
   }
+  static const auto cooled_down =
+      with(kDeploymentStateLabels, {{"exception_status", Field::status}});
+  render_counter(
+      out, cooldowns,
+      {"litellm_deployment_cooled_down_total", "Times the router put a deployment into cooldown.",
+       cooled_down, Which::all, requests});
 }
 
 }  // namespace llmux::telemetry

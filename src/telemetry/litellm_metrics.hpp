@@ -96,12 +96,24 @@ struct DeploymentState {
   int state = 0;
 };
 
+// A deployment the router put into cooldown (litellm_deployment_cooled_down), labelled as
+// litellm_deployment_state is, with the status of the failure that cooled it.
+struct CooldownSample {
+  std::string_view litellm_model_name;
+  std::string_view model_id;
+  std::string_view api_base;
+  std::string_view api_provider;
+  int status = 0;
+};
+
 // One worker's series. Past `max_series` distinct label sets, further new ones are counted in one
 // series whose every label reads "overflow": the cardinality /metrics can reach is bounded.
 class CallSeries {
  public:
   explicit CallSeries(std::size_t max_series) : max_series_(max_series) {}
   void record(const CallSample& sample);
+  // Rare (a failure that cools a deployment): its key is built in a string of its own.
+  void record_cooldown(const CooldownSample& sample);
 
  private:
   friend void render_litellm(std::string&, std::span<const CallSeries* const>,
@@ -110,6 +122,9 @@ class CallSeries {
   std::string key_;  // reused: the request path allocates only for a new label set
   mutable std::mutex mutex_;
   std::unordered_map<std::string, SeriesFigures> series_;
+  // Cooldowns by deployment and status (bounded by the deployments and statuses that cool),
+  // counted in their figures' requests.
+  std::unordered_map<std::string, SeriesFigures> cooldowns_;
 };
 
 // Per deployment (by index), the outcome of its last call: shared by all workers, relaxed.

@@ -72,6 +72,8 @@ class WorkerMetrics {
     calls_.record(sample);
     if (deployment_index) deployment_outcomes_->record(*deployment_index, sample.status >= 300);
   }
+  // The router put a deployment into cooldown (litellm_deployment_cooled_down).
+  void record_cooldown(const CooldownSample& sample) { calls_.record_cooldown(sample); }
   // A health probe's verdict (GET /health) is the deployment's last outcome too.
   void record_probe(std::size_t deployment_index, bool failed) {
     deployment_outcomes_->record(deployment_index, failed);

@@ -863,14 +863,16 @@ TEST(LoadString, SlackAlertingGoesToSlackWebhookUrl) {
 general_settings:
   alerting: [slack, email]
   alerting_threshold: 2.5
-  alert_types: [llm_too_slow, outage_alerts]
+  alert_types: [llm_too_slow, outage_alerts, db_exceptions]
 )",
            env_of({{"SLACK_WEBHOOK_URL", "https://hooks.example/services/T/B/x"}}));
   EXPECT_EQ(config.alerting.slack_webhook_url, "https://hooks.example/services/T/B/x");
   EXPECT_EQ(config.alerting.threshold_s, 2.5);
   EXPECT_TRUE(config.alerting.llm_too_slow);
+  EXPECT_TRUE(config.alerting.db_exceptions);
   EXPECT_FALSE(config.alerting.llm_exceptions);
   EXPECT_FALSE(config.alerting.budget_alerts);
+  EXPECT_FALSE(config.alerting.cooldown_deployment);
   EXPECT_THAT(config.warnings,
               ElementsAre("config.yaml:3: general_settings.alerting[1]: not implemented by llmux "
                           "yet; ignored",
@@ -882,6 +884,8 @@ general_settings:
   EXPECT_EQ(defaults.alerting.threshold_s, 300);  // LiteLLM's default
   EXPECT_TRUE(defaults.alerting.llm_exceptions);
   EXPECT_TRUE(defaults.alerting.llm_too_slow);
+  EXPECT_TRUE(defaults.alerting.cooldown_deployment);
+  EXPECT_TRUE(defaults.alerting.db_exceptions);
 
   // Without the webhook nothing is sent, and the warning says why (not what the URL would be).
   const Config unset = load("general_settings: {alerting: [slack]}\n");

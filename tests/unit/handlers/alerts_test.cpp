@@ -72,6 +72,27 @@ TEST(WebhookEventJson, CallInfoFieldsNullWhenUnknownThenTheEvent) {
             R"("event_message":"Key Budget: 15% Threshold Crossed"})");
 }
 
+TEST(CooldownMessage, GroupApiBaseCooldownSecondsAndStatusInBackticks) {
+  EXPECT_EQ(cooldown_message("gpt-4o", "https://api.openai.com/v1", std::chrono::seconds(5), 429),
+            "Router: Cooling down Deployment:\n"
+            "Model Name: `gpt-4o`\n"
+            "API Base: `https://api.openai.com/v1`\n"
+            "Cooldown Time: `5.0 seconds`\n"
+            "Exception Status Code: `429`");
+  EXPECT_NE(cooldown_message("g", "b", std::chrono::milliseconds(1500), 500)
+                .find("Cooldown Time: `1.5 seconds`"),
+            std::string::npos);
+}
+
+TEST(AlertClaims, OnePerKeyAMinuteWhicheverWorkerAsks) {
+  AlertClaims claims;
+  const auto start = AlertClaims::Clock::time_point{} + std::chrono::hours(1);
+  EXPECT_TRUE(claims.claim("cooldown_deployment:a", start));
+  EXPECT_FALSE(claims.claim("cooldown_deployment:a", start + std::chrono::seconds(59)));
+  EXPECT_TRUE(claims.claim("cooldown_deployment:b", start + std::chrono::seconds(1)));
+  EXPECT_TRUE(claims.claim("cooldown_deployment:a", start + std::chrono::seconds(60)));
+}
+
 TEST(LiveSpendBudgetAlert, OnePerEventInTheTtl) {
   auth::LiveSpend spend;
   EXPECT_TRUE(spend.claim_budget_alert(BudgetEvent::threshold_crossed, 1'000, 60'000));

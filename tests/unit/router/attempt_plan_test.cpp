@@ -321,6 +321,24 @@ TEST(AttemptPlan, MaxFallbacksCapsTheGroupsTried) {
   EXPECT_EQ(plan.attempted_fallbacks(), 2);
 }
 
+TEST(AttemptPlan, AFailureThatCoolsItsDeploymentSaysWhichStatusAndHowLong) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.num_retries = 1;
+  auto plan = f.plan("g");
+  auto first = plan.next(kStart);
+  plan.started(*first, kStart);
+  const Error server_error = status_failure(500);
+  EXPECT_EQ(plan.finished(*first, &server_error, kStart), std::nullopt);  // within allowed_fails
+  auto second = plan.next(kStart);
+  plan.started(*second, kStart);
+  const Error limited = status_failure(429);
+  const auto cooled = plan.finished(*second, &limited, kStart);
+  ASSERT_TRUE(cooled);
+  EXPECT_EQ(cooled->deployment, second->deployment);
+  EXPECT_EQ(cooled->status, 429);
+  EXPECT_EQ(cooled->length, 5s);
+}
+
 TEST(AttemptPlan, CoolingDeploymentsAreSkippedAndAColdGroupIs429WithRetryAfter) {
   Fixture f({entry("g", "a"), entry("g", "b"), entry("backup", "z")});
   auto plan = f.plan("g");

@@ -46,10 +46,13 @@ TEST(Health, A429CoolsForCooldownTimeThenTheDeploymentIsBack) {
 TEST(Health, ServerErrorsCoolOnlyPastAllowedFailsInOneMinute) {
   InMemoryHealth health(1, {.allowed_fails = 3, .cooldown_time = 5s});
   const Deployment d = deployment(0);
-  for (int i = 0; i < 3; ++i) health.call_finished(d, failure(500), kStart + i * 1s);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(health.call_finished(d, failure(500), kStart + i * 1s), std::nullopt);
   EXPECT_EQ(health.cooling_until(d, kStart + 3s), std::nullopt);
-  health.call_finished(d, failure(503), kStart + 3s);
+  // The failure that begins the cooldown says so, with its length (LiteLLM's cooldown event).
+  EXPECT_EQ(health.call_finished(d, failure(503), kStart + 3s), 5s);
   EXPECT_EQ(health.cooling_until(d, kStart + 4s), kStart + 8s);
+  EXPECT_EQ(health.call_finished(d, {.success = true}, kStart + 4s), std::nullopt);
 }
 
 TEST(Health, FailuresOfAnEarlierMinuteDoNotCount) {

@@ -281,6 +281,29 @@ TEST_F(SpendJournalTest, SpendWaitsInTheFileWhileTheDatabaseIsAwayAndLandsOnceIt
       << "this run's spend must not be counted twice";
 }
 
+// What the db_exceptions alert hears: each spell of the database being away once, and each batch
+// it refuses.
+TEST_F(SpendJournalTest, AFailedWriteIsReportedOncePerSpellOfTheDatabaseAway) {
+  insert_key("k");
+  std::atomic<bool> down = false;
+  SpendJournal journal(std::make_unique<FlakyDatabase>(open_sqlite(path()), down), journal_path(),
+                       1h);
+  std::vector<std::string> reported;
+  journal.on_write_failed([&reported](const std::string& what) { reported.push_back(what); });
+  down = true;
+  journal.append(events_for("a", "k", 3, 0.5));
+  EXPECT_FALSE(journal.index_all());
+  EXPECT_FALSE(journal.index_all());
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_NE(reported[0].find("spend of 3 calls not written yet"), std::string::npos) << reported[0];
+  down = false;
+  EXPECT_TRUE(journal.index_all());
+  down = true;
+  journal.append(events_for("b", "k", 1, 0.5));
+  EXPECT_FALSE(journal.index_all());
+  EXPECT_EQ(reported.size(), 2u) << "a new spell";
+}
+
 // A shutdown with the database away leaves the spend in the file; the next start writes it and
 // reports it as replayed (the new run's live counters do not hold it), except a batch that had
 // landed already (a crash between its commit and the file being emptied).
@@ -315,10 +338,16 @@ TEST_F(SpendJournalTest, ALineCutByACrashIsSetAsideAndTheRestLands) {
   const std::string whole = journal_line("whole", events_for("w", "k", 2, 1));
   std::ofstream(journal_path()) << whole << whole.substr(0, whole.size() / 2);
   SpendJournal journal(open_sqlite(path()), journal_path(), 1h);
+  std::vector<std::string> reported;  // what the db_exceptions alert hears
+  journal.on_write_failed([&reported](const std::string& what) { reported.push_back(what); });
   journal.append(events_for("after", "k", 1, 1));
   EXPECT_TRUE(journal.index_all());
   EXPECT_EQ(rows(), 3u) << "the whole line and the batch appended after the cut one";
   EXPECT_EQ(file_text(journal_path() + ".rejected"), whole.substr(0, whole.size() / 2) + "\n");
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_NE(reported[0].find("a spend batch the database cannot take was set aside"),
+            std::string::npos)
+      << reported[0];
 }
 
 }  // namespace

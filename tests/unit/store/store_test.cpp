@@ -22,6 +22,21 @@ const std::vector<std::string> kInjections = {"x'; DROP TABLE llmux_keys; --",
                                               "\\",
                                               "é中"};
 
+TEST(DatabaseUrlSecrets, TheUrlAndItsPasswordAsWrittenAndDecodedAreMasked) {
+  const SecretMask mask =
+      database_url_secrets("postgresql://llmux:s3cret%2Fpassword@db.example:5432/llmux");
+  std::string text =
+      "cannot connect to postgresql://llmux:s3cret%2Fpassword@db.example:5432/llmux; "
+      "password s3cret/password refused, s3cret%2Fpassword too; host db.example";
+  mask.apply(text);
+  EXPECT_EQ(text,
+            "cannot connect to [redacted]; password [redacted] refused, [redacted] too; "
+            "host db.example");
+  std::string without_password = "postgresql://llmux@127.0.0.1:5432/llmux is away";
+  database_url_secrets("postgresql://llmux@127.0.0.1:5432/llmux").apply(without_password);
+  EXPECT_EQ(without_password, "[redacted] is away");
+}
+
 TEST_F(StoreTest, MigrationsRunOnceAndRecordTheirVersion) {
   {
     auto database = open_sqlite(path());

@@ -137,5 +137,32 @@ TEST(LiteLLMMetrics, DeploymentStateIsOneGaugePerDeployment) {
       << text;
 }
 
+TEST(LiteLLMMetrics, CooldownsAreCountedPerDeploymentAndStatusOverWorkers) {
+  CallSeries first(100), second(100);
+  const CooldownSample limited{.litellm_model_name = "openai/gpt-4o",
+                               .model_id = "d1",
+                               .api_base = "http://up",
+                               .api_provider = "openai",
+                               .status = 429};
+  first.record_cooldown(limited);
+  second.record_cooldown(limited);
+  CooldownSample failing = limited;
+  failing.status = 500;
+  second.record_cooldown(failing);
+  const std::string text = render({&first, &second});
+  const std::string labels = R"(api_base="http://up",api_provider="openai",)";
+  EXPECT_TRUE(has_line(text, "# TYPE litellm_deployment_cooled_down_total counter")) << text;
+  EXPECT_TRUE(has_line(text, "litellm_deployment_cooled_down_total{" + labels +
+                                 R"(exception_status="429",litellm_model_name="openai/gpt-4o",)"
+                                 R"(model_id="d1"} 2)"))
+      << text;
+  EXPECT_TRUE(has_line(text, "litellm_deployment_cooled_down_total{" + labels +
+                                 R"(exception_status="500",litellm_model_name="openai/gpt-4o",)"
+                                 R"(model_id="d1"} 1)"))
+      << text;
+  // Cooldowns are not calls: no request series came of them.
+  EXPECT_EQ(count_lines_starting(text, "litellm_proxy_total_requests_metric_total{"), 0u);
+}
+
 }  // namespace
 }  // namespace llmux::telemetry
