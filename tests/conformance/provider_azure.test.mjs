@@ -8,6 +8,7 @@ import { kUpstreamKey } from '../support/stack.mjs';
 const completion = JSON.parse(readAzureFixture('chat_completion.synthetic.json'));
 
 providerConformance({
+  passesResponsesThrough: true,
   provider: 'azure',
   deployments: (mockUrl) => {
     const params = (deployment) => ({ model: `azure/${deployment}`, api_base: mockUrl, api_key: kUpstreamKey, api_version: '2024-10-21' });

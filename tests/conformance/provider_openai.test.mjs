@@ -8,6 +8,7 @@ import { kUpstreamKey } from '../support/stack.mjs';
 const completion = JSON.parse(readFixture('chat_completion.json'));
 
 providerConformance({
+  passesResponsesThrough: true,
   provider: 'openai',
   deployments: (mockUrl) => {
     const params = (model) => ({ model: `openai/${model}`, api_base: `${mockUrl}/v1`, api_key: kUpstreamKey });

@@ -4,9 +4,11 @@
 // deployments and what its fixtures should come out as.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
 import { APIError, InternalServerError, RateLimitError } from 'openai';
 
 import { useSdkStack } from '../support/sdk.mjs';
+import { kMasterKey } from '../support/stack.mjs';
 import { rejection } from '../support/assertions.mjs';
 
 const kMessages = [{ role: 'user', content: 'Say hello.' }];
@@ -31,6 +33,11 @@ export const kTools = [
 //   embeddings?: (inputs) → number[][]   the vectors the mock returns for these inputs
 //   errorMessages?: { 429, 500 }         the upstream messages the client must see
 // }
+// The Anthropic SDK's form of kTools, for /v1/messages.
+const kAnthropicTools = kTools.map(({ function: tool }) => ({
+  name: tool.name, description: tool.description, input_schema: tool.parameters,
+}));
+
 // The deployments every suite scripts alike: litellm_params made by `params` for the mock's
 // scripted model ids (tools, rateLimited, broken, cutStream above), each after `prefix` where the
 // dialect routes by one.
@@ -42,7 +49,9 @@ export const scriptedDeployments = (params, prefix = '') => ({
 });
 
 // `ready(stack)`: awaited once the gateway is up, before the first test.
-export function providerConformance({ provider, dialect = provider, deployments, expect, ready }) {
+// `passesResponsesThrough`: the provider's deployments are sent the Responses API's own call (OpenAI,
+// Azure: tests/conformance/responses.test.mjs), so the translated Responses test is not for them.
+export function providerConformance({ provider, dialect = provider, deployments, expect, ready, passesResponsesThrough = false }) {
   const models = (mockUrl) => Object.entries(deployments(mockUrl)).map(([role, params]) => ({
     model_name: `${provider}-${role}`,
     litellm_params: params,
@@ -140,6 +149,52 @@ export function providerConformance({ provider, dialect = provider, deployments,
       for await (const chunk of stream) void chunk;
     }, (error) => error instanceof APIError);
   });
+
+  // The other client dialects reach every provider family: passed through where the deployment
+  // speaks them, translated to a chat completion and back everywhere else.
+  test(`${provider}: the Anthropic SDK's messages.create, messages.stream and a tool_use answer`, async () => {
+    const anthropic = new Anthropic({ apiKey: kMasterKey, baseURL: sdk.stack.url, maxRetries: 0, timeout: 10_000 });
+    const message = await anthropic.messages.create({ model: model('chat'), max_tokens: 100, messages: kMessages });
+    assert.equal(lastRequest().dialect, dialect);
+    assert.equal(message.type, 'message');
+    assert.equal(message.role, 'assistant');
+    assert.equal(message.content.filter((block) => block.type === 'text').map((block) => block.text).join(''), expect.text);
+    assert.ok(message.usage.input_tokens > 0 && message.usage.output_tokens > 0, 'usage counted');
+
+    const stream = anthropic.messages.stream({ model: model('chat'), max_tokens: 100, messages: kMessages });
+    assert.equal(await stream.finalText(), expect.streamText);
+    assert.equal(lastRequest().dialect, dialect);
+
+    const withTools = await anthropic.messages.create({
+      model: model('tools'), max_tokens: 100, messages: kMessages, tools: kAnthropicTools,
+    });
+    assert.equal(withTools.stop_reason, 'tool_use');
+    const uses = withTools.content.filter((block) => block.type === 'tool_use');
+    assert.ok(uses.every((use) => use.id), 'each tool_use has an id');
+    assert.deepEqual(uses.map((use) => ({ name: use.name, arguments: use.input })), expect.toolCalls);
+  });
+
+  if (!passesResponsesThrough) {
+    test(`${provider}: the OpenAI SDK's responses.create, responses.stream and function calls`, async () => {
+      const response = await sdk.openai.responses.create({ model: model('chat'), input: 'Say hello.' });
+      assert.equal(lastRequest().dialect, dialect);
+      assert.equal(response.status, 'completed');
+      assert.equal(response.output_text, expect.text);
+      assert.ok(response.usage.input_tokens > 0 && response.usage.output_tokens > 0, 'usage counted');
+
+      const stream = sdk.openai.responses.stream({ model: model('chat'), input: 'Say hello.' });
+      assert.equal((await stream.finalResponse()).output_text, expect.streamText);
+      assert.equal(lastRequest().dialect, dialect);
+
+      const withTools = await sdk.openai.responses.create({
+        model: model('tools'), input: 'Say hello.',
+        tools: kTools.map(({ function: tool }) => ({ type: 'function', ...tool })),
+      });
+      const calls = withTools.output.filter((item) => item.type === 'function_call');
+      assert.ok(calls.every((call) => call.call_id), 'each function call has a call_id');
+      assert.deepEqual(calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.arguments) })), expect.toolCalls);
+    });
+  }
 
   if (expect.embeddings) {
     test(`${provider}: embeddings (the SDK's default base64 and float)`, async () => {
