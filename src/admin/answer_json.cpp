@@ -1,5 +1,7 @@
 #include "admin/answer_json.hpp"
 
+#include "base/utc_time.hpp"
+
 #include <cstdio>
 #include <ctime>
 
@@ -15,13 +17,10 @@ json::array strings_json(const std::vector<std::string>& items) {
 
 json::value iso_time(std::optional<store::Millis> millis) {
   if (!millis) return nullptr;
-  const std::time_t seconds = static_cast<std::time_t>(*millis / 1000);
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[40];
-  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
-  std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(*millis % 1000));
-  return json::string(text);
+  std::string text = utc_text(static_cast<std::time_t>(*millis / 1000), "%Y-%m-%dT%H:%M:%S");
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(*millis % 1000));
+  return json::string(text + fraction);
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "handlers/alerts.hpp"
 
+#include "base/utc_time.hpp"
 #include "callbacks/json_writer.hpp"
 #include "handlers/model_routes.hpp"
 #include "telemetry/log.hpp"
@@ -27,14 +28,7 @@ std::string seconds_text(double seconds) {
   return text;
 }
 
-std::string time_of_day_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M:%S", &parts);
-  return text;
-}
+std::string time_of_day_now() { return utc_text(std::time(nullptr), "%H:%M:%S"); }
 
 // A float as Python prints it in LiteLLM's messages: 10.0, 0.15.
 std::string python_float_text(double value) {

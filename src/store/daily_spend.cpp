@@ -2,6 +2,8 @@
 // that sum spend.
 #include "store/store.hpp"
 
+#include "base/utc_time.hpp"
+
 #include <array>
 #include <compare>
 #include <ctime>
@@ -25,12 +27,7 @@ constexpr std::array<DailyTable, 4> kDailyTables = {{{"llmux_daily_user_spend", 
                                                      {"llmux_daily_tag_spend", "tag"}}};
 
 std::string utc_date_of_day(std::int64_t day) {
-  const std::time_t seconds = static_cast<std::time_t>(day * (kDay / 1000));
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &parts);
-  return text;
+  return utc_text(static_cast<std::time_t>(day * (kDay / 1000)), "%Y-%m-%d");
 }
 
 std::int64_t day_number(Millis millis) {

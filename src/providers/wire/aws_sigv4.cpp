@@ -1,5 +1,6 @@
 #include "providers/wire/aws_sigv4.hpp"
 
+#include "base/utc_time.hpp"
 #include "net/percent_encoding.hpp"
 
 #include <openssl/evp.h>
@@ -90,12 +91,7 @@ std::string canonical_query(std::string_view query) {
 }  // namespace
 
 std::string aws_timestamp(std::chrono::system_clock::time_point when) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
+  return utc_text(std::chrono::system_clock::to_time_t(when), "%Y%m%dT%H%M%SZ");
 }
 
 std::string canonical_request(const AwsRequestToSign& request, std::string_view amz_date,
