@@ -104,6 +104,7 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
   for (config::LoggingCallback& settings : destinations) {
     any_success_ |= settings.on_success;
     any_failure_ |= settings.on_failure;
+    exports_spans_ |= settings.kind == Kind::otel;
     needs_tls |= settings.endpoint.starts_with("https://");
     auto& counters = metrics.add_callback(settings.name);
     if (options.key_callbacks && settings.name == "langfuse") key_counters_ = &counters;

@@ -47,6 +47,9 @@ class Exporter {
   // Whether some destination of the config takes calls that succeeded (or failed): when none
   // does, and the caller's key names no callback of its own, the call's facts are not copied.
   bool wants(bool success) const { return success ? any_success_ : any_failure_; }
+  // Whether some destination exports spans (otel, langfuse_otel): then each call's trace context
+  // is made as it begins, and its upstream requests carry its traceparent.
+  bool exports_spans() const { return exports_spans_; }
   // Any thread. The payload is built on the exporter's thread.
   void submit(CallFacts call);
 
@@ -71,6 +74,7 @@ class Exporter {
   ExporterOptions options_;
   bool any_success_ = false;
   bool any_failure_ = false;
+  bool exports_spans_ = false;
   // The failure counter of the keys' and teams' own langfuse callbacks (callback_name
   // "langfuse", shared with the config's); nullptr without key-level callbacks.
   telemetry::CallbackCounters* key_counters_ = nullptr;

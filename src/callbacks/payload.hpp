@@ -7,6 +7,7 @@
 
 #include "api/json_scan.hpp"
 #include "base/error.hpp"
+#include "callbacks/trace_context.hpp"
 #include "config/config.hpp"
 
 #include <array>
@@ -34,7 +35,6 @@ struct CallFacts {
   std::string end_user;
   std::string route;
   std::string user_agent;
-  std::string traceparent;  // the request's W3C traceparent header, as sent
   // The deployment that answered ("" when none was reached) and the group asked for.
   std::string provider;
   std::string upstream_model;
@@ -51,6 +51,9 @@ struct CallFacts {
   std::chrono::system_clock::time_point end;
   std::chrono::nanoseconds upstream_time{};  // the upstream call, or a stream's first frame
   bool log_messages = true;                  // false: turn_off_message_logging
+  // The call's span (otel, langfuse_otel), made as the call began; nullopt when no callback
+  // exports spans.
+  std::optional<TraceContext> trace;
   // The caller's key's (or team's) metadata.logging callbacks; nullptr when it names none.
   std::shared_ptr<const std::vector<config::LoggingCallback>> key_callbacks;
 
