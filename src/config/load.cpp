@@ -826,6 +826,8 @@ class Loader {
       }
     } else if (field.key == "turn_off_message_logging") {
       assign(config_.logging.turn_off_message_logging, read_bool(field));
+    } else if (field.key == "redact_user_api_key_info") {
+      assign(config_.logging.redact_user_api_key_info, read_bool(field));
     } else {
       return false;
     }

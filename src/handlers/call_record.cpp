@@ -545,6 +545,7 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
                             .cost = cost_,
                             .upstream_time = outcome.upstream_time,
                             .log_messages = services_.log_messages,
+                            .redact_key_info = services_.redact_key_info,
                             .trace = trace_};
   call.end = std::chrono::system_clock::now();
   call.start = call.end - std::chrono::duration_cast<std::chrono::system_clock::duration>(total);
@@ -554,13 +555,14 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
     call.end_user = end_user_;
   }
   if (success && !call.stream) call.response = response_body_;
-  if (key) {
+  if (key) call.key_callbacks = key->logging;
+  // With redact_user_api_key_info no destination may show who called: the facts leave it out.
+  if (key && !call.redact_key_info) {
     call.key_hash = key->token;
-    call.key_callbacks = key->logging;
     if (key->key_alias) call.key_alias = *key->key_alias;
     call.team_id = key->team_id;
     call.user_id = key->user_id;
-  } else if (caller_) {
+  } else if (caller_ && !call.redact_key_info) {
     call.key_hash = services_.master_key_hash;
   }
   if (const router::Deployment* deployment = outcome.deployment) {

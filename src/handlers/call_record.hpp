@@ -53,6 +53,7 @@ struct CallServices {
   callbacks::Exporter* callbacks = nullptr;  // nullptr: no logging callback configured
   Alerts* alerts = nullptr;                  // nullptr: no alerting
   bool log_messages = true;                  // false: litellm_settings.turn_off_message_logging
+  bool redact_key_info = false;              // litellm_settings.redact_user_api_key_info
 };
 
 class CallRecord {

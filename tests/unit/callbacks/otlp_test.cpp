@@ -190,6 +190,16 @@ TEST(OtlpTraces, TheSpanHasTheIdsOfTheCallsTraceContext) {
   EXPECT_EQ(fixture.call.trace->upstream_header().substr(36, 16), span_id);
 }
 
+TEST(OtlpTraces, RedactingKeyInfoLeavesTheUserApiKeyAttributesOut) {
+  Fixture fixture;
+  EXPECT_EQ(attributes_of(fixture.span()).at("metadata.user_api_key_hash"), text("abc123hash"));
+  fixture.call.redact_key_info = true;
+  const auto attributes = attributes_of(fixture.span());
+  for (const auto& [key, value] : attributes)
+    EXPECT_FALSE(key.starts_with("metadata.user_api_key")) << key;
+  EXPECT_EQ(attributes.count("metadata.requester_metadata"), 1u);
+}
+
 TEST(OtlpTraces, AFailedCallIsAnErrorSpanWithLiteLLMsErrorAttributes) {
   Fixture fixture;
   fixture.call.status = 429;
