@@ -9,10 +9,12 @@
 
 #include "callbacks/payload.hpp"
 #include "config/config.hpp"
+#include "config/logging_metadata.hpp"
 #include "telemetry/metrics.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -67,6 +69,7 @@ class Exporter {
   };
   Taken take();
   void count_dropped(const CallFacts& call);
+  telemetry::CallbackCounters& key_counters(const config::LoggingCallback& own) const;
   boost::asio::awaitable<void> deliver(const Destination& destination,
                                        const std::vector<const CallFacts*>& calls);
 
@@ -75,9 +78,9 @@ class Exporter {
   bool any_success_ = false;
   bool any_failure_ = false;
   bool exports_spans_ = false;
-  // The failure counter of the keys' and teams' own langfuse callbacks (callback_name
-  // "langfuse", shared with the config's); nullptr without key-level callbacks.
-  telemetry::CallbackCounters* key_counters_ = nullptr;
+  // The counters of the keys' and teams' own callbacks, one per config::kKeyLevelCallbacks name
+  // (shared with the config's callback of that name); nullptr without key-level callbacks.
+  std::array<telemetry::CallbackCounters*, config::kKeyLevelCallbacks.size()> key_counters_{};
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
   std::vector<CallFacts> queue_;  // guarded by mutex_
