@@ -186,7 +186,7 @@ TEST(OtlpTraces, TheSpanHasTheIdsOfTheCallsTraceContext) {
   EXPECT_EQ(span.at("parentSpanId"), "b7ad6b7169203331");
   // The span the upstream requests named as their parent.
   const std::string_view span_id(fixture.call.trace->span_id.data(), 16);
-  EXPECT_EQ(span.at("spanId"), span_id);
+  EXPECT_EQ(span.at("spanId").as_string(), span_id);
   EXPECT_EQ(fixture.call.trace->upstream_header().substr(36, 16), span_id);
 }
 
