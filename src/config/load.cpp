@@ -695,6 +695,10 @@ class Loader {
         similarity = field;
       } else if (key == "redis_semantic_cache_embedding_model") {
         assign(cache.semantic.embedding_model, read_string(field));
+      } else if (key == "redis_semantic_cache_index_name") {
+        // An empty name (no index can have it) is taken as not given.
+        if (auto name = read_string(field); name && !name->empty())
+          cache.semantic.index_name = std::move(*name);
       } else if (key == "semantic_max_entries") {
         assign(cache.semantic.max_entries, read_integer(field, Sign::positive, 10'000'000));
       } else {
