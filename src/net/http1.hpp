@@ -46,12 +46,20 @@ constexpr std::size_t kMaxChunkLine = 4096;
 // How a message's body is delimited (RFC 9112 §6).
 enum class BodyFraming { none, length, chunked, until_close };
 
+// What an answer's x-ratelimit-remaining-requests and -tokens fields said (OpenAI's, and those of
+// the providers that copy them), when it had them.
+struct RemainingLimits {
+  std::optional<std::uint64_t> requests;
+  std::optional<std::uint64_t> tokens;
+};
+
 struct ResponseHead {
   int status = 0;
   bool keep_alive = true;
   BodyFraming framing = BodyFraming::until_close;
   std::uint64_t content_length = 0;
   std::optional<std::chrono::seconds> retry_after;
+  RemainingLimits remaining;
 };
 
 enum class ParseResult { incomplete, done, malformed };
