@@ -476,6 +476,7 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
                                   : "",
       .api_key_alias = key && key->key_alias ? std::string_view(*key->key_alias) : "",
       .team = key ? std::string_view(key->team_id) : "",
+      .team_alias = key && key->team && key->team->alias ? std::string_view(*key->team->alias) : "",
       .user = key ? std::string_view(key->user_id) : "",
       .end_user = {},  // LiteLLM leaves it empty unless asked to track end users' cost
       .route = exchange_.path(),
@@ -537,18 +538,25 @@ void CallRecord::record_retried_attempts(const telemetry::CallSample& call) {
 // max_budget, from their live spend (this call's cost included).
 void CallRecord::record_budgets(const auth::CachedKey& key) {
   using Owner = telemetry::BudgetSample::Owner;
+  const auto hours_to = [](const std::optional<store::Millis>& reset_at) -> std::optional<double> {
+    if (!reset_at) return std::nullopt;
+    return static_cast<double>(*reset_at - store::now_millis()) / 3'600'000.0;
+  };
   if (key.max_budget) {
     services_.metrics.record_budget({.owner = Owner::key,
                                      .id = key.token,
                                      .alias = key.key_alias ? std::string_view(*key.key_alias) : "",
                                      .max_budget = *key.max_budget,
-                                     .spend = key.spend->value()});
+                                     .spend = key.spend->value(),
+                                     .hours_to_reset = hours_to(key.budget_reset_at)});
   }
-  if (key.team && key.team->max_budget) {
+  if (const auth::CachedOwner* team = key.team; team && team->max_budget) {
     services_.metrics.record_budget({.owner = Owner::team,
-                                     .id = key.team->id,
-                                     .max_budget = *key.team->max_budget,
-                                     .spend = key.team->spend->value()});
+                                     .id = team->id,
+                                     .alias = team->alias ? std::string_view(*team->alias) : "",
+                                     .max_budget = *team->max_budget,
+                                     .spend = team->spend->value(),
+                                     .hours_to_reset = hours_to(team->budget_reset_at)});
   }
 }
 

@@ -443,6 +443,7 @@ void CallSeries::record_budget(const BudgetSample& sample) {
   append_value(budget_key_, of_key ? sample.id : sample.alias);
   const BudgetFigures figures{.remaining = sample.max_budget - sample.spend,
                               .max_budget = sample.max_budget,
+                              .hours_to_reset = sample.hours_to_reset,
                               .written = std::chrono::steady_clock::now()};
   auto& budgets = of_key ? key_budgets_ : team_budgets_;
   const std::lock_guard lock(mutex_);
@@ -489,13 +490,23 @@ void keep_latest(std::map<std::string, BudgetFigures>& latest,
   }
 }
 
-void render_gauge(std::string& out, const char* name, const char* help,
-                  std::span<const char* const> labels,
-                  const std::map<std::string, BudgetFigures>& budgets,
-                  double BudgetFigures::*value) {
-  append_family_head(out, name, "gauge", help);
-  for (const auto& [key, figures] : budgets)
-    append_sample(out, name, "", label_text(labels, key), figures.*value);
+// The budgets' gauges: remaining, max_budget, and hours to the reset of those that have one.
+void render_budget_gauges(std::string& out, std::span<const char* const> labels,
+                          const std::map<std::string, BudgetFigures>& budgets,
+                          std::array<const char*, 3> names, const char* owner) {
+  const std::string owners = std::string("the ") + owner + "'s";
+  for (std::size_t gauge = 0; gauge < names.size(); ++gauge) {
+    const std::string help = gauge == 0   ? "USD left of " + owners + " max_budget."
+                             : gauge == 1 ? "USD: " + owners + " max_budget."
+                                          : "Hours until " + owners + " budget resets.";
+    append_family_head(out, names[gauge], "gauge", help);
+    for (const auto& [key, figures] : budgets) {
+      const std::optional<double> value = gauge == 0   ? figures.remaining
+                                          : gauge == 1 ? figures.max_budget
+                                                       : figures.hours_to_reset;
+      if (value) append_sample(out, names[gauge], "", label_text(labels, key), *value);
+    }
+  }
 }
 
 }  // namespace
@@ -608,14 +619,15 @@ void render_litellm(std::string& out, std::span<const CallSeries* const> workers
       if (count > 0) append_sample(out, name, "", label_text(kFallbackLabels, key), count);
     }
   }
-  render_gauge(out, "litellm_remaining_api_key_budget_metric", "USD left of the key's max_budget.",
-               kKeyBudgetLabels, key_budgets, &BudgetFigures::remaining);
-  render_gauge(out, "litellm_api_key_max_budget_metric", "The key's max_budget, USD.",
-               kKeyBudgetLabels, key_budgets, &BudgetFigures::max_budget);
-  render_gauge(out, "litellm_remaining_team_budget_metric", "USD left of the team's max_budget.",
-               kTeamBudgetLabels, team_budgets, &BudgetFigures::remaining);
-  render_gauge(out, "litellm_team_max_budget_metric", "The team's max_budget, USD.",
-               kTeamBudgetLabels, team_budgets, &BudgetFigures::max_budget);
+  render_budget_gauges(
+      out, kKeyBudgetLabels, key_budgets,
+      {"litellm_remaining_api_key_budget_metric", "litellm_api_key_max_budget_metric",
+       "litellm_api_key_budget_remaining_hours_metric"},
+      "key");
+  render_budget_gauges(out, kTeamBudgetLabels, team_budgets,
+                       {"litellm_remaining_team_budget_metric", "litellm_team_max_budget_metric",
+                        "litellm_team_budget_remaining_hours_metric"},
+                       "team");
 }
 
 }  // namespace llmux::telemetry

@@ -116,14 +116,15 @@ struct CooldownSample {
 
 // A key's or a team's budget as one of its successful calls left it (LiteLLM's
 // litellm_remaining_api_key_budget_metric and litellm_remaining_team_budget_metric, with the
-// max_budget gauges beside them). Only an owner with a max_budget has one.
+// max_budget and hours-to-reset gauges beside them). Only an owner with a max_budget has one.
 struct BudgetSample {
   enum class Owner { key, team };
   Owner owner = Owner::key;
-  std::string_view id;     // the key's SHA-256, or the team id
-  std::string_view alias;  // the key's alias; empty for a team (llmux keeps no team alias)
-  double max_budget = 0;   // USD
-  double spend = 0;        // live: the database's figure and every call's since
+  std::string_view id;                   // the key's SHA-256, or the team id
+  std::string_view alias;                // the key's alias, or the team's
+  double max_budget = 0;                 // USD
+  double spend = 0;                      // live: the database's figure and every call's since
+  std::optional<double> hours_to_reset;  // with a budget_duration
 };
 
 // A fallback group a call entered (LiteLLM's litellm_deployment_successful_fallbacks and
@@ -144,6 +145,7 @@ struct FallbackSample {
 struct BudgetFigures {
   double remaining = 0;
   double max_budget = 0;
+  std::optional<double> hours_to_reset;
   std::chrono::steady_clock::time_point written;  // the latest of the workers' writes wins
 };
 

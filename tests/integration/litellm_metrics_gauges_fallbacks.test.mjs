@@ -111,11 +111,12 @@ test('fallbacks are counted by the group asked for, the group fallen back to and
   assert.equal(total(text, 'litellm_deployment_state', { model_id: 'deployment-failing' }), 1);
 });
 
-test('budget gauges show the max_budget and what is left of it, for keys and teams that have one', async () => {
-  const team = await admin(stack.url, 'POST', '/team/new', { max_budget: 10 });
+test('budget gauges show the max_budget, what is left of it and the hours to its reset, for keys and teams that have one', async () => {
+  const team = await admin(stack.url, 'POST', '/team/new', { max_budget: 10, team_alias: 'budget-team' });
   assert.equal(team.status, 200, JSON.stringify(team.body));
   const teamId = team.body.team_id;
-  const budgeted = await generateKey(stack.url, { max_budget: 1, key_alias: 'budgeted', team_id: teamId });
+  const budgeted = await generateKey(stack.url,
+    { max_budget: 1, key_alias: 'budgeted', team_id: teamId, budget_duration: '1d' });
   const teammate = await generateKey(stack.url, { team_id: teamId });
   const unbudgetedTeam = await admin(stack.url, 'POST', '/team/new', {});
   const free = await generateKey(stack.url, { team_id: unbudgetedTeam.body.team_id });
@@ -132,11 +133,17 @@ test('budget gauges show the max_budget and what is left of it, for keys and tea
   const [keyLeft] = samples(text, 'litellm_remaining_api_key_budget_metric', keyLabels);
   near(keyLeft.value, 1 - 2 * kCallCost);
   assert.deepEqual(samples(text, 'litellm_api_key_max_budget_metric', keyLabels).map((s) => s.value), [1]);
-  const teamLabels = { team: teamId, team_alias: 'None' };
+  const [hours] = samples(text, 'litellm_api_key_budget_remaining_hours_metric', keyLabels);
+  assert.ok(hours.value > 23 && hours.value <= 24, `hours to the key's reset: ${hours.value}`);
+  const teamLabels = { team: teamId, team_alias: 'budget-team' };
   // The team's spend is its two keys' calls, the one not yet written to the database included.
   const [teamLeft] = samples(text, 'litellm_remaining_team_budget_metric', teamLabels);
   near(teamLeft.value, 10 - 3 * kCallCost);
   assert.deepEqual(samples(text, 'litellm_team_max_budget_metric', teamLabels).map((s) => s.value), [10]);
+  // Without a budget_duration, no reset: no sample.
+  assert.deepEqual(samples(text, 'litellm_team_budget_remaining_hours_metric'), []);
+  // The team's alias labels its calls in every series.
+  assert.equal(total(text, 'litellm_proxy_total_requests_metric_total', { ...teamLabels, status_code: '200' }), 3);
   // Without a max_budget: no sample.
   for (const name of ['litellm_remaining_api_key_budget_metric', 'litellm_api_key_max_budget_metric']) {
     assert.deepEqual(samples(text, name).map((s) => s.labels.hashed_api_key), [sha256(budgeted.key)], name);

@@ -217,7 +217,8 @@ TEST(LiteLLMMetrics, BudgetGaugesShowTheLatestWriteOfAnyWorker) {
       {.owner = Owner::key, .id = "h1", .alias = "ci", .max_budget = 10, .spend = 1});
   second.record_budget(
       {.owner = Owner::key, .id = "h1", .alias = "ci", .max_budget = 10, .spend = 2.5});
-  first.record_budget({.owner = Owner::team, .id = "t1", .max_budget = 4, .spend = 5});
+  first.record_budget(
+      {.owner = Owner::team, .id = "t1", .max_budget = 4, .spend = 5, .hours_to_reset = 1.5});
   const std::string text = render({&first, &second});
   EXPECT_TRUE(has_line(text, "# TYPE litellm_remaining_api_key_budget_metric gauge")) << text;
   EXPECT_TRUE(has_line(
@@ -233,6 +234,11 @@ TEST(LiteLLMMetrics, BudgetGaugesShowTheLatestWriteOfAnyWorker) {
       << text;
   EXPECT_TRUE(has_line(text, R"(litellm_team_max_budget_metric{team="t1",team_alias="None"} 4)"))
       << text;
+  EXPECT_TRUE(has_line(
+      text, R"(litellm_team_budget_remaining_hours_metric{team="t1",team_alias="None"} 1.5)"))
+      << text;
+  // A budget without a reset has no hours.
+  EXPECT_EQ(count_lines_starting(text, "litellm_api_key_budget_remaining_hours_metric{"), 0u);
   // The first worker writes last: its figure wins.
   first.record_budget(
       {.owner = Owner::key, .id = "h1", .alias = "ci", .max_budget = 10, .spend = 3});
