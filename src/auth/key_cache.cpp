@@ -113,6 +113,7 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
                       .subject = prefix + id,
                       .models = std::move(record.models),
                       .max_budget = record.max_budget,
+                      .budget_reset_at = record.budget_reset_at,
                       .tpm_limit = record.tpm_limit,
                       .rpm_limit = record.rpm_limit,
                       .max_parallel_requests = record.max_parallel_requests};
@@ -123,6 +124,7 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
   for (store::TeamRecord& record : store.all_teams()) {
     CachedOwner* team =
         add_owner(snapshot->teams, "team", store::kTeamPrefix, record.team_id, record);
+    team->alias = record.team_alias;
     team->blocked = record.blocked;
     team->logging = logging_of(record.metadata);
   }
@@ -154,6 +156,7 @@ void KeyCache::rebuild(store::Store& store, const std::vector<std::string>& rese
     key.blocked = record.blocked;
     key.max_budget = record.max_budget;
     key.soft_budget = record.soft_budget;
+    key.budget_reset_at = record.budget_reset_at;
     // Checked when written: only a row edited by hand can fail here, and it then limits nothing.
     if (auto budgets = parse_model_max_budget(record.model_max_budget))
       key.model_budgets = std::move(*budgets);

@@ -56,10 +56,12 @@ struct CachedOwner {
   std::string subject;              // the rate-limit counters' name: the id with its store prefix
   std::vector<std::string> models;  // empty: every model
   std::optional<double> max_budget;
+  std::optional<store::Millis> budget_reset_at;
   std::optional<std::int64_t> tpm_limit;
   std::optional<std::int64_t> rpm_limit;
   std::optional<std::int64_t> max_parallel_requests;
   bool blocked = false;
+  std::optional<std::string> alias;  // a team's team_alias
   std::shared_ptr<LiveSpend> spend;
   // A team's metadata.logging (docs/OBSERVABILITY.md); nullptr when it has none.
   std::shared_ptr<const std::vector<config::LoggingCallback>> logging;
@@ -83,6 +85,7 @@ struct CachedKey {
   bool blocked = false;
   std::optional<double> max_budget;
   std::optional<double> soft_budget;
+  std::optional<store::Millis> budget_reset_at;
   std::vector<ModelBudget> model_budgets;  // model_max_budget
   std::optional<std::int64_t> tpm_limit;
   std::optional<std::int64_t> rpm_limit;

@@ -478,6 +478,7 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
                                   : "",
       .api_key_alias = key && key->key_alias ? std::string_view(*key->key_alias) : "",
       .team = key ? std::string_view(key->team_id) : "",
+      .team_alias = key && key->team && key->team->alias ? std::string_view(*key->team->alias) : "",
       .user = key ? std::string_view(key->user_id) : "",
       .end_user = {},  // LiteLLM leaves it empty unless asked to track end users' cost
       .route = exchange_.path(),
@@ -501,8 +502,87 @@ void CallRecord::record_litellm_metrics(Clock::duration total) {
     sample.api_base = deployment->target.api_base;
     sample.api_provider = deployment->target.provider;
     if (stream && outcome.status < 300) sample.first_token_seconds = sample.upstream_seconds;
+    if (outcome.status < 300) {
+      sample.remaining_requests = outcome.upstream_remaining.requests;
+      sample.remaining_tokens = outcome.upstream_remaining.tokens;
+    }
   }
+  // Before the final attempt: a deployment's state is the outcome of its last attempt.
+  if (!outcome.retried_attempts.empty()) record_retried_attempts(sample);
   services_.metrics.record_call(sample, configured_index(router_->models(), deployment));
+  if (key && outcome.status >= 200 && outcome.status < 300) record_budgets(*key);
+  if (!outcome.fallback_groups.empty()) record_fallbacks(sample);
+}
+
+// The call's failed attempts before its last, labelled with their own deployment and failure.
+void CallRecord::record_retried_attempts(const telemetry::CallSample& call) {
+  for (const relay::RetriedAttempt& failed : outcome.retried_attempts) {
+    const router::Deployment& deployment = *failed.deployment;
+    const std::string litellm_model_name =
+        deployment.target.provider + '/' + deployment.target.upstream_model;
+    const std::string exception_class =
+        telemetry::exception_class(failed.kind, deployment.target.provider);
+    telemetry::CallSample attempt = call;
+    attempt.requested_model = failed.served_group;
+    attempt.model = deployment.target.upstream_model;
+    attempt.litellm_model_name = litellm_model_name;
+    attempt.model_id = deployment.id;
+    attempt.api_base = deployment.target.api_base;
+    attempt.api_provider = deployment.target.provider;
+    attempt.status = failed.status;
+    attempt.exception_class = exception_class;
+    services_.metrics.record_retried_attempt(attempt,
+                                             configured_index(router_->models(), &deployment));
+  }
+}
+
+// LiteLLM sets the budget gauges of a successful call's key and team, when they have a
+// max_budget, from their live spend (this call's cost included).
+void CallRecord::record_budgets(const auth::CachedKey& key) {
+  using Owner = telemetry::BudgetSample::Owner;
+  const auto hours_to = [](const std::optional<store::Millis>& reset_at) -> std::optional<double> {
+    if (!reset_at) return std::nullopt;
+    return static_cast<double>(*reset_at - store::now_millis()) / 3'600'000.0;
+  };
+  if (key.max_budget) {
+    services_.metrics.record_budget({.owner = Owner::key,
+                                     .id = key.token,
+                                     .alias = key.key_alias ? std::string_view(*key.key_alias) : "",
+                                     .max_budget = *key.max_budget,
+                                     .spend = key.spend->value(),
+                                     .hours_to_reset = hours_to(key.budget_reset_at)});
+  }
+  if (const auth::CachedOwner* team = key.team; team && team->max_budget) {
+    services_.metrics.record_budget({.owner = Owner::team,
+                                     .id = team->id,
+                                     .alias = team->alias ? std::string_view(*team->alias) : "",
+                                     .max_budget = *team->max_budget,
+                                     .spend = team->spend->value(),
+                                     .hours_to_reset = hours_to(team->budget_reset_at)});
+  }
+}
+
+// Each fallback group the call entered: the last one answered it if the call succeeded, every
+// other one failed it (a call the client left is not counted against its last group).
+void CallRecord::record_fallbacks(const telemetry::CallSample& call) {
+  const Error& cause = *outcome.fallback_cause;
+  const router::Deployment* failed_at = outcome.fallback_cause_deployment;
+  const std::string exception_class = telemetry::exception_class(
+      cause.kind, failed_at ? std::string_view(failed_at->target.provider) : "");
+  const auto& groups = outcome.fallback_groups;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const bool last = i + 1 == groups.size();
+    if (last && outcome.status == 499) break;
+    services_.metrics.record_fallback({.requested_model = request_->model,
+                                       .fallback_model = groups[i],
+                                       .hashed_api_key = call.hashed_api_key,
+                                       .api_key_alias = call.api_key_alias,
+                                       .team = call.team,
+                                       .team_alias = call.team_alias,
+                                       .exception_status = http_status(cause),
+                                       .exception_class = exception_class,
+                                       .succeeded = last && outcome.status < 300});
+  }
 }
 
 // Deployments this call's attempts put into cooldown: LiteLLM's litellm_deployment_cooled_down

@@ -110,6 +110,9 @@ class CallRecord {
   Result<void> admit_local_limits(std::span<const fleet::Holder> holders, std::uint64_t instances,
                                   limits::Millis now);
   void record_litellm_metrics(Clock::duration total);
+  void record_retried_attempts(const telemetry::CallSample& call);
+  void record_budgets(const auth::CachedKey& key);
+  void record_fallbacks(const telemetry::CallSample& call);
   void report_cooldowns();
   void send_to_callbacks(Clock::duration total);
 

@@ -288,11 +288,20 @@ ParseResult parse_response_head(std::string_view bytes, ResponseHead& head,
   head.status = static_cast<int>(status);
 
   FramingFields framing;
-  // A response's fields are only read here (framing, retry-after), never passed on.
+  // A response's fields are only read here (framing, retry-after, the remaining rate limits),
+  // never passed on.
   const bool well_formed =
       read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
-        if (!iequals(name, "retry-after")) return true;
-        if (const auto delay = retry_after_delay(value)) head.retry_after = delay;
+        if (iequals(name, "retry-after")) {
+          if (const auto delay = retry_after_delay(value)) head.retry_after = delay;
+          return true;
+        }
+        std::uint64_t number = 0;
+        if (iequals(name, "x-ratelimit-remaining-requests")) {
+          if (parse_decimal(value, number)) head.remaining.requests = number;
+        } else if (iequals(name, "x-ratelimit-remaining-tokens")) {
+          if (parse_decimal(value, number)) head.remaining.tokens = number;
+        }
         return true;
       });
   if (!well_formed) return ParseResult::malformed;

@@ -46,6 +46,13 @@ constexpr std::size_t kMaxChunkLine = 4096;
 // How a message's body is delimited (RFC 9112 §6).
 enum class BodyFraming { none, length, chunked, until_close };
 
+// What an answer's x-ratelimit-remaining-requests and -tokens fields said (OpenAI's, and those of
+// the providers that copy them), when it had them.
+struct RemainingLimits {
+  std::optional<std::uint64_t> requests;
+  std::optional<std::uint64_t> tokens;
+};
+
 struct ResponseHead {
   int status = 0;
   bool keep_alive = true;
@@ -53,6 +60,7 @@ struct ResponseHead {
   std::uint64_t content_length = 0;
   // Retry-After's delay-seconds, or its HTTP-date less the time it was read (0 once past).
   std::optional<std::chrono::seconds> retry_after;
+  RemainingLimits remaining;
 };
 
 // An HTTP-date in the IMF-fixdate form senders must write (RFC 9110 §5.6.7), e.g.

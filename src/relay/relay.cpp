@@ -67,10 +67,18 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
     abort.abort();
     clock.cancel();
   });
+  std::optional<RetriedAttempt> failed;  // the last attempt, when it failed unanswered
   while (true) {
     auto next = plan.next(clock.now());
     outcome.retries = plan.attempted_retries();
     outcome.fallbacks = plan.attempted_fallbacks();
+    if (plan.fallback_groups().size() > outcome.fallback_groups.size()) {
+      if (outcome.fallback_groups.empty()) {
+        outcome.fallback_cause = plan.fallback_cause();
+        outcome.fallback_cause_deployment = outcome.deployment;  // the last attempt's, if any
+      }
+      outcome.fallback_groups.assign(plan.fallback_groups().begin(), plan.fallback_groups().end());
+    }
     if (!next) co_return End{.error = std::move(next.error())};
     if (next->wait > Clock::Duration::zero()) {
       co_await clock.wait(next->wait);
@@ -98,9 +106,19 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
         continue;
       }
     }
+    if (failed) {
+      outcome.retried_attempts.push_back(std::move(*failed));
+      failed.reset();
+    }
     plan.started(*next, clock.now());
     AttemptEnd end =
         co_await attempt(request, *next, sink, clock, outcome, abort, client_key, traceparent);
+    if (end.failure && !end.answered) {
+      failed.emplace(RetriedAttempt{.deployment = next->deployment,
+                                    .served_group = next->served_model,
+                                    .status = http_status(*end.failure),
+                                    .kind = end.failure->kind});
+    }
     if (const auto cooldown = plan.finished(*next, end.failure ? &*end.failure : nullptr,
                                             clock.now(), end.tokens, end.latency)) {
       outcome.cooldowns.push_back(*cooldown);
@@ -199,6 +217,7 @@ asio::awaitable<Relay::AttemptEnd> Relay::send(const api::Request& request,
   if (!reply) co_return AttemptEnd{.failure = masked(reply.error(), deployment, client_key)};
   outcome.usage = reply->usage;
   outcome.status = 200;
+  outcome.upstream_remaining = response->remaining;
   co_await sink.answer(std::move(reply->body));
   co_return AttemptEnd{
       .answered = true, .tokens = tokens_of(outcome.usage), .latency = outcome.upstream_time};
@@ -227,6 +246,7 @@ asio::awaitable<Relay::AttemptEnd> Relay::relay_stream(
     if ((*stream)->retry_after()) error.retry_after = (*stream)->retry_after();
     co_return AttemptEnd{.failure = masked(std::move(error), deployment, client_key)};
   }
+  outcome.upstream_remaining = (*stream)->remaining_limits();
   auto decoder = deployment.provider->make_stream_decoder(request, attempt.served_model,
                                                           limits_.max_event_bytes);
   std::string out;

@@ -21,6 +21,14 @@
 
 namespace llmux::relay {
 
+// A failed attempt the call went on from, to a retry or a fallback.
+struct RetriedAttempt {
+  const router::Deployment* deployment = nullptr;
+  std::string served_group;  // the model asked for, or a fallback group
+  int status = 0;
+  ErrorKind kind = ErrorKind::internal;
+};
+
 // What the relay learned of one call, for the handler's record (spend, headers, the log).
 struct Outcome {
   const router::Deployment* deployment = nullptr;  // the last attempt's: the one that answered
@@ -34,6 +42,16 @@ struct Outcome {
   std::optional<Error> failure;  // the error that ended the call (masked of secrets)
   // Deployments this call's failed attempts put into cooldown (usually none: no allocation).
   std::vector<router::CooldownBegun> cooldowns;
+  // The fallback groups this call entered, in order (usually none: no allocation); the failure
+  // that made it leave the group asked for, and the deployment that failed it (none when that
+  // group had none to call).
+  std::vector<std::string> fallback_groups;
+  std::optional<Error> fallback_cause;
+  const router::Deployment* fallback_cause_deployment = nullptr;
+  // Failed attempts before the last one (usually none: no allocation).
+  std::vector<RetriedAttempt> retried_attempts;
+  // The answering deployment's x-ratelimit-remaining-* fields (LiteLLM's remaining gauges).
+  net::http1::RemainingLimits upstream_remaining;
   // The answering deployment was sent the client's own request (api::Request::native), so the
   // answer is already in the client's dialect.
   bool native = false;

@@ -109,6 +109,7 @@ std::vector<std::string> AttemptPlan::fallbacks_for(const Error& error) const {
 bool AttemptPlan::enter_fallback(const Error& error) {
   if (!fallbacks_planned_) {
     fallbacks_planned_ = true;
+    fallback_cause_ = error;
     fallback_queue_ = fallbacks_for(error);
     std::reverse(fallback_queue_.begin(), fallback_queue_.end());  // popped from the back
   } else if (is_request_fault(error)) {
@@ -122,6 +123,7 @@ bool AttemptPlan::enter_fallback(const Error& error) {
     if (group_deployments_.empty()) continue;
     if (group_access_ && !group_access_(group_, group_deployments_)) continue;
     ++fallbacks_used_;
+    fallback_groups_.push_back(group_);
     return true;
   }
   return false;

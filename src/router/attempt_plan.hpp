@@ -147,6 +147,10 @@ class AttemptPlan {
 
   int attempted_retries() const { return retries_; }
   int attempted_fallbacks() const { return fallbacks_used_; }
+  // The fallback groups entered, in order, and the failure that made the call leave the group it
+  // asked for (what LiteLLM's fallback metrics are labelled with).
+  std::span<const std::string> fallback_groups() const { return fallback_groups_; }
+  const std::optional<Error>& fallback_cause() const { return fallback_cause_; }
 
  private:
   void enter_group(std::string group);
@@ -173,6 +177,8 @@ class AttemptPlan {
   TimePoint attempt_started_{};
   std::vector<std::string> fallback_queue_;
   bool fallbacks_planned_ = false;
+  std::vector<std::string> fallback_groups_;  // entered: none, and no allocation, usually
+  std::optional<Error> fallback_cause_;
   int retries_in_group_ = 0;
   int retries_ = 0;
   int fallbacks_used_ = 0;

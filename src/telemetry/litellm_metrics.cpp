@@ -118,6 +118,7 @@ const std::vector<Label> kApiLatencyLabels = {{"api_key_alias", Field::api_key_a
                                               {"team_alias", Field::team_alias},
                                               {"user", Field::user}};
 const std::vector<Label> kRequestLatencyLabels = kApiLatencyLabels;
+// LiteLLM's RH set: the overhead histogram's and the remaining rate-limit gauges'.
 const std::vector<Label> kOverheadLabels = {{"api_base", Field::api_base},
                                             {"api_key_alias", Field::api_key_alias},
                                             {"api_provider", Field::api_provider},
@@ -187,6 +188,34 @@ std::string label_text(const std::vector<Label>& labels, const Fields& fields) {
   }
   return text;
 }
+
+// The label text of a family whose samples give their label values in its label order: `names`
+// alphabetical as the exposition writes them, `key` the values as append_value() joined them.
+std::string label_text(std::span<const char* const> names, std::string_view key) {
+  std::string text = "{";
+  for (const char* name : names) {
+    const auto end = key.find(kSeparator);
+    const std::string_view value = key.substr(0, end);
+    key.remove_prefix(end + 1);
+    if (text.size() > 1) text += ',';
+    text += name;
+    text += "=\"";
+    if (value.empty())
+      text += "None";
+    else
+      append_label_value(text, value);
+    text += '"';
+  }
+  return text;
+}
+
+// LiteLLM's label sets of the budget gauges and the fallback counters (its F), alphabetical.
+constexpr std::array<const char*, 2> kKeyBudgetLabels = {"api_key_alias", "hashed_api_key"};
+constexpr std::array<const char*, 2> kTeamBudgetLabels = {"team", "team_alias"};
+constexpr std::array<const char*, 9> kFallbackLabels = {
+    "api_key_alias",  "exception_class", "exception_status", "fallback_model",
+    "hashed_api_key", "model_id",        "requested_model",  "team",
+    "team_alias"};
 
 using Snapshot = std::vector<std::pair<std::string, SeriesFigures>>;
 using Grouped = std::map<std::string, SeriesFigures>;  // by label text, so the output is sorted
@@ -322,9 +351,16 @@ void SeriesFigures::add(const SeriesFigures& other) {
   api_latency.add(other.api_latency);
   first_token_latency.add(other.first_token_latency);
   overhead_latency.add(other.overhead_latency);
+  // The newer write's figures; one it did not have, the older's.
+  const bool newer = other.remaining_written > remaining_written;
+  if (other.remaining_requests && (newer || !remaining_requests))
+    remaining_requests = other.remaining_requests;
+  if (other.remaining_tokens && (newer || !remaining_tokens))
+    remaining_tokens = other.remaining_tokens;
+  if (newer) remaining_written = other.remaining_written;
 }
 
-void CallSeries::record(const CallSample& sample) {
+std::size_t CallSeries::make_key(const CallSample& sample) {
   key_.clear();
   for (const std::string_view value :
        {sample.hashed_api_key, sample.api_key_alias, sample.team, sample.team_alias, sample.user,
@@ -337,20 +373,35 @@ void CallSeries::record(const CallSample& sample) {
   append_number(key_, sample.status);
   key_ += kSeparator;
   append_value(key_, sample.exception_class);
+  return labels_end;
+}
 
-  const std::lock_guard lock(mutex_);
-  auto found = series_.find(key_);
-  if (found == series_.end()) {
-    if (series_.size() >= max_series_) {
+SeriesFigures& CallSeries::figures_for_key(std::unordered_map<std::string, SeriesFigures>& series,
+                                           std::size_t labels_end) {
+  auto found = series.find(key_);
+  if (found == series.end()) {
+    if (series.size() >= max_series_) {
       // Every label but the status and the exception class (a bounded set) reads "overflow".
       const std::string status_and_class = key_.substr(labels_end);
       key_.clear();
       for (std::size_t i = 0; i < kLabelFieldCount; ++i) append_value(key_, "overflow");
       key_ += status_and_class;
     }
-    found = series_.try_emplace(key_).first;
+    found = series.try_emplace(key_).first;
   }
-  SeriesFigures& figures = found->second;
+  return found->second;
+}
+
+void CallSeries::record_retried_attempt(const CallSample& sample) {
+  const std::size_t labels_end = make_key(sample);
+  const std::lock_guard lock(mutex_);
+  ++figures_for_key(retried_attempts_, labels_end).requests;
+}
+
+void CallSeries::record(const CallSample& sample) {
+  const std::size_t labels_end = make_key(sample);
+  const std::lock_guard lock(mutex_);
+  SeriesFigures& figures = figures_for_key(series_, labels_end);
   ++figures.requests;
   figures.spend += sample.spend;
   figures.prompt_tokens +=
@@ -363,6 +414,11 @@ void CallSeries::record(const CallSample& sample) {
     figures.overhead_latency.observe(std::max(0.0, sample.total_seconds - sample.upstream_seconds));
   }
   if (sample.first_token_seconds) figures.first_token_latency.observe(*sample.first_token_seconds);
+  if (sample.remaining_requests || sample.remaining_tokens) {
+    figures.remaining_written = std::chrono::steady_clock::now();
+    if (sample.remaining_requests) figures.remaining_requests = sample.remaining_requests;
+    if (sample.remaining_tokens) figures.remaining_tokens = sample.remaining_tokens;
+  }
 }
 
 void CallSeries::record_cooldown(const CooldownSample& sample) {
@@ -380,14 +436,102 @@ void CallSeries::record_cooldown(const CooldownSample& sample) {
   ++cooldowns_[key].requests;
 }
 
+void CallSeries::record_budget(const BudgetSample& sample) {
+  const bool of_key = sample.owner == BudgetSample::Owner::key;
+  budget_key_.clear();
+  append_value(budget_key_, of_key ? sample.alias : sample.id);
+  append_value(budget_key_, of_key ? sample.id : sample.alias);
+  const BudgetFigures figures{.remaining = sample.max_budget - sample.spend,
+                              .max_budget = sample.max_budget,
+                              .hours_to_reset = sample.hours_to_reset,
+                              .written = std::chrono::steady_clock::now()};
+  auto& budgets = of_key ? key_budgets_ : team_budgets_;
+  const std::lock_guard lock(mutex_);
+  if (const auto found = budgets.find(budget_key_); found != budgets.end())
+    found->second = figures;
+  else if (budgets.size() < max_series_)
+    budgets.emplace(budget_key_, figures);
+}
+
+void CallSeries::record_fallback(const FallbackSample& sample) {
+  std::string status;
+  append_number(status, sample.exception_status);
+  // The labels in kFallbackLabels' order; past the cap every one but the failure's status and
+  // class reads "overflow".
+  auto key_of = [&](bool overflow) {
+    std::string key;
+    auto label = [&](std::string_view value) { append_value(key, overflow ? "overflow" : value); };
+    label(sample.api_key_alias);
+    append_value(key, sample.exception_class);
+    append_value(key, status);
+    label(sample.fallback_model);
+    label(sample.hashed_api_key);
+    label({});  // model_id: None, as LiteLLM's fallback events leave it (from memory of its source)
+    label(sample.requested_model);
+    label(sample.team);
+    label(sample.team_alias);
+    return key;
+  };
+  const std::lock_guard lock(mutex_);
+  std::string key = key_of(false);
+  if (!fallbacks_.contains(key) && fallbacks_.size() >= max_series_) key = key_of(true);
+  FallbackCounts& counts = fallbacks_[key];
+  ++(sample.succeeded ? counts.succeeded : counts.failed);
+}
+
+namespace {
+
+// Each label set's figures as the worker that wrote them last left them.
+void keep_latest(std::map<std::string, BudgetFigures>& latest,
+                 const std::unordered_map<std::string, BudgetFigures>& worker) {
+  for (const auto& [key, figures] : worker) {
+    auto [found, added] = latest.try_emplace(key, figures);
+    if (!added && found->second.written < figures.written) found->second = figures;
+  }
+}
+
+// The budgets' gauges: remaining, max_budget, and hours to the reset of those that have one.
+void render_budget_gauges(std::string& out, std::span<const char* const> labels,
+                          const std::map<std::string, BudgetFigures>& budgets,
+                          std::array<const char*, 3> names, const char* owner) {
+  const std::string owners = std::string("the ") + owner + "'s";
+  for (std::size_t gauge = 0; gauge < names.size(); ++gauge) {
+    const std::string help = gauge == 0   ? "USD left of " + owners + " max_budget."
+                             : gauge == 1 ? "USD: " + owners + " max_budget."
+                                          : "Hours until " + owners + " budget resets.";
+    append_family_head(out, names[gauge], "gauge", help);
+    for (const auto& [key, figures] : budgets) {
+      const std::optional<double> value = gauge == 0   ? figures.remaining
+                                          : gauge == 1 ? figures.max_budget
+                                                       : figures.hours_to_reset;
+      if (value) append_sample(out, names[gauge], "", label_text(labels, key), *value);
+    }
+  }
+}
+
+}  // namespace
+
 void render_litellm(std::string& out, std::span<const CallSeries* const> workers,
                     std::span<const DeploymentState> deployments) {
   Snapshot snapshot;
+  Snapshot attempts;  // the calls' final attempts, then their failed attempts that were retried
   Snapshot cooldowns;
+  std::map<std::string, BudgetFigures> key_budgets;
+  std::map<std::string, BudgetFigures> team_budgets;
+  std::map<std::string, FallbackCounts> fallbacks;
   for (const CallSeries* worker : workers) {
     const std::lock_guard lock(worker->mutex_);
     snapshot.insert(snapshot.end(), worker->series_.begin(), worker->series_.end());
+    attempts.insert(attempts.end(), worker->retried_attempts_.begin(),
+                    worker->retried_attempts_.end());
     cooldowns.insert(cooldowns.end(), worker->cooldowns_.begin(), worker->cooldowns_.end());
+    keep_latest(key_budgets, worker->key_budgets_);
+    keep_latest(team_budgets, worker->team_budgets_);
+    for (const auto& [key, counts] : worker->fallbacks_) {
+      FallbackCounts& sum = fallbacks[key];
+      sum.succeeded += counts.succeeded;
+      sum.failed += counts.failed;
+    }
   }
   static const auto proxy_total = with(kProxyLabels, {{"status_code", Field::status}});
   static const auto proxy_failed =
@@ -412,14 +556,20 @@ void render_litellm(std::string& out, std::span<const CallSeries* const> workers
        prompt_tokens},
       {"litellm_output_tokens_metric_total", "Completion tokens.", kTokenLabels, Which::success,
        completion_tokens},
-      {"litellm_deployment_success_responses_total", "Calls a deployment answered successfully.",
-       kDeploymentLabels, Which::deployment_success, requests},
-      {"litellm_deployment_failure_responses_total", "Calls that failed at a deployment.",
-       deployment_failed, Which::deployment_failure, requests},
-      {"litellm_deployment_total_requests_total", "Calls that reached a deployment.",
-       kDeploymentLabels, Which::deployment, requests},
   };
   for (const CounterFamily& family : counters) render_counter(out, snapshot, family);
+  // One per upstream attempt, as LiteLLM counts them.
+  attempts.insert(attempts.begin(), snapshot.begin(), snapshot.end());
+  const CounterFamily attempt_counters[] = {
+      {"litellm_deployment_success_responses_total",
+       "Upstream calls a deployment answered successfully.", kDeploymentLabels,
+       Which::deployment_success, requests},
+      {"litellm_deployment_failure_responses_total", "Upstream calls that failed at a deployment.",
+       deployment_failed, Which::deployment_failure, requests},
+      {"litellm_deployment_total_requests_total", "Upstream calls to a deployment.",
+       kDeploymentLabels, Which::deployment, requests},
+  };
+  for (const CounterFamily& family : attempt_counters) render_counter(out, attempts, family);
   render_histogram(out, snapshot, "litellm_request_total_latency_metric",
                    "Seconds from the request's arrival to the end of its answer.",
                    kRequestLatencyLabels, Which::all, &SeriesFigures::total_latency);
@@ -431,6 +581,16 @@ void render_litellm(std::string& out, std::span<const CallSeries* const> workers
   render_histogram(out, snapshot, "litellm_overhead_latency_metric",
                    "Seconds the gateway added to the upstream call.", kOverheadLabels,
                    Which::deployment, &SeriesFigures::overhead_latency);
+  for (const bool of_requests : {true, false}) {
+    const char* name = of_requests ? "litellm_remaining_requests" : "litellm_remaining_tokens";
+    append_family_head(out, name, "gauge",
+                       of_requests ? "The deployment's last x-ratelimit-remaining-requests."
+                                   : "The deployment's last x-ratelimit-remaining-tokens.");
+    for (const auto& [labels, figures] : group(snapshot, kOverheadLabels, Which::deployment)) {
+      const auto& remaining = of_requests ? figures.remaining_requests : figures.remaining_tokens;
+      if (remaining) append_sample(out, name, "", labels, *remaining);
+    }
+  }
   append_family_head(out, "litellm_deployment_state", "gauge",
                      "0 healthy, 1 its last call failed, 2 cooling down.");
   for (const DeploymentState& deployment : deployments) {
@@ -448,6 +608,26 @@ void render_litellm(std::string& out, std::span<const CallSeries* const> workers
       out, cooldowns,
       {"litellm_deployment_cooled_down_total", "Times the router put a deployment into cooldown.",
        cooled_down, Which::all, requests});
+  for (const bool succeeded : {true, false}) {
+    const char* name = succeeded ? "litellm_deployment_successful_fallbacks_total"
+                                 : "litellm_deployment_failed_fallbacks_total";
+    append_family_head(out, name, "counter",
+                       succeeded ? "Fallback groups that answered a call."
+                                 : "Fallback groups that failed a call too.");
+    for (const auto& [key, counts] : fallbacks) {
+      const std::uint64_t count = succeeded ? counts.succeeded : counts.failed;
+      if (count > 0) append_sample(out, name, "", label_text(kFallbackLabels, key), count);
+    }
+  }
+  render_budget_gauges(
+      out, kKeyBudgetLabels, key_budgets,
+      {"litellm_remaining_api_key_budget_metric", "litellm_api_key_max_budget_metric",
+       "litellm_api_key_budget_remaining_hours_metric"},
+      "key");
+  render_budget_gauges(out, kTeamBudgetLabels, team_budgets,
+                       {"litellm_remaining_team_budget_metric", "litellm_team_max_budget_metric",
+                        "litellm_team_budget_remaining_hours_metric"},
+                       "team");
 }
 
 }  // namespace llmux::telemetry

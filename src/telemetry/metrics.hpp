@@ -72,8 +72,19 @@ class WorkerMetrics {
     calls_.record(sample);
     if (deployment_index) deployment_outcomes_->record(*deployment_index, sample.status >= 300);
   }
+  // A failed attempt the call went on from, to a retry or a fallback: the deployment counters
+  // count it, and it is its deployment's last outcome.
+  void record_retried_attempt(const CallSample& sample,
+                              std::optional<std::size_t> deployment_index) {
+    calls_.record_retried_attempt(sample);
+    if (deployment_index) deployment_outcomes_->record(*deployment_index, true);
+  }
   // The router put a deployment into cooldown (litellm_deployment_cooled_down).
   void record_cooldown(const CooldownSample& sample) { calls_.record_cooldown(sample); }
+  // A key's or a team's budget after one of its calls (litellm_remaining_*_budget_metric).
+  void record_budget(const BudgetSample& sample) { calls_.record_budget(sample); }
+  // A fallback group a call entered (litellm_deployment_*_fallbacks).
+  void record_fallback(const FallbackSample& sample) { calls_.record_fallback(sample); }
   // A health probe's verdict (GET /health) is the deployment's last outcome too.
   void record_probe(std::size_t deployment_index, bool failed) {
     deployment_outcomes_->record(deployment_index, failed);

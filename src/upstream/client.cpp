@@ -234,6 +234,8 @@ Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) {
   state_->body = net::http1::BodyDecoder(state_->head.framing, state_->head.content_length);
 }
 
+net::http1::RemainingLimits Stream::remaining_limits() const { return state_->head.remaining; }
+
 std::optional<std::uint64_t> Stream::declared_length() const {
   if (state_->head.framing != net::http1::BodyFraming::length) return std::nullopt;
   return state_->head.content_length;
@@ -492,7 +494,8 @@ asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
   if (!body) co_return body.error();
   co_return Response{.status = (*stream)->status(),
                      .body = std::move(*body),
-                     .retry_after = (*stream)->retry_after()};
+                     .retry_after = (*stream)->retry_after(),
+                     .remaining = (*stream)->remaining_limits()};
 }
 
 std::unique_ptr<asio::ssl::context> make_tls_context(bool load_system_roots) {

@@ -36,6 +36,7 @@ class Stream final : public ResponseStream {
 
   int status() const override { return status_; }
   std::optional<std::chrono::seconds> retry_after() const override { return retry_after_; }
+  net::http1::RemainingLimits remaining_limits() const override;
   std::optional<std::uint64_t> declared_length() const override;
   asio::awaitable<Result<std::optional<std::string_view>>> next() override;
 

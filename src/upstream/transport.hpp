@@ -5,6 +5,7 @@
 
 #include "base/error.hpp"
 #include "net/client_destination.hpp"
+#include "net/http1.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -42,6 +43,7 @@ struct Response {
   int status = 0;
   std::string body;
   std::optional<std::chrono::seconds> retry_after;
+  net::http1::RemainingLimits remaining;
 };
 
 // Lets the caller abandon a call in flight (the client went away): abort() closes the
@@ -67,6 +69,8 @@ class ResponseStream {
   virtual ~ResponseStream() = default;
   virtual int status() const = 0;
   virtual std::optional<std::chrono::seconds> retry_after() const = 0;
+  // The answer's x-ratelimit-remaining-* fields; none by default (an answer made in process).
+  virtual net::http1::RemainingLimits remaining_limits() const { return {}; }
   // The body's length when its head declared one (Content-Length).
   virtual std::optional<std::uint64_t> declared_length() const { return std::nullopt; }
   // The next piece of the body, valid until the next call; nullopt once the body is complete.

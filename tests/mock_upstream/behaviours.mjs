@@ -16,6 +16,15 @@ const kPatterns = [
   [/^mock-stream-slow-(\d+)(?:-(\d+))?$/,
     (m) => ({ kind: 'stream-slow', intervalMs: Number(m[1]), events: Number(m[2] ?? 100) })],
   [/^mock-garbage$/, () => ({ kind: 'garbage' })],
+  // A plain answer whose head says x-ratelimit-remaining-requests: <r> and -tokens: <t>, less
+  // the calls before this one (one request and 100 tokens each).
+  [/^mock-ratelimit-remaining-(\d+)-(\d+)$/, (m, call) => ({
+    kind: 'plain',
+    headers: {
+      'x-ratelimit-remaining-requests': String(Number(m[1]) - call + 1),
+      'x-ratelimit-remaining-tokens': String(Number(m[2]) - 100 * (call - 1)),
+    },
+  })],
   // Fails the first <n> calls (500, or <status>, with retry-after: <s> if given), then answers.
   [/^mock-fail-first-(\d+)(?:-(\d{3}))?(?:-retry-after-(\d+))?$/,
     (m, call) => (call <= Number(m[1])

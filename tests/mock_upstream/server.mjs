@@ -63,11 +63,12 @@ export class Exchange {
   }
 
   // contentType: text/event-stream (SSE), application/x-ndjson (Ollama), … as the dialect speaks.
-  startStream(contentType = 'text/event-stream') {
+  startStream(contentType = 'text/event-stream', headers = {}) {
     this.res.writeHead(200, {
       'content-type': contentType,
       'cache-control': 'no-cache',
       'x-request-id': `req_mock_${this.record.id}`,
+      ...headers,
     });
   }
 
@@ -77,8 +78,8 @@ export class Exchange {
 
   // Writes the events (strings, or Buffers for binary framing) as one byte stream cut into
   // pieces, with a short pause between pieces.
-  async streamInPieces(events, contentType) {
-    this.startStream(contentType);
+  async streamInPieces(events, contentType, headers = {}) {
+    this.startStream(contentType, headers);
     for (const piece of pieces(Buffer.concat(events.map((event) => Buffer.from(event))))) {
       if (this.gone) return;
       await this.write(piece);

@@ -73,7 +73,7 @@ export async function answer(exchange, behaviour, { stream, bodies }) {
       const json = bodies.json();
       return exchange.sendPieces('application/json', paddedJson(typeof json === 'string' ? json : JSON.stringify(json), behaviour.bytes));
     }
-    return exchange.json(200, bodies.json());
+    return exchange.json(200, bodies.json(), behaviour.headers);
   }
   const events = bodies.events();
   const contentType = bodies.contentType ?? 'text/event-stream';
@@ -83,5 +83,5 @@ export async function answer(exchange, behaviour, { stream, bodies }) {
   if (behaviour.kind === 'stream-cut') return exchange.streamThenCut(events, behaviour.afterEvents, contentType);
   if (behaviour.kind === 'stall') return exchange.streamThenStall(events, behaviour.afterEvents, contentType);
   if (behaviour.kind === 'stream-slow') return exchange.streamSlowly(events, behaviour.intervalMs, contentType);
-  return exchange.streamInPieces(events, contentType);
+  return exchange.streamInPieces(events, contentType, behaviour.headers);
 }

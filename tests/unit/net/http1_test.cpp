@@ -81,6 +81,20 @@ TEST(ParseHttpDate, ReadsTheImfFixdateFormOnly) {
   }
 }
 
+TEST(ParseResponseHead, ReadsTheRemainingRateLimits) {
+  auto head = parsed_head(
+      "HTTP/1.1 200 OK\r\nX-RateLimit-Remaining-Requests: 499\r\n"
+      "x-ratelimit-remaining-tokens: 89900\r\nContent-Length: 0\r\n\r\nBODY");
+  EXPECT_EQ(head.remaining.requests, 499u);
+  EXPECT_EQ(head.remaining.tokens, 89900u);
+  // Anything but a decimal number (OpenAI's reset times, say) is not read.
+  head = parsed_head(
+      "HTTP/1.1 200 OK\r\nx-ratelimit-remaining-requests: 1s\r\n"
+      "x-ratelimit-reset-tokens: 6m0s\r\nContent-Length: 0\r\n\r\nBODY");
+  EXPECT_FALSE(head.remaining.requests);
+  EXPECT_FALSE(head.remaining.tokens);
+}
+
 TEST(ParseResponseHead, KeepAliveFollowsVersionAndConnection) {
   EXPECT_FALSE(parsed_head("HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 1\r\n\r\nBODY")
                    .keep_alive);

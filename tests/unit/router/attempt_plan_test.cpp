@@ -321,6 +321,22 @@ TEST(AttemptPlan, MaxFallbacksCapsTheGroupsTried) {
   EXPECT_EQ(plan.attempted_fallbacks(), 2);
 }
 
+TEST(AttemptPlan, TellsTheFallbackGroupsEnteredAndTheFailureThatLeftTheGroupAskedFor) {
+  Fixture f({entry("g", "a"), entry("forbidden", "x"), entry("f1", "f1"), entry("f2", "f2")});
+  f.policy.fallbacks = {{"g", {"forbidden", "f1", "f2"}}};
+  auto plan = f.plan("g");
+  plan.restrict_groups([](std::string_view group, auto) { return group != "forbidden"; });
+  fail(plan, *plan.next(kStart), status_failure(503), kStart);
+  EXPECT_TRUE(plan.fallback_groups().empty());
+  fail(plan, *plan.next(kStart), status_failure(500), kStart);
+  ASSERT_TRUE(plan.next(kStart));
+  // A group passed over is not entered; the cause stays the first group's failure.
+  EXPECT_EQ(std::vector<std::string>(plan.fallback_groups().begin(), plan.fallback_groups().end()),
+            (std::vector<std::string>{"f1", "f2"}));
+  ASSERT_TRUE(plan.fallback_cause());
+  EXPECT_EQ(http_status(*plan.fallback_cause()), 503);
+}
+
 TEST(AttemptPlan, AFailureThatCoolsItsDeploymentSaysWhichStatusAndHowLong) {
   Fixture f({entry("g", "a"), entry("g", "b")});
   f.policy.num_retries = 1;

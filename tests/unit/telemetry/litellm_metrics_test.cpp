@@ -164,5 +164,137 @@ TEST(LiteLLMMetrics, CooldownsAreCountedPerDeploymentAndStatusOverWorkers) {
   EXPECT_EQ(count_lines_starting(text, "litellm_proxy_total_requests_metric_total{"), 0u);
 }
 
+TEST(LiteLLMMetrics, RetriedAttemptsAreCountedOnlyByTheDeploymentCounters) {
+  CallSeries worker(100);
+  worker.record(success("k", 0.1));
+  CallSample failed = success("k", 0.1);
+  failed.model_id = "d0";
+  failed.status = 500;
+  failed.exception_class = "Openai.InternalServerError";
+  worker.record_retried_attempt(failed);
+  const std::string text = render({&worker});
+  EXPECT_EQ(count_lines_starting(text, "litellm_proxy_total_requests_metric_total{"), 1u) << text;
+  EXPECT_EQ(count_lines_starting(text, "litellm_proxy_failed_requests_metric_total{"), 0u) << text;
+  EXPECT_EQ(count_lines_starting(text, "litellm_deployment_total_requests_total{"), 2u) << text;
+  EXPECT_EQ(count_lines_starting(text, "litellm_deployment_success_responses_total{"), 1u) << text;
+  EXPECT_NE(text.find(R"(litellm_deployment_failure_responses_total{api_base="http://up",)"
+                      R"(api_key_alias="None",api_provider="openai",client_ip="None",)"
+                      R"(exception_class="Openai.InternalServerError",exception_status="500",)"
+                      R"(hashed_api_key="k",litellm_model_name="openai/gpt-4o",model_id="d0",)"),
+            std::string::npos)
+      << text;
+}
+
+TEST(LiteLLMMetrics, RemainingLimitsAreTheLatestFiguresOfAnyWorker) {
+  CallSeries first(100), second(100);
+  CallSample older = success("k", 0.1);
+  older.remaining_requests = 5;
+  older.remaining_tokens = 50;
+  first.record(older);
+  CallSample newer = success("k", 0.1);
+  newer.user_agent = "another";  // another series, the same deployment and key
+  newer.remaining_requests = 4;
+  second.record(newer);
+  second.record(success("k", 0.1));  // an answer without the fields changes nothing
+  const std::string labels =
+      R"({api_base="http://up",api_key_alias="None",api_provider="openai",hashed_api_key="k",)"
+      R"(litellm_model_name="openai/gpt-4o",model_group="gpt",model_id="d1"})";
+  for (const auto& text : {render({&first, &second}), render({&second, &first})}) {
+    EXPECT_TRUE(has_line(text, "# TYPE litellm_remaining_requests gauge")) << text;
+    EXPECT_TRUE(has_line(text, "litellm_remaining_requests" + labels + " 4")) << text;
+    // The newer answer had no tokens field: the older one's figure stays.
+    EXPECT_TRUE(has_line(text, "litellm_remaining_tokens" + labels + " 50")) << text;
+  }
+  CallSeries silent(100);
+  silent.record(success("k", 0.1));
+  EXPECT_EQ(count_lines_starting(render({&silent}), "litellm_remaining_requests{"), 0u);
+}
+
+TEST(LiteLLMMetrics, BudgetGaugesShowTheLatestWriteOfAnyWorker) {
+  CallSeries first(100), second(100);
+  using Owner = BudgetSample::Owner;
+  first.record_budget(
+      {.owner = Owner::key, .id = "h1", .alias = "ci", .max_budget = 10, .spend = 1});
+  second.record_budget(
+      {.owner = Owner::key, .id = "h1", .alias = "ci", .max_budget = 10, .spend = 2.5});
+  first.record_budget(
+      {.owner = Owner::team, .id = "t1", .max_budget = 4, .spend = 5, .hours_to_reset = 1.5});
+  const std::string text = render({&first, &second});
+  EXPECT_TRUE(has_line(text, "# TYPE litellm_remaining_api_key_budget_metric gauge")) << text;
+  EXPECT_TRUE(has_line(
+      text,
+      R"(litellm_remaining_api_key_budget_metric{api_key_alias="ci",hashed_api_key="h1"} 7.5)"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text, R"(litellm_api_key_max_budget_metric{api_key_alias="ci",hashed_api_key="h1"} 10)"))
+      << text;
+  // Spent past its budget: the gauge goes below zero, as max_budget - spend does.
+  EXPECT_TRUE(
+      has_line(text, R"(litellm_remaining_team_budget_metric{team="t1",team_alias="None"} -1)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(litellm_team_max_budget_metric{team="t1",team_alias="None"} 4)"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text, R"(litellm_team_budget_remaining_hours_metric{team="t1",team_alias="None"} 1.5)"))
+      << text;
+  // A budget without a reset has no hours.
+  EXPECT_EQ(count_lines_starting(text, "litellm_api_key_budget_remaining_hours_metric{"), 0u);
+  // The first worker writes last: its figure wins.
+  first.record_budget(
+      {.owner = Owner::key, .id = "h1", .alias = "ci", .max_budget = 10, .spend = 3});
+  EXPECT_TRUE(has_line(
+      render({&first, &second}),
+      R"(litellm_remaining_api_key_budget_metric{api_key_alias="ci",hashed_api_key="h1"} 7)"));
+}
+
+TEST(LiteLLMMetrics, BudgetGaugesPastTheCapKeepNoNewLabelSet) {
+  CallSeries worker(2);
+  for (const char* id : {"a", "b", "c"})
+    worker.record_budget({.id = id, .max_budget = 1, .spend = 0});
+  const std::string text = render({&worker});
+  EXPECT_EQ(count_lines_starting(text, "litellm_remaining_api_key_budget_metric{"), 2u) << text;
+  EXPECT_EQ(text.find(R"(hashed_api_key="c")"), std::string::npos) << text;
+}
+
+FallbackSample fallback(std::string_view key, bool succeeded) {
+  return {.requested_model = "primary",
+          .fallback_model = "backup",
+          .hashed_api_key = key,
+          .team = "t1",
+          .exception_status = 500,
+          .exception_class = "Openai.InternalServerError",
+          .succeeded = succeeded};
+}
+
+TEST(LiteLLMMetrics, FallbacksAreCountedBySuccessWithLiteLLMsLabels) {
+  CallSeries first(100), second(100);
+  first.record_fallback(fallback("k", true));
+  second.record_fallback(fallback("k", true));
+  second.record_fallback(fallback("k", false));
+  const std::string text = render({&first, &second});
+  const std::string labels =
+      R"({api_key_alias="None",exception_class="Openai.InternalServerError",)"
+      R"(exception_status="500",fallback_model="backup",hashed_api_key="k",model_id="None",)"
+      R"(requested_model="primary",team="t1",team_alias="None"})";
+  EXPECT_TRUE(has_line(text, "# TYPE litellm_deployment_successful_fallbacks_total counter"))
+      << text;
+  EXPECT_TRUE(has_line(text, "litellm_deployment_successful_fallbacks_total" + labels + " 2"))
+      << text;
+  EXPECT_TRUE(has_line(text, "litellm_deployment_failed_fallbacks_total" + labels + " 1")) << text;
+}
+
+TEST(LiteLLMMetrics, FallbackLabelSetsPastTheCapShareOneOverflowSeries) {
+  CallSeries worker(1);
+  for (const char* key : {"a", "b", "c"}) worker.record_fallback(fallback(key, false));
+  const std::string text = render({&worker});
+  EXPECT_EQ(count_lines_starting(text, "litellm_deployment_failed_fallbacks_total{"), 2u) << text;
+  EXPECT_TRUE(has_line(text,
+                       R"(litellm_deployment_failed_fallbacks_total{api_key_alias="overflow",)"
+                       R"(exception_class="Openai.InternalServerError",exception_status="500",)"
+                       R"(fallback_model="overflow",hashed_api_key="overflow",model_id="overflow",)"
+                       R"(requested_model="overflow",team="overflow",team_alias="overflow"} 2)"))
+      << text;
+}
+
 }  // namespace
 }  // namespace llmux::telemetry
