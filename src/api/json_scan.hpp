@@ -3,6 +3,7 @@
 // so every other byte (numbers included) reaches the client exactly as the provider sent it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
@@ -97,6 +98,12 @@ void for_each_member_of_valid(std::string_view text, Visit&& visit);
 // Returns false when the text there is not a well-formed array.
 template <class Visit>
 bool for_each_element(std::string_view text, Span array, Visit&& visit);
+
+// The same for an array within text already known to be well-formed JSON (a chunk a scan
+// accepted): only strings and nesting are followed, as for_each_member_of_valid does. Text that
+// is not well-formed gives meaningless spans (never an empty one, never one outside `text`).
+template <class Visit>
+void for_each_element_of_valid(std::string_view text, Span array, Visit&& visit);
 
 // True when the value at `span` is an empty array ("[]" with any inner whitespace).
 bool is_empty_array(std::string_view text, Span span);
@@ -216,6 +223,23 @@ bool for_each_element(std::string_view text, Span array, Visit&& visit) {
     pos = detail::skip_spaces(bounded, pos + 1, array.end);
   }
   return false;
+}
+
+template <class Visit>
+void for_each_element_of_valid(std::string_view text, Span array, Visit&& visit) {
+  const std::string_view bounded = text.substr(0, std::min(array.end, text.size()));
+  const std::size_t size = bounded.size();
+  std::size_t pos = detail::skip_spaces(bounded, array.begin, size);
+  if (pos >= size || bounded[pos] != '[') return;
+  pos = detail::skip_spaces(bounded, pos + 1, size);
+  while (pos < size && bounded[pos] != ']') {
+    const std::size_t end = detail::end_of_valid_value(bounded, pos);
+    if (end <= pos) return;  // not a value: not well-formed
+    visit(Span{pos, end});
+    pos = detail::skip_spaces(bounded, end, size);
+    if (pos >= size || bounded[pos] != ',') return;
+    pos = detail::skip_spaces(bounded, pos + 1, size);
+  }
 }
 
 }  // namespace llmux::api

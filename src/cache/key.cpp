@@ -57,6 +57,9 @@ void append_text(std::string& out, std::string_view text) {
   out += text;
 }
 
+template <class Keep>
+void append_sorted_members(std::string& out, const json::object& object, Keep keep);
+
 // One value in a form that differs whenever the values differ: each value tagged with its type,
 // strings and containers with their lengths, object members sorted by name.
 void append_canonical(std::string& out, const json::value& value) {
@@ -91,39 +94,43 @@ void append_canonical(std::string& out, const json::value& value) {
       append_count(out, value.get_array().size());
       for (const json::value& item : value.get_array()) append_canonical(out, item);
       return;
-    case json::kind::object: {
-      const json::object& object = value.get_object();
-      std::vector<const json::key_value_pair*> members;
-      members.reserve(object.size());
-      for (const json::key_value_pair& member : object) members.push_back(&member);
-      std::sort(members.begin(), members.end(),
-                [](const auto* a, const auto* b) { return a->key() < b->key(); });
+    case json::kind::object:
       out += 'o';
-      append_count(out, members.size());
-      for (const json::key_value_pair* member : members) {
-        append_text(out, member->key());
-        append_canonical(out, member->value());
-      }
+      append_sorted_members(out, value.get_object(), [](std::string_view) { return true; });
       return;
-    }
+  }
+}
+
+// The members of `object` that `keep` names, sorted by name: their count, then each name and
+// value. Sorted in place on the stack for the usual small objects (a message's role and content):
+// a vector allocated per object cost more than the rest of its text.
+template <class Keep>
+void append_sorted_members(std::string& out, const json::object& object, Keep keep) {
+  constexpr std::size_t kOnStack = 16;
+  const json::key_value_pair* on_stack[kOnStack];
+  std::vector<const json::key_value_pair*> on_heap;
+  const json::key_value_pair** members = on_stack;
+  if (object.size() > kOnStack) {
+    on_heap.resize(object.size());
+    members = on_heap.data();
+  }
+  std::size_t count = 0;
+  for (const json::key_value_pair& member : object) {
+    if (keep(member.key())) members[count++] = &member;
+  }
+  std::sort(members, members + count,
+            [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  append_count(out, count);
+  for (std::size_t i = 0; i < count; ++i) {
+    append_text(out, members[i]->key());
+    append_canonical(out, members[i]->value());
   }
 }
 
 // The members of the body that change the answer, sorted by name, but `skip`.
 void append_answer_fields(std::string& out, const json::object& body, std::string_view skip = {}) {
-  std::vector<const json::key_value_pair*> members;
-  members.reserve(body.size());
-  for (const json::key_value_pair& member : body) {
-    if (!is_answer_field(member.key()) || member.key() == skip) continue;
-    members.push_back(&member);
-  }
-  std::sort(members.begin(), members.end(),
-            [](const auto* a, const auto* b) { return a->key() < b->key(); });
-  append_count(out, members.size());
-  for (const json::key_value_pair* member : members) {
-    append_text(out, member->key());
-    append_canonical(out, member->value());
-  }
+  append_sorted_members(
+      out, body, [skip](std::string_view name) { return is_answer_field(name) && name != skip; });
 }
 
 // The text a key is the hash of, built in one buffer per thread (no allocation once it has
@@ -150,15 +157,13 @@ std::string sha256_hex(std::string_view text, std::string_view key_namespace) {
   EVP_DigestUpdate(context.get(), text.data(), text.size());
   EVP_DigestFinal_ex(context.get(), digest, &length);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string key;
-  key.reserve(key_namespace.size() + 1 + 2 * length);
-  if (!key_namespace.empty()) {
-    key += key_namespace;
-    key += ':';
-  }
+  const std::size_t prefix = key_namespace.empty() ? 0 : key_namespace.size() + 1;
+  std::string key(prefix + 2 * length, ':');
+  key_namespace.copy(key.data(), key_namespace.size());
+  char* hex = key.data() + prefix;
   for (unsigned int i = 0; i < length; ++i) {
-    key += kHex[digest[i] >> 4];
-    key += kHex[digest[i] & 0xf];
+    *hex++ = kHex[digest[i] >> 4];
+    *hex++ = kHex[digest[i] & 0xf];
   }
   return key;
 }

@@ -46,7 +46,7 @@ ResponseCache::ResponseCache(const config::CacheSettings& settings, MemoryStore*
   if (redis) redis_.emplace(*redis);
   if (redis && semantic) {
     semantic_store_.emplace(*redis, settings.semantic.max_entries);
-    vector_search_.emplace(*redis, std::string(VectorSearch::kIndexName));
+    vector_search_.emplace(*redis, settings.semantic.index_name);
   }
 }
 

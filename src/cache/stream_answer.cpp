@@ -65,7 +65,7 @@ void append_delta(std::string& out, std::string_view message) {
     if (key != "tool_calls" || value.front() != '[') return append_member(out, key, value);
     out += "\"tool_calls\":[";
     std::size_t position = 0;
-    api::for_each_element(message, span, [&](api::Span element) {
+    api::for_each_element_of_valid(message, span, [&](api::Span element) {
       const std::string_view call = element.in(message);
       if (position > 0) out += ',';
       out += "{\"index\":";
@@ -106,8 +106,8 @@ Result<std::string> stream_frames(std::string_view answer, bool include_usage) {
   head += chat ? R"("object":"chat.completion.chunk","choices":[)"
                : R"("object":"text_completion","choices":[)";
   std::vector<std::string_view> choices;
-  api::for_each_element(answer, layout.choices,
-                        [&](api::Span element) { choices.push_back(element.in(answer)); });
+  api::for_each_element_of_valid(answer, layout.choices,
+                                 [&](api::Span element) { choices.push_back(element.in(answer)); });
 
   std::string frames;
   // Each choice's content in one chunk, then each choice's finish_reason in one.
@@ -237,8 +237,8 @@ void StreamAssembler::read_chunk(std::string_view chunk) {
   }
   if (!layout.usage.empty() && chunk[layout.usage.begin] == '{') usage_ = layout.usage.in(chunk);
   if (layout.choices.empty()) return;
-  api::for_each_element(chunk, layout.choices,
-                        [&](api::Span element) { read_choice(element.in(chunk)); });
+  api::for_each_element_of_valid(chunk, layout.choices,
+                                 [&](api::Span element) { read_choice(element.in(chunk)); });
 }
 
 void StreamAssembler::read_choice(std::string_view piece) {
@@ -270,7 +270,7 @@ void StreamAssembler::read_choice(std::string_view piece) {
     if (key == "reasoning_content") append(choice.reasoning, choice.has_reasoning);
     if (key == "refusal") append(choice.refusal, choice.has_refusal);
     if (key != "tool_calls" || span.in(delta_text).front() != '[') return;
-    api::for_each_element(delta_text, span, [&](api::Span element) {
+    api::for_each_element_of_valid(delta_text, span, [&](api::Span element) {
       const std::string_view call = element.in(delta_text);
       if (call.front() != '{') return;
       std::int64_t position = 0;

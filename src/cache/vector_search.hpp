@@ -29,9 +29,7 @@ namespace asio = boost::asio;
 
 class VectorSearch {
  public:
-  // The index llmux makes (not LiteLLM's default, whose entries are in another shape).
-  static constexpr std::string_view kIndexName = "llmux_semantic_cache_index";
-
+  // `index_name`: cache_params.redis_semantic_cache_index_name.
   VectorSearch(redis::Client& client, std::string index_name)
       : client_(client), index_name_(std::move(index_name)) {}
 

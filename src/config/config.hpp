@@ -80,6 +80,9 @@ struct SemanticCacheSettings {
   double similarity_threshold = 0;  // cosine similarity a hit needs, in [0, 1]
   std::string embedding_model;      // redis_semantic_cache_embedding_model: a model_name
   std::size_t max_entries = 10000;  // llmux's own: entries each instance indexes (and Redis keeps)
+  // redis_semantic_cache_index_name: the FT index (and its keys' prefix) on a Redis with vector
+  // search. Not LiteLLM's default name: its entries are in another shape.
+  std::string index_name = "llmux_semantic_cache_index";
 };
 struct CacheSettings {
   CacheType type = CacheType::redis;  // the type LiteLLM's proxy takes when none is given
@@ -213,6 +216,7 @@ struct LoggingCallback {
 struct LoggingSettings {
   std::vector<LoggingCallback> callbacks;
   bool turn_off_message_logging = false;  // messages and responses left out of payloads
+  bool redact_user_api_key_info = false;  // the caller's key, team and user left out of them
   double flush_interval_s = 1;  // general_settings.callback_flush_interval_s (llmux's own)
 };
 

@@ -561,6 +561,33 @@ TEST(ForEachMemberOfValid, SplitsWhatForEachMemberSplits) {
   }
 }
 
+TEST(ForEachElementOfValid, SplitsWhatForEachElementSplits) {
+  for (std::string_view text :
+       {"[]", " [ ] ", "[1]", R"([ 0.5 , {"a":[1,"]"]},"s\"]" ,[], null,true ])",
+        "[\n {\"index\":0,\"delta\":{\"content\":\"},{\"}} ,\t[[]] ]"}) {
+    SCOPED_TRACE(text);
+    std::vector<std::string_view> checked, split;
+    ASSERT_TRUE(for_each_element(text, Span{0, text.size()},
+                                 [&](Span element) { checked.push_back(element.in(text)); }));
+    for_each_element_of_valid(text, Span{0, text.size()},
+                              [&](Span element) { split.push_back(element.in(text)); });
+    EXPECT_EQ(split, checked);
+  }
+  // An array inside a larger text: its span bounds it.
+  constexpr std::string_view member = R"({"choices":[{"i":0},{"i":1}],"usage":[9]})";
+  std::vector<std::string_view> choices;
+  for_each_element_of_valid(member, Span{11, 28},
+                            [&](Span element) { choices.push_back(element.in(member)); });
+  EXPECT_EQ(choices, (std::vector<std::string_view>{R"({"i":0})", R"({"i":1})"}));
+  // Text that is not well-formed: no promise about the spans, but none empty or outside it.
+  for (std::string_view text : {"", "[", "[,1]", "[1,", R"(["a)", "[{", "[1 2]", "{}", "[}"}) {
+    for_each_element_of_valid(text, Span{0, text.size() + 5}, [&](Span element) {
+      EXPECT_LT(element.begin, element.end) << text;
+      EXPECT_LE(element.end, text.size()) << text;
+    });
+  }
+}
+
 // Random text in one string of chunks that are otherwise the same (quotes, escapes, control
 // bytes, broken UTF-8 included): the string shortcut says what a whole scan says.
 TEST(ChunkScanner, RandomStringChangesAgreeWithScanAnswer) {

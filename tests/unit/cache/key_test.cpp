@@ -60,6 +60,24 @@ TEST(AnswerKey, FieldsThatChangeTheAnswerChangeIt) {
   EXPECT_NE(answer_key(api::Endpoint::completions, "gpt", body(kBase), {}), base);
 }
 
+// Keys are shared on Redis by every instance, whatever its version: their text does not change.
+// SHA-256 of "6:answer17:/chat/completions3:gpt2:8:messagesa1:o2:7:contents2:hi4:roles4:user
+// 11:temperatured0.5;" (the canonical form, key.hpp), and of a response_format whose object of 20
+// members (sorted on the heap, not on the stack) came in reverse order.
+TEST(AnswerKey, ItsCanonicalTextIsStable) {
+  EXPECT_EQ(chat_key(R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],)"
+                     R"("temperature":0.5,"user":"u"})"),
+            "8ae0160b84ca0fa3615e56bdd6597c5d5da013c1c7e76063deac519069420249");
+  const std::string properties =
+      R"("p19":{"type":"integer"},"p18":{"type":"integer"},"p17":{"type":"integer"},"p16":{"type":"integer"},"p15":{"type":"integer"},"p14":{"type":"integer"},"p13":{"type":"integer"},"p12":{"type":"integer"},"p11":{"type":"integer"},"p10":{"type":"integer"},"p09":{"type":"integer"},"p08":{"type":"integer"},"p07":{"type":"integer"},"p06":{"type":"integer"},"p05":{"type":"integer"},"p04":{"type":"integer"},"p03":{"type":"integer"},"p02":{"type":"integer"},"p01":{"type":"integer"},"p00":{"type":"integer"})";
+  EXPECT_EQ(chat_key(R"({"model":"gpt","messages":[{"role":"user","content":"hi"}],)"
+                     R"("response_format":{"type":"json_schema","json_schema":{"name":"w",)"
+                     R"("schema":{"type":"object","properties":{)" +
+                         properties + "}}}}}",
+                     "gpt", "team"),
+            "team:08a71b522aa7484aa2bd886a603bece526aca486915ed16213d14d9d2cbca3ba");
+}
+
 TEST(AnswerKey, NamespacePrefixesIt) {
   const std::string plain = chat_key(kBase);
   EXPECT_EQ(chat_key(kBase, "gpt", "team-a"), "team-a:" + plain);

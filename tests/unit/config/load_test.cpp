@@ -715,6 +715,24 @@ TEST(LoadString, OtelIsConfiguredFromTheEnvironmentAsLiteLLMReadsIt) {
             "http://t:9/custom");
 }
 
+TEST(LoadString, OtelHeadersComeFromThePerSignalVariableFirstWhole) {
+  using Header = std::pair<std::string, std::string>;
+  const auto headers_of = [](std::map<std::string, std::string> env) {
+    env.emplace("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318");
+    const Config loaded = load("litellm_settings: {callbacks: [otel]}\n", env_of(env));
+    return loaded.logging.callbacks.empty() ? std::vector<Header>()
+                                            : loaded.logging.callbacks[0].headers;
+  };
+  EXPECT_THAT(headers_of({{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-a=1"},
+                          {"OTEL_EXPORTER_OTLP_HEADERS", "x-b=2"},
+                          {"OTEL_HEADERS", "x-c=3"}}),
+              ElementsAre(Header("x-a", "1")));
+  EXPECT_THAT(headers_of({{"OTEL_EXPORTER_OTLP_HEADERS", "x-b=2"}, {"OTEL_HEADERS", "x-c=3"}}),
+              ElementsAre(Header("x-b", "2")));
+  EXPECT_THAT(headers_of({{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", ""}, {"OTEL_HEADERS", "x-c=3"}}),
+              ElementsAre(Header("x-c", "3")));
+}
+
 TEST(LoadString, OtelTakesTheSpecificationsTimeoutAndPerSignalProtocol) {
   const auto otel = [](std::map<std::string, std::string> env) {
     env.emplace("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318");
@@ -1323,14 +1341,49 @@ TEST(CacheParams, RedisSemanticWithLiteLLMsKeys) {
       "  cache: true\n"
       "  cache_params: {type: redis-semantic, host: 127.0.0.1, similarity_threshold: 0.8,\n"
       "                 redis_semantic_cache_embedding_model: embedder, semantic_max_entries: "
-      "50}\n");
+      "50,\n"
+      "                 redis_semantic_cache_index_name: team_cache}\n");
   ASSERT_TRUE(config.litellm_settings.cache);
   const CacheSettings& cache = *config.litellm_settings.cache;
   EXPECT_EQ(cache.type, CacheType::redis_semantic);
   EXPECT_DOUBLE_EQ(cache.semantic.similarity_threshold, 0.8);
   EXPECT_EQ(cache.semantic.embedding_model, "embedder");
   EXPECT_EQ(cache.semantic.max_entries, 50u);
+  EXPECT_EQ(cache.semantic.index_name, "team_cache");
   EXPECT_EQ(cache.redis.host, "127.0.0.1");
+  EXPECT_THAT(config.warnings, IsEmpty());
+}
+
+TEST(CacheParams, ClusterSentinelAndPoolSettingsAreIgnoredWithAWarning) {
+  const Config config = load(
+      "litellm_settings:\n"
+      "  cache: true\n"
+      "  cache_params: {type: redis, host: 127.0.0.1, max_connections: 10,\n"
+      "                 redis_startup_nodes: [{host: a, port: 7000}], service_name: main,\n"
+      "                 sentinel_nodes: [[s, 26379]], semantic_cache_embedding_timeout: 5}\n");
+  ASSERT_TRUE(config.litellm_settings.cache);
+  EXPECT_EQ(config.litellm_settings.cache->redis.host, "127.0.0.1");
+  const std::string warnings = all_text(config.warnings);
+  for (std::string_view name : {"max_connections", "redis_startup_nodes", "service_name",
+                                "sentinel_nodes", "semantic_cache_embedding_timeout"}) {
+    EXPECT_THAT(warnings, HasSubstr(std::string(name) + ": not implemented")) << name;
+  }
+}
+
+TEST(CacheParams, TheSemanticIndexNameDefaultsToLlmuxsOwn) {
+  for (std::string_view given : {"", ", redis_semantic_cache_index_name: ''"}) {
+    const Config config = load(
+        "model_list:\n"
+        "  - model_name: embedder\n"
+        "    litellm_params: {model: openai/text-embedding-3-small}\n"
+        "litellm_settings:\n"
+        "  cache: true\n"
+        "  cache_params: {type: redis-semantic, host: 127.0.0.1, similarity_threshold: 0.8,\n"
+        "                 redis_semantic_cache_embedding_model: embedder" +
+        std::string(given) + "}\n");
+    ASSERT_TRUE(config.litellm_settings.cache);
+    EXPECT_EQ(config.litellm_settings.cache->semantic.index_name, "llmux_semantic_cache_index");
+  }
 }
 
 TEST(CacheParams, RedisSemanticProblems) {
