@@ -32,6 +32,7 @@ json::object spend_log_json(const store::SpendEvent& event) {
     return text.empty() ? json::value(nullptr) : json::value(text);
   };
   return {{"request_id", event.request_id},
+          {"response_id", or_null(event.response_id)},  // llmux's own: the answer's id
           {"call_type", event.call_type},
           {"api_key", event.api_key},
           {"spend", event.spend},

@@ -541,6 +541,57 @@ bool is_empty_array(std::string_view text, Span span) {
   return pos < span.end && text[pos] == ']';
 }
 
+namespace {
+
+// The id in the well-formed object at text[pos], as answer_id reads it; nested: inside a
+// "message" or "response" member already (its own "message" is not looked into).
+std::string_view id_in_object(std::string_view text, std::size_t pos, bool nested) {
+  const std::size_t size = text.size();
+  pos = detail::skip_spaces(text, pos, size);
+  if (pos >= size || text[pos] != '{') return {};
+  pos = detail::skip_spaces(text, pos + 1, size);
+  while (pos < size && text[pos] == '"') {
+    const std::size_t key_end = detail::end_of_valid_value(text, pos);
+    if (key_end < pos + 2) return {};
+    const std::string_view key = text.substr(pos + 1, key_end - pos - 2);
+    pos = detail::skip_spaces(text, key_end, size);
+    if (pos >= size || text[pos] != ':') return {};
+    const std::size_t value = detail::skip_spaces(text, pos + 1, size);
+    if (value >= size || text[value] == '[') return {};
+    if (key == "id") {
+      const std::size_t end = detail::end_of_valid_value(text, value);
+      if (text[value] != '"' || end < value + 2 || text[end - 1] != '"') return {};
+      const std::string_view id = text.substr(value + 1, end - value - 2);
+      const bool plain = id.size() <= kMaxAnswerIdBytes && id.find('\\') == std::string_view::npos;
+      return plain ? id : std::string_view();
+    }
+    if (!nested && text[value] == '{' && (key == "message" || key == "response"))
+      return id_in_object(text, value, true);
+    pos = detail::skip_spaces(text, detail::end_of_valid_value(text, value), size);
+    if (pos >= size || text[pos] != ',') return {};
+    pos = detail::skip_spaces(text, pos + 1, size);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view answer_id(std::string_view text) { return id_in_object(text, 0, false); }
+
+std::string_view stream_answer_id(std::string_view frames) {
+  constexpr std::string_view kData = "data:";
+  std::size_t line = 0;
+  while (line < frames.size() && frames.substr(line, kData.size()) != kData) {
+    line = frames.find('\n', line);
+    if (line == std::string_view::npos) return {};
+    ++line;
+  }
+  if (line >= frames.size()) return {};
+  const std::size_t data = line + kData.size();
+  const std::size_t end = frames.find('\n', data);
+  return answer_id(frames.substr(data, end == std::string_view::npos ? end : end - data));
+}
+
 void append_spliced(std::string& out, std::string_view text, Span span,
                     std::string_view replacement) {
   out.append(text.substr(0, span.begin));

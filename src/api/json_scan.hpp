@@ -108,6 +108,19 @@ void for_each_element_of_valid(std::string_view text, Span array, Visit&& visit)
 // True when the value at `span` is an empty array ("[]" with any inner whitespace).
 bool is_empty_array(std::string_view text, Span span);
 
+// The id a client sees in an answer (LiteLLM's spend log keeps it as the call's request_id): the
+// top-level "id" string ("chatcmpl-…", "msg_…", "resp_…"), or that of a top-level "message" or
+// "response" object (Anthropic's message_start event, the Responses API's events). Only the
+// members before the first array are read (every answer names its id before its choices, data or
+// content; an embeddings answer has none), so a large answer costs nothing more. Empty when there
+// is none, or when it holds an escape or is longer than kMaxAnswerIdBytes. `text` is JSON the
+// gateway sends (well-formed): nothing is validated again.
+inline constexpr std::size_t kMaxAnswerIdBytes = 128;
+std::string_view answer_id(std::string_view text);
+// The same of a stream, from its first frames ("data: {…}" SSE events, any "event:" lines
+// first): the id of the first event's data.
+std::string_view stream_answer_id(std::string_view frames);
+
 // `text` with the bytes of `span` replaced by `replacement`, appended to `out`.
 void append_spliced(std::string& out, std::string_view text, Span span,
                     std::string_view replacement);

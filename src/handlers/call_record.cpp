@@ -318,6 +318,7 @@ void CallRecord::settle() {
                                   .endpoint = endpoint_,
                                   .request = request_,
                                   .request_id = request_id_,
+                                  .answer_id = answer_id_,
                                   .end_user = end_user_,
                                   .deployment = outcome.deployment,
                                   .served_group = outcome.served_group,

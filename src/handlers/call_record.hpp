@@ -102,6 +102,9 @@ class CallRecord {
 
   // The whole answer's bytes, for the spend log when the operator stores prompts.
   void keep_response(std::string_view body) { response_body_ = body; }
+  // The id the client sees in its answer (api::answer_id), which the spend log keeps beside the
+  // call id so that /spend/logs?request_id= finds the call by either, as LiteLLM's by the first.
+  void keep_answer_id(std::string_view id) { answer_id_ = id; }
 
   relay::Outcome outcome;
 
@@ -127,6 +130,7 @@ class CallRecord {
   const api::Request* request_ = nullptr;
   std::string_view end_user_;       // the body's "user" or x-litellm-customer-id
   std::string_view response_body_;  // kept only with store_prompts_in_spend_logs
+  std::string answer_id_;           // a stream's outlives the frames it came in
   // The in-flight slots of the key and of its owners (team, user, as CachedKey::owners() lists
   // them), until the call's tokens are added at its end.
   limits::Permit key_permit_;

@@ -1,6 +1,7 @@
 #include "handlers/model_calls.hpp"
 
 #include "api/error_body.hpp"
+#include "api/json_scan.hpp"
 #include "cache/embedding_answer.hpp"
 #include "cache/stream_answer.hpp"
 #include "providers/wire/sse.hpp"
@@ -66,6 +67,7 @@ class ExchangeSink final : public relay::Sink {
     std::string body = std::move(*translated);
     if (dialect_.has_state_to_keep()) co_await dialect_.keep_state();
     record_.keep_response(body);
+    record_.keep_answer_id(api::answer_id(body));
     record_.settle();
     record_.compose_headers(CallRecord::Leaving::answer);
     record_.report();
@@ -85,6 +87,7 @@ class ExchangeSink final : public relay::Sink {
     if (dialect_.has_state_to_keep()) co_await dialect_.keep_state();
     if (frames.empty() && !last) co_return !client_left();
     if (!exchange_.streaming()) {
+      record_.keep_answer_id(api::stream_answer_id(frames));
       record_.compose_headers(CallRecord::Leaving::stream_head);
       exchange_.start_stream();
     }
@@ -204,6 +207,7 @@ asio::awaitable<bool> ModelCalls::answer_from_cache(
                               .total_tokens = entry->prompt_tokens + entry->completion_tokens,
                               .reported = true});
   record.keep_response(entry->answer);
+  record.keep_answer_id(api::answer_id(entry->answer));
   record.settle();
   if (request.stream) {
     record.compose_headers(CallRecord::Leaving::stream_head);

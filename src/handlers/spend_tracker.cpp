@@ -42,6 +42,7 @@ double SpendTracker::record(const FinishedCall& call) {
   };
   store::SpendEvent event;
   event.request_id = column_text(call.request_id);
+  event.response_id = column_text(call.answer_id);
   event.call_type = api::call_type(call.endpoint);
   event.api_key = call.caller->token;
   event.spend = cost;

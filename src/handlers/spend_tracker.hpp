@@ -21,7 +21,8 @@ struct FinishedCall {
   api::Endpoint endpoint = api::Endpoint::chat_completions;
   const api::Request* request = nullptr;  // nullptr: refused before the body was parsed
   std::string_view request_id;
-  std::string_view end_user;  // the body's "user" or x-litellm-customer-id
+  std::string_view answer_id;  // the id in the client's answer ("chatcmpl-…"); empty: none
+  std::string_view end_user;   // the body's "user" or x-litellm-customer-id
   const router::Deployment* deployment = nullptr;
   std::string_view served_group;  // the group that answered; empty: the requested model's
   api::Usage usage;

@@ -42,6 +42,7 @@ void append_event(std::string& out, const SpendEvent& event) {
     out += "null";
   };
   text("{\"request_id\":", event.request_id);
+  text(",\"response_id\":", event.response_id);
   text(",\"call_type\":", event.call_type);
   text(",\"api_key\":", event.api_key);
   number(",\"spend\":", event.spend);
@@ -75,12 +76,13 @@ void append_event(std::string& out, const SpendEvent& event) {
 
 // The text members of a journal event, by name.
 constexpr std::pair<std::string_view, std::string SpendEvent::*> kTextFields[] = {
-    {"request_id", &SpendEvent::request_id},   {"call_type", &SpendEvent::call_type},
-    {"api_key", &SpendEvent::api_key},         {"model", &SpendEvent::model},
-    {"model_group", &SpendEvent::model_group}, {"model_id", &SpendEvent::model_id},
-    {"provider", &SpendEvent::provider},       {"user_id", &SpendEvent::user_id},
-    {"team_id", &SpendEvent::team_id},         {"end_user", &SpendEvent::end_user},
-    {"status", &SpendEvent::status},           {"metadata", &SpendEvent::metadata}};
+    {"request_id", &SpendEvent::request_id}, {"response_id", &SpendEvent::response_id},
+    {"call_type", &SpendEvent::call_type},   {"api_key", &SpendEvent::api_key},
+    {"model", &SpendEvent::model},           {"model_group", &SpendEvent::model_group},
+    {"model_id", &SpendEvent::model_id},     {"provider", &SpendEvent::provider},
+    {"user_id", &SpendEvent::user_id},       {"team_id", &SpendEvent::team_id},
+    {"end_user", &SpendEvent::end_user},     {"status", &SpendEvent::status},
+    {"metadata", &SpendEvent::metadata}};
 constexpr std::pair<std::string_view, std::int64_t SpendEvent::*> kIntegerFields[] = {
     {"prompt_tokens", &SpendEvent::prompt_tokens},
     {"completion_tokens", &SpendEvent::completion_tokens},

@@ -481,8 +481,10 @@ constexpr std::string_view kSpendLogColumns =
     "start_time, end_time, "
     "completion_start_time, model, model_group, model_id, custom_llm_provider, user_id, team_id, "
     "end_user, status, "
-    "cache_hit, request_tags, metadata, messages, response";
-constexpr std::size_t kSpendLogColumnCount = 23;
+    "cache_hit, request_tags, metadata, messages, response, response_id";
+// Written, not read: what the index of response_id holds (migration 0008).
+constexpr std::string_view kSpendLogWrittenOnly = ", response_key, response_bucket";
+constexpr std::size_t kSpendLogColumnCount = 26;
 // Rows per INSERT statement: one statement per row spent most of its time opening and closing
 // the table's and indexes' cursors.
 constexpr std::size_t kSpendLogRowsPerInsert = 64;
@@ -491,10 +493,25 @@ std::string spend_log_insert(std::size_t rows) {
   std::string row = "(?";
   for (std::size_t column = 1; column < kSpendLogColumnCount; ++column) row += ", ?";
   row += ')';
-  std::string sql =
-      "INSERT INTO llmux_spend_logs (" + std::string(kSpendLogColumns) + ") VALUES " + row;
+  std::string sql = "INSERT INTO llmux_spend_logs (" + std::string(kSpendLogColumns) +
+                    std::string(kSpendLogWrittenOnly) + ") VALUES " + row;
   for (std::size_t n = 1; n < rows; ++n) sql += ", " + row;
   return sql;
+}
+
+// What the spend log's index of response ids holds for one (migration 0008): a 32-bit FNV-1a
+// hash (signed, so that SQLite stores it in 4 bytes; a lookup compares the id itself after it)
+// and one of 16 buckets, the hash's low bits.
+struct ResponseKey {
+  std::int64_t hash = 0;
+  std::int64_t bucket = 0;
+};
+constexpr std::int64_t kResponseBuckets = 16;
+
+ResponseKey response_key(std::string_view response_id) {
+  std::uint32_t hash = 2166136261u;
+  for (const char c : response_id) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  return {static_cast<std::int32_t>(hash), hash % kResponseBuckets};
 }
 
 void append_spend_log_row(Params& params, const SpendEvent& event) {
@@ -524,6 +541,12 @@ void append_spend_log_row(Params& params, const SpendEvent& event) {
                                event.metadata,
                                optional_value(event.messages),
                                optional_value(event.response)});
+  if (event.response_id.empty()) {
+    params.insert(params.end(), 3, Value());
+  } else {
+    const ResponseKey key = response_key(event.response_id);
+    params.insert(params.end(), {event.response_id, key.hash, key.bucket});
+  }
 }
 
 void insert_spend_log_rows(Database& database, const std::vector<SpendEvent>& events) {
@@ -635,7 +658,12 @@ std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
   if (query.api_key) sql += " AND api_key = ?", params.emplace_back(*query.api_key);
   if (query.user_id) sql += " AND user_id = ?", params.emplace_back(*query.user_id);
   if (query.team_id) sql += " AND team_id = ?", params.emplace_back(*query.team_id);
-  if (query.request_id) sql += " AND request_id = ?", params.emplace_back(*query.request_id);
+  if (query.request_id) {
+    const ResponseKey key = response_key(*query.request_id);
+    sql +=
+        " AND (request_id = ? OR (response_bucket = ? AND response_key = ? AND response_id = ?))";
+    params.insert(params.end(), {*query.request_id, key.bucket, key.hash, *query.request_id});
+  }
   if (query.model) {
     sql += " AND (model_group = ? OR model = ?)";
     params.emplace_back(*query.model);
@@ -678,6 +706,7 @@ std::vector<SpendEvent> Store::spend_logs(const SpendLogQuery& query) {
     event.metadata = row.text(20);
     event.messages = row.optional_text(21);
     event.response = row.optional_text(22);
+    event.response_id = row.text(23);
     events.push_back(std::move(event));
   }
   return events;

@@ -101,9 +101,10 @@ struct EndUserRecord {
 
 // One finished model call, as the spend log keeps it.
 struct SpendEvent {
-  std::string request_id;
-  std::string call_type;  // "acompletion", "aembedding", …
-  std::string api_key;    // the key's SHA-256; "" for the master key / an open gateway
+  std::string request_id;   // llmux's call id (x-litellm-call-id), or LiteLLM's of an imported row
+  std::string response_id;  // the id in the client's answer ("chatcmpl-…"); "" when it had none
+  std::string call_type;    // "acompletion", "aembedding", …
+  std::string api_key;      // the key's SHA-256; "" for the master key / an open gateway
   double spend = 0;
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
@@ -129,9 +130,9 @@ struct SpendLogQuery {
   std::optional<std::string> api_key;  // hashed
   std::optional<std::string> user_id;
   std::optional<std::string> team_id;
-  std::optional<std::string> request_id;
-  std::optional<std::string> model;   // the model group the client named, or the upstream model
-  std::optional<std::string> status;  // "success" or "failure"
+  std::optional<std::string> request_id;  // the call id or the answer's id (response_id)
+  std::optional<std::string> model;       // the model group the client named, or the upstream model
+  std::optional<std::string> status;      // "success" or "failure"
   // The rows after this request's row, in the log's order (newest first): a page that costs the
   // same however deep it is, where an offset scans every row before it.
   std::optional<std::string> before_request_id;

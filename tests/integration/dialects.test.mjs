@@ -62,13 +62,14 @@ test('each dialect\'s call is priced, logged with its own call_type, and counted
     ['/v1/responses', responsesBody('priced'), 'aresponses'],
   ];
   const ids = new Map();
+  const answerIds = new Map();  // the id in each answer (msg_…, resp_…) → its call id
   for (const [path, body, callType] of calls) {
     const response = await callAs(key.key, path, body);
     assert.equal(response.status, 200, await response.clone().text());
     assert.ok(close(Number(response.headers.get('x-litellm-response-cost')), kCallCost), path);
     assert.equal(response.headers.get('x-litellm-model-id'), 'deployment-priced');
     ids.set(response.headers.get('x-litellm-call-id'), callType);
-    await response.arrayBuffer();
+    answerIds.set((await response.json()).id, response.headers.get('x-litellm-call-id'));
   }
   const rows = await eventually(async () => {
     const logs = await admin(stack.url, 'GET', `/spend/logs?api_key=${key.token}`);
@@ -80,6 +81,12 @@ test('each dialect\'s call is priced, logged with its own call_type, and counted
     assert.equal(row.prompt_tokens, 19);
     assert.equal(row.completion_tokens, 10);
     assert.ok(close(row.spend, kCallCost));
+  }
+  // Each call is found by the id its answer gave the client, as LiteLLM finds it.
+  for (const [answerId, callId] of answerIds) {
+    assert.match(answerId, /^(msg|resp)_/);
+    const logs = await admin(stack.url, 'GET', `/spend/logs?request_id=${answerId}`);
+    assert.deepEqual(logs.body.map((row) => row.request_id), [callId], answerId);
   }
   const metrics = await (await fetch(`${stack.url}/metrics`)).text();
   for (const endpoint of ['messages', 'responses']) {

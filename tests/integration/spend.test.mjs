@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import OpenAI from 'openai';
 
 import { startStack, kHello } from '../support/stack.mjs';
 import { expectError } from '../support/assertions.mjs';
@@ -54,6 +55,33 @@ describeOnEachEngine('spend', { proxy_batch_write_at: 0.5 }, (env) => {
     assert.deepEqual(await page(`before_request_id=${ids[2]}&page_size=1`), [ids[1]]);
     assert.deepEqual(await page(`before_request_id=${ids[1]}`), [ids[0]]);
     assert.deepEqual(await page(`before_request_id=${ids[0]}`), []);
+  });
+
+  // LiteLLM's spend log keys a call by the id in its answer; llmux's keeps its own call id too.
+  test('a call is found by the id the openai SDK returned, streamed or not, and by its call id', async () => {
+    const key = await generateKey(env.stack.url);
+    const openai = new OpenAI({ apiKey: key.key, baseURL: `${env.stack.url}/v1`, maxRetries: 0, timeout: 10_000 });
+    const messages = [{ role: 'user', content: 'which id?' }];
+    const whole = await openai.chat.completions.create({ model: 'priced', messages }).withResponse();
+    const streamed = await openai.chat.completions.create({ model: 'priced', messages, stream: true }).withResponse();
+    const chunkIds = new Set();
+    for await (const chunk of streamed.data) chunkIds.add(chunk.id);
+    assert.equal(chunkIds.size, 1, 'one id in every chunk');
+    const [streamId] = chunkIds;
+    assert.notEqual(whole.data.id, streamId);
+    for (const [answerId, response] of [[whole.data.id, whole.response], [streamId, streamed.response]]) {
+      const callId = response.headers.get('x-litellm-call-id');
+      const rows = await eventually(async () => {
+        const found = await admin(env.stack.url, 'GET', `/spend/logs?api_key=${key.token}&request_id=${encodeURIComponent(answerId)}`);
+        return found.body.length > 0 && found.body;
+      }, { what: `the row of ${answerId}` });
+      assert.deepEqual(rows.map((row) => [row.request_id, row.response_id]), [[callId, answerId]]);
+      // Alone, as a LiteLLM client asks (the mock answers every call with the same id).
+      const byAnswerId = await admin(env.stack.url, 'GET', `/spend/logs?request_id=${encodeURIComponent(answerId)}`);
+      assert.ok(byAnswerId.body.some((row) => row.request_id === callId), JSON.stringify(byAnswerId.body));
+      const byCallId = await admin(env.stack.url, 'GET', `/spend/logs?request_id=${callId}`);
+      assert.deepEqual(byCallId.body.map((row) => row.response_id), [answerId]);
+    }
   });
 
   test('each call carries its cost and the key\'s spend in headers, and one spend-log row', async () => {

@@ -612,5 +612,48 @@ TEST(ChunkScanner, RandomStringChangesAgreeWithScanAnswer) {
   EXPECT_LT(valid, 18000u);
 }
 
+TEST(AnswerId, TheTopLevelIdOfARecordedAnswer) {
+  EXPECT_EQ(answer_id(read_file(openai_fixtures() / "chat_completion.json")),
+            "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT");
+  EXPECT_EQ(answer_id(R"( { "object" : "chat.completion", "usage": {"id": 1}, "id" : "c-2" } )"),
+            "c-2");
+}
+
+TEST(AnswerId, TheIdOfAMessageOrResponseMember) {
+  EXPECT_EQ(answer_id(R"({"type":"message_start","message":{"id":"msg_1","type":"message"}})"),
+            "msg_1");
+  EXPECT_EQ(
+      answer_id(R"({"type":"response.created","sequence_number":0,"response":{"id":"resp_7"}})"),
+      "resp_7");
+  // A message's own message is not looked into.
+  EXPECT_EQ(answer_id(R"({"message":{"message":{"id":"deep"}}})"), "");
+}
+
+TEST(AnswerId, NoneBeforeTheFirstArrayNorOfAnotherType) {
+  EXPECT_EQ(answer_id(R"({"object":"list","data":[{"id":"in-data"}],"id":"late"})"), "");
+  EXPECT_EQ(answer_id(R"({"id":42})"), "");
+  EXPECT_EQ(answer_id(R"({"id":"with\"escape"})"), "");
+  EXPECT_EQ(answer_id(R"({"id":")" + std::string(kMaxAnswerIdBytes + 1, 'x') + R"("})"), "");
+  EXPECT_EQ(answer_id(R"({"id":")" + std::string(kMaxAnswerIdBytes, 'x') + R"("})"),
+            std::string(kMaxAnswerIdBytes, 'x'));
+  EXPECT_EQ(answer_id(""), "");
+  EXPECT_EQ(answer_id("[]"), "");
+  EXPECT_EQ(answer_id(R"({"id")"), "");  // cut short
+  EXPECT_EQ(answer_id(R"({"id":"abc)"), "");
+}
+
+TEST(AnswerId, OfAStreamsFirstEvent) {
+  const auto wire = std::filesystem::path(LLMUX_FIXTURES_DIR) / "wire";
+  EXPECT_EQ(stream_answer_id(read_file(wire / "openai" / "chat_completion_stream.sse")),
+            "chatcmpl-ABfw031mOJeYCSHe4yI2ZjOA6kMJL");
+  EXPECT_EQ(stream_answer_id(read_file(wire / "anthropic" / "message_stream.sse")),
+            "msg_013nnniYDrJDocdy5nrMU7cH");
+  EXPECT_EQ(stream_answer_id(read_file(wire / "openai" / "responses_stream.synthetic.sse")),
+            "resp_A");
+  EXPECT_EQ(stream_answer_id("data:{\"id\":\"tight\"}"), "tight");
+  EXPECT_EQ(stream_answer_id(": comment\n\ndata: [DONE]\n\n"), "");
+  EXPECT_EQ(stream_answer_id("event: ping\n"), "");
+}
+
 }  // namespace
 }  // namespace llmux::api

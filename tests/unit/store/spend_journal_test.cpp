@@ -43,6 +43,7 @@ class SpendJournalTest : public StoreTest {
 TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   SpendEvent full = event_for("a", "hash", 0.000123456789);
   full.completion_start_time = 5500;
+  full.response_id = "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT";
   full.model = "gpt-4o-upstream";
   full.model_group = "chat";
   full.model_id = "deployment-1";
@@ -70,6 +71,7 @@ TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   ASSERT_EQ(events.size(), 2u);
   const SpendEvent& back = events[0];
   EXPECT_EQ(back.request_id, full.request_id);
+  EXPECT_EQ(back.response_id, full.response_id);
   EXPECT_EQ(back.call_type, full.call_type);
   EXPECT_EQ(back.api_key, full.api_key);
   EXPECT_EQ(back.spend, full.spend) << "the shortest text that reads back as the same double";
@@ -95,6 +97,7 @@ TEST_F(SpendJournalTest, ALineCarriesEveryFieldOfEveryEventBackUnchanged) {
   EXPECT_FALSE(events[1].messages);
   EXPECT_FALSE(events[1].response);
   EXPECT_TRUE(events[1].tags.empty());
+  EXPECT_EQ(events[1].response_id, "");
 
   EXPECT_FALSE(
       parse_journal_line(std::string_view(line).substr(0, line.size() / 2), batch_id, events));

@@ -213,6 +213,50 @@ TEST_F(StoreTest, SpendLogsPageAfterARequestInTheLogsOrder) {
   EXPECT_EQ(ids({.before_request_id = "no-such-request"}), std::vector<std::string>{});
 }
 
+// LiteLLM's request_id is the id in the client's answer: a call is found by it as by llmux's call
+// id, each alone or with other filters; a call without one only by its call id.
+TEST_F(StoreTest, SpendLogsFindACallByItsCallIdOrTheIdInItsAnswer) {
+  Store store(open_sqlite(path()));
+  std::vector<SpendEvent> events;
+  for (int i = 0; i < 3; ++i) {
+    events.push_back(event_for(std::to_string(i), i == 2 ? "other" : "k", 1));
+    events.back().response_id = "chatcmpl-" + std::to_string(i);
+  }
+  events.push_back(event_for("without", "k", 0));
+  // Another call whose answer had the same id (a cache hit replays it): both are found.
+  events.push_back(event_for("replayed", "k", 1));
+  events.back().response_id = "chatcmpl-1";
+  ASSERT_TRUE(store.write_spend("b", events));
+  auto ids = [&](const SpendLogQuery& query) {
+    std::vector<std::string> found;
+    for (const auto& event : store.spend_logs(query)) found.push_back(event.request_id);
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  EXPECT_EQ(ids({.request_id = "chatcmpl-0"}), std::vector<std::string>{"req-0"});
+  EXPECT_EQ(ids({.request_id = "req-0"}), std::vector<std::string>{"req-0"});
+  EXPECT_EQ(ids({.request_id = "chatcmpl-1"}), (std::vector<std::string>{"req-1", "req-replayed"}));
+  EXPECT_EQ(ids({.request_id = "req-without"}), std::vector<std::string>{"req-without"});
+  EXPECT_EQ(ids({.api_key = "k", .request_id = "chatcmpl-2"}), std::vector<std::string>{});
+  EXPECT_EQ(ids({.api_key = "other", .request_id = "chatcmpl-2"}),
+            std::vector<std::string>{"req-2"});
+  EXPECT_EQ(ids({.request_id = "chatcmpl-"}), std::vector<std::string>{});
+  // Two ids of one 32-bit hash (FNV-1a): each finds its own call only.
+  SpendEvent first = event_for("first", "k", 1), second = event_for("second", "k", 1);
+  first.response_id = "chatcmpl-696338";
+  second.response_id = "chatcmpl-1058106";
+  ASSERT_TRUE(store.write_spend("colliding", {first, second}));
+  EXPECT_EQ(ids({.request_id = "chatcmpl-696338"}), std::vector<std::string>{"req-first"});
+  EXPECT_EQ(ids({.request_id = "chatcmpl-1058106"}), std::vector<std::string>{"req-second"});
+  EXPECT_EQ(store.spend_logs({.request_id = "chatcmpl-0"}).front().response_id, "chatcmpl-0");
+  EXPECT_EQ(store.spend_logs({.request_id = "req-without"}).front().response_id, "");
+  // The index holds the id's hash; the row keeps the id itself.
+  const auto rows = store.database().query(
+      "SELECT COUNT(DISTINCT response_key) FROM llmux_spend_logs WHERE response_id IS NOT NULL",
+      {});
+  EXPECT_EQ(rows.front().integer(0), 4) << "chatcmpl-0, -1, -2 and the colliding pair's one";
+}
+
 // Batches are written as statements of 64, 32, …, 1 rows: every size writes each row once, in
 // the batch's order.
 TEST_F(StoreTest, SpendBatchesOfAnySizeWriteEveryRowInOrder) {
