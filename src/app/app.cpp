@@ -325,6 +325,7 @@ int run(const cli::Options& options) {
       .store_prompts_in_spend_logs = general.store_prompts_in_spend_logs,
       .callbacks = callback_exporter.get(),
       .log_messages = !config.logging.turn_off_message_logging,
+      .redact_key_info = config.logging.redact_user_api_key_info,
       .max_upstream_response_bytes = megabytes(general.max_upstream_response_size_mb),
       .max_upstream_event_bytes = megabytes(general.max_upstream_event_size_mb),
       .ui_sessions = &ui_sessions,

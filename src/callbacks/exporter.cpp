@@ -27,13 +27,16 @@ struct Exporter::Destination {
   telemetry::CallbackCounters& counters;
 
   bool wants(bool success) const { return success ? settings.on_success : settings.on_failure; }
-  // The config's langfuse leaves a call to the langfuse its key or team names (its own project).
+  // The config's langfuse (or langfuse_otel) leaves a call to the one its key or team names (its
+  // own project).
   bool takes(const CallFacts& call) const {
     if (!wants(call.succeeded())) return false;
-    return settings.kind != Kind::langfuse || !call.key_callbacks ||
-           std::none_of(
-               call.key_callbacks->begin(), call.key_callbacks->end(),
-               [](const config::LoggingCallback& own) { return own.kind == Kind::langfuse; });
+    return !call.key_callbacks ||
+           std::none_of(call.key_callbacks->begin(), call.key_callbacks->end(),
+                        [this](const config::LoggingCallback& own) {
+                          return own.kind == settings.kind &&
+                                 own.otel.langfuse == settings.otel.langfuse;
+                        });
   }
 };
 
@@ -104,12 +107,20 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
   for (config::LoggingCallback& settings : destinations) {
     any_success_ |= settings.on_success;
     any_failure_ |= settings.on_failure;
+    exports_spans_ |= settings.kind == Kind::otel;
     needs_tls |= settings.endpoint.starts_with("https://");
     auto& counters = metrics.add_callback(settings.name);
-    if (options.key_callbacks && settings.name == "langfuse") key_counters_ = &counters;
     destinations_.push_back(destination_for(std::move(settings), counters));
   }
-  if (options.key_callbacks && !key_counters_) key_counters_ = &metrics.add_callback("langfuse");
+  if (options.key_callbacks) {
+    for (std::size_t i = 0; i < config::kKeyLevelCallbacks.size(); ++i) {
+      const std::string_view name = config::kKeyLevelCallbacks[i];
+      const auto same = std::find_if(destinations_.begin(), destinations_.end(),
+                                     [&](const auto& d) { return d->settings.name == name; });
+      key_counters_[i] = same != destinations_.end() ? &(*same)->counters
+                                                     : &metrics.add_callback(std::string(name));
+    }
+  }
   runtime_ = std::make_unique<Runtime>(needs_tls);
 }
 
@@ -131,11 +142,19 @@ void Exporter::count_dropped(const CallFacts& call) {
     if (destination->takes(call))
       destination->counters.failed.fetch_add(1, std::memory_order_relaxed);
   }
-  if (!call.key_callbacks || !key_counters_) return;
+  if (!call.key_callbacks || !options_.key_callbacks) return;
   for (const config::LoggingCallback& own : *call.key_callbacks) {
     if (call.succeeded() ? own.on_success : own.on_failure)
-      key_counters_->failed.fetch_add(1, std::memory_order_relaxed);
+      key_counters(own).failed.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+telemetry::CallbackCounters& Exporter::key_counters(const config::LoggingCallback& own) const {
+  const auto named =
+      std::find(config::kKeyLevelCallbacks.begin(), config::kKeyLevelCallbacks.end(), own.name);
+  return *key_counters_[named == config::kKeyLevelCallbacks.end()
+                            ? 0
+                            : named - config::kKeyLevelCallbacks.begin()];
 }
 
 Exporter::Taken Exporter::take() {
@@ -209,7 +228,7 @@ asio::awaitable<void> Exporter::deliver(const Destination& destination,
 }
 
 void Exporter::start() {
-  if ((destinations_.empty() && !key_counters_) || thread_.joinable()) return;
+  if ((destinations_.empty() && !options_.key_callbacks) || thread_.joinable()) return;
   // Every flush interval (at once when stopping): the queue, in batches, to each destination
   // that takes them, each POST retried with a doubling backoff; what stays undelivered is counted.
   auto loop = [this]() -> asio::awaitable<void> {
@@ -237,12 +256,12 @@ void Exporter::start() {
             projects;
         for (std::size_t i = first; i < last; ++i) {
           const CallFacts& call = calls[i];
-          if (!call.key_callbacks || !key_counters_) continue;
+          if (!call.key_callbacks || !options_.key_callbacks) continue;
           for (const config::LoggingCallback& own : *call.key_callbacks) {
             if (!(call.succeeded() ? own.on_success : own.on_failure)) continue;
             auto& [destination, payloads] =
                 projects[own.endpoint + '\n' + own.public_key + '\n' + own.secret_key];
-            if (!destination) destination = destination_for(own, *key_counters_);
+            if (!destination) destination = destination_for(own, key_counters(own));
             payloads.push_back(&call);
           }
         }

@@ -9,10 +9,12 @@
 
 #include "callbacks/payload.hpp"
 #include "config/config.hpp"
+#include "config/logging_metadata.hpp"
 #include "telemetry/metrics.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -47,6 +49,9 @@ class Exporter {
   // Whether some destination of the config takes calls that succeeded (or failed): when none
   // does, and the caller's key names no callback of its own, the call's facts are not copied.
   bool wants(bool success) const { return success ? any_success_ : any_failure_; }
+  // Whether some destination exports spans (otel, langfuse_otel): then each call's trace context
+  // is made as it begins, and its upstream requests carry its traceparent.
+  bool exports_spans() const { return exports_spans_; }
   // Any thread. The payload is built on the exporter's thread.
   void submit(CallFacts call);
 
@@ -64,6 +69,7 @@ class Exporter {
   };
   Taken take();
   void count_dropped(const CallFacts& call);
+  telemetry::CallbackCounters& key_counters(const config::LoggingCallback& own) const;
   boost::asio::awaitable<void> deliver(const Destination& destination,
                                        const std::vector<const CallFacts*>& calls);
 
@@ -71,9 +77,10 @@ class Exporter {
   ExporterOptions options_;
   bool any_success_ = false;
   bool any_failure_ = false;
-  // The failure counter of the keys' and teams' own langfuse callbacks (callback_name
-  // "langfuse", shared with the config's); nullptr without key-level callbacks.
-  telemetry::CallbackCounters* key_counters_ = nullptr;
+  bool exports_spans_ = false;
+  // The counters of the keys' and teams' own callbacks, one per config::kKeyLevelCallbacks name
+  // (shared with the config's callback of that name); nullptr without key-level callbacks.
+  std::array<telemetry::CallbackCounters*, config::kKeyLevelCallbacks.size()> key_counters_{};
   std::unique_ptr<Runtime> runtime_;
   std::mutex mutex_;
   std::vector<CallFacts> queue_;  // guarded by mutex_

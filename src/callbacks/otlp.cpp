@@ -14,7 +14,6 @@
 #include <array>
 #include <charconv>
 #include <chrono>
-#include <random>
 #include <span>
 
 namespace llmux::callbacks {
@@ -27,31 +26,6 @@ namespace json = boost::json;
 constexpr int kSpanKindServer = 2;
 constexpr int kStatusOk = 1;
 constexpr int kStatusError = 2;
-
-bool is_lower_hex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-bool all_zero(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c == '0'; });
-}
-
-// Ids only need to be unique, not secret: a per-thread generator seeded once from the OS. Fills
-// `hex` with random lowercase hex digits, never all zero (invalid in W3C and OTLP).
-template <std::size_t Digits>
-void random_hex(std::array<char, Digits>& hex) {
-  static_assert(Digits % 16 == 0, "whole 64-bit words");
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  constexpr char kDigits[] = "0123456789abcdef";
-  std::uint64_t any = 0;
-  for (std::size_t done = 0; done < Digits; done += 16) {
-    const std::uint64_t word = generator();
-    any |= word;
-    for (std::size_t i = 0; i < 16; ++i) hex[done + i] = kDigits[(word >> (4 * i)) & 0xf];
-  }
-  if (any == 0) random_hex(hex);
-}
 
 std::uint64_t unix_nanos(std::chrono::system_clock::time_point time) {
   return static_cast<std::uint64_t>(
@@ -525,16 +499,9 @@ struct SpanSource {
         failed_with_error(!success && call.failure),
         error_class(failed_with_error ? telemetry::exception_class(call.failure->kind, "")
                                       : std::string()),
-        name(raw_string_member(request.metadata, "generation_name")) {
-    if (const std::optional<TraceParent> caller = parse_traceparent(call.traceparent)) {
-      std::copy(caller->trace_id.begin(), caller->trace_id.end(), trace_id.begin());
-      parent_span_id.emplace();
-      std::copy(caller->span_id.begin(), caller->span_id.end(), parent_span_id->begin());
-    } else {
-      random_hex(trace_id);
-    }
-    random_hex(span_id);
-  }
+        name(raw_string_member(request.metadata, "generation_name")),
+        // A call recorded without a context (no span was expected of it) starts a trace.
+        trace(call.trace ? *call.trace : trace_context({})) {}
 
   const CallFacts& call;
   const RequestText request;
@@ -542,10 +509,8 @@ struct SpanSource {
   const bool success;
   const bool failed_with_error;
   const std::string error_class;
-  const std::string_view name;    // generation_name's JSON string literal; "": litellm_request
-  std::array<char, 32> trace_id;  // lowercase hex
-  std::array<char, 16> span_id;
-  std::optional<std::array<char, 16>> parent_span_id;  // the caller's span (traceparent)
+  const std::string_view name;  // generation_name's JSON string literal; "": litellm_request
+  const TraceContext trace;
 };
 
 std::string_view hex_view(std::span<const char> hex) { return {hex.data(), hex.size()}; }
@@ -621,9 +586,10 @@ void write_json_span(std::string& out, const config::OtelIdentity& identity,
                      const CallFacts& call) {
   const SpanSource source(call);
   ObjectWriter span(out);
-  span.string("traceId", hex_view(source.trace_id));
-  span.string("spanId", hex_view(source.span_id));
-  if (source.parent_span_id) span.string("parentSpanId", hex_view(*source.parent_span_id));
+  span.string("traceId", hex_view(source.trace.trace_id));
+  span.string("spanId", hex_view(source.trace.span_id));
+  if (source.trace.parent_span_id)
+    span.string("parentSpanId", hex_view(*source.trace.parent_span_id));
   if (source.name.empty())
     span.string("name", "litellm_request");
   else
@@ -658,12 +624,12 @@ void write_proto_span(protobuf::Writer& writer, const config::OtelIdentity& iden
                       const CallFacts& call) {
   const SpanSource source(call);
   const std::size_t span = writer.begin(field::kSpans);
-  const auto trace_id = hex_bytes(source.trace_id);
+  const auto trace_id = hex_bytes(source.trace.trace_id);
   writer.bytes_field(field::kTraceId, {trace_id.data(), trace_id.size()});
-  const auto span_id = hex_bytes(source.span_id);
+  const auto span_id = hex_bytes(source.trace.span_id);
   writer.bytes_field(field::kSpanId, {span_id.data(), span_id.size()});
-  if (source.parent_span_id) {
-    const auto parent = hex_bytes(*source.parent_span_id);
+  if (source.trace.parent_span_id) {
+    const auto parent = hex_bytes(*source.trace.parent_span_id);
     writer.bytes_field(field::kParentSpanId, {parent.data(), parent.size()});
   }
   if (source.name.empty())
@@ -765,22 +731,6 @@ std::string proto_traces_body(const config::OtelIdentity& identity,
 }
 
 }  // namespace
-
-std::optional<TraceParent> parse_traceparent(std::string_view header) {
-  // version "-" trace-id "-" parent-id "-" flags; a later version may append "-" and more.
-  if (header.size() < 55 || header[2] != '-' || header[35] != '-' || header[52] != '-')
-    return std::nullopt;
-  const std::string_view version = header.substr(0, 2);
-  const std::string_view trace_id = header.substr(3, 32);
-  const std::string_view span_id = header.substr(36, 16);
-  const std::string_view flags = header.substr(53, 2);
-  if (!is_lower_hex(version) || version == "ff" || !is_lower_hex(trace_id) ||
-      !is_lower_hex(span_id) || !is_lower_hex(flags) || all_zero(trace_id) || all_zero(span_id))
-    return std::nullopt;
-  if (version == "00" ? header.size() != 55 : header.size() > 55 && header[55] != '-')
-    return std::nullopt;
-  return TraceParent{std::string(trace_id), std::string(span_id)};
-}
 
 std::string otlp_traces_body(const config::OtelIdentity& identity,
                              const std::vector<const CallFacts*>& calls) {

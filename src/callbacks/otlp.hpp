@@ -2,30 +2,19 @@
 // in protobuf's binary encoding, or in OTLP/HTTP's JSON (the protobuf JSON mapping: hex ids, Unix
 // nanoseconds as strings, integer enums), the same spans either way. One span per call, named as
 // LiteLLM names its request span, carrying its gen_ai.* / llm.* / metadata.* attributes (the
-// metadata.* ones are the StandardLoggingPayload's `metadata` members); a call whose request came
-// with a W3C `traceparent` is a child of the caller's span. Written from the call's facts, without
-// the payload's text.
+// metadata.* ones are the StandardLoggingPayload's `metadata` members), with the ids of the call's
+// trace context (trace_context.hpp). Written from the call's facts, without the payload's text.
 #pragma once
 
 #include "callbacks/payload.hpp"
 #include "config/config.hpp"
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace llmux::callbacks {
-
-// The caller's span as a W3C traceparent header names it (lowercase hex).
-struct TraceParent {
-  std::string trace_id;  // 32 hex digits
-  std::string span_id;   // 16 hex digits
-};
-
-// nullopt for an absent or invalid header (the call then starts a trace of its own).
-std::optional<TraceParent> parse_traceparent(std::string_view header);
 
 // The ExportTraceServiceRequest of these calls, in the identity's encoding: one resource, one
 // scope, one span per call.

@@ -108,18 +108,20 @@ std::string_view raw_first_element(std::string_view array) {
   return array.substr(begin, api::detail::end_of_valid_value(array, begin) - begin);
 }
 
-std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const RequestText& request) {
-  return {{{"user_api_key_hash", call.key_hash},
-           {"user_api_key_alias", call.key_alias},
-           {"user_api_key_team_id", call.team_id},
-           {"user_api_key_user_id", call.user_id},
-           {"user_api_key_end_user_id", call.end_user},
-           {"user_api_key_request_route", call.route},
-           {"user_agent", call.user_agent},
-           {.name = "requester_metadata",
-            .text = request.metadata.empty() ? std::string_view("{}") : request.metadata,
-            .is_json = true},
-           {.name = "applied_guardrails", .text = "[]", .is_json = true}}};
+PayloadMetadata payload_metadata(const CallFacts& call, const RequestText& request) {
+  constexpr std::size_t kKeyInfo = 6;  // LiteLLM's redaction drops every user_api_key* member
+  return {.fields = {{{"user_api_key_hash", call.key_hash},
+                      {"user_api_key_alias", call.key_alias},
+                      {"user_api_key_team_id", call.team_id},
+                      {"user_api_key_user_id", call.user_id},
+                      {"user_api_key_end_user_id", call.end_user},
+                      {"user_api_key_request_route", call.route},
+                      {"user_agent", call.user_agent},
+                      {.name = "requester_metadata",
+                       .text = request.metadata.empty() ? std::string_view("{}") : request.metadata,
+                       .is_json = true},
+                      {.name = "applied_guardrails", .text = "[]", .is_json = true}}},
+          .first = call.redact_key_info ? kKeyInfo : 0};
 }
 
 void append_hidden_params(std::string& out, const CallFacts& call) {

@@ -7,6 +7,7 @@
 
 #include "api/json_scan.hpp"
 #include "base/error.hpp"
+#include "callbacks/trace_context.hpp"
 #include "config/config.hpp"
 
 #include <array>
@@ -34,7 +35,6 @@ struct CallFacts {
   std::string end_user;
   std::string route;
   std::string user_agent;
-  std::string traceparent;  // the request's W3C traceparent header, as sent
   // The deployment that answered ("" when none was reached) and the group asked for.
   std::string provider;
   std::string upstream_model;
@@ -51,6 +51,12 @@ struct CallFacts {
   std::chrono::system_clock::time_point end;
   std::chrono::nanoseconds upstream_time{};  // the upstream call, or a stream's first frame
   bool log_messages = true;                  // false: turn_off_message_logging
+  // redact_user_api_key_info: the payload's metadata has no user_api_key_* member (the key's
+  // hash and alias, team and user are then also left out of the facts).
+  bool redact_key_info = false;
+  // The call's span (otel, langfuse_otel), made as the call began; nullopt when no callback
+  // exports spans.
+  std::optional<TraceContext> trace;
   // The caller's key's (or team's) metadata.logging callbacks; nullptr when it names none.
   std::shared_ptr<const std::vector<config::LoggingCallback>> key_callbacks;
 
@@ -105,7 +111,13 @@ struct MetadataField {
   bool is_json = false;  // `text` is JSON text, not a string
 };
 // The payload's `metadata` members, in order (the OTLP span has one attribute per member).
-std::array<MetadataField, 9> payload_metadata(const CallFacts& call, const RequestText& request);
+struct PayloadMetadata {
+  std::array<MetadataField, 9> fields;  // the user_api_key_* ones first
+  std::size_t first = 0;                // redact_key_info: past the user_api_key_* ones
+  const MetadataField* begin() const { return fields.data() + first; }
+  const MetadataField* end() const { return fields.data() + fields.size(); }
+};
+PayloadMetadata payload_metadata(const CallFacts& call, const RequestText& request);
 
 // The payload's `hidden_params` object as JSON text (also the span's `hidden_params` attribute).
 void append_hidden_params(std::string& out, const CallFacts& call);

@@ -213,6 +213,7 @@ struct LoggingCallback {
 struct LoggingSettings {
   std::vector<LoggingCallback> callbacks;
   bool turn_off_message_logging = false;  // messages and responses left out of payloads
+  bool redact_user_api_key_info = false;  // the caller's key, team and user left out of them
   double flush_interval_s = 1;  // general_settings.callback_flush_interval_s (llmux's own)
 };
 

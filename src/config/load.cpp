@@ -826,6 +826,8 @@ class Loader {
       }
     } else if (field.key == "turn_off_message_logging") {
       assign(config_.logging.turn_off_message_logging, read_bool(field));
+    } else if (field.key == "redact_user_api_key_info") {
+      assign(config_.logging.redact_user_api_key_info, read_bool(field));
     } else {
       return false;
     }
@@ -937,12 +939,13 @@ class Loader {
   // LiteLLM's OpenTelemetry logger, configured from the environment as LiteLLM reads it, with
   // the OTLP specification's per-signal names first: the endpoint from
   // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT, else
-  // OTEL_ENDPOINT, normalised to its /v1/traces path; headers from OTEL_EXPORTER_OTLP_HEADERS,
-  // else OTEL_HEADERS; the exporter from OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else
-  // OTEL_EXPORTER_OTLP_PROTOCOL, else OTEL_EXPORTER; each POST's time limit from
-  // OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds). LiteLLM's
-  // HTTP exporter sends protobuf whatever its name says; llmux sends JSON when http/json asks for
-  // it, as the OTLP specification reads it.
+  // OTEL_ENDPOINT, normalised to its /v1/traces path; headers from
+  // OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, else OTEL_HEADERS (the
+  // first set, whole: the specification's per-signal value is not merged); the exporter from
+  // OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else OTEL_EXPORTER; each
+  // POST's time limit from OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT
+  // (milliseconds). LiteLLM's HTTP exporter sends protobuf whatever its name says; llmux sends JSON
+  // when http/json asks for it, as the OTLP specification reads it.
   std::optional<LoggingCallback> otel_callback(const ListedCallback& listed) {
     LoggingCallback callback{.kind = LoggingCallback::Kind::otel,
                              .name = listed.name,
@@ -986,9 +989,9 @@ class Loader {
                                "\": OTEL_EXPORTER_OTLP_TIMEOUT must be a positive number of "
                                "milliseconds; using the default");
     }
-    std::string headers = lookup("OTEL_EXPORTER_OTLP_HEADERS").value_or("");
-    if (headers.empty()) headers = lookup("OTEL_HEADERS").value_or("");
-    callback.headers = header_list(headers, true);
+    callback.headers = header_list(first_set({"OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+                                              "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_HEADERS"}),
+                                   true);
     OtelIdentity& identity = callback.otel;
     identity.service_name = lookup("OTEL_SERVICE_NAME").value_or(identity.service_name);
     identity.environment = lookup("OTEL_ENVIRONMENT_NAME").value_or(identity.environment);

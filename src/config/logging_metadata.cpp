@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::string_view kEnvironmentPrefix = "os.environ/";
 constexpr std::string_view kDefaultLangfuseHost = "https://cloud.langfuse.com";
+// LiteLLM's langfuse_otel default, as the config's callback has it.
+constexpr std::string_view kDefaultLangfuseOtelHost = "https://us.cloud.langfuse.com";
 
 Error logging_error(std::size_t index, std::string_view problem) {
   return make_error(ErrorKind::invalid_request,
@@ -46,10 +48,12 @@ Result<void> check_logging_metadata(const json::value& logging) {
   for (const json::value& entry : logging.get_array()) {
     if (!entry.is_object()) return logging_error(index, "must be an object");
     const json::object& item = entry.get_object();
-    if (string_at(item, "callback_name") != "langfuse")
+    const std::string_view name = string_at(item, "callback_name");
+    if (std::find(kKeyLevelCallbacks.begin(), kKeyLevelCallbacks.end(), name) ==
+        kKeyLevelCallbacks.end())
       return logging_error(index,
-                           "callback_name must be \"langfuse\" (the one key-level callback llmux "
-                           "implements)");
+                           "callback_name must be \"langfuse\" or \"langfuse_otel\" (the "
+                           "key-level callbacks llmux implements)");
     if (const auto* type = item.if_contains("callback_type")) {
       static constexpr std::array kTypes = {"success", "failure", "success_and_failure"};
       const bool known = type->is_string() && std::find(kTypes.begin(), kTypes.end(),
@@ -87,19 +91,30 @@ std::vector<LoggingCallback> logging_callbacks(const json::object& metadata,
     const json::object& vars = item.at("callback_vars").get_object();
     const std::string_view type =
         item.contains("callback_type") ? string_at(item, "callback_type") : "success_and_failure";
+    const bool otlp = string_at(item, "callback_name") == "langfuse_otel";
     auto public_key = resolved(string_at(vars, "langfuse_public_key"), lookup);
     auto secret_key = resolved(string_at(vars, "langfuse_secret_key"), lookup);
     const std::string_view host_text = string_at(vars, "langfuse_host");
-    auto host = host_text.empty() ? std::string(kDefaultLangfuseHost) : resolved(host_text, lookup);
+    auto host = !host_text.empty()
+                    ? resolved(host_text, lookup)
+                    : std::string(otlp ? kDefaultLangfuseOtelHost : kDefaultLangfuseHost);
     if (!public_key || !secret_key || !host || !is_http_url(*host)) continue;
     while (host->ends_with('/')) host->pop_back();
-    callbacks.push_back({.kind = LoggingCallback::Kind::langfuse,
-                         .name = "langfuse",
-                         .endpoint = std::move(*host),
-                         .public_key = std::move(*public_key),
-                         .secret_key = std::move(*secret_key),
-                         .on_success = type != "failure",
-                         .on_failure = type != "success"});
+    LoggingCallback callback{.kind = LoggingCallback::Kind::langfuse,
+                             .name = "langfuse",
+                             .endpoint = std::move(*host),
+                             .public_key = std::move(*public_key),
+                             .secret_key = std::move(*secret_key),
+                             .on_success = type != "failure",
+                             .on_failure = type != "success"};
+    if (otlp) {  // the config's langfuse_otel's spans, to the project's OTLP endpoint
+      callback.kind = LoggingCallback::Kind::otel;
+      callback.name = "langfuse_otel";
+      callback.endpoint += "/api/public/otel/v1/traces";
+      callback.otel.langfuse = true;
+      callback.otel.langfuse_environment = lookup("LANGFUSE_TRACING_ENVIRONMENT").value_or("");
+    }
+    callbacks.push_back(std::move(callback));
   }
   return callbacks;
 }

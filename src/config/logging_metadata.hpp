@@ -1,8 +1,8 @@
 // LiteLLM's key- and team-level logging: `metadata.logging` on a key or a team, a list of
 // {callback_name, callback_type, callback_vars}. A key's list takes the place of its team's;
 // its callbacks receive that key's calls with their own credentials. llmux implements
-// `langfuse` there (callback_vars langfuse_public_key, langfuse_secret_key, langfuse_host; a
-// value "os.environ/NAME" is read from the environment when the key is loaded).
+// `langfuse` and `langfuse_otel` there (callback_vars langfuse_public_key, langfuse_secret_key,
+// langfuse_host; a value "os.environ/NAME" is read from the environment when the key is loaded).
 #pragma once
 
 #include "base/error.hpp"
@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@
 namespace llmux::config {
 
 using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// The callback_name values a key's or team's metadata.logging may hold.
+inline constexpr std::array<std::string_view, 2> kKeyLevelCallbacks = {"langfuse", "langfuse_otel"};
 
 // Whether `metadata.logging` has LiteLLM's shape and names only what llmux implements: the
 // error names the entry and field (never a value), for the admin route's 400.

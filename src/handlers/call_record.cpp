@@ -140,6 +140,8 @@ CallRecord::CallRecord(const CallServices& services, server::Exchange& exchange,
       received_at_(origin == Origin::client ? exchange.received_at() : Clock::now()) {
   if (origin == Origin::client) request_id_ = exchange.header("x-request-id");
   if (request_id_.empty() || request_id_.size() > 128) request_id_ = make_time_ordered_uuid();
+  if (services.callbacks && services.callbacks->exports_spans())
+    trace_ = callbacks::trace_context(exchange.header("traceparent"));
 }
 
 void CallRecord::begin_gateway_call(const auth::Caller& caller, const api::Request& request) {
@@ -535,7 +537,6 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
                             .call_type = std::string(api::call_type(endpoint_)),
                             .route = std::string(exchange_.path()),
                             .user_agent = std::string(exchange_.header("user-agent")),
-                            .traceparent = std::string(exchange_.header("traceparent")),
                             .model_group = outcome.served_group,
                             .status = outcome.status,
                             .failure = outcome.failure,
@@ -543,7 +544,9 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
                             .completion_tokens = outcome.usage.completion_tokens,
                             .cost = cost_,
                             .upstream_time = outcome.upstream_time,
-                            .log_messages = services_.log_messages};
+                            .log_messages = services_.log_messages,
+                            .redact_key_info = services_.redact_key_info,
+                            .trace = trace_};
   call.end = std::chrono::system_clock::now();
   call.start = call.end - std::chrono::duration_cast<std::chrono::system_clock::duration>(total);
   if (admitted_) {
@@ -552,13 +555,14 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
     call.end_user = end_user_;
   }
   if (success && !call.stream) call.response = response_body_;
-  if (key) {
+  if (key) call.key_callbacks = key->logging;
+  // With redact_user_api_key_info no destination may show who called: the facts leave it out.
+  if (key && !call.redact_key_info) {
     call.key_hash = key->token;
-    call.key_callbacks = key->logging;
     if (key->key_alias) call.key_alias = *key->key_alias;
     call.team_id = key->team_id;
     call.user_id = key->user_id;
-  } else if (caller_) {
+  } else if (caller_ && !call.redact_key_info) {
     call.key_hash = services_.master_key_hash;
   }
   if (const router::Deployment* deployment = outcome.deployment) {

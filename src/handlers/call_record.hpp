@@ -53,6 +53,7 @@ struct CallServices {
   callbacks::Exporter* callbacks = nullptr;  // nullptr: no logging callback configured
   Alerts* alerts = nullptr;                  // nullptr: no alerting
   bool log_messages = true;                  // false: litellm_settings.turn_off_message_logging
+  bool redact_key_info = false;              // litellm_settings.redact_user_api_key_info
 };
 
 class CallRecord {
@@ -92,6 +93,12 @@ class CallRecord {
 
   // The answer comes from the response cache: status 200, the stored answer's usage, no cost.
   void answered_from_cache(const api::Usage& usage);
+
+  // The W3C traceparent the call's upstream requests carry: its span as their parent, when a
+  // logging callback exports spans; else "".
+  std::string_view upstream_traceparent() const {
+    return trace_ ? trace_->upstream_header() : std::string_view();
+  }
 
   // The whole answer's bytes, for the spend log when the operator stores prompts.
   void keep_response(std::string_view body) { response_body_ = body; }
@@ -135,6 +142,7 @@ class CallRecord {
   bool reported_ = false;
   bool cache_hit_ = false;
   double cost_ = 0;
+  std::optional<callbacks::TraceContext> trace_;  // made when a callback exports spans
 };
 
 // What a key's models list may name a model by besides its name (its provider, its access

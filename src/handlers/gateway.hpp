@@ -51,6 +51,7 @@ struct SharedState {
   bool store_prompts_in_spend_logs = false;
   callbacks::Exporter* callbacks = nullptr;  // logging callbacks; nullptr when none is configured
   bool log_messages = true;                  // false: turn_off_message_logging
+  bool redact_key_info = false;              // redact_user_api_key_info
   // An upstream answer larger than this fails the call: a non-streamed one, and one event of a
   // stream (general_settings).
   std::size_t max_upstream_response_bytes = 64u << 20;

@@ -63,7 +63,8 @@ asio::awaitable<Result<std::vector<float>>> PromptEmbedder::embed(std::string_vi
   const api::Request request = api::request_from_body(
       api::Endpoint::embeddings, json::object{{"model", model_group_}, {"input", prompt}});
   record.begin_gateway_call(caller, request);
-  Result<std::vector<float>> vector = co_await relay_call(request, record.outcome);
+  Result<std::vector<float>> vector =
+      co_await relay_call(request, record.outcome, record.upstream_traceparent());
   if (!vector) {
     record.outcome.status = http_status(vector.error());
     record.outcome.failure = vector.error();
@@ -73,8 +74,8 @@ asio::awaitable<Result<std::vector<float>>> PromptEmbedder::embed(std::string_vi
   co_return vector;
 }
 
-asio::awaitable<Result<std::vector<float>>> PromptEmbedder::relay_call(const api::Request& request,
-                                                                       relay::Outcome& outcome) {
+asio::awaitable<Result<std::vector<float>>> PromptEmbedder::relay_call(
+    const api::Request& request, relay::Outcome& outcome, std::string_view traceparent) {
   auto options =
       router::request_options(request, [](std::string_view) { return std::string_view(); });
   if (!options) co_return options.error();
@@ -83,7 +84,7 @@ asio::awaitable<Result<std::vector<float>>> PromptEmbedder::relay_call(const api
   auto plan = current->plan(request, std::move(*options), clock.now());
   if (!plan) co_return plan.error();
   AnswerSink sink;
-  const relay::End end = co_await relay_.run(request, *plan, sink, clock, {}, outcome);
+  const relay::End end = co_await relay_.run(request, *plan, sink, clock, {}, outcome, traceparent);
   if (end.error) co_return *end.error;
   co_return first_embedding(sink.body());
 }

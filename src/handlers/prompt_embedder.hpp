@@ -33,7 +33,8 @@ class PromptEmbedder {
 
  private:
   asio::awaitable<Result<std::vector<float>>> relay_call(const api::Request& request,
-                                                         relay::Outcome& outcome);
+                                                         relay::Outcome& outcome,
+                                                         std::string_view traceparent);
 
   const router::LiveRouter& router_;
   relay::Relay& relay_;

@@ -50,7 +50,52 @@ bool parse_decimal(std::string_view text, std::uint64_t& value) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// The decimal number written with `count` digits at `at`; -1 when they are not all digits.
+int digits_at(std::string_view text, std::size_t at, std::size_t count) {
+  std::uint64_t value = 0;
+  return parse_decimal(text.substr(at, count), value) ? static_cast<int>(value) : -1;
+}
+
+// Retry-After (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date, a moment already past being no
+// delay. nullopt when it is neither.
+std::optional<std::chrono::seconds> retry_after_delay(std::string_view value) {
+  std::uint64_t seconds = 0;
+  if (parse_decimal(value, seconds)) return std::chrono::seconds(seconds);
+  const std::optional<std::chrono::sys_seconds> date = parse_http_date(value);
+  if (!date) return std::nullopt;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  return std::max(std::chrono::seconds(0), *date - now);
+}
+
 }  // namespace
+
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT")
+    return std::nullopt;
+  constexpr std::string_view kDays = "MonTueWedThuFriSatSun";
+  constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const std::size_t day_name = kDays.find(text.substr(0, 3));
+  const std::size_t month = kMonths.find(text.substr(8, 3));
+  if (day_name == std::string_view::npos || day_name % 3 != 0 || month == std::string_view::npos ||
+      month % 3 != 0)
+    return std::nullopt;
+  const int day = digits_at(text, 5, 2);
+  const int year = digits_at(text, 12, 4);
+  const int hour = digits_at(text, 17, 2);
+  const int minute = digits_at(text, 20, 2);
+  const int second = digits_at(text, 23, 2);
+  if (day < 0 || year < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 ||
+      second > 60)
+    return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year(year),
+                                         std::chrono::month(static_cast<unsigned>(month / 3 + 1)),
+                                         std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok()) return std::nullopt;
+  return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+         std::chrono::seconds(second);
+}
 
 char* ReadBuffer::prepare(std::size_t& free_bytes, std::size_t max_capacity) {
   const std::size_t pending_bytes = end_ - begin_;
@@ -246,9 +291,8 @@ ParseResult parse_response_head(std::string_view bytes, ResponseHead& head,
   // A response's fields are only read here (framing, retry-after), never passed on.
   const bool well_formed =
       read_fields(rest, framing, [&](std::string_view name, std::string_view value) {
-        std::uint64_t seconds = 0;
-        if (iequals(name, "retry-after") && parse_decimal(value, seconds))
-          head.retry_after = std::chrono::seconds(seconds);
+        if (!iequals(name, "retry-after")) return true;
+        if (const auto delay = retry_after_delay(value)) head.retry_after = delay;
         return true;
       });
   if (!well_formed) return ParseResult::malformed;

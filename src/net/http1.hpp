@@ -51,8 +51,14 @@ struct ResponseHead {
   bool keep_alive = true;
   BodyFraming framing = BodyFraming::until_close;
   std::uint64_t content_length = 0;
+  // Retry-After's delay-seconds, or its HTTP-date less the time it was read (0 once past).
   std::optional<std::chrono::seconds> retry_after;
 };
+
+// An HTTP-date in the IMF-fixdate form senders must write (RFC 9110 §5.6.7), e.g.
+// "Sun, 06 Nov 1994 08:49:37 GMT"; nullopt for anything else (the obsolete RFC 850 and asctime
+// forms included).
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text);
 
 enum class ParseResult { incomplete, done, malformed };
 

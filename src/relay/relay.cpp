@@ -59,7 +59,8 @@ struct Relay::AttemptEnd {
 };
 
 asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
-                                Clock& clock, std::string_view client_key, Outcome& outcome) {
+                                Clock& clock, std::string_view client_key, Outcome& outcome,
+                                std::string_view traceparent) {
   upstream::AbortHandle abort;
   // A client that goes away stops the upstream call in flight, or the wait before a retry.
   sink.watch_client([&abort, &clock] {
@@ -98,7 +99,8 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
       }
     }
     plan.started(*next, clock.now());
-    AttemptEnd end = co_await attempt(request, *next, sink, clock, outcome, abort, client_key);
+    AttemptEnd end =
+        co_await attempt(request, *next, sink, clock, outcome, abort, client_key, traceparent);
     if (const auto cooldown = plan.finished(*next, end.failure ? &*end.failure : nullptr,
                                             clock.now(), end.tokens, end.latency)) {
       outcome.cooldowns.push_back(*cooldown);
@@ -123,7 +125,7 @@ asio::awaitable<std::optional<Error>> Relay::probe(const api::Request& request,
   DiscardingSink sink;
   Outcome outcome;
   upstream::AbortHandle abort;
-  AttemptEnd end = co_await this->attempt(request, attempt, sink, clock, outcome, abort, {});
+  AttemptEnd end = co_await this->attempt(request, attempt, sink, clock, outcome, abort, {}, {});
   co_return std::move(end.failure);
 }
 
@@ -134,7 +136,8 @@ asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request,
                                                   const router::Attempt& attempt, Sink& sink,
                                                   Clock& clock, Outcome& outcome,
                                                   upstream::AbortHandle& abort,
-                                                  std::string_view client_key) {
+                                                  std::string_view client_key,
+                                                  std::string_view traceparent) {
   const router::Deployment& deployment = *attempt.deployment;
   outcome.deployment = &deployment;
   outcome.served_group = attempt.served_model;
@@ -149,7 +152,7 @@ asio::awaitable<Relay::AttemptEnd> Relay::attempt(const api::Request& request,
   if (!outcome.native && request.left_out_of_chat)
     co_return AttemptEnd{.failure = *request.left_out_of_chat};
   const api::Request& sent = outcome.native ? *request.native : request;
-  co_return co_await send(sent, attempt, sink, clock, outcome, abort, client_key);
+  co_return co_await send(sent, attempt, sink, clock, outcome, abort, client_key, traceparent);
 }
 
 // The attempt's request, in the dialect the deployment is sent.
@@ -157,10 +160,14 @@ asio::awaitable<Relay::AttemptEnd> Relay::send(const api::Request& request,
                                                const router::Attempt& attempt, Sink& sink,
                                                Clock& clock, Outcome& outcome,
                                                upstream::AbortHandle& abort,
-                                               std::string_view client_key) {
+                                               std::string_view client_key,
+                                               std::string_view traceparent) {
   const router::Deployment& deployment = *attempt.deployment;
   auto upstream_request = deployment.provider->encode(request, deployment.target);
   if (!upstream_request) co_return AttemptEnd{.failure = upstream_request.error()};
+  // The call's span becomes the parent of the upstream's own spans.
+  if (!traceparent.empty())
+    upstream_request->headers.emplace_back("traceparent", std::string(traceparent));
   upstream::Call call{
       .url = std::move(upstream_request->url),
       .headers = std::move(upstream_request->headers),

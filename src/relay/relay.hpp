@@ -61,8 +61,11 @@ class Relay {
       : transport_(transport), limits_(limits), claims_(claims) {}
 
   // `client_key`: the key the client presented, masked in any upstream error relayed.
+  // `traceparent`: a W3C traceparent header every attempt sends (the call's span, when a logging
+  // callback exports spans); empty: none.
   asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
-                           Clock& clock, std::string_view client_key, Outcome& outcome);
+                           Clock& clock, std::string_view client_key, Outcome& outcome,
+                           std::string_view traceparent = {});
 
   // One non-streamed call of `request` to `deployment` alone, its answer read and dropped: a
   // health probe. No retry, no fallback, and the router's health is not told. nullopt: the
@@ -75,10 +78,12 @@ class Relay {
   struct AttemptEnd;
   asio::awaitable<AttemptEnd> attempt(const api::Request& request, const router::Attempt& attempt,
                                       Sink& sink, Clock& clock, Outcome& outcome,
-                                      upstream::AbortHandle& abort, std::string_view client_key);
+                                      upstream::AbortHandle& abort, std::string_view client_key,
+                                      std::string_view traceparent);
   asio::awaitable<AttemptEnd> send(const api::Request& request, const router::Attempt& attempt,
                                    Sink& sink, Clock& clock, Outcome& outcome,
-                                   upstream::AbortHandle& abort, std::string_view client_key);
+                                   upstream::AbortHandle& abort, std::string_view client_key,
+                                   std::string_view traceparent);
   asio::awaitable<AttemptEnd> relay_stream(const api::Request& request,
                                            const router::Attempt& attempt, upstream::Call call,
                                            Sink& sink, Clock& clock, Outcome& outcome,

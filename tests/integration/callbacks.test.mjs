@@ -1,6 +1,7 @@
 // Logging callbacks: LiteLLM's generic_api webhook and Langfuse's ingestion API, each against a
 // recorder of its wire format; a destination that is down or fails costs the requests nothing,
-// is retried and counted; what is queued is delivered on SIGTERM.
+// is retried and counted; what is queued is delivered on SIGTERM; redact_user_api_key_info
+// leaves the caller's key, team and user out of every destination.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -9,6 +10,8 @@ import { startStack, metricValue, postJson, kHello, kMasterKey, kUpstreamKey } f
 import { metricReaches } from '../support/assertions.mjs';
 import { startRecorder } from '../support/recorder.mjs';
 import { closedPort } from '../support/network.mjs';
+import { startOtlpCollector } from '../support/otlp_collector.mjs';
+import { kEngines, admin, generateKey } from '../support/store.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const kLangfusePublic = 'pk-lf-test-public';
@@ -188,5 +191,55 @@ test('payloads still queued are delivered on SIGTERM', async () => {
   } finally {
     if (!stopped) await stack.stop();
     await generic.close();
+  }
+});
+
+test('redact_user_api_key_info leaves the key, its alias, team and user out of generic_api, langfuse and otel', async () => {
+  const generic = await startRecorder();
+  const langfuse = await startRecorder({ statuses: [207], body: { successes: [], errors: [] } });
+  const collector = await startOtlpCollector();
+  const database = await kEngines[0].open();
+  const stack = await startStack({
+    dir: database.dir,
+    generalSettings: { database_url: database.url },
+    litellmSettings: { callbacks: ['my_sink', 'langfuse', 'otel'], redact_user_api_key_info: true },
+    extraConfig: { callback_settings: genericSink(`${generic.url}/ingest`) },
+    env: { ...langfuseEnv(langfuse), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+  });
+  try {
+    const team = (await admin(stack.url, 'POST', '/team/new', { team_alias: 'redacted-team' })).body;
+    const user = (await admin(stack.url, 'POST', '/user/new', {})).body;
+    const key = await generateKey(stack.url, { key_alias: 'redacted-alias', team_id: team.team_id, user_id: user.user_id });
+    const response = await postJson(stack.url, '/v1/chat/completions', { model: 'gpt-test', messages: kHello, user: 'customer-3' },
+      { auth: { Authorization: `Bearer ${key.key}` } });
+    assert.equal(response.status, 200);
+    const id = response.headers.get('x-litellm-call-id');
+    await response.json();
+
+    await generic.until(() => genericPayloads(generic).has(id));
+    await langfuse.until(() => langfuseEvents(langfuse).some((e) => e.type === 'generation-create'));
+    await collector.until((c) => c.spans().length === 1);
+    const { metadata, end_user: endUser } = genericPayloads(generic).get(id);
+    assert.deepEqual(Object.keys(metadata).filter((name) => name.startsWith('user_api_key')), []);
+    assert.ok('user_agent' in metadata);
+    assert.equal(endUser, 'customer-3');  // LiteLLM redacts the metadata's user_api_key_* only
+    const generation = langfuseEvents(langfuse).find((e) => e.type === 'generation-create').body;
+    assert.equal(generation.name, 'litellm-acompletion');  // not litellm:<key alias>
+    const [span] = collector.spans();
+    assert.equal(span.attributes['gen_ai.request.id'], id);
+    assert.deepEqual(Object.keys(span.attributes).filter((name) => name.startsWith('metadata.user_api_key')), []);
+    const bodies = [...generic.requests, ...langfuse.requests].map((r) => r.body)
+      .concat(collector.requests.map((r) => r.bytes.toString()));
+    for (const body of bodies) {
+      for (const known of [sha256(key.key), key.key, 'redacted-alias', team.team_id, user.user_id]) {
+        assert.equal(body.includes(known), false, known);
+      }
+    }
+  } finally {
+    await stack.stop();
+    await generic.close();
+    await langfuse.close();
+    await collector.close();
+    await database.close();
   }
 });

@@ -1,6 +1,7 @@
 // Key- and team-level logging callbacks (LiteLLM's metadata.logging): a key's or team's langfuse
-// callback receives that key's calls with its own credentials, in place of the config's langfuse;
-// its secrets never come back from the admin routes nor reach the logs; a malformed list is a 400.
+// (or langfuse_otel) callback receives that key's calls with its own credentials, in place of the
+// config's; its secrets never come back from the admin routes nor reach the logs; a malformed
+// list is a 400.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { startStack, metricValue } from '../support/stack.mjs';
 import { admin, chatWith, generateKey } from '../support/store.mjs';
 import { startRecorder } from '../support/recorder.mjs';
+import { startOtlpCollector } from '../support/otlp_collector.mjs';
+import { metricReaches } from '../support/assertions.mjs';
 
 const kGlobal = { publicKey: 'pk-lf-global', secretKey: 'sk-lf-global-secret-G5v' };
 const kKeyProject = { publicKey: 'pk-lf-key', secretKey: 'sk-lf-key-secret-K8m' };
@@ -144,6 +147,56 @@ test('without any callback in the config, a key\'s own langfuse still gets its c
   } finally {
     await stack.stop();
     await project.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a key\'s langfuse_otel takes its calls as OTLP spans to its own project, in place of the config\'s', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'llmux-key-callbacks-'));
+  const kOtlpPath = '/api/public/otel/v1/traces';
+  const global = await startOtlpCollector({ path: kOtlpPath });
+  const keyProject = await startOtlpCollector({ path: kOtlpPath });
+  const stack = await startStack({
+    dir,
+    generalSettings: { database_url: join(dir, 'llmux.db') },
+    litellmSettings: { callbacks: ['langfuse_otel'] },
+    env: { LANGFUSE_OTEL_HOST: global.url, LANGFUSE_PUBLIC_KEY: kGlobal.publicKey, LANGFUSE_SECRET_KEY: kGlobal.secretKey },
+  });
+  try {
+    const own = await generateKey(stack.url, {
+      metadata: { logging: [{ ...logging(keyProject, kKeyProject)[0], callback_name: 'langfuse_otel' }] } });
+    const plain = await generateKey(stack.url);
+    const callIds = {};
+    for (const [name, key] of [['own', own], ['plain', plain]]) {
+      const response = await chatWith(stack.url, key.key, 'gpt-test', { metadata: { generation_name: `call-of-${name}` } });
+      assert.equal(response.status, 200, await response.clone().text());
+      callIds[name] = response.headers.get('x-litellm-call-id');
+      await response.arrayBuffer();
+    }
+    await keyProject.until((c) => c.spans().length === 1);
+    await global.until((c) => c.spans().length === 1);
+    const ids = (collector) => collector.spans().map((span) => span.attributes['gen_ai.request.id']);
+    assert.deepEqual(ids(keyProject), [callIds.own]);
+    assert.deepEqual(ids(global), [callIds.plain]);
+    const [ownRequest] = keyProject.requests;
+    assert.equal(ownRequest.problem, null);
+    assert.equal(ownRequest.encoding, 'protobuf');
+    assert.equal(ownRequest.headers.authorization, basic(kKeyProject));
+    assert.equal(global.requests[0].headers.authorization, basic(kGlobal));
+    const [span] = keyProject.spans();
+    assert.equal(span.attributes['langfuse.generation.name'], 'call-of-own');  // Langfuse's attributes
+    for (const request of [...keyProject.requests, ...global.requests]) {
+      for (const secret of [own.key, plain.key, kKeyProject.secretKey, kGlobal.secretKey]) {
+        assert.equal(request.bytes.includes(secret), false);
+      }
+    }
+    const info = await admin(stack.url, 'GET', `/key/info?key=${own.key}`);
+    assert.equal(info.body.info.metadata.logging[0].callback_vars.langfuse_secret_key, '[redacted]');
+    const delivered = 'llmux_callback_payloads_delivered_total{callback_name="langfuse_otel"}';
+    await metricReaches(stack.url, delivered, 2);
+  } finally {
+    await stack.stop();
+    await Promise.all([global.close(), keyProject.close()]);
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -3,7 +3,8 @@
 // (tests/support/otlp_collector.mjs, which decodes protobuf with protobufjs and the official
 // definitions), configured from the environment as LiteLLM reads it; a call made with a W3C traceparent continues the caller's
 // trace. A collector that fails is retried as OTLP asks, a partial success is counted, and one
-// that is down costs the requests nothing.
+// that is down costs the requests nothing. The upstream request carries the call's span as its
+// traceparent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -119,6 +120,44 @@ for (const [protocol, encoding] of kProtocols) test(`otel exports one span per c
     await stack.stop();
     await collector.close();
     await database.close();
+  }
+});
+
+test('the upstream request carries a traceparent naming the exported span as its parent, in the caller\'s trace or the call\'s own', async () => {
+  const collector = await startOtlpCollector();
+  const stack = await startStack({
+    litellmSettings: { callbacks: ['otel'] }, env: otelEnv(collector.url, { OTEL_EXPORTER: 'http/json' }),
+  });
+  try {
+    const calls = [
+      { headers: { traceparent: `00-${kCallerTrace}-${kCallerSpan}-00` }, stream: false },
+      { headers: {}, stream: true },
+    ];
+    const ids = [];
+    for (const [i, { headers, stream }] of calls.entries()) {
+      const response = await postJson(stack.url, '/v1/chat/completions',
+        { model: 'gpt-test', messages: [{ role: 'user', content: `call ${i}` }], stream }, { headers });
+      assert.equal(response.status, 200);
+      await response.text();
+      ids.push(response.headers.get('x-litellm-call-id'));
+    }
+    await collector.until((c) => c.spans().length === 2);
+    const spans = ids.map((id) => collector.spans().find((s) => s.attributes['gen_ai.request.id'] === id));
+    const upstream = calls.map((_, i) => stack.mock.requests.find((r) => r.body.messages[0].content === `call ${i}`));
+    for (const [i, span] of spans.entries()) {
+      const header = upstream[i].headers.traceparent;
+      assert.match(header, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      const [, traceId, parentId] = header.split('-');
+      assert.equal(traceId, span.traceId);
+      assert.equal(parentId, span.spanId);
+    }
+    assert.equal(spans[0].traceId, kCallerTrace);
+    assert.equal(spans[0].parentSpanId, kCallerSpan);
+    assert.notEqual(spans[1].traceId, kCallerTrace);
+    assert.equal(spans[1].parentSpanId, undefined);
+  } finally {
+    await stack.stop();
+    await collector.close();
   }
 });
 

@@ -80,6 +80,14 @@ test('a chat request reaches the upstream in the OpenAI shape', async () => {
   }
 });
 
+test('without a callback exporting spans, a client\'s traceparent is not sent upstream (LiteLLM forwards only x-* headers, and only when asked)', async () => {
+  const { response, text, upstream } = await exchange('/v1/chat/completions', { model: 'gpt-test', messages: kHello },
+    { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+  assert.equal(response.status, 200, text);
+  assert.equal(upstream.length, 1);
+  assert.equal(upstream[0].headers.traceparent, undefined);
+});
+
 // Each alone, so a gateway that rejects one field is still checked on the others.
 const attacker = 'http://127.0.0.1:9/v1';
 for (const [field, value] of Object.entries({

@@ -83,6 +83,20 @@ TEST(LoggingPayload, ASuccessfulCallHasLiteLLMsFields) {
   EXPECT_DOUBLE_EQ(hidden.at("litellm_overhead_time_ms").to_number<double>(), 100);
 }
 
+TEST(LoggingPayload, RedactingKeyInfoLeavesEveryUserApiKeyMemberOutOfTheMetadata) {
+  Fixture call;
+  call.call.redact_key_info = true;
+  const json::object p = call.payload();
+  const auto& metadata = p.at("metadata").as_object();
+  for (const auto& member : metadata)
+    EXPECT_FALSE(member.key().starts_with("user_api_key")) << member.key();
+  EXPECT_EQ(metadata.at("user_agent"), "test-agent");
+  EXPECT_EQ(metadata.at("requester_metadata").at("generation_name"), "g");
+  EXPECT_TRUE(metadata.at("applied_guardrails").as_array().empty());
+  EXPECT_EQ(metadata.size(), 3u);
+  EXPECT_EQ(p.at("end_user"), "customer-1");  // LiteLLM redacts the metadata only
+}
+
 TEST(LoggingPayload, ModelParametersComeFromAListSoNoCredentialLeaks) {
   Fixture call;
   const json::object p = call.payload();

@@ -715,6 +715,24 @@ TEST(LoadString, OtelIsConfiguredFromTheEnvironmentAsLiteLLMReadsIt) {
             "http://t:9/custom");
 }
 
+TEST(LoadString, OtelHeadersComeFromThePerSignalVariableFirstWhole) {
+  using Header = std::pair<std::string, std::string>;
+  const auto headers_of = [](std::map<std::string, std::string> env) {
+    env.emplace("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318");
+    const Config loaded = load("litellm_settings: {callbacks: [otel]}\n", env_of(env));
+    return loaded.logging.callbacks.empty() ? std::vector<Header>()
+                                            : loaded.logging.callbacks[0].headers;
+  };
+  EXPECT_THAT(headers_of({{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-a=1"},
+                          {"OTEL_EXPORTER_OTLP_HEADERS", "x-b=2"},
+                          {"OTEL_HEADERS", "x-c=3"}}),
+              ElementsAre(Header("x-a", "1")));
+  EXPECT_THAT(headers_of({{"OTEL_EXPORTER_OTLP_HEADERS", "x-b=2"}, {"OTEL_HEADERS", "x-c=3"}}),
+              ElementsAre(Header("x-b", "2")));
+  EXPECT_THAT(headers_of({{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", ""}, {"OTEL_HEADERS", "x-c=3"}}),
+              ElementsAre(Header("x-c", "3")));
+}
+
 TEST(LoadString, OtelTakesTheSpecificationsTimeoutAndPerSignalProtocol) {
   const auto otel = [](std::map<std::string, std::string> env) {
     env.emplace("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318");

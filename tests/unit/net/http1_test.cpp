@@ -1,5 +1,7 @@
 #include "net/http1.hpp"
 
+#include "base/utc_time.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -35,12 +37,48 @@ TEST(ParseResponseHead, ReadsStatusFramingAndRetryAfter) {
   head = parsed_head("HTTP/1.1 200\r\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n\r\nBODY");
   EXPECT_EQ(head.framing, BodyFraming::until_close);  // no length: the body runs to the close
   EXPECT_FALSE(head.keep_alive);
-  EXPECT_FALSE(head.retry_after);  // only delay-seconds are read
+  ASSERT_TRUE(head.retry_after);  // a date already past: no delay
+  EXPECT_EQ(head.retry_after->count(), 0);
+  head = parsed_head("HTTP/1.1 503\r\nRetry-After: soon\r\nContent-Length: 4\r\n\r\nBODY");
+  EXPECT_FALSE(head.retry_after);
   head = parsed_head("HTTP/1.1 204 No Content\r\n\r\nBODY");
   EXPECT_EQ(head.framing, BodyFraming::none);
   EXPECT_TRUE(head.keep_alive);
   head = parsed_head("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nBODY");
   EXPECT_EQ(head.framing, BodyFraming::none);
+}
+
+TEST(ParseResponseHead, ARetryAfterDateIsTheDelayUntilIt) {
+  const std::time_t in_two_minutes =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 120;
+  const ResponseHead head = parsed_head("HTTP/1.1 503 Slow Down\r\nRetry-After: " +
+                                        utc_text(in_two_minutes, "%a, %d %b %Y %H:%M:%S GMT") +
+                                        "\r\nContent-Length: 4\r\n\r\nBODY");
+  ASSERT_TRUE(head.retry_after);
+  // Read a moment later than the date was written: the second may have turned.
+  EXPECT_GE(head.retry_after->count(), 119);
+  EXPECT_LE(head.retry_after->count(), 120);
+}
+
+TEST(ParseHttpDate, ReadsTheImfFixdateFormOnly) {
+  using namespace std::chrono;
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            sys_days(year(1994) / November / 6) + hours(8) + minutes(49) + seconds(37));
+  EXPECT_EQ(parse_http_date("Thu, 29 Feb 2024 23:59:60 GMT"),
+            sys_days(year(2024) / February / 29) + hours(24));  // a leap second
+  for (std::string_view invalid :
+       {"Sunday, 06-Nov-94 08:49:37 GMT",  // RFC 850's form
+        "Sun Nov  6 08:49:37 1994",        // asctime's
+        "Sun, 6 Nov 1994 08:49:37 GMT",    // one-digit day
+        "Sun, 06 Nov 1994 08:49:37 GMT ",  // trailing space
+        "Sun, 06 Nov 1994 08:49:37 UTC",   // not GMT
+        "Sun, 31 Nov 1994 08:49:37 GMT",   // no such day
+        "Sun, 06 Nov 1994 24:00:00 GMT",   // no such hour
+        "Sun, 06 ovD 1994 08:49:37 GMT",   // not a month, though within the list's text
+        "Snu, 06 Nov 1994 08:49:37 GMT",   // not a day
+        "Sun, 06 Nov +994 08:49:37 GMT"}) {
+    EXPECT_FALSE(parse_http_date(invalid)) << invalid;
+  }
 }
 
 TEST(ParseResponseHead, KeepAliveFollowsVersionAndConnection) {

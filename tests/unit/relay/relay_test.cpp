@@ -294,7 +294,8 @@ struct Fixture {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          end = co_await relay.run(request, plan, sink, clock, "sk-client-key-0123", outcome);
+          end = co_await relay.run(request, plan, sink, clock, "sk-client-key-0123", outcome,
+                                   traceparent);
         },
         asio::detached);
     io.run();
@@ -341,6 +342,7 @@ struct Fixture {
   Outcome outcome;
   std::string body;
   std::optional<api::Request> native;  // a dialect's call, as it is
+  std::string traceparent;             // what the call's attempts carry ("" for none)
 };
 
 TEST(Relay, RetriesA5xxAndA429ButNotA4xx) {
@@ -659,6 +661,28 @@ TEST(Relay, TheUpstreamTailIsReadSoItsConnectionReturnsToThePool) {
   EXPECT_TRUE(f.sink.completed);
   EXPECT_EQ(f.transport->log.returned, 1);
   EXPECT_EQ(f.transport->log.abandoned, 0);
+}
+
+// The values of the header `name` the call sent, in order.
+std::vector<std::string> header_values(const upstream::Call& call, std::string_view name) {
+  std::vector<std::string> values;
+  for (const auto& [field, value] : call.headers) {
+    if (field == name) values.push_back(value);
+  }
+  return values;
+}
+
+TEST(Relay, EveryAttemptCarriesTheCallsTraceparentOnce) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.num_retries = 1;
+  f.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  EXPECT_TRUE(f.run({fails(500), answers()}, false).answered);
+  ASSERT_EQ(f.transport->log.calls.size(), 2u);
+  for (const upstream::Call& call : f.transport->log.calls)
+    EXPECT_THAT(header_values(call, "traceparent"), ElementsAre(f.traceparent));
+  f.traceparent.clear();
+  EXPECT_TRUE(f.run({answers()}, false).answered);
+  EXPECT_THAT(header_values(f.transport->log.calls.at(0), "traceparent"), ElementsAre());
 }
 
 TEST(Relay, UpstreamErrorsAreMaskedOfTheCredentialsSentAndTheClientsKey) {
