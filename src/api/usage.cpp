@@ -50,23 +50,25 @@ std::int64_t count_from_text(std::string_view number) {
 }  // namespace
 
 Usage usage_from_text(std::string_view text) {
+  const std::size_t begin = detail::skip_spaces(text, 0, text.size());
+  if (begin >= text.size() || text[begin] != '{') return {};
   Usage usage{.reported = true};
-  const bool ok =
-      for_each_member(text, Span{0, text.size()}, [&](std::string_view key, Span value) {
-        if (key == "prompt_tokens")
-          usage.prompt_tokens = count_from_text(value.in(text));
-        else if (key == "completion_tokens")
-          usage.completion_tokens = count_from_text(value.in(text));
-        else if (key == "total_tokens")
-          usage.total_tokens = count_from_text(value.in(text));
-        else if (key == "prompt_tokens_details" && value.in(text).starts_with('{')) {
-          for_each_member(text, value, [&](std::string_view detail, Span detail_value) {
-            if (detail == "cached_tokens")
-              usage.cached_tokens = count_from_text(detail_value.in(text));
-          });
-        }
+  // The answer's scan validated these bytes already: only strings and nesting are followed.
+  for_each_member_of_valid(text, [&](std::string_view key, Span value) {
+    if (key == "prompt_tokens")
+      usage.prompt_tokens = count_from_text(value.in(text));
+    else if (key == "completion_tokens")
+      usage.completion_tokens = count_from_text(value.in(text));
+    else if (key == "total_tokens")
+      usage.total_tokens = count_from_text(value.in(text));
+    else if (key == "prompt_tokens_details" && value.in(text).starts_with('{')) {
+      const std::string_view details = value.in(text);
+      for_each_member_of_valid(details, [&](std::string_view detail, Span detail_value) {
+        if (detail == "cached_tokens")
+          usage.cached_tokens = count_from_text(detail_value.in(details));
       });
-  if (!ok) return {};
+    }
+  });
   if (usage.total_tokens == 0) usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   return usage;
 }

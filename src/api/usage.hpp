@@ -26,7 +26,9 @@ std::int64_t count_at(const boost::json::object& object, std::string_view key);
 Usage usage_from_json(const boost::json::value* usage);
 
 // The same from the text of a usage object, without building a document (the relay reads it
-// from every stream's last chunk). Malformed text: an unreported Usage.
+// from every answer and every stream's last chunk). `text` must be well-formed JSON (the span
+// scan_answer or ChunkScanner found, which validated it): it is not validated again. Not an
+// object: an unreported Usage.
 Usage usage_from_text(std::string_view text);
 
 }  // namespace llmux::api

@@ -15,7 +15,7 @@ constexpr auto kMaintenanceInterval = std::chrono::seconds(1);
 
 }  // namespace
 
-void SpendSink::add(SpendEvent event) {
+void SpendSink::add(SpendEvent&& event) {
   bool full = false;
   {
     const std::lock_guard lock(mutex_);
@@ -27,8 +27,16 @@ void SpendSink::add(SpendEvent event) {
 
 std::vector<SpendEvent> SpendSink::take() {
   std::vector<SpendEvent> taken;
+  {
+    const std::lock_guard lock(mutex_);
+    taken.swap(events_);
+  }
+  // Room for as many events as this flush took, made here on the store thread: the worker then
+  // does not move its waiting events again each time the vector grows.
+  std::vector<SpendEvent> room;
+  room.reserve(taken.size());
   const std::lock_guard lock(mutex_);
-  taken.swap(events_);
+  if (events_.empty()) events_.swap(room);
   return taken;
 }
 

@@ -35,7 +35,7 @@ class SpendSink {
   // spend is written in batches of that size rather than piling up for a whole flush interval.
   SpendSink(std::size_t wake_at, std::function<void()> wake)
       : wake_at_(wake_at), wake_(std::move(wake)) {}
-  void add(SpendEvent event);
+  void add(SpendEvent&& event);
   std::vector<SpendEvent> take();
 
  private:

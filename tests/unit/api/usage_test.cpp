@@ -75,5 +75,29 @@ TEST(UsageFromJson, DoublesCountButStringsDoNot) {
   EXPECT_EQ(usage.total_tokens, 12 + 18446744073709551);  // a string is not a count: recomputed
 }
 
+// The text reader (whole answers and stream chunks, over bytes the answer's scan validated) reads
+// what the document reader reads.
+TEST(UsageFromText, ReadsWhatTheDocumentReaderReads) {
+  for (const std::string_view text :
+       {R"({"prompt_tokens":27,"completion_tokens":17,"total_tokens":44,)"
+        R"("prompt_tokens_details":{"cached_tokens":3},"completion_tokens_details":{"x":[1,{}]}})",
+        R"( { "completion_tokens" : 4 , "prompt_tokens" : 5 } )",
+        R"({"prompt_tokens":12.0,"total_tokens":"30","prompt_tokens_details":null})",
+        R"({"note":"a \"prompt_tokens\": 9 inside a string","prompt_tokens":1})", R"({})"}) {
+    const Usage from_text = usage_from_text(text);
+    const Usage from_json = usage_of(text);
+    EXPECT_TRUE(from_text.reported) << text;
+    EXPECT_EQ(from_text.prompt_tokens, from_json.prompt_tokens) << text;
+    EXPECT_EQ(from_text.completion_tokens, from_json.completion_tokens) << text;
+    EXPECT_EQ(from_text.total_tokens, from_json.total_tokens) << text;
+    EXPECT_EQ(from_text.cached_tokens, from_json.cached_tokens) << text;
+  }
+}
+
+TEST(UsageFromText, NotAnObjectIsUnreported) {
+  for (const std::string_view text : {"null", "5", R"("usage")", "[1]", ""})
+    EXPECT_FALSE(usage_from_text(text).reported) << text;
+}
+
 }  // namespace
 }  // namespace llmux::api
