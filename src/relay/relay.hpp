@@ -61,8 +61,11 @@ class Relay {
       : transport_(transport), limits_(limits), claims_(claims) {}
 
   // `client_key`: the key the client presented, masked in any upstream error relayed.
+  // `first_claim`: the claim of the plan's first attempt (AttemptPlan::choose_first) made with the
+  // call's admission (usage-based-routing in a fleet), which that attempt then does not make.
   asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
-                           Clock& clock, std::string_view client_key, Outcome& outcome);
+                           Clock& clock, std::string_view client_key, Outcome& outcome,
+                           std::optional<DeploymentClaims::Claim> first_claim = std::nullopt);
 
   // One non-streamed call of `request` to `deployment` alone, its answer read and dropped: a
   // health probe. No retry, no fallback, and the router's health is not told. nullopt: the
