@@ -256,10 +256,16 @@ return redis.call('ZCARD', 'llmux:instances')
   return script;
 }
 
-const redis::Script& forget_spend_script() {
+const redis::Script& set_spend_script() {
   static const redis::Script script(std::string(kClock) + R"(
-for i = 1, #ARGV do redis.call('DEL', spend_key(ARGV[i])) end
-return #ARGV
+for i = 1, #ARGV, 2 do
+  if ARGV[i + 1] == '-1' then
+    redis.call('DEL', spend_key(ARGV[i]))
+  else
+    redis.call('SET', spend_key(ARGV[i]), ARGV[i + 1], 'PX', spend_ttl_ms)
+  end
+end
+return #ARGV / 2
 )");
   return script;
 }

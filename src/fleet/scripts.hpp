@@ -51,10 +51,12 @@ const redis::Script& deployment_tokens_script();
 // Reply: the number of live instances.
 const redis::Script& beat_script();
 
-// Forgets the spend Redis counts for some holders (their budget was reset, or their spend set by
-// an admin): the next admission starts again from the spend its instance knows.
-// ARGV: the holders' subjects.
-const redis::Script& forget_spend_script();
+// Sets anew the spend Redis counts for some holders whose budget was reset or whose spend an
+// admin set, to what the instance that changed it knows of it then: an instance that has not
+// heard of the change yet cannot start Redis's count again from the spend it knew before. A
+// spend not known (-1) is forgotten: the next admission starts again from its instance's.
+// ARGV: per holder: subject, spend in nano-USD.
+const redis::Script& set_spend_script();
 
 // Counts one failure of a deployment for the fleet: failures in a minute (from the first) are
 // counted under the deployment's id; one that cools at once, or one more than allowed_fails, cools

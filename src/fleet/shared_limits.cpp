@@ -26,9 +26,6 @@ std::chrono::milliseconds beat_period(std::chrono::milliseconds lease) {
                                                std::chrono::milliseconds(1000));
 }
 
-// Money in Redis is whole nano-USD (INCRBY is exact; a float sum would drift).
-std::int64_t nano_usd(double usd) { return std::llround(usd * 1e9); }
-
 // claim_deployment_script's arguments.
 void add_claim_arguments(std::vector<std::string>& arguments, const DeploymentToClaim& to_claim) {
   arguments.push_back(to_claim.chosen.id);
@@ -61,6 +58,8 @@ relay::DeploymentClaims::Claim read_claim(const redis::Reply& reply, std::size_t
 }
 
 }  // namespace
+
+std::int64_t nano_usd(double usd) { return std::llround(usd * 1e9); }
 
 Instance::Instance(std::chrono::milliseconds lease, telemetry::FleetMetrics& metrics)
     : id(make_uuid()), lease(lease), metrics(metrics) {}

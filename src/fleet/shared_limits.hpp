@@ -31,6 +31,9 @@ namespace llmux::fleet {
 
 namespace asio = boost::asio;
 
+// Money in Redis is whole nano-USD (INCRBY is exact; a float sum would drift).
+std::int64_t nano_usd(double usd);
+
 // What the workers of one instance share.
 struct Instance {
   Instance(std::chrono::milliseconds lease, telemetry::FleetMetrics& metrics);
