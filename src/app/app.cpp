@@ -392,9 +392,13 @@ int run(const cli::Options& options) {
         [&store = *store_service](std::vector<std::string> reset_tokens) {
           store.keys_changed_elsewhere(std::move(reset_tokens));
         });
+    // On the store thread, after the key cache took the reset spend from the database.
     store_service->set_on_local_change(
-        [&changes = *key_changes](const std::vector<std::string>& reset_tokens) {
-          changes.announce(reset_tokens);
+        [&changes = *key_changes, &key_cache](const std::vector<std::string>& reset_tokens) {
+          std::vector<fleet::KeyChanges::SpendSet> spend_set;
+          for (const std::string& token : reset_tokens)
+            spend_set.push_back({.subject = token, .spend = key_cache.live_spend(token)});
+          changes.announce(spend_set);
         });
   }
   // Spend the database did not take is alerted (db_exceptions) from the first worker's loop,

@@ -25,20 +25,27 @@ KeyChanges::KeyChanges(asio::io_context& io, const redis::Options& options, Inst
                    .on_message = [this](const redis::Message& message) { heard(message); },
                    .on_subscribed = [this] { on_change_({}); }}) {}
 
-// The payload: the announcing instance's id, then one reset token per line. Budgets reset (or
-// spend set by an admin) are first forgotten by Redis, so the next admission starts again from
-// the database's spend.
-void KeyChanges::announce(const std::vector<std::string>& reset_tokens) {
+// The payload: the announcing instance's id, then one reset token per line. The spend Redis counts
+// for budgets reset (or set by an admin) is first set to this instance's, so an admission on an
+// instance that has not rebuilt its key cache yet does not start it from the spend before.
+void KeyChanges::announce(const std::vector<SpendSet>& spend_set) {
   std::string payload = instance_.id;
-  for (const std::string& token : reset_tokens) payload += '\n' + token;
-  asio::post(io_, [this, reset_tokens, payload = std::move(payload)]() mutable {
+  std::vector<std::string> spend_arguments;
+  spend_arguments.reserve(spend_set.size() * 2);
+  for (const SpendSet& set : spend_set) {
+    payload += '\n' + set.subject;
+    spend_arguments.push_back(set.subject);
+    spend_arguments.push_back(std::to_string(set.spend ? nano_usd(*set.spend) : -1));
+  }
+  asio::post(io_, [this, spend_arguments = std::move(spend_arguments),
+                   payload = std::move(payload)]() mutable {
     asio::co_spawn(
         io_,
-        [this, reset_tokens = std::move(reset_tokens),
+        [this, spend_arguments = std::move(spend_arguments),
          payload = std::move(payload)]() -> asio::awaitable<void> {
-          if (!reset_tokens.empty()) {
+          if (!spend_arguments.empty()) {
             const std::vector<std::string> no_keys;
-            co_await publisher_.eval(forget_spend_script(), no_keys, reset_tokens);
+            co_await publisher_.eval(set_spend_script(), no_keys, spend_arguments);
           }
           // Lost when Redis is away: the others' rebuild on resubscribing catches it up.
           redis::Command publish("PUBLISH", kChannel, payload);

@@ -9,6 +9,7 @@
 #include "redis/subscriber.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,14 @@ class KeyChanges {
   KeyChanges(asio::io_context& io, const redis::Options& options, Instance& instance,
              redis::Client& publisher, OnChange on_change);
 
+  // A budget holder whose spend this instance set anew in the database (its budget reset, or an
+  // admin's change), with that spend in USD as this instance knows it now (nullopt: not known).
+  struct SpendSet {
+    std::string subject;
+    std::optional<double> spend;
+  };
   // Any thread: this instance changed keys.
-  void announce(const std::vector<std::string>& reset_tokens);
+  void announce(const std::vector<SpendSet>& spend_set);
 
  private:
   void heard(const redis::Message& message);

@@ -49,14 +49,42 @@ local function held_cost(subject)
 end
 )";
 
+// Claims one request on a deployment in the fleet's minute (usage-based-routing), unless its
+// requests are at its rpm or its tokens at its tpm, and reads its group's counts.
+// ARGV[first .. last]: deployment id, rpm, tpm (-1: none), then the group's deployment ids.
+// Returns {1 claimed | 0 full, ms left in the minute, then per group deployment: requests, tokens}.
+constexpr const char* kClaim = R"(
+local function usage_key(id) return 'llmux:deployment:' .. id .. ':' .. window_text end
+local function claim_deployment(first, last)
+  local chosen = usage_key(ARGV[first])
+  local rpm, tpm = tonumber(ARGV[first + 1]), tonumber(ARGV[first + 2])
+  local counts = redis.call('HMGET', chosen, 'r', 't')
+  local requests, tokens = tonumber(counts[1] or 0), tonumber(counts[2] or 0)
+  local claimed = 0
+  if not ((rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm)) then
+    redis.call('HINCRBY', chosen, 'r', '1')
+    redis.call('PEXPIRE', chosen, window_ttl_ms)
+    claimed = 1
+  end
+  local reply = {claimed, window_left}
+  for i = first + 3, last do
+    local usage = redis.call('HMGET', usage_key(ARGV[i]), 'r', 't')
+    reply[#reply + 1] = tonumber(usage[1] or 0)
+    reply[#reply + 1] = tonumber(usage[2] or 0)
+  end
+  return reply
+end
+)";
+
 }  // namespace
 
 const redis::Script& admit_script() {
-  static const redis::Script script(std::string(kClock) + kLeases + R"(
+  static const redis::Script script(std::string(kClock) + kLeases + kClaim + R"(
 local lease, lease_ms = ARGV[1], tonumber(ARGV[2])
 local lease_until, lease_ttl = string.format('%d', now + lease_ms), string.format('%d', lease_ms * 2)
 local reserves_tokens, reserves_cost = tonumber(ARGV[3]) > 0, tonumber(ARGV[4]) > 0
-local first, fields = 5, 7
+local claim_arguments = tonumber(ARGV[5])
+local first, fields = 6 + claim_arguments, 7
 local holders = (#ARGV - first + 1) / fields
 local function at(i) return first + (i - 1) * fields end
 for i = 1, holders do
@@ -133,7 +161,11 @@ for i = 1, holders do
   end
 end
 if ends_told then redis.call('SET', lease_key(lease), cjson.encode(record), 'PX', lease_ttl) end
-return {1, window_left, last[1], last[2], last[3]}
+local reply = {1, window_left, last[1], last[2], last[3]}
+if claim_arguments > 0 then
+  for _, value in ipairs(claim_deployment(6, 5 + claim_arguments)) do reply[#reply + 1] = value end
+end
+return reply
 )");
   return script;
 }
@@ -180,24 +212,8 @@ return settled
 }
 
 const redis::Script& claim_deployment_script() {
-  static const redis::Script script(std::string(kClock) + R"(
-local function usage_key(id) return 'llmux:deployment:' .. id .. ':' .. window_text end
-local chosen, rpm, tpm = usage_key(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local counts = redis.call('HMGET', chosen, 'r', 't')
-local requests, tokens = tonumber(counts[1] or 0), tonumber(counts[2] or 0)
-local claimed = 0
-if not ((rpm >= 0 and requests >= rpm) or (tpm >= 0 and tokens >= tpm)) then
-  redis.call('HINCRBY', chosen, 'r', '1')
-  redis.call('PEXPIRE', chosen, window_ttl_ms)
-  claimed = 1
-end
-local reply = {claimed, window_left}
-for i = 4, #ARGV do
-  local usage = redis.call('HMGET', usage_key(ARGV[i]), 'r', 't')
-  reply[#reply + 1] = tonumber(usage[1] or 0)
-  reply[#reply + 1] = tonumber(usage[2] or 0)
-end
-return reply
+  static const redis::Script script(std::string(kClock) + kClaim + R"(
+return claim_deployment(1, #ARGV)
 )");
   return script;
 }
@@ -240,10 +256,16 @@ return redis.call('ZCARD', 'llmux:instances')
   return script;
 }
 
-const redis::Script& forget_spend_script() {
+const redis::Script& set_spend_script() {
   static const redis::Script script(std::string(kClock) + R"(
-for i = 1, #ARGV do redis.call('DEL', spend_key(ARGV[i])) end
-return #ARGV
+for i = 1, #ARGV, 2 do
+  if ARGV[i + 1] == '-1' then
+    redis.call('DEL', spend_key(ARGV[i]))
+  else
+    redis.call('SET', spend_key(ARGV[i]), ARGV[i + 1], 'PX', spend_ttl_ms)
+  end
+end
+return #ARGV / 2
 )");
   return script;
 }

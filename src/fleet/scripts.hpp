@@ -9,7 +9,9 @@
 namespace llmux::fleet {
 
 // Admits a call against every holder it counts against, or refuses it and counts nothing.
-// ARGV: lease id, lease ms, the tokens and the cost (nano-USD) the call reserves, then per holder:
+// ARGV: lease id, lease ms, the tokens and the cost (nano-USD) the call reserves, the number of
+// claim arguments that follow (0: none; else those of claim_deployment_script, the deployment an
+// admitted call claims in the same run: usage-based-routing), then per holder:
 // subject, rpm, tpm, max parallel, budget in nano-USD (-1: no limit), the spend the caller knows
 // in nano-USD (what Redis starts from when it has none for the holder, e.g. after a restart), 1 if
 // the call's cost goes to this budget at its end (else 0). Budgets first — the spend plus the
@@ -20,8 +22,9 @@ namespace llmux::fleet {
 // renewed; the lease's record (what its end must undo) is kept under the lease id, when its end
 // must be told at all (tpm, a budget, a slot).
 // Reply: {1, ms left in the window, requests, tokens, in flight} (the last rate-limited holder's,
-// this call counted, its reserved tokens not) or {0, holder (1-based), 1 rate | 2 budget, requests,
-// tokens, in flight, ms left in the window, spend with the reservations in flight in nano-USD}.
+// this call counted, its reserved tokens not), followed by the claim's reply when one was asked,
+// or {0, holder (1-based), 1 rate | 2 budget, requests, tokens, in flight, ms left in the window,
+// spend with the reservations in flight in nano-USD} (a refused call claims nothing).
 const redis::Script& admit_script();
 
 // Ends admitted calls by their leases' records: the real tokens replace the reserved ones in the
@@ -48,10 +51,12 @@ const redis::Script& deployment_tokens_script();
 // Reply: the number of live instances.
 const redis::Script& beat_script();
 
-// Forgets the spend Redis counts for some holders (their budget was reset, or their spend set by
-// an admin): the next admission starts again from the spend its instance knows.
-// ARGV: the holders' subjects.
-const redis::Script& forget_spend_script();
+// Sets anew the spend Redis counts for some holders whose budget was reset or whose spend an
+// admin set, to what the instance that changed it knows of it then: an instance that has not
+// heard of the change yet cannot start Redis's count again from the spend it knew before. A
+// spend not known (-1) is forgotten: the next admission starts again from its instance's.
+// ARGV: per holder: subject, spend in nano-USD.
+const redis::Script& set_spend_script();
 
 // Counts one failure of a deployment for the fleet: failures in a minute (from the first) are
 // counted under the deployment's id; one that cools at once, or one more than allowed_fails, cools

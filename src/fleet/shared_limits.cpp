@@ -19,9 +19,6 @@ std::string limit_text(const std::optional<std::int64_t>& limit) {
   return std::to_string(limit.value_or(-1));
 }
 
-// Money in Redis is whole nano-USD (INCRBY is exact; a float sum would drift).
-std::int64_t nano_usd(double usd) { return std::llround(usd * 1e9); }
-
 // How often an instance says it is alive and renews its leases: three times per lease, at most
 // once a second. An instance silent for three beats no longer counts.
 std::chrono::milliseconds beat_period(std::chrono::milliseconds lease) {
@@ -29,7 +26,40 @@ std::chrono::milliseconds beat_period(std::chrono::milliseconds lease) {
                                                std::chrono::milliseconds(1000));
 }
 
+// claim_deployment_script's arguments.
+void add_claim_arguments(std::vector<std::string>& arguments, const DeploymentToClaim& to_claim) {
+  arguments.push_back(to_claim.chosen.id);
+  arguments.push_back(limit_text(to_claim.chosen.rpm));
+  arguments.push_back(limit_text(to_claim.chosen.tpm));
+  for (const router::Deployment* deployment : to_claim.group) arguments.push_back(deployment->id);
+}
+
+std::size_t claim_argument_count(const DeploymentToClaim& to_claim) {
+  return 3 + to_claim.group.size();
+}
+
+// A claim's reply, from element `first` of `reply` to its end: unavailable when it is not one for
+// a group of `group_size`.
+relay::DeploymentClaims::Claim read_claim(const redis::Reply& reply, std::size_t first,
+                                          std::size_t group_size) {
+  using Claim = relay::DeploymentClaims::Claim;
+  Claim claim;
+  if (reply.type != redis::Reply::Type::array ||
+      reply.elements.size() != first + 2 + 2 * group_size) {
+    return claim;
+  }
+  const auto number = [&reply, first](std::size_t i) { return reply.elements[first + i].integer; };
+  claim.verdict = number(0) == 1 ? Claim::Verdict::claimed : Claim::Verdict::full;
+  claim.window_left = std::chrono::milliseconds(number(1));
+  claim.group.reserve(group_size);
+  for (std::size_t i = 0; i < group_size; ++i)
+    claim.group.push_back({.requests = number(2 + 2 * i), .tokens = number(3 + 2 * i)});
+  return claim;
+}
+
 }  // namespace
+
+std::int64_t nano_usd(double usd) { return std::llround(usd * 1e9); }
 
 Instance::Instance(std::chrono::milliseconds lease, telemetry::FleetMetrics& metrics)
     : id(make_uuid()), lease(lease), metrics(metrics) {}
@@ -74,13 +104,16 @@ std::string SharedLimits::lease_id(std::uint64_t number) const {
 }
 
 asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> holders,
-                                                     Reservation reservation) {
+                                                     Reservation reservation,
+                                                     const DeploymentToClaim* to_claim) {
   const std::uint64_t number = next_lease_++;
   std::string id = lease_id(number);
-  std::vector<std::string> arguments{id, std::to_string(instance_.lease.count()),
-                                     std::to_string(reservation.tokens),
-                                     std::to_string(nano_usd(reservation.cost))};
-  arguments.reserve(4 + holders.size() * 7);
+  const std::size_t claim_arguments = to_claim ? claim_argument_count(*to_claim) : 0;
+  std::vector<std::string> arguments{
+      id, std::to_string(instance_.lease.count()), std::to_string(reservation.tokens),
+      std::to_string(nano_usd(reservation.cost)), std::to_string(claim_arguments)};
+  arguments.reserve(5 + claim_arguments + holders.size() * 7);
+  if (to_claim) add_claim_arguments(arguments, *to_claim);
   for (const Holder& holder : holders) {
     arguments.emplace_back(holder.subject);
     arguments.push_back(limit_text(holder.limits.rpm));
@@ -96,7 +129,8 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
   const auto number_at = [&reply](std::size_t i) { return reply->elements[i].integer; };
   if (!reply || reply->type != redis::Reply::Type::array || reply->elements.size() < 5) {
     instance_.redis_answered(false);
-    co_return admission;  // unavailable
+    if (to_claim) telemetry::FleetMetrics::add(instance_.metrics.local_deployment_claims);
+    co_return admission;  // unavailable, its claim too
   }
   instance_.redis_answered(true);
   telemetry::FleetMetrics::add(instance_.metrics.shared_admissions);
@@ -123,6 +157,7 @@ asio::awaitable<SharedAdmission> SharedLimits::admit(std::span<const Holder> hol
                      .tokens = number_at(3),
                      .in_flight = number_at(4),
                      .window_ends_at = window_ends_at(number_at(1))};
+  if (to_claim) admission.claim = read_claim(*reply, 5, to_claim->group.size());
   // Only tokens for a tpm limit, a cost for a budget and parallel slots need the call's end:
   // without them, no second command (and the script kept no record).
   const bool settles = std::any_of(holders.begin(), holders.end(), [](const Holder& holder) {
@@ -169,26 +204,16 @@ void SharedLimits::flush_ends() {
 
 asio::awaitable<relay::DeploymentClaims::Claim> SharedLimits::claim(
     const router::Deployment& chosen, std::span<const router::Deployment* const> group) {
-  std::vector<std::string> arguments{chosen.id, std::to_string(chosen.rpm.value_or(-1)),
-                                     std::to_string(chosen.tpm.value_or(-1))};
-  arguments.reserve(3 + group.size());
-  for (const router::Deployment* deployment : group) arguments.push_back(deployment->id);
+  const DeploymentToClaim to_claim{.chosen = chosen, .group = group};
+  std::vector<std::string> arguments;
+  arguments.reserve(claim_argument_count(to_claim));
+  add_claim_arguments(arguments, to_claim);
   const std::vector<std::string> no_keys;
   auto reply = co_await client_.eval(claim_deployment_script(), no_keys, arguments);
-  Claim claim;
-  if (!reply || reply->type != redis::Reply::Type::array ||
-      reply->elements.size() != 2 + 2 * group.size()) {
-    instance_.redis_answered(false);
-    telemetry::FleetMetrics::add(instance_.metrics.local_deployment_claims);
-    co_return claim;  // unavailable
-  }
-  instance_.redis_answered(true);
-  const auto number = [&reply](std::size_t i) { return reply->elements[i].integer; };
-  claim.verdict = number(0) == 1 ? Claim::Verdict::claimed : Claim::Verdict::full;
-  claim.window_left = std::chrono::milliseconds(number(1));
-  claim.group.reserve(group.size());
-  for (std::size_t i = 0; i < group.size(); ++i)
-    claim.group.push_back({.requests = number(2 + 2 * i), .tokens = number(3 + 2 * i)});
+  Claim claim = reply ? read_claim(*reply, 0, group.size()) : Claim{};
+  const bool answered = claim.verdict != Claim::Verdict::unavailable;
+  instance_.redis_answered(answered);
+  if (!answered) telemetry::FleetMetrics::add(instance_.metrics.local_deployment_claims);
   co_return claim;
 }
 

@@ -31,6 +31,9 @@ namespace llmux::fleet {
 
 namespace asio = boost::asio;
 
+// Money in Redis is whole nano-USD (INCRBY is exact; a float sum would drift).
+std::int64_t nano_usd(double usd);
+
 // What the workers of one instance share.
 struct Instance {
   Instance(std::chrono::milliseconds lease, telemetry::FleetMetrics& metrics);
@@ -60,6 +63,13 @@ struct Holder {
 struct Reservation {
   std::int64_t tokens = 0;
   double cost = 0;  // USD
+};
+
+// The deployment an admission also claims, in the same script run (usage-based-routing): the
+// call's first attempt's, `chosen`, one of `group`.
+struct DeploymentToClaim {
+  const router::Deployment& chosen;
+  std::span<const router::Deployment* const> group;
 };
 
 class SharedLimits;
@@ -92,6 +102,8 @@ struct SharedAdmission {
   double spend = 0;          // over_budget: the holder's spend in Redis with the reservations, USD
   // admitted: the last holder's counts with this call; refused by a rate: the refusing holder's
   limits::Usage usage;
+  // Admitted with a deployment to claim: the claim (unavailable when Redis did not answer).
+  relay::DeploymentClaims::Claim claim;
 };
 
 // One worker's connection to the fleet's counters; used from its io_context's thread only.
@@ -103,9 +115,11 @@ class SharedLimits final : public relay::DeploymentClaims {
   void start();
 
   // Holders in the order a refusal is looked for; their subjects must outlive the call.
-  // `reservation` is held for holders with a tpm limit (tokens) or a budget (cost).
+  // `reservation` is held for holders with a tpm limit (tokens) or a budget (cost); an admitted
+  // call also claims `to_claim` when given.
   asio::awaitable<SharedAdmission> admit(std::span<const Holder> holders,
-                                         Reservation reservation = {});
+                                         Reservation reservation = {},
+                                         const DeploymentToClaim* to_claim = nullptr);
   // A call this worker decided alone because Redis was away.
   void count_local_admission() { telemetry::FleetMetrics::add(instance_.metrics.local_admissions); }
   // Live instances as the last heartbeat counted them (at least 1): what a limit is divided by

@@ -151,17 +151,18 @@ void CallRecord::begin_gateway_call(const auth::Caller& caller, const api::Reque
   outcome.served_group = request.model;
 }
 
-asio::awaitable<Result<void>> CallRecord::admit(const auth::Caller& caller, api::Request& request) {
+Result<void> CallRecord::authorize(const auth::Caller& caller, api::Request& request) {
   caller_ = &caller;
   request_ = &request;
   end_user_ = end_user_of(exchange_, request);
-  if (auto allowed = authorize_model(caller, request, router_->models()); !allowed)
-    co_return allowed;
-  if (auto allowed = auth::check_end_user(caller.snapshot.get(), end_user_); !allowed)
-    co_return allowed;
-  if (auto admitted = co_await admit_limits(caller); !admitted) co_return admitted;
+  if (auto allowed = authorize_model(caller, request, router_->models()); !allowed) return allowed;
+  return auth::check_end_user(caller.snapshot.get(), end_user_);
+}
+
+asio::awaitable<Result<void>> CallRecord::admit(router::AttemptPlan* plan) {
+  if (auto admitted = co_await admit_limits(*caller_, plan); !admitted) co_return admitted;
   admitted_ = true;
-  outcome.served_group = request.model;
+  outcome.served_group = request_->model;
   co_return Result<void>{};
 }
 
@@ -169,7 +170,8 @@ asio::awaitable<Result<void>> CallRecord::admit(const auth::Caller& caller, api:
 // order in which the first refusal is named. In a fleet, one Redis round trip decides them all,
 // with their budgets, the key's model budget and the end user's budget counted fleet-wide (this
 // instance's snapshot checked them already).
-asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& caller) {
+asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& caller,
+                                                       router::AttemptPlan* plan) {
   if (!services_.rate_counters) co_return Result<void>{};
   std::array<fleet::Holder, 3> holders;
   std::array<const auth::CachedOwner*, 3> owner_of{};  // nullptr: the key itself
@@ -246,7 +248,13 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
   const std::span<const fleet::Holder> asked(counted.data(), counted_count);
   const fleet::Reservation reservation =
       reservation_for(asked, *request_, router_->models(), /*with_cost=*/true);
-  auto admission = co_await shared->admit(asked, reservation);
+  // usage-based-routing: the first attempt's deployment is claimed in the same round trip.
+  const router::Attempt* first =
+      plan && plan->counts_deployment_usage() ? plan->choose_first(router::Clock::now()) : nullptr;
+  std::optional<fleet::DeploymentToClaim> to_claim;
+  if (first) to_claim.emplace(*first->deployment, plan->group_deployments());
+  auto admission = co_await shared->admit(asked, reservation, to_claim ? &*to_claim : nullptr);
+  if (to_claim) first_claim = std::move(admission.claim);
   switch (admission.verdict) {
     case fleet::SharedAdmission::Verdict::admitted:
       shared_lease_ = std::move(admission.lease);

@@ -74,9 +74,14 @@ class CallRecord {
   // The router the call routes with, the current one when it started: kept until its end.
   const router::Router& router() const { return *router_; }
 
-  // May rewrite request.model (a key's alias). An error is the call's answer (401 / 400 / 429).
-  // Waits on Redis only in a fleet, and only for a key, team or user with limits.
-  asio::awaitable<Result<void>> admit(const auth::Caller& caller, api::Request& request);
+  // The caller's model access and end user's block. May rewrite request.model (a key's alias).
+  // An error is the call's answer (401 / 400).
+  Result<void> authorize(const auth::Caller& caller, api::Request& request);
+  // After authorize(): the limits and budgets the call counts against. An error is the call's
+  // answer (400 / 429). Waits on Redis only in a fleet, and only for a key, team or user with
+  // limits; under usage-based-routing that one round trip also claims the deployment of
+  // `plan`'s first attempt (first_claim), when a plan is given.
+  asio::awaitable<Result<void>> admit(router::AttemptPlan* plan);
   // The gateway's own call for `caller` (Origin::semantic_cache_embedding): not admitted against
   // the caller's limits, as LiteLLM does not; settled and reported as any call.
   void begin_gateway_call(const auth::Caller& caller, const api::Request& request);
@@ -107,9 +112,11 @@ class CallRecord {
   void keep_answer_id(std::string_view id) { answer_id_ = id; }
 
   relay::Outcome outcome;
+  // The claim admit() made for the plan's first attempt, for the relay.
+  std::optional<relay::DeploymentClaims::Claim> first_claim;
 
  private:
-  asio::awaitable<Result<void>> admit_limits(const auth::Caller& caller);
+  asio::awaitable<Result<void>> admit_limits(const auth::Caller& caller, router::AttemptPlan* plan);
   Result<void> admit_local_limits(std::span<const fleet::Holder> holders, std::uint64_t instances,
                                   limits::Millis now);
   void record_litellm_metrics(Clock::duration total);

@@ -25,6 +25,23 @@ struct CacheFill {
   cache::StreamAssembler assembler;
 };
 
+// The call's attempts as the client's routing options (body and x-litellm-* headers) and the
+// router make them, its fallbacks limited to the groups the caller may use. Also where
+// client-side credentials and user_config are allowed or refused (router/client_side).
+Result<router::AttemptPlan> plan_call(const server::Exchange& exchange, const auth::Caller& caller,
+                                      const api::Request& request, const router::Router& router) {
+  auto options = router::request_options(
+      request, [&](std::string_view name) { return exchange.header(name); });
+  if (!options) return options.error();
+  if (options->fallbacks) {
+    if (auto allowed = authorize_fallbacks(caller, *options->fallbacks, router.models()); !allowed)
+      return allowed.error();
+  }
+  auto plan = router.plan(request, std::move(*options), exchange.received_at());
+  if (plan) plan->restrict_groups(group_access(caller, router.models()));
+  return plan;
+}
+
 // An embeddings request some (not all) of whose inputs the cache had: each input's entry, nullptr
 // for those sent upstream.
 using CachedInputs = std::vector<std::shared_ptr<const cache::Entry>>;
@@ -262,22 +279,15 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
       co_return co_await refuse(exchange, record, dialect, allowed.error());
     }
   }
-  if (auto admitted = co_await record.admit(*caller, *request); !admitted) {
+  if (auto authorized = record.authorize(*caller, *request); !authorized)
+    co_return co_await refuse(exchange, record, dialect, authorized.error());
+  // Planned before the limits are counted, so that under usage-based-routing in a fleet the
+  // admission's Redis round trip also claims the first attempt's deployment (not when the
+  // response cache may answer instead); a plan's error is still answered after the limits'.
+  auto plan = plan_call(exchange, *caller, *request, record.router());
+  if (auto admitted = co_await record.admit(plan && !cache_ ? &*plan : nullptr); !admitted)
     co_return co_await refuse(exchange, record, dialect, admitted.error());
-  }
-  auto options = router::request_options(
-      *request, [&](std::string_view name) { return exchange.header(name); });
-  if (!options) co_return co_await refuse(exchange, record, dialect, options.error());
-  if (options->fallbacks) {
-    if (auto allowed = authorize_fallbacks(*caller, *options->fallbacks, record.router().models());
-        !allowed) {
-      co_return co_await refuse(exchange, record, dialect, allowed.error());
-    }
-  }
-  // Also where client-side credentials and user_config are allowed or refused (router/client_side).
-  auto plan = record.router().plan(*request, std::move(*options), exchange.received_at());
   if (!plan) co_return co_await refuse(exchange, record, dialect, plan.error());
-  plan->restrict_groups(group_access(*caller, record.router().models()));
   record.planned();
 
   // The response cache (docs/CACHING.md): a hit is the answer; a miss is relayed and stored.
@@ -319,7 +329,8 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   relay::SteadyClock clock(co_await asio::this_coro::executor);
   relay::End end =
       co_await relay_.run(missing_inputs ? *missing_inputs : *request, *plan, sink, clock,
-                          presented_key(exchange), record.outcome, record.upstream_traceparent());
+                          presented_key(exchange), record.outcome, record.upstream_traceparent(),
+                          std::move(record.first_claim));
   if (end.error) co_return co_await refuse(exchange, record, dialect, *end.error);
   // The client went away before its answer: no response; the connection closes. (An answer
   // was settled and reported when it reached the client.)

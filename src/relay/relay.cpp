@@ -4,6 +4,8 @@
 #include "providers/registry.hpp"
 #include "router/model_table.hpp"
 
+#include <utility>
+
 namespace llmux::relay {
 
 namespace {
@@ -60,7 +62,8 @@ struct Relay::AttemptEnd {
 
 asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
                                 Clock& clock, std::string_view client_key, Outcome& outcome,
-                                std::string_view traceparent) {
+                                std::string_view traceparent,
+                                std::optional<DeploymentClaims::Claim> first_claim) {
   upstream::AbortHandle abort;
   // A client that goes away stops the upstream call in flight, or the wait before a retry.
   sink.watch_client([&abort, &clock] {
@@ -90,7 +93,12 @@ asio::awaitable<End> Relay::run(const api::Request& request, router::AttemptPlan
     const bool claimed = claims_ && plan.counts_deployment_usage();
     if (claimed) {
       const auto group = plan.group_deployments();
-      const auto claim = co_await claims_->claim(*next->deployment, group);
+      DeploymentClaims::Claim claim;
+      if (first_claim) {
+        claim = *std::exchange(first_claim, std::nullopt);
+      } else {
+        claim = co_await claims_->claim(*next->deployment, group);
+      }
       if (claim.verdict != DeploymentClaims::Claim::Verdict::unavailable) {
         const auto until = clock.now() + claim.window_left;
         for (std::size_t i = 0; i < group.size() && i < claim.group.size(); ++i)

@@ -81,9 +81,12 @@ class Relay {
   // `client_key`: the key the client presented, masked in any upstream error relayed.
   // `traceparent`: a W3C traceparent header every attempt sends (the call's span, when a logging
   // callback exports spans); empty: none.
+  // `first_claim`: the claim of the plan's first attempt (AttemptPlan::choose_first) made with the
+  // call's admission (usage-based-routing in a fleet), which that attempt then does not make.
   asio::awaitable<End> run(const api::Request& request, router::AttemptPlan& plan, Sink& sink,
                            Clock& clock, std::string_view client_key, Outcome& outcome,
-                           std::string_view traceparent = {});
+                           std::string_view traceparent = {},
+                           std::optional<DeploymentClaims::Claim> first_claim = std::nullopt);
 
   // One non-streamed call of `request` to `deployment` alone, its answer read and dropped: a
   // health probe. No retry, no fallback, and the router's health is not told. nullopt: the

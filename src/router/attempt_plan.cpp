@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace llmux::router {
 
@@ -139,7 +140,13 @@ Clock::duration AttemptPlan::backoff(const Error& error) const {
   return milliseconds(static_cast<long long>(base * (1.0 - 0.25 * draw_())));
 }
 
+const Attempt* AttemptPlan::choose_first(TimePoint now) {
+  if (!first_) first_ = next(now);
+  return first_->has_value() ? &first_->value() : nullptr;
+}
+
 Result<Attempt> AttemptPlan::next(TimePoint now) {
+  if (first_) return *std::exchange(first_, std::nullopt);
   bool retrying = false;
   if (last_failure_) {
     const Error failure = *last_failure_;

@@ -118,6 +118,10 @@ class AttemptPlan {
 
   // The next attempt, or the error to answer with when there is none.
   Result<Attempt> next(TimePoint now);
+  // The first attempt, chosen before next() is asked for it, which then returns it: a fleet's
+  // admission claims its deployment (usage-based-routing). nullptr: there is none (next() says
+  // why).
+  const Attempt* choose_first(TimePoint now);
   // Reports the attempt's start and end; `failure` is null on success. Updates the shared health
   // state. `latency` is what latency-based routing compares: the time to the first chunk of a
   // stream; by default, the whole attempt.
@@ -186,6 +190,7 @@ class AttemptPlan {
   std::vector<const Deployment*> withdrawn_;  // found full by the fleet: not picked again
   std::optional<Error> last_failure_;
   bool first_attempt_ = true;
+  std::optional<Result<Attempt>> first_;  // chosen by choose_first(), not yet taken by next()
   // Deployments made for this request (wildcard matches, client credentials); a list keeps
   // their addresses stable and allocates nothing while empty.
   std::list<Deployment> owned_;

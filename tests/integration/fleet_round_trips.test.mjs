@@ -6,14 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { startMockUpstream } from '../mock_upstream/server.mjs';
 import { startGateway } from '../support/gateway.mjs';
-import { startRedis } from '../support/redis.mjs';
+import { startDelayingProxy, startRedis } from '../support/redis.mjs';
 import { kMasterKey, metricValue } from '../support/stack.mjs';
 import { admin, chatWith, generateKey, inRoomyMinute, pricedModels } from '../support/store.mjs';
 
@@ -24,34 +22,6 @@ let redis;
 let proxy;
 let databaseDir;
 let gateway;
-
-// A TCP proxy to `target` that forwards what its clients send at once and each reply chunk
-// `delayMs` after it came (in order: equal timeouts fire in the order they were set). Counts the
-// connections it accepted.
-async function startDelayingProxy(target, delayMs) {
-  const sockets = new Set();
-  const server = createServer((client) => {
-    server.connections += 1;
-    const upstream = connect({ host: target.host, port: target.port });
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => upstream.write(chunk));
-    upstream.on('data', (chunk) => setTimeout(() => client.writable && client.write(chunk), delayMs));
-    const close = () => { client.destroy(); upstream.destroy(); };
-    for (const socket of [client, upstream]) socket.on('error', close).on('close', close);
-  });
-  server.connections = 0;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    host: '127.0.0.1',
-    port: server.address().port,
-    connections: () => server.connections,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
 
 before(async () => {
   mock = await startMockUpstream();
@@ -84,20 +54,20 @@ after(async () => {
 
 // A key whose call counts against every kind of shared limit: rpm, tpm (a reservation), a budget
 // (a worst-case cost reserved) and a parallel slot (a lease), under a team with limits of its own.
-async function fullyLimitedKey() {
-  const team = await admin(gateway.url, 'POST', '/team/new', { rpm_limit: 100_000, max_budget: 1000 });
+async function fullyLimitedKey(url = gateway.url) {
+  const team = await admin(url, 'POST', '/team/new', { rpm_limit: 100_000, max_budget: 1000 });
   assert.equal(team.status, 200, JSON.stringify(team.body));
-  const key = await generateKey(gateway.url, {
+  const key = await generateKey(url, {
     team_id: team.body.team_id, rpm_limit: 100_000, tpm_limit: 100_000_000, max_budget: 1000, max_parallel_requests: 100,
   });
   return key.key;
 }
 
-async function timedCall(key, extra) {
+async function timedCall(key, extra, { url = gateway.url, model = 'priced' } = {}) {
   const started = performance.now();
-  const response = await chatWith(gateway.url, key, 'priced', { max_tokens: 10, ...extra });
-  await response.arrayBuffer();
-  return { status: response.status, ms: performance.now() - started };
+  const response = await chatWith(url, key, model, { max_tokens: 10, ...extra });
+  const body = await response.text();
+  return { status: response.status, body, ms: performance.now() - started };
 }
 
 test('a call with rpm, tpm, a budget and a parallel slot waits on one Redis round trip', async () => {
@@ -126,4 +96,46 @@ test('concurrent calls share the connection and its round trip: their commands a
   // One after the other on the connection, the eight would take 8 held replies.
   assert.ok(burstMs >= kReplyDelayMs && burstMs < 2 * kReplyDelayMs, `burst of 8: ${burstMs} ms`);
   assert.equal(proxy.connections(), connections, 'no connection opened for the burst');
+});
+
+// Under usage-based-routing the admission's script run also claims the first attempt's deployment
+// from the fleet's count of its minute (docs/SCALING.md): one held reply for both.
+test('under usage-based-routing a call with limits waits on one round trip, its deployment claimed with its admission', async () => {
+  const rpm = 3;
+  const routedDir = await mkdtemp(join(tmpdir(), 'llmux-round-trips-routed-'));
+  const routed = await startGateway({
+    config: {
+      model_list: [{
+        model_name: 'rpm-routed',
+        litellm_params: { model: 'openai/gpt-4o-upstream', api_base: `${mock.url}/v1`, api_key: 'sk-upstream-rpm', rpm },
+        model_info: { id: 'rpm-routed' },
+      }],
+      general_settings: { master_key: kMasterKey, database_url: join(routedDir, 'llmux.db') },
+      router_settings: {
+        redis_host: proxy.host, redis_port: proxy.port, redis_socket_timeout: 10, num_retries: 0,
+        routing_strategy: 'usage-based-routing',
+      },
+    },
+  });
+  try {
+    await inRoomyMinute();
+    const key = await fullyLimitedKey(routed.url);
+    const call = (extra = {}) => timedCall(key, extra, { url: routed.url, model: 'rpm-routed' });
+    // The first call after the start loads the scripts into Redis (NOSCRIPT, then SCRIPT LOAD).
+    assert.equal((await call()).status, 200);
+    for (const extra of [{}, { stream: true }]) {
+      const answered = await call(extra);
+      assert.equal(answered.status, 200, answered.body);
+      assert.ok(answered.ms >= kReplyDelayMs && answered.ms < 2 * kReplyDelayMs, `${JSON.stringify(extra)}: ${answered.ms} ms`);
+    }
+    // The deployment's rpm holds: the fourth claim of the minute finds it full, in the same round trip.
+    const refused = await call();
+    assert.equal(refused.status, 429, refused.body);
+    assert.match(refused.body, /No deployments available/);
+    assert.ok(refused.ms >= kReplyDelayMs && refused.ms < 2 * kReplyDelayMs, `refused: ${refused.ms} ms`);
+    assert.equal(await metricValue(routed.url, 'llmux_fleet_shared_admissions_total'), rpm + 1);
+  } finally {
+    await routed.stop();
+    await rm(routedDir, { recursive: true, force: true });
+  }
 });

@@ -289,13 +289,15 @@ struct Fixture {
     router::AttemptPlan plan(
         table, policy, *health, [] { return 0.0; }, group, group, std::move(options), clock.now());
     Relay relay(*transport, {}, claims);
+    std::optional<DeploymentClaims::Claim> first_claim;
+    if (admission) first_claim = admission(plan);
     End end;
     asio::io_context io;
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
           end = co_await relay.run(request, plan, sink, clock, "sk-client-key-0123", outcome,
-                                   traceparent);
+                                   traceparent, std::move(first_claim));
         },
         asio::detached);
     io.run();
@@ -336,6 +338,8 @@ struct Fixture {
   router::RouterPolicy policy;
   std::unique_ptr<router::InMemoryHealth> health;
   DeploymentClaims* claims = nullptr;
+  // A fleet's admission before the relay: the claim it made of the plan's first attempt.
+  std::function<std::optional<DeploymentClaims::Claim>(router::AttemptPlan&)> admission;
   ManualClock clock;
   std::unique_ptr<ScriptedTransport> transport;
   MemorySink sink;
@@ -419,6 +423,48 @@ TEST(Relay, UnderUsageBasedRoutingADeploymentTheFleetFoundFullIsPassedOver) {
   shuffled.claims = &claims;
   claims.full.clear();
   EXPECT_TRUE(shuffled.run({answers()}, false).answered);
+  EXPECT_THAT(claims.claimed, ElementsAre("b"));
+}
+
+// A fleet's admission that claimed the plan's first attempt with the verdict given.
+void admit_claiming(Fixture& f, DeploymentClaims::Claim::Verdict verdict,
+                    std::vector<std::string>& chosen_first) {
+  f.admission = [&f, verdict, &chosen_first](router::AttemptPlan& plan) {
+    const router::Attempt* first = plan.choose_first(f.clock.now());
+    EXPECT_NE(first, nullptr);
+    if (first) chosen_first.push_back(first->deployment->id);
+    return DeploymentClaims::Claim{.verdict = verdict,
+                                   .group = {DeploymentClaims::Usage{}, DeploymentClaims::Usage{}},
+                                   .window_left = 30s};
+  };
+}
+
+TEST(Relay, TheFirstAttemptClaimedWithTheAdmissionIsNotClaimedAgain) {
+  auto a = entry("g", "a");
+  auto b = entry("g", "b");
+  a.params.rpm = b.params.rpm = 2;
+  Fixture f({a, b});
+  f.policy.strategy = router::Strategy::usage_based;
+  ScriptedClaims claims;
+  f.claims = &claims;
+  std::vector<std::string> chosen_first;
+  admit_claiming(f, DeploymentClaims::Claim::Verdict::claimed, chosen_first);
+  EXPECT_TRUE(f.run({answers()}, false).answered);
+  EXPECT_THAT(chosen_first, ElementsAre("a"));
+  EXPECT_THAT(f.deployments_called(), ElementsAre("a"));
+  EXPECT_TRUE(claims.claimed.empty()) << "claimed again";
+  const std::vector<std::pair<std::string, std::int64_t>> tokens{{"a", 5}};
+  EXPECT_EQ(claims.tokens, tokens);
+
+  // The admission found it full: the next deployment is claimed as any attempt's.
+  Fixture full({a, b});
+  full.policy.strategy = router::Strategy::usage_based;
+  full.claims = &claims;
+  admit_claiming(full, DeploymentClaims::Claim::Verdict::full, chosen_first);
+  EXPECT_TRUE(full.run({answers()}, false).answered);
+  EXPECT_THAT(chosen_first, ElementsAre("a", "a"));
+  EXPECT_THAT(full.deployments_called(), ElementsAre("b"));
+  EXPECT_EQ(full.outcome.retries, 0);
   EXPECT_THAT(claims.claimed, ElementsAre("b"));
 }
 

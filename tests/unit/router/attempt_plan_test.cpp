@@ -491,6 +491,36 @@ TEST(AttemptPlan, ADeploymentTheFleetFoundFullIsWithdrawnAndAnotherPicked) {
   EXPECT_NE(id_of(other), id_of(chosen));
 }
 
+TEST(AttemptPlan, TheFirstAttemptChosenAheadIsTheOneNextGives) {
+  Fixture f({entry("g", "a"), entry("g", "b")});
+  f.policy.strategy = Strategy::usage_based;
+  auto plan = f.plan("g");
+  const Attempt* chosen = plan.choose_first(kStart);
+  ASSERT_NE(chosen, nullptr);
+  const Deployment* deployment = chosen->deployment;
+  EXPECT_EQ(plan.choose_first(kStart), chosen) << "chosen once";
+  auto first = plan.next(kStart + 1s);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->deployment, deployment);
+  // Withdrawn (the fleet found it full), the other deployment is next, without a retry.
+  plan.withdraw(*first);
+  auto second = plan.next(kStart + 1s);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->deployment, deployment);
+  EXPECT_EQ(plan.attempted_retries(), 0);
+
+  // No deployment to choose: nothing ahead, and next() gives the error.
+  auto a = f.plan("g");
+  fail(a, *a.next(kStart), status_failure(429), kStart);
+  auto b = f.plan("g");
+  fail(b, *b.next(kStart), status_failure(429), kStart);
+  auto cold = f.plan("g");
+  EXPECT_EQ(cold.choose_first(kStart + 1s), nullptr);
+  auto refused = cold.next(kStart + 1s);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(http_status(refused.error()), 429);
+}
+
 TEST(AttemptPlan, UsageBasedRoutingPicksTheDeploymentTheFleetUsedLeast) {
   Fixture f({entry("g", "a"), entry("g", "b")});
   f.policy.strategy = Strategy::usage_based;
