@@ -191,7 +191,7 @@ void add_call(std::string& batch, const CallFacts& call, const std::string& now)
     }
     generation.raw("input", input);
     generation.raw("output", output);
-    const double cost = success ? call.cost : 0.0;
+    const CostText cost(call);
     const std::int64_t total = call.prompt_tokens + call.completion_tokens;
     {
       ObjectWriter usage(generation.key("usage"));
@@ -199,7 +199,7 @@ void add_call(std::string& batch, const CallFacts& call, const std::string& now)
       usage.integer("output", call.completion_tokens);
       usage.integer("total", total);
       usage.string("unit", "TOKENS");
-      usage.number("totalCost", cost);
+      usage.raw("totalCost", cost.text());
     }
     {
       ObjectWriter details(generation.key("usageDetails"));
@@ -209,8 +209,8 @@ void add_call(std::string& batch, const CallFacts& call, const std::string& now)
     }
     {
       ObjectWriter meta(generation.key("metadata"));
-      append_hidden_params(meta.key("hidden_params"), call);
-      meta.number("litellm_response_cost", cost);
+      append_hidden_params(meta.key("hidden_params"), call, cost);
+      meta.raw("litellm_response_cost", cost.text());
       meta.string("api_base", call.api_base);
       meta.raw("cache_hit", "false");
       meta.raw("requester_metadata", metadata.empty() ? std::string_view("{}") : metadata);

@@ -107,10 +107,9 @@ class JsonAttributes {
     append_number(out_, value);
     out_ += "\"}}";
   }
-  void number(std::string_view key, double value) {
-    begin({}, key, "doubleValue");
-    append_number(out_, value);
-    out_ += "}}";
+  // The cost's double, whose text is written already.
+  void number(std::string_view key, const CostText& cost) {
+    typed(key, "doubleValue", cost.text());
   }
   // A JSON value as LiteLLM's safe_set_attribute casts it: a string, bool or number as itself,
   // null as "", a structure as its JSON text.
@@ -220,6 +219,7 @@ class ProtoAttributes {
     writer_.double_field(field::kDoubleValue, value);
     end(any);
   }
+  void number(std::string_view key, const CostText& cost) { number(key, cost.value()); }
   // As JsonAttributes::json_value: a number is an int64 when it is written as an integer that
   // fits, else a double.
   void json_value(std::string_view key, std::string_view raw) {
@@ -568,10 +568,11 @@ void add_span_attributes(Attributes& attributes, const config::OtelIdentity& ide
   const RequestText& request = source.request;
   for (const MetadataField& field : payload_metadata(call, request))
     attributes.text(field.name, field.text, "metadata.");  // JSON text as it is
+  const CostText cost(call);
   std::string hidden_params;
-  append_hidden_params(hidden_params, call);
+  append_hidden_params(hidden_params, call, cost);
   attributes.text("hidden_params", hidden_params);
-  attributes.number("gen_ai.cost.total_cost", source.success ? call.cost : 0.0);
+  attributes.number("gen_ai.cost.total_cost", cost);
   attributes.text("gen_ai.request.model", payload_model(call));
   attributes.text("llm.request.type", call.call_type);
   attributes.text("gen_ai.operation.name", call.call_type == "completion"
