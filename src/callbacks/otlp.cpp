@@ -491,29 +491,6 @@ void add_langfuse_attributes(Attributes& attributes, const config::OtelIdentity&
   attributes.text("langfuse.observation.output", output);
 }
 
-// The request's parameters a span names, as raw JSON ("" when absent).
-struct SpanParameters {
-  std::string_view max_tokens;
-  std::string_view temperature;
-  std::string_view top_p;
-  std::string_view user;
-};
-
-SpanParameters read_parameters(std::string_view body) {
-  SpanParameters read;
-  api::for_each_member_of_valid(body, [&](std::string_view key, api::Span span) {
-    if (key == "max_tokens")
-      read.max_tokens = span.in(body);
-    else if (key == "temperature")
-      read.temperature = span.in(body);
-    else if (key == "top_p")
-      read.top_p = span.in(body);
-    else if (key == "user")
-      read.user = span.in(body);
-  });
-  return read;
-}
-
 // What a call's span says, read once from its facts, whatever the encoding.
 struct SpanSource {
   explicit SpanSource(const CallFacts& call)
@@ -580,12 +557,10 @@ void add_span_attributes(Attributes& attributes, const config::OtelIdentity& ide
                                                : std::string_view(call.call_type));
   attributes.text("gen_ai.system",
                   call.provider.empty() ? std::string_view("Unknown") : call.provider);
-  const SpanParameters parameters = read_parameters(request.body);
   for (const auto& [value, attribute] :
-       {std::pair{parameters.max_tokens, "gen_ai.request.max_tokens"},
-        std::pair{parameters.temperature, "gen_ai.request.temperature"},
-        std::pair{parameters.top_p, "gen_ai.request.top_p"},
-        std::pair{parameters.user, "llm.user"}}) {
+       {std::pair{request.max_tokens, "gen_ai.request.max_tokens"},
+        std::pair{request.temperature, "gen_ai.request.temperature"},
+        std::pair{request.top_p, "gen_ai.request.top_p"}, std::pair{request.user, "llm.user"}}) {
     if (!value.empty()) attributes.json_value(attribute, value);
   }
   attributes.text("llm.is_streaming", call.stream ? "True" : "False");  // LiteLLM's str(bool)

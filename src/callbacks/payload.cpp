@@ -77,6 +77,14 @@ RequestText::RequestText(std::string_view text) : body(text) {
       litellm_trace_id = value;
     } else if (is_model_parameter(key)) {
       if (parameter_count < parameters.size()) parameters[parameter_count++] = {key, value};
+      if (key == "max_tokens")
+        max_tokens = value;
+      else if (key == "temperature")
+        temperature = value;
+      else if (key == "top_p")
+        top_p = value;
+      else if (key == "user")
+        user = value;
     } else {
       constexpr std::string_view kInputs[] = {"messages", "prompt", "input", "query"};
       for (int rank = 0; rank < input_rank; ++rank) {

@@ -82,6 +82,12 @@ struct RequestText {
   };
   std::array<Member, 24> parameters;  // as many as the list has names
   std::size_t parameter_count = 0;
+  // The last of each of these members as sent ("" when absent): a span's gen_ai.request.* and
+  // llm.user attributes, read in the same pass.
+  std::string_view max_tokens;
+  std::string_view temperature;
+  std::string_view top_p;
+  std::string_view user;
   std::span<const Member> model_parameters() const { return {parameters.data(), parameter_count}; }
 };
 
