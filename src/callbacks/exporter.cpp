@@ -115,7 +115,7 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
 
 Exporter::~Exporter() { stop_and_flush(); }
 
-void Exporter::submit(CallFacts call) {
+void Exporter::submit(CallFacts&& call) {
   {
     const std::lock_guard lock(mutex_);
     if (queue_.size() < options_.queue_capacity) {

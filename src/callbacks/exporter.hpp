@@ -47,8 +47,9 @@ class Exporter {
   // Whether some destination of the config takes calls that succeeded (or failed): when none
   // does, and the caller's key names no callback of its own, the call's facts are not copied.
   bool wants(bool success) const { return success ? any_success_ : any_failure_; }
-  // Any thread. The payload is built on the exporter's thread.
-  void submit(CallFacts call);
+  // Any thread. The payload is built on the exporter's thread. Taken as an rvalue: moved into
+  // the queue once, not first into a parameter.
+  void submit(CallFacts&& call);
 
   void start();
   // Delivers everything queued (each batch with its retries), then stops the thread.
