@@ -59,6 +59,10 @@ json::object deployment_json(const router::Deployment& deployment,
           {"health", std::move(state)}};
 }
 
+// The info routes are not model calls: as LiteLLM's, a key past its own budget may still read
+// them (a team's or user's budget is checked on every route).
+constexpr auto kInfoRoute = auth::Purpose::management;
+
 }  // namespace
 
 std::string shown_api_base(std::string_view url) {
@@ -147,7 +151,7 @@ json::array ModelRoutes::deployments_json(const router::Router& router, const au
 // Every deployment of the models the caller may call, as LiteLLM answers any key: the master
 // key sees them all. No credential is shown, and an api base only without its user information.
 asio::awaitable<void> ModelRoutes::info(server::Exchange& exchange) {
-  auto caller = callers_.identify(exchange);
+  auto caller = callers_.identify(exchange, kInfoRoute);
   if (!caller) co_return co_await fail(exchange, caller.error());
   json::array data =
       deployments_json(*router_.current(), *caller, [](const router::Deployment&) { return true; });
@@ -158,7 +162,7 @@ asio::awaitable<void> ModelRoutes::info(server::Exchange& exchange) {
 // LiteLLM's paged form of /model/info: ?model= (a group), ?modelId= (a deployment), ?search= (in
 // the group's name, ignoring case), ?page= from 1 and ?size= entries a page (50).
 asio::awaitable<void> ModelRoutes::info_pages(server::Exchange& exchange) {
-  auto caller = callers_.identify(exchange);
+  auto caller = callers_.identify(exchange, kInfoRoute);
   if (!caller) co_return co_await fail(exchange, caller.error());
   auto query = admin::FieldReader::from_query(exchange.request().target());
   const auto model = query.text("model");
@@ -197,7 +201,7 @@ asio::awaitable<void> ModelRoutes::info_pages(server::Exchange& exchange) {
 // prices and context window of its first priced deployment and its deployments' summed tpm /
 // rpm. ?model_group= keeps one.
 asio::awaitable<void> ModelRoutes::group_info(server::Exchange& exchange) {
-  auto caller = callers_.identify(exchange);
+  auto caller = callers_.identify(exchange, kInfoRoute);
   if (!caller) co_return co_await fail(exchange, caller.error());
   auto query = admin::FieldReader::from_query(exchange.request().target());
   const auto wanted = query.text("model_group");

@@ -26,7 +26,7 @@ const modelBudgetRefusal = (token, alias, model) =>
   `LiteLLM Virtual Key: ${token}, key_alias: ${alias}, exceeded budget for model=${model}`;
 
 describeOnEachEngine('key budgets', { proxy_batch_write_at: 0.3 }, (env) => {
-  test('a key over its own max_budget is refused model calls but still reads its own /key/info, as LiteLLM\'s', async () => {
+  test('a key over its own max_budget is refused model calls but still reads its own /key/info and the model info routes, as LiteLLM\'s', async () => {
     const key = await generateKey(env.stack.url, { max_budget: kCallCost / 2 });
     const spent = await chatWith(env.stack.url, key.key, 'priced');
     assert.equal(spent.status, 200, await spent.clone().text());
@@ -38,6 +38,15 @@ describeOnEachEngine('key budgets', { proxy_batch_write_at: 0.3 }, (env) => {
     assert.equal(read.token, key.token);
     assert.ok(Math.abs(read.spend - kCallCost) < 1e-9, `spend ${read.spend}`);
     assert.equal(read.max_budget, kCallCost / 2);
+    // LiteLLM checks a key's own budget on model-call routes only: /model/info and its kin are
+    // info routes, /v1/models an OpenAI route.
+    const asKey = { headers: { Authorization: `Bearer ${key.key}` } };
+    for (const route of ['/model/info', '/v1/model/info', '/v2/model/info', '/model_group/info']) {
+      const answer = await fetch(`${env.stack.url}${route}`, asKey);
+      assert.equal(answer.status, 200, `${route}: ${await answer.clone().text()}`);
+      assert.ok((await answer.json()).data.length > 0, route);
+    }
+    await expectError(await fetch(`${env.stack.url}/v1/models`, asKey), 400, { type: 'budget_exceeded' });
   });
 
   test('model_max_budget: each model group has its own budget; a stream crossing it finishes; a restart keeps it', async () => {

@@ -28,6 +28,9 @@ describeOnEachEngine('teams', { proxy_batch_write_at: 0.5 }, (env) => {
     for (const key of [first, second]) {
       await expectError(await chatWith(env.stack.url, key.key, 'priced'), 400, { type: 'budget_exceeded', message: /Team=/ });
     }
+    // Unlike a key's own budget, a team's holds on every route, as LiteLLM's.
+    await expectError(await fetch(`${env.stack.url}/model/info`, { headers: { Authorization: `Bearer ${first.key}` } }),
+      400, { type: 'budget_exceeded', message: /Team=/ });
     const info = await admin(env.stack.url, 'GET', `/team/info?team_id=${teamId}`);
     assert.equal(info.status, 200);
     assert.ok(Math.abs(info.body.team_info.spend - 2 * kCallCost) < 1e-9);
