@@ -14,10 +14,10 @@ void append_number(std::string& out, double value) {
   out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
 }
 
-void append_json_string(std::string& out, std::string_view value) {
+namespace {
+
+inline void append_escaped(std::string& out, std::string_view value) {
   constexpr char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + value.size() + 2);
-  out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied: copied in runs, not one by one
   for (std::size_t i = find_json_string_stop(value, 0, false); i < value.size();
        i = find_json_string_stop(value, i + 1, false)) {
@@ -37,7 +37,19 @@ void append_json_string(std::string& out, std::string_view value) {
     }
   }
   out.append(value.data() + run, value.size() - run);
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view value) {
+  out.reserve(out.size() + value.size() + 2);
   out += '"';
+  append_escaped(out, value);
+  out += '"';
+}
+
+void append_json_string_characters(std::string& out, std::string_view value) {
+  append_escaped(out, value);
 }
 
 std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {

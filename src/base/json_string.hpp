@@ -60,6 +60,9 @@ inline std::size_t find_json_string_stop(std::string_view text, std::size_t pos,
 
 // Appends `value` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view value);
+// Appends `value`'s characters as a JSON string literal holds them (escaped), without the
+// quotes: a literal written in parts.
+void append_json_string_characters(std::string& out, std::string_view value);
 
 // Appends a JSON number without a temporary string: an integer in decimal, a double as the
 // shortest text that reads back as the same value (what Python's repr prints, as LiteLLM does).

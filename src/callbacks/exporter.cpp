@@ -126,7 +126,7 @@ Exporter::Exporter(std::vector<config::LoggingCallback> destinations, telemetry:
 
 Exporter::~Exporter() { stop_and_flush(); }
 
-void Exporter::submit(CallFacts call) {
+void Exporter::submit(CallFacts&& call) {
   {
     const std::lock_guard lock(mutex_);
     if (queue_.size() < options_.queue_capacity) {
@@ -175,22 +175,22 @@ asio::awaitable<void> Exporter::deliver(const Destination& destination,
                                         const std::vector<const CallFacts*>& payloads) {
   Runtime& runtime = *runtime_;
   const Kind kind = destination.settings.kind;
-  const std::string body = batch_body(destination.settings, payloads);
+  const auto timeout = destination.settings.timeout.value_or(options_.request_timeout);
+  // Kept for the retries, which send the same bytes: written once, never copied.
+  const upstream::Call call{.url = destination.url,
+                            .headers = destination.headers,
+                            .body = batch_body(destination.settings, payloads),
+                            .timeout = timeout,
+                            .first_byte_timeout = timeout,
+                            .content_type = kind == Kind::otel
+                                                ? otlp_content_type(destination.settings.otel)
+                                                : std::string_view("application/json")};
   std::string failure;
   std::uint64_t rejected = 0;
   auto backoff = options_.first_backoff;
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
-    const auto timeout = destination.settings.timeout.value_or(options_.request_timeout);
-    upstream::Call call{.url = destination.url,
-                        .headers = destination.headers,
-                        .body = body,
-                        .timeout = timeout,
-                        .first_byte_timeout = timeout,
-                        .content_type = kind == Kind::otel
-                                            ? otlp_content_type(destination.settings.otel)
-                                            : std::string_view("application/json")};
     upstream::AbortHandle abort;
-    auto sent = co_await runtime.client.send(std::move(call), abort);
+    auto sent = co_await runtime.client.send_kept(call, abort);
     if (sent && sent->status >= 200 && sent->status < 300) {
       failure.clear();
       // An OTLP partial success is final (not retried): its rejected spans are lost.

@@ -52,8 +52,9 @@ class Exporter {
   // Whether some destination exports spans (otel, langfuse_otel): then each call's trace context
   // is made as it begins, and its upstream requests carry its traceparent.
   bool exports_spans() const { return exports_spans_; }
-  // Any thread. The payload is built on the exporter's thread.
-  void submit(CallFacts call);
+  // Any thread. The payload is built on the exporter's thread. Taken as an rvalue: moved into
+  // the queue once, not first into a parameter.
+  void submit(CallFacts&& call);
 
   void start();
   // Delivers everything queued (each batch with its retries), then stops the thread.

@@ -81,10 +81,9 @@ class JsonAttributes {
     append_number(out_, value);
     out_ += "\"}}";
   }
-  void number(std::string_view key, double value) {
-    begin({}, key, "doubleValue");
-    append_number(out_, value);
-    out_ += "}}";
+  // The cost's double, whose text is written already.
+  void number(std::string_view key, const CostText& cost) {
+    typed(key, "doubleValue", cost.text());
   }
   // A JSON value as LiteLLM's safe_set_attribute casts it: a string, bool or number as itself,
   // null as "", a structure as its JSON text.
@@ -194,6 +193,7 @@ class ProtoAttributes {
     writer_.double_field(field::kDoubleValue, value);
     end(any);
   }
+  void number(std::string_view key, const CostText& cost) { number(key, cost.value()); }
   // As JsonAttributes::json_value: a number is an int64 when it is written as an integer that
   // fits, else a double.
   void json_value(std::string_view key, std::string_view raw) {
@@ -465,29 +465,6 @@ void add_langfuse_attributes(Attributes& attributes, const config::OtelIdentity&
   attributes.text("langfuse.observation.output", output);
 }
 
-// The request's parameters a span names, as raw JSON ("" when absent).
-struct SpanParameters {
-  std::string_view max_tokens;
-  std::string_view temperature;
-  std::string_view top_p;
-  std::string_view user;
-};
-
-SpanParameters read_parameters(std::string_view body) {
-  SpanParameters read;
-  api::for_each_member_of_valid(body, [&](std::string_view key, api::Span span) {
-    if (key == "max_tokens")
-      read.max_tokens = span.in(body);
-    else if (key == "temperature")
-      read.temperature = span.in(body);
-    else if (key == "top_p")
-      read.top_p = span.in(body);
-    else if (key == "user")
-      read.user = span.in(body);
-  });
-  return read;
-}
-
 // What a call's span says, read once from its facts, whatever the encoding.
 struct SpanSource {
   explicit SpanSource(const CallFacts& call)
@@ -533,10 +510,11 @@ void add_span_attributes(Attributes& attributes, const config::OtelIdentity& ide
   const RequestText& request = source.request;
   for (const MetadataField& field : payload_metadata(call, request))
     attributes.text(field.name, field.text, "metadata.");  // JSON text as it is
+  const CostText cost(call);
   std::string hidden_params;
-  append_hidden_params(hidden_params, call);
+  append_hidden_params(hidden_params, call, cost);
   attributes.text("hidden_params", hidden_params);
-  attributes.number("gen_ai.cost.total_cost", source.success ? call.cost : 0.0);
+  attributes.number("gen_ai.cost.total_cost", cost);
   attributes.text("gen_ai.request.model", payload_model(call));
   attributes.text("llm.request.type", call.call_type);
   attributes.text("gen_ai.operation.name", call.call_type == "completion"
@@ -544,12 +522,10 @@ void add_span_attributes(Attributes& attributes, const config::OtelIdentity& ide
                                                : std::string_view(call.call_type));
   attributes.text("gen_ai.system",
                   call.provider.empty() ? std::string_view("Unknown") : call.provider);
-  const SpanParameters parameters = read_parameters(request.body);
   for (const auto& [value, attribute] :
-       {std::pair{parameters.max_tokens, "gen_ai.request.max_tokens"},
-        std::pair{parameters.temperature, "gen_ai.request.temperature"},
-        std::pair{parameters.top_p, "gen_ai.request.top_p"},
-        std::pair{parameters.user, "llm.user"}}) {
+       {std::pair{request.max_tokens, "gen_ai.request.max_tokens"},
+        std::pair{request.temperature, "gen_ai.request.temperature"},
+        std::pair{request.top_p, "gen_ai.request.top_p"}, std::pair{request.user, "llm.user"}}) {
     if (!value.empty()) attributes.json_value(attribute, value);
   }
   attributes.text("llm.is_streaming", call.stream ? "True" : "False");  // LiteLLM's str(bool)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace llmux::callbacks {
 
@@ -76,6 +77,14 @@ RequestText::RequestText(std::string_view text) : body(text) {
       litellm_trace_id = value;
     } else if (is_model_parameter(key)) {
       if (parameter_count < parameters.size()) parameters[parameter_count++] = {key, value};
+      if (key == "max_tokens")
+        max_tokens = value;
+      else if (key == "temperature")
+        temperature = value;
+      else if (key == "top_p")
+        top_p = value;
+      else if (key == "user")
+        user = value;
     } else {
       constexpr std::string_view kInputs[] = {"messages", "prompt", "input", "query"};
       for (int rank = 0; rank < input_rank; ++rank) {
@@ -124,23 +133,34 @@ PayloadMetadata payload_metadata(const CallFacts& call, const RequestText& reque
           .first = call.redact_key_info ? kKeyInfo : 0};
 }
 
-void append_hidden_params(std::string& out, const CallFacts& call) {
-  const bool success = call.status >= 200 && call.status < 300;
+CostText::CostText(const CallFacts& call) : value_(call.succeeded() ? call.cost : 0.0) {
+  size_ = static_cast<std::size_t>(
+      std::to_chars(digits_.data(), digits_.data() + digits_.size(), value_).ptr - digits_.data());
+}
+
+void append_hidden_params(std::string& out, const CallFacts& call, const CostText& cost) {
   const bool reached = !call.model_id.empty();
   ObjectWriter hidden(out);
   hidden.string_or_null("model_id", call.model_id);
   hidden.string_or_null("api_base", call.api_base);
-  hidden.number("response_cost", success ? call.cost : 0.0);
+  hidden.raw("response_cost", cost.text());
   const auto overhead = std::max(
       std::chrono::microseconds(0),
       unix_micros(call.end) - unix_micros(call.start) -
           (reached ? std::chrono::duration_cast<std::chrono::microseconds>(call.upstream_time)
                    : std::chrono::microseconds(0)));
   hidden.decimal("litellm_overhead_time_ms", overhead.count(), 3);
-  if (reached)
-    hidden.string("litellm_model_name", call.provider + '/' + call.upstream_model);
-  else
+  if (reached) {
+    // "provider/model", written in parts (no string joined first).
+    std::string& name = hidden.key("litellm_model_name");
+    name += '"';
+    append_json_string_characters(name, call.provider);
+    name += '/';
+    append_json_string_characters(name, call.upstream_model);
+    name += '"';
+  } else {
     hidden.raw("litellm_model_name", "null");
+  }
 }
 
 std::string_view payload_model(const CallFacts& call) {
@@ -169,6 +189,7 @@ std::string standard_logging_payload(const CallFacts& call) {
 void append_standard_logging_payload(std::string& out, const CallFacts& call) {
   const RequestText request(call.request);
   const bool success = call.status >= 200 && call.status < 300;
+  const CostText cost(call);
   const auto start = unix_micros(call.start);
   const auto end = unix_micros(call.end);
   const auto first_token = unix_micros(first_token_time(call));
@@ -189,7 +210,7 @@ void append_standard_logging_payload(std::string& out, const CallFacts& call) {
                                 : R"("stream":null,"cache_hit":false,"cache_key":null,)"
                                   R"("saved_cache_cost":0.0,"requester_ip_address":null)");
     payload.string_or_null("custom_llm_provider", call.provider);
-    payload.number("response_cost", success ? call.cost : 0.0);
+    payload.raw("response_cost", cost.text());
     payload.integer("total_tokens", call.prompt_tokens + call.completion_tokens);
     payload.integer("prompt_tokens", call.prompt_tokens);
     payload.integer("completion_tokens", call.completion_tokens);
@@ -235,7 +256,7 @@ void append_standard_logging_payload(std::string& out, const CallFacts& call) {
       ObjectWriter parameters(payload.key("model_parameters"));
       for (const auto& [name, value] : request.model_parameters()) parameters.raw(name, value);
     }
-    append_hidden_params(payload.key("hidden_params"), call);
+    append_hidden_params(payload.key("hidden_params"), call, cost);
   }
 }
 

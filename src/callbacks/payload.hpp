@@ -88,6 +88,12 @@ struct RequestText {
   };
   std::array<Member, 24> parameters;  // as many as the list has names
   std::size_t parameter_count = 0;
+  // The last of each of these members as sent ("" when absent): a span's gen_ai.request.* and
+  // llm.user attributes, read in the same pass.
+  std::string_view max_tokens;
+  std::string_view temperature;
+  std::string_view top_p;
+  std::string_view user;
   std::span<const Member> model_parameters() const { return {parameters.data(), parameter_count}; }
 };
 
@@ -119,8 +125,22 @@ struct PayloadMetadata {
 };
 PayloadMetadata payload_metadata(const CallFacts& call, const RequestText& request);
 
+// The call's response_cost (0 for a call that failed) and its JSON number, the double's
+// shortest text: printed once for the places that carry it (the payload's two, Langfuse's three).
+class CostText {
+ public:
+  explicit CostText(const CallFacts& call);
+  double value() const { return value_; }
+  std::string_view text() const { return {digits_.data(), size_}; }
+
+ private:
+  double value_;
+  std::array<char, 32> digits_;
+  std::size_t size_;
+};
+
 // The payload's `hidden_params` object as JSON text (also the span's `hidden_params` attribute).
-void append_hidden_params(std::string& out, const CallFacts& call);
+void append_hidden_params(std::string& out, const CallFacts& call, const CostText& cost);
 
 // The payload's `model`: the upstream's name, or the group asked for when none was reached.
 std::string_view payload_model(const CallFacts& call);

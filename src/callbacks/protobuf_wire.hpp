@@ -15,14 +15,15 @@ namespace llmux::callbacks::protobuf {
 enum class WireType : std::uint8_t { varint = 0, fixed64 = 1, length_delimited = 2, fixed32 = 5 };
 
 // Appends fields to `out`. A nested message is opened with begin() and closed with end(): its
-// length is written in front of it once it is known.
+// length is written in front of it once it is known. A field's tag and length (or its number) are
+// put together first and appended at once.
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
 
   void varint_field(int field, std::uint64_t value) {
-    tag(field, WireType::varint);
-    varint(value);
+    char bytes[2 * kMaxVarint];
+    out_.append(bytes, put_varint(tag(bytes, field, WireType::varint), value));
   }
   // int64 and enum fields: a negative value as its two's complement (ten bytes), as protobuf does.
   void int64_field(int field, std::int64_t value) {
@@ -30,8 +31,10 @@ class Writer {
   }
   void bool_field(int field, bool value) { varint_field(field, value ? 1 : 0); }
   void fixed64_field(int field, std::uint64_t value) {
-    tag(field, WireType::fixed64);
-    for (int shift = 0; shift < 64; shift += 8) out_ += static_cast<char>((value >> shift) & 0xff);
+    char bytes[kMaxVarint + 8];
+    char* end = tag(bytes, field, WireType::fixed64);
+    for (int shift = 0; shift < 64; shift += 8) *end++ = static_cast<char>((value >> shift) & 0xff);
+    out_.append(bytes, end);
   }
   void double_field(int field, double value) {
     std::uint64_t bits;
@@ -40,24 +43,24 @@ class Writer {
   }
   // A string (UTF-8) or bytes field.
   void bytes_field(int field, std::string_view value) {
-    tag(field, WireType::length_delimited);
-    varint(value.size());
+    char head[2 * kMaxVarint];
+    out_.append(head, put_varint(tag(head, field, WireType::length_delimited), value.size()));
     out_ += value;
   }
 
   // Opens the nested message `field`; returns what end() takes. Its length is written in one
   // byte first, and moved up only when the message turns out longer than 127 bytes.
   std::size_t begin(int field) {
-    tag(field, WireType::length_delimited);
-    out_ += '\0';
+    char head[kMaxVarint + 1];
+    char* end = tag(head, field, WireType::length_delimited);
+    *end++ = '\0';
+    out_.append(head, end);
     return out_.size();
   }
   void end(std::size_t begun) {
     const std::size_t length = out_.size() - begun;
-    char bytes[10];
-    std::size_t count = 0;
-    for (std::uint64_t rest = length; count == 0 || rest != 0; rest >>= 7)
-      bytes[count++] = static_cast<char>((rest & 0x7f) | (rest >= 0x80 ? 0x80 : 0));
+    char bytes[kMaxVarint];
+    const std::size_t count = static_cast<std::size_t>(put_varint(bytes, length) - bytes);
     if (count > 1) out_.insert(begun, count - 1, '\0');
     std::memcpy(out_.data() + begun - 1, bytes, count);
   }
@@ -65,15 +68,19 @@ class Writer {
   std::string& out() { return out_; }
 
  private:
-  void tag(int field, WireType type) {
-    varint((static_cast<std::uint64_t>(field) << 3) | static_cast<std::uint8_t>(type));
+  static constexpr std::size_t kMaxVarint = 10;
+  static char* tag(char* out, int field, WireType type) {
+    return put_varint(out,
+                      (static_cast<std::uint64_t>(field) << 3) | static_cast<std::uint8_t>(type));
   }
-  void varint(std::uint64_t value) {
+  // Writes `value` as a varint at `out`; returns its end.
+  static char* put_varint(char* out, std::uint64_t value) {
     while (value >= 0x80) {
-      out_ += static_cast<char>((value & 0x7f) | 0x80);
+      *out++ = static_cast<char>((value & 0x7f) | 0x80);
       value >>= 7;
     }
-    out_ += static_cast<char>(value);
+    *out++ = static_cast<char>(value);
+    return out;
   }
   std::string& out_;
 };

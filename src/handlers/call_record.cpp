@@ -415,7 +415,6 @@ void CallRecord::report() {
                      std::chrono::duration_cast<std::chrono::microseconds>(duration).count()));
   record_litellm_metrics(duration);
   report_cooldowns();
-  send_to_callbacks(duration);
   if (services_.alerts != nullptr && admitted_) {
     services_.alerts->call_ended(request_->model, outcome.deployment, outcome.failure, duration);
     if (settled_ && cost_ > 0 && caller_ && caller_->key)
@@ -462,6 +461,7 @@ void CallRecord::report() {
   }
   line += '}';
   services_.log.add(line);
+  send_to_callbacks(duration);  // last: it takes the request id
 }
 
 void CallRecord::record_litellm_metrics(Clock::duration total) {
@@ -612,7 +612,7 @@ void CallRecord::report_cooldowns() {
 }
 
 // The call's facts, queued for the logging callbacks that take its outcome (its payload is built
-// on their thread).
+// on their thread). What the record no longer needs once reported is moved, not copied.
 void CallRecord::send_to_callbacks(Clock::duration total) {
   auto* exporter = services_.callbacks;
   const bool success = outcome.status >= 200 && outcome.status < 300;
@@ -622,7 +622,7 @@ void CallRecord::send_to_callbacks(Clock::duration total) {
                             return success ? callback.on_success : callback.on_failure;
                           });
   if (!exporter || !(exporter->wants(success) || own_wanted)) return;
-  callbacks::CallFacts call{.call_id = request_id_,
+  callbacks::CallFacts call{.call_id = std::move(request_id_),
                             .call_type = std::string(api::call_type(endpoint_)),
                             .route = std::string(exchange_.path()),
                             .user_agent = std::string(exchange_.header("user-agent")),

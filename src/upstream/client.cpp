@@ -361,13 +361,13 @@ Client::~Client() = default;
 
 asio::awaitable<Result<std::unique_ptr<ResponseStream>>> Client::open_stream(Call call,
                                                                              AbortHandle& abort) {
-  auto stream = co_await open_pooled(std::move(call), abort);
+  auto stream = co_await open_pooled(call, call.first_byte_timeout, abort);
   if (!stream) co_return stream.error();
   co_return std::unique_ptr<ResponseStream>(std::move(*stream));
 }
 
-asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call,
-                                                                     AbortHandle& abort) {
+asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(
+    const Call& call, std::chrono::milliseconds first_byte_timeout, AbortHandle& abort) {
   auto cached_origin = pool_->origin_for(call.url);
   if (!cached_origin) co_return cached_origin.error();
   const std::shared_ptr<const Origin> origin = std::move(*cached_origin);
@@ -399,7 +399,7 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call,
   const std::array<asio::const_buffer, 2> request{
       asio::buffer(head), asio::buffer(call.body.data(), origin->tls ? 0 : call.body.size())};
 
-  const auto first_byte_deadline = Clock::now() + call.first_byte_timeout;
+  const auto first_byte_deadline = Clock::now() + first_byte_timeout;
   for (int attempt = 0;; ++attempt) {
     auto state = std::make_unique<Stream::State>();
     state->pool = pool_.get();
@@ -483,14 +483,16 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> Client::open_pooled(Call call,
 }
 
 asio::awaitable<Result<Response>> Client::send(Call call, AbortHandle& abort) {
-  const std::size_t max_answer_bytes = call.max_answer_bytes;
+  co_return co_await send_kept(call, abort);
+}
+
+asio::awaitable<Result<Response>> Client::send_kept(const Call& call, AbortHandle& abort) {
   const auto deadline = Clock::now() + call.timeout;
-  call.first_byte_timeout = std::min(call.first_byte_timeout, call.timeout);
-  auto stream = co_await open_pooled(std::move(call), abort);
+  auto stream = co_await open_pooled(call, std::min(call.first_byte_timeout, call.timeout), abort);
   if (!stream) co_return stream.error();
   (*stream)->state_->whole_call_deadline = true;
   if ((*stream)->state_->connection) (*stream)->state_->connection->deadline.expires_at(deadline);
-  auto body = co_await (*stream)->read_all(max_answer_bytes);
+  auto body = co_await (*stream)->read_all(call.max_answer_bytes);
   if (!body) co_return body.error();
   co_return Response{.status = (*stream)->status(),
                      .body = std::move(*body),

@@ -56,11 +56,15 @@ class Client final : public Transport {
   ~Client() override;
 
   asio::awaitable<Result<Response>> send(Call call, AbortHandle& abort) override;
+  // send() of a call its caller keeps alive until the answer, to send it again if need be (a
+  // logging callback's retried batch): its body is not copied.
+  asio::awaitable<Result<Response>> send_kept(const Call& call, AbortHandle& abort);
   asio::awaitable<Result<std::unique_ptr<ResponseStream>>> open_stream(Call call,
                                                                        AbortHandle& abort) override;
 
  private:
-  asio::awaitable<Result<std::unique_ptr<Stream>>> open_pooled(Call call, AbortHandle& abort);
+  asio::awaitable<Result<std::unique_ptr<Stream>>> open_pooled(
+      const Call& call, std::chrono::milliseconds first_byte_timeout, AbortHandle& abort);
 
   asio::io_context& io_;
   asio::ssl::context& tls_;

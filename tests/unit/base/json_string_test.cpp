@@ -56,6 +56,18 @@ TEST(AppendJsonString, AppendsToWhatIsThere) {
   EXPECT_EQ(out, R"({"model":"m")");
 }
 
+TEST(AppendJsonString, ALiteralWrittenInPartsIsEscapedAsAWholeOne) {
+  const std::string_view provider = "open\"ai";
+  const std::string_view model = "gpt\n4o";
+  std::string parts = "\"";
+  append_json_string_characters(parts, provider);
+  parts += '/';
+  append_json_string_characters(parts, model);
+  parts += '"';
+  EXPECT_EQ(parts, as_json_string(std::string(provider) + '/' + std::string(model)));
+  EXPECT_EQ(parts, R"("open\"ai/gpt\n4o")");
+}
+
 TEST(AppendJsonString, EveryControlCharacterIsEscaped) {
   // JSON allows no raw byte below 0x20 in a string; \n \r \t get their short forms.
   for (int c = 0; c < 0x20; ++c) {

@@ -112,6 +112,22 @@ TEST(LangfuseBatch, WithoutMetadataTheCallNamesTheTraceAndTheKeyAliasTheGenerati
   EXPECT_EQ(generation.at("metadata").at("requester_metadata"), json::object());
 }
 
+TEST(LangfuseBatch, TimesAreUtcRoundedToTheMillisecondAcrossADaysAndAYearsEnd) {
+  using namespace std::chrono;
+  Fixture fixture;
+  // A leap day's last half millisecond rounds into March; the generation id keeps microseconds.
+  fixture.call.start = sys_days(2024y / February / 29) + 23h + 59min + 59s + 999'500us;
+  fixture.call.end = sys_days(2024y / December / 31) + 23h + 59min + 59s + 999'500us;
+  const auto [trace, generation] = fixture.events();
+  EXPECT_EQ(trace.at("timestamp"), "2024-03-01T00:00:00.000Z");
+  EXPECT_EQ(generation.at("id"), "time-23-59-59-999500_call-1");
+  EXPECT_EQ(generation.at("startTime"), "2024-03-01T00:00:00.000Z");
+  EXPECT_EQ(generation.at("endTime"), "2025-01-01T00:00:00.000Z");
+  fixture.call.start = sys_days(1999y / January / 9) + 7h + 5min + 3s + 20'499us;
+  EXPECT_EQ(fixture.events().second.at("startTime"), "1999-01-09T07:05:03.020Z");
+  EXPECT_EQ(fixture.events().second.at("id"), "time-07-05-03-020499_call-1");
+}
+
 TEST(LangfuseBatch, AnExistingTraceIsReferredToWithoutAName) {
   Fixture fixture;
   fixture.call.request =
