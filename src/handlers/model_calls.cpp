@@ -327,10 +327,9 @@ asio::awaitable<void> ModelCalls::handle(server::Exchange& exchange, api::Endpoi
   ExchangeSink sink(exchange, record, dialect, fill ? &*fill : nullptr,
                     cached_inputs.empty() ? nullptr : &cached_inputs);
   relay::SteadyClock clock(co_await asio::this_coro::executor);
-  relay::End end =
-      co_await relay_.run(missing_inputs ? *missing_inputs : *request, *plan, sink, clock,
-                          presented_key(exchange), record.outcome, record.upstream_traceparent(),
-                          std::move(record.first_claim));
+  relay::End end = co_await relay_.run(
+      missing_inputs ? *missing_inputs : *request, *plan, sink, clock, presented_key(exchange),
+      record.outcome, record.upstream_traceparent(), std::move(record.first_claim));
   if (end.error) co_return co_await refuse(exchange, record, dialect, *end.error);
   // The client went away before its answer: no response; the connection closes. (An answer
   // was settled and reported when it reached the client.)
