@@ -11,7 +11,7 @@ import { startGateway } from '../support/gateway.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { startRedis } from '../support/redis.mjs';
 import { kMasterKey, metricValue } from '../support/stack.mjs';
-import { admin, chatWith, eventually, generateKey, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
+import { admin, chatWith, eventually, generateKey, knownEverywhere, inRoomyMinute, kCallCost, pricedModels, sleep } from '../support/store.mjs';
 import { kTimeScale } from '../support/time_scale.mjs';
 
 // The instances' lease, longer for a slower gateway (the sanitized build): a SIGKILLed instance's
@@ -78,17 +78,6 @@ function startInstance(routerSettings = {}) {
 
 const metric = (instance, name) => metricValue(instance.url, name);
 
-// Every instance knows the key (it was created on one of them): /v1/models with it is 200.
-async function knownEverywhere(key) {
-  for (const instance of fleet) {
-    await eventually(async () => {
-      const response = await fetch(`${instance.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
-      await response.arrayBuffer();
-      return response.status === 200;
-    }, { timeoutMs: 1000, what: `the key on ${instance.url}` });
-  }
-}
-
 // Sends `count` chat calls at once, spread over the instances in turn; resolves with the statuses.
 async function spread(key, count, model = 'priced') {
   const calls = Array.from({ length: count }, async (_, i) => {
@@ -138,7 +127,7 @@ after(async () => {
 test('a key created on one instance is usable on the others within a second', async () => {
   const started = Date.now();
   const key = await generateKey(fleet[0].url, {});
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, 1000);
   assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
 });
 
@@ -179,7 +168,7 @@ test('a model added, changed or removed on one instance is served so by the othe
 
 test('a key blocked on one instance is refused by the others within a second', async () => {
   const key = await generateKey(fleet[0].url, {});
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, 1000);
   assert.equal((await admin(fleet[0].url, 'POST', '/key/block', { key: key.key })).status, 200);
   await eventually(async () => {
     const response = await chatWith(fleet[1].url, key.key);
@@ -273,7 +262,7 @@ test('a stored deployment (/model/new) that fails on two instances is skipped by
 test('rpm_limit N gives exactly N successes across the instances', async () => {
   await inRoomyMinute();
   const key = await generateKey(fleet[0].url, { rpm_limit: 5 });
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, 1000);
   const statuses = await spread(key.key, 16);
   assert.equal(countOf(statuses, 200), 5, statuses.join(' '));
   assert.equal(countOf(statuses, 429), 11, statuses.join(' '));
@@ -282,7 +271,7 @@ test('rpm_limit N gives exactly N successes across the instances', async () => {
 test('tpm_limit counts the tokens of calls finished on every instance', async () => {
   await inRoomyMinute();
   const key = await generateKey(fleet[0].url, { tpm_limit: 30 });
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, 1000);
   // Each call has 29 tokens; one after the other, in turn on each instance.
   const statuses = [];
   let refused;
@@ -299,7 +288,7 @@ test('max_budget counts the spend of every instance', async () => {
   // Calls of kCallCost, one after the other, in turn on each instance: the budget is spent after
   // the third, wherever it ran, and the fourth is refused with the fleet's spend.
   const key = await generateKey(fleet[0].url, { max_budget: 2.5 * kCallCost });
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, 1000);
   const statuses = [];
   let refused;
   for (let i = 0; i < 6 && !refused; ++i) {
@@ -318,8 +307,8 @@ test('a team max_budget counts the spend of all its keys on every instance', asy
   assert.equal(team.status, 200, JSON.stringify(team.body));
   const first = await generateKey(fleet[0].url, { team_id: team.body.team_id });
   const second = await generateKey(fleet[1].url, { team_id: team.body.team_id });
-  await knownEverywhere(first.key);
-  await knownEverywhere(second.key);
+  await knownEverywhere(fleet, first.key, 1000);
+  await knownEverywhere(fleet, second.key, 1000);
   const statuses = [];
   for (const [instance, key] of [[fleet[0], first], [fleet[1], second], [fleet[0], second], [fleet[1], first]]) {
     statuses.push((await counted(instance.url, key.key)).status);
@@ -342,7 +331,7 @@ async function spendInTurn(key, extra = {}) {
 
 test('a key\'s model_max_budget counts the spend of every instance', async () => {
   const key = await generateKey(fleet[0].url, { model_max_budget: { priced: 2.5 * kCallCost } });
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, 1000);
   const { statuses, refused } = await spendInTurn(key.key);
   assert.deepEqual(statuses, [200, 200, 200, 400]);
   assert.equal(refused.type, 'budget_exceeded');
@@ -354,7 +343,7 @@ test('an end user\'s max_budget counts the spend of every instance', async () =>
   const created = await admin(fleet[0].url, 'POST', '/customer/new', { user_id: endUser, max_budget: 2.5 * kCallCost });
   assert.equal(created.status, 200, JSON.stringify(created.body));
   // A key made after it: once every instance knows the key, its snapshot holds the end user too.
-  await knownEverywhere((await generateKey(fleet[0].url, {})).key);
+  await knownEverywhere(fleet, (await generateKey(fleet[0].url, {})).key, 1000);
   const { statuses, refused } = await spendInTurn(kMasterKey, { user: endUser });
   assert.deepEqual(statuses, [200, 200, 200, 400]);
   assert.equal(refused.type, 'budget_exceeded');
@@ -378,14 +367,14 @@ test('a team rpm_limit holds across the instances for all its keys', async () =>
   assert.equal(team.status, 200, JSON.stringify(team.body));
   const keys = [await generateKey(fleet[0].url, { team_id: team.body.team_id }),
     await generateKey(fleet[1].url, { team_id: team.body.team_id })];
-  for (const key of keys) await knownEverywhere(key.key);
+  for (const key of keys) await knownEverywhere(fleet, key.key, 1000);
   const statuses = (await Promise.all(keys.map((key) => spread(key.key, 4)))).flat();
   assert.equal(countOf(statuses, 200), 3, statuses.join(' '));
 });
 
 test('max_parallel_requests holds fleet-wide; a finished call frees its slot for every instance', async () => {
   const key = await generateKey(fleet[0].url, { max_parallel_requests: 1 });
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, 1000);
   const slow = await chatWith(fleet[0].url, key.key, 'slow-stream', { stream: true });
   assert.equal(slow.status, 200);
   const refused = await chatWith(fleet[1].url, key.key);
@@ -408,7 +397,7 @@ test('the slots of a SIGKILLed instance come back after the lease', async () => 
   const doomed = await startInstance();
   try {
     const key = await generateKey(fleet[0].url, { max_parallel_requests: 1 });
-    await knownEverywhere(key.key);
+    await knownEverywhere(fleet, key.key, 1000);
     await eventually(async () => {
       const response = await fetch(`${doomed.url}/v1/models`, { headers: { Authorization: `Bearer ${key.key}` } });
       await response.arrayBuffer();
@@ -437,8 +426,8 @@ test('Redis killed under load: no request fails, each instance counts its share,
   await inRoomyMinute(30);
   const key = await generateKey(fleet[0].url, { rpm_limit: 1000 });
   const limited = await generateKey(fleet[0].url, { rpm_limit: 4 });
-  await knownEverywhere(key.key);
-  await knownEverywhere(limited.key);
+  await knownEverywhere(fleet, key.key, 1000);
+  await knownEverywhere(fleet, limited.key, 1000);
   // The SIGKILLed third instance of the test before has left the count.
   for (const instance of fleet) {
     await eventually(async () => await metric(instance, 'llmux_fleet_instances') === fleet.length,

@@ -13,7 +13,7 @@ import { startGateway } from '../support/gateway.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { redisGet, startDelayingProxy, startRedis } from '../support/redis.mjs';
 import { kMasterKey, metricValue } from '../support/stack.mjs';
-import { admin, chatWith, eventually, generateKey, kCallCost, pricedModels } from '../support/store.mjs';
+import { admin, chatWith, eventually, generateKey, knownEverywhere, kCallCost, pricedModels } from '../support/store.mjs';
 import { scaled } from '../support/time_scale.mjs';
 
 const kReplyDelayMs = 1000;
@@ -61,16 +61,6 @@ async function sumOver(name) {
   return sum;
 }
 
-async function knownEverywhere(key) {
-  for (const instance of fleet) {
-    await eventually(async () => {
-      const response = await fetch(`${instance.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
-      await response.arrayBuffer();
-      return response.status === 200;
-    }, { timeoutMs: scaled(3000), what: `the key on ${instance.url}` });
-  }
-}
-
 // Chat calls one after the other on the instances named by index, each admitted call's end
 // counted in Redis before the next (an answer leaves before its end is told to Redis); resolves
 // with the statuses and the first refusal's error.
@@ -102,7 +92,7 @@ async function budgetResetAt(key) {
 
 test('a budget_duration window ends once for the fleet, and the spend after it counts on every instance', async () => {
   const key = await generateKey(fleet[0].url, { max_budget: 2.5 * kCallCost, budget_duration: `${kWindowSeconds}s` });
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, scaled(3000));
   const firstReset = await budgetResetAt(key.key);
   const spent = await inTurn(key.key, [0, 1, 2, 0]);
   assert.deepEqual(spent.statuses, [200, 200, 200, 400]);
@@ -127,7 +117,7 @@ test('a budget_duration window ends once for the fleet, and the spend after it c
 
 test('an instance that has not heard of a spend reset yet does not start the fleet\'s count from the spend it knew', async () => {
   const key = await generateKey(fleet[0].url, { max_budget: 2.5 * kCallCost });
-  await knownEverywhere(key.key);
+  await knownEverywhere(fleet, key.key, scaled(3000));
   // One call on the second instance (it knows that much spend of its own), two on the first.
   const spent = await inTurn(key.key, [1, 0, 0, 0]);
   assert.deepEqual(spent.statuses, [200, 200, 200, 400]);

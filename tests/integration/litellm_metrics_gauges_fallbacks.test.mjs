@@ -8,19 +8,12 @@ import { createHash } from 'node:crypto';
 
 import { checkedMetrics, samples, total } from '../support/prometheus.mjs';
 import { startStack } from '../support/stack.mjs';
-import { admin, chatWith, generateKey, kCallCost, kEngines, kInputPrice, kOutputPrice } from '../support/store.mjs';
+import { admin, chatWith, generateKey, kCallCost, kEngines, pricedDeployment } from '../support/store.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 function models(mockUrl) {
-  const priced = (name, upstream) => ({
-    model_name: name,
-    litellm_params: {
-      model: `openai/${upstream}`, api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-priced',
-      input_cost_per_token: kInputPrice, output_cost_per_token: kOutputPrice,
-    },
-    model_info: { id: `deployment-${name}` },
-  });
+  const priced = (name, upstream) => pricedDeployment(mockUrl, name, upstream);
   return [
     priced('failing', 'mock-error-500'),
     priced('doomed', 'mock-error-503'),

@@ -73,16 +73,32 @@ export const kInputPrice = 0.0001;
 export const kOutputPrice = 0.0002;
 export const kCallCost = 19 * kInputPrice + 10 * kOutputPrice;
 
-export function pricedModels(mockUrl) {
-  const priced = (name, upstream) => ({
+// A deployment `name` of the mock's `upstream` model at kInputPrice / kOutputPrice.
+export function pricedDeployment(mockUrl, name, upstream) {
+  return {
     model_name: name,
     litellm_params: {
       model: `openai/${upstream}`, api_base: `${mockUrl}/v1`, api_key: 'sk-upstream-priced',
       input_cost_per_token: kInputPrice, output_cost_per_token: kOutputPrice,
     },
     model_info: { id: `deployment-${name}` },
-  });
-  return [priced('priced', 'gpt-4o-upstream'), priced('priced-slow-stream', 'mock-stream-slow-50')];
+  };
+}
+
+export function pricedModels(mockUrl) {
+  return [pricedDeployment(mockUrl, 'priced', 'gpt-4o-upstream'),
+    pricedDeployment(mockUrl, 'priced-slow-stream', 'mock-stream-slow-50')];
+}
+
+// Every instance of a fleet knows `key` (made on one of them): /v1/models with it is 200.
+export async function knownEverywhere(instances, key, timeoutMs) {
+  for (const instance of instances) {
+    await eventually(async () => {
+      const response = await fetch(`${instance.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
+      await response.arrayBuffer();
+      return response.status === 200;
+    }, { timeoutMs, what: `the key on ${instance.url}` });
+  }
 }
 
 // rpm and tpm count in one-minute windows aligned to the clock. A test that fills a window
