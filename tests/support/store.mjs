@@ -6,6 +6,7 @@ import { after, before, describe } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { eventually } from './assertions.mjs';
 import { startPostgres } from './postgres.mjs';
 import { kAuth, kHello, postJson, startStack } from './stack.mjs';
 
