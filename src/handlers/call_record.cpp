@@ -252,7 +252,9 @@ asio::awaitable<Result<void>> CallRecord::admit_limits(const auth::Caller& calle
   const router::Attempt* first =
       plan && plan->counts_deployment_usage() ? plan->choose_first(router::Clock::now()) : nullptr;
   std::optional<fleet::DeploymentToClaim> to_claim;
-  if (first) to_claim.emplace(*first->deployment, plan->group_deployments());
+  // Braced: clang 14 has no parenthesised aggregate initialisation.
+  if (first)
+    to_claim.emplace(fleet::DeploymentToClaim{*first->deployment, plan->group_deployments()});
   auto admission = co_await shared->admit(asked, reservation, to_claim ? &*to_claim : nullptr);
   if (to_claim) first_claim = std::move(admission.claim);
   switch (admission.verdict) {
