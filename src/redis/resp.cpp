@@ -133,6 +133,11 @@ Result<void> ReplyParser::end_line(std::vector<Reply>& replies) {
         return {};
       }
       if (number < 0) return fail("a negative array length");
+      // A map's length counts pairs: past the element limit it is refused before it is doubled,
+      // which could overflow.
+      if (type_ == '%' && static_cast<std::uint64_t>(number) > limits_.max_elements) {
+        return fail("a reply has more than " + std::to_string(limits_.max_elements) + " elements");
+      }
       return open_array(type_ == '%' ? number * 2 : number, replies);
   }
 }

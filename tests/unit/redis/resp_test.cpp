@@ -148,6 +148,11 @@ TEST(ReplyParser, EnforcesItsLimits) {
   EXPECT_NE(parse_error(four_bulks, limits), "no error");  // 72 bytes in all
   EXPECT_NE(parse_error("*6\r\n", limits), "no error");
   EXPECT_NE(parse_error("*2\r\n*4\r\n", limits), "no error");  // 2 + 4 elements
+  EXPECT_NE(parse_error("%3\r\n", limits), "no error");        // 3 pairs: 6 elements
+  // A map's pair count whose double overflows (found by fuzz_redis_resp under UBSan).
+  EXPECT_EQ(parse_error("%9169391369154525412\r\n", {}),
+            "Redis sent a reply that cannot be read: a reply has more than " +
+                std::to_string(ParserLimits{}.max_elements) + " elements.");
   EXPECT_EQ(parse({"*1\r\n*1\r\n:1\r\n"}, limits), std::vector{array({array({integer(1)})})});
   EXPECT_NE(parse_error("*1\r\n*1\r\n*1\r\n:1\r\n", limits), "no error");
   // The limits are per reply: many replies together may be larger.
